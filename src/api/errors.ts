@@ -1,0 +1,33 @@
+import { ShulianError } from '../codec/index.ts';
+
+const STATUS_BY_CODE: Record<string, number> = {
+  TX_DUPLICATE: 409,
+  TX_NONCE_STALE: 409,
+  TX_NONCE_TAKEN: 409,
+  MEMPOOL_FULL: 503,
+  TX_TOO_LARGE: 413,
+  BODY_TOO_LARGE: 413,
+  CHAIN_NOT_FOUND: 404,
+  TX_NOT_FOUND: 404,
+  BLOCK_NOT_FOUND: 404,
+  HEIGHT_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  RATE_LIMITED: 429,
+};
+
+/** HTTP status for an error code: conflicts 409, missing things 404, the rest 400. */
+export function statusFor(code: string): number {
+  return STATUS_BY_CODE[code] ?? 400;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+export function notFound(code: string, message: string): ShulianError {
+  return new ShulianError(code, message);
+}

@@ -1,0 +1,176 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import { ShulianError } from '../codec/index.ts';
+import type { ChainView, NodeView } from '../chain/index.ts';
+import { errorBody, statusFor } from './errors.ts';
+import { anyObject, chainParam, errorSchema, txSchema } from './schemas.ts';
+import { registerStream } from './stream.ts';
+
+export interface ApiOptions {
+  /** Largest request body, bytes. */
+  bodyLimit?: number;
+  /** Requests per minute per client address. */
+  rateLimitPerMinute?: number;
+  /** Most txs in one POST. */
+  maxBatch?: number;
+  logger?: boolean;
+}
+
+const HASH_RE = /^[0-9a-f]{64}$/;
+
+/** Builds the HTTP + WebSocket API over a node. Call `listen` on the result. */
+export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<FastifyInstance> {
+  const maxBatch = opts.maxBatch ?? 1000;
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024 });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Shulian node API', version: node.version, description: 'Chains of a Shulian alliance hosted by this node. See docs/api.md.' },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(rateLimit, {
+    max: opts.rateLimitPerMinute ?? 60_000,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_req, ctx) => {
+      const err = new ShulianError('RATE_LIMITED', `too many requests: at most ${ctx.max} per minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`);
+      (err as ShulianError & { statusCode: number }).statusCode = 429;
+      return err;
+    },
+  });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof ShulianError) return reply.status(statusFor(err.code)).send(errorBody(err.code, err.message));
+    const e = err as Error & { code?: string; statusCode?: number; validation?: unknown };
+    if (e.validation) return reply.status(400).send(errorBody('BAD_REQUEST', e.message));
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody('BODY_TOO_LARGE', `request body is larger than ${app.initialConfig.bodyLimit} bytes; send fewer transactions per request`));
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(errorBody('UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json'));
+    if (e.statusCode && e.statusCode < 500) return reply.status(e.statusCode).send(errorBody('BAD_REQUEST', e.message));
+    app.log.error(err);
+    return reply.status(500).send(errorBody('INTERNAL', 'internal error; the node log has details'));
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see /docs`)));
+
+  const chainOf = (id: string): ChainView => {
+    const c = node.chain(id);
+    if (!c) throw new ShulianError('CHAIN_NOT_FOUND', `this node hosts no chain "${id}"; GET /v1/chains lists them`);
+    return c;
+  };
+  const err = { 400: errorSchema, 404: errorSchema };
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/v1/health', { schema: { tags: ['node'], summary: 'Node health' } }, async () => ({
+    status: 'ok', node: node.did, version: node.version, chains: node.chains().length, uptimeMs: Date.now() - node.startedAt,
+  }));
+
+  app.get('/v1/chains', { schema: { tags: ['chains'], summary: 'Chains hosted by this node' } }, async () => ({
+    chains: node.chains().map((c) => c.info()),
+  }));
+
+  app.get<{ Params: { chain: string } }>('/v1/chains/:chain', {
+    schema: { tags: ['chains'], summary: 'A chain, with its genesis document', params: chainParam, response: { 404: errorSchema } },
+  }, async (req) => {
+    const c = chainOf(req.params.chain);
+    return { ...c.info(), genesis: c.genesis };
+  });
+
+  app.get<{ Params: { chain: string; height: string } }>('/v1/chains/:chain/blocks/:height', {
+    schema: {
+      tags: ['chains'], summary: 'A block with its txs and receipts; height may be "latest"',
+      params: { type: 'object', properties: { chain: chainParam.properties.chain, height: { type: 'string', pattern: '^(latest|[0-9]{1,15})$' } }, required: ['chain', 'height'] },
+      response: err,
+    },
+  }, async (req) => {
+    const c = chainOf(req.params.chain);
+    const height = req.params.height === 'latest' ? c.height() : Number(req.params.height);
+    const block = c.getBlock(height);
+    if (!block) throw new ShulianError('BLOCK_NOT_FOUND', `chain ${c.id} is at height ${c.height()}; block ${height} does not exist yet`);
+    return block;
+  });
+
+  app.get<{ Params: { chain: string }; Querystring: { before?: number; limit: number } }>('/v1/chains/:chain/blocks', {
+    schema: {
+      tags: ['chains'], summary: 'Recent block summaries, newest first', params: chainParam,
+      querystring: { type: 'object', properties: { before: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 } } },
+      response: err,
+    },
+  }, async (req) => {
+    const c = chainOf(req.params.chain);
+    return { blocks: c.blocks(req.query.before === undefined ? { limit: req.query.limit } : { before: req.query.before, limit: req.query.limit }) };
+  });
+
+  app.post<{ Params: { chain: string }; Body: unknown }>('/v1/chains/:chain/txs', {
+    schema: {
+      tags: ['transactions'], summary: 'Submit one signed transaction, or {"txs": [...]} for a batch', params: chainParam,
+      body: { oneOf: [txSchema, { type: 'object', properties: { txs: { type: 'array', items: anyObject, maxItems: maxBatch } }, required: ['txs'] }] },
+      response: { 413: errorSchema, 409: errorSchema, 503: errorSchema, ...err },
+    },
+    validatorCompiler: () => () => true, // tx shape errors come from the ledger decoder, per tx, with the field named
+  }, async (req, reply) => {
+    const c = chainOf(req.params.chain);
+    const body = req.body;
+    if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'txs' in body) {
+      const txs = (body as { txs: unknown }).txs;
+      if (!Array.isArray(txs)) throw new ShulianError('BAD_REQUEST', 'txs must be an array of signed transactions');
+      if (txs.length === 0 || txs.length > maxBatch) throw new ShulianError('BAD_REQUEST', `a batch holds 1 to ${maxBatch} transactions, got ${txs.length}`);
+      const results = await c.submit(txs);
+      return reply.status(202).send({ results });
+    }
+    const [result] = await c.submit([body]);
+    if (!result!.accepted) throw new ShulianError(result!.code, result!.message);
+    return reply.status(202).send({ hash: result!.hash });
+  });
+
+  app.get<{ Params: { hash: string } }>('/v1/txs/:hash', {
+    schema: {
+      tags: ['transactions'], summary: 'A committed tx with its receipt and inclusion proofs, or its pending status',
+      params: { type: 'object', properties: { hash: { type: 'string' } }, required: ['hash'] }, response: err,
+    },
+  }, async (req) => {
+    const hash = req.params.hash;
+    if (!HASH_RE.test(hash)) throw new ShulianError('BAD_REQUEST', 'a tx hash is 64 lowercase hex digits');
+    const found = node.findTx(hash);
+    if (!found) throw new ShulianError('TX_NOT_FOUND', `no chain on this node has tx ${hash}, committed or pending`);
+    if (found.inclusion) return { status: 'committed', chain: found.chain.id, ...found.inclusion };
+    return { status: 'pending', chain: found.chain.id, hash };
+  });
+
+  app.get<{ Params: { chain: string }; Querystring: { key: string; proof?: boolean; height?: number } }>('/v1/chains/:chain/state', {
+    schema: {
+      tags: ['state'], summary: 'A state value, optionally with a proof against a signed block header', params: chainParam,
+      querystring: {
+        type: 'object', required: ['key'],
+        properties: { key: { type: 'string', minLength: 1, maxLength: 1024 }, proof: { type: 'boolean', default: false }, height: { type: 'integer', minimum: 0 } },
+      },
+      response: err,
+    },
+  }, async (req) => {
+    const c = chainOf(req.params.chain);
+    const o: { proof?: boolean; height?: number } = { proof: req.query.proof ?? false };
+    if (req.query.height !== undefined) o.height = req.query.height;
+    return c.getState(req.query.key, o);
+  });
+
+  app.get<{ Params: { chain: string; did: string } }>('/v1/chains/:chain/accounts/:did', {
+    schema: { tags: ['state'], summary: 'Nonces of a DID on a chain: use pendingNonce for the next tx', response: err },
+  }, async (req) => {
+    const c = chainOf(req.params.chain);
+    return { did: req.params.did, ...c.nonces(req.params.did) };
+  });
+
+  app.get<{ Params: { chain: string; did: string }; Querystring: { limit: number } }>('/v1/chains/:chain/accounts/:did/txs', {
+    schema: {
+      tags: ['state'], summary: 'Txs sent by a DID, newest first',
+      querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } } }, response: err,
+    },
+  }, async (req) => ({ txs: chainOf(req.params.chain).txsByDid(req.params.did, req.query.limit) }));
+
+  registerStream(app, node);
+  return app;
+}

@@ -1,0 +1,325 @@
+import { EventEmitter } from 'node:events';
+import { ShulianError, canonicalize, fromHex, toHex, type JsonValue } from '../codec/index.ts';
+import { didFromPublicKey, hashFor, sign, type KeyPair, type Suite, type VerifyPool } from '../crypto/index.ts';
+import {
+  ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, checkPubkeySuite, decodeTx, hashJson, headerHashOf, merkleProof,
+  merkleRoot, receiptHashOf, stateKeyHash, txHashOf, txSigningMessage,
+  type Block, type BlockHeader, type Genesis, type MempoolEntry, type SmtUpdate, type StateLookup, type TxInclusion,
+} from '../ledger/index.ts';
+import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
+import type { BlockSummary, ChainInfo, ChainView, SubmitResult } from './types.ts';
+
+export interface ChainOptions {
+  genesis: Genesis;
+  dir: string;
+  modules: ModuleDef[];
+  verifyPool: VerifyPool;
+  /** This node's validator key, when it validates this chain. */
+  validatorKey?: KeyPair;
+}
+
+
+/**
+ * A chain hosted by a node: its store, state tree, mempool and executor. Consensus drives it
+ * through produceBlock(); everything else reads through the ChainView interface.
+ */
+export class Chain implements ChainView {
+  readonly id: string;
+  readonly suite: Suite;
+  readonly genesis: Genesis;
+  readonly genesisHash: string;
+  private readonly store: ChainStore;
+  private readonly tree: SparseMerkleTree;
+  private readonly mempool: Mempool;
+  private readonly executor: Executor;
+  private readonly hash: (d: Uint8Array) => Uint8Array;
+  private readonly events = new EventEmitter();
+  private readonly didCache = new Map<string, string>();
+  private readonly verifyPool: VerifyPool;
+  private readonly validatorKey: KeyPair | undefined;
+  private txListener: (() => void) | undefined;
+
+  private constructor(opts: ChainOptions, store: ChainStore) {
+    this.genesis = opts.genesis;
+    this.id = opts.genesis.chain;
+    this.suite = opts.genesis.suite;
+    this.genesisHash = hashJson(this.suite, opts.genesis);
+    this.store = store;
+    this.hash = hashFor(this.suite);
+    this.tree = new SparseMerkleTree(store.nodeStore, this.hash, { cacheSize: 200_000 });
+    const p = opts.genesis.params;
+    this.mempool = new Mempool({ maxTxs: p.mempoolMaxTxs, maxBytes: p.mempoolMaxBytes, maxNonceGap: p.maxNonceGap });
+    const known = new Set(opts.modules.map((m) => m.name));
+    for (const m of opts.genesis.modules) {
+      if (!known.has(m)) throw new ShulianError('GENESIS_MODULE_UNKNOWN', `chain ${this.id}: genesis names module "${m}", which this build does not have`);
+    }
+    this.executor = new Executor(opts.modules, new Set(opts.genesis.modules));
+    this.verifyPool = opts.verifyPool;
+    this.validatorKey = opts.validatorKey;
+    this.events.setMaxListeners(0);
+  }
+
+  /** Opens a chain's store, writing the genesis block on first start and checking it after. */
+  static async open(opts: ChainOptions): Promise<Chain> {
+    const store = new ChainStore(opts.dir);
+    const chain = new Chain(opts, store);
+    const stored = store.genesis();
+    if (stored) {
+      const storedHash = hashJson(chain.suite, stored);
+      if (storedHash !== chain.genesisHash) {
+        await store.close();
+        throw new ShulianError('GENESIS_MISMATCH', `chain ${chain.id}: data in ${opts.dir} belongs to genesis ${storedHash}, not ${chain.genesisHash}`);
+      }
+    } else {
+      await store.putGenesis(opts.genesis);
+    }
+    if (!store.head()) await chain.writeGenesisBlock();
+    return chain;
+  }
+
+  /**
+   * Height 0 is derived from the genesis document alone (no signature), so every node computes
+   * the same block; its `prev` is the genesis hash, anchoring the chain to its genesis.
+   */
+  private async writeGenesisBlock(): Promise<void> {
+    const empty = toHex(merkleRoot([], this.hash));
+    const header: BlockHeader = {
+      chain: this.id, height: 0, prev: this.genesisHash, time: this.genesis.time, txCount: 0,
+      txRoot: empty, receiptRoot: empty, stateRoot: toHex(EMPTY_ROOT), proposer: 'genesis',
+    };
+    const block: Block = { header, hash: headerHashOf(this.suite, header), sig: '', txs: [], receipts: [] };
+    await this.store.commitBlock({ block, state: new Map(), values: new Map() });
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  height(): number {
+    return this.store.head()!.height;
+  }
+
+  info(): ChainInfo {
+    const head = this.store.head()!;
+    const g = this.genesis;
+    return {
+      id: this.id, name: g.name, nameZh: g.nameZh, kind: g.kind, suite: g.suite, consensus: g.consensus.type,
+      modules: g.modules, validators: g.validators, height: head.height, headHash: head.hash, stateRoot: head.stateRoot,
+      lastBlockTime: head.time, genesisHash: this.genesisHash, mempool: { txs: this.mempool.size, bytes: this.mempool.bytes },
+    };
+  }
+
+  getBlock(height: number): Block | undefined {
+    return this.store.getBlock(height);
+  }
+
+  blocks(opts: { before?: number; limit: number }): BlockSummary[] {
+    const out: BlockSummary[] = [];
+    const top = Math.min(this.height(), (opts.before ?? Infinity) - 1);
+    for (let h = top; h >= 0 && out.length < opts.limit; h--) {
+      const b = this.store.getBlock(h);
+      if (b) out.push({ height: h, hash: b.hash, time: b.header.time, txCount: b.header.txCount, proposer: b.header.proposer });
+    }
+    return out;
+  }
+
+  isPending(hash: string): boolean {
+    return this.mempool.has(hash);
+  }
+
+  getTx(hash: string): TxInclusion | undefined {
+    const loc = this.store.txLocation(hash);
+    if (!loc) return undefined;
+    const block = this.store.getBlock(loc.height);
+    if (!block) return undefined;
+    const txLeaves = block.receipts.map((r) => fromHex(r.tx));
+    const receiptLeaves = block.receipts.map((r) => fromHex(receiptHashOf(this.suite, r)));
+    return {
+      tx: block.txs[loc.index]!, receipt: block.receipts[loc.index]!, hash, height: loc.height, index: loc.index,
+      header: block.header, blockHash: block.hash, blockSig: block.sig,
+      proof: { tx: merkleProof(txLeaves, loc.index, this.hash), receipt: merkleProof(receiptLeaves, loc.index, this.hash) },
+    };
+  }
+
+  getState(key: string, opts: { height?: number; proof?: boolean } = {}): StateLookup {
+    const head = this.store.head()!;
+    const height = opts.height ?? head.height;
+    if (!Number.isSafeInteger(height) || height < 0 || height > head.height) {
+      throw new ShulianError('HEIGHT_NOT_FOUND', `chain ${this.id} is at height ${head.height}; height ${height} does not exist`);
+    }
+    const block = height === head.height && !opts.proof ? undefined : this.store.getBlock(height)!;
+    const stateRoot = block ? block.header.stateRoot : head.stateRoot;
+    const keyHash = stateKeyHash(this.suite, key);
+    let json: string | undefined;
+    if (height === head.height) {
+      json = this.store.getState(key);
+    } else {
+      const vh = this.tree.get(fromHex(stateRoot), keyHash);
+      json = vh ? this.store.getValue(vh) : undefined;
+    }
+    const out: StateLookup = { key, value: json === undefined ? null : (JSON.parse(json) as JsonValue), height, stateRoot };
+    if (opts.proof && block) {
+      out.proof = this.tree.prove(fromHex(stateRoot), keyHash);
+      out.header = block.header;
+      out.blockHash = block.hash;
+      out.blockSig = block.sig;
+    }
+    return out;
+  }
+
+  nonces(did: string): { nonce: number; pendingNonce: number } {
+    const nonce = this.committedNonce(did);
+    return { nonce, pendingNonce: this.mempool.pendingNonce(did, nonce) };
+  }
+
+  txsByDid(did: string, limit: number): Array<{ hash: string; height: number; index: number }> {
+    return this.store.txsByDid(did, limit);
+  }
+
+  onBlock(listener: (block: Block) => void): () => void {
+    this.events.on('block', listener);
+    return () => this.events.off('block', listener);
+  }
+
+  /** Consensus registers here to hear that txs arrived. */
+  onTxs(listener: () => void): void {
+    this.txListener = listener;
+  }
+
+  hasPendingTxs(): boolean {
+    return this.mempool.size > 0;
+  }
+
+  private committedNonce(did: string): number {
+    const v = this.store.getState(NONCE_PREFIX + did);
+    return v === undefined ? 0 : Number(v);
+  }
+
+  private didOf(pubkeyHex: string): string {
+    let did = this.didCache.get(pubkeyHex);
+    if (!did) {
+      did = didFromPublicKey(fromHex(pubkeyHex));
+      if (this.didCache.size > 100_000) this.didCache.clear();
+      this.didCache.set(pubkeyHex, did);
+    }
+    return did;
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  /**
+   * Admits txs to the mempool: shape, chain, suite, sender, expiry and nonce are checked first,
+   * then all signatures of the batch are verified together on the worker pool. Each tx gets its
+   * own result; one bad tx does not affect the others.
+   */
+  async submit(raw: unknown[]): Promise<SubmitResult[]> {
+    const results: SubmitResult[] = new Array(raw.length);
+    const candidates: Array<{ i: number; entry: MempoolEntry }> = [];
+    const nextHeight = this.height() + 1;
+    const seen = new Set<string>();
+    for (let i = 0; i < raw.length; i++) {
+      let hash: string | undefined;
+      try {
+        const tx = decodeTx(raw[i], this.genesis.params.maxTxBytes);
+        if (tx.chain !== this.id) throw new ShulianError('TX_WRONG_CHAIN', `transaction is for chain "${tx.chain}", sent to chain "${this.id}"`);
+        checkPubkeySuite(this.suite, tx.pubkey);
+        if (this.didOf(tx.pubkey) !== tx.from) {
+          throw new ShulianError('TX_BAD_SENDER', `from ${tx.from} is not the DID of the signing key (${this.didOf(tx.pubkey)})`);
+        }
+        if (tx.expires < nextHeight) throw new ShulianError('TX_EXPIRED', `transaction expired at height ${tx.expires}; the chain is at ${nextHeight - 1}`);
+        hash = txHashOf(this.suite, tx);
+        if (seen.has(hash)) throw new ShulianError('TX_DUPLICATE', `transaction ${hash} appears twice in the batch`);
+        seen.add(hash);
+        const entry: MempoolEntry = { tx, hash, bytes: Buffer.byteLength(canonicalize(tx)) };
+        this.mempool.check(entry, this.committedNonce(tx.from));
+        candidates.push({ i, entry });
+      } catch (err) {
+        results[i] = rejection(err, hash);
+      }
+    }
+    if (candidates.length === 0) return results;
+    const verdicts = await this.verifyPool.verifyBatch(candidates.map(({ entry }) => ({
+      suite: this.suite, publicKey: fromHex(entry.tx.pubkey), message: txSigningMessage(entry.hash), signature: fromHex(entry.tx.sig),
+    })));
+    let added = 0;
+    candidates.forEach(({ i, entry }, k) => {
+      try {
+        if (!verdicts[k]) throw new ShulianError('TX_BAD_SIGNATURE', `signature does not verify under pubkey ${entry.tx.pubkey.slice(0, 16)}… for tx ${entry.hash}`);
+        this.mempool.add(entry, this.committedNonce(entry.tx.from));
+        results[i] = { accepted: true, hash: entry.hash };
+        added++;
+      } catch (err) {
+        results[i] = rejection(err, entry.hash);
+      }
+    });
+    if (added > 0) this.txListener?.();
+    return results;
+  }
+
+  /**
+   * Solo block production: reap ready txs, execute them, update the state tree, sign and commit
+   * in one LMDB transaction. Returns null when there is nothing to do.
+   */
+  async produceBlock(now: number): Promise<Block | null> {
+    if (!this.validatorKey) throw new ShulianError('NOT_VALIDATOR', `this node does not validate chain ${this.id}`);
+    const head = this.store.head()!;
+    const height = head.height + 1;
+    const entries = this.mempool.reap(this.genesis.params.maxBlockTxs, height, (did) => this.committedNonce(did));
+    if (entries.length === 0) {
+      this.mempool.prune(height, (did) => this.committedNonce(did));
+      return null;
+    }
+    const time = Math.max(now, head.time + 1);
+    const executed = this.executor.executeBlock(
+      { get: (k) => this.store.getState(k) },
+      { chain: this.id, height, time, maxTxGas: this.genesis.params.maxTxGas },
+      entries,
+    );
+    const updates: SmtUpdate[] = [];
+    const values = new Map<string, string>();
+    for (const [key, json] of executed.writes) {
+      if (json === null) {
+        updates.push({ key: stateKeyHash(this.suite, key), value: null });
+      } else {
+        const vh = this.hash(Buffer.from(json, 'utf8'));
+        values.set(toHex(vh), json);
+        updates.push({ key: stateKeyHash(this.suite, key), value: vh });
+      }
+    }
+    let stateRoot: Uint8Array;
+    try {
+      stateRoot = this.tree.update(fromHex(head.stateRoot), updates);
+    } catch (err) {
+      this.store.discardPending();
+      throw err;
+    }
+    const header: BlockHeader = {
+      chain: this.id, height, prev: head.hash, time, txCount: entries.length,
+      txRoot: toHex(merkleRoot(entries.map((e) => fromHex(e.hash)), this.hash)),
+      receiptRoot: toHex(merkleRoot(executed.receipts.map((r) => fromHex(receiptHashOf(this.suite, r))), this.hash)),
+      stateRoot: toHex(stateRoot), proposer: didFromPublicKey(this.validatorKey.publicKey),
+    };
+    const hash = headerHashOf(this.suite, header);
+    const sig = toHex(sign(this.suite, this.validatorKey.privateKey, fromHex(hash)));
+    const block: Block = { header, hash, sig, txs: entries.map((e) => e.tx), receipts: executed.receipts };
+    try {
+      await this.store.commitBlock({ block, state: executed.writes, values });
+    } catch (err) {
+      this.store.discardPending();
+      throw err;
+    }
+    for (const e of entries) this.mempool.remove(e.hash);
+    this.mempool.prune(height + 1, (did) => this.committedNonce(did));
+    this.events.emit('block', block);
+    return block;
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+function rejection(err: unknown, hash: string | undefined): SubmitResult {
+  const code = err instanceof ShulianError ? err.code : 'TX_REJECTED';
+  const message = err instanceof Error ? err.message : String(err);
+  return hash === undefined ? { accepted: false, code, message } : { accepted: false, hash, code, message };
+}
+

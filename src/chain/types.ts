@@ -1,0 +1,62 @@
+import type { Suite } from '../crypto/index.ts';
+import type { Block, Genesis, StateLookup, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
+
+export interface ChainInfo {
+  id: string;
+  name: string;
+  nameZh: string;
+  kind: Genesis['kind'];
+  suite: Suite;
+  consensus: Genesis['consensus']['type'];
+  modules: string[];
+  validators: ValidatorInfo[];
+  height: number;
+  headHash: string;
+  stateRoot: string;
+  lastBlockTime: number;
+  genesisHash: string;
+  mempool: { txs: number; bytes: number };
+}
+
+export type SubmitResult =
+  | { accepted: true; hash: string }
+  | { accepted: false; hash?: string; code: string; message: string };
+
+export interface BlockSummary {
+  height: number;
+  hash: string;
+  time: number;
+  txCount: number;
+  proposer: string;
+}
+
+/** What the API and other services may ask of a chain hosted by this node. */
+export interface ChainView {
+  readonly id: string;
+  readonly suite: Suite;
+  readonly genesis: Genesis;
+  readonly genesisHash: string;
+  info(): ChainInfo;
+  height(): number;
+  getBlock(height: number): Block | undefined;
+  blocks(opts: { before?: number; limit: number }): BlockSummary[];
+  getTx(hash: string): TxInclusion | undefined;
+  isPending(hash: string): boolean;
+  /** Throws ShulianError HEIGHT_NOT_FOUND for a height the chain has not reached. */
+  getState(key: string, opts?: { height?: number; proof?: boolean }): StateLookup;
+  nonces(did: string): { nonce: number; pendingNonce: number };
+  txsByDid(did: string, limit: number): Array<{ hash: string; height: number; index: number }>;
+  submit(txs: unknown[]): Promise<SubmitResult[]>;
+  /** Called after each committed block; returns an unsubscribe function. */
+  onBlock(listener: (block: Block) => void): () => void;
+}
+
+/** The node as the API sees it: the chains it hosts and who it is. */
+export interface NodeView {
+  readonly did: string;
+  readonly version: string;
+  readonly startedAt: number;
+  chains(): ChainView[];
+  chain(id: string): ChainView | undefined;
+  findTx(hash: string): { chain: ChainView; inclusion?: TxInclusion; pending: boolean } | undefined;
+}

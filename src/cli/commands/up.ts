@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ShulianError } from '../../codec/index.ts';
+
+export interface UpOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  json?: boolean;
+}
+
+/** Starts the embedded alliance node and keeps it running until SIGINT / SIGTERM. */
+export async function up(o: UpOptions): Promise<void> {
+  const dataDir = resolve(o.dataDir);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (err) {
+    throw new ShulianError('DATA_DIR', `cannot create the data directory ${dataDir} (${(err as { code?: string }).code ?? String(err)}); choose another with --data-dir`);
+  }
+  const { startNode } = await import('../../node/index.ts');
+  const log = (line: string): void => {
+    process.stderr.write(line.endsWith('\n') ? line : line + '\n');
+  };
+  let node: Awaited<ReturnType<typeof startNode>>;
+  try {
+    node = await startNode({ dataDir, port: o.port, host: o.host, log });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'EADDRINUSE') {
+      throw new ShulianError('PORT_IN_USE', `port ${o.port} on ${o.host} is already in use; stop the other process or pick another --port`);
+    }
+    if (code === 'EACCES') {
+      throw new ShulianError('PORT_DENIED', `not allowed to listen on ${o.host}:${o.port}; pick a port above 1023 with --port`);
+    }
+    throw err;
+  }
+
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ status: 'running', url: node.url, did: node.did, dataDir }) + '\n');
+  } else {
+    process.stdout.write([
+      'Shulian node running',
+      `  API      ${node.url}/v1   (docs at ${node.url}/docs)`,
+      `  node     ${node.did}`,
+      `  data     ${dataDir}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'));
+  }
+
+  await new Promise<void>((done) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        process.stderr.write(`${signal} again: exiting without a clean shutdown\n`);
+        process.exit(1);
+      }
+      stopping = true;
+      if (!o.json) process.stderr.write(`${signal}: stopping the node…\n`);
+      node.close().then(
+        () => done(),
+        (err: unknown) => {
+          process.stderr.write(`error: the node did not close cleanly: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.exitCode = 1;
+          done();
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,197 @@
+/**
+ * `shulian` command line. Only commander is loaded up front; each command imports what it needs
+ * when it runs, so `--help` and the commands that don't start a node stay fast.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_API, report, type CommonOptions } from './output.ts';
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function intArg(what: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${what} must be a whole number.`);
+    const n = Number(v);
+    if (n < min || n > max) throw new InvalidArgumentError(`${what} must be between ${min} and ${max}.`);
+    return n;
+  };
+}
+
+const apiOption = (): Option =>
+  new Option('--api <url>', `node API URL (default: $SHULIAN_API or ${DEFAULT_API})`);
+const jsonOption = (): Option => new Option('--json', 'print JSON');
+const keyOption = (): Option => new Option('--key <file>', 'keystore file of the signing key').makeOptionMandatory();
+const passwordEnvOption = (): Option =>
+  new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)');
+const genesisOption = (): Option =>
+  new Option('--genesis-hash <hex>', 'pin the chain\'s genesis hash: proofs are checked against its validators only if the node\'s genesis matches');
+
+/** Runs a command body, turning any error into one line on stderr and an exit code. */
+function action<O extends CommonOptions>(body: (opts: O) => Promise<void>) {
+  return async (opts: O): Promise<void> => {
+    try {
+      await body(opts);
+    } catch (err) {
+      process.exitCode = report(err, opts);
+    }
+  };
+}
+
+function action1<O extends CommonOptions>(body: (arg: string, opts: O) => Promise<void>) {
+  return async (arg: string, opts: O): Promise<void> => {
+    try {
+      await body(arg, opts);
+    } catch (err) {
+      process.exitCode = report(err, opts);
+    }
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('shulian')
+    .description('Shulian (数链): city blockchain alliance — node, keys, transactions and notarisation')
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+
+  program
+    .command('up')
+    .description('run the embedded alliance: one node hosting governance and the public service chains, with the API')
+    .option('--data-dir <dir>', 'where the node keeps its keys and chain data', './.shulian')
+    .option('--port <port>', 'API port', intArg('--port', 0, 65535), 7070)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .addOption(jsonOption())
+    .action(action(async (o: { dataDir: string; port: number; host: string; json?: boolean }) => {
+      const { up } = await import('./commands/up.ts');
+      await up(o);
+    }));
+
+  const keys = program.command('keys').description('create and inspect keystores (encrypted key files)');
+  keys
+    .command('new')
+    .description('create a key pair and write it to an encrypted keystore (never overwrites)')
+    .requiredOption('--out <file>', 'keystore file to create')
+    .addOption(new Option('--suite <suite>', 'signature suite').choices(['sm2', 'ed25519']).default('sm2'))
+    .addOption(passwordEnvOption())
+    .addOption(jsonOption())
+    .action(action(async (o: { out: string; suite: 'sm2' | 'ed25519'; passwordEnv?: string; json?: boolean }) => {
+      const { keysNew } = await import('./commands/keys.ts');
+      await keysNew(o);
+    }));
+  keys
+    .command('show')
+    .description('print a keystore\'s DID, suite and public key (never the private key)')
+    .addOption(keyOption())
+    .addOption(passwordEnvOption())
+    .addOption(jsonOption())
+    .action(action(async (o: { key: string; passwordEnv?: string; json?: boolean }) => {
+      const { keysShow } = await import('./commands/keys.ts');
+      await keysShow(o);
+    }));
+
+  const chain = program.command('chain').description('chains hosted by a node');
+  chain
+    .command('list')
+    .description('list the chains a node hosts')
+    .addOption(apiOption())
+    .addOption(jsonOption())
+    .action(action(async (o: CommonOptions) => {
+      const { chainList } = await import('./commands/chain.ts');
+      await chainList(o);
+    }));
+
+  const tx = program.command('tx').description('send and look up transactions');
+  tx
+    .command('send')
+    .description('sign a transaction locally and submit it')
+    .requiredOption('--chain <id>', 'chain id, e.g. notary')
+    .requiredOption('--module <name>', 'module, e.g. notary')
+    .requiredOption('--method <name>', 'method, e.g. put')
+    .option('--args <json>', 'method arguments as JSON', '{}')
+    .addOption(keyOption())
+    .addOption(passwordEnvOption())
+    .option('--wait', 'wait until the transaction is in a block')
+    .option('--expires-in <blocks>', 'blocks after the current height the tx stays valid', intArg('--expires-in', 1), 100)
+    .option('--timeout <ms>', 'how long --wait waits', intArg('--timeout', 1), 30000)
+    .addOption(apiOption())
+    .addOption(jsonOption())
+    .action(action(async (o: Parameters<typeof import('./commands/tx.ts').txSend>[0]) => {
+      const { txSend } = await import('./commands/tx.ts');
+      await txSend(o);
+    }));
+  tx
+    .command('get')
+    .description('show a transaction; --verify checks its inclusion proof locally')
+    .argument('<hash>', 'transaction hash (64 hex digits)')
+    .option('--verify', 'check the Merkle proofs and the block signature against the chain\'s validators')
+    .addOption(genesisOption())
+    .addOption(apiOption())
+    .addOption(jsonOption())
+    .action(action1(async (hash: string, o: Parameters<typeof import('./commands/tx.ts').txGet>[1]) => {
+      const { txGet } = await import('./commands/tx.ts');
+      await txGet(hash, o);
+    }));
+
+  const notary = program.command('notary').description('record files on the notary chain and verify them');
+  notary
+    .command('put')
+    .description('record a file\'s SM3 hash on the notary chain and wait for the block')
+    .argument('<file>', 'file to notarise (only its hash, size and the optional name/mime leave this machine)')
+    .addOption(keyOption())
+    .addOption(passwordEnvOption())
+    .option('--chain <id>', 'notary chain id', 'notary')
+    .option('--name <name>', 'a name to record with the hash')
+    .option('--mime <type>', 'a media type to record with the hash')
+    .option('--timeout <ms>', 'how long to wait for the block', intArg('--timeout', 1), 30000)
+    .addOption(apiOption())
+    .addOption(jsonOption())
+    .action(action1(async (file: string, o: Parameters<typeof import('./commands/notary.ts').notaryPutCmd>[1]) => {
+      const { notaryPutCmd } = await import('./commands/notary.ts');
+      await notaryPutCmd(file, o);
+    }));
+  notary
+    .command('verify')
+    .description('check that a file was recorded, verifying the state and transaction proofs locally')
+    .argument('<file>', 'file to check')
+    .option('--chain <id>', 'notary chain id', 'notary')
+    .addOption(genesisOption())
+    .addOption(apiOption())
+    .addOption(jsonOption())
+    .action(action1(async (file: string, o: Parameters<typeof import('./commands/notary.ts').notaryVerifyCmd>[1]) => {
+      const { notaryVerifyCmd } = await import('./commands/notary.ts');
+      await notaryVerifyCmd(file, o);
+    }));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const s of c.commands) s.exitOverride();
+  }
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return;
+    }
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed the message (or the help/version) already.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    process.exitCode = report(err);
+  }
+}
+
+await main(process.argv);

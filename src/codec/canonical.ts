@@ -1,0 +1,64 @@
+import { ShulianError } from './errors.ts';
+
+/** A JSON value as it may appear in anything Shulian hashes or signs. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * RFC 8785 (JSON Canonicalization Scheme).
+ * §3.2.2.3: numbers are serialised as ECMAScript Number.prototype.toString does;
+ * §3.2.2.2: strings are escaped as JSON.stringify does (only the mandatory escapes);
+ * §3.2.3: object members are sorted by the UTF-16 code units of their names,
+ * which is JavaScript's default string comparison.
+ * Values JSON cannot carry (undefined, functions, NaN, Infinity, BigInt, symbols) are rejected.
+ */
+export function canonicalize(value: unknown): string {
+  return write(value, '$');
+}
+
+function write(value: unknown, path: string): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) {
+        throw new ShulianError('CANONICAL_JSON_NUMBER', `${path}: ${value} is not a finite number and cannot be canonicalised (RFC 8785 §3.2.2.3)`);
+      }
+      return Object.is(value, -0) ? '0' : String(value);
+    case 'string':
+      return JSON.stringify(value);
+    case 'object': {
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          out += write(value[i], `${path}[${i}]`);
+        }
+        return out + ']';
+      }
+      if (value instanceof Uint8Array) {
+        throw new ShulianError('CANONICAL_JSON_TYPE', `${path}: binary data must be hex-encoded before canonicalisation`);
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        throw new ShulianError('CANONICAL_JSON_TYPE', `${path}: only plain objects can be canonicalised`);
+      }
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+      let out = '{';
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        if (i > 0) out += ',';
+        out += JSON.stringify(k) + ':' + write(obj[k], `${path}.${k}`);
+      }
+      return out + '}';
+    }
+    default:
+      throw new ShulianError('CANONICAL_JSON_TYPE', `${path}: a ${typeof value} cannot be part of canonical JSON`);
+  }
+}
+
+/** Canonical JSON as UTF-8 bytes: what gets hashed and signed. */
+export function canonicalBytes(value: unknown): Uint8Array {
+  return Buffer.from(canonicalize(value), 'utf8');
+}

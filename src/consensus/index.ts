@@ -1,0 +1,2 @@
+export { SoloConsensus, type SoloOptions } from './solo.ts';
+export type { BlockProducer, ConsensusEngine } from './types.ts';

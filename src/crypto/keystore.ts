@@ -1,0 +1,249 @@
+/**
+ * Password-protected key files. scrypt derives 32 bytes: the first 16 are the SM4 key, the
+ * last 16 the MAC key. The private key is SM4-CBC encrypted (GB/T 32907, PKCS#7, random IV)
+ * and MAC = HMAC-SM3(macKey, iv || ciphertext) is checked, in constant time, before any
+ * decryption — so a wrong password is told apart from a malformed file without a padding oracle.
+ */
+import { closeSync, existsSync, fsyncSync, fchmodSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { fromHex, isHex, ShulianError, toHex } from '../codec/index.ts';
+import { didFromPublicKey, publicKeyFromPrivate } from './keys.ts';
+import { sm4Decrypt, sm4Encrypt } from './sm4.ts';
+import { isSuite, PUBLIC_KEY_BYTES, type KeyPair, type Suite } from './types.ts';
+
+export interface KeystoreCrypto {
+  cipher: 'sm4-cbc';
+  kdf: 'scrypt';
+  /** scrypt cost parameters (RFC 7914): N (a power of two), r, p; dklen is always 32. */
+  n: number;
+  r: number;
+  p: number;
+  dklen: 32;
+  salt: string; // hex
+  iv: string; // hex, 16 bytes
+  ciphertext: string; // hex
+  macAlg: 'hmac-sm3';
+  mac: string; // hex, 32 bytes: HMAC-SM3(macKey, iv || ciphertext)
+}
+
+export interface KeystoreFile {
+  version: 1;
+  suite: Suite;
+  did: string;
+  publicKey: string; // hex
+  crypto: KeystoreCrypto;
+}
+
+export interface KeystoreOptions {
+  /** scrypt N; default 2^15. Tests may use a smaller power of two. */
+  scryptN?: number;
+}
+
+export interface WriteKeystoreOptions extends KeystoreOptions {
+  /** Replace an existing file (default: refuse). */
+  overwrite?: boolean;
+}
+
+const DEFAULT_N = 1 << 15;
+const SCRYPT_R = 8;
+const SCRYPT_P = 1;
+const MAX_N = 1 << 22;
+const MAX_R = 32;
+const MAX_P = 16;
+
+function invalid(what: string): ShulianError {
+  return new ShulianError('KEYSTORE_INVALID', `invalid keystore: ${what}`);
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isSafeInteger(n) && n > 1 && (n & (n - 1)) === 0;
+}
+
+function derive(password: string, salt: Uint8Array, n: number, r: number, p: number): { encKey: Uint8Array; macKey: Uint8Array } {
+  const dk = scryptSync(password.normalize('NFKC'), salt, 32, { N: n, r, p, maxmem: 256 * n * r + (1 << 20) });
+  return { encKey: dk.subarray(0, 16), macKey: dk.subarray(16, 32) };
+}
+
+function mac(macKey: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Buffer {
+  return createHmac('sm3', macKey).update(iv).update(ciphertext).digest();
+}
+
+function checkPassword(password: unknown): asserts password is string {
+  if (typeof password !== 'string') throw new ShulianError('BAD_ARGUMENT', 'keystore password must be a string');
+}
+
+export function encryptKeystore(kp: KeyPair, password: string, opts: KeystoreOptions = {}): KeystoreFile {
+  checkPassword(password);
+  if (!kp || !isSuite(kp.suite) || !(kp.privateKey instanceof Uint8Array) || !(kp.publicKey instanceof Uint8Array)) {
+    throw new ShulianError('BAD_ARGUMENT', 'encryptKeystore needs a KeyPair { suite, privateKey, publicKey }');
+  }
+  const n = opts.scryptN ?? DEFAULT_N;
+  if (!isPowerOfTwo(n) || n > MAX_N) throw new ShulianError('BAD_ARGUMENT', `scryptN must be a power of two in [2, ${MAX_N}]`);
+  // The pair must be consistent, or the file would decrypt to a key that is not its own.
+  const derived = publicKeyFromPrivate(kp.suite, kp.privateKey);
+  if (Buffer.compare(derived, kp.publicKey) !== 0) {
+    throw new ShulianError('BAD_KEY', 'public key does not match the private key');
+  }
+  const salt = randomBytes(32);
+  const iv = randomBytes(16);
+  const { encKey, macKey } = derive(password, salt, n, SCRYPT_R, SCRYPT_P);
+  const ciphertext = sm4Encrypt(encKey, iv, kp.privateKey);
+  return {
+    version: 1,
+    suite: kp.suite,
+    did: didFromPublicKey(kp.publicKey),
+    publicKey: toHex(kp.publicKey),
+    crypto: {
+      cipher: 'sm4-cbc',
+      kdf: 'scrypt',
+      n,
+      r: SCRYPT_R,
+      p: SCRYPT_P,
+      dklen: 32,
+      salt: toHex(salt),
+      iv: toHex(iv),
+      ciphertext: toHex(ciphertext),
+      macAlg: 'hmac-sm3',
+      mac: toHex(mac(macKey, iv, ciphertext)),
+    },
+  };
+}
+
+interface ParsedKeystore {
+  suite: Suite;
+  did: string;
+  publicKey: Uint8Array;
+  n: number;
+  r: number;
+  p: number;
+  salt: Uint8Array;
+  iv: Uint8Array;
+  ciphertext: Uint8Array;
+  macValue: Uint8Array;
+}
+
+function parse(file: unknown): ParsedKeystore {
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) throw invalid('not a JSON object');
+  const f = file as Record<string, unknown>;
+  if (f.version !== 1) throw invalid(`unsupported version ${JSON.stringify(f.version)} (expected 1)`);
+  if (!isSuite(f.suite)) throw invalid(`unknown suite ${JSON.stringify(f.suite)}`);
+  const suite = f.suite;
+  if (!isHex(f.publicKey, PUBLIC_KEY_BYTES[suite])) throw invalid(`publicKey must be ${PUBLIC_KEY_BYTES[suite]} bytes of lowercase hex`);
+  if (typeof f.did !== 'string') throw invalid('did must be a string');
+  const c = f.crypto;
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw invalid('crypto must be an object');
+  const k = c as Record<string, unknown>;
+  if (k.cipher !== 'sm4-cbc') throw invalid(`unsupported cipher ${JSON.stringify(k.cipher)} (expected "sm4-cbc")`);
+  if (k.kdf !== 'scrypt') throw invalid(`unsupported kdf ${JSON.stringify(k.kdf)} (expected "scrypt")`);
+  if (k.macAlg !== 'hmac-sm3') throw invalid(`unsupported macAlg ${JSON.stringify(k.macAlg)} (expected "hmac-sm3")`);
+  if (k.dklen !== 32) throw invalid('crypto.dklen must be 32');
+  const n = k.n, r = k.r, p = k.p;
+  if (typeof n !== 'number' || !isPowerOfTwo(n) || n > MAX_N) throw invalid(`crypto.n must be a power of two in [2, ${MAX_N}]`);
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > MAX_R) throw invalid(`crypto.r must be an integer in [1, ${MAX_R}]`);
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > MAX_P) throw invalid(`crypto.p must be an integer in [1, ${MAX_P}]`);
+  if (!isHex(k.salt) || k.salt.length < 32 || k.salt.length > 128) throw invalid('crypto.salt must be 16 to 64 bytes of lowercase hex');
+  if (!isHex(k.iv, 16)) throw invalid('crypto.iv must be 16 bytes of lowercase hex');
+  if (!isHex(k.ciphertext) || k.ciphertext.length === 0 || k.ciphertext.length % 32 !== 0 || k.ciphertext.length > 256) {
+    throw invalid('crypto.ciphertext must be whole 16-byte SM4 blocks of lowercase hex');
+  }
+  if (!isHex(k.mac, 32)) throw invalid('crypto.mac must be 32 bytes of lowercase hex');
+  return {
+    suite, did: f.did, publicKey: fromHex(f.publicKey), n, r, p,
+    salt: fromHex(k.salt), iv: fromHex(k.iv), ciphertext: fromHex(k.ciphertext), macValue: fromHex(k.mac),
+  };
+}
+
+export function decryptKeystore(file: unknown, password: string): KeyPair {
+  checkPassword(password);
+  const ks = parse(file);
+  const { encKey, macKey } = derive(password, ks.salt, ks.n, ks.r, ks.p);
+  if (!timingSafeEqual(mac(macKey, ks.iv, ks.ciphertext), ks.macValue)) {
+    throw new ShulianError('KEYSTORE_BAD_PASSWORD', 'wrong keystore password');
+  }
+  // The MAC matched, so the password is right; anything wrong from here on is a bad file.
+  let privateKey: Uint8Array;
+  try {
+    privateKey = sm4Decrypt(encKey, ks.iv, ks.ciphertext);
+  } catch {
+    throw invalid('ciphertext does not decrypt to a padded key');
+  }
+  if (privateKey.length !== 32) throw invalid(`decrypted private key is ${privateKey.length} bytes, expected 32`);
+  let publicKey: Uint8Array;
+  try {
+    publicKey = publicKeyFromPrivate(ks.suite, privateKey);
+  } catch {
+    throw invalid(`decrypted private key is not a valid ${ks.suite} key`);
+  }
+  if (Buffer.compare(publicKey, ks.publicKey) !== 0) throw invalid('publicKey does not match the encrypted private key');
+  if (ks.did !== didFromPublicKey(publicKey)) throw invalid('did does not match the public key');
+  return { suite: ks.suite, privateKey, publicKey };
+}
+
+/**
+ * Writes a keystore with mode 0600, atomically: a temporary file in the same directory is
+ * written and fsynced, then linked (no overwrite) or renamed (overwrite) into place.
+ */
+export function writeKeystore(path: string, kp: KeyPair, password: string, opts: WriteKeystoreOptions = {}): void {
+  if (typeof path !== 'string' || path === '') throw new ShulianError('BAD_ARGUMENT', 'keystore path must be a non-empty string');
+  const data = JSON.stringify(encryptKeystore(kp, password, opts), null, 2) + '\n';
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o600);
+  } catch (err) {
+    throw new ShulianError('KEYSTORE_WRITE_FAILED', `cannot create keystore in ${dirname(path)}: ${(err as Error).message}`);
+  }
+  try {
+    try {
+      fchmodSync(fd, 0o600); // exactly 0600 whatever the umask
+      writeSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    if (opts.overwrite) {
+      renameSync(tmp, path);
+    } else {
+      // link() fails with EEXIST if the target exists: atomic "create only".
+      const exists = () => new ShulianError('KEYSTORE_EXISTS', `keystore file already exists: ${path} (pass overwrite to replace it)`);
+      try {
+        linkSync(tmp, path);
+        unlinkSync(tmp);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') throw exists();
+        // Filesystems without hard links: check, then rename (a small race, but no partial file).
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+        if (existsSync(path)) throw exists();
+        renameSync(tmp, path);
+      }
+    }
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
+    if (err instanceof ShulianError) throw err;
+    throw new ShulianError('KEYSTORE_WRITE_FAILED', `cannot write keystore ${path}: ${(err as Error).message}`);
+  }
+}
+
+export function readKeystore(path: string, password: string): KeyPair {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ShulianError('KEYSTORE_NOT_FOUND', `keystore file not found: ${path}`);
+    throw new ShulianError('KEYSTORE_READ_FAILED', `cannot read keystore ${path}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw invalid(`${path} is not valid JSON`);
+  }
+  return decryptKeystore(json, password);
+}

@@ -1,0 +1,332 @@
+/**
+ * Compressed binary sparse Merkle tree over 256-bit key hashes (the binary form of the proof
+ * model of Diem's Jellyfish Merkle Tree).
+ *
+ * Shape rule (canonical form): a leaf sits at the shallowest depth where its key's bit path is
+ * unique among the keys present; empty subtrees hash to 32 zero bytes; an internal node always
+ * has two non-empty children, or one empty child and an internal sibling (keys sharing a long
+ * prefix hang below a chain of such nodes). Deleting keys re-compresses: when a subtree is left
+ * with one leaf, the leaf moves up to where it is unique again. So the root is a function of the
+ * set of (key, value) pairs alone, never of the order they were written in.
+ *
+ * Cost: a block's writes are applied as one sorted batch. The recursion splits the batch by the
+ * key bit at each depth, so each touched internal node is rehashed once per block, and a key
+ * costs about log2(n) hashes instead of 256.
+ *
+ * Versioning: nodes are content-addressed and never deleted, so every past root stays readable
+ * and provable as long as its nodes are in the store.
+ */
+import { ShulianError, toHex } from '../../codec/index.ts';
+import type { HashFn } from '../merkle.ts';
+import { HASH_BYTES, NODE_BYTES, TAG_INTERNAL, TAG_LEAF, bitAt, decodeNode, isZeroHash } from './node.ts';
+import type { NodeStore } from './store.ts';
+
+export interface SmtUpdate {
+  /** 32-byte key hash. */
+  key: Uint8Array;
+  /** 32-byte value hash, or null to delete the key (deleting an absent key is a no-op). */
+  value: Uint8Array | null;
+}
+
+/**
+ * Proof for one key against one root.
+ *
+ * `siblings` holds one hash per internal node on the key's path, from the root down; entry i is
+ * the child of the depth-i node that the key does NOT go to. It is not compressed: an empty
+ * sibling is written as 64 zeros. (Keys are hashes, so paths are about log2(n) long and empty
+ * siblings are rare; the fixed form keeps the verifier trivial.) The path ends at depth
+ * siblings.length, where the key's position holds either nothing (then `leaf` is absent) or a
+ * leaf (`leaf` is that leaf: the key itself for an inclusion proof, another key sharing the first
+ * siblings.length bits for a non-inclusion proof). All hex is lowercase.
+ */
+export interface SmtProof {
+  siblings: string[];
+  leaf?: { key: string; value: string };
+}
+
+export interface SmtOptions {
+  /** Decoded nodes kept in an LRU keyed by hash (the hot upper levels). Default 65536; 0 = off. */
+  cacheSize?: number;
+}
+
+const K_EMPTY = 0;
+const K_LEAF = 1;
+const K_INTERNAL = 2;
+const K_UNKNOWN = 3; // non-empty, not loaded yet
+
+/** A subtree reference: its hash and, when known, its kind. */
+interface Ref {
+  h: Uint8Array;
+  k: number;
+}
+
+/** Decoded node: t = tag; leaf: a = key, b = value; internal: a = left, b = right. */
+interface DNode {
+  h: Uint8Array;
+  t: number;
+  a: Uint8Array;
+  b: Uint8Array;
+}
+
+/** Entry for building a fresh subtree; `h` is the leaf hash when already known. */
+interface Entry {
+  key: Uint8Array;
+  value: Uint8Array;
+  h?: Uint8Array;
+}
+
+// Private zero hash: the exported EMPTY_ROOT is a plain array a caller could write into.
+const EMPTY_REF: Ref = { h: new Uint8Array(HASH_BYTES), k: K_EMPTY };
+
+function eq32(a: Uint8Array, b: Uint8Array): boolean {
+  if (a === b) return true;
+  for (let i = 0; i < HASH_BYTES; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function cmpKeys(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < HASH_BYTES; i++) {
+    const d = a[i]! - b[i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** 30 bits of the hash: a small-integer Map key. A hit is confirmed against the full hash. */
+function slot(h: Uint8Array): number {
+  return h[0]! | (h[1]! << 8) | (h[2]! << 16) | ((h[3]! & 0x3f) << 24);
+}
+
+function childRef(h: Uint8Array): Ref {
+  return isZeroHash(h) ? EMPTY_REF : { h, k: K_UNKNOWN };
+}
+
+function corrupt(msg: string): ShulianError {
+  return new ShulianError('SMT_CORRUPT_NODE', msg);
+}
+
+function checkBytes32(b: unknown, code: string, what: string): asserts b is Uint8Array {
+  if (!(b instanceof Uint8Array) || b.length !== HASH_BYTES) throw new ShulianError(code, `${what} must be ${HASH_BYTES} bytes`);
+}
+
+/**
+ * Validates and sorts a batch. Duplicate keys: the LAST update for a key wins, as if the batch
+ * were applied one write at a time (the sort is stable, so we keep the last of each run).
+ */
+function normalize(updates: SmtUpdate[]): SmtUpdate[] {
+  if (!Array.isArray(updates)) throw new ShulianError('SMT_BAD_UPDATE', 'updates must be an array');
+  for (const u of updates) {
+    checkBytes32(u?.key, 'SMT_BAD_UPDATE', 'update key');
+    if (u.value !== null) checkBytes32(u.value, 'SMT_BAD_UPDATE', 'update value');
+  }
+  const sorted = updates.slice().sort((x, y) => cmpKeys(x.key, y.key));
+  const out: SmtUpdate[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    if (i + 1 < sorted.length && cmpKeys(sorted[i]!.key, sorted[i + 1]!.key) === 0) continue;
+    out.push(sorted[i]!);
+  }
+  return out;
+}
+
+/** First index in [lo, hi) whose key has bit `depth` set; the range shares bits 0..depth-1. */
+function splitAt<T extends { key: Uint8Array }>(xs: T[], lo: number, hi: number, depth: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (bitAt(xs[mid]!.key, depth) === 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class SparseMerkleTree {
+  private readonly store: NodeStore;
+  private readonly hash: HashFn;
+  private readonly cacheSize: number;
+  private readonly cache = new Map<number, DNode>();
+
+  constructor(store: NodeStore, hash: HashFn, opts?: SmtOptions) {
+    this.store = store;
+    this.hash = hash;
+    this.cacheSize = Math.max(0, Math.floor(opts?.cacheSize ?? 65536));
+    const probe = hash(new Uint8Array(NODE_BYTES));
+    if (!(probe instanceof Uint8Array) || probe.length !== HASH_BYTES) {
+      throw new ShulianError('SMT_BAD_HASH', `the tree needs a ${HASH_BYTES}-byte hash function`);
+    }
+  }
+
+  /**
+   * Applies a batch of writes to the tree at `root` and returns the new root. Every new node is
+   * written with store.put; nothing is removed, so `root` itself stays readable.
+   */
+  update(root: Uint8Array, updates: SmtUpdate[]): Uint8Array {
+    checkBytes32(root, 'SMT_BAD_ROOT', 'root');
+    const ups = normalize(updates);
+    if (ups.length === 0) return root;
+    const out = this.upd(childRef(root), 0, ups, 0, ups.length);
+    return out.k === K_EMPTY ? new Uint8Array(HASH_BYTES) : out.h;
+  }
+
+  /** The value hash stored under `key` in the tree at `root`, or null. */
+  get(root: Uint8Array, key: Uint8Array): Uint8Array | null {
+    checkBytes32(root, 'SMT_BAD_ROOT', 'root');
+    checkBytes32(key, 'SMT_BAD_KEY', 'key');
+    let h = root;
+    for (let depth = 0; ; depth++) {
+      if (isZeroHash(h)) return null;
+      const n = this.load(h);
+      if (n.t === TAG_LEAF) return eq32(n.a, key) ? n.b.slice() : null;
+      if (depth >= 256) throw corrupt('tree path deeper than 256 bits');
+      h = bitAt(key, depth) === 0 ? n.a : n.b;
+    }
+  }
+
+  /** Inclusion proof if `key` is present at `root`, otherwise a non-inclusion proof. */
+  prove(root: Uint8Array, key: Uint8Array): SmtProof {
+    checkBytes32(root, 'SMT_BAD_ROOT', 'root');
+    checkBytes32(key, 'SMT_BAD_KEY', 'key');
+    const siblings: string[] = [];
+    let h = root;
+    for (let depth = 0; ; depth++) {
+      if (isZeroHash(h)) return { siblings };
+      const n = this.load(h);
+      if (n.t === TAG_LEAF) return { siblings, leaf: { key: toHex(n.a), value: toHex(n.b) } };
+      if (depth >= 256) throw corrupt('tree path deeper than 256 bits');
+      const right = bitAt(key, depth) === 1;
+      siblings.push(toHex(right ? n.a : n.b));
+      h = right ? n.b : n.a;
+    }
+  }
+
+  // ---- batch update -------------------------------------------------------------------------
+
+  /** Applies ups[lo, hi) (sorted, unique, all sharing the node's depth-bit prefix) below `ref`. */
+  private upd(ref: Ref, depth: number, ups: SmtUpdate[], lo: number, hi: number): Ref {
+    if (ref.k === K_EMPTY) return this.buildFrom(depth, ups, lo, hi, null);
+    const n = this.load(ref.h);
+    if (n.t === TAG_LEAF) {
+      // Fast path: the only write is to this very leaf.
+      if (hi - lo === 1 && eq32(ups[lo]!.key, n.a)) {
+        const v = ups[lo]!.value;
+        if (v === null) return EMPTY_REF;
+        if (eq32(v, n.b)) return { h: ref.h, k: K_LEAF };
+        return this.putLeaf(n.a, v);
+      }
+      return this.buildFrom(depth, ups, lo, hi, n);
+    }
+    if (depth >= 256) throw corrupt('tree path deeper than 256 bits');
+    const mid = splitAt(ups, lo, hi, depth);
+    const l = lo < mid ? this.upd(childRef(n.a), depth + 1, ups, lo, mid) : childRef(n.a);
+    const r = mid < hi ? this.upd(childRef(n.b), depth + 1, ups, mid, hi) : childRef(n.b);
+    if (eq32(l.h, n.a) && eq32(r.h, n.b)) return { h: ref.h, k: K_INTERNAL };
+    return this.join(l, r);
+  }
+
+  /** Parent of two fresh subtrees, applying the compression rule. */
+  private join(l: Ref, r: Ref): Ref {
+    if (l.k === K_EMPTY) {
+      if (r.k === K_EMPTY) return EMPTY_REF;
+      if (this.kindOf(r) === K_LEAF) return r; // a lone leaf moves up
+    } else if (r.k === K_EMPTY) {
+      if (this.kindOf(l) === K_LEAF) return l;
+    }
+    return this.putInternal(l.h, r.h);
+  }
+
+  private kindOf(ref: Ref): number {
+    if (ref.k !== K_UNKNOWN) return ref.k;
+    ref.k = this.load(ref.h).t === TAG_LEAF ? K_LEAF : K_INTERNAL;
+    return ref.k;
+  }
+
+  /**
+   * Builds the subtree for the writes ups[lo, hi) over a position that holds nothing or a single
+   * leaf `old` (which survives unless the batch overwrites or deletes its key).
+   */
+  private buildFrom(depth: number, ups: SmtUpdate[], lo: number, hi: number, old: DNode | null): Ref {
+    const entries: Entry[] = [];
+    let pending = old; // inserted in key order
+    for (let i = lo; i < hi; i++) {
+      const u = ups[i]!;
+      if (pending !== null) {
+        const c = cmpKeys(pending.a, u.key);
+        if (c < 0) {
+          entries.push({ key: pending.a, value: pending.b, h: pending.h });
+          pending = null;
+        } else if (c === 0) {
+          pending = null; // overwritten or deleted by the batch
+        }
+      }
+      if (u.value !== null) entries.push({ key: u.key, value: u.value });
+    }
+    if (pending !== null) entries.push({ key: pending.a, value: pending.b, h: pending.h });
+    return this.build(depth, entries, 0, entries.length);
+  }
+
+  /** Canonical subtree of distinct sorted entries: the shape rule, applied directly. */
+  private build(depth: number, es: Entry[], lo: number, hi: number): Ref {
+    const count = hi - lo;
+    if (count === 0) return EMPTY_REF;
+    if (count === 1) {
+      const e = es[lo]!;
+      return e.h !== undefined ? { h: e.h, k: K_LEAF } : this.putLeaf(e.key, e.value);
+    }
+    // Two distinct keys differ within 256 bits, so depth < 256 here.
+    const mid = splitAt(es, lo, hi, depth);
+    const l = this.build(depth + 1, es, lo, mid);
+    const r = this.build(depth + 1, es, mid, hi);
+    return this.putInternal(l.h, r.h);
+  }
+
+  // ---- node I/O -----------------------------------------------------------------------------
+
+  private putLeaf(key: Uint8Array, value: Uint8Array): Ref {
+    return this.putNode(TAG_LEAF, key, value, K_LEAF);
+  }
+
+  private putInternal(left: Uint8Array, right: Uint8Array): Ref {
+    return this.putNode(TAG_INTERNAL, left, right, K_INTERNAL);
+  }
+
+  /** One allocation and one hash call per node: the encoding is the hash preimage. */
+  private putNode(tag: number, a: Uint8Array, b: Uint8Array, kind: number): Ref {
+    const bytes = new Uint8Array(NODE_BYTES);
+    bytes[0] = tag;
+    bytes.set(a, 1);
+    bytes.set(b, 1 + HASH_BYTES);
+    const h = this.hash(bytes);
+    this.store.put(h, bytes);
+    if (this.cacheSize > 0) {
+      this.remember({ h, t: tag, a: bytes.subarray(1, 1 + HASH_BYTES), b: bytes.subarray(1 + HASH_BYTES) });
+    }
+    return { h, k: kind };
+  }
+
+  private load(h: Uint8Array): DNode {
+    if (this.cacheSize > 0) {
+      const s = slot(h);
+      const c = this.cache.get(s);
+      if (c !== undefined && eq32(c.h, h)) {
+        this.cache.delete(s); // move to the most-recent end
+        this.cache.set(s, c);
+        return c;
+      }
+    }
+    const bytes = this.store.get(h);
+    if (bytes === undefined) throw new ShulianError('SMT_MISSING_NODE', `tree node ${toHex(h)} is not in the store`);
+    const d = decodeNode(bytes); // copies: the store may reuse its buffers
+    const own = h.slice(); // the caller may reuse the array it passed (e.g. a root)
+    const n: DNode = d.type === 'leaf' ? { h: own, t: TAG_LEAF, a: d.key, b: d.value } : { h: own, t: TAG_INTERNAL, a: d.left, b: d.right };
+    if (this.cacheSize > 0) this.remember(n);
+    return n;
+  }
+
+  private remember(n: DNode): void {
+    const s = slot(n.h);
+    this.cache.delete(s);
+    this.cache.set(s, n);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+  }
+}

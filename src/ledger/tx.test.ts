@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ShulianError } from '../codec/index.ts';
+import { generateKeyPair } from '../crypto/index.ts';
+import { decodeTx, signTx, verifyTxSignature } from './index.ts';
+
+const key = generateKeyPair('sm2');
+const good = signTx(key, { chain: 'notary', module: 'notary', method: 'put', args: { hash: 'ab'.repeat(32) }, nonce: 3, expires: 10 }).tx;
+
+test('a signed tx decodes and verifies; any change to a signed field breaks the signature', () => {
+  assert.deepEqual(decodeTx(structuredClone(good)), good);
+  assert.equal(verifyTxSignature('sm2', good), true);
+  for (const field of ['chain', 'module', 'method'] as const) assert.equal(verifyTxSignature('sm2', { ...good, [field]: good[field] + 'x' }), false);
+  assert.equal(verifyTxSignature('sm2', { ...good, nonce: 4 }), false);
+  assert.equal(verifyTxSignature('sm2', { ...good, expires: 11 }), false);
+  assert.equal(verifyTxSignature('sm2', { ...good, args: { hash: 'cd'.repeat(32) } }), false);
+});
+
+test('decoder names the field that is wrong', () => {
+  assert.throws(() => decodeTx({ ...good, nonce: 1.5 }), (e: ShulianError) => e.code === 'TX_MALFORMED' && /nonce/.test(e.message));
+  assert.throws(() => decodeTx({ ...good, from: 'did:web:x' }), (e: ShulianError) => /from/.test(e.message));
+  assert.throws(() => decodeTx({ ...good, extra: 1 }), (e: ShulianError) => e.code === 'TX_MALFORMED');
+  assert.throws(() => decodeTx({ ...good, sig: good.sig.toUpperCase() }), (e: ShulianError) => /sig/.test(e.message));
+  let deep: unknown = 1;
+  for (let i = 0; i < 40; i++) deep = [deep];
+  assert.throws(() => decodeTx({ ...good, args: deep }), (e: ShulianError) => /nested/.test(e.message));
+});
+
+test('decoder: arbitrary input either decodes to a well-formed tx or throws a typed error (property)', () => {
+  const mutated = fc.record({
+    field: fc.constantFrom('chain', 'from', 'pubkey', 'nonce', 'module', 'method', 'args', 'expires', 'sig'),
+    value: fc.oneof(fc.jsonValue(), fc.anything()),
+  });
+  fc.assert(fc.property(fc.oneof(fc.anything(), mutated.map(({ field, value }) => ({ ...good, [field]: value }))), (input) => {
+    try {
+      const tx = decodeTx(input);
+      assert.equal(typeof tx.nonce, 'number');
+      assert.match(tx.sig, /^[0-9a-f]{128}$/);
+    } catch (err) {
+      assert.ok(err instanceof ShulianError, `untyped error: ${String(err)}`);
+      assert.ok(['TX_MALFORMED', 'TX_TOO_LARGE'].includes(err.code));
+    }
+  }), { numRuns: 2000 });
+});

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { ShulianError, canonicalize, fromHex, toHex, type JsonValue } from '../codec/index.ts';
+import { didFromPublicKey, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
+import { txHashOf } from './hashing.ts';
+import type { Tx, TxBody } from './types.ts';
+
+export const DID_RE = /^did:shulian:[1-9A-HJ-NP-Za-km-z]{20,40}$/;
+export const NAME_RE = /^[a-z][a-zA-Z0-9_]{0,31}$/;
+export const CHAIN_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
+const HEX_RE = /^(?:[0-9a-f]{2})+$/;
+
+const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([z.null(), z.boolean(), z.number().finite(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
+);
+
+const txSchema = z.strictObject({
+  chain: z.string().regex(CHAIN_ID_RE, 'a chain id: lowercase letters, digits and dashes, starting with a letter'),
+  from: z.string().regex(DID_RE, 'a did:shulian DID'),
+  pubkey: z.string().regex(HEX_RE, 'lowercase hex'),
+  nonce: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  module: z.string().regex(NAME_RE, 'a module name such as "notary"'),
+  method: z.string().regex(NAME_RE, 'a method name such as "put"'),
+  args: jsonValue,
+  expires: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  sig: z.string().regex(/^[0-9a-f]{128}$/, '64 bytes of lowercase hex'),
+});
+
+/** Maximum nesting of a tx's args: keeps canonicalisation and validation bounded. */
+const MAX_DEPTH = 16;
+
+function depthOf(v: unknown, d = 0): number {
+  if (d > MAX_DEPTH) return d;
+  if (Array.isArray(v)) return v.reduce<number>((m, x) => Math.max(m, depthOf(x, d + 1)), d + 1);
+  if (v !== null && typeof v === 'object') return Object.values(v).reduce<number>((m, x) => Math.max(m, depthOf(x, d + 1)), d + 1);
+  return d;
+}
+
+/**
+ * Checks the shape of an untrusted transaction (from the API, a peer or a file) and returns it
+ * typed. Throws ShulianError TX_MALFORMED naming the first field that is wrong. Does not check
+ * the signature (that is batched, see verifyTxSignature) nor chain state.
+ */
+export function decodeTx(input: unknown, maxBytes = 65536): Tx {
+  if (depthOf(input) > MAX_DEPTH) {
+    throw new ShulianError('TX_MALFORMED', `transaction is nested deeper than ${MAX_DEPTH} levels`);
+  }
+  const parsed = txSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : 'transaction';
+    throw new ShulianError('TX_MALFORMED', `${where}: ${issue.message}`);
+  }
+  const tx = parsed.data as Tx;
+  const size = Buffer.byteLength(canonicalize(tx));
+  if (size > maxBytes) {
+    throw new ShulianError('TX_TOO_LARGE', `transaction is ${size} bytes; this chain accepts at most ${maxBytes}`);
+  }
+  return tx;
+}
+
+/** Checks that the public key fits the chain's suite. */
+export function checkPubkeySuite(suite: Suite, pubkeyHex: string): void {
+  const len = pubkeyHex.length / 2;
+  const want = suite === 'sm2' ? 65 : 32;
+  if (len !== want || (suite === 'sm2' && !pubkeyHex.startsWith('04'))) {
+    throw new ShulianError('TX_BAD_KEY', `this chain uses ${suite}; pubkey must be ${suite === 'sm2' ? '65 bytes (04‖X‖Y)' : '32 bytes'}`);
+  }
+}
+
+/** The message a sender signs: the tx hash bytes. */
+export function txSigningMessage(hashHex: string): Uint8Array {
+  return fromHex(hashHex, 32, 'tx hash');
+}
+
+export function verifyTxSignature(suite: Suite, tx: Tx, hash = txHashOf(suite, tx)): boolean {
+  return verify(suite, fromHex(tx.pubkey), txSigningMessage(hash), fromHex(tx.sig));
+}
+
+export interface TxDraft {
+  chain: string;
+  module: string;
+  method: string;
+  args: JsonValue;
+  nonce: number;
+  expires: number;
+}
+
+/** Builds and signs a tx with a local key; the sender DID is the key's self-certifying DID. */
+export function signTx(key: KeyPair, draft: TxDraft): { tx: Tx; hash: string } {
+  const body: TxBody = {
+    chain: draft.chain,
+    from: didFromPublicKey(key.publicKey),
+    pubkey: toHex(key.publicKey),
+    nonce: draft.nonce,
+    module: draft.module,
+    method: draft.method,
+    args: draft.args,
+    expires: draft.expires,
+  };
+  const hash = txHashOf(key.suite, body);
+  const sig = toHex(sign(key.suite, key.privateKey, txSigningMessage(hash)));
+  return { tx: { ...body, sig }, hash };
+}

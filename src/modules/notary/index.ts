@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { JsonValue } from '../../codec/index.ts';
+import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
+
+/** A notarised record (存证): who recorded which document hash, and when (block time). */
+export interface NotaryRecord {
+  hash: string;
+  owner: string;
+  name?: string;
+  size?: number;
+  mime?: string;
+  height: number;
+  time: number;
+  tx: string;
+}
+
+/** State key of a record, inside the notary namespace. Full key: `notary/rec/<hash>`. */
+export const recordKey = (hash: string): string => `rec/${hash}`;
+export const recordStateKey = (hash: string): string => `notary/${recordKey(hash)}`;
+
+const putArgs = z.strictObject({
+  hash: z.string().regex(/^[0-9a-f]{64}$/, 'the SM3 (or SHA-256) digest of the document: 64 lowercase hex digits'),
+  name: z.string().min(1).max(256).optional(),
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  mime: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as application/pdf').max(128).optional(),
+});
+
+export const notaryModule: ModuleDef = {
+  name: 'notary',
+  description: 'Records document digests with their owner DID and block time; each record is provable with a state proof.',
+  methods: {
+    put: method({
+      doc: 'Record a document digest. Fails with NOTARY_EXISTS if it was recorded before.',
+      args: putArgs,
+      gas: 2_000,
+      run(ctx, args) {
+        const key = recordKey(args.hash);
+        if (ctx.has(key)) {
+          const prior = ctx.get(key) as unknown as NotaryRecord;
+          throw new ModuleError('NOTARY_EXISTS', `digest ${args.hash} was already recorded by ${prior.owner} at height ${prior.height}`);
+        }
+        const record: NotaryRecord = { hash: args.hash, owner: ctx.sender, height: ctx.height, time: ctx.time, tx: ctx.txHash };
+        if (args.name !== undefined) record.name = args.name;
+        if (args.size !== undefined) record.size = args.size;
+        if (args.mime !== undefined) record.mime = args.mime;
+        ctx.set(key, record as unknown as JsonValue);
+        ctx.emit('Recorded', { hash: args.hash, owner: ctx.sender });
+        return { hash: args.hash, height: ctx.height };
+      },
+    }),
+  },
+};

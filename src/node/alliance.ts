@@ -1,0 +1,53 @@
+import type { Suite } from '../crypto/index.ts';
+import type { ChainParams, Genesis, ValidatorInfo } from '../ledger/index.ts';
+
+/** Defaults for a chain's parameters; a genesis document may override any of them. */
+export const DEFAULT_PARAMS: ChainParams = {
+  maxBlockTxs: 2_000,
+  maxTxBytes: 64 * 1024,
+  maxTxGas: 2_000_000,
+  mempoolMaxTxs: 50_000,
+  mempoolMaxBytes: 64 * 1024 * 1024,
+  maxNonceGap: 1_000,
+};
+
+interface ChainPreset {
+  chain: string;
+  name: string;
+  nameZh: string;
+  kind: Genesis['kind'];
+  modules: string[];
+  /** Modules the white paper assigns to this chain that later releases add (see docs/concepts.md). */
+  planned: string[];
+}
+
+/**
+ * The embedded alliance of `shulian up`: the governance chain and the public service chains of
+ * the white paper's "public basic service platform" (§ 1+1+1+X). Each chain lists the modules it
+ * runs today; `planned` names those its issues will add.
+ */
+export const EMBEDDED_CHAINS: ChainPreset[] = [
+  { chain: 'gov', name: 'Governance chain', nameZh: '治理链', kind: 'governance', modules: ['notary'], planned: ['governance'] },
+  { chain: 'identity', name: 'Identity chain', nameZh: '身份链', kind: 'public-service', modules: ['notary'], planned: ['did', 'vcstatus'] },
+  { chain: 'sign', name: 'Signing chain', nameZh: '签约链', kind: 'public-service', modules: ['notary'], planned: ['esign', 'lexcontract'] },
+  { chain: 'settle', name: 'Settlement chain', nameZh: '结算链', kind: 'public-service', modules: ['notary'], planned: ['settlement'] },
+  { chain: 'xroute', name: 'Cross-chain routing chain', nameZh: '跨链路由链', kind: 'public-service', modules: ['notary'], planned: ['xroute'] },
+  { chain: 'data', name: 'Public data authorisation chain', nameZh: '公共数据授权链', kind: 'public-service', modules: ['notary'], planned: ['catalog', 'dataauth'] },
+  { chain: 'notary', name: 'Notarisation chain', nameZh: '存证链', kind: 'public-service', modules: ['notary'], planned: [] },
+];
+
+export function embeddedGeneses(opts: { alliance: string; validators: ValidatorInfo[]; time: number; suite?: Suite }): Genesis[] {
+  return EMBEDDED_CHAINS.map((p) => ({
+    chain: p.chain,
+    alliance: opts.alliance,
+    name: p.name,
+    nameZh: p.nameZh,
+    kind: p.kind,
+    suite: opts.suite ?? 'sm2',
+    consensus: { type: 'solo' },
+    validators: opts.validators,
+    modules: p.modules,
+    params: { ...DEFAULT_PARAMS },
+    time: opts.time,
+  }));
+}

@@ -1,0 +1,54 @@
+import type { ChainView } from '../chain/index.ts';
+import type { Suite } from '../crypto/index.ts';
+import { buildApi, type ApiOptions } from '../api/index.ts';
+import { ShulianNode } from './node.ts';
+
+export { ShulianNode, VERSION, type AllianceFile } from './node.ts';
+export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
+export { NODE_PASSWORD_ENV } from './keys.ts';
+
+export interface StartOptions {
+  dataDir: string;
+  port: number;
+  host?: string;
+  log?: (line: string) => void;
+  api?: ApiOptions;
+  /** Crypto suite of the embedded alliance, fixed at its first start (default sm2). */
+  suite?: Suite;
+}
+
+export interface RunningNode {
+  url: string;
+  did: string;
+  node: ShulianNode;
+  chains(): ChainView[];
+  close(): Promise<void>;
+}
+
+/** Opens the node's chains from `dataDir` (creating the embedded alliance on first start) and serves the API. */
+export async function startNode(opts: StartOptions): Promise<RunningNode> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const node = await ShulianNode.open(opts.dataDir, log, opts.suite);
+  let api;
+  try {
+    api = await buildApi(node, opts.api);
+    await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
+  } catch (err) {
+    await node.close();
+    throw err;
+  }
+  const addr = api.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    did: node.did,
+    node,
+    chains: () => node.chains(),
+    close: () => (closing ??= (async () => {
+      await api.close();
+      await node.close();
+    })()),
+  };
+}

@@ -1,0 +1,145 @@
+import { ShulianError, canonicalize, type JsonValue } from '../codec/index.ts';
+import type { Receipt, Tx, TxEvent } from '../ledger/index.ts';
+import { GAS } from './gas.ts';
+import { ModuleError, type ModuleContext, type ModuleDef } from './module.ts';
+
+/** Read access to committed state, as canonical JSON. */
+export interface StateReader {
+  get(key: string): string | undefined;
+}
+
+export interface BlockEnv {
+  chain: string;
+  height: number;
+  time: number;
+  maxTxGas: number;
+}
+
+export interface ExecutedBlock {
+  receipts: Receipt[];
+  /** Every key the block changed: canonical JSON, or null when deleted. */
+  writes: Map<string, string | null>;
+}
+
+export const NONCE_PREFIX = 'sys/nonce/';
+
+class OutOfGas extends ShulianError {
+  constructor(limit: number, what: string) {
+    super('OUT_OF_GAS', `out of gas (limit ${limit}) while ${what}`);
+  }
+}
+
+/**
+ * Executes a block's transactions in order over a write overlay. A failed tx (module error or
+ * out of gas) keeps none of its writes but still uses its nonce, so it cannot be replayed.
+ * Signatures were checked once when the txs were admitted and are not checked again here.
+ */
+export class Executor {
+  private readonly modules = new Map<string, ModuleDef>();
+
+  constructor(modules: ModuleDef[], private readonly enabled: ReadonlySet<string>) {
+    for (const m of modules) this.modules.set(m.name, m);
+  }
+
+  nonceKey(did: string): string {
+    return NONCE_PREFIX + did;
+  }
+
+  executeBlock(state: StateReader, env: BlockEnv, txs: Array<{ tx: Tx; hash: string; bytes: number }>): ExecutedBlock {
+    const block = new Map<string, string | null>();
+    const read = (key: string): string | undefined => {
+      const v = block.get(key);
+      if (v === null) return undefined;
+      return v ?? state.get(key);
+    };
+    const receipts: Receipt[] = [];
+    for (const { tx, hash, bytes } of txs) {
+      const nonceKey = this.nonceKey(tx.from);
+      const expected = Number(read(nonceKey) ?? 0);
+      if (tx.nonce !== expected) {
+        throw new ShulianError('BLOCK_INVALID', `tx ${hash} has nonce ${tx.nonce}, expected ${expected}`);
+      }
+      receipts.push(this.executeTx(read, block, env, tx, hash, bytes));
+      block.set(nonceKey, String(expected + 1));
+    }
+    return { receipts, writes: block };
+  }
+
+  private executeTx(
+    read: (key: string) => string | undefined,
+    block: Map<string, string | null>,
+    env: BlockEnv,
+    tx: Tx,
+    hash: string,
+    bytes: number,
+  ): Receipt {
+    const overlay = new Map<string, string | null>();
+    const events: TxEvent[] = [];
+    let gasUsed = 0;
+    const charge = (gas: number, what: string): void => {
+      gasUsed += gas;
+      if (gasUsed > env.maxTxGas) throw new OutOfGas(env.maxTxGas, what);
+    };
+    try {
+      charge(GAS.txBase + GAS.txByte * bytes, 'paying for the transaction bytes');
+      const mod = this.enabled.has(tx.module) ? this.modules.get(tx.module) : undefined;
+      if (!mod) throw new ModuleError('MODULE_NOT_FOUND', `chain ${env.chain} runs no module "${tx.module}"`);
+      const m = Object.hasOwn(mod.methods, tx.method) ? mod.methods[tx.method] : undefined;
+      if (!m) throw new ModuleError('METHOD_NOT_FOUND', `module ${mod.name} has no method "${tx.method}"`);
+      const parsed = m.args.safeParse(tx.args);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new ModuleError('BAD_ARGS', `${mod.name}.${tx.method} args${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
+      }
+      charge(m.gas, `running ${mod.name}.${tx.method}`);
+      const prefix = mod.name + '/';
+      const ctxRead = (key: string): string | undefined => {
+        const full = prefix + key;
+        const v = overlay.get(full);
+        if (v === null) return undefined;
+        return v ?? read(full);
+      };
+      const ctx: ModuleContext = {
+        chain: env.chain,
+        height: env.height,
+        time: env.time,
+        sender: tx.from,
+        txHash: hash,
+        get(key) {
+          const v = ctxRead(key);
+          charge(GAS.read + GAS.readByte * (v?.length ?? 0), `reading ${key}`);
+          return v === undefined ? undefined : (JSON.parse(v) as JsonValue);
+        },
+        has(key) {
+          charge(GAS.read, `reading ${key}`);
+          return ctxRead(key) !== undefined;
+        },
+        set(key, value) {
+          const s = canonicalize(value);
+          charge(GAS.write + GAS.writeByte * (s.length + key.length), `writing ${key}`);
+          overlay.set(prefix + key, s);
+        },
+        delete(key) {
+          charge(GAS.delete, `deleting ${key}`);
+          overlay.set(prefix + key, null);
+        },
+        emit(type, data) {
+          charge(GAS.event + GAS.eventByte * canonicalize(data).length, `emitting ${type}`);
+          events.push({ module: mod.name, type, data });
+        },
+        charge,
+      };
+      const result = m.run(ctx, parsed.data);
+      for (const [k, v] of overlay) block.set(k, v);
+      const receipt: Receipt = { tx: hash, status: 'ok', gasUsed, events };
+      if (result !== undefined) receipt.result = result;
+      return receipt;
+    } catch (err) {
+      if (err instanceof ShulianError) {
+        return { tx: hash, status: 'failed', code: err.code, message: err.message, gasUsed: Math.min(gasUsed, env.maxTxGas), events: [] };
+      }
+      // A bug in a module must not fork the chain: every node fails the tx the same way.
+      return { tx: hash, status: 'failed', code: 'MODULE_FAULT', message: `module fault: ${(err as Error).message}`, gasUsed: Math.min(gasUsed, env.maxTxGas), events: [] };
+    }
+  }
+}

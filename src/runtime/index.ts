@@ -1,0 +1,3 @@
+export { method, ModuleError, type ModuleContext, type MethodDef, type ModuleDef } from './module.ts';
+export { Executor, NONCE_PREFIX, type StateReader, type BlockEnv, type ExecutedBlock } from './executor.ts';
+export { GAS } from './gas.ts';

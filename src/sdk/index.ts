@@ -1,0 +1,16 @@
+/**
+ * Shulian SDK (`shulian/sdk`): a typed client for a node's HTTP API, local signing, and local
+ * verification of transaction and state proofs. Imports no server code.
+ */
+export { ShulianClient, genesisHashOf } from './client.ts';
+export type * from './types.ts';
+export {
+  notaryKey, notaryPut, notaryVerify, sm3File, sm3Hex, DEFAULT_NOTARY_CHAIN,
+  type NotaryRecord, type NotaryPutArgs, type NotaryProof,
+} from './notary.ts';
+export { ShulianError } from '../codec/index.ts';
+export type { JsonValue } from '../codec/index.ts';
+export { generateKeyPair, didFromPublicKey, readKeystore, writeKeystore, type KeyPair, type Suite } from '../crypto/index.ts';
+export { signTx, type TxDraft } from '../ledger/tx.ts';
+export { verifyTxInclusion, verifyStateLookup, type ProofCheck } from '../ledger/verify.ts';
+export type { Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo } from '../ledger/types.ts';

@@ -1,0 +1,156 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPair, sm3, type KeyPair } from '../src/crypto/index.ts';
+import { toHex } from '../src/codec/index.ts';
+import { signTx, verifyStateLookup, verifyTxInclusion, type Tx } from '../src/ledger/index.ts';
+import { recordStateKey } from '../src/modules/index.ts';
+import { openTestChain, type TestChain } from './helpers/chain.ts';
+import { tempDir } from './helpers/tmp.ts';
+
+const docHash = (text: string): string => toHex(sm3(Buffer.from(text)));
+
+function put(key: KeyPair, nonce: number, hash: string, chain = 'notary', expires = 1000): { tx: Tx; hash: string } {
+  return signTx(key, { chain, module: 'notary', method: 'put', args: { hash, name: 'contract.pdf' }, nonce, expires });
+}
+
+for (const suite of ['sm2', 'ed25519'] as const) {
+  test(`${suite}: a notary record commits and is provable against the signed header`, async () => {
+    const tmp = tempDir();
+    const t = await openTestChain(tmp.dir, suite);
+    try {
+      const alice = generateKeyPair(suite);
+      const d = docHash('lease agreement v1');
+      const { tx, hash } = put(alice, 0, d);
+      const [res] = await t.chain.submit([tx]);
+      assert.deepEqual(res, { accepted: true, hash });
+      const block = await t.chain.produceBlock(1_700_000_001_000);
+      assert.ok(block);
+      assert.equal(block.header.height, 1);
+      assert.equal(block.receipts[0]!.status, 'ok');
+      assert.deepEqual(block.receipts[0]!.events, [{ module: 'notary', type: 'Recorded', data: { hash: d, owner: tx.from } }]);
+
+      const validators = t.genesis.validators;
+      const inc = t.chain.getTx(hash)!;
+      assert.deepEqual(verifyTxInclusion(suite, inc, validators), { ok: true });
+      const forged = structuredClone(inc);
+      forged.tx.args = { hash: docHash('something else'), name: 'contract.pdf' };
+      assert.equal(verifyTxInclusion(suite, forged, validators).ok, false);
+
+      const state = t.chain.getState(recordStateKey(d), { proof: true });
+      assert.equal((state.value as { owner: string }).owner, tx.from);
+      assert.deepEqual(verifyStateLookup(suite, state, validators), { ok: true });
+      const lied = { ...state, value: { ...(state.value as object), owner: 'did:shulian:1111111111111111111111' } };
+      assert.equal(verifyStateLookup(suite, lied, validators).ok, false);
+
+      const absent = t.chain.getState(recordStateKey(docHash('never recorded')), { proof: true });
+      assert.equal(absent.value, null);
+      assert.deepEqual(verifyStateLookup(suite, absent, validators), { ok: true });
+      // Claiming the present record is absent must not verify.
+      assert.equal(verifyStateLookup(suite, { ...state, value: null }, validators).ok, false);
+    } finally {
+      await t.close();
+      tmp.cleanup();
+    }
+  });
+}
+
+test('bad transactions are rejected with clear codes and change nothing', async () => {
+  const tmp = tempDir();
+  const t = await openTestChain(tmp.dir, 'sm2');
+  try {
+    const alice = generateKeyPair('sm2');
+    const first = put(alice, 0, docHash('a'));
+    await t.chain.submit([first.tx]);
+    await t.chain.produceBlock(1_700_000_001_000);
+    const before = t.chain.info();
+
+    const wrongSig = put(alice, 1, docHash('b'));
+    const tampered = { ...wrongSig.tx, args: { hash: docHash('c') } };
+    const other = generateKeyPair('sm2');
+    const notMine = { ...put(other, 0, docHash('d')).tx, from: alice ? put(alice, 1, docHash('d')).tx.from : '' };
+    const cases: Array<[unknown, string]> = [
+      [{ hello: 'world' }, 'TX_MALFORMED'],
+      [{ ...put(alice, 1, docHash('e')).tx, nonce: -1 }, 'TX_MALFORMED'],
+      [first.tx, 'TX_NONCE_STALE'], // replay of a committed tx
+      [put(alice, 1, docHash('f'), 'gov').tx, 'TX_WRONG_CHAIN'],
+      [tampered, 'TX_BAD_SIGNATURE'],
+      [put(alice, 1, docHash('g'), 'notary', 0).tx, 'TX_EXPIRED'],
+      [put(generateKeyPair('ed25519'), 0, docHash('h')).tx, 'TX_BAD_KEY'],
+      [notMine, 'TX_BAD_SENDER'],
+      [{ ...put(alice, 1, docHash('i')).tx, args: { hash: 'x'.repeat(70_000) } }, 'TX_TOO_LARGE'],
+      [put(alice, 5000, docHash('j')).tx, 'TX_NONCE_GAP'],
+    ];
+    const results = await t.chain.submit(cases.map((c) => c[0]));
+    results.forEach((r, i) => {
+      assert.equal(r.accepted, false, `case ${i} should be rejected`);
+      if (!r.accepted) assert.equal(r.code, cases[i]![1], `case ${i}: ${r.message}`);
+    });
+    assert.equal(await t.chain.produceBlock(1_700_000_002_000), null, 'nothing to execute');
+    assert.deepEqual(t.chain.info(), before);
+
+    // Duplicate within the mempool, and the same nonce twice.
+    const ok = put(alice, 1, docHash('k'));
+    const dup = await t.chain.submit([ok.tx]);
+    assert.equal(dup[0]!.accepted, true);
+    const again = await t.chain.submit([ok.tx, put(alice, 1, docHash('l')).tx]);
+    assert.deepEqual(again.map((r) => (r.accepted ? 'ok' : r.code)), ['TX_DUPLICATE', 'TX_NONCE_TAKEN']);
+  } finally {
+    await t.close();
+    tmp.cleanup();
+  }
+});
+
+test('a failing call is included as failed, keeps none of its writes, and uses its nonce', async () => {
+  const tmp = tempDir();
+  const t = await openTestChain(tmp.dir, 'sm2');
+  try {
+    const alice = generateKeyPair('sm2');
+    const bob = generateKeyPair('sm2');
+    const d = docHash('shared doc');
+    await t.chain.submit([put(alice, 0, d).tx]);
+    await t.chain.produceBlock(1_700_000_001_000);
+    const bobTx = put(bob, 0, d);
+    const badArgs = signTx(bob, { chain: 'notary', module: 'notary', method: 'put', args: { hash: 'nothex' }, nonce: 1, expires: 100 });
+    const noModule = signTx(bob, { chain: 'notary', module: 'settlement', method: 'pay', args: {}, nonce: 2, expires: 100 });
+    await t.chain.submit([bobTx.tx, badArgs.tx, noModule.tx]);
+    const block = (await t.chain.produceBlock(1_700_000_002_000))!;
+    assert.deepEqual(block.receipts.map((r) => r.code), ['NOTARY_EXISTS', 'BAD_ARGS', 'MODULE_NOT_FOUND']);
+    assert.ok(block.receipts.every((r) => r.status === 'failed' && r.gasUsed > 0 && r.message));
+    assert.equal((t.chain.getState(recordStateKey(d)).value as { owner: string }).owner, put(alice, 0, d).tx.from);
+    assert.deepEqual(t.chain.nonces(bobTx.tx.from), { nonce: 3, pendingNonce: 3 });
+  } finally {
+    await t.close();
+    tmp.cleanup();
+  }
+});
+
+test('reopening the store keeps every block and state root, and proofs at past heights', async () => {
+  const tmp = tempDir();
+  const t = await openTestChain(tmp.dir, 'sm2');
+  try {
+    const alice = generateKeyPair('sm2');
+    const roots: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      await t.chain.submit([put(alice, i, docHash(`doc ${i}`)).tx]);
+      const b = (await t.chain.produceBlock(1_700_000_001_000 + i))!;
+      roots.push(b.header.stateRoot);
+    }
+    const chain = await t.reopen();
+    assert.equal(chain.height(), 5);
+    for (let h = 1; h <= 5; h++) assert.equal(chain.getBlock(h)!.header.stateRoot, roots[h - 1]);
+    // doc 4 did not exist at height 3: provably absent there, present now.
+    const key = recordStateKey(docHash('doc 4'));
+    const then = chain.getState(key, { height: 3, proof: true });
+    assert.equal(then.value, null);
+    assert.deepEqual(verifyStateLookup('sm2', then, t.genesis.validators), { ok: true });
+    const past = chain.getState(recordStateKey(docHash('doc 1')), { height: 3, proof: true });
+    assert.equal((past.value as { height: number }).height, 2);
+    assert.deepEqual(verifyStateLookup('sm2', past, t.genesis.validators), { ok: true });
+    assert.throws(() => chain.getState(key, { height: 99 }), { code: 'HEIGHT_NOT_FOUND' });
+    await chain.submit([put(alice, 5, docHash('doc 5')).tx]);
+    assert.equal((await chain.produceBlock(1_700_000_009_000))!.header.height, 6);
+  } finally {
+    await t.close();
+    tmp.cleanup();
+  }
+});

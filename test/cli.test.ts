@@ -1,0 +1,424 @@
+/**
+ * The `shulian` CLI, run as child processes the way a user runs it (`node bin/shulian.mjs …`),
+ * against a real node started with `shulian up` in another child process.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'shulian.mjs');
+const HAS_NODE = existsSync(join(ROOT, 'src', 'node', 'index.ts'));
+const HAS_CRYPTO = existsSync(join(ROOT, 'src', 'crypto', 'index.ts'));
+const PW = 'correct horse battery staple';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Promise<Run> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, SHULIAN_DEBUG: undefined, SHULIAN_API: undefined, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`shulian ${args.join(' ')} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+function json<T = Record<string, unknown>>(r: Run): T {
+  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** Polls /v1/health until it answers, the child dies, or the deadline passes. */
+async function waitHealthy(url: string, child: ChildProcess, output: () => string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (;;) {
+    if (exited) throw new Error(`shulian up exited before it was healthy:\n${output()}`);
+    try {
+      const res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`node at ${url} not healthy after ${timeoutMs} ms:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'shulian-cli-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('cli without a node', () => {
+  test('--help lists the commands and exits 0', async () => {
+    const r = await cli(['--help']);
+    assert.equal(r.code, 0, r.stderr);
+    for (const c of ['up', 'keys', 'chain', 'tx', 'notary']) assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
+  });
+
+  test('subcommand help shows --api and --json', async () => {
+    const r = await cli(['notary', 'verify', '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /--api <url>/);
+    assert.match(r.stdout, /--json/);
+    assert.match(r.stdout, /--chain <id>/);
+  });
+
+  test('usage errors exit 2 without a stack trace', async () => {
+    const r = await cli(['keys', 'new']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--out/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    const bad = await cli(['tx', 'get', 'nothex']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /not a transaction hash/);
+    const unknown = await cli(['frobnicate']);
+    assert.equal(unknown.code, 2);
+  });
+
+  test('an unreachable node says which URL and to run shulian up', async () => {
+    const port = await freePort();
+    const r = await cli(['chain', 'list', '--api', `http://127.0.0.1:${port}`]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`http://127\\.0\\.0\\.1:${port}`));
+    assert.match(r.stderr, /shulian up/);
+    const viaEnv = await cli(['chain', 'list', '--json'], { SHULIAN_API: `http://127.0.0.1:${port}` });
+    assert.equal(viaEnv.code, 1);
+    const err = JSON.parse(viaEnv.stderr) as { error: { code: string; message: string } };
+    assert.equal(err.error.code, 'NODE_UNREACHABLE');
+    assert.match(err.error.message, new RegExp(`:${port}`));
+  });
+
+  test('SHULIAN_DEBUG=1 adds the stack', async () => {
+    const port = await freePort();
+    const r = await cli(['chain', 'list', '--api', `http://127.0.0.1:${port}`], { SHULIAN_DEBUG: '1' });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\n\s+at /);
+  });
+
+  describe('keys', { skip: !HAS_CRYPTO && 'src/crypto has not landed' }, () => {
+    const key = join(tmp, 'alice.json');
+
+    test('keys new writes a 0600 keystore and prints the DID, never the private key', async () => {
+      const r = await cli(['keys', 'new', '--out', key, '--password-env', 'PW', '--json'], { PW });
+      const out = json<{ did: string; suite: string; publicKey: string; file: string }>(r);
+      assert.match(out.did, /^did:shulian:[1-9A-HJ-NP-Za-km-z]+$/);
+      assert.equal(out.suite, 'sm2');
+      assert.match(out.publicKey, /^04[0-9a-f]{128}$/);
+      assert.equal(out.file, key);
+      assert.equal(Object.keys(out).sort().join(','), 'did,file,publicKey,suite');
+      assert.equal(statSync(key).mode & 0o777, 0o600);
+      const human = await cli(['keys', 'show', '--key', key, '--password-env', 'PW'], { PW });
+      assert.equal(human.code, 0, human.stderr);
+      assert.match(human.stdout, new RegExp(out.did));
+    });
+
+    test('keys show prints the same DID and public key', async () => {
+      const a = json<{ did: string; publicKey: string }>(await cli(['keys', 'show', '--key', key, '--password-env', 'PW', '--json'], { PW }));
+      assert.doesNotMatch(JSON.stringify(a), /private/i);
+      const b = json<{ did: string; publicKey: string }>(await cli(['keys', 'show', '--key', key, '--password-env', 'PW', '--json'], { PW }));
+      assert.deepEqual(a, b);
+    });
+
+    test('keys new refuses to overwrite', async () => {
+      const before = readFileSync(key);
+      const r = await cli(['keys', 'new', '--out', key, '--password-env', 'PW'], { PW });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /already exists/);
+      assert.deepEqual(readFileSync(key), before);
+    });
+
+    test('ed25519 keys', async () => {
+      const out = json<{ suite: string; publicKey: string }>(
+        await cli(['keys', 'new', '--out', join(tmp, 'ed.json'), '--suite', 'ed25519', '--password-env', 'PW', '--json'], { PW }),
+      );
+      assert.equal(out.suite, 'ed25519');
+      assert.match(out.publicKey, /^[0-9a-f]{64}$/);
+    });
+
+    test('a wrong password says exactly that, exit 2', async () => {
+      const r = await cli(['keys', 'show', '--key', key, '--password-env', 'PW'], { PW: 'wrong' });
+      assert.equal(r.code, 2);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr, 'error: wrong password\n');
+    });
+
+    test('no terminal and no --password-env is a clear usage error', async () => {
+      const r = await cli(['keys', 'show', '--key', key]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /--password-env/);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    });
+
+    test('--password-env naming an unset variable', async () => {
+      const r = await cli(['keys', 'show', '--key', key, '--password-env', 'NOPE_NOT_SET']);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /NOPE_NOT_SET is not set/);
+    });
+
+    test('a missing keystore says how to make one', async () => {
+      const r = await cli(['keys', 'show', '--key', join(tmp, 'none.json'), '--password-env', 'PW'], { PW });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /shulian keys new/);
+    });
+  });
+});
+
+describe('password prompt', () => {
+  /** A fake TTY: a stream with isTTY and setRawMode, fed keystrokes. */
+  function fakeTty(): { input: NodeJS.ReadStream; output: PassThrough; raw: boolean[] } {
+    const s = new PassThrough() as unknown as NodeJS.ReadStream & { isRaw: boolean };
+    const raw: boolean[] = [];
+    Object.assign(s, { isTTY: true, isRaw: false, setRawMode: (m: boolean) => { raw.push(m); (s as { isRaw: boolean }).isRaw = m; return s; } });
+    return { input: s, output: new PassThrough(), raw };
+  }
+
+  test('asks without echo, handles backspace, restores the terminal', async () => {
+    const { getPassword } = await import('../src/cli/password.ts');
+    const t = fakeTty();
+    const p = getPassword({ input: t.input, output: t.output }, 'Password');
+    (t.input as unknown as PassThrough).write('sekrx\u007ft\r');
+    assert.equal(await p, 'sekrt');
+    const shown = t.output.read()?.toString() ?? '';
+    assert.equal(shown, 'Password: \n');
+    assert.deepEqual(t.raw, [true, false]);
+  });
+
+  test('confirmation must match', async () => {
+    const { getPassword } = await import('../src/cli/password.ts');
+    const t = fakeTty();
+    const p = getPassword({ input: t.input, output: t.output }, 'Password', true);
+    (t.input as unknown as PassThrough).write('abc\r');
+    await new Promise((r) => setImmediate(r));
+    (t.input as unknown as PassThrough).write('abd\r');
+    await assert.rejects(p, { code: 'PASSWORD_MISMATCH' });
+  });
+
+  test('env var, unset var, bad var name, no tty', async () => {
+    const { getPassword } = await import('../src/cli/password.ts');
+    assert.equal(await getPassword({ passwordEnv: 'X', env: { X: 'pw' } }, 'p'), 'pw');
+    await assert.rejects(getPassword({ passwordEnv: 'X', env: {} }, 'p'), { code: 'PASSWORD_REQUIRED' });
+    await assert.rejects(getPassword({ passwordEnv: 'X', env: { X: '' } }, 'p', true), { code: 'PASSWORD_REQUIRED' });
+    await assert.rejects(getPassword({ passwordEnv: 'not a name', env: {} }, 'p'), { code: 'USAGE' });
+    const notTty = new PassThrough() as unknown as NodeJS.ReadStream;
+    await assert.rejects(getPassword({ input: notTty, env: {} }, 'p'), { code: 'PASSWORD_REQUIRED', message: /--password-env/ });
+  });
+
+  test('Ctrl-C aborts', async () => {
+    const { getPassword } = await import('../src/cli/password.ts');
+    const t = fakeTty();
+    const p = getPassword({ input: t.input, output: t.output }, 'Password');
+    (t.input as unknown as PassThrough).write('ab\u0003');
+    await assert.rejects(p, { code: 'INTERRUPTED' });
+  });
+});
+
+describe('file hashing', () => {
+  test('sm3File streams SM3 (GB/T 32905 vector) and reports the size', async () => {
+    const { sm3File } = await import('../src/sdk/notary.ts');
+    const f = join(tmp, 'abc.txt');
+    writeFileSync(f, 'abc');
+    assert.deepEqual(await sm3File(f), { hash: '66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0', size: 3 });
+    const big = join(tmp, 'big.bin');
+    const data = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+    writeFileSync(big, data);
+    const r = await sm3File(big);
+    assert.equal(r.size, data.length);
+    assert.equal(r.hash, createHash('sm3').update(data).digest('hex'));
+    await assert.rejects(sm3File(join(tmp, 'missing')), { code: 'FILE_NOT_FOUND' });
+    await assert.rejects(sm3File(tmp), { code: 'FILE_NOT_FOUND' });
+  });
+
+  test('agrees with the crypto module\'s sm3', { skip: !HAS_CRYPTO && 'src/crypto has not landed' }, async () => {
+    const { sm3 } = await import('../src/crypto/index.ts');
+    const { sm3File } = await import('../src/sdk/notary.ts');
+    const f = join(tmp, 'x.bin');
+    const data = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 31) & 0xff));
+    writeFileSync(f, data);
+    assert.equal((await sm3File(f)).hash, Buffer.from(sm3(data)).toString('hex'));
+  });
+});
+
+describe('cli against a node started with shulian up', { skip: !(HAS_NODE && HAS_CRYPTO) && 'src/node or src/crypto has not landed' }, () => {
+  let node: ChildProcess | undefined;
+  let api = '';
+  let nodeOutput = '';
+  const key = join(tmp, 'notary-key.json');
+  const env = { PW };
+
+  before(async () => {
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    node = spawn(process.execPath, [BIN, 'up', '--data-dir', join(tmp, 'node'), '--port', String(port)], {
+      cwd: ROOT, env: { ...process.env, SHULIAN_DEBUG: undefined }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    node.stdout!.on('data', (d: Buffer) => (nodeOutput += d.toString()));
+    node.stderr!.on('data', (d: Buffer) => (nodeOutput += d.toString()));
+    await waitHealthy(api, node, () => nodeOutput);
+    json(await cli(['keys', 'new', '--out', key, '--password-env', 'PW', '--json'], env));
+  });
+
+  after(async () => {
+    if (!node || node.exitCode !== null) return;
+    const exited = new Promise<number | null>((r) => node!.once('exit', (code) => r(code)));
+    node.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
+    if (code === 'hung') node.kill('SIGKILL');
+    assert.equal(code, 0, `shulian up did not stop cleanly on SIGINT:\n${nodeOutput}`);
+  });
+
+  test('up printed where the API and the data are', () => {
+    assert.match(nodeOutput, new RegExp(api.replace(/[.:/]/g, '\\$&')));
+    assert.match(nodeOutput, new RegExp(join(tmp, 'node').replace(/[.:/\\]/g, '\\$&')));
+  });
+
+  test('chain list shows the seven chains', async () => {
+    const out = json<{ chains: Array<{ id: string; height: number }> }>(await cli(['chain', 'list', '--api', api, '--json']));
+    assert.deepEqual(out.chains.map((c) => c.id).sort(), ['data', 'gov', 'identity', 'notary', 'settle', 'sign', 'xroute']);
+    const human = await cli(['chain', 'list'], { SHULIAN_API: api });
+    assert.equal(human.code, 0, human.stderr);
+    for (const id of ['gov', 'identity', 'sign', 'settle', 'xroute', 'data', 'notary']) assert.match(human.stdout, new RegExp(`^${id}\\s`, 'm'));
+  });
+
+  test('notary put then verify, both proofs checked locally', async () => {
+    const doc = join(tmp, 'contract.pdf');
+    writeFileSync(doc, `a contract ${Date.now()} ${Math.random()}`);
+    const sm3 = createHash('sm3').update(readFileSync(doc)).digest('hex');
+    const put = json<{ hash: string; tx: string; height: number; owner: string }>(
+      await cli(['notary', 'put', doc, '--key', key, '--password-env', 'PW', '--name', 'contract.pdf', '--api', api, '--json'], env),
+    );
+    assert.equal(put.hash, sm3);
+    assert.match(put.tx, /^[0-9a-f]{64}$/);
+    assert.ok(put.height >= 1);
+
+    const v = json<{ hash: string; proofVerified: boolean; record: { hash: string; owner: string; name: string; size: number; height: number; tx: string } }>(
+      await cli(['notary', 'verify', doc, '--api', api, '--json']),
+    );
+    assert.equal(v.proofVerified, true);
+    assert.equal(v.hash, sm3);
+    assert.equal(v.record.hash, sm3);
+    assert.equal(v.record.owner, put.owner);
+    assert.equal(v.record.name, 'contract.pdf');
+    assert.equal(v.record.size, statSync(doc).size);
+    assert.equal(v.record.height, put.height);
+    assert.equal(v.record.tx, put.tx);
+
+    const human = await cli(['notary', 'verify', doc, '--api', api]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /verified locally/);
+
+    const again = await cli(['notary', 'put', doc, '--key', key, '--password-env', 'PW', '--api', api], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already recorded/);
+  });
+
+  test('verify of a file never recorded fails with "not recorded"', async () => {
+    const doc = join(tmp, 'never.txt');
+    writeFileSync(doc, `never recorded ${Math.random()}`);
+    const r = await cli(['notary', 'verify', doc, '--api', api]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /not recorded/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    const j = await cli(['notary', 'verify', doc, '--api', api, '--json']);
+    assert.equal(j.code, 1);
+    assert.equal((JSON.parse(j.stderr) as { error: { code: string } }).error.code, 'NOTARY_NOT_RECORDED');
+  });
+
+  test('verify with a wrong pinned genesis hash fails', async () => {
+    const doc = join(tmp, 'pinned.txt');
+    writeFileSync(doc, `pinned ${Math.random()}`);
+    const r = await cli(['notary', 'verify', doc, '--api', api, '--genesis-hash', '0'.repeat(64)]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /pinned/);
+  });
+
+  test('tx send --wait, then tx get and tx get --verify', async () => {
+    const hash = createHash('sm3').update(`tx-send ${Math.random()}`).digest('hex');
+    const sent = json<{ hash: string; height: number; receipt: { status: string } }>(await cli([
+      'tx', 'send', '--chain', 'data', '--module', 'notary', '--method', 'put', '--args', JSON.stringify({ hash }),
+      '--key', key, '--password-env', 'PW', '--wait', '--api', api, '--json',
+    ], env));
+    assert.match(sent.hash, /^[0-9a-f]{64}$/);
+    assert.equal(sent.receipt.status, 'ok');
+
+    const got = json<{ status: string; chain: string; hash: string; height: number }>(await cli(['tx', 'get', sent.hash, '--api', api, '--json']));
+    assert.equal(got.status, 'committed');
+    assert.equal(got.chain, 'data');
+    assert.equal(got.height, sent.height);
+
+    const verified = json<{ proofVerified: boolean; hash: string }>(await cli(['tx', 'get', sent.hash, '--verify', '--api', api, '--json']));
+    assert.equal(verified.proofVerified, true);
+    assert.equal(verified.hash, sent.hash);
+
+    const human = await cli(['tx', 'get', sent.hash, '--verify', '--api', api]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /verified locally/);
+  });
+
+  test('tx send without --wait returns the hash; a failing tx with --wait exits 1', async () => {
+    const hash = createHash('sm3').update(`nowait ${Math.random()}`).digest('hex');
+    const args = ['tx', 'send', '--chain', 'notary', '--module', 'notary', '--method', 'put', '--args', JSON.stringify({ hash }), '--key', key, '--password-env', 'PW', '--api', api];
+    const sent = json<{ hash: string; status: string }>(await cli([...args, '--json'], env));
+    assert.match(sent.hash, /^[0-9a-f]{64}$/);
+    // Same hash again: the module rejects it with NOTARY_EXISTS once the first is in a block.
+    const dup = await cli([...args, '--wait'], env);
+    assert.equal(dup.code, 1, dup.stdout + dup.stderr);
+    assert.match(dup.stderr, /NOTARY_EXISTS|already recorded/);
+  });
+
+  test('tx send with bad --args JSON is a usage error; unknown tx is a clear error', async () => {
+    const bad = await cli(['tx', 'send', '--chain', 'notary', '--module', 'notary', '--method', 'put', '--args', '{oops', '--key', key, '--password-env', 'PW', '--api', api], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--args is not valid JSON/);
+    const unknown = await cli(['tx', 'get', 'ab'.repeat(32), '--api', api]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /abab/);
+    assert.equal(unknown.stderr.trim().split('\n').length, 1);
+  });
+
+  test('signing with a wrong password exits 2 before touching the node', async () => {
+    const doc = join(tmp, 'wrongpw.txt');
+    writeFileSync(doc, 'x');
+    const r = await cli(['notary', 'put', doc, '--key', key, '--password-env', 'PW', '--api', api], { PW: 'nope' });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'error: wrong password\n');
+  });
+});

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { generateKeyPair } from '../src/crypto/index.ts';
+import { signTx, type Block, type Tx } from '../src/ledger/index.ts';
+import { startNodeProcess } from './helpers/node-process.ts';
+import { tempDir, waitFor } from './helpers/tmp.ts';
+
+async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function submit(url: string, txs: Tx[]): Promise<Array<{ accepted: boolean; code?: string }>> {
+  const res = await fetch(`${url}/v1/chains/notary/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ txs }) });
+  return ((await res.json()) as { results: Array<{ accepted: boolean; code?: string }> }).results;
+}
+
+test('kill -9 under load: every reported block survives unchanged and the node carries on', async () => {
+  const tmp = tempDir();
+  let node = await startNodeProcess(tmp.dir);
+  try {
+    const keys = Array.from({ length: 40 }, () => generateKeyPair('sm2'));
+    const txs: Tx[] = [];
+    for (let i = 0; i < 2400; i++) {
+      const hash = (i.toString(16).padStart(8, '0') + 'ab'.repeat(28));
+      txs.push(signTx(keys[i % keys.length]!, { chain: 'notary', module: 'notary', method: 'put', args: { hash }, nonce: Math.floor(i / keys.length), expires: 1_000_000 }).tx);
+    }
+    // Blocks the node reports as committed, from its stream.
+    const reported = new Map<number, string>();
+    const ws = new WebSocket(`${node.url.replace('http', 'ws')}/v1/stream?chains=notary`);
+    ws.on('message', (d) => {
+      const m = JSON.parse(d.toString()) as { type: string; height: number; hash: string };
+      if (m.type === 'block') reported.set(m.height, m.hash);
+    });
+    ws.on('error', () => {});
+    await new Promise((r) => ws.once('message', r));
+
+    // Keep submitting in the background; kill the node once a few blocks have committed.
+    let stopLoad = false;
+    const load = (async () => {
+      for (let i = 0; i < txs.length && !stopLoad; i += 100) {
+        await submit(node.url, txs.slice(i, i + 100)).catch(() => undefined);
+      }
+    })();
+    await waitFor(() => reported.size >= 3, 'three committed blocks', 60_000);
+    await node.kill9();
+    stopLoad = true;
+    await load;
+    ws.terminate();
+    const before = new Map(reported);
+    assert.ok(before.size >= 3);
+
+    node = await startNodeProcess(tmp.dir);
+    for (const [height, hash] of before) {
+      const { status, body } = await getJson<Block>(`${node.url}/v1/chains/notary/blocks/${height}`);
+      assert.equal(status, 200, `block ${height} is missing after restart`);
+      assert.equal(body.hash, hash, `block ${height} changed after restart`);
+      for (const r of body.receipts) {
+        const tx = await getJson<{ status: string; height: number }>(`${node.url}/v1/txs/${r.tx}`);
+        assert.equal(tx.body.status, 'committed');
+        assert.equal(tx.body.height, height);
+      }
+    }
+    // It carries on: resubmitting everything commits the rest; already-committed txs are refused as replays.
+    const heightBefore = (await getJson<{ height: number }>(`${node.url}/v1/chains/notary`)).body.height;
+    const codes = new Map<string, number>();
+    for (let i = 0; i < txs.length; i += 500) {
+      for (const r of await submit(node.url, txs.slice(i, i + 500))) {
+        const k = r.accepted ? 'accepted' : r.code!;
+        codes.set(k, (codes.get(k) ?? 0) + 1);
+      }
+    }
+    assert.deepEqual([...codes.keys()].filter((k) => k !== 'accepted' && k !== 'TX_NONCE_STALE'), []);
+    await waitFor(async () => {
+      const accts = await Promise.all(keys.map((k) => signTx(k, { chain: 'notary', module: 'notary', method: 'put', args: {}, nonce: 0, expires: 0 }).tx.from)
+        .map((did) => getJson<{ nonce: number }>(`${node.url}/v1/chains/notary/accounts/${did}`)));
+      return accts.every((a) => a.body.nonce === txs.length / keys.length);
+    }, 'every tx committed after restart', 60_000);
+    const after = (await getJson<{ height: number }>(`${node.url}/v1/chains/notary`)).body.height;
+    assert.ok(after > heightBefore || codes.get('accepted') === undefined);
+  } finally {
+    await node.stop();
+    tmp.cleanup();
+  }
+});
