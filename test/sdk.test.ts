@@ -68,8 +68,15 @@ describe('sdk offline', { skip: !HAS_CRYPTO && 'src/crypto has not landed' }, ()
   });
 
   test('a slow node: NODE_TIMEOUT', async () => {
+    // AbortSignal.timeout's timer does not keep the process alive; a real socket would, so hold a timer.
     const fetch = (_url: string, init?: { signal?: AbortSignal }) =>
-      new Promise<never>((_, rej) => init?.signal?.addEventListener('abort', () => rej(init.signal!.reason)));
+      new Promise<never>((_, rej) => {
+        const keepAlive = setTimeout(() => rej(new Error('fake fetch was never aborted')), 10_000);
+        init?.signal?.addEventListener('abort', () => {
+          clearTimeout(keepAlive);
+          rej(init.signal!.reason);
+        });
+      });
     const c = new sdk.ShulianClient({ baseUrl: 'http://x', fetch, timeoutMs: 50 });
     await assert.rejects(c.health(), { code: 'NODE_TIMEOUT' });
   });

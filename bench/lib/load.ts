@@ -19,7 +19,7 @@ export interface BenchNode {
 /** Starts a node in its own process on a free loopback port, as a user would run it. */
 export async function startBenchNode(suite: Suite): Promise<BenchNode> {
   const dir = mkdtempSync(join(tmpdir(), 'shulian-bench-'));
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/serve.ts'), dir, '0', suite], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--import', 'tsx', join(root, 'bench/lib/serve.ts'), dir, '0', suite], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
@@ -75,7 +75,7 @@ export interface LoadResult {
 export async function driveLoad(url: string, chain: string, txs: Tx[], opts: { batch?: number; inflight?: number } = {}): Promise<LoadResult> {
   const batch = opts.batch ?? 500;
   const inflight = opts.inflight ?? 3;
-  const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/stream?chains=${chain}`);
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/v1/stream?chains=${chain}&events=false`);
   let committed = 0;
   let lastCommit = 0;
   const allCommitted = new Promise<void>((resolve) => {

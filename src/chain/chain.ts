@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { ShulianError, canonicalize, fromHex, toHex, type JsonValue } from '../codec/index.ts';
+import { ShulianError, fromHex, toHex, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, hashFor, sign, type KeyPair, type Suite, type VerifyPool } from '../crypto/index.ts';
 import {
-  ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, checkPubkeySuite, decodeTx, hashJson, headerHashOf, merkleProof,
-  merkleRoot, receiptHashOf, stateKeyHash, txHashOf, txSigningMessage,
+  ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, checkPubkeySuite, hashJson, prepareTx, headerHashOf, merkleProof,
+  merkleRoot, receiptHashOf, stateKeyHash, txSigningMessage,
   type Block, type BlockHeader, type Genesis, type MempoolEntry, type SmtUpdate, type StateLookup, type TxInclusion,
 } from '../ledger/index.ts';
 import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
@@ -212,23 +212,29 @@ export class Chain implements ChainView {
    */
   async submit(raw: unknown[]): Promise<SubmitResult[]> {
     const results: SubmitResult[] = new Array(raw.length);
+    let sincePause = 0;
     const candidates: Array<{ i: number; entry: MempoolEntry }> = [];
     const nextHeight = this.height() + 1;
     const seen = new Set<string>();
     for (let i = 0; i < raw.length; i++) {
+      if (++sincePause >= 100) {
+        sincePause = 0;
+        await yieldToEventLoop();
+      }
       let hash: string | undefined;
       try {
-        const tx = decodeTx(raw[i], this.genesis.params.maxTxBytes);
+        const prepared = prepareTx(this.suite, raw[i], this.genesis.params.maxTxBytes);
+        const tx = prepared.tx;
         if (tx.chain !== this.id) throw new ShulianError('TX_WRONG_CHAIN', `transaction is for chain "${tx.chain}", sent to chain "${this.id}"`);
         checkPubkeySuite(this.suite, tx.pubkey);
         if (this.didOf(tx.pubkey) !== tx.from) {
           throw new ShulianError('TX_BAD_SENDER', `from ${tx.from} is not the DID of the signing key (${this.didOf(tx.pubkey)})`);
         }
         if (tx.expires < nextHeight) throw new ShulianError('TX_EXPIRED', `transaction expired at height ${tx.expires}; the chain is at ${nextHeight - 1}`);
-        hash = txHashOf(this.suite, tx);
+        hash = prepared.hash;
         if (seen.has(hash)) throw new ShulianError('TX_DUPLICATE', `transaction ${hash} appears twice in the batch`);
         seen.add(hash);
-        const entry: MempoolEntry = { tx, hash, bytes: Buffer.byteLength(canonicalize(tx)) };
+        const entry: MempoolEntry = { tx, hash, bytes: prepared.bytes };
         this.mempool.check(entry, this.committedNonce(tx.from));
         candidates.push({ i, entry });
       } catch (err) {
@@ -268,10 +274,10 @@ export class Chain implements ChainView {
       return null;
     }
     const time = Math.max(now, head.time + 1);
-    const executed = this.executor.executeBlock(
+    const executed = await this.executor.executeBlock(
       { get: (k) => this.store.getState(k) },
       { chain: this.id, height, time, maxTxGas: this.genesis.params.maxTxGas },
-      entries,
+      entries, yieldToEventLoop,
     );
     const updates: SmtUpdate[] = [];
     const values = new Map<string, string>();
@@ -284,9 +290,15 @@ export class Chain implements ChainView {
         updates.push({ key: stateKeyHash(this.suite, key), value: vh });
       }
     }
-    let stateRoot: Uint8Array;
+    // Applied in slices so reads keep being served while a big block hashes; the root is the
+    // same as one batch (it depends only on the final key set), at the cost of rehashing the
+    // few shared upper nodes once per slice.
+    let stateRoot = fromHex(head.stateRoot);
     try {
-      stateRoot = this.tree.update(fromHex(head.stateRoot), updates);
+      for (let i = 0; i < updates.length; i += SMT_SLICE) {
+        if (i > 0) await yieldToEventLoop();
+        stateRoot = this.tree.update(stateRoot, updates.slice(i, i + SMT_SLICE));
+      }
     } catch (err) {
       this.store.discardPending();
       throw err;
@@ -316,6 +328,12 @@ export class Chain implements ChainView {
     await this.store.close();
   }
 }
+
+/** State updates per tree slice (see produceBlock). */
+const SMT_SLICE = 512;
+
+/** Lets pending I/O (API requests) run between slices of long work. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function rejection(err: unknown, hash: string | undefined): SubmitResult {
   const code = err instanceof ShulianError ? err.code : 'TX_REJECTED';

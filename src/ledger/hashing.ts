@@ -1,4 +1,4 @@
-import { canonicalBytes, toHex, type JsonValue } from '../codec/index.ts';
+import { canonicalBytes, canonicalize, toHex, type JsonValue } from '../codec/index.ts';
 import { hashFor, type Suite } from '../crypto/index.ts';
 import type { BlockHeader, Receipt, TxBody } from './types.ts';
 
@@ -11,12 +11,17 @@ export function hashJson(suite: Suite, value: unknown): string {
   return toHex(hashFor(suite)(canonicalBytes(value)));
 }
 
-export function txHashOf(suite: Suite, tx: TxBody): string {
+/** Canonical JSON of a tx's signed fields (everything but `sig`). */
+export function canonicalBody(tx: TxBody): string {
   const body: TxBody = {
     chain: tx.chain, from: tx.from, pubkey: tx.pubkey, nonce: tx.nonce,
     module: tx.module, method: tx.method, args: tx.args, expires: tx.expires,
   };
-  return hashJson(suite, body);
+  return canonicalize(body);
+}
+
+export function txHashOf(suite: Suite, tx: TxBody): string {
+  return toHex(hashFor(suite)(Buffer.from(canonicalBody(tx), 'utf8')));
 }
 
 export function headerHashOf(suite: Suite, header: BlockHeader): string {

@@ -16,6 +16,9 @@ export interface TxLocation {
   index: number;
 }
 
+/** Tree nodes written per event turn while a block commits. */
+const BULK_SLICE = 4000;
+
 /** Everything one block changes, written in a single LMDB transaction. */
 export interface BlockWrite {
   block: Block;
@@ -126,6 +129,16 @@ export class ChainStore {
     }
     const nodes = [...this.pendingNodes];
     const newHead: ChainHead = { height: block.header.height, hash: block.hash, stateRoot: block.header.stateRoot, time: block.header.time };
+    // Content-addressed data first, in slices across event turns so the node stays responsive:
+    // if the process dies before the final transaction these are orphans nobody refers to.
+    let last: Promise<unknown> = Promise.resolve();
+    for (let i = 0; i < nodes.length; i += BULK_SLICE) {
+      for (const [h, n] of nodes.slice(i, i + BULK_SLICE)) last = this.nodes.put(Buffer.from(h, 'latin1'), Buffer.from(n));
+      await new Promise((r) => setImmediate(r));
+    }
+    for (const [h, v] of w.values) last = this.values.put(Buffer.from(h, 'hex'), v);
+    await last;
+    // Then everything that makes the block visible, atomically.
     await this.root.transaction(() => {
       this.blocks.put(block.header.height, block);
       block.txs.forEach((tx, i) => {
@@ -137,8 +150,6 @@ export class ChainStore {
         if (v === null) this.state.remove(k);
         else this.state.put(k, v);
       }
-      for (const [h, v] of w.values) this.values.put(Buffer.from(h, 'hex'), v);
-      for (const [h, n] of nodes) this.nodes.put(Buffer.from(h, 'latin1'), Buffer.from(n));
       this.meta.put('head', newHead);
     });
     for (const [h] of nodes) this.pendingNodes.delete(h);

@@ -43,3 +43,12 @@ test('decoder: arbitrary input either decodes to a well-formed tx or throws a ty
     }
   }), { numRuns: 2000 });
 });
+
+test('prepareTx: one canonicalisation gives the same hash and size as the long way', async () => {
+  const { canonicalize } = await import('../codec/index.ts');
+  const { prepareTx, txHashOf } = await import('./index.ts');
+  const p = prepareTx('sm2', structuredClone(good));
+  assert.equal(p.hash, txHashOf('sm2', good));
+  assert.equal(p.bytes, Buffer.byteLength(canonicalize(good)));
+  assert.throws(() => prepareTx('sm2', { ...good, args: { pad: 'x'.repeat(70_000) } }), { code: 'TX_TOO_LARGE' });
+});

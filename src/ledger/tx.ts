@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ShulianError, canonicalize, fromHex, toHex, type JsonValue } from '../codec/index.ts';
-import { didFromPublicKey, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
-import { txHashOf } from './hashing.ts';
+import { didFromPublicKey, hashFor, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
+import { canonicalBody, txHashOf } from './hashing.ts';
 import type { Tx, TxBody } from './types.ts';
 
 export const DID_RE = /^did:shulian:[1-9A-HJ-NP-Za-km-z]{20,40}$/;
@@ -50,12 +50,22 @@ export function decodeTx(input: unknown, maxBytes = 65536): Tx {
     const where = issue.path.length ? issue.path.join('.') : 'transaction';
     throw new ShulianError('TX_MALFORMED', `${where}: ${issue.message}`);
   }
-  const tx = parsed.data as Tx;
-  const size = Buffer.byteLength(canonicalize(tx));
-  if (size > maxBytes) {
-    throw new ShulianError('TX_TOO_LARGE', `transaction is ${size} bytes; this chain accepts at most ${maxBytes}`);
+  return parsed.data as Tx;
+}
+
+/**
+ * Decodes an untrusted tx and computes its hash and canonical size with one canonicalisation:
+ * `sig` sorts last among the fields, so the canonical tx is the canonical body plus
+ * `,"sig":"…"` (RFC 8785 §3.2.3 ordering).
+ */
+export function prepareTx(suite: Suite, input: unknown, maxBytes = 65536): { tx: Tx; hash: string; bytes: number } {
+  const tx = decodeTx(input, maxBytes);
+  const body = canonicalBody(tx);
+  const bytes = Buffer.byteLength(body) + 9 + tx.sig.length;
+  if (bytes > maxBytes) {
+    throw new ShulianError('TX_TOO_LARGE', `transaction is ${bytes} bytes; this chain accepts at most ${maxBytes}`);
   }
-  return tx;
+  return { tx, hash: toHex(hashFor(suite)(Buffer.from(body, 'utf8'))), bytes };
 }
 
 /** Checks that the public key fits the chain's suite. */

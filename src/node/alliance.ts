@@ -3,7 +3,7 @@ import type { ChainParams, Genesis, ValidatorInfo } from '../ledger/index.ts';
 
 /** Defaults for a chain's parameters; a genesis document may override any of them. */
 export const DEFAULT_PARAMS: ChainParams = {
-  maxBlockTxs: 2_000,
+  maxBlockTxs: 1_000,
   maxTxBytes: 64 * 1024,
   maxTxGas: 2_000_000,
   mempoolMaxTxs: 50_000,

@@ -45,7 +45,14 @@ export class Executor {
     return NONCE_PREFIX + did;
   }
 
-  executeBlock(state: StateReader, env: BlockEnv, txs: Array<{ tx: Tx; hash: string; bytes: number }>): ExecutedBlock {
+  /**
+   * `pause` is awaited every `pauseEvery` txs so a node stays responsive while a large block
+   * executes; it has no effect on the result.
+   */
+  async executeBlock(
+    state: StateReader, env: BlockEnv, txs: Array<{ tx: Tx; hash: string; bytes: number }>,
+    pause: () => Promise<void> = async () => {}, pauseEvery = 128,
+  ): Promise<ExecutedBlock> {
     const block = new Map<string, string | null>();
     const read = (key: string): string | undefined => {
       const v = block.get(key);
@@ -53,7 +60,12 @@ export class Executor {
       return v ?? state.get(key);
     };
     const receipts: Receipt[] = [];
+    let sincePause = 0;
     for (const { tx, hash, bytes } of txs) {
+      if (++sincePause >= pauseEvery) {
+        sincePause = 0;
+        await pause();
+      }
       const nonceKey = this.nonceKey(tx.from);
       const expected = Number(read(nonceKey) ?? 0);
       if (tx.nonce !== expected) {

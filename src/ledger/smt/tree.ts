@@ -18,7 +18,7 @@
  */
 import { ShulianError, toHex } from '../../codec/index.ts';
 import type { HashFn } from '../merkle.ts';
-import { HASH_BYTES, NODE_BYTES, TAG_INTERNAL, TAG_LEAF, bitAt, decodeNode, isZeroHash } from './node.ts';
+import { HASH_BYTES, NODE_BYTES, TAG_INTERNAL, TAG_LEAF, bitAt, isZeroHash } from './node.ts';
 import type { NodeStore } from './store.ts';
 
 export interface SmtUpdate {
@@ -97,6 +97,20 @@ function slot(h: Uint8Array): number {
   return h[0]! | (h[1]! << 8) | (h[2]! << 16) | ((h[3]! & 0x3f) << 24);
 }
 
+/**
+ * Decodes without copying: views into the stored bytes, which the NodeStore contract keeps
+ * immutable. Same checks as decodeNode.
+ */
+function viewNode(bytes: Uint8Array, h: Uint8Array): DNode {
+  if (bytes.length !== NODE_BYTES) throw corrupt(`tree node must be ${NODE_BYTES} bytes, got ${bytes.length}`);
+  const t = bytes[0]!;
+  if (t !== TAG_LEAF && t !== TAG_INTERNAL) throw corrupt(`unknown tree node tag ${t}`);
+  const a = new Uint8Array(bytes.buffer, bytes.byteOffset + 1, HASH_BYTES);
+  const b = new Uint8Array(bytes.buffer, bytes.byteOffset + 1 + HASH_BYTES, HASH_BYTES);
+  if (t === TAG_INTERNAL && isZeroHash(a) && isZeroHash(b)) throw corrupt('internal node with two empty children');
+  return { h, t, a, b };
+}
+
 function childRef(h: Uint8Array): Ref {
   return isZeroHash(h) ? EMPTY_REF : { h, k: K_UNKNOWN };
 }
@@ -142,12 +156,15 @@ export class SparseMerkleTree {
   private readonly store: NodeStore;
   private readonly hash: HashFn;
   private readonly cacheSize: number;
-  private readonly cache = new Map<number, DNode>();
+  private readonly genSize: number;
+  private hot = new Map<number, DNode>();
+  private cold = new Map<number, DNode>();
 
   constructor(store: NodeStore, hash: HashFn, opts?: SmtOptions) {
     this.store = store;
     this.hash = hash;
     this.cacheSize = Math.max(0, Math.floor(opts?.cacheSize ?? 65536));
+    this.genSize = Math.max(1, Math.ceil(this.cacheSize / 2));
     const probe = hash(new Uint8Array(NODE_BYTES));
     if (!(probe instanceof Uint8Array) || probe.length !== HASH_BYTES) {
       throw new ShulianError('SMT_BAD_HASH', `the tree needs a ${HASH_BYTES}-byte hash function`);
@@ -295,38 +312,38 @@ export class SparseMerkleTree {
     bytes.set(b, 1 + HASH_BYTES);
     const h = this.hash(bytes);
     this.store.put(h, bytes);
-    if (this.cacheSize > 0) {
-      this.remember({ h, t: tag, a: bytes.subarray(1, 1 + HASH_BYTES), b: bytes.subarray(1 + HASH_BYTES) });
-    }
+    if (this.cacheSize > 0) this.remember(slot(h), viewNode(bytes, h));
     return { h, k: kind };
   }
 
   private load(h: Uint8Array): DNode {
+    const s = slot(h);
     if (this.cacheSize > 0) {
-      const s = slot(h);
-      const c = this.cache.get(s);
+      let c = this.hot.get(s);
+      if (c !== undefined && eq32(c.h, h)) return c;
+      c = this.cold.get(s);
       if (c !== undefined && eq32(c.h, h)) {
-        this.cache.delete(s); // move to the most-recent end
-        this.cache.set(s, c);
+        this.remember(s, c); // promote: still in use
         return c;
       }
     }
     const bytes = this.store.get(h);
     if (bytes === undefined) throw new ShulianError('SMT_MISSING_NODE', `tree node ${toHex(h)} is not in the store`);
-    const d = decodeNode(bytes); // copies: the store may reuse its buffers
-    const own = h.slice(); // the caller may reuse the array it passed (e.g. a root)
-    const n: DNode = d.type === 'leaf' ? { h: own, t: TAG_LEAF, a: d.key, b: d.value } : { h: own, t: TAG_INTERNAL, a: d.left, b: d.right };
-    if (this.cacheSize > 0) this.remember(n);
+    const n = viewNode(bytes, h.slice()); // own copy of h: the caller may reuse its array (a root)
+    if (this.cacheSize > 0) this.remember(s, n);
     return n;
   }
 
-  private remember(n: DNode): void {
-    const s = slot(n.h);
-    this.cache.delete(s);
-    this.cache.set(s, n);
-    if (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
+  /**
+   * Two-generation approximation of an LRU: new and reused nodes go to `hot`; when it is full
+   * it becomes `cold` and the old `cold` is dropped. A node used within the last one or two
+   * generations stays. Map iteration order is never used, so every step is O(1).
+   */
+  private remember(s: number, n: DNode): void {
+    this.hot.set(s, n);
+    if (this.hot.size >= this.genSize) {
+      this.cold = this.hot;
+      this.hot = new Map();
     }
   }
 }
