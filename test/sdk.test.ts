@@ -238,7 +238,9 @@ describe('sdk against a real node', { skip: !(HAS_NODE && HAS_CRYPTO) && 'src/no
     try {
       await sub.ready;
       const sent = await client.send('notary', key, { module: 'notary', method: 'put', args: { hash } });
-      await Promise.race([gotEvent, new Promise((_, rej) => setTimeout(() => rej(new Error('no event within 60 s')), 60_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error('no event within 60 s')), 60_000)));
+      await Promise.race([gotEvent, timeout]).finally(() => clearTimeout(timer));
       assert.equal(txHash, sent);
       assert.ok(seen.some((m) => m.type === 'block'));
     } finally {

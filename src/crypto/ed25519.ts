@@ -26,13 +26,28 @@ export function ed25519Sign(seed: Uint8Array, message: Uint8Array): Uint8Array {
   return ownBytes(nodeSign(null, message, privateKeyObject(seed)));
 }
 
+// Importing a key costs about as much as verifying with it, and signers repeat: keep the
+// most recent KeyObjects (insertion-ordered Map, oldest evicted first).
+const KEY_CACHE_MAX = 1024;
+const keyCache = new Map<string, KeyObject>();
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
+  let key = keyCache.get(id);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string);
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   try {
     if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
     if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
     if (!(message instanceof Uint8Array)) return false;
-    const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
-    return nodeVerify(null, message, key, signature);
+    return nodeVerify(null, message, publicKeyObject(publicKey), signature);
   } catch {
     return false;
   }

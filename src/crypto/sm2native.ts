@@ -51,7 +51,9 @@ function load(): Sm2Native | null {
   try {
     addon = createRequire(import.meta.url)(SM2_ADDON_PATH);
   } catch (err) {
+    // Built but unloadable (e.g. built for another Node): say so once, then use pure JS.
     sm2NativeLoadError = `failed to load ${SM2_ADDON_PATH}: ${(err as Error).message}`;
+    process.emitWarning(`${sm2NativeLoadError}; using pure-JS SM2 (about 10x slower). Rebuild with npm run build.`);
     return null;
   }
   if (!isAddon(addon)) {
