@@ -77,6 +77,7 @@ test('errors are typed and say what to do', async () => {
   assert.equal((await get('/v1/txs/zz')).status, 400);
   assert.equal((await get(`/v1/txs/${'0'.repeat(64)}`)).status, 404);
   assert.equal((await get('/v1/chains/notary/state')).status, 400);
+  assert.equal((await get('/v1/chains/notary/accounts/not-a-did')).status, 400);
   assert.equal((await get('/v1/chains/notary/state?key=x&height=99999')).status, 404);
   const bad = await post('/v1/chains/notary/txs', '{"not json', true);
   assert.equal(bad.status, 400);

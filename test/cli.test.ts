@@ -15,8 +15,6 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'shulian.mjs');
-const HAS_NODE = existsSync(join(ROOT, 'src', 'node', 'index.ts'));
-const HAS_CRYPTO = existsSync(join(ROOT, 'src', 'crypto', 'index.ts'));
 const PW = 'correct horse battery staple';
 
 interface Run {
@@ -134,7 +132,7 @@ describe('cli without a node', () => {
     assert.match(r.stderr, /\n\s+at /);
   });
 
-  describe('keys', { skip: !HAS_CRYPTO && 'src/crypto has not landed' }, () => {
+  describe('keys', () => {
     const key = join(tmp, 'alice.json');
 
     test('keys new writes a 0600 keystore and prints the DID, never the private key', async () => {
@@ -267,7 +265,7 @@ describe('file hashing', () => {
     await assert.rejects(sm3File(tmp), { code: 'FILE_NOT_FOUND' });
   });
 
-  test('agrees with the crypto module\'s sm3', { skip: !HAS_CRYPTO && 'src/crypto has not landed' }, async () => {
+  test('agrees with the crypto module\'s sm3', async () => {
     const { sm3 } = await import('../src/crypto/index.ts');
     const { sm3File } = await import('../src/sdk/notary.ts');
     const f = join(tmp, 'x.bin');
@@ -277,7 +275,7 @@ describe('file hashing', () => {
   });
 });
 
-describe('cli against a node started with shulian up', { skip: !(HAS_NODE && HAS_CRYPTO) && 'src/node or src/crypto has not landed' }, () => {
+describe('cli against a node started with shulian up', () => {
   let node: ChildProcess | undefined;
   let api = '';
   let nodeOutput = '';

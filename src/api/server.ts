@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { ShulianError } from '../codec/index.ts';
+import { DID_RE } from '../ledger/index.ts';
 import type { ChainView, NodeView } from '../chain/index.ts';
 import { errorBody, statusFor } from './errors.ts';
 import { anyObject, chainParam, errorSchema, txSchema } from './schemas.ts';
@@ -157,8 +158,9 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     return c.getState(req.query.key, o);
   });
 
+  const didParams = { type: 'object', properties: { chain: chainParam.properties.chain, did: { type: 'string', pattern: DID_RE.source } }, required: ['chain', 'did'] };
   app.get<{ Params: { chain: string; did: string } }>('/v1/chains/:chain/accounts/:did', {
-    schema: { tags: ['state'], summary: 'Nonces of a DID on a chain: use pendingNonce for the next tx', response: err },
+    schema: { tags: ['state'], summary: 'Nonces of a DID on a chain: use pendingNonce for the next tx', params: didParams, response: err },
   }, async (req) => {
     const c = chainOf(req.params.chain);
     return { did: req.params.did, ...c.nonces(req.params.did) };
@@ -166,7 +168,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
 
   app.get<{ Params: { chain: string; did: string }; Querystring: { limit: number } }>('/v1/chains/:chain/accounts/:did/txs', {
     schema: {
-      tags: ['state'], summary: 'Txs sent by a DID, newest first',
+      tags: ['state'], summary: 'Txs sent by a DID, newest first', params: didParams,
       querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } } }, response: err,
     },
   }, async (req) => ({ txs: chainOf(req.params.chain).txsByDid(req.params.did, req.query.limit) }));

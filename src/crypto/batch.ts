@@ -15,11 +15,15 @@ const HEADER = 8;
 /** True when the item has the shape that could possibly verify; anything else is simply false. */
 export function isWellFormed(item: unknown): item is VerifyItem {
   if (typeof item !== 'object' || item === null) return false;
-  const it = item as Partial<VerifyItem>;
-  if (it.suite !== 'sm2' && it.suite !== 'ed25519') return false;
-  return it.publicKey instanceof Uint8Array && it.publicKey.length === PUBLIC_KEY_BYTES[it.suite] &&
-    it.signature instanceof Uint8Array && it.signature.length === SIGNATURE_BYTES &&
-    it.message instanceof Uint8Array;
+  try {
+    const it = item as Partial<VerifyItem>;
+    if (it.suite !== 'sm2' && it.suite !== 'ed25519') return false;
+    return it.publicKey instanceof Uint8Array && it.publicKey.length === PUBLIC_KEY_BYTES[it.suite] &&
+      it.signature instanceof Uint8Array && it.signature.length === SIGNATURE_BYTES &&
+      it.message instanceof Uint8Array;
+  } catch {
+    return false; // hostile getters
+  }
 }
 
 /** Packs items[indices[from..to)] (all well-formed) into one buffer. */

@@ -40,8 +40,17 @@ function randomSm2Private(): Uint8Array {
   for (;;) {
     const b = randomBytes(32);
     const d = BigInt('0x' + b.toString('hex'));
-    if (d >= 1n && d <= max) return new Uint8Array(b.buffer, b.byteOffset, 32).slice();
+    const out = d >= 1n && d <= max ? new Uint8Array(b) : null;
+    b.fill(0); // randomBytes may hand out pooled memory; leave no key bytes behind
+    if (out) return out;
   }
+}
+
+function randomSeed(): Uint8Array {
+  const b = randomBytes(32);
+  const out = new Uint8Array(b);
+  b.fill(0);
+  return out;
 }
 
 function sm2PublicKey(privateKey: Uint8Array): Uint8Array {
@@ -50,7 +59,7 @@ function sm2PublicKey(privateKey: Uint8Array): Uint8Array {
 
 export function generateKeyPair(suite: Suite): KeyPair {
   checkSuite(suite);
-  const privateKey = suite === 'sm2' ? randomSm2Private() : new Uint8Array(randomBytes(32));
+  const privateKey = suite === 'sm2' ? randomSm2Private() : randomSeed();
   return { suite, privateKey, publicKey: publicKeyFromPrivate(suite, privateKey) };
 }
 

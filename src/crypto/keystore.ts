@@ -60,9 +60,10 @@ function isPowerOfTwo(n: number): boolean {
   return Number.isSafeInteger(n) && n > 1 && (n & (n - 1)) === 0;
 }
 
-function derive(password: string, salt: Uint8Array, n: number, r: number, p: number): { encKey: Uint8Array; macKey: Uint8Array } {
+/** scrypt (RFC 7914) over the NFKC-normalised password; callers wipe `dk` when done. */
+function derive(password: string, salt: Uint8Array, n: number, r: number, p: number): { dk: Buffer; encKey: Uint8Array; macKey: Uint8Array } {
   const dk = scryptSync(password.normalize('NFKC'), salt, 32, { N: n, r, p, maxmem: 256 * n * r + (1 << 20) });
-  return { encKey: dk.subarray(0, 16), macKey: dk.subarray(16, 32) };
+  return { dk, encKey: dk.subarray(0, 16), macKey: dk.subarray(16, 32) };
 }
 
 function mac(macKey: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Buffer {
@@ -87,8 +88,10 @@ export function encryptKeystore(kp: KeyPair, password: string, opts: KeystoreOpt
   }
   const salt = randomBytes(32);
   const iv = randomBytes(16);
-  const { encKey, macKey } = derive(password, salt, n, SCRYPT_R, SCRYPT_P);
+  const { dk, encKey, macKey } = derive(password, salt, n, SCRYPT_R, SCRYPT_P);
   const ciphertext = sm4Encrypt(encKey, iv, kp.privateKey);
+  const tag = mac(macKey, iv, ciphertext);
+  dk.fill(0);
   return {
     version: 1,
     suite: kp.suite,
@@ -105,7 +108,7 @@ export function encryptKeystore(kp: KeyPair, password: string, opts: KeystoreOpt
       iv: toHex(iv),
       ciphertext: toHex(ciphertext),
       macAlg: 'hmac-sm3',
-      mac: toHex(mac(macKey, iv, ciphertext)),
+      mac: toHex(tag),
     },
   };
 }
@@ -157,16 +160,20 @@ function parse(file: unknown): ParsedKeystore {
 export function decryptKeystore(file: unknown, password: string): KeyPair {
   checkPassword(password);
   const ks = parse(file);
-  const { encKey, macKey } = derive(password, ks.salt, ks.n, ks.r, ks.p);
-  if (!timingSafeEqual(mac(macKey, ks.iv, ks.ciphertext), ks.macValue)) {
-    throw new ShulianError('KEYSTORE_BAD_PASSWORD', 'wrong keystore password');
-  }
-  // The MAC matched, so the password is right; anything wrong from here on is a bad file.
+  const { dk, encKey, macKey } = derive(password, ks.salt, ks.n, ks.r, ks.p);
   let privateKey: Uint8Array;
   try {
-    privateKey = sm4Decrypt(encKey, ks.iv, ks.ciphertext);
-  } catch {
-    throw invalid('ciphertext does not decrypt to a padded key');
+    if (!timingSafeEqual(mac(macKey, ks.iv, ks.ciphertext), ks.macValue)) {
+      throw new ShulianError('KEYSTORE_BAD_PASSWORD', 'wrong keystore password');
+    }
+    // The MAC matched, so the password is right; anything wrong from here on is a bad file.
+    try {
+      privateKey = sm4Decrypt(encKey, ks.iv, ks.ciphertext);
+    } catch {
+      throw invalid('ciphertext does not decrypt to a padded key');
+    }
+  } finally {
+    dk.fill(0);
   }
   if (privateKey.length !== 32) throw invalid(`decrypted private key is ${privateKey.length} bytes, expected 32`);
   let publicKey: Uint8Array;

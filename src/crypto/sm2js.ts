@@ -28,7 +28,7 @@ export const SM2_RECOMMENDED_CURVE: Sm2CurveParams = {
   Gy: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
 };
 
-/** Default distinguishing ID (GB/T 35276 §10 / GM/T 0009): "1234567812345678". */
+/** Default distinguishing ID when none is agreed (GM/T 0009): "1234567812345678". */
 export const SM2_DEFAULT_ID: Uint8Array = new TextEncoder().encode('1234567812345678');
 
 /** ENTL_A is a 16-bit bit length, so an ID has at most 8191 bytes (GB/T 32918.2 §5.5). */

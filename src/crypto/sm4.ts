@@ -21,9 +21,19 @@ export function sm4Decrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Arr
     throw new ShulianError('SM4_BAD_CIPHERTEXT', 'SM4-CBC ciphertext must be a non-empty multiple of 16 bytes');
   }
   const d = createDecipheriv('sm4-cbc', key, iv);
+  const head = d.update(ciphertext);
+  let tail: Buffer;
   try {
-    return u8(Buffer.concat([d.update(ciphertext), d.final()]));
+    tail = d.final();
   } catch {
+    head.fill(0);
     throw new ShulianError('SM4_BAD_PADDING', 'SM4-CBC decryption failed: bad padding (wrong key or corrupted data)');
   }
+  // Copy out and wipe the intermediate buffers: plaintext here is often key material.
+  const out = new Uint8Array(head.length + tail.length);
+  out.set(head, 0);
+  out.set(tail, head.length);
+  head.fill(0);
+  tail.fill(0);
+  return out;
 }

@@ -58,7 +58,10 @@ export async function up(o: UpOptions): Promise<void> {
       stopping = true;
       if (!o.json) process.stderr.write(`${signal}: stopping the node…\n`);
       node.close().then(
-        () => done(),
+        () => {
+          if (!o.json) process.stderr.write('node stopped\n');
+          done();
+        },
         (err: unknown) => {
           process.stderr.write(`error: the node did not close cleanly: ${err instanceof Error ? err.message : String(err)}\n`);
           process.exitCode = 1;

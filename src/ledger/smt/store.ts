@@ -14,106 +14,95 @@ export interface NodeStore {
 }
 
 const HASH = 32;
-const CHUNK = 1 << 20;
+/** Tree nodes are 65 bytes (see node.ts); they get fixed-size records, anything else a Map. */
+const NODE = 65;
+const REC = HASH + NODE;
+const PER_CHUNK_BITS = 13;
+const PER_CHUNK = 1 << PER_CHUNK_BITS;
+
+/** latin1 maps each byte to one UTF-16 unit: an exact Map key for a byte string. */
+function binKey(h: Uint8Array): string {
+  return Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString('latin1');
+}
 
 /**
  * In-memory store for tests, benchmarks and ephemeral chains.
  *
- * Why not a Map of hex strings: with a few hundred thousand nodes, per-node strings and
- * per-node ArrayBuffers made garbage collection the biggest cost of a state update. Here every
- * entry (hash then node bytes) is copied into 1 MiB chunks, and an open-addressing table of
- * entry ids, indexed by the hash's own (uniformly random) low bytes, finds it again. The GC
- * sees a handful of large buffers whatever the tree size.
+ * Why not just a Map of hex strings: with a few hundred thousand nodes, per-node strings and
+ * per-node ArrayBuffers made garbage collection the largest cost of a state update. Here each
+ * entry (hash, then node) is copied into a fixed-size record in ~780 KiB chunks, and an
+ * open-addressing table of record numbers, indexed by the hash's own (uniformly random) first
+ * bytes, finds it again: one table probe and one record compare per lookup, and the garbage
+ * collector sees a few large buffers whatever the tree size.
  */
 export class MemoryNodeStore implements NodeStore {
-  private chunks: Uint8Array[] = [];
-  private cur: Uint8Array = new Uint8Array(0);
-  private used = 0;
-  // Per entry: chunk index, offset of the hash in that chunk, node length.
-  private eChunk: Int32Array = new Int32Array(1024);
-  private eOff: Int32Array = new Int32Array(1024);
-  private eLen: Int32Array = new Int32Array(1024);
+  private readonly chunks: Uint8Array[] = [];
   private count = 0;
-  /** Slot -> entry id + 1 (0 = free); linear probing; kept at most half full. */
-  private table: Int32Array = new Int32Array(2048);
+  /** Slot -> record number + 1 (0 = free); linear probing; kept at most half full. */
+  private table: Int32Array = new Int32Array(1 << 12);
+  /** Nodes that are not 65 bytes (not produced by the tree, but the interface allows them). */
+  private readonly odd = new Map<string, Uint8Array>();
 
   get size(): number {
-    return this.count;
+    return this.count + this.odd.size;
   }
 
   get(hash: Uint8Array): Uint8Array | undefined {
     if (hash.length !== HASH) return undefined;
-    const e = this.find(hash);
-    if (e < 0) return undefined;
-    const chunk = this.chunks[this.eChunk[e]!]!;
-    const off = this.eOff[e]! + HASH;
-    return new Uint8Array(chunk.buffer, chunk.byteOffset + off, this.eLen[e]!);
+    const s = this.probe(hash);
+    const v = this.table[s]!;
+    if (v === 0) return this.odd.size === 0 ? undefined : this.odd.get(binKey(hash));
+    const r = v - 1;
+    const chunk = this.chunks[r >>> PER_CHUNK_BITS]!;
+    return new Uint8Array(chunk.buffer, chunk.byteOffset + (r & (PER_CHUNK - 1)) * REC + HASH, NODE);
   }
 
   put(hash: Uint8Array, node: Uint8Array): void {
     if (hash.length !== HASH) throw new ShulianError('SMT_BAD_HASH', `node hashes must be ${HASH} bytes`);
-    if (this.find(hash) >= 0) return; // content-addressed: same hash, same node
-    const need = HASH + node.length;
-    if (this.used + need > this.cur.length) {
-      this.cur = new Uint8Array(Math.max(CHUNK, need));
-      this.chunks.push(this.cur);
-      this.used = 0;
+    if (node.length !== NODE) {
+      const k = binKey(hash);
+      if (!this.odd.has(k)) this.odd.set(k, node.slice());
+      return;
     }
-    const off = this.used;
-    this.cur.set(hash, off);
-    this.cur.set(node, off + HASH);
-    this.used += need;
-    const e = this.count++;
-    if (e === this.eChunk.length) this.growEntries();
-    this.eChunk[e] = this.chunks.length - 1;
-    this.eOff[e] = off;
-    this.eLen[e] = node.length;
-    if (this.count * 2 > this.table.length) this.rehash(this.table.length * 2);
-    else this.insertSlot(hash, e);
+    const s = this.probe(hash);
+    if (this.table[s] !== 0) return; // content-addressed: same hash, same node
+    const r = this.count++;
+    if ((r & (PER_CHUNK - 1)) === 0) this.chunks.push(new Uint8Array(PER_CHUNK * REC));
+    const chunk = this.chunks[r >>> PER_CHUNK_BITS]!;
+    const off = (r & (PER_CHUNK - 1)) * REC;
+    chunk.set(hash, off);
+    chunk.set(node, off + HASH);
+    this.table[s] = r + 1;
+    if (this.count * 2 > this.table.length) this.rehash();
   }
 
-  private slotOf(hash: Uint8Array): number {
-    return (hash[0]! | (hash[1]! << 8) | (hash[2]! << 16) | (hash[3]! << 24)) & (this.table.length - 1);
-  }
-
-  private find(hash: Uint8Array): number {
-    const mask = this.table.length - 1;
-    for (let s = this.slotOf(hash); ; s = (s + 1) & mask) {
-      const v = this.table[s]!;
-      if (v === 0) return -1;
-      const e = v - 1;
-      const chunk = this.chunks[this.eChunk[e]!]!;
-      const off = this.eOff[e]!;
+  /** The slot holding `hash`, or the free slot where it would go. */
+  private probe(hash: Uint8Array): number {
+    const table = this.table;
+    const mask = table.length - 1;
+    for (let s = (hash[0]! | (hash[1]! << 8) | (hash[2]! << 16) | (hash[3]! << 24)) & mask; ; s = (s + 1) & mask) {
+      const v = table[s]!;
+      if (v === 0) return s;
+      const r = v - 1;
+      const chunk = this.chunks[r >>> PER_CHUNK_BITS]!;
+      const off = (r & (PER_CHUNK - 1)) * REC;
       let i = 0;
       while (i < HASH && chunk[off + i] === hash[i]) i++;
-      if (i === HASH) return e;
+      if (i === HASH) return s;
     }
   }
 
-  private insertSlot(hash: Uint8Array, e: number): void {
-    const mask = this.table.length - 1;
-    let s = this.slotOf(hash);
-    while (this.table[s] !== 0) s = (s + 1) & mask;
-    this.table[s] = e + 1;
-  }
-
-  private rehash(size: number): void {
-    this.table = new Int32Array(size);
-    for (let e = 0; e < this.count; e++) {
-      const chunk = this.chunks[this.eChunk[e]!]!;
-      const off = this.eOff[e]!;
-      this.insertSlot(chunk.subarray(off, off + HASH), e);
+  private rehash(): void {
+    const size = this.table.length * 2;
+    const mask = size - 1;
+    const table = new Int32Array(size);
+    for (let r = 0; r < this.count; r++) {
+      const chunk = this.chunks[r >>> PER_CHUNK_BITS]!;
+      const off = (r & (PER_CHUNK - 1)) * REC;
+      let s = (chunk[off]! | (chunk[off + 1]! << 8) | (chunk[off + 2]! << 16) | (chunk[off + 3]! << 24)) & mask;
+      while (table[s] !== 0) s = (s + 1) & mask;
+      table[s] = r + 1;
     }
-  }
-
-  private growEntries(): void {
-    const grow = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.eChunk = grow(this.eChunk);
-    this.eOff = grow(this.eOff);
-    this.eLen = grow(this.eLen);
+    this.table = table;
   }
 }

@@ -45,10 +45,16 @@ export interface SmtProof {
 }
 
 export interface SmtOptions {
-  /** Decoded nodes kept in an LRU keyed by hash (the hot upper levels). Default 65536; 0 = off. */
+  /**
+   * Decoded internal nodes kept in memory, keyed by hash (default 16384; 0 = off). Only the top
+   * floor(log2(cacheSize + 1)) levels are cached: those are the nodes every read and every block
+   * goes through, while deeper nodes of random keys are rarely met twice. Eviction is a
+   * two-generation approximation of LRU (see remember()).
+   */
   cacheSize?: number;
 }
 
+const SLAB_BYTES = 1 << 16;
 const K_EMPTY = 0;
 const K_LEAF = 1;
 const K_INTERNAL = 2;
@@ -105,7 +111,6 @@ function viewNode(bytes: Uint8Array, h: Uint8Array): DNode {
   return { h, t, a, b };
 }
 
-
 function corrupt(msg: string): ShulianError {
   return new ShulianError('SMT_CORRUPT_NODE', msg);
 }
@@ -116,19 +121,27 @@ function checkBytes32(b: unknown, code: string, what: string): asserts b is Uint
 
 /**
  * Validates and sorts a batch. Duplicate keys: the LAST update for a key wins, as if the batch
- * were applied one write at a time (the sort is stable, so we keep the last of each run).
+ * were applied one write at a time (ties sort by position, and we keep the last of each run).
  */
 function normalize(updates: SmtUpdate[]): SmtUpdate[] {
   if (!Array.isArray(updates)) throw new ShulianError('SMT_BAD_UPDATE', 'updates must be an array');
-  for (const u of updates) {
+  const n = updates.length;
+  // Sort on the first 48 bits as a number (exact in a double), bytes only on a tie.
+  const prefix = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = updates[i]!;
     checkBytes32(u?.key, 'SMT_BAD_UPDATE', 'update key');
     if (u.value !== null) checkBytes32(u.value, 'SMT_BAD_UPDATE', 'update value');
+    const k = u.key;
+    prefix[i] = ((k[0]! * 256 + k[1]!) * 256 + k[2]!) * 16777216 + ((k[3]! << 16) | (k[4]! << 8) | k[5]!);
   }
-  const sorted = updates.slice().sort((x, y) => cmpKeys(x.key, y.key));
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((x, y) => prefix[x]! - prefix[y]! || cmpKeys(updates[x]!.key, updates[y]!.key) || x - y);
   const out: SmtUpdate[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    if (i + 1 < sorted.length && cmpKeys(sorted[i]!.key, sorted[i + 1]!.key) === 0) continue;
-    out.push(sorted[i]!);
+  for (let j = 0; j < n; j++) {
+    const u = updates[order[j]!]!;
+    if (j + 1 < n && cmpKeys(u.key, updates[order[j + 1]!]!.key) === 0) continue; // a later write wins
+    out.push(u);
   }
   return out;
 }
@@ -148,16 +161,20 @@ export class SparseMerkleTree {
   private readonly hash: HashFn;
   private readonly cacheSize: number;
   private readonly genSize: number;
+  private readonly cacheDepth: number;
   private hot = new Map<number, DNode>();
   private cold = new Map<number, DNode>();
+  private slab = new ArrayBuffer(SLAB_BYTES);
+  private slabUsed = 0;
   /** Kind of the subtree whose hash the update recursion just returned. */
   private kind = K_EMPTY;
 
   constructor(store: NodeStore, hash: HashFn, opts?: SmtOptions) {
     this.store = store;
     this.hash = hash;
-    this.cacheSize = Math.max(0, Math.floor(opts?.cacheSize ?? 65536));
+    this.cacheSize = Math.max(0, Math.floor(opts?.cacheSize ?? 16384));
     this.genSize = Math.max(1, Math.ceil(this.cacheSize / 2));
+    this.cacheDepth = Math.floor(Math.log2(this.cacheSize + 1));
     const probe = hash(new Uint8Array(NODE_BYTES));
     if (!(probe instanceof Uint8Array) || probe.length !== HASH_BYTES) {
       throw new ShulianError('SMT_BAD_HASH', `the tree needs a ${HASH_BYTES}-byte hash function`);
@@ -184,7 +201,7 @@ export class SparseMerkleTree {
     let h: Uint8Array = root.slice();
     for (let depth = 0; ; depth++) {
       if (isZeroHash(h)) return null;
-      const n = this.load(h);
+      const n = this.load(h, depth);
       if (n.t === TAG_LEAF) return eq32(n.a, key) ? n.b.slice() : null;
       if (depth >= 256) throw corrupt('tree path deeper than 256 bits');
       h = bitAt(key, depth) === 0 ? n.a : n.b;
@@ -199,7 +216,7 @@ export class SparseMerkleTree {
     let h: Uint8Array = root.slice();
     for (let depth = 0; ; depth++) {
       if (isZeroHash(h)) return { siblings };
-      const n = this.load(h);
+      const n = this.load(h, depth);
       if (n.t === TAG_LEAF) return { siblings, leaf: { key: toHex(n.a), value: toHex(n.b) } };
       if (depth >= 256) throw corrupt('tree path deeper than 256 bits');
       const right = bitAt(key, depth) === 1;
@@ -218,7 +235,7 @@ export class SparseMerkleTree {
    */
   private upd(h: Uint8Array, k: number, depth: number, ups: SmtUpdate[], lo: number, hi: number): Uint8Array {
     if (k === K_EMPTY) return this.buildFrom(depth, ups, lo, hi, null);
-    const n = this.load(h);
+    const n = this.load(h, depth);
     if (n.t === TAG_LEAF) {
       // Fast path: the only write is to this very leaf.
       if (hi - lo === 1 && eq32(ups[lo]!.key, n.a)) {
@@ -228,7 +245,7 @@ export class SparseMerkleTree {
           this.kind = K_LEAF;
           return h;
         }
-        return this.putNode(TAG_LEAF, n.a, v);
+        return this.putNode(TAG_LEAF, n.a, v, depth);
       }
       return this.buildFrom(depth, ups, lo, hi, n);
     }
@@ -255,15 +272,15 @@ export class SparseMerkleTree {
     // Compression: an empty side next to a lone leaf means the leaf moves up a level.
     if (lk === K_EMPTY) {
       if (rk === K_EMPTY) return this.empty();
-      if (this.kindOf(rh, rk) === K_LEAF) {
+      if (this.kindOf(rh, rk, depth + 1) === K_LEAF) {
         this.kind = K_LEAF;
         return rh;
       }
-    } else if (rk === K_EMPTY && this.kindOf(lh, lk) === K_LEAF) {
+    } else if (rk === K_EMPTY && this.kindOf(lh, lk, depth + 1) === K_LEAF) {
       this.kind = K_LEAF;
       return lh;
     }
-    return this.putNode(TAG_INTERNAL, lh, rh);
+    return this.putNode(TAG_INTERNAL, lh, rh, depth);
   }
 
   private empty(): Uint8Array {
@@ -271,9 +288,9 @@ export class SparseMerkleTree {
     return ZERO;
   }
 
-  private kindOf(h: Uint8Array, k: number): number {
+  private kindOf(h: Uint8Array, k: number, depth: number): number {
     if (k !== K_UNKNOWN) return k;
-    return this.load(h).t === TAG_LEAF ? K_LEAF : K_INTERNAL;
+    return this.load(h, depth).t === TAG_LEAF ? K_LEAF : K_INTERNAL;
   }
 
   /**
@@ -306,7 +323,7 @@ export class SparseMerkleTree {
     if (count === 0) return this.empty();
     if (count === 1) {
       const e = es[lo]!;
-      if (e.h === undefined) return this.putNode(TAG_LEAF, e.key, e.value);
+      if (e.h === undefined) return this.putNode(TAG_LEAF, e.key, e.value, depth);
       this.kind = K_LEAF; // an existing leaf moving down keeps its hash
       return e.h;
     }
@@ -315,32 +332,44 @@ export class SparseMerkleTree {
     const mid = splitAt(es, lo, hi, depth);
     const l = this.build(depth + 1, es, lo, mid);
     const r = this.build(depth + 1, es, mid, hi);
-    return this.putNode(TAG_INTERNAL, l, r);
+    return this.putNode(TAG_INTERNAL, l, r, depth);
   }
 
   // ---- node I/O -----------------------------------------------------------------------------
 
   /**
-   * One allocation and one hash call per node: the encoding is the hash preimage. The array is
-   * fresh because the store may keep it (see NodeStore).
+   * One hash call per node: the encoding is the hash preimage. The bytes are a fresh view into a
+   * 64 KiB slab rather than a Uint8Array of their own: at ~10 nodes per key, freeing one small
+   * ArrayBuffer per node cost more than the hashing. Views are never reused, since the store may
+   * keep them (see NodeStore).
    */
-  private putNode(tag: number, a: Uint8Array, b: Uint8Array): Uint8Array {
-    const bytes = new Uint8Array(NODE_BYTES);
+  private putNode(tag: number, a: Uint8Array, b: Uint8Array, depth: number): Uint8Array {
+    if (this.slabUsed + NODE_BYTES > SLAB_BYTES) {
+      this.slab = new ArrayBuffer(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const bytes = new Uint8Array(this.slab, this.slabUsed, NODE_BYTES);
+    this.slabUsed += NODE_BYTES;
     bytes[0] = tag;
     bytes.set(a, 1);
     bytes.set(b, 1 + HASH_BYTES);
     const h = this.hash(bytes);
     this.store.put(h, bytes);
-    this.kind = tag === TAG_LEAF ? K_LEAF : K_INTERNAL;
-    // Only internal nodes are cached: they are the shared upper levels; leaves of random keys
-    // are rarely read twice.
-    if (this.cacheSize > 0 && tag === TAG_INTERNAL) this.remember(slot(h), viewNode(bytes, h));
+    if (tag === TAG_LEAF) {
+      this.kind = K_LEAF;
+    } else {
+      this.kind = K_INTERNAL;
+      // Only internal nodes are cached: they are the shared upper levels; leaves of random keys
+      // are rarely read twice. The entry points at the child hashes, not at the slab, so the
+      // cache never keeps a slab alive.
+      if (depth < this.cacheDepth) this.remember(slot(h), { h, t: TAG_INTERNAL, a, b });
+    }
     return h;
   }
 
-  private load(h: Uint8Array): DNode {
+  private load(h: Uint8Array, depth: number): DNode {
     const s = slot(h);
-    if (this.cacheSize > 0) {
+    if (depth < this.cacheDepth) {
       let c = this.hot.get(s);
       if (c !== undefined && eq32(c.h, h)) return c;
       c = this.cold.get(s);
@@ -352,7 +381,7 @@ export class SparseMerkleTree {
     const bytes = this.store.get(h);
     if (bytes === undefined) throw new ShulianError('SMT_MISSING_NODE', `tree node ${toHex(h)} is not in the store`);
     const n = viewNode(bytes, h);
-    if (this.cacheSize > 0 && n.t === TAG_INTERNAL) this.remember(s, n);
+    if (depth < this.cacheDepth && n.t === TAG_INTERNAL) this.remember(s, n);
     return n;
   }
 
