@@ -6,6 +6,7 @@
 import * as nodeCrypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import { EMPTY_ROOT, MemoryNodeStore, SparseMerkleTree, type SmtUpdate } from '../src/ledger/smt/index.ts';
+import type { BenchResult } from './result.ts';
 
 const PREFILL = 200_000;
 const BATCH = 2000;
@@ -19,21 +20,26 @@ const oneShot = (nodeCrypto as unknown as { hash?: OneShot }).hash;
 const sm3: (d: Uint8Array) => Uint8Array =
   typeof oneShot === 'function' ? (d) => oneShot('sm3', d, 'buffer') : (d) => createHash('sm3').update(d).digest();
 
-function sm3PerSecond(ms: number): number {
+/** Best of several short windows: the ceiling should not drop because a neighbour woke up. */
+function sm3PerSecond(windows: number, ms: number): number {
   const input = randomBytes(65);
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < ms) {
-    for (let i = 0; i < 1000; i++) sm3(input);
-    n += 1000;
-    t = performance.now();
+  let best = 0;
+  for (let w = 0; w < windows; w++) {
+    let n = 0;
+    const t0 = performance.now();
+    let t = t0;
+    while (t - t0 < ms) {
+      for (let i = 0; i < 1000; i++) sm3(input);
+      n += 1000;
+      t = performance.now();
+    }
+    best = Math.max(best, (n * 1000) / (t - t0));
   }
-  return (n * 1000) / (t - t0);
+  return best;
 }
 
-export default async function run(): Promise<{ bench: string; value: number; unit: string; limit: number; limitWhat: string; ratio: number }> {
-  const hashesPerSec = sm3PerSecond(1000);
+export default async function run(): Promise<BenchResult> {
+  const hashesPerSec = sm3PerSecond(5, 200);
 
   const tree = new SparseMerkleTree(new MemoryNodeStore(), sm3);
   // Keys and values live in two big buffers (views, not 200k small Buffers) so the harness's
@@ -80,9 +86,6 @@ export default async function run(): Promise<{ bench: string; value: number; uni
   const secs = (performance.now() - t0) / 1000;
   const value = Math.round(((BATCHES - 2) * BATCH) / secs);
   const limit = Math.round(hashesPerSec / Math.log2(PREFILL));
-  if (process.env.SMT_BENCH_VERBOSE) {
-    console.error(`prefill ${PREFILL} keys: ${prefillMs.toFixed(0)} ms; ${BATCHES - 2} blocks of ${BATCH}: ${(secs * 1000).toFixed(0)} ms; SM3 ${Math.round(hashesPerSec)}/s`);
-  }
   return {
     bench: 'smt',
     value,
@@ -90,6 +93,11 @@ export default async function run(): Promise<{ bench: string; value: number; uni
     limit,
     limitWhat: 'SM3 hashes/s ÷ log2(n): the cost of one log-n path',
     ratio: Math.round((value / limit) * 100) / 100,
+    keys: PREFILL,
+    batch: BATCH,
+    blocks: BATCHES - 2,
+    sm3PerSec: Math.round(hashesPerSec),
+    prefillMs: Math.round(prefillMs),
   };
 }
 

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ShulianError, toHex } from '../codec/index.ts';
 import { VerifyPool, didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
@@ -40,7 +41,8 @@ export class ShulianNode implements NodeView {
     try {
       const key = loadOrCreateNodeKey(dataDir, suite, log);
       const alliance = loadOrCreateAlliance(dataDir, key, log);
-      node = new ShulianNode(key, new VerifyPool(), unlock);
+      // Leave one core to the main thread (API, execution, commits): it is the pipeline's other half.
+      node = new ShulianNode(key, new VerifyPool({ threads: Math.max(1, availableParallelism() - 1) }), unlock);
       for (const genesis of alliance.chains) {
         const isValidator = genesis.validators.some((v) => v.did === node!.did);
         const chain = await Chain.open({

@@ -6,21 +6,9 @@ import { sm3, type KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { CommittedTx, SendOptions, VerifiedState, VerifiedTx, WaitOptions } from './types.ts';
 
-/** What the notary module keeps for a file, at state key `notary/rec/<hash>`. */
-export interface NotaryRecord {
-  /** SM3 of the file, lowercase hex. */
-  hash: string;
-  /** DID that recorded it. */
-  owner: string;
-  name?: string;
-  size?: number;
-  mime?: string;
-  /** Height and block time of the recording. */
-  height: number;
-  time: number;
-  /** Hash of the recording transaction. */
-  tx: string;
-}
+/** What the notary module keeps for a file, at state key `notary/rec/<hash>` (type only). */
+export type { NotaryRecord } from '../modules/notary/index.ts';
+import type { NotaryRecord } from '../modules/notary/index.ts';
 
 export interface NotaryPutArgs {
   hash: string;

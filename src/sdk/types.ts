@@ -16,34 +16,13 @@ export interface Health {
   uptimeMs: number;
 }
 
-export interface ChainInfo {
-  id: string;
-  name: string;
-  nameZh: string;
-  kind: Genesis['kind'];
-  suite: Suite;
-  consensus: string;
-  modules: string[];
-  validators: ValidatorInfo[];
-  height: number;
-  headHash: string;
-  stateRoot: string;
-  lastBlockTime: number;
-  genesisHash: string;
-  mempool: { txs: number; bytes: number };
-}
+// Type-only imports: erased at run time, so the SDK still loads no server code.
+export type { ChainInfo, BlockSummary } from '../chain/types.ts';
+import type { ChainInfo } from '../chain/types.ts';
 
 /** `GET /v1/chains/:chain`: the chain plus its genesis document. */
 export interface ChainDetail extends ChainInfo {
   genesis: Genesis;
-}
-
-export interface BlockSummary {
-  height: number;
-  hash: string;
-  time: number;
-  txCount: number;
-  proposer: string;
 }
 
 export interface BlocksQuery {

@@ -362,7 +362,7 @@ export class SparseMerkleTree {
       // Only internal nodes are cached: they are the shared upper levels; leaves of random keys
       // are rarely read twice. The entry points at the child hashes, not at the slab, so the
       // cache never keeps a slab alive.
-      if (depth < this.cacheDepth) this.remember(slot(h), { h, t: TAG_INTERNAL, a, b });
+      if (process.env.CW && depth < this.cacheDepth) this.remember(slot(h), { h, t: TAG_INTERNAL, a, b });
     }
     return h;
   }
