@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { generateKeyPair } from '../src/crypto/index.ts';
 import { signTx, type Block, type Tx } from '../src/ledger/index.ts';
-import { startNodeProcess } from './helpers/node-process.ts';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliPath, startNodeProcess } from './helpers/node-process.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
 async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
@@ -18,8 +21,20 @@ async function submit(url: string, txs: Tx[]): Promise<Array<{ accepted: boolean
 
 test('kill -9 under load: every reported block survives unchanged and the node carries on', async () => {
   const tmp = tempDir();
-  let node = await startNodeProcess(tmp.dir);
+  let node = await startNodeProcess(join(tmp.dir, 'data'));
+  const cli = (...args: string[]) => {
+    const api = args[0] === 'keys' ? [] : ['--api', node.url];
+    const r = spawnSync(process.execPath, [cliPath, ...args, ...api], { encoding: 'utf8', env: { ...process.env, KEY_PW: 'crash-test' } });
+    assert.equal(r.status, 0, `shulian ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
   try {
+    // A record put with the CLI before the crash must verify with the CLI after it.
+    const doc = join(tmp.dir, 'deed.txt');
+    writeFileSync(doc, 'title deed, plot 42');
+    cli('keys', 'new', '--out', join(tmp.dir, 'owner.json'), '--password-env', 'KEY_PW');
+    cli('notary', 'put', doc, '--key', join(tmp.dir, 'owner.json'), '--password-env', 'KEY_PW');
+
     const keys = Array.from({ length: 40 }, () => generateKeyPair('sm2'));
     const txs: Tx[] = [];
     for (let i = 0; i < 2400; i++) {
@@ -51,7 +66,9 @@ test('kill -9 under load: every reported block survives unchanged and the node c
     const before = new Map(reported);
     assert.ok(before.size >= 3);
 
-    node = await startNodeProcess(tmp.dir);
+    node = await startNodeProcess(join(tmp.dir, 'data'));
+    const verified = JSON.parse(cli('notary', 'verify', doc, '--json')) as { proofVerified: boolean };
+    assert.equal(verified.proofVerified, true);
     for (const [height, hash] of before) {
       const { status, body } = await getJson<Block>(`${node.url}/v1/chains/notary/blocks/${height}`);
       assert.equal(status, 200, `block ${height} is missing after restart`);
