@@ -48,8 +48,8 @@ export interface SmtOptions {
   /**
    * Decoded internal nodes kept in memory, keyed by hash (default 16384; 0 = off). Only the top
    * floor(log2(cacheSize + 1)) levels are cached: those are the nodes every read and every block
-   * goes through, while deeper nodes of random keys are rarely met twice. Eviction is a
-   * two-generation approximation of LRU (see remember()).
+   * goes through, while deeper nodes of random keys are rarely met twice. Read-through (filled
+   * by loads, not by writes); eviction is a two-generation approximation of LRU (remember()).
    */
   cacheSize?: number;
 }
@@ -245,7 +245,7 @@ export class SparseMerkleTree {
           this.kind = K_LEAF;
           return h;
         }
-        return this.putNode(TAG_LEAF, n.a, v, depth);
+        return this.putNode(TAG_LEAF, n.a, v);
       }
       return this.buildFrom(depth, ups, lo, hi, n);
     }
@@ -280,7 +280,7 @@ export class SparseMerkleTree {
       this.kind = K_LEAF;
       return lh;
     }
-    return this.putNode(TAG_INTERNAL, lh, rh, depth);
+    return this.putNode(TAG_INTERNAL, lh, rh);
   }
 
   private empty(): Uint8Array {
@@ -323,7 +323,7 @@ export class SparseMerkleTree {
     if (count === 0) return this.empty();
     if (count === 1) {
       const e = es[lo]!;
-      if (e.h === undefined) return this.putNode(TAG_LEAF, e.key, e.value, depth);
+      if (e.h === undefined) return this.putNode(TAG_LEAF, e.key, e.value);
       this.kind = K_LEAF; // an existing leaf moving down keeps its hash
       return e.h;
     }
@@ -332,7 +332,7 @@ export class SparseMerkleTree {
     const mid = splitAt(es, lo, hi, depth);
     const l = this.build(depth + 1, es, lo, mid);
     const r = this.build(depth + 1, es, mid, hi);
-    return this.putNode(TAG_INTERNAL, l, r, depth);
+    return this.putNode(TAG_INTERNAL, l, r);
   }
 
   // ---- node I/O -----------------------------------------------------------------------------
@@ -343,7 +343,7 @@ export class SparseMerkleTree {
    * ArrayBuffer per node cost more than the hashing. Views are never reused, since the store may
    * keep them (see NodeStore).
    */
-  private putNode(tag: number, a: Uint8Array, b: Uint8Array, depth: number): Uint8Array {
+  private putNode(tag: number, a: Uint8Array, b: Uint8Array): Uint8Array {
     if (this.slabUsed + NODE_BYTES > SLAB_BYTES) {
       this.slab = new ArrayBuffer(SLAB_BYTES);
       this.slabUsed = 0;
@@ -355,15 +355,9 @@ export class SparseMerkleTree {
     bytes.set(b, 1 + HASH_BYTES);
     const h = this.hash(bytes);
     this.store.put(h, bytes);
-    if (tag === TAG_LEAF) {
-      this.kind = K_LEAF;
-    } else {
-      this.kind = K_INTERNAL;
-      // Only internal nodes are cached: they are the shared upper levels; leaves of random keys
-      // are rarely read twice. The entry points at the child hashes, not at the slab, so the
-      // cache never keeps a slab alive.
-      if (process.env.CW && depth < this.cacheDepth) this.remember(slot(h), { h, t: TAG_INTERNAL, a, b });
-    }
+    // Not cached here: caching every new upper node cost more (garbage collection of the kept
+    // hashes) than the one store read per block that it saves. The cache is read-through.
+    this.kind = tag === TAG_LEAF ? K_LEAF : K_INTERNAL;
     return h;
   }
 
@@ -386,7 +380,7 @@ export class SparseMerkleTree {
   }
 
   /**
-   * Two-generation approximation of an LRU: new and reused nodes go to `hot`; when it is full
+   * Two-generation approximation of an LRU: loaded and reused nodes go to `hot`; when it is full
    * it becomes `cold` and the old `cold` is dropped. A node used within the last one or two
    * generations stays. Map iteration order is never used, so every step is O(1).
    */
