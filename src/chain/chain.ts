@@ -1,19 +1,21 @@
 import { EventEmitter } from 'node:events';
 import { ShulianError, fromHex, toHex, type JsonValue } from '../codec/index.ts';
-import { didFromPublicKey, hashFor, sign, type KeyPair, type Suite, type VerifyPool } from '../crypto/index.ts';
+import { didFromPublicKey, hashFor, sign, type KeyPair, type Suite } from '../crypto/index.ts';
+import type { AdmissionPool } from './admission/pool.ts';
+import type { AdmitOutcome, AdmitParams } from './admission/admit.ts';
 import {
-  ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, checkPubkeySuite, hashJson, prepareTx, headerHashOf, merkleProof,
-  merkleRoot, receiptHashOf, stateKeyHash, txSigningMessage,
-  type Block, type BlockHeader, type Genesis, type MempoolEntry, type SmtUpdate, type StateLookup, type TxInclusion,
+  ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, hashJson, headerHashOf, merkleProof,
+  merkleRoot, receiptHashOf, stateKeyHash,
+  type Block, type BlockHeader, type Genesis, type SmtUpdate, type StateLookup, type TxInclusion,
 } from '../ledger/index.ts';
 import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
-import type { BlockSummary, ChainInfo, ChainView, SubmitResult } from './types.ts';
+import type { BlockSummary, ChainInfo, ChainView, SubmitAnswer, SubmitResult } from './types.ts';
 
 export interface ChainOptions {
   genesis: Genesis;
   dir: string;
   modules: ModuleDef[];
-  verifyPool: VerifyPool;
+  admission: AdmissionPool;
   /** This node's validator key, when it validates this chain. */
   validatorKey?: KeyPair;
 }
@@ -34,8 +36,7 @@ export class Chain implements ChainView {
   private readonly executor: Executor;
   private readonly hash: (d: Uint8Array) => Uint8Array;
   private readonly events = new EventEmitter();
-  private readonly didCache = new Map<string, string>();
-  private readonly verifyPool: VerifyPool;
+  private readonly admission: AdmissionPool;
   private readonly validatorKey: KeyPair | undefined;
   private txListener: (() => void) | undefined;
 
@@ -54,7 +55,7 @@ export class Chain implements ChainView {
       if (!known.has(m)) throw new ShulianError('GENESIS_MODULE_UNKNOWN', `chain ${this.id}: genesis names module "${m}", which this build does not have`);
     }
     this.executor = new Executor(opts.modules, new Set(opts.genesis.modules));
-    this.verifyPool = opts.verifyPool;
+    this.admission = opts.admission;
     this.validatorKey = opts.validatorKey;
     this.events.setMaxListeners(0);
   }
@@ -193,67 +194,42 @@ export class Chain implements ChainView {
     return v === undefined ? 0 : Number(v);
   }
 
-  private didOf(pubkeyHex: string): string {
-    let did = this.didCache.get(pubkeyHex);
-    if (!did) {
-      did = didFromPublicKey(fromHex(pubkeyHex));
-      if (this.didCache.size > 100_000) this.didCache.clear();
-      this.didCache.set(pubkeyHex, did);
-    }
-    return did;
-  }
-
   // ---- writes ------------------------------------------------------------------------------
 
+  /** Admission parameters: plain data handed to the admission workers. */
+  private admitParams(): AdmitParams {
+    return { chain: this.id, suite: this.suite, maxTxBytes: this.genesis.params.maxTxBytes, maxBatch: MAX_BATCH };
+  }
+
   /**
-   * Admits txs to the mempool: shape, chain, suite, sender, expiry and nonce are checked first,
-   * then all signatures of the batch are verified together on the worker pool. Each tx gets its
-   * own result; one bad tx does not affect the others.
+   * Admits txs to the mempool. Shape, size, chain, key suite, sender and signature are checked
+   * on the admission workers; expiry, nonce and mempool limits here, against chain state.
+   * Each tx gets its own result; one bad tx does not affect the others.
    */
   async submit(raw: unknown[]): Promise<SubmitResult[]> {
-    const results: SubmitResult[] = new Array(raw.length);
-    let sincePause = 0;
-    const candidates: Array<{ i: number; entry: MempoolEntry }> = [];
+    const answer = await this.admission.admitTxs(this.admitParams(), raw);
+    return answer.kind === 'invalid' ? raw.map(() => ({ accepted: false, code: answer.code, message: answer.message })) : this.accept(answer.outcomes);
+  }
+
+  /** Admits a raw POST body (one tx, or {"txs": [...]}) without parsing it on this thread. */
+  async submitBody(body: string): Promise<SubmitAnswer> {
+    const answer = await this.admission.admitBody(this.admitParams(), body);
+    if (answer.kind === 'invalid') return answer;
+    return { kind: answer.kind, results: this.accept(answer.outcomes) };
+  }
+
+  private accept(outcomes: AdmitOutcome[]): SubmitResult[] {
     const nextHeight = this.height() + 1;
-    const seen = new Set<string>();
-    for (let i = 0; i < raw.length; i++) {
-      if (++sincePause >= 100) {
-        sincePause = 0;
-        await yieldToEventLoop();
-      }
-      let hash: string | undefined;
-      try {
-        const prepared = prepareTx(this.suite, raw[i], this.genesis.params.maxTxBytes);
-        const tx = prepared.tx;
-        if (tx.chain !== this.id) throw new ShulianError('TX_WRONG_CHAIN', `transaction is for chain "${tx.chain}", sent to chain "${this.id}"`);
-        checkPubkeySuite(this.suite, tx.pubkey);
-        if (this.didOf(tx.pubkey) !== tx.from) {
-          throw new ShulianError('TX_BAD_SENDER', `from ${tx.from} is not the DID of the signing key (${this.didOf(tx.pubkey)})`);
-        }
-        if (tx.expires < nextHeight) throw new ShulianError('TX_EXPIRED', `transaction expired at height ${tx.expires}; the chain is at ${nextHeight - 1}`);
-        hash = prepared.hash;
-        if (seen.has(hash)) throw new ShulianError('TX_DUPLICATE', `transaction ${hash} appears twice in the batch`);
-        seen.add(hash);
-        const entry: MempoolEntry = { tx, hash, bytes: prepared.bytes };
-        this.mempool.check(entry, this.committedNonce(tx.from));
-        candidates.push({ i, entry });
-      } catch (err) {
-        results[i] = rejection(err, hash);
-      }
-    }
-    if (candidates.length === 0) return results;
-    const verdicts = await this.verifyPool.verifyBatch(candidates.map(({ entry }) => ({
-      suite: this.suite, publicKey: fromHex(entry.tx.pubkey), message: txSigningMessage(entry.hash), signature: fromHex(entry.tx.sig),
-    })));
     let added = 0;
-    candidates.forEach(({ i, entry }, k) => {
+    const results = outcomes.map((o): SubmitResult => {
+      if (!o.ok) return o.hash === undefined ? { accepted: false, code: o.code, message: o.message } : { accepted: false, hash: o.hash, code: o.code, message: o.message };
       try {
-        if (!verdicts[k]) throw new ShulianError('TX_BAD_SIGNATURE', `signature does not verify under pubkey ${entry.tx.pubkey.slice(0, 16)}… for tx ${entry.hash}`);
-        this.mempool.add(entry, this.committedNonce(entry.tx.from));
-        results[i] = { accepted: true, hash: entry.hash };
+        if (o.tx.expires < nextHeight) throw new ShulianError('TX_EXPIRED', `transaction expired at height ${o.tx.expires}; the chain is at ${nextHeight - 1}`);
+        this.mempool.add({ tx: o.tx, hash: o.hash, bytes: o.bytes }, this.committedNonce(o.tx.from));
         added++;
+        return { accepted: true, hash: o.hash };
       } catch (err) {
-        results[i] = rejection(err, entry.hash);
+        return rejection(err, o.hash);
       }
     });
     if (added > 0) this.txListener?.();
@@ -328,6 +304,9 @@ export class Chain implements ChainView {
     await this.store.close();
   }
 }
+
+/** Most txs in one request. */
+export const MAX_BATCH = 1000;
 
 /** State updates per tree slice (see produceBlock). */
 const SMT_SLICE = 512;

@@ -1,2 +1,4 @@
-export { Chain, type ChainOptions } from './chain.ts';
-export type { ChainView, ChainInfo, SubmitResult, BlockSummary, NodeView } from './types.ts';
+export { Chain, MAX_BATCH, type ChainOptions } from './chain.ts';
+export { AdmissionPool } from './admission/pool.ts';
+export { admitTxs, admitBody, type AdmitParams, type AdmitOutcome, type AdmitAnswer } from './admission/admit.ts';
+export type { ChainView, ChainInfo, SubmitResult, SubmitAnswer, BlockSummary, NodeView } from './types.ts';

@@ -22,6 +22,11 @@ export type SubmitResult =
   | { accepted: true; hash: string }
   | { accepted: false; hash?: string; code: string; message: string };
 
+/** The answer to a raw POST body: results per tx, or why the body as a whole was refused. */
+export type SubmitAnswer =
+  | { kind: 'single' | 'batch'; results: SubmitResult[] }
+  | { kind: 'invalid'; code: string; message: string };
+
 export interface BlockSummary {
   height: number;
   hash: string;
@@ -47,6 +52,8 @@ export interface ChainView {
   nonces(did: string): { nonce: number; pendingNonce: number };
   txsByDid(did: string, limit: number): Array<{ hash: string; height: number; index: number }>;
   submit(txs: unknown[]): Promise<SubmitResult[]>;
+  /** A raw POST body, parsed and checked off the main thread. */
+  submitBody(body: string): Promise<SubmitAnswer>;
   /** Called after each committed block; returns an unsubscribe function. */
   onBlock(listener: (block: Block) => void): () => void;
 }

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ShulianError, toHex } from '../codec/index.ts';
-import { VerifyPool, didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
-import { Chain, type ChainView, type NodeView } from '../chain/index.ts';
+import { didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
+import { AdmissionPool, Chain, type ChainView, type NodeView } from '../chain/index.ts';
 import { SoloConsensus, type ConsensusEngine } from '../consensus/index.ts';
 import type { Genesis, TxInclusion } from '../ledger/index.ts';
 import { builtinModules } from '../modules/index.ts';
@@ -27,7 +26,7 @@ export class ShulianNode implements NodeView {
   private readonly hosted = new Map<string, Chain>();
   private readonly engines: ConsensusEngine[] = [];
 
-  private constructor(readonly key: KeyPair, private readonly verifyPool: VerifyPool, private readonly unlock: () => void) {
+  private constructor(readonly key: KeyPair, private readonly admission: AdmissionPool, private readonly unlock: () => void) {
     this.did = didFromPublicKey(key.publicKey);
   }
 
@@ -41,12 +40,11 @@ export class ShulianNode implements NodeView {
     try {
       const key = loadOrCreateNodeKey(dataDir, suite, log);
       const alliance = loadOrCreateAlliance(dataDir, key, log);
-      // Leave one core to the main thread (API, execution, commits): it is the pipeline's other half.
-      node = new ShulianNode(key, new VerifyPool({ threads: Math.max(1, availableParallelism() - 1) }), unlock);
+      node = new ShulianNode(key, new AdmissionPool(), unlock);
       for (const genesis of alliance.chains) {
         const isValidator = genesis.validators.some((v) => v.did === node!.did);
         const chain = await Chain.open({
-          genesis, dir: join(dataDir, 'chains', genesis.chain), modules: builtinModules, verifyPool: node.verifyPool,
+          genesis, dir: join(dataDir, 'chains', genesis.chain), modules: builtinModules, admission: node.admission,
           ...(isValidator ? { validatorKey: key } : {}),
         });
         node.hosted.set(genesis.chain, chain);
@@ -83,7 +81,7 @@ export class ShulianNode implements NodeView {
   async close(): Promise<void> {
     await Promise.all(this.engines.map((e) => e.stop()));
     await Promise.all([...this.hosted.values()].map((c) => c.close()));
-    await this.verifyPool.close();
+    await this.admission.close();
     this.unlock();
   }
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { toHex } from '../../src/codec/index.ts';
-import { VerifyPool, didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../../src/crypto/index.ts';
-import { Chain } from '../../src/chain/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../../src/crypto/index.ts';
+import { AdmissionPool, Chain } from '../../src/chain/index.ts';
 import type { Genesis } from '../../src/ledger/index.ts';
 import { builtinModules } from '../../src/modules/index.ts';
 import { DEFAULT_PARAMS } from '../../src/node/index.ts';
@@ -9,7 +9,7 @@ import { DEFAULT_PARAMS } from '../../src/node/index.ts';
 export interface TestChain {
   chain: Chain;
   validator: KeyPair;
-  pool: VerifyPool;
+  pool: AdmissionPool;
   genesis: Genesis;
   reopen(): Promise<Chain>;
   close(): Promise<void>;
@@ -26,9 +26,9 @@ export function testGenesis(suite: Suite, validator: KeyPair, overrides: Partial
 /** A real chain on a real LMDB store in `dir`, driven by hand (no consensus loop). */
 export async function openTestChain(dir: string, suite: Suite = 'sm2', overrides: Partial<Genesis> = {}): Promise<TestChain> {
   const validator = generateKeyPair(suite);
-  const pool = new VerifyPool({ threads: 1 });
+  const pool = new AdmissionPool({ threads: 1 });
   const genesis = testGenesis(suite, validator, overrides);
-  const open = () => Chain.open({ genesis, dir: join(dir, 'chain'), modules: builtinModules, verifyPool: pool, validatorKey: validator });
+  const open = () => Chain.open({ genesis, dir: join(dir, 'chain'), modules: builtinModules, admission: pool, validatorKey: validator });
   const t: TestChain = {
     chain: await open(), validator, pool, genesis,
     async reopen() {
