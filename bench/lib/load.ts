@@ -13,15 +13,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export interface BenchNode {
   url: string;
   proc: ChildProcess;
-  stop(): Promise<void>;
+  /** Stops the node; resolves to the CPU milliseconds its process used (all threads). */
+  stop(): Promise<number>;
 }
 
 /** Starts a node in its own process on a free loopback port, as a user would run it. */
 export async function startBenchNode(suite: Suite): Promise<BenchNode> {
   const dir = mkdtempSync(join(tmpdir(), 'shulian-bench-'));
   const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--import', 'tsx', join(root, 'bench/lib/serve.ts'), dir, '0', suite], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /READY (\S+)/.exec(out);
@@ -36,6 +37,8 @@ export async function startBenchNode(suite: Suite): Promise<BenchNode> {
       proc.kill('SIGTERM');
       await exited;
       rmSync(dir, { recursive: true, force: true });
+      if (process.env.BENCH_DEBUG) console.error(out);
+      return Number(/CPU ([\d.]+)/.exec(out)?.[1] ?? NaN);
     },
   };
 }

@@ -89,7 +89,7 @@ export class Chain implements ChainView {
       txRoot: empty, receiptRoot: empty, stateRoot: toHex(EMPTY_ROOT), proposer: 'genesis',
     };
     const block: Block = { header, hash: headerHashOf(this.suite, header), sig: '', txs: [], receipts: [] };
-    await this.store.commitBlock({ block, state: new Map(), values: new Map() });
+    await this.store.commitBlock({ block, receiptHashes: [], state: new Map(), values: new Map() });
   }
 
   // ---- reads -------------------------------------------------------------------------------
@@ -116,8 +116,8 @@ export class Chain implements ChainView {
     const out: BlockSummary[] = [];
     const top = Math.min(this.height(), (opts.before ?? Infinity) - 1);
     for (let h = top; h >= 0 && out.length < opts.limit; h--) {
-      const b = this.store.getBlock(h);
-      if (b) out.push({ height: h, hash: b.hash, time: b.header.time, txCount: b.header.txCount, proposer: b.header.proposer });
+      const m = this.store.getMeta(h);
+      if (m) out.push({ height: h, hash: m.hash, time: m.header.time, txCount: m.header.txCount, proposer: m.header.proposer });
     }
     return out;
   }
@@ -129,14 +129,16 @@ export class Chain implements ChainView {
   getTx(hash: string): TxInclusion | undefined {
     const loc = this.store.txLocation(hash);
     if (!loc) return undefined;
-    const block = this.store.getBlock(loc.height);
-    if (!block) return undefined;
-    const txLeaves = block.receipts.map((r) => fromHex(r.tx));
-    const receiptLeaves = block.receipts.map((r) => fromHex(receiptHashOf(this.suite, r)));
+    const meta = this.store.getMeta(loc.height);
+    const at = this.store.getTxAt(loc);
+    if (!meta || !at) return undefined;
     return {
-      tx: block.txs[loc.index]!, receipt: block.receipts[loc.index]!, hash, height: loc.height, index: loc.index,
-      header: block.header, blockHash: block.hash, blockSig: block.sig,
-      proof: { tx: merkleProof(txLeaves, loc.index, this.hash), receipt: merkleProof(receiptLeaves, loc.index, this.hash) },
+      tx: at.tx, receipt: at.receipt, hash, height: loc.height, index: loc.index,
+      header: meta.header, blockHash: meta.hash, blockSig: meta.sig,
+      proof: {
+        tx: merkleProof(meta.txHashes.map((h) => fromHex(h)), loc.index, this.hash),
+        receipt: merkleProof(meta.receiptHashes.map((h) => fromHex(h)), loc.index, this.hash),
+      },
     };
   }
 
@@ -146,7 +148,7 @@ export class Chain implements ChainView {
     if (!Number.isSafeInteger(height) || height < 0 || height > head.height) {
       throw new ShulianError('HEIGHT_NOT_FOUND', `chain ${this.id} is at height ${head.height}; height ${height} does not exist`);
     }
-    const block = height === head.height && !opts.proof ? undefined : this.store.getBlock(height)!;
+    const block = height === head.height && !opts.proof ? undefined : this.store.getMeta(height)!;
     const stateRoot = block ? block.header.stateRoot : head.stateRoot;
     const keyHash = stateKeyHash(this.suite, key);
     let json: string | undefined;
@@ -257,7 +259,9 @@ export class Chain implements ChainView {
     );
     const updates: SmtUpdate[] = [];
     const values = new Map<string, string>();
+    let n = 0;
     for (const [key, json] of executed.writes) {
+      if (++n % HASH_SLICE === 0) await yieldToEventLoop();
       if (json === null) {
         updates.push({ key: stateKeyHash(this.suite, key), value: null });
       } else {
@@ -279,17 +283,23 @@ export class Chain implements ChainView {
       this.store.discardPending();
       throw err;
     }
+    const receiptHashes: string[] = [];
+    for (let i = 0; i < executed.receipts.length; i++) {
+      if (i > 0 && i % HASH_SLICE === 0) await yieldToEventLoop();
+      receiptHashes.push(receiptHashOf(this.suite, executed.receipts[i]!));
+    }
+    const txRoot = toHex(merkleRoot(entries.map((e) => fromHex(e.hash)), this.hash));
+    await yieldToEventLoop();
+    const receiptRoot = toHex(merkleRoot(receiptHashes.map((h) => fromHex(h)), this.hash));
     const header: BlockHeader = {
-      chain: this.id, height, prev: head.hash, time, txCount: entries.length,
-      txRoot: toHex(merkleRoot(entries.map((e) => fromHex(e.hash)), this.hash)),
-      receiptRoot: toHex(merkleRoot(executed.receipts.map((r) => fromHex(receiptHashOf(this.suite, r))), this.hash)),
+      chain: this.id, height, prev: head.hash, time, txCount: entries.length, txRoot, receiptRoot,
       stateRoot: toHex(stateRoot), proposer: didFromPublicKey(this.validatorKey.publicKey),
     };
     const hash = headerHashOf(this.suite, header);
     const sig = toHex(sign(this.suite, this.validatorKey.privateKey, fromHex(hash)));
     const block: Block = { header, hash, sig, txs: entries.map((e) => e.tx), receipts: executed.receipts };
     try {
-      await this.store.commitBlock({ block, state: executed.writes, values });
+      await this.store.commitBlock({ block, receiptHashes, state: executed.writes, values });
     } catch (err) {
       this.store.discardPending();
       throw err;
@@ -309,7 +319,9 @@ export class Chain implements ChainView {
 export const MAX_BATCH = 1000;
 
 /** State updates per tree slice (see produceBlock). */
-const SMT_SLICE = 512;
+const SMT_SLICE = 128;
+/** Hashes per slice of a block's other hashing work. */
+const HASH_SLICE = 250;
 
 /** Lets pending I/O (API requests) run between slices of long work. */
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

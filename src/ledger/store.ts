@@ -2,7 +2,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { mkdirSync } from 'node:fs';
 import { ShulianError } from '../codec/index.ts';
 import type { NodeStore } from './smt/index.ts';
-import type { Block, Genesis } from './types.ts';
+import type { Block, BlockHeader, Genesis, Receipt, Tx } from './types.ts';
 
 export interface ChainHead {
   height: number;
@@ -16,33 +16,52 @@ export interface TxLocation {
   index: number;
 }
 
-/** Tree nodes written per event turn while a block commits. */
-const BULK_SLICE = 4000;
+/** A block's header record: what light reads (headers, proofs) need without the txs. */
+export interface BlockMeta {
+  header: BlockHeader;
+  hash: string;
+  sig: string;
+  /** Leaves of the tx and receipt Merkle trees, so proofs need no rehashing. */
+  txHashes: string[];
+  receiptHashes: string[];
+}
 
-/** Everything one block changes, written in a single LMDB transaction. */
+/** Everything one block changes. */
 export interface BlockWrite {
   block: Block;
+  receiptHashes: string[];
   /** Latest state: key -> canonical JSON, or null to delete. */
   state: Map<string, string | null>;
   /** Content-addressed values (value hash -> canonical JSON) for proofs at past heights. */
   values: Map<string, string>;
 }
 
+/** Records written per event turn while a block commits, so reads keep being served. */
+const SLICE = 500;
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * One LMDB environment per chain. Named databases:
- *   blocks  height -> Block (with receipts)
- *   txs     tx hash -> [height, index]
- *   bydid   [did, height, index] -> tx hash
- *   state   key -> canonical JSON (latest state, for execution reads)
- *   values  value hash -> canonical JSON (every value ever written, for past-height proofs)
- *   nodes   node hash -> encoded state-tree node
- *   meta    'genesis' | 'head'
- * A block and all it changes commit in one LMDB transaction, so a crash (even kill -9) leaves
- * either the whole block or none of it.
+ *   headers  height -> BlockMeta
+ *   btxs     [height, index] -> {tx, receipt}
+ *   txs      tx hash -> [height, index]
+ *   bydid    [did, height, index] -> tx hash
+ *   state    key -> canonical JSON (latest state, for execution reads)
+ *   values   value hash -> canonical JSON (every value ever written, for past-height proofs)
+ *   nodes    node hash -> encoded state-tree node
+ *   meta     'genesis' | 'head'
+ *
+ * Commit order makes a crash at any point safe: first everything keyed by height or content
+ * (txs, indexes, header, tree nodes, values) in slices, then one transaction with the state
+ * changes and the new head. Until that transaction commits nothing above the old head is
+ * visible: reads check heights against the head, and a block re-made at that height after a
+ * restart overwrites the leftovers.
  */
 export class ChainStore {
   readonly root: RootDatabase;
-  private readonly blocks: Database<Block, number>;
+  private readonly headers: Database<BlockMeta, number>;
+  private readonly btxs: Database<{ tx: Tx; receipt: Receipt }, [number, number]>;
   private readonly txs: Database<[number, number], string>;
   private readonly byDid: Database<string, [string, number, number]>;
   private readonly state: Database<string, string>;
@@ -56,7 +75,8 @@ export class ChainStore {
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
     this.root = open({ path: dir, maxDbs: 16, mapSize: 64 * 1024 ** 3 });
-    this.blocks = this.root.openDB({ name: 'blocks', keyEncoding: 'uint32' });
+    this.headers = this.root.openDB({ name: 'headers', keyEncoding: 'uint32' });
+    this.btxs = this.root.openDB({ name: 'btxs' });
     this.txs = this.root.openDB({ name: 'txs' });
     this.byDid = this.root.openDB({ name: 'bydid', encoding: 'string' });
     this.state = this.root.openDB({ name: 'state', encoding: 'string' });
@@ -78,19 +98,44 @@ export class ChainStore {
     return this.headCache;
   }
 
+  private visible(height: number): boolean {
+    return this.headCache !== undefined && height <= this.headCache.height;
+  }
+
+  getMeta(height: number): BlockMeta | undefined {
+    return this.visible(height) ? this.headers.get(height) : undefined;
+  }
+
   getBlock(height: number): Block | undefined {
-    return this.blocks.get(height);
+    const meta = this.getMeta(height);
+    if (!meta) return undefined;
+    const txs: Tx[] = [];
+    const receipts: Receipt[] = [];
+    for (const { value } of this.btxs.getRange({ start: [height, 0], end: [height, Infinity] })) {
+      txs.push(value.tx);
+      receipts.push(value.receipt);
+    }
+    return { header: meta.header, hash: meta.hash, sig: meta.sig, txs, receipts };
+  }
+
+  getTxAt(loc: TxLocation): { tx: Tx; receipt: Receipt } | undefined {
+    return this.visible(loc.height) ? this.btxs.get([loc.height, loc.index]) : undefined;
   }
 
   txLocation(hash: string): TxLocation | undefined {
     const loc = this.txs.get(hash);
-    return loc ? { height: loc[0], index: loc[1] } : undefined;
+    if (!loc || !this.visible(loc[0])) return undefined;
+    // An index entry left by a block that never committed may point at another tx.
+    const at = this.btxs.get([loc[0], loc[1]]);
+    return at && at.receipt.tx === hash ? { height: loc[0], index: loc[1] } : undefined;
   }
 
   txsByDid(did: string, limit: number): Array<{ hash: string; height: number; index: number }> {
     const out: Array<{ hash: string; height: number; index: number }> = [];
-    for (const { key, value } of this.byDid.getRange({ start: [did, Infinity], end: [did, -1], reverse: true, limit })) {
-      out.push({ hash: value, height: key[1], index: key[2] });
+    const top = this.headCache?.height ?? -1;
+    for (const { key, value } of this.byDid.getRange({ start: [did, top, Infinity], end: [did, -1], reverse: true })) {
+      if (out.length >= limit) break;
+      if (this.txLocation(value)?.height === key[1]) out.push({ hash: value, height: key[1], index: key[2] });
     }
     return out;
   }
@@ -122,30 +167,33 @@ export class ChainStore {
 
   async commitBlock(w: BlockWrite): Promise<void> {
     const { block } = w;
-    const head = this.headCache;
-    const expected = head ? head.height + 1 : 0;
-    if (block.header.height !== expected) {
-      throw new ShulianError('STORE_HEIGHT', `block ${block.header.height} cannot follow height ${head?.height ?? 'none'}`);
+    const { height } = block.header;
+    const expected = this.headCache ? this.headCache.height + 1 : 0;
+    if (height !== expected) {
+      throw new ShulianError('STORE_HEIGHT', `block ${height} cannot follow height ${this.headCache?.height ?? 'none'}`);
     }
+    const txHashes = w.block.receipts.map((r) => r.tx);
     const nodes = [...this.pendingNodes];
-    const newHead: ChainHead = { height: block.header.height, hash: block.hash, stateRoot: block.header.stateRoot, time: block.header.time };
-    // Content-addressed data first, in slices across event turns so the node stays responsive:
-    // if the process dies before the final transaction these are orphans nobody refers to.
     let last: Promise<unknown> = Promise.resolve();
-    for (let i = 0; i < nodes.length; i += BULK_SLICE) {
-      for (const [h, n] of nodes.slice(i, i + BULK_SLICE)) last = this.nodes.put(Buffer.from(h, 'latin1'), Buffer.from(n));
-      await new Promise((r) => setImmediate(r));
+    // 1. Height- and content-keyed records, a slice per event turn.
+    for (let i = 0; i < block.txs.length; i++) {
+      if (i > 0 && i % SLICE === 0) await turn();
+      const tx = block.txs[i]!;
+      this.btxs.put([height, i], { tx, receipt: block.receipts[i]! });
+      this.txs.put(txHashes[i]!, [height, i]);
+      last = this.byDid.put([tx.from, height, i], txHashes[i]!);
+    }
+    for (let i = 0; i < nodes.length; i++) {
+      if (i % (SLICE * 4) === 0) await turn();
+      last = this.nodes.put(Buffer.from(nodes[i]![0], 'latin1'), Buffer.from(nodes[i]![1]));
     }
     for (const [h, v] of w.values) last = this.values.put(Buffer.from(h, 'hex'), v);
+    const meta: BlockMeta = { header: block.header, hash: block.hash, sig: block.sig, txHashes, receiptHashes: w.receiptHashes };
+    last = this.headers.put(height, meta);
     await last;
-    // Then everything that makes the block visible, atomically.
+    // 2. What makes the block visible, atomically.
+    const newHead: ChainHead = { height, hash: block.hash, stateRoot: block.header.stateRoot, time: block.header.time };
     await this.root.transaction(() => {
-      this.blocks.put(block.header.height, block);
-      block.txs.forEach((tx, i) => {
-        const hash = block.receipts[i]!.tx;
-        this.txs.put(hash, [block.header.height, i]);
-        this.byDid.put([tx.from, block.header.height, i], hash);
-      });
       for (const [k, v] of w.state) {
         if (v === null) this.state.remove(k);
         else this.state.put(k, v);

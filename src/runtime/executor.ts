@@ -51,7 +51,7 @@ export class Executor {
    */
   async executeBlock(
     state: StateReader, env: BlockEnv, txs: Array<{ tx: Tx; hash: string; bytes: number }>,
-    pause: () => Promise<void> = async () => {}, pauseEvery = 128,
+    pause: () => Promise<void> = async () => {}, pauseEvery = 64,
   ): Promise<ExecutedBlock> {
     const block = new Map<string, string | null>();
     const read = (key: string): string | undefined => {
