@@ -154,3 +154,25 @@ test('reopening the store keeps every block and state root, and proofs at past h
     tmp.cleanup();
   }
 });
+
+test('out of gas: the tx fails with OUT_OF_GAS, keeps no writes, and gas used is capped at the limit', async () => {
+  const tmp = tempDir();
+  const { DEFAULT_PARAMS } = await import('../src/node/index.ts');
+  // Enough for a small record, not for one with a long name.
+  const t = await openTestChain(tmp.dir, 'sm2', { params: { ...DEFAULT_PARAMS, maxTxGas: 7_000 } });
+  try {
+    const alice = generateKeyPair('sm2');
+    const small = signTx(alice, { chain: 'notary', module: 'notary', method: 'put', args: { hash: docHash('small') }, nonce: 0, expires: 100 });
+    const big = signTx(alice, { chain: 'notary', module: 'notary', method: 'put', args: { hash: docHash('big'), name: 'n'.repeat(250) }, nonce: 1, expires: 100 });
+    await t.chain.submit([small.tx, big.tx]);
+    const block = (await t.chain.produceBlock(1_700_000_001_000))!;
+    assert.equal(block.receipts[0]!.status, 'ok', block.receipts[0]!.message);
+    assert.equal(block.receipts[1]!.code, 'OUT_OF_GAS', JSON.stringify(block.receipts.map((r) => r.gasUsed)));
+    assert.equal(block.receipts[1]!.gasUsed, 7_000);
+    assert.equal(t.chain.getState(recordStateKey(docHash('big'))).value, null);
+    assert.equal(t.chain.nonces(big.tx.from).nonce, 2);
+  } finally {
+    await t.close();
+    tmp.cleanup();
+  }
+});
