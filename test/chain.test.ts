@@ -166,7 +166,7 @@ test('out of gas: the tx fails with OUT_OF_GAS, keeps no writes, and gas used is
     const big = signTx(alice, { chain: 'notary', module: 'notary', method: 'put', args: { hash: docHash('big'), name: 'n'.repeat(250) }, nonce: 1, expires: 100 });
     await t.chain.submit([small.tx, big.tx]);
     const block = (await t.chain.produceBlock(1_700_000_001_000))!;
-    assert.equal(block.receipts[0]!.status, 'ok', block.receipts[0]!.message);
+    assert.equal(block.receipts[0]!.status, 'ok', block.receipts[0]!.message ?? '');
     assert.equal(block.receipts[1]!.code, 'OUT_OF_GAS', JSON.stringify(block.receipts.map((r) => r.gasUsed)));
     assert.equal(block.receipts[1]!.gasUsed, 7_000);
     assert.equal(t.chain.getState(recordStateKey(docHash('big'))).value, null);
