@@ -4,6 +4,7 @@ import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../
 import { AdmissionPool, Chain } from '../../src/chain/index.ts';
 import type { Genesis } from '../../src/ledger/index.ts';
 import { builtinModules } from '../../src/modules/index.ts';
+import type { ModuleDef } from '../../src/runtime/index.ts';
 import { DEFAULT_PARAMS } from '../../src/node/index.ts';
 
 export interface TestChain {
@@ -24,11 +25,11 @@ export function testGenesis(suite: Suite, validator: KeyPair, overrides: Partial
 }
 
 /** A real chain on a real LMDB store in `dir`, driven by hand (no consensus loop). */
-export async function openTestChain(dir: string, suite: Suite = 'sm2', overrides: Partial<Genesis> = {}): Promise<TestChain> {
+export async function openTestChain(dir: string, suite: Suite = 'sm2', overrides: Partial<Genesis> = {}, modules: ModuleDef[] = builtinModules): Promise<TestChain> {
   const validator = generateKeyPair(suite);
   const pool = new AdmissionPool({ threads: 1 });
   const genesis = testGenesis(suite, validator, overrides);
-  const open = () => Chain.open({ genesis, dir: join(dir, 'chain'), modules: builtinModules, admission: pool, validatorKey: validator });
+  const open = () => Chain.open({ genesis, dir: join(dir, 'chain'), modules, admission: pool, validatorKey: validator });
   const t: TestChain = {
     chain: await open(), validator, pool, genesis,
     async reopen() {
