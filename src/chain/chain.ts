@@ -6,7 +6,8 @@ import type { AdmitOutcome, AdmitParams } from './admission/admit.ts';
 import {
   ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, hashJson, headerHashOf, merkleProof,
   merkleRoot, receiptHashOf, stateKeyHash,
-  type Block, type BlockHeader, type Genesis, type SmtUpdate, type StateLookup, type TxInclusion,
+  txHashOf, verifyHeader,
+  type Block, type BlockHeader, type Genesis, type MempoolEntry, type Receipt, type SmtUpdate, type StateLookup, type TxInclusion,
 } from '../ledger/index.ts';
 import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
 import type { BlockSummary, ChainInfo, ChainView, SubmitAnswer, SubmitResult } from './types.ts';
@@ -239,10 +240,21 @@ export class Chain implements ChainView {
   }
 
   /**
-   * Solo block production: reap ready txs, execute them, update the state tree, sign and commit
-   * in one LMDB transaction. Returns null when there is nothing to do.
+   * Solo block production: propose a block from the mempool and commit it at once.
+   * Returns null when there is nothing to do.
    */
   async produceBlock(now: number): Promise<Block | null> {
+    const candidate = await this.proposeBlock(now);
+    if (!candidate) return null;
+    return this.commitCandidate(candidate);
+  }
+
+  /**
+   * Builds and signs the next block from ready mempool txs, executed on top of the head, without
+   * committing it. Consensus decides whether it commits (commitCandidate) or is dropped
+   * (abandonCandidates).
+   */
+  async proposeBlock(now: number): Promise<BlockCandidate | null> {
     if (!this.validatorKey) throw new ShulianError('NOT_VALIDATOR', `this node does not validate chain ${this.id}`);
     const head = this.store.head()!;
     const height = head.height + 1;
@@ -252,6 +264,102 @@ export class Chain implements ChainView {
       return null;
     }
     const time = Math.max(now, head.time + 1);
+    const proposer = didFromPublicKey(this.validatorKey.publicKey);
+    const run = await this.run(height, time, entries);
+    const header: BlockHeader = {
+      chain: this.id, height, prev: head.hash, time, txCount: entries.length, txRoot: run.txRoot, receiptRoot: run.receiptRoot,
+      stateRoot: run.stateRoot, proposer,
+    };
+    const hash = headerHashOf(this.suite, header);
+    const sig = toHex(sign(this.suite, this.validatorKey.privateKey, fromHex(hash)));
+    const block: Block = { header, hash, sig, txs: entries.map((e) => e.tx), receipts: run.receipts };
+    return { block, receiptHashes: run.receiptHashes, writes: run.writes, values: run.values };
+  }
+
+  /**
+   * Checks a block proposed by another validator: header fields, proposer signature, each tx
+   * (signature checked here only if this node has not already admitted it), then re-executes
+   * it and compares every root and receipt. Throws BLOCK_INVALID saying what differs.
+   */
+  async validateBlock(block: Block, now: number, maxClockDriftMs = 10_000): Promise<BlockCandidate> {
+    const head = this.store.head()!;
+    const h = block.header;
+    const bad = (why: string): never => {
+      throw new ShulianError('BLOCK_INVALID', `block ${h?.height} of chain ${this.id}: ${why}`);
+    };
+    if (h.chain !== this.id) bad(`it is for chain ${h.chain}`);
+    if (h.height !== head.height + 1) bad(`expected height ${head.height + 1}`);
+    if (h.prev !== head.hash) bad('it does not extend this node\'s head');
+    if (h.time <= head.time || h.time > now + maxClockDriftMs) bad(`block time ${h.time} is not after ${head.time} or is too far ahead of this node's clock`);
+    if (h.txCount !== block.txs.length || block.receipts.length !== block.txs.length) bad('tx count does not match');
+    if (block.txs.length === 0) bad('it has no transactions');
+    if (block.txs.length > this.genesis.params.maxBlockTxs) bad(`it has more than ${this.genesis.params.maxBlockTxs} transactions`);
+    const check = verifyHeader(this.suite, h, block.hash, block.sig, this.genesis.validators);
+    if (!check.ok) bad(check.reason!);
+    // Txs this node admitted were checked then; the others are checked now, once.
+    const unknown = block.txs.filter((tx) => !this.mempool.has(txHashOf(this.suite, tx)));
+    const admitted = new Map<string, MempoolEntry>();
+    if (unknown.length > 0) {
+      const answer = await this.admission.admitTxs(this.admitParams(), unknown);
+      if (answer.kind === 'invalid') bad(answer.message);
+      else for (const o of answer.outcomes) {
+        if (!o.ok) bad(`tx ${o.hash ?? '?'} is not acceptable: ${o.message}`);
+        else admitted.set(o.hash, { tx: o.tx, hash: o.hash, bytes: o.bytes });
+      }
+    }
+    const entries = block.txs.map((tx) => {
+      const hash = txHashOf(this.suite, tx);
+      const e = this.mempool.get(hash) ?? admitted.get(hash);
+      if (!e) bad(`tx ${hash} could not be admitted`);
+      if (e!.tx.expires < h.height) bad(`tx ${hash} expired at height ${e!.tx.expires}`);
+      return e!;
+    });
+    let run: BlockRun;
+    try {
+      run = await this.run(h.height, h.time, entries);
+    } catch (err) {
+      this.store.discardPending();
+      throw err instanceof ShulianError && err.code === 'BLOCK_INVALID' ? err : new ShulianError('BLOCK_INVALID', `block ${h.height}: ${(err as Error).message}`);
+    }
+    const differs = run.txRoot !== h.txRoot ? 'tx root' : run.receiptRoot !== h.receiptRoot ? 'receipt root' : run.stateRoot !== h.stateRoot ? 'state root' : undefined;
+    if (differs) {
+      this.store.discardPending();
+      bad(`its ${differs} differs from this node's execution`);
+    }
+    return { block: { ...block, receipts: run.receipts }, receiptHashes: run.receiptHashes, writes: run.writes, values: run.values };
+  }
+
+  /** Commits a proposed or validated block, with the commit certificate consensus produced. */
+  async commitCandidate(c: BlockCandidate, commit?: JsonValue): Promise<Block> {
+    const { block } = c;
+    try {
+      await this.store.commitBlock({ block, receiptHashes: c.receiptHashes, state: c.writes, values: c.values, ...(commit === undefined ? {} : { commit }) });
+    } catch (err) {
+      this.store.discardPending();
+      throw err;
+    }
+    for (const r of block.receipts) this.mempool.remove(r.tx);
+    this.mempool.prune(block.header.height + 1, (did) => this.committedNonce(did));
+    this.events.emit('block', block);
+    return block;
+  }
+
+  /** Drops the state-tree work of blocks that will not be committed. */
+  abandonCandidates(): void {
+    this.store.discardPending();
+  }
+
+  /** The commit certificate stored with a block, when its consensus produces one. */
+  getCommit(height: number): JsonValue | undefined {
+    return this.store.getMeta(height)?.commit;
+  }
+
+  /**
+   * Executes txs at (height, time) on top of the head and computes the roots. Long work runs in
+   * slices with yields so the node keeps serving reads; none of it changes the result.
+   */
+  private async run(height: number, time: number, entries: MempoolEntry[]): Promise<BlockRun> {
+    const head = this.store.head()!;
     const executed = await this.executor.executeBlock(
       { get: (k) => this.store.getState(k) },
       { chain: this.id, height, time, maxTxGas: this.genesis.params.maxTxGas },
@@ -270,9 +378,8 @@ export class Chain implements ChainView {
         updates.push({ key: stateKeyHash(this.suite, key), value: vh });
       }
     }
-    // Applied in slices so reads keep being served while a big block hashes; the root is the
-    // same as one batch (it depends only on the final key set), at the cost of rehashing the
-    // few shared upper nodes once per slice.
+    // In slices: the root is the same as one batch (it depends only on the final key set), at
+    // the cost of rehashing the few shared upper nodes once per slice.
     let stateRoot = fromHex(head.stateRoot);
     try {
       for (let i = 0; i < updates.length; i += SMT_SLICE) {
@@ -291,28 +398,30 @@ export class Chain implements ChainView {
     const txRoot = toHex(merkleRoot(entries.map((e) => fromHex(e.hash)), this.hash));
     await yieldToEventLoop();
     const receiptRoot = toHex(merkleRoot(receiptHashes.map((h) => fromHex(h)), this.hash));
-    const header: BlockHeader = {
-      chain: this.id, height, prev: head.hash, time, txCount: entries.length, txRoot, receiptRoot,
-      stateRoot: toHex(stateRoot), proposer: didFromPublicKey(this.validatorKey.publicKey),
-    };
-    const hash = headerHashOf(this.suite, header);
-    const sig = toHex(sign(this.suite, this.validatorKey.privateKey, fromHex(hash)));
-    const block: Block = { header, hash, sig, txs: entries.map((e) => e.tx), receipts: executed.receipts };
-    try {
-      await this.store.commitBlock({ block, receiptHashes, state: executed.writes, values });
-    } catch (err) {
-      this.store.discardPending();
-      throw err;
-    }
-    for (const e of entries) this.mempool.remove(e.hash);
-    this.mempool.prune(height + 1, (did) => this.committedNonce(did));
-    this.events.emit('block', block);
-    return block;
+    return { receipts: executed.receipts, receiptHashes, writes: executed.writes, values, stateRoot: toHex(stateRoot), txRoot, receiptRoot };
   }
 
   async close(): Promise<void> {
     await this.store.close();
   }
+}
+
+/** A block built or checked by this node, ready to commit. */
+export interface BlockCandidate {
+  block: Block;
+  receiptHashes: string[];
+  writes: Map<string, string | null>;
+  values: Map<string, string>;
+}
+
+interface BlockRun {
+  receipts: Receipt[];
+  receiptHashes: string[];
+  writes: Map<string, string | null>;
+  values: Map<string, string>;
+  stateRoot: string;
+  txRoot: string;
+  receiptRoot: string;
 }
 
 /** Most txs in one request. */

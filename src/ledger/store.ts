@@ -1,6 +1,6 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { mkdirSync } from 'node:fs';
-import { ShulianError } from '../codec/index.ts';
+import { ShulianError, type JsonValue } from '../codec/index.ts';
 import type { NodeStore } from './smt/index.ts';
 import type { Block, BlockHeader, Genesis, Receipt, Tx } from './types.ts';
 
@@ -24,6 +24,8 @@ export interface BlockMeta {
   /** Leaves of the tx and receipt Merkle trees, so proofs need no rehashing. */
   txHashes: string[];
   receiptHashes: string[];
+  /** Proof that consensus decided this block (BFT chains: >2/3 precommits); opaque here. */
+  commit?: JsonValue;
 }
 
 /** Everything one block changes. */
@@ -34,6 +36,7 @@ export interface BlockWrite {
   state: Map<string, string | null>;
   /** Content-addressed values (value hash -> canonical JSON) for proofs at past heights. */
   values: Map<string, string>;
+  commit?: JsonValue;
 }
 
 /** Records written per event turn while a block commits, so reads keep being served. */
@@ -189,6 +192,7 @@ export class ChainStore {
     }
     for (const [h, v] of w.values) last = this.values.put(Buffer.from(h, 'hex'), v);
     const meta: BlockMeta = { header: block.header, hash: block.hash, sig: block.sig, txHashes, receiptHashes: w.receiptHashes };
+    if (w.commit !== undefined) meta.commit = w.commit;
     last = this.headers.put(height, meta);
     await last;
     // 2. What makes the block visible, atomically.
