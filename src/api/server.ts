@@ -79,6 +79,13 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     return { ...c.info(), genesis: c.genesis };
   });
 
+  app.get<{ Params: { chain: string } }>('/v1/chains/:chain/consensus', {
+    schema: { tags: ['chains'], summary: 'Consensus state: height, round, step, proposer, validators with power and who is up, last commit time', params: chainParam, response: err },
+  }, async (req) => {
+    chainOf(req.params.chain);
+    return node.consensus(req.params.chain);
+  });
+
   app.get<{ Params: { chain: string; height: string } }>('/v1/chains/:chain/blocks/:height', {
     schema: {
       tags: ['chains'], summary: 'A block with its txs and receipts; height may be "latest"',

@@ -7,7 +7,7 @@ import {
   ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, hashJson, headerHashOf, merkleProof,
   merkleRoot, receiptHashOf, stateKeyHash,
   txHashOf, verifyHeader,
-  type Block, type BlockHeader, type Genesis, type MempoolEntry, type Receipt, type SmtUpdate, type StateLookup, type TxInclusion,
+  type Block, type BlockHeader, type Genesis, type MempoolEntry, type Receipt, type Tx, type SmtUpdate, type StateLookup, type TxInclusion,
 } from '../ledger/index.ts';
 import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
 import type { BlockSummary, ChainInfo, ChainView, SubmitAnswer, SubmitResult } from './types.ts';
@@ -40,6 +40,7 @@ export class Chain implements ChainView {
   private readonly admission: AdmissionPool;
   private readonly validatorKey: KeyPair | undefined;
   private txListener: (() => void) | undefined;
+  private acceptedListener: ((txs: Tx[]) => void) | undefined;
 
   private constructor(opts: ChainOptions, store: ChainStore) {
     this.genesis = opts.genesis;
@@ -211,17 +212,23 @@ export class Chain implements ChainView {
    */
   async submit(raw: unknown[]): Promise<SubmitResult[]> {
     const answer = await this.admission.admitTxs(this.admitParams(), raw);
-    return answer.kind === 'invalid' ? raw.map(() => ({ accepted: false, code: answer.code, message: answer.message })) : this.accept(answer.outcomes);
+    return answer.kind === 'invalid' ? raw.map(() => ({ accepted: false, code: answer.code, message: answer.message })) : this.accept(answer.outcomes, false);
   }
 
   /** Admits a raw POST body (one tx, or {"txs": [...]}) without parsing it on this thread. */
   async submitBody(body: string): Promise<SubmitAnswer> {
     const answer = await this.admission.admitBody(this.admitParams(), body);
     if (answer.kind === 'invalid') return answer;
-    return { kind: answer.kind, results: this.accept(answer.outcomes) };
+    return { kind: answer.kind, results: this.accept(answer.outcomes, true) };
   }
 
-  private accept(outcomes: AdmitOutcome[]): SubmitResult[] {
+  /** Called with the txs a client gave this node (not those from peers), once admitted. */
+  onAccepted(listener: (txs: Tx[]) => void): void {
+    this.acceptedListener = listener;
+  }
+
+  private accept(outcomes: AdmitOutcome[], local: boolean): SubmitResult[] {
+    const accepted: Tx[] = [];
     const nextHeight = this.height() + 1;
     let added = 0;
     const results = outcomes.map((o): SubmitResult => {
@@ -229,6 +236,7 @@ export class Chain implements ChainView {
       try {
         if (o.tx.expires < nextHeight) throw new ShulianError('TX_EXPIRED', `transaction expired at height ${o.tx.expires}; the chain is at ${nextHeight - 1}`);
         this.mempool.add({ tx: o.tx, hash: o.hash, bytes: o.bytes }, this.committedNonce(o.tx.from));
+        accepted.push(o.tx);
         added++;
         return { accepted: true, hash: o.hash };
       } catch (err) {
@@ -236,6 +244,7 @@ export class Chain implements ChainView {
       }
     });
     if (added > 0) this.txListener?.();
+    if (local && accepted.length > 0) this.acceptedListener?.(accepted);
     return results;
   }
 
@@ -251,15 +260,14 @@ export class Chain implements ChainView {
 
   /**
    * Builds and signs the next block from ready mempool txs, executed on top of the head, without
-   * committing it. Consensus decides whether it commits (commitCandidate) or is dropped
-   * (abandonCandidates).
+   * committing it. Consensus decides whether it commits (commitCandidate) or is dropped.
    */
-  async proposeBlock(now: number): Promise<BlockCandidate | null> {
+  async proposeBlock(now: number, opts: { allowEmpty?: boolean } = {}): Promise<BlockCandidate | null> {
     if (!this.validatorKey) throw new ShulianError('NOT_VALIDATOR', `this node does not validate chain ${this.id}`);
     const head = this.store.head()!;
     const height = head.height + 1;
     const entries = this.mempool.reap(this.genesis.params.maxBlockTxs, height, (did) => this.committedNonce(did));
-    if (entries.length === 0) {
+    if (entries.length === 0 && !opts.allowEmpty) {
       this.mempool.prune(height, (did) => this.committedNonce(did));
       return null;
     }
@@ -292,7 +300,8 @@ export class Chain implements ChainView {
     if (h.prev !== head.hash) bad('it does not extend this node\'s head');
     if (h.time <= head.time || h.time > now + maxClockDriftMs) bad(`block time ${h.time} is not after ${head.time} or is too far ahead of this node's clock`);
     if (h.txCount !== block.txs.length || block.receipts.length !== block.txs.length) bad('tx count does not match');
-    if (block.txs.length === 0) bad('it has no transactions');
+    // Solo never makes empty blocks; BFT chains do, so that rounds and heights keep moving.
+    if (block.txs.length === 0 && this.genesis.consensus.type === 'solo') bad('it has no transactions');
     if (block.txs.length > this.genesis.params.maxBlockTxs) bad(`it has more than ${this.genesis.params.maxBlockTxs} transactions`);
     const check = verifyHeader(this.suite, h, block.hash, block.sig, this.genesis.validators);
     if (!check.ok) bad(check.reason!);
@@ -318,35 +327,21 @@ export class Chain implements ChainView {
     try {
       run = await this.run(h.height, h.time, entries);
     } catch (err) {
-      this.store.discardPending();
       throw err instanceof ShulianError && err.code === 'BLOCK_INVALID' ? err : new ShulianError('BLOCK_INVALID', `block ${h.height}: ${(err as Error).message}`);
     }
     const differs = run.txRoot !== h.txRoot ? 'tx root' : run.receiptRoot !== h.receiptRoot ? 'receipt root' : run.stateRoot !== h.stateRoot ? 'state root' : undefined;
-    if (differs) {
-      this.store.discardPending();
-      bad(`its ${differs} differs from this node's execution`);
-    }
+    if (differs) bad(`its ${differs} differs from this node's execution`);
     return { block: { ...block, receipts: run.receipts }, receiptHashes: run.receiptHashes, writes: run.writes, values: run.values };
   }
 
   /** Commits a proposed or validated block, with the commit certificate consensus produced. */
   async commitCandidate(c: BlockCandidate, commit?: JsonValue): Promise<Block> {
     const { block } = c;
-    try {
-      await this.store.commitBlock({ block, receiptHashes: c.receiptHashes, state: c.writes, values: c.values, ...(commit === undefined ? {} : { commit }) });
-    } catch (err) {
-      this.store.discardPending();
-      throw err;
-    }
+    await this.store.commitBlock({ block, receiptHashes: c.receiptHashes, state: c.writes, values: c.values, ...(commit === undefined ? {} : { commit }) });
     for (const r of block.receipts) this.mempool.remove(r.tx);
     this.mempool.prune(block.header.height + 1, (did) => this.committedNonce(did));
     this.events.emit('block', block);
     return block;
-  }
-
-  /** Drops the state-tree work of blocks that will not be committed. */
-  abandonCandidates(): void {
-    this.store.discardPending();
   }
 
   /** The commit certificate stored with a block, when its consensus produces one. */
@@ -380,15 +375,13 @@ export class Chain implements ChainView {
     }
     // In slices: the root is the same as one batch (it depends only on the final key set), at
     // the cost of rehashing the few shared upper nodes once per slice.
+    // Tree nodes of candidates that never commit stay pending and are written, unreferenced,
+    // with the next committed block: content-addressed, so they harm nothing, and no candidate
+    // can lose a node another still needs.
     let stateRoot = fromHex(head.stateRoot);
-    try {
-      for (let i = 0; i < updates.length; i += SMT_SLICE) {
-        if (i > 0) await yieldToEventLoop();
-        stateRoot = this.tree.update(stateRoot, updates.slice(i, i + SMT_SLICE));
-      }
-    } catch (err) {
-      this.store.discardPending();
-      throw err;
+    for (let i = 0; i < updates.length; i += SMT_SLICE) {
+      if (i > 0) await yieldToEventLoop();
+      stateRoot = this.tree.update(stateRoot, updates.slice(i, i + SMT_SLICE));
     }
     const receiptHashes: string[] = [];
     for (let i = 0; i < executed.receipts.length; i++) {

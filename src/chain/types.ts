@@ -58,6 +58,20 @@ export interface ChainView {
   onBlock(listener: (block: Block) => void): () => void;
 }
 
+/** Consensus state of a chain on this node. */
+export interface ConsensusStatus {
+  chain: string;
+  type: 'solo' | 'tbft';
+  height: number;
+  round: number;
+  step: string;
+  proposer: string;
+  validators: Array<ValidatorInfo & { up: boolean; self: boolean }>;
+  lastCommitTime: number;
+  syncing: boolean;
+  evidence: number;
+}
+
 /** The node as the API sees it: the chains it hosts and who it is. */
 export interface NodeView {
   readonly did: string;
@@ -66,4 +80,5 @@ export interface NodeView {
   chains(): ChainView[];
   chain(id: string): ChainView | undefined;
   findTx(hash: string): { chain: ChainView; inclusion?: TxInclusion; pending: boolean } | undefined;
+  consensus(chainId: string): ConsensusStatus | undefined;
 }

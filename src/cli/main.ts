@@ -66,10 +66,21 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'where the node keeps its keys and chain data', './.shulian')
     .option('--port <port>', 'API port', intArg('--port', 0, 65535), 7070)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--validators <n>', 'run N validator processes under tbft (N ≥ 4) instead of one solo node', intArg('--validators', 1, 64), 1)
     .addOption(jsonOption())
-    .action(action(async (o: { dataDir: string; port: number; host: string; json?: boolean }) => {
+    .action(action(async (o: { dataDir: string; port: number; host: string; json?: boolean; validators: number }) => {
       const { up } = await import('./commands/up.ts');
       await up(o);
+    }));
+
+  program
+    .command('node')
+    .description('run one node of an alliance from its config file (keys, data, API and p2p addresses, peers, alliance file)')
+    .requiredOption('--config <file>', 'node config file (JSON)')
+    .addOption(jsonOption())
+    .action(action(async (o: { config: string; json?: boolean }) => {
+      const { nodeRun } = await import('./commands/node.ts');
+      await nodeRun(o);
     }));
 
   const keys = program.command('keys').description('create and inspect keystores (encrypted key files)');
@@ -104,6 +115,17 @@ export function buildProgram(): Command {
     .action(action(async (o: CommonOptions) => {
       const { chainList } = await import('./commands/chain.ts');
       await chainList(o);
+    }));
+
+  chain
+    .command('status')
+    .description('consensus state of a chain: height, round, step, validators and who is up, last commit')
+    .argument('<chain>', 'chain id, e.g. notary')
+    .addOption(apiOption())
+    .addOption(jsonOption())
+    .action(action1(async (id: string, o: CommonOptions) => {
+      const { chainStatus } = await import('./commands/chain.ts');
+      await chainStatus(id, o);
     }));
 
   const tx = program.command('tx').description('send and look up transactions');

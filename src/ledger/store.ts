@@ -163,11 +163,6 @@ export class ChainStore {
     },
   };
 
-  /** Forget tree nodes of a block that was built but will not be committed. */
-  discardPending(): void {
-    this.pendingNodes.clear();
-  }
-
   async commitBlock(w: BlockWrite): Promise<void> {
     const { block } = w;
     const { height } = block.header;

@@ -1,9 +1,12 @@
 import type { ChainView } from '../chain/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import { buildApi, type ApiOptions } from '../api/index.ts';
-import { ShulianNode } from './node.ts';
+import { ShulianNode, type NodeOpenOptions } from './node.ts';
 
-export { ShulianNode, VERSION, type AllianceFile } from './node.ts';
+export { ShulianNode, VERSION, type AllianceFile, type NodeOpenOptions } from './node.ts';
+export { loadNodeConfig, nodeConfigSchema, type NodeConfig } from './config.ts';
+export { TbftDriver } from './tbft-driver.ts';
+export { prepareCluster, type ClusterLayout } from './cluster.ts';
 export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
 export { NODE_PASSWORD_ENV } from './keys.ts';
 
@@ -15,6 +18,9 @@ export interface StartOptions {
   api?: ApiOptions;
   /** Crypto suite of the embedded alliance, fixed at its first start (default sm2). */
   suite?: Suite;
+  allianceFile?: string;
+  p2p?: NodeOpenOptions['p2p'];
+  tbftTimeouts?: NodeOpenOptions['tbftTimeouts'];
 }
 
 export interface RunningNode {
@@ -28,7 +34,10 @@ export interface RunningNode {
 /** Opens the node's chains from `dataDir` (creating the embedded alliance on first start) and serves the API. */
 export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const log = opts.log ?? ((line: string) => console.error(line));
-  const node = await ShulianNode.open(opts.dataDir, log, opts.suite);
+  const node = await ShulianNode.open({
+    dataDir: opts.dataDir, log, ...(opts.suite ? { suite: opts.suite } : {}), ...(opts.allianceFile ? { allianceFile: opts.allianceFile } : {}),
+    ...(opts.p2p ? { p2p: opts.p2p } : {}), ...(opts.tbftTimeouts ? { tbftTimeouts: opts.tbftTimeouts } : {}),
+  });
   let api;
   try {
     api = await buildApi(node, opts.api);

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ShulianError, toHex } from '../codec/index.ts';
+import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
+import { PeerNetwork, type NetworkStats } from '../net/index.ts';
+import { TbftDriver, type TbftDriverOptions } from './tbft-driver.ts';
 import { didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
-import { AdmissionPool, Chain, type ChainView, type NodeView } from '../chain/index.ts';
+import { AdmissionPool, Chain, MAX_BATCH, type ChainView, type ConsensusStatus, type NodeView } from '../chain/index.ts';
 import { SoloConsensus, type ConsensusEngine } from '../consensus/index.ts';
 import type { Genesis, TxInclusion } from '../ledger/index.ts';
 import { builtinModules } from '../modules/index.ts';
@@ -18,6 +20,19 @@ export interface AllianceFile {
   chains: Genesis[];
 }
 
+export interface NodeOpenOptions {
+  dataDir: string;
+  log: (line: string) => void;
+  /** Suite of a newly created embedded alliance (and of this node's key). */
+  suite?: Suite;
+  /** Path of the alliance file; default <dataDir>/alliance.json, created for the embedded alliance. */
+  allianceFile?: string;
+  /** Peer-to-peer endpoint; needed when any chain runs tbft. */
+  p2p?: { host: string; port: number; peers: string[] };
+  /** tbft timeouts (tests shorten them). */
+  tbftTimeouts?: TbftDriverOptions['timeouts'];
+}
+
 /** A node process's chains: opened from the data dir, driven by their consensus engines. */
 export class ShulianNode implements NodeView {
   readonly version = VERSION;
@@ -25,40 +40,103 @@ export class ShulianNode implements NodeView {
   readonly did: string;
   private readonly hosted = new Map<string, Chain>();
   private readonly engines: ConsensusEngine[] = [];
+  private readonly drivers = new Map<string, TbftDriver>();
+  private net: PeerNetwork | undefined;
 
   private constructor(readonly key: KeyPair, private readonly admission: AdmissionPool, private readonly unlock: () => void) {
     this.did = didFromPublicKey(key.publicKey);
   }
 
   /**
-   * Opens (or on first start creates) the embedded alliance in `dataDir`: alliance.json holds
-   * every chain's genesis; chains/<id>/ holds each chain's LMDB store.
+   * Opens the chains of the alliance file (on first start of the embedded alliance, creates it):
+   * chains/<id>/ holds each chain's LMDB store and, for tbft chains, its consensus WAL.
    */
-  static async open(dataDir: string, log: (line: string) => void, suite: Suite = 'sm2'): Promise<ShulianNode> {
+  static async open(o: NodeOpenOptions): Promise<ShulianNode> {
+    const { dataDir, log } = o;
     const unlock = lockDataDir(dataDir);
     let node: ShulianNode | undefined;
     try {
-      const key = loadOrCreateNodeKey(dataDir, suite, log);
-      const alliance = loadOrCreateAlliance(dataDir, key, log);
+      const key = loadOrCreateNodeKey(dataDir, o.suite ?? 'sm2', log);
+      const alliance = o.allianceFile ? loadAlliance(o.allianceFile) : loadOrCreateAlliance(dataDir, key, log);
       node = new ShulianNode(key, new AdmissionPool(), unlock);
+      const self = node;
       for (const genesis of alliance.chains) {
-        const isValidator = genesis.validators.some((v) => v.did === node!.did);
+        const isValidator = genesis.validators.some((v) => v.did === self.did);
         const chain = await Chain.open({
-          genesis, dir: join(dataDir, 'chains', genesis.chain), modules: builtinModules, admission: node.admission,
+          genesis, dir: join(dataDir, 'chains', genesis.chain), modules: builtinModules, admission: self.admission,
           ...(isValidator ? { validatorKey: key } : {}),
         });
-        node.hosted.set(genesis.chain, chain);
-        if (isValidator && genesis.consensus.type === 'solo') {
-          node.engines.push(new SoloConsensus(chain, { onError: (err) => log(`chain ${genesis.chain}: block production failed: ${(err as Error).message}`) }));
+        self.hosted.set(genesis.chain, chain);
+      }
+      const bft = alliance.chains.filter((g) => g.consensus.type === 'tbft');
+      if (bft.length > 0) {
+        if (!o.p2p) throw new ShulianError('P2P_REQUIRED', `chains ${bft.map((g) => g.chain).join(', ')} run tbft: give the node a p2p address (shulian node --config)`);
+        self.net = new PeerNetwork({
+          key, alliance: alliance.alliance, chains: alliance.chains.map((g) => g.chain),
+          // Only validators of a shared chain may connect; per chain, only that chain's validators.
+          isAllowedPeer: (did, chainId) => chainId === undefined
+            ? alliance.chains.some((g) => g.validators.some((v) => v.did === did))
+            : (alliance.chains.find((g) => g.chain === chainId)?.validators.some((v) => v.did === did) ?? false),
+          listen: { host: o.p2p.host, port: o.p2p.port },
+          peers: o.p2p.peers,
+          log: (level, message) => {
+            if (level === 'warn' || level === 'error') log(`p2p: ${message}`);
+          },
+        });
+        await self.net.start();
+        const net = self.net;
+        for (const chain of self.hosted.values()) {
+          // Txs a client gave this node travel to the other validators; txs that came by gossip
+          // are forwarded by the network layer itself.
+          chain.onAccepted((txs) => net.broadcast(chain.id, 'tx', txs as unknown as JsonValue));
+          net.on(chain.id, 'tx', async (body) => {
+            if (!Array.isArray(body) || body.length === 0 || body.length > MAX_BATCH) return false;
+            const results = await chain.submit(body);
+            return results.some((r) => r.accepted);
+          });
         }
       }
-      for (const e of node.engines) e.start();
-      return node;
+      for (const genesis of alliance.chains) {
+        const chain = self.hosted.get(genesis.chain)!;
+        const isValidator = genesis.validators.some((v) => v.did === self.did);
+        if (genesis.consensus.type === 'solo') {
+          if (isValidator) self.engines.push(new SoloConsensus(chain, { onError: (err) => log(`chain ${genesis.chain}: block production failed: ${(err as Error).message}`) }));
+        } else {
+          const driver = new TbftDriver({
+            chain, net: self.net!, walPath: join(dataDir, 'chains', genesis.chain, 'consensus.wal'), log,
+            ...(isValidator ? { key } : {}), ...(o.tbftTimeouts ? { timeouts: o.tbftTimeouts } : {}),
+          });
+          self.drivers.set(genesis.chain, driver);
+          self.engines.push(driver);
+        }
+      }
+      for (const e of self.engines) e.start();
+      return self;
     } catch (err) {
       if (node) await node.close();
       else unlock();
       throw err;
     }
+  }
+
+  /** Consensus state of a chain, for `GET /v1/chains/:chain/consensus`. */
+  consensus(chainId: string): ConsensusStatus | undefined {
+    const chain = this.hosted.get(chainId);
+    if (!chain) return undefined;
+    const info = chain.info();
+    const connected = new Set(this.net?.peers(chainId) ?? []);
+    const validators = chain.genesis.validators.map((v) => ({ ...v, up: v.did === this.did || connected.has(v.did), self: v.did === this.did }));
+    const driver = this.drivers.get(chainId);
+    if (!driver) {
+      return { chain: chainId, type: 'solo', height: info.height, round: 0, step: 'commit', proposer: validators[0]?.did ?? '', validators, lastCommitTime: info.lastBlockTime, syncing: false, evidence: 0 };
+    }
+    const s = driver.status();
+    return { chain: chainId, type: 'tbft', height: info.height, round: s.round, step: s.step, proposer: s.proposer, validators, lastCommitTime: s.lastCommitTime || info.lastBlockTime, syncing: s.syncing, evidence: s.evidence };
+  }
+
+  /** Network statistics (peers, counters), when the node has a p2p endpoint. */
+  network(): NetworkStats | undefined {
+    return this.net?.stats();
   }
 
   chains(): ChainView[] {
@@ -80,9 +158,18 @@ export class ShulianNode implements NodeView {
 
   async close(): Promise<void> {
     await Promise.all(this.engines.map((e) => e.stop()));
+    await this.net?.close();
     await Promise.all([...this.hosted.values()].map((c) => c.close()));
     await this.admission.close();
     this.unlock();
+  }
+}
+
+function loadAlliance(path: string): AllianceFile {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as AllianceFile;
+  } catch (err) {
+    throw new ShulianError('ALLIANCE_FILE_INVALID', `cannot read the alliance file ${path}: ${(err as Error).message}`);
   }
 }
 

@@ -4,6 +4,7 @@ import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import { hashJson } from '../ledger/hashing.ts';
 import { signTx } from '../ledger/tx.ts';
 import type { Block, Genesis, StateLookup, Tx } from '../ledger/types.ts';
+import type { ConsensusStatus } from '../chain/types.ts';
 import { verifyStateLookup, verifyTxInclusion, type ProofCheck } from '../ledger/verify.ts';
 import type {
   AccountInfo, AccountTx, BatchResult, BlockSummary, BlocksQuery, Call, ChainDetail, ChainInfo, ClientOptions,
@@ -142,6 +143,11 @@ export class ShulianClient {
   async chains(): Promise<ChainInfo[]> {
     const r = await this.#request<{ chains: ChainInfo[] }>('GET', '/chains');
     return r.chains;
+  }
+
+  /** Consensus state: height, round, step, proposer, validators and who is up. */
+  consensus(id: string): Promise<ConsensusStatus> {
+    return this.#request('GET', `/chains/${enc(id)}/consensus`);
   }
 
   chain(id: string): Promise<ChainDetail> {

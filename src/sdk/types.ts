@@ -17,7 +17,7 @@ export interface Health {
 }
 
 // Type-only imports: erased at run time, so the SDK still loads no server code.
-export type { ChainInfo, BlockSummary } from '../chain/types.ts';
+export type { ChainInfo, BlockSummary, ConsensusStatus } from '../chain/types.ts';
 import type { ChainInfo } from '../chain/types.ts';
 
 /** `GET /v1/chains/:chain`: the chain plus its genesis document. */

@@ -19,3 +19,21 @@ export function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => cells(r[i] ?? ''))));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - cells(c)))).join('  '));
 }
+
+export async function chainStatus(id: string, o: CommonOptions): Promise<void> {
+  const client = new ShulianClient({ baseUrl: apiUrl(o) });
+  const s = await client.consensus(id);
+  emit(o, s, () => {
+    const up = s.validators.filter((v) => v.up).length;
+    const ago = s.lastCommitTime ? `${((Date.now() - s.lastCommitTime) / 1000).toFixed(1)} s ago` : 'never';
+    const lines = [
+      `chain      ${s.chain} (${s.type})`,
+      `height     ${s.height}${s.type === 'tbft' ? `   next: round ${s.round}, step ${s.step}, proposer ${s.proposer}` : ''}`,
+      `last commit ${ago}${s.syncing ? '   (catching up from peers)' : ''}`,
+      `validators ${up} of ${s.validators.length} up`,
+    ];
+    const rows = [['DID', 'POWER', 'UP', '']];
+    for (const v of s.validators) rows.push([v.did, String(v.power), v.up ? 'yes' : 'no', v.self ? '(this node)' : '']);
+    return [...lines, ...table(rows)];
+  });
+}

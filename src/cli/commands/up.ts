@@ -7,10 +7,29 @@ export interface UpOptions {
   port: number;
   host: string;
   json?: boolean;
+  validators?: number;
 }
 
 /** Starts the embedded alliance node and keeps it running until SIGINT / SIGTERM. */
 export async function up(o: UpOptions): Promise<void> {
+  if ((o.validators ?? 1) > 1) {
+    const { upCluster } = await import('./cluster.ts');
+    return upCluster({ ...o, validators: o.validators! });
+  }
+  return runNode({ dataDir: o.dataDir, port: o.port, host: o.host, ...(o.json ? { json: true } : {}) });
+}
+
+export interface RunNodeOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  json?: boolean;
+  allianceFile?: string;
+  p2p?: { host: string; port: number; peers: string[] };
+}
+
+/** Starts one node process's node and keeps it running until SIGINT / SIGTERM. */
+export async function runNode(o: RunNodeOptions): Promise<void> {
   const dataDir = resolve(o.dataDir);
   try {
     mkdirSync(dataDir, { recursive: true });
@@ -23,11 +42,14 @@ export async function up(o: UpOptions): Promise<void> {
   };
   let node: Awaited<ReturnType<typeof startNode>>;
   try {
-    node = await startNode({ dataDir, port: o.port, host: o.host, log });
+    node = await startNode({
+      dataDir, port: o.port, host: o.host, log,
+      ...(o.allianceFile ? { allianceFile: o.allianceFile } : {}), ...(o.p2p ? { p2p: o.p2p } : {}),
+    });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code === 'EADDRINUSE') {
-      throw new ShulianError('PORT_IN_USE', `port ${o.port} on ${o.host} is already in use; stop the other process or pick another --port`);
+      throw new ShulianError('PORT_IN_USE', `a port this node needs (API ${o.port}${o.p2p ? `, p2p ${o.p2p.port}` : ''}) is already in use; stop the other process or pick other ports`);
     }
     if (code === 'EACCES') {
       throw new ShulianError('PORT_DENIED', `not allowed to listen on ${o.host}:${o.port}; pick a port above 1023 with --port`);

@@ -1,0 +1,174 @@
+/**
+ * `shulian contract compile|render|test`: work with executable legal contract templates (lex)
+ * on this machine; nothing here talks to a node.
+ *
+ * main.ts mounts it with `program.addCommand(contractCommand())`.
+ */
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { emit, report, usage, type CommonOptions } from '../output.ts';
+
+async function lex(): Promise<typeof import('../../lex/index.ts')> {
+  return import('../../lex/index.ts');
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ShulianError('NOT_FOUND', `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+/** A template path may be the .lex file or its folder. */
+function templatePath(p: string): string {
+  if (existsSync(p) && statSync(p).isDirectory()) {
+    const lexFile = join(p, 'contract.lex');
+    if (existsSync(lexFile)) return lexFile;
+    throw usage(`${p} is a folder without contract.lex; give the .lex file itself`);
+  }
+  return p;
+}
+
+function readParams(file: string): Record<string, JsonValue> {
+  let v: unknown;
+  try {
+    v = JSON.parse(readText(file, 'parameters file'));
+  } catch (e) {
+    if (e instanceof ShulianError) throw e;
+    throw usage(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw usage(`${file} must hold a JSON object of parties and terms`);
+  return v as Record<string, JsonValue>;
+}
+
+export interface ContractCompileOptions extends CommonOptions {
+  warnings?: boolean;
+}
+
+export async function contractCompile(file: string, o: ContractCompileOptions): Promise<void> {
+  const { parseTemplate, compile, formatDiagnostic } = await lex();
+  const path = templatePath(file);
+  const source = readText(path, 'template');
+  const shown = relative(process.cwd(), path) || path;
+  const { contract, diagnostics } = compile(parseTemplate(source, shown));
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const out = {
+    ok: contract !== undefined,
+    file: resolve(path),
+    ...(contract ? { id: contract.id, version: contract.version, sourceHash: contract.sourceHash, clauses: contract.clauses.length, events: [...contract.handlers.keys()], obligations: contract.obligations.map((x) => x.name) } : {}),
+    diagnostics,
+  };
+  emit(o, out, () => {
+    const lines = diagnostics.filter((d) => d.severity === 'error' || o.warnings !== false).map(formatDiagnostic);
+    if (contract) {
+      lines.push(`ok         ${contract.id} ${contract.version}: ${contract.clauses.length} clause${contract.clauses.length === 1 ? '' : 's'}, ${contract.handlers.size} event${contract.handlers.size === 1 ? '' : 's'} and permissions, ${contract.obligations.length} obligation${contract.obligations.length === 1 ? '' : 's'}${diagnostics.length ? `, ${diagnostics.length} warning${diagnostics.length > 1 ? 's' : ''}` : ''}`);
+      lines.push(`sm3        ${contract.sourceHash}`);
+    } else {
+      lines.push(`${errors.length} error${errors.length > 1 ? 's' : ''}: ${shown} does not compile`);
+    }
+    return lines;
+  });
+  if (!contract) process.exitCode = 1;
+}
+
+export interface ContractRenderOptions extends CommonOptions {
+  params?: string;
+  format: 'markdown' | 'html';
+  lang: 'en' | 'zh-CN';
+  out?: string;
+}
+
+export async function contractRender(file: string, o: ContractRenderOptions): Promise<void> {
+  const { compileSource, render, fingerprint } = await lex();
+  const path = templatePath(file);
+  const { contract } = compileSource(readText(path, 'template'), relative(process.cwd(), path) || path);
+  const params = o.params ? readParams(o.params) : undefined;
+  const text = render(contract, params, { format: o.format, lang: o.lang });
+  const fp = params ? fingerprint(contract, params, text) : undefined;
+  if (o.out) {
+    writeFileSync(o.out, text);
+    emit(o, { file: resolve(o.out), format: o.format, lang: o.lang, template: contract.sourceHash, ...(fp ? { fingerprint: fp } : {}) }, () => [
+      `wrote      ${o.out}`,
+      `template   ${contract.sourceHash}`,
+      ...(fp ? [`fingerprint ${fp}  (what the parties sign)`] : ['(no --params: this is the template, with each term shown as [its name])']),
+    ]);
+    return;
+  }
+  if (o.json) {
+    emit(o, { text, format: o.format, lang: o.lang, template: contract.sourceHash, ...(fp ? { fingerprint: fp } : {}) }, () => '');
+    return;
+  }
+  process.stdout.write(text);
+}
+
+export interface ContractTestOptions extends CommonOptions {
+  verbose?: boolean;
+}
+
+export async function contractTest(dir: string, o: ContractTestOptions): Promise<void> {
+  const { runScenarios, formatDiagnostic } = await lex();
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usage(`${dir} is not a folder; give a template folder or a folder of template folders (e.g. contracts)`);
+  const r = runScenarios(dir);
+  if (r.templates.length === 0) throw usage(`no templates under ${dir}: a template folder holds a .lex file, sample.json and scenarios/*.json`);
+  emit(o, r, () => {
+    const lines: string[] = [];
+    for (const t of r.templates) {
+      const name = relative(process.cwd(), t.dir) || t.dir;
+      lines.push(`${t.passed ? 'ok  ' : 'FAIL'} ${name}${t.error ? `: ${t.error}` : ''}`);
+      for (const d of t.diagnostics) if (d.severity === 'error' || o.verbose) lines.push(`       ${formatDiagnostic(d)}`);
+      for (const f of t.files) {
+        if (f.passed && !o.verbose) continue;
+        lines.push(`     ${f.passed ? 'ok  ' : 'FAIL'} ${relative(dirname(f.file), f.file)}: ${f.name}`);
+        for (const x of f.failures) lines.push(`            step ${x.step}: ${x.message}`);
+      }
+    }
+    const files = r.templates.reduce((n, t) => n + t.files.length, 0);
+    lines.push(`${r.ok ? 'ok' : 'FAILED'}: ${r.templates.length} templates, ${files} scenario files, ${r.passed} passed, ${r.failed} failed`);
+    return lines;
+  });
+  if (!r.ok) process.exitCode = 1;
+}
+
+function run<A extends unknown[]>(body: (...args: A) => Promise<void>) {
+  return async (...args: A): Promise<void> => {
+    const opts = args[args.length - 2] as CommonOptions;
+    try {
+      await body(...args);
+    } catch (err) {
+      process.exitCode = report(err, opts);
+    }
+  };
+}
+
+/** The `contract` command with its subcommands, for `program.addCommand(contractCommand())`. */
+export function contractCommand(): Command {
+  const contract = new Command('contract').description('executable legal contracts (lex): compile, render and test templates');
+  contract
+    .command('compile')
+    .description('check a template: types, names, deadlines, rules that can never apply, wording in both languages')
+    .argument('<file>', 'the .lex template, or its folder')
+    .option('--no-warnings', 'show errors only')
+    .addOption(new Option('--json', 'print JSON'))
+    .action(run(async (file: string, o: ContractCompileOptions) => contractCompile(file, o)));
+  contract
+    .command('render')
+    .description('print the legal text of a template, filled in with --params (Markdown or HTML, English or Chinese)')
+    .argument('<file>', 'the .lex template, or its folder')
+    .option('--params <file>', 'JSON file with the parties\' DIDs and the terms (without it: the blank template)')
+    .addOption(new Option('--format <format>', 'output format (PDF is not available yet)').choices(['markdown', 'html']).default('markdown'))
+    .addOption(new Option('--lang <lang>', 'language').choices(['en', 'zh-CN']).default('zh-CN'))
+    .option('--out <file>', 'write the text to this file instead of printing it')
+    .addOption(new Option('--json', 'print JSON (text and fingerprint)'))
+    .action(run(async (file: string, o: ContractRenderOptions) => contractRender(file, o)));
+  contract
+    .command('test')
+    .description('run the scenario tests of a template folder, or of every template under a folder')
+    .argument('[dir]', 'template folder or folder of templates', 'contracts')
+    .option('--verbose', 'list passing scenarios and warnings too')
+    .addOption(new Option('--json', 'print JSON'))
+    .action(run(async (dir: string, o: ContractTestOptions) => contractTest(dir, o)));
+  return contract;
+}

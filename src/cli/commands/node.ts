@@ -1,0 +1,13 @@
+import { ShulianError } from '../../codec/index.ts';
+import { runNode } from './up.ts';
+
+/** `shulian node --config FILE`: one node of an alliance that may span machines. */
+export async function nodeRun(o: { config: string; json?: boolean }): Promise<void> {
+  const { loadNodeConfig } = await import('../../node/index.ts');
+  const c = loadNodeConfig(o.config);
+  if (!c.p2p) throw new ShulianError('CONFIG_INVALID', `${o.config}: a node of a cluster needs a p2p section`);
+  await runNode({
+    dataDir: c.dataDir, port: c.api.port, host: c.api.host, allianceFile: c.alliance,
+    p2p: { host: c.p2p.host, port: c.p2p.port, peers: c.p2p.peers }, ...(o.json ? { json: true } : {}),
+  });
+}

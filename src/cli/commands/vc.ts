@@ -1,0 +1,298 @@
+/**
+ * `shulian vc …`: issue, verify and revoke verifiable credentials.
+ *   vc issue <credential.json>   sign locally with a keystore (did:shulian, or did:key for Ed25519)
+ *   vc verify <vc-or-vp.json>    ask the node (VC-API), or --local: check here, status lists over HTTP
+ *   vc create-list               create a status list on the identity chain
+ *   vc revoke [vc.json]          set a credential's status bit on chain (revoke, or suspend / reinstate)
+ * Register with `program.addCommand(vcCommand())`.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { ShulianClient } from '../../sdk/client.ts';
+import { loadKey } from '../keyfile.ts';
+import { apiUrl, emit, report, usage, type CommonOptions } from '../output.ts';
+
+const DEFAULT_STATUS_CHAIN = 'identity';
+
+function intArg(what: string, min = 0) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${what} must be a whole number.`);
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${what} must be at least ${min}.`);
+    return n;
+  };
+}
+
+async function readJson(file: string, what: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new ShulianError('FILE_NOT_FOUND', code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file} (${code ?? String(err)})`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new ShulianError('BAD_JSON', `${file} is not valid JSON (${(err as Error).message})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ShulianError('BAD_JSON', `${file} must hold a JSON object (the ${what})`);
+  return v as Record<string, unknown>;
+}
+
+// ---- issue ---------------------------------------------------------------------------------
+
+export interface VcIssueOptions extends CommonOptions {
+  key: string;
+  passwordEnv?: string;
+  didMethod: 'shulian' | 'key';
+  statusList?: string;
+  statusIndex?: number;
+  statusPurpose: 'revocation' | 'suspension';
+  out?: string;
+}
+
+export async function vcIssue(file: string, o: VcIssueOptions): Promise<void> {
+  const vc = await import('../../did/vc/index.ts');
+  const credential = await readJson(file, 'credential to issue');
+  if ((o.statusList === undefined) !== (o.statusIndex === undefined)) throw usage('--status-list and --status-index go together');
+  const key = await loadKey(o.key, o.passwordEnv);
+  if (o.didMethod === 'key' && key.suite !== 'ed25519') throw usage('--did-method key needs an Ed25519 keystore; SM2 keys issue as did:shulian');
+  const signer = vc.keyPairSigner(key, { didMethod: o.didMethod });
+  if (credential.issuer === undefined) credential.issuer = signer.controller;
+  if (o.statusList !== undefined) {
+    const list = `${apiUrl(o).replace(/\/+$/, '')}${vc.STATUS_LIST_PATH}${encodeURIComponent(o.statusList)}`;
+    const entry = { id: `${list}#${o.statusIndex}`, type: 'BitstringStatusListEntry', statusPurpose: o.statusPurpose, statusListIndex: String(o.statusIndex), statusListCredential: list };
+    const prior = credential.credentialStatus;
+    credential.credentialStatus = prior === undefined ? entry : [...(Array.isArray(prior) ? prior : [prior]), entry];
+  }
+  const signed = await vc.issueCredential(credential, signer);
+  const text = JSON.stringify(signed, null, 2) + '\n';
+  if (o.out) {
+    await writeFile(o.out, text, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+      throw new ShulianError('FILE_EXISTS', err.code === 'EEXIST' ? `${o.out} exists; choose another --out (credentials are never overwritten)` : `cannot write ${o.out} (${err.code ?? err.message})`);
+    });
+    const proof = signed.proof as { cryptosuite: string; verificationMethod: string };
+    emit(o, { out: o.out, issuer: signer.controller, cryptosuite: proof.cryptosuite, verificationMethod: proof.verificationMethod }, () => [
+      `issued     ${o.out}`, `issuer     ${signer.controller}`, `suite      ${proof.cryptosuite}`, `key        ${proof.verificationMethod}`,
+    ]);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
+// ---- verify --------------------------------------------------------------------------------
+
+export interface VcVerifyOptions extends CommonOptions {
+  local?: boolean;
+  challenge?: string;
+  domain?: string;
+  trustStatus?: string[];
+}
+
+interface Verdict {
+  verified: boolean;
+  checks: string[];
+  problems: Array<{ code: string; message: string }>;
+}
+
+export async function vcVerify(file: string, o: VcVerifyOptions): Promise<void> {
+  const doc = await readJson(file, 'credential or presentation');
+  const types = Array.isArray(doc.type) ? doc.type : [doc.type];
+  const isVp = types.includes('VerifiablePresentation');
+  const verdict = o.local ? await verifyLocally(doc, isVp, o) : await verifyAtNode(doc, isVp, o);
+  emit(o, verdict, () => [
+    verdict.verified ? `verified   yes (${verdict.checks.join(', ')})` : 'verified   NO',
+    ...verdict.problems.map((p) => `problem    ${p.code}: ${p.message}`),
+  ]);
+  if (!verdict.verified) process.exitCode = 1;
+}
+
+async function verifyAtNode(doc: Record<string, unknown>, isVp: boolean, o: VcVerifyOptions): Promise<Verdict> {
+  const base = apiUrl(o).replace(/\/+$/, '');
+  const path = isVp ? '/presentations/verify' : '/credentials/verify';
+  const options: Record<string, string> = {};
+  if (o.challenge !== undefined) options.challenge = o.challenge;
+  if (o.domain !== undefined) options.domain = o.domain;
+  let res: Response;
+  try {
+    res = await fetch(base + path, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(30_000),
+      body: JSON.stringify(isVp ? { verifiablePresentation: doc, options } : { verifiableCredential: doc, options }),
+    });
+  } catch {
+    throw new ShulianError('NODE_UNREACHABLE', `cannot reach a Shulian node at ${base}`);
+  }
+  const body = (await res.json().catch(() => null)) as { verified?: boolean; checks?: string[]; errors?: Array<{ code: string; message: string; path?: string }>; error?: { code: string; message: string } } | null;
+  if (body && typeof body.verified === 'boolean') {
+    return { verified: body.verified, checks: body.checks ?? [], problems: (body.errors ?? []).map((e) => ({ code: e.code, message: e.path ? `${e.path}: ${e.message}` : e.message })) };
+  }
+  if (body?.error) throw new ShulianError(body.error.code, body.error.message);
+  throw new ShulianError(`HTTP_${res.status}`, `the node at ${base} answered ${path} with HTTP ${res.status}`);
+}
+
+async function verifyLocally(doc: Record<string, unknown>, isVp: boolean, o: VcVerifyOptions): Promise<Verdict> {
+  const vc = await import('../../did/vc/index.ts');
+  let trusted = o.trustStatus ?? [];
+  if (trusted.length === 0) {
+    // Status lists served by the node at --api are signed by its key: trust that node's DID.
+    try {
+      trusted = [(await new ShulianClient({ baseUrl: apiUrl(o) }).health()).node];
+    } catch {
+      trusted = [];
+    }
+  }
+  const opts = {
+    resolver: vc.combineResolvers(vc.shulianKeyResolver(), vc.didKeyResolver()),
+    statusSource: vc.httpStatusListSource(), trustedStatusIssuers: trusted,
+    ...(o.challenge !== undefined ? { challenge: o.challenge } : {}),
+    ...(o.domain !== undefined ? { domain: o.domain } : {}),
+  };
+  const r = isVp ? await vc.verifyPresentation(doc, opts) : await vc.verifyCredential(doc, opts);
+  return { verified: r.verified, checks: r.checks, problems: r.errors.map((e) => ({ code: e.code, message: e.path ? `${e.path}: ${e.message}` : e.message })) };
+}
+
+// ---- status lists --------------------------------------------------------------------------
+
+export interface VcListOptions extends CommonOptions {
+  key: string;
+  passwordEnv?: string;
+  chain: string;
+  timeout: number;
+}
+
+async function sendStatusTx(o: VcListOptions, method: string, args: JsonValue): Promise<{ hash: string; height: number; result: JsonValue | undefined }> {
+  const client = new ShulianClient({ baseUrl: apiUrl(o) });
+  const key = await loadKey(o.key, o.passwordEnv);
+  const hash = await client.send(o.chain, key, { module: 'vcstatus', method, args });
+  const inc = await client.waitForTx(hash, { timeoutMs: o.timeout });
+  if (inc.receipt.status !== 'ok') throw new ShulianError(inc.receipt.code ?? 'TX_FAILED', inc.receipt.message ?? `vcstatus.${method} failed`);
+  return { hash, height: inc.height, result: inc.receipt.result };
+}
+
+export interface VcCreateListOptions extends VcListOptions {
+  list: string;
+  purpose: 'revocation' | 'suspension';
+  size?: number;
+}
+
+export async function vcCreateList(o: VcCreateListOptions): Promise<void> {
+  const args: Record<string, JsonValue> = { listId: o.list, purpose: o.purpose };
+  if (o.size !== undefined) args.size = o.size;
+  const r = await sendStatusTx(o, 'createList', args);
+  const url = `${apiUrl(o).replace(/\/+$/, '')}/v1/status-lists/${encodeURIComponent(o.list)}`;
+  emit(o, { ...r, list: o.list, purpose: o.purpose, statusListCredential: url }, () => [
+    `created    status list ${o.list} (${o.purpose})`, `served at  ${url}`, `tx         ${r.hash} (height ${r.height} on ${o.chain})`,
+  ]);
+}
+
+export interface VcRevokeOptions extends VcListOptions {
+  list?: string;
+  index?: number;
+  purpose: 'revocation' | 'suspension';
+  unset?: boolean;
+}
+
+/** The list and index of a credential's status entry for `purpose`. */
+function entryOf(vcDoc: Record<string, unknown>, purpose: string): { list: string; index: number } {
+  const raw = vcDoc.credentialStatus;
+  const entries = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]) as Array<Record<string, unknown>>;
+  const e = entries.find((x) => x && x.type === 'BitstringStatusListEntry' && x.statusPurpose === purpose);
+  if (!e) throw usage(`the credential has no ${purpose} status entry; pass --list and --index instead`);
+  const url = String(e.statusListCredential);
+  const at = url.lastIndexOf('/v1/status-lists/');
+  if (at < 0) throw usage(`its status list ${url} is not a Shulian node's list; pass --list and --index instead`);
+  return { list: decodeURIComponent(url.slice(at + '/v1/status-lists/'.length)), index: Number(e.statusListIndex) };
+}
+
+export async function vcRevoke(file: string | undefined, o: VcRevokeOptions): Promise<void> {
+  let list = o.list;
+  let index = o.index;
+  if (file !== undefined) {
+    if (list !== undefined || index !== undefined) throw usage('give either a credential file or --list and --index, not both');
+    ({ list, index } = entryOf(await readJson(file, 'credential'), o.purpose));
+  }
+  if (list === undefined || index === undefined) throw usage('say which status to change: a credential file, or --list <id> --index <n>');
+  if (o.unset && o.purpose === 'revocation') throw usage('revocation cannot be undone; --unset lifts a suspension (--purpose suspension)');
+  const value = !o.unset;
+  const r = await sendStatusTx(o, 'setStatus', { listId: list, index, value });
+  const verb = o.purpose === 'revocation' ? 'revoked' : value ? 'suspended' : 'reinstated';
+  emit(o, { ...r, list, index, purpose: o.purpose, value }, () => [
+    `${verb.padEnd(10)} entry ${index} of status list ${list}`, `tx         ${r.hash} (height ${r.height} on ${o.chain})`,
+  ]);
+}
+
+// ---- the command ---------------------------------------------------------------------------
+
+const apiOption = (): Option => new Option('--api <url>', 'node API URL (default: $SHULIAN_API or http://127.0.0.1:7070)');
+const jsonOption = (): Option => new Option('--json', 'print JSON');
+const keyOption = (what: string): Option => new Option('--key <file>', `keystore file of the ${what}`).makeOptionMandatory();
+const passwordEnvOption = (): Option => new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)');
+
+function run<A extends unknown[], O extends CommonOptions>(body: (...args: [...A, O]) => Promise<void>) {
+  return async (...args: unknown[]): Promise<void> => {
+    const opts = args.find((a, i) => i < args.length - 1 && a !== null && typeof a === 'object' && !(a instanceof Command)) as O | undefined;
+    try {
+      await body(...(args.slice(0, -1) as [...A, O]));
+    } catch (err) {
+      process.exitCode = report(err, opts ?? {});
+    }
+  };
+}
+
+/** The `vc` command with its subcommands. */
+export function vcCommand(): Command {
+  const vc = new Command('vc').description('verifiable credentials (W3C VC 2.0, Data Integrity proofs): issue, verify, revoke');
+  vc.command('issue')
+    .description('sign a credential with a local key (sm2-jcs-2024 for SM2 keys, eddsa-jcs-2022 for Ed25519) and print it')
+    .argument('<file>', 'the credential to issue, as JSON (issuer defaults to the key\'s DID)')
+    .addOption(keyOption('issuer'))
+    .addOption(passwordEnvOption())
+    .addOption(new Option('--did-method <method>', 'issue as did:shulian or (Ed25519 only) did:key').choices(['shulian', 'key']).default('shulian'))
+    .option('--status-list <id>', 'add a status entry in this list, served by the node at --api')
+    .option('--status-index <n>', 'the entry\'s index in the list', intArg('--status-index'))
+    .addOption(new Option('--status-purpose <purpose>', 'what the list records').choices(['revocation', 'suspension']).default('revocation'))
+    .option('--out <file>', 'write the credential here (never overwritten) instead of printing it')
+    .addOption(apiOption())
+    .addOption(jsonOption())
+    .action(run<[string], VcIssueOptions>(vcIssue));
+  vc.command('verify')
+    .description('verify a credential or presentation: by the node at --api, or --local on this machine')
+    .argument('<file>', 'credential or presentation JSON')
+    .option('--local', 'verify here (did:key and self-certifying did:shulian keys; status lists fetched over HTTP)')
+    .option('--challenge <text>', 'the challenge a presentation must carry')
+    .option('--domain <text>', 'the domain a presentation must carry')
+    .option('--trust-status <did...>', 'with --local: status services to trust (default: the node at --api)')
+    .addOption(apiOption())
+    .addOption(jsonOption())
+    .action(run<[string], VcVerifyOptions>(vcVerify));
+  vc.command('create-list')
+    .description('create a status list on the identity chain, owned by the key\'s DID')
+    .requiredOption('--list <id>', 'list id (letters, digits, ".", "_", "-")')
+    .addOption(new Option('--purpose <purpose>', 'revocation (final) or suspension (reversible)').choices(['revocation', 'suspension']).default('revocation'))
+    .option('--size <n>', 'entries (at least 131072, a multiple of 8)', intArg('--size', 1))
+    .addOption(keyOption('list owner (the issuer)'))
+    .addOption(passwordEnvOption())
+    .option('--chain <id>', 'chain with the vcstatus module', DEFAULT_STATUS_CHAIN)
+    .option('--timeout <ms>', 'how long to wait for the block', intArg('--timeout', 1), 30000)
+    .addOption(apiOption())
+    .addOption(jsonOption())
+    .action(run<[], VcCreateListOptions>(vcCreateList));
+  vc.command('revoke')
+    .description('revoke a credential on chain (final), or with --purpose suspension suspend it (--unset reinstates)')
+    .argument('[file]', 'the credential, whose status entry names the list and index')
+    .option('--list <id>', 'status list id (instead of a credential file)')
+    .option('--index <n>', 'entry index (instead of a credential file)', intArg('--index'))
+    .addOption(new Option('--purpose <purpose>', 'which status to change').choices(['revocation', 'suspension']).default('revocation'))
+    .option('--unset', 'clear the bit: lift a suspension')
+    .addOption(keyOption('list owner (the issuer)'))
+    .addOption(passwordEnvOption())
+    .option('--chain <id>', 'chain with the vcstatus module', DEFAULT_STATUS_CHAIN)
+    .option('--timeout <ms>', 'how long to wait for the block', intArg('--timeout', 1), 30000)
+    .addOption(apiOption())
+    .addOption(jsonOption())
+    .action(run<[string | undefined], VcRevokeOptions>(vcRevoke));
+  return vc;
+}

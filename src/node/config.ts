@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { ShulianError } from '../codec/index.ts';
+
+/**
+ * A node's configuration file (`shulian node --config FILE`): where its data lives, where it
+ * serves the API and the p2p port, which peers it dials, and which alliance file holds the
+ * genesis documents of the chains it hosts. Relative paths are relative to the file.
+ */
+export const nodeConfigSchema = z.strictObject({
+  dataDir: z.string().min(1),
+  alliance: z.string().min(1).describe('path of the alliance file (genesis of every chain)'),
+  api: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) }),
+  p2p: z.strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535),
+    peers: z.array(z.string().regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// address')).default([]),
+  }),
+});
+
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+
+export function loadNodeConfig(path: string): NodeConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ShulianError('CONFIG_INVALID', `cannot read node config ${path}: ${(err as Error).message}`);
+  }
+  const parsed = nodeConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ShulianError('CONFIG_INVALID', `${path}: ${issue.path.join('.') || 'config'}: ${issue.message}`);
+  }
+  const base = dirname(resolve(path));
+  return { ...parsed.data, dataDir: resolve(base, parsed.data.dataDir), alliance: resolve(base, parsed.data.alliance) };
+}

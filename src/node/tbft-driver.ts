@@ -1,0 +1,232 @@
+import { ShulianError, type JsonValue } from '../codec/index.ts';
+import type { KeyPair } from '../crypto/index.ts';
+import type { BlockCandidate, Chain } from '../chain/index.ts';
+import type { ConsensusEngine } from '../consensus/index.ts';
+import {
+  FileWal, TbftCore, keySigner, suiteVerifier, verifyCommit,
+  type Commit, type Evidence, type TbftAction, type TbftMessage, type TbftStatus, type TimeoutConfig,
+} from '../consensus/tbft/index.ts';
+import type { Block } from '../ledger/index.ts';
+import { BlockSyncer, serveSync, type PeerNetwork, type SyncBlock } from '../net/index.ts';
+
+export interface TbftDriverOptions {
+  chain: Chain;
+  net: PeerNetwork;
+  /** This node's key when it is one of the chain's validators. */
+  key?: KeyPair;
+  walPath: string;
+  log: (line: string) => void;
+  timeouts?: Partial<TimeoutConfig>;
+  /** With an empty mempool the proposer waits this long for txs before proposing an empty block. */
+  emptyBlockWaitMs?: number;
+  clock?: () => number;
+}
+
+export interface TbftDriverStatus extends TbftStatus {
+  proposer: string;
+  lastCommitTime: number;
+  evidence: number;
+  syncing: boolean;
+}
+
+/**
+ * Connects a chain to the tbft core and the p2p network. The core is a pure state machine: its
+ * actions are carried out here, in order, through one queue, so a decision is committed before
+ * the next height's proposal or validation starts. Proposals carry the whole block; validators
+ * check it by re-executing it (Chain.validateBlock) before prevoting for it.
+ */
+export class TbftDriver implements ConsensusEngine {
+  readonly type = 'tbft' as const;
+  private readonly core: TbftCore;
+  private readonly candidates = new Map<string, BlockCandidate>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly syncer: BlockSyncer;
+  private readonly evidence: Evidence[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private running = false;
+  private syncing = false;
+  private lastCommitTime = 0;
+  private txWaiter: (() => void) | undefined;
+
+  constructor(private readonly o: TbftDriverOptions) {
+    const { chain } = o;
+    this.core = new TbftCore({
+      chainId: chain.id,
+      validatorsAt: () => chain.genesis.validators,
+      verify: suiteVerifier(chain.suite),
+      wal: new FileWal(o.walPath, { repair: true }),
+      ...(o.key ? { signer: keySigner(o.key.suite, o.key.privateKey) } : {}),
+      timeouts: { proposeMs: 3000, proposeDeltaMs: 500, prevoteMs: 1000, prevoteDeltaMs: 500, precommitMs: 1000, precommitDeltaMs: 500, commitMs: 0, rebroadcastMs: 2000, ...o.timeouts },
+      decisionAt: (h) => {
+        const block = chain.getBlock(h);
+        const commit = chain.getCommit(h) as Commit | undefined;
+        return block && commit ? { value: { hash: block.hash, payload: block }, commit } : undefined;
+      },
+    });
+    this.syncer = new BlockSyncer(o.net, {
+      chain: chain.id,
+      target: { height: () => chain.height(), verifyAndApply: (block, commit) => this.applySynced(block, commit) },
+    });
+    chain.onTxs(() => {
+      const w = this.txWaiter;
+      this.txWaiter = undefined;
+      w?.();
+    });
+  }
+
+  status(): TbftDriverStatus {
+    const s = this.core.status();
+    return { ...s, proposer: this.core.proposer(s.height, s.round), lastCommitTime: this.lastCommitTime, evidence: this.evidence.length, syncing: this.syncing };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const { chain, net } = this.o;
+    net.addChain(chain.id);
+    this.unsubscribe.push(
+      net.on(chain.id, 'consensus', (body, from) => {
+        this.enqueue(this.core.receive(body as unknown as TbftMessage, from));
+      }),
+      serveSync(net, chain.id, {
+        height: () => chain.height(),
+        headHash: () => chain.info().headHash,
+        getBlocks: async (from, max) => {
+          const out: SyncBlock[] = [];
+          for (let h = from; h < from + max && h <= chain.height(); h++) {
+            const block = chain.getBlock(h);
+            const commit = chain.getCommit(h);
+            if (!block || commit === undefined) break;
+            out.push({ block, commit });
+          }
+          return out;
+        },
+      }),
+    );
+    // Catch up from peers first, then join consensus at the first undecided height.
+    void this.catchUp().then(() => {
+      if (this.running) this.enqueue(this.core.start(chain.height() + 1));
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.syncer.stop();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const u of this.unsubscribe) u();
+    this.txWaiter?.();
+    await this.queue;
+  }
+
+  private async catchUp(): Promise<void> {
+    this.syncing = true;
+    try {
+      const r = await this.syncer.syncToTip();
+      if (r.applied > 0) this.o.log(`chain ${this.o.chain.id}: synced ${r.applied} blocks from peers, now at ${r.height}`);
+    } catch (err) {
+      this.o.log(`chain ${this.o.chain.id}: block sync failed: ${(err as Error).message}`);
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  /** A block from sync: its commit must carry >2/3 of the voting power, then it is re-executed. */
+  private async applySynced(block: Block, commit: JsonValue): Promise<void> {
+    const { chain } = this.o;
+    const c = commit as unknown as Commit;
+    const check = verifyCommit(c, chain.genesis.validators, chain.id, suiteVerifier(chain.suite));
+    if (!check.ok) throw new ShulianError('COMMIT_INVALID', `block ${block.header?.height}: ${check.reason}`);
+    if (c.blockHash !== block.hash || c.height !== block.header.height) throw new ShulianError('COMMIT_INVALID', 'the commit is for another block');
+    // Past blocks are checked against their own time, not this node's clock.
+    const candidate = await chain.validateBlock(block, block.header.time);
+    await chain.commitCandidate(candidate, commit);
+  }
+
+  private enqueue(actions: TbftAction[]): void {
+    if (actions.length === 0) return;
+    this.queue = this.queue.then(() => this.perform(actions)).catch((err: unknown) => {
+      this.o.log(`chain ${this.o.chain.id}: consensus action failed: ${(err as Error).message}`);
+    });
+  }
+
+  private async perform(actions: TbftAction[]): Promise<void> {
+    const { chain, net } = this.o;
+    const clock = this.o.clock ?? Date.now;
+    for (const a of actions) {
+      if (!this.running) return;
+      switch (a.type) {
+        case 'broadcast':
+          net.broadcast(chain.id, 'consensus', a.message as unknown as JsonValue);
+          break;
+        case 'send':
+          net.send(a.to, chain.id, 'consensus', a.message as unknown as JsonValue);
+          break;
+        case 'scheduleTimeout': {
+          const t = setTimeout(() => {
+            this.timers.delete(t);
+            if (this.running) this.enqueue(this.core.timeout(a.kind, a.height, a.round));
+          }, a.ms);
+          this.timers.add(t);
+          break;
+        }
+        case 'requestProposal': {
+          if (!chain.hasPendingTxs()) await this.waitForTxs(this.o.emptyBlockWaitMs ?? 1000);
+          if (!this.running || chain.height() + 1 !== a.height) break;
+          const c = await chain.proposeBlock(clock(), { allowEmpty: true });
+          if (!c) break;
+          this.candidates.set(c.block.hash, c);
+          this.enqueue(this.core.proposalValue(a.height, a.round, { hash: c.block.hash, payload: c.block }));
+          break;
+        }
+        case 'validate':
+          this.enqueue(this.core.validated(a.height, a.value.hash, await this.validate(a.value.hash, a.value.payload, clock())));
+          break;
+        case 'decide': {
+          let c = this.candidates.get(a.value.hash);
+          if (!c) {
+            const result = await this.validate(a.value.hash, a.value.payload, clock());
+            c = this.candidates.get(a.value.hash);
+            if (!c) throw new ShulianError('DECIDED_INVALID', `height ${a.height}: >2/3 of validators committed block ${a.value.hash}, which this node finds ${result}`);
+          }
+          await chain.commitCandidate(c, a.commit as unknown as JsonValue);
+          this.candidates.clear();
+          this.lastCommitTime = Date.now();
+          break;
+        }
+        case 'recordEvidence':
+          this.evidence.push(a.evidence);
+          this.o.log(`chain ${chain.id}: evidence of ${a.evidence.type} by ${a.evidence.validator} at height ${a.evidence.height}`);
+          break;
+      }
+    }
+  }
+
+  private async validate(hash: string, payload: unknown, now: number): Promise<'valid' | 'invalid' | 'mismatch'> {
+    if (this.candidates.has(hash)) return 'valid';
+    const block = payload as Block;
+    if (!block || typeof block !== 'object' || block.hash !== hash) return 'mismatch';
+    try {
+      const c = await this.o.chain.validateBlock(block, now);
+      this.candidates.set(hash, c);
+      return 'valid';
+    } catch (err) {
+      this.o.log(`chain ${this.o.chain.id}: rejected proposed block ${hash.slice(0, 12)}…: ${(err as Error).message}`);
+      return 'invalid';
+    }
+  }
+
+  private waitForTxs(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(t);
+        if (self.txWaiter === done) self.txWaiter = undefined;
+        resolve();
+      }
+      this.txWaiter = done;
+    });
+  }
+}
