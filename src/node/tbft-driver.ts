@@ -9,6 +9,9 @@ import {
 import type { Block } from '../ledger/index.ts';
 import { BlockSyncer, serveSync, type PeerNetwork, type SyncBlock } from '../net/index.ts';
 
+/** Consensus messages kept while syncing; the core ignores those for heights it passed. */
+const MAX_HELD = 10_000;
+
 export interface TbftDriverOptions {
   chain: Chain;
   net: PeerNetwork;
@@ -19,6 +22,8 @@ export interface TbftDriverOptions {
   timeouts?: Partial<TimeoutConfig>;
   /** With an empty mempool the proposer waits this long for txs before proposing an empty block. */
   emptyBlockWaitMs?: number;
+  /** How often to compare heights with peers and sync when far behind. */
+  catchUpCheckMs?: number;
   clock?: () => number;
 }
 
@@ -37,7 +42,13 @@ export interface TbftDriverStatus extends TbftStatus {
  */
 export class TbftDriver implements ConsensusEngine {
   readonly type = 'tbft' as const;
-  private readonly core: TbftCore;
+  private core: TbftCore;
+  /** Bumped when the core is rebuilt after a sync; actions of an older core are dropped. */
+  private generation = 0;
+  private catchUpTimer: NodeJS.Timeout | undefined;
+  /** Consensus messages received before the core (re)started. */
+  private readonly held: Array<{ message: TbftMessage; from: string }> = [];
+  private started = false;
   private readonly candidates = new Map<string, BlockCandidate>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly unsubscribe: Array<() => void> = [];
@@ -51,7 +62,22 @@ export class TbftDriver implements ConsensusEngine {
 
   constructor(private readonly o: TbftDriverOptions) {
     const { chain } = o;
-    this.core = new TbftCore({
+    this.core = this.newCore();
+    this.syncer = new BlockSyncer(o.net, {
+      chain: chain.id,
+      target: { height: () => chain.height(), verifyAndApply: (block, commit) => this.applySynced(block, commit) },
+    });
+    chain.onTxs(() => {
+      const w = this.txWaiter;
+      this.txWaiter = undefined;
+      w?.();
+    });
+  }
+
+  /** A core over the chain's WAL, for the first undecided height (the WAL restores its votes). */
+  private newCore(): TbftCore {
+    const { chain, o } = { chain: this.o.chain, o: this.o };
+    return new TbftCore({
       chainId: chain.id,
       validatorsAt: () => chain.genesis.validators,
       verify: suiteVerifier(chain.suite),
@@ -63,15 +89,6 @@ export class TbftDriver implements ConsensusEngine {
         const commit = chain.getCommit(h) as Commit | undefined;
         return block && commit ? { value: { hash: block.hash, payload: block }, commit } : undefined;
       },
-    });
-    this.syncer = new BlockSyncer(o.net, {
-      chain: chain.id,
-      target: { height: () => chain.height(), verifyAndApply: (block, commit) => this.applySynced(block, commit) },
-    });
-    chain.onTxs(() => {
-      const w = this.txWaiter;
-      this.txWaiter = undefined;
-      w?.();
     });
   }
 
@@ -87,7 +104,14 @@ export class TbftDriver implements ConsensusEngine {
     net.addChain(chain.id);
     this.unsubscribe.push(
       net.on(chain.id, 'consensus', (body, from) => {
-        this.enqueue(this.core.receive(body as unknown as TbftMessage, from));
+        // The network delivers each gossip message once: what arrives while syncing is kept
+        // and handed to the core that starts afterwards, not dropped.
+        if (this.syncing || !this.started) {
+          this.held.push({ message: body as unknown as TbftMessage, from });
+          if (this.held.length > MAX_HELD) this.held.shift();
+        } else {
+          this.enqueue(this.core.receive(body as unknown as TbftMessage, from));
+        }
       }),
       serveSync(net, chain.id, {
         height: () => chain.height(),
@@ -104,14 +128,59 @@ export class TbftDriver implements ConsensusEngine {
         },
       }),
     );
-    // Catch up from peers first, then join consensus at the first undecided height.
-    void this.catchUp().then(() => {
-      if (this.running) this.enqueue(this.core.start(chain.height() + 1));
-    });
+    // Catch up from peers first (waiting briefly for the first of them), then join consensus at
+    // the first undecided height. Later, a node found more than a couple of heights behind its
+    // peers (it was partitioned or stalled) syncs again and restarts its core at the new height.
+    void (async () => {
+      await this.waitForPeers(5000);
+      await this.catchUp();
+      if (!this.running) return;
+      this.startCore();
+      this.scheduleCatchUpCheck();
+    })();
+  }
+
+  private scheduleCatchUpCheck(): void {
+    this.catchUpTimer = setTimeout(() => void this.checkBehind().finally(() => {
+      if (this.running) this.scheduleCatchUpCheck();
+    }), this.o.catchUpCheckMs ?? 3000);
+  }
+
+  private async checkBehind(): Promise<void> {
+    if (!this.running || this.syncing) return;
+    const statuses = await this.syncer.status().catch(() => []);
+    const best = Math.max(0, ...statuses.map((s) => s.height));
+    if (best <= this.o.chain.height() + 2) return;
+    this.syncing = true;
+    this.started = false;
+    this.generation++;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await this.queue;
+    await this.catchUp();
+    if (!this.running) return;
+    this.candidates.clear();
+    this.core = this.newCore();
+    this.startCore();
+  }
+
+  private startCore(): void {
+    this.started = true;
+    this.enqueue(this.core.start(this.o.chain.height() + 1));
+    const held = this.held.splice(0);
+    for (const h of held) this.enqueue(this.core.receive(h.message, h.from));
+  }
+
+  private async waitForPeers(ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.running && this.o.net.peers(this.o.chain.id).length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    clearTimeout(this.catchUpTimer);
     this.syncer.stop();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -146,7 +215,8 @@ export class TbftDriver implements ConsensusEngine {
 
   private enqueue(actions: TbftAction[]): void {
     if (actions.length === 0) return;
-    this.queue = this.queue.then(() => this.perform(actions)).catch((err: unknown) => {
+    const generation = this.generation;
+    this.queue = this.queue.then(() => (generation === this.generation ? this.perform(actions) : undefined)).catch((err: unknown) => {
       this.o.log(`chain ${this.o.chain.id}: consensus action failed: ${(err as Error).message}`);
     });
   }
@@ -158,15 +228,19 @@ export class TbftDriver implements ConsensusEngine {
       if (!this.running) return;
       switch (a.type) {
         case 'broadcast':
-          net.broadcast(chain.id, 'consensus', a.message as unknown as JsonValue);
+          // Direct to each validator peer rather than gossip: the core's rebroadcasts repeat a
+          // message byte for byte, which gossip's seen-cache would swallow, and validators are
+          // connected to each other anyway.
+          for (const peer of net.peers(chain.id)) net.send(peer, chain.id, 'consensus', a.message as unknown as JsonValue);
           break;
         case 'send':
           net.send(a.to, chain.id, 'consensus', a.message as unknown as JsonValue);
           break;
         case 'scheduleTimeout': {
+          const generation = this.generation;
           const t = setTimeout(() => {
             this.timers.delete(t);
-            if (this.running) this.enqueue(this.core.timeout(a.kind, a.height, a.round));
+            if (this.running && generation === this.generation) this.enqueue(this.core.timeout(a.kind, a.height, a.round));
           }, a.ms);
           this.timers.add(t);
           break;
