@@ -1,2 +1,3 @@
 export { SoloConsensus, type SoloOptions } from './solo.ts';
 export type { BlockProducer, ConsensusEngine } from './types.ts';
+export * from './tbft/index.ts';

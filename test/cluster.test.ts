@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { generateKeyPair, type KeyPair } from '../src/crypto/index.ts';
+import { signTx } from '../src/ledger/index.ts';
+import { prepareCluster } from '../src/node/index.ts';
+import { cliPath, freePort, repoRoot } from './helpers/node-process.ts';
+import { tempDir, waitFor } from './helpers/tmp.ts';
+
+interface Proc { proc: ChildProcess; exited: Promise<number | null>; out: () => string }
+
+function startNode(configPath: string): Proc {
+  const proc = spawn(process.execPath, [cliPath, 'node', '--config', configPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return { proc, exited: new Promise((r) => proc.on('exit', r)), out: () => out };
+}
+
+async function json<T>(url: string): Promise<T | undefined> {
+  try {
+    const res = await fetch(url);
+    return res.ok ? ((await res.json()) as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const height = async (api: string): Promise<number> => (await json<{ height: number }>(`${api}/v1/chains/notary`))?.height ?? -1;
+
+test('four validator processes under tbft: survive one crash, catch up, halt without forking at two down, resume', async () => {
+  const tmp = tempDir();
+  const base = await freePort();
+  const layout = prepareCluster(tmp.dir, 4, base, base + 1000);
+  const apis = layout.nodes.map((n) => `http://127.0.0.1:${n.apiPort}`);
+  const procs: Array<Proc | undefined> = layout.nodes.map((n) => startNode(n.configPath));
+  let loadOn = true;
+  try {
+    await waitFor(async () => (await Promise.all(apis.map(height))).every((h) => h >= 2), 'all four nodes committing', 90_000);
+    const status = await json<{ validators: Array<{ up: boolean }> }>(`${apis[0]}/v1/chains/notary/consensus`);
+    assert.equal(status!.validators.filter((v) => v.up).length, 4);
+
+    // Steady load through node 1 and node 2.
+    const key: KeyPair = generateKeyPair('sm2');
+    let nonce = 0;
+    const load = (async () => {
+      while (loadOn) {
+        const { tx } = signTx(key, { chain: 'notary', module: 'notary', method: 'put', args: { hash: (nonce + 1).toString(16).padStart(64, '0') }, nonce, expires: 1_000_000 });
+        const res = await fetch(`${apis[nonce % 2]}/v1/chains/notary/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) }).catch(() => undefined);
+        if (res?.status === 202) nonce++;
+        await res?.arrayBuffer();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+
+    // 1. kill -9 one validator: the other three keep committing.
+    procs[3]!.proc.kill('SIGKILL');
+    await procs[3]!.exited;
+    procs[3] = undefined;
+    const h1 = await height(apis[0]!);
+    await waitFor(async () => (await height(apis[0]!)) >= h1 + 3, 'commits with one validator down', 60_000);
+
+    // 2. Bring it back: it catches up from its peers.
+    procs[3] = startNode(layout.nodes[3]!.configPath);
+    await waitFor(async () => {
+      const [a, d] = await Promise.all([height(apis[0]!), height(apis[3]!)]);
+      return d >= 0 && d >= a - 1 && d > h1 + 3;
+    }, 'the restarted validator to catch up', 90_000);
+
+    // 3. Two of four down: no quorum, the chain halts.
+    for (const i of [2, 3]) {
+      procs[i]!.proc.kill('SIGKILL');
+      await procs[i]!.exited;
+      procs[i] = undefined;
+    }
+    // A decision already under way may still land; after that, nothing.
+    await new Promise((r) => setTimeout(r, 2000));
+    const halted = await height(apis[0]!);
+    await new Promise((r) => setTimeout(r, 6000));
+    assert.ok((await height(apis[0]!)) <= halted + 1, 'two of four validators down must halt the chain');
+    assert.equal(await height(apis[1]!) <= halted + 1, true);
+
+    // 4. One comes back: quorum again, the chain resumes.
+    procs[2] = startNode(layout.nodes[2]!.configPath);
+    await waitFor(async () => (await height(apis[0]!)) >= halted + 3, 'the chain to resume with three validators', 120_000);
+
+    loadOn = false;
+    await load;
+    assert.ok(nonce > 0, 'some load was accepted');
+
+    // Agreement: every height any two live nodes have holds the same block.
+    const top = Math.min(...(await Promise.all([0, 1, 2].map((i) => height(apis[i]!)))));
+    for (let h = 1; h <= top; h++) {
+      const hashes = await Promise.all([0, 1, 2].map((i) => json<{ hash: string }>(`${apis[i]}/v1/chains/notary/blocks/${h}`)));
+      assert.equal(new Set(hashes.map((b) => b?.hash)).size, 1, `nodes disagree at height ${h}`);
+    }
+  } catch (err) {
+    for (const [i, p] of procs.entries()) if (p) process.stderr.write(`--- node ${i + 1} output ---\n${p.out().slice(-3000)}\n`);
+    throw err;
+  } finally {
+    loadOn = false;
+    for (const p of procs) p?.proc.kill('SIGTERM');
+    await Promise.all(procs.map((p) => p?.exited));
+    tmp.cleanup();
+  }
+});
+
+test('shulian up --validators 4 starts four live validators and chain status shows them', async () => {
+  const tmp = tempDir();
+  const port = await freePort();
+  const up = spawn(process.execPath, [cliPath, 'up', '--validators', '4', '--data-dir', join(tmp.dir, 'alliance'), '--port', String(port)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((r) => up.on('exit', r));
+  try {
+    const out = await waitFor(() => {
+      const r = spawnSync(process.execPath, [cliPath, 'chain', 'status', 'gov', '--api', `http://127.0.0.1:${port}`, '--json'], { encoding: 'utf8' });
+      if (r.status !== 0) return undefined;
+      const s = JSON.parse(r.stdout) as { type: string; height: number; validators: Array<{ up: boolean }> };
+      return s.height >= 1 && s.validators.filter((v) => v.up).length === 4 ? s : undefined;
+    }, 'four live validators on gov', 90_000);
+    assert.equal(out.type, 'tbft');
+  } finally {
+    up.kill('SIGINT');
+    await exited;
+    tmp.cleanup();
+  }
+});

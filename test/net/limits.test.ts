@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { generateKeyPair } from '../../src/crypto/index.ts';
+import { CLOSE, encodeFrame } from '../../src/net/index.ts';
+import { closeAll, rawPeer, startNode, waitFor, type TestNode } from './helpers.ts';
+
+const KiB = 1024;
+
+describe('limits', () => {
+  const open: TestNode[] = [];
+  after(() => closeAll(...open));
+
+  test('frame size cap: oversized frames are refused when sent and end the link when received', async () => {
+    const a = await startNode({ maxFrameBytes: 64 * KiB });
+    open.push(a);
+    assert.throws(() => a.net.broadcast('c1', 'tx', 'x'.repeat(65 * KiB)), (e: Error & { code?: string }) => e.code === 'FRAME_TOO_LARGE');
+    const r = await rawPeer(a.url, { key: generateKeyPair('ed25519') });
+    assert.ok(r.session);
+    await waitFor(() => a.net.peers().length === 1, 'raw peer up');
+    let delivered = 0;
+    a.net.on('c1', 'tx', () => void delivered++);
+    r.sendPlain(encodeFrame('gossip', 'c1', 'tx', JSON.stringify('y'.repeat(60 * KiB))));
+    await waitFor(() => delivered === 1, 'a frame under the cap arrives');
+    r.sendPlain(encodeFrame('gossip', 'c1', 'tx', JSON.stringify('z'.repeat(80 * KiB))));
+    const closed = await r.sock.closed;
+    assert.equal(closed.code, 1009, 'message too big');
+    assert.equal(delivered, 1);
+    await waitFor(() => a.net.peers().length === 0, 'link dropped');
+    assert.equal(a.net.stats().peers[0]!.dropped.oversize, 1);
+  });
+
+  test('malformed frames are dropped and counted; repeated garbage disconnects; a forged record disconnects at once', async () => {
+    const a = await startNode({ maxMalformed: 5, chains: ['c1', 'c2'] });
+    open.push(a);
+    let delivered = 0;
+    a.net.on('c1', 'tx', () => void delivered++);
+    a.net.on('c2', 'tx', () => void delivered++);
+    const r = await rawPeer(a.url, { key: generateKeyPair('ed25519'), chains: ['c1'] });
+    await waitFor(() => a.net.peers().length === 1, 'raw peer up');
+    const garbage = [
+      new TextEncoder().encode('{"chain":"c1","topic":"tx","body":1}'), // JSON is not a frame
+      encodeFrame('gossip', 'c1', 'tx', '{"unterminated'),
+      encodeFrame('gossip', 'C1!', 'tx', '1'),
+      new Uint8Array([9, 2, 99, 49, 2, 116, 120, 49]), // unknown kind
+      encodeFrame('gossip', 'c1', 'tx', '['.repeat(100) + ']'.repeat(100)), // too deep
+    ];
+    for (const g of garbage) r.sendPlain(g);
+    // A well-formed frame for a chain the peer did not offer is dropped, not delivered.
+    r.sendPlain(encodeFrame('gossip', 'c2', 'tx', '"sneaky"'));
+    r.sendPlain(encodeFrame('gossip', 'c1', 'tx', '"fine"'));
+    await waitFor(() => delivered === 1, 'the good frame');
+    const p = () => a.net.stats().peers.find((x) => x.did === r.did)!;
+    assert.equal(p().malformed, 5);
+    assert.equal(p().dropped.unsharedChain, 1);
+    assert.deepEqual(a.net.peers(), [r.did], 'still connected at the threshold');
+    r.sendPlain(new Uint8Array([0xff, 0xfe]));
+    const closed = await r.sock.closed;
+    assert.equal(closed.code, CLOSE.protocol);
+    assert.match(closed.reason, /malformed/);
+    assert.equal(delivered, 1);
+
+    // A record that does not authenticate under the session key ends the link immediately.
+    const r2 = await rawPeer(a.url, { key: generateKeyPair('ed25519') });
+    await waitFor(() => a.net.peers().includes(r2.did), 'second raw peer up');
+    r2.sock.ws.send(randomBytes(64));
+    assert.equal((await r2.sock.closed).reason, 'record failed authentication');
+    // So does a replayed (genuine but old) record.
+    const r3 = await rawPeer(a.url, { key: generateKeyPair('ed25519') });
+    await waitFor(() => a.net.peers().includes(r3.did), 'third raw peer up');
+    const rec = r3.session!.seal(encodeFrame('gossip', 'c1', 'tx', '"once"'));
+    r3.sock.ws.send(rec);
+    r3.sock.ws.send(rec);
+    assert.equal((await r3.sock.closed).reason, 'record failed authentication');
+    assert.equal(delivered, 2);
+  });
+
+  test('per-peer rate limit drops frames beyond the budget', async () => {
+    const a = await startNode({ rate: { framesPerSec: 5, burstFrames: 10 } });
+    open.push(a);
+    let delivered = 0;
+    a.net.on('c1', 'tx', () => void delivered++);
+    const r = await rawPeer(a.url, { key: generateKeyPair('ed25519') });
+    await waitFor(() => a.net.peers().length === 1, 'up');
+    for (let i = 0; i < 60; i++) r.sendPlain(encodeFrame('gossip', 'c1', 'tx', String(i)));
+    const p = () => a.net.stats().peers[0]!;
+    await waitFor(() => delivered + p().dropped.rateLimited === 60, 'all frames accounted for');
+    assert.ok(delivered >= 10 && delivered < 20, `delivered ${delivered}`);
+    assert.ok(p().dropped.rateLimited > 40);
+    r.sock.close();
+  });
+
+  test('keepalive: a silent peer is detected dead within a few seconds', async () => {
+    const a = await startNode({ pingIntervalMs: 200, deadAfterMs: 1000 });
+    open.push(a);
+    const downs: string[] = [];
+    a.net.onPeer((e) => e.type === 'down' && downs.push(e.did));
+    const r = await rawPeer(a.url, { key: generateKeyPair('ed25519'), autoPong: false });
+    await waitFor(() => a.net.peers().length === 1, 'up');
+    const t0 = Date.now();
+    await waitFor(() => downs.includes(r.did), 'dead peer dropped', 5000);
+    const took = Date.now() - t0;
+    assert.ok(took >= 800 && took < 3000, `detected after ${took} ms`);
+    await r.sock.closed;
+  });
+
+  test('backpressure: gossip is dropped before consensus, and the buffer stays bounded', async () => {
+    const a = await startNode({ gossipBufferedBytes: 256 * KiB, maxBufferedBytes: 2 * 1024 * KiB, maxFrameBytes: 256 * KiB });
+    open.push(a);
+    const r = await rawPeer(a.url, { key: generateKeyPair('ed25519') });
+    await waitFor(() => a.net.peers().length === 1, 'up');
+    const big = 'g'.repeat(32 * KiB);
+    // Synchronous loop: the receiver cannot read meanwhile, so the kernel buffers fill and
+    // then the socket's own buffer grows.
+    let i = 0;
+    for (; i < 5000; i++) if (a.net.broadcast('c1', 'tx', { i, big }) === 0) break;
+    assert.ok(i < 5000, 'gossip started being dropped');
+    const p = () => a.net.stats().peers[0]!;
+    assert.ok(p().bufferedBytes > 256 * KiB);
+    assert.equal(a.net.send(r.did, 'c1', 'consensus', { vote: 1 }), true, 'consensus still goes out');
+    let j = 0;
+    for (; j < 5000; j++) if (!a.net.send(r.did, 'c1', 'consensus', { j, big })) break;
+    assert.ok(j < 5000, 'consensus dropped at the hard cap');
+    assert.ok(p().bufferedBytes <= 2 * 1024 * KiB, `buffered ${p().bufferedBytes}`);
+    assert.equal(p().dropped.backpressure, 2);
+    // The receiver drains everything that was queued; the link survives.
+    let consensus = 0;
+    for (;;) {
+      const f = await r.nextFrame(5000);
+      assert.ok(f, 'frame');
+      if (f.topic === 'consensus') consensus++;
+      if (consensus === j + 1) break;
+    }
+    assert.deepEqual(a.net.peers(), [r.did]);
+    r.sock.close();
+  });
+});
