@@ -9,6 +9,8 @@ import { MAX_BATCH, type ChainView, type NodeView } from '../chain/index.ts';
 import { errorBody, statusFor } from './errors.ts';
 import { anyObject, chainParam, errorSchema, txSchema } from './schemas.ts';
 import { registerStream } from './stream.ts';
+import { registerDidRoutes } from './routes/did.ts';
+import { registerVcRoutes, type VcRoutesOptions } from './routes/vc.ts';
 
 export interface ApiOptions {
   /** Largest request body, bytes. */
@@ -16,6 +18,8 @@ export interface ApiOptions {
   /** Requests per minute per client address. */
   rateLimitPerMinute?: number;
   logger?: boolean;
+  /** Credential routes: issuer keys, status-list signer (the node key), resolver. */
+  vc?: VcRoutesOptions;
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -180,5 +184,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   }, async (req) => ({ txs: chainOf(req.params.chain).txsByDid(req.params.did, req.query.limit) }));
 
   registerStream(app, node);
+  registerDidRoutes(app, node);
+  await registerVcRoutes(app, node, opts.vc ?? {});
   return app;
 }

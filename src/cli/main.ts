@@ -5,6 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_API, report, type CommonOptions } from './output.ts';
+import { didCommand } from './commands/did.ts';
+import { vcCommand } from './commands/vc.ts';
+import { chainProposeCommand, govCommand, orgCommand } from './commands/gov.ts';
+import { contractCommand } from './commands/contract.ts';
 
 function version(): string {
   try {
@@ -189,6 +193,13 @@ export function buildProgram(): Command {
       const { notaryVerifyCmd } = await import('./commands/notary.ts');
       await notaryVerifyCmd(file, o);
     }));
+
+  program.addCommand(didCommand());
+  program.addCommand(vcCommand());
+  program.addCommand(orgCommand());
+  program.addCommand(govCommand());
+  chain.addCommand(chainProposeCommand());
+  program.addCommand(contractCommand());
 
   return program;
 }

@@ -1,7 +1,23 @@
 import type { ModuleDef } from '../runtime/index.ts';
+import type { Genesis } from '../ledger/index.ts';
+import { didModule } from './did/index.ts';
+import { createGovernanceModule, governanceConfigFromGenesis, governanceModule } from './governance/index.ts';
 import { notaryModule } from './notary/index.ts';
+import { vcstatusModule } from './vcstatus/index.ts';
 
 export { notaryModule, recordKey, recordStateKey, type NotaryRecord } from './notary/index.ts';
+export { didModule } from './did/index.ts';
+export { vcstatusModule } from './vcstatus/index.ts';
+export { governanceModule, createGovernanceModule, governanceConfigFromGenesis } from './governance/index.ts';
 
 /** Every module this build of Shulian can run; a chain's genesis picks from these. */
-export const builtinModules: ModuleDef[] = [notaryModule];
+export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule];
+
+/**
+ * The modules a chain runs, configured from its genesis: the governance module takes its
+ * founders (the governance chain's validators) and alliance name from there.
+ */
+export function modulesFor(genesis: Genesis): ModuleDef[] {
+  if (!genesis.modules.includes('governance')) return builtinModules;
+  return [...builtinModules.filter((m) => m.name !== 'governance'), createGovernanceModule(governanceConfigFromGenesis(genesis))];
+}

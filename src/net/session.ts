@@ -6,7 +6,7 @@
  * Keys come from an ephemeral X25519 exchange whose public halves both node signatures cover,
  * so a relay that forwards one node's handshake to another cannot read or inject frames.
  */
-import { createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 
 export const TAG_BYTES = 16;
 const KEY_INFO = 'shulian-p2p-v1 record keys';
@@ -17,17 +17,25 @@ export interface EphemeralKey {
   publicKey: Uint8Array;
 }
 
+// RFC 8410 DER wrappers for raw X25519 keys. Keys are made from random bytes rather than with
+// generateKeyPairSync + JWK export: on Node 20 that pair can self-deadlock when a GC runs the
+// key-generation job's destructor during the export (seen under load in this suite).
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+
 export function generateEphemeral(): EphemeralKey {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const jwk = publicKey.export({ format: 'jwk' });
-  return { privateKey, publicKey: new Uint8Array(Buffer.from(jwk.x ?? '', 'base64url')) };
+  const seed = randomBytes(32);
+  const privateKey = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  seed.fill(0);
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return { privateKey, publicKey: new Uint8Array(spki.subarray(spki.length - 32)) };
 }
 
 /** X25519 shared secret; null when the peer's key is unusable (e.g. a low-order point). */
 export function sharedSecret(own: EphemeralKey, peerPublic: Uint8Array): Uint8Array | null {
   try {
-    if (peerPublic.length !== 32) return null;
-    const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(peerPublic).toString('base64url') }, format: 'jwk' });
+    if (!(peerPublic instanceof Uint8Array) || peerPublic.length !== 32) return null;
+    const publicKey = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peerPublic]), format: 'der', type: 'spki' });
     const s = diffieHellman({ privateKey: own.privateKey, publicKey });
     if (s.every((b) => b === 0)) return null;
     return new Uint8Array(s);

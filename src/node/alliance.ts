@@ -27,8 +27,8 @@ interface ChainPreset {
  * runs today; `planned` names those its issues will add.
  */
 export const EMBEDDED_CHAINS: ChainPreset[] = [
-  { chain: 'gov', name: 'Governance chain', nameZh: '治理链', kind: 'governance', modules: ['notary'], planned: ['governance'] },
-  { chain: 'identity', name: 'Identity chain', nameZh: '身份链', kind: 'public-service', modules: ['notary'], planned: ['did', 'vcstatus'] },
+  { chain: 'gov', name: 'Governance chain', nameZh: '治理链', kind: 'governance', modules: ['governance', 'notary'], planned: [] },
+  { chain: 'identity', name: 'Identity chain', nameZh: '身份链', kind: 'public-service', modules: ['did', 'vcstatus', 'notary'], planned: [] },
   { chain: 'sign', name: 'Signing chain', nameZh: '签约链', kind: 'public-service', modules: ['notary'], planned: ['esign', 'lexcontract'] },
   { chain: 'settle', name: 'Settlement chain', nameZh: '结算链', kind: 'public-service', modules: ['notary'], planned: ['settlement'] },
   { chain: 'xroute', name: 'Cross-chain routing chain', nameZh: '跨链路由链', kind: 'public-service', modules: ['notary'], planned: ['xroute'] },

@@ -40,7 +40,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   });
   let api;
   try {
-    api = await buildApi(node, opts.api);
+    // The node serves its chains' status lists as credentials signed with its own key.
+    api = await buildApi(node, { ...opts.api, vc: { statusSigner: node.key, ...opts.api?.vc } });
     await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
   } catch (err) {
     await node.close();

@@ -7,7 +7,10 @@ import { didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
 import { AdmissionPool, Chain, MAX_BATCH, type ChainView, type ConsensusStatus, type NodeView } from '../chain/index.ts';
 import { SoloConsensus, type ConsensusEngine } from '../consensus/index.ts';
 import type { Genesis, TxInclusion } from '../ledger/index.ts';
-import { builtinModules } from '../modules/index.ts';
+import { builtinModules, modulesFor } from '../modules/index.ts';
+import { govKey } from '../modules/governance/keys.ts';
+import { signTx } from '../ledger/index.ts';
+import { DEFAULT_PARAMS } from './alliance.ts';
 import { embeddedGeneses } from './alliance.ts';
 import { loadOrCreateNodeKey } from './keys.ts';
 import { lockDataDir } from './lock.ts';
@@ -63,7 +66,7 @@ export class ShulianNode implements NodeView {
       for (const genesis of alliance.chains) {
         const isValidator = genesis.validators.some((v) => v.did === self.did);
         const chain = await Chain.open({
-          genesis, dir: join(dataDir, 'chains', genesis.chain), modules: builtinModules, admission: self.admission,
+          genesis, dir: join(dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: self.admission,
           ...(isValidator ? { validatorKey: key } : {}),
         });
         self.hosted.set(genesis.chain, chain);
@@ -111,12 +114,40 @@ export class ShulianNode implements NodeView {
         }
       }
       for (const e of self.engines) e.start();
+      await self.initGovernance(alliance, log);
       return self;
     } catch (err) {
       if (node) await node.close();
       else unlock();
       throw err;
     }
+  }
+
+  /**
+   * 以链治链 bootstrap: on a governance chain nobody has initialised yet, the first founder (by
+   * DID order among its genesis validators) sends governance.init, naming itself operator and
+   * registering the alliance's existing chains. Done once; later starts find it done.
+   */
+  private async initGovernance(alliance: AllianceFile, log: (line: string) => void): Promise<void> {
+    const gov = alliance.chains.find((g) => g.modules.includes('governance'));
+    const chain = gov && this.hosted.get(gov.chain);
+    if (!gov || !chain) return;
+    const first = [...gov.validators].map((v) => v.did).sort()[0];
+    if (first !== this.did || chain.getState(`governance/${govKey.meta()}`).value !== null) return;
+    const mine = chain.nonces(this.did);
+    if (mine.pendingNonce > mine.nonce) return; // an init is already on its way
+    const { tx } = signTx(this.key, {
+      chain: gov.chain, module: 'governance', method: 'init', nonce: mine.pendingNonce, expires: chain.height() + 1000,
+      args: {
+        name: `${alliance.alliance} operator`,
+        policy: { modules: builtinModules.map((m) => m.name).filter((n) => n !== 'governance'), chainParams: { ...DEFAULT_PARAMS } },
+        chains: alliance.chains.map((g) => ({ genesis: g as unknown as Record<string, JsonValue> })),
+      } as unknown as JsonValue,
+    });
+    const answer = await chain.submitBody(JSON.stringify(tx));
+    const r = answer.kind === 'invalid' ? answer : answer.results[0]!;
+    if ('accepted' in r && r.accepted) log(`governance chain ${gov.chain}: sent governance.init as the founding operator`);
+    else log(`governance chain ${gov.chain}: governance.init was not accepted: ${'message' in r ? r.message : 'unknown'}`);
   }
 
   /** Consensus state of a chain, for `GET /v1/chains/:chain/consensus`. */

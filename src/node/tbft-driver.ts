@@ -43,6 +43,7 @@ export interface TbftDriverStatus extends TbftStatus {
 export class TbftDriver implements ConsensusEngine {
   readonly type = 'tbft' as const;
   private core: TbftCore;
+  private wal!: FileWal;
   /** Bumped when the core is rebuilt after a sync; actions of an older core are dropped. */
   private generation = 0;
   private catchUpTimer: NodeJS.Timeout | undefined;
@@ -77,11 +78,14 @@ export class TbftDriver implements ConsensusEngine {
   /** A core over the chain's WAL, for the first undecided height (the WAL restores its votes). */
   private newCore(): TbftCore {
     const { chain, o } = { chain: this.o.chain, o: this.o };
+    (this.wal as FileWal | undefined)?.close();
     return new TbftCore({
       chainId: chain.id,
       validatorsAt: () => chain.genesis.validators,
       verify: suiteVerifier(chain.suite),
-      wal: new FileWal(o.walPath, { repair: true }),
+      // No repair: a record corrupted in the middle stops the node rather than let it forget
+      // votes it already sent (a torn tail from a crash is tolerated).
+      wal: (this.wal = new FileWal(o.walPath)),
       ...(o.key ? { signer: keySigner(o.key.suite, o.key.privateKey) } : {}),
       timeouts: { proposeMs: 3000, proposeDeltaMs: 500, prevoteMs: 1000, prevoteDeltaMs: 500, precommitMs: 1000, precommitDeltaMs: 500, commitMs: 0, rebroadcastMs: 2000, ...o.timeouts },
       decisionAt: (h) => {
@@ -187,6 +191,7 @@ export class TbftDriver implements ConsensusEngine {
     for (const u of this.unsubscribe) u();
     this.txWaiter?.();
     await this.queue;
+    this.wal.close();
   }
 
   private async catchUp(): Promise<void> {
@@ -266,6 +271,7 @@ export class TbftDriver implements ConsensusEngine {
           }
           await chain.commitCandidate(c, a.commit as unknown as JsonValue);
           this.candidates.clear();
+          this.wal.compact(a.height + 1);
           this.lastCommitTime = Date.now();
           break;
         }

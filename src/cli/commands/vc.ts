@@ -9,9 +9,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { ShulianClient } from '../../sdk/client.ts';
-import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, report, usage, type CommonOptions } from '../output.ts';
+
+// Loaded when a subcommand runs, so registering `vc` costs `shulian --help` nothing.
+const client = async (o: CommonOptions) => new (await import('../../sdk/client.ts')).ShulianClient({ baseUrl: apiUrl(o) });
+const loadKey = async (file: string, passwordEnv: string | undefined) => (await import('../keyfile.ts')).loadKey(file, passwordEnv);
 
 const DEFAULT_STATUS_CHAIN = 'identity';
 
@@ -139,7 +141,7 @@ async function verifyLocally(doc: Record<string, unknown>, isVp: boolean, o: VcV
   if (trusted.length === 0) {
     // Status lists served by the node at --api are signed by its key: trust that node's DID.
     try {
-      trusted = [(await new ShulianClient({ baseUrl: apiUrl(o) }).health()).node];
+      trusted = [(await (await client(o)).health()).node];
     } catch {
       trusted = [];
     }
@@ -164,10 +166,10 @@ export interface VcListOptions extends CommonOptions {
 }
 
 async function sendStatusTx(o: VcListOptions, method: string, args: JsonValue): Promise<{ hash: string; height: number; result: JsonValue | undefined }> {
-  const client = new ShulianClient({ baseUrl: apiUrl(o) });
+  const c = await client(o);
   const key = await loadKey(o.key, o.passwordEnv);
-  const hash = await client.send(o.chain, key, { module: 'vcstatus', method, args });
-  const inc = await client.waitForTx(hash, { timeoutMs: o.timeout });
+  const hash = await c.send(o.chain, key, { module: 'vcstatus', method, args });
+  const inc = await c.waitForTx(hash, { timeoutMs: o.timeout });
   if (inc.receipt.status !== 'ok') throw new ShulianError(inc.receipt.code ?? 'TX_FAILED', inc.receipt.message ?? `vcstatus.${method} failed`);
   return { hash, height: inc.height, result: inc.receipt.result };
 }

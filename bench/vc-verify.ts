@@ -1,0 +1,147 @@
+/**
+ * Credential verification throughput, one core: Shulian's verifyCredential against
+ * @digitalbazaar/vc's verifyCredential (DataIntegrityProof with the eddsa-jcs-2022 cryptosuite),
+ * both verifying the same eddsa-jcs-2022 credential issued by a did:key, in the same process,
+ * in alternating rounds. Both do the full job: structure and validity checks, did:key
+ * resolution, JCS, SHA-256 and Ed25519. Neither fetches anything: the peer's documentLoader
+ * answers from the contexts bundled in src/did/vc and builds did:key documents locally.
+ * Also reports Shulian's rate for the same credential under sm2-jcs-2024 (SM2 + SM3).
+ */
+import { generateKeyPair } from '../src/crypto/index.ts';
+import {
+  bundledContext, combineResolvers, didKeyResolver, issueCredential, keyPairSigner, shulianKeyResolver, verifyCredential,
+  type JsonObject, type KeyResolver,
+} from '../src/did/vc/index.ts';
+import type { BenchResult } from './result.ts';
+
+/** Short alternating rounds, so both libraries see the same machine load. */
+const ROUND_MS = 400;
+const ROUNDS = 12;
+
+interface LoadedDocument { contextUrl: null; documentUrl: string; document: unknown }
+
+// The peer libraries ship no type declarations: they are loaded by name and typed here.
+interface PeerVc {
+  verifyCredential(o: { credential: unknown; suite: unknown; documentLoader: (url: string) => Promise<LoadedDocument> }): Promise<{ verified: boolean; error?: { message?: string } }>;
+}
+interface PeerDataIntegrity { DataIntegrityProof: new (o: { cryptosuite: unknown }) => unknown }
+interface PeerJcsSuite { createVerifyCryptosuite(): unknown }
+const load = <T>(name: string): Promise<T> => import(name) as Promise<T>;
+
+/** The peer's documentLoader: bundled contexts and locally built did:key documents; never the network. */
+async function documentLoader(url: string): Promise<LoadedDocument> {
+  const ctx = bundledContext(url);
+  if (ctx) return { contextUrl: null, documentUrl: url, document: ctx };
+  if (url.startsWith('did:key:z6Mk')) {
+    const [did, fragment] = url.split('#') as [string, string | undefined];
+    const mb = did.slice('did:key:'.length);
+    const vmId = `${did}#${mb}`;
+    const vm = { id: vmId, type: 'Multikey', controller: did, publicKeyMultibase: mb };
+    if (fragment !== undefined) {
+      if (fragment !== mb) throw new Error(`unknown verification method ${url}`);
+      return { contextUrl: null, documentUrl: url, document: { '@context': 'https://w3id.org/security/multikey/v1', ...vm } };
+    }
+    return {
+      contextUrl: null, documentUrl: url,
+      document: {
+        '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: did, verificationMethod: [vm],
+        authentication: [vmId], assertionMethod: [vmId], capabilityInvocation: [vmId], capabilityDelegation: [vmId],
+      },
+    };
+  }
+  throw new Error(`document loader: ${url} is not bundled, and this bench never uses the network`);
+}
+
+function unsigned(issuer: string): JsonObject {
+  return {
+    '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/examples/v2'],
+    id: 'urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33',
+    type: ['VerifiableCredential', 'AlumniCredential'],
+    name: 'Alumni Credential',
+    description: 'A minimum viable example of an Alumni Credential.',
+    issuer,
+    validFrom: '2023-01-01T00:00:00Z',
+    credentialSubject: { id: 'did:example:abcdefgh', alumniOf: 'The School of Examples' },
+  };
+}
+
+interface Sample { n: number; ms: number; cpuMs: number }
+
+/** Runs `verifyOnce` sequentially (each awaited) for about `ms`; counts, wall time and this process's CPU time. */
+async function rate(ms: number, verifyOnce: () => Promise<boolean>): Promise<Sample> {
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    for (let i = 0; i < 8; i++) {
+      if (!(await verifyOnce())) throw new Error('bench: a valid credential failed to verify');
+    }
+    n += 8;
+    t = performance.now();
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return { n, ms: t - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+const add = (a: Sample, b: Sample): Sample => ({ n: a.n + b.n, ms: a.ms + b.ms, cpuMs: a.cpuMs + b.cpuMs });
+
+export default async function run(): Promise<BenchResult> {
+  const key = generateKeyPair('ed25519');
+  const signer = keyPairSigner(key, { didMethod: 'key' });
+  const vc = await issueCredential(unsigned(signer.controller), signer);
+  const resolver: KeyResolver = didKeyResolver();
+
+  const dbVc = await load<PeerVc>('@digitalbazaar/vc');
+  const { DataIntegrityProof } = await load<PeerDataIntegrity>('@digitalbazaar/data-integrity');
+  const { createVerifyCryptosuite } = await load<PeerJcsSuite>('@digitalbazaar/eddsa-jcs-2022-cryptosuite');
+  const suite = new DataIntegrityProof({ cryptosuite: createVerifyCryptosuite() });
+  const theirs = async (): Promise<boolean> => (await dbVc.verifyCredential({ credential: vc, suite, documentLoader })).verified === true;
+  const ours = async (): Promise<boolean> => (await verifyCredential(vc, { resolver })).verified;
+
+  // Both must accept the credential before either is timed.
+  const first = await dbVc.verifyCredential({ credential: vc, suite, documentLoader });
+  if (!first.verified) throw new Error(`bench: @digitalbazaar/vc rejects the credential: ${String(first.error?.message ?? JSON.stringify(first))}`);
+  if (!(await ours())) throw new Error('bench: Shulian rejects the credential');
+
+  const sm2Key = generateKeyPair('sm2');
+  const sm2Signer = keyPairSigner(sm2Key);
+  const sm2Vc = await issueCredential(unsigned(sm2Signer.controller), sm2Signer);
+  const sm2Resolver = combineResolvers(shulianKeyResolver({ keys: [sm2Key] }));
+  const oursSm2 = async (): Promise<boolean> => (await verifyCredential(sm2Vc, { resolver: sm2Resolver })).verified;
+
+  await rate(500, ours);
+  await rate(500, theirs);
+  let o: Sample = { n: 0, ms: 0, cpuMs: 0 };
+  let p: Sample = { n: 0, ms: 0, cpuMs: 0 };
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate which goes first, so neither always inherits the other's garbage.
+    if (r % 2 === 0) {
+      o = add(o, await rate(ROUND_MS, ours));
+      p = add(p, await rate(ROUND_MS, theirs));
+    } else {
+      p = add(p, await rate(ROUND_MS, theirs));
+      o = add(o, await rate(ROUND_MS, ours));
+    }
+  }
+  const s = await rate(2000, oursSm2);
+  const value = (o.n * 1000) / o.ms;
+  const limit = (p.n * 1000) / p.ms;
+  return {
+    bench: 'vc-verify',
+    value: Math.round(value),
+    unit: 'credentials/s',
+    limit: Math.round(limit),
+    limitWhat: '@digitalbazaar/vc 7 verifyCredential with DataIntegrityProof + eddsa-jcs-2022 on the same credential, same process, one core',
+    ratio: Number((value / limit).toFixed(2)),
+    target: 2,
+    cryptosuite: 'eddsa-jcs-2022',
+    issuer: signer.controller,
+    // The same comparison per CPU-second of this process: steadier when other work shares the machine.
+    perCpuSecond: Math.round((o.n * 1000) / o.cpuMs),
+    limitPerCpuSecond: Math.round((p.n * 1000) / p.cpuMs),
+    cpuRatio: Number(((o.n / o.cpuMs) / (p.n / p.cpuMs)).toFixed(2)),
+    seconds: Number(((o.ms + p.ms) / 1000).toFixed(1)),
+    sm2Jcs2024PerSec: Math.round((s.n * 1000) / s.ms),
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * VC-API endpoints (W3C CCG VC API: issuer and verifier services) and the node's status list
+ * service:
+ *   POST /credentials/issue       {credential, options?}              → 201 {verifiableCredential}
+ *   POST /credentials/verify      {verifiableCredential, options?}    → 200 {verified: true, …} | 400 {verified: false, problemDetails, …}
+ *   POST /presentations/verify    {verifiablePresentation, options?}  → 200 | 400, as above, with per-credential results
+ *   GET  /v1/status-lists/:listId → the BitstringStatusListCredential, signed by the node key
+ * Failures carry both VC-API ProblemDetails and Shulian's `{error: {code, message}}`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ShulianError } from '../../codec/index.ts';
+import type { KeyPair } from '../../crypto/index.ts';
+import type { NodeView } from '../../chain/index.ts';
+import {
+  combineResolvers, createStatusListService, didKeyResolver, httpStatusListSource, issueCredential, issuerOf, keyPairSigner,
+  problemDetails, shulianKeyResolver, verifyCredential, verifyPresentation, STATUS_LIST_PATH,
+  type ContextPolicy, type CredentialVerification, type KeyResolver, type PresentationVerification, type Signer, type VcProblem,
+} from '../../did/vc/index.ts';
+import { errorBody } from '../errors.ts';
+
+export interface VcRoutesOptions {
+  /**
+   * Keys POST /credentials/issue signs with (a KeyPair signs as did:shulian:<id>#key-1; pass a
+   * Signer for another verification method). Without any, the route refuses with 503 ISSUER_NOT_CONFIGURED.
+   */
+  issuers?: Array<KeyPair | Signer>;
+  /** Signs status list credentials: the node key. Without it GET /v1/status-lists answers 503. */
+  statusSigner?: KeyPair | Signer;
+  /** Chain whose vcstatus module holds the lists (default "identity"). */
+  statusChain?: string;
+  /** This node's public base URL, e.g. https://node.example; default: each request's own scheme and Host. */
+  publicUrl?: string;
+  /** Tried before the built-in resolvers (did:key, self-certifying did:shulian): the chain-backed DID resolver. */
+  resolver?: KeyResolver;
+  /** Fetch other hosts' status lists over HTTP when verifying (default false: only this node's lists). */
+  remoteStatus?: boolean;
+  /** Status services trusted besides this node. */
+  trustedStatusIssuers?: string[];
+  contexts?: ContextPolicy;
+  /** Clock for validity checks and served lists (default Date.now). */
+  now?: () => number;
+}
+
+function isKeyPair(x: KeyPair | Signer): x is KeyPair {
+  return (x as KeyPair).privateKey instanceof Uint8Array;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+function optString(o: Record<string, unknown>, k: string): string | undefined {
+  const v = o[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new ShulianError('BAD_REQUEST', `options.${k} must be a string`);
+  return v;
+}
+
+function optDomain(o: Record<string, unknown>): string | string[] | undefined {
+  const v = o.domain;
+  if (v === undefined || typeof v === 'string') return v;
+  if (Array.isArray(v) && v.length > 0 && v.every((d) => typeof d === 'string')) return v as string[];
+  throw new ShulianError('BAD_REQUEST', 'options.domain must be a string or an array of strings');
+}
+
+const VC_TAGS = ['credentials'];
+
+/** Registers the VC-API and status list routes on `app` (before it listens). Only `node.chain` is used. */
+export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView, 'chain'>, opts: VcRoutesOptions = {}): Promise<void> {
+  const clock = opts.now ?? Date.now;
+  const issuers: Signer[] = (opts.issuers ?? []).map((k) => (isKeyPair(k) ? keyPairSigner(k) : k));
+  const statusSigner = opts.statusSigner === undefined ? undefined
+    : isKeyPair(opts.statusSigner) ? keyPairSigner(opts.statusSigner, { fragment: 'multikey' }) : opts.statusSigner;
+  const knownKeys = [...(opts.issuers ?? []), ...(opts.statusSigner ? [opts.statusSigner] : [])].filter(isKeyPair);
+  const resolver = combineResolvers(...(opts.resolver ? [opts.resolver] : []), shulianKeyResolver({ keys: knownKeys }), didKeyResolver());
+  const statusChain = opts.statusChain ?? 'identity';
+  const service = statusSigner ? createStatusListService({ chain: () => node.chain(statusChain), signer: statusSigner, now: clock }) : undefined;
+  const trusted = [...(service ? [service.issuer] : []), ...(opts.trustedStatusIssuers ?? [])];
+  const remote = opts.remoteStatus ? httpStatusListSource() : undefined;
+
+  const baseUrlOf = (req: FastifyRequest): string => (opts.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
+  const statusSourceFor = (req: FastifyRequest) => (service ? service.source(baseUrlOf(req), remote) : remote);
+  const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.status(status).send(errorBody(code, message));
+
+  const verdict = (reply: FastifyReply, r: CredentialVerification | PresentationVerification, extra: Record<string, unknown>) => {
+    const body = {
+      verified: r.verified,
+      checks: r.checks,
+      warnings: r.warnings.map(problemDetails),
+      problemDetails: r.errors.map(problemDetails),
+      errors: r.errors,
+      ...extra,
+    };
+    if (r.verified) return reply.status(200).send(body);
+    const first: VcProblem = r.errors[0] ?? { code: 'INTERNAL', message: 'not verified', type: '' };
+    return reply.status(400).send({ ...body, error: { code: first.code, message: first.path ? `${first.path}: ${first.message}` : first.message } });
+  };
+
+  const verifyOptions = (req: FastifyRequest) => {
+    const source = statusSourceFor(req);
+    return {
+      resolver, now: clock(), trustedStatusIssuers: trusted,
+      ...(source ? { statusSource: source } : {}),
+      ...(opts.contexts ? { contexts: opts.contexts } : {}),
+    };
+  };
+
+  app.post('/credentials/issue', {
+    schema: { tags: VC_TAGS, summary: 'Issue a credential (VC-API): {credential, options?} → 201 {verifiableCredential}, signed with this node\'s issuer key' },
+  }, async (req, reply) => {
+    if (issuers.length === 0) {
+      return fail(reply, 503, 'ISSUER_NOT_CONFIGURED', 'this node has no issuer key configured, so it does not issue credentials; configure one (see docs/credentials.md) or issue with `shulian vc issue`');
+    }
+    const body = req.body;
+    if (!isObject(body) || !isObject(body.credential)) return fail(reply, 400, 'BAD_REQUEST', 'send {"credential": {...}, "options": {...}} with the credential to issue');
+    if (body.options !== undefined && !isObject(body.options)) return fail(reply, 400, 'BAD_REQUEST', 'options must be an object');
+    const credential = { ...body.credential };
+    let signer: Signer;
+    if (credential.issuer === undefined) {
+      signer = issuers[0]!;
+      credential.issuer = signer.controller;
+    } else {
+      const id = issuerOf(credential);
+      const found = issuers.find((s) => s.controller === id);
+      if (!found) {
+        return fail(reply, 400, 'VC_ISSUER_MISMATCH', `this node issues as ${issuers.map((s) => s.controller).join(', ')}, not ${JSON.stringify(id ?? credential.issuer)}`);
+      }
+      signer = found;
+    }
+    try {
+      const vc = await issueCredential(credential, signer, { created: clock(), ...(opts.contexts ? { contexts: opts.contexts } : {}) });
+      return reply.status(201).send({ verifiableCredential: vc });
+    } catch (err) {
+      if (err instanceof ShulianError) {
+        const problems = (err.details?.problems as VcProblem[] | undefined) ?? [];
+        return reply.status(400).send({ ...errorBody(err.code, err.message), problemDetails: problems.map(problemDetails) });
+      }
+      throw err;
+    }
+  });
+
+  app.post('/credentials/verify', {
+    schema: { tags: VC_TAGS, summary: 'Verify a credential (VC-API): {verifiableCredential, options?} → 200 verified, or 400 with problemDetails' },
+  }, async (req, reply) => {
+    const body = req.body;
+    if (!isObject(body) || !isObject(body.verifiableCredential)) {
+      return fail(reply, 400, 'BAD_REQUEST', 'send {"verifiableCredential": {...}, "options": {...}}');
+    }
+    const o = isObject(body.options) ? body.options : {};
+    let challenge: string | undefined;
+    let domain: string | string[] | undefined;
+    try {
+      challenge = optString(o, 'challenge');
+      domain = optDomain(o);
+    } catch (err) {
+      return fail(reply, 400, 'BAD_REQUEST', (err as Error).message);
+    }
+    const r = await verifyCredential(body.verifiableCredential, {
+      ...verifyOptions(req), ...(challenge !== undefined ? { challenge } : {}), ...(domain !== undefined ? { domain } : {}),
+    });
+    return verdict(reply, r, { status: r.status, issuer: r.issuer ?? null });
+  });
+
+  app.post('/presentations/verify', {
+    schema: { tags: VC_TAGS, summary: 'Verify a presentation and its credentials (VC-API): {verifiablePresentation, options: {challenge, domain}}' },
+  }, async (req, reply) => {
+    const body = req.body;
+    if (!isObject(body) || !isObject(body.verifiablePresentation)) {
+      return fail(reply, 400, 'BAD_REQUEST', 'send {"verifiablePresentation": {...}, "options": {"challenge": "...", "domain": "..."}}');
+    }
+    const o = isObject(body.options) ? body.options : {};
+    let challenge: string | undefined;
+    let domain: string | string[] | undefined;
+    try {
+      challenge = optString(o, 'challenge');
+      domain = optDomain(o);
+    } catch (err) {
+      return fail(reply, 400, 'BAD_REQUEST', (err as Error).message);
+    }
+    const r = await verifyPresentation(body.verifiablePresentation, {
+      ...verifyOptions(req), ...(challenge !== undefined ? { challenge } : {}), ...(domain !== undefined ? { domain } : {}),
+    });
+    return verdict(reply, r, {
+      holder: r.holder ?? null,
+      credentialResults: r.credentials.map((c) => ({ verified: c.verified, issuer: c.issuer ?? null, checks: c.checks, problemDetails: c.errors.map(problemDetails), status: c.status })),
+    });
+  });
+
+  app.get<{ Params: { listId: string } }>(`${STATUS_LIST_PATH}:listId`, {
+    schema: {
+      tags: VC_TAGS, summary: 'A status list as a BitstringStatusListCredential, read from the identity chain and signed by this node',
+      params: { type: 'object', properties: { listId: { type: 'string' } }, required: ['listId'] },
+    },
+  }, async (req, reply) => {
+    if (!service) return fail(reply, 503, 'STATUS_SERVICE_OFF', 'this node serves no status lists: it has no status signing key configured');
+    if (!node.chain(statusChain)) return fail(reply, 404, 'CHAIN_NOT_FOUND', `this node does not host the ${statusChain} chain, which holds the status lists`);
+    let vc;
+    try {
+      vc = await service.credential(baseUrlOf(req), req.params.listId);
+    } catch (err) {
+      if (err instanceof ShulianError) return fail(reply, 400, err.code, err.message);
+      throw err;
+    }
+    if (!vc) return fail(reply, 404, 'STATUS_LIST_NOT_FOUND', `chain ${statusChain} has no status list "${req.params.listId}"; issuers create one with vcstatus.createList`);
+    const ttl = (vc.credentialSubject as { ttl?: number }).ttl;
+    if (ttl !== undefined) reply.header('cache-control', `public, max-age=${Math.floor(ttl / 2000)}`);
+    return reply.status(200).type('application/json').send(vc);
+  });
+}

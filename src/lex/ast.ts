@@ -1,0 +1,257 @@
+/**
+ * The syntax tree of a lex template, as the parser builds it. The compiler annotates expressions
+ * with their type (`t`) and names with what they refer to (`ref`); the interpreter walks the
+ * annotated tree.
+ */
+import type { Diagnostic, Pos } from './errors.ts';
+import type { DurationUnit, PeriodUnit, RoundingMode, Rat, Money } from './values.ts';
+
+export interface Label {
+  en: string;
+  zh: string;
+  pos: Pos;
+}
+
+export interface TypeExpr {
+  name: string;
+  pos: Pos;
+  /** Money(USD) */
+  currency?: string;
+  /** List(Text, 100) */
+  elem?: TypeExpr;
+  max?: number;
+}
+
+// ---- types as the compiler knows them
+
+export type Type =
+  | { k: 'Int' }
+  | { k: 'Decimal'; pct?: boolean }
+  | { k: 'Money'; cur?: string; frac: boolean }
+  | { k: 'Date' }
+  | { k: 'Duration' }
+  | { k: 'Period' }
+  | { k: 'Bool' }
+  | { k: 'Text' }
+  | { k: 'DID' }
+  | { k: 'Enum'; name: string }
+  | { k: 'Record'; name: string }
+  | { k: 'List'; elem: Type; max: number }
+  | { k: 'Error' };
+
+/** What a name in an expression stands for, resolved by the compiler. */
+export type Ref =
+  | { kind: 'party'; index: number }
+  | { kind: 'param'; index: number }
+  | { kind: 'state'; index: number }
+  | { kind: 'define'; name: string }
+  | { kind: 'local'; slot: number }
+  | { kind: 'enum'; name: string; member: string };
+
+interface ExprBase {
+  pos: Pos;
+  t?: Type;
+}
+
+export type BinOp = '+' | '-' | '*' | '/' | 'of' | 'and' | 'or' | '=' | '!=' | '<' | '<=' | '>' | '>=' | 'capped' | 'atleast' | 'contains';
+
+export type Expr =
+  | (ExprBase & { k: 'num'; text: string; pct: boolean; value?: Rat })
+  | (ExprBase & { k: 'money'; text: string; cur: string; value?: Money })
+  | (ExprBase & { k: 'date'; text: string; value?: number })
+  | (ExprBase & { k: 'str'; value: string })
+  | (ExprBase & { k: 'bool'; value: boolean })
+  | (ExprBase & { k: 'now' })
+  | (ExprBase & { k: 'sender' })
+  | (ExprBase & { k: 'list'; items: Expr[] })
+  | (ExprBase & { k: 'name'; name: string; ref?: Ref })
+  | (ExprBase & { k: 'field'; obj: Expr; field: string; ref?: Ref })
+  | (ExprBase & { k: 'neg'; e: Expr })
+  | (ExprBase & { k: 'not'; e: Expr })
+  | (ExprBase & { k: 'bin'; op: BinOp; a: Expr; b: Expr })
+  | (ExprBase & { k: 'round'; e: Expr; mode: RoundingMode })
+  | (ExprBase & { k: 'in'; e: Expr; unit: DurationUnit })
+  | (ExprBase & { k: 'unit'; e: Expr; unit: DurationUnit | PeriodUnit })
+  | (ExprBase & { k: 'if'; c: Expr; a: Expr; b: Expr })
+  | (ExprBase & { k: 'call'; fn: 'min' | 'max' | 'count' | 'sum'; args: Expr[] })
+  | (ExprBase & { k: 'tier'; tiers: string; how: 'applied' | 'rate'; e: Expr })
+  | (ExprBase & { k: 'record'; type: string; fields: Array<{ name: string; e: Expr; pos: Pos }> });
+
+export type ExprKind = Expr['k'];
+
+// ---- statements
+
+export interface Share {
+  to: Expr;
+  share: Expr;
+  pos: Pos;
+}
+
+export type Stmt =
+  | { k: 'require'; cond: Expr; msg: Label; pos: Pos }
+  | { k: 'let'; name: string; label: Label; e: Expr; pos: Pos; slot?: number }
+  | { k: 'set'; name: string; e: Expr; pos: Pos; index?: number }
+  | { k: 'append'; e: Expr; name: string; pos: Pos; index?: number }
+  | { k: 'if'; branches: Array<{ cond?: Expr; body: Stmt[]; pos: Pos }>; pos: Pos }
+  | { k: 'foreach'; v: string; list: Expr; body: Stmt[]; pos: Pos; slot?: number }
+  | { k: 'pay'; amount: Expr; from: Expr; to: Expr; reason: Label; pos: Pos }
+  | { k: 'split'; amount: Expr; from: Expr; shares: Share[]; reason: Label; pos: Pos }
+  | { k: 'withhold'; amount: Expr; from: Expr; to: Expr; onBehalfOf?: Expr; reason: Label; pos: Pos }
+  | { k: 'terminate'; reason: Label; pos: Pos }
+  | { k: 'respond'; name: string; e: Expr; pos: Pos };
+
+// ---- declarations
+
+export interface Prose {
+  en: string[];
+  zh: string[];
+  pos: Pos;
+  /** position of each language's first line, for placeholder diagnostics */
+  enPos?: Pos;
+  zhPos?: Pos;
+}
+
+export interface PartyDecl {
+  name: string;
+  label: Label;
+  pos: Pos;
+}
+
+export interface ParamDecl {
+  name: string;
+  type: TypeExpr;
+  label: Label;
+  pos: Pos;
+  t?: Type;
+}
+
+export interface StateDecl {
+  name: string;
+  type: TypeExpr;
+  init: Expr;
+  label: Label;
+  pos: Pos;
+  t?: Type;
+}
+
+export interface EnumDecl {
+  name: string;
+  label: Label;
+  members: Array<{ name: string; label: Label; pos: Pos }>;
+  pos: Pos;
+}
+
+export interface FieldDecl {
+  name: string;
+  type: TypeExpr;
+  label: Label;
+  pos: Pos;
+  t?: Type;
+}
+
+export interface RecordDecl {
+  name: string;
+  label: Label;
+  fields: FieldDecl[];
+  pos: Pos;
+}
+
+export interface TierRow {
+  /** 'upto' = up to and including the bound; 'below' = strictly below it; 'above' = everything else. */
+  bound: 'upto' | 'below' | 'above';
+  limit?: Expr;
+  rate: Expr;
+  pos: Pos;
+}
+
+export interface TiersDecl {
+  name: string;
+  label: Label;
+  rows: TierRow[];
+  pos: Pos;
+  baseType?: Type;
+  rateType?: Type;
+}
+
+export interface DefineDecl {
+  name: string;
+  label: Label;
+  e: Expr;
+  pos: Pos;
+  clause: string;
+  exceptions: ExceptionDecl[];
+  t?: Type;
+}
+
+export interface ExceptionDecl {
+  name: string;
+  label: Label;
+  target: string;
+  when: Expr;
+  value: Expr;
+  pos: Pos;
+  clause: string;
+}
+
+export interface ObligationDecl {
+  name: string;
+  label: Label;
+  promisor?: Expr;
+  promisee?: Expr;
+  forEach?: { v: string; from: Expr; to: Expr; pos: Pos; slot?: number };
+  due?: Expr;
+  onlyIf?: Expr;
+  doneWhen?: Expr;
+  onBreach: Stmt[];
+  pos: Pos;
+  clause: string;
+  locals?: number;
+}
+
+export interface HandlerDecl {
+  kind: 'on' | 'permission';
+  name: string;
+  label: Label;
+  /** Party names allowed to send it; empty with `anyone`. */
+  parties: Array<{ name: string; pos: Pos; index?: number }>;
+  anyone: boolean;
+  inputs: FieldDecl[];
+  body: Stmt[];
+  pos: Pos;
+  clause: string;
+  locals?: number;
+}
+
+export type ClauseItem =
+  | { k: 'prose'; prose: Prose }
+  | { k: 'define'; d: DefineDecl }
+  | { k: 'exception'; x: ExceptionDecl }
+  | { k: 'obligation'; o: ObligationDecl }
+  | { k: 'handler'; h: HandlerDecl };
+
+export interface ClauseDecl {
+  name: string;
+  label: Label;
+  items: ClauseItem[];
+  pos: Pos;
+}
+
+export interface TemplateAst {
+  file?: string;
+  source: string;
+  id?: string;
+  version?: string;
+  title?: Label;
+  timezone?: { offset: number; pos: Pos };
+  currency?: { code: string; pos: Pos };
+  preamble: Prose[];
+  parties: PartyDecl[];
+  params: ParamDecl[];
+  enums: EnumDecl[];
+  records: RecordDecl[];
+  tiers: TiersDecl[];
+  states: StateDecl[];
+  clauses: ClauseDecl[];
+  /** Syntax errors found while parsing; compile() reports them with its own. */
+  diagnostics: Diagnostic[];
+}

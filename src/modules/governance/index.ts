@@ -1,0 +1,637 @@
+/**
+ * The governance module (以链治链): the alliance governs itself on its own chain. Member
+ * organisations, proposals and votes under the alliance policy, the registry of chains with their
+ * lifecycle and validator sets, and the registries of regulators and gateways. See
+ * docs/governance.md.
+ */
+import { z } from 'zod';
+import { canonicalize, ShulianError, type JsonValue } from '../../codec/index.ts';
+import { DID_RE, CHAIN_ID_RE, hashJson, type Genesis, type ValidatorInfo } from '../../ledger/index.ts';
+import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { GOVERNANCE_MODULE, govKey } from './keys.ts';
+import { applyPolicyPatch, DEFAULT_POLICY, percent } from './policy.ts';
+import { decide } from './tally.ts';
+import {
+  PROPOSAL_KINDS, ROLES, VOTE_CHOICES,
+  type AdmissionPolicy, type ChainRecord, type ChainStatus, type CloseReason, type Gateway, type GovernanceMeta,
+  type Member, type Policy, type Proposal, type ProposalKind, type ProposalPayload, type Regulator,
+  type Role, type VoteRecord,
+} from './types.ts';
+import {
+  checkSeedGenesis, checkValidatorSet, completeGenesis, parseFields, sameValidators, admissionSchema, type GenesisEnv,
+} from './validate.ts';
+
+export * from './types.ts';
+export { GOVERNANCE_MODULE, govKey, govStateKey } from './keys.ts';
+export { DEFAULT_POLICY, SET_POLICY_FLOOR_BPS, applyPolicyPatch, checkPolicy, percent } from './policy.ts';
+export { decide, passes, quorumMet, thresholdMet, type Decision, type Rules } from './tally.ts';
+export { MIN_TBFT_VALIDATORS, checkValidatorSet, sameValidators } from './validate.ts';
+
+/**
+ * How a node builds the module for its governance chain. It decides what executes, so it must be
+ * the same on every node of that chain: it comes from the governance chain's genesis alone (see
+ * governanceConfigFromGenesis). Everything else — the operator, the policy, the alliance's
+ * existing chains — is set by the `init` transaction and so recorded on the chain.
+ */
+export interface GovernanceConfig {
+  /** DIDs that may call `init` (once): the governance chain's genesis validators. */
+  founders: string[];
+  /** The alliance governed; proposed business chains must belong to it. */
+  alliance?: string;
+}
+
+/**
+ * The module configuration for a governance chain, from its genesis: the founders are its
+ * genesis validators (the operator's nodes) and the alliance is the genesis' alliance.
+ */
+export function governanceConfigFromGenesis(genesis: Genesis): GovernanceConfig {
+  return { founders: genesis.validators.map((v) => v.did), alliance: genesis.alliance };
+}
+
+/** Gas per byte of a proposal's canonical JSON, for checking it (writes are charged by the runtime). */
+export const GOV_GAS_PER_BYTE = 4;
+
+const chainId = z.string().regex(CHAIN_ID_RE, 'a chain id');
+const proposalId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+const initArgs = z.strictObject({
+  name: z.string().min(1).max(128),
+  nameZh: z.string().max(128).optional(),
+  roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length).optional(),
+  policy: z.record(z.string(), z.unknown()).optional(),
+  chains: z.array(z.strictObject({ genesis: z.record(z.string(), z.unknown()), admission: z.unknown().optional() })).max(64).optional(),
+});
+
+const proposeArgs = z.looseObject({
+  kind: z.enum(PROPOSAL_KINDS, `kind must be one of ${PROPOSAL_KINDS.join(', ')}`),
+  title: z.string().min(1).max(200).optional(),
+  description: z.string().max(4_000).optional(),
+});
+
+const voteArgs = z.strictObject({ id: proposalId, choice: z.enum(VOTE_CHOICES, 'choice must be "yes", "no" or "abstain"') });
+const closeArgs = z.strictObject({ id: proposalId });
+const activateArgs = z.strictObject({ chain: chainId });
+
+// ---- typed state access -------------------------------------------------------------------
+
+function get<T>(ctx: ModuleContext, key: string): T | undefined {
+  return ctx.get(key) as unknown as T | undefined;
+}
+
+function put<T>(ctx: ModuleContext, key: string, value: T): void {
+  ctx.set(key, value as unknown as JsonValue);
+}
+
+function emit(ctx: ModuleContext, type: string, data: object): void {
+  ctx.emit(type, json(data));
+}
+
+/** Typed records are JSON by construction (no undefined fields, integers only). */
+function json(data: object): JsonValue {
+  return data as unknown as JsonValue;
+}
+
+function insertSorted(list: string[], item: string): string[] {
+  return [...list, item].sort();
+}
+
+function requireInit(ctx: ModuleContext): Policy {
+  const policy = get<Policy>(ctx, govKey.policy());
+  if (!get<GovernanceMeta>(ctx, govKey.meta()) || !policy) {
+    throw new ModuleError('GOV_NOT_INITIALIZED', 'governance is not initialised yet: a founder (a genesis validator of this chain) must call governance.init first');
+  }
+  return policy;
+}
+
+function requireMember(ctx: ModuleContext, what: string): Member {
+  const m = get<Member>(ctx, govKey.member(ctx.sender));
+  if (!m) {
+    throw new ModuleError('GOV_NOT_MEMBER', `${ctx.sender} is not a member of the alliance; only members may ${what} (to join, ask a member to propose admit-member for you)`);
+  }
+  return m;
+}
+
+function chainRecord(ctx: ModuleContext, id: string): ChainRecord {
+  const rec = get<ChainRecord>(ctx, govKey.chain(id));
+  if (!rec) throw new ModuleError('GOV_CHAIN_NOT_FOUND', `no chain "${id}" in the alliance registry; list the chains with \`shulian gov chains\``);
+  return rec;
+}
+
+/** The latest approved validator set, and the one before it (which validates until the change takes effect). */
+function activeValidators(rec: ChainRecord): ValidatorInfo[] {
+  const sets = rec.validators.slice(-2);
+  return dedupe(sets.flatMap((s) => s.validators));
+}
+
+function everyValidator(rec: ChainRecord): ValidatorInfo[] {
+  return dedupe(rec.validators.flatMap((s) => s.validators));
+}
+
+function dedupe(vs: ValidatorInfo[]): ValidatorInfo[] {
+  const seen = new Set<string>();
+  const out: ValidatorInfo[] = [];
+  for (let i = vs.length - 1; i >= 0; i--) {
+    const v = vs[i]!;
+    if (!seen.has(v.did)) {
+      seen.add(v.did);
+      out.push(v);
+    }
+  }
+  return out.reverse();
+}
+
+/** What a proposal is about: at most one open proposal per subject. */
+export function subjectOf(p: ProposalPayload): string {
+  switch (p.kind) {
+    case 'admit-member': return `member:${p.member.did}`;
+    case 'remove-member': return `member:${p.did}`;
+    case 'create-chain': return `chain:${p.genesis.chain}`;
+    case 'suspend-chain':
+    case 'resume-chain':
+    case 'retire-chain':
+    case 'change-validators': return `chain:${p.chain}`;
+    case 'set-policy': return 'policy';
+    case 'register-regulator': return `regulator:${p.regulator.did}`;
+    case 'register-gateway': return `gateway:${p.gateway.did}`;
+  }
+}
+
+interface OpenEntry {
+  id: number;
+  proposer: string;
+  endHeight: number;
+}
+
+function statusEntry(ctx: ModuleContext, status: ChainStatus, proposal: number): ChainRecord['history'][number] {
+  return { status, height: ctx.height, time: ctx.time, proposal };
+}
+
+/**
+ * Builds the governance module. `config` must be identical on every node of the governance
+ * chain; build it with governanceConfigFromGenesis.
+ */
+export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
+  for (const f of config.founders) {
+    if (!DID_RE.test(f)) throw new ShulianError('GOV_CONFIG_INVALID', `governance founder "${f}" is not a did:shulian DID`);
+  }
+  const founders = new Set(config.founders);
+  const alliance = config.alliance;
+  const envOf = (policy: Policy): GenesisEnv => ({
+    knownModules: new Set(policy.modules), defaultParams: policy.chainParams, ...(alliance !== undefined ? { alliance } : {}),
+  });
+
+  /** Throws unless `id` is free: not this chain, not in the registry (open proposals hold a lock). */
+  function checkChainIdFree(ctx: ModuleContext, id: string): void {
+    if (id === ctx.chain) {
+      throw new ModuleError('GOV_CHAIN_EXISTS', `chain id "${id}" is the governance chain's own; choose another id`);
+    }
+    const rec = get<ChainRecord>(ctx, govKey.chain(id));
+    if (rec) throw new ModuleError('GOV_CHAIN_EXISTS', `chain id "${id}" is taken: it was approved at height ${rec.approvedAt} (status ${rec.status}); choose another id`);
+  }
+
+  // ---- proposal validation: kind-specific fields → the completed payload --------------------
+
+  function buildPayload(ctx: ModuleContext, policy: Policy, kind: ProposalKind, fields: unknown): ProposalPayload {
+    switch (kind) {
+      case 'admit-member': {
+        const f = parseFields(kind, fields);
+        if (get<Member>(ctx, govKey.member(f.member.did))) {
+          throw new ModuleError('GOV_MEMBER_EXISTS', `${f.member.did} is already a member of the alliance`);
+        }
+        const member = { did: f.member.did, name: f.member.name, roles: [...f.member.roles], ...(f.member.nameZh !== undefined ? { nameZh: f.member.nameZh } : {}) };
+        return { kind, member };
+      }
+      case 'remove-member': {
+        const f = parseFields(kind, fields);
+        const m = get<Member>(ctx, govKey.member(f.did));
+        if (!m) throw new ModuleError('GOV_MEMBER_NOT_FOUND', `${f.did} is not a member of the alliance; nothing to remove`);
+        checkNotLastOperator(ctx, m);
+        return { kind, did: f.did };
+      }
+      case 'create-chain': {
+        const f = parseFields(kind, fields);
+        checkChainIdFree(ctx, f.genesis.chain);
+        const genesis = completeGenesis(f.genesis, envOf(policy), ctx.time);
+        const owner = f.owner ?? ctx.sender;
+        if (!get<Member>(ctx, govKey.member(owner))) {
+          throw new ModuleError('GOV_OWNER_NOT_MEMBER', `the chain owner ${owner} is not a member of the alliance; a chain is owned by a member organisation`);
+        }
+        const admission: AdmissionPolicy = f.admission ?? { type: 'members' };
+        return { kind, genesis, genesisHash: hashJson(genesis.suite, genesis), admission, owner };
+      }
+      case 'suspend-chain':
+      case 'resume-chain':
+      case 'retire-chain': {
+        const f = parseFields(kind, fields);
+        checkLifecycle(chainRecord(ctx, f.chain), kind);
+        return { kind, chain: f.chain };
+      }
+      case 'change-validators': {
+        const f = parseFields(kind, fields);
+        const rec = chainRecord(ctx, f.chain);
+        checkValidatorChange(ctx, policy, rec, f.validators, f.effectiveHeight, 'propose');
+        return { kind, chain: f.chain, validators: f.validators.map((v) => ({ did: v.did, publicKey: v.publicKey, power: v.power })), effectiveHeight: f.effectiveHeight };
+      }
+      case 'set-policy': {
+        const f = parseFields(kind, fields);
+        const next = applyPolicyPatch(policy, f.policy);
+        if (canonicalize(next) === canonicalize(policy)) {
+          throw new ModuleError('GOV_POLICY_UNCHANGED', 'the proposed policy is the same as the current one; change at least one field');
+        }
+        return { kind, policy: next };
+      }
+      case 'register-regulator': {
+        const f = parseFields(kind, fields);
+        for (const c of f.regulator.chains) if (c !== '*') chainRecord(ctx, c);
+        const r = f.regulator;
+        return { kind, regulator: { did: r.did, name: r.name, chains: [...r.chains], ...(r.nameZh !== undefined ? { nameZh: r.nameZh } : {}) } };
+      }
+      case 'register-gateway': {
+        const f = parseFields(kind, fields);
+        for (const c of f.gateway.chains) {
+          const rec = chainRecord(ctx, c);
+          if (rec.status === 'retired') throw new ModuleError('GOV_CHAIN_STATUS', `chain "${c}" is retired; a gateway cannot relay for it`);
+        }
+        return { kind, gateway: { did: f.gateway.did, name: f.gateway.name, chains: [...f.gateway.chains] } };
+      }
+    }
+  }
+
+  function checkNotLastOperator(ctx: ModuleContext, m: Member): void {
+    if (!m.roles.includes('operator')) return;
+    const members = get<string[]>(ctx, govKey.members()) ?? [];
+    const operators = members.filter((d) => d !== m.did && get<Member>(ctx, govKey.member(d))?.roles.includes('operator'));
+    if (operators.length === 0) {
+      throw new ModuleError('GOV_LAST_OPERATOR', `${m.did} is the alliance's only operator; admit another operator before removing it`);
+    }
+  }
+
+  function checkLifecycle(rec: ChainRecord, kind: 'suspend-chain' | 'resume-chain' | 'retire-chain'): void {
+    const ok = kind === 'suspend-chain' ? rec.status === 'approved' || rec.status === 'active'
+      : kind === 'resume-chain' ? rec.status === 'suspended'
+      : rec.status !== 'retired';
+    if (!ok) {
+      const need = kind === 'suspend-chain' ? 'approved or active' : kind === 'resume-chain' ? 'suspended' : 'not yet retired';
+      throw new ModuleError('GOV_CHAIN_STATUS', `chain "${rec.id}" is ${rec.status}; ${kind} needs a chain that is ${need}`);
+    }
+  }
+
+  /**
+   * A validator change takes effect at a height of the chain it changes. The governance chain
+   * knows its own height, so for itself the height must be at least `validatorChangeDelay` blocks
+   * ahead; for other chains it must be that far past the last scheduled change (the governance
+   * chain cannot see their heights; their nodes refuse a change whose height they have passed).
+   */
+  function checkValidatorChange(ctx: ModuleContext, policy: Policy, rec: ChainRecord, validators: ValidatorInfo[], effectiveHeight: number, at: 'propose' | 'execute'): void {
+    if (rec.status === 'retired') throw new ModuleError('GOV_CHAIN_STATUS', `chain "${rec.id}" is retired; its validators can no longer change`);
+    checkValidatorSet(validators, rec.genesis.suite, rec.genesis.consensus.type, 'validators');
+    const last = rec.validators[rec.validators.length - 1]!;
+    if (sameValidators(last.validators, validators)) {
+      throw new ModuleError('GOV_VALIDATORS_UNCHANGED', `the proposed set is the current validator set of chain "${rec.id}"`);
+    }
+    const self = rec.id === ctx.chain;
+    const base = self ? ctx.height : last.effectiveHeight;
+    const min = at === 'propose' ? base + policy.validatorChangeDelay : base + 1;
+    if (effectiveHeight < min) {
+      const why = self
+        ? `this chain is at height ${ctx.height}`
+        : `the last validator set of "${rec.id}" takes effect at its height ${last.effectiveHeight}`;
+      throw new ModuleError('GOV_EFFECTIVE_HEIGHT_TOO_EARLY', `effectiveHeight ${effectiveHeight} is too early: ${why}${at === 'propose' ? ` and changes need ${policy.validatorChangeDelay} blocks' notice` : ''}; use ${min} or later`);
+    }
+  }
+
+  // ---- execution of approved proposals -----------------------------------------------------
+
+  /**
+   * Checks an approved proposal against the state now and returns the writes that apply it.
+   * Throws ModuleError (before writing anything) when it can no longer be applied.
+   */
+  function plan(ctx: ModuleContext, p: Proposal): () => void {
+    const pl = p.payload;
+    const policy = get<Policy>(ctx, govKey.policy())!;
+    switch (pl.kind) {
+      case 'admit-member': {
+        if (get<Member>(ctx, govKey.member(pl.member.did))) throw new ModuleError('GOV_MEMBER_EXISTS', `${pl.member.did} is already a member`);
+        return () => {
+          const m: Member = { ...pl.member, admittedAt: ctx.height, admittedTime: ctx.time, proposal: p.id };
+          put(ctx, govKey.member(m.did), m);
+          put(ctx, govKey.members(), insertSorted(get<string[]>(ctx, govKey.members()) ?? [], m.did));
+          emit(ctx, 'MemberAdmitted', { did: m.did, name: m.name, roles: m.roles, proposal: p.id });
+        };
+      }
+      case 'remove-member': {
+        const m = get<Member>(ctx, govKey.member(pl.did));
+        if (!m) throw new ModuleError('GOV_MEMBER_NOT_FOUND', `${pl.did} is no longer a member`);
+        checkNotLastOperator(ctx, m);
+        return () => {
+          ctx.delete(govKey.member(pl.did));
+          put(ctx, govKey.members(), (get<string[]>(ctx, govKey.members()) ?? []).filter((d) => d !== pl.did));
+          emit(ctx, 'MemberRemoved', { did: pl.did, proposal: p.id });
+        };
+      }
+      case 'create-chain': {
+        checkChainIdFree(ctx, pl.genesis.chain);
+        return () => {
+          const rec: ChainRecord = {
+            id: pl.genesis.chain, genesis: pl.genesis, genesisHash: pl.genesisHash, owner: pl.owner, admission: pl.admission,
+            status: 'approved', proposal: p.id, approvedAt: ctx.height, approvedTime: ctx.time,
+            history: [statusEntry(ctx, 'approved', p.id)],
+            validators: [{ validators: pl.genesis.validators, effectiveHeight: 0, approvedHeight: ctx.height, proposal: p.id }],
+          };
+          put(ctx, govKey.chain(rec.id), rec);
+          put(ctx, govKey.chains(), insertSorted(get<string[]>(ctx, govKey.chains()) ?? [], rec.id));
+          emit(ctx, 'ChainApproved', { chain: rec.id, genesis: rec.genesis, genesisHash: rec.genesisHash, admission: rec.admission, owner: rec.owner, proposal: p.id });
+        };
+      }
+      case 'suspend-chain':
+      case 'resume-chain':
+      case 'retire-chain': {
+        const rec = chainRecord(ctx, pl.chain);
+        checkLifecycle(rec, pl.kind);
+        return () => {
+          const status: ChainStatus = pl.kind === 'suspend-chain' ? 'suspended'
+            : pl.kind === 'retire-chain' ? 'retired'
+            : rec.activatedAt !== undefined ? 'active' : 'approved';
+          const next: ChainRecord = { ...rec, status, history: [...rec.history, statusEntry(ctx, status, p.id)] };
+          put(ctx, govKey.chain(rec.id), next);
+          if (pl.kind === 'resume-chain') {
+            emit(ctx, 'ChainResumed', { chain: rec.id, genesis: rec.genesis, genesisHash: rec.genesisHash, validators: activeValidators(rec), proposal: p.id });
+          } else {
+            emit(ctx, pl.kind === 'suspend-chain' ? 'ChainSuspended' : 'ChainRetired', { chain: rec.id, validators: everyValidator(rec), proposal: p.id });
+          }
+        };
+      }
+      case 'change-validators': {
+        const rec = chainRecord(ctx, pl.chain);
+        checkValidatorChange(ctx, policy, rec, pl.validators, pl.effectiveHeight, 'execute');
+        return () => {
+          const previous = rec.validators[rec.validators.length - 1]!.validators;
+          const next: ChainRecord = {
+            ...rec,
+            validators: [...rec.validators, { validators: pl.validators, effectiveHeight: pl.effectiveHeight, approvedHeight: ctx.height, proposal: p.id }],
+          };
+          put(ctx, govKey.chain(rec.id), next);
+          emit(ctx, 'ValidatorSetChanged', { chain: rec.id, validators: pl.validators, previous, height: pl.effectiveHeight, proposal: p.id });
+        };
+      }
+      case 'set-policy':
+        return () => {
+          put(ctx, govKey.policy(), pl.policy);
+          emit(ctx, 'PolicyChanged', { policy: pl.policy, proposal: p.id });
+        };
+      case 'register-regulator': {
+        for (const c of pl.regulator.chains) if (c !== '*') chainRecord(ctx, c);
+        return () => {
+          const existed = get<Regulator>(ctx, govKey.regulator(pl.regulator.did)) !== undefined;
+          const r: Regulator = { ...pl.regulator, registeredAt: ctx.height, proposal: p.id };
+          put(ctx, govKey.regulator(r.did), r);
+          if (!existed) put(ctx, govKey.regulators(), insertSorted(get<string[]>(ctx, govKey.regulators()) ?? [], r.did));
+          emit(ctx, 'RegulatorRegistered', { did: r.did, name: r.name, chains: r.chains, proposal: p.id });
+        };
+      }
+      case 'register-gateway': {
+        for (const c of pl.gateway.chains) chainRecord(ctx, c);
+        return () => {
+          const existed = get<Gateway>(ctx, govKey.gateway(pl.gateway.did)) !== undefined;
+          const g: Gateway = { ...pl.gateway, registeredAt: ctx.height, proposal: p.id };
+          put(ctx, govKey.gateway(g.did), g);
+          if (!existed) put(ctx, govKey.gateways(), insertSorted(get<string[]>(ctx, govKey.gateways()) ?? [], g.did));
+          emit(ctx, 'GatewayRegistered', { did: g.did, name: g.name, chains: g.chains, proposal: p.id });
+        };
+      }
+    }
+  }
+
+  /**
+   * Decides the proposal if its outcome is settled (or, `final`, when voting has ended); on
+   * approval applies its effect in the same transaction. Mutates `p`; the caller writes it.
+   */
+  function settle(ctx: ModuleContext, p: Proposal, final: boolean): void {
+    const d = decide(p.tally, p.electorate.length, p.rules, final);
+    if (d.decision === 'undecided') return;
+    const t = p.tally;
+    const counts = `${t.yes} yes, ${t.no} no, ${t.abstain} abstain of ${p.electorate.length}`;
+    let reason: CloseReason;
+    let apply: (() => void) | undefined;
+    if (d.decision === 'approved') {
+      try {
+        apply = plan(ctx, p);
+        reason = 'approved';
+        p.status = 'approved';
+        p.detail = `${counts}: approved`;
+      } catch (err) {
+        if (!(err instanceof ModuleError)) throw err;
+        reason = 'execution';
+        p.status = 'failed';
+        p.detail = `${counts}: approved, but ${err.message} (${err.code})`;
+      }
+    } else {
+      reason = d.reason;
+      p.status = 'rejected';
+      p.detail = `${counts}: ${d.reason === 'quorum'
+        ? `quorum not reached (needs ${percent(p.rules.quorumBps)} of the electorate to vote)`
+        : d.reason === 'threshold'
+          ? `yes did not exceed ${percent(p.rules.thresholdBps)} of yes + no`
+          : `yes can no longer exceed ${percent(p.rules.thresholdBps)} of yes + no`}`;
+    }
+    p.reason = reason;
+    p.closedAt = ctx.height;
+    p.closedTime = ctx.time;
+    put(ctx, govKey.open(), (get<OpenEntry[]>(ctx, govKey.open()) ?? []).filter((e) => e.id !== p.id));
+    ctx.delete(govKey.lock(subjectOf(p.payload)));
+    if (p.status === 'approved') {
+      emit(ctx, 'ProposalApproved', { id: p.id, kind: p.kind, tally: p.tally });
+      apply!();
+    } else if (p.status === 'failed') {
+      emit(ctx, 'ProposalFailed', { id: p.id, kind: p.kind, detail: p.detail });
+    } else {
+      emit(ctx, 'ProposalRejected', { id: p.id, kind: p.kind, reason, tally: p.tally });
+    }
+  }
+
+  return {
+    name: GOVERNANCE_MODULE,
+    description: 'Alliance governance (以链治链): member organisations, proposals and votes under the alliance policy, the chain registry and lifecycle, validator sets, regulators and gateways.',
+    methods: {
+      init: method({
+        doc: 'Bootstrap, once: the sender (a founder: a genesis validator of this chain) becomes the operator; registers the alliance\'s existing chains.',
+        args: initArgs,
+        gas: 10_000,
+        run(ctx, args) {
+          if (ctx.has(govKey.meta())) {
+            const meta = get<GovernanceMeta>(ctx, govKey.meta())!;
+            throw new ModuleError('GOV_ALREADY_INITIALIZED', `governance was initialised at height ${meta.initializedAt} by ${meta.operator}; init works only once`);
+          }
+          if (!founders.has(ctx.sender)) {
+            throw new ModuleError('GOV_NOT_FOUNDER', founders.size === 0
+              ? 'this node built the governance module without founders; the node must build it with createGovernanceModule(governanceConfigFromGenesis(genesis))'
+              : `${ctx.sender} is not a founder of this governance chain; init must be sent by one of its genesis validators (${[...founders].join(', ')})`);
+          }
+          const roles: Role[] = args.roles ? [...new Set(args.roles)] : ['operator'];
+          if (!roles.includes('operator')) throw new ModuleError('GOV_PAYLOAD_INVALID', 'init: roles must include "operator": the founder is the alliance operator');
+          ctx.charge(GOV_GAS_PER_BYTE * canonicalize(args as unknown as JsonValue).length, 'checking the bootstrap');
+          const initialPolicy = applyPolicyPatch(DEFAULT_POLICY, args.policy ?? {});
+          const seeds = (args.chains ?? []).map((s, i) => {
+            const genesis = checkSeedGenesis(s.genesis, i, alliance !== undefined ? { alliance } : {});
+            let admission: AdmissionPolicy = { type: 'members' };
+            if (s.admission !== undefined) {
+              const a = admissionSchema.safeParse(s.admission);
+              if (!a.success) throw new ModuleError('GOV_ADMISSION_INVALID', `init: chains[${i}].admission: ${a.error.issues[0]!.message}`);
+              admission = a.data;
+            }
+            return { genesis, admission };
+          });
+          const ids = new Set<string>();
+          for (const s of seeds) {
+            if (ids.has(s.genesis.chain)) throw new ModuleError('GOV_CHAIN_EXISTS', `init: chain "${s.genesis.chain}" is listed twice`);
+            ids.add(s.genesis.chain);
+          }
+          const meta: GovernanceMeta = { version: 1, operator: ctx.sender, initializedAt: ctx.height, initializedTime: ctx.time };
+          put(ctx, govKey.meta(), meta);
+          put(ctx, govKey.policy(), initialPolicy);
+          const founder: Member = {
+            did: ctx.sender, name: args.name, roles, admittedAt: ctx.height, admittedTime: ctx.time, proposal: 0,
+            ...(args.nameZh !== undefined ? { nameZh: args.nameZh } : {}),
+          };
+          put(ctx, govKey.member(founder.did), founder);
+          put(ctx, govKey.members(), [founder.did]);
+          put(ctx, govKey.proposalCount(), 0);
+          put(ctx, govKey.open(), []);
+          for (const s of seeds) {
+            const rec: ChainRecord = {
+              id: s.genesis.chain, genesis: s.genesis, genesisHash: hashJson(s.genesis.suite, s.genesis), owner: ctx.sender,
+              admission: s.admission, status: 'active', proposal: 0, approvedAt: ctx.height, approvedTime: ctx.time, activatedAt: ctx.height,
+              history: [statusEntry(ctx, 'active', 0)],
+              validators: [{ validators: s.genesis.validators, effectiveHeight: 0, approvedHeight: ctx.height, proposal: 0 }],
+            };
+            put(ctx, govKey.chain(rec.id), rec);
+          }
+          put(ctx, govKey.chains(), [...ids].sort());
+          emit(ctx, 'Initialized', { operator: ctx.sender, name: args.name, chains: [...ids].sort() });
+          return { operator: ctx.sender, chains: [...ids].sort() };
+        },
+      }),
+
+      propose: method({
+        doc: 'Make a proposal (admit-member, remove-member, create-chain, suspend-/resume-/retire-chain, change-validators, set-policy, register-regulator, register-gateway). Returns its id.',
+        args: proposeArgs,
+        gas: 5_000,
+        run(ctx, args) {
+          const policy = requireInit(ctx);
+          const member = requireMember(ctx, 'make proposals');
+          const { kind, title, description, ...fields } = args;
+          const rules = policy.kinds[kind];
+          if (!member.roles.some((r) => rules.proposers.includes(r))) {
+            throw new ModuleError('GOV_ROLE_FORBIDDEN', `the alliance policy lets only ${rules.proposers.join(' or ')} propose ${kind}; ${ctx.sender} holds ${member.roles.join(', ')}`);
+          }
+          ctx.charge(GOV_GAS_PER_BYTE * canonicalize(args as unknown as JsonValue).length, 'checking the proposal');
+          const payload = buildPayload(ctx, policy, kind, fields);
+          const subject = subjectOf(payload);
+          const holder = get<number>(ctx, govKey.lock(subject));
+          if (holder !== undefined) {
+            throw new ModuleError('GOV_SUBJECT_BUSY', `proposal #${holder} about ${subject} is still open; wait until it closes (or close it with governance.close once its voting period has ended)`);
+          }
+          const members = get<string[]>(ctx, govKey.members()) ?? [];
+          const electorate = members.filter((d) => get<Member>(ctx, govKey.member(d))!.roles.some((r) => rules.voters.includes(r)));
+          if (electorate.length === 0) {
+            throw new ModuleError('GOV_NO_ELECTORATE', `no member holds a role that may vote on ${kind} (${rules.voters.join(', ')}); admit such members first`);
+          }
+          const open = get<OpenEntry[]>(ctx, govKey.open()) ?? [];
+          const mine = open.filter((e) => e.proposer === ctx.sender).length;
+          if (mine >= policy.maxOpenProposals) {
+            throw new ModuleError('GOV_TOO_MANY_OPEN', `${ctx.sender} already has ${mine} open proposals, the most the policy allows; wait for some to close`);
+          }
+          const id = (get<number>(ctx, govKey.proposalCount()) ?? 0) + 1;
+          const p: Proposal = {
+            id, kind, proposer: ctx.sender, payload, status: 'voting', createdAt: ctx.height, createdTime: ctx.time,
+            endHeight: ctx.height + rules.votingPeriod, tx: ctx.txHash, electorate, rules: { ...rules }, tally: { yes: 0, no: 0, abstain: 0 },
+            ...(title !== undefined ? { title } : {}),
+            ...(description !== undefined ? { description } : {}),
+          };
+          put(ctx, govKey.proposal(id), p);
+          put(ctx, govKey.proposalCount(), id);
+          put(ctx, govKey.open(), [...open, { id, proposer: ctx.sender, endHeight: p.endHeight }]);
+          put(ctx, govKey.lock(subject), id);
+          emit(ctx, 'ProposalCreated', { id, kind, proposer: ctx.sender, endHeight: p.endHeight, electorate: electorate.length });
+          return { id, endHeight: p.endHeight, electorate: electorate.length };
+        },
+      }),
+
+      vote: method({
+        doc: 'Vote yes, no or abstain on an open proposal; one vote per member, final. Executes the proposal as soon as its outcome is settled.',
+        args: voteArgs,
+        gas: 3_000,
+        run(ctx, args) {
+          requireInit(ctx);
+          requireMember(ctx, 'vote');
+          const p = get<Proposal>(ctx, govKey.proposal(args.id));
+          if (!p) throw new ModuleError('GOV_PROPOSAL_NOT_FOUND', `no proposal #${args.id}; list proposals with \`shulian gov list\``);
+          if (p.status !== 'voting') throw new ModuleError('GOV_PROPOSAL_CLOSED', `proposal #${p.id} is closed (${p.status} at height ${p.closedAt}); votes are no longer taken`);
+          if (ctx.height > p.endHeight) {
+            throw new ModuleError('GOV_VOTING_ENDED', `voting on proposal #${p.id} ended at height ${p.endHeight} (now ${ctx.height}); close it with governance.close to record the outcome`);
+          }
+          if (!p.electorate.includes(ctx.sender)) {
+            throw new ModuleError('GOV_NOT_ELIGIBLE', `${ctx.sender} may not vote on proposal #${p.id}: its electorate is the members holding ${p.rules.voters.join(' or ')} when it was made, at height ${p.createdAt}`);
+          }
+          const prior = get<VoteRecord>(ctx, govKey.vote(p.id, ctx.sender));
+          if (prior) {
+            throw new ModuleError('GOV_ALREADY_VOTED', `${ctx.sender} already voted ${prior.choice} on proposal #${p.id} at height ${prior.height}; votes are final`);
+          }
+          const v: VoteRecord = { proposal: p.id, voter: ctx.sender, choice: args.choice, height: ctx.height, time: ctx.time, tx: ctx.txHash };
+          put(ctx, govKey.vote(p.id, ctx.sender), v);
+          p.tally = { ...p.tally, [args.choice]: p.tally[args.choice] + 1 };
+          emit(ctx, 'Voted', { id: p.id, voter: ctx.sender, choice: args.choice, tally: p.tally });
+          settle(ctx, p, false);
+          put(ctx, govKey.proposal(p.id), p);
+          return json({ id: p.id, choice: args.choice, status: p.status, tally: p.tally });
+        },
+      }),
+
+      close: method({
+        doc: 'Close a proposal whose voting period has ended: approve and apply it, or reject it (quorum or threshold missed). Anyone may call it.',
+        args: closeArgs,
+        gas: 3_000,
+        run(ctx, args) {
+          requireInit(ctx);
+          const p = get<Proposal>(ctx, govKey.proposal(args.id));
+          if (!p) throw new ModuleError('GOV_PROPOSAL_NOT_FOUND', `no proposal #${args.id}; list proposals with \`shulian gov list\``);
+          if (p.status !== 'voting') throw new ModuleError('GOV_PROPOSAL_CLOSED', `proposal #${p.id} is already closed (${p.status} at height ${p.closedAt})`);
+          if (ctx.height <= p.endHeight) {
+            throw new ModuleError('GOV_VOTING_OPEN', `voting on proposal #${p.id} runs until height ${p.endHeight} (now ${ctx.height}); it can be closed after that`);
+          }
+          settle(ctx, p, true);
+          put(ctx, govKey.proposal(p.id), p);
+          return json({ id: p.id, status: p.status, ...(p.reason !== undefined ? { reason: p.reason } : {}), tally: p.tally });
+        },
+      }),
+
+      activate: method({
+        doc: 'Report that an approved chain has started: sent by one of its validators (or its owner); the chain becomes active.',
+        args: activateArgs,
+        gas: 2_000,
+        run(ctx, args) {
+          requireInit(ctx);
+          const rec = chainRecord(ctx, args.chain);
+          const mayReport = rec.owner === ctx.sender || activeValidators(rec).some((v) => v.did === ctx.sender);
+          if (!mayReport) {
+            throw new ModuleError('GOV_NOT_VALIDATOR', `${ctx.sender} is neither a validator nor the owner of chain "${rec.id}"; only they can report that it started`);
+          }
+          if (rec.status !== 'approved') {
+            throw new ModuleError('GOV_CHAIN_STATUS', `chain "${rec.id}" is ${rec.status}${rec.status === 'active' ? ` since height ${rec.activatedAt}` : ''}; only an approved chain can be activated`);
+          }
+          const entry = { ...statusEntry(ctx, 'active', 0), by: ctx.sender };
+          put(ctx, govKey.chain(rec.id), { ...rec, status: 'active', activatedAt: ctx.height, history: [...rec.history, entry] } satisfies ChainRecord);
+          emit(ctx, 'ChainActivated', { chain: rec.id, by: ctx.sender });
+          return { chain: rec.id, status: 'active' };
+        },
+      }),
+    },
+  };
+}
+
+/**
+ * The module as listed among the build's modules. It has no founders, so on its own it cannot be
+ * initialised: a node builds the governance chain's instance with
+ * `createGovernanceModule(governanceConfigFromGenesis(genesis, …))`.
+ */
+export const governanceModule: ModuleDef = createGovernanceModule({ founders: [] });

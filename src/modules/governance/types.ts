@@ -1,0 +1,302 @@
+/**
+ * Types of the governance module (以链治链): what it keeps in state, what its transactions carry
+ * and what its events say. Plain data only, so the SDK, the CLI and off-chain readers can import
+ * this file without pulling in execution code.
+ */
+import type { ChainParams, Genesis, ValidatorInfo } from '../../ledger/index.ts';
+
+/** Roles an organisation may hold in the alliance. */
+export const ROLES = ['operator', 'member', 'regulator', 'gateway-operator', 'service-provider'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PROPOSAL_KINDS = [
+  'admit-member', 'remove-member',
+  'create-chain', 'suspend-chain', 'resume-chain', 'retire-chain', 'change-validators',
+  'set-policy', 'register-regulator', 'register-gateway',
+] as const;
+export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
+
+export const VOTE_CHOICES = ['yes', 'no', 'abstain'] as const;
+export type VoteChoice = (typeof VOTE_CHOICES)[number];
+
+/** Shares are integers in basis points: 10 000 = 100 %. */
+export const BPS = 10_000;
+
+/** The rules for one kind of proposal. */
+export interface KindPolicy {
+  /** Roles whose holders may make this kind of proposal. */
+  proposers: Role[];
+  /** Roles whose holders may vote on it: the electorate is fixed when the proposal is made. */
+  voters: Role[];
+  /** Share of the electorate that must vote (yes, no or abstain), in basis points, 1..10000. */
+  quorumBps: number;
+  /** Approved when yes × 10000 > thresholdBps × (yes + no); abstentions count only for quorum. 0..9999. */
+  thresholdBps: number;
+  /** Votes are taken while the chain height ≤ proposal height + votingPeriod (blocks). */
+  votingPeriod: number;
+}
+
+/** The alliance policy (联盟策略). */
+export interface Policy {
+  kinds: Record<ProposalKind, KindPolicy>;
+  /** Least number of blocks between a validator change's approval height and its effective height. */
+  validatorChangeDelay: number;
+  /** Most open proposals one proposer may have at a time. */
+  maxOpenProposals: number;
+  /** Modules a business chain may run (never "governance"). */
+  modules: string[];
+  /** Chain parameters a create-chain proposal may leave out. */
+  chainParams: ChainParams;
+}
+
+/** A change to the policy: any subset of fields; kinds and chainParams are merged field by field, modules replaced. */
+export interface PolicyPatch {
+  kinds?: Partial<Record<ProposalKind, Partial<KindPolicy>>>;
+  validatorChangeDelay?: number;
+  maxOpenProposals?: number;
+  modules?: string[];
+  chainParams?: Partial<ChainParams>;
+}
+
+export interface MemberSpec {
+  did: string;
+  name: string;
+  nameZh?: string;
+  roles: Role[];
+}
+
+/** A member organisation, at state key `governance/member/<did>`. */
+export interface Member extends MemberSpec {
+  /** Height (on the governance chain) at which it was admitted. */
+  admittedAt: number;
+  admittedTime: number;
+  /** The admitting proposal; 0 for the founding operator. */
+  proposal: number;
+}
+
+/** Who may transact on a business chain. */
+export type AdmissionPolicy =
+  | { type: 'open' }
+  | { type: 'members' }
+  | { type: 'allowlist'; dids: string[] }
+  | { type: 'credential'; credentialType: string; issuer: string };
+
+export type ChainStatus = 'approved' | 'active' | 'suspended' | 'retired';
+
+export interface ChainStatusEntry {
+  status: ChainStatus;
+  height: number;
+  time: number;
+  /** Proposal that caused it; 0 for a status not decided by vote (registration at init, activation). */
+  proposal: number;
+  /** The DID that reported an activation. */
+  by?: string;
+}
+
+export interface ValidatorSetEntry {
+  validators: ValidatorInfo[];
+  /** Height on the chain itself from which this set validates (0 for the genesis set). */
+  effectiveHeight: number;
+  /** Governance-chain height at which the set was approved. */
+  approvedHeight: number;
+  proposal: number;
+}
+
+/** A chain in the alliance registry, at state key `governance/chain/<id>`. */
+export interface ChainRecord {
+  id: string;
+  genesis: Genesis;
+  /** The chain's own hash (SM3 on sm2 chains, SHA-256 on ed25519 chains) of the RFC 8785 canonical genesis: Chain.genesisHash. */
+  genesisHash: string;
+  owner: string;
+  admission: AdmissionPolicy;
+  status: ChainStatus;
+  /** The create-chain proposal; 0 for a chain registered at bootstrap. */
+  proposal: number;
+  approvedAt: number;
+  approvedTime: number;
+  activatedAt?: number;
+  history: ChainStatusEntry[];
+  /** Validator sets, oldest first; the last is the latest approved. */
+  validators: ValidatorSetEntry[];
+}
+
+export interface RegulatorSpec {
+  did: string;
+  name: string;
+  nameZh?: string;
+  /** Chain ids the regulator observes, or ["*"] for every chain. */
+  chains: string[];
+}
+
+export interface Regulator extends RegulatorSpec {
+  registeredAt: number;
+  proposal: number;
+}
+
+export interface GatewaySpec {
+  did: string;
+  name: string;
+  /** Chain ids the gateway may relay for. */
+  chains: string[];
+}
+
+export interface Gateway extends GatewaySpec {
+  registeredAt: number;
+  proposal: number;
+}
+
+/** A genesis as proposed: fields the module can fill are optional. */
+export interface GenesisDraft {
+  chain: string;
+  name: string;
+  nameZh?: string;
+  /** Must equal the governance chain's alliance when given. */
+  alliance?: string;
+  kind?: 'business';
+  suite: Genesis['suite'];
+  consensus: Genesis['consensus'];
+  validators: ValidatorInfo[];
+  modules: string[];
+  /** Merged over the alliance's default parameters. */
+  params?: Partial<ChainParams>;
+  /** Defaults to the time of the block that records the proposal. */
+  time?: number;
+}
+
+/** What `governance.propose` takes: the kind, an optional title and description, and the kind's fields. */
+export type ProposalInput = { title?: string; description?: string } & (
+  | { kind: 'admit-member'; member: MemberSpec }
+  | { kind: 'remove-member'; did: string }
+  | { kind: 'create-chain'; genesis: GenesisDraft; admission?: AdmissionPolicy; owner?: string }
+  | { kind: 'suspend-chain' | 'resume-chain' | 'retire-chain'; chain: string }
+  | { kind: 'change-validators'; chain: string; validators: ValidatorInfo[]; effectiveHeight: number }
+  | { kind: 'set-policy'; policy: PolicyPatch }
+  | { kind: 'register-regulator'; regulator: RegulatorSpec }
+  | { kind: 'register-gateway'; gateway: GatewaySpec }
+);
+
+/** What a proposal will do, completed at proposal time so voters see exactly what they approve. */
+export type ProposalPayload =
+  | { kind: 'admit-member'; member: MemberSpec }
+  | { kind: 'remove-member'; did: string }
+  | { kind: 'create-chain'; genesis: Genesis; genesisHash: string; admission: AdmissionPolicy; owner: string }
+  | { kind: 'suspend-chain' | 'resume-chain' | 'retire-chain'; chain: string }
+  | { kind: 'change-validators'; chain: string; validators: ValidatorInfo[]; effectiveHeight: number }
+  /** The whole policy as it will be after the change. */
+  | { kind: 'set-policy'; policy: Policy }
+  | { kind: 'register-regulator'; regulator: RegulatorSpec }
+  | { kind: 'register-gateway'; gateway: GatewaySpec };
+
+export interface Tally {
+  yes: number;
+  no: number;
+  abstain: number;
+}
+
+export type ProposalStatus = 'voting' | 'approved' | 'rejected' | 'failed';
+
+/**
+ * Why a proposal closed: `approved`; `vote` (rejected early: the threshold can no longer be
+ * reached); `quorum` / `threshold` (rejected when the voting period ended); `execution` (approved,
+ * but its effect could no longer be applied — status `failed`).
+ */
+export type CloseReason = 'approved' | 'vote' | 'quorum' | 'threshold' | 'execution';
+
+/** A proposal, at state key `governance/proposal/<id>`. */
+export interface Proposal {
+  id: number;
+  kind: ProposalKind;
+  title?: string;
+  description?: string;
+  proposer: string;
+  payload: ProposalPayload;
+  status: ProposalStatus;
+  createdAt: number;
+  createdTime: number;
+  /** Last height at which votes are taken. */
+  endHeight: number;
+  tx: string;
+  /** Member DIDs that may vote, sorted: the members holding a voter role when the proposal was made. */
+  electorate: string[];
+  /** The policy for this kind when the proposal was made; later policy changes do not apply to it. */
+  rules: KindPolicy;
+  tally: Tally;
+  closedAt?: number;
+  closedTime?: number;
+  reason?: CloseReason;
+  /** One line on the outcome, e.g. "2 yes, 0 no, 0 abstain of 3: approved". */
+  detail?: string;
+}
+
+/** One member's vote, at state key `governance/vote/<id>/<did>`. */
+export interface VoteRecord {
+  proposal: number;
+  voter: string;
+  choice: VoteChoice;
+  height: number;
+  time: number;
+  tx: string;
+}
+
+/** At state key `governance/meta`: written once by `init`. */
+export interface GovernanceMeta {
+  version: 1;
+  operator: string;
+  initializedAt: number;
+  initializedTime: number;
+}
+
+/** A chain registered at bootstrap (the alliance's existing chains, e.g. the public service chains). */
+export interface ChainSeed {
+  genesis: Genesis;
+  admission?: AdmissionPolicy;
+}
+
+export interface InitArgs {
+  /** The operator organisation's name; the sender becomes the founding member. */
+  name: string;
+  nameZh?: string;
+  /** Roles of the founding member; must include "operator". Default ["operator"]. */
+  roles?: Role[];
+  /** The initial alliance policy, as changes to DEFAULT_POLICY. */
+  policy?: PolicyPatch;
+  /** The alliance's chains that exist already (the governance chain itself, public service chains): registered as active. */
+  chains?: ChainSeed[];
+}
+
+// ---- events (module "governance") ---------------------------------------------------------
+
+export interface ChainApprovedEvent {
+  chain: string;
+  genesis: Genesis;
+  genesisHash: string;
+  admission: AdmissionPolicy;
+  owner: string;
+  proposal: number;
+}
+
+export interface ChainResumedEvent {
+  chain: string;
+  genesis: Genesis;
+  genesisHash: string;
+  /** The latest approved set and, while a change may not have taken effect yet, the one before. */
+  validators: ValidatorInfo[];
+  proposal: number;
+}
+
+export interface ChainStoppedEvent {
+  chain: string;
+  /** Every DID that has validated or will validate the chain: all of them should stop it. */
+  validators: ValidatorInfo[];
+  proposal: number;
+}
+
+export interface ValidatorSetChangedEvent {
+  chain: string;
+  validators: ValidatorInfo[];
+  previous: ValidatorInfo[];
+  /** Height on the chain itself at which the new set takes over. */
+  height: number;
+  proposal: number;
+}

@@ -1,0 +1,254 @@
+/**
+ * Pure checks of what a governance transaction proposes: shapes (zod) and the rules a business
+ * chain's genesis and validator sets must follow. Every failure is a ModuleError whose message
+ * names the field and says what it must be.
+ */
+import { z } from 'zod';
+import { fromHex } from '../../codec/index.ts';
+import { didFromPublicKey, type Suite } from '../../crypto/index.ts';
+import { CHAIN_ID_RE, DID_RE, NAME_RE, type ChainParams, type Genesis, type ValidatorInfo } from '../../ledger/index.ts';
+import { ModuleError } from '../../runtime/index.ts';
+import { GOVERNANCE_MODULE } from './keys.ts';
+import { chainParamsShape, pathOf } from './policy.ts';
+import {
+  ROLES, type AdmissionPolicy, type GatewaySpec, type MemberSpec, type RegulatorSpec,
+} from './types.ts';
+
+/** tbft tolerates f faulty validators out of 3f + 1: at least 4 to tolerate one. */
+export const MIN_TBFT_VALIDATORS = 4;
+export const MAX_VALIDATORS = 100;
+export const MAX_MODULES = 32;
+export const MAX_ALLOWLIST = 1_000;
+
+const did = z.string().regex(DID_RE, 'must be a did:shulian DID');
+const chainId = z.string().regex(CHAIN_ID_RE, 'must be a chain id: lowercase letters, digits and dashes, starting with a letter, at most 32');
+const name = z.string().min(1, 'must not be empty').max(128, 'at most 128 characters').refine((s) => s.trim() === s && s !== '', 'must not start or end with spaces');
+const nameZh = z.string().max(128, 'at most 128 characters');
+const safeInt = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+export const validatorSchema = z.strictObject({
+  did,
+  publicKey: z.string().regex(/^(?:[0-9a-f]{2})+$/, 'must be lowercase hex'),
+  power: safeInt(1, 1_000_000),
+});
+
+const paramsShape = chainParamsShape;
+
+const modulesSchema = z.array(z.string().regex(NAME_RE, 'must be a module name such as "notary"')).min(1, 'name at least one module').max(MAX_MODULES);
+
+export const genesisDraftSchema = z.strictObject({
+  chain: chainId,
+  name,
+  nameZh: nameZh.optional(),
+  alliance: z.string().min(1).max(64).optional(),
+  kind: z.literal('business', 'a proposed chain is a business chain: omit kind or set it to "business"').optional(),
+  suite: z.enum(['sm2', 'ed25519'], 'must be "sm2" or "ed25519"'),
+  consensus: z.strictObject({ type: z.enum(['solo', 'tbft'], 'must be "solo" or "tbft"') }),
+  validators: z.array(validatorSchema).max(MAX_VALIDATORS, `at most ${MAX_VALIDATORS} validators`),
+  modules: modulesSchema,
+  params: z.strictObject(paramsShape).partial().optional(),
+  time: safeInt(0).optional(),
+});
+
+/** A complete genesis (chains registered at bootstrap). */
+export const genesisSchema = z.strictObject({
+  chain: chainId,
+  alliance: z.string().min(1).max(64),
+  name,
+  nameZh,
+  kind: z.enum(['governance', 'public-service', 'business']),
+  suite: z.enum(['sm2', 'ed25519'], 'must be "sm2" or "ed25519"'),
+  consensus: z.strictObject({ type: z.enum(['solo', 'tbft'], 'must be "solo" or "tbft"') }),
+  validators: z.array(validatorSchema).max(MAX_VALIDATORS),
+  modules: modulesSchema,
+  params: z.strictObject(paramsShape),
+  time: safeInt(0),
+});
+
+export const admissionSchema: z.ZodType<AdmissionPolicy> = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('open') }),
+  z.strictObject({ type: z.literal('members') }),
+  z.strictObject({
+    type: z.literal('allowlist'),
+    dids: z.array(did).min(1, 'list at least one DID').max(MAX_ALLOWLIST, `at most ${MAX_ALLOWLIST} DIDs`)
+      .refine((a) => new Set(a).size === a.length, 'a DID is listed twice'),
+  }),
+  z.strictObject({
+    type: z.literal('credential'),
+    credentialType: z.string().regex(/^[A-Z][A-Za-z0-9]{0,63}$/, 'must be a credential type such as "AllianceMember"'),
+    issuer: did,
+  }),
+], { error: 'type must be one of "open", "members", "allowlist", "credential"' });
+
+const roles = z.array(z.enum(ROLES, `must be one of ${ROLES.join(', ')}`)).min(1, 'name at least one role').max(ROLES.length)
+  .refine((a) => new Set(a).size === a.length, 'a role is listed twice');
+
+export const memberSpecSchema: z.ZodType<MemberSpec> = z.strictObject({ did, name, nameZh: nameZh.optional(), roles });
+
+const regulatorSchema: z.ZodType<RegulatorSpec> = z.strictObject({
+  did, name, nameZh: nameZh.optional(),
+  chains: z.array(z.union([chainId, z.literal('*')])).min(1, 'name at least one chain, or "*" for all').max(1_000)
+    .refine((a) => new Set(a).size === a.length, 'a chain is listed twice')
+    .refine((a) => !a.includes('*') || a.length === 1, '"*" (every chain) must be alone'),
+});
+
+const gatewaySchema: z.ZodType<GatewaySpec> = z.strictObject({
+  did, name,
+  chains: z.array(chainId).min(1, 'name at least one chain the gateway relays for').max(1_000)
+    .refine((a) => new Set(a).size === a.length, 'a chain is listed twice'),
+});
+
+/** Kind-specific fields of `governance.propose` (everything but kind, title and description). */
+export const payloadSchemas = {
+  'admit-member': z.strictObject({ member: memberSpecSchema }),
+  'remove-member': z.strictObject({ did }),
+  'create-chain': z.strictObject({ genesis: genesisDraftSchema, admission: admissionSchema.optional(), owner: did.optional() }),
+  'suspend-chain': z.strictObject({ chain: chainId }),
+  'resume-chain': z.strictObject({ chain: chainId }),
+  'retire-chain': z.strictObject({ chain: chainId }),
+  'change-validators': z.strictObject({
+    chain: chainId,
+    validators: z.array(validatorSchema).max(MAX_VALIDATORS, `at most ${MAX_VALIDATORS} validators`),
+    effectiveHeight: safeInt(1),
+  }),
+  // The patch itself is checked by applyPolicyPatch, which names the policy field that is wrong.
+  'set-policy': z.strictObject({ policy: z.record(z.string(), z.unknown()) }),
+  'register-regulator': z.strictObject({ regulator: regulatorSchema }),
+  'register-gateway': z.strictObject({ gateway: gatewaySchema }),
+} as const;
+
+export type PayloadFields = { [K in keyof typeof payloadSchemas]: z.infer<(typeof payloadSchemas)[K]> };
+
+/** Parses a kind's fields; the error code says which part was wrong. */
+export function parseFields<K extends keyof typeof payloadSchemas>(kind: K, fields: unknown): PayloadFields[K] {
+  const r = payloadSchemas[kind].safeParse(fields);
+  if (r.success) return r.data as PayloadFields[K];
+  const issue = r.error.issues[0]!;
+  const head = issue.path[0];
+  const code = head === 'genesis' ? 'GOV_GENESIS_INVALID'
+    : head === 'admission' ? 'GOV_ADMISSION_INVALID'
+    : head === 'policy' ? 'GOV_POLICY_INVALID'
+    : 'GOV_PAYLOAD_INVALID';
+  const where = pathOf('', issue.path);
+  throw new ModuleError(code, `${kind} proposal: ${where ? `${where}: ` : ''}${issue.message}`);
+}
+
+export interface GenesisEnv {
+  /** The alliance the governance chain governs; a proposed genesis must name it (or omit it). */
+  alliance?: string;
+  /** Modules the alliance policy lets business chains run. */
+  knownModules: ReadonlySet<string>;
+  /** Parameters a proposal may leave out (the policy's chainParams). */
+  defaultParams: ChainParams;
+}
+
+type GenesisDraftParsed = z.infer<typeof genesisDraftSchema>;
+
+/**
+ * Completes and checks a proposed business-chain genesis: kind "business", the alliance, default
+ * parameters and time filled in; validators and modules checked. The result is exactly what
+ * voters approve and what the named nodes will start.
+ */
+export function completeGenesis(draft: GenesisDraftParsed, env: GenesisEnv, time: number): Genesis {
+  const alliance = draft.alliance ?? env.alliance;
+  if (alliance === undefined) {
+    throw new ModuleError('GOV_GENESIS_INVALID', 'create-chain proposal: genesis.alliance: must be given (this governance chain was configured without an alliance name)');
+  }
+  if (env.alliance !== undefined && alliance !== env.alliance) {
+    throw new ModuleError('GOV_ALLIANCE_MISMATCH', `create-chain proposal: genesis.alliance is "${alliance}", but this governance chain governs alliance "${env.alliance}"; omit the field or use that name`);
+  }
+  const params: ChainParams = { ...env.defaultParams, ...definedParams(draft.params ?? {}) };
+  checkParams(params);
+  checkValidatorSet(draft.validators, draft.suite, draft.consensus.type, 'genesis.validators');
+  checkModules(draft.modules, env.knownModules);
+  return {
+    chain: draft.chain, alliance, name: draft.name, nameZh: draft.nameZh ?? '', kind: 'business',
+    suite: draft.suite, consensus: { type: draft.consensus.type }, validators: draft.validators.map(copyValidator),
+    modules: [...draft.modules], params, time: draft.time ?? time,
+  };
+}
+
+/**
+ * Checks a complete genesis registered at bootstrap: an existing chain of the alliance, so its
+ * modules are whatever it runs (the policy's module list is for new business chains).
+ */
+export function checkSeedGenesis(input: unknown, index: number, env: { alliance?: string }): Genesis {
+  const r = genesisSchema.safeParse(input);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ModuleError('GOV_GENESIS_INVALID', `init: ${pathOf(`chains[${index}].genesis`, issue.path)}: ${issue.message}`);
+  }
+  const g = r.data;
+  if (env.alliance !== undefined && g.alliance !== env.alliance) {
+    throw new ModuleError('GOV_ALLIANCE_MISMATCH', `init: chains[${index}].genesis.alliance is "${g.alliance}", not "${env.alliance}"`);
+  }
+  checkParams(g.params);
+  checkValidatorSet(g.validators, g.suite, g.consensus.type, `chains[${index}].genesis.validators`);
+  if (new Set(g.modules).size !== g.modules.length) throw new ModuleError('GOV_MODULE_DUPLICATE', `init: chains[${index}].genesis.modules lists a module twice`);
+  return { ...g, validators: g.validators.map(copyValidator), modules: [...g.modules], params: { ...g.params }, consensus: { type: g.consensus.type } };
+}
+
+function checkParams(p: ChainParams): void {
+  if (p.mempoolMaxBytes < p.maxTxBytes) {
+    throw new ModuleError('GOV_GENESIS_INVALID', `genesis.params.mempoolMaxBytes (${p.mempoolMaxBytes}) must be at least maxTxBytes (${p.maxTxBytes}), or no transaction could wait in the mempool`);
+  }
+}
+
+/**
+ * A validator set fit for a chain: non-empty, no DID twice, keys of the chain's suite, each DID
+ * derived from its key, and the size the consensus needs (one for solo, at least four for tbft).
+ */
+export function checkValidatorSet(validators: ValidatorInfo[], suite: Suite, consensus: 'solo' | 'tbft', where: string): void {
+  if (validators.length === 0) {
+    throw new ModuleError('GOV_VALIDATORS_EMPTY', `${where}: a chain needs at least one validator`);
+  }
+  const seen = new Set<string>();
+  validators.forEach((v, i) => {
+    if (seen.has(v.did)) throw new ModuleError('GOV_VALIDATOR_DUPLICATE', `${where}[${i}]: ${v.did} is listed twice`);
+    seen.add(v.did);
+    const bytes = v.publicKey.length / 2;
+    const want = suite === 'sm2' ? 65 : 32;
+    if (bytes !== want || (suite === 'sm2' && !v.publicKey.startsWith('04'))) {
+      throw new ModuleError('GOV_VALIDATOR_KEY_SUITE', `${where}[${i}].publicKey: the chain uses ${suite}, so the key must be ${suite === 'sm2' ? '65 bytes (04‖X‖Y)' : '32 bytes'}; got ${bytes} bytes`);
+    }
+    const derived = didFromPublicKey(fromHex(v.publicKey));
+    if (derived !== v.did) {
+      throw new ModuleError('GOV_VALIDATOR_KEY_MISMATCH', `${where}[${i}]: ${v.did} is not the DID of its public key (that is ${derived})`);
+    }
+  });
+  if (consensus === 'solo' && validators.length !== 1) {
+    throw new ModuleError('GOV_SOLO_VALIDATORS', `${where}: solo consensus runs exactly one validator, got ${validators.length}; use tbft for several`);
+  }
+  if (consensus === 'tbft' && validators.length < MIN_TBFT_VALIDATORS) {
+    throw new ModuleError('GOV_TBFT_TOO_FEW_VALIDATORS', `${where}: tbft needs at least ${MIN_TBFT_VALIDATORS} validators (3f + 1 with f ≥ 1), got ${validators.length}`);
+  }
+}
+
+function checkModules(modules: string[], known: ReadonlySet<string>): void {
+  const seen = new Set<string>();
+  modules.forEach((m, i) => {
+    if (seen.has(m)) throw new ModuleError('GOV_MODULE_DUPLICATE', `genesis.modules[${i}]: "${m}" is listed twice`);
+    seen.add(m);
+    if (m === GOVERNANCE_MODULE) {
+      throw new ModuleError('GOV_MODULE_NOT_ALLOWED', `genesis.modules[${i}]: a business chain cannot run "${GOVERNANCE_MODULE}"; the alliance has one governance chain`);
+    }
+    if (!known.has(m)) {
+      throw new ModuleError('GOV_MODULE_UNKNOWN', `genesis.modules[${i}]: the alliance policy does not allow module "${m}" on business chains (allowed: ${[...known].sort().join(', ') || 'none'}); a set-policy proposal can add it`);
+    }
+  });
+}
+
+function copyValidator(v: ValidatorInfo): ValidatorInfo {
+  return { did: v.did, publicKey: v.publicKey, power: v.power };
+}
+
+function definedParams(p: Partial<ChainParams>): Partial<ChainParams> {
+  const out: Partial<ChainParams> = {};
+  for (const [k, v] of Object.entries(p) as Array<[keyof ChainParams, number | undefined]>) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Two validator sets are the same when they list the same DIDs, keys and powers in the same order. */
+export function sameValidators(a: ValidatorInfo[], b: ValidatorInfo[]): boolean {
+  return a.length === b.length && a.every((v, i) => v.did === b[i]!.did && v.publicKey === b[i]!.publicKey && v.power === b[i]!.power);
+}
