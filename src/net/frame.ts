@@ -8,6 +8,7 @@
  * Binary header + JSON body instead of one JSON object: a relay forwards the received bytes
  * unchanged (no re-serialisation) and the gossip seen-cache hashes those exact bytes.
  */
+import { isUtf8 } from 'node:buffer';
 import type { JsonValue } from '../codec/index.ts';
 
 export const FRAME_KIND = {
@@ -42,8 +43,6 @@ export interface DecodedFrame {
   bodyOffset: number;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const enc = new TextEncoder();
 
 function hasId(kind: FrameKind): boolean {
   return kind === 'request' || kind === 'response' || kind === 'error';
@@ -51,10 +50,10 @@ function hasId(kind: FrameKind): boolean {
 
 /** Encodes a frame. `body` is the JSON text (or its UTF-8 bytes) of the body. */
 export function encodeFrame(kind: FrameKind, chain: string, topic: string, body: string | Uint8Array, id = 0): Uint8Array {
-  const bodyBytes = typeof body === 'string' ? enc.encode(body) : body;
   const withId = hasId(kind);
   const head = 3 + chain.length + topic.length + (withId ? 4 : 0);
-  const out = Buffer.allocUnsafe(head + bodyBytes.length);
+  const bodyLen = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  const out = Buffer.allocUnsafe(head + bodyLen);
   let o = 0;
   out[o++] = FRAME_KIND[kind];
   out[o++] = chain.length;
@@ -65,30 +64,32 @@ export function encodeFrame(kind: FrameKind, chain: string, topic: string, body:
     out.writeUInt32BE(id >>> 0, o);
     o += 4;
   }
-  out.set(bodyBytes, o);
+  if (typeof body === 'string') out.write(body, o, 'utf8');
+  else out.set(body, o);
   return out;
 }
 
-function asciiField(bytes: Uint8Array, start: number, len: number): string | null {
+/** A length-prefixed name (chain or topic); the caller's regex then restricts the characters. */
+function nameField(bytes: Buffer, start: number, len: number): string | null {
   if (start + len > bytes.length) return null;
-  let s = '';
-  for (let i = start; i < start + len; i++) {
-    const c = bytes[i]!;
-    if (c < 0x20 || c > 0x7e) return null;
-    s += String.fromCharCode(c);
-  }
-  return s;
+  return bytes.toString('latin1', start, start + len);
 }
 
 /**
- * Nesting depth of JSON text, counting brackets outside strings. The text is already known to
- * parse, so string escapes only need `\` to skip the next character.
+ * Whether JSON text nests at most `max` deep. Fast path: with no more than `max` opening
+ * brackets anywhere (found with native indexOf) it cannot nest deeper. Otherwise brackets are
+ * counted outside strings; the text is known to parse, so an escape only skips one character.
  */
-function jsonDepthWithin(text: string, max: number): boolean {
+function jsonDepthWithin(bytes: Buffer, max: number): boolean {
+  let opens = 0;
+  for (const ch of [0x5b, 0x7b]) {
+    for (let i = bytes.indexOf(ch); i !== -1 && opens <= max; i = bytes.indexOf(ch, i + 1)) opens++;
+  }
+  if (opens <= max) return true;
   let depth = 0;
   let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
     if (inString) {
       if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
@@ -107,32 +108,34 @@ function jsonDepthWithin(text: string, max: number): boolean {
  * Decodes one frame; null for anything malformed. Never throws, whatever the bytes.
  * `maxBytes` caps the whole frame.
  */
-export function decodeFrame(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER): DecodedFrame | null {
+export function decodeFrame(input: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER): DecodedFrame | null {
   try {
-    if (!(bytes instanceof Uint8Array) || bytes.length < 4 || bytes.length > maxBytes) return null;
+    if (!(input instanceof Uint8Array) || input.length < 4 || input.length > maxBytes) return null;
+    const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     const kind = KIND_BY_CODE[bytes[0]!];
     if (kind === undefined) return null;
     let o = 1;
     const chainLen = bytes[o++]!;
-    const chain = asciiField(bytes, o, chainLen);
+    const chain = nameField(bytes, o, chainLen);
     if (chain === null) return null;
     o += chainLen;
     if (kind === 'control' ? chain !== '' : !CHAIN_RE.test(chain)) return null;
     if (o >= bytes.length) return null;
     const topicLen = bytes[o++]!;
-    const topic = asciiField(bytes, o, topicLen);
+    const topic = nameField(bytes, o, topicLen);
     if (topic === null || !TOPIC_RE.test(topic)) return null;
     o += topicLen;
     let id = 0;
     if (hasId(kind)) {
       if (o + 4 > bytes.length) return null;
-      id = ((bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!) >>> 0;
+      id = bytes.readUInt32BE(o);
       o += 4;
     }
     if (o >= bytes.length) return null;
-    const text = utf8.decode(bytes.subarray(o));
-    const body = JSON.parse(text) as JsonValue;
-    if (!jsonDepthWithin(text, MAX_JSON_DEPTH)) return null;
+    const raw = bytes.subarray(o);
+    if (!isUtf8(raw)) return null;
+    const body = JSON.parse(raw.toString('utf8')) as JsonValue;
+    if (!jsonDepthWithin(raw, MAX_JSON_DEPTH)) return null;
     return { kind, chain, topic, id, body, bodyOffset: o };
   } catch {
     return null;

@@ -120,8 +120,6 @@ interface Conn {
   lastRecv: number;
   /** Set once the connection has failed or been closed by us: logs and counts happen once. */
   ending: boolean;
-  /** Replaced by a preferred simultaneous connection: its close is not a "down". */
-  superseded: boolean;
   pending: Map<number, PendingRequest>;
   nextId: number;
   serving: number;
@@ -214,8 +212,8 @@ export class PeerNetwork {
       maxFrameBytes,
       maxBufferedBytes: Math.max(opts.maxBufferedBytes ?? 4 * maxFrameBytes, maxFrameBytes + TAG_BYTES),
       gossipBufferedBytes: opts.gossipBufferedBytes ?? MiB,
-      framesPerSec: r.framesPerSec ?? 10_000,
-      burstFrames: Math.max(1, r.burstFrames ?? 2 * (r.framesPerSec ?? 10_000)),
+      framesPerSec: r.framesPerSec ?? 20_000,
+      burstFrames: Math.max(1, r.burstFrames ?? 2 * (r.framesPerSec ?? 20_000)),
       bytesPerSec: r.bytesPerSec ?? 64 * MiB,
       burstBytes: Math.max(r.burstBytes ?? 64 * MiB, maxFrameBytes),
       maxMalformed: opts.maxMalformed ?? 10,
@@ -514,7 +512,7 @@ export class PeerNetwork {
       }),
       offered: normalizeChains(this.chains).join(','),
       session: null, peer: null, peerChains: new Set(), shared: new Set(), createdAt: now, upAt: 0, lastRecv: now,
-      ending: false, superseded: false, pending: new Map(), nextId: 1, serving: 0, backlog: 0,
+      ending: false, pending: new Map(), nextId: 1, serving: 0, backlog: 0,
       bucket: new TokenBucket(this.s), malformedCount: 0, malformedSince: now, counters: null, closed, markClosed,
     };
     this.conns.add(c);
@@ -671,7 +669,7 @@ export class PeerNetwork {
         this.closeConn(c, CLOSE.duplicate, 'duplicate connection');
         return;
       }
-      existing.superseded = true;
+      // Swap links without a down/up: the old one's close finds it is no longer the active link.
       this.closeConn(existing, CLOSE.duplicate, 'superseded by a simultaneous connection');
     } else if (this.active.size >= this.s.maxPeers) {
       this.logLimited('maxpeers', 'warn', 'p2p: peer limit reached, refusing connection', { did, remote: c.remote });
