@@ -39,7 +39,8 @@ export function prepareCluster(dataDir: string, n: number, apiPort: number, p2pP
   const alliance: AllianceFile = {
     alliance: 'shulian-local',
     createdAt,
-    chains: embeddedGeneses({ alliance: 'shulian-local', validators, time: createdAt, suite }).map((g) => ({ ...g, consensus: { type: 'tbft' } })),
+    // BFT chains also record their validators' equivocation (module `evidence`).
+    chains: embeddedGeneses({ alliance: 'shulian-local', validators, time: createdAt, suite }).map((g) => ({ ...g, consensus: { type: 'tbft' }, modules: [...g.modules, 'evidence'] })),
   };
   const alliancePath = join(dataDir, 'alliance.json');
   writeFileSync(alliancePath, JSON.stringify(alliance, null, 2) + '\n', { flag: 'wx' });

@@ -7,7 +7,7 @@ import { didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
 import { AdmissionPool, Chain, MAX_BATCH, type ChainView, type ConsensusStatus, type NodeView } from '../chain/index.ts';
 import { SoloConsensus, type ConsensusEngine } from '../consensus/index.ts';
 import type { Genesis, TxInclusion } from '../ledger/index.ts';
-import { builtinModules, modulesFor } from '../modules/index.ts';
+import { knownModuleNames, modulesFor } from '../modules/index.ts';
 import { govKey } from '../modules/governance/keys.ts';
 import { signTx } from '../ledger/index.ts';
 import { DEFAULT_PARAMS } from './alliance.ts';
@@ -140,7 +140,7 @@ export class ShulianNode implements NodeView {
       chain: gov.chain, module: 'governance', method: 'init', nonce: mine.pendingNonce, expires: chain.height() + 1000,
       args: {
         name: `${alliance.alliance} operator`,
-        policy: { modules: builtinModules.map((m) => m.name).filter((n) => n !== 'governance'), chainParams: { ...DEFAULT_PARAMS } },
+        policy: { modules: knownModuleNames().filter((n) => n !== 'governance'), chainParams: { ...DEFAULT_PARAMS } },
         chains: alliance.chains.map((g) => ({ genesis: g as unknown as Record<string, JsonValue> })),
       } as unknown as JsonValue,
     });

@@ -1,12 +1,12 @@
 import { ShulianError, type JsonValue } from '../codec/index.ts';
-import type { KeyPair } from '../crypto/index.ts';
+import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import type { BlockCandidate, Chain } from '../chain/index.ts';
 import type { ConsensusEngine } from '../consensus/index.ts';
 import {
   FileWal, TbftCore, keySigner, suiteVerifier, verifyCommit,
   type Commit, type Evidence, type TbftAction, type TbftMessage, type TbftStatus, type TimeoutConfig,
 } from '../consensus/tbft/index.ts';
-import type { Block } from '../ledger/index.ts';
+import { signTx, type Block } from '../ledger/index.ts';
 import { BlockSyncer, serveSync, type PeerNetwork, type SyncBlock } from '../net/index.ts';
 
 /** Consensus messages kept while syncing; the core ignores those for heights it passed. */
@@ -278,9 +278,24 @@ export class TbftDriver implements ConsensusEngine {
         case 'recordEvidence':
           this.evidence.push(a.evidence);
           this.o.log(`chain ${chain.id}: evidence of ${a.evidence.type} by ${a.evidence.validator} at height ${a.evidence.height}`);
+          await this.reportEvidence(a.evidence);
           break;
       }
     }
+  }
+
+  /** Writes equivocation on chain (module `evidence`), signed by this validator; peers may report it too. */
+  private async reportEvidence(evidence: Evidence): Promise<void> {
+    const { chain, key } = this.o;
+    if (!key || !chain.genesis.modules.includes('evidence')) return;
+    const did = didFromPublicKey(key.publicKey);
+    const { tx } = signTx(key, {
+      chain: chain.id, module: 'evidence', method: 'submit', args: { evidence: evidence as unknown as JsonValue },
+      nonce: chain.nonces(did).pendingNonce, expires: chain.height() + 100,
+    });
+    const answer = await chain.submitBody(JSON.stringify(tx));
+    const r = answer.kind === 'invalid' ? answer : answer.results[0]!;
+    if ('accepted' in r && !r.accepted) this.o.log(`chain ${chain.id}: evidence not accepted: ${r.message}`);
   }
 
   private async validate(hash: string, payload: unknown, now: number): Promise<'valid' | 'invalid' | 'mismatch'> {
