@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
 import { PeerNetwork, type NetworkStats } from '../net/index.ts';
 import { TbftDriver, type TbftDriverOptions } from './tbft-driver.ts';
+import { ChainLifecycleWatcher, assignedChains } from '../governance/index.ts';
 import { didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
 import { AdmissionPool, Chain, MAX_BATCH, type ChainView, type ConsensusStatus, type NodeView } from '../chain/index.ts';
 import { SoloConsensus, type ConsensusEngine } from '../consensus/index.ts';
@@ -45,6 +46,9 @@ export class ShulianNode implements NodeView {
   private readonly engines: ConsensusEngine[] = [];
   private readonly drivers = new Map<string, TbftDriver>();
   private net: PeerNetwork | undefined;
+  private watcher: ChainLifecycleWatcher | undefined;
+  private opts!: NodeOpenOptions;
+  private closing = false;
 
   private constructor(readonly key: KeyPair, private readonly admission: AdmissionPool, private readonly unlock: () => void) {
     this.did = didFromPublicKey(key.publicKey);
@@ -63,6 +67,7 @@ export class ShulianNode implements NodeView {
       const alliance = o.allianceFile ? loadAlliance(o.allianceFile) : loadOrCreateAlliance(dataDir, key, log);
       node = new ShulianNode(key, new AdmissionPool(), unlock);
       const self = node;
+      self.opts = o;
       for (const genesis of alliance.chains) {
         const isValidator = genesis.validators.some((v) => v.did === self.did);
         const chain = await Chain.open({
@@ -77,9 +82,10 @@ export class ShulianNode implements NodeView {
         self.net = new PeerNetwork({
           key, alliance: alliance.alliance, chains: alliance.chains.map((g) => g.chain),
           // Only validators of a shared chain may connect; per chain, only that chain's validators.
+          // Business chains started later by governance join this list as they open.
           isAllowedPeer: (did, chainId) => chainId === undefined
-            ? alliance.chains.some((g) => g.validators.some((v) => v.did === did))
-            : (alliance.chains.find((g) => g.chain === chainId)?.validators.some((v) => v.did === did) ?? false),
+            ? [...self.hosted.values()].some((c) => c.genesis.validators.some((v) => v.did === did))
+            : (self.hosted.get(chainId)?.genesis.validators.some((v) => v.did === did) ?? false),
           listen: { host: o.p2p.host, port: o.p2p.port },
           peers: o.p2p.peers,
           log: (level, message) => {
@@ -88,38 +94,98 @@ export class ShulianNode implements NodeView {
         });
         await self.net.start();
         const net = self.net;
-        for (const chain of self.hosted.values()) {
-          // Txs a client gave this node travel to the other validators; txs that came by gossip
-          // are forwarded by the network layer itself.
-          chain.onAccepted((txs) => net.broadcast(chain.id, 'tx', txs as unknown as JsonValue));
-          net.on(chain.id, 'tx', async (body) => {
-            if (!Array.isArray(body) || body.length === 0 || body.length > MAX_BATCH) return false;
-            const results = await chain.submit(body);
-            return results.some((r) => r.accepted);
-          });
-        }
+        for (const chain of self.hosted.values()) self.gossipTxs(chain);
       }
-      for (const genesis of alliance.chains) {
-        const chain = self.hosted.get(genesis.chain)!;
-        const isValidator = genesis.validators.some((v) => v.did === self.did);
-        if (genesis.consensus.type === 'solo') {
-          if (isValidator) self.engines.push(new SoloConsensus(chain, { onError: (err) => log(`chain ${genesis.chain}: block production failed: ${(err as Error).message}`) }));
-        } else {
-          const driver = new TbftDriver({
-            chain, net: self.net!, walPath: join(dataDir, 'chains', genesis.chain, 'consensus.wal'), log,
-            ...(isValidator ? { key } : {}), ...(o.tbftTimeouts ? { timeouts: o.tbftTimeouts } : {}),
-          });
-          self.drivers.set(genesis.chain, driver);
-          self.engines.push(driver);
-        }
-      }
+      for (const genesis of alliance.chains) self.engines.push(...self.engineFor(self.hosted.get(genesis.chain)!));
       for (const e of self.engines) e.start();
       await self.initGovernance(alliance, log);
+      await self.followGovernance(alliance);
       return self;
     } catch (err) {
       if (node) await node.close();
       else unlock();
       throw err;
+    }
+  }
+
+  /** Txs a client gave this node travel to the other validators; gossiped ones the network forwards. */
+  private gossipTxs(chain: Chain): void {
+    const net = this.net;
+    if (!net) return;
+    chain.onAccepted((txs) => net.broadcast(chain.id, 'tx', txs as unknown as JsonValue));
+    net.on(chain.id, 'tx', async (body) => {
+      if (!Array.isArray(body) || body.length === 0 || body.length > MAX_BATCH) return false;
+      const results = await chain.submit(body);
+      return results.some((r) => r.accepted);
+    });
+  }
+
+  /** The consensus engine that drives `chain` on this node, if any. */
+  private engineFor(chain: Chain): ConsensusEngine[] {
+    const { genesis } = chain;
+    const isValidator = genesis.validators.some((v) => v.did === this.did);
+    if (genesis.consensus.type === 'solo') {
+      return isValidator ? [new SoloConsensus(chain, { onError: (err) => this.opts.log(`chain ${genesis.chain}: block production failed: ${(err as Error).message}`) })] : [];
+    }
+    if (!this.net) throw new ShulianError('P2P_REQUIRED', `chain ${genesis.chain} runs tbft: this node needs a p2p address (shulian node --config)`);
+    const driver = new TbftDriver({
+      chain, net: this.net, walPath: join(this.opts.dataDir, 'chains', genesis.chain, 'consensus.wal'), log: this.opts.log,
+      ...(isValidator ? { key: this.key } : {}), ...(this.opts.tbftTimeouts ? { timeouts: this.opts.tbftTimeouts } : {}),
+    });
+    this.drivers.set(genesis.chain, driver);
+    return [driver];
+  }
+
+  /**
+   * Business chains are not in the alliance file: the governance chain's registry says which
+   * ones this node validates. They are opened at start, and from then on the node follows the
+   * governance chain and starts a chain by itself as soon as a proposal naming it is approved.
+   */
+  private async followGovernance(alliance: AllianceFile): Promise<void> {
+    const gov = alliance.chains.find((g) => g.modules.includes('governance'));
+    const govChain = gov && this.hosted.get(gov.chain);
+    if (!gov || !govChain) return;
+    for (const a of await assignedChains(govChain, this.did)) await this.startGovernedChain(a.genesis, a.genesisHash, a.status, gov.chain);
+    this.watcher = new ChainLifecycleWatcher({ blocks: govChain, did: this.did, chain: gov.chain, onError: (err) => this.opts.log(`governance watcher: ${(err as Error).message}`) });
+    this.watcher.on((e) => {
+      if (e.type === 'start') {
+        this.startGovernedChain(e.genesis, e.genesisHash, e.reason === 'approved' ? 'approved' : 'active', gov.chain)
+          .catch((err: unknown) => this.opts.log(`chain ${e.chain}: could not start: ${(err as Error).message}`));
+      } else if (e.type === 'stop') {
+        this.opts.log(`chain ${e.chain}: ${e.reason} by governance; this node stops validating it at its next start`);
+      }
+    });
+  }
+
+  private async startGovernedChain(genesis: Genesis, genesisHash: string, status: string, govId: string): Promise<void> {
+    if (this.closing || this.hosted.has(genesis.chain)) return;
+    const isValidator = genesis.validators.some((v) => v.did === this.did);
+    const chain = await Chain.open({
+      genesis, dir: join(this.opts.dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: this.admission,
+      ...(isValidator ? { validatorKey: this.key } : {}),
+    });
+    if (chain.genesisHash !== genesisHash) {
+      await chain.close();
+      throw new ShulianError('GENESIS_MISMATCH', `the registry's genesis hash ${genesisHash} does not match the genesis it holds (${chain.genesisHash})`);
+    }
+    this.hosted.set(genesis.chain, chain);
+    if (genesis.consensus.type === 'tbft' && this.net) {
+      this.net.addChain(genesis.chain);
+      this.net.refreshPeers();
+      this.gossipTxs(chain);
+    }
+    const engines = this.engineFor(chain);
+    this.engines.push(...engines);
+    for (const e of engines) e.start();
+    this.opts.log(`chain ${genesis.chain}: started by governance (${genesis.consensus.type}, ${genesis.validators.length} validators)`);
+    // Tell the alliance the chain runs: the registry moves from approved to active.
+    const gov = this.hosted.get(govId);
+    if (status === 'approved' && isValidator && gov) {
+      const { tx } = signTx(this.key, {
+        chain: govId, module: 'governance', method: 'activate', args: { chain: genesis.chain },
+        nonce: gov.nonces(this.did).pendingNonce, expires: gov.height() + 1000,
+      });
+      await gov.submitBody(JSON.stringify(tx));
     }
   }
 
@@ -188,6 +254,8 @@ export class ShulianNode implements NodeView {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    this.watcher?.close();
     await Promise.all(this.engines.map((e) => e.stop()));
     await this.net?.close();
     await Promise.all([...this.hosted.values()].map((c) => c.close()));

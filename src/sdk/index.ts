@@ -14,3 +14,4 @@ export { generateKeyPair, didFromPublicKey, readKeystore, writeKeystore, type Ke
 export { signTx, type TxDraft } from '../ledger/tx.ts';
 export { verifyTxInclusion, verifyStateLookup, type ProofCheck } from '../ledger/verify.ts';
 export type { Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo } from '../ledger/types.ts';
+export * from './governance.ts';
