@@ -17,6 +17,11 @@ export interface ChainOptions {
   dir: string;
   modules: ModuleDef[];
   admission: AdmissionPool;
+  /**
+   * Whether `pubkey` may sign for `did` now (its DID document on the identity chain). Without it
+   * only a DID's self-certifying key is accepted.
+   */
+  senderAuthority?: SenderAuthority;
   /** This node's validator key, when it validates this chain. */
   validatorKey?: KeyPair;
 }
@@ -38,6 +43,7 @@ export class Chain implements ChainView {
   private readonly hash: (d: Uint8Array) => Uint8Array;
   private readonly events = new EventEmitter();
   private readonly admission: AdmissionPool;
+  private readonly senderAuthority: SenderAuthority | undefined;
   private readonly validatorKey: KeyPair | undefined;
   private txListener: (() => void) | undefined;
   private acceptedListener: ((txs: Tx[]) => void) | undefined;
@@ -58,6 +64,7 @@ export class Chain implements ChainView {
     }
     this.executor = new Executor(opts.modules, new Set(opts.genesis.modules));
     this.admission = opts.admission;
+    this.senderAuthority = opts.senderAuthority;
     this.validatorKey = opts.validatorKey;
     this.events.setMaxListeners(0);
   }
@@ -227,6 +234,16 @@ export class Chain implements ChainView {
     this.acceptedListener = listener;
   }
 
+  /** The signing key must be a current key of the sender DID (self-certifying, or per its document). */
+  private checkSender(o: Extract<AdmitOutcome, { ok: true }>): void {
+    if (this.senderAuthority) {
+      const r = this.senderAuthority(o.tx.from, o.tx.pubkey);
+      if (!r.ok) throw new ShulianError(r.code === 'NOT_FOUND' || r.code === 'DID_NOT_FOUND' ? 'TX_BAD_SENDER' : r.code, r.message);
+    } else if (!o.selfCertified) {
+      throw new ShulianError('TX_BAD_SENDER', `from ${o.tx.from} is not the DID of the signing key, and this chain checks no DID documents`);
+    }
+  }
+
   private accept(outcomes: AdmitOutcome[], local: boolean): SubmitResult[] {
     const accepted: Tx[] = [];
     const nextHeight = this.height() + 1;
@@ -234,6 +251,7 @@ export class Chain implements ChainView {
     const results = outcomes.map((o): SubmitResult => {
       if (!o.ok) return o.hash === undefined ? { accepted: false, code: o.code, message: o.message } : { accepted: false, hash: o.hash, code: o.code, message: o.message };
       try {
+        this.checkSender(o);
         if (o.tx.expires < nextHeight) throw new ShulianError('TX_EXPIRED', `transaction expired at height ${o.tx.expires}; the chain is at ${nextHeight - 1}`);
         this.mempool.add({ tx: o.tx, hash: o.hash, bytes: o.bytes }, this.committedNonce(o.tx.from));
         accepted.push(o.tx);
@@ -313,7 +331,14 @@ export class Chain implements ChainView {
       if (answer.kind === 'invalid') bad(answer.message);
       else for (const o of answer.outcomes) {
         if (!o.ok) bad(`tx ${o.hash ?? '?'} is not acceptable: ${o.message}`);
-        else admitted.set(o.hash, { tx: o.tx, hash: o.hash, bytes: o.bytes });
+        else {
+          try {
+            this.checkSender(o);
+          } catch (err) {
+            bad(`tx ${o.hash}: ${(err as Error).message}`);
+          }
+          admitted.set(o.hash, { tx: o.tx, hash: o.hash, bytes: o.bytes });
+        }
       }
     }
     const entries = block.txs.map((tx) => {
@@ -398,6 +423,8 @@ export class Chain implements ChainView {
     await this.store.close();
   }
 }
+
+export type SenderAuthority = (did: string, pubkeyHex: string) => { ok: true } | { ok: false; code: string; message: string };
 
 /** A block built or checked by this node, ready to commit. */
 export interface BlockCandidate {

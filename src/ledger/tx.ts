@@ -88,6 +88,8 @@ export function verifyTxSignature(suite: Suite, tx: Tx, hash = txHashOf(suite, t
 
 export interface TxDraft {
   chain: string;
+  /** Sender DID; default the key's self-certifying DID. Set it to sign with a rotated-in key. */
+  from?: string;
   module: string;
   method: string;
   args: JsonValue;
@@ -99,7 +101,7 @@ export interface TxDraft {
 export function signTx(key: KeyPair, draft: TxDraft): { tx: Tx; hash: string } {
   const body: TxBody = {
     chain: draft.chain,
-    from: didFromPublicKey(key.publicKey),
+    from: draft.from ?? didFromPublicKey(key.publicKey),
     pubkey: toHex(key.publicKey),
     nonce: draft.nonce,
     module: draft.module,

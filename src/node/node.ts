@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
+import { ShulianError, fromHex, toHex, type JsonValue } from '../codec/index.ts';
+import { authorizeSenderSync } from '../did/authorize.ts';
 import { PeerNetwork, type NetworkStats } from '../net/index.ts';
 import { TbftDriver, type TbftDriverOptions } from './tbft-driver.ts';
 import { ChainLifecycleWatcher, assignedChains } from '../governance/index.ts';
@@ -72,7 +73,7 @@ export class ShulianNode implements NodeView {
         const isValidator = genesis.validators.some((v) => v.did === self.did);
         const chain = await Chain.open({
           genesis, dir: join(dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: self.admission,
-          ...(isValidator ? { validatorKey: key } : {}),
+          senderAuthority: self.senderAuthority, ...(isValidator ? { validatorKey: key } : {}),
         });
         self.hosted.set(genesis.chain, chain);
       }
@@ -107,6 +108,20 @@ export class ShulianNode implements NodeView {
       throw err;
     }
   }
+
+  /**
+   * Every chain on this node checks a tx's key against the sender's DID document on the identity
+   * chain (a rotated-in key signs, a rotated-out one no longer does); a DID without a document
+   * signs with its self-certifying key. Without an identity chain, only self-certifying keys.
+   */
+  readonly senderAuthority = (did: string, pubkeyHex: string): { ok: true } | { ok: false; code: string; message: string } => {
+    const identity = [...this.hosted.values()].find((c) => c.genesis.modules.includes('did'));
+    if (!identity) {
+      return didFromPublicKey(fromHex(pubkeyHex)) === did ? { ok: true } : { ok: false, code: 'TX_BAD_SENDER', message: `from ${did} is not the DID of the signing key` };
+    }
+    const r = authorizeSenderSync(identity, did, pubkeyHex);
+    return r.ok ? { ok: true } : { ok: false, code: 'TX_BAD_SENDER', message: `${r.message} (${r.code})` };
+  };
 
   /** Txs a client gave this node travel to the other validators; gossiped ones the network forwards. */
   private gossipTxs(chain: Chain): void {
@@ -162,7 +177,7 @@ export class ShulianNode implements NodeView {
     const isValidator = genesis.validators.some((v) => v.did === this.did);
     const chain = await Chain.open({
       genesis, dir: join(this.opts.dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: this.admission,
-      ...(isValidator ? { validatorKey: this.key } : {}),
+      senderAuthority: this.senderAuthority, ...(isValidator ? { validatorKey: this.key } : {}),
     });
     if (chain.genesisHash !== genesisHash) {
       await chain.close();

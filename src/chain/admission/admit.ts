@@ -11,7 +11,8 @@ export interface AdmitParams {
 }
 
 export type AdmitOutcome =
-  | { ok: true; tx: Tx; hash: string; bytes: number }
+  /** selfCertified: `from` is the DID of `pubkey` itself; otherwise the chain asks the identity chain. */
+  | { ok: true; tx: Tx; hash: string; bytes: number; selfCertified: boolean }
   | { ok: false; hash?: string; code: string; message: string };
 
 /** The answer for one request body: a single tx, a batch, or a body that is not usable at all. */
@@ -52,14 +53,15 @@ export function admitTxs(p: AdmitParams, raws: unknown[]): AdmitOutcome[] {
       hash = prepared.hash;
       if (tx.chain !== p.chain) throw new ShulianError('TX_WRONG_CHAIN', `transaction is for chain "${tx.chain}", sent to chain "${p.chain}"`);
       checkPubkeySuite(p.suite, tx.pubkey);
-      const did = didOf(tx.pubkey);
-      if (did !== tx.from) throw new ShulianError('TX_BAD_SENDER', `from ${tx.from} is not the DID of the signing key (${did})`);
+      // A key that is not the sender's self-certifying one may still be a current key of its DID
+      // document (after a rotation): the chain decides that against the identity chain.
+      const selfCertified = didOf(tx.pubkey) === tx.from;
       if (seen.has(hash)) throw new ShulianError('TX_DUPLICATE', `transaction ${hash} appears twice in the batch`);
       seen.add(hash);
       if (!verify(p.suite, fromHex(tx.pubkey), txSigningMessage(hash), fromHex(tx.sig))) {
         throw new ShulianError('TX_BAD_SIGNATURE', `signature does not verify under pubkey ${tx.pubkey.slice(0, 16)}… for tx ${hash}`);
       }
-      return { ok: true, tx, hash, bytes: prepared.bytes };
+      return { ok: true, tx, hash, bytes: prepared.bytes, selfCertified };
     } catch (err) {
       return failure(err, hash);
     }
