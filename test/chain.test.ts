@@ -67,7 +67,8 @@ test('bad transactions are rejected with clear codes and change nothing', async 
     const wrongSig = put(alice, 1, docHash('b'));
     const tampered = { ...wrongSig.tx, args: { hash: docHash('c') } };
     const other = generateKeyPair('sm2');
-    const notMine = { ...put(other, 0, docHash('d')).tx, from: alice ? put(alice, 1, docHash('d')).tx.from : '' };
+    // Validly signed by `other`, but in alice's name: the key is not alice's.
+    const notMine = signTx(other, { chain: 'notary', from: put(alice, 1, docHash('d')).tx.from, module: 'notary', method: 'put', args: { hash: docHash('d') }, nonce: 1, expires: 1000 }).tx;
     const cases: Array<[unknown, string]> = [
       [{ hello: 'world' }, 'TX_MALFORMED'],
       [{ ...put(alice, 1, docHash('e')).tx, nonce: -1 }, 'TX_MALFORMED'],
