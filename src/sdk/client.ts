@@ -200,7 +200,7 @@ export class ShulianClient {
   send(chain: string, key: KeyPair, call: Call, opts: SendOptions = {}): Promise<string> {
     const expiresIn = opts.expiresIn ?? DEFAULT_EXPIRES_IN;
     checkInt(expiresIn, 'expiresIn');
-    const from = didFromPublicKey(key.publicKey);
+    const from = opts.from ?? didFromPublicKey(key.publicKey);
     const id = `${chain}\u0000${from}`;
     let s = this.#senders.get(id);
     if (!s) this.#senders.set(id, (s = { queue: Promise.resolve(), next: 0 }));
@@ -209,7 +209,7 @@ export class ShulianClient {
       const [acct, head] = await Promise.all([this.account(chain, from), this.blocks(chain, { limit: 1 })]);
       const nonce = Math.max(acct.pendingNonce, sender.next);
       const height = head[0]?.height ?? 0;
-      const { tx, hash } = signTx(key, { chain, module: call.module, method: call.method, args: call.args, nonce, expires: height + expiresIn });
+      const { tx, hash } = signTx(key, { chain, from, module: call.module, method: call.method, args: call.args, nonce, expires: height + expiresIn });
       try {
         await this.submit(chain, tx);
       } catch (err) {

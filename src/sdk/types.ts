@@ -84,6 +84,8 @@ export interface Call {
 export interface SendOptions {
   /** The tx may be included up to this many blocks after the current height (default 100). */
   expiresIn?: number;
+  /** Send as this DID with a key of its document (after a rotation); default the key's own DID. */
+  from?: string;
 }
 
 export interface WaitOptions {
