@@ -37,15 +37,16 @@ test('以链治链 on a real node: three member organisations approve a business
       chain: 'trade', name: 'Trade chain', nameZh: '航贸链', suite: 'sm2', consensus: { type: 'solo' }, modules: ['notary'],
       validators: [{ did: did(operator), publicKey: toHex(operator.publicKey), power: 1 }],
     };
-    const { id } = await govPropose(client, orgs[0]!.key, { kind: 'create-chain', title: 'Trade chain', genesis } as never);
+    const { id } = await govPropose(client, orgs[0]!.key, { kind: 'create-chain', title: 'Trade chain', genesis, admission: { type: 'members' } } as never);
     assert.equal((await govVote(client, orgs[0]!.key, id, 'yes')).status, 'voting');
     assert.equal((await govVote(client, orgs[1]!.key, id, 'yes')).status, 'approved');
 
     // The node starts the chain by itself, reports it active, and it takes transactions.
     await waitFor(async () => (await client.chains()).some((c) => c.id === 'trade'), 'the trade chain to start', 30_000);
-    const user = generateKeyPair('sm2');
-    const hash = await client.send('trade', user, { module: 'notary', method: 'put', args: { hash: 'cd'.repeat(32) } });
+    // Its admission policy (members only) holds: a member organisation transacts, an outsider does not.
+    const hash = await client.send('trade', orgs[2]!.key, { module: 'notary', method: 'put', args: { hash: 'cd'.repeat(32) } });
     await client.waitForTx(hash, { timeoutMs: 30_000 });
+    await assert.rejects(client.send('trade', generateKeyPair('sm2'), { module: 'notary', method: 'put', args: { hash: 'ce'.repeat(32) } }), { code: 'TX_NOT_ADMITTED' });
     await waitFor(async () => (await govChains(client)).find((c) => c.id === 'trade')?.status === 'active', 'the registry to show trade active', 30_000);
 
     // After a restart the node reopens it from the registry.

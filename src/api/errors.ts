@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   HEIGHT_NOT_FOUND: 404,
   NOT_FOUND: 404,
   RATE_LIMITED: 429,
+  TX_NOT_ADMITTED: 403,
 };
 
 /** HTTP status for an error code: conflicts 409, missing things 404, the rest 400. */

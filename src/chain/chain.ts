@@ -22,6 +22,8 @@ export interface ChainOptions {
    * only a DID's self-certifying key is accepted.
    */
   senderAuthority?: SenderAuthority;
+  /** The chain's admission policy (business chains: set by governance); absent = open. */
+  admissionCheck?: AdmissionCheck;
   /** This node's validator key, when it validates this chain. */
   validatorKey?: KeyPair;
 }
@@ -44,6 +46,7 @@ export class Chain implements ChainView {
   private readonly events = new EventEmitter();
   private readonly admission: AdmissionPool;
   private readonly senderAuthority: SenderAuthority | undefined;
+  private readonly admissionCheck: AdmissionCheck | undefined;
   private readonly validatorKey: KeyPair | undefined;
   private txListener: (() => void) | undefined;
   private acceptedListener: ((txs: Tx[]) => void) | undefined;
@@ -65,6 +68,7 @@ export class Chain implements ChainView {
     this.executor = new Executor(opts.modules, new Set(opts.genesis.modules));
     this.admission = opts.admission;
     this.senderAuthority = opts.senderAuthority;
+    this.admissionCheck = opts.admissionCheck;
     this.validatorKey = opts.validatorKey;
     this.events.setMaxListeners(0);
   }
@@ -252,6 +256,8 @@ export class Chain implements ChainView {
       if (!o.ok) return o.hash === undefined ? { accepted: false, code: o.code, message: o.message } : { accepted: false, hash: o.hash, code: o.code, message: o.message };
       try {
         this.checkSender(o);
+        const admitted = this.admissionCheck?.(o.tx.from);
+        if (admitted && !admitted.ok) throw new ShulianError('TX_NOT_ADMITTED', admitted.message);
         if (o.tx.expires < nextHeight) throw new ShulianError('TX_EXPIRED', `transaction expired at height ${o.tx.expires}; the chain is at ${nextHeight - 1}`);
         this.mempool.add({ tx: o.tx, hash: o.hash, bytes: o.bytes }, this.committedNonce(o.tx.from));
         accepted.push(o.tx);
@@ -423,6 +429,8 @@ export class Chain implements ChainView {
     await this.store.close();
   }
 }
+
+export type AdmissionCheck = (did: string) => { ok: true } | { ok: false; message: string };
 
 export type SenderAuthority = (did: string, pubkeyHex: string) => { ok: true } | { ok: false; code: string; message: string };
 

@@ -6,11 +6,12 @@ import { PeerNetwork, type NetworkStats } from '../net/index.ts';
 import { TbftDriver, type TbftDriverOptions } from './tbft-driver.ts';
 import { ChainLifecycleWatcher, assignedChains } from '../governance/index.ts';
 import { didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
-import { AdmissionPool, Chain, MAX_BATCH, type ChainView, type ConsensusStatus, type NodeView } from '../chain/index.ts';
+import { AdmissionPool, Chain, MAX_BATCH, type AdmissionCheck, type ChainView, type ConsensusStatus, type NodeView } from '../chain/index.ts';
 import { SoloConsensus, type ConsensusEngine } from '../consensus/index.ts';
 import type { Genesis, TxInclusion } from '../ledger/index.ts';
 import { knownModuleNames, modulesFor } from '../modules/index.ts';
-import { govKey } from '../modules/governance/keys.ts';
+import { govKey, govStateKey } from '../modules/governance/keys.ts';
+import type { AdmissionPolicy } from '../modules/governance/index.ts';
 import { signTx } from '../ledger/index.ts';
 import { DEFAULT_PARAMS } from './alliance.ts';
 import { embeddedGeneses } from './alliance.ts';
@@ -123,6 +124,32 @@ export class ShulianNode implements NodeView {
     return r.ok ? { ok: true } : { ok: false, code: 'TX_BAD_SENDER', message: `${r.message} (${r.code})` };
   };
 
+  /**
+   * A business chain's admission policy, read from the governance registry at each check (so a
+   * policy change by proposal applies at once): open, alliance members only, or an allowlist.
+   * Credential policies need the sender to present the credential, which this release cannot
+   * take yet: they admit no one and say so.
+   */
+  private admissionPolicyOf(chainId: string, govId: string): AdmissionCheck {
+    return (did) => {
+      const gov = this.hosted.get(govId);
+      if (!gov) return { ok: false, message: `this node does not host the governance chain ${govId}, which holds chain ${chainId}'s admission policy` };
+      const rec = gov.getState(govStateKey.chain(chainId)).value as { admission?: AdmissionPolicy } | null;
+      const policy: AdmissionPolicy = rec?.admission ?? { type: 'open' };
+      switch (policy.type) {
+        case 'open':
+          return { ok: true };
+        case 'members':
+          return gov.getState(govStateKey.member(did)).value !== null
+            ? { ok: true } : { ok: false, message: `${did} is not a member organisation of the alliance; chain ${chainId} admits members only` };
+        case 'allowlist':
+          return policy.dids.includes(did) ? { ok: true } : { ok: false, message: `${did} is not on chain ${chainId}'s allowlist; a governance proposal can change it` };
+        case 'credential':
+          return { ok: false, message: `chain ${chainId} admits holders of a ${policy.credentialType} credential from ${policy.issuer}; presenting credentials at admission is not supported yet` };
+      }
+    };
+  }
+
   /** Txs a client gave this node travel to the other validators; gossiped ones the network forwards. */
   private gossipTxs(chain: Chain): void {
     const net = this.net;
@@ -177,7 +204,8 @@ export class ShulianNode implements NodeView {
     const isValidator = genesis.validators.some((v) => v.did === this.did);
     const chain = await Chain.open({
       genesis, dir: join(this.opts.dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: this.admission,
-      senderAuthority: this.senderAuthority, ...(isValidator ? { validatorKey: this.key } : {}),
+      senderAuthority: this.senderAuthority, admissionCheck: this.admissionPolicyOf(genesis.chain, govId),
+      ...(isValidator ? { validatorKey: this.key } : {}),
     });
     if (chain.genesisHash !== genesisHash) {
       await chain.close();
