@@ -31,3 +31,4 @@ export {
 } from '../modules/did/state.ts';
 // Verifiable credentials (src/did/vc, written separately).
 export * from './vc/index.ts';
+export { verifyCertificateChain, parseCertificate, loadTrustRoots, X509Error, type ChainVerification, type TrustRoots } from './x509/index.ts';

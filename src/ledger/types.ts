@@ -97,6 +97,8 @@ export interface Genesis {
   params: ChainParams;
   /** Genesis time, ms since the Unix epoch. */
   time: number;
+  /** Root CAs (PEM or base64 DER) organisations' certificate chains must end at (did.bindCertificate). */
+  x509Roots?: string[];
 }
 
 export interface TxInclusion {

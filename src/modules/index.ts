@@ -1,6 +1,6 @@
 import type { ModuleDef } from '../runtime/index.ts';
 import type { Genesis } from '../ledger/index.ts';
-import { didModule } from './did/index.ts';
+import { didModule, didModuleWithX509 } from './did/index.ts';
 import { createGovernanceModule, governanceConfigFromGenesis, governanceModule } from './governance/index.ts';
 import { notaryModule } from './notary/index.ts';
 import { vcstatusModule } from './vcstatus/index.ts';
@@ -24,7 +24,8 @@ export const knownModuleNames = (): string[] => [...builtinModules.map((m) => m.
  * founders (the governance chain's validators) and alliance name from there.
  */
 export function modulesFor(genesis: Genesis): ModuleDef[] {
-  const mods = builtinModules.filter((m) => m.name !== 'governance');
+  const mods = builtinModules.filter((m) => m.name !== 'governance' && m.name !== 'did');
+  mods.push(didModuleWithX509(genesis.x509Roots ?? []));
   if (genesis.modules.includes('governance')) mods.push(createGovernanceModule(governanceConfigFromGenesis(genesis)));
   if (genesis.modules.includes('evidence')) mods.push(createEvidenceModule(genesis));
   return mods;

@@ -19,6 +19,8 @@ import {
 } from './state.ts';
 
 export * from './state.ts';
+export * from './x509.ts';
+import { createBindCertificateMethod } from './x509.ts';
 
 /** Limits that keep a document (and the gas to read it) bounded. */
 export const DID_LIMITS = {
@@ -387,3 +389,12 @@ export const didModule: ModuleDef = {
     }),
   },
 };
+
+/**
+ * The did module with X.509 binding against the alliance's root CAs (genesis `x509Roots`): every
+ * node of a chain uses the same roots, so binding is deterministic. No roots: every chain is
+ * refused as X509_UNTRUSTED_ROOT.
+ */
+export function didModuleWithX509(roots: readonly (string | Uint8Array)[]): ModuleDef {
+  return { ...didModule, methods: { ...didModule.methods, bindCertificate: createBindCertificateMethod(roots) } };
+}
