@@ -49,12 +49,29 @@ test('以链治链 on a real node: three member organisations approve a business
     await assert.rejects(client.send('trade', generateKeyPair('sm2'), { module: 'notary', method: 'put', args: { hash: 'ce'.repeat(32) } }), { code: 'TX_NOT_ADMITTED' });
     await waitFor(async () => (await govChains(client)).find((c) => c.id === 'trade')?.status === 'active', 'the registry to show trade active', 30_000);
 
+    // The same, through the node's governance read routes.
+    const members = (await (await fetch(`${node.url}/v1/gov/members`)).json()) as { members: Array<{ name: string }> };
+    assert.equal(members.members.length, 4);
+    const proposal = (await (await fetch(`${node.url}/v1/gov/proposals/${id}`)).json()) as { status: string; votes: unknown[] };
+    assert.deepEqual([proposal.status, proposal.votes.length], ['approved', 2]);
+    const registry = (await (await fetch(`${node.url}/v1/gov/chains/trade`)).json()) as { status: string; admission: { type: string } };
+    assert.deepEqual([registry.status, registry.admission.type], ['active', 'members']);
+    assert.equal((await fetch(`${node.url}/v1/gov/proposals/999`)).status, 404);
+
     // After a restart the node reopens it from the registry.
     await node.stop();
     node = await startNodeProcess(data);
     const again = new ShulianClient({ baseUrl: node.url });
     await waitFor(async () => (await again.chains()).some((c) => c.id === 'trade'), 'trade after restart', 30_000);
     assert.equal((await again.tx(hash)).status, 'committed');
+
+    // Suspended by governance: the node stops the chain at once.
+    const suspend = await govPropose(again, orgs[0]!.key, { kind: 'suspend-chain', chain: 'trade' } as never);
+    for (const o of orgs) {
+      if ((await govVote(again, o.key, suspend.id, 'yes')).status === 'approved') break;
+    }
+    await waitFor(async () => !(await again.chains()).some((c) => c.id === 'trade'), 'the suspended chain to stop', 30_000);
+    assert.equal((await fetch(`${node.url}/v1/chains/trade`)).status, 404);
   } catch (err) {
     process.stderr.write(node.output().slice(-4000));
     throw err;

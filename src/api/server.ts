@@ -10,6 +10,7 @@ import { errorBody, statusFor } from './errors.ts';
 import { anyObject, chainParam, errorSchema, txSchema } from './schemas.ts';
 import { registerStream } from './stream.ts';
 import { registerDidRoutes } from './routes/did.ts';
+import { registerGovernanceRoutes } from './routes/governance.ts';
 import { registerVcRoutes, type VcRoutesOptions } from './routes/vc.ts';
 
 export interface ApiOptions {
@@ -185,6 +186,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
 
   registerStream(app, node);
   registerDidRoutes(app, node);
+  registerGovernanceRoutes(app, node);
   await registerVcRoutes(app, node, opts.vc ?? {});
   return app;
 }

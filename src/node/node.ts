@@ -47,6 +47,7 @@ export class ShulianNode implements NodeView {
   private readonly hosted = new Map<string, Chain>();
   private readonly engines: ConsensusEngine[] = [];
   private readonly drivers = new Map<string, TbftDriver>();
+  private readonly enginesByChain = new Map<string, ConsensusEngine[]>();
   private net: PeerNetwork | undefined;
   private watcher: ChainLifecycleWatcher | undefined;
   private opts!: NodeOpenOptions;
@@ -194,9 +195,24 @@ export class ShulianNode implements NodeView {
         this.startGovernedChain(e.genesis, e.genesisHash, e.reason === 'approved' ? 'approved' : 'active', gov.chain)
           .catch((err: unknown) => this.opts.log(`chain ${e.chain}: could not start: ${(err as Error).message}`));
       } else if (e.type === 'stop') {
-        this.opts.log(`chain ${e.chain}: ${e.reason} by governance; this node stops validating it at its next start`);
+        this.stopGovernedChain(e.chain, e.reason).catch((err: unknown) => this.opts.log(`chain ${e.chain}: could not stop: ${(err as Error).message}`));
       }
     });
+  }
+
+  /** A chain suspended or retired by governance: this node stops it and no longer serves it. */
+  private async stopGovernedChain(id: string, reason: string): Promise<void> {
+    const chain = this.hosted.get(id);
+    if (!chain) return;
+    this.hosted.delete(id);
+    const engines = this.enginesByChain.get(id) ?? [];
+    this.enginesByChain.delete(id);
+    this.drivers.delete(id);
+    await Promise.all(engines.map((e) => e.stop()));
+    for (const e of engines) this.engines.splice(this.engines.indexOf(e), 1);
+    this.net?.removeChain(id);
+    await chain.close();
+    this.opts.log(`chain ${id}: ${reason} by governance; stopped`);
   }
 
   private async startGovernedChain(genesis: Genesis, genesisHash: string, status: string, govId: string): Promise<void> {
@@ -219,6 +235,7 @@ export class ShulianNode implements NodeView {
     }
     const engines = this.engineFor(chain);
     this.engines.push(...engines);
+    this.enginesByChain.set(genesis.chain, engines);
     for (const e of engines) e.start();
     this.opts.log(`chain ${genesis.chain}: started by governance (${genesis.consensus.type}, ${genesis.validators.length} validators)`);
     // Tell the alliance the chain runs: the registry moves from approved to active.
