@@ -80,13 +80,14 @@ test('SM2 Multikeys are the compressed point under sm2-pub and decode back to th
     const { publicKey } = generateKeyPair('sm2');
     const mb = encodeMultikey('sm2', publicKey);
     assert.equal(fromMultibase58(mb).length, 2 + 33);
-    assert.deepEqual(decodeMultikey(mb), { suite: 'sm2', publicKey });
+    const decoded = decodeMultikey(mb);
+    assert.deepEqual([decoded.suite, decoded.publicKey], ['sm2', publicKey]);
     assert.deepEqual(decompressSm2(compressSm2(publicKey)), publicKey);
   }
   const notOnCurve = new Uint8Array(33).fill(0xff);
   notOnCurve[0] = 0x02;
-  assert.throws(() => decompressSm2(notOnCurve), /not (a field element|on the curve)/);
-  assert.throws(() => decodeMultikey('z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc'), /other than Ed25519/); // an X25519 key
+  assert.throws(() => decompressSm2(notOnCurve), /curve|field/);
+  assert.throws(() => decodeMultikey('z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc'), { name: 'MultikeyError' }); // an X25519 key
 });
 
 test('a tampered credential fails with PROOF_VERIFICATION_FAILED', async () => {
