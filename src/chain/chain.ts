@@ -7,7 +7,7 @@ import {
   ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, hashJson, headerHashOf, merkleProof,
   merkleRoot, receiptHashOf, stateKeyHash,
   txHashOf, verifyHeader,
-  type Block, type BlockHeader, type Genesis, type MempoolEntry, type Receipt, type Tx, type SmtUpdate, type StateLookup, type TxInclusion,
+  type Block, type BlockHeader, type Genesis, type MempoolEntry, type Receipt, type Tx, type ValidatorInfo, type SmtUpdate, type StateLookup, type TxInclusion,
 } from '../ledger/index.ts';
 import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
 import type { BlockSummary, ChainInfo, ChainView, SubmitAnswer, SubmitResult } from './types.ts';
@@ -116,7 +116,7 @@ export class Chain implements ChainView {
     const g = this.genesis;
     return {
       id: this.id, name: g.name, nameZh: g.nameZh, kind: g.kind, suite: g.suite, consensus: g.consensus.type,
-      modules: g.modules, validators: g.validators, height: head.height, headHash: head.hash, stateRoot: head.stateRoot,
+      modules: g.modules, validators: this.validatorsAt(head.height + 1), height: head.height, headHash: head.hash, stateRoot: head.stateRoot,
       lastBlockTime: head.time, genesisHash: this.genesisHash, mempool: { txs: this.mempool.size, bytes: this.mempool.bytes },
     };
   }
@@ -179,6 +179,31 @@ export class Chain implements ChainView {
       out.blockSig = block.sig;
     }
     return out;
+  }
+
+  /**
+   * The validator set of `height`: the genesis set, changed by the `validators` module's schedule
+   * as committed at height − 1 (a change is scheduled at least two blocks ahead, so every node
+   * knows the set of a height once the height before it is final).
+   */
+  validatorsAt(height: number): ValidatorInfo[] {
+    if (!this.genesis.modules.includes('validators')) return this.genesis.validators;
+    const head = this.height();
+    const at = Math.min(height - 1, head);
+    if (at < 0) return this.genesis.validators;
+    const sched = this.getState(VALIDATOR_SCHEDULE_KEY, at === head ? {} : { height: at }).value as Array<{ height: number; validators: ValidatorInfo[] }> | null;
+    let current = this.genesis.validators;
+    for (const e of sched ?? []) if (e.height <= height) current = e.validators;
+    return current;
+  }
+
+  /** Every validator this chain has had or has scheduled: who may connect for it. */
+  knownValidators(): ValidatorInfo[] {
+    const sched = this.genesis.modules.includes('validators')
+      ? (this.getState(VALIDATOR_SCHEDULE_KEY).value as Array<{ validators: ValidatorInfo[] }> | null) ?? [] : [];
+    const all = new Map<string, ValidatorInfo>();
+    for (const v of [this.genesis.validators, ...sched.map((e) => e.validators)].flat()) all.set(v.did, v);
+    return [...all.values()];
   }
 
   nonces(did: string): { nonce: number; pendingNonce: number } {
@@ -327,7 +352,7 @@ export class Chain implements ChainView {
     // Solo never makes empty blocks; BFT chains do, so that rounds and heights keep moving.
     if (block.txs.length === 0 && this.genesis.consensus.type === 'solo') bad('it has no transactions');
     if (block.txs.length > this.genesis.params.maxBlockTxs) bad(`it has more than ${this.genesis.params.maxBlockTxs} transactions`);
-    const check = verifyHeader(this.suite, h, block.hash, block.sig, this.genesis.validators);
+    const check = verifyHeader(this.suite, h, block.hash, block.sig, this.validatorsAt(h.height));
     if (!check.ok) bad(check.reason!);
     // Txs this node admitted were checked then; the others are checked now, once.
     const unknown = block.txs.filter((tx) => !this.mempool.has(txHashOf(this.suite, tx)));
@@ -451,6 +476,9 @@ interface BlockRun {
   txRoot: string;
   receiptRoot: string;
 }
+
+/** Where the `validators` module keeps its schedule of validator sets. */
+const VALIDATOR_SCHEDULE_KEY = 'validators/schedule';
 
 /** Most txs in one request. */
 export const MAX_BATCH = 1000;

@@ -5,18 +5,20 @@ import { createGovernanceModule, governanceConfigFromGenesis, governanceModule }
 import { notaryModule } from './notary/index.ts';
 import { vcstatusModule } from './vcstatus/index.ts';
 import { createEvidenceModule } from './evidence/index.ts';
+import { createValidatorsModule } from './validators/index.ts';
 
 export { notaryModule, recordKey, recordStateKey, type NotaryRecord } from './notary/index.ts';
 export { didModule } from './did/index.ts';
 export { vcstatusModule } from './vcstatus/index.ts';
 export { governanceModule, createGovernanceModule, governanceConfigFromGenesis } from './governance/index.ts';
 export { createEvidenceModule, evidenceKey, type EvidenceRecord } from './evidence/index.ts';
+export { createValidatorsModule, validatorsFor, SCHEDULE_KEY, MIN_DELAY, type ValidatorEpoch } from './validators/index.ts';
 
 /** Every module this build of Shulian can run; a chain's genesis picks from these. */
 export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule];
 
 /** Modules built from a chain's genesis; their names are known even before a genesis picks them. */
-const CONFIGURED = ['evidence'];
+const CONFIGURED = ['evidence', 'validators'];
 export const knownModuleNames = (): string[] => [...builtinModules.map((m) => m.name), ...CONFIGURED];
 
 /**
@@ -28,5 +30,6 @@ export function modulesFor(genesis: Genesis): ModuleDef[] {
   mods.push(didModuleWithX509(genesis.x509Roots ?? []));
   if (genesis.modules.includes('governance')) mods.push(createGovernanceModule(governanceConfigFromGenesis(genesis)));
   if (genesis.modules.includes('evidence')) mods.push(createEvidenceModule(genesis));
+  if (genesis.modules.includes('validators')) mods.push(createValidatorsModule(genesis));
   return mods;
 }

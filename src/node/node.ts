@@ -8,7 +8,7 @@ import { ChainLifecycleWatcher, assignedChains } from '../governance/index.ts';
 import { didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
 import { AdmissionPool, Chain, MAX_BATCH, type AdmissionCheck, type ChainView, type ConsensusStatus, type NodeView } from '../chain/index.ts';
 import { SoloConsensus, type ConsensusEngine } from '../consensus/index.ts';
-import type { Genesis, TxInclusion } from '../ledger/index.ts';
+import type { Genesis, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 import { knownModuleNames, modulesFor } from '../modules/index.ts';
 import { govKey, govStateKey } from '../modules/governance/keys.ts';
 import type { AdmissionPolicy } from '../modules/governance/index.ts';
@@ -72,7 +72,9 @@ export class ShulianNode implements NodeView {
       const self = node;
       self.opts = o;
       for (const genesis of alliance.chains) {
-        const isValidator = genesis.validators.some((v) => v.did === self.did);
+        // tbft chains get the key even when this node is not (yet) a validator: the core signs
+        // only at heights whose validator set names it.
+        const isValidator = genesis.validators.some((v) => v.did === self.did) || genesis.consensus.type === 'tbft';
         const chain = await Chain.open({
           genesis, dir: join(dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: self.admission,
           senderAuthority: self.senderAuthority, ...(isValidator ? { validatorKey: key } : {}),
@@ -87,8 +89,8 @@ export class ShulianNode implements NodeView {
           // Only validators of a shared chain may connect; per chain, only that chain's validators.
           // Business chains started later by governance join this list as they open.
           isAllowedPeer: (did, chainId) => chainId === undefined
-            ? [...self.hosted.values()].some((c) => c.genesis.validators.some((v) => v.did === did))
-            : (self.hosted.get(chainId)?.genesis.validators.some((v) => v.did === did) ?? false),
+            ? [...self.hosted.values()].some((c) => c.knownValidators().some((v) => v.did === did))
+            : (self.hosted.get(chainId)?.knownValidators().some((v) => v.did === did) ?? false),
           listen: { host: o.p2p.host, port: o.p2p.port },
           peers: o.p2p.peers,
           log: (level, message) => {
@@ -166,7 +168,7 @@ export class ShulianNode implements NodeView {
   /** The consensus engine that drives `chain` on this node, if any. */
   private engineFor(chain: Chain): ConsensusEngine[] {
     const { genesis } = chain;
-    const isValidator = genesis.validators.some((v) => v.did === this.did);
+    const isValidator = genesis.validators.some((v) => v.did === this.did) || genesis.consensus.type === 'tbft';
     if (genesis.consensus.type === 'solo') {
       return isValidator ? [new SoloConsensus(chain, { onError: (err) => this.opts.log(`chain ${genesis.chain}: block production failed: ${(err as Error).message}`) })] : [];
     }
@@ -194,10 +196,31 @@ export class ShulianNode implements NodeView {
       if (e.type === 'start') {
         this.startGovernedChain(e.genesis, e.genesisHash, e.reason === 'approved' ? 'approved' : 'active', gov.chain)
           .catch((err: unknown) => this.opts.log(`chain ${e.chain}: could not start: ${(err as Error).message}`));
+      } else if (e.type === 'validators') {
+        this.approveValidatorChange(e.chain, e.validators, e.height, e.proposal)
+          .catch((err: unknown) => this.opts.log(`chain ${e.chain}: validator change not approved: ${(err as Error).message}`));
       } else if (e.type === 'stop') {
         this.stopGovernedChain(e.chain, e.reason).catch((err: unknown) => this.opts.log(`chain ${e.chain}: could not stop: ${(err as Error).message}`));
       }
     });
+  }
+
+  /**
+   * Governance approved a new validator set for a chain this node validates: as one of its
+   * current validators, this node approves the change on that chain (module `validators`), where
+   * it is scheduled once more than 2/3 of the current power has.
+   */
+  private async approveValidatorChange(id: string, validators: ValidatorInfo[], height: number, proposal: number): Promise<void> {
+    const chain = this.hosted.get(id);
+    if (!chain || !chain.genesis.modules.includes('validators')) return;
+    if (!chain.validatorsAt(chain.height() + 1).some((v) => v.did === this.did)) return;
+    const { tx } = signTx(this.key, {
+      chain: id, module: 'validators', method: 'approve', args: { height, validators: validators as unknown as JsonValue, proposal },
+      nonce: chain.nonces(this.did).pendingNonce, expires: chain.height() + 100,
+    });
+    const answer = await chain.submitBody(JSON.stringify(tx));
+    const r = answer.kind === 'invalid' ? answer : answer.results[0]!;
+    if ('accepted' in r && !r.accepted) this.opts.log(`chain ${id}: approval of the validator change not accepted: ${r.message}`);
   }
 
   /** A chain suspended or retired by governance: this node stops it and no longer serves it. */
@@ -221,7 +244,7 @@ export class ShulianNode implements NodeView {
     const chain = await Chain.open({
       genesis, dir: join(this.opts.dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: this.admission,
       senderAuthority: this.senderAuthority, admissionCheck: this.admissionPolicyOf(genesis.chain, govId),
-      ...(isValidator ? { validatorKey: this.key } : {}),
+      ...(isValidator || genesis.consensus.type === 'tbft' ? { validatorKey: this.key } : {}),
     });
     if (chain.genesisHash !== genesisHash) {
       await chain.close();
@@ -282,7 +305,7 @@ export class ShulianNode implements NodeView {
     if (!chain) return undefined;
     const info = chain.info();
     const connected = new Set(this.net?.peers(chainId) ?? []);
-    const validators = chain.genesis.validators.map((v) => ({ ...v, up: v.did === this.did || connected.has(v.did), self: v.did === this.did }));
+    const validators = chain.validatorsAt(info.height + 1).map((v) => ({ ...v, up: v.did === this.did || connected.has(v.did), self: v.did === this.did }));
     const driver = this.drivers.get(chainId);
     if (!driver) {
       return { chain: chainId, type: 'solo', height: info.height, round: 0, step: 'commit', proposer: validators[0]?.did ?? '', validators, lastCommitTime: info.lastBlockTime, syncing: false, evidence: 0 };

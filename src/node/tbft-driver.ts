@@ -81,7 +81,7 @@ export class TbftDriver implements ConsensusEngine {
     (this.wal as FileWal | undefined)?.close();
     return new TbftCore({
       chainId: chain.id,
-      validatorsAt: () => chain.genesis.validators,
+      validatorsAt: (h) => chain.validatorsAt(h),
       verify: suiteVerifier(chain.suite),
       // No repair: a record corrupted in the middle stops the node rather than let it forget
       // votes it already sent (a torn tail from a crash is tolerated).
@@ -210,7 +210,7 @@ export class TbftDriver implements ConsensusEngine {
   private async applySynced(block: Block, commit: JsonValue): Promise<void> {
     const { chain } = this.o;
     const c = commit as unknown as Commit;
-    const check = verifyCommit(c, chain.genesis.validators, chain.id, suiteVerifier(chain.suite));
+    const check = verifyCommit(c, chain.validatorsAt(block.header?.height ?? 0), chain.id, suiteVerifier(chain.suite));
     if (!check.ok) throw new ShulianError('COMMIT_INVALID', `block ${block.header?.height}: ${check.reason}`);
     if (c.blockHash !== block.hash || c.height !== block.header.height) throw new ShulianError('COMMIT_INVALID', 'the commit is for another block');
     // Past blocks are checked against their own time, not this node's clock.
@@ -269,8 +269,10 @@ export class TbftDriver implements ConsensusEngine {
             c = this.candidates.get(a.value.hash);
             if (!c) throw new ShulianError('DECIDED_INVALID', `height ${a.height}: >2/3 of validators committed block ${a.value.hash}, which this node finds ${result}`);
           }
-          await chain.commitCandidate(c, a.commit as unknown as JsonValue);
+          const committed = await chain.commitCandidate(c, a.commit as unknown as JsonValue);
           this.candidates.clear();
+          // A validator-set change was scheduled: who may connect for this chain changed.
+          if (committed.receipts.some((r) => r.events.some((e) => e.type === 'ValidatorSetScheduled'))) this.o.net.refreshPeers();
           this.wal.compact(a.height + 1);
           this.lastCommitTime = Date.now();
           break;
