@@ -20,7 +20,10 @@ export interface ClusterLayout {
  * all of them as the tbft validators of every chain. Node i serves its API on apiPort + i and
  * p2p on p2pPort + i, and dials every other node.
  */
-export function prepareCluster(dataDir: string, n: number, apiPort: number, p2pPort: number, suite: Suite = 'sm2'): ClusterLayout {
+export function prepareCluster(dataDir: string, n: number, apiPort: number, p2pPort: number, suite: Suite = 'sm2', opts: { validators?: number } = {}): ClusterLayout {
+  // The first `validators` nodes validate every chain; the others start as followers, for
+  // governance to bring in later.
+  const validatorCount = opts.validators ?? n;
   mkdirSync(dataDir, { recursive: true });
   const nodes: ClusterLayout['nodes'] = [];
   const validators: Genesis['validators'] = [];
@@ -32,7 +35,7 @@ export function prepareCluster(dataDir: string, n: number, apiPort: number, p2pP
     writeFileSync(join(dir, 'node', 'key.pass'), password + '\n', { mode: 0o600, flag: 'wx' });
     writeKeystore(join(dir, 'node', 'key.json'), key, password);
     const did = didFromPublicKey(key.publicKey);
-    validators.push({ did, publicKey: toHex(key.publicKey), power: 1 });
+    if (i < validatorCount) validators.push({ did, publicKey: toHex(key.publicKey), power: 1 });
     nodes.push({ index: i + 1, did, dir, configPath: join(dir, 'config.json'), apiPort: apiPort + i, p2pPort: p2pPort + i });
   }
   const createdAt = Date.now();
