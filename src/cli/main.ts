@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_API, report, type CommonOptions } from './output.ts';
+import { DEFAULT_API, action, action1, report, type CommonOptions } from './output.ts';
 import { didCommand } from './commands/did.ts';
 import { vcCommand } from './commands/vc.ts';
 import { chainProposeCommand, govCommand, orgCommand } from './commands/gov.ts';
@@ -35,27 +35,6 @@ const passwordEnvOption = (): Option =>
   new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)');
 const genesisOption = (): Option =>
   new Option('--genesis-hash <hex>', 'pin the chain\'s genesis hash: proofs are checked against its validators only if the node\'s genesis matches');
-
-/** Runs a command body, turning any error into one line on stderr and an exit code. */
-function action<O extends CommonOptions>(body: (opts: O) => Promise<void>) {
-  return async (opts: O): Promise<void> => {
-    try {
-      await body(opts);
-    } catch (err) {
-      process.exitCode = report(err, opts);
-    }
-  };
-}
-
-function action1<O extends CommonOptions>(body: (arg: string, opts: O) => Promise<void>) {
-  return async (arg: string, opts: O): Promise<void> => {
-    try {
-      await body(arg, opts);
-    } catch (err) {
-      process.exitCode = report(err, opts);
-    }
-  };
-}
 
 export function buildProgram(): Command {
   const program = new Command('shulian')

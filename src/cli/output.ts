@@ -67,3 +67,25 @@ export function report(err: unknown, opts: CommonOptions = {}): number {
 export function usage(message: string): ShulianError {
   return new ShulianError('USAGE', message);
 }
+
+/** Runs a command body, turning any error into one line on stderr and an exit code. */
+export function action<O extends CommonOptions>(body: (opts: O) => Promise<void>) {
+  return async (opts: O): Promise<void> => {
+    try {
+      await body(opts);
+    } catch (err) {
+      process.exitCode = report(err, opts);
+    }
+  };
+}
+
+/** The same for a command with one positional argument. */
+export function action1<O extends CommonOptions>(body: (arg: string, opts: O) => Promise<void>) {
+  return async (arg: string, opts: O): Promise<void> => {
+    try {
+      await body(arg, opts);
+    } catch (err) {
+      process.exitCode = report(err, opts);
+    }
+  };
+}

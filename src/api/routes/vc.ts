@@ -66,6 +66,18 @@ function optDomain(o: Record<string, unknown>): string | string[] | undefined {
 const VC_TAGS = ['credentials'];
 
 /** Registers the VC-API and status list routes on `app` (before it listens). Only `node.chain` is used. */
+/** The VC-API `options.challenge` / `options.domain` of a verify request, or what is wrong with them. */
+function challengeAndDomain(options: unknown): { challenge?: string; domain?: string | string[] } | { error: string } {
+  const o = isObject(options) ? options : {};
+  try {
+    const challenge = optString(o, 'challenge');
+    const domain = optDomain(o);
+    return { ...(challenge !== undefined ? { challenge } : {}), ...(domain !== undefined ? { domain } : {}) };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
 export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView, 'chain'>, opts: VcRoutesOptions = {}): Promise<void> {
   const clock = opts.now ?? Date.now;
   const issuers: Signer[] = (opts.issuers ?? []).map((k) => (isKeyPair(k) ? keyPairSigner(k) : k));
@@ -146,18 +158,9 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
     if (!isObject(body) || !isObject(body.verifiableCredential)) {
       return fail(reply, 400, 'BAD_REQUEST', 'send {"verifiableCredential": {...}, "options": {...}}');
     }
-    const o = isObject(body.options) ? body.options : {};
-    let challenge: string | undefined;
-    let domain: string | string[] | undefined;
-    try {
-      challenge = optString(o, 'challenge');
-      domain = optDomain(o);
-    } catch (err) {
-      return fail(reply, 400, 'BAD_REQUEST', (err as Error).message);
-    }
-    const r = await verifyCredential(body.verifiableCredential, {
-      ...verifyOptions(req), ...(challenge !== undefined ? { challenge } : {}), ...(domain !== undefined ? { domain } : {}),
-    });
+    const bound = challengeAndDomain(body.options);
+    if ('error' in bound) return fail(reply, 400, 'BAD_REQUEST', bound.error);
+    const r = await verifyCredential(body.verifiableCredential, { ...verifyOptions(req), ...bound });
     return verdict(reply, r, { status: r.status, issuer: r.issuer ?? null });
   });
 
@@ -168,18 +171,9 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
     if (!isObject(body) || !isObject(body.verifiablePresentation)) {
       return fail(reply, 400, 'BAD_REQUEST', 'send {"verifiablePresentation": {...}, "options": {"challenge": "...", "domain": "..."}}');
     }
-    const o = isObject(body.options) ? body.options : {};
-    let challenge: string | undefined;
-    let domain: string | string[] | undefined;
-    try {
-      challenge = optString(o, 'challenge');
-      domain = optDomain(o);
-    } catch (err) {
-      return fail(reply, 400, 'BAD_REQUEST', (err as Error).message);
-    }
-    const r = await verifyPresentation(body.verifiablePresentation, {
-      ...verifyOptions(req), ...(challenge !== undefined ? { challenge } : {}), ...(domain !== undefined ? { domain } : {}),
-    });
+    const bound = challengeAndDomain(body.options);
+    if ('error' in bound) return fail(reply, 400, 'BAD_REQUEST', bound.error);
+    const r = await verifyPresentation(body.verifiablePresentation, { ...verifyOptions(req), ...bound });
     return verdict(reply, r, {
       holder: r.holder ?? null,
       credentialResults: r.credentials.map((c) => ({ verified: c.verified, issuer: c.issuer ?? null, checks: c.checks, problemDetails: c.errors.map(problemDetails), status: c.status })),

@@ -13,7 +13,7 @@ import {
   resolutionErrorCode, verifyDidResolution, DID_RELATIONSHIPS, type DidResolutionResult, type DidRelationship,
 } from '../../did/index.ts';
 import { loadKey } from '../keyfile.ts';
-import { apiUrl, emit, report, usage, type CommonOptions } from '../output.ts';
+import { apiUrl, emit, report, usage, type CommonOptions, action, action1 } from '../output.ts';
 
 export const DEFAULT_IDENTITY_CHAIN = 'identity';
 
@@ -255,27 +255,6 @@ function intArg(what: string) {
 }
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
-/** Runs a command body, turning any error into one line on stderr and an exit code (as main.ts does). */
-function action0<O extends CommonOptions>(body: (opts: O) => Promise<void>) {
-  return async (opts: O): Promise<void> => {
-    try {
-      await body(opts);
-    } catch (err) {
-      process.exitCode = report(err, opts);
-    }
-  };
-}
-
-function action1<O extends CommonOptions>(body: (arg: string, opts: O) => Promise<void>) {
-  return async (arg: string, opts: O): Promise<void> => {
-    try {
-      await body(arg, opts);
-    } catch (err) {
-      process.exitCode = report(err, opts);
-    }
-  };
-}
-
 const common = (c: Command): Command => c
   .option('--chain <id>', 'identity chain id', DEFAULT_IDENTITY_CHAIN)
   .addOption(new Option('--api <url>', 'node API URL (default: $SHULIAN_API or http://127.0.0.1:7070)'))
@@ -294,7 +273,7 @@ export function didCommand(): Command {
     .description('record the DID document of the key\'s self-certifying DID')
     .option('--service <id=type=endpoint>', 'a service to include (repeatable)', collect)
     .option('--controller <did>', 'another DID that may update this one (repeatable)', collect)
-    .action(action0<DidCreateOptions>(didCreateCmd));
+    .action(action<DidCreateOptions>(didCreateCmd));
 
   common(did.command('resolve'))
     .description('resolve a DID; --verify checks the state proof against the identity chain validators')
