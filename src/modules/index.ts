@@ -4,18 +4,20 @@ import { didModule, didModuleWithX509 } from './did/index.ts';
 import { createGovernanceModule, governanceConfigFromGenesis, governanceModule } from './governance/index.ts';
 import { notaryModule } from './notary/index.ts';
 import { vcstatusModule } from './vcstatus/index.ts';
+import { lexcontractModule } from './lexcontract/index.ts';
 import { createEvidenceModule } from './evidence/index.ts';
 import { createValidatorsModule } from './validators/index.ts';
 
 export { notaryModule, recordKey, recordStateKey, type NotaryRecord } from './notary/index.ts';
 export { didModule } from './did/index.ts';
 export { vcstatusModule } from './vcstatus/index.ts';
+export { lexcontractModule } from './lexcontract/index.ts';
 export { governanceModule, createGovernanceModule, governanceConfigFromGenesis } from './governance/index.ts';
 export { createEvidenceModule, evidenceKey, type EvidenceRecord } from './evidence/index.ts';
 export { createValidatorsModule, validatorsFor, SCHEDULE_KEY, MIN_DELAY, type ValidatorEpoch } from './validators/index.ts';
 
 /** Every module this build of Shulian can run; a chain's genesis picks from these. */
-export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule];
+export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule, lexcontractModule];
 
 /** Modules built from a chain's genesis; their names are known even before a genesis picks them. */
 const CONFIGURED = ['evidence', 'validators'];

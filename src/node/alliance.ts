@@ -29,7 +29,7 @@ interface ChainPreset {
 export const EMBEDDED_CHAINS: ChainPreset[] = [
   { chain: 'gov', name: 'Governance chain', nameZh: '治理链', kind: 'governance', modules: ['governance', 'notary'], planned: [] },
   { chain: 'identity', name: 'Identity chain', nameZh: '身份链', kind: 'public-service', modules: ['did', 'vcstatus', 'notary'], planned: [] },
-  { chain: 'sign', name: 'Signing chain', nameZh: '签约链', kind: 'public-service', modules: ['notary'], planned: ['esign', 'lexcontract'] },
+  { chain: 'sign', name: 'Signing chain', nameZh: '签约链', kind: 'public-service', modules: ['lexcontract', 'notary'], planned: [] },
   { chain: 'settle', name: 'Settlement chain', nameZh: '结算链', kind: 'public-service', modules: ['notary'], planned: ['settlement'] },
   { chain: 'xroute', name: 'Cross-chain routing chain', nameZh: '跨链路由链', kind: 'public-service', modules: ['notary'], planned: ['xroute'] },
   { chain: 'data', name: 'Public data authorisation chain', nameZh: '公共数据授权链', kind: 'public-service', modules: ['notary'], planned: ['catalog', 'dataauth'] },
