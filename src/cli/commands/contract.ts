@@ -170,5 +170,37 @@ export function contractCommand(): Command {
     .option('--verbose', 'list passing scenarios and warnings too')
     .addOption(new Option('--json', 'print JSON'))
     .action(run(async (dir: string, o: ContractTestOptions) => contractTest(dir, o)));
+  addChainCommands(contract);
   return contract;
+}
+
+/** On-chain contracts: deploy, draft, sign, events, status, evidence and offline replay. */
+function addChainCommands(contract: Command): void {
+  const chainOpts = (c: Command, signs: boolean): Command => {
+    c.option('--chain <id>', 'signing chain', 'sign').option('--api <url>', 'node API URL').addOption(new Option('--json', 'print JSON'));
+    if (signs) c.requiredOption('--key <file>', 'keystore of the signing party').option('--password-env <var>', 'read the keystore password from this variable');
+    return c;
+  };
+  const lazy = async () => import('./contract-chain.ts');
+  type O = import('./contract-chain.ts').ContractChainOptions & { template: string; params: string; parties: string; input?: string; out: string };
+  chainOpts(contract.command('deploy').description('deploy a .lex template on the signing chain').argument('<file>', 'the .lex template'), true)
+    .action(run(async (file: string, o: O) => (await lazy()).contractDeploy(file, o)));
+  chainOpts(contract.command('draft').description('draft a contract from a deployed template: its parameters and the parties\' DIDs'), true)
+    .requiredOption('--template <hash>', 'deployed template hash')
+    .requiredOption('--params <file>', 'JSON file with the terms')
+    .requiredOption('--parties <json>', 'party → DID, e.g. {"seller":"did:shulian:…","buyer":"did:shulian:…"}')
+    .action(run(async (o: O) => (await lazy()).contractDraft(o)));
+  chainOpts(contract.command('sign').description('sign a drafted contract after recomputing its fingerprint from proven data').argument('<id>', 'contract id'), true)
+    .action(run(async (id: string, o: O) => (await lazy()).contractSign(id, o)));
+  chainOpts(contract.command('submit-event').description('send an event to an active contract (a delivery report, a termination, …)').argument('<id>', 'contract id').argument('<event>', 'event name'), true)
+    .option('--input <json>', 'event input as JSON')
+    .action(run(async (id: string, event: string, o: O) => (await lazy()).contractEvent(id, event, o)));
+  chainOpts(contract.command('status').description('a contract: parties and signatures, state and events').argument('<id>', 'contract id'), false)
+    .action(run(async (id: string, o: O) => (await lazy()).contractStatus(id, o)));
+  chainOpts(contract.command('evidence').description('export the evidence package: template, parameters, signatures, events with proofs, final state').argument('<id>', 'contract id'), false)
+    .requiredOption('--out <file>', 'where to write the package')
+    .action(run(async (id: string, o: O) => (await lazy()).contractEvidence(id, o)));
+  contract.command('replay').description('check an evidence package offline: proofs, fingerprint, and a replay of every event to the final state')
+    .argument('<file>', 'evidence package').addOption(new Option('--json', 'print JSON'))
+    .action(run(async (file: string, o: O) => (await lazy()).contractReplay(file, o)));
 }
