@@ -59,11 +59,15 @@ export function createStatusListService(opts: StatusListServiceOptions): StatusL
       if (hit && hit.height === height && now < hit.until - ttl / 2) return structuredClone(hit.vc);
       const list = readStatusList((key) => chain.getState(key).value, listId);
       if (!list) return null;
+      // Valid from the block time of the state it reflects, not from this instant: a verifier
+      // that took its own clock reading just before fetching the list must not see it as
+      // not-yet-valid.
+      const asOf = Math.min(now, chain.info().lastBlockTime);
       const unsigned = buildStatusListCredential({
         url, record: list.record, bitstring: list.bitstring, issuer: opts.signer.controller,
-        validFrom: formatDateTime(now), validUntil: formatDateTime(now + ttl), chain: chain.id, height, ttl,
+        validFrom: formatDateTime(asOf), validUntil: formatDateTime(now + ttl), chain: chain.id, height, ttl,
       });
-      const vc = (await addProof(unsigned as JsonObject, opts.signer, { created: now })) as unknown as VerifiableCredential;
+      const vc = (await addProof(unsigned as JsonObject, opts.signer, { created: asOf })) as unknown as VerifiableCredential;
       if (cache.size > 1024) cache.clear();
       cache.set(url, { height, until: now + ttl, vc });
       return structuredClone(vc);
