@@ -1,5 +1,3 @@
-import { ShulianError } from '../codec/index.ts';
-
 const STATUS_BY_CODE: Record<string, number> = {
   TX_DUPLICATE: 409,
   TX_NONCE_STALE: 409,
@@ -29,6 +27,3 @@ export function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }
 
-export function notFound(code: string, message: string): ShulianError {
-  return new ShulianError(code, message);
-}

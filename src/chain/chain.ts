@@ -355,7 +355,8 @@ export class Chain implements ChainView {
     const check = verifyHeader(this.suite, h, block.hash, block.sig, this.validatorsAt(h.height));
     if (!check.ok) bad(check.reason!);
     // Txs this node admitted were checked then; the others are checked now, once.
-    const unknown = block.txs.filter((tx) => !this.mempool.has(txHashOf(this.suite, tx)));
+    const hashes = block.txs.map((tx) => txHashOf(this.suite, tx));
+    const unknown = block.txs.filter((_, i) => !this.mempool.has(hashes[i]!));
     const admitted = new Map<string, MempoolEntry>();
     if (unknown.length > 0) {
       const answer = await this.admission.admitTxs(this.admitParams(), unknown);
@@ -372,8 +373,8 @@ export class Chain implements ChainView {
         }
       }
     }
-    const entries = block.txs.map((tx) => {
-      const hash = txHashOf(this.suite, tx);
+    const entries = block.txs.map((_, i) => {
+      const hash = hashes[i]!;
       const e = this.mempool.get(hash) ?? admitted.get(hash);
       if (!e) bad(`tx ${hash} could not be admitted`);
       if (e!.tx.expires < h.height) bad(`tx ${hash} expired at height ${e!.tx.expires}`);

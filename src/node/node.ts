@@ -119,7 +119,7 @@ export class ShulianNode implements NodeView {
    * signs with its self-certifying key. Without an identity chain, only self-certifying keys.
    */
   readonly senderAuthority = (did: string, pubkeyHex: string): { ok: true } | { ok: false; code: string; message: string } => {
-    const identity = [...this.hosted.values()].find((c) => c.genesis.modules.includes('did'));
+    const identity = this.identityChain();
     if (!identity) {
       return didFromPublicKey(fromHex(pubkeyHex)) === did ? { ok: true } : { ok: false, code: 'TX_BAD_SENDER', message: `from ${did} is not the DID of the signing key` };
     }
@@ -151,6 +151,13 @@ export class ShulianNode implements NodeView {
           return { ok: false, message: `chain ${chainId} admits holders of a ${policy.credentialType} credential from ${policy.issuer}; presenting credentials at admission is not supported yet` };
       }
     };
+  }
+
+  /** The chain that runs the `did` module, found once it is open (admission asks for every tx). */
+  private identity: Chain | undefined;
+  private identityChain(): Chain | undefined {
+    if (!this.identity) this.identity = [...this.hosted.values()].find((c) => c.genesis.modules.includes('did'));
+    return this.identity;
   }
 
   /** Txs a client gave this node travel to the other validators; gossiped ones the network forwards. */

@@ -105,8 +105,16 @@ function timeOf(now: number | Date | undefined): number {
 /** Verifies a credential: structure, contexts, proofs, issuer binding, validity period and status. */
 export async function verifyCredential(input: unknown, opts: VerifyCredentialOptions): Promise<CredentialVerification> {
   const out: CredentialVerification = { verified: false, errors: [], warnings: [], checks: [], proofs: [], status: [] };
+  return settleVerification(out, () => run(input, opts, out));
+}
+
+/**
+ * Runs a verification that fills `out`, turning any exception into an INTERNAL problem (the
+ * verifiers never throw); verified means no errors and a checked proof.
+ */
+export async function settleVerification<T extends { verified: boolean; errors: VcProblem[]; checks: string[] }>(out: T, body: () => Promise<void>): Promise<T> {
   try {
-    await run(input, opts, out);
+    await body();
   } catch (err) {
     out.errors.push(problem('INTERNAL', `verification stopped: ${(err as Error)?.message ?? String(err)}`));
   }

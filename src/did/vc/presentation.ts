@@ -5,7 +5,7 @@
 import { ShulianError } from '../../codec/index.ts';
 import { nonJsonPath } from './json.ts';
 import { CREDENTIALS_V2, checkContexts, type ContextPolicy } from './contexts.ts';
-import { verifyCredential, type VerifyCredentialOptions } from './credential.ts';
+import { settleVerification, verifyCredential, type VerifyCredentialOptions } from './credential.ts';
 import { problem, type VcProblem } from './problems.ts';
 import { addProof, verifyProofs, type ProofOptions } from './proof.ts';
 import { presentationSchema, zodProblems } from './schema.ts';
@@ -88,13 +88,7 @@ export interface VerifyPresentationOptions extends Omit<VerifyCredentialOptions,
  */
 export async function verifyPresentation(input: unknown, opts: VerifyPresentationOptions): Promise<PresentationVerification> {
   const out: PresentationVerification = { verified: false, errors: [], warnings: [], checks: [], proofs: [], credentials: [] };
-  try {
-    await run(input, opts, out);
-  } catch (err) {
-    out.errors.push(problem('INTERNAL', `verification stopped: ${(err as Error)?.message ?? String(err)}`));
-  }
-  out.verified = out.errors.length === 0 && out.checks.includes('proof');
-  return out;
+  return settleVerification(out, () => run(input, opts, out));
 }
 
 async function run(input: unknown, opts: VerifyPresentationOptions, out: PresentationVerification): Promise<void> {
