@@ -37,7 +37,7 @@ test('four validator processes under tbft: survive one crash, catch up, halt wit
   const procs: Array<Proc | undefined> = layout.nodes.map((n) => startNode(n.configPath));
   let loadOn = true;
   try {
-    await waitFor(async () => (await Promise.all(apis.map(height))).every((h) => h >= 2), 'all four nodes committing', 90_000);
+    await waitFor(async () => (await Promise.all(apis.map(height))).every((h) => h >= 2), 'all four nodes committing', 180_000);
     const status = await json<{ validators: Array<{ up: boolean }> }>(`${apis[0]}/v1/chains/notary/consensus`);
     assert.equal(status!.validators.filter((v) => v.up).length, 4);
 
@@ -117,7 +117,7 @@ test('shulian up --validators 4 starts four live validators and chain status sho
       if (r.status !== 0) return undefined;
       const s = JSON.parse(r.stdout) as { type: string; height: number; validators: Array<{ up: boolean }> };
       return s.height >= 1 && s.validators.filter((v) => v.up).length === 4 ? s : undefined;
-    }, 'four live validators on gov', 90_000);
+    }, 'four live validators on gov', 180_000);
     assert.equal(out.type, 'tbft');
   } finally {
     up.kill('SIGINT');
