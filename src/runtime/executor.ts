@@ -23,6 +23,17 @@ export interface ExecutedBlock {
 
 export const NONCE_PREFIX = 'sys/nonce/';
 
+/** How deeply module exports may call one another within one transaction. */
+const MAX_CALL_DEPTH = 4;
+
+interface CallEnv {
+  env: BlockEnv;
+  tx: Tx;
+  hash: string;
+  charge: (gas: number, what: string) => void;
+  depth: number;
+}
+
 class OutOfGas extends ShulianError {
   constructor(limit: number, what: string) {
     super('OUT_OF_GAS', `out of gas (limit ${limit}) while ${what}`);
@@ -77,6 +88,70 @@ export class Executor {
     return { receipts, writes: block };
   }
 
+  /**
+   * A module's view of state: its own namespace over `overlay`, which sits over `below`.
+   * Exports called through `ctx.call` get a child overlay and event list of their own, merged
+   * into the caller's only if the export returns normally.
+   */
+  private context(
+    run: CallEnv, mod: ModuleDef, overlay: Map<string, string | null>,
+    below: (key: string) => string | undefined, events: TxEvent[], caller?: string,
+  ): ModuleContext {
+    const { env, tx, hash, charge } = run;
+    const prefix = mod.name + '/';
+    const lookup = (full: string): string | undefined => {
+      const v = overlay.get(full);
+      if (v === null) return undefined;
+      return v ?? below(full);
+    };
+    const ctxRead = (key: string): string | undefined => lookup(prefix + key);
+    return {
+      chain: env.chain,
+      height: env.height,
+      time: env.time,
+      sender: tx.from,
+      txHash: hash,
+      caller,
+      get(key) {
+        const v = ctxRead(key);
+        charge(GAS.read + GAS.readByte * (v?.length ?? 0), `reading ${key}`);
+        return v === undefined ? undefined : (JSON.parse(v) as JsonValue);
+      },
+      has(key) {
+        charge(GAS.read, `reading ${key}`);
+        return ctxRead(key) !== undefined;
+      },
+      set(key, value) {
+        const s = canonicalize(value);
+        charge(GAS.write + GAS.writeByte * (s.length + key.length), `writing ${key}`);
+        overlay.set(prefix + key, s);
+      },
+      delete(key) {
+        charge(GAS.delete, `deleting ${key}`);
+        overlay.set(prefix + key, null);
+      },
+      emit(type, data) {
+        charge(GAS.event + GAS.eventByte * canonicalize(data).length, `emitting ${type}`);
+        events.push({ module: mod.name, type, data });
+      },
+      charge,
+      call: (target, name, args) => {
+        const callee = this.enabled.has(target) ? this.modules.get(target) : undefined;
+        const exp = callee?.exports && Object.hasOwn(callee.exports, name) ? callee.exports[name] : undefined;
+        if (!callee || !exp) throw new ModuleError('EXPORT_NOT_FOUND', `chain ${env.chain} has no module export ${target}.${name}`);
+        if (run.depth >= MAX_CALL_DEPTH) throw new ModuleError('CALL_TOO_DEEP', `module calls nest deeper than ${MAX_CALL_DEPTH} at ${target}.${name}`);
+        charge(GAS.call + exp.gas, `calling ${target}.${name}`);
+        const childOverlay = new Map<string, string | null>();
+        const childEvents: TxEvent[] = [];
+        const child = this.context({ ...run, depth: run.depth + 1 }, callee, childOverlay, lookup, childEvents, mod.name);
+        const result = exp.run(child, args);
+        for (const [k, v] of childOverlay) overlay.set(k, v);
+        events.push(...childEvents);
+        return result === undefined ? undefined : result;
+      },
+    };
+  }
+
   private executeTx(
     read: (key: string) => string | undefined,
     block: Map<string, string | null>,
@@ -104,43 +179,7 @@ export class Executor {
         throw new ModuleError('BAD_ARGS', `${mod.name}.${tx.method} args${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
       }
       charge(m.gas, `running ${mod.name}.${tx.method}`);
-      const prefix = mod.name + '/';
-      const ctxRead = (key: string): string | undefined => {
-        const full = prefix + key;
-        const v = overlay.get(full);
-        if (v === null) return undefined;
-        return v ?? read(full);
-      };
-      const ctx: ModuleContext = {
-        chain: env.chain,
-        height: env.height,
-        time: env.time,
-        sender: tx.from,
-        txHash: hash,
-        get(key) {
-          const v = ctxRead(key);
-          charge(GAS.read + GAS.readByte * (v?.length ?? 0), `reading ${key}`);
-          return v === undefined ? undefined : (JSON.parse(v) as JsonValue);
-        },
-        has(key) {
-          charge(GAS.read, `reading ${key}`);
-          return ctxRead(key) !== undefined;
-        },
-        set(key, value) {
-          const s = canonicalize(value);
-          charge(GAS.write + GAS.writeByte * (s.length + key.length), `writing ${key}`);
-          overlay.set(prefix + key, s);
-        },
-        delete(key) {
-          charge(GAS.delete, `deleting ${key}`);
-          overlay.set(prefix + key, null);
-        },
-        emit(type, data) {
-          charge(GAS.event + GAS.eventByte * canonicalize(data).length, `emitting ${type}`);
-          events.push({ module: mod.name, type, data });
-        },
-        charge,
-      };
+      const ctx = this.context({ env, tx, hash, charge, depth: 0 }, mod, overlay, read, events);
       const result = m.run(ctx, parsed.data);
       for (const [k, v] of overlay) block.set(k, v);
       const receipt: Receipt = { tx: hash, status: 'ok', gasUsed, events };

@@ -12,4 +12,5 @@ export const GAS = {
   delete: 100,
   event: 100,
   eventByte: 2,
+  call: 500,
 } as const;

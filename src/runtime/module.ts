@@ -20,6 +20,14 @@ export interface ModuleContext {
   emit(type: string, data: JsonValue): void;
   /** Charge extra gas for work proportional to input; throws OUT_OF_GAS past the limit. */
   charge(gas: number, what: string): void;
+  /**
+   * Calls an export of another module on this chain, inside the same transaction: it runs in
+   * that module's namespace with the same sender and gas meter, and learns this module's name as
+   * its caller. If it throws, none of its writes or events are kept (the caller may catch).
+   */
+  call(module: string, name: string, args: JsonValue): JsonValue | undefined;
+  /** Name of the module that called this export, or undefined when a transaction called a method. */
+  readonly caller?: string;
 }
 
 export interface MethodDef<A> {
@@ -31,11 +39,23 @@ export interface MethodDef<A> {
   run(ctx: ModuleContext, args: A): JsonValue | void;
 }
 
+/**
+ * An entry point other modules on the same chain may call (never a transaction). The export
+ * decides for itself which callers it serves (`ctx.caller`). Cross-chain delivery uses these:
+ * `xchain` calls a port's `onRecvPacket`, `onAcknowledgementPacket` and `onTimeoutPacket`.
+ */
+export interface ExportDef {
+  doc: string;
+  gas: number;
+  run(ctx: ModuleContext, args: JsonValue): JsonValue | void;
+}
+
 /** A module (system contract): deterministic, gas-metered, confined to its state namespace. */
 export interface ModuleDef {
   name: string;
   description: string;
   methods: Record<string, MethodDef<unknown>>;
+  exports?: Record<string, ExportDef>;
 }
 
 /** Keeps each method's argument type while storing it in the method table. */

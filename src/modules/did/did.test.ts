@@ -7,36 +7,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ShulianError, canonicalize, type JsonValue } from '../../codec/index.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../crypto/index.ts';
-import { ModuleError, type ModuleContext } from '../../runtime/index.ts';
+import { MapContext, ModuleError } from '../../runtime/index.ts';
 import { buildDidDocument } from '../../did/document.ts';
 import { encodeMultikey } from '../../did/multikey.ts';
 import { didModule, docKey, authorizeKey, type DidDocState } from './index.ts';
 import { parseShulianDid } from '../../did/syntax.ts';
 
-class MapCtx implements ModuleContext {
-  readonly chain = 'identity';
-  txHash = '00'.repeat(32);
-  time = 1_700_000_000_000;
-  writes = 0;
-  constructor(readonly store: Map<string, string>, public sender: string, public height = 1) {}
-  get(key: string): JsonValue | undefined {
-    const v = this.store.get(key);
-    return v === undefined ? undefined : (JSON.parse(v) as JsonValue);
-  }
-  has(key: string): boolean {
-    return this.store.has(key);
-  }
-  set(key: string, value: JsonValue): void {
-    this.writes++;
-    this.store.set(key, canonicalize(value));
-  }
-  delete(key: string): void {
-    this.writes++;
-    this.store.delete(key);
-  }
-  emit(): void {}
-  charge(): void {}
-}
 
 /** Calls a method the way the executor does: args checked by the schema, then run. */
 function call(store: Map<string, string>, sender: string, method: string, args: unknown, height = 1): { ok: true } | { ok: false; code: string; message: string } {
@@ -44,7 +20,7 @@ function call(store: Map<string, string>, sender: string, method: string, args: 
   const parsed = m.args.safeParse(args);
   if (!parsed.success) return { ok: false, code: 'BAD_ARGS', message: parsed.error.issues[0]!.message };
   const before = new Map(store);
-  const ctx = new MapCtx(store, sender, height);
+  const ctx = new MapContext(store, sender, height);
   try {
     m.run(ctx, parsed.data);
     return { ok: true };

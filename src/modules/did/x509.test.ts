@@ -9,7 +9,7 @@ import { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, X509Certi
 import { ShulianError, canonicalize, type JsonValue } from '../../codec/index.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../crypto/index.ts';
 import { signTx } from '../../ledger/index.ts';
-import { ModuleError, type MethodDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { MapContext, ModuleError, type MethodDef, type ModuleDef } from '../../runtime/index.ts';
 import { encodeMultikey } from '../../did/multikey.ts';
 import { parseShulianDid } from '../../did/syntax.ts';
 import { NOT_AFTER, NOT_BEFORE, sm2Certificate, sm2Pki } from '../../did/x509/testcerts.ts';
@@ -18,29 +18,6 @@ import { tempDir } from '../../../test/helpers/tmp.ts';
 import { didModule } from './index.ts';
 import { certsKey, certsStateKey, createBindCertificateMethod, type CertificateBindingsState } from './x509.ts';
 
-class MapCtx implements ModuleContext {
-  readonly chain = 'identity';
-  txHash = 'ab'.repeat(32);
-  writes = 0;
-  constructor(readonly store: Map<string, string>, public sender: string, public height: number, public time: number) {}
-  get(key: string): JsonValue | undefined {
-    const v = this.store.get(key);
-    return v === undefined ? undefined : (JSON.parse(v) as JsonValue);
-  }
-  has(key: string): boolean {
-    return this.store.has(key);
-  }
-  set(key: string, value: JsonValue): void {
-    this.writes++;
-    this.store.set(key, canonicalize(value));
-  }
-  delete(key: string): void {
-    this.writes++;
-    this.store.delete(key);
-  }
-  emit(): void {}
-  charge(): void {}
-}
 
 const T2025 = Date.parse('2025-06-01T00:00:00Z');
 const b64 = (d: Uint8Array): string => Buffer.from(d).toString('base64');
@@ -54,7 +31,7 @@ function call(store: Map<string, string>, sender: string, method: string, args: 
   const parsed = m.args.safeParse(args);
   if (!parsed.success) return { ok: false, code: 'BAD_ARGS', message: parsed.error.issues[0]!.message };
   const before = new Map(store);
-  const ctx = new MapCtx(store, sender, height, time);
+  const ctx = new MapContext(store, sender, height, time, "identity", "ab".repeat(32));
   try {
     return { ok: true, result: m.run(ctx, parsed.data) };
   } catch (err) {
@@ -137,7 +114,7 @@ test('each bad chain is refused with its own code, writing nothing', async () =>
   const pRoot = await X509CertificateGenerator.createSelfSigned({ ...base, name: 'CN=P256 Root', keys: rootKeys, extensions: [new BasicConstraintsExtension(true, undefined, true), new KeyUsagesExtension(KeyUsageFlags.keyCertSign, true)] });
   const pLeaf = await X509CertificateGenerator.create({ ...base, subject: 'CN=P256 Org', issuer: pRoot.subject, publicKey: leafKeys.publicKey, signingKey: rootKeys.privateKey });
   const both = createBindCertificateMethod([pki.root, new Uint8Array(pRoot.rawData)]);
-  const ctx = new MapCtx(store, did, 5, T2025);
+  const ctx = new MapContext(store, did, 5, T2025, "identity", "ab".repeat(32));
   assert.throws(() => both.run(ctx, both.args.parse({ chain: [b64(new Uint8Array(pLeaf.rawData))] })), (e: ModuleError) => e.code === 'X509_LEAF_KEY_NOT_DID' && /P256/.test(e.message));
 
   // Who may bind.
