@@ -1,3 +1,4 @@
+import type { JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import type { Block, Genesis, StateLookup, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 
@@ -54,6 +55,8 @@ export interface ChainView {
   submit(txs: unknown[]): Promise<SubmitResult[]>;
   /** A raw POST body, parsed and checked off the main thread. */
   submitBody(body: string): Promise<SubmitAnswer>;
+  /** The commit certificate stored with a block (BFT chains), for light clients. */
+  getCommit(height: number): JsonValue | undefined;
   /** Called after each committed block; returns an unsubscribe function. */
   onBlock(listener: (block: Block) => void): () => void;
 }

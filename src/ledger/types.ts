@@ -99,6 +99,22 @@ export interface Genesis {
   time: number;
   /** Root CAs (PEM or base64 DER) organisations' certificate chains must end at (did.bindCertificate). */
   x509Roots?: string[];
+  /**
+   * Chains that run the `xchain` module: the routing chain whose registry they follow, and its
+   * genesis validators — the one trust root from which every other chain's light client is set up.
+   */
+  crossChain?: CrossChainGenesis;
+}
+
+export interface CrossChainGenesis {
+  routeChain: string;
+  routeSuite: Suite;
+  routeConsensus: 'solo' | 'tbft';
+  routeValidators: ValidatorInfo[];
+  /** The routing chain runs the `validators` module (its headers carry their schedule). */
+  routeTracksValidators?: boolean;
+  /** On the routing chain's own genesis: the first registrations, written once by `xroute.init`. */
+  routes?: JsonValue[];
 }
 
 export interface TxInclusion {

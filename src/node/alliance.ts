@@ -1,3 +1,4 @@
+import type { JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import type { ChainParams, Genesis, ValidatorInfo } from '../ledger/index.ts';
 
@@ -26,17 +27,47 @@ interface ChainPreset {
  * the white paper's "public basic service platform" (§ 1+1+1+X). Each chain lists the modules it
  * runs today; `planned` names those its issues will add.
  */
+/** Cross-chain modules of every chain that sends or receives: messages, tokens, documents, calls. */
+const XAPPS = ['xchain', 'xtransfer', 'xdoc', 'xcall'];
+export const ROUTING_CHAIN = 'xroute';
+
 export const EMBEDDED_CHAINS: ChainPreset[] = [
   { chain: 'gov', name: 'Governance chain', nameZh: '治理链', kind: 'governance', modules: ['governance', 'notary'], planned: [] },
   { chain: 'identity', name: 'Identity chain', nameZh: '身份链', kind: 'public-service', modules: ['did', 'vcstatus', 'notary'], planned: [] },
-  { chain: 'sign', name: 'Signing chain', nameZh: '签约链', kind: 'public-service', modules: ['lexcontract', 'notary'], planned: [] },
-  { chain: 'settle', name: 'Settlement chain', nameZh: '结算链', kind: 'public-service', modules: ['notary'], planned: ['settlement'] },
-  { chain: 'xroute', name: 'Cross-chain routing chain', nameZh: '跨链路由链', kind: 'public-service', modules: ['notary'], planned: ['xroute'] },
-  { chain: 'data', name: 'Public data authorisation chain', nameZh: '公共数据授权链', kind: 'public-service', modules: ['notary'], planned: ['catalog', 'dataauth'] },
-  { chain: 'notary', name: 'Notarisation chain', nameZh: '存证链', kind: 'public-service', modules: ['notary'], planned: [] },
+  { chain: 'sign', name: 'Signing chain', nameZh: '签约链', kind: 'public-service', modules: ['lexcontract', 'notary', ...XAPPS], planned: [] },
+  { chain: 'settle', name: 'Settlement chain', nameZh: '结算链', kind: 'public-service', modules: ['notary', ...XAPPS], planned: ['settlement'] },
+  { chain: 'xroute', name: 'Cross-chain routing chain', nameZh: '跨链路由链', kind: 'public-service', modules: ['xroute', 'notary'], planned: [] },
+  { chain: 'data', name: 'Public data authorisation chain', nameZh: '公共数据授权链', kind: 'public-service', modules: ['notary', ...XAPPS], planned: ['catalog', 'dataauth'] },
+  { chain: 'notary', name: 'Notarisation chain', nameZh: '存证链', kind: 'public-service', modules: ['notary', ...XAPPS], planned: [] },
 ];
 
-export function embeddedGeneses(opts: { alliance: string; validators: ValidatorInfo[]; time: number; suite?: Suite }): Genesis[] {
+/**
+ * Cross-chain settings of the embedded alliance: every chain with `xchain` follows the routing
+ * chain (trust root: its genesis validators); the routing chain's genesis registers each of
+ * them, verified by light client, relayed by `gateways` (default: the validators themselves,
+ * whose node runs a gateway), open to any sender. Governance may narrow the policies later.
+ */
+function withCrossChain(geneses: Genesis[], gateways: Array<{ did: string; publicKey: string }>): Genesis[] {
+  const xr = geneses.find((g) => g.chain === ROUTING_CHAIN)!;
+  const crossChain = { routeChain: xr.chain, routeSuite: xr.suite, routeConsensus: xr.consensus.type, routeValidators: xr.validators };
+  const members = geneses.filter((g) => g.modules.includes('xchain'));
+  const routes = members.map((g) => ({
+    chain: g.chain, engine: 'shulian', suite: g.suite, consensus: g.consensus.type, validators: g.validators,
+    tracksValidators: g.modules.includes('validators'), gateways, inbound: [{ srcChain: '*', dstPort: '*', senders: ['*'] }], status: 'active',
+  }));
+  return geneses.map((g) => {
+    if (g.chain === ROUTING_CHAIN) return { ...g, crossChain: { ...crossChain, routes: routes as unknown as JsonValue[] } };
+    if (g.modules.includes('xchain')) return { ...g, crossChain };
+    return g;
+  });
+}
+
+export function embeddedGeneses(opts: { alliance: string; validators: ValidatorInfo[]; time: number; suite?: Suite; gateways?: Array<{ did: string; publicKey: string }> }): Genesis[] {
+  const gateways = opts.gateways ?? opts.validators.map((v) => ({ did: v.did, publicKey: v.publicKey }));
+  return withCrossChain(embeddedGenesesPlain(opts), gateways);
+}
+
+function embeddedGenesesPlain(opts: { alliance: string; validators: ValidatorInfo[]; time: number; suite?: Suite }): Genesis[] {
   return EMBEDDED_CHAINS.map((p) => ({
     chain: p.chain,
     alliance: opts.alliance,

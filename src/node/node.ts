@@ -104,6 +104,7 @@ export class ShulianNode implements NodeView {
       for (const genesis of alliance.chains) self.engines.push(...self.engineFor(self.hosted.get(genesis.chain)!));
       for (const e of self.engines) e.start();
       await self.initGovernance(alliance, log);
+      await self.initRoutes(alliance, log);
       await self.followGovernance(alliance);
       return self;
     } catch (err) {
@@ -304,6 +305,25 @@ export class ShulianNode implements NodeView {
     const r = answer.kind === 'invalid' ? answer : answer.results[0]!;
     if ('accepted' in r && r.accepted) log(`governance chain ${gov.chain}: sent governance.init as the founding operator`);
     else log(`governance chain ${gov.chain}: governance.init was not accepted: ${'message' in r ? r.message : 'unknown'}`);
+  }
+
+  /**
+   * The routing chain's first registrations come from its genesis: its first validator (by DID
+   * order) sends xroute.init once. Later changes go through governance.
+   */
+  private async initRoutes(alliance: AllianceFile, log: (line: string) => void): Promise<void> {
+    const xr = alliance.chains.find((g) => g.modules.includes('xroute'));
+    const chain = xr && this.hosted.get(xr.chain);
+    if (!xr || !chain || !xr.crossChain?.routes?.length) return;
+    const first = [...xr.validators].map((v) => v.did).sort()[0];
+    if (first !== this.did || chain.getState('xroute/chains').value !== null) return;
+    const mine = chain.nonces(this.did);
+    if (mine.pendingNonce > mine.nonce) return;
+    const { tx } = signTx(this.key, { chain: xr.chain, module: 'xroute', method: 'init', nonce: mine.pendingNonce, expires: chain.height() + 1000, args: {} });
+    const answer = await chain.submitBody(JSON.stringify(tx));
+    const r = answer.kind === 'invalid' ? answer : answer.results[0]!;
+    if ('accepted' in r && r.accepted) log(`routing chain ${xr.chain}: sent xroute.init with ${xr.crossChain.routes.length} genesis registrations`);
+    else log(`routing chain ${xr.chain}: xroute.init was not accepted: ${'message' in r ? r.message : 'unknown'}`);
   }
 
   /** Consensus state of a chain, for `GET /v1/chains/:chain/consensus`. */

@@ -84,6 +84,11 @@ export class ShulianClient {
 
   // ---- HTTP plumbing ----
 
+  /** A GET of any `/v1` route (path without the `/v1` prefix), for the SDK's feature modules. */
+  getJson<T>(path: string): Promise<T> {
+    return this.#request<T>('GET', path);
+  }
+
   async #request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const url = `${this.baseUrl}/v1${path}`;
     const signal = AbortSignal.timeout(this.timeoutMs);

@@ -49,4 +49,17 @@ export const notaryModule: ModuleDef = {
       },
     }),
   },
+  exports: {
+    xquery: {
+      doc: 'Answer a cross-chain call: {query: "record", args: {hash}} gives the record or null.',
+      gas: 500,
+      run(ctx, args): JsonValue {
+        const q = args as { query?: unknown; args?: { hash?: unknown } } | null;
+        if (!q || q.query !== 'record' || typeof q.args?.hash !== 'string' || !/^[0-9a-f]{64}$/.test(q.args.hash)) {
+          throw new ModuleError('NOTARY_BAD_QUERY', 'notary answers {query: "record", args: {hash: <64 hex digits>}}');
+        }
+        return (ctx.get(recordKey(q.args.hash)) as JsonValue | undefined) ?? null;
+      },
+    },
+  },
 };

@@ -1,0 +1,145 @@
+import type { JsonValue } from '../codec/index.ts';
+import type { BlockHeader } from '../ledger/index.ts';
+import type { SmtProof } from '../ledger/smt/index.ts';
+import type { HeaderProof, Packet, RouteRecord, SendStatus } from '../modules/index.ts';
+
+/** A final header with state proofs of some keys at its height (GET …/xchain/proof). */
+export interface ProofBundle {
+  chain: string;
+  height: number;
+  header: BlockHeader;
+  hash: string;
+  sig: string;
+  commit?: JsonValue;
+  proofs: Array<{ key: string; value: JsonValue | null; proof: SmtProof }>;
+}
+
+/** What a gateway needs of one chain: reads with proofs, and a way to send its own txs. */
+export interface ChainEndpoint {
+  readonly id: string;
+  height(): Promise<number>;
+  proof(height: number, keys: string[]): Promise<ProofBundle>;
+  outbox(dst: string, from: number, limit: number): Promise<{ lastSequence: number; packets: Array<{ packet: Packet; status: SendStatus }> }>;
+  state(key: string): Promise<JsonValue | null>;
+  /** Signs and submits a call as the gateway; resolves when committed, with its receipt status. */
+  call(module: string, method: string, args: JsonValue): Promise<{ status: 'ok' | 'failed'; code?: string; message?: string; result?: JsonValue }>;
+}
+
+export const SCHEDULE_KEY = 'validators/schedule';
+export const BATCH = 100;
+
+/** A HeaderProof (as xchain takes it) from a bundle; the schedule proof rides along when asked for. */
+export function headerProofOf(b: ProofBundle, withSchedule: boolean): HeaderProof {
+  const hp: HeaderProof = { header: b.header, hash: b.hash, sig: b.sig };
+  if (b.commit !== undefined) hp.commit = b.commit;
+  if (withSchedule) {
+    const s = b.proofs.find((p) => p.key === SCHEDULE_KEY);
+    if (s) hp.schedule = { value: s.value, proof: s.proof };
+  }
+  return hp;
+}
+
+const timedOutAt = (p: Packet, h: BlockHeader): boolean =>
+  (p.timeoutHeight !== undefined && h.height >= p.timeoutHeight) || (p.timeoutTime !== undefined && h.time >= p.timeoutTime);
+
+export interface RelayReport {
+  received: number;
+  acknowledged: number;
+  timedOut: number;
+  errors: string[];
+}
+
+export interface RelayCursor {
+  /** Lowest sequence not yet settled on the source (acknowledged or timed out). */
+  from: number;
+}
+
+/**
+ * One round of relaying from `src` to `dst`, as an untrusted relayer (ICS-18): nothing it sends
+ * is believed without the proofs inside. Packets still 'sent' on the source are looked up on the
+ * destination with one proof request: received ones are acknowledged back, ones past their
+ * timeout are proven absent to the source, and the rest are delivered with a state proof each.
+ */
+export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: RelayCursor, opts: { batch?: number } = {}): Promise<RelayReport> {
+  const report: RelayReport = { received: 0, acknowledged: 0, timedOut: 0, errors: [] };
+  const batch = opts.batch ?? BATCH;
+  const out = await src.outbox(dst.id, cursor.from, batch);
+  const pending = out.packets.filter((p) => p.status.status === 'sent');
+  // Settled packets at the front need no more work: move past them.
+  let next = cursor.from;
+  for (const p of out.packets) {
+    if (p.status.status !== 'sent' && p.packet.sequence === next) next++;
+    else break;
+  }
+  if (!pending.length) {
+    cursor.from = out.packets.length ? next : cursor.from;
+    return report;
+  }
+  const dstRoute = await src.state(`xchain/route/${dst.id}`) as unknown as RouteRecord | null;
+  const srcRoute = await dst.state(`xchain/route/${src.id}`) as unknown as RouteRecord | null;
+  if (!dstRoute || !srcRoute) {
+    report.errors.push(`routes not synced (${src.id} knows ${dst.id}: ${!!dstRoute}; ${dst.id} knows ${src.id}: ${!!srcRoute}); run syncRoutes first`);
+    return report;
+  }
+  const dstHeight = await dst.height();
+  const recvKeys = pending.map((p) => `xchain/recv/${src.id}/${p.packet.sequence}`);
+  const there = await dst.proof(dstHeight, dstRoute.tracksValidators ? [...recvKeys, SCHEDULE_KEY] : recvKeys);
+  const byKey = new Map(there.proofs.map((p) => [p.key, p]));
+  const acks: JsonValue[] = [];
+  const timeouts: JsonValue[] = [];
+  const toDeliver: Packet[] = [];
+  for (const { packet } of pending) {
+    const p = byKey.get(`xchain/recv/${src.id}/${packet.sequence}`)!;
+    if (p.value !== null) acks.push({ sequence: packet.sequence, value: p.value, proof: p.proof as unknown as JsonValue });
+    else if (timedOutAt(packet, there.header)) timeouts.push({ sequence: packet.sequence, proof: p.proof as unknown as JsonValue });
+    else toDeliver.push(packet);
+  }
+  const hpDst = headerProofOf(there, dstRoute.tracksValidators) as unknown as JsonValue;
+  if (acks.length) {
+    const r = await src.call('xchain', 'acknowledge', { proof: hpDst, acks });
+    if (r.status === 'ok') report.acknowledged += acks.length;
+    else report.errors.push(`acknowledge on ${src.id}: ${r.code}: ${r.message}`);
+  }
+  if (timeouts.length) {
+    const r = await src.call('xchain', 'timeout', { proof: hpDst, items: timeouts });
+    if (r.status === 'ok') report.timedOut += timeouts.length;
+    else report.errors.push(`timeout on ${src.id}: ${r.code}: ${r.message}`);
+  }
+  if (toDeliver.length) {
+    const srcHeight = await src.height();
+    const outKeys = toDeliver.map((p) => `xchain/out/${dst.id}/${p.sequence}`);
+    const here = await src.proof(srcHeight, srcRoute.tracksValidators ? [...outKeys, SCHEDULE_KEY] : outKeys);
+    const proofOf = new Map(here.proofs.map((p) => [p.key, p]));
+    const packets = toDeliver.map((packet) => ({ packet: packet as unknown as JsonValue, proof: proofOf.get(`xchain/out/${dst.id}/${packet.sequence}`)!.proof as unknown as JsonValue }));
+    const r = await dst.call('xchain', 'recv', { proof: headerProofOf(here, srcRoute.tracksValidators) as unknown as JsonValue, packets });
+    if (r.status === 'ok') report.received += (r.result as Array<{ result: string }>).filter((x) => x.result === 'received').length;
+    else report.errors.push(`recv on ${dst.id}: ${r.code}: ${r.message}`);
+  }
+  cursor.from = next;
+  return report;
+}
+
+/**
+ * Brings registrations from the routing chain to `target` when the routing chain holds a newer
+ * version than the target has synced. Returns the chains updated.
+ */
+export async function syncRoutes(xroute: ChainEndpoint, target: ChainEndpoint, tracksValidators = false): Promise<string[]> {
+  const chains = (await xroute.state('xroute/chains') as string[] | null) ?? [];
+  const stale: string[] = [];
+  for (const c of chains) {
+    const theirs = await xroute.state(`xroute/routes/${c}`) as { version?: number } | null;
+    const mine = await target.state(`xchain/route/${c}`) as { version?: number } | null;
+    if (theirs && (!mine || (mine.version ?? 0) < (theirs.version ?? 0))) stale.push(c);
+  }
+  if (!stale.length) return [];
+  const h = await xroute.height();
+  const keys = stale.map((c) => `xroute/routes/${c}`);
+  const b = await xroute.proof(h, tracksValidators ? [...keys, SCHEDULE_KEY] : keys);
+  const routes = stale.map((c) => {
+    const p = b.proofs.find((x) => x.key === `xroute/routes/${c}`)!;
+    return { chain: c, value: p.value, proof: p.proof as unknown as JsonValue };
+  });
+  const r = await target.call('xchain', 'syncRoutes', { proof: headerProofOf(b, tracksValidators) as unknown as JsonValue, routes });
+  if (r.status !== 'ok') throw new Error(`syncRoutes on ${target.id}: ${r.code}: ${r.message}`);
+  return stale;
+}

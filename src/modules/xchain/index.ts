@@ -1,0 +1,401 @@
+import { z } from 'zod';
+import { canonicalize, fromHex, isHex, ShulianError, type JsonValue } from '../../codec/index.ts';
+import { hashFor, verify } from '../../crypto/index.ts';
+import type { CrossChainGenesis, Genesis } from '../../ledger/index.ts';
+import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { SIG_GAS, verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
+import {
+  chainIdSchema, headerProofSchema, jsonSchema, keyProofSchema, packetSchema,
+  type Ack, type ClientState, type HeaderProof, type Packet, type RouteRecord,
+} from './types.ts';
+
+export * from './types.ts';
+export { verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
+
+/**
+ * xchain — cross-chain messages with proofs (after IBC ICS-2/3/4; the relayer is untrusted,
+ * ICS-18). Every chain of the alliance that sends or receives runs it.
+ *
+ *   syncRoutes   registrations proven from the routing chain (the only way routes change here)
+ *   send         a packet to a port on another registered chain: out/<dst>/<seq>
+ *   recv         packets proven from the source: header final under the source's light
+ *                client + a state proof of each out/ key; executed once (recv/<src>/<seq>)
+ *   recvAttested packets of an engine without proofs: k of its n registered gateways sign them
+ *   acknowledge  the destination's recv/ record proven back; the sending port learns the ack
+ *   timeout      the destination's recv/ key proven absent at a height or time past the timeout
+ *
+ * Module ports: `ctx.call('xchain', 'send', …)` from a module makes that module the source
+ * port; the destination calls the port's export `onRecvPacket` (its return value is the
+ * acknowledgement, a ModuleError an error ack whose writes are discarded); the source calls
+ * `onAcknowledgementPacket` or `onTimeoutPacket`.
+ */
+
+export const XCHAIN = 'xchain';
+/** Module key (not prefixed) of the routing chain's registry entry for `chain`. */
+export const ROUTE_STATE_KEY = (chain: string): string => `xroute/routes/${chain}`;
+/** Full state keys a gateway proves. */
+export const outStateKey = (dst: string, seq: number): string => `xchain/out/${dst}/${seq}`;
+export const recvStateKey = (src: string, seq: number): string => `xchain/recv/${src}/${seq}`;
+/** Packets a relay tx may carry; keeps a batch inside one tx's gas. */
+export const MAX_BATCH = 200;
+/** Default timeout when the sender gives none: ten minutes of destination block time. */
+export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+
+export interface SendStatus {
+  status: 'sent' | 'acknowledged' | 'timed-out';
+  sent: { height: number; time: number; tx: string };
+  ack?: Ack;
+  done?: { height: number; time: number; tx: string; gateway: string; remoteHeight: number };
+  /** The port's callback failed; the packet is settled anyway so it cannot be acked twice. */
+  callbackError?: string;
+}
+
+export interface RecvRecord {
+  packet: Packet;
+  ack: Ack;
+  height: number;
+  time: number;
+  tx: string;
+  gateway: string;
+  remoteHeight: number;
+}
+
+type Obj = { [k: string]: JsonValue };
+const asJson = (v: unknown): JsonValue => v as JsonValue;
+const k = {
+  route: (c: string) => `route/${c}`,
+  client: (c: string) => `client/${c}`,
+  seq: (dst: string) => `seq/${dst}`,
+  out: (dst: string, seq: number) => `out/${dst}/${seq}`,
+  st: (dst: string, seq: number) => `st/${dst}/${seq}`,
+  recv: (src: string, seq: number) => `recv/${src}/${seq}`,
+  logCount: 'log/count',
+  log: (n: number) => `log/${n}`,
+};
+
+const sendArgs = z.strictObject({
+  dstChain: chainIdSchema,
+  dstPort: chainIdSchema,
+  payload: jsonSchema,
+  timeoutHeight: z.number().int().min(1).optional(),
+  timeoutTime: z.number().int().min(1).optional(),
+});
+const syncArgs = z.strictObject({
+  proof: headerProofSchema,
+  routes: z.array(z.strictObject({ chain: chainIdSchema, value: jsonSchema.nullable(), proof: keyProofSchema })).min(1).max(64),
+});
+const recvArgs = z.strictObject({
+  proof: headerProofSchema,
+  packets: z.array(z.strictObject({ packet: packetSchema, proof: keyProofSchema })).min(1).max(MAX_BATCH),
+});
+const attestedArgs = z.strictObject({
+  packets: z.array(packetSchema).min(1).max(MAX_BATCH),
+  attestations: z.array(z.strictObject({ gateway: z.string().min(1).max(128), sig: z.string().regex(/^(?:[0-9a-f]{2})+$/) })).min(1).max(64),
+});
+const ackArgs = z.strictObject({
+  proof: headerProofSchema,
+  acks: z.array(z.strictObject({ sequence: z.number().int().min(1), value: jsonSchema, proof: keyProofSchema })).min(1).max(MAX_BATCH),
+});
+const timeoutArgs = z.strictObject({
+  proof: headerProofSchema,
+  items: z.array(z.strictObject({ sequence: z.number().int().min(1), proof: keyProofSchema })).min(1).max(MAX_BATCH),
+});
+
+/** What gateways sign for an attested chain: the packets, bound to source and destination. */
+export function attestationMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, packets: Packet[]): Uint8Array {
+  return hashFor(suite)(new TextEncoder().encode(canonicalize(asJson({ type: 'shulian-xchain-attestation', srcChain, dstChain, packets }))));
+}
+
+function logEntry(ctx: ModuleContext, entry: Obj): void {
+  const n = ((ctx.get(k.logCount) as number | undefined) ?? 0) + 1;
+  ctx.set(k.log(n), entry);
+  ctx.set(k.logCount, n);
+}
+
+function route(ctx: ModuleContext, chain: string, what: string): RouteRecord {
+  const r = ctx.get(k.route(chain)) as unknown as RouteRecord | undefined;
+  if (!r) throw new ModuleError('XCHAIN_NOT_REGISTERED', `chain ${chain} is not registered on the routing chain (as synced here); ${what}`);
+  if (r.status !== 'active') throw new ModuleError('XCHAIN_SUSPENDED', `chain ${chain} is suspended on the routing chain; ${what}`);
+  return r;
+}
+
+function client(ctx: ModuleContext, chain: string): ClientState {
+  const c = ctx.get(k.client(chain)) as unknown as ClientState | undefined;
+  if (!c) throw new ModuleError('XCHAIN_NO_CLIENT', `this chain has no light client of ${chain}; sync its route first`);
+  return c;
+}
+
+/** Verifies a header with the stored client of its chain and stores the advanced client. */
+function verifiedHeader(ctx: ModuleContext, proof: HeaderProof): void {
+  const c = client(ctx, proof.header.chain);
+  const next = verifyHeaderProof(c, proof, ctx.charge);
+  if (next !== c) ctx.set(k.client(c.chain), asJson(next));
+}
+
+function requireGateway(ctx: ModuleContext, r: RouteRecord): void {
+  if (!r.gateways.some((g) => g.did === ctx.sender)) {
+    throw new ModuleError('XCHAIN_NOT_GATEWAY', `${ctx.sender} is not a gateway registered to relay for chain ${r.chain}`);
+  }
+}
+
+function allowedBy(r: RouteRecord, p: Packet): boolean {
+  return r.inbound.some((rule) => (rule.srcChain === '*' || rule.srcChain === p.srcChain)
+    && (rule.dstPort === '*' || rule.dstPort === p.dstPort)
+    && (rule.senders.includes('*') || rule.senders.includes(p.sender)));
+}
+
+function timedOut(p: Packet, height: number, time: number): boolean {
+  return (p.timeoutHeight !== undefined && height >= p.timeoutHeight) || (p.timeoutTime !== undefined && time >= p.timeoutTime);
+}
+
+function send(ctx: ModuleContext, srcPort: string, a: z.infer<typeof sendArgs>): JsonValue {
+  if (a.dstChain === ctx.chain) throw new ModuleError('XCHAIN_SELF', 'a packet must go to another chain');
+  route(ctx, ctx.chain, 'this chain may not send until it is registered');
+  route(ctx, a.dstChain, 'packets cannot be sent to it');
+  const seq = ((ctx.get(k.seq(a.dstChain)) as number | undefined) ?? 0) + 1;
+  const packet: Packet = {
+    srcChain: ctx.chain, srcPort, dstChain: a.dstChain, dstPort: a.dstPort, sequence: seq, sender: ctx.sender, payload: a.payload,
+  };
+  if (a.timeoutHeight !== undefined) packet.timeoutHeight = a.timeoutHeight;
+  packet.timeoutTime = a.timeoutTime ?? (a.timeoutHeight === undefined ? ctx.time + DEFAULT_TIMEOUT_MS : undefined);
+  if (packet.timeoutTime === undefined) delete packet.timeoutTime;
+  if (packet.timeoutTime !== undefined && packet.timeoutTime <= ctx.time) {
+    throw new ModuleError('XCHAIN_BAD_TIMEOUT', `timeoutTime ${packet.timeoutTime} is not after this block's time ${ctx.time}`);
+  }
+  ctx.set(k.seq(a.dstChain), seq);
+  ctx.set(k.out(a.dstChain, seq), asJson(packet));
+  const status: SendStatus = { status: 'sent', sent: { height: ctx.height, time: ctx.time, tx: ctx.txHash } };
+  ctx.set(k.st(a.dstChain, seq), asJson(status));
+  logEntry(ctx, { dir: 'out', chain: a.dstChain, sequence: seq });
+  ctx.emit('PacketSent', { dstChain: a.dstChain, dstPort: a.dstPort, srcPort, sequence: seq, sender: ctx.sender });
+  return { sequence: seq, packetId: `${ctx.chain}/${a.dstChain}/${seq}` };
+}
+
+/** Runs one verified packet on this chain once and writes its receipt. */
+function deliver(ctx: ModuleContext, p: Packet, remoteHeight: number): 'received' | 'duplicate' | 'expired' {
+  if (ctx.has(k.recv(p.srcChain, p.sequence))) return 'duplicate';
+  // Too late: not executed, no receipt, so the source can prove the timeout and refund.
+  if (timedOut(p, ctx.height, ctx.time)) return 'expired';
+  const self = route(ctx, ctx.chain, 'this chain may not receive until it is registered');
+  let ack: Ack;
+  if (!allowedBy(self, p)) {
+    ack = { ok: false, code: 'XCHAIN_FORBIDDEN', message: `the channel policy of ${ctx.chain} does not let ${p.sender} on ${p.srcChain} send to port ${p.dstPort}` };
+  } else if (p.dstPort === XCHAIN) {
+    ack = { ok: true, result: { received: true } };
+  } else {
+    try {
+      const result = ctx.call(p.dstPort, 'onRecvPacket', asJson(p));
+      ack = { ok: true, result: result ?? null };
+    } catch (err) {
+      if (!(err instanceof ShulianError) || err.code === 'OUT_OF_GAS') throw err;
+      ack = err.code === 'EXPORT_NOT_FOUND'
+        ? { ok: false, code: 'XCHAIN_NO_HANDLER', message: `port ${p.dstPort} on ${ctx.chain} registers no packet handler` }
+        : { ok: false, code: err.code, message: err.message };
+    }
+  }
+  const rec: RecvRecord = { packet: p, ack, height: ctx.height, time: ctx.time, tx: ctx.txHash, gateway: ctx.sender, remoteHeight };
+  ctx.set(k.recv(p.srcChain, p.sequence), asJson(rec));
+  logEntry(ctx, { dir: 'in', chain: p.srcChain, sequence: p.sequence });
+  ctx.emit('PacketReceived', { srcChain: p.srcChain, sequence: p.sequence, dstPort: p.dstPort, ok: ack.ok, gateway: ctx.sender });
+  return 'received';
+}
+
+/** Settles a sent packet once: acknowledged or timed out, then tells its port. */
+function settle(ctx: ModuleContext, dst: string, seq: number, outcome: { ack: Ack } | { timeout: true }, remoteHeight: number): 'settled' | 'duplicate' {
+  const st = ctx.get(k.st(dst, seq)) as unknown as SendStatus | undefined;
+  const packet = ctx.get(k.out(dst, seq)) as unknown as Packet | undefined;
+  if (!st || !packet) throw new ModuleError('XCHAIN_UNKNOWN_PACKET', `this chain sent no packet ${seq} to ${dst}`);
+  if (st.status !== 'sent') return 'duplicate';
+  const next: SendStatus = {
+    ...st,
+    status: 'ack' in outcome ? 'acknowledged' : 'timed-out',
+    done: { height: ctx.height, time: ctx.time, tx: ctx.txHash, gateway: ctx.sender, remoteHeight },
+  };
+  if ('ack' in outcome) next.ack = outcome.ack;
+  if (packet.srcPort !== XCHAIN) {
+    try {
+      if ('ack' in outcome) ctx.call(packet.srcPort, 'onAcknowledgementPacket', asJson({ packet, ack: outcome.ack }));
+      else ctx.call(packet.srcPort, 'onTimeoutPacket', asJson({ packet }));
+    } catch (err) {
+      if (!(err instanceof ShulianError) || err.code === 'OUT_OF_GAS') throw err;
+      next.callbackError = `${err.code}: ${err.message}`;
+    }
+  }
+  ctx.set(k.st(dst, seq), asJson(next));
+  ctx.emit('ack' in outcome ? 'PacketAcknowledged' : 'PacketTimedOut', { dstChain: dst, sequence: seq, ok: 'ack' in outcome ? outcome.ack.ok : false });
+  return 'settled';
+}
+
+function isAck(v: JsonValue | undefined): v is JsonValue & Ack {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  return v.ok === true ? 'result' in v : v.ok === false && typeof v.code === 'string' && typeof v.message === 'string';
+}
+
+/** The client a route sets up: the chain's genesis validators as the trust root. */
+function clientFor(r: RouteRecord): ClientState {
+  return { chain: r.chain, suite: r.suite, consensus: r.consensus, schedule: [{ height: 0, validators: r.validators }], tracksValidators: r.tracksValidators, latestHeight: 0 };
+}
+
+export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'>): ModuleDef {
+  const cc: CrossChainGenesis | undefined = genesis.crossChain;
+  const routeChain = cc?.routeChain;
+  const routeClient = (): ClientState => ({
+    chain: cc!.routeChain, suite: cc!.routeSuite, consensus: cc!.routeConsensus,
+    schedule: [{ height: 0, validators: cc!.routeValidators }], tracksValidators: cc!.routeTracksValidators ?? false, latestHeight: 0,
+  });
+  const needConfig = (): void => {
+    if (!cc) throw new ModuleError('XCHAIN_NOT_CONFIGURED', `chain ${genesis.chain}'s genesis names no routing chain (crossChain); it cannot take part in cross-chain messages`);
+  };
+  return {
+    name: XCHAIN,
+    description: 'Cross-chain packets verified by light clients of their source chains (or k-of-n gateway attestations), executed once, acknowledged or timed out.',
+    methods: {
+      syncRoutes: method({
+        doc: 'Bring registrations from the routing chain, proven under a final header of it (any gateway may relay them).',
+        args: syncArgs,
+        gas: 5_000,
+        run(ctx, a): JsonValue {
+          needConfig();
+          if (a.proof.header.chain !== routeChain) throw new ModuleError('XCHAIN_BAD_HEADER', `routes come from the routing chain ${routeChain}, not ${a.proof.header.chain}`);
+          if (!ctx.has(k.client(routeChain!))) ctx.set(k.client(routeChain!), asJson(routeClient()));
+          verifiedHeader(ctx, a.proof as HeaderProof);
+          const out: JsonValue[] = [];
+          for (const r of a.routes) {
+            verifyKeyProof(client(ctx, routeChain!), a.proof.header.stateRoot, ROUTE_STATE_KEY(r.chain), r.value, r.proof, ctx.charge);
+            const prior = ctx.get(k.route(r.chain)) as unknown as (RouteRecord & { version: number }) | undefined;
+            if (r.value === null) {
+              if (prior) {
+                ctx.delete(k.route(r.chain));
+                ctx.set('routes', ((ctx.get('routes') as string[] | undefined) ?? []).filter((c) => c !== r.chain));
+                out.push({ chain: r.chain, change: 'removed' });
+              }
+              continue;
+            }
+            const rec = r.value as unknown as RouteRecord & { version: number };
+            if (rec.chain !== r.chain || typeof rec.version !== 'number') throw new ModuleError('XCHAIN_BAD_ROUTE', `the routing chain's record under ${r.chain} is malformed`);
+            // Never go back to an older registration (a suspended chain cannot be revived by replaying its old record).
+            if (prior && prior.version >= rec.version) continue;
+            ctx.set(k.route(r.chain), asJson(rec));
+            const known = (ctx.get('routes') as string[] | undefined) ?? [];
+            if (!known.includes(r.chain)) ctx.set('routes', [...known, r.chain].sort());
+            if (!ctx.has(k.client(r.chain)) && rec.consensus !== 'attested' && r.chain !== routeChain) ctx.set(k.client(r.chain), asJson(clientFor(rec)));
+            out.push({ chain: r.chain, change: prior ? 'updated' : 'added', version: rec.version });
+            ctx.emit('RouteSynced', { chain: r.chain, version: rec.version, status: rec.status });
+          }
+          return out;
+        },
+      }),
+      send: method({
+        doc: 'Send a message from the signing DID to a port of another registered chain.',
+        args: sendArgs,
+        gas: 3_000,
+        run: (ctx, a) => send(ctx, XCHAIN, a),
+      }),
+      recv: method({
+        doc: 'Relay packets from a source chain: its final header and a state proof of each packet (registered gateways only).',
+        args: recvArgs,
+        gas: 5_000,
+        run(ctx, a): JsonValue {
+          const src = a.proof.header.chain;
+          const r = route(ctx, src, 'its packets cannot be received');
+          requireGateway(ctx, r);
+          verifiedHeader(ctx, a.proof as HeaderProof);
+          const results: JsonValue[] = [];
+          for (const { packet, proof } of a.packets) {
+            const p = packet as Packet;
+            if (p.srcChain !== src || p.dstChain !== ctx.chain) throw new ModuleError('XCHAIN_WRONG_PATH', `packet ${p.srcChain}→${p.dstChain} #${p.sequence} is not from ${src} to ${ctx.chain}`);
+            verifyKeyProof({ suite: r.suite, chain: src }, a.proof.header.stateRoot, outStateKey(p.dstChain, p.sequence), asJson(p), proof, ctx.charge);
+            results.push({ sequence: p.sequence, result: deliver(ctx, p, a.proof.header.height) });
+          }
+          return results;
+        },
+      }),
+      recvAttested: method({
+        doc: 'Relay packets of an engine without light-client proofs: signed by k of its n registered gateways.',
+        args: attestedArgs,
+        gas: 5_000,
+        run(ctx, a): JsonValue {
+          const packets = a.packets as Packet[];
+          const src = packets[0]!.srcChain;
+          const r = route(ctx, src, 'its packets cannot be received');
+          if (r.consensus !== 'attested' || !r.attestThreshold) throw new ModuleError('XCHAIN_NOT_ATTESTED', `chain ${src} is verified by light client; relay with recv`);
+          requireGateway(ctx, r);
+          for (const p of packets) {
+            if (p.srcChain !== src || p.dstChain !== ctx.chain) throw new ModuleError('XCHAIN_WRONG_PATH', `packet ${p.srcChain}→${p.dstChain} #${p.sequence} is not from ${src} to ${ctx.chain}`);
+          }
+          const msg = attestationMessage(r.suite, src, ctx.chain, packets);
+          const signers = new Set<string>();
+          for (const at of a.attestations) {
+            const g = r.gateways.find((x) => x.did === at.gateway);
+            if (!g) throw new ModuleError('XCHAIN_NOT_GATEWAY', `${at.gateway} is not a gateway registered for ${src}`);
+            if (signers.has(g.did)) throw new ModuleError('XCHAIN_BAD_ATTESTATION', `${g.did} attested twice`);
+            ctx.charge(SIG_GAS, 'verifying an attestation');
+            if (!isHex(at.sig, 64) || !verify(r.suite, fromHex(g.publicKey), msg, fromHex(at.sig))) {
+              throw new ModuleError('XCHAIN_BAD_ATTESTATION', `the attestation of ${g.did} does not verify over these packets`);
+            }
+            signers.add(g.did);
+          }
+          if (signers.size < r.attestThreshold) {
+            throw new ModuleError('XCHAIN_QUORUM', `${signers.size} of ${r.gateways.length} gateways attested; ${src} needs ${r.attestThreshold}`);
+          }
+          return packets.map((p) => ({ sequence: p.sequence, result: deliver(ctx, p, 0) }));
+        },
+      }),
+      acknowledge: method({
+        doc: 'Relay acknowledgements: the destination\'s receipt of each packet, proven under its final header.',
+        args: ackArgs,
+        gas: 5_000,
+        run(ctx, a): JsonValue {
+          const dst = a.proof.header.chain;
+          const r = route(ctx, dst, 'its acknowledgements cannot be taken');
+          requireGateway(ctx, r);
+          verifiedHeader(ctx, a.proof as HeaderProof);
+          return a.acks.map(({ sequence, value, proof }) => {
+            verifyKeyProof({ suite: r.suite, chain: dst }, a.proof.header.stateRoot, recvStateKey(ctx.chain, sequence), value, proof, ctx.charge);
+            const rec = value as unknown as RecvRecord;
+            if (!rec || typeof rec !== 'object' || !isAck(rec.ack as unknown as JsonValue)) throw new ModuleError('XCHAIN_BAD_ACK', `the receipt of packet ${sequence} on ${dst} carries no acknowledgement`);
+            const sent = ctx.get(k.out(dst, sequence)) as JsonValue | undefined;
+            if (canonicalize(asJson(rec.packet)) !== canonicalize(sent ?? null)) throw new ModuleError('XCHAIN_BAD_ACK', `the receipt on ${dst} is for another packet than the one sent as ${sequence}`);
+            return { sequence, result: settle(ctx, dst, sequence, { ack: rec.ack }, a.proof.header.height) };
+          });
+        },
+      }),
+      timeout: method({
+        doc: 'Prove packets timed out: the destination, at a height or time past their timeout, holds no receipt for them.',
+        args: timeoutArgs,
+        gas: 5_000,
+        run(ctx, a): JsonValue {
+          const dst = a.proof.header.chain;
+          const r = route(ctx, dst, 'its timeouts cannot be proven');
+          requireGateway(ctx, r);
+          verifiedHeader(ctx, a.proof as HeaderProof);
+          const { height, time, stateRoot } = a.proof.header;
+          return a.items.map(({ sequence, proof }) => {
+            const p = ctx.get(k.out(dst, sequence)) as unknown as Packet | undefined;
+            if (!p) throw new ModuleError('XCHAIN_UNKNOWN_PACKET', `this chain sent no packet ${sequence} to ${dst}`);
+            // The destination receives only in blocks before the timeout, so absence at a header at or past it is final.
+            if (!timedOut(p, height, time)) {
+              throw new ModuleError('XCHAIN_NOT_TIMED_OUT', `packet ${sequence} times out at ${p.timeoutHeight ? `height ${p.timeoutHeight}` : ''}${p.timeoutTime ? ` time ${p.timeoutTime}` : ''}; the proof is at height ${height}, time ${time}`);
+            }
+            verifyKeyProof({ suite: r.suite, chain: dst }, stateRoot, recvStateKey(ctx.chain, sequence), null, proof, ctx.charge);
+            return { sequence, result: settle(ctx, dst, sequence, { timeout: true }, height) };
+          });
+        },
+      }),
+    },
+    exports: {
+      send: {
+        doc: 'Send a packet from the calling module (its port) to a port of another registered chain.',
+        gas: 3_000,
+        run(ctx, args): JsonValue {
+          if (!ctx.caller) throw new ModuleError('FORBIDDEN', 'xchain.send is for modules');
+          const parsed = sendArgs.safeParse(args);
+          if (!parsed.success) throw new ModuleError('BAD_ARGS', `xchain.send: ${parsed.error.issues[0]!.message}`);
+          return send(ctx, ctx.caller, parsed.data);
+        },
+      },
+    },
+  };
+}
+
+export type { Obj as XchainObj };
