@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import { toHex, type JsonValue } from '../../src/codec/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../../src/crypto/index.ts';
+import { AdmissionPool, Chain } from '../../src/chain/index.ts';
+import { signTx, type Genesis, type Receipt, type ValidatorInfo } from '../../src/ledger/index.ts';
+import { modulesFor, type RouteRecord } from '../../src/modules/index.ts';
+import type { ChainEndpoint, ProofBundle } from '../../src/crosschain/index.ts';
+import type { Packet, SendStatus } from '../../src/modules/index.ts';
+import { testGenesis } from './chain.ts';
+
+/** A chain driven by hand: every call is one tx in one block at a clock the test moves. */
+export interface HandChain {
+  chain: Chain;
+  validator: KeyPair;
+  genesis: Genesis;
+  /** Signs, submits and commits one call in its own block; returns the receipt. */
+  call(key: KeyPair, module: string, method: string, args: JsonValue): Promise<Receipt>;
+  /** An empty block (to move height and time). */
+  tick(): Promise<void>;
+  state(key: string): JsonValue | null;
+  /** A gateway's view of this chain, sending its txs with `key`. */
+  endpoint(key: KeyPair): ChainEndpoint;
+}
+
+export interface XchainWorld {
+  xroute: HandChain;
+  a: HandChain;
+  b: HandChain;
+  gateway: KeyPair;
+  gatewayDid: string;
+  clock: { now: number };
+  pool: AdmissionPool;
+  /** Registers a chain on the routing chain (as governance would, through xroute.approve). */
+  register(route: RouteRecord, proposal: number): Promise<Receipt>;
+  routeOf(c: HandChain, over?: Partial<RouteRecord>): RouteRecord;
+  close(): Promise<void>;
+}
+
+const XAPPS = ['xchain', 'xtransfer', 'xdoc', 'xcall', 'notary'];
+
+export async function openXchainWorld(dir: string, suite: Suite = 'sm2'): Promise<XchainWorld> {
+  const pool = new AdmissionPool({ threads: 1 });
+  const clock = { now: 1_700_000_000_000 };
+  const nonces = new Map<string, number>();
+  const open = async (id: string, overrides: (v: ValidatorInfo) => Partial<Genesis>): Promise<HandChain> => {
+    const validator = generateKeyPair(suite);
+    const vinfo = { did: didFromPublicKey(validator.publicKey), publicKey: toHex(validator.publicKey), power: 1 };
+    const genesis = testGenesis(suite, validator, { chain: id, ...overrides(vinfo) });
+    const chain = await Chain.open({ genesis, dir: join(dir, id), modules: modulesFor(genesis), admission: pool, validatorKey: validator });
+    const hc: HandChain = {
+      chain, validator, genesis,
+      async call(key, module, method, args) {
+        const from = didFromPublicKey(key.publicKey);
+        const nk = `${id}/${from}`;
+        const nonce = nonces.get(nk) ?? chain.nonces(from).nonce;
+        nonces.set(nk, nonce + 1);
+        const { tx, hash } = signTx(key, { chain: id, module, method, args, nonce, expires: chain.height() + 100 });
+        const [r] = await chain.submit([tx]);
+        if (!r || !('accepted' in r) || !r.accepted) throw new Error(`tx not admitted on ${id}: ${JSON.stringify(r)}`);
+        clock.now += 1000;
+        const block = await chain.produceBlock(clock.now);
+        const receipt = block?.receipts.find((x) => x.tx === hash);
+        if (!receipt) throw new Error(`tx ${hash} not in the block`);
+        return receipt;
+      },
+      async tick() {
+        clock.now += 1000;
+        const c = await chain.proposeBlock(clock.now, { allowEmpty: true });
+        if (c) await chain.commitCandidate(c);
+      },
+      state: (key) => chain.getState(key).value,
+      endpoint(key) {
+        return {
+          id,
+          height: async () => chain.height(),
+          async proof(height, keys): Promise<ProofBundle> {
+            const block = chain.getBlock(height)!;
+            const commit = chain.getCommit(height);
+            return {
+              chain: id, height, header: block.header, hash: block.hash, sig: block.sig, ...(commit === undefined ? {} : { commit }),
+              proofs: keys.map((key) => {
+                const s = chain.getState(key, { height, proof: true });
+                return { key, value: s.value, proof: s.proof! };
+              }),
+            };
+          },
+          async outbox(dst, from, limit) {
+            const last = (chain.getState(`xchain/seq/${dst}`).value as number | null) ?? 0;
+            const packets: Array<{ packet: Packet; status: SendStatus }> = [];
+            for (let s = from; s <= last && packets.length < limit; s++) {
+              packets.push({ packet: chain.getState(`xchain/out/${dst}/${s}`).value as unknown as Packet, status: chain.getState(`xchain/st/${dst}/${s}`).value as unknown as SendStatus });
+            }
+            return { lastSequence: last, packets };
+          },
+          state: async (key) => chain.getState(key).value,
+          async call(module, method, args) {
+            const r = await hc.call(key, module, method, args);
+            return { status: r.status, ...(r.code ? { code: r.code } : {}), ...(r.message ? { message: r.message } : {}), ...(r.result !== undefined ? { result: r.result } : {}) };
+          },
+        };
+      },
+    };
+    return hc;
+  };
+  const xroute = await open('xroute', () => ({ modules: ['xroute', 'notary'] }));
+  const cc = { routeChain: 'xroute', routeSuite: suite, routeConsensus: 'solo' as const, routeValidators: xroute.genesis.validators };
+  const a = await open('alpha', () => ({ modules: XAPPS, crossChain: cc }));
+  const b = await open('beta', () => ({ modules: XAPPS, crossChain: cc }));
+  const gateway = generateKeyPair(suite);
+  const gatewayDid = didFromPublicKey(gateway.publicKey);
+  const world: XchainWorld = {
+    xroute, a, b, gateway, gatewayDid, clock, pool,
+    register: (route, proposal) => xroute.call(xroute.validator, 'xroute', 'approve', { route: route as unknown as JsonValue, proposal }),
+    routeOf: (c, over = {}) => ({
+      chain: c.genesis.chain, engine: 'shulian', suite, consensus: 'solo', validators: c.genesis.validators, tracksValidators: false,
+      gateways: [{ did: gatewayDid, publicKey: toHex(gateway.publicKey) }], inbound: [{ srcChain: '*', dstPort: '*', senders: ['*'] }], status: 'active', ...over,
+    }),
+    async close() {
+      for (const c of [xroute, a, b]) await c.chain.close();
+      await pool.close();
+    },
+  };
+  return world;
+}
