@@ -11,7 +11,18 @@ import { anyObject, chainParam, errorSchema, txSchema } from './schemas.ts';
 import { registerStream } from './stream.ts';
 import { registerDidRoutes } from './routes/did.ts';
 import { registerGovernanceRoutes } from './routes/governance.ts';
+import { registerSettlementRoutes } from './routes/settlement.ts';
+import { registerContractRoutes } from './routes/contracts.ts';
+import { registerXchainRoutes } from './routes/xchain.ts';
 import { registerVcRoutes, type VcRoutesOptions } from './routes/vc.ts';
+import { registerEthRoutes } from './routes/eth.ts';
+import { registerConsole } from './console.ts';
+import { join } from 'node:path';
+import { ConsoleStore } from './console-store.ts';
+import { ConsoleAuth, registerAuthRoutes, type ConsoleOptions } from './routes/auth.ts';
+import { registerWorkOrderRoutes } from './routes/workorders.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
+import { registerMetricsRoutes, type MetricsOptions } from './routes/metrics.ts';
 
 export interface ApiOptions {
   /** Largest request body, bytes. */
@@ -21,6 +32,10 @@ export interface ApiOptions {
   logger?: boolean;
   /** Credential routes: issuer keys, status-list signer (the node key), resolver. */
   vc?: VcRoutesOptions;
+  /** Console sign-in, work orders, admin and audit log (issue #8): served when `dataDir` or `store` is given. */
+  console?: ConsoleOptions;
+  /** /metrics and /v1/node/stats: sampling, and the data dir whose disk use is reported. */
+  metrics?: MetricsOptions;
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -187,6 +202,27 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerStream(app, node);
   registerDidRoutes(app, node);
   registerGovernanceRoutes(app, node);
+  registerSettlementRoutes(app, node);
+  registerContractRoutes(app, node);
+  registerXchainRoutes(app, node);
   await registerVcRoutes(app, node, opts.vc ?? {});
+  registerEthRoutes(app, node);
+  registerConsole(app);
+  registerMetricsRoutes(app, node, { ...(opts.console?.dataDir ? { dataDir: opts.console.dataDir } : {}), ...opts.metrics });
+  const consoleStore = opts.console?.store ?? (opts.console?.dataDir ? ConsoleStore.open(join(opts.console.dataDir, 'console.lmdb')) : undefined);
+  if (consoleStore) {
+    if (!opts.console?.store) app.addHook('onClose', async () => consoleStore.close());
+    const auth = new ConsoleAuth(node, consoleStore, opts.console);
+    await app.register(async (scope) => {
+      // These routes take small bodies; say which limit a too-large one broke (others go to the handler above).
+      scope.setErrorHandler((e, req, reply) => {
+        if ((e as { code?: string }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw e;
+        return reply.status(413).send(errorBody('BODY_TOO_LARGE', `request body is larger than ${req.routeOptions.bodyLimit} bytes, the most ${req.method} ${req.routeOptions.url} takes`));
+      });
+      registerAuthRoutes(scope, auth);
+      registerWorkOrderRoutes(scope, auth);
+      registerAdminRoutes(scope, auth);
+    });
+  }
   return app;
 }

@@ -9,6 +9,8 @@ import { didCommand } from './commands/did.ts';
 import { vcCommand } from './commands/vc.ts';
 import { chainProposeCommand, govCommand, orgCommand } from './commands/gov.ts';
 import { contractCommand } from './commands/contract.ts';
+import { settleCommand } from './commands/settle.ts';
+import { gatewayCommand, xchainCommand } from './commands/xchain.ts';
 
 function version(): string {
   try {
@@ -50,8 +52,10 @@ export function buildProgram(): Command {
     .option('--port <port>', 'API port', intArg('--port', 0, 65535), 7070)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--validators <n>', 'run N validator processes under tbft (N ≥ 4) instead of one solo node', intArg('--validators', 1, 64), 1)
+    .option('--no-gateway', 'do not run the node\'s own cross-chain gateway')
+    .option('--extra-gateway <did=pubkey...>', 'register further gateways (their own processes, `shulian gateway`) when the alliance is first created')
     .addOption(jsonOption())
-    .action(action(async (o: { dataDir: string; port: number; host: string; json?: boolean; validators: number }) => {
+    .action(action(async (o: { dataDir: string; port: number; host: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[] }) => {
       const { up } = await import('./commands/up.ts');
       await up(o);
     }));
@@ -179,6 +183,9 @@ export function buildProgram(): Command {
   program.addCommand(govCommand());
   chain.addCommand(chainProposeCommand());
   program.addCommand(contractCommand());
+  program.addCommand(settleCommand());
+  program.addCommand(xchainCommand());
+  program.addCommand(gatewayCommand());
 
   return program;
 }

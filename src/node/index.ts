@@ -2,6 +2,26 @@ import type { ChainView } from '../chain/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import { buildApi, type ApiOptions } from '../api/index.ts';
 import { ShulianNode, type NodeOpenOptions } from './node.ts';
+import { Gateway, httpEndpoint } from '../crosschain/index.ts';
+import { ShulianClient } from '../sdk/index.ts';
+
+/** The node's own gateway over its own API, for the chains whose genesis registers it as one. */
+function startEmbeddedGateway(node: ShulianNode, url: string, log: (line: string) => void): Gateway | undefined {
+  const xroute = node.chains().find((c) => c.genesis.modules.includes('xroute'));
+  const routes = (xroute?.genesis.crossChain?.routes ?? []) as Array<{ chain?: string; gateways?: Array<{ did?: string }> }>;
+  const mine = routes.filter((r) => r.gateways?.some((g) => g.did === node.did)).map((r) => r.chain!);
+  const chains = node.chains().filter((c) => mine.includes(c.id) && c.genesis.modules.includes('xchain'));
+  if (!xroute || chains.length < 2) return undefined;
+  const client = new ShulianClient({ baseUrl: url });
+  const gw = new Gateway({
+    chains: chains.map((c) => httpEndpoint(client, c.id, node.key)),
+    xroute: httpEndpoint(client, xroute.id, node.key),
+    log: (line) => log(`gateway: ${line}`),
+  });
+  gw.start();
+  log(`gateway: relaying between ${chains.map((c) => c.id).join(', ')}`);
+  return gw;
+}
 
 export { ShulianNode, VERSION, type AllianceFile, type NodeOpenOptions } from './node.ts';
 export { loadNodeConfig, nodeConfigSchema, type NodeConfig } from './config.ts';
@@ -21,6 +41,13 @@ export interface StartOptions {
   allianceFile?: string;
   p2p?: NodeOpenOptions['p2p'];
   tbftTimeouts?: NodeOpenOptions['tbftTimeouts'];
+  /**
+   * Run a gateway in this process for the chains it hosts, when the routing chain's registry
+   * names this node as a gateway (the embedded alliance does). Default true.
+   */
+  gateway?: boolean;
+  /** Extra gateways registered when the embedded alliance is first created. */
+  gateways?: NodeOpenOptions['gateways'];
 }
 
 export interface RunningNode {
@@ -37,11 +64,13 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const node = await ShulianNode.open({
     dataDir: opts.dataDir, log, ...(opts.suite ? { suite: opts.suite } : {}), ...(opts.allianceFile ? { allianceFile: opts.allianceFile } : {}),
     ...(opts.p2p ? { p2p: opts.p2p } : {}), ...(opts.tbftTimeouts ? { tbftTimeouts: opts.tbftTimeouts } : {}),
+    ...(opts.gateways ? { gateways: opts.gateways } : {}),
   });
   let api;
   try {
-    // The node serves its chains' status lists as credentials signed with its own key.
-    api = await buildApi(node, { ...opts.api, vc: { statusSigner: node.key, ...opts.api?.vc } });
+    // The node serves its chains' status lists as credentials signed with its own key, and keeps
+    // the console's sessions, work orders and audit log in <dataDir>/console.lmdb.
+    api = await buildApi(node, { ...opts.api, vc: { statusSigner: node.key, ...opts.api?.vc }, console: { dataDir: opts.dataDir, ...opts.api?.console } });
     await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
   } catch (err) {
     await node.close();
@@ -50,6 +79,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const addr = api.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  const gateway = opts.gateway === false ? undefined : startEmbeddedGateway(node, url, log);
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -57,6 +87,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     node,
     chains: () => node.chains(),
     close: () => (closing ??= (async () => {
+      await gateway?.stop();
       await api.close();
       await node.close();
     })()),

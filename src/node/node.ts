@@ -31,6 +31,8 @@ export interface NodeOpenOptions {
   log: (line: string) => void;
   /** Suite of a newly created embedded alliance (and of this node's key). */
   suite?: Suite;
+  /** Gateways (besides this node) registered for every chain when the embedded alliance is created. */
+  gateways?: Array<{ did: string; publicKey: string }>;
   /** Path of the alliance file; default <dataDir>/alliance.json, created for the embedded alliance. */
   allianceFile?: string;
   /** Peer-to-peer endpoint; needed when any chain runs tbft. */
@@ -67,7 +69,7 @@ export class ShulianNode implements NodeView {
     let node: ShulianNode | undefined;
     try {
       const key = loadOrCreateNodeKey(dataDir, o.suite ?? 'sm2', log);
-      const alliance = o.allianceFile ? loadAlliance(o.allianceFile) : loadOrCreateAlliance(dataDir, key, log);
+      const alliance = o.allianceFile ? loadAlliance(o.allianceFile) : loadOrCreateAlliance(dataDir, key, log, o.gateways ?? []);
       node = new ShulianNode(key, new AdmissionPool(), unlock);
       const self = node;
       self.opts = o;
@@ -382,7 +384,7 @@ function loadAlliance(path: string): AllianceFile {
   }
 }
 
-function loadOrCreateAlliance(dataDir: string, key: KeyPair, log: (line: string) => void): AllianceFile {
+function loadOrCreateAlliance(dataDir: string, key: KeyPair, log: (line: string) => void, extraGateways: Array<{ did: string; publicKey: string }>): AllianceFile {
   const path = join(dataDir, 'alliance.json');
   if (existsSync(path)) {
     try {
@@ -393,7 +395,7 @@ function loadOrCreateAlliance(dataDir: string, key: KeyPair, log: (line: string)
   }
   const createdAt = Date.now();
   const validators = [{ did: didFromPublicKey(key.publicKey), publicKey: toHex(key.publicKey), power: 1 }];
-  const alliance: AllianceFile = { alliance: 'shulian-local', createdAt, chains: embeddedGeneses({ alliance: 'shulian-local', validators, time: createdAt, suite: key.suite }) };
+  const alliance: AllianceFile = { alliance: 'shulian-local', createdAt, chains: embeddedGeneses({ alliance: 'shulian-local', validators, time: createdAt, suite: key.suite, gateways: [...validators.map((v) => ({ did: v.did, publicKey: v.publicKey })), ...extraGateways] }) };
   writeFileSync(path, JSON.stringify(alliance, null, 2) + '\n', { flag: 'wx' });
   log(`created the embedded alliance in ${dataDir}: ${alliance.chains.map((c) => c.chain).join(', ')}`);
   return alliance;

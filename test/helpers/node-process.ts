@@ -30,9 +30,9 @@ export interface NodeProcess {
 }
 
 /** Runs `shulian up` as a real child process and waits until its API answers. */
-export async function startNodeProcess(dataDir: string, port?: number): Promise<NodeProcess> {
+export async function startNodeProcess(dataDir: string, port?: number, extraArgs: string[] = []): Promise<NodeProcess> {
   const p = port ?? (await freePort());
-  const proc = spawn(process.execPath, [cliPath, 'up', '--data-dir', dataDir, '--port', String(p)], {
+  const proc = spawn(process.execPath, [cliPath, 'up', '--data-dir', dataDir, '--port', String(p), ...extraArgs], {
     cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env },
   });
   let out = '';

@@ -8,6 +8,10 @@ export interface UpOptions {
   host: string;
   json?: boolean;
   validators?: number;
+  /** false: do not run the node's own gateway (--no-gateway). */
+  gateway?: boolean;
+  /** did:publicKeyHex of further gateways to register on first start (--extra-gateway). */
+  extraGateway?: string[];
 }
 
 /** Starts the embedded alliance node and keeps it running until SIGINT / SIGTERM. */
@@ -16,7 +20,12 @@ export async function up(o: UpOptions): Promise<void> {
     const { upCluster } = await import('./cluster.ts');
     return upCluster({ ...o, validators: o.validators! });
   }
-  return runNode({ dataDir: o.dataDir, port: o.port, host: o.host, ...(o.json ? { json: true } : {}) });
+  const gateways = (o.extraGateway ?? []).map((g) => {
+    const m = /^(did:shulian:[1-9A-HJ-NP-Za-km-z]+)=([0-9a-f]+)$/.exec(g);
+    if (!m) throw new ShulianError('USAGE', `--extra-gateway takes <did>=<public key hex> (see shulian keys show), not "${g}"`);
+    return { did: m[1]!, publicKey: m[2]! };
+  });
+  return runNode({ dataDir: o.dataDir, port: o.port, host: o.host, ...(o.json ? { json: true } : {}), gateway: o.gateway !== false, gateways });
 }
 
 export interface RunNodeOptions {
@@ -26,6 +35,8 @@ export interface RunNodeOptions {
   json?: boolean;
   allianceFile?: string;
   p2p?: { host: string; port: number; peers: string[] };
+  gateway?: boolean;
+  gateways?: Array<{ did: string; publicKey: string }>;
 }
 
 /** Starts one node process's node and keeps it running until SIGINT / SIGTERM. */
@@ -45,6 +56,7 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
     node = await startNode({
       dataDir, port: o.port, host: o.host, log,
       ...(o.allianceFile ? { allianceFile: o.allianceFile } : {}), ...(o.p2p ? { p2p: o.p2p } : {}),
+      ...(o.gateway === false ? { gateway: false } : {}), ...(o.gateways?.length ? { gateways: o.gateways } : {}),
     });
   } catch (err) {
     const code = (err as { code?: unknown }).code;

@@ -1,0 +1,175 @@
+/**
+ * Cross-chain commands.
+ *   shulian gateway --key gw.json --chains sign,settle [--chain-api sign=http://…] [--xroute xroute]
+ *       run a gateway (relayer) process for this organisation's DID until SIGINT/SIGTERM
+ *   shulian xchain send --chain sign --to settle --port xchain --payload '{"hello":1}' --key k.json
+ *   shulian xchain transfer --chain sign --to settle --denom CNY-T --amount 100 --receiver did:… --key k.json
+ *   shulian xchain status sign/settle/1        a message with its path
+ *   shulian xchain channels --chain sign       counterparties, light clients, packets sent
+ *   shulian xchain messages                    recent messages on the node's chains
+ * Register with `program.addCommand(xchainCommand())` and `program.addCommand(gatewayCommand())`.
+ */
+import { Command, Option } from 'commander';
+import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { apiUrl, emit, report, usage, type CommonOptions } from '../output.ts';
+
+const client = async (api: string) => new (await import('../../sdk/client.ts')).ShulianClient({ baseUrl: api });
+const loadKey = async (file: string, passwordEnv: string | undefined) => (await import('../keyfile.ts')).loadKey(file, passwordEnv);
+
+const apiOption = (): Option => new Option('--api <url>', 'node API URL (default: $SHULIAN_API or http://127.0.0.1:7070)');
+const jsonOption = (): Option => new Option('--json', 'print JSON');
+const keyOption = (what: string): Option => new Option('--key <file>', `keystore file of the ${what}`).makeOptionMandatory();
+const passwordEnvOption = (): Option => new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)');
+
+function run<A extends unknown[], O extends CommonOptions>(body: (...args: [...A, O]) => Promise<void>) {
+  return async (...args: unknown[]): Promise<void> => {
+    const opts = args.find((a, i) => i < args.length - 1 && a !== null && typeof a === 'object' && !(a instanceof Command)) as O | undefined;
+    try {
+      await body(...(args.slice(0, -1) as [...A, O]));
+    } catch (err) {
+      process.exitCode = report(err, opts ?? {});
+    }
+  };
+}
+
+interface SendOpts extends CommonOptions { chain: string; to: string; port: string; payload: string; key: string; passwordEnv?: string; timeoutMs?: string; wait?: boolean }
+interface TransferOpts extends CommonOptions { chain: string; to: string; denom: string; amount: string; receiver: string; key: string; passwordEnv?: string; wait?: boolean }
+
+async function sendAndReport(o: CommonOptions & { chain: string; key: string; passwordEnv?: string; wait?: boolean }, module: string, method: string, args: JsonValue, to: string): Promise<void> {
+  const key = await loadKey(o.key, o.passwordEnv);
+  const c = await client(apiUrl(o));
+  const hash = await c.send(o.chain, key, { module, method, args });
+  const tx = await c.waitForTx(hash);
+  if (tx.receipt.status !== 'ok') throw new ShulianError(tx.receipt.code ?? 'TX_FAILED', tx.receipt.message ?? 'the transaction failed');
+  const sent = tx.receipt.result as { sequence: number; packetId: string };
+  const id = `${o.chain}/${to}/${sent.sequence}`;
+  if (!o.wait) {
+    emit(o, { tx: hash, id, sequence: sent.sequence }, () => [`sent ${id} in tx ${hash}`, `follow it: shulian xchain status ${id}`]);
+    return;
+  }
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const st = (await c.state(o.chain, `xchain/st/${to}/${sent.sequence}`)).value as { status: string; ack?: { ok: boolean; code?: string; message?: string } } | null;
+    if (st && st.status !== 'sent') {
+      emit(o, { tx: hash, id, ...st }, () => `${id}: ${st.status}${st.ack ? (st.ack.ok ? ' (ok)' : ` (error ${st.ack.code}: ${st.ack.message})`) : ''}`);
+      return;
+    }
+    if (Date.now() > deadline) throw new ShulianError('XCHAIN_WAIT', `${id} was not acknowledged within 60 s; is a gateway running for ${o.chain} and ${to}? Check later with shulian xchain status ${id}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function xsend(o: SendOpts): Promise<void> {
+  let payload: JsonValue;
+  try {
+    payload = JSON.parse(o.payload) as JsonValue;
+  } catch (err) {
+    throw usage(`--payload must be JSON (${(err as Error).message})`);
+  }
+  const args: { [k: string]: JsonValue } = { dstChain: o.to, dstPort: o.port, payload };
+  if (o.timeoutMs !== undefined) {
+    if (!/^\d+$/.test(o.timeoutMs)) throw usage('--timeout-ms must be a whole number of milliseconds');
+    args.timeoutTime = Date.now() + Number(o.timeoutMs);
+  }
+  await sendAndReport(o, 'xchain', 'send', args, o.to);
+}
+
+async function xtransfer(o: TransferOpts): Promise<void> {
+  await sendAndReport(o, 'xtransfer', 'send', { dstChain: o.to, denom: o.denom, amount: o.amount, receiver: o.receiver }, o.to);
+}
+
+async function xstatus(id: string, o: CommonOptions): Promise<void> {
+  const m = /^([a-z][a-z0-9-]*)\/([a-z][a-z0-9-]*)\/(\d+)$/.exec(id);
+  if (!m) throw usage('give the message as <source chain>/<destination chain>/<sequence>, e.g. sign/settle/1');
+  const c = await client(apiUrl(o));
+  const { messages } = await c.getJson<{ messages: Array<{ id: string; status: string; path: Array<{ step: string; chain: string; height: number; by: string; ok?: boolean }> }> }>('/xchain/messages?limit=500');
+  const msg = messages.find((x) => x.id === id);
+  if (!msg) {
+    const st = (await c.state(m[1]!, `xchain/st/${m[2]}/${m[3]}`)).value;
+    if (!st) throw new ShulianError('NOT_FOUND', `no message ${id} on this node's chains`);
+    emit(o, st, () => JSON.stringify(st, null, 2));
+    return;
+  }
+  emit(o, msg, () => [`${msg.id}: ${msg.status}`, ...msg.path.map((p) => `  ${p.step.padEnd(13)} ${p.chain}@${p.height} by ${p.by}${p.ok === undefined ? '' : p.ok ? ' ok' : ' error'}`)]);
+}
+
+async function xchannels(o: CommonOptions & { chain: string }): Promise<void> {
+  const c = await client(apiUrl(o));
+  const r = await c.getJson<{ channels: Array<{ chain: string; engine: string; status: string; sent: number; gateways: string[]; client?: { latestHeight: number } }> }>(`/chains/${encodeURIComponent(o.chain)}/xchain/channels`);
+  emit(o, r, () => r.channels.length ? r.channels.map((ch) => `${o.chain} → ${ch.chain.padEnd(10)} ${ch.engine.padEnd(8)} ${ch.status.padEnd(9)} sent ${ch.sent}  client@${ch.client?.latestHeight ?? '-'}  gateways ${ch.gateways.length}`) : `${o.chain} has synced no routes yet (a gateway brings them from the routing chain)`);
+}
+
+async function xmessages(o: CommonOptions & { limit?: string }): Promise<void> {
+  const c = await client(apiUrl(o));
+  const r = await c.getJson<{ messages: Array<{ id: string; status: string; packet: { dstPort: string } }> }>(`/xchain/messages?limit=${Number(o.limit ?? 20)}`);
+  emit(o, r, () => r.messages.length ? r.messages.map((m) => `${m.id.padEnd(24)} ${m.packet.dstPort.padEnd(10)} ${m.status}`) : 'no cross-chain messages yet');
+}
+
+export function xchainCommand(): Command {
+  const x = new Command('xchain').description('cross-chain messages: send, transfer tokens, follow a message\'s path, list channels');
+  x.command('send').description('send a message from your DID to a port on another chain')
+    .requiredOption('--chain <id>', 'source chain').requiredOption('--to <id>', 'destination chain')
+    .option('--port <module>', 'destination port (module)', 'xchain').option('--payload <json>', 'message payload (JSON)', 'null')
+    .option('--timeout-ms <ms>', 'time out this long after now (destination block time)').option('--wait', 'wait for the acknowledgement')
+    .addOption(keyOption('sender')).addOption(passwordEnvOption()).addOption(apiOption()).addOption(jsonOption())
+    .action(run<[], SendOpts>(xsend));
+  x.command('transfer').description('send tokens to a DID on another chain (escrow here, voucher there; refunded on error or timeout)')
+    .requiredOption('--chain <id>', 'source chain').requiredOption('--to <id>', 'destination chain')
+    .requiredOption('--denom <name>', 'token (e.g. CNY-T, or a voucher such as sign/CNY-T)').requiredOption('--amount <n>', 'integer amount in minor units')
+    .requiredOption('--receiver <did>', 'receiving DID').option('--wait', 'wait for the acknowledgement')
+    .addOption(keyOption('sender')).addOption(passwordEnvOption()).addOption(apiOption()).addOption(jsonOption())
+    .action(run<[], TransferOpts>(xtransfer));
+  x.command('status').description('a message and its path: sent, received (by which gateway), acknowledged or timed out')
+    .argument('<id>', '<source>/<destination>/<sequence>').addOption(apiOption()).addOption(jsonOption())
+    .action(run<[string], CommonOptions>(xstatus));
+  x.command('channels').description('counterparties a chain has synced from the routing chain, with light-client heights')
+    .requiredOption('--chain <id>', 'chain').addOption(apiOption()).addOption(jsonOption())
+    .action(run<[], CommonOptions & { chain: string }>(xchannels));
+  x.command('messages').description('recent cross-chain messages on the node\'s chains')
+    .option('--limit <n>', 'how many', '20').addOption(apiOption()).addOption(jsonOption())
+    .action(run<[], CommonOptions & { limit?: string }>(xmessages));
+  return x;
+}
+
+interface GatewayOpts extends CommonOptions { key: string; passwordEnv?: string; chains: string; chainApi?: string[]; xroute: string }
+
+async function gateway(o: GatewayOpts): Promise<void> {
+  const key = await loadKey(o.key, o.passwordEnv);
+  const { Gateway, httpEndpoint } = await import('../../crosschain/index.ts');
+  const { didFromPublicKey } = await import('../../crypto/index.ts');
+  const apis = new Map<string, string>();
+  for (const pair of o.chainApi ?? []) {
+    const m = /^([a-z][a-z0-9-]*)=(https?:\/\/.+)$/.exec(pair);
+    if (!m) throw usage(`--chain-api takes <chain>=<url>, not "${pair}"`);
+    apis.set(m[1]!, m[2]!);
+  }
+  const ids = o.chains.split(',').filter(Boolean);
+  if (ids.length < 2) throw usage('--chains needs at least two chains to relay between');
+  const endpoint = async (id: string) => httpEndpoint(await client(apis.get(id) ?? apiUrl(o)), id, key);
+  const chains = await Promise.all(ids.map(endpoint));
+  const xroute = await endpoint(o.xroute);
+  const did = didFromPublicKey(key.publicKey);
+  const gw = new Gateway({ chains, xroute, log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) });
+  gw.start();
+  emit(o, { status: 'running', did, chains: ids }, () => `gateway ${did} relaying between ${ids.join(', ')} (routing chain ${o.xroute}); Ctrl-C to stop`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      void gw.stop().then(() => {
+        process.stderr.write(`gateway stopped: received ${gw.stats.received}, acknowledged ${gw.stats.acknowledged}, timed out ${gw.stats.timedOut}\n`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+export function gatewayCommand(): Command {
+  return new Command('gateway').description('run a cross-chain gateway (relayer) under your organisation\'s DID')
+    .requiredOption('--chains <ids>', 'comma-separated chains to relay between')
+    .option('--chain-api <chain=url...>', 'API of the node serving a chain, when not --api')
+    .option('--xroute <id>', 'the routing chain', 'xroute')
+    .addOption(keyOption('gateway (its DID must be registered as a gateway of these chains)')).addOption(passwordEnvOption())
+    .addOption(apiOption()).addOption(jsonOption())
+    .action(run<[], GatewayOpts>(gateway));
+}
