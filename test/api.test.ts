@@ -15,6 +15,10 @@ const alice = generateKeyPair('sm2');
 before(async () => {
   tmp = tempDir();
   node = await startNode({ dataDir: tmp.dir, port: 0, log: () => {}, api: { rateLimitPerMinute: 100_000 } });
+  // The node's own gateway brings the routing chain's registrations to each chain on start; wait
+  // for that so the state-unchanged properties below see a quiet alliance.
+  const xchains = node.chains().filter((c) => c.genesis.modules.includes('xchain'));
+  await waitFor(() => xchains.every((c) => ((c.getState('xchain/routes').value as string[] | null) ?? []).length === xchains.length), 'routes synced', 60_000);
 });
 after(async () => {
   await node.close();

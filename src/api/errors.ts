@@ -12,6 +12,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   NOT_FOUND: 404,
   RATE_LIMITED: 429,
   TX_NOT_ADMITTED: 403,
+  NOT_AUTHORISED: 401,
+  FORBIDDEN: 403,
+  CONFLICT: 409,
+  LIMIT_REACHED: 429,
 };
 
 /** HTTP status for an error code: conflicts 409, missing things 404, the rest 400. */

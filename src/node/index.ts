@@ -2,20 +2,18 @@ import type { ChainView } from '../chain/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import { buildApi, type ApiOptions } from '../api/index.ts';
 import { ShulianNode, type NodeOpenOptions } from './node.ts';
-import { Gateway, httpEndpoint } from '../crosschain/index.ts';
-import { ShulianClient } from '../sdk/index.ts';
+import { Gateway, localEndpoint } from '../crosschain/index.ts';
 
-/** The node's own gateway over its own API, for the chains whose genesis registers it as one. */
-function startEmbeddedGateway(node: ShulianNode, url: string, log: (line: string) => void): Gateway | undefined {
+/** The node's own gateway over the chains it hosts, for the chains whose genesis registers it as one. */
+function startEmbeddedGateway(node: ShulianNode, log: (line: string) => void): Gateway | undefined {
   const xroute = node.chains().find((c) => c.genesis.modules.includes('xroute'));
   const routes = (xroute?.genesis.crossChain?.routes ?? []) as Array<{ chain?: string; gateways?: Array<{ did?: string }> }>;
   const mine = routes.filter((r) => r.gateways?.some((g) => g.did === node.did)).map((r) => r.chain!);
   const chains = node.chains().filter((c) => mine.includes(c.id) && c.genesis.modules.includes('xchain'));
   if (!xroute || chains.length < 2) return undefined;
-  const client = new ShulianClient({ baseUrl: url });
   const gw = new Gateway({
-    chains: chains.map((c) => httpEndpoint(client, c.id, node.key)),
-    xroute: httpEndpoint(client, xroute.id, node.key),
+    chains: chains.map((c) => localEndpoint(c, node.key)),
+    xroute: localEndpoint(xroute, node.key),
     log: (line) => log(`gateway: ${line}`),
   });
   gw.start();
@@ -79,7 +77,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const addr = api.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
-  const gateway = opts.gateway === false ? undefined : startEmbeddedGateway(node, url, log);
+  const gateway = opts.gateway === false ? undefined : startEmbeddedGateway(node, log);
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -82,7 +82,9 @@ export class Executor {
       if (tx.nonce !== expected) {
         throw new ShulianError('BLOCK_INVALID', `tx ${hash} has nonce ${tx.nonce}, expected ${expected}`);
       }
-      receipts.push(this.executeTx(read, block, env, tx, hash, bytes));
+      // Only methods with runAsync (the evm module) give a promise; it is settled before the next tx.
+      const receipt = this.executeTx(read, block, env, tx, hash, bytes);
+      receipts.push(receipt instanceof Promise ? await receipt : receipt);
       block.set(nonceKey, String(expected + 1));
     }
     return { receipts, writes: block };
@@ -159,13 +161,26 @@ export class Executor {
     tx: Tx,
     hash: string,
     bytes: number,
-  ): Receipt {
+  ): Receipt | Promise<Receipt> {
     const overlay = new Map<string, string | null>();
     const events: TxEvent[] = [];
     let gasUsed = 0;
     const charge = (gas: number, what: string): void => {
       gasUsed += gas;
       if (gasUsed > env.maxTxGas) throw new OutOfGas(env.maxTxGas, what);
+    };
+    const finish = (result: JsonValue | void): Receipt => {
+      for (const [k, v] of overlay) block.set(k, v);
+      const receipt: Receipt = { tx: hash, status: 'ok', gasUsed, events };
+      if (result !== undefined) receipt.result = result;
+      return receipt;
+    };
+    const fail = (err: unknown): Receipt => {
+      if (err instanceof ShulianError) {
+        return { tx: hash, status: 'failed', code: err.code, message: err.message, gasUsed: Math.min(gasUsed, env.maxTxGas), events: [] };
+      }
+      // A bug in a module must not fork the chain: every node fails the tx the same way.
+      return { tx: hash, status: 'failed', code: 'MODULE_FAULT', message: `module fault: ${(err as Error).message}`, gasUsed: Math.min(gasUsed, env.maxTxGas), events: [] };
     };
     try {
       charge(GAS.txBase + GAS.txByte * bytes, 'paying for the transaction bytes');
@@ -180,17 +195,10 @@ export class Executor {
       }
       charge(m.gas, `running ${mod.name}.${tx.method}`);
       const ctx = this.context({ env, tx, hash, charge, depth: 0 }, mod, overlay, read, events);
-      const result = m.run(ctx, parsed.data);
-      for (const [k, v] of overlay) block.set(k, v);
-      const receipt: Receipt = { tx: hash, status: 'ok', gasUsed, events };
-      if (result !== undefined) receipt.result = result;
-      return receipt;
+      if (m.runAsync) return m.runAsync(ctx, parsed.data).then(finish, fail);
+      return finish(m.run(ctx, parsed.data));
     } catch (err) {
-      if (err instanceof ShulianError) {
-        return { tx: hash, status: 'failed', code: err.code, message: err.message, gasUsed: Math.min(gasUsed, env.maxTxGas), events: [] };
-      }
-      // A bug in a module must not fork the chain: every node fails the tx the same way.
-      return { tx: hash, status: 'failed', code: 'MODULE_FAULT', message: `module fault: ${(err as Error).message}`, gasUsed: Math.min(gasUsed, env.maxTxGas), events: [] };
+      return fail(err);
     }
   }
 }

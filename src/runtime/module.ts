@@ -37,6 +37,12 @@ export interface MethodDef<A> {
   /** Base gas of a call, charged before it runs. */
   gas: number;
   run(ctx: ModuleContext, args: A): JsonValue | void;
+  /**
+   * For the few methods whose engine is asynchronous (the `evm` module): when present, the
+   * executor awaits this instead of calling `run`, before it starts the block's next tx, so the
+   * result is as deterministic as a synchronous method's. Build such methods with `asyncMethod`.
+   */
+  runAsync?(ctx: ModuleContext, args: A): Promise<JsonValue | void>;
 }
 
 /**
@@ -61,6 +67,20 @@ export interface ModuleDef {
 /** Keeps each method's argument type while storing it in the method table. */
 export function method<A>(def: MethodDef<A>): MethodDef<unknown> {
   return def as MethodDef<unknown>;
+}
+
+/**
+ * A method that runs asynchronously (see MethodDef.runAsync). Its `run` refuses to be called
+ * synchronously; module exports (`ctx.call`) stay synchronous and cannot reach it.
+ */
+export function asyncMethod<A>(def: Omit<MethodDef<A>, 'run' | 'runAsync'> & { runAsync(ctx: ModuleContext, args: A): Promise<JsonValue | void> }): MethodDef<unknown> {
+  const full: MethodDef<A> = {
+    ...def,
+    run() {
+      throw new ModuleError('ASYNC_METHOD', 'this method runs asynchronously: call runAsync (the executor does)');
+    },
+  };
+  return full as MethodDef<unknown>;
 }
 
 /** Raised by a module to reject a call: the tx is included as failed and changes nothing. */

@@ -15,3 +15,6 @@ export { signTx, type TxDraft } from '../ledger/tx.ts';
 export { verifyTxInclusion, verifyStateLookup, type ProofCheck } from '../ledger/verify.ts';
 export type { Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo } from '../ledger/types.ts';
 export * from './governance.ts';
+export * from './console.ts';
+export * from './contracts.ts';
+export * from './settlement.ts';

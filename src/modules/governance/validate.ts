@@ -63,6 +63,15 @@ export const genesisSchema = z.strictObject({
   modules: modulesSchema,
   params: z.strictObject(paramsShape),
   time: safeInt(0),
+  // Chains in cross-chain messaging follow the routing chain (see modules/xchain); its own genesis lists the first routes.
+  crossChain: z.strictObject({
+    routeChain: chainId,
+    routeSuite: z.enum(['sm2', 'ed25519']),
+    routeConsensus: z.enum(['solo', 'tbft']),
+    routeValidators: z.array(validatorSchema).min(1).max(MAX_VALIDATORS),
+    routeTracksValidators: z.boolean().optional(),
+    routes: z.array(z.json()).max(64).optional(),
+  }).optional(),
 });
 
 export const admissionSchema: z.ZodType<AdmissionPolicy> = z.discriminatedUnion('type', [

@@ -1,0 +1,379 @@
+/**
+ * Console sign-in with a DID (issue #8):
+ *   POST /v1/auth/challenge {did}                               → {challenge, expiresAt}
+ *   POST /v1/auth/login {did, challenge, signature, publicKey}  → {token, did, roles, expiresAt}
+ *   GET  /v1/auth/me                                            → {did, roles, via, expiresAt, keyId?}
+ *   POST /v1/auth/logout                                        → {loggedOut: true}
+ *
+ * The challenge is a random single-use string that names this node and the DID; the client signs
+ * its UTF-8 bytes with its key (SM2 with SM3 and the default user ID, or Ed25519) and sends the
+ * 64-byte signature and its public key as hex. The key must be able to sign for the DID by the
+ * same rule transactions follow: the DID document's current authentication (or capability
+ * invocation) keys when the identity chain holds a document, else the self-certifying key.
+ * The answer is an opaque bearer token (`Authorization: Bearer <token>`) whose SM3 hash alone is
+ * stored. API keys created by an operator (src/api/routes/admin.ts) are bearer tokens too.
+ *
+ * Roles come from the governance chain (operator: the founding operator, members holding the
+ * operator role and validators of the governance chain; member: member organisations and the
+ * controllers of their DID documents; regulator: registered regulators and members with that
+ * role), plus roles an operator granted in the console.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ShulianError, fromHex, toHex } from '../../codec/index.ts';
+import { didFromPublicKey, sm3, verify, type Suite } from '../../crypto/index.ts';
+import { authorizeSenderSync } from '../../did/index.ts';
+import { readMembers, readMeta, readRegulators } from '../../governance/index.ts';
+import { DID_RE } from '../../ledger/index.ts';
+import { docStateKey, readDidDocState } from '../../modules/did/state.ts';
+import type { ChainView, NodeView } from '../../chain/index.ts';
+import { CONSOLE_ROLES, ConsoleStore, type ConsoleRole } from '../console-store.ts';
+import { errorSchema } from '../schemas.ts';
+
+export interface ConsoleOptions {
+  /** The node's data dir: the console store is `<dataDir>/console.lmdb`. Without it (or `store`) no console routes are served. */
+  dataDir?: string;
+  /** An open store to use instead (the caller closes it). */
+  store?: ConsoleStore;
+  /** Clock (ms), for expiry checks; default Date.now. */
+  now?: () => number;
+  /** Lifetime of a sign-in token (default 12 h). */
+  sessionTtlMs?: number;
+  /** Lifetime of a challenge (default 5 min). */
+  challengeTtlMs?: number;
+  /** Most outstanding challenges kept in memory (default 10 000). */
+  maxChallenges?: number;
+  /** DIDs that are console operators whatever the governance chain says: for a node that does not host it. */
+  operators?: string[];
+  /** Failed sign-ins allowed per DID from one client address, and per address, in `windowMs` before refusing (default 5, 20, 15 min). */
+  loginFailures?: { perDid?: number; perAddress?: number; windowMs?: number };
+}
+
+export type AuthVia = 'session' | 'apikey';
+
+/** Who is calling, from the bearer token. */
+export interface Principal {
+  did: string;
+  roles: ConsoleRole[];
+  via: AuthVia;
+  expiresAt: number;
+  /** The API key's id, when the bearer is an API key. */
+  keyId?: string;
+}
+
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+export const CHALLENGE_TTL_MS = 5 * 60 * 1000;
+const CHALLENGES_PER_DID = 5;
+const SESSION_PREFIX = 'shs_';
+export const API_KEY_PREFIX = 'shk_';
+
+const hexKey = z.string().regex(/^(?:[0-9a-f]{64}|04[0-9a-f]{128})$/, 'a public key as lowercase hex: 65 bytes 04‖X‖Y for SM2, 32 bytes for Ed25519');
+export const didSchema = z.string().max(64).regex(DID_RE, 'a DID such as did:shulian:<base58 id>');
+export const challengeBody = z.strictObject({ did: didSchema });
+export const loginBody = z.strictObject({
+  did: didSchema,
+  challenge: z.string().min(1).max(512),
+  signature: z.string().regex(/^[0-9a-f]{128}$/, 'a 64-byte signature (r‖s) as 128 lowercase hex digits'),
+  publicKey: hexKey,
+});
+
+/** Parses a request body with a zod schema; a mismatch is BAD_REQUEST naming the field and what it must be. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const at = issue.path.length > 0 ? issue.path.join('.') : 'body';
+  const detail = body === undefined || body === null ? 'the body is missing; send a JSON object' : `${at}: ${issue.message}`;
+  throw new ShulianError('BAD_REQUEST', `${what}: ${detail}`);
+}
+
+export function tokenHash(token: string): string {
+  return toHex(sm3(new TextEncoder().encode(token)));
+}
+
+interface Challenge {
+  did: string;
+  expiresAt: number;
+}
+
+interface Failures {
+  count: number;
+  resetAt: number;
+}
+
+/** Sign-in, bearer checks and roles for the console routes. One per API instance. */
+export class ConsoleAuth {
+  readonly now: () => number;
+  readonly sessionTtlMs: number;
+  readonly challengeTtlMs: number;
+  private readonly maxChallenges: number;
+  private readonly operators: ReadonlySet<string>;
+  private readonly failuresPerDid: number;
+  private readonly failuresPerAddress: number;
+  private readonly failureWindowMs: number;
+  private readonly challenges = new Map<string, Challenge>();
+  private readonly failures = new Map<string, Failures>();
+  private roles: { at: string; index: Promise<Map<string, Set<ConsoleRole>>> } | undefined;
+
+  constructor(readonly node: NodeView, readonly store: ConsoleStore, opts: ConsoleOptions = {}) {
+    this.now = opts.now ?? Date.now;
+    this.sessionTtlMs = opts.sessionTtlMs ?? SESSION_TTL_MS;
+    this.challengeTtlMs = opts.challengeTtlMs ?? CHALLENGE_TTL_MS;
+    this.maxChallenges = opts.maxChallenges ?? 10_000;
+    this.operators = new Set(opts.operators ?? []);
+    this.failuresPerDid = opts.loginFailures?.perDid ?? 5;
+    this.failuresPerAddress = opts.loginFailures?.perAddress ?? 20;
+    this.failureWindowMs = opts.loginFailures?.windowMs ?? 15 * 60 * 1000;
+  }
+
+  // ---- challenges ----
+
+  issueChallenge(did: string): { challenge: string; expiresAt: number } {
+    const now = this.now();
+    if (this.challenges.size >= this.maxChallenges) {
+      for (const [k, c] of this.challenges) if (c.expiresAt <= now) this.challenges.delete(k);
+    }
+    if (this.challenges.size >= this.maxChallenges) {
+      throw new ShulianError('RATE_LIMITED', `this node has ${this.maxChallenges} sign-in challenges outstanding; try again in a few minutes`);
+    }
+    const mine = [...this.challenges].filter(([, c]) => c.did === did);
+    for (let i = 0; i <= mine.length - CHALLENGES_PER_DID; i++) this.challenges.delete(mine[i]![0]);
+    const expiresAt = now + this.challengeTtlMs;
+    const challenge = `shulian-login:${this.node.did}:${did}:${toHex(randomBytes(16))}:${expiresAt}`;
+    this.challenges.set(challenge, { did, expiresAt });
+    return { challenge, expiresAt };
+  }
+
+  // ---- failed sign-ins ----
+
+  private limited(key: string, max: number, now: number): number | undefined {
+    const f = this.failures.get(key);
+    if (!f || f.resetAt <= now) return undefined;
+    return f.count >= max ? f.resetAt : undefined;
+  }
+
+  private fail(keys: string[], now: number): void {
+    if (this.failures.size > 50_000) for (const [k, f] of this.failures) if (f.resetAt <= now) this.failures.delete(k);
+    for (const key of keys) {
+      const f = this.failures.get(key);
+      if (!f || f.resetAt <= now) this.failures.set(key, { count: 1, resetAt: now + this.failureWindowMs });
+      else f.count++;
+    }
+  }
+
+  // ---- login ----
+
+  /** Checks a signed challenge and opens a session. Throws NOT_AUTHORISED (401) saying why, or RATE_LIMITED. */
+  async login(body: z.infer<typeof loginBody>, ip: string): Promise<{ token: string; did: string; roles: ConsoleRole[]; expiresAt: number }> {
+    const now = this.now();
+    // Counted per (DID, address) and per address: a stranger elsewhere cannot lock a DID out.
+    const keys = [`did:${body.did}|${ip}`, `ip:${ip}`];
+    const until = this.limited(keys[0]!, this.failuresPerDid, now) ?? this.limited(keys[1]!, this.failuresPerAddress, now);
+    if (until !== undefined) {
+      throw new ShulianError('RATE_LIMITED', `too many failed sign-ins from this address${this.limited(keys[0]!, this.failuresPerDid, now) !== undefined ? ` for ${body.did}` : ''}; try again in ${Math.ceil((until - now) / 1000)} s`);
+    }
+    const refuse = (why: string): never => {
+      this.fail(keys, now);
+      this.store.record(now, { actor: body.did, action: 'auth.login-refused', details: { reason: why, ip } });
+      throw new ShulianError('NOT_AUTHORISED', `sign-in refused: ${why}`);
+    };
+    const c = this.challenges.get(body.challenge);
+    // Single use: a challenge is spent by any attempt that names it.
+    if (c) this.challenges.delete(body.challenge);
+    if (!c) refuse('the challenge is unknown or was used already; ask POST /v1/auth/challenge for a new one');
+    if (c!.did !== body.did) refuse(`the challenge was issued for ${c!.did}, not ${body.did}`);
+    if (c!.expiresAt <= now) refuse(`the challenge expired; ask POST /v1/auth/challenge for a new one and sign it within ${Math.round(this.challengeTtlMs / 1000)} s`);
+    const pub = fromHex(body.publicKey);
+    const suite: Suite = pub.length === 65 ? 'sm2' : 'ed25519';
+    const authz = this.keyAuthorised(body.did, body.publicKey);
+    if (!authz.ok) return refuse(authz.message);
+    if (!verify(suite, pub, new TextEncoder().encode(body.challenge), fromHex(body.signature))) {
+      refuse(`the signature does not verify over the challenge with this ${suite === 'sm2' ? 'SM2' : 'Ed25519'} key; sign the challenge's UTF-8 bytes${suite === 'sm2' ? ' with SM2/SM3 and the default user ID 1234567812345678' : ''}`);
+    }
+    const token = SESSION_PREFIX + toHex(randomBytes(32));
+    const expiresAt = now + this.sessionTtlMs;
+    this.store.createSession(tokenHash(token), { did: body.did, createdAt: now, expiresAt, suite }, {
+      actor: body.did, action: 'auth.login', details: { suite, ip, via: authz.via },
+    });
+    return { token, did: body.did, roles: await this.rolesOf(body.did), expiresAt };
+  }
+
+  /** May `pubkeyHex` sign for `did`: the identity chain's document when there is one, else the self-certifying rule. */
+  private keyAuthorised(did: string, pubkeyHex: string): { ok: true; via: string } | { ok: false; message: string } {
+    const identity = this.node.chains().find((c) => c.genesis.modules.includes('did'));
+    if (identity) {
+      const r = authorizeSenderSync(identity, did, pubkeyHex);
+      return r.ok ? { ok: true, via: r.via } : { ok: false, message: `the key may not sign for ${did}: ${r.message} (${r.code})` };
+    }
+    return didFromPublicKey(fromHex(pubkeyHex)) === did
+      ? { ok: true, via: 'self-certifying' }
+      : { ok: false, message: `the key is not ${did}'s self-certifying key (this node has no identity chain to look up a DID document)` };
+  }
+
+  // ---- bearer tokens ----
+
+  /** The caller, from `Authorization: Bearer <token>`; NOT_AUTHORISED when missing, unknown, expired or revoked. */
+  async authenticate(req: FastifyRequest): Promise<Principal> {
+    const h = req.headers.authorization;
+    if (typeof h !== 'string' || !/^Bearer\s+\S+$/i.test(h.trim())) {
+      throw new ShulianError('NOT_AUTHORISED', 'sign in first: send Authorization: Bearer <token> (POST /v1/auth/login) or an API key');
+    }
+    const token = h.trim().split(/\s+/)[1]!;
+    if (token.length > 256) throw new ShulianError('NOT_AUTHORISED', 'the bearer token is not one this node issued');
+    const hash = tokenHash(token);
+    const now = this.now();
+    const s = this.store.session(hash);
+    if (s) {
+      if (s.expiresAt <= now) throw new ShulianError('NOT_AUTHORISED', 'the sign-in expired; sign in again');
+      return { did: s.did, roles: await this.rolesOf(s.did), via: 'session', expiresAt: s.expiresAt };
+    }
+    const k = this.store.apiKeyByHash(hash);
+    if (k) {
+      if (k.revokedAt !== undefined) throw new ShulianError('NOT_AUTHORISED', `API key ${k.id} was revoked`);
+      if (k.expiresAt <= now) throw new ShulianError('NOT_AUTHORISED', `API key ${k.id} expired; an operator can create a new one`);
+      if (!(await this.rolesOf(k.did)).includes('operator')) {
+        throw new ShulianError('NOT_AUTHORISED', `API key ${k.id} was created by ${k.did}, who is no longer an operator; an operator can create a new one`);
+      }
+      return { did: k.did, roles: k.roles, via: 'apikey', expiresAt: k.expiresAt, keyId: k.id };
+    }
+    throw new ShulianError('NOT_AUTHORISED', 'the bearer token is unknown: it was never issued, or the session was logged out; sign in again');
+  }
+
+  /** The caller, who must hold one of `roles` (none given: any signed-in caller). */
+  async require(req: FastifyRequest, ...roles: ConsoleRole[]): Promise<Principal> {
+    const p = await this.authenticate(req);
+    if (roles.length > 0 && !roles.some((r) => p.roles.includes(r))) {
+      throw new ShulianError('FORBIDDEN', `${p.did} lacks the role for this: it needs ${roles.join(' or ')} and has ${p.roles.length > 0 ? p.roles.join(', ') : 'none'}`);
+    }
+    return p;
+  }
+
+  logout(token: string, did: string): boolean {
+    return this.store.deleteSession(tokenHash(token), this.now(), { actor: did, action: 'auth.logout', details: {} });
+  }
+
+  // ---- roles ----
+
+  private gov(): ChainView | undefined {
+    return this.node.chains().find((c) => c.genesis.modules.includes('governance'));
+  }
+
+  /**
+   * Who holds which role by the governance chain, read once per (governance height, identity
+   * height): the founding operator, members with their roles, governance validators, regulators,
+   * and the controllers of member organisations' DID documents (their admins).
+   */
+  private roleIndex(): Promise<Map<string, Set<ConsoleRole>>> {
+    const gov = this.gov();
+    if (!gov) return Promise.resolve(new Map());
+    const identity = this.node.chains().find((c) => c.genesis.modules.includes('did'));
+    const at = `${gov.id}@${gov.height()}/${identity ? `${identity.id}@${identity.height()}` : '-'}`;
+    if (this.roles?.at === at) return this.roles.index;
+    const index = (async () => {
+      const height = gov.height();
+      const [meta, members, regulators] = await Promise.all([readMeta(gov, { height }), readMembers(gov, { height }), readRegulators(gov, { height })]);
+      const out = new Map<string, Set<ConsoleRole>>();
+      const add = (did: string, role: ConsoleRole) => {
+        let set = out.get(did);
+        if (!set) out.set(did, (set = new Set()));
+        set.add(role);
+      };
+      if (meta) add(meta.operator, 'operator');
+      for (const v of gov.info().validators) add(v.did, 'operator');
+      for (const m of members) {
+        add(m.did, 'member');
+        if (m.roles.includes('operator')) add(m.did, 'operator');
+        if (m.roles.includes('regulator')) add(m.did, 'regulator');
+        const doc = identity ? readDidDocState(identity.getState(docStateKey(m.did)).value) : undefined;
+        if (doc && !doc.deactivated) for (const c of doc.controllers) add(c, 'member');
+      }
+      for (const r of regulators) add(r.did, 'regulator');
+      return out;
+    })();
+    this.roles = { at, index };
+    index.catch(() => {
+      if (this.roles?.index === index) this.roles = undefined;
+    });
+    return index;
+  }
+
+  /** Roles the governance chain gives `did`. */
+  async governanceRoles(did: string): Promise<ConsoleRole[]> {
+    const set = (await this.roleIndex()).get(did);
+    return set ? CONSOLE_ROLES.filter((r) => set.has(r)) : [];
+  }
+
+  /** Governance roles plus roles granted in the console. */
+  async rolesOf(did: string): Promise<ConsoleRole[]> {
+    const fromGov = await this.governanceRoles(did);
+    const granted = this.store.user(did)?.grantedRoles ?? [];
+    return CONSOLE_ROLES.filter((r) => fromGov.includes(r) || granted.includes(r) || (r === 'operator' && this.operators.has(did)));
+  }
+}
+
+const principalSchema = {
+  type: 'object',
+  properties: {
+    did: { type: 'string' }, roles: { type: 'array', items: { type: 'string', enum: [...CONSOLE_ROLES] } },
+    via: { type: 'string', enum: ['session', 'apikey'] }, expiresAt: { type: 'integer' }, keyId: { type: 'string' },
+  },
+} as const;
+
+/** Registers /v1/auth/*. Bodies are checked with zod (the OpenAPI schemas document them). */
+export function registerAuthRoutes(app: FastifyInstance, auth: ConsoleAuth): void {
+  const tags = ['console'];
+  const errs = { 400: errorSchema, 401: errorSchema, 429: errorSchema };
+  const noValidation = () => () => true;
+
+  app.post('/v1/auth/challenge', {
+    schema: {
+      tags, summary: 'A single-use sign-in challenge for a DID (expires in 5 minutes)',
+      body: { type: 'object', properties: { did: { type: 'string' } }, required: ['did'] },
+      response: { 200: { type: 'object', properties: { challenge: { type: 'string' }, expiresAt: { type: 'integer' } } }, ...errs },
+    },
+    validatorCompiler: noValidation,
+    bodyLimit: 4096,
+  }, async (req) => {
+    const { did } = parseBody(challengeBody, req.body, 'POST /v1/auth/challenge');
+    return auth.issueChallenge(did);
+  });
+
+  app.post('/v1/auth/login', {
+    schema: {
+      tags, summary: 'Sign in: the challenge signed by a key of the DID; returns a bearer token (12 h)',
+      body: {
+        type: 'object', required: ['did', 'challenge', 'signature', 'publicKey'],
+        properties: {
+          did: { type: 'string' }, challenge: { type: 'string' },
+          signature: { type: 'string', description: '64 bytes r‖s, hex, over the UTF-8 bytes of the challenge (SM2 with SM3 and the default user ID, or Ed25519)' },
+          publicKey: { type: 'string', description: 'hex: 65 bytes SM2 (04‖X‖Y) or 32 bytes Ed25519' },
+        },
+      },
+      response: {
+        200: { type: 'object', properties: { token: { type: 'string' }, did: { type: 'string' }, roles: principalSchema.properties.roles, expiresAt: { type: 'integer' } } },
+        ...errs,
+      },
+    },
+    validatorCompiler: noValidation,
+    bodyLimit: 4096,
+  }, async (req) => {
+    const body = parseBody(loginBody, req.body, 'POST /v1/auth/login');
+    return auth.login(body, req.ip);
+  });
+
+  app.get('/v1/auth/me', {
+    schema: { tags, summary: 'Who the bearer token belongs to, with current roles', response: { 200: principalSchema, 401: errorSchema } },
+  }, async (req) => auth.authenticate(req));
+
+  app.post('/v1/auth/logout', {
+    schema: { tags, summary: 'Ends the session of the bearer token', response: { 200: { type: 'object', properties: { loggedOut: { type: 'boolean' } } }, 401: errorSchema } },
+    validatorCompiler: noValidation,
+    bodyLimit: 1024,
+  }, async (req) => {
+    const p = await auth.authenticate(req);
+    if (p.via !== 'session') throw new ShulianError('BAD_REQUEST', `an API key cannot log out; an operator deletes it with DELETE /v1/admin/apikeys/${p.keyId}`);
+    auth.logout(req.headers.authorization!.trim().split(/\s+/)[1]!, p.did);
+    return { loggedOut: true };
+  });
+}

@@ -1,0 +1,78 @@
+import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
+import { signTx, type Receipt } from '../ledger/index.ts';
+import type { ChainView } from '../chain/index.ts';
+import type { Packet, SendStatus } from '../modules/index.ts';
+import type { ChainEndpoint, ProofBundle } from './relay.ts';
+
+/**
+ * A chain hosted in this process, for a node's own gateway: the same reads and proofs as the
+ * HTTP endpoint, without going through the API (so it uses none of the API's rate limit).
+ * Nothing is trusted more for being local: the receiving module verifies every proof.
+ */
+export function localEndpoint(chain: ChainView, key: KeyPair, opts: { waitMs?: number } = {}): ChainEndpoint {
+  const did = didFromPublicKey(key.publicKey);
+  let queue: Promise<unknown> = Promise.resolve();
+  let next = 0;
+  const state = (k: string): JsonValue | null => chain.getState(k).value;
+  const submitAndWait = async (module: string, method: string, args: JsonValue): Promise<Receipt> => {
+    const acct = chain.nonces(did);
+    const nonce = Math.max(acct.pendingNonce, next);
+    const { tx, hash } = signTx(key, { chain: chain.id, module, method, args, nonce, expires: chain.height() + 100 });
+    const receipt = new Promise<Receipt>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new ShulianError('TX_TIMEOUT', `gateway tx ${hash} on ${chain.id} was not committed within ${opts.waitMs ?? 30_000} ms`));
+      }, opts.waitMs ?? 30_000);
+      const off = chain.onBlock((b) => {
+        const r = b.receipts.find((x) => x.tx === hash);
+        if (r) {
+          clearTimeout(timer);
+          off();
+          resolve(r);
+        }
+      });
+    });
+    const [r] = await chain.submit([tx]);
+    if (!r || !r.accepted) {
+      next = 0;
+      receipt.catch(() => undefined);
+      throw new ShulianError(r?.accepted === false ? r.code : 'TX_REJECTED', `gateway tx on ${chain.id} refused: ${r && !r.accepted ? r.message : 'no answer'}`);
+    }
+    next = nonce + 1;
+    return receipt;
+  };
+  return {
+    id: chain.id,
+    height: async () => chain.height(),
+    async proof(height: number, keys: string[]): Promise<ProofBundle> {
+      const block = chain.getBlock(height);
+      if (!block) throw new ShulianError('HEIGHT_NOT_FOUND', `chain ${chain.id} has no block ${height}`);
+      const commit = chain.getCommit(height);
+      return {
+        chain: chain.id, height, header: block.header, hash: block.hash, sig: block.sig, ...(commit === undefined ? {} : { commit }),
+        proofs: keys.map((k) => {
+          const s = chain.getState(k, { height, proof: true });
+          return { key: k, value: s.value, proof: s.proof! };
+        }),
+      };
+    },
+    async outbox(dst: string, from: number, limit: number) {
+      const last = (state(`xchain/seq/${dst}`) as number | null) ?? 0;
+      const packets: Array<{ packet: Packet; status: SendStatus }> = [];
+      for (let s = from; s <= last && packets.length < limit; s++) {
+        const packet = state(`xchain/out/${dst}/${s}`) as unknown as Packet | null;
+        const status = state(`xchain/st/${dst}/${s}`) as unknown as SendStatus | null;
+        if (packet && status) packets.push({ packet, status });
+      }
+      return { lastSequence: last, packets };
+    },
+    state: async (k: string) => state(k),
+    call(module: string, method: string, args: JsonValue) {
+      // One tx at a time per endpoint, so nonces never collide.
+      const p = queue.then(() => submitAndWait(module, method, args));
+      queue = p.catch(() => undefined);
+      return p.then((r) => ({ status: r.status, ...(r.code ? { code: r.code } : {}), ...(r.message ? { message: r.message } : {}), ...(r.result !== undefined ? { result: r.result } : {}) }));
+    },
+  };
+}

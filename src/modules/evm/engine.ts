@@ -1,0 +1,351 @@
+/**
+ * Runs EVM bytecode (@ethereumjs/evm) over a Shulian chain's authenticated state.
+ *
+ * State layout, inside the `evm` module's namespace (full keys are `evm/<key>`):
+ * - `acct/<address>`  → `{ nonce, balance }` as decimal strings, plus `codeHash` (hex) for contracts
+ * - `code/<address>`  → the runtime code, hex
+ * - `gen/<address>`   → the account's storage generation (absent = 0), bumped when its storage is cleared
+ * - `st/<address>/<gen>/<slot>` → a non-zero storage word, hex without leading zero bytes
+ * Addresses are 40 lowercase hex digits without 0x; slots 64 hex digits.
+ *
+ * The state manager reads through a backing store (a transaction's ModuleContext, which charges
+ * the usual read gas, or committed state for eth_call), keeps every change in memory with
+ * checkpoints for the EVM's nested calls, and hands back the changed keys at the end; a
+ * transaction writes them only when the EVM call succeeded.
+ */
+import { createEVM, type EVMResult } from '@ethereumjs/evm';
+import { createCustomCommon, Hardfork, Mainnet, type AccountFields, type Common, type StateManagerInterface } from '@ethereumjs/common';
+import { Account, Address, KECCAK256_NULL, bytesToHex, createAddressFromString, hexToBytes } from '@ethereumjs/util';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { canonicalize, type JsonValue } from '../../codec/index.ts';
+import { ModuleError } from '../../runtime/index.ts';
+import { evmChainIdOf } from './address.ts';
+
+/** Where EVM state comes from: module-relative keys, values as stored. */
+export interface EvmBacking {
+  get(key: string): JsonValue | undefined;
+}
+
+export const acctKey = (addr: string): string => `acct/${addr}`;
+export const codeKey = (addr: string): string => `code/${addr}`;
+export const genKey = (addr: string): string => `gen/${addr}`;
+export const storageKey = (addr: string, gen: number, slot: string): string => `st/${addr}/${gen}/${slot}`;
+
+export interface AccountRecord {
+  nonce: string;
+  balance: string;
+  codeHash?: string;
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const addrOf = (a: Address): string => hex(a.bytes);
+
+/** Strips leading zero bytes: storage words are kept minimal, and zero means absent. */
+function trimWord(v: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < v.length && v[i] === 0) i++;
+  return v.subarray(i);
+}
+
+type Val = JsonValue | null;
+
+/** A StateManagerInterface over a backing store, with an in-memory journal for checkpoints. */
+export class ShulianStateManager implements StateManagerInterface {
+  private readonly cache = new Map<string, Val>();
+  private readonly original = new Map<string, Val>();
+  private readonly journals: Array<Array<[string, Val]>> = [];
+  /** Addresses whose storage this call wrote. */
+  private readonly stored = new Set<string>();
+  /** The first error the backing store raised (e.g. out of gas); rethrown after the EVM returns. */
+  failure: unknown;
+
+  constructor(private readonly backing: EvmBacking) {}
+
+  readonly originalStorageCache = {
+    get: async (address: Address, key: Uint8Array): Promise<Uint8Array> => {
+      const a = addrOf(address);
+      const g = this.originalOf(genKey(a));
+      const v = this.originalOf(storageKey(a, typeof g === 'number' ? g : 0, hex(key).padStart(64, '0')));
+      return typeof v === 'string' ? hexToBytes(`0x${v}`) : new Uint8Array(0);
+    },
+    clear: (): void => {},
+  };
+
+  private originalOf(key: string): Val {
+    this.read(key);
+    return this.original.get(key) ?? null;
+  }
+
+  private read(key: string): Val {
+    if (this.cache.has(key)) return this.cache.get(key)!;
+    let v: JsonValue | undefined;
+    try {
+      v = this.backing.get(key);
+    } catch (err) {
+      this.failure ??= err;
+      throw err;
+    }
+    const val = v === undefined ? null : v;
+    this.original.set(key, val);
+    this.cache.set(key, val);
+    return val;
+  }
+
+  private write(key: string, v: Val): void {
+    const prev = this.read(key);
+    this.journals[this.journals.length - 1]?.push([key, prev]);
+    this.cache.set(key, v);
+  }
+
+  /** Keys whose value differs from the backing store's: what a successful call writes. */
+  changes(): Map<string, Val> {
+    const out = new Map<string, Val>();
+    for (const [k, v] of this.cache) {
+      const o = this.original.get(k) ?? null;
+      if ((v === null) !== (o === null) || (v !== null && canonicalize(v) !== canonicalize(o))) out.set(k, v);
+    }
+    return out;
+  }
+
+  private gen(a: string): number {
+    const g = this.read(genKey(a));
+    return typeof g === 'number' ? g : 0;
+  }
+
+  async getAccount(address: Address): Promise<Account | undefined> {
+    const r = this.read(acctKey(addrOf(address))) as AccountRecord | null;
+    if (!r) return undefined;
+    return new Account(BigInt(r.nonce), BigInt(r.balance), undefined, r.codeHash ? hexToBytes(`0x${r.codeHash}`) : KECCAK256_NULL);
+  }
+
+  async putAccount(address: Address, account?: Account): Promise<void> {
+    if (account === undefined) return this.deleteAccount(address);
+    const rec: Record<string, string> = { nonce: account.nonce.toString(), balance: account.balance.toString() };
+    if (!equalBytes(account.codeHash, KECCAK256_NULL)) rec.codeHash = hex(account.codeHash);
+    this.write(acctKey(addrOf(address)), rec);
+  }
+
+  /**
+   * Removes an account, its code and its storage: words this call wrote are deleted outright;
+   * if the account existed before the call, its generation moves on so older words are
+   * unreachable too.
+   */
+  async deleteAccount(address: Address): Promise<void> {
+    const a = addrOf(address);
+    const had = this.read(acctKey(a)) as AccountRecord | null;
+    this.write(acctKey(a), null);
+    if (had?.codeHash) this.write(codeKey(a), null);
+    const prefix = `st/${a}/`;
+    for (const [k, v] of [...this.cache]) if (v !== null && k.startsWith(prefix)) this.write(k, null);
+    if (this.originalOf(acctKey(a)) !== null) this.write(genKey(a), this.gen(a) + 1);
+  }
+
+  async modifyAccountFields(address: Address, fields: AccountFields): Promise<void> {
+    const acc = (await this.getAccount(address)) ?? new Account();
+    if (fields.nonce !== undefined) acc.nonce = fields.nonce;
+    if (fields.balance !== undefined) acc.balance = fields.balance;
+    if (fields.codeHash !== undefined) acc.codeHash = fields.codeHash;
+    await this.putAccount(address, acc);
+  }
+
+  async putCode(address: Address, value: Uint8Array): Promise<void> {
+    this.write(codeKey(addrOf(address)), value.length === 0 ? null : hex(value));
+    await this.modifyAccountFields(address, { codeHash: keccak_256(value) });
+  }
+
+  async getCode(address: Address): Promise<Uint8Array> {
+    const c = this.read(codeKey(addrOf(address)));
+    return typeof c === 'string' ? hexToBytes(`0x${c}`) : new Uint8Array(0);
+  }
+
+  async getCodeSize(address: Address): Promise<number> {
+    return (await this.getCode(address)).length;
+  }
+
+  async getStorage(address: Address, key: Uint8Array): Promise<Uint8Array> {
+    const a = addrOf(address);
+    const v = this.read(storageKey(a, this.gen(a), hex(key).padStart(64, '0')));
+    return typeof v === 'string' ? hexToBytes(`0x${v}`) : new Uint8Array(0);
+  }
+
+  async putStorage(address: Address, key: Uint8Array, value: Uint8Array): Promise<void> {
+    const a = addrOf(address);
+    const w = trimWord(value);
+    this.stored.add(a);
+    this.write(storageKey(a, this.gen(a), hex(key).padStart(64, '0')), w.length === 0 ? null : hex(w));
+  }
+
+  /**
+   * Old slots stay in the tree under the previous generation, unreachable. An address with no
+   * account before this call, and no storage written during it, has none reachable (deleting a
+   * contract moves its generation on), so a new contract keeps generation 0 and no `gen` key.
+   */
+  async clearStorage(address: Address): Promise<void> {
+    const a = addrOf(address);
+    if (this.originalOf(acctKey(a)) === null && !this.stored.has(a)) return;
+    this.write(genKey(a), this.gen(a) + 1);
+  }
+
+  async checkpoint(): Promise<void> {
+    this.journals.push([]);
+  }
+
+  async commit(): Promise<void> {
+    const top = this.journals.pop() ?? [];
+    this.journals[this.journals.length - 1]?.push(...top);
+  }
+
+  async revert(): Promise<void> {
+    const top = this.journals.pop() ?? [];
+    for (let i = top.length - 1; i >= 0; i--) this.cache.set(top[i]![0], top[i]![1]);
+  }
+
+  /** The EVM's own roots are not kept: the chain's state root covers these keys. */
+  async getStateRoot(): Promise<Uint8Array> {
+    return new Uint8Array(32);
+  }
+
+  async setStateRoot(): Promise<void> {
+    throw new Error('a Shulian EVM state has no separate state root to set');
+  }
+
+  async hasStateRoot(): Promise<boolean> {
+    return false;
+  }
+
+  clearCaches(): void {}
+
+  shallowCopy(): StateManagerInterface {
+    throw new Error('a Shulian EVM state manager is not copied');
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The block a call sees: Shulian's height and block time; nothing random, no coinbase. */
+export interface EvmEnv {
+  chain: string;
+  height: number;
+  /** Block time, ms since the Unix epoch (the EVM sees whole seconds). */
+  time: number;
+  /** GASLIMIT of the block, and the most gas one call may use. */
+  blockGasLimit: number;
+}
+
+export interface EvmMessage {
+  /** 0x address of the caller. */
+  from: string;
+  /** 0x address of the called contract; absent to deploy `data` as init code. */
+  to?: string;
+  data: Uint8Array;
+  value: bigint;
+  gasLimit: bigint;
+}
+
+export interface EvmLog {
+  address: string;
+  topics: string[];
+  data: string;
+}
+
+export interface EvmOutcome {
+  ok: boolean;
+  /** EVM gas used (refund applied, capped at a fifth as in EIP-3529). */
+  gasUsed: bigint;
+  /** EVM gas used before the refund: the least gas limit the call could possibly run with. */
+  gasSpent: bigint;
+  returnData: string;
+  logs: EvmLog[];
+  createdAddress?: string;
+  /** 'revert', 'out of gas', 'invalid opcode', ... when not ok. */
+  error?: string;
+  /** Decoded revert reason: Error(string), Panic(uint256) or the raw data. */
+  reason?: string;
+  changes: Map<string, Val>;
+}
+
+const commons = new Map<number, Common>();
+
+/** Hardfork of the EVM native chains run. Contracts compiled for it or earlier (e.g. shanghai) run. */
+export const EVM_HARDFORK = Hardfork.Cancun;
+
+function commonFor(chain: string): Common {
+  const id = evmChainIdOf(chain);
+  let c = commons.get(id);
+  if (!c) {
+    c = createCustomCommon({ chainId: id, name: `shulian-${chain}` }, Mainnet, { hardfork: EVM_HARDFORK });
+    commons.set(id, c);
+  }
+  return c;
+}
+
+/** Runs one message (a deploy when `to` is absent) and returns the outcome with the changed keys. */
+export async function runEvm(backing: EvmBacking, env: EvmEnv, msg: EvmMessage): Promise<EvmOutcome> {
+  const sm = new ShulianStateManager(backing);
+  const common = commonFor(env.chain).copy();
+  const evm = await createEVM({ common, stateManager: sm });
+  const caller = createAddressFromString(msg.from);
+  const to = msg.to === undefined ? undefined : createAddressFromString(msg.to);
+  // As a transaction would (EIP-2929): the sender, the target and the precompiles start warm.
+  evm.journal.addAlwaysWarmAddress(caller.toString());
+  if (to) evm.journal.addAlwaysWarmAddress(to.toString());
+  for (const p of evm.precompiles.keys()) evm.journal.addAlwaysWarmAddress(p);
+  const block = {
+    header: {
+      number: BigInt(env.height), coinbase: new Address(new Uint8Array(20)), timestamp: BigInt(Math.floor(env.time / 1000)),
+      difficulty: 0n, prevRandao: new Uint8Array(32), gasLimit: BigInt(env.blockGasLimit), baseFeePerGas: 0n,
+      // No blobs on Shulian: BLOBBASEFEE reads 0, like BASEFEE.
+      getBlobGasPrice: (): bigint | undefined => 0n,
+    },
+  };
+  let r: EVMResult;
+  try {
+    r = await evm.runCall({ caller, origin: caller, ...(to ? { to } : {}), data: msg.data, value: msg.value, gasLimit: msg.gasLimit, gasPrice: 0n, block });
+  } catch (err) {
+    // The state (e.g. out of Shulian gas) or the engine itself gave up: every node does the same.
+    throw sm.failure ?? new ModuleError('EVM_FAILED', `the EVM stopped: ${(err as Error).message}`);
+  }
+  if (sm.failure) throw sm.failure;
+  const ex = r.execResult;
+  // As a transaction does after its call: contracts that self-destructed in the transaction that
+  // created them (EIP-6780) are removed.
+  if (!ex.exceptionError) {
+    for (const hexAddr of ex.selfdestruct?.keys() ?? []) {
+      if (ex.createdAddresses?.has(hexAddr)) await sm.deleteAccount(createAddressFromString(hexAddr));
+    }
+    if (sm.failure) throw sm.failure;
+  }
+  const returnData = bytesToHex(ex.returnValue);
+  const err = ex.exceptionError;
+  let gasUsed = ex.executionGasUsed;
+  if (!err && ex.gasRefund) gasUsed -= ex.gasRefund < gasUsed / 5n ? ex.gasRefund : gasUsed / 5n;
+  const out: EvmOutcome = {
+    ok: !err, gasUsed, gasSpent: ex.executionGasUsed, returnData,
+    logs: (ex.logs ?? []).map(([address, topics, data]) => ({ address: bytesToHex(address), topics: topics.map((t) => bytesToHex(t)), data: bytesToHex(data) })),
+    changes: err ? new Map() : sm.changes(),
+  };
+  if (r.createdAddress && !err) out.createdAddress = r.createdAddress.toString();
+  if (err) {
+    out.error = err.error;
+    out.reason = revertReason(ex.returnValue);
+  }
+  return out;
+}
+
+const ERROR_SELECTOR = '08c379a0';
+const PANIC_SELECTOR = '4e487b71';
+
+/** Decodes revert data: Error(string) → its message, Panic(uint256) → "panic 0x..", other data → hex. */
+export function revertReason(data: Uint8Array): string | undefined {
+  if (data.length === 0) return undefined;
+  const h = hex(data);
+  if (h.startsWith(ERROR_SELECTOR) && data.length >= 68) {
+    const len = Number(BigInt('0x' + h.slice(8 + 64, 8 + 128)));
+    const start = 4 + 64;
+    if (start + len <= data.length) return Buffer.from(data.subarray(start, start + len)).toString('utf8');
+  }
+  if (h.startsWith(PANIC_SELECTOR) && data.length === 36) return `panic 0x${BigInt('0x' + h.slice(8)).toString(16)}`;
+  return '0x' + h;
+}
