@@ -38,6 +38,14 @@ export type LifecycleEvent =
     role: 'joins' | 'leaves' | 'stays';
     proposal: number;
     govHeight: number;
+  }
+  | {
+    /** A cross-chain registration approved by governance, for the routing chain's validators to apply. */
+    type: 'route';
+    chain: string;
+    route: JsonValue;
+    proposal: number;
+    govHeight: number;
   };
 
 /** A governance chain's block stream: ChainView.onBlock. */
@@ -93,6 +101,9 @@ export function lifecycleEventsOf(block: Block, did: string): LifecycleEvent[] {
         case 'ChainRetired':
           if (!named(validatorsOf(d.validators), did)) break;
           out.push({ type: 'stop', chain, reason: e.type === 'ChainSuspended' ? 'suspended' : 'retired', proposal, govHeight });
+          break;
+        case 'RouteApproved':
+          if (d.route !== undefined) out.push({ type: 'route', chain, route: d.route, proposal, govHeight });
           break;
         case 'ValidatorSetChanged': {
           const validators = validatorsOf(d.validators);

@@ -209,10 +209,27 @@ export class ShulianNode implements NodeView {
       } else if (e.type === 'validators') {
         this.approveValidatorChange(e.chain, e.validators, e.height, e.proposal)
           .catch((err: unknown) => this.opts.log(`chain ${e.chain}: validator change not approved: ${(err as Error).message}`));
+      } else if (e.type === 'route') {
+        this.approveRoute(e.route, e.proposal).catch((err: unknown) => this.opts.log(`route of ${e.chain}: not approved: ${(err as Error).message}`));
       } else if (e.type === 'stop') {
         this.stopGovernedChain(e.chain, e.reason).catch((err: unknown) => this.opts.log(`chain ${e.chain}: could not stop: ${(err as Error).message}`));
       }
     });
+  }
+
+  /**
+   * Governance approved a cross-chain registration: as a validator of the routing chain, this
+   * node approves it there (xroute.approve); it is written once > 2/3 of the power has.
+   */
+  private async approveRoute(route: JsonValue, proposal: number): Promise<void> {
+    const xr = this.chains().find((c) => c.genesis.modules.includes('xroute'));
+    const chain = xr && this.hosted.get(xr.id);
+    if (!chain || !chain.genesis.validators.some((v) => v.did === this.did)) return;
+    const mine = chain.nonces(this.did);
+    const { tx } = signTx(this.key, { chain: chain.id, module: 'xroute', method: 'approve', args: { route, proposal }, nonce: mine.pendingNonce, expires: chain.height() + 1000 });
+    const [r] = await chain.submit([tx]);
+    if (!r || !r.accepted) throw new Error(r && !r.accepted ? r.message : 'no answer');
+    this.opts.log(`routing chain ${chain.id}: approved the registration of governance proposal ${proposal}`);
   }
 
   /**

@@ -10,7 +10,7 @@ import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { Genesis } from '../../ledger/index.ts';
 import type { ProposalView } from '../../governance/readers.ts';
 import {
-  PROPOSAL_KINDS, ROLES, percent,
+  DEFAULT_POLICY, PROPOSAL_KINDS, ROLES, percent,
   type AdmissionPolicy, type ChainRecord, type GenesisDraft, type InitArgs, type PolicyPatch, type ProposalInput, type ProposalKind, type ProposalStatus,
   type Role, type VoteChoice,
 } from '../../modules/governance/index.ts';
@@ -99,6 +99,7 @@ function subjectOf(p: ProposalView): string {
     case 'set-policy': return 'alliance policy';
     case 'register-regulator': return `${pl.regulator.name} ${pl.regulator.did}`;
     case 'register-gateway': return `${pl.gateway.name} ${pl.gateway.did} for ${pl.gateway.chains.join(',')}`;
+    case 'register-route': return `route of ${pl.route.chain} (${pl.route.engine}, ${pl.route.consensus}, ${pl.route.gateways.length} gateways, ${pl.route.status})`;
   }
 }
 
@@ -300,7 +301,7 @@ export async function govPolicyCmd(o: GovReadCliOptions): Promise<void> {
     ...table([
       ['KIND', 'PROPOSERS', 'VOTERS', 'QUORUM', 'THRESHOLD', 'PERIOD'],
       ...PROPOSAL_KINDS.map((k) => {
-        const r = policy.kinds[k];
+        const r = policy.kinds[k] ?? DEFAULT_POLICY.kinds[k];
         return [k, r.proposers.join(','), r.voters.join(','), percent(r.quorumBps), `> ${percent(r.thresholdBps)}`, `${r.votingPeriod} blocks`];
       }),
     ]),

@@ -153,6 +153,7 @@ export function subjectOf(p: ProposalPayload): string {
     case 'set-policy': return 'policy';
     case 'register-regulator': return `regulator:${p.regulator.did}`;
     case 'register-gateway': return `gateway:${p.gateway.did}`;
+    case 'register-route': return `route:${p.route.chain}`;
   }
 }
 
@@ -253,6 +254,11 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
           if (rec.status === 'retired') throw new ModuleError('GOV_CHAIN_STATUS', `chain "${c}" is retired; a gateway cannot relay for it`);
         }
         return { kind, gateway: { did: f.gateway.did, name: f.gateway.name, chains: [...f.gateway.chains] } };
+      }
+      case 'register-route': {
+        // The route may name a chain outside this registry (an external engine); its contents were checked by the schema.
+        const f = parseFields(kind, fields);
+        return { kind, route: f.route };
       }
     }
   }
@@ -399,6 +405,9 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
           emit(ctx, 'GatewayRegistered', { did: g.did, name: g.name, chains: g.chains, proposal: p.id });
         };
       }
+      case 'register-route':
+        // Applied on the routing chain by its validators, who follow this event (xroute.approve).
+        return () => emit(ctx, 'RouteApproved', { chain: pl.route.chain, route: pl.route as unknown as JsonValue, proposal: p.id });
     }
   }
 
@@ -513,14 +522,15 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
       }),
 
       propose: method({
-        doc: 'Make a proposal (admit-member, remove-member, create-chain, suspend-/resume-/retire-chain, change-validators, set-policy, register-regulator, register-gateway). Returns its id.',
+        doc: 'Make a proposal (admit-member, remove-member, create-chain, suspend-/resume-/retire-chain, change-validators, set-policy, register-regulator, register-gateway, register-route). Returns its id.',
         args: proposeArgs,
         gas: 5_000,
         run(ctx, args) {
           const policy = requireInit(ctx);
           const member = requireMember(ctx, 'make proposals');
           const { kind, title, description, ...fields } = args;
-          const rules = policy.kinds[kind];
+          // A policy recorded before a kind existed takes that kind's default rules.
+          const rules = policy.kinds[kind] ?? DEFAULT_POLICY.kinds[kind];
           if (!member.roles.some((r) => rules.proposers.includes(r))) {
             throw new ModuleError('GOV_ROLE_FORBIDDEN', `the alliance policy lets only ${rules.proposers.join(' or ')} propose ${kind}; ${ctx.sender} holds ${member.roles.join(', ')}`);
           }

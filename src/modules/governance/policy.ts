@@ -29,6 +29,7 @@ export const DEFAULT_POLICY: Policy = {
     'set-policy': kind(OPS_MEMBERS, OPS_MEMBERS, 6_666, 6_666),
     'register-regulator': kind(['operator'], OPS_MEMBERS, 5_000, 5_000),
     'register-gateway': kind(OPS_MEMBERS, OPS_MEMBERS, 5_000, 5_000),
+    'register-route': kind(OPS_MEMBERS, OPS_MEMBERS, 5_000, 5_000),
   },
   validatorChangeDelay: 10,
   maxOpenProposals: 10,

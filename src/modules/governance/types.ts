@@ -1,3 +1,4 @@
+import type { RouteRecord } from '../xchain/types.ts';
 /**
  * Types of the governance module (以链治链): what it keeps in state, what its transactions carry
  * and what its events say. Plain data only, so the SDK, the CLI and off-chain readers can import
@@ -12,7 +13,7 @@ export type Role = (typeof ROLES)[number];
 export const PROPOSAL_KINDS = [
   'admit-member', 'remove-member',
   'create-chain', 'suspend-chain', 'resume-chain', 'retire-chain', 'change-validators',
-  'set-policy', 'register-regulator', 'register-gateway',
+  'set-policy', 'register-regulator', 'register-gateway', 'register-route',
 ] as const;
 export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
 
@@ -134,6 +135,12 @@ export interface Regulator extends RegulatorSpec {
   proposal: number;
 }
 
+/**
+ * A chain's registration on the routing chain for cross-chain messages (see modules/xchain
+ * RouteRecord): applied there by the routing chain's validators once approved here.
+ */
+export type RouteSpec = RouteRecord;
+
 export interface GatewaySpec {
   did: string;
   name: string;
@@ -174,6 +181,7 @@ export type ProposalInput = { title?: string; description?: string } & (
   | { kind: 'set-policy'; policy: PolicyPatch }
   | { kind: 'register-regulator'; regulator: RegulatorSpec }
   | { kind: 'register-gateway'; gateway: GatewaySpec }
+  | { kind: 'register-route'; route: RouteSpec }
 );
 
 /** What a proposal will do, completed at proposal time so voters see exactly what they approve. */
@@ -186,7 +194,8 @@ export type ProposalPayload =
   /** The whole policy as it will be after the change. */
   | { kind: 'set-policy'; policy: Policy }
   | { kind: 'register-regulator'; regulator: RegulatorSpec }
-  | { kind: 'register-gateway'; gateway: GatewaySpec };
+  | { kind: 'register-gateway'; gateway: GatewaySpec }
+  | { kind: 'register-route'; route: RouteSpec };
 
 export interface Tally {
   yes: number;

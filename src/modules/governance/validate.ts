@@ -1,3 +1,4 @@
+import { routeSchema } from '../xchain/types.ts';
 /**
  * Pure checks of what a governance transaction proposes: shapes (zod) and the rules a business
  * chain's genesis and validator sets must follow. Every failure is a ModuleError whose message
@@ -124,6 +125,7 @@ export const payloadSchemas = {
   'set-policy': z.strictObject({ policy: z.record(z.string(), z.unknown()) }),
   'register-regulator': z.strictObject({ regulator: regulatorSchema }),
   'register-gateway': z.strictObject({ gateway: gatewaySchema }),
+  'register-route': z.strictObject({ route: routeSchema }),
 } as const;
 
 export type PayloadFields = { [K in keyof typeof payloadSchemas]: z.infer<(typeof payloadSchemas)[K]> };
