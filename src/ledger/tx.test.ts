@@ -21,6 +21,8 @@ test('decoder names the field that is wrong', () => {
   assert.throws(() => decodeTx({ ...good, nonce: 1.5 }), (e: ShulianError) => e.code === 'TX_MALFORMED' && /nonce/.test(e.message));
   assert.throws(() => decodeTx({ ...good, from: 'did:web:x' }), (e: ShulianError) => /from/.test(e.message));
   assert.throws(() => decodeTx({ ...good, extra: 1 }), (e: ShulianError) => e.code === 'TX_MALFORMED');
+  // A "__proto__" key survives JSON but not a JavaScript object: refused, never silently dropped after signing.
+  assert.throws(() => decodeTx({ ...good, args: JSON.parse('{"a":{"__proto__":false}}') }), (e: ShulianError) => e.code === 'TX_MALFORMED' && /__proto__/.test(e.message));
   assert.throws(() => decodeTx({ ...good, sig: good.sig.toUpperCase() }), (e: ShulianError) => /sig/.test(e.message));
   let deep: unknown = 1;
   for (let i = 0; i < 40; i++) deep = [deep];

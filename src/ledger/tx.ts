@@ -35,6 +35,12 @@ function depthOf(v: unknown, d = 0): number {
   return d;
 }
 
+function hasProtoKey(v: unknown, d = 0): boolean {
+  if (d > MAX_DEPTH || v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) return v.some((x) => hasProtoKey(x, d + 1));
+  return Object.keys(v).some((k) => k === '__proto__' || hasProtoKey((v as Record<string, unknown>)[k], d + 1));
+}
+
 /**
  * Checks the shape of an untrusted transaction (from the API, a peer or a file) and returns it
  * typed. Throws ShulianError TX_MALFORMED naming the first field that is wrong. Does not check
@@ -43,6 +49,10 @@ function depthOf(v: unknown, d = 0): number {
 export function decodeTx(input: unknown, maxBytes = 65536): Tx {
   if (depthOf(input) > MAX_DEPTH) {
     throw new ShulianError('TX_MALFORMED', `transaction is nested deeper than ${MAX_DEPTH} levels`);
+  }
+  if (hasProtoKey(input)) {
+    // JSON allows it, but a JavaScript object cannot hold it as data: the signed bytes and the executed args would differ.
+    throw new ShulianError('TX_MALFORMED', 'transaction uses the object key "__proto__", which Shulian does not accept; rename that field');
   }
   const parsed = txSchema.safeParse(input);
   if (!parsed.success) {
