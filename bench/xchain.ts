@@ -56,6 +56,7 @@ export default async function xchainBench(): Promise<BenchResult> {
     lat.sort((a, b) => a - b);
     commit.sort((a, b) => a - b);
     const interval = percentile(commit, 50);
+    if (process.env.BENCH_DEBUG) console.error(`latency phase done: p50 ${percentile(lat, 50)} ms`);
 
     // Throughput.
     const keys = Array.from({ length: SENDERS }, () => generateKeyPair('sm2'));
@@ -67,7 +68,10 @@ export default async function xchainBench(): Promise<BenchResult> {
     const base = await received();
     const sentBase = ((await c.state(SRC, `xchain/seq/${DST}`)).value as number | null) ?? 0;
     const t0 = performance.now();
-    for (let i = 0; i < txs.length; i += 200) await c.submitBatch(SRC, txs.slice(i, i + 200));
+    for (let i = 0; i < txs.length; i += 200) {
+      const refused = (await c.submitBatch(SRC, txs.slice(i, i + 200))).filter((r) => !r.accepted);
+      if (refused.length) throw new Error(`xchain bench: ${refused.length} sends refused, e.g. ${JSON.stringify(refused[0])}`);
+    }
     let sentAt = 0;
     await until(async () => {
       const seq = ((await c.state(SRC, `xchain/seq/${DST}`)).value as number | null) ?? 0;

@@ -14,6 +14,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'contracts', 'solidity');
 const OUT = join(ROOT, 'build', 'solidity');
 export const EVM_VERSION = 'shanghai';
+/** EIP-170: the largest runtime code an Ethereum chain (and ganache) accepts. */
+export const MAX_CODE_SIZE = 24_576;
 
 export function buildSolidity({ quiet = false } = {}) {
   const solc = createRequire(import.meta.url)('solc');
@@ -38,17 +40,23 @@ export function buildSolidity({ quiet = false } = {}) {
   for (const [sourceName, contracts] of Object.entries(output.contracts ?? {})) {
     const sourceHash = createHash('sha256').update(sources[sourceName].content).digest('hex');
     for (const [contractName, c] of Object.entries(contracts)) {
+      const size = c.evm.deployedBytecode.object.length / 2;
+      // A contract over the EIP-170 limit compiles but can never be deployed on an Ethereum chain.
+      if (size > MAX_CODE_SIZE) throw new Error(`${sourceName}:${contractName}: runtime code is ${size} bytes, over the EIP-170 limit of ${MAX_CODE_SIZE}`);
       const artefact = {
         contractName, sourceName, abi: c.abi,
         bytecode: '0x' + c.evm.bytecode.object, deployedBytecode: '0x' + c.evm.deployedBytecode.object,
-        compiler: `solc ${solc.version()}`, evmVersion: EVM_VERSION, sourceHash,
+        compiler: `solc ${solc.version()}`, evmVersion: EVM_VERSION, sourceHash, codeSize: size,
       };
       const path = join(OUT, `${contractName}.json`);
       writeFileSync(path, JSON.stringify(artefact, null, 2) + '\n');
       written.push(path);
     }
   }
-  if (!quiet) for (const p of written) console.log(`solidity: wrote ${p.slice(ROOT.length + 1)}`);
+  if (!quiet) {
+    for (const p of written) console.log(`solidity: wrote ${p.slice(ROOT.length + 1)}`);
+    for (const w of (output.errors ?? []).filter((e) => e.severity !== 'error')) console.warn(w.formattedMessage);
+  }
   return written;
 }
 

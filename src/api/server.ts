@@ -14,6 +14,7 @@ import { registerGovernanceRoutes } from './routes/governance.ts';
 import { registerSettlementRoutes } from './routes/settlement.ts';
 import { registerContractRoutes } from './routes/contracts.ts';
 import { registerXchainRoutes } from './routes/xchain.ts';
+import { registerXtxRoutes } from './routes/xtx.ts';
 import { registerVcRoutes, type VcRoutesOptions } from './routes/vc.ts';
 import { registerEthRoutes } from './routes/eth.ts';
 import { registerConsole } from './console.ts';
@@ -205,6 +206,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerSettlementRoutes(app, node);
   registerContractRoutes(app, node);
   registerXchainRoutes(app, node);
+  registerXtxRoutes(app, node);
   await registerVcRoutes(app, node, opts.vc ?? {});
   registerEthRoutes(app, node);
   registerConsole(app);

@@ -11,6 +11,7 @@ import { chainProposeCommand, govCommand, orgCommand } from './commands/gov.ts';
 import { contractCommand } from './commands/contract.ts';
 import { settleCommand } from './commands/settle.ts';
 import { gatewayCommand, xchainCommand } from './commands/xchain.ts';
+import { xtxCommand } from './commands/xtx.ts';
 
 function version(): string {
   try {
@@ -186,6 +187,7 @@ export function buildProgram(): Command {
   program.addCommand(settleCommand());
   program.addCommand(xchainCommand());
   program.addCommand(gatewayCommand());
+  program.addCommand(xtxCommand());
 
   return program;
 }

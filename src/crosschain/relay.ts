@@ -27,6 +27,27 @@ export interface ChainEndpoint {
 
 export const SCHEDULE_KEY = 'validators/schedule';
 export const BATCH = 100;
+/** Bytes of packets and proofs per relay tx: well inside a chain's default maxTxBytes (64 KiB). */
+export const MAX_TX_PAYLOAD = 40 * 1024;
+
+/** Splits items into runs whose JSON stays under `maxBytes` (an item larger than that goes alone). */
+export function chunksByBytes<T>(items: T[], maxBytes = MAX_TX_PAYLOAD): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let size = 0;
+  for (const it of items) {
+    const n = JSON.stringify(it).length + 1;
+    if (cur.length && size + n > maxBytes) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(it);
+    size += n;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
 
 /** A HeaderProof (as xchain takes it) from a bundle; the schedule proof rides along when asked for. */
 export function headerProofOf(b: ProofBundle, withSchedule: boolean): HeaderProof {
@@ -95,14 +116,14 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
     else toDeliver.push(packet);
   }
   const hpDst = headerProofOf(there, dstRoute.tracksValidators) as unknown as JsonValue;
-  if (acks.length) {
-    const r = await src.call('xchain', 'acknowledge', { proof: hpDst, acks });
-    if (r.status === 'ok') report.acknowledged += acks.length;
+  for (const chunk of chunksByBytes(acks)) {
+    const r = await src.call('xchain', 'acknowledge', { proof: hpDst, acks: chunk });
+    if (r.status === 'ok') report.acknowledged += chunk.length;
     else report.errors.push(`acknowledge on ${src.id}: ${r.code}: ${r.message}`);
   }
-  if (timeouts.length) {
-    const r = await src.call('xchain', 'timeout', { proof: hpDst, items: timeouts });
-    if (r.status === 'ok') report.timedOut += timeouts.length;
+  for (const chunk of chunksByBytes(timeouts)) {
+    const r = await src.call('xchain', 'timeout', { proof: hpDst, items: chunk });
+    if (r.status === 'ok') report.timedOut += chunk.length;
     else report.errors.push(`timeout on ${src.id}: ${r.code}: ${r.message}`);
   }
   if (toDeliver.length) {
@@ -111,9 +132,11 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
     const here = await src.proof(srcHeight, srcRoute.tracksValidators ? [...outKeys, SCHEDULE_KEY] : outKeys);
     const proofOf = new Map(here.proofs.map((p) => [p.key, p]));
     const packets = toDeliver.map((packet) => ({ packet: packet as unknown as JsonValue, proof: proofOf.get(`xchain/out/${dst.id}/${packet.sequence}`)!.proof as unknown as JsonValue }));
-    const r = await dst.call('xchain', 'recv', { proof: headerProofOf(here, srcRoute.tracksValidators) as unknown as JsonValue, packets });
-    if (r.status === 'ok') report.received += (r.result as Array<{ result: string }>).filter((x) => x.result === 'received').length;
-    else report.errors.push(`recv on ${dst.id}: ${r.code}: ${r.message}`);
+    for (const chunk of chunksByBytes(packets)) {
+      const r = await dst.call('xchain', 'recv', { proof: headerProofOf(here, srcRoute.tracksValidators) as unknown as JsonValue, packets: chunk });
+      if (r.status === 'ok') report.received += (r.result as Array<{ result: string }>).filter((x) => x.result === 'received').length;
+      else report.errors.push(`recv on ${dst.id}: ${r.code}: ${r.message}`);
+    }
   }
   cursor.from = next;
   return report;

@@ -26,6 +26,8 @@ export {
   type Settlement, type Amount, type ObligationView, type ObligationStatus, type LexEvent, type InstantiateOptions,
 } from './interpreter.ts';
 export { render, renderDocument, type RenderOptions, type Lang, type Format, type Doc, type Block } from './render.ts';
+export type { PdfOptions, CjkFont } from './pdf.ts';
+export { summarize, type TemplateSummary } from './summary.ts';
 export { runScenarios, runScenarioFile, runTemplate, type ScenarioReport, type TemplateReport, type ScenarioFileReport, type StepFailure } from './scenarios.ts';
 export { LexError, LexCompileError, formatDiagnostic, type Diagnostic, type Severity, type Bilingual, type Pos } from './errors.ts';
 export type { TemplateAst } from './ast.ts';
@@ -49,4 +51,13 @@ export function fingerprint(contract: Contract, params: Record<string, JsonValue
   if (typeof rendered === 'string') texts.text = toHex(sm3(Buffer.from(rendered, 'utf8')));
   else for (const [k, v] of Object.entries(rendered)) texts[k] = toHex(sm3(Buffer.from(v, 'utf8')));
   return toHex(sm3(Buffer.from(canonicalize({ lex: 1, template: contract.sourceHash, params: canonical, texts }), 'utf8')));
+}
+
+/**
+ * The legal text as a PDF (see pdf.ts). Loaded on first use, so the chain, which never renders
+ * PDFs, does not load pdfkit or look for fonts.
+ */
+export async function renderPdf(contract: Contract, params: Record<string, JsonValue> | undefined, opts: import('./pdf.ts').PdfOptions): Promise<Buffer> {
+  const m = await import('./pdf.ts');
+  return m.renderPdf(contract, params, opts);
 }

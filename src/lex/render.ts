@@ -721,7 +721,7 @@ function htmlEscape(s: string): string {
 }
 
 /** English sentences start with a capital letter, even when they start with a party's label. */
-function sentence(doc: Doc, s: string): string {
+export function sentence(doc: Pick<Doc, 'lang'>, s: string): string {
   if (doc.lang !== 'en') return s;
   const c = s.charCodeAt(0);
   return c >= 97 && c <= 122 ? s[0]!.toUpperCase() + s.slice(1) : s;
@@ -808,7 +808,7 @@ function toHtml(doc: Doc): string {
  */
 export function render(c: Contract, params: Record<string, JsonValue> | undefined, opts: RenderOptions): string {
   if (opts.format !== 'markdown' && opts.format !== 'html') {
-    throw new LexError('BAD_FORMAT', `Unknown format "${String(opts.format)}"; use "markdown" or "html" (PDF is not available yet).`, `未知格式"${String(opts.format)}"；请使用"markdown"或"html"（暂不支持PDF）。`);
+    throw new LexError('BAD_FORMAT', `Unknown format "${String(opts.format)}"; use "markdown" or "html" (for PDF call renderPdf).`, `未知格式"${String(opts.format)}"；请使用"markdown"或"html"（PDF请使用renderPdf）。`);
   }
   if (opts.lang !== 'en' && opts.lang !== 'zh-CN') {
     throw new LexError('BAD_LANGUAGE', `Unknown language "${String(opts.lang)}"; use "en" or "zh-CN".`, `未知语言"${String(opts.lang)}"；请使用"en"或"zh-CN"。`);

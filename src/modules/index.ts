@@ -7,6 +7,15 @@ import { vcstatusModule } from './vcstatus/index.ts';
 import { lexcontractModule } from './lexcontract/index.ts';
 import { createEvidenceModule } from './evidence/index.ts';
 import { createValidatorsModule } from './validators/index.ts';
+import { evmModuleFor } from './evm/index.ts';
+import { createSettlementModule } from './settlement/index.ts';
+import { createXchainModule } from './xchain/index.ts';
+import { createXrouteModule } from './xroute/index.ts';
+import { xtransferModule } from './xtransfer/index.ts';
+import { xdocModule } from './xdoc/index.ts';
+import { xcallModule } from './xcall/index.ts';
+import { xlockModule } from './xlock/index.ts';
+import { xtxModule } from './xtx/index.ts';
 
 export { notaryModule, recordKey, recordStateKey, type NotaryRecord } from './notary/index.ts';
 export { didModule } from './did/index.ts';
@@ -14,13 +23,23 @@ export { vcstatusModule } from './vcstatus/index.ts';
 export { lexcontractModule } from './lexcontract/index.ts';
 export { governanceModule, createGovernanceModule, governanceConfigFromGenesis } from './governance/index.ts';
 export { createEvidenceModule, evidenceKey, type EvidenceRecord } from './evidence/index.ts';
+export { createSettlementModule } from './settlement/index.ts';
+export { createXchainModule, XCHAIN, outStateKey, recvStateKey, attestationMessage, type Packet, type Ack, type RouteRecord, type ClientState, type HeaderProof, type SendStatus, type RecvRecord } from './xchain/index.ts';
+export { attestedAckMessage, attestedTimeoutMessage, verifyHeaderProof, verifyKeyProof, type AttestedAck, type AttestRecord } from './xchain/index.ts';
+export { createXrouteModule, XROUTE, routeStateKey, type StoredRoute } from './xroute/index.ts';
+export { xtransferModule, XTRANSFER } from './xtransfer/index.ts';
+export { xdocModule, XDOC, type DocRecord } from './xdoc/index.ts';
+export { xcallModule, XCALL } from './xcall/index.ts';
+export { xlockModule, XLOCK, lockTxKey, lockTxStateKey, consentKey, type LockTxRecord } from './xlock/index.ts';
+export { xtxModule, XTX, xtxKey, xtxStateKey, txDigest, ownerOf, type XtxRecord, type XtxParticipantState, type XtxBody, type XtxOp, type XtxParticipant, type Vote } from './xtx/index.ts';
 export { createValidatorsModule, validatorsFor, SCHEDULE_KEY, MIN_DELAY, type ValidatorEpoch } from './validators/index.ts';
+export { createEvmModule, evmModuleFor, evmView, evmAddressOfDid, didOfEvmAddress, evmChainIdOf, EVM_MODULE } from './evm/index.ts';
 
 /** Every module this build of Shulian can run; a chain's genesis picks from these. */
-export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule, lexcontractModule];
+export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule, lexcontractModule, xtransferModule, xdocModule, xcallModule, xlockModule, xtxModule];
 
 /** Modules built from a chain's genesis; their names are known even before a genesis picks them. */
-const CONFIGURED = ['evidence', 'validators'];
+const CONFIGURED = ['evidence', 'validators', 'settlement', 'evm', 'xchain', 'xroute'];
 export const knownModuleNames = (): string[] => [...builtinModules.map((m) => m.name), ...CONFIGURED];
 
 /**
@@ -33,5 +52,10 @@ export function modulesFor(genesis: Genesis): ModuleDef[] {
   if (genesis.modules.includes('governance')) mods.push(createGovernanceModule(governanceConfigFromGenesis(genesis)));
   if (genesis.modules.includes('evidence')) mods.push(createEvidenceModule(genesis));
   if (genesis.modules.includes('validators')) mods.push(createValidatorsModule(genesis));
+  // Business chains may pick `evm` (Solidity contracts); no public service chain runs it.
+  if (genesis.modules.includes('evm')) mods.push(evmModuleFor(genesis.params));
+  if (genesis.modules.includes('settlement')) mods.push(createSettlementModule(genesis));
+  if (genesis.modules.includes('xchain')) mods.push(createXchainModule(genesis));
+  if (genesis.modules.includes('xroute')) mods.push(createXrouteModule(genesis));
   return mods;
 }

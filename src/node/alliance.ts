@@ -27,15 +27,15 @@ interface ChainPreset {
  * the white paper's "public basic service platform" (§ 1+1+1+X). Each chain lists the modules it
  * runs today; `planned` names those its issues will add.
  */
-/** Cross-chain modules of every chain that sends or receives: messages, tokens, documents, calls. */
-const XAPPS = ['xchain', 'xtransfer', 'xdoc', 'xcall'];
+/** Cross-chain modules of every chain that sends or receives: messages, tokens, documents, calls, atomic transactions (xtx coordinates, xlock takes part). */
+const XAPPS = ['xchain', 'xtransfer', 'xdoc', 'xcall', 'xlock', 'xtx'];
 export const ROUTING_CHAIN = 'xroute';
 
 export const EMBEDDED_CHAINS: ChainPreset[] = [
   { chain: 'gov', name: 'Governance chain', nameZh: '治理链', kind: 'governance', modules: ['governance', 'notary'], planned: [] },
   { chain: 'identity', name: 'Identity chain', nameZh: '身份链', kind: 'public-service', modules: ['did', 'vcstatus', 'notary'], planned: [] },
   { chain: 'sign', name: 'Signing chain', nameZh: '签约链', kind: 'public-service', modules: ['lexcontract', 'notary', ...XAPPS], planned: [] },
-  { chain: 'settle', name: 'Settlement chain', nameZh: '结算链', kind: 'public-service', modules: ['notary', ...XAPPS], planned: ['settlement'] },
+  { chain: 'settle', name: 'Settlement chain', nameZh: '结算链', kind: 'public-service', modules: ['settlement', 'notary', ...XAPPS], planned: [] },
   { chain: 'xroute', name: 'Cross-chain routing chain', nameZh: '跨链路由链', kind: 'public-service', modules: ['xroute', 'notary'], planned: [] },
   { chain: 'data', name: 'Public data authorisation chain', nameZh: '公共数据授权链', kind: 'public-service', modules: ['notary', ...XAPPS], planned: ['catalog', 'dataauth'] },
   { chain: 'notary', name: 'Notarisation chain', nameZh: '存证链', kind: 'public-service', modules: ['notary', ...XAPPS], planned: [] },

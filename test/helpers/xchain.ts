@@ -26,6 +26,8 @@ export interface XchainWorld {
   xroute: HandChain;
   a: HandChain;
   b: HandChain;
+  /** More chains running the same cross-chain modules, by id (see `opts.extraChains`). */
+  extra: Record<string, HandChain>;
   gateway: KeyPair;
   gatewayDid: string;
   clock: { now: number };
@@ -36,9 +38,14 @@ export interface XchainWorld {
   close(): Promise<void>;
 }
 
-const XAPPS = ['xchain', 'xtransfer', 'xdoc', 'xcall', 'notary'];
+const XAPPS = ['xchain', 'xtransfer', 'xdoc', 'xcall', 'xlock', 'xtx', 'notary'];
 
-export async function openXchainWorld(dir: string, suite: Suite = 'sm2'): Promise<XchainWorld> {
+export interface XchainWorldOptions {
+  /** Ids of more chains to open beside alpha and beta (e.g. ['gamma'] for a 2PC coordinator). */
+  extraChains?: string[];
+}
+
+export async function openXchainWorld(dir: string, suite: Suite = 'sm2', opts: XchainWorldOptions = {}): Promise<XchainWorld> {
   const pool = new AdmissionPool({ threads: 1 });
   const clock = { now: 1_700_000_000_000 };
   const nonces = new Map<string, number>();
@@ -106,17 +113,19 @@ export async function openXchainWorld(dir: string, suite: Suite = 'sm2'): Promis
   const cc = { routeChain: 'xroute', routeSuite: suite, routeConsensus: 'solo' as const, routeValidators: xroute.genesis.validators };
   const a = await open('alpha', () => ({ modules: XAPPS, crossChain: cc }));
   const b = await open('beta', () => ({ modules: XAPPS, crossChain: cc }));
+  const extra: Record<string, HandChain> = {};
+  for (const id of opts.extraChains ?? []) extra[id] = await open(id, () => ({ modules: XAPPS, crossChain: cc }));
   const gateway = generateKeyPair(suite);
   const gatewayDid = didFromPublicKey(gateway.publicKey);
   const world: XchainWorld = {
-    xroute, a, b, gateway, gatewayDid, clock, pool,
+    xroute, a, b, extra, gateway, gatewayDid, clock, pool,
     register: (route, proposal) => xroute.call(xroute.validator, 'xroute', 'approve', { route: route as unknown as JsonValue, proposal }),
     routeOf: (c, over = {}) => ({
       chain: c.genesis.chain, engine: 'shulian', suite, consensus: 'solo', validators: c.genesis.validators, tracksValidators: false,
       gateways: [{ did: gatewayDid, publicKey: toHex(gateway.publicKey) }], inbound: [{ srcChain: '*', dstPort: '*', senders: ['*'] }], status: 'active', ...over,
     }),
     async close() {
-      for (const c of [xroute, a, b]) await c.chain.close();
+      for (const c of [xroute, a, b, ...Object.values(extra)]) await c.chain.close();
       await pool.close();
     },
   };

@@ -11,8 +11,12 @@ import { compileSource, execute, instantiate } from '../../lex/index.ts';
 import { hashJson } from '../../ledger/hashing.ts';
 import { verifyStateLookup, verifyTxInclusion } from '../../ledger/verify.ts';
 import type { Genesis, StateLookup, TxInclusion } from '../../ledger/types.ts';
-import { instanceFingerprint, lexStateKey, instanceKey, stateKey, templateKey, logKey, type LexInstance, type LexLogEntry } from '../../modules/lexcontract/index.ts';
+import {
+  historyKey, instanceFingerprint, lexStateKey, instanceKey, signingTermsOf, stateKey, templateKey, logKey,
+  type HistoryEntry, type LexInstance, type LexLogEntry,
+} from '../../modules/lexcontract/index.ts';
 import { ShulianClient } from '../../sdk/client.ts';
+import { contractCall, getContract } from '../../sdk/contracts.ts';
 import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, type CommonOptions } from '../output.ts';
 
@@ -20,6 +24,8 @@ export interface ContractChainOptions extends CommonOptions {
   chain: string;
   key?: string;
   passwordEnv?: string;
+  /** `sign` as the notary or court named in the contract. */
+  countersign?: boolean;
 }
 
 const client = (o: CommonOptions): ShulianClient => new ShulianClient({ baseUrl: apiUrl(o) });
@@ -27,11 +33,8 @@ const client = (o: CommonOptions): ShulianClient => new ShulianClient({ baseUrl:
 async function call(o: ContractChainOptions, method: string, args: JsonValue): Promise<{ hash: string; result: JsonValue | undefined; height: number }> {
   if (!o.key) throw new ShulianError('USAGE', 'this command signs a transaction: give --key FILE');
   const key = await loadKey(o.key, o.passwordEnv);
-  const c = client(o);
-  const hash = await c.send(o.chain, key, { module: 'lexcontract', method, args });
-  const inc = await c.waitForTx(hash, { timeoutMs: 60_000 });
-  if (inc.receipt.status !== 'ok') throw new ShulianError(inc.receipt.code ?? 'TX_FAILED', inc.receipt.message ?? 'the transaction failed');
-  return { hash, result: inc.receipt.result, height: inc.height };
+  const r = await contractCall(client(o), key, method, args, { chain: o.chain });
+  return { hash: r.tx, result: r.result, height: r.height };
 }
 
 async function read<T>(o: ContractChainOptions, key: string): Promise<T> {
@@ -46,10 +49,13 @@ export async function contractDeploy(file: string, o: ContractChainOptions): Pro
   emit(o, { tx: r.hash, ...(r.result as object) }, () => [`deployed   ${(r.result as { template: string }).template}`, `tx         ${r.hash} (height ${r.height})`]);
 }
 
-export async function contractDraft(o: ContractChainOptions & { template: string; params: string; parties: string }): Promise<void> {
+export async function contractDraft(o: ContractChainOptions & { template: string; params: string; parties: string; countersigner?: string; countersignerRole?: string; disputeAllows?: string }): Promise<void> {
   const params = JSON.parse(readFileSync(o.params, 'utf8')) as JsonValue;
   const parties = JSON.parse(o.parties) as JsonValue;
-  const r = await call(o, 'draft', { template: o.template, params, parties });
+  const args: Record<string, JsonValue> = { template: o.template, params, parties };
+  if (o.countersigner) args.countersigner = { did: o.countersigner, role: o.countersignerRole ?? 'notary' };
+  if (o.disputeAllows) args.disputeAllows = o.disputeAllows.split(',').map((x) => x.trim()).filter(Boolean);
+  const r = await call(o, 'draft', args);
   const res = r.result as { id: string; fingerprint: string };
   emit(o, { tx: r.hash, ...res }, () => [`contract   ${res.id}`, `fingerprint ${res.fingerprint}`, 'each party now signs it: shulian contract sign <id> --key FILE']);
 }
@@ -58,10 +64,29 @@ export async function contractSign(id: string, o: ContractChainOptions): Promise
   const inst = await read<LexInstance>(o, instanceKey(id));
   const source = await read<string>(o, templateKey(inst.template));
   // The fingerprint this party signs is recomputed here from proven data, not taken from the node.
-  const fp = instanceFingerprint(compileSource(source).contract, inst.params);
-  if (fp !== inst.fingerprint) throw new ShulianError('LEX_FINGERPRINT_MISMATCH', `the chain's fingerprint ${inst.fingerprint} is not the one the template and parameters give (${fp}); do not sign`);
-  const r = await call(o, 'sign', { id, fingerprint: fp });
-  emit(o, { tx: r.hash, id, fingerprint: fp }, () => [`signed     ${id}`, `fingerprint ${fp}`, `tx         ${r.hash} (height ${r.height})`]);
+  const fp = instanceFingerprint(compileSource(source).contract, inst.params, signingTermsOf(inst));
+  if (fp !== inst.fingerprint) throw new ShulianError('LEX_FINGERPRINT_MISMATCH', `the chain's fingerprint ${inst.fingerprint} is not the one the template, parameters and signing terms give (${fp}); do not sign`);
+  if (o.countersign && !inst.countersigner) throw new ShulianError('LEX_NO_COUNTERSIGNER', `contract ${id} names no notary or court to countersign; sign without --countersign`);
+  const counter = o.countersign === true;
+  const r = await call(o, counter ? 'countersign' : 'sign', { id, fingerprint: fp });
+  const status = (r.result as { status?: string } | undefined)?.status;
+  emit(o, { tx: r.hash, id, fingerprint: fp, status: status ?? null }, () => [`${counter ? 'countersigned' : 'signed'}     ${id}  (${status})`, `fingerprint ${fp}`, `tx         ${r.hash} (height ${r.height})`]);
+}
+
+export async function contractDispute(id: string, o: ContractChainOptions & { reason: string }): Promise<void> {
+  const r = await call(o, 'dispute', { id, reason: o.reason });
+  emit(o, { tx: r.hash, ...(r.result as object) }, () => [`disputed   ${id}: events are refused until the dispute is resolved`, `tx         ${r.hash} (height ${r.height})`]);
+}
+
+export async function contractResolve(id: string, outcome: string, o: ContractChainOptions & { note?: string }): Promise<void> {
+  const r = await call(o, 'resolve', { id, outcome, ...(o.note ? { note: o.note } : {}) });
+  emit(o, { tx: r.hash, ...(r.result as object) }, () => [`resolved   ${id} → ${(r.result as { status: string }).status}`, `tx         ${r.hash} (height ${r.height})`]);
+}
+
+export async function contractSettle(id: string, o: ContractChainOptions): Promise<void> {
+  const r = await call(o, 'settle', { id });
+  const res = r.result as { sent: number; pending: number };
+  emit(o, { tx: r.hash, ...res }, () => [`settlement instructions sent ${res.sent}, still pending ${res.pending}`, `tx         ${r.hash} (height ${r.height})`]);
 }
 
 export async function contractEvent(id: string, event: string, o: ContractChainOptions & { input?: string }): Promise<void> {
@@ -80,14 +105,18 @@ async function logOf(o: ContractChainOptions, id: string): Promise<LexLogEntry[]
 }
 
 export async function contractStatus(id: string, o: ContractChainOptions): Promise<void> {
-  const inst = await read<LexInstance>(o, instanceKey(id));
-  const state = inst.status === 'signing' ? null : await read<JsonValue>(o, stateKey(id));
-  const log = await logOf(o, id);
-  emit(o, { instance: inst, state, events: log }, () => [
+  const v = await getContract(client(o), id, { chain: o.chain });
+  const inst = v.instance;
+  emit(o, { instance: inst, state: v.state, obligations: v.obligations, events: v.log, history: v.history, settlements: v.settlements }, () => [
     `contract   ${id}  (${inst.status})`,
     `template   ${inst.template}`,
     ...Object.entries(inst.parties).map(([p, d]) => `party      ${p}: ${d}  ${inst.signatures[p] ? `signed at height ${inst.signatures[p]!.height}` : 'not signed'}`),
-    ...log.map((e, i) => `event ${i}    ${e.event} by ${e.sender} at height ${e.height}`),
+    ...(inst.countersigner ? [`${inst.countersigner.role.padEnd(10)} ${inst.countersigner.did}  ${inst.countersignature ? `countersigned at height ${inst.countersignature.height}` : 'not countersigned'}`] : []),
+    ...(inst.dispute ? [`dispute    raised by ${inst.dispute.party}: ${inst.dispute.reason}`] : []),
+    ...v.obligations.map((x) => `obligation ${x.id}: ${x.status} (due ${x.due})`),
+    ...v.log.map((e, i) => `event ${i}    ${e.event} by ${e.sender} at height ${e.height}`),
+    ...v.settlements.map((x) => `settlement ${x.instruction.idempotencyKey} ${x.instruction.kind} ${x.instruction.amount.minor} ${x.instruction.amount.currency} minor units: ${x.status}${x.note ? ` (${x.note})` : ''}`),
+    ...v.history.map((h) => `history ${String(h.n).padEnd(3)} ${h.action} ${h.from ?? '-'} → ${h.to} by ${h.role ?? h.by} at height ${h.height}`),
   ]);
 }
 
@@ -102,6 +131,8 @@ export interface EvidencePackage {
   /** The draft, every signature and every event, each with its inclusion proof. */
   txs: Array<{ role: string } & TxInclusion>;
   events: LexLogEntry[];
+  /** Every transition (draft, signatures, events, disputes, settlement results), each with its state proof. */
+  history?: StateLookup[];
 }
 
 export async function contractEvidence(id: string, o: ContractChainOptions & { out: string }): Promise<void> {
@@ -112,14 +143,25 @@ export async function contractEvidence(id: string, o: ContractChainOptions & { o
   const inst = instance.value as unknown as LexInstance;
   const source = (await c.state(o.chain, lexStateKey(templateKey(inst.template)))).value as string;
   const events = await logOf(o, id);
-  const finalState = inst.status === 'signing' ? null : await c.state(o.chain, lexStateKey(stateKey(id)), { proof: true });
+  const finalState = inst.status === 'signing' || inst.status === 'draft' ? null : await c.state(o.chain, lexStateKey(stateKey(id)), { proof: true });
+  const history: StateLookup[] = [];
+  for (let n = 0; n < (inst.history ?? 0); n++) history.push(await c.state(o.chain, lexStateKey(historyKey(id, n)), { proof: true }));
   const txs: EvidencePackage['txs'] = [];
-  for (const [role, hash] of [['draft', id], ...Object.entries(inst.signatures).map(([p, s]) => [`signature:${p}`, s.tx]), ...events.map((e, i) => [`event:${i}`, e.tx])] as Array<[string, string]>) {
+  const roles: Array<[string, string]> = [
+    ['draft', id], ...Object.entries(inst.signatures).map(([p, s]) => [`signature:${p}`, s.tx] as [string, string]),
+    ...(inst.countersignature ? [['countersignature', inst.countersignature.tx] as [string, string]] : []),
+    ...events.map((e, i) => [`event:${i}`, e.tx] as [string, string]),
+  ];
+  for (const h of history) {
+    const e = h.value as unknown as HistoryEntry;
+    if (!roles.some(([, x]) => x === e.tx)) roles.push([`history:${e.n}`, e.tx]);
+  }
+  for (const [role, hash] of roles) {
     const t = await c.tx(hash);
     if (t.status !== 'committed') throw new ShulianError('NOT_FOUND', `tx ${hash} is not committed`);
     txs.push({ role, ...(t as unknown as TxInclusion) });
   }
-  const pkg: EvidencePackage = { format: 'shulian-lex-evidence/1', chain: o.chain, genesis, template: source, instance, finalState, txs, events };
+  const pkg: EvidencePackage = { format: 'shulian-lex-evidence/1', chain: o.chain, genesis, template: source, instance, finalState, txs, events, history };
   writeFileSync(o.out, JSON.stringify(pkg, null, 2) + '\n');
   emit(o, { out: o.out, txs: txs.length, events: events.length }, () => [`wrote ${o.out}: ${txs.length} transactions with proofs, ${events.length} events`]);
 }
@@ -145,7 +187,21 @@ export function replayEvidence(pkg: EvidencePackage): { ok: boolean; genesisHash
   const inst = pkg.instance.value as unknown as LexInstance;
   const compiled = compileSource(pkg.template).contract;
   if (compiled.sourceHash !== inst.template) problems.push('the template in the package is not the one the contract names');
-  if (instanceFingerprint(compiled, inst.params) !== inst.fingerprint) problems.push('the fingerprint does not match the template and parameters');
+  if (instanceFingerprint(compiled, inst.params, signingTermsOf(inst)) !== inst.fingerprint) problems.push('the fingerprint does not match the template, parameters and signing terms');
+  // Each transition: proven in state, and made by a committed tx from the signer it names, at that block's time.
+  (pkg.history ?? []).forEach((h, n) => {
+    const check = verifyStateLookup(suite, h, genesis.validators);
+    const e = h.value as unknown as HistoryEntry | null;
+    if (!check.ok || !e || h.key !== lexStateKey(historyKey(inst.id, n))) {
+      problems.push(`history ${n}: ${check.ok ? 'not the entry it claims' : check.reason}`);
+      return;
+    }
+    const t = pkg.txs.find((x) => x.hash === e.tx);
+    if (!t || t.tx.from !== e.by || t.header.time !== e.time || t.height !== e.height) problems.push(`history ${n} (${e.action}): not made by the transaction it names`);
+  });
+  const last = (pkg.history ?? []).at(-1)?.value as unknown as HistoryEntry | undefined;
+  if (pkg.history && pkg.history.length !== (inst.history ?? 0)) problems.push(`the package holds ${pkg.history.length} history entries; the contract has ${inst.history}`);
+  if (last && last.to !== inst.status) problems.push(`the last transition leads to ${last.to}, but the contract is ${inst.status}`);
   // Each event must be the one its tx carried, in order, then re-run at its block time.
   let state = instantiate(compiled, inst.params, { instance: inst.id });
   pkg.events.forEach((e, i) => {

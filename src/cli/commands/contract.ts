@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import { emit, report, usage, type CommonOptions } from '../output.ts';
 
@@ -76,16 +76,26 @@ export async function contractCompile(file: string, o: ContractCompileOptions): 
 
 export interface ContractRenderOptions extends CommonOptions {
   params?: string;
-  format: 'markdown' | 'html';
+  format: 'markdown' | 'html' | 'pdf';
   lang: 'en' | 'zh-CN';
   out?: string;
 }
 
 export async function contractRender(file: string, o: ContractRenderOptions): Promise<void> {
-  const { compileSource, render, fingerprint } = await lex();
+  const { compileSource, render, renderPdf, fingerprint } = await lex();
   const path = templatePath(file);
   const { contract } = compileSource(readText(path, 'template'), relative(process.cwd(), path) || path);
   const params = o.params ? readParams(o.params) : undefined;
+  if (o.format === 'pdf') {
+    if (!o.out) throw usage('a PDF is written to a file: give --out FILE.pdf');
+    const pdf = await renderPdf(contract, params, { lang: o.lang });
+    writeFileSync(o.out, pdf);
+    emit(o, { file: resolve(o.out), format: o.format, lang: o.lang, bytes: pdf.length, template: contract.sourceHash }, () => [
+      `wrote      ${o.out} (${pdf.length} bytes)`,
+      `template   ${contract.sourceHash}`,
+    ]);
+    return;
+  }
   const text = render(contract, params, { format: o.format, lang: o.lang });
   const fp = params ? fingerprint(contract, params, text) : undefined;
   if (o.out) {
@@ -145,7 +155,7 @@ function run<A extends unknown[]>(body: (...args: A) => Promise<void>) {
 
 /** The `contract` command with its subcommands, for `program.addCommand(contractCommand())`. */
 export function contractCommand(): Command {
-  const contract = new Command('contract').description('executable legal contracts (lex): compile, render and test templates');
+  const contract = new Command('contract').description('executable legal contracts (lex): compile, render and test templates; draft, sign, run, dispute and prove contracts on the signing chain');
   contract
     .command('compile')
     .description('check a template: types, names, deadlines, rules that can never apply, wording in both languages')
@@ -155,10 +165,10 @@ export function contractCommand(): Command {
     .action(run(async (file: string, o: ContractCompileOptions) => contractCompile(file, o)));
   contract
     .command('render')
-    .description('print the legal text of a template, filled in with --params (Markdown or HTML, English or Chinese)')
+    .description('print the legal text of a template, filled in with --params (Markdown, HTML or PDF; English or Chinese)')
     .argument('<file>', 'the .lex template, or its folder')
     .option('--params <file>', 'JSON file with the parties\' DIDs and the terms (without it: the blank template)')
-    .addOption(new Option('--format <format>', 'output format (PDF is not available yet)').choices(['markdown', 'html']).default('markdown'))
+    .addOption(new Option('--format <format>', 'output format (pdf needs --out)').choices(['markdown', 'html', 'pdf']).default('markdown'))
     .addOption(new Option('--lang <lang>', 'language').choices(['en', 'zh-CN']).default('zh-CN'))
     .option('--out <file>', 'write the text to this file instead of printing it')
     .addOption(new Option('--json', 'print JSON (text and fingerprint)'))
@@ -182,20 +192,36 @@ function addChainCommands(contract: Command): void {
     return c;
   };
   const lazy = async () => import('./contract-chain.ts');
-  type O = import('./contract-chain.ts').ContractChainOptions & { template: string; params: string; parties: string; input?: string; out: string };
+  type O = import('./contract-chain.ts').ContractChainOptions & {
+    template: string; params: string; parties: string; input?: string; out: string;
+    countersigner?: string; countersignerRole?: string; disputeAllows?: string; reason: string; note?: string;
+  };
   chainOpts(contract.command('deploy').description('deploy a .lex template on the signing chain').argument('<file>', 'the .lex template'), true)
     .action(run(async (file: string, o: O) => (await lazy()).contractDeploy(file, o)));
   chainOpts(contract.command('draft').description('draft a contract from a deployed template: its parameters and the parties\' DIDs'), true)
     .requiredOption('--template <hash>', 'deployed template hash')
     .requiredOption('--params <file>', 'JSON file with the terms')
     .requiredOption('--parties <json>', 'party → DID, e.g. {"seller":"did:shulian:…","buyer":"did:shulian:…"}')
+    .option('--countersigner <did>', 'a notary or court that countersigns after the parties and resolves disputes')
+    .addOption(new Option('--countersigner-role <role>', 'what the countersigner is').choices(['notary', 'court']).default('notary'))
+    .option('--dispute-allows <events>', 'comma-separated events the contract still accepts while disputed')
     .action(run(async (o: O) => (await lazy()).contractDraft(o)));
   chainOpts(contract.command('sign').description('sign a drafted contract after recomputing its fingerprint from proven data').argument('<id>', 'contract id'), true)
+    .option('--countersign', 'sign as the notary or court named in the contract (after every party)')
     .action(run(async (id: string, o: O) => (await lazy()).contractSign(id, o)));
+  chainOpts(contract.command('dispute').description('as a party, raise a dispute: the contract is frozen until it is resolved').argument('<id>', 'contract id'), true)
+    .requiredOption('--reason <text>', 'what is disputed')
+    .action(run(async (id: string, o: O) => (await lazy()).contractDispute(id, o)));
+  chainOpts(contract.command('resolve').description('resolve a dispute: the named notary or court (or, without one, the party that raised it, to withdraw it)').argument('<id>', 'contract id')
+    .addArgument(new Argument('<outcome>', 'what becomes of the contract').choices(['resume', 'complete', 'terminate'])), true)
+    .option('--note <text>', 'the decision, in words')
+    .action(run(async (id: string, outcome: string, o: O) => (await lazy()).contractResolve(id, outcome, o)));
+  chainOpts(contract.command('settle').description('send the contract\'s pending settlement instructions to the settlement chain (through xchain)').argument('<id>', 'contract id'), true)
+    .action(run(async (id: string, o: O) => (await lazy()).contractSettle(id, o)));
   chainOpts(contract.command('submit-event').description('send an event to an active contract (a delivery report, a termination, …)').argument('<id>', 'contract id').argument('<event>', 'event name'), true)
     .option('--input <json>', 'event input as JSON')
     .action(run(async (id: string, event: string, o: O) => (await lazy()).contractEvent(id, event, o)));
-  chainOpts(contract.command('status').description('a contract: parties and signatures, state and events').argument('<id>', 'contract id'), false)
+  chainOpts(contract.command('status').description('a contract: status, parties and signatures, obligations, events, settlement instructions and the history of every transition').argument('<id>', 'contract id'), false)
     .action(run(async (id: string, o: O) => (await lazy()).contractStatus(id, o)));
   chainOpts(contract.command('evidence').description('export the evidence package: template, parameters, signatures, events with proofs, final state').argument('<id>', 'contract id'), false)
     .requiredOption('--out <file>', 'where to write the package')

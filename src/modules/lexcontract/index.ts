@@ -1,28 +1,58 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
-import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
+import { sm3 } from '../../crypto/hash.ts';
+import { method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import {
   compileSource, execute, fingerprint, instantiate, render, LexCompileError, LexError,
-  type Contract, type ContractState,
+  type Contract, type ContractState, type ObligationView, type Settlement,
 } from '../../lex/index.ts';
 
 /**
  * lexcontract — executable legal contracts (lex templates) on the signing chain.
  *
- *   deploy {source}                         → stores the template source at tpl/<sourceHash>
- *   draft  {template, params, parties}      → inst/<txHash>, status 'signing'
- *   sign   {id, fingerprint}                → each party signs what it saw; all signed → 'active', state/<id>
- *   event  {id, event, input?}              → execute; new state/<id>, log/<id>/<seq>
+ *   deploy      {source}                                   → tpl/<sourceHash>
+ *   draft       {template, params, parties, countersigner?, disputeAllows?} → inst/<txHash>, 'draft'
+ *   sign        {id, fingerprint}        a party signs what it saw        → 'signing' … 'active'
+ *   countersign {id, fingerprint}        the notary/court named at draft, after every party
+ *   event       {id, event, input?}      execute; state/<id>, log/<id>/<seq>; 'completed' / 'terminated'
+ *   dispute     {id, reason}             a party freezes the contract      → 'disputed'
+ *   resolve     {id, outcome, note?}     the named notary/court (or the party that raised it, to withdraw)
+ *   settle      {id}                     (re)send pending settlement instructions through xchain
+ *
+ * States: draft → signing → active → completed | terminated | disputed (→ active | completed |
+ * terminated on resolution). Every transition is appended, with its signer (the tx sender), the
+ * block height and time and the tx hash, to the instance's history `hist/<id>/<n>`; lex events
+ * are also kept at `log/<id>/<seq>` (the replay log).
  *
  * Parties: a lex template takes each party's DID as a parameter named after the party
  * (`seller`, `buyer`). `parties` must name exactly the template's parties; their DIDs are merged
  * into the parameters (a party given in both must agree), and the merged parameters are what is
- * fingerprinted, instantiated and stored.
+ * fingerprinted, instantiated and stored. The countersigner and the events allowed during a
+ * dispute are signing terms: they are part of the fingerprint every party signs.
+ *
+ * Settlement instructions a contract emits are kept at `stl/<id>/<n>` with a status (pending →
+ * sent → paid | failed). When the chain also runs `xchain`, each is sent to chain `settle`, port
+ * `settlement`; the acknowledgement or timeout comes back through this module's exports.
  */
 
-export type InstanceStatus = 'signing' | 'active' | 'terminated';
+export type InstanceStatus = 'draft' | 'signing' | 'active' | 'completed' | 'terminated' | 'disputed';
 
 export interface SignatureRecord {
+  height: number;
+  time: number;
+  tx: string;
+}
+
+export interface Countersigner {
+  did: string;
+  role: 'notary' | 'court';
+}
+
+export interface DisputeRecord {
+  /** The party (by its name in the template) that raised it, and its DID. */
+  party: string;
+  did: string;
+  reason: string;
   height: number;
   time: number;
   tx: string;
@@ -39,8 +69,19 @@ export interface LexInstance {
   status: InstanceStatus;
   /** Party name → signature record. */
   signatures: Record<string, SignatureRecord>;
+  /** A notary or court that countersigns after every party, and resolves disputes. */
+  countersigner?: Countersigner;
+  countersignature?: SignatureRecord;
+  /** Events the contract still accepts while disputed. */
+  disputeAllows?: string[];
+  dispute?: DisputeRecord;
   createdAt: { height: number; time: number };
   activatedAt?: { height: number; time: number };
+  endedAt?: { height: number; time: number };
+  /** Number of entries in the history `hist/<id>/<n>`. */
+  history: number;
+  /** Number of settlement instructions `stl/<id>/<n>`. */
+  settlements: number;
 }
 
 export interface LexLogEntry {
@@ -52,15 +93,68 @@ export interface LexLogEntry {
   tx: string;
 }
 
+export type HistoryAction =
+  | 'drafted' | 'signed' | 'countersigned' | 'activated' | 'event' | 'completed' | 'terminated'
+  | 'disputed' | 'resolved' | 'settlementSent' | 'paymentConfirmed' | 'paymentFailed';
+
+/** One step in an instance's life: who did it (the tx signer), in which tx, at which block time. */
+export interface HistoryEntry {
+  n: number;
+  action: HistoryAction;
+  /** Status before and after. */
+  from: InstanceStatus | null;
+  to: InstanceStatus;
+  /** DID of the signer of the transaction that made the step. */
+  by: string;
+  /** The signer's role: a party name, 'countersigner', or 'relayer' for settlement results. */
+  role?: string;
+  height: number;
+  time: number;
+  tx: string;
+  detail?: { [k: string]: JsonValue };
+}
+
+export type SettlementStatus = 'pending' | 'sent' | 'paid' | 'failed';
+
+export interface SettlementRecord {
+  n: number;
+  /** The lex event (its seq in the replay log) that emitted it. */
+  seq: number;
+  instruction: Settlement;
+  status: SettlementStatus;
+  packet?: { sequence: number; packetId: string };
+  /** Why it is still pending (xchain refused), or why it failed. */
+  note?: string;
+  result?: JsonValue;
+  updated: { height: number; time: number; tx: string };
+}
+
 /** Gas per byte of template source compiled on deploy (on top of the write of the source). */
 export const DEPLOY_GAS_PER_BYTE = 20;
 /** Gas cap handed to the lex engine for one event. */
 export const EVENT_GAS_LIMIT = 1_000_000;
+/** Destination of settlement instructions. */
+export const SETTLEMENT_CHAIN = 'settle';
+export const SETTLEMENT_PORT = 'settlement';
+/** A settlement packet not received within this much destination block time times out. */
+export const SETTLEMENT_TIMEOUT_MS = 86_400_000;
+/** At most this many pending instructions are (re)sent by one `settle` call. */
+export const SETTLE_BATCH = 50;
 
 export const templateKey = (hash: string): string => `tpl/${hash}`;
 export const instanceKey = (id: string): string => `inst/${id}`;
 export const stateKey = (id: string): string => `state/${id}`;
 export const logKey = (id: string, seq: number): string => `log/${id}/${seq}`;
+export const historyKey = (id: string, n: number): string => `hist/${id}/${n}`;
+export const settlementKey = (id: string, n: number): string => `stl/${id}/${n}`;
+/** idempotencyKey → n of the settlement record. */
+export const settlementIndexKey = (idempotencyKey: string): string => `stlk/${idempotencyKey}`;
+/** Deployed templates in order: `tpls/count`, `tpls/<i>` → source hash. */
+export const TEMPLATE_COUNT_KEY = 'tpls/count';
+export const templateListKey = (i: number): string => `tpls/${i}`;
+/** Instances a DID takes part in (as party or countersigner): `by/<did>/count`, `by/<did>/<i>` → id. */
+export const memberCountKey = (did: string): string => `by/${did}/count`;
+export const memberKey = (did: string, i: number): string => `by/${did}/${i}`;
 /** Full state keys (for chain.getState). */
 export const lexStateKey = (key: string): string => `lexcontract/${key}`;
 
@@ -70,12 +164,15 @@ const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
 );
 const jsonObject = z.record(z.string(), jsonValue);
+const did = z.string().min(1).max(256);
 
 const deployArgs = z.strictObject({ source: z.string().min(1).max(60_000) });
 const draftArgs = z.strictObject({
   template: hash,
   params: jsonObject,
-  parties: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().min(1).max(256)),
+  parties: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), did),
+  countersigner: z.strictObject({ did, role: z.enum(['notary', 'court']) }).optional(),
+  disputeAllows: z.array(z.string().min(1).max(128)).max(32).optional(),
 });
 const signArgs = z.strictObject({ id: hash, fingerprint: hash });
 const eventArgs = z.strictObject({
@@ -83,6 +180,27 @@ const eventArgs = z.strictObject({
   event: z.string().min(1).max(128),
   input: jsonObject.optional(),
 });
+const disputeArgs = z.strictObject({ id: hash, reason: z.string().min(1).max(2_000) });
+const resolveArgs = z.strictObject({ id: hash, outcome: z.enum(['resume', 'complete', 'terminate']), note: z.string().max(2_000).optional() });
+const settleArgs = z.strictObject({ id: hash });
+
+const packetSchema = z.object({
+  srcChain: z.string(), srcPort: z.string(), dstChain: z.string(), dstPort: z.string(),
+  sequence: z.number().int().nonnegative(), sender: z.string(),
+  payload: z.object({
+    kind: z.literal('settlement-instruction'),
+    contract: hash,
+    instruction: z.object({ idempotencyKey: z.string().min(1).max(200) }).passthrough(),
+  }).passthrough(),
+}).passthrough();
+const ackArgs = z.object({
+  packet: packetSchema,
+  ack: z.union([
+    z.object({ ok: z.literal(true), result: jsonValue.optional() }).passthrough(),
+    z.object({ ok: z.literal(false), code: z.string(), message: z.string() }).passthrough(),
+  ]),
+});
+const timeoutArgs = z.object({ packet: packetSchema });
 
 /** Compiled templates by source hash. Compilation is pure, so this cache is deterministic. */
 const compiled = new Map<string, Contract>();
@@ -94,6 +212,15 @@ function compileOrThrow(source: string): Contract {
     if (e instanceof LexCompileError) throw new ModuleError('LEX_COMPILE', e.message);
     throw e;
   }
+}
+
+/** A compiled template from its source, cached by source hash (shared with the API's reads). */
+export function compiledTemplate(source: string): Contract {
+  const cached = compiled.get(toHex(sm3(Buffer.from(source, 'utf8'))));
+  if (cached) return cached;
+  const c = compileOrThrow(source);
+  compiled.set(c.sourceHash, c);
+  return c;
 }
 
 /**
@@ -114,7 +241,9 @@ function loadContract(ctx: ModuleContext, template: string): { contract: Contrac
 function loadInstance(ctx: ModuleContext, id: string): LexInstance {
   const inst = ctx.get(instanceKey(id));
   if (inst === undefined) throw new ModuleError('LEX_INSTANCE_NOT_FOUND', `no contract instance ${id}`);
-  return inst as unknown as LexInstance;
+  const i = inst as unknown as LexInstance;
+  // Instances drafted before histories and settlement records were kept start counting at 0.
+  return { ...i, history: i.history ?? 0, settlements: i.settlements ?? 0 };
 }
 
 /** Rethrows a LexError (e.g. BAD_PARAMS) as a ModuleError with the same code. */
@@ -135,14 +264,175 @@ export function renderedTexts(contract: Contract, params: Record<string, JsonVal
   };
 }
 
-/** What the parties sign for a template and parameters (party DIDs included). */
-export function instanceFingerprint(contract: Contract, params: Record<string, JsonValue>): string {
-  return fingerprint(contract, params, renderedTexts(contract, params));
+/** The signing terms beyond the template and parameters: the countersigner and what a dispute leaves open. */
+export interface SigningTerms {
+  countersigner?: Countersigner;
+  disputeAllows?: string[];
 }
+
+/** The signing terms of a stored instance. */
+export function signingTermsOf(inst: Pick<LexInstance, 'countersigner' | 'disputeAllows'>): SigningTerms {
+  return {
+    ...(inst.countersigner ? { countersigner: inst.countersigner } : {}),
+    ...(inst.disputeAllows ? { disputeAllows: inst.disputeAllows } : {}),
+  };
+}
+
+/**
+ * What the parties sign for a template and parameters (party DIDs included), and the signing
+ * terms when there are any (without them the fingerprint is the plain lex fingerprint).
+ */
+export function instanceFingerprint(contract: Contract, params: Record<string, JsonValue>, terms: SigningTerms = {}): string {
+  const texts = renderedTexts(contract, params);
+  if (terms.countersigner || terms.disputeAllows) texts.signing = canonicalize(terms as unknown as JsonValue);
+  return fingerprint(contract, params, texts);
+}
+
+const at = (ctx: ModuleContext) => ({ height: ctx.height, time: ctx.time });
+
+/** Appends a step to the instance's history (the caller stores `inst` afterwards). */
+function record(ctx: ModuleContext, inst: LexInstance, action: HistoryAction, from: InstanceStatus | null, role: string | undefined, detail?: { [k: string]: JsonValue }): void {
+  const entry: HistoryEntry = {
+    n: inst.history, action, from, to: inst.status, by: ctx.sender, ...(role !== undefined ? { role } : {}),
+    height: ctx.height, time: ctx.time, tx: ctx.txHash, ...(detail ? { detail } : {}),
+  };
+  ctx.set(historyKey(inst.id, inst.history), entry as unknown as JsonValue);
+  inst.history += 1;
+}
+
+function indexMember(ctx: ModuleContext, who: string, id: string): void {
+  const n = (ctx.get(memberCountKey(who)) as number | undefined) ?? 0;
+  ctx.set(memberKey(who, n), id);
+  ctx.set(memberCountKey(who), n + 1);
+}
+
+function roleOf(inst: LexInstance, sender: string): string | undefined {
+  return Object.keys(inst.parties).find((n) => inst.parties[n] === sender);
+}
+
+/**
+ * The contract's own completion: every obligation it has is discharged, or it keeps a Bool
+ * record named `completed` that its rules set to true.
+ */
+export function isComplete(state: ContractState, obligations: ObligationView[]): boolean {
+  if (state.vars.completed === true) return true;
+  return obligations.length > 0 && obligations.every((o) => o.status === 'discharged');
+}
+
+/**
+ * A lex settlement instruction in the settlement module's form (src/modules/settlement): the
+ * payer, the currency and one payment per recipient in minor units (a split's parts are the
+ * amounts lex computed, remainder rule included), the reason as memo, and the same
+ * idempotencyKey, so the settlement chain pays each instruction at most once.
+ */
+export function settlementInstructionFor(s: Settlement): { [k: string]: JsonValue } {
+  const memo = `${s.reason.en} (${s.clause})`.slice(0, 256);
+  const payments = s.kind === 'split'
+    ? s.shares.filter((x) => x.amount.minor > 0).map((x) => ({ to: x.to, amount: x.amount.minor }))
+    : [{ to: s.to, amount: s.amount.minor }]; // a withholding is paid to the authority as is: lex computed the tax, no tax category is added
+  return { idempotencyKey: s.idempotencyKey, payer: s.from, currency: s.amount.currency, payments, memo };
+}
+
+function settlementPayload(id: string, s: Settlement): JsonValue {
+  return { kind: 'settlement-instruction', contract: id, instruction: settlementInstructionFor(s) };
+}
+
+/**
+ * Sends one instruction through xchain if this chain runs it; otherwise (or if xchain refuses)
+ * it stays pending, with xchain's reason as a note.
+ */
+function trySend(ctx: ModuleContext, id: string, rec: SettlementRecord): void {
+  try {
+    const r = ctx.call('xchain', 'send', {
+      dstChain: SETTLEMENT_CHAIN, dstPort: SETTLEMENT_PORT, payload: settlementPayload(id, rec.instruction),
+      timeoutTime: ctx.time + SETTLEMENT_TIMEOUT_MS,
+    }) as { sequence?: unknown; packetId?: unknown } | undefined;
+    rec.status = 'sent';
+    rec.packet = { sequence: Number(r?.sequence ?? 0), packetId: String(r?.packetId ?? '') };
+    delete rec.note;
+  } catch (e) {
+    if (!(e instanceof ModuleError)) throw e;
+    rec.status = 'pending';
+    if (e.code === 'EXPORT_NOT_FOUND') delete rec.note;
+    else rec.note = `${e.code}: ${e.message}`;
+  }
+  rec.updated = { ...at(ctx), tx: ctx.txHash };
+}
+
+function settlementByPacket(ctx: ModuleContext, packet: z.infer<typeof packetSchema>): { inst: LexInstance; rec: SettlementRecord } {
+  if (packet.srcPort !== 'lexcontract' || packet.dstPort !== SETTLEMENT_PORT) {
+    throw new ModuleError('BAD_PACKET', `packet ${packet.sequence} is not a settlement instruction from lexcontract (ports ${packet.srcPort} → ${packet.dstPort})`);
+  }
+  const id = packet.payload.contract;
+  const inst = loadInstance(ctx, id);
+  const n = ctx.get(settlementIndexKey(packet.payload.instruction.idempotencyKey));
+  if (typeof n !== 'number') throw new ModuleError('LEX_SETTLEMENT_NOT_FOUND', `contract ${id} has no settlement instruction ${packet.payload.instruction.idempotencyKey}`);
+  const rec = ctx.get(settlementKey(id, n)) as unknown as SettlementRecord;
+  if (rec.status !== 'sent') throw new ModuleError('LEX_SETTLEMENT_NOT_SENT', `settlement instruction ${rec.instruction.idempotencyKey} is ${rec.status}, not awaiting a result`);
+  if (rec.packet && rec.packet.sequence !== packet.sequence) {
+    throw new ModuleError('BAD_PACKET', `settlement instruction ${rec.instruction.idempotencyKey} was sent as packet ${rec.packet.sequence}, not ${packet.sequence}`);
+  }
+  return { inst, rec };
+}
+
+function forbidUnlessXchain(ctx: ModuleContext, what: string): void {
+  if (ctx.caller !== 'xchain') throw new ModuleError('FORBIDDEN', `${what} is called by the xchain module only${ctx.caller ? `, not ${ctx.caller}` : ''}`);
+}
+
+/** Marks a sent instruction paid or failed, logs it and lets the contract's history show it. */
+function settleResult(ctx: ModuleContext, inst: LexInstance, rec: SettlementRecord, outcome: { paid: true; result?: JsonValue } | { paid: false; note: string }): JsonValue {
+  rec.status = outcome.paid ? 'paid' : 'failed';
+  if (outcome.paid) {
+    if (outcome.result !== undefined) rec.result = outcome.result;
+  } else rec.note = outcome.note;
+  rec.updated = { ...at(ctx), tx: ctx.txHash };
+  ctx.set(settlementKey(inst.id, rec.n), rec as unknown as JsonValue);
+  const action = outcome.paid ? 'paymentConfirmed' : 'paymentFailed';
+  record(ctx, inst, action, inst.status, 'relayer', {
+    idempotencyKey: rec.instruction.idempotencyKey, n: rec.n, ...(outcome.paid ? {} : { reason: outcome.note }),
+  });
+  ctx.set(instanceKey(inst.id), inst as unknown as JsonValue);
+  ctx.emit(outcome.paid ? 'PaymentConfirmed' : 'PaymentFailed', { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, ...(outcome.paid ? {} : { reason: outcome.note }) });
+  return { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, status: rec.status };
+}
+
+const exportsDef: Record<string, ExportDef> = {
+  onAcknowledgementPacket: {
+    doc: 'xchain only: the settlement chain acknowledged a settlement instruction; marks it paid (ok) or failed (error ack).',
+    gas: 2_000,
+    run(ctx, raw) {
+      forbidUnlessXchain(ctx, 'onAcknowledgementPacket');
+      const p = ackArgs.safeParse(raw);
+      if (!p.success) throw new ModuleError('BAD_ARGS', `onAcknowledgementPacket: ${p.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}`);
+      const { inst, rec } = settlementByPacket(ctx, p.data.packet);
+      const ack = p.data.ack;
+      const result = ack.ok ? ack.result as { status?: unknown } | null | undefined : undefined;
+      if (ack.ok && result && typeof result === 'object' && result.status === 'waiting') {
+        // Accepted but not paid yet (the payer lacks funds and the instruction may wait): still 'sent'.
+        rec.note = 'accepted by the settlement chain; waiting for the payer\'s funds';
+        rec.updated = { ...at(ctx), tx: ctx.txHash };
+        ctx.set(settlementKey(inst.id, rec.n), rec as unknown as JsonValue);
+        return { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, status: rec.status };
+      }
+      return settleResult(ctx, inst, rec, ack.ok ? { paid: true, ...(ack.result !== undefined ? { result: ack.result } : {}) } : { paid: false, note: `${ack.code}: ${ack.message}` });
+    },
+  },
+  onTimeoutPacket: {
+    doc: 'xchain only: a settlement instruction timed out before the settlement chain received it; marks it failed.',
+    gas: 2_000,
+    run(ctx, raw) {
+      forbidUnlessXchain(ctx, 'onTimeoutPacket');
+      const p = timeoutArgs.safeParse(raw);
+      if (!p.success) throw new ModuleError('BAD_ARGS', `onTimeoutPacket: ${p.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}`);
+      const { inst, rec } = settlementByPacket(ctx, p.data.packet);
+      return settleResult(ctx, inst, rec, { paid: false, note: 'TIMEOUT: the settlement chain did not receive the instruction in time' });
+    },
+  },
+};
 
 export const lexcontractModule: ModuleDef = {
   name: 'lexcontract',
-  description: 'Executable legal contracts in lex: deploy templates, draft instances, sign their fingerprint, execute signed events.',
+  description: 'Executable legal contracts in lex: deploy templates, draft instances, sign their fingerprint, execute signed events, disputes, settlement instructions.',
   methods: {
     deploy: method({
       doc: 'Deploy a lex template source; returns its sourceHash. Idempotent. Fails with LEX_COMPILE on the first compile error.',
@@ -156,6 +446,9 @@ export const lexcontractModule: ModuleDef = {
         const fresh = !ctx.has(templateKey(h));
         if (fresh) {
           ctx.set(templateKey(h), args.source);
+          const n = (ctx.get(TEMPLATE_COUNT_KEY) as number | undefined) ?? 0;
+          ctx.set(templateListKey(n), h);
+          ctx.set(TEMPLATE_COUNT_KEY, n + 1);
           ctx.emit('Deployed', { template: h, id: contract.id, version: contract.version });
         }
         return { template: h, id: contract.id, version: contract.version, fresh };
@@ -163,7 +456,7 @@ export const lexcontractModule: ModuleDef = {
     }),
 
     draft: method({
-      doc: 'Draft a contract instance {template, params, parties: {party: DID}}; its id is the tx hash. Parties then sign its fingerprint.',
+      doc: 'Draft a contract instance {template, params, parties: {party: DID}, countersigner?: {did, role}, disputeAllows?: [event]}; its id is the tx hash.',
       args: draftArgs,
       gas: 10_000,
       run(ctx, args) {
@@ -177,62 +470,100 @@ export const lexcontractModule: ModuleDef = {
         }
         const params: Record<string, JsonValue> = { ...args.params };
         for (const n of names) {
-          const did = args.parties[n]!;
-          if (params[n] !== undefined && params[n] !== did) throw new ModuleError('BAD_PARTIES', `params.${n} (${String(params[n])}) differs from parties.${n} (${did})`);
-          params[n] = did;
+          const d = args.parties[n]!;
+          if (params[n] !== undefined && params[n] !== d) throw new ModuleError('BAD_PARTIES', `params.${n} (${String(params[n])}) differs from parties.${n} (${d})`);
+          params[n] = d;
         }
         const dids = names.map((n) => args.parties[n]!);
         if (new Set(dids).size !== dids.length) throw new ModuleError('BAD_PARTIES', 'each party must be a different DID');
+        if (args.countersigner && dids.includes(args.countersigner.did)) {
+          throw new ModuleError('BAD_COUNTERSIGNER', `the ${args.countersigner.role} countersigning must not be one of the parties (${args.countersigner.did})`);
+        }
+        if (args.disputeAllows) {
+          const known = [...contract.handlers.keys(), 'Tick'];
+          const unknown = args.disputeAllows.filter((e) => !known.includes(e));
+          if (unknown.length) throw new ModuleError('BAD_DISPUTE_ALLOWS', `disputeAllows names no event of this contract: ${unknown.join(', ')}; it has ${known.join(', ')}`);
+          if (new Set(args.disputeAllows).size !== args.disputeAllows.length) throw new ModuleError('BAD_DISPUTE_ALLOWS', 'disputeAllows names an event twice');
+        }
         // Instantiate-check the parameters (BAD_PARAMS …); charge the rendering by the source size.
         lexCall(() => instantiate(contract, params, { instance: ctx.txHash }));
         ctx.charge(2 * source.length, 'rendering the contract texts');
-        const fp = lexCall(() => instanceFingerprint(contract, params));
+        const terms: SigningTerms = {
+          ...(args.countersigner ? { countersigner: { did: args.countersigner.did, role: args.countersigner.role } } : {}),
+          ...(args.disputeAllows ? { disputeAllows: [...args.disputeAllows] } : {}),
+        };
+        const fp = lexCall(() => instanceFingerprint(contract, params, terms));
         const id = ctx.txHash;
         const inst: LexInstance = {
-          id, template: args.template, params, parties: { ...args.parties }, fingerprint: fp, status: 'signing', signatures: {},
-          createdAt: { height: ctx.height, time: ctx.time },
+          id, template: args.template, params, parties: { ...args.parties }, fingerprint: fp, status: 'draft', signatures: {},
+          ...terms, createdAt: at(ctx), history: 0, settlements: 0,
         };
+        record(ctx, inst, 'drafted', null, roleOf(inst, ctx.sender), { fingerprint: fp });
         ctx.set(instanceKey(id), inst as unknown as JsonValue);
-        ctx.emit('Drafted', { id, template: args.template, fingerprint: fp, parties: { ...args.parties } });
+        for (const d of new Set([...dids, ...(args.countersigner ? [args.countersigner.did] : [])])) indexMember(ctx, d, id);
+        ctx.emit('Drafted', { id, template: args.template, fingerprint: fp, parties: { ...args.parties }, ...(args.countersigner ? { countersigner: args.countersigner.did } : {}) });
         return { id, fingerprint: fp };
       },
     }),
 
     sign: method({
-      doc: 'Sign a drafted instance {id, fingerprint} as one of its parties; when all have signed it becomes active.',
+      doc: 'Sign a drafted instance {id, fingerprint} as one of its parties; when all have signed (and the countersigner, if named) it becomes active.',
       args: signArgs,
       gas: 5_000,
       run(ctx, args) {
         const inst = loadInstance(ctx, args.id);
-        if (inst.status !== 'signing') throw new ModuleError('LEX_NOT_SIGNING', `contract ${args.id} is ${inst.status}, not open for signing`);
-        const role = Object.keys(inst.parties).find((n) => inst.parties[n] === ctx.sender);
-        if (role === undefined) throw new ModuleError('LEX_NOT_PARTY', `${ctx.sender} is not a party to contract ${args.id}`);
+        if (inst.status !== 'draft' && inst.status !== 'signing') throw new ModuleError('LEX_NOT_SIGNING', `contract ${args.id} is ${inst.status}, not open for signing`);
+        const role = roleOf(inst, ctx.sender);
+        if (role === undefined) {
+          const hint = inst.countersigner?.did === ctx.sender ? `; as the ${inst.countersigner.role} use countersign` : '';
+          throw new ModuleError('LEX_NOT_PARTY', `${ctx.sender} is not a party to contract ${args.id}${hint}`);
+        }
         if (args.fingerprint !== inst.fingerprint) throw new ModuleError('LEX_FINGERPRINT_MISMATCH', `the fingerprint signed (${args.fingerprint}) is not the contract's (${inst.fingerprint})`);
         if (Object.hasOwn(inst.signatures, role)) throw new ModuleError('LEX_ALREADY_SIGNED', `${role} (${ctx.sender}) has already signed contract ${args.id}`);
-        const signatures = { ...inst.signatures, [role]: { height: ctx.height, time: ctx.time, tx: ctx.txHash } };
-        const complete = Object.keys(inst.parties).every((n) => Object.hasOwn(signatures, n));
-        const next: LexInstance = { ...inst, signatures };
+        const from = inst.status;
+        inst.signatures = { ...inst.signatures, [role]: { height: ctx.height, time: ctx.time, tx: ctx.txHash } };
+        inst.status = 'signing';
+        record(ctx, inst, 'signed', from, role, { fingerprint: args.fingerprint });
         ctx.emit('Signed', { id: args.id, party: role, did: ctx.sender });
-        if (complete) {
-          const { contract } = loadContract(ctx, inst.template);
-          const state = lexCall(() => instantiate(contract, inst.params, { instance: inst.id }));
-          next.status = 'active';
-          next.activatedAt = { height: ctx.height, time: ctx.time };
-          ctx.set(stateKey(inst.id), state as unknown as JsonValue);
-          ctx.emit('Activated', { id: args.id });
-        }
-        ctx.set(instanceKey(args.id), next as unknown as JsonValue);
-        return { id: args.id, party: role, status: next.status };
+        const complete = Object.keys(inst.parties).every((n) => Object.hasOwn(inst.signatures, n));
+        if (complete && !inst.countersigner) activate(ctx, inst);
+        ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
+        return { id: args.id, party: role, status: inst.status };
+      },
+    }),
+
+    countersign: method({
+      doc: 'The notary or court named at draft countersigns {id, fingerprint} after every party has signed; the contract becomes active.',
+      args: signArgs,
+      gas: 5_000,
+      run(ctx, args) {
+        const inst = loadInstance(ctx, args.id);
+        if (!inst.countersigner) throw new ModuleError('LEX_NO_COUNTERSIGNER', `contract ${args.id} names no notary or court to countersign`);
+        if (inst.countersigner.did !== ctx.sender) throw new ModuleError('LEX_NOT_COUNTERSIGNER', `only ${inst.countersigner.did} (the ${inst.countersigner.role}) may countersign contract ${args.id}`);
+        if (inst.status !== 'signing' && inst.status !== 'draft') throw new ModuleError('LEX_NOT_SIGNING', `contract ${args.id} is ${inst.status}, not open for signing`);
+        const unsigned = Object.keys(inst.parties).filter((n) => !Object.hasOwn(inst.signatures, n));
+        if (unsigned.length) throw new ModuleError('LEX_PARTIES_NOT_SIGNED', `the ${inst.countersigner.role} countersigns after every party; not signed yet: ${unsigned.join(', ')}`);
+        if (args.fingerprint !== inst.fingerprint) throw new ModuleError('LEX_FINGERPRINT_MISMATCH', `the fingerprint countersigned (${args.fingerprint}) is not the contract's (${inst.fingerprint})`);
+        inst.countersignature = { height: ctx.height, time: ctx.time, tx: ctx.txHash };
+        record(ctx, inst, 'countersigned', inst.status, 'countersigner', { fingerprint: args.fingerprint, role: inst.countersigner.role });
+        ctx.emit('Countersigned', { id: args.id, did: ctx.sender, role: inst.countersigner.role });
+        activate(ctx, inst);
+        ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
+        return { id: args.id, status: inst.status };
       },
     }),
 
     event: method({
-      doc: 'Send a lex event {id, event, input?} to an active instance; refused requests fail the tx and change nothing.',
+      doc: 'Send a lex event {id, event, input?} to an active instance (or, while disputed, one the contract allows); refused requests fail the tx and change nothing.',
       args: eventArgs,
       gas: 5_000,
       run(ctx, args) {
         const inst = loadInstance(ctx, args.id);
-        if (inst.status !== 'active') throw new ModuleError('LEX_NOT_ACTIVE', `contract ${args.id} is ${inst.status}`);
+        if (inst.status === 'disputed') {
+          if (!inst.disputeAllows?.includes(args.event)) {
+            throw new ModuleError('LEX_DISPUTED', `contract ${args.id} is frozen by a dispute raised by ${inst.dispute?.party ?? 'a party'}; it accepts only ${inst.disputeAllows?.length ? inst.disputeAllows.join(', ') : 'no events'} until ${inst.countersigner ? `the ${inst.countersigner.role} (${inst.countersigner.did}) resolves it` : 'the dispute is withdrawn'}`);
+          }
+        } else if (inst.status !== 'active') throw new ModuleError('LEX_NOT_ACTIVE', `contract ${args.id} is ${inst.status}`);
         const { contract } = loadContract(ctx, inst.template);
         const state = ctx.get(stateKey(args.id)) as unknown as ContractState;
         const input = args.input ?? {};
@@ -244,12 +575,114 @@ export const lexcontractModule: ModuleDef = {
         const entry: LexLogEntry = { event: args.event, input, sender: ctx.sender, height: ctx.height, time: ctx.time, tx: ctx.txHash };
         ctx.set(logKey(args.id, seq), entry as unknown as JsonValue);
         for (const ev of r.events) ctx.emit(ev.type, { id: args.id, ...ev.data });
-        for (const s of r.settlements) ctx.emit('Settlement', { id: args.id, ...(s as unknown as Record<string, JsonValue>) });
-        if (r.state.status === 'terminated') {
-          ctx.set(instanceKey(args.id), { ...inst, status: 'terminated' } as unknown as JsonValue);
+        const from = inst.status;
+        const keys: string[] = [];
+        for (const s of r.settlements) {
+          const rec: SettlementRecord = { n: inst.settlements, seq, instruction: s, status: 'pending', updated: { ...at(ctx), tx: ctx.txHash } };
+          inst.settlements += 1;
+          trySend(ctx, args.id, rec);
+          ctx.set(settlementKey(args.id, rec.n), rec as unknown as JsonValue);
+          ctx.set(settlementIndexKey(s.idempotencyKey), rec.n);
+          keys.push(s.idempotencyKey);
+          ctx.emit('Settlement', { id: args.id, status: rec.status, ...(s as unknown as Record<string, JsonValue>) });
         }
-        return { id: args.id, seq, status: r.state.status, response: r.response, settlements: r.settlements as unknown as JsonValue };
+        record(ctx, inst, 'event', from, roleOf(inst, ctx.sender), { event: args.event, seq, ...(keys.length ? { settlements: keys } : {}) });
+        if (r.state.status === 'terminated') {
+          inst.status = 'terminated';
+          inst.endedAt = at(ctx);
+          record(ctx, inst, 'terminated', from, roleOf(inst, ctx.sender), { by: 'contract', reason: (r.state.terminated?.reason ?? null) as unknown as JsonValue });
+        } else if (from === 'active' && isComplete(r.state, r.obligations)) {
+          inst.status = 'completed';
+          inst.endedAt = at(ctx);
+          record(ctx, inst, 'completed', from, roleOf(inst, ctx.sender), { by: 'contract' });
+          ctx.emit('ContractCompleted', { id: args.id });
+        }
+        ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
+        return { id: args.id, seq, status: inst.status, response: r.response, settlements: r.settlements as unknown as JsonValue };
+      },
+    }),
+
+    dispute: method({
+      doc: 'A party raises a dispute {id, reason} on an active contract: it is frozen until resolved (events refused except those named in disputeAllows).',
+      args: disputeArgs,
+      gas: 3_000,
+      run(ctx, args) {
+        const inst = loadInstance(ctx, args.id);
+        const role = roleOf(inst, ctx.sender);
+        if (role === undefined) throw new ModuleError('LEX_NOT_PARTY', `${ctx.sender} is not a party to contract ${args.id}; only a party may raise a dispute`);
+        if (inst.status !== 'active') throw new ModuleError('LEX_NOT_ACTIVE', `contract ${args.id} is ${inst.status}; only an active contract can be disputed`);
+        inst.status = 'disputed';
+        inst.dispute = { party: role, did: ctx.sender, reason: args.reason, height: ctx.height, time: ctx.time, tx: ctx.txHash };
+        record(ctx, inst, 'disputed', 'active', role, { reason: args.reason });
+        ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
+        ctx.emit('Disputed', { id: args.id, party: role, reason: args.reason });
+        return { id: args.id, status: inst.status };
+      },
+    }),
+
+    resolve: method({
+      doc: 'Resolve a dispute {id, outcome: resume|complete|terminate, note?}: by the notary/court named at draft; without one, the party that raised it may withdraw it (resume).',
+      args: resolveArgs,
+      gas: 3_000,
+      run(ctx, args) {
+        const inst = loadInstance(ctx, args.id);
+        if (inst.status !== 'disputed' || !inst.dispute) throw new ModuleError('LEX_NOT_DISPUTED', `contract ${args.id} is ${inst.status}, not disputed`);
+        let role: string;
+        if (inst.countersigner) {
+          if (ctx.sender !== inst.countersigner.did) throw new ModuleError('LEX_NOT_ARBITER', `only the ${inst.countersigner.role} named in contract ${args.id} (${inst.countersigner.did}) may resolve its dispute`);
+          role = 'countersigner';
+        } else {
+          if (ctx.sender !== inst.dispute.did) throw new ModuleError('LEX_NOT_ARBITER', `contract ${args.id} names no notary or court; only ${inst.dispute.party} (${inst.dispute.did}), who raised the dispute, may withdraw it`);
+          if (args.outcome !== 'resume') throw new ModuleError('LEX_NOT_ARBITER', `without a notary or court named in the contract, a dispute can only be withdrawn (outcome "resume"), not ${args.outcome}`);
+          role = inst.dispute.party;
+        }
+        const dispute = inst.dispute;
+        delete inst.dispute;
+        inst.status = args.outcome === 'resume' ? 'active' : args.outcome === 'complete' ? 'completed' : 'terminated';
+        if (inst.status !== 'active') inst.endedAt = at(ctx);
+        record(ctx, inst, 'resolved', 'disputed', role, {
+          outcome: args.outcome, ...(args.note !== undefined ? { note: args.note } : {}), dispute: { party: dispute.party, reason: dispute.reason, tx: dispute.tx },
+        });
+        ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
+        ctx.emit('DisputeResolved', { id: args.id, outcome: args.outcome, status: inst.status });
+        return { id: args.id, status: inst.status };
+      },
+    }),
+
+    settle: method({
+      doc: `Send the contract's pending settlement instructions through xchain (at most ${SETTLE_BATCH} per call); anyone may call it.`,
+      args: settleArgs,
+      gas: 2_000,
+      run(ctx, args) {
+        const inst = loadInstance(ctx, args.id);
+        let sent = 0;
+        let pending = 0;
+        for (let n = 0; n < inst.settlements && sent + pending < SETTLE_BATCH; n++) {
+          const rec = ctx.get(settlementKey(args.id, n)) as unknown as SettlementRecord;
+          if (rec.status !== 'pending') continue;
+          trySend(ctx, args.id, rec);
+          ctx.set(settlementKey(args.id, n), rec as unknown as JsonValue);
+          if ((rec.status as SettlementStatus) === 'sent') {
+            sent++;
+            record(ctx, inst, 'settlementSent', inst.status, roleOf(inst, ctx.sender), { idempotencyKey: rec.instruction.idempotencyKey, n });
+          } else pending++;
+        }
+        if (sent) ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
+        return { id: args.id, sent, pending };
       },
     }),
   },
+  exports: exportsDef,
 };
+
+/** All parties (and the countersigner, if any) have signed: the lex state is created. */
+function activate(ctx: ModuleContext, inst: LexInstance): void {
+  const { contract } = loadContract(ctx, inst.template);
+  const state = lexCall(() => instantiate(contract, inst.params, { instance: inst.id }));
+  const from = inst.status;
+  inst.status = 'active';
+  inst.activatedAt = at(ctx);
+  ctx.set(stateKey(inst.id), state as unknown as JsonValue);
+  record(ctx, inst, 'activated', from, inst.countersigner?.did === ctx.sender ? 'countersigner' : roleOf(inst, ctx.sender));
+  ctx.emit('Activated', { id: inst.id });
+}

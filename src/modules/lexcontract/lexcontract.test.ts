@@ -137,7 +137,7 @@ test('lexcontract: deploy, draft, sign, late delivery with penalty, refusals cha
       [s.seller, 'sign', { id: s.id, fingerprint: 'f'.repeat(64) }],
     ]);
     assert.deepEqual(signRefusals.map((r) => r.code), ['LEX_NOT_PARTY', 'LEX_FINGERPRINT_MISMATCH']);
-    assert.equal((d.state(instanceKey(s.id)) as unknown as LexInstance).status, 'signing');
+    assert.equal((d.state(instanceKey(s.id)) as unknown as LexInstance).status, 'draft');
     assert.equal(d.state(stateKey(s.id)), null);
     await signBoth(d, s);
     assert.equal((await d.one(s.seller, 'sign', { id: s.id, fingerprint: s.fp })).code, 'LEX_NOT_SIGNING');

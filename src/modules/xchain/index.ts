@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalize, fromHex, isHex, ShulianError, type JsonValue } from '../../codec/index.ts';
+import { canonicalize, fromHex, isHex, ShulianError, toHex, type JsonValue } from '../../codec/index.ts';
 import { hashFor, verify } from '../../crypto/index.ts';
 import type { CrossChainGenesis, Genesis } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
@@ -23,6 +23,9 @@ export { verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
  *   recvAttested packets of an engine without proofs: k of its n registered gateways sign them
  *   acknowledge  the destination's recv/ record proven back; the sending port learns the ack
  *   timeout      the destination's recv/ key proven absent at a height or time past the timeout
+ *   acknowledgeAttested / timeoutAttested   the same for an attested engine: k of its n gateways sign
+ *   attest       one gateway's signature at a time (recv, ack or timeout of an attested engine),
+ *                kept under att/<message>; the action runs once, when the k-th distinct one arrives
  *
  * Module ports: `ctx.call('xchain', 'send', …)` from a module makes that module the source
  * port; the destination calls the port's export `onRecvPacket` (its return value is the
@@ -69,6 +72,7 @@ const k = {
   out: (dst: string, seq: number) => `out/${dst}/${seq}`,
   st: (dst: string, seq: number) => `st/${dst}/${seq}`,
   recv: (src: string, seq: number) => `recv/${src}/${seq}`,
+  att: (msgHex: string) => `att/${msgHex}`,
   logCount: 'log/count',
   log: (n: number) => `log/${n}`,
 };
@@ -100,6 +104,49 @@ const timeoutArgs = z.strictObject({
   proof: headerProofSchema,
   items: z.array(z.strictObject({ sequence: z.number().int().min(1), proof: keyProofSchema })).min(1).max(MAX_BATCH),
 });
+
+const attestationsSchema = z.array(z.strictObject({ gateway: z.string().min(1).max(128), sig: z.string().regex(/^(?:[0-9a-f]{2})+$/) })).min(1).max(64);
+const attestedAckItem = z.strictObject({ sequence: z.number().int().min(1), ack: jsonSchema });
+const ackAttestedArgs = z.strictObject({ chain: chainIdSchema, acks: z.array(attestedAckItem).min(1).max(MAX_BATCH), attestations: attestationsSchema });
+const timeoutAttestedArgs = z.strictObject({ chain: chainIdSchema, sequences: z.array(z.number().int().min(1)).min(1).max(MAX_BATCH), attestations: attestationsSchema });
+const sigHex = z.string().regex(/^(?:[0-9a-f]{2})+$/);
+const attestArgs = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('recv'), packets: z.array(packetSchema).min(1).max(MAX_BATCH), sig: sigHex }),
+  z.strictObject({ op: z.literal('ack'), chain: chainIdSchema, acks: z.array(attestedAckItem).min(1).max(MAX_BATCH), sig: sigHex }),
+  z.strictObject({ op: z.literal('timeout'), chain: chainIdSchema, sequences: z.array(z.number().int().min(1)).min(1).max(MAX_BATCH), sig: sigHex }),
+]);
+
+/** An acknowledgement of an attested engine, as its gateways sign it. */
+export interface AttestedAck {
+  sequence: number;
+  ack: Ack;
+}
+
+/** What a pending `attest` holds (state key `xchain/att/<message hex>`). */
+export interface AttestRecord {
+  op: 'recv' | 'ack' | 'timeout';
+  /** The attested chain. */
+  chain: string;
+  signers: Array<{ gateway: string; sig: string }>;
+  needed: number;
+  done?: { height: number; time: number; tx: string };
+}
+
+/**
+ * What gateways of an attested chain sign for acknowledgements of packets this chain
+ * (`srcChain`) sent to it (`dstChain`): each sequence with its acknowledgement.
+ */
+export function attestedAckMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, acks: AttestedAck[]): Uint8Array {
+  return hashFor(suite)(new TextEncoder().encode(canonicalize(asJson({ type: 'shulian-xchain-attested-ack', srcChain, dstChain, acks }))));
+}
+
+/**
+ * What gateways of an attested chain sign for timeouts: `dstChain` passed the timeout of these
+ * packets from `srcChain` without receiving them, and (its endpoint refusing late packets) never will.
+ */
+export function attestedTimeoutMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, sequences: number[]): Uint8Array {
+  return hashFor(suite)(new TextEncoder().encode(canonicalize(asJson({ type: 'shulian-xchain-attested-timeout', srcChain, dstChain, sequences }))));
+}
 
 /** What gateways sign for an attested chain: the packets, bound to source and destination. */
 export function attestationMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, packets: Packet[]): Uint8Array {
@@ -231,6 +278,55 @@ function isAck(v: JsonValue | undefined): v is JsonValue & Ack {
   return v.ok === true ? 'result' in v : v.ok === false && typeof v.code === 'string' && typeof v.message === 'string';
 }
 
+/** The route of an attested chain, for its attested packets, acknowledgements and timeouts. */
+function attestedRoute(ctx: ModuleContext, chain: string, what: string): RouteRecord & { attestThreshold: number } {
+  const r = route(ctx, chain, what);
+  if (r.consensus !== 'attested' || !r.attestThreshold) throw new ModuleError('XCHAIN_NOT_ATTESTED', `chain ${chain} is verified by light client; relay its proofs instead`);
+  return r as RouteRecord & { attestThreshold: number };
+}
+
+/** Verifies one registered gateway's signature over `msg`; returns the gateway's DID. */
+function checkAttestation(ctx: ModuleContext, r: RouteRecord, msg: Uint8Array, at: { gateway: string; sig: string }): string {
+  const g = r.gateways.find((x) => x.did === at.gateway);
+  if (!g) throw new ModuleError('XCHAIN_NOT_GATEWAY', `${at.gateway} is not a gateway registered for ${r.chain}`);
+  ctx.charge(SIG_GAS, 'verifying an attestation');
+  if (!isHex(at.sig, 64) || !verify(r.suite, fromHex(g.publicKey), msg, fromHex(at.sig))) {
+    throw new ModuleError('XCHAIN_BAD_ATTESTATION', `the attestation of ${g.did} does not verify over this message`);
+  }
+  return g.did;
+}
+
+/** k distinct registered gateways signed `msg`, or XCHAIN_QUORUM / XCHAIN_BAD_ATTESTATION. */
+function requireQuorum(ctx: ModuleContext, r: RouteRecord & { attestThreshold: number }, msg: Uint8Array, attestations: Array<{ gateway: string; sig: string }>): void {
+  const signers = new Set<string>();
+  for (const at of attestations) {
+    if (signers.has(at.gateway)) throw new ModuleError('XCHAIN_BAD_ATTESTATION', `${at.gateway} attested twice`);
+    signers.add(checkAttestation(ctx, r, msg, at));
+  }
+  if (signers.size < r.attestThreshold) {
+    throw new ModuleError('XCHAIN_QUORUM', `${signers.size} of ${r.gateways.length} gateways attested; ${r.chain} needs ${r.attestThreshold}`);
+  }
+}
+
+function checkPath(ctx: ModuleContext, packets: Packet[]): string {
+  const src = packets[0]!.srcChain;
+  for (const p of packets) {
+    if (p.srcChain !== src || p.dstChain !== ctx.chain) throw new ModuleError('XCHAIN_WRONG_PATH', `packet ${p.srcChain}→${p.dstChain} #${p.sequence} is not from ${src} to ${ctx.chain}`);
+  }
+  return src;
+}
+
+function settleAttestedAcks(ctx: ModuleContext, dst: string, acks: Array<{ sequence: number; ack: JsonValue }>): JsonValue {
+  return acks.map(({ sequence, ack }) => {
+    if (!isAck(ack)) throw new ModuleError('XCHAIN_BAD_ACK', `the acknowledgement of packet ${sequence} from ${dst} is not {ok:true,result} or {ok:false,code,message}`);
+    return { sequence, result: settle(ctx, dst, sequence, { ack: ack as unknown as Ack }, 0) };
+  });
+}
+
+function settleAttestedTimeouts(ctx: ModuleContext, dst: string, sequences: number[]): JsonValue {
+  return sequences.map((sequence) => ({ sequence, result: settle(ctx, dst, sequence, { timeout: true }, 0) }));
+}
+
 /** The client a route sets up: the chain's genesis validators as the trust root. */
 function clientFor(r: RouteRecord): ClientState {
   return { chain: r.chain, suite: r.suite, consensus: r.consensus, schedule: [{ height: 0, validators: r.validators }], tracksValidators: r.tracksValidators, latestHeight: 0 };
@@ -339,6 +435,65 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
             throw new ModuleError('XCHAIN_QUORUM', `${signers.size} of ${r.gateways.length} gateways attested; ${src} needs ${r.attestThreshold}`);
           }
           return packets.map((p) => ({ sequence: p.sequence, result: deliver(ctx, p, 0) }));
+        },
+      }),
+      acknowledgeAttested: method({
+        doc: 'Acknowledgements from an engine without light-client proofs, for packets sent there: signed by k of its n registered gateways.',
+        args: ackAttestedArgs,
+        gas: 5_000,
+        run(ctx, a): JsonValue {
+          const r = attestedRoute(ctx, a.chain, 'its acknowledgements cannot be taken');
+          requireGateway(ctx, r);
+          requireQuorum(ctx, r, attestedAckMessage(r.suite, ctx.chain, a.chain, a.acks as AttestedAck[]), a.attestations);
+          return settleAttestedAcks(ctx, a.chain, a.acks);
+        },
+      }),
+      timeoutAttested: method({
+        doc: 'Timeouts of packets sent to an engine without light-client proofs: k of its n registered gateways sign that it passed the timeout without receiving them.',
+        args: timeoutAttestedArgs,
+        gas: 5_000,
+        run(ctx, a): JsonValue {
+          const r = attestedRoute(ctx, a.chain, 'its timeouts cannot be taken');
+          requireGateway(ctx, r);
+          requireQuorum(ctx, r, attestedTimeoutMessage(r.suite, ctx.chain, a.chain, a.sequences), a.attestations);
+          return settleAttestedTimeouts(ctx, a.chain, a.sequences);
+        },
+      }),
+      attest: method({
+        doc: 'One registered gateway of an attested engine signs packets from it (op recv), acknowledgements or timeouts of packets sent to it; the action runs once, when k distinct gateways have signed the same message.',
+        args: attestArgs,
+        gas: 5_000,
+        run(ctx, a): JsonValue {
+          const chain = a.op === 'recv' ? checkPath(ctx, a.packets as Packet[]) : a.chain;
+          const r = attestedRoute(ctx, chain, a.op === 'recv' ? 'its packets cannot be received' : `its ${a.op === 'ack' ? 'acknowledgements' : 'timeouts'} cannot be taken`);
+          requireGateway(ctx, r);
+          const msg = a.op === 'recv' ? attestationMessage(r.suite, chain, ctx.chain, a.packets as Packet[])
+            : a.op === 'ack' ? attestedAckMessage(r.suite, ctx.chain, chain, a.acks as AttestedAck[])
+              : attestedTimeoutMessage(r.suite, ctx.chain, chain, a.sequences);
+          const key = k.att(toHex(msg));
+          const rec = (ctx.get(key) as unknown as AttestRecord | undefined) ?? { op: a.op, chain, signers: [], needed: r.attestThreshold };
+          if (rec.done) return { state: 'done', attestations: rec.signers.length, needed: rec.needed };
+          if (rec.signers.some((x) => x.gateway === ctx.sender)) return { state: 'already-attested', attestations: rec.signers.length, needed: r.attestThreshold };
+          if (a.op !== 'recv') {
+            // Refuse at once what could never execute, rather than when the k-th signature arrives.
+            const seqs = a.op === 'ack' ? a.acks.map((x) => x.sequence) : a.sequences;
+            for (const seq of seqs) if (!ctx.has(k.out(chain, seq))) throw new ModuleError('XCHAIN_UNKNOWN_PACKET', `this chain sent no packet ${seq} to ${chain}`);
+            if (a.op === 'ack') for (const x of a.acks) if (!isAck(x.ack)) throw new ModuleError('XCHAIN_BAD_ACK', `the acknowledgement of packet ${x.sequence} from ${chain} is not {ok:true,result} or {ok:false,code,message}`);
+          }
+          checkAttestation(ctx, r, msg, { gateway: ctx.sender, sig: a.sig });
+          // Signers of an earlier registration that are no longer registered do not count.
+          const signers = [...rec.signers.filter((x) => r.gateways.some((g) => g.did === x.gateway)), { gateway: ctx.sender, sig: a.sig }];
+          const next: AttestRecord = { ...rec, signers, needed: r.attestThreshold };
+          ctx.emit('Attested', { op: a.op, chain, gateway: ctx.sender, attestations: signers.length, needed: r.attestThreshold });
+          if (signers.length < r.attestThreshold) {
+            ctx.set(key, asJson(next));
+            return { state: 'pending', attestations: signers.length, needed: r.attestThreshold };
+          }
+          next.done = { height: ctx.height, time: ctx.time, tx: ctx.txHash };
+          ctx.set(key, asJson(next));
+          const results = a.op === 'recv' ? (a.packets as Packet[]).map((p) => ({ sequence: p.sequence, result: deliver(ctx, p, 0) }))
+            : a.op === 'ack' ? settleAttestedAcks(ctx, chain, a.acks) : settleAttestedTimeouts(ctx, chain, a.sequences);
+          return { state: 'done', attestations: signers.length, needed: r.attestThreshold, results };
         },
       }),
       acknowledge: method({

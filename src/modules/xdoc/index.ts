@@ -22,6 +22,8 @@ export interface DocRecord {
   /** 'here': live on this chain; 'away': sent to `at`, waiting for the outcome or held there. */
   state: 'here' | 'away';
   at?: string;
+  /** Set while an atomic transaction (module `xlock`) has locked it: no endorsement or send until released. */
+  lock?: string;
   /** Endorsements and moves, oldest first. */
   history: Array<{ event: string; by: string; to?: string; chain: string; height: number }>;
 }
@@ -47,6 +49,33 @@ const docSchema = z.strictObject({
   history: z.array(z.strictObject({ event: z.string().max(32), by: did, to: did.optional(), chain: chainIdSchema, height: z.number().int().min(0) })).max(1000),
 });
 const recvArgs = z.object({ srcChain: chainIdSchema, payload: z.strictObject({ doc: docSchema, receiver: did }) }).loose();
+
+/** A document locked for an atomic transaction: endorsed from `from` to `to` at commit, unlocked at rollback. */
+export interface DocLockRecord {
+  id: string;
+  from: string;
+  to: string;
+  state: 'locked' | 'committed' | 'released';
+  height: number;
+}
+export const docLockKey = (lock: string): string => `lock/${lock}`;
+const lockId = z.string().regex(/^[A-Za-z0-9._:/-]{1,200}$/, 'a lock id');
+const lockDocArgs = z.strictObject({ lock: lockId, id: fullId, from: did, to: did });
+const lockArgs = z.strictObject({ lock: lockId });
+function xlockOnly(ctx: ModuleContext): void {
+  if (ctx.caller !== 'xlock') throw new ModuleError('FORBIDDEN', 'only the xlock module locks, commits or releases documents');
+}
+function loadLock(ctx: ModuleContext, args: JsonValue): [string, DocLockRecord] {
+  const a = lockArgs.safeParse(args);
+  if (!a.success) throw new ModuleError('BAD_ARGS', `lock: ${a.error.issues[0]!.message}`);
+  const l = ctx.get(docLockKey(a.data.lock)) as unknown as DocLockRecord | undefined;
+  if (!l) throw new ModuleError('XDOC_NO_LOCK', `no document lock ${a.data.lock} on ${ctx.chain}`);
+  return [a.data.lock, l];
+}
+function withoutLock(d: DocRecord): DocRecord {
+  const { lock: _lock, ...rest } = d;
+  return rest;
+}
 
 function unlock(ctx: ModuleContext, packet: Packet, why: string): void {
   const { doc } = packet.payload as unknown as { doc: DocRecord };
@@ -79,6 +108,7 @@ export const xdocModule: ModuleDef = {
         const d = load(ctx, a.id);
         if (d.state !== 'here') throw new ModuleError('XDOC_AWAY', `document ${a.id} is on ${d.at ?? 'another chain'}, not here`);
         if (d.holder !== ctx.sender) throw new ModuleError('XDOC_NOT_HOLDER', `${ctx.sender} does not hold ${a.id}`);
+        if (d.lock) throw new ModuleError('XDOC_LOCKED', `document ${a.id} is locked by atomic transaction ${d.lock} until it commits or rolls back`);
         save(ctx, { ...d, holder: a.to, history: [...d.history, { event: 'endorsed', by: ctx.sender, to: a.to, chain: ctx.chain, height: ctx.height }] });
         ctx.emit('DocumentEndorsed', { id: a.id, from: ctx.sender, to: a.to });
       },
@@ -91,6 +121,7 @@ export const xdocModule: ModuleDef = {
         const d = load(ctx, a.id);
         if (d.state !== 'here') throw new ModuleError('XDOC_AWAY', `document ${a.id} is on ${d.at ?? 'another chain'}, not here`);
         if (d.holder !== ctx.sender) throw new ModuleError('XDOC_NOT_HOLDER', `${ctx.sender} does not hold ${a.id}`);
+        if (d.lock) throw new ModuleError('XDOC_LOCKED', `document ${a.id} is locked by atomic transaction ${d.lock} until it commits or rolls back`);
         const moved: DocRecord = { ...d, history: [...d.history, { event: 'sent', by: ctx.sender, to: a.receiver, chain: ctx.chain, height: ctx.height }] };
         save(ctx, { ...moved, state: 'away', at: a.dstChain });
         const args: { [k: string]: JsonValue } = { dstChain: a.dstChain, dstPort: XDOC, payload: { doc: moved as unknown as JsonValue, receiver: a.receiver } };
@@ -136,6 +167,55 @@ export const xdocModule: ModuleDef = {
       run(ctx, args) {
         xchainOnly(ctx);
         unlock(ctx, (args as unknown as { packet: Packet }).packet, 'returned-on-timeout');
+      },
+    },
+    lockDoc: {
+      doc: 'Lock a document held here by `from` for an atomic endorsement to `to` (xlock only).',
+      gas: 2_000,
+      run(ctx, args): JsonValue {
+        xlockOnly(ctx);
+        const p = lockDocArgs.safeParse(args);
+        if (!p.success) throw new ModuleError('BAD_ARGS', `lockDoc: ${p.error.issues[0]!.message}`);
+        const a = p.data;
+        if (ctx.has(docLockKey(a.lock))) throw new ModuleError('XDOC_LOCK_EXISTS', `document lock ${a.lock} already exists on ${ctx.chain}`);
+        const d = load(ctx, a.id);
+        if (d.state !== 'here') throw new ModuleError('XDOC_AWAY', `document ${a.id} is on ${d.at ?? 'another chain'}, not here`);
+        if (d.holder !== a.from) throw new ModuleError('XDOC_NOT_HOLDER', `${a.from} does not hold ${a.id}`);
+        if (d.lock) throw new ModuleError('XDOC_LOCKED', `document ${a.id} is already locked by atomic transaction ${d.lock}`);
+        save(ctx, { ...d, lock: a.lock });
+        const l: DocLockRecord = { id: a.id, from: a.from, to: a.to, state: 'locked', height: ctx.height };
+        ctx.set(docLockKey(a.lock), l as unknown as JsonValue);
+        ctx.emit('DocumentLocked', { id: a.id, lock: a.lock, from: a.from, to: a.to });
+        return { lock: a.lock };
+      },
+    },
+    commitLock: {
+      doc: 'Endorse a locked document to its new holder (xlock only); committing twice changes nothing.',
+      gas: 2_000,
+      run(ctx, args): JsonValue {
+        xlockOnly(ctx);
+        const [id, l] = loadLock(ctx, args);
+        if (l.state === 'committed') return { lock: id, state: l.state };
+        if (l.state !== 'locked') throw new ModuleError('XDOC_LOCK_SETTLED', `document lock ${id} was already released; it cannot be committed`);
+        const d = load(ctx, l.id);
+        save(ctx, { ...withoutLock(d), holder: l.to, history: [...d.history, { event: 'endorsed', by: l.from, to: l.to, chain: ctx.chain, height: ctx.height }] });
+        ctx.set(docLockKey(id), { ...l, state: 'committed', height: ctx.height } as unknown as JsonValue);
+        ctx.emit('DocumentEndorsed', { id: l.id, from: l.from, to: l.to, lock: id });
+        return { lock: id, state: 'committed' };
+      },
+    },
+    releaseLock: {
+      doc: 'Unlock a document, its holder unchanged (xlock only); releasing twice changes nothing.',
+      gas: 2_000,
+      run(ctx, args): JsonValue {
+        xlockOnly(ctx);
+        const [id, l] = loadLock(ctx, args);
+        if (l.state === 'released') return { lock: id, state: l.state };
+        if (l.state !== 'locked') throw new ModuleError('XDOC_LOCK_SETTLED', `document lock ${id} was already committed; it cannot be released`);
+        save(ctx, withoutLock(load(ctx, l.id)));
+        ctx.set(docLockKey(id), { ...l, state: 'released', height: ctx.height } as unknown as JsonValue);
+        ctx.emit('DocumentUnlocked', { id: l.id, lock: id });
+        return { lock: id, state: 'released' };
       },
     },
   },

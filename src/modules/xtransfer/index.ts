@@ -63,6 +63,35 @@ function xchainOnly(ctx: ModuleContext): void {
   if (ctx.caller !== 'xchain') throw new ModuleError('FORBIDDEN', 'only the xchain module delivers packets');
 }
 
+/**
+ * A hold for an atomic cross-chain transaction (see the `xlock` module): `amount` of `denom`
+ * debited from `from` at prepare, credited to `to` at commit or back to `from` at rollback.
+ * Held tokens belong to no balance meanwhile; the supply does not change.
+ */
+export interface HoldRecord {
+  from: string;
+  to: string;
+  denom: string;
+  amount: string;
+  state: 'held' | 'committed' | 'released';
+  height: number;
+}
+export const holdKey = (hold: string): string => `hold/${hold}`;
+const holdId = z.string().regex(/^[A-Za-z0-9._:/-]{1,200}$/, 'a hold id');
+const holdLockArgs = z.strictObject({ hold: holdId, from: did, to: did, denom, amount });
+const holdArgs = z.strictObject({ hold: holdId });
+
+function xlockOnly(ctx: ModuleContext): void {
+  if (ctx.caller !== 'xlock') throw new ModuleError('FORBIDDEN', 'only the xlock module places, commits or releases holds');
+}
+function loadHold(ctx: ModuleContext, args: JsonValue): [string, HoldRecord] {
+  const a = holdArgs.safeParse(args);
+  if (!a.success) throw new ModuleError('BAD_ARGS', `hold: ${a.error.issues[0]!.message}`);
+  const h = ctx.get(holdKey(a.data.hold)) as unknown as HoldRecord | undefined;
+  if (!h) throw new ModuleError('XTRANSFER_NO_HOLD', `no hold ${a.data.hold} on ${ctx.chain}`);
+  return [a.data.hold, h];
+}
+
 export const xtransferModule: ModuleDef = {
   name: XTRANSFER,
   description: 'Fungible tokens in integer minor units, moved between chains by escrow and voucher (ICS-20 style), refunded on error or timeout.',
@@ -153,6 +182,50 @@ export const xtransferModule: ModuleDef = {
       run(ctx, args) {
         xchainOnly(ctx);
         refund(ctx, (args as unknown as { packet: Packet }).packet);
+      },
+    },
+    holdLock: {
+      doc: 'Debit an amount into a hold for an atomic transaction (xlock only).',
+      gas: 2_000,
+      run(ctx, args): JsonValue {
+        xlockOnly(ctx);
+        const p = holdLockArgs.safeParse(args);
+        if (!p.success) throw new ModuleError('BAD_ARGS', `holdLock: ${p.error.issues[0]!.message}`);
+        const a = p.data;
+        if (ctx.has(holdKey(a.hold))) throw new ModuleError('XTRANSFER_HOLD_EXISTS', `hold ${a.hold} already exists on ${ctx.chain}`);
+        debit(ctx, balanceKey(a.from, a.denom), BigInt(a.amount), `${a.from}'s ${a.denom} balance`);
+        const h: HoldRecord = { from: a.from, to: a.to, denom: a.denom, amount: a.amount, state: 'held', height: ctx.height };
+        ctx.set(holdKey(a.hold), h as unknown as JsonValue);
+        ctx.emit('Held', { hold: a.hold, denom: a.denom, from: a.from, to: a.to, amount: a.amount });
+        return { hold: a.hold };
+      },
+    },
+    holdCommit: {
+      doc: 'Credit a hold to its receiver (xlock only); committing twice changes nothing.',
+      gas: 2_000,
+      run(ctx, args): JsonValue {
+        xlockOnly(ctx);
+        const [id, h] = loadHold(ctx, args);
+        if (h.state === 'committed') return { hold: id, state: h.state };
+        if (h.state !== 'held') throw new ModuleError('XTRANSFER_HOLD_SETTLED', `hold ${id} was already released; it cannot be committed`);
+        credit(ctx, balanceKey(h.to, h.denom), BigInt(h.amount));
+        ctx.set(holdKey(id), { ...h, state: 'committed', height: ctx.height } as unknown as JsonValue);
+        ctx.emit('Transferred', { denom: h.denom, from: h.from, to: h.to, amount: h.amount, hold: id });
+        return { hold: id, state: 'committed' };
+      },
+    },
+    holdRelease: {
+      doc: 'Return a hold to its payer (xlock only); releasing twice changes nothing.',
+      gas: 2_000,
+      run(ctx, args): JsonValue {
+        xlockOnly(ctx);
+        const [id, h] = loadHold(ctx, args);
+        if (h.state === 'released') return { hold: id, state: h.state };
+        if (h.state !== 'held') throw new ModuleError('XTRANSFER_HOLD_SETTLED', `hold ${id} was already committed; it cannot be released`);
+        credit(ctx, balanceKey(h.from, h.denom), BigInt(h.amount));
+        ctx.set(holdKey(id), { ...h, state: 'released', height: ctx.height } as unknown as JsonValue);
+        ctx.emit('HoldReleased', { hold: id, denom: h.denom, to: h.from, amount: h.amount });
+        return { hold: id, state: 'released' };
       },
     },
   },

@@ -1,0 +1,154 @@
+import { useState } from 'react';
+import { Alert, App, Button, Card, Form, Input, Radio, Space, Tabs, Typography, Upload } from 'antd';
+import { decryptKeystoreAsync, encryptKeystore } from '../../shims/keystore.ts';
+import { didFromPublicKey, fromHex, generateKeyPair, publicKeyFromPrivate, type KeyPair, type Suite } from '../../../src/sdk/browser.ts';
+import { errText, useSession } from '../session.tsx';
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function SignIn() {
+  const { tr, signIn } = useSession();
+  const { message } = App.useApp();
+  const [file, setFile] = useState<{ name: string; json: unknown } | null>(null);
+  const [password, setPassword] = useState('');
+  const [hexKey, setHexKey] = useState('');
+  const [suite, setSuite] = useState<Suite>('sm2');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [step, setStep] = useState<string | null>(null);
+
+  const go = async (getKey: () => Promise<KeyPair>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      setStep(tr('正在解密密钥…', 'Decrypting the key…'));
+      const kp = await getKey();
+      setStep(tr('正在签名服务器挑战…', 'Signing the server challenge…'));
+      const a = await signIn(kp);
+      message.success(tr(`已登录：${a.did}`, `Signed in as ${a.did}`));
+    } catch (err) {
+      setError(errText(err));
+    } finally {
+      setBusy(false);
+      setStep(null);
+    }
+  };
+
+  const fromFile = () => go(async () => {
+    if (!file) throw new Error(tr('请先选择密钥文件', 'Choose a keystore file first'));
+    return decryptKeystoreAsync(file.json, password);
+  });
+
+  const fromHexKey = () => go(async () => {
+    const clean = hexKey.trim().toLowerCase().replace(/^0x/, '');
+    if (!/^[0-9a-f]{64}$/.test(clean)) throw new Error(tr('私钥应为 64 位十六进制', 'A private key is 64 hex digits'));
+    const privateKey = fromHex(clean);
+    return { suite, privateKey, publicKey: publicKeyFromPrivate(suite, privateKey) };
+  });
+
+  const newKey = () => {
+    if (password.length < 8) {
+      setError(tr('新密钥需要至少 8 位的密码来加密保存', 'A new key needs a password of at least 8 characters to encrypt it'));
+      return;
+    }
+    const kp = generateKeyPair(suite);
+    const ks = encryptKeystore(kp, password);
+    download(`${didFromPublicKey(kp.publicKey).slice(12)}.json`, JSON.stringify(ks, null, 2) + '\n');
+    void go(async () => kp);
+  };
+
+  return (
+    <Card style={{ maxWidth: 640, margin: '40px auto' }} data-testid="signin">
+      <Typography.Title level={3}>{tr('使用 DID 登录', 'Sign in with a DID')}</Typography.Title>
+      <Typography.Paragraph type="secondary">
+        {tr(
+          '服务器发出一次性挑战，由您的密钥在浏览器中签名（SM2 或 Ed25519）。私钥不会离开本页面，也不会被保存。',
+          'The server issues a one-time challenge that your key signs in this browser (SM2 or Ed25519). The private key never leaves this page and is not stored.',
+        )}
+      </Typography.Paragraph>
+      <Tabs
+        items={[
+          {
+            key: 'file',
+            label: tr('密钥文件', 'Keystore file'),
+            children: (
+              <Form layout="vertical" onFinish={fromFile}>
+                <Form.Item label={tr('密钥文件（shulian keys new --out 生成）', 'Keystore file (from shulian keys new --out)')}>
+                  <Upload
+                    accept=".json,application/json"
+                    maxCount={1}
+                    showUploadList={false}
+                    beforeUpload={(f) => {
+                      f.text().then((text) => {
+                        try {
+                          const json = JSON.parse(text) as { did?: string };
+                          setFile({ name: f.name, json });
+                          setError(null);
+                        } catch {
+                          setError(tr('该文件不是 JSON 密钥文件', 'That file is not a JSON keystore'));
+                        }
+                      }, () => setError(tr('无法读取该文件', 'Cannot read that file')));
+                      return false;
+                    }}
+                  >
+                    <Button data-testid="keystore-pick">{tr('选择文件', 'Choose file')}</Button>
+                  </Upload>
+                  {file && (
+                    <Typography.Text style={{ marginLeft: 12 }} data-testid="keystore-did">
+                      {file.name} · {String((file.json as { did?: string }).did ?? '')}
+                    </Typography.Text>
+                  )}
+                </Form.Item>
+                <Form.Item label={tr('密码', 'Password')}>
+                  <Input.Password data-testid="keystore-password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" />
+                </Form.Item>
+                <Button type="primary" htmlType="submit" loading={busy} data-testid="signin-file">{tr('解密并登录', 'Decrypt and sign in')}</Button>
+              </Form>
+            ),
+          },
+          {
+            key: 'hex',
+            label: tr('粘贴私钥', 'Paste a key'),
+            children: (
+              <Form layout="vertical" onFinish={fromHexKey}>
+                <Form.Item label={tr('签名算法', 'Signature suite')}>
+                  <Radio.Group value={suite} onChange={(e) => setSuite(e.target.value as Suite)} options={[{ label: 'SM2', value: 'sm2' }, { label: 'Ed25519', value: 'ed25519' }]} />
+                </Form.Item>
+                <Form.Item label={tr('私钥（十六进制，仅保存在本页内存中）', 'Private key (hex; kept only in this page\'s memory)')}>
+                  <Input.Password data-testid="hex-key" value={hexKey} onChange={(e) => setHexKey(e.target.value)} autoComplete="off" />
+                </Form.Item>
+                <Space>
+                  <Button type="primary" htmlType="submit" loading={busy} data-testid="signin-hex">{tr('签名并登录', 'Sign and sign in')}</Button>
+                </Space>
+              </Form>
+            ),
+          },
+          {
+            key: 'new',
+            label: tr('新建密钥', 'New key'),
+            children: (
+              <Form layout="vertical" onFinish={newKey}>
+                <Form.Item label={tr('签名算法', 'Signature suite')}>
+                  <Radio.Group value={suite} onChange={(e) => setSuite(e.target.value as Suite)} options={[{ label: 'SM2', value: 'sm2' }, { label: 'Ed25519', value: 'ed25519' }]} />
+                </Form.Item>
+                <Form.Item label={tr('用于加密密钥文件的密码', 'Password to encrypt the keystore file')}>
+                  <Input.Password value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" />
+                </Form.Item>
+                <Button type="primary" htmlType="submit" loading={busy}>{tr('生成、下载并登录', 'Generate, download and sign in')}</Button>
+              </Form>
+            ),
+          },
+        ]}
+      />
+      {step && <Alert style={{ marginTop: 16 }} type="info" title={step} />}
+      {error && <Alert style={{ marginTop: 16 }} type="error" title={error} data-testid="signin-error" />}
+    </Card>
+  );
+}

@@ -1,0 +1,334 @@
+/**
+ * Executable legal contracts (lex) over HTTP: the template library, compile-and-render for the
+ * console's low-code editor (no chain write), scenario tests, PDF renderings, and reads of
+ * contract instances on the signing chain. Writes (deploy, draft, sign, countersign, event,
+ * dispute, resolve, settle) are signed transactions to POST /v1/chains/sign/txs, module
+ * `lexcontract` (the SDK's src/sdk/contracts.ts builds them).
+ *
+ *   GET  /v1/contracts/templates                      library (contracts/) and templates deployed on chain
+ *   GET  /v1/contracts/templates/:ref                 source, summary, texts (en, zh-CN) with the sample; ref = folder name or source hash
+ *   GET  /v1/contracts/templates/:ref/pdf?lang=       PDF of the template filled with its sample (or blank)
+ *   POST /v1/contracts/templates/:name/test           run the template's scenario tests
+ *   POST /v1/contracts/compile {source, params?}      diagnostics, summary, texts, fingerprint
+ *   POST /v1/contracts/render/pdf {source, params?, lang}
+ *   GET  /v1/contracts/instances?party=DID            contracts a DID takes part in
+ *   GET  /v1/contracts/instances/:id                  instance, state, obligations, log, history, signatures, settlements
+ *   GET  /v1/contracts/instances/:id/fingerprint      what the parties sign, recomputed here, with the texts
+ *   GET  /v1/contracts/instances/:id/pdf?lang=        the instance's legal text as PDF
+ * Every route takes `?chain=` (default "sign") where it reads a chain.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import type { ChainView, NodeView } from '../../chain/index.ts';
+import {
+  compile, LexError, MAX_SOURCE_BYTES, obligationsOf, parseTemplate, render, renderPdf, runScenarios, summarize,
+  type Contract, type ContractState,
+} from '../../lex/index.ts';
+import {
+  compiledTemplate, historyKey, instanceFingerprint, instanceKey, lexStateKey, logKey, memberCountKey, memberKey,
+  renderedTexts, settlementKey, signingTermsOf, stateKey, TEMPLATE_COUNT_KEY, templateKey, templateListKey,
+  type HistoryEntry, type LexInstance, type LexLogEntry, type SettlementRecord,
+} from '../../modules/lexcontract/index.ts';
+import { errorSchema } from '../schemas.ts';
+
+export interface ContractRoutesOptions {
+  /** Folder of template folders (default: the repository's contracts/). */
+  libraryDir?: string;
+  /** Default signing chain (default "sign"). */
+  chain?: string;
+}
+
+const DEFAULT_LIBRARY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'contracts');
+const NAME_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const HASH_RE = /^[0-9a-f]{64}$/;
+/** Largest template the editor routes take (the chain takes 60,000 characters). */
+export const EDITOR_BODY_LIMIT = 1024 * 1024;
+/** Most entries of one list returned by an instance read. */
+const MAX_LIST = 1_000;
+
+type Lang = 'en' | 'zh-CN';
+const LANGS = ['en', 'zh-CN'] as const;
+
+function isObject(x: unknown): x is Record<string, JsonValue> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView, 'chain'>, opts: ContractRoutesOptions = {}): void {
+  const library = opts.libraryDir ?? DEFAULT_LIBRARY;
+  const defaultChain = opts.chain ?? 'sign';
+  const tags = ['contracts'];
+  const err = { 400: errorSchema, 404: errorSchema };
+  const chainQuery = { chain: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } } as const;
+  const langQuery = { lang: { type: 'string', enum: [...LANGS], default: 'zh-CN' } } as const;
+
+  const signChain = (id: string | undefined): ChainView => {
+    const name = id ?? defaultChain;
+    const c = node.chain(name);
+    if (!c || !c.genesis.modules.includes('lexcontract')) throw new ShulianError('CHAIN_NOT_FOUND', `this node hosts no chain "${name}" running lexcontract; GET /v1/chains lists them`);
+    return c;
+  };
+  const read = <T>(c: ChainView, key: string): T | null => c.getState(lexStateKey(key)).value as T | null;
+
+  // ---- the library on disk ----
+
+  const libraryNames = (): string[] => {
+    if (!existsSync(library)) return [];
+    return readdirSync(library).filter((n) => NAME_RE.test(n) && existsSync(join(library, n, 'contract.lex'))).sort();
+  };
+  const libraryTemplate = (name: string): { dir: string; source: string; sample?: Record<string, JsonValue> } | undefined => {
+    if (!NAME_RE.test(name)) return undefined;
+    const dir = join(library, name);
+    const file = join(dir, 'contract.lex');
+    if (!existsSync(file)) return undefined;
+    const sampleFile = join(dir, 'sample.json');
+    const sample = existsSync(sampleFile) ? (JSON.parse(readFileSync(sampleFile, 'utf8')) as Record<string, JsonValue>) : undefined;
+    return { dir, source: readFileSync(file, 'utf8'), ...(sample ? { sample } : {}) };
+  };
+  const compileOrThrow = (source: string): Contract => {
+    try {
+      return compiledTemplate(source);
+    } catch (e) {
+      if (e instanceof ShulianError) throw new ShulianError('LEX_COMPILE', e.message);
+      throw e;
+    }
+  };
+  const scenarioCount = (dir: string): number => {
+    const s = join(dir, 'scenarios');
+    return existsSync(s) && statSync(s).isDirectory() ? readdirSync(s).filter((f) => f.endsWith('.json')).length : 0;
+  };
+
+  /** A template by library folder name or by deployed source hash. */
+  const templateByRef = (ref: string, chain: string | undefined): { name?: string; source: string; sample?: Record<string, JsonValue>; deployed: boolean; dir?: string } => {
+    if (HASH_RE.test(ref)) {
+      const c = signChain(chain);
+      const source = read<string>(c, templateKey(ref));
+      if (typeof source !== 'string') throw new ShulianError('NOT_FOUND', `no template ${ref} is deployed on chain ${c.id}`);
+      return { source, deployed: true };
+    }
+    const t = libraryTemplate(ref);
+    if (!t) throw new ShulianError('NOT_FOUND', `no template "${ref}" in the library; GET /v1/contracts/templates lists them`);
+    const contract = compileOrThrow(t.source);
+    const c = node.chain(chain ?? defaultChain);
+    const deployed = !!c && c.genesis.modules.includes('lexcontract') && read<string>(c, templateKey(contract.sourceHash)) !== null;
+    return { name: ref, source: t.source, ...(t.sample ? { sample: t.sample } : {}), deployed, dir: t.dir };
+  };
+
+  const textsOf = (contract: Contract, params: Record<string, JsonValue> | undefined) => {
+    const out: Record<Lang, { markdown: string; html: string }> = {} as Record<Lang, { markdown: string; html: string }>;
+    for (const lang of LANGS) out[lang] = { markdown: render(contract, params, { format: 'markdown', lang }), html: render(contract, params, { format: 'html', lang }) };
+    return out;
+  };
+
+  const sendPdf = async (reply: FastifyReply, contract: Contract, params: Record<string, JsonValue> | undefined, lang: Lang, name: string) => {
+    const pdf = await renderPdf(contract, params, { lang });
+    return reply.header('content-type', 'application/pdf').header('content-disposition', `inline; filename="${name}-${lang}.pdf"`).send(pdf);
+  };
+
+  app.get<{ Querystring: { chain?: string } }>('/v1/contracts/templates', {
+    schema: { tags, summary: 'The template library (contracts/) and the templates deployed on the signing chain', querystring: { type: 'object', properties: chainQuery }, response: err },
+  }, async (req) => {
+    const c = node.chain(req.query.chain ?? defaultChain);
+    const onChain = c && c.genesis.modules.includes('lexcontract') ? c : undefined;
+    const libraryList = libraryNames().map((name) => {
+      const t = libraryTemplate(name)!;
+      try {
+        const contract = compileOrThrow(t.source);
+        return {
+          name, id: contract.id, version: contract.version, title: { en: contract.title.en, 'zh-CN': contract.title.zh }, sourceHash: contract.sourceHash,
+          scenarios: scenarioCount(t.dir), deployed: onChain ? read<string>(onChain, templateKey(contract.sourceHash)) !== null : false,
+        };
+      } catch (e) {
+        return { name, error: (e as Error).message };
+      }
+    });
+    const deployed: Array<{ template: string; id: string; version: string; title: { en: string; 'zh-CN': string } }> = [];
+    if (onChain) {
+      const n = Math.min(read<number>(onChain, TEMPLATE_COUNT_KEY) ?? 0, MAX_LIST);
+      for (let i = 0; i < n; i++) {
+        const h = read<string>(onChain, templateListKey(i));
+        const source = h ? read<string>(onChain, templateKey(h)) : null;
+        if (!h || typeof source !== 'string') continue;
+        const contract = compileOrThrow(source);
+        deployed.push({ template: h, id: contract.id, version: contract.version, title: { en: contract.title.en, 'zh-CN': contract.title.zh } });
+      }
+    }
+    return { library: libraryList, deployed };
+  });
+
+  app.get<{ Params: { ref: string }; Querystring: { chain?: string } }>('/v1/contracts/templates/:ref', {
+    schema: { tags, summary: 'A template: source, compiled summary, texts in en and zh-CN (Markdown and HTML, filled with its sample when it has one)', querystring: { type: 'object', properties: chainQuery }, response: err },
+  }, async (req) => {
+    const t = templateByRef(req.params.ref, req.query.chain);
+    const contract = compileOrThrow(t.source);
+    const { diagnostics } = compile(parseTemplate(t.source));
+    return {
+      ...(t.name ? { name: t.name } : {}), template: contract.sourceHash, deployed: t.deployed, source: t.source,
+      ...(t.sample ? { sample: t.sample } : {}),
+      summary: summarize(contract), diagnostics,
+      texts: textsOf(contract, t.sample),
+      ...(t.sample ? { fingerprint: instanceFingerprint(contract, t.sample) } : {}),
+    };
+  });
+
+  app.get<{ Params: { ref: string }; Querystring: { chain?: string; lang: Lang; blank?: boolean } }>('/v1/contracts/templates/:ref/pdf', {
+    schema: {
+      tags, summary: 'A template\'s legal text as PDF (filled with its sample unless blank=true)',
+      querystring: { type: 'object', properties: { ...chainQuery, ...langQuery, blank: { type: 'boolean' } } }, response: err,
+    },
+  }, async (req, reply) => {
+    const t = templateByRef(req.params.ref, req.query.chain);
+    const contract = compileOrThrow(t.source);
+    return sendPdf(reply, contract, req.query.blank ? undefined : t.sample, req.query.lang, contract.id);
+  });
+
+  app.post<{ Params: { name: string } }>('/v1/contracts/templates/:name/test', {
+    schema: { tags, summary: 'Run a library template\'s scenario tests (given / when / then)', response: err },
+  }, async (req) => {
+    const t = libraryTemplate(req.params.name);
+    if (!t) throw new ShulianError('NOT_FOUND', `no template "${req.params.name}" in the library; GET /v1/contracts/templates lists them`);
+    return runScenarios(t.dir);
+  });
+
+  const bodyOf = (body: unknown): { source: string; params?: Record<string, JsonValue>; lang: Lang } => {
+    if (!isObject(body)) throw new ShulianError('BAD_REQUEST', 'send a JSON object {"source": "...", "params"?: {...}, "lang"?: "en" | "zh-CN"}');
+    const { source, params, lang } = body;
+    if (typeof source !== 'string' || source.length === 0) throw new ShulianError('BAD_REQUEST', 'source must be the template text (a non-empty string)');
+    if (Buffer.byteLength(source, 'utf8') > MAX_SOURCE_BYTES) throw new ShulianError('BAD_REQUEST', `source is larger than ${MAX_SOURCE_BYTES} bytes`);
+    if (params !== undefined && !isObject(params)) throw new ShulianError('BAD_REQUEST', 'params must be an object of the parties\' DIDs and the terms');
+    if (lang !== undefined && lang !== 'en' && lang !== 'zh-CN') throw new ShulianError('BAD_REQUEST', 'lang must be "en" or "zh-CN"');
+    return { source, ...(params ? { params } : {}), lang: (lang as Lang | undefined) ?? 'zh-CN' };
+  };
+
+  app.post('/v1/contracts/compile', {
+    bodyLimit: EDITOR_BODY_LIMIT,
+    schema: {
+      tags, summary: 'Compile and render a template source (no chain write): diagnostics with line and column, summary, texts in both languages, and the fingerprint when params are given',
+      body: { type: 'object' }, response: { 413: errorSchema, ...err },
+    },
+  }, async (req) => {
+    const b = bodyOf(req.body);
+    const { contract, diagnostics } = compile(parseTemplate(b.source));
+    if (!contract) return { ok: false, diagnostics };
+    let texts;
+    let fingerprint: string | undefined;
+    let paramsError: { code: string; message: string } | undefined;
+    try {
+      texts = textsOf(contract, b.params);
+      if (b.params) fingerprint = instanceFingerprint(contract, b.params);
+    } catch (e) {
+      if (!(e instanceof LexError)) throw e;
+      paramsError = { code: e.code, message: e.message };
+      texts = textsOf(contract, undefined);
+    }
+    return { ok: true, template: contract.sourceHash, diagnostics, summary: summarize(contract), texts, ...(fingerprint ? { fingerprint } : {}), ...(paramsError ? { paramsError } : {}) };
+  });
+
+  app.post('/v1/contracts/render/pdf', {
+    bodyLimit: EDITOR_BODY_LIMIT,
+    schema: { tags, summary: 'Render a template source (filled with params, if given) as PDF', body: { type: 'object' }, response: { 413: errorSchema, ...err } },
+  }, async (req, reply) => {
+    const b = bodyOf(req.body);
+    const { contract, diagnostics } = compile(parseTemplate(b.source));
+    if (!contract) {
+      const first = diagnostics.find((d) => d.severity === 'error')!;
+      throw new ShulianError('LEX_COMPILE', `the template does not compile: ${first.line}:${first.column}: ${first.message}`);
+    }
+    return sendPdf(reply, contract, b.params, b.lang, contract.id);
+  });
+
+  // ---- instances on chain ----
+
+  const instanceOf = (c: ChainView, id: string): LexInstance => {
+    if (!HASH_RE.test(id)) throw new ShulianError('BAD_REQUEST', 'a contract id is 64 lowercase hex digits (the draft transaction hash)');
+    const inst = read<LexInstance>(c, instanceKey(id));
+    if (!inst) throw new ShulianError('NOT_FOUND', `no contract ${id} on chain ${c.id}`);
+    return inst;
+  };
+  const contractOf = (c: ChainView, inst: LexInstance): Contract => {
+    const source = read<string>(c, templateKey(inst.template));
+    if (typeof source !== 'string') throw new ShulianError('NOT_FOUND', `template ${inst.template} of contract ${inst.id} is missing`);
+    return compileOrThrow(source);
+  };
+
+  app.get<{ Querystring: { chain?: string; party: string; limit: number } }>('/v1/contracts/instances', {
+    schema: {
+      tags, summary: 'Contracts a DID takes part in (as a party or as countersigner), newest first',
+      querystring: { type: 'object', properties: { ...chainQuery, party: { type: 'string', minLength: 1, maxLength: 256 }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 } }, required: ['party'] },
+      response: err,
+    },
+  }, async (req) => {
+    const c = signChain(req.query.chain);
+    const n = read<number>(c, memberCountKey(req.query.party)) ?? 0;
+    const out: Array<Record<string, JsonValue>> = [];
+    for (let i = n - 1; i >= 0 && out.length < req.query.limit; i--) {
+      const id = read<string>(c, memberKey(req.query.party, i));
+      const inst = id ? read<LexInstance>(c, instanceKey(id)) : null;
+      if (!inst) continue;
+      const role = Object.keys(inst.parties).find((p) => inst.parties[p] === req.query.party) ?? (inst.countersigner?.did === req.query.party ? 'countersigner' : 'unknown');
+      out.push({
+        id: inst.id, template: inst.template, status: inst.status, role, parties: inst.parties,
+        signed: Object.keys(inst.signatures), createdAt: inst.createdAt, ...(inst.countersigner ? { countersigner: inst.countersigner as unknown as JsonValue } : {}),
+      });
+    }
+    return { party: req.query.party, total: n, instances: out };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { chain?: string } }>('/v1/contracts/instances/:id', {
+    schema: { tags, summary: 'A contract: instance (status, parties, signatures, countersignature, dispute), state, obligations now, event log, history of transitions, settlement instructions', querystring: { type: 'object', properties: chainQuery }, response: err },
+  }, async (req) => {
+    const c = signChain(req.query.chain);
+    const inst = instanceOf(c, req.params.id);
+    const state = read<ContractState>(c, stateKey(inst.id));
+    const contract = contractOf(c, inst);
+    const head = c.getBlock(c.height());
+    const now = head?.header.time ?? inst.createdAt.time;
+    const obligations = state ? obligationsOf(contract, state, Math.max(now, state.time ?? 0)) : [];
+    const log: LexLogEntry[] = [];
+    for (let seq = Math.max(0, (state?.seq ?? 0) - MAX_LIST); seq < (state?.seq ?? 0); seq++) {
+      const e = read<LexLogEntry>(c, logKey(inst.id, seq));
+      if (e) log.push(e);
+    }
+    const history: HistoryEntry[] = [];
+    for (let n = Math.max(0, inst.history - MAX_LIST); n < inst.history; n++) {
+      const e = read<HistoryEntry>(c, historyKey(inst.id, n));
+      if (e) history.push(e);
+    }
+    const settlements: SettlementRecord[] = [];
+    for (let n = Math.max(0, inst.settlements - MAX_LIST); n < inst.settlements; n++) {
+      const s = read<SettlementRecord>(c, settlementKey(inst.id, n));
+      if (s) settlements.push(s);
+    }
+    return {
+      instance: inst, status: inst.status, signatures: inst.signatures,
+      ...(inst.countersignature ? { countersignature: inst.countersignature } : {}),
+      state, obligations, log, history, settlements,
+      pendingSettlements: settlements.filter((s) => s.status === 'pending' || s.status === 'sent'),
+      at: { height: c.height(), time: now },
+    };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { chain?: string } }>('/v1/contracts/instances/:id/fingerprint', {
+    schema: { tags, summary: 'What the parties sign: the fingerprint recomputed from the template, parameters and signing terms, with the texts it covers', querystring: { type: 'object', properties: chainQuery }, response: err },
+  }, async (req) => {
+    const c = signChain(req.query.chain);
+    const inst = instanceOf(c, req.params.id);
+    const contract = contractOf(c, inst);
+    const terms = signingTermsOf(inst);
+    const recomputed = instanceFingerprint(contract, inst.params, terms);
+    return {
+      id: inst.id, template: inst.template, fingerprint: inst.fingerprint, recomputed, matches: recomputed === inst.fingerprint,
+      params: inst.params, terms: terms as unknown as JsonValue, texts: renderedTexts(contract, inst.params),
+    };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { chain?: string; lang: Lang } }>('/v1/contracts/instances/:id/pdf', {
+    schema: { tags, summary: 'A contract\'s legal text, with its parameters, as PDF', querystring: { type: 'object', properties: { ...chainQuery, ...langQuery } }, response: err },
+  }, async (req, reply) => {
+    const c = signChain(req.query.chain);
+    const inst = instanceOf(c, req.params.id);
+    return sendPdf(reply, contractOf(c, inst), inst.params, req.query.lang, `contract-${inst.id.slice(0, 12)}`);
+  });
+}

@@ -1,0 +1,764 @@
+import { z } from 'zod';
+import type { JsonValue } from '../../codec/index.ts';
+import type { Genesis } from '../../ledger/index.ts';
+import { DID_RE } from '../../ledger/tx.ts';
+import { method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import {
+  AMOUNT_RE, CURRENCY_RE, PERIOD_RE, chainEntryHash, instructionIdOf, periodEnd, periodOf, sm3Hex, splitByShares, splitByTiers,
+  statementHash, taxIn, ZERO_HASH,
+} from './calc.ts';
+import { sk } from './keys.ts';
+import type {
+  AccountRecord, ClearingRecord, EntryKind, HoldRecord, InstructionLine, InstructionOrigin, InstructionRecord,
+  IssuerRecord, JournalEntry, JournalLine, Mandate, PeriodSummary, StatementRecord, TaxPolicy, Totals,
+} from './types.ts';
+
+export * from './types.ts';
+export * from './calc.ts';
+export { sk as settlementKeys, fullKey as settlementStateKey, MODULE as SETTLEMENT_MODULE } from './keys.ts';
+
+/**
+ * settlement — accounts per DID and currency, a double-entry journal, funding rails (issuers),
+ * settlement instructions (split, tax, idempotency, wait-or-fail, mandates for cross-chain
+ * contracts), holds, clearing with statements, all in integer minor units (see docs/settlement.md).
+ *
+ * Authority: the chain's genesis validators register issuers and may set the tax policy (so may
+ * the tax authority the policy names); a registered issuer mints its currencies against deposits;
+ * any DID pays from its own account; a lex contract on another chain pays from a payer's account
+ * only within a mandate the payer granted it.
+ */
+
+const did = z.string().regex(DID_RE, 'a DID such as did:shulian:…');
+const currency = z.string().regex(CURRENCY_RE, 'an ISO 4217 code such as CNY');
+const amount = z.union([
+  z.string().regex(AMOUNT_RE, 'minor units as decimal digits, e.g. "12500" for 125.00'),
+  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+]).transform((v) => BigInt(v));
+const positive = amount.refine((v) => v > 0n, 'must be more than zero');
+const ref = z.string().regex(/^[A-Za-z0-9._:\-]{1,128}$/, '1–128 of A–Z a–z 0–9 . _ : -');
+const category = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a tax category such as "service"');
+const time = z.number().int().min(0).max(8_640_000_000_000_000);
+const memo = z.string().min(1).max(256);
+const name = z.string().regex(/^[A-Za-z0-9._\-]{1,64}$/, '1–64 of A–Z a–z 0–9 . _ -');
+
+const serviceSchema = z.strictObject({
+  description: z.string().min(1).max(200),
+  quantity: z.number().int().min(1).max(1_000_000_000).optional(),
+  unit: z.string().regex(/^[A-Z0-9]{1,3}$/, 'a UN/ECE rec 20 unit code such as C62').optional(),
+});
+const share = z.strictObject({ to: did, share: z.number().int().min(0).max(1_000_000_000), category: category.optional() });
+const instructionArgs = z.strictObject({
+  idempotencyKey: ref,
+  payer: did,
+  currency,
+  total: positive.optional(),
+  payments: z.array(z.strictObject({ to: did, amount: positive, category: category.optional() })).min(1).max(32).optional(),
+  split: z.union([
+    z.strictObject({ by: z.enum(['bp', 'units']), shares: z.array(share).min(1).max(32) }),
+    z.strictObject({ by: z.literal('tiers'), tiers: z.array(z.strictObject({ upTo: positive.optional(), shares: z.array(share).min(1).max(32) })).min(1).max(8) }),
+  ]).optional(),
+  taxCategory: category.optional(),
+  onInsufficientFunds: z.enum(['wait', 'fail']).default('fail'),
+  waitUntil: time.optional(),
+  service: serviceSchema.optional(),
+  memo: memo.optional(),
+});
+export type InstructionInput = z.input<typeof instructionArgs>;
+type Instruction = z.output<typeof instructionArgs>;
+
+const packetArgs = z.object({
+  srcChain: name, srcPort: name, dstChain: name, dstPort: name,
+  sequence: z.number().int().min(0), sender: did,
+  payload: z.unknown(),
+});
+const instructionPayload = z.strictObject({ kind: z.literal('settlement-instruction'), contract: ref, instruction: instructionArgs });
+
+/**
+ * Waiting instructions a crediting tx pays at most (a 32-payee split with tax costs about 175k
+ * gas, so eight stay well inside the default 2M per tx); `retry` pays more.
+ */
+const MAX_DRAIN = 8;
+const MAX_DRAIN_XCHAIN = 2;
+/** Participants one `clear` call settles at most (a period with more is cleared in several calls). */
+const MAX_CLEAR_STEP = 500;
+
+const isIssue = (account: string): boolean => account.startsWith('issue:');
+
+interface TxScope {
+  /** DIDs credited by this tx whose waiting instructions may now be paid. */
+  credited: Set<string>;
+}
+
+function fail(code: string, message: string): never {
+  throw new ModuleError(code, message);
+}
+
+function hereOf(ctx: ModuleContext) {
+  return { height: ctx.height, time: ctx.time, tx: ctx.txHash };
+}
+
+export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validators'>): ModuleDef {
+  const validators = new Set(genesis.validators.map((v) => v.did));
+
+  // ---- journal ---------------------------------------------------------------------------
+
+  function account(ctx: ModuleContext, cur: string, acct: string): AccountRecord {
+    return (ctx.get(sk.account(cur, acct)) as unknown as AccountRecord | undefined) ?? { account: acct, currency: cur, balance: '0', entries: 0 };
+  }
+
+  function balanceOf(ctx: ModuleContext, cur: string, acct: string): bigint {
+    return BigInt(account(ctx, cur, acct).balance);
+  }
+
+  /** Posts one balanced entry: balances, per-account index, period summaries, totals. */
+  function post(ctx: ModuleContext, scope: TxScope | undefined, kind: EntryKind, cur: string, lines: JournalLine[], extra: { ref?: string; memo?: string } = {}): number {
+    let debits = 0n;
+    let credits = 0n;
+    const delta = new Map<string, bigint>();
+    for (const l of lines) {
+      const a = BigInt(l.amount);
+      if (a <= 0n) fail('SETTLEMENT_FAULT', 'a journal line has no positive amount');
+      if (l.side === 'debit') debits += a;
+      else credits += a;
+      delta.set(l.account, (delta.get(l.account) ?? 0n) + (l.side === 'credit' ? a : -a));
+    }
+    if (debits !== credits) fail('SETTLEMENT_FAULT', `unbalanced entry: debits ${debits} ≠ credits ${credits}`);
+    const n = Number(ctx.get(sk.seq()) ?? 0) + 1;
+    ctx.set(sk.seq(), n);
+    const period = periodOf(ctx.time);
+    for (const [acct, d] of delta) {
+      const rec = account(ctx, cur, acct);
+      const before = BigInt(rec.balance);
+      const after = before + d;
+      if (after < 0n && !isIssue(acct)) {
+        fail('INSUFFICIENT_FUNDS', `${acct} has ${before} ${cur} minor units; ${-d} are needed`);
+      }
+      if (after > 0n && isIssue(acct)) fail('SETTLEMENT_FAULT', `issuance account ${acct} would hold more than it issued`);
+      const k = rec.entries;
+      ctx.set(sk.accountEntry(cur, acct, k), n);
+      // The current period's summary rides in the account record (one key per account per
+      // entry); when a new period starts, the finished one is archived under ps/<period>/….
+      let ps = rec.period;
+      if (!ps || ps.period !== period) {
+        if (ps) ctx.set(sk.period(ps.period, cur, acct), ps as unknown as JsonValue);
+        ps = { period, currency: cur, account: acct, opening: before.toString(), closing: before.toString(), debits: '0', credits: '0', first: k, last: k, entriesHash: ZERO_HASH };
+        const count = Number(ctx.get(sk.participants(period, cur)) ?? 0);
+        ctx.set(sk.participant(period, cur, count), acct);
+        ctx.set(sk.participants(period, cur), count + 1);
+      } else {
+        ps = { ...ps };
+      }
+      ps.closing = after.toString();
+      if (d < 0n) ps.debits = (BigInt(ps.debits) - d).toString();
+      else ps.credits = (BigInt(ps.credits) + d).toString();
+      ps.last = k;
+      ps.entriesHash = chainEntryHash(ps.entriesHash, n, d);
+      ctx.set(sk.account(cur, acct), { account: acct, currency: cur, balance: after.toString(), entries: k + 1, period: ps } as unknown as JsonValue);
+      if (d > 0n && scope && acct.startsWith('did:')) scope.credited.add(acct);
+    }
+    const tkey = sk.totals(cur);
+    const t = ctx.get(tkey) as unknown as Totals | undefined;
+    if (!t) {
+      const curs = (ctx.get(sk.currencies()) as string[] | undefined) ?? [];
+      ctx.set(sk.currencies(), [...curs, cur].sort());
+    }
+    const tot: Totals = {
+      currency: cur,
+      debits: (BigInt(t?.debits ?? '0') + debits).toString(),
+      credits: (BigInt(t?.credits ?? '0') + credits).toString(),
+      entries: (t?.entries ?? 0) + 1,
+    };
+    if (tot.debits !== tot.credits) fail('SETTLEMENT_FAULT', `books of ${cur} would not balance`);
+    ctx.set(tkey, tot as unknown as JsonValue);
+    const entry: JournalEntry = { n, kind, currency: cur, lines, ...hereOf(ctx) };
+    if (extra.ref !== undefined) entry.ref = extra.ref;
+    if (extra.memo !== undefined) entry.memo = extra.memo;
+    ctx.set(sk.entry(n), entry as unknown as JsonValue);
+    return n;
+  }
+
+  /** An account's summary of a period: archived, or still in its account record. */
+  function periodSummary(ctx: ModuleContext, period: string, cur: string, acct: string): PeriodSummary {
+    const archived = ctx.get(sk.period(period, cur, acct)) as unknown as PeriodSummary | undefined;
+    if (archived) return archived;
+    const live = account(ctx, cur, acct).period;
+    if (live?.period !== period) fail('SETTLEMENT_FAULT', `no ${period} summary for ${acct}`);
+    return live;
+  }
+
+  const debit = (account: string, amt: bigint): JournalLine => ({ account, side: 'debit', amount: amt.toString() });
+  const credit = (account: string, amt: bigint, forPayee?: string): JournalLine =>
+    forPayee === undefined ? { account, side: 'credit', amount: amt.toString() } : { account, side: 'credit', amount: amt.toString(), for: forPayee };
+
+  // ---- authority -------------------------------------------------------------------------
+
+  function issuerFor(ctx: ModuleContext, issuer: string, cur: string, mustBeActive = true): IssuerRecord {
+    const rec = ctx.get(sk.issuer(issuer)) as unknown as IssuerRecord | undefined;
+    if (!rec || (mustBeActive && !rec.active)) fail('NOT_ISSUER', `${issuer} is not a registered issuer on chain ${ctx.chain}; a validator registers issuers with settlement.registerIssuer`);
+    if (!rec.currencies.includes(cur)) fail('NOT_ISSUER', `issuer ${issuer} is not registered for ${cur} (it issues ${rec.currencies.join(', ')})`);
+    return rec;
+  }
+
+  function requireValidator(ctx: ModuleContext, what: string): void {
+    if (!validators.has(ctx.sender)) fail('FORBIDDEN', `only a validator of chain ${ctx.chain} may ${what}; ${ctx.sender} is not one`);
+  }
+
+  // ---- instructions ----------------------------------------------------------------------
+
+  function planLines(ctx: ModuleContext, ins: Instruction): { total: bigint; lines: InstructionLine[]; authority?: string } {
+    if ((ins.payments === undefined) === (ins.split === undefined)) fail('BAD_INSTRUCTION', 'give either payments (explicit amounts) or split (with total), not both or neither');
+    const parts: Array<{ to: string; gross: bigint; category?: string }> = [];
+    let total: bigint;
+    if (ins.payments) {
+      for (const p of ins.payments) parts.push({ to: p.to, gross: p.amount, ...(p.category ? { category: p.category } : {}) });
+      total = parts.reduce((a, p) => a + p.gross, 0n);
+      if (ins.total !== undefined && ins.total !== total) fail('BAD_INSTRUCTION', `total ${ins.total} is not the sum of the payments (${total})`);
+    } else {
+      if (ins.total === undefined) fail('BAD_INSTRUCTION', 'a split needs a total to divide');
+      total = ins.total;
+      const s = ins.split!;
+      const push = (sh: z.output<typeof share>, g: bigint): void => {
+        parts.push({ to: sh.to, gross: g, ...(sh.category ? { category: sh.category } : {}) });
+      };
+      if (s.by === 'tiers') {
+        let prev = 0n;
+        s.tiers.forEach((t, i) => {
+          if (t.upTo === undefined && i !== s.tiers.length - 1) fail('BAD_INSTRUCTION', `tier ${i + 1} has no upTo; only the last tier may be open`);
+          if (t.upTo !== undefined && t.upTo <= prev) fail('BAD_INSTRUCTION', `tier ${i + 1}: upTo must rise from tier to tier`);
+          if (t.upTo !== undefined) prev = t.upTo;
+          if (t.shares.every((x) => x.share === 0)) fail('BAD_INSTRUCTION', `tier ${i + 1}: the shares add up to zero`);
+        });
+        if (s.tiers[s.tiers.length - 1]!.upTo !== undefined && total > prev) fail('BAD_INSTRUCTION', `the total ${total} is above the last tier (${prev}); make the last tier open`);
+        const amounts = splitByTiers(total, s.tiers.map((t) => ({ ...(t.upTo !== undefined ? { upTo: t.upTo } : {}), shares: t.shares.map((x) => BigInt(x.share)) })));
+        s.tiers.forEach((t, i) => t.shares.forEach((sh, j) => push(sh, amounts[i]![j]!)));
+      } else {
+        const sum = s.shares.reduce((a, x) => a + x.share, 0);
+        if (s.by === 'bp' && sum !== 10_000) fail('BAD_INSTRUCTION', `basis-point shares add up to ${sum}, not 10000 (100 %)`);
+        if (sum === 0) fail('BAD_INSTRUCTION', 'the shares add up to zero');
+        const amounts = splitByShares(total, s.shares.map((x) => BigInt(x.share)));
+        s.shares.forEach((sh, i) => push(sh, amounts[i]!));
+      }
+    }
+    const policy = ctx.get(sk.tax()) as unknown as TaxPolicy | undefined;
+    const lines: InstructionLine[] = [];
+    let taxed = false;
+    for (const p of parts) {
+      if (p.to === ins.payer) fail('BAD_INSTRUCTION', `payee ${p.to} is the payer`);
+      if (p.gross === 0n) continue;
+      const cat = p.category ?? ins.taxCategory;
+      const line: InstructionLine = { to: p.to, gross: p.gross.toString(), tax: '0', net: p.gross.toString() };
+      if (cat !== undefined) {
+        if (!policy) fail('NO_TAX_POLICY', `tax category "${cat}" was given but chain ${ctx.chain} has no tax policy yet (settlement.taxPolicy)`);
+        const rate = Object.hasOwn(policy.rates, cat) ? policy.rates[cat]! : fail('TAX_CATEGORY_UNKNOWN', `the tax policy has no category "${cat}"; it has ${Object.keys(policy.rates).join(', ') || 'none'}`);
+        const { net, tax } = taxIn(p.gross, BigInt(rate));
+        line.category = cat;
+        line.rateBp = rate;
+        line.tax = tax.toString();
+        line.net = net.toString();
+        if (tax > 0n) taxed = true;
+        if (p.to === policy.authority && tax > 0n) fail('BAD_INSTRUCTION', 'the tax authority cannot be a taxed payee');
+      }
+      lines.push(line);
+    }
+    if (lines.length === 0) fail('BAD_INSTRUCTION', 'every payee\'s part is zero');
+    return taxed ? { total, lines, authority: policy!.authority } : { total, lines };
+  }
+
+  function instructionId(origin: InstructionOrigin, payer: string, key: string): string {
+    return instructionIdOf(origin.kind === 'xchain' ? { chain: origin.chain, port: origin.port, contract: origin.contract } : undefined, payer, key);
+  }
+
+  function mandateKeyOf(rec: InstructionRecord): string | undefined {
+    return rec.origin.kind === 'xchain' ? sk.mandate(rec.payer, rec.currency, rec.origin.chain, rec.origin.port, rec.origin.contract) : undefined;
+  }
+
+  /** Checks a mandate covers `total` now; returns the mandate or the reason it does not. */
+  function mandateCheck(ctx: ModuleContext, key: string, total: bigint): { ok: true; m: Mandate } | { ok: false; code: string; message: string } {
+    const m = ctx.get(key) as unknown as Mandate | undefined;
+    if (!m || m.revoked) return { ok: false, code: 'NO_MANDATE', message: `the payer has granted no ${m?.revoked ? 'unrevoked ' : ''}mandate to this contract (settlement.grantMandate)` };
+    if (m.expires !== undefined && ctx.time >= m.expires) return { ok: false, code: 'MANDATE_EXPIRED', message: `the mandate expired at ${new Date(m.expires).toISOString()}` };
+    if (BigInt(m.used) + total > BigInt(m.cap)) return { ok: false, code: 'MANDATE_EXCEEDED', message: `the mandate's cap ${m.cap} would be exceeded (${m.used} used, ${total} asked)` };
+    return { ok: true, m };
+  }
+
+  /** Pays a recorded instruction now if funds allow; returns whether it settled. */
+  function trySettle(ctx: ModuleContext, scope: TxScope, rec: InstructionRecord): 'settled' | 'short' | 'failed' {
+    const total = BigInt(rec.total);
+    const mkey = mandateKeyOf(rec);
+    let mandate: Mandate | undefined;
+    if (mkey) {
+      const c = mandateCheck(ctx, mkey, total);
+      if (!c.ok) {
+        rec.status = 'failed';
+        rec.failure = { code: c.code, message: c.message, height: ctx.height };
+        return 'failed';
+      }
+      mandate = c.m;
+    }
+    if (balanceOf(ctx, rec.currency, rec.payer) < total) return 'short';
+    const lines: JournalLine[] = [debit(rec.payer, total)];
+    for (const l of rec.lines) {
+      lines.push(credit(l.to, BigInt(l.net)));
+      if (l.tax !== '0') lines.push(credit(rec.taxAuthority!, BigInt(l.tax), l.to));
+    }
+    const entry = post(ctx, scope, 'instruction', rec.currency, lines, { ref: rec.id, ...(rec.memo ? { memo: rec.memo } : {}) });
+    if (mkey && mandate) ctx.set(mkey, { ...mandate, used: (BigInt(mandate.used) + total).toString() } as unknown as JsonValue);
+    rec.status = 'settled';
+    rec.settled = { ...hereOf(ctx), entry };
+    return 'settled';
+  }
+
+  function statusOf(rec: InstructionRecord, duplicate: boolean): JsonValue {
+    const out: Record<string, JsonValue> = {
+      kind: 'settlement-status', id: rec.id, n: rec.n, idempotencyKey: rec.idempotencyKey, status: rec.status,
+      payer: rec.payer, currency: rec.currency, total: rec.total,
+      lines: rec.lines as unknown as JsonValue, duplicate,
+    };
+    if (rec.settled) out.settled = rec.settled;
+    if (rec.failure) out.failure = rec.failure;
+    return out;
+  }
+
+  /** Tells the contract that sent a (formerly waiting) instruction how it ended, if xchain runs here. */
+  function notifyOrigin(ctx: ModuleContext, rec: InstructionRecord): void {
+    if (rec.origin.kind !== 'xchain') return;
+    try {
+      ctx.call('xchain', 'send', { dstChain: rec.origin.chain, dstPort: rec.origin.port, payload: { ...(statusOf(rec, false) as Record<string, JsonValue>), contract: rec.origin.contract } });
+    } catch {
+      // No xchain module on this chain (or it refused): the status stays queryable here.
+    }
+  }
+
+  function enqueue(ctx: ModuleContext, rec: InstructionRecord): void {
+    const qk = sk.queue(rec.currency, rec.payer);
+    const q = (ctx.get(qk) as { head: number; tail: number } | undefined) ?? { head: 0, tail: 0 };
+    ctx.set(sk.queueItem(rec.currency, rec.payer, q.tail), rec.id);
+    ctx.set(qk, { head: q.head, tail: q.tail + 1 });
+  }
+
+  /**
+   * Pays a payer's waiting instructions in the order they arrived, until one does not fit the
+   * balance (strict order: a later, smaller one never overtakes) or `budget` runs out.
+   */
+  function drain(ctx: ModuleContext, scope: TxScope, payer: string, cur: string, budget: number): { settled: string[]; failed: string[]; budget: number } {
+    const qk = sk.queue(cur, payer);
+    const q = ctx.get(qk) as { head: number; tail: number } | undefined;
+    const out = { settled: [] as string[], failed: [] as string[], budget };
+    if (!q || q.head >= q.tail) return out;
+    let head = q.head;
+    while (head < q.tail && out.budget > 0) {
+      const id = ctx.get(sk.queueItem(cur, payer, head)) as string;
+      const rec = ctx.get(sk.instruction(id)) as unknown as InstructionRecord;
+      if (rec.status !== 'waiting') {
+        ctx.delete(sk.queueItem(cur, payer, head));
+        head++;
+        continue;
+      }
+      out.budget--;
+      let r: 'settled' | 'short' | 'failed';
+      if (rec.waitUntil !== undefined && ctx.time >= rec.waitUntil) {
+        rec.status = 'failed';
+        rec.failure = { code: 'WAIT_EXPIRED', message: `still unpaid at ${new Date(rec.waitUntil).toISOString()}`, height: ctx.height };
+        r = 'failed';
+      } else {
+        r = trySettle(ctx, scope, rec);
+      }
+      if (r === 'short') break;
+      ctx.set(sk.instruction(id), rec as unknown as JsonValue);
+      ctx.delete(sk.queueItem(cur, payer, head));
+      head++;
+      (r === 'settled' ? out.settled : out.failed).push(id);
+      ctx.emit(r === 'settled' ? 'InstructionSettled' : 'InstructionFailed', { id, payer, currency: cur, total: rec.total, waited: true });
+      notifyOrigin(ctx, rec);
+    }
+    ctx.set(qk, { head, tail: q.tail });
+    return out;
+  }
+
+  /** After a tx credited DIDs: pay what they had waiting (one level, bounded; `retry` continues). */
+  function drainCredited(ctx: ModuleContext, scope: TxScope, cur: string, max = MAX_DRAIN): string[] {
+    let budget = max;
+    const settled: string[] = [];
+    const seen = new Set<string>();
+    for (const payer of [...scope.credited].sort()) {
+      if (budget <= 0) break;
+      seen.add(payer);
+      const r = drain(ctx, { credited: new Set() }, payer, cur, budget);
+      budget = r.budget;
+      settled.push(...r.settled);
+    }
+    return settled;
+  }
+
+  function instruct(ctx: ModuleContext, scope: TxScope, insIn: Instruction, origin: InstructionOrigin, mandateKey?: string): JsonValue {
+    let ins = insIn;
+    const id = instructionId(origin, ins.payer, ins.idempotencyKey);
+    const prior = ctx.get(sk.instruction(id)) as unknown as InstructionRecord | undefined;
+    if (prior) return statusOf(prior, true);
+    if (mandateKey) {
+      // The payer's mandate may say how the contract's payments count: as a service (invoiced)
+      // of a tax category; the instruction's own fields win.
+      const m = ctx.get(mandateKey) as unknown as Mandate | undefined;
+      if (m?.taxCategory !== undefined && ins.taxCategory === undefined) ins = { ...ins, taxCategory: m.taxCategory };
+      if (m?.service !== undefined && ins.service === undefined) ins = { ...ins, service: m.service };
+    }
+    const plan = planLines(ctx, ins);
+    if (mandateKey) {
+      const c = mandateCheck(ctx, mandateKey, plan.total);
+      if (!c.ok) fail(c.code, c.message);
+      if (ins.currency !== c.m.currency) fail('NO_MANDATE', `the mandate is for ${c.m.currency}`);
+    }
+    const n = Number(ctx.get(sk.instructionSeq()) ?? 0) + 1;
+    ctx.set(sk.instructionSeq(), n);
+    const rec: InstructionRecord = {
+      id, n, idempotencyKey: ins.idempotencyKey, payer: ins.payer, currency: ins.currency, total: plan.total.toString(),
+      lines: plan.lines, onInsufficientFunds: ins.onInsufficientFunds, origin, status: 'waiting', created: hereOf(ctx),
+    };
+    if (plan.authority !== undefined) rec.taxAuthority = plan.authority;
+    if (ins.service) rec.service = ins.service;
+    if (ins.memo !== undefined) rec.memo = ins.memo;
+    if (ins.waitUntil !== undefined) rec.waitUntil = ins.waitUntil;
+    // Strict order: while earlier instructions of this payer wait, a new one waits behind them.
+    const q = ctx.get(sk.queue(ins.currency, ins.payer)) as { head: number; tail: number } | undefined;
+    const queued = q !== undefined && q.head < q.tail;
+    const r = queued ? 'short' : trySettle(ctx, scope, rec);
+    if (r === 'short') {
+      if (ins.onInsufficientFunds === 'fail') {
+        rec.status = 'failed';
+        rec.failure = {
+          code: 'INSUFFICIENT_FUNDS',
+          message: queued ? 'earlier instructions of this payer are waiting for funds' : `the payer has ${balanceOf(ctx, ins.currency, ins.payer)} of ${plan.total} ${ins.currency} minor units`,
+          height: ctx.height,
+        };
+      } else {
+        enqueue(ctx, rec);
+      }
+    }
+    ctx.set(sk.instruction(id), rec as unknown as JsonValue);
+    const pk = Number(ctx.get(sk.payerInstructions(ins.payer)) ?? 0);
+    ctx.set(sk.payerInstruction(ins.payer, pk), id);
+    ctx.set(sk.payerInstructions(ins.payer), pk + 1);
+    const evt = rec.status === 'settled' ? 'InstructionSettled' : rec.status === 'waiting' ? 'InstructionWaiting' : 'InstructionFailed';
+    ctx.emit(evt, { id, payer: ins.payer, currency: ins.currency, total: rec.total, idempotencyKey: ins.idempotencyKey });
+    return statusOf(rec, false);
+  }
+
+  // ---- exports ---------------------------------------------------------------------------
+
+  const fromXchain = (ctx: ModuleContext, what: string): void => {
+    if (ctx.caller !== 'xchain') fail('FORBIDDEN', `settlement.${what} serves only the xchain module, not ${ctx.caller ?? 'a transaction'}`);
+  };
+
+  const exports: Record<string, ExportDef> = {
+    onRecvPacket: {
+      doc: 'Receives a settlement instruction from a contract on another chain; pays within the mandate its payer granted that contract. The ack is the instruction\'s status.',
+      gas: 5_000,
+      run(ctx, args) {
+        fromXchain(ctx, 'onRecvPacket');
+        const p = packetArgs.safeParse(args);
+        if (!p.success) fail('BAD_PACKET', `packet: ${p.error.issues[0]!.path.join('.')} ${p.error.issues[0]!.message}`);
+        const pl = instructionPayload.safeParse(p.data.payload);
+        if (!pl.success) {
+          const i = pl.error.issues[0]!;
+          fail('BAD_INSTRUCTION', `payload${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}; expected { kind: 'settlement-instruction', contract, instruction }`);
+        }
+        const ins = pl.data.instruction;
+        const origin: InstructionOrigin = { kind: 'xchain', chain: p.data.srcChain, port: p.data.srcPort, contract: pl.data.contract, sequence: p.data.sequence, sender: p.data.sender };
+        const scope: TxScope = { credited: new Set() };
+        const r = instruct(ctx, scope, ins, origin, sk.mandate(ins.payer, ins.currency, p.data.srcChain, p.data.srcPort, pl.data.contract)) as { status: string; failure?: { code: string; message: string } };
+        // A contract's instruction that cannot be paid (and may not wait) is an error ack: nothing
+        // is recorded, so the contract may send it again later under the same key.
+        if (r.status === 'failed' && r.failure) fail(r.failure.code, r.failure.message);
+        // A relayed packet's tx also pays for its proofs: drain less here (retry drains the rest).
+        drainCredited(ctx, scope, ins.currency, MAX_DRAIN_XCHAIN);
+        return r as unknown as JsonValue;
+      },
+    },
+    onAcknowledgementPacket: {
+      doc: 'Acknowledgement of a status packet this module sent; nothing to undo.',
+      gas: 500,
+      run(ctx) {
+        fromXchain(ctx, 'onAcknowledgementPacket');
+        return { ok: true };
+      },
+    },
+    onTimeoutPacket: {
+      doc: 'Timeout of a status packet this module sent; the status stays queryable here.',
+      gas: 500,
+      run(ctx) {
+        fromXchain(ctx, 'onTimeoutPacket');
+        return { ok: true };
+      },
+    },
+  };
+
+  // ---- methods ---------------------------------------------------------------------------
+
+  return {
+    name: 'settlement',
+    description: 'Accounts per DID and currency with a double-entry journal; issuers mint and burn; settlement instructions with splits, tax and idempotency; mandates for cross-chain contracts; clearing and statements.',
+    exports,
+    methods: {
+      registerIssuer: method({
+        doc: 'Register (or update) a payment institution DID as issuer of currencies; a validator of this chain only.',
+        args: z.strictObject({ issuer: did, name: z.string().min(1).max(128), currencies: z.array(currency).min(1).max(16), rail: name, sandbox: z.boolean() }),
+        gas: 2_000,
+        run(ctx, a) {
+          requireValidator(ctx, 'register issuers');
+          const rec: IssuerRecord = { did: a.issuer, name: a.name, currencies: [...new Set(a.currencies)].sort(), rail: a.rail, sandbox: a.sandbox, active: true, registeredBy: ctx.sender, height: ctx.height };
+          ctx.set(sk.issuer(a.issuer), rec as unknown as JsonValue);
+          const list = (ctx.get(sk.issuers()) as string[] | undefined) ?? [];
+          if (!list.includes(a.issuer)) ctx.set(sk.issuers(), [...list, a.issuer]);
+          ctx.emit('IssuerRegistered', { issuer: a.issuer, currencies: rec.currencies, sandbox: a.sandbox });
+          return rec as unknown as JsonValue;
+        },
+      }),
+      revokeIssuer: method({
+        doc: 'Stop an issuer minting; what it issued stays and may still be withdrawn through it. Validators only.',
+        args: z.strictObject({ issuer: did }),
+        gas: 1_000,
+        run(ctx, a) {
+          requireValidator(ctx, 'revoke issuers');
+          const rec = ctx.get(sk.issuer(a.issuer)) as unknown as IssuerRecord | undefined;
+          if (!rec) fail('NOT_FOUND', `${a.issuer} is not a registered issuer`);
+          ctx.set(sk.issuer(a.issuer), { ...rec, active: false } as unknown as JsonValue);
+          ctx.emit('IssuerRevoked', { issuer: a.issuer });
+        },
+      }),
+      taxPolicy: method({
+        doc: 'Set the tax policy: the authority account and rates (basis points of the net) per category. A validator or the current tax authority.',
+        args: z.strictObject({ authority: did, rates: z.record(category, z.number().int().min(0).max(10_000)) }),
+        gas: 2_000,
+        run(ctx, a) {
+          const cur = ctx.get(sk.tax()) as unknown as TaxPolicy | undefined;
+          if (!validators.has(ctx.sender) && cur?.authority !== ctx.sender) {
+            fail('FORBIDDEN', `only a validator of chain ${ctx.chain} or the current tax authority may set the tax policy`);
+          }
+          if (Object.keys(a.rates).length > 64) fail('BAD_ARGS', 'at most 64 tax categories');
+          const pol: TaxPolicy = { authority: a.authority, rates: a.rates, setBy: ctx.sender, height: ctx.height, time: ctx.time };
+          ctx.set(sk.tax(), pol as unknown as JsonValue);
+          ctx.emit('TaxPolicySet', { authority: a.authority, rates: a.rates });
+          return pol as unknown as JsonValue;
+        },
+      }),
+      mint: method({
+        doc: 'An issuer credits a deposit it received to an account; `ref` (its deposit id) makes it idempotent.',
+        args: z.strictObject({ to: did, currency, amount: positive, ref, memo: memo.optional() }),
+        gas: 3_000,
+        run(ctx, a) {
+          const iss = issuerFor(ctx, ctx.sender, a.currency);
+          const dk = sk.deposit(ctx.sender, a.ref);
+          const prior = ctx.get(dk);
+          if (prior !== undefined) return { ...(prior as Record<string, JsonValue>), duplicate: true };
+          const scope: TxScope = { credited: new Set() };
+          const entry = post(ctx, scope, 'mint', a.currency, [debit(`issue:${ctx.sender}`, a.amount), credit(a.to, a.amount)], { ref: a.ref, ...(a.memo ? { memo: a.memo } : {}) });
+          const out = { entry, to: a.to, currency: a.currency, amount: a.amount.toString(), ref: a.ref, sandbox: iss.sandbox };
+          ctx.set(dk, out);
+          ctx.emit('Minted', out);
+          const settled = drainCredited(ctx, scope, a.currency);
+          return { ...out, duplicate: false, settledWaiting: settled };
+        },
+      }),
+      withdraw: method({
+        doc: 'Move money out through an issuer: burns it here; the issuer\'s rail pays it out (Withdrawal event).',
+        args: z.strictObject({ issuer: did, currency, amount: positive, ref, memo: memo.optional() }),
+        gas: 3_000,
+        run(ctx, a) {
+          issuerFor(ctx, a.issuer, a.currency, false);
+          const outstanding = -balanceOf(ctx, a.currency, `issue:${a.issuer}`);
+          if (outstanding < a.amount) fail('ISSUER_EXCEEDED', `issuer ${a.issuer} has only ${outstanding} ${a.currency} minor units outstanding to take back`);
+          const entry = post(ctx, undefined, 'withdraw', a.currency, [debit(ctx.sender, a.amount), credit(`issue:${a.issuer}`, a.amount)], { ref: a.ref, ...(a.memo ? { memo: a.memo } : {}) });
+          const out = { entry, from: ctx.sender, issuer: a.issuer, currency: a.currency, amount: a.amount.toString(), ref: a.ref };
+          ctx.emit('Withdrawal', out);
+          return out;
+        },
+      }),
+      transfer: method({
+        doc: 'Pay another DID from your own account.',
+        args: z.strictObject({ to: did, currency, amount: positive, memo: memo.optional() }),
+        gas: 2_000,
+        run(ctx, a) {
+          if (a.to === ctx.sender) fail('BAD_ARGS', 'a transfer to yourself moves nothing');
+          const scope: TxScope = { credited: new Set() };
+          const entry = post(ctx, scope, 'transfer', a.currency, [debit(ctx.sender, a.amount), credit(a.to, a.amount)], a.memo ? { memo: a.memo } : {});
+          const settled = drainCredited(ctx, scope, a.currency);
+          return { entry, settledWaiting: settled };
+        },
+      }),
+      instruct: method({
+        doc: 'A settlement instruction from your own account: pay several payees by amounts, shares or tiers, withholding tax; idempotent on idempotencyKey.',
+        args: instructionArgs,
+        gas: 5_000,
+        run(ctx, a) {
+          if (a.payer !== ctx.sender) fail('FORBIDDEN', `${ctx.sender} may instruct payments only from its own account, not from ${a.payer}`);
+          const scope: TxScope = { credited: new Set() };
+          const r = instruct(ctx, scope, a, { kind: 'direct', sender: ctx.sender });
+          drainCredited(ctx, scope, a.currency);
+          return r;
+        },
+      }),
+      retry: method({
+        doc: 'Pay a payer\'s waiting instructions that its balance now covers, in arrival order (anyone may ask).',
+        args: z.strictObject({ payer: did, currency, max: z.number().int().min(1).max(64).default(16) }),
+        gas: 2_000,
+        run(ctx, a) {
+          const r = drain(ctx, { credited: new Set() }, a.payer, a.currency, a.max);
+          return { settled: r.settled, failed: r.failed };
+        },
+      }),
+      cancel: method({
+        doc: 'The payer withdraws one of its own waiting instructions.',
+        args: z.strictObject({ id: z.string().regex(/^[0-9a-f]{64}$/) }),
+        gas: 1_000,
+        run(ctx, a) {
+          const rec = ctx.get(sk.instruction(a.id)) as unknown as InstructionRecord | undefined;
+          if (!rec) fail('NOT_FOUND', `no instruction ${a.id}`);
+          if (rec.payer !== ctx.sender) fail('FORBIDDEN', 'only the payer may cancel an instruction');
+          if (rec.status !== 'waiting') fail('NOT_WAITING', `instruction ${a.id} is ${rec.status}, not waiting`);
+          rec.status = 'cancelled';
+          rec.failure = { code: 'CANCELLED', message: 'cancelled by the payer', height: ctx.height };
+          ctx.set(sk.instruction(a.id), rec as unknown as JsonValue);
+          ctx.emit('InstructionCancelled', { id: a.id });
+          notifyOrigin(ctx, rec);
+          return statusOf(rec, false);
+        },
+      }),
+      grantMandate: method({
+        doc: 'Let a contract on another chain (chain, port, contract id) instruct payments from your account, up to a total cap, until expires.',
+        args: z.strictObject({
+          grantee: z.strictObject({ chain: name, port: name, contract: ref }), currency, cap: positive, expires: time.optional(),
+          taxCategory: category.optional(), service: serviceSchema.optional(),
+        }),
+        gas: 2_000,
+        run(ctx, a) {
+          const key = sk.mandate(ctx.sender, a.currency, a.grantee.chain, a.grantee.port, a.grantee.contract);
+          const prior = ctx.get(key) as unknown as Mandate | undefined;
+          const m: Mandate = { payer: ctx.sender, grantee: a.grantee, currency: a.currency, cap: a.cap.toString(), used: prior?.used ?? '0', revoked: false, height: ctx.height, time: ctx.time };
+          if (a.expires !== undefined) m.expires = a.expires;
+          if (a.taxCategory !== undefined) m.taxCategory = a.taxCategory;
+          if (a.service !== undefined) m.service = a.service;
+          ctx.set(key, m as unknown as JsonValue);
+          ctx.emit('MandateGranted', { payer: ctx.sender, ...a.grantee, currency: a.currency, cap: m.cap });
+          return m as unknown as JsonValue;
+        },
+      }),
+      revokeMandate: method({
+        doc: 'Revoke a mandate you granted; waiting instructions under it fail when next tried.',
+        args: z.strictObject({ grantee: z.strictObject({ chain: name, port: name, contract: ref }), currency }),
+        gas: 1_000,
+        run(ctx, a) {
+          const key = sk.mandate(ctx.sender, a.currency, a.grantee.chain, a.grantee.port, a.grantee.contract);
+          const m = ctx.get(key) as unknown as Mandate | undefined;
+          if (!m) fail('NOT_FOUND', 'no such mandate');
+          ctx.set(key, { ...m, revoked: true } as unknown as JsonValue);
+          ctx.emit('MandateRevoked', { payer: ctx.sender, ...a.grantee, currency: a.currency });
+        },
+      }),
+      hold: method({
+        doc: 'Put money in escrow for a payee: it leaves your available balance until captured (to the payee) or released (back).',
+        args: z.strictObject({ id: ref, payee: did, currency, amount: positive, expires: time.optional() }),
+        gas: 2_000,
+        run(ctx, a) {
+          const key = sk.hold(ctx.sender, a.id);
+          if (ctx.has(key)) fail('HOLD_EXISTS', `you already have a hold "${a.id}"`);
+          const entry = post(ctx, undefined, 'hold', a.currency, [debit(ctx.sender, a.amount), credit(`escrow:${ctx.sender}`, a.amount)], { ref: a.id });
+          const h: HoldRecord = { id: a.id, owner: ctx.sender, payee: a.payee, currency: a.currency, amount: a.amount.toString(), status: 'held', height: ctx.height };
+          if (a.expires !== undefined) h.expires = a.expires;
+          ctx.set(key, h as unknown as JsonValue);
+          return { entry, hold: h as unknown as JsonValue };
+        },
+      }),
+      capture: method({
+        doc: 'The owner pays a held amount to its payee.',
+        args: z.strictObject({ id: ref }),
+        gas: 2_000,
+        run(ctx, a) {
+          const key = sk.hold(ctx.sender, a.id);
+          const h = ctx.get(key) as unknown as HoldRecord | undefined;
+          if (!h || h.status !== 'held') fail('NOT_FOUND', `you have no open hold "${a.id}"`);
+          const scope: TxScope = { credited: new Set() };
+          const entry = post(ctx, scope, 'capture', h.currency, [debit(`escrow:${h.owner}`, BigInt(h.amount)), credit(h.payee, BigInt(h.amount))], { ref: a.id });
+          ctx.set(key, { ...h, status: 'captured' } as unknown as JsonValue);
+          drainCredited(ctx, scope, h.currency);
+          return { entry };
+        },
+      }),
+      release: method({
+        doc: 'Return a held amount to its owner: the payee may release any time, the owner once the hold expired.',
+        args: z.strictObject({ owner: did, id: ref }),
+        gas: 2_000,
+        run(ctx, a) {
+          const key = sk.hold(a.owner, a.id);
+          const h = ctx.get(key) as unknown as HoldRecord | undefined;
+          if (!h || h.status !== 'held') fail('NOT_FOUND', `${a.owner} has no open hold "${a.id}"`);
+          const expired = h.expires !== undefined && ctx.time >= h.expires;
+          if (ctx.sender !== h.payee && !(ctx.sender === h.owner && expired)) {
+            fail('FORBIDDEN', h.expires === undefined ? 'only the payee may release a hold without expiry' : 'only the payee may release before the hold expires');
+          }
+          const scope: TxScope = { credited: new Set() };
+          const entry = post(ctx, scope, 'release', h.currency, [debit(`escrow:${h.owner}`, BigInt(h.amount)), credit(h.owner, BigInt(h.amount))], { ref: a.id });
+          ctx.set(key, { ...h, status: 'released' } as unknown as JsonValue);
+          drainCredited(ctx, scope, h.currency);
+          return { entry };
+        },
+      }),
+      clear: method({
+        doc: 'Clear a finished period (UTC day) in one currency: a statement per participant with its net position, hashed into state; large periods in several calls (max per call).',
+        args: z.strictObject({ period: z.string().regex(PERIOD_RE, 'a UTC day YYYY-MM-DD'), currency, max: z.number().int().min(1).max(MAX_CLEAR_STEP).default(100) }),
+        gas: 5_000,
+        run(ctx, a) {
+          let end: number;
+          try {
+            end = periodEnd(a.period);
+          } catch (e) {
+            fail('BAD_ARGS', (e as Error).message);
+          }
+          // Block time only grows, so once the day is over no entry can join it: the set of
+          // participants and their figures are final.
+          if (ctx.time < end) fail('PERIOD_OPEN', `period ${a.period} ends at ${new Date(end).toISOString()}; clear it after that (block time now ${new Date(ctx.time).toISOString()})`);
+          const ck = sk.clearing(a.period, a.currency);
+          const prior = ctx.get(ck) as unknown as ClearingRecord | undefined;
+          if (prior?.complete) return { ...prior, positions: [] } as unknown as JsonValue;
+          const rec: ClearingRecord = prior ?? {
+            chain: ctx.chain, period: a.period, currency: a.currency, participants: Number(ctx.get(sk.participants(a.period, a.currency)) ?? 0),
+            processed: 0, sumNet: '0', turnover: '0', root: ZERO_HASH, complete: false, height: ctx.height, time: ctx.time, tx: ctx.txHash,
+          };
+          const here = hereOf(ctx);
+          const positions: Array<{ account: string; net: string; statement: string }> = [];
+          let sum = BigInt(rec.sumNet);
+          let turnover = BigInt(rec.turnover);
+          let root = rec.root;
+          const stop = Math.min(rec.participants, rec.processed + a.max);
+          for (let i = rec.processed; i < stop; i++) {
+            const acct = ctx.get(sk.participant(a.period, a.currency, i)) as string;
+            const ps = periodSummary(ctx, a.period, a.currency, acct);
+            const net = BigInt(ps.credits) - BigInt(ps.debits);
+            sum += net;
+            turnover += BigInt(ps.debits);
+            const summary = { chain: ctx.chain, ...ps, net: net.toString() };
+            const hash = statementHash(summary);
+            const st: StatementRecord = { ...summary, hash, clearedAt: here };
+            ctx.set(sk.statement(a.period, a.currency, acct), st as unknown as JsonValue);
+            root = sm3Hex(root + hash);
+            positions.push({ account: acct, net: net.toString(), statement: hash });
+          }
+          rec.processed = stop;
+          rec.sumNet = sum.toString();
+          rec.turnover = turnover.toString();
+          rec.root = root;
+          if (stop === rec.participants) {
+            if (sum !== 0n) fail('SETTLEMENT_FAULT', `net positions of ${a.period} ${a.currency} sum to ${sum}, not zero`);
+            rec.complete = true;
+            Object.assign(rec, here);
+            ctx.emit('Cleared', { period: a.period, currency: a.currency, participants: rec.participants, root });
+          }
+          ctx.set(ck, rec as unknown as JsonValue);
+          return { ...rec, positions } as unknown as JsonValue;
+        },
+      }),
+    },
+  };
+}
+
+/** Registers the name; chains run the instance built from their genesis (see modulesFor). */
+export const settlementModuleName = 'settlement';

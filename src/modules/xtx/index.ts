@@ -1,0 +1,300 @@
+import { z } from 'zod';
+import type { JsonValue } from '../../codec/index.ts';
+import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import type { Ack, Packet } from '../xchain/types.ts';
+import {
+  inquirePayloadSchema, MAX_PARTICIPANTS, participantSchema, txDigest, txIdSchema,
+  type PreparePayload, type Vote, type XtxBody, type XtxOp,
+} from './types.ts';
+
+export * from './types.ts';
+
+/**
+ * xtx — the coordinator of atomic cross-chain transactions (two-phase commit over xchain
+ * packets). `begin` records the transaction and sends a prepare to the `xlock` port of every
+ * participant chain (timing out at the deadline); the acknowledgements carry the votes. All yes
+ * → commit; any no, error acknowledgement, proven prepare timeout, the initiator's `abort`, or
+ * an inquiry after the deadline with votes still missing → abort. The decision is written here
+ * in the same transaction that sends the decision packets and before them, so it is durable and
+ * provable (xtx/tx/<id>), and it never changes. Decision packets that time out are sent again —
+ * a timeout of a decision means "not delivered yet", never the opposite outcome. Participants'
+ * acknowledgements complete the transaction.
+ *
+ * Whoever relays (any gateway, or the `tpc` helper) is the rest of the transaction manager;
+ * all of its state is here and on the participants, so a crashed relayer loses nothing.
+ */
+export const XTX = 'xtx';
+export const XLOCK_PORT = 'xlock';
+
+/** Longest time from begin to the prepare deadline. */
+export const MAX_DEADLINE_MS = 24 * 3600_000;
+/** Default time after the deadline from which participants may inquire. */
+export const DEFAULT_RECOVER_AFTER_MS = 3600_000;
+/** Default timeout of one decision packet (resent on timeout). */
+export const DEFAULT_DECISION_TIMEOUT_MS = 3600_000;
+
+export interface XtxParticipantState {
+  chain: string;
+  ops: XtxOp[];
+  prepareSeq: number;
+  vote: 'pending' | 'yes' | 'no' | 'timeout';
+  reason?: string;
+  /** Decision packets sent to it, oldest first; the last is in flight while `inFlight`. */
+  decisionSeqs: number[];
+  inFlight: boolean;
+  /** What the participant confirmed (or, for a proven prepare timeout, what is certain). */
+  outcome?: 'committed' | 'rolled-back' | 'refused';
+  error?: string;
+}
+
+export interface XtxRecord {
+  id: string;
+  coordinator: string;
+  initiator: string;
+  digest: string;
+  deadline: number;
+  recoverAfter: number;
+  decisionTimeoutMs: number;
+  status: 'preparing' | 'committing' | 'aborting' | 'committed' | 'aborted';
+  created: { height: number; time: number; tx: string };
+  decision?: { outcome: 'commit' | 'abort'; reason: string; height: number; time: number; tx: string };
+  completed?: { height: number; time: number };
+  participants: XtxParticipantState[];
+}
+
+export const xtxKey = (id: string): string => `tx/${id}`;
+export const xtxStateKey = (id: string): string => `xtx/tx/${id}`;
+
+const beginArgs = z.strictObject({
+  id: txIdSchema,
+  participants: z.array(participantSchema).min(1).max(MAX_PARTICIPANTS),
+  deadline: z.number().int().min(1),
+  recoverAfter: z.number().int().min(1).optional(),
+  decisionTimeoutMs: z.number().int().min(1_000).max(30 * 24 * 3600_000).optional(),
+});
+
+const packetArgs = z.object({ srcChain: z.string(), srcPort: z.string(), sequence: z.number().int(), payload: z.unknown() }).loose();
+const ourPayload = z.object({ type: z.enum(['prepare', 'commit', 'rollback']), id: txIdSchema }).loose();
+/** The type and id of a packet this module sent (prepare, commit, rollback), or undefined. */
+function ourPacket(packet: Packet | undefined): { type: 'prepare' | 'commit' | 'rollback'; id: string } | undefined {
+  const p = ourPayload.safeParse(packet?.payload);
+  return p.success ? p.data : undefined;
+}
+
+function xchainOnly(ctx: ModuleContext): void {
+  if (ctx.caller !== 'xchain') throw new ModuleError('FORBIDDEN', 'only the xchain module delivers packets');
+}
+const load = (ctx: ModuleContext, id: string): XtxRecord | undefined => ctx.get(xtxKey(id)) as unknown as XtxRecord | undefined;
+function must(ctx: ModuleContext, id: string): XtxRecord {
+  const r = load(ctx, id);
+  if (!r) throw new ModuleError('XTX_NOT_FOUND', `no transaction ${id} on ${ctx.chain}`);
+  return r;
+}
+const save = (ctx: ModuleContext, r: XtxRecord): void => ctx.set(xtxKey(r.id), r as unknown as JsonValue);
+
+/** Participants that must hear the decision: for abort only those that may hold locks. */
+const needsDecision = (r: XtxRecord, p: XtxParticipantState): boolean =>
+  !p.outcome && (r.decision?.outcome === 'commit' || p.vote === 'yes' || p.vote === 'pending');
+
+function sendDecision(ctx: ModuleContext, r: XtxRecord, p: XtxParticipantState): void {
+  const type = r.decision!.outcome === 'commit' ? 'commit' : 'rollback';
+  const sent = ctx.call('xchain', 'send', { dstChain: p.chain, dstPort: XLOCK_PORT, payload: { type, id: r.id }, timeoutTime: ctx.time + r.decisionTimeoutMs }) as { sequence: number };
+  p.decisionSeqs = [...p.decisionSeqs, sent.sequence];
+  p.inFlight = true;
+  ctx.emit('DecisionSent', { id: r.id, chain: p.chain, type, sequence: sent.sequence });
+}
+
+function maybeComplete(ctx: ModuleContext, r: XtxRecord): void {
+  if (!r.decision || r.completed || r.participants.some((p) => !p.outcome)) return;
+  r.status = r.decision.outcome === 'commit' ? 'committed' : 'aborted';
+  r.completed = { height: ctx.height, time: ctx.time };
+  ctx.emit('TransactionCompleted', { id: r.id, status: r.status });
+}
+
+/** Writes the decision (once, never changed), then sends it to every participant that needs it. */
+function decide(ctx: ModuleContext, r: XtxRecord, outcome: 'commit' | 'abort', reason: string): void {
+  if (r.decision) return;
+  r.decision = { outcome, reason, height: ctx.height, time: ctx.time, tx: ctx.txHash };
+  r.status = outcome === 'commit' ? 'committing' : 'aborting';
+  for (const p of r.participants) {
+    if (outcome === 'abort' && p.vote === 'no') p.outcome = 'refused';
+    // A proven prepare timeout: the prepare can never execute there, so nothing is locked.
+    if (outcome === 'abort' && p.vote === 'timeout') p.outcome = 'rolled-back';
+  }
+  save(ctx, r);
+  ctx.emit('Decided', { id: r.id, outcome, reason });
+  for (const p of r.participants) if (needsDecision(r, p)) sendDecision(ctx, r, p);
+  maybeComplete(ctx, r);
+  save(ctx, r);
+}
+
+/** After a vote: abort on the first no, commit when all are yes. */
+function tally(ctx: ModuleContext, r: XtxRecord): void {
+  if (r.decision) return;
+  const no = r.participants.find((p) => p.vote === 'no' || p.vote === 'timeout');
+  if (no) decide(ctx, r, 'abort', `${no.chain} ${no.vote === 'timeout' ? 'did not receive the prepare by the deadline' : `voted no: ${no.reason ?? ''}`}`);
+  else if (r.participants.every((p) => p.vote === 'yes')) decide(ctx, r, 'commit', 'every participant voted yes');
+}
+
+const participantOf = (r: XtxRecord, chain: string): XtxParticipantState => {
+  const p = r.participants.find((x) => x.chain === chain);
+  if (!p) throw new ModuleError('XTX_NOT_PARTICIPANT', `${chain} is not a participant of transaction ${r.id}`);
+  return p;
+};
+
+export const xtxModule: ModuleDef = {
+  name: XTX,
+  description: 'Coordinator of atomic cross-chain transactions (two-phase commit): prepares, collects votes, writes the decision, delivers it to every participant.',
+  methods: {
+    begin: methodBegin(),
+    abort: method({
+      doc: 'Abort a transaction that has no decision yet: the initiator at any time, anyone once the deadline has passed.',
+      args: z.strictObject({ id: txIdSchema }),
+      gas: 3_000,
+      run(ctx, a): JsonValue {
+        const r = must(ctx, a.id);
+        if (r.decision) throw new ModuleError('XTX_DECIDED', `transaction ${a.id} was already decided: ${r.decision.outcome}`);
+        if (ctx.sender !== r.initiator && ctx.time < r.deadline) {
+          throw new ModuleError('XTX_FORBIDDEN', `only the initiator ${r.initiator} may abort ${a.id} before its deadline ${r.deadline}`);
+        }
+        decide(ctx, r, 'abort', ctx.sender === r.initiator ? 'aborted by the initiator' : 'no decision by the deadline');
+        return { id: a.id, status: r.status };
+      },
+    }),
+    resend: method({
+      doc: 'Send the (unchanged) decision again to participants that have not confirmed it and have no decision packet in flight; anyone may.',
+      args: z.strictObject({ id: txIdSchema }),
+      gas: 3_000,
+      run(ctx, a): JsonValue {
+        const r = must(ctx, a.id);
+        if (!r.decision) throw new ModuleError('XTX_UNDECIDED', `transaction ${a.id} has no decision yet; nothing to resend`);
+        const to = r.participants.filter((p) => needsDecision(r, p) && !p.inFlight);
+        if (!to.length) throw new ModuleError('XTX_NOTHING_TO_RESEND', `every participant of ${a.id} has confirmed the decision or has one in flight`);
+        for (const p of to) sendDecision(ctx, r, p);
+        save(ctx, r);
+        return { id: a.id, resent: to.map((p) => p.chain) };
+      },
+    }),
+  },
+  exports: {
+    onRecvPacket: {
+      doc: 'A participant\'s inquiry for the decision (after its recoverAfter); past the deadline with no decision, the answer is abort.',
+      gas: 3_000,
+      run(ctx, args): JsonValue {
+        xchainOnly(ctx);
+        const parsed = packetArgs.safeParse(args);
+        if (!parsed.success) throw new ModuleError('XTX_BAD_PACKET', `packet: ${parsed.error.issues[0]!.message}`);
+        const packet = parsed.data;
+        if (packet.srcPort !== XLOCK_PORT) throw new ModuleError('XTX_BAD_PACKET', `xtx takes inquiries only from xlock ports, not ${packet.srcChain}/${packet.srcPort}`);
+        const q = inquirePayloadSchema.safeParse(packet.payload);
+        if (!q.success) throw new ModuleError('XTX_BAD_PACKET', `inquiry payload: ${q.error.issues[0]!.message}`);
+        const r = must(ctx, q.data.id);
+        participantOf(r, packet.srcChain);
+        if (!r.decision && ctx.time >= r.deadline) decide(ctx, r, 'abort', `no decision by the deadline when ${packet.srcChain} inquired`);
+        return { id: r.id, outcome: r.decision?.outcome ?? 'pending' };
+      },
+    },
+    onAcknowledgementPacket: {
+      doc: 'A vote (prepare) or a participant\'s confirmation of the decision.',
+      gas: 3_000,
+      run(ctx, args) {
+        xchainOnly(ctx);
+        const { packet, ack } = args as unknown as { packet: Packet; ack: Ack };
+        const body = ourPacket(packet);
+        const r = body && load(ctx, body.id);
+        if (!body || !r || !ack) return;
+        const p = participantOf(r, packet.dstChain);
+        if (body.type === 'prepare') {
+          const v = ack.ok ? (ack.result as unknown as Vote | null) : null;
+          if (v && v.vote === 'yes') p.vote = 'yes';
+          else {
+            p.vote = 'no';
+            p.reason = !ack.ok ? `${ack.code}: ${ack.message}` : v && v.vote === 'no' ? `${v.code}: ${v.message}` : 'no vote in the acknowledgement';
+          }
+          save(ctx, r);
+          ctx.emit('VoteReceived', { id: r.id, chain: p.chain, vote: p.vote });
+          tally(ctx, r);
+          return;
+        }
+        if (p.decisionSeqs[p.decisionSeqs.length - 1] === packet.sequence) p.inFlight = false;
+        if (ack.ok) {
+          const st = (ack.result as { state?: string } | null)?.state;
+          if (st === 'committed' || st === 'rolled-back' || st === 'refused') p.outcome = st;
+          delete p.error;
+        } else {
+          p.error = `${ack.code}: ${ack.message}`;
+          ctx.emit('DecisionRefused', { id: r.id, chain: p.chain, code: ack.code });
+        }
+        maybeComplete(ctx, r);
+        save(ctx, r);
+      },
+    },
+    onTimeoutPacket: {
+      doc: 'A prepare not received by the deadline votes no; a decision packet that timed out is sent again (same decision).',
+      gas: 3_000,
+      run(ctx, args) {
+        xchainOnly(ctx);
+        const { packet } = args as unknown as { packet: Packet };
+        const body = ourPacket(packet);
+        const r = body && load(ctx, body.id);
+        if (!body || !r) return;
+        const p = participantOf(r, packet.dstChain);
+        if (body.type === 'prepare') {
+          p.vote = 'timeout';
+          save(ctx, r);
+          ctx.emit('VoteReceived', { id: r.id, chain: p.chain, vote: 'timeout' });
+          if (r.decision?.outcome === 'abort' && !p.outcome) {
+            p.outcome = 'rolled-back';
+            maybeComplete(ctx, r);
+            save(ctx, r);
+          }
+          tally(ctx, r);
+          return;
+        }
+        if (p.decisionSeqs[p.decisionSeqs.length - 1] !== packet.sequence) return;
+        p.inFlight = false;
+        if (needsDecision(r, p)) sendDecision(ctx, r, p);
+        save(ctx, r);
+      },
+    },
+  },
+};
+
+function methodBegin() {
+  return method({
+    doc: 'Begin an atomic transaction over other chains: record it and send a prepare to each participant\'s xlock port.',
+    args: beginArgs,
+    gas: 5_000,
+    run(ctx, a): JsonValue {
+      if (ctx.has(xtxKey(a.id))) throw new ModuleError('XTX_EXISTS', `transaction ${a.id} already exists on ${ctx.chain}; choose another id`);
+      const chains = a.participants.map((p) => p.chain);
+      if (new Set(chains).size !== chains.length) throw new ModuleError('XTX_BAD_TX', 'each participant chain may appear once; put all of its ops in one entry');
+      if (chains.includes(ctx.chain)) {
+        throw new ModuleError('XTX_BAD_TX', `the coordinator chain ${ctx.chain} cannot be a participant of its own transaction; coordinate from a chain that is not a participant`);
+      }
+      if (a.deadline <= ctx.time || a.deadline > ctx.time + MAX_DEADLINE_MS) {
+        throw new ModuleError('XTX_BAD_DEADLINE', `deadline ${a.deadline} must be after this block's time ${ctx.time} and at most ${MAX_DEADLINE_MS} ms later`);
+      }
+      const recoverAfter = a.recoverAfter ?? a.deadline + DEFAULT_RECOVER_AFTER_MS;
+      if (recoverAfter <= a.deadline) throw new ModuleError('XTX_BAD_DEADLINE', `recoverAfter ${recoverAfter} must be after the deadline ${a.deadline}`);
+      const body: XtxBody = { coordinator: ctx.chain, id: a.id, participants: a.participants, deadline: a.deadline, recoverAfter };
+      const r: XtxRecord = {
+        id: a.id, coordinator: ctx.chain, initiator: ctx.sender, digest: txDigest(body), deadline: a.deadline, recoverAfter,
+        decisionTimeoutMs: a.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS, status: 'preparing',
+        created: { height: ctx.height, time: ctx.time, tx: ctx.txHash },
+        participants: a.participants.map((p) => ({ chain: p.chain, ops: p.ops, prepareSeq: 0, vote: 'pending', decisionSeqs: [], inFlight: false })),
+      };
+      const payload: PreparePayload = { type: 'prepare', initiator: ctx.sender, ...body };
+      for (const p of r.participants) {
+        const sent = ctx.call('xchain', 'send', { dstChain: p.chain, dstPort: XLOCK_PORT, payload: payload as unknown as JsonValue, timeoutTime: a.deadline }) as { sequence: number };
+        p.prepareSeq = sent.sequence;
+      }
+      save(ctx, r);
+      const n = ((ctx.get('log/count') as number | undefined) ?? 0) + 1;
+      ctx.set(`log/${n}`, a.id);
+      ctx.set('log/count', n);
+      ctx.emit('TransactionBegun', { id: a.id, initiator: ctx.sender, participants: chains, digest: r.digest, deadline: a.deadline });
+      return { id: a.id, digest: r.digest, prepares: r.participants.map((p) => ({ chain: p.chain, sequence: p.prepareSeq })) };
+    },
+  });
+}

@@ -1,0 +1,26 @@
+/**
+ * The browser-safe face of the SDK, for the web console (console/): everything here runs in a
+ * browser once the console's bundler swaps the few Node-only crypto files for their browser
+ * stand-ins (console/shims: SM3/SM4 in TypeScript, Ed25519 and SHA-256 from @noble, no SM2
+ * addon, so SM2 uses the pure-JS @noble/curves implementation). Node code keeps using
+ * src/sdk/index.ts; nothing here changes how the SDK behaves in Node.
+ *
+ * Left out on purpose: readKeystore/writeKeystore and sm3File (they read and write local files).
+ */
+export { ShulianClient, genesisHashOf } from './client.ts';
+export type * from './types.ts';
+export {
+  notaryKey, notaryPut, notaryVerify, sm3Hex, DEFAULT_NOTARY_CHAIN,
+  type NotaryRecord, type NotaryPutArgs, type NotaryProof,
+} from './notary.ts';
+export { ShulianError, toHex, fromHex, canonicalize } from '../codec/index.ts';
+export type { JsonValue } from '../codec/index.ts';
+export { generateKeyPair, didFromPublicKey, publicKeyFromPrivate, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
+export { signTx, type TxDraft } from '../ledger/tx.ts';
+export { verifyTxInclusion, verifyStateLookup, type ProofCheck } from '../ledger/verify.ts';
+export type { Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo } from '../ledger/types.ts';
+export * from './governance.ts';
+export * from './console.ts';
+export { encodeMultikey } from '../did/multikey.ts';
+export * from './contracts.ts';
+export { docStateKey } from '../modules/did/state.ts';
