@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { chainIdSchema, jsonSchema, type Ack, type Packet } from '../xchain/types.ts';
+import { requireXchainCaller } from '../xchain/port.ts';
 
 /**
  * xcall — a call to a module on another chain with its result returned. The destination runs
@@ -17,10 +18,6 @@ const callArgs = z.strictObject({
 });
 const recvArgs = z.object({ payload: z.strictObject({ module: chainIdSchema, query: z.string().max(32), args: jsonSchema }) }).loose();
 const resultKey = (dst: string, seq: number): string => `result/${dst}/${seq}`;
-
-function xchainOnly(ctx: ModuleContext): void {
-  if (ctx.caller !== 'xchain') throw new ModuleError('FORBIDDEN', 'only the xchain module delivers packets');
-}
 
 export const xcallModule: ModuleDef = {
   name: XCALL,
@@ -44,7 +41,7 @@ export const xcallModule: ModuleDef = {
       doc: 'Run the target module\'s xquery export and return its answer.',
       gas: 1_000,
       run(ctx, args): JsonValue {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const parsed = recvArgs.safeParse(args);
         if (!parsed.success) throw new ModuleError('XCALL_BAD_PACKET', `call payload: ${parsed.error.issues[0]!.message}`);
         const { module, query, args: qargs } = parsed.data.payload;
@@ -55,7 +52,7 @@ export const xcallModule: ModuleDef = {
       doc: 'Keep the answer (or the error) for the caller.',
       gas: 1_000,
       run(ctx, args) {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const { packet, ack } = args as unknown as { packet: Packet; ack: Ack };
         const prior = (ctx.get(resultKey(packet.dstChain, packet.sequence)) ?? {}) as { [k: string]: JsonValue };
         ctx.set(resultKey(packet.dstChain, packet.sequence), ack.ok ? { ...prior, status: 'answered', result: ack.result } : { ...prior, status: 'failed', error: `${ack.code}: ${ack.message}` });
@@ -65,7 +62,7 @@ export const xcallModule: ModuleDef = {
       doc: 'Record that the call timed out.',
       gas: 1_000,
       run(ctx, args) {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const { packet } = args as unknown as { packet: Packet };
         const prior = (ctx.get(resultKey(packet.dstChain, packet.sequence)) ?? {}) as { [k: string]: JsonValue };
         ctx.set(resultKey(packet.dstChain, packet.sequence), { ...prior, status: 'timed-out' });

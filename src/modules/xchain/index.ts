@@ -554,3 +554,4 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
 }
 
 export type { Obj as XchainObj };
+export { requireXchainCaller } from './port.ts';

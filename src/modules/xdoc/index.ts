@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { chainIdSchema, type Ack, type Packet } from '../xchain/types.ts';
+import { requireXchainCaller } from '../xchain/port.ts';
 
 /**
  * xdoc — unique documents of title (e.g. an electronic bill of lading, 电子提单) held by one DID
@@ -39,10 +40,6 @@ function load(ctx: ModuleContext, id: string): DocRecord {
   return d;
 }
 const save = (ctx: ModuleContext, d: DocRecord): void => ctx.set(docKey(d.id), d as unknown as JsonValue);
-function xchainOnly(ctx: ModuleContext): void {
-  if (ctx.caller !== 'xchain') throw new ModuleError('FORBIDDEN', 'only the xchain module delivers packets');
-}
-
 const docSchema = z.strictObject({
   id: fullId, kind: z.string().min(1).max(64), hash: z.string().regex(/^[0-9a-f]{64}$/), issuer: did, holder: did,
   state: z.enum(['here', 'away']), at: chainIdSchema.optional(),
@@ -135,7 +132,7 @@ export const xdocModule: ModuleDef = {
       doc: 'Take a document from another chain: restore it if it left from here, else hold it here.',
       gas: 3_000,
       run(ctx, args): JsonValue {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const parsed = recvArgs.safeParse(args);
         if (!parsed.success) throw new ModuleError('XDOC_BAD_PACKET', `document payload: ${parsed.error.issues[0]!.message}`);
         const { srcChain, payload } = parsed.data;
@@ -156,7 +153,7 @@ export const xdocModule: ModuleDef = {
       doc: 'On an error acknowledgement the document comes back to its holder here.',
       gas: 2_000,
       run(ctx, args) {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const { packet, ack } = args as unknown as { packet: Packet; ack: Ack };
         if (!ack.ok) unlock(ctx, packet, 'returned-on-error');
       },
@@ -165,7 +162,7 @@ export const xdocModule: ModuleDef = {
       doc: 'A document whose transfer timed out comes back to its holder here.',
       gas: 2_000,
       run(ctx, args) {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         unlock(ctx, (args as unknown as { packet: Packet }).packet, 'returned-on-timeout');
       },
     },

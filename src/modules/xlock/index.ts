@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { chainIdSchema, type Ack, type Packet } from '../xchain/types.ts';
+import { requireXchainCaller } from '../xchain/port.ts';
 import {
   decisionPayloadSchema, inquirePayloadSchema, ownerOf, preparePayloadSchema, txDigest, txIdSchema,
   type Vote, type XtxOp,
@@ -58,9 +59,6 @@ const packetArgs = z.object({
 
 const isObject = (v: unknown): v is { [k: string]: JsonValue } => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function xchainOnly(ctx: ModuleContext): void {
-  if (ctx.caller !== 'xchain') throw new ModuleError('FORBIDDEN', 'only the xchain module delivers packets');
-}
 const load = (ctx: ModuleContext, coordinator: string, id: string): LockTxRecord | undefined =>
   ctx.get(lockTxKey(coordinator, id)) as unknown as LockTxRecord | undefined;
 const save = (ctx: ModuleContext, r: LockTxRecord): void => ctx.set(lockTxKey(r.coordinator, r.id), r as unknown as JsonValue);
@@ -231,7 +229,7 @@ export const xlockModule: ModuleDef = {
       doc: 'A prepare (vote), commit or rollback from a coordinator chain\'s xtx port.',
       gas: 3_000,
       run(ctx, args): JsonValue {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const parsed = packetArgs.safeParse(args);
         if (!parsed.success) throw new ModuleError('XLOCK_BAD_PACKET', `packet: ${parsed.error.issues[0]!.message}`);
         const packet = parsed.data;
@@ -248,7 +246,7 @@ export const xlockModule: ModuleDef = {
       doc: 'The coordinator\'s answer to an inquiry: apply its decision.',
       gas: 3_000,
       run(ctx, args): JsonValue | void {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const { packet, ack } = args as unknown as { packet: Packet; ack: Ack };
         // Only inquiries are sent from here; anything else is not ours to act on.
         const q = inquirePayloadSchema.safeParse(packet.payload);
@@ -266,7 +264,7 @@ export const xlockModule: ModuleDef = {
       doc: 'An inquiry nobody relayed in time: nothing changes; inquire again.',
       gas: 500,
       run(ctx) {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
       },
     },
   },

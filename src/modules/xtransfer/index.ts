@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { chainIdSchema, type Ack, type Packet } from '../xchain/types.ts';
+import { requireXchainCaller } from '../xchain/port.ts';
 
 /**
  * xtransfer — fungible tokens across chains (after ICS-20). Amounts are integers in minor
@@ -57,10 +58,6 @@ function refund(ctx: ModuleContext, packet: Packet): void {
     credit(ctx, balanceKey(p.sender, p.denom), n);
   }
   ctx.emit('TransferRefunded', { dstChain: packet.dstChain, sequence: packet.sequence, denom: p.denom, amount: p.amount, to: p.sender });
-}
-
-function xchainOnly(ctx: ModuleContext): void {
-  if (ctx.caller !== 'xchain') throw new ModuleError('FORBIDDEN', 'only the xchain module delivers packets');
 }
 
 /**
@@ -149,7 +146,7 @@ export const xtransferModule: ModuleDef = {
       doc: 'Credit a transfer from another chain: release escrow for a token coming home, else mint its voucher.',
       gas: 2_000,
       run(ctx, args): JsonValue {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const parsed = onRecvArgs.safeParse(args);
         if (!parsed.success) throw new ModuleError('XTRANSFER_BAD_PACKET', `transfer payload: ${parsed.error.issues[0]!.message}`);
         const { srcChain, payload: p } = parsed.data;
@@ -171,7 +168,7 @@ export const xtransferModule: ModuleDef = {
       doc: 'Refund on an error acknowledgement; nothing to do on success.',
       gas: 2_000,
       run(ctx, args) {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const { packet, ack } = args as unknown as { packet: Packet; ack: Ack };
         if (!ack.ok) refund(ctx, packet);
       },
@@ -180,7 +177,7 @@ export const xtransferModule: ModuleDef = {
       doc: 'Refund a transfer that timed out.',
       gas: 2_000,
       run(ctx, args) {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         refund(ctx, (args as unknown as { packet: Packet }).packet);
       },
     },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import type { Ack, Packet } from '../xchain/types.ts';
+import { requireXchainCaller } from '../xchain/port.ts';
 import {
   inquirePayloadSchema, MAX_PARTICIPANTS, participantSchema, txDigest, txIdSchema,
   type PreparePayload, type Vote, type XtxBody, type XtxOp,
@@ -81,9 +82,6 @@ function ourPacket(packet: Packet | undefined): { type: 'prepare' | 'commit' | '
   return p.success ? p.data : undefined;
 }
 
-function xchainOnly(ctx: ModuleContext): void {
-  if (ctx.caller !== 'xchain') throw new ModuleError('FORBIDDEN', 'only the xchain module delivers packets');
-}
 const load = (ctx: ModuleContext, id: string): XtxRecord | undefined => ctx.get(xtxKey(id)) as unknown as XtxRecord | undefined;
 function must(ctx: ModuleContext, id: string): XtxRecord {
   const r = load(ctx, id);
@@ -181,7 +179,7 @@ export const xtxModule: ModuleDef = {
       doc: 'A participant\'s inquiry for the decision (after its recoverAfter); past the deadline with no decision, the answer is abort.',
       gas: 3_000,
       run(ctx, args): JsonValue {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const parsed = packetArgs.safeParse(args);
         if (!parsed.success) throw new ModuleError('XTX_BAD_PACKET', `packet: ${parsed.error.issues[0]!.message}`);
         const packet = parsed.data;
@@ -198,7 +196,7 @@ export const xtxModule: ModuleDef = {
       doc: 'A vote (prepare) or a participant\'s confirmation of the decision.',
       gas: 3_000,
       run(ctx, args) {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const { packet, ack } = args as unknown as { packet: Packet; ack: Ack };
         const body = ourPacket(packet);
         const r = body && load(ctx, body.id);
@@ -233,7 +231,7 @@ export const xtxModule: ModuleDef = {
       doc: 'A prepare not received by the deadline votes no; a decision packet that timed out is sent again (same decision).',
       gas: 3_000,
       run(ctx, args) {
-        xchainOnly(ctx);
+        requireXchainCaller(ctx);
         const { packet } = args as unknown as { packet: Packet };
         const body = ourPacket(packet);
         const r = body && load(ctx, body.id);
