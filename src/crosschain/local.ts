@@ -15,7 +15,8 @@ export function localEndpoint(chain: ChainView, key: KeyPair, opts: { waitMs?: n
   let queue: Promise<unknown> = Promise.resolve();
   let next = 0;
   const state = (k: string): JsonValue | null => chain.getState(k).value;
-  const submitAndWait = async (module: string, method: string, args: JsonValue): Promise<Receipt> => {
+  /** Submits in nonce order; resolves with a promise of the receipt, so several txs can be in flight. */
+  const submit = async (module: string, method: string, args: JsonValue): Promise<Promise<Receipt>> => {
     const acct = chain.nonces(did);
     const nonce = Math.max(acct.pendingNonce, next);
     const { tx, hash } = signTx(key, { chain: chain.id, module, method, args, nonce, expires: chain.height() + 100 });
@@ -69,10 +70,10 @@ export function localEndpoint(chain: ChainView, key: KeyPair, opts: { waitMs?: n
     },
     state: async (k: string) => state(k),
     call(module: string, method: string, args: JsonValue) {
-      // One tx at a time per endpoint, so nonces never collide.
-      const p = queue.then(() => submitAndWait(module, method, args));
-      queue = p.catch(() => undefined);
-      return p.then((r) => ({ status: r.status, ...(r.code ? { code: r.code } : {}), ...(r.message ? { message: r.message } : {}), ...(r.result !== undefined ? { result: r.result } : {}) }));
+      // Submissions one at a time per endpoint, so nonces never collide; commits are awaited in parallel.
+      const submitted = queue.then(() => submit(module, method, args));
+      queue = submitted.catch(() => undefined);
+      return submitted.then((receipt) => receipt).then((r) => ({ status: r.status, ...(r.code ? { code: r.code } : {}), ...(r.message ? { message: r.message } : {}), ...(r.result !== undefined ? { result: r.result } : {}) }));
     },
   };
 }

@@ -26,7 +26,7 @@ export interface ChainEndpoint {
 }
 
 export const SCHEDULE_KEY = 'validators/schedule';
-export const BATCH = 100;
+export const BATCH = 400;
 /** Bytes of packets and proofs per relay tx: well inside a chain's default maxTxBytes (64 KiB). */
 export const MAX_TX_PAYLOAD = 40 * 1024;
 
@@ -116,27 +116,28 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
     else toDeliver.push(packet);
   }
   const hpDst = headerProofOf(there, dstRoute.tracksValidators) as unknown as JsonValue;
-  for (const chunk of chunksByBytes(acks)) {
+  // Chunks go out together (the endpoint orders their nonces) and commit in as few blocks as they fit.
+  await Promise.all(chunksByBytes(acks).map(async (chunk) => {
     const r = await src.call('xchain', 'acknowledge', { proof: hpDst, acks: chunk });
     if (r.status === 'ok') report.acknowledged += chunk.length;
     else report.errors.push(`acknowledge on ${src.id}: ${r.code}: ${r.message}`);
-  }
-  for (const chunk of chunksByBytes(timeouts)) {
+  }));
+  await Promise.all(chunksByBytes(timeouts).map(async (chunk) => {
     const r = await src.call('xchain', 'timeout', { proof: hpDst, items: chunk });
     if (r.status === 'ok') report.timedOut += chunk.length;
     else report.errors.push(`timeout on ${src.id}: ${r.code}: ${r.message}`);
-  }
+  }));
   if (toDeliver.length) {
     const srcHeight = await src.height();
     const outKeys = toDeliver.map((p) => `xchain/out/${dst.id}/${p.sequence}`);
     const here = await src.proof(srcHeight, srcRoute.tracksValidators ? [...outKeys, SCHEDULE_KEY] : outKeys);
     const proofOf = new Map(here.proofs.map((p) => [p.key, p]));
     const packets = toDeliver.map((packet) => ({ packet: packet as unknown as JsonValue, proof: proofOf.get(`xchain/out/${dst.id}/${packet.sequence}`)!.proof as unknown as JsonValue }));
-    for (const chunk of chunksByBytes(packets)) {
+    await Promise.all(chunksByBytes(packets).map(async (chunk) => {
       const r = await dst.call('xchain', 'recv', { proof: headerProofOf(here, srcRoute.tracksValidators) as unknown as JsonValue, packets: chunk });
       if (r.status === 'ok') report.received += (r.result as Array<{ result: string }>).filter((x) => x.result === 'received').length;
       else report.errors.push(`recv on ${dst.id}: ${r.code}: ${r.message}`);
-    }
+    }));
   }
   cursor.from = next;
   return report;
