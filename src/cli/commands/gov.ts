@@ -20,7 +20,8 @@ import {
   type ProposeResult,
 } from '../../sdk/governance.ts';
 import { loadKey } from '../keyfile.ts';
-import { apiUrl, emit, report, usage, type CommonOptions } from '../output.ts';
+import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
+import { apiOption, jsonOption, run } from '../options.ts';
 import { table } from './chain.ts';
 
 export interface GovReadCliOptions extends CommonOptions {
@@ -311,8 +312,6 @@ export async function govPolicyCmd(o: GovReadCliOptions): Promise<void> {
 
 // ---- commander factories -------------------------------------------------------------------
 
-const apiOption = (): Option => new Option('--api <url>', 'node API URL (default: $SHULIAN_API or http://127.0.0.1:7070)');
-const jsonOption = (): Option => new Option('--json', 'print JSON');
 const chainOption = (): Option => new Option('--chain <id>', 'governance chain id').default(DEFAULT_GOV_CHAIN);
 const verifyOption = (): Option => new Option('--verify', 'check every state read\'s proof locally against the chain\'s validators');
 
@@ -334,17 +333,6 @@ function titledOpts(cmd: Command): Command {
   return cmd.option('--title <text>', 'one-line title').option('--description <text>', 'longer description');
 }
 
-/** Runs a body and turns any error into a message on stderr and an exit code (as the rest of the CLI). */
-function run<A extends unknown[], O extends CommonOptions>(body: (...args: [...A, O]) => Promise<void>) {
-  return async (...args: unknown[]): Promise<void> => {
-    const opts = args[args.length - 2] as O;
-    try {
-      await body(...(args.slice(0, -1) as [...A, O]));
-    } catch (err) {
-      process.exitCode = report(err, opts);
-    }
-  };
-}
 
 /** `shulian org list|propose`. */
 export function orgCommand(): Command {

@@ -15,7 +15,8 @@ import {
 } from '../../sdk/settlement.ts';
 import { didFromPublicKey } from '../../crypto/index.ts';
 import { loadKey } from '../keyfile.ts';
-import { apiUrl, emit, report, usage, type CommonOptions } from '../output.ts';
+import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
+import { apiOption, intArg, jsonOption, run } from '../options.ts';
 
 interface ReadOpts extends CommonOptions {
   chain: string;
@@ -29,8 +30,6 @@ interface SignOpts extends CommonOptions {
 }
 
 const client = (o: CommonOptions): ShulianClient => new ShulianClient({ baseUrl: apiUrl(o) });
-const apiOption = (): Option => new Option('--api <url>', 'node API URL (default: $SHULIAN_API or http://127.0.0.1:7070)');
-const jsonOption = (): Option => new Option('--json', 'print JSON');
 const chainOption = (): Option => new Option('--chain <id>', 'settlement chain id').default(DEFAULT_SETTLE_CHAIN);
 const reading = (c: Command): Command => c.addOption(chainOption()).addOption(new Option('--verify', 'check every state read\'s proof locally')).addOption(apiOption()).addOption(jsonOption());
 const signing = (c: Command): Command => c
@@ -39,23 +38,7 @@ const signing = (c: Command): Command => c
   .option('--timeout <ms>', 'how long to wait for the block', intArg('--timeout', 1), 30000)
   .addOption(chainOption()).addOption(apiOption()).addOption(jsonOption());
 
-function intArg(what: string, min = 0) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new InvalidArgumentError(`${what} must be a whole number from ${min}.`);
-    return Number(v);
-  };
-}
 
-function run<A extends unknown[], O extends CommonOptions>(body: (...args: [...A, O]) => Promise<void>) {
-  return async (...args: unknown[]): Promise<void> => {
-    const opts = args[args.length - 2] as O;
-    try {
-      await body(...(args.slice(0, -1) as [...A, O]));
-    } catch (err) {
-      process.exitCode = report(err, opts);
-    }
-  };
-}
 
 function money(minor: string, cur: string): string {
   return `${formatMinor(minor, cur)} ${cur}`;

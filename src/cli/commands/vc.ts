@@ -9,7 +9,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { apiUrl, emit, report, usage, type CommonOptions } from '../output.ts';
+import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
+import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
 
 // Loaded when a subcommand runs, so registering `vc` costs `shulian --help` nothing.
 const client = async (o: CommonOptions) => new (await import('../../sdk/client.ts')).ShulianClient({ baseUrl: apiUrl(o) });
@@ -228,21 +229,7 @@ export async function vcRevoke(file: string | undefined, o: VcRevokeOptions): Pr
 
 // ---- the command ---------------------------------------------------------------------------
 
-const apiOption = (): Option => new Option('--api <url>', 'node API URL (default: $SHULIAN_API or http://127.0.0.1:7070)');
-const jsonOption = (): Option => new Option('--json', 'print JSON');
-const keyOption = (what: string): Option => new Option('--key <file>', `keystore file of the ${what}`).makeOptionMandatory();
-const passwordEnvOption = (): Option => new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)');
 
-function run<A extends unknown[], O extends CommonOptions>(body: (...args: [...A, O]) => Promise<void>) {
-  return async (...args: unknown[]): Promise<void> => {
-    const opts = args.find((a, i) => i < args.length - 1 && a !== null && typeof a === 'object' && !(a instanceof Command)) as O | undefined;
-    try {
-      await body(...(args.slice(0, -1) as [...A, O]));
-    } catch (err) {
-      process.exitCode = report(err, opts ?? {});
-    }
-  };
-}
 
 /** The `vc` command with its subcommands. */
 export function vcCommand(): Command {

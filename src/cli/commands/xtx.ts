@@ -17,7 +17,8 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import { participantSchema, txDigest, type XtxBody, type XtxParticipant } from '../../modules/xtx/types.ts';
-import { apiUrl, emit, report, usage, type CommonOptions } from '../output.ts';
+import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
+import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
 
 const client = async (api: string) => new (await import('../../sdk/client.ts')).ShulianClient({ baseUrl: api });
 const loadKey = async (file: string, passwordEnv: string | undefined) => (await import('../keyfile.ts')).loadKey(file, passwordEnv);
@@ -25,21 +26,7 @@ const loadKey = async (file: string, passwordEnv: string | undefined) => (await 
 /** Same default as the xtx module. */
 const DEFAULT_RECOVER_AFTER_MS = 3600_000;
 
-const apiOption = (): Option => new Option('--api <url>', 'node API URL (default: $SHULIAN_API or http://127.0.0.1:7070)');
-const jsonOption = (): Option => new Option('--json', 'print JSON');
-const keyOption = (what: string): Option => new Option('--key <file>', `keystore file of the ${what}`).makeOptionMandatory();
-const passwordEnvOption = (): Option => new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)');
 
-function run<A extends unknown[], O extends CommonOptions>(body: (...args: [...A, O]) => Promise<void>) {
-  return async (...args: unknown[]): Promise<void> => {
-    const opts = args.find((a, i) => i < args.length - 1 && a !== null && typeof a === 'object' && !(a instanceof Command)) as O | undefined;
-    try {
-      await body(...(args.slice(0, -1) as [...A, O]));
-    } catch (err) {
-      process.exitCode = report(err, opts ?? {});
-    }
-  };
-}
 
 function participantsOf(text: string): XtxParticipant[] {
   let raw: unknown;
