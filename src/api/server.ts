@@ -17,6 +17,7 @@ import { registerXchainRoutes } from './routes/xchain.ts';
 import { registerXtxRoutes } from './routes/xtx.ts';
 import { registerVcRoutes, type VcRoutesOptions } from './routes/vc.ts';
 import { registerEthRoutes } from './routes/eth.ts';
+import { NO_EXTERNAL_CHAINS, registerExternalRoutes, type ExternalChainsView } from './routes/external.ts';
 import { registerConsole } from './console.ts';
 import { join } from 'node:path';
 import { ConsoleStore } from './console-store.ts';
@@ -37,6 +38,8 @@ export interface ApiOptions {
   console?: ConsoleOptions;
   /** /metrics and /v1/node/stats: sampling, and the data dir whose disk use is reported. */
   metrics?: MetricsOptions;
+  /** Chains on other engines the node follows (GET /v1/external-chains); none when absent. */
+  external?: ExternalChainsView;
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -209,6 +212,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerXtxRoutes(app, node);
   await registerVcRoutes(app, node, opts.vc ?? {});
   registerEthRoutes(app, node);
+  registerExternalRoutes(app, opts.external ?? NO_EXTERNAL_CHAINS);
   registerConsole(app);
   registerMetricsRoutes(app, node, { ...(opts.console?.dataDir ? { dataDir: opts.console.dataDir } : {}), ...opts.metrics });
   const consoleStore = opts.console?.store ?? (opts.console?.dataDir ? ConsoleStore.open(join(opts.console.dataDir, 'console.lmdb')) : undefined);

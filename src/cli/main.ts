@@ -97,7 +97,7 @@ export function buildProgram(): Command {
   const chain = program.command('chain').description('chains hosted by a node');
   chain
     .command('list')
-    .description('list the chains a node hosts')
+    .description('list the chains a node hosts, then the external chains it follows (marked with their engine)')
     .addOption(apiOption())
     .addOption(jsonOption())
     .action(action(async (o: CommonOptions) => {
@@ -107,7 +107,7 @@ export function buildProgram(): Command {
 
   chain
     .command('status')
-    .description('consensus state of a chain: height, round, step, validators and who is up, last commit')
+    .description('consensus state of a chain: height, round, step, validators and who is up, last commit; for an external chain: engine, reachability, height, finality, latest blocks')
     .argument('<chain>', 'chain id, e.g. notary')
     .addOption(apiOption())
     .addOption(jsonOption())

@@ -1,8 +1,10 @@
 import type { ChainView } from '../chain/index.ts';
 import type { Suite } from '../crypto/index.ts';
+import { ShulianError } from '../codec/index.ts';
 import { buildApi, type ApiOptions } from '../api/index.ts';
 import { ShulianNode, type NodeOpenOptions } from './node.ts';
 import { Gateway, localEndpoint } from '../crosschain/index.ts';
+import { ExternalChains, loadExternalChains, type ExternalChainConfig, type ExternalChainsOptions } from './external.ts';
 
 /** The node's own gateway over the chains it hosts, for the chains whose genesis registers it as one. */
 function startEmbeddedGateway(node: ShulianNode, log: (line: string) => void): Gateway | undefined {
@@ -27,6 +29,10 @@ export { TbftDriver } from './tbft-driver.ts';
 export { prepareCluster, type ClusterLayout } from './cluster.ts';
 export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
 export { NODE_PASSWORD_ENV } from './keys.ts';
+export {
+  ExternalChains, EXTERNAL_CHAINS_FILE, externalChainSchema, loadExternalChains, parseExternalChains,
+  type ExternalChainConfig, type ExternalChainsOptions,
+} from './external.ts';
 
 export interface StartOptions {
   dataDir: string;
@@ -46,6 +52,13 @@ export interface StartOptions {
   gateway?: boolean;
   /** Extra gateways registered when the embedded alliance is first created. */
   gateways?: NodeOpenOptions['gateways'];
+  /**
+   * Chains on other engines to follow read-only, on top of those in
+   * `<dataDir>/external-chains.json` (docs/engines.md#external-chains-on-a-node).
+   */
+  external?: ExternalChainConfig[];
+  /** Refresh interval and timeout of the external chains. */
+  externalOptions?: ExternalChainsOptions;
 }
 
 export interface RunningNode {
@@ -53,6 +66,8 @@ export interface RunningNode {
   did: string;
   node: ShulianNode;
   chains(): ChainView[];
+  /** The external chains the node follows. */
+  external: ExternalChains;
   close(): Promise<void>;
 }
 
@@ -65,10 +80,20 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     ...(opts.gateways ? { gateways: opts.gateways } : {}),
   });
   let api;
+  let external: ExternalChains;
+  try {
+    const configs = [...loadExternalChains(opts.dataDir), ...(opts.external ?? [])];
+    const clash = configs.find((c) => node.chain(c.id));
+    if (clash) throw new ShulianError('CONFIG_INVALID', `external chain "${clash.id}" has the id of a chain this node hosts; give it another id`);
+    external = new ExternalChains(configs, { log, ...opts.externalOptions });
+  } catch (err) {
+    await node.close();
+    throw err;
+  }
   try {
     // The node serves its chains' status lists as credentials signed with its own key, and keeps
     // the console's sessions, work orders and audit log in <dataDir>/console.lmdb.
-    api = await buildApi(node, { ...opts.api, vc: { statusSigner: node.key, ...opts.api?.vc }, console: { dataDir: opts.dataDir, ...opts.api?.console } });
+    api = await buildApi(node, { ...opts.api, vc: { statusSigner: node.key, ...opts.api?.vc }, console: { dataDir: opts.dataDir, ...opts.api?.console }, external });
     await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
   } catch (err) {
     await node.close();
@@ -78,14 +103,18 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
   const gateway = opts.gateway === false ? undefined : startEmbeddedGateway(node, log);
+  external.start();
+  if (external.ids.length) log(`following external chains: ${external.ids.join(', ')}`);
   let closing: Promise<void> | undefined;
   return {
     url,
     did: node.did,
     node,
     chains: () => node.chains(),
+    external,
     close: () => (closing ??= (async () => {
       await gateway?.stop();
+      await external.close();
       await api.close();
       await node.close();
     })()),

@@ -8,6 +8,7 @@ import {
 } from '../../../src/sdk/browser.ts';
 import { ErrorBox, Json, NoData, StatusTag, chainName, fmtTime, kindName } from '../components.tsx';
 import { ProposalBoard } from './Alliance.tsx';
+import { ExternalChainsTable } from './External.tsx';
 import { client, errText, shortDid, useLoad, useSession } from '../session.tsx';
 
 const CHAIN_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
@@ -350,6 +351,7 @@ export function Chains() {
         {
           key: 'list', label: tr('链列表', 'Chains'),
           children: (
+            <>
             <Table size="small" rowKey="id" loading={data.loading} dataSource={rows} data-testid="chains-table"
               locale={{ emptyText: <NoData /> }}
               onRow={(r) => ({ onClick: () => setDetail(r.id), style: { cursor: 'pointer' } })}
@@ -364,6 +366,8 @@ export function Chains() {
                 { title: tr('登记状态', 'Registry'), render: (_, r) => (r.reg ? <StatusTag status={r.reg.status} /> : '—') },
               ]}
             />
+            <ExternalChainsTable tick={tick} />
+            </>
           ),
         },
         { key: 'wizard', label: tr('提议业务链', 'Propose a business chain'), children: <ProposeChainWizard known={known} onDone={() => setTick((t) => t + 1)} /> },

@@ -7,6 +7,7 @@ import {
 import { ErrorBox, Hash, Json, NoData, StatusTag, fmtTime } from '../components.tsx';
 import { client, errText, shortDid, useLoad, useSession } from '../session.tsx';
 import { ContractInstance } from './Contracts.tsx';
+import { ExternalExplorer } from './External.tsx';
 
 const HASH_RE = /^[0-9a-f]{64}$/;
 
@@ -344,6 +345,7 @@ export function Explorer() {
         ) },
         { key: 'notary', label: tr('存证记录', 'Notary records'), children: <NotaryView initial={notary} key={notary} /> },
         { key: 'xchain', label: tr('跨链消息', 'Cross-chain messages'), children: <CrossChain /> },
+        { key: 'external', label: tr('外部链', 'External chains'), children: <ExternalExplorer /> },
       ]} />
       {block && (
         <Modal open width={960} title={`${block.chain} · ${tr('区块', 'block')} #${block.height}`} footer={null} onCancel={() => setBlock(null)}>

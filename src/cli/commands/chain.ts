@@ -1,13 +1,49 @@
+import { ShulianError } from '../../codec/index.ts';
 import { ShulianClient } from '../../sdk/client.ts';
 import { apiUrl, emit, type CommonOptions } from '../output.ts';
 
+/** An external chain as GET /v1/external-chains gives it (src/api/routes/external.ts). */
+interface ExternalChain {
+  id: string;
+  engine: string;
+  name: string;
+  nameZh?: string;
+  endpoint?: string;
+  reachable: boolean;
+  error?: string;
+  checkedAt: number;
+  updatedAt?: number;
+  chainId?: number;
+  height: number;
+  lastBlockTime?: number;
+  finality?: { head: number; final: number; rule: string };
+  latestBlocks: Array<{ height: number; hash: string; time: number; txCount: number; producer: string }>;
+}
+
+/** The node's external chains; none from a node that predates them (404). */
+async function externalChains(client: ShulianClient): Promise<ExternalChain[]> {
+  try {
+    return (await client.getJson<{ chains: ExternalChain[] }>('/external-chains')).chains;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'NOT_FOUND') return [];
+    throw err;
+  }
+}
+
+const ago = (t: number | undefined): string => (t ? `${((Date.now() - t) / 1000).toFixed(1)} s ago` : 'never');
+
 export async function chainList(o: CommonOptions): Promise<void> {
   const client = new ShulianClient({ baseUrl: apiUrl(o) });
-  const chains = await client.chains();
-  emit(o, { chains }, () => {
+  const [chains, external] = await Promise.all([client.chains(), externalChains(client)]);
+  emit(o, { chains, external }, () => {
     const rows = [['ID', 'NAME', 'KIND', 'SUITE', 'CONSENSUS', 'HEIGHT', 'VALIDATORS', 'MEMPOOL']];
     for (const c of chains) {
       rows.push([c.id, `${c.name}${c.nameZh ? ` (${c.nameZh})` : ''}`, c.kind, c.suite, c.consensus, String(c.height), String(c.validators.length), String(c.mempool?.txs ?? 0)]);
+    }
+    // External chains after the native ones, marked with their engine in the KIND column.
+    for (const c of external) {
+      rows.push([c.id, `${c.name}${c.nameZh ? ` (${c.nameZh})` : ''}`, `external:${c.engine}`, '-', c.finality?.rule.startsWith('instant') ? 'instant' : (c.finality?.rule ?? '-'),
+        c.height < 0 ? '-' : String(c.height), '-', c.reachable ? '-' : `unreachable${c.error ? `: ${c.error}` : ''}`]);
     }
     return table(rows);
   });
@@ -20,8 +56,35 @@ export function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - cells(c)))).join('  '));
 }
 
+async function externalStatus(client: ShulianClient, id: string, o: CommonOptions): Promise<boolean> {
+  let c: ExternalChain;
+  try {
+    c = await client.getJson<ExternalChain>(`/external-chains/${encodeURIComponent(id)}`);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'CHAIN_NOT_FOUND' || (err as { code?: string }).code === 'NOT_FOUND') return false;
+    throw err;
+  }
+  emit(o, c, () => {
+    const lines = [
+      `chain      ${c.id} (external, engine ${c.engine}${c.chainId !== undefined ? `, chain id ${c.chainId}` : ''})`,
+      `reachable  ${c.reachable ? 'yes' : `no${c.error ? ` (${c.error})` : ''}`}   checked ${ago(c.checkedAt)}, last answer ${ago(c.updatedAt)}`,
+      `height     ${c.height < 0 ? '-' : c.height}${c.finality ? `   final ${c.finality.final} (${c.finality.rule})` : ''}`,
+      `last block ${ago(c.lastBlockTime)}`,
+      ...(c.endpoint ? [`endpoint   ${c.endpoint} (XEndpoint)`] : []),
+    ];
+    const rows = [['HEIGHT', 'HASH', 'TXS', 'TIME', 'PRODUCER']];
+    for (const b of c.latestBlocks.slice(0, 10)) rows.push([String(b.height), b.hash, String(b.txCount), new Date(b.time).toISOString(), b.producer]);
+    return c.latestBlocks.length ? [...lines, ...table(rows)] : lines;
+  });
+  return true;
+}
+
 export async function chainStatus(id: string, o: CommonOptions): Promise<void> {
   const client = new ShulianClient({ baseUrl: apiUrl(o) });
+  if (!(await client.chains()).some((c) => c.id === id)) {
+    if (await externalStatus(client, id, o)) return;
+    throw new ShulianError('CHAIN_NOT_FOUND', `the node hosts no chain "${id}" and follows no external chain of that id; shulian chain list shows them`);
+  }
   const s = await client.consensus(id);
   emit(o, s, () => {
     const up = s.validators.filter((v) => v.up).length;

@@ -2,6 +2,8 @@
  * Cross-chain commands.
  *   shulian gateway --key gw.json --chains sign,settle [--chain-api sign=http://…] [--xroute xroute]
  *       run a gateway (relayer) process for this organisation's DID until SIGINT/SIGTERM
+ *   shulian gateway --key gw.json --chains alpha --evm eth-dev=http://…:8545,0x… --evm-key gw-evm.hex
+ *       the same, also relaying tokens between alpha and an EVM chain (XEndpoint, k-of-n attestations)
  *   shulian xchain send --chain sign --to settle --port xchain --payload '{"hello":1}' --key k.json
  *   shulian xchain transfer --chain sign --to settle --denom CNY-T --amount 100 --receiver did:… --key k.json
  *   shulian xchain status sign/settle/1        a message with its path
@@ -131,9 +133,110 @@ export function xchainCommand(): Command {
   return x;
 }
 
-interface GatewayOpts extends CommonOptions { key: string; passwordEnv?: string; chains: string; chainApi?: string[]; xroute: string }
+interface GatewayOpts extends CommonOptions {
+  key: string; passwordEnv?: string; chains: string; chainApi?: string[]; xroute: string;
+  evm?: string[]; evmKey?: string; evmKeyEnv?: string; evmNative?: string;
+}
+
+/** An EVM chain for `shulian gateway --evm <id>=<rpc url>,<XEndpoint address>[,<deploy block>]`. */
+export interface EvmChainSpec {
+  id: string;
+  url: string;
+  address: string;
+  fromBlock?: number;
+}
+
+export function parseEvmSpec(flag: string): EvmChainSpec {
+  const m = /^([a-z][a-z0-9-]{0,31})=(https?:\/\/[^,\s]+),(0x[0-9a-fA-F]{40})(?:,(\d{1,15}))?$/.exec(flag);
+  if (!m) throw usage(`--evm takes <chain id>=<rpc url>,<XEndpoint address>[,<block it was deployed in>], e.g. eth-dev=http://127.0.0.1:8545,0x5FbDB2315678afecb367f032d93F642f64180aa3; not "${flag}"`);
+  return { id: m[1]!, url: m[2]!, address: m[3]!.toLowerCase(), ...(m[4] ? { fromBlock: Number(m[4]) } : {}) };
+}
+
+/**
+ * The gateway's secp256k1 key on EVM chains (0x and 64 hex digits): from a file (`--evm-key`,
+ * whose only content is the key) or an environment variable (`--evm-key-env`). Never printed.
+ */
+export async function readEvmKey(o: { evmKey?: string; evmKeyEnv?: string }): Promise<string> {
+  if (o.evmKey && o.evmKeyEnv) throw usage('give the EVM key once: --evm-key <file> or --evm-key-env <variable>');
+  let raw: string | undefined;
+  let where: string;
+  if (o.evmKey) {
+    where = `--evm-key file ${o.evmKey}`;
+    try {
+      raw = (await import('node:fs')).readFileSync(o.evmKey, 'utf8');
+    } catch (err) {
+      throw new ShulianError('KEY_FILE', `cannot read ${where} (${(err as { code?: string }).code ?? String(err)})`);
+    }
+  } else if (o.evmKeyEnv) {
+    where = `environment variable ${o.evmKeyEnv}`;
+    raw = process.env[o.evmKeyEnv];
+    if (raw === undefined) throw usage(`${where} (--evm-key-env) is not set`);
+  } else {
+    throw usage('--evm needs the gateway\'s secp256k1 account on the EVM chain: --evm-key <file> or --evm-key-env <variable>');
+  }
+  const key = raw.trim();
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key)) throw usage(`${where} must hold a secp256k1 private key: 64 hex digits, optionally after 0x`);
+  return key.startsWith('0x') ? key : `0x${key}`;
+}
+
+export interface EvmGatewaysOptions {
+  /** The gateway's DID key (its native attestations; registered in the EVM chain's route). */
+  key: import('../../crypto/index.ts').KeyPair;
+  /** Native chains that exchange tokens with the EVM chains (one EvmGateway per pair). */
+  natives: import('../../crosschain/index.ts').ChainEndpoint[];
+  /** The routing chain: the native chains' registrations, trust roots of the gateway's light clients. */
+  xroute: import('../../crosschain/index.ts').ChainEndpoint;
+  evm: EvmChainSpec[];
+  /** The gateway's secp256k1 account on the EVM chains (one of XEndpoint's gateways). */
+  evmKey: string;
+  idleMs?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Starts an EvmGateway for every (native chain, EVM chain) pair, each with its own light client of
+ * the native chain (trust root: the native chain's registration on the routing chain). The
+ * caller's native relay (`Gateway`) keeps the native chains' routes synced, which the EVM gateways
+ * need before they can act. Repeated identical log lines are shown once.
+ */
+export async function startEvmGateways(o: EvmGatewaysOptions): Promise<{ gateways: Array<import('../../crosschain/evm/index.ts').EvmGateway>; account: string; stop(): Promise<void> }> {
+  const { EvmEndpoint, EvmGateway, nativeClientOf } = await import('../../crosschain/evm/index.ts');
+  const gateways: Array<InstanceType<typeof EvmGateway>> = [];
+  const endpoints: Array<InstanceType<typeof EvmEndpoint>> = [];
+  const log = o.log ?? (() => {});
+  const seen = new Map<string, string>();
+  for (const spec of o.evm) {
+    const ep = new EvmEndpoint({ id: spec.id, url: spec.url, address: spec.address, privateKey: o.evmKey, ...(spec.fromBlock !== undefined ? { fromBlock: spec.fromBlock } : {}) });
+    endpoints.push(ep);
+    for (const native of o.natives) {
+      const route = await o.xroute.state(`xroute/routes/${native.id}`) as unknown as import('../../modules/index.ts').RouteRecord | null;
+      if (!route) throw new ShulianError('ROUTE_NOT_FOUND', `${native.id} is not registered on the routing chain ${o.xroute.id}; register it before relaying to ${spec.id}`);
+      const tag = `${native.id}↔${spec.id}`;
+      gateways.push(new EvmGateway({
+        native, nativeKey: o.key, nativeClient: nativeClientOf(route), evm: ep, ...(o.idleMs !== undefined ? { idleMs: o.idleMs } : {}),
+        log: (line) => {
+          if (seen.get(tag) === line) return;
+          seen.set(tag, line);
+          log(`${tag}: ${line}`);
+        },
+      }));
+    }
+  }
+  for (const g of gateways) g.start();
+  return {
+    gateways,
+    account: endpoints[0]?.account ?? '',
+    async stop() {
+      await Promise.all(gateways.map((g) => g.stop()));
+      await Promise.all(endpoints.map((e) => e.close()));
+    },
+  };
+}
 
 async function gateway(o: GatewayOpts): Promise<void> {
+  const evmSpecs = (o.evm ?? []).map(parseEvmSpec);
+  const evmKey = evmSpecs.length ? await readEvmKey(o) : undefined;
+  if (!evmSpecs.length && (o.evmKey || o.evmKeyEnv || o.evmNative)) throw usage('--evm-key, --evm-key-env and --evm-native go with --evm <id>=<rpc url>,<XEndpoint address>');
   const key = await loadKey(o.key, o.passwordEnv);
   const { Gateway, httpEndpoint } = await import('../../crosschain/index.ts');
   const { didFromPublicKey } = await import('../../crypto/index.ts');
@@ -144,18 +247,43 @@ async function gateway(o: GatewayOpts): Promise<void> {
     apis.set(m[1]!, m[2]!);
   }
   const ids = o.chains.split(',').filter(Boolean);
-  if (ids.length < 2) throw usage('--chains needs at least two chains to relay between');
-  const endpoint = async (id: string) => httpEndpoint(await client(apis.get(id) ?? apiUrl(o)), id, key);
+  if (ids.length < (evmSpecs.length ? 1 : 2)) throw usage(evmSpecs.length ? '--chains needs the native chain(s) to relay with the EVM chain' : '--chains needs at least two chains to relay between');
+  const evmNative = o.evmNative ? o.evmNative.split(',').filter(Boolean) : ids;
+  const stray = evmNative.find((id) => !ids.includes(id));
+  if (stray) throw usage(`--evm-native ${stray} is not one of --chains (${ids.join(', ')})`);
+  // One client per node API: the native relay and the EVM gateways send from the same DID, and a
+  // client hands out that sender's nonces one after another.
+  const clients = new Map<string, Awaited<ReturnType<typeof client>>>();
+  const endpoint = async (id: string) => {
+    const api = apis.get(id) ?? apiUrl(o);
+    if (!clients.has(api)) clients.set(api, await client(api));
+    return httpEndpoint(clients.get(api)!, id, key);
+  };
   const chains = await Promise.all(ids.map(endpoint));
   const xroute = await endpoint(o.xroute);
   const did = didFromPublicKey(key.publicKey);
-  const gw = new Gateway({ chains, xroute, log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) });
+  const log = (line: string): void => {
+    process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  const gw = new Gateway({ chains, xroute, log });
   gw.start();
-  emit(o, { status: 'running', did, chains: ids }, () => `gateway ${did} relaying between ${ids.join(', ')} (routing chain ${o.xroute}); Ctrl-C to stop`);
+  let evm: Awaited<ReturnType<typeof startEvmGateways>> | undefined;
+  if (evmSpecs.length) {
+    try {
+      evm = await startEvmGateways({ key, natives: chains.filter((c) => evmNative.includes(c.id)), xroute, evm: evmSpecs, evmKey: evmKey!, log: (line) => log(`evm ${line}`) });
+    } catch (err) {
+      await gw.stop();
+      throw err;
+    }
+  }
+  const evmIds = evmSpecs.map((e) => e.id);
+  emit(o, { status: 'running', did, chains: ids, ...(evm ? { evm: evmIds, evmAccount: evm.account } : {}) },
+    () => `gateway ${did} relaying between ${ids.join(', ')}${evm ? ` and EVM chain${evmIds.length > 1 ? 's' : ''} ${evmIds.join(', ')} (account ${evm.account})` : ''} (routing chain ${o.xroute}); Ctrl-C to stop`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
-      void gw.stop().then(() => {
-        process.stderr.write(`gateway stopped: received ${gw.stats.received}, acknowledged ${gw.stats.acknowledged}, timed out ${gw.stats.timedOut}\n`);
+      void Promise.all([gw.stop(), evm?.stop()]).then(() => {
+        const e = evm?.gateways.reduce((a, g) => ({ onEvm: a.onEvm + g.stats.attestedOnEvm, onNative: a.onNative + g.stats.attestedOnNative }), { onEvm: 0, onNative: 0 });
+        process.stderr.write(`gateway stopped: received ${gw.stats.received}, acknowledged ${gw.stats.acknowledged}, timed out ${gw.stats.timedOut}${e ? `; EVM attestations ${e.onEvm}, native attestations ${e.onNative}` : ''}\n`);
         resolve();
       });
     };
@@ -169,6 +297,10 @@ export function gatewayCommand(): Command {
     .requiredOption('--chains <ids>', 'comma-separated chains to relay between')
     .option('--chain-api <chain=url...>', 'API of the node serving a chain, when not --api')
     .option('--xroute <id>', 'the routing chain', 'xroute')
+    .option('--evm <id=url,address...>', 'also relay tokens with an EVM chain registered as attested: <chain id>=<rpc url>,<XEndpoint address>[,<deploy block>]')
+    .option('--evm-key <file>', 'file holding this gateway\'s secp256k1 private key on the EVM chain(s) (hex), one of XEndpoint\'s gateways')
+    .option('--evm-key-env <var>', 'environment variable holding that key instead')
+    .option('--evm-native <ids>', 'the native chains that exchange with the EVM chain(s) (default: all of --chains)')
     .addOption(keyOption('gateway (its DID must be registered as a gateway of these chains)')).addOption(passwordEnvOption())
     .addOption(apiOption()).addOption(jsonOption())
     .action(run<[], GatewayOpts>(gateway));

@@ -1,4 +1,4 @@
-import { JsonRpcProvider, Wallet, type Log, type TransactionReceipt, type TransactionResponse } from 'ethers';
+import { FetchRequest, JsonRpcProvider, Network, Wallet, type Log, type TransactionReceipt, type TransactionResponse } from 'ethers';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type {
   ChainAdapter, ChainEvent, ChainHeader, ChainSummary, EngineCapabilities, EngineQuery, EngineTx, EventFilter,
@@ -26,6 +26,13 @@ export interface EthereumAdapterOptions {
    * binding is declared (later: read from the routing chain's registry), not derived.
    */
   identities?: Array<{ did: string; address: string }>;
+  /**
+   * The chain's EIP-155 id, when known: the provider then never probes the network, so an
+   * unreachable node fails each request instead of retrying network detection every second.
+   */
+  chainId?: number;
+  /** Longest wait for one JSON-RPC request, ms (default ethers' 300 000). */
+  requestTimeoutMs?: number;
 }
 
 const revertOf = (err: unknown): ShulianError | undefined => {
@@ -54,13 +61,49 @@ export class EthereumAdapter implements ChainAdapter {
     this.#name = opts.name ?? opts.id;
     this.#confirmations = opts.confirmations ?? 0;
     this.#pollMs = opts.pollMs ?? 500;
-    this.provider = new JsonRpcProvider(opts.url, undefined, { cacheTimeout: -1, polling: false });
+    let conn: string | FetchRequest = opts.url;
+    if (opts.requestTimeoutMs !== undefined) {
+      // ethers' own Node transport leaves a timed-out request's socket open (a hung node would
+      // keep the process alive); fetch with an abort signal closes it.
+      const ms = opts.requestTimeoutMs;
+      conn = new FetchRequest(opts.url);
+      conn.timeout = ms;
+      conn.getUrlFunc = async (req) => {
+        const res = await fetch(req.url, { method: req.method, headers: req.headers, ...(req.body ? { body: Buffer.from(req.body) } : {}), signal: AbortSignal.timeout(ms) });
+        return { statusCode: res.status, statusMessage: res.statusText, headers: Object.fromEntries(res.headers), body: new Uint8Array(await res.arrayBuffer()) };
+      };
+    }
+    this.provider = opts.chainId === undefined
+      ? new JsonRpcProvider(conn, undefined, { cacheTimeout: -1, polling: false })
+      : new JsonRpcProvider(conn, Network.from(opts.chainId), { cacheTimeout: -1, polling: false, staticNetwork: true });
     this.#wallet = opts.privateKey ? new Wallet(opts.privateKey, this.provider) : undefined;
     for (const { did, address } of opts.identities ?? []) {
       this.#byDid.set(did, address.toLowerCase());
       this.#byAddress.set(address.toLowerCase(), did);
     }
     this.capabilities = { modules: false, evm: true, proofs: false, instantFinality: this.#confirmations === 0 };
+  }
+
+  /**
+   * Asks a JSON-RPC node for its EIP-155 chain id (`eth_chainId`), giving up after `timeoutMs`:
+   * a probe that cannot hang, for when the id is not configured.
+   */
+  static async chainIdOf(url: string, timeoutMs = 3000): Promise<number> {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }), signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string } };
+      throw new ShulianError('EXTERNAL_UNREACHABLE', `no answer from ${url} within ${timeoutMs} ms (${e.name === 'TimeoutError' ? 'timed out' : e.cause?.code ?? e.message}); is the node running?`);
+    }
+    const body = await res.json().catch(() => null) as { result?: unknown; error?: { message?: string } } | null;
+    if (!res.ok || typeof body?.result !== 'string' || !/^0x[0-9a-f]+$/i.test(body.result)) {
+      throw new ShulianError('EXTERNAL_BAD_ANSWER', `${url} did not answer eth_chainId (HTTP ${res.status}${body?.error?.message ? `: ${body.error.message}` : ''}); is it an Ethereum JSON-RPC endpoint?`);
+    }
+    return Number(BigInt(body.result));
   }
 
   /** The address this adapter sends from. */
