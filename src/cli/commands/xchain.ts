@@ -13,26 +13,13 @@
  */
 import { Command, Option } from 'commander';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { apiUrl, emit, report, usage, type CommonOptions } from '../output.ts';
+import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
+import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
 
 const client = async (api: string) => new (await import('../../sdk/client.ts')).ShulianClient({ baseUrl: api });
 const loadKey = async (file: string, passwordEnv: string | undefined) => (await import('../keyfile.ts')).loadKey(file, passwordEnv);
 
-const apiOption = (): Option => new Option('--api <url>', 'node API URL (default: $SHULIAN_API or http://127.0.0.1:7070)');
-const jsonOption = (): Option => new Option('--json', 'print JSON');
-const keyOption = (what: string): Option => new Option('--key <file>', `keystore file of the ${what}`).makeOptionMandatory();
-const passwordEnvOption = (): Option => new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)');
 
-function run<A extends unknown[], O extends CommonOptions>(body: (...args: [...A, O]) => Promise<void>) {
-  return async (...args: unknown[]): Promise<void> => {
-    const opts = args.find((a, i) => i < args.length - 1 && a !== null && typeof a === 'object' && !(a instanceof Command)) as O | undefined;
-    try {
-      await body(...(args.slice(0, -1) as [...A, O]));
-    } catch (err) {
-      process.exitCode = report(err, opts ?? {});
-    }
-  };
-}
 
 interface SendOpts extends CommonOptions { chain: string; to: string; port: string; payload: string; key: string; passwordEnv?: string; timeoutMs?: string; wait?: boolean }
 interface TransferOpts extends CommonOptions { chain: string; to: string; denom: string; amount: string; receiver: string; key: string; passwordEnv?: string; wait?: boolean }
