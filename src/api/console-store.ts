@@ -12,6 +12,9 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ShulianError, canonicalBytes, toHex, type JsonValue } from '../codec/index.ts';
 import { sm3 } from '../crypto/index.ts';
+import type { WorkOrder, WorkOrderComment, WorkOrderStatusChange, WorkOrderSummary } from '../sdk/console.ts';
+
+export type { WorkOrder, WorkOrderComment, WorkOrderStatusChange, WorkOrderSummary };
 
 /** Roles in the console. Governance gives operator, member and regulator; an operator may grant any. */
 export const CONSOLE_ROLES = ['operator', 'member', 'regulator', 'auditor'] as const;
@@ -55,34 +58,9 @@ export interface ApiKeyRecord {
 
 export type PublicApiKey = Omit<ApiKeyRecord, 'hash'>;
 
-export interface WorkOrderComment {
-  by: string;
-  at: number;
-  text: string;
-}
 
-export interface WorkOrderStatusChange {
-  by: string;
-  at: number;
-  from: WorkOrderStatus;
-  to: WorkOrderStatus;
-  note?: string;
-}
 
-export interface WorkOrder {
-  id: number;
-  kind: WorkOrderKind;
-  title: string;
-  body: string;
-  status: WorkOrderStatus;
-  createdBy: string;
-  createdAt: number;
-  updatedAt: number;
-  comments: WorkOrderComment[];
-  history: WorkOrderStatusChange[];
-}
 
-export type WorkOrderSummary = Omit<WorkOrder, 'body' | 'comments' | 'history'> & { comments: number };
 
 /** One audit log entry. `hash` = SM3 of the RFC 8785 canonical JSON of every other field. */
 export interface AuditEntry {

@@ -14,6 +14,10 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { ChainView, NodeView } from '../../chain/index.ts';
+import type { ChainStats, NodeStats, StatsSample } from '../../sdk/console.ts';
+
+/** The wire shapes live with the SDK, which the console reads them through. */
+export type { ChainStats, NodeStats, StatsSample };
 
 export interface MetricsOptions {
   /** The node's data dir, whose disk use is reported. */
@@ -24,48 +28,8 @@ export interface MetricsOptions {
   historySize?: number;
 }
 
-export interface StatsSample {
-  time: number;
-  /** CPU used by the process over the last interval, percent of one core. */
-  cpuPercent: number;
-  rssBytes: number;
-  heapUsedBytes: number;
-  /** Transactions committed per second over the last interval, all chains together. */
-  tps: number;
-  /** Mean event-loop delay over the last interval. */
-  eventLoopLagMs: number;
-}
 
-export interface ChainStats {
-  id: string;
-  height: number;
-  txsCommitted: number;
-  blocksCommitted: number;
-  mempool: { txs: number; bytes: number };
-  consensus: { type: string; height: number; round: number; step: string; syncing: boolean } | null;
-  validators: number;
-  validatorsUp: number;
-  lastBlockTime: number;
-  /** Mean interval between the last (up to 20) blocks, ms; null with fewer than two blocks. */
-  blockIntervalMs: number | null;
-  /** Txs per second over the last sampling interval. */
-  tps: number;
-}
 
-export interface NodeStats {
-  node: { did: string; version: string; startedAt: number; uptimeMs: number };
-  time: number;
-  process: {
-    cpuSeconds: number; cpuPercent: number; rssBytes: number; heapUsedBytes: number; heapTotalBytes: number;
-    eventLoopLagMs: number; eventLoopLagP99Ms: number;
-  };
-  disk: { usedBytes: number | null; freeBytes: number | null; totalBytes: number | null };
-  /** Connected peer nodes (0 for a node without a p2p endpoint). */
-  peers: number;
-  tps: number;
-  chains: ChainStats[];
-  history: { intervalMs: number; samples: StatsSample[] };
-}
 
 interface NetworkLike {
   network(): { peers: unknown[] } | undefined;
