@@ -172,6 +172,17 @@ function client(ctx: ModuleContext, chain: string): ClientState {
   return c;
 }
 
+/**
+ * The start of every proven relay: the header's chain is registered here, the sender relays
+ * for it, and the header is final under this chain's light client of it. Returns its route.
+ */
+function relayedFrom(ctx: ModuleContext, proof: HeaderProof, what: string): RouteRecord {
+  const r = route(ctx, proof.header.chain, what);
+  requireGateway(ctx, r);
+  verifiedHeader(ctx, proof);
+  return r;
+}
+
 /** Verifies a header with the stored client of its chain and stores the advanced client. */
 function verifiedHeader(ctx: ModuleContext, proof: HeaderProof): void {
   const c = client(ctx, proof.header.chain);
@@ -393,9 +404,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         gas: 5_000,
         run(ctx, a): JsonValue {
           const src = a.proof.header.chain;
-          const r = route(ctx, src, 'its packets cannot be received');
-          requireGateway(ctx, r);
-          verifiedHeader(ctx, a.proof as HeaderProof);
+          const r = relayedFrom(ctx, a.proof as HeaderProof, 'its packets cannot be received');
           const results: JsonValue[] = [];
           for (const { packet, proof } of a.packets) {
             const p = packet as Packet;
@@ -502,9 +511,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         gas: 5_000,
         run(ctx, a): JsonValue {
           const dst = a.proof.header.chain;
-          const r = route(ctx, dst, 'its acknowledgements cannot be taken');
-          requireGateway(ctx, r);
-          verifiedHeader(ctx, a.proof as HeaderProof);
+          const r = relayedFrom(ctx, a.proof as HeaderProof, 'its acknowledgements cannot be taken');
           return a.acks.map(({ sequence, value, proof }) => {
             verifyKeyProof({ suite: r.suite, chain: dst }, a.proof.header.stateRoot, recvStateKey(ctx.chain, sequence), value, proof, ctx.charge);
             const rec = value as unknown as RecvRecord;
@@ -521,9 +528,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         gas: 5_000,
         run(ctx, a): JsonValue {
           const dst = a.proof.header.chain;
-          const r = route(ctx, dst, 'its timeouts cannot be proven');
-          requireGateway(ctx, r);
-          verifiedHeader(ctx, a.proof as HeaderProof);
+          const r = relayedFrom(ctx, a.proof as HeaderProof, 'its timeouts cannot be proven');
           const { height, time, stateRoot } = a.proof.header;
           return a.items.map(({ sequence, proof }) => {
             const p = ctx.get(k.out(dst, sequence)) as unknown as Packet | undefined;
