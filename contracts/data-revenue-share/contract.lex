@@ -32,6 +32,8 @@ zh: {platform}提供服务的模型，以经{dataSource}授权的数据、{algor
 clause settlement "Monthly Settlement" | "月度结算"
   en: Each month {platform} reports the revenue received from users of the API and keeps its fee of {platformFee}. The rest is split: {dataShare} to {dataSource}, {algorithmShare} to {algorithm} and {computeShare} to {compute}.
   zh: {platform}每月报告API使用方支付的收入，并收取{platformFee}的平台服务费，余额按以下比例分配：{dataSource}{dataShare}，{algorithm}{algorithmShare}，{compute}{computeShare}。
+  en: A month's payments that the payer's account cannot cover when the month is reported are not lost: they wait for the payer's funds until that month's settlement deadline.
+  zh: 报告当月收入时付款方账户资金无法支付的，当月款项不因此失效，而是等待付款方资金到账，直至当月结算期限届满。
 
   obligation settle "report and settle the month's revenue" | "报告并结算当月收入"
     for each p from 1 to periods
@@ -47,14 +49,17 @@ clause settlement "Monthly Settlement" | "月度结算"
     require period = settledPeriods + 1 and period <= periods else "Months are settled in order, each once." | "结算月须按顺序逐月结算，每月一次。"
     require now >= firstPeriod + period months else "A month can be settled only after it ends." | "结算月结束后方可结算。"
     require calls >= 0 and revenue >= 0.00 CNY else "Calls and revenue cannot be negative." | "调用次数和收入不能为负数。"
+    let deadline "the settlement deadline of the month" | "当月结算期限" = firstPeriod + period months + settleWithin
     let fee "the Platform's fee" | "平台服务费" = platformFee of revenue rounded half up
     let distributable "the revenue to share" | "可分配收入" = revenue - fee
     split distributable from platform for "the revenue share for the month" | "当月收益分成"
       to dataSource: dataShare
       to algorithm: algorithmShare
       to compute: computeShare
+      if insufficient funds wait until deadline
     let tax "the tax withheld from the Data Source's share" | "数据源方分成的代扣税款" = withholdingRate of (dataShare of distributable) rounded half up
     withhold tax from dataSource to taxAuthority for "tax on the Data Source's share, withheld at source" | "数据源方分成应纳税款（源泉扣缴）"
+      if insufficient funds wait until deadline
     set settledPeriods = period
     set totalRevenue = totalRevenue + revenue
     set totalCalls = totalCalls + calls

@@ -87,6 +87,17 @@ export interface Share {
   pos: Pos;
 }
 
+/**
+ * What a settlement instruction does when the payer's account cannot cover it:
+ * `if insufficient funds wait [until DATE]` or `if insufficient funds fail` (the default).
+ */
+export interface IfShort {
+  mode: 'wait' | 'fail';
+  /** Only with 'wait': the time after which an instruction still unpaid fails. */
+  until?: Expr;
+  pos: Pos;
+}
+
 export type Stmt =
   | { k: 'require'; cond: Expr; msg: Label; pos: Pos }
   | { k: 'let'; name: string; label: Label; e: Expr; pos: Pos; slot?: number }
@@ -94,9 +105,9 @@ export type Stmt =
   | { k: 'append'; e: Expr; name: string; pos: Pos; index?: number }
   | { k: 'if'; branches: Array<{ cond?: Expr; body: Stmt[]; pos: Pos }>; pos: Pos }
   | { k: 'foreach'; v: string; list: Expr; body: Stmt[]; pos: Pos; slot?: number }
-  | { k: 'pay'; amount: Expr; from: Expr; to: Expr; reason: Label; pos: Pos }
-  | { k: 'split'; amount: Expr; from: Expr; shares: Share[]; reason: Label; pos: Pos }
-  | { k: 'withhold'; amount: Expr; from: Expr; to: Expr; onBehalfOf?: Expr; reason: Label; pos: Pos }
+  | { k: 'pay'; amount: Expr; from: Expr; to: Expr; reason: Label; ifShort?: IfShort; pos: Pos }
+  | { k: 'split'; amount: Expr; from: Expr; shares: Share[]; reason: Label; ifShort?: IfShort; pos: Pos }
+  | { k: 'withhold'; amount: Expr; from: Expr; to: Expr; onBehalfOf?: Expr; reason: Label; ifShort?: IfShort; pos: Pos }
   | { k: 'terminate'; reason: Label; pos: Pos }
   | { k: 'respond'; name: string; e: Expr; pos: Pos };
 

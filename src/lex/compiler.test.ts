@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { compile } from './compiler.ts';
 import type { Diagnostic } from './errors.ts';
 import { parseTemplate } from './parser.ts';
-import { renderDocument } from './render.ts';
+import { render, renderDocument } from './render.ts';
 
 const HEAD = [
   'contract t',
@@ -183,4 +183,58 @@ test('random edits of real templates never make the parser or compiler throw (pr
       assert.ok(typeof d.message === 'string' && d.message.length > 0);
     }
   }), { numRuns: Number(process.env.LEX_FUZZ_RUNS ?? 400), ...(process.env.LEX_FUZZ_SEED === "random" ? {} : { seed: 1234 }) });
+});
+
+test('"if insufficient funds": wait, wait until a date, or fail — checked, stated in words, emitted with the instruction', async () => {
+  const { execute, instantiate } = await import('./interpreter.ts');
+  const body = (rule: string): string => clause(
+    'en: {a} pays {b} {price}.',
+    'zh: {a}向{b}支付{price}。',
+    'on Paid "payment" | "付款" from a',
+    '  pay price from a to b for "the price" | "价款"',
+    ...(rule ? [`    ${rule}`] : []),
+    '  split price from a for "the share" | "分成"',
+    '    to a: 50%',
+    '    to b: 50%',
+    ...(rule ? [`    ${rule}`] : []),
+    '  withhold price from a to b for "the tax" | "税款"',
+    ...(rule ? [`    ${rule}`] : []),
+  );
+  const params = { a: 'did:shulian:a', b: 'did:shulian:b', price: 'CNY 10.00', due: '2024-03-01' };
+  const run = (rule: string, at: string) => {
+    const { contract, diagnostics } = compile(parseTemplate(`${HEAD}\n${body(rule)}`, 't.lex'));
+    assert.ok(contract, diagnostics.map((d) => d.message).join('; '));
+    const r = execute(contract, instantiate(contract, params), { event: 'Paid' }, { time: Date.parse(at), gasLimit: 100_000, sender: 'did:shulian:a' });
+    assert.ok(r.ok);
+    const text = { en: render(contract, params, { format: 'markdown', lang: 'en' }), zh: render(contract, params, { format: 'markdown', lang: 'zh-CN' }) };
+    return { settlements: r.settlements, text };
+  };
+  // Nothing said: no terms (the settlement chain's default, fail), and no words about it.
+  const none = run('', '2024-02-01T00:00:00+08:00');
+  assert.deepEqual(none.settlements.map((s) => [s.onInsufficientFunds, s.waitUntil]), [[undefined, undefined], [undefined, undefined], [undefined, undefined]]);
+  assert.ok(!none.text.en.includes('insufficient') && !none.text.zh.includes('余额不足'));
+  const fail = run('if insufficient funds fail', '2024-02-01T00:00:00+08:00');
+  assert.deepEqual(fail.settlements.map((s) => s.onInsufficientFunds), ['fail', 'fail', 'fail']);
+  assert.ok(fail.text.en.includes('if the payer\'s balance is insufficient, this instruction fails'));
+  assert.ok(fail.text.zh.includes('如付款方余额不足，本指令即告失败'));
+  const wait = run('if insufficient funds wait', '2024-02-01T00:00:00+08:00');
+  assert.deepEqual(wait.settlements.map((s) => [s.onInsufficientFunds, s.waitUntil]), [['wait', undefined], ['wait', undefined], ['wait', undefined]]);
+  assert.ok(wait.text.en.includes('this instruction waits until the payer\'s funds suffice'));
+  assert.ok(wait.text.zh.includes('如付款方余额不足，本指令等待至付款方资金足以支付时支付'));
+  const until = run('if insufficient funds wait until due + 10 days', '2024-02-01T00:00:00+08:00');
+  assert.deepEqual(until.settlements.map((s) => [s.onInsufficientFunds, s.waitUntil]), Array(3).fill(['wait', '2024-03-11T00:00:00.000+08:00']));
+  assert.equal(until.text.en.split('if the payer\'s balance is insufficient, this instruction waits until 10 days after the start of 1 March 2024 (UTC+08:00) for the payer\'s funds, and fails if it is still unpaid at that time').length - 1, 3, until.text.en);
+  assert.equal(until.text.zh.split('如付款方余额不足，本指令等待至2024年3月1日零时（UTC+08:00）后10日，届时仍未支付的即告失败').length - 1, 3, until.text.zh);
+  // Once the time has come, an instruction given then may not wait: it fails if short.
+  const late = run('if insufficient funds wait until due + 10 days', '2024-03-11T00:00:00+08:00');
+  assert.deepEqual(late.settlements.map((s) => [s.onInsufficientFunds, s.waitUntil]), Array(3).fill(['fail', undefined]));
+
+  // Mistakes are refused with a clear error where they are.
+  expectDiag(body('if insufficient funds wait until price'), 'LEX_TYPE', { includes: 'date' });
+  expectDiag(body('if insufficient funds hope'), 'LEX_SYNTAX', { includes: '"wait", "wait until DATE" or "fail"' });
+  expectDiag(body('if short wait'), 'LEX_SYNTAX', { includes: 'insufficient funds' });
+  expectDiag(body('if insufficient funds fail until due'), 'LEX_SYNTAX', { includes: 'after "fail"' });
+  expectDiag(clause('on Paid "payment" | "付款" from a', '  pay price from a to b for "the price" | "价款"', '    set done = true'), 'LEX_SYNTAX', { includes: 'if insufficient funds' });
+  expectDiag(clause('on Paid "payment" | "付款" from a', '  pay price from a to b for "the price" | "价款"', '    if insufficient funds wait', '    if insufficient funds fail'), 'LEX_SYNTAX', { includes: 'Only one line' });
+  expectDiag(clause('on Paid "payment" | "付款" from a', '  split price from a for "the share" | "分成"', '    to a: 50%', '    if insufficient funds wait', '    to b: 50%', '    if insufficient funds fail'), 'LEX_SYNTAX', { includes: 'say it once' });
 });

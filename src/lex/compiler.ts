@@ -7,7 +7,7 @@
 import { sm3 } from '../crypto/hash.ts';
 import { toHex } from '../codec/index.ts';
 import type {
-  ClauseDecl, DefineDecl, EnumDecl, Expr, HandlerDecl, Label, ObligationDecl, ParamDecl, PartyDecl, Prose,
+  ClauseDecl, DefineDecl, EnumDecl, Expr, HandlerDecl, IfShort, Label, ObligationDecl, ParamDecl, PartyDecl, Prose,
   RecordDecl, StateDecl, Stmt, TemplateAst, TiersDecl, Type, TypeExpr,
 } from './ast.ts';
 import type { Diagnostic, Pos, Severity } from './errors.ts';
@@ -614,6 +614,15 @@ class Compiler {
     return slot;
   }
 
+  /** `if insufficient funds wait until DATE`: the time must be a date. */
+  ifShort(x: IfShort | undefined, scope: Scope): void {
+    if (!x?.until) return;
+    const t = this.expr(x.until, scope);
+    if (t.k !== 'Date' && t.k !== 'Error') {
+      this.error('LEX_TYPE', `"wait until" needs the time after which the instruction fails, a date; this is ${typeWords(t)}.`, x.until.pos);
+    }
+  }
+
   cond(e: Expr, scope: Scope, what: string): void {
     const t = this.expr(e, scope);
     if (t.k !== 'Bool' && t.k !== 'Error') this.error('LEX_TYPE', `${what} must be a yes-or-no condition; this is ${typeWords(t)}.`, e.pos);
@@ -701,6 +710,7 @@ class Compiler {
         this.money(s.amount, scope, 'The amount paid');
         this.party(s.from, scope, 'The payer');
         this.party(s.to, scope, 'The payee');
+        this.ifShort(s.ifShort, scope);
         return;
       case 'split':
         this.money(s.amount, scope, 'The amount split');
@@ -710,12 +720,14 @@ class Compiler {
           const t = this.expr(sh.share, scope);
           if (!isNum(t) && t.k !== 'Error') this.error('LEX_TYPE', `A share must be a percentage or fraction; this is ${typeWords(t)}.`, sh.share.pos);
         }
+        this.ifShort(s.ifShort, scope);
         return;
       case 'withhold':
         this.money(s.amount, scope, 'The amount withheld');
         this.party(s.from, scope, 'Who withholds');
         this.party(s.to, scope, 'Who receives the withheld amount');
         if (s.onBehalfOf) this.party(s.onBehalfOf, scope, 'On whose behalf it is withheld');
+        this.ifShort(s.ifShort, scope);
         return;
       case 'terminate':
         return;

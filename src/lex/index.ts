@@ -23,7 +23,7 @@ export { compile, typeWords, MAX_DEFINE_DEPTH, MAX_LIST, MAX_INSTANCES, type Con
 export {
   instantiate, execute, obligationsOf, checkParams, LEX_GAS,
   type ContractState, type LexRequest, type ExecuteOptions, type ExecuteResult, type Accepted, type Rejected, type Rejection,
-  type Settlement, type Amount, type ObligationView, type ObligationStatus, type LexEvent, type InstantiateOptions,
+  type Settlement, type IfShortTerms, type Amount, type ObligationView, type ObligationStatus, type LexEvent, type InstantiateOptions,
 } from './interpreter.ts';
 export { render, renderDocument, type RenderOptions, type Lang, type Format, type Doc, type Block } from './render.ts';
 export type { PdfOptions, CjkFont } from './pdf.ts';

@@ -7,7 +7,7 @@
  */
 import { canonicalize, toHex, type JsonValue } from '../codec/index.ts';
 import { sm3 } from '../crypto/hash.ts';
-import type { DefineDecl, Expr, HandlerDecl, Label, ObligationDecl, Stmt, TiersDecl, Type } from './ast.ts';
+import type { DefineDecl, Expr, HandlerDecl, IfShort, Label, ObligationDecl, Stmt, TiersDecl, Type } from './ast.ts';
 import { decode, encode, safeNumber, valEquals, type RecordVal, type Val } from './codec.ts';
 import { MAX_INSTANCES, type Contract } from './compiler.ts';
 import { LexError, type Bilingual, type Pos } from './errors.ts';
@@ -56,11 +56,23 @@ export interface Amount {
   minor: number;
 }
 
+/**
+ * What the settlement chain does when the payer cannot cover an instruction, as the rule says
+ * (`if insufficient funds wait [until DATE]` / `fail`). Absent: the rule says nothing, and the
+ * settlement chain's default applies (fail). `waitUntil` is the time (in the template's time
+ * zone) after which an instruction still unpaid fails; a rule whose time has already come when
+ * the instruction is given emits 'fail'.
+ */
+export interface IfShortTerms {
+  onInsufficientFunds?: 'wait' | 'fail';
+  waitUntil?: string;
+}
+
 /** Instructions to the settlement chain: the only way a contract moves value. */
 export type Settlement =
-  | { kind: 'pay'; from: string; to: string; amount: Amount; reason: Bilingual; idempotencyKey: string; clause: string }
-  | { kind: 'split'; from: string; amount: Amount; shares: Array<{ to: string; share: string; amount: Amount }>; reason: Bilingual; idempotencyKey: string; clause: string }
-  | { kind: 'withhold'; from: string; to: string; onBehalfOf?: string; amount: Amount; reason: Bilingual; idempotencyKey: string; clause: string };
+  | ({ kind: 'pay'; from: string; to: string; amount: Amount; reason: Bilingual; idempotencyKey: string; clause: string } & IfShortTerms)
+  | ({ kind: 'split'; from: string; amount: Amount; shares: Array<{ to: string; share: string; amount: Amount }>; reason: Bilingual; idempotencyKey: string; clause: string } & IfShortTerms)
+  | ({ kind: 'withhold'; from: string; to: string; onBehalfOf?: string; amount: Amount; reason: Bilingual; idempotencyKey: string; clause: string } & IfShortTerms);
 
 export type ObligationStatus = 'pending' | 'discharged' | 'breached' | 'cancelled';
 
@@ -176,6 +188,8 @@ class Machine {
   gas = 0;
   readonly limit: number;
   now: Rat;
+  /** The time of the request itself (`now` moves to a deadline while an "on breach" runs). */
+  readonly requestTime: Rat;
   nowSet: boolean;
   readonly paramsJson: Record<string, JsonValue>;
   readonly params: Array<Val | undefined>;
@@ -200,6 +214,7 @@ class Machine {
     this.c = c;
     this.limit = limit;
     this.now = int(now ?? 0);
+    this.requestTime = this.now;
     this.nowSet = now !== undefined;
     this.paramsJson = paramsJson;
     this.params = cacheFor(paramsJson, c.params.length);
@@ -514,6 +529,16 @@ class Machine {
     return `${this.keyPrefix}:${this.keyN++}`;
   }
 
+  /** The settlement terms of `if insufficient funds …` (evaluated only for an instruction given). */
+  private ifShort(x: IfShort | undefined): IfShortTerms {
+    if (!x) return {};
+    if (x.mode === 'fail' || !x.until) return { onInsufficientFunds: x.mode };
+    const until = this.evalExpr(x.until) as Rat;
+    // Waiting until a time that has already come is no wait: the instruction fails if short.
+    if (cmp(until, this.requestTime) <= 0) return { onInsufficientFunds: 'fail' };
+    return { onInsufficientFunds: 'wait', waitUntil: encode(until, { k: 'Date' }, this.c, 'The time the instruction waits until') as string };
+  }
+
   private amount(m: Money, what: string, pos: Pos): Amount {
     if (!isInt(m.a)) {
       throw lexErr('NOT_ROUNDED', `${what} is not a whole number of minor units.`, `${what}不是最小货币单位的整数倍。`, pos);
@@ -577,7 +602,7 @@ class Machine {
         const amount = this.amount(m, 'The amount paid', s.pos);
         this.charge(LEX_GAS.settlement);
         if (amount.minor === 0 || from === to) return;
-        this.settlements.push({ kind: 'pay', from, to, amount, reason: bi(s.reason), idempotencyKey: this.nextKey(), clause: this.clause });
+        this.settlements.push({ kind: 'pay', from, to, amount, reason: bi(s.reason), idempotencyKey: this.nextKey(), clause: this.clause, ...this.ifShort(s.ifShort) });
         return;
       }
       case 'split': {
@@ -610,7 +635,7 @@ class Machine {
         this.settlements.push({
           kind: 'split', from, amount: total,
           shares: parts.map((p, i) => ({ to: p.to, share: shareText(p.share), amount: { currency: total.currency, minor: Number(amounts[i]) } })),
-          reason: bi(s.reason), idempotencyKey: this.nextKey(), clause: this.clause,
+          reason: bi(s.reason), idempotencyKey: this.nextKey(), clause: this.clause, ...this.ifShort(s.ifShort),
         });
         return;
       }
@@ -624,6 +649,7 @@ class Machine {
         if (amount.minor === 0 || from === to) return;
         const w: Settlement = { kind: 'withhold', from, to, amount, reason: bi(s.reason), idempotencyKey: this.nextKey(), clause: this.clause };
         if (onBehalfOf !== undefined) w.onBehalfOf = onBehalfOf;
+        Object.assign(w, this.ifShort(s.ifShort));
         this.settlements.push(w);
         return;
       }

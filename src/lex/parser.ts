@@ -5,7 +5,7 @@
  * Errors are collected per declaration, so one mistake does not hide the others.
  */
 import type {
-  BinOp, ClauseDecl, ClauseItem, DefineDecl, EnumDecl, ExceptionDecl, Expr, FieldDecl, HandlerDecl, Label,
+  BinOp, ClauseDecl, ClauseItem, DefineDecl, EnumDecl, ExceptionDecl, Expr, FieldDecl, HandlerDecl, IfShort, Label,
   ObligationDecl, ParamDecl, PartyDecl, Prose, RecordDecl, Share, StateDecl, Stmt, TemplateAst, TierRow, TiersDecl, TypeExpr,
 } from './ast.ts';
 import type { Diagnostic, Pos } from './errors.ts';
@@ -1099,6 +1099,39 @@ class Parser {
     return out;
   }
 
+  /**
+   * `if insufficient funds wait [until DATE]` or `if insufficient funds fail`, indented under a
+   * pay, split or withhold: what the settlement chain does when the payer cannot cover it.
+   */
+  ifShort(c: Cursor, node: Node): IfShort {
+    const pos = c.pos();
+    c.expect('if', '"if insufficient funds"');
+    c.expect('insufficient', '"insufficient funds" (if insufficient funds wait / wait until DATE / fail)');
+    c.expect('funds', '"funds" (if insufficient funds wait / wait until DATE / fail)');
+    const how = c.ident('"wait", "wait until DATE" or "fail"');
+    if (node.children.length) throw fail('Nothing can be indented under "if insufficient funds".', posOf(node.children[0]!.line));
+    if (how.name === 'fail') {
+      c.done('"fail"');
+      return { mode: 'fail', pos };
+    }
+    if (how.name !== 'wait') throw fail(`After "if insufficient funds" write "wait", "wait until DATE" or "fail", not "${how.name}".`, how.pos);
+    if (c.atEnd()) return { mode: 'wait', pos };
+    c.expect('until', '"until" and the time after which the instruction fails, or nothing');
+    const until = c.expr();
+    c.done('the time');
+    return { mode: 'wait', until, pos };
+  }
+
+  /** A pay or withhold, with at most one indented `if insufficient funds …` line. */
+  withIfShort(s: Stmt & { k: 'pay' | 'withhold' }, children: Node[], kw: string): Stmt {
+    if (children.length === 0) return s;
+    if (children.length > 1) throw fail(`Only one line can be indented under "${kw}": "if insufficient funds wait", "wait until DATE" or "fail".`, posOf(children[1]!.line));
+    const cc = cursorOf(children[0]!);
+    if (!cc.is('if')) throw fail(`Only "if insufficient funds wait", "wait until DATE" or "fail" can be indented under "${kw}".`, cc.pos());
+    s.ifShort = this.ifShort(cc, children[0]!);
+    return s;
+  }
+
   stmt(c: Cursor, node: Node): Stmt {
     const kw = c.ident('a rule: require, let, set, append, if, for each, pay, split, withhold, terminate or respond');
     const pos = kw.pos;
@@ -1151,7 +1184,9 @@ class Parser {
         c.expect('to', '"to" and the payee');
         const to = c.expr();
         c.expect('for', '"for" and the reason for the payment');
-        return leaf({ k: 'pay', amount, from, to, reason: c.label('the reason for the payment'), pos }, 'the payment');
+        const s: Stmt = { k: 'pay', amount, from, to, reason: c.label('the reason for the payment'), pos };
+        c.done('the payment');
+        return this.withIfShort(s, node.children, kw.name);
       }
       case 'split': {
         const amount = c.expr();
@@ -1161,11 +1196,17 @@ class Parser {
         const reason = c.label('the reason for the payment');
         c.done('the split');
         const shares: Share[] = [];
+        let ifShort: IfShort | undefined;
         for (const ch of node.children) {
           try {
             const cc = cursorOf(ch);
             const sp = cc.pos();
-            cc.expect('to', '"to PARTY: SHARE"');
+            if (cc.is('if')) {
+              if (ifShort) throw fail('The split already says what happens if the payer\'s funds are insufficient; say it once.', sp);
+              ifShort = this.ifShort(cc, ch);
+              continue;
+            }
+            cc.expect('to', '"to PARTY: SHARE" (or "if insufficient funds wait" / "fail")');
             const to = cc.expr();
             cc.expect(':', '":" and the share');
             shares.push({ to, share: cc.expr(), pos: sp });
@@ -1175,7 +1216,9 @@ class Parser {
           }
         }
         if (shares.length < 2) throw fail('A split needs at least two indented lines "to PARTY: SHARE".', pos);
-        return { k: 'split', amount, from, shares, reason, pos };
+        const sp: Stmt = { k: 'split', amount, from, shares, reason, pos };
+        if (ifShort) sp.ifShort = ifShort;
+        return sp;
       }
       case 'withhold': {
         const amount = c.expr();
@@ -1192,7 +1235,8 @@ class Parser {
         c.expect('for', '"for" and the reason');
         const s: Stmt = { k: 'withhold', amount, from, to, reason: c.label('the reason'), pos };
         if (onBehalfOf) s.onBehalfOf = onBehalfOf;
-        return leaf(s, 'the withholding');
+        c.done('the withholding');
+        return this.withIfShort(s, node.children, kw.name);
       }
       case 'terminate':
         return leaf({ k: 'terminate', reason: c.label('the reason for ending the contract'), pos }, 'the termination');

@@ -7,7 +7,7 @@
  */
 import type { JsonValue } from '../codec/index.ts';
 import type {
-  DefineDecl, ExceptionDecl, Expr, HandlerDecl, Label, ObligationDecl, Prose, StateDecl, Stmt, TiersDecl, Type,
+  DefineDecl, ExceptionDecl, Expr, HandlerDecl, IfShort, Label, ObligationDecl, Prose, StateDecl, Stmt, TiersDecl, Type,
 } from './ast.ts';
 import type { Val } from './codec.ts';
 import type { Contract } from './compiler.ts';
@@ -452,24 +452,43 @@ function stmtWords(ctx: Ctx, s: Stmt, depth: number): { text: string; sub?: Bloc
       return { text: T(ctx, `for ${item} of ${words(ctx, s.list)}:`, `对${words(ctx, s.list)}中的${item}：`), sub: stmtList(ctx, s.body, depth + 1) };
     }
     case 'pay':
-      return { text: T(ctx, `${words(ctx, s.from)} shall pay ${words(ctx, s.to)} ${words(ctx, s.amount)}, as ${s.reason.en}`, `${words(ctx, s.from)}应向${words(ctx, s.to)}支付${words(ctx, s.amount)}，款项性质为${s.reason.zh}`) };
+      return { text: T(ctx, `${words(ctx, s.from)} shall pay ${words(ctx, s.to)} ${words(ctx, s.amount)}, as ${s.reason.en}`, `${words(ctx, s.from)}应向${words(ctx, s.to)}支付${words(ctx, s.amount)}，款项性质为${s.reason.zh}`) + ifShortWords(ctx, s.ifShort) };
     case 'split': {
       const parts = s.shares.map((sh) => T(ctx, `${words(ctx, sh.to)} ${words(ctx, sh.share)}`, `${words(ctx, sh.to)}${words(ctx, sh.share)}`));
       return {
         text: T(ctx,
           `${words(ctx, s.from)} shall pay ${words(ctx, s.amount)}, as ${s.reason.en}, divided as follows: ${parts.join('; ')}. Each part is rounded down to the smallest unit of the currency, and what is left over is paid one unit at a time to the recipients in the order listed, so that the parts add up to the whole; the shares must add up to 100%, or the request is refused`,
-          `${words(ctx, s.from)}应支付${words(ctx, s.amount)}（${s.reason.zh}），按以下比例分配：${parts.join('；')}。各部分向下取整至最小货币单位，剩余部分按所列顺序逐一以最小货币单位分配，使各部分之和等于总额；各比例合计须为100%，否则拒绝该请求`),
+          `${words(ctx, s.from)}应支付${words(ctx, s.amount)}（${s.reason.zh}），按以下比例分配：${parts.join('；')}。各部分向下取整至最小货币单位，剩余部分按所列顺序逐一以最小货币单位分配，使各部分之和等于总额；各比例合计须为100%，否则拒绝该请求`) + ifShortWords(ctx, s.ifShort),
       };
     }
     case 'withhold': {
       const behalf = s.onBehalfOf ? T(ctx, ` on behalf of ${words(ctx, s.onBehalfOf)}`, `代${words(ctx, s.onBehalfOf)}`) : '';
-      return { text: T(ctx, `${words(ctx, s.from)} shall withhold ${words(ctx, s.amount)}${behalf} and pay it to ${words(ctx, s.to)}, as ${s.reason.en}`, `${words(ctx, s.from)}应${behalf}扣缴${words(ctx, s.amount)}并支付给${words(ctx, s.to)}，款项性质为${s.reason.zh}`) };
+      return { text: T(ctx, `${words(ctx, s.from)} shall withhold ${words(ctx, s.amount)}${behalf} and pay it to ${words(ctx, s.to)}, as ${s.reason.en}`, `${words(ctx, s.from)}应${behalf}扣缴${words(ctx, s.amount)}并支付给${words(ctx, s.to)}，款项性质为${s.reason.zh}`) + ifShortWords(ctx, s.ifShort) };
     }
     case 'terminate':
       return { text: T(ctx, `this Contract ends, for the reason: ${s.reason.en}; obligations not yet performed lapse`, `本合同终止，理由为：${s.reason.zh}；尚未履行的义务随之终止`) };
     case 'respond':
       return { text: T(ctx, `the reply to the sender states ${words(ctx, s.e)} (“${s.name}”)`, `向发送方的回复载明${words(ctx, s.e)}（“${s.name}”）`) };
   }
+}
+
+/**
+ * What happens when the payer's balance cannot cover a settlement instruction, as the rule says
+ * (nothing when it says nothing: the settlement chain's default, failing, applies).
+ */
+function ifShortWords(ctx: Ctx, x: IfShort | undefined): string {
+  if (!x) return '';
+  if (x.mode === 'fail') {
+    return T(ctx, '; if the payer\'s balance is insufficient, this instruction fails and is not paid', '；如付款方余额不足，本指令即告失败，不予支付');
+  }
+  if (!x.until) {
+    return T(ctx, '; if the payer\'s balance is insufficient, this instruction waits until the payer\'s funds suffice and is paid then, after any earlier instruction of the payer that is still waiting',
+      '；如付款方余额不足，本指令等待至付款方资金足以支付时支付，并排在付款方此前仍在等待的指令之后');
+  }
+  const until = words(ctx, x.until);
+  return T(ctx,
+    `; if the payer's balance is insufficient, this instruction waits until ${until} for the payer's funds, and fails if it is still unpaid at that time (at once, if that time has already come when the instruction is given)`,
+    `；如付款方余额不足，本指令等待至${until}，届时仍未支付的即告失败（发出指令时该时间已届至的，即时失败）`);
 }
 
 function stmtList(ctx: Ctx, stmts: Stmt[], depth: number): Block {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
 import { sm3 } from '../../crypto/hash.ts';
 import { method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { requireXchainCaller } from '../xchain/port.ts';
 import {
   compileSource, execute, fingerprint, instantiate, render, LexCompileError, LexError,
   type Contract, type ContractState, type ObligationView, type Settlement,
@@ -32,7 +33,10 @@ import {
  *
  * Settlement instructions a contract emits are kept at `stl/<id>/<n>` with a status (pending →
  * sent → paid | failed). When the chain also runs `xchain`, each is sent to chain `settle`, port
- * `settlement`; the acknowledgement or timeout comes back through this module's exports.
+ * `settlement`; the acknowledgement or timeout comes back through this module's exports. An
+ * instruction the contract lets wait for the payer's funds (`if insufficient funds wait`) may be
+ * acknowledged as waiting: it stays sent (`waiting`) until the settlement chain's
+ * `settlement-status` packet arrives at `onRecvPacket` and marks it paid or failed.
  */
 
 export type InstanceStatus = 'draft' | 'signing' | 'active' | 'completed' | 'terminated' | 'disputed';
@@ -126,6 +130,15 @@ export interface SettlementRecord {
   /** Why it is still pending (xchain refused), or why it failed. */
   note?: string;
   result?: JsonValue;
+  /**
+   * The settlement chain accepted it but the payer's funds did not cover it, and the contract
+   * let it wait: still 'sent' until a `settlement-status` packet says it was paid or failed.
+   */
+  waiting?: boolean;
+  /** The settlement chain's id of the instruction (SM3 of origin, payer and key), once known. */
+  settlementId?: string;
+  /** The `settlement-status` packet that ended a waiting instruction: its source chain and sequence. */
+  statusPacket?: { srcChain: string; sequence: number };
   updated: { height: number; time: number; tx: string };
 }
 
@@ -201,6 +214,21 @@ const ackArgs = z.object({
   ]),
 });
 const timeoutArgs = z.object({ packet: packetSchema });
+/** A `settlement-status` packet from the settlement module (src/modules/settlement, notifyOrigin). */
+const statusPacketSchema = z.object({
+  srcChain: z.string(), srcPort: z.string(), dstChain: z.string(), dstPort: z.string(),
+  sequence: z.number().int().nonnegative(), sender: z.string(),
+  payload: z.object({
+    kind: z.literal('settlement-status'),
+    contract: hash,
+    id: hash,
+    idempotencyKey: z.string().min(1).max(200),
+    status: z.enum(['settled', 'failed', 'cancelled', 'waiting']),
+    payer: z.string().optional(),
+    currency: z.string().optional(),
+    failure: z.object({ code: z.string().max(64), message: z.string().max(2_000) }).passthrough().optional(),
+  }).passthrough(),
+}).passthrough();
 
 /** Compiled templates by source hash. Compilation is pure, so this cache is deterministic. */
 const compiled = new Map<string, Contract>();
@@ -330,7 +358,12 @@ export function settlementInstructionFor(s: Settlement): { [k: string]: JsonValu
   const payments = s.kind === 'split'
     ? s.shares.filter((x) => x.amount.minor > 0).map((x) => ({ to: x.to, amount: x.amount.minor }))
     : [{ to: s.to, amount: s.amount.minor }]; // a withholding is paid to the authority as is: lex computed the tax, no tax category is added
-  return { idempotencyKey: s.idempotencyKey, payer: s.from, currency: s.amount.currency, payments, memo };
+  const out: { [k: string]: JsonValue } = { idempotencyKey: s.idempotencyKey, payer: s.from, currency: s.amount.currency, payments, memo };
+  // What the contract says happens if the payer is short (`if insufficient funds …`); without
+  // it the settlement chain's default applies (fail).
+  if (s.onInsufficientFunds !== undefined) out.onInsufficientFunds = s.onInsufficientFunds;
+  if (s.onInsufficientFunds === 'wait' && s.waitUntil !== undefined) out.waitUntil = Date.parse(s.waitUntil);
+  return out;
 }
 
 function settlementPayload(id: string, s: Settlement): JsonValue {
@@ -359,7 +392,7 @@ function trySend(ctx: ModuleContext, id: string, rec: SettlementRecord): void {
   rec.updated = { ...at(ctx), tx: ctx.txHash };
 }
 
-function settlementByPacket(ctx: ModuleContext, packet: z.infer<typeof packetSchema>): { inst: LexInstance; rec: SettlementRecord } {
+function settlementByPacket(ctx: ModuleContext, packet: z.infer<typeof packetSchema>, allowEnded = false): { inst: LexInstance; rec: SettlementRecord } {
   if (packet.srcPort !== 'lexcontract' || packet.dstPort !== SETTLEMENT_PORT) {
     throw new ModuleError('BAD_PACKET', `packet ${packet.sequence} is not a settlement instruction from lexcontract (ports ${packet.srcPort} → ${packet.dstPort})`);
   }
@@ -368,7 +401,9 @@ function settlementByPacket(ctx: ModuleContext, packet: z.infer<typeof packetSch
   const n = ctx.get(settlementIndexKey(packet.payload.instruction.idempotencyKey));
   if (typeof n !== 'number') throw new ModuleError('LEX_SETTLEMENT_NOT_FOUND', `contract ${id} has no settlement instruction ${packet.payload.instruction.idempotencyKey}`);
   const rec = ctx.get(settlementKey(id, n)) as unknown as SettlementRecord;
-  if (rec.status !== 'sent') throw new ModuleError('LEX_SETTLEMENT_NOT_SENT', `settlement instruction ${rec.instruction.idempotencyKey} is ${rec.status}, not awaiting a result`);
+  if (rec.status !== 'sent' && !(allowEnded && rec.statusPacket)) {
+    throw new ModuleError('LEX_SETTLEMENT_NOT_SENT', `settlement instruction ${rec.instruction.idempotencyKey} is ${rec.status}, not awaiting a result`);
+  }
   if (rec.packet && rec.packet.sequence !== packet.sequence) {
     throw new ModuleError('BAD_PACKET', `settlement instruction ${rec.instruction.idempotencyKey} was sent as packet ${rec.packet.sequence}, not ${packet.sequence}`);
   }
@@ -380,7 +415,7 @@ function forbidUnlessXchain(ctx: ModuleContext, what: string): void {
 }
 
 /** Marks a sent instruction paid or failed, logs it and lets the contract's history show it. */
-function settleResult(ctx: ModuleContext, inst: LexInstance, rec: SettlementRecord, outcome: { paid: true; result?: JsonValue } | { paid: false; note: string }): JsonValue {
+function settleResult(ctx: ModuleContext, inst: LexInstance, rec: SettlementRecord, outcome: { paid: true; result?: JsonValue } | { paid: false; note: string }, detail: { [k: string]: JsonValue } = {}): JsonValue {
   rec.status = outcome.paid ? 'paid' : 'failed';
   if (outcome.paid) {
     if (outcome.result !== undefined) rec.result = outcome.result;
@@ -389,14 +424,81 @@ function settleResult(ctx: ModuleContext, inst: LexInstance, rec: SettlementReco
   ctx.set(settlementKey(inst.id, rec.n), rec as unknown as JsonValue);
   const action = outcome.paid ? 'paymentConfirmed' : 'paymentFailed';
   record(ctx, inst, action, inst.status, 'relayer', {
-    idempotencyKey: rec.instruction.idempotencyKey, n: rec.n, ...(outcome.paid ? {} : { reason: outcome.note }),
+    idempotencyKey: rec.instruction.idempotencyKey, n: rec.n, ...(outcome.paid ? {} : { reason: outcome.note }), ...detail,
   });
   ctx.set(instanceKey(inst.id), inst as unknown as JsonValue);
   ctx.emit(outcome.paid ? 'PaymentConfirmed' : 'PaymentFailed', { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, ...(outcome.paid ? {} : { reason: outcome.note }) });
   return { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, status: rec.status };
 }
 
+/**
+ * The settlement chain's `settlement-status` packet for one of this contract's instructions
+ * that waited for the payer's funds: marks it paid (settled) or failed (failed, cancelled).
+ * Only from chain `settle`, port `settlement`. A duplicate or a status for an instruction that
+ * has already ended changes nothing and is acknowledged as such; anything else is refused.
+ */
+function receiveStatus(ctx: ModuleContext, raw: unknown): JsonValue {
+  requireXchainCaller(ctx, 'lexcontract.onRecvPacket (settlement-status packets)');
+  const p = statusPacketSchema.safeParse(raw);
+  if (!p.success) {
+    const i = p.error.issues[0]!;
+    throw new ModuleError('BAD_PACKET', `lexcontract.onRecvPacket takes only settlement-status packets from chain ${SETTLEMENT_CHAIN}, port ${SETTLEMENT_PORT}: ${i.path.join('.') || 'packet'}: ${i.message}`);
+  }
+  const { srcChain, srcPort, sequence, payload } = p.data;
+  if (srcChain !== SETTLEMENT_CHAIN || srcPort !== SETTLEMENT_PORT) {
+    throw new ModuleError('FORBIDDEN', `lexcontract accepts settlement-status packets only from chain ${SETTLEMENT_CHAIN}, port ${SETTLEMENT_PORT}; packet ${sequence} is from ${srcChain}/${srcPort}`);
+  }
+  const id = payload.contract;
+  const key = payload.idempotencyKey;
+  const inst = loadInstance(ctx, id);
+  const n = ctx.get(settlementIndexKey(key));
+  const rec = typeof n === 'number' ? ctx.get(settlementKey(id, n)) as unknown as SettlementRecord | undefined : undefined;
+  if (!rec || rec.instruction.idempotencyKey !== key) {
+    throw new ModuleError('LEX_SETTLEMENT_NOT_FOUND', `contract ${id} has no settlement instruction ${key}`);
+  }
+  if (payload.payer !== undefined && payload.payer !== rec.instruction.from) {
+    throw new ModuleError('BAD_PACKET', `the status is for payer ${payload.payer}, but instruction ${key} is paid by ${rec.instruction.from}`);
+  }
+  if (payload.currency !== undefined && payload.currency !== rec.instruction.amount.currency) {
+    throw new ModuleError('BAD_PACKET', `the status is in ${payload.currency}, but instruction ${key} is in ${rec.instruction.amount.currency}`);
+  }
+  if (rec.settlementId !== undefined && rec.settlementId !== payload.id) {
+    throw new ModuleError('BAD_PACKET', `the status is for the settlement chain's instruction ${payload.id}, but ${key} was accepted there as ${rec.settlementId}`);
+  }
+  const out = { id, idempotencyKey: key };
+  if (rec.status === 'paid' || rec.status === 'failed') {
+    // Delivered twice, or late: what the contract recorded stands.
+    return { ...out, status: rec.status, duplicate: true };
+  }
+  if (rec.status !== 'sent') {
+    throw new ModuleError('LEX_SETTLEMENT_NOT_SENT', `settlement instruction ${key} of contract ${id} is ${rec.status}: it was never sent, so the settlement chain cannot have a status for it`);
+  }
+  if (payload.status === 'waiting') {
+    throw new ModuleError('BAD_PACKET', `a settlement-status packet ends a waiting instruction; "waiting" is not an end (instruction ${key})`);
+  }
+  // A status packet is only sent for an instruction that waited, so it may come before the
+  // acknowledgement that said so: it counts as that acknowledgement too.
+  rec.waiting = true;
+  rec.settlementId = payload.id;
+  rec.statusPacket = { srcChain, sequence };
+  const via = { via: 'settlement-status', packet: `${srcChain}/${sequence}` };
+  if (payload.status === 'settled') {
+    delete rec.note;
+    return { ...(settleResult(ctx, inst, rec, { paid: true, result: payload as unknown as JsonValue }, via) as Record<string, JsonValue>), duplicate: false };
+  }
+  const f = payload.failure;
+  const note = f ? `${f.code}: ${f.message}` : payload.status === 'cancelled' ? 'CANCELLED: cancelled by the payer' : 'FAILED: the settlement chain did not pay it';
+  return { ...(settleResult(ctx, inst, rec, { paid: false, note }, via) as Record<string, JsonValue>), duplicate: false };
+}
+
 const exportsDef: Record<string, ExportDef> = {
+  onRecvPacket: {
+    doc: `xchain only: a settlement-status packet from chain ${SETTLEMENT_CHAIN}, port ${SETTLEMENT_PORT}, ending an instruction that waited for the payer's funds (paid or failed); idempotent.`,
+    gas: 2_000,
+    run(ctx, raw) {
+      return receiveStatus(ctx, raw);
+    },
+  },
   onAcknowledgementPacket: {
     doc: 'xchain only: the settlement chain acknowledged a settlement instruction; marks it paid (ok) or failed (error ack).',
     gas: 2_000,
@@ -404,15 +506,22 @@ const exportsDef: Record<string, ExportDef> = {
       forbidUnlessXchain(ctx, 'onAcknowledgementPacket');
       const p = ackArgs.safeParse(raw);
       if (!p.success) throw new ModuleError('BAD_ARGS', `onAcknowledgementPacket: ${p.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}`);
-      const { inst, rec } = settlementByPacket(ctx, p.data.packet);
       const ack = p.data.ack;
-      const result = ack.ok ? ack.result as { status?: unknown } | null | undefined : undefined;
-      if (ack.ok && result && typeof result === 'object' && result.status === 'waiting') {
-        // Accepted but not paid yet (the payer lacks funds and the instruction may wait): still 'sent'.
+      const result = ack.ok ? ack.result as { status?: unknown; id?: unknown } | null | undefined : undefined;
+      const waiting = ack.ok && !!result && typeof result === 'object' && result.status === 'waiting';
+      // A waiting instruction's final status may overtake the acknowledgement that said it waits.
+      const { inst, rec } = settlementByPacket(ctx, p.data.packet, waiting);
+      if (rec.status !== 'sent') return { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, status: rec.status, duplicate: true };
+      if (waiting) {
+        // Accepted but not paid yet (the payer lacks funds and the contract lets it wait): still
+        // 'sent', until the settlement chain's `settlement-status` packet (onRecvPacket) ends it.
+        rec.waiting = true;
+        if (typeof result.id === 'string') rec.settlementId = result.id;
         rec.note = 'accepted by the settlement chain; waiting for the payer\'s funds';
         rec.updated = { ...at(ctx), tx: ctx.txHash };
         ctx.set(settlementKey(inst.id, rec.n), rec as unknown as JsonValue);
-        return { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, status: rec.status };
+        ctx.emit('PaymentWaiting', { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey });
+        return { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, status: rec.status, waiting: true };
       }
       return settleResult(ctx, inst, rec, ack.ok ? { paid: true, ...(ack.result !== undefined ? { result: ack.result } : {}) } : { paid: false, note: `${ack.code}: ${ack.message}` });
     },

@@ -6,7 +6,7 @@ import { canonicalize, type JsonValue } from '../../codec/index.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../crypto/index.ts';
 import { signTx, type Receipt } from '../../ledger/index.ts';
 import { compileSource } from '../../lex/index.ts';
-import { method, type ModuleDef } from '../../runtime/index.ts';
+import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
 import { openTestChain, type TestChain } from '../../../test/helpers/chain.ts';
 import { tempDir } from '../../../test/helpers/tmp.ts';
 import {
@@ -30,6 +30,18 @@ const fakeXchain: ModuleDef = {
   name: 'xchain',
   description: 'test-only xchain: records sent packets, delivers acknowledgements and timeouts',
   methods: {
+    recv: method({
+      doc: 'deliver a packet to lexcontract.onRecvPacket', gas: 1_000, args: z.strictObject({ packet: z.record(z.string(), z.unknown()) }),
+      run(ctx, a) {
+        return ctx.call('lexcontract', 'onRecvPacket', a.packet as JsonValue);
+      },
+    }),
+    down: method({
+      doc: 'make send refuse (or accept again)', gas: 1_000, args: z.strictObject({ down: z.boolean() }),
+      run(ctx, a) {
+        ctx.set('down', a.down);
+      },
+    }),
     ack: method({
       doc: 'deliver an acknowledgement', gas: 1_000,
       args: z.strictObject({ sequence: z.number().int(), ok: z.boolean(), code: z.string().optional(), message: z.string().optional(), result: z.record(z.string(), z.string()).optional() }),
@@ -51,6 +63,7 @@ const fakeXchain: ModuleDef = {
       doc: 'record a packet', gas: 1_000,
       run(ctx, raw) {
         const args = raw as { dstChain: string; dstPort: string; payload: JsonValue; timeoutTime?: number };
+        if (ctx.get('down') === true) throw new ModuleError('XCHAIN_NOT_REGISTERED', 'the route to settle is not known yet');
         const n = (ctx.get('count') as number | undefined) ?? 0;
         const packet = { srcChain: ctx.chain, srcPort: ctx.caller ?? '', dstChain: args.dstChain, dstPort: args.dstPort, sequence: n, sender: ctx.sender, payload: args.payload, ...(args.timeoutTime ? { timeoutTime: args.timeoutTime } : {}) };
         ctx.set(`pkt/${n}`, packet);
@@ -70,6 +83,12 @@ const intruder: ModuleDef = {
       doc: 'fake an ack', gas: 1_000, args: z.strictObject({ packet: z.record(z.string(), z.unknown()) }),
       run(ctx, a) {
         return ctx.call('lexcontract', 'onAcknowledgementPacket', { packet: a.packet as JsonValue, ack: { ok: true } });
+      },
+    }),
+    fakeStatus: method({
+      doc: 'fake a settlement-status packet', gas: 1_000, args: z.strictObject({ packet: z.record(z.string(), z.unknown()) }),
+      run(ctx, a) {
+        return ctx.call('lexcontract', 'onRecvPacket', a.packet as JsonValue);
       },
     }),
   },
@@ -339,4 +358,171 @@ test('lexcontract: settlement instructions sent through xchain; acknowledgements
       assert.equal(d.history(t.id).at(-1)!.action, 'paymentFailed');
     }
   });
+});
+
+const DRS = new URL('../../../contracts/data-revenue-share/', import.meta.url);
+
+test('lexcontract: an instruction that may wait is sent with its terms; settlement-status packets end it (paid or failed), idempotently, and nothing else is taken', async () => {
+  await withChain([lexcontractModule, fakeXchain, intruder], async (d) => {
+    const source = readFileSync(new URL('contract.lex', DRS), 'utf8');
+    const sample = JSON.parse(readFileSync(new URL('sample.json', DRS), 'utf8')) as Record<string, JsonValue>;
+    const names = ['platform', 'dataSource', 'algorithm', 'compute', 'taxAuthority'];
+    const keys = Object.fromEntries(names.map((n) => [n, generateKeyPair('sm2')])) as Record<string, KeyPair>;
+    const parties = Object.fromEntries(names.map((n) => [n, didFromPublicKey(keys[n]!.publicKey)]));
+    const params = Object.fromEntries(Object.entries(sample).filter(([k]) => !names.includes(k)));
+    const { template } = ok(await d.one(keys.platform!, 'deploy', { source })) as { template: string };
+    const draftOf = async (): Promise<string> => {
+      const r = ok(await d.one(keys.platform!, 'draft', { template, params, parties })) as { id: string; fingerprint: string };
+      for (const n of names) ok(await d.one(keys[n]!, 'sign', { id: r.id, fingerprint: r.fingerprint }));
+      return r.id;
+    };
+    const id = await draftOf();
+    // Month 1 reported on 3 February: split and withholding may wait until the month's deadline.
+    ok(await d.one(keys.platform!, 'event', { id, event: 'MonthlyRevenue', input: { period: 1, calls: 10, revenue: 'CNY 1000.00' } }, at('2024-02-03T10:00:00+08:00')));
+    const rec = (n: number): SettlementRecord => d.state(settlementKey(id, n)) as unknown as SettlementRecord;
+    const deadline = at('2024-02-11T00:00:00+08:00');
+    const pkt = (n: number) => d.t.chain.getState(`xchain/pkt/${rec(n).packet!.sequence}`).value as { payload: { instruction: Record<string, JsonValue> } };
+    assert.equal(pkt(0).payload.instruction.onInsufficientFunds, 'wait');
+    assert.equal(pkt(0).payload.instruction.waitUntil, deadline);
+    assert.equal(pkt(1).payload.instruction.onInsufficientFunds, 'wait');
+    assert.equal(pkt(1).payload.instruction.waitUntil, deadline);
+    const [splitKey, taxKey] = [rec(0).instruction.idempotencyKey, rec(1).instruction.idempotencyKey];
+    const sid = (c: string): string => c.repeat(64);
+
+    // The settlement chain acknowledges the split as waiting: still sent, now marked waiting.
+    const w = await d.call(keys.compute!, 'xchain', 'ack', { sequence: rec(0).packet!.sequence, ok: true, result: { status: 'waiting', id: sid('a') } });
+    assert.deepEqual(ok(w), { id, idempotencyKey: splitKey, status: 'sent', waiting: true });
+    assert.ok(w.events.some((e) => e.type === 'PaymentWaiting'));
+    assert.equal(rec(0).status, 'sent');
+    assert.equal(rec(0).waiting, true);
+    assert.equal(rec(0).settlementId, sid('a'));
+
+    const status = (over: Record<string, JsonValue> = {}, payload: Record<string, JsonValue> = {}): Record<string, JsonValue> => ({
+      srcChain: SETTLEMENT_CHAIN, srcPort: SETTLEMENT_PORT, dstChain: 'sign', dstPort: 'lexcontract', sequence: 7, sender: parties.algorithm!,
+      payload: {
+        kind: 'settlement-status', contract: id, id: sid('a'), n: 1, idempotencyKey: splitKey, status: 'settled', payer: parties.platform!,
+        currency: 'CNY', total: '90000', lines: [], duplicate: false, settled: { height: 9, time: deadline - 1, tx: sid('e'), entry: 3 }, ...payload,
+      },
+      ...over,
+    });
+    const history = d.inst(id).history;
+    const refused: Array<[string, Record<string, JsonValue>, string]> = [
+      ['not from xchain', {}, 'FORBIDDEN'],
+      ['from another chain', status({ srcChain: 'notary' }), 'FORBIDDEN'],
+      ['from another port', status({ srcPort: 'xtransfer' }), 'FORBIDDEN'],
+      ['not a status', status({}, { kind: 'settlement-instruction' }), 'BAD_PACKET'],
+      ['a malformed status', status({}, { status: 'paid' }), 'BAD_PACKET'],
+      ['another contract', status({}, { contract: sid('b') }), 'LEX_INSTANCE_NOT_FOUND'],
+      ['a key the contract does not have', status({}, { idempotencyKey: `${id}:9:0` }), 'LEX_SETTLEMENT_NOT_FOUND'],
+      ['another payer', status({}, { payer: parties.compute! }), 'BAD_PACKET'],
+      ['another instruction on the settlement chain', status({}, { id: sid('c') }), 'BAD_PACKET'],
+      ['no end', status({}, { status: 'waiting' }), 'BAD_PACKET'],
+    ];
+    for (const [what, packet, code] of refused) {
+      const r = what === 'not from xchain'
+        ? await d.call(keys.compute!, 'intruder', 'fakeStatus', { packet: status() })
+        : await d.call(keys.compute!, 'xchain', 'recv', { packet });
+      assert.equal(r.code, code, `${what}: ${r.code} ${r.message}`);
+      assert.ok((r.message ?? '').length > 20, `${what}: a clear message`);
+    }
+    assert.equal(rec(0).status, 'sent', 'refused packets change nothing');
+    assert.equal(d.inst(id).history, history);
+
+    // Paid: the status packet marks it paid, with a paymentConfirmed history entry.
+    const paid = await d.call(keys.compute!, 'xchain', 'recv', { packet: status() });
+    assert.deepEqual(ok(paid), { id, idempotencyKey: splitKey, status: 'paid', duplicate: false });
+    assert.ok(paid.events.some((e) => e.module === 'lexcontract' && e.type === 'PaymentConfirmed'));
+    assert.equal(rec(0).status, 'paid');
+    assert.deepEqual(rec(0).statusPacket, { srcChain: SETTLEMENT_CHAIN, sequence: 7 });
+    const last = d.history(id).at(-1)!;
+    assert.deepEqual([last.action, (last.detail as { idempotencyKey: string; via: string }).idempotencyKey, (last.detail as { via: string }).via], ['paymentConfirmed', splitKey, 'settlement-status']);
+    // Delivered again (or a contradicting late status): nothing changes, the packet does not fail.
+    const before = canonicalize(rec(0) as unknown as JsonValue);
+    for (const again of [status({ sequence: 8 }), status({ sequence: 9 }, { status: 'failed', failure: { code: 'WAIT_EXPIRED', message: 'late' } })]) {
+      assert.deepEqual(ok(await d.call(keys.compute!, 'xchain', 'recv', { packet: again })), { id, idempotencyKey: splitKey, status: 'paid', duplicate: true });
+    }
+    assert.equal(canonicalize(rec(0) as unknown as JsonValue), before);
+    assert.equal(d.inst(id).history, history + 1);
+
+    // The withholding's status overtakes its acknowledgement: it fails (the wait expired), and
+    // the late 'waiting' acknowledgement then changes nothing.
+    const expired = status({ sequence: 10 }, { id: sid('d'), idempotencyKey: taxKey, payer: parties.dataSource!, status: 'failed', failure: { code: 'WAIT_EXPIRED', message: 'still unpaid at 2024-02-10T16:00:00.000Z' }, settled: null });
+    delete (expired.payload as Record<string, JsonValue>).settled;
+    assert.deepEqual(ok(await d.call(keys.compute!, 'xchain', 'recv', { packet: expired })), { id, idempotencyKey: taxKey, status: 'failed', duplicate: false });
+    assert.equal(rec(1).status, 'failed');
+    assert.match(rec(1).note ?? '', /^WAIT_EXPIRED: still unpaid/);
+    assert.equal(d.history(id).at(-1)!.action, 'paymentFailed');
+    const late = await d.call(keys.compute!, 'xchain', 'ack', { sequence: rec(1).packet!.sequence, ok: true, result: { status: 'waiting', id: sid('d') } });
+    assert.deepEqual(ok(late), { id, idempotencyKey: taxKey, status: 'failed', duplicate: true });
+    // A second result of another kind for it is still refused, as before.
+    assert.equal((await d.call(keys.compute!, 'xchain', 'timeout', { sequence: rec(1).packet!.sequence })).code, 'LEX_SETTLEMENT_NOT_SENT');
+
+    // Cancelled by the payer → failed. An instruction never sent (still pending) takes no status.
+    const id2 = await draftOf();
+    ok(await d.call(keys.compute!, 'xchain', 'down', { down: true }));
+    ok(await d.one(keys.platform!, 'event', { id: id2, event: 'MonthlyRevenue', input: { period: 1, calls: 10, revenue: 'CNY 1000.00' } }, at('2024-02-04T10:00:00+08:00')));
+    const rec2 = (n: number): SettlementRecord => d.state(settlementKey(id2, n)) as unknown as SettlementRecord;
+    assert.equal(rec2(0).status, 'pending');
+    const k2 = rec2(0).instruction.idempotencyKey;
+    const never = await d.call(keys.compute!, 'xchain', 'recv', { packet: status({}, { contract: id2, idempotencyKey: k2 }) });
+    assert.equal(never.code, 'LEX_SETTLEMENT_NOT_SENT');
+    ok(await d.call(keys.compute!, 'xchain', 'down', { down: false }));
+    ok(await d.one(keys.compute!, 'settle', { id: id2 }));
+    assert.equal(rec2(0).status, 'sent');
+    const cancelled = await d.call(keys.compute!, 'xchain', 'recv', { packet: status({}, { contract: id2, idempotencyKey: k2, id: sid('f'), status: 'cancelled', failure: { code: 'CANCELLED', message: 'cancelled by the payer' } }) });
+    assert.deepEqual(ok(cancelled), { id: id2, idempotencyKey: k2, status: 'failed', duplicate: false });
+    assert.equal(rec2(0).note, 'CANCELLED: cancelled by the payer');
+
+    // Months reported after their deadline are emitted to fail at once if the payer is short.
+    ok(await d.one(keys.platform!, 'event', { id, event: 'MonthlyRevenue', input: { period: 2, calls: 10, revenue: 'CNY 10.00' } }, at('2024-03-15T10:00:00+08:00')));
+    assert.equal(pkt(2).payload.instruction.onInsufficientFunds, 'fail');
+    assert.equal(pkt(2).payload.instruction.waitUntil, undefined);
+  });
+});
+
+test('lexcontract.onRecvPacket: arbitrary packets never crash it; refused ones change nothing (property)', async () => {
+  const fc = (await import('fast-check')).default;
+  const { MapContext } = await import('../../runtime/index.ts');
+  const id = 'a'.repeat(64);
+  const key = `${id}:0:0`;
+  const payer = 'did:shulian:payer';
+  const inst = { id, template: 'b'.repeat(64), params: {}, parties: { p: payer }, fingerprint: 'c'.repeat(64), status: 'active', signatures: {}, createdAt: { height: 1, time: 1 }, history: 0, settlements: 1 };
+  const rec = {
+    n: 0, seq: 0, status: 'sent', waiting: true, settlementId: 'd'.repeat(64), packet: { sequence: 1, packetId: 'sign/settle/1' }, updated: { height: 1, time: 1, tx: 'e'.repeat(64) },
+    instruction: { kind: 'pay', from: payer, to: 'did:shulian:payee', amount: { currency: 'CNY', minor: 100 }, reason: { en: 'x', 'zh-CN': 'x' }, idempotencyKey: key, clause: 'c' },
+  };
+  const base = (): Map<string, string> => new Map([
+    [instanceKey(id), canonicalize(inst as unknown as JsonValue)], [settlementKey(id, 0), canonicalize(rec as unknown as JsonValue)], [`stlk/${key}`, '0'],
+  ]);
+  const valid = {
+    srcChain: SETTLEMENT_CHAIN, srcPort: SETTLEMENT_PORT, dstChain: 'sign', dstPort: 'lexcontract', sequence: 3, sender: payer,
+    payload: { kind: 'settlement-status', contract: id, id: 'd'.repeat(64), idempotencyKey: key, status: 'settled', payer, currency: 'CNY' },
+  };
+  const run = (store: Map<string, string>, packet: unknown): { ok: boolean; result?: JsonValue; code?: string } => {
+    const ctx = Object.assign(new MapContext(store, 'did:shulian:gateway', 5, 1_700_000_000_000, 'sign', 'f'.repeat(64)), { caller: 'xchain' });
+    try {
+      return { ok: true, result: lexcontractModule.exports!.onRecvPacket!.run(ctx, packet as JsonValue) ?? null };
+    } catch (e) {
+      assert.ok(e instanceof ModuleError, `only ModuleErrors: ${String(e)}`);
+      return { ok: false, code: e.code };
+    }
+  };
+  assert.deepEqual(run(base(), valid), { ok: true, result: { id, idempotencyKey: key, status: 'paid', duplicate: false } });
+  const field = fc.constantFrom('srcChain', 'srcPort', 'sequence', 'payload', 'payload.kind', 'payload.contract', 'payload.id', 'payload.idempotencyKey', 'payload.status', 'payload.payer', 'payload.currency', 'payload.failure');
+  const junk = fc.oneof(fc.jsonValue(), fc.constantFrom<JsonValue>(SETTLEMENT_CHAIN, SETTLEMENT_PORT, 'failed', 'cancelled', 'waiting', id, key, 'd'.repeat(64), payer, 'CNY', -1, null));
+  fc.assert(fc.property(fc.oneof(fc.jsonValue(), fc.array(fc.tuple(field, junk), { minLength: 1, maxLength: 4 }).map((edits) => {
+    const p = structuredClone(valid) as Record<string, unknown>;
+    for (const [f, v] of edits) {
+      const pl = p.payload;
+      if (!f.startsWith('payload.')) p[f] = v;
+      else if (typeof pl === 'object' && pl !== null && !Array.isArray(pl)) (pl as Record<string, unknown>)[f.slice(8)] = v;
+    }
+    return p as unknown as JsonValue;
+  })), (packet) => {
+    const store = base();
+    const before = [...store.entries()];
+    const r = run(store, packet);
+    if (!r.ok) assert.deepEqual([...store.entries()], before, `refused (${r.code}) yet changed state`);
+    else assert.ok(['paid', 'failed'].includes((r.result as { status: string }).status));
+  }), { numRuns: 500 });
 });
