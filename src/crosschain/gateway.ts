@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { relayOnce, syncRoutes, type ChainEndpoint, type RelayCursor, type RelayReport } from './relay.ts';
 
 export interface GatewayOptions {
@@ -47,6 +48,8 @@ export class Gateway {
 
   constructor(private readonly opts: GatewayOptions) {
     this.#log = opts.log ?? (() => {});
+    // Every pair loop waits on the same stop signal (n·(n−1) + 1 listeners at once).
+    setMaxListeners(0, this.#abort.signal);
   }
 
   start(): void {

@@ -161,7 +161,7 @@ function logEntry(ctx: ModuleContext, entry: Obj): void {
 
 function route(ctx: ModuleContext, chain: string, what: string): RouteRecord {
   const r = ctx.get(k.route(chain)) as unknown as RouteRecord | undefined;
-  if (!r) throw new ModuleError('XCHAIN_NOT_REGISTERED', `chain ${chain} is not registered on the routing chain (as synced here); ${what}`);
+  if (!r) throw new ModuleError('XCHAIN_NOT_REGISTERED', `chain ${chain} is not registered on the routing chain as synced here (gateways bring registrations from the routing chain; see shulian xchain channels --chain ${ctx.chain}); ${what}`);
   if (r.status !== 'active') throw new ModuleError('XCHAIN_SUSPENDED', `chain ${chain} is suspended on the routing chain; ${what}`);
   return r;
 }
