@@ -141,6 +141,7 @@ export async function driveLoad(url: string, chain: string, txs: Tx[], opts: { b
   await probe;
   ws.close();
   const seconds = (lastCommit - start) / 1000;
+  if (process.env.BENCH_DEBUG) console.error('READS', latencies.map((l) => l.toFixed(0)).join(' '));
   latencies.sort((a, b) => a - b);
   return {
     committed, seconds, txPerSec: committed / seconds, rejected,

@@ -255,7 +255,7 @@ export class Chain implements ChainView {
   async submitBody(body: string): Promise<SubmitAnswer> {
     const answer = await this.admission.admitBody(this.admitParams(), body);
     if (answer.kind === 'invalid') return answer;
-    return { kind: answer.kind, results: this.accept(answer.outcomes, true) };
+    return { kind: answer.kind, results: await this.accept(answer.outcomes, true) };
   }
 
   /** Called with the txs a client gave this node (not those from peers), once admitted. */
@@ -273,25 +273,40 @@ export class Chain implements ChainView {
     }
   }
 
-  private accept(outcomes: AdmitOutcome[], local: boolean): SubmitResult[] {
+  /**
+   * Checks admitted txs against chain state and adds them to the mempool, in order. A large
+   * batch is checked in slices of at most ACCEPT_SLICE_MS with yields between them, so reads
+   * are served meanwhile; each tx is checked against the state of the moment it is added, as
+   * it would be had the txs come in separate requests.
+   */
+  private async accept(outcomes: AdmitOutcome[], local: boolean): Promise<SubmitResult[]> {
     const accepted: Tx[] = [];
-    const nextHeight = this.height() + 1;
+    const results: SubmitResult[] = [];
     let added = 0;
-    const results = outcomes.map((o): SubmitResult => {
-      if (!o.ok) return o.hash === undefined ? { accepted: false, code: o.code, message: o.message } : { accepted: false, hash: o.hash, code: o.code, message: o.message };
+    let sliceStart = performance.now();
+    for (const o of outcomes) {
+      if (performance.now() - sliceStart > ACCEPT_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+      if (!o.ok) {
+        results.push(o.hash === undefined ? { accepted: false, code: o.code, message: o.message } : { accepted: false, hash: o.hash, code: o.code, message: o.message });
+        continue;
+      }
       try {
         this.checkSender(o);
         const admitted = this.admissionCheck?.(o.tx.from);
         if (admitted && !admitted.ok) throw new ShulianError('TX_NOT_ADMITTED', admitted.message);
+        const nextHeight = this.height() + 1;
         if (o.tx.expires < nextHeight) throw new ShulianError('TX_EXPIRED', `transaction expired at height ${o.tx.expires}; the chain is at ${nextHeight - 1}`);
         this.mempool.add({ tx: o.tx, hash: o.hash, bytes: o.bytes }, this.committedNonce(o.tx.from));
         accepted.push(o.tx);
         added++;
-        return { accepted: true, hash: o.hash };
+        results.push({ accepted: true, hash: o.hash });
       } catch (err) {
-        return rejection(err, o.hash);
+        results.push(rejection(err, o.hash));
       }
-    });
+    }
     if (added > 0) this.txListener?.();
     if (local && accepted.length > 0) this.acceptedListener?.(accepted);
     return results;
@@ -486,6 +501,8 @@ export const MAX_BATCH = 1000;
 
 /** State updates per tree slice (see produceBlock). */
 const SMT_SLICE = 128;
+/** Longest run of tx admission checks before the event loop gets a turn (see accept). */
+const ACCEPT_SLICE_MS = 2;
 /** Hashes per slice of a block's other hashing work. */
 const HASH_SLICE = 250;
 
