@@ -23,4 +23,5 @@ export * from './governance.ts';
 export * from './console.ts';
 export { encodeMultikey } from '../did/multikey.ts';
 export * from './contracts.ts';
+export * from './external.ts';
 export { docStateKey } from '../modules/did/state.ts';

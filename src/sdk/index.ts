@@ -18,3 +18,4 @@ export * from './governance.ts';
 export * from './console.ts';
 export * from './contracts.ts';
 export * from './settlement.ts';
+export * from './external.ts';

@@ -2,28 +2,14 @@ import { useEffect, useState } from 'react';
 import { Select, Space, Table, Tag, Tooltip, Typography, Button } from 'antd';
 import { ErrorBox, Hash, NoData, StatusTag, fmtTime } from '../components.tsx';
 import { client, useLoad, useSession } from '../session.tsx';
+import type { ExternalChain } from '../../../src/sdk/browser.ts';
 
 /**
  * Chains on other engines the node follows (GET /v1/external-chains; docs/engines.md). The node
  * reads them through their ChainAdapter and serves a cache, so these views never wait on an
  * external node.
  */
-export interface ExternalChain {
-  id: string;
-  engine: string;
-  name: string;
-  nameZh?: string;
-  endpoint?: string;
-  reachable: boolean;
-  error?: string;
-  checkedAt: number;
-  updatedAt?: number;
-  chainId?: number;
-  height: number;
-  lastBlockTime?: number;
-  finality?: { head: number; final: number; rule: string };
-  latestBlocks: Array<{ height: number; hash: string; parentHash: string; time: number; txCount: number; producer: string }>;
-}
+export type { ExternalChain };
 
 interface ExternalMessage {
   id: string;

@@ -1,34 +1,7 @@
 import { ShulianError } from '../../codec/index.ts';
 import { ShulianClient } from '../../sdk/client.ts';
+import { externalChains, type ExternalChain } from '../../sdk/external.ts';
 import { apiUrl, emit, type CommonOptions } from '../output.ts';
-
-/** An external chain as GET /v1/external-chains gives it (src/api/routes/external.ts). */
-interface ExternalChain {
-  id: string;
-  engine: string;
-  name: string;
-  nameZh?: string;
-  endpoint?: string;
-  reachable: boolean;
-  error?: string;
-  checkedAt: number;
-  updatedAt?: number;
-  chainId?: number;
-  height: number;
-  lastBlockTime?: number;
-  finality?: { head: number; final: number; rule: string };
-  latestBlocks: Array<{ height: number; hash: string; time: number; txCount: number; producer: string }>;
-}
-
-/** The node's external chains; none from a node that predates them (404). */
-async function externalChains(client: ShulianClient): Promise<ExternalChain[]> {
-  try {
-    return (await client.getJson<{ chains: ExternalChain[] }>('/external-chains')).chains;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'NOT_FOUND') return [];
-    throw err;
-  }
-}
 
 const ago = (t: number | undefined): string => (t ? `${((Date.now() - t) / 1000).toFixed(1)} s ago` : 'never');
 
