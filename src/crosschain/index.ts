@@ -2,6 +2,7 @@
 export { relayOnce, syncRoutes, headerProofOf, SCHEDULE_KEY, type ChainEndpoint, type ProofBundle, type RelayCursor, type RelayReport } from './relay.ts';
 export { httpEndpoint } from './endpoint.ts';
 export { localEndpoint } from './local.ts';
+export { readOutbox, readProofBundle } from './readers.ts';
 export { Gateway, type GatewayOptions, type GatewayStats } from './gateway.ts';
 export { txBody, txDigest, txStatus, listTxs, driveTx, isDone, type StateRead, type TxView, type ParticipantView, type LockView, type DriveOptions, type DriveResult } from './tpc.ts';
 // EVM chains (XEndpoint and its k-of-n gateways) are in ./evm/index.ts, like ./adapters: kept out of

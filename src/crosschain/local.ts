@@ -2,8 +2,8 @@ import { ShulianError, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import { signTx, type Receipt } from '../ledger/index.ts';
 import type { ChainView } from '../chain/index.ts';
-import type { Packet, SendStatus } from '../modules/index.ts';
 import type { ChainEndpoint, ProofBundle } from './relay.ts';
+import { readOutbox, readProofBundle } from './readers.ts';
 
 /**
  * A chain hosted in this process, for a node's own gateway: the same reads and proofs as the
@@ -46,28 +46,8 @@ export function localEndpoint(chain: ChainView, key: KeyPair, opts: { waitMs?: n
   return {
     id: chain.id,
     height: async () => chain.height(),
-    async proof(height: number, keys: string[]): Promise<ProofBundle> {
-      const block = chain.getBlock(height);
-      if (!block) throw new ShulianError('HEIGHT_NOT_FOUND', `chain ${chain.id} has no block ${height}`);
-      const commit = chain.getCommit(height);
-      return {
-        chain: chain.id, height, header: block.header, hash: block.hash, sig: block.sig, ...(commit === undefined ? {} : { commit }),
-        proofs: keys.map((k) => {
-          const s = chain.getState(k, { height, proof: true });
-          return { key: k, value: s.value, proof: s.proof! };
-        }),
-      };
-    },
-    async outbox(dst: string, from: number, limit: number) {
-      const last = (state(`xchain/seq/${dst}`) as number | null) ?? 0;
-      const packets: Array<{ packet: Packet; status: SendStatus }> = [];
-      for (let s = from; s <= last && packets.length < limit; s++) {
-        const packet = state(`xchain/out/${dst}/${s}`) as unknown as Packet | null;
-        const status = state(`xchain/st/${dst}/${s}`) as unknown as SendStatus | null;
-        if (packet && status) packets.push({ packet, status });
-      }
-      return { lastSequence: last, packets };
-    },
+    proof: async (height: number, keys: string[]): Promise<ProofBundle> => readProofBundle(chain, height, keys),
+    outbox: async (dst: string, from: number, limit: number) => readOutbox(chain, dst, from, limit),
     state: async (k: string) => state(k),
     call(module: string, method: string, args: JsonValue) {
       // Submissions one at a time per endpoint, so nonces never collide; commits are awaited in parallel.

@@ -4,8 +4,7 @@ import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../
 import { AdmissionPool, Chain } from '../../src/chain/index.ts';
 import { signTx, type Genesis, type Receipt, type ValidatorInfo } from '../../src/ledger/index.ts';
 import { modulesFor, type RouteRecord } from '../../src/modules/index.ts';
-import type { ChainEndpoint, ProofBundle } from '../../src/crosschain/index.ts';
-import type { Packet, SendStatus } from '../../src/modules/index.ts';
+import { readOutbox, readProofBundle, type ChainEndpoint, type ProofBundle } from '../../src/crosschain/index.ts';
 import { testGenesis } from './chain.ts';
 
 /** A chain driven by hand: every call is one tx in one block at a clock the test moves. */
@@ -80,25 +79,8 @@ export async function openXchainWorld(dir: string, suite: Suite = 'sm2', opts: X
         return {
           id,
           height: async () => chain.height(),
-          async proof(height, keys): Promise<ProofBundle> {
-            const block = chain.getBlock(height)!;
-            const commit = chain.getCommit(height);
-            return {
-              chain: id, height, header: block.header, hash: block.hash, sig: block.sig, ...(commit === undefined ? {} : { commit }),
-              proofs: keys.map((key) => {
-                const s = chain.getState(key, { height, proof: true });
-                return { key, value: s.value, proof: s.proof! };
-              }),
-            };
-          },
-          async outbox(dst, from, limit) {
-            const last = (chain.getState(`xchain/seq/${dst}`).value as number | null) ?? 0;
-            const packets: Array<{ packet: Packet; status: SendStatus }> = [];
-            for (let s = from; s <= last && packets.length < limit; s++) {
-              packets.push({ packet: chain.getState(`xchain/out/${dst}/${s}`).value as unknown as Packet, status: chain.getState(`xchain/st/${dst}/${s}`).value as unknown as SendStatus });
-            }
-            return { lastSequence: last, packets };
-          },
+          proof: async (height, keys): Promise<ProofBundle> => readProofBundle(chain, height, keys),
+          outbox: async (dst, from, limit) => readOutbox(chain, dst, from, limit),
           state: async (key) => chain.getState(key).value,
           async call(module, method, args) {
             const r = await hc.call(key, module, method, args);

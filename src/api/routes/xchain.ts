@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import type { Packet, RecvRecord, RouteRecord, SendStatus } from '../../modules/index.ts';
+import { readOutbox, readProofBundle } from '../../crosschain/readers.ts';
 import { errorSchema } from '../schemas.ts';
 
 const MAX_KEYS = 256;
@@ -42,16 +43,9 @@ export function registerXchainRoutes(app: FastifyInstance, node: NodeView): void
     const c = chainOf(req.params.chain);
     const height = intQ(req.query.height, 'height', 1, Number.MAX_SAFE_INTEGER, c.height());
     if (height > c.height()) throw new ShulianError('HEIGHT_NOT_FOUND', `chain ${c.id} is at height ${c.height()}, below ${height}`);
-    const block = c.getBlock(height);
-    if (!block) throw new ShulianError('HEIGHT_NOT_FOUND', `chain ${c.id} has no block ${height}`);
     const keys = (req.query.keys ?? '').split(',').filter(Boolean);
     if (keys.length > MAX_KEYS) throw new ShulianError('BAD_REQUEST', `at most ${MAX_KEYS} keys per proof request`);
-    const proofs = keys.map((key) => {
-      const s = c.getState(key, { height, proof: true });
-      return { key, value: s.value, proof: s.proof };
-    });
-    const commit = c.getCommit(height);
-    return { chain: c.id, height, header: block.header, hash: block.hash, sig: block.sig, ...(commit === undefined ? {} : { commit }), proofs };
+    return readProofBundle(c, height, keys);
   });
 
   app.get<{ Params: { chain: string }; Querystring: { dst: string; from?: string; limit?: string } }>('/v1/chains/:chain/xchain/outbox', {
@@ -62,14 +56,7 @@ export function registerXchainRoutes(app: FastifyInstance, node: NodeView): void
     if (!dst || !/^[a-z][a-z0-9-]{0,31}$/.test(dst)) throw new ShulianError('BAD_REQUEST', 'dst must name the destination chain');
     const from = intQ(req.query.from, 'from', 1, Number.MAX_SAFE_INTEGER, 1);
     const limit = intQ(req.query.limit, 'limit', 1, MAX_LIST, 100);
-    const last = (state(c, `xchain/seq/${dst}`) as number | null) ?? 0;
-    const packets: Array<{ packet: Packet; status: SendStatus }> = [];
-    for (let s = from; s <= last && packets.length < limit; s++) {
-      const packet = state(c, `xchain/out/${dst}/${s}`) as unknown as Packet | null;
-      const status = state(c, `xchain/st/${dst}/${s}`) as unknown as SendStatus | null;
-      if (packet && status) packets.push({ packet, status });
-    }
-    return { chain: c.id, dst, height: c.height(), lastSequence: last, packets };
+    return { chain: c.id, dst, height: c.height(), ...readOutbox(c, dst, from, limit) };
   });
 
   app.get<{ Params: { chain: string; src: string; seq: string } }>('/v1/chains/:chain/xchain/inbox/:src/:seq', {
