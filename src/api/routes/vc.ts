@@ -17,6 +17,7 @@ import {
   type ContextPolicy, type CredentialVerification, type KeyResolver, type PresentationVerification, type Signer, type VcProblem,
 } from '../../did/vc/index.ts';
 import { errorBody } from '../errors.ts';
+import { checkPublicUrl, type ApiSite } from '../site.ts';
 
 export interface VcRoutesOptions {
   /**
@@ -28,8 +29,10 @@ export interface VcRoutesOptions {
   statusSigner?: KeyPair | Signer;
   /** Chain whose vcstatus module holds the lists (default "identity"). */
   statusChain?: string;
-  /** This node's public base URL, e.g. https://node.example; default: each request's own scheme and Host. */
+  /** This node's public base URL, e.g. https://node.example (prefer ApiOptions.publicUrl). */
   publicUrl?: string;
+  /** Where the node is reached (set by buildApi): status-list URLs come from it, never from a request's Host header. */
+  site?: ApiSite;
   /** Tried before the built-in resolvers (did:key, self-certifying did:shulian): the chain-backed DID resolver. */
   resolver?: KeyResolver;
   /** Fetch other hosts' status lists over HTTP when verifying (default false: only this node's lists). */
@@ -90,7 +93,13 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
   const trusted = [...(service ? [service.issuer] : []), ...(opts.trustedStatusIssuers ?? [])];
   const remote = opts.remoteStatus ? httpStatusListSource() : undefined;
 
-  const baseUrlOf = (req: FastifyRequest): string => (opts.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
+  // Never the request's Host header (issue #13 item 11): a caller could make the node sign a list
+  // naming a host of its choosing, and take lists at that host for this node's own.
+  const baseUrlOf = (_req: FastifyRequest): string => {
+    const url = opts.site?.publicUrl() ?? (opts.publicUrl === undefined ? undefined : checkPublicUrl(opts.publicUrl));
+    if (url === undefined) throw new ShulianError('PUBLIC_URL_UNKNOWN', 'this node does not know its public URL yet (it is not listening and none is configured); set ApiOptions.publicUrl');
+    return url;
+  };
   const statusSourceFor = (req: FastifyRequest) => (service ? service.source(baseUrlOf(req), remote) : remote);
   const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.status(status).send(errorBody(code, message));
 
