@@ -49,8 +49,8 @@ export interface ApiOptions {
   publicUrl?: string;
   /** WebSocket stream limits (connections per address and in all, subscriptions per connection). */
   stream?: StreamLimits;
-  /** Off-thread rendering (contract PDFs, template compiles): workers, queue bound. */
-  render?: RenderPoolOptions;
+  /** Off-thread rendering (contract PDFs, template compiles, scenario runs): workers and queue bound, or a pool to use (the caller closes it). */
+  render?: RenderPoolOptions | RenderPool;
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -223,8 +223,8 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerDidRoutes(app, node);
   registerGovernanceRoutes(app, node);
   registerSettlementRoutes(app, node);
-  const renderPool = new RenderPool(opts.render);
-  app.addHook('onClose', async () => renderPool.close());
+  const renderPool = opts.render instanceof RenderPool ? opts.render : new RenderPool(opts.render);
+  if (!(opts.render instanceof RenderPool)) app.addHook('onClose', async () => renderPool.close());
   registerContractRoutes(app, node, { render: renderPool });
   registerXchainRoutes(app, node);
   registerXtxRoutes(app, node);
