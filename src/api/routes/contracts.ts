@@ -26,7 +26,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
-  compile, MAX_SOURCE_BYTES, obligationsOf, parseTemplate, render, summarize,
+  MAX_SOURCE_BYTES, obligationsOf,
   type Contract, type ContractState,
 } from '../../lex/index.ts';
 import {
@@ -131,11 +131,6 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
     return { name: ref, source: t.source, ...(t.sample ? { sample: t.sample } : {}), deployed, dir: t.dir };
   };
 
-  const textsOf = (contract: Contract, params: Record<string, JsonValue> | undefined) => {
-    const out: Record<Lang, { markdown: string; html: string }> = {} as Record<Lang, { markdown: string; html: string }>;
-    for (const lang of LANGS) out[lang] = { markdown: render(contract, params, { format: 'markdown', lang }), html: render(contract, params, { format: 'html', lang }) };
-    return out;
-  };
 
   /** Compiles and renders `source` as PDF on a render worker. */
   const sendPdf = async (reply: FastifyReply, source: string, params: Record<string, JsonValue> | undefined, lang: Lang, name: string) => {
@@ -175,17 +170,20 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
   });
 
   app.get<{ Params: { ref: string }; Querystring: { chain?: string } }>('/v1/contracts/templates/:ref', {
-    schema: { tags, summary: 'A template: source, compiled summary, texts in en and zh-CN (Markdown and HTML, filled with its sample when it has one)', querystring: { type: 'object', properties: chainQuery }, response: err },
+    schema: { tags, summary: 'A template: source, compiled summary, texts in en and zh-CN (Markdown and HTML, filled with its sample when it has one)', querystring: { type: 'object', properties: chainQuery }, response: { ...err, ...errBusy } },
   }, async (req) => {
     const t = templateByRef(req.params.ref, req.query.chain);
-    const contract = compileOrThrow(t.source);
-    const { diagnostics } = compile(parseTemplate(t.source));
+    compileOrThrow(t.source);
+    // Diagnostics, summary and the four texts are computed on a render worker.
+    const a = (await renderer().run({ kind: 'compile', source: t.source, ...(t.sample ? { params: t.sample } : {}) })).json as {
+      template: string; diagnostics: JsonValue; summary: JsonValue; texts: JsonValue; fingerprint?: string; paramsError?: { code: string; message: string };
+    };
+    if (a.paramsError) throw new ShulianError(a.paramsError.code, `the template's sample does not fit it: ${a.paramsError.message}`);
     return {
-      ...(t.name ? { name: t.name } : {}), template: contract.sourceHash, deployed: t.deployed, source: t.source,
+      ...(t.name ? { name: t.name } : {}), template: a.template, deployed: t.deployed, source: t.source,
       ...(t.sample ? { sample: t.sample } : {}),
-      summary: summarize(contract), diagnostics,
-      texts: textsOf(contract, t.sample),
-      ...(t.sample ? { fingerprint: instanceFingerprint(contract, t.sample) } : {}),
+      summary: a.summary, diagnostics: a.diagnostics, texts: a.texts,
+      ...(a.fingerprint ? { fingerprint: a.fingerprint } : {}),
     };
   });
 

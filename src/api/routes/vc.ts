@@ -67,6 +67,8 @@ function optDomain(o: Record<string, unknown>): string | string[] | undefined {
 }
 
 const VC_TAGS = ['credentials'];
+/** Largest credential or presentation a VC-API route takes: verifying one costs CPU an outsider chooses. */
+export const VC_BODY_LIMIT = 256 * 1024;
 
 /** Registers the VC-API and status list routes on `app` (before it listens). Only `node.chain` is used. */
 /** The VC-API `options.challenge` / `options.domain` of a verify request, or what is wrong with them. */
@@ -127,6 +129,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
   };
 
   app.post('/credentials/issue', {
+    bodyLimit: VC_BODY_LIMIT,
     schema: { tags: VC_TAGS, summary: 'Issue a credential (VC-API): {credential, options?} → 201 {verifiableCredential}, signed with this node\'s issuer key' },
   }, async (req, reply) => {
     if (issuers.length === 0) {
@@ -161,6 +164,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
   });
 
   app.post('/credentials/verify', {
+    bodyLimit: VC_BODY_LIMIT,
     schema: { tags: VC_TAGS, summary: 'Verify a credential (VC-API): {verifiableCredential, options?} → 200 verified, or 400 with problemDetails' },
   }, async (req, reply) => {
     const body = req.body;
@@ -174,6 +178,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
   });
 
   app.post('/presentations/verify', {
+    bodyLimit: VC_BODY_LIMIT,
     schema: { tags: VC_TAGS, summary: 'Verify a presentation and its credentials (VC-API): {verifiablePresentation, options: {challenge, domain}}' },
   }, async (req, reply) => {
     const body = req.body;
