@@ -19,8 +19,8 @@ import { commentBody, statusBody, workOrderBody } from '../src/api/routes/workor
 import type { NodeStats as ServerNodeStats } from '../src/api/routes/metrics.ts';
 import { startNode, type RunningNode } from '../src/node/index.ts';
 import {
-  ConsoleClient, ShulianClient, govPropose, govVote, signLoginChallenge,
-  type AuditEntry, type NodeStats, type WorkOrder,
+  ConsoleClient, ShulianClient, govPropose, govVote, originOf, signSignIn,
+  type AuditEntry, type NodeStats, type SignInChallenge, type WorkOrder,
 } from '../src/sdk/index.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
@@ -58,7 +58,14 @@ async function call<T = Record<string, unknown>>(method: string, path: string, b
 }
 
 function client(token?: string): ConsoleClient {
-  return new ConsoleClient({ baseUrl: running.url, ...(token ? { token } : {}) });
+  return new ConsoleClient({ baseUrl: running.url, now: () => Date.now() + skew, ...(token ? { token } : {}) });
+}
+
+/** A challenge straight from the node, for tests that build login bodies by hand. */
+async function challengeFor(forDid: string): Promise<SignInChallenge> {
+  const r = await call<{ challenge: SignInChallenge }>('POST', '/v1/auth/challenge', { did: forDid, origin: originOf(running.url) });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.challenge;
 }
 
 async function signedIn(k: KeyPair, asDid?: string): Promise<ConsoleClient> {
@@ -105,7 +112,9 @@ test('sign in with SM2 and with Ed25519 keys through the SDK; me; logout ends th
     const k = generateKeyPair(suite);
     const c = client();
     const { challenge, expiresAt } = await c.challenge(did(k));
-    assert.ok(challenge.startsWith(`shulian-login:${running.did}:${did(k)}:`), challenge);
+    const ch = challenge as SignInChallenge;
+    assert.deepEqual([ch.node, ch.did, ch.origin, ch.expiresAt], [running.did, did(k), originOf(running.url), expiresAt]);
+    assert.match(ch.nonce, /^[0-9a-f]{32}$/);
     assert.ok(expiresAt > Date.now() + skew && expiresAt <= Date.now() + skew + 5 * 60_000 + 1000);
     const r = await c.login(k);
     assert.equal(r.did, did(k));
@@ -127,12 +136,12 @@ test('refused sign-ins: wrong signature, reused or foreign or expired challenge,
   const k = generateKeyPair('sm2');
   const stranger = generateKeyPair('sm2');
   const c = client();
-  const login = (body: Record<string, string>) => call('POST', '/v1/auth/login', body);
+  const login = (body: Record<string, unknown>) => call('POST', '/v1/auth/login', body);
   const base = async (signer = k, forDid = did(k)) => {
-    const { challenge } = await c.challenge(forDid);
-    return { did: forDid, challenge, signature: signLoginChallenge(signer, challenge), publicKey: toHex(signer.publicKey) };
+    const challenge = await challengeFor(forDid);
+    return { did: forDid, challenge, signature: signSignIn(signer, challenge), publicKey: toHex(signer.publicKey) };
   };
-  const refused = async (body: Record<string, string>, why: RegExp) => {
+  const refused = async (body: Record<string, unknown>, why: RegExp) => {
     const r = await login(body);
     assert.equal(r.status, 401, JSON.stringify(r.body));
     assert.equal(r.body.error?.code, 'NOT_AUTHORISED');
@@ -143,7 +152,7 @@ test('refused sign-ins: wrong signature, reused or foreign or expired challenge,
   await refused({ ...wrong, signature: toHex(sign('sm2', k.privateKey, new TextEncoder().encode('something else'))) }, /signature does not verify/);
   const ok = await base();
   { const r = await login(ok); assert.equal(r.status, 200, JSON.stringify(r.body)); }
-  await refused(ok, /unknown or was used already/);
+  await refused(ok, /used already/);
   await refused(await base(stranger, did(k)), /may not sign for/);
   const forOther = await base(k, did(stranger));
   await refused({ ...forOther, did: did(k) }, /issued for/);
@@ -153,6 +162,8 @@ test('refused sign-ins: wrong signature, reused or foreign or expired challenge,
 
   // Five refusals for one DID: the next sign-in for it waits (see the next test); another DID signs in.
   const k2 = generateKeyPair('ed25519');
+  const changed = await base(k2, did(k2));
+  await refused({ ...changed, challenge: { ...changed.challenge, expiresAt: changed.challenge.expiresAt + HOUR } }, /not issued by this node, or was changed/);
   const session = await login(await base(k2, did(k2)));
   assert.equal(session.status, 200, JSON.stringify(session.body));
   const token = (session.body as { token: string }).token;
@@ -174,12 +185,12 @@ test('failed sign-ins are rate-limited per DID and address, and the limit lifts 
   const k = generateKeyPair('ed25519');
   const c = client();
   for (let i = 0; i < 5; i++) {
-    const { challenge } = await c.challenge(did(k));
+    const challenge = await challengeFor(did(k));
     const r = await call('POST', '/v1/auth/login', { did: did(k), challenge, signature: 'ab'.repeat(64), publicKey: toHex(k.publicKey) });
     assert.equal(r.status, 401);
   }
-  const { challenge } = await c.challenge(did(k));
-  const limited = await call('POST', '/v1/auth/login', { did: did(k), challenge, signature: signLoginChallenge(k, challenge), publicKey: toHex(k.publicKey) });
+  const challenge = await challengeFor(did(k));
+  const limited = await call('POST', '/v1/auth/login', { did: did(k), challenge, signature: signSignIn(k, challenge), publicKey: toHex(k.publicKey) });
   assert.equal(limited.status, 429);
   assert.equal(limited.body.error?.code, 'RATE_LIMITED');
   assert.match(limited.body.error!.message, /try again in \d+ s/);
@@ -187,17 +198,44 @@ test('failed sign-ins are rate-limited per DID and address, and the limit lifts 
   assert.equal((await c.login(k)).did, did(k));
 });
 
-test('a DID with a document signs in with its current key only: rotated-out keys are refused', async () => {
+test('a DID with a document signs in with its current key only: a rotated-out key is refused, and so is the session it opened', async () => {
   const first = generateKeyPair('sm2');
-  const next = generateKeyPair('ed25519');
+  const next = generateKeyPair('sm2');
   const id = did(first);
   const chain = new ShulianClient({ baseUrl: running.url });
   await chain.waitForTx(await chain.send('identity', first, { module: 'did', method: 'create', args: { publicKeyMultibase: encodeMultikey('sm2', first.publicKey) } }));
-  assert.equal((await signedIn(first)).token !== undefined, true);
-  await chain.waitForTx(await chain.send('identity', first, { module: 'did', method: 'rotate', args: { did: id, publicKeyMultibase: encodeMultikey('ed25519', next.publicKey) } }));
+  // A DID with a role (its session is stored) and one without (its session is kept in memory).
+  await (await signedIn(operator)).setRoles(id, ['member']);
+  const old = await signedIn(first);
+  assert.equal((await old.createWorkOrder({ kind: 'incident', title: 'before the rotation', body: 'b' })).createdBy, id);
+  const guestFirst = generateKeyPair('sm2');
+  const guestNext = generateKeyPair('ed25519');
+  const guestId = did(guestFirst);
+  await chain.waitForTx(await chain.send('identity', guestFirst, { module: 'did', method: 'create', args: { publicKeyMultibase: encodeMultikey('sm2', guestFirst.publicKey) } }));
+  const oldGuest = await signedIn(guestFirst);
+  assert.deepEqual((await oldGuest.me()).roles, []);
+
+  await chain.waitForTx(await chain.send('identity', first, { module: 'did', method: 'rotate', args: { did: id, publicKeyMultibase: encodeMultikey('sm2', next.publicKey) } }));
+  await chain.waitForTx(await chain.send('identity', guestFirst, { module: 'did', method: 'rotate', args: { did: guestId, publicKeyMultibase: encodeMultikey('ed25519', guestNext.publicKey) } }));
+  // The OLD token: refused on every use, with a code that says why.
+  const revoked = (e: Error & { code?: string; details?: { status?: number } }) => e.code === 'SESSION_KEY_REVOKED' && e.details?.status === 401 && /no longer signs for/.test(e.message);
+  await assert.rejects(old.me(), revoked);
+  await assert.rejects(old.createWorkOrder({ kind: 'incident', title: 'after the rotation', body: 'b' }), revoked);
+  await assert.rejects(old.workOrders(), revoked);
+  await assert.rejects(oldGuest.me(), revoked);
+  const raw = await call('GET', '/v1/auth/me', undefined, old.token);
+  assert.deepEqual([raw.status, raw.body.error?.code], [401, 'SESSION_KEY_REVOKED']);
+  // A new sign-in with the old key is refused; with the new key it works.
   await assert.rejects(signedIn(first), (e: Error & { code?: string }) => e.code === 'NOT_AUTHORISED' && /may not sign for/.test(e.message));
+  assert.equal((await (await signedIn(guestNext, guestId)).me()).did, guestId, 'an Ed25519 key rotated in signs in');
   const c = await signedIn(next, id);
   assert.equal((await c.me()).did, id);
+  assert.equal((await c.createWorkOrder({ kind: 'incident', title: 'with the new key', body: 'b' })).createdBy, id);
+
+  // Deactivating the DID ends the session of its current key too.
+  await chain.waitForTx(await chain.send('identity', next, { module: 'did', method: 'deactivate', args: { did: id } }, { from: id }));
+  await assert.rejects(c.me(), (e: Error & { code?: string }) => e.code === 'SESSION_DID_DEACTIVATED' && /deactivated/.test(e.message));
+  await assert.rejects(c.createWorkOrder({ kind: 'incident', title: 'after deactivation', body: 'b' }), { code: 'SESSION_DID_DEACTIVATED' });
 });
 
 test('roles come from the governance chain, plus what an operator grants', async () => {
@@ -270,11 +308,13 @@ test('work orders: members file and see their own, comment; only operators see a
   assert.equal((await call('GET', '/v1/workorders/999999', undefined, op.token)).status, 404);
 });
 
-test('a DID may have at most 50 open work orders at a time', async () => {
-  const busy = await signedIn(generateKeyPair('ed25519'));
+test('a member may have at most 50 open work orders at a time', async () => {
+  const k = generateKeyPair('ed25519');
+  await (await signedIn(operator)).setRoles(did(k), ['member']);
+  const busy = await signedIn(k);
   const ids: number[] = [];
   for (let i = 0; i < 50; i++) ids.push((await busy.createWorkOrder({ kind: 'incident', title: `incident ${i}`, body: 'b' })).id);
-  await assert.rejects(busy.createWorkOrder({ kind: 'incident', title: 'one more', body: 'b' }), (e: Error & { code?: string }) => e.code === 'LIMIT_REACHED' && /50 open work orders/.test(e.message));
+  await assert.rejects(busy.createWorkOrder({ kind: 'incident', title: 'one more', body: 'b' }), (e: Error & { code?: string }) => e.code === 'QUOTA_EXCEEDED' && /50 open work orders/.test(e.message));
   await (await signedIn(operator)).setWorkOrderStatus(ids[0]!, 'rejected', 'duplicate');
   assert.equal((await busy.createWorkOrder({ kind: 'incident', title: 'one more', body: 'b' })).status, 'open');
 });
@@ -368,35 +408,93 @@ test('/metrics is Prometheus text with the expected series; /v1/node/stats has s
   assert.match(await client().metrics(), /^# HELP /);
 });
 
-test('challenges are bounded in number, per DID and in all; failures per address; operators named in the options', async () => {
+test('challenges are stateless: a flood of them for many DIDs stores nothing and another client still signs in; failures per address; operators named in the options', async () => {
   const t = tempDir();
   const store = ConsoleStore.open(join(t.dir, 'console.lmdb'));
   const boss = generateKeyPair('ed25519');
-  const app = await buildApi(running.node, { console: { store, maxChallenges: 8, operators: [did(boss)], loginFailures: { perAddress: 3 } } });
+  const origin = 'https://console.example';
+  const app = await buildApi(running.node, { rateLimitPerMinute: 1_000_000, console: { store, operators: [did(boss)], origins: [origin], loginFailures: { perAddress: 3 } } });
   try {
-    const ask = (d: string) => app.inject({ method: 'POST', url: '/v1/auth/challenge', payload: { did: d } });
-    const c = (await ask(did(boss))).json<{ challenge: string }>().challenge;
-    const signed = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { did: did(boss), challenge: c, signature: signLoginChallenge(boss, c), publicKey: toHex(boss.publicKey) } });
+    const ask = (d: string, remoteAddress = '10.0.0.1') => app.inject({ method: 'POST', url: '/v1/auth/challenge', payload: { did: d, origin }, remoteAddress });
+    const loginWith = (k: KeyPair, challenge: SignInChallenge, remoteAddress = '10.0.0.2') =>
+      app.inject({ method: 'POST', url: '/v1/auth/login', payload: { did: did(k), challenge, signature: signSignIn(k, challenge), publicKey: toHex(k.publicKey) }, remoteAddress });
+    // One client asks for 12 000 challenges for 12 000 DIDs (the old table held 10 000 in all) and six for one DID (it held five per DID).
+    const victim = generateKeyPair('sm2');
+    const early: SignInChallenge[] = [];
+    for (let i = 0; i < 6; i++) early.push((await ask(did(victim))).json<{ challenge: SignInChallenge }>().challenge);
+    for (let i = 0; i < 12_000; i++) {
+      const r = await ask(`did:shulian:${String(i).padStart(6, '1').replace(/0/g, 'z')}${'A'.repeat(20)}`);
+      if (r.statusCode !== 200) assert.fail(`challenge ${i} answered ${r.statusCode}: ${r.body}`);
+    }
+    // Another client signs in, with a fresh challenge and with the very first one asked for the victim.
+    const fresh = (await ask(did(boss), '10.0.0.2')).json<{ challenge: SignInChallenge }>().challenge;
+    const signed = await loginWith(boss, fresh);
+    assert.equal(signed.statusCode, 200, signed.body);
     assert.deepEqual(signed.json<{ roles: string[] }>().roles, ['operator']);
-    const k = generateKeyPair('sm2');
-    const firsts: string[] = [];
-    for (let i = 0; i < 6; i++) firsts.push((await ask(did(k))).json<{ challenge: string }>().challenge);
-    // Only the last five of one DID stay valid: the first was dropped.
-    const r = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { did: did(k), challenge: firsts[0], signature: signLoginChallenge(k, firsts[0]!), publicKey: toHex(k.publicKey) } });
-    assert.equal(r.statusCode, 401);
-    for (let i = 0; i < 3; i++) assert.equal((await ask(did(generateKeyPair('sm2')))).statusCode, 200);
-    const full = await ask(did(generateKeyPair('sm2')));
-    assert.equal(full.statusCode, 429);
-    assert.equal(full.json<{ error: { code: string } }>().error.code, 'RATE_LIMITED');
-    // One refusal so far from this address; two more with other DIDs, then the address waits.
+    assert.equal((await loginWith(victim, early[0]!)).statusCode, 200);
+    // Single use: the spent challenge is refused, and one naming an origin the node does not serve is never issued.
+    const again = await loginWith(victim, early[0]!);
+    assert.deepEqual([again.statusCode, /used already/.test(again.json<{ error: { message: string } }>().error.message)], [401, true]);
+    const elsewhere = await app.inject({ method: 'POST', url: '/v1/auth/challenge', payload: { did: did(boss), origin: 'https://phish.example' } });
+    assert.deepEqual([elsewhere.statusCode, elsewhere.json<{ error: { code: string } }>().error.code], [400, 'SIGNIN_ORIGIN_REFUSED']);
+    // Three refusals from one address, then it waits.
     const bogus = () => {
       const x = generateKeyPair('sm2');
-      return app.inject({ method: 'POST', url: '/v1/auth/login', payload: { did: did(x), challenge: 'made-up', signature: signLoginChallenge(x, 'made-up'), publicKey: toHex(x.publicKey) } });
+      const c = { ...fresh, did: did(x) };
+      return app.inject({ method: 'POST', url: '/v1/auth/login', payload: { did: did(x), challenge: c, signature: signSignIn(x, c), publicKey: toHex(x.publicKey) }, remoteAddress: '10.0.0.3' });
     };
-    assert.deepEqual([(await bogus()).statusCode, (await bogus()).statusCode], [401, 401]);
+    assert.deepEqual([(await bogus()).statusCode, (await bogus()).statusCode, (await bogus()).statusCode], [401, 401, 401]);
     const waits = await bogus();
     assert.equal(waits.statusCode, 429);
     assert.match(waits.json<{ error: { message: string } }>().error.message, /too many failed sign-ins from this address; try again in \d+ s/);
+  } finally {
+    await app.close();
+    await store.close();
+    t.cleanup();
+  }
+});
+
+test('work orders need a role, and a flood of comments meets its quota with a clear error while another member still works', async () => {
+  const t = tempDir();
+  const store = ConsoleStore.open(join(t.dir, 'console.lmdb'));
+  const app = await buildApi(running.node, { rateLimitPerMinute: 1_000_000, console: { store, quotas: { member: { openOrders: 5, bytes: 64 * 1024 } } } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address() as { port: number };
+  const at = (k: KeyPair) => {
+    const c = new ConsoleClient({ baseUrl: `http://127.0.0.1:${addr.port}`, node: running.did });
+    return c.login(k).then(() => c);
+  };
+  try {
+    const nobody = generateKeyPair('sm2');
+    const n = await at(nobody);
+    await assert.rejects(n.createWorkOrder({ kind: 'join', title: 'let me in', body: 'b' }), (e: Error & { code?: string }) => e.code === 'FORBIDDEN' && /holds no console role/.test(e.message));
+    assert.equal(store.user(did(nobody)), undefined, 'a DID with no role gets no user row');
+    assert.equal(store.sessionCount(), 0, 'nor a stored session');
+
+    const flooder = await at(org);
+    const neighbour = await at(other);
+    const wo = await flooder.createWorkOrder({ kind: 'incident', title: 'flood', body: 'b' });
+    const text = 'x'.repeat(5000);
+    let accepted = 0;
+    let refusal: (Error & { code?: string }) | undefined;
+    for (let i = 0; i < 100 && !refusal; i++) {
+      try {
+        await flooder.commentWorkOrder(wo.id, text);
+        accepted++;
+      } catch (e) {
+        refusal = e as Error & { code?: string };
+      }
+    }
+    assert.equal(accepted, 13, '64 KiB of quota holds 13 comments of 5 000 bytes after the order itself');
+    assert.equal(refusal?.code, 'QUOTA_EXCEEDED');
+    assert.match(refusal!.message, /quota of 65536 bytes/);
+    assert.equal((await flooder.workOrder(wo.id)).comments.length, 13, 'the refused comment changed nothing');
+    // The neighbour files and comments as before.
+    const theirs = await neighbour.createWorkOrder({ kind: 'quota', title: 'more notary quota', body: 'please' });
+    assert.equal((await neighbour.commentWorkOrder(theirs.id, 'thanks')).comments.length, 1);
+    // Work orders are listed through the author index.
+    assert.deepEqual((await neighbour.workOrders()).map((o) => o.id), [theirs.id]);
+    assert.deepEqual((await flooder.workOrders()).map((o) => [o.id, o.comments]), [[wo.id, 13]]);
   } finally {
     await app.close();
     await store.close();
@@ -422,8 +520,8 @@ test('fuzzed auth, work-order and admin bodies: never a 500, and a bad body chan
   const rawJson = fc.oneof(fc.constant('{'), fc.constant('[1,'), fc.constant('nul'), fc.string());
 
   const cases: Array<{ path: string; token?: string; arb: fc.Arbitrary<unknown>; creates?: (b: unknown) => boolean }> = [
-    { path: '/v1/auth/challenge', arb: body({ did: someDid }) },
-    { path: '/v1/auth/login', arb: body({ did: someDid, challenge: fc.string(), signature: fc.oneof(hex(128), fc.string()), publicKey: fc.oneof(hex(64), fc.constant('04' + 'ab'.repeat(64)), fc.string()) }) },
+    { path: '/v1/auth/challenge', arb: body({ did: someDid, origin: fc.oneof(fc.constant(originOf(running.url)), fc.string(), fc.constant('https://phish.example')) }) },
+    { path: '/v1/auth/login', arb: body({ did: someDid, challenge: fc.oneof(fc.string(), fc.anything(), fc.record({ node: fc.constant(running.did), did: someDid, origin: fc.string(), nonce: hex(32), expiresAt: fc.integer(), mac: hex(64) })), signature: fc.oneof(hex(128), fc.string()), publicKey: fc.oneof(hex(64), fc.constant('04' + 'ab'.repeat(64)), fc.string()) }) },
     { path: '/v1/workorders', token: member.token!, arb: body({ kind: fc.oneof(fc.constantFrom('join', 'chain', 'quota', 'incident'), fc.string()), title: text, body: text }), creates: (b) => workOrderBody.safeParse(b).success },
     { path: `/v1/workorders/${target}/comments`, token: member.token!, arb: body({ text }), creates: (b) => commentBody.safeParse(b).success },
     { path: `/v1/workorders/${target}/status`, token: op.token!, arb: body({ status: fc.oneof(fc.constantFrom('open', 'in-progress', 'resolved', 'rejected'), fc.string()), note: text }), creates: (b) => statusBody.safeParse(b).success },

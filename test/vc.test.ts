@@ -202,6 +202,25 @@ test('a node without an issuer key refuses to issue', async () => {
   await bare.close();
 });
 
+test('status-list URLs come from the node\'s public URL, never from the request\'s Host header (issue #13 item 11)', async () => {
+  // Listening, with no public URL configured: the listen address, whatever Host the caller sends.
+  const spoofed = await app.inject({ method: 'GET', url: '/v1/status-lists/kyc-rev', headers: { host: 'evil.example' } });
+  assert.equal(spoofed.statusCode, 200);
+  const list = spoofed.json<JsonObject>();
+  assert.equal(list.id, `${url}/v1/status-lists/kyc-rev`);
+  assert.ok(!JSON.stringify(list).includes('evil.example'), 'the signed list names no host the caller chose');
+  // A configured public URL is used as is.
+  const node = { did: didFromPublicKey(nodeKey.publicKey), chain: (id: string) => (id === 'identity' ? t.chain : undefined) };
+  const pub = (await import('fastify')).default();
+  await registerVcRoutes(pub, node, { statusSigner: nodeKey, publicUrl: 'https://node.example/' });
+  try {
+    const r = await pub.inject({ method: 'GET', url: '/v1/status-lists/kyc-rev', headers: { host: 'evil.example' } });
+    assert.equal(r.json<JsonObject>().id, 'https://node.example/v1/status-lists/kyc-rev');
+  } finally {
+    await pub.close();
+  }
+});
+
 // ---- interoperability with the peer library the bench measures against --------------------
 
 interface Loaded { contextUrl: null; documentUrl: string; document: unknown }

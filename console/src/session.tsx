@@ -102,7 +102,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const tr = useCallback((zh: string, en: string) => (lang === 'zh' ? zh : en), [lang]);
 
   const signIn = useCallback(async (kp: KeyPair): Promise<Auth> => {
-    // The challenge is signed here, in the browser, with the SDK's sign (SM2 or Ed25519).
+    // The SDK checks the challenge (this node, this DID, this page's origin, not expired) and signs
+    // the sign-in message it builds from those fields, here in the browser; any other shape is refused.
     const r = await consoleClient.login(kp);
     const a: Auth = { token: r.token, did: r.did, roles: r.roles, expiresAt: r.expiresAt };
     sessionStorage.setItem(AUTH_KEY, JSON.stringify(a));

@@ -8,6 +8,11 @@
  *
  * Every change and its audit entry are written in one LMDB transaction: either both are stored
  * or neither.
+ *
+ * Nothing here grows at an outsider's will (issue #13 item 5): only DIDs holding a role get a
+ * user row or a stored session (sessions of role-less DIDs live in a bounded map in memory, see
+ * routes/auth.ts), filing and commenting need a role and count against that role's quota, and
+ * sessions and work orders are found through indexes, never by scanning the table.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ShulianError, canonicalBytes, toHex, type JsonValue } from '../codec/index.ts';
@@ -41,6 +46,8 @@ export interface SessionRecord {
   expiresAt: number;
   /** How the DID proved itself: the key's suite. */
   suite: 'sm2' | 'ed25519';
+  /** The public key (hex) that signed in: the session ends when it no longer signs for the DID. Absent in sessions from before it was kept. */
+  publicKey?: string;
 }
 
 export interface ApiKeyRecord {
@@ -87,11 +94,46 @@ export const AUDIT_GENESIS = '0'.repeat(64);
 /** Limits that keep one client from filling the node's disk. */
 export const STORE_LIMITS = {
   commentsPerOrder: 500,
-  openOrdersPerDid: 50,
   sessionsPerDid: 20,
   apiKeys: 1000,
   users: 100_000,
+  /** Expired sessions removed per sign-in (the rest on later ones). */
+  sweepPerLogin: 1000,
 } as const;
+
+/** What a DID may keep in work orders: open orders at a time, and bytes of text it wrote in all (titles, bodies, comments, notes). */
+export interface RoleQuota {
+  openOrders: number;
+  bytes: number;
+}
+
+/** Quotas by role; a DID with several roles gets the largest. A DID with no role files nothing. */
+export const ROLE_QUOTAS: Readonly<Record<ConsoleRole | 'none', RoleQuota>> = {
+  none: { openOrders: 0, bytes: 0 },
+  auditor: { openOrders: 10, bytes: 1024 * 1024 },
+  regulator: { openOrders: 50, bytes: 4 * 1024 * 1024 },
+  member: { openOrders: 50, bytes: 4 * 1024 * 1024 },
+  operator: { openOrders: 1000, bytes: 64 * 1024 * 1024 },
+};
+
+export function quotaFor(roles: readonly ConsoleRole[], table: Readonly<Record<ConsoleRole | 'none', RoleQuota>> = ROLE_QUOTAS): RoleQuota {
+  return roles.reduce<RoleQuota>((q, r) => ({ openOrders: Math.max(q.openOrders, table[r].openOrders), bytes: Math.max(q.bytes, table[r].bytes) }), table.none);
+}
+
+/** What a DID holds now: open work orders and bytes written. */
+export interface QuotaUse {
+  open: number;
+  bytes: number;
+}
+
+const utf8 = (s: string): number => Buffer.byteLength(s, 'utf8');
+/** Entries in a database, from LMDB's own count (no scan). */
+const entries = (db: Database<unknown, string>): number => (db.getStats() as { entryCount: number }).entryCount;
+/** Fixed-width decimal, so string keys sort as numbers. */
+const pad = (n: number, w = 15): string => String(n).padStart(w, '0');
+const isOpen = (s: WorkOrderStatus): boolean => s === 'open' || s === 'in-progress';
+/** Index schema of the store; older stores are re-indexed when opened. */
+const SCHEMA = 2;
 
 export function auditHash(e: Omit<AuditEntry, 'hash'>): string {
   const body: { [k: string]: JsonValue } = { seq: e.seq, time: e.time, actor: e.actor, action: e.action, details: e.details, prev: e.prev };
@@ -111,32 +153,76 @@ export class ConsoleStore {
   private readonly sessions: Database<SessionRecord, string>;
   private readonly apikeys: Database<ApiKeyRecord, string>;
   private readonly apikeyByHash: Database<string, string>;
-  private readonly orders: Database<WorkOrder, number>;
+  /** Orders without their comments (so a comment writes one small record, not the whole order again). */
+  private readonly orders: Database<StoredOrder, number>;
+  /** `<id>|<seq>` → a comment. */
+  private readonly comments: Database<WorkOrderComment, string>;
+  /** `<did>|<createdAt>|<hash>` → null: a DID's sessions, oldest first. */
+  private readonly sessionsByDid: Database<null, string>;
+  /** `<expiresAt>|<hash>` → null: sessions by expiry, for sweeping. */
+  private readonly sessionsByExpiry: Database<null, string>;
+  /** `<did>|<id>` and `<status>|<id>` → null: work orders by author and by status. */
+  private readonly ordersByDid: Database<null, string>;
+  private readonly ordersByStatus: Database<null, string>;
+  /** DID → its open orders and bytes written. */
+  private readonly quota: Database<QuotaUse, string>;
   private readonly audit: Database<AuditEntry, number>;
   private readonly meta: Database<JsonValue, string>;
   private closed = false;
 
   private constructor(path: string) {
     this.path = path;
-    this.root = open({ path, maxDbs: 12, mapSize: 4 * 1024 ** 3 });
+    this.root = open({ path, maxDbs: 16, mapSize: 4 * 1024 ** 3 });
     this.users = this.root.openDB({ name: 'users' });
     this.sessions = this.root.openDB({ name: 'sessions' });
     this.apikeys = this.root.openDB({ name: 'apikeys' });
     this.apikeyByHash = this.root.openDB({ name: 'apikey-hash', encoding: 'string' });
     this.orders = this.root.openDB({ name: 'workorders', keyEncoding: 'uint32' });
+    this.sessionsByDid = this.root.openDB({ name: 'sessions-did' });
+    this.sessionsByExpiry = this.root.openDB({ name: 'sessions-exp' });
+    this.comments = this.root.openDB({ name: 'workorder-comments' });
+    this.ordersByDid = this.root.openDB({ name: 'workorders-did' });
+    this.ordersByStatus = this.root.openDB({ name: 'workorders-status' });
+    this.quota = this.root.openDB({ name: 'quota' });
     this.audit = this.root.openDB({ name: 'audit', keyEncoding: 'uint32' });
     this.meta = this.root.openDB({ name: 'meta' });
   }
 
   /** Opens (creating) the store at `path`, a file such as `<dataDir>/console.lmdb`. */
   static open(path: string): ConsoleStore {
+    let store: ConsoleStore;
     try {
-      return new ConsoleStore(path);
+      store = new ConsoleStore(path);
     } catch (err) {
       throw new ShulianError('CONSOLE_STORE_UNAVAILABLE', `cannot open the console store ${path}: ${(err as Error).message}; check the data dir's permissions and free space`);
     }
+    store.reindex();
+    return store;
   }
 
+  /** Builds the indexes of a store written before they existed (once; sessions without their key are dropped). */
+  private reindex(): void {
+    if (this.meta.get('schema') === SCHEMA) return;
+    this.root.transactionSync(() => {
+      for (const { key } of this.sessions.getRange({})) this.sessions.removeSync(key);
+      for (const db of [this.sessionsByDid, this.sessionsByExpiry, this.ordersByDid, this.ordersByStatus, this.quota]) {
+        for (const { key } of db.getRange({})) db.removeSync(key);
+      }
+      for (const { value } of this.orders.getRange({})) {
+        // Orders written before comments had their own table carry them inline: move them out.
+        const legacy = (value as StoredOrder & { comments?: WorkOrderComment[] }).comments;
+        const { comments: _c, ...rest } = value as StoredOrder & { comments?: WorkOrderComment[] };
+        const o: StoredOrder = { ...rest, commentCount: legacy ? legacy.length : value.commentCount };
+        if (legacy) legacy.forEach((c, i) => this.comments.putSync(commentKey(o.id, i), c));
+        this.orders.putSync(o.id, o);
+        this.indexOrder(o);
+        this.addUse(o.createdBy, isOpen(o.status) ? 1 : 0, utf8(o.title) + utf8(o.body));
+        for (const { value: c } of this.comments.getRange({ start: commentKey(o.id, 0), end: commentKey(o.id + 1, 0) })) this.addUse(c.by, 0, utf8(c.text));
+        for (const h of o.history) if (h.note !== undefined) this.addUse(h.by, 0, utf8(h.note));
+      }
+      this.meta.putSync('schema', SCHEMA);
+    });
+  }
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -229,7 +315,7 @@ export class ConsoleStore {
   setGrantedRoles(did: string, roles: ConsoleRole[], time: number, audit: AuditDraft): UserRecord {
     return this.write(time, audit, () => {
       const u = this.users.get(did);
-      if (!u && this.users.getCount() >= STORE_LIMITS.users) {
+      if (!u && entries(this.users) >= STORE_LIMITS.users) {
         throw new ShulianError('STORE_FULL', `the console knows ${STORE_LIMITS.users} users already; no new ones can be added`);
       }
       const rec: UserRecord = u ? { ...u, grantedRoles: roles } : { did, firstLogin: 0, lastLogin: 0, logins: 0, grantedRoles: roles };
@@ -244,21 +330,43 @@ export class ConsoleStore {
     return this.sessions.get(tokenHash);
   }
 
-  /** Stores a new session for a signed-in DID (dropping its oldest beyond the per-DID limit) and records the user. */
+  sessionCount(): number {
+    return entries(this.sessions);
+  }
+
+  private removeSession(hash: string, s: SessionRecord): void {
+    this.sessions.removeSync(hash);
+    this.sessionsByDid.removeSync(`${s.did}|${pad(s.createdAt)}|${hash}`);
+    this.sessionsByExpiry.removeSync(`${pad(s.expiresAt)}|${hash}`);
+  }
+
+  /**
+   * Stores a new session of a DID holding a role (dropping expired sessions through the expiry
+   * index, and the DID's oldest beyond the per-DID limit through its own index) and records the user.
+   */
   createSession(tokenHash: string, s: SessionRecord, audit: AuditDraft): void {
     this.write(s.createdAt, audit, () => {
-      const mine: Array<{ key: string; value: SessionRecord }> = [];
-      for (const { key, value } of this.sessions.getRange({})) {
-        if (value.expiresAt <= s.createdAt) this.sessions.removeSync(key);
-        else if (value.did === s.did) mine.push({ key, value });
+      for (const { key } of this.sessionsByExpiry.getRange({ end: `${pad(s.createdAt + 1)}|`, limit: STORE_LIMITS.sweepPerLogin })) {
+        const hash = key.slice(key.indexOf('|') + 1);
+        const old = this.sessions.get(hash);
+        if (old) this.removeSession(hash, old);
+        else this.sessionsByExpiry.removeSync(key);
       }
-      mine.sort((a, b) => a.value.createdAt - b.value.createdAt);
-      while (mine.length >= STORE_LIMITS.sessionsPerDid) this.sessions.removeSync(mine.shift()!.key);
+      const mine = [...this.sessionsByDid.getRange({ start: `${s.did}|`, end: `${s.did}}` }).map(({ key }) => key)];
+      while (mine.length >= STORE_LIMITS.sessionsPerDid) {
+        const key = mine.shift()!;
+        const hash = key.slice(key.lastIndexOf('|') + 1);
+        const old = this.sessions.get(hash);
+        if (old) this.removeSession(hash, old);
+        else this.sessionsByDid.removeSync(key);
+      }
       const u = this.users.get(s.did);
-      if (!u && this.users.getCount() >= STORE_LIMITS.users) {
+      if (!u && entries(this.users) >= STORE_LIMITS.users) {
         throw new ShulianError('STORE_FULL', `the console knows ${STORE_LIMITS.users} users already and takes no new ones; an operator can clear old ones from ${this.path}`);
       }
       this.sessions.putSync(tokenHash, s);
+      this.sessionsByDid.putSync(`${s.did}|${pad(s.createdAt)}|${tokenHash}`, null);
+      this.sessionsByExpiry.putSync(`${pad(s.expiresAt)}|${tokenHash}`, null);
       this.users.putSync(s.did, u
         ? { ...u, firstLogin: u.firstLogin || s.createdAt, lastLogin: s.createdAt, logins: u.logins + 1 }
         : { did: s.did, firstLogin: s.createdAt, lastLogin: s.createdAt, logins: 1, grantedRoles: [] });
@@ -267,8 +375,9 @@ export class ConsoleStore {
 
   deleteSession(tokenHash: string, time: number, audit: AuditDraft): boolean {
     return this.write(time, audit, () => {
-      if (this.sessions.get(tokenHash) === undefined) return false;
-      this.sessions.removeSync(tokenHash);
+      const s = this.sessions.get(tokenHash);
+      if (s === undefined) return false;
+      this.removeSession(tokenHash, s);
       return true;
     });
   }
@@ -295,7 +404,7 @@ export class ConsoleStore {
 
   createApiKey(rec: ApiKeyRecord, audit: AuditDraft): void {
     this.write(rec.createdAt, audit, () => {
-      if (this.apikeys.getCount() >= STORE_LIMITS.apiKeys) {
+      if (entries(this.apikeys) >= STORE_LIMITS.apiKeys) {
         throw new ShulianError('STORE_FULL', `there are ${STORE_LIMITS.apiKeys} API keys already; delete unused ones first`);
       }
       this.apikeys.putSync(rec.id, rec);
@@ -319,55 +428,141 @@ export class ConsoleStore {
   // ---- work orders ----
 
   workOrder(id: number): WorkOrder | undefined {
+    const o = this.orders.get(id);
+    return o ? this.withComments(o) : undefined;
+  }
+
+  /** The order without its comments (their count instead): for checks that need no comment. */
+  storedOrder(id: number): StoredOrder | undefined {
     return this.orders.get(id);
   }
 
-  /** Newest first; only those created by `did` when given. */
+  private withComments(o: StoredOrder): WorkOrder {
+    const { commentCount: _n, ...rest } = o;
+    const comments = [...this.comments.getRange({ start: commentKey(o.id, 0), end: commentKey(o.id + 1, 0) })].map(({ value }) => value);
+    return { ...rest, comments };
+  }
+
+  /** What `did` holds now against its quota. */
+  quotaUse(did: string): QuotaUse {
+    return this.quota.get(did) ?? { open: 0, bytes: 0 };
+  }
+
+  private addUse(did: string, open: number, bytes: number): void {
+    const u = this.quotaUse(did);
+    this.quota.putSync(did, { open: u.open + open, bytes: u.bytes + bytes });
+  }
+
+  private indexOrder(o: StoredOrder): void {
+    this.ordersByDid.putSync(`${o.createdBy}|${pad(o.id, 10)}`, null);
+    this.ordersByStatus.putSync(`${o.status}|${pad(o.id, 10)}`, null);
+  }
+
+  /** Refuses with QUOTA_EXCEEDED (429) when `did` writing `bytes` more (and `open` more open orders) would pass its quota. */
+  private charge(did: string, quota: RoleQuota, open: number, bytes: number): void {
+    const u = this.quotaUse(did);
+    if (open > 0 && u.open + open > quota.openOrders) {
+      throw new ShulianError('QUOTA_EXCEEDED', `${did} has ${u.open} open work orders, the most its role allows (${quota.openOrders}); wait until some are resolved before filing more`);
+    }
+    if (u.bytes + bytes > quota.bytes) {
+      throw new ShulianError('QUOTA_EXCEEDED', `${did} has written ${u.bytes} bytes in work orders; ${bytes} more would pass its role's quota of ${quota.bytes} bytes; ask an operator to close old orders or raise the quota`);
+    }
+    this.addUse(did, open, bytes);
+  }
+
+  /**
+   * Newest first; only those created by `did` when given (through the author index), else by
+   * status when given (through the status index), else all. `kind` filters what those yield.
+   */
   listWorkOrders(opts: { did?: string; status?: WorkOrderStatus; kind?: WorkOrderKind; limit: number; before?: number }): WorkOrderSummary[] {
     const out: WorkOrderSummary[] = [];
-    const start = opts.before === undefined ? undefined : opts.before - 1;
-    if (start !== undefined && start < 1) return out;
-    for (const { value: o } of this.orders.getRange({ reverse: true, ...(start !== undefined ? { start } : {}) })) {
-      if (opts.did !== undefined && o.createdBy !== opts.did) continue;
-      if (opts.status !== undefined && o.status !== opts.status) continue;
-      if (opts.kind !== undefined && o.kind !== opts.kind) continue;
+    const before = opts.before ?? 2 ** 32;
+    if (before <= 1) return out;
+    const take = (o: StoredOrder | undefined): boolean => {
+      if (!o) return true;
+      if (opts.did !== undefined && o.createdBy !== opts.did) return true;
+      if (opts.status !== undefined && o.status !== opts.status) return true;
+      if (opts.kind !== undefined && o.kind !== opts.kind) return true;
       out.push(summary(o));
-      if (out.length >= opts.limit) break;
+      return out.length < opts.limit;
+    };
+    const prefix = opts.did !== undefined ? opts.did : opts.status;
+    if (prefix !== undefined) {
+      const index = opts.did !== undefined ? this.ordersByDid : this.ordersByStatus;
+      for (const { key } of index.getRange({ start: `${prefix}|${pad(before - 1, 10)}`, end: `${prefix}|`, reverse: true })) {
+        if (!take(this.orders.get(Number(key.slice(key.lastIndexOf('|') + 1))))) break;
+      }
+      return out;
     }
+    for (const { value } of this.orders.getRange({ reverse: true, start: before - 1 })) if (!take(value)) break;
     return out;
   }
 
-  createWorkOrder(o: Omit<WorkOrder, 'id'>, audit: Omit<AuditDraft, 'target'>): WorkOrder {
+  /** Files a work order, charged to its author's quota (open orders and bytes). */
+  createWorkOrder(o: Omit<WorkOrder, 'id' | 'comments'>, quota: RoleQuota, audit: Omit<AuditDraft, 'target'>): WorkOrder {
     return this.write(o.createdAt, undefined, () => {
-      let open = 0;
-      for (const { value } of this.orders.getRange({})) {
-        if (value.createdBy === o.createdBy && (value.status === 'open' || value.status === 'in-progress')) open++;
-      }
-      if (open >= STORE_LIMITS.openOrdersPerDid) {
-        throw new ShulianError('LIMIT_REACHED', `${o.createdBy} has ${open} open work orders; wait until some are resolved before filing more`);
-      }
+      this.charge(o.createdBy, quota, isOpen(o.status) ? 1 : 0, utf8(o.title) + utf8(o.body));
       const next = ((this.meta.get('nextWorkOrder') as number | undefined) ?? 1);
-      const order: WorkOrder = { id: next, ...o };
-      this.orders.putSync(next, order);
+      const stored: StoredOrder = { id: next, ...o, commentCount: 0 };
+      const order: WorkOrder = { id: next, ...o, comments: [] };
+      this.orders.putSync(next, stored);
+      this.indexOrder(stored);
       this.meta.putSync('nextWorkOrder', next + 1);
       this.appendAudit({ ...audit, target: `workorder:${next}` }, o.createdAt);
       return order;
     });
   }
 
-  /** Applies `change` to order `id` inside one transaction; `change` throws to refuse. */
-  updateWorkOrder(id: number, time: number, audit: AuditDraft, change: (o: WorkOrder) => WorkOrder): WorkOrder {
+  /**
+   * Adds a comment to order `id` in one transaction, charged to its author's quota; `check`
+   * throws to refuse (it sees the order with its comment count). At most
+   * STORE_LIMITS.commentsPerOrder comments per order.
+   */
+  addComment(id: number, comment: WorkOrderComment, audit: AuditDraft, quota: RoleQuota, check: (o: StoredOrder) => void): WorkOrder {
+    return this.write(comment.at, audit, () => {
+      const o = this.orders.get(id);
+      if (!o) throw new ShulianError('NOT_FOUND', `no work order #${id}`);
+      check(o);
+      if (o.commentCount >= STORE_LIMITS.commentsPerOrder) {
+        throw new ShulianError('LIMIT_REACHED', `work order #${id} has ${o.commentCount} comments, the most it may have; file a new one`);
+      }
+      this.charge(comment.by, quota, 0, utf8(comment.text));
+      this.comments.putSync(commentKey(id, o.commentCount), comment);
+      const next: StoredOrder = { ...o, commentCount: o.commentCount + 1, updatedAt: comment.at };
+      this.orders.putSync(id, next);
+      return this.withComments(next);
+    });
+  }
+
+  /**
+   * Applies `change` to order `id` (its fields other than comments) inside one transaction;
+   * `change` throws to refuse. `charge.bytes` of text are charged to `charge.did`; a change of
+   * status moves the author's open count.
+   */
+  updateWorkOrder(id: number, time: number, audit: AuditDraft, charge: { did: string; quota: RoleQuota; bytes: number }, change: (o: StoredOrder) => StoredOrder): WorkOrder {
     return this.write(time, audit, () => {
       const o = this.orders.get(id);
       if (!o) throw new ShulianError('NOT_FOUND', `no work order #${id}`);
-      const next = change(o);
+      const next = { ...change(o), id, commentCount: o.commentCount };
+      if (charge.bytes > 0) this.charge(charge.did, charge.quota, 0, charge.bytes);
+      if (next.status !== o.status) {
+        this.ordersByStatus.removeSync(`${o.status}|${pad(id, 10)}`);
+        this.ordersByStatus.putSync(`${next.status}|${pad(id, 10)}`, null);
+        const delta = (isOpen(next.status) ? 1 : 0) - (isOpen(o.status) ? 1 : 0);
+        if (delta !== 0) this.addUse(o.createdBy, delta, 0);
+      }
       this.orders.putSync(id, next);
-      return next;
+      return this.withComments(next);
     });
   }
 }
 
-export function summary(o: WorkOrder): WorkOrderSummary {
-  const { body: _b, comments, history: _h, ...rest } = o;
-  return { ...rest, comments: comments.length };
+/** A work order as stored: its comments live in their own table. */
+export type StoredOrder = Omit<WorkOrder, 'comments'> & { commentCount: number };
+
+const commentKey = (id: number, seq: number): string => `${pad(id, 10)}|${pad(seq, 5)}`;
+
+export function summary(o: StoredOrder): WorkOrderSummary {
+  const { body: _b, commentCount, history: _h, ...rest } = o;
+  return { ...rest, comments: commentCount };
 }

@@ -8,7 +8,9 @@ import { DID_RE } from '../ledger/index.ts';
 import { MAX_BATCH, type ChainView, type NodeView } from '../chain/index.ts';
 import { errorBody, statusFor } from './errors.ts';
 import { anyObject, chainParam, errorSchema, txSchema } from './schemas.ts';
-import { registerStream } from './stream.ts';
+import { registerStream, type StreamLimits } from './stream.ts';
+import { apiSite } from './site.ts';
+import { RenderPool, type RenderPoolOptions } from './render-pool.ts';
 import { registerDidRoutes } from './routes/did.ts';
 import { registerGovernanceRoutes } from './routes/governance.ts';
 import { registerSettlementRoutes } from './routes/settlement.ts';
@@ -40,6 +42,15 @@ export interface ApiOptions {
   metrics?: MetricsOptions;
   /** Chains on other engines the node follows (GET /v1/external-chains); none when absent. */
   external?: ExternalChainsView;
+  /**
+   * The node's public base URL (https://node.example): credential status-list URLs and the
+   * origin console sign-ins name. Default: the address the API listens on. Never the Host header.
+   */
+  publicUrl?: string;
+  /** WebSocket stream limits (connections per address and in all, subscriptions per connection). */
+  stream?: StreamLimits;
+  /** Off-thread rendering (contract PDFs, template compiles, scenario runs): workers and queue bound, or a pool to use (the caller closes it). */
+  render?: RenderPoolOptions | RenderPool;
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -48,6 +59,7 @@ const HASH_RE = /^[0-9a-f]{64}$/;
 export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<FastifyInstance> {
   const maxBatch = MAX_BATCH;
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024 });
+  const site = apiSite(app, opts.publicUrl ?? opts.vc?.publicUrl);
 
   await app.register(swagger, {
     openapi: {
@@ -68,7 +80,11 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   app.setErrorHandler((err, _req, reply) => {
-    if (err instanceof ShulianError) return reply.status(statusFor(err.code)).send(errorBody(err.code, err.message));
+    if (err instanceof ShulianError) {
+      const retry = err.details?.retryAfterS;
+      if (typeof retry === 'number') reply.header('retry-after', String(retry));
+      return reply.status(statusFor(err.code)).send(errorBody(err.code, err.message));
+    }
     const e = err as Error & { code?: string; statusCode?: number; validation?: unknown };
     if (e.validation) return reply.status(400).send(errorBody('BAD_REQUEST', e.message));
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody('BODY_TOO_LARGE', `request body is larger than ${app.initialConfig.bodyLimit} bytes; send fewer transactions per request`));
@@ -203,14 +219,16 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     },
   }, async (req) => ({ txs: chainOf(req.params.chain).txsByDid(req.params.did, req.query.limit) }));
 
-  registerStream(app, node);
+  registerStream(app, node, opts.stream);
   registerDidRoutes(app, node);
   registerGovernanceRoutes(app, node);
   registerSettlementRoutes(app, node);
-  registerContractRoutes(app, node);
+  const renderPool = opts.render instanceof RenderPool ? opts.render : new RenderPool(opts.render);
+  if (!(opts.render instanceof RenderPool)) app.addHook('onClose', async () => renderPool.close());
+  registerContractRoutes(app, node, { render: renderPool });
   registerXchainRoutes(app, node);
   registerXtxRoutes(app, node);
-  await registerVcRoutes(app, node, opts.vc ?? {});
+  await registerVcRoutes(app, node, { ...opts.vc, site });
   registerEthRoutes(app, node);
   registerExternalRoutes(app, opts.external ?? NO_EXTERNAL_CHAINS);
   registerConsole(app);
@@ -218,7 +236,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   const consoleStore = opts.console?.store ?? (opts.console?.dataDir ? ConsoleStore.open(join(opts.console.dataDir, 'console.lmdb')) : undefined);
   if (consoleStore) {
     if (!opts.console?.store) app.addHook('onClose', async () => consoleStore.close());
-    const auth = new ConsoleAuth(node, consoleStore, opts.console);
+    const auth = new ConsoleAuth(node, consoleStore, opts.console, site);
     await app.register(async (scope) => {
       // These routes take small bodies; say which limit a too-large one broke (others go to the handler above).
       scope.setErrorHandler((e, req, reply) => {

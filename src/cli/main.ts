@@ -52,11 +52,12 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'where the node keeps its keys and chain data', './.shulian')
     .option('--port <port>', 'API port', intArg('--port', 0, 65535), 7070)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--public-url <url>', 'the address clients reach the API at (https://node.example): status-list URLs and console sign-ins name it (default: the listen address)')
     .option('--validators <n>', 'run N validator processes under tbft (N ≥ 4) instead of one solo node', intArg('--validators', 1, 64), 1)
     .option('--no-gateway', 'do not run the node\'s own cross-chain gateway')
     .option('--extra-gateway <did=pubkey...>', 'register further gateways (their own processes, `shulian gateway`) when the alliance is first created')
     .addOption(jsonOption())
-    .action(action(async (o: { dataDir: string; port: number; host: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[] }) => {
+    .action(action(async (o: { dataDir: string; port: number; host: string; publicUrl?: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[] }) => {
       const { up } = await import('./commands/up.ts');
       await up(o);
     }));

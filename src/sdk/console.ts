@@ -9,9 +9,12 @@
  *   await c.createWorkOrder({ kind: 'quota', title: '…', body: '…' });
  */
 import { ShulianError, toHex } from '../codec/index.ts';
-import { didFromPublicKey, sign, type KeyPair } from '../crypto/index.ts';
+import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { FetchLike } from './types.ts';
+import { checkSignInChallenge, originOf, signSignIn, type SignInChallenge } from './console-signin.ts';
+
+export * from './console-signin.ts';
 
 export type ConsoleRole = 'operator' | 'member' | 'regulator' | 'auditor';
 export const CONSOLE_ROLE_NAMES: readonly ConsoleRole[] = ['operator', 'member', 'regulator', 'auditor'];
@@ -168,11 +171,15 @@ export interface ConsoleClientOptions {
   fetch?: FetchLike;
   /** Per-request timeout (default 15 s). */
   timeoutMs?: number;
-}
-
-/** The hex signature a client sends to POST /v1/auth/login: the key's suite over the challenge's UTF-8 bytes. */
-export function signLoginChallenge(key: KeyPair, challenge: string): string {
-  return toHex(sign(key.suite, key.privateKey, new TextEncoder().encode(challenge)));
+  /**
+   * The node's DID. When given, a sign-in challenge naming another node is refused; when not,
+   * the client takes it from GET /v1/health before signing in.
+   */
+  node?: string;
+  /** The origin the sign-in message names (default: baseUrl's scheme://host:port). */
+  origin?: string;
+  /** The clock sign-in challenges are checked against (default Date.now). */
+  now?: () => number;
 }
 
 function enc(s: string): string {
@@ -191,6 +198,9 @@ export class ConsoleClient {
   /** The bearer token sent with every request; set by `login`, cleared by `logout`. */
   token: string | undefined;
   readonly #fetch: FetchLike;
+  readonly #node: string | undefined;
+  readonly #origin: string;
+  readonly #now: () => number;
 
   constructor(opts: ConsoleClientOptions) {
     if (!opts || typeof opts.baseUrl !== 'string' || !/^https?:\/\//.test(opts.baseUrl)) {
@@ -201,6 +211,9 @@ export class ConsoleClient {
     this.token = opts.token;
     const f = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
     this.#fetch = opts.fetch ? f : (input, init) => f(input, init); // keep `this` of the global fetch
+    this.#node = opts.node;
+    this.#origin = opts.origin ?? originOf(this.baseUrl);
+    this.#now = opts.now ?? Date.now;
   }
 
   async #call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, raw = false): Promise<T> {
@@ -237,18 +250,24 @@ export class ConsoleClient {
 
   // ---- sign-in ----
 
-  challenge(did: string): Promise<{ challenge: string; expiresAt: number }> {
-    return this.#call('POST', '/v1/auth/challenge', { did });
+  /** Asks the node for a sign-in challenge for `did` at this client's origin (unchecked: `login` checks it). */
+  challenge(did: string): Promise<{ challenge: unknown; expiresAt: number }> {
+    return this.#call('POST', '/v1/auth/challenge', { did, origin: this.#origin });
   }
 
   /**
    * Signs in as `did` (default: the key's self-certifying DID; pass the DID when the key is one
-   * of its document's rotated-in keys): asks a challenge, signs it locally, and keeps the token.
+   * of its document's rotated-in keys): asks a challenge, checks it has the sign-in shape and
+   * names this DID, this origin and this node and is not expired (else SIGNIN_CHALLENGE_REFUSED
+   * and nothing is signed), signs the sign-in message built here from its fields, keeps the token.
    */
   async login(key: KeyPair, did: string = didFromPublicKey(key.publicKey)): Promise<LoginResult> {
-    const { challenge } = await this.challenge(did);
+    const node = this.#node ?? (await this.#call<{ node?: unknown }>('GET', '/v1/health')).node;
+    if (typeof node !== 'string') throw new ShulianError('BAD_RESPONSE', `the node at ${this.baseUrl} does not say its DID in GET /v1/health`);
+    const { challenge: raw } = await this.challenge(did);
+    const challenge: SignInChallenge = checkSignInChallenge(raw, { did, origin: this.#origin, node, now: this.#now() });
     const r = await this.#call<LoginResult>('POST', '/v1/auth/login', {
-      did, challenge, signature: signLoginChallenge(key, challenge), publicKey: toHex(key.publicKey),
+      did, challenge, signature: signSignIn(key, challenge), publicKey: toHex(key.publicKey),
     });
     this.token = r.token;
     return r;

@@ -69,8 +69,8 @@ export function SignIn() {
       <Typography.Title level={3}>{tr('使用 DID 登录', 'Sign in with a DID')}</Typography.Title>
       <Typography.Paragraph type="secondary">
         {tr(
-          '服务器发出一次性挑战，由您的密钥在浏览器中签名（SM2 或 Ed25519）。私钥不会离开本页面，也不会被保存。',
-          'The server issues a one-time challenge that your key signs in this browser (SM2 or Ed25519). The private key never leaves this page and is not stored.',
+          '服务器发出一次性挑战；本页面核对其中的节点、DID、来源与有效期，自行构造登录消息，由您的密钥在浏览器中签名（SM2 或 Ed25519）。私钥不会离开本页面，也不会被保存。',
+          'The server issues a one-time challenge; this page checks its node, DID, origin and expiry, builds the sign-in message itself and signs it with your key in this browser (SM2 or Ed25519). The private key never leaves this page and is not stored.',
         )}
       </Typography.Paragraph>
       <Tabs

@@ -1,17 +1,20 @@
 /**
- * Console sign-in with a DID (issue #8):
- *   POST /v1/auth/challenge {did}                               → {challenge, expiresAt}
+ * Console sign-in with a DID (issue #8; the message and challenges per issue #13):
+ *   POST /v1/auth/challenge {did, origin}                       → {challenge: {node, did, origin, nonce, expiresAt, mac}, expiresAt}
  *   POST /v1/auth/login {did, challenge, signature, publicKey}  → {token, did, roles, expiresAt}
  *   GET  /v1/auth/me                                            → {did, roles, via, expiresAt, keyId?}
  *   POST /v1/auth/logout                                        → {loggedOut: true}
  *
- * The challenge is a random single-use string that names this node and the DID; the client signs
- * its UTF-8 bytes with its key (SM2 with SM3 and the default user ID, or Ed25519) and sends the
- * 64-byte signature and its public key as hex. The key must be able to sign for the DID by the
- * same rule transactions follow: the DID document's current authentication (or capability
- * invocation) keys when the identity chain holds a document, else the self-certifying key.
- * The answer is an opaque bearer token (`Authorization: Bearer <token>`) whose SM3 hash alone is
- * stored. API keys created by an operator (src/api/routes/admin.ts) are bearer tokens too.
+ * The client builds the framed sign-in message from the challenge's fields itself
+ * (src/sdk/console-signin.ts: a fixed prefix, this node's DID, the DID, the origin, a nonce, the
+ * expiry) and signs its hash, never bytes the node chose. Challenges are stateless (an HMAC over
+ * the message with the node's secret, src/api/signin-challenges.ts); the nonce of a successful
+ * sign-in is remembered until expiry so a challenge signs in once. The key must be able to sign
+ * for the DID by the rule transactions follow (the DID document's current authentication or
+ * capability-invocation keys, else the self-certifying key), and a session lasts only while it
+ * still can: a rotated-out key or a deactivated DID ends it (401 SESSION_KEY_REVOKED /
+ * SESSION_DID_DEACTIVATED, issue #27). The answer is an opaque bearer token whose SM3 hash alone
+ * is stored. API keys created by an operator (src/api/routes/admin.ts) are bearer tokens too.
  *
  * Roles come from the governance chain (operator: the founding operator, members holding the
  * operator role and validators of the governance chain; member: member organisations and the
@@ -19,17 +22,21 @@
  * role), plus roles an operator granted in the console.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ShulianError, fromHex, toHex } from '../../codec/index.ts';
-import { didFromPublicKey, sm3, verify, type Suite } from '../../crypto/index.ts';
+import { didFromPublicKey, sm3, type Suite } from '../../crypto/index.ts';
 import { authorizeSenderSync } from '../../did/index.ts';
 import { readMembers, readMeta, readRegulators } from '../../governance/index.ts';
 import { DID_RE } from '../../ledger/index.ts';
 import { docStateKey, readDidDocState } from '../../modules/did/state.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
-import { CONSOLE_ROLES, ConsoleStore, type ConsoleRole } from '../console-store.ts';
+import { signInShapeError, verifySignIn, type SignInChallenge } from '../../sdk/console.ts';
+import { CONSOLE_ROLES, ConsoleStore, ROLE_QUOTAS, quotaFor, type ConsoleRole, type RoleQuota, type SessionRecord } from '../console-store.ts';
 import { errorSchema } from '../schemas.ts';
+import { SIGNIN_SECRET_FILE, SignInChallenges, loadSignInSecret } from '../signin-challenges.ts';
+import type { ApiSite } from '../site.ts';
 
 export interface ConsoleOptions {
   /** The node's data dir: the console store is `<dataDir>/console.lmdb`. Without it (or `store`) no console routes are served. */
@@ -42,8 +49,14 @@ export interface ConsoleOptions {
   sessionTtlMs?: number;
   /** Lifetime of a challenge (default 5 min). */
   challengeTtlMs?: number;
-  /** Most outstanding challenges kept in memory (default 10 000). */
-  maxChallenges?: number;
+  /** Most sign-ins remembered (to keep challenges single-use) within one challenge lifetime (default 100 000). */
+  maxUsedChallenges?: number;
+  /** Work-order quotas by role, over console-store.ts ROLE_QUOTAS. */
+  quotas?: Partial<Record<ConsoleRole | 'none', RoleQuota>>;
+  /** Most sessions of DIDs holding no role, kept in memory only; the oldest goes first (default 10 000). */
+  maxGuestSessions?: number;
+  /** Origins (scheme://host:port) sign-ins may name besides the node's public URL. */
+  origins?: string[];
   /** DIDs that are console operators whatever the governance chain says: for a node that does not host it. */
   operators?: string[];
   /** Failed sign-ins allowed per DID from one client address, and per address, in `windowMs` before refusing (default 5, 20, 15 min). */
@@ -64,16 +77,20 @@ export interface Principal {
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 export const CHALLENGE_TTL_MS = 5 * 60 * 1000;
-const CHALLENGES_PER_DID = 5;
 const SESSION_PREFIX = 'shs_';
 export const API_KEY_PREFIX = 'shk_';
 
 const hexKey = z.string().regex(/^(?:[0-9a-f]{64}|04[0-9a-f]{128})$/, 'a public key as lowercase hex: 65 bytes 04‖X‖Y for SM2, 32 bytes for Ed25519');
 export const didSchema = z.string().max(64).regex(DID_RE, 'a DID such as did:shulian:<base58 id>');
-export const challengeBody = z.strictObject({ did: didSchema });
+const originSchema = z.string().max(300).regex(/^https?:\/\/[^/?#\s]+$/, 'the origin the client talks to, scheme://host[:port], such as https://node.example');
+export const challengeBody = z.strictObject({ did: didSchema, origin: originSchema });
 export const loginBody = z.strictObject({
   did: didSchema,
-  challenge: z.string().min(1).max(512),
+  challenge: z.unknown().transform((c, ctx): SignInChallenge => {
+    const why = signInShapeError(c);
+    if (why) ctx.addIssue({ code: 'custom', message: `${why}; send the challenge object exactly as POST /v1/auth/challenge returned it` });
+    return c as SignInChallenge;
+  }),
   signature: z.string().regex(/^[0-9a-f]{128}$/, 'a 64-byte signature (r‖s) as 128 lowercase hex digits'),
   publicKey: hexKey,
 });
@@ -92,57 +109,67 @@ export function tokenHash(token: string): string {
   return toHex(sm3(new TextEncoder().encode(token)));
 }
 
-interface Challenge {
-  did: string;
-  expiresAt: number;
-}
-
 interface Failures {
   count: number;
   resetAt: number;
 }
+
+const NO_SITE: ApiSite = { publicUrl: () => undefined, signInOrigins: () => [] };
 
 /** Sign-in, bearer checks and roles for the console routes. One per API instance. */
 export class ConsoleAuth {
   readonly now: () => number;
   readonly sessionTtlMs: number;
   readonly challengeTtlMs: number;
-  private readonly maxChallenges: number;
   private readonly operators: ReadonlySet<string>;
   private readonly failuresPerDid: number;
   private readonly failuresPerAddress: number;
   private readonly failureWindowMs: number;
-  private readonly challenges = new Map<string, Challenge>();
+  private readonly challenges: SignInChallenges;
+  private readonly extraOrigins: readonly string[];
   private readonly failures = new Map<string, Failures>();
+  /** Sessions of DIDs that held no role at sign-in: in memory, bounded, never in the store. */
+  private readonly guests = new Map<string, SessionRecord>();
+  private readonly maxGuests: number;
+  private readonly quotas: Readonly<Record<ConsoleRole | 'none', RoleQuota>>;
   private roles: { at: string; index: Promise<Map<string, Set<ConsoleRole>>> } | undefined;
 
-  constructor(readonly node: NodeView, readonly store: ConsoleStore, opts: ConsoleOptions = {}) {
+  constructor(readonly node: NodeView, readonly store: ConsoleStore, opts: ConsoleOptions = {}, private readonly site: ApiSite = NO_SITE) {
     this.now = opts.now ?? Date.now;
     this.sessionTtlMs = opts.sessionTtlMs ?? SESSION_TTL_MS;
     this.challengeTtlMs = opts.challengeTtlMs ?? CHALLENGE_TTL_MS;
-    this.maxChallenges = opts.maxChallenges ?? 10_000;
     this.operators = new Set(opts.operators ?? []);
     this.failuresPerDid = opts.loginFailures?.perDid ?? 5;
     this.failuresPerAddress = opts.loginFailures?.perAddress ?? 20;
     this.failureWindowMs = opts.loginFailures?.windowMs ?? 15 * 60 * 1000;
+    this.maxGuests = opts.maxGuestSessions ?? 10_000;
+    this.quotas = { ...ROLE_QUOTAS, ...opts.quotas };
+    this.extraOrigins = (opts.origins ?? []).map((o) => new URL(o).origin);
+    const secret = opts.dataDir ? loadSignInSecret(join(opts.dataDir, SIGNIN_SECRET_FILE)) : randomBytes(32);
+    this.challenges = new SignInChallenges({ secret, ttlMs: this.challengeTtlMs, maxUsed: opts.maxUsedChallenges ?? 100_000 });
   }
 
   // ---- challenges ----
 
-  issueChallenge(did: string): { challenge: string; expiresAt: number } {
-    const now = this.now();
-    if (this.challenges.size >= this.maxChallenges) {
-      for (const [k, c] of this.challenges) if (c.expiresAt <= now) this.challenges.delete(k);
+  /** Origins a sign-in may name: the public URL's, the listen port's loopback names, and the configured ones. */
+  acceptedOrigins(): string[] {
+    return [...new Set([...this.site.signInOrigins(), ...this.extraOrigins])];
+  }
+
+  /** A stateless challenge for `did` at `origin`: nothing is stored, so a flood of them fills nothing. */
+  issueChallenge(did: string, origin: string): { challenge: SignInChallenge; expiresAt: number } {
+    const accepted = this.acceptedOrigins();
+    let normal: string;
+    try {
+      normal = new URL(origin).origin;
+    } catch {
+      throw new ShulianError('BAD_REQUEST', `origin ${JSON.stringify(origin.slice(0, 80))} is not a URL origin such as https://node.example`);
     }
-    if (this.challenges.size >= this.maxChallenges) {
-      throw new ShulianError('RATE_LIMITED', `this node has ${this.maxChallenges} sign-in challenges outstanding; try again in a few minutes`);
+    if (normal !== origin || !accepted.includes(origin)) {
+      throw new ShulianError('SIGNIN_ORIGIN_REFUSED', `this node takes sign-ins at ${accepted.join(', ') || 'no origin yet'}, not ${origin.slice(0, 120)}; if it is reached at another address, its operator sets the public URL (shulian up --public-url) or adds the origin`);
     }
-    const mine = [...this.challenges].filter(([, c]) => c.did === did);
-    for (let i = 0; i <= mine.length - CHALLENGES_PER_DID; i++) this.challenges.delete(mine[i]![0]);
-    const expiresAt = now + this.challengeTtlMs;
-    const challenge = `shulian-login:${this.node.did}:${did}:${toHex(randomBytes(16))}:${expiresAt}`;
-    this.challenges.set(challenge, { did, expiresAt });
-    return { challenge, expiresAt };
+    const challenge = this.challenges.issue({ node: this.node.did, did, origin }, this.now());
+    return { challenge, expiresAt: challenge.expiresAt };
   }
 
   // ---- failed sign-ins ----
@@ -178,37 +205,61 @@ export class ConsoleAuth {
       this.store.record(now, { actor: body.did, action: 'auth.login-refused', details: { reason: why, ip } });
       throw new ShulianError('NOT_AUTHORISED', `sign-in refused: ${why}`);
     };
-    const c = this.challenges.get(body.challenge);
-    // Single use: a challenge is spent by any attempt that names it.
-    if (c) this.challenges.delete(body.challenge);
-    if (!c) refuse('the challenge is unknown or was used already; ask POST /v1/auth/challenge for a new one');
-    if (c!.did !== body.did) refuse(`the challenge was issued for ${c!.did}, not ${body.did}`);
-    if (c!.expiresAt <= now) refuse(`the challenge expired; ask POST /v1/auth/challenge for a new one and sign it within ${Math.round(this.challengeTtlMs / 1000)} s`);
+    const c = body.challenge;
+    const again = 'ask POST /v1/auth/challenge for a new one';
+    if (!this.challenges.authentic(c)) refuse(`the challenge was not issued by this node, or was changed (its MAC does not verify); ${again}`);
+    if (c.node !== this.node.did) refuse(`the challenge names the node ${c.node}, not this node ${this.node.did}`);
+    if (c.did !== body.did) refuse(`the challenge was issued for ${c.did}, not ${body.did}`);
+    if (c.expiresAt <= now) refuse(`the challenge expired; ${again} and sign it within ${Math.round(this.challengeTtlMs / 1000)} s`);
+    if (!this.acceptedOrigins().includes(c.origin)) refuse(`the challenge names the origin ${c.origin}, where this node no longer takes sign-ins`);
+    if (this.challenges.spent(c.nonce)) refuse(`the challenge was used already; ${again}`);
     const pub = fromHex(body.publicKey);
     const suite: Suite = pub.length === 65 ? 'sm2' : 'ed25519';
     const authz = this.keyAuthorised(body.did, body.publicKey);
     if (!authz.ok) return refuse(authz.message);
-    if (!verify(suite, pub, new TextEncoder().encode(body.challenge), fromHex(body.signature))) {
-      refuse(`the signature does not verify over the challenge with this ${suite === 'sm2' ? 'SM2' : 'Ed25519'} key; sign the challenge's UTF-8 bytes${suite === 'sm2' ? ' with SM2/SM3 and the default user ID 1234567812345678' : ''}`);
+    if (!verifySignIn(suite, pub, c, fromHex(body.signature))) {
+      refuse(`the signature does not verify over the sign-in message with this ${suite === 'sm2' ? 'SM2' : 'Ed25519'} key; sign the ${suite === 'sm2' ? 'SM3' : 'SHA-256'} hash of the message built from the challenge's fields (docs/api.md "Sign-in message")`);
     }
+    this.challenges.spend(c.nonce, c.expiresAt, now);
+    const roles = await this.rolesOf(body.did);
     const token = SESSION_PREFIX + toHex(randomBytes(32));
     const expiresAt = now + this.sessionTtlMs;
-    this.store.createSession(tokenHash(token), { did: body.did, createdAt: now, expiresAt, suite }, {
-      actor: body.did, action: 'auth.login', details: { suite, ip, via: authz.via },
-    });
-    return { token, did: body.did, roles: await this.rolesOf(body.did), expiresAt };
+    const rec: SessionRecord = { did: body.did, createdAt: now, expiresAt, suite, publicKey: body.publicKey };
+    if (roles.length > 0) {
+      this.store.createSession(tokenHash(token), rec, { actor: body.did, action: 'auth.login', details: { suite, ip, via: authz.via } });
+    } else {
+      this.keepGuest(tokenHash(token), rec, now);
+    }
+    return { token, did: body.did, roles, expiresAt };
+  }
+
+  /** A role-less DID's session: kept in memory, the oldest dropped when full (so outsiders fill nothing on disk). */
+  private keepGuest(hash: string, s: SessionRecord, now: number): void {
+    if (this.guests.size >= this.maxGuests) for (const [h, g] of this.guests) if (g.expiresAt <= now) this.guests.delete(h);
+    while (this.guests.size >= this.maxGuests) this.guests.delete(this.guests.keys().next().value!);
+    this.guests.set(hash, s);
+  }
+
+  /** The work-order quota of a DID with these roles (the largest of its roles'). */
+  quotaOf(roles: readonly ConsoleRole[]): RoleQuota {
+    return quotaFor(roles, this.quotas);
+  }
+
+  /** Sessions held in memory for DIDs without a role. */
+  guestSessions(): number {
+    return this.guests.size;
   }
 
   /** May `pubkeyHex` sign for `did`: the identity chain's document when there is one, else the self-certifying rule. */
-  private keyAuthorised(did: string, pubkeyHex: string): { ok: true; via: string } | { ok: false; message: string } {
+  private keyAuthorised(did: string, pubkeyHex: string): { ok: true; via: string } | { ok: false; code: string; message: string } {
     const identity = this.node.chains().find((c) => c.genesis.modules.includes('did'));
     if (identity) {
       const r = authorizeSenderSync(identity, did, pubkeyHex);
-      return r.ok ? { ok: true, via: r.via } : { ok: false, message: `the key may not sign for ${did}: ${r.message} (${r.code})` };
+      return r.ok ? { ok: true, via: r.via } : { ok: false, code: r.code, message: `the key may not sign for ${did}: ${r.message} (${r.code})` };
     }
     return didFromPublicKey(fromHex(pubkeyHex)) === did
       ? { ok: true, via: 'self-certifying' }
-      : { ok: false, message: `the key is not ${did}'s self-certifying key (this node has no identity chain to look up a DID document)` };
+      : { ok: false, code: 'DID_KEY_NOT_AUTHORIZED', message: `the key is not ${did}'s self-certifying key (this node has no identity chain to look up a DID document)` };
   }
 
   // ---- bearer tokens ----
@@ -223,9 +274,16 @@ export class ConsoleAuth {
     if (token.length > 256) throw new ShulianError('NOT_AUTHORISED', 'the bearer token is not one this node issued');
     const hash = tokenHash(token);
     const now = this.now();
-    const s = this.store.session(hash);
+    const s = this.store.session(hash) ?? this.guests.get(hash);
     if (s) {
       if (s.expiresAt <= now) throw new ShulianError('NOT_AUTHORISED', 'the sign-in expired; sign in again');
+      // A session lasts only while its key may still sign for the DID (issue #27 item 3).
+      if (s.publicKey === undefined) throw new ShulianError('SESSION_KEY_REVOKED', 'this session was opened before sessions were bound to their key; sign in again');
+      const k = this.keyAuthorised(s.did, s.publicKey);
+      if (!k.ok) {
+        if (k.code === 'DID_DEACTIVATED') throw new ShulianError('SESSION_DID_DEACTIVATED', `the session ended: ${s.did} was deactivated on the identity chain`);
+        throw new ShulianError('SESSION_KEY_REVOKED', `the session ended: the key it was opened with no longer signs for ${s.did} (${k.message}); sign in with a current key`);
+      }
       return { did: s.did, roles: await this.rolesOf(s.did), via: 'session', expiresAt: s.expiresAt };
     }
     const k = this.store.apiKeyByHash(hash);
@@ -250,7 +308,9 @@ export class ConsoleAuth {
   }
 
   logout(token: string, did: string): boolean {
-    return this.store.deleteSession(tokenHash(token), this.now(), { actor: did, action: 'auth.logout', details: {} });
+    const hash = tokenHash(token);
+    if (this.guests.delete(hash)) return true;
+    return this.store.deleteSession(hash, this.now(), { actor: did, action: 'auth.logout', details: {} });
   }
 
   // ---- roles ----
@@ -328,15 +388,27 @@ export function registerAuthRoutes(app: FastifyInstance, auth: ConsoleAuth): voi
 
   app.post('/v1/auth/challenge', {
     schema: {
-      tags, summary: 'A single-use sign-in challenge for a DID (expires in 5 minutes)',
-      body: { type: 'object', properties: { did: { type: 'string' } }, required: ['did'] },
-      response: { 200: { type: 'object', properties: { challenge: { type: 'string' }, expiresAt: { type: 'integer' } } }, ...errs },
+      tags, summary: 'A single-use sign-in challenge for a DID at an origin (expires in 5 minutes); the client signs the message it builds from the fields',
+      body: { type: 'object', properties: { did: { type: 'string' }, origin: { type: 'string' } }, required: ['did', 'origin'] },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            challenge: {
+              type: 'object',
+              properties: { node: { type: 'string' }, did: { type: 'string' }, origin: { type: 'string' }, nonce: { type: 'string' }, expiresAt: { type: 'integer' }, mac: { type: 'string' } },
+            },
+            expiresAt: { type: 'integer' },
+          },
+        },
+        ...errs,
+      },
     },
     validatorCompiler: noValidation,
     bodyLimit: 4096,
   }, async (req) => {
-    const { did } = parseBody(challengeBody, req.body, 'POST /v1/auth/challenge');
-    return auth.issueChallenge(did);
+    const { did, origin } = parseBody(challengeBody, req.body, 'POST /v1/auth/challenge');
+    return auth.issueChallenge(did, origin);
   });
 
   app.post('/v1/auth/login', {
@@ -345,8 +417,8 @@ export function registerAuthRoutes(app: FastifyInstance, auth: ConsoleAuth): voi
       body: {
         type: 'object', required: ['did', 'challenge', 'signature', 'publicKey'],
         properties: {
-          did: { type: 'string' }, challenge: { type: 'string' },
-          signature: { type: 'string', description: '64 bytes r‖s, hex, over the UTF-8 bytes of the challenge (SM2 with SM3 and the default user ID, or Ed25519)' },
+          did: { type: 'string' }, challenge: { type: 'object', description: 'the challenge object as POST /v1/auth/challenge returned it' },
+          signature: { type: 'string', description: '64 bytes r‖s, hex, over the hash of the sign-in message built from the challenge (SM2 with SM3 and the default user ID, or Ed25519 over SHA-256); docs/api.md' },
           publicKey: { type: 'string', description: 'hex: 65 bytes SM2 (04‖X‖Y) or 32 bytes Ed25519' },
         },
       },

@@ -15,7 +15,9 @@
  *   GET  /v1/contracts/instances/:id                  instance, state, obligations, log, history, signatures, settlements
  *   GET  /v1/contracts/instances/:id/fingerprint      what the parties sign, recomputed here, with the texts
  *   GET  /v1/contracts/instances/:id/pdf?lang=        the instance's legal text as PDF
- * Every route takes `?chain=` (default "sign") where it reads a chain.
+ * Every route takes `?chain=` (default "sign") where it reads a chain. PDFs, compiles and
+ * scenario runs happen on the render pool's worker threads (render-pool.ts): a flood of them is
+ * refused with 503 BUSY and Retry-After, and never stalls the thread that serves the API.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,7 +26,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
-  compile, LexError, MAX_SOURCE_BYTES, obligationsOf, parseTemplate, render, renderPdf, runScenarios, summarize,
+  MAX_SOURCE_BYTES, obligationsOf,
   type Contract, type ContractState,
 } from '../../lex/index.ts';
 import {
@@ -33,12 +35,15 @@ import {
   type HistoryEntry, type LexInstance, type LexLogEntry, type SettlementRecord,
 } from '../../modules/lexcontract/index.ts';
 import { errorSchema } from '../schemas.ts';
+import { RenderPool } from '../render-pool.ts';
 
 export interface ContractRoutesOptions {
   /** Folder of template folders (default: the repository's contracts/). */
   libraryDir?: string;
   /** Default signing chain (default "sign"). */
   chain?: string;
+  /** Where PDFs, compiles and scenario runs happen (default: a pool of its own, closed with the app). */
+  render?: RenderPool;
 }
 
 const DEFAULT_LIBRARY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'contracts');
@@ -61,6 +66,16 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
   const defaultChain = opts.chain ?? 'sign';
   const tags = ['contracts'];
   const err = { 400: errorSchema, 404: errorSchema };
+  let pool = opts.render;
+  const renderer = (): RenderPool => {
+    if (!pool) {
+      pool = new RenderPool();
+      const own = pool;
+      app.addHook('onClose', async () => own.close());
+    }
+    return pool;
+  };
+  const errBusy = { 503: errorSchema };
   const chainQuery = { chain: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' } } as const;
   const langQuery = { lang: { type: 'string', enum: [...LANGS], default: 'zh-CN' } } as const;
 
@@ -116,15 +131,11 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
     return { name: ref, source: t.source, ...(t.sample ? { sample: t.sample } : {}), deployed, dir: t.dir };
   };
 
-  const textsOf = (contract: Contract, params: Record<string, JsonValue> | undefined) => {
-    const out: Record<Lang, { markdown: string; html: string }> = {} as Record<Lang, { markdown: string; html: string }>;
-    for (const lang of LANGS) out[lang] = { markdown: render(contract, params, { format: 'markdown', lang }), html: render(contract, params, { format: 'html', lang }) };
-    return out;
-  };
 
-  const sendPdf = async (reply: FastifyReply, contract: Contract, params: Record<string, JsonValue> | undefined, lang: Lang, name: string) => {
-    const pdf = await renderPdf(contract, params, { lang });
-    return reply.header('content-type', 'application/pdf').header('content-disposition', `inline; filename="${name}-${lang}.pdf"`).send(pdf);
+  /** Compiles and renders `source` as PDF on a render worker. */
+  const sendPdf = async (reply: FastifyReply, source: string, params: Record<string, JsonValue> | undefined, lang: Lang, name: string) => {
+    const { pdf } = await renderer().run({ kind: 'pdf', source, ...(params ? { params } : {}), lang });
+    return reply.header('content-type', 'application/pdf').header('content-disposition', `inline; filename="${name}-${lang}.pdf"`).send(Buffer.from(pdf!.buffer, pdf!.byteOffset, pdf!.byteLength));
   };
 
   app.get<{ Querystring: { chain?: string } }>('/v1/contracts/templates', {
@@ -159,37 +170,40 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
   });
 
   app.get<{ Params: { ref: string }; Querystring: { chain?: string } }>('/v1/contracts/templates/:ref', {
-    schema: { tags, summary: 'A template: source, compiled summary, texts in en and zh-CN (Markdown and HTML, filled with its sample when it has one)', querystring: { type: 'object', properties: chainQuery }, response: err },
+    schema: { tags, summary: 'A template: source, compiled summary, texts in en and zh-CN (Markdown and HTML, filled with its sample when it has one)', querystring: { type: 'object', properties: chainQuery }, response: { ...err, ...errBusy } },
   }, async (req) => {
     const t = templateByRef(req.params.ref, req.query.chain);
-    const contract = compileOrThrow(t.source);
-    const { diagnostics } = compile(parseTemplate(t.source));
+    compileOrThrow(t.source);
+    // Diagnostics, summary and the four texts are computed on a render worker.
+    const a = (await renderer().run({ kind: 'compile', source: t.source, ...(t.sample ? { params: t.sample } : {}) })).json as {
+      template: string; diagnostics: JsonValue; summary: JsonValue; texts: JsonValue; fingerprint?: string; paramsError?: { code: string; message: string };
+    };
+    if (a.paramsError) throw new ShulianError(a.paramsError.code, `the template's sample does not fit it: ${a.paramsError.message}`);
     return {
-      ...(t.name ? { name: t.name } : {}), template: contract.sourceHash, deployed: t.deployed, source: t.source,
+      ...(t.name ? { name: t.name } : {}), template: a.template, deployed: t.deployed, source: t.source,
       ...(t.sample ? { sample: t.sample } : {}),
-      summary: summarize(contract), diagnostics,
-      texts: textsOf(contract, t.sample),
-      ...(t.sample ? { fingerprint: instanceFingerprint(contract, t.sample) } : {}),
+      summary: a.summary, diagnostics: a.diagnostics, texts: a.texts,
+      ...(a.fingerprint ? { fingerprint: a.fingerprint } : {}),
     };
   });
 
   app.get<{ Params: { ref: string }; Querystring: { chain?: string; lang: Lang; blank?: boolean } }>('/v1/contracts/templates/:ref/pdf', {
     schema: {
       tags, summary: 'A template\'s legal text as PDF (filled with its sample unless blank=true)',
-      querystring: { type: 'object', properties: { ...chainQuery, ...langQuery, blank: { type: 'boolean' } } }, response: err,
+      querystring: { type: 'object', properties: { ...chainQuery, ...langQuery, blank: { type: 'boolean' } } }, response: { ...err, ...errBusy },
     },
   }, async (req, reply) => {
     const t = templateByRef(req.params.ref, req.query.chain);
     const contract = compileOrThrow(t.source);
-    return sendPdf(reply, contract, req.query.blank ? undefined : t.sample, req.query.lang, contract.id);
+    return sendPdf(reply, t.source, req.query.blank ? undefined : t.sample, req.query.lang, contract.id);
   });
 
   app.post<{ Params: { name: string } }>('/v1/contracts/templates/:name/test', {
-    schema: { tags, summary: 'Run a library template\'s scenario tests (given / when / then)', response: err },
+    schema: { tags, summary: 'Run a library template\'s scenario tests (given / when / then)', response: { ...err, ...errBusy } },
   }, async (req) => {
     const t = libraryTemplate(req.params.name);
     if (!t) throw new ShulianError('NOT_FOUND', `no template "${req.params.name}" in the library; GET /v1/contracts/templates lists them`);
-    return runScenarios(t.dir);
+    return (await renderer().run({ kind: 'scenarios', dir: t.dir })).json;
   });
 
   const bodyOf = (body: unknown): { source: string; params?: Record<string, JsonValue>; lang: Lang } => {
@@ -206,37 +220,19 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
     bodyLimit: EDITOR_BODY_LIMIT,
     schema: {
       tags, summary: 'Compile and render a template source (no chain write): diagnostics with line and column, summary, texts in both languages, and the fingerprint when params are given',
-      body: { type: 'object' }, response: { 413: errorSchema, ...err },
+      body: { type: 'object' }, response: { 413: errorSchema, ...err, ...errBusy },
     },
   }, async (req) => {
     const b = bodyOf(req.body);
-    const { contract, diagnostics } = compile(parseTemplate(b.source));
-    if (!contract) return { ok: false, diagnostics };
-    let texts;
-    let fingerprint: string | undefined;
-    let paramsError: { code: string; message: string } | undefined;
-    try {
-      texts = textsOf(contract, b.params);
-      if (b.params) fingerprint = instanceFingerprint(contract, b.params);
-    } catch (e) {
-      if (!(e instanceof LexError)) throw e;
-      paramsError = { code: e.code, message: e.message };
-      texts = textsOf(contract, undefined);
-    }
-    return { ok: true, template: contract.sourceHash, diagnostics, summary: summarize(contract), texts, ...(fingerprint ? { fingerprint } : {}), ...(paramsError ? { paramsError } : {}) };
+    return (await renderer().run({ kind: 'compile', source: b.source, ...(b.params ? { params: b.params } : {}) })).json;
   });
 
   app.post('/v1/contracts/render/pdf', {
     bodyLimit: EDITOR_BODY_LIMIT,
-    schema: { tags, summary: 'Render a template source (filled with params, if given) as PDF', body: { type: 'object' }, response: { 413: errorSchema, ...err } },
+    schema: { tags, summary: 'Render a template source (filled with params, if given) as PDF', body: { type: 'object' }, response: { 413: errorSchema, ...err, ...errBusy } },
   }, async (req, reply) => {
     const b = bodyOf(req.body);
-    const { contract, diagnostics } = compile(parseTemplate(b.source));
-    if (!contract) {
-      const first = diagnostics.find((d) => d.severity === 'error')!;
-      throw new ShulianError('LEX_COMPILE', `the template does not compile: ${first.line}:${first.column}: ${first.message}`);
-    }
-    return sendPdf(reply, contract, b.params, b.lang, contract.id);
+    return sendPdf(reply, b.source, b.params, b.lang, 'contract');
   });
 
   // ---- instances on chain ----
@@ -325,10 +321,11 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
   });
 
   app.get<{ Params: { id: string }; Querystring: { chain?: string; lang: Lang } }>('/v1/contracts/instances/:id/pdf', {
-    schema: { tags, summary: 'A contract\'s legal text, with its parameters, as PDF', querystring: { type: 'object', properties: { ...chainQuery, ...langQuery } }, response: err },
+    schema: { tags, summary: 'A contract\'s legal text, with its parameters, as PDF', querystring: { type: 'object', properties: { ...chainQuery, ...langQuery } }, response: { ...err, ...errBusy } },
   }, async (req, reply) => {
     const c = signChain(req.query.chain);
     const inst = instanceOf(c, req.params.id);
-    return sendPdf(reply, contractOf(c, inst), inst.params, req.query.lang, `contract-${inst.id.slice(0, 12)}`);
+    contractOf(c, inst);
+    return sendPdf(reply, read<string>(c, templateKey(inst.template))!, inst.params, req.query.lang, `contract-${inst.id.slice(0, 12)}`);
   });
 }

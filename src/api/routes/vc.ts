@@ -17,6 +17,7 @@ import {
   type ContextPolicy, type CredentialVerification, type KeyResolver, type PresentationVerification, type Signer, type VcProblem,
 } from '../../did/vc/index.ts';
 import { errorBody } from '../errors.ts';
+import { checkPublicUrl, type ApiSite } from '../site.ts';
 
 export interface VcRoutesOptions {
   /**
@@ -28,8 +29,10 @@ export interface VcRoutesOptions {
   statusSigner?: KeyPair | Signer;
   /** Chain whose vcstatus module holds the lists (default "identity"). */
   statusChain?: string;
-  /** This node's public base URL, e.g. https://node.example; default: each request's own scheme and Host. */
+  /** This node's public base URL, e.g. https://node.example (prefer ApiOptions.publicUrl). */
   publicUrl?: string;
+  /** Where the node is reached (set by buildApi): status-list URLs come from it, never from a request's Host header. */
+  site?: ApiSite;
   /** Tried before the built-in resolvers (did:key, self-certifying did:shulian): the chain-backed DID resolver. */
   resolver?: KeyResolver;
   /** Fetch other hosts' status lists over HTTP when verifying (default false: only this node's lists). */
@@ -64,6 +67,8 @@ function optDomain(o: Record<string, unknown>): string | string[] | undefined {
 }
 
 const VC_TAGS = ['credentials'];
+/** Largest credential or presentation a VC-API route takes: verifying one costs CPU an outsider chooses. */
+export const VC_BODY_LIMIT = 256 * 1024;
 
 /** Registers the VC-API and status list routes on `app` (before it listens). Only `node.chain` is used. */
 /** The VC-API `options.challenge` / `options.domain` of a verify request, or what is wrong with them. */
@@ -90,7 +95,13 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
   const trusted = [...(service ? [service.issuer] : []), ...(opts.trustedStatusIssuers ?? [])];
   const remote = opts.remoteStatus ? httpStatusListSource() : undefined;
 
-  const baseUrlOf = (req: FastifyRequest): string => (opts.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '');
+  // Never the request's Host header (issue #13 item 11): a caller could make the node sign a list
+  // naming a host of its choosing, and take lists at that host for this node's own.
+  const baseUrlOf = (_req: FastifyRequest): string => {
+    const url = opts.site?.publicUrl() ?? (opts.publicUrl === undefined ? undefined : checkPublicUrl(opts.publicUrl));
+    if (url === undefined) throw new ShulianError('PUBLIC_URL_UNKNOWN', 'this node does not know its public URL yet (it is not listening and none is configured); set ApiOptions.publicUrl');
+    return url;
+  };
   const statusSourceFor = (req: FastifyRequest) => (service ? service.source(baseUrlOf(req), remote) : remote);
   const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.status(status).send(errorBody(code, message));
 
@@ -118,6 +129,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
   };
 
   app.post('/credentials/issue', {
+    bodyLimit: VC_BODY_LIMIT,
     schema: { tags: VC_TAGS, summary: 'Issue a credential (VC-API): {credential, options?} → 201 {verifiableCredential}, signed with this node\'s issuer key' },
   }, async (req, reply) => {
     if (issuers.length === 0) {
@@ -152,6 +164,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
   });
 
   app.post('/credentials/verify', {
+    bodyLimit: VC_BODY_LIMIT,
     schema: { tags: VC_TAGS, summary: 'Verify a credential (VC-API): {verifiableCredential, options?} → 200 verified, or 400 with problemDetails' },
   }, async (req, reply) => {
     const body = req.body;
@@ -165,6 +178,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
   });
 
   app.post('/presentations/verify', {
+    bodyLimit: VC_BODY_LIMIT,
     schema: { tags: VC_TAGS, summary: 'Verify a presentation and its credentials (VC-API): {verifiablePresentation, options: {challenge, domain}}' },
   }, async (req, reply) => {
     const body = req.body;

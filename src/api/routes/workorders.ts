@@ -4,16 +4,16 @@
  * node in the console store; every change is in the audit log.
  *
  *   GET  /v1/workorders?status&kind&limit&before  members see their own, operators all
- *   POST /v1/workorders {kind, title, body}        any signed-in DID files one → 201
+ *   POST /v1/workorders {kind, title, body}        a DID holding a role files one → 201
  *   GET  /v1/workorders/:id                        its author or an operator
  *   POST /v1/workorders/:id/comments {text}        its author or an operator
  *   POST /v1/workorders/:id/status {status, note?} operators only
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ShulianError } from '../../codec/index.ts';
 import {
-  STORE_LIMITS, WORK_ORDER_KINDS, WORK_ORDER_STATUSES, type WorkOrder, type WorkOrderStatus,
+  WORK_ORDER_KINDS, WORK_ORDER_STATUSES, type WorkOrder, type WorkOrderStatus,
 } from '../console-store.ts';
 import { errorSchema } from '../schemas.ts';
 import { parseBody, type ConsoleAuth, type Principal } from './auth.ts';
@@ -45,9 +45,19 @@ function orderId(raw: string): number {
 }
 
 const isOperator = (p: Principal): boolean => p.roles.includes('operator');
+const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/** The caller, who must hold some console role to write work orders. */
+async function writer(auth: ConsoleAuth, req: FastifyRequest, what: string): Promise<Principal> {
+  const p = await auth.require(req);
+  if (p.roles.length === 0) {
+    throw new ShulianError('FORBIDDEN', `${p.did} holds no console role, so it may not ${what}; a member organisation, a regulator or an operator may, or an operator grants the DID a role`);
+  }
+  return p;
+}
 
 /** The order, if the caller may see it; NOT_FOUND either way otherwise (do not reveal others' orders). */
-function visible(o: WorkOrder | undefined, p: Principal, id: number): WorkOrder {
+function visible<T extends { createdBy: string }>(o: T | undefined, p: Principal, id: number): T {
   if (!o || (o.createdBy !== p.did && !isOperator(p))) throw new ShulianError('NOT_FOUND', `no work order #${id} that ${p.did} may see`);
   return o;
 }
@@ -110,11 +120,12 @@ export function registerWorkOrderRoutes(app: FastifyInstance, auth: ConsoleAuth)
     validatorCompiler: noValidation,
     bodyLimit: 128 * 1024,
   }, async (req, reply) => {
-    const p = await auth.require(req);
+    const p = await writer(auth, req, 'file work orders');
     const b = parseBody(workOrderBody, req.body, 'POST /v1/workorders');
     const now = auth.now();
     const order = store.createWorkOrder(
-      { kind: b.kind, title: b.title, body: b.body, status: 'open', createdBy: p.did, createdAt: now, updatedAt: now, comments: [], history: [] },
+      { kind: b.kind, title: b.title, body: b.body, status: 'open', createdBy: p.did, createdAt: now, updatedAt: now, history: [] },
+      auth.quotaOf(p.roles),
       { actor: p.did, action: 'workorder.create', details: { kind: b.kind, title: b.title } },
     );
     return reply.status(201).send(order);
@@ -137,18 +148,13 @@ export function registerWorkOrderRoutes(app: FastifyInstance, auth: ConsoleAuth)
     validatorCompiler: noValidation,
     bodyLimit: 64 * 1024,
   }, async (req, reply) => {
-    const p = await auth.require(req);
+    const p = await writer(auth, req, 'comment on work orders');
     const id = orderId(req.params.id);
-    visible(store.workOrder(id), p, id);
+    visible(store.storedOrder(id), p, id);
     const b = parseBody(commentBody, req.body, `POST /v1/workorders/${id}/comments`);
     const now = auth.now();
-    const order = store.updateWorkOrder(id, now, { actor: p.did, action: 'workorder.comment', target: `workorder:${id}`, details: { length: b.text.length } }, (o) => {
-      visible(o, p, id);
-      if (o.comments.length >= STORE_LIMITS.commentsPerOrder) {
-        throw new ShulianError('LIMIT_REACHED', `work order #${id} has ${o.comments.length} comments, the most it may have; file a new one`);
-      }
-      return { ...o, updatedAt: now, comments: [...o.comments, { by: p.did, at: now, text: b.text }] };
-    });
+    const audit = { actor: p.did, action: 'workorder.comment', target: `workorder:${id}`, details: { length: b.text.length } };
+    const order = store.addComment(id, { by: p.did, at: now, text: b.text }, audit, auth.quotaOf(p.roles), (o) => visible(o, p, id));
     return reply.status(201).send(order);
   });
 
@@ -163,14 +169,14 @@ export function registerWorkOrderRoutes(app: FastifyInstance, auth: ConsoleAuth)
   }, async (req) => {
     const p = await auth.require(req);
     const id = orderId(req.params.id);
-    visible(store.workOrder(id), p, id);
+    visible(store.storedOrder(id), p, id);
     if (!isOperator(p)) throw new ShulianError('FORBIDDEN', `only an operator may change a work order's status; ${p.did} has ${p.roles.join(', ') || 'no roles'}`);
     const b = parseBody(statusBody, req.body, `POST /v1/workorders/${id}/status`);
     const now = auth.now();
-    const current = store.workOrder(id)!;
+    const current = store.storedOrder(id)!;
     return store.updateWorkOrder(id, now, {
       actor: p.did, action: 'workorder.status', target: `workorder:${id}`, details: { from: current.status, to: b.status },
-    }, (o) => {
+    }, { did: p.did, quota: auth.quotaOf(p.roles), bytes: b.note === undefined ? 0 : bytes(b.note) }, (o) => {
       if (o.status === b.status) throw new ShulianError('CONFLICT', `work order #${id} is ${o.status} already`);
       const change = { by: p.did, at: now, from: o.status, to: b.status, ...(b.note !== undefined ? { note: b.note } : {}) };
       return { ...o, status: b.status, updatedAt: now, history: [...o.history, change] };

@@ -6,6 +6,8 @@ export interface UpOptions {
   dataDir: string;
   port: number;
   host: string;
+  /** --public-url: where clients reach the API (status-list URLs, console sign-in origins). */
+  publicUrl?: string;
   json?: boolean;
   validators?: number;
   /** false: do not run the node's own gateway (--no-gateway). */
@@ -25,13 +27,14 @@ export async function up(o: UpOptions): Promise<void> {
     if (!m) throw new ShulianError('USAGE', `--extra-gateway takes <did>=<public key hex> (see shulian keys show), not "${g}"`);
     return { did: m[1]!, publicKey: m[2]! };
   });
-  return runNode({ dataDir: o.dataDir, port: o.port, host: o.host, ...(o.json ? { json: true } : {}), gateway: o.gateway !== false, gateways });
+  return runNode({ dataDir: o.dataDir, port: o.port, host: o.host, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.json ? { json: true } : {}), gateway: o.gateway !== false, gateways });
 }
 
 export interface RunNodeOptions {
   dataDir: string;
   port: number;
   host: string;
+  publicUrl?: string;
   json?: boolean;
   allianceFile?: string;
   p2p?: { host: string; port: number; peers: string[] };
@@ -54,7 +57,7 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
   let node: Awaited<ReturnType<typeof startNode>>;
   try {
     node = await startNode({
-      dataDir, port: o.port, host: o.host, log,
+      dataDir, port: o.port, host: o.host, log, ...(o.publicUrl ? { api: { publicUrl: o.publicUrl } } : {}),
       ...(o.allianceFile ? { allianceFile: o.allianceFile } : {}), ...(o.p2p ? { p2p: o.p2p } : {}),
       ...(o.gateway === false ? { gateway: false } : {}), ...(o.gateways?.length ? { gateways: o.gateways } : {}),
     });

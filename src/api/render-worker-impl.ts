@@ -1,0 +1,97 @@
+/**
+ * RenderPool worker body: the CPU-heavy lex work the API does for unauthenticated callers —
+ * compile a template source, render its texts or its PDF, run a library template's scenarios —
+ * here, off the thread that serves the node's API (issue #13 item 6).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { compile, LexError, parseTemplate, render, renderPdf, runScenarios, summarize, type Contract } from '../lex/index.ts';
+import { instanceFingerprint } from '../modules/lexcontract/index.ts';
+
+export type Lang = 'en' | 'zh-CN';
+const LANGS = ['en', 'zh-CN'] as const;
+
+export type RenderTask =
+  | { kind: 'pdf'; source: string; params?: Record<string, JsonValue>; lang: Lang }
+  | { kind: 'compile'; source: string; params?: Record<string, JsonValue> }
+  | { kind: 'scenarios'; dir: string };
+
+export interface RenderRequest {
+  id: number;
+  task: RenderTask;
+}
+
+export type RenderResponse =
+  | { id: number; ok: true; pdf?: Uint8Array; json?: unknown }
+  | { id: number; ok: false; code: string; message: string };
+
+export interface RenderWorkerData {
+  /** Tests only: [0] = 1 holds each task at its start until set to 0; [1] counts tasks started. */
+  hold?: Int32Array;
+}
+
+function compiled(source: string): Contract {
+  const { contract, diagnostics } = compile(parseTemplate(source));
+  if (!contract) {
+    const first = diagnostics.find((d) => d.severity === 'error')!;
+    throw new ShulianError('LEX_COMPILE', `the template does not compile: ${first.line}:${first.column}: ${first.message}`);
+  }
+  return contract;
+}
+
+function textsOf(contract: Contract, params: Record<string, JsonValue> | undefined): Record<Lang, { markdown: string; html: string }> {
+  const out = {} as Record<Lang, { markdown: string; html: string }>;
+  for (const lang of LANGS) out[lang] = { markdown: render(contract, params, { format: 'markdown', lang }), html: render(contract, params, { format: 'html', lang }) };
+  return out;
+}
+
+/** What POST /v1/contracts/compile answers. */
+function compileAnswer(source: string, params: Record<string, JsonValue> | undefined): unknown {
+  const { contract, diagnostics } = compile(parseTemplate(source));
+  if (!contract) return { ok: false, diagnostics };
+  let texts;
+  let fingerprint: string | undefined;
+  let paramsError: { code: string; message: string } | undefined;
+  try {
+    texts = textsOf(contract, params);
+    if (params) fingerprint = instanceFingerprint(contract, params);
+  } catch (e) {
+    if (!(e instanceof LexError)) throw e;
+    paramsError = { code: e.code, message: e.message };
+    texts = textsOf(contract, undefined);
+  }
+  return { ok: true, template: contract.sourceHash, diagnostics, summary: summarize(contract), texts, ...(fingerprint ? { fingerprint } : {}), ...(paramsError ? { paramsError } : {}) };
+}
+
+async function run(task: RenderTask): Promise<{ pdf?: Uint8Array; json?: unknown }> {
+  switch (task.kind) {
+    case 'pdf': return { pdf: new Uint8Array(await renderPdf(compiled(task.source), task.params, { lang: task.lang })) }; // a copy: its own ArrayBuffer to transfer
+    case 'compile': return { json: compileAnswer(task.source, task.params) };
+    case 'scenarios': return { json: await runScenarios(task.dir) };
+  }
+}
+
+export function startRenderWorker(): void {
+  const port = parentPort;
+  if (!port) throw new Error('render worker must run in a worker thread');
+  const { hold } = (workerData ?? {}) as RenderWorkerData;
+  port.on('message', (req: RenderRequest) => {
+    if (hold) {
+      Atomics.add(hold, 1, 1);
+      while (Atomics.load(hold, 0) === 1) Atomics.wait(hold, 0, 1);
+    }
+    run(req.task).then(
+      (out) => {
+        const res: RenderResponse = { id: req.id, ok: true, ...out };
+        port.postMessage(res, out.pdf ? [out.pdf.buffer as ArrayBuffer] : []);
+      },
+      (err: unknown) => {
+        const res: RenderResponse = err instanceof ShulianError
+          ? { id: req.id, ok: false, code: err.code, message: err.message }
+          : { id: req.id, ok: false, code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+        port.postMessage(res);
+      },
+    );
+  });
+  port.postMessage({ ready: true });
+}
