@@ -496,6 +496,8 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
 
   return {
     name: 'settlement',
+    // Instructions come from lex contracts (port lexcontract); status packets go back to them.
+    port: { counterparts: ['lexcontract'] },
     description: 'Accounts per DID and currency with a double-entry journal; issuers mint and burn; settlement instructions with splits, tax and idempotency; mandates for cross-chain contracts; clearing and statements.',
     exports,
     methods: {
