@@ -65,8 +65,7 @@ async function xsend(o: SendOpts): Promise<void> {
   } catch (err) {
     // The chain refuses a message from a DID to a module's port (XCHAIN_PORT_MISMATCH): say what to use instead.
     if (err instanceof ShulianError && err.code === 'XCHAIN_PORT_MISMATCH') {
-      throw new ShulianError(err.code, `${err.message}. \`shulian xchain send\` carries plain messages to port xchain only (leave out --port); `
-        + 'to send tokens use `shulian xchain transfer`');
+      throw new ShulianError(err.code, `${err.message}. \`shulian xchain send\` carries plain messages to port xchain only: leave out --port`);
     }
     throw err;
   }
