@@ -11,6 +11,7 @@ import {
 } from '../src/settlement/index.ts';
 import { didOf, openSettleKit, type Kit } from '../src/settlement/testkit.test-helper.ts';
 import { tempDir } from './helpers/tmp.ts';
+import { changedKeys, stateSnapshot } from './helpers/state.ts';
 
 const keys = Array.from({ length: 7 }, () => generateKeyPair('sm2'));
 const [bank, payer, p1, p2, p3, taxman, stranger] = keys as [typeof keys[0], typeof keys[0], typeof keys[0], typeof keys[0], typeof keys[0], typeof keys[0], typeof keys[0]];
@@ -119,6 +120,44 @@ test('wait or fail on insufficient funds; waiting instructions pay in order when
     const d = await k.run(payer!, 'instruct', split3('w1', '500', { onInsufficientFunds: 'wait' }));
     assert.equal((d.result as { status: string; duplicate: boolean }).status, 'settled');
     assert.equal((await readTotals(k.t.chain)).balanced, true);
+  } finally {
+    await k.close();
+    tmp.cleanup();
+  }
+});
+
+test('settlement takes instructions only from port lexcontract, on the chain its mandate names; refused packets change nothing', async () => {
+  const tmp = tempDir();
+  const k = await openSettleKit(tmp.dir);
+  try {
+    await setup(k);
+    await k.run(bank!, 'mint', { to: D.payer, currency: 'CNY', amount: '10000', ref: 'a' });
+    const contract = 'd'.repeat(64);
+    // A mandate can only name the bound port: one for a DID's plain-message port (xchain) could never be used.
+    const bad = await k.run(payer!, 'grantMandate', { grantee: { chain: 'sign', port: 'xchain', contract }, currency: 'CNY', cap: '5000' });
+    assert.equal(bad.code, 'MANDATE_BAD_PORT');
+    assert.match(bad.message!, /only from port lexcontract/);
+    assert.equal((await k.run(payer!, 'grantMandate', { grantee: { chain: 'sign', port: 'lexcontract', contract }, currency: 'CNY', cap: '5000' })).status, 'ok');
+    const packet = (seq: number, srcChain: string, srcPort: string) => ({
+      srcChain, srcPort, dstChain: 'settle', dstPort: 'settlement', sequence: seq, sender: D.stranger,
+      payload: { kind: 'settlement-instruction', contract, instruction: split3(`usage:${seq}`, '100') },
+    });
+    const before = stateSnapshot(k.t.chain);
+    const cases: Array<[string, ReturnType<typeof packet>, string]> = [
+      ...['xchain', 'xtransfer', 'xdoc', 'xcall', 'xlock', 'xtx', 'settlement', 'notary'].map((port, i): [string, ReturnType<typeof packet>, string] => [`from port ${port}`, packet(i + 1, 'sign', port), 'XCHAIN_PORT_MISMATCH']),
+      ['from lexcontract on another chain than the mandate names', packet(20, 'notary', 'lexcontract'), 'NO_MANDATE'],
+    ];
+    for (const [what, p, code] of cases) {
+      const ack = (await k.run(k.validator, 'deliver', { packet: p }, 'xchain')).result as { ok: boolean; code: string };
+      assert.deepEqual([ack.ok, ack.code], [false, code], what);
+    }
+    // Only the stand-in xchain's own nonce moved: no instruction, no journal entry, no mandate use.
+    assert.deepEqual(changedKeys(before, stateSnapshot(k.t.chain)), []);
+    assert.equal((await readBalances(k.t.chain, D.payer)).balances[0]!.available, '10000');
+    // The bound port on the mandated chain pays.
+    const good = (await k.run(k.validator, 'deliver', { packet: packet(21, 'sign', 'lexcontract') }, 'xchain')).result as { ok: boolean; result: { status: string } };
+    assert.equal(good.ok, true);
+    assert.equal(good.result.status, 'settled');
   } finally {
     await k.close();
     tmp.cleanup();

@@ -224,6 +224,45 @@ test('a timeout on each side refunds; a late packet is never executed', async (t
   assert.equal(bal(w.a, bobDid, `${EVM}/USD-T`), '0');
 });
 
+test('XEndpoint takes xtransfer packets only from port xtransfer: k signatures over a packet from another port credit nothing', async (t) => {
+  const w = await world(t);
+  const [gw0, gw1] = [1, 2].map((i) => new Wallet(keys[i]!));
+  // A token of the EVM chain sits in escrow for alpha (a real send); then packets from other ports try to mint or drain.
+  assert.equal((await w.user.issue('USD-T')).status, 'ok');
+  assert.equal((await w.user.mint('USD-T', w.userAddr, 500n)).status, 'ok');
+  assert.equal((await w.user.send('alpha', 'USD-T', 500n, bobDid, { timeMs: w.clock.now + 600_000 })).status, 'ok');
+  const domain = await w.user.domain();
+  const timeoutTime = BigInt(Date.now() + 600_000);
+  const forged = (sequence: bigint, srcPort: string, denom: string, amount: bigint): EvmPacket => ({
+    srcChain: 'alpha', srcPort, dstChain: EVM, dstPort: 'xtransfer', sequence, sender: aliceDid, denom, amount, receiver: w.userAddr, timeoutHeight: 0n, timeoutTime,
+  });
+  const packets = [
+    forged(1n, 'xchain', 'CNY-T', 1_000_000n), // a DID's plain message shaped like a transfer: would mint alpha/CNY-T
+    forged(2n, 'xdoc', 'CNY-T', 1_000_000n),
+    forged(3n, 'xchain', `${EVM}/USD-T`, 500n), // "bringing home" USD-T: would drain the escrow held for alpha
+  ];
+  const digest = evmRecvDigest(domain, packets);
+  const r = await w.user.recv(packets, [signDigest(gw0!, digest), signDigest(gw1!, digest)]);
+  assert.equal(r.status, 'ok', String(r.error));
+  for (const p of packets) {
+    const rec = await w.user.receiptOf('alpha', Number(p.sequence));
+    assert.deepEqual([rec.done, rec.ok], [true, false], `packet from port ${p.srcPort}`);
+    assert.match(rec.reason, /^XCHAIN_PORT_MISMATCH: port xtransfer takes packets only from port xtransfer/);
+  }
+  assert.equal(await w.user.balanceOf('alpha/CNY-T', w.userAddr), 0n);
+  assert.equal(await w.user.supply('alpha/CNY-T'), 0n);
+  assert.equal(await w.user.escrow('alpha', 'USD-T'), 500n, 'the escrow held for alpha is untouched');
+  assert.equal(await w.user.balanceOf('USD-T', w.userAddr), 0n);
+  // The bound pair still credits.
+  const good = [forged(4n, 'xtransfer', 'CNY-T', 7n)];
+  const gd = evmRecvDigest(domain, good);
+  assert.equal((await w.user.recv(good, [signDigest(gw0!, gd), signDigest(gw1!, gd)])).status, 'ok');
+  assert.equal((await w.user.receiptOf('alpha', 4)).ok, true);
+  assert.equal(await w.user.balanceOf('alpha/CNY-T', w.userAddr), 7n);
+  // And an honest gateway never signs a native packet from another port for the EVM chain.
+  assert.match((toEvmPacket({ srcChain: 'alpha', srcPort: 'xchain', dstChain: EVM, dstPort: 'xtransfer', sequence: 9, sender: aliceDid, payload: { denom: 'CNY-T', amount: '5', sender: aliceDid, receiver: w.userAddr } }) as { untranslatable: string }).untranslatable, /only from port xtransfer/);
+});
+
 test('k-1 colluding gateways cannot mint on the EVM chain; an honest gateway signs nothing unproven', async (t) => {
   const w = await world(t);
   await fund(w);

@@ -303,6 +303,9 @@ contract XEndpoint {
     /// @dev Credits a transfer, or returns why it cannot (an error acknowledgement; nothing changed).
     function _credit(Packet calldata p) private returns (string memory) {
         if (keccak256(bytes(p.dstPort)) != keccak256("xtransfer")) return "XCHAIN_NO_HANDLER: this endpoint handles port xtransfer only";
+        // Port binding, as on the native chains: port xtransfer takes packets only from port
+        // xtransfer on the other side, never from a DID's plain-message port (xchain) or another module.
+        if (keccak256(bytes(p.srcPort)) != keccak256("xtransfer")) return "XCHAIN_PORT_MISMATCH: port xtransfer takes packets only from port xtransfer on the other chain";
         (bool okAddr, address to) = _parseAddress(p.receiver);
         if (!okAddr) return "XTRANSFER_BAD_PACKET: receiver is not a 0x address";
         if (p.amount == 0 || p.amount > MAX_AMOUNT) return "XTRANSFER_BAD_PACKET: bad amount";

@@ -9,7 +9,7 @@ import { createEvidenceModule } from './evidence/index.ts';
 import { createValidatorsModule } from './validators/index.ts';
 import { evmModuleFor } from './evm/index.ts';
 import { createSettlementModule } from './settlement/index.ts';
-import { createXchainModule } from './xchain/index.ts';
+import { createXchainModule, portsOf } from './xchain/index.ts';
 import { createXrouteModule } from './xroute/index.ts';
 import { xtransferModule } from './xtransfer/index.ts';
 import { xdocModule } from './xdoc/index.ts';
@@ -24,7 +24,7 @@ export { lexcontractModule } from './lexcontract/index.ts';
 export { governanceModule, createGovernanceModule, governanceConfigFromGenesis } from './governance/index.ts';
 export { createEvidenceModule, evidenceKey, type EvidenceRecord } from './evidence/index.ts';
 export { createSettlementModule } from './settlement/index.ts';
-export { createXchainModule, XCHAIN, outStateKey, recvStateKey, attestationMessage, type Packet, type Ack, type RouteRecord, type ClientState, type HeaderProof, type SendStatus, type RecvRecord } from './xchain/index.ts';
+export { createXchainModule, portsOf, XCHAIN, outStateKey, recvStateKey, attestationMessage, type Packet, type Ack, type RouteRecord, type ClientState, type HeaderProof, type SendStatus, type RecvRecord } from './xchain/index.ts';
 export { attestedAckMessage, attestedTimeoutMessage, verifyHeaderProof, verifyKeyProof, type AttestedAck, type AttestRecord } from './xchain/index.ts';
 export { createXrouteModule, XROUTE, routeStateKey, type StoredRoute } from './xroute/index.ts';
 export { xtransferModule, XTRANSFER } from './xtransfer/index.ts';
@@ -55,7 +55,7 @@ export function modulesFor(genesis: Genesis): ModuleDef[] {
   // Business chains may pick `evm` (Solidity contracts); no public service chain runs it.
   if (genesis.modules.includes('evm')) mods.push(evmModuleFor(genesis.params));
   if (genesis.modules.includes('settlement')) mods.push(createSettlementModule(genesis));
-  if (genesis.modules.includes('xchain')) mods.push(createXchainModule(genesis));
+  if (genesis.modules.includes('xchain')) mods.push(createXchainModule(genesis, portsOf(mods)));
   if (genesis.modules.includes('xroute')) mods.push(createXrouteModule(genesis));
   return mods;
 }

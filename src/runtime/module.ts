@@ -56,12 +56,26 @@ export interface ExportDef {
   run(ctx: ModuleContext, args: JsonValue): JsonValue | void;
 }
 
+/**
+ * A module that is a cross-chain port (its name is the port): the ports on the other side it is
+ * bound to, as an IBC channel end is bound to its counterparty port. The `xchain` module sends
+ * from this port only to these ports, and delivers to it only packets from these ports, before
+ * any handler runs (docs/crosschain.md, "Ports and exports: who may call"). A module without a
+ * port declaration neither sends nor receives packets.
+ */
+export interface PortDef {
+  /** Port names (module names) on other chains; both directions. */
+  counterparts: readonly string[];
+}
+
 /** A module (system contract): deterministic, gas-metered, confined to its state namespace. */
 export interface ModuleDef {
   name: string;
   description: string;
   methods: Record<string, MethodDef<unknown>>;
   exports?: Record<string, ExportDef>;
+  /** Present on modules that send or receive cross-chain packets (see PortDef). */
+  port?: PortDef;
 }
 
 /** Keeps each method's argument type while storing it in the method table. */

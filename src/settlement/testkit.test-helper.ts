@@ -2,7 +2,8 @@
 import { ShulianError, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair } from '../crypto/index.ts';
 import { signTx, type Block, type Receipt, type Tx } from '../ledger/index.ts';
-import { modulesFor } from '../modules/index.ts';
+import { modulesFor, portsOf } from '../modules/index.ts';
+import { recvRefusal, type PortLookup } from '../modules/xchain/index.ts';
 import { method, type ModuleDef } from '../runtime/index.ts';
 import { z } from 'zod';
 import { join } from 'node:path';
@@ -11,11 +12,12 @@ import type { Genesis } from '../ledger/index.ts';
 import { testGenesis } from '../../test/helpers/chain.ts';
 
 /**
- * Until the real xchain module is on this chain: `deliver {packet}` hands a packet to a port's
+ * Until the real xchain module is on this chain: `deliver {packet}` checks the destination
+ * port's binding with xchain's own check (recvRefusal), then hands the packet to the port's
  * onRecvPacket through the real runtime path (ctx.call) and turns a thrown ModuleError into an
  * error acknowledgement, as xchain does. `poke` calls any export (to test caller checks).
  */
-export const standInXchain: ModuleDef = {
+export const standInXchainFor = (ports: PortLookup): ModuleDef => ({
   name: 'xchain',
   description: 'test stand-in for xchain delivery',
   methods: {
@@ -24,6 +26,8 @@ export const standInXchain: ModuleDef = {
       args: z.strictObject({ packet: z.record(z.string(), z.unknown()) }),
       run(ctx, a): JsonValue {
         const p = a.packet as Record<string, JsonValue>;
+        const refused = recvRefusal(ports, { srcChain: String(p.srcChain), srcPort: String(p.srcPort), dstPort: String(p.dstPort) }, ctx.chain);
+        if (refused) return { ok: false, ...refused };
         try {
           return { ok: true, result: ctx.call(String(p.dstPort), 'onRecvPacket', p) ?? null };
         } catch (e) {
@@ -36,7 +40,7 @@ export const standInXchain: ModuleDef = {
   exports: {
     send: { doc: 'records an outbound packet', gas: 100, run(ctx, args) { const n = Number(ctx.get('seq') ?? 0) + 1; ctx.set('seq', n); ctx.set(`out/${n}`, args); return { sequence: n, packetId: String(n) }; } },
   },
-};
+});
 
 export const impostor: ModuleDef = {
   name: 'impostor',
@@ -65,7 +69,9 @@ export async function openSettleKit(dir: string, opts: { validator?: KeyPair; ti
   const validator = opts.validator ?? generateKeyPair('sm2');
   const genesis = testGenesis('sm2', validator, overrides);
   const pool = new AdmissionPool({ threads: 1 });
-  const chain = await Chain.open({ genesis, dir: join(dir, 'chain'), modules: [...modulesFor(genesis), standInXchain, impostor], admission: pool, validatorKey: validator });
+  const modules = modulesFor(genesis);
+  modules.push(standInXchainFor(portsOf(modules)), impostor);
+  const chain = await Chain.open({ genesis, dir: join(dir, 'chain'), modules, admission: pool, validatorKey: validator });
   const t = { chain, genesis };
   const nonces = new Map<string, number>();
   const kit: Kit = {

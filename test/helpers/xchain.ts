@@ -4,6 +4,7 @@ import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../
 import { AdmissionPool, Chain } from '../../src/chain/index.ts';
 import { signTx, type Genesis, type Receipt, type ValidatorInfo } from '../../src/ledger/index.ts';
 import { modulesFor, type RouteRecord } from '../../src/modules/index.ts';
+import type { ModuleDef } from '../../src/runtime/index.ts';
 import { readOutbox, readProofBundle, type ChainEndpoint, type ProofBundle } from '../../src/crosschain/index.ts';
 import { testGenesis } from './chain.ts';
 
@@ -42,6 +43,10 @@ const XAPPS = ['xchain', 'xtransfer', 'xdoc', 'xcall', 'xlock', 'xtx', 'notary']
 export interface XchainWorldOptions {
   /** Ids of more chains to open beside alpha and beta (e.g. ['gamma'] for a 2PC coordinator). */
   extraChains?: string[];
+  /** More genesis modules for alpha, beta and the extra chains (e.g. lexcontract, settlement). */
+  modules?: string[];
+  /** Test-only modules by chain id, run beside the built-in ones (their ports are seen by xchain). */
+  extraModules?: Record<string, ModuleDef[]>;
 }
 
 export async function openXchainWorld(dir: string, suite: Suite = 'sm2', opts: XchainWorldOptions = {}): Promise<XchainWorld> {
@@ -52,7 +57,12 @@ export async function openXchainWorld(dir: string, suite: Suite = 'sm2', opts: X
     const validator = generateKeyPair(suite);
     const vinfo = { did: didFromPublicKey(validator.publicKey), publicKey: toHex(validator.publicKey), power: 1 };
     const genesis = testGenesis(suite, validator, { chain: id, ...overrides(vinfo) });
-    const chain = await Chain.open({ genesis, dir: join(dir, id), modules: modulesFor(genesis), admission: pool, validatorKey: validator });
+    const extraMods = opts.extraModules?.[id] ?? [];
+    if (extraMods.length) genesis.modules = [...genesis.modules, ...extraMods.map((m) => m.name)];
+    // xchain reads port declarations from this very list, so modules pushed onto it are ports too.
+    const modules = modulesFor(genesis);
+    modules.push(...extraMods);
+    const chain = await Chain.open({ genesis, dir: join(dir, id), modules, admission: pool, validatorKey: validator });
     const hc: HandChain = {
       chain, validator, genesis,
       async call(key, module, method, args) {
@@ -93,10 +103,11 @@ export async function openXchainWorld(dir: string, suite: Suite = 'sm2', opts: X
   };
   const xroute = await open('xroute', () => ({ modules: ['xroute', 'notary'] }));
   const cc = { routeChain: 'xroute', routeSuite: suite, routeConsensus: 'solo' as const, routeValidators: xroute.genesis.validators };
-  const a = await open('alpha', () => ({ modules: XAPPS, crossChain: cc }));
-  const b = await open('beta', () => ({ modules: XAPPS, crossChain: cc }));
+  const apps = [...XAPPS, ...(opts.modules ?? [])];
+  const a = await open('alpha', () => ({ modules: apps, crossChain: cc }));
+  const b = await open('beta', () => ({ modules: apps, crossChain: cc }));
   const extra: Record<string, HandChain> = {};
-  for (const id of opts.extraChains ?? []) extra[id] = await open(id, () => ({ modules: XAPPS, crossChain: cc }));
+  for (const id of opts.extraChains ?? []) extra[id] = await open(id, () => ({ modules: apps, crossChain: cc }));
   const gateway = generateKeyPair(suite);
   const gatewayDid = didFromPublicKey(gateway.publicKey);
   const world: XchainWorld = {

@@ -4,7 +4,7 @@
  *       run a gateway (relayer) process for this organisation's DID until SIGINT/SIGTERM
  *   shulian gateway --key gw.json --chains alpha --evm eth-dev=http://…:8545,0x… --evm-key gw-evm.hex
  *       the same, also relaying tokens between alpha and an EVM chain (XEndpoint, k-of-n attestations)
- *   shulian xchain send --chain sign --to settle --port xchain --payload '{"hello":1}' --key k.json
+ *   shulian xchain send --chain sign --to settle --payload '{"hello":1}' --key k.json   a plain message (port xchain → xchain)
  *   shulian xchain transfer --chain sign --to settle --denom CNY-T --amount 100 --receiver did:… --key k.json
  *   shulian xchain status sign/settle/1        a message with its path
  *   shulian xchain channels --chain sign       counterparties, light clients, packets sent
@@ -60,7 +60,15 @@ async function xsend(o: SendOpts): Promise<void> {
     if (!/^\d+$/.test(o.timeoutMs)) throw usage('--timeout-ms must be a whole number of milliseconds');
     args.timeoutTime = Date.now() + Number(o.timeoutMs);
   }
-  await sendAndReport(o, 'xchain', 'send', args, o.to);
+  try {
+    await sendAndReport(o, 'xchain', 'send', args, o.to);
+  } catch (err) {
+    // The chain refuses a message from a DID to a module's port (XCHAIN_PORT_MISMATCH): say what to use instead.
+    if (err instanceof ShulianError && err.code === 'XCHAIN_PORT_MISMATCH') {
+      throw new ShulianError(err.code, `${err.message}. \`shulian xchain send\` carries plain messages to port xchain only: leave out --port`);
+    }
+    throw err;
+  }
 }
 
 async function xtransfer(o: TransferOpts): Promise<void> {
@@ -96,9 +104,9 @@ async function xmessages(o: CommonOptions & { limit?: string }): Promise<void> {
 
 export function xchainCommand(): Command {
   const x = new Command('xchain').description('cross-chain messages: send, transfer tokens, follow a message\'s path, list channels');
-  x.command('send').description('send a message from your DID to a port on another chain')
+  x.command('send').description('send a plain message from your DID to port xchain on another chain')
     .requiredOption('--chain <id>', 'source chain').requiredOption('--to <id>', 'destination chain')
-    .option('--port <module>', 'destination port (module)', 'xchain').option('--payload <json>', 'message payload (JSON)', 'null')
+    .option('--port <port>', 'destination port: xchain, the plain-message port (a DID cannot send to a module\'s port; use that module\'s command, e.g. xchain transfer)', 'xchain').option('--payload <json>', 'message payload (JSON)', 'null')
     .option('--timeout-ms <ms>', 'time out this long after now (destination block time)').option('--wait', 'wait for the acknowledgement')
     .addOption(keyOption('sender')).addOption(passwordEnvOption()).addOption(apiOption()).addOption(jsonOption())
     .action(run<[], SendOpts>(xsend));

@@ -76,10 +76,13 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /**
  * The EVM form of a native packet bound for the EVM chain, or why it has none: only xtransfer
- * payloads ({denom, amount, sender, receiver}, sender the packet's sender) cross; anything else
+ * payloads ({denom, amount, sender, receiver}, sender the packet's sender) from port xtransfer
+ * to port xtransfer cross; anything else
  * is never attested there and times out on the native chain (refunded).
  */
 export function toEvmPacket(p: Packet): EvmPacket | { untranslatable: string } {
+  // XEndpoint's port xtransfer is bound to port xtransfer (as on the native chains): sign nothing else.
+  if (p.srcPort !== 'xtransfer' || p.dstPort !== 'xtransfer') return { untranslatable: `port ${p.dstPort} on the EVM chain takes packets only from port xtransfer to port xtransfer, not from port ${p.srcPort}` };
   const pl = p.payload as { [k: string]: JsonValue } | null;
   if (!pl || typeof pl !== 'object' || Array.isArray(pl)) return { untranslatable: 'the payload is not an object' };
   const keys = Object.keys(pl).sort().join(',');

@@ -541,6 +541,8 @@ const exportsDef: Record<string, ExportDef> = {
 
 export const lexcontractModule: ModuleDef = {
   name: 'lexcontract',
+  // Instructions go to the settlement port; its settlement-status packets come back from it.
+  port: { counterparts: [SETTLEMENT_PORT] },
   description: 'Executable legal contracts in lex: deploy templates, draft instances, sign their fingerprint, execute signed events, disputes, settlement instructions.',
   methods: {
     deploy: method({

@@ -9,6 +9,8 @@ import { compileSource } from '../../lex/index.ts';
 import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
 import { openTestChain, type TestChain } from '../../../test/helpers/chain.ts';
 import { tempDir } from '../../../test/helpers/tmp.ts';
+import { changedKeys, stateSnapshot } from '../../../test/helpers/state.ts';
+import { recvRefusal } from '../xchain/port.ts';
 import {
   historyKey, instanceFingerprint, instanceKey, lexcontractModule, lexStateKey, memberCountKey, memberKey, settlementKey,
   SETTLEMENT_CHAIN, SETTLEMENT_PORT, stateKey, TEMPLATE_COUNT_KEY, templateListKey,
@@ -31,8 +33,11 @@ const fakeXchain: ModuleDef = {
   description: 'test-only xchain: records sent packets, delivers acknowledgements and timeouts',
   methods: {
     recv: method({
-      doc: 'deliver a packet to lexcontract.onRecvPacket', gas: 1_000, args: z.strictObject({ packet: z.record(z.string(), z.unknown()) }),
+      doc: 'deliver a packet to lexcontract.onRecvPacket, after xchain\'s own port-binding check', gas: 1_000, args: z.strictObject({ packet: z.record(z.string(), z.unknown()) }),
       run(ctx, a) {
+        const p = a.packet as { srcChain?: unknown; srcPort?: unknown; dstPort?: unknown };
+        const refused = recvRefusal((m) => (m === 'lexcontract' ? lexcontractModule.port : undefined), { srcChain: String(p.srcChain), srcPort: String(p.srcPort), dstPort: String(p.dstPort ?? 'lexcontract') }, ctx.chain);
+        if (refused) throw new ModuleError(refused.code, refused.message);
         return ctx.call('lexcontract', 'onRecvPacket', a.packet as JsonValue);
       },
     }),
@@ -406,10 +411,11 @@ test('lexcontract: an instruction that may wait is sent with its terms; settleme
       ...over,
     });
     const history = d.inst(id).history;
+    const beforeRefused = stateSnapshot(d.t.chain);
     const refused: Array<[string, Record<string, JsonValue>, string]> = [
       ['not from xchain', {}, 'FORBIDDEN'],
       ['from another chain', status({ srcChain: 'notary' }), 'FORBIDDEN'],
-      ['from another port', status({ srcPort: 'xtransfer' }), 'FORBIDDEN'],
+      ...['xtransfer', 'xchain', 'lexcontract', 'xdoc', 'xcall', 'xlock', 'xtx', 'notary'].map((port): [string, Record<string, JsonValue>, string] => [`from port ${port}`, status({ srcPort: port }), 'XCHAIN_PORT_MISMATCH']),
       ['not a status', status({}, { kind: 'settlement-instruction' }), 'BAD_PACKET'],
       ['a malformed status', status({}, { status: 'paid' }), 'BAD_PACKET'],
       ['another contract', status({}, { contract: sid('b') }), 'LEX_INSTANCE_NOT_FOUND'],
@@ -427,6 +433,7 @@ test('lexcontract: an instruction that may wait is sent with its terms; settleme
     }
     assert.equal(rec(0).status, 'sent', 'refused packets change nothing');
     assert.equal(d.inst(id).history, history);
+    assert.deepEqual(changedKeys(beforeRefused, stateSnapshot(d.t.chain)), [], 'refused packets change no state key');
 
     // Paid: the status packet marks it paid, with a paymentConfirmed history entry.
     const paid = await d.call(keys.compute!, 'xchain', 'recv', { packet: status() });

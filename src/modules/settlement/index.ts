@@ -82,6 +82,9 @@ const MAX_DRAIN_XCHAIN = 2;
 /** Participants one `clear` call settles at most (a period with more is cleared in several calls). */
 const MAX_CLEAR_STEP = 500;
 
+/** The ports settlement is bound to (ModuleDef.port): lex contracts send instructions, get statuses back. */
+const SETTLEMENT_COUNTERPARTS: readonly string[] = ['lexcontract'];
+
 const isIssue = (account: string): boolean => account.startsWith('issue:');
 
 interface TxScope {
@@ -496,6 +499,8 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
 
   return {
     name: 'settlement',
+    // Instructions come from lex contracts (port lexcontract); status packets go back to them.
+    port: { counterparts: SETTLEMENT_COUNTERPARTS },
     description: 'Accounts per DID and currency with a double-entry journal; issuers mint and burn; settlement instructions with splits, tax and idempotency; mandates for cross-chain contracts; clearing and statements.',
     exports,
     methods: {
@@ -631,6 +636,10 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         }),
         gas: 2_000,
         run(ctx, a) {
+          // Instructions arrive only from the ports settlement is bound to: a mandate for any other could never be used.
+          if (!SETTLEMENT_COUNTERPARTS.includes(a.grantee.port)) {
+            fail('MANDATE_BAD_PORT', `settlement takes instructions only from port ${SETTLEMENT_COUNTERPARTS.join(', ')} (lex contracts) on other chains; a mandate for port ${a.grantee.port} could never be used`);
+          }
           const key = sk.mandate(ctx.sender, a.currency, a.grantee.chain, a.grantee.port, a.grantee.contract);
           const prior = ctx.get(key) as unknown as Mandate | undefined;
           const m: Mandate = { payer: ctx.sender, grantee: a.grantee, currency: a.currency, cap: a.cap.toString(), used: prior?.used ?? '0', revoked: false, height: ctx.height, time: ctx.time };

@@ -21,6 +21,8 @@ const resultKey = (dst: string, seq: number): string => `result/${dst}/${seq}`;
 
 export const xcallModule: ModuleDef = {
   name: XCALL,
+  // Calls and their answers travel only between xcall ports.
+  port: { counterparts: [XCALL] },
   description: 'Calls to modules on other chains (their xquery export), with the result returned and kept here.',
   methods: {
     call: method({

@@ -4,6 +4,7 @@ import { hashFor, verify } from '../../crypto/index.ts';
 import type { CrossChainGenesis, Genesis } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { SIG_GAS, verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
+import { recvRefusal, sendRefusal, type PortLookup } from './port.ts';
 import {
   chainIdSchema, headerProofSchema, jsonSchema, keyProofSchema, packetSchema,
   type Ack, type ClientState, type HeaderProof, type Packet, type RouteRecord,
@@ -30,7 +31,11 @@ export { verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
  * Module ports: `ctx.call('xchain', 'send', …)` from a module makes that module the source
  * port; the destination calls the port's export `onRecvPacket` (its return value is the
  * acknowledgement, a ModuleError an error ack whose writes are discarded); the source calls
- * `onAcknowledgementPacket` or `onTimeoutPacket`.
+ * `onAcknowledgementPacket` or `onTimeoutPacket` of the port that sent the packet (as stored
+ * under out/, never as relayed). Each port is bound to its counterpart ports (ModuleDef.port,
+ * like IBC's channel ends): send refuses any other destination port, and deliver answers a
+ * packet from any other source port with an XCHAIN_PORT_MISMATCH error ack before a handler
+ * runs. The transaction method `send` sends from port xchain, bound to port xchain only.
  */
 
 export const XCHAIN = 'xchain';
@@ -39,6 +44,8 @@ export const ROUTE_STATE_KEY = (chain: string): string => `xroute/routes/${chain
 /** Full state keys a gateway proves. */
 export const outStateKey = (dst: string, seq: number): string => `xchain/out/${dst}/${seq}`;
 export const recvStateKey = (src: string, seq: number): string => `xchain/recv/${src}/${seq}`;
+/** Port xchain (plain messages from a DID) is bound to port xchain on the other side only. */
+export const XCHAIN_PORT = { counterparts: [XCHAIN] } as const;
 /** Packets a relay tx may carry; keeps a batch inside one tx's gas. */
 export const MAX_BATCH = 200;
 /** Default timeout when the sender gives none: ten minutes of destination block time. */
@@ -206,8 +213,11 @@ function timedOut(p: Packet, height: number, time: number): boolean {
   return (p.timeoutHeight !== undefined && height >= p.timeoutHeight) || (p.timeoutTime !== undefined && time >= p.timeoutTime);
 }
 
-function send(ctx: ModuleContext, srcPort: string, a: z.infer<typeof sendArgs>): JsonValue {
+function send(ctx: ModuleContext, ports: PortLookup, srcPort: string, a: z.infer<typeof sendArgs>): JsonValue {
   if (a.dstChain === ctx.chain) throw new ModuleError('XCHAIN_SELF', 'a packet must go to another chain');
+  // A port sends only to the ports it is bound to: a tx (port xchain) never as a module's counterpart.
+  const refused = sendRefusal(ports, srcPort, a.dstPort, ctx.chain);
+  if (refused) throw refused;
   route(ctx, ctx.chain, 'this chain may not send until it is registered');
   route(ctx, a.dstChain, 'packets cannot be sent to it');
   const seq = ((ctx.get(k.seq(a.dstChain)) as number | undefined) ?? 0) + 1;
@@ -230,13 +240,17 @@ function send(ctx: ModuleContext, srcPort: string, a: z.infer<typeof sendArgs>):
 }
 
 /** Runs one verified packet on this chain once and writes its receipt. */
-function deliver(ctx: ModuleContext, p: Packet, remoteHeight: number): 'received' | 'duplicate' | 'expired' {
+function deliver(ctx: ModuleContext, ports: PortLookup, p: Packet, remoteHeight: number): 'received' | 'duplicate' | 'expired' {
   if (ctx.has(k.recv(p.srcChain, p.sequence))) return 'duplicate';
   // Too late: not executed, no receipt, so the source can prove the timeout and refund.
   if (timedOut(p, ctx.height, ctx.time)) return 'expired';
   const self = route(ctx, ctx.chain, 'this chain may not receive until it is registered');
   let ack: Ack;
-  if (!allowedBy(self, p)) {
+  // The port binding first, once for every path (proven or attested), before any handler runs.
+  const mismatch = recvRefusal(ports, p, ctx.chain);
+  if (mismatch) {
+    ack = { ok: false, ...mismatch };
+  } else if (!allowedBy(self, p)) {
     ack = { ok: false, code: 'XCHAIN_FORBIDDEN', message: `the channel policy of ${ctx.chain} does not let ${p.sender} on ${p.srcChain} send to port ${p.dstPort}` };
   } else if (p.dstPort === XCHAIN) {
     ack = { ok: true, result: { received: true } };
@@ -247,7 +261,7 @@ function deliver(ctx: ModuleContext, p: Packet, remoteHeight: number): 'received
     } catch (err) {
       if (!(err instanceof ShulianError) || err.code === 'OUT_OF_GAS') throw err;
       ack = err.code === 'EXPORT_NOT_FOUND'
-        ? { ok: false, code: 'XCHAIN_NO_HANDLER', message: `port ${p.dstPort} on ${ctx.chain} registers no packet handler` }
+        ? { ok: false, code: 'XCHAIN_NO_HANDLER', message: `port ${p.dstPort} on ${ctx.chain} registers no packet handler (or the module is not enabled)` }
         : { ok: false, code: err.code, message: err.message };
     }
   }
@@ -343,7 +357,11 @@ function clientFor(r: RouteRecord): ClientState {
   return { chain: r.chain, suite: r.suite, consensus: r.consensus, schedule: [{ height: 0, validators: r.validators }], tracksValidators: r.tracksValidators, latestHeight: 0 };
 }
 
-export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'>): ModuleDef {
+/**
+ * The xchain module of a chain; `ports` reads the port declarations (ModuleDef.port) of the
+ * chain's modules (`portsOf(modules)`), which bind each port to its counterparts.
+ */
+export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'>, ports: PortLookup): ModuleDef {
   const cc: CrossChainGenesis | undefined = genesis.crossChain;
   const routeChain = cc?.routeChain;
   const routeClient = (): ClientState => ({
@@ -355,6 +373,8 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
   };
   return {
     name: XCHAIN,
+    // The plain-message port a transaction sends from: bound to port xchain on the other side only.
+    port: XCHAIN_PORT,
     description: 'Cross-chain packets verified by light clients of their source chains (or k-of-n gateway attestations), executed once, acknowledged or timed out.',
     methods: {
       syncRoutes: method({
@@ -393,10 +413,10 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         },
       }),
       send: method({
-        doc: 'Send a message from the signing DID to a port of another registered chain.',
+        doc: 'Send a plain message from the signing DID (port xchain) to port xchain of another registered chain; module ports are reached only through their modules.',
         args: sendArgs,
         gas: 3_000,
-        run: (ctx, a) => send(ctx, XCHAIN, a),
+        run: (ctx, a) => send(ctx, ports, XCHAIN, a),
       }),
       recv: method({
         doc: 'Relay packets from a source chain: its final header and a state proof of each packet (registered gateways only).',
@@ -410,7 +430,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
             const p = packet as Packet;
             if (p.srcChain !== src || p.dstChain !== ctx.chain) throw new ModuleError('XCHAIN_WRONG_PATH', `packet ${p.srcChain}→${p.dstChain} #${p.sequence} is not from ${src} to ${ctx.chain}`);
             verifyKeyProof({ suite: r.suite, chain: src }, a.proof.header.stateRoot, outStateKey(p.dstChain, p.sequence), asJson(p), proof, ctx.charge);
-            results.push({ sequence: p.sequence, result: deliver(ctx, p, a.proof.header.height) });
+            results.push({ sequence: p.sequence, result: deliver(ctx, ports, p, a.proof.header.height) });
           }
           return results;
         },
@@ -443,7 +463,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
           if (signers.size < r.attestThreshold) {
             throw new ModuleError('XCHAIN_QUORUM', `${signers.size} of ${r.gateways.length} gateways attested; ${src} needs ${r.attestThreshold}`);
           }
-          return packets.map((p) => ({ sequence: p.sequence, result: deliver(ctx, p, 0) }));
+          return packets.map((p) => ({ sequence: p.sequence, result: deliver(ctx, ports, p, 0) }));
         },
       }),
       acknowledgeAttested: method({
@@ -500,7 +520,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
           }
           next.done = { height: ctx.height, time: ctx.time, tx: ctx.txHash };
           ctx.set(key, asJson(next));
-          const results = a.op === 'recv' ? (a.packets as Packet[]).map((p) => ({ sequence: p.sequence, result: deliver(ctx, p, 0) }))
+          const results = a.op === 'recv' ? (a.packets as Packet[]).map((p) => ({ sequence: p.sequence, result: deliver(ctx, ports, p, 0) }))
             : a.op === 'ack' ? settleAttestedAcks(ctx, chain, a.acks) : settleAttestedTimeouts(ctx, chain, a.sequences);
           return { state: 'done', attestations: signers.length, needed: r.attestThreshold, results };
         },
@@ -551,7 +571,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
           if (!ctx.caller) throw new ModuleError('FORBIDDEN', 'xchain.send is for modules');
           const parsed = sendArgs.safeParse(args);
           if (!parsed.success) throw new ModuleError('BAD_ARGS', `xchain.send: ${parsed.error.issues[0]!.message}`);
-          return send(ctx, ctx.caller, parsed.data);
+          return send(ctx, ports, ctx.caller, parsed.data);
         },
       },
     },
@@ -559,4 +579,4 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
 }
 
 export type { Obj as XchainObj };
-export { requireXchainCaller } from './port.ts';
+export { requireXchainCaller, portsOf, recvRefusal, sendRefusal, type PortLookup } from './port.ts';

@@ -83,6 +83,8 @@ function unlock(ctx: ModuleContext, packet: Packet, why: string): void {
 
 export const xdocModule: ModuleDef = {
   name: XDOC,
+  // Documents cross only between xdoc ports.
+  port: { counterparts: [XDOC] },
   description: 'Documents of title (e.g. electronic bills of lading) held by one DID, endorsed locally and moved between chains exactly once.',
   methods: {
     issue: method({

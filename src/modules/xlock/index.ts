@@ -181,6 +181,8 @@ const refArgs = z.strictObject({ coordinator: chainIdSchema, id: txIdSchema });
 
 export const xlockModule: ModuleDef = {
   name: XLOCK,
+  // Prepares and decisions come from a coordinator's xtx port; inquiries go back to it.
+  port: { counterparts: [XTX_PORT] },
   description: 'Participant of atomic cross-chain transactions: locks xtransfer balances and xdoc documents at prepare, commits or rolls back only on the coordinator\'s proven decision.',
   methods: {
     consent: method({

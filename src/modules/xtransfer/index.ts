@@ -91,6 +91,8 @@ function loadHold(ctx: ModuleContext, args: JsonValue): [string, HoldRecord] {
 
 export const xtransferModule: ModuleDef = {
   name: XTRANSFER,
+  // Tokens cross only between xtransfer ports (ICS-20's transfer ↔ transfer).
+  port: { counterparts: [XTRANSFER] },
   description: 'Fungible tokens in integer minor units, moved between chains by escrow and voucher (ICS-20 style), refunded on error or timeout.',
   methods: {
     issue: method({

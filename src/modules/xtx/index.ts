@@ -142,6 +142,8 @@ const participantOf = (r: XtxRecord, chain: string): XtxParticipantState => {
 
 export const xtxModule: ModuleDef = {
   name: XTX,
+  // Prepares and decisions go to participants' xlock ports; inquiries come from them.
+  port: { counterparts: [XLOCK_PORT] },
   description: 'Coordinator of atomic cross-chain transactions (two-phase commit): prepares, collects votes, writes the decision, delivers it to every participant.',
   methods: {
     begin: methodBegin(),
