@@ -346,6 +346,8 @@ export function checkEvidence(pkg: EvidencePackage, genesisHash: string): Eviden
     byHash.set(t.hash, t);
   });
   if (pkg.txs.length > expected.length) problem(`tx ${expected.length} (${pkg.txs[expected.length]!.role})`, 'the contract\'s history names no such transaction');
+  // What follows binds the proven state to the transactions: only meaningful once they verify.
+  if (failures.length) return report();
   const txOf = (hash: string): EvidenceTx | undefined => byHash.get(hash);
   const argsOf = (t: EvidenceTx): Record<string, JsonValue> => (t.tx.args !== null && typeof t.tx.args === 'object' && !Array.isArray(t.tx.args) ? t.tx.args : {});
   const call = (t: EvidenceTx, method: string): boolean => t.tx.module === 'lexcontract' && t.tx.method === method;
