@@ -215,12 +215,12 @@ describe('sdk against a real node', () => {
     const dir = mkdtempSync(join(tmpdir(), 'shulian-pins-'));
     try {
       const file = join(dir, 'sub', 'known-genesis.json');
-      const seen: Array<{ chain: string; genesisHash: string; storedIn?: string }> = [];
+      const seen: Array<import('../src/sdk/index.ts').FirstUse> = [];
       const first = new sdk.ShulianClient({ baseUrl: running.url, pinStore: sdk.fileGenesisPinStore(file), onFirstUse: (e) => seen.push(e) });
       assert.equal((await first.verifiedState('notary', sdk.notaryKey(randomHash()))).proofVerified, true);
       await first.verifiedState('notary', sdk.notaryKey(randomHash()));
       assert.deepEqual(seen, [{ chain: 'notary', genesisHash: g, baseUrl: running.url, storedIn: file }]);
-      assert.match(sdk.firstUseWarning(seen[0]! as never), /warning: trusting chain notary .* on first use \(pinned in .*known-genesis\.json\)/);
+      assert.match(sdk.firstUseWarning(seen[0]!), /warning: trusting chain notary .* on first use \(pinned in .*known-genesis\.json\)/);
       // A later client with the same pin file: no warning, same answer.
       const later = new sdk.ShulianClient({ baseUrl: running.url, pinStore: sdk.fileGenesisPinStore(file), onFirstUse: (e) => seen.push(e) });
       await later.verifiedState('notary', sdk.notaryKey(randomHash()));
