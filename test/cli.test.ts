@@ -27,7 +27,8 @@ function cli(args: string[], env: Record<string, string | undefined> = {}, timeo
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
-      env: { ...process.env, SHULIAN_DEBUG: undefined, SHULIAN_API: undefined, ...env },
+      // Genesis pins learned on first use go to this test's own folder, never to ~/.shulian.
+      env: { ...process.env, SHULIAN_DEBUG: undefined, SHULIAN_API: undefined, SHULIAN_HOME: join(tmp, 'home'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

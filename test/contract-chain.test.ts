@@ -9,7 +9,7 @@ import { tempDir } from './helpers/tmp.ts';
 test('a lex contract drafted, signed by both parties and driven by an event on chain; its evidence package replays offline', async () => {
   const tmp = tempDir();
   let node = await startNodeProcess(join(tmp.dir, 'data'));
-  const env = { ...process.env, PW: 'contract-test' };
+  const env = { ...process.env, PW: 'contract-test', SHULIAN_HOME: join(tmp.dir, 'home') };
   const cli = (...args: string[]): { code: number | null; out: string; err: string } => {
     const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, env, encoding: 'utf8' });
     return { code: r.status, out: r.stdout, err: r.stderr };
@@ -50,19 +50,20 @@ test('a lex contract drafted, signed by both parties and driven by an event on c
     assert.equal(status.events.length, 1);
 
     const pkg = join(tmp.dir, 'evidence.json');
-    ok('contract', 'evidence', id, '--out', pkg, ...api);
+    const G = ((await (await fetch(`${node.url}/v1/chains/sign`)).json()) as { genesisHash: string }).genesisHash;
+    ok('contract', 'evidence', id, '--out', pkg, '--genesis-hash', G, ...api);
     await node.stop();
-    // Offline: no node runs now.
-    const replay = ok<{ ok: boolean; problems: string[] }>('contract', 'replay', pkg);
+    // Offline: no node runs now; the trust root is the genesis hash the checker pins.
+    const replay = ok<{ ok: boolean; problems: string[] }>('contract', 'replay', pkg, '--genesis-hash', G);
     assert.deepEqual(replay, { ...replay, ok: true, problems: [] });
-    // A tampered package is caught.
-    const doc = JSON.parse(readFileSync(pkg, 'utf8')) as { events: Array<{ time: number }> };
-    doc.events[0]!.time += 86_400_000;
+    // A tampered package is caught: the event's time, in its proven log entry.
+    const doc = JSON.parse(readFileSync(pkg, 'utf8')) as { state: { proofs: Array<{ key: string; value: { time: number } }> } };
+    doc.state.proofs.find((p) => /\/log\/[0-9a-f]{64}\/0$/.test(p.key))!.value.time += 86_400_000;
     const bad = join(tmp.dir, 'tampered.json');
     writeFileSync(bad, JSON.stringify(doc));
-    const r = cli('contract', 'replay', bad, '--json');
+    const r = cli('contract', 'replay', bad, '--genesis-hash', G, '--json');
     assert.equal(r.code, 1);
-    assert.match(r.out, /event 0/);
+    assert.match(r.out, /event 0 \(Delivered\)/);
     node = await startNodeProcess(join(tmp.dir, 'data'));
   } finally {
     await node.stop();

@@ -19,7 +19,7 @@ const DAY = 86_400_000;
 test('contracts drafted, signed by two parties (and a notary), driven through penalties and a termination; evidence replays offline', async () => {
   const tmp = tempDir();
   let node = await startNodeProcess(join(tmp.dir, 'data'));
-  const env = { ...process.env, PW: 'lifecycle-test' };
+  const env = { ...process.env, PW: 'lifecycle-test', SHULIAN_HOME: join(tmp.dir, 'home') };
   const cli = (...args: string[]): { code: number | null; out: string; err: string } => {
     const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: repoRoot, env, encoding: 'utf8' });
     return { code: r.status, out: r.stdout, err: r.stderr };
@@ -140,26 +140,29 @@ test('contracts drafted, signed by two parties (and a notary), driven through pe
     assert.deepEqual(saleView.obligations.map((x) => x.status), ['discharged', 'breached', 'breached', 'cancelled']);
     assert.equal(saleView.settlements.length, 3);
 
-    // Evidence, then offline replay with the node stopped.
+    // Evidence, then offline replay with the node stopped, against the pinned genesis.
+    const G = (await client.chain('sign')).genesisHash;
     const pkg = join(tmp.dir, 'evidence.json');
-    const ev = ok<{ txs: number; events: number }>('contract', 'evidence', id, '--out', pkg, ...api);
+    const ev = ok<{ txs: number; events: number }>('contract', 'evidence', id, '--out', pkg, '--genesis-hash', G, ...api);
     assert.equal(ev.events, 2);
     const salePkg = join(tmp.dir, 'sale-evidence.json');
-    assert.equal(ok<{ events: number }>('contract', 'evidence', saleId, '--out', salePkg, ...api).events, 2);
+    assert.equal(ok<{ events: number }>('contract', 'evidence', saleId, '--out', salePkg, '--genesis-hash', G, ...api).events, 2);
     await node.stop();
-    const replay = ok<{ ok: boolean; problems: string[] }>('contract', 'replay', pkg);
+    const replay = ok<{ ok: boolean; problems: string[] }>('contract', 'replay', pkg, '--genesis-hash', G);
     assert.deepEqual(replay.problems, []);
     assert.equal(replay.ok, true);
-    const saleReplay = ok<{ ok: boolean; problems: string[] }>('contract', 'replay', salePkg);
+    const saleReplay = ok<{ ok: boolean; problems: string[] }>('contract', 'replay', salePkg, '--genesis-hash', G);
     assert.deepEqual([saleReplay.ok, saleReplay.problems], [true, []]);
-    const doc = JSON.parse(readFileSync(pkg, 'utf8')) as { history: Array<{ value: { by: string } }>; events: Array<{ input: Record<string, unknown> }> };
-    assert.ok(doc.history.length >= 10);
+    type Proofs = { state: { proofs: Array<{ key: string; value: { by: string } }> } };
+    const doc = JSON.parse(readFileSync(pkg, 'utf8')) as Proofs;
+    const hist = doc.state.proofs.filter((p) => /\/hist\/[0-9a-f]{64}\/\d+$/.test(p.key));
+    assert.ok(hist.length >= 10);
     // Tampering with a transition (who resolved the dispute) is caught.
     const forged = structuredClone(doc);
-    forged.history[7]!.value.by = keys.buyer!.did;
+    forged.state.proofs.find((p) => p.key.endsWith(`/hist/${id}/7`))!.value.by = keys.buyer!.did;
     const bad = join(tmp.dir, 'forged.json');
     writeFileSync(bad, JSON.stringify(forged));
-    const r = cli('contract', 'replay', bad, '--json');
+    const r = cli('contract', 'replay', bad, '--genesis-hash', G, '--json');
     assert.equal(r.code, 1);
     assert.match(r.out, /history 7/);
     node = await startNodeProcess(join(tmp.dir, 'data'));

@@ -24,7 +24,7 @@ test('kill -9 under load: every reported block survives unchanged and the node c
   let node = await startNodeProcess(join(tmp.dir, 'data'));
   const cli = (...args: string[]) => {
     const api = args[0] === 'keys' ? [] : ['--api', node.url];
-    const r = spawnSync(process.execPath, [cliPath, ...args, ...api], { encoding: 'utf8', env: { ...process.env, KEY_PW: 'crash-test' } });
+    const r = spawnSync(process.execPath, [cliPath, ...args, ...api], { encoding: 'utf8', env: { ...process.env, KEY_PW: 'crash-test', SHULIAN_HOME: join(tmp.dir, 'home') } });
     assert.equal(r.status, 0, `shulian ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };

@@ -475,6 +475,8 @@ test('CLI: did create, update, resolve --verify, deactivate against a running AP
     }
   };
   process.env.DID_TEST_PW = 'pw';
+  const home = process.env.SHULIAN_HOME;
+  process.env.SHULIAN_HOME = join(tmp.dir, 'home'); // genesis pins learned on first use stay in this test's folder
   try {
     const key = generateKeyPair('sm2');
     const keyFile = join(tmp.dir, 'alice.json');
@@ -515,6 +517,8 @@ test('CLI: did create, update, resolve --verify, deactivate against a running AP
   } finally {
     process.exitCode = undefined;
     delete process.env.DID_TEST_PW;
+    if (home === undefined) delete process.env.SHULIAN_HOME;
+    else process.env.SHULIAN_HOME = home;
     await engine.stop();
     await app.close();
     await t.close();

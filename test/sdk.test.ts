@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -207,7 +207,53 @@ describe('sdk against a real node', () => {
     const s = await pinned.verifiedState('notary', sdk.notaryKey(randomHash()));
     assert.equal(s.proofVerified, true);
     const wrong = new sdk.ShulianClient({ baseUrl: running.url, genesisHashes: { notary: 'ff'.repeat(32) } });
-    await assert.rejects(wrong.verifiedState('notary', sdk.notaryKey(randomHash())), { code: 'PROOF_INVALID', message: /pinned/ });
+    await assert.rejects(wrong.verifiedState('notary', sdk.notaryKey(randomHash())), { code: 'GENESIS_MISMATCH', message: /not the pinned/ });
+  });
+
+  test('unpinned: trusted on first use with a warning and a stored pin; a node that later serves another genesis fails loudly', async () => {
+    const g = (await client.chain('notary')).genesisHash;
+    const dir = mkdtempSync(join(tmpdir(), 'shulian-pins-'));
+    try {
+      const file = join(dir, 'sub', 'known-genesis.json');
+      const seen: Array<import('../src/sdk/index.ts').FirstUse> = [];
+      const first = new sdk.ShulianClient({ baseUrl: running.url, pinStore: sdk.fileGenesisPinStore(file), onFirstUse: (e) => seen.push(e) });
+      assert.equal((await first.verifiedState('notary', sdk.notaryKey(randomHash()))).proofVerified, true);
+      await first.verifiedState('notary', sdk.notaryKey(randomHash()));
+      assert.deepEqual(seen.slice(), [{ chain: 'notary', genesisHash: g, baseUrl: running.url, storedIn: file }]);
+      assert.match(sdk.firstUseWarning(seen[0]!), /warning: trusting chain notary .* on first use \(pinned in .*known-genesis\.json\)/);
+      // A later client with the same pin file: no warning, same answer.
+      const later = new sdk.ShulianClient({ baseUrl: running.url, pinStore: sdk.fileGenesisPinStore(file), onFirstUse: (e) => seen.push(e) });
+      await later.verifiedState('notary', sdk.notaryKey(randomHash()));
+      assert.equal(seen.length, 1);
+      // The node (or whoever answers at its address) now serves another genesis for the chain.
+      const swapped = async (url: string, init?: Parameters<typeof fetch>[1]) => {
+        const res = await fetch(url, init);
+        const text = await res.text();
+        if (!url.endsWith('/v1/chains/notary')) return { ok: res.ok, status: res.status, text: async () => text };
+        const body = JSON.parse(text) as { genesis: { time: number } };
+        body.genesis.time += 1;
+        return { ok: true, status: 200, text: async () => JSON.stringify(body) };
+      };
+      const fooled = new sdk.ShulianClient({ baseUrl: running.url, fetch: swapped, pinStore: sdk.fileGenesisPinStore(file), onFirstUse: (e) => seen.push(e) });
+      await assert.rejects(fooled.verifiedState('notary', sdk.notaryKey(randomHash())), { code: 'GENESIS_MISMATCH', message: new RegExp(`but ${g} was pinned when it was first used \\(in `) });
+      assert.equal(seen.length, 1);
+      // Refusing trust on first use altogether.
+      const strict = new sdk.ShulianClient({ baseUrl: running.url, requirePinnedGenesis: true });
+      await assert.rejects(strict.verifiedState('notary', sdk.notaryKey(randomHash())), { code: 'GENESIS_NOT_PINNED' });
+      // A damaged pin file is refused, not overwritten.
+      writeFileSync(file, '{"version":1,"pins":{"x notary":{"genesisHash":"nope"}}}');
+      const damaged = new sdk.ShulianClient({ baseUrl: running.url, pinStore: sdk.fileGenesisPinStore(file), onFirstUse: () => undefined });
+      await assert.rejects(damaged.verifiedState('notary', sdk.notaryKey(randomHash())), { code: 'PIN_FILE_INVALID' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('validatorsAt: a solo chain without the validators module needs no headers; the answer says so', async () => {
+    const v = await client.validatorsAt('notary', 1);
+    const n = await client.chain('notary');
+    assert.deepEqual(v, { chain: 'notary', height: 1, validators: n.genesis.validators, tracksValidators: false, headers: [], more: false });
+    await assert.rejects(client.validatorsAt('nochain', 1), { code: 'CHAIN_NOT_FOUND' });
   });
 
   test('subscribe delivers the block and the event of a tx', async () => {

@@ -17,6 +17,7 @@ import { registerSettlementRoutes } from './routes/settlement.ts';
 import { registerContractRoutes } from './routes/contracts.ts';
 import { registerXchainRoutes } from './routes/xchain.ts';
 import { registerXtxRoutes } from './routes/xtx.ts';
+import { registerValidatorRoutes } from './routes/validators.ts';
 import { registerVcRoutes, type VcRoutesOptions } from './routes/vc.ts';
 import { registerEthRoutes } from './routes/eth.ts';
 import { NO_EXTERNAL_CHAINS, registerExternalRoutes, type ExternalChainsView } from './routes/external.ts';
@@ -128,7 +129,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
 
   app.get<{ Params: { chain: string; height: string } }>('/v1/chains/:chain/blocks/:height', {
     schema: {
-      tags: ['chains'], summary: 'A block with its txs and receipts; height may be "latest"',
+      tags: ['chains'], summary: 'A block with its txs and receipts (and its commit on BFT chains); height may be "latest"',
       params: { type: 'object', properties: { chain: chainParam.properties.chain, height: { type: 'string', pattern: '^(latest|[0-9]{1,15})$' } }, required: ['chain', 'height'] },
       response: err,
     },
@@ -137,7 +138,8 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     const height = req.params.height === 'latest' ? c.height() : Number(req.params.height);
     const block = c.getBlock(height);
     if (!block) throw new ShulianError('BLOCK_NOT_FOUND', `chain ${c.id} is at height ${c.height()}; block ${height} does not exist yet`);
-    return block;
+    const commit = c.getCommit(height);
+    return commit === undefined ? block : { ...block, commit };
   });
 
   app.get<{ Params: { chain: string }; Querystring: { before?: number; limit: number } }>('/v1/chains/:chain/blocks', {
@@ -184,7 +186,11 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     if (!HASH_RE.test(hash)) throw new ShulianError('BAD_REQUEST', 'a tx hash is 64 lowercase hex digits');
     const found = node.findTx(hash);
     if (!found) throw new ShulianError('TX_NOT_FOUND', `no chain on this node has tx ${hash}, committed or pending`);
-    if (found.inclusion) return { status: 'committed', chain: found.chain.id, ...found.inclusion };
+    if (found.inclusion) {
+      // On BFT chains the block's commit comes along: clients verify the header with it (docs/api.md "Verified reads").
+      const commit = found.chain.getCommit(found.inclusion.height);
+      return { status: 'committed', chain: found.chain.id, ...found.inclusion, ...(commit === undefined ? {} : { commit }) };
+    }
     return { status: 'pending', chain: found.chain.id, hash };
   });
 
@@ -201,7 +207,9 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     const c = chainOf(req.params.chain);
     const o: { proof?: boolean; height?: number } = { proof: req.query.proof ?? false };
     if (req.query.height !== undefined) o.height = req.query.height;
-    return c.getState(req.query.key, o);
+    const s = c.getState(req.query.key, o);
+    const commit = s.header ? c.getCommit(s.height) : undefined;
+    return commit === undefined ? s : { ...s, commit };
   });
 
   const didParams = { type: 'object', properties: { chain: chainParam.properties.chain, did: { type: 'string', pattern: DID_RE.source } }, required: ['chain', 'did'] };
@@ -228,6 +236,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerContractRoutes(app, node, { render: renderPool });
   registerXchainRoutes(app, node);
   registerXtxRoutes(app, node);
+  registerValidatorRoutes(app, node);
   await registerVcRoutes(app, node, { ...opts.vc, site });
   registerEthRoutes(app, node);
   registerExternalRoutes(app, opts.external ?? NO_EXTERNAL_CHAINS);

@@ -33,9 +33,45 @@ test('keystore round trip for both suites; file holds no plaintext key bytes', (
   }
 });
 
-test('default scrypt parameters are N=2^15, r=8, p=1', () => {
-  const file = encryptKeystore(generateKeyPair('ed25519'), 'pw');
-  assert.deepEqual([file.crypto.n, file.crypto.r, file.crypto.p], [32768, 8, 1]);
+test('default scrypt parameters are OWASP\'s N=2^17, r=8, p=1; files written with the old N=2^15 still open', () => {
+  const kp = generateKeyPair('ed25519');
+  const file = encryptKeystore(kp, 'pw');
+  assert.deepEqual([file.crypto.n, file.crypto.r, file.crypto.p], [1 << 17, 8, 1]);
+  assert.deepEqual(decryptKeystore(file, 'pw'), kp);
+  const old = encryptKeystore(kp, 'pw', { scryptN: 1 << 15 });
+  assert.equal(old.crypto.n, 1 << 15);
+  assert.deepEqual(decryptKeystore(JSON.parse(JSON.stringify(old)), 'pw'), kp);
+});
+
+test('a crafted file asking for too costly a scrypt is refused before anything is derived', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shulian-ks-'));
+  try {
+    const file = encryptKeystore(generateKeyPair('sm2'), 'pw', FAST);
+    // N = 2^24 with r = 8 would need 16 GiB; r = 32 or p = 17 beyond the limits; N = 2^20 with r = 16 is 2 GiB.
+    const crafted: Array<[Partial<KeystoreFile['crypto']>, RegExp]> = [
+      [{ n: 1 << 24 }, /crypto\.n is 2\^24, above 2\^20/],
+      [{ n: 2 ** 40 }, /crypto\.n is 2\^40/],
+      [{ r: 32 }, /crypto\.r is 32, above 16/],
+      [{ p: 17 }, /crypto\.p is 17, above 16/],
+      [{ n: 1 << 20, r: 16 }, /ask for 2 GiB of memory/],
+    ];
+    for (const [params, why] of crafted) {
+      const path = join(dir, 'crafted.json');
+      writeFileSync(path, JSON.stringify({ ...file, crypto: { ...file.crypto, ...params } }));
+      assert.throws(() => readKeystore(path, 'pw'), (e: unknown) => {
+        const err = e as { code?: string; message?: string };
+        assert.equal(err.code, 'KEYSTORE_INVALID');
+        assert.match(String(err.message), why);
+        assert.match(String(err.message), /refused before any memory is allocated/);
+        return true;
+      });
+    }
+    // At the limits the parameters are accepted (the wrong password then says so, after deriving).
+    assert.throws(() => decryptKeystore({ ...file, crypto: { ...file.crypto, n: 1 << 10, r: 16, p: 16 } }, 'pw'), { code: 'KEYSTORE_BAD_PASSWORD' });
+    assert.throws(() => encryptKeystore(generateKeyPair('sm2'), 'pw', { scryptN: 1 << 21 }), { code: 'BAD_ARGUMENT' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('wrong password gives KEYSTORE_BAD_PASSWORD and nothing else', () => {

@@ -36,7 +36,7 @@ export interface KeystoreFile {
 }
 
 export interface KeystoreOptions {
-  /** scrypt N; default 2^15. Tests may use a smaller power of two. */
+  /** scrypt N; default 2^17. Tests may use a smaller power of two. */
   scryptN?: number;
 }
 
@@ -45,12 +45,23 @@ export interface WriteKeystoreOptions extends KeystoreOptions {
   overwrite?: boolean;
 }
 
-const DEFAULT_N = 1 << 15;
+/**
+ * scrypt cost for new files: N = 2^17, r = 8, p = 1, the OWASP Password Storage Cheat Sheet's
+ * recommendation (128 MiB of memory per derivation). Files written with 2^15 still open.
+ */
+const DEFAULT_N = 1 << 17;
 const SCRYPT_R = 8;
 const SCRYPT_P = 1;
-const MAX_N = 1 << 22;
-const MAX_R = 32;
-const MAX_P = 16;
+/**
+ * The most a file may ask for, checked before anything is allocated: scrypt needs 128·N·r bytes
+ * and time ∝ N·r·p, all chosen by whoever wrote the file, so a crafted one could ask for
+ * gigabytes (N = 2^24, r = 8 is 16 GiB). N ≤ 2^20, r ≤ 16, p ≤ 16, and 128·N·r ≤ 1 GiB.
+ */
+export const MAX_SCRYPT_N = 1 << 20;
+export const MAX_SCRYPT_R = 16;
+export const MAX_SCRYPT_P = 16;
+export const MAX_SCRYPT_MEMORY = 1 << 30;
+const MAX_N = MAX_SCRYPT_N;
 
 function invalid(what: string): ShulianError {
   return new ShulianError('KEYSTORE_INVALID', `invalid keystore: ${what}`);
@@ -80,7 +91,7 @@ export function encryptKeystore(kp: KeyPair, password: string, opts: KeystoreOpt
     throw new ShulianError('BAD_ARGUMENT', 'encryptKeystore needs a KeyPair { suite, privateKey, publicKey }');
   }
   const n = opts.scryptN ?? DEFAULT_N;
-  if (!isPowerOfTwo(n) || n > MAX_N) throw new ShulianError('BAD_ARGUMENT', `scryptN must be a power of two in [2, ${MAX_N}]`);
+  if (!isPowerOfTwo(n) || n > MAX_N) throw new ShulianError('BAD_ARGUMENT', `scryptN must be a power of two in [2, 2^20]`);
   // The pair must be consistent, or the file would decrypt to a key that is not its own.
   const derived = publicKeyFromPrivate(kp.suite, kp.privateKey);
   if (Buffer.compare(derived, kp.publicKey) !== 0) {
@@ -142,9 +153,15 @@ function parse(file: unknown): ParsedKeystore {
   if (k.macAlg !== 'hmac-sm3') throw invalid(`unsupported macAlg ${JSON.stringify(k.macAlg)} (expected "hmac-sm3")`);
   if (k.dklen !== 32) throw invalid('crypto.dklen must be 32');
   const n = k.n, r = k.r, p = k.p;
-  if (typeof n !== 'number' || !isPowerOfTwo(n) || n > MAX_N) throw invalid(`crypto.n must be a power of two in [2, ${MAX_N}]`);
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > MAX_R) throw invalid(`crypto.r must be an integer in [1, ${MAX_R}]`);
-  if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > MAX_P) throw invalid(`crypto.p must be an integer in [1, ${MAX_P}]`);
+  // The scrypt cost is the file's to choose: bound it before deriving (and allocating) anything.
+  const costly = (what: string): ShulianError => invalid(`${what}; a keystore asking for that much is refused before any memory is allocated (it may be crafted to exhaust this machine). Limits: N ≤ 2^20, r ≤ ${MAX_SCRYPT_R}, p ≤ ${MAX_SCRYPT_P}, 128·N·r ≤ 1 GiB`);
+  if (typeof n !== 'number' || !isPowerOfTwo(n)) throw invalid('crypto.n must be a power of two, at least 2');
+  if (n > MAX_SCRYPT_N) throw costly(`crypto.n is ${n >= 2 ** 53 ? n : `2^${Math.log2(n)}`}, above 2^20`);
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) throw invalid('crypto.r must be a whole number, at least 1');
+  if (r > MAX_SCRYPT_R) throw costly(`crypto.r is ${r}, above ${MAX_SCRYPT_R}`);
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 1) throw invalid('crypto.p must be a whole number, at least 1');
+  if (p > MAX_SCRYPT_P) throw costly(`crypto.p is ${p}, above ${MAX_SCRYPT_P}`);
+  if (128 * n * r > MAX_SCRYPT_MEMORY) throw costly(`crypto.n and crypto.r ask for ${(128 * n * r) / 2 ** 30} GiB of memory`);
   if (!isHex(k.salt) || k.salt.length < 32 || k.salt.length > 128) throw invalid('crypto.salt must be 16 to 64 bytes of lowercase hex');
   if (!isHex(k.iv, 16)) throw invalid('crypto.iv must be 16 bytes of lowercase hex');
   if (!isHex(k.ciphertext) || k.ciphertext.length === 0 || k.ciphertext.length % 32 !== 0 || k.ciphertext.length > 256) {

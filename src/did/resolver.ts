@@ -6,7 +6,7 @@
  */
 import { ShulianError, canonicalize, type JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
-import { verifyHeader, verifyStateLookup, type ProofCheck, type StateLookup, type ValidatorInfo } from '../ledger/index.ts';
+import { verifyHeaderWith, verifyStateLookup, type HeaderTrust, type ProofCheck, type StateLookup, type ValidatorInfo } from '../ledger/index.ts';
 import { docStateKey, readDidDocState, type DidDocState } from '../modules/did/state.ts';
 import {
   buildDidDocument, buildDocumentMetadata, documentJson,
@@ -287,8 +287,9 @@ export interface VerifyResolutionOptions {
 
 const fail = (reason: string): ProofCheck => ({ ok: false, reason });
 
-function suiteOf(validators: ValidatorInfo[]): Suite | undefined {
-  const len = validators[0]?.publicKey.length;
+function suiteOf(trust: HeaderTrust): Suite | undefined {
+  if (typeof trust === 'function') return undefined;
+  const len = (trust as readonly ValidatorInfo[])[0]?.publicKey.length;
   return len === 130 ? 'sm2' : len === 64 ? 'ed25519' : undefined;
 }
 
@@ -302,23 +303,27 @@ const same = (a: unknown, b: unknown): boolean => {
 
 /**
  * Checks a resolution result that carries `didResolutionMetadata.stateProof` against the identity
- * chain's validators only: the state lookup proves the stored document state (or its absence)
- * under a validator-signed block header, and the returned document and metadata must be exactly
- * what that state resolves to. For versionTime results, the block time must not be later than
- * the time asked for, and a following block (when given) must be later.
+ * chain only: the state lookup proves the stored document state (or its absence) under a block
+ * header `trust` verifies, and the returned document and metadata must be exactly what that state
+ * resolves to. For versionTime results, the block time must not be later than the time asked
+ * for, and a following block (when given) must be later.
+ *
+ * `trust` is a light-client header verifier (ShulianClient.headerVerifier: a commit of more than
+ * 2/3 of the validator set of each height, followed from the pinned genesis; pass `suite` then),
+ * or a fixed validator set for a chain whose set never changed.
  */
-export function verifyDidResolution(result: DidResolutionResult, validators: ValidatorInfo[], expect: VerifyResolutionOptions = {}): ProofCheck {
+export function verifyDidResolution(result: DidResolutionResult, trust: HeaderTrust, expect: VerifyResolutionOptions = {}): ProofCheck {
   try {
-    return verifyInner(result, validators, expect);
+    return verifyInner(result, trust, expect);
   } catch (err) {
     return fail(`malformed resolution result: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-function verifyInner(result: DidResolutionResult, validators: ValidatorInfo[], expect: VerifyResolutionOptions): ProofCheck {
+function verifyInner(result: DidResolutionResult, trust: HeaderTrust, expect: VerifyResolutionOptions): ProofCheck {
   const p = result?.didResolutionMetadata?.stateProof;
   if (!p || !p.lookup) return fail('the result carries no state proof; resolve with proof');
-  const suite = expect.suite ?? suiteOf(validators);
+  const suite = expect.suite ?? suiteOf(trust);
   if (!suite) return fail('cannot tell the chain suite from the validator keys; pass it');
   let sd: ShulianDid;
   try {
@@ -330,7 +335,7 @@ function verifyInner(result: DidResolutionResult, validators: ValidatorInfo[], e
   const lookup = p.lookup;
   if (lookup.key !== docStateKey(sd.id)) return fail(`the proof is for state key ${lookup.key}, not ${docStateKey(sd.id)}`);
   if (expect.chain !== undefined && lookup.header?.chain !== expect.chain) return fail(`the proof is from chain ${lookup.header?.chain}, not ${expect.chain}`);
-  const state = verifyStateLookup(suite, lookup, validators);
+  const state = verifyStateLookup(suite, lookup, trust);
   if (!state.ok) return fail(`state proof: ${state.reason}`);
   const meta = result.didResolutionMetadata;
   if (meta.height !== undefined && meta.height !== lookup.height) return fail('the result height is not the proven height');
@@ -338,7 +343,7 @@ function verifyInner(result: DidResolutionResult, validators: ValidatorInfo[], e
   if (p.versionTime !== undefined) {
     if (lookup.header!.time > p.versionTime) return fail('the proven block is later than the versionTime asked for');
     if (p.next) {
-      const h = verifyHeader(suite, p.next.header, p.next.hash, p.next.sig, validators);
+      const h = verifyHeaderWith(suite, p.next, trust);
       if (!h.ok) return fail(`next block header: ${h.reason}`);
       if (p.next.header.height !== lookup.height + 1 || p.next.header.prev !== lookup.blockHash) return fail('the next block header does not follow the proven block');
       if (p.next.header.time <= p.versionTime) return fail('a later block is also before the versionTime: the proven block is not the one in force then');

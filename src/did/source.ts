@@ -4,13 +4,13 @@
  */
 import { ShulianError } from '../codec/index.ts';
 import type { BlockHeader, StateLookup } from '../ledger/index.ts';
+import type { SignedHeader } from '../ledger/light/index.ts';
 
-/** A signed block header: enough to check a block time without the block's transactions. */
-export interface SignedHeader {
-  header: BlockHeader;
-  hash: string;
-  sig: string;
-}
+/**
+ * A signed block header (with its commit on BFT chains): enough to check a block time without the
+ * block's transactions.
+ */
+export type { SignedHeader };
 
 /**
  * Reads of the identity chain that resolution needs. `getState` is all plain resolution uses
@@ -108,8 +108,8 @@ export function httpStateSource(baseUrl: string, opts: HttpSourceOptions = {}): 
     },
     async header(h) {
       try {
-        const b = await get<{ header: BlockHeader; hash: string; sig: string }>(`/blocks/${h}`);
-        return { header: b.header, hash: b.hash, sig: b.sig };
+        const b = await get<{ header: BlockHeader; hash: string; sig: string; commit?: unknown }>(`/blocks/${h}`);
+        return { header: b.header, hash: b.hash, sig: b.sig, ...(b.commit === undefined ? {} : { commit: b.commit }) };
       } catch (err) {
         if (err instanceof ShulianError && err.code === 'BLOCK_NOT_FOUND') return undefined;
         throw err;

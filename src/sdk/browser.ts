@@ -7,7 +7,7 @@
  *
  * Left out on purpose: readKeystore/writeKeystore and sm3File (they read and write local files).
  */
-export { ShulianClient, genesisHashOf } from './client.ts';
+export { ShulianClient, genesisHashOf, firstUseWarning } from './client.ts';
 export type * from './types.ts';
 export {
   notaryKey, notaryPut, notaryVerify, sm3Hex, DEFAULT_NOTARY_CHAIN,
@@ -17,7 +17,11 @@ export { ShulianError, toHex, fromHex, canonicalize } from '../codec/index.ts';
 export type { JsonValue } from '../codec/index.ts';
 export { generateKeyPair, didFromPublicKey, publicKeyFromPrivate, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 export { signTx, type TxDraft } from '../ledger/tx.ts';
-export { verifyTxInclusion, verifyStateLookup, type ProofCheck } from '../ledger/verify.ts';
+export { verifyTxInclusion, verifyStateLookup, verifyHeaderWith, type ProofCheck, type ProofErrorCode, type HeaderTrust } from '../ledger/verify.ts';
+export {
+  LightClientError, lightStateFromGenesis, verifyHeaderProof, checkHeader, headerVerifier, trustedThrough, genesisHash,
+  type LightCheck, type LightErrorCode,
+} from '../ledger/light/index.ts';
 export type { Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo } from '../ledger/types.ts';
 export * from './governance.ts';
 export * from './console.ts';

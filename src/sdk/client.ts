@@ -3,16 +3,22 @@ import { ShulianError } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import { hashJson } from '../ledger/hashing.ts';
 import { signTx } from '../ledger/tx.ts';
-import type { Block, Genesis, StateLookup, Tx } from '../ledger/types.ts';
+import type { Block, Genesis, Tx } from '../ledger/types.ts';
 import type { ConsensusStatus } from '../chain/types.ts';
 import { verifyStateLookup, verifyTxInclusion, type ProofCheck } from '../ledger/verify.ts';
+import {
+  LightClientError, headerVerifier, lightStateFromGenesis, trustedThrough, verifyHeaderProof,
+  type HeaderVerifier, type LightState, type ValidatorsAt,
+} from '../ledger/light/index.ts';
 import type {
   AccountInfo, AccountTx, BatchResult, BlockSummary, BlocksQuery, Call, ChainDetail, ChainInfo, ClientOptions,
-  CommittedTx, FetchLike, Health, SendOptions, StateQuery, StreamMessage, SubmitResult, SubscribeHandlers,
-  SubscribeOptions, Subscription, StreamControl, TxStatus, VerifiedState, VerifiedTx, WaitOptions,
+  CommittedTx, FetchLike, FirstUse, GenesisPinStore, Health, SendOptions, StateAnswer, StateQuery, StreamMessage, SubmitResult,
+  SubscribeHandlers, SubscribeOptions, Subscription, StreamControl, TxStatus, VerifiedState, VerifiedTx, WaitOptions,
 } from './types.ts';
 
 const DEFAULT_TIMEOUT_MS = 15_000;
+/** At most this many validatorsAt rounds to reach one height (each proves up to 64 changes). */
+const MAX_LIGHT_ROUNDS = 1_000;
 const DEFAULT_EXPIRES_IN = 100;
 const HASH_RE = /^[0-9a-f]{64}$/;
 
@@ -37,9 +43,17 @@ function sleep(ms: number): Promise<void> {
 
 /**
  * Typed client for a Shulian node's HTTP API (docs/api.md). Reads return the node's answer;
- * `verifiedTx` / `verifiedState` check proofs locally against the chain's validator set and never
- * trust the node. Every failure is a ShulianError: the node's own code and message for HTTP
- * errors, NODE_UNREACHABLE / NODE_TIMEOUT when the node cannot be reached.
+ * `verifiedTx` / `verifiedState` check proofs locally and never trust the node: each block
+ * header must carry a commit of more than 2/3 of the voting power of the validator set of its
+ * height, which a light client follows from the chain's genesis through every validator change.
+ *
+ * The trust root is the genesis hash. Pin it (`genesisHashes`, `pinGenesis`); otherwise the
+ * client trusts the genesis the node serves the first time (trust on first use, reported to
+ * `onFirstUse` and kept in `pinStore` if one is given) — a node that lies from the start then goes
+ * unnoticed. Every failure is a ShulianError: the node's own code and message for HTTP errors,
+ * NODE_UNREACHABLE / NODE_TIMEOUT when the node cannot be reached, PROOF_INVALID (with the light
+ * client's code in `details.check`) when a proof does not verify, GENESIS_MISMATCH when a node
+ * serves another genesis than the pinned one.
  */
 export class ShulianClient {
   /** API root without the trailing `/v1`, e.g. `http://127.0.0.1:7070`. */
@@ -48,6 +62,11 @@ export class ShulianClient {
   readonly #fetch: FetchLike;
   readonly #pins = new Map<string, string>();
   readonly #genesis = new Map<string, Promise<Genesis>>();
+  /** Per chain: the light client, advanced one step at a time (see #lightAt). */
+  readonly #light = new Map<string, Promise<LightState>>();
+  readonly #pinStore: GenesisPinStore | undefined;
+  readonly #onFirstUse: (e: FirstUse) => void;
+  readonly #requirePin: boolean;
   /** Per chain+sender: serialises `send` and remembers the next nonce this client handed out. */
   readonly #senders = new Map<string, { queue: Promise<unknown>; next: number }>();
 
@@ -67,6 +86,9 @@ export class ShulianClient {
     this.baseUrl = url.href.replace(/\/+$/, '').replace(/\/v1$/, '');
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#fetch = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
+    this.#pinStore = opts.pinStore;
+    this.#onFirstUse = opts.onFirstUse ?? ((e) => console.warn(firstUseWarning(e)));
+    this.#requirePin = opts.requirePinnedGenesis === true;
     for (const [chain, hash] of Object.entries(opts.genesisHashes ?? {})) this.pinGenesis(chain, hash);
   }
 
@@ -80,6 +102,7 @@ export class ShulianClient {
     }
     this.#pins.set(chain, genesisHash);
     this.#genesis.delete(chain);
+    this.#light.delete(chain);
   }
 
   // ---- HTTP plumbing ----
@@ -172,7 +195,7 @@ export class ShulianClient {
     return this.#request('GET', `/txs/${enc(hash)}`);
   }
 
-  state(chain: string, key: string, q: StateQuery = {}): Promise<StateLookup> {
+  state(chain: string, key: string, q: StateQuery = {}): Promise<StateAnswer> {
     return this.#request('GET', `/chains/${enc(chain)}/state${query({ key, proof: q.proof ? 'true' : undefined, height: q.height })}`);
   }
 
@@ -258,8 +281,8 @@ export class ShulianClient {
   // ---- verified reads ----
 
   /**
-   * The genesis document the client trusts for `chain`: fetched once per client, and checked
-   * against the pinned hash when one was given.
+   * The genesis document the client trusts for `chain`: fetched once per client and checked
+   * against the pin (given, or stored on first use); trusted on first use when there is none.
    */
   genesis(chain: string): Promise<Genesis> {
     let p = this.#genesis.get(chain);
@@ -274,49 +297,124 @@ export class ShulianClient {
   async #loadGenesis(chain: string): Promise<Genesis> {
     const info = await this.chain(chain);
     const g = info.genesis;
-    if (!g || typeof g !== 'object' || !Array.isArray(g.validators) || (g.suite !== 'sm2' && g.suite !== 'ed25519')) {
+    if (!g || typeof g !== 'object' || !Array.isArray(g.validators) || (g.suite !== 'sm2' && g.suite !== 'ed25519')
+      || !g.consensus || (g.consensus.type !== 'solo' && g.consensus.type !== 'tbft') || !Array.isArray(g.modules)) {
       throw new ShulianError('PROOF_INVALID', `the node sent no usable genesis document for chain ${chain}`);
     }
     if (g.chain !== chain) throw new ShulianError('PROOF_INVALID', `the node sent the genesis of chain ${g.chain} when asked for ${chain}`);
-    const pin = this.#pins.get(chain);
-    if (pin !== undefined) {
-      const got = genesisHashOf(g);
-      if (got !== pin) {
-        throw new ShulianError('PROOF_INVALID', `genesis of chain ${chain} hashes to ${got}, not the pinned ${pin}: this node serves another chain`);
+    const got = genesisHashOf(g);
+    const given = this.#pins.get(chain);
+    if (given !== undefined) {
+      if (got !== given) {
+        throw new ShulianError('GENESIS_MISMATCH', `the node at ${this.baseUrl} serves chain ${chain} with genesis ${got}, not the pinned ${given}: it is another chain (or the node lies); check the pin and the node`, {
+          chain, pinned: given, served: got,
+        });
       }
+      return g;
     }
+    const stored = this.#pinStore ? await this.#pinStore.get(this.baseUrl, chain) : undefined;
+    if (stored !== undefined) {
+      if (got !== stored) {
+        throw new ShulianError('GENESIS_MISMATCH', `the node at ${this.baseUrl} now serves chain ${chain} with genesis ${got}, but ${stored} was pinned when it was first used${this.#pinStore?.where ? ` (in ${this.#pinStore.where})` : ''}: it is another chain, or the node lies. If the chain was really re-created, pin the new hash yourself with --genesis-hash after checking it with its operator`, {
+          chain, pinned: stored, served: got,
+        });
+      }
+      return g;
+    }
+    if (this.#requirePin) {
+      throw new ShulianError('GENESIS_NOT_PINNED', `no genesis hash is pinned for chain ${chain}; get it from someone you trust (the chain's operator, the governance chain) and pin it`);
+    }
+    if (this.#pinStore) await this.#pinStore.set(this.baseUrl, chain, got);
+    this.#onFirstUse({ chain, genesisHash: got, baseUrl: this.baseUrl, ...(this.#pinStore?.where ? { storedIn: this.#pinStore.where } : {}) });
     return g;
   }
 
-  /** Fetches a committed tx and checks its inclusion proof locally. */
+  /**
+   * validatorsAt: the validator set of `height` with the headers that prove it to a light client
+   * that has proven the chain's validator schedule up to `from` (the node's answer, unverified).
+   */
+  validatorsAt(chain: string, height: number, from = 0): Promise<ValidatorsAt> {
+    return this.#request('GET', `/chains/${enc(chain)}/validators${query({ height: checkInt(height, 'height'), from: checkInt(from, 'from') })}`);
+  }
+
+  /**
+   * A verifier of `chain`'s headers up to `height`: the light client of the chain, rooted at its
+   * trusted genesis and advanced (through the headers validatorsAt gives) until it knows the
+   * validator set of that height. Use it with verifyTxInclusion / verifyStateLookup /
+   * verifyDidResolution.
+   */
+  async headerVerifier(chain: string, height: number): Promise<HeaderVerifier> {
+    return headerVerifier(await this.#lightAt(chain, checkInt(height, 'height')));
+  }
+
+  /** The light client of `chain`, advanced to cover `height`. Steps run one after another per chain. */
+  #lightAt(chain: string, height: number): Promise<LightState> {
+    const prev = this.#light.get(chain);
+    const start = prev ?? this.genesis(chain).then((g) => lightStateFromGenesis(g));
+    const next = start.then((s) => this.#advance(s, chain, height));
+    // The client only moves forward: a failed step leaves the last good state.
+    const keep = next.catch(() => start);
+    keep.catch(() => undefined);
+    this.#light.set(chain, keep);
+    if (!prev) start.catch(() => { if (this.#light.get(chain) === keep) this.#light.delete(chain); });
+    return next;
+  }
+
+  async #advance(from: LightState, chain: string, height: number): Promise<LightState> {
+    let state = from;
+    const bad = (reason: string, check?: string): never => {
+      throw new ShulianError('PROOF_INVALID', `validator set of ${chain}@${height}: ${reason}`, check ? { check } : undefined);
+    };
+    for (let round = 0; height > trustedThrough(state); round++) {
+      if (round >= MAX_LIGHT_ROUNDS) bad(`not reached after ${MAX_LIGHT_ROUNDS} rounds of headers`);
+      const ans = await this.validatorsAt(chain, height, state.latestHeight);
+      if (!ans || ans.chain !== chain || !Array.isArray(ans.headers)) bad('the node\'s answer is not about this chain');
+      if (ans.tracksValidators !== true) bad('the node says the chain does not track validators, but its genesis runs the validators module');
+      if (ans.headers.length === 0) bad(`the node gave no headers to prove it from height ${state.latestHeight}`);
+      const before = state.latestHeight;
+      try {
+        for (const hp of ans.headers) state = verifyHeaderProof(state, hp, { reader: true });
+      } catch (err) {
+        if (err instanceof LightClientError) bad(err.message, err.code);
+        bad(`malformed header proof (${err instanceof Error ? err.message : String(err)})`, 'LIGHT_MALFORMED');
+      }
+      if (state.latestHeight <= before) bad('the node\'s headers do not get any further');
+    }
+    return state;
+  }
+
+  /** Fetches a committed tx and checks its inclusion proof locally against a verified header. */
   async verifiedTx(hash: string): Promise<VerifiedTx> {
     const r = await this.tx(hash);
     if (r.status !== 'committed') {
       throw new ShulianError('TX_PENDING', `transaction ${hash} is not committed yet; wait for it and try again`);
     }
-    const g = await this.genesis(r.chain);
-    const bad = (reason: string): never => {
-      throw new ShulianError('PROOF_INVALID', `transaction ${hash}: ${reason}`);
+    const bad = (reason: string, check?: string): never => {
+      throw new ShulianError('PROOF_INVALID', `transaction ${hash}: ${reason}`, check ? { check } : undefined);
     };
     if (r.hash !== hash) bad(`the node answered with transaction ${r.hash}`);
     if (r.tx?.chain !== r.chain || r.header?.chain !== r.chain) bad(`the transaction or block belongs to another chain than ${r.chain}`);
     if (r.header.height !== r.height) bad('the block height does not match the inclusion');
-    const check = safeCheck(() => verifyTxInclusion(g.suite, r, g.validators));
-    if (!check.ok) bad(check.reason ?? 'the inclusion proof does not verify');
+    const g = await this.genesis(r.chain);
+    const trust = await this.headerVerifier(r.chain, r.height);
+    const check = safeCheck(() => verifyTxInclusion(g.suite, r, trust));
+    if (!check.ok) bad(check.reason ?? 'the inclusion proof does not verify', check.code);
     return { ...r, proofVerified: true };
   }
 
   /** Fetches a state key with proof and checks it locally; `value: null` is a verified absence. */
   async verifiedState(chain: string, key: string, q: { height?: number } = {}): Promise<VerifiedState> {
     const [s, g] = await Promise.all([this.state(chain, key, { proof: true, height: q.height }), this.genesis(chain)]);
-    const bad = (reason: string): never => {
-      throw new ShulianError('PROOF_INVALID', `state ${chain}:${key}: ${reason}`);
+    const bad = (reason: string, check?: string): never => {
+      throw new ShulianError('PROOF_INVALID', `state ${chain}:${key}: ${reason}`, check ? { check } : undefined);
     };
     if (s.key !== key) bad(`the node answered for key ${s.key}`);
     if (!s.header || s.header.chain !== chain) bad('the proof hangs from a block of another chain');
     if (q.height !== undefined && s.height !== q.height) bad(`asked for height ${q.height}, got ${s.height}`);
-    const check = safeCheck(() => verifyStateLookup(g.suite, s, g.validators));
-    if (!check.ok) bad(check.reason ?? 'the state proof does not verify');
+    if (!Number.isSafeInteger(s.header!.height) || s.header!.height < 0) bad('the proof hangs from a malformed header');
+    const trust = await this.headerVerifier(chain, s.header!.height);
+    const check = safeCheck(() => verifyStateLookup(g.suite, s, trust));
+    if (!check.ok) bad(check.reason ?? 'the state proof does not verify', check.code);
     return { ...s, proofVerified: true };
   }
 
@@ -398,12 +496,18 @@ function query(params: Record<string, string | number | undefined>): string {
   return s ? `?${s}` : '';
 }
 
+/** The warning for a genesis trusted on first use. */
+export function firstUseWarning(e: FirstUse): string {
+  return `warning: trusting chain ${e.chain} as the node at ${e.baseUrl} serves it, genesis ${e.genesisHash}, on first use`
+    + `${e.storedIn ? ` (pinned in ${e.storedIn})` : ''}; a node that lied from the start would go unnoticed: compare the hash with one from a source you trust, or pass it with --genesis-hash`;
+}
+
 /** Proof checkers may throw on malformed input (bad hex, missing fields): that is a failed proof too. */
 function safeCheck(f: () => ProofCheck): ProofCheck {
   try {
     return f();
   } catch (err) {
-    return { ok: false, reason: `malformed proof (${err instanceof Error ? err.message : String(err)})` };
+    return { ok: false, code: 'LIGHT_MALFORMED', reason: `malformed proof (${err instanceof Error ? err.message : String(err)})` };
   }
 }
 

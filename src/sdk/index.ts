@@ -2,7 +2,8 @@
  * Shulian SDK (`shulian/sdk`): a typed client for a node's HTTP API, local signing, and local
  * verification of transaction and state proofs. Imports no server code.
  */
-export { ShulianClient, genesisHashOf } from './client.ts';
+export { ShulianClient, genesisHashOf, firstUseWarning } from './client.ts';
+export { fileGenesisPinStore, defaultPinFile } from './pins.ts';
 export type * from './types.ts';
 export {
   notaryKey, notaryPut, notaryVerify, sm3File, sm3Hex, DEFAULT_NOTARY_CHAIN,
@@ -12,7 +13,11 @@ export { ShulianError } from '../codec/index.ts';
 export type { JsonValue } from '../codec/index.ts';
 export { generateKeyPair, didFromPublicKey, readKeystore, writeKeystore, type KeyPair, type Suite } from '../crypto/index.ts';
 export { signTx, type TxDraft } from '../ledger/tx.ts';
-export { verifyTxInclusion, verifyStateLookup, type ProofCheck } from '../ledger/verify.ts';
+export { verifyTxInclusion, verifyStateLookup, verifyHeaderWith, type ProofCheck, type ProofErrorCode, type HeaderTrust } from '../ledger/verify.ts';
+export {
+  LightClientError, lightStateFromGenesis, verifyHeaderProof, checkHeader, headerVerifier, trustedThrough, genesisHash,
+  type LightCheck, type LightErrorCode,
+} from '../ledger/light/index.ts';
 export type { Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo } from '../ledger/types.ts';
 export * from './governance.ts';
 export * from './console.ts';

@@ -35,6 +35,8 @@ export interface BlocksQuery {
 export interface CommittedTx extends TxInclusion {
   status: 'committed';
   chain: string;
+  /** The block's commit (precommits of more than 2/3 of the validators' power), on BFT chains. */
+  commit?: JsonValue;
 }
 
 export interface PendingTx {
@@ -100,10 +102,17 @@ export interface VerifiedTx extends CommittedTx {
   proofVerified: true;
 }
 
+/** A state answer: with `proof`, the block's commit comes along on BFT chains. */
+export interface StateAnswer extends StateLookup {
+  commit?: JsonValue;
+}
+
 /** A state value (or its absence: `value: null`) whose proof was checked on this machine. */
-export interface VerifiedState extends StateLookup {
+export interface VerifiedState extends StateAnswer {
   proofVerified: true;
 }
+
+export type { ValidatorsAt, HeaderProof, SignedHeader, HeaderVerifier, LightState } from '../ledger/light/index.ts';
 
 export interface BlockMessage {
   type: 'block';
@@ -171,8 +180,35 @@ export interface ClientOptions {
   /** Per-request timeout (default 15 s). */
   timeoutMs?: number;
   /**
-   * Pinned genesis hashes by chain id. A pinned chain's genesis is checked against the pin before
-   * its validator set is trusted for proofs; unpinned chains trust the first genesis fetched.
+   * Pinned genesis hashes by chain id: the trust roots of verified reads. A pinned chain's genesis
+   * must hash to its pin (GENESIS_MISMATCH otherwise) before anything is verified against it.
    */
   genesisHashes?: Record<string, string>;
+  /**
+   * Where pins learned on first use are kept between runs (the CLI keeps them in a file). A chain
+   * with neither a pin given nor one stored is trusted on first use: its genesis hash is stored
+   * here and `onFirstUse` is told; later, a node serving another genesis fails loudly.
+   */
+  pinStore?: GenesisPinStore;
+  /** Told when a chain's genesis is trusted on first use (default: a console.warn). */
+  onFirstUse?: (e: FirstUse) => void;
+  /** Refuse verified reads of chains without a pin (no trust on first use): GENESIS_NOT_PINNED. */
+  requirePinnedGenesis?: boolean;
+}
+
+/** Genesis hashes pinned on first use, by node and chain (src/sdk/pins.ts keeps them in a file). */
+export interface GenesisPinStore {
+  get(baseUrl: string, chain: string): string | undefined | Promise<string | undefined>;
+  set(baseUrl: string, chain: string, genesisHash: string): void | Promise<void>;
+  /** Where the pins are kept, for messages (a file path). */
+  readonly where?: string;
+}
+
+/** A genesis trusted on first use: nothing vouched for it but the node that served it. */
+export interface FirstUse {
+  chain: string;
+  genesisHash: string;
+  baseUrl: string;
+  /** Where the pin was stored, when a pin store keeps it. */
+  storedIn?: string;
 }

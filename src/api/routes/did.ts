@@ -10,11 +10,12 @@
  * Query: `height=<n>`, `versionTime=<XML datetime>` or `versionId=<n>`, and `proof=true`.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { NodeView } from '../../chain/index.ts';
+import type { ChainView, NodeView } from '../../chain/index.ts';
+import type { StateLookupProof } from '../../ledger/index.ts';
 import {
   chainStateSource, resolveDid, resolutionErrorCode, resolutionError, resolutionStatus,
   MEDIA_DID_JSON, MEDIA_DID_LD_JSON, MEDIA_DID_RESOLUTION, RESOLUTION_CONTEXT,
-  type DidResolutionResult, type ResolveOptions,
+  type DidResolutionResult, type DidStateSource, type ResolveOptions, type SignedHeader,
 } from '../../did/index.ts';
 
 export interface DidRouteOptions {
@@ -81,6 +82,26 @@ function unsupported(code: 'INVALID_OPTIONS' | 'REPRESENTATION_NOT_SUPPORTED' | 
   return { '@context': RESOLUTION_CONTEXT, didDocument: null, didResolutionMetadata: { error: resolutionError(code, detail) }, didDocumentMetadata: {} };
 }
 
+/** The chain as a resolution source whose proofs carry the block commits (BFT chains), so clients can verify them. */
+function sourceWithCommits(chain: ChainView): DidStateSource {
+  const base = chainStateSource(chain);
+  return {
+    getState: (key, o) => {
+      const s = chain.getState(key, o);
+      const commit = o?.proof && s.header ? chain.getCommit(s.height) : undefined;
+      if (commit === undefined) return s;
+      const out: StateLookupProof = { ...s, commit };
+      return out;
+    },
+    height: () => chain.height(),
+    header: (h) => {
+      const sh = base.header!(h) as SignedHeader | undefined;
+      const commit = sh ? chain.getCommit(h) : undefined;
+      return sh && commit !== undefined ? { ...sh, commit } : sh;
+    },
+  };
+}
+
 /** Registers the DID resolution routes over the node's identity chain. */
 export function registerDidRoutes(app: FastifyInstance, node: NodeView, opts: DidRouteOptions = {}): void {
   const chainId = opts.chain ?? 'identity';
@@ -93,7 +114,7 @@ export function registerDidRoutes(app: FastifyInstance, node: NodeView, opts: Di
     }
     const o = optionsOf(q);
     if (typeof o === 'string') return unsupported('INVALID_OPTIONS', o);
-    return resolveDid(chainStateSource(chain), did, { ...o, accept });
+    return resolveDid(sourceWithCommits(chain), did, { ...o, accept });
   }
 
   app.get<{ Params: { did: string }; Querystring: ResolveQuery }>('/1.0/identifiers/:did', {

@@ -6,19 +6,24 @@
  * saw the chain.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ShulianError, canonicalize, type JsonValue } from '../../codec/index.ts';
-import { compileSource, execute, instantiate } from '../../lex/index.ts';
-import { hashJson } from '../../ledger/hashing.ts';
-import { verifyStateLookup, verifyTxInclusion } from '../../ledger/verify.ts';
-import type { Genesis, StateLookup, TxInclusion } from '../../ledger/types.ts';
+import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { compileSource, type ContractState } from '../../lex/index.ts';
+import { genesisHash } from '../../ledger/light/index.ts';
 import {
-  historyKey, instanceFingerprint, lexStateKey, instanceKey, signingTermsOf, stateKey, templateKey, logKey,
+  historyKey, instanceFingerprint, lexStateKey, instanceKey, renderedTexts, signingTermsOf, stateKey, templateKey, logKey,
   type HistoryEntry, type LexInstance, type LexLogEntry,
 } from '../../modules/lexcontract/index.ts';
 import { ShulianClient } from '../../sdk/client.ts';
 import { contractCall, getContract } from '../../sdk/contracts.ts';
 import { loadKey } from '../keyfile.ts';
-import { apiUrl, emit, type CommonOptions } from '../output.ts';
+import { emit, usage, type CommonOptions } from '../output.ts';
+import { genesisHashArg, verifyingClient } from '../trust.ts';
+import {
+  EVIDENCE_FORMAT, checkEvidence, expectedStateKeys, expectedTxs, parseEvidence, serializeEvidence, unreadableReport,
+  type EvidencePackage, type EvidenceReport, type EvidenceState, type EvidenceTx,
+} from './contract-evidence.ts';
+
+export { checkEvidence, parseEvidence, serializeEvidence, type EvidencePackage, type EvidenceReport } from './contract-evidence.ts';
 
 export interface ContractChainOptions extends CommonOptions {
   chain: string;
@@ -28,7 +33,8 @@ export interface ContractChainOptions extends CommonOptions {
   countersign?: boolean;
 }
 
-const client = (o: CommonOptions): ShulianClient => new ShulianClient({ baseUrl: apiUrl(o) });
+/** Reads that sign or check (contract sign reads with proofs) trust the pinned genesis, or the one pinned on first use. */
+const client = (o: CommonOptions): ShulianClient => verifyingClient(o);
 
 async function call(o: ContractChainOptions, method: string, args: JsonValue): Promise<{ hash: string; result: JsonValue | undefined; height: number }> {
   if (!o.key) throw new ShulianError('USAGE', 'this command signs a transaction: give --key FILE');
@@ -120,115 +126,119 @@ export async function contractStatus(id: string, o: ContractChainOptions): Promi
   ]);
 }
 
-/** Everything a third party needs to check and replay a contract offline. */
-export interface EvidencePackage {
-  format: 'shulian-lex-evidence/1';
-  chain: string;
-  genesis: Genesis;
-  template: string;
-  instance: StateLookup;
-  finalState: StateLookup | null;
-  /** The draft, every signature and every event, each with its inclusion proof. */
-  txs: Array<{ role: string } & TxInclusion>;
-  events: LexLogEntry[];
-  /** Every transition (draft, signatures, events, disputes, settlement results), each with its state proof. */
-  history?: StateLookup[];
-}
-
-export async function contractEvidence(id: string, o: ContractChainOptions & { out: string }): Promise<void> {
-  const c = client(o);
-  const genesis = (await c.chain(o.chain)).genesis;
-  const instance = await c.state(o.chain, lexStateKey(instanceKey(id)), { proof: true });
-  if (instance.value === null) throw new ShulianError('NOT_FOUND', `no contract ${id} on chain ${o.chain}`);
-  const inst = instance.value as unknown as LexInstance;
-  const source = (await c.state(o.chain, lexStateKey(templateKey(inst.template)))).value as string;
-  const events = await logOf(o, id);
-  const finalState = inst.status === 'signing' || inst.status === 'draft' ? null : await c.state(o.chain, lexStateKey(stateKey(id)), { proof: true });
-  const history: StateLookup[] = [];
-  for (let n = 0; n < (inst.history ?? 0); n++) history.push(await c.state(o.chain, lexStateKey(historyKey(id, n)), { proof: true }));
-  const txs: EvidencePackage['txs'] = [];
-  const roles: Array<[string, string]> = [
-    ['draft', id], ...Object.entries(inst.signatures).map(([p, s]) => [`signature:${p}`, s.tx] as [string, string]),
-    ...(inst.countersignature ? [['countersignature', inst.countersignature.tx] as [string, string]] : []),
-    ...events.map((e, i) => [`event:${i}`, e.tx] as [string, string]),
-  ];
-  for (const h of history) {
-    const e = h.value as unknown as HistoryEntry;
-    if (!roles.some(([, x]) => x === e.tx)) roles.push([`history:${e.n}`, e.tx]);
+/** A final header with state proofs of `keys` at one height (GET …/xchain/proof), in URL-sized batches. */
+async function proofsAt(c: ShulianClient, chain: string, height: number | undefined, keys: string[]): Promise<EvidenceState> {
+  const batches: string[][] = [];
+  let cur: string[] = [];
+  let len = 0;
+  for (const k of keys) {
+    const l = encodeURIComponent(k).length + 3;
+    if (cur.length && (len + l > 6_000 || cur.length >= 200)) {
+      batches.push(cur);
+      cur = [];
+      len = 0;
+    }
+    cur.push(k);
+    len += l;
   }
-  for (const [role, hash] of roles) {
-    const t = await c.tx(hash);
-    if (t.status !== 'committed') throw new ShulianError('NOT_FOUND', `tx ${hash} is not committed`);
-    txs.push({ role, ...(t as unknown as TxInclusion) });
+  batches.push(cur);
+  let out: EvidenceState | undefined;
+  for (const b of batches) {
+    const q = new URLSearchParams({ keys: b.join(','), ...(out ? { height: String(out.height) } : height !== undefined ? { height: String(height) } : {}) });
+    const r = await c.getJson<EvidenceState & { chain: string }>(`/chains/${encodeURIComponent(chain)}/xchain/proof?${q.toString()}`);
+    if (!out) {
+      out = { height: r.height, header: r.header, hash: r.hash, sig: r.sig, ...(r.commit === undefined ? {} : { commit: r.commit }), proofs: [] };
+    } else if (r.height !== out.height || r.hash !== out.hash) {
+      throw new ShulianError('PROOF_INVALID', `the node answered for block ${r.height} when asked for ${out.height}`);
+    }
+    out.proofs.push(...r.proofs.map((p) => ({ key: p.key, value: p.value, proof: p.proof })));
   }
-  const pkg: EvidencePackage = { format: 'shulian-lex-evidence/1', chain: o.chain, genesis, template: source, instance, finalState, txs, events, history };
-  writeFileSync(o.out, JSON.stringify(pkg, null, 2) + '\n');
-  emit(o, { out: o.out, txs: txs.length, events: events.length }, () => [`wrote ${o.out}: ${txs.length} transactions with proofs, ${events.length} events`]);
+  return out!;
 }
 
 /**
- * Checks an evidence package with nothing but the package: every tx and state value against
- * block headers signed by the chain's validators (from the genesis it carries, whose hash the
- * checker should compare with one it trusts), the fingerprint against the template and
- * parameters, and the final state by re-running every event through the interpreter.
+ * Builds the evidence package of contract `id` from a node, at its current height, and checks it
+ * (as `replay` will) against the genesis this client trusts before returning it.
  */
-export function replayEvidence(pkg: EvidencePackage): { ok: boolean; genesisHash: string; problems: string[] } {
-  const problems: string[] = [];
-  const { genesis } = pkg;
-  const suite = genesis.suite;
-  const genesisHash = hashJson(suite, genesis);
-  for (const t of pkg.txs) {
-    const check = verifyTxInclusion(suite, t, genesis.validators);
-    if (!check.ok) problems.push(`${t.role}: ${check.reason}`);
-    if (t.receipt.status !== 'ok') problems.push(`${t.role}: the transaction failed on chain`);
+export async function buildEvidence(c: ShulianClient, chain: string, id: string): Promise<{ pkg: EvidencePackage; report: EvidenceReport }> {
+  const genesis = await c.genesis(chain);
+  const head = await proofsAt(c, chain, undefined, [lexStateKey(instanceKey(id)), lexStateKey(stateKey(id))]);
+  const inst = head.proofs[0]!.value as unknown as LexInstance | null;
+  if (inst === null) throw new ShulianError('NOT_FOUND', `no contract ${id} on chain ${chain}`);
+  const lexState = head.proofs[1]!.value as unknown as ContractState | null;
+  const state = await proofsAt(c, chain, head.height, expectedStateKeys(id, inst, lexState));
+  const value = (key: string): JsonValue | null | undefined => state.proofs.find((p) => p.key === key)?.value;
+  const history = Array.from({ length: inst.history ?? 0 }, (_, n) => value(lexStateKey(historyKey(id, n))) as unknown as HistoryEntry);
+  const log = Array.from({ length: lexState?.seq ?? 0 }, (_, i) => value(lexStateKey(logKey(id, i))) as unknown as LexLogEntry);
+  const validators: EvidencePackage['validators'] = [];
+  for (let from = 0, more = true; more;) {
+    const v = await c.validatorsAt(chain, state.height, from);
+    validators.push(...v.headers);
+    more = v.more && v.headers.length > 0;
+    if (more) from = v.headers.at(-1)!.header.height;
   }
-  const instCheck = verifyStateLookup(suite, pkg.instance, genesis.validators);
-  if (!instCheck.ok) problems.push(`instance: ${instCheck.reason}`);
-  const inst = pkg.instance.value as unknown as LexInstance;
-  const compiled = compileSource(pkg.template).contract;
-  if (compiled.sourceHash !== inst.template) problems.push('the template in the package is not the one the contract names');
-  if (instanceFingerprint(compiled, inst.params, signingTermsOf(inst)) !== inst.fingerprint) problems.push('the fingerprint does not match the template, parameters and signing terms');
-  // Each transition: proven in state, and made by a committed tx from the signer it names, at that block's time.
-  (pkg.history ?? []).forEach((h, n) => {
-    const check = verifyStateLookup(suite, h, genesis.validators);
-    const e = h.value as unknown as HistoryEntry | null;
-    if (!check.ok || !e || h.key !== lexStateKey(historyKey(inst.id, n))) {
-      problems.push(`history ${n}: ${check.ok ? 'not the entry it claims' : check.reason}`);
-      return;
-    }
-    const t = pkg.txs.find((x) => x.hash === e.tx);
-    if (!t || t.tx.from !== e.by || t.header.time !== e.time || t.height !== e.height) problems.push(`history ${n} (${e.action}): not made by the transaction it names`);
-  });
-  const last = (pkg.history ?? []).at(-1)?.value as unknown as HistoryEntry | undefined;
-  if (pkg.history && pkg.history.length !== (inst.history ?? 0)) problems.push(`the package holds ${pkg.history.length} history entries; the contract has ${inst.history}`);
-  if (last && last.to !== inst.status) problems.push(`the last transition leads to ${last.to}, but the contract is ${inst.status}`);
-  // Each event must be the one its tx carried, in order, then re-run at its block time.
-  let state = instantiate(compiled, inst.params, { instance: inst.id });
-  pkg.events.forEach((e, i) => {
-    const t = pkg.txs.find((x) => x.role === `event:${i}`);
-    const args = t?.tx.args as { id?: string; event?: string; input?: JsonValue } | undefined;
-    if (!t || args?.event !== e.event || args.id !== inst.id || t.tx.from !== e.sender || t.header.time !== e.time) {
-      problems.push(`event ${i}: not the transaction it claims`);
-      return;
-    }
-    const r = execute(compiled, state, { event: e.event, input: e.input }, { time: e.time, gasLimit: 1_000_000, sender: e.sender });
-    if (!r.ok) problems.push(`event ${i}: rejected on replay (${r.rejection.code})`);
-    else state = r.state;
-  });
-  if (pkg.finalState) {
-    const fc = verifyStateLookup(suite, pkg.finalState, genesis.validators);
-    if (!fc.ok) problems.push(`final state: ${fc.reason}`);
-    if (canonicalize(state) !== canonicalize(pkg.finalState.value)) problems.push('replaying the events does not give the final state on chain');
+  const txs: EvidenceTx[] = [];
+  for (const { role, hash } of expectedTxs(inst, history, log)) {
+    const t = await c.tx(hash);
+    if (t.status !== 'committed') throw new ShulianError('NOT_FOUND', `tx ${hash} (${role}) is not committed`);
+    txs.push({
+      role, hash: t.hash, height: t.height, index: t.index, tx: t.tx, receipt: t.receipt, header: t.header, blockHash: t.blockHash, blockSig: t.blockSig,
+      ...(t.commit === undefined ? {} : { commit: t.commit }), proof: t.proof,
+    });
   }
-  return { ok: problems.length === 0, genesisHash, problems };
+  const source = value(lexStateKey(templateKey(inst.template)));
+  if (typeof source !== 'string') throw new ShulianError('NOT_FOUND', `template ${inst.template} of contract ${id} is not on chain ${chain}`);
+  const texts = renderedTexts(compileSource(source).contract, inst.params) as EvidencePackage['texts'];
+  const pkg: EvidencePackage = { format: EVIDENCE_FORMAT, chain, contract: id, genesis, validators, state, txs, texts };
+  const report = checkEvidence(pkg, genesisHash(genesis));
+  if (!report.ok) {
+    throw new ShulianError('PROOF_INVALID', `the node's answers for contract ${id} do not verify; no package written: ${report.problems.join('; ')}`);
+  }
+  return { pkg, report };
 }
 
-export async function contractReplay(file: string, o: CommonOptions): Promise<void> {
-  const pkg = JSON.parse(readFileSync(file, 'utf8')) as EvidencePackage;
-  if (pkg.format !== 'shulian-lex-evidence/1') throw new ShulianError('BAD_EVIDENCE', `${file} is not a Shulian lex evidence package`);
-  const r = replayEvidence(pkg);
+export async function contractEvidence(id: string, o: ContractChainOptions & { out: string; genesisHash?: string }): Promise<void> {
+  const pin = genesisHashArg(o.genesisHash);
+  const c = verifyingClient(o, pin ? { [o.chain]: pin } : {});
+  const { pkg, report } = await buildEvidence(c, o.chain, id);
+  writeFileSync(o.out, serializeEvidence(pkg));
+  emit(o, { out: o.out, txs: report.txs, events: report.events, height: report.height, genesisHash: report.genesisHash }, () => [
+    `wrote ${o.out}: ${report.txs} transactions with proofs, ${report.events} events, state at height ${report.height}`,
+    `genesis    ${report.genesisHash} (replay with --genesis-hash ${report.genesisHash} once you have compared it with one you trust)`,
+  ]);
+}
+
+/**
+ * Checks a package file against a trust root the checker gives: --genesis-hash, or the genesis a
+ * node they name serves (--api; trusted on first use, then pinned). Prints which item failed;
+ * exit code 1 unless everything verifies.
+ */
+export async function contractReplay(file: string, o: CommonOptions & { genesisHash?: string }): Promise<void> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ShulianError('NOT_FOUND', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  const pin = genesisHashArg(o.genesisHash);
+  if (pin === undefined && o.api === undefined) {
+    throw usage('replay needs a trust root from you, not from the package: --genesis-hash HASH (from a source you trust), or --api URL of a node to take the chain\'s genesis from (trusted on first use, then pinned)');
+  }
+  const r = await replayText(text, pin, o);
   emit(o, r, () => (r.ok
-    ? [`verified and replayed: ${pkg.txs.length} transactions, ${pkg.events.length} events; the final state matches`, `genesis    ${r.genesisHash} (compare with one you trust)`]
+    ? [`verified and replayed: ${r.txs} transactions, ${r.events} events; the final state matches`, `genesis    ${r.genesisHash} (the trust root you gave)`]
     : ['NOT verified:', ...r.problems.map((p) => `  ${p}`)]));
   if (!r.ok) process.exitCode = 1;
+}
+
+async function replayText(text: string, pin: string | undefined, o: CommonOptions): Promise<EvidenceReport> {
+  let pkg: EvidencePackage;
+  try {
+    pkg = parseEvidence(text);
+  } catch (err) {
+    if (!(err instanceof ShulianError)) throw err;
+    return unreadableReport(err.message, pin ?? '');
+  }
+  const root = pin ?? genesisHash(await verifyingClient(o).genesis(pkg.chain));
+  return checkEvidence(pkg, root);
 }

@@ -194,7 +194,7 @@ function addChainCommands(contract: Command): void {
   const lazy = async () => import('./contract-chain.ts');
   type O = import('./contract-chain.ts').ContractChainOptions & {
     template: string; params: string; parties: string; input?: string; out: string;
-    countersigner?: string; countersignerRole?: string; disputeAllows?: string; reason: string; note?: string;
+    countersigner?: string; countersignerRole?: string; disputeAllows?: string; reason: string; note?: string; genesisHash?: string;
   };
   chainOpts(contract.command('deploy').description('deploy a .lex template on the signing chain').argument('<file>', 'the .lex template'), true)
     .action(run(async (file: string, o: O) => (await lazy()).contractDeploy(file, o)));
@@ -223,10 +223,14 @@ function addChainCommands(contract: Command): void {
     .action(run(async (id: string, event: string, o: O) => (await lazy()).contractEvent(id, event, o)));
   chainOpts(contract.command('status').description('a contract: status, parties and signatures, obligations, events, settlement instructions and the history of every transition').argument('<id>', 'contract id'), false)
     .action(run(async (id: string, o: O) => (await lazy()).contractStatus(id, o)));
-  chainOpts(contract.command('evidence').description('export the evidence package: template, parameters, signatures, events with proofs, final state').argument('<id>', 'contract id'), false)
+  chainOpts(contract.command('evidence').description('export the evidence package: template, texts, signatures, events, history and final state, each bound to signed blocks; checked before it is written').argument('<id>', 'contract id'), false)
     .requiredOption('--out <file>', 'where to write the package')
+    .option('--genesis-hash <hex>', 'pin the signing chain\'s genesis hash (default: the pin stored on first use, see docs/cli.md)')
     .action(run(async (id: string, o: O) => (await lazy()).contractEvidence(id, o)));
-  contract.command('replay').description('check an evidence package offline: proofs, fingerprint, and a replay of every event to the final state')
-    .argument('<file>', 'evidence package').addOption(new Option('--json', 'print JSON'))
+  contract.command('replay').description('check an evidence package offline against a trust root you give: every item bound to signed blocks, the fingerprint, and a replay of every event to the final state; exit 1 naming the item that fails')
+    .argument('<file>', 'evidence package')
+    .option('--genesis-hash <hex>', 'the signing chain\'s genesis hash, from a source you trust (the package\'s own genesis must hash to it)')
+    .option('--api <url>', 'or: take the genesis from this node (trusted on first use, then pinned)')
+    .addOption(new Option('--json', 'print JSON'))
     .action(run(async (file: string, o: O) => (await lazy()).contractReplay(file, o)));
 }

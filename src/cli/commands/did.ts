@@ -14,6 +14,7 @@ import {
 } from '../../did/index.ts';
 import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, report, usage, type CommonOptions, action, action1 } from '../output.ts';
+import { genesisHashArg, verifyingClient } from '../trust.ts';
 
 export const DEFAULT_IDENTITY_CHAIN = 'identity';
 
@@ -159,10 +160,13 @@ export async function didResolveCmd(did: string, o: DidResolveOptions): Promise<
   });
   let verified = false;
   if (o.verify) {
-    const client = new ShulianClient({ baseUrl: apiUrl(o) });
-    if (o.genesisHash) client.pinGenesis(o.chain, o.genesisHash);
+    const pin = genesisHashArg(o.genesisHash);
+    const client = verifyingClient(o, pin ? { [o.chain]: pin } : {});
     const g = await client.genesis(o.chain);
-    const check = verifyDidResolution(r, g.validators, { suite: g.suite, chain: o.chain, did: r.didResolutionMetadata.stateProof?.did ?? did });
+    const p = r.didResolutionMetadata.stateProof;
+    const heights = [p?.lookup?.header?.height, p?.next?.header?.height].filter((h): h is number => typeof h === 'number' && Number.isSafeInteger(h) && h >= 0);
+    const trust = await client.headerVerifier(o.chain, Math.max(0, ...heights));
+    const check = verifyDidResolution(r, trust, { suite: g.suite, chain: o.chain, did: p?.did ?? did });
     if (!check.ok) throw new ShulianError('PROOF_INVALID', `the resolution of ${did} does not verify: ${check.reason}`);
     verified = true;
   }
@@ -176,7 +180,7 @@ export async function didResolveCmd(did: string, o: DidResolveOptions): Promise<
   emit(o, verified ? { ...r, proofVerified: true } : r, () => [
     ...documentLines(r),
     `height     resolved at identity chain height ${r.didResolutionMetadata.height}`,
-    ...(verified ? ['proof      verified locally: state proof signed by an identity chain validator, document recomputed from the proven state'] : []),
+    ...(verified ? ['proof      verified locally: state proof under a block final by the identity chain validators of its height, document recomputed from the proven state'] : []),
   ]);
 }
 

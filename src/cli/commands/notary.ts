@@ -4,6 +4,7 @@ import { ShulianClient } from '../../sdk/client.ts';
 import { notaryPut, notaryVerify, sm3File } from '../../sdk/notary.ts';
 import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, type CommonOptions } from '../output.ts';
+import { genesisHashArg, verifyingClient } from '../trust.ts';
 
 export interface NotaryPutOptions extends CommonOptions {
   key: string;
@@ -45,8 +46,8 @@ export interface NotaryVerifyOptions extends CommonOptions {
 
 export async function notaryVerifyCmd(file: string, o: NotaryVerifyOptions): Promise<void> {
   const { hash } = await sm3File(file);
-  const client = new ShulianClient({ baseUrl: apiUrl(o) });
-  if (o.genesisHash) client.pinGenesis(o.chain, o.genesisHash);
+  const pin = genesisHashArg(o.genesisHash);
+  const client = verifyingClient(o, pin ? { [o.chain]: pin } : {});
   let p;
   try {
     p = await notaryVerify(client, hash, { chain: o.chain });
@@ -74,6 +75,6 @@ export async function notaryVerifyCmd(file: string, o: NotaryVerifyOptions): Pro
     ...(p.record.mime !== undefined ? [`mime       ${p.record.mime}`] : []),
     `time       ${new Date(p.record.time).toISOString()}`,
     `tx         ${p.tx.hash} (height ${p.tx.height} on chain ${o.chain})`,
-    `proof      verified locally: state proof at height ${p.state.height} and the tx inclusion proof, both signed by a genesis validator`,
+    `proof      verified locally: state proof at height ${p.state.height} and the tx inclusion proof, each under a block final by the validators of its height (followed from the chain's genesis)`,
   ]);
 }

@@ -3,6 +3,7 @@ import { ShulianClient } from '../../sdk/client.ts';
 import type { CommittedTx, TxStatus } from '../../sdk/types.ts';
 import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
+import { genesisHashArg, verifyingClient } from '../trust.ts';
 
 const HASH_RE = /^[0-9a-f]{64}$/;
 
@@ -64,20 +65,20 @@ export interface TxGetOptions extends CommonOptions {
 
 export async function txGet(hash: string, o: TxGetOptions): Promise<void> {
   if (!HASH_RE.test(hash)) throw usage(`"${hash}" is not a transaction hash (64 lowercase hex digits)`);
-  const client = new ShulianClient({ baseUrl: apiUrl(o) });
+  const pin = genesisHashArg(o.genesisHash);
   let r: TxStatus & { proofVerified?: true };
   if (o.verify) {
-    const t = await client.tx(hash);
+    const plain = new ShulianClient({ baseUrl: apiUrl(o) });
+    const t = await plain.tx(hash);
     if (t.status !== 'committed') throw new ShulianError('TX_PENDING', `transaction ${hash} is still pending on chain ${t.chain}; nothing to verify until it is in a block`);
-    if (o.genesisHash) client.pinGenesis(t.chain, o.genesisHash);
-    r = await client.verifiedTx(hash);
+    r = await verifyingClient(o, pin ? { [t.chain]: pin } : {}).verifiedTx(hash);
   } else {
-    r = await client.tx(hash);
+    r = await new ShulianClient({ baseUrl: apiUrl(o) }).tx(hash);
   }
   emit(o, r, () => {
     if (r.status === 'pending') return [`tx         ${hash}`, `status     pending in the mempool of chain ${r.chain}`];
     const lines = [`tx         ${hash}`, ...receiptLines(r)];
-    if (r.proofVerified) lines.push('proof      verified locally (Merkle proofs and block signature against the genesis validators)');
+    if (r.proofVerified) lines.push(`proof      verified locally: Merkle proofs and the tx signature, under block ${r.height} final by the validators of that height (followed from the chain's genesis)`);
     return lines;
   });
 }

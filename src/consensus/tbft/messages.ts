@@ -3,19 +3,17 @@
  * RFC 8785 canonical JSON of the message without its signature (and, for a proposal, with the value
  * reduced to its hash). The tag keeps a vote of one chain from being replayed on another.
  */
-import { canonicalize, fromHex, isHex, toHex } from '../../codec/index.ts';
-import { didFromPublicKey, publicKeyFromPrivate, sign, verify, type Suite } from '../../crypto/index.ts';
+import { fromHex, isHex, toHex } from '../../codec/index.ts';
+import { didFromPublicKey, publicKeyFromPrivate, sign, type Suite } from '../../crypto/index.ts';
 import type { ValidatorInfo } from '../../ledger/types.ts';
+import { signBytes } from '../../ledger/light/index.ts';
 import type {
-  Commit, CommitCheck, ConsensusValue, Decision, Evidence, Proposal, Signer, TbftMessage, VerifyFn, Vote, VoteType,
+  ConsensusValue, Decision, Evidence, Proposal, Signer, TbftMessage, VerifyFn, Vote, VoteType,
 } from './types.ts';
 
-export const TBFT_DOMAIN = 'shulian/tbft/v1';
-
-/** The bytes a validator signs for a message body on `chainId`. */
-export function signBytes(chainId: string, body: Record<string, unknown>): Uint8Array {
-  return Buffer.from(`${TBFT_DOMAIN}/${chainId}\n${canonicalize(body)}`, 'utf8');
-}
+// The domain tag, the signed bytes, the commit check and the suite verifier are pure and shared
+// with light clients: they live in src/ledger/light/commit.ts (one implementation, used by both).
+export { TBFT_DOMAIN, signBytes, verifyCommit, suiteVerifier } from '../../ledger/light/index.ts';
 
 export function proposalBody(p: Omit<Proposal, 'sig'>): Record<string, unknown> {
   return { type: 'proposal', chain: p.chain, height: p.height, round: p.round, validRound: p.validRound, value: p.value.hash, proposer: p.proposer };
@@ -52,41 +50,6 @@ export function verifyVoteSig(v: Vote, publicKey: string, verifyFn: VerifyFn): b
   return checkSig(verifyFn, publicKey, signBytes(v.chain, voteBody(v)), v.sig);
 }
 
-/**
- * Checks that `commit` holds valid precommits of more than 2/3 of the voting power of `validators`
- * for (chainId, height, round, blockHash). For light clients and block sync.
- */
-export function verifyCommit(commit: Commit, validators: readonly ValidatorInfo[], chainId: string, verifyFn: VerifyFn): CommitCheck {
-  let total = 0;
-  const byDid = new Map<string, ValidatorInfo>();
-  for (const v of validators) {
-    if (v.power > 0) {
-      total += v.power;
-      byDid.set(v.did, v);
-    }
-  }
-  const fail = (reason: string, power = 0): CommitCheck => ({ ok: false, reason, power, total });
-  if (!commit || typeof commit !== 'object') return fail('commit is not an object');
-  if (commit.chain !== chainId) return fail(`commit is for chain ${String(commit.chain)}, not ${chainId}`);
-  if (!isHeight(commit.height) || !isRound(commit.round) || typeof commit.blockHash !== 'string' || !Array.isArray(commit.signatures)) {
-    return fail('malformed commit');
-  }
-  let power = 0;
-  const seen = new Set<string>();
-  for (const s of commit.signatures) {
-    if (!s || typeof s.validator !== 'string') return fail('malformed commit signature', power);
-    const val = byDid.get(s.validator);
-    if (!val) return fail(`${s.validator} is not a validator at height ${commit.height}`, power);
-    if (seen.has(s.validator)) return fail(`${s.validator} signed twice`, power);
-    seen.add(s.validator);
-    const vote: Vote = { type: 'precommit', chain: chainId, height: commit.height, round: commit.round, value: commit.blockHash, validator: s.validator, sig: s.sig };
-    if (!verifyVoteSig(vote, val.publicKey, verifyFn)) return fail(`bad precommit signature from ${s.validator}`, power);
-    power += val.power;
-  }
-  if (power * 3 <= total * 2) return fail(`precommits carry ${power} of ${total} voting power, not more than 2/3`, power);
-  return { ok: true, power, total };
-}
-
 /** Checks evidence against the validator set of its height: both messages signed by the accused, same slot, different content. */
 export function verifyEvidence(ev: Evidence, validators: readonly ValidatorInfo[], chainId: string, verifyFn: VerifyFn): boolean {
   const val = validators.find((v) => v.did === ev.validator);
@@ -113,11 +76,6 @@ export function verifyEvidence(ev: Evidence, validators: readonly ValidatorInfo[
 export function keySigner(suite: Suite, privateKey: Uint8Array): Signer {
   const did = didFromPublicKey(publicKeyFromPrivate(suite, privateKey));
   return { did, sign: (message) => sign(suite, privateKey, message) };
-}
-
-/** A VerifyFn for the chain's suite over hex public keys. */
-export function suiteVerifier(suite: Suite): VerifyFn {
-  return (publicKey, message, signature) => isHex(publicKey) && verify(suite, fromHex(publicKey), message, signature);
 }
 
 // --- shape checks for messages off the network (untrusted JSON) ---

@@ -43,20 +43,9 @@ export interface Vote {
   sig: string;
 }
 
-export interface CommitSig {
-  validator: string;
-  /** Signature of the validator's precommit for (height, round, blockHash). */
-  sig: string;
-}
-
-/** Proof that a block is final: precommits of more than 2/3 of the voting power for it in one round. */
-export interface Commit {
-  chain: string;
-  height: number;
-  round: number;
-  blockHash: string;
-  signatures: CommitSig[];
-}
+// Commits, their check's result and the verify function type are shared with light clients.
+export type { CommitSig, Commit, CommitCheck, VerifyFn } from '../../ledger/light/index.ts';
+import type { Commit, VerifyFn } from '../../ledger/light/index.ts';
 
 /** A decided value with its commit; sent to a validator that is behind (and usable by block sync). */
 export interface Decision {
@@ -122,9 +111,6 @@ export interface Signer {
   readonly did: string;
   sign(message: Uint8Array): Uint8Array;
 }
-
-/** Verifies `signature` over `message` under a validator's public key (hex, as in ValidatorInfo). Never throws. */
-export type VerifyFn = (publicKey: string, message: Uint8Array, signature: Uint8Array) => boolean;
 
 /**
  * A WAL record. The core appends its own proposals and votes (a precommit for a value carries the
@@ -192,10 +178,3 @@ export interface TbftStatus {
   validHash: string | null;
 }
 
-/** Result of checking a commit: `power` of valid distinct signers out of `total`. */
-export interface CommitCheck {
-  ok: boolean;
-  reason?: string;
-  power: number;
-  total: number;
-}
