@@ -45,6 +45,8 @@ export interface StartOptions {
   allianceFile?: string;
   p2p?: NodeOpenOptions['p2p'];
   tbftTimeouts?: NodeOpenOptions['tbftTimeouts'];
+  /** This node's mempool policy (docs/operations.md#limits). */
+  mempool?: NodeOpenOptions['mempool'];
   /**
    * Run a gateway in this process for the chains it hosts, when the routing chain's registry
    * names this node as a gateway (the embedded alliance does). Default true.
@@ -77,7 +79,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const node = await ShulianNode.open({
     dataDir: opts.dataDir, log, ...(opts.suite ? { suite: opts.suite } : {}), ...(opts.allianceFile ? { allianceFile: opts.allianceFile } : {}),
     ...(opts.p2p ? { p2p: opts.p2p } : {}), ...(opts.tbftTimeouts ? { tbftTimeouts: opts.tbftTimeouts } : {}),
-    ...(opts.gateways ? { gateways: opts.gateways } : {}),
+    ...(opts.gateways ? { gateways: opts.gateways } : {}), ...(opts.mempool ? { mempool: opts.mempool } : {}),
   });
   let api;
   let external: ExternalChains;
