@@ -29,6 +29,7 @@ export { TbftDriver } from './tbft-driver.ts';
 export { prepareCluster, type ClusterLayout } from './cluster.ts';
 export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
 export { NODE_PASSWORD_ENV } from './keys.ts';
+export { didSenderAuthority, governanceAdmissionRule } from './admission.ts';
 export {
   ExternalChains, EXTERNAL_CHAINS_FILE, externalChainSchema, loadExternalChains, parseExternalChains,
   type ExternalChainConfig, type ExternalChainsOptions,

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
-import { authorizeSenderSync } from '../did/authorize.ts';
 import { PeerNetwork, type NetworkStats } from '../net/index.ts';
 import { TbftDriver, type TbftDriverOptions } from './tbft-driver.ts';
 import { ChainLifecycleWatcher, assignedChains } from '../governance/index.ts';
@@ -13,8 +12,8 @@ import {
 import { SoloConsensus, type ConsensusEngine } from '../consensus/index.ts';
 import type { Genesis, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 import { knownModuleNames, modulesFor } from '../modules/index.ts';
-import { govKey, govStateKey } from '../modules/governance/keys.ts';
-import type { AdmissionPolicy } from '../modules/governance/index.ts';
+import { govKey } from '../modules/governance/keys.ts';
+import { didSenderAuthority, governanceAdmissionRule } from './admission.ts';
 import { signTx } from '../ledger/index.ts';
 import { DEFAULT_PARAMS } from './alliance.ts';
 import { embeddedGeneses } from './alliance.ts';
@@ -159,47 +158,18 @@ export class ShulianNode implements NodeView {
   }
 
   /**
-   * Every chain on this node checks a tx's key against the sender's DID document on the identity
-   * chain (a rotated-in key signs, a rotated-out one no longer does; a DID without a document
-   * signs with its self-certifying key), at the identity height the block names; the identity
-   * chain itself at its parent state. Without an identity chain, only self-certifying keys.
+   * Who judges a chain's senders: the identity chain's DID documents at the identity height a
+   * block names (the identity chain itself: at its parent state). Without an identity chain,
+   * only self-certifying keys.
    */
   private senderAuthorityFor(genesis: Genesis): SenderAuthority | undefined {
     if (!this.identityId) return undefined;
-    const judge: SenderAuthority['judge'] = (state, did, pubkeyHex) => {
-      const r = authorizeSenderSync(state, did, pubkeyHex, state.height);
-      return r.ok ? { ok: true } : { ok: false, code: 'TX_BAD_SENDER', message: `${r.message} (${r.code}, identity chain ${state.chain} at height ${state.height})` };
-    };
-    return genesis.chain === this.identityId ? { judge } : { source: this.referenceTo(this.identityId), judge };
+    return didSenderAuthority(genesis.chain === this.identityId ? undefined : this.referenceTo(this.identityId));
   }
 
-  /**
-   * A business chain's admission policy, read from the governance registry at the governance
-   * height its block names (so a policy change by proposal applies from the next block that
-   * names a later height): open, alliance members only, or an allowlist. Credential policies
-   * need the sender to present the credential, which this release cannot take yet: they admit no
-   * one and say so.
-   */
+  /** A business chain's admission policy, from the governance registry at the height its block names. */
   private admissionRuleOf(chainId: string, govId: string): AdmissionRule {
-    return {
-      source: this.referenceTo(govId),
-      judge: (gov, did) => {
-        const rec = gov.getState(govStateKey.chain(chainId)).value as { admission?: AdmissionPolicy } | null;
-        const policy: AdmissionPolicy = rec?.admission ?? { type: 'open' };
-        const refuse = (message: string) => ({ ok: false as const, code: 'TX_NOT_ADMITTED', message: `${message} (governance chain ${gov.chain} at height ${gov.height})` });
-        switch (policy.type) {
-          case 'open':
-            return { ok: true };
-          case 'members':
-            return gov.getState(govStateKey.member(did)).value !== null
-              ? { ok: true } : refuse(`${did} is not a member organisation of the alliance; chain ${chainId} admits members only`);
-          case 'allowlist':
-            return policy.dids.includes(did) ? { ok: true } : refuse(`${did} is not on chain ${chainId}'s allowlist; a governance proposal can change it`);
-          case 'credential':
-            return refuse(`chain ${chainId} admits holders of a ${policy.credentialType} credential from ${policy.issuer}; presenting credentials at admission is not supported yet`);
-        }
-      },
-    };
+    return governanceAdmissionRule(chainId, this.referenceTo(govId));
   }
 
   /** Txs a client gave this node travel to the other validators; gossiped ones the network forwards. */
