@@ -78,6 +78,7 @@ export class ShulianNode implements NodeView {
       const self = node;
       self.opts = o;
       self.identityId = alliance.chains.find((g) => g.modules.includes('did'))?.chain;
+      const followedByAll = new Set(alliance.chains.filter((g) => g.modules.includes('did') || g.modules.includes('governance')).map((g) => g.chain));
       for (const genesis of alliance.chains) {
         // tbft chains get the key even when this node is not (yet) a validator: the core signs
         // only at heights whose validator set names it.
@@ -98,11 +99,15 @@ export class ShulianNode implements NodeView {
         if (!o.p2p) throw new ShulianError('P2P_REQUIRED', `chains ${bft.map((g) => g.chain).join(', ')} run tbft: give the node a p2p address (shulian node --config)`);
         self.net = new PeerNetwork({
           key, alliance: alliance.alliance, chains: alliance.chains.map((g) => g.chain),
-          // Only validators of a shared chain may connect; per chain, only that chain's validators.
-          // Business chains started later by governance join this list as they open.
-          isAllowedPeer: (did, chainId) => chainId === undefined
-            ? [...self.hosted.values()].some((c) => c.knownValidators().some((v) => v.did === did))
-            : (self.hosted.get(chainId)?.knownValidators().some((v) => v.did === did) ?? false),
+          // Only validators of a shared chain may connect; per chain, only that chain's validators,
+          // except that the chains whose state judges every chain's blocks (identity, governance:
+          // docs/consensus.md#block-validity) are shared with the validators of any chain, who
+          // must follow them. Business chains started later by governance join as they open.
+          isAllowedPeer: (did, chainId) => {
+            const validatorOf = (c: Chain | undefined): boolean => c?.knownValidators().some((v) => v.did === did) ?? false;
+            if (chainId === undefined || followedByAll.has(chainId)) return [...self.hosted.values()].some(validatorOf);
+            return validatorOf(self.hosted.get(chainId));
+          },
           listen: { host: o.p2p.host, port: o.p2p.port },
           peers: o.p2p.peers,
           log: (level, message) => {
