@@ -177,3 +177,56 @@ test('out of gas: the tx fails with OUT_OF_GAS, keeps no writes, and gas used is
     tmp.cleanup();
   }
 });
+
+test('with call checks on (as on a node), a call execution would refuse is refused at admission with the receipt\'s code', async () => {
+  const tmp = tempDir();
+  const t = await openTestChain(tmp.dir, 'sm2', {}, undefined, { chain: { checkCalls: true } });
+  try {
+    const alice = generateKeyPair('sm2');
+    const call = (module: string, method: string, args: unknown) => signTx(alice, { chain: 'notary', module, method, args: args as never, nonce: 0, expires: 100 }).tx;
+    const results = await t.chain.submit([
+      call('notary', 'put', { hash: docHash('a'), junk: 'x'.repeat(1000) }),
+      call('notary', 'put', { hash: 'not hex' }),
+      call('notary', 'erase', {}),
+      call('settlement', 'mint', {}),
+    ]);
+    assert.deepEqual(results.map((r) => (r.accepted ? 'ok' : r.code)), ['BAD_ARGS', 'BAD_ARGS', 'METHOD_NOT_FOUND', 'MODULE_NOT_FOUND']);
+    assert.match((results[1] as { message: string }).message, /notary\.put args\.hash: /);
+    assert.match((results[3] as { message: string }).message, /runs no module "settlement"; it runs notary/);
+    assert.equal(t.chain.info().mempool.txs, 0);
+    assert.equal((await t.chain.submit([call('notary', 'put', { hash: docHash('a') })]))[0]!.accepted, true);
+  } finally {
+    await t.close();
+    tmp.cleanup();
+  }
+});
+
+test('the mempool is kept across a restart and re-admitted under the policy in force then', async () => {
+  const tmp = tempDir();
+  const validator = generateKeyPair('sm2');
+  let t = await openTestChain(tmp.dir, 'sm2', {}, undefined, { validator });
+  try {
+    const alice = generateKeyPair('sm2');
+    const bob = generateKeyPair('sm2');
+    const near = put(alice, 1, docHash('near'), 'notary', 50); // gapped: waits for alice's nonce 0
+    const far = put(bob, 1, docHash('far'), 'notary', 5000);
+    assert.ok((await t.chain.submit([near.tx, far.tx])).every((r) => r.accepted));
+    await t.close();
+    // Reopened with a tighter expiry bound: the tx expiring at 5000 is no longer acceptable.
+    t = await openTestChain(tmp.dir, 'sm2', {}, undefined, { validator, chain: { mempool: { maxExpiryBlocks: 1000 } } });
+    assert.equal(t.chain.isPending(near.hash), true);
+    assert.equal(t.chain.isPending(far.hash), false);
+    assert.equal(t.chain.nonces(near.tx.from).pendingNonce, 0);
+    assert.equal((await t.chain.submit([put(alice, 0, docHash('first')).tx]))[0]!.accepted, true);
+    const block = (await t.chain.produceBlock(1_700_000_001_000))!;
+    assert.equal(block.txs.length, 2);
+    assert.equal(t.chain.getTx(near.hash)?.receipt.status, 'ok');
+    // Committed and forgotten ones stay gone after another restart.
+    await t.close();
+    t = await openTestChain(tmp.dir, 'sm2', {}, undefined, { validator });
+    assert.equal(t.chain.info().mempool.txs, 0);
+  } finally {
+    await t.close();
+    tmp.cleanup();
+  }
+});

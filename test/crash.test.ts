@@ -101,3 +101,35 @@ test('kill -9 under load: every reported block survives unchanged and the node c
     tmp.cleanup();
   }
 });
+
+test('kill -9 with txs pending: every accepted tx is pending again after the restart and commits once it can', async () => {
+  const tmp = tempDir();
+  let node = await startNodeProcess(join(tmp.dir, 'data'));
+  try {
+    const alice = generateKeyPair('sm2');
+    const height = (await getJson<{ height: number }>(`${node.url}/v1/chains/notary`)).body.height;
+    const at = (nonce: number) => signTx(alice, { chain: 'notary', module: 'notary', method: 'put', args: { hash: (nonce + 7).toString(16).padStart(64, '0') }, nonce, expires: height + 1000 });
+    // Nonces 1 and 2 wait for nonce 0, so they stay pending until it comes.
+    const waiting = [at(1), at(2)];
+    const results = await submit(node.url, waiting.map((s) => s.tx));
+    assert.deepEqual(results.map((r) => r.accepted), [true, true]);
+    for (const s of waiting) assert.equal((await getJson<{ status: string }>(`${node.url}/v1/txs/${s.hash}`)).body.status, 'pending');
+    await node.kill9();
+
+    node = await startNodeProcess(join(tmp.dir, 'data'));
+    for (const s of waiting) {
+      const { status, body } = await getJson<{ status: string }>(`${node.url}/v1/txs/${s.hash}`);
+      assert.equal(status, 200, `tx ${s.hash} was accepted before the crash and is gone after it`);
+      assert.equal(body.status, 'pending');
+    }
+    assert.equal((await getJson<{ pendingNonce: number }>(`${node.url}/v1/chains/notary/accounts/${waiting[0]!.tx.from}`)).body.pendingNonce, 0);
+    const first = at(0);
+    assert.deepEqual((await submit(node.url, [first.tx])).map((r) => r.accepted), [true]);
+    for (const s of [first, ...waiting]) {
+      await waitFor(async () => (await getJson<{ status: string }>(`${node.url}/v1/txs/${s.hash}`)).body.status === 'committed', `tx ${s.hash} committed`, 60_000);
+    }
+  } finally {
+    await node.stop();
+    tmp.cleanup();
+  }
+});

@@ -1,8 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { ShulianError, fromHex, toHex, type JsonValue } from '../codec/index.ts';
+import { ShulianError, canonicalize, fromHex, toHex, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, hashFor, sign, type KeyPair, type Suite } from '../crypto/index.ts';
 import type { AdmissionPool } from './admission/pool.ts';
 import type { AdmitOutcome, AdmitParams } from './admission/admit.ts';
+import { CallCheck } from './admission/call.ts';
+import { Gate } from './admission/gate.ts';
+import { REFS_KEY, effectiveRefs, parseRefs, refsEqual, type AdmissionRule, type Refs, type SenderAuthority, type Verdict } from './refs.ts';
 import {
   ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, hashJson, headerHashOf, merkleProof,
   merkleRoot, receiptHashOf, stateKeyHash,
@@ -12,20 +15,47 @@ import {
 import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
 import type { BlockSummary, ChainInfo, ChainView, SubmitAnswer, SubmitResult } from './types.ts';
 
+/** A node's own mempool policy (not consensus: nodes may differ). docs/operations.md#limits */
+export interface MempoolPolicy {
+  /** A tx's `expires` may be at most this many blocks past the next height. */
+  maxExpiryBlocks: number;
+  /** Bytes of pending txs one sender may hold. */
+  maxSenderBytes: number;
+  /** Gapped txs (waiting for an earlier nonce) one sender may hold. */
+  maxSenderGapped: number;
+}
+
+export const DEFAULT_MEMPOOL_POLICY: MempoolPolicy = {
+  maxExpiryBlocks: 1_000_000,
+  maxSenderBytes: 4 * 1024 * 1024,
+  maxSenderGapped: 256,
+};
+
 export interface ChainOptions {
   genesis: Genesis;
   dir: string;
   modules: ModuleDef[];
   admission: AdmissionPool;
   /**
-   * Whether `pubkey` may sign for `did` now (its DID document on the identity chain). Without it
-   * only a DID's self-certifying key is accepted.
+   * Whether `pubkey` may sign for `did` (its DID document on the identity chain, at the height a
+   * block names). Without it only a DID's self-certifying key is accepted.
    */
   senderAuthority?: SenderAuthority;
   /** The chain's admission policy (business chains: set by governance); absent = open. */
-  admissionCheck?: AdmissionCheck;
+  admissionRule?: AdmissionRule;
   /** This node's validator key, when it validates this chain. */
   validatorKey?: KeyPair;
+  /** Mempool policy beyond the genesis limits; defaults DEFAULT_MEMPOOL_POLICY. */
+  mempool?: Partial<MempoolPolicy>;
+  /**
+   * Refuse at admission txs whose module, method or args execution would refuse (a node does).
+   * Off by default so tests can put such txs in blocks and check their failed receipts.
+   */
+  checkCalls?: boolean;
+  /** Re-admit the persisted mempool when opening (default true; a node does it once all its chains are open). */
+  restoreMempool?: boolean;
+  /** How long validating a block waits for this node to reach the heights of other chains it names (default 5 s). */
+  refWaitMs?: number;
 }
 
 
@@ -45,9 +75,12 @@ export class Chain implements ChainView {
   private readonly hash: (d: Uint8Array) => Uint8Array;
   private readonly events = new EventEmitter();
   private readonly admission: AdmissionPool;
-  private readonly senderAuthority: SenderAuthority | undefined;
-  private readonly admissionCheck: AdmissionCheck | undefined;
+  private readonly gate: Gate;
+  private readonly callCheck: CallCheck | undefined;
   private readonly validatorKey: KeyPair | undefined;
+  private readonly refWaitMs: number;
+  /** Arrival order of persisted mempool txs. */
+  private seq = 0;
   private txListener: (() => void) | undefined;
   private acceptedListener: ((txs: Tx[]) => void) | undefined;
 
@@ -60,16 +93,17 @@ export class Chain implements ChainView {
     this.hash = hashFor(this.suite);
     this.tree = new SparseMerkleTree(store.nodeStore, this.hash, { cacheSize: 200_000 });
     const p = opts.genesis.params;
-    this.mempool = new Mempool({ maxTxs: p.mempoolMaxTxs, maxBytes: p.mempoolMaxBytes, maxNonceGap: p.maxNonceGap });
+    this.mempool = new Mempool({ maxTxs: p.mempoolMaxTxs, maxBytes: p.mempoolMaxBytes, maxNonceGap: p.maxNonceGap, ...DEFAULT_MEMPOOL_POLICY, ...opts.mempool });
     const known = new Set(opts.modules.map((m) => m.name));
     for (const m of opts.genesis.modules) {
       if (!known.has(m)) throw new ShulianError('GENESIS_MODULE_UNKNOWN', `chain ${this.id}: genesis names module "${m}", which this build does not have`);
     }
     this.executor = new Executor(opts.modules, new Set(opts.genesis.modules));
     this.admission = opts.admission;
-    this.senderAuthority = opts.senderAuthority;
-    this.admissionCheck = opts.admissionCheck;
+    this.gate = new Gate(this, opts.senderAuthority, opts.admissionRule);
+    this.callCheck = opts.checkCalls ? new CallCheck(this.id, opts.modules, opts.genesis.modules) : undefined;
     this.validatorKey = opts.validatorKey;
+    this.refWaitMs = opts.refWaitMs ?? 5_000;
     this.events.setMaxListeners(0);
   }
 
@@ -88,7 +122,32 @@ export class Chain implements ChainView {
       await store.putGenesis(opts.genesis);
     }
     if (!store.head()) await chain.writeGenesisBlock();
+    if (opts.restoreMempool !== false) await chain.restoreMempool();
     return chain;
+  }
+
+  /**
+   * Re-admits the txs that were pending when the node stopped, in arrival order and through every
+   * check a new submission passes (signatures included). Those refused now (committed meanwhile,
+   * expired, key rotated out) are forgotten. Returns how many came back and how many did not.
+   */
+  async restoreMempool(): Promise<{ restored: number; dropped: number }> {
+    const records = this.store.pendingRecords();
+    if (records.length === 0) return { restored: 0, dropped: 0 };
+    this.seq = Math.max(this.seq, records[records.length - 1]!.rec.seq + 1);
+    const refused: string[] = [];
+    let restored = 0;
+    for (let i = 0; i < records.length; i += MAX_BATCH) {
+      const chunk = records.slice(i, i + MAX_BATCH);
+      const results = await this.submit(chunk.map((r) => r.rec.tx));
+      results.forEach((r, j) => {
+        if (r.accepted) restored++;
+        else refused.push(chunk[j]!.hash);
+      });
+    }
+    this.store.removePending(refused);
+    await this.store.flushed();
+    return { restored, dropped: refused.length };
   }
 
   /**
@@ -165,7 +224,8 @@ export class Chain implements ChainView {
     const stateRoot = block ? block.header.stateRoot : head.stateRoot;
     const keyHash = stateKeyHash(this.suite, key);
     let json: string | undefined;
-    if (height === head.height) {
+    // While a commit waits for its flush, the latest-state table is a block ahead of the head.
+    if (height === head.height && !this.store.stateAhead) {
       json = this.store.getState(key);
     } else {
       const vh = this.tree.get(fromHex(stateRoot), keyHash);
@@ -225,8 +285,9 @@ export class Chain implements ChainView {
     this.txListener = listener;
   }
 
+  /** Whether some pending tx could go in the next block (gapped ones cannot). */
   hasPendingTxs(): boolean {
-    return this.mempool.size > 0;
+    return this.mempool.hasExecutable();
   }
 
   private committedNonce(did: string): number {
@@ -243,8 +304,9 @@ export class Chain implements ChainView {
 
   /**
    * Admits txs to the mempool. Shape, size, chain, key suite, sender and signature are checked
-   * on the admission workers; expiry, nonce and mempool limits here, against chain state.
-   * Each tx gets its own result; one bad tx does not affect the others.
+   * on the admission workers; the call, the sender's key and the chain's admission policy,
+   * expiry, nonce and mempool limits here, against chain state. Each tx gets its own result;
+   * one bad tx does not affect the others.
    */
   async submit(raw: unknown[]): Promise<SubmitResult[]> {
     const answer = await this.admission.admitTxs(this.admitParams(), raw);
@@ -263,51 +325,54 @@ export class Chain implements ChainView {
     this.acceptedListener = listener;
   }
 
-  /** The signing key must be a current key of the sender DID (self-certifying, or per its document). */
-  private checkSender(o: Extract<AdmitOutcome, { ok: true }>): void {
-    if (this.senderAuthority) {
-      const r = this.senderAuthority(o.tx.from, o.tx.pubkey);
-      if (!r.ok) throw new ShulianError(r.code === 'NOT_FOUND' || r.code === 'DID_NOT_FOUND' ? 'TX_BAD_SENDER' : r.code, r.message);
-    } else if (!o.selfCertified) {
-      throw new ShulianError('TX_BAD_SENDER', `from ${o.tx.from} is not the DID of the signing key, and this chain checks no DID documents`);
-    }
+  /** The refs in force after the head: what the head block and its ancestors named. */
+  private headRefs(): Refs {
+    return parseRefs(this.getState(REFS_KEY).value);
   }
 
   /**
    * Checks admitted txs against chain state and adds them to the mempool, in order. A large
    * batch is checked in slices of at most ACCEPT_SLICE_MS with yields between them, so reads
    * are served meanwhile; each tx is checked against the state of the moment it is added, as
-   * it would be had the txs come in separate requests.
+   * it would be had the txs come in separate requests. Accepted txs are persisted and the
+   * answer waits until they are on disk: an accepted tx survives a restart (restoreMempool).
    */
   private async accept(outcomes: AdmitOutcome[], local: boolean): Promise<SubmitResult[]> {
     const accepted: Tx[] = [];
     const results: SubmitResult[] = [];
-    let added = 0;
+    const dropped: string[] = [];
+    let refs = this.gate.latest(this.headRefs());
+    let verdicts = new Map<string, Verdict>();
     let sliceStart = performance.now();
     for (const o of outcomes) {
       if (performance.now() - sliceStart > ACCEPT_SLICE_MS) {
         await yieldToEventLoop();
         sliceStart = performance.now();
+        refs = this.gate.latest(this.headRefs());
+        verdicts = new Map();
       }
       if (!o.ok) {
         results.push(o.hash === undefined ? { accepted: false, code: o.code, message: o.message } : { accepted: false, hash: o.hash, code: o.code, message: o.message });
         continue;
       }
       try {
-        this.checkSender(o);
-        const admitted = this.admissionCheck?.(o.tx.from);
-        if (admitted && !admitted.ok) throw new ShulianError('TX_NOT_ADMITTED', admitted.message);
-        const nextHeight = this.height() + 1;
-        if (o.tx.expires < nextHeight) throw new ShulianError('TX_EXPIRED', `transaction expired at height ${o.tx.expires}; the chain is at ${nextHeight - 1}`);
-        this.mempool.add({ tx: o.tx, hash: o.hash, bytes: o.bytes }, this.committedNonce(o.tx.from));
+        this.callCheck?.check(o.tx);
+        const v = this.gate.judge(o.tx, o.selfCertified, refs, verdicts);
+        if (!v.ok) throw new ShulianError(v.code, v.message);
+        const entry: MempoolEntry = { tx: o.tx, hash: o.hash, bytes: o.bytes, selfCertified: o.selfCertified };
+        dropped.push(...this.mempool.add(entry, { committedNonce: this.committedNonce(o.tx.from), nextHeight: this.height() + 1 }));
+        this.store.putPending(o.hash, { seq: this.seq++, tx: o.tx });
         accepted.push(o.tx);
-        added++;
         results.push({ accepted: true, hash: o.hash });
       } catch (err) {
         results.push(rejection(err, o.hash));
       }
     }
-    if (added > 0) this.txListener?.();
+    if (dropped.length > 0) this.store.removePending(dropped);
+    if (accepted.length > 0) {
+      this.txListener?.();
+      await this.store.flushed();
+    }
     if (local && accepted.length > 0) this.acceptedListener?.(accepted);
     return results;
   }
@@ -324,20 +389,32 @@ export class Chain implements ChainView {
 
   /**
    * Builds and signs the next block from ready mempool txs, executed on top of the head, without
-   * committing it. Consensus decides whether it commits (commitCandidate) or is dropped.
+   * committing it. Consensus decides whether it commits (commitCandidate) or is dropped. The
+   * block names the latest heights of the chains whose state judges its senders (Block.refs);
+   * txs refused at those heights leave the mempool.
    */
   async proposeBlock(now: number, opts: { allowEmpty?: boolean } = {}): Promise<BlockCandidate | null> {
     if (!this.validatorKey) throw new ShulianError('NOT_VALIDATOR', `this node does not validate chain ${this.id}`);
     const head = this.store.head()!;
     const height = head.height + 1;
-    const entries = this.mempool.reap(this.genesis.params.maxBlockTxs, height, (did) => this.committedNonce(did));
+    const parentRefs = this.headRefs();
+    let entries = this.mempool.reap(this.genesis.params.maxBlockTxs, height, (did) => this.committedNonce(did));
+    let refs = parentRefs;
+    if (entries.length > 0) {
+      refs = this.gate.latest(parentRefs);
+      // This node lags behind a height an earlier block named: wait a little, else propose no txs.
+      const missing = await this.gate.available(refs, this.refWaitMs);
+      entries = missing ? [] : this.screen(entries, refs);
+      if (entries.length === 0) refs = parentRefs;
+    }
     if (entries.length === 0 && !opts.allowEmpty) {
-      this.mempool.prune(height, (did) => this.committedNonce(did));
+      this.store.removePending(this.mempool.prune(height, (did) => this.committedNonce(did)));
       return null;
     }
     const time = Math.max(now, head.time + 1);
     const proposer = didFromPublicKey(this.validatorKey.publicKey);
-    const run = await this.run(height, time, entries);
+    const named = refsEqual(refs, parentRefs) ? undefined : refs;
+    const run = await this.run(height, time, entries, named);
     const header: BlockHeader = {
       chain: this.id, height, prev: head.hash, time, txCount: entries.length, txRoot: run.txRoot, receiptRoot: run.receiptRoot,
       stateRoot: run.stateRoot, proposer,
@@ -345,13 +422,40 @@ export class Chain implements ChainView {
     const hash = headerHashOf(this.suite, header);
     const sig = toHex(sign(this.suite, this.validatorKey.privateKey, fromHex(hash)));
     const block: Block = { header, hash, sig, txs: entries.map((e) => e.tx), receipts: run.receipts };
+    if (named) block.refs = named;
     return { block, receiptHashes: run.receiptHashes, writes: run.writes, values: run.values };
   }
 
   /**
-   * Checks a block proposed by another validator: header fields, proposer signature, each tx
-   * (signature checked here only if this node has not already admitted it), then re-executes
-   * it and compares every root and receipt. Throws BLOCK_INVALID saying what differs.
+   * Re-judges reaped txs at the block's refs. A refused tx leaves the mempool; the sender's later
+   * txs stay out of this block (their nonces would not follow) and wait as gapped.
+   */
+  private screen(entries: MempoolEntry[], refs: Refs): MempoolEntry[] {
+    const verdicts = new Map<string, Verdict>();
+    const blocked = new Set<string>();
+    const refused: string[] = [];
+    const out: MempoolEntry[] = [];
+    for (const e of entries) {
+      if (blocked.has(e.tx.from)) continue;
+      if (this.gate.judge(e.tx, e.selfCertified, refs, verdicts).ok) {
+        out.push(e);
+      } else {
+        blocked.add(e.tx.from);
+        refused.push(e.hash);
+      }
+    }
+    for (const h of refused) this.mempool.remove(h);
+    this.store.removePending(refused);
+    return out;
+  }
+
+  /**
+   * Checks a block proposed by another validator, as a function of the block, this chain's state
+   * at its parent and the other chains' state at the heights it names: header fields, proposer
+   * signature, its refs (never behind the parent's), each tx's signature (checked here only if
+   * this node has not already admitted it), each sender's key and admission at those refs, then
+   * re-executes it and compares every root and receipt. Throws BLOCK_INVALID saying what differs.
+   * Never consulted: this node's mempool policy or its latest view of other chains.
    */
   async validateBlock(block: Block, now: number, maxClockDriftMs = 10_000): Promise<BlockCandidate> {
     const head = this.store.head()!;
@@ -369,7 +473,19 @@ export class Chain implements ChainView {
     if (block.txs.length > this.genesis.params.maxBlockTxs) bad(`it has more than ${this.genesis.params.maxBlockTxs} transactions`);
     const check = verifyHeader(this.suite, h, block.hash, block.sig, this.validatorsAt(h.height));
     if (!check.ok) bad(check.reason!);
-    // Txs this node admitted were checked then; the others are checked now, once.
+    const parentRefs = this.headRefs();
+    let refs: Refs = parentRefs;
+    try {
+      refs = effectiveRefs(block.refs, parentRefs, this.gate.consulted);
+    } catch (err) {
+      bad((err as Error).message);
+    }
+    if (block.refs !== undefined && refsEqual(refs, parentRefs)) bad('its refs repeat its parent\'s (a block names refs only to move them)');
+    if (block.txs.length > 0) {
+      const missing = await this.gate.available(refs, this.refWaitMs);
+      if (missing) bad(`it names ${missing}`);
+    }
+    // Signatures of txs this node admitted were checked then; the others are checked now, once.
     const hashes = block.txs.map((tx) => txHashOf(this.suite, tx));
     const unknown = block.txs.filter((_, i) => !this.mempool.has(hashes[i]!));
     const admitted = new Map<string, MempoolEntry>();
@@ -378,26 +494,23 @@ export class Chain implements ChainView {
       if (answer.kind === 'invalid') bad(answer.message);
       else for (const o of answer.outcomes) {
         if (!o.ok) bad(`tx ${o.hash ?? '?'} is not acceptable: ${o.message}`);
-        else {
-          try {
-            this.checkSender(o);
-          } catch (err) {
-            bad(`tx ${o.hash}: ${(err as Error).message}`);
-          }
-          admitted.set(o.hash, { tx: o.tx, hash: o.hash, bytes: o.bytes });
-        }
+        else admitted.set(o.hash, { tx: o.tx, hash: o.hash, bytes: o.bytes, selfCertified: o.selfCertified });
       }
     }
+    const verdicts = new Map<string, Verdict>();
     const entries = block.txs.map((_, i) => {
       const hash = hashes[i]!;
       const e = this.mempool.get(hash) ?? admitted.get(hash);
       if (!e) bad(`tx ${hash} could not be admitted`);
       if (e!.tx.expires < h.height) bad(`tx ${hash} expired at height ${e!.tx.expires}`);
+      // Every tx, pooled or not: a key or policy may have changed since this node admitted it.
+      const v = this.gate.judge(e!.tx, e!.selfCertified, refs, verdicts);
+      if (!v.ok) bad(`tx ${hash}: ${v.message} (${v.code})`);
       return e!;
     });
     let run: BlockRun;
     try {
-      run = await this.run(h.height, h.time, entries);
+      run = await this.run(h.height, h.time, entries, block.refs === undefined ? undefined : refs);
     } catch (err) {
       throw err instanceof ShulianError && err.code === 'BLOCK_INVALID' ? err : new ShulianError('BLOCK_INVALID', `block ${h.height}: ${(err as Error).message}`);
     }
@@ -406,12 +519,15 @@ export class Chain implements ChainView {
     return { block: { ...block, receipts: run.receipts }, receiptHashes: run.receiptHashes, writes: run.writes, values: run.values };
   }
 
-  /** Commits a proposed or validated block, with the commit certificate consensus produced. */
+  /**
+   * Commits a proposed or validated block, with the commit certificate consensus produced.
+   * Resolves once the block is durable; only then is it visible and announced.
+   */
   async commitCandidate(c: BlockCandidate, commit?: JsonValue): Promise<Block> {
     const { block } = c;
     await this.store.commitBlock({ block, receiptHashes: c.receiptHashes, state: c.writes, values: c.values, ...(commit === undefined ? {} : { commit }) });
     for (const r of block.receipts) this.mempool.remove(r.tx);
-    this.mempool.prune(block.header.height + 1, (did) => this.committedNonce(did));
+    this.store.removePending(this.mempool.prune(block.header.height + 1, (did) => this.committedNonce(did)));
     this.events.emit('block', block);
     return block;
   }
@@ -422,16 +538,18 @@ export class Chain implements ChainView {
   }
 
   /**
-   * Executes txs at (height, time) on top of the head and computes the roots. Long work runs in
+   * Executes txs at (height, time) on top of the head and computes the roots; `refs`, when the
+   * block moves them, is written to REFS_KEY so the state root commits to it. Long work runs in
    * slices with yields so the node keeps serving reads; none of it changes the result.
    */
-  private async run(height: number, time: number, entries: MempoolEntry[]): Promise<BlockRun> {
+  private async run(height: number, time: number, entries: MempoolEntry[], refs?: Refs): Promise<BlockRun> {
     const head = this.store.head()!;
     const executed = await this.executor.executeBlock(
       { get: (k) => this.store.getState(k) },
       { chain: this.id, height, time, maxTxGas: this.genesis.params.maxTxGas },
       entries, yieldToEventLoop,
     );
+    if (refs) executed.writes.set(REFS_KEY, canonicalize(refs as JsonValue));
     const updates: SmtUpdate[] = [];
     const values = new Map<string, string>();
     let n = 0;
@@ -470,10 +588,6 @@ export class Chain implements ChainView {
     await this.store.close();
   }
 }
-
-export type AdmissionCheck = (did: string) => { ok: true } | { ok: false; message: string };
-
-export type SenderAuthority = (did: string, pubkeyHex: string) => { ok: true } | { ok: false; code: string; message: string };
 
 /** A block built or checked by this node, ready to commit. */
 export interface BlockCandidate {

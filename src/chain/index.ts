@@ -1,4 +1,5 @@
-export { Chain, MAX_BATCH, type ChainOptions, type BlockCandidate, type AdmissionCheck, type SenderAuthority } from './chain.ts';
+export { Chain, MAX_BATCH, DEFAULT_MEMPOOL_POLICY, type ChainOptions, type BlockCandidate, type MempoolPolicy } from './chain.ts';
+export { REFS_KEY, type ReferenceChain, type StateAt, type Verdict, type SenderAuthority, type AdmissionRule, type Refs } from './refs.ts';
 export { AdmissionPool } from './admission/pool.ts';
 export { admitTxs, admitBody, type AdmitParams, type AdmitOutcome, type AdmitAnswer } from './admission/admit.ts';
 export type { ChainView, ChainInfo, SubmitResult, SubmitAnswer, BlockSummary, NodeView, ConsensusStatus } from './types.ts';

@@ -26,6 +26,14 @@ export interface BlockMeta {
   receiptHashes: string[];
   /** Proof that consensus decided this block (BFT chains: >2/3 precommits); opaque here. */
   commit?: JsonValue;
+  /** Heights of other chains whose state the block's admission was judged against (Block.refs). */
+  refs?: Record<string, number>;
+}
+
+/** A pending tx kept across restarts: its arrival order and the signed tx. */
+export interface PendingRecord {
+  seq: number;
+  tx: Tx;
 }
 
 /** Everything one block changes. */
@@ -54,12 +62,19 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
  *   values   value hash -> canonical JSON (every value ever written, for past-height proofs)
  *   nodes    node hash -> encoded state-tree node
  *   meta     'genesis' | 'head'
+ *   pool     tx hash -> PendingRecord (the mempool, re-admitted on start)
  *
  * Commit order makes a crash at any point safe: first everything keyed by height or content
  * (txs, indexes, header, tree nodes, values) in slices, then one transaction with the state
  * changes and the new head. Until that transaction commits nothing above the old head is
  * visible: reads check heights against the head, and a block re-made at that height after a
  * restart overwrites the leftovers.
+ *
+ * Durability: LMDB's overlapping sync makes a commit visible before it is on disk, so a power
+ * loss could take back a block already reported. commitBlock resolves, and the head it reports
+ * moves, only once LMDB's `flushed` promise says the head transaction is durable (issue #13
+ * item 8); until then `stateAhead` is set, because the latest-state table already holds the new
+ * block's values while the head still names its parent.
  */
 export class ChainStore {
   readonly root: RootDatabase;
@@ -71,9 +86,11 @@ export class ChainStore {
   private readonly values: Database<string, Buffer>;
   private readonly nodes: Database<Buffer, Buffer>;
   private readonly meta: Database<unknown, string>;
+  private readonly pool: Database<PendingRecord, string>;
   /** Tree nodes written by blocks not yet committed: read-through overlay for the tree. */
   private readonly pendingNodes = new Map<string, Uint8Array>();
   private headCache: ChainHead | undefined;
+  private ahead = false;
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -86,6 +103,7 @@ export class ChainStore {
     this.values = this.root.openDB({ name: 'values', keyEncoding: 'binary', encoding: 'string' });
     this.nodes = this.root.openDB({ name: 'nodes', keyEncoding: 'binary', encoding: 'binary' });
     this.meta = this.root.openDB({ name: 'meta' });
+    this.pool = this.root.openDB({ name: 'pool' });
     this.headCache = this.meta.get('head') as ChainHead | undefined;
   }
 
@@ -105,6 +123,14 @@ export class ChainStore {
     return this.headCache !== undefined && height <= this.headCache.height;
   }
 
+  /**
+   * True while a block's state is committed but not yet durable: the latest-state table is then
+   * ahead of head(), and reads at the head must go through the state tree at its root.
+   */
+  get stateAhead(): boolean {
+    return this.ahead;
+  }
+
   getMeta(height: number): BlockMeta | undefined {
     return this.visible(height) ? this.headers.get(height) : undefined;
   }
@@ -118,7 +144,9 @@ export class ChainStore {
       txs.push(value.tx);
       receipts.push(value.receipt);
     }
-    return { header: meta.header, hash: meta.hash, sig: meta.sig, txs, receipts };
+    const block: Block = { header: meta.header, hash: meta.hash, sig: meta.sig, txs, receipts };
+    if (meta.refs) block.refs = meta.refs;
+    return block;
   }
 
   getTxAt(loc: TxLocation): { tx: Tx; receipt: Receipt } | undefined {
@@ -150,6 +178,29 @@ export class ChainStore {
 
   getValue(valueHash: Uint8Array): string | undefined {
     return this.values.get(Buffer.from(valueHash));
+  }
+
+  // ---- the persisted mempool ----------------------------------------------------------------
+
+  /** Records an accepted tx; durable once `flushed()` resolves. */
+  putPending(hash: string, rec: PendingRecord): void {
+    void this.pool.put(hash, rec);
+  }
+
+  removePending(hashes: Iterable<string>): void {
+    for (const h of hashes) void this.pool.remove(h);
+  }
+
+  /** The persisted mempool in arrival order. */
+  pendingRecords(): Array<{ hash: string; rec: PendingRecord }> {
+    const out: Array<{ hash: string; rec: PendingRecord }> = [];
+    for (const { key, value } of this.pool.getRange()) out.push({ hash: key, rec: value });
+    return out.sort((a, b) => a.rec.seq - b.rec.seq);
+  }
+
+  /** Resolves once every write so far is on disk (fsync), not only committed. */
+  async flushed(): Promise<void> {
+    await this.root.flushed;
   }
 
   /** The tree's node store: committed nodes plus nodes of the block being built. */
@@ -188,19 +239,32 @@ export class ChainStore {
     for (const [h, v] of w.values) last = this.values.put(Buffer.from(h, 'hex'), v);
     const meta: BlockMeta = { header: block.header, hash: block.hash, sig: block.sig, txHashes, receiptHashes: w.receiptHashes };
     if (w.commit !== undefined) meta.commit = w.commit;
+    if (block.refs) meta.refs = block.refs;
     last = this.headers.put(height, meta);
     await last;
     // 2. What makes the block visible, atomically.
     const newHead: ChainHead = { height, hash: block.hash, stateRoot: block.header.stateRoot, time: block.header.time };
-    await this.root.transaction(() => {
-      for (const [k, v] of w.state) {
-        if (v === null) this.state.remove(k);
-        else this.state.put(k, v);
-      }
-      this.meta.put('head', newHead);
-    });
+    this.ahead = true;
+    try {
+      await this.root.transaction(() => {
+        for (const [k, v] of w.state) {
+          if (v === null) this.state.remove(k);
+          else this.state.put(k, v);
+        }
+        this.meta.put('head', newHead);
+        // The block's txs leave the persisted mempool with the block, atomically.
+        for (const h of txHashes) this.pool.remove(h);
+      });
+    } catch (err) {
+      this.ahead = false;
+      throw err;
+    }
     for (const [h] of nodes) this.pendingNodes.delete(h);
+    // 3. Durable before anyone hears of it (API reads, the stream, peers' sync, WAL compaction).
+    // Should the flush fail, the head stays where it was and reads stay on the tree.
+    await this.root.flushed;
     this.headCache = newHead;
+    this.ahead = false;
   }
 
   async close(): Promise<void> {

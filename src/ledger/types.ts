@@ -65,6 +65,13 @@ export interface Block {
   sig: string;
   txs: Tx[];
   receipts: Receipt[];
+  /**
+   * Heights of other chains (by id) whose committed state judged this block's senders and
+   * admission: the identity chain for DID keys, the governance chain for a business chain's
+   * admission policy. Absent keys keep the parent's values; the effective map is written to the
+   * state key `sys/refs`, so the header's state root commits to it (docs/consensus.md).
+   */
+  refs?: Record<string, number>;
 }
 
 export interface ValidatorInfo {

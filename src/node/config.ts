@@ -17,6 +17,12 @@ export const nodeConfigSchema = z.strictObject({
     port: z.number().int().min(0).max(65535),
     peers: z.array(z.string().regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// address')).default([]),
   }),
+  /** This node's mempool policy (docs/operations.md#limits); omitted fields keep their defaults. */
+  mempool: z.strictObject({
+    maxExpiryBlocks: z.number().int().min(1).max(100_000_000).optional(),
+    maxSenderBytes: z.number().int().min(1024).max(16 * 1024 ** 3).optional(),
+    maxSenderGapped: z.number().int().min(0).max(1_000_000).optional(),
+  }).optional(),
 });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

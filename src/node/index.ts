@@ -29,6 +29,7 @@ export { TbftDriver } from './tbft-driver.ts';
 export { prepareCluster, type ClusterLayout } from './cluster.ts';
 export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
 export { NODE_PASSWORD_ENV } from './keys.ts';
+export { didSenderAuthority, governanceAdmissionRule } from './admission.ts';
 export {
   ExternalChains, EXTERNAL_CHAINS_FILE, externalChainSchema, loadExternalChains, parseExternalChains,
   type ExternalChainConfig, type ExternalChainsOptions,
@@ -45,6 +46,8 @@ export interface StartOptions {
   allianceFile?: string;
   p2p?: NodeOpenOptions['p2p'];
   tbftTimeouts?: NodeOpenOptions['tbftTimeouts'];
+  /** This node's mempool policy (docs/operations.md#limits). */
+  mempool?: NodeOpenOptions['mempool'];
   /**
    * Run a gateway in this process for the chains it hosts, when the routing chain's registry
    * names this node as a gateway (the embedded alliance does). Default true.
@@ -77,7 +80,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const node = await ShulianNode.open({
     dataDir: opts.dataDir, log, ...(opts.suite ? { suite: opts.suite } : {}), ...(opts.allianceFile ? { allianceFile: opts.allianceFile } : {}),
     ...(opts.p2p ? { p2p: opts.p2p } : {}), ...(opts.tbftTimeouts ? { tbftTimeouts: opts.tbftTimeouts } : {}),
-    ...(opts.gateways ? { gateways: opts.gateways } : {}),
+    ...(opts.gateways ? { gateways: opts.gateways } : {}), ...(opts.mempool ? { mempool: opts.mempool } : {}),
   });
   let api;
   let external: ExternalChains;

@@ -1,17 +1,19 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ShulianError, fromHex, toHex, type JsonValue } from '../codec/index.ts';
-import { authorizeSenderSync } from '../did/authorize.ts';
+import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
 import { PeerNetwork, type NetworkStats } from '../net/index.ts';
 import { TbftDriver, type TbftDriverOptions } from './tbft-driver.ts';
 import { ChainLifecycleWatcher, assignedChains } from '../governance/index.ts';
 import { didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
-import { AdmissionPool, Chain, MAX_BATCH, type AdmissionCheck, type ChainView, type ConsensusStatus, type NodeView } from '../chain/index.ts';
+import {
+  AdmissionPool, Chain, MAX_BATCH,
+  type AdmissionRule, type ChainView, type ConsensusStatus, type MempoolPolicy, type NodeView, type ReferenceChain, type SenderAuthority,
+} from '../chain/index.ts';
 import { SoloConsensus, type ConsensusEngine } from '../consensus/index.ts';
 import type { Genesis, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 import { knownModuleNames, modulesFor } from '../modules/index.ts';
-import { govKey, govStateKey } from '../modules/governance/keys.ts';
-import type { AdmissionPolicy } from '../modules/governance/index.ts';
+import { govKey } from '../modules/governance/keys.ts';
+import { didSenderAuthority, governanceAdmissionRule } from './admission.ts';
 import { signTx } from '../ledger/index.ts';
 import { DEFAULT_PARAMS } from './alliance.ts';
 import { embeddedGeneses } from './alliance.ts';
@@ -39,6 +41,8 @@ export interface NodeOpenOptions {
   p2p?: { host: string; port: number; peers: string[] };
   /** tbft timeouts (tests shorten them). */
   tbftTimeouts?: TbftDriverOptions['timeouts'];
+  /** This node's mempool policy (docs/operations.md#limits); defaults DEFAULT_MEMPOOL_POLICY. */
+  mempool?: Partial<MempoolPolicy>;
 }
 
 /** A node process's chains: opened from the data dir, driven by their consensus engines. */
@@ -73,26 +77,37 @@ export class ShulianNode implements NodeView {
       node = new ShulianNode(key, new AdmissionPool(), unlock);
       const self = node;
       self.opts = o;
+      self.identityId = alliance.chains.find((g) => g.modules.includes('did'))?.chain;
+      const followedByAll = new Set(alliance.chains.filter((g) => g.modules.includes('did') || g.modules.includes('governance')).map((g) => g.chain));
       for (const genesis of alliance.chains) {
         // tbft chains get the key even when this node is not (yet) a validator: the core signs
         // only at heights whose validator set names it.
         const isValidator = genesis.validators.some((v) => v.did === self.did) || genesis.consensus.type === 'tbft';
         const chain = await Chain.open({
-          genesis, dir: join(dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: self.admission,
-          senderAuthority: self.senderAuthority, ...(isValidator ? { validatorKey: key } : {}),
+          ...self.chainOptions(genesis), ...(isValidator ? { validatorKey: key } : {}),
         });
         self.hosted.set(genesis.chain, chain);
+      }
+      // Pending txs come back once every chain is open: their senders' keys are judged against
+      // the identity chain, which may open after them.
+      for (const chain of self.hosted.values()) {
+        const r = await chain.restoreMempool();
+        if (r.restored + r.dropped > 0) log(`chain ${chain.id}: ${r.restored} pending transactions restored, ${r.dropped} no longer acceptable`);
       }
       const bft = alliance.chains.filter((g) => g.consensus.type === 'tbft');
       if (bft.length > 0) {
         if (!o.p2p) throw new ShulianError('P2P_REQUIRED', `chains ${bft.map((g) => g.chain).join(', ')} run tbft: give the node a p2p address (shulian node --config)`);
         self.net = new PeerNetwork({
           key, alliance: alliance.alliance, chains: alliance.chains.map((g) => g.chain),
-          // Only validators of a shared chain may connect; per chain, only that chain's validators.
-          // Business chains started later by governance join this list as they open.
-          isAllowedPeer: (did, chainId) => chainId === undefined
-            ? [...self.hosted.values()].some((c) => c.knownValidators().some((v) => v.did === did))
-            : (self.hosted.get(chainId)?.knownValidators().some((v) => v.did === did) ?? false),
+          // Only validators of a shared chain may connect; per chain, only that chain's validators,
+          // except that the chains whose state judges every chain's blocks (identity, governance:
+          // docs/consensus.md#block-validity) are shared with the validators of any chain, who
+          // must follow them. Business chains started later by governance join as they open.
+          isAllowedPeer: (did, chainId) => {
+            const validatorOf = (c: Chain | undefined): boolean => c?.knownValidators().some((v) => v.did === did) ?? false;
+            if (chainId === undefined || followedByAll.has(chainId)) return [...self.hosted.values()].some(validatorOf);
+            return validatorOf(self.hosted.get(chainId));
+          },
           listen: { host: o.p2p.host, port: o.p2p.port },
           peers: o.p2p.peers,
           log: (level, message) => {
@@ -116,51 +131,50 @@ export class ShulianNode implements NodeView {
     }
   }
 
-  /**
-   * Every chain on this node checks a tx's key against the sender's DID document on the identity
-   * chain (a rotated-in key signs, a rotated-out one no longer does); a DID without a document
-   * signs with its self-certifying key. Without an identity chain, only self-certifying keys.
-   */
-  readonly senderAuthority = (did: string, pubkeyHex: string): { ok: true } | { ok: false; code: string; message: string } => {
-    const identity = this.identityChain();
-    if (!identity) {
-      return didFromPublicKey(fromHex(pubkeyHex)) === did ? { ok: true } : { ok: false, code: 'TX_BAD_SENDER', message: `from ${did} is not the DID of the signing key` };
-    }
-    const r = authorizeSenderSync(identity, did, pubkeyHex);
-    return r.ok ? { ok: true } : { ok: false, code: 'TX_BAD_SENDER', message: `${r.message} (${r.code})` };
-  };
+  /** The chain that runs the `did` module, when the alliance has one. */
+  private identityId: string | undefined;
 
-  /**
-   * A business chain's admission policy, read from the governance registry at each check (so a
-   * policy change by proposal applies at once): open, alliance members only, or an allowlist.
-   * Credential policies need the sender to present the credential, which this release cannot
-   * take yet: they admit no one and say so.
-   */
-  private admissionPolicyOf(chainId: string, govId: string): AdmissionCheck {
-    return (did) => {
-      const gov = this.hosted.get(govId);
-      if (!gov) return { ok: false, message: `this node does not host the governance chain ${govId}, which holds chain ${chainId}'s admission policy` };
-      const rec = gov.getState(govStateKey.chain(chainId)).value as { admission?: AdmissionPolicy } | null;
-      const policy: AdmissionPolicy = rec?.admission ?? { type: 'open' };
-      switch (policy.type) {
-        case 'open':
-          return { ok: true };
-        case 'members':
-          return gov.getState(govStateKey.member(did)).value !== null
-            ? { ok: true } : { ok: false, message: `${did} is not a member organisation of the alliance; chain ${chainId} admits members only` };
-        case 'allowlist':
-          return policy.dids.includes(did) ? { ok: true } : { ok: false, message: `${did} is not on chain ${chainId}'s allowlist; a governance proposal can change it` };
-        case 'credential':
-          return { ok: false, message: `chain ${chainId} admits holders of a ${policy.credentialType} credential from ${policy.issuer}; presenting credentials at admission is not supported yet` };
-      }
+  /** What every chain of this node is opened with: its store, modules, and who judges its senders. */
+  private chainOptions(genesis: Genesis): Parameters<typeof Chain.open>[0] {
+    const senderAuthority = this.senderAuthorityFor(genesis);
+    return {
+      genesis, dir: join(this.opts.dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: this.admission,
+      checkCalls: true, restoreMempool: false, ...(this.opts.mempool ? { mempool: this.opts.mempool } : {}),
+      ...(senderAuthority ? { senderAuthority } : {}),
     };
   }
 
-  /** The chain that runs the `did` module, found once it is open (admission asks for every tx). */
-  private identity: Chain | undefined;
-  private identityChain(): Chain | undefined {
-    if (!this.identity) this.identity = [...this.hosted.values()].find((c) => c.genesis.modules.includes('did'));
-    return this.identity;
+  /**
+   * A hosted chain as another chain's reference: looked up at each use, since chains open one by
+   * one and governed chains later (an unopened one is at height −1).
+   */
+  private referenceTo(id: string): ReferenceChain {
+    const chain = (): Chain => {
+      const c = this.hosted.get(id);
+      if (!c) throw new ShulianError('CHAIN_NOT_FOUND', `this node does not host chain ${id}`);
+      return c;
+    };
+    return {
+      id,
+      height: () => this.hosted.get(id)?.height() ?? -1,
+      getState: (key, opts) => chain().getState(key, opts),
+      onBlock: (listener) => this.hosted.get(id)?.onBlock(listener) ?? (() => {}),
+    };
+  }
+
+  /**
+   * Who judges a chain's senders: the identity chain's DID documents at the identity height a
+   * block names (the identity chain itself: at its parent state). Without an identity chain,
+   * only self-certifying keys.
+   */
+  private senderAuthorityFor(genesis: Genesis): SenderAuthority | undefined {
+    if (!this.identityId) return undefined;
+    return didSenderAuthority(genesis.chain === this.identityId ? undefined : this.referenceTo(this.identityId));
+  }
+
+  /** A business chain's admission policy, from the governance registry at the height its block names. */
+  private admissionRuleOf(chainId: string, govId: string): AdmissionRule {
+    return governanceAdmissionRule(chainId, this.referenceTo(govId));
   }
 
   /** Txs a client gave this node travel to the other validators; gossiped ones the network forwards. */
@@ -269,8 +283,7 @@ export class ShulianNode implements NodeView {
     if (this.closing || this.hosted.has(genesis.chain)) return;
     const isValidator = genesis.validators.some((v) => v.did === this.did);
     const chain = await Chain.open({
-      genesis, dir: join(this.opts.dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: this.admission,
-      senderAuthority: this.senderAuthority, admissionCheck: this.admissionPolicyOf(genesis.chain, govId),
+      ...this.chainOptions(genesis), admissionRule: this.admissionRuleOf(genesis.chain, govId),
       ...(isValidator || genesis.consensus.type === 'tbft' ? { validatorKey: this.key } : {}),
     });
     if (chain.genesisHash !== genesisHash) {
@@ -278,6 +291,8 @@ export class ShulianNode implements NodeView {
       throw new ShulianError('GENESIS_MISMATCH', `the registry's genesis hash ${genesisHash} does not match the genesis it holds (${chain.genesisHash})`);
     }
     this.hosted.set(genesis.chain, chain);
+    const restored = await chain.restoreMempool();
+    if (restored.restored + restored.dropped > 0) this.opts.log(`chain ${chain.id}: ${restored.restored} pending transactions restored, ${restored.dropped} no longer acceptable`);
     if (genesis.consensus.type === 'tbft' && this.net) {
       this.net.addChain(genesis.chain);
       this.net.refreshPeers();

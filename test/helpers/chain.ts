@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { toHex } from '../../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../../src/crypto/index.ts';
-import { AdmissionPool, Chain } from '../../src/chain/index.ts';
+import { AdmissionPool, Chain, type ChainOptions } from '../../src/chain/index.ts';
 import type { Genesis } from '../../src/ledger/index.ts';
 import { builtinModules } from '../../src/modules/index.ts';
 import type { ModuleDef } from '../../src/runtime/index.ts';
@@ -24,12 +24,18 @@ export function testGenesis(suite: Suite, validator: KeyPair, overrides: Partial
   };
 }
 
-/** A real chain on a real LMDB store in `dir`, driven by hand (no consensus loop). */
-export async function openTestChain(dir: string, suite: Suite = 'sm2', overrides: Partial<Genesis> = {}, modules: ModuleDef[] = builtinModules): Promise<TestChain> {
-  const validator = generateKeyPair(suite);
+/**
+ * A real chain on a real LMDB store in `dir`, driven by hand (no consensus loop). `opts.validator`
+ * reopens a chain made earlier with that key; `opts.chain` adds chain options.
+ */
+export async function openTestChain(
+  dir: string, suite: Suite = 'sm2', overrides: Partial<Genesis> = {}, modules: ModuleDef[] = builtinModules,
+  opts: { validator?: KeyPair; chain?: Partial<ChainOptions> } = {},
+): Promise<TestChain> {
+  const validator = opts.validator ?? generateKeyPair(suite);
   const pool = new AdmissionPool({ threads: 1 });
   const genesis = testGenesis(suite, validator, overrides);
-  const open = () => Chain.open({ genesis, dir: join(dir, 'chain'), modules, admission: pool, validatorKey: validator });
+  const open = () => Chain.open({ genesis, dir: join(dir, 'chain'), modules, admission: pool, validatorKey: validator, ...opts.chain });
   const t: TestChain = {
     chain: await open(), validator, pool, genesis,
     async reopen() {

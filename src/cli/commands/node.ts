@@ -9,5 +9,6 @@ export async function nodeRun(o: { config: string; json?: boolean }): Promise<vo
   await runNode({
     dataDir: c.dataDir, port: c.api.port, host: c.api.host, allianceFile: c.alliance,
     p2p: { host: c.p2p.host, port: c.p2p.port, peers: c.p2p.peers }, ...(o.json ? { json: true } : {}),
+    ...(c.mempool ? { mempool: c.mempool } : {}),
   });
 }

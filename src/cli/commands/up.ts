@@ -40,6 +40,8 @@ export interface RunNodeOptions {
   p2p?: { host: string; port: number; peers: string[] };
   gateway?: boolean;
   gateways?: Array<{ did: string; publicKey: string }>;
+  /** Mempool policy from a node config (docs/operations.md#limits). */
+  mempool?: { maxExpiryBlocks?: number | undefined; maxSenderBytes?: number | undefined; maxSenderGapped?: number | undefined };
 }
 
 /** Starts one node process's node and keeps it running until SIGINT / SIGTERM. */
@@ -60,6 +62,7 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
       dataDir, port: o.port, host: o.host, log, ...(o.publicUrl ? { api: { publicUrl: o.publicUrl } } : {}),
       ...(o.allianceFile ? { allianceFile: o.allianceFile } : {}), ...(o.p2p ? { p2p: o.p2p } : {}),
       ...(o.gateway === false ? { gateway: false } : {}), ...(o.gateways?.length ? { gateways: o.gateways } : {}),
+      ...(o.mempool ? { mempool: Object.fromEntries(Object.entries(o.mempool).filter(([, v]) => v !== undefined)) } : {}),
     });
   } catch (err) {
     const code = (err as { code?: unknown }).code;

@@ -1,0 +1,85 @@
+/**
+ * Who may have a tx in a block of this chain: the sender's key by its DID document, and the
+ * chain's admission policy, each judged against committed state at heights the block names
+ * (Block.refs) — the same on every node, unlike each node's latest view (issue #13 item 10).
+ */
+import { fromHex } from '../../codec/index.ts';
+import { didFromPublicKey } from '../../crypto/index.ts';
+import type { Tx } from '../../ledger/index.ts';
+import { reach, stateAt, type AdmissionRule, type ReferenceChain, type Refs, type SenderAuthority, type Verdict } from '../refs.ts';
+
+export class Gate {
+  /** Ids of the chains whose state is consulted (the keys a block's refs may name). */
+  readonly consulted: ReadonlySet<string>;
+  private readonly sources: ReferenceChain[];
+
+  constructor(
+    /** The chain being judged: the identity chain judges its own senders at its parent state. */
+    private readonly self: ReferenceChain,
+    private readonly authority: SenderAuthority | undefined,
+    private readonly rule: AdmissionRule | undefined,
+  ) {
+    const sources = new Map<string, ReferenceChain>();
+    if (authority?.source) sources.set(authority.source.id, authority.source);
+    if (rule) sources.set(rule.source.id, rule.source);
+    this.sources = [...sources.values()];
+    this.consulted = new Set(sources.keys());
+  }
+
+  /** Refs a new block names: each consulted chain's latest height here, never below the parent's. */
+  latest(parent: Refs): Refs {
+    const out: Refs = { ...parent };
+    for (const s of this.sources) {
+      const h = s.height();
+      if (h >= 0 || out[s.id] !== undefined) out[s.id] = Math.max(out[s.id] ?? 0, h);
+    }
+    return out;
+  }
+
+  /** Waits up to `ms` for this node to hold every height `refs` names; false if it does not. */
+  async available(refs: Refs, ms: number): Promise<string | undefined> {
+    for (const s of this.sources) {
+      const h = refs[s.id];
+      if (h !== undefined && !(await reach(s, h, ms))) return `height ${h} of chain ${s.id}, which this node has not reached (it is at ${s.height()})`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether `tx` may be in a block judged at `refs` (the identity chain: at its own head, which
+   * is the block's parent). `selfCertified` is known from admission; computed when not.
+   * Verdicts are cached per sender and key in `cache` (one per block or batch).
+   */
+  judge(tx: Tx, selfCertified: boolean | undefined, refs: Refs, cache: Map<string, Verdict>): Verdict {
+    const key = `${tx.from}\n${tx.pubkey}`;
+    let v = cache.get(key);
+    if (!v) {
+      v = this.judgeSender(tx, selfCertified, refs);
+      if (v.ok && this.rule) v = this.judgeAdmission(tx.from, refs, this.rule);
+      cache.set(key, v);
+    }
+    return v;
+  }
+
+  private judgeSender(tx: Tx, selfCertified: boolean | undefined, refs: Refs): Verdict {
+    if (!this.authority) {
+      const self = selfCertified ?? didFromPublicKey(fromHex(tx.pubkey)) === tx.from;
+      return self ? { ok: true } : { ok: false, code: 'TX_BAD_SENDER', message: `from ${tx.from} is not the DID of the signing key, and this chain checks no DID documents` };
+    }
+    const source = this.authority.source ?? this.self;
+    const height = this.authority.source ? refs[source.id] : this.self.height();
+    if (height === undefined || height > source.height()) {
+      return { ok: false, code: 'TX_BAD_SENDER', message: `the DID document of ${tx.from} cannot be judged: identity chain ${source.id} is ${height === undefined ? 'not named' : `not at height ${height} yet`} here` };
+    }
+    return this.authority.judge(stateAt(source, height), tx.from, tx.pubkey);
+  }
+
+  private judgeAdmission(did: string, refs: Refs, rule: AdmissionRule): Verdict {
+    const height = refs[rule.source.id];
+    if (height === undefined || height > rule.source.height()) {
+      return { ok: false, code: 'TX_NOT_ADMITTED', message: `the admission policy cannot be judged: governance chain ${rule.source.id} is ${height === undefined ? 'not named' : `not at height ${height} yet`} here` };
+    }
+    const v = rule.judge(stateAt(rule.source, height), did);
+    return v.ok ? v : { ok: false, code: 'TX_NOT_ADMITTED', message: v.message };
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The judges a node gives its chains (docs/consensus.md#block-validity): each reads only the
+ * state it is handed — another chain's committed state at the height a block names — so every
+ * node reaches the same verdict on the same block.
+ */
+import type { AdmissionRule, ReferenceChain, SenderAuthority } from '../chain/index.ts';
+import { authorizeSenderSync } from '../did/authorize.ts';
+import { govStateKey } from '../modules/governance/keys.ts';
+import type { AdmissionPolicy } from '../modules/governance/index.ts';
+
+/**
+ * A tx's key against the sender's DID document on the identity chain (a rotated-in key signs, a
+ * rotated-out one no longer does; a DID without a document signs with its self-certifying key).
+ * `identity` absent: the judged chain is the identity chain, judged at its own parent state.
+ */
+export function didSenderAuthority(identity?: ReferenceChain): SenderAuthority {
+  const judge: SenderAuthority['judge'] = (state, did, pubkeyHex) => {
+    const r = authorizeSenderSync(state, did, pubkeyHex);
+    return r.ok ? { ok: true } : { ok: false, code: 'TX_BAD_SENDER', message: `${r.message} (${r.code}, identity chain ${state.chain} at height ${state.height})` };
+  };
+  return identity ? { source: identity, judge } : { judge };
+}
+
+/**
+ * A business chain's admission policy, read from the governance registry (`gov`) at the height a
+ * block names, so a policy change by proposal applies from the first block naming a later
+ * height: open, alliance members only, or an allowlist. Credential policies need the sender to
+ * present the credential, which this release cannot take yet: they admit no one and say so.
+ */
+export function governanceAdmissionRule(chainId: string, gov: ReferenceChain): AdmissionRule {
+  return {
+    source: gov,
+    judge: (state, did) => {
+      const rec = state.getState(govStateKey.chain(chainId)).value as { admission?: AdmissionPolicy } | null;
+      const policy: AdmissionPolicy = rec?.admission ?? { type: 'open' };
+      const refuse = (message: string) => ({ ok: false as const, code: 'TX_NOT_ADMITTED', message: `${message} (governance chain ${state.chain} at height ${state.height})` });
+      switch (policy.type) {
+        case 'open':
+          return { ok: true };
+        case 'members':
+          return state.getState(govStateKey.member(did)).value !== null
+            ? { ok: true } : refuse(`${did} is not a member organisation of the alliance; chain ${chainId} admits members only`);
+        case 'allowlist':
+          return policy.dids.includes(did) ? { ok: true } : refuse(`${did} is not on chain ${chainId}'s allowlist; a governance proposal can change it`);
+        case 'credential':
+          return refuse(`chain ${chainId} admits holders of a ${policy.credentialType} credential from ${policy.issuer}; presenting credentials at admission is not supported yet`);
+      }
+    },
+  };
+}
