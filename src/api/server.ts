@@ -18,7 +18,7 @@ import { registerContractRoutes } from './routes/contracts.ts';
 import { registerXchainRoutes } from './routes/xchain.ts';
 import { registerXtxRoutes } from './routes/xtx.ts';
 import { registerVcRoutes, type VcRoutesOptions } from './routes/vc.ts';
-import { registerEthRoutes } from './routes/eth.ts';
+import { registerEthRoutes, type EthOptions } from './routes/eth.ts';
 import { NO_EXTERNAL_CHAINS, registerExternalRoutes, type ExternalChainsView } from './routes/external.ts';
 import { registerConsole } from './console.ts';
 import { join } from 'node:path';
@@ -51,6 +51,8 @@ export interface ApiOptions {
   stream?: StreamLimits;
   /** Off-thread rendering (contract PDFs, template compiles, scenario runs): workers and queue bound, or a pool to use (the caller closes it). */
   render?: RenderPoolOptions | RenderPool;
+  /** eth_call / eth_estimateGas: gas cap per run, runs at once per client address, the EVM's worker pool. */
+  eth?: EthOptions;
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -229,7 +231,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerXchainRoutes(app, node);
   registerXtxRoutes(app, node);
   await registerVcRoutes(app, node, { ...opts.vc, site });
-  registerEthRoutes(app, node);
+  registerEthRoutes(app, node, opts.eth);
   registerExternalRoutes(app, opts.external ?? NO_EXTERNAL_CHAINS);
   registerConsole(app);
   registerMetricsRoutes(app, node, { ...(opts.console?.dataDir ? { dataDir: opts.console.dataDir } : {}), ...opts.metrics });
