@@ -9,7 +9,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { ShulianError, type JsonValue } from '../codec/index.ts';
 import { runEvmTask, type EvmTask } from './evm-task.ts';
 import { compile, LexError, parseTemplate, render, renderPdf, runScenarios, summarize, type Contract } from '../lex/index.ts';
-import { instanceFingerprint } from '../modules/lexcontract/index.ts';
+import { compiledTemplate, instanceFingerprint, renderedTexts, type SigningTerms } from '../modules/lexcontract/index.ts';
 
 export type Lang = 'en' | 'zh-CN';
 const LANGS = ['en', 'zh-CN'] as const;
@@ -18,6 +18,7 @@ export type RenderTask =
   | { kind: 'pdf'; source: string; params?: Record<string, JsonValue>; lang: Lang }
   | { kind: 'compile'; source: string; params?: Record<string, JsonValue> }
   | { kind: 'scenarios'; dir: string }
+  | { kind: 'fingerprint'; source: string; params: Record<string, JsonValue>; terms: SigningTerms }
   | EvmTask;
 
 export interface RenderRequest {
@@ -102,6 +103,11 @@ async function run(id: number, task: RenderTask, bridge: RenderWorkerData['bridg
     case 'pdf': return { pdf: new Uint8Array(await renderPdf(compiled(task.source), task.params, { lang: task.lang })) }; // a copy: its own ArrayBuffer to transfer
     case 'compile': return { json: compileAnswer(task.source, task.params) };
     case 'scenarios': return { json: await runScenarios(task.dir) };
+    case 'fingerprint': {
+      // A contract instance's fingerprint recomputed from its deployed template, with the texts it covers.
+      const contract = compiledTemplate(task.source);
+      return { json: { recomputed: instanceFingerprint(contract, task.params, task.terms), texts: renderedTexts(contract, task.params) } };
+    }
   }
 }
 
