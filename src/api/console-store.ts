@@ -143,7 +143,7 @@ export interface QuotaUse {
 
 const utf8 = (s: string): number => Buffer.byteLength(s, 'utf8');
 /** Entries in a database, from LMDB's own count (no scan). */
-const entries = (db: Database<unknown, string>): number => (db.getStats() as { entryCount: number }).entryCount;
+const entries = (db: Pick<Database, 'getStats'>): number => (db.getStats() as { entryCount: number }).entryCount;
 /** Fixed-width decimal, so string keys sort as numbers. */
 const pad = (n: number, w = 15): string => String(n).padStart(w, '0');
 const isOpen = (s: WorkOrderStatus): boolean => s === 'open' || s === 'in-progress';
