@@ -1,5 +1,4 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -9,6 +8,7 @@ import { MAX_BATCH, type ChainView, type NodeView } from '../chain/index.ts';
 import { errorBody, statusFor } from './errors.ts';
 import { anyObject, chainParam, errorSchema, txSchema } from './schemas.ts';
 import { registerStream, type StreamLimits } from './stream.ts';
+import { rateLimitsOf, registerRateLimits, type RateLimits } from './rate-limits.ts';
 import { apiSite } from './site.ts';
 import { RenderPool, type RenderPoolOptions } from './render-pool.ts';
 import { registerDidRoutes } from './routes/did.ts';
@@ -31,8 +31,10 @@ import { registerMetricsRoutes, type MetricsOptions } from './routes/metrics.ts'
 export interface ApiOptions {
   /** Largest request body, bytes. */
   bodyLimit?: number;
-  /** Requests per minute per client address. */
+  /** Requests per minute per client address in every route class (reads, writes, auth), over the defaults. */
   rateLimitPerMinute?: number;
+  /** Requests per minute per client address by route class (rate-limits.ts; default reads 30,000, writes 3,000, auth 300). */
+  rateLimits?: Partial<RateLimits>;
   logger?: boolean;
   /** Credential routes: issuer keys, status-list signer (the node key), resolver. */
   vc?: VcRoutesOptions;
@@ -63,6 +65,8 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024 });
   const site = apiSite(app, opts.publicUrl ?? opts.vc?.publicUrl);
 
+  // First, so that every route registered after (all of them) counts against its class's budget.
+  const limiters = await registerRateLimits(app, rateLimitsOf(opts.rateLimits, opts.rateLimitPerMinute));
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -70,15 +74,6 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(rateLimit, {
-    max: opts.rateLimitPerMinute ?? 60_000,
-    timeWindow: 60_000,
-    errorResponseBuilder: (_req, ctx) => {
-      const err = new ShulianError('RATE_LIMITED', `too many requests: at most ${ctx.max} per minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`);
-      (err as ShulianError & { statusCode: number }).statusCode = 429;
-      return err;
-    },
-  });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   app.setErrorHandler((err, _req, reply) => {
@@ -95,7 +90,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     app.log.error(err);
     return reply.status(500).send(errorBody('INTERNAL', 'internal error; the node log has details'));
   });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see /docs`)));
+  app.setNotFoundHandler({ preHandler: limiters.reads }, (req, reply) => reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see /docs`)));
 
   const chainOf = (id: string): ChainView => {
     const c = node.chain(id);
