@@ -332,7 +332,7 @@ describe('evm on a real node: SDK writes, ethers reads', () => {
   let incHash: string;
   // The EVM's worker pool: one worker, three waiting; [0] = 1 holds each task at its start in the worker, [1] counts tasks started.
   const hold = new Int32Array(new SharedArrayBuffer(8));
-  const evmPool = new RenderPool({ workers: 1, queue: 3, hold });
+  const evmPool = new RenderPool({ workers: 1, queue: 3, hold, work: 'EVM calls running' });
   const GAS_CAP = 1_000_000;
 
   before(async () => {
@@ -520,10 +520,17 @@ describe('evm on a real node: SDK writes, ethers reads', () => {
       // Another client's call is taken (it waits for the worker) and answered with the contract's state.
       const count = rpcFrom('127.0.0.2', { jsonrpc: '2.0', id: 9, method: 'eth_call', params: [{ to: counter, data: iface.encodeFunctionData('count') }, 'latest'] });
       await waitFor(() => evmPool.queued === 2, 'the other client\'s call waiting for the worker');
+      // Many addresses fill the pool's queue: one more waits, the next is refused at once.
+      const third = rpcFrom('127.0.0.4', spin(20));
+      await waitFor(() => evmPool.queued === 3, 'a third address waiting');
+      const full = await rpcFrom('127.0.0.5', spin(21));
+      assert.equal(full.json.error?.code, -32005);
+      assert.match(full.json.error!.message, /^limit exceeded: this node has 1 EVM calls running and 3 more waiting, the most it takes; retry in \d+ s$/);
       assert.equal(settled.filter(Boolean).length, 4, 'none of the flood\'s accepted calls has finished');
       Atomics.store(hold, 0, 0);
       Atomics.notify(hold, 0);
       assert.equal(BigInt((await count).json.result!), 107n);
+      assert.equal((await third).json.error?.code, -32000, 'the third address\'s loop ran, to the gas cap');
       // The endless calls end at the gas cap, each with a clear error.
       const ran = (await Promise.all(flood)).filter((r) => r.json.error?.code !== -32005);
       assert.equal(ran.length, 2);

@@ -23,6 +23,8 @@ export interface RenderPoolOptions {
   queue?: number;
   /** Seconds a refused caller is told to wait (Retry-After, default 2). */
   retryAfterS?: number;
+  /** What the pool's tasks are, for the BUSY message (default "documents rendering"). */
+  work?: string;
   /** Tests only: a shared [hold, started] pair; while hold is 1 each task waits at its start in its worker. */
   hold?: Int32Array;
 }
@@ -47,6 +49,7 @@ export class RenderPool {
   readonly workers: number;
   readonly queueLimit: number;
   readonly retryAfterS: number;
+  readonly work: string;
   #slots: Slot[] = [];
   #waiting: Pending[] = [];
   #next = 1;
@@ -57,6 +60,7 @@ export class RenderPool {
     this.workers = opts.workers ?? Math.max(1, Math.min(2, availableParallelism() - 1));
     this.queueLimit = opts.queue ?? 16;
     this.retryAfterS = opts.retryAfterS ?? 2;
+    this.work = opts.work ?? 'documents rendering';
     if (!Number.isInteger(this.workers) || this.workers < 1 || this.workers > 64) throw new ShulianError('BAD_OPTIONS', `render workers must be 1..64, not ${this.workers}`);
     if (!Number.isInteger(this.queueLimit) || this.queueLimit < 0) throw new ShulianError('BAD_OPTIONS', `the render queue bound must be a whole number, not ${this.queueLimit}`);
     this.#hold = opts.hold;
@@ -80,7 +84,7 @@ export class RenderPool {
     if (this.#closed) return Promise.reject(new ShulianError('BUSY', 'the node is shutting down', { retryAfterS: this.retryAfterS }));
     const free = this.#freeSlot();
     if (!free && this.#waiting.length >= this.queueLimit) {
-      return Promise.reject(new ShulianError('BUSY', `this node is rendering ${this.running} documents with ${this.#waiting.length} more waiting, the most it takes; retry in ${this.retryAfterS} s`, { retryAfterS: this.retryAfterS }));
+      return Promise.reject(new ShulianError('BUSY', `this node has ${this.running} ${this.work} and ${this.#waiting.length} more waiting, the most it takes; retry in ${this.retryAfterS} s`, { retryAfterS: this.retryAfterS }));
     }
     return new Promise((resolve, reject) => {
       const p: Pending = { id: this.#next++, task, read, resolve, reject };

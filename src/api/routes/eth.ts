@@ -467,7 +467,7 @@ async function answer(e: EthChain, req: unknown, ip: string): Promise<RpcRespons
 
 export function registerEthRoutes(app: FastifyInstance, node: NodeView, opts: EthOptions = {}): void {
   const views = new Map<string, EthChain>();
-  const pool = opts.pool instanceof RenderPool ? opts.pool : new RenderPool(opts.pool);
+  const pool = opts.pool instanceof RenderPool ? opts.pool : new RenderPool({ work: 'EVM calls running', ...opts.pool });
   if (!(opts.pool instanceof RenderPool)) app.addHook('onClose', async () => pool.close());
   const perAddress = opts.perAddress ?? ETH_DEFAULTS.perAddress;
   const gasCap = opts.gasCap ?? ETH_DEFAULTS.gasCap;
