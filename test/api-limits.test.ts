@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import WebSocket from 'ws';
 import { generateKeyPair } from '../src/crypto/index.ts';
 import { RenderPool } from '../src/api/render-pool.ts';
+import { RATE_LIMIT_DEFAULTS, routeClass } from '../src/api/rate-limits.ts';
 import { startNode } from '../src/node/index.ts';
 import { ShulianClient } from '../src/sdk/index.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
@@ -21,6 +23,64 @@ test('rate limit: past the per-minute budget a client gets 429 RATE_LIMITED sayi
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
     assert.equal(last.error?.code, 'RATE_LIMITED');
     assert.match(last.error!.message, /retry in \d+ s/);
+  } finally {
+    await node.close();
+    tmp.cleanup();
+  }
+});
+
+/** One request from `localAddress` over its own connection: status, body and the Retry-After header. */
+function from(localAddress: string, base: string, method: string, path: string, body?: string): Promise<{ status: number; body: { error?: { code: string; message: string } }; retryAfter?: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(path, base);
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, localAddress, agent: false, headers: body === undefined ? {} : { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {}, ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('rate limits by route class: sign-ins, writes and reads each have their own budget per address, and another address is served', async () => {
+  // The classes of the routes an outsider can reach.
+  assert.deepEqual(RATE_LIMIT_DEFAULTS, { reads: 30_000, writes: 3_000, auth: 300 });
+  for (const [method, url, cls] of [
+    ['POST', '/v1/auth/challenge', 'auth'], ['POST', '/v1/auth/login', 'auth'], ['POST', '/v1/auth/logout', 'writes'],
+    ['POST', '/v1/chains/:chain/txs', 'writes'], ['POST', '/v1/workorders', 'writes'], ['DELETE', '/v1/admin/apikeys/:id', 'writes'],
+    ['POST', '/credentials/issue', 'writes'], ['POST', '/credentials/verify', 'reads'], ['POST', '/v1/chains/:chain/eth', 'reads'],
+    ['POST', '/v1/contracts/compile', 'reads'], ['GET', '/v1/health', 'reads'], [['GET', 'HEAD'], '/v1/chains', 'reads'],
+  ] as const) assert.equal(routeClass(method as string | string[], url), cls, `${String(method)} ${url}`);
+
+  const tmp = tempDir();
+  const node = await startNode({ dataDir: tmp.dir, port: 0, log: () => {}, api: { rateLimits: { reads: 6, writes: 3, auth: 2 } } });
+  try {
+    const go = (method: string, path: string, body?: string, ip = '127.0.0.1') => from(ip, node.url, method, path, body);
+    const challenge = (ip?: string) => go('POST', '/v1/auth/challenge', JSON.stringify({ did: 'did:shulian:' + 'A'.repeat(27), origin: 'https://nowhere.example' }), ip);
+    const tx = (ip?: string) => go('POST', '/v1/chains/notary/txs', '{"not": "a tx"}', ip);
+    // Sign-ins: two answered (refused for their origin), the third is over the budget.
+    assert.deepEqual([(await challenge()).status, (await challenge()).status], [400, 400]);
+    const auth = await challenge();
+    assert.deepEqual([auth.status, auth.body.error?.code], [429, 'RATE_LIMITED']);
+    assert.match(auth.body.error!.message, /^too many sign-in requests from this address: at most 2 per minute; retry in \d+ s$/);
+    assert.match(auth.retryAfter ?? '', /^\d+$/);
+    // Writes have a budget of their own: three bad txs are answered (400), the fourth is refused.
+    assert.deepEqual([(await tx()).status, (await tx()).status, (await tx()).status], [400, 400, 400]);
+    const write = await tx();
+    assert.deepEqual([write.status, write.body.error?.code], [429, 'RATE_LIMITED']);
+    assert.match(write.body.error!.message, /too many write requests from this address: at most 3 per minute/);
+    // Reads are still served from that address, up to their own budget; a route that does not exist counts as a read.
+    assert.deepEqual([(await go('GET', '/v1/health')).status, (await go('GET', '/v1/chains')).status, (await go('GET', '/v1/nosuch')).status], [200, 200, 404]);
+    const eth = await go('POST', '/v1/chains/notary/eth', JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] }));
+    assert.equal(eth.status, 200, 'a JSON-RPC read is a read');
+    assert.deepEqual([(await go('GET', '/v1/health')).status, (await go('GET', '/v1/health')).status], [200, 200]);
+    const read = await go('GET', '/v1/health');
+    assert.equal(read.status, 429);
+    assert.match(read.body.error!.message, /too many read requests from this address: at most 6 per minute/);
+    assert.equal((await go('GET', '/v1/nosuch')).status, 429, 'unknown routes count too');
+    // Another address has every budget whole.
+    assert.deepEqual([(await challenge('127.0.0.2')).status, (await tx('127.0.0.2')).status, (await go('GET', '/v1/health', undefined, '127.0.0.2')).status], [400, 400, 200]);
   } finally {
     await node.close();
     tmp.cleanup();

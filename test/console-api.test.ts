@@ -467,7 +467,7 @@ test('work orders need a role, and a flood of comments meets its quota with a cl
   try {
     const nobody = generateKeyPair('sm2');
     const n = await at(nobody);
-    await assert.rejects(n.createWorkOrder({ kind: 'join', title: 'let me in', body: 'b' }), (e: Error & { code?: string }) => e.code === 'FORBIDDEN' && /holds no console role/.test(e.message));
+    await assert.rejects(n.createWorkOrder({ kind: 'incident', title: 'let me in', body: 'b' }), (e: Error & { code?: string }) => e.code === 'FORBIDDEN' && /holds no console role/.test(e.message));
     assert.equal(store.user(did(nobody)), undefined, 'a DID with no role gets no user row');
     assert.equal(store.sessionCount(), 0, 'nor a stored session');
 
@@ -495,6 +495,98 @@ test('work orders need a role, and a flood of comments meets its quota with a cl
     // Work orders are listed through the author index.
     assert.deepEqual((await neighbour.workOrders()).map((o) => o.id), [theirs.id]);
     assert.deepEqual((await flooder.workOrders()).map((o) => [o.id, o.comments]), [[wo.id, 13]]);
+  } finally {
+    await app.close();
+    await store.close();
+    t.cleanup();
+  }
+});
+
+test('join requests from DIDs without a role: one small open request each, bounded per address and in all, with clear errors', async () => {
+  const t = tempDir();
+  const store = ConsoleStore.open(join(t.dir, 'console.lmdb'));
+  const boss = generateKeyPair('ed25519');
+  const origin = 'https://console.example';
+  const app = await buildApi(running.node, {
+    rateLimitPerMinute: 1_000_000,
+    console: { store, operators: [did(boss)], origins: [origin], joinRequests: { total: 5, perAddress: 2, bytes: 1024 } },
+  });
+  type Err = { error: { code: string; message: string } };
+  try {
+    /** Signs `k` in from `ip`; the bearer token. */
+    const signIn = async (k: KeyPair, ip: string): Promise<string> => {
+      const challenge = (await app.inject({ method: 'POST', url: '/v1/auth/challenge', payload: { did: did(k), origin }, remoteAddress: ip })).json<{ challenge: SignInChallenge }>().challenge;
+      const r = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { did: did(k), challenge, signature: signSignIn(k, challenge), publicKey: toHex(k.publicKey) }, remoteAddress: ip });
+      assert.equal(r.statusCode, 200, r.body);
+      return r.json<{ token: string }>().token;
+    };
+    const as = (token: string, ip: string) => ({
+      post: (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as Record<string, unknown>, headers: { authorization: `Bearer ${token}` }, remoteAddress: ip }),
+    });
+    const ask = { kind: 'join', title: 'Yangshan Port Logistics asks to join', body: 'We run the port community system and would like to join as a member organisation.' };
+    /** A fresh DID with no role, signed in from `ip`, filing a join request. */
+    const stranger = async (ip: string) => {
+      const k = generateKeyPair('ed25519');
+      const c = as(await signIn(k, ip), ip);
+      return { k, c, filed: await c.post('/v1/workorders', ask) };
+    };
+
+    // A prospective member files a join request; it gets no user row, but the order is stored and audited.
+    const first = await stranger('10.7.0.1');
+    assert.equal(first.filed.statusCode, 201, first.filed.body);
+    const order = first.filed.json<{ id: number; kind: string; status: string; createdBy: string }>();
+    assert.deepEqual([order.kind, order.status, order.createdBy], ['join', 'open', did(first.k)]);
+    assert.equal(store.user(did(first.k)), undefined);
+    const entry = store.auditEntries({ limit: 1 })[0]!;
+    assert.deepEqual([entry.action, entry.actor, entry.details.withoutRole, entry.details.ip], ['workorder.create', did(first.k), true, '10.7.0.1']);
+    // A second one from the same DID is refused naming the open one; other kinds need a role; too large is refused: none changes anything.
+    const orders = () => JSON.stringify(store.listWorkOrders({ limit: 100 }));
+    const before = orders();
+    const again = await first.c.post('/v1/workorders', { ...ask, title: 'asking again' });
+    assert.deepEqual([again.statusCode, again.json<Err>().error.code], [409, 'CONFLICT']);
+    assert.match(again.json<Err>().error.message, new RegExp(`open work order already \\(#${order.id}\\)`));
+    const incident = await first.c.post('/v1/workorders', { ...ask, kind: 'incident' });
+    assert.deepEqual([incident.statusCode, incident.json<Err>().error.code], [403, 'FORBIDDEN']);
+    assert.match(incident.json<Err>().error.message, /may file one join request/);
+    const small = await stranger('10.7.0.9');
+    assert.equal(small.filed.statusCode, 201, 'a small request from another DID');
+    const huge = await as(await signIn(generateKeyPair('ed25519'), '10.7.0.9'), '10.7.0.9').post('/v1/workorders', { ...ask, body: 'x'.repeat(1100) });
+    assert.deepEqual([huge.statusCode, huge.json<Err>().error.code], [400, 'BAD_REQUEST']);
+    assert.match(huge.json<Err>().error.message, /at most 1024 bytes of title and body; this one has \d+/);
+    assert.notEqual(orders(), before, 'the small request was stored');
+    const stored = orders();
+    // It may answer the operator on its own open request.
+    assert.equal((await first.c.post(`/v1/workorders/${order.id}/comments`, { text: 'Our DID document names our admin.' })).statusCode, 201);
+
+    // A flood of fresh DIDs from one address: two are taken, then that address is refused, another is still served.
+    const flood = [await stranger('10.7.0.2'), await stranger('10.7.0.2'), await stranger('10.7.0.2'), await stranger('10.7.0.2')];
+    assert.deepEqual(flood.map((f) => f.filed.statusCode), [201, 201, 429, 429]);
+    assert.equal(flood[2]!.filed.json<Err>().error.code, 'LIMIT_REACHED');
+    assert.match(flood[2]!.filed.json<Err>().error.message, /come from this address \(10\.7\.0\.2\) already, the most one address may hold/);
+    assert.equal(store.guestJoinCount('10.7.0.2'), 2);
+    assert.notEqual(orders(), stored);
+    const elsewhere = await stranger('10.7.0.3');
+    assert.equal(elsewhere.filed.statusCode, 201, elsewhere.filed.body);
+    // Five open in all now (10.7.0.1, .9, two from .2, .3): the node takes no more from anyone, and says so.
+    assert.equal(store.guestJoinCount(), 5);
+    const full = await stranger('10.7.0.4');
+    assert.deepEqual([full.filed.statusCode, full.filed.json<Err>().error.code], [429, 'LIMIT_REACHED']);
+    assert.match(full.filed.json<Err>().error.message, /holds 5 open join requests from DIDs without a console role, the most it keeps \(5\)/);
+    // A member organisation is not counted against these bounds.
+    const member = as(await signIn(org, '10.7.0.2'), '10.7.0.2');
+    assert.equal((await member.post('/v1/workorders', { ...ask, title: 'a member files as usual' })).statusCode, 201);
+
+    // The operator answers the first request: its slot is free, the address behind it may file again, and the closed request takes no more replies.
+    const op = as(await signIn(boss, '10.7.0.5'), '10.7.0.5');
+    assert.equal((await op.post(`/v1/workorders/${order.id}/status`, { status: 'rejected', note: 'apply through the governance chain' })).statusCode, 200);
+    assert.equal(store.guestJoinCount(), 4);
+    const later = await stranger('10.7.0.4');
+    assert.equal(later.filed.statusCode, 201, later.filed.body);
+    const closed = await first.c.post(`/v1/workorders/${order.id}/comments`, { text: 'why?' });
+    assert.deepEqual([closed.statusCode, closed.json<Err>().error.code], [403, 'FORBIDDEN']);
+    // Its own open request is the only one it sees or may comment on.
+    const theirs = await later.c.post(`/v1/workorders/${order.id}/comments`, { text: 'hello' });
+    assert.equal(theirs.statusCode, 404);
   } finally {
     await app.close();
     await store.close();

@@ -6,7 +6,9 @@ import fc from 'fast-check';
 import type { JsonValue } from '../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair } from '../src/crypto/index.ts';
 import { compileSource } from '../src/lex/index.ts';
-import { instanceFingerprint } from '../src/modules/lexcontract/index.ts';
+import { buildApi } from '../src/api/index.ts';
+import { RenderPool } from '../src/api/render-pool.ts';
+import { instanceFingerprint, lexStateKey, TEMPLATE_COUNT_KEY, templateKey } from '../src/modules/lexcontract/index.ts';
 import { startNode, type RunningNode } from '../src/node/index.ts';
 import { ShulianClient } from '../src/sdk/client.ts';
 import {
@@ -19,6 +21,8 @@ import { tempDir } from './helpers/tmp.ts';
 let node: RunningNode;
 let tmp: { dir: string; cleanup: () => void };
 let client: ShulianClient;
+/** The contract drafted by the lifecycle test. */
+let drafted: { id: string; fingerprint: string } | undefined;
 const DIR = join(repoRoot, 'contracts/late-delivery');
 const SOURCE = readFileSync(join(DIR, 'contract.lex'), 'utf8');
 const SAMPLE = JSON.parse(readFileSync(join(DIR, 'sample.json'), 'utf8')) as Record<string, JsonValue>;
@@ -68,7 +72,10 @@ test('contract API: the template library, one template with its texts and summar
 });
 
 test('contract API: compile and render a source without writing to the chain (the editor preview)', async () => {
-  const height = node.node.chain('sign')!.height();
+  const sign = node.node.chain('sign')!;
+  const height = sign.height();
+  const lexState = () => [sign.getState(lexStateKey(TEMPLATE_COUNT_KEY)).value, sign.getState(lexStateKey(templateKey(compileSource(SOURCE).contract.sourceHash))).value];
+  const lexBefore = lexState();
   const good = await compileContract(client, { source: SOURCE, params: SAMPLE });
   assert.equal(good.ok, true);
   if (!good.ok) return;
@@ -90,7 +97,13 @@ test('contract API: compile and render a source without writing to the chain (th
   const pdf = await renderContractPdf(client, { source: SOURCE, params: SAMPLE, lang: 'zh-CN' });
   assert.equal(Buffer.from(pdf.subarray(0, 5)).toString('latin1'), '%PDF-');
   await assert.rejects(renderContractPdf(client, { source: 'contract x' }), { code: 'LEX_COMPILE' });
-  assert.equal(node.node.chain('sign')!.height(), height, 'nothing was written');
+  // Nothing was written: the contract module's state is as it was, and every tx committed since is
+  // the node's own embedded gateway relaying cross-chain (its xchain txs may land meanwhile).
+  assert.deepEqual(lexState(), lexBefore, 'the preview deployed nothing');
+  assert.deepEqual(lexBefore, [null, null]);
+  for (let h = height + 1; h <= sign.height(); h++) {
+    for (const tx of sign.getBlock(h)!.txs) assert.deepEqual([tx.module, tx.from], ['xchain', node.did], `block ${h} holds a ${tx.module}.${tx.method} tx from ${tx.from}`);
+  }
 
   // Malformed bodies get 400 with a reason.
   for (const body of ['[]', '"x"', '{"source": 7}', '{"source": "contract x", "params": []}', '{"source": "x", "lang": "fr"}']) {
@@ -129,6 +142,7 @@ test('contract API and SDK: deploy, draft, sign and drive a contract; read it by
   assert.equal((await getContractTemplate(client, template)).deployed, true);
 
   const { result: { id, fingerprint } } = await draftContract(client, buyer, { template, params: terms, parties });
+  drafted = { id, fingerprint };
   const fp = await getContractFingerprint(client, id);
   assert.equal(fp.fingerprint, fingerprint);
   assert.equal(fp.matches, true);
@@ -155,4 +169,31 @@ test('contract API and SDK: deploy, draft, sign and drive a contract; read it by
   await assert.rejects(getContract(client, 'a'.repeat(64)), { code: 'NOT_FOUND' });
   await assert.rejects(getContract(client, 'xyz'), { code: 'BAD_REQUEST' });
   await assert.rejects(getContract(client, id, { chain: 'notary' }), { code: 'CHAIN_NOT_FOUND' });
+});
+
+test('an instance\'s fingerprint is rendered once on a render worker, then served from the cache', async () => {
+  assert.ok(drafted, 'the lifecycle test drafted a contract');
+  // [1] counts tasks started on the pool's workers ([0] = 0: none is held).
+  const counter = new Int32Array(new SharedArrayBuffer(8));
+  const pool = new RenderPool({ workers: 1, queue: 2, hold: counter });
+  const app = await buildApi(node.node, { rateLimitPerMinute: 1_000_000, render: pool });
+  try {
+    const get = async () => {
+      const r = await app.inject({ method: 'GET', url: `/v1/contracts/instances/${drafted!.id}/fingerprint` });
+      assert.equal(r.statusCode, 200, r.body);
+      return r.json<{ fingerprint: string; recomputed: string; matches: boolean; texts: Record<string, string> }>();
+    };
+    const first = await get();
+    assert.deepEqual([first.recomputed, first.matches], [drafted!.fingerprint, true]);
+    assert.match(first.texts['zh-CN']!, /迟延交付与违约金/);
+    assert.equal(Atomics.load(counter, 1), 1, 'rendered once, on a worker');
+    for (let i = 0; i < 5; i++) assert.deepEqual(await get(), first);
+    assert.equal(Atomics.load(counter, 1), 1, 'later reads come from the cache');
+    // A missing contract is still NOT_FOUND, and renders nothing.
+    assert.equal((await app.inject({ method: 'GET', url: `/v1/contracts/instances/${'c'.repeat(64)}/fingerprint` })).statusCode, 404);
+    assert.equal(Atomics.load(counter, 1), 1);
+  } finally {
+    await app.close();
+    await pool.close();
+  }
 });

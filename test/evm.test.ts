@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,9 +18,11 @@ import { signTx, type Block, type Genesis, type Receipt } from '../src/ledger/in
 import { createEvmModule, evmAddressOfDid, didOfEvmAddress, evmChainIdOf, modulesFor, notaryModule } from '../src/modules/index.ts';
 import { Executor, asyncMethod, method, type ModuleDef } from '../src/runtime/index.ts';
 import { DEFAULT_PARAMS } from '../src/node/index.ts';
+import { RenderPool } from '../src/api/render-pool.ts';
 import { openTestChain, type TestChain } from './helpers/chain.ts';
 import { freePort } from './helpers/node-process.ts';
 import { solidityArtefact } from './helpers/solidity.ts';
+import { waitFor } from './helpers/tmp.ts';
 
 const art = solidityArtefact('Counter');
 const iface = new Interface(art.abi as never);
@@ -327,6 +330,10 @@ describe('evm on a real node: SDK writes, ethers reads', () => {
   let counter: string;
   let deployHash: string;
   let incHash: string;
+  // The EVM's worker pool: one worker, three waiting; [0] = 1 holds each task at its start in the worker, [1] counts tasks started.
+  const hold = new Int32Array(new SharedArrayBuffer(8));
+  const evmPool = new RenderPool({ workers: 1, queue: 3, hold, work: 'EVM calls running' });
+  const GAS_CAP = 1_000_000;
 
   before(async () => {
     sdk = await import('../src/sdk/index.ts');
@@ -342,7 +349,7 @@ describe('evm on a real node: SDK writes, ethers reads', () => {
     const base = alliance.chains.find((g) => g.chain === 'notary')!;
     alliance.chains.push({ ...base, ...bizGenesis() } as Genesis);
     writeFileSync(path, JSON.stringify(alliance, null, 2));
-    running = await startNode({ dataDir, port, log: () => {} });
+    running = await startNode({ dataDir, port, log: () => {}, api: { eth: { pool: evmPool, perAddress: 2, gasCap: GAS_CAP } } });
     client = new sdk.ShulianClient({ baseUrl: running.url });
     key = sdk.generateKeyPair('sm2');
     did = sdk.didFromPublicKey(key.publicKey);
@@ -351,8 +358,11 @@ describe('evm on a real node: SDK writes, ethers reads', () => {
   });
 
   after(async () => {
+    Atomics.store(hold, 0, 0);
+    Atomics.notify(hold, 0);
     provider?.destroy();
     await running?.close();
+    await evmPool.close();
     rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -470,6 +480,67 @@ describe('evm on a real node: SDK writes, ethers reads', () => {
     }), { numRuns: 150 });
     // Still serving.
     assert.equal(await new Contract(counter, art.abi as never, provider).getFunction('count')(), 107n);
+  });
+
+  test('a flood of endless eth_calls runs on the EVM workers within the gas cap: one address gets two at once, /v1/health answers and another client is served', async () => {
+    /** One JSON-RPC request from `localAddress`, over its own connection. */
+    const rpcFrom = (localAddress: string, body: unknown): Promise<{ status: number; json: { result?: string; error?: { code: number; message: string } } }> => new Promise((resolve, reject) => {
+      const u = new URL(rpcUrl);
+      const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', localAddress, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+    // Init code that never stops (JUMPDEST; PUSH1 0; JUMP), run by eth_call without `to`: only the gas cap ends it.
+    const LOOP = '0x5b600056';
+    const spin = (i: number) => ({ jsonrpc: '2.0', id: i, method: 'eth_call', params: [{ data: LOOP }, 'latest'] });
+    Atomics.store(hold, 0, 1);
+    const started = Atomics.load(hold, 1);
+    try {
+      // Six at once from one address: two are taken (one in the worker, one waiting), four refused at once.
+      const settled = [false, false, false, false, false, false];
+      const flood = settled.map((_, i) => rpcFrom('127.0.0.1', spin(i)).then((r) => {
+        settled[i] = true;
+        return r;
+      }));
+      await waitFor(() => settled.filter(Boolean).length === 4 && evmPool.running === 1 && evmPool.queued === 1 && Atomics.load(hold, 1) === started + 1, 'four refusals, one call in the worker and one waiting');
+      const refused = await Promise.all(flood.filter((_, i) => settled[i]));
+      for (const r of refused) {
+        assert.equal(r.status, 200);
+        assert.equal(r.json.error?.code, -32005);
+        assert.match(r.json.error!.message, /2 eth_call \/ eth_estimateGas from this address \(127\.0\.0\.1\) are running, the most one address may run at once/);
+      }
+      // The node answers while the EVM is busy: health, and a block read, before any of the flood's calls has finished.
+      const health = await fetch(`${running.url}/v1/health`);
+      assert.deepEqual([health.status, ((await health.json()) as { status: string }).status], [200, 'ok']);
+      assert.equal((await rpcFrom('127.0.0.3', { jsonrpc: '2.0', id: 1, method: 'eth_blockNumber', params: [] })).json.result !== undefined, true);
+      // Another client's call is taken (it waits for the worker) and answered with the contract's state.
+      const count = rpcFrom('127.0.0.2', { jsonrpc: '2.0', id: 9, method: 'eth_call', params: [{ to: counter, data: iface.encodeFunctionData('count') }, 'latest'] });
+      await waitFor(() => evmPool.queued === 2, 'the other client\'s call waiting for the worker');
+      // Many addresses fill the pool's queue: one more waits, the next is refused at once.
+      const third = rpcFrom('127.0.0.4', spin(20));
+      await waitFor(() => evmPool.queued === 3, 'a third address waiting');
+      const full = await rpcFrom('127.0.0.5', spin(21));
+      assert.equal(full.json.error?.code, -32005);
+      assert.match(full.json.error!.message, /^limit exceeded: this node has 1 EVM calls running and 3 more waiting, the most it takes; retry in \d+ s$/);
+      assert.equal(settled.filter(Boolean).length, 4, 'none of the flood\'s accepted calls has finished');
+      Atomics.store(hold, 0, 0);
+      Atomics.notify(hold, 0);
+      assert.equal(BigInt((await count).json.result!), 107n);
+      assert.equal((await third).json.error?.code, -32000, 'the third address\'s loop ran, to the gas cap');
+      // The endless calls end at the gas cap, each with a clear error.
+      const ran = (await Promise.all(flood)).filter((r) => r.json.error?.code !== -32005);
+      assert.equal(ran.length, 2);
+      for (const r of ran) assert.deepEqual(r.json.error, { code: -32000, message: `the EVM stopped: out of gas (this node gives one eth_call at most ${GAS_CAP} gas)` });
+      // The address may call again once its calls have answered.
+      assert.equal(BigInt((await rpcFrom('127.0.0.1', { jsonrpc: '2.0', id: 10, method: 'eth_call', params: [{ to: counter, data: iface.encodeFunctionData('count') }, 'latest'] })).json.result!), 107n);
+    } finally {
+      Atomics.store(hold, 0, 0);
+      Atomics.notify(hold, 0);
+    }
   });
 });
 

@@ -85,25 +85,50 @@ test('external-chains.json is checked field by field, with clear errors', () => 
 });
 
 test('the registry caches summaries; a dead or silent RPC is reported, never waited on by readers', async () => {
+  // An RPC node the test holds: it takes the registry's requests and answers none until the test hangs up on them.
+  const held = new Set<Socket>();
+  let asked = 0;
+  const holder = createServer((s) => {
+    held.add(s);
+    s.on('data', () => asked++);
+    s.on('close', () => held.delete(s));
+  });
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const heldUrl = `http://127.0.0.1:${(holder.address() as { port: number }).port}`;
+  // A timeout far beyond any test: what is asserted is the order of events, never how long they took.
   const ext = new ExternalChains([
     { id: 'eth-dev', engine: 'evm', rpc: url, endpoint },
     { id: 'dead', engine: 'evm', rpc: deadUrl },
-    { id: 'silent', engine: 'evm', rpc: silentUrl, chainId: 5 },
-  ], { refreshMs: 100, timeoutMs: 300 });
+    { id: 'silent', engine: 'evm', rpc: heldUrl, chainId: 5 },
+  ], { refreshMs: 100, timeoutMs: 600_000 });
   try {
     // Before any refresh, readers get the configured entries at once.
     assert.deepEqual(ext.list().map((c) => [c.id, c.reachable, c.height]), [['eth-dev', false, -1], ['dead', false, -1], ['silent', false, -1]]);
-    await ext.refreshAll();
+    let refreshed = false;
+    const refresh = ext.refreshAll().then(() => {
+      refreshed = true;
+    });
+    // The live chain is refreshed and the dead one reported while the silent node still holds the registry's request.
+    await waitFor(() => asked > 0 && ext.get('eth-dev')!.reachable && ext.get('dead')!.error !== undefined, 'the live and dead chains refreshed, the silent one asked');
     const [live, dead, hung] = ext.list();
+    assert.equal(refreshed, false, 'the refresh still waits on the silent node');
     assert.equal(live!.reachable, true, String(live!.error));
     assert.equal(live!.chainId, 1337);
     assert.ok(live!.height >= 4, `height ${live!.height}`);
     assert.equal(live!.latestBlocks[0]!.height, live!.height);
     assert.equal(live!.finality!.final, live!.height);
     assert.equal(dead!.reachable, false);
-    assert.match(dead!.error!, /ECONNREFUSED|no answer/);
-    assert.equal(hung!.reachable, false);
-    assert.match(hung!.error!, /no answer from its node within 300 ms/);
+    assert.match(dead!.error!, /ECONNREFUSED|fetch failed/);
+    // The reader was answered, from the cache, before the silent node answered anything.
+    assert.deepEqual([hung!.reachable, hung!.height, hung!.error], [false, -1, undefined]);
+    assert.equal(held.size > 0, true, 'the silent node still holds the request');
+    // It hangs up: the refresh ends, and the chain is reported unreachable with the reason.
+    for (const s of held) s.destroy();
+    await refresh;
+    const after = ext.get('silent')!;
+    assert.equal(after.reachable, false);
+    assert.equal(typeof after.error, 'string');
+    assert.ok(after.checkedAt > 0);
     ext.start();
     // The XEndpoint's PacketSent is followed into a message view like /v1/xchain/messages items.
     const msgs = await waitFor(() => { const m = ext.messages('eth-dev', 10); return m?.length ? m : undefined; }, 'the endpoint packet');
@@ -113,8 +138,24 @@ test('the registry caches summaries; a dead or silent RPC is reported, never wai
     assert.equal(msgs[0]!.path[0]!.step, 'sent');
     assert.ok(msgs[0]!.path[0]!.time > 0);
     assert.equal(ext.messages('dead', 10), undefined, 'no endpoint configured');
+    // The background loop asks the silent node again; closing the registry does not wait for an
+    // answer (the test hangs up on the held request only after close has returned).
+    await waitFor(() => held.size > 0, 'the loop asking the silent node again');
+    await ext.close();
   } finally {
     await ext.close();
+    for (const s of held) s.destroy();
+    await new Promise<void>((resolve) => holder.close(() => resolve()));
+  }
+  // A node that never answers is reported as such once the timeout passes: it never answers, so
+  // the outcome does not depend on how fast anything runs.
+  const quiet = new ExternalChains([{ id: 'silent', engine: 'evm', rpc: silentUrl, chainId: 5 }], { timeoutMs: 20 });
+  try {
+    await quiet.refreshAll();
+    assert.equal(quiet.get('silent')!.reachable, false);
+    assert.match(quiet.get('silent')!.error!, /^no answer from its node within 20 ms$/);
+  } finally {
+    await quiet.close();
   }
 });
 

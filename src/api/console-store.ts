@@ -12,7 +12,9 @@
  * Nothing here grows at an outsider's will (issue #13 item 5): only DIDs holding a role get a
  * user row or a stored session (sessions of role-less DIDs live in a bounded map in memory, see
  * routes/auth.ts), filing and commenting need a role and count against that role's quota, and
- * sessions and work orders are found through indexes, never by scanning the table.
+ * sessions and work orders are found through indexes, never by scanning the table. The one
+ * exception is a prospective member's join request: a DID without a role may keep one open,
+ * small, within a bound on such requests from one client address and in all (JoinLimits).
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ShulianError, canonicalBytes, toHex, type JsonValue } from '../codec/index.ts';
@@ -116,6 +118,19 @@ export const ROLE_QUOTAS: Readonly<Record<ConsoleRole | 'none', RoleQuota>> = {
   operator: { openOrders: 1000, bytes: 64 * 1024 * 1024 },
 };
 
+/**
+ * Join requests from DIDs holding no console role (a prospective member asking to join): each
+ * such DID may keep one open, of at most `bytes` bytes written in all (title, body, its replies);
+ * the node keeps at most `total` of them open at once, at most `perAddress` from one client address.
+ */
+export interface JoinLimits {
+  total: number;
+  perAddress: number;
+  bytes: number;
+}
+
+export const JOIN_LIMITS: Readonly<JoinLimits> = { total: 200, perAddress: 5, bytes: 8 * 1024 };
+
 export function quotaFor(roles: readonly ConsoleRole[], table: Readonly<Record<ConsoleRole | 'none', RoleQuota>> = ROLE_QUOTAS): RoleQuota {
   return roles.reduce<RoleQuota>((q, r) => ({ openOrders: Math.max(q.openOrders, table[r].openOrders), bytes: Math.max(q.bytes, table[r].bytes) }), table.none);
 }
@@ -128,7 +143,7 @@ export interface QuotaUse {
 
 const utf8 = (s: string): number => Buffer.byteLength(s, 'utf8');
 /** Entries in a database, from LMDB's own count (no scan). */
-const entries = (db: Database<unknown, string>): number => (db.getStats() as { entryCount: number }).entryCount;
+const entries = (db: Pick<Database, 'getStats'>): number => (db.getStats() as { entryCount: number }).entryCount;
 /** Fixed-width decimal, so string keys sort as numbers. */
 const pad = (n: number, w = 15): string => String(n).padStart(w, '0');
 const isOpen = (s: WorkOrderStatus): boolean => s === 'open' || s === 'in-progress';
@@ -166,13 +181,16 @@ export class ConsoleStore {
   private readonly ordersByStatus: Database<null, string>;
   /** DID → its open orders and bytes written. */
   private readonly quota: Database<QuotaUse, string>;
+  /** Open join requests filed by DIDs holding no role: id → who and from where; and `<ip>|<id>` → null. */
+  private readonly guestJoins: Database<GuestJoin, number>;
+  private readonly guestJoinsByIp: Database<null, string>;
   private readonly audit: Database<AuditEntry, number>;
   private readonly meta: Database<JsonValue, string>;
   private closed = false;
 
   private constructor(path: string) {
     this.path = path;
-    this.root = open({ path, maxDbs: 16, mapSize: 4 * 1024 ** 3 });
+    this.root = open({ path, maxDbs: 20, mapSize: 4 * 1024 ** 3 });
     this.users = this.root.openDB({ name: 'users' });
     this.sessions = this.root.openDB({ name: 'sessions' });
     this.apikeys = this.root.openDB({ name: 'apikeys' });
@@ -184,6 +202,8 @@ export class ConsoleStore {
     this.ordersByDid = this.root.openDB({ name: 'workorders-did' });
     this.ordersByStatus = this.root.openDB({ name: 'workorders-status' });
     this.quota = this.root.openDB({ name: 'quota' });
+    this.guestJoins = this.root.openDB({ name: 'guest-joins', keyEncoding: 'uint32' });
+    this.guestJoinsByIp = this.root.openDB({ name: 'guest-joins-ip' });
     this.audit = this.root.openDB({ name: 'audit', keyEncoding: 'uint32' });
     this.meta = this.root.openDB({ name: 'meta' });
   }
@@ -498,15 +518,56 @@ export class ConsoleStore {
     return out;
   }
 
-  /** Files a work order, charged to its author's quota (open orders and bytes). */
-  createWorkOrder(o: Omit<WorkOrder, 'id' | 'comments'>, quota: RoleQuota, audit: Omit<AuditDraft, 'target'>): WorkOrder {
+  /** Open join requests from DIDs holding no role: in all, and from `ip`. */
+  guestJoinCount(ip?: string): number {
+    if (ip === undefined) return entries(this.guestJoins);
+    let n = 0;
+    for (const _ of this.guestJoinsByIp.getRange({ start: `${ip}|`, end: `${ip}}` })) n++;
+    return n;
+  }
+
+  /** Refuses a role-less DID's join request past its one open request, the bound per address or the bound in all. */
+  private admitGuestJoin(did: string, ip: string, limits: JoinLimits): void {
+    if (this.quotaUse(did).open > 0) {
+      let open: number | undefined;
+      for (const { key } of this.ordersByDid.getRange({ start: `${did}}`, end: `${did}|`, reverse: true, limit: 50 })) {
+        const id = Number(key.slice(key.lastIndexOf('|') + 1));
+        if (isOpen(this.orders.get(id)?.status ?? 'resolved')) {
+          open = id;
+          break;
+        }
+      }
+      throw new ShulianError('CONFLICT', `${did} has an open work order already${open !== undefined ? ` (#${open})` : ''}; a DID without a console role may keep one join request open at a time: wait for the operator's answer, or comment on it`);
+    }
+    const all = entries(this.guestJoins);
+    if (all >= limits.total) {
+      throw new ShulianError('LIMIT_REACHED', `this node holds ${all} open join requests from DIDs without a console role, the most it keeps (${limits.total}); try again once the operator has answered some, or ask a member organisation to file it for you`);
+    }
+    let fromIp = 0;
+    for (const _ of this.guestJoinsByIp.getRange({ start: `${ip}|`, end: `${ip}}`, limit: limits.perAddress })) fromIp++;
+    if (fromIp >= limits.perAddress) {
+      throw new ShulianError('LIMIT_REACHED', `${fromIp} open join requests from DIDs without a console role come from this address (${ip}) already, the most one address may hold; wait for the operator's answer to them`);
+    }
+  }
+
+  /**
+   * Files a work order, charged to its author's quota (open orders and bytes). `guest` marks a
+   * join request from a DID holding no role: it must be the DID's only open one, and is counted
+   * against the bounds on such requests from `guest.ip` and in all until it is closed.
+   */
+  createWorkOrder(o: Omit<WorkOrder, 'id' | 'comments'>, quota: RoleQuota, audit: Omit<AuditDraft, 'target'>, guest?: { ip: string; limits: JoinLimits }): WorkOrder {
     return this.write(o.createdAt, undefined, () => {
+      if (guest) this.admitGuestJoin(o.createdBy, guest.ip, guest.limits);
       this.charge(o.createdBy, quota, isOpen(o.status) ? 1 : 0, utf8(o.title) + utf8(o.body));
       const next = ((this.meta.get('nextWorkOrder') as number | undefined) ?? 1);
       const stored: StoredOrder = { id: next, ...o, commentCount: 0 };
       const order: WorkOrder = { id: next, ...o, comments: [] };
       this.orders.putSync(next, stored);
       this.indexOrder(stored);
+      if (guest) {
+        this.guestJoins.putSync(next, { did: o.createdBy, ip: guest.ip });
+        this.guestJoinsByIp.putSync(`${guest.ip}|${pad(next, 10)}`, null);
+      }
       this.meta.putSync('nextWorkOrder', next + 1);
       this.appendAudit({ ...audit, target: `workorder:${next}` }, o.createdAt);
       return order;
@@ -550,11 +611,23 @@ export class ConsoleStore {
         this.ordersByStatus.putSync(`${next.status}|${pad(id, 10)}`, null);
         const delta = (isOpen(next.status) ? 1 : 0) - (isOpen(o.status) ? 1 : 0);
         if (delta !== 0) this.addUse(o.createdBy, delta, 0);
+        // A role-less DID's join request, once answered, no longer holds a slot.
+        const guest = isOpen(next.status) ? undefined : this.guestJoins.get(id);
+        if (guest) {
+          this.guestJoins.removeSync(id);
+          this.guestJoinsByIp.removeSync(`${guest.ip}|${pad(id, 10)}`);
+        }
       }
       this.orders.putSync(id, next);
       return this.withComments(next);
     });
   }
+}
+
+/** Who filed an open join request without a role, and from which client address. */
+interface GuestJoin {
+  did: string;
+  ip: string;
 }
 
 /** A work order as stored: its comments live in their own table. */

@@ -1,5 +1,4 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -9,6 +8,7 @@ import { MAX_BATCH, type ChainView, type NodeView } from '../chain/index.ts';
 import { errorBody, statusFor } from './errors.ts';
 import { anyObject, chainParam, errorSchema, txSchema } from './schemas.ts';
 import { registerStream, type StreamLimits } from './stream.ts';
+import { rateLimitsOf, registerRateLimits, type RateLimits } from './rate-limits.ts';
 import { apiSite } from './site.ts';
 import { RenderPool, type RenderPoolOptions } from './render-pool.ts';
 import { registerDidRoutes } from './routes/did.ts';
@@ -19,7 +19,7 @@ import { registerXchainRoutes } from './routes/xchain.ts';
 import { registerXtxRoutes } from './routes/xtx.ts';
 import { registerValidatorRoutes } from './routes/validators.ts';
 import { registerVcRoutes, type VcRoutesOptions } from './routes/vc.ts';
-import { registerEthRoutes } from './routes/eth.ts';
+import { registerEthRoutes, type EthOptions } from './routes/eth.ts';
 import { NO_EXTERNAL_CHAINS, registerExternalRoutes, type ExternalChainsView } from './routes/external.ts';
 import { registerConsole } from './console.ts';
 import { join } from 'node:path';
@@ -32,8 +32,10 @@ import { registerMetricsRoutes, type MetricsOptions } from './routes/metrics.ts'
 export interface ApiOptions {
   /** Largest request body, bytes. */
   bodyLimit?: number;
-  /** Requests per minute per client address. */
+  /** Requests per minute per client address in every route class (reads, writes, auth), over the defaults. */
   rateLimitPerMinute?: number;
+  /** Requests per minute per client address by route class (rate-limits.ts; default reads 30,000, writes 3,000, auth 300). */
+  rateLimits?: Partial<RateLimits>;
   logger?: boolean;
   /** Credential routes: issuer keys, status-list signer (the node key), resolver. */
   vc?: VcRoutesOptions;
@@ -52,6 +54,8 @@ export interface ApiOptions {
   stream?: StreamLimits;
   /** Off-thread rendering (contract PDFs, template compiles, scenario runs): workers and queue bound, or a pool to use (the caller closes it). */
   render?: RenderPoolOptions | RenderPool;
+  /** eth_call / eth_estimateGas: gas cap per run, runs at once per client address, the EVM's worker pool. */
+  eth?: EthOptions;
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -62,6 +66,8 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024 });
   const site = apiSite(app, opts.publicUrl ?? opts.vc?.publicUrl);
 
+  // First, so that every route registered after (all of them) counts against its class's budget.
+  const limiters = await registerRateLimits(app, rateLimitsOf(opts.rateLimits, opts.rateLimitPerMinute));
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -69,15 +75,6 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(rateLimit, {
-    max: opts.rateLimitPerMinute ?? 60_000,
-    timeWindow: 60_000,
-    errorResponseBuilder: (_req, ctx) => {
-      const err = new ShulianError('RATE_LIMITED', `too many requests: at most ${ctx.max} per minute; retry in ${Math.ceil(ctx.ttl / 1000)} s`);
-      (err as ShulianError & { statusCode: number }).statusCode = 429;
-      return err;
-    },
-  });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   app.setErrorHandler((err, _req, reply) => {
@@ -94,7 +91,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     app.log.error(err);
     return reply.status(500).send(errorBody('INTERNAL', 'internal error; the node log has details'));
   });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see /docs`)));
+  app.setNotFoundHandler({ preHandler: limiters.reads }, (req, reply) => reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see /docs`)));
 
   const chainOf = (id: string): ChainView => {
     const c = node.chain(id);
@@ -238,7 +235,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerXtxRoutes(app, node);
   registerValidatorRoutes(app, node);
   await registerVcRoutes(app, node, { ...opts.vc, site });
-  registerEthRoutes(app, node);
+  registerEthRoutes(app, node, opts.eth);
   registerExternalRoutes(app, opts.external ?? NO_EXTERNAL_CHAINS);
   registerConsole(app);
   registerMetricsRoutes(app, node, { ...(opts.console?.dataDir ? { dataDir: opts.console.dataDir } : {}), ...opts.metrics });

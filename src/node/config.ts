@@ -2,16 +2,33 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ShulianError } from '../codec/index.ts';
+import { checkPublicUrl } from '../api/site.ts';
+
+const perMinute = z.number().int().min(1).max(10_000_000);
 
 /**
  * A node's configuration file (`shulian node --config FILE`): where its data lives, where it
- * serves the API and the p2p port, which peers it dials, and which alliance file holds the
- * genesis documents of the chains it hosts. Relative paths are relative to the file.
+ * serves the API (and the public URL clients reach it at, and its request budgets), the p2p
+ * port, which peers it dials, and which alliance file holds the genesis documents of the chains
+ * it hosts. Relative paths are relative to the file.
  */
 export const nodeConfigSchema = z.strictObject({
   dataDir: z.string().min(1),
   alliance: z.string().min(1).describe('path of the alliance file (genesis of every chain)'),
-  api: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535) }),
+  api: z.strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535),
+    /** Where clients reach the API (as `shulian up --public-url`): status-list URLs and console sign-in origins. */
+    publicUrl: z.string().superRefine((url, ctx) => {
+      try {
+        checkPublicUrl(url);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    }).optional(),
+    /** Requests per minute per client address by route class (docs/operations.md). */
+    rateLimits: z.strictObject({ reads: perMinute, writes: perMinute, auth: perMinute }).partial().optional(),
+  }),
   p2p: z.strictObject({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535),

@@ -187,8 +187,18 @@ export class ExternalChains implements ExternalChainsView {
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.#timeoutMs);
     });
-    const r = await Promise.race([e.pending.then(() => 'done' as const, (err: unknown) => err as Error), timedOut]);
+    // Closing does not wait on a node that does not answer.
+    const signal = this.#abort.signal;
+    let onAbort: (() => void) | undefined;
+    const closed = new Promise<'closed'>((resolve) => {
+      onAbort = () => resolve('closed');
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    const r = await Promise.race([e.pending.then(() => 'done' as const, (err: unknown) => err as Error), timedOut, closed]);
     clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort!);
+    if (r === 'closed') return;
     e.info.checkedAt = Date.now();
     if (r === 'done') return;
     const why = r === 'timeout' ? `no answer from its node within ${this.#timeoutMs} ms` : r.message;

@@ -78,7 +78,9 @@ function Detail({ id, onClose, onChanged }: { id: number; onClose: () => void; o
 }
 
 export function WorkOrders() {
-  const { tr, lang } = useSession();
+  const { tr, lang, auth } = useSession();
+  // Without a console role a DID may only ask to join: one small open request (docs/api.md).
+  const roleless = (auth?.roles.length ?? 0) === 0;
   const { message } = App.useApp();
   const [status, setStatus] = useState<WorkOrderStatus | undefined>();
   const list = useLoad<WorkOrderSummary[]>(() => consoleClient.workOrders({ ...(status ? { status } : {}), limit: 100 }), [status]);
@@ -123,9 +125,10 @@ export function WorkOrders() {
           { title: tr('更新时间', 'Updated'), dataIndex: 'updatedAt', render: (t: number) => fmtTime(t, lang) },
         ]} />
       <Modal open={open} title={tr('新建工单', 'New work order')} onOk={create} confirmLoading={busy} onCancel={() => setOpen(false)} okText={tr('提交', 'Submit')} cancelText={tr('取消', 'Cancel')}>
-        <Form form={form} layout="vertical" initialValues={{ kind: 'quota' }}>
-          <Form.Item name="kind" label={tr('类型', 'Kind')}>
-            <Select options={(['join', 'chain', 'quota', 'incident'] as const).map((k) => ({ value: k, label: woKind(k, tr) }))} />
+        <Form form={form} layout="vertical" initialValues={{ kind: roleless ? 'join' : 'quota' }}>
+          <Form.Item name="kind" label={tr('类型', 'Kind')}
+            extra={roleless ? tr('尚无控制台角色：可提交一份入盟申请（标题与内容合计不超过 8 KiB），运营方处理后方可再次提交。', 'No console role yet: you may file one request to join (title and details up to 8 KiB in all); another once the operator has answered it.') : undefined}>
+            <Select options={(roleless ? (['join'] as const) : (['join', 'chain', 'quota', 'incident'] as const)).map((k) => ({ value: k, label: woKind(k, tr) }))} />
           </Form.Item>
           <Form.Item name="title" label={tr('标题', 'Title')} rules={[{ required: true, message: tr('请填写标题', 'A title is needed') }]}><Input data-testid="wo-title" /></Form.Item>
           <Form.Item name="body" label={tr('内容', 'Details')} rules={[{ required: true, message: tr('请填写内容', 'Details are needed') }]}><Input.TextArea rows={5} data-testid="wo-body" /></Form.Item>

@@ -33,7 +33,9 @@ import { DID_RE } from '../../ledger/index.ts';
 import { docStateKey, readDidDocState } from '../../modules/did/state.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import { signInShapeError, verifySignIn, type SignInChallenge } from '../../sdk/console.ts';
-import { CONSOLE_ROLES, ConsoleStore, ROLE_QUOTAS, quotaFor, type ConsoleRole, type RoleQuota, type SessionRecord } from '../console-store.ts';
+import {
+  CONSOLE_ROLES, ConsoleStore, JOIN_LIMITS, ROLE_QUOTAS, quotaFor, type ConsoleRole, type JoinLimits, type RoleQuota, type SessionRecord,
+} from '../console-store.ts';
 import { errorSchema } from '../schemas.ts';
 import { SIGNIN_SECRET_FILE, SignInChallenges, loadSignInSecret } from '../signin-challenges.ts';
 import type { ApiSite } from '../site.ts';
@@ -53,6 +55,8 @@ export interface ConsoleOptions {
   maxUsedChallenges?: number;
   /** Work-order quotas by role, over console-store.ts ROLE_QUOTAS. */
   quotas?: Partial<Record<ConsoleRole | 'none', RoleQuota>>;
+  /** Join requests from DIDs holding no role: open at once in all and per client address, bytes per DID (default 200, 5, 8 KiB). */
+  joinRequests?: Partial<JoinLimits>;
   /** Most sessions of DIDs holding no role, kept in memory only; the oldest goes first (default 10 000). */
   maxGuestSessions?: number;
   /** Origins (scheme://host:port) sign-ins may name besides the node's public URL. */
@@ -132,6 +136,8 @@ export class ConsoleAuth {
   private readonly guests = new Map<string, SessionRecord>();
   private readonly maxGuests: number;
   private readonly quotas: Readonly<Record<ConsoleRole | 'none', RoleQuota>>;
+  /** Bounds on join requests from DIDs holding no role. */
+  readonly joinLimits: Readonly<JoinLimits>;
   private roles: { at: string; index: Promise<Map<string, Set<ConsoleRole>>> } | undefined;
 
   constructor(readonly node: NodeView, readonly store: ConsoleStore, opts: ConsoleOptions = {}, private readonly site: ApiSite = NO_SITE) {
@@ -144,6 +150,10 @@ export class ConsoleAuth {
     this.failureWindowMs = opts.loginFailures?.windowMs ?? 15 * 60 * 1000;
     this.maxGuests = opts.maxGuestSessions ?? 10_000;
     this.quotas = { ...ROLE_QUOTAS, ...opts.quotas };
+    this.joinLimits = { ...JOIN_LIMITS, ...opts.joinRequests };
+    for (const [k, v] of Object.entries(this.joinLimits)) {
+      if (!Number.isInteger(v) || v < 0) throw new ShulianError('BAD_OPTIONS', `console joinRequests.${k} must be a whole number ≥ 0, not ${String(v)}`);
+    }
     this.extraOrigins = (opts.origins ?? []).map((o) => new URL(o).origin);
     const secret = opts.dataDir ? loadSignInSecret(join(opts.dataDir, SIGNIN_SECRET_FILE)) : randomBytes(32);
     this.challenges = new SignInChallenges({ secret, ttlMs: this.challengeTtlMs, maxUsed: opts.maxUsedChallenges ?? 100_000 });
@@ -240,8 +250,9 @@ export class ConsoleAuth {
     this.guests.set(hash, s);
   }
 
-  /** The work-order quota of a DID with these roles (the largest of its roles'). */
+  /** The work-order quota of a DID with these roles (the largest of its roles'); a DID with none may keep one join request open. */
   quotaOf(roles: readonly ConsoleRole[]): RoleQuota {
+    if (roles.length === 0) return { openOrders: 1, bytes: this.joinLimits.bytes };
     return quotaFor(roles, this.quotas);
   }
 

@@ -15,26 +15,30 @@
  *   GET  /v1/contracts/instances/:id                  instance, state, obligations, log, history, signatures, settlements
  *   GET  /v1/contracts/instances/:id/fingerprint      what the parties sign, recomputed here, with the texts
  *   GET  /v1/contracts/instances/:id/pdf?lang=        the instance's legal text as PDF
- * Every route takes `?chain=` (default "sign") where it reads a chain. PDFs, compiles and
- * scenario runs happen on the render pool's worker threads (render-pool.ts): a flood of them is
- * refused with 503 BUSY and Retry-After, and never stalls the thread that serves the API.
+ * Every route takes `?chain=` (default "sign") where it reads a chain. PDFs, compiles, scenario
+ * runs and instance fingerprints happen on the render pool's worker threads (render-pool.ts): a
+ * flood of them is refused with 503 BUSY and Retry-After, and never stalls the thread that serves
+ * the API. A fingerprint is rendered once per (template, parameters, signing terms), which fix
+ * it, and then served from a bounded LRU cache.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, canonicalBytes, toHex, type JsonValue } from '../../codec/index.ts';
+import { sm3 } from '../../crypto/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
   MAX_SOURCE_BYTES, obligationsOf,
   type Contract, type ContractState,
 } from '../../lex/index.ts';
 import {
-  compiledTemplate, historyKey, instanceFingerprint, instanceKey, lexStateKey, logKey, memberCountKey, memberKey,
-  renderedTexts, settlementKey, signingTermsOf, stateKey, TEMPLATE_COUNT_KEY, templateKey, templateListKey,
+  compiledTemplate, historyKey, instanceKey, lexStateKey, logKey, memberCountKey, memberKey,
+  settlementKey, signingTermsOf, stateKey, TEMPLATE_COUNT_KEY, templateKey, templateListKey,
   type HistoryEntry, type LexInstance, type LexLogEntry, type SettlementRecord,
 } from '../../modules/lexcontract/index.ts';
 import { errorSchema } from '../schemas.ts';
+import { LruCache } from '../lru.ts';
 import { RenderPool } from '../render-pool.ts';
 
 export interface ContractRoutesOptions {
@@ -42,8 +46,15 @@ export interface ContractRoutesOptions {
   libraryDir?: string;
   /** Default signing chain (default "sign"). */
   chain?: string;
-  /** Where PDFs, compiles and scenario runs happen (default: a pool of its own, closed with the app). */
+  /** Where PDFs, compiles, scenario runs and fingerprints happen (default: a pool of its own, closed with the app). */
   render?: RenderPool;
+  /** Instance fingerprints (with their texts) kept, least recently used forgotten first (default 256). */
+  fingerprintCache?: number;
+}
+
+interface FingerprintAnswer {
+  recomputed: string;
+  texts: Record<string, string>;
 }
 
 const DEFAULT_LIBRARY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'contracts');
@@ -306,17 +317,31 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
     };
   });
 
+  // Keyed by what fixes the answer (template, parameters, signing terms), so an entry is never stale.
+  const fingerprints = new LruCache<string, Promise<FingerprintAnswer>>(opts.fingerprintCache ?? 256);
   app.get<{ Params: { id: string }; Querystring: { chain?: string } }>('/v1/contracts/instances/:id/fingerprint', {
-    schema: { tags, summary: 'What the parties sign: the fingerprint recomputed from the template, parameters and signing terms, with the texts it covers', querystring: { type: 'object', properties: chainQuery }, response: err },
+    schema: { tags, summary: 'What the parties sign: the fingerprint recomputed from the template, parameters and signing terms, with the texts it covers', querystring: { type: 'object', properties: chainQuery }, response: { ...err, ...errBusy } },
   }, async (req) => {
     const c = signChain(req.query.chain);
     const inst = instanceOf(c, req.params.id);
-    const contract = contractOf(c, inst);
     const terms = signingTermsOf(inst);
-    const recomputed = instanceFingerprint(contract, inst.params, terms);
+    const key = toHex(sm3(canonicalBytes({ template: inst.template, params: inst.params, terms: terms as unknown as JsonValue })));
+    let answer = fingerprints.get(key);
+    if (!answer) {
+      const source = read<string>(c, templateKey(inst.template));
+      if (typeof source !== 'string') throw new ShulianError('NOT_FOUND', `template ${inst.template} of contract ${inst.id} is missing`);
+      const computing = renderer().run({ kind: 'fingerprint', source, params: inst.params, terms }).then((r) => r.json as FingerprintAnswer);
+      answer = computing;
+      fingerprints.set(key, computing);
+      // A refusal (BUSY) or failure is not kept: the next request tries again.
+      computing.catch(() => {
+        if (fingerprints.peek(key) === computing) fingerprints.delete(key);
+      });
+    }
+    const { recomputed, texts } = await answer;
     return {
       id: inst.id, template: inst.template, fingerprint: inst.fingerprint, recomputed, matches: recomputed === inst.fingerprint,
-      params: inst.params, terms: terms as unknown as JsonValue, texts: renderedTexts(contract, inst.params),
+      params: inst.params, terms: terms as unknown as JsonValue, texts,
     };
   });
 

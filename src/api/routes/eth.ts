@@ -5,6 +5,13 @@
  * Shulian hashes with 0x, addresses the 20 bytes behind a DID, block numbers the heights.
  * Writes are SM2-signed Shulian transactions (module evm): eth_sendRawTransaction is refused.
  * Batches (a JSON array of requests, up to 100) are answered in order.
+ *
+ * eth_call and eth_estimateGas run EVM code for anyone, unauthenticated (issue #13 follow-up):
+ * the EVM runs on a worker pool of its own (render-pool.ts, evm-task.ts), reading state at the
+ * call's height from this thread, so a loop contract never stalls the thread that serves the
+ * API and drives consensus; every run gets at most `gasCap` gas; one client address may have at
+ * most `perAddress` of them running at once, and the pool takes `workers` at once plus `queue`
+ * waiting; past either bound the call is refused at once with -32005 (limit exceeded).
  */
 import type { FastifyInstance } from 'fastify';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -12,9 +19,22 @@ import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import type { Block, Receipt, Tx } from '../../ledger/index.ts';
 import {
-  EVM_MODULE, acctKey, codeKey, genKey, storageKey, evmAddressOfDid, evmChainIdOf, evmView,
-  type AccountRecord, type EvmLog, type EvmOutcome,
+  EVM_MODULE, acctKey, codeKey, genKey, storageKey, evmAddressOfDid, evmChainIdOf,
+  type AccountRecord, type EvmLog,
 } from '../../modules/evm/index.ts';
+import type { EvmCallMessage, EvmTask, EvmTaskResult } from '../evm-task.ts';
+import { RenderPool, type RenderPoolOptions } from '../render-pool.ts';
+
+export interface EthOptions {
+  /** eth_call / eth_estimateGas running at once for one client address (default 2); more are refused with -32005. */
+  perAddress?: number;
+  /** Most EVM gas one run may use (default 10,000,000; never more than the chain's maxTxGas). */
+  gasCap?: number;
+  /** The worker pool the EVM runs on, or its options (default: a pool of its own, closed with the app). */
+  pool?: RenderPoolOptions | RenderPool;
+}
+
+export const ETH_DEFAULTS = { perAddress: 2, gasCap: 10_000_000 } as const;
 
 /** JSON-RPC 2.0 and EIP-1474 error codes. */
 export const RPC = {
@@ -98,11 +118,37 @@ const logsOf = (r: Receipt): EvmLog[] => r.status === 'ok'
   ? r.events.filter((e) => e.module === EVM_MODULE && e.type === 'Log').map((e) => e.data as unknown as EvmLog)
   : [];
 
+/** Where EVM runs happen and how many one address may have at once. */
+class EvmRunner {
+  readonly #running = new Map<string, number>();
+  constructor(readonly pool: RenderPool, readonly perAddress: number, readonly gasCap: number) {}
+
+  async run(task: EvmTask, read: (key: string) => JsonValue | undefined, ip: string): Promise<EvmTaskResult> {
+    const n = this.#running.get(ip) ?? 0;
+    if (n >= this.perAddress) {
+      throw new RpcError(RPC.LIMIT_EXCEEDED, `${n} eth_call / eth_estimateGas from this address (${ip}) are running, the most one address may run at once; send the next when one has answered`);
+    }
+    this.#running.set(ip, n + 1);
+    try {
+      return (await this.pool.run(task, read)).json as EvmTaskResult;
+    } finally {
+      const left = (this.#running.get(ip) ?? 1) - 1;
+      if (left === 0) this.#running.delete(ip);
+      else this.#running.set(ip, left);
+    }
+  }
+}
+
 /** Ethereum view of one chain: blocks, txs, receipts, state and calls. */
 class EthChain {
   readonly chainId: number;
-  constructor(readonly chain: ChainView, readonly clientVersion: string) {
+  constructor(readonly chain: ChainView, readonly clientVersion: string, readonly runner: EvmRunner) {
     this.chainId = evmChainIdOf(chain.id);
+  }
+
+  /** Gas one run may use here: the RPC cap, within the chain's own limit. */
+  get gasCap(): number {
+    return Math.min(this.runner.gasCap, this.chain.genesis.params.maxTxGas);
   }
 
   private get hasEvm(): boolean {
@@ -265,13 +311,14 @@ class EthChain {
     return out;
   }
 
-  async call(callObj: unknown, tag: unknown): Promise<EvmOutcome> {
+  /** Runs the call (or its gas estimate) on the EVM pool, reading state at the tag's height. */
+  async call(callObj: unknown, tag: unknown, ip: string, kind: EvmTask['kind'] = 'evm-call'): Promise<EvmTaskResult> {
     this.requireEvm();
     if (callObj === null || typeof callObj !== 'object' || Array.isArray(callObj)) invalid('the call: an object {from?, to?, data?, value?, gas?}');
     const c = callObj as { from?: unknown; to?: unknown; data?: unknown; input?: unknown; value?: unknown; gas?: unknown };
     const height = this.height(tag);
     const b = this.chain.getBlock(height)!;
-    const msg: { from?: string; to?: string; data: string; value?: bigint; gas?: number } = {
+    const msg: EvmCallMessage = {
       data: c.input !== undefined ? paramData(c.input, 'input') : c.data !== undefined ? paramData(c.data, 'data') : '0x',
     };
     if (c.from !== undefined && c.from !== null) msg.from = paramAddress(c.from, 'from');
@@ -281,7 +328,8 @@ class EthChain {
       const g = paramQuantity(c.gas, 'gas');
       msg.gas = g > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(g);
     }
-    return evmView((k) => this.state(k, height), { chain: this.chain.id, height, time: b.header.time, blockGasLimit: this.chain.genesis.params.maxTxGas }, msg);
+    const env = { chain: this.chain.id, height, time: b.header.time, blockGasLimit: this.chain.genesis.params.maxTxGas };
+    return this.runner.run({ kind, env, msg, gasCap: this.gasCap }, (k) => this.state(k, height), ip);
   }
 
   account(address: string, height: number): AccountRecord | undefined {
@@ -306,15 +354,16 @@ function paramHash(v: unknown, what: string): string {
   return v as string;
 }
 
-function failure(out: EvmOutcome): RpcError {
+function failure(out: EvmTaskResult, e: EthChain): RpcError {
   if (out.error === 'revert') return new RpcError(RPC.EXECUTION_REVERTED, `execution reverted${out.reason && !out.reason.startsWith('0x') ? `: ${out.reason}` : ''}`, out.returnData);
-  return new RpcError(RPC.SERVER, `the EVM stopped: ${out.error}`);
+  const capped = out.error === 'out of gas' && e.gasCap < e.chain.genesis.params.maxTxGas;
+  return new RpcError(RPC.SERVER, `the EVM stopped: ${out.error}${capped ? ` (this node gives one eth_call at most ${e.gasCap} gas)` : ''}`);
 }
 
 type Params = unknown[];
 
-/** Answers one JSON-RPC method. */
-async function dispatch(e: EthChain, method: string, params: Params): Promise<unknown> {
+/** Answers one JSON-RPC method for a client at `ip`. */
+async function dispatch(e: EthChain, method: string, params: Params, ip: string): Promise<unknown> {
   const p = (i: number): unknown => params[i];
   switch (method) {
     case 'web3_clientVersion': return e.clientVersion;
@@ -358,28 +407,17 @@ async function dispatch(e: EthChain, method: string, params: Params): Promise<un
     case 'eth_getCode': return e.code(paramAddress(p(0), 'address'), e.height(p(1)));
     case 'eth_getStorageAt': return e.storage(paramAddress(p(0), 'address'), paramQuantity(p(1), 'storage slot'), e.height(p(2)));
     case 'eth_call': {
-      const out = await e.call(p(0), p(1));
-      if (!out.ok) throw failure(out);
+      const out = await e.call(p(0), p(1), ip);
+      if (!out.ok) throw failure(out, e);
       return out.returnData;
     }
     case 'eth_estimateGas': {
-      // The least EVM gas limit with which the call succeeds at that state (what a deploy/call
-      // tx's `gas` should be): the dry run's gas before refunds, raised by binary search when the
-      // 63/64 rule of nested calls or SSTORE's 2300-gas sentry needs more.
-      const callObj = { ...(p(0) as Record<string, unknown>) };
-      delete callObj.gas;
-      const out = await e.call(callObj, p(1));
-      if (!out.ok) throw failure(out);
-      const fits = async (gas: bigint): Promise<boolean> => (await e.call({ ...callObj, gas: qty(gas) }, p(1))).ok;
-      let lo = out.gasSpent;
-      if (await fits(lo)) return qty(lo);
-      let hi = BigInt(e.chain.genesis.params.maxTxGas);
-      while (hi - lo > 1n) {
-        const mid = (lo + hi) / 2n;
-        if (await fits(mid)) hi = mid;
-        else lo = mid;
-      }
-      return qty(hi);
+      // The least gas the call succeeds with, found on the worker (evm-task.ts).
+      const callObj = p(0) !== null && typeof p(0) === 'object' && !Array.isArray(p(0)) ? { ...(p(0) as Record<string, unknown>) } : p(0);
+      if (callObj !== null && typeof callObj === 'object') delete (callObj as Record<string, unknown>).gas;
+      const out = await e.call(callObj, p(1), ip, 'evm-estimate');
+      if (!out.ok) throw failure(out, e);
+      return qty(BigInt(out.gas!));
     }
     case 'eth_getLogs': return e.logs(p(0));
     case 'eth_feeHistory': return { oldestBlock: qty(e.chain.height()), baseFeePerGas: ['0x0', '0x0'], gasUsedRatio: [0], reward: [] };
@@ -406,7 +444,7 @@ const errorResponse = (id: unknown, err: RpcError): RpcResponse => ({
   jsonrpc: '2.0', id, error: { code: err.code, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) },
 });
 
-async function answer(e: EthChain, req: unknown): Promise<RpcResponse | undefined> {
+async function answer(e: EthChain, req: unknown, ip: string): Promise<RpcResponse | undefined> {
   if (req === null || typeof req !== 'object' || Array.isArray(req)) return errorResponse(null, new RpcError(RPC.INVALID_REQUEST, 'a request is an object {jsonrpc: "2.0", id, method, params}'));
   const r = req as RpcRequest;
   const id = typeof r.id === 'string' || typeof r.id === 'number' || r.id === null ? r.id : undefined;
@@ -416,9 +454,10 @@ async function answer(e: EthChain, req: unknown): Promise<RpcResponse | undefine
   if (r.params !== undefined && !Array.isArray(r.params)) return errorResponse(id ?? null, new RpcError(RPC.INVALID_PARAMS, 'params must be an array'));
   let res: RpcResponse;
   try {
-    res = { jsonrpc: '2.0', id: id ?? null, result: await dispatch(e, r.method, (r.params ?? []) as Params) };
+    res = { jsonrpc: '2.0', id: id ?? null, result: await dispatch(e, r.method, (r.params ?? []) as Params, ip) };
   } catch (err) {
     if (err instanceof RpcError) res = errorResponse(id ?? null, err);
+    else if (err instanceof ShulianError && err.code === 'BUSY') res = errorResponse(id ?? null, new RpcError(RPC.LIMIT_EXCEEDED, `limit exceeded: ${err.message}`));
     else if (err instanceof ShulianError) res = errorResponse(id ?? null, new RpcError(err.code === 'HEIGHT_NOT_FOUND' ? RPC.RESOURCE_NOT_FOUND : RPC.SERVER, `${err.code}: ${err.message}`));
     else res = errorResponse(id ?? null, new RpcError(RPC.INTERNAL, `internal error: ${(err as Error).message}`));
   }
@@ -426,8 +465,15 @@ async function answer(e: EthChain, req: unknown): Promise<RpcResponse | undefine
   return id === undefined ? undefined : res;
 }
 
-export function registerEthRoutes(app: FastifyInstance, node: NodeView): void {
+export function registerEthRoutes(app: FastifyInstance, node: NodeView, opts: EthOptions = {}): void {
   const views = new Map<string, EthChain>();
+  const pool = opts.pool instanceof RenderPool ? opts.pool : new RenderPool({ work: 'EVM calls running', ...opts.pool });
+  if (!(opts.pool instanceof RenderPool)) app.addHook('onClose', async () => pool.close());
+  const perAddress = opts.perAddress ?? ETH_DEFAULTS.perAddress;
+  const gasCap = opts.gasCap ?? ETH_DEFAULTS.gasCap;
+  if (!Number.isInteger(perAddress) || perAddress < 1) throw new ShulianError('BAD_OPTIONS', `eth.perAddress must be a whole number ≥ 1, not ${perAddress}`);
+  if (!Number.isInteger(gasCap) || gasCap < 21_000) throw new ShulianError('BAD_OPTIONS', `eth.gasCap must be a whole number ≥ 21000, not ${gasCap}`);
+  const runner = new EvmRunner(pool, perAddress, gasCap);
   void app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -441,7 +487,7 @@ export function registerEthRoutes(app: FastifyInstance, node: NodeView): void {
       const chain = node.chain(req.params.chain);
       if (!chain) throw new ShulianError('CHAIN_NOT_FOUND', `this node hosts no chain "${req.params.chain}"; GET /v1/chains lists them`);
       let e = views.get(chain.id);
-      if (!e || e.chain !== chain) views.set(chain.id, (e = new EthChain(chain, `Shulian/v${node.version}/node${process.versions.node}`)));
+      if (!e || e.chain !== chain) views.set(chain.id, (e = new EthChain(chain, `Shulian/v${node.version}/node${process.versions.node}`, runner)));
       let body: unknown;
       try {
         body = JSON.parse(typeof req.body === 'string' ? req.body : '');
@@ -453,12 +499,12 @@ export function registerEthRoutes(app: FastifyInstance, node: NodeView): void {
         if (body.length > MAX_BATCH) return reply.send(errorResponse(null, new RpcError(RPC.LIMIT_EXCEEDED, `a batch may hold at most ${MAX_BATCH} requests`)));
         const out: RpcResponse[] = [];
         for (const r of body) {
-          const a = await answer(e, r);
+          const a = await answer(e, r, req.ip);
           if (a) out.push(a);
         }
         return out.length === 0 ? reply.status(204).send() : reply.send(out);
       }
-      const a = await answer(e, body);
+      const a = await answer(e, body, req.ip);
       return a ? reply.send(a) : reply.status(204).send();
     });
   });

@@ -4,16 +4,22 @@
  * node in the console store; every change is in the audit log.
  *
  *   GET  /v1/workorders?status&kind&limit&before  members see their own, operators all
- *   POST /v1/workorders {kind, title, body}        a DID holding a role files one → 201
+ *   POST /v1/workorders {kind, title, body}        a DID holding a role files one → 201; a DID
+ *                                                  without one, one small open `join` request
  *   GET  /v1/workorders/:id                        its author or an operator
  *   POST /v1/workorders/:id/comments {text}        its author or an operator
  *   POST /v1/workorders/:id/status {status, note?} operators only
+ *
+ * A prospective member organisation has no role yet, so it may ask to join: one open `join`
+ * request per DID, of at most JoinLimits.bytes written in all, counted against a bound on open
+ * role-less join requests from one client address and in all (console-store.ts), so outsiders
+ * cannot grow the store nor take every slot from one address.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { ShulianError } from '../../codec/index.ts';
 import {
-  WORK_ORDER_KINDS, WORK_ORDER_STATUSES, type WorkOrder, type WorkOrderStatus,
+  WORK_ORDER_KINDS, WORK_ORDER_STATUSES, type StoredOrder, type WorkOrder, type WorkOrderStatus,
 } from '../console-store.ts';
 import { errorSchema } from '../schemas.ts';
 import { parseBody, type ConsoleAuth, type Principal } from './auth.ts';
@@ -47,14 +53,8 @@ function orderId(raw: string): number {
 const isOperator = (p: Principal): boolean => p.roles.includes('operator');
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
-/** The caller, who must hold some console role to write work orders. */
-async function writer(auth: ConsoleAuth, req: FastifyRequest, what: string): Promise<Principal> {
-  const p = await auth.require(req);
-  if (p.roles.length === 0) {
-    throw new ShulianError('FORBIDDEN', `${p.did} holds no console role, so it may not ${what}; a member organisation, a regulator or an operator may, or an operator grants the DID a role`);
-  }
-  return p;
-}
+const noRole = (p: Principal, what: string): ShulianError =>
+  new ShulianError('FORBIDDEN', `${p.did} holds no console role, so it may not ${what}; it may file one join request (kind "join") and comment on it while it is open, or an operator grants the DID a role`);
 
 /** The order, if the caller may see it; NOT_FOUND either way otherwise (do not reveal others' orders). */
 function visible<T extends { createdBy: string }>(o: T | undefined, p: Principal, id: number): T {
@@ -110,7 +110,7 @@ export function registerWorkOrderRoutes(app: FastifyInstance, auth: ConsoleAuth)
 
   app.post('/v1/workorders', {
     schema: {
-      tags, summary: 'File a work order (join, chain, quota, incident) to the operator',
+      tags, summary: 'File a work order (join, chain, quota, incident) to the operator; a DID without a console role may file one small join request',
       body: {
         type: 'object', required: ['kind', 'title', 'body'],
         properties: { kind: { type: 'string', enum: [...WORK_ORDER_KINDS] }, title: { type: 'string', maxLength: WORK_ORDER_LIMITS.title }, body: { type: 'string', maxLength: WORK_ORDER_LIMITS.body } },
@@ -120,13 +120,22 @@ export function registerWorkOrderRoutes(app: FastifyInstance, auth: ConsoleAuth)
     validatorCompiler: noValidation,
     bodyLimit: 128 * 1024,
   }, async (req, reply) => {
-    const p = await writer(auth, req, 'file work orders');
+    const p = await auth.require(req);
     const b = parseBody(workOrderBody, req.body, 'POST /v1/workorders');
+    const guest = p.roles.length === 0;
+    if (guest) {
+      if (b.kind !== 'join') throw noRole(p, `file a "${b.kind}" work order`);
+      const size = bytes(b.title) + bytes(b.body);
+      if (size > auth.joinLimits.bytes) {
+        throw new ShulianError('BAD_REQUEST', `POST /v1/workorders: a join request from a DID without a console role may hold at most ${auth.joinLimits.bytes} bytes of title and body; this one has ${size}: shorten it`);
+      }
+    }
     const now = auth.now();
     const order = store.createWorkOrder(
       { kind: b.kind, title: b.title, body: b.body, status: 'open', createdBy: p.did, createdAt: now, updatedAt: now, history: [] },
       auth.quotaOf(p.roles),
-      { actor: p.did, action: 'workorder.create', details: { kind: b.kind, title: b.title } },
+      { actor: p.did, action: 'workorder.create', details: { kind: b.kind, title: b.title, ...(guest ? { withoutRole: true, ip: req.ip } : {}) } },
+      guest ? { ip: req.ip, limits: auth.joinLimits } : undefined,
     );
     return reply.status(201).send(order);
   });
@@ -141,20 +150,27 @@ export function registerWorkOrderRoutes(app: FastifyInstance, auth: ConsoleAuth)
 
   app.post<{ Params: { id: string } }>('/v1/workorders/:id/comments', {
     schema: {
-      tags, summary: 'Comment on a work order (its author or an operator)', params: idParam,
+      tags, summary: 'Comment on a work order (its author or an operator; without a role, only on one\'s own open join request)', params: idParam,
       body: { type: 'object', required: ['text'], properties: { text: { type: 'string', maxLength: WORK_ORDER_LIMITS.comment } } },
       response: { 201: orderSchema, ...errs },
     },
     validatorCompiler: noValidation,
     bodyLimit: 64 * 1024,
   }, async (req, reply) => {
-    const p = await writer(auth, req, 'comment on work orders');
+    const p = await auth.require(req);
     const id = orderId(req.params.id);
-    visible(store.storedOrder(id), p, id);
+    // Without a role, only on one's own join request while it is open.
+    const mayComment = (o: StoredOrder): void => {
+      visible(o, p, id);
+      if (p.roles.length === 0 && (o.kind !== 'join' || (o.status !== 'open' && o.status !== 'in-progress'))) throw noRole(p, `comment on work order #${id} (${o.kind}, ${o.status})`);
+    };
+    const found = store.storedOrder(id);
+    visible(found, p, id);
+    mayComment(found!);
     const b = parseBody(commentBody, req.body, `POST /v1/workorders/${id}/comments`);
     const now = auth.now();
     const audit = { actor: p.did, action: 'workorder.comment', target: `workorder:${id}`, details: { length: b.text.length } };
-    const order = store.addComment(id, { by: p.did, at: now, text: b.text }, audit, auth.quotaOf(p.roles), (o) => visible(o, p, id));
+    const order = store.addComment(id, { by: p.did, at: now, text: b.text }, audit, auth.quotaOf(p.roles), mayComment);
     return reply.status(201).send(order);
   });
 

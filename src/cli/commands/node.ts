@@ -8,6 +8,7 @@ export async function nodeRun(o: { config: string; json?: boolean }): Promise<vo
   if (!c.p2p) throw new ShulianError('CONFIG_INVALID', `${o.config}: a node of a cluster needs a p2p section`);
   await runNode({
     dataDir: c.dataDir, port: c.api.port, host: c.api.host, allianceFile: c.alliance,
+    ...(c.api.publicUrl !== undefined ? { publicUrl: c.api.publicUrl } : {}), ...(c.api.rateLimits ? { rateLimits: c.api.rateLimits } : {}),
     p2p: { host: c.p2p.host, port: c.p2p.port, peers: c.p2p.peers }, ...(o.json ? { json: true } : {}),
     ...(c.mempool ? { mempool: c.mempool } : {}),
   });

@@ -35,6 +35,8 @@ export interface RunNodeOptions {
   port: number;
   host: string;
   publicUrl?: string;
+  /** Requests per minute per client address by route class (node config `api.rateLimits`). */
+  rateLimits?: Partial<Record<'reads' | 'writes' | 'auth', number>>;
   json?: boolean;
   allianceFile?: string;
   p2p?: { host: string; port: number; peers: string[] };
@@ -59,7 +61,8 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
   let node: Awaited<ReturnType<typeof startNode>>;
   try {
     node = await startNode({
-      dataDir, port: o.port, host: o.host, log, ...(o.publicUrl ? { api: { publicUrl: o.publicUrl } } : {}),
+      dataDir, port: o.port, host: o.host, log,
+      ...(o.publicUrl || o.rateLimits ? { api: { ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}) } } : {}),
       ...(o.allianceFile ? { allianceFile: o.allianceFile } : {}), ...(o.p2p ? { p2p: o.p2p } : {}),
       ...(o.gateway === false ? { gateway: false } : {}), ...(o.gateways?.length ? { gateways: o.gateways } : {}),
       ...(o.mempool ? { mempool: Object.fromEntries(Object.entries(o.mempool).filter(([, v]) => v !== undefined)) } : {}),
