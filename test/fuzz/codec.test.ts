@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { MAX_CANONICAL_DEPTH } from '../../src/codec/canonical.ts';
 import { canonicalize, fromBase58, fromHex, isHex, ShulianError, toBase58, toHex, type JsonValue } from '../../src/codec/index.ts';
 import { bounded } from './budget.ts';
 
@@ -46,15 +47,17 @@ test('canonicalize: JSON text of any shape (as parsed off the wire) canonicalise
   })), b.params);
 });
 
-test('canonicalize: hostile nesting off the wire is refused with a typed error, not a stack overflow', () => {
-  for (const depth of [1_000, 50_000, 500_000]) {
+test('canonicalize: hostile nesting off the wire is refused with a typed error, not a stack overflow (regression)', () => {
+  // Found by this fuzz: 20 000 nested arrays (JSON.parse takes them) overflowed the stack with a RangeError.
+  for (const depth of [MAX_CANONICAL_DEPTH, MAX_CANONICAL_DEPTH + 1, 50_000, 500_000]) {
     for (const [open, close] of [['[', ']'], ['{"a":', '}']] as const) {
       const v = JSON.parse(open.repeat(depth) + '1' + close.repeat(depth)) as JsonValue;
-      try {
-        canonicalize(v);
-      } catch (err) {
-        typed(/^CANONICAL_JSON_DEPTH$/)(err);
+      if (depth <= MAX_CANONICAL_DEPTH) {
+        assert.equal(canonicalize(v).length, depth * (open.length + close.length) + 1);
+        continue;
       }
+      assert.throws(() => canonicalize(v), typed(/^CANONICAL_JSON_DEPTH$/));
+      assert.throws(() => canonicalize(v), { message: new RegExp(`^\\$[^ ]{0,61}: nested deeper than ${MAX_CANONICAL_DEPTH} levels`) });
     }
   }
 });
