@@ -50,7 +50,7 @@ const commit: Commit = {
 };
 
 const nearValues: fc.Arbitrary<JsonValue> = fc.oneof(
-  fc.jsonValue({ maxDepth: 2 }),
+  fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<JsonValue>,
   fc.constantFrom<JsonValue>(-1, 0, 1, 2, 2 ** 31, 2 ** 53, 1.5, '1', '', null, 'prevote', 'precommit', 'proposal', 'decision', CHAIN, 'other-chain',
     valueA.hash, valueB.hash, validators[0]!.did, validators[3]!.did, '00'.repeat(64), 'x'.repeat(300), { hash: valueB.hash }, []),
 );
