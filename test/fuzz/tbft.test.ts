@@ -114,7 +114,7 @@ test('evidence: holds only for two different signed messages of one validator in
   const evArb = fc.oneof(
     fc.tuple(fc.constantFrom(...votes), fc.constantFrom(...votes)).map(([a, v]) => ({ type: 'duplicate-vote', validator: a.validator, voteType: a.type, height: a.height, round: a.round, a, b: v })),
     fc.tuple(fc.constantFrom(...proposals), fc.constantFrom(...proposals)).map(([a, p]) => ({ type: 'duplicate-proposal', validator: a.proposer, height: a.height, round: a.round, a, b: p })),
-    fc.dictionary(fc.constantFrom('type', 'validator', 'voteType', 'height', 'round', 'a', 'b'), fc.oneof(nearValues, fc.constantFrom(...pool) as fc.Arbitrary<JsonValue>)),
+    fc.dictionary(fc.constantFrom('type', 'validator', 'voteType', 'height', 'round', 'a', 'b'), fc.oneof(nearValues, fc.constantFrom(...pool) as unknown as fc.Arbitrary<JsonValue>)),
   ).chain((ev) => fc.oneof(fc.constant(ev), fc.tuple(fc.constantFrom('type', 'validator', 'voteType', 'height', 'round', 'a', 'b'), nearValues).map(([f, v]) => ({ ...ev, [f]: v }))));
   fc.assert(fc.property(evArb, b.guard((ev) => {
     const got = verifyEvidence(ev as unknown as Evidence, validators, CHAIN, verifyFn);
