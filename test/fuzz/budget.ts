@@ -41,7 +41,7 @@ export interface Bounds {
  * `runs` runs (FUZZ_RUNS overrides) within `timeMs` (FUZZ_TIME_MS overrides; no budget when
  * FUZZ_RUNS is set alone). At least one run always executes.
  */
-export function bounded(runs: number, timeMs: number): Bounds {
+export function bounded(runs: number, timeMs: number, extra: fc.Parameters<unknown> = {}): Bounds {
   const budget = TIME_MS ?? (RUNS !== undefined ? undefined : timeMs);
   let start: number | undefined;
   let failed = false;
@@ -57,6 +57,7 @@ export function bounded(runs: number, timeMs: number): Bounds {
       ...(SEED !== undefined && Number.isSafeInteger(SEED) ? { seed: SEED } : {}),
       // The report shows what the property found wrong, not only the counterexample.
       includeErrorInReport: true,
+      ...extra,
     },
     guard<A extends unknown[], R>(predicate: (...args: A) => R) {
       return (...args: A): R => {

@@ -1,6 +1,6 @@
 /**
- * Fuzz of every HTTP route of a node as `shulian up` runs it (startNode: the embedded alliance,
- * its gateway, the console's sign-in, work orders and admin routes). The routes are enumerated
+ * Fuzz of every HTTP route of a `shulian up` node, run as a process (the embedded alliance, its
+ * gateway, the console's sign-in, work orders and admin routes). The routes are enumerated
  * from the node's own OpenAPI document, so a new route is fuzzed without touching this file.
  *
  * For each route, fast-check sends arbitrary path parameters, query strings, JSON (and non-JSON)
@@ -20,9 +20,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { toHex } from '../../src/codec/index.ts';
-import { didFromPublicKey, generateKeyPair, sign } from '../../src/crypto/index.ts';
-import { startNode, type RunningNode } from '../../src/node/index.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toHex, type JsonValue } from '../../src/codec/index.ts';
+import { issueCredential, keyPairSigner } from '../../src/did/vc/index.ts';
+import { didFromPublicKey, generateKeyPair, readKeystore, sign } from '../../src/crypto/index.ts';
+import { repoRoot, startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
 import { bounded, longFuzz } from './budget.ts';
 
@@ -64,18 +67,32 @@ interface Input {
 
 describe('fuzz: every HTTP route of a shulian up node', () => {
   const tmp = tempDir('shulian-fuzz-routes-');
-  let node: RunningNode;
-  let routes: Route[] = [];
+  let node: NodeProcess;
+  let chainIds: string[] = [];
+  let headHash = '';
+  const routes: Route[] = [];
   let opToken = '';
   const values: Record<string, string[]> = {};
+  /** JSON values for body fields, by name (beside the string values above). */
+  let bodyValues: Record<string, JsonValue[]> = {};
 
   before(async () => {
-    node = await startNode({ dataDir: tmp.dir, port: 0, log: () => {}, api: { rateLimitPerMinute: 10_000_000 } });
+    // A real `shulian up` process: a request that hangs or crashes it shows as no answer (an
+    // in-process server stuck in synchronous work would stall the fuzz itself).
+    node = await startNodeProcess(join(tmp.dir, 'node'));
     // The node's gateway brings the routing chain's registrations on start; after that the
     // alliance is quiet, so any change of a chain during the fuzz comes from a request.
-    const xchains = node.chains().filter((c) => c.genesis.modules.includes('xchain'));
-    await waitFor(() => xchains.every((c) => ((c.getState('xchain/routes').value as string[] | null) ?? []).length === xchains.length), 'routes synced', 90_000);
-    await waitFor(() => node.chains().every((c) => c.info().mempool.txs === 0), 'empty mempools', 60_000);
+    const listed = (await getJson<{ chains: Array<{ id: string; modules: string[]; headHash: string }> }>('/v1/chains')).chains;
+    const xchains = listed.filter((c) => c.modules.includes('xchain')).map((c) => c.id);
+    await waitFor(async () => {
+      for (const id of xchains) {
+        const routes = (await getJson<{ value: string[] | null }>(`/v1/chains/${id}/state?key=xchain%2Froutes`)).value ?? [];
+        if (routes.length !== xchains.length) return false;
+      }
+      return (await getJson<{ chains: Array<{ mempool: { txs: number } }> }>('/v1/chains')).chains.every((c) => c.mempool.txs === 0);
+    }, 'routes synced and mempools empty', 90_000);
+    chainIds = listed.map((c) => c.id);
+    headHash = listed[0]!.headHash;
 
     const spec = (await (await fetch(`${node.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, OpenApiOp>> };
     for (const [path, ops] of Object.entries(spec.paths)) {
@@ -92,7 +109,8 @@ describe('fuzz: every HTTP route of a shulian up node', () => {
     }
 
     // The operator signs in to the console the way the console does: challenge, signature, token.
-    const key = node.node.key;
+    const dataDir = join(tmp.dir, 'node');
+    const key = readKeystore(join(dataDir, 'node', 'key.json'), readFileSync(join(dataDir, 'node', 'key.pass'), 'utf8').trim());
     const did = didFromPublicKey(key.publicKey);
     const { challenge } = (await (await post('/v1/auth/challenge', { did })).json()) as { challenge: string };
     const login = await post('/v1/auth/login', { did, challenge, publicKey: toHex(key.publicKey), signature: toHex(sign(key.suite, key.privateKey, new TextEncoder().encode(challenge))) });
@@ -101,8 +119,8 @@ describe('fuzz: every HTTP route of a shulian up node', () => {
 
     // Values that get a request past the first checks, by parameter name.
     const someone = didFromPublicKey(generateKeyPair('sm2').publicKey);
-    const chains = node.chains().map((c) => c.id);
-    const hex64 = ['0'.repeat(64), 'ab'.repeat(32), node.chains()[0]!.info().headHash];
+    const chains = chainIds;
+    const hex64 = ['0'.repeat(64), 'ab'.repeat(32), headHash];
     Object.assign(values, {
       chain: [...chains, 'nope', 'eth-dev'], src: chains, dst: chains, id: ['1', '0', '2', 'trade', ...hex64, '0123456789abcdef'],
       did: [did, someone, `${did}#key-1`, 'did:key:z6Mkq', 'did:shulian:x'], account: [did, someone], party: [did, someone], payer: [did],
@@ -112,26 +130,51 @@ describe('fuzz: every HTTP route of a shulian up node', () => {
       limit: ['1', '0', '500', '501', '-1', '1e3'], before: ['1', '0', '-5'], from: ['1', '0'], proof: ['true', 'false', 'yes'], lang: ['en', 'zh-CN', 'fr'],
       format: ['json', 'xml', 'pdf'], keys: ['xchain/routes,governance/meta', ','], status: ['voting', 'approved', 'open', 'closed'],
       kind: ['create-chain', 'incident', 'join'], roles: ['operator', 'auditor'], method: ['eth_blockNumber', 'eth_getLogs', 'eth_call', 'eth_sendRawTransaction', 'eth_getBalance'],
-      jsonrpc: ['2.0'], params: [], credential: [], verifiableCredential: [], verifiablePresentation: [], source: ['contract x\nversion 1.0.0\n'],
+      jsonrpc: ['2.0'],
     });
+    // Bodies that get past the shape checks: real template sources (and one with a long chain of
+    // operators), their sample parameters, a signed credential and presentation, eth_* parameters.
+    const lib = ['late-delivery', 'royalties', 'pay-per-use'].map((n) => ({
+      source: readFileSync(join(repoRoot, 'contracts', n, 'contract.lex'), 'utf8'),
+      sample: JSON.parse(readFileSync(join(repoRoot, 'contracts', n, 'sample.json'), 'utf8')) as JsonValue,
+    }));
+    const chainOfOps = `contract ops\nversion 1.0.0\ntitle "O" | "运"\ntimezone +08:00\ncurrency CNY\nparty a "A" | "甲"\nclause c "C" | "条"\n  en: {a} {x}.\n  zh: {a}{x}。\n  define x "x" | "x" = ${Array(40).fill('1').join(' + ')}\n`;
+    const issuer = generateKeyPair('ed25519');
+    const vc = await issueCredential({
+      '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: keyPairSigner(issuer).controller,
+      validFrom: '2025-01-01T00:00:00Z', credentialSubject: { id: someone, member: true },
+    }, keyPairSigner(issuer)) as unknown as JsonValue;
+    bodyValues = {
+      source: [...lib.map((l) => l.source), chainOfOps, lib[0]!.source.replace(/\n\s+/g, '\n')],
+      params: [...lib.map((l) => l.sample), ['latest', false], ['0x1', true], [{ fromBlock: '0x0', toBlock: 'latest' }], ['0x' + '00'.repeat(20), 'latest'], [{ to: '0x' + '00'.repeat(20), data: '0x' }, 'latest']],
+      credential: [vc, Object.fromEntries(Object.entries(vc as object).filter(([k]) => k !== 'issuer' && k !== 'proof')) as JsonValue, { credentialSubject: { id: someone } }],
+      verifiableCredential: [vc, { ...(vc as object), validFrom: '2099-01-01T00:00:00Z' }],
+      verifiablePresentation: [{ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], verifiableCredential: [vc] }],
+      lang: ['en', 'zh-CN', 'de'],
+    };
   });
 
   after(async () => {
     try {
-      if (node) await node.close();
+      if (node) assert.equal(await node.stop(), 0, `shulian up did not stop cleanly:\n${node.output().slice(-2000)}`);
     } finally {
       tmp.cleanup();
     }
   });
+
+  async function getJson<T>(path: string): Promise<T> {
+    return (await (await fetch(node.url + path, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).json()) as T;
+  }
 
   function post(path: string, body: unknown): Promise<Response> {
     return fetch(node.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   }
 
   /** Every chain's height, state root and mempool: what a write could change. */
-  const chainsNow = (): string => JSON.stringify(node.chains().map((c) => { const i = c.info(); return [i.id, i.height, i.stateRoot, i.mempool.txs]; }));
+  const chainsNow = async (): Promise<string> => JSON.stringify((await getJson<{ chains: Array<{ id: string; height: number; stateRoot: string; mempool: { txs: number } }> }>('/v1/chains'))
+    .chains.map((c) => [c.id, c.height, c.stateRoot, c.mempool.txs]));
   async function consoleNow(): Promise<string> {
-    const get = async (p: string): Promise<unknown> => (await fetch(node.url + p, { headers: { authorization: `Bearer ${opToken}` } })).json();
+    const get = async (p: string): Promise<unknown> => (await fetch(node.url + p, { headers: { authorization: `Bearer ${opToken}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })).json();
     return JSON.stringify([await get('/v1/workorders?limit=500'), await get('/v1/admin/apikeys'), await get('/v1/admin/users')]);
   }
 
@@ -147,9 +190,11 @@ describe('fuzz: every HTTP route of a shulian up node', () => {
     return known.length ? fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: str }) : str;
   };
   const jsonFor = (name: string, enumValues?: unknown[]): fc.Arbitrary<unknown> => {
-    const known = [...known_(name), ...(enumValues ?? [])];
+    const known = [...known_(name), ...(enumValues ?? []), ...(Object.hasOwn(bodyValues, name) ? bodyValues[name]! : [])];
     const any = fc.jsonValue({ maxDepth: 3 });
-    return known.length ? fc.oneof(fc.constantFrom(...known), any, fc.array(fc.constantFrom(...known), { maxLength: 3 })) : any;
+    return known.length
+      ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: any }, { weight: 1, arbitrary: fc.array(fc.constantFrom(...known), { maxLength: 3 }) })
+      : any;
   };
 
   /** Hostile nesting: JSON.parse takes it, a recursive walk overflows the stack. Built when sent (the counterexample stays short). */
@@ -163,10 +208,20 @@ describe('fuzz: every HTTP route of a shulian up node', () => {
     const params = fc.record(Object.fromEntries(r.pathParams.map((p) => [p, fc.record({ value: valueFor(p), raw: fc.boolean() })])));
     const queryNames = [...r.query.map((q) => q.name), 'x', 'chain', 'limit', '__proto__'];
     const query = fc.array(fc.constantFrom(...queryNames).chain((n) => fc.tuple(fc.constant(n), valueFor(n, r.query.find((q) => q.name === n)?.enum))), { maxLength: 4 });
+    // The body shapes the API's routes take (for a route whose OpenAPI body lists no fields), the
+    // first field of each present: a route gets bodies that reach past its first check.
+    const shape = (keys: string[]): fc.Arbitrary<unknown> =>
+      fc.record(Object.fromEntries(keys.map((k) => [k, jsonFor(k)])), { requiredKeys: [keys[0]!] });
+    const shapes: Array<[RegExp, string[]]> = [
+      [/\/contracts\/(compile|render)/, ['source', 'params', 'lang']], [/\/credentials\/issue/, ['credential', 'options']],
+      [/\/credentials\/verify/, ['verifiableCredential', 'options']], [/\/presentations\/verify/, ['verifiablePresentation', 'options']],
+      [/\/eth$/, ['jsonrpc', 'method', 'params', 'id']], [/\/txs$/, ['txs']],
+    ];
+    // The shape a route's path suggests three times as often as the others.
     const declared = r.bodyProps.length
       ? fc.record(Object.fromEntries(r.bodyProps.map((p) => [p.name, jsonFor(p.name, p.enum)])), { requiredKeys: [] })
-      : fc.dictionary(fc.constantFrom('source', 'params', 'did', 'credential', 'method', 'txs', 'roles', 'kind', 'title', 'body'), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 });
-    const type = fc.constantFrom('application/json', 'application/json', 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16');
+      : fc.oneof(...shapes.map(([re, keys]) => ({ weight: re.test(r.path) ? 3 * shapes.length : 1, arbitrary: shape(keys) })));
+    const type = fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'application/jsonx') });
     const body: fc.Arbitrary<Input['body']> = WRITE_METHODS.has(r.method)
       ? fc.oneof(
         { weight: 4, arbitrary: fc.record({ kind: fc.constant('json' as const), value: declared as fc.Arbitrary<unknown>, type }) },
@@ -205,7 +260,8 @@ describe('fuzz: every HTTP route of a shulian up node', () => {
     try {
       res = await fetch(urlOf(r, inp), { method: r.method.toUpperCase(), headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (err) {
-      throw new Error(`${r.method.toUpperCase()} ${urlOf(r, inp)} got no answer: ${(err as Error).message}`);
+      const exited = node.proc.exitCode !== null ? ` — the node exited (${node.proc.exitCode}):\n${node.output().slice(-3000)}` : '';
+      throw new Error(`${r.method.toUpperCase()} ${urlOf(r, inp)} got no answer: ${(err as Error).message}${exited}`);
     }
     return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
   }
@@ -260,7 +316,7 @@ describe('fuzz: every HTTP route of a shulian up node', () => {
   });
 
   test('arbitrary requests to every route: a typed 4xx or an answer, never a 5xx or a hang; writes change nothing when refused', async () => {
-    const initial = chainsNow();
+    const initial = await chainsNow();
     // Write routes take four requests a run (the console state before and after) and matter most: three shares each.
     const shares = routes.reduce((n, r) => n + (WRITE_METHODS.has(r.method) ? 3 : 1), 0);
     const counts: string[] = [];
@@ -268,20 +324,27 @@ describe('fuzz: every HTTP route of a shulian up node', () => {
     const only = process.env.FUZZ_ROUTES ? new RegExp(process.env.FUZZ_ROUTES) : undefined;
     for (const r of routes.filter((x) => !only || only.test(`${x.method.toUpperCase()} ${x.path}`))) {
       const write = WRITE_METHODS.has(r.method);
-      const b = bounded(longFuzz ? 200 : write ? 60 : 30, Math.max(100, Math.floor((TOTAL_MS * (write ? 3 : 1)) / shares)));
+      const statuses = new Map<string, number>();
+      const b = bounded(longFuzz ? 200 : write ? 60 : 30, Math.max(100, Math.floor((TOTAL_MS * (write ? 3 : 1)) / shares)),
+        // No shrinking: against a node that hangs or died, every smaller try would wait for its timeout too.
+        { endOnFailure: true });
       await fc.assert(fc.asyncProperty(inputFor(r), b.guard(async (inp: Input) => {
-        const chainsBefore = write ? chainsNow() : '';
+        const chainsBefore = write ? await chainsNow() : '';
         const consoleBefore = write ? await consoleNow() : '';
         const a = await send(r, inp);
+        const code = a.status >= 400 ? /"code":"([A-Z_]+)"/.exec(a.text)?.[1] ?? '' : '';
+        if (process.env.FUZZ_VERBOSE === '2' && a.status >= 400) console.log(`${r.path} ${a.status} ${a.text.slice(0, 160)}`);
+        statuses.set(`${a.status}${code ? ` ${code}` : ''}`, (statuses.get(`${a.status}${code ? ` ${code}` : ''}`) ?? 0) + 1);
         checkAnswer(r, inp, a);
         if (write) {
-          assert.equal(chainsNow(), chainsBefore, `${r.method.toUpperCase()} ${urlOf(r, inp)} (${a.status}) changed a chain`);
+          assert.equal(await chainsNow(), chainsBefore, `${r.method.toUpperCase()} ${urlOf(r, inp)} (${a.status}) changed a chain`);
           if (a.status >= 400) assert.equal(await consoleNow(), consoleBefore, `${r.method.toUpperCase()} ${urlOf(r, inp)} was refused (${a.status}) but changed console state: ${a.text.slice(0, 200)}`);
         }
       })), b.params);
-      counts.push(`${r.method.toUpperCase()} ${r.path}: ${b.runs}`);
+      counts.push(`${r.method.toUpperCase()} ${r.path}: ${b.runs} runs, ${[...statuses].sort((x, y) => x[0].localeCompare(y[0])).map(([st, n]) => `${n}×${st}`).join(', ')}`);
     }
-    assert.equal(chainsNow(), initial, 'no chain moved during the fuzz');
+    assert.equal(await chainsNow(), initial, 'no chain moved during the fuzz');
+    assert.equal(node.proc.exitCode, null, 'the node is still running');
     const health = await fetch(`${node.url}/v1/health`);
     assert.equal(health.status, 200);
     assert.equal(((await health.json()) as { status: string }).status, 'ok');

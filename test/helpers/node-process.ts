@@ -44,6 +44,29 @@ export async function waitHealthy(url: string, child: ChildProcess, output: () =
   }
 }
 
+/**
+ * Nodes started here and still running: killed when this test process exits or is stopped (a
+ * test file that times out is killed before its after() hooks run; its nodes must not outlive it).
+ */
+const live = new Set<ChildProcess>();
+let hooked = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (hooked) return;
+  hooked = true;
+  const killAll = (): void => {
+    for (const c of live) c.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.kill(process.pid, sig); // the default action, now that this handler is gone
+    });
+  }
+}
+
 export interface NodeProcess {
   url: string;
   proc: ChildProcess;
@@ -65,6 +88,7 @@ export async function startNodeProcess(dataDir: string, port?: number, extraArgs
   const proc = spawn(process.execPath, [cliPath, 'up', '--data-dir', dataDir, '--port', String(p), ...extraArgs], {
     cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_DEBUG: undefined, ...opts.env },
   });
+  track(proc);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
