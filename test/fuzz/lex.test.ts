@@ -72,6 +72,13 @@ test('hostile nesting and sizes are refused with diagnostics, not a stack overfl
   // parser's recursion) and overflowed the compiler's stack with a RangeError: a 500 from
   // POST /v1/contracts/compile, and a stack-depth-dependent MODULE_FAULT for lexcontract.deploy.
   const head = 'contract deep\nversion 1.0.0\ntitle "D" | "深"\ncurrency CNY\nparty a "A" | "甲"\nclause c "C" | "条"\n  en: {a}.\n  zh: {a}。\n';
+  // The case that was found, always: refused with a diagnostic where the expression starts.
+  const found = compileChecked(`${head}  define x "x" | "x" = ${Array(1421).fill('1').join(' + ')}\n`);
+  assert.equal(found.contract, undefined);
+  const d = found.diagnostics.find((x) => x.code === 'LEX_NESTING_TOO_DEEP');
+  assert.ok(d, found.diagnostics.map((x) => x.code).join());
+  assert.equal(d.line, 9);
+  assert.match(d.message, /more than 256 operations nested/);
   const b = bounded(80, 8000);
   fc.assert(fc.property(
     fc.constantFrom('parens', 'not', 'neg', 'sum', 'and', 'capped', 'if', 'blocks', 'list', 'line', 'clauses'),
