@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -59,11 +59,31 @@ export interface ApiOptions {
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/;
+/** Longest path parameter the router takes: a DID URL on /1.0/identifiers/:did may be long (query, fragment), up to 2,048 characters as common HTTP stacks allow. */
+const MAX_PARAM_LENGTH = 2048;
+
+/**
+ * The router's own refusals (a path that is not valid percent-encoding, a path parameter over
+ * MAX_PARAM_LENGTH) answer in the API's error shape, not Fastify's default body.
+ */
+function routerError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const path = req.url.split('?')[0]!.slice(0, 200);
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.status(414).send(errorBody('PATH_TOO_LONG', `a path segment of ${path} is longer than ${MAX_PARAM_LENGTH} characters; no parameter of this API is that long`));
+  } else if (err.code === 'FST_ERR_BAD_URL') {
+    void reply.status(400).send(errorBody('BAD_URL', `the path ${path} is not valid percent-encoding; encode each path segment (encodeURIComponent) and retry`));
+  } else {
+    void reply.status(400).send(errorBody('BAD_REQUEST', `${err.message}; see /docs`));
+  }
+}
 
 /** Builds the HTTP + WebSocket API over a node. Call `listen` on the result. */
 export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<FastifyInstance> {
   const maxBatch = MAX_BATCH;
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024 });
+  const app = Fastify({
+    logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024, routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: routerError as FastifyServerOptions['frameworkErrors'],
+  });
   const site = apiSite(app, opts.publicUrl ?? opts.vc?.publicUrl);
 
   // First, so that every route registered after (all of them) counts against its class's budget.

@@ -266,3 +266,57 @@ export interface TemplateAst {
   /** Syntax errors found while parsing; compile() reports them with its own. */
   diagnostics: Diagnostic[];
 }
+
+/** Pushes the direct sub-expressions of `e` onto `out`. */
+export function forEachChild(e: Expr, out: Expr[]): void {
+  switch (e.k) {
+    case 'field':
+      out.push(e.obj);
+      return;
+    case 'neg':
+    case 'not':
+    case 'round':
+    case 'in':
+    case 'unit':
+    case 'tier':
+      out.push(e.e);
+      return;
+    case 'bin':
+      out.push(e.a, e.b);
+      return;
+    case 'if':
+      out.push(e.c, e.a, e.b);
+      return;
+    case 'call':
+      out.push(...e.args);
+      return;
+    case 'list':
+      out.push(...e.items);
+      return;
+    case 'record':
+      for (const f of e.fields) out.push(f.e);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * The depth of an expression tree (a leaf is 1), counted without recursion; stops counting past
+ * `limit` (and returns limit + 1). Chains of operators (a + b + c …) deepen the tree without
+ * deepening the parser's recursion, and every walker after the parser recurses on the tree.
+ */
+export function exprDepth(e: Expr, limit: number): number {
+  let max = 0;
+  const stack: Array<[Expr, number]> = [[e, 1]];
+  const kids: Expr[] = [];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max > limit) return limit + 1;
+    kids.length = 0;
+    forEachChild(x, kids);
+    for (const k of kids) stack.push([k, d + 1]);
+  }
+  return max;
+}

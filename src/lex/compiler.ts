@@ -12,6 +12,7 @@ import type {
 } from './ast.ts';
 import type { Diagnostic, Pos, Severity } from './errors.ts';
 import { RESERVED } from './parser.ts';
+import { forEachChild } from './ast.ts';
 import { CURRENCIES, div, int, moneyFromDecimal, parseDecimal, parseInstant } from './values.ts';
 
 /** Longest chain of definitions that use each other (each level is one step of evaluation). */
@@ -1086,39 +1087,7 @@ class Compiler {
   }
 }
 
-/** Pushes the direct sub-expressions of `e` onto `out`. */
-export function forEachChild(e: Expr, out: Expr[]): void {
-  switch (e.k) {
-    case 'field':
-      out.push(e.obj);
-      return;
-    case 'neg':
-    case 'not':
-    case 'round':
-    case 'in':
-    case 'unit':
-    case 'tier':
-      out.push(e.e);
-      return;
-    case 'bin':
-      out.push(e.a, e.b);
-      return;
-    case 'if':
-      out.push(e.c, e.a, e.b);
-      return;
-    case 'call':
-      out.push(...e.args);
-      return;
-    case 'list':
-      out.push(...e.items);
-      return;
-    case 'record':
-      for (const f of e.fields) out.push(f.e);
-      return;
-    default:
-      return;
-  }
-}
+export { forEachChild } from './ast.ts';
 
 export function opWords(op: string): string {
   switch (op) {

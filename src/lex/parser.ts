@@ -1,9 +1,12 @@
 /**
  * Parser for lex templates. Work is linear in the size of the source: one pass splits lines,
  * one pass tokenises each line, blocks come from indentation, and expressions are parsed by
- * recursive descent whose depth is capped (NESTING_TOO_DEEP) so no input can exhaust the stack.
+ * recursive descent whose depth is capped (NESTING_TOO_DEEP), and so is the depth of the tree it
+ * builds (chains of operators deepen the tree without recursing), so no input can exhaust the stack
+ * of the parser or of the compiler, renderer and interpreter that walk the tree.
  * Errors are collected per declaration, so one mistake does not hide the others.
  */
+import { exprDepth } from './ast.ts';
 import type {
   BinOp, ClauseDecl, ClauseItem, DefineDecl, EnumDecl, ExceptionDecl, Expr, FieldDecl, HandlerDecl, IfShort, Label,
   ObligationDecl, ParamDecl, PartyDecl, Prose, RecordDecl, Share, StateDecl, Stmt, TemplateAst, TierRow, TiersDecl, TypeExpr,
@@ -15,6 +18,11 @@ import { parseOffset, type DurationUnit, type PeriodUnit, type RoundingMode } fr
 export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
 /** Nesting of expressions (parentheses, operators, if/then/else). */
 export const MAX_EXPR_DEPTH = 64;
+/**
+ * Depth of one expression's tree, counting every operator: `a + b + c` is three levels. The
+ * compiler, renderer and interpreter recurse on the tree; this keeps them far from the stack's end.
+ */
+export const MAX_EXPR_TREE_DEPTH = 256;
 /** Nesting of indented blocks. */
 export const MAX_BLOCK_DEPTH = 16;
 
@@ -384,22 +392,32 @@ class Cursor {
   }
 
   expr(): Expr {
+    const pos = this.pos();
     this.enter();
     try {
-      if (this.is('if')) {
-        const pos = this.pos();
-        this.next();
-        const c = this.expr();
-        this.expect('then', '"then"');
-        const a = this.expr();
-        this.expect('else', '"else" (an "if … then …" needs an "else" to say what applies otherwise)');
-        const b = this.expr();
-        return { k: 'if', c, a, b, pos };
+      const e = this.exprInner();
+      // Checked once, on the outermost expression (the parser's own recursion is capped by enter()).
+      if (this.depth === 1 && exprDepth(e, MAX_EXPR_TREE_DEPTH) > MAX_EXPR_TREE_DEPTH) {
+        throw fail(`This expression has more than ${MAX_EXPR_TREE_DEPTH} operations nested in one another (a + b + c counts as three levels). Give its parts names with "define" or "let" so a reader can follow it.`, pos, 'LEX_NESTING_TOO_DEEP');
       }
-      return this.or();
+      return e;
     } finally {
       this.depth--;
     }
+  }
+
+  private exprInner(): Expr {
+    if (this.is('if')) {
+      const pos = this.pos();
+      this.next();
+      const c = this.expr();
+      this.expect('then', '"then"');
+      const a = this.expr();
+      this.expect('else', '"else" (an "if … then …" needs an "else" to say what applies otherwise)');
+      const b = this.expr();
+      return { k: 'if', c, a, b, pos };
+    }
+    return this.or();
   }
   private or(): Expr {
     let a = this.and();

@@ -148,6 +148,12 @@ interface Ctx {
   /** rule numbers of exceptions, for cross references */
   refs: Map<object, string>;
   covered: Set<object>;
+  /**
+   * Each expression's words, once per document: a rule states both languages' wordings with its
+   * parts' words inside, so without this every level of an expression would word its parts twice
+   * (2^depth). An expression node sits in one place of one rule, so its words never change.
+   */
+  memo: WeakMap<Expr, string>;
 }
 
 const L = (ctx: Ctx, l: Label): string => (ctx.lang === 'en' ? l.en : l.zh);
@@ -272,6 +278,14 @@ function cmpWords(ctx: Ctx, op: string, a: string, b: string, t: Type): string {
 
 /** An expression in words. */
 export function words(ctx: Ctx, e: Expr): string {
+  const known = ctx.memo.get(e);
+  if (known !== undefined) return known;
+  const w = wordsOf(ctx, e);
+  ctx.memo.set(e, w);
+  return w;
+}
+
+function wordsOf(ctx: Ctx, e: Expr): string {
   switch (e.k) {
     case 'num':
       return e.pct ? percentText(e.value!) : ratToString(e.value!);
@@ -644,7 +658,7 @@ export function renderDocument(c: Contract, params: Record<string, JsonValue> | 
     const canonical = checkParams(c, params);
     values = paramValues(c, canonical);
   }
-  const ctx: Ctx = { c, lang, locals: new Map(), refs: new Map(), covered: new Set() };
+  const ctx: Ctx = { c, lang, locals: new Map(), refs: new Map(), covered: new Set(), memo: new WeakMap() };
   if (values) {
     ctx.params = values.params;
     ctx.parties = values.parties;
