@@ -55,7 +55,7 @@ export class NativeAdapter implements ChainAdapter {
     const out: TxOutcome = {
       hash: inc.hash, height: inc.height, status: r.status, gasUsed: r.gasUsed, events: r.events.map((e) => this.#event(inc.height, inc.hash, e)),
     };
-    if (r.status === 'failed') out.error = { code: r.code ?? 'FAILED', message: r.message ?? '' };
+    if (r.status === 'failed') out.error = { code: r.code ?? 'TX_FAILED', message: r.message ?? '' };
     if (r.result !== undefined) {
       out.result = r.result;
       const addr = (r.result as { address?: unknown }).address;

@@ -10,6 +10,7 @@ export const XCHAIN_MODULE_ERRORS = {
   XCHAIN_BAD_ROUTE: 'the routing chain\'s record of a chain is malformed',
   XCHAIN_BAD_TIMEOUT: 'the packet\'s timeout is already past',
   XCHAIN_NOT_ATTESTED: 'the chain is verified by light client; relay its proofs instead of attestations',
+  XCHAIN_FORBIDDEN: 'the channel policy does not let that sender send to that port (an error ack)',
   XCHAIN_NOT_A_PORT: 'the module declares no port, so it cannot send packets',
   XCHAIN_NOT_CONFIGURED: 'the chain\'s genesis names no routing chain',
   XCHAIN_NOT_GATEWAY: 'the sender is not a gateway registered for that chain',

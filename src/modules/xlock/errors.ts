@@ -3,6 +3,7 @@ import type { ErrorList, Registered } from '../../codec/index.ts';
 
 export const XLOCK_MODULE_ERRORS = {
   XLOCK_ALREADY_PREPARED: 'the transaction already reached this chain; consent comes before its prepare',
+  XLOCK_ABORTED: 'the transaction was rolled back before its prepare arrived (a no vote)',
   XLOCK_BAD_PACKET: 'a prepare payload is not valid',
   XLOCK_BAD_TX: 'the transaction\'s times are not consistent (recoverAfter must follow the deadline)',
   XLOCK_CONFLICT: 'the transaction already committed here; it cannot roll back',
