@@ -8,7 +8,8 @@
  *
  * `ErrorCode` is then the union of every folder's codes, and `new ShulianError('TYPO', …)` fails to
  * compile. A code registered by two folders fails to compile too (the folder tags differ), so each
- * code has one meaning. This file imports nothing: the folders above it extend it, not the reverse.
+ * code has one meaning. This file imports nothing: the folders above it extend it, not the reverse
+ * (a program sees the codes of the errors.ts files it includes: console/tsconfig.json includes all).
  * The style follows CometBFT's light/errors.go and viem's errors/: one name per way to fail.
  */
 
@@ -55,7 +56,8 @@ export class ShulianError<C extends ErrorCode | ForeignCode = ErrorCode | Foreig
 }
 
 /**
- * Codes that mean the same thing wherever they are thrown, so every folder may use them. A
+ * Codes that mean the same thing wherever they are thrown. Any folder may throw any registered
+ * code; these are the ones LexError and ModuleError also take, and that no one folder owns. A
  * folder-specific failure gets its own code in its folder's list instead.
  */
 export const COMMON_ERRORS = {
