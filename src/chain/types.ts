@@ -1,4 +1,4 @@
-import type { JsonValue } from '../codec/index.ts';
+import type { ErrorCode, JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import type { Block, Genesis, StateLookup, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 
@@ -21,12 +21,12 @@ export interface ChainInfo {
 
 export type SubmitResult =
   | { accepted: true; hash: string }
-  | { accepted: false; hash?: string; code: string; message: string };
+  | { accepted: false; hash?: string; code: ErrorCode; message: string };
 
 /** The answer to a raw POST body: results per tx, or why the body as a whole was refused. */
 export type SubmitAnswer =
   | { kind: 'single' | 'batch'; results: SubmitResult[] }
-  | { kind: 'invalid'; code: string; message: string };
+  | { kind: 'invalid'; code: ErrorCode; message: string };
 
 export interface BlockSummary {
   height: number;

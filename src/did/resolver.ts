@@ -123,7 +123,13 @@ function failed(code: DidResolutionErrorCode, detail: string, extra: Partial<Did
   };
 }
 
-class OptionsError extends Error {}
+/** Resolution options that are not valid; resolveDid answers INVALID_OPTIONS with its message. */
+class OptionsError extends ShulianError<'INVALID_OPTIONS'> {
+  constructor(message: string) {
+    super('INVALID_OPTIONS', message);
+    this.name = 'OptionsError';
+  }
+}
 
 /** Parses versionTime: an XML datetime with a zone (Z or ±hh:mm), or ms since the epoch. */
 export function parseVersionTime(v: string | number): number {

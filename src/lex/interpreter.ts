@@ -10,7 +10,7 @@ import { sm3 } from '../crypto/hash.ts';
 import type { DefineDecl, Expr, HandlerDecl, IfShort, Label, ObligationDecl, Stmt, TiersDecl, Type } from './ast.ts';
 import { decode, encode, safeNumber, valEquals, type RecordVal, type Val } from './codec.ts';
 import { MAX_INSTANCES, type Contract } from './compiler.ts';
-import { LexError, type Bilingual, type Pos } from './errors.ts';
+import { LexError, type Bilingual, type LexErrorCode, type Pos } from './errors.ts';
 import {
   DURATION_UNITS, MAX_TIME, MIN_TIME, Money, Rat, ZERO, add, addMonths, cmp, div, instantText, int, isInt, mul, neg, roundRat, sub,
 } from './values.ts';
@@ -95,7 +95,7 @@ export interface LexEvent {
 }
 
 export interface Rejection {
-  code: string;
+  code: LexErrorCode;
   message: Bilingual;
   clause?: string;
   line?: number;
@@ -145,7 +145,7 @@ function rejectionOf(e: LexError, clause?: string): Rejection {
   return r;
 }
 
-function lexErr(code: string, en: string, zh: string, pos?: Pos): LexError {
+function lexErr(code: LexErrorCode, en: string, zh: string, pos?: Pos): LexError {
   return new LexError(code, en, zh, pos);
 }
 

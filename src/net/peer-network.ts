@@ -6,7 +6,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { canonicalize, ShulianError, type JsonValue } from '../codec/index.ts';
+import { canonicalize, foreign, ShulianError, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey } from '../crypto/index.ts';
 import { CHAIN_RE, decodeFrame, encodeFrame, TOPIC_RE, type DecodedFrame } from './frame.ts';
 import { Handshake, MAX_CHAINS, MAX_HANDSHAKE_BYTES, normalizeChains, type AuthenticatedPeer } from './handshake.ts';
@@ -907,7 +907,7 @@ export class PeerNetwork {
         const b = f.body;
         const code = typeof b === 'object' && b !== null && !Array.isArray(b) && typeof b.code === 'string' ? b.code : 'REMOTE_ERROR';
         const message = typeof b === 'object' && b !== null && !Array.isArray(b) && typeof b.message === 'string' ? b.message : 'peer returned an error';
-        p.reject(new ShulianError(code, `${did}: ${message}`, { remote: true }));
+        p.reject(new ShulianError(foreign(code), `${did}: ${message}`, { remote: true }));
       }
       return;
     }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ShulianError, type JsonValue } from '../codec/index.ts';
+import type { ModuleErrorCode } from './errors.ts';
 
 /**
  * What a module method sees while it runs. It is the only door to the world: no clock but the
@@ -98,8 +99,8 @@ export function asyncMethod<A>(def: Omit<MethodDef<A>, 'run' | 'runAsync'> & { r
 }
 
 /** Raised by a module to reject a call: the tx is included as failed and changes nothing. */
-export class ModuleError extends ShulianError {
-  constructor(code: string, message: string) {
+export class ModuleError<C extends ModuleErrorCode = ModuleErrorCode> extends ShulianError<C> {
+  constructor(code: C, message: string) {
     super(code, message);
     this.name = 'ModuleError';
   }

@@ -13,7 +13,8 @@ export {
   notaryKey, notaryPut, notaryVerify, sm3Hex, DEFAULT_NOTARY_CHAIN,
   type NotaryRecord, type NotaryPutArgs, type NotaryProof,
 } from './notary.ts';
-export { ShulianError, toHex, fromHex, canonicalize } from '../codec/index.ts';
+export { ShulianError, foreign, toHex, fromHex, canonicalize, type ErrorCode, type ForeignCode } from '../codec/index.ts';
+export { SDK_ERRORS, type SdkErrorCode } from './errors.ts';
 export type { JsonValue } from '../codec/index.ts';
 export { generateKeyPair, didFromPublicKey, publicKeyFromPrivate, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 export { signTx, type TxDraft } from '../ledger/tx.ts';

@@ -3,7 +3,7 @@
  * read its members, proposals, policy and chain registry — optionally with every state read's
  * proof checked locally.
  */
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import {
   listProposals, readChain, readChainRegistry, readGateways, readMember, readMembers, readPolicy, readProposal,
@@ -67,7 +67,7 @@ async function sendGov(client: ShulianClient, key: KeyPair, call: Call, what: st
   const hash = await client.send(chain, key, call, opts);
   const inc = await client.waitForTx(hash, opts);
   if (inc.receipt.status !== 'ok') {
-    const code = inc.receipt.code ?? 'TX_FAILED';
+    const code = foreign(inc.receipt.code) ?? 'TX_FAILED';
     throw new ShulianError(code, `${what} failed at height ${inc.height} of chain ${chain}: ${inc.receipt.message ?? code}`, { tx: hash, height: inc.height });
   }
   return inc;

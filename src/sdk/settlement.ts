@@ -3,7 +3,7 @@
  * mandates and clearing; read balances, journal, instruction status and statements — optionally
  * with every state read's proof checked locally — and build e-invoices locally from chain data.
  */
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import type { InstructionInput, InstructionRecord, JournalEntry } from '../modules/settlement/index.ts';
 import {
@@ -63,7 +63,7 @@ async function sendSettle(client: ShulianClient, key: KeyPair, call: Call, opts:
   }
   const inc = await client.waitForTx(hash, opts);
   if (inc.receipt.status !== 'ok') {
-    const code = inc.receipt.code ?? 'TX_FAILED';
+    const code = foreign(inc.receipt.code) ?? 'TX_FAILED';
     throw new ShulianError(code, `settlement.${call.method} failed at height ${inc.height} of chain ${chain}: ${inc.receipt.message ?? code}`, { tx: hash, height: inc.height });
   }
   return inc;

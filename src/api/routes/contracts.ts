@@ -25,7 +25,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ShulianError, canonicalBytes, toHex, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, canonicalBytes, toHex, type ErrorCode, type ForeignCode, type JsonValue } from '../../codec/index.ts';
 import { sm3 } from '../../crypto/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
@@ -187,7 +187,7 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
     compileOrThrow(t.source);
     // Diagnostics, summary and the four texts are computed on a render worker.
     const a = (await renderer().run({ kind: 'compile', source: t.source, ...(t.sample ? { params: t.sample } : {}) })).json as {
-      template: string; diagnostics: JsonValue; summary: JsonValue; texts: JsonValue; fingerprint?: string; paramsError?: { code: string; message: string };
+      template: string; diagnostics: JsonValue; summary: JsonValue; texts: JsonValue; fingerprint?: string; paramsError?: { code: ErrorCode | ForeignCode; message: string };
     };
     if (a.paramsError) throw new ShulianError(a.paramsError.code, `the template's sample does not fit it: ${a.paramsError.message}`);
     return {

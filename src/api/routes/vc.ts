@@ -8,7 +8,7 @@
  * Failures carry both VC-API ProblemDetails and Shulian's `{error: {code, message}}`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ShulianError } from '../../codec/index.ts';
+import { ShulianError, type ErrorCode } from '../../codec/index.ts';
 import type { KeyPair } from '../../crypto/index.ts';
 import type { NodeView } from '../../chain/index.ts';
 import {
@@ -103,7 +103,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
     return url;
   };
   const statusSourceFor = (req: FastifyRequest) => (service ? service.source(baseUrlOf(req), remote) : remote);
-  const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.status(status).send(errorBody(code, message));
+  const fail = (reply: FastifyReply, status: number, code: ErrorCode, message: string) => reply.status(status).send(errorBody(code, message));
 
   const verdict = (reply: FastifyReply, r: CredentialVerification | PresentationVerification, extra: Record<string, unknown>) => {
     const body = {

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
 import { ShulianClient } from '../../sdk/client.ts';
 import {
   DEFAULT_SETTLE_CHAIN, formatMinor, parseDecimal, settleBalances, settleClear, settleInstruct, settleInstruction, settleInstructionByKey,
@@ -176,7 +176,7 @@ async function depositCmd(o: ReadOpts & { rail: string; to: string; amount: stri
     throw new ShulianError('RAIL_UNREACHABLE', `cannot reach the sandbox rail at ${o.rail}; start it with \`node --import tsx scripts/sandbox-rail.ts --data-dir DIR --webhook URL\``);
   }
   const j = (await res.json()) as { id?: string; error?: { code: string; message: string } };
-  if (!res.ok) throw new ShulianError(j.error?.code ?? 'RAIL_ERROR', `the sandbox rail refused the deposit: ${j.error?.message ?? res.status}`);
+  if (!res.ok) throw new ShulianError(foreign(j.error?.code) ?? 'RAIL_ERROR', `the sandbox rail refused the deposit: ${j.error?.message ?? res.status}`);
   let minted = false;
   if (o.wait) {
     const was = BigInt(before!.balances.find((b) => b.currency === o.currency)?.available ?? '0');

@@ -1,4 +1,4 @@
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
 import { ShulianClient } from '../../sdk/client.ts';
 import type { CommittedTx, TxStatus } from '../../sdk/types.ts';
 import { loadKey } from '../keyfile.ts';
@@ -54,7 +54,7 @@ export async function txSend(o: TxSendOptions): Promise<void> {
   const inc = await client.waitForTx(hash, { timeoutMs: o.timeout });
   emit(o, inc, () => [`tx         ${hash}`, ...receiptLines(inc)]);
   if (inc.receipt.status !== 'ok') {
-    throw new ShulianError(inc.receipt.code ?? 'TX_FAILED', `transaction ${hash} is in block ${inc.height} but failed: ${inc.receipt.message ?? inc.receipt.code ?? 'no reason given'}`);
+    throw new ShulianError(foreign(inc.receipt.code) ?? 'TX_FAILED', `transaction ${hash} is in block ${inc.height} but failed: ${inc.receipt.message ?? inc.receipt.code ?? 'no reason given'}`);
   }
 }
 

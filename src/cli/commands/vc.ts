@@ -8,7 +8,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
 
@@ -132,8 +132,8 @@ async function verifyAtNode(doc: Record<string, unknown>, isVp: boolean, o: VcVe
   if (body && typeof body.verified === 'boolean') {
     return { verified: body.verified, checks: body.checks ?? [], problems: (body.errors ?? []).map((e) => ({ code: e.code, message: e.path ? `${e.path}: ${e.message}` : e.message })) };
   }
-  if (body?.error) throw new ShulianError(body.error.code, body.error.message);
-  throw new ShulianError(`HTTP_${res.status}`, `the node at ${base} answered ${path} with HTTP ${res.status}`);
+  if (body?.error) throw new ShulianError(foreign(body.error.code), body.error.message);
+  throw new ShulianError(foreign(`HTTP_${res.status}`), `the node at ${base} answered ${path} with HTTP ${res.status}`);
 }
 
 async function verifyLocally(doc: Record<string, unknown>, isVp: boolean, o: VcVerifyOptions): Promise<Verdict> {
@@ -171,7 +171,7 @@ async function sendStatusTx(o: VcListOptions, method: string, args: JsonValue): 
   const key = await loadKey(o.key, o.passwordEnv);
   const hash = await c.send(o.chain, key, { module: 'vcstatus', method, args });
   const inc = await c.waitForTx(hash, { timeoutMs: o.timeout });
-  if (inc.receipt.status !== 'ok') throw new ShulianError(inc.receipt.code ?? 'TX_FAILED', inc.receipt.message ?? `vcstatus.${method} failed`);
+  if (inc.receipt.status !== 'ok') throw new ShulianError(foreign(inc.receipt.code) ?? 'TX_FAILED', inc.receipt.message ?? `vcstatus.${method} failed`);
   return { hash, height: inc.height, result: inc.receipt.result };
 }
 

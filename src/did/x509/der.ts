@@ -4,7 +4,9 @@
  * SM2 certificates with it, which @peculiar/x509 cannot sign). Strict: definite lengths only.
  */
 
-export class DerError extends Error {}
+import { DerError } from './errors.ts';
+
+export { DerError };
 
 export interface Tlv {
   tag: number;

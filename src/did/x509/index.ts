@@ -23,6 +23,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { bytesEqual, toHex } from '../../codec/index.ts';
 import { sm3, verify } from '../../crypto/index.ts';
 import { children, content, DerError, derToRs, oidToString, raw, readTlv } from './der.ts';
+import { X509Error, type X509ErrorCode } from './errors.ts';
 
 export const OID = {
   ecPublicKey: '1.2.840.10045.2.1',
@@ -42,11 +43,7 @@ export const MAX_CERT_BYTES = 8192;
 
 export type X509KeySuite = 'sm2' | 'p256';
 
-export type X509ErrorCode =
-  | 'X509_MALFORMED' | 'X509_CHAIN_LENGTH' | 'X509_UNSUPPORTED_ALGORITHM' | 'X509_UNSUPPORTED_KEY'
-  | 'X509_NOT_YET_VALID' | 'X509_EXPIRED' | 'X509_ISSUER_MISMATCH' | 'X509_BAD_SIGNATURE'
-  | 'X509_NOT_CA' | 'X509_NO_KEY_CERT_SIGN' | 'X509_PATH_LENGTH' | 'X509_UNKNOWN_CRITICAL_EXTENSION'
-  | 'X509_UNTRUSTED_ROOT';
+export { X509Error, type X509ErrorCode } from './errors.ts';
 
 /** One certificate, parsed, with the raw pieces path checking needs. */
 export interface ParsedCertificate {
@@ -84,12 +81,6 @@ export type ChainVerification =
   }
   | { ok: false; code: X509ErrorCode; reason: string };
 
-export class X509Error extends Error {
-  constructor(readonly code: X509ErrorCode, message: string) {
-    super(message);
-    this.name = 'X509Error';
-  }
-}
 
 /** A certificate as PEM text, bare base64 DER, or DER bytes. */
 export type CertificateInput = string | Uint8Array;

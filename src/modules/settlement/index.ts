@@ -2,12 +2,13 @@ import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import type { Genesis } from '../../ledger/index.ts';
 import { DID_RE } from '../../ledger/tx.ts';
-import { method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef, type ModuleErrorCode } from '../../runtime/index.ts';
 import {
   AMOUNT_RE, CURRENCY_RE, PERIOD_RE, chainEntryHash, instructionIdOf, periodEnd, periodOf, sm3Hex, splitByShares, splitByTiers,
   statementHash, taxIn, ZERO_HASH,
 } from './calc.ts';
 import { sk } from './keys.ts';
+import type { SettlementModuleErrorCode } from './errors.ts';
 import type {
   AccountRecord, ClearingRecord, EntryKind, HoldRecord, InstructionLine, InstructionOrigin, InstructionRecord,
   IssuerRecord, JournalEntry, JournalLine, Mandate, PeriodSummary, StatementRecord, TaxPolicy, Totals,
@@ -92,7 +93,7 @@ interface TxScope {
   credited: Set<string>;
 }
 
-function fail(code: string, message: string): never {
+function fail(code: ModuleErrorCode, message: string): never {
   throw new ModuleError(code, message);
 }
 
@@ -276,7 +277,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
   }
 
   /** Checks a mandate covers `total` now; returns the mandate or the reason it does not. */
-  function mandateCheck(ctx: ModuleContext, key: string, total: bigint): { ok: true; m: Mandate } | { ok: false; code: string; message: string } {
+  function mandateCheck(ctx: ModuleContext, key: string, total: bigint): { ok: true; m: Mandate } | { ok: false; code: SettlementModuleErrorCode; message: string } {
     const m = ctx.get(key) as unknown as Mandate | undefined;
     if (!m || m.revoked) return { ok: false, code: 'NO_MANDATE', message: `the payer has granted no ${m?.revoked ? 'unrevoked ' : ''}mandate to this contract (settlement.grantMandate)` };
     if (m.expires !== undefined && ctx.time >= m.expires) return { ok: false, code: 'MANDATE_EXPIRED', message: `the mandate expired at ${new Date(m.expires).toISOString()}` };
@@ -468,7 +469,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         const ins = pl.data.instruction;
         const origin: InstructionOrigin = { kind: 'xchain', chain: p.data.srcChain, port: p.data.srcPort, contract: pl.data.contract, sequence: p.data.sequence, sender: p.data.sender };
         const scope: TxScope = { credited: new Set() };
-        const r = instruct(ctx, scope, ins, origin, sk.mandate(ins.payer, ins.currency, p.data.srcChain, p.data.srcPort, pl.data.contract)) as { status: string; failure?: { code: string; message: string } };
+        const r = instruct(ctx, scope, ins, origin, sk.mandate(ins.payer, ins.currency, p.data.srcChain, p.data.srcPort, pl.data.contract)) as { status: string; failure?: { code: ModuleErrorCode; message: string } };
         // A contract's instruction that cannot be paid (and may not wait) is an error ack: nothing
         // is recorded, so the contract may send it again later under the same key.
         if (r.status === 'failed' && r.failure) fail(r.failure.code, r.failure.message);

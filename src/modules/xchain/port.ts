@@ -1,5 +1,6 @@
 import { ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import type { PortDef } from '../../runtime/module.ts';
+import type { XchainModuleErrorCode } from './errors.ts';
 
 /**
  * A port's packet callbacks (onRecvPacket, onAcknowledgementPacket, onTimeoutPacket) are
@@ -43,7 +44,7 @@ export function sendRefusal(ports: PortLookup, srcPort: string, dstPort: string,
  * The error acknowledgement for a packet the destination port's binding refuses, or undefined
  * if `p.dstPort` is a port bound to `p.srcPort`. Checked by xchain.deliver before any handler runs.
  */
-export function recvRefusal(ports: PortLookup, p: { srcChain: string; srcPort: string; dstPort: string }, chain: string): { code: string; message: string } | undefined {
+export function recvRefusal(ports: PortLookup, p: { srcChain: string; srcPort: string; dstPort: string }, chain: string): { code: XchainModuleErrorCode; message: string } | undefined {
   const own = ports(p.dstPort);
   if (!own) return { code: 'XCHAIN_NO_HANDLER', message: `port ${p.dstPort} on ${chain} is not a port (the module declares no counterparts, or does not exist); it takes no packets` };
   if (own.counterparts.includes(p.srcPort)) return undefined;

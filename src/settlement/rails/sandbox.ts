@@ -16,7 +16,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ShulianError, fromHex, toHex } from '../../codec/index.ts';
+import { foreign, ShulianError, fromHex, toHex } from '../../codec/index.ts';
 import { didFromPublicKey, sign, verify, type KeyPair } from '../../crypto/index.ts';
 import { AMOUNT_RE, CURRENCY_RE } from '../../modules/settlement/calc.ts';
 import { DID_RE } from '../../ledger/tx.ts';
@@ -226,7 +226,7 @@ export class SandboxRailAdapter implements RailAdapter {
   async payout(p: RailPayout): Promise<{ id: string; status: 'paid'; duplicate: boolean }> {
     const r = await fetch(`${this.url}/v1/sandbox/payouts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(p), signal: AbortSignal.timeout(10_000) });
     const j = (await r.json()) as { id?: string; duplicate?: boolean; error?: { code: string; message: string } };
-    if (!r.ok) throw new ShulianError(j.error?.code ?? `HTTP_${r.status}`, `sandbox payout failed: ${j.error?.message ?? r.status}`);
+    if (!r.ok) throw new ShulianError(foreign(j.error?.code ?? `HTTP_${r.status}`), `sandbox payout failed: ${j.error?.message ?? r.status}`);
     return { id: j.id!, status: 'paid', duplicate: j.duplicate === true };
   }
 }
