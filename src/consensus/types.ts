@@ -1,3 +1,4 @@
+/** What consensus engines share: the interface to the chain they drive, and their own. */
 import type { JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import type { Block, ValidatorInfo } from '../ledger/index.ts';

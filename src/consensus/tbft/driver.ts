@@ -1,3 +1,8 @@
+/**
+ * The tbft driver: runs the pure core (core.ts) for one chain — through the chain's
+ * ConsensusHost, the peer network's TbftTransport (wired by src/node) and a FileWal — and
+ * catches the chain up from peers when it falls behind. docs/consensus.md#wiring-it-to-a-chain.
+ */
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { KeyPair } from '../../crypto/index.ts';
 import type { Block } from '../../ledger/index.ts';
