@@ -1,24 +1,64 @@
-import { ShulianError, type JsonValue } from '../codec/index.ts';
-import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
-import type { BlockCandidate, Chain } from '../chain/index.ts';
-import type { ConsensusEngine } from '../consensus/index.ts';
-import {
-  FileWal, TbftCore, keySigner, suiteVerifier, verifyCommit,
-  type Commit, type Evidence, type TbftAction, type TbftMessage, type TbftStatus, type TimeoutConfig,
-} from '../consensus/tbft/index.ts';
-import { signTx, type Block } from '../ledger/index.ts';
-import { BlockSyncer, serveSync, type PeerNetwork, type SyncBlock } from '../net/index.ts';
+/**
+ * The tbft driver: runs the pure core (core.ts) for one chain — through the chain's
+ * ConsensusHost, the peer network's TbftTransport (wired by src/node) and a FileWal — and
+ * catches the chain up from peers when it falls behind. docs/consensus.md#wiring-it-to-a-chain.
+ */
+import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import type { KeyPair } from '../../crypto/index.ts';
+import type { Block } from '../../ledger/index.ts';
+import type { Candidate, ConsensusEngine, ConsensusHost } from '../types.ts';
+import { TbftCore } from './core.ts';
+import { keySigner, suiteVerifier, verifyCommit } from './messages.ts';
+import { FileWal } from './wal.ts';
+import type { Commit, Evidence, TbftAction, TbftMessage, TbftStatus, TimeoutConfig } from './types.ts';
 
 /** Consensus messages kept while syncing; the core ignores those for heights it passed. */
 const MAX_HELD = 10_000;
 
-export interface TbftDriverOptions {
-  chain: Chain;
-  net: PeerNetwork;
+/**
+ * The peer network as the driver of one chain uses it. node/ wires it over src/net: messages on
+ * the chain's `consensus` topic, block sync on its `sync` topic.
+ */
+export interface TbftTransport {
+  /** Offers the chain to peers and serves its blocks to those syncing; returns how to stop serving. */
+  join(): () => void;
+  /** Connected peers that share the chain. */
+  peers(): string[];
+  /** One consensus message to one peer (not forwarded). */
+  send(peer: string, message: TbftMessage): void;
+  /** Consensus messages from peers, as they arrive (unchecked); returns the unsubscribe function. */
+  onMessage(handler: (message: JsonValue, from: string) => void): () => void;
+  /** Who may connect for the chain changed (a validator set was scheduled): ask again. */
+  refreshPeers(): void;
+  /** A block syncer that catches `target` up from the peers. */
+  syncer(target: CatchUpTarget): BlockCatchUp;
+}
+
+/** What block sync applies blocks to. */
+export interface CatchUpTarget {
+  height(): number;
+  /** Verifies a block and its commit, then commits it; throws if invalid. */
+  verifyAndApply(block: Block, commit: JsonValue): Promise<void>;
+}
+
+/** Catching up from peers (src/net's BlockSyncer). */
+export interface BlockCatchUp {
+  /** The heights the peers that answered report. */
+  peerHeights(): Promise<number[]>;
+  syncToTip(): Promise<{ applied: number; height: number }>;
+  /** Ends a running syncToTip after the block being applied. */
+  stop(): void;
+}
+
+export interface TbftDriverOptions<C extends Candidate = Candidate> {
+  chain: ConsensusHost<C>;
+  net: TbftTransport;
   /** This node's key when it is one of the chain's validators. */
   key?: KeyPair;
   walPath: string;
   log: (line: string) => void;
+  /** Called with each piece of evidence of equivocation (a validator writes it on chain). */
+  reportEvidence?: (evidence: Evidence) => Promise<void>;
   timeouts?: Partial<TimeoutConfig>;
   /** With an empty mempool the proposer waits this long for txs before proposing an empty block. */
   emptyBlockWaitMs?: number;
@@ -38,9 +78,10 @@ export interface TbftDriverStatus extends TbftStatus {
  * Connects a chain to the tbft core and the p2p network. The core is a pure state machine: its
  * actions are carried out here, in order, through one queue, so a decision is committed before
  * the next height's proposal or validation starts. Proposals carry the whole block; validators
- * check it by re-executing it (Chain.validateBlock) before prevoting for it.
+ * check it by re-executing it (ConsensusHost.validateBlock) before prevoting for it. Blocks may
+ * be empty, so that rounds and heights keep moving.
  */
-export class TbftDriver implements ConsensusEngine {
+export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEngine {
   readonly type = 'tbft' as const;
   private core: TbftCore;
   private wal!: FileWal;
@@ -50,10 +91,10 @@ export class TbftDriver implements ConsensusEngine {
   /** Consensus messages received before the core (re)started. */
   private readonly held: Array<{ message: TbftMessage; from: string }> = [];
   private started = false;
-  private readonly candidates = new Map<string, BlockCandidate>();
+  private readonly candidates = new Map<string, C>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly unsubscribe: Array<() => void> = [];
-  private readonly syncer: BlockSyncer;
+  private readonly syncer: BlockCatchUp;
   private readonly evidence: Evidence[] = [];
   private queue: Promise<void> = Promise.resolve();
   private running = false;
@@ -61,13 +102,10 @@ export class TbftDriver implements ConsensusEngine {
   private lastCommitTime = 0;
   private txWaiter: (() => void) | undefined;
 
-  constructor(private readonly o: TbftDriverOptions) {
+  constructor(private readonly o: TbftDriverOptions<C>) {
     const { chain } = o;
     this.core = this.newCore();
-    this.syncer = new BlockSyncer(o.net, {
-      chain: chain.id,
-      target: { height: () => chain.height(), verifyAndApply: (block, commit) => this.applySynced(block, commit) },
-    });
+    this.syncer = o.net.syncer({ height: () => chain.height(), verifyAndApply: (block, commit) => this.applySynced(block, commit) });
     chain.onTxs(() => {
       const w = this.txWaiter;
       this.txWaiter = undefined;
@@ -77,7 +115,8 @@ export class TbftDriver implements ConsensusEngine {
 
   /** A core over the chain's WAL, for the first undecided height (the WAL restores its votes). */
   private newCore(): TbftCore {
-    const { chain, o } = { chain: this.o.chain, o: this.o };
+    const o = this.o;
+    const { chain } = o;
     (this.wal as FileWal | undefined)?.close();
     return new TbftCore({
       chainId: chain.id,
@@ -104,10 +143,10 @@ export class TbftDriver implements ConsensusEngine {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const { chain, net } = this.o;
-    net.addChain(chain.id);
+    const { net } = this.o;
     this.unsubscribe.push(
-      net.on(chain.id, 'consensus', (body, from) => {
+      net.join(),
+      net.onMessage((body, from) => {
         // The network delivers each gossip message once: what arrives while syncing is kept
         // and handed to the core that starts afterwards, not dropped.
         if (this.syncing || !this.started) {
@@ -116,20 +155,6 @@ export class TbftDriver implements ConsensusEngine {
         } else {
           this.enqueue(this.core.receive(body as unknown as TbftMessage, from));
         }
-      }),
-      serveSync(net, chain.id, {
-        height: () => chain.height(),
-        headHash: () => chain.info().headHash,
-        getBlocks: async (from, max) => {
-          const out: SyncBlock[] = [];
-          for (let h = from; h < from + max && h <= chain.height(); h++) {
-            const block = chain.getBlock(h);
-            const commit = chain.getCommit(h);
-            if (!block || commit === undefined) break;
-            out.push({ block, commit });
-          }
-          return out;
-        },
       }),
     );
     // Catch up from peers first (waiting briefly for the first of them), then join consensus at
@@ -152,8 +177,8 @@ export class TbftDriver implements ConsensusEngine {
 
   private async checkBehind(): Promise<void> {
     if (!this.running || this.syncing) return;
-    const statuses = await this.syncer.status().catch(() => []);
-    const best = Math.max(0, ...statuses.map((s) => s.height));
+    const heights = await this.syncer.peerHeights().catch(() => []);
+    const best = Math.max(0, ...heights);
     if (best <= this.o.chain.height() + 2) return;
     this.syncing = true;
     this.started = false;
@@ -177,7 +202,7 @@ export class TbftDriver implements ConsensusEngine {
 
   private async waitForPeers(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
-    while (this.running && this.o.net.peers(this.o.chain.id).length === 0 && Date.now() < deadline) {
+    while (this.running && this.o.net.peers().length === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -214,7 +239,7 @@ export class TbftDriver implements ConsensusEngine {
     if (!check.ok) throw new ShulianError('COMMIT_INVALID', `block ${block.header?.height}: ${check.reason}`);
     if (c.blockHash !== block.hash || c.height !== block.header.height) throw new ShulianError('COMMIT_INVALID', 'the commit is for another block');
     // Past blocks are checked against their own time, not this node's clock.
-    const candidate = await chain.validateBlock(block, block.header.time);
+    const candidate = await chain.validateBlock(block, block.header.time, { allowEmpty: true });
     await chain.commitCandidate(candidate, commit);
   }
 
@@ -236,10 +261,10 @@ export class TbftDriver implements ConsensusEngine {
           // Direct to each validator peer rather than gossip: the core's rebroadcasts repeat a
           // message byte for byte, which gossip's seen-cache would swallow, and validators are
           // connected to each other anyway.
-          for (const peer of net.peers(chain.id)) net.send(peer, chain.id, 'consensus', a.message as unknown as JsonValue);
+          for (const peer of net.peers()) net.send(peer, a.message);
           break;
         case 'send':
-          net.send(a.to, chain.id, 'consensus', a.message as unknown as JsonValue);
+          net.send(a.to, a.message);
           break;
         case 'scheduleTimeout': {
           const generation = this.generation;
@@ -272,7 +297,7 @@ export class TbftDriver implements ConsensusEngine {
           const committed = await chain.commitCandidate(c, a.commit as unknown as JsonValue);
           this.candidates.clear();
           // A validator-set change was scheduled: who may connect for this chain changed.
-          if (committed.receipts.some((r) => r.events.some((e) => e.type === 'ValidatorSetScheduled'))) this.o.net.refreshPeers();
+          if (committed.receipts.some((r) => r.events.some((e) => e.type === 'ValidatorSetScheduled'))) net.refreshPeers();
           this.wal.compact(a.height + 1);
           this.lastCommitTime = Date.now();
           break;
@@ -280,24 +305,10 @@ export class TbftDriver implements ConsensusEngine {
         case 'recordEvidence':
           this.evidence.push(a.evidence);
           this.o.log(`chain ${chain.id}: evidence of ${a.evidence.type} by ${a.evidence.validator} at height ${a.evidence.height}`);
-          await this.reportEvidence(a.evidence);
+          await this.o.reportEvidence?.(a.evidence);
           break;
       }
     }
-  }
-
-  /** Writes equivocation on chain (module `evidence`), signed by this validator; peers may report it too. */
-  private async reportEvidence(evidence: Evidence): Promise<void> {
-    const { chain, key } = this.o;
-    if (!key || !chain.genesis.modules.includes('evidence')) return;
-    const did = didFromPublicKey(key.publicKey);
-    const { tx } = signTx(key, {
-      chain: chain.id, module: 'evidence', method: 'submit', args: { evidence: evidence as unknown as JsonValue },
-      nonce: chain.nonces(did).pendingNonce, expires: chain.height() + 100,
-    });
-    const answer = await chain.submitBody(JSON.stringify(tx));
-    const r = answer.kind === 'invalid' ? answer : answer.results[0]!;
-    if ('accepted' in r && !r.accepted) this.o.log(`chain ${chain.id}: evidence not accepted: ${r.message}`);
   }
 
   private async validate(hash: string, payload: unknown, now: number): Promise<'valid' | 'invalid' | 'mismatch'> {
@@ -305,7 +316,7 @@ export class TbftDriver implements ConsensusEngine {
     const block = payload as Block;
     if (!block || typeof block !== 'object' || block.hash !== hash) return 'mismatch';
     try {
-      const c = await this.o.chain.validateBlock(block, now);
+      const c = await this.o.chain.validateBlock(block, now, { allowEmpty: true });
       this.candidates.set(hash, c);
       return 'valid';
     } catch (err) {
