@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { generateKeyPair } from '../src/crypto/index.ts';
 import type { JsonValue } from '../src/codec/index.ts';
-import { verifyStateLookup } from '../src/ledger/verify.ts';
+import { verifyStateLookup } from '../src/ledger/index.ts';
 import type { InstructionRecord } from '../src/modules/settlement/index.ts';
 import {
   buildInvoices, invoiceXml, readBalances, readClearing, readEntry, readInstruction, readJournal, readStatement, readTotals, formatMinor,

@@ -5,13 +5,16 @@ import type { AdmissionPool } from './admission/pool.ts';
 import type { AdmitOutcome, AdmitParams } from './admission/admit.ts';
 import { CallCheck } from './admission/call.ts';
 import { Gate } from './admission/gate.ts';
-import { REFS_KEY, effectiveRefs, parseRefs, refsEqual, type AdmissionRule, type Refs, type SenderAuthority, type Verdict } from './refs.ts';
 import {
-  ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, hashJson, headerHashOf, merkleProof,
-  merkleRoot, receiptHashOf, stateKeyHash,
-  txHashOf, verifyHeader,
-  type Block, type BlockHeader, type Genesis, type MempoolEntry, type Receipt, type Tx, type ValidatorInfo, type SmtUpdate, type StateLookup, type TxInclusion,
+  REFS_KEY, effectiveRefs, parseRefs, refsEqual, type AdmissionRule, type Refs, type SenderAuthority, type Verdict,
+} from './refs.ts';
+import { ChainStore, SparseMerkleTree, type SmtUpdate } from '../ledger/store/index.ts';
+import {
+  EMPTY_ROOT, hashJson, headerHashOf, merkleProof, merkleRoot, receiptHashOf, stateKeyHash, txHashOf, verifyHeader,
+  type Block, type BlockHeader, type Genesis, type Receipt, type Tx, type ValidatorInfo, type StateLookup,
+  type TxInclusion,
 } from '../ledger/index.ts';
+import { Mempool, type MempoolEntry } from './mempool.ts';
 import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
 import type { BlockSummary, ChainInfo, ChainView, SubmitAnswer, SubmitResult } from './types.ts';
 

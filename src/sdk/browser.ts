@@ -16,13 +16,14 @@ export {
 export { ShulianError, toHex, fromHex, canonicalize } from '../codec/index.ts';
 export type { JsonValue } from '../codec/index.ts';
 export { generateKeyPair, didFromPublicKey, publicKeyFromPrivate, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
-export { signTx, type TxDraft } from '../ledger/tx.ts';
-export { verifyTxInclusion, verifyStateLookup, verifyHeaderWith, type ProofCheck, type ProofErrorCode, type HeaderTrust } from '../ledger/verify.ts';
 export {
-  LightClientError, lightStateFromGenesis, verifyHeaderProof, checkHeader, headerVerifier, trustedThrough, genesisHash,
-  type LightCheck, type LightErrorCode,
-} from '../ledger/light/index.ts';
-export type { Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo } from '../ledger/types.ts';
+  signTx, type TxDraft, verifyTxInclusion, verifyStateLookup, verifyHeaderWith, type ProofCheck, type ProofErrorCode,
+  type HeaderTrust, LightClientError, lightStateFromGenesis, verifyHeaderProof, checkHeader, headerVerifier,
+  trustedThrough, genesisHash, type LightCheck, type LightErrorCode,
+} from '../ledger/index.ts';
+export type {
+  Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo,
+} from '../ledger/index.ts';
 export * from './governance.ts';
 export * from './console.ts';
 export { encodeMultikey } from '../did/multikey.ts';

@@ -4,7 +4,7 @@
  */
 import type { JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
-import type { Genesis, StateLookup, TxInclusion, ValidatorInfo } from '../ledger/types.ts';
+import type { Genesis, StateLookup, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 
 export interface Health {
   status: 'ok';
@@ -112,7 +112,7 @@ export interface VerifiedState extends StateAnswer {
   proofVerified: true;
 }
 
-export type { ValidatorsAt, HeaderProof, SignedHeader, HeaderVerifier, LightState } from '../ledger/light/index.ts';
+export type { ValidatorsAt, HeaderProof, SignedHeader, HeaderVerifier, LightState } from '../ledger/index.ts';
 
 export interface BlockMessage {
   type: 'block';

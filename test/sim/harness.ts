@@ -8,7 +8,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalize, fromHex, toHex } from '../../src/codec/index.ts';
 import { didFromPublicKey, publicKeyFromPrivate, sign, verify, type Suite } from '../../src/crypto/index.ts';
-import type { ValidatorInfo } from '../../src/ledger/types.ts';
+import type { ValidatorInfo } from '../../src/ledger/index.ts';
 import {
   MemoryWal, signBytes, signProposal, signVote, TbftCore, verifyCommit, verifyEvidence, voteBody,
   type Commit, type ConsensusValue, type Evidence, type Proposal, type Signer, type TbftAction, type TbftMessage, type TimeoutConfig,

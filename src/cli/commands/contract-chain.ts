@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import { compileSource, type ContractState } from '../../lex/index.ts';
-import { genesisHash } from '../../ledger/light/index.ts';
+import { genesisHash } from '../../ledger/index.ts';
 import {
   historyKey, instanceFingerprint, lexStateKey, instanceKey, renderedTexts, signingTermsOf, stateKey, templateKey, logKey,
   type HistoryEntry, type LexInstance, type LexLogEntry,

@@ -5,15 +5,15 @@
  */
 import { fromHex, isHex, toHex } from '../../codec/index.ts';
 import { didFromPublicKey, publicKeyFromPrivate, sign, type Suite } from '../../crypto/index.ts';
-import type { ValidatorInfo } from '../../ledger/types.ts';
-import { signBytes } from '../../ledger/light/index.ts';
+import type { ValidatorInfo } from '../../ledger/index.ts';
+import { signBytes } from '../../ledger/index.ts';
 import type {
   ConsensusValue, Decision, Evidence, Proposal, Signer, TbftMessage, VerifyFn, Vote, VoteType,
 } from './types.ts';
 
 // The domain tag, the signed bytes, the commit check and the suite verifier are pure and shared
 // with light clients: they live in src/ledger/light/commit.ts (one implementation, used by both).
-export { TBFT_DOMAIN, signBytes, verifyCommit, suiteVerifier } from '../../ledger/light/index.ts';
+export { TBFT_DOMAIN, signBytes, verifyCommit, suiteVerifier } from '../../ledger/index.ts';
 
 export function proposalBody(p: Omit<Proposal, 'sig'>): Record<string, unknown> {
   return { type: 'proposal', chain: p.chain, height: p.height, round: p.round, validRound: p.validRound, value: p.value.hash, proposer: p.proposer };

@@ -2,7 +2,7 @@
  * Types of the `tbft` consensus core: Tendermint BFT as in "The latest gossip on BFT consensus"
  * (Buchman, Kwon, Milosevic 2018), written as a pure state machine (events in, actions out).
  */
-import type { ValidatorInfo } from '../../ledger/types.ts';
+import type { ValidatorInfo, Commit, VerifyFn } from '../../ledger/index.ts';
 
 /**
  * What consensus agrees on. Opaque to the core: `hash` identifies the value (a block hash) and is
@@ -44,8 +44,7 @@ export interface Vote {
 }
 
 // Commits, their check's result and the verify function type are shared with light clients.
-export type { CommitSig, Commit, CommitCheck, VerifyFn } from '../../ledger/light/index.ts';
-import type { Commit, VerifyFn } from '../../ledger/light/index.ts';
+export type { CommitSig, Commit, CommitCheck, VerifyFn } from '../../ledger/index.ts';
 
 /** A decided value with its commit; sent to a validator that is behind (and usable by block sync). */
 export interface Decision {

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { ShulianError, fromHex, toHex } from '../../codec/index.ts';
 import { didFromPublicKey, sign, verify, type KeyPair } from '../../crypto/index.ts';
 import { AMOUNT_RE, CURRENCY_RE } from '../../modules/settlement/calc.ts';
-import { DID_RE } from '../../ledger/tx.ts';
+import { DID_RE } from '../../ledger/index.ts';
 import type { RailAdapter, RailDeposit, RailEvent, RailPayout } from './types.ts';
 
 export const SANDBOX_LABEL = 'SANDBOX';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Mempool, type MempoolEntry, type MempoolLimits } from './mempool.ts';
-import type { Tx } from './types.ts';
+import type { Tx } from '../ledger/index.ts';
 
 const entry = (from: string, nonce: number, bytes = 100, expires = 100): MempoolEntry => ({
   tx: { chain: 'c', from, pubkey: '', nonce, module: 'notary', method: 'put', args: {}, expires, sig: '' } as Tx,

@@ -1,8 +1,8 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { mkdirSync } from 'node:fs';
-import { ShulianError, type JsonValue } from '../codec/index.ts';
-import type { NodeStore } from './smt/index.ts';
-import type { Block, BlockHeader, Genesis, Receipt, Tx } from './types.ts';
+import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import type { NodeStore } from '../smt/index.ts';
+import type { Block, BlockHeader, Genesis, Receipt, Tx } from '../types.ts';
 
 export interface ChainHead {
   height: number;

@@ -1,5 +1,5 @@
 import { ShulianError } from '../codec/index.ts';
-import type { Tx } from './types.ts';
+import type { Tx } from '../ledger/index.ts';
 
 export interface MempoolEntry {
   tx: Tx;
