@@ -42,6 +42,7 @@ export const SIDEWAYS: Array<[string, string]> = [];
  * client faces `types.ts` and `keys.ts`.
  */
 export const FACES: Record<string, string[]> = {
+  crypto: ['index.ts', 'x509/index.ts'],
   ledger: ['index.ts', 'store/index.ts'],
   sdk: ['index.ts', 'browser.ts'],
   crosschain: ['index.ts', 'evm/index.ts', 'adapters/index.ts'],

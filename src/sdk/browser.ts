@@ -15,7 +15,9 @@ export {
 } from './notary.ts';
 export { ShulianError, toHex, fromHex, canonicalize } from '../codec/index.ts';
 export type { JsonValue } from '../codec/index.ts';
-export { generateKeyPair, didFromPublicKey, publicKeyFromPrivate, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
+export {
+  generateKeyPair, didFromPublicKey, publicKeyFromPrivate, sign, verify, type KeyPair, type Suite, encodeMultikey,
+} from '../crypto/index.ts';
 export {
   signTx, type TxDraft, verifyTxInclusion, verifyStateLookup, verifyHeaderWith, type ProofCheck, type ProofErrorCode,
   type HeaderTrust, LightClientError, lightStateFromGenesis, verifyHeaderProof, checkHeader, headerVerifier,
@@ -26,7 +28,6 @@ export type {
 } from '../ledger/index.ts';
 export * from './governance.ts';
 export * from './console.ts';
-export { encodeMultikey } from '../did/multikey.ts';
 export * from './contracts.ts';
 export * from './external.ts';
 export { docStateKey } from '../modules/did/state.ts';

@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
-import { didFromPublicKey } from '../../crypto/index.ts';
-import { parseShulianDid } from '../../did/syntax.ts';
+import { didFromPublicKey, parseShulianDid } from '../../crypto/index.ts';
 
 /** Verification relationships of DID Core 1.0 §5.3. */
 export const DID_RELATIONSHIPS = ['authentication', 'assertionMethod', 'keyAgreement', 'capabilityInvocation', 'capabilityDelegation'] as const;

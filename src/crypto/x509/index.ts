@@ -21,7 +21,8 @@ import {
 } from '@peculiar/x509';
 import { p256 } from '@noble/curves/nist.js';
 import { bytesEqual, toHex } from '../../codec/index.ts';
-import { sm3, verify } from '../../crypto/index.ts';
+import { sm3 } from '../hash.ts';
+import { verify } from '../keys.ts';
 import { children, content, DerError, derToRs, oidToString, raw, readTlv } from './der.ts';
 
 export const OID = {

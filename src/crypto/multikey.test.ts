@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ShulianError, fromBase58, toBase58, toHex } from '../codec/index.ts';
-import { generateKeyPair, sign, verify } from '../crypto/index.ts';
+import { generateKeyPair, sign, verify } from './index.ts';
 import { compressSm2, decodeMultikey, decompressSm2, encodeMultikey } from './multikey.ts';
 
 function rejects(f: () => unknown, code: string, re?: RegExp): void {

@@ -13,7 +13,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { ShulianError, fromBase58, toBase58, toHex } from '../codec/index.ts';
-import type { Suite } from '../crypto/index.ts';
+import type { Suite } from './types.ts';
 
 export const MULTICODEC_ED25519_PUB = 0xed;
 export const MULTICODEC_SM2_PUB = 0x1206;

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import {
   BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, X509CertificateGenerator,
 } from '@peculiar/x509';
-import { generateKeyPair } from '../../crypto/index.ts';
-import { sm2js } from '../../crypto/sm2js.ts';
+import { generateKeyPair } from '../index.ts';
+import { sm2js } from '../sm2js.ts';
 import { bitString, oid, rsToDer, seq } from './der.ts';
 import { loadTrustRoots, OID, parseCertificate, verifyCertificateChain, type ChainVerification } from './index.ts';
 import { NOT_AFTER, NOT_BEFORE, sm2Certificate, sm2Pki } from './testcerts.ts';

@@ -2,7 +2,7 @@
  * Test-only: builds real SM2 certificates (DER written here, signed with Shulian's SM2 `sign`,
  * SM2-with-SM3 and the default ID as GM/T 0015 says) — @peculiar/x509 cannot sign SM2.
  */
-import { generateKeyPair, sign, type KeyPair } from '../../crypto/index.ts';
+import { generateKeyPair, sign, type KeyPair } from '../index.ts';
 import { bitString, bool, explicit, oid, octets, rsToDer, seq, set, time, tlv, uint, utf8 } from './der.ts';
 import { OID } from './index.ts';
 

@@ -7,7 +7,7 @@
  * code is INVALID_DID, INVALID_DID_URL or METHOD_NOT_SUPPORTED; nothing else escapes.
  */
 import { ShulianError, fromBase58, toBase58 } from '../codec/index.ts';
-import { didFromPublicKey } from '../crypto/index.ts';
+import { didFromPublicKey } from './keys.ts';
 
 /** The method name of Shulian DIDs. */
 export const SHULIAN_METHOD = 'shulian';
