@@ -296,7 +296,7 @@ test('clearing nets a day; statements are recorded, provable and match their ent
 
 test('fuzz: packets from other chains and rail webhooks with arbitrary content get a clear error and change nothing', async () => {
   const fc = (await import('fast-check')).default;
-  const { SandboxRailAdapter, signWebhook } = await import('../src/settlement/rails/index.ts');
+  const { SandboxRailAdapter, signWebhook } = await import('../src/rails/index.ts');
   const { toHex } = await import('../src/codec/index.ts');
   const { ShulianError } = await import('../src/codec/index.ts');
   // Webhooks: never anything but a ShulianError, whatever the headers and body.

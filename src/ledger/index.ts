@@ -5,6 +5,7 @@
  * the console never import it.
  */
 export * from './types.ts';
+export type { ChainInfo, BlockSummary, ConsensusStatus } from './wire.ts';
 export { hashJson, txHashOf, headerHashOf, receiptHashOf, stateKeyHash, stateValueHash, canonicalBody } from './hashing.ts';
 export {
   decodeTx, prepareTx, signTx, verifyTxSignature, txSigningMessage, checkPubkeySuite, DID_RE, NAME_RE, CHAIN_ID_RE,

@@ -30,4 +30,4 @@ export * from './governance.ts';
 export * from './console.ts';
 export * from './contracts.ts';
 export * from './external.ts';
-export { docStateKey } from '../modules/did/state.ts';
+export { docStateKey } from '../modules/did/types.ts';

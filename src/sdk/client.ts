@@ -5,8 +5,7 @@ import {
   hashJson, signTx, verifyStateLookup, verifyTxInclusion, type ProofCheck, LightClientError, headerVerifier,
   lightStateFromGenesis, trustedThrough, verifyHeaderProof, type HeaderVerifier, type LightState, type ValidatorsAt,
 } from '../ledger/index.ts';
-import type { Block, Genesis, Tx } from '../ledger/index.ts';
-import type { ConsensusStatus } from '../chain/types.ts';
+import type { Block, Genesis, Tx, ConsensusStatus } from '../ledger/index.ts';
 import type {
   AccountInfo, AccountTx, BatchResult, BlockSummary, BlocksQuery, Call, ChainDetail, ChainInfo, ClientOptions,
   CommittedTx, FetchLike, FirstUse, GenesisPinStore, Health, SendOptions, StateAnswer, StateQuery, StreamMessage, SubmitResult,

@@ -14,9 +14,9 @@ import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../r
 import {
   DID_RELATIONSHIPS, MODULE_NAME, docKey,
   type DidDocState, type DidKeyState, type DidRelationship, type DidServiceState, type ServiceEndpoint,
-} from './state.ts';
+} from './types.ts';
 
-export * from './state.ts';
+export * from './types.ts';
 export * from './x509.ts';
 import { createBindCertificateMethod } from './x509.ts';
 

@@ -20,7 +20,7 @@ import { parseShulianDid } from '../../crypto/index.ts';
 import {
   loadTrustRoots, MAX_CERT_BYTES, MAX_CHAIN_LENGTH, verifyCertificateChain, type CertificateInput, type TrustRoots,
 } from '../../crypto/x509/index.ts';
-import { docKey, MODULE_NAME, type DidDocState } from './state.ts';
+import { docKey, MODULE_NAME, type DidDocState } from './types.ts';
 
 /** At most this many certificates bound to one DID. */
 export const MAX_BOUND_CERTIFICATES = 10;

@@ -5,10 +5,9 @@
  * follows the chain for `Withdrawal` events naming the issuer and asks the rail to pay them out.
  */
 import { createServer, type Server } from 'node:http';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { didFromPublicKey, type KeyPair } from '../../crypto/index.ts';
-import type { ShulianClient } from '../../sdk/client.ts';
-import { settleMint } from '../../sdk/settlement.ts';
+import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
+import { settleMint, type ShulianClient } from '../sdk/index.ts';
 import type { RailAdapter } from './types.ts';
 
 export interface DepositWatcherOptions {
