@@ -19,7 +19,7 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ShulianError, canonicalBytes, toHex, type JsonValue } from '../codec/index.ts';
 import { sm3 } from '../crypto/index.ts';
-import type { WorkOrder, WorkOrderComment, WorkOrderStatusChange, WorkOrderSummary } from '../sdk/console.ts';
+import type { WorkOrder, WorkOrderComment, WorkOrderStatusChange, WorkOrderSummary } from '../sdk/index.ts';
 
 export type { WorkOrder, WorkOrderComment, WorkOrderStatusChange, WorkOrderSummary };
 

@@ -1,2 +1,3 @@
 export { buildApi, type ApiOptions } from './server.ts';
 export { statusFor, errorBody } from './errors.ts';
+export { checkPublicUrl, type ApiSite } from './site.ts';

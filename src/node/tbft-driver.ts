@@ -3,9 +3,9 @@ import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import type { BlockCandidate, Chain } from '../chain/index.ts';
 import type { ConsensusEngine } from '../consensus/index.ts';
 import {
-  FileWal, TbftCore, keySigner, suiteVerifier, verifyCommit,
-  type Commit, type Evidence, type TbftAction, type TbftMessage, type TbftStatus, type TimeoutConfig,
-} from '../consensus/tbft/index.ts';
+  FileWal, TbftCore, keySigner, suiteVerifier, verifyCommit, type Commit, type Evidence, type TbftAction,
+  type TbftMessage, type TbftStatus, type TimeoutConfig,
+} from '../consensus/index.ts';
 import { signTx, type Block } from '../ledger/index.ts';
 import { BlockSyncer, serveSync, type PeerNetwork, type SyncBlock } from '../net/index.ts';
 

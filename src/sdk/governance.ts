@@ -7,9 +7,8 @@ import { ShulianError, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import {
   listProposals, readChain, readChainRegistry, readGateways, readMember, readMembers, readPolicy, readProposal,
-  readRegulators, readVotes,
-  type ListProposalsOptions, type ProposalView, type StateSource,
-} from '../governance/readers.ts';
+  readRegulators, readVotes, type ListProposalsOptions, type ProposalView, type StateSource,
+} from '../governance/index.ts';
 import type {
   ChainRecord, CloseReason, Gateway, InitArgs, Member, Policy, ProposalInput, ProposalStatus, Regulator, Tally,
   VoteChoice, VoteRecord,
@@ -22,7 +21,7 @@ export type {
   Proposal, ProposalInput, ProposalKind, ProposalPayload, ProposalStatus, Regulator, Role, Tally, VoteChoice,
   VoteRecord,
 } from '../modules/governance/types.ts';
-export type { ProposalView, ListProposalsOptions, StateSource } from '../governance/readers.ts';
+export type { ProposalView, ListProposalsOptions, StateSource } from '../governance/index.ts';
 
 export const DEFAULT_GOV_CHAIN = 'gov';
 const MODULE = 'governance';

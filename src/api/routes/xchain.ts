@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import type { Packet, RecvRecord, RouteRecord, SendStatus } from '../../modules/index.ts';
-import { readOutbox, readProofBundle } from '../../crosschain/readers.ts';
+import { readOutbox, readProofBundle } from '../../crosschain/index.ts';
 import { errorSchema } from '../schemas.ts';
 
 const MAX_KEYS = 256;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
-import { sm3 } from '../../crypto/hash.ts';
+import { sm3 } from '../../crypto/index.ts';
 import { method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { requireXchainCaller } from '../xchain/port.ts';
+import { requireXchainCaller } from '../xchain/index.ts';
 import {
   compileSource, execute, fingerprint, instantiate, render, LexCompileError, LexError,
   type Contract, type ContractState, type ObligationView, type Settlement,
