@@ -9,7 +9,7 @@ import {
   buildInvoices, invoiceXml, readBalances, readClearing, readEntry, readInstruction, readJournal, readStatement, readTotals, formatMinor,
   PEPPOL_CUSTOMIZATION_ID, PEPPOL_PROFILE_ID, instructionFromLex,
 } from '../src/settlement/index.ts';
-import { didOf, openSettleKit, type Kit } from '../src/settlement/testkit.test-helper.ts';
+import { didOf, openSettleKit, type Kit } from './helpers/settlement.ts';
 import { tempDir } from './helpers/tmp.ts';
 import { changedKeys, stateSnapshot } from './helpers/state.ts';
 

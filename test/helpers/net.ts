@@ -6,7 +6,7 @@ import {
   buildAuth, decodeFrame, deriveRecordKeys, encodeFrame, generateEphemeral, parseHandshakeMessage, PeerNetwork, SecureSession,
   sharedSecret, type AuthMessage, type HelloMessage, type NetLogLevel, type PeerNetworkOptions,
 } from '../../src/net/index.ts';
-import { waitFor } from '../helpers/tmp.ts';
+import { waitFor } from './tmp.ts';
 
 export { waitFor };
 

@@ -6,8 +6,8 @@
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { repoRoot } from '../helpers/node-process.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { repoRoot } from './node-process.ts';
+import { tempDir } from './tmp.ts';
 
 export const CHROMIUM = process.env.SHULIAN_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(repoRoot, 'test-artifacts', 'console');

@@ -6,15 +6,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { JsonValue } from '../../codec/index.ts';
-import { hashJson, type Receipt } from '../../ledger/index.ts';
+import type { JsonValue } from '../../src/codec/index.ts';
+import { hashJson, type Receipt } from '../../src/ledger/index.ts';
 import {
   DEFAULT_POLICY, PROPOSAL_KINDS, applyPolicyPatch, createGovernanceModule, governanceConfigFromGenesis, governanceModule, subjectOf,
   type ChainRecord, type Member, type Policy, type PolicyPatch, type Proposal,
-} from './index.ts';
+} from '../../src/modules/governance/index.ts';
 import {
   MemGov, PARAMS, PROPERTY_POLICY, T0, actionArb, alliance, callOf, checkInvariants, newOrg, validatorOf, type Org,
-} from './testkit.test-helper.ts';
+} from '../helpers/governance.ts';
 
 const ok = (r: Receipt): Receipt => {
   assert.equal(r.status, 'ok', `${r.code}: ${r.message}`);

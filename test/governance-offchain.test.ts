@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JsonValue } from '../codec/index.ts';
-import type { Block, Receipt, ValidatorInfo } from '../ledger/index.ts';
-import { MemGov, alliance, newOrg, validatorOf, type Org } from '../modules/governance/testkit.test-helper.ts';
+import type { JsonValue } from '../src/codec/index.ts';
+import type { Block, Receipt, ValidatorInfo } from '../src/ledger/index.ts';
+import { MemGov, alliance, newOrg, validatorOf, type Org } from './helpers/governance.ts';
 import {
   ChainLifecycleWatcher, assignedChains, checkAdmission, lifecycleEventsOf, listProposals, readChainRegistry, readMember, readMembers,
   readPolicy, readProposal, readVotes, type BlockSource, type LifecycleEvent, type StateSource,
-} from './index.ts';
+} from '../src/governance/index.ts';
 
 function blockOf(height: number, receipts: Receipt[]): Block {
   return {

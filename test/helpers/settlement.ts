@@ -1,15 +1,15 @@
 /** Test kit: a real settlement chain (LMDB) driven block by block, with a stand-in `xchain` module. */
-import { ShulianError, type JsonValue } from '../codec/index.ts';
-import { didFromPublicKey, generateKeyPair, type KeyPair } from '../crypto/index.ts';
-import { signTx, type Block, type Receipt, type Tx } from '../ledger/index.ts';
-import { modulesFor, portsOf } from '../modules/index.ts';
-import { recvRefusal, type PortLookup } from '../modules/xchain/index.ts';
-import { method, type ModuleDef } from '../runtime/index.ts';
+import { ShulianError, type JsonValue } from '../../src/codec/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../src/crypto/index.ts';
+import { signTx, type Block, type Receipt, type Tx } from '../../src/ledger/index.ts';
+import { modulesFor, portsOf } from '../../src/modules/index.ts';
+import { recvRefusal, type PortLookup } from '../../src/modules/xchain/index.ts';
+import { method, type ModuleDef } from '../../src/runtime/index.ts';
 import { z } from 'zod';
 import { join } from 'node:path';
-import { AdmissionPool, Chain } from '../chain/index.ts';
-import type { Genesis } from '../ledger/index.ts';
-import { testGenesis } from '../../test/helpers/chain.ts';
+import { AdmissionPool, Chain } from '../../src/chain/index.ts';
+import type { Genesis } from '../../src/ledger/index.ts';
+import { testGenesis } from './chain.ts';
 
 /**
  * Until the real xchain module is on this chain: `deliver {packet}` checks the destination

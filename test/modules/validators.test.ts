@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toHex } from '../../codec/index.ts';
-import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../crypto/index.ts';
-import { signTx, type ValidatorInfo } from '../../ledger/index.ts';
-import { openTestChain, testGenesis } from '../../../test/helpers/chain.ts';
-import { tempDir } from '../../../test/helpers/tmp.ts';
-import { modulesFor } from '../index.ts';
+import { toHex } from '../../src/codec/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../src/crypto/index.ts';
+import { signTx, type ValidatorInfo } from '../../src/ledger/index.ts';
+import { openTestChain, testGenesis } from '../helpers/chain.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { modulesFor } from '../../src/modules/index.ts';
 
 const info = (k: KeyPair, power = 1): ValidatorInfo => ({ did: didFromPublicKey(k.publicKey), publicKey: toHex(k.publicKey), power });
 

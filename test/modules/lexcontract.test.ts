@@ -1,18 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { canonicalize, type JsonValue } from '../../codec/index.ts';
-import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../crypto/index.ts';
-import { signTx, type Receipt } from '../../ledger/index.ts';
-import { compileSource, execute, instantiate, type ContractState } from '../../lex/index.ts';
-import { openTestChain, type TestChain } from '../../../test/helpers/chain.ts';
-import { tempDir } from '../../../test/helpers/tmp.ts';
+import { canonicalize, type JsonValue } from '../../src/codec/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../src/crypto/index.ts';
+import { signTx, type Receipt } from '../../src/ledger/index.ts';
+import { compileSource, execute, instantiate, type ContractState } from '../../src/lex/index.ts';
+import { openTestChain, type TestChain } from '../helpers/chain.ts';
+import { tempDir } from '../helpers/tmp.ts';
 import {
   EVENT_GAS_LIMIT, instanceFingerprint, instanceKey, lexcontractModule, lexStateKey, logKey, stateKey,
   type LexInstance, type LexLogEntry,
-} from './index.ts';
+} from '../../src/modules/lexcontract/index.ts';
 
-const dir = new URL('../../../contracts/late-delivery/', import.meta.url);
+const dir = new URL('../../contracts/late-delivery/', import.meta.url);
 const SOURCE = readFileSync(new URL('contract.lex', dir), 'utf8');
 const SAMPLE = JSON.parse(readFileSync(new URL('sample.json', dir), 'utf8')) as Record<string, JsonValue>;
 const TERMS: Record<string, JsonValue> = Object.fromEntries(Object.entries(SAMPLE).filter(([k]) => k !== 'seller' && k !== 'buyer'));

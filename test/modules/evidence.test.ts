@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPair, type KeyPair } from '../../crypto/index.ts';
-import { toHex } from '../../codec/index.ts';
-import { didFromPublicKey } from '../../crypto/index.ts';
-import { keySigner, signVote, type DuplicateVoteEvidence } from '../../consensus/tbft/index.ts';
-import { signTx } from '../../ledger/index.ts';
-import { openTestChain } from '../../../test/helpers/chain.ts';
-import { tempDir } from '../../../test/helpers/tmp.ts';
-import { modulesFor } from '../index.ts';
-import { testGenesis } from '../../../test/helpers/chain.ts';
-import { evidenceKey } from './index.ts';
+import { generateKeyPair, type KeyPair } from '../../src/crypto/index.ts';
+import { toHex } from '../../src/codec/index.ts';
+import { didFromPublicKey } from '../../src/crypto/index.ts';
+import { keySigner, signVote, type DuplicateVoteEvidence } from '../../src/consensus/tbft/index.ts';
+import { signTx } from '../../src/ledger/index.ts';
+import { openTestChain } from '../helpers/chain.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { modulesFor } from '../../src/modules/index.ts';
+import { testGenesis } from '../helpers/chain.ts';
+import { evidenceKey } from '../../src/modules/evidence/index.ts';
 
 test('equivocation is recorded once when both votes are validly signed by a validator of the chain, and refused otherwise', async () => {
   const tmp = tempDir();

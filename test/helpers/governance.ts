@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
-import { didFromPublicKey, generateKeyPair, sha256, type KeyPair, type Suite } from '../../crypto/index.ts';
-import type { ChainParams, Receipt, Tx, ValidatorInfo } from '../../ledger/index.ts';
-import { Executor, NONCE_PREFIX } from '../../runtime/index.ts';
+import { canonicalize, toHex, type JsonValue } from '../../src/codec/index.ts';
+import { didFromPublicKey, generateKeyPair, sha256, type KeyPair, type Suite } from '../../src/crypto/index.ts';
+import type { ChainParams, Receipt, Tx, ValidatorInfo } from '../../src/ledger/index.ts';
+import { Executor, NONCE_PREFIX } from '../../src/runtime/index.ts';
 import {
   createGovernanceModule, subjectOf,
   type ChainRecord, type GovernanceConfig, type Member, type PolicyPatch, type Proposal, type VoteRecord,
-} from './index.ts';
+} from '../../src/modules/governance/index.ts';
 
 export const T0 = 1_700_000_000_000;
 

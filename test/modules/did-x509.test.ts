@@ -6,15 +6,15 @@ import 'reflect-metadata';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, X509CertificateGenerator } from '@peculiar/x509';
-import { ShulianError, canonicalize, type JsonValue } from '../../codec/index.ts';
-import { didFromPublicKey, generateKeyPair, type KeyPair, encodeMultikey, parseShulianDid } from '../../crypto/index.ts';
-import { signTx } from '../../ledger/index.ts';
-import { MapContext, ModuleError, type MethodDef, type ModuleDef } from '../../runtime/index.ts';
-import { NOT_AFTER, NOT_BEFORE, sm2Certificate, sm2Pki } from '../../crypto/x509/testcerts.ts';
-import { openTestChain } from '../../../test/helpers/chain.ts';
-import { tempDir } from '../../../test/helpers/tmp.ts';
-import { didModule } from './index.ts';
-import { certsKey, certsStateKey, createBindCertificateMethod, type CertificateBindingsState } from './x509.ts';
+import { ShulianError, canonicalize, type JsonValue } from '../../src/codec/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair, encodeMultikey, parseShulianDid } from '../../src/crypto/index.ts';
+import { signTx } from '../../src/ledger/index.ts';
+import { MapContext, ModuleError, type MethodDef, type ModuleDef } from '../../src/runtime/index.ts';
+import { NOT_AFTER, NOT_BEFORE, sm2Certificate, sm2Pki } from '../../src/crypto/x509/testcerts.ts';
+import { openTestChain } from '../helpers/chain.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { didModule } from '../../src/modules/did/index.ts';
+import { certsKey, certsStateKey, createBindCertificateMethod, type CertificateBindingsState } from '../../src/modules/did/x509.ts';
 
 
 const T2025 = Date.parse('2025-06-01T00:00:00Z');

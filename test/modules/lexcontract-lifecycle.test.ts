@@ -2,22 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { canonicalize, type JsonValue } from '../../codec/index.ts';
-import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../crypto/index.ts';
-import { signTx, type Receipt } from '../../ledger/index.ts';
-import { compileSource } from '../../lex/index.ts';
-import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
-import { openTestChain, type TestChain } from '../../../test/helpers/chain.ts';
-import { tempDir } from '../../../test/helpers/tmp.ts';
-import { changedKeys, stateSnapshot } from '../../../test/helpers/state.ts';
-import { recvRefusal } from '../xchain/port.ts';
+import { canonicalize, type JsonValue } from '../../src/codec/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../src/crypto/index.ts';
+import { signTx, type Receipt } from '../../src/ledger/index.ts';
+import { compileSource } from '../../src/lex/index.ts';
+import { method, ModuleError, type ModuleDef } from '../../src/runtime/index.ts';
+import { openTestChain, type TestChain } from '../helpers/chain.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { changedKeys, stateSnapshot } from '../helpers/state.ts';
+import { recvRefusal } from '../../src/modules/xchain/port.ts';
 import {
   historyKey, instanceFingerprint, instanceKey, lexcontractModule, lexStateKey, memberCountKey, memberKey, settlementKey,
   SETTLEMENT_CHAIN, SETTLEMENT_PORT, stateKey, TEMPLATE_COUNT_KEY, templateListKey,
   type HistoryEntry, type LexInstance, type SettlementRecord,
-} from './index.ts';
+} from '../../src/modules/lexcontract/index.ts';
 
-const dir = new URL('../../../contracts/late-delivery/', import.meta.url);
+const dir = new URL('../../contracts/late-delivery/', import.meta.url);
 const SOURCE = readFileSync(new URL('contract.lex', dir), 'utf8');
 const SAMPLE = JSON.parse(readFileSync(new URL('sample.json', dir), 'utf8')) as Record<string, JsonValue>;
 const TERMS: Record<string, JsonValue> = Object.fromEntries(Object.entries(SAMPLE).filter(([k]) => k !== 'seller' && k !== 'buyer'));
@@ -365,7 +365,7 @@ test('lexcontract: settlement instructions sent through xchain; acknowledgements
   });
 });
 
-const DRS = new URL('../../../contracts/data-revenue-share/', import.meta.url);
+const DRS = new URL('../../contracts/data-revenue-share/', import.meta.url);
 
 test('lexcontract: an instruction that may wait is sent with its terms; settlement-status packets end it (paid or failed), idempotently, and nothing else is taken', async () => {
   await withChain([lexcontractModule, fakeXchain, intruder], async (d) => {
@@ -489,7 +489,7 @@ test('lexcontract: an instruction that may wait is sent with its terms; settleme
 
 test('lexcontract.onRecvPacket: arbitrary packets never crash it; refused ones change nothing (property)', async () => {
   const fc = (await import('fast-check')).default;
-  const { MapContext } = await import('../../runtime/index.ts');
+  const { MapContext } = await import('../../src/runtime/index.ts');
   const id = 'a'.repeat(64);
   const key = `${id}:0:0`;
   const payer = 'did:shulian:payer';

@@ -6,14 +6,14 @@
  * checker reports agreement, validity, commit, double-signing, evidence and liveness violations.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { canonicalize, fromHex, toHex } from '../../src/codec/index.ts';
-import { didFromPublicKey, publicKeyFromPrivate, sign, verify, type Suite } from '../../src/crypto/index.ts';
-import type { ValidatorInfo } from '../../src/ledger/index.ts';
+import { canonicalize, fromHex, toHex } from '../../../src/codec/index.ts';
+import { didFromPublicKey, publicKeyFromPrivate, sign, verify, type Suite } from '../../../src/crypto/index.ts';
+import type { ValidatorInfo } from '../../../src/ledger/index.ts';
 import {
   MemoryWal, signBytes, signProposal, signVote, TbftCore, verifyCommit, verifyEvidence, voteBody,
   type Commit, type ConsensusValue, type Evidence, type Proposal, type Signer, type TbftAction, type TbftMessage, type TimeoutConfig,
   type ValidationResult, type VerifyFn, type Vote, type VoteType,
-} from '../../src/consensus/tbft/index.ts';
+} from '../../../src/consensus/tbft/index.ts';
 import { hashString, Prng } from './prng.ts';
 import { Scheduler } from './scheduler.ts';
 

@@ -1,5 +1,5 @@
 /** Simulation scenarios: each turns a seed into a SimConfig (network, partitions, crashes, Byzantine validators). */
-import type { TimeoutConfig } from '../../src/consensus/tbft/index.ts';
+import type { TimeoutConfig } from '../../../src/consensus/tbft/index.ts';
 import type { Behaviour, Crash, Partition, SignerKind, SimConfig } from './harness.ts';
 import { hashString, Prng } from './prng.ts';
 

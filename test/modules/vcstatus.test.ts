@@ -1,14 +1,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { generateKeyPair, didFromPublicKey, type KeyPair } from '../../crypto/index.ts';
-import { signTx, type Block, type Receipt } from '../../ledger/index.ts';
-import { builtinModules } from '../index.ts';
-import { openTestChain, type TestChain } from '../../../test/helpers/chain.ts';
-import { tempDir } from '../../../test/helpers/tmp.ts';
+import { generateKeyPair, didFromPublicKey, type KeyPair } from '../../src/crypto/index.ts';
+import { signTx, type Block, type Receipt } from '../../src/ledger/index.ts';
+import { builtinModules } from '../../src/modules/index.ts';
+import { openTestChain, type TestChain } from '../helpers/chain.ts';
+import { tempDir } from '../helpers/tmp.ts';
 import {
   buildStatusListCredential, chunkStateKey, CHUNK_BITS, listStateKey, MIN_LIST_SIZE, readStatusList, vcstatusModule, type StatusListRecord,
-} from './index.ts';
+} from '../../src/modules/vcstatus/index.ts';
 
 let t: TestChain;
 let tmp: { dir: string; cleanup: () => void };
