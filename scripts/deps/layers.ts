@@ -46,7 +46,6 @@ export const FACES: Record<string, string[]> = {
   ledger: ['index.ts', 'store/index.ts'],
   sdk: ['index.ts', 'browser.ts'],
   crosschain: ['index.ts', 'evm/index.ts', 'adapters/index.ts'],
-  api: ['index.ts'],
 };
 export const MODULE_FACES: string[] = ['index.ts', 'types.ts', 'keys.ts'];
 /** What a client (sdk/, console/) may reach of a module: its face without execution code. */

@@ -7,7 +7,7 @@ import { toHex } from '../../codec/index.ts';
 import { didFromPublicKey, publicKeyFromPrivate, sign, type Suite } from '../../crypto/index.ts';
 import { signBytes, proposalBody, voteBody, isVote, isProposal, isConsensusValue } from '../../ledger/index.ts';
 import type {
-  ConsensusValue, Decision, Evidence, Proposal, Signer, TbftMessage, VerifyFn, Vote, VoteType,
+  ConsensusValue, Decision, Proposal, Signer, TbftMessage, Vote, VoteType,
 } from './types.ts';
 
 // The domain tag, the signed bytes, the commit check and the suite verifier are pure and shared

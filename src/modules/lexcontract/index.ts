@@ -7,6 +7,17 @@ import {
   compileSource, execute, fingerprint, instantiate, render, LexCompileError, LexError,
   type Contract, type ContractState, type ObligationView, type Settlement,
 } from '../../lex/index.ts';
+import type {
+  Countersigner, HistoryAction, HistoryEntry, InstanceStatus, LexInstance, LexLogEntry, SettlementRecord, SettlementStatus,
+} from './types.ts';
+import {
+  TEMPLATE_COUNT_KEY, historyKey, instanceKey, logKey, memberCountKey, memberKey, settlementIndexKey, settlementKey, stateKey,
+  templateKey, templateListKey,
+} from './keys.ts';
+
+// The module's face for clients: its records and state keys.
+export * from './types.ts';
+export * from './keys.ts';
 
 /**
  * lexcontract — executable legal contracts (lex templates) on the signing chain.
@@ -39,12 +50,6 @@ import {
  * `settlement-status` packet arrives at `onRecvPacket` and marks it paid or failed.
  */
 
-export * from './types.ts';
-export * from './keys.ts';
-import type {
-  InstanceStatus, SignatureRecord, Countersigner, DisputeRecord, LexInstance, LexLogEntry, HistoryAction, HistoryEntry, SettlementStatus, SettlementRecord
-} from './types.ts';
-
 /** Gas per byte of template source compiled on deploy (on top of the write of the source). */
 export const DEPLOY_GAS_PER_BYTE = 20;
 /** Gas cap handed to the lex engine for one event. */
@@ -56,10 +61,6 @@ export const SETTLEMENT_PORT = 'settlement';
 export const SETTLEMENT_TIMEOUT_MS = 86_400_000;
 /** At most this many pending instructions are (re)sent by one `settle` call. */
 export const SETTLE_BATCH = 50;
-
-import {
-  templateKey, instanceKey, stateKey, logKey, historyKey, settlementKey, settlementIndexKey, TEMPLATE_COUNT_KEY, templateListKey, memberCountKey, memberKey, lexStateKey
-} from './keys.ts';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const hash = z.string().regex(HEX64, '64 lowercase hex digits');

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import type { Genesis } from '../../ledger/index.ts';
-import { DID_RE } from '../../ledger/index.ts';
 import { method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import {
-  AMOUNT_RE, CURRENCY_RE, PERIOD_RE, chainEntryHash, instructionIdOf, periodEnd, periodOf, sm3Hex, splitByShares, splitByTiers,
+  PERIOD_RE, chainEntryHash, instructionIdOf, periodEnd, periodOf, sm3Hex, splitByShares, splitByTiers,
   statementHash, taxIn, ZERO_HASH,
 } from './calc.ts';
 import { sk } from './keys.ts';
