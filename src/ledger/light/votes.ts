@@ -5,9 +5,8 @@
  * signs with these bodies and re-exports all of it, and the evidence module checks evidence here
  * without loading consensus code.
  */
-import { fromHex, isHex } from '../../codec/index.ts';
 import type { ValidatorInfo } from '../types.ts';
-import { signBytes, type VerifyFn } from './commit.ts';
+import { sigOk, signBytes, type VerifyFn } from './commit.ts';
 
 /**
  * What consensus agrees on. Opaque to the core: `hash` identifies the value (a block hash) and is
@@ -78,21 +77,12 @@ export function voteBody(v: Omit<Vote, 'sig'>): Record<string, unknown> {
   return { type: v.type, chain: v.chain, height: v.height, round: v.round, value: v.value, validator: v.validator };
 }
 
-function checkSig(verifyFn: VerifyFn, publicKey: string, bytes: Uint8Array, sig: string): boolean {
-  if (typeof sig !== 'string' || !isHex(sig)) return false;
-  try {
-    return verifyFn(publicKey, bytes, fromHex(sig));
-  } catch {
-    return false;
-  }
-}
-
 export function verifyProposalSig(p: Proposal, publicKey: string, verifyFn: VerifyFn): boolean {
-  return checkSig(verifyFn, publicKey, signBytes(p.chain, proposalBody(p)), p.sig);
+  return sigOk(verifyFn, publicKey, signBytes(p.chain, proposalBody(p)), p.sig);
 }
 
 export function verifyVoteSig(v: Vote, publicKey: string, verifyFn: VerifyFn): boolean {
-  return checkSig(verifyFn, publicKey, signBytes(v.chain, voteBody(v)), v.sig);
+  return sigOk(verifyFn, publicKey, signBytes(v.chain, voteBody(v)), v.sig);
 }
 
 /** Checks evidence against the validator set of its height: both messages signed by the accused, same slot, different content. */
