@@ -19,8 +19,9 @@
  * what they test. Run `node --import tsx scripts/check-deps.ts [--root DIR] [--json]` (exit 1 on
  * a violation); test/deps.test.ts runs it with `npm test`. A script rather than
  * dependency-cruiser or eslint-plugin-boundaries: those parse TypeScript with the `typescript`
- * package's JavaScript compiler API, which TypeScript 7 (the native port used here) does not
- * ship, and their fallbacks read TypeScript as JavaScript and lose imports (deps/scan.ts).
+ * package's JavaScript compiler API (createSourceFile, transpileModule), and TypeScript 7 (the
+ * native port used here) does not ship it — `require('typescript')` gives only `version` —
+ * while their fallbacks read TypeScript as JavaScript and lose imports (deps/scan.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
