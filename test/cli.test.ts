@@ -313,6 +313,26 @@ describe('cli against a node started with shulian up', () => {
     assert.match(human.stdout, /verified locally/);
   });
 
+  test('gov and settle --verify reads pin the genesis on first use, in the pin file', async () => {
+    const home = join(tmp, 'home-gov-settle');
+    const pins = join(home, 'known-genesis.json');
+    const { chains } = (await (await fetch(`${api}/v1/chains`)).json()) as { chains: Array<{ id: string; genesisHash: string }> };
+    const genesisOf = (id: string): string => chains.find((c) => c.id === id)!.genesisHash;
+    const members = await cli(['gov', 'list', '--verify', '--api', api, '--json'], { SHULIAN_HOME: home });
+    assert.equal(members.code, 0, members.stderr);
+    assert.match(members.stderr, /warning: trusting chain gov .* on first use/);
+    const did = json<{ did: string }>(await cli(['keys', 'show', '--key', key, '--password-env', 'PW', '--json'], env)).did;
+    const balance = await cli(['settle', 'balance', did, '--verify', '--api', api, '--json'], { SHULIAN_HOME: home });
+    assert.equal(balance.code, 0, balance.stderr);
+    assert.match(balance.stderr, /warning: trusting chain settle .* on first use/);
+    const stored = readFileSync(pins, 'utf8');
+    assert.ok(stored.includes(genesisOf('gov')) && stored.includes(genesisOf('settle')), stored);
+    // Pinned now: no second warning.
+    const again = await cli(['gov', 'list', '--verify', '--api', api, '--json'], { SHULIAN_HOME: home });
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /first use/);
+  });
+
   test('tx send without --wait returns the hash; a failing tx with --wait exits 1', async () => {
     const hash = createHash('sm3').update(`nowait ${Math.random()}`).digest('hex');
     const args = ['tx', 'send', '--chain', 'notary', '--module', 'notary', '--method', 'put', '--args', JSON.stringify({ hash }), '--key', key, '--password-env', 'PW', '--api', api];

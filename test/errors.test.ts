@@ -16,7 +16,7 @@ import { LexError } from '../src/lex/index.ts';
 import { STATUS, statusFor } from '../src/api/errors.ts';
 import { RPC, RpcError } from '../src/api/routes/eth.ts';
 import { parseCertificate, parseVersionTime, X509Error } from '../src/did/index.ts';
-import { DerError, readTlv } from '../src/did/x509/der.ts';
+import { DerError, readTlv } from '../src/crypto/x509/der.ts';
 import { LightClientError } from '../src/ledger/light/index.ts';
 
 const lists = await loadLists();

@@ -35,7 +35,7 @@ import { ShulianClient } from '../src/sdk/client.ts';
 import {
   govChains, govInit, govMembers, govPolicy, govProposal, govProposals, govPropose, govVote, govVotes,
 } from '../src/sdk/governance.ts';
-import { actionArb, callOf, checkInvariants, PROPERTY_POLICY } from '../src/modules/governance/testkit.test-helper.ts';
+import { actionArb, callOf, checkInvariants, PROPERTY_POLICY } from './helpers/governance.ts';
 import { openTestChain, type TestChain } from './helpers/chain.ts';
 import { tempDir } from './helpers/tmp.ts';
 

@@ -10,8 +10,9 @@ import { ShulianError, type ErrorCode, type ForeignCode, type JsonValue } from '
 import { runEvmTask, type EvmTask } from './evm-task.ts';
 import { compile, LexError, parseTemplate, render, renderPdf, runScenarios, summarize, type Contract } from '../lex/index.ts';
 import { compiledTemplate, instanceFingerprint, renderedTexts, type SigningTerms } from '../modules/lexcontract/index.ts';
+import type { ContractLang } from '../sdk/index.ts';
 
-export type Lang = 'en' | 'zh-CN';
+export type Lang = ContractLang;
 const LANGS = ['en', 'zh-CN'] as const;
 
 export type RenderTask =

@@ -8,8 +8,10 @@ import { ShulianError, fromHex, toHex, type JsonValue } from '../codec/index.ts'
 import { didFromPublicKey, sign, type KeyPair, type Suite } from '../crypto/index.ts';
 import {
   headerHashOf, txHashOf, verifyProposerSignature,
-  type Block, type BlockHeader, type ChainStore, type Genesis, type Mempool, type MempoolEntry, type ValidatorInfo,
+  type Block, type BlockHeader, type Genesis, type ValidatorInfo,
 } from '../ledger/index.ts';
+import type { ChainStore } from '../ledger/store/index.ts';
+import type { Mempool, MempoolEntry } from './mempool.ts';
 import type { AdmitParams } from './admission/admit.ts';
 import type { Gate } from './admission/gate.ts';
 import type { AdmissionPool } from './admission/pool.ts';

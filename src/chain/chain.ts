@@ -10,10 +10,12 @@ import { BlockExecution, type BlockCandidate } from './blocks.ts';
 import { yieldToEventLoop } from './execute.ts';
 import { stateLookup, txInclusion, type ProofSource } from './proofs.ts';
 import { REFS_KEY, parseRefs, type AdmissionRule, type Refs, type SenderAuthority, type Verdict } from './refs.ts';
+import { ChainStore, SparseMerkleTree } from '../ledger/store/index.ts';
 import {
-  ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, hashJson, headerHashOf, merkleRoot,
-  type Block, type BlockHeader, type Genesis, type MempoolEntry, type Tx, type ValidatorInfo, type StateLookup, type TxInclusion,
+  EMPTY_ROOT, hashJson, headerHashOf, merkleRoot,
+  type Block, type BlockHeader, type Genesis, type Tx, type ValidatorInfo, type StateLookup, type TxInclusion,
 } from '../ledger/index.ts';
+import { Mempool, type MempoolEntry } from './mempool.ts';
 import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
 import type { BlockSummary, ChainInfo, ChainView, SubmitAnswer, SubmitResult } from './types.ts';
 

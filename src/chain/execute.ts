@@ -1,9 +1,8 @@
 import { canonicalize, fromHex, toHex, type JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
-import {
-  merkleRoot, receiptHashOf, stateKeyHash,
-  type MempoolEntry, type Receipt, type SmtUpdate, type SparseMerkleTree,
-} from '../ledger/index.ts';
+import { merkleRoot, receiptHashOf, stateKeyHash, type Receipt } from '../ledger/index.ts';
+import type { SmtUpdate, SparseMerkleTree } from '../ledger/store/index.ts';
+import type { MempoolEntry } from './mempool.ts';
 import type { Executor } from '../runtime/index.ts';
 import { REFS_KEY, type Refs } from './refs.ts';
 

@@ -3,4 +3,5 @@ export type { BlockCandidate } from './blocks.ts';
 export { REFS_KEY, type ReferenceChain, type StateAt, type Verdict, type SenderAuthority, type AdmissionRule, type Refs } from './refs.ts';
 export { AdmissionPool } from './admission/pool.ts';
 export { admitTxs, admitBody, type AdmitParams, type AdmitOutcome, type AdmitAnswer } from './admission/admit.ts';
+export { Mempool, type MempoolEntry, type MempoolLimits } from './mempool.ts';
 export type { ChainView, ChainInfo, SubmitResult, SubmitAnswer, BlockSummary, NodeView, ConsensusStatus } from './types.ts';

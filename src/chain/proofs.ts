@@ -4,7 +4,8 @@
  */
 import { ShulianError, fromHex, type JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
-import { merkleProof, stateKeyHash, type ChainStore, type SparseMerkleTree, type StateLookup, type TxInclusion } from '../ledger/index.ts';
+import { merkleProof, stateKeyHash, type StateLookup, type TxInclusion } from '../ledger/index.ts';
+import type { ChainStore, SparseMerkleTree } from '../ledger/store/index.ts';
 
 /** Where a chain's proofs are read from. */
 export interface ProofSource {

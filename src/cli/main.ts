@@ -37,7 +37,7 @@ const keyOption = (): Option => new Option('--key <file>', 'keystore file of the
 const passwordEnvOption = (): Option =>
   new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)');
 const genesisOption = (): Option =>
-  new Option('--genesis-hash <hex>', 'pin the chain\'s genesis hash: proofs are checked against its validators only if the node\'s genesis matches');
+  new Option('--genesis-hash <hex>', 'pin the chain\'s genesis hash: proofs are checked against its validators only if the node\'s genesis matches (without it: trust on first use, the genesis the node serves is pinned the first time in $SHULIAN_HOME/known-genesis.json, ~/.shulian by default, and a later mismatch fails)');
 
 export function buildProgram(): Command {
   const program = new Command('shulian')

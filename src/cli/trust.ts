@@ -4,8 +4,7 @@
  * src/sdk/pins.ts), else — the first time — the node's, with a warning on stderr.
  */
 import { ShulianError } from '../codec/index.ts';
-import { ShulianClient, firstUseWarning } from '../sdk/client.ts';
-import { fileGenesisPinStore } from '../sdk/pins.ts';
+import { ShulianClient, firstUseWarning, fileGenesisPinStore } from '../sdk/index.ts';
 import { apiUrl, type CommonOptions } from './output.ts';
 
 const HASH_RE = /^[0-9a-f]{64}$/;

@@ -6,14 +6,16 @@
  */
 import { ShulianError, canonicalize, type JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
-import { verifyHeaderWith, verifyStateLookup, type HeaderTrust, type ProofCheck, type StateLookup, type ValidatorInfo } from '../ledger/index.ts';
-import { docStateKey, readDidDocState, type DidDocState } from '../modules/did/state.ts';
+import {
+  verifyHeaderWith, verifyStateLookup, type HeaderTrust, type ProofCheck, type StateLookup, type ValidatorInfo,
+} from '../ledger/index.ts';
+import { docStateKey, readDidDocState, type DidDocState } from '../modules/did/types.ts';
 import {
   buildDidDocument, buildDocumentMetadata, documentJson,
   type DidDocument, type DidDocumentMetadata,
 } from './document.ts';
 import type { DidStateSource, SignedHeader } from './source.ts';
-import { DidSyntaxError, parseDid, shulianDidOf, type ShulianDid } from './syntax.ts';
+import { DidSyntaxError, parseDid, shulianDidOf, type ShulianDid } from '../crypto/index.ts';
 
 export const RESOLUTION_CONTEXT = 'https://w3id.org/did-resolution/v1';
 export const MEDIA_DID_LD_JSON = 'application/did+ld+json';

@@ -3,8 +3,7 @@
  * by a ChainView in the same process and by a node's HTTP API (`httpStateSource`).
  */
 import { foreign, ShulianError } from '../codec/index.ts';
-import type { BlockHeader, StateLookup } from '../ledger/index.ts';
-import type { SignedHeader } from '../ledger/light/index.ts';
+import type { BlockHeader, StateLookup, SignedHeader } from '../ledger/index.ts';
 
 /**
  * A signed block header (with its commit on BFT chains): enough to check a block time without the

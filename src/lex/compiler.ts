@@ -4,7 +4,7 @@
  * that every paragraph of legal wording exists in both languages and only refers to things the
  * contract defines. Every finding carries a line, a column and a sentence a lawyer can act on.
  */
-import { sm3 } from '../crypto/hash.ts';
+import { sm3 } from '../crypto/index.ts';
 import { toHex } from '../codec/index.ts';
 import type {
   ClauseDecl, DefineDecl, EnumDecl, Expr, HandlerDecl, IfShort, Label, ObligationDecl, ParamDecl, PartyDecl, Prose,

@@ -6,7 +6,7 @@
  * of gas, returns a rejection and the caller's state object is never touched.
  */
 import { canonicalize, toHex, type JsonValue } from '../codec/index.ts';
-import { sm3 } from '../crypto/hash.ts';
+import { sm3 } from '../crypto/index.ts';
 import type { DefineDecl, Expr, HandlerDecl, IfShort, Label, ObligationDecl, Stmt, TiersDecl, Type } from './ast.ts';
 import { decode, encode, safeNumber, valEquals, type RecordVal, type Val } from './codec.ts';
 import { MAX_INSTANCES, type Contract } from './compiler.ts';

@@ -2,7 +2,7 @@
  * Request/response with one peer: ids per link, timeouts, a cap on requests served at once per
  * peer, errors carried back as `{code, message}` (docs/network.md#frames-and-topics).
  */
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../codec/index.ts';
 import { encodeFrame, type DecodedFrame } from './frame.ts';
 import { checkTopic, errorMessage, type Conn, type Settings } from './conn.ts';
 import type { Links } from './links.ts';
@@ -69,7 +69,7 @@ export class Requests {
       const b = f.body;
       const code = typeof b === 'object' && b !== null && !Array.isArray(b) && typeof b.code === 'string' ? b.code : 'REMOTE_ERROR';
       const message = typeof b === 'object' && b !== null && !Array.isArray(b) && typeof b.message === 'string' ? b.message : 'peer returned an error';
-      p.reject(new ShulianError(code, `${did}: ${message}`, { remote: true }));
+      p.reject(new ShulianError(foreign(code), `${did}: ${message}`, { remote: true }));
     }
   }
 

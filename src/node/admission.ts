@@ -4,7 +4,7 @@
  * node reaches the same verdict on the same block.
  */
 import type { AdmissionRule, ReferenceChain, SenderAuthority } from '../chain/index.ts';
-import { authorizeSenderSync } from '../did/authorize.ts';
+import { authorizeSenderSync } from '../did/index.ts';
 import { govStateKey } from '../modules/governance/keys.ts';
 import type { AdmissionPolicy } from '../modules/governance/index.ts';
 

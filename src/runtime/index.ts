@@ -1,4 +1,4 @@
-export { method, asyncMethod, ModuleError, type ModuleContext, type MethodDef, type ModuleDef, type ExportDef } from './module.ts';
+export { method, asyncMethod, ModuleError, type ModuleContext, type MethodDef, type ModuleDef, type ExportDef, type PortDef } from './module.ts';
 export { RUNTIME_ERRORS, type RuntimeErrorCode, type ModuleErrorCode } from './errors.ts';
 export { Executor, NONCE_PREFIX, type StateReader, type BlockEnv, type ExecutedBlock } from './executor.ts';
 export { GAS } from './gas.ts';

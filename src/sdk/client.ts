@@ -1,15 +1,11 @@
 import WebSocket from 'ws';
 import { foreign, ShulianError } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
-import { hashJson } from '../ledger/hashing.ts';
-import { signTx } from '../ledger/tx.ts';
-import type { Block, Genesis, Tx } from '../ledger/types.ts';
-import type { ConsensusStatus } from '../chain/types.ts';
-import { verifyStateLookup, verifyTxInclusion, type ProofCheck } from '../ledger/verify.ts';
 import {
-  LightClientError, headerVerifier, lightStateFromGenesis, trustedThrough, verifyHeaderProof,
-  type HeaderVerifier, type LightState, type ValidatorsAt,
-} from '../ledger/light/index.ts';
+  hashJson, signTx, verifyStateLookup, verifyTxInclusion, type ProofCheck, LightClientError, headerVerifier,
+  lightStateFromGenesis, trustedThrough, verifyHeaderProof, type HeaderVerifier, type LightState, type ValidatorsAt,
+} from '../ledger/index.ts';
+import type { Block, Genesis, Tx, ConsensusStatus } from '../ledger/index.ts';
 import type {
   AccountInfo, AccountTx, BatchResult, BlockSummary, BlocksQuery, Call, ChainDetail, ChainInfo, ClientOptions,
   CommittedTx, FetchLike, FirstUse, GenesisPinStore, Health, SendOptions, StateAnswer, StateQuery, StreamMessage, SubmitResult,

@@ -8,7 +8,7 @@
  *   await c.login(key);                 // POST /v1/auth/challenge, sign, POST /v1/auth/login
  *   await c.createWorkOrder({ kind: 'quota', title: '…', body: '…' });
  */
-import { foreign, ShulianError, toHex } from '../codec/index.ts';
+import { foreign, ShulianError, toHex, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { FetchLike } from './types.ts';
@@ -94,13 +94,16 @@ export interface ApiKeyInfo {
   revokedAt?: number;
 }
 
+/** One audit log entry. `hash` = SM3 of the RFC 8785 canonical JSON of every other field. */
 export interface AuditEntry {
   seq: number;
   time: number;
+  /** The DID that acted (for a failed sign-in, the DID that was claimed). */
   actor: string;
   action: string;
   target?: string;
-  details: Record<string, unknown>;
+  details: { [k: string]: JsonValue };
+  /** Hash of the previous entry; 64 zeros for the first. */
   prev: string;
   hash: string;
 }

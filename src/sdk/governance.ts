@@ -7,21 +7,21 @@ import { foreign, ShulianError, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import {
   listProposals, readChain, readChainRegistry, readGateways, readMember, readMembers, readPolicy, readProposal,
-  readRegulators, readVotes,
-  type ListProposalsOptions, type ProposalView, type StateSource,
-} from '../governance/readers.ts';
+  readRegulators, readVotes, type ListProposalsOptions, type ProposalView, type StateSource,
+} from '../governance/index.ts';
 import type {
   ChainRecord, CloseReason, Gateway, InitArgs, Member, Policy, ProposalInput, ProposalStatus, Regulator, Tally,
   VoteChoice, VoteRecord,
-} from '../modules/governance/index.ts';
+} from '../modules/governance/types.ts';
 import type { ShulianClient } from './client.ts';
 import type { Call, CommittedTx, SendOptions, WaitOptions } from './types.ts';
 
 export type {
   AdmissionPolicy, ChainRecord, ChainStatus, Gateway, GenesisDraft, InitArgs, KindPolicy, Member, Policy, PolicyPatch,
-  Proposal, ProposalInput, ProposalKind, ProposalPayload, ProposalStatus, Regulator, Role, Tally, VoteChoice, VoteRecord,
-} from '../modules/governance/index.ts';
-export type { ProposalView, ListProposalsOptions, StateSource } from '../governance/readers.ts';
+  Proposal, ProposalInput, ProposalKind, ProposalPayload, ProposalStatus, Regulator, Role, Tally, VoteChoice,
+  VoteRecord,
+} from '../modules/governance/types.ts';
+export type { ProposalView, ListProposalsOptions, StateSource } from '../governance/index.ts';
 
 export const DEFAULT_GOV_CHAIN = 'gov';
 const MODULE = 'governance';

@@ -13,13 +13,14 @@ export { ShulianError, foreign, type ErrorCode, type ForeignCode } from '../code
 export { SDK_ERRORS, type SdkErrorCode } from './errors.ts';
 export type { JsonValue } from '../codec/index.ts';
 export { generateKeyPair, didFromPublicKey, readKeystore, writeKeystore, type KeyPair, type Suite } from '../crypto/index.ts';
-export { signTx, type TxDraft } from '../ledger/tx.ts';
-export { verifyTxInclusion, verifyStateLookup, verifyHeaderWith, type ProofCheck, type ProofErrorCode, type HeaderTrust } from '../ledger/verify.ts';
 export {
-  LightClientError, lightStateFromGenesis, verifyHeaderProof, checkHeader, headerVerifier, trustedThrough, genesisHash,
-  type LightCheck, type LightErrorCode,
-} from '../ledger/light/index.ts';
-export type { Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo } from '../ledger/types.ts';
+  signTx, type TxDraft, verifyTxInclusion, verifyStateLookup, verifyHeaderWith, type ProofCheck, type ProofErrorCode,
+  type HeaderTrust, LightClientError, lightStateFromGenesis, verifyHeaderProof, checkHeader, headerVerifier,
+  trustedThrough, genesisHash, type LightCheck, type LightErrorCode,
+} from '../ledger/index.ts';
+export type {
+  Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo,
+} from '../ledger/index.ts';
 export * from './governance.ts';
 export * from './console.ts';
 export * from './contracts.ts';

@@ -7,8 +7,8 @@ import type { ShulianClient } from './client.ts';
 import type { CommittedTx, SendOptions, VerifiedState, VerifiedTx, WaitOptions } from './types.ts';
 
 /** What the notary module keeps for a file, at state key `notary/rec/<hash>` (type only). */
-export type { NotaryRecord } from '../modules/notary/index.ts';
-import type { NotaryRecord } from '../modules/notary/index.ts';
+export type { NotaryRecord } from '../modules/notary/types.ts';
+import type { NotaryRecord } from '../modules/notary/types.ts';
 
 export interface NotaryPutArgs {
   hash: string;

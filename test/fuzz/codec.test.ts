@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { MAX_CANONICAL_DEPTH } from '../../src/codec/canonical.ts';
 import { canonicalize, fromBase58, fromHex, isHex, ShulianError, toBase58, toHex, type JsonValue } from '../../src/codec/index.ts';
-import { bounded } from './budget.ts';
+import { bounded } from '../helpers/fuzz-budget.ts';
 
 const typed = (codes: RegExp) => (err: unknown): boolean => {
   assert.ok(err instanceof ShulianError, `threw ${String(err)} instead of a ShulianError`);

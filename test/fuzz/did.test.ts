@@ -22,7 +22,7 @@ import { didModule, docStateKey } from '../../src/modules/did/index.ts';
 import { notaryModule } from '../../src/modules/index.ts';
 import { openTestChain, type TestChain } from '../helpers/chain.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { bounded } from './budget.ts';
+import { bounded } from '../helpers/fuzz-budget.ts';
 
 
 const typedAs = (codes: RegExp, err: unknown): void => {

@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { ShulianError, type JsonValue } from '../../src/codec/index.ts';
 import { decryptKeystore, encryptKeystore, generateKeyPair, readKeystore, type KeyPair } from '../../src/crypto/index.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { bounded } from './budget.ts';
+import { bounded } from '../helpers/fuzz-budget.ts';
 
 const tmp = tempDir('shulian-fuzz-keystore-');
 after(() => tmp.cleanup());

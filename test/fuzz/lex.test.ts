@@ -14,7 +14,7 @@ import { type JsonValue } from '../../src/codec/index.ts';
 import { compile, fingerprint, instantiate, LexError, MAX_EXPR_DEPTH, parseTemplate, render, type Contract, type Diagnostic } from '../../src/lex/index.ts';
 import { MAX_EXPR_TREE_DEPTH } from '../../src/lex/parser.ts';
 import { repoRoot } from '../helpers/node-process.ts';
-import { bounded } from './budget.ts';
+import { bounded } from '../helpers/fuzz-budget.ts';
 
 const LIB = join(repoRoot, 'contracts');
 const library = readdirSync(LIB).filter((d) => existsSync(join(LIB, d, 'contract.lex'))).map((name) => {

@@ -26,7 +26,7 @@ import { encodeMultikey } from '../../src/did/index.ts';
 import { DEFAULT_PARAMS, embeddedGeneses } from '../../src/node/index.ts';
 import type { ModuleDef } from '../../src/runtime/index.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { bounded } from './budget.ts';
+import { bounded } from '../helpers/fuzz-budget.ts';
 
 /** Milliseconds of fuzzing per chain (FUZZ_TIME_MS / FUZZ_RUNS raise it). */
 const PER_CHAIN_MS = 500;

@@ -28,7 +28,7 @@ import { didFromPublicKey, generateKeyPair, readKeystore } from '../../src/crypt
 import { ConsoleClient } from '../../src/sdk/index.ts';
 import { repoRoot, startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
-import { bounded, longFuzz } from './budget.ts';
+import { bounded, longFuzz } from '../helpers/fuzz-budget.ts';
 
 /** Answers ≥ 500 that say "this node does not offer that", not "the node failed" — allowed by error code. */
 const ALLOWED_5XX: Record<string, string> = {

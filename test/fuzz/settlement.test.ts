@@ -13,9 +13,9 @@ import fc from 'fast-check';
 import { ShulianError, type JsonValue } from '../../src/codec/index.ts';
 import { generateKeyPair } from '../../src/crypto/index.ts';
 import { formatMinor, minorDigits, parseDecimal } from '../../src/settlement/index.ts';
-import { didOf, openSettleKit, type Kit } from '../../src/settlement/testkit.test-helper.ts';
+import { didOf, openSettleKit, type Kit } from '../helpers/settlement.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { bounded } from './budget.ts';
+import { bounded } from '../helpers/fuzz-budget.ts';
 
 const bank = generateKeyPair('sm2');
 const users = [generateKeyPair('sm2'), generateKeyPair('sm2'), generateKeyPair('sm2')];

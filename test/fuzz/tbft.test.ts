@@ -19,7 +19,7 @@ import {
   verifyCommit, verifyEvidence, verifyProposalSig, verifyVoteSig, voteBody,
   type Commit, type Evidence, type Proposal, type Signer, type TbftMessage, type Vote,
 } from '../../src/consensus/tbft/index.ts';
-import { bounded } from './budget.ts';
+import { bounded } from '../helpers/fuzz-budget.ts';
 
 const CHAIN = 'fuzz-chain';
 const verifyFn = suiteVerifier('ed25519');

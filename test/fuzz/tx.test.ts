@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { canonicalize, ShulianError, type JsonValue } from '../../src/codec/index.ts';
 import { generateKeyPair, type Suite } from '../../src/crypto/index.ts';
 import { checkPubkeySuite, prepareTx, signTx, verifyTxSignature, type Tx } from '../../src/ledger/index.ts';
-import { bounded } from './budget.ts';
+import { bounded } from '../helpers/fuzz-budget.ts';
 
 const keys = { sm2: generateKeyPair('sm2'), ed25519: generateKeyPair('ed25519') };
 const argsArb = fc.jsonValue({ maxDepth: 5 }).filter((v) => !JSON.stringify(v).includes('"__proto__"')) as fc.Arbitrary<JsonValue>;

@@ -15,7 +15,7 @@ import {
   combineResolvers, createPresentation, decodeStatusList, didKeyResolver, encodeStatusList, formatDateTime, issueCredential, keyPairSigner,
   parseDateTime, readStatusBits, shulianKeyResolver, verifyPresentation, type JsonObject,
 } from '../../src/did/vc/index.ts';
-import { bounded } from './budget.ts';
+import { bounded } from '../helpers/fuzz-budget.ts';
 
 const issuerKey = generateKeyPair('sm2');
 const holderKey = generateKeyPair('ed25519');

@@ -19,7 +19,7 @@ import {
 } from '../../src/modules/xchain/index.ts';
 import { openXchainWorld, type XchainWorld } from '../helpers/xchain.ts';
 import { tempDir } from '../helpers/tmp.ts';
-import { bounded } from './budget.ts';
+import { bounded } from '../helpers/fuzz-budget.ts';
 
 const alice = generateKeyPair('sm2');
 const aliceDid = didFromPublicKey(alice.publicKey);

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { generateKeyPair } from '../../src/crypto/index.ts';
 import { decodeFrame, encodeFrame, FRAME_KIND, Handshake, parseHandshakeMessage, SecureSession, type FrameKind } from '../../src/net/index.ts';
 import { MAX_JSON_DEPTH } from '../../src/net/frame.ts';
-import { closeAll, rawPeer, startNode, waitFor, type TestNode } from './helpers.ts';
+import { closeAll, rawPeer, startNode, waitFor, type TestNode } from '../helpers/net.ts';
 
 const KINDS = Object.keys(FRAME_KIND) as FrameKind[];
 const chainArb = fc.stringMatching(/^[a-z][a-z0-9-]{0,31}$/);

@@ -40,6 +40,7 @@ import {
 import { errorSchema } from '../schemas.ts';
 import { LruCache } from '../lru.ts';
 import { RenderPool } from '../render-pool.ts';
+import type { ContractLang } from '../../sdk/index.ts';
 
 export interface ContractRoutesOptions {
   /** Folder of template folders (default: the repository's contracts/). */
@@ -65,7 +66,7 @@ export const EDITOR_BODY_LIMIT = 1024 * 1024;
 /** Most entries of one list returned by an instance read. */
 const MAX_LIST = 1_000;
 
-type Lang = 'en' | 'zh-CN';
+type Lang = ContractLang;
 const LANGS = ['en', 'zh-CN'] as const;
 
 function isObject(x: unknown): x is Record<string, JsonValue> {

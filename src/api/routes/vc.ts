@@ -12,10 +12,11 @@ import { ShulianError, type ErrorCode } from '../../codec/index.ts';
 import type { KeyPair } from '../../crypto/index.ts';
 import type { NodeView } from '../../chain/index.ts';
 import {
-  combineResolvers, createStatusListService, didKeyResolver, httpStatusListSource, issueCredential, issuerOf, keyPairSigner,
-  problemDetails, shulianKeyResolver, verifyCredential, verifyPresentation, STATUS_LIST_PATH,
-  type ContextPolicy, type CredentialVerification, type KeyResolver, type PresentationVerification, type Signer, type VcProblem,
-} from '../../did/vc/index.ts';
+  combineResolvers, createStatusListService, didKeyResolver, httpStatusListSource, issueCredential, issuerOf,
+  keyPairSigner, problemDetails, shulianKeyResolver, verifyCredential, verifyPresentation, STATUS_LIST_PATH,
+  type ContextPolicy, type CredentialVerification, type KeyResolver, type PresentationVerification, type Signer,
+  type VcProblem,
+} from '../../did/index.ts';
 import { errorBody } from '../errors.ts';
 import { checkPublicUrl, type ApiSite } from '../site.ts';
 

@@ -7,16 +7,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
-import { ShulianClient } from '../../sdk/client.ts';
 import {
-  DEFAULT_SETTLE_CHAIN, formatMinor, parseDecimal, settleBalances, settleClear, settleInstruct, settleInstruction, settleInstructionByKey,
-  settleInvoices, settleIssuers, settleJournal, settleStatement, settleTransfer,
-  type InstructionInput, type InstructionRecord,
-} from '../../sdk/settlement.ts';
+  ShulianClient, DEFAULT_SETTLE_CHAIN, formatMinor, parseDecimal, settleBalances, settleClear, settleInstruct,
+  settleInstruction, settleInstructionByKey, settleInvoices, settleIssuers, settleJournal, settleStatement,
+  settleTransfer, type InstructionInput, type InstructionRecord,
+} from '../../sdk/index.ts';
 import { didFromPublicKey } from '../../crypto/index.ts';
 import { loadKey } from '../keyfile.ts';
-import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
+import { emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, intArg, jsonOption, run } from '../options.ts';
+import { verifyingClient } from '../trust.ts';
 
 interface ReadOpts extends CommonOptions {
   chain: string;
@@ -29,7 +29,8 @@ interface SignOpts extends CommonOptions {
   timeout: number;
 }
 
-const client = (o: CommonOptions): ShulianClient => new ShulianClient({ baseUrl: apiUrl(o) });
+/** Verified reads (--verify) check proofs against the genesis pinned on first use (src/cli/trust.ts). */
+const client = (o: CommonOptions): ShulianClient => verifyingClient(o);
 const chainOption = (): Option => new Option('--chain <id>', 'settlement chain id').default(DEFAULT_SETTLE_CHAIN);
 const reading = (c: Command): Command => c.addOption(chainOption()).addOption(new Option('--verify', 'check every state read\'s proof locally')).addOption(apiOption()).addOption(jsonOption());
 const signing = (c: Command): Command => c

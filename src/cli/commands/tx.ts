@@ -1,6 +1,6 @@
 import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
-import { ShulianClient } from '../../sdk/client.ts';
-import type { CommittedTx, TxStatus } from '../../sdk/types.ts';
+import { ShulianClient } from '../../sdk/index.ts';
+import type { CommittedTx, TxStatus } from '../../sdk/index.ts';
 import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { genesisHashArg, verifyingClient } from '../trust.ts';

@@ -13,7 +13,7 @@ import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
 
 // Loaded when a subcommand runs, so registering `vc` costs `shulian --help` nothing.
-const client = async (o: CommonOptions) => new (await import('../../sdk/client.ts')).ShulianClient({ baseUrl: apiUrl(o) });
+const client = async (o: CommonOptions) => new (await import('../../sdk/index.ts')).ShulianClient({ baseUrl: apiUrl(o) });
 const loadKey = async (file: string, passwordEnv: string | undefined) => (await import('../keyfile.ts')).loadKey(file, passwordEnv);
 
 const DEFAULT_STATUS_CHAIN = 'identity';
@@ -58,7 +58,7 @@ export interface VcIssueOptions extends CommonOptions {
 }
 
 export async function vcIssue(file: string, o: VcIssueOptions): Promise<void> {
-  const vc = await import('../../did/vc/index.ts');
+  const vc = await import('../../did/index.ts');
   const credential = await readJson(file, 'credential to issue');
   if ((o.statusList === undefined) !== (o.statusIndex === undefined)) throw usage('--status-list and --status-index go together');
   const key = await loadKey(o.key, o.passwordEnv);
@@ -137,7 +137,7 @@ async function verifyAtNode(doc: Record<string, unknown>, isVp: boolean, o: VcVe
 }
 
 async function verifyLocally(doc: Record<string, unknown>, isVp: boolean, o: VcVerifyOptions): Promise<Verdict> {
-  const vc = await import('../../did/vc/index.ts');
+  const vc = await import('../../did/index.ts');
   let trusted = o.trustStatus ?? [];
   if (trusted.length === 0) {
     // Status lists served by the node at --api are signed by its key: trust that node's DID.

@@ -16,7 +16,7 @@ import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
 
-const client = async (api: string) => new (await import('../../sdk/client.ts')).ShulianClient({ baseUrl: api });
+const client = async (api: string) => new (await import('../../sdk/index.ts')).ShulianClient({ baseUrl: api });
 const loadKey = async (file: string, passwordEnv: string | undefined) => (await import('../keyfile.ts')).loadKey(file, passwordEnv);
 
 

@@ -20,7 +20,7 @@ import { participantSchema, txDigest, type XtxBody, type XtxParticipant } from '
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
 
-const client = async (api: string) => new (await import('../../sdk/client.ts')).ShulianClient({ baseUrl: api });
+const client = async (api: string) => new (await import('../../sdk/index.ts')).ShulianClient({ baseUrl: api });
 const loadKey = async (file: string, passwordEnv: string | undefined) => (await import('../keyfile.ts')).loadKey(file, passwordEnv);
 
 /** Same default as the xtx module. */

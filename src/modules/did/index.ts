@@ -9,16 +9,14 @@
  */
 import { z } from 'zod';
 import { canonicalize, type JsonValue } from '../../codec/index.ts';
-import { didFromPublicKey } from '../../crypto/index.ts';
+import { didFromPublicKey, decodeMultikey, MultikeyError, type DecodedMultikey, parseShulianDid } from '../../crypto/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { decodeMultikey, MultikeyError, type DecodedMultikey } from '../../did/multikey.ts';
-import { parseShulianDid } from '../../did/syntax.ts';
 import {
   DID_RELATIONSHIPS, MODULE_NAME, docKey,
   type DidDocState, type DidKeyState, type DidRelationship, type DidServiceState, type ServiceEndpoint,
-} from './state.ts';
+} from './types.ts';
 
-export * from './state.ts';
+export * from './types.ts';
 export * from './x509.ts';
 import { createBindCertificateMethod } from './x509.ts';
 

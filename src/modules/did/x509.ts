@@ -16,11 +16,11 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type MethodDef, type ModuleContext } from '../../runtime/index.ts';
-import { parseShulianDid } from '../../did/syntax.ts';
+import { parseShulianDid } from '../../crypto/index.ts';
 import {
   loadTrustRoots, MAX_CERT_BYTES, MAX_CHAIN_LENGTH, verifyCertificateChain, type CertificateInput, type TrustRoots,
-} from '../../did/x509/index.ts';
-import { docKey, MODULE_NAME, type DidDocState } from './state.ts';
+} from '../../crypto/x509/index.ts';
+import { docKey, MODULE_NAME, type DidDocState } from './types.ts';
 
 /** At most this many certificates bound to one DID. */
 export const MAX_BOUND_CERTIFICATES = 10;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { suiteVerifier, verifyEvidence, type Evidence } from '../../consensus/tbft/index.ts';
+import { suiteVerifier, verifyEvidence, type Evidence } from '../../ledger/index.ts';
 import type { Genesis } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
 

@@ -1,12 +1,23 @@
 import { z } from 'zod';
 import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
-import { sm3 } from '../../crypto/hash.ts';
+import { sm3 } from '../../crypto/index.ts';
 import { method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { requireXchainCaller } from '../xchain/port.ts';
+import { requireXchainCaller } from '../xchain/index.ts';
 import {
   compileSource, execute, fingerprint, instantiate, render, LexCompileError, LexError,
   type Contract, type ContractState, type ObligationView, type Settlement,
 } from '../../lex/index.ts';
+import type {
+  Countersigner, HistoryAction, HistoryEntry, InstanceStatus, LexInstance, LexLogEntry, SettlementRecord, SettlementStatus,
+} from './types.ts';
+import {
+  TEMPLATE_COUNT_KEY, historyKey, instanceKey, logKey, memberCountKey, memberKey, settlementIndexKey, settlementKey, stateKey,
+  templateKey, templateListKey,
+} from './keys.ts';
+
+// The module's face for clients: its records and state keys.
+export * from './types.ts';
+export * from './keys.ts';
 
 /**
  * lexcontract — executable legal contracts (lex templates) on the signing chain.
@@ -39,109 +50,6 @@ import {
  * `settlement-status` packet arrives at `onRecvPacket` and marks it paid or failed.
  */
 
-export type InstanceStatus = 'draft' | 'signing' | 'active' | 'completed' | 'terminated' | 'disputed';
-
-export interface SignatureRecord {
-  height: number;
-  time: number;
-  tx: string;
-}
-
-export interface Countersigner {
-  did: string;
-  role: 'notary' | 'court';
-}
-
-export interface DisputeRecord {
-  /** The party (by its name in the template) that raised it, and its DID. */
-  party: string;
-  did: string;
-  reason: string;
-  height: number;
-  time: number;
-  tx: string;
-}
-
-export interface LexInstance {
-  id: string;
-  template: string;
-  /** Full parameters: the terms and each party's DID. */
-  params: Record<string, JsonValue>;
-  /** Party name → DID. */
-  parties: Record<string, string>;
-  fingerprint: string;
-  status: InstanceStatus;
-  /** Party name → signature record. */
-  signatures: Record<string, SignatureRecord>;
-  /** A notary or court that countersigns after every party, and resolves disputes. */
-  countersigner?: Countersigner;
-  countersignature?: SignatureRecord;
-  /** Events the contract still accepts while disputed. */
-  disputeAllows?: string[];
-  dispute?: DisputeRecord;
-  createdAt: { height: number; time: number };
-  activatedAt?: { height: number; time: number };
-  endedAt?: { height: number; time: number };
-  /** Number of entries in the history `hist/<id>/<n>`. */
-  history: number;
-  /** Number of settlement instructions `stl/<id>/<n>`. */
-  settlements: number;
-}
-
-export interface LexLogEntry {
-  event: string;
-  input: Record<string, JsonValue>;
-  sender: string;
-  height: number;
-  time: number;
-  tx: string;
-}
-
-export type HistoryAction =
-  | 'drafted' | 'signed' | 'countersigned' | 'activated' | 'event' | 'completed' | 'terminated'
-  | 'disputed' | 'resolved' | 'settlementSent' | 'paymentConfirmed' | 'paymentFailed';
-
-/** One step in an instance's life: who did it (the tx signer), in which tx, at which block time. */
-export interface HistoryEntry {
-  n: number;
-  action: HistoryAction;
-  /** Status before and after. */
-  from: InstanceStatus | null;
-  to: InstanceStatus;
-  /** DID of the signer of the transaction that made the step. */
-  by: string;
-  /** The signer's role: a party name, 'countersigner', or 'relayer' for settlement results. */
-  role?: string;
-  height: number;
-  time: number;
-  tx: string;
-  detail?: { [k: string]: JsonValue };
-}
-
-export type SettlementStatus = 'pending' | 'sent' | 'paid' | 'failed';
-
-export interface SettlementRecord {
-  n: number;
-  /** The lex event (its seq in the replay log) that emitted it. */
-  seq: number;
-  instruction: Settlement;
-  status: SettlementStatus;
-  packet?: { sequence: number; packetId: string };
-  /** Why it is still pending (xchain refused), or why it failed. */
-  note?: string;
-  result?: JsonValue;
-  /**
-   * The settlement chain accepted it but the payer's funds did not cover it, and the contract
-   * let it wait: still 'sent' until a `settlement-status` packet says it was paid or failed.
-   */
-  waiting?: boolean;
-  /** The settlement chain's id of the instruction (SM3 of origin, payer and key), once known. */
-  settlementId?: string;
-  /** The `settlement-status` packet that ended a waiting instruction: its source chain and sequence. */
-  statusPacket?: { srcChain: string; sequence: number };
-  updated: { height: number; time: number; tx: string };
-}
-
 /** Gas per byte of template source compiled on deploy (on top of the write of the source). */
 export const DEPLOY_GAS_PER_BYTE = 20;
 /** Gas cap handed to the lex engine for one event. */
@@ -153,23 +61,6 @@ export const SETTLEMENT_PORT = 'settlement';
 export const SETTLEMENT_TIMEOUT_MS = 86_400_000;
 /** At most this many pending instructions are (re)sent by one `settle` call. */
 export const SETTLE_BATCH = 50;
-
-export const templateKey = (hash: string): string => `tpl/${hash}`;
-export const instanceKey = (id: string): string => `inst/${id}`;
-export const stateKey = (id: string): string => `state/${id}`;
-export const logKey = (id: string, seq: number): string => `log/${id}/${seq}`;
-export const historyKey = (id: string, n: number): string => `hist/${id}/${n}`;
-export const settlementKey = (id: string, n: number): string => `stl/${id}/${n}`;
-/** idempotencyKey → n of the settlement record. */
-export const settlementIndexKey = (idempotencyKey: string): string => `stlk/${idempotencyKey}`;
-/** Deployed templates in order: `tpls/count`, `tpls/<i>` → source hash. */
-export const TEMPLATE_COUNT_KEY = 'tpls/count';
-export const templateListKey = (i: number): string => `tpls/${i}`;
-/** Instances a DID takes part in (as party or countersigner): `by/<did>/count`, `by/<did>/<i>` → id. */
-export const memberCountKey = (did: string): string => `by/${did}/count`;
-export const memberKey = (did: string, i: number): string => `by/${did}/${i}`;
-/** Full state keys (for chain.getState). */
-export const lexStateKey = (key: string): string => `lexcontract/${key}`;
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const hash = z.string().regex(HEX64, '64 lowercase hex digits');

@@ -2,21 +2,10 @@ import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
 
-/** A notarised record (存证): who recorded which document hash, and when (block time). */
-export interface NotaryRecord {
-  hash: string;
-  owner: string;
-  name?: string;
-  size?: number;
-  mime?: string;
-  height: number;
-  time: number;
-  tx: string;
-}
-
-/** State key of a record, inside the notary namespace. Full key: `notary/rec/<hash>`. */
-export const recordKey = (hash: string): string => `rec/${hash}`;
-export const recordStateKey = (hash: string): string => `notary/${recordKey(hash)}`;
+import type { NotaryRecord } from './types.ts';
+import { recordKey } from './keys.ts';
+export type { NotaryRecord } from './types.ts';
+export { recordKey, recordStateKey } from './keys.ts';
 
 const putArgs = z.strictObject({
   hash: z.string().regex(/^[0-9a-f]{64}$/, 'the SM3 (or SHA-256) digest of the document: 64 lowercase hex digits'),

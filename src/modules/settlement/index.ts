@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import type { Genesis } from '../../ledger/index.ts';
-import { DID_RE } from '../../ledger/tx.ts';
 import { method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef, type ModuleErrorCode } from '../../runtime/index.ts';
 import {
-  AMOUNT_RE, CURRENCY_RE, PERIOD_RE, chainEntryHash, instructionIdOf, periodEnd, periodOf, sm3Hex, splitByShares, splitByTiers,
+  PERIOD_RE, chainEntryHash, instructionIdOf, periodEnd, periodOf, sm3Hex, splitByShares, splitByTiers,
   statementHash, taxIn, ZERO_HASH,
 } from './calc.ts';
 import { sk } from './keys.ts';
@@ -29,43 +28,11 @@ export { sk as settlementKeys, fullKey as settlementStateKey, MODULE as SETTLEME
  * only within a mandate the payer granted it.
  */
 
-const did = z.string().regex(DID_RE, 'a DID such as did:shulian:…');
-const currency = z.string().regex(CURRENCY_RE, 'an ISO 4217 code such as CNY');
-const amount = z.union([
-  z.string().regex(AMOUNT_RE, 'minor units as decimal digits, e.g. "12500" for 125.00'),
-  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-]).transform((v) => BigInt(v));
-const positive = amount.refine((v) => v > 0n, 'must be more than zero');
-const ref = z.string().regex(/^[A-Za-z0-9._:\-]{1,128}$/, '1–128 of A–Z a–z 0–9 . _ : -');
-const category = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a tax category such as "service"');
-const time = z.number().int().min(0).max(8_640_000_000_000_000);
-const memo = z.string().min(1).max(256);
-const name = z.string().regex(/^[A-Za-z0-9._\-]{1,64}$/, '1–64 of A–Z a–z 0–9 . _ -');
-
-const serviceSchema = z.strictObject({
-  description: z.string().min(1).max(200),
-  quantity: z.number().int().min(1).max(1_000_000_000).optional(),
-  unit: z.string().regex(/^[A-Z0-9]{1,3}$/, 'a UN/ECE rec 20 unit code such as C62').optional(),
-});
-const share = z.strictObject({ to: did, share: z.number().int().min(0).max(1_000_000_000), category: category.optional() });
-const instructionArgs = z.strictObject({
-  idempotencyKey: ref,
-  payer: did,
-  currency,
-  total: positive.optional(),
-  payments: z.array(z.strictObject({ to: did, amount: positive, category: category.optional() })).min(1).max(32).optional(),
-  split: z.union([
-    z.strictObject({ by: z.enum(['bp', 'units']), shares: z.array(share).min(1).max(32) }),
-    z.strictObject({ by: z.literal('tiers'), tiers: z.array(z.strictObject({ upTo: positive.optional(), shares: z.array(share).min(1).max(32) })).min(1).max(8) }),
-  ]).optional(),
-  taxCategory: category.optional(),
-  onInsufficientFunds: z.enum(['wait', 'fail']).default('fail'),
-  waitUntil: time.optional(),
-  service: serviceSchema.optional(),
-  memo: memo.optional(),
-});
-export type InstructionInput = z.input<typeof instructionArgs>;
-type Instruction = z.output<typeof instructionArgs>;
+import {
+  amount, category, currency, did, instructionArgs, memo, name, positive, ref, serviceSchema, share, time,
+  type Instruction,
+} from './args.ts';
+export type { InstructionInput } from './args.ts';
 
 const packetArgs = z.object({
   srcChain: name, srcPort: name, dstChain: name, dstPort: name,

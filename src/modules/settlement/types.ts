@@ -186,3 +186,8 @@ export interface ClearingRecord {
   time: number;
   tx: string;
 }
+
+// Clients (the SDK, settlement readers, rails) build instructions and predict their ids, splits
+// and tax with the module's own pure arithmetic and argument schema.
+export * from './calc.ts';
+export type { InstructionInput } from './args.ts';

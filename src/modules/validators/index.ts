@@ -3,7 +3,7 @@ import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
 import { sm3 } from '../../crypto/index.ts';
 import type { Genesis, ValidatorInfo } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { checkValidatorSet } from '../governance/validate.ts';
+import { checkValidatorSet } from '../governance/index.ts';
 
 /** One scheduled validator set: it validates heights from `height` on. */
 export interface ValidatorEpoch {

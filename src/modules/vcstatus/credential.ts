@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { JsonValue } from '../../codec/index.ts';
-import type { StatusListRecord } from './index.ts';
+import type { StatusListRecord } from './types.ts';
 
 /** `encodedList`: multibase base64url ('u', no padding) of the GZIP'd bitstring (Bitstring Status List §2.2). */
 export function encodeBitstring(bitstring: Uint8Array): string {

@@ -10,20 +10,8 @@ import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
  * one chunk. The node serves each list as a BitstringStatusListCredential (docs/credentials.md).
  */
 
-export type StatusPurpose = 'revocation' | 'suspension';
-
-/** What the chain keeps about a list, at `vcstatus/list/<listId>`. */
-export interface StatusListRecord {
-  listId: string;
-  /** DID that created the list: the only one allowed to set its bits. */
-  issuer: string;
-  purpose: StatusPurpose;
-  /** Entries (bits). */
-  size: number;
-  height: number;
-  time: number;
-  tx: string;
-}
+import type { StatusListRecord } from './types.ts';
+export type { StatusPurpose, StatusListRecord } from './types.ts';
 
 /** Smallest list (Bitstring Status List §3.2: 131,072 entries, 16 KiB), for group privacy. */
 export const MIN_LIST_SIZE = 131_072;

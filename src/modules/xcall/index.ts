@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { chainIdSchema, jsonSchema, type Ack, type Packet } from '../xchain/types.ts';
-import { requireXchainCaller } from '../xchain/port.ts';
+import { requireXchainCaller } from '../xchain/index.ts';
 
 /**
  * xcall — a call to a module on another chain with its result returned. The destination runs

@@ -1,5 +1,5 @@
 import { ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import type { PortDef } from '../../runtime/module.ts';
+import type { PortDef } from '../../runtime/index.ts';
 import type { XchainModuleErrorCode } from './errors.ts';
 
 /**

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
-import type { BlockHeader, ValidatorInfo } from '../../ledger/index.ts';
-import type { SmtProof } from '../../ledger/smt/index.ts';
+import type { BlockHeader, ValidatorInfo, SmtProof } from '../../ledger/index.ts';
 import type { Suite } from '../../crypto/index.ts';
 
 /**

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { chainIdSchema, type Ack, type Packet } from '../xchain/types.ts';
-import { requireXchainCaller } from '../xchain/port.ts';
+import { requireXchainCaller } from '../xchain/index.ts';
 
 /**
  * xdoc — unique documents of title (e.g. an electronic bill of lading, 电子提单) held by one DID

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { chainIdSchema, type Ack, type Packet } from '../xchain/types.ts';
-import { requireXchainCaller } from '../xchain/port.ts';
+import { requireXchainCaller } from '../xchain/index.ts';
 import {
   decisionPayloadSchema, inquirePayloadSchema, ownerOf, preparePayloadSchema, txDigest, txIdSchema,
   type Vote, type XtxOp,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { chainIdSchema, type Ack, type Packet } from '../xchain/types.ts';
-import { requireXchainCaller } from '../xchain/port.ts';
+import { requireXchainCaller } from '../xchain/index.ts';
 
 /**
  * xtransfer — fungible tokens across chains (after ICS-20). Amounts are integers in minor

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import type { Ack, Packet } from '../xchain/types.ts';
-import { requireXchainCaller } from '../xchain/port.ts';
+import { requireXchainCaller } from '../xchain/index.ts';
 import {
   inquirePayloadSchema, MAX_PARTICIPANTS, participantSchema, txDigest, txIdSchema,
   type PreparePayload, type Vote, type XtxBody, type XtxOp,
