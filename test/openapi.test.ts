@@ -66,6 +66,10 @@ describe('OpenAPI document', () => {
     assert.equal(doc.openapi, '3.1.0');
     const result = await new Validator().validate(structuredClone(doc) as object);
     assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2)?.slice(0, 4000));
+    // The validator does reject a broken copy (a response without its required description).
+    const broken = structuredClone(doc);
+    delete broken.paths['/v1/health']!.get!.responses['200']!.description;
+    assert.equal((await new Validator().validate(broken as object)).valid, false);
   });
 
   test('documents exactly the routes Fastify registered', () => {
