@@ -9,7 +9,8 @@
  *   - a TypeScript file importing 'shulian/sdk' typechecks (strict, NodeNext, no
  *     allowImportingTsExtensions) — and a wrong call in it does not;
  *   - a plain-node script (no tsx) puts a notary record on a real `shulian up` node and verifies
- *     its proofs; the installed CLI lists the node's chains.
+ *     its proofs, and so does docs/sdk.md's quickstart, as written; the installed CLI lists the
+ *     node's chains.
  * The installed packages come from npm's cache where it has them (--prefer-offline).
  */
 import { after, before, describe, test } from 'node:test';
@@ -140,6 +141,18 @@ describe('npm pack: the packed SDK and CLI in a fresh project', () => {
     assert.equal(r.proofVerified, true);
     assert.equal(r.record.hash, r.hash);
     assert.equal(r.record.name, 'pack.txt');
+  });
+
+  test('the quickstart of docs/sdk.md runs as written', async () => {
+    const doc = readFileSync(join(repoRoot, 'docs', 'sdk.md'), 'utf8');
+    const block = /<!-- sdk-quickstart:begin -->\s*```js\n([\s\S]*?)```\s*<!-- sdk-quickstart:end -->/.exec(doc);
+    assert.ok(block, 'docs/sdk.md has the quickstart between its markers');
+    writeFileSync(join(app, 'quickstart.mjs'), block[1]!);
+    const out = await run(process.execPath, ['quickstart.mjs'], { cwd: app, env: { ...cleanEnv(), SHULIAN_API: node.url }, timeout: 120_000 });
+    assert.match(out.stdout, /^chains: gov identity sign settle xroute data notary$/m);
+    assert.match(out.stdout, /^committed at height \d+$/m);
+    assert.match(out.stdout, /"name":"tender\.txt"/);
+    assert.match(out.stdout, /proof verified: true$/m);
   });
 
   test('the installed CLI runs from its compiled code', async () => {
