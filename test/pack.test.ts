@@ -59,7 +59,7 @@ describe('npm pack: the packed SDK and CLI in a fresh project', () => {
       copyFileSync(join(repoRoot, f), join(stage, f));
     }
     symlinkSync(realpathSync(join(repoRoot, 'node_modules')), join(stage, 'node_modules'));
-    await sh(process.execPath, ['scripts/build-dist.mjs'], stage);
+    await sh(process.execPath, ['scripts/build-dist.mjs', '--strict'], stage);
     // --ignore-scripts: `prepare` would build again (and the console); dist/ is built above.
     const packed = JSON.parse((await sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp.dir], stage)).stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     files = packed[0]!.files.map((f) => f.path);
