@@ -7,6 +7,8 @@ import { DID_RE } from '../ledger/index.ts';
 import { MAX_BATCH, type ChainView, type NodeView } from '../chain/index.ts';
 import { errorBody, statusFor } from './errors.ts';
 import { anyObject, chainParam, errorSchema, txSchema } from './schemas.ts';
+import { loadErrorLists } from './error-catalogue.ts';
+import { recordRoutes, swaggerOptions } from './openapi.ts';
 import { registerStream, type StreamLimits } from './stream.ts';
 import { rateLimitsOf, registerRateLimits, type RateLimits } from './rate-limits.ts';
 import { apiSite } from './site.ts';
@@ -84,16 +86,14 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024, routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: routerError as FastifyServerOptions['frameworkErrors'],
   });
+  // Every route, as registered: test/openapi.test.ts compares it with the OpenAPI document.
+  recordRoutes(app);
   const site = apiSite(app, opts.publicUrl ?? opts.vc?.publicUrl);
 
   // First, so that every route registered after (all of them) counts against its class's budget.
   const limiters = await registerRateLimits(app, rateLimitsOf(opts.rateLimits, opts.rateLimitPerMinute));
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Shulian node API', version: node.version, description: 'Chains of a Shulian alliance hosted by this node. See docs/api.md.' },
-    },
-  });
+  // The document: the routes' schemas, completed by openapi.ts (signing, success codes, every error code).
+  await app.register(swagger, swaggerOptions(node.version, await loadErrorLists()));
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
