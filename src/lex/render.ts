@@ -472,7 +472,8 @@ function wordsOf(ctx: Ctx, e: Expr): string {
       return T(ctx, `${x} ${unitWord(ctx, e.unit, false)}`, `${x}${UNIT_ZH[e.unit]}`);
     }
     case 'if':
-      return T(ctx, `${wrap(ctx, e.a, 2)} if ${wrap(ctx, e.c, 2)}, and otherwise ${wrap(ctx, e.b, 2)}`, `如${wrap(ctx, e.c, 2)}，则为${wrap(ctx, e.a, 2)}，否则为${wrap(ctx, e.b, 2)}`);
+      // the condition first, as the Chinese does: "A if C, and otherwise B" hides C behind a long A
+      return T(ctx, `if ${wrap(ctx, e.c, 2)}, ${wrap(ctx, e.a, 2)}; and otherwise, ${wrap(ctx, e.b, 2)}`, `如${wrap(ctx, e.c, 2)}，则为${wrap(ctx, e.a, 2)}，否则为${wrap(ctx, e.b, 2)}`);
     case 'call': {
       const args = e.args.map((x) => wrap(ctx, x, 5));
       const list = (xs: string[]): string => (ctx.lang === 'en' ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : xs.join('与'));
