@@ -47,7 +47,7 @@ clause credits "Service Credits and Payment" | "服务费抵扣与付款"
   define availability "the availability of the month" | "当月可用性" = uptimeMinutes / totalMinutes
   define creditRate "the credit rate" | "抵扣比例" = creditRates rate for availability
   define credit "the service credit" | "服务费抵扣额" = creditRate of monthlyFee rounded half up
-  define lowMonthsAfter "the number of consecutive months below 95% availability, counting the month reported" | "计入所报告月份后，可用性连续低于95%的月数" =
+  define lowMonthsAfter "the number of consecutive months below 95% availability after this report" | "本次报告后可用性连续低于95%的月数" =
     if availability < 95%
     then lowMonths + 1
     else 0
