@@ -108,6 +108,17 @@ function join(a: Type, b: Type): Type {
   return a;
 }
 
+/**
+ * The type of a value that is one of two without either being checked against the other (an
+ * `if`'s outcomes, a list's items): an amount whose currency is known only if both agree, since
+ * one may be Money(any).
+ */
+function either(a: Type, b: Type): Type {
+  const t = join(a, b);
+  if (t.k === 'Money' && a.k === 'Money' && b.k === 'Money' && a.cur !== b.cur) return { k: 'Money', frac: t.frac };
+  return t;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 interface Local {
@@ -358,7 +369,7 @@ class Compiler {
         for (const it of e.items) {
           const t = this.expr(it, scope);
           if (elem.k !== 'Error' && !sameKind(elem, t)) return this.mismatch(it, 'All items of a list must be the same kind of value.');
-          elem = join(elem, t);
+          elem = elem.k === 'Error' ? t : either(elem, t);
         }
         return { k: 'List', elem, max: Math.max(e.items.length, 1) };
       }
@@ -440,7 +451,7 @@ class Compiler {
         const a = this.expr(e.a, scope);
         const b = this.expr(e.b, scope);
         if (!sameKind(a, b)) return this.mismatch(e, `Both outcomes of "if … then … else …" must be the same kind of value; here one is ${typeWords(a)} and the other ${typeWords(b)}.`);
-        return join(a, b);
+        return either(a, b);
       }
       case 'call':
         return this.call(e as Extract<Expr, { k: 'call' }>, scope);

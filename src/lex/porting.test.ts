@@ -247,6 +247,14 @@ describe('the currency of an amount', () => {
     assert.equal(s.vars.last && (s.vars.last as { currency: string }).currency, 'USD');
   });
 
+  test('a value that may be either of two amounts is not assumed to be in the template\'s currency', () => {
+    // `if` joins USD and any currency: the answer is whichever it is, never refused as "not USD"
+    const c = ok(REFUND.replace('    respond currency = amount.currency', '    respond currency = amount.currency\n  permission Echo "echo" | "回显" by a\n    with amount: Money(any) "an amount" | "金额"\n    with own: Bool "the own amount" | "本方金额"\n    respond x = if own then price else amount'), 'USD');
+    const r = run(c, instantiate(c, { ...parties, price: 'USD 200.00' }), 'Echo', { amount: 'EUR 5.00', own: false }, A);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(r.response.x, { currency: 'EUR', minor: 500 });
+  });
+
   test('only `.currency` can be read from an amount', () => {
     const d = errorsOf(REFUND.replace('respond currency = amount.currency', 'respond currency = amount.minor'), 'USD').find((x) => x.code === 'LEX_TYPE');
     assert.ok(d);
