@@ -237,8 +237,8 @@ test('multi-line conditionals over event information mean exactly what the one-l
     assert.ok(r1.contract, `one line: ${r1.diagnostics.map((d) => d.message).join(' | ')}\n${one}`);
     assert.ok(r2.contract, `several lines: ${r2.diagnostics.map((d) => d.message).join(' | ')}\n${multi}`);
     for (const lang of ['en', 'zh-CN'] as const) {
-      const t1 = render(r1.contract, params, { format: 'markdown', lang }).replace(r1.contract.sourceHash, 'H');
-      const t2 = render(r2.contract, params, { format: 'markdown', lang }).replace(r2.contract.sourceHash, 'H');
+      const t1: string = render(r1.contract, params, { format: 'markdown', lang }).replace(r1.contract.sourceHash, 'H');
+      const t2: string = render(r2.contract, params, { format: 'markdown', lang }).replace(r2.contract.sourceHash, 'H');
       assert.equal(t2, t1);
       assert.ok(!/undefined|\[object|NaN/.test(t1), t1);
     }
