@@ -97,7 +97,7 @@ const STARTS = new Set(['capped', 'rounded', 'and', 'or', '+', '*', '/', 'of', '
 const CONTINUES = new Set(['+', '-', '*', '/', '=', '<', '>', '<=', '>=', '!=', ',', '(', '{', '[', '|', 'and', 'or', 'not', 'of', 'at', 'to', 'then', 'else', 'applied', 'capped']);
 
 /** How to write a conditional value over several lines, for the errors that point there. */
-export const MULTILINE_IF = 'To write "if … then … else …" over several lines, start the "then" and the "else" on lines of their own, indented further than the line the rule starts on (or put the whole value in brackets).';
+const MULTILINE_IF = 'To write "if … then … else …" over several lines, start the "then" and the "else" on lines of their own, indented further than the line the rule starts on (or put the whole value in brackets).';
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
