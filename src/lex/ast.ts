@@ -46,7 +46,11 @@ export type Ref =
   | { kind: 'state'; index: number }
   | { kind: 'define'; name: string }
   | { kind: 'local'; slot: number }
-  | { kind: 'enum'; name: string; member: string };
+  /** Information the event being handled carries, read by a definition or exception (by name). */
+  | { kind: 'input'; name: string }
+  | { kind: 'enum'; name: string; member: string }
+  /** `amount.currency`: the ISO 4217 code of an amount of money, as text. */
+  | { kind: 'currency' };
 
 interface ExprBase {
   pos: Pos;
@@ -70,7 +74,8 @@ export type Expr =
   | (ExprBase & { k: 'not'; e: Expr })
   | (ExprBase & { k: 'bin'; op: BinOp; a: Expr; b: Expr })
   | (ExprBase & { k: 'round'; e: Expr; mode: RoundingMode })
-  | (ExprBase & { k: 'in'; e: Expr; unit: DurationUnit })
+  /** `D in days` (a fixed unit) or `D in billingUnit` (`per`: a length of time, e.g. a term). */
+  | (ExprBase & { k: 'in'; e: Expr; unit?: DurationUnit; per?: Expr })
   | (ExprBase & { k: 'unit'; e: Expr; unit: DurationUnit | PeriodUnit })
   | (ExprBase & { k: 'if'; c: Expr; a: Expr; b: Expr })
   | (ExprBase & { k: 'call'; fn: 'min' | 'max' | 'count' | 'sum'; args: Expr[] })
@@ -192,6 +197,11 @@ export interface DefineDecl {
   clause: string;
   exceptions: ExceptionDecl[];
   t?: Type;
+  /**
+   * Event information the definition reads (directly, in its exceptions, or through other
+   * definitions): it has a value only in the rules of an event that states all of it.
+   */
+  needs?: string[];
 }
 
 export interface ExceptionDecl {
@@ -265,6 +275,11 @@ export interface TemplateAst {
   clauses: ClauseDecl[];
   /** Syntax errors found while parsing; compile() reports them with its own. */
   diagnostics: Diagnostic[];
+  /**
+   * Names whose declaration (a definition, term, state, `let` or event information) did not
+   * parse: the syntax error is reported once, and their uses are not reported again as undefined.
+   */
+  broken?: Set<string>;
 }
 
 /** Pushes the direct sub-expressions of `e` onto `out`. */
@@ -276,10 +291,13 @@ export function forEachChild(e: Expr, out: Expr[]): void {
     case 'neg':
     case 'not':
     case 'round':
-    case 'in':
     case 'unit':
     case 'tier':
       out.push(e.e);
+      return;
+    case 'in':
+      out.push(e.e);
+      if (e.per) out.push(e.per);
       return;
     case 'bin':
       out.push(e.a, e.b);

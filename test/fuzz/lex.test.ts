@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { type JsonValue } from '../../src/codec/index.ts';
-import { compile, fingerprint, instantiate, LexError, MAX_EXPR_DEPTH, parseTemplate, render, type Contract, type Diagnostic } from '../../src/lex/index.ts';
+import { compile, execute, fingerprint, instantiate, LexError, MAX_EXPR_DEPTH, parseTemplate, render, type Contract, type Diagnostic } from '../../src/lex/index.ts';
 import { MAX_EXPR_TREE_DEPTH } from '../../src/lex/parser.ts';
 import { repoRoot } from '../helpers/node-process.ts';
 import { bounded } from '../helpers/fuzz-budget.ts';
@@ -52,6 +52,9 @@ const WORDS = [
   'withhold', 'terminate', 'Money', 'Int', 'Decimal', 'Percent', 'Date', 'Duration', 'Bool', 'Text', 'DID', 'CNY', '1.0.0', '+08:00', '1.5', '0',
   '100.00 CNY', '5%', '"text" | "文本"', '(', ')', '[', ']', '{', '}', '=', '+', '-', '*', '/', ':', ',', '|', '"', '--', 'en:', 'zh:', 'x', 'y',
   'seller', 'buyer', 'price', 'Delivered',
+  // issue #16: event information in definitions, multi-line conditionals, currencies, units as terms
+  'Money(any)', '.currency', 'in billingUnit', 'billingUnit', 'in 15 minutes', 'with v: Int "v" | "v"', 'v', '\n      then', '\n      else',
+  '\n    then', '\n    else', 'Money(USD)', '97',
 ];
 const soup = fc.array(fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom(...WORDS) },
@@ -162,6 +165,91 @@ test('arbitrary parameters for every library template: instantiate, render and f
         assert.match(err.code, /^[A-Z_]+$/);
         assert.ok(err.message.length > 10 && err.zh.length > 2);
       }
+    }
+  })), b.params);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue #16's syntax: definitions that read event information, conditionals over several lines,
+// `.currency`, and `in UNIT` with a term as the unit. A random conditional written on one line
+// and the same written with "then" and "else" on lines of their own (at random indentations)
+// must be the same contract: the same text in both languages and the same result for any request.
+
+type Gen = { one: string; lines: (indent: number) => string[] };
+const leaf = (s: string): Gen => ({ one: s, lines: () => [s] });
+const cond: fc.Arbitrary<string> = fc.letrec<{ c: string }>((tie) => ({
+  c: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constantFrom('flag', 'n > 2', 'amount.currency = "CNY"', 'amount.currency = price.currency', '(ended - started) in billingUnit rounded up > 3',
+      '(ended - started) in 30 minutes rounded half even <= 5', 'now > started', 'amount > price'),
+    fc.tuple(tie('c'), tie('c')).map(([a, b]) => `(${a} and ${b})`),
+    fc.tuple(tie('c'), tie('c')).map(([a, b]) => `(${a} or ${b})`),
+    tie('c').map((a) => `not (${a})`),
+  ),
+})).c;
+const value: fc.Arbitrary<Gen> = fc.letrec<{ v: Gen }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small', maxDepth: 4 },
+    fc.constantFrom('price', '1.00 CNY', 'price * n', '10% of (price + 2.00 CNY) - 1.00 CNY rounded down', 'price * ((ended - started) in billingUnit rounded up)').map(leaf),
+    fc.tuple(cond, tie('v'), tie('v'), fc.integer({ min: 1, max: 4 })).map(([c, a, b, step]): Gen => ({
+      one: `(if ${c} then ${a.one} else ${b.one})`,
+      lines: (indent) => {
+        const pad = ' '.repeat(indent);
+        const [a0, ...aRest] = a.lines(indent + step);
+        const [b0, ...bRest] = b.lines(indent + step);
+        return [`if ${c}`, `${pad}then ${a0}`, ...aRest, `${pad}else ${b0}`, ...bRest];
+      },
+    })),
+  ),
+})).v;
+
+test('multi-line conditionals over event information mean exactly what the one-line form means (text and results)', () => {
+  const head = [
+    'contract ml', 'version 1.0.0', 'title "M" | "多行"', 'timezone +08:00', 'currency CNY',
+    'party a "A" | "甲"', 'party b "B" | "乙"',
+    'param price: Money "the price" | "价款"', 'param billingUnit: Duration "the billing unit" | "计费单位"',
+    'clause c "C" | "条"',
+  ].join('\n');
+  const handler = [
+    '  on Go "go" | "执行" from a',
+    '    with flag: Bool "the flag" | "标志"',
+    '    with n: Int "the count" | "数量"',
+    '    with amount: Money(any) "the amount" | "金额"',
+    '    with started: Date "the start" | "开始"',
+    '    with ended: Date "the end" | "结束"',
+    '    respond x = x',
+  ].join('\n');
+  const input = fc.record({
+    flag: fc.boolean(),
+    n: fc.integer({ min: 0, max: 6 }),
+    amount: fc.record({ currency: fc.constantFrom('CNY', 'USD'), minor: fc.integer({ min: 0, max: 5000 }) }),
+    started: fc.integer({ min: 0, max: 48 }).map((q) => new Date(Date.parse('2024-05-01T00:00:00+08:00') + q * 900_000).toISOString()),
+    ended: fc.integer({ min: 0, max: 96 }).map((q) => new Date(Date.parse('2024-05-01T12:00:00+08:00') + q * 900_000).toISOString()),
+  });
+  const params = { a: 'did:shulian:a', b: 'did:shulian:b', price: 'CNY 12.34', billingUnit: '15 minutes' };
+  const b = bounded(150, 8000);
+  fc.assert(fc.property(value, fc.integer({ min: 3, max: 8 }), fc.array(input, { minLength: 1, maxLength: 4 }), b.guard((v, indent, inputs) => {
+    const one = `${head}\n  define x "x" | "x" = ${v.one}\n${handler}\n`;
+    const [first, ...rest] = v.lines(indent);
+    const multi = `${head}\n  define x "x" | "x" = ${first}\n${rest.map((l) => (l.startsWith(' ') ? l : ' '.repeat(indent) + l)).join('\n')}${rest.length ? '\n' : ''}${handler}\n`;
+    const r1 = compileChecked(one);
+    const r2 = compileChecked(multi);
+    assert.ok(r1.contract, `one line: ${r1.diagnostics.map((d) => d.message).join(' | ')}\n${one}`);
+    assert.ok(r2.contract, `several lines: ${r2.diagnostics.map((d) => d.message).join(' | ')}\n${multi}`);
+    for (const lang of ['en', 'zh-CN'] as const) {
+      const t1: string = render(r1.contract, params, { format: 'markdown', lang }).replace(r1.contract.sourceHash, 'H');
+      const t2: string = render(r2.contract, params, { format: 'markdown', lang }).replace(r2.contract.sourceHash, 'H');
+      assert.equal(t2, t1);
+      assert.ok(!/undefined|\[object|NaN/.test(t1), t1);
+    }
+    const s1 = instantiate(r1.contract, params);
+    const s2 = instantiate(r2.contract, params);
+    for (const inp of inputs) {
+      const at = { time: Date.parse('2024-05-02T00:00:00+08:00'), gasLimit: 100_000, sender: 'did:shulian:a' };
+      const x1 = execute(r1.contract, s1, { event: 'Go', input: inp }, at);
+      const x2 = execute(r2.contract, s2, { event: 'Go', input: inp }, at);
+      if (!x1.ok) assert.notEqual(x1.rejection.code, 'LEX_INTERNAL', x1.rejection.message.en);
+      assert.deepEqual(x1.ok ? x1.response : x1.rejection.code, x2.ok ? x2.response : x2.rejection.code);
     }
   })), b.params);
 });
