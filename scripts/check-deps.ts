@@ -95,7 +95,11 @@ export function buildGraph(root: string, files: string[]): { graph: Map<string, 
     const edges: Edge[] = [];
     for (const ref of importsOf(readFileSync(join(root, f), 'utf8'))) {
       if (!ref.specifier.startsWith('.')) continue; // packages and node: builtins
-      const to = relative(root, resolve(root, dirname(f), ref.specifier)).split(sep).join('/');
+      let to = relative(root, resolve(root, dirname(f), ref.specifier)).split(sep).join('/');
+      // A worker entry (.mjs) names its compiled sibling (x.js in dist/), the source is x.ts.
+      if (to.endsWith('.js') && !existsSync(join(root, to)) && existsSync(join(root, to.replace(/\.js$/, '.ts')))) {
+        to = to.replace(/\.js$/, '.ts');
+      }
       if (ref.kind === 'url' && (!CODE.test(to) || !to.startsWith('src/'))) continue;
       if (!CODE.test(to)) continue; // JSON and other assets
       if (!existsSync(join(root, to))) {
