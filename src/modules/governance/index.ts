@@ -245,7 +245,15 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         const f = parseFields(kind, fields);
         for (const c of f.regulator.chains) if (c !== '*') chainRecord(ctx, c);
         const r = f.regulator;
-        return { kind, regulator: { did: r.did, name: r.name, chains: [...r.chains], ...(r.nameZh !== undefined ? { nameZh: r.nameZh } : {}) } };
+        for (const o of r.orgs ?? []) {
+          if (!get<Member>(ctx, govKey.member(o))) throw new ModuleError('GOV_MEMBER_NOT_FOUND', `regulator.orgs names ${o}, which is not a member organisation of the alliance`);
+        }
+        return {
+          kind, regulator: {
+            did: r.did, name: r.name, chains: [...r.chains], ...(r.nameZh !== undefined ? { nameZh: r.nameZh } : {}),
+            ...(r.modules !== undefined ? { modules: [...r.modules] } : {}), ...(r.orgs !== undefined ? { orgs: [...r.orgs] } : {}),
+          },
+        };
       }
       case 'register-gateway': {
         const f = parseFields(kind, fields);

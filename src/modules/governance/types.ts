@@ -128,6 +128,13 @@ export interface RegulatorSpec {
   nameZh?: string;
   /** Chain ids the regulator observes, or ["*"] for every chain. */
   chains: string[];
+  /** Modules whose txs it observes; absent = every module (docs/supervision.md#regulators). */
+  modules?: string[];
+  /**
+   * Member organisations (DIDs) it observes: their txs, and the business chains they own.
+   * Absent = every organisation.
+   */
+  orgs?: string[];
 }
 
 export interface Regulator extends RegulatorSpec {

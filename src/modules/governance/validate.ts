@@ -100,6 +100,10 @@ const regulatorSchema: z.ZodType<RegulatorSpec> = z.strictObject({
   chains: z.array(z.union([chainId, z.literal('*')])).min(1, 'name at least one chain, or "*" for all').max(1_000)
     .refine((a) => new Set(a).size === a.length, 'a chain is listed twice')
     .refine((a) => !a.includes('*') || a.length === 1, '"*" (every chain) must be alone'),
+  modules: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a module name')).min(1, 'name at least one module, or leave modules out for all').max(64)
+    .refine((a) => new Set(a).size === a.length, 'a module is listed twice').optional(),
+  orgs: z.array(did).min(1, 'name at least one organisation, or leave orgs out for all').max(1_000)
+    .refine((a) => new Set(a).size === a.length, 'an organisation is listed twice').optional(),
 });
 
 const gatewaySchema: z.ZodType<GatewaySpec> = z.strictObject({
