@@ -3,3 +3,6 @@ export { RUNTIME_ERRORS, type RuntimeErrorCode, type ModuleErrorCode } from './e
 export { Executor, NONCE_PREFIX, type StateReader, type BlockEnv, type ExecutedBlock } from './executor.ts';
 export { GAS } from './gas.ts';
 export { MapContext } from './map-context.ts';
+export {
+  NO_ALLIANCE, freezeKey, freezeKeysOf, frozenError, refuseFrozen, type AllianceView, type FreezeSubject, type Frozen,
+} from './alliance.ts';

@@ -11,6 +11,7 @@ import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../r
 import { GOVERNANCE_MODULE, govKey } from './keys.ts';
 import { applyPolicyPatch, DEFAULT_POLICY, percent } from './policy.ts';
 import { decide } from './tally.ts';
+import { describeTarget, emergencyFreeze, freezeClosedUnapproved, freezePayload, planFreeze, registeredRegulator, targetKey } from './freeze.ts';
 import {
   PROPOSAL_KINDS, ROLES, VOTE_CHOICES,
   type AdmissionPolicy, type ChainRecord, type ChainStatus, type CloseReason, type Gateway, type GovernanceMeta,
@@ -18,7 +19,7 @@ import {
   type Role, type VoteRecord,
 } from './types.ts';
 import {
-  checkSeedGenesis, checkValidatorSet, completeGenesis, parseFields, sameValidators, admissionSchema, type GenesisEnv,
+  checkSeedGenesis, checkValidatorSet, completeGenesis, emergencyFreezeArgs, parseFields, sameValidators, admissionSchema, type GenesisEnv,
 } from './validate.ts';
 
 export * from './types.ts';
@@ -154,6 +155,8 @@ export function subjectOf(p: ProposalPayload): string {
     case 'register-regulator': return `regulator:${p.regulator.did}`;
     case 'register-gateway': return `gateway:${p.gateway.did}`;
     case 'register-route': return `route:${p.route.chain}`;
+    case 'freeze':
+    case 'unfreeze': return `freeze:${targetKey(p.target)}`;
   }
 }
 
@@ -192,7 +195,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
 
   // ---- proposal validation: kind-specific fields → the completed payload --------------------
 
-  function buildPayload(ctx: ModuleContext, policy: Policy, kind: ProposalKind, fields: unknown): ProposalPayload {
+  function buildPayload(ctx: ModuleContext, policy: Policy, kind: ProposalKind, fields: unknown, member: Member | undefined, regulator: Regulator | undefined): ProposalPayload {
     switch (kind) {
       case 'admit-member': {
         const f = parseFields(kind, fields);
@@ -263,6 +266,9 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         }
         return { kind, gateway: { did: f.gateway.did, name: f.gateway.name, chains: [...f.gateway.chains] } };
       }
+      case 'freeze':
+      case 'unfreeze':
+        return freezePayload(ctx, kind, fields, { ...(member ? { member } : {}), ...(regulator ? { regulator } : {}) });
       case 'register-route': {
         // The route may name a chain outside this registry (an external engine); its contents were checked by the schema.
         const f = parseFields(kind, fields);
@@ -416,6 +422,9 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
       case 'register-route':
         // Applied on the routing chain by its validators, who follow this event (xroute.approve).
         return () => emit(ctx, 'RouteApproved', { chain: pl.route.chain, route: pl.route as unknown as JsonValue, proposal: p.id });
+      case 'freeze':
+      case 'unfreeze':
+        return planFreeze(ctx, p);
     }
   }
 
@@ -461,9 +470,50 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
       apply!();
     } else if (p.status === 'failed') {
       emit(ctx, 'ProposalFailed', { id: p.id, kind: p.kind, detail: p.detail });
+      freezeClosedUnapproved(ctx, p);
     } else {
       emit(ctx, 'ProposalRejected', { id: p.id, kind: p.kind, reason, tally: p.tally });
+      freezeClosedUnapproved(ctx, p);
     }
+  }
+
+  /**
+   * Opens a proposal (checked already): its electorate under the policy now, the proposer's
+   * limit of open proposals, the subject's lock. Returns its id.
+   */
+  function openProposal(ctx: ModuleContext, policy: Policy, payload: ProposalPayload, text: { title?: string; description?: string }): number {
+    const kind = payload.kind;
+    // A policy recorded before a kind existed takes that kind's default rules.
+    const rules = policy.kinds[kind] ?? DEFAULT_POLICY.kinds[kind];
+    const subject = subjectOf(payload);
+    const holder = get<number>(ctx, govKey.lock(subject));
+    if (holder !== undefined) {
+      throw new ModuleError('GOV_SUBJECT_BUSY', `proposal #${holder} about ${subject} is still open; wait until it closes (or close it with governance.close once its voting period has ended)`);
+    }
+    const members = get<string[]>(ctx, govKey.members()) ?? [];
+    const electorate = members.filter((d) => get<Member>(ctx, govKey.member(d))!.roles.some((r) => rules.voters.includes(r)));
+    if (electorate.length === 0) {
+      throw new ModuleError('GOV_NO_ELECTORATE', `no member holds a role that may vote on ${kind} (${rules.voters.join(', ')}); admit such members first`);
+    }
+    const open = get<OpenEntry[]>(ctx, govKey.open()) ?? [];
+    const mine = open.filter((e) => e.proposer === ctx.sender).length;
+    if (mine >= policy.maxOpenProposals) {
+      throw new ModuleError('GOV_TOO_MANY_OPEN', `${ctx.sender} already has ${mine} open proposals, the most the policy allows; wait for some to close`);
+    }
+    const id = (get<number>(ctx, govKey.proposalCount()) ?? 0) + 1;
+    const p: Proposal = {
+      id, kind, proposer: ctx.sender, payload, status: 'voting', createdAt: ctx.height, createdTime: ctx.time,
+      endHeight: ctx.height + rules.votingPeriod, tx: ctx.txHash, electorate, rules: { ...rules }, tally: { yes: 0, no: 0, abstain: 0 },
+      ...(text.title !== undefined ? { title: text.title } : {}),
+      ...(text.description !== undefined ? { description: text.description } : {}),
+    };
+    put(ctx, govKey.proposal(id), p);
+    put(ctx, govKey.proposalCount(), id);
+    put(ctx, govKey.open(), [...open, { id, proposer: ctx.sender, endHeight: p.endHeight }]);
+    put(ctx, govKey.lock(subject), id);
+    if (payload.kind === 'freeze' && payload.evidence) put(ctx, govKey.evidence(payload.evidence.alert), id);
+    emit(ctx, 'ProposalCreated', { id, kind, proposer: ctx.sender, endHeight: p.endHeight, electorate: electorate.length });
+    return id;
   }
 
   return {
@@ -535,43 +585,32 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         gas: 5_000,
         run(ctx, args) {
           const policy = requireInit(ctx);
-          const member = requireMember(ctx, 'make proposals');
           const { kind, title, description, ...fields } = args;
-          // A policy recorded before a kind existed takes that kind's default rules.
+          // Members propose; a registered regulator that is not a member may propose what the
+          // policy lets the regulator role propose (freezes), within its scope.
+          const member = get<Member>(ctx, govKey.member(ctx.sender));
+          const regulator = registeredRegulator(ctx, ctx.sender);
+          if (!member && !regulator) requireMember(ctx, 'make proposals');
+          const roles = [...(member?.roles ?? []), ...(regulator && !member?.roles.includes('regulator') ? ['regulator' as const] : [])];
           const rules = policy.kinds[kind] ?? DEFAULT_POLICY.kinds[kind];
-          if (!member.roles.some((r) => rules.proposers.includes(r))) {
-            throw new ModuleError('GOV_ROLE_FORBIDDEN', `the alliance policy lets only ${rules.proposers.join(' or ')} propose ${kind}; ${ctx.sender} holds ${member.roles.join(', ')}`);
+          if (!roles.some((r) => rules.proposers.includes(r))) {
+            throw new ModuleError('GOV_ROLE_FORBIDDEN', `the alliance policy lets only ${rules.proposers.join(' or ')} propose ${kind}; ${ctx.sender} holds ${roles.join(', ')}`);
           }
           ctx.charge(GOV_GAS_PER_BYTE * canonicalize(args as unknown as JsonValue).length, 'checking the proposal');
-          const payload = buildPayload(ctx, policy, kind, fields);
-          const subject = subjectOf(payload);
-          const holder = get<number>(ctx, govKey.lock(subject));
-          if (holder !== undefined) {
-            throw new ModuleError('GOV_SUBJECT_BUSY', `proposal #${holder} about ${subject} is still open; wait until it closes (or close it with governance.close once its voting period has ended)`);
-          }
-          const members = get<string[]>(ctx, govKey.members()) ?? [];
-          const electorate = members.filter((d) => get<Member>(ctx, govKey.member(d))!.roles.some((r) => rules.voters.includes(r)));
-          if (electorate.length === 0) {
-            throw new ModuleError('GOV_NO_ELECTORATE', `no member holds a role that may vote on ${kind} (${rules.voters.join(', ')}); admit such members first`);
-          }
-          const open = get<OpenEntry[]>(ctx, govKey.open()) ?? [];
-          const mine = open.filter((e) => e.proposer === ctx.sender).length;
-          if (mine >= policy.maxOpenProposals) {
-            throw new ModuleError('GOV_TOO_MANY_OPEN', `${ctx.sender} already has ${mine} open proposals, the most the policy allows; wait for some to close`);
-          }
-          const id = (get<number>(ctx, govKey.proposalCount()) ?? 0) + 1;
-          const p: Proposal = {
-            id, kind, proposer: ctx.sender, payload, status: 'voting', createdAt: ctx.height, createdTime: ctx.time,
-            endHeight: ctx.height + rules.votingPeriod, tx: ctx.txHash, electorate, rules: { ...rules }, tally: { yes: 0, no: 0, abstain: 0 },
-            ...(title !== undefined ? { title } : {}),
-            ...(description !== undefined ? { description } : {}),
-          };
-          put(ctx, govKey.proposal(id), p);
-          put(ctx, govKey.proposalCount(), id);
-          put(ctx, govKey.open(), [...open, { id, proposer: ctx.sender, endHeight: p.endHeight }]);
-          put(ctx, govKey.lock(subject), id);
-          emit(ctx, 'ProposalCreated', { id, kind, proposer: ctx.sender, endHeight: p.endHeight, electorate: electorate.length });
-          return { id, endHeight: p.endHeight, electorate: electorate.length };
+          const payload = buildPayload(ctx, policy, kind, fields, member, regulator);
+          const id = openProposal(ctx, policy, payload, { ...(title !== undefined ? { title } : {}), ...(description !== undefined ? { description } : {}) });
+          const p = get<Proposal>(ctx, govKey.proposal(id))!;
+          return { id, endHeight: p.endHeight, electorate: p.electorate.length };
+        },
+      }),
+
+      emergencyFreeze: method({
+        doc: 'A registered regulator asks to freeze a party at once (DID, settlement account, lex contract, token) within its scope; once the policy\'s quorum of regulators asked, it is frozen for a bounded number of blocks and a proposal to confirm it is opened.',
+        args: emergencyFreezeArgs,
+        gas: 5_000,
+        run(ctx, args) {
+          const policy = requireInit(ctx);
+          return emergencyFreeze(ctx, policy, args, (payload) => openProposal(ctx, policy, payload, { title: `Confirm the emergency freeze of ${describeTarget(args.target)}` }));
         },
       }),
 
@@ -644,8 +683,23 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         },
       }),
     },
+    exports: {
+      regulator: {
+        doc: 'The registered regulator record of a DID, or null: for the supervision module on this chain (rules are published by regulators, within their scope).',
+        gas: 300,
+        run(ctx, args): JsonValue {
+          if (ctx.caller !== SUPERVISION_CALLER) throw new ModuleError('FORBIDDEN', `governance.regulator answers the ${SUPERVISION_CALLER} module only, not ${ctx.caller ?? 'a transaction'}`);
+          const did = (args as { did?: unknown } | null)?.did;
+          if (typeof did !== 'string' || !DID_RE.test(did)) throw new ModuleError('BAD_ARGS', 'governance.regulator args.did: a did:shulian DID');
+          return (get<Regulator>(ctx, govKey.regulator(did)) as unknown as JsonValue) ?? null;
+        },
+      },
+    },
   };
 }
+
+/** The module that may ask governance for regulators (src/modules/supervision). */
+const SUPERVISION_CALLER = 'supervision';
 
 /**
  * The module as listed among the build's modules. It has no founders, so on its own it cannot be

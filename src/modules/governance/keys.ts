@@ -26,6 +26,14 @@ export const govKey = {
   regulator: (did: string): string => `regulator/${did}`,
   gateways: (): string => 'gateways',
   gateway: (did: string): string => `gateway/${did}`,
+  /** A freeze in force (FreezeRecord), by its key (runtime freezeKey). */
+  freeze: (key: string): string => `freeze/${key}`,
+  /** Sorted keys of the freezes in force (emergency ones may have lapsed). */
+  freezes: (): string => 'freezes',
+  /** Regulators asking for an emergency freeze (EmergencyRequest). */
+  emergency: (key: string): string => `emergency/${key}`,
+  /** The proposal that cited an alert as evidence (an alert backs one freeze at a time). */
+  evidence: (alert: string): string => `evidence/${alert}`,
 } as const;
 
 const full = (k: string): string => `${GOVERNANCE_MODULE}/${k}`;
@@ -47,4 +55,8 @@ export const govStateKey = {
   regulator: (did: string): string => full(govKey.regulator(did)),
   gateways: (): string => full(govKey.gateways()),
   gateway: (did: string): string => full(govKey.gateway(did)),
+  freeze: (key: string): string => full(govKey.freeze(key)),
+  freezes: (): string => full(govKey.freezes()),
+  emergency: (key: string): string => full(govKey.emergency(key)),
+  evidence: (alert: string): string => full(govKey.evidence(alert)),
 } as const satisfies { [K in keyof typeof govKey]: (typeof govKey)[K] };
