@@ -92,6 +92,7 @@ export const STATUS = {
   PROOF_MISSING: 400, PROOF_TX_MISMATCH: 400, PROOF_RECEIPT_MISMATCH: 400, PROOF_MERKLE: 400, PROOF_STATE_ROOT: 400, PROOF_STATE: 400,
   // other folders: 400 unless listed
   EXTERNAL_UNREACHABLE: 503,
+  SUPERVISION_NOT_RUNNING: 503, SUPERVISION_STORE_UNAVAILABLE: 500,
 } as const satisfies { readonly [K in ServerErrorCode]?: HttpStatus };
 
 /** The codes of StatusFolders that STATUS does not list; must stay empty (checked below). */

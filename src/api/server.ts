@@ -30,6 +30,8 @@ import { ConsoleAuth, registerAuthRoutes, type ConsoleOptions } from './routes/a
 import { registerWorkOrderRoutes } from './routes/workorders.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerMetricsRoutes, type MetricsOptions } from './routes/metrics.ts';
+import { registerSupervisionRoutes } from './routes/supervision.ts';
+import type { SupervisionService } from '../supervision/index.ts';
 
 export interface ApiOptions {
   /** Largest request body, bytes. */
@@ -58,6 +60,8 @@ export interface ApiOptions {
   render?: RenderPoolOptions | RenderPool;
   /** eth_call / eth_estimateGas: gas cap per run, runs at once per client address, the EVM's worker pool. */
   eth?: EthOptions;
+  /** The supervision service whose alerts and statistics /v1/supervision/* serves (embedded in the node). */
+  supervision?: SupervisionService;
 }
 
 const HASH_RE = /^[0-9a-f]{64}$/;
@@ -260,9 +264,10 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerConsole(app);
   registerMetricsRoutes(app, node, { ...(opts.console?.dataDir ? { dataDir: opts.console.dataDir } : {}), ...opts.metrics });
   const consoleStore = opts.console?.store ?? (opts.console?.dataDir ? ConsoleStore.open(join(opts.console.dataDir, 'console.lmdb')) : undefined);
-  if (consoleStore) {
+  const auth = consoleStore ? new ConsoleAuth(node, consoleStore, opts.console, site) : undefined;
+  registerSupervisionRoutes(app, opts.supervision, auth);
+  if (consoleStore && auth) {
     if (!opts.console?.store) app.addHook('onClose', async () => consoleStore.close());
-    const auth = new ConsoleAuth(node, consoleStore, opts.console, site);
     await app.register(async (scope) => {
       // These routes take small bodies; say which limit a too-large one broke (others go to the handler above).
       scope.setErrorHandler((e, req, reply) => {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ChainView } from '../chain/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import { ShulianError } from '../codec/index.ts';
@@ -5,6 +6,7 @@ import { buildApi, type ApiOptions } from '../api/index.ts';
 import { ShulianNode, type NodeOpenOptions } from './node.ts';
 import { Gateway, localEndpoint } from '../crosschain/index.ts';
 import { ExternalChains, loadExternalChains, type ExternalChainConfig, type ExternalChainsOptions } from './external.ts';
+import { SupervisionService, SupervisionStore, nodeFeed, type Webhook } from '../supervision/index.ts';
 
 /** The node's own gateway over the chains it hosts, for the chains whose genesis registers it as one. */
 function startEmbeddedGateway(node: ShulianNode, log: (line: string) => void): Gateway | undefined {
@@ -62,12 +64,19 @@ export interface StartOptions {
   external?: ExternalChainConfig[];
   /** Refresh interval and timeout of the external chains. */
   externalOptions?: ExternalChainsOptions;
+  /**
+   * The embedded supervision service (docs/supervision.md): on by default when the node hosts a
+   * governance chain; its store is `<dataDir>/supervision.lmdb`. `false` turns it off.
+   */
+  supervision?: false | { webhooks?: Webhook[] };
 }
 
 export interface RunningNode {
   url: string;
   did: string;
   node: ShulianNode;
+  /** The embedded supervision service, when it runs. */
+  supervision?: SupervisionService;
   chains(): ChainView[];
   /** The external chains the node follows. */
   external: ExternalChains;
@@ -84,21 +93,46 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   });
   let api;
   let external: ExternalChains;
+  let supervision: SupervisionService | undefined;
+  const gov = node.chains().find((c) => c.genesis.modules.includes('governance'));
+  if (opts.supervision !== false && gov) {
+    try {
+      supervision = new SupervisionService({
+        feed: nodeFeed(node), store: SupervisionStore.open(join(opts.dataDir, 'supervision.lmdb')), govChain: gov.id, log,
+        ...(opts.supervision?.webhooks ? { webhooks: opts.supervision.webhooks } : {}),
+      });
+      await supervision.start();
+    } catch (err) {
+      await supervision?.close();
+      await supervision?.store.close();
+      await node.close();
+      throw err;
+    }
+  }
+  const stopSupervision = async (): Promise<void> => {
+    await supervision?.close();
+    await supervision?.store.close();
+  };
   try {
     const configs = [...loadExternalChains(opts.dataDir), ...(opts.external ?? [])];
     const clash = configs.find((c) => node.chain(c.id));
     if (clash) throw new ShulianError('CONFIG_INVALID', `external chain "${clash.id}" has the id of a chain this node hosts; give it another id`);
     external = new ExternalChains(configs, { log, ...opts.externalOptions });
   } catch (err) {
+    await stopSupervision();
     await node.close();
     throw err;
   }
   try {
     // The node serves its chains' status lists as credentials signed with its own key, and keeps
     // the console's sessions, work orders and audit log in <dataDir>/console.lmdb.
-    api = await buildApi(node, { ...opts.api, vc: { statusSigner: node.key, ...opts.api?.vc }, console: { dataDir: opts.dataDir, ...opts.api?.console }, external });
+    api = await buildApi(node, {
+      ...opts.api, vc: { statusSigner: node.key, ...opts.api?.vc }, console: { dataDir: opts.dataDir, ...opts.api?.console }, external,
+      ...(supervision ? { supervision } : {}),
+    });
     await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
   } catch (err) {
+    await stopSupervision();
     await node.close();
     throw err;
   }
@@ -113,12 +147,14 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     url,
     did: node.did,
     node,
+    ...(supervision ? { supervision } : {}),
     chains: () => node.chains(),
     external,
     close: () => (closing ??= (async () => {
       await gateway?.stop();
       await external.close();
       await api.close();
+      await stopSupervision();
       await node.close();
     })()),
   };

@@ -18,7 +18,7 @@ export * from './console-signin.ts';
 
 export type ConsoleRole = 'operator' | 'member' | 'regulator' | 'auditor';
 export const CONSOLE_ROLE_NAMES: readonly ConsoleRole[] = ['operator', 'member', 'regulator', 'auditor'];
-export type WorkOrderKind = 'join' | 'chain' | 'quota' | 'incident';
+export type WorkOrderKind = 'join' | 'chain' | 'quota' | 'incident' | 'alert';
 export type WorkOrderStatus = 'open' | 'in-progress' | 'resolved' | 'rejected';
 
 export interface LoginResult {
@@ -61,6 +61,10 @@ export interface WorkOrder {
   updatedAt: number;
   comments: WorkOrderComment[];
   history: WorkOrderStatusChange[];
+  /** Kind "alert": the supervision alert it tracks (docs/supervision.md#alerts). */
+  alert?: string;
+  /** Who works on it (a regulator or operator DID); they may see and comment on it too. */
+  assignee?: string;
 }
 
 /** A work order in a list: without body, comments counted. */

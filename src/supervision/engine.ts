@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalize, type JsonValue } from '../codec/index.ts';
 import { activation, type CompiledRule, type ListMaps, type Observation } from '../rules/index.ts';
-import type { Severity, TxRef } from '../sdk/supervision.ts';
+import type { Severity, TxRef } from '../sdk/index.ts';
 import { PendingSequences } from './sequence.ts';
 import { SlidingWindows } from './window.ts';
 

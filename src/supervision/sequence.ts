@@ -3,7 +3,7 @@
  * held, waiting for a `then` within `withinBlocks` blocks. Bounded: MAX_KEYS keys (least recently
  * active dropped first) and MAX_PENDING first steps per key (the oldest dropped first).
  */
-import type { TxRef } from '../sdk/supervision.ts';
+import type { TxRef } from '../sdk/index.ts';
 
 export const SEQUENCE_LIMITS = { maxKeys: 50_000, maxPending: 64 } as const;
 

@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import type { Block, TxInclusion } from '../ledger/index.ts';
 import { observationsOf } from '../rules/index.ts';
-import type { Alert } from '../sdk/supervision.ts';
+import type { Alert } from '../sdk/index.ts';
 import { RuleEngine, type AlertDraft } from './engine.ts';
 import type { Feed, FeedChain } from './feed.ts';
 import { loadRules, type LoadedRules } from './loader.ts';

@@ -5,7 +5,7 @@
  * rules see, in the block's store transaction, so a block is counted once.
  */
 import type { Observation } from '../rules/index.ts';
-import type { Alert } from '../sdk/supervision.ts';
+import type { Alert } from '../sdk/index.ts';
 
 export const PERIODS = { hour: 3_600_000, day: 86_400_000 } as const;
 export type Period = keyof typeof PERIODS;

@@ -7,7 +7,7 @@
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ShulianError } from '../codec/index.ts';
-import type { Alert, AlertStatus, AlertSummary } from '../sdk/supervision.ts';
+import type { Alert, AlertStatus, AlertSummary } from '../sdk/index.ts';
 
 export interface Cursor {
   height: number;

@@ -4,7 +4,7 @@
  * MAX_KEYS keys (the least recently active is dropped first) and MAX_ENTRIES txs per key (the two
  * oldest are merged, keeping the later time, so a total is never understated).
  */
-import type { TxRef } from '../sdk/supervision.ts';
+import type { TxRef } from '../sdk/index.ts';
 
 export const WINDOW_LIMITS = { maxKeys: 50_000, maxEntries: 10_000, evidence: 20 } as const;
 
