@@ -221,7 +221,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
           throw new ModuleError('GOV_OWNER_NOT_MEMBER', `the chain owner ${owner} is not a member of the alliance; a chain is owned by a member organisation`);
         }
         const admission: AdmissionPolicy = f.admission ?? { type: 'members' };
-        return { kind, genesis, genesisHash: hashJson(genesis.suite, genesis), admission, owner };
+        return { kind, genesis, genesisHash: hashJson(genesis.suite, genesis), admission, owner, ...(f.reads !== undefined ? { reads: f.reads } : {}) };
       }
       case 'suspend-chain':
       case 'resume-chain':
@@ -354,6 +354,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         return () => {
           const rec: ChainRecord = {
             id: pl.genesis.chain, genesis: pl.genesis, genesisHash: pl.genesisHash, owner: pl.owner, admission: pl.admission,
+            ...(pl.reads !== undefined ? { reads: pl.reads } : {}),
             status: 'approved', proposal: p.id, approvedAt: ctx.height, approvedTime: ctx.time,
             history: [statusEntry(ctx, 'approved', p.id)],
             validators: [{ validators: pl.genesis.validators, effectiveHeight: 0, approvedHeight: ctx.height, proposal: p.id }],

@@ -102,6 +102,8 @@ export type AdmissionPolicy =
 
 export type ChainStatus = 'approved' | 'active' | 'suspended' | 'retired';
 
+export type ChainReads = 'public' | 'members';
+
 export interface ChainStatusEntry {
   status: ChainStatus;
   height: number;
@@ -129,6 +131,12 @@ export interface ChainRecord {
   genesisHash: string;
   owner: string;
   admission: AdmissionPolicy;
+  /**
+   * Who may read the chain through the API (docs/supervision.md#who-reads-a-chain): `public`
+   * (absent) anyone; `members` its members by its admission policy, its owner and validators, its
+   * gateways, the regulators whose scope covers it, and console operators.
+   */
+  reads?: ChainReads;
   status: ChainStatus;
   /** The create-chain proposal; 0 for a chain registered at bootstrap. */
   proposal: number;
@@ -249,7 +257,7 @@ export interface GenesisDraft {
 export type ProposalInput = { title?: string; description?: string } & (
   | { kind: 'admit-member'; member: MemberSpec }
   | { kind: 'remove-member'; did: string }
-  | { kind: 'create-chain'; genesis: GenesisDraft; admission?: AdmissionPolicy; owner?: string }
+  | { kind: 'create-chain'; genesis: GenesisDraft; admission?: AdmissionPolicy; owner?: string; reads?: ChainReads }
   | { kind: 'suspend-chain' | 'resume-chain' | 'retire-chain'; chain: string }
   | { kind: 'change-validators'; chain: string; validators: ValidatorInfo[]; effectiveHeight: number }
   | { kind: 'set-policy'; policy: PolicyPatch }
@@ -263,7 +271,7 @@ export type ProposalInput = { title?: string; description?: string } & (
 export type ProposalPayload =
   | { kind: 'admit-member'; member: MemberSpec }
   | { kind: 'remove-member'; did: string }
-  | { kind: 'create-chain'; genesis: Genesis; genesisHash: string; admission: AdmissionPolicy; owner: string }
+  | { kind: 'create-chain'; genesis: Genesis; genesisHash: string; admission: AdmissionPolicy; owner: string; reads?: ChainReads }
   | { kind: 'suspend-chain' | 'resume-chain' | 'retire-chain'; chain: string }
   | { kind: 'change-validators'; chain: string; validators: ValidatorInfo[]; effectiveHeight: number }
   /** The whole policy as it will be after the change. */

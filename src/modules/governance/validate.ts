@@ -135,7 +135,10 @@ const freezeReason = z.string().min(1, 'say why').max(1_000, 'at most 1000 chara
 export const payloadSchemas = {
   'admit-member': z.strictObject({ member: memberSpecSchema }),
   'remove-member': z.strictObject({ did }),
-  'create-chain': z.strictObject({ genesis: genesisDraftSchema, admission: admissionSchema.optional(), owner: did.optional() }),
+  'create-chain': z.strictObject({
+    genesis: genesisDraftSchema, admission: admissionSchema.optional(), owner: did.optional(),
+    reads: z.enum(['public', 'members'], 'reads must be "public" or "members"').optional(),
+  }),
   'suspend-chain': z.strictObject({ chain: chainId }),
   'resume-chain': z.strictObject({ chain: chainId }),
   'retire-chain': z.strictObject({ chain: chainId }),
