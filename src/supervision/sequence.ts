@@ -10,7 +10,7 @@ export const SEQUENCE_LIMITS = { maxKeys: 50_000, maxPending: 64 } as const;
 export class PendingSequences {
   private readonly keys = new Map<string, TxRef[]>();
 
-  constructor(private readonly withinBlocks: number, private readonly limits = SEQUENCE_LIMITS) {}
+  constructor(private readonly withinBlocks: number, private readonly limits: { maxKeys: number; maxPending: number } = SEQUENCE_LIMITS) {}
 
   get size(): number {
     return this.keys.size;

@@ -33,7 +33,7 @@ export interface WindowStep {
 export class SlidingWindows {
   private readonly keys = new Map<string, KeyWindow>();
 
-  constructor(private readonly windowMs: number, private readonly limits = WINDOW_LIMITS) {}
+  constructor(private readonly windowMs: number, private readonly limits: { maxKeys: number; maxEntries: number; evidence: number } = WINDOW_LIMITS) {}
 
   get size(): number {
     return this.keys.size;

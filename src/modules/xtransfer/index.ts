@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
-import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { method, ModuleError, refuseFrozen, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { chainIdSchema, type Ack, type Packet } from '../xchain/types.ts';
 import { requireXchainCaller } from '../xchain/index.ts';
 
@@ -35,6 +35,12 @@ function debit(ctx: ModuleContext, key: string, n: bigint, what: string): void {
   put(ctx, key, have - n);
 }
 const credit = (ctx: ModuleContext, key: string, n: bigint): void => put(ctx, key, get(ctx, key) + n);
+
+/** Refuses a move of a frozen token, or to or from a frozen holder (docs/supervision.md#freezes); refunds are never refused. */
+function movable(ctx: ModuleContext, d: string, ...holders: string[]): void {
+  refuseFrozen(ctx, { type: 'token', denom: d });
+  for (const h of holders) refuseFrozen(ctx, { type: 'account', did: h, currency: d });
+}
 
 interface TransferPayload {
   denom: string;
@@ -111,6 +117,7 @@ export const xtransferModule: ModuleDef = {
       gas: 2_000,
       run(ctx, a) {
         if (ctx.get(`issuer/${a.denom}`) !== ctx.sender) throw new ModuleError('XTRANSFER_NOT_ISSUER', `${ctx.sender} is not the issuer of ${a.denom} on ${ctx.chain}`);
+        movable(ctx, a.denom, a.to);
         credit(ctx, balanceKey(a.to, a.denom), BigInt(a.amount));
         credit(ctx, supplyKey(a.denom), BigInt(a.amount));
         ctx.emit('Minted', { denom: a.denom, to: a.to, amount: a.amount });
@@ -121,6 +128,7 @@ export const xtransferModule: ModuleDef = {
       args: z.strictObject({ denom, to: did, amount }),
       gas: 2_000,
       run(ctx, a) {
+        movable(ctx, a.denom, ctx.sender, a.to);
         debit(ctx, balanceKey(ctx.sender, a.denom), BigInt(a.amount), `${ctx.sender}'s ${a.denom} balance`);
         credit(ctx, balanceKey(a.to, a.denom), BigInt(a.amount));
         ctx.emit('Transferred', { denom: a.denom, from: ctx.sender, to: a.to, amount: a.amount });
@@ -132,6 +140,7 @@ export const xtransferModule: ModuleDef = {
       gas: 3_000,
       run(ctx, a): JsonValue {
         const n = BigInt(a.amount);
+        movable(ctx, a.denom, ctx.sender);
         debit(ctx, balanceKey(ctx.sender, a.denom), n, `${ctx.sender}'s ${a.denom} balance`);
         if (returning(a.denom, a.dstChain)) debit(ctx, supplyKey(a.denom), n, `supply of ${a.denom}`);
         else credit(ctx, escrowKey(a.dstChain, a.denom), n);
@@ -161,6 +170,8 @@ export const xtransferModule: ModuleDef = {
           credited = `${srcChain}/${p.denom}`;
           credit(ctx, supplyKey(credited), n);
         }
+        // Refused (an error ack: the sender is refunded) for a frozen token or receiver.
+        movable(ctx, credited, p.receiver);
         credit(ctx, balanceKey(p.receiver, credited), n);
         ctx.emit('TransferReceived', { srcChain, denom: credited, amount: p.amount, to: p.receiver });
         return { denom: credited, amount: p.amount };
@@ -192,6 +203,7 @@ export const xtransferModule: ModuleDef = {
         if (!p.success) throw new ModuleError('BAD_ARGS', `holdLock: ${p.error.issues[0]!.message}`);
         const a = p.data;
         if (ctx.has(holdKey(a.hold))) throw new ModuleError('XTRANSFER_HOLD_EXISTS', `hold ${a.hold} already exists on ${ctx.chain}`);
+        movable(ctx, a.denom, a.from, a.to);
         debit(ctx, balanceKey(a.from, a.denom), BigInt(a.amount), `${a.from}'s ${a.denom} balance`);
         const h: HoldRecord = { from: a.from, to: a.to, denom: a.denom, amount: a.amount, state: 'held', height: ctx.height };
         ctx.set(holdKey(a.hold), h as unknown as JsonValue);
