@@ -13,6 +13,7 @@ import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { FetchLike } from './types.ts';
 import { checkSignInChallenge, originOf, signSignIn, type SignInChallenge } from './console-signin.ts';
+import type { Alert, AlertQuery, AlertSummary, SupervisionStats } from './supervision.ts';
 
 export * from './console-signin.ts';
 
@@ -401,5 +402,41 @@ export class ConsoleClient {
   /** The Prometheus text exposition of GET /metrics. */
   metrics(): Promise<string> {
     return this.#call('GET', '/metrics', undefined, true);
+  }
+
+  // ---- supervision (regulators and operators; docs/supervision.md) ----
+
+  /** Alerts newest first, without proofs; `next` continues the list (as `before`). */
+  alerts(q: AlertQuery = {}): Promise<{ alerts: AlertSummary[]; next?: string }> {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, String(v));
+    const qs = p.toString();
+    return this.#call('GET', `/v1/supervision/alerts${qs ? `?${qs}` : ''}`);
+  }
+
+  /** One alert with the inclusion proofs of its txs (check them with verifyTxInclusion). */
+  alert(id: string): Promise<Alert> {
+    return this.#call('GET', `/v1/supervision/alerts/${encodeURIComponent(id)}`);
+  }
+
+  /** Acknowledge an alert: files the work order that tracks it. */
+  ackAlert(id: string, note?: string): Promise<Alert> {
+    return this.#call('POST', `/v1/supervision/alerts/${encodeURIComponent(id)}/ack`, note === undefined ? {} : { note });
+  }
+
+  assignAlert(id: string, to: string, note?: string): Promise<Alert> {
+    return this.#call('POST', `/v1/supervision/alerts/${encodeURIComponent(id)}/assign`, { to, ...(note === undefined ? {} : { note }) });
+  }
+
+  closeAlert(id: string, note: string): Promise<Alert> {
+    return this.#call('POST', `/v1/supervision/alerts/${encodeURIComponent(id)}/close`, { note });
+  }
+
+  /** Statistics per hour or day of block time, within the caller's scope. */
+  supervisionStats(q: { period?: 'hour' | 'day'; from?: number; to?: number } = {}): Promise<SupervisionStats> {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, String(v));
+    const qs = p.toString();
+    return this.#call('GET', `/v1/supervision/stats${qs ? `?${qs}` : ''}`);
   }
 }

@@ -3,8 +3,11 @@
  * the `supervision` module (rules, lists, approvals) and the reads of the supervision API
  * (docs/supervision.md).
  */
+import type { JsonValue } from '../codec/index.ts';
 import type { TxInclusion } from '../ledger/index.ts';
-import type { Severity } from '../rules/index.ts';
+import type { FreezeEvidence, FreezeTarget } from '../modules/governance/types.ts';
+import type { RuleSpec, Severity } from '../rules/index.ts';
+import type { Call } from './types.ts';
 
 export type { RuleSpec, RuleKind, Severity, RuleScope } from '../rules/index.ts';
 
@@ -57,3 +60,52 @@ export interface Alert {
 
 /** An alert in a list: without its proofs. */
 export type AlertSummary = Omit<Alert, 'proofs' | 'history'>;
+
+export interface AlertQuery {
+  status?: AlertStatus;
+  rule?: string;
+  chain?: string;
+  limit?: number;
+  before?: string;
+}
+
+/** GET /v1/supervision/stats: per bucket (its start, ms), series name → total (decimal). */
+export interface SupervisionStats {
+  period: 'hour' | 'day';
+  from: number;
+  to: number;
+  /** The chains the caller sees ("*": all). */
+  scope: string[] | '*';
+  buckets: Array<{ start: number; series: Record<string, string> }>;
+}
+
+// ---- the supervision module's calls (on the governance chain) ----------------------------
+
+export const SUPERVISION_MODULE = 'supervision';
+
+/** Publish a rule (or a new version of one's own). */
+export function supPublishCall(rule: RuleSpec): Call {
+  return { module: SUPERVISION_MODULE, method: 'publish', args: { rule: rule as unknown as JsonValue } };
+}
+
+export function supRetireCall(id: string): Call {
+  return { module: SUPERVISION_MODULE, method: 'retire', args: { id } };
+}
+
+export function supSetListCall(name: string, items: string[]): Call {
+  return { module: SUPERVISION_MODULE, method: 'setList', args: { name, items } };
+}
+
+export function supApproveCall(a: { kind: 'lex-template' | 'evm-code'; hash: string; name: string; note?: string }): Call {
+  return { module: SUPERVISION_MODULE, method: 'approve', args: a as unknown as JsonValue };
+}
+
+/** An emergency freeze request (governance.emergencyFreeze) by a registered regulator. */
+export function emergencyFreezeCall(a: { target: FreezeTarget; reason: string; evidence?: FreezeEvidence }): Call {
+  return { module: 'governance', method: 'emergencyFreeze', args: a as unknown as JsonValue };
+}
+
+/** Evidence for a freeze proposal from an alert: its id, rule and txs. */
+export function evidenceOf(a: Pick<Alert, 'id' | 'rule' | 'version' | 'txs'>): FreezeEvidence {
+  return { alert: a.id, rule: a.rule, version: a.version, txs: a.txs.slice(0, 20).map((t) => ({ chain: t.chain, hash: t.hash, height: t.height })) };
+}
