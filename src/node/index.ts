@@ -6,7 +6,7 @@ import { buildApi, type ApiOptions } from '../api/index.ts';
 import { ShulianNode, type NodeOpenOptions } from './node.ts';
 import { Gateway, localEndpoint } from '../crosschain/index.ts';
 import { ExternalChains, loadExternalChains, type ExternalChainConfig, type ExternalChainsOptions } from './external.ts';
-import { SupervisionService, SupervisionStore, nodeFeed, type Webhook } from '../supervision/index.ts';
+import { SupervisionService, SupervisionStore, nodeFeed, type SupervisionOptions, type Webhook } from '../supervision/index.ts';
 
 /** The node's own gateway over the chains it hosts, for the chains whose genesis registers it as one. */
 function startEmbeddedGateway(node: ShulianNode, log: (line: string) => void): Gateway | undefined {
@@ -68,7 +68,7 @@ export interface StartOptions {
    * The embedded supervision service (docs/supervision.md): on by default when the node hosts a
    * governance chain; its store is `<dataDir>/supervision.lmdb`. `false` turns it off.
    */
-  supervision?: false | { webhooks?: Webhook[] };
+  supervision?: false | { webhooks?: Webhook[]; webhookRetry?: SupervisionOptions['webhookRetry'] };
 }
 
 export interface RunningNode {
@@ -100,6 +100,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       supervision = new SupervisionService({
         feed: nodeFeed(node), store: SupervisionStore.open(join(opts.dataDir, 'supervision.lmdb')), govChain: gov.id, log,
         ...(opts.supervision?.webhooks ? { webhooks: opts.supervision.webhooks } : {}),
+        ...(opts.supervision?.webhookRetry ? { webhookRetry: opts.supervision.webhookRetry } : {}),
       });
       await supervision.start();
     } catch (err) {

@@ -10,6 +10,6 @@ export { loadRules, activeRule, type LoadedRules } from './loader.ts';
 export { SupervisionService, type SupervisionOptions, type SupervisionStatus } from './service.ts';
 export { SupervisionStore, STORE_LIMITS, type Cursor, type OutboxEntry } from './store.ts';
 export { PERIODS, bucketOf, blockStats, statKey, type Period } from './stats.ts';
-export { WebhookSender, checkWebhook, webhookSignature, WEBHOOK_RETRY, type Webhook } from './webhooks.ts';
+export { WebhookSender, checkWebhook, webhookSignature, WEBHOOK_RETRY, type Webhook, type WebhookRetry } from './webhooks.ts';
 export { SlidingWindows, WINDOW_LIMITS } from './window.ts';
 export { PendingSequences, SEQUENCE_LIMITS } from './sequence.ts';

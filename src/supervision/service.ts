@@ -18,7 +18,7 @@ import type { Feed, FeedChain } from './feed.ts';
 import { loadRules, type LoadedRules } from './loader.ts';
 import { blockStats } from './stats.ts';
 import type { SupervisionStore } from './store.ts';
-import { WebhookSender, type Webhook } from './webhooks.ts';
+import { WebhookSender, type Webhook, type WebhookRetry } from './webhooks.ts';
 
 export interface SupervisionOptions {
   feed: Feed;
@@ -26,6 +26,8 @@ export interface SupervisionOptions {
   /** The governance chain (rules, lists, approvals, regulators). Default "gov". */
   govChain?: string;
   webhooks?: Webhook[];
+  /** Retry schedule of webhook deliveries (tests shorten it). */
+  webhookRetry?: Partial<WebhookRetry>;
   /** How often chains without in-process notifications are polled (ms, default 1000). */
   pollMs?: number;
   /** How often the list of chains is looked at again, for governed chains that started (ms, default 5000). */
@@ -71,7 +73,9 @@ export class SupervisionService {
 
   constructor(private readonly opts: SupervisionOptions) {
     this.govChain = opts.govChain ?? 'gov';
-    this.webhooks = new WebhookSender(opts.store, opts.webhooks ?? [], { ...(opts.now ? { now: opts.now } : {}), ...(opts.log ? { log: opts.log } : {}) });
+    this.webhooks = new WebhookSender(opts.store, opts.webhooks ?? [], {
+      ...(opts.now ? { now: opts.now } : {}), ...(opts.log ? { log: opts.log } : {}), ...(opts.webhookRetry ? { retry: opts.webhookRetry } : {}),
+    });
     this.events.setMaxListeners(0);
   }
 

@@ -21,7 +21,16 @@ export interface Webhook {
   secret: string;
 }
 
-export const WEBHOOK_RETRY = { attempts: 12, firstDelayMs: 1_000, maxDelayMs: 10 * 60_000, timeoutMs: 10_000, concurrency: 4 } as const;
+/** How deliveries are retried: attempts in all, the first delay doubling up to the longest, each request's timeout, at once. */
+export interface WebhookRetry {
+  attempts: number;
+  firstDelayMs: number;
+  maxDelayMs: number;
+  timeoutMs: number;
+  concurrency: number;
+}
+
+export const WEBHOOK_RETRY: Readonly<WebhookRetry> = { attempts: 12, firstDelayMs: 1_000, maxDelayMs: 10 * 60_000, timeoutMs: 10_000, concurrency: 4 };
 
 export function checkWebhook(h: Webhook): Webhook {
   let u: URL;
@@ -50,7 +59,7 @@ export class WebhookSender {
   constructor(
     private readonly store: SupervisionStore,
     hooks: Webhook[],
-    private readonly opts: { now?: () => number; log?: (line: string) => void; retry?: Partial<typeof WEBHOOK_RETRY> } = {},
+    private readonly opts: { now?: () => number; log?: (line: string) => void; retry?: Partial<WebhookRetry> } = {},
   ) {
     this.hooks = new Map(hooks.map((h) => [h.id, checkWebhook(h)]));
   }
@@ -59,7 +68,7 @@ export class WebhookSender {
     return [...this.hooks.keys()];
   }
 
-  private get retry(): typeof WEBHOOK_RETRY {
+  private get retry(): WebhookRetry {
     return { ...WEBHOOK_RETRY, ...this.opts.retry };
   }
 
