@@ -19,7 +19,8 @@ import { verifyTxInclusion } from '../src/ledger/index.ts';
 import { httpEndpoint, relayOnce, syncRoutes } from '../src/crosschain/index.ts';
 import { ConsoleClient, ShulianClient, evidenceOf, govPropose, govVote, supPublishCall, type RuleSpec } from '../src/sdk/index.ts';
 import { settleMint, settleRegisterIssuer } from '../src/sdk/settlement.ts';
-import { startNodeProcess } from './helpers/node-process.ts';
+import { spawn } from 'node:child_process';
+import { cliPath, repoRoot, startNodeProcess } from './helpers/node-process.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
 const BURST: RuleSpec = {
@@ -33,6 +34,7 @@ test('rule → alert with proofs → freeze by vote → refused on every chain, 
   const gw = generateKeyPair('sm2');
   const gwDid = didFromPublicKey(gw.publicKey);
   const node = await startNodeProcess(join(tmp.dir, 'node'), undefined, ['--no-gateway', '--extra-gateway', `${gwDid}=${toHex(gw.publicKey)}`]);
+  let stopStandalone = (): void => {};
   try {
     const c = new ShulianClient({ baseUrl: node.url });
     const nodeDir = join(tmp.dir, 'node', 'node');
@@ -55,6 +57,13 @@ test('rule → alert with proofs → freeze by vote → refused on every chain, 
     // Money, and the cross-chain routes on the two chains the packet travels between.
     await settleRegisterIssuer(c, op, { issuer: did(bank), name: 'Sandbox Bank', currencies: ['CNY'], rail: 'sandbox', sandbox: true });
     await settleMint(c, bank, { to: did(user), currency: 'CNY', amount: '100000000', ref: 'd-1' });
+    // The standalone service too (`shulian supervise` over the node's API): it prints alerts as JSON lines.
+    const standalone = spawn(process.execPath, [cliPath, 'supervise', '--api', node.url, '--data-dir', join(tmp.dir, 'sup'), '--poll-ms', '200'], {
+      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_HOME: join(tmp.dir, 'home') },
+    });
+    let printed = '';
+    standalone.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
+    stopStandalone = () => void standalone.kill('SIGTERM');
     const xroute = httpEndpoint(c, 'xroute', gw);
     const settleEp = httpEndpoint(c, 'settle', gw);
     const notaryEp = httpEndpoint(c, 'notary', gw);
@@ -83,6 +92,10 @@ test('rule → alert with proofs → freeze by vote → refused on every chain, 
     assert.ok(status);
     assert.equal((await regConsole.alerts({ rule: BURST.id })).alerts.length, 1);
     const alert = await regConsole.alert(listed[0]!.id);
+    // The standalone service raised the same alert, with the same id.
+    const line = await waitFor(() => printed.split('\n').find((l) => l.includes(alert.id)), 'the standalone service\'s alert line', 60_000);
+    assert.equal((JSON.parse(line) as { alert: { rule: string } }).alert.rule, BURST.id);
+    stopStandalone();
     assert.equal(alert.severity, 'high');
     assert.equal(alert.version, 1);
     assert.equal(alert.value, '6000000');
@@ -150,6 +163,7 @@ test('rule → alert with proofs → freeze by vote → refused on every chain, 
     assert.equal(closed.status, 'closed');
     assert.equal((await regConsole.workOrder(acked.workOrder!)).status, 'resolved');
   } finally {
+    stopStandalone();
     await node.stop();
     tmp.cleanup();
   }
