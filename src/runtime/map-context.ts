@@ -1,5 +1,6 @@
 import { canonicalize, type JsonValue } from '../codec/index.ts';
 import { ModuleError, type ModuleContext } from './module.ts';
+import type { StateKey } from './state.ts';
 
 /**
  * A module context over a plain map of one module's keys, with no gas meter: for unit tests of
@@ -25,6 +26,13 @@ export class MapContext implements ModuleContext {
     return this.store.has(key);
   }
   set(key: string, value: JsonValue): void {
+    this.writes++;
+    this.store.set(key, canonicalize(value));
+  }
+  read<T>(key: StateKey<T>): T | undefined {
+    return this.get(key) as T | undefined;
+  }
+  write<T>(key: StateKey<T>, value: NoInfer<T>): void {
     this.writes++;
     this.store.set(key, canonicalize(value));
   }

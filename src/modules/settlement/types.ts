@@ -186,3 +186,38 @@ export interface ClearingRecord {
   time: number;
   tx: string;
 }
+
+/** A payer's queue of waiting instructions in one currency: positions head ≤ i < tail are waiting. */
+export interface QueueRecord {
+  head: number;
+  tail: number;
+}
+
+/** A deposit an issuer credited (`mint`), kept under its ref so a repeat changes nothing. */
+export interface DepositRecord {
+  entry: number;
+  to: string;
+  currency: string;
+  amount: string;
+  ref: string;
+  sandbox: boolean;
+}
+
+/**
+ * An instruction's status as its sender sees it: the result of `instruct`, the acknowledgement
+ * of a contract's instruction, and (with the contract's id) the payload of a settlement-status packet.
+ */
+export interface StatusReport {
+  kind: 'settlement-status';
+  id: string;
+  n: number;
+  idempotencyKey: string;
+  status: InstructionStatus;
+  payer: string;
+  currency: string;
+  total: string;
+  lines: InstructionLine[];
+  duplicate: boolean;
+  settled?: InstructionRecord['settled'];
+  failure?: InstructionRecord['failure'];
+}

@@ -1,0 +1,18 @@
+import { fullKeys, stateKey } from '../../runtime/state.ts';
+import type { RouteApprovals, StoredRoute } from './types.ts';
+
+export const XROUTE = 'xroute';
+
+/** State layout of the routing chain's registry. */
+export const xrouteKey = {
+  /** A chain's registration: what every chain's xchain module proves. */
+  route: (chain: string) => stateKey<StoredRoute>(`routes/${chain}`),
+  /** Sorted ids of the registered chains. */
+  chains: () => stateKey<string[]>('chains'),
+  /** Approvals gathered for a registration (SM3 of route and proposal) not applied yet. */
+  approvals: (id: string) => stateKey<RouteApprovals>(`approvals/${id}`),
+};
+
+export const xrouteStateKey = fullKeys(XROUTE, xrouteKey);
+/** Full state key of a chain's registration; what every chain's xchain module proves. */
+export const routeStateKey = xrouteStateKey.route;
