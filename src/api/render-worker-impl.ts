@@ -9,7 +9,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { ShulianError, type JsonValue } from '../codec/index.ts';
 import { runEvmTask, type EvmTask } from './evm-task.ts';
 import { compile, LexError, parseTemplate, render, renderPdf, runScenarios, summarize, type Contract } from '../lex/index.ts';
-import { compiledTemplate, instanceFingerprint, renderedTexts, type SigningTerms } from '../modules/lexcontract/index.ts';
+import { compiledTemplate, instanceFingerprint, renderedTexts, type SigningTerms } from '../modules/lexcontract/terms.ts';
 
 export type Lang = 'en' | 'zh-CN';
 const LANGS = ['en', 'zh-CN'] as const;

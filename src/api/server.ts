@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { ShulianError } from '../codec/index.ts';
+import { HEX64_RE as HASH_RE } from '../codec/schemas.ts';
 import { DID_RE } from '../ledger/index.ts';
 import { MAX_BATCH, type ChainView, type NodeView } from '../chain/index.ts';
 import { errorBody, statusFor } from './errors.ts';
@@ -58,7 +59,6 @@ export interface ApiOptions {
   eth?: EthOptions;
 }
 
-const HASH_RE = /^[0-9a-f]{64}$/;
 
 /** Builds the HTTP + WebSocket API over a node. Call `listen` on the result. */
 export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<FastifyInstance> {

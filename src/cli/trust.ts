@@ -4,11 +4,11 @@
  * src/sdk/pins.ts), else — the first time — the node's, with a warning on stderr.
  */
 import { ShulianError } from '../codec/index.ts';
+import { HEX64_RE as HASH_RE } from '../codec/schemas.ts';
 import { ShulianClient, firstUseWarning } from '../sdk/client.ts';
 import { fileGenesisPinStore } from '../sdk/pins.ts';
 import { apiUrl, type CommonOptions } from './output.ts';
 
-const HASH_RE = /^[0-9a-f]{64}$/;
 
 /** Checks a --genesis-hash value. */
 export function genesisHashArg(h: string | undefined): string | undefined {

@@ -10,7 +10,8 @@ import type { JsonValue } from './canonical.ts';
 /** A did:shulian DID: base58btc of the key's multicodec hash, 20 to 40 characters (docs/did-method.md). */
 export const DID_RE = /^did:shulian:[1-9A-HJ-NP-Za-km-z]{20,40}$/;
 /** A chain id — also the shape of a cross-chain port, which is a module name: lowercase letters, digits and dashes, a letter first, at most 32. */
-export const CHAIN_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
+export const CHAIN_ID = '[a-z][a-z0-9-]{0,31}';
+export const CHAIN_ID_RE = new RegExp(`^${CHAIN_ID}$`);
 /** A module or method name as a transaction names it. */
 export const NAME_RE = /^[a-z][a-zA-Z0-9_]{0,31}$/;
 /** A 32-byte digest (SM3 or SHA-256), a tx hash or a state root: 64 lowercase hex digits. */

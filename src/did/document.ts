@@ -4,7 +4,7 @@
  * proof of the state is a proof of the document.
  */
 import type { JsonValue } from '../codec/index.ts';
-import { DID_RELATIONSHIPS, type DidDocState, type DidRelationship, type ServiceEndpoint } from '../modules/did/state.ts';
+import { DID_RELATIONSHIPS, type DidDocState, type DidRelationship, type ServiceEndpoint } from '../modules/did/types.ts';
 
 export const DID_CONTEXT = 'https://www.w3.org/ns/did/v1';
 export const MULTIKEY_CONTEXT = 'https://w3id.org/security/multikey/v1';

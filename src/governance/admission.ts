@@ -2,7 +2,7 @@
  * Admission policies of business chains: who may transact on a chain. The registry stores the
  * policy; a node hosting the chain asks `checkAdmission` before admitting a sender's transaction.
  */
-import type { AdmissionPolicy } from '../modules/governance/index.ts';
+import type { AdmissionPolicy } from '../modules/governance/types.ts';
 
 /** What a check may need to know; each fact may be answered synchronously or not. */
 export interface AdmissionFacts {

@@ -17,12 +17,15 @@ import type { JsonValue } from '../codec/canonical.ts';
 /**
  * The JSON shape of T: T itself for strings, numbers, booleans, null, arrays and plain records of
  * those (optional fields allowed: canonical JSON leaves out undefined members); `never` inside
- * wherever T holds a bigint, a function, a Date, bytes… — so `JsonChecked` can refuse it.
+ * wherever T holds a bigint, a function, a Date, bytes… — so `JsonChecked` can refuse it. A field
+ * typed `unknown` passes: it holds JSON a module received as is (a payload), which canonicalize
+ * checks when it is written.
  */
-export type JsonLike<T> = T extends string | number | boolean | null | undefined ? T
-  : T extends readonly (infer E)[] ? readonly JsonLike<E>[]
-    : T extends bigint | symbol | ((...args: never[]) => unknown) ? never
-      : { [K in keyof T]: JsonLike<T[K]> };
+export type JsonLike<T> = unknown extends T ? T
+  : T extends string | number | boolean | null | undefined ? T
+    : T extends readonly (infer E)[] ? readonly JsonLike<E>[]
+      : T extends bigint | symbol | ((...args: never[]) => unknown) ? never
+        : { [K in keyof T]: JsonLike<T[K]> };
 
 /** T if it is JSON-shaped; otherwise a type no record has, so a key for it cannot be written. */
 export type JsonChecked<T> = [T] extends [JsonLike<T>] ? T : { readonly 'is not JSON': T };
@@ -58,7 +61,7 @@ export function fullKeys<M extends KeyBuilders>(module: string, keys: M): M {
  * packet payloads. Checked at compile time; no copy, no runtime cost.
  */
 export function asJson<T>(value: T & JsonLike<T>): JsonValue {
-  return value as unknown as JsonValue;
+  return value as JsonValue;
 }
 
 /**
@@ -67,5 +70,5 @@ export function asJson<T>(value: T & JsonLike<T>): JsonValue {
  * own, or one whose answer they verify with a proof).
  */
 export function stateValue<T>(_key: StateKey<T>, value: JsonValue | null | undefined): T | undefined {
-  return value === null || value === undefined ? undefined : (value as unknown as T);
+  return value === null || value === undefined ? undefined : (value as T);
 }

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { ShulianError } from '../codec/index.ts';
+import { HEX64_RE as HASH_RE } from '../codec/schemas.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import { hashJson } from '../ledger/hashing.ts';
 import { signTx } from '../ledger/tx.ts';
@@ -20,7 +21,6 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 /** At most this many validatorsAt rounds to reach one height (each proves up to 64 changes). */
 const MAX_LIGHT_ROUNDS = 1_000;
 const DEFAULT_EXPIRES_IN = 100;
-const HASH_RE = /^[0-9a-f]{64}$/;
 
 /** The genesis hash: the chain's hash function over the canonical genesis document. */
 export function genesisHashOf(genesis: Genesis): string {

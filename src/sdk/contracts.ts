@@ -20,7 +20,7 @@ import type { ShulianClient } from './client.ts';
 import type { SendOptions, WaitOptions } from './types.ts';
 import type {
   Countersigner, HistoryEntry, InstanceStatus, LexInstance, LexLogEntry, SettlementRecord, SignatureRecord,
-} from '../modules/lexcontract/index.ts';
+} from '../modules/lexcontract/types.ts';
 import type { ContractState, Diagnostic, ObligationView, ScenarioReport, TemplateSummary } from '../lex/index.ts';
 
 export type {

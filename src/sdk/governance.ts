@@ -13,14 +13,14 @@ import {
 import type {
   ChainRecord, CloseReason, Gateway, InitArgs, Member, Policy, ProposalInput, ProposalStatus, Regulator, Tally,
   VoteChoice, VoteRecord,
-} from '../modules/governance/index.ts';
+} from '../modules/governance/types.ts';
 import type { ShulianClient } from './client.ts';
 import type { Call, CommittedTx, SendOptions, WaitOptions } from './types.ts';
 
 export type {
   AdmissionPolicy, ChainRecord, ChainStatus, Gateway, GenesisDraft, InitArgs, KindPolicy, Member, Policy, PolicyPatch,
   Proposal, ProposalInput, ProposalKind, ProposalPayload, ProposalStatus, Regulator, Role, Tally, VoteChoice, VoteRecord,
-} from '../modules/governance/index.ts';
+} from '../modules/governance/types.ts';
 export type { ProposalView, ListProposalsOptions, StateSource } from '../governance/readers.ts';
 
 export const DEFAULT_GOV_CHAIN = 'gov';

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
+import { HEX64_RE as HASH_RE } from '../codec/schemas.ts';
 import { sm3, type KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { CommittedTx, SendOptions, VerifiedState, VerifiedTx, WaitOptions } from './types.ts';
 
 /** What the notary module keeps for a file, at state key `notary/rec/<hash>` (type only). */
-export type { NotaryRecord } from '../modules/notary/index.ts';
-import type { NotaryRecord } from '../modules/notary/index.ts';
+export type { NotaryRecord } from '../modules/notary/types.ts';
+import type { NotaryRecord } from '../modules/notary/types.ts';
 
 export interface NotaryPutArgs {
   hash: string;
@@ -27,7 +28,6 @@ export interface NotaryProof {
 }
 
 export const DEFAULT_NOTARY_CHAIN = 'notary';
-const HASH_RE = /^[0-9a-f]{64}$/;
 
 export function notaryKey(hash: string): string {
   return `notary/rec/${hash}`;

@@ -5,7 +5,7 @@
  */
 import { ShulianError, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
-import type { InstructionInput, InstructionRecord, JournalEntry } from '../modules/settlement/index.ts';
+import type { InstructionInput, InstructionRecord, JournalEntry } from '../modules/settlement/types.ts';
 import {
   buildInvoices, invoiceXml, readBalances, readClearing, readEntry, readInstruction, readInstructionByKey, readInstructionsOf,
   readIssuers, readJournal, readStatement, readTaxPolicy, readTotals,
@@ -17,7 +17,7 @@ import type { Call, CommittedTx, SendOptions, VerifiedState, WaitOptions } from 
 export type {
   AccountRecord, ClearingRecord, InstructionInput, InstructionRecord, InstructionLine, InstructionStatus, IssuerRecord, JournalEntry,
   JournalLine, Mandate, StatementRecord, TaxPolicy, Totals,
-} from '../modules/settlement/index.ts';
+} from '../modules/settlement/types.ts';
 export { instructionIdOf, splitByShares, taxIn } from '../modules/settlement/calc.ts';
 export {
   formatMinor, parseDecimal, minorDigits, invoiceXml, buildInvoices, instructionFromLex,

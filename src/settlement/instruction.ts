@@ -3,9 +3,9 @@
  * settlements (src/lex: pay / split / withhold) to the settlement module's instruction.
  */
 import { ShulianError } from '../codec/index.ts';
-import type { InstructionInput } from '../modules/settlement/index.ts';
+import type { InstructionInput } from '../modules/settlement/types.ts';
 
-export type { InstructionInput } from '../modules/settlement/index.ts';
+export type { InstructionInput } from '../modules/settlement/types.ts';
 
 /** A lex settlement (src/lex Settlement), structurally. */
 export type LexSettlement =

@@ -11,7 +11,7 @@
  * scheme "DID": not a Peppol EAS code — a real Peppol access point needs a participant id mapping).
  */
 import { ShulianError } from '../codec/index.ts';
-import type { InstructionRecord, JournalEntry } from '../modules/settlement/index.ts';
+import type { InstructionRecord, JournalEntry } from '../modules/settlement/types.ts';
 import { formatMinor } from './currency.ts';
 
 export const PEPPOL_CUSTOMIZATION_ID = 'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0';

@@ -1,11 +1,11 @@
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { HEX64_RE as HASH_RE } from '../../codec/schemas.ts';
 import { ShulianClient } from '../../sdk/client.ts';
 import type { CommittedTx, TxStatus } from '../../sdk/types.ts';
 import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { genesisHashArg, verifyingClient } from '../trust.ts';
 
-const HASH_RE = /^[0-9a-f]{64}$/;
 
 export function parseArgsJson(s: string): JsonValue {
   try {

@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { canonicalize, ShulianError, type JsonValue } from '../../codec/index.ts';
-import { DID_RE, CHAIN_ID_RE, hashJson, type Genesis, type ValidatorInfo } from '../../ledger/index.ts';
+import { CHAIN_ID_RE, DID_RE } from '../../codec/schemas.ts';
+import { hashJson, type Genesis, type ValidatorInfo } from '../../ledger/index.ts';
 import { asJson, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE, govKey } from './keys.ts';
 import { applyPolicyPatch, DEFAULT_POLICY, percent } from './policy.ts';

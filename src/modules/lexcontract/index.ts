@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
-import { didSchema, digestSchema, jsonObjectSchema, jsonSchema } from '../../codec/schemas.ts';
+import { didSchema as did, digestSchema as hash, jsonObjectSchema as jsonObject, jsonSchema as jsonValue } from '../../codec/schemas.ts';
 import { execute, instantiate, LexError, type Contract, type ContractState, type ObligationView, type Settlement } from '../../lex/index.ts';
 import { asJson, exported, method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
@@ -45,11 +45,6 @@ export { compiledTemplate, instanceFingerprint, renderedTexts, signingTermsOf, t
  * acknowledged as waiting: it stays sent (`waiting`) until the settlement chain's
  * `settlement-status` packet arrives at `onRecvPacket` and marks it paid or failed.
  */
-
-const hash = digestSchema;
-const jsonValue = jsonSchema;
-const jsonObject = jsonObjectSchema;
-const did = didSchema;
 
 const deployArgs = z.strictObject({ source: z.string().min(1).max(60_000) });
 const draftArgs = z.strictObject({

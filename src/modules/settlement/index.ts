@@ -1,17 +1,20 @@
 import { z } from 'zod';
 import type { Genesis } from '../../ledger/index.ts';
-import { didSchema, HEX64_RE } from '../../codec/schemas.ts';
+import { didSchema as did, digestSchema } from '../../codec/schemas.ts';
 import { asJson, exported, method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef, type StateKey } from '../../runtime/index.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
 import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
 import {
-  AMOUNT_RE, CURRENCY_RE, PERIOD_RE, chainEntryHash, instructionIdOf, periodEnd, periodOf, sm3Hex, splitByShares, splitByTiers,
+  PERIOD_RE, chainEntryHash, instructionIdOf, periodEnd, periodOf, sm3Hex, splitByShares, splitByTiers,
   statementHash, taxIn, ZERO_HASH,
 } from './calc.ts';
 import { sk } from './keys.ts';
-import type {
-  AccountRecord, ClearingRecord, EntryKind, HoldRecord, InstructionLine, InstructionOrigin, InstructionRecord,
-  IssuerRecord, JournalEntry, JournalLine, Mandate, PeriodSummary, StatementRecord, StatusReport, TaxPolicy, Totals,
+import {
+  categorySchema as category, currencySchema as currency, instructionSchema as instructionArgs, memoSchema as memo, nameSchema as name,
+  positiveAmountSchema as positive, refSchema as ref, serviceSchema, shareSchema as share, timeSchema as time,
+  type AccountRecord, type ClearingRecord, type EntryKind, type HoldRecord, type Instruction, type InstructionLine, type InstructionOrigin,
+  type InstructionRecord, type IssuerRecord, type JournalEntry, type JournalLine, type Mandate, type PeriodSummary, type StatementRecord,
+  type StatusReport, type TaxPolicy, type Totals,
 } from './types.ts';
 
 export * from './types.ts';
@@ -28,44 +31,6 @@ export { sk as settlementKeys, fullKey as settlementStateKey, settlementFullKey,
  * any DID pays from its own account; a lex contract on another chain pays from a payer's account
  * only within a mandate the payer granted it.
  */
-
-const did = didSchema;
-const currency = z.string().regex(CURRENCY_RE, 'an ISO 4217 code such as CNY');
-const amount = z.union([
-  z.string().regex(AMOUNT_RE, 'minor units as decimal digits, e.g. "12500" for 125.00'),
-  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-]).transform((v) => BigInt(v));
-const positive = amount.refine((v) => v > 0n, 'must be more than zero');
-const ref = z.string().regex(/^[A-Za-z0-9._:\-]{1,128}$/, '1–128 of A–Z a–z 0–9 . _ : -');
-const category = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a tax category such as "service"');
-const time = z.number().int().min(0).max(8_640_000_000_000_000);
-const memo = z.string().min(1).max(256);
-const name = z.string().regex(/^[A-Za-z0-9._\-]{1,64}$/, '1–64 of A–Z a–z 0–9 . _ -');
-
-const serviceSchema = z.strictObject({
-  description: z.string().min(1).max(200),
-  quantity: z.number().int().min(1).max(1_000_000_000).optional(),
-  unit: z.string().regex(/^[A-Z0-9]{1,3}$/, 'a UN/ECE rec 20 unit code such as C62').optional(),
-});
-const share = z.strictObject({ to: did, share: z.number().int().min(0).max(1_000_000_000), category: category.optional() });
-const instructionArgs = z.strictObject({
-  idempotencyKey: ref,
-  payer: did,
-  currency,
-  total: positive.optional(),
-  payments: z.array(z.strictObject({ to: did, amount: positive, category: category.optional() })).min(1).max(32).optional(),
-  split: z.union([
-    z.strictObject({ by: z.enum(['bp', 'units']), shares: z.array(share).min(1).max(32) }),
-    z.strictObject({ by: z.literal('tiers'), tiers: z.array(z.strictObject({ upTo: positive.optional(), shares: z.array(share).min(1).max(32) })).min(1).max(8) }),
-  ]).optional(),
-  taxCategory: category.optional(),
-  onInsufficientFunds: z.enum(['wait', 'fail']).default('fail'),
-  waitUntil: time.optional(),
-  service: serviceSchema.optional(),
-  memo: memo.optional(),
-});
-export type InstructionInput = z.input<typeof instructionArgs>;
-type Instruction = z.output<typeof instructionArgs>;
 
 const packetArgs = z.object({
   srcChain: name, srcPort: name, dstChain: name, dstPort: name,
@@ -607,7 +572,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
       }),
       cancel: method({
         doc: 'The payer withdraws one of its own waiting instructions.',
-        args: z.strictObject({ id: z.string().regex(/^[0-9a-f]{64}$/) }),
+        args: z.strictObject({ id: digestSchema }),
         gas: 1_000,
         run(ctx, a) {
           const rec = ctx.read(sk.instruction(a.id));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalize, fromHex, isHex, ShulianError, toHex, type JsonValue } from '../../codec/index.ts';
-import { hashFor, verify } from '../../crypto/index.ts';
+import { verify } from '../../crypto/index.ts';
 import type { CrossChainGenesis, Genesis } from '../../ledger/index.ts';
 import { accountSchema, hexSchema } from '../../codec/schemas.ts';
 import { asJson, exported, method, ModuleError, stateValue, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
@@ -9,7 +9,7 @@ import { XCHAIN, xchainKey as k, outStateKey, recvStateKey } from './keys.ts';
 import { SIG_GAS, verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
 import { recvRefusal, sendRefusal, type PortLookup } from './port.ts';
 import {
-  chainIdSchema, headerProofSchema, isAck, jsonSchema, keyProofSchema, packetSchema,
+  attestationMessage, attestedAckMessage, attestedTimeoutMessage, chainIdSchema, headerProofSchema, isAck, jsonSchema, keyProofSchema, packetSchema,
   type Ack, type AttestedAck, type AttestRecord, type ClientState, type HeaderProof, type Packet,
   type RouteRecord, type SendStatus, type Sent, type XchainLogEntry,
 } from './types.ts';
@@ -90,27 +90,6 @@ const attestArgs = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('ack'), chain: chainIdSchema, acks: z.array(attestedAckItem).min(1).max(MAX_BATCH), sig: sigHex }),
   z.strictObject({ op: z.literal('timeout'), chain: chainIdSchema, sequences: z.array(z.number().int().min(1)).min(1).max(MAX_BATCH), sig: sigHex }),
 ]);
-
-/**
- * What gateways of an attested chain sign for acknowledgements of packets this chain
- * (`srcChain`) sent to it (`dstChain`): each sequence with its acknowledgement.
- */
-export function attestedAckMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, acks: AttestedAck[]): Uint8Array {
-  return hashFor(suite)(new TextEncoder().encode(canonicalize({ type: 'shulian-xchain-attested-ack', srcChain, dstChain, acks })));
-}
-
-/**
- * What gateways of an attested chain sign for timeouts: `dstChain` passed the timeout of these
- * packets from `srcChain` without receiving them, and (its endpoint refusing late packets) never will.
- */
-export function attestedTimeoutMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, sequences: number[]): Uint8Array {
-  return hashFor(suite)(new TextEncoder().encode(canonicalize({ type: 'shulian-xchain-attested-timeout', srcChain, dstChain, sequences })));
-}
-
-/** What gateways sign for an attested chain: the packets, bound to source and destination. */
-export function attestationMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, packets: Packet[]): Uint8Array {
-  return hashFor(suite)(new TextEncoder().encode(canonicalize({ type: 'shulian-xchain-attestation', srcChain, dstChain, packets })));
-}
 
 function logEntry(ctx: ModuleContext, entry: XchainLogEntry): void {
   const n = (ctx.read(k.logCount()) ?? 0) + 1;
@@ -248,11 +227,15 @@ function settle(ctx: ModuleContext, dst: string, seq: number, outcome: { ack: Ac
   return 'settled';
 }
 
-/** The route of an attested chain, for its attested packets, acknowledgements and timeouts. */
-function attestedRoute(ctx: ModuleContext, chain: string, what: string): RouteRecord & { attestThreshold: number } {
+/**
+ * The start of every attested relay: the chain is registered here as an attested engine and the
+ * sender relays for it. Returns its route, with the quorum it needs.
+ */
+function attestedFrom(ctx: ModuleContext, chain: string, what: string): RouteRecord & { attestThreshold: number } {
   const r = route(ctx, chain, what);
   if (r.consensus !== 'attested' || !r.attestThreshold) throw new ModuleError('XCHAIN_NOT_ATTESTED', `chain ${chain} is verified by light client; relay its proofs instead`);
-  return r as RouteRecord & { attestThreshold: number };
+  requireGateway(ctx, r);
+  return { ...r, attestThreshold: r.attestThreshold };
 }
 
 /** Verifies one registered gateway's signature over `msg`; returns the gateway's DID. */
@@ -417,8 +400,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         args: ackAttestedArgs,
         gas: 5_000,
         run(ctx, a): JsonValue {
-          const r = attestedRoute(ctx, a.chain, 'its acknowledgements cannot be taken');
-          requireGateway(ctx, r);
+          const r = attestedFrom(ctx, a.chain, 'its acknowledgements cannot be taken');
           requireQuorum(ctx, r, attestedAckMessage(r.suite, ctx.chain, a.chain, a.acks as AttestedAck[]), a.attestations);
           return settleAttestedAcks(ctx, a.chain, a.acks);
         },
@@ -428,8 +410,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         args: timeoutAttestedArgs,
         gas: 5_000,
         run(ctx, a): JsonValue {
-          const r = attestedRoute(ctx, a.chain, 'its timeouts cannot be taken');
-          requireGateway(ctx, r);
+          const r = attestedFrom(ctx, a.chain, 'its timeouts cannot be taken');
           requireQuorum(ctx, r, attestedTimeoutMessage(r.suite, ctx.chain, a.chain, a.sequences), a.attestations);
           return settleAttestedTimeouts(ctx, a.chain, a.sequences);
         },
@@ -440,8 +421,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         gas: 5_000,
         run(ctx, a): JsonValue {
           const chain = a.op === 'recv' ? checkPath(ctx, a.packets as Packet[]) : a.chain;
-          const r = attestedRoute(ctx, chain, a.op === 'recv' ? 'its packets cannot be received' : `its ${a.op === 'ack' ? 'acknowledgements' : 'timeouts'} cannot be taken`);
-          requireGateway(ctx, r);
+          const r = attestedFrom(ctx, chain, a.op === 'recv' ? 'its packets cannot be received' : `its ${a.op === 'ack' ? 'acknowledgements' : 'timeouts'} cannot be taken`);
           const msg = a.op === 'recv' ? attestationMessage(r.suite, chain, ctx.chain, a.packets as Packet[])
             : a.op === 'ack' ? attestedAckMessage(r.suite, ctx.chain, chain, a.acks as AttestedAck[])
               : attestedTimeoutMessage(r.suite, ctx.chain, chain, a.sequences);

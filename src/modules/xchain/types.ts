@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
+import { canonicalize, type JsonValue } from '../../codec/index.ts';
+import { hashFor } from '../../crypto/index.ts';
 import { CHAIN_ID_RE, accountSchema, chainIdSchema, digestSchema, hexSchema, jsonSchema } from '../../codec/schemas.ts';
 import type { BlockHeader, ValidatorInfo } from '../../ledger/index.ts';
 import type { SmtProof } from '../../ledger/smt/index.ts';
@@ -225,4 +226,27 @@ export interface SendArgs {
 export interface Sent {
   sequence: number;
   packetId: string;
+}
+
+// ---- what gateways of an attested engine sign ---------------------------------------------
+
+/**
+ * What gateways of an attested chain sign for acknowledgements of packets this chain
+ * (`srcChain`) sent to it (`dstChain`): each sequence with its acknowledgement.
+ */
+export function attestedAckMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, acks: AttestedAck[]): Uint8Array {
+  return hashFor(suite)(new TextEncoder().encode(canonicalize({ type: 'shulian-xchain-attested-ack', srcChain, dstChain, acks })));
+}
+
+/**
+ * What gateways of an attested chain sign for timeouts: `dstChain` passed the timeout of these
+ * packets from `srcChain` without receiving them, and (its endpoint refusing late packets) never will.
+ */
+export function attestedTimeoutMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, sequences: number[]): Uint8Array {
+  return hashFor(suite)(new TextEncoder().encode(canonicalize({ type: 'shulian-xchain-attested-timeout', srcChain, dstChain, sequences })));
+}
+
+/** What gateways sign for an attested chain: the packets, bound to source and destination. */
+export function attestationMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, packets: Packet[]): Uint8Array {
+  return hashFor(suite)(new TextEncoder().encode(canonicalize({ type: 'shulian-xchain-attestation', srcChain, dstChain, packets })));
 }

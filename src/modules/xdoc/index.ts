@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
-import { accountSchema, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
+import { accountSchema as did, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
 import { asJson, exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
@@ -18,8 +18,6 @@ export { XDOC, xdocKey, xdocStateKey, docLockKey } from './keys.ts';
  * unlocks it. Its id carries its origin chain (`<origin>:<local id>`), so no chain can mint
  * a second copy under the same name.
  */
-
-const did = accountSchema;
 
 function load(ctx: ModuleContext, id: string): DocRecord {
   const d = ctx.read(k.doc(id));

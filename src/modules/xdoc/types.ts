@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { accountSchema, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
+import { accountSchema, CHAIN_ID, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
 import type { LockRecord } from '../xlock/types.ts';
 
 /** A document's id: its origin chain and its id there. */
-export const docIdSchema = z.string().regex(/^[a-z][a-z0-9-]{0,31}:[A-Za-z0-9._-]{1,64}$/, '<origin chain>:<id>');
+export const docIdSchema = z.string().regex(new RegExp(`^${CHAIN_ID}:[A-Za-z0-9._-]{1,64}$`), '<origin chain>:<id>');
 /** The id an issuer gives a document on its origin chain. */
 export const localDocIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore; at most 64');
 

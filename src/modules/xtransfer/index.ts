@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
-import { accountSchema, amountSchema, chainIdSchema } from '../../codec/schemas.ts';
+import { accountSchema as did, amountSchema as amount, chainIdSchema } from '../../codec/schemas.ts';
 import { asJson, exported, method, ModuleError, type ModuleContext, type ModuleDef, type StateKey } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
 import { LOCKABLE, lockExports, lockIdSchema } from '../xlock/lockable.ts';
-import { XTRANSFER, xferKey } from './keys.ts';
-import { denomSchema, nativeDenomSchema, transferPayloadSchema, type HoldBody, type TransferPayload } from './types.ts';
+import { XTRANSFER, xferKey as k } from './keys.ts';
+import { denomSchema as denom, nativeDenomSchema, transferPayloadSchema, type HoldBody, type TransferPayload } from './types.ts';
 
 export * from './types.ts';
 export { XTRANSFER, xferKey, xferStateKey, balanceKey, holdKey } from './keys.ts';
@@ -21,11 +21,6 @@ export { XTRANSFER, xferKey, xferStateKey, balanceKey, holdKey } from './keys.ts
  * refunds the sender: re-mint what was burnt, release what was escrowed. So supply on all
  * chains together never grows: a voucher exists only against an escrow at its origin.
  */
-
-const amount = amountSchema;
-const denom = denomSchema;
-const did = accountSchema;
-const k = xferKey;
 
 const get = (ctx: ModuleContext, key: StateKey<string>): bigint => BigInt(ctx.read(key) ?? '0');
 const put = (ctx: ModuleContext, key: StateKey<string>, v: bigint): void => {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { accountSchema, amountSchema } from '../../codec/schemas.ts';
+import { accountSchema, amountSchema, CHAIN_ID } from '../../codec/schemas.ts';
 import type { LockRecord } from '../xlock/types.ts';
 
 /** A token on its own chain (`CNY-T`), or a voucher of one that came from other chains (`trade/CNY-T`). */
-export const denomSchema = z.string().regex(/^(?:[a-z][a-z0-9-]{0,31}\/)*[A-Z][A-Z0-9-]{1,15}$/, 'a token name such as CNY-T, or a voucher path such as trade/CNY-T');
+export const denomSchema = z.string().regex(new RegExp(`^(?:${CHAIN_ID}/)*[A-Z][A-Z0-9-]{1,15}$`), 'a token name such as CNY-T, or a voucher path such as trade/CNY-T');
 /** A token issued here: capitals, digits and dashes. */
 export const nativeDenomSchema = z.string().regex(/^[A-Z][A-Z0-9-]{1,15}$/, 'a token name such as CNY-T: capitals, digits and dashes');
 
