@@ -4,3 +4,4 @@ export { stateKey, fullKeys, asJson, stateValue, type StateKey, type JsonLike, t
 export { Executor, NONCE_PREFIX, type StateReader, type BlockEnv, type ExecutedBlock } from './executor.ts';
 export { GAS } from './gas.ts';
 export { MapContext } from './map-context.ts';
+export { lockExports, lockIdSchema, type LockExportNames, type LockRecord, type LockResource, type LockState } from './locks.ts';

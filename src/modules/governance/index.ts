@@ -5,7 +5,7 @@
  * docs/governance.md.
  */
 import { z } from 'zod';
-import { canonicalize, ShulianError, type JsonValue } from '../../codec/index.ts';
+import { canonicalize, ShulianError } from '../../codec/index.ts';
 import { CHAIN_ID_RE, DID_RE } from '../../codec/schemas.ts';
 import { hashJson, type Genesis, type ValidatorInfo } from '../../ledger/index.ts';
 import { asJson, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
@@ -15,7 +15,7 @@ import { decide } from './tally.ts';
 import {
   PROPOSAL_KINDS, ROLES, VOTE_CHOICES,
   type AdmissionPolicy, type ChainRecord, type ChainStatus, type CloseReason, type Gateway, type GovernanceMeta,
-  type Member, type OpenEntry, type Policy, type Proposal, type ProposalKind, type ProposalPayload, type Regulator,
+  type Member, type Policy, type Proposal, type ProposalKind, type ProposalPayload, type Regulator,
   type Role, type VoteRecord,
 } from './types.ts';
 import {

@@ -1,21 +1,20 @@
 import { z } from 'zod';
 import { canonicalize, fromHex, isHex, ShulianError, toHex, type JsonValue } from '../../codec/index.ts';
+import { accountSchema, chainIdSchema, hexSchema, jsonSchema } from '../../codec/schemas.ts';
 import { verify } from '../../crypto/index.ts';
 import type { CrossChainGenesis, Genesis } from '../../ledger/index.ts';
-import { accountSchema, hexSchema } from '../../codec/schemas.ts';
 import { asJson, exported, method, ModuleError, stateValue, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { routeStateKey } from '../xroute/keys.ts';
-import { XCHAIN, xchainKey as k, outStateKey, recvStateKey } from './keys.ts';
+import { ROUTE_STATE_KEY, XCHAIN, xchainKey as k, outStateKey, recvStateKey } from './keys.ts';
 import { SIG_GAS, verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
 import { recvRefusal, sendRefusal, type PortLookup } from './port.ts';
 import {
-  attestationMessage, attestedAckMessage, attestedTimeoutMessage, chainIdSchema, headerProofSchema, isAck, jsonSchema, keyProofSchema, packetSchema,
+  attestationMessage, attestedAckMessage, attestedTimeoutMessage, headerProofSchema, isAck, keyProofSchema, packetSchema,
   type Ack, type AttestedAck, type AttestRecord, type ClientState, type HeaderProof, type Packet,
   type RouteRecord, type SendStatus, type Sent, type XchainLogEntry,
 } from './types.ts';
 
 export * from './types.ts';
-export { XCHAIN, xchainKey, xchainStateKey, outStateKey, recvStateKey } from './keys.ts';
+export { XCHAIN, xchainKey, xchainStateKey, outStateKey, recvStateKey, ROUTE_REGISTRY, ROUTE_STATE_KEY } from './keys.ts';
 export { verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
 
 /**
@@ -43,8 +42,6 @@ export { verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
  * runs. The transaction method `send` sends from port xchain, bound to port xchain only.
  */
 
-/** Full state key of the routing chain's registry entry for `chain` (xroute's). */
-export const ROUTE_STATE_KEY = routeStateKey;
 /** Port xchain (plain messages from a DID) is bound to port xchain on the other side only. */
 export const XCHAIN_PORT = { counterparts: [XCHAIN] } as const;
 /** Packets a relay tx may carry; keeps a batch inside one tx's gas. */

@@ -25,6 +25,14 @@ export const xchainKey = {
   log: (n: number) => stateKey<XchainLogEntry>(`log/${n}`),
 };
 
+/**
+ * Where the routing chain's `xroute` module keeps a chain's registration (xroute/keys.ts builds
+ * its own keys from this): the key every chain's xchain module verifies route proofs under.
+ */
+export const ROUTE_REGISTRY = { module: 'xroute', route: (chain: string): string => `routes/${chain}` } as const;
+/** Full state key of a chain's registration on the routing chain, as xchain syncs it. */
+export const ROUTE_STATE_KEY = (chain: string) => stateKey<SyncedRoute>(`${ROUTE_REGISTRY.module}/${ROUTE_REGISTRY.route(chain)}`);
+
 /** Full chain-state keys (`xchain/…`): what gateways prove and readers read. */
 export const xchainStateKey = fullKeys(XCHAIN, xchainKey);
 /** Full state keys a gateway proves. */

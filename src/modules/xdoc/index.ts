@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { accountSchema as did, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
-import { asJson, exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { asJson, exported, lockExports, lockIdSchema, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
-import { LOCKABLE, lockExports, lockIdSchema } from '../xlock/lockable.ts';
 import { XDOC, xdocKey as k } from './keys.ts';
-import { docIdSchema, docSchema, localDocIdSchema, type DocLockBody, type DocPayload, type DocRecord } from './types.ts';
+import { DOC_LOCK_EXPORTS, docIdSchema, docSchema, localDocIdSchema, type DocLockBody, type DocPayload, type DocRecord } from './types.ts';
 
 export * from './types.ts';
 export { XDOC, xdocKey, xdocStateKey, docLockKey } from './keys.ts';
@@ -135,7 +134,8 @@ export const xdocModule: ModuleDef = {
     }),
     // Locks for atomic transactions (xlock): lockDoc, commitLock, releaseLock.
     ...lockExports({
-      names: LOCKABLE.endorse,
+      names: DOC_LOCK_EXPORTS,
+      caller: 'xlock',
       noun: 'document lock',
       placed: 'locked',
       codes: { exists: 'XDOC_LOCK_EXISTS', missing: 'XDOC_NO_LOCK', settled: 'XDOC_LOCK_SETTLED' },

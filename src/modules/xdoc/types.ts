@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { accountSchema, CHAIN_ID, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
-import type { LockRecord } from '../xlock/types.ts';
+import type { LockExportNames, LockRecord } from '../../runtime/locks.ts';
 
 /** A document's id: its origin chain and its id there. */
 export const docIdSchema = z.string().regex(new RegExp(`^${CHAIN_ID}:[A-Za-z0-9._-]{1,64}$`), '<origin chain>:<id>');
@@ -50,3 +50,6 @@ export interface DocLockBody {
   from: string;
   to: string;
 }
+
+/** The exports xlock places, commits and releases document locks with, and the name of the lock id in their args. */
+export const DOC_LOCK_EXPORTS = { place: 'lockDoc', commit: 'commitLock', release: 'releaseLock', idField: 'lock' } as const satisfies LockExportNames;

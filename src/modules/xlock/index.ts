@@ -4,17 +4,19 @@ import { accountSchema, chainIdSchema, digestSchema } from '../../codec/schemas.
 import { asJson, exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
+import { XDOC } from '../xdoc/keys.ts';
+import { DOC_LOCK_EXPORTS } from '../xdoc/types.ts';
+import { XTRANSFER } from '../xtransfer/keys.ts';
+import { HOLD_EXPORTS } from '../xtransfer/types.ts';
 import {
   decisionPayloadSchema, inquirePayloadSchema, ownerOf, preparePayloadSchema, txDigest, txIdSchema,
-  type Vote,
+  type Vote, type XtxOp,
 } from '../xtx/types.ts';
 import { XLOCK, xlockKey as k } from './keys.ts';
-import { placeLock, settleLock } from './lockable.ts';
 import { XTX_PORT, type LockTxRecord } from './types.ts';
 
 export * from './types.ts';
 export { XLOCK, xlockKey, xlockStateKey, lockTxKey, lockTxStateKey, consentKey } from './keys.ts';
-export { LOCKABLE, lockExports, lockIdSchema, type LockResource } from './lockable.ts';
 
 /**
  * xlock — the participant side of atomic cross-chain transactions (two-phase commit, after
@@ -51,6 +53,25 @@ function logTx(ctx: ModuleContext, r: LockTxRecord): void {
   const n = (ctx.read(k.logCount()) ?? 0) + 1;
   ctx.write(k.log(n), `${r.coordinator}/${r.id}`);
   ctx.write(k.logCount(), n);
+}
+
+/** The resource each kind of op locks: its module and its lock exports (runtime/locks.ts). */
+const LOCKABLE = {
+  transfer: { module: XTRANSFER, ...HOLD_EXPORTS },
+  endorse: { module: XDOC, ...DOC_LOCK_EXPORTS },
+} as const;
+
+/** Places the lock an op needs; throws (ModuleError) if the resource cannot be taken. */
+function placeLock(ctx: ModuleContext, op: XtxOp, id: string): void {
+  const { kind, ...fields } = op;
+  const r = LOCKABLE[kind];
+  ctx.call(r.module, r.place, { [r.idField]: id, ...fields });
+}
+
+/** Commits or releases an op's lock. */
+function settleLock(ctx: ModuleContext, op: XtxOp, id: string, outcome: 'commit' | 'abort'): void {
+  const r = LOCKABLE[op.kind];
+  ctx.call(r.module, outcome === 'commit' ? r.commit : r.release, { [r.idField]: id });
 }
 
 const errInfo = (err: unknown): { code: string; message: string } => {

@@ -27,10 +27,3 @@ export interface ConsentRecord {
   digest: string;
   height: number;
 }
-
-/**
- * A lock a resource module keeps for xlock (xtransfer's holds, xdoc's document locks): what it
- * locks, and where it stands — `Placed` (the module's word: 'held', 'locked') until the decision.
- */
-export type LockState<Placed extends string> = Placed | 'committed' | 'released';
-export type LockRecord<Body, Placed extends string> = Body & { state: LockState<Placed>; height: number };

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { accountSchema as did, amountSchema as amount, chainIdSchema } from '../../codec/schemas.ts';
-import { asJson, exported, method, ModuleError, type ModuleContext, type ModuleDef, type StateKey } from '../../runtime/index.ts';
+import { asJson, exported, lockExports, lockIdSchema, method, ModuleError, type ModuleContext, type ModuleDef, type StateKey } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
-import { LOCKABLE, lockExports, lockIdSchema } from '../xlock/lockable.ts';
 import { XTRANSFER, xferKey as k } from './keys.ts';
-import { denomSchema as denom, nativeDenomSchema, transferPayloadSchema, type HoldBody, type TransferPayload } from './types.ts';
+import { HOLD_EXPORTS, denomSchema as denom, nativeDenomSchema, transferPayloadSchema, type HoldBody, type TransferPayload } from './types.ts';
 
 export * from './types.ts';
 export { XTRANSFER, xferKey, xferStateKey, balanceKey, holdKey } from './keys.ts';
@@ -145,7 +144,8 @@ export const xtransferModule: ModuleDef = {
     }),
     // Holds for atomic transactions (xlock): holdLock, holdCommit, holdRelease.
     ...lockExports({
-      names: LOCKABLE.transfer,
+      names: HOLD_EXPORTS,
+      caller: 'xlock',
       noun: 'hold',
       placed: 'held',
       codes: { exists: 'XTRANSFER_HOLD_EXISTS', missing: 'XTRANSFER_NO_HOLD', settled: 'XTRANSFER_HOLD_SETTLED' },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { accountSchema, amountSchema, CHAIN_ID } from '../../codec/schemas.ts';
-import type { LockRecord } from '../xlock/types.ts';
+import type { LockExportNames, LockRecord } from '../../runtime/locks.ts';
 
 /** A token on its own chain (`CNY-T`), or a voucher of one that came from other chains (`trade/CNY-T`). */
 export const denomSchema = z.string().regex(new RegExp(`^(?:${CHAIN_ID}/)*[A-Z][A-Z0-9-]{1,15}$`), 'a token name such as CNY-T, or a voucher path such as trade/CNY-T');
@@ -28,3 +28,6 @@ export interface HoldBody {
   denom: string;
   amount: string;
 }
+
+/** The exports xlock places, commits and releases holds with, and the name of the hold id in their args. */
+export const HOLD_EXPORTS = { place: 'holdLock', commit: 'holdCommit', release: 'holdRelease', idField: 'hold' } as const satisfies LockExportNames;

@@ -43,7 +43,8 @@ const beginArgs = z.strictObject({
   decisionTimeoutMs: z.number().int().min(1_000).max(30 * 24 * 3600_000).optional(),
 });
 
-const packetArgs = z.object({ srcChain: z.string(), srcPort: z.string(), sequence: z.number().int(), payload: z.unknown() }).loose();
+/** An inquiry from a participant's xlock port (the only packet xtx receives). */
+const inquiryArgs = z.object({ srcChain: z.string(), srcPort: z.string(), sequence: z.number().int(), payload: inquirePayloadSchema }).loose();
 const ourPayload = z.object({ type: z.enum(['prepare', 'commit', 'rollback']), id: txIdSchema }).loose();
 /** The type and id of a packet this module sent (prepare, commit, rollback), or undefined. */
 function ourPacket(packet: Packet | undefined): { type: 'prepare' | 'commit' | 'rollback'; id: string } | undefined {
@@ -150,13 +151,11 @@ export const xtxModule: ModuleDef = {
       doc: 'A participant\'s inquiry for the decision (after its recoverAfter); past the deadline with no decision, the answer is abort.',
       gas: 3_000,
       callers: FROM_XCHAIN,
-      args: packetArgs,
+      args: inquiryArgs,
       argsError: 'XTX_BAD_PACKET',
       run(ctx, packet): JsonValue {
         if (packet.srcPort !== XLOCK_PORT) throw new ModuleError('XTX_BAD_PACKET', `xtx takes inquiries only from xlock ports, not ${packet.srcChain}/${packet.srcPort}`);
-        const q = inquirePayloadSchema.safeParse(packet.payload);
-        if (!q.success) throw new ModuleError('XTX_BAD_PACKET', `inquiry payload: ${q.error.issues[0]!.message}`);
-        const r = must(ctx, q.data.id);
+        const r = must(ctx, packet.payload.id);
         participantOf(r, packet.srcChain);
         if (!r.decision && ctx.time >= r.deadline) decide(ctx, r, 'abort', `no decision by the deadline when ${packet.srcChain} inquired`);
         return { id: r.id, outcome: r.decision?.outcome ?? 'pending' };
