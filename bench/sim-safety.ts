@@ -7,8 +7,8 @@
  * wrong. Signatures use the simulator's MAC scheme; a short phase reports the rate with real
  * Ed25519 too.
  */
-import { simulate, type SimConfig } from '../test/sim/harness.ts';
-import { SCENARIOS, withSigner } from '../test/sim/scenarios.ts';
+import { simulate, type SimConfig } from '../test/helpers/sim/harness.ts';
+import { SCENARIOS, withSigner } from '../test/helpers/sim/scenarios.ts';
 import type { BenchResult } from './result.ts';
 
 const FAULTY_MS = 14_000;

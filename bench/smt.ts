@@ -5,7 +5,8 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
-import { EMPTY_ROOT, MemoryNodeStore, SparseMerkleTree, type SmtUpdate } from '../src/ledger/smt/index.ts';
+import { EMPTY_ROOT } from '../src/ledger/index.ts';
+import { MemoryNodeStore, SparseMerkleTree, type SmtUpdate } from '../src/ledger/store/index.ts';
 import type { BenchResult } from './result.ts';
 
 const PREFILL = 200_000;

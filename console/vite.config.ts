@@ -21,7 +21,6 @@ const FILE_SHIMS: Record<string, string> = {
   [join(src, 'crypto', 'sm2native.ts')]: shim('sm2native.ts'),
   [join(src, 'crypto', 'keystore.ts')]: shim('keystore.ts'),
   [join(src, 'crypto', 'pool.ts')]: shim('pool.ts'),
-  [join(src, 'modules', 'governance', 'index.ts')]: shim('governance-module.ts'),
 };
 /** Bare Node/npm specifiers -> browser stand-ins. */
 const BARE_SHIMS: Record<string, string> = {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toHex } from '../src/codec/index.ts';
 import { generateKeyPair, readKeystore, writeKeystore } from '../src/crypto/index.ts';
-import { startSandboxRail, SANDBOX_NOTICE } from '../src/settlement/rails/index.ts';
+import { startSandboxRail, SANDBOX_NOTICE } from '../src/rails/index.ts';
 
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, webhook: { type: 'string' }, port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' } } });
 if (!values['data-dir'] || !values.webhook) {

@@ -3,73 +3,14 @@
  * against a real node started with `shulian up` in another child process.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { freePort } from './helpers/node-process.ts';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'shulian.mjs');
-const PW = 'correct horse battery staple';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Promise<Run> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      // Genesis pins learned on first use go to this test's own folder, never to ~/.shulian.
-      env: { ...process.env, SHULIAN_DEBUG: undefined, SHULIAN_API: undefined, SHULIAN_HOME: join(tmp, 'home'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`shulian ${args.join(' ')} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
-}
-
-function json<T = Record<string, unknown>>(r: Run): T {
-  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
-
-
-/** Polls /v1/health until it answers, the child dies, or the deadline passes. */
-async function waitHealthy(url: string, child: ChildProcess, output: () => string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  for (;;) {
-    if (exited) throw new Error(`shulian up exited before it was healthy:\n${output()}`);
-    try {
-      const res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`node at ${url} not healthy after ${timeoutMs} ms:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { cli, json, PW } from './helpers/cli.ts';
+import { freePort, startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'shulian-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -266,36 +207,27 @@ describe('file hashing', () => {
 });
 
 describe('cli against a node started with shulian up', () => {
-  let node: ChildProcess | undefined;
+  let node: NodeProcess;
   let api = '';
-  let nodeOutput = '';
   const key = join(tmp, 'notary-key.json');
   const env = { PW };
 
   before(async () => {
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}`;
-    node = spawn(process.execPath, [BIN, 'up', '--data-dir', join(tmp, 'node'), '--port', String(port)], {
-      cwd: ROOT, env: { ...process.env, SHULIAN_DEBUG: undefined }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    node.stdout!.on('data', (d: Buffer) => (nodeOutput += d.toString()));
-    node.stderr!.on('data', (d: Buffer) => (nodeOutput += d.toString()));
-    await waitHealthy(api, node, () => nodeOutput);
+    node = await startNodeProcess(join(tmp, 'node'));
+    api = node.url;
     json(await cli(['keys', 'new', '--out', key, '--password-env', 'PW', '--json'], env));
   });
 
   after(async () => {
-    if (!node || node.exitCode !== null) return;
-    const exited = new Promise<number | null>((r) => node!.once('exit', (code) => r(code)));
-    node.kill('SIGINT');
-    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
-    if (code === 'hung') node.kill('SIGKILL');
-    assert.equal(code, 0, `shulian up did not stop cleanly on SIGINT:\n${nodeOutput}`);
+    if (!node) return;
+    const code = await Promise.race([node.stop('SIGINT'), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
+    if (code === 'hung') await node.kill9();
+    assert.equal(code, 0, `shulian up did not stop cleanly on SIGINT:\n${node.output()}`);
   });
 
   test('up printed where the API and the data are', () => {
-    assert.match(nodeOutput, new RegExp(api.replace(/[.:/]/g, '\\$&')));
-    assert.match(nodeOutput, new RegExp(join(tmp, 'node').replace(/[.:/\\]/g, '\\$&')));
+    assert.match(node.output(), new RegExp(api.replace(/[.:/]/g, '\\$&')));
+    assert.match(node.output(), new RegExp(join(tmp, 'node').replace(/[.:/\\]/g, '\\$&')));
   });
 
   test('chain list shows the seven chains', async () => {
@@ -379,6 +311,26 @@ describe('cli against a node started with shulian up', () => {
     const human = await cli(['tx', 'get', sent.hash, '--verify', '--api', api]);
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /verified locally/);
+  });
+
+  test('gov and settle --verify reads pin the genesis on first use, in the pin file', async () => {
+    const home = join(tmp, 'home-gov-settle');
+    const pins = join(home, 'known-genesis.json');
+    const { chains } = (await (await fetch(`${api}/v1/chains`)).json()) as { chains: Array<{ id: string; genesisHash: string }> };
+    const genesisOf = (id: string): string => chains.find((c) => c.id === id)!.genesisHash;
+    const members = await cli(['gov', 'list', '--verify', '--api', api, '--json'], { SHULIAN_HOME: home });
+    assert.equal(members.code, 0, members.stderr);
+    assert.match(members.stderr, /warning: trusting chain gov .* on first use/);
+    const did = json<{ did: string }>(await cli(['keys', 'show', '--key', key, '--password-env', 'PW', '--json'], env)).did;
+    const balance = await cli(['settle', 'balance', did, '--verify', '--api', api, '--json'], { SHULIAN_HOME: home });
+    assert.equal(balance.code, 0, balance.stderr);
+    assert.match(balance.stderr, /warning: trusting chain settle .* on first use/);
+    const stored = readFileSync(pins, 'utf8');
+    assert.ok(stored.includes(genesisOf('gov')) && stored.includes(genesisOf('settle')), stored);
+    // Pinned now: no second warning.
+    const again = await cli(['gov', 'list', '--verify', '--api', api, '--json'], { SHULIAN_HOME: home });
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /first use/);
   });
 
   test('tx send without --wait returns the hash; a failing tx with --wait exits 1', async () => {

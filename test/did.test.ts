@@ -1,27 +1,25 @@
 /**
  * did:shulian end to end on a real identity chain (real LMDB store): the `did` module, resolution
  * at any height with proofs, sender authorisation across a rotation, the HTTP binding, the
- * did-resolver plugin and the CLI commands.
+ * did-resolver plugin. The CLI commands, through the binary against a real node, are in
+ * test/cli-did.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { Resolver } from 'did-resolver';
 import type { FastifyInstance } from 'fastify';
 import { toHex, type JsonValue } from '../src/codec/index.ts';
-import { didFromPublicKey, generateKeyPair, writeKeystore, type KeyPair, type Suite } from '../src/crypto/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../src/crypto/index.ts';
 import { signTx, type Receipt } from '../src/ledger/index.ts';
 import type { Chain, NodeView } from '../src/chain/index.ts';
 import { buildApi } from '../src/api/index.ts';
-import { SoloConsensus } from '../src/consensus/index.ts';
 import { didModule, docStateKey } from '../src/modules/did/index.ts';
 import { notaryModule } from '../src/modules/index.ts';
 import {
   authorizeSender, authorizeSenderSync, chainStateSource, decodeMultikey, encodeMultikey, getResolver, httpStateSource,
   resolveDid, resolutionErrorCode, resolutionStatus, verifyDidResolution, type DidResolutionResult,
 } from '../src/did/index.ts';
-import { didCommand, didCreateCmd, didDeactivateCmd, didResolveCmd, didUpdateCmd } from '../src/cli/commands/did.ts';
 import { openTestChain, type TestChain } from './helpers/chain.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -448,79 +446,6 @@ test('property: arbitrary args to every did method fail cleanly on a real chain 
     const ghostKey = senders[1]!;
     assert.equal(t.chain.getState(docStateKey(didFromPublicKey(ghostKey.publicKey))).value, null);
   } finally {
-    await t.close();
-    tmp.cleanup();
-  }
-});
-
-test('CLI: did create, update, resolve --verify, deactivate against a running API', async () => {
-  const tmp = tempDir();
-  const t = await identityChain(tmp.dir, 'sm2');
-  const engine = new SoloConsensus(t.chain, { idleMs: 50 });
-  engine.start();
-  const app = await apiOver(t.chain);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  const api = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  const out: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  const capture = async <T>(f: () => Promise<T>): Promise<{ value: T; text: string }> => {
-    out.length = 0;
-    process.stdout.write = ((s: string | Uint8Array) => { out.push(String(s)); return true; }) as typeof process.stdout.write;
-    try {
-      const value = await f();
-      return { value, text: out.join('') };
-    } finally {
-      process.stdout.write = write;
-    }
-  };
-  process.env.DID_TEST_PW = 'pw';
-  const home = process.env.SHULIAN_HOME;
-  process.env.SHULIAN_HOME = join(tmp.dir, 'home'); // genesis pins learned on first use stay in this test's folder
-  try {
-    const key = generateKeyPair('sm2');
-    const keyFile = join(tmp.dir, 'alice.json');
-    writeKeystore(keyFile, key, 'pw', { scryptN: 1024 });
-    const did = didFromPublicKey(key.publicKey);
-    const base = { key: keyFile, passwordEnv: 'DID_TEST_PW', chain: 'identity', api, timeout: 20_000 };
-
-    const created = await capture(() => didCreateCmd({ ...base, json: true, service: ['home=LinkedDomains=https://alice.example/?a=b'] }));
-    const c = JSON.parse(created.text) as { did: string; didDocument: { service: Array<{ serviceEndpoint: string }> } };
-    assert.equal(c.did, did);
-    assert.equal(c.didDocument.service[0]!.serviceEndpoint, 'https://alice.example/?a=b');
-
-    const other = generateKeyPair('ed25519');
-    const added = await capture(() => didUpdateCmd(did, { ...base, addKey: hex(other), relationship: ['assertionMethod'] }));
-    assert.match(added.text, /addKey\s+ok/);
-    assert.match(added.text, /key-2 ed25519 z6Mk/);
-    await assert.rejects(didUpdateCmd(did, { ...base, addKey: hex(other), removeKey: 'key-2' }), /exactly one change/);
-    await assert.rejects(didUpdateCmd(did, { ...base, addKey: 'zNotAKey' }), (err: Error & { code?: string }) => err.code === 'USAGE');
-    await assert.rejects(didUpdateCmd(did, { ...base, removeKey: 'key-1' }), (err: Error & { code?: string }) => err.code === 'DID_LAST_AUTH_KEY' && /authentication key/.test(err.message));
-
-    const resolved = await capture(() => didResolveCmd(did, { chain: 'identity', api, verify: true, json: true }));
-    const rj = JSON.parse(resolved.text) as DidResolutionResult & { proofVerified: boolean };
-    assert.equal(rj.proofVerified, true);
-    assert.equal(rj.didDocumentMetadata.versionId, '2');
-    const human = await capture(() => didResolveCmd(did, { chain: 'identity', api, versionId: '1' }));
-    assert.match(human.text, /version\s+1/);
-    await assert.rejects(didResolveCmd(didFromPublicKey(generateKeyPair('sm2').publicKey), { chain: 'identity', api }), (err: Error & { code?: string }) => err.code === 'DID_NOT_FOUND');
-
-    await assert.rejects(didDeactivateCmd(did, base), /cannot be undone.*--yes/);
-    const deact = await capture(() => didDeactivateCmd(did, { ...base, yes: true }));
-    assert.match(deact.text, /DEACTIVATED/);
-
-    // The commander factory wires the same commands (errors become an exit code, not a throw).
-    const cmd = didCommand();
-    cmd.exitOverride();
-    const viaCommander = await capture(() => cmd.parseAsync(['resolve', did, '--api', api, '--json'], { from: 'user' }));
-    assert.equal((JSON.parse(viaCommander.text) as DidResolutionResult).didDocumentMetadata.deactivated, true);
-  } finally {
-    process.exitCode = undefined;
-    delete process.env.DID_TEST_PW;
-    if (home === undefined) delete process.env.SHULIAN_HOME;
-    else process.env.SHULIAN_HOME = home;
-    await engine.stop();
-    await app.close();
     await t.close();
     tmp.cleanup();
   }

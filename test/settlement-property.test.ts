@@ -12,7 +12,7 @@ import type { JsonValue } from '../src/codec/index.ts';
 import type { Tx } from '../src/ledger/index.ts';
 import { instructionIdOf } from '../src/modules/settlement/index.ts';
 import { readAccount, readEntry, readInstructionByKey, readTotals } from '../src/settlement/index.ts';
-import { didOf, openSettleKit, type Kit } from '../src/settlement/testkit.test-helper.ts';
+import { didOf, openSettleKit, type Kit } from './helpers/settlement.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const keys = Array.from({ length: 5 }, () => generateKeyPair('sm2'));

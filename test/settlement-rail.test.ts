@@ -16,7 +16,7 @@ import { ShulianClient } from '../src/sdk/client.ts';
 import {
   settleBalances, settleInstruct, settleRegisterIssuer, settleTaxPolicy, settleWithdraw, settleInvoices, settleJournal,
 } from '../src/sdk/settlement.ts';
-import { SandboxRailAdapter, signWebhook, startDepositWatcher } from '../src/settlement/rails/index.ts';
+import { SandboxRailAdapter, signWebhook, startDepositWatcher } from '../src/rails/index.ts';
 import { cliPath, freePort, repoRoot, startNodeProcess } from './helpers/node-process.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { DOMParser, type Element } from '@xmldom/xmldom';
 import { generateKeyPair } from '../src/crypto/index.ts';
 import type { JsonValue } from '../src/codec/index.ts';
-import { verifyStateLookup } from '../src/ledger/verify.ts';
+import { verifyStateLookup } from '../src/ledger/index.ts';
 import type { InstructionRecord } from '../src/modules/settlement/index.ts';
 import {
   buildInvoices, invoiceXml, readBalances, readClearing, readEntry, readInstruction, readJournal, readStatement, readTotals, formatMinor,
   PEPPOL_CUSTOMIZATION_ID, PEPPOL_PROFILE_ID, instructionFromLex,
 } from '../src/settlement/index.ts';
-import { didOf, openSettleKit, type Kit } from '../src/settlement/testkit.test-helper.ts';
+import { didOf, openSettleKit, type Kit } from './helpers/settlement.ts';
 import { tempDir } from './helpers/tmp.ts';
 import { changedKeys, stateSnapshot } from './helpers/state.ts';
 
@@ -296,7 +296,7 @@ test('clearing nets a day; statements are recorded, provable and match their ent
 
 test('fuzz: packets from other chains and rail webhooks with arbitrary content get a clear error and change nothing', async () => {
   const fc = (await import('fast-check')).default;
-  const { SandboxRailAdapter, signWebhook } = await import('../src/settlement/rails/index.ts');
+  const { SandboxRailAdapter, signWebhook } = await import('../src/rails/index.ts');
   const { toHex } = await import('../src/codec/index.ts');
   const { ShulianError } = await import('../src/codec/index.ts');
   // Webhooks: never anything but a ShulianError, whatever the headers and body.

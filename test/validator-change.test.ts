@@ -19,6 +19,7 @@ import {
 import { cliPath, freePort, repoRoot } from './helpers/node-process.ts';
 import { forgeFailedTx, forgeState, lyingNode } from './helpers/lying-node.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
+import { goTo, launchBrowser, signInWithHex } from './helpers/browser.ts';
 
 interface Run { code: number | null; out: string; err: string }
 /** The CLI as a child process, without blocking this process (the lying node answers from here). */
@@ -173,6 +174,22 @@ test('governance replaces a validator: the chain switches sets at the decided he
     const resolved = await cli('did', 'resolve', did, '--verify', '--api', apis[1]!, '--genesis-hash', G.identity, '--json');
     assert.equal(resolved.code, 0, resolved.err);
     assert.equal((JSON.parse(resolved.out) as { proofVerified: boolean }).proofVerified, true);
+
+    // ---- … and the console's explorer, in a real browser: its light client follows the change too ----
+    const browser = await launchBrowser();
+    try {
+      const { page } = await browser.open(`${apis[1]}/console/`);
+      await signInWithHex(page, toHex(generateKeyPair('sm2').privateKey));
+      await goTo(page, 'explorer');
+      await page.getByTestId('explorer-search').fill(incAfter.hash);
+      await page.getByTestId('explorer-search-go').click();
+      await page.getByTestId('verify-tx').click();
+      const verdict = page.getByTestId('proof-ok').or(page.getByTestId('proof-bad'));
+      await verdict.waitFor({ timeout: 60_000 });
+      assert.equal(await page.getByTestId('proof-ok').count(), 1, `the explorer refused the tx after the change: ${await verdict.textContent()}`);
+    } finally {
+      await browser.close();
+    }
     const pkg = join(tmp.dir, 'evidence.json');
     const ev = await cli('contract', 'evidence', id, '--out', pkg, '--api', apis[1]!, '--genesis-hash', G.sign, '--json');
     assert.equal(ev.code, 0, ev.err);

@@ -4,7 +4,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
-  ConsoleClient, ShulianClient, ShulianError,
+  ConsoleClient, ShulianClient, ShulianError, foreign,
   type Call, type CommittedTx, type KeyPair,
 } from '../../src/sdk/browser.ts';
 
@@ -75,7 +75,7 @@ export async function request<T>(method: string, path: string, body?: unknown, t
   }
   if (!res.ok) {
     const e = (json as { error?: { code?: string; message?: string } } | null)?.error;
-    throw new ShulianError(e?.code ?? `HTTP_${res.status}`, e?.message ?? `${method} ${path}: HTTP ${res.status}`, { status: res.status });
+    throw new ShulianError(foreign(e?.code ?? `HTTP_${res.status}`), e?.message ?? `${method} ${path}: HTTP ${res.status}`, { status: res.status });
   }
   return json as T;
 }
@@ -135,7 +135,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const hash = await client.send(chain, k, call);
     const inc = await client.waitForTx(hash, { timeoutMs: 60_000 });
     if (inc.receipt.status !== 'ok') {
-      throw new ShulianError(inc.receipt.code ?? 'TX_FAILED', inc.receipt.message ?? `transaction ${hash} failed`);
+      throw new ShulianError(foreign(inc.receipt.code) ?? 'TX_FAILED', inc.receipt.message ?? `transaction ${hash} failed`);
     }
     return inc;
   }, []);

@@ -37,13 +37,19 @@ clause monitoring "Temperature Monitoring" | "温度监测"
   en: Every reading sent by {sensor} before the goods are accepted counts. A reading below {minTemp} or above {maxTemp} degrees is an excursion.
   zh: 货物被接收前{sensor}发送的每一读数均予计入。低于{minTemp}度或高于{maxTemp}度的读数为温度超限。
 
+  define plausible "the reading is a plausible temperature" | "读数为合理的温度值" =
+    celsius >= -80 and celsius <= 80
+  define excursion "the reading is an excursion" | "读数温度超限" =
+    celsius < minTemp or celsius > maxTemp
+
   on Reading "a temperature reading" | "温度读数" from sensor
     with celsius: Decimal "the temperature in degrees Celsius" | "摄氏温度"
     require not delivered else "Readings after the goods were accepted do not count." | "货物接收后的读数不予计入。"
-    require celsius >= -80 and celsius <= 80 else "The reading is not a plausible temperature." | "该读数不是合理的温度值。"
+    require plausible else "The reading is not a plausible temperature." | "该读数不是合理的温度值。"
     set readings = readings + 1
-    if celsius < minTemp or celsius > maxTemp
+    if excursion
       set excursions = excursions + 1
+    respond excursion = excursion
     respond excursions = excursions
 
 clause price "Price Reduction and Payment" | "价款扣减与支付"

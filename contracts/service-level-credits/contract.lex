@@ -44,6 +44,14 @@ clause credits "Service Credits and Payment" | "服务费抵扣与付款"
   en: If the availability of a month falls below {target}, the fee for that month is reduced by a service credit according to the schedule of service credit rates. {customer} pays the reduced fee.
   zh: 某月可用性低于{target}的，按服务费抵扣比例表减免当月服务费。{customer}支付减免后的服务费。
 
+  define availability "the availability of the month" | "当月可用性" = uptimeMinutes / totalMinutes
+  define creditRate "the credit rate" | "抵扣比例" = creditRates rate for availability
+  define credit "the service credit" | "服务费抵扣额" = creditRate of monthlyFee rounded half up
+  define lowMonthsAfter "the number of consecutive months below 95% availability after this report" | "本次报告后可用性连续低于95%的月数" =
+    if availability < 95%
+    then lowMonths + 1
+    else 0
+
   on MonthlyReport "the availability of a service month" | "服务月可用性" from monitor
     with month: Int "the number of the service month" | "服务月序号"
     with uptimeMinutes: Int "the minutes the service was available" | "服务可用分钟数"
@@ -51,17 +59,11 @@ clause credits "Service Credits and Payment" | "服务费抵扣与付款"
     require month = reported + 1 and month <= serviceMonths else "Service months are reported in order, each once, up to the last month." | "服务月须按顺序逐月报告，每月一次，至最后一个服务月为止。"
     require now >= firstMonth + month months else "A service month can be reported only after it ends." | "服务月结束后方可报告。"
     require totalMinutes > 0 and uptimeMinutes >= 0 and uptimeMinutes <= totalMinutes else "The minutes of availability must be between zero and the minutes in the month." | "可用分钟数应介于零与当月总分钟数之间。"
-    let availability "the availability of the month" | "当月可用性" = uptimeMinutes / totalMinutes
-    let rate "the credit rate" | "抵扣比例" = creditRates rate for availability
-    let credit "the service credit" | "服务费抵扣额" = rate of monthlyFee rounded half up
     set reported = month
     set credits = credits + credit
-    if availability < 95%
-      set lowMonths = lowMonths + 1
-    else
-      set lowMonths = 0
+    set lowMonths = lowMonthsAfter
     pay monthlyFee - credit from customer to provider for "the monthly service fee, less the service credit" | "月服务费（已扣除服务费抵扣）"
-    respond creditRate = rate
+    respond creditRate = creditRate
     respond credit = credit
 
 clause termination "Termination for Poor Service" | "因服务不达标解除"

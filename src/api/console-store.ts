@@ -19,18 +19,22 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { ShulianError, canonicalBytes, toHex, type JsonValue } from '../codec/index.ts';
 import { sm3 } from '../crypto/index.ts';
-import type { WorkOrder, WorkOrderComment, WorkOrderStatusChange, WorkOrderSummary } from '../sdk/console.ts';
+import type {
+  AuditEntry, AuditVerification, ConsoleRole, WorkOrder, WorkOrderComment, WorkOrderKind, WorkOrderStatus, WorkOrderStatusChange,
+  WorkOrderSummary,
+} from '../sdk/index.ts';
 
-export type { WorkOrder, WorkOrderComment, WorkOrderStatusChange, WorkOrderSummary };
+// The console's wire types are the SDK's (src/sdk/console.ts); these names stay for the API's code.
+export type {
+  AuditEntry, AuditVerification, ConsoleRole, WorkOrder, WorkOrderComment, WorkOrderKind, WorkOrderStatus, WorkOrderStatusChange,
+  WorkOrderSummary,
+};
 
 /** Roles in the console. Governance gives operator, member and regulator; an operator may grant any. */
-export const CONSOLE_ROLES = ['operator', 'member', 'regulator', 'auditor'] as const;
-export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
-
-export const WORK_ORDER_KINDS = ['join', 'chain', 'quota', 'incident'] as const;
-export type WorkOrderKind = (typeof WORK_ORDER_KINDS)[number];
-export const WORK_ORDER_STATUSES = ['open', 'in-progress', 'resolved', 'rejected'] as const;
-export type WorkOrderStatus = (typeof WORK_ORDER_STATUSES)[number];
+export const CONSOLE_ROLES = ['operator', 'member', 'regulator', 'auditor'] as const satisfies readonly ConsoleRole[];
+/** The values the API accepts, each one of the SDK's union. */
+export const WORK_ORDER_KINDS = ['join', 'chain', 'quota', 'incident'] as const satisfies readonly WorkOrderKind[];
+export const WORK_ORDER_STATUSES = ['open', 'in-progress', 'resolved', 'rejected'] as const satisfies readonly WorkOrderStatus[];
 
 export interface UserRecord {
   did: string;
@@ -71,25 +75,7 @@ export type PublicApiKey = Omit<ApiKeyRecord, 'hash'>;
 
 
 
-/** One audit log entry. `hash` = SM3 of the RFC 8785 canonical JSON of every other field. */
-export interface AuditEntry {
-  seq: number;
-  time: number;
-  /** The DID that acted (for a failed sign-in, the DID that was claimed). */
-  actor: string;
-  action: string;
-  target?: string;
-  details: { [k: string]: JsonValue };
-  /** Hash of the previous entry; 64 zeros for the first. */
-  prev: string;
-  hash: string;
-}
-
 export type AuditDraft = Omit<AuditEntry, 'seq' | 'time' | 'prev' | 'hash'>;
-
-export type AuditVerification =
-  | { ok: true; entries: number; head: string }
-  | { ok: false; entries: number; brokenAt: number; reason: string };
 
 export const AUDIT_GENESIS = '0'.repeat(64);
 

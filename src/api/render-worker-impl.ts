@@ -6,12 +6,13 @@
  * blocks on a shared word until the parent has put the value on the bridge's port.
  */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { ShulianError, type ErrorCode, type ForeignCode, type JsonValue } from '../codec/index.ts';
 import { runEvmTask, type EvmTask } from './evm-task.ts';
 import { compile, LexError, parseTemplate, render, renderPdf, runScenarios, summarize, type Contract } from '../lex/index.ts';
-import { compiledTemplate, instanceFingerprint, renderedTexts, type SigningTerms } from '../modules/lexcontract/terms.ts';
+import { compiledTemplate, instanceFingerprint, renderedTexts, type SigningTerms } from '../modules/lexcontract/index.ts';
+import type { ContractLang } from '../sdk/index.ts';
 
-export type Lang = 'en' | 'zh-CN';
+export type Lang = ContractLang;
 const LANGS = ['en', 'zh-CN'] as const;
 
 export type RenderTask =
@@ -28,7 +29,7 @@ export interface RenderRequest {
 
 export type RenderResponse =
   | { id: number; ok: true; pdf?: Uint8Array; json?: unknown }
-  | { id: number; ok: false; code: string; message: string };
+  | { id: number; ok: false; code: ErrorCode | ForeignCode; message: string };
 
 export interface RenderWorkerData {
   /** Tests only: [0] = 1 holds each task at its start until set to 0; [1] counts tasks started. */
@@ -41,7 +42,7 @@ export interface RenderWorkerData {
 export type WorkerMessage = RenderResponse | { ready: true } | { read: { id: number; key: string } };
 
 /** Parent → worker, on the bridge's port: the value of a state read. */
-export type ReadReply = { ok: true; value: JsonValue | undefined } | { ok: false; code: string; message: string };
+export type ReadReply = { ok: true; value: JsonValue | undefined } | { ok: false; code: ErrorCode | ForeignCode; message: string };
 
 /** Longest a worker waits for one state read (the main thread answers it between requests). */
 const READ_WAIT_MS = 60_000;
@@ -82,7 +83,7 @@ function compileAnswer(source: string, params: Record<string, JsonValue> | undef
   if (!contract) return { ok: false, diagnostics };
   let texts;
   let fingerprint: string | undefined;
-  let paramsError: { code: string; message: string } | undefined;
+  let paramsError: { code: ErrorCode | ForeignCode; message: string } | undefined;
   try {
     texts = textsOf(contract, params);
     if (params) fingerprint = instanceFingerprint(contract, params);

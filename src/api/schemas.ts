@@ -15,7 +15,7 @@ export const txSchema = {
     nonce: { type: 'integer', minimum: 0 },
     module: { type: 'string' },
     method: { type: 'string' },
-    args: {},
+    args: { type: 'object', additionalProperties: true, description: 'the method\'s arguments: an object whose fields the module\'s method defines' },
     expires: { type: 'integer', minimum: 0, description: 'last height at which the tx may be included' },
     sig: { type: 'string', description: '64 bytes r‖s, hex' },
   },

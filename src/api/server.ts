@@ -1,13 +1,14 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import { ShulianError } from '../codec/index.ts';
-import { HEX64_RE as HASH_RE } from '../codec/schemas.ts';
+import { ShulianError, HEX64_RE as HASH_RE } from '../codec/index.ts';
 import { DID_RE } from '../ledger/index.ts';
 import { MAX_BATCH, type ChainView, type NodeView } from '../chain/index.ts';
 import { errorBody, statusFor } from './errors.ts';
 import { anyObject, chainParam, errorSchema, txSchema } from './schemas.ts';
+import { loadErrorLists } from './error-catalogue.ts';
+import { recordRoutes, swaggerOptions } from './openapi.ts';
 import { registerStream, type StreamLimits } from './stream.ts';
 import { rateLimitsOf, registerRateLimits, type RateLimits } from './rate-limits.ts';
 import { apiSite } from './site.ts';
@@ -59,21 +60,39 @@ export interface ApiOptions {
   eth?: EthOptions;
 }
 
+/** Longest path parameter the router takes: a DID URL on /1.0/identifiers/:did may be long (query, fragment), up to 2,048 characters as common HTTP stacks allow. */
+const MAX_PARAM_LENGTH = 2048;
+
+/**
+ * The router's own refusals (a path that is not valid percent-encoding, a path parameter over
+ * MAX_PARAM_LENGTH) answer in the API's error shape, not Fastify's default body.
+ */
+function routerError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const path = req.url.split('?')[0]!.slice(0, 200);
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.status(414).send(errorBody('PATH_TOO_LONG', `a path segment of ${path} is longer than ${MAX_PARAM_LENGTH} characters; no parameter of this API is that long`));
+  } else if (err.code === 'FST_ERR_BAD_URL') {
+    void reply.status(400).send(errorBody('BAD_URL', `the path ${path} is not valid percent-encoding; encode each path segment (encodeURIComponent) and retry`));
+  } else {
+    void reply.status(400).send(errorBody('BAD_REQUEST', `${err.message}; see /docs`));
+  }
+}
 
 /** Builds the HTTP + WebSocket API over a node. Call `listen` on the result. */
 export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<FastifyInstance> {
   const maxBatch = MAX_BATCH;
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024 });
+  const app = Fastify({
+    logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024, routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: routerError as FastifyServerOptions['frameworkErrors'],
+  });
+  // Every route, as registered: test/openapi.test.ts compares it with the OpenAPI document.
+  recordRoutes(app);
   const site = apiSite(app, opts.publicUrl ?? opts.vc?.publicUrl);
 
   // First, so that every route registered after (all of them) counts against its class's budget.
   const limiters = await registerRateLimits(app, rateLimitsOf(opts.rateLimits, opts.rateLimitPerMinute));
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Shulian node API', version: node.version, description: 'Chains of a Shulian alliance hosted by this node. See docs/api.md.' },
-    },
-  });
+  // The document: the routes' schemas, completed by openapi.ts (signing, success codes, every error code).
+  await app.register(swagger, swaggerOptions(node.version, await loadErrorLists()));
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 

@@ -10,7 +10,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { ShulianError, toHex } from '../codec/index.ts';
-import { signInMessage, type SignInChallenge, type SignInFields } from '../sdk/console.ts';
+import { signInMessage, type SignInChallenge, type SignInFields } from '../sdk/index.ts';
 
 export const SIGNIN_SECRET_FILE = 'console-signin.key';
 

@@ -1,17 +1,21 @@
 import { EventEmitter } from 'node:events';
-import { ShulianError, canonicalize, fromHex, toHex, type JsonValue } from '../codec/index.ts';
-import { didFromPublicKey, hashFor, sign, type KeyPair, type Suite } from '../crypto/index.ts';
+import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
+import { hashFor, type KeyPair, type Suite } from '../crypto/index.ts';
+import type { ConsensusHost } from '../consensus/index.ts';
 import type { AdmissionPool } from './admission/pool.ts';
 import type { AdmitOutcome, AdmitParams } from './admission/admit.ts';
 import { CallCheck } from './admission/call.ts';
 import { Gate } from './admission/gate.ts';
-import { REFS_KEY, effectiveRefs, parseRefs, refsEqual, type AdmissionRule, type Refs, type SenderAuthority, type Verdict } from './refs.ts';
+import { BlockExecution, type BlockCandidate } from './blocks.ts';
+import { yieldToEventLoop } from './execute.ts';
+import { stateLookup, txInclusion, type ProofSource } from './proofs.ts';
+import { REFS_KEY, parseRefs, type AdmissionRule, type Refs, type SenderAuthority, type Verdict } from './refs.ts';
+import { ChainStore, SparseMerkleTree } from '../ledger/store/index.ts';
 import {
-  ChainStore, EMPTY_ROOT, Mempool, SparseMerkleTree, hashJson, headerHashOf, merkleProof,
-  merkleRoot, receiptHashOf, stateKeyHash,
-  txHashOf, verifyHeader,
-  type Block, type BlockHeader, type Genesis, type MempoolEntry, type Receipt, type Tx, type ValidatorInfo, type SmtUpdate, type StateLookup, type TxInclusion,
+  EMPTY_ROOT, hashJson, headerHashOf, merkleRoot,
+  type Block, type BlockHeader, type Genesis, type Tx, type ValidatorInfo, type StateLookup, type TxInclusion,
 } from '../ledger/index.ts';
+import { Mempool, type MempoolEntry } from './mempool.ts';
 import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
 import type { BlockSummary, ChainInfo, ChainView, SubmitAnswer, SubmitResult } from './types.ts';
 
@@ -58,12 +62,12 @@ export interface ChainOptions {
   refWaitMs?: number;
 }
 
-
 /**
- * A chain hosted by a node: its store, state tree, mempool and executor. Consensus drives it
- * through produceBlock(); everything else reads through the ChainView interface.
+ * A chain hosted by a node: its store, state tree, mempool and executor. A consensus engine
+ * drives it through the ConsensusHost interface (block execution: blocks.ts); everything else
+ * reads through the ChainView interface (proofs: proofs.ts).
  */
-export class Chain implements ChainView {
+export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
   readonly id: string;
   readonly suite: Suite;
   readonly genesis: Genesis;
@@ -77,8 +81,8 @@ export class Chain implements ChainView {
   private readonly admission: AdmissionPool;
   private readonly gate: Gate;
   private readonly callCheck: CallCheck | undefined;
-  private readonly validatorKey: KeyPair | undefined;
-  private readonly refWaitMs: number;
+  private readonly execution: BlockExecution;
+  private readonly proofs: ProofSource;
   /** Arrival order of persisted mempool txs. */
   private seq = 0;
   private txListener: (() => void) | undefined;
@@ -102,8 +106,17 @@ export class Chain implements ChainView {
     this.admission = opts.admission;
     this.gate = new Gate(this, opts.senderAuthority, opts.admissionRule);
     this.callCheck = opts.checkCalls ? new CallCheck(this.id, opts.modules, opts.genesis.modules) : undefined;
-    this.validatorKey = opts.validatorKey;
-    this.refWaitMs = opts.refWaitMs ?? 5_000;
+    this.execution = new BlockExecution({
+      id: this.id, suite: this.suite, genesis: this.genesis, store, mempool: this.mempool, gate: this.gate, admission: this.admission,
+      run: { chain: this.id, suite: this.suite, maxTxGas: p.maxTxGas, executor: this.executor, tree: this.tree, hash: this.hash },
+      validatorKey: opts.validatorKey, refWaitMs: opts.refWaitMs ?? 5_000,
+      admitParams: () => this.admitParams(),
+      headRefs: () => this.headRefs(),
+      committedNonce: (did) => this.committedNonce(did),
+      validatorsAt: (height) => this.validatorsAt(height),
+      announce: (block) => this.events.emit('block', block),
+    });
+    this.proofs = { id: this.id, suite: this.suite, store, tree: this.tree, hash: this.hash };
     this.events.setMaxListeners(0);
   }
 
@@ -199,46 +212,11 @@ export class Chain implements ChainView {
   }
 
   getTx(hash: string): TxInclusion | undefined {
-    const loc = this.store.txLocation(hash);
-    if (!loc) return undefined;
-    const meta = this.store.getMeta(loc.height);
-    const at = this.store.getTxAt(loc);
-    if (!meta || !at) return undefined;
-    return {
-      tx: at.tx, receipt: at.receipt, hash, height: loc.height, index: loc.index,
-      header: meta.header, blockHash: meta.hash, blockSig: meta.sig,
-      proof: {
-        tx: merkleProof(meta.txHashes.map((h) => fromHex(h)), loc.index, this.hash),
-        receipt: merkleProof(meta.receiptHashes.map((h) => fromHex(h)), loc.index, this.hash),
-      },
-    };
+    return txInclusion(this.proofs, hash);
   }
 
   getState(key: string, opts: { height?: number; proof?: boolean } = {}): StateLookup {
-    const head = this.store.head()!;
-    const height = opts.height ?? head.height;
-    if (!Number.isSafeInteger(height) || height < 0 || height > head.height) {
-      throw new ShulianError('HEIGHT_NOT_FOUND', `chain ${this.id} is at height ${head.height}; height ${height} does not exist`);
-    }
-    const block = height === head.height && !opts.proof ? undefined : this.store.getMeta(height)!;
-    const stateRoot = block ? block.header.stateRoot : head.stateRoot;
-    const keyHash = stateKeyHash(this.suite, key);
-    let json: string | undefined;
-    // While a commit waits for its flush, the latest-state table is a block ahead of the head.
-    if (height === head.height && !this.store.stateAhead) {
-      json = this.store.getState(key);
-    } else {
-      const vh = this.tree.get(fromHex(stateRoot), keyHash);
-      json = vh ? this.store.getValue(vh) : undefined;
-    }
-    const out: StateLookup = { key, value: json === undefined ? null : (JSON.parse(json) as JsonValue), height, stateRoot };
-    if (opts.proof && block) {
-      out.proof = this.tree.prove(fromHex(stateRoot), keyHash);
-      out.header = block.header;
-      out.blockHash = block.hash;
-      out.blockSig = block.sig;
-    }
-    return out;
+    return stateLookup(this.proofs, key, opts);
   }
 
   /**
@@ -377,9 +355,11 @@ export class Chain implements ChainView {
     return results;
   }
 
+  // ---- block execution (blocks.ts) ---------------------------------------------------------
+
   /**
-   * Solo block production: propose a block from the mempool and commit it at once.
-   * Returns null when there is nothing to do.
+   * Proposes a block from the mempool and commits it at once, as solo does: for driving a chain
+   * by hand (tests, tools). Returns null when there is nothing to do.
    */
   async produceBlock(now: number): Promise<Block | null> {
     const candidate = await this.proposeBlock(now);
@@ -387,149 +367,19 @@ export class Chain implements ChainView {
     return this.commitCandidate(candidate);
   }
 
-  /**
-   * Builds and signs the next block from ready mempool txs, executed on top of the head, without
-   * committing it. Consensus decides whether it commits (commitCandidate) or is dropped. The
-   * block names the latest heights of the chains whose state judges its senders (Block.refs);
-   * txs refused at those heights leave the mempool.
-   */
-  async proposeBlock(now: number, opts: { allowEmpty?: boolean } = {}): Promise<BlockCandidate | null> {
-    if (!this.validatorKey) throw new ShulianError('NOT_VALIDATOR', `this node does not validate chain ${this.id}`);
-    const head = this.store.head()!;
-    const height = head.height + 1;
-    const parentRefs = this.headRefs();
-    let entries = this.mempool.reap(this.genesis.params.maxBlockTxs, height, (did) => this.committedNonce(did));
-    let refs = parentRefs;
-    if (entries.length > 0) {
-      refs = this.gate.latest(parentRefs);
-      // This node lags behind a height an earlier block named: wait a little, else propose no txs.
-      const missing = await this.gate.available(refs, this.refWaitMs);
-      entries = missing ? [] : this.screen(entries, refs);
-      if (entries.length === 0) refs = parentRefs;
-    }
-    if (entries.length === 0 && !opts.allowEmpty) {
-      this.store.removePending(this.mempool.prune(height, (did) => this.committedNonce(did)));
-      return null;
-    }
-    const time = Math.max(now, head.time + 1);
-    const proposer = didFromPublicKey(this.validatorKey.publicKey);
-    const named = refsEqual(refs, parentRefs) ? undefined : refs;
-    const run = await this.run(height, time, entries, named);
-    const header: BlockHeader = {
-      chain: this.id, height, prev: head.hash, time, txCount: entries.length, txRoot: run.txRoot, receiptRoot: run.receiptRoot,
-      stateRoot: run.stateRoot, proposer,
-    };
-    const hash = headerHashOf(this.suite, header);
-    const sig = toHex(sign(this.suite, this.validatorKey.privateKey, fromHex(hash)));
-    const block: Block = { header, hash, sig, txs: entries.map((e) => e.tx), receipts: run.receipts };
-    if (named) block.refs = named;
-    return { block, receiptHashes: run.receiptHashes, writes: run.writes, values: run.values };
+  /** The next block from the mempool, executed and signed, not committed (BlockExecution.propose). */
+  proposeBlock(now: number, opts: { allowEmpty?: boolean } = {}): Promise<BlockCandidate | null> {
+    return this.execution.propose(now, opts);
   }
 
-  /**
-   * Re-judges reaped txs at the block's refs. A refused tx leaves the mempool; the sender's later
-   * txs stay out of this block (their nonces would not follow) and wait as gapped.
-   */
-  private screen(entries: MempoolEntry[], refs: Refs): MempoolEntry[] {
-    const verdicts = new Map<string, Verdict>();
-    const blocked = new Set<string>();
-    const refused: string[] = [];
-    const out: MempoolEntry[] = [];
-    for (const e of entries) {
-      if (blocked.has(e.tx.from)) continue;
-      if (this.gate.judge(e.tx, e.selfCertified, refs, verdicts).ok) {
-        out.push(e);
-      } else {
-        blocked.add(e.tx.from);
-        refused.push(e.hash);
-      }
-    }
-    for (const h of refused) this.mempool.remove(h);
-    this.store.removePending(refused);
-    return out;
+  /** Another validator's block, checked by re-execution (BlockExecution.validate). Throws BLOCK_INVALID. */
+  validateBlock(block: Block, now: number, opts: { allowEmpty?: boolean; maxClockDriftMs?: number } = {}): Promise<BlockCandidate> {
+    return this.execution.validate(block, now, opts);
   }
 
-  /**
-   * Checks a block proposed by another validator, as a function of the block, this chain's state
-   * at its parent and the other chains' state at the heights it names: header fields, proposer
-   * signature, its refs (never behind the parent's), each tx's signature (checked here only if
-   * this node has not already admitted it), each sender's key and admission at those refs, then
-   * re-executes it and compares every root and receipt. Throws BLOCK_INVALID saying what differs.
-   * Never consulted: this node's mempool policy or its latest view of other chains.
-   */
-  async validateBlock(block: Block, now: number, maxClockDriftMs = 10_000): Promise<BlockCandidate> {
-    const head = this.store.head()!;
-    const h = block.header;
-    const bad = (why: string): never => {
-      throw new ShulianError('BLOCK_INVALID', `block ${h?.height} of chain ${this.id}: ${why}`);
-    };
-    if (h.chain !== this.id) bad(`it is for chain ${h.chain}`);
-    if (h.height !== head.height + 1) bad(`expected height ${head.height + 1}`);
-    if (h.prev !== head.hash) bad('it does not extend this node\'s head');
-    if (h.time <= head.time || h.time > now + maxClockDriftMs) bad(`block time ${h.time} is not after ${head.time} or is too far ahead of this node's clock`);
-    if (h.txCount !== block.txs.length || block.receipts.length !== block.txs.length) bad('tx count does not match');
-    // Solo never makes empty blocks; BFT chains do, so that rounds and heights keep moving.
-    if (block.txs.length === 0 && this.genesis.consensus.type === 'solo') bad('it has no transactions');
-    if (block.txs.length > this.genesis.params.maxBlockTxs) bad(`it has more than ${this.genesis.params.maxBlockTxs} transactions`);
-    const check = verifyHeader(this.suite, h, block.hash, block.sig, this.validatorsAt(h.height));
-    if (!check.ok) bad(check.reason!);
-    const parentRefs = this.headRefs();
-    let refs: Refs = parentRefs;
-    try {
-      refs = effectiveRefs(block.refs, parentRefs, this.gate.consulted);
-    } catch (err) {
-      bad((err as Error).message);
-    }
-    if (block.refs !== undefined && refsEqual(refs, parentRefs)) bad('its refs repeat its parent\'s (a block names refs only to move them)');
-    if (block.txs.length > 0) {
-      const missing = await this.gate.available(refs, this.refWaitMs);
-      if (missing) bad(`it names ${missing}`);
-    }
-    // Signatures of txs this node admitted were checked then; the others are checked now, once.
-    const hashes = block.txs.map((tx) => txHashOf(this.suite, tx));
-    const unknown = block.txs.filter((_, i) => !this.mempool.has(hashes[i]!));
-    const admitted = new Map<string, MempoolEntry>();
-    if (unknown.length > 0) {
-      const answer = await this.admission.admitTxs(this.admitParams(), unknown);
-      if (answer.kind === 'invalid') bad(answer.message);
-      else for (const o of answer.outcomes) {
-        if (!o.ok) bad(`tx ${o.hash ?? '?'} is not acceptable: ${o.message}`);
-        else admitted.set(o.hash, { tx: o.tx, hash: o.hash, bytes: o.bytes, selfCertified: o.selfCertified });
-      }
-    }
-    const verdicts = new Map<string, Verdict>();
-    const entries = block.txs.map((_, i) => {
-      const hash = hashes[i]!;
-      const e = this.mempool.get(hash) ?? admitted.get(hash);
-      if (!e) bad(`tx ${hash} could not be admitted`);
-      if (e!.tx.expires < h.height) bad(`tx ${hash} expired at height ${e!.tx.expires}`);
-      // Every tx, pooled or not: a key or policy may have changed since this node admitted it.
-      const v = this.gate.judge(e!.tx, e!.selfCertified, refs, verdicts);
-      if (!v.ok) bad(`tx ${hash}: ${v.message} (${v.code})`);
-      return e!;
-    });
-    let run: BlockRun;
-    try {
-      run = await this.run(h.height, h.time, entries, block.refs === undefined ? undefined : refs);
-    } catch (err) {
-      throw err instanceof ShulianError && err.code === 'BLOCK_INVALID' ? err : new ShulianError('BLOCK_INVALID', `block ${h.height}: ${(err as Error).message}`);
-    }
-    const differs = run.txRoot !== h.txRoot ? 'tx root' : run.receiptRoot !== h.receiptRoot ? 'receipt root' : run.stateRoot !== h.stateRoot ? 'state root' : undefined;
-    if (differs) bad(`its ${differs} differs from this node's execution`);
-    return { block: { ...block, receipts: run.receipts }, receiptHashes: run.receiptHashes, writes: run.writes, values: run.values };
-  }
-
-  /**
-   * Commits a proposed or validated block, with the commit certificate consensus produced.
-   * Resolves once the block is durable; only then is it visible and announced.
-   */
-  async commitCandidate(c: BlockCandidate, commit?: JsonValue): Promise<Block> {
-    const { block } = c;
-    await this.store.commitBlock({ block, receiptHashes: c.receiptHashes, state: c.writes, values: c.values, ...(commit === undefined ? {} : { commit }) });
-    for (const r of block.receipts) this.mempool.remove(r.tx);
-    this.store.removePending(this.mempool.prune(block.header.height + 1, (did) => this.committedNonce(did)));
-    this.events.emit('block', block);
-    return block;
+  /** Commits a proposed or validated block with its commit certificate; resolves once durable. */
+  commitCandidate(c: BlockCandidate, commit?: JsonValue): Promise<Block> {
+    return this.execution.commit(c, commit);
   }
 
   /** The commit certificate stored with a block, when its consensus produces one. */
@@ -537,74 +387,9 @@ export class Chain implements ChainView {
     return this.store.getMeta(height)?.commit;
   }
 
-  /**
-   * Executes txs at (height, time) on top of the head and computes the roots; `refs`, when the
-   * block moves them, is written to REFS_KEY so the state root commits to it. Long work runs in
-   * slices with yields so the node keeps serving reads; none of it changes the result.
-   */
-  private async run(height: number, time: number, entries: MempoolEntry[], refs?: Refs): Promise<BlockRun> {
-    const head = this.store.head()!;
-    const executed = await this.executor.executeBlock(
-      { get: (k) => this.store.getState(k) },
-      { chain: this.id, height, time, maxTxGas: this.genesis.params.maxTxGas },
-      entries, yieldToEventLoop,
-    );
-    if (refs) executed.writes.set(REFS_KEY, canonicalize(refs as JsonValue));
-    const updates: SmtUpdate[] = [];
-    const values = new Map<string, string>();
-    let n = 0;
-    for (const [key, json] of executed.writes) {
-      if (++n % HASH_SLICE === 0) await yieldToEventLoop();
-      if (json === null) {
-        updates.push({ key: stateKeyHash(this.suite, key), value: null });
-      } else {
-        const vh = this.hash(Buffer.from(json, 'utf8'));
-        values.set(toHex(vh), json);
-        updates.push({ key: stateKeyHash(this.suite, key), value: vh });
-      }
-    }
-    // In slices: the root is the same as one batch (it depends only on the final key set), at
-    // the cost of rehashing the few shared upper nodes once per slice.
-    // Tree nodes of candidates that never commit stay pending and are written, unreferenced,
-    // with the next committed block: content-addressed, so they harm nothing, and no candidate
-    // can lose a node another still needs.
-    let stateRoot = fromHex(head.stateRoot);
-    for (let i = 0; i < updates.length; i += SMT_SLICE) {
-      if (i > 0) await yieldToEventLoop();
-      stateRoot = this.tree.update(stateRoot, updates.slice(i, i + SMT_SLICE));
-    }
-    const receiptHashes: string[] = [];
-    for (let i = 0; i < executed.receipts.length; i++) {
-      if (i > 0 && i % HASH_SLICE === 0) await yieldToEventLoop();
-      receiptHashes.push(receiptHashOf(this.suite, executed.receipts[i]!));
-    }
-    const txRoot = toHex(merkleRoot(entries.map((e) => fromHex(e.hash)), this.hash));
-    await yieldToEventLoop();
-    const receiptRoot = toHex(merkleRoot(receiptHashes.map((h) => fromHex(h)), this.hash));
-    return { receipts: executed.receipts, receiptHashes, writes: executed.writes, values, stateRoot: toHex(stateRoot), txRoot, receiptRoot };
-  }
-
   async close(): Promise<void> {
     await this.store.close();
   }
-}
-
-/** A block built or checked by this node, ready to commit. */
-export interface BlockCandidate {
-  block: Block;
-  receiptHashes: string[];
-  writes: Map<string, string | null>;
-  values: Map<string, string>;
-}
-
-interface BlockRun {
-  receipts: Receipt[];
-  receiptHashes: string[];
-  writes: Map<string, string | null>;
-  values: Map<string, string>;
-  stateRoot: string;
-  txRoot: string;
-  receiptRoot: string;
 }
 
 /** Where the `validators` module keeps its schedule of validator sets. */
@@ -613,15 +398,8 @@ const VALIDATOR_SCHEDULE_KEY = 'validators/schedule';
 /** Most txs in one request. */
 export const MAX_BATCH = 1000;
 
-/** State updates per tree slice (see produceBlock). */
-const SMT_SLICE = 128;
 /** Longest run of tx admission checks before the event loop gets a turn (see accept). */
 const ACCEPT_SLICE_MS = 2;
-/** Hashes per slice of a block's other hashing work. */
-const HASH_SLICE = 250;
-
-/** Lets pending I/O (API requests) run between slices of long work. */
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function rejection(err: unknown, hash: string | undefined): SubmitResult {
   const code = err instanceof ShulianError ? err.code : 'TX_REJECTED';

@@ -4,7 +4,7 @@
  * from its peers', so it is never consulted for validity; a named height is the same everywhere
  * once that chain reached it (docs/consensus.md, "Block validity").
  */
-import { ShulianError, canonicalize, type JsonValue } from '../codec/index.ts';
+import { ShulianError, canonicalize, type ErrorCode, type JsonValue } from '../codec/index.ts';
 import type { Block, StateLookup } from '../ledger/index.ts';
 
 /** A chain this node hosts whose committed state another chain consults. */
@@ -25,7 +25,7 @@ export interface StateAt {
   getState(key: string): StateLookup;
 }
 
-export type Verdict = { ok: true } | { ok: false; code: string; message: string };
+export type Verdict = { ok: true } | { ok: false; code: ErrorCode; message: string };
 
 /**
  * Whether `pubkey` may sign for `did` (its DID document on the identity chain). `source` is the

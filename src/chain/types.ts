@@ -1,40 +1,18 @@
-import type { JsonValue } from '../codec/index.ts';
+import type { ErrorCode, JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
-import type { Block, Genesis, StateLookup, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
+import type { Block, BlockSummary, ChainInfo, ConsensusStatus, Genesis, StateLookup, TxInclusion } from '../ledger/index.ts';
 
-export interface ChainInfo {
-  id: string;
-  name: string;
-  nameZh: string;
-  kind: Genesis['kind'];
-  suite: Suite;
-  consensus: Genesis['consensus']['type'];
-  modules: string[];
-  validators: ValidatorInfo[];
-  height: number;
-  headHash: string;
-  stateRoot: string;
-  lastBlockTime: number;
-  genesisHash: string;
-  mempool: { txs: number; bytes: number };
-}
+// What a chain answers about itself is wire format, shared with the SDK: src/ledger/wire.ts.
+export type { ChainInfo, BlockSummary, ConsensusStatus } from '../ledger/index.ts';
 
 export type SubmitResult =
   | { accepted: true; hash: string }
-  | { accepted: false; hash?: string; code: string; message: string };
+  | { accepted: false; hash?: string; code: ErrorCode; message: string };
 
 /** The answer to a raw POST body: results per tx, or why the body as a whole was refused. */
 export type SubmitAnswer =
   | { kind: 'single' | 'batch'; results: SubmitResult[] }
-  | { kind: 'invalid'; code: string; message: string };
-
-export interface BlockSummary {
-  height: number;
-  hash: string;
-  time: number;
-  txCount: number;
-  proposer: string;
-}
+  | { kind: 'invalid'; code: ErrorCode; message: string };
 
 /** What the API and other services may ask of a chain hosted by this node. */
 export interface ChainView {
@@ -59,20 +37,6 @@ export interface ChainView {
   getCommit(height: number): JsonValue | undefined;
   /** Called after each committed block; returns an unsubscribe function. */
   onBlock(listener: (block: Block) => void): () => void;
-}
-
-/** Consensus state of a chain on this node. */
-export interface ConsensusStatus {
-  chain: string;
-  type: 'solo' | 'tbft';
-  height: number;
-  round: number;
-  step: string;
-  proposer: string;
-  validators: Array<ValidatorInfo & { up: boolean; self: boolean }>;
-  lastCommitTime: number;
-  syncing: boolean;
-  evidence: number;
 }
 
 /** The node as the API sees it: the chains it hosts and who it is. */

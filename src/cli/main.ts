@@ -1,17 +1,30 @@
 /**
- * `shulian` command line. Only commander is loaded up front; each command imports what it needs
- * when it runs, so `--help` and the commands that don't start a node stay fast.
+ * `shulian` command line. Only commander is loaded up front: each command imports what it needs
+ * when it runs, and the command groups defined in their own files (did, vc, gov, …, whose imports
+ * reach the SDK, zod and lmdb) are loaded only when the command line names them, or for the
+ * full help. So `chain list`, `tx`, `notary` and `keys` start without them.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_API, action, action1, report, type CommonOptions } from './output.ts';
-import { didCommand } from './commands/did.ts';
-import { vcCommand } from './commands/vc.ts';
-import { chainProposeCommand, govCommand, orgCommand } from './commands/gov.ts';
-import { contractCommand } from './commands/contract.ts';
-import { settleCommand } from './commands/settle.ts';
-import { gatewayCommand, xchainCommand } from './commands/xchain.ts';
-import { xtxCommand } from './commands/xtx.ts';
+
+/** Command groups defined in their own files: top-level name -> loader of its Command(s). */
+const GROUPS: Record<string, () => Promise<Command[]>> = {
+  did: async () => [(await import('./commands/did.ts')).didCommand()],
+  vc: async () => [(await import('./commands/vc.ts')).vcCommand()],
+  org: async () => [(await import('./commands/gov.ts')).orgCommand()],
+  gov: async () => [(await import('./commands/gov.ts')).govCommand()],
+  contract: async () => [(await import('./commands/contract.ts')).contractCommand()],
+  settle: async () => [(await import('./commands/settle.ts')).settleCommand()],
+  xchain: async () => [(await import('./commands/xchain.ts')).xchainCommand()],
+  gateway: async () => [(await import('./commands/xchain.ts')).gatewayCommand()],
+  xtx: async () => [(await import('./commands/xtx.ts')).xtxCommand()],
+};
+/** `chain` subcommands defined here; any other (`chain propose`, `chain --help`) loads gov.ts. */
+const OWN_CHAIN_COMMANDS = new Set(['list', 'status']);
+
+/** The words of the command line that are not options: the command path, then arguments. */
+const words = (argv: string[]): string[] => argv.slice(2).filter((a) => !a.startsWith('-'));
 
 function version(): string {
   try {
@@ -37,9 +50,15 @@ const keyOption = (): Option => new Option('--key <file>', 'keystore file of the
 const passwordEnvOption = (): Option =>
   new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)');
 const genesisOption = (): Option =>
-  new Option('--genesis-hash <hex>', 'pin the chain\'s genesis hash: proofs are checked against its validators only if the node\'s genesis matches');
+  new Option('--genesis-hash <hex>', 'pin the chain\'s genesis hash: proofs are checked against its validators only if the node\'s genesis matches (without it: trust on first use, the genesis the node serves is pinned the first time in $SHULIAN_HOME/known-genesis.json, ~/.shulian by default, and a later mismatch fails)');
 
-export function buildProgram(): Command {
+/**
+ * The program for this command line, with only the group of GROUPS it names: none for this
+ * file's own commands and for `--version`, all of them when it names no command (`--help`) or an
+ * unknown one, so the help and the "did you mean" hints are complete.
+ */
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
+  const [first, second] = words(argv);
   const program = new Command('shulian')
     .description('Shulian (数链): city blockchain alliance — node, keys, transactions and notarisation')
     .version(version(), '-V, --version')
@@ -179,22 +198,32 @@ export function buildProgram(): Command {
       await notaryVerifyCmd(file, o);
     }));
 
-  program.addCommand(didCommand());
-  program.addCommand(vcCommand());
-  program.addCommand(orgCommand());
-  program.addCommand(govCommand());
-  chain.addCommand(chainProposeCommand());
-  program.addCommand(contractCommand());
-  program.addCommand(settleCommand());
-  program.addCommand(xchainCommand());
-  program.addCommand(gatewayCommand());
-  program.addCommand(xtxCommand());
+  const own = new Set(program.commands.map((c) => c.name()));
+  const grouped = first !== undefined && Object.hasOwn(GROUPS, first);
+  const versionOnly = first === undefined && argv.slice(2).some((a) => a === '-V' || a === '--version');
+  const all = (first === undefined && !versionOnly) || (first !== undefined && !own.has(first) && !grouped);
+  if (all || (first === 'chain' && !OWN_CHAIN_COMMANDS.has(second ?? ''))) {
+    chain.addCommand((await import('./commands/gov.ts')).chainProposeCommand());
+  }
+  // Insertion order is the help's order: the groups keep the place they always had.
+  const named = all ? Object.keys(GROUPS) : grouped ? [first!] : [];
+  for (const name of named) for (const c of await GROUPS[name]!()) program.addCommand(c);
 
   return program;
 }
 
+/**
+ * Ends the process once stdout and stderr are written. A finished command has nothing left to
+ * do (the commands that serve — up, node, gateway — return only when they stop), but fetch's
+ * idle keep-alive connection would hold the process open for up to a second more.
+ */
+async function finish(): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((done) => s.write('', () => done()))));
+  process.exit();
+}
+
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   program.exitOverride();
   for (const c of program.commands) {
     c.exitOverride();
@@ -217,3 +246,4 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 await main(process.argv);
+await finish();

@@ -3,12 +3,9 @@
  * else the one pinned on first use (kept in $SHULIAN_HOME/known-genesis.json, see
  * src/sdk/pins.ts), else — the first time — the node's, with a warning on stderr.
  */
-import { ShulianError } from '../codec/index.ts';
-import { HEX64_RE as HASH_RE } from '../codec/schemas.ts';
-import { ShulianClient, firstUseWarning } from '../sdk/client.ts';
-import { fileGenesisPinStore } from '../sdk/pins.ts';
+import { ShulianError, HEX64_RE as HASH_RE } from '../codec/index.ts';
+import { ShulianClient, firstUseWarning, fileGenesisPinStore } from '../sdk/index.ts';
 import { apiUrl, type CommonOptions } from './output.ts';
-
 
 /** Checks a --genesis-hash value. */
 export function genesisHashArg(h: string | undefined): string | undefined {

@@ -12,10 +12,17 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  * Values JSON cannot carry (undefined, functions, NaN, Infinity, BigInt, symbols) are rejected.
  */
 export function canonicalize(value: unknown): string {
-  return write(value, '$');
+  return write(value, '$', 0);
 }
 
-function write(value: unknown, path: string): string {
+/**
+ * Deepest nesting canonicalised. JSON.parse takes any depth, a recursive walk does not: past this
+ * a typed error says so instead of a stack overflow. Nothing Shulian hashes nests near it (tx args
+ * stop at 16 levels, network frames at 64).
+ */
+export const MAX_CANONICAL_DEPTH = 1000;
+
+function write(value: unknown, path: string, depth: number): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -28,11 +35,15 @@ function write(value: unknown, path: string): string {
     case 'string':
       return JSON.stringify(value);
     case 'object': {
+      if (depth >= MAX_CANONICAL_DEPTH) {
+        const where = path.length > 60 ? `${path.slice(0, 60)}…` : path;
+        throw new ShulianError('CANONICAL_JSON_DEPTH', `${where}: nested deeper than ${MAX_CANONICAL_DEPTH} levels, more than canonical JSON in Shulian takes; flatten the value`);
+      }
       if (Array.isArray(value)) {
         let out = '[';
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += ',';
-          out += write(value[i], `${path}[${i}]`);
+          out += write(value[i], `${path}[${i}]`, depth + 1);
         }
         return out + ']';
       }
@@ -49,7 +60,7 @@ function write(value: unknown, path: string): string {
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
         if (i > 0) out += ',';
-        out += JSON.stringify(k) + ':' + write(obj[k], `${path}.${k}`);
+        out += JSON.stringify(k) + ':' + write(obj[k], `${path}.${k}`, depth + 1);
       }
       return out + '}';
     }

@@ -1,3 +1,3 @@
 export { SoloConsensus, type SoloOptions } from './solo.ts';
-export type { BlockProducer, ConsensusEngine } from './types.ts';
+export type { Candidate, ConsensusHost, ConsensusEngine } from './types.ts';
 export * from './tbft/index.ts';

@@ -1,4 +1,4 @@
-import type { BlockProducer, ConsensusEngine } from './types.ts';
+import type { Candidate, ConsensusHost, ConsensusEngine } from './types.ts';
 
 export interface SoloOptions {
   /** Where to report a failed block attempt; the engine retries after `retryMs`. */
@@ -13,15 +13,16 @@ export interface SoloOptions {
 /**
  * One validator: a block as soon as txs are waiting and the previous block has committed.
  * While a block commits, new txs gather, so blocks grow with load instead of waiting on a timer.
+ * A block is committed as soon as it is proposed, and never empty.
  */
-export class SoloConsensus implements ConsensusEngine {
+export class SoloConsensus<C extends Candidate = Candidate> implements ConsensusEngine {
   readonly type = 'solo' as const;
   private running = false;
   private woken = false;
   private wake: (() => void) | undefined;
   private loopDone: Promise<void> = Promise.resolve();
 
-  constructor(private readonly chain: BlockProducer, private readonly opts: SoloOptions = {}) {
+  constructor(private readonly chain: ConsensusHost<C>, private readonly opts: SoloOptions = {}) {
     chain.onTxs(() => this.notify());
   }
 
@@ -50,7 +51,7 @@ export class SoloConsensus implements ConsensusEngine {
       this.woken = false;
       let produced = false;
       try {
-        produced = (await this.chain.produceBlock(clock())) !== null;
+        produced = await this.produce(clock());
       } catch (err) {
         this.opts.onError?.(err);
         await this.waitFor(this.opts.retryMs ?? 1000);
@@ -58,6 +59,14 @@ export class SoloConsensus implements ConsensusEngine {
       }
       if (!produced && !this.woken && this.running) await this.waitFor(this.opts.idleMs ?? 5000);
     }
+  }
+
+  /** Proposes a block from the mempool and commits it at once; false when there is nothing to do. */
+  private async produce(now: number): Promise<boolean> {
+    const candidate = await this.chain.proposeBlock(now);
+    if (!candidate) return false;
+    await this.chain.commitCandidate(candidate);
+    return true;
   }
 
   private waitFor(ms: number): Promise<void> {

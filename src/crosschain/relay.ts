@@ -1,6 +1,5 @@
 import type { JsonValue } from '../codec/index.ts';
-import type { BlockHeader } from '../ledger/index.ts';
-import type { SmtProof } from '../ledger/smt/index.ts';
+import type { BlockHeader, SmtProof } from '../ledger/index.ts';
 import type { HeaderProof, Packet, RouteRecord, SendStatus } from '../modules/xchain/types.ts';
 
 /** A final header with state proofs of some keys at its height (GET …/xchain/proof). */

@@ -1,7 +1,8 @@
 /**
  * Shulian crypto (DESIGN §4 "Crypto"): SM2/SM3/SM4 (GB/T 32918, 32905, 32907) and Ed25519
- * (RFC 8032); DIDs from public keys; password-protected keystores; a worker-thread
- * verification pool.
+ * (RFC 8032); DIDs from public keys and their syntax (docs/did-method.md), Multikey encodings;
+ * password-protected keystores; a worker-thread verification pool. X.509 certificate parsing and
+ * chain checks are a face of their own, ./x509/index.ts (they load @peculiar/x509).
  */
 import type { Sm2Impl } from './types.ts';
 import { sm2js as sm2jsImpl } from './sm2js.ts';
@@ -17,3 +18,12 @@ export { sm4Encrypt, sm4Decrypt } from './sm4.ts';
 export { VerifyPool } from './pool.ts';
 export type { KeystoreFile } from './keystore.ts';
 export { encryptKeystore, decryptKeystore, writeKeystore, readKeystore } from './keystore.ts';
+export {
+  parseDid, formatDid, parseShulianDid, parseShulianId, shulianDidOf, isShulianDid, shulianDidFromIdBytes,
+  DidSyntaxError, SHULIAN_METHOD, SHULIAN_ID_BYTES, MAX_DID_URL_LENGTH,
+  type ParsedDid, type ShulianDid,
+} from './did-syntax.ts';
+export {
+  encodeMultikey, decodeMultikey, checkRawPublicKey, compressSm2, decompressSm2, MultikeyError,
+  MULTICODEC_ED25519_PUB, MULTICODEC_SM2_PUB, type DecodedMultikey,
+} from './multikey.ts';

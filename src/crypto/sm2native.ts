@@ -31,13 +31,16 @@ function isAddon(x: unknown): x is Sm2Addon {
   return typeof o.verify === 'function' && typeof o.sign === 'function' && typeof o.publicKey === 'function';
 }
 
+/** The codes the addon throws (native/sm2/sm2.c); anything else is reported as SM2_NATIVE. */
+const NATIVE_CODES = ['SM2_BAD_ARGS', 'SM2_BAD_ID', 'SM2_BAD_KEY', 'SM2_NATIVE', 'SM2_SIGN_FAILED'] as const;
+
 /** Turns the addon's plain errors into ShulianErrors with the same code. */
 function wrap<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown };
-    const code = typeof e.code === 'string' && e.code.startsWith('SM2_') ? e.code : 'SM2_NATIVE';
+    const code = typeof e.code === 'string' && (NATIVE_CODES as readonly string[]).includes(e.code) ? (e.code as (typeof NATIVE_CODES)[number]) : 'SM2_NATIVE';
     throw new ShulianError(code, typeof e.message === 'string' ? e.message : 'SM2 addon error');
   }
 }

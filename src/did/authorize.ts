@@ -4,9 +4,10 @@
  */
 import { ShulianError } from '../codec/index.ts';
 import type { StateLookup } from '../ledger/index.ts';
-import { authorizeKey, docStateKey, readDidDocState, type KeyAuthorization } from '../modules/did/state.ts';
+import { authorizeKey, readDidDocState, type KeyAuthorization } from '../modules/did/types.ts';
+import { docStateKey } from '../modules/did/keys.ts';
 import type { DidStateSource } from './source.ts';
-import { parseShulianDid } from './syntax.ts';
+import { parseShulianDid } from '../crypto/index.ts';
 
 export type SenderAuthorization =
   | { ok: true; did: string; height: number; via: 'self-certifying' | 'document'; keyId?: string }

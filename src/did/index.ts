@@ -3,15 +3,16 @@
  * from the identity chain's `did` module state, resolution with state proofs, sender
  * authorisation, and a `did-resolver` plugin.
  */
+// DID syntax and Multikey live in src/crypto (below the modules, which check DIDs on chain).
 export {
   parseDid, formatDid, parseShulianDid, parseShulianId, shulianDidOf, isShulianDid, shulianDidFromIdBytes,
   DidSyntaxError, SHULIAN_METHOD, SHULIAN_ID_BYTES, MAX_DID_URL_LENGTH,
   type ParsedDid, type ShulianDid,
-} from './syntax.ts';
+} from '../crypto/index.ts';
 export {
   encodeMultikey, decodeMultikey, checkRawPublicKey, compressSm2, decompressSm2, MultikeyError,
   MULTICODEC_ED25519_PUB, MULTICODEC_SM2_PUB, type DecodedMultikey,
-} from './multikey.ts';
+} from '../crypto/index.ts';
 export {
   buildDidDocument, buildDocumentMetadata, xmlDateTime, DID_CONTEXT, MULTIKEY_CONTEXT,
   type DidDocument, type DidDocumentMetadata, type VerificationMethod, type DidService,
@@ -22,13 +23,19 @@ export {
   type DidResolutionResult, type DidResolutionMetadata, type DidResolutionError, type DidResolutionErrorCode,
   type DidStateProof, type ResolveOptions, type VerifyResolutionOptions,
 } from './resolver.ts';
-export { chainStateSource, httpStateSource, type DidStateSource, type SignedHeader, type ChainReads, type HttpSourceOptions, type FetchFn } from './source.ts';
+export {
+  chainStateSource, httpStateSource, type DidStateSource, type SignedHeader, type ChainReads, type HttpSourceOptions,
+  type FetchFn,
+} from './source.ts';
 export { authorizeSender, authorizeSenderSync, type SenderAuthorization, type SyncDidStateSource } from './authorize.ts';
 export { getResolver, toDidResolverResult } from './plugin.ts';
 export {
-  authorizeKey, docStateKey, readDidDocState, DID_RELATIONSHIPS,
-  type DidDocState, type DidKeyState, type DidServiceState, type DidRelationship, type KeyAuthorization,
-} from '../modules/did/state.ts';
+  authorizeKey, readDidDocState, DID_RELATIONSHIPS, type DidDocState, type DidKeyState,
+  type DidServiceState, type DidRelationship, type KeyAuthorization,
+} from '../modules/did/types.ts';
+export { docStateKey } from '../modules/did/keys.ts';
 // Verifiable credentials (src/did/vc, written separately).
 export * from './vc/index.ts';
-export { verifyCertificateChain, parseCertificate, loadTrustRoots, X509Error, type ChainVerification, type TrustRoots } from './x509/index.ts';
+export {
+  verifyCertificateChain, parseCertificate, loadTrustRoots, X509Error, type ChainVerification, type TrustRoots,
+} from '../crypto/x509/index.ts';

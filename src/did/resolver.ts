@@ -6,14 +6,17 @@
  */
 import { ShulianError, canonicalize, type JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
-import { verifyHeaderWith, verifyStateLookup, type HeaderTrust, type ProofCheck, type StateLookup, type ValidatorInfo } from '../ledger/index.ts';
-import { docStateKey, readDidDocState, type DidDocState } from '../modules/did/state.ts';
+import {
+  verifyHeaderWith, verifyStateLookup, type HeaderTrust, type ProofCheck, type StateLookup, type ValidatorInfo,
+} from '../ledger/index.ts';
+import { readDidDocState, type DidDocState } from '../modules/did/types.ts';
+import { docStateKey } from '../modules/did/keys.ts';
 import {
   buildDidDocument, buildDocumentMetadata, documentJson,
   type DidDocument, type DidDocumentMetadata,
 } from './document.ts';
 import type { DidStateSource, SignedHeader } from './source.ts';
-import { DidSyntaxError, parseDid, shulianDidOf, type ShulianDid } from './syntax.ts';
+import { DidSyntaxError, parseDid, shulianDidOf, type ShulianDid } from '../crypto/index.ts';
 
 export const RESOLUTION_CONTEXT = 'https://w3id.org/did-resolution/v1';
 export const MEDIA_DID_LD_JSON = 'application/did+ld+json';
@@ -123,7 +126,13 @@ function failed(code: DidResolutionErrorCode, detail: string, extra: Partial<Did
   };
 }
 
-class OptionsError extends Error {}
+/** Resolution options that are not valid; resolveDid answers INVALID_OPTIONS with its message. */
+class OptionsError extends ShulianError<'INVALID_OPTIONS'> {
+  constructor(message: string) {
+    super('INVALID_OPTIONS', message);
+    this.name = 'OptionsError';
+  }
+}
 
 /** Parses versionTime: an XML datetime with a zone (Z or ±hh:mm), or ms since the epoch. */
 export function parseVersionTime(v: string | number): number {

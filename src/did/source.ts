@@ -2,9 +2,8 @@
  * Where the resolver reads the identity chain: a small interface over a chain's `getState`, met
  * by a ChainView in the same process and by a node's HTTP API (`httpStateSource`).
  */
-import { ShulianError } from '../codec/index.ts';
-import type { BlockHeader, StateLookup } from '../ledger/index.ts';
-import type { SignedHeader } from '../ledger/light/index.ts';
+import { foreign, ShulianError } from '../codec/index.ts';
+import type { BlockHeader, StateLookup, SignedHeader } from '../ledger/index.ts';
 
 /**
  * A signed block header (with its commit on BFT chains): enough to check a block time without the
@@ -89,8 +88,8 @@ export function httpStateSource(baseUrl: string, opts: HttpSourceOptions = {}): 
     }
     if (!res.ok) {
       const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-      if (e && typeof e.code === 'string' && typeof e.message === 'string') throw new ShulianError(e.code, e.message, { status: res.status });
-      throw new ShulianError(`HTTP_${res.status}`, `${url} answered HTTP ${res.status}`);
+      if (e && typeof e.code === 'string' && typeof e.message === 'string') throw new ShulianError(foreign(e.code), e.message, { status: res.status });
+      throw new ShulianError(foreign(`HTTP_${res.status}`), `${url} answered HTTP ${res.status}`);
     }
     return body as T;
   }

@@ -5,11 +5,11 @@
  * snapshot even while blocks are being committed.
  */
 import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { govStateKey } from '../modules/governance/keys.ts';
 import {
-  govStateKey, PROPOSAL_KINDS,
-  type ChainRecord, type Gateway, type GovernanceMeta, type Member, type Policy, type Proposal, type ProposalKind,
-  type ProposalStatus, type Regulator, type VoteRecord,
-} from '../modules/governance/index.ts';
+  PROPOSAL_KINDS, type ChainRecord, type Gateway, type GovernanceMeta, type Member, type Policy, type Proposal,
+  type ProposalKind, type ProposalStatus, type Regulator, type VoteRecord,
+} from '../modules/governance/types.ts';
 
 /** The answer to one state read: the value (null when absent) and the height it was read at. */
 export interface StateRead {

@@ -5,7 +5,8 @@
  */
 import type { JsonValue } from '../codec/index.ts';
 import type { Block, Genesis, ValidatorInfo } from '../ledger/index.ts';
-import { GOVERNANCE_MODULE, type ChainRecord } from '../modules/governance/index.ts';
+import { GOVERNANCE_MODULE } from '../modules/governance/keys.ts';
+import { type ChainRecord } from '../modules/governance/types.ts';
 import { readChainRegistry, type ReadOptions, type StateSource } from './readers.ts';
 
 export type LifecycleEvent =

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ShulianError, canonicalize, fromHex, toHex, type JsonValue } from '../codec/index.ts';
-import { CHAIN_ID_RE, DID_RE, NAME_RE } from '../codec/schemas.ts';
+import { ShulianError, canonicalize, fromHex, toHex, CHAIN_ID_RE, DID_RE, NAME_RE, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, hashFor, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 import { canonicalBody, txHashOf } from './hashing.ts';
 import type { Tx, TxBody } from './types.ts';

@@ -17,22 +17,10 @@ import { verifySmtProof } from './smt/index.ts';
 import { verifyTxSignature } from './tx.ts';
 import { verifySignedHeader, type HeaderVerifier, type LightErrorCode, type SignedHeader } from './light/index.ts';
 import type { BlockHeader, StateLookup, TxInclusion, ValidatorInfo } from './types.ts';
+import type { LedgerErrorCode } from './errors.ts';
 
-/** Why a proof check failed: a light-client code for the header, or one of these for the rest. */
-export type ProofErrorCode =
-  | LightErrorCode
-  /** The answer carries no proof (or no header) at all. */
-  | 'PROOF_MISSING'
-  /** The tx body does not hash to the tx hash, or its signature does not verify. */
-  | 'PROOF_TX_MISMATCH'
-  /** The receipt belongs to another tx. */
-  | 'PROOF_RECEIPT_MISMATCH'
-  /** A Merkle proof's position, or the proof itself, does not reach the block's root. */
-  | 'PROOF_MERKLE'
-  /** The state answer's root or height is not its header's. */
-  | 'PROOF_STATE_ROOT'
-  /** The state (non-)inclusion proof does not verify. */
-  | 'PROOF_STATE';
+/** Why a proof check failed: a light-client code for the header, or a PROOF_* code (errors.ts) for the rest. */
+export type ProofErrorCode = LightErrorCode | Extract<LedgerErrorCode, `PROOF_${string}`>;
 
 export interface ProofCheck {
   ok: boolean;

@@ -46,7 +46,11 @@ export type Ref =
   | { kind: 'state'; index: number }
   | { kind: 'define'; name: string }
   | { kind: 'local'; slot: number }
-  | { kind: 'enum'; name: string; member: string };
+  /** Information the event being handled carries, read by a definition or exception (by name). */
+  | { kind: 'input'; name: string }
+  | { kind: 'enum'; name: string; member: string }
+  /** `amount.currency`: the ISO 4217 code of an amount of money, as text. */
+  | { kind: 'currency' };
 
 interface ExprBase {
   pos: Pos;
@@ -70,7 +74,8 @@ export type Expr =
   | (ExprBase & { k: 'not'; e: Expr })
   | (ExprBase & { k: 'bin'; op: BinOp; a: Expr; b: Expr })
   | (ExprBase & { k: 'round'; e: Expr; mode: RoundingMode })
-  | (ExprBase & { k: 'in'; e: Expr; unit: DurationUnit })
+  /** `D in days` (a fixed unit) or `D in billingUnit` (`per`: a length of time, e.g. a term). */
+  | (ExprBase & { k: 'in'; e: Expr; unit?: DurationUnit; per?: Expr })
   | (ExprBase & { k: 'unit'; e: Expr; unit: DurationUnit | PeriodUnit })
   | (ExprBase & { k: 'if'; c: Expr; a: Expr; b: Expr })
   | (ExprBase & { k: 'call'; fn: 'min' | 'max' | 'count' | 'sum'; args: Expr[] })
@@ -192,6 +197,11 @@ export interface DefineDecl {
   clause: string;
   exceptions: ExceptionDecl[];
   t?: Type;
+  /**
+   * Event information the definition reads (directly, in its exceptions, or through other
+   * definitions): it has a value only in the rules of an event that states all of it.
+   */
+  needs?: string[];
 }
 
 export interface ExceptionDecl {
@@ -265,4 +275,66 @@ export interface TemplateAst {
   clauses: ClauseDecl[];
   /** Syntax errors found while parsing; compile() reports them with its own. */
   diagnostics: Diagnostic[];
+  /**
+   * Names whose declaration (a definition, term, state, `let` or event information) did not
+   * parse: the syntax error is reported once, and their uses are not reported again as undefined.
+   */
+  broken?: Set<string>;
+}
+
+/** Pushes the direct sub-expressions of `e` onto `out`. */
+export function forEachChild(e: Expr, out: Expr[]): void {
+  switch (e.k) {
+    case 'field':
+      out.push(e.obj);
+      return;
+    case 'neg':
+    case 'not':
+    case 'round':
+    case 'unit':
+    case 'tier':
+      out.push(e.e);
+      return;
+    case 'in':
+      out.push(e.e);
+      if (e.per) out.push(e.per);
+      return;
+    case 'bin':
+      out.push(e.a, e.b);
+      return;
+    case 'if':
+      out.push(e.c, e.a, e.b);
+      return;
+    case 'call':
+      out.push(...e.args);
+      return;
+    case 'list':
+      out.push(...e.items);
+      return;
+    case 'record':
+      for (const f of e.fields) out.push(f.e);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * The depth of an expression tree (a leaf is 1), counted without recursion; stops counting past
+ * `limit` (and returns limit + 1). Chains of operators (a + b + c …) deepen the tree without
+ * deepening the parser's recursion, and every walker after the parser recurses on the tree.
+ */
+export function exprDepth(e: Expr, limit: number): number {
+  let max = 0;
+  const stack: Array<[Expr, number]> = [[e, 1]];
+  const kids: Expr[] = [];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max > limit) return limit + 1;
+    kids.length = 0;
+    forEachChild(x, kids);
+    for (const k of kids) stack.push([k, d + 1]);
+  }
+  return max;
 }

@@ -41,6 +41,18 @@ export function safeNumber(n: bigint, what: string): number {
 const DURATION_TEXT = /^(\d{1,15})\s*(seconds?|minutes?|hours?|days?|weeks?)$/;
 const PERIOD_TEXT = /^(\d{1,6})\s*(months?|years?)$/;
 
+/** How to write 100 units of a currency, for messages: "USD 100.00" and {"currency": "USD", "minor": 10000}. */
+function moneyExample(cur: string): { text: string; json: string; unitEn: string; unitZh: string } {
+  const exp = CURRENCIES.get(cur)?.exponent ?? 2;
+  const minor = 100n * 10n ** BigInt(exp);
+  return {
+    text: `${cur} ${exp ? `100.${'0'.repeat(exp)}` : '100'}`,
+    json: `{"currency": "${cur}", "minor": ${minor}}`,
+    unitEn: exp ? `"minor" counts the smallest unit of ${cur}${cur === 'CNY' ? ', the fen' : ''}` : `${cur} has no smaller unit`,
+    unitZh: exp ? `"minor"以${cur}的最小货币单位计${cur === 'CNY' ? '，即分' : ''}` : `${cur}没有更小的货币单位`,
+  };
+}
+
 /** JSON → value of type t. `what` names the term in messages. */
 export function decode(j: unknown, t: Type, c: Contract, what: string): Val {
   switch (t.k) {
@@ -51,11 +63,12 @@ export function decode(j: unknown, t: Type, c: Contract, what: string): Val {
     }
     case 'Decimal': {
       if (t.pct) {
-        if (typeof j === 'string' && /%$/.test(j.trim())) {
-          const r = parseRational(j.trim().slice(0, -1).trim());
-          if (r) return div(r, int(100));
-        }
-        throw bad(what, 'expected a percentage written as text with a % sign, e.g. "10.5%".', '应为带百分号的文本，例如"10.5%"。');
+        // "10.5%", or the number of percent itself: 97 and "97" are 97%
+        let r: Rat | undefined;
+        if (typeof j === 'string') r = parseRational(j.trim().replace(/\s*%$/, ''));
+        else if (typeof j === 'number' && Number.isFinite(j)) r = parseRational(String(j));
+        if (r) return div(r, int(100));
+        throw bad(what, 'expected a percentage, e.g. "10.5%" or the number 10.5 (meaning 10.5%).', '应为百分比，例如"10.5%"或数字10.5（即10.5%）。');
       }
       if (typeof j === 'number' && Number.isFinite(j)) {
         // String() gives the shortest decimal that reads back as the same double: "0.1", not its binary expansion.
@@ -80,7 +93,8 @@ export function decode(j: unknown, t: Type, c: Contract, what: string): Val {
         }
       }
       if (!m) {
-        throw bad(what, 'expected an amount of money: {"currency": "CNY", "minor": 10000} (minor units, i.e. fen) or "CNY 100.00".', '应为金额：{"currency": "CNY", "minor": 10000}（以最小货币单位计，如分）或"CNY 100.00"。');
+        const ex = moneyExample(t.cur ?? c.currency ?? 'CNY');
+        throw bad(what, `expected an amount of money: "${ex.text}" or ${ex.json} (${ex.unitEn}).`, `应为金额："${ex.text}"或${ex.json}（${ex.unitZh}）。`);
       }
       if (t.cur && m.cur !== t.cur) throw bad(what, `the amount must be in ${t.cur}, not ${m.cur}.`, `金额币种应为${t.cur}，而非${m.cur}。`);
       return m;
@@ -159,6 +173,10 @@ export function encode(v: Val, t: Type, c: Contract, what: string): JsonValue {
       const m = v as Money;
       if (!isInt(m.a)) {
         throw new LexError('NOT_ROUNDED', `${what} is not a whole number of minor units.`, `${what}不是最小货币单位的整数倍。`);
+      }
+      // an amount of any currency (Money(any)) cannot be kept where the template names one
+      if (t.cur && m.cur !== t.cur) {
+        throw new LexError('CURRENCY_MISMATCH', `${what} is kept in ${t.cur}; an amount in ${m.cur} cannot be recorded there.`, `${what}以${t.cur}计，不能记录${m.cur}金额。`);
       }
       return { currency: m.cur, minor: safeNumber(m.a.n, what) };
     }

@@ -4,7 +4,7 @@
  * that every paragraph of legal wording exists in both languages and only refers to things the
  * contract defines. Every finding carries a line, a column and a sentence a lawyer can act on.
  */
-import { sm3 } from '../crypto/hash.ts';
+import { sm3 } from '../crypto/index.ts';
 import { toHex } from '../codec/index.ts';
 import type {
   ClauseDecl, DefineDecl, EnumDecl, Expr, HandlerDecl, IfShort, Label, ObligationDecl, ParamDecl, PartyDecl, Prose,
@@ -12,6 +12,7 @@ import type {
 } from './ast.ts';
 import type { Diagnostic, Pos, Severity } from './errors.ts';
 import { RESERVED } from './parser.ts';
+import { forEachChild } from './ast.ts';
 import { CURRENCIES, div, int, moneyFromDecimal, parseDecimal, parseInstant } from './values.ts';
 
 /** Longest chain of definitions that use each other (each level is one step of evaluation). */
@@ -107,6 +108,17 @@ function join(a: Type, b: Type): Type {
   return a;
 }
 
+/**
+ * The type of a value that is one of two without either being checked against the other (an
+ * `if`'s outcomes, a list's items): an amount whose currency is known only if both agree, since
+ * one may be Money(any).
+ */
+function either(a: Type, b: Type): Type {
+  const t = join(a, b);
+  if (t.k === 'Money' && a.k === 'Money' && b.k === 'Money' && a.cur !== b.cur) return { k: 'Money', frac: t.frac };
+  return t;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 interface Local {
@@ -123,7 +135,35 @@ interface Scope {
   next: { n: number };
   /** defines referenced while checking (for dependency and use tracking) */
   uses?: Set<string>;
+  /** In a definition: the event information it reads, directly or through other definitions. */
+  inputs?: Set<string>;
+  /** In the rules of an event or permission: which one. */
+  handler?: HandlerDecl;
 }
+
+/** Information events carry, by name, as definitions and exceptions may read it. */
+interface InputInfo {
+  t: Type;
+  label: Label;
+  /** The events and permissions that state it, in order. */
+  events: HandlerDecl[];
+  /** Two events state it with different types: no definition may read it. */
+  conflict?: { a: HandlerDecl; b: HandlerDecl; ta: Type; tb: Type };
+}
+
+/** The same type exactly (event information read by a definition must mean one thing). */
+function sameType(a: Type, b: Type): boolean {
+  if (a.k !== b.k) return false;
+  switch (a.k) {
+    case 'Decimal': return !!a.pct === !!(b as typeof a).pct;
+    case 'Money': return a.cur === (b as typeof a).cur && a.frac === (b as typeof a).frac;
+    case 'Enum': case 'Record': return a.name === (b as typeof a).name;
+    case 'List': return a.max === (b as typeof a).max && sameType(a.elem, (b as typeof a).elem);
+    default: return true;
+  }
+}
+
+const listWords = (xs: string[]): string => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : xs[0] ?? '');
 
 function edit(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 3) return 99;
@@ -161,6 +201,8 @@ class Compiler {
   /** every global value name → where it was declared */
   names = new Map<string, { what: string; pos: Pos }>();
   used = new Set<string>();
+  /** Event information by name (see InputInfo). */
+  inputs = new Map<string, InputInfo>();
 
   constructor(ast: TemplateAst) {
     this.ast = ast;
@@ -213,9 +255,11 @@ class Compiler {
       case 'Decimal': return T_DEC;
       case 'Percent': return { k: 'Decimal', pct: true };
       case 'Money': {
+        // Money(any): an amount in whichever currency it comes in (read it with `.currency`)
+        if (te.currency === 'any') return { k: 'Money', frac: false };
         const cur = te.currency ?? this.currency;
         if (te.currency && !CURRENCIES.has(te.currency)) {
-          this.error('LEX_CURRENCY', `"${te.currency}" is not an ISO 4217 currency code this platform knows (for example CNY, USD, EUR, HKD, JPY).`, te.pos);
+          this.error('LEX_CURRENCY', `"${te.currency}" is not an ISO 4217 currency code this platform knows (for example CNY, USD, EUR, HKD, JPY); write Money(any) for an amount in any currency.`, te.pos);
         }
         return cur ? { k: 'Money', cur, frac: false } : { k: 'Money', frac: false };
       }
@@ -325,7 +369,7 @@ class Compiler {
         for (const it of e.items) {
           const t = this.expr(it, scope);
           if (elem.k !== 'Error' && !sameKind(elem, t)) return this.mismatch(it, 'All items of a list must be the same kind of value.');
-          elem = join(elem, t);
+          elem = elem.k === 'Error' ? t : either(elem, t);
         }
         return { k: 'List', elem, max: Math.max(e.items.length, 1) };
       }
@@ -343,7 +387,12 @@ class Compiler {
         }
         const ot = this.expr(e.obj, scope);
         if (ot.k === 'Error') return T_ERR;
-        if (ot.k !== 'Record') return this.mismatch(e, `Only records have fields; this is ${typeWords(ot)}.`);
+        if (ot.k === 'Money') {
+          if (e.field !== 'currency') return this.mismatch(e, `An amount of money has one part that can be read, its currency: write ".currency" (e.g. payment.currency = "USD"), not ".${e.field}".`);
+          e.ref = { kind: 'currency' };
+          return T_TEXT;
+        }
+        if (ot.k !== 'Record') return this.mismatch(e, `Only records have fields (and amounts of money their ".currency"); this is ${typeWords(ot)}.`);
         const f = this.records.get(ot.name)!.fields.find((x) => x.name === e.field);
         if (!f) return this.mismatch(e, `A ${ot.name} record has no field "${e.field}".${this.suggest(e.field, this.records.get(ot.name)!.fields.map((x) => x.name))}`);
         return f.t ?? T_ERR;
@@ -376,7 +425,14 @@ class Compiler {
       }
       case 'in': {
         const t = this.expr(e.e, scope);
-        if (t.k !== 'Duration' && t.k !== 'Error') return this.mismatch(e, `"in ${e.unit}" counts a length of time in ${e.unit}; this is ${typeWords(t)}.`);
+        if (e.per) {
+          const pt = this.expr(e.per, scope);
+          if (pt.k !== 'Duration' && pt.k !== 'Error') {
+            return this.mismatch(e.per, `After "in" comes the unit a length of time is counted in: days, hours, minutes, seconds or weeks, or a length of time such as a term "billingUnit: Duration" or "15 minutes"; this is ${typeWords(pt)}.`);
+          }
+        }
+        const unit = e.unit ?? 'units of that length';
+        if (t.k !== 'Duration' && t.k !== 'Error') return this.mismatch(e, `"in" counts a length of time in ${unit}; this is ${typeWords(t)}.`);
         return T_DEC;
       }
       case 'unit': {
@@ -395,7 +451,7 @@ class Compiler {
         const a = this.expr(e.a, scope);
         const b = this.expr(e.b, scope);
         if (!sameKind(a, b)) return this.mismatch(e, `Both outcomes of "if … then … else …" must be the same kind of value; here one is ${typeWords(a)} and the other ${typeWords(b)}.`);
-        return join(a, b);
+        return either(a, b);
       }
       case 'call':
         return this.call(e as Extract<Expr, { k: 'call' }>, scope);
@@ -470,13 +526,53 @@ class Compiler {
       e.ref = { kind: 'define', name: e.name };
       this.used.add(`define:${e.name}`);
       scope.uses?.add(e.name);
+      if (d.needs?.length) this.definitionNeeds(e, d, scope);
       return d.t ?? T_ERR;
     }
     if (this.enums.has(e.name)) return this.mismatch(e, `"${e.name}" is a list of choices; pick one of them, e.g. ${e.name}.${this.enums.get(e.name)!.members[0]!.name}.`);
-    const pool: string[] = [...this.names.keys()];
+    const input = this.inputs.get(e.name);
+    if (input && scope.ctx === 'define') {
+      if (input.conflict) {
+        const { a, b, ta, tb } = input.conflict;
+        return this.mismatch(e, `"${e.name}" is information carried by more than one event, with different types (${a.name}: ${typeWords(ta)}; ${b.name}: ${typeWords(tb)}), so a definition cannot tell which it reads. Give it the same type in every event that states it, or another name in one of them.`);
+      }
+      e.ref = { kind: 'input', name: e.name };
+      scope.inputs?.add(e.name);
+      return input.t;
+    }
+    if (input) {
+      const events = listWords(input.events.map((h) => h.name));
+      const where = scope.ctx === 'handler' ? `the rules of ${scope.handler ? scope.handler.name : 'this event'}, which does not state it` : scope.ctx === 'obligation' ? 'an obligation, which applies whatever event is sent' : 'a value fixed when the contract is made';
+      this.error('LEX_EVENT_INPUT', `"${e.name}" is information carried by ${input.events.length > 1 ? 'the events' : 'the event'} ${events}: it can be used in ${input.events.length > 1 ? 'their' : 'its'} rules and in definitions and exceptions, but not in ${where}.`, e.pos);
+      return T_ERR;
+    }
+    if (this.ast.broken?.has(e.name)) return T_ERR; // its declaration did not parse: reported there
+    const pool: string[] = [...this.names.keys(), ...this.inputs.keys()];
     for (const b of scope.blocks) pool.push(...b.keys());
-    this.error('LEX_UNDEFINED_NAME', `"${e.name}" is not defined in this contract: it is not a party, term, state, definition${scope.ctx === 'handler' ? ', piece of information carried by the event or name given with "let"' : ''}.${this.suggest(e.name, pool)}`, e.pos);
+    const what = scope.ctx === 'handler' ? ', information carried by the event or a name given with "let"' : scope.ctx === 'define' ? ' or information carried by an event' : '';
+    this.error('LEX_UNDEFINED_NAME', `"${e.name}" is not defined in this contract: it is not a party, term, state, definition${what}.${this.suggest(e.name, pool)}`, e.pos);
     return T_ERR;
+  }
+
+  /**
+   * A definition that reads event information has a value only in the rules of an event that
+   * states it all; in another definition it passes the need on.
+   */
+  private definitionNeeds(e: Expr, d: DefineDecl, scope: Scope): void {
+    const needs = d.needs!;
+    if (scope.ctx === 'define') {
+      for (const n of needs) scope.inputs?.add(n);
+      return;
+    }
+    const info = needs.map((n) => `"${n}" (stated by ${listWords(this.inputs.get(n)?.events.map((h) => h.name) ?? [])})`);
+    if (scope.ctx === 'handler' && scope.handler) {
+      const h = scope.handler;
+      const missing = needs.filter((n) => !h.inputs.some((f) => f.name === n));
+      if (missing.length === 0) return;
+      this.error('LEX_EVENT_INPUT', `The definition "${d.name}" reads ${listWords(missing.map((n) => `"${n}"`))}, information the event carries, but ${h.name} does not state ${missing.length > 1 ? 'them' : 'it'}, so "${d.name}" has no value here. Add ${listWords(missing.map((n) => `"with ${n}: …"`))} to ${h.name}, or use another definition. (${listWords(needs.map((n, i) => `${info[i]}`))})`, e.pos);
+      return;
+    }
+    this.error('LEX_EVENT_INPUT', `The definition "${d.name}" reads information an event carries (${listWords(info)}), so it has a value only in the rules of such an event, not in ${scope.ctx === 'obligation' ? 'an obligation, which applies whatever event is sent' : 'a value fixed when the contract is made'}.`, e.pos);
   }
 
   private binary(e: Extract<Expr, { k: 'bin' }>, scope: Scope): Type {
@@ -662,6 +758,7 @@ class Compiler {
         const i = this.states.get(s.name);
         const t = this.expr(s.e, scope);
         if (i === undefined) {
+          if (this.ast.broken?.has(s.name)) return;
           this.error('LEX_NOT_STATE', `"${s.name}" is not part of the contract's state, so it cannot be changed. Declare it with "state" at the top of the template.${this.suggest(s.name, this.states.keys())}`, s.pos);
           return;
         }
@@ -815,7 +912,7 @@ class Compiler {
       td.baseType = base ?? T_ERR;
     }
 
-    // state initial values: literals and terms only
+    // state initial values: literals and terms only (event information is resolved below)
     for (const s of ast.states) {
       const t = this.expr(s.init, { ctx: 'state-init', blocks: [new Map()], next: { n: 0 } });
       if (s.t) this.assignable(s.t, t, s.init.pos, `The initial value of "${s.name}"`);
@@ -849,6 +946,20 @@ class Compiler {
             this.handlers.set(h.name, h);
             this.declare(h.name, `the ${h.kind === 'on' ? 'event' : 'permission'} ${h.name}`, h.pos);
           }
+        }
+      }
+    }
+    // what events carry, by name: definitions and exceptions may read it
+    for (const h of this.handlers.values()) {
+      for (const f of h.inputs) {
+        f.t = this.resolveType(f.type, 'field');
+        const prior = this.inputs.get(f.name);
+        if (!prior) this.inputs.set(f.name, { t: f.t, label: f.label, events: [h] });
+        else {
+          if (!prior.conflict && !sameType(prior.t, f.t) && prior.t.k !== 'Error' && f.t.k !== 'Error') {
+            prior.conflict = { a: prior.events[0]!, b: h, ta: prior.t, tb: f.t };
+          }
+          prior.events.push(h);
         }
       }
     }
@@ -958,7 +1069,7 @@ class Compiler {
         d.t = T_ERR;
         continue;
       }
-      const scope: Scope = { ctx: 'define', blocks: [new Map()], next: { n: 0 }, uses: new Set() };
+      const scope: Scope = { ctx: 'define', blocks: [new Map()], next: { n: 0 }, uses: new Set(), inputs: new Set() };
       d.t = this.expr(d.e, scope);
       for (const x of d.exceptions) {
         this.cond(x.when, scope, `The condition of the exception ${x.name}`);
@@ -967,6 +1078,7 @@ class Compiler {
         if (!sameKind(d.t, vt)) this.error('LEX_TYPE', `The exception ${x.name} makes ${d.name} ${typeWords(vt)}, but ${d.name} is ${typeWords(d.t)}.`, x.value.pos);
         else d.t = join(d.t, vt);
       }
+      if (scope.inputs!.size) d.needs = [...scope.inputs!];
     }
   }
 
@@ -1000,7 +1112,7 @@ class Compiler {
   }
 
   private handler(h: HandlerDecl): void {
-    const scope: Scope = { ctx: 'handler', blocks: [new Map()], next: { n: 0 } };
+    const scope: Scope = { ctx: 'handler', blocks: [new Map()], next: { n: 0 }, handler: h };
     if (!h.anyone) {
       for (const p of h.parties) {
         const i = this.parties.get(p.name);
@@ -1008,10 +1120,7 @@ class Compiler {
         else p.index = i;
       }
     }
-    for (const f of h.inputs) {
-      f.t = this.resolveType(f.type, 'field');
-      this.newLocal(scope, f.name, f.t, f.pos);
-    }
+    for (const f of h.inputs) this.newLocal(scope, f.name, f.t ?? T_ERR, f.pos);
     this.block(h.body, scope);
     h.locals = scope.next.n;
   }
@@ -1045,7 +1154,8 @@ class Compiler {
     if (/\d/.test(outside)) {
       this.warn('LEX_PROSE_NUMBER', `The wording of ${where} writes a number directly. If it is a term of the contract, declare it as a param and write its name in braces (e.g. {penaltyRate}), so that the words and the rule always use the same value.`, p);
     }
-    if (/\b(round|rounded|rounding|fraction)|取整|四舍五入|不足/.test(outside)) {
+    // Rounding talk only: "不足一日的按一日计算" is, "不足扣减的" (insufficient to cover) is not.
+    if (/\b(round|rounded|rounding|fraction)|取整|四舍五入|五舍六入|舍入|进位|舍去|不足[一半]个?(?:日|天|月|年|周|小时|时|分钟|分|秒|元|角)/.test(outside)) {
       this.warn('LEX_PROSE_ROUNDING', `The wording of ${where} talks about rounding. The rules state their rounding in the rendered text automatically; make sure these words say the same, or leave rounding to the rules.`, p);
     }
   }
@@ -1086,39 +1196,7 @@ class Compiler {
   }
 }
 
-/** Pushes the direct sub-expressions of `e` onto `out`. */
-export function forEachChild(e: Expr, out: Expr[]): void {
-  switch (e.k) {
-    case 'field':
-      out.push(e.obj);
-      return;
-    case 'neg':
-    case 'not':
-    case 'round':
-    case 'in':
-    case 'unit':
-    case 'tier':
-      out.push(e.e);
-      return;
-    case 'bin':
-      out.push(e.a, e.b);
-      return;
-    case 'if':
-      out.push(e.c, e.a, e.b);
-      return;
-    case 'call':
-      out.push(...e.args);
-      return;
-    case 'list':
-      out.push(...e.items);
-      return;
-    case 'record':
-      for (const f of e.fields) out.push(f.e);
-      return;
-    default:
-      return;
-  }
-}
+export { forEachChild } from './ast.ts';
 
 export function opWords(op: string): string {
   switch (op) {

@@ -12,7 +12,7 @@
  *   if (r.ok) state = r.state;
  */
 import { canonicalize, toHex, type JsonValue } from '../codec/index.ts';
-import { sm3 } from '../crypto/hash.ts';
+import { sm3 } from '../crypto/index.ts';
 import { compile, type Contract } from './compiler.ts';
 import { LexCompileError } from './errors.ts';
 import { checkParams } from './interpreter.ts';
@@ -28,7 +28,10 @@ export {
 export { render, renderDocument, type RenderOptions, type Lang, type Format, type Doc, type Block } from './render.ts';
 export type { PdfOptions, CjkFont } from './pdf.ts';
 export { summarize, type TemplateSummary } from './summary.ts';
-export { runScenarios, runScenarioFile, runTemplate, type ScenarioReport, type TemplateReport, type ScenarioFileReport, type StepFailure } from './scenarios.ts';
+export {
+  runScenarios, runScenarioFile, runTemplate, type ScenarioReport, type TemplateReport, type ScenarioFileReport,
+  type StepFailure,
+} from './scenarios.ts';
 export { LexError, LexCompileError, formatDiagnostic, type Diagnostic, type Severity, type Bilingual, type Pos } from './errors.ts';
 export type { TemplateAst } from './ast.ts';
 

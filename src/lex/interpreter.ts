@@ -6,11 +6,11 @@
  * of gas, returns a rejection and the caller's state object is never touched.
  */
 import { canonicalize, toHex, type JsonValue } from '../codec/index.ts';
-import { sm3 } from '../crypto/hash.ts';
+import { sm3 } from '../crypto/index.ts';
 import type { DefineDecl, Expr, HandlerDecl, IfShort, Label, ObligationDecl, Stmt, TiersDecl, Type } from './ast.ts';
 import { decode, encode, safeNumber, valEquals, type RecordVal, type Val } from './codec.ts';
 import { MAX_INSTANCES, type Contract } from './compiler.ts';
-import { LexError, type Bilingual, type Pos } from './errors.ts';
+import { LexError, type Bilingual, type LexErrorCode, type Pos } from './errors.ts';
 import {
   DURATION_UNITS, MAX_TIME, MIN_TIME, Money, Rat, ZERO, add, addMonths, cmp, div, instantText, int, isInt, mul, neg, roundRat, sub,
 } from './values.ts';
@@ -95,7 +95,7 @@ export interface LexEvent {
 }
 
 export interface Rejection {
-  code: string;
+  code: LexErrorCode;
   message: Bilingual;
   clause?: string;
   line?: number;
@@ -145,7 +145,7 @@ function rejectionOf(e: LexError, clause?: string): Rejection {
   return r;
 }
 
-function lexErr(code: string, en: string, zh: string, pos?: Pos): LexError {
+function lexErr(code: LexErrorCode, en: string, zh: string, pos?: Pos): LexError {
   return new LexError(code, en, zh, pos);
 }
 
@@ -199,6 +199,8 @@ class Machine {
   private readonly readCharged: Uint8Array;
   readonly dirty: boolean[];
   locals: Val[] = [];
+  /** The information the event being handled carries, by name (what definitions read). */
+  inputs: Record<string, Val> = {};
   settlements: Settlement[] = [];
   events: LexEvent[] = [];
   response: Record<string, JsonValue> = {};
@@ -302,12 +304,20 @@ class Machine {
             return this.party(r.index);
           case 'define':
             return this.define(this.c.defines.get(r.name)!);
+          case 'input': {
+            // The compiler lets a definition that reads event information be used only in the
+            // rules of events that state it, so the value is always there.
+            const v = this.inputs[r.name];
+            if (v === undefined) throw new Error(`event information "${r.name}" read outside an event that states it`);
+            return v;
+          }
           default:
             throw new Error('unreachable');
         }
       }
       case 'field':
         if (e.ref && e.ref.kind === 'enum') return e.ref.member;
+        if (e.ref && e.ref.kind === 'currency') return (this.evalExpr(e.obj) as Money).cur;
         return (this.evalExpr(e.obj) as RecordVal)[e.field]!;
       case 'neg': {
         const v = this.evalExpr(e.e);
@@ -322,8 +332,15 @@ class Machine {
         if (v instanceof Money) return new Money(v.cur, int(roundRat(v.a, e.mode)));
         return int(roundRat(v as Rat, e.mode));
       }
-      case 'in':
-        return div(this.evalExpr(e.e) as Rat, int(DURATION_UNITS[e.unit]));
+      case 'in': {
+        const d = this.evalExpr(e.e) as Rat;
+        if (e.unit) return div(d, int(DURATION_UNITS[e.unit]));
+        const per = this.evalExpr(e.per!) as Rat;
+        if (per.n <= 0n) {
+          throw lexErr('DIVISION_BY_ZERO', 'The unit a length of time is counted in is zero (or negative), so the count has no result.', '计算期间所用的计量单位为零（或负数），无法得出结果。', e.per!.pos);
+        }
+        return div(d, per);
+      }
       case 'unit': {
         const n = this.evalExpr(e.e) as Rat;
         if (e.unit === 'months') return n;
@@ -455,7 +472,8 @@ class Machine {
     const lt = e.args[0]!.t!;
     const et = lt.k === 'List' ? lt.elem : lt;
     if (et.k === 'Money') {
-      const cur = et.cur ?? this.c.currency;
+      // amounts of any currency (Money(any)) add up in the currency of the first
+      const cur = et.cur ?? (list[0] as Money | undefined)?.cur ?? this.c.currency;
       let total = ZERO;
       for (const x of list) {
         const m = x as Money;
@@ -962,6 +980,9 @@ export function execute(c: Contract, state: ContractState, request: LexRequest, 
       m.checkBreaches();
       if (!m.stopped) {
         m.locals = locals;
+        handler.inputs.forEach((f, i) => {
+          m!.inputs[f.name] = locals[i]!;
+        });
         m.clause = handler.clause;
         m.events.push({ type: 'Handled', data: { event: handler.name, clause: handler.clause } });
         m.block(handler.body);

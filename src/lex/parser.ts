@@ -1,9 +1,12 @@
 /**
  * Parser for lex templates. Work is linear in the size of the source: one pass splits lines,
  * one pass tokenises each line, blocks come from indentation, and expressions are parsed by
- * recursive descent whose depth is capped (NESTING_TOO_DEEP) so no input can exhaust the stack.
+ * recursive descent whose depth is capped (NESTING_TOO_DEEP), and so is the depth of the tree it
+ * builds (chains of operators deepen the tree without recursing), so no input can exhaust the stack
+ * of the parser or of the compiler, renderer and interpreter that walk the tree.
  * Errors are collected per declaration, so one mistake does not hide the others.
  */
+import { exprDepth } from './ast.ts';
 import type {
   BinOp, ClauseDecl, ClauseItem, DefineDecl, EnumDecl, ExceptionDecl, Expr, FieldDecl, HandlerDecl, IfShort, Label,
   ObligationDecl, ParamDecl, PartyDecl, Prose, RecordDecl, Share, StateDecl, Stmt, TemplateAst, TierRow, TiersDecl, TypeExpr,
@@ -15,6 +18,11 @@ import { parseOffset, type DurationUnit, type PeriodUnit, type RoundingMode } fr
 export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
 /** Nesting of expressions (parentheses, operators, if/then/else). */
 export const MAX_EXPR_DEPTH = 64;
+/**
+ * Depth of one expression's tree, counting every operator: `a + b + c` is three levels. The
+ * compiler, renderer and interpreter recurse on the tree; this keeps them far from the stack's end.
+ */
+export const MAX_EXPR_TREE_DEPTH = 256;
 /** Nesting of indented blocks. */
 export const MAX_BLOCK_DEPTH = 16;
 
@@ -81,9 +89,15 @@ const fail = (message: string, pos: Pos, code = 'LEX_SYNTAX'): ParseFail => new 
 
 const OPS2 = new Set(['<=', '>=', '!=']);
 const OPS1 = new Set(['<', '>', '=', '+', '-', '*', '/', '(', ')', ',', ':', '.', '|', '{', '}', '[', ']', ';', '%']);
-/** Words and operators that, starting a more indented line, continue the line before. */
-const STARTS = new Set(['capped', 'rounded', 'and', 'or', '+', '*', '/', 'of', 'at', 'applied']);
-const CONTINUES = new Set(['+', '-', '*', '/', '=', '<', '>', '<=', '>=', '!=', ',', '(', '{', '[', '|', 'and', 'or', 'not', 'of', 'at', 'to', 'then', 'applied', 'capped']);
+/**
+ * Words and operators that, starting a more indented line, continue the line before: an
+ * `if … then … else …` value may put its `then` and `else` on lines of their own.
+ */
+const STARTS = new Set(['capped', 'rounded', 'and', 'or', '+', '*', '/', 'of', 'at', 'applied', 'then', 'else']);
+const CONTINUES = new Set(['+', '-', '*', '/', '=', '<', '>', '<=', '>=', '!=', ',', '(', '{', '[', '|', 'and', 'or', 'not', 'of', 'at', 'to', 'then', 'else', 'applied', 'capped']);
+
+/** How to write a conditional value over several lines, for the errors that point there. */
+const MULTILINE_IF = 'To write "if … then … else …" over several lines, start the "then" and the "else" on lines of their own, indented further than the line the rule starts on (or put the whole value in brackets).';
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -384,22 +398,34 @@ class Cursor {
   }
 
   expr(): Expr {
+    const pos = this.pos();
     this.enter();
     try {
-      if (this.is('if')) {
-        const pos = this.pos();
-        this.next();
-        const c = this.expr();
-        this.expect('then', '"then"');
-        const a = this.expr();
-        this.expect('else', '"else" (an "if … then …" needs an "else" to say what applies otherwise)');
-        const b = this.expr();
-        return { k: 'if', c, a, b, pos };
+      const e = this.exprInner();
+      // Checked once, on the outermost expression (the parser's own recursion is capped by enter()).
+      if (this.depth === 1 && exprDepth(e, MAX_EXPR_TREE_DEPTH) > MAX_EXPR_TREE_DEPTH) {
+        throw fail(`This expression has more than ${MAX_EXPR_TREE_DEPTH} operations nested in one another (a + b + c counts as three levels). Give its parts names with "define" or "let" so a reader can follow it.`, pos, 'LEX_NESTING_TOO_DEEP');
       }
-      return this.or();
+      return e;
     } finally {
       this.depth--;
     }
+  }
+
+  private exprInner(): Expr {
+    if (this.is('if')) {
+      const pos = this.pos();
+      this.next();
+      const c = this.expr();
+      if (this.atEnd()) throw fail(`Expected "then" and the value that applies if the condition holds, but the line ended. ${MULTILINE_IF}`, this.pos());
+      this.expect('then', '"then"');
+      const a = this.expr();
+      if (this.atEnd()) throw fail(`Expected "else" and the value that applies otherwise, but the line ended: an "if … then …" value needs an "else". ${MULTILINE_IF}`, this.pos());
+      this.expect('else', '"else" (an "if … then …" needs an "else" to say what applies otherwise)');
+      const b = this.expr();
+      return { k: 'if', c, a, b, pos };
+    }
+    return this.or();
   }
   private or(): Expr {
     let a = this.and();
@@ -471,12 +497,19 @@ class Cursor {
       } else if (this.is('in')) {
         const pos = this.pos();
         this.next();
-        const u = this.ident('a unit of time (days, hours, minutes, seconds or weeks)');
-        const unit = DURATION_WORDS[u.name];
-        if (!unit || unit === 'months' || unit === 'years') {
-          throw fail(`"${u.name}" is not a unit a duration can be counted in; use days, hours, minutes, seconds or weeks.`, u.pos);
+        const u = this.peek();
+        if (!u) throw fail('Expected a unit of time after "in" (days, hours, minutes, seconds or weeks, or a term that is a length of time), but the line ended.', this.pos());
+        const unit = u.kind === 'id' ? DURATION_WORDS[u.v] : undefined;
+        if (unit === 'months' || unit === 'years') {
+          throw fail(`"${u.v}" is not a unit a duration can be counted in: months and years differ in length. Use days, hours, minutes, seconds or weeks, or a term that is a length of time.`, { line: u.line, column: u.column });
         }
-        e = { k: 'in', e, unit, pos };
+        if (unit) {
+          this.next();
+          e = { k: 'in', e, unit: unit as DurationUnit, pos };
+        } else {
+          // a length of time as the unit: a term (`in billingUnit`) or a literal (`in 15 minutes`)
+          e = { k: 'in', e, per: this.postfix(), pos };
+        }
       } else return e;
     }
   }
@@ -661,7 +694,7 @@ function typeExpr(c: Cursor): TypeExpr {
   const id = c.ident('a type (Int, Decimal, Percent, Money, Date, Duration, Period, Bool, Text, DID, List, or the name of an enum or record)');
   const te: TypeExpr = { name: id.name, pos: id.pos };
   if (id.name === 'Money' && c.accept('(')) {
-    const cur = c.ident('an ISO 4217 currency code such as CNY');
+    const cur = c.ident('an ISO 4217 currency code such as CNY, or "any"');
     te.currency = cur.name;
     c.expect(')', '")"');
   } else if (id.name === 'List') {
@@ -688,12 +721,29 @@ function cursorOf(node: Node): Cursor {
   return new Cursor(node.line);
 }
 
+/** A line that starts with "then" or "else" but is not indented under the rule it continues. */
+function strayThenElse(word: string, pos: Pos): ParseFail {
+  return fail(`A line cannot start with "${word}" here. If it continues an "if … then … else …" value on the line above, indent it further than the line that rule starts on, so that it continues it.`, pos);
+}
+
 class Parser {
   readonly diags: Diagnostic[];
   readonly file?: string;
+  /** Names whose declaration did not parse (see TemplateAst.broken). */
+  readonly broken = new Set<string>();
   constructor(diags: Diagnostic[], file?: string) {
     this.diags = diags;
     if (file !== undefined) this.file = file;
+  }
+
+  /** Runs the rest of a declaration of `name`; if it fails, `name` is remembered as broken. */
+  named<T>(name: string, f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      this.broken.add(name);
+      throw e;
+    }
   }
 
   error(e: unknown): void {
@@ -732,6 +782,7 @@ class Parser {
   template(source: string): TemplateAst {
     const ast: TemplateAst = {
       source, preamble: [], parties: [], params: [], enums: [], records: [], tiers: [], states: [], clauses: [], diagnostics: this.diags,
+      broken: this.broken,
     };
     if (this.file !== undefined) ast.file = this.file;
     const ls = lines(source, this.diags, this.file);
@@ -807,24 +858,28 @@ class Parser {
       }
       case 'param': {
         const id = c.ident('the parameter\'s name');
-        c.expect(':', '":" and the type of the parameter');
-        const type = typeExpr(c);
-        const p: ParamDecl = { name: id.name, type, label: c.label('the parameter'), pos: id.pos };
-        c.done('the parameter');
-        ast.params.push(p);
+        this.named(id.name, () => {
+          c.expect(':', '":" and the type of the parameter');
+          const type = typeExpr(c);
+          const p: ParamDecl = { name: id.name, type, label: c.label('the parameter'), pos: id.pos };
+          c.done('the parameter');
+          ast.params.push(p);
+        });
         noChildren();
         return;
       }
       case 'state': {
         const id = c.ident('the name of the state variable');
-        c.expect(':', '":" and the type');
-        const type = typeExpr(c);
-        const label = c.label('the state variable');
-        c.expect('=', '"=" and its initial value');
-        const init = c.expr();
-        c.done('the initial value');
-        const s: StateDecl = { name: id.name, type, label, init, pos: id.pos };
-        ast.states.push(s);
+        this.named(id.name, () => {
+          c.expect(':', '":" and the type');
+          const type = typeExpr(c);
+          const label = c.label('the state variable');
+          c.expect('=', '"=" and its initial value');
+          const init = c.expr();
+          c.done('the initial value');
+          const s: StateDecl = { name: id.name, type, label, init, pos: id.pos };
+          ast.states.push(s);
+        });
         noChildren();
         return;
       }
@@ -906,11 +961,14 @@ class Parser {
 
   field(c: Cursor, input: boolean): FieldDecl {
     const id = c.ident(input ? 'the name of the information the event carries' : 'the field name');
-    c.expect(':', '":" and the type');
-    const type = typeExpr(c);
-    const f: FieldDecl = { name: id.name, type, label: c.label('the field'), pos: id.pos };
-    c.done('the field');
-    return f;
+    const parse = (): FieldDecl => {
+      c.expect(':', '":" and the type');
+      const type = typeExpr(c);
+      const f: FieldDecl = { name: id.name, type, label: c.label('the field'), pos: id.pos };
+      c.done('the field');
+      return f;
+    };
+    return input ? this.named(id.name, parse) : parse();
   }
 
   clauseBody(nodes: Node[], cl: ClauseDecl): void {
@@ -939,12 +997,14 @@ class Parser {
     switch (kw.name) {
       case 'define': {
         const id = c.ident('the name of the defined term');
-        const label = c.label('the defined term');
-        c.expect('=', '"=" and what it means');
-        const d: DefineDecl = { name: id.name, label, e: c.expr(), pos: id.pos, clause, exceptions: [] };
-        c.done('the definition');
-        if (node.children.length) throw fail('A definition has no indented lines under it; to continue a long rule end the line with an operator such as "+" or "and".', posOf(node.children[0]!.line));
-        return { k: 'define', d };
+        return this.named(id.name, () => {
+          const label = c.label('the defined term');
+          c.expect('=', '"=" and what it means');
+          const d: DefineDecl = { name: id.name, label, e: c.expr(), pos: id.pos, clause, exceptions: [] };
+          c.done('the definition');
+          if (node.children.length) throw fail('A definition has no indented lines under it; to continue a long rule end the line with an operator such as "+" or "and", or start the next line with one (or with "then" or "else") indented further.', posOf(node.children[0]!.line));
+          return { k: 'define', d };
+        });
       }
       case 'exception': {
         const id = c.ident('the name of the exception');
@@ -959,6 +1019,7 @@ class Parser {
             const cc = cursorOf(ch);
             if (cc.accept('when')) {
               when = cc.expr();
+              if (cc.is('then')) throw fail('Write "then VALUE" on a line of its own, at the same indentation as "when", not indented further.', cc.pos());
               cc.done('the condition');
             } else if (cc.accept('then')) {
               value = cc.expr();
@@ -977,6 +1038,9 @@ class Parser {
       case 'on':
       case 'permission':
         return { k: 'handler', h: this.handler(kw.name, c, node, clause) };
+      case 'then':
+      case 'else':
+        throw strayThenElse(kw.name, kw.pos);
       default:
         throw fail(`"${kw.name}" cannot start a line in a clause. Write legal wording on "en:" and "zh:" lines, or a rule: define, exception, obligation, on (an event) or permission.`, kw.pos);
     }
@@ -1022,6 +1086,9 @@ class Parser {
             cc.done('"on breach"');
             o.onBreach = this.block(ch.children);
             break;
+          case 'then':
+          case 'else':
+            throw strayThenElse(kw.name, kw.pos);
           default:
             throw fail(`"${kw.name}" is not part of an obligation. Use promisor, promisee, due, done when, only if, for each or on breach.`, kw.pos);
         }
@@ -1077,7 +1144,7 @@ class Parser {
         if (first?.kind === 'id' && first.v === 'else') {
           const prev = out[out.length - 1];
           if (!prev || prev.k !== 'if' || prev.branches[prev.branches.length - 1]!.cond === undefined) {
-            throw fail('This "else" does not follow an "if" block.', c.pos());
+            throw fail('This "else" does not follow an "if" block. If it continues an "if … then … else …" value on the line above, indent it further than the line that rule starts on, so that it continues it.', c.pos());
           }
           const pos = c.pos();
           c.next();
@@ -1148,9 +1215,11 @@ class Parser {
       }
       case 'let': {
         const id = c.ident('a name');
-        const label = c.label('the term');
-        c.expect('=', '"="');
-        return leaf({ k: 'let', name: id.name, label, e: c.expr(), pos: id.pos }, 'the value');
+        return this.named(id.name, () => {
+          const label = c.label('the term');
+          c.expect('=', '"="');
+          return leaf({ k: 'let', name: id.name, label, e: c.expr(), pos: id.pos }, 'the value');
+        });
       }
       case 'set': {
         const id = c.ident('the state variable to change');
@@ -1245,6 +1314,8 @@ class Parser {
         c.expect('=', '"="');
         return leaf({ k: 'respond', name: id.name, e: c.expr(), pos }, 'the answer');
       }
+      case 'then':
+        throw strayThenElse(kw.name, pos);
       default:
         throw fail(`"${kw.name}" does not start a rule. Rules start with require, let, set, append, if, else, for each, pay, split, withhold, terminate or respond.`, pos);
     }

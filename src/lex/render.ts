@@ -14,7 +14,8 @@ import type { Contract } from './compiler.ts';
 import { LexError } from './errors.ts';
 import { checkParams, paramValues } from './interpreter.ts';
 import {
-  CURRENCIES, MS, Money, Rat, dateWords, isInt, majorText, mul, offsetText, percentText, ratToString, type RoundingMode,
+  CURRENCIES, DURATION_UNITS, MS, Money, Rat, dateWords, isInt, majorText, mul, offsetText, percentText, ratToString, type DurationUnit,
+  type RoundingMode,
 } from './values.ts';
 
 export type Lang = 'en' | 'zh-CN';
@@ -148,6 +149,12 @@ interface Ctx {
   /** rule numbers of exceptions, for cross references */
   refs: Map<object, string>;
   covered: Set<object>;
+  /**
+   * Each expression's words, once per document: a rule states both languages' wordings with its
+   * parts' words inside, so without this every level of an expression would word its parts twice
+   * (2^depth). An expression node sits in one place of one rule, so its words never change.
+   */
+  memo: WeakMap<Expr, string>;
 }
 
 const L = (ctx: Ctx, l: Label): string => (ctx.lang === 'en' ? l.en : l.zh);
@@ -178,9 +185,78 @@ function wrap(ctx: Ctx, e: Expr, min: number): string {
   return prec(e) < min ? T(ctx, `(${w})`, `（${w}）`) : w;
 }
 
+const bracket = (ctx: Ctx, w: string): string => T(ctx, `(${w})`, `（${w}）`);
+const isAdditive = (op: string): boolean => op === '+' || op === '-';
+const isMultiplicative = (op: string): boolean => op === '*' || op === '/' || op === 'of';
+
+/**
+ * An operand of an arithmetic operation (+ - * / of), bracketed wherever prose could be read
+ * with another grouping: "10% of (A plus B) minus C" is ambiguous, "(10% of (A plus B)) minus C"
+ * is not. Besides what precedence needs, left unbracketed only where every reading gives the
+ * same value (A plus B plus C; A minus B plus C read from the left; A multiplied by B of C).
+ */
+function operand(ctx: Ctx, parent: string, e: Expr, side: 'a' | 'b'): string {
+  const base = parent === 'of' ? 9 : isAdditive(parent) ? 7 : 8;
+  const p = side === 'a' ? base : base + 1;
+  if (e.k !== 'bin' || !(isAdditive(e.op) || isMultiplicative(e.op))) return wrap(ctx, e, p);
+  const child = e.op;
+  let group: boolean;
+  if (isAdditive(parent) && isAdditive(child)) group = side === 'b' && parent === '-';
+  else if (isMultiplicative(parent) && isMultiplicative(child)) {
+    if (side === 'a') group = child === '/';
+    else group = parent === '/' || (parent === 'of' && child !== 'of');
+  } else group = true; // a sum inside a product, or a product inside a sum: always say which
+  return group || prec(e) < p ? bracket(ctx, words(ctx, e)) : words(ctx, e);
+}
+
+/** A condition joined by "and" or "or": a mixture of the two is always bracketed. */
+function clause(ctx: Ctx, parent: 'and' | 'or', e: Expr): string {
+  if (e.k === 'bin' && (e.op === 'and' || e.op === 'or') && e.op !== parent) return bracket(ctx, words(ctx, e));
+  return wrap(ctx, e, parent === 'or' ? 2 : 3);
+}
+
 function unitWord(ctx: Ctx, unit: string, one: boolean): string {
   if (ctx.lang === 'en') return UNIT_EN[unit]![one ? 0 : 1];
   return UNIT_ZH[unit]!;
+}
+
+/** A fixed unit a length of time is counted in, for a unit given as a length of time (`in billingUnit`). */
+function fixedUnit(ms: bigint): DurationUnit | undefined {
+  for (const u of ['weeks', 'days', 'hours', 'minutes', 'seconds'] as const) if (ms === BigInt(DURATION_UNITS[u])) return u;
+  return undefined;
+}
+
+/** The length of `in`'s unit when the text knows it: a literal, or a term with its agreed value. */
+function perValue(ctx: Ctx, per: Expr): bigint | undefined {
+  if (per.k === 'unit' && per.e.k === 'num' && per.e.value && isInt(per.e.value) && per.unit !== 'months' && per.unit !== 'years') {
+    return per.e.value.n * BigInt(DURATION_UNITS[per.unit]);
+  }
+  if (per.k === 'name' && per.ref?.kind === 'param' && ctx.params) return (ctx.params[per.ref.index] as Rat).n;
+  return undefined;
+}
+
+/**
+ * The words for the unit of `D in …`: a day, an hour …, or, for a unit that is a length of time
+ * (a term such as the billing unit), "periods of 15 minutes" — "days" again when it is one day.
+ */
+function countUnit(ctx: Ctx, e: Extract<Expr, { k: 'in' }>): { base: string; a: string; one: string; many: string; half: string; plain: string } {
+  let unit = e.unit;
+  let length: string | undefined;
+  if (!unit) {
+    const ms = perValue(ctx, e.per!);
+    unit = ms === undefined ? undefined : fixedUnit(ms);
+    if (!unit) length = ms === undefined ? wrap(ctx, e.per!, 10) : durationWords(ms, ctx.lang);
+  }
+  if (unit) {
+    const u1 = unitWord(ctx, unit, true);
+    const un = unitWord(ctx, unit, false);
+    return ctx.lang === 'en'
+      ? { base: `counted in whole ${un}`, a: `a ${u1}`, one: u1, many: un, half: `half a ${u1}`, plain: `counted in ${un} (fractions included)` }
+      : { base: `以${u1}计`, a: `一${u1}`, one: `一${u1}`, many: `整${u1}`, half: `半${u1}`, plain: `以${u1}计（含不足一${u1}的部分）` };
+  }
+  return ctx.lang === 'en'
+    ? { base: `counted in whole periods of ${length}`, a: 'such a period', one: 'period', many: 'periods', half: 'half such a period', plain: `counted in periods of ${length} (fractions included)` }
+    : { base: `以${length}为一个计算单位计`, a: '一个计算单位', one: '一个计算单位', many: '整数个计算单位', half: '半个计算单位', plain: `以${length}为一个计算单位计（含不足一个计算单位的部分）` };
 }
 
 function roundingWords(ctx: Ctx, inner: Expr, mode: RoundingMode): string {
@@ -188,25 +264,22 @@ function roundingWords(ctx: Ctx, inner: Expr, mode: RoundingMode): string {
   // "(a - b) in days rounded up": the classic late-delivery rule, stated the way contracts state it
   if (inner.k === 'in') {
     const x = wrap(ctx, inner.e, 7);
-    const u1 = unitWord(ctx, inner.unit, true);
-    const un = unitWord(ctx, inner.unit, false);
+    const u = countUnit(ctx, inner);
     if (ctx.lang === 'en') {
-      const base = `${x}, counted in whole ${un}`;
       switch (mode) {
-        case 'up': return `${base}, any part of a ${u1} counting as a full ${u1} (rounded up to whole ${un})`;
-        case 'down': return `${base}, any part of a ${u1} being disregarded (rounded down to whole ${un})`;
-        case 'half-up': return `${base}, to the nearest whole ${u1}, half a ${u1} or more counting as a full ${u1} (rounded half up)`;
-        case 'half-down': return `${base}, to the nearest whole ${u1}, exactly half a ${u1} being disregarded (rounded half down)`;
-        case 'half-even': return `${base}, to the nearest whole ${u1}, exactly half a ${u1} going to the even number (rounded half even)`;
+        case 'up': return `${x}, ${u.base}, any part of ${u.a} counting as a full ${u.one} (rounded up to whole ${u.many})`;
+        case 'down': return `${x}, ${u.base}, any part of ${u.a} being disregarded (rounded down to whole ${u.many})`;
+        case 'half-up': return `${x}, ${u.base}, to the nearest whole ${u.one}, ${u.half} or more counting as a full ${u.one} (rounded half up)`;
+        case 'half-down': return `${x}, ${u.base}, to the nearest whole ${u.one}, exactly ${u.half} being disregarded (rounded half down)`;
+        case 'half-even': return `${x}, ${u.base}, to the nearest whole ${u.one}, exactly ${u.half} going to the even number (rounded half even)`;
       }
     }
-    const base = `${x}以${u1}计`;
     switch (mode) {
-      case 'up': return `${base}，不足一${u1}的按一${u1}计算（向上取整至整${u1}）`;
-      case 'down': return `${base}，不足一${u1}的部分不计（向下取整至整${u1}）`;
-      case 'half-up': return `${base}，四舍五入至整${u1}（满半${u1}按一${u1}计算）`;
-      case 'half-down': return `${base}，五舍六入至整${u1}（恰为半${u1}的部分不计）`;
-      case 'half-even': return `${base}，四舍六入五成双至整${u1}（恰为半${u1}时取偶数）`;
+      case 'up': return `${x}${u.base}，不足${u.one}的按${u.one}计算（向上取整至${u.many}）`;
+      case 'down': return `${x}${u.base}，不足${u.one}的部分不计（向下取整至${u.many}）`;
+      case 'half-up': return `${x}${u.base}，四舍五入至${u.many}（满${u.half}按${u.one}计算）`;
+      case 'half-down': return `${x}${u.base}，五舍六入至${u.many}（恰为${u.half}的部分不计）`;
+      case 'half-even': return `${x}${u.base}，四舍六入五成双至${u.many}（恰为${u.half}时取偶数）`;
     }
   }
   const x = wrap(ctx, inner, 7);
@@ -272,6 +345,14 @@ function cmpWords(ctx: Ctx, op: string, a: string, b: string, t: Type): string {
 
 /** An expression in words. */
 export function words(ctx: Ctx, e: Expr): string {
+  const known = ctx.memo.get(e);
+  if (known !== undefined) return known;
+  const w = wordsOf(ctx, e);
+  ctx.memo.set(e, w);
+  return w;
+}
+
+function wordsOf(ctx: Ctx, e: Expr): string {
   switch (e.k) {
     case 'num':
       return e.pct ? percentText(e.value!) : ratToString(e.value!);
@@ -282,7 +363,7 @@ export function words(ctx: Ctx, e: Expr): string {
     case 'str':
       return `“${e.value}”`;
     case 'bool':
-      return T(ctx, e.value ? 'true' : 'false', e.value ? '是' : '否');
+      return T(ctx, e.value ? 'yes' : 'no', e.value ? '是' : '否');
     case 'now':
       return T(ctx, 'the time of the event', '该事件发生的时间');
     case 'sender':
@@ -296,13 +377,21 @@ export function words(ctx: Ctx, e: Expr): string {
         case 'party': return L(ctx, ctx.c.parties[r.index]!.label);
         case 'param': {
           const p = ctx.c.params[r.index]!;
+          // a yes-or-no term reads as what it says, with the agreed answer: never "if yes and …"
+          if (p.t?.k === 'Bool') {
+            if (!ctx.params) return `[${L(ctx, p.label)}]`;
+            const yes = ctx.params[r.index] === true;
+            return T(ctx, `${p.label.en} (agreed: ${yes ? 'yes' : 'no'})`, `${p.label.zh}（约定：${yes ? '是' : '否'}）`);
+          }
           if (ctx.params) return valueWords(ctx.params[r.index]!, p.t!, ctx.c, ctx.lang);
           return `[${L(ctx, p.label)}]`;
         }
         case 'state': return L(ctx, ctx.c.states[r.index]!.label);
         case 'define': return T(ctx, `“${ctx.c.defines.get(r.name)!.label.en}”`, `“${ctx.c.defines.get(r.name)!.label.zh}”`);
         case 'local': return ctx.locals.get(r.slot) ?? e.name;
+        case 'input': return inputWords(ctx, r.name);
         case 'enum': return e.name;
+        case 'currency': return e.name;
       }
       return e.name;
     }
@@ -310,6 +399,13 @@ export function words(ctx: Ctx, e: Expr): string {
       if (e.ref?.kind === 'enum') {
         const m = ctx.c.enums.get(e.ref.name)!.members.find((x) => x.name === e.field)!;
         return L(ctx, m.label);
+      }
+      if (e.ref?.kind === 'currency') {
+        // an agreed amount's currency is known: say it; otherwise say whose currency it is
+        const o = e.obj;
+        if (o.k === 'money') return o.cur;
+        if (o.k === 'name' && o.ref?.kind === 'param' && ctx.params) return (ctx.params[o.ref.index] as Money).cur;
+        return T(ctx, `the currency of ${wrap(ctx, o, 10)}`, `${wrap(ctx, o, 10)}的币种`);
       }
       const ot = e.obj.t!;
       const f = ot.k === 'Record' ? ctx.c.records.get(ot.name)!.fields.find((x) => x.name === e.field) : undefined;
@@ -323,8 +419,8 @@ export function words(ctx: Ctx, e: Expr): string {
     case 'bin': {
       const p = prec(e);
       switch (e.op) {
-        case 'and': return T(ctx, `${wrap(ctx, e.a, 3)} and ${wrap(ctx, e.b, 4)}`, `${wrap(ctx, e.a, 3)}且${wrap(ctx, e.b, 4)}`);
-        case 'or': return T(ctx, `${wrap(ctx, e.a, 2)} or ${wrap(ctx, e.b, 3)}`, `${wrap(ctx, e.a, 2)}或${wrap(ctx, e.b, 3)}`);
+        case 'and': return T(ctx, `${clause(ctx, 'and', e.a)} and ${clause(ctx, 'and', e.b)}`, `${clause(ctx, 'and', e.a)}且${clause(ctx, 'and', e.b)}`);
+        case 'or': return T(ctx, `${clause(ctx, 'or', e.a)} or ${clause(ctx, 'or', e.b)}`, `${clause(ctx, 'or', e.a)}或${clause(ctx, 'or', e.b)}`);
         case '=':
         case '!=':
           if (e.b.k === 'bool' && e.a.t?.k === 'Bool') {
@@ -346,28 +442,28 @@ export function words(ctx: Ctx, e: Expr): string {
           const bt = e.b.t!.k;
           if (at === 'Date') return T(ctx, `${wrap(ctx, e.b, p + 1)} after ${wrap(ctx, e.a, p + 1)}`, `${wrap(ctx, e.a, p + 1)}后${wrap(ctx, e.b, p + 1)}`);
           if (bt === 'Date') return T(ctx, `${wrap(ctx, e.a, p + 1)} after ${wrap(ctx, e.b, p + 1)}`, `${wrap(ctx, e.b, p + 1)}后${wrap(ctx, e.a, p + 1)}`);
-          return T(ctx, `${wrap(ctx, e.a, p)} plus ${wrap(ctx, e.b, p + 1)}`, `${wrap(ctx, e.a, p)}加${wrap(ctx, e.b, p + 1)}`);
+          return T(ctx, `${operand(ctx, '+', e.a, 'a')} plus ${operand(ctx, '+', e.b, 'b')}`, `${operand(ctx, '+', e.a, 'a')}加${operand(ctx, '+', e.b, 'b')}`);
         }
         case '-': {
           const at = e.a.t!.k;
           const bt = e.b.t!.k;
           if (at === 'Date' && bt === 'Date') return T(ctx, `the time from ${wrap(ctx, e.b, p + 1)} to ${wrap(ctx, e.a, p + 1)}`, `自${wrap(ctx, e.b, p + 1)}至${wrap(ctx, e.a, p + 1)}的期间`);
           if (at === 'Date') return T(ctx, `${wrap(ctx, e.b, p + 1)} before ${wrap(ctx, e.a, p + 1)}`, `${wrap(ctx, e.a, p + 1)}前${wrap(ctx, e.b, p + 1)}`);
-          return T(ctx, `${wrap(ctx, e.a, p)} minus ${wrap(ctx, e.b, p + 1)}`, `${wrap(ctx, e.a, p)}减${wrap(ctx, e.b, p + 1)}`);
+          return T(ctx, `${operand(ctx, '-', e.a, 'a')} minus ${operand(ctx, '-', e.b, 'b')}`, `${operand(ctx, '-', e.a, 'a')}减${operand(ctx, '-', e.b, 'b')}`);
         }
         case '*':
-          return T(ctx, `${wrap(ctx, e.a, p)} multiplied by ${wrap(ctx, e.b, p + 1)}`, `${wrap(ctx, e.a, p)}乘以${wrap(ctx, e.b, p + 1)}`);
+          return T(ctx, `${operand(ctx, '*', e.a, 'a')} multiplied by ${operand(ctx, '*', e.b, 'b')}`, `${operand(ctx, '*', e.a, 'a')}乘以${operand(ctx, '*', e.b, 'b')}`);
         case '/':
-          return T(ctx, `${wrap(ctx, e.a, p)} divided by ${wrap(ctx, e.b, p + 1)}`, `${wrap(ctx, e.a, p)}除以${wrap(ctx, e.b, p + 1)}`);
+          return T(ctx, `${operand(ctx, '/', e.a, 'a')} divided by ${operand(ctx, '/', e.b, 'b')}`, `${operand(ctx, '/', e.a, 'a')}除以${operand(ctx, '/', e.b, 'b')}`);
         case 'of':
-          return T(ctx, `${wrap(ctx, e.a, p)} of ${wrap(ctx, e.b, p + 1)}`, `${wrap(ctx, e.b, p + 1)}的${wrap(ctx, e.a, p)}`);
+          return T(ctx, `${operand(ctx, 'of', e.a, 'a')} of ${operand(ctx, 'of', e.b, 'b')}`, `${operand(ctx, 'of', e.b, 'b')}的${operand(ctx, 'of', e.a, 'a')}`);
       }
       return '';
     }
     case 'round':
       return roundingWords(ctx, e.e, e.mode);
     case 'in':
-      return T(ctx, `${wrap(ctx, e.e, 7)} counted in ${unitWord(ctx, e.unit, false)} (fractions included)`, `${wrap(ctx, e.e, 7)}以${unitWord(ctx, e.unit, true)}计（含不足一${unitWord(ctx, e.unit, true)}的部分）`);
+      return T(ctx, `${wrap(ctx, e.e, 7)} ${countUnit(ctx, e).plain}`, `${wrap(ctx, e.e, 7)}${countUnit(ctx, e).plain}`);
     case 'unit': {
       if (e.e.k === 'num' && e.e.value && isInt(e.e.value)) {
         return ctx.lang === 'en' ? plural(e.e.value.n, e.unit) : `${e.e.value.n}${UNIT_ZH[e.unit]}`;
@@ -376,7 +472,8 @@ export function words(ctx: Ctx, e: Expr): string {
       return T(ctx, `${x} ${unitWord(ctx, e.unit, false)}`, `${x}${UNIT_ZH[e.unit]}`);
     }
     case 'if':
-      return T(ctx, `${wrap(ctx, e.a, 2)} if ${wrap(ctx, e.c, 2)}, and otherwise ${wrap(ctx, e.b, 2)}`, `如${wrap(ctx, e.c, 2)}，则为${wrap(ctx, e.a, 2)}，否则为${wrap(ctx, e.b, 2)}`);
+      // the condition first, as the Chinese does: "A if C, and otherwise B" hides C behind a long A
+      return T(ctx, `if ${wrap(ctx, e.c, 2)}, ${wrap(ctx, e.a, 2)}; and otherwise, ${wrap(ctx, e.b, 2)}`, `如${wrap(ctx, e.c, 2)}，则为${wrap(ctx, e.a, 2)}，否则为${wrap(ctx, e.b, 2)}`);
     case 'call': {
       const args = e.args.map((x) => wrap(ctx, x, 5));
       const list = (xs: string[]): string => (ctx.lang === 'en' ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : xs.join('与'));
@@ -405,6 +502,18 @@ export function words(ctx: Ctx, e: Expr): string {
       return T(ctx, `a ${rd.label.en} with ${fs.join(', ')}`, `${rd.label.zh}（${fs.join('，')}）`);
     }
   }
+}
+
+/**
+ * Event information read by a definition: "the temperature (as stated in the temperature
+ * reading)" (or "in the event" when several events state it).
+ */
+function inputWords(ctx: Ctx, name: string): string {
+  const hs = [...ctx.c.handlers.values()].filter((h) => h.inputs.some((f) => f.name === name));
+  const f = hs[0]?.inputs.find((x) => x.name === name);
+  if (!f) return name;
+  if (hs.length === 1) return T(ctx, `${f.label.en} (as stated in ${hs[0]!.label.en})`, `${hs[0]!.label.zh}所载明的${f.label.zh}`);
+  return T(ctx, `${f.label.en} (as stated in the event)`, `该事件所载明的${f.label.zh}`);
 }
 
 function scheduleRef(ctx: Ctx, td: TiersDecl): string {
@@ -644,7 +753,7 @@ export function renderDocument(c: Contract, params: Record<string, JsonValue> | 
     const canonical = checkParams(c, params);
     values = paramValues(c, canonical);
   }
-  const ctx: Ctx = { c, lang, locals: new Map(), refs: new Map(), covered: new Set() };
+  const ctx: Ctx = { c, lang, locals: new Map(), refs: new Map(), covered: new Set(), memo: new WeakMap() };
   if (values) {
     ctx.params = values.params;
     ctx.parties = values.parties;
@@ -678,7 +787,7 @@ export function renderDocument(c: Contract, params: Record<string, JsonValue> | 
     T(ctx, `Dates and times are read and stated in the time zone UTC${offsetText(c.timezone)}.`, `日期和时间均按UTC${offsetText(c.timezone)}时区理解和表述。`),
     T(ctx, 'Amounts of money are exact in the smallest unit of their currency. Calculations are exact; wherever a result is rounded, the rule says so and how.', '金额以其币种的最小货币单位精确计量；计算过程精确无误差，凡需舍入之处，规则均载明舍入方式。'),
     T(ctx, 'Each party acts through the DID stated beside its name; an event or the exercise of a right counts only if signed by that DID.', '各方通过其名称旁所列的DID行事；事件或权利的行使，仅在经该DID签名时有效。'),
-    T(ctx, 'Deadlines are checked whenever an event is recorded for this Contract; an obligation not performed by its deadline is breached as of that deadline.', '每当本合同记录一项事件时即检查各项期限；义务未在期限内履行的，自期限届满时构成违约。'),
+    ...(c.obligations.length ? [T(ctx, 'Deadlines are checked whenever an event is recorded for this Contract; an obligation not performed by its deadline is breached as of that deadline.', '每当本合同记录一项事件时即检查各项期限；义务未在期限内履行的，自期限届满时构成违约。')] : []),
     T(ctx, 'Payments under this Contract are made only by the settlement instructions it states.', '本合同项下的款项仅依其载明的结算指令支付。'),
   ];
   blocks.push({ k: 'list', items: conv.map((t, i) => ({ mark: letter(i, 0), text: t })) });
@@ -724,7 +833,8 @@ export function renderDocument(c: Contract, params: Record<string, JsonValue> | 
   let sn = 0;
   for (const td of c.tiers.values()) blocks.push(...tiersBlocks(ctx, td, ++sn));
 
-  blocks.push({ k: 'p', text: T(ctx, 'Deadlines are also checked when anyone sends the request “Tick”, which changes nothing else.', '任何人均可发送“Tick”请求以检查期限，该请求不产生其他效果。') });
+  // only a contract with deadlines has anything for "Tick" to check
+  if (c.obligations.length) blocks.push({ k: 'p', text: T(ctx, 'Deadlines are also checked when anyone sends the request “Tick”, which changes nothing else.', '任何人均可发送“Tick”请求以检查期限，该请求不产生其他效果。') });
   return { title, lang, blocks, covered: ctx.covered };
 }
 

@@ -10,8 +10,7 @@
  * feeds it text messages and gets back what to send, a failure reason, or the verified peer.
  */
 import { randomBytes } from 'node:crypto';
-import { canonicalize, fromHex, isHex, toHex } from '../codec/index.ts';
-import { DID_RE } from '../codec/schemas.ts';
+import { canonicalize, fromHex, isHex, toHex, DID_RE } from '../codec/index.ts';
 import { didFromPublicKey, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 import { CHAIN_RE } from './frame.ts';
 import { deriveRecordKeys, generateEphemeral, SecureSession, sharedSecret, type EphemeralKey } from './session.ts';

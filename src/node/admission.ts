@@ -4,7 +4,7 @@
  * node reaches the same verdict on the same block.
  */
 import type { AdmissionRule, ReferenceChain, SenderAuthority } from '../chain/index.ts';
-import { authorizeSenderSync } from '../did/authorize.ts';
+import { authorizeSenderSync } from '../did/index.ts';
 import { govStateKey } from '../modules/governance/keys.ts';
 import type { AdmissionPolicy } from '../modules/governance/types.ts';
 
@@ -33,7 +33,7 @@ export function governanceAdmissionRule(chainId: string, gov: ReferenceChain): A
     judge: (state, did) => {
       const rec = state.getState(govStateKey.chain(chainId)).value as { admission?: AdmissionPolicy } | null;
       const policy: AdmissionPolicy = rec?.admission ?? { type: 'open' };
-      const refuse = (message: string) => ({ ok: false as const, code: 'TX_NOT_ADMITTED', message: `${message} (governance chain ${state.chain} at height ${state.height})` });
+      const refuse = (message: string) => ({ ok: false as const, code: 'TX_NOT_ADMITTED' as const, message: `${message} (governance chain ${state.chain} at height ${state.height})` });
       switch (policy.type) {
         case 'open':
           return { ok: true };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ShulianError } from '../codec/index.ts';
-import { checkPublicUrl } from '../api/site.ts';
+import { checkPublicUrl } from '../api/index.ts';
 
 const perMinute = z.number().int().min(1).max(10_000_000);
 

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { ShulianError } from '../codec/index.ts';
 import { EthereumAdapter, type ChainAdapter, type ChainEvent, type ChainHeader } from '../crosschain/adapters/index.ts';
 import { XENDPOINT_ABI, fromEvmPacket, type EvmPacket } from '../crosschain/evm/index.ts';
-import type { ExternalChainInfo, ExternalChainsView, ExternalMessageView } from '../api/routes/external.ts';
+import type { ExternalChainsView } from '../api/index.ts';
+import type { ExternalChain as ExternalChainInfo, ExternalMessageView } from '../sdk/index.ts';
 
 /** The file in a node's data directory that lists the external chains it follows. */
 export const EXTERNAL_CHAINS_FILE = 'external-chains.json';

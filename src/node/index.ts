@@ -25,7 +25,7 @@ function startEmbeddedGateway(node: ShulianNode, log: (line: string) => void): G
 
 export { ShulianNode, VERSION, type AllianceFile, type NodeOpenOptions } from './node.ts';
 export { loadNodeConfig, nodeConfigSchema, type NodeConfig } from './config.ts';
-export { TbftDriver } from './tbft-driver.ts';
+export { TbftDriver } from '../consensus/index.ts';
 export { prepareCluster, type ClusterLayout } from './cluster.ts';
 export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
 export { NODE_PASSWORD_ENV } from './keys.ts';

@@ -2,19 +2,19 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
 import { PeerNetwork, type NetworkStats } from '../net/index.ts';
-import { TbftDriver, type TbftDriverOptions } from './tbft-driver.ts';
 import { ChainLifecycleWatcher, assignedChains } from '../governance/index.ts';
 import { didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
 import {
   AdmissionPool, Chain, MAX_BATCH,
   type AdmissionRule, type ChainView, type ConsensusStatus, type MempoolPolicy, type NodeView, type ReferenceChain, type SenderAuthority,
 } from '../chain/index.ts';
-import { SoloConsensus, type ConsensusEngine } from '../consensus/index.ts';
+import { SoloConsensus, TbftDriver, type ConsensusEngine, type TbftDriverOptions } from '../consensus/index.ts';
 import type { Genesis, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 import { knownModuleNames, modulesFor } from '../modules/index.ts';
 import { govKey } from '../modules/governance/keys.ts';
 import { didSenderAuthority, governanceAdmissionRule } from './admission.ts';
 import { signTx } from '../ledger/index.ts';
+import { evidenceReporter, tbftTransport } from './tbft-wiring.ts';
 import { DEFAULT_PARAMS } from './alliance.ts';
 import { embeddedGeneses } from './alliance.ts';
 import { loadOrCreateNodeKey } from './keys.ts';
@@ -198,8 +198,9 @@ export class ShulianNode implements NodeView {
     }
     if (!this.net) throw new ShulianError('P2P_REQUIRED', `chain ${genesis.chain} runs tbft: this node needs a p2p address (shulian node --config)`);
     const driver = new TbftDriver({
-      chain, net: this.net, walPath: join(this.opts.dataDir, 'chains', genesis.chain, 'consensus.wal'), log: this.opts.log,
-      ...(isValidator ? { key: this.key } : {}), ...(this.opts.tbftTimeouts ? { timeouts: this.opts.tbftTimeouts } : {}),
+      chain, net: tbftTransport(this.net, chain), walPath: join(this.opts.dataDir, 'chains', genesis.chain, 'consensus.wal'), log: this.opts.log,
+      ...(isValidator ? { key: this.key, reportEvidence: evidenceReporter(chain, this.key, this.opts.log) } : {}),
+      ...(this.opts.tbftTimeouts ? { timeouts: this.opts.tbftTimeouts } : {}),
     });
     this.drivers.set(genesis.chain, driver);
     return [driver];

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { JsonValue } from '../codec/index.ts';
+import type { ModuleErrorCode } from './errors.ts';
 import { ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from './module.ts';
 
 /**
@@ -7,7 +8,7 @@ import { ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from 
  * bad args with: `<module>.<name> args.<path>: <what is wrong>`, code BAD_ARGS unless the
  * export declares its own (ExportDef.argsError). The mempool's admission check uses it too.
  */
-export function parseArgs<A>(schema: z.ZodType<A>, args: unknown, where: string, code = 'BAD_ARGS'): A {
+export function parseArgs<A>(schema: z.ZodType<A>, args: unknown, where: string, code: ModuleErrorCode = 'BAD_ARGS'): A {
   const parsed = schema.safeParse(args);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;

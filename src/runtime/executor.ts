@@ -35,7 +35,7 @@ interface CallEnv {
   depth: number;
 }
 
-class OutOfGas extends ShulianError {
+class OutOfGas extends ShulianError<'OUT_OF_GAS'> {
   constructor(limit: number, what: string) {
     super('OUT_OF_GAS', `out of gas (limit ${limit}) while ${what}`);
   }

@@ -1,6 +1,6 @@
 export { method, asyncMethod, exported, ModuleError, type ModuleContext, type MethodDef, type ModuleDef, type ExportDef, type PortDef } from './module.ts';
+export { RUNTIME_ERRORS, type RuntimeErrorCode, type ModuleErrorCode } from './errors.ts';
 export { parseArgs, invokeExport, runExport } from './calls.ts';
-export { stateKey, fullKeys, asJson, stateValue, type StateKey, type JsonLike, type JsonChecked, type KeyBuilders } from './state.ts';
 export { Executor, NONCE_PREFIX, type StateReader, type BlockEnv, type ExecutedBlock } from './executor.ts';
 export { GAS } from './gas.ts';
 export { MapContext } from './map-context.ts';

@@ -5,7 +5,7 @@ import { runExport } from './calls.ts';
 import { lockExports, lockIdSchema, type LockRecord } from './locks.ts';
 import { MapContext } from './map-context.ts';
 import { ModuleError, type ModuleContext, type ModuleDef } from './module.ts';
-import { stateKey } from './state.ts';
+import { stateKey } from '../codec/index.ts';
 
 /**
  * The lock protocol written once (locks.ts), on a toy resource — points per DID — so what it
@@ -28,12 +28,12 @@ const toy: ModuleDef = {
     caller: 'xlock',
     noun: 'points lock',
     placed: 'held',
-    codes: { exists: 'TOY_EXISTS', missing: 'TOY_MISSING', settled: 'TOY_SETTLED' },
+    codes: { exists: 'XTRANSFER_HOLD_EXISTS', missing: 'XTRANSFER_NO_HOLD', settled: 'XTRANSFER_HOLD_SETTLED' },
     key: lockKey,
     args: z.strictObject({ hold: lockIdSchema, from: z.string(), to: z.string(), n: z.number().int().min(1) }),
     take(ctx: ModuleContext, _id, a) {
       const have = ctx.read(points(a.from)) ?? 0;
-      if (have < a.n) throw new ModuleError('TOY_SHORT', `${a.from} has ${have} points`);
+      if (have < a.n) throw new ModuleError('INSUFFICIENT_FUNDS', `${a.from} has ${have} points`);
       ctx.write(points(a.from), have - a.n);
       return { from: a.from, to: a.to, n: a.n };
     },
@@ -64,7 +64,7 @@ test('a lock takes the resource at place; commit gives it and is idempotent; rel
   assert.deepEqual(call(again, commit, { hold: 'g/t/0' }), { hold: 'g/t/0', state: 'committed' }, 'committing twice answers the same');
   assert.equal(again.writes, 0, 'and changes nothing');
   const late = w.as('xlock');
-  assert.throws(() => call(late, release, { hold: 'g/t/0' }), { code: 'TOY_SETTLED', message: /points lock g\/t\/0 was already committed; it cannot be released/ });
+  assert.throws(() => call(late, release, { hold: 'g/t/0' }), { code: 'XTRANSFER_HOLD_SETTLED', message: /points lock g\/t\/0 was already committed; it cannot be released/ });
   assert.equal(late.writes, 0);
 });
 
@@ -76,7 +76,7 @@ test('release gives the resource back and is idempotent; commit after release is
   assert.equal(w.store.get('pts/alice'), '10');
   assert.deepEqual(call(w.as('xlock'), release, { hold: 'g/t/1' }), { hold: 'g/t/1', state: 'released' });
   assert.equal(w.store.get('pts/alice'), '10', 'released once only');
-  assert.throws(() => call(w.as('xlock'), commit, { hold: 'g/t/1' }), { code: 'TOY_SETTLED', message: /was already released; it cannot be committed/ });
+  assert.throws(() => call(w.as('xlock'), commit, { hold: 'g/t/1' }), { code: 'XTRANSFER_HOLD_SETTLED', message: /was already released; it cannot be committed/ });
   assert.equal(w.store.get('pts/bob'), undefined);
 });
 
@@ -85,9 +85,9 @@ test('refusals change nothing: a taken id, a resource that cannot be taken, an u
   call(w.as('xlock'), place, { hold: 'g/t/2', from: 'alice', to: 'bob', n: 1 });
   const before = [...w.store];
   const refused: Array<[string | undefined, string, unknown, string]> = [
-    ['xlock', place, { hold: 'g/t/2', from: 'alice', to: 'bob', n: 1 }, 'TOY_EXISTS'],
-    ['xlock', place, { hold: 'g/t/3', from: 'alice', to: 'bob', n: 100 }, 'TOY_SHORT'],
-    ['xlock', commit, { hold: 'g/t/9' }, 'TOY_MISSING'],
+    ['xlock', place, { hold: 'g/t/2', from: 'alice', to: 'bob', n: 1 }, 'XTRANSFER_HOLD_EXISTS'],
+    ['xlock', place, { hold: 'g/t/3', from: 'alice', to: 'bob', n: 100 }, 'INSUFFICIENT_FUNDS'],
+    ['xlock', commit, { hold: 'g/t/9' }, 'XTRANSFER_NO_HOLD'],
     ['xlock', release, { hold: 'no spaces allowed' }, 'BAD_ARGS'],
     ['xlock', place, { hold: 'g/t/4', from: 'alice', to: 'bob', n: 1, extra: 1 }, 'BAD_ARGS'],
     ['xtransfer', commit, { hold: 'g/t/2' }, 'FORBIDDEN'],

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { JsonValue } from '../codec/index.ts';
+import type { JsonValue, StateKey } from '../codec/index.ts';
+import type { ModuleErrorCode } from './errors.ts';
 import { exported, ModuleError, type ExportDef, type ModuleContext } from './module.ts';
-import type { StateKey } from './state.ts';
 
 /**
  * Locks for atomic transactions, written once for every resource (after X/Open XA's resource
@@ -38,7 +38,7 @@ export interface LockResource<Args extends object, Body, Placed extends string> 
   noun: string;
   /** The state of a lock placed and not yet decided. */
   placed: Placed;
-  codes: { exists: string; missing: string; settled: string };
+  codes: { exists: ModuleErrorCode; missing: ModuleErrorCode; settled: ModuleErrorCode };
   key(id: string): StateKey<LockRecord<Body, Placed>>;
   /** What the caller passes to place a lock: its id (under `names.idField`) and what to lock. */
   args: z.ZodType<Args>;

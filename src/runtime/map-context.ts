@@ -1,6 +1,5 @@
-import { canonicalize, type JsonValue } from '../codec/index.ts';
+import { canonicalize, type JsonValue, type StateKey } from '../codec/index.ts';
 import { ModuleError, type ModuleContext } from './module.ts';
-import type { StateKey } from './state.ts';
 
 /**
  * A module context over a plain map of one module's keys, with no gas meter: for unit tests of

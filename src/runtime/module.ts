@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { ShulianError, type JsonValue } from '../codec/index.ts';
-import type { StateKey } from './state.ts';
+import { ShulianError, type JsonValue, type StateKey } from '../codec/index.ts';
+import type { ModuleErrorCode } from './errors.ts';
 
 /**
  * What a module method sees while it runs. It is the only door to the world: no clock but the
@@ -18,7 +18,7 @@ export interface ModuleContext {
   has(key: string): boolean;
   set(key: string, value: JsonValue): void;
   /**
-   * The record stored under a typed key (see state.ts), as the key's type: not parsed again, since
+   * The record stored under a typed key (see codec/state-key.ts), as the key's type: not parsed again, since
    * only this module writes its namespace, through the same keys. Gas as `get`.
    */
   read<T>(key: StateKey<T>): T | undefined;
@@ -70,7 +70,7 @@ export interface ExportDef<A = unknown> {
   callers?: readonly string[];
   args: z.ZodType<A>;
   /** Code of the error for args that fail `args`: BAD_ARGS unless the export keeps its own (e.g. XTRANSFER_BAD_PACKET). */
-  argsError?: string;
+  argsError?: ModuleErrorCode;
   run(ctx: ModuleContext, args: A): JsonValue | void;
 }
 
@@ -121,8 +121,8 @@ export function asyncMethod<A>(def: Omit<MethodDef<A>, 'run' | 'runAsync'> & { r
 }
 
 /** Raised by a module to reject a call: the tx is included as failed and changes nothing. */
-export class ModuleError extends ShulianError {
-  constructor(code: string, message: string) {
+export class ModuleError<C extends ModuleErrorCode = ModuleErrorCode> extends ShulianError<C> {
+  constructor(code: C, message: string) {
     super(code, message);
     this.name = 'ModuleError';
   }

@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import type { JsonValue } from '../codec/index.ts';
 import type { Receipt, Tx } from '../ledger/index.ts';
 import { Executor } from './executor.ts';
 import { MapContext } from './map-context.ts';
 import { exported, method, type ModuleDef } from './module.ts';
 import { runExport } from './calls.ts';
-import { fullKeys, stateKey, stateValue } from './state.ts';
+import { fullKeys, stateKey, stateValue, type JsonValue } from '../codec/index.ts';
 
 /**
  * The runtime's side of module faces (docs/modules.md): exports take an argument schema parsed
@@ -29,7 +28,7 @@ const callee: ModuleDef = {
     take: exported({
       doc: 'counts n', gas: 100,
       args: z.strictObject({ n: z.number().int().min(1) }),
-      argsError: 'CALLEE_BAD_TAKE',
+      argsError: 'BAD_PACKET',
       run(ctx, a) {
         takeRuns++;
         ctx.write(key.counter('x'), { n: a.n, by: ctx.caller ?? '' });
@@ -89,13 +88,13 @@ test('an export\'s args are parsed before run: bad args are refused with its own
   takeRuns = 0;
   const bad = await run('good', 'call', { name: 'take', args: { n: 0 } });
   assert.equal(bad.receipt.status, 'failed');
-  assert.equal(bad.receipt.code, 'CALLEE_BAD_TAKE');
+  assert.equal(bad.receipt.code, 'BAD_PACKET');
   assert.match(bad.receipt.message!, /^callee\.take args\.n: /);
   assert.equal(takeRuns, 0, 'run was not called');
   assert.equal(bad.writes.size, 0, 'nothing was written');
 
   const extra = await run('good', 'call', { name: 'take', args: { n: 1, more: true } });
-  assert.equal(extra.receipt.code, 'CALLEE_BAD_TAKE', 'a strict schema refuses extra fields');
+  assert.equal(extra.receipt.code, 'BAD_PACKET', 'a strict schema refuses extra fields');
 
   const ok = await run('good', 'call', { name: 'take', args: { n: 3 } });
   assert.equal(ok.receipt.status, 'ok');

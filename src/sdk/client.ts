@@ -1,16 +1,11 @@
 import WebSocket from 'ws';
-import { ShulianError } from '../codec/index.ts';
-import { HEX64_RE as HASH_RE } from '../codec/schemas.ts';
+import { foreign, ShulianError, HEX64_RE as HASH_RE } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
-import { hashJson } from '../ledger/hashing.ts';
-import { signTx } from '../ledger/tx.ts';
-import type { Block, Genesis, Tx } from '../ledger/types.ts';
-import type { ConsensusStatus } from '../chain/types.ts';
-import { verifyStateLookup, verifyTxInclusion, type ProofCheck } from '../ledger/verify.ts';
 import {
-  LightClientError, headerVerifier, lightStateFromGenesis, trustedThrough, verifyHeaderProof,
-  type HeaderVerifier, type LightState, type ValidatorsAt,
-} from '../ledger/light/index.ts';
+  hashJson, signTx, verifyStateLookup, verifyTxInclusion, type ProofCheck, LightClientError, headerVerifier,
+  lightStateFromGenesis, trustedThrough, verifyHeaderProof, type HeaderVerifier, type LightState, type ValidatorsAt,
+} from '../ledger/index.ts';
+import type { Block, Genesis, Tx, ConsensusStatus } from '../ledger/index.ts';
 import type {
   AccountInfo, AccountTx, BatchResult, BlockSummary, BlocksQuery, Call, ChainDetail, ChainInfo, ClientOptions,
   CommittedTx, FetchLike, FirstUse, GenesisPinStore, Health, SendOptions, StateAnswer, StateQuery, StreamMessage, SubmitResult,
@@ -141,9 +136,9 @@ export class ShulianClient {
     if (!res.ok) {
       const e = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
       if (e && typeof e.code === 'string' && typeof e.message === 'string') {
-        throw new ShulianError(e.code, e.message, { status: res.status });
+        throw new ShulianError(foreign(e.code), e.message, { status: res.status });
       }
-      throw new ShulianError(`HTTP_${res.status}`, `the node at ${this.baseUrl} answered ${method} ${path} with HTTP ${res.status}`, { status: res.status });
+      throw new ShulianError(foreign(`HTTP_${res.status}`), `the node at ${this.baseUrl} answered ${method} ${path} with HTTP ${res.status}`, { status: res.status });
     }
     return json as T;
   }
@@ -462,7 +457,7 @@ export class ShulianClient {
       if (msg.type === 'subscribed') {
         settle();
       } else if (msg.type === 'error') {
-        const e = new ShulianError(msg.error?.code ?? 'STREAM_ERROR', msg.error?.message ?? 'the stream reported an error');
+        const e = new ShulianError(foreign(msg.error?.code) ?? 'STREAM_ERROR', msg.error?.message ?? 'the stream reported an error');
         settle(e);
         handlers.onError?.(e);
       } else {

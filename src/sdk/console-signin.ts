@@ -16,8 +16,7 @@
  * preimages always differ, so equal digests would be a collision of H. A sign-in signature
  * therefore never verifies as a transaction signature, nor the reverse (test/console-signin.test.ts).
  */
-import { ShulianError, toHex } from '../codec/index.ts';
-import { DID_RE, HEX64_RE as MAC_RE } from '../codec/schemas.ts';
+import { ShulianError, toHex, DID_RE, HEX64_RE as MAC_RE } from '../codec/index.ts';
 import { hashFor, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 
 /** First line of every sign-in message: the domain tag. */

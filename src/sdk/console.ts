@@ -8,7 +8,7 @@
  *   await c.login(key);                 // POST /v1/auth/challenge, sign, POST /v1/auth/login
  *   await c.createWorkOrder({ kind: 'quota', title: '…', body: '…' });
  */
-import { ShulianError, toHex } from '../codec/index.ts';
+import { foreign, ShulianError, toHex, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { FetchLike } from './types.ts';
@@ -94,13 +94,16 @@ export interface ApiKeyInfo {
   revokedAt?: number;
 }
 
+/** One audit log entry. `hash` = SM3 of the RFC 8785 canonical JSON of every other field. */
 export interface AuditEntry {
   seq: number;
   time: number;
+  /** The DID that acted (for a failed sign-in, the DID that was claimed). */
   actor: string;
   action: string;
   target?: string;
-  details: Record<string, unknown>;
+  details: { [k: string]: JsonValue };
+  /** Hash of the previous entry; 64 zeros for the first. */
   prev: string;
   hash: string;
 }
@@ -242,8 +245,8 @@ export class ConsoleClient {
     }
     if (!res.ok) {
       const e = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-      if (e && typeof e.code === 'string' && typeof e.message === 'string') throw new ShulianError(e.code, e.message, { status: res.status });
-      throw new ShulianError(`HTTP_${res.status}`, `the node answered ${method} ${path} with HTTP ${res.status}`, { status: res.status });
+      if (e && typeof e.code === 'string' && typeof e.message === 'string') throw new ShulianError(foreign(e.code), e.message, { status: res.status });
+      throw new ShulianError(foreign(`HTTP_${res.status}`), `the node answered ${method} ${path} with HTTP ${res.status}`, { status: res.status });
     }
     return json as T;
   }
@@ -360,7 +363,7 @@ export class ConsoleClient {
     if (inc.receipt.status !== 'ok') {
       const again = await lookup(); // someone anchored the same head meanwhile
       if (again) return again;
-      throw new ShulianError(inc.receipt.code ?? 'TX_FAILED', `the notary chain refused the anchor: ${inc.receipt.message ?? 'no reason given'}`);
+      throw new ShulianError(foreign(inc.receipt.code) ?? 'TX_FAILED', `the notary chain refused the anchor: ${inc.receipt.message ?? 'no reason given'}`);
     }
     return { seq: v.entries, head: v.head, chain: notary, tx, height: inc.height, owner: didFromPublicKey(key.publicKey) };
   }

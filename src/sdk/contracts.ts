@@ -14,7 +14,7 @@
  * A party that must not trust the node recomputes the fingerprint itself from proven state (the
  * CLI's `shulian contract sign` does, with src/lex) before calling signContract.
  */
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { SendOptions, WaitOptions } from './types.ts';
@@ -111,11 +111,11 @@ async function failure(res: Response, method: string, path: string): Promise<Shu
   const text = await res.text().catch(() => '');
   try {
     const e = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
-    if (e && typeof e.code === 'string' && typeof e.message === 'string') return new ShulianError(e.code, e.message, { status: res.status });
+    if (e && typeof e.code === 'string' && typeof e.message === 'string') return new ShulianError(foreign(e.code), e.message, { status: res.status });
   } catch {
     // not JSON
   }
-  return new ShulianError(`HTTP_${res.status}`, `the node answered ${method} ${path} with HTTP ${res.status}`, { status: res.status });
+  return new ShulianError(foreign(`HTTP_${res.status}`), `the node answered ${method} ${path} with HTTP ${res.status}`, { status: res.status });
 }
 
 async function json<T>(client: ShulianClient, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
@@ -210,7 +210,7 @@ export async function contractCall<T = JsonValue>(client: ShulianClient, key: Ke
   const chain = o.chain ?? DEFAULT_SIGN_CHAIN;
   const hash = await client.send(chain, key, { module: 'lexcontract', method, args }, { ...(o.expiresIn !== undefined ? { expiresIn: o.expiresIn } : {}), ...(o.from ? { from: o.from } : {}) });
   const inc = await client.waitForTx(hash, o.wait ?? { timeoutMs: 60_000 });
-  if (inc.receipt.status !== 'ok') throw new ShulianError(inc.receipt.code ?? 'TX_FAILED', inc.receipt.message ?? `lexcontract.${method} failed`, { tx: hash });
+  if (inc.receipt.status !== 'ok') throw new ShulianError(foreign(inc.receipt.code) ?? 'TX_FAILED', inc.receipt.message ?? `lexcontract.${method} failed`, { tx: hash });
   return { tx: hash, height: inc.height, result: inc.receipt.result as T };
 }
 

@@ -3,13 +3,12 @@
  * read its members, proposals, policy and chain registry — optionally with every state read's
  * proof checked locally.
  */
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import {
   listProposals, readChain, readChainRegistry, readGateways, readMember, readMembers, readPolicy, readProposal,
-  readRegulators, readVotes,
-  type ListProposalsOptions, type ProposalView, type StateSource,
-} from '../governance/readers.ts';
+  readRegulators, readVotes, type ListProposalsOptions, type ProposalView, type StateSource,
+} from '../governance/index.ts';
 import type {
   ChainRecord, CloseReason, Gateway, InitArgs, Member, Policy, ProposalInput, ProposalStatus, Regulator, Tally,
   VoteChoice, VoteRecord,
@@ -19,9 +18,10 @@ import type { Call, CommittedTx, SendOptions, WaitOptions } from './types.ts';
 
 export type {
   AdmissionPolicy, ChainRecord, ChainStatus, Gateway, GenesisDraft, InitArgs, KindPolicy, Member, Policy, PolicyPatch,
-  Proposal, ProposalInput, ProposalKind, ProposalPayload, ProposalStatus, Regulator, Role, Tally, VoteChoice, VoteRecord,
+  Proposal, ProposalInput, ProposalKind, ProposalPayload, ProposalStatus, Regulator, Role, Tally, VoteChoice,
+  VoteRecord,
 } from '../modules/governance/types.ts';
-export type { ProposalView, ListProposalsOptions, StateSource } from '../governance/readers.ts';
+export type { ProposalView, ListProposalsOptions, StateSource } from '../governance/index.ts';
 
 export const DEFAULT_GOV_CHAIN = 'gov';
 const MODULE = 'governance';
@@ -67,7 +67,7 @@ async function sendGov(client: ShulianClient, key: KeyPair, call: Call, what: st
   const hash = await client.send(chain, key, call, opts);
   const inc = await client.waitForTx(hash, opts);
   if (inc.receipt.status !== 'ok') {
-    const code = inc.receipt.code ?? 'TX_FAILED';
+    const code = foreign(inc.receipt.code) ?? 'TX_FAILED';
     throw new ShulianError(code, `${what} failed at height ${inc.height} of chain ${chain}: ${inc.receipt.message ?? code}`, { tx: hash, height: inc.height });
   }
   return inc;

@@ -9,16 +9,18 @@ export {
   notaryKey, notaryPut, notaryVerify, sm3File, sm3Hex, DEFAULT_NOTARY_CHAIN,
   type NotaryRecord, type NotaryPutArgs, type NotaryProof,
 } from './notary.ts';
-export { ShulianError } from '../codec/index.ts';
+export { ShulianError, foreign, type ErrorCode, type ForeignCode } from '../codec/index.ts';
+export { SDK_ERRORS, type SdkErrorCode } from './errors.ts';
 export type { JsonValue } from '../codec/index.ts';
 export { generateKeyPair, didFromPublicKey, readKeystore, writeKeystore, type KeyPair, type Suite } from '../crypto/index.ts';
-export { signTx, type TxDraft } from '../ledger/tx.ts';
-export { verifyTxInclusion, verifyStateLookup, verifyHeaderWith, type ProofCheck, type ProofErrorCode, type HeaderTrust } from '../ledger/verify.ts';
 export {
-  LightClientError, lightStateFromGenesis, verifyHeaderProof, checkHeader, headerVerifier, trustedThrough, genesisHash,
-  type LightCheck, type LightErrorCode,
-} from '../ledger/light/index.ts';
-export type { Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo } from '../ledger/types.ts';
+  signTx, type TxDraft, verifyTxInclusion, verifyStateLookup, verifyHeaderWith, type ProofCheck, type ProofErrorCode,
+  type HeaderTrust, LightClientError, lightStateFromGenesis, verifyHeaderProof, checkHeader, headerVerifier,
+  trustedThrough, genesisHash, type LightCheck, type LightErrorCode,
+} from '../ledger/index.ts';
+export type {
+  Tx, TxBody, Block, BlockHeader, Receipt, TxEvent, TxInclusion, StateLookup, Genesis, ValidatorInfo,
+} from '../ledger/index.ts';
 export * from './governance.ts';
 export * from './console.ts';
 export * from './contracts.ts';

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
-import { HEX64_RE as HASH_RE } from '../codec/schemas.ts';
+import { foreign, ShulianError, toHex, HEX64_RE as HASH_RE, type JsonValue } from '../codec/index.ts';
 import { sm3, type KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { CommittedTx, SendOptions, VerifiedState, VerifiedTx, WaitOptions } from './types.ts';
@@ -91,7 +90,7 @@ export async function notaryPut(
   const hash = await client.send(chain, key, { module: 'notary', method: 'put', args: a }, opts);
   const inc = await client.waitForTx(hash, opts);
   if (inc.receipt.status !== 'ok') {
-    const code = inc.receipt.code ?? 'TX_FAILED';
+    const code = foreign(inc.receipt.code) ?? 'TX_FAILED';
     throw new ShulianError(code, `the notary chain rejected the record at height ${inc.height}: ${inc.receipt.message ?? code}`, { tx: hash, height: inc.height });
   }
   return inc;

@@ -6,8 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ShulianError } from '../codec/index.ts';
-import { HEX64_RE as HASH_RE } from '../codec/schemas.ts';
+import { ShulianError, HEX64_RE as HASH_RE } from '../codec/index.ts';
 import type { GenesisPinStore } from './types.ts';
 
 /** A pin file larger than this is not ours: refuse it rather than parse it. */

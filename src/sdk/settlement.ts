@@ -3,7 +3,7 @@
  * mandates and clearing; read balances, journal, instruction status and statements — optionally
  * with every state read's proof checked locally — and build e-invoices locally from chain data.
  */
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import type { InstructionInput, InstructionRecord, JournalEntry } from '../modules/settlement/types.ts';
 import {
@@ -15,10 +15,10 @@ import type { ShulianClient } from './client.ts';
 import type { Call, CommittedTx, SendOptions, VerifiedState, WaitOptions } from './types.ts';
 
 export type {
-  AccountRecord, ClearingRecord, InstructionInput, InstructionRecord, InstructionLine, InstructionStatus, IssuerRecord, JournalEntry,
-  JournalLine, Mandate, StatementRecord, TaxPolicy, Totals,
+  AccountRecord, ClearingRecord, InstructionInput, InstructionRecord, InstructionLine, InstructionStatus, IssuerRecord,
+  JournalEntry, JournalLine, Mandate, StatementRecord, TaxPolicy, Totals,
 } from '../modules/settlement/types.ts';
-export { instructionIdOf, splitByShares, taxIn } from '../modules/settlement/calc.ts';
+export { instructionIdOf, splitByShares, taxIn } from '../modules/settlement/types.ts';
 export {
   formatMinor, parseDecimal, minorDigits, invoiceXml, buildInvoices, instructionFromLex,
   type Balance, type InvoiceJson, type InvoiceOptions, type Statement, type LexSettlement,
@@ -63,7 +63,7 @@ async function sendSettle(client: ShulianClient, key: KeyPair, call: Call, opts:
   }
   const inc = await client.waitForTx(hash, opts);
   if (inc.receipt.status !== 'ok') {
-    const code = inc.receipt.code ?? 'TX_FAILED';
+    const code = foreign(inc.receipt.code) ?? 'TX_FAILED';
     throw new ShulianError(code, `settlement.${call.method} failed at height ${inc.height} of chain ${chain}: ${inc.receipt.message ?? code}`, { tx: hash, height: inc.height });
   }
   return inc;

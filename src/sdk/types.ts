@@ -4,7 +4,7 @@
  */
 import type { JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
-import type { Genesis, StateLookup, TxInclusion, ValidatorInfo } from '../ledger/types.ts';
+import type { Genesis, StateLookup, TxInclusion, ValidatorInfo, ChainInfo } from '../ledger/index.ts';
 
 export interface Health {
   status: 'ok';
@@ -16,9 +16,8 @@ export interface Health {
   uptimeMs: number;
 }
 
-// Type-only imports: erased at run time, so the SDK still loads no server code.
-export type { ChainInfo, BlockSummary, ConsensusStatus } from '../chain/types.ts';
-import type { ChainInfo } from '../chain/types.ts';
+// What a chain says about itself: the ledger's wire face (src/ledger/wire.ts), one definition for node and SDK.
+export type { ChainInfo, BlockSummary, ConsensusStatus, ValidatorsAt, HeaderProof, SignedHeader, HeaderVerifier, LightState } from '../ledger/index.ts';
 
 /** `GET /v1/chains/:chain`: the chain plus its genesis document. */
 export interface ChainDetail extends ChainInfo {
@@ -112,7 +111,6 @@ export interface VerifiedState extends StateAnswer {
   proofVerified: true;
 }
 
-export type { ValidatorsAt, HeaderProof, SignedHeader, HeaderVerifier, LightState } from '../ledger/light/index.ts';
 
 export interface BlockMessage {
   type: 'block';

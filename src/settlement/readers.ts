@@ -6,10 +6,11 @@
  */
 import { ShulianError, type JsonValue } from '../codec/index.ts';
 import {
-  chainEntryHash, instructionIdOf, settlementKeys as sk, settlementStateKey as fullKey, ZERO_HASH,
-  type AccountRecord, type ClearingRecord, type InstructionRecord, type IssuerRecord, type JournalEntry, type Mandate,
-  type PeriodSummary, type StatementRecord, type TaxPolicy, type Totals,
-} from '../modules/settlement/index.ts';
+  chainEntryHash, instructionIdOf, ZERO_HASH, type AccountRecord, type ClearingRecord, type InstructionRecord,
+  type IssuerRecord, type JournalEntry, type Mandate, type PeriodSummary, type StatementRecord, type TaxPolicy,
+  type Totals,
+} from '../modules/settlement/types.ts';
+import { sk, fullKey } from '../modules/settlement/keys.ts';
 
 export interface StateRead {
   value: JsonValue | null;

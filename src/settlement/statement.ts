@@ -1,5 +1,5 @@
 import { ShulianError, type JsonValue } from '../codec/index.ts';
-import { statementHash, type JournalEntry, type StatementRecord } from '../modules/settlement/index.ts';
+import { statementHash, type JournalEntry, type StatementRecord } from '../modules/settlement/types.ts';
 import { readPeriod, readStatementEntries, readStatementRecord, type StateSource } from './readers.ts';
 
 /** A statement (对账单) of one participant for one period: the chain's record and the entries it covers. */

@@ -15,7 +15,7 @@ import { toHex } from '../../src/codec/index.ts';
 import { generateKeyPair } from '../../src/crypto/index.ts';
 import { startNodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
-import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex } from './browser.ts';
+import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex } from '../helpers/browser.ts';
 
 test('an external EVM chain appears on the Chains page with its engine tag and height, and in the Explorer', async () => {
   assert.ok(readFileSync(join(CONSOLE_DIST, 'index.html'), 'utf8').includes('/console/assets/'), 'console/dist is built (npm run build)');

@@ -15,7 +15,7 @@ import { didFromPublicKey, generateKeyPair, readKeystore, sm3, type KeyPair } fr
 import { ShulianClient, getContract, govProposal, govPropose, govVote, listContracts } from '../../src/sdk/index.ts';
 import { startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
-import { goTo, launchBrowser, screenshot, settle, signInWithHex, signOut, type ConsoleBrowser } from './browser.ts';
+import { goTo, launchBrowser, screenshot, settle, signInWithHex, signOut, type ConsoleBrowser } from '../helpers/browser.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let node: NodeProcess;

@@ -15,7 +15,7 @@ import { consoleFileFor, CONSOLE_DIST, registerConsole } from '../../src/api/con
 import { ShulianClient } from '../../src/sdk/index.ts';
 import { startNodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
-import { PAGES, goTo, launchBrowser, screenshot, setLang, settle, signInWithHex, signInWithKeystore } from './browser.ts';
+import { PAGES, goTo, launchBrowser, screenshot, setLang, settle, signInWithHex, signInWithKeystore } from '../helpers/browser.ts';
 import { toHex } from '../../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair } from '../../src/crypto/index.ts';
 

@@ -51,6 +51,27 @@ test('keystores cross between the CLI code and the browser code; a wrong passwor
   }
 });
 
+test('the browser keystore applies the CLI\'s scrypt default and bounds (one shared copy of the checks)', async () => {
+  const kp = generateKeyPair('sm2');
+  // New files: N = 2^17, r = 8, p = 1 (OWASP), like the CLI's.
+  const made = encryptKeystore(kp, 'pw');
+  assert.deepEqual([made.crypto.n, made.crypto.r, made.crypto.p], [1 << 17, 8, 1]);
+  assert.throws(() => encryptKeystore(kp, 'pw', { scryptN: 1 << 21 }), { code: 'BAD_ARGUMENT' });
+  // Crafted costs are refused before any scrypt runs, with the same error as the CLI's code.
+  const base = nodeEncrypt(kp, 'pw', { scryptN: 1 << 4 });
+  const crafted: Array<Partial<typeof base.crypto>> = [
+    { r: 17 }, { p: 17 }, { n: 1 << 21, r: 1 }, { n: 1 << 20, r: 9 }, { n: 3 }, { r: 0 },
+  ];
+  for (const c of crafted) {
+    const file = { ...base, crypto: { ...base.crypto, ...c } };
+    let nodeErr: { code?: string; message?: string } = {};
+    try { nodeDecrypt(file, 'pw'); } catch (err) { nodeErr = err as typeof nodeErr; }
+    assert.equal(nodeErr.code, 'KEYSTORE_INVALID', JSON.stringify(c));
+    assert.throws(() => decryptKeystore(file, 'pw'), { code: nodeErr.code, message: nodeErr.message }, JSON.stringify(c));
+    await assert.rejects(decryptKeystoreAsync(file, 'pw'), { code: nodeErr.code, message: nodeErr.message }, JSON.stringify(c));
+  }
+});
+
 test('the Buffer stand-in agrees with Node on what the SDK uses', () => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.string(), (b, s) => {
     assert.equal(BrowserBuffer.from(b).toString('hex'), Buffer.from(b).toString('hex'));

@@ -8,9 +8,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { toHex, type JsonValue } from '../../src/codec/index.ts';
 import { didFromPublicKey, hashFor, sign, type KeyPair } from '../../src/crypto/index.ts';
-import { headerHashOf, receiptHashOf, stateKeyHash, stateValueHash, merkleProof, merkleRoot, type BlockHeader, type Receipt } from '../../src/ledger/index.ts';
-import { EMPTY_ROOT, MemoryNodeStore, SparseMerkleTree } from '../../src/ledger/smt/index.ts';
-import { precommitBody, signBytes } from '../../src/ledger/light/index.ts';
+import {
+  headerHashOf, receiptHashOf, stateKeyHash, stateValueHash, merkleProof, merkleRoot, type BlockHeader, type Receipt,
+  EMPTY_ROOT, precommitBody, signBytes,
+} from '../../src/ledger/index.ts';
+import { MemoryNodeStore, SparseMerkleTree } from '../../src/ledger/store/index.ts';
 
 type Body = Record<string, unknown>;
 /** Rewrites the JSON answer of a GET (path with query); undefined leaves it as it is. */

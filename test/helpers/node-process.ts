@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './tmp.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliPath = join(repoRoot, 'bin', 'shulian.mjs');
@@ -19,40 +18,93 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Polls `url`/v1/health until it answers 200, the child exits (an error with its output), or the
+ * deadline passes (an error with its output).
+ */
+export async function waitHealthy(url: string, child: ChildProcess, output: () => string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = child.exitCode !== null || child.signalCode !== null;
+  const onExit = (): void => void (exited = true);
+  child.once('exit', onExit);
+  try {
+    for (;;) {
+      if (exited) throw new Error(`shulian exited before ${url} was healthy:\n${output()}`);
+      try {
+        const res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`node at ${url} not healthy after ${timeoutMs} ms:\n${output()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    child.off('exit', onExit);
+  }
+}
+
+/**
+ * Nodes started here and still running: killed when this test process exits or is stopped (a
+ * test file that times out is killed before its after() hooks run; its nodes must not outlive it).
+ */
+const live = new Set<ChildProcess>();
+let hooked = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (hooked) return;
+  hooked = true;
+  const killAll = (): void => {
+    for (const c of live) c.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      killAll();
+      process.kill(process.pid, sig); // the default action, now that this handler is gone
+    });
+  }
+}
+
 export interface NodeProcess {
   url: string;
   proc: ChildProcess;
   output(): string;
-  /** SIGTERM and wait for a clean exit. */
-  stop(): Promise<number | null>;
+  /** SIGTERM (or `signal`) and wait for the exit; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** SIGKILL: the process gets no chance to clean up. */
   kill9(): Promise<void>;
 }
 
+export interface NodeProcessOptions {
+  /** Extra environment variables for the node (e.g. SHULIAN_NODE_PASSWORD). */
+  env?: Record<string, string | undefined>;
+}
+
 /** Runs `shulian up` as a real child process and waits until its API answers. */
-export async function startNodeProcess(dataDir: string, port?: number, extraArgs: string[] = []): Promise<NodeProcess> {
+export async function startNodeProcess(dataDir: string, port?: number, extraArgs: string[] = [], opts: NodeProcessOptions = {}): Promise<NodeProcess> {
   const p = port ?? (await freePort());
   const proc = spawn(process.execPath, [cliPath, 'up', '--data-dir', dataDir, '--port', String(p), ...extraArgs], {
-    cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env },
+    cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_DEBUG: undefined, ...opts.env },
   });
+  track(proc);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   let exited = false;
   const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => { exited = true; resolve(code); }));
   const url = `http://127.0.0.1:${p}`;
-  await waitFor(async () => {
-    if (exited) throw new Error(`node exited before serving:\n${out}`);
-    try {
-      return (await fetch(`${url}/v1/health`)).ok;
-    } catch {
-      return false;
-    }
-  }, `node on ${url}`, 60_000);
+  try {
+    await waitHealthy(url, proc, () => out);
+  } catch (err) {
+    if (!exited) proc.kill('SIGKILL');
+    throw err;
+  }
   return {
     url, proc, output: () => out,
-    stop: async () => {
-      if (!exited) proc.kill('SIGTERM');
+    stop: async (signal = 'SIGTERM') => {
+      if (!exited) proc.kill(signal);
       return exit;
     },
     kill9: async () => {

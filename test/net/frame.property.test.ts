@@ -4,7 +4,8 @@ import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { generateKeyPair } from '../../src/crypto/index.ts';
 import { decodeFrame, encodeFrame, FRAME_KIND, Handshake, parseHandshakeMessage, SecureSession, type FrameKind } from '../../src/net/index.ts';
-import { closeAll, rawPeer, startNode, waitFor, type TestNode } from './helpers.ts';
+import { MAX_JSON_DEPTH } from '../../src/net/frame.ts';
+import { closeAll, rawPeer, startNode, waitFor, type TestNode } from '../helpers/net.ts';
 
 const KINDS = Object.keys(FRAME_KIND) as FrameKind[];
 const chainArb = fc.stringMatching(/^[a-z][a-z0-9-]{0,31}$/);
@@ -54,6 +55,47 @@ describe('frame decoder properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  test('the nesting limit agrees with the body: a frame decodes exactly when its JSON nests at most MAX_JSON_DEPTH deep, brackets inside strings not counted', () => {
+    /** Depth of a parsed JSON value, counted the way the decoder counts brackets. */
+    const depthOf = (v: unknown): number => {
+      let max = 0;
+      const stack: Array<[unknown, number]> = [[v, 0]];
+      while (stack.length) {
+        const [x, d] = stack.pop()!;
+        if (x !== null && typeof x === 'object') {
+          max = Math.max(max, d + 1);
+          for (const c of Object.values(x)) stack.push([c, d + 1]);
+        }
+      }
+      return max;
+    };
+    // Strings full of brackets, quotes and escapes, so a miscounting scanner is caught.
+    const tricky = fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a', ' ', '\u0000', 'é'), maxLength: 12 });
+    const nested = (depth: number, leaf: unknown, wrap: boolean[]): unknown => {
+      let v = leaf;
+      for (let i = 0; i < depth; i++) v = wrap[i % wrap.length] ? [v, 's'] : { k: v, '[{': ']}' };
+      return v;
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: MAX_JSON_DEPTH - 3, max: MAX_JSON_DEPTH + 3 }), tricky, fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }), fc.constantFrom<FrameKind>('gossip', 'request'), (depth, leaf, wrap, kind) => {
+        const body = nested(depth, leaf, wrap);
+        const f = decodeFrame(encodeFrame(kind, 'c1', 'tx', JSON.stringify(body), 7));
+        assert.equal(depthOf(body), depth);
+        if (depth <= MAX_JSON_DEPTH) {
+          assert.ok(f, `a body ${depth} deep was refused`);
+          assert.deepEqual(f.body, JSON.parse(JSON.stringify(body)));
+        } else {
+          assert.equal(f, null, `a body ${depth} deep was taken`);
+        }
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 600) },
+    );
+    // Far past the limit (JSON.parse takes it), and the frame cap holds whatever the body.
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    assert.equal(decodeFrame(encodeFrame('gossip', 'c1', 'tx', deep)), null);
+    assert.equal(decodeFrame(encodeFrame('gossip', 'c1', 'tx', '"' + 'x'.repeat(2000) + '"'), 1024), null);
   });
 
   test('arbitrary handshake input never crashes or authenticates; arbitrary records never open', () => {

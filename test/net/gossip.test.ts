@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { JsonValue } from '../../src/codec/index.ts';
-import { closeAll, connected, startNode, waitFor, type TestNode } from './helpers.ts';
+import { closeAll, connected, startNode, waitFor, type TestNode } from '../helpers/net.ts';
 
 /** Every frame sent by these nodes has been received (all their links are among them). */
 function quiet(nodes: TestNode[]): boolean {

@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import { toHex } from '../../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, sign } from '../../src/crypto/index.ts';
 import { CLOSE, encodeFrame, type AuthMessage } from '../../src/net/index.ts';
-import { allowSet, closeAll, connected, rawPeer, RawSocket, startNode, waitFor, type TestNode } from './helpers.ts';
+import { allowSet, closeAll, connected, rawPeer, RawSocket, startNode, waitFor, type TestNode } from '../helpers/net.ts';
 
 function handshakeFailLogs(n: TestNode): number {
   return n.logs.filter((l) => l.message === 'p2p handshake failed').length;

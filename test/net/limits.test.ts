@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { generateKeyPair } from '../../src/crypto/index.ts';
 import { CLOSE, encodeFrame } from '../../src/net/index.ts';
-import { closeAll, rawPeer, startNode, waitFor, type TestNode } from './helpers.ts';
+import { closeAll, rawPeer, startNode, waitFor, type TestNode } from '../helpers/net.ts';
 
 const KiB = 1024;
 

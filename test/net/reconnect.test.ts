@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { generateKeyPair } from '../../src/crypto/index.ts';
-import { closeAll, connected, startNode, waitFor, type TestNode } from './helpers.ts';
+import { closeAll, connected, startNode, waitFor, type TestNode } from '../helpers/net.ts';
 
 describe('reconnect', () => {
   const open: TestNode[] = [];

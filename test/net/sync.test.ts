@@ -4,7 +4,7 @@ import { canonicalize, fromHex, toHex, type JsonValue } from '../../src/codec/in
 import { generateKeyPair, sha256, sign, verify, type KeyPair } from '../../src/crypto/index.ts';
 import type { Block, BlockHeader } from '../../src/ledger/index.ts';
 import { BlockSyncer, requestStatus, serveSync, type SyncBlock, type SyncSource, type SyncTarget } from '../../src/net/index.ts';
-import { closeAll, connected, startNode, waitFor, type TestNode } from './helpers.ts';
+import { closeAll, connected, startNode, waitFor, type TestNode } from '../helpers/net.ts';
 
 const CHAIN = 'c1';
 const ZERO = '00'.repeat(32);

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { simulate } from './harness.ts';
-import { OVER_THRESHOLD, replayCommand, scenarioByName, withSigner } from './scenarios.ts';
+import { simulate } from '../helpers/sim/harness.ts';
+import { OVER_THRESHOLD, replayCommand, scenarioByName, withSigner } from '../helpers/sim/scenarios.ts';
 
 function clean(name: string, seeds: number[], signer?: 'ed25519' | 'sm2'): void {
   const base = scenarioByName(name)!;

@@ -9,9 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SignerKind } from './harness.ts';
-import { simulate, type SimResult } from './harness.ts';
-import { replayCommand, scenarioByName, SCENARIOS, withSigner, type Scenario } from './scenarios.ts';
+import type { SignerKind } from '../helpers/sim/harness.ts';
+import { simulate, type SimResult } from '../helpers/sim/harness.ts';
+import { replayCommand, scenarioByName, SCENARIOS, withSigner, type Scenario } from '../helpers/sim/scenarios.ts';
 
 const only = process.env.SIM_SCENARIO;
 const signer = process.env.SIM_SIGNER as SignerKind | undefined;

@@ -22,9 +22,10 @@ function TxView({ hash }: { hash: string }) {
     try {
       const r = t.data;
       if (!r || r.status !== 'committed') throw new Error(tr('交易尚未上链', 'the transaction is not committed yet'));
-      const g = await client.genesis(r.chain);
-      // Checked here, in the browser: header signatures by the chain's validators, tx and receipt Merkle paths.
-      setProof(verifyTxInclusion(g.suite, r, g.validators));
+      // Checked here, in the browser: the header signed by the validators of its height (the SDK's
+      // light client follows the chain's validator changes from its genesis), tx and receipt Merkle paths.
+      const [g, trust] = await Promise.all([client.genesis(r.chain), client.headerVerifier(r.chain, r.height)]);
+      setProof(verifyTxInclusion(g.suite, r, trust));
     } catch (err) {
       setProof({ ok: false, reason: errText(err) });
     } finally {
@@ -144,8 +145,9 @@ export function DidView({ did }: { did: string }) {
   const checkProof = async () => {
     try {
       const [s, g] = await Promise.all([client.state('identity', docStateKey(did), { proof: true }), client.genesis('identity')]);
-      // The document's state proof, checked here against the identity chain's validators.
-      const c = verifyStateLookup(g.suite, s, g.validators);
+      if (!s.header) throw new Error(tr('节点未给出状态证明', 'the node gave no state proof'));
+      // The document's state proof, checked here against the validators of the proof's height.
+      const c = verifyStateLookup(g.suite, s, await client.headerVerifier('identity', s.header.height));
       setProof({ ...c, height: s.height, root: s.stateRoot });
     } catch (err) {
       setProof({ ok: false, reason: errText(err) });

@@ -25,8 +25,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ShulianError, canonicalBytes, toHex, type JsonValue } from '../../codec/index.ts';
-import { HEX64_RE as HASH_RE } from '../../codec/schemas.ts';
+import { ShulianError, canonicalBytes, toHex, HEX64_RE as HASH_RE, type ErrorCode, type ForeignCode, type JsonValue } from '../../codec/index.ts';
 import { sm3 } from '../../crypto/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
@@ -41,6 +40,7 @@ import {
 import { errorSchema } from '../schemas.ts';
 import { LruCache } from '../lru.ts';
 import { RenderPool } from '../render-pool.ts';
+import type { ContractLang } from '../../sdk/index.ts';
 
 export interface ContractRoutesOptions {
   /** Folder of template folders (default: the repository's contracts/). */
@@ -65,7 +65,7 @@ export const EDITOR_BODY_LIMIT = 1024 * 1024;
 /** Most entries of one list returned by an instance read. */
 const MAX_LIST = 1_000;
 
-type Lang = 'en' | 'zh-CN';
+type Lang = ContractLang;
 const LANGS = ['en', 'zh-CN'] as const;
 
 function isObject(x: unknown): x is Record<string, JsonValue> {
@@ -187,7 +187,7 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
     compileOrThrow(t.source);
     // Diagnostics, summary and the four texts are computed on a render worker.
     const a = (await renderer().run({ kind: 'compile', source: t.source, ...(t.sample ? { params: t.sample } : {}) })).json as {
-      template: string; diagnostics: JsonValue; summary: JsonValue; texts: JsonValue; fingerprint?: string; paramsError?: { code: string; message: string };
+      template: string; diagnostics: JsonValue; summary: JsonValue; texts: JsonValue; fingerprint?: string; paramsError?: { code: ErrorCode | ForeignCode; message: string };
     };
     if (a.paramsError) throw new ShulianError(a.paramsError.code, `the template's sample does not fit it: ${a.paramsError.message}`);
     return {

@@ -16,6 +16,7 @@
 import type { FastifyInstance } from 'fastify';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import type { ApiErrorCode } from '../errors.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import type { Block, Receipt, Tx } from '../../ledger/index.ts';
 import {
@@ -51,9 +52,29 @@ export const RPC = {
   EXECUTION_REVERTED: 3,
 } as const;
 
-export class RpcError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: string) {
-    super(message);
+type RpcNumber = (typeof RPC)[keyof typeof RPC];
+/** The Shulian code of each JSON-RPC error number (api/errors.ts lists them). */
+const RPC_CODE = {
+  [RPC.PARSE_ERROR]: 'RPC_PARSE_ERROR',
+  [RPC.INVALID_REQUEST]: 'RPC_INVALID_REQUEST',
+  [RPC.METHOD_NOT_FOUND]: 'RPC_METHOD_NOT_FOUND',
+  [RPC.INVALID_PARAMS]: 'RPC_INVALID_PARAMS',
+  [RPC.INTERNAL]: 'RPC_INTERNAL',
+  [RPC.SERVER]: 'RPC_SERVER',
+  [RPC.RESOURCE_NOT_FOUND]: 'RPC_RESOURCE_NOT_FOUND',
+  [RPC.TX_REJECTED]: 'RPC_TX_REJECTED',
+  [RPC.NOT_SUPPORTED]: 'RPC_NOT_SUPPORTED',
+  [RPC.LIMIT_EXCEEDED]: 'RPC_LIMIT_EXCEEDED',
+  [RPC.EXECUTION_REVERTED]: 'RPC_EXECUTION_REVERTED',
+} as const satisfies Record<RpcNumber, ApiErrorCode>;
+
+/** A JSON-RPC error: `rpcCode` is the number the answer carries, `code` its Shulian name. */
+export class RpcError extends ShulianError<(typeof RPC_CODE)[RpcNumber]> {
+  readonly rpcCode: RpcNumber;
+  constructor(rpcCode: RpcNumber, message: string, readonly data?: string) {
+    super(RPC_CODE[rpcCode], message);
+    this.name = 'RpcError';
+    this.rpcCode = rpcCode;
   }
 }
 
@@ -441,7 +462,7 @@ interface RpcRequest {
 type RpcResponse = { jsonrpc: '2.0'; id: unknown; result: unknown } | { jsonrpc: '2.0'; id: unknown; error: { code: number; message: string; data?: string } };
 
 const errorResponse = (id: unknown, err: RpcError): RpcResponse => ({
-  jsonrpc: '2.0', id, error: { code: err.code, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) },
+  jsonrpc: '2.0', id, error: { code: err.rpcCode, message: err.message, ...(err.data !== undefined ? { data: err.data } : {}) },
 });
 
 async function answer(e: EthChain, req: unknown, ip: string): Promise<RpcResponse | undefined> {

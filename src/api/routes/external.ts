@@ -1,43 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { ShulianError } from '../../codec/index.ts';
-import type { ChainHeader, Finality } from '../../crosschain/adapters/index.ts';
-import type { MessageView } from './xchain.ts';
+import type { ExternalChain as ExternalChainInfo, ExternalMessageView } from '../../sdk/index.ts';
 import { errorBody } from '../errors.ts';
 import { errorSchema } from '../schemas.ts';
 
-/** The engines an external chain may run on (external-chains.json `engine`). */
-export type ExternalEngine = 'evm';
-
-/** An external chain as the node last saw it through its ChainAdapter (docs/engines.md). */
-export interface ExternalChainInfo {
-  id: string;
-  engine: ExternalEngine;
-  name: string;
-  nameZh?: string;
-  /** XEndpoint contract, when configured. */
-  endpoint?: string;
-  /** Whether the last refresh reached the chain's node. */
-  reachable: boolean;
-  /** Why the last refresh failed. */
-  error?: string;
-  /** When the node last tried (ms), and last succeeded. */
-  checkedAt: number;
-  updatedAt?: number;
-  /** EIP-155 chain id. */
-  chainId?: number;
-  /** -1 until the chain has been reached once. */
-  height: number;
-  headHash?: string;
-  lastBlockTime?: number;
-  finality?: Finality;
-  /** Newest first. */
-  latestBlocks: ChainHeader[];
-}
-
-/** A cross-chain message seen on an external chain's XEndpoint, shaped like /v1/xchain/messages items. */
-export interface ExternalMessageView extends MessageView {
-  engine: ExternalEngine;
-}
+// The answers' types are the SDK's (src/sdk/external.ts); the names here stay for the node's code.
+export type { ExternalEngine, ExternalChain as ExternalChainInfo, ExternalMessageView } from '../../sdk/index.ts';
 
 /** What the node serves about external chains: cached, so no request waits on an external node. */
 export interface ExternalChainsView {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { ChainView, NodeView } from '../../chain/index.ts';
-import type { ChainStats, NodeStats, StatsSample } from '../../sdk/console.ts';
+import type { ChainStats, NodeStats, StatsSample } from '../../sdk/index.ts';
 
 /** The wire shapes live with the SDK, which the console reads them through. */
 export type { ChainStats, NodeStats, StatsSample };

@@ -7,8 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
-  MAX_VALIDATOR_HEADERS, SCHEDULE_LEAD, SCHEDULE_STATE_KEY, validatorsFor, type HeaderProof, type ValidatorEpoch, type ValidatorsAt,
-} from '../../ledger/light/index.ts';
+  MAX_VALIDATOR_HEADERS, SCHEDULE_LEAD, SCHEDULE_STATE_KEY, validatorsFor, type HeaderProof, type ValidatorEpoch,
+  type ValidatorsAt,
+} from '../../ledger/index.ts';
 import { chainParam, errorSchema } from '../schemas.ts';
 
 /** A committed header with its signature, its commit (BFT chains) and its proven validator schedule. */

@@ -8,14 +8,15 @@
  * Failures carry both VC-API ProblemDetails and Shulian's `{error: {code, message}}`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ShulianError } from '../../codec/index.ts';
+import { ShulianError, type ErrorCode } from '../../codec/index.ts';
 import type { KeyPair } from '../../crypto/index.ts';
 import type { NodeView } from '../../chain/index.ts';
 import {
-  combineResolvers, createStatusListService, didKeyResolver, httpStatusListSource, issueCredential, issuerOf, keyPairSigner,
-  problemDetails, shulianKeyResolver, verifyCredential, verifyPresentation, STATUS_LIST_PATH,
-  type ContextPolicy, type CredentialVerification, type KeyResolver, type PresentationVerification, type Signer, type VcProblem,
-} from '../../did/vc/index.ts';
+  combineResolvers, createStatusListService, didKeyResolver, httpStatusListSource, issueCredential, issuerOf,
+  keyPairSigner, problemDetails, shulianKeyResolver, verifyCredential, verifyPresentation, STATUS_LIST_PATH,
+  type ContextPolicy, type CredentialVerification, type KeyResolver, type PresentationVerification, type Signer,
+  type VcProblem,
+} from '../../did/index.ts';
 import { errorBody } from '../errors.ts';
 import { checkPublicUrl, type ApiSite } from '../site.ts';
 
@@ -103,7 +104,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
     return url;
   };
   const statusSourceFor = (req: FastifyRequest) => (service ? service.source(baseUrlOf(req), remote) : remote);
-  const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.status(status).send(errorBody(code, message));
+  const fail = (reply: FastifyReply, status: number, code: ErrorCode, message: string) => reply.status(status).send(errorBody(code, message));
 
   const verdict = (reply: FastifyReply, r: CredentialVerification | PresentationVerification, extra: Record<string, unknown>) => {
     const body = {

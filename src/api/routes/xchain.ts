@@ -2,19 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import type { Packet, RecvRecord, RouteRecord, SendStatus } from '../../modules/xchain/types.ts';
-import { readOutbox, readProofBundle } from '../../crosschain/readers.ts';
+import { readOutbox, readProofBundle } from '../../crosschain/index.ts';
 import { errorSchema } from '../schemas.ts';
+import type { MessageView } from '../../sdk/index.ts';
 
 const MAX_KEYS = 256;
 const MAX_LIST = 500;
 
-/** A message as the console draws it: sent, relayed by whom, received, acknowledged. */
-export interface MessageView {
-  id: string;
-  packet: Packet;
-  status: SendStatus['status'] | 'received';
-  path: Array<{ step: 'sent' | 'received' | 'acknowledged' | 'timed-out'; chain: string; height: number; time: number; tx: string; by: string; ok?: boolean }>;
-}
+export type { MessageView } from '../../sdk/index.ts';
 
 /**
  * Cross-chain routes: what gateways need to build proofs (a final header with its commit and

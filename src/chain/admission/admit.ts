@@ -1,4 +1,4 @@
-import { ShulianError, fromHex } from '../../codec/index.ts';
+import { ShulianError, fromHex, type ErrorCode } from '../../codec/index.ts';
 import { didFromPublicKey, verify, type Suite } from '../../crypto/index.ts';
 import { checkPubkeySuite, prepareTx, txSigningMessage, type Tx } from '../../ledger/index.ts';
 
@@ -13,12 +13,12 @@ export interface AdmitParams {
 export type AdmitOutcome =
   /** selfCertified: `from` is the DID of `pubkey` itself; otherwise the chain asks the identity chain. */
   | { ok: true; tx: Tx; hash: string; bytes: number; selfCertified: boolean }
-  | { ok: false; hash?: string; code: string; message: string };
+  | { ok: false; hash?: string; code: ErrorCode; message: string };
 
 /** The answer for one request body: a single tx, a batch, or a body that is not usable at all. */
 export type AdmitAnswer =
   | { kind: 'single' | 'batch'; outcomes: AdmitOutcome[] }
-  | { kind: 'invalid'; code: string; message: string };
+  | { kind: 'invalid'; code: ErrorCode; message: string };
 
 const didCache = new Map<string, string>();
 

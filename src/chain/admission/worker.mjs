@@ -1,8 +1,16 @@
-// Worker entry for AdmissionPool. Plain .mjs so it loads whether the parent runs under
-// `node --import tsx` or registered tsx itself (bin/shulian.mjs): it registers tsx in this
-// thread, then loads the TypeScript implementation.
-import { register } from 'tsx/esm/api';
+// Worker entry for AdmissionPool (pool.ts). Plain .mjs so it runs from either tree: in dist/ (compiled
+// JavaScript, scripts/build-dist.mjs) it loads the sibling .js; in src/ it registers tsx in this
+// thread (a parent that registered tsx through its API did so for its own thread only) and loads
+// the TypeScript.
+import { existsSync } from 'node:fs';
 
-register();
-const { startAdmissionWorker } = await import('./worker-impl.ts');
-startAdmissionWorker();
+const compiled = new URL('./worker-impl.js', import.meta.url);
+let impl;
+if (existsSync(compiled)) {
+  impl = await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  impl = await import('./worker-impl.ts');
+}
+impl.startAdmissionWorker();

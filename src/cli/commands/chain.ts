@@ -1,6 +1,5 @@
 import { ShulianError } from '../../codec/index.ts';
-import { ShulianClient } from '../../sdk/client.ts';
-import { externalChains, type ExternalChain } from '../../sdk/external.ts';
+import { ShulianClient, externalChains, type ExternalChain } from '../../sdk/index.ts';
 import { apiUrl, emit, type CommonOptions } from '../output.ts';
 
 const ago = (t: number | undefined): string => (t ? `${((Date.now() - t) / 1000).toFixed(1)} s ago` : 'never');

@@ -8,13 +8,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import { compileSource, type ContractState } from '../../lex/index.ts';
-import { genesisHash } from '../../ledger/light/index.ts';
+import { genesisHash } from '../../ledger/index.ts';
 import {
   historyKey, instanceFingerprint, lexStateKey, instanceKey, renderedTexts, signingTermsOf, stateKey, templateKey, logKey,
   type HistoryEntry, type LexInstance, type LexLogEntry,
 } from '../../modules/lexcontract/index.ts';
-import { ShulianClient } from '../../sdk/client.ts';
-import { contractCall, getContract } from '../../sdk/contracts.ts';
+import { ShulianClient, contractCall, getContract } from '../../sdk/index.ts';
 import { loadKey } from '../keyfile.ts';
 import { emit, usage, type CommonOptions } from '../output.ts';
 import { genesisHashArg, verifyingClient } from '../trust.ts';

@@ -21,14 +21,11 @@ import { z } from 'zod';
 import { ShulianError, canonicalize, type JsonValue } from '../../codec/index.ts';
 import { digestSchema as hex64 } from '../../codec/schemas.ts';
 import { compileSource, execute, instantiate, type Contract, type ContractState } from '../../lex/index.ts';
-import { verifyTxInclusion } from '../../ledger/verify.ts';
-import type { BlockHeader, Genesis, Receipt, Tx } from '../../ledger/types.ts';
-import type { MerkleProof } from '../../ledger/merkle.ts';
-import type { SmtProof } from '../../ledger/smt/index.ts';
 import {
-  LightClientError, checkHeader, headerVerifier, lightStateFromGenesis, trustedThrough, verifyHeaderProof, verifyKeyProof,
-  type HeaderProof, type LightState,
-} from '../../ledger/light/index.ts';
+  verifyTxInclusion, LightClientError, checkHeader, headerVerifier, lightStateFromGenesis, trustedThrough,
+  verifyHeaderProof, verifyKeyProof, type HeaderProof, type LightState,
+} from '../../ledger/index.ts';
+import type { BlockHeader, Genesis, Receipt, Tx, MerkleProof, SmtProof } from '../../ledger/index.ts';
 import {
   EVENT_GAS_LIMIT, historyKey, instanceFingerprint, instanceKey, lexStateKey, logKey, renderedTexts, settlementKey, signingTermsOf, stateKey,
   templateKey, type HistoryEntry, type LexInstance, type LexLogEntry, type SettlementRecord,

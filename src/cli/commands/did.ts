@@ -4,7 +4,7 @@
  * `program.addCommand(didCommand())`.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ShulianError, fromHex, toHex, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, fromHex, toHex, type JsonValue } from '../../codec/index.ts';
 import { didFromPublicKey, sign, type KeyPair } from '../../crypto/index.ts';
 import { txHashOf, txSigningMessage, type Tx, type TxBody } from '../../ledger/index.ts';
 import { ShulianClient, type CommittedTx } from '../../sdk/index.ts';
@@ -78,7 +78,7 @@ async function sendAs(client: ShulianClient, chain: string, key: KeyPair, from: 
 async function waitOk(client: ShulianClient, hash: string, timeoutMs: number): Promise<CommittedTx> {
   const inc = await client.waitForTx(hash, { timeoutMs });
   if (inc.receipt.status !== 'ok') {
-    throw new ShulianError(inc.receipt.code ?? 'TX_FAILED', `${inc.tx.module}.${inc.tx.method} was rejected in block ${inc.height}: ${inc.receipt.message ?? inc.receipt.code ?? 'no reason given'}`);
+    throw new ShulianError(foreign(inc.receipt.code) ?? 'TX_FAILED', `${inc.tx.module}.${inc.tx.method} was rejected in block ${inc.height}: ${inc.receipt.message ?? inc.receipt.code ?? 'no reason given'}`);
   }
   return inc;
 }

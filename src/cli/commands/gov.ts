@@ -8,20 +8,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { Genesis } from '../../ledger/index.ts';
-import type { ProposalView } from '../../governance/readers.ts';
+import type { ProposalView } from '../../governance/index.ts';
 import {
   DEFAULT_POLICY, PROPOSAL_KINDS, ROLES, percent,
   type AdmissionPolicy, type ChainRecord, type GenesisDraft, type InitArgs, type PolicyPatch, type ProposalInput, type ProposalKind, type ProposalStatus,
   type Role, type VoteChoice,
 } from '../../modules/governance/index.ts';
-import { ShulianClient } from '../../sdk/client.ts';
 import {
-  DEFAULT_GOV_CHAIN, govChains, govClose, govInit, govMembers, govPolicy, govPropose, govProposal, govProposals, govVote, govVotes,
-  type ProposeResult,
-} from '../../sdk/governance.ts';
+  ShulianClient, DEFAULT_GOV_CHAIN, govChains, govClose, govInit, govMembers, govPolicy, govPropose, govProposal,
+  govProposals, govVote, govVotes, type ProposeResult,
+} from '../../sdk/index.ts';
 import { loadKey } from '../keyfile.ts';
-import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
+import { emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, run } from '../options.ts';
+import { verifyingClient } from '../trust.ts';
 import { table } from './chain.ts';
 
 export interface GovReadCliOptions extends CommonOptions {
@@ -60,8 +60,9 @@ export function jsonArg(value: string, what: string): JsonValue {
   }
 }
 
+/** Verified reads (--verify) check proofs against the genesis pinned on first use (src/cli/trust.ts). */
 function client(o: CommonOptions): ShulianClient {
-  return new ShulianClient({ baseUrl: apiUrl(o) });
+  return verifyingClient(o);
 }
 
 function sendOpts(o: GovSignCliOptions): { chain: string; timeoutMs: number } {

@@ -1,7 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { ShulianError } from '../../codec/index.ts';
-import { ShulianClient } from '../../sdk/client.ts';
-import { notaryPut, notaryVerify, sm3File } from '../../sdk/notary.ts';
+import { ShulianClient, notaryPut, notaryVerify, sm3File } from '../../sdk/index.ts';
 import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, type CommonOptions } from '../output.ts';
 import { genesisHashArg, verifyingClient } from '../trust.ts';

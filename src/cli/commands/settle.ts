@@ -6,17 +6,17 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { ShulianClient } from '../../sdk/client.ts';
+import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
 import {
-  DEFAULT_SETTLE_CHAIN, formatMinor, parseDecimal, settleBalances, settleClear, settleInstruct, settleInstruction, settleInstructionByKey,
-  settleInvoices, settleIssuers, settleJournal, settleStatement, settleTransfer,
-  type InstructionInput, type InstructionRecord,
-} from '../../sdk/settlement.ts';
+  ShulianClient, DEFAULT_SETTLE_CHAIN, formatMinor, parseDecimal, settleBalances, settleClear, settleInstruct,
+  settleInstruction, settleInstructionByKey, settleInvoices, settleIssuers, settleJournal, settleStatement,
+  settleTransfer, type InstructionInput, type InstructionRecord,
+} from '../../sdk/index.ts';
 import { didFromPublicKey } from '../../crypto/index.ts';
 import { loadKey } from '../keyfile.ts';
-import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
+import { emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, intArg, jsonOption, run } from '../options.ts';
+import { verifyingClient } from '../trust.ts';
 
 interface ReadOpts extends CommonOptions {
   chain: string;
@@ -29,7 +29,8 @@ interface SignOpts extends CommonOptions {
   timeout: number;
 }
 
-const client = (o: CommonOptions): ShulianClient => new ShulianClient({ baseUrl: apiUrl(o) });
+/** Verified reads (--verify) check proofs against the genesis pinned on first use (src/cli/trust.ts). */
+const client = (o: CommonOptions): ShulianClient => verifyingClient(o);
 const chainOption = (): Option => new Option('--chain <id>', 'settlement chain id').default(DEFAULT_SETTLE_CHAIN);
 const reading = (c: Command): Command => c.addOption(chainOption()).addOption(new Option('--verify', 'check every state read\'s proof locally')).addOption(apiOption()).addOption(jsonOption());
 const signing = (c: Command): Command => c
@@ -176,7 +177,7 @@ async function depositCmd(o: ReadOpts & { rail: string; to: string; amount: stri
     throw new ShulianError('RAIL_UNREACHABLE', `cannot reach the sandbox rail at ${o.rail}; start it with \`node --import tsx scripts/sandbox-rail.ts --data-dir DIR --webhook URL\``);
   }
   const j = (await res.json()) as { id?: string; error?: { code: string; message: string } };
-  if (!res.ok) throw new ShulianError(j.error?.code ?? 'RAIL_ERROR', `the sandbox rail refused the deposit: ${j.error?.message ?? res.status}`);
+  if (!res.ok) throw new ShulianError(foreign(j.error?.code) ?? 'RAIL_ERROR', `the sandbox rail refused the deposit: ${j.error?.message ?? res.status}`);
   let minted = false;
   if (o.wait) {
     const was = BigInt(before!.balances.find((b) => b.currency === o.currency)?.available ?? '0');

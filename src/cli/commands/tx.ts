@@ -1,7 +1,6 @@
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { HEX64_RE as HASH_RE } from '../../codec/schemas.ts';
-import { ShulianClient } from '../../sdk/client.ts';
-import type { CommittedTx, TxStatus } from '../../sdk/types.ts';
+import { foreign, ShulianError, HEX64_RE as HASH_RE, type JsonValue } from '../../codec/index.ts';
+import { ShulianClient } from '../../sdk/index.ts';
+import type { CommittedTx, TxStatus } from '../../sdk/index.ts';
 import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { genesisHashArg, verifyingClient } from '../trust.ts';
@@ -54,7 +53,7 @@ export async function txSend(o: TxSendOptions): Promise<void> {
   const inc = await client.waitForTx(hash, { timeoutMs: o.timeout });
   emit(o, inc, () => [`tx         ${hash}`, ...receiptLines(inc)]);
   if (inc.receipt.status !== 'ok') {
-    throw new ShulianError(inc.receipt.code ?? 'TX_FAILED', `transaction ${hash} is in block ${inc.height} but failed: ${inc.receipt.message ?? inc.receipt.code ?? 'no reason given'}`);
+    throw new ShulianError(foreign(inc.receipt.code) ?? 'TX_FAILED', `transaction ${hash} is in block ${inc.height} but failed: ${inc.receipt.message ?? inc.receipt.code ?? 'no reason given'}`);
   }
 }
 

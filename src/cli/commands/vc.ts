@@ -8,12 +8,12 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
 
 // Loaded when a subcommand runs, so registering `vc` costs `shulian --help` nothing.
-const client = async (o: CommonOptions) => new (await import('../../sdk/client.ts')).ShulianClient({ baseUrl: apiUrl(o) });
+const client = async (o: CommonOptions) => new (await import('../../sdk/index.ts')).ShulianClient({ baseUrl: apiUrl(o) });
 const loadKey = async (file: string, passwordEnv: string | undefined) => (await import('../keyfile.ts')).loadKey(file, passwordEnv);
 
 const DEFAULT_STATUS_CHAIN = 'identity';
@@ -58,7 +58,7 @@ export interface VcIssueOptions extends CommonOptions {
 }
 
 export async function vcIssue(file: string, o: VcIssueOptions): Promise<void> {
-  const vc = await import('../../did/vc/index.ts');
+  const vc = await import('../../did/index.ts');
   const credential = await readJson(file, 'credential to issue');
   if ((o.statusList === undefined) !== (o.statusIndex === undefined)) throw usage('--status-list and --status-index go together');
   const key = await loadKey(o.key, o.passwordEnv);
@@ -132,12 +132,12 @@ async function verifyAtNode(doc: Record<string, unknown>, isVp: boolean, o: VcVe
   if (body && typeof body.verified === 'boolean') {
     return { verified: body.verified, checks: body.checks ?? [], problems: (body.errors ?? []).map((e) => ({ code: e.code, message: e.path ? `${e.path}: ${e.message}` : e.message })) };
   }
-  if (body?.error) throw new ShulianError(body.error.code, body.error.message);
-  throw new ShulianError(`HTTP_${res.status}`, `the node at ${base} answered ${path} with HTTP ${res.status}`);
+  if (body?.error) throw new ShulianError(foreign(body.error.code), body.error.message);
+  throw new ShulianError(foreign(`HTTP_${res.status}`), `the node at ${base} answered ${path} with HTTP ${res.status}`);
 }
 
 async function verifyLocally(doc: Record<string, unknown>, isVp: boolean, o: VcVerifyOptions): Promise<Verdict> {
-  const vc = await import('../../did/vc/index.ts');
+  const vc = await import('../../did/index.ts');
   let trusted = o.trustStatus ?? [];
   if (trusted.length === 0) {
     // Status lists served by the node at --api are signed by its key: trust that node's DID.
@@ -171,7 +171,7 @@ async function sendStatusTx(o: VcListOptions, method: string, args: JsonValue): 
   const key = await loadKey(o.key, o.passwordEnv);
   const hash = await c.send(o.chain, key, { module: 'vcstatus', method, args });
   const inc = await c.waitForTx(hash, { timeoutMs: o.timeout });
-  if (inc.receipt.status !== 'ok') throw new ShulianError(inc.receipt.code ?? 'TX_FAILED', inc.receipt.message ?? `vcstatus.${method} failed`);
+  if (inc.receipt.status !== 'ok') throw new ShulianError(foreign(inc.receipt.code) ?? 'TX_FAILED', inc.receipt.message ?? `vcstatus.${method} failed`);
   return { hash, height: inc.height, result: inc.receipt.result };
 }
 

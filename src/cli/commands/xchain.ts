@@ -12,11 +12,11 @@
  * Register with `program.addCommand(xchainCommand())` and `program.addCommand(gatewayCommand())`.
  */
 import { Command, Option } from 'commander';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
 
-const client = async (api: string) => new (await import('../../sdk/client.ts')).ShulianClient({ baseUrl: api });
+const client = async (api: string) => new (await import('../../sdk/index.ts')).ShulianClient({ baseUrl: api });
 const loadKey = async (file: string, passwordEnv: string | undefined) => (await import('../keyfile.ts')).loadKey(file, passwordEnv);
 
 
@@ -29,7 +29,7 @@ async function sendAndReport(o: CommonOptions & { chain: string; key: string; pa
   const c = await client(apiUrl(o));
   const hash = await c.send(o.chain, key, { module, method, args });
   const tx = await c.waitForTx(hash);
-  if (tx.receipt.status !== 'ok') throw new ShulianError(tx.receipt.code ?? 'TX_FAILED', tx.receipt.message ?? 'the transaction failed');
+  if (tx.receipt.status !== 'ok') throw new ShulianError(foreign(tx.receipt.code) ?? 'TX_FAILED', tx.receipt.message ?? 'the transaction failed');
   const sent = tx.receipt.result as { sequence: number; packetId: string };
   const id = `${o.chain}/${to}/${sent.sequence}`;
   if (!o.wait) {

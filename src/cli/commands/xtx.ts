@@ -15,12 +15,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
 import { participantSchema, txDigest, type XtxBody, type XtxParticipant } from '../../modules/xtx/types.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
 
-const client = async (api: string) => new (await import('../../sdk/client.ts')).ShulianClient({ baseUrl: api });
+const client = async (api: string) => new (await import('../../sdk/index.ts')).ShulianClient({ baseUrl: api });
 const loadKey = async (file: string, passwordEnv: string | undefined) => (await import('../keyfile.ts')).loadKey(file, passwordEnv);
 
 /** Same default as the xtx module. */
@@ -64,7 +64,7 @@ async function submit(o: CommonOptions & { chain: string; key: string; passwordE
   const c = await client(apiUrl(o));
   const hash = await c.send(o.chain, key, { module, method, args });
   const tx = await c.waitForTx(hash);
-  if (tx.receipt.status !== 'ok') throw new ShulianError(tx.receipt.code ?? 'TX_FAILED', tx.receipt.message ?? 'the transaction failed');
+  if (tx.receipt.status !== 'ok') throw new ShulianError(foreign(tx.receipt.code) ?? 'TX_FAILED', tx.receipt.message ?? 'the transaction failed');
   return { hash, result: tx.receipt.result };
 }
 

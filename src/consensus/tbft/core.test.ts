@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { canonicalize, toHex } from '../../codec/index.ts';
 import { publicKeyFromPrivate } from '../../crypto/index.ts';
-import type { ValidatorInfo } from '../../ledger/types.ts';
+import type { ValidatorInfo } from '../../ledger/index.ts';
 import {
   FileWal, keySigner, MemoryWal, signProposal, signVote, suiteVerifier, TbftCore, verifyCommit, verifyEvidence,
   type Commit, type ConsensusValue, type Evidence, type Signer, type TbftAction, type TbftMessage, type TbftOptions,

@@ -7,7 +7,7 @@
  * Comments "Ln" refer to the lines of Algorithm 1.
  */
 import { ShulianError } from '../../codec/index.ts';
-import type { ValidatorInfo } from '../../ledger/types.ts';
+import type { ValidatorInfo } from '../../ledger/index.ts';
 import { isTbftMessage, signProposal, signVote, verifyCommit, verifyProposalSig, verifyVoteSig } from './messages.ts';
 import { ProposerSchedule } from './proposer.ts';
 import { walEntryHeight } from './wal.ts';

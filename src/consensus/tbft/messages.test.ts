@@ -3,8 +3,11 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { toHex } from '../../codec/index.ts';
 import { publicKeyFromPrivate, type Suite } from '../../crypto/index.ts';
-import type { ValidatorInfo } from '../../ledger/types.ts';
-import { keySigner, signBytes, signProposal, signVote, suiteVerifier, verifyCommit, verifyEvidence, verifyProposalSig, verifyVoteSig, voteBody } from './messages.ts';
+import type { ValidatorInfo } from '../../ledger/index.ts';
+import {
+  keySigner, signBytes, signProposal, signVote, suiteVerifier, verifyCommit, verifyEvidence, verifyProposalSig,
+  verifyVoteSig, voteBody,
+} from './messages.ts';
 import type { Commit, Signer } from './types.ts';
 
 function setup(suite: Suite, n: number, powers?: number[]): { signers: Signer[]; validators: ValidatorInfo[] } {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { ValidatorInfo } from '../../ledger/types.ts';
+import type { ValidatorInfo } from '../../ledger/index.ts';
 import { MAX_PROPOSER_PERIOD, ProposerSchedule } from './proposer.ts';
 
 const set = (powers: number[]): ValidatorInfo[] => powers.map((power, i) => ({ did: `did:shulian:v${String(i).padStart(3, '0')}`, publicKey: '', power }));

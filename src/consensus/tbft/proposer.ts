@@ -12,7 +12,7 @@
  * scaled down to a 2^16 period, which keeps the proportions to within one slot.
  */
 import { ShulianError } from '../../codec/index.ts';
-import type { ValidatorInfo } from '../../ledger/types.ts';
+import type { ValidatorInfo } from '../../ledger/index.ts';
 
 export const MAX_PROPOSER_PERIOD = 1 << 16;
 

@@ -2,50 +2,18 @@
  * Types of the `tbft` consensus core: Tendermint BFT as in "The latest gossip on BFT consensus"
  * (Buchman, Kwon, Milosevic 2018), written as a pure state machine (events in, actions out).
  */
-import type { ValidatorInfo } from '../../ledger/types.ts';
+import type { ValidatorInfo, Commit, VerifyFn } from '../../ledger/index.ts';
 
-/**
- * What consensus agrees on. Opaque to the core: `hash` identifies the value (a block hash) and is
- * all that votes carry; `payload` (the block) travels only in proposals and decisions. The payload
- * must be JSON (it is written to the WAL as canonical JSON).
- */
-export interface ConsensusValue {
-  hash: string;
-  payload?: unknown;
-}
-
-export type VoteType = 'prevote' | 'precommit';
 export type Step = 'propose' | 'prevote' | 'precommit';
 
-/** ⟨PROPOSAL, h, r, v, validRound⟩ signed by proposer(h, r). The signature covers `value.hash`, not the payload. */
-export interface Proposal {
-  type: 'proposal';
-  chain: string;
-  height: number;
-  round: number;
-  value: ConsensusValue;
-  /** −1, or the round in which the proposer saw 2f+1 prevotes for this value. */
-  validRound: number;
-  proposer: string;
-  /** Hex signature over signBytes(chain, proposal body). */
-  sig: string;
-}
-
-/** ⟨PREVOTE | PRECOMMIT, h, r, id(v) | nil⟩ signed by a validator. */
-export interface Vote {
-  type: VoteType;
-  chain: string;
-  height: number;
-  round: number;
-  /** The value hash, or null for nil. */
-  value: string | null;
-  validator: string;
-  sig: string;
-}
+// Votes, proposals and evidence live with light clients (src/ledger/light/votes.ts).
+export type {
+  ConsensusValue, VoteType, Proposal, Vote, DuplicateVoteEvidence, DuplicateProposalEvidence, Evidence,
+} from '../../ledger/index.ts';
+import type { ConsensusValue, Proposal, Vote, Evidence } from '../../ledger/index.ts';
 
 // Commits, their check's result and the verify function type are shared with light clients.
-export type { CommitSig, Commit, CommitCheck, VerifyFn } from '../../ledger/light/index.ts';
-import type { Commit, VerifyFn } from '../../ledger/light/index.ts';
+export type { CommitSig, Commit, CommitCheck, VerifyFn } from '../../ledger/index.ts';
 
 /** A decided value with its commit; sent to a validator that is behind (and usable by block sync). */
 export interface Decision {
@@ -58,28 +26,6 @@ export interface Decision {
 
 export type TbftMessage = Proposal | Vote | Decision;
 
-/** Two different signed votes from one validator for the same (height, round, type). */
-export interface DuplicateVoteEvidence {
-  type: 'duplicate-vote';
-  validator: string;
-  height: number;
-  round: number;
-  voteType: VoteType;
-  a: Vote;
-  b: Vote;
-}
-
-/** Two different signed proposals from the proposer of one (height, round); payloads left out. */
-export interface DuplicateProposalEvidence {
-  type: 'duplicate-proposal';
-  validator: string;
-  height: number;
-  round: number;
-  a: Proposal;
-  b: Proposal;
-}
-
-export type Evidence = DuplicateVoteEvidence | DuplicateProposalEvidence;
 
 /**
  * `propose`, `prevote`, `precommit`: the paper's three timeouts. `commit`: the pause after a decision

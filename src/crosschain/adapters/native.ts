@@ -1,7 +1,7 @@
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../../crypto/index.ts';
 import type { Block, TxEvent, TxInclusion } from '../../ledger/index.ts';
-import { didOfEvmAddress, evmAddressOfDid, evmChainIdOf } from '../../modules/evm/address.ts';
+import { didOfEvmAddress, evmAddressOfDid, evmChainIdOf } from '../../modules/evm/index.ts';
 import type { ShulianClient, StreamMessage } from '../../sdk/index.ts';
 import type {
   ChainAdapter, ChainEvent, ChainHeader, ChainSummary, EngineCapabilities, EngineQuery, EngineTx, EventFilter,
@@ -55,7 +55,7 @@ export class NativeAdapter implements ChainAdapter {
     const out: TxOutcome = {
       hash: inc.hash, height: inc.height, status: r.status, gasUsed: r.gasUsed, events: r.events.map((e) => this.#event(inc.height, inc.hash, e)),
     };
-    if (r.status === 'failed') out.error = { code: r.code ?? 'FAILED', message: r.message ?? '' };
+    if (r.status === 'failed') out.error = { code: r.code ?? 'TX_FAILED', message: r.message ?? '' };
     if (r.result !== undefined) {
       out.result = r.result;
       const addr = (r.result as { address?: unknown }).address;
@@ -76,7 +76,7 @@ export class NativeAdapter implements ChainAdapter {
   async deploy(d: { bytecode: string; gas?: number; value?: bigint }): Promise<TxOutcome & { contractAddress: string }> {
     const out = await this.submit({ kind: 'module', module: 'evm', method: 'deploy', args: { code: d.bytecode, ...(d.value ? { value: d.value.toString() } : {}), ...(d.gas ? { gas: d.gas } : {}) } });
     if (out.status !== 'ok' || !out.contractAddress) {
-      throw new ShulianError(out.error?.code ?? 'DEPLOY_FAILED', `deploy on chain ${this.id} failed: ${out.error?.message ?? 'no contract address'}`);
+      throw new ShulianError(foreign(out.error?.code) ?? 'DEPLOY_FAILED', `deploy on chain ${this.id} failed: ${out.error?.message ?? 'no contract address'}`);
     }
     return out as TxOutcome & { contractAddress: string };
   }

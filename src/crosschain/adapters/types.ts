@@ -71,24 +71,9 @@ export interface TxOutcome {
   events: ChainEvent[];
 }
 
-export interface ChainHeader {
-  height: number;
-  hash: string;
-  parentHash: string;
-  /** Block time, ms since the Unix epoch. */
-  time: number;
-  txCount: number;
-  stateRoot: string;
-  /** Who made the block: a validator DID (native), the coinbase/miner address (Ethereum). */
-  producer: string;
-}
-
-export interface Finality {
-  head: number;
-  /** Highest height that can no longer change. */
-  final: number;
-  rule: string;
-}
+// Headers and finality are wire types: the SDK owns them (GET /v1/external-chains answers with them).
+export type { ChainHeader, Finality } from '../../sdk/index.ts';
+import type { ChainHeader, Finality } from '../../sdk/index.ts';
 
 export type ProofRequest =
   | { kind: 'tx'; hash: string }

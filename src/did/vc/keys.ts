@@ -7,8 +7,7 @@
  *    key is in the fragment) — accepted only when SM3(key) derives to X (DESIGN §4);
  *  - staticKeyResolver and combineResolvers to add others (the chain-backed DID resolver).
  */
-import { ShulianError } from '../../codec/index.ts';
-import { DID_RE as SHULIAN_DID_RE } from '../../codec/schemas.ts';
+import { ShulianError, DID_RE as SHULIAN_DID_RE } from '../../codec/index.ts';
 import { didFromPublicKey, sign as cryptoSign, type KeyPair, type Suite } from '../../crypto/index.ts';
 import { decodeMultikey, encodeMultikey } from './multikey.ts';
 import type { KeyResolver, ResolvedKey, Signer } from './types.ts';

@@ -9,7 +9,7 @@ import { ShulianError, fromBase58, toBase58 } from '../../codec/index.ts';
 const ED25519_PRIV = Uint8Array.of(0x80, 0x26);
 
 // Public-key Multikeys are the DID method's (one codec for documents, proofs and did:key).
-export { compressSm2, decompressSm2, decodeMultikey, encodeMultikey, type DecodedMultikey } from '../multikey.ts';
+export { compressSm2, decompressSm2, decodeMultikey, encodeMultikey, type DecodedMultikey } from '../../crypto/index.ts';
 
 function bad(message: string): ShulianError {
   return new ShulianError('BAD_MULTIKEY', message);

@@ -7,7 +7,7 @@
  */
 import type { JsonValue } from '../../codec/index.ts';
 import type { ChainView } from '../../chain/index.ts';
-import { buildStatusListCredential, readStatusList } from '../../modules/vcstatus/credential.ts';
+import { buildStatusListCredential, readStatusList } from '../../modules/vcstatus/index.ts';
 import { formatDateTime } from './datetime.ts';
 import { addProof } from './proof.ts';
 import type { StatusListSource } from './status.ts';

@@ -55,7 +55,8 @@ export function suiteVerifier(suite: Suite): VerifyFn {
   return (publicKey, message, signature) => isHex(publicKey) && verify(suite, fromHex(publicKey), message, signature);
 }
 
-function sigOk(verifyFn: VerifyFn, publicKey: string, bytes: Uint8Array, sig: unknown): boolean {
+/** A hex signature checks out under `publicKey`; a malformed one is false, never an exception. */
+export function sigOk(verifyFn: VerifyFn, publicKey: string, bytes: Uint8Array, sig: unknown): boolean {
   if (typeof sig !== 'string' || !isHex(sig)) return false;
   try {
     return verifyFn(publicKey, bytes, fromHex(sig));

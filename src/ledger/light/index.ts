@@ -13,3 +13,7 @@ export {
   genesisHash, lightStateFromGenesis, trustedThrough, verifyHeaderProof, verifyKeyProof, checkHeader, headerVerifier, chainTrustOf,
   MAX_VALIDATOR_HEADERS, type LightState, type HeaderProof, type HeaderVerifier, type ValidatorsAt,
 } from './client.ts';
+export {
+  proposalBody, voteBody, verifyProposalSig, verifyVoteSig, verifyEvidence, isVote, isProposal, isConsensusValue,
+  type ConsensusValue, type VoteType, type Proposal, type Vote, type DuplicateVoteEvidence, type DuplicateProposalEvidence, type Evidence,
+} from './votes.ts';

@@ -13,7 +13,7 @@
 import type { HashFn } from '../merkle.ts';
 import { HASH_BYTES, NODE_BYTES, TAG_INTERNAL, TAG_LEAF, bitAt } from './node.ts';
 import type { SmtProof } from './tree.ts';
-import { HEX64_RE as HEX32 } from '../../codec/schemas.ts';
+import { HEX64_RE as HEX32 } from '../../codec/index.ts';
 
 const ZERO_HEX = '0'.repeat(64);
 

@@ -20,6 +20,7 @@ import { ShulianError, toHex } from '../../codec/index.ts';
 import type { HashFn } from '../merkle.ts';
 import { HASH_BYTES, NODE_BYTES, TAG_INTERNAL, TAG_LEAF, bitAt, isZeroHash } from './node.ts';
 import type { NodeStore } from './store.ts';
+import type { LedgerErrorCode } from '../errors.ts';
 
 export interface SmtUpdate {
   /** 32-byte key hash. */
@@ -115,7 +116,7 @@ function corrupt(msg: string): ShulianError {
   return new ShulianError('SMT_CORRUPT_NODE', msg);
 }
 
-function checkBytes32(b: unknown, code: string, what: string): asserts b is Uint8Array {
+function checkBytes32(b: unknown, code: LedgerErrorCode, what: string): asserts b is Uint8Array {
   if (!(b instanceof Uint8Array) || b.length !== HASH_BYTES) throw new ShulianError(code, `${what} must be ${HASH_BYTES} bytes`);
 }
 

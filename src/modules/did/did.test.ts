@@ -6,12 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ShulianError, canonicalize, type JsonValue } from '../../codec/index.ts';
-import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../crypto/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair, encodeMultikey, parseShulianDid } from '../../crypto/index.ts';
 import { MapContext, ModuleError } from '../../runtime/index.ts';
 import { buildDidDocument } from '../../did/document.ts';
-import { encodeMultikey } from '../../did/multikey.ts';
 import { didModule, docKey, authorizeKey, type DidDocState } from './index.ts';
-import { parseShulianDid } from '../../did/syntax.ts';
 
 
 /** Calls a method the way the executor does: args checked by the schema, then run. */

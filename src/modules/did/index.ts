@@ -9,10 +9,8 @@
  */
 import { z } from 'zod';
 import { canonicalize, type JsonValue } from '../../codec/index.ts';
-import { didFromPublicKey } from '../../crypto/index.ts';
+import { didFromPublicKey, decodeMultikey, MultikeyError, type DecodedMultikey, parseShulianDid } from '../../crypto/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { decodeMultikey, MultikeyError, type DecodedMultikey } from '../../did/multikey.ts';
-import { parseShulianDid } from '../../did/syntax.ts';
 import { didKey, MODULE_NAME } from './keys.ts';
 import {
   DID_RELATIONSHIPS, shulianDidArg,
@@ -21,7 +19,6 @@ import {
 
 export * from './types.ts';
 export * from './keys.ts';
-export * from './authorize.ts';
 export * from './x509.ts';
 import { createBindCertificateMethod } from './x509.ts';
 

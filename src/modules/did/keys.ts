@@ -1,5 +1,5 @@
-import { parseShulianDid } from '../../did/syntax.ts';
-import { stateKey, type StateKey } from '../../runtime/state.ts';
+import { parseShulianDid } from '../../crypto/index.ts';
+import { stateKey, type StateKey } from '../../codec/index.ts';
 import type { CertificateBindingsState, DidDocState } from './types.ts';
 
 /** State layout of the `did` module, by a DID's method-specific id. */

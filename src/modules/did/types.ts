@@ -1,12 +1,12 @@
 /**
  * What the identity chain's `did` module stores for a DID (documents, certificate bindings) and
- * how a stored document is checked when it comes from elsewhere. State keys: keys.ts; which key
- * may sign for a DID: authorize.ts. No I/O here.
+ * how a stored document is checked when it comes from elsewhere, and which key may sign for a
+ * DID (authorize.ts, re-exported here). State keys: keys.ts. No I/O here.
  */
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
 import { jsonSchema } from '../../codec/schemas.ts';
-import { parseShulianDid } from '../../did/syntax.ts';
+import { parseShulianDid } from '../../crypto/index.ts';
 
 /** Verification relationships of DID Core 1.0 §5.3. */
 export const DID_RELATIONSHIPS = ['authentication', 'assertionMethod', 'keyAgreement', 'capabilityInvocation', 'capabilityDelegation'] as const;
@@ -133,3 +133,6 @@ export interface CertificateBindingsState {
   did: string;
   certificates: BoundCertificate[];
 }
+
+// Which key may sign for a DID: a pure rule over these records, for admission and off-chain checks.
+export { authorizeKey, SIGNING_RELATIONSHIPS, type KeyAuthorization } from './authorize.ts';

@@ -15,10 +15,10 @@
  */
 import { z } from 'zod';
 import { method, ModuleError, type MethodDef, type ModuleContext } from '../../runtime/index.ts';
-import { parseShulianDid } from '../../did/syntax.ts';
+import { parseShulianDid } from '../../crypto/index.ts';
 import {
   loadTrustRoots, MAX_CERT_BYTES, MAX_CHAIN_LENGTH, verifyCertificateChain, type CertificateInput, type TrustRoots,
-} from '../../did/x509/index.ts';
+} from '../../crypto/x509/index.ts';
 import { didKey } from './keys.ts';
 import { shulianDidArg, type BoundCertificate, type DidDocState } from './types.ts';
 

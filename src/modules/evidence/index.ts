@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { ShulianError } from '../../codec/index.ts';
-import { suiteVerifier, verifyEvidence } from '../../consensus/tbft/index.ts';
-import type { Genesis } from '../../ledger/index.ts';
+import { suiteVerifier, verifyEvidence, type Genesis } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
 import { EVIDENCE, evidenceKeys as k } from './keys.ts';
 import type { EvidenceRecord, SubmittedEvidence } from './types.ts';

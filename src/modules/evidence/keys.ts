@@ -1,5 +1,5 @@
-import type { Evidence } from '../../consensus/tbft/index.ts';
-import { fullKeys, stateKey } from '../../runtime/state.ts';
+import type { Evidence } from '../../ledger/index.ts';
+import { fullKeys, stateKey } from '../../codec/index.ts';
 import type { EvidenceRecord } from './types.ts';
 
 /** State layout of the evidence module. */

@@ -1,4 +1,4 @@
-import type { Evidence } from '../../consensus/tbft/index.ts';
+import type { Evidence } from '../../ledger/index.ts';
 
 /** Evidence as a transaction carries it: JSON claiming tbft's Evidence shape (verifyEvidence checks it). */
 export type SubmittedEvidence = Evidence & { voteType?: string };

@@ -11,9 +11,9 @@
  * or runs out of gas fails the transaction and changes nothing. Logs become `Log` events.
  */
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
+import { asJson, type JsonValue } from '../../codec/index.ts';
 import type { ChainParams } from '../../ledger/index.ts';
-import { asJson, asyncMethod, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { asyncMethod, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { evmAddressOfDid } from './address.ts';
 import { runEvm, type EvmBacking } from './engine.ts';
 import { EVM_MODULE } from './keys.ts';

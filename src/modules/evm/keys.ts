@@ -1,4 +1,4 @@
-import { fullKeys, stateKey } from '../../runtime/state.ts';
+import { fullKeys, stateKey } from '../../codec/index.ts';
 import type { AccountRecord } from './types.ts';
 
 /** State layout of the `evm` module, by lowercase hex address (no 0x). */

@@ -5,10 +5,9 @@
  * docs/governance.md.
  */
 import { z } from 'zod';
-import { canonicalize, ShulianError } from '../../codec/index.ts';
-import { CHAIN_ID_RE, DID_RE } from '../../codec/schemas.ts';
+import { canonicalize, ShulianError, asJson, CHAIN_ID_RE, DID_RE } from '../../codec/index.ts';
 import { hashJson, type Genesis, type ValidatorInfo } from '../../ledger/index.ts';
-import { asJson, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE, govKey } from './keys.ts';
 import { applyPolicyPatch, DEFAULT_POLICY, percent } from './policy.ts';
 import { decide } from './tally.ts';
@@ -26,7 +25,7 @@ export * from './types.ts';
 export { GOVERNANCE_MODULE, govKey, govStateKey } from './keys.ts';
 export { DEFAULT_POLICY, SET_POLICY_FLOOR_BPS, applyPolicyPatch, checkPolicy, percent } from './policy.ts';
 export { decide, passes, quorumMet, thresholdMet, type Decision, type Rules } from './tally.ts';
-export { MIN_TBFT_VALIDATORS, checkValidatorSet, sameValidators } from './validate.ts';
+export { MIN_TBFT_VALIDATORS, checkValidatorSet, sameValidators, validatorSchema } from './validate.ts';
 
 /**
  * How a node builds the module for its governance chain. It decides what executes, so it must be

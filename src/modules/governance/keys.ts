@@ -1,4 +1,4 @@
-import { fullKeys, stateKey } from '../../runtime/state.ts';
+import { fullKeys, stateKey } from '../../codec/index.ts';
 import type { ChainRecord, Gateway, GovernanceMeta, Member, OpenEntry, Policy, Proposal, Regulator, VoteRecord } from './types.ts';
 
 /**

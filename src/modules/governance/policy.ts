@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NAME_RE } from '../../codec/schemas.ts';
+import { NAME_RE } from '../../codec/index.ts';
 import type { ChainParams } from '../../ledger/index.ts';
 import { ModuleError } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE } from './keys.ts';

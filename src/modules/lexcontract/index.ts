@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
+import { asJson, type JsonValue } from '../../codec/index.ts';
 import { didSchema as did, digestSchema as hash, jsonObjectSchema as jsonObject, jsonSchema as jsonValue } from '../../codec/schemas.ts';
 import { execute, instantiate, LexError, type Contract, type ContractState, type ObligationView, type Settlement } from '../../lex/index.ts';
-import { asJson, exported, method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
+import { exported, method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
 import { LEXCONTRACT, lexKey as k } from './keys.ts';
 import { compiled, compileOrThrow, instanceFingerprint, type SigningTerms } from './terms.ts';
 import {

@@ -1,4 +1,4 @@
-import { fullKeys, stateKey, type StateKey } from '../../runtime/state.ts';
+import { fullKeys, stateKey, type StateKey } from '../../codec/index.ts';
 import type { ContractState, HistoryEntry, LexInstance, LexLogEntry, SettlementRecord } from './types.ts';
 
 /** State layout of the lexcontract module: keys inside its namespace, each with its record. */

@@ -1,7 +1,7 @@
 import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
-import { sm3 } from '../../crypto/hash.ts';
+import { sm3 } from '../../crypto/index.ts';
 import { compileSource, fingerprint, render, LexCompileError, type Contract } from '../../lex/index.ts';
-import { ModuleError } from '../../runtime/module.ts';
+import { ModuleError } from '../../runtime/index.ts';
 import type { Countersigner, LexInstance } from './types.ts';
 
 /**

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Genesis } from '../../ledger/index.ts';
 import { didSchema as did, digestSchema } from '../../codec/schemas.ts';
-import { asJson, exported, method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef, type StateKey } from '../../runtime/index.ts';
-import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
+import { exported, method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef, type ModuleErrorCode } from '../../runtime/index.ts';
+import { asJson, type StateKey } from '../../codec/index.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
 import {
   PERIOD_RE, chainEntryHash, instructionIdOf, periodEnd, periodOf, sm3Hex, splitByShares, splitByTiers,
@@ -11,10 +12,12 @@ import {
 import { sk } from './keys.ts';
 import {
   categorySchema as category, currencySchema as currency, instructionSchema as instructionArgs, memoSchema as memo, nameSchema as name,
-  positiveAmountSchema as positive, refSchema as ref, serviceSchema, shareSchema as share, timeSchema as time,
-  type AccountRecord, type ClearingRecord, type EntryKind, type HoldRecord, type Instruction, type InstructionLine, type InstructionOrigin,
-  type InstructionRecord, type IssuerRecord, type JournalEntry, type JournalLine, type Mandate, type PeriodSummary, type StatementRecord,
-  type StatusReport, type TaxPolicy, type Totals,
+  positiveAmountSchema as positive, refSchema as ref, serviceSchema, shareSchema as share, timeSchema as time, type Instruction,
+} from './args.ts';
+import type { SettlementModuleErrorCode } from './errors.ts';
+import type {
+  AccountRecord, ClearingRecord, EntryKind, HoldRecord, InstructionLine, InstructionOrigin, InstructionRecord, IssuerRecord,
+  JournalEntry, JournalLine, Mandate, PeriodSummary, StatementRecord, StatusReport, TaxPolicy, Totals,
 } from './types.ts';
 
 export * from './types.ts';
@@ -58,7 +61,7 @@ interface TxScope {
   credited: Set<string>;
 }
 
-function fail(code: string, message: string): never {
+function fail(code: ModuleErrorCode, message: string): never {
   throw new ModuleError(code, message);
 }
 
@@ -242,7 +245,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
   }
 
   /** Checks a mandate covers `total` now; returns the mandate or the reason it does not. */
-  function mandateCheck(ctx: ModuleContext, key: StateKey<Mandate>, total: bigint): { ok: true; m: Mandate } | { ok: false; code: string; message: string } {
+  function mandateCheck(ctx: ModuleContext, key: StateKey<Mandate>, total: bigint): { ok: true; m: Mandate } | { ok: false; code: SettlementModuleErrorCode; message: string } {
     const m = ctx.read(key);
     if (!m || m.revoked) return { ok: false, code: 'NO_MANDATE', message: `the payer has granted no ${m?.revoked ? 'unrevoked ' : ''}mandate to this contract (settlement.grantMandate)` };
     if (m.expires !== undefined && ctx.time >= m.expires) return { ok: false, code: 'MANDATE_EXPIRED', message: `the mandate expired at ${new Date(m.expires).toISOString()}` };

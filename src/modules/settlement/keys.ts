@@ -1,4 +1,4 @@
-import { fullKeys, stateKey } from '../../runtime/state.ts';
+import { fullKeys, stateKey } from '../../codec/index.ts';
 import type {
   AccountRecord, ClearingRecord, DepositRecord, HoldRecord, InstructionRecord, IssuerRecord, JournalEntry, Mandate, PeriodSummary,
   QueueRecord, StatementRecord, TaxPolicy, Totals,

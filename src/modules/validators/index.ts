@@ -3,7 +3,7 @@ import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
 import { sm3 } from '../../crypto/index.ts';
 import type { Genesis } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { checkValidatorSet, validatorSchema } from '../governance/validate.ts';
+import { checkValidatorSet, validatorSchema } from '../governance/index.ts';
 import { VALIDATORS, validatorsKey as k } from './keys.ts';
 import { MIN_DELAY, validatorsFor, type ValidatorEpoch } from './types.ts';
 

@@ -1,4 +1,4 @@
-import { fullKeys, stateKey } from '../../runtime/state.ts';
+import { fullKeys, stateKey } from '../../codec/index.ts';
 import type { ValidatorApprovals, ValidatorEpoch } from './types.ts';
 
 /** State layout of the validators module. */

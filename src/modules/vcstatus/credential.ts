@@ -1,6 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { fromHex, type JsonValue } from '../../codec/index.ts';
-import { stateValue } from '../../runtime/state.ts';
+import { fromHex, stateValue, type JsonValue } from '../../codec/index.ts';
 import { chunkStateKey, listStateKey } from './keys.ts';
 import { CHUNK_BITS, CHUNK_BYTES, chunkLength, LIST_ID_RE, type StatusListRecord } from './types.ts';
 

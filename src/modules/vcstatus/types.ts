@@ -1,6 +1,6 @@
 /**
- * Types of the vcstatus module (Bitstring Status List v1.0 on chain): the list record and the
- * list geometry its clients share. State keys: keys.ts.
+ * Types of the vcstatus module (W3C Bitstring Status List v1.0 on chain): the list record it
+ * keeps in state and the list geometry its clients share. State keys: keys.ts.
  */
 
 export type StatusPurpose = 'revocation' | 'suspension';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
+import { asJson, type JsonValue } from '../../codec/index.ts';
 import { chainIdSchema, jsonSchema } from '../../codec/schemas.ts';
-import { asJson, exported, method, type ModuleDef } from '../../runtime/index.ts';
+import { exported, method, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
-import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
 import { XCALL, xcallKey as k } from './keys.ts';
 
 export * from './types.ts';

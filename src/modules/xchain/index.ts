@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { canonicalize, fromHex, isHex, ShulianError, toHex, type JsonValue } from '../../codec/index.ts';
+import { canonicalize, fromHex, isHex, ShulianError, toHex, asJson, stateValue, type JsonValue } from '../../codec/index.ts';
 import { accountSchema, chainIdSchema, hexSchema, jsonSchema } from '../../codec/schemas.ts';
 import { verify } from '../../crypto/index.ts';
 import type { CrossChainGenesis, Genesis } from '../../ledger/index.ts';
-import { asJson, exported, method, ModuleError, stateValue, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ROUTE_STATE_KEY, XCHAIN, xchainKey as k, outStateKey, recvStateKey } from './keys.ts';
 import { SIG_GAS, verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
 import { recvRefusal, sendRefusal, type PortLookup } from './port.ts';

@@ -1,4 +1,4 @@
-import { fullKeys, stateKey } from '../../runtime/state.ts';
+import { fullKeys, stateKey } from '../../codec/index.ts';
 import type { AttestRecord, ClientState, Packet, RecvRecord, SendStatus, SyncedRoute, XchainLogEntry } from './types.ts';
 
 /** State layout of the xchain module: keys inside its namespace, each with the record kept there. */

@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex, type JsonValue } from '../../codec/index.ts';
-import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../crypto/index.ts';
-import { headerHashOf, SparseMerkleTree, MemoryNodeStore, stateKeyHash, stateValueHash, EMPTY_ROOT, type BlockHeader, type ValidatorInfo } from '../../ledger/index.ts';
-import { hashFor } from '../../crypto/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair, hashFor } from '../../crypto/index.ts';
+import { headerHashOf, stateKeyHash, stateValueHash, EMPTY_ROOT, type BlockHeader, type ValidatorInfo } from '../../ledger/index.ts';
+import { SparseMerkleTree, MemoryNodeStore } from '../../ledger/store/index.ts';
 import { keySigner, signVote } from '../../consensus/tbft/index.ts';
 import { verifyHeaderProof } from './lightclient.ts';
 import type { ClientState, HeaderProof } from './types.ts';

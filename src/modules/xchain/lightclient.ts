@@ -6,8 +6,8 @@
 import type { JsonValue } from '../../codec/index.ts';
 import {
   LightClientError, verifyHeaderProof as lightVerifyHeaderProof, verifyKeyProof as lightVerifyKeyProof, type LightMeter,
-} from '../../ledger/light/index.ts';
-import type { SmtProof } from '../../ledger/smt/index.ts';
+} from '../../ledger/index.ts';
+import type { SmtProof } from '../../ledger/index.ts';
 import { ModuleError } from '../../runtime/index.ts';
 import type { ClientState, HeaderProof } from './types.ts';
 

@@ -1,4 +1,6 @@
-import { asJson, ModuleError, type ModuleContext, type ModuleDef, type PortDef } from '../../runtime/index.ts';
+import { asJson } from '../../codec/index.ts';
+import { ModuleError, type ModuleContext, type ModuleDef, type PortDef } from '../../runtime/index.ts';
+import type { XchainModuleErrorCode } from './errors.ts';
 import { XCHAIN } from './keys.ts';
 import type { SendArgs, Sent } from './types.ts';
 
@@ -55,7 +57,7 @@ export function sendRefusal(ports: PortLookup, srcPort: string, dstPort: string,
  * The error acknowledgement for a packet the destination port's binding refuses, or undefined
  * if `p.dstPort` is a port bound to `p.srcPort`. Checked by xchain.deliver before any handler runs.
  */
-export function recvRefusal(ports: PortLookup, p: { srcChain: string; srcPort: string; dstPort: string }, chain: string): { code: string; message: string } | undefined {
+export function recvRefusal(ports: PortLookup, p: { srcChain: string; srcPort: string; dstPort: string }, chain: string): { code: XchainModuleErrorCode; message: string } | undefined {
   const own = ports(p.dstPort);
   if (!own) return { code: 'XCHAIN_NO_HANDLER', message: `port ${p.dstPort} on ${chain} is not a port (the module declares no counterparts, or does not exist); it takes no packets` };
   if (own.counterparts.includes(p.srcPort)) return undefined;

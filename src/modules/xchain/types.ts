@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { canonicalize, type JsonValue } from '../../codec/index.ts';
-import { hashFor } from '../../crypto/index.ts';
-import { CHAIN_ID_RE, accountSchema, chainIdSchema, digestSchema, hexSchema, jsonSchema } from '../../codec/schemas.ts';
-import type { BlockHeader, ValidatorInfo } from '../../ledger/index.ts';
-import type { SmtProof } from '../../ledger/smt/index.ts';
-import type { Suite } from '../../crypto/index.ts';
+import { canonicalize, CHAIN_ID_RE, type JsonValue } from '../../codec/index.ts';
+import { accountSchema, chainIdSchema, digestSchema, hexSchema, jsonSchema } from '../../codec/schemas.ts';
+import { hashFor, type Suite } from '../../crypto/index.ts';
+import type { BlockHeader, ValidatorInfo, SmtProof } from '../../ledger/index.ts';
 
 /**
  * A cross-chain packet (after IBC ICS-4): written by the source chain's `xchain` module under

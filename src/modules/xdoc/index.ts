@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
+import { asJson, type JsonValue } from '../../codec/index.ts';
 import { accountSchema as did, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
-import { asJson, exported, lockExports, lockIdSchema, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { exported, lockExports, lockIdSchema, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
-import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
 import { XDOC, xdocKey as k } from './keys.ts';
 import { DOC_LOCK_EXPORTS, docIdSchema, docSchema, localDocIdSchema, type DocLockBody, type DocPayload, type DocRecord } from './types.ts';
 

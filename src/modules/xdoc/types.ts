@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { accountSchema, CHAIN_ID, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
-import type { LockExportNames, LockRecord } from '../../runtime/locks.ts';
 
 /** A document's id: its origin chain and its id there. */
 export const docIdSchema = z.string().regex(new RegExp(`^${CHAIN_ID}:[A-Za-z0-9._-]{1,64}$`), '<origin chain>:<id>');
@@ -43,8 +42,12 @@ export interface DocPayload {
   receiver: string;
 }
 
-/** A document locked for an atomic transaction: endorsed from `from` to `to` at commit, unlocked at rollback. */
-export type DocLockRecord = LockRecord<DocLockBody, 'locked'>;
+/**
+ * A document locked for an atomic transaction: endorsed from `from` to `to` at commit, unlocked at
+ * rollback. The shape of runtime/locks.ts's LockRecord, written out so this face needs nothing of
+ * the runtime.
+ */
+export type DocLockRecord = DocLockBody & { state: 'locked' | 'committed' | 'released'; height: number };
 export interface DocLockBody {
   id: string;
   from: string;
@@ -52,4 +55,4 @@ export interface DocLockBody {
 }
 
 /** The exports xlock places, commits and releases document locks with, and the name of the lock id in their args. */
-export const DOC_LOCK_EXPORTS = { place: 'lockDoc', commit: 'commitLock', release: 'releaseLock', idField: 'lock' } as const satisfies LockExportNames;
+export const DOC_LOCK_EXPORTS = { place: 'lockDoc', commit: 'commitLock', release: 'releaseLock', idField: 'lock' } as const;

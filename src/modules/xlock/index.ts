@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, asJson, type JsonValue } from '../../codec/index.ts';
 import { accountSchema, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
-import { asJson, exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
-import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
 import { XDOC } from '../xdoc/keys.ts';
 import { DOC_LOCK_EXPORTS } from '../xdoc/types.ts';
 import { XTRANSFER } from '../xtransfer/keys.ts';

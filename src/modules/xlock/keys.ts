@@ -1,4 +1,4 @@
-import { fullKeys, stateKey } from '../../runtime/state.ts';
+import { fullKeys, stateKey } from '../../codec/index.ts';
 import type { ConsentRecord, LockTxRecord } from './types.ts';
 
 /** State layout of the xlock module (the participant side), provable under the chain's state root. */

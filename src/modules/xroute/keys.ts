@@ -1,4 +1,4 @@
-import { fullKeys, stateKey } from '../../runtime/state.ts';
+import { fullKeys, stateKey } from '../../codec/index.ts';
 import { ROUTE_REGISTRY } from '../xchain/keys.ts';
 import type { RouteApprovals, StoredRoute } from './types.ts';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
+import { asJson, type JsonValue, type StateKey } from '../../codec/index.ts';
 import { accountSchema as did, amountSchema as amount, chainIdSchema } from '../../codec/schemas.ts';
-import { asJson, exported, lockExports, lockIdSchema, method, ModuleError, type ModuleContext, type ModuleDef, type StateKey } from '../../runtime/index.ts';
+import { exported, lockExports, lockIdSchema, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
-import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
 import { XTRANSFER, xferKey as k } from './keys.ts';
 import { HOLD_EXPORTS, denomSchema as denom, nativeDenomSchema, transferPayloadSchema, type HoldBody, type TransferPayload } from './types.ts';
 

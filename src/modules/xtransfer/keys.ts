@@ -1,4 +1,4 @@
-import { fullKeys, stateKey } from '../../runtime/state.ts';
+import { fullKeys, stateKey } from '../../codec/index.ts';
 import type { HoldRecord } from './types.ts';
 
 /** State layout of the xtransfer module. Amounts are decimal strings of minor units; a zero amount is no key. */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
-import { asJson, exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { asJson, type JsonValue } from '../../codec/index.ts';
+import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
-import { FROM_XCHAIN, sendPacket } from '../xchain/port.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
 import { XTX, xtxKey as k } from './keys.ts';
 import {
   inquirePayloadSchema, MAX_PARTICIPANTS, participantSchema, txDigest, txIdSchema, voteSchema,

@@ -1,4 +1,4 @@
-import { fullKeys, stateKey } from '../../runtime/state.ts';
+import { fullKeys, stateKey } from '../../codec/index.ts';
 import type { XtxRecord } from './types.ts';
 
 /** State layout of the xtx module (the coordinator). */

@@ -1,0 +1,273 @@
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { mkdirSync } from 'node:fs';
+import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import type { NodeStore } from '../smt/index.ts';
+import type { Block, BlockHeader, Genesis, Receipt, Tx } from '../types.ts';
+
+export interface ChainHead {
+  height: number;
+  hash: string;
+  stateRoot: string;
+  time: number;
+}
+
+export interface TxLocation {
+  height: number;
+  index: number;
+}
+
+/** A block's header record: what light reads (headers, proofs) need without the txs. */
+export interface BlockMeta {
+  header: BlockHeader;
+  hash: string;
+  sig: string;
+  /** Leaves of the tx and receipt Merkle trees, so proofs need no rehashing. */
+  txHashes: string[];
+  receiptHashes: string[];
+  /** Proof that consensus decided this block (BFT chains: >2/3 precommits); opaque here. */
+  commit?: JsonValue;
+  /** Heights of other chains whose state the block's admission was judged against (Block.refs). */
+  refs?: Record<string, number>;
+}
+
+/** A pending tx kept across restarts: its arrival order and the signed tx. */
+export interface PendingRecord {
+  seq: number;
+  tx: Tx;
+}
+
+/** Everything one block changes. */
+export interface BlockWrite {
+  block: Block;
+  receiptHashes: string[];
+  /** Latest state: key -> canonical JSON, or null to delete. */
+  state: Map<string, string | null>;
+  /** Content-addressed values (value hash -> canonical JSON) for proofs at past heights. */
+  values: Map<string, string>;
+  commit?: JsonValue;
+}
+
+/** Records written per event turn while a block commits, so reads keep being served. */
+const SLICE = 500;
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * One LMDB environment per chain. Named databases:
+ *   headers  height -> BlockMeta
+ *   btxs     [height, index] -> {tx, receipt}
+ *   txs      tx hash -> [height, index]
+ *   bydid    [did, height, index] -> tx hash
+ *   state    key -> canonical JSON (latest state, for execution reads)
+ *   values   value hash -> canonical JSON (every value ever written, for past-height proofs)
+ *   nodes    node hash -> encoded state-tree node
+ *   meta     'genesis' | 'head'
+ *   pool     tx hash -> PendingRecord (the mempool, re-admitted on start)
+ *
+ * Commit order makes a crash at any point safe: first everything keyed by height or content
+ * (txs, indexes, header, tree nodes, values) in slices, then one transaction with the state
+ * changes and the new head. Until that transaction commits nothing above the old head is
+ * visible: reads check heights against the head, and a block re-made at that height after a
+ * restart overwrites the leftovers.
+ *
+ * Durability: LMDB's overlapping sync makes a commit visible before it is on disk, so a power
+ * loss could take back a block already reported. commitBlock resolves, and the head it reports
+ * moves, only once LMDB's `flushed` promise says the head transaction is durable (issue #13
+ * item 8); until then `stateAhead` is set, because the latest-state table already holds the new
+ * block's values while the head still names its parent.
+ */
+export class ChainStore {
+  readonly root: RootDatabase;
+  private readonly headers: Database<BlockMeta, number>;
+  private readonly btxs: Database<{ tx: Tx; receipt: Receipt }, [number, number]>;
+  private readonly txs: Database<[number, number], string>;
+  private readonly byDid: Database<string, [string, number, number]>;
+  private readonly state: Database<string, string>;
+  private readonly values: Database<string, Buffer>;
+  private readonly nodes: Database<Buffer, Buffer>;
+  private readonly meta: Database<unknown, string>;
+  private readonly pool: Database<PendingRecord, string>;
+  /** Tree nodes written by blocks not yet committed: read-through overlay for the tree. */
+  private readonly pendingNodes = new Map<string, Uint8Array>();
+  private headCache: ChainHead | undefined;
+  private ahead = false;
+
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.root = open({ path: dir, maxDbs: 16, mapSize: 64 * 1024 ** 3 });
+    this.headers = this.root.openDB({ name: 'headers', keyEncoding: 'uint32' });
+    this.btxs = this.root.openDB({ name: 'btxs' });
+    this.txs = this.root.openDB({ name: 'txs' });
+    this.byDid = this.root.openDB({ name: 'bydid', encoding: 'string' });
+    this.state = this.root.openDB({ name: 'state', encoding: 'string' });
+    this.values = this.root.openDB({ name: 'values', keyEncoding: 'binary', encoding: 'string' });
+    this.nodes = this.root.openDB({ name: 'nodes', keyEncoding: 'binary', encoding: 'binary' });
+    this.meta = this.root.openDB({ name: 'meta' });
+    this.pool = this.root.openDB({ name: 'pool' });
+    this.headCache = this.meta.get('head') as ChainHead | undefined;
+  }
+
+  genesis(): Genesis | undefined {
+    return this.meta.get('genesis') as Genesis | undefined;
+  }
+
+  async putGenesis(genesis: Genesis): Promise<void> {
+    await this.meta.put('genesis', genesis);
+  }
+
+  head(): ChainHead | undefined {
+    return this.headCache;
+  }
+
+  private visible(height: number): boolean {
+    return this.headCache !== undefined && height <= this.headCache.height;
+  }
+
+  /**
+   * True while a block's state is committed but not yet durable: the latest-state table is then
+   * ahead of head(), and reads at the head must go through the state tree at its root.
+   */
+  get stateAhead(): boolean {
+    return this.ahead;
+  }
+
+  getMeta(height: number): BlockMeta | undefined {
+    return this.visible(height) ? this.headers.get(height) : undefined;
+  }
+
+  getBlock(height: number): Block | undefined {
+    const meta = this.getMeta(height);
+    if (!meta) return undefined;
+    const txs: Tx[] = [];
+    const receipts: Receipt[] = [];
+    for (const { value } of this.btxs.getRange({ start: [height, 0], end: [height, Infinity] })) {
+      txs.push(value.tx);
+      receipts.push(value.receipt);
+    }
+    const block: Block = { header: meta.header, hash: meta.hash, sig: meta.sig, txs, receipts };
+    if (meta.refs) block.refs = meta.refs;
+    return block;
+  }
+
+  getTxAt(loc: TxLocation): { tx: Tx; receipt: Receipt } | undefined {
+    return this.visible(loc.height) ? this.btxs.get([loc.height, loc.index]) : undefined;
+  }
+
+  txLocation(hash: string): TxLocation | undefined {
+    const loc = this.txs.get(hash);
+    if (!loc || !this.visible(loc[0])) return undefined;
+    // An index entry left by a block that never committed may point at another tx.
+    const at = this.btxs.get([loc[0], loc[1]]);
+    return at && at.receipt.tx === hash ? { height: loc[0], index: loc[1] } : undefined;
+  }
+
+  txsByDid(did: string, limit: number): Array<{ hash: string; height: number; index: number }> {
+    const out: Array<{ hash: string; height: number; index: number }> = [];
+    const top = this.headCache?.height ?? -1;
+    for (const { key, value } of this.byDid.getRange({ start: [did, top, Infinity], end: [did, -1], reverse: true })) {
+      if (out.length >= limit) break;
+      if (this.txLocation(value)?.height === key[1]) out.push({ hash: value, height: key[1], index: key[2] });
+    }
+    return out;
+  }
+
+  /** Latest committed value of a state key, as canonical JSON. */
+  getState(key: string): string | undefined {
+    return this.state.get(key);
+  }
+
+  getValue(valueHash: Uint8Array): string | undefined {
+    return this.values.get(Buffer.from(valueHash));
+  }
+
+  // ---- the persisted mempool ----------------------------------------------------------------
+
+  /** Records an accepted tx; durable once `flushed()` resolves. */
+  putPending(hash: string, rec: PendingRecord): void {
+    void this.pool.put(hash, rec);
+  }
+
+  removePending(hashes: Iterable<string>): void {
+    for (const h of hashes) void this.pool.remove(h);
+  }
+
+  /** The persisted mempool in arrival order. */
+  pendingRecords(): Array<{ hash: string; rec: PendingRecord }> {
+    const out: Array<{ hash: string; rec: PendingRecord }> = [];
+    for (const { key, value } of this.pool.getRange()) out.push({ hash: key, rec: value });
+    return out.sort((a, b) => a.rec.seq - b.rec.seq);
+  }
+
+  /** Resolves once every write so far is on disk (fsync), not only committed. */
+  async flushed(): Promise<void> {
+    await this.root.flushed;
+  }
+
+  /** The tree's node store: committed nodes plus nodes of the block being built. */
+  readonly nodeStore: NodeStore = {
+    get: (hash) => {
+      const key = Buffer.from(hash);
+      return this.pendingNodes.get(key.toString('latin1')) ?? this.nodes.get(key);
+    },
+    put: (hash, node) => {
+      this.pendingNodes.set(Buffer.from(hash).toString('latin1'), node);
+    },
+  };
+
+  async commitBlock(w: BlockWrite): Promise<void> {
+    const { block } = w;
+    const { height } = block.header;
+    const expected = this.headCache ? this.headCache.height + 1 : 0;
+    if (height !== expected) {
+      throw new ShulianError('STORE_HEIGHT', `block ${height} cannot follow height ${this.headCache?.height ?? 'none'}`);
+    }
+    const txHashes = w.block.receipts.map((r) => r.tx);
+    const nodes = [...this.pendingNodes];
+    let last: Promise<unknown> = Promise.resolve();
+    // 1. Height- and content-keyed records, a slice per event turn.
+    for (let i = 0; i < block.txs.length; i++) {
+      if (i > 0 && i % SLICE === 0) await turn();
+      const tx = block.txs[i]!;
+      this.btxs.put([height, i], { tx, receipt: block.receipts[i]! });
+      this.txs.put(txHashes[i]!, [height, i]);
+      last = this.byDid.put([tx.from, height, i], txHashes[i]!);
+    }
+    for (let i = 0; i < nodes.length; i++) {
+      if (i % (SLICE * 4) === 0) await turn();
+      last = this.nodes.put(Buffer.from(nodes[i]![0], 'latin1'), Buffer.from(nodes[i]![1]));
+    }
+    for (const [h, v] of w.values) last = this.values.put(Buffer.from(h, 'hex'), v);
+    const meta: BlockMeta = { header: block.header, hash: block.hash, sig: block.sig, txHashes, receiptHashes: w.receiptHashes };
+    if (w.commit !== undefined) meta.commit = w.commit;
+    if (block.refs) meta.refs = block.refs;
+    last = this.headers.put(height, meta);
+    await last;
+    // 2. What makes the block visible, atomically.
+    const newHead: ChainHead = { height, hash: block.hash, stateRoot: block.header.stateRoot, time: block.header.time };
+    this.ahead = true;
+    try {
+      await this.root.transaction(() => {
+        for (const [k, v] of w.state) {
+          if (v === null) this.state.remove(k);
+          else this.state.put(k, v);
+        }
+        this.meta.put('head', newHead);
+        // The block's txs leave the persisted mempool with the block, atomically.
+        for (const h of txHashes) this.pool.remove(h);
+      });
+    } catch (err) {
+      this.ahead = false;
+      throw err;
+    }
+    for (const [h] of nodes) this.pendingNodes.delete(h);
+    // 3. Durable before anyone hears of it (API reads, the stream, peers' sync, WAL compaction).
+    // Should the flush fail, the head stays where it was and reads stay on the tree.
+    await this.root.flushed;
+    this.headCache = newHead;
+    this.ahead = false;
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}

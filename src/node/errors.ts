@@ -1,0 +1,16 @@
+/** Errors of assembling and running a node. */
+import type { ErrorList, Registered } from '../codec/index.ts';
+
+export const NODE_ERRORS = {
+  ALLIANCE_FILE_INVALID: 'the alliance file cannot be read or is not valid',
+  COMMIT_INVALID: 'a block\'s commit does not verify',
+  DATA_DIR_LOCKED: 'another node process uses the data directory',
+  DECIDED_INVALID: 'more than 2/3 of validators committed a block this node finds invalid',
+  P2P_REQUIRED: 'a chain runs tbft, so the node needs a p2p address',
+} as const satisfies ErrorList;
+
+export type NodeErrorCode = keyof typeof NODE_ERRORS;
+
+declare module '../codec/errors.ts' {
+  interface ErrorCodes extends Registered<typeof NODE_ERRORS, 'node'> {}
+}

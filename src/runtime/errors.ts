@@ -1,0 +1,25 @@
+/** Errors of module execution: a transaction fails with one of these (in its receipt) when the runtime, not the module, refuses it. */
+import type { CodesOf, ErrorList, Registered } from '../codec/index.ts';
+
+export const RUNTIME_ERRORS = {
+  MODULE_NOT_FOUND: 'the chain runs no module of that name',
+  METHOD_NOT_FOUND: 'the module has no method of that name',
+  BAD_ARGS: 'the method\'s arguments do not match its schema',
+  EXPORT_NOT_FOUND: 'a module called an export that no module of the chain offers',
+  CALL_TOO_DEEP: 'module exports called one another more deeply than allowed',
+  ASYNC_METHOD: 'an asynchronous method was run synchronously (a module bug)',
+  MODULE_FAULT: 'the module failed with an unexpected error; every node fails the transaction the same way',
+} as const satisfies ErrorList;
+
+export type RuntimeErrorCode = keyof typeof RUNTIME_ERRORS;
+
+declare module '../codec/errors.ts' {
+  interface ErrorCodes extends Registered<typeof RUNTIME_ERRORS, 'runtime'> {}
+}
+
+/**
+ * The codes a module may reject a transaction with (ModuleError): the runtime's, the modules' own
+ * (each modules/<m>/errors.ts), the common ones, and those of the libraries modules run whose codes
+ * pass through unchanged into receipts (lex contracts, X.509 certificate paths).
+ */
+export type ModuleErrorCode = CodesOf<'runtime' | `modules/${string}` | 'common' | 'lex' | 'did/x509'>;
