@@ -10,7 +10,7 @@ import { supStateKey } from '../modules/supervision/keys.ts';
 import type { ApprovalRecord } from '../modules/supervision/types.ts';
 import { authorizeSenderSync } from '../did/index.ts';
 import { govStateKey } from '../modules/governance/keys.ts';
-import type { AdmissionPolicy } from '../modules/governance/index.ts';
+import type { AdmissionPolicy } from '../modules/governance/types.ts';
 
 /**
  * A tx's key against the sender's DID document on the identity chain (a rotated-in key signs, a

@@ -4,7 +4,7 @@
  * the emergency path. Every chain reads the records this writes (`governance/freeze/<key>`) at
  * the governance height its blocks name, so a freeze applies on all of them from their next block.
  */
-import type { JsonValue } from '../../codec/index.ts';
+import { asJson, type JsonValue } from '../../codec/index.ts';
 import { ModuleError, freezeKey, type ModuleContext } from '../../runtime/index.ts';
 import { govKey } from './keys.ts';
 import { emergencyOf } from './policy.ts';
@@ -12,9 +12,6 @@ import type {
   ChainRecord, EmergencyRequest, FreezeEvidence, FreezeRecord, FreezeTarget, Member, Policy, Proposal, ProposalPayload, Regulator,
 } from './types.ts';
 import { parseFields } from './validate.ts';
-
-const get = <T>(ctx: ModuleContext, key: string): T | undefined => ctx.get(key) as unknown as T | undefined;
-const put = <T>(ctx: ModuleContext, key: string, value: T): void => ctx.set(key, value as unknown as JsonValue);
 
 /** The record key of a target (runtime freezeKey: what executing chains look up). */
 export function targetKey(t: FreezeTarget): string {
@@ -53,12 +50,12 @@ function outOfScope(reg: Regulator, t: FreezeTarget): ModuleError {
 }
 
 export function registeredRegulator(ctx: ModuleContext, did: string): Regulator | undefined {
-  return get<Regulator>(ctx, govKey.regulator(did));
+  return ctx.read(govKey.regulator(did));
 }
 
 function checkTargetExists(ctx: ModuleContext, t: FreezeTarget): void {
   if (t.type === 'did' || (t.type === 'token' && t.chain === '*')) return;
-  if (!get<ChainRecord>(ctx, govKey.chain(t.chain))) {
+  if (!ctx.read(govKey.chain(t.chain))) {
     throw new ModuleError('GOV_CHAIN_NOT_FOUND', `no chain "${t.chain}" in the alliance registry; a freeze names a chain of the alliance`);
   }
 }
@@ -66,9 +63,9 @@ function checkTargetExists(ctx: ModuleContext, t: FreezeTarget): void {
 /** An alert backs one freeze at a time: refused while a proposal citing it is open or approved. */
 function checkEvidence(ctx: ModuleContext, ev: FreezeEvidence | undefined): void {
   if (!ev) return;
-  const prior = get<number>(ctx, govKey.evidence(ev.alert));
+  const prior = ctx.read(govKey.evidence(ev.alert));
   if (prior === undefined) return;
-  const p = get<Proposal>(ctx, govKey.proposal(prior));
+  const p = ctx.read(govKey.proposal(prior));
   if (p && (p.status === 'voting' || p.status === 'approved')) {
     throw new ModuleError('GOV_EVIDENCE_USED', `alert ${ev.alert} already backs proposal #${prior} (${p.status}); a replayed freeze proposal is refused — cite a new alert`);
   }
@@ -90,7 +87,7 @@ export function freezePayload(ctx: ModuleContext, kind: 'freeze' | 'unfreeze', f
       throw outOfScope(proposer.regulator, t);
     }
   }
-  const current = inForce(get<FreezeRecord>(ctx, govKey.freeze(targetKey(t))), ctx.height);
+  const current = inForce(ctx.read(govKey.freeze(targetKey(t))), ctx.height);
   if (kind === 'freeze') {
     if (current) throw new ModuleError('GOV_ALREADY_FROZEN', `${describeTarget(t)} is already frozen (${current.how}, proposal #${current.proposal}, since governance height ${current.since})`);
     const evidence = 'evidence' in f ? f.evidence : undefined;
@@ -106,12 +103,12 @@ export function planFreeze(ctx: ModuleContext, p: Proposal): () => void {
   const pl = p.payload;
   if (pl.kind !== 'freeze' && pl.kind !== 'unfreeze') throw new ModuleError('GOV_PAYLOAD_INVALID', 'not a freeze proposal');
   const key = targetKey(pl.target);
-  const current = inForce(get<FreezeRecord>(ctx, govKey.freeze(key)), ctx.height);
+  const current = inForce(ctx.read(govKey.freeze(key)), ctx.height);
   if (pl.kind === 'unfreeze') {
     if (!current) throw new ModuleError('GOV_NOT_FROZEN', `${describeTarget(pl.target)} is no longer frozen`);
     return () => {
       lift(ctx, key);
-      ctx.emit('Unfrozen', { key, target: pl.target as unknown as JsonValue, proposal: p.id });
+      ctx.emit('Unfrozen', { key, target: asJson(pl.target), proposal: p.id });
     };
   }
   // A vote confirming an emergency freeze turns it into a freeze by vote; otherwise a new one.
@@ -123,9 +120,9 @@ export function planFreeze(ctx: ModuleContext, p: Proposal): () => void {
       key, target: pl.target, reason: pl.reason, proposal: p.id, how: 'vote', since: current?.since ?? ctx.height,
       by: current?.by ?? [p.proposer], ...(pl.evidence ? { evidence: pl.evidence } : {}),
     };
-    put(ctx, govKey.freeze(key), rec);
+    ctx.write(govKey.freeze(key), rec);
     if (!current) addIndex(ctx, key);
-    ctx.emit('Frozen', { key, target: pl.target as unknown as JsonValue, proposal: p.id, how: 'vote', since: rec.since });
+    ctx.emit('Frozen', { key, target: asJson(pl.target), proposal: p.id, how: 'vote', since: rec.since });
   };
 }
 
@@ -133,21 +130,21 @@ export function planFreeze(ctx: ModuleContext, p: Proposal): () => void {
 export function freezeClosedUnapproved(ctx: ModuleContext, p: Proposal): void {
   if (p.payload.kind !== 'freeze' || !p.payload.emergency) return;
   const key = targetKey(p.payload.target);
-  const rec = get<FreezeRecord>(ctx, govKey.freeze(key));
+  const rec = ctx.read(govKey.freeze(key));
   if (rec && rec.how === 'emergency' && rec.proposal === p.id) {
     lift(ctx, key);
-    ctx.emit('Unfrozen', { key, target: p.payload.target as unknown as JsonValue, proposal: p.id, emergencyNotConfirmed: true });
+    ctx.emit('Unfrozen', { key, target: asJson(p.payload.target), proposal: p.id, emergencyNotConfirmed: true });
   }
 }
 
 function addIndex(ctx: ModuleContext, key: string): void {
-  const all = get<string[]>(ctx, govKey.freezes()) ?? [];
-  if (!all.includes(key)) put(ctx, govKey.freezes(), [...all, key].sort());
+  const all = ctx.read(govKey.freezes()) ?? [];
+  if (!all.includes(key)) ctx.write(govKey.freezes(), [...all, key].sort());
 }
 
 function lift(ctx: ModuleContext, key: string): void {
   ctx.delete(govKey.freeze(key));
-  put(ctx, govKey.freezes(), (get<string[]>(ctx, govKey.freezes()) ?? []).filter((k) => k !== key));
+  ctx.write(govKey.freezes(), (ctx.read(govKey.freezes()) ?? []).filter((k) => k !== key));
 }
 
 /**
@@ -166,13 +163,13 @@ export function emergencyFreeze(
   if (!covers(reg, t)) throw outOfScope(reg, t);
   checkTargetExists(ctx, t);
   const key = targetKey(t);
-  const current = inForce(get<FreezeRecord>(ctx, govKey.freeze(key)), ctx.height);
+  const current = inForce(ctx.read(govKey.freeze(key)), ctx.height);
   if (current) throw new ModuleError('GOV_ALREADY_FROZEN', `${describeTarget(t)} is already frozen (${current.how}, proposal #${current.proposal})`);
-  const lock = get<number>(ctx, govKey.lock(`freeze:${key}`));
+  const lock = ctx.read(govKey.lock(`freeze:${key}`));
   if (lock !== undefined) throw new ModuleError('GOV_SUBJECT_BUSY', `proposal #${lock} about ${describeTarget(t)} is open; vote on it instead`);
   checkEvidence(ctx, args.evidence);
   const e = emergencyOf(policy);
-  let req = get<EmergencyRequest>(ctx, govKey.emergency(key));
+  let req = ctx.read(govKey.emergency(key));
   if (!req || ctx.height > req.expiresAt) {
     req = { key, target: t, reason: args.reason, regulators: [], startedAt: ctx.height, expiresAt: ctx.height + e.maxBlocks, ...(args.evidence ? { evidence: args.evidence } : {}) };
   }
@@ -180,10 +177,10 @@ export function emergencyFreeze(
     throw new ModuleError('GOV_ALREADY_VOTED', `${ctx.sender} already asked for this emergency freeze at this request (started at governance height ${req.startedAt})`);
   }
   req = { ...req, regulators: [...req.regulators, ctx.sender].sort() };
-  const registered = (get<string[]>(ctx, govKey.regulators()) ?? []).length;
+  const registered = (ctx.read(govKey.regulators()) ?? []).length;
   const asked = req.regulators.length;
   if (asked * 10_000 < e.quorumBps * registered) {
-    put(ctx, govKey.emergency(key), req);
+    ctx.write(govKey.emergency(key), req);
     ctx.emit('EmergencyFreezeAsked', { key, by: ctx.sender, asked, regulators: registered });
     return { key, frozen: false, asked, needed: Math.ceil((e.quorumBps * registered) / 10_000) };
   }
@@ -194,8 +191,8 @@ export function emergencyFreeze(
   const rec: FreezeRecord = {
     key, target: t, reason: req.reason, proposal, how: 'emergency', since: ctx.height, until, by: req.regulators, ...(req.evidence ? { evidence: req.evidence } : {}),
   };
-  put(ctx, govKey.freeze(key), rec);
+  ctx.write(govKey.freeze(key), rec);
   addIndex(ctx, key);
-  ctx.emit('Frozen', { key, target: t as unknown as JsonValue, proposal, how: 'emergency', since: ctx.height, until });
+  ctx.emit('Frozen', { key, target: asJson(t), proposal, how: 'emergency', since: ctx.height, until });
   return { key, frozen: true, proposal, until };
 }

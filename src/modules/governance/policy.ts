@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { NAME_RE, type ChainParams } from '../../ledger/index.ts';
+import { NAME_RE } from '../../codec/index.ts';
+import type { ChainParams } from '../../ledger/index.ts';
 import { ModuleError } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE } from './keys.ts';
 import { BPS, PROPOSAL_KINDS, ROLES, type EmergencyPolicy, type KindPolicy, type Policy, type PolicyPatch, type ProposalKind, type Role } from './types.ts';
@@ -86,7 +87,7 @@ export const kindPolicySchema = z.strictObject({
 
 const kindsShape = Object.fromEntries(PROPOSAL_KINDS.map((k) => [k, kindPolicySchema])) as Record<ProposalKind, typeof kindPolicySchema>;
 const kindPatchSchema = kindPolicySchema.partial().optional();
-const kindsPatchShape = Object.fromEntries(PROPOSAL_KINDS.map((k) => [k, kindPatchSchema])) as unknown as Record<ProposalKind, typeof kindPatchSchema>;
+const kindsPatchShape = Object.fromEntries(PROPOSAL_KINDS.map((k) => [k, kindPatchSchema])) as Record<ProposalKind, typeof kindPatchSchema>;
 
 const templateAuditSchema = z.array(z.string().regex(/^(\*|[a-z][a-z0-9-]{0,31})$/, 'a chain id, or "*" for every chain')).max(1_000)
   .refine((a) => new Set(a).size === a.length, 'a chain is listed twice');

@@ -10,23 +10,22 @@ import { canonicalize, ShulianError, type JsonValue } from '../../codec/index.ts
 import { checkRule, type RuleSpec } from '../../rules/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import type { Regulator } from '../governance/types.ts';
-import { supKey } from './keys.ts';
+import { SUPERVISION, supKey } from './keys.ts';
 import {
-  SUPERVISION_LIMITS, SUPERVISION_MODULE, approveArgs, publishArgs, retireArgs, revokeApprovalArgs, setListArgs,
+  SUPERVISION_LIMITS, approveArgs, publishArgs, retireArgs, revokeApprovalArgs, setListArgs,
   type ApprovalRecord, type ListRecord, type RuleRecord,
 } from './types.ts';
 
 export * from './types.ts';
-export { supKey, supStateKey } from './keys.ts';
+export { SUPERVISION, supKey, supStateKey } from './keys.ts';
 
 /** Gas per byte of a rule document, for parsing and bounding its expressions. */
 export const RULE_GAS_PER_BYTE = 20;
 
-const get = <T>(ctx: ModuleContext, key: string): T | undefined => ctx.get(key) as unknown as T | undefined;
-const put = <T>(ctx: ModuleContext, key: string, value: T): void => ctx.set(key, value as unknown as JsonValue);
 
 function regulatorOf(ctx: ModuleContext, what: string): Regulator {
-  const reg = ctx.call('governance', 'regulator', { did: ctx.sender }) as unknown as Regulator | null;
+  // governance.regulator answers with its registry record (governance/types.ts), or null.
+  const reg = ctx.call('governance', 'regulator', { did: ctx.sender }) as Regulator & JsonValue | null;
   if (!reg) throw new ModuleError('SUP_NOT_REGULATOR', `${ctx.sender} is not a registered regulator; only regulators may ${what} (governance registers them: a register-regulator proposal)`);
   return reg;
 }
@@ -60,7 +59,7 @@ function checked(raw: unknown): RuleSpec {
 }
 
 export const supervisionModule: ModuleDef = {
-  name: SUPERVISION_MODULE,
+  name: SUPERVISION,
   description: 'Supervision (监管): rules regulators publish (versioned), the lists rules read, approved lex templates and EVM code. Runs on the governance chain.',
   methods: {
     publish: method({
@@ -69,23 +68,23 @@ export const supervisionModule: ModuleDef = {
       gas: 5_000,
       run(ctx, args) {
         const reg = regulatorOf(ctx, 'publish rules');
-        ctx.charge(RULE_GAS_PER_BYTE * canonicalize(args.rule as JsonValue).length, 'checking the rule');
+        ctx.charge(RULE_GAS_PER_BYTE * canonicalize(args.rule).length, 'checking the rule');
         const spec = checked(args.rule);
         checkScope(reg, spec);
-        const prior = get<RuleRecord>(ctx, supKey.rule(spec.id));
+        const prior = ctx.read(supKey.rule(spec.id));
         if (prior && prior.owner !== ctx.sender) throw new ModuleError('SUP_NOT_OWNER', `rule ${spec.id} belongs to ${prior.owner}; choose another id`);
-        if (prior && prior.status === 'active' && canonicalize(prior.spec as unknown as JsonValue) === canonicalize(spec as unknown as JsonValue)) {
+        if (prior && prior.status === 'active' && canonicalize(prior.spec) === canonicalize(spec)) {
           throw new ModuleError('SUP_UNCHANGED', `rule ${spec.id} version ${prior.version} is this rule already`);
         }
-        const ids = get<string[]>(ctx, supKey.rules()) ?? [];
+        const ids = ctx.read(supKey.rules()) ?? [];
         if (!prior && ids.length >= SUPERVISION_LIMITS.rules) throw new ModuleError('SUP_TOO_MANY', `the module keeps ${SUPERVISION_LIMITS.rules} rules; retire one first`);
         const rec: RuleRecord = {
           id: spec.id, version: (prior?.version ?? 0) + 1, owner: ctx.sender, spec, status: 'active',
           publishedAt: ctx.height, publishedTime: ctx.time, tx: ctx.txHash,
         };
-        put(ctx, supKey.rule(rec.id), rec);
-        put(ctx, supKey.ruleVersion(rec.id, rec.version), rec);
-        if (!prior) put(ctx, supKey.rules(), insertSorted(ids, rec.id));
+        ctx.write(supKey.rule(rec.id), rec);
+        ctx.write(supKey.ruleVersion(rec.id, rec.version), rec);
+        if (!prior) ctx.write(supKey.rules(), insertSorted(ids, rec.id));
         ctx.emit('RulePublished', { id: rec.id, version: rec.version, owner: rec.owner, kind: spec.kind, severity: spec.severity });
         return { id: rec.id, version: rec.version };
       },
@@ -97,13 +96,13 @@ export const supervisionModule: ModuleDef = {
       gas: 2_000,
       run(ctx, args) {
         regulatorOf(ctx, 'retire rules');
-        const prior = get<RuleRecord>(ctx, supKey.rule(args.id));
+        const prior = ctx.read(supKey.rule(args.id));
         if (!prior) throw new ModuleError('SUP_RULE_NOT_FOUND', `no rule ${args.id}`);
         if (prior.owner !== ctx.sender) throw new ModuleError('SUP_NOT_OWNER', `rule ${args.id} belongs to ${prior.owner}`);
         if (prior.status === 'retired') throw new ModuleError('SUP_RULE_RETIRED', `rule ${args.id} was retired at version ${prior.version}`);
         const rec: RuleRecord = { ...prior, version: prior.version + 1, status: 'retired', publishedAt: ctx.height, publishedTime: ctx.time, tx: ctx.txHash };
-        put(ctx, supKey.rule(rec.id), rec);
-        put(ctx, supKey.ruleVersion(rec.id, rec.version), rec);
+        ctx.write(supKey.rule(rec.id), rec);
+        ctx.write(supKey.ruleVersion(rec.id, rec.version), rec);
         ctx.emit('RuleRetired', { id: rec.id, version: rec.version });
         return { id: rec.id, version: rec.version };
       },
@@ -115,15 +114,15 @@ export const supervisionModule: ModuleDef = {
       gas: 2_000,
       run(ctx, args) {
         regulatorOf(ctx, 'keep lists');
-        const prior = get<ListRecord>(ctx, supKey.list(args.name));
+        const prior = ctx.read(supKey.list(args.name));
         if (prior && prior.owner !== ctx.sender) throw new ModuleError('SUP_NOT_OWNER', `list ${args.name} belongs to ${prior.owner}`);
         const items = [...new Set(args.items)].sort();
         if (prior && canonicalize(prior.items) === canonicalize(items)) throw new ModuleError('SUP_UNCHANGED', `list ${args.name} holds these items already`);
-        const names = get<string[]>(ctx, supKey.lists()) ?? [];
+        const names = ctx.read(supKey.lists()) ?? [];
         if (!prior && names.length >= SUPERVISION_LIMITS.lists) throw new ModuleError('SUP_TOO_MANY', `the module keeps ${SUPERVISION_LIMITS.lists} lists`);
         const rec: ListRecord = { name: args.name, version: (prior?.version ?? 0) + 1, owner: ctx.sender, items, updatedAt: ctx.height, tx: ctx.txHash };
-        put(ctx, supKey.list(rec.name), rec);
-        if (!prior) put(ctx, supKey.lists(), insertSorted(names, rec.name));
+        ctx.write(supKey.list(rec.name), rec);
+        if (!prior) ctx.write(supKey.lists(), insertSorted(names, rec.name));
         ctx.emit('ListSet', { name: rec.name, version: rec.version, items: items.length });
         return { name: rec.name, version: rec.version, items: items.length };
       },
@@ -135,13 +134,13 @@ export const supervisionModule: ModuleDef = {
       gas: 2_000,
       run(ctx, args) {
         regulatorOf(ctx, 'approve contracts');
-        const prior = get<ApprovalRecord>(ctx, supKey.approval(args.kind, args.hash));
+        const prior = ctx.read(supKey.approval(args.kind, args.hash));
         if (prior && prior.revokedAt === undefined) throw new ModuleError('SUP_APPROVAL_EXISTS', `${args.kind} ${args.hash} was approved by ${prior.by} at height ${prior.at}`);
-        const all = get<string[]>(ctx, supKey.approvals(args.kind)) ?? [];
+        const all = ctx.read(supKey.approvals(args.kind)) ?? [];
         if (!prior && all.length >= SUPERVISION_LIMITS.approvals) throw new ModuleError('SUP_TOO_MANY', `the module keeps ${SUPERVISION_LIMITS.approvals} approvals of ${args.kind}`);
         const rec: ApprovalRecord = { kind: args.kind, hash: args.hash, name: args.name, by: ctx.sender, at: ctx.height, tx: ctx.txHash, ...(args.note !== undefined ? { note: args.note } : {}) };
-        put(ctx, supKey.approval(args.kind, args.hash), rec);
-        put(ctx, supKey.approvals(args.kind), insertSorted(all, args.hash));
+        ctx.write(supKey.approval(args.kind, args.hash), rec);
+        ctx.write(supKey.approvals(args.kind), insertSorted(all, args.hash));
         ctx.emit('Approved', { kind: args.kind, hash: args.hash, name: args.name, by: ctx.sender });
         return { kind: args.kind, hash: args.hash };
       },
@@ -153,10 +152,10 @@ export const supervisionModule: ModuleDef = {
       gas: 2_000,
       run(ctx, args) {
         regulatorOf(ctx, 'withdraw approvals');
-        const prior = get<ApprovalRecord>(ctx, supKey.approval(args.kind, args.hash));
+        const prior = ctx.read(supKey.approval(args.kind, args.hash));
         if (!prior || prior.revokedAt !== undefined) throw new ModuleError('SUP_APPROVAL_NOT_FOUND', `${args.kind} ${args.hash} is not approved`);
-        put(ctx, supKey.approval(args.kind, args.hash), { ...prior, revokedAt: ctx.height, revokedBy: ctx.sender });
-        put(ctx, supKey.approvals(args.kind), (get<string[]>(ctx, supKey.approvals(args.kind)) ?? []).filter((h) => h !== args.hash));
+        ctx.write(supKey.approval(args.kind, args.hash), { ...prior, revokedAt: ctx.height, revokedBy: ctx.sender });
+        ctx.write(supKey.approvals(args.kind), (ctx.read(supKey.approvals(args.kind)) ?? []).filter((h) => h !== args.hash));
         ctx.emit('ApprovalRevoked', { kind: args.kind, hash: args.hash, by: ctx.sender });
         return { kind: args.kind, hash: args.hash };
       },

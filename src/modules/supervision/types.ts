@@ -8,8 +8,6 @@ import { z } from 'zod';
 import { DID_RE } from '../../ledger/index.ts';
 import { LIST_NAME_RE, MAX_LIST_ITEMS, ruleIdSchema, type RuleSpec } from '../../rules/index.ts';
 
-export const SUPERVISION_MODULE = 'supervision';
-
 /** A rule at one version, at `supervision/rule/<id>` (latest) and `supervision/rule/<id>/v/<version>`. */
 export interface RuleRecord {
   id: string;
