@@ -110,5 +110,5 @@ test('lists and approvals; governance.regulator answers the supervision module o
   assert.deepEqual(JSON.parse(g.state.get('supervision/approvals/lex-template')!), []);
   const peek = (await g.block([{ from: op.did, module: 'nosy', method: 'peek', args: { did: wide.did } }]))[0]!;
   assert.equal(peek.code, 'FORBIDDEN');
-  assert.match(peek.message!, /supervision module only/);
+  assert.match(peek.message!, /called by module supervision only, not by module nosy/);
 });
