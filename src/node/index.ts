@@ -31,7 +31,7 @@ export { TbftDriver } from '../consensus/index.ts';
 export { prepareCluster, type ClusterLayout } from './cluster.ts';
 export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
 export { NODE_PASSWORD_ENV } from './keys.ts';
-export { didSenderAuthority, governanceAdmissionRule } from './admission.ts';
+export { didSenderAuthority, governanceAdmissionRule, governanceAllianceRule } from './admission.ts';
 export {
   ExternalChains, EXTERNAL_CHAINS_FILE, externalChainSchema, loadExternalChains, parseExternalChains,
   type ExternalChainConfig, type ExternalChainsOptions,
