@@ -109,7 +109,9 @@ test('missed blocks are processed after a restart; each alert is raised and deli
     await new Promise((r) => setTimeout(r, 300));
     const keys = alertsOf().map((a) => a.key).sort();
     assert.deepEqual(keys, [didFromPublicKey(u1.publicKey), didFromPublicKey(u2.publicKey)].sort());
-    await waitFor(() => hook.delivered.length === 2, 'the second webhook', 30_000);
+    await waitFor(() => hook.delivered.length === 2, 'the second webhook', 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}; delivered ${JSON.stringify(hook.delivered)}, refused ${hook.failed}, sender ${JSON.stringify(node.supervision!.status().webhooks)}`);
+    });
     await node.close();
 
     // Once more: nothing new, nothing delivered twice.
