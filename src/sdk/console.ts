@@ -13,7 +13,7 @@ import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { FetchLike } from './types.ts';
 import { checkSignInChallenge, originOf, signSignIn, type SignInChallenge } from './console-signin.ts';
-import type { Alert, AlertQuery, AlertSummary, SupervisionStats } from './supervision.ts';
+import type { Alert, AlertQuery, AlertSummary, AlertWithProofs, SupervisionStats } from './supervision.ts';
 
 export * from './console-signin.ts';
 
@@ -415,7 +415,7 @@ export class ConsoleClient {
   }
 
   /** One alert with the inclusion proofs of its txs (check them with verifyTxInclusion). */
-  alert(id: string): Promise<Alert> {
+  alert(id: string): Promise<AlertWithProofs> {
     return this.#call('GET', `/v1/supervision/alerts/${encodeURIComponent(id)}`);
   }
 

@@ -43,8 +43,12 @@ export interface Alert {
   /** The aggregate that crossed the threshold, for window rules. */
   value?: string;
   txs: TxRef[];
-  /** Inclusion proofs of `txs` (same order), checked with verifyTxInclusion against each chain. */
-  proofs: TxInclusion[];
+  /**
+   * Inclusion proofs of `txs` (same order), checked with verifyTxInclusion against each chain.
+   * Made when the alert is read one by one (GET /v1/supervision/alerts/:id) and when it is
+   * delivered to a webhook, not while blocks are processed: lists and the stream leave them out.
+   */
+  proofs?: TxInclusion[];
   /** Height of the governance chain whose rules were in force. */
   govHeight: number;
   /** When this service raised it (its clock, ms). */
@@ -57,6 +61,9 @@ export interface Alert {
   proposals?: number[];
   history: Array<{ at: number; by: string; status: AlertStatus; note?: string }>;
 }
+
+/** An alert as GET /v1/supervision/alerts/:id answers it: with its proofs. */
+export type AlertWithProofs = Alert & { proofs: TxInclusion[] };
 
 /** An alert in a list: without its proofs. */
 export type AlertSummary = Omit<Alert, 'proofs' | 'history'>;

@@ -74,6 +74,7 @@ export class SupervisionService {
   constructor(private readonly opts: SupervisionOptions) {
     this.govChain = opts.govChain ?? 'gov';
     this.webhooks = new WebhookSender(opts.store, opts.webhooks ?? [], {
+      withProofs: (a) => this.withProofs(a),
       ...(opts.now ? { now: opts.now } : {}), ...(opts.log ? { log: opts.log } : {}), ...(opts.webhookRetry ? { retry: opts.webhookRetry } : {}),
     });
     this.events.setMaxListeners(0);
@@ -250,7 +251,9 @@ export class SupervisionService {
     for (const d of drafts) if (!fresh.has(d.id) && !this.opts.store.hasAlert(d.id)) fresh.set(d.id, d);
     const now = (this.opts.now ?? Date.now)();
     const alerts: Alert[] = [];
-    for (const d of fresh.values()) alerts.push({ ...d, proofs: await this.proofs(d), raisedAt: now, status: 'open', history: [{ at: now, by: 'supervision', status: 'open' }] });
+    // Proofs are made when an alert is read or delivered (withProofs), not here: building Merkle
+    // proofs for every alert's evidence would slow the node the service watches.
+    for (const d of fresh.values()) alerts.push({ ...d, raisedAt: now, status: 'open', history: [{ at: now, by: 'supervision', status: 'open' }] });
     const stats = blockStats(obs, alerts, this.loaded?.members ?? new Set(), b.header.time);
     const stored = this.opts.store.commitBlock(f.chain.id, { height: b.header.height, time: b.header.time }, alerts, stats.deltas, stats.active, this.webhooks.ids);
     for (const a of stored) this.events.emit('alert', a);
@@ -259,13 +262,14 @@ export class SupervisionService {
     if (f.chain.id === this.govChain && b.txs.some((t) => t.module === 'supervision' || t.module === 'governance')) await this.reloadRules();
   }
 
-  private async proofs(d: AlertDraft): Promise<TxInclusion[]> {
-    const out: TxInclusion[] = [];
-    for (const t of d.txs) {
+  /** The alert with the inclusion proofs of its txs, read from their chains now. */
+  async withProofs(a: Alert): Promise<Alert & { proofs: TxInclusion[] }> {
+    const proofs: TxInclusion[] = [];
+    for (const t of a.txs) {
       const inc = await this.opts.feed.chain(t.chain).inclusion(t.hash);
-      if (inc) out.push(inc);
+      if (inc) proofs.push(inc);
     }
-    return out;
+    return { ...a, proofs };
   }
 }
 

@@ -12,6 +12,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { ShulianError } from '../codec/index.ts';
+import type { Alert } from '../sdk/index.ts';
 import type { OutboxEntry, SupervisionStore } from './store.ts';
 
 export interface Webhook {
@@ -59,7 +60,7 @@ export class WebhookSender {
   constructor(
     private readonly store: SupervisionStore,
     hooks: Webhook[],
-    private readonly opts: { now?: () => number; log?: (line: string) => void; retry?: Partial<WebhookRetry> } = {},
+    private readonly opts: { now?: () => number; log?: (line: string) => void; retry?: Partial<WebhookRetry>; withProofs?: (a: Alert) => Promise<Alert> } = {},
   ) {
     this.hooks = new Map(hooks.map((h) => [h.id, checkWebhook(h)]));
   }
@@ -103,7 +104,13 @@ export class WebhookSender {
       this.store.delivered(e); // the hook was removed from the configuration, or the alert trimmed
       return;
     }
-    const body = JSON.stringify({ type: 'alert', alert });
+    let full: Alert = alert;
+    try {
+      full = this.opts.withProofs ? await this.opts.withProofs(alert) : alert;
+    } catch {
+      // Delivered without proofs rather than not at all; the receiver can fetch them by id.
+    }
+    const body = JSON.stringify({ type: 'alert', alert: full });
     const ts = (this.opts.now ?? Date.now)();
     let error: string | undefined;
     try {

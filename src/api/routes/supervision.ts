@@ -107,7 +107,7 @@ export function registerSupervisionRoutes(app: FastifyInstance, service: Supervi
 
   app.get<{ Params: { id: string } }>('/v1/supervision/alerts/:id', {
     schema: { tags, summary: 'One alert with the inclusion proofs of its txs and its handling history', params: idParam, response: errs },
-  }, async (req) => alertFor(await caller(req), req.params.id));
+  }, async (req) => running().withProofs(alertFor(await caller(req), req.params.id)));
 
   /** Moves an alert and its work order in step; the work order is filed on acknowledgement. */
   const move = (p: Principal, id: string, to: AlertStatus, extra: { note?: string; assignee?: string }): Alert => {

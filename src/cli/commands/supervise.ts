@@ -63,8 +63,7 @@ async function serve(o: ServeOpts): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const service = new SupervisionService({ feed: clientFeed(client), store, govChain: o.gov, webhooks, log, ...(o.pollMs ? { pollMs: Number(o.pollMs) } : {}) });
   service.onAlert((a) => {
-    const { proofs: _p, ...rest } = a;
-    process.stdout.write(JSON.stringify({ type: 'alert', alert: rest }) + '\n');
+    process.stdout.write(JSON.stringify({ type: 'alert', alert: a }) + '\n');
   });
   await service.start();
   log(`supervision: following ${apiUrl(o)} (governance chain ${o.gov}), ${service.status().rules} rules in force; Ctrl-C to stop`);
