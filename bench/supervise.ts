@@ -12,11 +12,8 @@
  *   interval);
  * - blockIntervalMs: the mean time between the load's blocks.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { didFromPublicKey, generateKeyPair, readKeystore, type KeyPair } from '../src/crypto/index.ts';
 import { signTx, type Block, type Tx } from '../src/ledger/index.ts';
@@ -24,10 +21,9 @@ import { checkRule, observationsOf, type Observation, type RuleSpec } from '../s
 import { ConsoleClient, ShulianClient, govPropose, govVote, supPublishCall, supSetListCall } from '../src/sdk/index.ts';
 import { settleRegisterIssuer } from '../src/sdk/settlement.ts';
 import { RuleEngine, type ActiveRule } from '../src/supervision/index.ts';
-import { driveLoad, percentile } from './lib/load.ts';
+import { driveLoad, percentile, startBenchNode } from './lib/load.ts';
 import type { BenchResult } from './result.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const PAYERS = 200;
 const TRANSFERS = Number(process.env.SUPERVISE_BENCH_COUNT ?? 4_000);
 
@@ -60,27 +56,6 @@ function rules(): RuleSpec[] {
   ];
 }
 
-async function startNode(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/serve.ts'), dir, '0', 'sm2'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /READY (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    proc.on('exit', (code) => reject(new Error(`bench node exited with ${code}`)));
-  });
-  return {
-    url,
-    stop: async () => {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 async function until<T>(check: () => Promise<T | undefined>, what: string, ms = 120_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -92,11 +67,10 @@ async function until<T>(check: () => Promise<T | undefined>, what: string, ms = 
 }
 
 export default async function run(): Promise<BenchResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'shulian-bench-supervise-'));
-  const node = await startNode(dir);
+  const node = await startBenchNode('sm2');
   try {
     const c = new ShulianClient({ baseUrl: node.url });
-    const nodeDir = join(dir, 'node');
+    const nodeDir = join(node.dir, 'node');
     const op = readKeystore(join(nodeDir, 'key.json'), process.env.SHULIAN_NODE_PASSWORD ?? readFileSync(join(nodeDir, 'key.pass'), 'utf8').trim());
     await until(async () => ((await (await fetch(`${node.url}/v1/gov`)).json()) as { operator?: string }).operator, 'governance init');
     const reg = generateKeyPair('sm2');
@@ -195,6 +169,5 @@ export default async function run(): Promise<BenchResult> {
     };
   } finally {
     await node.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }

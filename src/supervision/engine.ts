@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalize, type JsonValue } from '../codec/index.ts';
 import { activation, type CompiledRule, type ListMaps, type Observation } from '../rules/index.ts';
-import type { Severity, TxRef } from '../sdk/index.ts';
+import type { Alert, TxRef } from '../sdk/index.ts';
 import { PendingSequences } from './sequence.ts';
 import { SlidingWindows } from './window.ts';
 
@@ -36,23 +36,8 @@ export interface RuleContext {
   govHeight: number;
 }
 
-/** An alert as the engine raises it; the service adds proofs and keeps it. */
-export interface AlertDraft {
-  id: string;
-  rule: string;
-  version: number;
-  severity: Severity;
-  title: string;
-  owner: string;
-  chain: string;
-  height: number;
-  time: number;
-  detail: string;
-  key?: string;
-  value?: string;
-  txs: TxRef[];
-  govHeight: number;
-}
+/** An alert as the engine raises it; the service stamps it and keeps it. */
+export type AlertDraft = Omit<Alert, 'proofs' | 'raisedAt' | 'status' | 'workOrder' | 'assignee' | 'proposals' | 'history'>;
 
 export interface EngineStats {
   /** Observations looked at. */
