@@ -8,6 +8,11 @@ import type { TxInclusion } from '../ledger/index.ts';
 import type { FreezeEvidence, FreezeTarget } from '../modules/governance/types.ts';
 import type { RuleSpec, Severity } from '../rules/index.ts';
 import type { Call } from './types.ts';
+import type { ShulianClient } from './client.ts';
+import { supStateKey } from '../modules/supervision/keys.ts';
+import type { ApprovalKind, ApprovalRecord } from '../modules/supervision/types.ts';
+
+export type { ApprovalKind, ApprovalRecord, ListRecord, RuleRecord } from '../modules/supervision/types.ts';
 
 export type { RuleSpec, RuleKind, Severity, RuleScope } from '../rules/index.ts';
 
@@ -110,6 +115,12 @@ export function supApproveCall(a: { kind: 'lex-template' | 'evm-code'; hash: str
 /** An emergency freeze request (governance.emergencyFreeze) by a registered regulator. */
 export function emergencyFreezeCall(a: { target: FreezeTarget; reason: string; evidence?: FreezeEvidence }): Call {
   return { module: 'governance', method: 'emergencyFreeze', args: a as unknown as JsonValue };
+}
+
+/** Whether a regulator approved a lex template (its source hash) or EVM init code, and has not withdrawn it. */
+export async function supApproval(client: ShulianClient, kind: ApprovalKind, hash: string, opts: { gov?: string } = {}): Promise<ApprovalRecord | undefined> {
+  const v = (await client.state(opts.gov ?? 'gov', supStateKey.approval(kind, hash))).value as (ApprovalRecord & JsonValue) | null;
+  return v && v.revokedAt === undefined ? v : undefined;
 }
 
 /** Evidence for a freeze proposal from an alert: its id, rule and txs. */
