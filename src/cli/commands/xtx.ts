@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, asJson, type JsonValue } from '../../codec/index.ts';
 import { participantSchema, txDigest, type XtxBody, type XtxParticipant } from '../../modules/xtx/types.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
@@ -91,7 +91,7 @@ async function xconsent(o: CommonOptions & { chain: string; coordinator: string;
 
 async function xbegin(o: BodyOpts & { chain: string; key: string; passwordEnv?: string; decisionTimeoutMs?: string; wait?: boolean }): Promise<void> {
   const body = bodyOf(o.chain, o);
-  const args: { [k: string]: JsonValue } = { id: body.id, participants: body.participants as unknown as JsonValue, deadline: body.deadline, recoverAfter: body.recoverAfter };
+  const args: { [k: string]: JsonValue } = { id: body.id, participants: asJson(body.participants), deadline: body.deadline, recoverAfter: body.recoverAfter };
   const dt = ms(o.decisionTimeoutMs, '--decision-timeout-ms');
   if (dt !== undefined) args.decisionTimeoutMs = dt;
   const { hash, result } = await submit(o, 'xtx', 'begin', args);
