@@ -18,14 +18,15 @@
  * The file is RFC 8785 canonical JSON, so every byte of it is significant.
  */
 import { z } from 'zod';
-import { ShulianError, canonicalize, asJson, stateValue, type JsonValue, type StateKey } from '../../codec/index.ts';
-import { digestSchema as hex64 } from '../../codec/schemas.ts';
+import { ShulianError, canonicalize, asJson, stateValue, HEX_RE, type JsonValue, type StateKey } from '../../codec/index.ts';
+import { digestSchema as hex64, jsonSchema as json } from '../../codec/schemas.ts';
 import { compileSource, execute, instantiate, type Contract, type ContractState } from '../../lex/index.ts';
 import {
   verifyTxInclusion, LightClientError, checkHeader, headerVerifier, lightStateFromGenesis, trustedThrough,
   verifyHeaderProof, verifyKeyProof, type HeaderProof, type LightState,
 } from '../../ledger/index.ts';
-import type { BlockHeader, Genesis, Receipt, Tx, MerkleProof, SmtProof } from '../../ledger/index.ts';
+import type { BlockHeader, Genesis, Receipt, Tx, MerkleProof } from '../../ledger/index.ts';
+import type { ProofBundle } from '../../crosschain/index.ts';
 import {
   EVENT_GAS_LIMIT, historyKey, instanceFingerprint, instanceKey, lexStateKey, logKey, renderedTexts, settlementKey, signingTermsOf, stateKey,
   templateKey, type HistoryEntry, type LexInstance, type LexLogEntry,
@@ -50,14 +51,8 @@ export interface EvidenceTx {
   proof: { tx: MerkleProof; receipt: MerkleProof };
 }
 
-export interface EvidenceState {
-  height: number;
-  header: BlockHeader;
-  hash: string;
-  sig: string;
-  commit?: JsonValue;
-  proofs: Array<{ key: string; value: JsonValue | null; proof: SmtProof }>;
-}
+/** A final header with state proofs at its height: the gateways' proof bundle, its chain aside. */
+export type EvidenceState = Omit<ProofBundle, 'chain'>;
 
 export interface EvidencePackage {
   format: typeof EVIDENCE_FORMAT;
@@ -93,9 +88,8 @@ export interface EvidenceReport {
 
 // ---- the shape, strictly: a field the checks below do not bind is a field the package may not have ----
 
-const hex = z.string().regex(/^(?:[0-9a-f]{2})+$/, 'lowercase hex');
+const hex = z.string().regex(HEX_RE, 'lowercase hex');
 const uint = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const json: z.ZodType<JsonValue> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(json), z.record(z.string(), json)]));
 const header = z.strictObject({
   chain: z.string(), height: uint, prev: z.string(), time: uint, txCount: uint, txRoot: hex64, receiptRoot: hex64, stateRoot: hex64, proposer: z.string(),
 });

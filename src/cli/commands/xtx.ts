@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { foreign, ShulianError, asJson, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, asJson, HEX64_RE, type JsonValue } from '../../codec/index.ts';
 import { participantSchema, txDigest, type XtxBody, type XtxParticipant } from '../../modules/xtx/types.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
@@ -84,7 +84,7 @@ async function xdigest(o: BodyOpts & { coordinator: string }): Promise<void> {
 }
 
 async function xconsent(o: CommonOptions & { chain: string; coordinator: string; id: string; digest: string; key: string; passwordEnv?: string }): Promise<void> {
-  if (!/^[0-9a-f]{64}$/.test(o.digest)) throw usage('--digest is the 64 hex digits printed by shulian xtx digest');
+  if (!HEX64_RE.test(o.digest)) throw usage('--digest is the 64 hex digits printed by shulian xtx digest');
   const { hash } = await submit(o, 'xlock', 'consent', { coordinator: o.coordinator, id: o.id, digest: o.digest });
   emit(o, { tx: hash }, () => `consented to ${o.coordinator}/${o.id} on ${o.chain} (tx ${hash})`);
 }
