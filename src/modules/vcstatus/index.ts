@@ -1,6 +1,12 @@
 import { z } from 'zod';
-import { fromHex, toHex, type JsonValue } from '../../codec/index.ts';
+import { fromHex, toHex } from '../../codec/index.ts';
 import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
+import { VCSTATUS, vcstatusKey as k } from './keys.ts';
+import { CHUNK_BITS, chunkLength, LIST_ID_RE, MAX_LIST_SIZE, MIN_LIST_SIZE, type StatusListRecord } from './types.ts';
+
+export * from './types.ts';
+export * from './keys.ts';
+export { buildStatusListCredential, encodeBitstring, readStatusList, type StatusListCredentialInput } from './credential.ts';
 
 /**
  * On-chain Bitstring Status Lists (W3C Bitstring Status List v1.0) for credential revocation and
@@ -9,21 +15,6 @@ import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
  * stored, so a fresh 131,072-entry list costs one small record and each status change rewrites
  * one chunk. The node serves each list as a BitstringStatusListCredential (docs/credentials.md).
  */
-
-import type { StatusListRecord } from './types.ts';
-export type { StatusPurpose, StatusListRecord } from './types.ts';
-
-/** Smallest list (Bitstring Status List §3.2: 131,072 entries, 16 KiB), for group privacy. */
-export const MIN_LIST_SIZE = 131_072;
-export const MAX_LIST_SIZE = 1_048_576;
-export const CHUNK_BITS = 4096;
-export const CHUNK_BYTES = CHUNK_BITS / 8;
-export const LIST_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-export const listKey = (listId: string): string => `list/${listId}`;
-export const chunkKey = (listId: string, chunk: number): string => `bits/${listId}/${chunk}`;
-export const listStateKey = (listId: string): string => `vcstatus/${listKey(listId)}`;
-export const chunkStateKey = (listId: string, chunk: number): string => `vcstatus/${chunkKey(listId, chunk)}`;
 
 const listId = z.string().regex(LIST_ID_RE, 'a list id is 1-64 characters: letters, digits, ".", "_" or "-", starting with a letter or digit');
 
@@ -40,12 +31,8 @@ const setArgs = z.strictObject({
   value: z.boolean(),
 });
 
-function chunkLength(size: number, chunk: number): number {
-  return Math.min(CHUNK_BYTES, size / 8 - chunk * CHUNK_BYTES);
-}
-
 export const vcstatusModule: ModuleDef = {
-  name: 'vcstatus',
+  name: VCSTATUS,
   description: 'Bitstring status lists for verifiable credentials: issuers revoke or suspend what they issued.',
   methods: {
     createList: method({
@@ -53,15 +40,15 @@ export const vcstatusModule: ModuleDef = {
       args: createArgs,
       gas: 5_000,
       run(ctx, args) {
-        const key = listKey(args.listId);
+        const key = k.list(args.listId);
         if (ctx.has(key)) {
-          const prior = ctx.get(key) as unknown as StatusListRecord;
+          const prior = ctx.read(key)!;
           throw new ModuleError('VCSTATUS_LIST_EXISTS', `status list ${args.listId} already exists (created by ${prior.issuer} at height ${prior.height}); pick another id`);
         }
         const record: StatusListRecord = {
           listId: args.listId, issuer: ctx.sender, purpose: args.purpose, size: args.size, height: ctx.height, time: ctx.time, tx: ctx.txHash,
         };
-        ctx.set(key, record as unknown as JsonValue);
+        ctx.write(key, record);
         ctx.emit('ListCreated', { listId: args.listId, issuer: ctx.sender, purpose: args.purpose, size: args.size });
         return { listId: args.listId, purpose: args.purpose, size: args.size };
       },
@@ -71,7 +58,7 @@ export const vcstatusModule: ModuleDef = {
       args: setArgs,
       gas: 2_000,
       run(ctx, args) {
-        const record = ctx.get(listKey(args.listId)) as unknown as StatusListRecord | undefined;
+        const record = ctx.read(k.list(args.listId));
         if (!record) throw new ModuleError('VCSTATUS_LIST_NOT_FOUND', `no status list ${args.listId}; create it first with vcstatus.createList`);
         if (record.issuer !== ctx.sender) {
           throw new ModuleError('VCSTATUS_NOT_ISSUER', `status list ${args.listId} belongs to ${record.issuer}; ${ctx.sender} may not change it`);
@@ -80,8 +67,8 @@ export const vcstatusModule: ModuleDef = {
           throw new ModuleError('VCSTATUS_INDEX_OUT_OF_RANGE', `index ${args.index} is outside status list ${args.listId} (entries 0 to ${record.size - 1})`);
         }
         const chunk = Math.floor(args.index / CHUNK_BITS);
-        const ck = chunkKey(args.listId, chunk);
-        const stored = ctx.get(ck);
+        const ck = k.chunk(args.listId, chunk);
+        const stored = ctx.read(ck);
         const bytes = typeof stored === 'string' ? fromHex(stored) : new Uint8Array(chunkLength(record.size, chunk));
         const bit = args.index % CHUNK_BITS;
         const mask = 0x80 >> (bit & 7);
@@ -92,29 +79,10 @@ export const vcstatusModule: ModuleDef = {
         if (current === args.value) return { listId: args.listId, index: args.index, value: args.value, changed: false };
         bytes[bit >> 3] = args.value ? bytes[bit >> 3]! | mask : bytes[bit >> 3]! & ~mask;
         if (bytes.every((b) => b === 0)) ctx.delete(ck);
-        else ctx.set(ck, toHex(bytes));
+        else ctx.write(ck, toHex(bytes));
         ctx.emit('StatusSet', { listId: args.listId, index: args.index, value: args.value, purpose: record.purpose });
         return { listId: args.listId, index: args.index, value: args.value, changed: true };
       },
     }),
   },
 };
-
-/**
- * A list and its full bitstring, read through `get` (full state keys, e.g. ChainView.getState's
- * value). Undefined when there is no such list.
- */
-export function readStatusList(get: (stateKey: string) => JsonValue | null | undefined, listIdValue: string): { record: StatusListRecord; bitstring: Uint8Array } | undefined {
-  if (!LIST_ID_RE.test(listIdValue)) return undefined;
-  const record = get(listStateKey(listIdValue)) as unknown as StatusListRecord | null | undefined;
-  if (!record) return undefined;
-  const bitstring = new Uint8Array(record.size / 8);
-  const chunks = Math.ceil(record.size / CHUNK_BITS);
-  for (let c = 0; c < chunks; c++) {
-    const hex = get(chunkStateKey(listIdValue, c));
-    if (typeof hex === 'string') bitstring.set(fromHex(hex).subarray(0, chunkLength(record.size, c)), c * CHUNK_BYTES);
-  }
-  return { record, bitstring };
-}
-
-export { buildStatusListCredential, encodeBitstring, type StatusListCredentialInput } from './credential.ts';
