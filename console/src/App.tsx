@@ -3,7 +3,7 @@ import { App as AntApp, Button, ConfigProvider, Dropdown, Form, Input, Layout, M
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import { fromHex, publicKeyFromPrivate, type Suite } from '../../src/sdk/browser.ts';
-import { LocalError, SessionProvider, errNode, shortDid, useSession } from './session.tsx';
+import { LocalError, SessionProvider, errNode, shortDid, useSession, say } from './session.tsx';
 import { roleName } from './components.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 
@@ -95,14 +95,14 @@ function UnlockKey() {
       if (unlockWith === 'keystore') await unlock(password);
       else {
         const clean = hex.trim().toLowerCase().replace(/^0x/, '');
-        if (!/^[0-9a-f]{64}$/.test(clean)) throw new LocalError(tr('私钥应为 64 位十六进制', 'A private key is 64 hex digits'));
+        if (!/^[0-9a-f]{64}$/.test(clean)) throw new LocalError('私钥应为 64 位十六进制', 'A private key is 64 hex digits');
         const privateKey = fromHex(clean);
         unlockKey({ suite, privateKey, publicKey: publicKeyFromPrivate(suite, privateKey) });
       }
       setOpen(false);
       setPassword('');
       setHex('');
-      message.success(tr('签名密钥已解锁', 'Signing key unlocked'));
+      message.success(say('签名密钥已解锁', 'Signing key unlocked'));
     } catch (err) {
       message.error(errNode(err));
     } finally {

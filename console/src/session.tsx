@@ -74,9 +74,12 @@ function loadAuth(): Auth | null {
   }
 }
 
-/** An error raised by the console itself, its message already in the user's language. */
+/** An error raised by the console itself, worded in both languages (shown in the one the console speaks when it is shown). */
 export class LocalError extends Error {
   override readonly name = 'LocalError';
+  constructor(readonly zh: string, readonly en: string) {
+    super(en);
+  }
 }
 
 /** The language errors are worded in; the provider keeps it current. */
@@ -170,16 +173,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const unlockKey = useCallback((kp: KeyPair) => {
     const a = authRef.current;
-    if (!a) throw new LocalError(errLang === 'zh' ? '会话已结束，请重新登录' : 'The session has ended; sign in again');
+    if (!a) throw new LocalError('会话已结束，请重新登录', 'The session has ended; sign in again');
     if (didFromPublicKey(kp.publicKey) !== a.did) {
-      throw new LocalError(errLang === 'zh' ? `该密钥不属于已登录的 DID（${a.did}）` : `This key is not the signed-in DID's (${a.did})`);
+      throw new LocalError(`该密钥不属于已登录的 DID（${a.did}）`, `This key is not the signed-in DID's (${a.did})`);
     }
     setKey(kp);
   }, []);
 
   const unlock = useCallback(async (password: string) => {
     const stored = sessionStorage.getItem(KEYSTORE_KEY);
-    if (!stored) throw new LocalError(errLang === 'zh' ? '本标签页没有保存密钥文件，请粘贴私钥或重新登录' : 'No keystore is kept in this tab; paste the key or sign in again');
+    if (!stored) throw new LocalError('本标签页没有保存密钥文件，请粘贴私钥或重新登录', 'No keystore is kept in this tab; paste the key or sign in again');
     unlockKey(await decryptKeystoreAsync(JSON.parse(stored) as unknown, password));
   }, [unlockKey]);
 
@@ -229,7 +232,7 @@ export function useSession(): SessionValue {
  * what was wrong and what to do) with its code; in Chinese what the code means, with the code.
  */
 export function errText(err: unknown): string {
-  if (err instanceof LocalError) return err.message;
+  if (err instanceof LocalError) return errLang === 'zh' ? err.zh : err.en;
   if (err instanceof ShulianError) return errLang === 'zh' ? `${errorZh(err.code)}（${err.code}）` : `${err.message} (${err.code})`;
   if (errLang === 'zh') return err instanceof SyntaxError ? 'JSON 格式有误' : '操作失败';
   return err instanceof Error ? err.message : String(err);
@@ -241,9 +244,25 @@ export function errDetail(err: unknown): string | undefined {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Text in the language the console speaks while it is shown (toasts outlive a change of language). */
+function Say({ zh, en }: { zh: string; en: string }) {
+  const { lang } = useSession();
+  return <>{lang === 'zh' ? zh : en}</>;
+}
+
+/** A toast's words in both languages: `message.success(say('已签署', 'Signed'))`. */
+export function say(zh: string, en: string): ReactNode {
+  return <Say zh={zh} en={en} />;
+}
+
+function ErrorText({ err }: { err: unknown }) {
+  useSession(); // worded again when the language changes
+  return <span title={errDetail(err)} data-testid="error-toast">{errText(err)}</span>;
+}
+
 /** An error for a toast: the localized text, with the node's own words on hover. */
 export function errNode(err: unknown): ReactNode {
-  return <span title={errDetail(err)} data-testid="error-toast">{errText(err)}</span>;
+  return <ErrorText err={err} />;
 }
 
 /** Loads data for a page; `reload` fetches again. Errors are kept, not thrown. */

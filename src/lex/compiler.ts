@@ -59,7 +59,7 @@ export interface CompileResult {
 function whereZh(where: string): string {
   if (where === 'the preamble') return '序言';
   const m = /^clause (.+)$/.exec(where);
-  return m ? `条款 ${m[1]}` : where;
+  return m ? `条款“${m[1]}”` : where;
 }
 
 /** typeWords in Chinese, for the zh-CN console's field hints. */
@@ -69,13 +69,13 @@ export function typeWordsZh(t: Type): string {
     case 'Decimal': return t.pct ? '百分比（如 10.5%）' : '数字';
     case 'Money': return `金额${t.cur ? `（${t.cur}）` : ''}${t.frac ? '，尚未舍入到最小货币单位' : ''}`;
     case 'Date': return '日期与时间（如 2026-03-01 或 2026-03-01T18:00:00+08:00）';
-    case 'Duration': return '时长（如 15 days）';
+    case 'Duration': return '时长（如 15 days 或 36 hours）';
     case 'Period': return '若干个日历月或年';
     case 'Bool': return '是或否';
     case 'Text': return '文字';
     case 'DID': return '当事方（DID）';
-    case 'Enum': return `${t.name} 的选项之一`;
-    case 'Record': return `${t.name} 记录`;
+    case 'Enum': return `“${t.name}”的选项之一`;
+    case 'Record': return `“${t.name}”记录`;
     case 'List': return `最多 ${t.max} 项的列表，每项为${typeWordsZh(t.elem)}`;
     case 'Error': return '无效的值';
   }
@@ -1101,7 +1101,7 @@ class Compiler {
       d.t = this.expr(d.e, scope);
       for (const x of d.exceptions) {
         this.cond(x.when, scope, `The condition of the exception ${x.name}`);
-        if (x.when.k === 'bool' && !x.when.value) this.warn('LEX_UNREACHABLE', `The exception ${x.name} never applies: its condition is always false.`, x.when.pos, `例外 ${x.name} 永远不会适用：其条件永远不成立。`);
+        if (x.when.k === 'bool' && !x.when.value) this.warn('LEX_UNREACHABLE', `The exception ${x.name} never applies: its condition is always false.`, x.when.pos, `例外“${x.name}”永远不会适用：其条件永远不成立。`);
         const vt = this.expr(x.value, scope);
         if (!sameKind(d.t, vt)) this.error('LEX_TYPE', `The exception ${x.name} makes ${d.name} ${typeWords(vt)}, but ${d.name} is ${typeWords(d.t)}.`, x.value.pos);
         else d.t = join(d.t, vt);
@@ -1177,12 +1177,12 @@ class Compiler {
         continue;
       }
       this.error('LEX_UNDEFINED_NAME', `The wording of ${where} refers to {${inner}}, which is not a party, term, state or definition of this contract.${this.suggest(inner, this.names.keys())}`, p,
-        `${whereZh(where)}的文字引用了 {${inner}}，它不是本合同的当事方、条款参数、状态或定义。`);
+        `${whereZh(where)}的文字引用了“{${inner}}”，它不是本合同的当事方、条款参数、状态或定义。`);
     }
     const outside = text.replace(/\{[^{}]*\}/g, '');
     if (/\d/.test(outside)) {
       this.warn('LEX_PROSE_NUMBER', `The wording of ${where} writes a number directly. If it is a term of the contract, declare it as a param and write its name in braces (e.g. {penaltyRate}), so that the words and the rule always use the same value.`, p,
-        `${whereZh(where)}的文字直接写了数字。若它是合同条款，请声明为参数并在文字中用花括号写出其名称（如 {penaltyRate}），使文字与规则始终使用同一个值。`);
+        `${whereZh(where)}的文字直接写了数字。若它是合同条款，请声明为参数并在文字中用花括号写出其名称（如“{penaltyRate}”），使文字与规则始终使用同一个值。`);
     }
     // Rounding talk only: "不足一日的按一日计算" is, "不足扣减的" (insufficient to cover) is not.
     if (/\b(round|rounded|rounding|fraction)|取整|四舍五入|五舍六入|舍入|进位|舍去|不足[一半]个?(?:日|天|月|年|周|小时|时|分钟|分|秒|元|角)/.test(outside)) {
@@ -1215,17 +1215,17 @@ class Compiler {
       const anyUsed = defs.some((it) => it.k === 'define' && this.used.has(`define:${it.d.name}`));
       if (!active && defs.length > 0 && !anyUsed) {
         this.warn('LEX_UNREACHABLE_CLAUSE', `Clause ${cl.name} is never reached: no event, permission or obligation uses its rules, so they never apply. Refer to its definitions from a rule, or remove them.`, cl.pos,
-          `条款 ${cl.name} 永远不会被触发：没有事件、权利或义务使用它的规则，因此这些规则永远不会适用。请在某条规则中引用它的定义，或删除它们。`);
+          `条款“${cl.name}”永远不会被触发：没有事件、权利或义务使用它的规则，因此这些规则永远不会适用。请在某条规则中引用它的定义，或删除它们。`);
         continue;
       }
       for (const it of defs) {
         if (it.k === 'define' && !this.used.has(`define:${it.d.name}`)) {
-          this.warn('LEX_UNUSED', `The definition ${it.d.name} is never used by any rule or wording.`, it.d.pos, `定义 ${it.d.name} 没有被任何规则或文字使用。`);
+          this.warn('LEX_UNUSED', `The definition ${it.d.name} is never used by any rule or wording.`, it.d.pos, `定义“${it.d.name}”没有被任何规则或文字使用。`);
         }
       }
     }
     for (const td of this.tiers.values()) {
-      if (!this.used.has(`tiers:${td.name}`)) this.warn('LEX_UNUSED', `The table of tiers ${td.name} is never used.`, td.pos, `阶梯表 ${td.name} 从未被使用。`);
+      if (!this.used.has(`tiers:${td.name}`)) this.warn('LEX_UNUSED', `The table of tiers ${td.name} is never used.`, td.pos, `阶梯表“${td.name}”从未被使用。`);
     }
   }
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { CONSOLE_ROLE_NAMES, type ConsoleRole } from '../../../src/sdk/browser.ts';
 import { ErrorBox, Hash, Ident, NoData, UserText, fmtTime, roleName } from '../components.tsx';
-import { consoleClient, errNode, errText, shortDid, useLoad, useSession } from '../session.tsx';
+import { consoleClient, errNode, errText, shortDid, useLoad, useSession, say } from '../session.tsx';
 
 function Users() {
   const { tr, lang } = useSession();
@@ -13,7 +13,7 @@ function Users() {
     if (!edit) return;
     try {
       await consoleClient.setRoles(edit.did.trim(), edit.roles);
-      message.success(tr('已更新角色', 'Roles updated'));
+      message.success(say('已更新角色', 'Roles updated'));
       setEdit(null);
       users.reload();
     } catch (err) {
@@ -96,24 +96,24 @@ function ApiKeys() {
 function Audit() {
   const { tr, lang } = useSession();
   const log = useLoad(() => consoleClient.audit({ limit: 200 }), []);
-  const [check, setCheck] = useState<string | null>(null);
-  const [ok, setOk] = useState<boolean | null>(null);
+  // The outcome itself, worded when shown (it follows a change of language).
+  const [check, setCheck] = useState<{ ok: true; entries: number } | { ok: false; brokenAt?: number; reason?: string } | { ok: false; err: unknown } | null>(null);
   const verify = async () => {
     try {
       const v = await consoleClient.verifyAudit();
-      setOk(v.ok);
-      setCheck(v.ok ? tr(`哈希链完整：${v.entries} 条记录`, `Hash chain intact: ${v.entries} entries`) : tr(`第 ${v.brokenAt} 条记录被篡改`, `Entry ${v.brokenAt} was tampered with: ${v.reason}`));
+      setCheck(v.ok ? { ok: true, entries: v.entries } : { ok: false, brokenAt: v.brokenAt, reason: v.reason });
     } catch (err) {
-      setOk(false);
-      setCheck(errText(err));
+      setCheck({ ok: false, err });
     }
   };
+  const checkText = !check ? null : check.ok ? tr(`哈希链完整：${check.entries} 条记录`, `Hash chain intact: ${check.entries} entries`)
+    : 'err' in check ? errText(check.err) : tr(`第 ${check.brokenAt} 条记录被篡改`, `Entry ${check.brokenAt} was tampered with: ${check.reason}`);
   return (
     <>
       <ErrorBox error={log.error} />
       <Space style={{ marginBottom: 12 }}>
         <Button onClick={verify}>{tr('校验审计日志哈希链', 'Verify the audit hash chain')}</Button>
-        {check && <Tag color={ok ? 'green' : 'red'}>{check}</Tag>}
+        {check && <Tag color={check.ok ? 'green' : 'red'} data-testid="audit-check">{checkText}</Tag>}
       </Space>
       <Table size="small" rowKey="seq" loading={log.loading} dataSource={log.data?.entries ?? []} data-testid="audit" locale={{ emptyText: <NoData /> }}
         columns={[

@@ -6,7 +6,7 @@ import {
 } from '../../../src/sdk/browser.ts';
 import { ErrorBox, Hash, Ident, Json, ModuleTag, NoData, StatusTag, UserText, fmtTime, roleList, roleName, statusText } from '../components.tsx';
 import { ElectorateNotice, ProposalSubject, blockPace, kindLabel, periodText, useElectorate } from '../gov.tsx';
-import { client, errNode, shortDid, useLoad, useSession } from '../session.tsx';
+import { client, errNode, shortDid, useLoad, useSession, say } from '../session.tsx';
 
 export { kindLabel };
 
@@ -44,13 +44,13 @@ export function ProposalBoard({ kinds }: { kinds?: string[] }) {
 
   const vote = async (p: ProposalView, choice: VoteChoice) => {
     if (!key) {
-      message.error(tr('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
+      message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
       return;
     }
     setBusy(`${p.id}:${choice}`);
     try {
       const r = await govVote(client, key, p.id, choice, { timeoutMs: 60_000 });
-      message.success(tr(`已签名投票，提案 #${p.id} 当前状态：${statusText(r.status, tr)}`, `Vote signed; proposal #${p.id} is now ${statusText(r.status, tr)}`));
+      message.success(say(`已签名投票，提案 #${p.id} 当前状态：${statusText(r.status, (z) => z)}`, `Vote signed; proposal #${p.id} is now ${statusText(r.status, (_, e) => e)}`));
       list.reload();
     } catch (err) {
       message.error(errNode(err));
@@ -118,14 +118,14 @@ function AdmitMember({ onDone }: { onDone: () => void }) {
   if (!electorate.data?.canPropose) return null;
   const submit = async () => {
     const v = await form.validateFields();
-    if (!key) return message.error(tr('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
+    if (!key) return message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
     setBusy(true);
     try {
       const r = await govPropose(client, key, {
         kind: 'admit-member', ...(v.title ? { title: v.title } : {}),
         member: { did: v.did.trim(), name: v.name, ...(v.nameZh ? { nameZh: v.nameZh } : {}), roles: v.roles },
       }, { timeoutMs: 60_000 });
-      message.success(tr(`已提交提案 #${r.id}`, `Proposal #${r.id} submitted`));
+      message.success(say(`已提交提案 #${r.id}`, `Proposal #${r.id} submitted`));
       setOpen(false);
       form.resetFields();
       onDone();

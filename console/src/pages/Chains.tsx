@@ -10,7 +10,7 @@ import { ErrorBox, Ident, Json, ModuleTag, NoData, StatusTag, UserText, chainNam
 import { ElectorateNotice, useElectorate } from '../gov.tsx';
 import { ProposalBoard } from './Alliance.tsx';
 import { ExternalChainsTable } from './External.tsx';
-import { client, errNode, shortDid, useLoad, useSession } from '../session.tsx';
+import { client, errNode, shortDid, useLoad, useSession, say } from '../session.tsx';
 
 const CHAIN_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
 const CHAIN_KINDS = ['create-chain', 'suspend-chain', 'resume-chain', 'retire-chain', 'change-validators'];
@@ -27,7 +27,7 @@ function ChainDetail({ id, onClose }: { id: string; onClose: () => void }) {
   }, [id]);
   const g = d.data?.chain?.genesis ?? d.data?.reg?.genesis;
   return (
-    <Modal open width={900} title={`${tr('链详情', 'Chain')} · ${id}`} onCancel={onClose} footer={null}>
+    <Modal open width={900} title={<span>{tr('链详情', 'Chain')} · <Ident>{id}</Ident></span>} onCancel={onClose} footer={null}>
       <ErrorBox error={d.error} />
       {g && (
         <Descriptions size="small" bordered column={2} data-testid="chain-detail" items={[
@@ -150,7 +150,7 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
   const addKey = () => {
     const hex = pk.trim().toLowerCase();
     if (!/^([0-9a-f]{64}|04[0-9a-f]{128})$/.test(hex)) {
-      message.error(tr('节点公钥应为十六进制：SM2 为 130 位（以 04 开头），Ed25519 为 64 位', 'A node public key is hex: 130 digits starting 04 for SM2, 64 for Ed25519'));
+      message.error(say('节点公钥应为十六进制：SM2 为 130 位（以 04 开头），Ed25519 为 64 位', 'A node public key is hex: 130 digits starting 04 for SM2, 64 for Ed25519'));
       return;
     }
     const did = didFromPublicKey(fromHex(hex));
@@ -159,7 +159,7 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
   };
 
   const submit = async () => {
-    if (!key) return message.error(tr('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
+    if (!key) return message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
     setBusy(true);
     try {
       const r = await govPropose(client, key, input, { timeoutMs: 60_000 });
@@ -273,7 +273,7 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
         <Space orientation="vertical" style={{ width: '100%' }}>
           <Alert type="info" showIcon title={tr('以下提案将由您的密钥签名并提交到治理链；成员投票通过后生效。', 'This proposal is signed with your key and sent to the governance chain; it takes effect when the members approve it.')} />
           <Descriptions size="small" bordered column={2} data-testid="wiz-summary" items={[
-            { key: 'c', label: tr('链 ID', 'Chain id'), children: s.chain },
+            { key: 'c', label: tr('链 ID', 'Chain id'), children: <Ident>{s.chain}</Ident> },
             { key: 'n', label: tr('名称', 'Name'), children: <UserText>{[s.name || s.chain, s.nameZh].filter(Boolean).join(' / ')}</UserText> },
             { key: 'k', label: tr('类型', 'Kind'), children: kindName('business', tr) },
             { key: 'cs', label: tr('共识', 'Consensus'), children: consensusName(s.consensus, tr) },
@@ -305,13 +305,13 @@ function ValidatorChange({ registry, known, onDone }: { registry: ChainRecord[];
   const [busy, setBusy] = useState(false);
   const rec = registry.find((r) => r.id === chain);
   const submit = async () => {
-    if (!rec) return message.error(tr('请选择链', 'Choose a chain'));
-    if (!key) return message.error(tr('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
+    if (!rec) return message.error(say('请选择链', 'Choose a chain'));
+    if (!key) return message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
     setBusy(true);
     try {
       const validators = known.filter((k) => dids.includes(k.did));
       const r = await govPropose(client, key, { kind: 'change-validators', chain: rec.id, validators, effectiveHeight: effective }, { timeoutMs: 60_000 });
-      message.success(tr(`已提交提案 #${r.id}`, `Proposal #${r.id} submitted`));
+      message.success(say(`已提交提案 #${r.id}`, `Proposal #${r.id} submitted`));
       onDone();
     } catch (err) {
       message.error(errNode(err));

@@ -13,7 +13,7 @@ import {
   clausesOf, companions, compose, defaultPartyMap, foreignParties, freshDate,
   type ClauseEntry, type PartyMap,
 } from '../lexcompose.ts';
-import { LocalError, client, errNode, shortDid, useLoad, useSession } from '../session.tsx';
+import { LocalError, client, errNode, shortDid, useLoad, useSession, say } from '../session.tsx';
 
 type Tr = (zh: string, en: string) => string;
 
@@ -68,11 +68,21 @@ function summaryOf(template: string): Promise<TemplateSummary | undefined> {
   return s;
 }
 
+/**
+ * Names inside the legal text that stay as written in either language: list markers such as
+ * "(a)" and "(iv)", and the template's id after 模板. The text itself is what the parties sign, so
+ * it is shown unchanged; these runs are only marked as identifiers.
+ */
+const NAMES_IN_TEXT = /(\((?:[a-z]|[ivx]{1,5})\)|(?<=模板)[a-z][a-z0-9]*(?:-[a-z0-9]+)+)/;
+function withNames(t: string): ReactNode[] {
+  return t.split(NAMES_IN_TEXT).map((p, i) => (i % 2 === 1 ? <Ident key={i}>{p}</Ident> : p));
+}
+
 /** Markdown from the lex renderer, shown as React text (never as HTML): headings, paragraphs, lists and tables. */
 function LegalText({ markdown }: { markdown: string }) {
   const lines = markdown.split('\n');
   const out: JSX.Element[] = [];
-  const clean = (t: string) => t.replace(/\*\*/g, '').replace(/\\([|*_#])/g, '$1');
+  const clean = (t: string) => t.replace(/\*\*/g, '').replace(/\\([\\`*_{}[\]()#+\-.!|])/g, '$1');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.startsWith('|')) {
@@ -84,14 +94,14 @@ function LegalText({ markdown }: { markdown: string }) {
       i--;
       out.push(
         <table key={i} style={{ borderCollapse: 'collapse', margin: '8px 0 12px', width: '100%' }}>
-          <tbody>{rows.map((r, j) => <tr key={j}>{r.map((c, k) => <td key={k} style={{ border: '1px solid #d9d9d9', padding: '4px 8px', fontWeight: j === 0 ? 600 : 400 }}>{c}</td>)}</tr>)}</tbody>
+          <tbody>{rows.map((r, j) => <tr key={j}>{r.map((c, k) => <td key={k} style={{ border: '1px solid #d9d9d9', padding: '4px 8px', fontWeight: j === 0 ? 600 : 400 }}>{withNames(c)}</td>)}</tr>)}</tbody>
         </table>,
       );
       continue;
     }
     const h = /^(#{1,4})\s+(.*)$/.exec(line);
-    if (h) out.push(<Typography.Title key={i} level={Math.min(5, h[1]!.length + 2) as 3 | 4 | 5}>{clean(h[2]!)}</Typography.Title>);
-    else if (line.trim() !== '') out.push(<Typography.Paragraph key={i} style={{ marginBottom: 8 }}>{clean(line).replace(/^[-*]\s+/, '• ')}</Typography.Paragraph>);
+    if (h) out.push(<Typography.Title key={i} level={Math.min(5, h[1]!.length + 2) as 3 | 4 | 5}>{withNames(clean(h[2]!))}</Typography.Title>);
+    else if (line.trim() !== '') out.push(<Typography.Paragraph key={i} style={{ marginBottom: 8 }}>{withNames(clean(line).replace(/^[-*]\s+/, '• '))}</Typography.Paragraph>);
   }
   return <div data-testid="legal-text" style={{ fontFamily: 'Georgia, "Songti SC", serif', lineHeight: 1.8 }}>{out}</div>;
 }
@@ -181,7 +191,9 @@ function Editor({ lib, base, setBase }: { lib: Library; base: string; setBase: (
   const [code, setCode] = useState<string | null>(null);
   const [compiled, setCompiled] = useState<CompileResponse | null>(null);
   const [compiling, setCompiling] = useState(false);
-  const [textLang, setTextLang] = useState<'zh-CN' | 'en'>(lang === 'zh' ? 'zh-CN' : 'en');
+  // The legal text follows the console's language until the user picks one.
+  const [pickedTextLang, setTextLang] = useState<'zh-CN' | 'en' | null>(null);
+  const textLang = pickedTextLang ?? (lang === 'zh' ? 'zh-CN' : 'en');
   const [report, setReport] = useState<ScenarioReport | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [draft, setDraft] = useState<{ id: string; fingerprint: string; signed: boolean } | null>(null);
@@ -262,7 +274,7 @@ function Editor({ lib, base, setBase }: { lib: Library; base: string; setBase: (
     setCode(null);
     setPicks([...picks, ...[c, ...extra].sort((a, b) => order(a) - order(b))]);
     if (extra.length > 0) {
-      message.info(tr(
+      message.info(say(
         `同时加入了它所依赖的条款：${extra.map((x) => x.title.zh).join('、')}`,
         `Also added the clauses it needs: ${extra.map((x) => x.title.en).join(', ')}`,
       ));
@@ -281,13 +293,13 @@ function Editor({ lib, base, setBase }: { lib: Library; base: string; setBase: (
   };
 
   const startDraft = async () => {
-    if (!key) return message.error(tr('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
+    if (!key) return message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
     setBusy('draft');
     try {
       const dep = await deployContractTemplate(client, key, source);
       const d = await draftContract(client, key, { template: dep.result.template, params, parties });
       setDraft({ id: d.result.id, fingerprint: d.result.fingerprint, signed: false });
-      message.success(tr('合同草稿已上链，等待各方签署', 'The draft is on chain, waiting for the parties to sign'));
+      message.success(say('合同草稿已上链，等待各方签署', 'The draft is on chain, waiting for the parties to sign'));
     } catch (err) {
       message.error(errNode(err));
     } finally {
@@ -301,10 +313,10 @@ function Editor({ lib, base, setBase }: { lib: Library; base: string; setBase: (
     try {
       // Check the fingerprint the node recomputes against the one the draft returned before signing it.
       const fp = await getContractFingerprint(client, draft.id);
-      if (!fp.matches || fp.fingerprint !== draft.fingerprint) throw new LocalError(tr('指纹不一致，拒绝签署', 'The fingerprint does not match; not signing'));
+      if (!fp.matches || fp.fingerprint !== draft.fingerprint) throw new LocalError('指纹不一致，拒绝签署', 'The fingerprint does not match; not signing');
       await signContract(client, key, draft.id, draft.fingerprint);
       setDraft({ ...draft, signed: true });
-      message.success(tr('已签署', 'Signed'));
+      message.success(say('已签署', 'Signed'));
     } catch (err) {
       message.error(errNode(err));
     } finally {
@@ -341,7 +353,7 @@ function Editor({ lib, base, setBase }: { lib: Library; base: string; setBase: (
           <Typography.Text strong style={{ display: 'block', marginTop: 12 }}>{tr('已选条款（按顺序）', 'Chosen clauses (in order)')}</Typography.Text>
           {picks.length === 0 ? <Typography.Text type="secondary">{tr('尚未选择条款', 'No clauses chosen')}</Typography.Text> : picks.map((p, i) => (
             <div key={p.id} style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center', padding: '2px 0' }} data-testid="picked-clause">
-              <span>{i + 1}. {lang === 'zh' ? p.title.zh : p.title.en} <Typography.Text type="secondary">（{titleOf(p.template)}）</Typography.Text></span>
+              <span>{i + 1}. {lang === 'zh' ? p.title.zh : p.title.en} <Typography.Text type="secondary">{tr('（', '(')}{titleOf(p.template)}{tr('）', ')')}</Typography.Text></span>
               <Space size={4}>
                 <Button size="small" onClick={() => move(i, -1)}>↑</Button>
                 <Button size="small" onClick={() => move(i, 1)}>↓</Button>
@@ -359,7 +371,7 @@ function Editor({ lib, base, setBase }: { lib: Library; base: string; setBase: (
             <Typography.Paragraph type="secondary">{tr('来自其他模板的条款中的当事方，对应到本合同的当事方：', 'The parties of clauses from other templates, as parties of this contract:')}</Typography.Paragraph>
             {foreign.map((f) => (
               <div key={f.key} style={{ display: 'flex', alignItems: 'center', gap: 8, marginBottom: 6 }}>
-                <span style={{ minWidth: 180 }}>{lang === 'zh' ? f.label.zh : f.label.en}（{titleOf(f.template)}）</span>
+                <span style={{ minWidth: 180 }}>{lang === 'zh' ? f.label.zh : f.label.en}{tr('（', ' (')}{titleOf(f.template)}{tr('）', ')')}</span>
                 <span>→</span>
                 <Select style={{ width: 220 }} size="small" value={parties0[f.key] ?? ''} data-testid={`party-map-${f.name}`}
                   onChange={(v: string) => { setCode(null); setPartyMap({ ...partyMap, [f.key]: v || null }); }}
@@ -434,7 +446,7 @@ export function ContractInstance({ id, onClose }: { id: string; onClose: () => v
   const summary = v.data?.summary;
   const mine = data ? Object.entries(data.instance.parties).find(([, d]) => d === auth?.did)?.[0] : undefined;
   const act = async (f: () => Promise<unknown>, ok: string) => {
-    if (!key) return message.error(tr('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
+    if (!key) return message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
     setBusy(true);
     try {
       await f();
@@ -448,7 +460,7 @@ export function ContractInstance({ id, onClose }: { id: string; onClose: () => v
   };
   const sign = () => act(async () => {
     const fp = await getContractFingerprint(client, id);
-    if (!fp.matches) throw new LocalError(tr('节点重新计算的指纹与合同不一致，拒绝签署', 'The fingerprint the node recomputes does not match; not signing'));
+    if (!fp.matches) throw new LocalError('节点重新计算的指纹与合同不一致，拒绝签署', 'The fingerprint the node recomputes does not match; not signing');
     await signContract(client, key!, id, fp.fingerprint);
   }, tr('已签署', 'Signed'));
   return (
@@ -477,7 +489,7 @@ export function ContractInstance({ id, onClose }: { id: string; onClose: () => v
               ]} />
           )}
           <Typography.Text strong>{tr('事件历史', 'Event history')}</Typography.Text>
-          <Timeline items={data.history.map((h) => ({ key: h.n, content: <span>{fmtTime(h.time, lang)} · {actionText(h.action, tr)}{h.role ? <>（{partyLabel(summary, h.role, lang)}）</> : null} · {h.from ? statusWord(h.from, tr) : '∅'} → {statusWord(h.to, tr)} · #{h.height}</span> }))} />
+          <Timeline items={data.history.map((h) => ({ key: h.n, content: <span>{fmtTime(h.time, lang)} · {actionText(h.action, tr)}{h.role ? <>{tr('（', ' (')}{partyLabel(summary, h.role, lang)}{tr('）', ')')}</> : null} · {h.from ? statusWord(h.from, tr) : '∅'} → {statusWord(h.to, tr)} · #{h.height}</span> }))} />
           {data.status === 'active' && mine && (
             <Space.Compact style={{ width: '100%' }}>
               <Select style={{ width: 240 }} value={event || undefined} onChange={setEvent} placeholder={tr('事件', 'Event')} data-testid="instance-event"
@@ -488,7 +500,7 @@ export function ContractInstance({ id, onClose }: { id: string; onClose: () => v
                 try {
                   args = JSON.parse(input) as Record<string, JsonValue>;
                 } catch {
-                  throw new LocalError(tr('事件信息应为 JSON 对象', 'The event information must be a JSON object'));
+                  throw new LocalError('事件信息应为 JSON 对象', 'The event information must be a JSON object');
                 }
                 await submitContractEvent(client, key!, id, event, args);
               }, tr('事件已上链', 'Event recorded'))}>{tr('签名提交事件', 'Sign and submit the event')}</Button>

@@ -6,11 +6,19 @@ import {
 } from '../../../src/sdk/browser.ts';
 import { ErrorBox, Hash, Ident, Json, NoData, StatusTag, UserText, fmtBytes, fmtTime } from '../components.tsx';
 import { errorZh } from '../i18n/errors.ts';
-import { LocalError, client, errNode, errText, shortDid, useLoad, useSession } from '../session.tsx';
+import { LocalError, client, errNode, errText, shortDid, useLoad, useSession, say } from '../session.tsx';
 import { ContractInstance } from './Contracts.tsx';
 import { ExternalExplorer } from './External.tsx';
 
 const HASH_RE = /^[0-9a-f]{64}$/;
+
+/** A block's proposer: a validator's DID, or the genesis block's "genesis". */
+function Proposer({ p, full }: { p: string | undefined; full?: boolean }) {
+  const { tr } = useSession();
+  if (!p) return <>—</>;
+  if (p === 'genesis') return <>{tr('创世区块', 'genesis')}</>;
+  return p.startsWith('did:') ? <span title={p}>{full ? p : shortDid(p)}</span> : <Ident>{p}</Ident>;
+}
 
 function TxView({ hash }: { hash: string }) {
   const { tr, lang } = useSession();
@@ -22,7 +30,7 @@ function TxView({ hash }: { hash: string }) {
     setChecking(true);
     try {
       const r = t.data;
-      if (!r || r.status !== 'committed') throw new LocalError(tr('交易尚未上链', 'the transaction is not committed yet'));
+      if (!r || r.status !== 'committed') throw new LocalError('交易尚未上链', 'the transaction is not committed yet');
       // Checked here, in the browser: the header signed by the validators of its height (the SDK's
       // light client follows the chain's validator changes from its genesis), tx and receipt Merkle paths.
       const [g, trust] = await Promise.all([client.genesis(r.chain), client.headerVerifier(r.chain, r.height)]);
@@ -90,12 +98,12 @@ function BlockView({ chain, height, onTx }: { chain: string; height: number; onT
         { key: 'h', label: tr('高度', 'Height'), children: blk.header.height },
         { key: 't', label: tr('时间', 'Time'), children: fmtTime(blk.header.time, lang) },
         { key: 'hash', label: tr('区块哈希', 'Block hash'), span: 2, children: <Typography.Text code style={{ fontSize: 12 }}>{blk.hash}</Typography.Text> },
-        { key: 'p', label: tr('出块节点', 'Proposer'), span: 2, children: blk.header.proposer || '—' },
+        { key: 'p', label: tr('出块节点', 'Proposer'), span: 2, children: <Proposer p={blk.header.proposer} full /> },
         { key: 's', label: tr('状态根', 'State root'), span: 2, children: <Typography.Text code style={{ fontSize: 12 }}>{blk.header.stateRoot}</Typography.Text> },
         { key: 'c', label: tr('交易数', 'Transactions'), children: blk.header.txCount },
         { key: 'sig', label: tr('出块签名', 'Proposer signature'), children: <Hash value={blk.sig} /> },
       ]} />
-      <Table size="small" pagination={false} rowKey={(_, i) => String(i)} dataSource={blk.txs.map((tx, i) => ({ tx, receipt: blk.receipts[i]! }))}
+      <Table size="small" pagination={false} rowKey={(_, i) => String(i)} dataSource={blk.txs.map((tx, i) => ({ tx, receipt: blk.receipts[i]! }))} data-testid="block-txs"
         onRow={(r) => ({ onClick: () => onTx(r.receipt.tx), style: { cursor: 'pointer' } })}
         locale={{ emptyText: <NoData text={tr('空区块', 'Empty block')} /> }}
         columns={[
@@ -129,7 +137,7 @@ function Blocks({ chains, chain, setChain, onBlock }: { chains: string[]; chain:
           { title: tr('区块哈希', 'Hash'), dataIndex: 'hash', render: (h: string) => <Hash value={h} /> },
           { title: tr('交易数', 'Txs'), dataIndex: 'txCount' },
           { title: tr('时间', 'Time'), dataIndex: 'time', render: (t: number) => fmtTime(t, lang) },
-          { title: tr('出块节点', 'Proposer'), dataIndex: 'proposer', render: (p: string) => (p ? shortDid(p) : '—') },
+          { title: tr('出块节点', 'Proposer'), dataIndex: 'proposer', render: (p: string) => <Proposer p={p} /> },
         ]} />
     </>
   );
@@ -147,7 +155,7 @@ export function DidView({ did }: { did: string }) {
   const checkProof = async () => {
     try {
       const [s, g] = await Promise.all([client.state('identity', docStateKey(did), { proof: true }), client.genesis('identity')]);
-      if (!s.header) throw new LocalError(tr('节点未给出状态证明', 'the node gave no state proof'));
+      if (!s.header) throw new LocalError('节点未给出状态证明', 'the node gave no state proof');
       // The document's state proof, checked here against the validators of the proof's height.
       const c = verifyStateLookup(g.suite, s, await client.headerVerifier('identity', s.header.height));
       setProof({ ...c, height: s.height, root: s.stateRoot });
@@ -205,12 +213,12 @@ function NotaryView({ initial, publicView }: { initial: string; publicView?: boo
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [initial]);
   const record = async () => {
-    if (!key) return message.error(tr('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
+    if (!key) return message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
     const h = sm3Hex(new TextEncoder().encode(text));
     setBusy(true);
     try {
       await sendTx('notary', { module: 'notary', method: 'put', args: { hash: h, name: 'console-text.txt', size: new TextEncoder().encode(text).length, mime: 'text/plain' } });
-      message.success(tr('已存证', 'Recorded'));
+      message.success(say('已存证', 'Recorded'));
       setHash(h);
       await lookup(h);
     } catch (e) {
@@ -334,7 +342,7 @@ export function Explorer({ publicView }: { publicView?: boolean } = {}) {
         setTx(h);
       }
     } else {
-      message.warning(tr('请输入交易哈希、区块高度、文件哈希或 DID', 'Enter a tx hash, a block height, a file hash or a DID'));
+      message.warning(say('请输入交易哈希、区块高度、文件哈希或 DID', 'Enter a tx hash, a block height, a file hash or a DID'));
     }
   };
 
@@ -358,7 +366,7 @@ export function Explorer({ publicView }: { publicView?: boolean } = {}) {
         { key: 'external', label: tr('外部链', 'External chains'), children: <ExternalExplorer /> },
       ]} />
       {block && (
-        <Modal open width={960} title={`${block.chain} · ${tr('区块', 'block')} #${block.height}`} footer={null} onCancel={() => setBlock(null)}>
+        <Modal open width={960} title={<span><Ident>{block.chain}</Ident> · {tr('区块', 'block')} #{block.height}</span>} footer={null} onCancel={() => setBlock(null)}>
           <BlockView chain={block.chain} height={block.height} onTx={(h) => setTx(h)} />
         </Modal>
       )}

@@ -4,7 +4,7 @@ import { encryptKeystore } from '../../shims/keystore.ts';
 import { ShulianError, didFromPublicKey, encodeMultikey, foreign, generateKeyPair, type KeyPair } from '../../../src/sdk/browser.ts';
 import { Json } from '../components.tsx';
 import { DidView } from './Explorer.tsx';
-import { LocalError, client, errNode, errText, request, useSession } from '../session.tsx';
+import { LocalError, client, errDetail, errNode, errText, request, useSession, say } from '../session.tsx';
 
 const IDENTITY_CHAIN = 'identity';
 
@@ -21,14 +21,14 @@ function DidCreate() {
   const registerMine = async () => {
     setBusy(true);
     try {
-      if (!key) throw new LocalError(tr('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
+      if (!key) throw new LocalError('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)');
       await sendTx(IDENTITY_CHAIN, createCall(key));
       setCreated(auth!.did);
-      message.success(tr('DID 文档已写入身份链', 'DID document recorded on the identity chain'));
+      message.success(say('DID 文档已写入身份链', 'DID document recorded on the identity chain'));
     } catch (err) {
       if ((err as { code?: string }).code === 'DID_EXISTS') {
         setCreated(auth!.did);
-        message.info(tr('该 DID 已有文档，显示如下', 'This DID already has a document; here it is'));
+        message.info(say('该 DID 已有文档，显示如下', 'This DID already has a document; here it is'));
       } else {
         message.error(errNode(err));
       }
@@ -37,7 +37,7 @@ function DidCreate() {
     }
   };
   const createNew = async () => {
-    if (password.length < 8) return message.error(tr('请设置至少 8 位的密码保护新密钥', 'Set a password of at least 8 characters to protect the new key'));
+    if (password.length < 8) return message.error(say('请设置至少 8 位的密码保护新密钥', 'Set a password of at least 8 characters to protect the new key'));
     setBusy(true);
     try {
       const kp = generateKeyPair('sm2');
@@ -52,7 +52,7 @@ function DidCreate() {
       a.download = `${did.slice(12)}.json`;
       a.click();
       setCreated(did);
-      message.success(tr('已创建 DID，并下载了加密的密钥文件', 'DID created; its encrypted keystore was downloaded'));
+      message.success(say('已创建 DID，并下载了加密的密钥文件', 'DID created; its encrypted keystore was downloaded'));
     } catch (err) {
       message.error(errNode(err));
     } finally {
@@ -90,7 +90,7 @@ function Credentials() {
   const [claims, setClaims] = useState(() => JSON.stringify({ name: tr('港务集团', 'Port Authority') }, null, 2));
   const [issued, setIssued] = useState<unknown>(null);
   const [toVerify, setToVerify] = useState('');
-  const [verdict, setVerdict] = useState<{ ok: boolean; text: string } | null>(null);
+  const [verdict, setVerdict] = useState<{ ok: true } | { ok: false; err: unknown } | null>(null);
   const [listId, setListId] = useState('');
   const [index, setIndex] = useState(0);
   const [purpose, setPurpose] = useState<'revocation' | 'suspension'>('revocation');
@@ -115,9 +115,9 @@ function Credentials() {
     setBusy(true);
     try {
       await request('POST', '/credentials/verify', { verifiableCredential: JSON.parse(toVerify) as unknown });
-      setVerdict({ ok: true, text: tr('凭证有效：签名、签发方 DID 与状态均通过校验', 'Valid: signature, issuer DID and status all check out') });
+      setVerdict({ ok: true });
     } catch (err) {
-      setVerdict({ ok: false, text: errText(err) });
+      setVerdict({ ok: false, err });
     } finally {
       setBusy(false);
     }
@@ -164,7 +164,8 @@ function Credentials() {
         <Card size="small" title={tr('验证凭证', 'Verify a credential')}>
           <Input.TextArea rows={14} value={toVerify} onChange={(e) => setToVerify(e.target.value)} placeholder={tr('粘贴可验证凭证 JSON', 'Paste a verifiable credential (JSON)')} />
           <Button style={{ marginTop: 12 }} loading={busy} disabled={!toVerify} onClick={verify}>{tr('验证', 'Verify')}</Button>
-          {verdict && <Alert style={{ marginTop: 12 }} type={verdict.ok ? 'success' : 'error'} title={verdict.text} />}
+          {verdict && <Alert style={{ marginTop: 12 }} type={verdict.ok ? 'success' : 'error'} data-testid="vc-verdict"
+            title={verdict.ok ? tr('凭证有效：签名、签发方 DID 与状态均通过校验', 'Valid: signature, issuer DID and status all check out') : <span title={errDetail(verdict.err)}>{errText(verdict.err)}</span>} />}
         </Card>
       </Col>
     </Row>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, Radio, Space, Tabs, Typography, Upload } from 'antd';
 import { decryptKeystoreAsync, encryptKeystore } from '../../shims/keystore.ts';
 import { didFromPublicKey, fromHex, generateKeyPair, publicKeyFromPrivate, type KeyPair, type Suite } from '../../../src/sdk/browser.ts';
-import { LocalError, errText, useSession } from '../session.tsx';
+import { LocalError, errDetail, errText, useSession, say } from '../session.tsx';
 import { UserText } from '../components.tsx';
 
 function download(name: string, text: string): void {
@@ -23,7 +23,8 @@ export function SignIn() {
   const [hexKey, setHexKey] = useState('');
   const [suite, setSuite] = useState<Suite>('sm2');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // The error itself, worded when shown: it follows a change of language.
+  const [error, setError] = useState<unknown>(null);
   const [step, setStep] = useState<string | null>(null);
 
   const go = async (getKey: () => Promise<KeyPair>, keystore?: unknown) => {
@@ -34,9 +35,9 @@ export function SignIn() {
       const kp = await getKey();
       setStep(tr('正在签名服务器挑战…', 'Signing the server challenge…'));
       const a = await signIn(kp, keystore);
-      message.success(tr(`已登录：${a.did}`, `Signed in as ${a.did}`));
+      message.success(say(`已登录：${a.did}`, `Signed in as ${a.did}`));
     } catch (err) {
-      setError(errText(err));
+      setError(err);
     } finally {
       setBusy(false);
       setStep(null);
@@ -45,24 +46,24 @@ export function SignIn() {
 
   // The keystore is kept, still encrypted, for this tab: after a reload its password unlocks the key again.
   const fromFile = () => go(async () => {
-    if (!file) throw new LocalError(tr('请先选择密钥文件', 'Choose a keystore file first'));
+    if (!file) throw new LocalError('请先选择密钥文件', 'Choose a keystore file first');
     return decryptKeystoreAsync(file.json, password);
   }, file?.json);
 
   const fromHexKey = () => go(async () => {
     const clean = hexKey.trim().toLowerCase().replace(/^0x/, '');
-    if (!/^[0-9a-f]{64}$/.test(clean)) throw new LocalError(tr('私钥应为 64 位十六进制', 'A private key is 64 hex digits'));
+    if (!/^[0-9a-f]{64}$/.test(clean)) throw new LocalError('私钥应为 64 位十六进制', 'A private key is 64 hex digits');
     const privateKey = fromHex(clean);
     return { suite, privateKey, publicKey: publicKeyFromPrivate(suite, privateKey) };
   });
 
   const newKey = () => {
     if (password.length < 8) {
-      setError(tr('新密钥需要至少 8 位的密码来加密保存', 'A new key needs a password of at least 8 characters to encrypt it'));
+      setError(new LocalError('新密钥需要至少 8 位的密码来加密保存', 'A new key needs a password of at least 8 characters to encrypt it'));
       return;
     }
     if (password !== password2) {
-      setError(tr('两次输入的密码不一致', 'The two passwords do not match'));
+      setError(new LocalError('两次输入的密码不一致', 'The two passwords do not match'));
       return;
     }
     const kp = generateKeyPair(suite);
@@ -107,9 +108,9 @@ export function SignIn() {
                           setFile({ name: f.name, json });
                           setError(null);
                         } catch {
-                          setError(tr('该文件不是 JSON 密钥文件', 'That file is not a JSON keystore'));
+                          setError(new LocalError('该文件不是 JSON 密钥文件', 'That file is not a JSON keystore'));
                         }
-                      }, () => setError(tr('无法读取该文件', 'Cannot read that file')));
+                      }, () => setError(new LocalError('无法读取该文件', 'Cannot read that file')));
                       return false;
                     }}
                   >
@@ -166,7 +167,7 @@ export function SignIn() {
         ]}
       />
       {step && <Alert style={{ marginTop: 16 }} type="info" title={step} />}
-      {error && <Alert style={{ marginTop: 16 }} type="error" title={error} data-testid="signin-error" />}
+      {error !== null && <Alert style={{ marginTop: 16 }} type="error" title={<span title={errDetail(error)}>{errText(error)}</span>} data-testid="signin-error" />}
     </Card>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { App, Button, Card, Descriptions, Form, Input, Modal, Select, Space, Table, Tag, Timeline, Typography } from 'antd';
 import type { WorkOrder, WorkOrderKind, WorkOrderStatus, WorkOrderSummary } from '../../../src/sdk/browser.ts';
 import { ErrorBox, NoData, StatusTag, UserText, fmtTime } from '../components.tsx';
-import { consoleClient, errNode, shortDid, useLoad, useSession } from '../session.tsx';
+import { consoleClient, errNode, shortDid, useLoad, useSession, say } from '../session.tsx';
 
 export function woKind(k: string, tr: (zh: string, en: string) => string): string {
   const m: Record<string, [string, string]> = {
@@ -93,7 +93,7 @@ export function WorkOrders() {
     setBusy(true);
     try {
       const w = await consoleClient.createWorkOrder(v);
-      message.success(tr(`已创建工单 #${w.id}`, `Work order #${w.id} created`));
+      message.success(say(`已创建工单 #${w.id}`, `Work order #${w.id} created`));
       setOpen(false);
       form.resetFields();
       list.reload();
