@@ -3,7 +3,7 @@ import {
   Alert, App, Button, Card, Col, Collapse, Descriptions, Empty, Form, Input, Modal, Result, Row, Segmented, Select, Space, Spin, Switch, Table, Tabs, Tag, Timeline, Typography,
 } from 'antd';
 import {
-  compileContract, deployContractTemplate, draftContract, getContract, getContractFingerprint, getContractTemplate, listContractTemplates,
+  canonicalize, compileContract, deployContractTemplate, draftContract, getContract, getContractFingerprint, getContractTemplate, listContractTemplates,
   listContracts, signContract, submitContractEvent, testContractTemplate,
   type CompileResponse, type ContractTemplate, type ContractView, type Diagnostic, type JsonValue, type ScenarioReport, type TemplateSummary,
 } from '../../../src/sdk/browser.ts';
@@ -244,7 +244,7 @@ function Editor({ lib, base, setBase }: { lib: Library; base: string; setBase: (
 
   // The node compiles and renders the source when what would be compiled changes, once the user
   // pauses: keyed on the request's content, so a new answer (a new summary object) never asks again.
-  const request = useMemo(() => JSON.stringify({ source, params: { ...params, ...parties } }), [source, params, parties]);
+  const request = useMemo(() => canonicalize({ source, params: { ...params, ...parties } }), [source, params, parties]);
   useEffect(() => {
     if (!source) return;
     const n = ++seq.current;
