@@ -2,8 +2,8 @@ import { Suspense, lazy, useEffect, useState, type ReactNode } from 'react';
 import { App as AntApp, Button, ConfigProvider, Dropdown, Form, Input, Layout, Menu, Modal, Radio, Result, Segmented, Space, Spin, Tag, Typography, theme } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
-import { fromHex, publicKeyFromPrivate, type Suite } from '../../src/sdk/browser.ts';
-import { LocalError, SessionProvider, errNode, shortDid, useSession, say } from './session.tsx';
+import type { Suite } from '../../src/sdk/browser.ts';
+import { SessionProvider, errNode, keyFromHex, shortDid, useSession, say } from './session.tsx';
 import { roleName } from './components.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 
@@ -93,12 +93,7 @@ function UnlockKey() {
     setBusy(true);
     try {
       if (unlockWith === 'keystore') await unlock(password);
-      else {
-        const clean = hex.trim().toLowerCase().replace(/^0x/, '');
-        if (!/^[0-9a-f]{64}$/.test(clean)) throw new LocalError('私钥应为 64 位十六进制', 'A private key is 64 hex digits');
-        const privateKey = fromHex(clean);
-        unlockKey({ suite, privateKey, publicKey: publicKeyFromPrivate(suite, privateKey) });
-      }
+      else unlockKey(keyFromHex(hex, suite));
       setOpen(false);
       setPassword('');
       setHex('');

@@ -11,7 +11,7 @@ import {
   type Call, type CommittedTx, type KeyPair,
 } from '../../src/sdk/browser.ts';
 import { decryptKeystoreAsync } from '../shims/keystore.ts';
-import { didFromPublicKey } from '../../src/sdk/browser.ts';
+import { didFromPublicKey, fromHex, publicKeyFromPrivate, type Suite } from '../../src/sdk/browser.ts';
 import { errorZh } from './i18n/errors.ts';
 
 export type Lang = 'zh' | 'en';
@@ -80,6 +80,14 @@ export class LocalError extends Error {
   constructor(readonly zh: string, readonly en: string) {
     super(en);
   }
+}
+
+/** A key pair from a pasted private key (64 hex digits, optionally 0x-prefixed). */
+export function keyFromHex(hex: string, suite: Suite): KeyPair {
+  const clean = hex.trim().toLowerCase().replace(/^0x/, '');
+  if (!/^[0-9a-f]{64}$/.test(clean)) throw new LocalError('私钥应为 64 位十六进制', 'A private key is 64 hex digits');
+  const privateKey = fromHex(clean);
+  return { suite, privateKey, publicKey: publicKeyFromPrivate(suite, privateKey) };
 }
 
 /** The language errors are worded in; the provider keeps it current. */

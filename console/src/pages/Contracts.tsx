@@ -7,7 +7,7 @@ import {
   listContracts, signContract, submitContractEvent, testContractTemplate,
   type CompileResponse, type ContractTemplate, type ContractView, type Diagnostic, type JsonValue, type ScenarioReport, type TemplateSummary,
 } from '../../../src/sdk/browser.ts';
-import { ErrorBox, Hash, Ident, Json, NoData, UserText, fmtTime } from '../components.tsx';
+import { ErrorBox, Hash, Ident, Json, NoData, fmtTime } from '../components.tsx';
 import { LEX_DIAG_ZH } from '../i18n/errors.ts';
 import {
   clausesOf, companions, compose, defaultPartyMap, foreignParties, freshDate,

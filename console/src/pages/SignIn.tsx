@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, Radio, Space, Tabs, Typography, Upload } from 'antd';
 import { decryptKeystoreAsync, encryptKeystore } from '../../shims/keystore.ts';
-import { didFromPublicKey, fromHex, generateKeyPair, publicKeyFromPrivate, type KeyPair, type Suite } from '../../../src/sdk/browser.ts';
-import { LocalError, errDetail, errText, useSession, say } from '../session.tsx';
+import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../../../src/sdk/browser.ts';
+import { LocalError, errDetail, errText, keyFromHex, useSession, say } from '../session.tsx';
 import { UserText } from '../components.tsx';
 
 function download(name: string, text: string): void {
@@ -50,12 +50,7 @@ export function SignIn() {
     return decryptKeystoreAsync(file.json, password);
   }, file?.json);
 
-  const fromHexKey = () => go(async () => {
-    const clean = hexKey.trim().toLowerCase().replace(/^0x/, '');
-    if (!/^[0-9a-f]{64}$/.test(clean)) throw new LocalError('私钥应为 64 位十六进制', 'A private key is 64 hex digits');
-    const privateKey = fromHex(clean);
-    return { suite, privateKey, publicKey: publicKeyFromPrivate(suite, privateKey) };
-  });
+  const fromHexKey = () => go(async () => keyFromHex(hexKey, suite));
 
   const newKey = () => {
     if (password.length < 8) {
