@@ -31,7 +31,9 @@ export interface StepFailure {
 
 export interface ScenarioFileReport {
   file: string;
+  /** The scenario's "scenario" sentence (else its file name); nameZh its "scenarioZh", when given. */
   name: string;
+  nameZh?: string;
   passed: boolean;
   steps: number;
   rejections: number;
@@ -118,6 +120,7 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
   }
   if (!isObj(doc) || !Array.isArray(doc.steps)) return failAt(0, 'a scenario is an object with "scenario", optional "given" and a list of "steps"');
   if (typeof doc.scenario === 'string') report.name = doc.scenario;
+  if (typeof doc.scenarioZh === 'string') report.nameZh = doc.scenarioZh;
   const given = isObj(doc.given) ? doc.given : {};
   const params: Record<string, JsonValue> = { ...sample, ...(isObj(given.params) ? given.params : {}) };
   let state: ContractState;

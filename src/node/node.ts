@@ -12,11 +12,12 @@ import { SoloConsensus, TbftDriver, type ConsensusEngine, type TbftDriverOptions
 import type { Genesis, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 import { knownModuleNames, modulesFor } from '../modules/index.ts';
 import { govKey } from '../modules/governance/keys.ts';
+import type { Role } from '../modules/governance/types.ts';
 import { didSenderAuthority, governanceAdmissionRule } from './admission.ts';
 import { signTx } from '../ledger/index.ts';
 import { evidenceReporter, tbftTransport } from './tbft-wiring.ts';
 import { DEFAULT_PARAMS } from './alliance.ts';
-import { embeddedGeneses } from './alliance.ts';
+import { EMBEDDED_FOUNDER, embeddedGeneses } from './alliance.ts';
 import { loadOrCreateNodeKey } from './keys.ts';
 import { lockDataDir } from './lock.ts';
 
@@ -26,6 +27,19 @@ export interface AllianceFile {
   alliance: string;
   createdAt: number;
   chains: Genesis[];
+  /**
+   * The founding operator, as governance.init records it (docs/governance.md#bootstrap). Absent:
+   * "<alliance> operator" holding only the `operator` role. The embedded alliance gives it a
+   * `member` seat too, so its one organisation can propose and approve business chains alone.
+   */
+  founder?: FounderFile;
+}
+
+/** The founding operator's name and on-chain roles (the `init` arguments it sends). */
+export interface FounderFile {
+  name?: string;
+  nameZh?: string;
+  roles?: Role[];
 }
 
 export interface NodeOpenOptions {
@@ -331,9 +345,11 @@ export class ShulianNode implements NodeView {
     const { tx } = signTx(this.key, {
       chain: gov.chain, module: 'governance', method: 'init', nonce: mine.pendingNonce, expires: chain.height() + 1000,
       args: asJson({
-        name: `${alliance.alliance} operator`,
+        name: alliance.founder?.name ?? `${alliance.alliance} operator`,
+        ...(alliance.founder?.nameZh ? { nameZh: alliance.founder.nameZh } : {}),
+        ...(alliance.founder?.roles ? { roles: alliance.founder.roles } : {}),
         policy: { modules: knownModuleNames().filter((n) => n !== 'governance'), chainParams: { ...DEFAULT_PARAMS } },
-        chains: alliance.chains.map((g) => ({ genesis: g as unknown as Record<string, JsonValue> })),
+        chains: alliance.chains.map((g) => ({ genesis: asJson(g) })),
       }),
     });
     const answer = await chain.submitBody(JSON.stringify(tx));
@@ -428,7 +444,10 @@ function loadOrCreateAlliance(dataDir: string, key: KeyPair, log: (line: string)
   }
   const createdAt = Date.now();
   const validators = [{ did: didFromPublicKey(key.publicKey), publicKey: toHex(key.publicKey), power: 1 }];
-  const alliance: AllianceFile = { alliance: 'shulian-local', createdAt, chains: embeddedGeneses({ alliance: 'shulian-local', validators, time: createdAt, suite: key.suite, gateways: [...validators.map((v) => ({ did: v.did, publicKey: v.publicKey })), ...extraGateways] }) };
+  const alliance: AllianceFile = {
+    alliance: 'shulian-local', createdAt, founder: EMBEDDED_FOUNDER,
+    chains: embeddedGeneses({ alliance: 'shulian-local', validators, time: createdAt, suite: key.suite, gateways: [...validators.map((v) => ({ did: v.did, publicKey: v.publicKey })), ...extraGateways] }),
+  };
   writeFileSync(path, JSON.stringify(alliance, null, 2) + '\n', { flag: 'wx' });
   log(`created the embedded alliance in ${dataDir}: ${alliance.chains.map((c) => c.chain).join(', ')}`);
   return alliance;

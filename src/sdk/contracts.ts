@@ -52,7 +52,7 @@ export interface ContractTemplate {
 
 export type CompileResponse =
   | { ok: false; diagnostics: Diagnostic[] }
-  | { ok: true; template: string; diagnostics: Diagnostic[]; summary: TemplateSummary; texts: Texts; fingerprint?: string; paramsError?: { code: string; message: string } };
+  | { ok: true; template: string; diagnostics: Diagnostic[]; summary: TemplateSummary; texts: Texts; fingerprint?: string; paramsError?: { code: string; message: string; zh?: string } };
 
 export interface ContractListing {
   party: string;

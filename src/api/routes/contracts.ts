@@ -187,7 +187,7 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
     compileOrThrow(t.source);
     // Diagnostics, summary and the four texts are computed on a render worker.
     const a = (await renderer().run({ kind: 'compile', source: t.source, ...(t.sample ? { params: t.sample } : {}) })).json as {
-      template: string; diagnostics: JsonValue; summary: JsonValue; texts: JsonValue; fingerprint?: string; paramsError?: { code: ErrorCode | ForeignCode; message: string };
+      template: string; diagnostics: JsonValue; summary: JsonValue; texts: JsonValue; fingerprint?: string; paramsError?: { code: ErrorCode | ForeignCode; message: string; zh: string };
     };
     if (a.paramsError) throw new ShulianError(a.paramsError.code, `the template's sample does not fit it: ${a.paramsError.message}`);
     return {
