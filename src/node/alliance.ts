@@ -1,4 +1,4 @@
-import type { JsonValue } from '../codec/index.ts';
+import { asJson } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import type { ChainParams, Genesis, ValidatorInfo } from '../ledger/index.ts';
 import type { Role } from '../modules/governance/types.ts';
@@ -67,7 +67,7 @@ function withCrossChain(geneses: Genesis[], gateways: Array<{ did: string; publi
     tracksValidators: g.modules.includes('validators'), gateways, inbound: [{ srcChain: '*', dstPort: '*', senders: ['*'] }], status: 'active',
   }));
   return geneses.map((g) => {
-    if (g.chain === ROUTING_CHAIN) return { ...g, crossChain: { ...crossChain, routes: routes as unknown as JsonValue[] } };
+    if (g.chain === ROUTING_CHAIN) return { ...g, crossChain: { ...crossChain, routes: routes.map((r) => asJson(r)) } };
     if (g.modules.includes('xchain')) return { ...g, crossChain };
     return g;
   });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
+import { ShulianError, toHex, asJson, type JsonValue } from '../codec/index.ts';
 import { PeerNetwork, type NetworkStats } from '../net/index.ts';
 import { ChainLifecycleWatcher, assignedChains } from '../governance/index.ts';
 import { didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
@@ -195,7 +195,7 @@ export class ShulianNode implements NodeView {
   private gossipTxs(chain: Chain): void {
     const net = this.net;
     if (!net) return;
-    chain.onAccepted((txs) => net.broadcast(chain.id, 'tx', txs as unknown as JsonValue));
+    chain.onAccepted((txs) => net.broadcast(chain.id, 'tx', asJson(txs)));
     net.on(chain.id, 'tx', async (body) => {
       if (!Array.isArray(body) || body.length === 0 || body.length > MAX_BATCH) return false;
       const results = await chain.submit(body);
@@ -271,7 +271,7 @@ export class ShulianNode implements NodeView {
     if (!chain || !chain.genesis.modules.includes('validators')) return;
     if (!chain.validatorsAt(chain.height() + 1).some((v) => v.did === this.did)) return;
     const { tx } = signTx(this.key, {
-      chain: id, module: 'validators', method: 'approve', args: { height, validators: validators as unknown as JsonValue, proposal },
+      chain: id, module: 'validators', method: 'approve', args: { height, validators: asJson(validators), proposal },
       nonce: chain.nonces(this.did).pendingNonce, expires: chain.height() + 100,
     });
     const answer = await chain.submitBody(JSON.stringify(tx));
@@ -344,13 +344,13 @@ export class ShulianNode implements NodeView {
     if (mine.pendingNonce > mine.nonce) return; // an init is already on its way
     const { tx } = signTx(this.key, {
       chain: gov.chain, module: 'governance', method: 'init', nonce: mine.pendingNonce, expires: chain.height() + 1000,
-      args: {
+      args: asJson({
         name: alliance.founder?.name ?? `${alliance.alliance} operator`,
         ...(alliance.founder?.nameZh ? { nameZh: alliance.founder.nameZh } : {}),
         ...(alliance.founder?.roles ? { roles: alliance.founder.roles } : {}),
         policy: { modules: knownModuleNames().filter((n) => n !== 'governance'), chainParams: { ...DEFAULT_PARAMS } },
-        chains: alliance.chains.map((g) => ({ genesis: g as unknown as Record<string, JsonValue> })),
-      } as unknown as JsonValue,
+        chains: alliance.chains.map((g) => ({ genesis: asJson(g) })),
+      }),
     });
     const answer = await chain.submitBody(JSON.stringify(tx));
     const r = answer.kind === 'invalid' ? answer : answer.results[0]!;
