@@ -14,7 +14,8 @@ import {
   type HistoryEntry, type LexInstance, type LexLogEntry,
 } from '../../modules/lexcontract/index.ts';
 import { ShulianClient, contractCall, getContract } from '../../sdk/index.ts';
-import { loadKey } from '../keyfile.ts';
+import { didOf, loadKey } from '../keyfile.ts';
+import { parsePartiesArg } from '../parties.ts';
 import { emit, usage, type CommonOptions } from '../output.ts';
 import { genesisHashArg, verifyingClient } from '../trust.ts';
 import {
@@ -42,6 +43,24 @@ async function call(o: ContractChainOptions, method: string, args: JsonValue): P
   return { hash: r.tx, result: r.result, height: r.height };
 }
 
+/** A JSON object of terms from a file, with a clear error for a missing or malformed one. */
+function readParamsFile(file: string): Record<string, JsonValue> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw usage(`cannot read the parameters file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw usage(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw usage(`${file} must hold a JSON object of the contract's terms`);
+  return v as Record<string, JsonValue>;
+}
+
 async function read<T>(o: ContractChainOptions, key: string): Promise<T> {
   const v = await client(o).verifiedState(o.chain, lexStateKey(key));
   if (v.value === null) throw new ShulianError('NOT_FOUND', `nothing at ${key} on chain ${o.chain}`);
@@ -55,10 +74,16 @@ export async function contractDeploy(file: string, o: ContractChainOptions): Pro
 }
 
 export async function contractDraft(o: ContractChainOptions & { template: string; params: string; parties: string; countersigner?: string; countersignerRole?: string; disputeAllows?: string }): Promise<void> {
-  const params = JSON.parse(readFileSync(o.params, 'utf8')) as JsonValue;
-  const parties = JSON.parse(o.parties) as JsonValue;
+  const params = readParamsFile(o.params);
+  const parties = parsePartiesArg(o.parties);
+  // The DIDs come from --parties; a params file that names a party too must agree (the chain checks it).
+  for (const [p, d] of Object.entries(parties)) {
+    if (params[p] !== undefined && params[p] !== d) {
+      throw usage(`${o.params} names ${p} as ${String(params[p])} but --parties says ${d}; drop ${p} from the file (the parties come from --parties)`);
+    }
+  }
   const args: Record<string, JsonValue> = { template: o.template, params, parties };
-  if (o.countersigner) args.countersigner = { did: o.countersigner, role: o.countersignerRole ?? 'notary' };
+  if (o.countersigner) args.countersigner = { did: didOf(o.countersigner, '--countersigner'), role: o.countersignerRole ?? 'notary' };
   if (o.disputeAllows) args.disputeAllows = o.disputeAllows.split(',').map((x) => x.trim()).filter(Boolean);
   const r = await call(o, 'draft', args);
   const res = r.result as { id: string; fingerprint: string };
