@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { compileSource, type ContractState } from '../../lex/index.ts';
+import { compileSource, summarize, type ContractState } from '../../lex/index.ts';
 import { genesisHash } from '../../ledger/index.ts';
 import {
   historyKey, instanceFingerprint, lexStateKey, instanceKey, renderedTexts, signingTermsOf, stateKey, templateKey, logKey,
@@ -134,16 +134,49 @@ async function logOf(o: ContractChainOptions, id: string): Promise<LexLogEntry[]
   }
 }
 
+/**
+ * The events a contract in `status` takes now, from its template: each with who may send it and
+ * its inputs (`Tick`, which checks deadlines, from anyone). An active contract takes them all; a
+ * disputed one only those its signing terms allow while disputed; any other status none.
+ */
+export function acceptedEvents(source: string, inst: LexInstance): AcceptedEvent[] {
+  if (inst.status !== 'active' && inst.status !== 'disputed') return [];
+  const all: AcceptedEvent[] = [
+    ...summarize(compileSource(source).contract).events.map((e) => ({
+      event: e.name, kind: e.kind, from: e.from === 'anyone' ? 'anyone' as const : e.from.map((p) => ({ party: p, did: inst.parties[p] ?? '' })),
+      inputs: e.inputs.map((f) => ({ name: f.name, type: f.type })), label: e.label.en,
+    })),
+    { event: 'Tick', kind: 'event', from: 'anyone', inputs: [], label: 'checks deadlines (breaches, expiries)' },
+  ];
+  if (inst.status === 'active') return all;
+  const allowed = new Set(inst.disputeAllows ?? []);
+  return all.filter((e) => allowed.has(e.event));
+}
+
+export interface AcceptedEvent {
+  event: string;
+  kind: 'event' | 'permission';
+  label: string;
+  from: 'anyone' | Array<{ party: string; did: string }>;
+  inputs: Array<{ name: string; type: string }>;
+}
+
 export async function contractStatus(id: string, o: ContractChainOptions): Promise<void> {
   const v = await getContract(client(o), id, { chain: o.chain });
   const inst = v.instance;
-  emit(o, { instance: inst, state: v.state, obligations: v.obligations, events: v.log, history: v.history, settlements: v.settlements }, () => [
+  const source = await read<string>(o, templateKey(inst.template));
+  const accepts = acceptedEvents(source, inst);
+  emit(o, { instance: inst, state: v.state, obligations: v.obligations, accepts, events: v.log, history: v.history, settlements: v.settlements }, () => [
     `contract   ${id}  (${inst.status})`,
     `template   ${inst.template}`,
     ...Object.entries(inst.parties).map(([p, d]) => `party      ${p}: ${d}  ${inst.signatures[p] ? `signed at height ${inst.signatures[p]!.height}` : 'not signed'}`),
     ...(inst.countersigner ? [`${inst.countersigner.role.padEnd(10)} ${inst.countersigner.did}  ${inst.countersignature ? `countersigned at height ${inst.countersignature.height}` : 'not countersigned'}`] : []),
     ...(inst.dispute ? [`dispute    raised by ${inst.dispute.party}: ${inst.dispute.reason}`] : []),
     ...v.obligations.map((x) => `obligation ${x.id}: ${x.status} (due ${x.due})`),
+    ...(accepts.length
+      ? accepts.map((e) => `accepts    ${e.event.padEnd(18)} from ${e.from === 'anyone' ? 'anyone' : e.from.map((f) => f.party).join(' or ')}${e.inputs.length ? `  input {${e.inputs.map((f) => `${f.name}: ${f.type}`).join(', ')}}` : ''}  — ${e.label}`)
+      : [`accepts    no events while ${inst.status}${inst.status === 'draft' ? ' (every party signs first: shulian contract sign)' : ''}`]),
+    ...(accepts.length ? [`           send one with: shulian contract submit-event ${id} EVENT --input '{…}' --key KEY`] : []),
     ...v.log.map((e, i) => `event ${i}    ${e.event} by ${e.sender} at height ${e.height}`),
     ...v.settlements.map((x) => `settlement ${x.instruction.idempotencyKey} ${x.instruction.kind} ${x.instruction.amount.minor} ${x.instruction.amount.currency} minor units: ${x.status}${x.note ? ` (${x.note})` : ''}`),
     ...v.history.map((h) => `history ${String(h.n).padEnd(3)} ${h.action} ${h.from ?? '-'} → ${h.to} by ${h.role ?? h.by} at height ${h.height}`),

@@ -206,7 +206,17 @@ async function faucetCmd(o: SignOpts & { amount: string; currency: string }): Pr
   if (!policy || policy.perDid === '0') {
     throw new ShulianError('FAUCET_CLOSED', `chain ${o.chain} runs no SANDBOX faucet: only a development alliance started with \`shulian up\` has one (test money); on another alliance money comes in through an issuer (docs/settlement.md)`);
   }
-  const r = await settleFaucet(c, key, { currency: o.currency, amount: decimal(o.amount, o.currency) }, { chain: o.chain, timeoutMs: o.timeout });
+  let r;
+  try {
+    r = await settleFaucet(c, key, { currency: o.currency, amount: decimal(o.amount, o.currency) }, { chain: o.chain, timeoutMs: o.timeout });
+  } catch (e) {
+    if (e instanceof ShulianError && e.code === 'FAUCET_LIMIT') {
+      const { given } = await settleFaucetInfo(c, me, o.currency, { chain: o.chain });
+      const left = BigInt(policy.perDid) - BigInt(given ?? '0');
+      throw new ShulianError('FAUCET_LIMIT', `the SANDBOX faucet gives each DID up to ${money(policy.perDid, o.currency)}; ${me} has had ${money(given ?? '0', o.currency)}${left > 0n ? `, so ask for at most ${money(left.toString(), o.currency)}` : ' already'}`);
+    }
+    throw e;
+  }
   emit(o, { ...r, notice: 'SANDBOX: test money, not real funds' }, () => [
     `SANDBOX faucet: ${money(r.amount, r.currency)} to ${me} — test money, not real funds`,
     `entry      #${r.entry} (issuer ${r.issuer})`,
