@@ -21,8 +21,13 @@ export interface ChainEndpoint {
   proof(height: number, keys: string[]): Promise<ProofBundle>;
   outbox(dst: string, from: number, limit: number): Promise<{ lastSequence: number; packets: Array<{ packet: Packet; status: SendStatus }> }>;
   state(key: string): Promise<JsonValue | null>;
-  /** Signs and submits a call as the gateway; resolves when committed, with its receipt status. */
-  call(module: string, method: string, args: JsonValue): Promise<{ status: 'ok' | 'failed'; code?: string; message?: string; result?: JsonValue }>;
+  /**
+   * Signs and submits a call as the gateway; resolves when committed, with its receipt status.
+   * Once `signal` aborts, it stops waiting for the commit and rejects (GATEWAY_STOPPED), so a
+   * gateway stops at once even while its txs cannot commit (a chain whose validators are
+   * stopping with it).
+   */
+  call(module: string, method: string, args: JsonValue, signal?: AbortSignal): Promise<{ status: 'ok' | 'failed'; code?: string; message?: string; result?: JsonValue }>;
 }
 
 /** A record of an endpoint's chain state under its typed full key; undefined when absent. */
@@ -86,7 +91,8 @@ export interface RelayCursor {
  * destination with one proof request: received ones are acknowledged back, ones past their
  * timeout are proven absent to the source, and the rest are delivered with a state proof each.
  */
-export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: RelayCursor, opts: { batch?: number } = {}): Promise<RelayReport> {
+export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: RelayCursor, opts: { batch?: number; signal?: AbortSignal } = {}): Promise<RelayReport> {
+  const { signal } = opts;
   const report: RelayReport = { received: 0, acknowledged: 0, timedOut: 0, errors: [] };
   const batch = opts.batch ?? BATCH;
   const out = await src.outbox(dst.id, cursor.from, batch);
@@ -123,12 +129,12 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
   const hpDst = asJson(headerProofOf(there, dstRoute.tracksValidators));
   // Chunks go out together (the endpoint orders their nonces) and commit in as few blocks as they fit.
   await Promise.all(chunksByBytes(acks).map(async (chunk) => {
-    const r = await src.call('xchain', 'acknowledge', { proof: hpDst, acks: chunk });
+    const r = await src.call('xchain', 'acknowledge', { proof: hpDst, acks: chunk }, signal);
     if (r.status === 'ok') report.acknowledged += chunk.length;
     else report.errors.push(`acknowledge on ${src.id}: ${r.code}: ${r.message}`);
   }));
   await Promise.all(chunksByBytes(timeouts).map(async (chunk) => {
-    const r = await src.call('xchain', 'timeout', { proof: hpDst, items: chunk });
+    const r = await src.call('xchain', 'timeout', { proof: hpDst, items: chunk }, signal);
     if (r.status === 'ok') report.timedOut += chunk.length;
     else report.errors.push(`timeout on ${src.id}: ${r.code}: ${r.message}`);
   }));
@@ -139,7 +145,7 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
     const proofOf = new Map(here.proofs.map((p) => [p.key, p]));
     const packets = toDeliver.map((packet) => ({ packet: asJson(packet), proof: asJson(proofOf.get(`xchain/out/${dst.id}/${packet.sequence}`)!.proof) }));
     await Promise.all(chunksByBytes(packets).map(async (chunk) => {
-      const r = await dst.call('xchain', 'recv', { proof: asJson(headerProofOf(here, srcRoute.tracksValidators)), packets: chunk });
+      const r = await dst.call('xchain', 'recv', { proof: asJson(headerProofOf(here, srcRoute.tracksValidators)), packets: chunk }, signal);
       if (r.status === 'ok') report.received += (r.result as Array<{ result: string }>).filter((x) => x.result === 'received').length;
       else report.errors.push(`recv on ${dst.id}: ${r.code}: ${r.message}`);
     }));
@@ -152,7 +158,7 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
  * Brings registrations from the routing chain to `target` when the routing chain holds a newer
  * version than the target has synced. Returns the chains updated.
  */
-export async function syncRoutes(xroute: ChainEndpoint, target: ChainEndpoint, tracksValidators = false): Promise<string[]> {
+export async function syncRoutes(xroute: ChainEndpoint, target: ChainEndpoint, tracksValidators = false, signal?: AbortSignal): Promise<string[]> {
   const chains = (await xroute.state('xroute/chains') as string[] | null) ?? [];
   const stale: string[] = [];
   for (const c of chains) {
@@ -168,7 +174,7 @@ export async function syncRoutes(xroute: ChainEndpoint, target: ChainEndpoint, t
     const p = b.proofs.find((x) => x.key === `xroute/routes/${c}`)!;
     return { chain: c, value: p.value, proof: asJson(p.proof) };
   });
-  const r = await target.call('xchain', 'syncRoutes', { proof: asJson(headerProofOf(b, tracksValidators)), routes });
+  const r = await target.call('xchain', 'syncRoutes', { proof: asJson(headerProofOf(b, tracksValidators)), routes }, signal);
   if (r.status !== 'ok') throw new Error(`syncRoutes on ${target.id}: ${r.code}: ${r.message}`);
   return stale;
 }

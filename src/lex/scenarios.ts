@@ -209,6 +209,31 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
   return report;
 }
 
+/** The example DIDs a template folder's scenarios and previews play its parties with (see readSample). */
+export const EXAMPLE_PARTIES_FILE = 'parties.example.json';
+
+/**
+ * A template folder's sample parameters for scenarios and previews: the terms of `sample.json`
+ * with its parties' example DIDs from `parties.example.json`. The sample itself names no one
+ * (issue #15), so `shulian contract draft --params sample.json --parties …` drafts it for real
+ * parties as it is.
+ */
+export function readSample(dir: string): Record<string, JsonValue> {
+  const read = (name: string, required: boolean): Record<string, JsonValue> => {
+    let text: string;
+    try {
+      text = readFileSync(join(dir, name), 'utf8');
+    } catch (e) {
+      if (!required && (e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw e;
+    }
+    const v = JSON.parse(text) as unknown;
+    if (!isObj(v)) throw new Error(`${name} is not an object`);
+    return v;
+  };
+  return { ...read(EXAMPLE_PARTIES_FILE, false), ...read('sample.json', true) };
+}
+
 function templateFile(dir: string): string | undefined {
   const lex = readdirSync(dir).filter((f) => f.endsWith('.lex')).sort();
   return lex[0] ? join(dir, lex[0]) : undefined;
@@ -230,11 +255,8 @@ export function runTemplate(dir: string): TemplateReport {
   }
   rep.id = contract.id;
   let sample: Record<string, JsonValue> = {};
-  const samplePath = join(dir, 'sample.json');
   try {
-    const s = JSON.parse(readFileSync(samplePath, 'utf8')) as unknown;
-    if (!isObj(s)) throw new Error('sample.json is not an object');
-    sample = s;
+    sample = readSample(dir);
     instantiate(contract, sample);
     for (const format of ['markdown', 'html'] as const) for (const lang of ['en', 'zh-CN'] as const) render(contract, sample, { format, lang });
   } catch (e) {

@@ -73,12 +73,30 @@ function withCrossChain(geneses: Genesis[], gateways: Array<{ did: string; publi
   });
 }
 
-export function embeddedGeneses(opts: { alliance: string; validators: ValidatorInfo[]; time: number; suite?: Suite; gateways?: Array<{ did: string; publicKey: string }> }): Genesis[] {
+export interface EmbeddedGenesesOptions {
+  alliance: string;
+  validators: ValidatorInfo[];
+  time: number;
+  suite?: Suite;
+  gateways?: Array<{ did: string; publicKey: string }>;
+  /** Consensus of every chain (default solo; a local cluster runs tbft). */
+  consensus?: 'solo' | 'tbft';
+  /** Modules every chain runs besides its own (a tbft cluster adds `evidence` and `validators`). */
+  extraModules?: string[];
+}
+
+/**
+ * The embedded alliance's geneses. The routing chain's registrations are computed from the
+ * finished geneses, so each route names its chain's real consensus and validator tracking: a
+ * route that said `solo` for a tbft chain made every relay fail the light client
+ * (XCHAIN_BAD_HEADER "not the chain's only validator", issue #15).
+ */
+export function embeddedGeneses(opts: EmbeddedGenesesOptions): Genesis[] {
   const gateways = opts.gateways ?? opts.validators.map((v) => ({ did: v.did, publicKey: v.publicKey }));
   return withCrossChain(embeddedGenesesPlain(opts), gateways);
 }
 
-function embeddedGenesesPlain(opts: { alliance: string; validators: ValidatorInfo[]; time: number; suite?: Suite }): Genesis[] {
+function embeddedGenesesPlain(opts: EmbeddedGenesesOptions): Genesis[] {
   return EMBEDDED_CHAINS.map((p) => ({
     chain: p.chain,
     alliance: opts.alliance,
@@ -86,9 +104,9 @@ function embeddedGenesesPlain(opts: { alliance: string; validators: ValidatorInf
     nameZh: p.nameZh,
     kind: p.kind,
     suite: opts.suite ?? 'sm2',
-    consensus: { type: 'solo' },
+    consensus: { type: opts.consensus ?? 'solo' },
     validators: opts.validators,
-    modules: p.modules,
+    modules: [...p.modules, ...(opts.extraModules ?? [])],
     params: { ...DEFAULT_PARAMS },
     time: opts.time,
   }));

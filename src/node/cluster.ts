@@ -45,7 +45,7 @@ export function prepareCluster(dataDir: string, n: number, apiPort: number, p2pP
     founder: EMBEDDED_FOUNDER,
     // BFT chains also record their validators' equivocation (module `evidence`) and apply
     // governance's validator-set changes (module `validators`).
-    chains: embeddedGeneses({ alliance: 'shulian-local', validators, time: createdAt, suite }).map((g) => ({ ...g, consensus: { type: 'tbft' }, modules: [...g.modules, 'evidence', 'validators'] })),
+    chains: embeddedGeneses({ alliance: 'shulian-local', validators, time: createdAt, suite, consensus: 'tbft', extraModules: ['evidence', 'validators'] }),
   };
   const alliancePath = join(dataDir, 'alliance.json');
   writeFileSync(alliancePath, JSON.stringify(alliance, null, 2) + '\n', { flag: 'wx' });

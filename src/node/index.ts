@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ChainView } from '../chain/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import { ShulianError } from '../codec/index.ts';
-import { buildApi, type ApiOptions } from '../api/index.ts';
+import { CONSOLE_DIST, buildApi, type ApiOptions } from '../api/index.ts';
 import { ShulianNode, type NodeOpenOptions } from './node.ts';
 import { Gateway, localEndpoint } from '../crosschain/index.ts';
 import { ExternalChains, loadExternalChains, type ExternalChainConfig, type ExternalChainsOptions } from './external.ts';
+import { bootstrapSandbox, sandboxKeys, startSandbox, type RunningSandbox, type SandboxInfo } from './sandbox.ts';
 
 /** The node's own gateway over the chains it hosts, for the chains whose genesis registers it as one. */
 function startEmbeddedGateway(node: ShulianNode, log: (line: string) => void): Gateway | undefined {
@@ -29,6 +32,7 @@ export { TbftDriver } from '../consensus/index.ts';
 export { prepareCluster, type ClusterLayout } from './cluster.ts';
 export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
 export { NODE_PASSWORD_ENV } from './keys.ts';
+export { SANDBOX_DEFAULTS, sandboxKeys, type SandboxInfo } from './sandbox.ts';
 export { didSenderAuthority, governanceAdmissionRule } from './admission.ts';
 export {
   ExternalChains, EXTERNAL_CHAINS_FILE, externalChainSchema, loadExternalChains, parseExternalChains,
@@ -62,6 +66,12 @@ export interface StartOptions {
   external?: ExternalChainConfig[];
   /** Refresh interval and timeout of the external chains. */
   externalOptions?: ExternalChainsOptions;
+  /**
+   * The SANDBOX of a development alliance (`shulian up`): a sandbox issuer, a tax policy and the
+   * faucet on the settlement chain, and the sandbox rail with its deposit watcher in this
+   * process (src/node/sandbox.ts). Default false.
+   */
+  sandbox?: boolean;
 }
 
 export interface RunningNode {
@@ -71,6 +81,10 @@ export interface RunningNode {
   chains(): ChainView[];
   /** The external chains the node follows. */
   external: ExternalChains;
+  /** The web console: its URL, and whether it is built (console/dist) so the URL serves it. */
+  console: { url: string; built: boolean };
+  /** The SANDBOX, when the node runs one (StartOptions.sandbox). */
+  sandbox?: SandboxInfo;
   close(): Promise<void>;
 }
 
@@ -84,6 +98,16 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   });
   let api;
   let external: ExternalChains;
+  // The sandbox's records are committed before the API answers, so no client races them.
+  const settle = opts.sandbox ? node.chains().find((c) => c.genesis.modules.includes('settlement')) : undefined;
+  if (settle) {
+    try {
+      await bootstrapSandbox(settle, node.key, sandboxKeys(node.key), log);
+    } catch (err) {
+      await node.close();
+      throw err;
+    }
+  }
   try {
     const configs = [...loadExternalChains(opts.dataDir), ...(opts.external ?? [])];
     const clash = configs.find((c) => node.chain(c.id));
@@ -105,6 +129,18 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const addr = api.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  let sandbox: RunningSandbox | undefined;
+  if (settle) {
+    try {
+      // A wildcard listen address is reached on loopback.
+      const local = ['0.0.0.0', '::'].includes(opts.host ?? '') ? `http://127.0.0.1:${port}` : url;
+      sandbox = await startSandbox({ chain: settle, nodeKey: node.key, apiUrl: local, dataDir: opts.dataDir, log });
+    } catch (err) {
+      await api.close();
+      await node.close();
+      throw err;
+    }
+  }
   const gateway = opts.gateway === false ? undefined : startEmbeddedGateway(node, log);
   external.start();
   if (external.ids.length) log(`following external chains: ${external.ids.join(', ')}`);
@@ -115,8 +151,12 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     node,
     chains: () => node.chains(),
     external,
+    console: { url: `${url}/console`, built: existsSync(join(CONSOLE_DIST, 'index.html')) },
+    ...(sandbox ? { sandbox: { issuer: sandbox.issuer, taxAuthority: sandbox.taxAuthority, currencies: sandbox.currencies, faucetPerDid: sandbox.faucetPerDid, railUrl: sandbox.railUrl, webhookUrl: sandbox.webhookUrl } } : {}),
+    // In order: what sends txs or calls the API first, then the API, then the chains.
     close: () => (closing ??= (async () => {
       await gateway?.stop();
+      await sandbox?.close();
       await external.close();
       await api.close();
       await node.close();

@@ -49,8 +49,11 @@ export interface SandboxRailOptions {
   dataDir: string;
   port: number;
   host?: string;
-  /** Where deposit webhooks go (the deposit watcher). */
-  webhookUrl: string;
+  /**
+   * Where deposit webhooks go (the deposit watcher); a function when the watcher starts after
+   * the rail (it needs the rail's URL for payouts), asked at each delivery.
+   */
+  webhookUrl: string | (() => string);
   /** Retry delays for webhooks, ms (default 50 ms doubling to 2 s, for ever). */
   retryMs?: number;
 }
@@ -98,7 +101,7 @@ export async function startSandboxRail(o: SandboxRailOptions): Promise<SandboxRa
     const body = JSON.stringify(event);
     const t = Date.now();
     d.attempts++;
-    fetch(o.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(o.key, body, t) }, body, signal: AbortSignal.timeout(30_000) })
+    fetch(typeof o.webhookUrl === 'function' ? o.webhookUrl() : o.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(o.key, body, t) }, body, signal: AbortSignal.timeout(30_000) })
       .then(async (r) => {
         await r.arrayBuffer();
         if (r.ok) {

@@ -26,6 +26,7 @@ import { toHex, type JsonValue } from '../../src/codec/index.ts';
 import { issueCredential, keyPairSigner } from '../../src/did/vc/index.ts';
 import { didFromPublicKey, generateKeyPair, readKeystore } from '../../src/crypto/index.ts';
 import { ConsoleClient } from '../../src/sdk/index.ts';
+import { readSample } from '../../src/lex/index.ts';
 import { repoRoot, startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
 import { bounded, longFuzz } from '../helpers/fuzz-budget.ts';
@@ -134,7 +135,7 @@ describe('fuzz: every HTTP route of a shulian up node', () => {
     // operators), their sample parameters, a signed credential and presentation, eth_* parameters.
     const lib = ['late-delivery', 'royalties', 'pay-per-use'].map((n) => ({
       source: readFileSync(join(repoRoot, 'contracts', n, 'contract.lex'), 'utf8'),
-      sample: JSON.parse(readFileSync(join(repoRoot, 'contracts', n, 'sample.json'), 'utf8')) as JsonValue,
+      sample: readSample(join(repoRoot, 'contracts', n)) as JsonValue,
     }));
     const chainOfOps = `contract ops\nversion 1.0.0\ntitle "O" | "运"\ntimezone +08:00\ncurrency CNY\nparty a "A" | "甲"\nclause c "C" | "条"\n  en: {a} {x}.\n  zh: {a}{x}。\n  define x "x" | "x" = ${Array(40).fill('1').join(' + ')}\n`;
     const issuer = generateKeyPair('ed25519');

@@ -29,7 +29,7 @@ import { ShulianError, canonicalBytes, toHex, HEX64_RE as HASH_RE, asJson, type 
 import { sm3 } from '../../crypto/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
-  MAX_SOURCE_BYTES, obligationsOf,
+  MAX_SOURCE_BYTES, obligationsOf, readSample,
   type Contract, type ContractState,
 } from '../../lex/index.ts';
 import {
@@ -109,8 +109,8 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
     const dir = join(library, name);
     const file = join(dir, 'contract.lex');
     if (!existsSync(file)) return undefined;
-    const sampleFile = join(dir, 'sample.json');
-    const sample = existsSync(sampleFile) ? (JSON.parse(readFileSync(sampleFile, 'utf8')) as Record<string, JsonValue>) : undefined;
+    // The terms of sample.json with the example parties of parties.example.json: a preview's text.
+    const sample = existsSync(join(dir, 'sample.json')) ? readSample(dir) : undefined;
     return { dir, source: readFileSync(file, 'utf8'), ...(sample ? { sample } : {}) };
   };
   const compileOrThrow = (source: string): Contract => {

@@ -15,6 +15,7 @@ import {
 import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, report, usage, type CommonOptions, action, action1 } from '../output.ts';
 import { genesisHashArg, verifyingClient } from '../trust.ts';
+import { keyOption } from '../options.ts';
 
 export const DEFAULT_IDENTITY_CHAIN = 'identity';
 
@@ -264,7 +265,7 @@ const common = (c: Command): Command => c
   .addOption(new Option('--api <url>', 'node API URL (default: $SHULIAN_API or http://127.0.0.1:7070)'))
   .addOption(new Option('--json', 'print JSON'));
 const signing = (c: Command): Command => common(c)
-  .addOption(new Option('--key <file>', 'keystore file of the signing key').makeOptionMandatory())
+  .addOption(keyOption())
   .option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)')
   .option('--as <did>', 'sign as this DID (default: the DID being changed if the key is one of its current keys, else the key\'s own DID)')
   .option('--timeout <ms>', 'how long to wait for the block', intArg('--timeout'), 30000);
