@@ -19,7 +19,8 @@ export {
 } from './document.ts';
 export {
   resolveDid, verifyDidResolution, resolutionStatus, resolutionErrorCode, resolutionError, parseVersionTime,
-  RESOLUTION_CONTEXT, RESOLUTION_HTTP_STATUS, MEDIA_DID_LD_JSON, MEDIA_DID_JSON, MEDIA_DID_RESOLUTION,
+  RESOLUTION_CONTEXT, RESOLUTION_HTTP_STATUS, RESOLUTION_ERROR_NAMESPACE, MEDIA_DID_LD_JSON, MEDIA_DID_JSON, MEDIA_DID_RESOLUTION,
+  MEDIA_DID_RESOLUTION_LEGACY,
   type DidResolutionResult, type DidResolutionMetadata, type DidResolutionError, type DidResolutionErrorCode,
   type DidStateProof, type ResolveOptions, type VerifyResolutionOptions,
 } from './resolver.ts';
