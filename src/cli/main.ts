@@ -75,8 +75,10 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option('--validators <n>', 'run N validator processes under tbft (N ≥ 4) instead of one solo node', intArg('--validators', 1, 64), 1)
     .option('--no-gateway', 'do not run the node\'s own cross-chain gateway')
     .option('--extra-gateway <did=pubkey...>', 'register further gateways (their own processes, `shulian gateway`) when the alliance is first created')
+    .option('--issuer-key <file>', 'keystore of the key POST /credentials/issue signs with, as that key\'s DID (default: the node key, the operator\'s DID)')
+    .option('--issuer-password-env <var>', 'read the --issuer-key password from this environment variable (default: ask at the terminal)')
     .addOption(jsonOption())
-    .action(action(async (o: { dataDir: string; port: number; host: string; publicUrl?: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[] }) => {
+    .action(action(async (o: { dataDir: string; port: number; host: string; publicUrl?: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[]; issuerKey?: string; issuerPasswordEnv?: string }) => {
       const { up } = await import('./commands/up.ts');
       await up(o);
     }));

@@ -31,6 +31,12 @@ export {
 export { authorizeSender, authorizeSenderSync, type SenderAuthorization, type SyncDidStateSource } from './authorize.ts';
 export { getResolver, toDidResolverResult } from './plugin.ts';
 export {
+  didDocumentKeyResolver, documentSigner, resolveFrom, type ResolveDid, type DocumentKeyResolverOptions, type DocumentSignerOptions,
+} from './key-resolver.ts';
+export {
+  parseDidExport, resolveFromExports, DID_EXPORT_TYPE, MAX_EXPORTED_DIDS, type DidExport, type ExportResolveOptions,
+} from './export.ts';
+export {
   authorizeKey, docStateKey, readDidDocState, DID_RELATIONSHIPS, type DidDocState, type DidKeyState,
   type DidServiceState, type DidRelationship, type KeyAuthorization,
 } from '../modules/did/types.ts';

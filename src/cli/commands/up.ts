@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ShulianError } from '../../codec/index.ts';
+import type { KeyPair } from '../../crypto/index.ts';
 
 export interface UpOptions {
   dataDir: string;
@@ -14,11 +15,22 @@ export interface UpOptions {
   gateway?: boolean;
   /** did:publicKeyHex of further gateways to register on first start (--extra-gateway). */
   extraGateway?: string[];
+  /** --issuer-key: keystore of the credential issuer key (default: the node key). */
+  issuerKey?: string;
+  issuerPasswordEnv?: string;
+}
+
+/** The credential issuer key of --issuer-key (or a node config's vc.issuerKey), opened now so a wrong password stops the start. */
+export async function issuerKeyOf(file: string | undefined, passwordEnv: string | undefined): Promise<KeyPair | undefined> {
+  if (file === undefined) return undefined;
+  const { loadKey } = await import('../keyfile.ts');
+  return loadKey(file, passwordEnv);
 }
 
 /** Starts the embedded alliance node and keeps it running until SIGINT / SIGTERM. */
 export async function up(o: UpOptions): Promise<void> {
   if ((o.validators ?? 1) > 1) {
+    if (o.issuerKey !== undefined) throw new ShulianError('USAGE', '--issuer-key applies to one node; for --validators N, set vc.issuerKey in the config of the node that should issue');
     const { upCluster } = await import('./cluster.ts');
     return upCluster({ ...o, validators: o.validators! });
   }
@@ -27,7 +39,11 @@ export async function up(o: UpOptions): Promise<void> {
     if (!m) throw new ShulianError('USAGE', `--extra-gateway takes <did>=<public key hex> (see shulian keys show), not "${g}"`);
     return { did: m[1]!, publicKey: m[2]! };
   });
-  return runNode({ dataDir: o.dataDir, port: o.port, host: o.host, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.json ? { json: true } : {}), gateway: o.gateway !== false, gateways });
+  const issuer = await issuerKeyOf(o.issuerKey, o.issuerPasswordEnv);
+  return runNode({
+    dataDir: o.dataDir, port: o.port, host: o.host, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.json ? { json: true } : {}),
+    gateway: o.gateway !== false, gateways, ...(issuer ? { issuer } : {}),
+  });
 }
 
 export interface RunNodeOptions {
@@ -44,6 +60,8 @@ export interface RunNodeOptions {
   gateways?: Array<{ did: string; publicKey: string }>;
   /** Mempool policy from a node config (docs/operations.md#limits). */
   mempool?: { maxExpiryBlocks?: number | undefined; maxSenderBytes?: number | undefined; maxSenderGapped?: number | undefined };
+  /** The credential issuer key (default: the node key, the operator's DID). */
+  issuer?: KeyPair;
 }
 
 /** Starts one node process's node and keeps it running until SIGINT / SIGTERM. */
@@ -62,7 +80,12 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
   try {
     node = await startNode({
       dataDir, port: o.port, host: o.host, log,
-      ...(o.publicUrl || o.rateLimits ? { api: { ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}) } } : {}),
+      ...(o.publicUrl || o.rateLimits || o.issuer ? {
+        api: {
+          ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}),
+          ...(o.issuer ? { vc: { issuers: [o.issuer] } } : {}),
+        },
+      } : {}),
       ...(o.allianceFile ? { allianceFile: o.allianceFile } : {}), ...(o.p2p ? { p2p: o.p2p } : {}),
       ...(o.gateway === false ? { gateway: false } : {}), ...(o.gateways?.length ? { gateways: o.gateways } : {}),
       ...(o.mempool ? { mempool: Object.fromEntries(Object.entries(o.mempool).filter(([, v]) => v !== undefined)) } : {}),
