@@ -241,7 +241,7 @@ function syntaxProblem(err: unknown, doc: JsonObject, code: VcErrorCode): VcProb
   const c = e.details?.code;
   if (c === 'protected term redefinition') {
     const term = String(e.details?.term ?? '');
-    return problem('PROTECTED_TERM_REDEFINED', `the @context redefines "${term}", a term the VC 2.0 context protects; JSON-LD-based processors must refuse this (VC Data Model 2.0 §5.2.1). Use another name for your term`, pathOfKey(doc, term) ?? '@context');
+    return problem('PROTECTED_TERM_REDEFINED', `the @context redefines "${term}", a term an earlier context protects (the VC 2.0 context protects all of its own); JSON-LD-based processors must refuse this (VC Data Model 2.0 §5.2.1). Use another name for your term`, pathOfKey(doc, term) ?? '@context');
   }
   if (c === 'invalid value object') {
     return problem(code, 'a value object ("@value") may only have @language and @direction (or @type) besides @value', pathOfKey(doc, '@value'));
