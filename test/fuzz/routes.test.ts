@@ -139,7 +139,7 @@ describe('fuzz: every HTTP route of a shulian up node', () => {
     const chainOfOps = `contract ops\nversion 1.0.0\ntitle "O" | "运"\ntimezone +08:00\ncurrency CNY\nparty a "A" | "甲"\nclause c "C" | "条"\n  en: {a} {x}.\n  zh: {a}{x}。\n  define x "x" | "x" = ${Array(40).fill('1').join(' + ')}\n`;
     const issuer = generateKeyPair('ed25519');
     const vc = await issueCredential({
-      '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: keyPairSigner(issuer).controller,
+      '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/undefined-terms/v2'], type: ['VerifiableCredential'], issuer: keyPairSigner(issuer).controller,
       validFrom: '2025-01-01T00:00:00Z', credentialSubject: { id: someone, member: true },
     }, keyPairSigner(issuer)) as unknown as JsonValue;
     bodyValues = {

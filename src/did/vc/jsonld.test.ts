@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import type { JsonValue } from '../../codec/index.ts';
 import { generateKeyPair } from '../../crypto/index.ts';
 import {
   checkJsonLd, didKeyResolver, issueCredential, keyPairSigner, verifyCredential, UNDEFINED_TERMS_V2, type JsonObject,
@@ -86,7 +87,7 @@ test('terms no context defines are refused, unless the undefined-terms context c
 });
 
 test('name and description: strings or language value objects with @value, @language, @direction and nothing else', async () => {
-  const ok = [
+  const ok: JsonValue[] = [
     'Degree', { '@value': 'Degree', '@language': 'en' }, [{ '@value': '学位', '@language': 'zh-Hans-CN' }, { '@value': 'Degree', '@language': 'en-GB', '@direction': 'ltr' }],
   ];
   for (const name of ok) assert.deepEqual((await refusals(cred({ name, description: name }))).issue, [], JSON.stringify(name));
@@ -100,7 +101,7 @@ test('name and description: strings or language value objects with @value, @lang
   ];
   for (const [name, message] of bad) {
     for (const where of ['name', 'description'] as const) {
-      const r = await refusals(cred({ [where]: name }));
+      const r = await refusals(cred({ [where]: name as JsonValue }));
       assert.equal(r.issue[0], 'MALFORMED_CREDENTIAL', `${where}: ${JSON.stringify(name)}`);
       assert.match(r.messages.join(' '), message);
       assert.ok(r.verify.includes('MALFORMED_CREDENTIAL'));
@@ -115,7 +116,7 @@ test('relatedResource: an id (unique) and a well-formed digestSRI or digestMulti
   const sri = `sha384-${bytes.toString('base64')}`;
   const sha256 = createHash('sha256').update('the resource').digest();
   const multihash = Buffer.concat([Buffer.from([0x12, 0x20]), sha256]);
-  const good = [
+  const good: JsonValue[] = [
     { id: 'https://example.org/a.pdf', digestSRI: sri, mediaType: 'application/pdf' },
     { id: 'https://example.org/b.png', digestMultibase: `u${multihash.toString('base64url')}` },
     { id: 'https://example.org/c', digestMultibase: ['z' + (await import('../../codec/index.ts')).toBase58(multihash)], digestSRI: sri },
