@@ -130,6 +130,15 @@ test('the console on a real node: served at /console, sign-in with a keystore, e
     await page.getByTestId('did-proof').click();
     await page.getByTestId('did-proof-ok').waitFor({ timeout: 30_000 });
     await screenshot(page, 'flow-identity-did');
+    // Credentials: the node issues as the operator with no configuration (named #key-1 by the
+    // document just recorded) and verifies it through its identity chain.
+    await page.getByRole('tab', { name: '可验证凭证' }).click();
+    await page.getByTestId('vc-issue').click();
+    await page.getByTestId('vc-issued').waitFor({ timeout: 30_000 });
+    await page.getByTestId('vc-verify').click();
+    await page.getByTestId('vc-verified').waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId('vc-issued').textContent() ?? '', new RegExp(`${nodeDid}#key-1`));
+    await screenshot(page, 'flow-identity-vc');
 
     // Work orders (工单): a request with a comment, and the operator moves it on.
     await goTo(page, 'workorders');
