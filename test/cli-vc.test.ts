@@ -159,4 +159,23 @@ describe('shulian vc … through the binary, against shulian up', () => {
     const one = await cli(['vc', 'verify', file('plain-signed.json'), '--local', '--did-documents', file('one.json'), '--api', nowhere, '--json'], env);
     assert.equal(jsonError(one).code, 'DID_EXPORT_INVALID');
   });
+
+  test('shulian up --issuer-key: the node issues as that keystore\'s DID, named as its document names the key', async () => {
+    const missing = await cli(['up', '--data-dir', data, '--port', '0', '--issuer-key', file('no-such.json'), '--json'], env);
+    assert.equal(jsonError(missing).code, 'KEYSTORE_NOT_FOUND');
+    assert.equal(await node.stop(), 0, node.output());
+    node = await startNodeProcess(data, undefined, ['--issuer-key', issuer.file, '--issuer-password-env', 'PW'], { env });
+    api = node.url;
+    assert.match(node.output(), new RegExp(`credentials: issuing as ${issuer.did}`));
+    const res = await fetch(`${api}/credentials/issue`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ credential: JSON.parse(readFileSync(credential('by-node.json', { licence: 'A' }), 'utf8')) as unknown }),
+    });
+    const body = (await res.json()) as { verifiableCredential: { issuer: string; proof: { verificationMethod: string } } };
+    assert.equal(res.status, 201, JSON.stringify(body));
+    assert.equal(body.verifiableCredential.issuer, issuer.did);
+    assert.equal(body.verifiableCredential.proof.verificationMethod, `${issuer.did}#key-1`);
+    writeFileSync(file('by-node-signed.json'), JSON.stringify(body.verifiableCredential));
+    assert.equal((await verify(file('by-node-signed.json'))).verified, true);
+  });
 });

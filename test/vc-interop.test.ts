@@ -8,11 +8,9 @@
  *  - a credential @digitalbazaar/vc issues for a did:shulian key recorded on the identity chain,
  *    or for a did:key, verifies on the node (POST /credentials/verify);
  *  - for the same key and time both sides produce the same proof, byte for byte.
- * Nothing is fetched from the network: contexts come from the bundle.
- *
- * @digitalbazaar/eddsa-rdfc-2022-cryptosuite is not installed; the peer's RDFC suite is built here
- * from the same parts that package is made of (jsonld's RDFC-1.0 canonize in safe mode and
- * @digitalbazaar/ed25519-multikey), while @digitalbazaar/data-integrity runs the proof algorithm.
+ * The peer uses @digitalbazaar/data-integrity with @digitalbazaar/eddsa-rdfc-2022-cryptosuite and
+ * @digitalbazaar/eddsa-jcs-2022-cryptosuite. Nothing is fetched from the network: contexts come
+ * from the bundle.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,16 +100,8 @@ before(async () => {
   const vc = (await import('@digitalbazaar/vc' as string)) as PeerVc;
   const { DataIntegrityProof } = (await import('@digitalbazaar/data-integrity' as string)) as { DataIntegrityProof: new (o: unknown) => unknown };
   const jcs = (await import('@digitalbazaar/eddsa-jcs-2022-cryptosuite' as string)) as { createSignCryptosuite(): unknown; createVerifyCryptosuite(): unknown };
-  const Ed25519Multikey = (await import('@digitalbazaar/ed25519-multikey' as string)) as {
-    from(k: unknown): Promise<PeerKey & { verifier(): unknown }>;
-  };
-  const jsonld = ((await import('jsonld')) as { default: { canonize(i: unknown, o: unknown): Promise<string> } }).default;
-  // The RDFC suite as @digitalbazaar/eddsa-rdfc-2022-cryptosuite defines it.
-  const rdfc = {
-    name: 'eddsa-rdfc-2022', requiredAlgorithm: 'Ed25519',
-    canonize: (input: unknown, options: Record<string, unknown>) => jsonld.canonize(input, { algorithm: 'RDFC-1.0', format: 'application/n-quads', safe: true, ...options }),
-    createVerifier: async ({ verificationMethod }: { verificationMethod: unknown }) => (await Ed25519Multikey.from(verificationMethod)).verifier(),
-  };
+  const Ed25519Multikey = (await import('@digitalbazaar/ed25519-multikey' as string)) as { from(k: unknown): Promise<PeerKey> };
+  const { cryptosuite: rdfc } = (await import('@digitalbazaar/eddsa-rdfc-2022-cryptosuite' as string)) as { cryptosuite: unknown };
   peer = {
     vc, DataIntegrityProof,
     sign: (s) => (s === 'eddsa-rdfc-2022' ? rdfc : jcs.createSignCryptosuite()),

@@ -155,7 +155,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
 
   app.post('/credentials/issue', {
     bodyLimit: VC_BODY_LIMIT,
-    schema: { tags: VC_TAGS, summary: 'Issue a credential (VC-API): {credential, options?} → 201 {verifiableCredential}, signed with this node\'s issuer key' },
+    schema: { tags: VC_TAGS, summary: 'Issue a credential (VC-API): {credential, options?: {cryptosuite?}} → 201 {verifiableCredential}, signed with this node\'s issuer key (the operator\'s DID unless configured)' },
   }, async (req, reply) => {
     if (issuers.length === 0) {
       return fail(reply, 503, 'ISSUER_NOT_CONFIGURED', 'this node has no issuer key configured, so it does not issue credentials; configure one (see docs/credentials.md) or issue with `shulian vc issue`');
