@@ -91,7 +91,7 @@ export const STATUS = {
   SMT_BAD_HASH: 400, SMT_BAD_ROOT: 400, SMT_BAD_KEY: 400, SMT_BAD_NODE: 400, SMT_BAD_UPDATE: 400, SMT_CORRUPT_NODE: 400, SMT_MISSING_NODE: 400,
   PROOF_MISSING: 400, PROOF_TX_MISMATCH: 400, PROOF_RECEIPT_MISMATCH: 400, PROOF_MERKLE: 400, PROOF_STATE_ROOT: 400, PROOF_STATE: 400,
   // other folders: 400 unless listed
-  EXTERNAL_UNREACHABLE: 503,
+  EXTERNAL_UNREACHABLE: 503, VC_ISSUER_UNRESOLVABLE: 503,
 } as const satisfies { readonly [K in ServerErrorCode]?: HttpStatus };
 
 /** The codes of StatusFolders that STATUS does not list; must stay empty (checked below). */

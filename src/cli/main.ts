@@ -76,8 +76,10 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option('--no-gateway', 'do not run the node\'s own cross-chain gateway')
     .option('--extra-gateway <did=pubkey...>', 'register further gateways (their own processes, `shulian gateway`) when the alliance is first created')
     .option('--no-sandbox', 'no SANDBOX: no test-money issuer, faucet, tax policy or sandbox rail on the settlement chain (one node only)')
+    .option('--issuer-key <file>', 'keystore of the key POST /credentials/issue signs with, as that key\'s DID (default: the node key, the operator\'s DID)')
+    .option('--issuer-password-env <var>', 'read the --issuer-key password from this environment variable (default: ask at the terminal)')
     .addOption(jsonOption())
-    .action(action(async (o: { dataDir: string; port: number; host: string; publicUrl?: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[]; sandbox?: boolean }) => {
+    .action(action(async (o: { dataDir: string; port: number; host: string; publicUrl?: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[]; sandbox?: boolean; issuerKey?: string; issuerPasswordEnv?: string }) => {
       const { up } = await import('./commands/up.ts');
       await up(o);
     }));

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChainView } from '../chain/index.ts';
-import type { Suite } from '../crypto/index.ts';
+import { didFromPublicKey, type Suite } from '../crypto/index.ts';
 import { ShulianError } from '../codec/index.ts';
 import { CONSOLE_DIST, buildApi, type ApiOptions } from '../api/index.ts';
 import { ShulianNode, type NodeOpenOptions } from './node.ts';
@@ -118,9 +118,12 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     throw err;
   }
   try {
-    // The node serves its chains' status lists as credentials signed with its own key, and keeps
-    // the console's sessions, work orders and audit log in <dataDir>/console.lmdb.
-    api = await buildApi(node, { ...opts.api, vc: { statusSigner: node.key, ...opts.api?.vc }, console: { dataDir: opts.dataDir, ...opts.api?.console }, external });
+    // The node serves its chains' status lists as credentials signed with its own key, issues
+    // credentials as the operator (its own DID) unless told otherwise, and keeps the console's
+    // sessions, work orders and audit log in <dataDir>/console.lmdb.
+    const vc = { statusSigner: node.key, issuers: [node.key], ...opts.api?.vc };
+    api = await buildApi(node, { ...opts.api, vc, console: { dataDir: opts.dataDir, ...opts.api?.console }, external });
+    log(`credentials: issuing as ${vc.issuers.map((i) => ('controller' in i ? i.controller : didFromPublicKey(i.publicKey))).join(', ')} (POST /credentials/issue)`);
     await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
   } catch (err) {
     await node.close();

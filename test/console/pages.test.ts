@@ -286,6 +286,16 @@ test('the console on a real node: served at /console, public explorer, sign-in, 
     await page.getByTestId('did-proof-ok').waitFor({ timeout: 30_000 });
     await both(page, leaks, 'a DID document with its proof');
     await screenshot(page, 'flow-identity-did');
+    // Credentials: the node issues as the operator with no configuration (named #key-1 by the
+    // document just recorded) and verifies it through its identity chain.
+    await page.getByRole('tab', { name: '可验证凭证' }).click();
+    await page.getByTestId('vc-issue').click();
+    await page.getByTestId('vc-issued').waitFor({ timeout: 30_000 });
+    await page.getByTestId('vc-verify').click();
+    await page.getByTestId('vc-verified').waitFor({ timeout: 30_000 });
+    assert.match(await page.getByTestId('vc-issued').textContent() ?? '', new RegExp(`${nodeDid}#key-1`));
+    await both(page, leaks, 'a credential issued and verified');
+    await screenshot(page, 'flow-identity-vc');
 
     // Monitoring: the data directory's size (not the host disk), the uptime in human units.
     await goTo(page, 'monitoring');

@@ -100,8 +100,10 @@ function Credentials() {
     setBusy(true);
     try {
       const credentialSubject = { id: subject || auth?.did, ...(JSON.parse(claims) as Record<string, unknown>) };
+      // The claims and type a user types in are defined by no published context: the
+      // undefined-terms context, last, gives them IRIs (VC Data Model 2.0 §5.2).
       const r = await request<{ verifiableCredential: unknown }>('POST', '/credentials/issue', {
-        credential: { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential', type], credentialSubject },
+        credential: { '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/undefined-terms/v2'], type: ['VerifiableCredential', type], credentialSubject },
       });
       setIssued(r.verifiableCredential);
       setToVerify(JSON.stringify(r.verifiableCredential, null, 2));
@@ -142,9 +144,9 @@ function Credentials() {
             <Form.Item label={tr('持有人 DID（默认本人）', 'Subject DID (default: you)')}><Input value={subject} onChange={(e) => setSubject(e.target.value)} placeholder={auth?.did} /></Form.Item>
             <Form.Item label={tr('凭证类型', 'Credential type')}><Input value={type} onChange={(e) => setType(e.target.value)} /></Form.Item>
             <Form.Item label={tr('声明（JSON）', 'Claims (JSON)')}><Input.TextArea rows={4} value={claims} onChange={(e) => setClaims(e.target.value)} /></Form.Item>
-            <Button type="primary" loading={busy} onClick={issue}>{tr('由本节点签发', 'Issue with this node\'s issuer key')}</Button>
+            <Button type="primary" loading={busy} onClick={issue} data-testid="vc-issue">{tr('由本节点签发', 'Issue with this node\'s issuer key')}</Button>
           </Form>
-          {issued !== null && <div style={{ marginTop: 12 }}><Json value={issued} max={240} /></div>}
+          {issued !== null && <div style={{ marginTop: 12 }} data-testid="vc-issued"><Json value={issued} max={240} /></div>}
         </Card>
         <Card size="small" style={{ marginTop: 16 }} title={tr('吊销或暂停凭证', 'Revoke or suspend a credential')}>
           <Form layout="vertical">
@@ -163,8 +165,8 @@ function Credentials() {
       <Col span={12}>
         <Card size="small" title={tr('验证凭证', 'Verify a credential')}>
           <Input.TextArea rows={14} value={toVerify} onChange={(e) => setToVerify(e.target.value)} placeholder={tr('粘贴可验证凭证 JSON', 'Paste a verifiable credential (JSON)')} />
-          <Button style={{ marginTop: 12 }} loading={busy} disabled={!toVerify} onClick={verify}>{tr('验证', 'Verify')}</Button>
-          {verdict && <Alert style={{ marginTop: 12 }} type={verdict.ok ? 'success' : 'error'} data-testid="vc-verdict"
+          <Button style={{ marginTop: 12 }} loading={busy} disabled={!toVerify} onClick={verify} data-testid="vc-verify">{tr('验证', 'Verify')}</Button>
+          {verdict && <Alert style={{ marginTop: 12 }} type={verdict.ok ? 'success' : 'error'} data-testid={verdict.ok ? 'vc-verified' : 'vc-not-verified'}
             title={verdict.ok ? tr('凭证有效：签名、签发方 DID 与状态均通过校验', 'Valid: signature, issuer DID and status all check out') : <span title={errDetail(verdict.err)}>{errText(verdict.err)}</span>} />}
         </Card>
       </Col>

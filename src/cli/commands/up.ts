@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ShulianError } from '../../codec/index.ts';
+import type { KeyPair } from '../../crypto/index.ts';
 import { formatMinor } from '../../settlement/index.ts';
 
 export interface UpOptions {
@@ -17,11 +18,22 @@ export interface UpOptions {
   extraGateway?: string[];
   /** false: no SANDBOX issuer, faucet, tax policy or rail (--no-sandbox). */
   sandbox?: boolean;
+  /** --issuer-key: keystore of the credential issuer key (default: the node key). */
+  issuerKey?: string;
+  issuerPasswordEnv?: string;
+}
+
+/** The credential issuer key of --issuer-key (or a node config's vc.issuerKey), opened now so a wrong password stops the start. */
+export async function issuerKeyOf(file: string | undefined, passwordEnv: string | undefined): Promise<KeyPair | undefined> {
+  if (file === undefined) return undefined;
+  const { loadKey } = await import('../keyfile.ts');
+  return loadKey(file, passwordEnv);
 }
 
 /** Starts the embedded alliance node and keeps it running until SIGINT / SIGTERM. */
 export async function up(o: UpOptions): Promise<void> {
   if ((o.validators ?? 1) > 1) {
+    if (o.issuerKey !== undefined) throw new ShulianError('USAGE', '--issuer-key applies to one node; for --validators N, set vc.issuerKey in the config of the node that should issue');
     const { upCluster } = await import('./cluster.ts');
     return upCluster({ ...o, validators: o.validators! });
   }
@@ -30,7 +42,11 @@ export async function up(o: UpOptions): Promise<void> {
     if (!m) throw new ShulianError('USAGE', `--extra-gateway takes <did>=<public key hex> (see shulian keys show), not "${g}"`);
     return { did: m[1]!, publicKey: m[2]! };
   });
-  return runNode({ dataDir: o.dataDir, port: o.port, host: o.host, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.json ? { json: true } : {}), gateway: o.gateway !== false, gateways, sandbox: o.sandbox !== false });
+  const issuer = await issuerKeyOf(o.issuerKey, o.issuerPasswordEnv);
+  return runNode({
+    dataDir: o.dataDir, port: o.port, host: o.host, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.json ? { json: true } : {}),
+    gateway: o.gateway !== false, gateways, sandbox: o.sandbox !== false, ...(issuer ? { issuer } : {}),
+  });
 }
 
 export interface RunNodeOptions {
@@ -49,6 +65,8 @@ export interface RunNodeOptions {
   sandbox?: boolean;
   /** Mempool policy from a node config (docs/operations.md#limits). */
   mempool?: { maxExpiryBlocks?: number | undefined; maxSenderBytes?: number | undefined; maxSenderGapped?: number | undefined };
+  /** The credential issuer key (default: the node key, the operator's DID). */
+  issuer?: KeyPair;
 }
 
 /** Starts one node process's node and keeps it running until SIGINT / SIGTERM. */
@@ -67,7 +85,12 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
   try {
     node = await startNode({
       dataDir, port: o.port, host: o.host, log,
-      ...(o.publicUrl || o.rateLimits ? { api: { ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}) } } : {}),
+      ...(o.publicUrl || o.rateLimits || o.issuer ? {
+        api: {
+          ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}),
+          ...(o.issuer ? { vc: { issuers: [o.issuer] } } : {}),
+        },
+      } : {}),
       ...(o.allianceFile ? { allianceFile: o.allianceFile } : {}), ...(o.p2p ? { p2p: o.p2p } : {}),
       ...(o.gateway === false ? { gateway: false } : {}), ...(o.gateways?.length ? { gateways: o.gateways } : {}),
       ...(o.sandbox ? { sandbox: true } : {}),
