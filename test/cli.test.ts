@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { cli, json, PW } from './helpers/cli.ts';
-import { freePort, startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
+import { freePort, repoRoot, startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'shulian-cli-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -127,6 +127,46 @@ describe('cli without a node', () => {
       const r = await cli(['keys', 'show', '--key', join(tmp, 'none.json'), '--password-env', 'PW'], { PW });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /shulian keys new/);
+    });
+    // Issue #15: keys made by name live in $SHULIAN_HOME/keys, never where the command runs.
+    test('keys new NAME keeps it in $SHULIAN_HOME/keys; --key NAME and keys list find it', async () => {
+      const home = join(tmp, 'home-named');
+      const env = { PW, SHULIAN_HOME: home };
+      const name = `tour-key-${process.pid}`;
+      const out = json<{ did: string; file: string; name: string }>(await cli(['keys', 'new', name, '--password-env', 'PW', '--json'], env));
+      assert.equal(out.file, join(home, 'keys', `${name}.json`));
+      assert.equal(out.name, name);
+      assert.equal(statSync(out.file).mode & 0o777, 0o600);
+      assert.equal(statSync(join(home, 'keys')).mode & 0o777, 0o700);
+      assert.equal(existsSync(join(repoRoot, `${name}.json`)), false, 'nothing in the folder the command ran in (the checkout)');
+      const shown = json<{ did: string }>(await cli(['keys', 'show', '--key', name, '--password-env', 'PW', '--json'], env));
+      assert.equal(shown.did, out.did);
+      const listed = json<{ dir: string; keys: Array<{ name: string; did: string }> }>(await cli(['keys', 'list', '--json'], env));
+      assert.equal(listed.dir, join(home, 'keys'));
+      assert.deepEqual(listed.keys.map((k) => [k.name, k.did]), [[name, out.did]]);
+      const human = await cli(['keys', 'list'], env);
+      assert.match(human.stdout, new RegExp(`^  ${name}\\s+${out.did}$`, 'm'));
+      // The same name again is refused and changes nothing.
+      const before = readFileSync(out.file);
+      const again = await cli(['keys', 'new', name, '--password-env', 'PW'], env);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /already exists/);
+      assert.deepEqual(readFileSync(out.file), before);
+    });
+
+    test('keys new: a name that is a path, or a name and --out, are usage errors; an unknown key name says where it looked', async () => {
+      const home = join(tmp, 'home-bad');
+      const env = { PW, SHULIAN_HOME: home };
+      const slash = await cli(['keys', 'new', 'a/b', '--password-env', 'PW'], env);
+      assert.equal(slash.code, 2);
+      assert.match(slash.stderr, /not a key name.*--out/);
+      const both = await cli(['keys', 'new', 'x', '--out', join(tmp, 'x.json'), '--password-env', 'PW'], env);
+      assert.equal(both.code, 2);
+      assert.match(both.stderr, /not both/);
+      assert.equal(existsSync(join(tmp, 'x.json')) || existsSync(join(home, 'keys', 'x.json')), false);
+      const missing = await cli(['keys', 'show', '--key', 'nobody', '--password-env', 'PW'], env);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, new RegExp(`no key "nobody".*${join(home, 'keys', 'nobody.json').replace(/[.]/g, '\\.')}.*shulian keys new nobody`));
     });
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { JsonValue } from '../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair } from '../src/crypto/index.ts';
-import { compileSource } from '../src/lex/index.ts';
+import { compileSource, readSample } from '../src/lex/index.ts';
 import { buildApi } from '../src/api/index.ts';
 import { RenderPool } from '../src/api/render-pool.ts';
 import { instanceFingerprint, lexStateKey, TEMPLATE_COUNT_KEY, templateKey } from '../src/modules/lexcontract/index.ts';
@@ -25,7 +25,7 @@ let client: ShulianClient;
 let drafted: { id: string; fingerprint: string } | undefined;
 const DIR = join(repoRoot, 'contracts/late-delivery');
 const SOURCE = readFileSync(join(DIR, 'contract.lex'), 'utf8');
-const SAMPLE = JSON.parse(readFileSync(join(DIR, 'sample.json'), 'utf8')) as Record<string, JsonValue>;
+const SAMPLE = readSample(DIR);
 
 before(async () => {
   tmp = tempDir();

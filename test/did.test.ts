@@ -293,7 +293,10 @@ test('resolution errors: INVALID_DID, METHOD_NOT_SUPPORTED, NOT_FOUND, INVALID_O
     for (const [did, opts, code, status] of cases) {
       const r = await resolveDid(source, did, opts);
       assert.equal(resolutionErrorCode(r), code, `${did}: ${JSON.stringify(r.didResolutionMetadata)}`);
-      assert.equal(r.didResolutionMetadata.error!.type, `https://w3id.org/security#${code}`);
+      // DID Resolution v1.0 §11: error types are URLs in the DID namespace.
+      assert.equal(r.didResolutionMetadata.error!.type, `https://www.w3.org/ns/did#${code}`);
+      // contentType describes a returned document; an error returns none.
+      assert.equal(r.didResolutionMetadata.contentType, undefined);
       assert.ok(r.didResolutionMetadata.error!.detail.length > 10);
       assert.equal(r.didDocument, null);
       assert.equal(resolutionStatus(r), status);
@@ -323,23 +326,34 @@ test('HTTP binding: 200/400/404/406/410/501, content types, past heights and pro
     const get = (url: string, accept?: string) => app.inject({ method: 'GET', url, headers: accept ? { accept } : {} });
     const ok = await get(`/1.0/identifiers/${did}`);
     assert.equal(ok.statusCode, 200);
-    assert.match(ok.headers['content-type'] as string, /^application\/did-resolution\+json/);
+    assert.equal(ok.headers['content-type'], 'application/did-resolution');
     const okBody = ok.json() as DidResolutionResult;
     assert.equal(okBody.didDocument!.id, did);
     assert.equal(okBody.didDocumentMetadata.versionId, '2');
+    assert.equal((await get(`/1.0/identifiers/${did}`, 'application/did-resolution')).headers['content-type'], 'application/did-resolution');
+    assert.equal((await get(`/1.0/identifiers/${did}`, 'application/did-resolution+json')).headers['content-type'], 'application/did-resolution+json', 'the earlier drafts\' type is still served to those who ask for it');
 
+    // The document alone: its Content-Type is exactly the contentType a full result reports (§12.1).
     const docOnly = await get(`/1.0/identifiers/${did}`, 'application/did+ld+json');
     assert.equal(docOnly.statusCode, 200);
-    assert.match(docOnly.headers['content-type'] as string, /^application\/did\+ld\+json/);
+    assert.equal(docOnly.headers['content-type'], okBody.didResolutionMetadata.contentType);
+    assert.equal(docOnly.headers['content-type'], 'application/did+ld+json');
     assert.equal((docOnly.json() as { id: string }).id, did);
     const plain = await get(`/1.0/identifiers/${did}`, 'application/did+json');
+    assert.equal(plain.headers['content-type'], 'application/did+json');
     assert.equal((plain.json() as Record<string, unknown>)['@context'], undefined);
+    // An error is a full result (with no contentType), whatever representation was asked for.
+    const ghostDoc = await get(`/1.0/identifiers/${didFromPublicKey(generateKeyPair('sm2').publicKey)}`, 'application/did+ld+json');
+    assert.equal(ghostDoc.statusCode, 404);
+    assert.equal(ghostDoc.headers['content-type'], 'application/did-resolution');
+    assert.equal((ghostDoc.json() as DidResolutionResult).didResolutionMetadata.contentType, undefined);
+    assert.equal((ghostDoc.json() as DidResolutionResult).didResolutionMetadata.error!.type, 'https://www.w3.org/ns/did#NOT_FOUND');
     assert.equal((await get(`/1.0/identifiers/${did}`, 'image/png')).statusCode, 406);
     const ldProfile = await get(`/1.0/identifiers/${did}`, 'text/html;q=0.9, application/ld+json; profile="https://w3id.org/did-resolution"');
     assert.equal(ldProfile.statusCode, 200);
     assert.match(ldProfile.headers['content-type'] as string, /^application\/ld\+json; ?profile="https:\/\/w3id.org\/did-resolution"/);
     assert.equal((ldProfile.json() as DidResolutionResult).didDocument!.id, did);
-    assert.match((await get(`/1.0/identifiers/${did}`, '*/*')).headers['content-type'] as string, /^application\/did-resolution\+json/);
+    assert.equal((await get(`/1.0/identifiers/${did}`, '*/*')).headers['content-type'], 'application/did-resolution');
 
     const past = await get(`/1.0/identifiers/${did}?height=${h1}&proof=true`);
     assert.equal(past.statusCode, 200);

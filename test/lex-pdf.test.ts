@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonValue } from '../src/codec/index.ts';
-import { compileSource, renderPdf } from '../src/lex/index.ts';
+import { compileSource, readSample, renderPdf } from '../src/lex/index.ts';
 import { findCjkFont } from '../src/lex/pdf.ts';
 import { cliPath, repoRoot } from './helpers/node-process.ts';
 import { pdfText } from './helpers/pdf-text.ts';
@@ -12,7 +12,7 @@ import { tempDir } from './helpers/tmp.ts';
 
 const DIR = join(repoRoot, 'contracts/late-delivery');
 const SOURCE = readFileSync(join(DIR, 'contract.lex'), 'utf8');
-const SAMPLE = JSON.parse(readFileSync(join(DIR, 'sample.json'), 'utf8')) as Record<string, JsonValue>;
+const SAMPLE = readSample(DIR);
 const squeeze = (s: string): string => s.replace(/\s+/g, '');
 
 test('lex PDF: the legal text in Chinese and English, with the parameters filled in', async () => {

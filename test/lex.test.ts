@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { canonicalize, type JsonValue } from '../src/codec/index.ts';
 import {
-  LexError, compile, compileSource, execute, fingerprint, instantiate, obligationsOf, parseTemplate, render, renderDocument, runScenarios,
+  LexError, compile, compileSource, execute, fingerprint, instantiate, obligationsOf, parseTemplate, render, renderDocument, runScenarios, readSample,
   type Contract, type ContractState, type ExecuteResult, type LexRequest, type Settlement,
 } from '../src/lex/index.ts';
 import type { Stmt, Type } from '../src/lex/ast.ts';
@@ -35,7 +35,7 @@ function load(name: string): Loaded {
   const dir = join(CONTRACTS, name);
   const { contract, diagnostics } = compileSource(readFileSync(join(dir, 'contract.lex'), 'utf8'), `contracts/${name}/contract.lex`);
   assert.deepEqual(diagnostics, [], `${name} compiles without warnings`);
-  return { name, contract, sample: JSON.parse(readFileSync(join(dir, 'sample.json'), 'utf8')) as Record<string, JsonValue> };
+  return { name, contract, sample: readSample(dir) };
 }
 
 const LIB = TEMPLATES.map(load);

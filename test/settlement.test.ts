@@ -402,3 +402,75 @@ test('tiers, holds, cancel, waitUntil and revoked mandates', async () => {
     tmp.cleanup();
   }
 });
+
+// Issue #15: the SANDBOX faucet of a development alliance. Opened by a validator only, only with
+// a sandbox issuer's money; each DID gets at most its allowance per currency; every refusal
+// changes nothing; the money is a mint by the sandbox issuer, so the books still balance.
+test('the SANDBOX faucet: validators open it for a sandbox issuer only; each DID has an allowance; refusals change nothing', async () => {
+  const tmp = tempDir();
+  const k = await openSettleKit(tmp.dir);
+  try {
+    const closed = await k.run(payer!, 'faucet', { currency: 'CNY', amount: '100' });
+    assert.equal(closed.code, 'FAUCET_CLOSED', 'no faucet until a validator opens one');
+    await setup(k); // D.bank: a sandbox issuer of CNY
+    const realBank = generateKeyPair('sm2');
+    assert.equal((await k.run(k.validator, 'registerIssuer', { issuer: didOf(realBank), name: 'Real Bank', currencies: ['CNY'], rail: 'cips', sandbox: false })).status, 'ok');
+
+    // Wrong role, wrong issuer, wrong currency: refused, and the state root does not move.
+    const snap = stateSnapshot(k.t.chain);
+    for (const [key, args, code] of [
+      [stranger!, { issuer: D.bank, currencies: ['CNY'], perDid: '1000' }, 'FORBIDDEN'],
+      [bank!, { issuer: D.bank, currencies: ['CNY'], perDid: '1000' }, 'FORBIDDEN'],
+      [k.validator, { issuer: didOf(realBank), currencies: ['CNY'], perDid: '1000' }, 'FAUCET_NOT_SANDBOX'],
+      [k.validator, { issuer: D.bank, currencies: ['USD'], perDid: '1000' }, 'NOT_ISSUER'],
+      [k.validator, { issuer: D.stranger, currencies: ['CNY'], perDid: '1000' }, 'NOT_ISSUER'],
+      [k.validator, { issuer: D.bank, currencies: ['CNY'], perDid: '-1' }, 'BAD_ARGS'],
+    ] as const) {
+      const r = await k.run(key, 'faucetPolicy', args as unknown as JsonValue);
+      assert.equal(r.code, code, `${JSON.stringify(args)}: ${r.message}`);
+    }
+    assert.deepEqual(changedKeys(snap, stateSnapshot(k.t.chain)).filter((key) => !key.startsWith('sys/')), [], 'refused policies change nothing');
+
+    assert.equal((await k.run(k.validator, 'faucetPolicy', { issuer: D.bank, currencies: ['CNY'], perDid: '1000' })).status, 'ok');
+    const paid = await k.run(payer!, 'faucet', { currency: 'CNY', amount: '600' });
+    assert.equal(paid.status, 'ok', paid.message ?? '');
+    assert.deepEqual(paid.result, { entry: 1, to: D.payer, currency: 'CNY', amount: '600', issuer: D.bank, sandbox: true, left: '400', settledWaiting: [] });
+    const entry = await readEntry(k.t.chain, 1);
+    assert.equal(entry!.kind, 'mint');
+    assert.match(entry!.memo ?? '', /^SANDBOX faucet/);
+    assert.deepEqual(entry!.lines.map((l) => [l.account, l.side, l.amount]), [[`issue:${D.bank}`, 'debit', '600'], [D.payer, 'credit', '600']]);
+
+    // Over the allowance (in one go or in all), another currency, nothing: refused, nothing paid.
+    for (const [args, code] of [
+      [{ currency: 'CNY', amount: '401' }, 'FAUCET_LIMIT'],
+      [{ currency: 'USD', amount: '1' }, 'FAUCET_CLOSED'],
+      [{ currency: 'CNY', amount: '0' }, 'BAD_ARGS'],
+    ] as const) {
+      const r = await k.run(payer!, 'faucet', args);
+      assert.equal(r.code, code, `${JSON.stringify(args)}: ${r.message}`);
+    }
+    assert.equal((await k.run(payer!, 'faucet', { currency: 'CNY', amount: '400' })).status, 'ok');
+    assert.equal((await k.run(payer!, 'faucet', { currency: 'CNY', amount: '1' })).code, 'FAUCET_LIMIT');
+    // Another DID has its own allowance; the money is the sandbox issuer's, and the books balance.
+    assert.equal((await k.run(p1!, 'faucet', { currency: 'CNY', amount: '1000' })).status, 'ok');
+    assert.equal((await readBalances(k.t.chain, D.payer)).balances[0]!.available, '1000');
+    assert.equal((await readBalances(k.t.chain, D.bank)).balances[0]!.issued, '2000');
+    assert.equal((await readTotals(k.t.chain)).balanced, true);
+
+    // Faucet money is a credit like any other: it pays the DID's waiting instruction.
+    const w = await k.run(p2!, 'instruct', { idempotencyKey: 'needs-faucet', payer: D.p2, currency: 'CNY', payments: [{ to: D.p3, amount: '300' }], onInsufficientFunds: 'wait' });
+    assert.equal((w.result as { status: string }).status, 'waiting');
+    const f = await k.run(p2!, 'faucet', { currency: 'CNY', amount: '500' });
+    assert.deepEqual((f.result as { settledWaiting: string[] }).settledWaiting, [(w.result as { id: string }).id]);
+
+    // Closing it (perDid "0") closes it for everyone; revoking the issuer stops it too.
+    assert.equal((await k.run(k.validator, 'faucetPolicy', { issuer: D.bank, currencies: ['CNY'], perDid: '0' })).status, 'ok');
+    assert.equal((await k.run(p3!, 'faucet', { currency: 'CNY', amount: '1' })).code, 'FAUCET_CLOSED');
+    assert.equal((await k.run(k.validator, 'faucetPolicy', { issuer: D.bank, currencies: ['CNY'], perDid: '5000' })).status, 'ok');
+    assert.equal((await k.run(k.validator, 'revokeIssuer', { issuer: D.bank })).status, 'ok');
+    assert.equal((await k.run(p3!, 'faucet', { currency: 'CNY', amount: '1' })).code, 'NOT_ISSUER');
+  } finally {
+    await k.close();
+    tmp.cleanup();
+  }
+});

@@ -1,21 +1,26 @@
 /**
- * Verifiable credentials end to end: a real identity chain (LMDB) running the vcstatus module,
- * the node API with the VC-API routes on a real socket, status lists fetched over HTTP.
- * Issue → verify → the issuer revokes on chain → verification fails as revoked.
+ * Verifiable credentials end to end: a real identity chain (LMDB) running the did and vcstatus
+ * modules, the node API with the VC-API routes on a real socket, status lists fetched over HTTP.
+ * No resolver is handed in: the node resolves did:shulian verification methods through its
+ * identity chain, and the verifier "elsewhere" resolves them over HTTP with their state proofs
+ * checked against the chain's validators — the same resolution a user gets.
+ * Issue → verify → revoke on chain → verification fails as revoked; keys rotated out, keys
+ * without assertionMethod, deactivated issuers and borrowed keys are refused, and say why.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { generateKeyPair, didFromPublicKey, type KeyPair } from '../src/crypto/index.ts';
+import type { JsonValue } from '../src/codec/index.ts';
+import { generateKeyPair, didFromPublicKey, encodeMultikey, type KeyPair } from '../src/crypto/index.ts';
 import { signTx, type Receipt } from '../src/ledger/index.ts';
 import type { NodeView } from '../src/chain/index.ts';
 import { buildApi } from '../src/api/index.ts';
 import { registerVcRoutes } from '../src/api/routes/vc.ts';
 import { builtinModules } from '../src/modules/index.ts';
-import { vcstatusModule } from '../src/modules/vcstatus/index.ts';
 import {
-  createPresentation, httpStatusListSource, keyPairSigner, shulianKeyResolver, verifyCredential, type JsonObject,
-} from '../src/did/vc/index.ts';
+  combineResolvers, createPresentation, didDocumentKeyResolver, didKeyResolver, httpStateSource, httpStatusListSource, keyPairSigner,
+  resolveDid, verifyCredential, verifyDidResolution, type JsonObject, type KeyResolver,
+} from '../src/did/index.ts';
 import { openTestChain, type TestChain } from './helpers/chain.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -29,11 +34,11 @@ const issuerKey = generateKeyPair('sm2');
 const holderKey = generateKeyPair('ed25519');
 const strangerKey = generateKeyPair('sm2');
 const issuerDid = didFromPublicKey(issuerKey.publicKey);
-const nonces = new Map<string, number>();
+const UNDEFINED_TERMS = 'https://www.w3.org/ns/credentials/undefined-terms/v2';
 
 before(async () => {
   tmp = tempDir();
-  t = await openTestChain(tmp.dir, 'sm2', { chain: 'identity', modules: ['notary', 'vcstatus'] }, [...builtinModules, vcstatusModule]);
+  t = await openTestChain(tmp.dir, 'sm2', { chain: 'identity', modules: ['notary', 'did', 'vcstatus'] }, builtinModules);
   const node: NodeView = {
     did: didFromPublicKey(nodeKey.publicKey), version: 'test', startedAt: Date.now(),
     chains: () => [t.chain], chain: (id) => (id === 'identity' ? t.chain : undefined),
@@ -43,12 +48,14 @@ before(async () => {
     },
     consensus: () => undefined,
   };
-  app = await buildApi(node, { rateLimitPerMinute: 100_000, vc: { issuers: [issuerKey], statusSigner: nodeKey, resolver: shulianKeyResolver({ keys: [holderKey] }) } });
+  app = await buildApi(node, { rateLimitPerMinute: 100_000, vc: { issuers: [issuerKey], statusSigner: nodeKey } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
   url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  assert.equal((await chainCall(issuerKey, 'createList', { listId: 'kyc-rev', purpose: 'revocation' })).status, 'ok');
-  assert.equal((await chainCall(issuerKey, 'createList', { listId: 'kyc-hold', purpose: 'suspension' })).status, 'ok');
+  // The issuer records its DID document (key-1, all relationships) and its status lists.
+  assert.equal((await chainCall(issuerKey, 'did', 'create', { publicKeyMultibase: encodeMultikey('sm2', issuerKey.publicKey) })).status, 'ok');
+  assert.equal((await chainCall(issuerKey, 'vcstatus', 'createList', { listId: 'kyc-rev', purpose: 'revocation' })).status, 'ok');
+  assert.equal((await chainCall(issuerKey, 'vcstatus', 'createList', { listId: 'kyc-hold', purpose: 'suspension' })).status, 'ok');
 });
 after(async () => {
   await app.close();
@@ -56,11 +63,9 @@ after(async () => {
   tmp.cleanup();
 });
 
-async function chainCall(key: KeyPair, method: string, args: Record<string, unknown>): Promise<Receipt> {
+async function chainCall(key: KeyPair, module: string, method: string, args: Record<string, unknown>): Promise<Receipt> {
   const did = didFromPublicKey(key.publicKey);
-  const nonce = nonces.get(did) ?? 0;
-  nonces.set(did, nonce + 1);
-  const { tx } = signTx(key, { chain: 'identity', module: 'vcstatus', method, args: args as never, nonce, expires: 10_000 });
+  const { tx } = signTx(key, { chain: 'identity', module, method, args: args as JsonValue, nonce: t.chain.nonces(did).pendingNonce, expires: t.chain.height() + 100 });
   const [res] = await t.chain.submit([tx]);
   assert.equal(res!.accepted, true, JSON.stringify(res));
   const block = await t.chain.produceBlock((time += 1000));
@@ -72,11 +77,11 @@ async function post(path: string, body: unknown): Promise<{ status: number; body
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-function credentialToIssue(index: number): JsonObject {
+function credentialToIssue(index: number, issuer = issuerDid): JsonObject {
   return {
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    '@context': ['https://www.w3.org/ns/credentials/v2', UNDEFINED_TERMS],
     type: ['VerifiableCredential', 'KycCredential'],
-    issuer: issuerDid,
+    issuer,
     validFrom: '2024-01-01T00:00:00Z',
     credentialSubject: { id: keyPairSigner(holderKey).controller, kycLevel: 2, name: '张三' },
     credentialStatus: [
@@ -86,23 +91,35 @@ function credentialToIssue(index: number): JsonObject {
   };
 }
 
-/** How a verifier elsewhere checks it: locally, status lists over HTTP, trusting the node's status service. */
-const offline = (vc: unknown) => verifyCredential(vc, {
-  resolver: shulianKeyResolver({ keys: [issuerKey] }), statusSource: httpStatusListSource(), trustedStatusIssuers: [didFromPublicKey(nodeKey.publicKey)],
+/**
+ * How a verifier elsewhere checks it: did:shulian resolved over the node's state API, each answer's
+ * state proof checked here against the identity chain's validators; status lists over HTTP,
+ * trusting the node's status service.
+ */
+const provenResolver: KeyResolver = combineResolvers(didDocumentKeyResolver(async (did) => {
+  const r = await resolveDid(httpStateSource(url), did, { proof: true });
+  const check = verifyDidResolution(r, t.genesis.validators, { did, chain: 'identity' });
+  if (!check.ok) throw new Error(`the node's answer for ${did} does not verify: ${check.reason}`);
+  return r;
+}, { where: 'the node, proofs checked' }), didKeyResolver());
+const elsewhere = (vc: unknown) => verifyCredential(vc, {
+  resolver: provenResolver, statusSource: httpStatusListSource(), trustedStatusIssuers: [didFromPublicKey(nodeKey.publicKey)],
 });
 const codes = (r: { errors: Array<{ code: string }> }) => r.errors.map((e) => e.code);
 
-test('issue → verify → revoke on chain → verification fails as revoked', async () => {
+test('issue → verify → revoke on chain → verification fails as revoked, at the node and elsewhere', async () => {
   const issued = await post('/credentials/issue', { credential: credentialToIssue(1234) });
   assert.equal(issued.status, 201, JSON.stringify(issued.body));
   const vc = issued.body.verifiableCredential as JsonObject;
   assert.equal((vc.proof as JsonObject).cryptosuite, 'sm2-jcs-2024');
+  // The issuer has a DID document: the proof names the key as the document does.
+  assert.equal((vc.proof as JsonObject).verificationMethod, `${issuerDid}#key-1`);
 
   const ok = await post('/credentials/verify', { verifiableCredential: vc });
   assert.equal(ok.status, 200, JSON.stringify(ok.body));
   assert.equal(ok.body.verified, true);
-  assert.deepEqual(ok.body.checks, ['structure', 'contexts', 'proof', 'issuer', 'validity', 'status']);
-  const local = await offline(vc);
+  assert.deepEqual(ok.body.checks, ['structure', 'contexts', 'jsonld', 'proof', 'issuer', 'validity', 'status']);
+  const local = await elsewhere(vc);
   assert.deepEqual(local.errors, []);
   assert.equal(local.verified, true);
 
@@ -113,7 +130,7 @@ test('issue → verify → revoke on chain → verification fails as revoked', a
   assert.equal(list.issuer, didFromPublicKey(nodeKey.publicKey));
   assert.equal((list.credentialSubject as JsonObject).listController, issuerDid);
 
-  const revoke = await chainCall(issuerKey, 'setStatus', { listId: 'kyc-rev', index: 1234, value: true });
+  const revoke = await chainCall(issuerKey, 'vcstatus', 'setStatus', { listId: 'kyc-rev', index: 1234, value: true });
   assert.equal(revoke.status, 'ok', String(revoke.message));
 
   const after = await post('/credentials/verify', { verifiableCredential: vc });
@@ -121,77 +138,96 @@ test('issue → verify → revoke on chain → verification fails as revoked', a
   assert.equal(after.body.verified, false);
   assert.deepEqual((after.body.error as JsonObject).code, 'REVOKED');
   assert.deepEqual((after.body.problemDetails as JsonObject[])[0]!.type, 'https://www.w3.org/TR/vc-bitstring-status-list#STATUS_VERIFICATION_ERROR');
-  assert.deepEqual(codes(await offline(vc)), ['REVOKED']);
+  assert.deepEqual(codes(await elsewhere(vc)), ['REVOKED']);
   // Revocation is final: the issuer cannot clear the bit.
-  assert.equal((await chainCall(issuerKey, 'setStatus', { listId: 'kyc-rev', index: 1234, value: false })).code, 'VCSTATUS_IRREVERSIBLE');
-  assert.deepEqual(codes(await offline(vc)), ['REVOKED']);
+  assert.equal((await chainCall(issuerKey, 'vcstatus', 'setStatus', { listId: 'kyc-rev', index: 1234, value: false })).code, 'VCSTATUS_IRREVERSIBLE');
+  assert.deepEqual(codes(await elsewhere(vc)), ['REVOKED']);
 });
 
 test('suspension is reversible; a non-issuer cannot set bits and changes nothing', async () => {
   const vc = (await post('/credentials/issue', { credential: credentialToIssue(77) })).body.verifiableCredential as JsonObject;
-  assert.equal((await offline(vc)).verified, true);
-  const stranger = await chainCall(strangerKey, 'setStatus', { listId: 'kyc-hold', index: 77, value: true });
+  assert.equal((await elsewhere(vc)).verified, true);
+  const stranger = await chainCall(strangerKey, 'vcstatus', 'setStatus', { listId: 'kyc-hold', index: 77, value: true });
   assert.equal(stranger.status, 'failed');
   assert.equal(stranger.code, 'VCSTATUS_NOT_ISSUER');
-  assert.equal((await offline(vc)).verified, true);
+  assert.equal((await elsewhere(vc)).verified, true);
 
-  assert.equal((await chainCall(issuerKey, 'setStatus', { listId: 'kyc-hold', index: 77, value: true })).status, 'ok');
+  assert.equal((await chainCall(issuerKey, 'vcstatus', 'setStatus', { listId: 'kyc-hold', index: 77, value: true })).status, 'ok');
   const held = await post('/credentials/verify', { verifiableCredential: vc });
   assert.equal(held.status, 400);
   assert.equal((held.body.error as JsonObject).code, 'SUSPENDED');
-  assert.equal((await chainCall(issuerKey, 'setStatus', { listId: 'kyc-hold', index: 77, value: false })).status, 'ok');
+  assert.equal((await chainCall(issuerKey, 'vcstatus', 'setStatus', { listId: 'kyc-hold', index: 77, value: false })).status, 'ok');
   const back = await post('/credentials/verify', { verifiableCredential: vc });
   assert.equal(back.status, 200, JSON.stringify(back.body));
-  assert.equal((await offline(vc)).verified, true);
+  assert.equal((await elsewhere(vc)).verified, true);
 });
 
-test('presentations: verified with the right challenge and domain, refused otherwise', async () => {
+test('presentations: a holder with no DID document signs by its self-certifying key; challenge and domain are checked', async () => {
   const vc = (await post('/credentials/issue', { credential: credentialToIssue(5) })).body.verifiableCredential as JsonObject;
-  const vp = await createPresentation({ verifiableCredential: vc }, keyPairSigner(holderKey), { challenge: 'n-0S6_WzA2Mj', domain: 'bank.example' });
+  const holder = keyPairSigner(holderKey, { fragment: 'multikey' });
+  const vp = await createPresentation({ verifiableCredential: vc }, holder, { challenge: 'n-0S6_WzA2Mj', domain: 'bank.example' });
   const ok = await post('/presentations/verify', { verifiablePresentation: vp, options: { challenge: 'n-0S6_WzA2Mj', domain: 'bank.example' } });
   assert.equal(ok.status, 200, JSON.stringify(ok.body));
-  assert.equal(ok.body.holder, keyPairSigner(holderKey).controller);
+  assert.equal(ok.body.holder, holder.controller);
   assert.deepEqual((ok.body.credentialResults as JsonObject[]).map((c) => c.verified), [true]);
   const wrong = await post('/presentations/verify', { verifiablePresentation: vp, options: { challenge: 'replayed', domain: 'bank.example' } });
   assert.equal(wrong.status, 400);
   assert.equal((wrong.body.error as JsonObject).code, 'INVALID_CHALLENGE');
   const domain = await post('/presentations/verify', { verifiablePresentation: vp, options: { challenge: 'n-0S6_WzA2Mj', domain: 'evil.example' } });
   assert.equal((domain.body.error as JsonObject).code, 'INVALID_DOMAIN');
+  // #key-1 of a DID with no document names no key: the node says so instead of guessing.
+  const noDoc = await createPresentation({ verifiableCredential: vc }, keyPairSigner(holderKey), { challenge: 'n-1' });
+  const r = await post('/presentations/verify', { verifiablePresentation: noDoc, options: { challenge: 'n-1' } });
+  assert.equal((r.body.error as JsonObject).code, 'VERIFICATION_METHOD_NOT_FOUND');
+  assert.match(String((r.body.error as JsonObject).message), /has no DID document on this node's identity chain.*shulian did create/);
 });
 
-test('bad requests get clear errors: tampered, expired, wrong issuer, malformed, unknown list', async () => {
-  const vc = (await post('/credentials/issue', { credential: credentialToIssue(9) })).body.verifiableCredential as JsonObject;
-  const tampered = structuredClone(vc);
-  (tampered.credentialSubject as JsonObject).kycLevel = 3;
-  const t1 = await post('/credentials/verify', { verifiableCredential: tampered });
-  assert.equal(t1.status, 400);
-  assert.equal((t1.body.error as JsonObject).code, 'PROOF_VERIFICATION_FAILED');
-
-  const expiring = { ...credentialToIssue(10), validUntil: '2024-06-01T00:00:00Z' };
-  const expired = (await post('/credentials/issue', { credential: expiring })).body.verifiableCredential;
-  const t2 = await post('/credentials/verify', { verifiableCredential: expired });
-  assert.equal((t2.body.error as JsonObject).code, 'EXPIRED');
-
-  const foreign = await post('/credentials/issue', { credential: { ...credentialToIssue(11), issuer: 'did:example:someone' } });
-  assert.equal(foreign.status, 400);
-  assert.equal((foreign.body.error as JsonObject).code, 'VC_ISSUER_MISMATCH');
+test('bad requests get clear errors: tampered, expired, wrong issuer, malformed, JSON-LD, unknown list', async () => {
+  const node = await post('/credentials/issue', { credential: { ...credentialToIssue(9), issuer: 'did:example:someone' } });
+  assert.equal(node.status, 400);
+  assert.equal((node.body.error as JsonObject).code, 'VC_ISSUER_MISMATCH');
   const malformed = await post('/credentials/issue', { credential: { ...credentialToIssue(12), credentialSubject: [] } });
   assert.equal(malformed.status, 400);
   assert.equal((malformed.body.error as JsonObject).code, 'VC_MALFORMED');
   assert.ok((malformed.body.problemDetails as JsonObject[]).length > 0);
-  const noBody = await post('/credentials/verify', { credential: vc });
+  // VC Data Model 2.0 §5.2.1: a context redefining a protected term is refused by the issuer.
+  const redefined = await post('/credentials/issue', { credential: { ...credentialToIssue(13), '@context': ['https://www.w3.org/ns/credentials/v2', { VerifiableCredential: 'https://evil.example/VC' }, UNDEFINED_TERMS] } });
+  assert.equal(redefined.status, 400);
+  assert.match(JSON.stringify(redefined.body.problemDetails), /PROTECTED_TERM_REDEFINED/);
+  // A type no context maps (§4.5).
+  const unmapped = await post('/credentials/issue', { credential: { ...credentialToIssue(14), '@context': ['https://www.w3.org/ns/credentials/v2'], credentialSubject: { id: 'did:example:x' } } });
+  assert.match(JSON.stringify(unmapped.body.problemDetails), /INVALID_TYPE/);
+  const badSuite = await post('/credentials/issue', { credential: credentialToIssue(15), options: { cryptosuite: 'eddsa-rdfc-2022' } });
+  assert.equal(badSuite.status, 400);
+  assert.match(String((badSuite.body.error as JsonObject).message), /needs an Ed25519 key/);
+  const noBody = await post('/credentials/verify', { credential: {} });
   assert.equal(noBody.status, 400);
   assert.equal((noBody.body.error as JsonObject).code, 'BAD_REQUEST');
 
   const none = await fetch(`${url}/v1/status-lists/no-such-list`);
   assert.equal(none.status, 404);
   assert.equal(((await none.json()) as { error: { code: string } }).error.code, 'STATUS_LIST_NOT_FOUND');
+});
+
+test('a deactivated issuer: nothing it signed verifies, and the reason says so', async () => {
+  const key = generateKeyPair('sm2');
+  const did = didFromPublicKey(key.publicKey);
+  assert.equal((await chainCall(key, 'did', 'create', { publicKeyMultibase: encodeMultikey('sm2', key.publicKey) })).status, 'ok');
+  const { issueCredential } = await import('../src/did/index.ts');
+  const { credentialStatus: _none, ...unsigned } = credentialToIssue(20, did);
+  const vc = await issueCredential(unsigned, keyPairSigner(key));
+  const first = await elsewhere(vc);
+  assert.equal(first.verified, true, JSON.stringify(first.errors));
+  assert.equal((await chainCall(key, 'did', 'deactivate', { did })).status, 'ok');
+  const r = await post('/credentials/verify', { verifiableCredential: vc });
+  assert.equal((r.body.error as JsonObject).code, 'VERIFICATION_METHOD_NOT_FOUND');
+  assert.match(String((r.body.error as JsonObject).message), /deactivated/);
   const height = t.chain.height();
-  await post('/credentials/verify', { verifiableCredential: tampered });
+  await post('/credentials/verify', { verifiableCredential: vc });
   assert.equal(t.chain.height(), height, 'verification writes nothing');
 });
 
-test('a node without an issuer key refuses to issue', async () => {
+test('a node without an issuer key refuses to issue; without an identity chain it says it cannot resolve did:shulian', async () => {
   const bare = (await import('fastify')).default();
   await registerVcRoutes(bare, { chain: () => undefined }, {});
   const res = await bare.inject({ method: 'POST', url: '/credentials/issue', payload: { credential: credentialToIssue(1) } });
@@ -199,6 +235,11 @@ test('a node without an issuer key refuses to issue', async () => {
   assert.equal(res.json().error.code, 'ISSUER_NOT_CONFIGURED');
   const list = await bare.inject({ method: 'GET', url: '/v1/status-lists/kyc-rev' });
   assert.equal(list.statusCode, 503);
+  const { credentialStatus: _none, ...unsigned } = credentialToIssue(2);
+  const vc = (await post('/credentials/issue', { credential: unsigned })).body.verifiableCredential;
+  const v = await bare.inject({ method: 'POST', url: '/credentials/verify', payload: { verifiableCredential: vc } });
+  assert.equal(v.json().error.code, 'VERIFICATION_METHOD_NOT_FOUND');
+  assert.match(v.json().error.message, /hosts no identity chain/);
   await bare.close();
 });
 
@@ -221,139 +262,48 @@ test('status-list URLs come from the node\'s public URL, never from the request\
   }
 });
 
-// ---- interoperability with the peer library the bench measures against --------------------
-
-interface Loaded { contextUrl: null; documentUrl: string; document: unknown }
-/** Bundled contexts and local did:key documents; never the network. */
-async function peerLoader(u: string): Promise<Loaded> {
-  const { bundledContext } = await import('../src/did/vc/index.ts');
-  const ctx = bundledContext(u);
-  if (ctx) return { contextUrl: null, documentUrl: u, document: ctx };
-  const [did, fragment] = u.split('#') as [string, string | undefined];
-  if (!did.startsWith('did:key:z6Mk')) throw new Error(`no network in tests: ${u}`);
-  const mb = did.slice('did:key:'.length);
-  const vm = { id: `${did}#${mb}`, type: 'Multikey', controller: did, publicKeyMultibase: mb };
-  if (fragment) return { contextUrl: null, documentUrl: u, document: { '@context': 'https://w3id.org/security/multikey/v1', ...vm } };
-  return { contextUrl: null, documentUrl: u, document: { '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1'], id: did, verificationMethod: [vm], assertionMethod: [vm.id], authentication: [vm.id] } };
-}
-
-test('interop with @digitalbazaar/vc on eddsa-jcs-2022: byte-identical proofs, and each verifies the other\'s credentials', async () => {
-  type PeerResult = { verified: boolean };
-  const dbVc = (await import('@digitalbazaar/vc' as string)) as {
-    issue(o: unknown): Promise<JsonObject>;
-    verifyCredential(o: unknown): Promise<PeerResult>;
-  };
-  const { DataIntegrityProof } = (await import('@digitalbazaar/data-integrity' as string)) as { DataIntegrityProof: new (o: unknown) => unknown };
-  const jcs = (await import('@digitalbazaar/eddsa-jcs-2022-cryptosuite' as string)) as { createSignCryptosuite(): unknown; createVerifyCryptosuite(): unknown };
-  const Ed25519Multikey = (await import('@digitalbazaar/ed25519-multikey' as string)) as { from(k: unknown): Promise<{ signer(): unknown }> };
-  const { decodeEd25519SecretMultibase, didKeyResolver, issueCredential } = await import('../src/did/vc/index.ts');
-  const { publicKeyFromPrivate } = await import('../src/crypto/index.ts');
-
-  // The W3C EdDSA test-vector key pair, as a did:key issuer.
-  const publicKeyMultibase = 'z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2';
-  const secretKeyMultibase = 'z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq';
-  const did = `did:key:${publicKeyMultibase}`;
-  const seed = decodeEd25519SecretMultibase(secretKeyMultibase);
-  const signer = keyPairSigner({ suite: 'ed25519', privateKey: seed, publicKey: publicKeyFromPrivate('ed25519', seed) }, { didMethod: 'key' });
-  const credential: JsonObject = {
-    '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/examples/v2'],
-    id: 'urn:uuid:58172aac-d8ba-11ed-83dd-0b3aef56cc33', type: ['VerifiableCredential', 'AlumniCredential'],
-    issuer: did, validFrom: '2023-01-01T00:00:00Z', credentialSubject: { id: 'did:example:abcdefgh', alumniOf: '浦江大学' },
-  };
-  const created = '2023-02-24T23:36:38Z';
-  const keyPair = await Ed25519Multikey.from({ id: `${did}#${publicKeyMultibase}`, controller: did, publicKeyMultibase, secretKeyMultibase });
-  const theirs = await dbVc.issue({
-    credential: structuredClone(credential), documentLoader: peerLoader,
-    suite: new DataIntegrityProof({ signer: keyPair.signer(), date: created, cryptosuite: jcs.createSignCryptosuite() }),
-  });
-  const ours = await issueCredential(structuredClone(credential), signer, { created });
-  assert.equal((ours.proof as JsonObject).proofValue, (theirs.proof as JsonObject).proofValue);
-  assert.deepEqual(ours, theirs);
-
-  const verifySuite = new DataIntegrityProof({ cryptosuite: jcs.createVerifyCryptosuite() });
-  assert.equal((await dbVc.verifyCredential({ credential: ours, suite: verifySuite, documentLoader: peerLoader })).verified, true);
-  const mine = await verifyCredential(theirs, { resolver: didKeyResolver() });
-  assert.deepEqual(mine.errors, []);
-  const forged = structuredClone(ours);
-  (forged.credentialSubject as JsonObject).alumniOf = 'Another School';
-  assert.equal((await dbVc.verifyCredential({ credential: forged, suite: verifySuite, documentLoader: peerLoader })).verified, false);
-  assert.equal((await verifyCredential(forged, { resolver: didKeyResolver() })).verified, false);
-});
-
-// ---- the CLI against the same node ---------------------------------------------------------
-
-test('CLI: vc issue with a status entry, vc verify (node and --local), vc revoke from the credential', async () => {
-  const { writeFileSync, readFileSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { writeKeystore } = await import('../src/crypto/index.ts');
-  const { vcCommand } = await import('../src/cli/commands/vc.ts');
-  const ks = join(tmp.dir, 'issuer.json');
-  writeKeystore(ks, issuerKey, 'pw-for-tests', { scryptN: 1024 });
-  process.env.VC_TEST_PASSWORD = 'pw-for-tests';
-  const credFile = join(tmp.dir, 'cred.json');
-  writeFileSync(credFile, JSON.stringify({ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], credentialSubject: { id: 'did:example:bob', licence: 'B' } }));
-  const out = join(tmp.dir, 'signed.json');
-
-  /** Runs `shulian vc …` in-process, capturing stdout and the exit code. */
-  async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: Record<string, unknown> | undefined }> {
-    const write = process.stdout.write.bind(process.stdout);
-    const writeErr = process.stderr.write.bind(process.stderr);
-    let stdout = '';
-    let stderr = '';
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    }) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array) => {
-      stderr += String(chunk);
-      return true;
-    }) as typeof process.stderr.write;
-    const before = process.exitCode;
-    process.exitCode = 0;
-    // The CLI waits for blocks: produce them while it runs (this test chain has no consensus loop).
-    const producer = setInterval(() => void t.chain.produceBlock((time += 1000)).catch(() => {}), 20);
-    try {
-      await vcCommand().exitOverride().parseAsync(args, { from: 'user' });
-    } finally {
-      clearInterval(producer);
-      process.stdout.write = write;
-      process.stderr.write = writeErr;
-    }
-    const code = Number(process.exitCode ?? 0);
-    process.exitCode = before;
-    let json: Record<string, unknown> | undefined;
-    try {
-      json = JSON.parse(stdout) as Record<string, unknown>;
-    } catch {
-      json = undefined;
-    }
-    return { code, stdout, stderr, json };
+test('keys the issuer\'s DID document does not grant are refused: another\'s key in the fragment, authentication-only keys, keys rotated out', async () => {
+  const doc = async () => (await resolveDid(httpStateSource(url), issuerDid)).didDocument!;
+  // A stranger's key named as the issuer's key: by id it is not the document's key; by value it is not listed.
+  const { credentialStatus: _none, ...credential } = credentialToIssue(6);
+  const { issueCredential } = await import('../src/did/index.ts');
+  const impostor = keyPairSigner(strangerKey);
+  for (const vm of [`${issuerDid}#key-1`, `${issuerDid}#${encodeMultikey('sm2', strangerKey.publicKey)}`]) {
+    const forged = await issueCredential(credential, { ...impostor, controller: issuerDid, verificationMethod: vm });
+    const r = await post('/credentials/verify', { verifiableCredential: forged });
+    assert.equal(r.body.verified, false, vm);
+    assert.ok(['PROOF_VERIFICATION_FAILED', 'VERIFICATION_METHOD_NOT_FOUND'].includes((r.body.error as JsonObject).code as string), JSON.stringify(r.body.error));
+    assert.equal((await elsewhere(forged)).verified, false);
   }
 
-  const issued = await cli('issue', credFile, '--key', ks, '--password-env', 'VC_TEST_PASSWORD', '--status-list', 'kyc-rev', '--status-index', '4321', '--api', url, '--out', out, '--json');
-  assert.equal(issued.code, 0, issued.stdout);
-  assert.equal(issued.json?.issuer, issuerDid);
-  const signed = JSON.parse(readFileSync(out, 'utf8')) as JsonObject;
-  assert.equal((signed.credentialStatus as JsonObject).statusListCredential, `${url}/v1/status-lists/kyc-rev`);
-  const twice = await cli('issue', credFile, '--key', ks, '--password-env', 'VC_TEST_PASSWORD', '--out', out);
-  assert.equal(twice.code, 1, 'never overwrites');
-  assert.match(twice.stderr, /exists; choose another --out/);
+  // A key the issuer adds for authentication only cannot sign credentials.
+  const authOnly = generateKeyPair('sm2');
+  assert.equal((await chainCall(issuerKey, 'did', 'addKey', { did: issuerDid, publicKeyMultibase: encodeMultikey('sm2', authOnly.publicKey), relationships: ['authentication'], id: 'login' })).status, 'ok');
+  assert.deepEqual((await doc()).assertionMethod, [`${issuerDid}#key-1`]);
+  const viaLogin = await issueCredential(credential, { ...keyPairSigner(authOnly), controller: issuerDid, verificationMethod: `${issuerDid}#login` });
+  const login = await post('/credentials/verify', { verifiableCredential: viaLogin });
+  assert.equal((login.body.error as JsonObject).code, 'VERIFICATION_METHOD_NOT_AUTHORIZED');
+  assert.deepEqual(codes(await elsewhere(viaLogin)), ['VERIFICATION_METHOD_NOT_AUTHORIZED']);
 
-  const atNode = await cli('verify', out, '--api', url, '--json');
-  assert.equal(atNode.code, 0, atNode.stdout);
-  assert.equal(atNode.json?.verified, true);
-  // --local cannot resolve did:shulian #key-1 without the chain: it says so.
-  const local = await cli('verify', out, '--local', '--api', url, '--json');
-  assert.equal(local.code, 1);
-  assert.equal((local.json?.problems as Array<{ code: string }>)[0]!.code, 'VERIFICATION_METHOD_NOT_FOUND');
-
-  const revoked = await cli('revoke', out, '--key', ks, '--password-env', 'VC_TEST_PASSWORD', '--api', url, '--json');
-  assert.equal(revoked.code, 0, revoked.stdout);
-  assert.deepEqual([revoked.json?.list, revoked.json?.index], ['kyc-rev', 4321]);
-  const after = await cli('verify', out, '--api', url);
-  assert.equal(after.code, 1);
-  assert.match(after.stdout, /verified {3}NO\nproblem {4}REVOKED: credentialStatus: the credential was revoked by its issuer/);
-  const again = await cli('revoke', out, '--key', ks, '--password-env', 'VC_TEST_PASSWORD', '--purpose', 'revocation', '--unset', '--api', url);
-  assert.equal(again.code, 2, 'revocation cannot be undone: a usage error');
-  assert.match(again.stderr, /revocation cannot be undone/);
+  // Issued under key-1, then key-1 is rotated out: the document decides, by id and by value.
+  const before = (await post('/credentials/issue', { credential })).body.verifiableCredential as JsonObject;
+  const byValue = await issueCredential(credential, keyPairSigner(issuerKey, { fragment: 'multikey' }));
+  assert.equal((await post('/credentials/verify', { verifiableCredential: byValue })).body.verified, true, 'the key by value, while the document lists it');
+  const next = generateKeyPair('sm2');
+  assert.equal((await chainCall(issuerKey, 'did', 'rotate', { did: issuerDid, publicKeyMultibase: encodeMultikey('sm2', next.publicKey), keyId: 'key-1' })).status, 'ok');
+  for (const vc of [before, byValue]) {
+    const r = await post('/credentials/verify', { verifiableCredential: vc });
+    assert.equal((r.body.error as JsonObject).code, 'VERIFICATION_METHOD_NOT_FOUND');
+    assert.match(String((r.body.error as JsonObject).message), /no current key #key-1|does not list the key/);
+    assert.deepEqual(codes(await elsewhere(vc)), ['VERIFICATION_METHOD_NOT_FOUND']);
+  }
+  // The node itself now issues with the new key? No: it holds key-1, which no longer counts.
+  const refused = await post('/credentials/issue', { credential });
+  assert.equal(refused.status, 400);
+  assert.equal((refused.body.error as JsonObject).code, 'VC_SIGNING_KEY_NOT_AUTHORIZED');
+  // The rotated-in key signs, named as the document names it.
+  const newId = (await doc()).assertionMethod![0]!;
+  const fresh = await issueCredential(credential, { ...keyPairSigner(next), controller: issuerDid, verificationMethod: newId });
+  assert.equal((await post('/credentials/verify', { verifiableCredential: fresh })).body.verified, true);
+  assert.equal((await elsewhere(fresh)).verified, true);
 });

@@ -18,6 +18,7 @@ export const CLI_ERRORS = {
   CLUSTER_SIZE: 'tbft needs at least 4 validators',
   RAIL_ERROR: 'the sandbox payment rail refused the request without naming a code',
   RAIL_UNREACHABLE: 'the sandbox payment rail does not answer',
+  GATEWAY_NOT_REGISTERED: 'the gateway\'s DID is not registered to relay for a chain it was asked to relay',
   ROUTE_NOT_FOUND: 'the chain is not registered on the routing chain',
   XCHAIN_WAIT: 'the cross-chain message was not acknowledged in time',
   XTX_WAIT: 'the atomic cross-chain transaction did not finish in time',

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_API, action, action1, report, type CommonOptions } from './output.ts';
+import { keyOption } from './options.ts';
 
 /** Command groups defined in their own files: top-level name -> loader of its Command(s). */
 const GROUPS: Record<string, () => Promise<Command[]>> = {
@@ -47,7 +48,6 @@ function intArg(what: string, min = 0, max = Number.MAX_SAFE_INTEGER) {
 const apiOption = (): Option =>
   new Option('--api <url>', `node API URL (default: $SHULIAN_API or ${DEFAULT_API})`);
 const jsonOption = (): Option => new Option('--json', 'print JSON');
-const keyOption = (): Option => new Option('--key <file>', 'keystore file of the signing key').makeOptionMandatory();
 const passwordEnvOption = (): Option =>
   new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)');
 const genesisOption = (): Option =>
@@ -76,8 +76,11 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option('--validators <n>', 'run N validator processes under tbft (N ≥ 4) instead of one solo node', intArg('--validators', 1, 64), 1)
     .option('--no-gateway', 'do not run the node\'s own cross-chain gateway')
     .option('--extra-gateway <did=pubkey...>', 'register further gateways (their own processes, `shulian gateway`) when the alliance is first created')
+    .option('--no-sandbox', 'no SANDBOX: no test-money issuer, faucet, tax policy or sandbox rail on the settlement chain (one node only)')
+    .option('--issuer-key <file>', 'keystore of the key POST /credentials/issue signs with, as that key\'s DID (default: the node key, the operator\'s DID)')
+    .option('--issuer-password-env <var>', 'read the --issuer-key password from this environment variable (default: ask at the terminal)')
     .addOption(jsonOption())
-    .action(action(async (o: { dataDir: string; port: number; host: string; publicUrl?: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[] }) => {
+    .action(action(async (o: { dataDir: string; port: number; host: string; publicUrl?: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[]; sandbox?: boolean; issuerKey?: string; issuerPasswordEnv?: string }) => {
       const { up } = await import('./commands/up.ts');
       await up(o);
     }));
@@ -95,14 +98,27 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   const keys = program.command('keys').description('create and inspect keystores (encrypted key files)');
   keys
     .command('new')
-    .description('create a key pair and write it to an encrypted keystore (never overwrites)')
-    .requiredOption('--out <file>', 'keystore file to create')
+    .description('create a key pair in an encrypted keystore: NAME is kept as $SHULIAN_HOME/keys/NAME.json (~/.shulian/keys), --out FILE anywhere; never overwrites')
+    .argument('[name]', 'the key\'s name, e.g. alice (then --key alice signs with it)')
+    .option('--out <file>', 'write the keystore to this file instead')
     .addOption(new Option('--suite <suite>', 'signature suite').choices(['sm2', 'ed25519']).default('sm2'))
     .addOption(passwordEnvOption())
     .addOption(jsonOption())
-    .action(action(async (o: { out: string; suite: 'sm2' | 'ed25519'; passwordEnv?: string; json?: boolean }) => {
-      const { keysNew } = await import('./commands/keys.ts');
-      await keysNew(o);
+    .action(async (name: string | undefined, o: { out?: string; suite: 'sm2' | 'ed25519'; passwordEnv?: string; json?: boolean }) => {
+      try {
+        const { keysNew } = await import('./commands/keys.ts');
+        await keysNew(name, o);
+      } catch (err) {
+        process.exitCode = report(err, o);
+      }
+    });
+  keys
+    .command('list')
+    .description('the named keys in $SHULIAN_HOME/keys (~/.shulian/keys) with their DIDs; no password needed')
+    .addOption(jsonOption())
+    .action(action(async (o: { json?: boolean }) => {
+      const { keysList } = await import('./commands/keys.ts');
+      await keysList(o);
     }));
   keys
     .command('show')

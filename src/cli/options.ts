@@ -4,7 +4,9 @@ import { report, type CommonOptions } from './output.ts';
 
 export const apiOption = (): Option => new Option('--api <url>', 'node API URL (default: $SHULIAN_API or http://127.0.0.1:7070)');
 export const jsonOption = (): Option => new Option('--json', 'print JSON');
-export const keyOption = (what = 'signing key'): Option => new Option('--key <file>', `keystore file of the ${what}`).makeOptionMandatory();
+/** --key: a key name from `shulian keys list` ($SHULIAN_HOME/keys/NAME.json) or a keystore file (src/cli/keyfile.ts). */
+export const keyOption = (what = 'signing key'): Option =>
+  new Option('--key <key>', `the ${what}: a name from \`shulian keys list\` or a keystore file`).makeOptionMandatory();
 export const passwordEnvOption = (): Option => new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)');
 
 /** A whole-number option parser with a clear message. */

@@ -3,6 +3,7 @@ import type { KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from '../sdk/index.ts';
 import type { ChainEndpoint, ProofBundle } from './relay.ts';
 import type { Packet, SendStatus } from '../modules/xchain/types.ts';
+import { untilAborted } from './abort.ts';
 
 const enc = encodeURIComponent;
 
@@ -22,9 +23,9 @@ export function httpEndpoint(client: ShulianClient, chain: string, key: KeyPair,
     async state(key: string) {
       return (await client.state(chain, key)).value;
     },
-    async call(module: string, method: string, args: JsonValue) {
-      const hash = await client.send(chain, key, { module, method, args });
-      const tx = await client.waitForTx(hash, { timeoutMs: opts.waitMs ?? 30_000, intervalMs: 20 });
+    async call(module: string, method: string, args: JsonValue, signal?: AbortSignal) {
+      const hash = await untilAborted(client.send(chain, key, { module, method, args }), signal, chain);
+      const tx = await untilAborted(client.waitForTx(hash, { timeoutMs: opts.waitMs ?? 30_000, intervalMs: 20 }), signal, chain);
       const r = tx.receipt;
       return { status: r.status, ...(r.code ? { code: r.code } : {}), ...(r.message ? { message: r.message } : {}), ...(r.result !== undefined ? { result: r.result } : {}) };
     },

@@ -8,6 +8,7 @@ export const CROSSCHAIN_ERRORS = {
   EVM_NO_BLOCK: 'an Ethereum node answered no latest block',
   EVM_QUERY_FAILED: 'an eth_call on the chain failed for a reason other than a revert',
   EXTERNAL_BAD_ANSWER: 'an external chain\'s node answered something other than JSON-RPC',
+  GATEWAY_STOPPED: 'the gateway was stopped while it waited for one of its transactions to commit',
   EXTERNAL_UNREACHABLE: 'an external chain\'s node has not been reached',
   XENDPOINT_ERROR: 'the EVM endpoint contract refused a packet without naming a code',
   TX_DROPPED: 'a transaction sent to an external chain was not mined',

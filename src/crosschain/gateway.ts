@@ -58,6 +58,7 @@ export class Gateway {
     for (const src of chains) for (const dst of chains) if (src !== dst) this.#loops.push(this.#pairLoop(src, dst));
   }
 
+  /** Stops relaying: no new rounds, and waits for commits of its own txs end at once (GATEWAY_STOPPED). */
   async stop(): Promise<void> {
     this.#abort.abort();
     await Promise.allSettled(this.#loops);
@@ -68,7 +69,7 @@ export class Gateway {
     const { chains, xroute } = this.opts;
     if (!xroute) return;
     for (const c of chains) {
-      const updated = await syncRoutes(xroute, c);
+      const updated = await syncRoutes(xroute, c, false, this.#abort.signal);
       if (updated.length) this.#log(`routes synced to ${c.id}: ${updated.join(', ')}`);
     }
   }
@@ -79,9 +80,10 @@ export class Gateway {
       for (const c of chains) {
         if (signal.aborted) return;
         try {
-          const updated = await syncRoutes(xroute, c);
+          const updated = await syncRoutes(xroute, c, false, signal);
           if (updated.length) this.#log(`routes synced to ${c.id}: ${updated.join(', ')}`);
         } catch (err) {
+          if (signal.aborted) return;
           this.#error(`route sync to ${c.id}: ${(err as Error).message}`);
         }
       }
@@ -95,7 +97,7 @@ export class Gateway {
     while (!signal.aborted) {
       let r: RelayReport | undefined;
       try {
-        r = await relayOnce(src, dst, cursor);
+        r = await relayOnce(src, dst, cursor, { signal });
         this.stats.rounds++;
         this.stats.received += r.received;
         this.stats.acknowledged += r.acknowledged;
@@ -103,6 +105,7 @@ export class Gateway {
         for (const e of r.errors) this.#error(e);
         if (r.received || r.acknowledged || r.timedOut) this.#log(`${src.id}→${dst.id}: received ${r.received}, acknowledged ${r.acknowledged}, timed out ${r.timedOut}`);
       } catch (err) {
+        if (signal.aborted) return;
         this.#error(`${src.id}→${dst.id}: ${(err as Error).message}`);
       }
       const busy = r && (r.received || r.acknowledged || r.timedOut);

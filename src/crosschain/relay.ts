@@ -1,6 +1,7 @@
-import type { JsonValue } from '../codec/index.ts';
+import { asJson, stateValue, type JsonValue, type StateKey } from '../codec/index.ts';
 import type { BlockHeader, SmtProof } from '../ledger/index.ts';
-import type { HeaderProof, Packet, RouteRecord, SendStatus } from '../modules/xchain/types.ts';
+import type { HeaderProof, Packet, SendStatus } from '../modules/xchain/types.ts';
+import { xchainStateKey } from '../modules/xchain/keys.ts';
 
 /** A final header with state proofs of some keys at its height (GET …/xchain/proof). */
 export interface ProofBundle {
@@ -20,8 +21,18 @@ export interface ChainEndpoint {
   proof(height: number, keys: string[]): Promise<ProofBundle>;
   outbox(dst: string, from: number, limit: number): Promise<{ lastSequence: number; packets: Array<{ packet: Packet; status: SendStatus }> }>;
   state(key: string): Promise<JsonValue | null>;
-  /** Signs and submits a call as the gateway; resolves when committed, with its receipt status. */
-  call(module: string, method: string, args: JsonValue): Promise<{ status: 'ok' | 'failed'; code?: string; message?: string; result?: JsonValue }>;
+  /**
+   * Signs and submits a call as the gateway; resolves when committed, with its receipt status.
+   * Once `signal` aborts, it stops waiting for the commit and rejects (GATEWAY_STOPPED), so a
+   * gateway stops at once even while its txs cannot commit (a chain whose validators are
+   * stopping with it).
+   */
+  call(module: string, method: string, args: JsonValue, signal?: AbortSignal): Promise<{ status: 'ok' | 'failed'; code?: string; message?: string; result?: JsonValue }>;
+}
+
+/** A record of an endpoint's chain state under its typed full key; undefined when absent. */
+export async function readState<T>(ep: Pick<ChainEndpoint, 'state'>, key: StateKey<T>): Promise<T | undefined> {
+  return stateValue(key, await ep.state(key));
 }
 
 export const SCHEDULE_KEY = 'validators/schedule';
@@ -80,7 +91,8 @@ export interface RelayCursor {
  * destination with one proof request: received ones are acknowledged back, ones past their
  * timeout are proven absent to the source, and the rest are delivered with a state proof each.
  */
-export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: RelayCursor, opts: { batch?: number } = {}): Promise<RelayReport> {
+export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: RelayCursor, opts: { batch?: number; signal?: AbortSignal } = {}): Promise<RelayReport> {
+  const { signal } = opts;
   const report: RelayReport = { received: 0, acknowledged: 0, timedOut: 0, errors: [] };
   const batch = opts.batch ?? BATCH;
   const out = await src.outbox(dst.id, cursor.from, batch);
@@ -95,8 +107,8 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
     cursor.from = out.packets.length ? next : cursor.from;
     return report;
   }
-  const dstRoute = await src.state(`xchain/route/${dst.id}`) as unknown as RouteRecord | null;
-  const srcRoute = await dst.state(`xchain/route/${src.id}`) as unknown as RouteRecord | null;
+  const dstRoute = await readState(src, xchainStateKey.route(dst.id));
+  const srcRoute = await readState(dst, xchainStateKey.route(src.id));
   if (!dstRoute || !srcRoute) {
     report.errors.push(`routes not synced (${src.id} knows ${dst.id}: ${!!dstRoute}; ${dst.id} knows ${src.id}: ${!!srcRoute}); run syncRoutes first`);
     return report;
@@ -110,19 +122,19 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
   const toDeliver: Packet[] = [];
   for (const { packet } of pending) {
     const p = byKey.get(`xchain/recv/${src.id}/${packet.sequence}`)!;
-    if (p.value !== null) acks.push({ sequence: packet.sequence, value: p.value, proof: p.proof as unknown as JsonValue });
-    else if (timedOutAt(packet, there.header)) timeouts.push({ sequence: packet.sequence, proof: p.proof as unknown as JsonValue });
+    if (p.value !== null) acks.push({ sequence: packet.sequence, value: p.value, proof: asJson(p.proof) });
+    else if (timedOutAt(packet, there.header)) timeouts.push({ sequence: packet.sequence, proof: asJson(p.proof) });
     else toDeliver.push(packet);
   }
-  const hpDst = headerProofOf(there, dstRoute.tracksValidators) as unknown as JsonValue;
+  const hpDst = asJson(headerProofOf(there, dstRoute.tracksValidators));
   // Chunks go out together (the endpoint orders their nonces) and commit in as few blocks as they fit.
   await Promise.all(chunksByBytes(acks).map(async (chunk) => {
-    const r = await src.call('xchain', 'acknowledge', { proof: hpDst, acks: chunk });
+    const r = await src.call('xchain', 'acknowledge', { proof: hpDst, acks: chunk }, signal);
     if (r.status === 'ok') report.acknowledged += chunk.length;
     else report.errors.push(`acknowledge on ${src.id}: ${r.code}: ${r.message}`);
   }));
   await Promise.all(chunksByBytes(timeouts).map(async (chunk) => {
-    const r = await src.call('xchain', 'timeout', { proof: hpDst, items: chunk });
+    const r = await src.call('xchain', 'timeout', { proof: hpDst, items: chunk }, signal);
     if (r.status === 'ok') report.timedOut += chunk.length;
     else report.errors.push(`timeout on ${src.id}: ${r.code}: ${r.message}`);
   }));
@@ -131,9 +143,9 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
     const outKeys = toDeliver.map((p) => `xchain/out/${dst.id}/${p.sequence}`);
     const here = await src.proof(srcHeight, srcRoute.tracksValidators ? [...outKeys, SCHEDULE_KEY] : outKeys);
     const proofOf = new Map(here.proofs.map((p) => [p.key, p]));
-    const packets = toDeliver.map((packet) => ({ packet: packet as unknown as JsonValue, proof: proofOf.get(`xchain/out/${dst.id}/${packet.sequence}`)!.proof as unknown as JsonValue }));
+    const packets = toDeliver.map((packet) => ({ packet: asJson(packet), proof: asJson(proofOf.get(`xchain/out/${dst.id}/${packet.sequence}`)!.proof) }));
     await Promise.all(chunksByBytes(packets).map(async (chunk) => {
-      const r = await dst.call('xchain', 'recv', { proof: headerProofOf(here, srcRoute.tracksValidators) as unknown as JsonValue, packets: chunk });
+      const r = await dst.call('xchain', 'recv', { proof: asJson(headerProofOf(here, srcRoute.tracksValidators)), packets: chunk }, signal);
       if (r.status === 'ok') report.received += (r.result as Array<{ result: string }>).filter((x) => x.result === 'received').length;
       else report.errors.push(`recv on ${dst.id}: ${r.code}: ${r.message}`);
     }));
@@ -146,7 +158,7 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
  * Brings registrations from the routing chain to `target` when the routing chain holds a newer
  * version than the target has synced. Returns the chains updated.
  */
-export async function syncRoutes(xroute: ChainEndpoint, target: ChainEndpoint, tracksValidators = false): Promise<string[]> {
+export async function syncRoutes(xroute: ChainEndpoint, target: ChainEndpoint, tracksValidators = false, signal?: AbortSignal): Promise<string[]> {
   const chains = (await xroute.state('xroute/chains') as string[] | null) ?? [];
   const stale: string[] = [];
   for (const c of chains) {
@@ -160,9 +172,9 @@ export async function syncRoutes(xroute: ChainEndpoint, target: ChainEndpoint, t
   const b = await xroute.proof(h, tracksValidators ? [...keys, SCHEDULE_KEY] : keys);
   const routes = stale.map((c) => {
     const p = b.proofs.find((x) => x.key === `xroute/routes/${c}`)!;
-    return { chain: c, value: p.value, proof: p.proof as unknown as JsonValue };
+    return { chain: c, value: p.value, proof: asJson(p.proof) };
   });
-  const r = await target.call('xchain', 'syncRoutes', { proof: headerProofOf(b, tracksValidators) as unknown as JsonValue, routes });
+  const r = await target.call('xchain', 'syncRoutes', { proof: asJson(headerProofOf(b, tracksValidators)), routes }, signal);
   if (r.status !== 'ok') throw new Error(`syncRoutes on ${target.id}: ${r.code}: ${r.message}`);
   return stale;
 }

@@ -10,7 +10,7 @@ import { sm2native as sm2nativeImpl } from './sm2native.ts';
 
 export type { Suite, KeyPair, Sm2Impl, VerifyItem } from './types.ts';
 export { sm3, sha256, hashFor } from './hash.ts';
-export { generateKeyPair, publicKeyFromPrivate, sign, verify, didFromPublicKey, sm2Backend } from './keys.ts';
+export { deriveKeyPair, generateKeyPair, publicKeyFromPrivate, sign, verify, didFromPublicKey, sm2Backend } from './keys.ts';
 /** Both SM2 backends, for cross-tests and benches; sign/verify use the one named by sm2Backend. */
 export const sm2js: Sm2Impl = sm2jsImpl;
 export const sm2native: Sm2Impl | null = sm2nativeImpl;

@@ -1,5 +1,5 @@
 /** Key generation, signing and verification for both suites, and DIDs (DESIGN §4). */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { ShulianError, toBase58 } from '../codec/index.ts';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify } from './ed25519.ts';
 import { sm3 } from './hash.ts';
@@ -61,6 +61,24 @@ export function generateKeyPair(suite: Suite): KeyPair {
   checkSuite(suite);
   const privateKey = suite === 'sm2' ? randomSm2Private() : randomSeed();
   return { suite, privateKey, publicKey: publicKeyFromPrivate(suite, privateKey) };
+}
+
+/**
+ * A key pair derived from a secret and a label: private key = HMAC-SM3(secret, label ‖ counter),
+ * the counter rising until it is a valid key (SM2: in [1, n−2]). The same secret and label give
+ * the same key; without the secret it cannot be found. For keys a service keeps no file of
+ * because it can derive them from a key it holds (the node's sandbox issuer, src/node/sandbox.ts).
+ */
+export function deriveKeyPair(suite: Suite, secret: Uint8Array, label: string): KeyPair {
+  checkSuite(suite);
+  checkBytes(secret, 'secret');
+  if (secret.length < 32) throw new ShulianError('BAD_KEY', 'a derivation secret must be at least 32 bytes');
+  for (let i = 0; ; i++) {
+    const d = new Uint8Array(createHmac('sm3', secret).update(`${label}\0${i}`, 'utf8').digest());
+    const n = BigInt('0x' + Buffer.from(d).toString('hex'));
+    if (suite === 'sm2' && (n < 1n || n > SM2_RECOMMENDED_CURVE.n - 2n)) continue;
+    return { suite, privateKey: d, publicKey: publicKeyFromPrivate(suite, d) };
+  }
 }
 
 export function publicKeyFromPrivate(suite: Suite, privateKey: Uint8Array): Uint8Array {

@@ -23,10 +23,13 @@ export const DID_ERRORS = {
   VP_MALFORMED: 'a presentation to sign is not valid',
   VC_ISSUER_MISMATCH: 'the credential\'s issuer is not the DID of the signing key',
   VC_HOLDER_MISMATCH: 'the presentation\'s holder is not the DID of the signing key',
+  VC_SIGNING_KEY_NOT_AUTHORIZED: 'the signing key may not sign credentials for the issuer DID (not a current assertionMethod key of its document)',
+  VC_ISSUER_UNRESOLVABLE: 'the issuer DID\'s document cannot be read, so the key to name in the proof is unknown',
   PROOF_GENERATION_ERROR: 'a data integrity proof cannot be made with these options',
   DID_INVALID: 'the sender is not a valid did:shulian DID',
   DID_STATE_INVALID: 'the identity chain holds a malformed document state for the DID',
   DID_STATE_UNAVAILABLE: 'the identity chain state of the DID cannot be read',
+  DID_EXPORT_INVALID: 'a file of exported DID documents is malformed, or does not match the others or the trusted genesis',
 } as const satisfies ErrorList;
 
 export type DidErrorCode = keyof typeof DID_ERRORS;

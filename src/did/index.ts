@@ -19,7 +19,8 @@ export {
 } from './document.ts';
 export {
   resolveDid, verifyDidResolution, resolutionStatus, resolutionErrorCode, resolutionError, parseVersionTime,
-  RESOLUTION_CONTEXT, RESOLUTION_HTTP_STATUS, MEDIA_DID_LD_JSON, MEDIA_DID_JSON, MEDIA_DID_RESOLUTION,
+  RESOLUTION_CONTEXT, RESOLUTION_HTTP_STATUS, RESOLUTION_ERROR_NAMESPACE, MEDIA_DID_LD_JSON, MEDIA_DID_JSON, MEDIA_DID_RESOLUTION,
+  MEDIA_DID_RESOLUTION_LEGACY,
   type DidResolutionResult, type DidResolutionMetadata, type DidResolutionError, type DidResolutionErrorCode,
   type DidStateProof, type ResolveOptions, type VerifyResolutionOptions,
 } from './resolver.ts';
@@ -29,6 +30,12 @@ export {
 } from './source.ts';
 export { authorizeSender, authorizeSenderSync, type SenderAuthorization, type SyncDidStateSource } from './authorize.ts';
 export { getResolver, toDidResolverResult } from './plugin.ts';
+export {
+  didDocumentKeyResolver, documentSigner, resolveFrom, type ResolveDid, type DocumentKeyResolverOptions, type DocumentSignerOptions,
+} from './key-resolver.ts';
+export {
+  parseDidExport, resolveFromExports, DID_EXPORT_TYPE, MAX_EXPORTED_DIDS, type DidExport, type ExportResolveOptions,
+} from './export.ts';
 export {
   authorizeKey, readDidDocState, DID_RELATIONSHIPS, type DidDocState, type DidKeyState,
   type DidServiceState, type DidRelationship, type KeyAuthorization,

@@ -21,9 +21,12 @@ import { DidSyntaxError, parseDid, shulianDidOf, type ShulianDid } from '../cryp
 export const RESOLUTION_CONTEXT = 'https://w3id.org/did-resolution/v1';
 export const MEDIA_DID_LD_JSON = 'application/did+ld+json';
 export const MEDIA_DID_JSON = 'application/did+json';
-export const MEDIA_DID_RESOLUTION = 'application/did-resolution+json';
+/** The resolution result's media type (DID Resolution v1.0 §12.1). */
+export const MEDIA_DID_RESOLUTION = 'application/did-resolution';
+/** The media type earlier drafts used for the resolution result; still accepted in Accept headers. */
+export const MEDIA_DID_RESOLUTION_LEGACY = 'application/did-resolution+json';
 
-/** DID Resolution error types; `type` in results is `https://w3id.org/security#<code>`. */
+/** DID Resolution error types; `type` in results is `https://www.w3.org/ns/did#<code>` (DID Resolution v1.0 §11). */
 export type DidResolutionErrorCode =
   | 'INVALID_DID' | 'NOT_FOUND' | 'METHOD_NOT_SUPPORTED' | 'INVALID_OPTIONS'
   | 'REPRESENTATION_NOT_SUPPORTED' | 'INVALID_DID_DOCUMENT' | 'INTERNAL_ERROR';
@@ -48,6 +51,7 @@ export interface DidStateProof {
 }
 
 export interface DidResolutionMetadata {
+  /** Media type of the returned didDocument; absent when there is none (an error). */
   contentType?: string;
   error?: DidResolutionError;
   /** Identity chain height whose state answered. */
@@ -96,18 +100,22 @@ export const RESOLUTION_HTTP_STATUS: Record<DidResolutionErrorCode, number> = {
   METHOD_NOT_SUPPORTED: 501,
 };
 
-const ERROR_TYPE_PREFIX = 'https://w3id.org/security#';
+/** DID Resolution v1.0 §11: error `type`s are URLs in the DID namespace. */
+export const RESOLUTION_ERROR_NAMESPACE = 'https://www.w3.org/ns/did#';
+/** Where earlier versions of this resolver (and some peers) put them; read, never written. */
+const LEGACY_ERROR_NAMESPACE = 'https://w3id.org/security#';
 
 export function resolutionError(code: DidResolutionErrorCode, detail: string): DidResolutionError {
-  return { type: ERROR_TYPE_PREFIX + code, title: TITLES[code], detail };
+  return { type: RESOLUTION_ERROR_NAMESPACE + code, title: TITLES[code], detail };
 }
 
 /** The error code of a result, e.g. NOT_FOUND; undefined when resolution succeeded. */
 export function resolutionErrorCode(r: DidResolutionResult): DidResolutionErrorCode | undefined {
   const t = r.didResolutionMetadata.error?.type;
   if (t === undefined) return undefined;
-  const code = t.startsWith(ERROR_TYPE_PREFIX) ? t.slice(ERROR_TYPE_PREFIX.length) : t;
-  return (code in TITLES ? code : 'INTERNAL_ERROR') as DidResolutionErrorCode;
+  const prefix = [RESOLUTION_ERROR_NAMESPACE, LEGACY_ERROR_NAMESPACE].find((p) => t.startsWith(p));
+  const code = prefix ? t.slice(prefix.length) : t;
+  return (Object.hasOwn(TITLES, code) ? code : 'INTERNAL_ERROR') as DidResolutionErrorCode;
 }
 
 /** The HTTP status of a result: 200, 410 for a deactivated DID, or the error's status. */
@@ -260,7 +268,8 @@ export async function resolveDid(source: DidStateSource, did: string, opts: Reso
   } catch (err) {
     return sourceFailure(err);
   }
-  const meta: DidResolutionMetadata = { contentType: accept, height: lookup.height };
+  // contentType names the representation of the returned document, so only a result with one has it.
+  const meta: DidResolutionMetadata = { height: lookup.height };
   if (proof) meta.stateProof = { did: sd.did, lookup, ...extra };
   if (lookup.value === null) {
     const when = height === undefined ? '' : ` at height ${lookup.height}`;
@@ -274,7 +283,7 @@ export async function resolveDid(source: DidStateSource, did: string, opts: Reso
   if (!st || st.did !== sd.did) {
     return failed('INVALID_DID_DOCUMENT', `the identity chain holds a malformed document state for ${sd.did}`, meta);
   }
-  return { '@context': RESOLUTION_CONTEXT, ...fromState(st, accept), didResolutionMetadata: meta };
+  return { '@context': RESOLUTION_CONTEXT, ...fromState(st, accept), didResolutionMetadata: { contentType: accept, ...meta } };
 }
 
 function sourceFailure(err: unknown): DidResolutionResult {

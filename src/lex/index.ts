@@ -29,7 +29,7 @@ export { render, renderDocument, type RenderOptions, type Lang, type Format, typ
 export type { PdfOptions, CjkFont } from './pdf.ts';
 export { summarize, type TemplateSummary } from './summary.ts';
 export {
-  runScenarios, runScenarioFile, runTemplate, type ScenarioReport, type TemplateReport, type ScenarioFileReport,
+  runScenarios, runScenarioFile, runTemplate, readSample, EXAMPLE_PARTIES_FILE, type ScenarioReport, type TemplateReport, type ScenarioFileReport,
   type StepFailure,
 } from './scenarios.ts';
 export { LexError, LexCompileError, formatDiagnostic, type Diagnostic, type Severity, type Bilingual, type Pos } from './errors.ts';

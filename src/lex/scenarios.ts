@@ -15,7 +15,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { canonicalize, type JsonValue } from '../codec/index.ts';
+import { canonicalize, asJson, type JsonValue } from '../codec/index.ts';
 import { decode } from './codec.ts';
 import { compile, type Contract } from './compiler.ts';
 import { LexError, type Diagnostic } from './errors.ts';
@@ -31,7 +31,9 @@ export interface StepFailure {
 
 export interface ScenarioFileReport {
   file: string;
+  /** The scenario's "scenario" sentence (else its file name); nameZh its "scenarioZh", when given. */
   name: string;
+  nameZh?: string;
   passed: boolean;
   steps: number;
   rejections: number;
@@ -118,6 +120,7 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
   }
   if (!isObj(doc) || !Array.isArray(doc.steps)) return failAt(0, 'a scenario is an object with "scenario", optional "given" and a list of "steps"');
   if (typeof doc.scenario === 'string') report.name = doc.scenario;
+  if (typeof doc.scenarioZh === 'string') report.nameZh = doc.scenarioZh;
   const given = isObj(doc.given) ? doc.given : {};
   const params: Record<string, JsonValue> = { ...sample, ...(isObj(given.params) ? given.params : {}) };
   let state: ContractState;
@@ -182,7 +185,7 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
     }
     if (then.state !== undefined) checks.push(['state', then.state, r.state.vars]);
     if (then.status !== undefined) checks.push(['status', then.status, r.state.status]);
-    if (then.settlements !== undefined) checks.push(['settlements', then.settlements, r.settlements as unknown as JsonValue]);
+    if (then.settlements !== undefined) checks.push(['settlements', then.settlements, asJson(r.settlements)]);
     if (then.obligations !== undefined) {
       const actual: Record<string, JsonValue> = {};
       for (const o of r.obligations) actual[o.id] = o.status;
@@ -206,6 +209,31 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
   return report;
 }
 
+/** The example DIDs a template folder's scenarios and previews play its parties with (see readSample). */
+export const EXAMPLE_PARTIES_FILE = 'parties.example.json';
+
+/**
+ * A template folder's sample parameters for scenarios and previews: the terms of `sample.json`
+ * with its parties' example DIDs from `parties.example.json`. The sample itself names no one
+ * (issue #15), so `shulian contract draft --params sample.json --parties …` drafts it for real
+ * parties as it is.
+ */
+export function readSample(dir: string): Record<string, JsonValue> {
+  const read = (name: string, required: boolean): Record<string, JsonValue> => {
+    let text: string;
+    try {
+      text = readFileSync(join(dir, name), 'utf8');
+    } catch (e) {
+      if (!required && (e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw e;
+    }
+    const v = JSON.parse(text) as unknown;
+    if (!isObj(v)) throw new Error(`${name} is not an object`);
+    return v;
+  };
+  return { ...read(EXAMPLE_PARTIES_FILE, false), ...read('sample.json', true) };
+}
+
 function templateFile(dir: string): string | undefined {
   const lex = readdirSync(dir).filter((f) => f.endsWith('.lex')).sort();
   return lex[0] ? join(dir, lex[0]) : undefined;
@@ -227,11 +255,8 @@ export function runTemplate(dir: string): TemplateReport {
   }
   rep.id = contract.id;
   let sample: Record<string, JsonValue> = {};
-  const samplePath = join(dir, 'sample.json');
   try {
-    const s = JSON.parse(readFileSync(samplePath, 'utf8')) as unknown;
-    if (!isObj(s)) throw new Error('sample.json is not an object');
-    sample = s;
+    sample = readSample(dir);
     instantiate(contract, sample);
     for (const format of ['markdown', 'html'] as const) for (const lang of ['en', 'zh-CN'] as const) render(contract, sample, { format, lang });
   } catch (e) {

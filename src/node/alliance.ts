@@ -1,6 +1,7 @@
-import type { JsonValue } from '../codec/index.ts';
+import { asJson } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import type { ChainParams, Genesis, ValidatorInfo } from '../ledger/index.ts';
+import type { Role } from '../modules/governance/types.ts';
 
 /** Defaults for a chain's parameters; a genesis document may override any of them. */
 export const DEFAULT_PARAMS: ChainParams = {
@@ -31,6 +32,16 @@ interface ChainPreset {
 const XAPPS = ['xchain', 'xtransfer', 'xdoc', 'xcall', 'xlock', 'xtx'];
 export const ROUTING_CHAIN = 'xroute';
 
+/**
+ * The embedded alliance's founding operator: one organisation that runs the node and, with a
+ * `member` seat, also makes up the electorate of the kinds the default policy leaves to member
+ * organisations (create-chain and the other business-chain kinds), so a fresh `shulian up` can
+ * propose and approve a business chain on its own. Members it admits later vote beside it.
+ */
+export const EMBEDDED_FOUNDER: { name: string; nameZh: string; roles: Role[] } = {
+  name: 'Shulian local alliance operator', nameZh: '数链本地联盟运营方', roles: ['operator', 'member'],
+};
+
 export const EMBEDDED_CHAINS: ChainPreset[] = [
   { chain: 'gov', name: 'Governance chain', nameZh: '治理链', kind: 'governance', modules: ['governance', 'supervision', 'notary'], planned: [] },
   { chain: 'identity', name: 'Identity chain', nameZh: '身份链', kind: 'public-service', modules: ['did', 'vcstatus', 'notary'], planned: [] },
@@ -56,18 +67,36 @@ function withCrossChain(geneses: Genesis[], gateways: Array<{ did: string; publi
     tracksValidators: g.modules.includes('validators'), gateways, inbound: [{ srcChain: '*', dstPort: '*', senders: ['*'] }], status: 'active',
   }));
   return geneses.map((g) => {
-    if (g.chain === ROUTING_CHAIN) return { ...g, crossChain: { ...crossChain, routes: routes as unknown as JsonValue[] } };
+    if (g.chain === ROUTING_CHAIN) return { ...g, crossChain: { ...crossChain, routes: routes.map((r) => asJson(r)) } };
     if (g.modules.includes('xchain')) return { ...g, crossChain };
     return g;
   });
 }
 
-export function embeddedGeneses(opts: { alliance: string; validators: ValidatorInfo[]; time: number; suite?: Suite; gateways?: Array<{ did: string; publicKey: string }> }): Genesis[] {
+export interface EmbeddedGenesesOptions {
+  alliance: string;
+  validators: ValidatorInfo[];
+  time: number;
+  suite?: Suite;
+  gateways?: Array<{ did: string; publicKey: string }>;
+  /** Consensus of every chain (default solo; a local cluster runs tbft). */
+  consensus?: 'solo' | 'tbft';
+  /** Modules every chain runs besides its own (a tbft cluster adds `evidence` and `validators`). */
+  extraModules?: string[];
+}
+
+/**
+ * The embedded alliance's geneses. The routing chain's registrations are computed from the
+ * finished geneses, so each route names its chain's real consensus and validator tracking: a
+ * route that said `solo` for a tbft chain made every relay fail the light client
+ * (XCHAIN_BAD_HEADER "not the chain's only validator", issue #15).
+ */
+export function embeddedGeneses(opts: EmbeddedGenesesOptions): Genesis[] {
   const gateways = opts.gateways ?? opts.validators.map((v) => ({ did: v.did, publicKey: v.publicKey }));
   return withCrossChain(embeddedGenesesPlain(opts), gateways);
 }
 
-function embeddedGenesesPlain(opts: { alliance: string; validators: ValidatorInfo[]; time: number; suite?: Suite }): Genesis[] {
+function embeddedGenesesPlain(opts: EmbeddedGenesesOptions): Genesis[] {
   return EMBEDDED_CHAINS.map((p) => ({
     chain: p.chain,
     alliance: opts.alliance,
@@ -75,9 +104,9 @@ function embeddedGenesesPlain(opts: { alliance: string; validators: ValidatorInf
     nameZh: p.nameZh,
     kind: p.kind,
     suite: opts.suite ?? 'sm2',
-    consensus: { type: 'solo' },
+    consensus: { type: opts.consensus ?? 'solo' },
     validators: opts.validators,
-    modules: p.modules,
+    modules: [...p.modules, ...(opts.extraModules ?? [])],
     params: { ...DEFAULT_PARAMS },
     time: opts.time,
   }));

@@ -34,6 +34,14 @@ export const nodeConfigSchema = z.strictObject({
     port: z.number().int().min(0).max(65535),
     peers: z.array(z.string().regex(/^wss?:\/\/[^\s]+$/, 'a ws:// or wss:// address')).default([]),
   }),
+  /**
+   * The credential issuer (docs/credentials.md): the keystore POST /credentials/issue signs with,
+   * as that key's DID, and the environment variable holding its password. Default: the node key.
+   */
+  vc: z.strictObject({
+    issuerKey: z.string().min(1),
+    passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+  }).optional(),
   /** This node's mempool policy (docs/operations.md#limits); omitted fields keep their defaults. */
   mempool: z.strictObject({
     maxExpiryBlocks: z.number().int().min(1).max(100_000_000).optional(),
@@ -57,5 +65,6 @@ export function loadNodeConfig(path: string): NodeConfig {
     throw new ShulianError('CONFIG_INVALID', `${path}: ${issue.path.join('.') || 'config'}: ${issue.message}`);
   }
   const base = dirname(resolve(path));
-  return { ...parsed.data, dataDir: resolve(base, parsed.data.dataDir), alliance: resolve(base, parsed.data.alliance) };
+  const vc = parsed.data.vc ? { ...parsed.data.vc, issuerKey: resolve(base, parsed.data.vc.issuerKey) } : undefined;
+  return { ...parsed.data, dataDir: resolve(base, parsed.data.dataDir), alliance: resolve(base, parsed.data.alliance), ...(vc ? { vc } : {}) };
 }

@@ -1,11 +1,13 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChainView } from '../chain/index.ts';
-import type { Suite } from '../crypto/index.ts';
+import { didFromPublicKey, type Suite } from '../crypto/index.ts';
 import { ShulianError } from '../codec/index.ts';
-import { buildApi, type ApiOptions } from '../api/index.ts';
+import { CONSOLE_DIST, buildApi, type ApiOptions } from '../api/index.ts';
 import { ShulianNode, type NodeOpenOptions } from './node.ts';
 import { Gateway, localEndpoint } from '../crosschain/index.ts';
 import { ExternalChains, loadExternalChains, type ExternalChainConfig, type ExternalChainsOptions } from './external.ts';
+import { bootstrapSandbox, sandboxKeys, startSandbox, type RunningSandbox, type SandboxInfo } from './sandbox.ts';
 import { SupervisionService, SupervisionStore, nodeFeed, type SupervisionOptions, type Webhook } from '../supervision/index.ts';
 
 /** The node's own gateway over the chains it hosts, for the chains whose genesis registers it as one. */
@@ -31,6 +33,7 @@ export { TbftDriver } from '../consensus/index.ts';
 export { prepareCluster, type ClusterLayout } from './cluster.ts';
 export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
 export { NODE_PASSWORD_ENV } from './keys.ts';
+export { SANDBOX_DEFAULTS, sandboxKeys, type SandboxInfo } from './sandbox.ts';
 export { didSenderAuthority, governanceAdmissionRule, governanceAllianceRule } from './admission.ts';
 export {
   ExternalChains, EXTERNAL_CHAINS_FILE, externalChainSchema, loadExternalChains, parseExternalChains,
@@ -65,6 +68,12 @@ export interface StartOptions {
   /** Refresh interval and timeout of the external chains. */
   externalOptions?: ExternalChainsOptions;
   /**
+   * The SANDBOX of a development alliance (`shulian up`): a sandbox issuer, a tax policy and the
+   * faucet on the settlement chain, and the sandbox rail with its deposit watcher in this
+   * process (src/node/sandbox.ts). Default false.
+   */
+  sandbox?: boolean;
+  /**
    * The embedded supervision service (docs/supervision.md): on by default when the node hosts a
    * governance chain; its store is `<dataDir>/supervision.lmdb`. `false` turns it off.
    */
@@ -75,11 +84,15 @@ export interface RunningNode {
   url: string;
   did: string;
   node: ShulianNode;
-  /** The embedded supervision service, when it runs. */
-  supervision?: SupervisionService;
   chains(): ChainView[];
   /** The external chains the node follows. */
   external: ExternalChains;
+  /** The web console: its URL, and whether it is built (console/dist) so the URL serves it. */
+  console: { url: string; built: boolean };
+  /** The SANDBOX, when the node runs one (StartOptions.sandbox). */
+  sandbox?: SandboxInfo;
+  /** The embedded supervision service, when it runs. */
+  supervision?: SupervisionService;
   close(): Promise<void>;
 }
 
@@ -94,6 +107,10 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   let api;
   let external: ExternalChains;
   let supervision: SupervisionService | undefined;
+  const stopSupervision = async (): Promise<void> => {
+    await supervision?.close();
+    await supervision?.store.close();
+  };
   const gov = node.chains().find((c) => c.genesis.modules.includes('governance'));
   if (opts.supervision !== false && gov) {
     try {
@@ -104,16 +121,22 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       });
       await supervision.start();
     } catch (err) {
-      await supervision?.close();
-      await supervision?.store.close();
+      await stopSupervision();
       await node.close();
       throw err;
     }
   }
-  const stopSupervision = async (): Promise<void> => {
-    await supervision?.close();
-    await supervision?.store.close();
-  };
+  // The sandbox's records are committed before the API answers, so no client races them.
+  const settle = opts.sandbox ? node.chains().find((c) => c.genesis.modules.includes('settlement')) : undefined;
+  if (settle) {
+    try {
+      await bootstrapSandbox(settle, node.key, sandboxKeys(node.key), log);
+    } catch (err) {
+      await stopSupervision();
+      await node.close();
+      throw err;
+    }
+  }
   try {
     const configs = [...loadExternalChains(opts.dataDir), ...(opts.external ?? [])];
     const clash = configs.find((c) => node.chain(c.id));
@@ -125,12 +148,12 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     throw err;
   }
   try {
-    // The node serves its chains' status lists as credentials signed with its own key, and keeps
-    // the console's sessions, work orders and audit log in <dataDir>/console.lmdb.
-    api = await buildApi(node, {
-      ...opts.api, vc: { statusSigner: node.key, ...opts.api?.vc }, console: { dataDir: opts.dataDir, ...opts.api?.console }, external,
-      ...(supervision ? { supervision } : {}),
-    });
+    // The node serves its chains' status lists as credentials signed with its own key, issues
+    // credentials as the operator (its own DID) unless told otherwise, and keeps the console's
+    // sessions, work orders and audit log in <dataDir>/console.lmdb.
+    const vc = { statusSigner: node.key, issuers: [node.key], ...opts.api?.vc };
+    api = await buildApi(node, { ...opts.api, vc, console: { dataDir: opts.dataDir, ...opts.api?.console }, external, ...(supervision ? { supervision } : {}) });
+    log(`credentials: issuing as ${vc.issuers.map((i) => ('controller' in i ? i.controller : didFromPublicKey(i.publicKey))).join(', ')} (POST /credentials/issue)`);
     await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
   } catch (err) {
     await stopSupervision();
@@ -140,6 +163,19 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   const addr = api.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  let sandbox: RunningSandbox | undefined;
+  if (settle) {
+    try {
+      // A wildcard listen address is reached on loopback.
+      const local = ['0.0.0.0', '::'].includes(opts.host ?? '') ? `http://127.0.0.1:${port}` : url;
+      sandbox = await startSandbox({ chain: settle, nodeKey: node.key, apiUrl: local, dataDir: opts.dataDir, log });
+    } catch (err) {
+      await api.close();
+      await stopSupervision();
+      await node.close();
+      throw err;
+    }
+  }
   const gateway = opts.gateway === false ? undefined : startEmbeddedGateway(node, log);
   external.start();
   if (external.ids.length) log(`following external chains: ${external.ids.join(', ')}`);
@@ -148,11 +184,15 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     url,
     did: node.did,
     node,
-    ...(supervision ? { supervision } : {}),
     chains: () => node.chains(),
     external,
+    console: { url: `${url}/console`, built: existsSync(join(CONSOLE_DIST, 'index.html')) },
+    ...(supervision ? { supervision } : {}),
+    ...(sandbox ? { sandbox: { issuer: sandbox.issuer, taxAuthority: sandbox.taxAuthority, currencies: sandbox.currencies, faucetPerDid: sandbox.faucetPerDid, railUrl: sandbox.railUrl, webhookUrl: sandbox.webhookUrl } } : {}),
+    // In order: what sends txs or calls the API first, then the API, then the chains.
     close: () => (closing ??= (async () => {
       await gateway?.stop();
+      await sandbox?.close();
       await external.close();
       await api.close();
       await stopSupervision();

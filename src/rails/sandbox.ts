@@ -16,10 +16,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { foreign, ShulianError, fromHex, toHex } from '../codec/index.ts';
+import { foreign, ShulianError, fromHex, toHex, DID_RE } from '../codec/index.ts';
 import { didFromPublicKey, sign, verify, type KeyPair } from '../crypto/index.ts';
 import { AMOUNT_RE, CURRENCY_RE } from '../modules/settlement/types.ts';
-import { DID_RE } from '../ledger/index.ts';
 import type { RailAdapter, RailDeposit, RailEvent, RailPayout } from './types.ts';
 
 export const SANDBOX_LABEL = 'SANDBOX';
@@ -50,8 +49,11 @@ export interface SandboxRailOptions {
   dataDir: string;
   port: number;
   host?: string;
-  /** Where deposit webhooks go (the deposit watcher). */
-  webhookUrl: string;
+  /**
+   * Where deposit webhooks go (the deposit watcher); a function when the watcher starts after
+   * the rail (it needs the rail's URL for payouts), asked at each delivery.
+   */
+  webhookUrl: string | (() => string);
   /** Retry delays for webhooks, ms (default 50 ms doubling to 2 s, for ever). */
   retryMs?: number;
 }
@@ -99,7 +101,7 @@ export async function startSandboxRail(o: SandboxRailOptions): Promise<SandboxRa
     const body = JSON.stringify(event);
     const t = Date.now();
     d.attempts++;
-    fetch(o.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(o.key, body, t) }, body, signal: AbortSignal.timeout(30_000) })
+    fetch(typeof o.webhookUrl === 'function' ? o.webhookUrl() : o.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...signWebhook(o.key, body, t) }, body, signal: AbortSignal.timeout(30_000) })
       .then(async (r) => {
         await r.arrayBuffer();
         if (r.ok) {

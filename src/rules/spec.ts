@@ -4,7 +4,7 @@
  * (expr.ts) over one committed transaction (observation.ts). Plain data and zod schemas only.
  */
 import { z } from 'zod';
-import { CHAIN_ID_RE } from '../ledger/index.ts';
+import { CHAIN_ID_RE } from '../codec/index.ts';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

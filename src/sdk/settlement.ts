@@ -3,19 +3,19 @@
  * mandates and clearing; read balances, journal, instruction status and statements — optionally
  * with every state read's proof checked locally — and build e-invoices locally from chain data.
  */
-import { foreign, ShulianError, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, asJson, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import type { InstructionInput, InstructionRecord, JournalEntry } from '../modules/settlement/types.ts';
 import {
   buildInvoices, invoiceXml, readBalances, readClearing, readEntry, readInstruction, readInstructionByKey, readInstructionsOf,
-  readIssuers, readJournal, readStatement, readTaxPolicy, readTotals,
+  readFaucet, readIssuers, readJournal, readStatement, readTaxPolicy, readTotals,
   type InvoiceJson, type InvoiceOptions, type JournalQuery, type StateSource, type Statement,
 } from '../settlement/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { Call, CommittedTx, SendOptions, VerifiedState, WaitOptions } from './types.ts';
 
 export type {
-  AccountRecord, ClearingRecord, InstructionInput, InstructionRecord, InstructionLine, InstructionStatus, IssuerRecord,
+  AccountRecord, ClearingRecord, FaucetPolicy, InstructionInput, InstructionRecord, InstructionLine, InstructionStatus, IssuerRecord,
   JournalEntry, JournalLine, Mandate, StatementRecord, TaxPolicy, Totals,
 } from '../modules/settlement/types.ts';
 export { instructionIdOf, splitByShares, taxIn } from '../modules/settlement/types.ts';
@@ -86,7 +86,7 @@ export interface InstructionStatusReport {
 }
 
 export async function settleInstruct(client: ShulianClient, key: KeyPair, ins: InstructionInput, opts: SettleSendOptions = {}): Promise<InstructionStatusReport> {
-  const inc = await sendSettle(client, key, settleCall('instruct', ins as unknown as JsonValue), opts);
+  const inc = await sendSettle(client, key, settleCall('instruct', asJson(ins)), opts);
   return inc.receipt.result as unknown as InstructionStatusReport;
 }
 
@@ -104,11 +104,34 @@ export async function settleWithdraw(client: ShulianClient, key: KeyPair, args: 
 }
 
 export async function settleGrantMandate(client: ShulianClient, key: KeyPair, args: { grantee: { chain: string; port: string; contract: string }; currency: string; cap: string; expires?: number }, opts: SettleSendOptions = {}): Promise<CommittedTx> {
-  return sendSettle(client, key, settleCall('grantMandate', args as unknown as JsonValue), opts);
+  return sendSettle(client, key, settleCall('grantMandate', asJson(args)), opts);
 }
 
 export async function settleRegisterIssuer(client: ShulianClient, validatorKey: KeyPair, args: { issuer: string; name: string; currencies: string[]; rail: string; sandbox: boolean }, opts: SettleSendOptions = {}): Promise<CommittedTx> {
   return sendSettle(client, validatorKey, settleCall('registerIssuer', args), opts);
+}
+
+/** A validator opens (or changes, or closes with perDid "0") the SANDBOX faucet of a sandbox issuer. */
+export async function settleFaucetPolicy(client: ShulianClient, validatorKey: KeyPair, args: { issuer: string; currencies: string[]; perDid: string }, opts: SettleSendOptions = {}): Promise<CommittedTx> {
+  return sendSettle(client, validatorKey, settleCall('faucetPolicy', args), opts);
+}
+
+/** What the SANDBOX faucet paid: test money, not real funds. */
+export interface FaucetPayment {
+  entry: number;
+  to: string;
+  currency: string;
+  amount: string;
+  issuer: string;
+  sandbox: true;
+  /** What this DID may still receive of the currency. */
+  left: string;
+  settledWaiting: string[];
+}
+
+/** SANDBOX: test money from the faucet of a development alliance, to the key's own DID. */
+export async function settleFaucet(client: ShulianClient, key: KeyPair, args: { currency: string; amount: string }, opts: SettleSendOptions = {}): Promise<FaucetPayment> {
+  return (await sendSettle(client, key, settleCall('faucet', args), opts)).receipt.result as unknown as FaucetPayment;
 }
 
 export async function settleTaxPolicy(client: ShulianClient, key: KeyPair, args: { authority: string; rates: Record<string, number> }, opts: SettleSendOptions = {}): Promise<CommittedTx> {
@@ -132,6 +155,7 @@ export const settleJournal = (client: ShulianClient, q: Omit<JournalQuery, 'heig
 export const settleEntry = (client: ShulianClient, n: number, o: SettleReadOptions = {}): Promise<JournalEntry | null> => readEntry(srcOf(client, o), n, at(o));
 export const settleTotals = (client: ShulianClient, o: SettleReadOptions = {}) => readTotals(srcOf(client, o), at(o));
 export const settleIssuers = (client: ShulianClient, o: SettleReadOptions = {}) => readIssuers(srcOf(client, o), at(o));
+export const settleFaucetInfo = (client: ShulianClient, did?: string, currency?: string, o: SettleReadOptions = {}) => readFaucet(srcOf(client, o), did, currency, at(o));
 export const settleTax = (client: ShulianClient, o: SettleReadOptions = {}) => readTaxPolicy(srcOf(client, o), at(o));
 export const settleClearing = (client: ShulianClient, period: string, currency: string, o: SettleReadOptions = {}) => readClearing(srcOf(client, o), period, currency, at(o));
 export const settleInstruction = (client: ShulianClient, id: string, o: SettleReadOptions = {}) => readInstruction(srcOf(client, o), id, at(o));

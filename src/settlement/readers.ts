@@ -6,7 +6,7 @@
  */
 import { ShulianError, type JsonValue } from '../codec/index.ts';
 import {
-  chainEntryHash, instructionIdOf, ZERO_HASH, type AccountRecord, type ClearingRecord, type InstructionRecord,
+  chainEntryHash, instructionIdOf, ZERO_HASH, type AccountRecord, type ClearingRecord, type FaucetPolicy, type InstructionRecord,
   type IssuerRecord, type JournalEntry, type Mandate, type PeriodSummary, type StatementRecord, type TaxPolicy,
   type Totals,
 } from '../modules/settlement/types.ts';
@@ -138,6 +138,14 @@ export async function readIssuers(src: StateSource, at: At = {}): Promise<Issuer
 
 export async function readTaxPolicy(src: StateSource, at: At = {}): Promise<TaxPolicy | null> {
   return (await get<TaxPolicy>(src, sk.tax(), at.height)).value;
+}
+
+/** The SANDBOX faucet's policy, and what `did` has received of `currency` from it so far. */
+export async function readFaucet(src: StateSource, did?: string, currency?: string, at: At = {}): Promise<{ policy: FaucetPolicy | null; given?: string }> {
+  const p = await get<FaucetPolicy>(src, sk.faucet(), at.height);
+  if (did === undefined || currency === undefined) return { policy: p.value };
+  const g = await get<string>(src, sk.faucetGiven(did, currency), p.height);
+  return { policy: p.value, given: g.value ?? '0' };
 }
 
 export async function readMandate(src: StateSource, payer: string, currency: string, grantee: { chain: string; port: string; contract: string }, at: At = {}): Promise<Mandate | null> {

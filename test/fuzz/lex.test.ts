@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { type JsonValue } from '../../src/codec/index.ts';
-import { compile, execute, fingerprint, instantiate, LexError, MAX_EXPR_DEPTH, parseTemplate, render, type Contract, type Diagnostic } from '../../src/lex/index.ts';
+import { compile, readSample, execute, fingerprint, instantiate, LexError, MAX_EXPR_DEPTH, parseTemplate, render, type Contract, type Diagnostic } from '../../src/lex/index.ts';
 import { MAX_EXPR_TREE_DEPTH } from '../../src/lex/parser.ts';
 import { repoRoot } from '../helpers/node-process.ts';
 import { bounded } from '../helpers/fuzz-budget.ts';
@@ -21,7 +21,7 @@ const library = readdirSync(LIB).filter((d) => existsSync(join(LIB, d, 'contract
   const source = readFileSync(join(LIB, name, 'contract.lex'), 'utf8');
   const contract = compile(parseTemplate(source)).contract!;
   const sampleFile = join(LIB, name, 'sample.json');
-  const sample = existsSync(sampleFile) ? (JSON.parse(readFileSync(sampleFile, 'utf8')) as Record<string, JsonValue>) : undefined;
+  const sample = existsSync(sampleFile) ? readSample(join(LIB, name)) : undefined;
   return { name, source, contract, sample };
 });
 

@@ -26,7 +26,7 @@ const NOW = Date.parse('2025-06-01T00:00:00Z');
 const CHALLENGE = 'c-8f2e';
 
 const vc = await issueCredential({
-  '@context': ['https://www.w3.org/ns/credentials/v2'],
+  '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/undefined-terms/v2'],
   type: ['VerifiableCredential'],
   issuer: issuer.controller,
   validFrom: '2025-01-01T00:00:00Z',

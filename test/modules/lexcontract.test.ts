@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { canonicalize, type JsonValue } from '../../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../src/crypto/index.ts';
 import { signTx, type Receipt } from '../../src/ledger/index.ts';
-import { compileSource, execute, instantiate, type ContractState } from '../../src/lex/index.ts';
+import { compileSource, execute, instantiate, readSample, type ContractState } from '../../src/lex/index.ts';
+import { fileURLToPath } from 'node:url';
 import { openTestChain, type TestChain } from '../helpers/chain.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import {
@@ -14,7 +15,7 @@ import {
 
 const dir = new URL('../../contracts/late-delivery/', import.meta.url);
 const SOURCE = readFileSync(new URL('contract.lex', dir), 'utf8');
-const SAMPLE = JSON.parse(readFileSync(new URL('sample.json', dir), 'utf8')) as Record<string, JsonValue>;
+const SAMPLE = readSample(fileURLToPath(dir));
 const TERMS: Record<string, JsonValue> = Object.fromEntries(Object.entries(SAMPLE).filter(([k]) => k !== 'seller' && k !== 'buyer'));
 const at = (iso: string): number => Date.parse(iso);
 

@@ -1,9 +1,10 @@
 /**
  * DID resolution over HTTP:
- * - `GET /1.0/identifiers/:did` — the DID Resolution HTTP(S) binding: 200, 400 (INVALID_DID,
- *   INVALID_OPTIONS), 404 (NOT_FOUND), 406 (REPRESENTATION_NOT_SUPPORTED), 410 (deactivated),
- *   500, 501 (METHOD_NOT_SUPPORTED). The body is the DID resolution result
- *   (application/did-resolution+json) or, when Accept asks for it, the DID document alone
+ * - `GET /1.0/identifiers/:did` — the DID Resolution HTTP(S) binding (DID Resolution v1.0 §12.1):
+ *   200, 400 (INVALID_DID, INVALID_OPTIONS), 404 (NOT_FOUND), 406 (REPRESENTATION_NOT_SUPPORTED),
+ *   410 (deactivated), 500, 501 (METHOD_NOT_SUPPORTED). The body is the DID resolution result
+ *   (Content-Type application/did-resolution) or, when Accept asks for it, the DID document alone,
+ *   whose Content-Type is exactly the result's didResolutionMetadata.contentType
  *   (application/did+ld+json or application/did+json).
  * - `GET /v1/dids/:did` — the same resolution result as application/json, with the API's usual
  *   `error: {code, message}` added when resolution fails.
@@ -14,7 +15,7 @@ import type { ChainView, NodeView } from '../../chain/index.ts';
 import type { StateLookupProof } from '../../ledger/index.ts';
 import {
   chainStateSource, resolveDid, resolutionErrorCode, resolutionError, resolutionStatus,
-  MEDIA_DID_JSON, MEDIA_DID_LD_JSON, MEDIA_DID_RESOLUTION, RESOLUTION_CONTEXT,
+  MEDIA_DID_JSON, MEDIA_DID_LD_JSON, MEDIA_DID_RESOLUTION, MEDIA_DID_RESOLUTION_LEGACY, RESOLUTION_CONTEXT,
   type DidResolutionResult, type DidStateSource, type ResolveOptions, type SignedHeader,
 } from '../../did/index.ts';
 
@@ -43,7 +44,7 @@ const querySchema = {
 } as const;
 const didParam = { type: 'object', properties: { did: { type: 'string', maxLength: 2048 } }, required: ['did'] } as const;
 
-type Representation = 'resolution' | 'resolution-ld' | 'json' | 'ld' | 'plain';
+type Representation = 'resolution' | 'resolution-legacy' | 'resolution-ld' | 'json' | 'ld' | 'plain';
 
 /** Picks the representation from an Accept header (first supported type wins, q ignored but 0). */
 function negotiate(accept: string | undefined): Representation | undefined {
@@ -53,7 +54,8 @@ function negotiate(accept: string | undefined): Representation | undefined {
     const type = typeRaw!.trim().toLowerCase();
     const params = paramsRaw.map((p) => p.trim().toLowerCase().replace(/\s+/g, ''));
     if (params.some((p) => /^q=0(?:\.0*)?$/.test(p))) continue;
-    if (type === MEDIA_DID_RESOLUTION || type === 'application/did-resolution') return 'resolution';
+    if (type === MEDIA_DID_RESOLUTION) return 'resolution';
+    if (type === MEDIA_DID_RESOLUTION_LEGACY) return 'resolution-legacy';
     if (type === 'application/ld+json' && params.includes('profile="https://w3id.org/did-resolution"')) return 'resolution-ld';
     if (type === MEDIA_DID_LD_JSON) return 'ld';
     if (type === MEDIA_DID_JSON) return 'plain';
@@ -120,7 +122,7 @@ export function registerDidRoutes(app: FastifyInstance, node: NodeView, opts: Di
   app.get<{ Params: { did: string }; Querystring: ResolveQuery }>('/1.0/identifiers/:did', {
     schema: {
       tags: ['did'], summary: 'Resolve a DID (W3C DID Resolution HTTP(S) binding)',
-      description: 'Accept: application/did-resolution+json (default) for the resolution result; application/did+ld+json or application/did+json for the document alone. 410 when deactivated.',
+      description: 'Accept: application/did-resolution (default) for the resolution result; application/did+ld+json or application/did+json for the document alone, answered with that Content-Type (the result\'s didResolutionMetadata.contentType). 410 when deactivated.',
       params: didParam, querystring: querySchema,
     },
     // Bad query values are reported as INVALID_OPTIONS resolution results, not as plain 400s.
@@ -151,12 +153,19 @@ export function registerDidRoutes(app: FastifyInstance, node: NodeView, opts: Di
   });
 }
 
+/**
+ * Sends a result (or its document alone) with exactly the media type that describes it. The body
+ * goes out as bytes serialised here, because Fastify appends `; charset=utf-8` to any JSON-like
+ * type of a string or object body, and a document's Content-Type must equal its contentType
+ * (DID Resolution v1.0 §12.1). JSON is UTF-8 by definition (RFC 8259 §8.1).
+ */
 function send(reply: FastifyReply, r: DidResolutionResult, rep: Representation): FastifyReply {
   const status = resolutionStatus(r);
-  const failed = resolutionErrorCode(r) !== undefined;
-  if ((rep === 'ld' || rep === 'plain') && !failed) {
-    return reply.status(status).type(rep === 'ld' ? MEDIA_DID_LD_JSON : MEDIA_DID_JSON).send(r.didDocument);
+  const contentType = r.didResolutionMetadata.contentType;
+  if ((rep === 'ld' || rep === 'plain') && resolutionErrorCode(r) === undefined && r.didDocument && contentType) {
+    return reply.status(status).header('content-type', contentType).send(Buffer.from(JSON.stringify(r.didDocument)));
   }
-  const type = rep === 'resolution-ld' ? RESOLUTION_LD_PROFILE : rep === 'json' ? 'application/json; charset=utf-8' : MEDIA_DID_RESOLUTION;
-  return reply.status(status).type(type).send(r);
+  const type = rep === 'resolution-ld' ? RESOLUTION_LD_PROFILE : rep === 'json' ? 'application/json; charset=utf-8'
+    : rep === 'resolution-legacy' ? MEDIA_DID_RESOLUTION_LEGACY : MEDIA_DID_RESOLUTION;
+  return reply.status(status).header('content-type', type).send(Buffer.from(JSON.stringify(r)));
 }

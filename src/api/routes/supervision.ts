@@ -17,16 +17,14 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ShulianError } from '../../codec/index.ts';
-import { DID_RE } from '../../ledger/index.ts';
+import { HEX64_RE as ID_RE, ShulianError } from '../../codec/index.ts';
+import { didSchema } from '../../codec/schemas.ts';
 import type { Regulator } from '../../modules/governance/types.ts';
-import { ALERT_STATUSES, type Alert, type AlertStatus } from '../../sdk/index.ts';
-import type { WorkOrderStatus } from '../../sdk/index.ts';
+import { ALERT_STATUSES, type Alert, type AlertStatus, type WorkOrderStatus } from '../../sdk/index.ts';
 import { PERIODS, bucketOf, type Period, type SupervisionService } from '../../supervision/index.ts';
 import { errorSchema } from '../schemas.ts';
 import { parseBody, type ConsoleAuth, type Principal } from './auth.ts';
 
-const ID_RE = /^[0-9a-f]{64}$/;
 /** Alert streams one DID may have open at once. */
 const STREAMS_PER_DID = 8;
 /** Most stat buckets one request returns (a month of hours, two years of days). */
@@ -34,7 +32,7 @@ const MAX_BUCKETS = 800;
 
 const note = z.string().min(1).max(1_000).regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'no control characters');
 const ackBody = z.strictObject({ note: note.optional() });
-const assignBody = z.strictObject({ to: z.string().regex(DID_RE, 'a did:shulian DID'), note: note.optional() });
+const assignBody = z.strictObject({ to: didSchema, note: note.optional() });
 const closeBody = z.strictObject({ note });
 
 /** Whether a regulator's scope covers a chain (its chains, "*" for all). */

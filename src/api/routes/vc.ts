@@ -1,7 +1,9 @@
 /**
  * VC-API endpoints (W3C CCG VC API: issuer and verifier services) and the node's status list
- * service:
- *   POST /credentials/issue       {credential, options?}              → 201 {verifiableCredential}
+ * service. Verification methods of did:shulian DIDs are resolved through this node's identity
+ * chain (docs/did-method.md §6: the DID document decides which keys count), did:key ones from
+ * the key itself.
+ *   POST /credentials/issue       {credential, options?: {cryptosuite?}} → 201 {verifiableCredential}
  *   POST /credentials/verify      {verifiableCredential, options?}    → 200 {verified: true, …} | 400 {verified: false, problemDetails, …}
  *   POST /presentations/verify    {verifiablePresentation, options?}  → 200 | 400, as above, with per-credential results
  *   GET  /v1/status-lists/:listId → the BitstringStatusListCredential, signed by the node key
@@ -12,29 +14,33 @@ import { ShulianError, type ErrorCode } from '../../codec/index.ts';
 import type { KeyPair } from '../../crypto/index.ts';
 import type { NodeView } from '../../chain/index.ts';
 import {
-  combineResolvers, createStatusListService, didKeyResolver, httpStatusListSource, issueCredential, issuerOf,
-  keyPairSigner, problemDetails, shulianKeyResolver, verifyCredential, verifyPresentation, STATUS_LIST_PATH,
-  type ContextPolicy, type CredentialVerification, type KeyResolver, type PresentationVerification, type Signer,
-  type VcProblem,
+  chainStateSource, combineResolvers, createStatusListService, didDocumentKeyResolver, didKeyResolver, documentSigner,
+  httpStatusListSource, isCryptosuite, issueCredential, issuerOf, keyPairSigner, keySuiteOf, problemDetails, resolveDid,
+  verifyCredential, verifyPresentation, STATUS_LIST_PATH, SUPPORTED_CRYPTOSUITES,
+  type ContextPolicy, type CredentialVerification, type Cryptosuite, type KeyResolver, type PresentationVerification,
+  type ResolveDid, type Signer, type VcProblem,
 } from '../../did/index.ts';
-import { errorBody } from '../errors.ts';
+import { didFromPublicKey } from '../../crypto/index.ts';
+import { errorBody, statusFor } from '../errors.ts';
 import { checkPublicUrl, type ApiSite } from '../site.ts';
 
 export interface VcRoutesOptions {
   /**
-   * Keys POST /credentials/issue signs with (a KeyPair signs as did:shulian:<id>#key-1; pass a
-   * Signer for another verification method). Without any, the route refuses with 503 ISSUER_NOT_CONFIGURED.
+   * Keys POST /credentials/issue signs with. A KeyPair issues as its own DID and is named as that
+   * DID's document names it at the time of issue (`#key-N`), or by the self-certifying
+   * `#<publicKeyMultibase>` while the DID has no document; a Signer names its own method.
+   * Without any, the route refuses with 503 ISSUER_NOT_CONFIGURED.
    */
   issuers?: Array<KeyPair | Signer>;
   /** Signs status list credentials: the node key. Without it GET /v1/status-lists answers 503. */
   statusSigner?: KeyPair | Signer;
-  /** Chain whose vcstatus module holds the lists (default "identity"). */
+  /** Chain whose vcstatus module holds the lists, and whose did module resolves DIDs (default "identity"). */
   statusChain?: string;
   /** This node's public base URL, e.g. https://node.example (prefer ApiOptions.publicUrl). */
   publicUrl?: string;
   /** Where the node is reached (set by buildApi): status-list URLs come from it, never from a request's Host header. */
   site?: ApiSite;
-  /** Tried before the built-in resolvers (did:key, self-certifying did:shulian): the chain-backed DID resolver. */
+  /** Tried before the built-in resolvers (did:shulian through the identity chain, then did:key). */
   resolver?: KeyResolver;
   /** Fetch other hosts' status lists over HTTP when verifying (default false: only this node's lists). */
   remoteStatus?: boolean;
@@ -84,14 +90,32 @@ function challengeAndDomain(options: unknown): { challenge?: string; domain?: st
   }
 }
 
+/** The issuer options of a request: the cryptosuite (a Shulian extension of the VC-API options), or what is wrong. */
+function issueOptions(options: unknown): { cryptosuite?: Cryptosuite } | { error: string } {
+  const o = isObject(options) ? options : {};
+  if (o.cryptosuite === undefined) return {};
+  if (!isCryptosuite(o.cryptosuite)) return { error: `options.cryptosuite must be one of ${SUPPORTED_CRYPTOSUITES.join(', ')}` };
+  return { cryptosuite: o.cryptosuite };
+}
+
 export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView, 'chain'>, opts: VcRoutesOptions = {}): Promise<void> {
   const clock = opts.now ?? Date.now;
-  const issuers: Signer[] = (opts.issuers ?? []).map((k) => (isKeyPair(k) ? keyPairSigner(k) : k));
   const statusSigner = opts.statusSigner === undefined ? undefined
     : isKeyPair(opts.statusSigner) ? keyPairSigner(opts.statusSigner, { fragment: 'multikey' }) : opts.statusSigner;
-  const knownKeys = [...(opts.issuers ?? []), ...(opts.statusSigner ? [opts.statusSigner] : [])].filter(isKeyPair);
-  const resolver = combineResolvers(...(opts.resolver ? [opts.resolver] : []), shulianKeyResolver({ keys: knownKeys }), didKeyResolver());
   const statusChain = opts.statusChain ?? 'identity';
+  // DIDs resolve through this node's identity chain, read in process (its own state needs no proof).
+  const resolveHere: ResolveDid = async (did) => {
+    const chain = node.chain(statusChain);
+    if (!chain || !chain.genesis.modules.includes('did')) {
+      throw new Error(`this node hosts no identity chain "${statusChain}" with the did module, so it cannot resolve did:shulian DIDs; verify at a node that does`);
+    }
+    return resolveDid(chainStateSource(chain), did);
+  };
+  const resolver = combineResolvers(...(opts.resolver ? [opts.resolver] : []), didDocumentKeyResolver(resolveHere, { where: `this node's ${statusChain} chain` }), didKeyResolver());
+  /** Issuers by DID; a key pair's verification method is looked up when it issues. */
+  const issuers = (opts.issuers ?? []).map((k) => (isKeyPair(k)
+    ? { did: didFromPublicKey(k.publicKey), signer: () => documentSigner(k, resolveHere, { where: `this node's ${statusChain} chain` }) }
+    : { did: k.controller, signer: async () => k }));
   const service = statusSigner ? createStatusListService({ chain: () => node.chain(statusChain), signer: statusSigner, now: clock }) : undefined;
   const trusted = [...(service ? [service.issuer] : []), ...(opts.trustedStatusIssuers ?? [])];
   const remote = opts.remoteStatus ? httpStatusListSource() : undefined;
@@ -131,7 +155,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
 
   app.post('/credentials/issue', {
     bodyLimit: VC_BODY_LIMIT,
-    schema: { tags: VC_TAGS, summary: 'Issue a credential (VC-API): {credential, options?} → 201 {verifiableCredential}, signed with this node\'s issuer key' },
+    schema: { tags: VC_TAGS, summary: 'Issue a credential (VC-API): {credential, options?: {cryptosuite?}} → 201 {verifiableCredential}, signed with this node\'s issuer key (the operator\'s DID unless configured)' },
   }, async (req, reply) => {
     if (issuers.length === 0) {
       return fail(reply, 503, 'ISSUER_NOT_CONFIGURED', 'this node has no issuer key configured, so it does not issue credentials; configure one (see docs/credentials.md) or issue with `shulian vc issue`');
@@ -139,26 +163,33 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
     const body = req.body;
     if (!isObject(body) || !isObject(body.credential)) return fail(reply, 400, 'BAD_REQUEST', 'send {"credential": {...}, "options": {...}} with the credential to issue');
     if (body.options !== undefined && !isObject(body.options)) return fail(reply, 400, 'BAD_REQUEST', 'options must be an object');
+    const chosen = issueOptions(body.options);
+    if ('error' in chosen) return fail(reply, 400, 'BAD_REQUEST', chosen.error);
     const credential = { ...body.credential };
-    let signer: Signer;
+    let issuer = issuers[0]!;
     if (credential.issuer === undefined) {
-      signer = issuers[0]!;
-      credential.issuer = signer.controller;
+      credential.issuer = issuer.did;
     } else {
       const id = issuerOf(credential);
-      const found = issuers.find((s) => s.controller === id);
+      const found = issuers.find((s) => s.did === id);
       if (!found) {
-        return fail(reply, 400, 'VC_ISSUER_MISMATCH', `this node issues as ${issuers.map((s) => s.controller).join(', ')}, not ${JSON.stringify(id ?? credential.issuer)}`);
+        return fail(reply, 400, 'VC_ISSUER_MISMATCH', `this node issues as ${issuers.map((s) => s.did).join(', ')}, not ${JSON.stringify(id ?? credential.issuer)}`);
       }
-      signer = found;
+      issuer = found;
     }
     try {
-      const vc = await issueCredential(credential, signer, { created: clock(), ...(opts.contexts ? { contexts: opts.contexts } : {}) });
+      const signer = await issuer.signer();
+      if (chosen.cryptosuite && keySuiteOf(chosen.cryptosuite) !== signer.suite) {
+        return fail(reply, 400, 'BAD_REQUEST', `options.cryptosuite ${chosen.cryptosuite} needs ${keySuiteOf(chosen.cryptosuite) === 'sm2' ? 'an SM2' : 'an Ed25519'} key, but this node's issuer key for ${issuer.did} is ${signer.suite === 'sm2' ? 'SM2' : 'Ed25519'}`);
+      }
+      const vc = await issueCredential(credential, signer, {
+        created: clock(), ...(chosen.cryptosuite ? { cryptosuite: chosen.cryptosuite } : {}), ...(opts.contexts ? { contexts: opts.contexts } : {}),
+      });
       return reply.status(201).send({ verifiableCredential: vc });
     } catch (err) {
       if (err instanceof ShulianError) {
         const problems = (err.details?.problems as VcProblem[] | undefined) ?? [];
-        return reply.status(400).send({ ...errorBody(err.code, err.message), problemDetails: problems.map(problemDetails) });
+        return reply.status(statusFor(err.code)).send({ ...errorBody(err.code, err.message), problemDetails: problems.map(problemDetails) });
       }
       throw err;
     }

@@ -6,15 +6,16 @@
  * saw the chain.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { compileSource, type ContractState } from '../../lex/index.ts';
+import { ShulianError, stateValue, type JsonValue, type StateKey } from '../../codec/index.ts';
+import { compileSource, summarize, type ContractState } from '../../lex/index.ts';
 import { genesisHash } from '../../ledger/index.ts';
 import {
   historyKey, instanceFingerprint, lexStateKey, instanceKey, renderedTexts, signingTermsOf, stateKey, templateKey, logKey,
-  type HistoryEntry, type LexInstance, type LexLogEntry,
+  type LexInstance, type LexLogEntry,
 } from '../../modules/lexcontract/index.ts';
 import { ShulianClient, contractCall, getContract } from '../../sdk/index.ts';
-import { loadKey } from '../keyfile.ts';
+import { didOf, loadKey } from '../keyfile.ts';
+import { parsePartiesArg } from '../parties.ts';
 import { emit, usage, type CommonOptions } from '../output.ts';
 import { genesisHashArg, verifyingClient } from '../trust.ts';
 import {
@@ -42,10 +43,29 @@ async function call(o: ContractChainOptions, method: string, args: JsonValue): P
   return { hash: r.tx, result: r.result, height: r.height };
 }
 
-async function read<T>(o: ContractChainOptions, key: string): Promise<T> {
-  const v = await client(o).verifiedState(o.chain, lexStateKey(key));
-  if (v.value === null) throw new ShulianError('NOT_FOUND', `nothing at ${key} on chain ${o.chain}`);
-  return v.value as unknown as T;
+/** A JSON object of terms from a file, with a clear error for a missing or malformed one. */
+function readParamsFile(file: string): Record<string, JsonValue> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw usage(`cannot read the parameters file ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw usage(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw usage(`${file} must hold a JSON object of the contract's terms`);
+  return v as Record<string, JsonValue>;
+}
+
+async function read<T>(o: ContractChainOptions, key: StateKey<T>): Promise<T> {
+  const full = lexStateKey(key);
+  const v = stateValue(full, (await client(o).verifiedState(o.chain, full)).value);
+  if (v === undefined) throw new ShulianError('NOT_FOUND', `nothing at ${key} on chain ${o.chain}`);
+  return v;
 }
 
 export async function contractDeploy(file: string, o: ContractChainOptions): Promise<void> {
@@ -55,10 +75,16 @@ export async function contractDeploy(file: string, o: ContractChainOptions): Pro
 }
 
 export async function contractDraft(o: ContractChainOptions & { template: string; params: string; parties: string; countersigner?: string; countersignerRole?: string; disputeAllows?: string }): Promise<void> {
-  const params = JSON.parse(readFileSync(o.params, 'utf8')) as JsonValue;
-  const parties = JSON.parse(o.parties) as JsonValue;
+  const params = readParamsFile(o.params);
+  const parties = parsePartiesArg(o.parties);
+  // The DIDs come from --parties; a params file that names a party too must agree (the chain checks it).
+  for (const [p, d] of Object.entries(parties)) {
+    if (params[p] !== undefined && params[p] !== d) {
+      throw usage(`${o.params} names ${p} as ${String(params[p])} but --parties says ${d}; drop ${p} from the file (the parties come from --parties)`);
+    }
+  }
   const args: Record<string, JsonValue> = { template: o.template, params, parties };
-  if (o.countersigner) args.countersigner = { did: o.countersigner, role: o.countersignerRole ?? 'notary' };
+  if (o.countersigner) args.countersigner = { did: didOf(o.countersigner, '--countersigner'), role: o.countersignerRole ?? 'notary' };
   if (o.disputeAllows) args.disputeAllows = o.disputeAllows.split(',').map((x) => x.trim()).filter(Boolean);
   const r = await call(o, 'draft', args);
   const res = r.result as { id: string; fingerprint: string };
@@ -103,22 +129,56 @@ export async function contractEvent(id: string, event: string, o: ContractChainO
 async function logOf(o: ContractChainOptions, id: string): Promise<LexLogEntry[]> {
   const out: LexLogEntry[] = [];
   for (let seq = 0; ; seq++) {
-    const v = await client(o).state(o.chain, lexStateKey(logKey(id, seq)));
-    if (v.value === null) return out;
-    out.push(v.value as unknown as LexLogEntry);
+    const key = lexStateKey(logKey(id, seq));
+    const v = stateValue(key, (await client(o).state(o.chain, key)).value);
+    if (v === undefined) return out;
+    out.push(v);
   }
+}
+
+/**
+ * The events a contract in `status` takes now, from its template: each with who may send it and
+ * its inputs (`Tick`, which checks deadlines, from anyone). An active contract takes them all; a
+ * disputed one only those its signing terms allow while disputed; any other status none.
+ */
+export function acceptedEvents(source: string, inst: LexInstance): AcceptedEvent[] {
+  if (inst.status !== 'active' && inst.status !== 'disputed') return [];
+  const all: AcceptedEvent[] = [
+    ...summarize(compileSource(source).contract).events.map((e) => ({
+      event: e.name, kind: e.kind, from: e.from === 'anyone' ? 'anyone' as const : e.from.map((p) => ({ party: p, did: inst.parties[p] ?? '' })),
+      inputs: e.inputs.map((f) => ({ name: f.name, type: f.type })), label: e.label.en,
+    })),
+    { event: 'Tick', kind: 'event', from: 'anyone', inputs: [], label: 'checks deadlines (breaches, expiries)' },
+  ];
+  if (inst.status === 'active') return all;
+  const allowed = new Set(inst.disputeAllows ?? []);
+  return all.filter((e) => allowed.has(e.event));
+}
+
+export interface AcceptedEvent {
+  event: string;
+  kind: 'event' | 'permission';
+  label: string;
+  from: 'anyone' | Array<{ party: string; did: string }>;
+  inputs: Array<{ name: string; type: string }>;
 }
 
 export async function contractStatus(id: string, o: ContractChainOptions): Promise<void> {
   const v = await getContract(client(o), id, { chain: o.chain });
   const inst = v.instance;
-  emit(o, { instance: inst, state: v.state, obligations: v.obligations, events: v.log, history: v.history, settlements: v.settlements }, () => [
+  const source = await read<string>(o, templateKey(inst.template));
+  const accepts = acceptedEvents(source, inst);
+  emit(o, { instance: inst, state: v.state, obligations: v.obligations, accepts, events: v.log, history: v.history, settlements: v.settlements }, () => [
     `contract   ${id}  (${inst.status})`,
     `template   ${inst.template}`,
     ...Object.entries(inst.parties).map(([p, d]) => `party      ${p}: ${d}  ${inst.signatures[p] ? `signed at height ${inst.signatures[p]!.height}` : 'not signed'}`),
     ...(inst.countersigner ? [`${inst.countersigner.role.padEnd(10)} ${inst.countersigner.did}  ${inst.countersignature ? `countersigned at height ${inst.countersignature.height}` : 'not countersigned'}`] : []),
     ...(inst.dispute ? [`dispute    raised by ${inst.dispute.party}: ${inst.dispute.reason}`] : []),
     ...v.obligations.map((x) => `obligation ${x.id}: ${x.status} (due ${x.due})`),
+    ...(accepts.length
+      ? accepts.map((e) => `accepts    ${e.event.padEnd(18)} from ${e.from === 'anyone' ? 'anyone' : e.from.map((f) => f.party).join(' or ')}${e.inputs.length ? `  input {${e.inputs.map((f) => `${f.name}: ${f.type}`).join(', ')}}` : ''}  — ${e.label}`)
+      : [`accepts    no events while ${inst.status}${inst.status === 'draft' ? ' (every party signs first: shulian contract sign)' : ''}`]),
+    ...(accepts.length ? [`           send one with: shulian contract submit-event ${id} EVENT --input '{…}' --key KEY`] : []),
     ...v.log.map((e, i) => `event ${i}    ${e.event} by ${e.sender} at height ${e.height}`),
     ...v.settlements.map((x) => `settlement ${x.instruction.idempotencyKey} ${x.instruction.kind} ${x.instruction.amount.minor} ${x.instruction.amount.currency} minor units: ${x.status}${x.note ? ` (${x.note})` : ''}`),
     ...v.history.map((h) => `history ${String(h.n).padEnd(3)} ${h.action} ${h.from ?? '-'} → ${h.to} by ${h.role ?? h.by} at height ${h.height}`),
@@ -162,13 +222,13 @@ async function proofsAt(c: ShulianClient, chain: string, height: number | undefi
 export async function buildEvidence(c: ShulianClient, chain: string, id: string): Promise<{ pkg: EvidencePackage; report: EvidenceReport }> {
   const genesis = await c.genesis(chain);
   const head = await proofsAt(c, chain, undefined, [lexStateKey(instanceKey(id)), lexStateKey(stateKey(id))]);
-  const inst = head.proofs[0]!.value as unknown as LexInstance | null;
-  if (inst === null) throw new ShulianError('NOT_FOUND', `no contract ${id} on chain ${chain}`);
-  const lexState = head.proofs[1]!.value as unknown as ContractState | null;
+  const inst = stateValue(lexStateKey(instanceKey(id)), head.proofs[0]!.value);
+  if (inst === undefined) throw new ShulianError('NOT_FOUND', `no contract ${id} on chain ${chain}`);
+  const lexState = stateValue(lexStateKey(stateKey(id)), head.proofs[1]!.value) ?? null;
   const state = await proofsAt(c, chain, head.height, expectedStateKeys(id, inst, lexState));
-  const value = (key: string): JsonValue | null | undefined => state.proofs.find((p) => p.key === key)?.value;
-  const history = Array.from({ length: inst.history ?? 0 }, (_, n) => value(lexStateKey(historyKey(id, n))) as unknown as HistoryEntry);
-  const log = Array.from({ length: lexState?.seq ?? 0 }, (_, i) => value(lexStateKey(logKey(id, i))) as unknown as LexLogEntry);
+  const value = <T>(key: StateKey<T>): T => stateValue(key, state.proofs.find((p) => p.key === key)?.value)!;
+  const history = Array.from({ length: inst.history ?? 0 }, (_, n) => value(lexStateKey(historyKey(id, n))));
+  const log = Array.from({ length: lexState?.seq ?? 0 }, (_, i) => value(lexStateKey(logKey(id, i))));
   const validators: EvidencePackage['validators'] = [];
   for (let from = 0, more = true; more;) {
     const v = await c.validatorsAt(chain, state.height, from);

@@ -9,6 +9,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import { emit, report, usage, type CommonOptions } from '../output.ts';
+import { keyOption } from '../options.ts';
+import { parsePartiesArg } from '../parties.ts';
 
 async function lex(): Promise<typeof import('../../lex/index.ts')> {
   return import('../../lex/index.ts');
@@ -44,6 +46,29 @@ function readParams(file: string): Record<string, JsonValue> {
   return v as Record<string, JsonValue>;
 }
 
+/**
+ * The parties of a render: --parties (DIDs or your key names) over the params file's; any still
+ * missing are the example DIDs of the template folder's parties.example.json, said on stderr.
+ */
+function withParties(params: Record<string, JsonValue>, names: string[], template: string, examplesName: string, o: ContractRenderOptions): Record<string, JsonValue> {
+  const out = { ...params };
+  if (o.parties) {
+    for (const [p, d] of Object.entries(parsePartiesArg(o.parties))) {
+      if (!names.includes(p)) throw usage(`--parties ${p}: the template has no such party (it has ${names.join(', ')})`);
+      out[p] = d;
+    }
+  }
+  const missing = names.filter((n) => out[n] === undefined);
+  if (missing.length === 0) return out;
+  const examplesFile = join(dirname(template), examplesName);
+  const examples = existsSync(examplesFile) ? (JSON.parse(readText(examplesFile, 'example parties')) as Record<string, JsonValue>) : {};
+  const unfilled = missing.filter((n) => typeof examples[n] !== 'string');
+  if (unfilled.length) throw usage(`no DID for ${unfilled.join(', ')}: name ${unfilled.length > 1 ? 'them' : 'it'} with --parties ${unfilled.map((n) => `${n}=KEY`).join(',')} (a DID or one of your key names)`);
+  for (const n of missing) out[n] = examples[n]!;
+  process.stderr.write(`note: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} played by example DIDs (${relative(process.cwd(), examplesFile) || examplesFile}); name real parties with --parties ${missing.map((n) => `${n}=KEY`).join(',')}\n`);
+  return out;
+}
+
 export interface ContractCompileOptions extends CommonOptions {
   warnings?: boolean;
 }
@@ -76,16 +101,18 @@ export async function contractCompile(file: string, o: ContractCompileOptions): 
 
 export interface ContractRenderOptions extends CommonOptions {
   params?: string;
+  parties?: string;
   format: 'markdown' | 'html' | 'pdf';
   lang: 'en' | 'zh-CN';
   out?: string;
 }
 
 export async function contractRender(file: string, o: ContractRenderOptions): Promise<void> {
-  const { compileSource, render, renderPdf, fingerprint } = await lex();
+  const { compileSource, render, renderPdf, fingerprint, EXAMPLE_PARTIES_FILE } = await lex();
   const path = templatePath(file);
   const { contract } = compileSource(readText(path, 'template'), relative(process.cwd(), path) || path);
-  const params = o.params ? readParams(o.params) : undefined;
+  const params = o.params ? withParties(readParams(o.params), contract.parties.map((p) => p.name), path, EXAMPLE_PARTIES_FILE, o) : undefined;
+  if (o.parties && !o.params) throw usage('--parties fills in a --params file of terms; give --params too (e.g. the template\'s sample.json)');
   if (o.format === 'pdf') {
     if (!o.out) throw usage('a PDF is written to a file: give --out FILE.pdf');
     const pdf = await renderPdf(contract, params, { lang: o.lang });
@@ -167,7 +194,8 @@ export function contractCommand(): Command {
     .command('render')
     .description('print the legal text of a template, filled in with --params (Markdown, HTML or PDF; English or Chinese)')
     .argument('<file>', 'the .lex template, or its folder')
-    .option('--params <file>', 'JSON file with the parties\' DIDs and the terms (without it: the blank template)')
+    .option('--params <file>', 'JSON file with the terms, e.g. the template\'s sample.json (without it: the blank template)')
+    .option('--parties <parties>', 'who plays each party: seller=alice,buyer=bob (DIDs or your key names); without it, the template folder\'s example DIDs')
     .addOption(new Option('--format <format>', 'output format (pdf needs --out)').choices(['markdown', 'html', 'pdf']).default('markdown'))
     .addOption(new Option('--lang <lang>', 'language').choices(['en', 'zh-CN']).default('zh-CN'))
     .option('--out <file>', 'write the text to this file instead of printing it')
@@ -188,7 +216,7 @@ export function contractCommand(): Command {
 function addChainCommands(contract: Command): void {
   const chainOpts = (c: Command, signs: boolean): Command => {
     c.option('--chain <id>', 'signing chain', 'sign').option('--api <url>', 'node API URL').addOption(new Option('--json', 'print JSON'));
-    if (signs) c.requiredOption('--key <file>', 'keystore of the signing party').option('--password-env <var>', 'read the keystore password from this variable');
+    if (signs) c.addOption(keyOption('signing party\'s key')).option('--password-env <var>', 'read the keystore password from this variable');
     return c;
   };
   const lazy = async () => import('./contract-chain.ts');
@@ -200,8 +228,8 @@ function addChainCommands(contract: Command): void {
     .action(run(async (file: string, o: O) => (await lazy()).contractDeploy(file, o)));
   chainOpts(contract.command('draft').description('draft a contract from a deployed template: its parameters and the parties\' DIDs'), true)
     .requiredOption('--template <hash>', 'deployed template hash')
-    .requiredOption('--params <file>', 'JSON file with the terms')
-    .requiredOption('--parties <json>', 'party → DID, e.g. {"seller":"did:shulian:…","buyer":"did:shulian:…"}')
+    .requiredOption('--params <file>', 'JSON file with the terms, e.g. the template\'s sample.json')
+    .requiredOption('--parties <parties>', 'who plays each party: seller=alice,buyer=bob (DIDs or your key names), or JSON {"seller":"did:shulian:…",…}')
     .option('--countersigner <did>', 'a notary or court that countersigns after the parties and resolves disputes')
     .addOption(new Option('--countersigner-role <role>', 'what the countersigner is').choices(['notary', 'court']).default('notary'))
     .option('--dispute-allows <events>', 'comma-separated events the contract still accepts while disputed')

@@ -10,11 +10,13 @@ import { txHashOf, txSigningMessage, type Tx, type TxBody } from '../../ledger/i
 import { ShulianClient, type CommittedTx } from '../../sdk/index.ts';
 import {
   checkRawPublicKey, decodeMultikey, encodeMultikey, httpStateSource, parseShulianDid, resolveDid,
-  resolutionErrorCode, verifyDidResolution, DID_RELATIONSHIPS, type DidResolutionResult, type DidRelationship,
+  resolutionErrorCode, verifyDidResolution, DID_EXPORT_TYPE, DID_RELATIONSHIPS, MAX_EXPORTED_DIDS,
+  type DidExport, type DidResolutionResult, type DidRelationship, type ResolveOptions,
 } from '../../did/index.ts';
 import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, report, usage, type CommonOptions, action, action1 } from '../output.ts';
 import { genesisHashArg, verifyingClient } from '../trust.ts';
+import { keyOption } from '../options.ts';
 
 export const DEFAULT_IDENTITY_CHAIN = 'identity';
 
@@ -149,27 +151,44 @@ export interface DidResolveOptions extends DidCommonOptions {
   genesisHash?: string;
 }
 
+/** What a verified resolution needs: the node, the identity chain, and a pinned genesis hash if any. */
+export interface VerifiedResolveOptions extends CommonOptions {
+  chain: string;
+  genesisHash?: string;
+}
+
+/**
+ * Resolves `did` at the node with its state proof and checks the proof here against the identity
+ * chain's validators (light client from the pinned genesis, as `did resolve --verify` does).
+ * Throws PROOF_INVALID when it does not verify; errors such as NOT_FOUND come back in the
+ * (verified) result.
+ */
+export async function resolveVerified(o: VerifiedResolveOptions, did: string, opts: Omit<ResolveOptions, 'proof'> = {}): Promise<DidResolutionResult> {
+  const r = await resolveDid(httpStateSource(apiUrl(o), { chain: o.chain }), did, { ...opts, proof: true });
+  const parsed = resolutionErrorCode(r);
+  // A DID that cannot be resolved at all (bad syntax, another method) has no state to prove.
+  if (parsed === 'INVALID_DID' || parsed === 'METHOD_NOT_SUPPORTED' || parsed === 'INVALID_OPTIONS') return r;
+  if (parsed === 'INTERNAL_ERROR') throw new ShulianError('NODE_UNREACHABLE', `the node at ${apiUrl(o)} could not resolve ${did}: ${r.didResolutionMetadata.error?.detail ?? ''}`);
+  const pin = genesisHashArg(o.genesisHash);
+  const client = verifyingClient(o, pin ? { [o.chain]: pin } : {});
+  const g = await client.genesis(o.chain);
+  const p = r.didResolutionMetadata.stateProof;
+  const heights = [p?.lookup?.header?.height, p?.next?.header?.height].filter((h): h is number => typeof h === 'number' && Number.isSafeInteger(h) && h >= 0);
+  const trust = await client.headerVerifier(o.chain, Math.max(0, ...heights));
+  const check = verifyDidResolution(r, trust, { suite: g.suite, chain: o.chain, did: p?.did ?? did });
+  if (!check.ok) throw new ShulianError('PROOF_INVALID', `the resolution of ${did} does not verify: ${check.reason}`);
+  return r;
+}
+
 export async function didResolveCmd(did: string, o: DidResolveOptions): Promise<void> {
-  const source = httpStateSource(apiUrl(o), { chain: o.chain });
-  const proof = o.proof === true || o.verify === true;
-  const r = await resolveDid(source, did, {
+  const opts: Omit<ResolveOptions, 'proof'> = {
     ...(o.height !== undefined ? { height: o.height } : {}),
     ...(o.versionTime !== undefined ? { versionTime: o.versionTime } : {}),
     ...(o.versionId !== undefined ? { versionId: o.versionId } : {}),
-    proof,
-  });
-  let verified = false;
-  if (o.verify) {
-    const pin = genesisHashArg(o.genesisHash);
-    const client = verifyingClient(o, pin ? { [o.chain]: pin } : {});
-    const g = await client.genesis(o.chain);
-    const p = r.didResolutionMetadata.stateProof;
-    const heights = [p?.lookup?.header?.height, p?.next?.header?.height].filter((h): h is number => typeof h === 'number' && Number.isSafeInteger(h) && h >= 0);
-    const trust = await client.headerVerifier(o.chain, Math.max(0, ...heights));
-    const check = verifyDidResolution(r, trust, { suite: g.suite, chain: o.chain, did: p?.did ?? did });
-    if (!check.ok) throw new ShulianError('PROOF_INVALID', `the resolution of ${did} does not verify: ${check.reason}`);
-    verified = true;
-  }
+  };
+  const verified = o.verify === true;
+  const r = verified ? await resolveVerified(o, did, opts)
+    : await resolveDid(httpStateSource(apiUrl(o), { chain: o.chain }), did, { ...opts, proof: o.proof === true });
   const code = resolutionErrorCode(r);
   if (code) {
     const detail = r.didResolutionMetadata.error!.detail;
@@ -181,6 +200,43 @@ export async function didResolveCmd(did: string, o: DidResolveOptions): Promise<
     ...documentLines(r),
     `height     resolved at identity chain height ${r.didResolutionMetadata.height}`,
     ...(verified ? ['proof      verified locally: state proof under a block final by the identity chain validators of its height, document recomputed from the proven state'] : []),
+  ]);
+}
+
+export interface DidExportOptions extends VerifiedResolveOptions {
+  out: string;
+}
+
+/**
+ * `shulian did export <did…> --out FILE`: the DIDs' documents (or proven absence) with their
+ * state proofs and the identity chain's genesis, for `shulian vc verify --local
+ * --did-documents FILE` where no node is at hand. Each proof is checked before it is written.
+ */
+export async function didExportCmd(dids: string[], o: DidExportOptions): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  const { genesisHashOf } = await import('../../sdk/index.ts');
+  if (dids.length === 0) throw usage('name at least one DID to export');
+  if (dids.length > MAX_EXPORTED_DIDS) throw usage(`export at most ${MAX_EXPORTED_DIDS} DIDs per file`);
+  const resolutions: DidResolutionResult[] = [];
+  for (const did of dids) {
+    const target = didArg(did);
+    const r = await resolveVerified(o, target);
+    const code = resolutionErrorCode(r);
+    if (code && code !== 'NOT_FOUND') throw new ShulianError(code, `${target}: ${r.didResolutionMetadata.error?.detail}`);
+    resolutions.push(r);
+  }
+  const genesis = await verifyingClient(o, o.genesisHash ? { [o.chain]: o.genesisHash } : {}).genesis(o.chain);
+  const bundle: DidExport = {
+    type: DID_EXPORT_TYPE, version: 1, chain: o.chain, genesisHash: genesisHashOf(genesis), genesis,
+    node: apiUrl(o), exported: new Date().toISOString(), resolutions,
+  };
+  await writeFile(o.out, JSON.stringify(bundle, null, 2) + '\n', { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    throw new ShulianError('FILE_EXISTS', err.code === 'EEXIST' ? `${o.out} exists; choose another --out (exports are never overwritten)` : `cannot write ${o.out} (${err.code ?? err.message})`);
+  });
+  emit(o, { out: o.out, chain: o.chain, genesisHash: bundle.genesisHash, dids: resolutions.map((r) => ({ did: r.didResolutionMetadata.stateProof?.did, found: r.didDocument !== null, height: r.didResolutionMetadata.height })) }, () => [
+    `exported   ${resolutions.length} DID${resolutions.length === 1 ? '' : 's'} to ${o.out}`,
+    `chain      ${o.chain} (genesis ${bundle.genesisHash})`,
+    ...resolutions.map((r) => `did        ${r.didResolutionMetadata.stateProof?.did} ${r.didDocument ? `version ${r.didDocumentMetadata.versionId}` : '(no document: its self-certifying key alone)'} at height ${r.didResolutionMetadata.height}, proof verified`),
   ]);
 }
 
@@ -264,7 +320,7 @@ const common = (c: Command): Command => c
   .addOption(new Option('--api <url>', 'node API URL (default: $SHULIAN_API or http://127.0.0.1:7070)'))
   .addOption(new Option('--json', 'print JSON'));
 const signing = (c: Command): Command => common(c)
-  .addOption(new Option('--key <file>', 'keystore file of the signing key').makeOptionMandatory())
+  .addOption(keyOption())
   .option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)')
   .option('--as <did>', 'sign as this DID (default: the DID being changed if the key is one of its current keys, else the key\'s own DID)')
   .option('--timeout <ms>', 'how long to wait for the block', intArg('--timeout'), 30000);
@@ -289,6 +345,19 @@ export function didCommand(): Command {
     .option('--verify', 'check the proof locally (implies --proof)')
     .option('--genesis-hash <hex>', 'pin the identity chain genesis hash for --verify')
     .action(action1<DidResolveOptions>(didResolveCmd));
+
+  common(did.command('export'))
+    .description('write DIDs\' documents with their state proofs and the identity chain\'s genesis to a file, for `vc verify --local --did-documents` without a node')
+    .argument('<did...>', 'did:shulian:… (a DID with no document is exported as proven absent: its self-certifying key alone)')
+    .requiredOption('--out <file>', 'file to write (never overwritten)')
+    .option('--genesis-hash <hex>', 'pin the identity chain genesis hash')
+    .action(async (dids: string[], o: DidExportOptions) => {
+      try {
+        await didExportCmd(dids, o);
+      } catch (err) {
+        process.exitCode = report(err, o);
+      }
+    });
 
   signing(did.command('update'))
     .description('change a DID document: exactly one of the options below per call')

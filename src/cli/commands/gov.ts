@@ -20,7 +20,7 @@ import {
 } from '../../sdk/index.ts';
 import { loadKey } from '../keyfile.ts';
 import { emit, usage, type CommonOptions } from '../output.ts';
-import { apiOption, jsonOption, run } from '../options.ts';
+import { apiOption, jsonOption, keyOption, run } from '../options.ts';
 import { verifyingClient } from '../trust.ts';
 import { table } from './chain.ts';
 
@@ -329,7 +329,7 @@ const verifyOption = (): Option => new Option('--verify', 'check every state rea
 
 function signing(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--key <file>', 'keystore file of the signing key').makeOptionMandatory())
+    .addOption(keyOption())
     .addOption(new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)'))
     .option('--timeout <ms>', 'how long to wait for the block', intArg('--timeout', 1), 30000)
     .addOption(chainOption())

@@ -75,5 +75,7 @@ export async function notaryVerifyCmd(file: string, o: NotaryVerifyOptions): Pro
     `time       ${new Date(p.record.time).toISOString()}`,
     `tx         ${p.tx.hash} (height ${p.tx.height} on chain ${o.chain})`,
     `proof      verified locally: state proof at height ${p.state.height} and the tx inclusion proof, each under a block final by the validators of its height (followed from the chain's genesis)`,
+    // The same words as --json: a script or a reader of the docs looks for this line.
+    'proofVerified true',
   ]);
 }

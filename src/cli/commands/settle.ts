@@ -6,16 +6,16 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, HEX64_RE, type JsonValue } from '../../codec/index.ts';
 import {
   ShulianClient, DEFAULT_SETTLE_CHAIN, formatMinor, parseDecimal, settleBalances, settleClear, settleInstruct,
-  settleInstruction, settleInstructionByKey, settleInvoices, settleIssuers, settleJournal, settleStatement,
+  settleFaucet, settleFaucetInfo, settleInstruction, settleInstructionByKey, settleInvoices, settleIssuers, settleJournal, settleStatement,
   settleTransfer, type InstructionInput, type InstructionRecord,
 } from '../../sdk/index.ts';
 import { didFromPublicKey } from '../../crypto/index.ts';
-import { loadKey } from '../keyfile.ts';
+import { didOf, loadKey } from '../keyfile.ts';
 import { emit, usage, type CommonOptions } from '../output.ts';
-import { apiOption, intArg, jsonOption, run } from '../options.ts';
+import { apiOption, intArg, jsonOption, keyOption, run } from '../options.ts';
 import { verifyingClient } from '../trust.ts';
 
 interface ReadOpts extends CommonOptions {
@@ -34,7 +34,7 @@ const client = (o: CommonOptions): ShulianClient => verifyingClient(o);
 const chainOption = (): Option => new Option('--chain <id>', 'settlement chain id').default(DEFAULT_SETTLE_CHAIN);
 const reading = (c: Command): Command => c.addOption(chainOption()).addOption(new Option('--verify', 'check every state read\'s proof locally')).addOption(apiOption()).addOption(jsonOption());
 const signing = (c: Command): Command => c
-  .addOption(new Option('--key <file>', 'keystore file of the signing key').makeOptionMandatory())
+  .addOption(keyOption())
   .addOption(new Option('--password-env <var>', 'read the keystore password from this environment variable (default: ask at the terminal)'))
   .option('--timeout <ms>', 'how long to wait for the block', intArg('--timeout', 1), 30000)
   .addOption(chainOption()).addOption(apiOption()).addOption(jsonOption());
@@ -58,7 +58,8 @@ async function sandboxLine(o: ReadOpts | SignOpts, currencies: string[]): Promis
   return issuers.length ? [`SANDBOX    ${issuers.map((i) => i.name).join(', ')}: sandbox issuer(s) — test money, not real funds`] : [];
 }
 
-async function balanceCmd(did: string, o: ReadOpts): Promise<void> {
+async function balanceCmd(who: string, o: ReadOpts): Promise<void> {
+  const did = didOf(who, 'the account');
   const b = await settleBalances(client(o), did, { chain: o.chain, verified: o.verify === true });
   const sb = await sandboxLine(o, b.balances.map((x) => x.currency));
   emit(o, { chain: o.chain, ...b, sandbox: sb.length > 0 }, () => [
@@ -82,8 +83,9 @@ async function journalCmd(o: ReadOpts & { account?: string; currency?: string; l
 
 async function payCmd(o: SignOpts & { to: string; amount: string; currency: string; memo?: string }): Promise<void> {
   const key = await loadKey(o.key, o.passwordEnv);
-  const r = await settleTransfer(client(o), key, { to: o.to, currency: o.currency, amount: decimal(o.amount, o.currency), ...(o.memo ? { memo: o.memo } : {}) }, { chain: o.chain, timeoutMs: o.timeout });
-  emit(o, r, () => [`paid       ${o.amount} ${o.currency} to ${o.to}`, `entry      #${r.entry}`, ...(r.settledWaiting.length ? [`also paid  ${r.settledWaiting.length} waiting instruction(s)`] : [])]);
+  const to = didOf(o.to, '--to');
+  const r = await settleTransfer(client(o), key, { to, currency: o.currency, amount: decimal(o.amount, o.currency), ...(o.memo ? { memo: o.memo } : {}) }, { chain: o.chain, timeoutMs: o.timeout });
+  emit(o, r, () => [`paid       ${o.amount} ${o.currency} to ${to}`, `entry      #${r.entry}`, ...(r.settledWaiting.length ? [`also paid  ${r.settledWaiting.length} waiting instruction(s)`] : [])]);
 }
 
 function readJsonArg(v: string, what: string): JsonValue {
@@ -104,8 +106,28 @@ function statusLines(r: { id: string; status: string; total: string; currency: s
   ];
 }
 
+/**
+ * The instruction's payer and payees may name keys (`"to": "bob"`) instead of DIDs: each becomes
+ * that keystore's DID (src/cli/keyfile.ts), so a shipped sample needs no one's DID.
+ */
+function withDids(ins: InstructionInput): InstructionInput {
+  const out = { ...ins } as InstructionInput & Record<string, unknown>;
+  const fix = <T extends { to: string }>(xs: T[] | undefined, where: string): T[] | undefined => xs?.map((x, i) => (typeof x?.to === 'string' ? { ...x, to: didOf(x.to, `${where}[${i}].to`) } : x));
+  if (typeof out.payer === 'string') out.payer = didOf(out.payer, 'payer');
+  if (Array.isArray(out.payments)) out.payments = fix(out.payments, 'payments');
+  const split = out.split as { by?: string; shares?: Array<{ to: string }>; tiers?: Array<{ shares: Array<{ to: string }> }> } | undefined;
+  if (split && typeof split === 'object') {
+    out.split = {
+      ...split,
+      ...(Array.isArray(split.shares) ? { shares: fix(split.shares, 'split.shares') } : {}),
+      ...(Array.isArray(split.tiers) ? { tiers: split.tiers.map((t, i) => ({ ...t, shares: fix(t.shares, `split.tiers[${i}].shares`) ?? t.shares })) } : {}),
+    } as InstructionInput['split'];
+  }
+  return out;
+}
+
 async function instructCmd(o: SignOpts & { instruction: string }): Promise<void> {
-  const ins = readJsonArg(o.instruction, '--instruction') as unknown as InstructionInput;
+  const ins = withDids(readJsonArg(o.instruction, '--instruction') as unknown as InstructionInput);
   const key = await loadKey(o.key, o.passwordEnv);
   const payer = didFromPublicKey(key.publicKey);
   const body = { ...ins, payer: (ins as { payer?: string }).payer ?? payer } as InstructionInput;
@@ -117,12 +139,21 @@ async function statusCmd(idOrKey: string, o: ReadOpts & { payer?: string }): Pro
   const c = client(o);
   const r = o.payer
     ? await settleInstructionByKey(c, o.payer, idOrKey, undefined, { chain: o.chain, verified: o.verify === true })
-    : /^[0-9a-f]{64}$/.test(idOrKey) ? await settleInstruction(c, idOrKey, { chain: o.chain, verified: o.verify === true }) : (() => { throw usage('give an instruction id (64 hex digits), or an idempotency key with --payer <did>'); })();
+    : HEX64_RE.test(idOrKey) ? await settleInstruction(c, idOrKey, { chain: o.chain, verified: o.verify === true }) : (() => { throw usage('give an instruction id (64 hex digits), or an idempotency key with --payer <did>'); })();
   if (!r) throw new ShulianError('NOT_FOUND', `no settlement instruction ${idOrKey}${o.payer ? ` of ${o.payer}` : ''} on chain ${o.chain}`);
   emit(o, r, () => [...statusLines(r), ...(r.settled ? [`settled    height ${r.settled.height}, journal entry #${r.settled.entry}`] : [])]);
 }
 
-async function statementCmd(period: string, currency: string, account: string, o: ReadOpts): Promise<void> {
+/** A statement's day: YYYY-MM-DD, or `today` / `yesterday` (UTC, as the chain's periods are). */
+export function periodArg(p: string, now = Date.now()): string {
+  if (p === 'today' || p === 'yesterday') return new Date(now - (p === 'yesterday' ? 86_400_000 : 0)).toISOString().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(p)) throw usage(`the period is a UTC day: YYYY-MM-DD, today or yesterday; not "${p}"`);
+  return p;
+}
+
+async function statementCmd(day: string, currency: string, who: string, o: ReadOpts): Promise<void> {
+  const period = periodArg(day);
+  const account = who.startsWith('issue:') || who.startsWith('escrow:') ? who : didOf(who, 'the account');
   const s = await settleStatement(client(o), period, currency, account, { chain: o.chain });
   const r = s.record;
   emit(o, s, () => [
@@ -152,7 +183,8 @@ async function invoiceCmd(id: string, o: ReadOpts & { xml?: boolean; line: numbe
   ]));
 }
 
-async function clearCmd(period: string, currency: string, o: SignOpts): Promise<void> {
+async function clearCmd(day: string, currency: string, o: SignOpts): Promise<void> {
+  const period = periodArg(day);
   const key = await loadKey(o.key, o.passwordEnv);
   type Step = { participants: number; processed: number; complete: boolean; root: string; positions: Array<{ account: string; net: string }> };
   const positions: Step['positions'] = [];
@@ -165,16 +197,44 @@ async function clearCmd(period: string, currency: string, o: SignOpts): Promise<
   emit(o, { ...r, positions }, () => [`cleared    ${period} ${currency}: ${r.participants} participants, root ${r.root}`, ...positions.map((p) => `  ${p.account}  net ${formatMinor(p.net, currency)}`)]);
 }
 
+/** SANDBOX: test money from the faucet of a development alliance (`shulian up`), to the key's own DID. */
+async function faucetCmd(o: SignOpts & { amount: string; currency: string }): Promise<void> {
+  const key = await loadKey(o.key, o.passwordEnv);
+  const me = didFromPublicKey(key.publicKey);
+  const c = client(o);
+  const { policy } = await settleFaucetInfo(c, undefined, undefined, { chain: o.chain });
+  if (!policy || policy.perDid === '0') {
+    throw new ShulianError('FAUCET_CLOSED', `chain ${o.chain} runs no SANDBOX faucet: only a development alliance started with \`shulian up\` has one (test money); on another alliance money comes in through an issuer (docs/settlement.md)`);
+  }
+  let r;
+  try {
+    r = await settleFaucet(c, key, { currency: o.currency, amount: decimal(o.amount, o.currency) }, { chain: o.chain, timeoutMs: o.timeout });
+  } catch (e) {
+    if (e instanceof ShulianError && e.code === 'FAUCET_LIMIT') {
+      const { given } = await settleFaucetInfo(c, me, o.currency, { chain: o.chain });
+      const left = BigInt(policy.perDid) - BigInt(given ?? '0');
+      throw new ShulianError('FAUCET_LIMIT', `the SANDBOX faucet gives each DID up to ${money(policy.perDid, o.currency)}; ${me} has had ${money(given ?? '0', o.currency)}${left > 0n ? `, so ask for at most ${money(left.toString(), o.currency)}` : ' already'}`);
+    }
+    throw e;
+  }
+  emit(o, { ...r, notice: 'SANDBOX: test money, not real funds' }, () => [
+    `SANDBOX faucet: ${money(r.amount, r.currency)} to ${me} — test money, not real funds`,
+    `entry      #${r.entry} (issuer ${r.issuer})`,
+    `left       ${money(r.left, r.currency)} more from the faucet for this DID`,
+  ]);
+}
+
 /** Pays money in through the SANDBOX rail (test money): the rail's webhook makes its issuer mint it. */
 async function depositCmd(o: ReadOpts & { rail: string; to: string; amount: string; currency: string; wait?: boolean; timeout: number }): Promise<void> {
   const amount = decimal(o.amount, o.currency);
+  o = { ...o, to: didOf(o.to, '--to') };
   const c = client(o);
   const before = o.wait ? await settleBalances(c, o.to, { chain: o.chain }) : undefined;
   let res: Response;
   try {
     res = await fetch(`${o.rail.replace(/\/+$/, '')}/v1/sandbox/deposits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ account: o.to, currency: o.currency, amount }), signal: AbortSignal.timeout(10_000) });
   } catch {
-    throw new ShulianError('RAIL_UNREACHABLE', `cannot reach the sandbox rail at ${o.rail}; start it with \`node --import tsx scripts/sandbox-rail.ts --data-dir DIR --webhook URL\``);
+    throw new ShulianError('RAIL_UNREACHABLE', `cannot reach the sandbox rail at ${o.rail}; \`shulian up\` runs one and prints its URL (or run \`node --import tsx scripts/sandbox-rail.ts --data-dir DIR --webhook URL\`)`);
   }
   const j = (await res.json()) as { id?: string; error?: { code: string; message: string } };
   if (!res.ok) throw new ShulianError(foreign(j.error?.code) ?? 'RAIL_ERROR', `the sandbox rail refused the deposit: ${j.error?.message ?? res.status}`);
@@ -201,31 +261,34 @@ async function depositCmd(o: ReadOpts & { rail: string; to: string; amount: stri
 
 export function settleCommand(): Command {
   const s = new Command('settle').description('accounts, payments, instructions, statements and invoices on the settlement chain (结算链)');
-  reading(s.command('balance').description('balances of a DID in every currency').argument('<did>', 'account DID')).action(run<[string], ReadOpts>(balanceCmd));
+  reading(s.command('balance').description('balances of a DID in every currency').argument('<did>', 'account DID, or one of your key names')).action(run<[string], ReadOpts>(balanceCmd));
   reading(s.command('journal').description('journal entries, newest first (of one account with --account and --currency)'))
     .option('--account <account>', 'a DID, issue:<did> or escrow:<did>')
     .option('--currency <code>', 'ISO 4217 code')
     .option('--limit <n>', 'most entries', intArg('--limit', 1), 20)
     .action(run<[], ReadOpts & { account?: string; currency?: string; limit: number }>(journalCmd));
+  signing(s.command('faucet').description('SANDBOX: test money (not real funds) from a development alliance\'s faucet to your own DID, up to its limit per DID'))
+    .option('--amount <decimal>', 'how much, e.g. 1000.00', '1000.00').option('--currency <code>', 'ISO 4217 code', 'CNY')
+    .action(run<[], SignOpts & { amount: string; currency: string }>(faucetCmd));
   signing(s.command('pay').description('pay another DID from your account'))
-    .requiredOption('--to <did>', 'payee').requiredOption('--amount <decimal>', 'e.g. 125.00').requiredOption('--currency <code>', 'e.g. CNY').option('--memo <text>', 'memo')
+    .requiredOption('--to <did>', 'payee: a DID or one of your key names').requiredOption('--amount <decimal>', 'e.g. 125.00').requiredOption('--currency <code>', 'e.g. CNY').option('--memo <text>', 'memo')
     .action(run<[], SignOpts & { to: string; amount: string; currency: string; memo?: string }>(payCmd));
-  signing(s.command('instruct').description('send a settlement instruction (JSON or @file; amounts in minor units; payer defaults to the signer)'))
+  signing(s.command('instruct').description('send a settlement instruction (JSON or @file; amounts in minor units; payer defaults to the signer; payees may be key names, e.g. "to": "bob")'))
     .requiredOption('--instruction <json>', 'e.g. {"idempotencyKey":"o-1","currency":"CNY","total":"30000","split":{"by":"bp","shares":[…]},"taxCategory":"service"}')
     .action(run<[], SignOpts & { instruction: string }>(instructCmd));
   reading(s.command('status').description('status of an instruction by id, or by idempotency key with --payer').argument('<id-or-key>'))
     .option('--payer <did>', 'look up by this payer\'s idempotency key')
     .action(run<[string], ReadOpts & { payer?: string }>(statusCmd));
-  reading(s.command('statement').description('a participant\'s statement (对账单) for a UTC day; proof-checked once cleared').argument('<period>', 'YYYY-MM-DD').argument('<currency>').argument('<account>'))
+  reading(s.command('statement').description('a participant\'s statement (对账单) for a UTC day; proof-checked once cleared').argument('<period>', 'YYYY-MM-DD, today or yesterday (UTC)').argument('<currency>').argument('<account>', 'a DID, one of your key names, issue:<did> or escrow:<did>'))
     .action(run<[string, string, string], ReadOpts>(statementCmd));
   reading(s.command('invoice').description('e-invoices of a settled service instruction (JSON, or UBL 2.1 / Peppol BIS 3.0 XML)').argument('<id>'))
     .option('--xml', 'print the UBL XML of one invoice').option('--line <n>', 'which payee\'s invoice', intArg('--line', 1), 1)
     .option('--out <file>', 'write to a file').option('--country <code>', 'ISO 3166 country of the parties (default CN)')
     .action(run<[string], ReadOpts & { xml?: boolean; line: number; out?: string; country?: string }>(invoiceCmd));
-  signing(s.command('clear').description('clear a finished UTC day in one currency: net positions and statements').argument('<period>').argument('<currency>'))
+  signing(s.command('clear').description('clear a finished UTC day in one currency: net positions and statements').argument('<period>', 'YYYY-MM-DD or yesterday (UTC)').argument('<currency>'))
     .action(run<[string, string], SignOpts>(clearCmd));
   reading(s.command('deposit').description('SANDBOX: pay test money in through the sandbox rail (not real funds)'))
-    .requiredOption('--rail <url>', 'sandbox rail URL').requiredOption('--to <did>', 'account to credit')
+    .requiredOption('--rail <url>', 'sandbox rail URL (`shulian up` prints it)').requiredOption('--to <did>', 'account to credit: a DID or one of your key names')
     .requiredOption('--amount <decimal>', 'e.g. 100.00').requiredOption('--currency <code>', 'e.g. CNY')
     .option('--wait', 'wait until the deposit is minted on chain').option('--timeout <ms>', 'how long to wait', intArg('--timeout', 1), 30000)
     .action(run<[], ReadOpts & { rail: string; to: string; amount: string; currency: string; wait?: boolean; timeout: number }>(depositCmd));

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ShulianError } from '../../codec/index.ts';
+import type { KeyPair } from '../../crypto/index.ts';
+import { formatMinor } from '../../settlement/index.ts';
 
 export interface UpOptions {
   dataDir: string;
@@ -14,11 +16,24 @@ export interface UpOptions {
   gateway?: boolean;
   /** did:publicKeyHex of further gateways to register on first start (--extra-gateway). */
   extraGateway?: string[];
+  /** false: no SANDBOX issuer, faucet, tax policy or rail (--no-sandbox). */
+  sandbox?: boolean;
+  /** --issuer-key: keystore of the credential issuer key (default: the node key). */
+  issuerKey?: string;
+  issuerPasswordEnv?: string;
+}
+
+/** The credential issuer key of --issuer-key (or a node config's vc.issuerKey), opened now so a wrong password stops the start. */
+export async function issuerKeyOf(file: string | undefined, passwordEnv: string | undefined): Promise<KeyPair | undefined> {
+  if (file === undefined) return undefined;
+  const { loadKey } = await import('../keyfile.ts');
+  return loadKey(file, passwordEnv);
 }
 
 /** Starts the embedded alliance node and keeps it running until SIGINT / SIGTERM. */
 export async function up(o: UpOptions): Promise<void> {
   if ((o.validators ?? 1) > 1) {
+    if (o.issuerKey !== undefined) throw new ShulianError('USAGE', '--issuer-key applies to one node; for --validators N, set vc.issuerKey in the config of the node that should issue');
     const { upCluster } = await import('./cluster.ts');
     return upCluster({ ...o, validators: o.validators! });
   }
@@ -27,7 +42,11 @@ export async function up(o: UpOptions): Promise<void> {
     if (!m) throw new ShulianError('USAGE', `--extra-gateway takes <did>=<public key hex> (see shulian keys show), not "${g}"`);
     return { did: m[1]!, publicKey: m[2]! };
   });
-  return runNode({ dataDir: o.dataDir, port: o.port, host: o.host, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.json ? { json: true } : {}), gateway: o.gateway !== false, gateways });
+  const issuer = await issuerKeyOf(o.issuerKey, o.issuerPasswordEnv);
+  return runNode({
+    dataDir: o.dataDir, port: o.port, host: o.host, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.json ? { json: true } : {}),
+    gateway: o.gateway !== false, gateways, sandbox: o.sandbox !== false, ...(issuer ? { issuer } : {}),
+  });
 }
 
 export interface RunNodeOptions {
@@ -42,8 +61,12 @@ export interface RunNodeOptions {
   p2p?: { host: string; port: number; peers: string[] };
   gateway?: boolean;
   gateways?: Array<{ did: string; publicKey: string }>;
+  /** Run the SANDBOX (issuer, faucet, tax policy, rail): the embedded alliance of `up` only. */
+  sandbox?: boolean;
   /** Mempool policy from a node config (docs/operations.md#limits). */
   mempool?: { maxExpiryBlocks?: number | undefined; maxSenderBytes?: number | undefined; maxSenderGapped?: number | undefined };
+  /** The credential issuer key (default: the node key, the operator's DID). */
+  issuer?: KeyPair;
 }
 
 /** Starts one node process's node and keeps it running until SIGINT / SIGTERM. */
@@ -62,9 +85,15 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
   try {
     node = await startNode({
       dataDir, port: o.port, host: o.host, log,
-      ...(o.publicUrl || o.rateLimits ? { api: { ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}) } } : {}),
+      ...(o.publicUrl || o.rateLimits || o.issuer ? {
+        api: {
+          ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}),
+          ...(o.issuer ? { vc: { issuers: [o.issuer] } } : {}),
+        },
+      } : {}),
       ...(o.allianceFile ? { allianceFile: o.allianceFile } : {}), ...(o.p2p ? { p2p: o.p2p } : {}),
       ...(o.gateway === false ? { gateway: false } : {}), ...(o.gateways?.length ? { gateways: o.gateways } : {}),
+      ...(o.sandbox ? { sandbox: true } : {}),
       ...(o.mempool ? { mempool: Object.fromEntries(Object.entries(o.mempool).filter(([, v]) => v !== undefined)) } : {}),
     });
   } catch (err) {
@@ -78,14 +107,23 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
     throw err;
   }
 
+  const sb = node.sandbox;
   if (o.json) {
-    process.stdout.write(JSON.stringify({ status: 'running', url: node.url, did: node.did, dataDir }) + '\n');
+    process.stdout.write(JSON.stringify({
+      status: 'running', url: node.url, console: node.console.url, did: node.did, dataDir,
+      nodeKey: join(dataDir, 'node', 'key.json'), ...(sb ? { sandbox: { ...sb, notice: 'SANDBOX: test money only, not real funds' } } : {}),
+    }) + '\n');
   } else {
     process.stdout.write([
       'Shulian node running',
       `  API      ${node.url}/v1   (docs at ${node.url}/docs)`,
-      `  node     ${node.did}`,
+      `  console  ${node.console.url}${node.console.built ? '' : '   (not built here: run `npm run build`, then restart)'}`,
+      `  node     ${node.did}   key ${join(dataDir, 'node', 'key.json')}`,
       `  data     ${dataDir}`,
+      ...(sb ? [
+        `  SANDBOX  test money only, not real funds: \`shulian settle faucet --key KEY\` gives up to ${formatMinor(sb.faucetPerDid, 'CNY')} ${sb.currencies.join('/')} per DID;`,
+        `           rail ${sb.railUrl} (\`shulian settle deposit --rail ${sb.railUrl} …\`)`,
+      ] : []),
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'));
@@ -114,5 +152,11 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Started by `shulian up --validators N` (an IPC channel to it): stop when it goes away
+    // without stopping this node (killed, crashed). unref: the channel alone keeps nothing alive.
+    if (process.channel) {
+      process.channel.unref();
+      process.once('disconnect', () => { if (!stopping) stop('SIGTERM'); });
+    }
   });
 }

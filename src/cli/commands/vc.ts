@@ -1,7 +1,9 @@
 /**
  * `shulian vc …`: issue, verify and revoke verifiable credentials.
- *   vc issue <credential.json>   sign locally with a keystore (did:shulian, or did:key for Ed25519)
- *   vc verify <vc-or-vp.json>    ask the node (VC-API), or --local: check here, status lists over HTTP
+ *   vc issue <credential.json>   sign locally with a keystore (did:shulian, or did:key for Ed25519),
+ *                                naming the key as the issuer's DID document on the identity chain does
+ *   vc verify <vc-or-vp.json>    ask the node (VC-API), or --local: check here, DIDs resolved through the
+ *                                identity chain with proofs (or from exported documents), status lists over HTTP
  *   vc create-list               create a status list on the identity chain
  *   vc revoke [vc.json]          set a credential's status bit on chain (revoke, or suspend / reinstate)
  * Register with `program.addCommand(vcCommand())`.
@@ -9,6 +11,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
+import type { KeyPair } from '../../crypto/index.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
 
@@ -51,6 +54,10 @@ export interface VcIssueOptions extends CommonOptions {
   key: string;
   passwordEnv?: string;
   didMethod: 'shulian' | 'key';
+  /** did:shulian verification method fragment: `key-N`, or `multikey` for the key itself; default: as the DID document says. */
+  keyId?: string;
+  cryptosuite?: string;
+  chain: string;
   statusList?: string;
   statusIndex?: number;
   statusPurpose: 'revocation' | 'suspension';
@@ -61,9 +68,13 @@ export async function vcIssue(file: string, o: VcIssueOptions): Promise<void> {
   const vc = await import('../../did/index.ts');
   const credential = await readJson(file, 'credential to issue');
   if ((o.statusList === undefined) !== (o.statusIndex === undefined)) throw usage('--status-list and --status-index go together');
+  if (o.cryptosuite !== undefined && !vc.isCryptosuite(o.cryptosuite)) throw usage(`--cryptosuite must be one of ${vc.SUPPORTED_CRYPTOSUITES.join(', ')}`);
   const key = await loadKey(o.key, o.passwordEnv);
   if (o.didMethod === 'key' && key.suite !== 'ed25519') throw usage('--did-method key needs an Ed25519 keystore; SM2 keys issue as did:shulian');
-  const signer = vc.keyPairSigner(key, { didMethod: o.didMethod });
+  if (o.cryptosuite !== undefined && vc.keySuiteOf(o.cryptosuite as Parameters<typeof vc.keySuiteOf>[0]) !== key.suite) {
+    throw usage(`--cryptosuite ${o.cryptosuite} needs ${key.suite === 'sm2' ? 'an Ed25519' : 'an SM2'} key; this keystore holds ${key.suite === 'sm2' ? 'an SM2' : 'an Ed25519'} key`);
+  }
+  const signer = o.didMethod === 'key' ? vc.keyPairSigner(key, { didMethod: 'key' }) : await shulianSigner(key, credential, o);
   if (credential.issuer === undefined) credential.issuer = signer.controller;
   if (o.statusList !== undefined) {
     const list = `${apiUrl(o).replace(/\/+$/, '')}${vc.STATUS_LIST_PATH}${encodeURIComponent(o.statusList)}`;
@@ -71,7 +82,7 @@ export async function vcIssue(file: string, o: VcIssueOptions): Promise<void> {
     const prior = credential.credentialStatus;
     credential.credentialStatus = prior === undefined ? entry : [...(Array.isArray(prior) ? prior : [prior]), entry];
   }
-  const signed = await vc.issueCredential(credential, signer);
+  const signed = await vc.issueCredential(credential, signer, o.cryptosuite !== undefined ? { cryptosuite: o.cryptosuite as Parameters<typeof vc.keySuiteOf>[0] } : {});
   const text = JSON.stringify(signed, null, 2) + '\n';
   if (o.out) {
     await writeFile(o.out, text, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
@@ -86,6 +97,36 @@ export async function vcIssue(file: string, o: VcIssueOptions): Promise<void> {
   }
 }
 
+/**
+ * The did:shulian signer of `key` for the credential's issuer (default: the key's own DID): named
+ * as the issuer's DID document on the identity chain names it (`#key-N`), or by the
+ * self-certifying `#<publicKeyMultibase>` while the DID has no document. --key-id overrides the
+ * look-up. When the node cannot be reached the key's own DID is named by its key, which verifiers
+ * check against the document all the same.
+ */
+async function shulianSigner(key: KeyPair, credential: Record<string, unknown>, o: VcIssueOptions) {
+  const vc = await import('../../did/index.ts');
+  const own = vc.keyPairSigner(key).controller;
+  const named = vc.issuerOf(credential);
+  const did = named !== undefined && named.startsWith('did:shulian:') ? named : own;
+  if (o.keyId !== undefined) {
+    if (!/^(?:multikey|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/.test(o.keyId)) throw usage(`--key-id takes a key id such as key-2, or multikey; not ${JSON.stringify(o.keyId)}`);
+    if (did !== own && o.keyId === 'multikey') throw usage(`the multikey form names ${own}'s own key; to sign for ${did}, give the key's id in its document (--key-id key-N)`);
+    const base = vc.keyPairSigner(key, { fragment: o.keyId });
+    return did === own ? base : { ...base, controller: did, verificationMethod: `${did}#${o.keyId}` };
+  }
+  const where = `the ${o.chain} chain at ${apiUrl(o)}`;
+  try {
+    return await vc.documentSigner(key, vc.resolveFrom(vc.httpStateSource(apiUrl(o), { chain: o.chain })), { did, where });
+  } catch (err) {
+    if (err instanceof ShulianError && err.code === 'VC_ISSUER_UNRESOLVABLE' && did === own) {
+      process.stderr.write(`note: ${err.message}; naming the key by itself (${own}#<publicKeyMultibase>), which verifiers check against ${own}'s DID document\n`);
+      return vc.keyPairSigner(key, { fragment: 'multikey' });
+    }
+    throw err;
+  }
+}
+
 // ---- verify --------------------------------------------------------------------------------
 
 export interface VcVerifyOptions extends CommonOptions {
@@ -93,6 +134,11 @@ export interface VcVerifyOptions extends CommonOptions {
   challenge?: string;
   domain?: string;
   trustStatus?: string[];
+  /** With --local: exported DID documents (`shulian did export`) to resolve from instead of the node. */
+  didDocuments?: string[];
+  /** With --local: the identity chain's id and pinned genesis hash. */
+  chain: string;
+  genesisHash?: string;
 }
 
 interface Verdict {
@@ -136,6 +182,44 @@ async function verifyAtNode(doc: Record<string, unknown>, isVp: boolean, o: VcVe
   throw new ShulianError(foreign(`HTTP_${res.status}`), `the node at ${base} answered ${path} with HTTP ${res.status}`);
 }
 
+/** Largest exported-documents file read. */
+const MAX_EXPORT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * did:shulian resolution for --local: from the exported documents given (offline, each proof
+ * checked against the genesis they carry, which must match the pinned one), else from the node
+ * at --api with each answer's state proof checked here against the identity chain's validators.
+ */
+async function localDidResolver(o: VcVerifyOptions) {
+  const vc = await import('../../did/index.ts');
+  if (o.didDocuments && o.didDocuments.length > 0) {
+    const { stat } = await import('node:fs/promises');
+    const exports = [];
+    for (const f of o.didDocuments) {
+      const size = await stat(f).then((s) => s.size, () => 0);
+      if (size > MAX_EXPORT_BYTES) throw new ShulianError('DID_EXPORT_INVALID', `${f} is larger than ${MAX_EXPORT_BYTES} bytes; export fewer DIDs per file`);
+      exports.push(vc.parseDidExport(await readJson(f, 'exported DID documents'), f));
+    }
+    const { genesisHashArg } = await import('../trust.ts');
+    const pinned = genesisHashArg(o.genesisHash);
+    const resolve = vc.resolveFromExports(exports, { names: o.didDocuments, ...(pinned ? { genesisHash: pinned } : {}) });
+    if (!pinned) process.stderr.write(`note: trusting the identity chain genesis ${exports[0]!.genesisHash} the exported documents carry; pin it with --genesis-hash\n`);
+    return vc.didDocumentKeyResolver(resolve, { where: `the exported documents (${o.didDocuments.join(', ')})` });
+  }
+  const { resolveVerified } = await import('./did.ts');
+  const where = `the ${o.chain} chain at ${apiUrl(o)} (state proofs checked here)`;
+  return vc.didDocumentKeyResolver(async (did) => {
+    try {
+      return await resolveVerified({ ...o, chain: o.chain }, did);
+    } catch (err) {
+      if (err instanceof ShulianError && err.code === 'NODE_UNREACHABLE') {
+        throw new Error(`${did} cannot be resolved: the node at ${apiUrl(o)} is unreachable, and no exported documents were given (--did-documents FILE from \`shulian did export ${did}\`)`);
+      }
+      throw err;
+    }
+  }, { where });
+}
+
 async function verifyLocally(doc: Record<string, unknown>, isVp: boolean, o: VcVerifyOptions): Promise<Verdict> {
   const vc = await import('../../did/index.ts');
   let trusted = o.trustStatus ?? [];
@@ -148,7 +232,7 @@ async function verifyLocally(doc: Record<string, unknown>, isVp: boolean, o: VcV
     }
   }
   const opts = {
-    resolver: vc.combineResolvers(vc.shulianKeyResolver(), vc.didKeyResolver()),
+    resolver: vc.combineResolvers(await localDidResolver(o), vc.didKeyResolver()),
     statusSource: vc.httpStatusListSource(), trustedStatusIssuers: trusted,
     ...(o.challenge !== undefined ? { challenge: o.challenge } : {}),
     ...(o.domain !== undefined ? { domain: o.domain } : {}),
@@ -240,6 +324,9 @@ export function vcCommand(): Command {
     .addOption(keyOption('issuer'))
     .addOption(passwordEnvOption())
     .addOption(new Option('--did-method <method>', 'issue as did:shulian or (Ed25519 only) did:key').choices(['shulian', 'key']).default('shulian'))
+    .option('--key-id <id>', 'did:shulian verification method: key-N, or multikey for the key itself (default: as the issuer\'s DID document names the key, looked up at --api)')
+    .option('--cryptosuite <suite>', 'eddsa-rdfc-2022 or eddsa-jcs-2022 for Ed25519 keys (default eddsa-jcs-2022), sm2-jcs-2024 for SM2 keys')
+    .option('--chain <id>', 'identity chain where the issuer\'s DID document is looked up', DEFAULT_STATUS_CHAIN)
     .option('--status-list <id>', 'add a status entry in this list, served by the node at --api')
     .option('--status-index <n>', 'the entry\'s index in the list', intArg('--status-index'))
     .addOption(new Option('--status-purpose <purpose>', 'what the list records').choices(['revocation', 'suspension']).default('revocation'))
@@ -250,7 +337,10 @@ export function vcCommand(): Command {
   vc.command('verify')
     .description('verify a credential or presentation: by the node at --api, or --local on this machine')
     .argument('<file>', 'credential or presentation JSON')
-    .option('--local', 'verify here (did:key and self-certifying did:shulian keys; status lists fetched over HTTP)')
+    .option('--local', 'verify here: did:shulian DIDs resolved at --api with their state proofs checked here (or from --did-documents), status lists fetched over HTTP')
+    .option('--did-documents <file...>', 'with --local: resolve DIDs from these exports (`shulian did export`) instead of the node')
+    .option('--chain <id>', 'with --local: the identity chain', DEFAULT_STATUS_CHAIN)
+    .option('--genesis-hash <hex>', 'with --local: pin the identity chain genesis hash')
     .option('--challenge <text>', 'the challenge a presentation must carry')
     .option('--domain <text>', 'the domain a presentation must carry')
     .option('--trust-status <did...>', 'with --local: status services to trust (default: the node at --api)')

@@ -18,6 +18,7 @@ import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../opt
 
 const client = async (api: string) => new (await import('../../sdk/index.ts')).ShulianClient({ baseUrl: api });
 const loadKey = async (file: string, passwordEnv: string | undefined) => (await import('../keyfile.ts')).loadKey(file, passwordEnv);
+const didOf = (ref: string, what: string): Promise<string> => import('../keyfile.ts').then((m) => m.didOf(ref, what));
 
 
 
@@ -72,7 +73,7 @@ async function xsend(o: SendOpts): Promise<void> {
 }
 
 async function xtransfer(o: TransferOpts): Promise<void> {
-  await sendAndReport(o, 'xtransfer', 'send', { dstChain: o.to, denom: o.denom, amount: o.amount, receiver: o.receiver }, o.to);
+  await sendAndReport(o, 'xtransfer', 'send', { dstChain: o.to, denom: o.denom, amount: o.amount, receiver: await didOf(o.receiver, '--receiver') }, o.to);
 }
 
 async function xstatus(id: string, o: CommonOptions): Promise<void> {
@@ -113,7 +114,7 @@ export function xchainCommand(): Command {
   x.command('transfer').description('send tokens to a DID on another chain (escrow here, voucher there; refunded on error or timeout)')
     .requiredOption('--chain <id>', 'source chain').requiredOption('--to <id>', 'destination chain')
     .requiredOption('--denom <name>', 'token (e.g. CNY-T, or a voucher such as sign/CNY-T)').requiredOption('--amount <n>', 'integer amount in minor units')
-    .requiredOption('--receiver <did>', 'receiving DID').option('--wait', 'wait for the acknowledgement')
+    .requiredOption('--receiver <did>', 'receiving DID, or one of your key names').option('--wait', 'wait for the acknowledgement')
     .addOption(keyOption('sender')).addOption(passwordEnvOption()).addOption(apiOption()).addOption(jsonOption())
     .action(run<[], TransferOpts>(xtransfer));
   x.command('status').description('a message and its path: sent, received (by which gateway), acknowledged or timed out')
@@ -196,6 +197,8 @@ export interface EvmGatewaysOptions {
  */
 export async function startEvmGateways(o: EvmGatewaysOptions): Promise<{ gateways: Array<import('../../crosschain/evm/index.ts').EvmGateway>; account: string; stop(): Promise<void> }> {
   const { EvmEndpoint, EvmGateway, nativeClientOf } = await import('../../crosschain/evm/index.ts');
+  const { readState } = await import('../../crosschain/index.ts');
+  const { routeStateKey } = await import('../../modules/xroute/keys.ts');
   const gateways: Array<InstanceType<typeof EvmGateway>> = [];
   const endpoints: Array<InstanceType<typeof EvmEndpoint>> = [];
   const log = o.log ?? (() => {});
@@ -204,7 +207,7 @@ export async function startEvmGateways(o: EvmGatewaysOptions): Promise<{ gateway
     const ep = new EvmEndpoint({ id: spec.id, url: spec.url, address: spec.address, privateKey: o.evmKey, ...(spec.fromBlock !== undefined ? { fromBlock: spec.fromBlock } : {}) });
     endpoints.push(ep);
     for (const native of o.natives) {
-      const route = await o.xroute.state(`xroute/routes/${native.id}`) as unknown as import('../../modules/xchain/types.ts').RouteRecord | null;
+      const route = await readState(o.xroute, routeStateKey(native.id));
       if (!route) throw new ShulianError('ROUTE_NOT_FOUND', `${native.id} is not registered on the routing chain ${o.xroute.id}; register it before relaying to ${spec.id}`);
       const tag = `${native.id}↔${spec.id}`;
       gateways.push(new EvmGateway({
@@ -226,6 +229,27 @@ export async function startEvmGateways(o: EvmGatewaysOptions): Promise<{ gateway
       await Promise.all(endpoints.map((e) => e.close()));
     },
   };
+}
+
+/**
+ * A gateway relays only for chains whose registration on the routing chain names its DID: the
+ * receiving chain refuses anything else (XCHAIN_NOT_GATEWAY). Checked before starting, so an
+ * unregistered DID fails at once with what to do, instead of relaying into refusals.
+ */
+export async function requireRegisteredGateway(xroute: import('../../crosschain/index.ts').ChainEndpoint, chains: string[], did: string): Promise<void> {
+  const missing: string[] = [];
+  const notMine: string[] = [];
+  for (const id of chains) {
+    const route = await xroute.state(`xroute/routes/${id}`) as unknown as import('../../modules/index.ts').RouteRecord | null;
+    if (!route) missing.push(id);
+    else if (!route.gateways.some((g) => g.did === did)) notMine.push(id);
+  }
+  if (missing.length) {
+    throw new ShulianError('ROUTE_NOT_FOUND', `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not registered on the routing chain ${xroute.id}; only registered chains send and receive (shulian xchain channels, docs/crosschain.md)`);
+  }
+  if (notMine.length) {
+    throw new ShulianError('GATEWAY_NOT_REGISTERED', `${did} is not a registered gateway of ${notMine.join(', ')} on the routing chain ${xroute.id}, so every packet it relayed would be refused (XCHAIN_NOT_GATEWAY). Have it registered first: a governance register-route proposal naming it among the chain's gateways (docs/crosschain.md), or, for a new embedded alliance, \`shulian up --extra-gateway ${did}=<public key hex>\` (see \`shulian keys show\`)`);
+  }
 }
 
 async function gateway(o: GatewayOpts): Promise<void> {
@@ -257,6 +281,9 @@ async function gateway(o: GatewayOpts): Promise<void> {
   const chains = await Promise.all(ids.map(endpoint));
   const xroute = await endpoint(o.xroute);
   const did = didFromPublicKey(key.publicKey);
+  // Relays between native chains are checked against each chain's gateways; attestations from
+  // an EVM chain against that chain's (towards it, its XEndpoint keeps its own gateway set).
+  await requireRegisteredGateway(xroute, [...(ids.length >= 2 ? ids : []), ...evmSpecs.map((e) => e.id)], did);
   const log = (line: string): void => {
     process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   };

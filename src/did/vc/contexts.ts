@@ -1,8 +1,8 @@
 /**
  * JSON-LD contexts Shulian knows, bundled with the code (./contexts/*.jsonld): nothing is
- * fetched at run time. The JCS cryptosuites sign the JSON itself, so verification does not
- * expand JSON-LD; it only requires every `@context` URL to be one of these (or one the caller
- * configured), so a document cannot silently depend on vocabulary nobody here has seen.
+ * fetched at run time. Every `@context` URL of a document must be one of these (or one the
+ * caller configured), so a document cannot silently depend on vocabulary nobody here has seen;
+ * jsonld.ts expands documents against them (and only them).
  */
 import { readFileSync } from 'node:fs';
 import type { JsonValue } from '../../codec/index.ts';
@@ -14,6 +14,8 @@ export const CREDENTIALS_EXAMPLES_V2 = 'https://www.w3.org/ns/credentials/exampl
 export const DATA_INTEGRITY_V2 = 'https://w3id.org/security/data-integrity/v2';
 export const MULTIKEY_V1 = 'https://w3id.org/security/multikey/v1';
 export const DID_V1 = 'https://www.w3.org/ns/did/v1';
+/** VC Data Model 2.0 §5.2: the context of a document that uses terms no other context defines; it must come last. */
+export const UNDEFINED_TERMS_V2 = 'https://www.w3.org/ns/credentials/undefined-terms/v2';
 
 /** URL → bundled file (W3C documents, published under the W3C Document License; see contexts/README.md). */
 const FILES: Readonly<Record<string, string>> = {
@@ -22,6 +24,7 @@ const FILES: Readonly<Record<string, string>> = {
   [DATA_INTEGRITY_V2]: 'data-integrity-v2.jsonld',
   [MULTIKEY_V1]: 'multikey-v1.jsonld',
   [DID_V1]: 'did-v1.jsonld',
+  [UNDEFINED_TERMS_V2]: 'credentials-undefined-terms-v2.jsonld',
 };
 
 /** Every context URL bundled here. */
@@ -42,9 +45,13 @@ export function bundledContext(url: string): JsonObject | undefined {
 
 /** Which `@context` values a verifier accepts beyond the first (which must be the VC 2.0 context). */
 export interface ContextPolicy {
-  /** Further context URLs to accept (their documents are the caller's business). */
+  /**
+   * Further context URLs to accept. Their documents are not bundled and never fetched, so the
+   * JSON-LD checks of a document that uses one are skipped (with a warning), and eddsa-rdfc-2022
+   * cannot process it.
+   */
   extraContexts?: Iterable<string>;
-  /** Accept any context URL. Off by default. */
+  /** Accept any context URL (with the same consequences as extraContexts). Off by default. */
   allowUnknownContexts?: boolean;
   /** Accept embedded context objects (they are signed with the document; nothing is fetched). Default true. */
   allowInlineContexts?: boolean;
@@ -52,7 +59,8 @@ export interface ContextPolicy {
 
 /**
  * Problems with a document's `@context` (VC Data Model 2.0 §4.3): an ordered list whose first
- * item is the VC 2.0 context URL; later items are known URLs or (if allowed) embedded objects.
+ * item is the VC 2.0 context URL; later items are known URLs or (if allowed) embedded objects;
+ * the undefined-terms context, when used, is the last (§5.2).
  */
 export function checkContexts(value: JsonValue | undefined, policy: ContextPolicy = {}, what = 'document'): VcProblem[] {
   const code = what === 'presentation' ? 'MALFORMED_PRESENTATION' : 'MALFORMED_CREDENTIAL';
@@ -68,6 +76,10 @@ export function checkContexts(value: JsonValue | undefined, policy: ContextPolic
     const c = value[i];
     const path = `@context[${i}]`;
     if (typeof c === 'string') {
+      if (c === UNDEFINED_TERMS_V2 && i !== value.length - 1) {
+        out.push(problem(code, `"${UNDEFINED_TERMS_V2}" must be the last @context (VC Data Model 2.0 §5.2), so it gives only terms no other context defines`, path));
+        continue;
+      }
       if (policy.allowUnknownContexts || Object.hasOwn(FILES, c) || extra?.has(c)) continue;
       out.push(problem('UNKNOWN_CONTEXT', `context ${JSON.stringify(c)} is not bundled with this verifier (known: ${BUNDLED_CONTEXTS.join(', ')}); configure it as an extra context to accept it`, path));
     } else if (c !== null && typeof c === 'object' && !Array.isArray(c)) {

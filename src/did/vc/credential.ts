@@ -7,8 +7,11 @@ import { ShulianError } from '../../codec/index.ts';
 import { nonJsonPath } from './json.ts';
 import { checkContexts, type ContextPolicy } from './contexts.ts';
 import { parseDateTime } from './datetime.ts';
+import { checkJsonLd } from './jsonld.ts';
+import { languageValueProblems } from './language.ts';
 import { problem, type VcProblem } from './problems.ts';
 import { addProof, verifyProofs, type ProofOptions } from './proof.ts';
+import { relatedResourceProblems } from './related.ts';
 import { credentialSchema, statusEntrySchema, zodProblems } from './schema.ts';
 import { checkStatus, type StatusListSource } from './status.ts';
 import type { Credential, CredentialVerification, JsonObject, KeyResolver, Signer, VerifiableCredential } from './types.ts';
@@ -26,8 +29,8 @@ export function issuerOf(credential: { issuer?: unknown }): string | undefined {
 }
 
 /**
- * Structural problems of a credential (VC Data Model 2.0 §4; proofs are checked elsewhere).
- * An empty list means the shape is right.
+ * Structural problems of a credential (VC Data Model 2.0 §4, §5.3, §11.1; the JSON-LD checks
+ * are async: checkJsonLd; proofs are checked elsewhere). An empty list means the shape is right.
  */
 export function validateCredential(input: unknown, contexts: ContextPolicy = {}): VcProblem[] {
   if (!isObject(input)) return [problem('MALFORMED_CREDENTIAL', 'a credential must be a JSON object')];
@@ -37,6 +40,13 @@ export function validateCredential(input: unknown, contexts: ContextPolicy = {})
   const parsed = credentialSchema.safeParse(input);
   if (!parsed.success) out.push(...zodProblems(parsed.error, 'MALFORMED_CREDENTIAL'));
   out.push(...checkContexts(input['@context'], contexts, 'credential'));
+  out.push(...languageValueProblems(input.name, 'name', 'MALFORMED_CREDENTIAL'));
+  out.push(...languageValueProblems(input.description, 'description', 'MALFORMED_CREDENTIAL'));
+  if (isObject(input.issuer)) {
+    out.push(...languageValueProblems(input.issuer.name, 'issuer.name', 'MALFORMED_CREDENTIAL'));
+    out.push(...languageValueProblems(input.issuer.description, 'issuer.description', 'MALFORMED_CREDENTIAL'));
+  }
+  out.push(...relatedResourceProblems(input.relatedResource));
   const status = input.credentialStatus;
   const entries = status === undefined ? [] : Array.isArray(status) ? status : [status];
   entries.forEach((e, i) => {
@@ -66,6 +76,8 @@ export async function issueCredential(credential: unknown, signer: Signer, opts:
   const problems = validateCredential(credential, opts.contexts);
   if (!isObject(credential)) throw new ShulianError('VC_MALFORMED', 'a credential must be a JSON object');
   if (credential.proof !== undefined) problems.push(problem('MALFORMED_CREDENTIAL', 'the credential to issue already carries a proof', 'proof'));
+  // Read as JSON-LD only once the shape is right (the JSON-LD messages assume it).
+  if (problems.length === 0) problems.push(...(await checkJsonLd(credential, opts.contexts ?? {}, 'MALFORMED_CREDENTIAL')).errors);
   if (problems.length > 0) {
     throw new ShulianError('VC_MALFORMED', `the credential is not valid: ${problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ')}`, { problems });
   }
@@ -129,6 +141,10 @@ async function run(input: unknown, opts: VerifyCredentialOptions, out: Credentia
     return;
   }
   out.checks.push('structure', 'contexts');
+  const ld = await checkJsonLd(input, opts.contexts ?? {}, 'MALFORMED_CREDENTIAL');
+  out.errors.push(...ld.errors);
+  out.warnings.push(...ld.warnings);
+  if (ld.errors.length === 0) out.checks.push('jsonld');
   const issuer = issuerOf(input)!;
   out.issuer = issuer;
   const now = timeOf(opts.now);

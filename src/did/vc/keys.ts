@@ -15,8 +15,6 @@ import type { KeyResolver, ResolvedKey, Signer } from './types.ts';
 /** Relationships the initial key of a self-certifying DID holds: all of them. */
 export const ALL_RELATIONSHIPS: readonly string[] = ['assertionMethod', 'authentication', 'capabilityInvocation', 'capabilityDelegation'];
 
-export { SHULIAN_DID_RE };
-
 export interface KeyPairSignerOptions {
   /** `shulian` (default): did:shulian of the key. `key`: did:key (Ed25519 only). */
   didMethod?: 'shulian' | 'key';
@@ -125,17 +123,23 @@ export function staticKeyResolver(entries: Record<string, ResolvedKey> | Readonl
   return async (id) => map.get(id) ?? null;
 }
 
-/** Tries each resolver in order; the first answer wins. A resolver that throws counts as not knowing. */
+/**
+ * Tries each resolver in order; the first answer wins. A resolver that throws counts as not
+ * knowing, but its reason is kept: when none answers, the reasons are thrown together.
+ */
 export function combineResolvers(...resolvers: KeyResolver[]): KeyResolver {
   return async (id) => {
+    const reasons: string[] = [];
     for (const r of resolvers) {
       try {
         const k = await r(id);
         if (k) return k;
-      } catch {
-        // try the next one
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        if (!reasons.includes(why)) reasons.push(why);
       }
     }
+    if (reasons.length > 0) throw new Error(reasons.join('; '));
     return null;
   };
 }

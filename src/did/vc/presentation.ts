@@ -6,6 +6,8 @@ import { ShulianError } from '../../codec/index.ts';
 import { nonJsonPath } from './json.ts';
 import { CREDENTIALS_V2, checkContexts, type ContextPolicy } from './contexts.ts';
 import { settleVerification, verifyCredential, type VerifyCredentialOptions } from './credential.ts';
+import { checkJsonLd, type JsonLdCheck } from './jsonld.ts';
+import { languageValueProblems } from './language.ts';
 import { problem, type VcProblem } from './problems.ts';
 import { addProof, verifyProofs, type ProofOptions } from './proof.ts';
 import { presentationSchema, zodProblems } from './schema.ts';
@@ -57,6 +59,7 @@ export async function createPresentation(input: PresentationInput, signer: Signe
   vp.holder = holder;
   if (input.verifiableCredential !== undefined) vp.verifiableCredential = input.verifiableCredential;
   const problems = validatePresentation(vp);
+  if (problems.length === 0) problems.push(...(await presentationJsonLd(vp, {})).errors);
   if (problems.length > 0) throw new ShulianError('VP_MALFORMED', problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; '));
   return (await addProof(vp, signer, { ...opts, proofPurpose: 'authentication' })) as unknown as VerifiablePresentation;
 }
@@ -70,7 +73,18 @@ export function validatePresentation(input: unknown, contexts: ContextPolicy = {
   const parsed = presentationSchema.safeParse(input);
   if (!parsed.success) out.push(...zodProblems(parsed.error, 'MALFORMED_PRESENTATION'));
   out.push(...checkContexts(input['@context'], contexts, 'presentation'));
+  out.push(...languageValueProblems(input.name, 'name', 'MALFORMED_PRESENTATION'));
+  out.push(...languageValueProblems(input.description, 'description', 'MALFORMED_PRESENTATION'));
   return out;
+}
+
+/**
+ * The presentation's own JSON-LD problems. Its credentials are left out: each is checked when it
+ * is verified, with its own contexts.
+ */
+function presentationJsonLd(vp: JsonObject, contexts: ContextPolicy): Promise<JsonLdCheck> {
+  const { verifiableCredential: _vcs, ...own } = vp;
+  return checkJsonLd(own, contexts, 'MALFORMED_PRESENTATION');
 }
 
 export interface VerifyPresentationOptions extends Omit<VerifyCredentialOptions, 'expectedProofPurpose' | 'challenge' | 'domain'> {
@@ -98,6 +112,10 @@ async function run(input: unknown, opts: VerifyPresentationOptions, out: Present
     return;
   }
   out.checks.push('structure', 'contexts');
+  const ld = await presentationJsonLd(input, opts.contexts ?? {});
+  out.errors.push(...ld.errors);
+  out.warnings.push(...ld.warnings);
+  if (ld.errors.length === 0) out.checks.push('jsonld');
   const now = opts.now === undefined ? Date.now() : opts.now instanceof Date ? opts.now.getTime() : opts.now;
   const holder = holderOf(input);
   if (holder !== undefined) out.holder = holder;

@@ -1,15 +1,19 @@
 /**
- * Data Integrity proofs (VC Data Integrity 1.0) with two JCS cryptosuites:
- *  - `eddsa-jcs-2022` (EdDSA Cryptosuites v1.0 §3.3): SHA-256 and Ed25519;
- *  - `sm2-jcs-2024` (docs/credentials.md): the same steps with SM3 and SM2 (default ID).
- * Both: transformation = JCS (RFC 8785) of the document without `proof`; proof configuration =
- * JCS of the proof options (with the document's `@context`); hashData = H(proof configuration) ‖
- * H(transformed document); proofValue = multibase base58btc of the 64-byte signature of hashData.
+ * Data Integrity proofs (VC Data Integrity 1.0) with three cryptosuites:
+ *  - `eddsa-rdfc-2022` (EdDSA Cryptosuites v1.0 §3.2): RDFC-1.0 canonical N-Quads, SHA-256, Ed25519;
+ *  - `eddsa-jcs-2022` (EdDSA Cryptosuites v1.0 §3.3): JCS (RFC 8785), SHA-256, Ed25519;
+ *  - `sm2-jcs-2024` (docs/credentials.md): the JCS steps with SM3 and SM2 (default ID).
+ * All: transformation = the canonical form of the document without `proof`; proof configuration
+ * = the canonical form of the proof options with the document's `@context`; hashData =
+ * H(proof configuration) ‖ H(transformed document); proofValue = multibase base58btc of the
+ * 64-byte signature of hashData. The JCS suites also write the `@context` into the proof (§3.3.1
+ * step 2); the RDFC suite does not (§3.2.1).
  */
 import { createHash, hash as nodeHash } from 'node:crypto';
-import { ShulianError, canonicalize, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, canonicalize, asJson, type JsonValue } from '../../codec/index.ts';
 import { verify as cryptoVerify, type Suite } from '../../crypto/index.ts';
 import { formatDateTime, parseDateTime } from './datetime.ts';
+import { CanonicalizationError, rdfCanonical } from './jsonld.ts';
 import { fromMultibase58, toMultibase58 } from './multikey.ts';
 import { problem, type VcProblem } from './problems.ts';
 import { URL_RE } from './schema.ts';
@@ -17,44 +21,58 @@ import type { Cryptosuite, DataIntegrityProof, JsonObject, KeyResolver, ProofRes
 
 interface SuiteDef {
   suite: Suite;
-  /** SHA-256 (eddsa-jcs-2022) or SM3 (sm2-jcs-2024), both 32 bytes. */
+  /** SHA-256 (the EdDSA suites) or SM3 (sm2-jcs-2024), both 32 bytes. */
   hash: 'sha256' | 'sm3';
+  /** How documents become bytes: JCS (RFC 8785) or RDFC-1.0 (RDF Dataset Canonicalization). */
+  transform: 'jcs' | 'rdfc';
 }
 
 const SUITES: Readonly<Record<Cryptosuite, SuiteDef>> = {
-  'eddsa-jcs-2022': { suite: 'ed25519', hash: 'sha256' },
-  'sm2-jcs-2024': { suite: 'sm2', hash: 'sm3' },
+  'eddsa-rdfc-2022': { suite: 'ed25519', hash: 'sha256', transform: 'rdfc' },
+  'eddsa-jcs-2022': { suite: 'ed25519', hash: 'sha256', transform: 'jcs' },
+  'sm2-jcs-2024': { suite: 'sm2', hash: 'sm3', transform: 'jcs' },
 };
 
-export const SUPPORTED_CRYPTOSUITES: readonly Cryptosuite[] = ['eddsa-jcs-2022', 'sm2-jcs-2024'];
+export const SUPPORTED_CRYPTOSUITES: readonly Cryptosuite[] = ['eddsa-rdfc-2022', 'eddsa-jcs-2022', 'sm2-jcs-2024'];
 
 export function isCryptosuite(x: unknown): x is Cryptosuite {
-  return x === 'eddsa-jcs-2022' || x === 'sm2-jcs-2024';
+  return typeof x === 'string' && Object.hasOwn(SUITES, x);
 }
 
-/** The cryptosuite that signs with a key of `suite`. */
+/** The key suite a cryptosuite signs with. */
+export function keySuiteOf(cryptosuite: Cryptosuite): Suite {
+  return SUITES[cryptosuite].suite;
+}
+
+/** The cryptosuite that signs with a key of `suite` by default (JCS: no JSON-LD processing needed). */
 export function cryptosuiteFor(suite: Suite): Cryptosuite {
   return suite === 'ed25519' ? 'eddsa-jcs-2022' : 'sm2-jcs-2024';
 }
 
-// The same OpenSSL digests as crypto/'s sha256 and sm3, fed the canonical JSON text directly
+// The same OpenSSL digests as crypto/'s sha256 and sm3, fed the canonical text directly
 // (hashed as UTF-8) to skip two copies per hash on the verification hot path.
 const hasOneShot = typeof nodeHash === 'function';
 function digestText(alg: 'sha256' | 'sm3', text: string): Buffer {
   return hasOneShot ? (nodeHash(alg, text, 'buffer') as unknown as Buffer) : createHash(alg).update(text, 'utf8').digest();
 }
 
-/** hashData = H(JCS(proofConfig)) ‖ H(JCS(unsecuredDocument)), H = SHA-256 or SM3 by cryptosuite. */
-export function hashData(cryptosuite: Cryptosuite, unsecuredDocument: JsonObject, proofConfig: JsonObject): Uint8Array {
-  const alg = SUITES[cryptosuite].hash;
+/**
+ * hashData = H(canonical(proofConfig)) ‖ H(canonical(unsecuredDocument)), H = SHA-256 or SM3 and
+ * canonical = JCS or RDFC-1.0 by cryptosuite. Throws CanonicalizationError when an RDFC suite
+ * cannot canonicalise the input (undefined terms, a context not bundled, ...).
+ */
+export async function hashData(cryptosuite: Cryptosuite, unsecuredDocument: JsonObject, proofConfig: JsonObject): Promise<Uint8Array> {
+  const def = SUITES[cryptosuite];
+  const canonical = def.transform === 'jcs' ? async (d: JsonObject) => canonicalize(d) : rdfCanonical;
+  const [config, doc] = await Promise.all([canonical(proofConfig), canonical(unsecuredDocument)]);
   const out = new Uint8Array(64);
-  out.set(digestText(alg, canonicalize(proofConfig)), 0);
-  out.set(digestText(alg, canonicalize(unsecuredDocument)), 32);
+  out.set(digestText(def.hash, config), 0);
+  out.set(digestText(def.hash, doc), 32);
   return out;
 }
 
 export interface ProofOptions {
-  /** Default: by the signer's key (Ed25519 → eddsa-jcs-2022, SM2 → sm2-jcs-2024). */
+  /** Default: by the signer's key (Ed25519 → eddsa-jcs-2022, SM2 → sm2-jcs-2024); eddsa-rdfc-2022 for Ed25519 on request. */
   cryptosuite?: Cryptosuite;
   /** Default assertionMethod (credentials); presentations use authentication. */
   proofPurpose?: string;
@@ -105,8 +123,18 @@ export async function createProof(document: JsonObject, signer: Signer, options:
   if (options.domain !== undefined) proof.domain = options.domain;
   if (options.challenge !== undefined) proof.challenge = options.challenge;
   if (options.nonce !== undefined) proof.nonce = options.nonce;
-  if (document['@context'] !== undefined) proof['@context'] = document['@context'];
-  const data = hashData(cryptosuite, withoutProof(document), proof);
+  // JCS suites carry the document's @context in the proof (eddsa-jcs-2022 §3.3.1 step 2); the
+  // RDFC suite only puts it into the proof configuration it hashes (§3.2.5).
+  const rdfc = SUITES[cryptosuite].transform === 'rdfc';
+  if (!rdfc && document['@context'] !== undefined) proof['@context'] = document['@context'];
+  const config = rdfc && document['@context'] !== undefined ? { ...proof, '@context': document['@context'] } : proof;
+  let data: Uint8Array;
+  try {
+    data = await hashData(cryptosuite, withoutProof(document), config);
+  } catch (err) {
+    if (err instanceof CanonicalizationError) fail(`the document cannot be canonicalised for ${cryptosuite}: ${err.message}`);
+    throw err;
+  }
   const signature = await signer.sign(data);
   proof.proofValue = toMultibase58(signature);
   return proof as unknown as DataIntegrityProof;
@@ -116,8 +144,8 @@ export async function createProof(document: JsonObject, signer: Signer, options:
 export async function addProof<T extends JsonObject>(document: T, signer: Signer, options: ProofOptions = {}): Promise<T & { proof: DataIntegrityProof | DataIntegrityProof[] }> {
   const proof = await createProof(document, signer, options);
   const existing = document.proof;
-  const proofs: JsonValue = existing === undefined ? (proof as unknown as JsonValue)
-    : [...(Array.isArray(existing) ? existing : [existing]), proof as unknown as JsonValue];
+  const proofs: JsonValue = existing === undefined ? (asJson(proof))
+    : [...(Array.isArray(existing) ? existing : [existing]), asJson(proof)];
   return { ...document, proof: proofs } as T & { proof: DataIntegrityProof | DataIntegrityProof[] };
 }
 
@@ -233,8 +261,8 @@ async function verifyOne(secured: JsonObject, unsecuredIn: JsonObject, proofIn: 
     }
   }
 
-  // eddsa-jcs-2022 §3.3.2 step 4: the proof's @context must be a prefix of the document's, and
-  // is what the signature covers.
+  // Verify Proof step 4 (eddsa-jcs-2022 §3.3.2, eddsa-rdfc-2022 §3.2.2): the proof's @context
+  // must be a prefix of the document's, and is what the signature covers.
   const proofOptions: JsonObject = {};
   for (const k of Object.keys(proof)) if (k !== 'proofValue') proofOptions[k] = proof[k]!;
   let unsecured = unsecuredIn;
@@ -247,15 +275,21 @@ async function verifyOne(secured: JsonObject, unsecuredIn: JsonObject, proofIn: 
     }
     unsecured = { ...unsecuredIn, '@context': proofOptions['@context']! };
   }
+  // RDFC Proof Configuration (§3.2.5): the options with the (unsecured) document's @context.
+  const config = SUITES[cryptosuite].transform === 'rdfc' && unsecured['@context'] !== undefined
+    ? { ...proofOptions, '@context': unsecured['@context'] } : proofOptions;
 
   let key;
+  let why: string | undefined;
   try {
     key = await opts.resolver(vmId);
-  } catch {
+  } catch (err) {
+    // A resolver that knows the method's DID but cannot give its key says why (KeyResolver).
     key = null;
+    why = err instanceof Error ? err.message : String(err);
   }
   if (!key) {
-    errors.push(problem('VERIFICATION_METHOD_NOT_FOUND', `verification method ${vmId} could not be resolved to a key`, `${path}.verificationMethod`));
+    errors.push(problem('VERIFICATION_METHOD_NOT_FOUND', `verification method ${vmId} could not be resolved to a key${why ? `: ${why}` : ''}`, `${path}.verificationMethod`));
     return result;
   }
   result.controller = key.controller;
@@ -269,8 +303,12 @@ async function verifyOne(secured: JsonObject, unsecuredIn: JsonObject, proofIn: 
   }
   let data: Uint8Array;
   try {
-    data = hashData(cryptosuite, unsecured, proofOptions);
+    data = await hashData(cryptosuite, unsecured, config);
   } catch (err) {
+    if (err instanceof CanonicalizationError) {
+      errors.push(problem('PROOF_TRANSFORMATION_FAILED', `the document cannot be canonicalised for ${cryptosuite} (RDFC-1.0): ${err.message}`, path));
+      return result;
+    }
     return malformed(`the document cannot be canonicalised (RFC 8785): ${(err as Error).message}`);
   }
   if (!cryptoVerify(key.suite, key.publicKey, data, signature)) {

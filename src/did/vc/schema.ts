@@ -17,16 +17,14 @@ const nonEmptyObject = plainObject.refine((o) => Object.keys(o).length > 0, 'mus
 const typeValue = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 const typed = z.looseObject({ id: url.optional(), type: typeValue });
 const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]);
-const langString = z.union([z.string(), z.looseObject({ '@value': z.string() })]);
 const entity = z.union([url, z.looseObject({ id: url })]);
 
 const hasType = (want: string) => (t: string | string[]): boolean => (Array.isArray(t) ? t.includes(want) : t === want);
 
+// name and description (language value objects) are checked by language.ts, relatedResource by related.ts.
 const common = {
   '@context': z.array(z.unknown()),
   id: url.optional(),
-  name: oneOrMany(langString).optional(),
-  description: oneOrMany(langString).optional(),
   proof: oneOrMany(plainObject).optional(),
 };
 

@@ -28,7 +28,7 @@ async function listCredential(signer: Signer, opts: { purpose?: string; set?: nu
   };
   if (opts.controller) subject.listController = opts.controller;
   const vc: JsonObject = {
-    '@context': ['https://www.w3.org/ns/credentials/v2'], id: opts.id ?? LIST, type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+    '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/undefined-terms/v2'], id: opts.id ?? LIST, type: ['VerifiableCredential', 'BitstringStatusListCredential'],
     issuer: signer.controller, validFrom: '2025-01-01T00:00:00Z', credentialSubject: subject,
   };
   if (opts.validUntil) vc.validUntil = opts.validUntil;
@@ -37,7 +37,7 @@ async function listCredential(signer: Signer, opts: { purpose?: string; set?: nu
 
 async function credential(index: number, purpose = 'revocation'): Promise<JsonObject> {
   return (await issueCredential({
-    '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'], issuer: issuer.controller,
+    '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/undefined-terms/v2'], type: ['VerifiableCredential'], issuer: issuer.controller,
     credentialSubject: { id: 'did:example:alice', licence: 'C1' },
     credentialStatus: { id: `${LIST}#${index}`, type: 'BitstringStatusListEntry', statusPurpose: purpose, statusListIndex: String(index), statusListCredential: LIST },
   }, issuer, { created: '2025-01-01T00:00:00Z' })) as unknown as JsonObject;

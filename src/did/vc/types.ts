@@ -4,8 +4,8 @@ import type { VcProblem } from './problems.ts';
 
 export type JsonObject = { [key: string]: JsonValue };
 
-/** The two cryptosuites Shulian creates and verifies (docs/credentials.md). */
-export type Cryptosuite = 'eddsa-jcs-2022' | 'sm2-jcs-2024';
+/** The cryptosuites Shulian creates and verifies (docs/credentials.md). */
+export type Cryptosuite = 'eddsa-rdfc-2022' | 'eddsa-jcs-2022' | 'sm2-jcs-2024';
 
 /** A Data Integrity proof (VC Data Integrity 1.0 §2.1) as these suites write it. */
 export interface DataIntegrityProof {
@@ -70,7 +70,9 @@ export interface ResolvedKey {
 
 /**
  * Looks up a verification method by its URL (e.g. `did:shulian:X#key-1`). Returns null when it
- * does not know the method. Must not throw for well-formed input; a throw counts as "not found".
+ * does not know the method. A resolver responsible for the method's DID that cannot give its key
+ * (no DID document, the key was revoked, the identity chain cannot be read) throws an Error
+ * saying why: verification reports it as VERIFICATION_METHOD_NOT_FOUND with that reason.
  */
 export type KeyResolver = (verificationMethodId: string) => Promise<ResolvedKey | null>;
 

@@ -11,6 +11,8 @@ const amountArg = z.union([
   z.string().regex(AMOUNT_RE, 'minor units as decimal digits, e.g. "12500" for 125.00'),
   z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 ]).transform((v) => BigInt(v));
+/** Minor units, zero allowed (a faucet's allowance closes at "0"). */
+export const amountSchema = amountArg;
 export const positiveAmountSchema = amountArg.refine((v) => v > 0n, 'must be more than zero');
 export const refSchema = z.string().regex(/^[A-Za-z0-9._:\-]{1,128}$/, '1–128 of A–Z a–z 0–9 . _ : -');
 export const categorySchema = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a tax category such as "service"');

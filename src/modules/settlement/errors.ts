@@ -3,6 +3,9 @@ import type { ErrorList, Registered } from '../../codec/index.ts';
 
 export const SETTLEMENT_MODULE_ERRORS = {
   BAD_INSTRUCTION: 'a settlement instruction is not valid (payments and split, amounts, payees)',
+  FAUCET_CLOSED: 'the chain runs no SANDBOX faucet for this currency (only development alliances do)',
+  FAUCET_LIMIT: 'the DID has received as much faucet money in this currency as the faucet gives one DID',
+  FAUCET_NOT_SANDBOX: 'a faucet may only give a sandbox issuer\'s money',
   HOLD_EXISTS: 'the sender already has a hold with that id',
   INSUFFICIENT_FUNDS: 'the account holds less than the payment needs',
   ISSUER_EXCEEDED: 'the issuer has less outstanding than it would take back',

@@ -11,12 +11,12 @@ import {
 } from './calc.ts';
 import { sk } from './keys.ts';
 import {
-  categorySchema as category, currencySchema as currency, instructionSchema as instructionArgs, memoSchema as memo, nameSchema as name,
+  amountSchema as amount, categorySchema as category, currencySchema as currency, instructionSchema as instructionArgs, memoSchema as memo, nameSchema as name,
   positiveAmountSchema as positive, refSchema as ref, serviceSchema, shareSchema as share, timeSchema as time, type Instruction,
 } from './args.ts';
 import type { SettlementModuleErrorCode } from './errors.ts';
 import type {
-  AccountRecord, ClearingRecord, EntryKind, HoldRecord, InstructionLine, InstructionOrigin, InstructionRecord, IssuerRecord,
+  AccountRecord, ClearingRecord, EntryKind, FaucetPolicy, HoldRecord, InstructionLine, InstructionOrigin, InstructionRecord, IssuerRecord,
   JournalEntry, JournalLine, Mandate, PeriodSummary, StatementRecord, StatusReport, TaxPolicy, Totals,
 } from './types.ts';
 
@@ -518,6 +518,48 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
           ctx.write(sk.tax(), pol);
           ctx.emit('TaxPolicySet', { authority: a.authority, rates: a.rates });
           return asJson(pol);
+        },
+      }),
+      faucetPolicy: method({
+        doc: 'Open (or change, or close with perDid "0") the SANDBOX faucet: a sandbox issuer\'s test money for any DID, up to perDid minor units per currency each. Validators only.',
+        args: z.strictObject({ issuer: did, currencies: z.array(currency).min(1).max(16), perDid: amount }),
+        gas: 2_000,
+        run(ctx, a) {
+          requireValidator(ctx, 'run a faucet');
+          const curs = [...new Set(a.currencies)].sort();
+          for (const c of curs) {
+            const iss = issuerFor(ctx, a.issuer, c);
+            // Never real money: a faucet gives only what a sandbox issuer issues (docs/settlement.md#the-sandbox-faucet).
+            if (!iss.sandbox) fail('FAUCET_NOT_SANDBOX', `${a.issuer} is not a sandbox issuer; a faucet may give only test money`);
+          }
+          const pol: FaucetPolicy = { issuer: a.issuer, currencies: curs, perDid: a.perDid.toString(), setBy: ctx.sender, height: ctx.height };
+          ctx.write(sk.faucet(), pol);
+          ctx.emit('FaucetPolicySet', { issuer: a.issuer, currencies: curs, perDid: pol.perDid, sandbox: true });
+          return asJson(pol);
+        },
+      }),
+      faucet: method({
+        doc: 'SANDBOX: the sender receives test money from the faucet\'s sandbox issuer, up to the faucet\'s allowance per DID and currency.',
+        args: z.strictObject({ currency, amount: positive }),
+        gas: 3_000,
+        run(ctx, a) {
+          const pol = ctx.read(sk.faucet());
+          if (!pol || pol.perDid === '0' || !pol.currencies.includes(a.currency)) {
+            fail('FAUCET_CLOSED', `chain ${ctx.chain} runs no SANDBOX faucet for ${a.currency}${pol && pol.perDid !== '0' ? ` (it gives ${pol.currencies.join(', ')})` : ''}`);
+          }
+          const iss = issuerFor(ctx, pol.issuer, a.currency);
+          if (!iss.sandbox) fail('FAUCET_NOT_SANDBOX', `the faucet's issuer ${pol.issuer} is no longer a sandbox issuer`);
+          const gk = sk.faucetGiven(ctx.sender, a.currency);
+          const given = BigInt(ctx.read(gk) ?? '0');
+          const left = BigInt(pol.perDid) - given;
+          if (a.amount > left) fail('FAUCET_LIMIT', `the faucet gives each DID at most ${pol.perDid} ${a.currency} minor units; ${ctx.sender} may have ${left < 0n ? 0n : left} more`);
+          const scope: TxScope = { credited: new Set() };
+          const entry = post(ctx, scope, 'mint', a.currency, [debit(`issue:${pol.issuer}`, a.amount), credit(ctx.sender, a.amount)], { ref: `faucet:${ctx.txHash.slice(0, 16)}`, memo: 'SANDBOX faucet: test money, not real funds' });
+          ctx.write(gk, (given + a.amount).toString());
+          const out = { entry, to: ctx.sender, currency: a.currency, amount: a.amount.toString(), issuer: pol.issuer, sandbox: true, left: (left - a.amount).toString() };
+          ctx.emit('FaucetPaid', out);
+          const settled = drainCredited(ctx, scope, a.currency);
+          return { ...out, settledWaiting: settled };
         },
       }),
       mint: method({

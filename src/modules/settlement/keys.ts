@@ -1,6 +1,6 @@
 import { fullKeys, stateKey } from '../../codec/index.ts';
 import type {
-  AccountRecord, ClearingRecord, DepositRecord, HoldRecord, InstructionRecord, IssuerRecord, JournalEntry, Mandate, PeriodSummary,
+  AccountRecord, ClearingRecord, DepositRecord, FaucetPolicy, HoldRecord, InstructionRecord, IssuerRecord, JournalEntry, Mandate, PeriodSummary,
   QueueRecord, StatementRecord, TaxPolicy, Totals,
 } from './types.ts';
 
@@ -10,6 +10,9 @@ export const sk = {
   issuer: (did: string) => stateKey<IssuerRecord>(`iss/${did}`),
   issuers: () => stateKey<string[]>('issuers'),
   tax: () => stateKey<TaxPolicy>('tax'),
+  /** The SANDBOX faucet's policy, and what it has given a DID in a currency (minor units). */
+  faucet: () => stateKey<FaucetPolicy>('faucet'),
+  faucetGiven: (did: string, cur: string) => stateKey<string>(`fg/${did}/${cur}`),
   account: (cur: string, account: string) => stateKey<AccountRecord>(`acct/${cur}/${account}`),
   /** The k-th journal entry (its number) an account took part in. */
   accountEntry: (cur: string, account: string, k: number) => stateKey<number>(`ai/${cur}/${account}/${k}`),

@@ -73,6 +73,20 @@ export interface TaxPolicy {
   time: number;
 }
 
+/**
+ * The SANDBOX faucet (a development alliance's test money): a sandbox issuer's money, given to
+ * any DID that asks, up to `perDid` minor units per currency in all. Set by a validator; only a
+ * sandbox issuer's money may be given.
+ */
+export interface FaucetPolicy {
+  issuer: string;
+  currencies: string[];
+  /** Minor units one DID may receive per currency, in all (decimal digits). */
+  perDid: string;
+  setBy: string;
+  height: number;
+}
+
 export interface Mandate {
   payer: string;
   grantee: { chain: string; port: string; contract: string };

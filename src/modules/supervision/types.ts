@@ -5,7 +5,7 @@
  * schemas only, for the SDK, the rule engine and the console (docs/supervision.md).
  */
 import { z } from 'zod';
-import { DID_RE } from '../../ledger/index.ts';
+import { digestSchema } from '../../codec/schemas.ts';
 import { LIST_NAME_RE, MAX_LIST_ITEMS, ruleIdSchema, type RuleSpec } from '../../rules/index.ts';
 
 /** A rule at one version, at `supervision/rule/<id>` (latest) and `supervision/rule/<id>/v/<version>`. */
@@ -53,8 +53,7 @@ export interface ApprovalRecord {
 /** Most rules, lists and approvals the module keeps (each index is one state value). */
 export const SUPERVISION_LIMITS = { rules: 256, lists: 64, approvals: 1_000 } as const;
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'a digest: 64 lowercase hex digits');
-const did = z.string().regex(DID_RE, 'a did:shulian DID');
+const hex64 = digestSchema;
 
 export const publishArgs = z.strictObject({ rule: z.unknown() });
 export const retireArgs = z.strictObject({ id: ruleIdSchema });
@@ -69,4 +68,3 @@ export const approveArgs = z.strictObject({
   note: z.string().max(2_000).optional(),
 });
 export const revokeApprovalArgs = z.strictObject({ kind: z.enum(APPROVAL_KINDS), hash: hex64 });
-export { did as didArg };

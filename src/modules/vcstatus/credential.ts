@@ -27,7 +27,9 @@ export interface StatusListCredentialInput {
 /**
  * The unsigned BitstringStatusListCredential of a list. `credentialSubject.listController` names
  * the DID that owns the list on chain: verifiers that trust the status service check it equals
- * the issuer of the credential whose status they read.
+ * the issuer of the credential whose status they read. Shulian's own terms (listController,
+ * chain, height) are defined by no published context, so the undefined-terms context comes last
+ * (VC Data Model 2.0 §5.2).
  */
 export function buildStatusListCredential(i: StatusListCredentialInput): { [key: string]: JsonValue } {
   const subject: { [key: string]: JsonValue } = {
@@ -41,7 +43,7 @@ export function buildStatusListCredential(i: StatusListCredentialInput): { [key:
   };
   if (i.ttl !== undefined) subject.ttl = i.ttl;
   const vc: { [key: string]: JsonValue } = {
-    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/undefined-terms/v2'],
     id: i.url,
     type: ['VerifiableCredential', 'BitstringStatusListCredential'],
     issuer: i.issuer,
