@@ -54,6 +54,8 @@ const EXPECT: Array<{ cmd: RegExp; stdout?: RegExp[]; exit?: number; stderr?: Re
   { cmd: /^contract replay\b/, stdout: [/^verified and replayed/m] },
   { cmd: /^xchain transfer\b/, stdout: [/acknowledged \(ok\)/] },
   { cmd: /^xchain status\b/, stdout: [/received\s+notary@\d+ by did:shulian:\S+ ok/, /acknowledged\s+sign@\d+/] },
+  { cmd: /^vc verify vc\.json --local$/, stdout: [/^verified\s+yes/m] },
+  { cmd: /^vc verify vc\.json$/, exit: 1, stdout: [/^verified\s+NO$/m, /^problem\s+REVOKED:/m] },
   { cmd: /^gateway\b/, exit: 1, stderr: /is not a registered gateway of sign, notary/ },
   { cmd: /^settle faucet\b/, stdout: [/^SANDBOX faucet: 1000\.00 CNY/m] },
   { cmd: /^settle balance\b/, stdout: [/^CNY\s+available 1000\.00/m, /^SANDBOX\s/m] },
