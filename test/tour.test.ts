@@ -25,6 +25,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliPath, freePort, repoRoot, startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
+import { cli } from './helpers/cli.ts';
 import { readmeTour, shellWords } from './helpers/readme-tour.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
@@ -62,27 +63,6 @@ const EXPECT: Array<{ cmd: RegExp; stdout?: RegExp[]; exit?: number; stderr?: Re
   { cmd: /^settle invoice .*--xml/, stdout: [/^<Invoice /m, /<cac:TaxTotal>/] },
   { cmd: /^settle statement today CNY bob\b/, stdout: [/^credits\s+[1-9][\d.]*$/m] },
 ];
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`shulian ${args.join(' ')} did not finish in 180 s\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, 180_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 interface Cluster { proc: ChildProcess; url: string; output: () => string; exited: Promise<number | null> }
 
@@ -164,9 +144,7 @@ test('the README tour runs as written: a fresh `shulian up`, and cross-chain on 
         }
         const signs = args.includes('--key') || (args[0] === 'keys' && args[1] === 'new');
         const began = Date.now();
-        const r = await runCli(signs ? [...args, '--password-env', PW_ENV] : args, work, {
-          ...process.env, SHULIAN_DEBUG: undefined, SHULIAN_HOME: home, SHULIAN_API: api, [PW_ENV]: 'tour password',
-        });
+        const r = await cli(signs ? [...args, '--password-env', PW_ENV] : args, { SHULIAN_HOME: home, SHULIAN_API: api, [PW_ENV]: 'tour password' }, 180_000, work);
         t.diagnostic(`${((Date.now() - began) / 1000).toFixed(1)} s  shulian ${text.slice(0, 90)}`);
         const expect = EXPECT.find((e) => e.cmd.test(text));
         const shown = `\`shulian ${text}\` (README: ${line})\nexit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
