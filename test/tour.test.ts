@@ -16,7 +16,8 @@
  * links), so what the tour writes (contract.pdf, case.json) lands there, and keys land in
  * $SHULIAN_HOME/keys: the test checks that no keystore is written where the commands run.
  * The cross-chain block runs against the four-validator alliance (as the README allows), which is
- * started from its README line and stopped with a Ctrl-C to its process group, as a terminal
+ * started from its README line when the test starts (its tbft start-up overlaps the first
+ * commands) and stopped once its part is done with a Ctrl-C to its process group, as a terminal
  * sends it; the test waits for it to exit and checks every node stopped cleanly.
  */
 import { test } from 'node:test';
@@ -117,9 +118,13 @@ test('the README tour runs as written: a fresh `shulian up`, and cross-chain on 
   assert.match(node.output(), /^ {2}SANDBOX {2}test money only/m);
 
   let ran = 0;
-  for (const block of blocks) {
-    // The cross-chain part runs on the four validators (the README: "these work on either alliance").
-    const crossChain = block.lines.some((l) => /^npx shulian (xchain|gateway)\b/.test(l));
+  // The cross-chain part runs on the four validators (the README: "these work on either alliance").
+  const isCrossChain = (b: { lines: string[] }): boolean => b.lines.some((l) => /^npx shulian (xchain|gateway)\b/.test(l));
+  const lastOnCluster = blocks.map(isCrossChain).lastIndexOf(true);
+  assert.ok(lastOnCluster >= 0, 'the tour has a cross-chain part');
+  let clusterStopped = false;
+  for (const [bi, block] of blocks.entries()) {
+    const crossChain = isCrossChain(block);
     const api = crossChain ? cluster.url : node.url;
     for (const line of block.lines) {
       for (const words of shellWords(fill(line))) {
@@ -163,6 +168,19 @@ test('the README tour runs as written: a fresh `shulian up`, and cross-chain on 
         }
       }
     }
+    if (bi === lastOnCluster) {
+      // Done with the four validators: Ctrl-C at the terminal, SIGINT to the whole foreground
+      // process group. It exits, every node stopped cleanly, and relaying never failed the light client.
+      process.kill(-cluster.proc.pid!, 'SIGINT');
+      const code = await waitFor(() => (cluster.proc.exitCode ?? (cluster.proc.signalCode ? -1 : undefined)), 'the four-validator alliance to exit after Ctrl-C', 120_000);
+      const out = cluster.output();
+      assert.equal(code, 0, out.slice(-4000));
+      assert.equal(out.match(/^\[node \d\] node stopped$/gm)?.length, 4, out.slice(-4000));
+      assert.doesNotMatch(out, /without a clean shutdown/);
+      assert.doesNotMatch(out, /XCHAIN_BAD_HEADER|not the chain's only validator/);
+      assert.match(out, /^all nodes stopped$/m);
+      clusterStopped = true;
+    }
   }
   assert.ok(ran >= 30, `the tour ran ${ran} commands`);
   // Keys went to $SHULIAN_HOME/keys, not into the folder the commands ran in.
@@ -171,17 +189,7 @@ test('the README tour runs as written: a fresh `shulian up`, and cross-chain on 
   assert.deepEqual(strays, [], 'no keystore in the working folder');
   assert.ok(existsSync(join(work, 'case.json')), 'the evidence package was written where the tour said');
 
-  // Ctrl-C at the terminal: SIGINT to the whole foreground process group. It exits, every node
-  // stopped cleanly, and cross-chain relaying never failed the light client.
-  process.kill(-cluster.proc.pid!, 'SIGINT');
-  const code = await waitFor(() => (cluster.proc.exitCode ?? (cluster.proc.signalCode ? -1 : undefined)), 'the four-validator alliance to exit after Ctrl-C', 120_000);
-  const out = cluster.output();
-  assert.equal(code, 0, out.slice(-4000));
-  assert.equal(out.match(/^\[node \d\] node stopped$/gm)?.length, 4, out.slice(-4000));
-  assert.doesNotMatch(out, /without a clean shutdown/);
-  assert.doesNotMatch(out, /XCHAIN_BAD_HEADER|not the chain's only validator/);
-  assert.match(out, /^all nodes stopped$/m);
-
+  assert.ok(clusterStopped, 'the four-validator alliance was stopped after the cross-chain part');
   const soloExit = await node.stop('SIGINT');
   assert.equal(soloExit, 0, node.output().slice(-2000));
   assert.match(node.output(), /^node stopped$/m);
