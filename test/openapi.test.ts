@@ -37,6 +37,7 @@ const UNDOCUMENTED: Array<{ route: RegExp; why: string }> = [
   { route: /^GET \/docs(\/.*)?$/, why: 'swagger-ui, which draws the document' },
   { route: /^GET \/console(\/.*)?$/, why: 'the web console\'s static files (console.ts)' },
   { route: /^GET \/v1\/stream$/, why: 'the WebSocket stream (docs/api.md "Stream"); OpenAPI 3.1 cannot describe it' },
+  { route: /^GET \/v1\/supervision\/stream$/, why: 'the WebSocket alert stream (docs/supervision.md#alerts); OpenAPI 3.1 cannot describe it' },
 ];
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 

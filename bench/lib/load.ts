@@ -12,6 +12,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface BenchNode {
   url: string;
+  /** The node's data dir (its key is in `<dir>/node`); removed by `stop`. */
+  dir: string;
   proc: ChildProcess;
   /** Stops the node; resolves to the CPU milliseconds its process used (all threads). */
   stop(): Promise<number>;
@@ -31,7 +33,7 @@ export async function startBenchNode(suite: Suite): Promise<BenchNode> {
     proc.on('exit', (code) => reject(new Error(`bench node exited with ${code}`)));
   });
   return {
-    url, proc,
+    url, proc, dir,
     stop: async () => {
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');

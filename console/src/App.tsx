@@ -16,6 +16,7 @@ const Identity = lazy(() => import('./pages/Identity.tsx').then((m) => ({ defaul
 const Contracts = lazy(() => import('./pages/Contracts.tsx').then((m) => ({ default: m.Contracts })));
 const WorkOrders = lazy(() => import('./pages/WorkOrders.tsx').then((m) => ({ default: m.WorkOrders })));
 const Monitoring = lazy(() => import('./pages/Monitoring.tsx').then((m) => ({ default: m.Monitoring })));
+const Supervision = lazy(() => import('./pages/Supervision.tsx').then((m) => ({ default: m.Supervision })));
 const Admin = lazy(() => import('./pages/Admin.tsx').then((m) => ({ default: m.Admin })));
 
 export const BASE = '/console/';
@@ -40,6 +41,7 @@ const PAGES: PageDef[] = [
   { path: 'identity', zh: '数字身份', en: 'Identity', render: () => <Identity /> },
   { path: 'contracts', zh: '法律合约', en: 'Contracts', render: () => <Contracts /> },
   { path: 'workorders', zh: '工单', en: 'Work orders', render: () => <WorkOrders /> },
+  { path: 'supervision', zh: '监管', en: 'Supervision', render: () => <Supervision /> },
   { path: 'monitoring', zh: '监控', en: 'Monitoring', render: () => <Monitoring /> },
   { path: 'admin', zh: '系统管理', en: 'Admin', render: () => <Admin />, roles: ADMIN_ROLES },
 ];

@@ -18,6 +18,8 @@ export const LAYERS: Layer[] = [
   { folders: ['ledger'], note: 'wire face (browser-safe): tx, block, hashing, Merkle/state proofs, light client; storage face: ledger/store' },
   // lex sits below the modules because the lexcontract module runs its interpreter on chain.
   { folders: ['lex'], note: 'the legal contract language: parser, compiler, renderer, interpreter (pure)' },
+  // rules sits below the modules because the supervision module checks rules when they are published.
+  { folders: ['rules'], note: 'the supervision rule language: rule documents, bounded CEL expressions (pure)' },
   { folders: ['runtime'], note: 'deterministic execution: module context, gas, the Executor' },
   { folders: ['modules'], note: 'one folder per module; types.ts + keys.ts are its face for clients' },
   { folders: ['consensus'], note: 'solo and tbft' },
@@ -27,7 +29,7 @@ export const LAYERS: Layer[] = [
   { folders: ['sdk'], note: 'typed client; owns the wire types; browser-safe core plus Node extras; imports nothing of the server' },
   // Services speak to chains through the SDK or in-process readers; the API serves some of what
   // they read (cross-chain proofs), so they sit below it.
-  { folders: ['crosschain', 'rails'], note: 'services: gateways and engine adapters, settlement rails (client daemons over the SDK)' },
+  { folders: ['crosschain', 'rails', 'supervision'], note: 'services: gateways and engine adapters, settlement rails (client daemons over the SDK), the supervision rule engine' },
   { folders: ['api'], note: 'HTTP + WebSocket server; its request/response types are the SDK\'s' },
   { folders: ['node'], note: 'assembles a node: chains, network, API, embedded services' },
   { folders: ['cli'], note: 'the shulian command' },
@@ -53,7 +55,7 @@ export const MODULE_FACES: string[] = ['index.ts', 'types.ts', 'keys.ts'];
 export const MODULE_CLIENT_FACES: string[] = ['types.ts', 'keys.ts'];
 
 /** Folders a client (src/sdk, console/) must never reach, directly or through anything it imports. */
-export const SERVER_FOLDERS: string[] = ['runtime', 'consensus', 'chain', 'net', 'node', 'api', 'cli', 'crosschain', 'rails'];
+export const SERVER_FOLDERS: string[] = ['runtime', 'consensus', 'chain', 'net', 'node', 'api', 'cli', 'crosschain', 'rails', 'supervision'];
 
 /** console/shims are browser builds of crypto files: they may import these folders' files. */
 export const SHIMS_MAY_IMPORT: string[] = ['codec', 'crypto'];

@@ -33,7 +33,7 @@ export type {
 /** Roles in the console. Governance gives operator, member and regulator; an operator may grant any. */
 export const CONSOLE_ROLES = ['operator', 'member', 'regulator', 'auditor'] as const satisfies readonly ConsoleRole[];
 /** The values the API accepts, each one of the SDK's union. */
-export const WORK_ORDER_KINDS = ['join', 'chain', 'quota', 'incident'] as const satisfies readonly WorkOrderKind[];
+export const WORK_ORDER_KINDS = ['join', 'chain', 'quota', 'incident', 'alert'] as const satisfies readonly WorkOrderKind[];
 export const WORK_ORDER_STATUSES = ['open', 'in-progress', 'resolved', 'rejected'] as const satisfies readonly WorkOrderStatus[];
 
 export interface UserRecord {

@@ -29,6 +29,9 @@ import { ConsoleAuth, registerAuthRoutes, type ConsoleOptions } from './routes/a
 import { registerWorkOrderRoutes } from './routes/workorders.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerMetricsRoutes, type MetricsOptions } from './routes/metrics.ts';
+import { registerSupervisionRoutes } from './routes/supervision.ts';
+import { ChainReadPolicy } from './read-policy.ts';
+import type { SupervisionService } from '../supervision/index.ts';
 
 export interface ApiOptions {
   /** Largest request body, bytes. */
@@ -57,6 +60,8 @@ export interface ApiOptions {
   render?: RenderPoolOptions | RenderPool;
   /** eth_call / eth_estimateGas: gas cap per run, runs at once per client address, the EVM's worker pool. */
   eth?: EthOptions;
+  /** The supervision service whose alerts and statistics /v1/supervision/* serves (embedded in the node). */
+  supervision?: SupervisionService;
 }
 
 /** Longest path parameter the router takes: a DID URL on /1.0/identifiers/:did may be long (query, fragment), up to 2,048 characters as common HTTP stacks allow. */
@@ -111,6 +116,16 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   });
   app.setNotFoundHandler({ preHandler: limiters.reads }, (req, reply) => reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see /docs`)));
 
+  const consoleStore = opts.console?.store ?? (opts.console?.dataDir ? ConsoleStore.open(join(opts.console.dataDir, 'console.lmdb')) : undefined);
+  const auth = consoleStore ? new ConsoleAuth(node, consoleStore, opts.console, site) : undefined;
+  // Chains registered with reads "members" are served to their members and in-scope regulators only.
+  const reads = new ChainReadPolicy(node, auth);
+  // Submitting a tx is not a read: the chain's admission policy judges it.
+  app.addHook('preHandler', async (req) => {
+    const chain = (req.params as { chain?: unknown } | undefined)?.chain;
+    if (typeof chain === 'string' && !(req.method === 'POST' && req.routeOptions.url === '/v1/chains/:chain/txs')) await reads.check(req, chain);
+  });
+
   const chainOf = (id: string): ChainView => {
     const c = node.chain(id);
     if (!c) throw new ShulianError('CHAIN_NOT_FOUND', `this node hosts no chain "${id}"; GET /v1/chains lists them`);
@@ -124,8 +139,8 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     status: 'ok', node: node.did, version: node.version, chains: node.chains().length, uptimeMs: Date.now() - node.startedAt,
   }));
 
-  app.get('/v1/chains', { schema: { tags: ['chains'], summary: 'Chains hosted by this node' } }, async () => ({
-    chains: node.chains().map((c) => c.info()),
+  app.get('/v1/chains', { schema: { tags: ['chains'], summary: 'Chains hosted by this node (a chain whose reads are not public is listed with its id and height only)' } }, async () => ({
+    chains: node.chains().map((c) => (reads.isPublic(c.id) ? c.info() : { id: c.id, height: c.height(), reads: 'members' })),
   }));
 
   app.get<{ Params: { chain: string } }>('/v1/chains/:chain', {
@@ -201,6 +216,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     if (!HASH_RE.test(hash)) throw new ShulianError('BAD_REQUEST', 'a tx hash is 64 lowercase hex digits');
     const found = node.findTx(hash);
     if (!found) throw new ShulianError('TX_NOT_FOUND', `no chain on this node has tx ${hash}, committed or pending`);
+    await reads.check(req, found.chain.id);
     if (found.inclusion) {
       // On BFT chains the block's commit comes along: clients verify the header with it (docs/api.md "Verified reads").
       const commit = found.chain.getCommit(found.inclusion.height);
@@ -242,7 +258,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     },
   }, async (req) => ({ txs: chainOf(req.params.chain).txsByDid(req.params.did, req.query.limit) }));
 
-  registerStream(app, node, opts.stream);
+  registerStream(app, node, opts.stream, reads);
   registerDidRoutes(app, node);
   registerGovernanceRoutes(app, node);
   registerSettlementRoutes(app, node);
@@ -257,10 +273,9 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerExternalRoutes(app, opts.external ?? NO_EXTERNAL_CHAINS);
   registerConsole(app);
   registerMetricsRoutes(app, node, { ...(opts.console?.dataDir ? { dataDir: opts.console.dataDir } : {}), ...opts.metrics });
-  const consoleStore = opts.console?.store ?? (opts.console?.dataDir ? ConsoleStore.open(join(opts.console.dataDir, 'console.lmdb')) : undefined);
-  if (consoleStore) {
+  registerSupervisionRoutes(app, opts.supervision, auth);
+  if (consoleStore && auth) {
     if (!opts.console?.store) app.addHook('onClose', async () => consoleStore.close());
-    const auth = new ConsoleAuth(node, consoleStore, opts.console, site);
     await app.register(async (scope) => {
       // These routes take small bodies; say which limit a too-large one broke (others go to the handler above).
       scope.setErrorHandler((e, req, reply) => {

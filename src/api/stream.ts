@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Block } from '../ledger/index.ts';
 import type { NodeView } from '../chain/index.ts';
+import type { ChainReadPolicy } from './read-policy.ts';
 
 /** A subscriber that falls this far behind is dropped rather than buffering without bound. */
 const MAX_BUFFERED = 8 * 1024 * 1024;
@@ -32,7 +33,7 @@ export function parseChainList(raw: string, max: number): { chains: string[] } |
 }
 
 /** WebSocket stream of committed blocks and their events: GET /v1/stream?chains=a,b */
-export function registerStream(app: FastifyInstance, node: NodeView, limits: StreamLimits = {}): void {
+export function registerStream(app: FastifyInstance, node: NodeView, limits: StreamLimits = {}, reads?: ChainReadPolicy): void {
   const perAddress = limits.perAddress ?? STREAM_LIMITS.perAddress;
   const total = limits.total ?? STREAM_LIMITS.total;
   const maxChains = limits.chainsPerConnection ?? STREAM_LIMITS.chainsPerConnection;
@@ -45,21 +46,32 @@ export function registerStream(app: FastifyInstance, node: NodeView, limits: Str
       tags: ['stream'],
       summary: `WebSocket: {type:"block"} and {type:"event"} messages for the chosen chains (all when omitted; each once, at most ${maxChains}); events=false for blocks only. At most ${perAddress} connections per address and ${total} in all`,
     },
-  }, (socket, req) => {
+  }, async (socket, req) => {
     const refuse = (code: string, message: string, close: number): void => {
       socket.send(JSON.stringify({ type: 'error', error: { code, message } }));
       socket.close(close, code);
     };
-    const ip = req.ip;
-    const mine = byAddress.get(ip) ?? 0;
-    if (open >= total) return refuse('RATE_LIMITED', `this node serves ${total} stream connections already; try again later`, 1013);
-    if (mine >= perAddress) return refuse('RATE_LIMITED', `this address has ${mine} stream connections open, the most allowed; close one (one connection can follow many chains)`, 1008);
-    const parsed = req.query.chains ? parseChainList(req.query.chains, maxChains) : { chains: node.chains().map((c) => c.id).slice(0, maxChains) };
+    // Without chains=, the public chains; a chain whose reads are not public only when named, for a caller who may read it.
+    const parsed = req.query.chains ? parseChainList(req.query.chains, maxChains) : { chains: node.chains().map((c) => c.id).filter((id) => reads?.isPublic(id) ?? true).slice(0, maxChains) };
     if ('error' in parsed) return refuse('BAD_REQUEST', parsed.error, 1008);
     const wanted = parsed.chains;
     const unknown = wanted.filter((id) => !node.chain(id));
     if (unknown.length > 0) return refuse('CHAIN_NOT_FOUND', `this node hosts no chain ${unknown.join(', ')}`, 1008);
-
+    if (reads) {
+      for (const id of wanted) {
+        try {
+          await reads.check(req, id);
+        } catch (err) {
+          const e = err as { code?: string; message?: string };
+          return refuse(e.code ?? 'FORBIDDEN', e.message ?? String(err), 1008);
+        }
+      }
+    }
+    // After the (asynchronous) read checks, so that counting and taking a slot happen at once.
+    const ip = req.ip;
+    const mine = byAddress.get(ip) ?? 0;
+    if (open >= total) return refuse('RATE_LIMITED', `this node serves ${total} stream connections already; try again later`, 1013);
+    if (mine >= perAddress) return refuse('RATE_LIMITED', `this address has ${mine} stream connections open, the most allowed; close one (one connection can follow many chains)`, 1008);
     open++;
     byAddress.set(ip, mine + 1);
     const withEvents = req.query.events !== 'false';

@@ -80,7 +80,7 @@ export class BlockExecution {
     const time = Math.max(now, head.time + 1);
     const proposer = didFromPublicKey(c.validatorKey.publicKey);
     const named = refsEqual(refs, parentRefs) ? undefined : refs;
-    const run = await this.run(height, time, entries, named);
+    const run = await this.run(height, time, entries, refs, named);
     const header: BlockHeader = {
       chain: c.id, height, prev: head.hash, time, txCount: entries.length, txRoot: run.txRoot, receiptRoot: run.receiptRoot,
       stateRoot: run.stateRoot, proposer,
@@ -180,7 +180,7 @@ export class BlockExecution {
     });
     let run: BlockRun;
     try {
-      run = await this.run(h.height, h.time, entries, block.refs === undefined ? undefined : refs);
+      run = await this.run(h.height, h.time, entries, refs, block.refs === undefined ? undefined : refs);
     } catch (err) {
       throw err instanceof ShulianError && err.code === 'BLOCK_INVALID' ? err : new ShulianError('BLOCK_INVALID', `block ${h.height}: ${(err as Error).message}`);
     }
@@ -203,10 +203,15 @@ export class BlockExecution {
     return block;
   }
 
-  /** Runs a block on the committed head (see execute.ts for where a pipelined parent would come in). */
-  private run(height: number, time: number, entries: MempoolEntry[], refs?: Refs): Promise<BlockRun> {
+  /**
+   * Runs a block on the committed head (see execute.ts for where a pipelined parent would come
+   * in), at its effective refs (`refs`: what its senders were judged at, and what freezes its
+   * execution reads); `named` when the block moves them.
+   */
+  private run(height: number, time: number, entries: MempoolEntry[], refs: Refs, named?: Refs): Promise<BlockRun> {
     const { store } = this.c;
     const parent: ParentState = { stateRoot: store.head()!.stateRoot, get: (k) => store.getState(k) };
-    return runBlock(this.c.run, parent, height, time, entries, refs);
+    const alliance = entries.length > 0 ? this.c.gate.allianceView(refs) : undefined;
+    return runBlock(this.c.run, parent, height, time, entries, named, alliance);
   }
 }

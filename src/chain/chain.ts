@@ -9,7 +9,7 @@ import { Gate } from './admission/gate.ts';
 import { BlockExecution, type BlockCandidate } from './blocks.ts';
 import { yieldToEventLoop } from './execute.ts';
 import { stateLookup, txInclusion, type ProofSource } from './proofs.ts';
-import { REFS_KEY, parseRefs, type AdmissionRule, type Refs, type SenderAuthority, type Verdict } from './refs.ts';
+import { REFS_KEY, parseRefs, type AdmissionRule, type AllianceRule, type Refs, type SenderAuthority, type Verdict } from './refs.ts';
 import { ChainStore, SparseMerkleTree } from '../ledger/store/index.ts';
 import {
   EMPTY_ROOT, hashJson, headerHashOf, merkleRoot,
@@ -47,6 +47,8 @@ export interface ChainOptions {
   senderAuthority?: SenderAuthority;
   /** The chain's admission policy (business chains: set by governance); absent = open. */
   admissionRule?: AdmissionRule;
+  /** Freezes and template approvals from the governance chain (every chain of an alliance); absent = none. */
+  allianceRule?: AllianceRule;
   /** This node's validator key, when it validates this chain. */
   validatorKey?: KeyPair;
   /** Mempool policy beyond the genesis limits; defaults DEFAULT_MEMPOOL_POLICY. */
@@ -104,7 +106,7 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
     }
     this.executor = new Executor(opts.modules, new Set(opts.genesis.modules));
     this.admission = opts.admission;
-    this.gate = new Gate(this, opts.senderAuthority, opts.admissionRule);
+    this.gate = new Gate(this, opts.senderAuthority, opts.admissionRule, opts.allianceRule);
     this.callCheck = opts.checkCalls ? new CallCheck(this.id, opts.modules, opts.genesis.modules) : undefined;
     this.execution = new BlockExecution({
       id: this.id, suite: this.suite, genesis: this.genesis, store, mempool: this.mempool, gate: this.gate, admission: this.admission,

@@ -3,7 +3,7 @@ import type { Suite } from '../crypto/index.ts';
 import { merkleRoot, receiptHashOf, stateKeyHash, type Receipt } from '../ledger/index.ts';
 import type { SmtUpdate, SparseMerkleTree } from '../ledger/store/index.ts';
 import type { MempoolEntry } from './mempool.ts';
-import type { Executor } from '../runtime/index.ts';
+import type { AllianceView, Executor } from '../runtime/index.ts';
 import { REFS_KEY, type Refs } from './refs.ts';
 
 /**
@@ -51,11 +51,11 @@ export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => se
  * slices with yields so the node keeps serving reads; none of it changes the result.
  */
 export async function runBlock(
-  ctx: RunContext, parent: ParentState, height: number, time: number, entries: MempoolEntry[], refs?: Refs,
+  ctx: RunContext, parent: ParentState, height: number, time: number, entries: MempoolEntry[], refs?: Refs, alliance?: AllianceView,
 ): Promise<BlockRun> {
   const executed = await ctx.executor.executeBlock(
     { get: (k) => parent.get(k) },
-    { chain: ctx.chain, height, time, maxTxGas: ctx.maxTxGas },
+    { chain: ctx.chain, height, time, maxTxGas: ctx.maxTxGas, ...(alliance ? { alliance } : {}) },
     entries, yieldToEventLoop,
   );
   if (refs) executed.writes.set(REFS_KEY, canonicalize(refs as JsonValue));

@@ -6,6 +6,7 @@
  */
 import { ShulianError, canonicalize, type ErrorCode, type JsonValue } from '../codec/index.ts';
 import type { Block, StateLookup } from '../ledger/index.ts';
+import type { AllianceView } from '../runtime/index.ts';
 
 /** A chain this node hosts whose committed state another chain consults. */
 export interface ReferenceChain {
@@ -40,6 +41,18 @@ export interface SenderAuthority {
 export interface AdmissionRule {
   readonly source: ReferenceChain;
   judge(state: StateAt, did: string): Verdict;
+}
+
+/**
+ * What the governance chain says about every chain's parties (docs/supervision.md#freezes):
+ * frozen DIDs (refused at admission), and the freezes and template approvals execution reads.
+ * `source` is the governance chain; absent when the judged chain is the governance chain itself
+ * (its parent state, as the identity chain judges its own senders).
+ */
+export interface AllianceRule {
+  readonly source?: ReferenceChain;
+  judge(state: StateAt, did: string): Verdict;
+  view(state: StateAt): AllianceView;
 }
 
 /** State key holding a chain's effective refs (canonical JSON, chain id → height). */

@@ -20,6 +20,7 @@ const GROUPS: Record<string, () => Promise<Command[]>> = {
   xchain: async () => [(await import('./commands/xchain.ts')).xchainCommand()],
   gateway: async () => [(await import('./commands/xchain.ts')).gatewayCommand()],
   xtx: async () => [(await import('./commands/xtx.ts')).xtxCommand()],
+  supervise: async () => [(await import('./commands/supervise.ts')).superviseCommand()],
 };
 /** `chain` subcommands defined here; any other (`chain propose`, `chain --help`) loads gov.ts. */
 const OWN_CHAIN_COMMANDS = new Set(['list', 'status']);

@@ -3,7 +3,11 @@
  * state it is handed — another chain's committed state at the height a block names — so every
  * node reaches the same verdict on the same block.
  */
-import type { AdmissionRule, ReferenceChain, SenderAuthority } from '../chain/index.ts';
+import type { AdmissionRule, AllianceRule, ReferenceChain, SenderAuthority, StateAt } from '../chain/index.ts';
+import type { AllianceView, Frozen } from '../runtime/index.ts';
+import type { FreezeRecord, Policy } from '../modules/governance/types.ts';
+import { supStateKey } from '../modules/supervision/keys.ts';
+import type { ApprovalRecord } from '../modules/supervision/types.ts';
 import { authorizeSenderSync } from '../did/index.ts';
 import { govStateKey } from '../modules/governance/keys.ts';
 import type { AdmissionPolicy } from '../modules/governance/types.ts';
@@ -45,6 +49,76 @@ export function governanceAdmissionRule(chainId: string, gov: ReferenceChain): A
         case 'credential':
           return refuse(`chain ${chainId} admits holders of a ${policy.credentialType} credential from ${policy.issuer}; presenting credentials at admission is not supported yet`);
       }
+    },
+  };
+}
+
+/** Views of governance heights read lately: state at a height never changes, so each is kept as is. */
+const VIEW_CACHE = 8;
+
+/**
+ * Freezes and template approvals from the governance registry (docs/supervision.md#freezes), for
+ * every chain of the alliance: read at the governance height a block names (the governance chain
+ * itself: at its parent). A frozen sender is refused at admission with TX_FROZEN naming the
+ * proposal; execution reads the same view (runtime AllianceView) for accounts, contracts, tokens
+ * and the senders of cross-chain packets. `gov` absent: `chainId` is the governance chain.
+ */
+export function governanceAllianceRule(chainId: string, gov?: ReferenceChain): AllianceRule {
+  const views = new Map<number, AllianceView>();
+  const view = (state: StateAt): AllianceView => {
+    let v = views.get(state.height);
+    if (v) return v;
+    v = allianceViewAt(state, chainId);
+    if (views.size >= VIEW_CACHE) views.delete(views.keys().next().value!);
+    views.set(state.height, v);
+    return v;
+  };
+  return {
+    ...(gov ? { source: gov } : {}),
+    view,
+    judge: (state, did) => {
+      const f = view(state).frozen(`did/${did}`);
+      if (!f) return { ok: true };
+      const how = f.how === 'emergency'
+        ? `an emergency freeze by regulators until governance height ${f.until} (proposal #${f.proposal} would confirm it)`
+        : `governance proposal #${f.proposal}`;
+      return { ok: false, code: 'TX_FROZEN', message: `${did} is frozen by ${how} since governance height ${f.since}: ${f.reason}; no chain of the alliance takes its transactions until an unfreeze proposal passes (governance chain ${state.chain} at height ${state.height})` };
+    },
+  };
+}
+
+function allianceViewAt(state: StateAt, chainId: string): AllianceView {
+  const frozen = new Map<string, Frozen | null>();
+  const approved = new Map<string, boolean>();
+  let audit: boolean | undefined;
+  return {
+    govHeight: state.height,
+    frozen(key) {
+      let f = frozen.get(key);
+      if (f === undefined) {
+        const rec = state.getState(govStateKey.freeze(key)).value as FreezeRecord | null;
+        f = rec && !(rec.until !== undefined && state.height > rec.until)
+          ? { key, proposal: rec.proposal, how: rec.how, reason: rec.reason, since: rec.since, ...(rec.until !== undefined ? { until: rec.until } : {}) }
+          : null;
+        if (frozen.size < 100_000) frozen.set(key, f);
+      }
+      return f ?? undefined;
+    },
+    get templateAudit() {
+      if (audit === undefined) {
+        const policy = state.getState(govStateKey.policy()).value as Policy | null;
+        audit = (policy?.templateAudit ?? []).some((c) => c === '*' || c === chainId);
+      }
+      return audit;
+    },
+    templateApproved(hash) {
+      let ok = approved.get(hash);
+      if (ok === undefined) {
+        const rec = state.getState(supStateKey.approval('lex-template', hash)).value as ApprovalRecord | null;
+        ok = rec !== null && rec.revokedAt === undefined;
+        if (approved.size < 100_000) approved.set(hash, ok);
+      }
+      return ok;
     },
   };
 }

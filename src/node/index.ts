@@ -8,6 +8,7 @@ import { ShulianNode, type NodeOpenOptions } from './node.ts';
 import { Gateway, localEndpoint } from '../crosschain/index.ts';
 import { ExternalChains, loadExternalChains, type ExternalChainConfig, type ExternalChainsOptions } from './external.ts';
 import { bootstrapSandbox, sandboxKeys, startSandbox, type RunningSandbox, type SandboxInfo } from './sandbox.ts';
+import { SupervisionService, SupervisionStore, nodeFeed, type SupervisionOptions, type Webhook } from '../supervision/index.ts';
 
 /** The node's own gateway over the chains it hosts, for the chains whose genesis registers it as one. */
 function startEmbeddedGateway(node: ShulianNode, log: (line: string) => void): Gateway | undefined {
@@ -33,7 +34,7 @@ export { prepareCluster, type ClusterLayout } from './cluster.ts';
 export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
 export { NODE_PASSWORD_ENV } from './keys.ts';
 export { SANDBOX_DEFAULTS, sandboxKeys, type SandboxInfo } from './sandbox.ts';
-export { didSenderAuthority, governanceAdmissionRule } from './admission.ts';
+export { didSenderAuthority, governanceAdmissionRule, governanceAllianceRule } from './admission.ts';
 export {
   ExternalChains, EXTERNAL_CHAINS_FILE, externalChainSchema, loadExternalChains, parseExternalChains,
   type ExternalChainConfig, type ExternalChainsOptions,
@@ -72,6 +73,11 @@ export interface StartOptions {
    * process (src/node/sandbox.ts). Default false.
    */
   sandbox?: boolean;
+  /**
+   * The embedded supervision service (docs/supervision.md): on by default when the node hosts a
+   * governance chain; its store is `<dataDir>/supervision.lmdb`. `false` turns it off.
+   */
+  supervision?: false | { webhooks?: Webhook[]; webhookRetry?: SupervisionOptions['webhookRetry'] };
 }
 
 export interface RunningNode {
@@ -85,6 +91,8 @@ export interface RunningNode {
   console: { url: string; built: boolean };
   /** The SANDBOX, when the node runs one (StartOptions.sandbox). */
   sandbox?: SandboxInfo;
+  /** The embedded supervision service, when it runs. */
+  supervision?: SupervisionService;
   close(): Promise<void>;
 }
 
@@ -98,12 +106,33 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   });
   let api;
   let external: ExternalChains;
+  let supervision: SupervisionService | undefined;
+  const stopSupervision = async (): Promise<void> => {
+    await supervision?.close();
+    await supervision?.store.close();
+  };
+  const gov = node.chains().find((c) => c.genesis.modules.includes('governance'));
+  if (opts.supervision !== false && gov) {
+    try {
+      supervision = new SupervisionService({
+        feed: nodeFeed(node), store: SupervisionStore.open(join(opts.dataDir, 'supervision.lmdb')), govChain: gov.id, log,
+        ...(opts.supervision?.webhooks ? { webhooks: opts.supervision.webhooks } : {}),
+        ...(opts.supervision?.webhookRetry ? { webhookRetry: opts.supervision.webhookRetry } : {}),
+      });
+      await supervision.start();
+    } catch (err) {
+      await stopSupervision();
+      await node.close();
+      throw err;
+    }
+  }
   // The sandbox's records are committed before the API answers, so no client races them.
   const settle = opts.sandbox ? node.chains().find((c) => c.genesis.modules.includes('settlement')) : undefined;
   if (settle) {
     try {
       await bootstrapSandbox(settle, node.key, sandboxKeys(node.key), log);
     } catch (err) {
+      await stopSupervision();
       await node.close();
       throw err;
     }
@@ -114,6 +143,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     if (clash) throw new ShulianError('CONFIG_INVALID', `external chain "${clash.id}" has the id of a chain this node hosts; give it another id`);
     external = new ExternalChains(configs, { log, ...opts.externalOptions });
   } catch (err) {
+    await stopSupervision();
     await node.close();
     throw err;
   }
@@ -122,10 +152,11 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     // credentials as the operator (its own DID) unless told otherwise, and keeps the console's
     // sessions, work orders and audit log in <dataDir>/console.lmdb.
     const vc = { statusSigner: node.key, issuers: [node.key], ...opts.api?.vc };
-    api = await buildApi(node, { ...opts.api, vc, console: { dataDir: opts.dataDir, ...opts.api?.console }, external });
+    api = await buildApi(node, { ...opts.api, vc, console: { dataDir: opts.dataDir, ...opts.api?.console }, external, ...(supervision ? { supervision } : {}) });
     log(`credentials: issuing as ${vc.issuers.map((i) => ('controller' in i ? i.controller : didFromPublicKey(i.publicKey))).join(', ')} (POST /credentials/issue)`);
     await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
   } catch (err) {
+    await stopSupervision();
     await node.close();
     throw err;
   }
@@ -140,6 +171,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       sandbox = await startSandbox({ chain: settle, nodeKey: node.key, apiUrl: local, dataDir: opts.dataDir, log });
     } catch (err) {
       await api.close();
+      await stopSupervision();
       await node.close();
       throw err;
     }
@@ -155,6 +187,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     chains: () => node.chains(),
     external,
     console: { url: `${url}/console`, built: existsSync(join(CONSOLE_DIST, 'index.html')) },
+    ...(supervision ? { supervision } : {}),
     ...(sandbox ? { sandbox: { issuer: sandbox.issuer, taxAuthority: sandbox.taxAuthority, currencies: sandbox.currencies, faucetPerDid: sandbox.faucetPerDid, railUrl: sandbox.railUrl, webhookUrl: sandbox.webhookUrl } } : {}),
     // In order: what sends txs or calls the API first, then the API, then the chains.
     close: () => (closing ??= (async () => {
@@ -162,6 +195,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       await sandbox?.close();
       await external.close();
       await api.close();
+      await stopSupervision();
       await node.close();
     })()),
   };

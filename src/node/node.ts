@@ -13,7 +13,7 @@ import type { Genesis, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 import { knownModuleNames, modulesFor } from '../modules/index.ts';
 import { govKey } from '../modules/governance/keys.ts';
 import type { Role } from '../modules/governance/types.ts';
-import { didSenderAuthority, governanceAdmissionRule } from './admission.ts';
+import { didSenderAuthority, governanceAdmissionRule, governanceAllianceRule } from './admission.ts';
 import { signTx } from '../ledger/index.ts';
 import { evidenceReporter, tbftTransport } from './tbft-wiring.ts';
 import { DEFAULT_PARAMS } from './alliance.ts';
@@ -92,6 +92,7 @@ export class ShulianNode implements NodeView {
       const self = node;
       self.opts = o;
       self.identityId = alliance.chains.find((g) => g.modules.includes('did'))?.chain;
+      self.govId = alliance.chains.find((g) => g.modules.includes('governance'))?.chain;
       const followedByAll = new Set(alliance.chains.filter((g) => g.modules.includes('did') || g.modules.includes('governance')).map((g) => g.chain));
       for (const genesis of alliance.chains) {
         // tbft chains get the key even when this node is not (yet) a validator: the core signs
@@ -147,14 +148,18 @@ export class ShulianNode implements NodeView {
 
   /** The chain that runs the `did` module, when the alliance has one. */
   private identityId: string | undefined;
+  /** The chain that runs the `governance` module, when the alliance has one. */
+  private govId: string | undefined;
 
   /** What every chain of this node is opened with: its store, modules, and who judges its senders. */
   private chainOptions(genesis: Genesis): Parameters<typeof Chain.open>[0] {
     const senderAuthority = this.senderAuthorityFor(genesis);
+    // Freezes and template approvals come from the governance chain, for every chain (itself at its parent).
+    const allianceRule = this.govId ? governanceAllianceRule(genesis.chain, genesis.chain === this.govId ? undefined : this.referenceTo(this.govId)) : undefined;
     return {
       genesis, dir: join(this.opts.dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: this.admission,
       checkCalls: true, restoreMempool: false, ...(this.opts.mempool ? { mempool: this.opts.mempool } : {}),
-      ...(senderAuthority ? { senderAuthority } : {}),
+      ...(senderAuthority ? { senderAuthority } : {}), ...(allianceRule ? { allianceRule } : {}),
     };
   }
 
@@ -348,7 +353,8 @@ export class ShulianNode implements NodeView {
         name: alliance.founder?.name ?? `${alliance.alliance} operator`,
         ...(alliance.founder?.nameZh ? { nameZh: alliance.founder.nameZh } : {}),
         ...(alliance.founder?.roles ? { roles: alliance.founder.roles } : {}),
-        policy: { modules: knownModuleNames().filter((n) => n !== 'governance'), chainParams: { ...DEFAULT_PARAMS } },
+        // Governance and supervision run on the governance chain only (supervision asks governance for regulators).
+        policy: { modules: knownModuleNames().filter((n) => n !== 'governance' && n !== 'supervision'), chainParams: { ...DEFAULT_PARAMS } },
         chains: alliance.chains.map((g) => ({ genesis: asJson(g) })),
       }),
     });

@@ -9,6 +9,8 @@ export const RUNTIME_ERRORS = {
   CALL_TOO_DEEP: 'module exports called one another more deeply than allowed',
   ASYNC_METHOD: 'an asynchronous method was run synchronously (a module bug)',
   MODULE_FAULT: 'the module failed with an unexpected error; every node fails the transaction the same way',
+  FROZEN: 'a party of the transaction (sender, account, contract or token) is frozen by governance; the message names the proposal',
+  TEMPLATE_NOT_APPROVED: 'this chain accepts only lex templates a regulator approved, and no regulator approved this one',
 } as const satisfies ErrorList;
 
 export type RuntimeErrorCode = keyof typeof RUNTIME_ERRORS;
@@ -20,6 +22,6 @@ declare module '../codec/errors.ts' {
 /**
  * The codes a module may reject a transaction with (ModuleError): the runtime's, the modules' own
  * (each modules/<m>/errors.ts), the common ones, and those of the libraries modules run whose codes
- * pass through unchanged into receipts (lex contracts, X.509 certificate paths).
+ * pass through unchanged into receipts (lex contracts, X.509 certificate paths, supervision rules).
  */
-export type ModuleErrorCode = CodesOf<'runtime' | `modules/${string}` | 'common' | 'lex' | 'did/x509'>;
+export type ModuleErrorCode = CodesOf<'runtime' | `modules/${string}` | 'common' | 'lex' | 'did/x509' | 'rules'>;

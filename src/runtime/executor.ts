@@ -2,6 +2,7 @@ import { ShulianError, canonicalize, type JsonValue } from '../codec/index.ts';
 import type { Receipt, Tx, TxEvent } from '../ledger/index.ts';
 import { invokeExport, parseArgs } from './calls.ts';
 import { GAS } from './gas.ts';
+import { NO_ALLIANCE, freezeKeysOf, frozenError, type AllianceView, type Frozen } from './alliance.ts';
 import { ModuleError, type ModuleContext, type ModuleDef } from './module.ts';
 
 /** Read access to committed state, as canonical JSON. */
@@ -14,6 +15,8 @@ export interface BlockEnv {
   height: number;
   time: number;
   maxTxGas: number;
+  /** Freezes and template approvals for this block (alliance.ts); none when absent. */
+  alliance?: AllianceView;
 }
 
 export interface ExecutedBlock {
@@ -143,6 +146,21 @@ export class Executor {
         events.push({ module: mod.name, type, data });
       },
       charge,
+      frozen: (subject) => {
+        const alliance = env.alliance ?? NO_ALLIANCE;
+        for (const k of freezeKeysOf(env.chain, subject)) {
+          charge(GAS.read, `reading the freeze of ${k}`);
+          const f: Frozen | undefined = alliance.frozen(k);
+          if (f) return f;
+        }
+        return undefined;
+      },
+      templateApproval: (h) => {
+        const alliance = env.alliance ?? NO_ALLIANCE;
+        if (!alliance.templateAudit) return 'not-required';
+        charge(GAS.read, `reading the approval of template ${h}`);
+        return alliance.templateApproved(h) ? 'approved' : 'unapproved';
+      },
       call: (target, name, args) => {
         const callee = this.enabled.has(target) ? this.modules.get(target) : undefined;
         const exp = callee?.exports && Object.hasOwn(callee.exports, name) ? callee.exports[name] : undefined;
@@ -190,6 +208,11 @@ export class Executor {
     };
     try {
       charge(GAS.txBase + GAS.txByte * bytes, 'paying for the transaction bytes');
+      // A frozen sender is refused at admission already (the chain's gate, at the same refs);
+      // refused here too, so execution never depends on admission having run.
+      const sender = { type: 'did', did: tx.from } as const;
+      const f = env.alliance?.frozen(freezeKeysOf(env.chain, sender)[0]!);
+      if (f) throw frozenError(sender, f);
       const mod = this.enabled.has(tx.module) ? this.modules.get(tx.module) : undefined;
       if (!mod) throw new ModuleError('MODULE_NOT_FOUND', `chain ${env.chain} runs no module "${tx.module}"`);
       const m = Object.hasOwn(mod.methods, tx.method) ? mod.methods[tx.method] : undefined;

@@ -4,4 +4,7 @@ export { parseArgs, invokeExport, runExport } from './calls.ts';
 export { Executor, NONCE_PREFIX, type StateReader, type BlockEnv, type ExecutedBlock } from './executor.ts';
 export { GAS } from './gas.ts';
 export { MapContext } from './map-context.ts';
+export {
+  NO_ALLIANCE, freezeKey, freezeKeysOf, frozenError, refuseFrozen, type AllianceView, type FreezeSubject, type Frozen,
+} from './alliance.ts';
 export { lockExports, lockIdSchema, type LockExportNames, type LockRecord, type LockResource, type LockState } from './locks.ts';

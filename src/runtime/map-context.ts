@@ -1,5 +1,6 @@
 import { canonicalize, type JsonValue, type StateKey } from '../codec/index.ts';
 import { ModuleError, type ModuleContext } from './module.ts';
+import { freezeKeysOf, type AllianceView, type FreezeSubject, type Frozen } from './alliance.ts';
 
 /**
  * A module context over a plain map of one module's keys, with no gas meter: for unit tests of
@@ -41,6 +42,19 @@ export class MapContext implements ModuleContext {
   }
   emit(type: string, data: JsonValue): void {
     this.events.push({ type, data });
+  }
+  /** What `frozen` and `templateApproval` answer; a test sets it. */
+  alliance: AllianceView | undefined;
+  frozen(subject: FreezeSubject): Frozen | undefined {
+    for (const k of freezeKeysOf(this.chain, subject)) {
+      const f = this.alliance?.frozen(k);
+      if (f) return f;
+    }
+    return undefined;
+  }
+  templateApproval(hash: string): 'approved' | 'unapproved' | 'not-required' {
+    if (!this.alliance?.templateAudit) return 'not-required';
+    return this.alliance.templateApproved(hash) ? 'approved' : 'unapproved';
   }
   charge(): void {}
   call(module: string, name: string): JsonValue | undefined {

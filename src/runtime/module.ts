@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ShulianError, type JsonValue, type StateKey } from '../codec/index.ts';
 import type { ModuleErrorCode } from './errors.ts';
+import type { FreezeSubject, Frozen } from './alliance.ts';
 
 /**
  * What a module method sees while it runs. It is the only door to the world: no clock but the
@@ -36,6 +37,16 @@ export interface ModuleContext {
   call(module: string, name: string, args: JsonValue): JsonValue | undefined;
   /** Name of the module that called this export, or undefined when a transaction called a method. */
   readonly caller?: string;
+  /**
+   * The governance freeze in force on a party for this block, if any (alliance.ts: read from the
+   * governance chain at the height the block names). Use `refuseFrozen` to refuse with FROZEN.
+   */
+  frozen(subject: FreezeSubject): Frozen | undefined;
+  /**
+   * For lex templates: `not-required` unless the alliance policy makes this chain accept only
+   * approved templates; then whether a regulator approved the template with this source hash.
+   */
+  templateApproval(hash: string): 'approved' | 'unapproved' | 'not-required';
 }
 
 export interface MethodDef<A> {

@@ -31,4 +31,5 @@ export * from './governance.ts';
 export * from './console.ts';
 export * from './contracts.ts';
 export * from './external.ts';
+export * from './supervision.ts';
 export { docStateKey } from '../modules/did/keys.ts';

@@ -54,6 +54,8 @@ export class ShulianClient {
   /** API root without the trailing `/v1`, e.g. `http://127.0.0.1:7070`. */
   readonly baseUrl: string;
   readonly timeoutMs: number;
+  /** Sent as a bearer token with every request (ClientOptions.token). */
+  readonly #token: string | undefined;
   readonly #fetch: FetchLike;
   readonly #pins = new Map<string, string>();
   readonly #genesis = new Map<string, Promise<Genesis>>();
@@ -80,6 +82,7 @@ export class ShulianClient {
     }
     this.baseUrl = url.href.replace(/\/+$/, '').replace(/\/v1$/, '');
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#token = opts.token;
     this.#fetch = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
     this.#pinStore = opts.pinStore;
     this.#onFirstUse = opts.onFirstUse ?? ((e) => console.warn(firstUseWarning(e)));
@@ -114,7 +117,10 @@ export class ShulianClient {
     try {
       res = await this.#fetch(url, {
         method,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers: {
+          accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal,
       });

@@ -13,12 +13,13 @@ import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { FetchLike } from './types.ts';
 import { checkSignInChallenge, originOf, signSignIn, type SignInChallenge } from './console-signin.ts';
+import type { Alert, AlertQuery, AlertSummary, AlertWithProofs, SupervisionStats } from './supervision.ts';
 
 export * from './console-signin.ts';
 
 export type ConsoleRole = 'operator' | 'member' | 'regulator' | 'auditor';
 export const CONSOLE_ROLE_NAMES: readonly ConsoleRole[] = ['operator', 'member', 'regulator', 'auditor'];
-export type WorkOrderKind = 'join' | 'chain' | 'quota' | 'incident';
+export type WorkOrderKind = 'join' | 'chain' | 'quota' | 'incident' | 'alert';
 export type WorkOrderStatus = 'open' | 'in-progress' | 'resolved' | 'rejected';
 
 export interface LoginResult {
@@ -61,6 +62,10 @@ export interface WorkOrder {
   updatedAt: number;
   comments: WorkOrderComment[];
   history: WorkOrderStatusChange[];
+  /** Kind "alert": the supervision alert it tracks (docs/supervision.md#alerts). */
+  alert?: string;
+  /** Who works on it (a regulator or operator DID); they may see and comment on it too. */
+  assignee?: string;
 }
 
 /** A work order in a list: without body, comments counted. */
@@ -397,5 +402,41 @@ export class ConsoleClient {
   /** The Prometheus text exposition of GET /metrics. */
   metrics(): Promise<string> {
     return this.#call('GET', '/metrics', undefined, true);
+  }
+
+  // ---- supervision (regulators and operators; docs/supervision.md) ----
+
+  /** Alerts newest first, without proofs; `next` continues the list (as `before`). */
+  alerts(q: AlertQuery = {}): Promise<{ alerts: AlertSummary[]; next?: string }> {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, String(v));
+    const qs = p.toString();
+    return this.#call('GET', `/v1/supervision/alerts${qs ? `?${qs}` : ''}`);
+  }
+
+  /** One alert with the inclusion proofs of its txs (check them with verifyTxInclusion). */
+  alert(id: string): Promise<AlertWithProofs> {
+    return this.#call('GET', `/v1/supervision/alerts/${encodeURIComponent(id)}`);
+  }
+
+  /** Acknowledge an alert: files the work order that tracks it. */
+  ackAlert(id: string, note?: string): Promise<Alert> {
+    return this.#call('POST', `/v1/supervision/alerts/${encodeURIComponent(id)}/ack`, note === undefined ? {} : { note });
+  }
+
+  assignAlert(id: string, to: string, note?: string): Promise<Alert> {
+    return this.#call('POST', `/v1/supervision/alerts/${encodeURIComponent(id)}/assign`, { to, ...(note === undefined ? {} : { note }) });
+  }
+
+  closeAlert(id: string, note: string): Promise<Alert> {
+    return this.#call('POST', `/v1/supervision/alerts/${encodeURIComponent(id)}/close`, { note });
+  }
+
+  /** Statistics per hour or day of block time, within the caller's scope. */
+  supervisionStats(q: { period?: 'hour' | 'day'; from?: number; to?: number } = {}): Promise<SupervisionStats> {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, String(v));
+    const qs = p.toString();
+    return this.#call('GET', `/v1/supervision/stats${qs ? `?${qs}` : ''}`);
   }
 }

@@ -26,3 +26,4 @@ export * from './console.ts';
 export * from './contracts.ts';
 export * from './settlement.ts';
 export * from './external.ts';
+export * from './supervision.ts';

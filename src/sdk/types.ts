@@ -178,6 +178,11 @@ export interface ClientOptions {
   /** Per-request timeout (default 15 s). */
   timeoutMs?: number;
   /**
+   * A console session token or API key, sent as `Authorization: Bearer …` with every request:
+   * for chains whose reads are served to their members only (docs/supervision.md#who-reads-a-chain).
+   */
+  token?: string;
+  /**
    * Pinned genesis hashes by chain id: the trust roots of verified reads. A pinned chain's genesis
    * must hash to its pin (GENESIS_MISMATCH otherwise) before anything is verified against it.
    */

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { canonicalize, toHex, type JsonValue } from '../../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, sha256, type KeyPair, type Suite } from '../../src/crypto/index.ts';
 import type { ChainParams, Receipt, Tx, ValidatorInfo } from '../../src/ledger/index.ts';
-import { Executor, NONCE_PREFIX } from '../../src/runtime/index.ts';
+import { Executor, NONCE_PREFIX, type ModuleDef } from '../../src/runtime/index.ts';
 import {
   createGovernanceModule, subjectOf,
   type ChainRecord, type GovernanceConfig, type Member, type PolicyPatch, type Proposal, type VoteRecord,
@@ -38,6 +38,8 @@ export interface Call {
   from: string;
   method: string;
   args: JsonValue;
+  /** Default "governance". */
+  module?: string;
 }
 
 /** The governance module on an in-memory "chain" whose blocks the test makes by hand. */
@@ -48,8 +50,9 @@ export class MemGov {
   private readonly exec: Executor;
   private readonly nonces = new Map<string, number>();
 
-  constructor(config: GovernanceConfig, readonly chain = 'gov') {
-    this.exec = new Executor([createGovernanceModule(config)], new Set(['governance']));
+  /** `extra`: modules that run beside governance on this chain (the supervision module). */
+  constructor(config: GovernanceConfig, readonly chain = 'gov', extra: ModuleDef[] = []) {
+    this.exec = new Executor([createGovernanceModule(config), ...extra], new Set(['governance', ...extra.map((m) => m.name)]));
   }
 
   static config(founder: string): GovernanceConfig {
@@ -62,7 +65,7 @@ export class MemGov {
     const txs = calls.map((c, i) => {
       const nonce = this.nonces.get(c.from) ?? 0;
       this.nonces.set(c.from, nonce + 1);
-      const tx: Tx = { chain: this.chain, from: c.from, pubkey: '', nonce, module: 'governance', method: c.method, args: c.args, expires: 1e9, sig: '' };
+      const tx: Tx = { chain: this.chain, from: c.from, pubkey: '', nonce, module: c.module ?? 'governance', method: c.method, args: c.args, expires: 1e9, sig: '' };
       return { tx, hash: toHex(sha256(Buffer.from(`${this.height}/${i}/${canonicalize(c.args)}`))), bytes: canonicalize(c.args).length + 300 };
     });
     const r = await this.exec.executeBlock({ get: (k) => this.state.get(k) }, { chain: this.chain, height: this.height, time: this.time, maxTxGas: PARAMS.maxTxGas }, txs);

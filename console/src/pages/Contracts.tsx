@@ -4,7 +4,7 @@ import {
 } from 'antd';
 import {
   canonicalize, compileContract, deployContractTemplate, draftContract, getContract, getContractFingerprint, getContractTemplate, listContractTemplates,
-  listContracts, signContract, submitContractEvent, testContractTemplate,
+  listContracts, signContract, submitContractEvent, supApproval, supApproveCall, testContractTemplate,
   type CompileResponse, type ContractTemplate, type ContractView, type Diagnostic, type JsonValue, type ScenarioReport, type TemplateSummary,
 } from '../../../src/sdk/browser.ts';
 import { ErrorBox, Hash, Ident, Json, NoData, fmtTime } from '../components.tsx';
@@ -13,7 +13,32 @@ import {
   clausesOf, companions, compose, defaultPartyMap, foreignParties, freshDate,
   type ClauseEntry, type PartyMap,
 } from '../lexcompose.ts';
-import { LocalError, client, errNode, shortDid, useLoad, useSession, say } from '../session.tsx';
+import { LocalError, client, errNode, errText, shortDid, useLoad, useSession, say } from '../session.tsx';
+
+/** Contract audit (docs/supervision.md#contract-audit): whether a regulator approved a template; a regulator may approve it here. */
+function Audit({ hash, name }: { hash: string | undefined; name: string }) {
+  const { tr, auth, sendTx } = useSession();
+  const { message } = App.useApp();
+  const a = useLoad(async () => (hash ? (await supApproval(client, 'lex-template', hash)) ?? null : null), [hash]);
+  const [busy, setBusy] = useState(false);
+  if (!hash) return <>—</>;
+  if (a.data) return <Tag color="green" title={a.data.by}>{tr('已审核', 'approved')}</Tag>;
+  if (!auth?.roles.includes('regulator')) return <Tag>{tr('未审核', 'not approved')}</Tag>;
+  return (
+    <Button size="small" loading={busy} data-testid={`approve-${name}`} onClick={async () => {
+      setBusy(true);
+      try {
+        await sendTx('gov', supApproveCall({ kind: 'lex-template', hash, name }));
+        message.success(tr('已审核通过该模板', 'Template approved'));
+        a.reload();
+      } catch (err) {
+        message.error(errText(err));
+      } finally {
+        setBusy(false);
+      }
+    }}>{tr('审核通过', 'Approve')}</Button>
+  );
+}
 
 type Tr = (zh: string, en: string) => string;
 
@@ -570,6 +595,7 @@ function Repository({ lib, onOpen }: { lib: Library; onOpen: (name: string) => v
           { title: tr('条款数', 'Clauses'), render: (_, t) => lib.clauses.filter((c) => c.template === t.name).length },
           { title: tr('情景测试', 'Scenarios'), dataIndex: 'scenarios' },
           { title: tr('已部署', 'Deployed'), dataIndex: 'deployed', render: (d?: boolean) => (d ? <Tag color="green">{tr('是', 'yes')}</Tag> : <Tag>{tr('否', 'no')}</Tag>) },
+          { title: tr('监管审核', 'Audit'), render: (_, t) => <Audit hash={t.sourceHash} name={t.name} /> },
           { title: '', render: (_, t) => (
             <Space>
               <Button size="small" onClick={() => onOpen(t.name)}>{tr('在低代码编辑器中打开', 'Open in the low-code editor')}</Button>

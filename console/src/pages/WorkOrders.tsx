@@ -6,7 +6,7 @@ import { consoleClient, errNode, shortDid, useLoad, useSession, say } from '../s
 
 export function woKind(k: string, tr: (zh: string, en: string) => string): string {
   const m: Record<string, [string, string]> = {
-    join: ['加入联盟', 'join the alliance'], chain: ['新建业务链', 'new business chain'], quota: ['配额', 'quota'], incident: ['故障', 'incident'],
+    join: ['加入联盟', 'join the alliance'], chain: ['新建业务链', 'new business chain'], quota: ['配额', 'quota'], incident: ['故障', 'incident'], alert: ['监管告警', 'supervision alert'],
   };
   return m[k] ? tr(m[k][0], m[k][1]) : tr('其他', 'other');
 }

@@ -24,6 +24,8 @@ import {
 import { errorSchema } from '../schemas.ts';
 import { parseBody, type ConsoleAuth, type Principal } from './auth.ts';
 
+export { visible as visibleOrder };
+
 export const WORK_ORDER_LIMITS = { title: 200, body: 20_000, comment: 5_000, note: 1_000 } as const;
 
 /** Text a person typed: no control characters but newlines and tabs, not only blanks. */
@@ -32,8 +34,11 @@ const text = (max: number, what: string) => z.string()
   .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, `${what} may not contain control characters`)
   .refine((s) => s.trim().length > 0, `${what} may not be empty`);
 
+/** Alert work orders are filed by acknowledging the alert (POST /v1/supervision/alerts/:id/ack), not here. */
+const FILED_KINDS = WORK_ORDER_KINDS.filter((k) => k !== 'alert');
+
 export const workOrderBody = z.strictObject({
-  kind: z.enum(WORK_ORDER_KINDS, `kind must be one of ${WORK_ORDER_KINDS.join(', ')}`),
+  kind: z.enum(FILED_KINDS, `kind must be one of ${FILED_KINDS.join(', ')} (alert work orders come from acknowledging an alert)`),
   title: text(WORK_ORDER_LIMITS.title, 'title'),
   body: text(WORK_ORDER_LIMITS.body, 'body'),
 });
@@ -56,9 +61,9 @@ const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 const noRole = (p: Principal, what: string): ShulianError =>
   new ShulianError('FORBIDDEN', `${p.did} holds no console role, so it may not ${what}; it may file one join request (kind "join") and comment on it while it is open, or an operator grants the DID a role`);
 
-/** The order, if the caller may see it; NOT_FOUND either way otherwise (do not reveal others' orders). */
-function visible<T extends { createdBy: string }>(o: T | undefined, p: Principal, id: number): T {
-  if (!o || (o.createdBy !== p.did && !isOperator(p))) throw new ShulianError('NOT_FOUND', `no work order #${id} that ${p.did} may see`);
+/** The order, if the caller may see it (its author, its assignee, an operator); NOT_FOUND either way otherwise (do not reveal others' orders). */
+function visible<T extends { createdBy: string; assignee?: string }>(o: T | undefined, p: Principal, id: number): T {
+  if (!o || (o.createdBy !== p.did && o.assignee !== p.did && !isOperator(p))) throw new ShulianError('NOT_FOUND', `no work order #${id} that ${p.did} may see`);
   return o;
 }
 
@@ -67,6 +72,7 @@ const orderSchema = {
   properties: {
     id: { type: 'integer' }, kind: { type: 'string', enum: [...WORK_ORDER_KINDS] }, title: { type: 'string' }, body: { type: 'string' },
     status: { type: 'string', enum: [...WORK_ORDER_STATUSES] }, createdBy: { type: 'string' }, createdAt: { type: 'integer' }, updatedAt: { type: 'integer' },
+    alert: { type: 'string' }, assignee: { type: 'string' },
     comments: { type: 'array', items: { type: 'object', properties: { by: { type: 'string' }, at: { type: 'integer' }, text: { type: 'string' } } } },
     history: {
       type: 'array',

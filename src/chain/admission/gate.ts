@@ -6,7 +6,8 @@
 import { fromHex } from '../../codec/index.ts';
 import { didFromPublicKey } from '../../crypto/index.ts';
 import type { Tx } from '../../ledger/index.ts';
-import { reach, stateAt, type AdmissionRule, type ReferenceChain, type Refs, type SenderAuthority, type Verdict } from '../refs.ts';
+import { NO_ALLIANCE, type AllianceView } from '../../runtime/index.ts';
+import { reach, stateAt, type AdmissionRule, type AllianceRule, type ReferenceChain, type Refs, type SenderAuthority, type StateAt, type Verdict } from '../refs.ts';
 
 export class Gate {
   /** Ids of the chains whose state is consulted (the keys a block's refs may name). */
@@ -18,10 +19,12 @@ export class Gate {
     private readonly self: ReferenceChain,
     private readonly authority: SenderAuthority | undefined,
     private readonly rule: AdmissionRule | undefined,
+    private readonly alliance?: AllianceRule,
   ) {
     const sources = new Map<string, ReferenceChain>();
     if (authority?.source) sources.set(authority.source.id, authority.source);
     if (rule) sources.set(rule.source.id, rule.source);
+    if (alliance?.source) sources.set(alliance.source.id, alliance.source);
     this.sources = [...sources.values()];
     this.consulted = new Set(sources.keys());
   }
@@ -56,6 +59,7 @@ export class Gate {
     if (!v) {
       v = this.judgeSender(tx, selfCertified, refs);
       if (v.ok && this.rule) v = this.judgeAdmission(tx.from, refs, this.rule);
+      if (v.ok && this.alliance) v = this.judgeFrozen(tx.from, refs, this.alliance);
       cache.set(key, v);
     }
     return v;
@@ -72,6 +76,33 @@ export class Gate {
       return { ok: false, code: 'TX_BAD_SENDER', message: `the DID document of ${tx.from} cannot be judged: identity chain ${source.id} is ${height === undefined ? 'not named' : `not at height ${height} yet`} here` };
     }
     return this.authority.judge(stateAt(source, height), tx.from, tx.pubkey);
+  }
+
+  /** The governance state a block at `refs` reads (the governance chain itself: its head, the block's parent). */
+  private allianceState(refs: Refs, rule: AllianceRule): StateAt | string {
+    const source = rule.source ?? this.self;
+    const height = rule.source ? refs[source.id] : this.self.height();
+    if (height === undefined || height > source.height()) {
+      return `governance chain ${source.id} is ${height === undefined ? 'not named' : `not at height ${height} yet`} here`;
+    }
+    return stateAt(source, height);
+  }
+
+  private judgeFrozen(did: string, refs: Refs, rule: AllianceRule): Verdict {
+    const state = this.allianceState(refs, rule);
+    if (typeof state === 'string') return { ok: false, code: 'TX_NOT_ADMITTED', message: `whether ${did} is frozen cannot be judged: ${state}` };
+    return rule.judge(state, did);
+  }
+
+  /**
+   * Freezes and template approvals for executing a block at `refs` (the same heights its
+   * senders were judged at). Nothing when the chain follows no governance chain, or before it
+   * names one (a chain's first blocks, before governance exists).
+   */
+  allianceView(refs: Refs): AllianceView {
+    if (!this.alliance) return NO_ALLIANCE;
+    const state = this.allianceState(refs, this.alliance);
+    return typeof state === 'string' ? NO_ALLIANCE : this.alliance.view(state);
   }
 
   private judgeAdmission(did: string, refs: Refs, rule: AdmissionRule): Verdict {

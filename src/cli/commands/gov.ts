@@ -12,7 +12,7 @@ import type { ProposalView } from '../../governance/index.ts';
 import {
   DEFAULT_POLICY, PROPOSAL_KINDS, ROLES, percent,
   type AdmissionPolicy, type ChainRecord, type GenesisDraft, type InitArgs, type PolicyPatch, type ProposalInput, type ProposalKind, type ProposalStatus,
-  type Role, type VoteChoice,
+  type FreezeTarget, type Role, type VoteChoice,
 } from '../../modules/governance/index.ts';
 import {
   ShulianClient, DEFAULT_GOV_CHAIN, govChains, govClose, govInit, govMembers, govPolicy, govPropose, govProposal,
@@ -102,6 +102,17 @@ function subjectOf(p: ProposalView): string {
     case 'register-regulator': return `${pl.regulator.name} ${pl.regulator.did}`;
     case 'register-gateway': return `${pl.gateway.name} ${pl.gateway.did} for ${pl.gateway.chains.join(',')}`;
     case 'register-route': return `route of ${pl.route.chain} (${pl.route.engine}, ${pl.route.consensus}, ${pl.route.gateways.length} gateways, ${pl.route.status})`;
+    case 'freeze':
+    case 'unfreeze': return `${freezeTargetText(pl.target)}${pl.kind === 'freeze' && pl.emergency ? ' (confirms an emergency freeze)' : ''}: ${pl.reason}`;
+  }
+}
+
+function freezeTargetText(t: FreezeTarget): string {
+  switch (t.type) {
+    case 'did': return t.did;
+    case 'account': return `${t.currency} account of ${t.did} on ${t.chain}`;
+    case 'contract': return `contract ${t.id} on ${t.chain}`;
+    case 'token': return `token ${t.denom} on ${t.chain === '*' ? 'every chain' : t.chain}`;
   }
 }
 

@@ -7,10 +7,11 @@
 import { z } from 'zod';
 import { canonicalize, ShulianError, asJson, CHAIN_ID_RE, DID_RE } from '../../codec/index.ts';
 import { hashJson, type Genesis, type ValidatorInfo } from '../../ledger/index.ts';
-import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE, govKey } from './keys.ts';
 import { applyPolicyPatch, DEFAULT_POLICY, percent } from './policy.ts';
 import { decide } from './tally.ts';
+import { describeTarget, emergencyFreeze, freezeClosedUnapproved, freezePayload, planFreeze, registeredRegulator, targetKey } from './freeze.ts';
 import {
   PROPOSAL_KINDS, ROLES, VOTE_CHOICES,
   type AdmissionPolicy, type ChainRecord, type ChainStatus, type CloseReason, type Gateway, type GovernanceMeta,
@@ -18,7 +19,7 @@ import {
   type Role, type VoteRecord,
 } from './types.ts';
 import {
-  checkSeedGenesis, checkValidatorSet, completeGenesis, parseFields, sameValidators, admissionSchema, type GenesisEnv,
+  checkSeedGenesis, checkValidatorSet, completeGenesis, emergencyFreezeArgs, parseFields, sameValidators, admissionSchema, type GenesisEnv,
 } from './validate.ts';
 
 export * from './types.ts';
@@ -135,6 +136,8 @@ export function subjectOf(p: ProposalPayload): string {
     case 'register-regulator': return `regulator:${p.regulator.did}`;
     case 'register-gateway': return `gateway:${p.gateway.did}`;
     case 'register-route': return `route:${p.route.chain}`;
+    case 'freeze':
+    case 'unfreeze': return `freeze:${targetKey(p.target)}`;
   }
 }
 
@@ -167,7 +170,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
 
   // ---- proposal validation: kind-specific fields → the completed payload --------------------
 
-  function buildPayload(ctx: ModuleContext, policy: Policy, kind: ProposalKind, fields: unknown): ProposalPayload {
+  function buildPayload(ctx: ModuleContext, policy: Policy, kind: ProposalKind, fields: unknown, member: Member | undefined, regulator: Regulator | undefined): ProposalPayload {
     switch (kind) {
       case 'admit-member': {
         const f = parseFields(kind, fields);
@@ -193,7 +196,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
           throw new ModuleError('GOV_OWNER_NOT_MEMBER', `the chain owner ${owner} is not a member of the alliance; a chain is owned by a member organisation`);
         }
         const admission: AdmissionPolicy = f.admission ?? { type: 'members' };
-        return { kind, genesis, genesisHash: hashJson(genesis.suite, genesis), admission, owner };
+        return { kind, genesis, genesisHash: hashJson(genesis.suite, genesis), admission, owner, ...(f.reads !== undefined ? { reads: f.reads } : {}) };
       }
       case 'suspend-chain':
       case 'resume-chain':
@@ -220,7 +223,15 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         const f = parseFields(kind, fields);
         for (const c of f.regulator.chains) if (c !== '*') chainRecord(ctx, c);
         const r = f.regulator;
-        return { kind, regulator: { did: r.did, name: r.name, chains: [...r.chains], ...(r.nameZh !== undefined ? { nameZh: r.nameZh } : {}) } };
+        for (const o of r.orgs ?? []) {
+          if (!ctx.read(govKey.member(o))) throw new ModuleError('GOV_MEMBER_NOT_FOUND', `regulator.orgs names ${o}, which is not a member organisation of the alliance`);
+        }
+        return {
+          kind, regulator: {
+            did: r.did, name: r.name, chains: [...r.chains], ...(r.nameZh !== undefined ? { nameZh: r.nameZh } : {}),
+            ...(r.modules !== undefined ? { modules: [...r.modules] } : {}), ...(r.orgs !== undefined ? { orgs: [...r.orgs] } : {}),
+          },
+        };
       }
       case 'register-gateway': {
         const f = parseFields(kind, fields);
@@ -230,6 +241,9 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         }
         return { kind, gateway: { did: f.gateway.did, name: f.gateway.name, chains: [...f.gateway.chains] } };
       }
+      case 'freeze':
+      case 'unfreeze':
+        return freezePayload(ctx, kind, fields, { ...(member ? { member } : {}), ...(regulator ? { regulator } : {}) });
       case 'register-route': {
         // The route may name a chain outside this registry (an external engine); its contents were checked by the schema.
         const f = parseFields(kind, fields);
@@ -315,6 +329,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         return () => {
           const rec: ChainRecord = {
             id: pl.genesis.chain, genesis: pl.genesis, genesisHash: pl.genesisHash, owner: pl.owner, admission: pl.admission,
+            ...(pl.reads !== undefined ? { reads: pl.reads } : {}),
             status: 'approved', proposal: p.id, approvedAt: ctx.height, approvedTime: ctx.time,
             history: [statusEntry(ctx, 'approved', p.id)],
             validators: [{ validators: pl.genesis.validators, effectiveHeight: 0, approvedHeight: ctx.height, proposal: p.id }],
@@ -383,6 +398,9 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
       case 'register-route':
         // Applied on the routing chain by its validators, who follow this event (xroute.approve).
         return () => ctx.emit('RouteApproved', { chain: pl.route.chain, route: asJson(pl.route), proposal: p.id });
+      case 'freeze':
+      case 'unfreeze':
+        return planFreeze(ctx, p);
     }
   }
 
@@ -428,9 +446,50 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
       apply!();
     } else if (p.status === 'failed') {
       ctx.emit('ProposalFailed', { id: p.id, kind: p.kind, detail: p.detail });
+      freezeClosedUnapproved(ctx, p);
     } else {
       ctx.emit('ProposalRejected', asJson({ id: p.id, kind: p.kind, reason, tally: p.tally }));
+      freezeClosedUnapproved(ctx, p);
     }
+  }
+
+  /**
+   * Opens a proposal (checked already): its electorate under the policy now, the proposer's
+   * limit of open proposals, the subject's lock. Returns its id.
+   */
+  function openProposal(ctx: ModuleContext, policy: Policy, payload: ProposalPayload, text: { title?: string; description?: string }): Proposal {
+    const kind = payload.kind;
+    // A policy recorded before a kind existed takes that kind's default rules.
+    const rules = policy.kinds[kind] ?? DEFAULT_POLICY.kinds[kind];
+    const subject = subjectOf(payload);
+    const holder = ctx.read(govKey.lock(subject));
+    if (holder !== undefined) {
+      throw new ModuleError('GOV_SUBJECT_BUSY', `proposal #${holder} about ${subject} is still open; wait until it closes (or close it with governance.close once its voting period has ended)`);
+    }
+    const members = ctx.read(govKey.members()) ?? [];
+    const electorate = members.filter((d) => ctx.read(govKey.member(d))!.roles.some((r) => rules.voters.includes(r)));
+    if (electorate.length === 0) {
+      throw new ModuleError('GOV_NO_ELECTORATE', `no member holds a role that may vote on ${kind} (${rules.voters.join(', ')}); admit such members first`);
+    }
+    const open = ctx.read(govKey.open()) ?? [];
+    const mine = open.filter((e) => e.proposer === ctx.sender).length;
+    if (mine >= policy.maxOpenProposals) {
+      throw new ModuleError('GOV_TOO_MANY_OPEN', `${ctx.sender} already has ${mine} open proposals, the most the policy allows; wait for some to close`);
+    }
+    const id = (ctx.read(govKey.proposalCount()) ?? 0) + 1;
+    const p: Proposal = {
+      id, kind, proposer: ctx.sender, payload, status: 'voting', createdAt: ctx.height, createdTime: ctx.time,
+      endHeight: ctx.height + rules.votingPeriod, tx: ctx.txHash, electorate, rules: { ...rules }, tally: { yes: 0, no: 0, abstain: 0 },
+      ...(text.title !== undefined ? { title: text.title } : {}),
+      ...(text.description !== undefined ? { description: text.description } : {}),
+    };
+    ctx.write(govKey.proposal(id), p);
+    ctx.write(govKey.proposalCount(), id);
+    ctx.write(govKey.open(), [...open, { id, proposer: ctx.sender, endHeight: p.endHeight }]);
+    ctx.write(govKey.lock(subject), id);
+    if (payload.kind === 'freeze' && payload.evidence) ctx.write(govKey.evidence(payload.evidence.alert), id);
+    ctx.emit('ProposalCreated', { id, kind, proposer: ctx.sender, endHeight: p.endHeight, electorate: electorate.length });
+    return p;
   }
 
   return {
@@ -502,43 +561,32 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         gas: 5_000,
         run(ctx, args) {
           const policy = requireInit(ctx);
-          const member = requireMember(ctx, 'make proposals');
           const { kind, title, description, ...fields } = args;
+          // Members propose; a registered regulator that is not a member may propose what the
+          // policy lets the regulator role propose (freezes), within its scope.
+          const member = ctx.read(govKey.member(ctx.sender));
+          const regulator = registeredRegulator(ctx, ctx.sender);
+          if (!member && !regulator) requireMember(ctx, 'make proposals');
+          const roles: Role[] = [...(member?.roles ?? []), ...(regulator && !member?.roles.includes('regulator') ? ['regulator' as const] : [])];
           // A policy recorded before a kind existed takes that kind's default rules.
           const rules = policy.kinds[kind] ?? DEFAULT_POLICY.kinds[kind];
-          if (!member.roles.some((r) => rules.proposers.includes(r))) {
-            throw new ModuleError('GOV_ROLE_FORBIDDEN', `the alliance policy lets only ${rules.proposers.join(' or ')} propose ${kind}; ${ctx.sender} holds ${member.roles.join(', ')}`);
+          if (!roles.some((r) => rules.proposers.includes(r))) {
+            throw new ModuleError('GOV_ROLE_FORBIDDEN', `the alliance policy lets only ${rules.proposers.join(' or ')} propose ${kind}; ${ctx.sender} holds ${roles.join(', ')}`);
           }
           ctx.charge(GOV_GAS_PER_BYTE * canonicalize(args).length, 'checking the proposal');
-          const payload = buildPayload(ctx, policy, kind, fields);
-          const subject = subjectOf(payload);
-          const holder = ctx.read(govKey.lock(subject));
-          if (holder !== undefined) {
-            throw new ModuleError('GOV_SUBJECT_BUSY', `proposal #${holder} about ${subject} is still open; wait until it closes (or close it with governance.close once its voting period has ended)`);
-          }
-          const members = ctx.read(govKey.members()) ?? [];
-          const electorate = members.filter((d) => ctx.read(govKey.member(d))!.roles.some((r) => rules.voters.includes(r)));
-          if (electorate.length === 0) {
-            throw new ModuleError('GOV_NO_ELECTORATE', `no member holds a role that may vote on ${kind} (${rules.voters.join(', ')}); admit such members first`);
-          }
-          const open = ctx.read(govKey.open()) ?? [];
-          const mine = open.filter((e) => e.proposer === ctx.sender).length;
-          if (mine >= policy.maxOpenProposals) {
-            throw new ModuleError('GOV_TOO_MANY_OPEN', `${ctx.sender} already has ${mine} open proposals, the most the policy allows; wait for some to close`);
-          }
-          const id = (ctx.read(govKey.proposalCount()) ?? 0) + 1;
-          const p: Proposal = {
-            id, kind, proposer: ctx.sender, payload, status: 'voting', createdAt: ctx.height, createdTime: ctx.time,
-            endHeight: ctx.height + rules.votingPeriod, tx: ctx.txHash, electorate, rules: { ...rules }, tally: { yes: 0, no: 0, abstain: 0 },
-            ...(title !== undefined ? { title } : {}),
-            ...(description !== undefined ? { description } : {}),
-          };
-          ctx.write(govKey.proposal(id), p);
-          ctx.write(govKey.proposalCount(), id);
-          ctx.write(govKey.open(), [...open, { id, proposer: ctx.sender, endHeight: p.endHeight }]);
-          ctx.write(govKey.lock(subject), id);
-          ctx.emit('ProposalCreated', { id, kind, proposer: ctx.sender, endHeight: p.endHeight, electorate: electorate.length });
-          return { id, endHeight: p.endHeight, electorate: electorate.length };
+          const payload = buildPayload(ctx, policy, kind, fields, member, regulator);
+          const p = openProposal(ctx, policy, payload, { ...(title !== undefined ? { title } : {}), ...(description !== undefined ? { description } : {}) });
+          return { id: p.id, endHeight: p.endHeight, electorate: p.electorate.length };
+        },
+      }),
+
+      emergencyFreeze: method({
+        doc: 'A registered regulator asks to freeze a party at once (DID, settlement account, lex contract, token) within its scope; once the policy\'s quorum of regulators asked, it is frozen for a bounded number of blocks and a proposal to confirm it is opened.',
+        args: emergencyFreezeArgs,
+        gas: 5_000,
+        run(ctx, args) {
+          const policy = requireInit(ctx);
+          return emergencyFreeze(ctx, policy, args, (payload) => openProposal(ctx, policy, payload, { title: `Confirm the emergency freeze of ${describeTarget(args.target)}` }).id);
         },
       }),
 
@@ -611,8 +659,20 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         },
       }),
     },
+    exports: {
+      regulator: exported({
+        doc: 'The registered regulator record of a DID, or null: for the supervision module on this chain (rules are published by regulators, within their scope).',
+        gas: 300,
+        callers: [SUPERVISION_CALLER],
+        args: z.strictObject({ did: z.string().regex(DID_RE, 'a did:shulian DID') }),
+        run: (ctx, { did }) => asJson(ctx.read(govKey.regulator(did)) ?? null),
+      }),
+    },
   };
 }
+
+/** The module that may ask governance for regulators (src/modules/supervision). */
+const SUPERVISION_CALLER = 'supervision';
 
 /**
  * The module as listed among the build's modules. It has no founders, so on its own it cannot be

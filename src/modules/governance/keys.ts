@@ -1,5 +1,5 @@
 import { fullKeys, stateKey } from '../../codec/index.ts';
-import type { ChainRecord, Gateway, GovernanceMeta, Member, OpenEntry, Policy, Proposal, Regulator, VoteRecord } from './types.ts';
+import type { ChainRecord, EmergencyRequest, FreezeRecord, Gateway, GovernanceMeta, Member, OpenEntry, Policy, Proposal, Regulator, VoteRecord } from './types.ts';
 
 /**
  * State layout of the governance module, each key with the record it holds. `govKey` gives keys
@@ -29,6 +29,14 @@ export const govKey = {
   regulator: (did: string) => stateKey<Regulator>(`regulator/${did}`),
   gateways: () => stateKey<string[]>('gateways'),
   gateway: (did: string) => stateKey<Gateway>(`gateway/${did}`),
+  /** A freeze in force, by its key (runtime freezeKey). */
+  freeze: (key: string) => stateKey<FreezeRecord>(`freeze/${key}`),
+  /** Sorted keys of the freezes in force (emergency ones may have lapsed). */
+  freezes: () => stateKey<string[]>('freezes'),
+  /** Regulators asking for an emergency freeze. */
+  emergency: (key: string) => stateKey<EmergencyRequest>(`emergency/${key}`),
+  /** The proposal that cited an alert as evidence (an alert backs one freeze at a time). */
+  evidence: (alert: string) => stateKey<number>(`evidence/${alert}`),
 };
 
 /** Full state keys: `governance/<key>`. */

@@ -3,7 +3,7 @@ import { NAME_RE } from '../../codec/index.ts';
 import type { ChainParams } from '../../ledger/index.ts';
 import { ModuleError } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE } from './keys.ts';
-import { BPS, PROPOSAL_KINDS, ROLES, type KindPolicy, type Policy, type PolicyPatch, type ProposalKind, type Role } from './types.ts';
+import { BPS, PROPOSAL_KINDS, ROLES, type EmergencyPolicy, type KindPolicy, type Policy, type PolicyPatch, type ProposalKind, type Role } from './types.ts';
 
 const kind = (proposers: Role[], voters: Role[], quorumBps: number, thresholdBps: number): KindPolicy => ({
   proposers, voters, quorumBps, thresholdBps, votingPeriod: 1_000,
@@ -31,6 +31,9 @@ export const DEFAULT_POLICY: Policy = {
     'register-regulator': kind(['operator'], OPS_MEMBERS, 5_000, 5_000),
     'register-gateway': kind(OPS_MEMBERS, OPS_MEMBERS, 5_000, 5_000),
     'register-route': kind(OPS_MEMBERS, OPS_MEMBERS, 5_000, 5_000),
+    // Regulators propose freezes from their alerts; the operator and members decide (docs/supervision.md#freezes).
+    'freeze': kind(['operator', 'regulator'], OPS_MEMBERS, 5_000, 5_000),
+    'unfreeze': kind(['operator', 'member', 'regulator'], OPS_MEMBERS, 5_000, 5_000),
   },
   validatorChangeDelay: 10,
   maxOpenProposals: 10,
@@ -41,6 +44,14 @@ export const DEFAULT_POLICY: Policy = {
     maxBlockTxs: 1_000, maxTxBytes: 64 * 1024, maxTxGas: 2_000_000, mempoolMaxTxs: 50_000, mempoolMaxBytes: 64 * 1024 * 1024, maxNonceGap: 1_000,
   },
 };
+
+/** Emergency freezes when the policy has none recorded: two thirds of the regulators, for 100 blocks. */
+export const EMERGENCY_DEFAULTS: EmergencyPolicy = { quorumBps: 6_666, maxBlocks: 100 };
+
+export const emergencyOf = (p: Policy): EmergencyPolicy => p.emergency ?? EMERGENCY_DEFAULTS;
+
+/** Whether chain `id` accepts only approved lex templates under `p`. */
+export const auditsTemplates = (p: Policy, id: string): boolean => (p.templateAudit ?? []).some((c) => c === '*' || c === id);
 
 const safeInt = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
@@ -78,7 +89,16 @@ const kindsShape = Object.fromEntries(PROPOSAL_KINDS.map((k) => [k, kindPolicySc
 const kindPatchSchema = kindPolicySchema.partial().optional();
 const kindsPatchShape = Object.fromEntries(PROPOSAL_KINDS.map((k) => [k, kindPatchSchema])) as Record<ProposalKind, typeof kindPatchSchema>;
 
+const templateAuditSchema = z.array(z.string().regex(/^(\*|[a-z][a-z0-9-]{0,31})$/, 'a chain id, or "*" for every chain')).max(1_000)
+  .refine((a) => new Set(a).size === a.length, 'a chain is listed twice');
+const emergencyShape = {
+  quorumBps: z.number().int().min(1, 'at least 1 (basis points)').max(BPS, `at most ${BPS} (basis points)`),
+  maxBlocks: z.number().int().min(1, 'at least one block').max(100_000, 'at most 100000 blocks'),
+};
+
 export const policySchema: z.ZodType<Policy> = z.strictObject({
+  templateAudit: templateAuditSchema.optional(),
+  emergency: z.strictObject(emergencyShape).optional(),
   kinds: z.strictObject(kindsShape),
   validatorChangeDelay: z.number().int().min(0).max(10_000_000),
   maxOpenProposals: z.number().int().min(1).max(1_000),
@@ -87,6 +107,8 @@ export const policySchema: z.ZodType<Policy> = z.strictObject({
 });
 
 export const policyPatchSchema: z.ZodType<PolicyPatch> = z.strictObject({
+  templateAudit: templateAuditSchema.optional(),
+  emergency: z.strictObject(emergencyShape).partial().optional(),
   kinds: z.strictObject(kindsPatchShape).optional(),
   validatorChangeDelay: z.number().int().min(0).max(10_000_000).optional(),
   maxOpenProposals: z.number().int().min(1).max(1_000).optional(),
@@ -112,10 +134,14 @@ export function applyPolicyPatch(base: Policy, patch: unknown): Policy {
     throw new ModuleError('GOV_POLICY_INVALID', `${pathOf('policy', issue.path)}: ${issue.message}`);
   }
   const next: Policy = structuredClone(base);
+  // A policy recorded before a kind existed takes that kind's default rules.
+  for (const k of PROPOSAL_KINDS) next.kinds[k] ??= structuredClone(DEFAULT_POLICY.kinds[k]);
   for (const k of PROPOSAL_KINDS) {
     const kp = p.data.kinds?.[k];
     if (kp) next.kinds[k] = { ...next.kinds[k], ...definedOnly(kp) };
   }
+  if (p.data.templateAudit !== undefined) next.templateAudit = [...p.data.templateAudit];
+  if (p.data.emergency !== undefined) next.emergency = { ...emergencyOf(next), ...definedOnly(p.data.emergency) };
   if (p.data.validatorChangeDelay !== undefined) next.validatorChangeDelay = p.data.validatorChangeDelay;
   if (p.data.maxOpenProposals !== undefined) next.maxOpenProposals = p.data.maxOpenProposals;
   if (p.data.modules !== undefined) next.modules = [...p.data.modules];

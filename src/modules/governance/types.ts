@@ -14,6 +14,7 @@ export const PROPOSAL_KINDS = [
   'admit-member', 'remove-member',
   'create-chain', 'suspend-chain', 'resume-chain', 'retire-chain', 'change-validators',
   'set-policy', 'register-regulator', 'register-gateway', 'register-route',
+  'freeze', 'unfreeze',
 ] as const;
 export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
 
@@ -48,10 +49,27 @@ export interface Policy {
   modules: string[];
   /** Chain parameters a create-chain proposal may leave out. */
   chainParams: ChainParams;
+  /**
+   * Chains (or "*" for all) that accept only lex templates a regulator approved (contract
+   * audit, docs/supervision.md#contract-audit). Absent: none.
+   */
+  templateAudit?: string[];
+  /** Emergency freezes by regulators (docs/supervision.md#emergency-freezes). Absent: EMERGENCY_DEFAULTS. */
+  emergency?: EmergencyPolicy;
+}
+
+/** How registered regulators freeze without a vote, for a bounded time. */
+export interface EmergencyPolicy {
+  /** Share of the registered regulators that must ask, in basis points (1..10000). */
+  quorumBps: number;
+  /** Governance blocks the freeze lasts unless a vote confirms it (1..100000). */
+  maxBlocks: number;
 }
 
 /** A change to the policy: any subset of fields; kinds and chainParams are merged field by field, modules replaced. */
 export interface PolicyPatch {
+  templateAudit?: string[];
+  emergency?: Partial<EmergencyPolicy>;
   kinds?: Partial<Record<ProposalKind, Partial<KindPolicy>>>;
   validatorChangeDelay?: number;
   maxOpenProposals?: number;
@@ -84,6 +102,8 @@ export type AdmissionPolicy =
 
 export type ChainStatus = 'approved' | 'active' | 'suspended' | 'retired';
 
+export type ChainReads = 'public' | 'members';
+
 export interface ChainStatusEntry {
   status: ChainStatus;
   height: number;
@@ -111,6 +131,12 @@ export interface ChainRecord {
   genesisHash: string;
   owner: string;
   admission: AdmissionPolicy;
+  /**
+   * Who may read the chain through the API (docs/supervision.md#who-reads-a-chain): `public`
+   * (absent) anyone; `members` its members by its admission policy, its owner and validators, its
+   * gateways, the regulators whose scope covers it, and console operators.
+   */
+  reads?: ChainReads;
   status: ChainStatus;
   /** The create-chain proposal; 0 for a chain registered at bootstrap. */
   proposal: number;
@@ -128,6 +154,13 @@ export interface RegulatorSpec {
   nameZh?: string;
   /** Chain ids the regulator observes, or ["*"] for every chain. */
   chains: string[];
+  /** Modules whose txs it observes; absent = every module (docs/supervision.md#regulators). */
+  modules?: string[];
+  /**
+   * Member organisations (DIDs) it observes: their txs, and the business chains they own.
+   * Absent = every organisation.
+   */
+  orgs?: string[];
 }
 
 export interface Regulator extends RegulatorSpec {
@@ -153,6 +186,55 @@ export interface Gateway extends GatewaySpec {
   proposal: number;
 }
 
+/**
+ * What a freeze names (docs/supervision.md#freezes): a DID (refused on every chain), an account on
+ * a settlement chain (a DID's balance in one currency), a lex contract instance on a chain, or a
+ * token (a settlement currency or xtransfer denomination) on a chain or on every chain ("*").
+ */
+export type FreezeTarget =
+  | { type: 'did'; did: string }
+  | { type: 'account'; chain: string; did: string; currency: string }
+  | { type: 'contract'; chain: string; id: string }
+  | { type: 'token'; chain: string; denom: string };
+
+/** Why a freeze was asked for: an alert of the supervision service and the txs it points at. */
+export interface FreezeEvidence {
+  /** The alert id (64 hex digits). */
+  alert: string;
+  rule?: string;
+  version?: number;
+  txs?: Array<{ chain: string; hash: string; height: number }>;
+}
+
+/** A freeze in force, at `governance/freeze/<key>` (key: runtime freezeKey of the target). */
+export interface FreezeRecord {
+  key: string;
+  target: FreezeTarget;
+  reason: string;
+  /** The proposal that froze it, or (emergency) the proposal that would confirm it. */
+  proposal: number;
+  how: 'vote' | 'emergency';
+  /** Governance height from which it applies. */
+  since: number;
+  /** Emergency: the last governance height at which it applies, unless the proposal confirms it. */
+  until?: number;
+  /** The regulators of an emergency freeze; the proposer of a voted one. */
+  by: string[];
+  evidence?: FreezeEvidence;
+}
+
+/** Regulators asking for an emergency freeze, at `governance/emergency/<key>`, until a quorum asked. */
+export interface EmergencyRequest {
+  key: string;
+  target: FreezeTarget;
+  reason: string;
+  evidence?: FreezeEvidence;
+  regulators: string[];
+  startedAt: number;
+  /** Requests older than this governance height start over. */
+  expiresAt: number;
+}
+
 /** A genesis as proposed: fields the module can fill are optional. */
 export interface GenesisDraft {
   chain: string;
@@ -175,27 +257,31 @@ export interface GenesisDraft {
 export type ProposalInput = { title?: string; description?: string } & (
   | { kind: 'admit-member'; member: MemberSpec }
   | { kind: 'remove-member'; did: string }
-  | { kind: 'create-chain'; genesis: GenesisDraft; admission?: AdmissionPolicy; owner?: string }
+  | { kind: 'create-chain'; genesis: GenesisDraft; admission?: AdmissionPolicy; owner?: string; reads?: ChainReads }
   | { kind: 'suspend-chain' | 'resume-chain' | 'retire-chain'; chain: string }
   | { kind: 'change-validators'; chain: string; validators: ValidatorInfo[]; effectiveHeight: number }
   | { kind: 'set-policy'; policy: PolicyPatch }
   | { kind: 'register-regulator'; regulator: RegulatorSpec }
   | { kind: 'register-gateway'; gateway: GatewaySpec }
   | { kind: 'register-route'; route: RouteSpec }
+  | { kind: 'freeze' | 'unfreeze'; target: FreezeTarget; reason: string; evidence?: FreezeEvidence }
 );
 
 /** What a proposal will do, completed at proposal time so voters see exactly what they approve. */
 export type ProposalPayload =
   | { kind: 'admit-member'; member: MemberSpec }
   | { kind: 'remove-member'; did: string }
-  | { kind: 'create-chain'; genesis: Genesis; genesisHash: string; admission: AdmissionPolicy; owner: string }
+  | { kind: 'create-chain'; genesis: Genesis; genesisHash: string; admission: AdmissionPolicy; owner: string; reads?: ChainReads }
   | { kind: 'suspend-chain' | 'resume-chain' | 'retire-chain'; chain: string }
   | { kind: 'change-validators'; chain: string; validators: ValidatorInfo[]; effectiveHeight: number }
   /** The whole policy as it will be after the change. */
   | { kind: 'set-policy'; policy: Policy }
   | { kind: 'register-regulator'; regulator: RegulatorSpec }
   | { kind: 'register-gateway'; gateway: GatewaySpec }
-  | { kind: 'register-route'; route: RouteSpec };
+  | { kind: 'register-route'; route: RouteSpec }
+  /** `emergency`: the vote that confirms an emergency freeze by regulators. */
+  | { kind: 'freeze'; target: FreezeTarget; reason: string; evidence?: FreezeEvidence; emergency?: boolean }
+  | { kind: 'unfreeze'; target: FreezeTarget; reason: string };
 
 export interface Tally {
   yes: number;

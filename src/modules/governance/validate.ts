@@ -13,7 +13,7 @@ import { ModuleError } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE } from './keys.ts';
 import { chainParamsShape, pathOf } from './policy.ts';
 import {
-  ROLES, type AdmissionPolicy, type GatewaySpec, type MemberSpec, type RegulatorSpec,
+  ROLES, type AdmissionPolicy, type FreezeEvidence, type FreezeTarget, type GatewaySpec, type MemberSpec, type RegulatorSpec,
 } from './types.ts';
 
 /** tbft tolerates f faulty validators out of 3f + 1: at least 4 to tolerate one. */
@@ -101,6 +101,10 @@ const regulatorSchema: z.ZodType<RegulatorSpec> = z.strictObject({
   chains: z.array(z.union([chainId, z.literal('*')])).min(1, 'name at least one chain, or "*" for all').max(1_000)
     .refine((a) => new Set(a).size === a.length, 'a chain is listed twice')
     .refine((a) => !a.includes('*') || a.length === 1, '"*" (every chain) must be alone'),
+  modules: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a module name')).min(1, 'name at least one module, or leave modules out for all').max(64)
+    .refine((a) => new Set(a).size === a.length, 'a module is listed twice').optional(),
+  orgs: z.array(did).min(1, 'name at least one organisation, or leave orgs out for all').max(1_000)
+    .refine((a) => new Set(a).size === a.length, 'an organisation is listed twice').optional(),
 });
 
 const gatewaySchema: z.ZodType<GatewaySpec> = z.strictObject({
@@ -109,11 +113,33 @@ const gatewaySchema: z.ZodType<GatewaySpec> = z.strictObject({
     .refine((a) => new Set(a).size === a.length, 'a chain is listed twice'),
 });
 
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+const freezeName = (what: string) => z.string().min(1, `${what} must not be empty`).max(128, `${what}: at most 128 characters`).regex(/^[^/\s]+$/, `${what} may not contain "/" or spaces`);
+
+export const freezeTargetSchema: z.ZodType<FreezeTarget> = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('did'), did }),
+  z.strictObject({ type: z.literal('account'), chain: chainId, did, currency: freezeName('currency') }),
+  z.strictObject({ type: z.literal('contract'), chain: chainId, id: freezeName('id') }),
+  z.strictObject({ type: z.literal('token'), chain: z.union([chainId, z.literal('*')]), denom: freezeName('denom') }),
+], { error: 'target.type must be one of "did", "account", "contract", "token"' });
+
+export const freezeEvidenceSchema: z.ZodType<FreezeEvidence> = z.strictObject({
+  alert: hex64,
+  rule: z.string().max(64).optional(),
+  version: safeInt(1).optional(),
+  txs: z.array(z.strictObject({ chain: chainId, hash: hex64, height: safeInt(0) })).max(20, 'at most 20 txs').optional(),
+});
+
+const freezeReason = z.string().min(1, 'say why').max(1_000, 'at most 1000 characters');
+
 /** Kind-specific fields of `governance.propose` (everything but kind, title and description). */
 export const payloadSchemas = {
   'admit-member': z.strictObject({ member: memberSpecSchema }),
   'remove-member': z.strictObject({ did }),
-  'create-chain': z.strictObject({ genesis: genesisDraftSchema, admission: admissionSchema.optional(), owner: did.optional() }),
+  'create-chain': z.strictObject({
+    genesis: genesisDraftSchema, admission: admissionSchema.optional(), owner: did.optional(),
+    reads: z.enum(['public', 'members'], 'reads must be "public" or "members"').optional(),
+  }),
   'suspend-chain': z.strictObject({ chain: chainId }),
   'resume-chain': z.strictObject({ chain: chainId }),
   'retire-chain': z.strictObject({ chain: chainId }),
@@ -127,7 +153,12 @@ export const payloadSchemas = {
   'register-regulator': z.strictObject({ regulator: regulatorSchema }),
   'register-gateway': z.strictObject({ gateway: gatewaySchema }),
   'register-route': z.strictObject({ route: routeSchema }),
+  'freeze': z.strictObject({ target: freezeTargetSchema, reason: freezeReason, evidence: freezeEvidenceSchema.optional() }),
+  'unfreeze': z.strictObject({ target: freezeTargetSchema, reason: freezeReason }),
 } as const;
+
+/** `governance.emergencyFreeze` args. */
+export const emergencyFreezeArgs = z.strictObject({ target: freezeTargetSchema, reason: freezeReason, evidence: freezeEvidenceSchema.optional() });
 
 export type PayloadFields = { [K in keyof typeof payloadSchemas]: z.infer<(typeof payloadSchemas)[K]> };
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { asJson, type JsonValue } from '../../codec/index.ts';
 import { didSchema as did, digestSchema as hash, jsonObjectSchema as jsonObject, jsonSchema as jsonValue } from '../../codec/schemas.ts';
 import { execute, instantiate, LexError, type Contract, type ContractState, type ObligationView, type Settlement } from '../../lex/index.ts';
-import { exported, method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { exported, method, ModuleError, refuseFrozen, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
 import { LEXCONTRACT, lexKey as k } from './keys.ts';
 import { compiled, compileOrThrow, instanceFingerprint, type SigningTerms } from './terms.ts';
@@ -374,7 +374,12 @@ export const lexcontractModule: ModuleDef = {
       args: draftArgs,
       gas: 10_000,
       run(ctx, args) {
+        // Contract audit (docs/supervision.md#contract-audit): where the alliance policy says so, approved templates only.
+        if (ctx.templateApproval(args.template) === 'unapproved') {
+          throw new ModuleError('TEMPLATE_NOT_APPROVED', `chain ${ctx.chain} accepts only lex templates a regulator approved, and no regulator approved template ${args.template}; ask a regulator to review it (supervision.approve)`);
+        }
         const { contract, source } = loadContract(ctx, args.template);
+        for (const d of Object.values(args.parties)) refuseFrozen(ctx, { type: 'did', did: d });
         const names = contract.parties.map((p) => p.name);
         const given = Object.keys(args.parties);
         const missing = names.filter((n) => !Object.hasOwn(args.parties, n));
@@ -426,6 +431,7 @@ export const lexcontractModule: ModuleDef = {
       gas: 5_000,
       run(ctx, args) {
         const inst = loadInstance(ctx, args.id);
+        refuseFrozen(ctx, { type: 'contract', id: args.id });
         if (inst.status !== 'draft' && inst.status !== 'signing') throw new ModuleError('LEX_NOT_SIGNING', `contract ${args.id} is ${inst.status}, not open for signing`);
         const role = roleOf(inst, ctx.sender);
         if (role === undefined) {
@@ -452,6 +458,7 @@ export const lexcontractModule: ModuleDef = {
       gas: 5_000,
       run(ctx, args) {
         const inst = loadInstance(ctx, args.id);
+        refuseFrozen(ctx, { type: 'contract', id: args.id });
         if (!inst.countersigner) throw new ModuleError('LEX_NO_COUNTERSIGNER', `contract ${args.id} names no notary or court to countersign`);
         if (inst.countersigner.did !== ctx.sender) throw new ModuleError('LEX_NOT_COUNTERSIGNER', `only ${inst.countersigner.did} (the ${inst.countersigner.role}) may countersign contract ${args.id}`);
         if (inst.status !== 'signing' && inst.status !== 'draft') throw new ModuleError('LEX_NOT_SIGNING', `contract ${args.id} is ${inst.status}, not open for signing`);
@@ -473,6 +480,7 @@ export const lexcontractModule: ModuleDef = {
       gas: 5_000,
       run(ctx, args) {
         const inst = loadInstance(ctx, args.id);
+        refuseFrozen(ctx, { type: 'contract', id: args.id });
         if (inst.status === 'disputed') {
           if (!inst.disputeAllows?.includes(args.event)) {
             throw new ModuleError('LEX_DISPUTED', `contract ${args.id} is frozen by a dispute raised by ${inst.dispute?.party ?? 'a party'}; it accepts only ${inst.disputeAllows?.length ? inst.disputeAllows.join(', ') : 'no events'} until ${inst.countersigner ? `the ${inst.countersigner.role} (${inst.countersigner.did}) resolves it` : 'the dispute is withdrawn'}`);
@@ -522,6 +530,7 @@ export const lexcontractModule: ModuleDef = {
       gas: 3_000,
       run(ctx, args) {
         const inst = loadInstance(ctx, args.id);
+        refuseFrozen(ctx, { type: 'contract', id: args.id });
         const role = roleOf(inst, ctx.sender);
         if (role === undefined) throw new ModuleError('LEX_NOT_PARTY', `${ctx.sender} is not a party to contract ${args.id}; only a party may raise a dispute`);
         if (inst.status !== 'active') throw new ModuleError('LEX_NOT_ACTIVE', `contract ${args.id} is ${inst.status}; only an active contract can be disputed`);
@@ -540,6 +549,7 @@ export const lexcontractModule: ModuleDef = {
       gas: 3_000,
       run(ctx, args) {
         const inst = loadInstance(ctx, args.id);
+        refuseFrozen(ctx, { type: 'contract', id: args.id });
         if (inst.status !== 'disputed' || !inst.dispute) throw new ModuleError('LEX_NOT_DISPUTED', `contract ${args.id} is ${inst.status}, not disputed`);
         let role: string;
         if (inst.countersigner) {
@@ -569,6 +579,7 @@ export const lexcontractModule: ModuleDef = {
       gas: 2_000,
       run(ctx, args) {
         const inst = loadInstance(ctx, args.id);
+        refuseFrozen(ctx, { type: 'contract', id: args.id });
         let sent = 0;
         let pending = 0;
         for (let n = 0; n < inst.settlements && sent + pending < SETTLE_BATCH; n++) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Genesis } from '../../ledger/index.ts';
 import { didSchema as did, digestSchema } from '../../codec/schemas.ts';
-import { exported, method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef, type ModuleErrorCode } from '../../runtime/index.ts';
+import { exported, method, ModuleError, refuseFrozen, type ExportDef, type ModuleContext, type ModuleDef, type ModuleErrorCode } from '../../runtime/index.ts';
 import { asJson, type StateKey } from '../../codec/index.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
@@ -95,6 +95,9 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
       delta.set(l.account, (delta.get(l.account) ?? 0n) + (l.side === 'credit' ? a : -a));
     }
     if (debits !== credits) fail('SETTLEMENT_FAULT', `unbalanced entry: debits ${debits} ≠ credits ${credits}`);
+    // Nothing moves to, from or in a frozen party, whoever asks (a tx, a contract's instruction, a packet).
+    refuseFrozen(ctx, { type: 'token', denom: cur });
+    for (const acct of delta.keys()) if (acct.startsWith('did:')) refuseFrozen(ctx, { type: 'account', did: acct, currency: cur });
     const n = (ctx.read(sk.seq()) ?? 0) + 1;
     ctx.write(sk.seq(), n);
     const period = periodOf(ctx.time);
@@ -273,7 +276,16 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
       lines.push(credit(l.to, BigInt(l.net)));
       if (l.tax !== '0') lines.push(credit(rec.taxAuthority!, BigInt(l.tax), l.to));
     }
-    const entry = post(ctx, scope, 'instruction', rec.currency, lines, { ref: rec.id, ...(rec.memo ? { memo: rec.memo } : {}) });
+    let entry: number;
+    try {
+      entry = post(ctx, scope, 'instruction', rec.currency, lines, { ref: rec.id, ...(rec.memo ? { memo: rec.memo } : {}) });
+    } catch (err) {
+      // A party frozen since the instruction was made: the instruction fails, the tx that tried it does not.
+      if (!(err instanceof ModuleError) || err.code !== 'FROZEN') throw err;
+      rec.status = 'failed';
+      rec.failure = { code: 'FROZEN', message: err.message, height: ctx.height };
+      return 'failed';
+    }
     if (mkey && mandate) ctx.write(mkey, { ...mandate, used: (BigInt(mandate.used) + total).toString() });
     rec.status = 'settled';
     rec.settled = { ...hereOf(ctx), entry };

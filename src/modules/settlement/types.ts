@@ -145,7 +145,8 @@ export interface InstructionRecord {
   waitUntil?: number;
   created: { height: number; time: number; tx: string };
   settled?: { height: number; time: number; tx: string; entry: number };
-  failure?: { code: SettlementModuleErrorCode; message: string; height: number };
+  /** FROZEN: a party was frozen by governance when the instruction was tried (docs/supervision.md#freezes). */
+  failure?: { code: SettlementModuleErrorCode | 'FROZEN'; message: string; height: number };
 }
 
 export interface HoldRecord {

@@ -3,7 +3,7 @@ import { canonicalize, fromHex, isHex, ShulianError, toHex, asJson, stateValue, 
 import { accountSchema, chainIdSchema, hexSchema, jsonSchema } from '../../codec/schemas.ts';
 import { verify } from '../../crypto/index.ts';
 import type { CrossChainGenesis, Genesis } from '../../ledger/index.ts';
-import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { exported, frozenError, method, ModuleError, type Frozen, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ROUTE_STATE_KEY, XCHAIN, xchainKey as k, outStateKey, recvStateKey } from './keys.ts';
 import { SIG_GAS, verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
 import { recvRefusal, sendRefusal, type PortLookup } from './port.ts';
@@ -175,10 +175,15 @@ function deliver(ctx: ModuleContext, ports: PortLookup, p: Packet, remoteHeight:
   let ack: Ack;
   // The port binding first, once for every path (proven or attested), before any handler runs.
   const mismatch = recvRefusal(ports, p, ctx.chain);
+  let frozen: Frozen | undefined;
   if (mismatch) {
     ack = { ok: false, ...mismatch };
   } else if (!allowedBy(self, p)) {
     ack = { ok: false, code: 'XCHAIN_FORBIDDEN', message: `the channel policy of ${ctx.chain} does not let ${p.sender} on ${p.srcChain} send to port ${p.dstPort}` };
+  } else if ((frozen = ctx.frozen({ type: 'did', did: p.sender }))) {
+    // A frozen party acts through no packet either, even one it sent before the freeze (docs/supervision.md#freezes).
+    const err = frozenError({ type: 'did', did: p.sender }, frozen);
+    ack = { ok: false, code: err.code, message: err.message };
   } else if (p.dstPort === XCHAIN) {
     ack = { ok: true, result: { received: true } };
   } else {

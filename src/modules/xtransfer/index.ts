@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { asJson, type JsonValue, type StateKey } from '../../codec/index.ts';
 import { accountSchema as did, amountSchema as amount, chainIdSchema } from '../../codec/schemas.ts';
-import { exported, lockExports, lockIdSchema, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { exported, lockExports, lockIdSchema, method, ModuleError, refuseFrozen, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
 import { XTRANSFER, xferKey as k } from './keys.ts';
@@ -32,6 +32,12 @@ function debit(ctx: ModuleContext, key: StateKey<string>, n: bigint, what: strin
   put(ctx, key, have - n);
 }
 const credit = (ctx: ModuleContext, key: StateKey<string>, n: bigint): void => put(ctx, key, get(ctx, key) + n);
+
+/** Refuses a move of a frozen token, or to or from a frozen holder (docs/supervision.md#freezes); refunds are never refused. */
+function movable(ctx: ModuleContext, d: string, ...holders: string[]): void {
+  refuseFrozen(ctx, { type: 'token', denom: d });
+  for (const h of holders) refuseFrozen(ctx, { type: 'account', did: h, currency: d });
+}
 
 const onRecvArgs = z.object({ srcChain: chainIdSchema, dstChain: chainIdSchema, payload: transferPayloadSchema }).loose();
 const returning = (d: string, chain: string): boolean => d.startsWith(chain + '/');
@@ -73,6 +79,7 @@ export const xtransferModule: ModuleDef = {
       gas: 2_000,
       run(ctx, a) {
         if (ctx.read(k.issuer(a.denom)) !== ctx.sender) throw new ModuleError('XTRANSFER_NOT_ISSUER', `${ctx.sender} is not the issuer of ${a.denom} on ${ctx.chain}`);
+        movable(ctx, a.denom, a.to);
         credit(ctx, k.balance(a.to, a.denom), BigInt(a.amount));
         credit(ctx, k.supply(a.denom), BigInt(a.amount));
         ctx.emit('Minted', { denom: a.denom, to: a.to, amount: a.amount });
@@ -83,6 +90,7 @@ export const xtransferModule: ModuleDef = {
       args: z.strictObject({ denom, to: did, amount }),
       gas: 2_000,
       run(ctx, a) {
+        movable(ctx, a.denom, ctx.sender, a.to);
         debit(ctx, k.balance(ctx.sender, a.denom), BigInt(a.amount), `${ctx.sender}'s ${a.denom} balance`);
         credit(ctx, k.balance(a.to, a.denom), BigInt(a.amount));
         ctx.emit('Transferred', { denom: a.denom, from: ctx.sender, to: a.to, amount: a.amount });
@@ -94,6 +102,7 @@ export const xtransferModule: ModuleDef = {
       gas: 3_000,
       run(ctx, a): JsonValue {
         const n = BigInt(a.amount);
+        movable(ctx, a.denom, ctx.sender);
         debit(ctx, k.balance(ctx.sender, a.denom), n, `${ctx.sender}'s ${a.denom} balance`);
         if (returning(a.denom, a.dstChain)) debit(ctx, k.supply(a.denom), n, `supply of ${a.denom}`);
         else credit(ctx, k.escrow(a.dstChain, a.denom), n);
@@ -119,6 +128,8 @@ export const xtransferModule: ModuleDef = {
           credited = `${srcChain}/${p.denom}`;
           credit(ctx, k.supply(credited), n);
         }
+        // Refused (an error ack: the sender is refunded) for a frozen token or receiver.
+        movable(ctx, credited, p.receiver);
         credit(ctx, k.balance(p.receiver, credited), n);
         ctx.emit('TransferReceived', { srcChain, denom: credited, amount: p.amount, to: p.receiver });
         return { denom: credited, amount: p.amount };
@@ -152,6 +163,7 @@ export const xtransferModule: ModuleDef = {
       key: k.hold,
       args: z.strictObject({ hold: lockIdSchema, from: did, to: did, denom, amount }),
       take(ctx, hold, a): HoldBody {
+        movable(ctx, a.denom, a.from, a.to);
         debit(ctx, k.balance(a.from, a.denom), BigInt(a.amount), `${a.from}'s ${a.denom} balance`);
         ctx.emit('Held', { hold, denom: a.denom, from: a.from, to: a.to, amount: a.amount });
         return { from: a.from, to: a.to, denom: a.denom, amount: a.amount };
