@@ -17,7 +17,7 @@ export const LAYERS: Layer[] = [
   { folders: ['crypto'], note: 'SM2/SM3/SM4, Ed25519, keystores; DID syntax, Multikey, X.509 parsing' },
   { folders: ['ledger'], note: 'wire face (browser-safe): tx, block, hashing, Merkle/state proofs, light client; storage face: ledger/store' },
   // lex sits below the modules because the lexcontract module runs its interpreter on chain.
-  { folders: ['lex'], note: 'the legal contract language: parser, compiler, renderer, interpreter (pure)' },
+  { folders: ['lex', 'odrl'], note: 'pure libraries the modules run: the legal contract language; the ODRL 2.2 policy evaluator (browser-safe)' },
   { folders: ['runtime'], note: 'deterministic execution: module context, gas, the Executor' },
   { folders: ['modules'], note: 'one folder per module; types.ts + keys.ts are its face for clients' },
   { folders: ['consensus'], note: 'solo and tbft' },
