@@ -3,3 +3,4 @@ export { RUNTIME_ERRORS, type RuntimeErrorCode, type ModuleErrorCode } from './e
 export { Executor, NONCE_PREFIX, type StateReader, type BlockEnv, type ExecutedBlock } from './executor.ts';
 export { GAS } from './gas.ts';
 export { MapContext } from './map-context.ts';
+export { exportedShim, parseArgsShim, readShim, writeShim } from './exported-shim.ts';

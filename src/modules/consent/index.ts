@@ -1,0 +1,143 @@
+import type { JsonValue } from '../../codec/index.ts';
+import { purposeIsA, purposeName } from '../../odrl/index.ts';
+import { exportedShim, method, ModuleError, readShim, writeShim, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import {
+  CONSENT, CONSENT_LIMITS, activeAtArgs, digestArgs, fulfilArgs, giveArgs, portabilityArgs,
+  type ActiveAtArgs, type ConsentCheck, type ConsentRecord, type PortabilityRecord,
+} from './types.ts';
+import { consentKey } from './keys.ts';
+
+export * from './types.ts';
+export { consentKey, consentStateKey } from './keys.ts';
+
+const stamp = (ctx: ModuleContext) => ({ height: ctx.height, time: ctx.time, tx: ctx.txHash });
+
+function mine(ctx: ModuleContext, digest: string): ConsentRecord {
+  const c = readShim<ConsentRecord>(ctx, consentKey.consent(digest));
+  if (!c) throw new ModuleError('CONSENT_NOT_FOUND', `no consent ${digest} on chain ${ctx.chain}`);
+  if (c.subject !== ctx.sender) throw new ModuleError('CONSENT_NOT_SUBJECT', `consent ${digest} was given by ${c.subject}; ${ctx.sender} may not change it`);
+  return c;
+}
+
+function withdraw(ctx: ModuleContext, c: ConsentRecord): ConsentRecord {
+  const next: ConsentRecord = { ...c, state: 'withdrawn', withdrawnFrom: ctx.height + 1, history: [...c.history, { state: 'withdrawn', ...stamp(ctx) }] };
+  writeShim(ctx, consentKey.consent(c.digest), next);
+  ctx.emit('ConsentWithdrawn', { digest: c.digest, subject: c.subject, effectiveFrom: ctx.height + 1 });
+  return next;
+}
+
+/**
+ * Whether a consent holds at `height` (and block time `time`) for a use by `controller` for
+ * `purpose`: the one check every consumer makes (dataauth, privacy computing, market calls).
+ */
+export function consentActiveAt(c: ConsentRecord | undefined, a: ActiveAtArgs, time: number): ConsentCheck {
+  if (!c) return { active: false, code: 'CONSENT_NOT_FOUND', message: `no consent ${a.digest} on this chain` };
+  if (c.withdrawnFrom !== undefined && a.height >= c.withdrawnFrom) {
+    return { active: false, code: 'CONSENT_WITHDRAWN', message: `consent ${c.digest} was withdrawn by its subject; it no longer holds from height ${c.withdrawnFrom} (this use is at height ${a.height})` };
+  }
+  if (c.expires !== undefined && time >= c.expires) return { active: false, code: 'CONSENT_EXPIRED', message: `consent ${c.digest} expired at ${new Date(c.expires).toISOString()}` };
+  if (a.controller !== undefined && a.controller !== c.controller) {
+    return { active: false, code: 'CONSENT_WRONG_CONTROLLER', message: `consent ${c.digest} lets ${c.controller} use the data, not ${a.controller}` };
+  }
+  if (a.purpose !== undefined) {
+    const p = purposeName(a.purpose);
+    const of = purposeName(c.purpose);
+    if (!p || !of || !purposeIsA(p, of)) return { active: false, code: 'CONSENT_WRONG_PURPOSE', message: `consent ${c.digest} is for ${c.purpose}; ${a.purpose} is not that purpose or a narrower one` };
+  }
+  return { active: true };
+}
+
+export const consentModule: ModuleDef = {
+  name: CONSENT,
+  description: 'Citizens\' consents (C2B): digests and states of consent credentials signed by data subjects under pairwise DIDs, withdrawal from the next block, portability requests with fulfilment receipts.',
+  methods: {
+    give: method({
+      doc: 'Record a consent the sender (the subject\'s pairwise DID) signed as a VC: its digest, the organisation it lets use the data, the DPV purpose and expiry. No personal data.',
+      args: giveArgs,
+      gas: 3_000,
+      run(ctx, a) {
+        if (!purposeName(a.purpose)) throw new ModuleError('BAD_ARGS', `consent.give args.purpose: "${a.purpose}" is not a DPV purpose (e.g. dpv:AcademicResearch)`);
+        if (a.controller === ctx.sender) throw new ModuleError('BAD_ARGS', 'consent.give args.controller: a subject cannot consent to itself; name the organisation');
+        if (a.expires !== undefined && a.expires <= ctx.time) throw new ModuleError('BAD_ARGS', `consent.give args.expires: ${a.expires} is not after this block's time ${ctx.time}`);
+        if (readShim<ConsentRecord>(ctx, consentKey.consent(a.digest))) throw new ModuleError('CONSENT_EXISTS', `consent ${a.digest} is already recorded`);
+        const n = (readShim<number>(ctx, consentKey.count(ctx.sender)) ?? 0) + 1;
+        if (n > CONSENT_LIMITS.perSubject) throw new ModuleError('CONSENT_LIMIT', `${ctx.sender} has given ${CONSENT_LIMITS.perSubject} consents; a pairwise DID serves one relationship — use a new one`);
+        const rec: ConsentRecord = { digest: a.digest, subject: ctx.sender, controller: a.controller, purpose: a.purpose, state: 'given', history: [{ state: 'given', ...stamp(ctx) }] };
+        if (a.source !== undefined) rec.source = a.source;
+        if (a.expires !== undefined) rec.expires = a.expires;
+        writeShim(ctx, consentKey.consent(a.digest), rec);
+        writeShim(ctx, consentKey.count(ctx.sender), n);
+        writeShim(ctx, consentKey.bySubject(ctx.sender, n), a.digest);
+        ctx.emit('ConsentGiven', { digest: a.digest, subject: ctx.sender, controller: a.controller });
+        return { digest: a.digest, n };
+      },
+    }),
+    withdraw: method({
+      doc: 'Withdraw one of the sender\'s consents; uses from the next block on are refused.',
+      args: digestArgs,
+      gas: 2_000,
+      run(ctx, { digest }) {
+        const c = mine(ctx, digest);
+        if (c.state === 'withdrawn') throw new ModuleError('CONSENT_WITHDRAWN', `consent ${digest} was already withdrawn (effective from height ${c.withdrawnFrom})`);
+        const next = withdraw(ctx, c);
+        return { digest, effectiveFrom: next.withdrawnFrom! };
+      },
+    }),
+    withdrawAll: method({
+      doc: 'Withdraw every consent the sender still has in force (one pairwise DID; a wallet sends one per relationship).',
+      args: digestArgs.omit({ digest: true }),
+      gas: 2_000,
+      run(ctx) {
+        const n = readShim<number>(ctx, consentKey.count(ctx.sender)) ?? 0;
+        const withdrawn: string[] = [];
+        for (let i = 1; i <= n; i++) {
+          const d = readShim<string>(ctx, consentKey.bySubject(ctx.sender, i))!;
+          const c = readShim<ConsentRecord>(ctx, consentKey.consent(d))!;
+          if (c.state === 'given') {
+            withdraw(ctx, c);
+            withdrawn.push(d);
+          }
+        }
+        return { withdrawn, effectiveFrom: ctx.height + 1 };
+      },
+    }),
+    requestPortability: method({
+      doc: 'Record the sender\'s request that `source` export their data to `recipient` (PIPL Art. 45); `id` is the digest of the request document the subject keeps.',
+      args: portabilityArgs,
+      gas: 3_000,
+      run(ctx, a) {
+        if (readShim<PortabilityRecord>(ctx, consentKey.portability(a.id))) throw new ModuleError('PORTABILITY_EXISTS', `portability request ${a.id} is already recorded`);
+        if (a.consent !== undefined) mine(ctx, a.consent);
+        const rec: PortabilityRecord = { id: a.id, subject: ctx.sender, source: a.source, recipient: a.recipient, state: 'requested', requested: stamp(ctx) };
+        if (a.consent !== undefined) rec.consent = a.consent;
+        writeShim(ctx, consentKey.portability(a.id), rec);
+        ctx.emit('PortabilityRequested', { id: a.id, subject: ctx.sender, source: a.source, recipient: a.recipient });
+        return { id: a.id };
+      },
+    }),
+    fulfilPortability: method({
+      doc: 'The source records that it delivered: `receipt` is the digest of what it sent to the recipient.',
+      args: fulfilArgs,
+      gas: 2_000,
+      run(ctx, a) {
+        const r = readShim<PortabilityRecord>(ctx, consentKey.portability(a.id));
+        if (!r) throw new ModuleError('PORTABILITY_NOT_FOUND', `no portability request ${a.id}`);
+        if (r.source !== ctx.sender) throw new ModuleError('PORTABILITY_NOT_SOURCE', `portability request ${a.id} asks ${r.source} to deliver; ${ctx.sender} may not record its fulfilment`);
+        if (r.state === 'fulfilled') throw new ModuleError('PORTABILITY_FULFILLED', `portability request ${a.id} was fulfilled at height ${r.fulfilled!.height}`);
+        writeShim(ctx, consentKey.portability(a.id), { ...r, state: 'fulfilled', fulfilled: { receipt: a.receipt, ...stamp(ctx) } } satisfies PortabilityRecord);
+        ctx.emit('PortabilityFulfilled', { id: a.id, source: ctx.sender, receipt: a.receipt });
+        return { id: a.id, receipt: a.receipt };
+      },
+    }),
+  },
+  exports: {
+    activeAt: exportedShim('consent.activeAt', {
+      doc: 'Whether consent {digest} holds at {height} for a use by {controller} for {purpose}: {active: true} or {active: false, code, message}. Any module may ask.',
+      gas: 500,
+      args: activeAtArgs,
+      run(ctx, a): JsonValue {
+        return consentActiveAt(readShim<ConsentRecord>(ctx, consentKey.consent(a.digest)), a, ctx.time) as unknown as JsonValue;
+      },
+    }),
+  },
+};
