@@ -23,7 +23,7 @@ export const LAYERS: Layer[] = [
   { folders: ['consensus'], note: 'solo and tbft' },
   { folders: ['chain'], note: 'a chain: admission, mempool, block execution, proofs' },
   { folders: ['net'], note: 'node-to-node links, gossip, sync' },
-  { folders: ['did', 'governance', 'settlement'], note: 'off-chain libraries: DID method and VCs; readers of the governance and settlement modules' },
+  { folders: ['did', 'governance', 'settlement', 'data'], note: 'off-chain libraries: DID method and VCs; readers of the governance, settlement and data-chain modules (catalog search, DCAT export)' },
   { folders: ['sdk'], note: 'typed client; owns the wire types; browser-safe core plus Node extras; imports nothing of the server' },
   // Services speak to chains through the SDK or in-process readers; the API serves some of what
   // they read (cross-chain proofs), so they sit below it.

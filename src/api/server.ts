@@ -30,6 +30,7 @@ import { ConsoleAuth, registerAuthRoutes, type ConsoleOptions } from './routes/a
 import { registerWorkOrderRoutes } from './routes/workorders.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerMetricsRoutes, type MetricsOptions } from './routes/metrics.ts';
+import { registerDataRoutes } from './routes/data.ts';
 
 export interface ApiOptions {
   /** Largest request body, bytes. */
@@ -255,6 +256,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerXtxRoutes(app, node);
   registerValidatorRoutes(app, node);
   await registerVcRoutes(app, node, { ...opts.vc, site });
+  registerDataRoutes(app, node, { site, ...(opts.vc?.statusSigner ? { statusSigner: opts.vc.statusSigner } : {}), ...(opts.vc?.now ? { now: opts.vc.now } : {}) });
   registerEthRoutes(app, node, opts.eth);
   registerExternalRoutes(app, opts.external ?? NO_EXTERNAL_CHAINS);
   registerConsole(app);

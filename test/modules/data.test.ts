@@ -52,8 +52,8 @@ async function refused(key: KeyPair, module: string, method: string, args: Recor
   const before = stateSnapshot(t.chain);
   const r = await call(key, module, method, args);
   assert.equal(r.status, 'failed');
-  assert.equal(r.code, code, r.message);
-  if (message) assert.match(r.message!, message);
+  assert.equal(r.code, code, String(r.message));
+  if (message) assert.match(String(r.message), message);
   assert.deepEqual(changedKeys(before, stateSnapshot(t.chain)), [], 'a refused call writes nothing');
   return r;
 }

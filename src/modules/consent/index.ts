@@ -1,9 +1,9 @@
 import type { JsonValue } from '../../codec/index.ts';
-import { purposeIsA, purposeName } from '../../odrl/index.ts';
+import { purposeName } from '../../odrl/index.ts';
 import { exportedShim, method, ModuleError, readShim, writeShim, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import {
   CONSENT, CONSENT_LIMITS, activeAtArgs, digestArgs, fulfilArgs, giveArgs, portabilityArgs,
-  type ActiveAtArgs, type ConsentCheck, type ConsentRecord, type PortabilityRecord,
+  consentActiveAt, type ConsentRecord, type PortabilityRecord,
 } from './types.ts';
 import { consentKey } from './keys.ts';
 
@@ -24,27 +24,6 @@ function withdraw(ctx: ModuleContext, c: ConsentRecord): ConsentRecord {
   writeShim(ctx, consentKey.consent(c.digest), next);
   ctx.emit('ConsentWithdrawn', { digest: c.digest, subject: c.subject, effectiveFrom: ctx.height + 1 });
   return next;
-}
-
-/**
- * Whether a consent holds at `height` (and block time `time`) for a use by `controller` for
- * `purpose`: the one check every consumer makes (dataauth, privacy computing, market calls).
- */
-export function consentActiveAt(c: ConsentRecord | undefined, a: ActiveAtArgs, time: number): ConsentCheck {
-  if (!c) return { active: false, code: 'CONSENT_NOT_FOUND', message: `no consent ${a.digest} on this chain` };
-  if (c.withdrawnFrom !== undefined && a.height >= c.withdrawnFrom) {
-    return { active: false, code: 'CONSENT_WITHDRAWN', message: `consent ${c.digest} was withdrawn by its subject; it no longer holds from height ${c.withdrawnFrom} (this use is at height ${a.height})` };
-  }
-  if (c.expires !== undefined && time >= c.expires) return { active: false, code: 'CONSENT_EXPIRED', message: `consent ${c.digest} expired at ${new Date(c.expires).toISOString()}` };
-  if (a.controller !== undefined && a.controller !== c.controller) {
-    return { active: false, code: 'CONSENT_WRONG_CONTROLLER', message: `consent ${c.digest} lets ${c.controller} use the data, not ${a.controller}` };
-  }
-  if (a.purpose !== undefined) {
-    const p = purposeName(a.purpose);
-    const of = purposeName(c.purpose);
-    if (!p || !of || !purposeIsA(p, of)) return { active: false, code: 'CONSENT_WRONG_PURPOSE', message: `consent ${c.digest} is for ${c.purpose}; ${a.purpose} is not that purpose or a narrower one` };
-  }
-  return { active: true };
 }
 
 export const consentModule: ModuleDef = {

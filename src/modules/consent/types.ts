@@ -6,6 +6,7 @@
  * never personal data. Withdrawal takes effect from the next block.
  */
 import { z } from 'zod';
+import { purposeIsA, purposeName } from '../../odrl/index.ts';
 
 export const CONSENT = 'consent';
 export const CONSENT_LIMITS = { perSubject: 256, portability: 256 } as const;
@@ -83,3 +84,79 @@ export const activeAtArgs = z.strictObject({
 });
 export type GiveArgs = z.infer<typeof giveArgs>;
 export type ActiveAtArgs = z.infer<typeof activeAtArgs>;
+
+/**
+ * Whether a consent holds at `height` (and block time `time`) for a use by `controller` for
+ * `purpose`: the one check every consumer makes (dataauth, privacy computing, market calls).
+ */
+export function consentActiveAt(c: ConsentRecord | undefined, a: ActiveAtArgs, time: number): ConsentCheck {
+  if (!c) return { active: false, code: 'CONSENT_NOT_FOUND', message: `no consent ${a.digest} on this chain` };
+  if (c.withdrawnFrom !== undefined && a.height >= c.withdrawnFrom) {
+    return { active: false, code: 'CONSENT_WITHDRAWN', message: `consent ${c.digest} was withdrawn by its subject; it no longer holds from height ${c.withdrawnFrom} (this use is at height ${a.height})` };
+  }
+  if (c.expires !== undefined && time >= c.expires) return { active: false, code: 'CONSENT_EXPIRED', message: `consent ${c.digest} expired at ${new Date(c.expires).toISOString()}` };
+  if (a.controller !== undefined && a.controller !== c.controller) {
+    return { active: false, code: 'CONSENT_WRONG_CONTROLLER', message: `consent ${c.digest} lets ${c.controller} use the data, not ${a.controller}` };
+  }
+  if (a.purpose !== undefined) {
+    const p = purposeName(a.purpose);
+    const of = purposeName(c.purpose);
+    if (!p || !of || !purposeIsA(p, of)) return { active: false, code: 'CONSENT_WRONG_PURPOSE', message: `consent ${c.digest} is for ${c.purpose}; ${a.purpose} is not that purpose or a narrower one` };
+  }
+  return { active: true };
+}
+
+
+/** What a subject consents to; the consent credential is built from it (consentCredential). */
+export interface ConsentInput {
+  /** The subject's pairwise DID for this relationship: issuer and subject of the credential. */
+  subject: string;
+  /** The organisation that may use the data (dpv:hasDataController). */
+  controller: string;
+  /** The organisation holding the data, if it comes from elsewhere (PIPL Art. 45 portability). */
+  source?: string;
+  /** DPV purpose (dpv:hasPurpose). */
+  purpose: string;
+  /** DPV personal data categories (dpv:hasPersonalData), e.g. dpv-pd:HealthRecord. Kept off chain. */
+  personalData: string[];
+  /** DPV processing operations (dpv:hasProcessing), e.g. dpv:Use, dpv:Analyse. */
+  processing?: string[];
+  /** xsd:dateTime the consent is given at (validFrom). */
+  given: string;
+  /** xsd:dateTime it lapses at (validUntil, dpv:hasExpiryTime). */
+  expires?: string;
+  /** The record's id (a urn:uuid), chosen by the wallet. */
+  id: string;
+}
+
+/**
+ * The unsigned consent credential (VC Data Model 2.0) with the fields of a DPV consent record and
+ * ISO/IEC TS 27560 (record id, subject, controller, purpose, personal data, processing, status,
+ * given and expiry times). The subject signs it with the pairwise key; only its digest goes on chain.
+ */
+export function consentCredential(i: ConsentInput): Record<string, unknown> {
+  const subject: Record<string, unknown> = {
+    id: i.subject,
+    type: 'dpv:ConsentRecord',
+    'dpv:hasDataSubject': i.subject,
+    'dpv:hasDataController': i.controller,
+    'dpv:hasPurpose': i.purpose,
+    'dpv:hasPersonalData': i.personalData,
+    'dpv:hasProcessing': i.processing ?? ['dpv:Use'],
+    'dpv:hasConsentStatus': 'dpv:ConsentGiven',
+    'dpv:hasIndicationMethod': 'dpv:ConsentGivenExplicitly',
+    'iso27560:schemaVersion': 'ISO/IEC TS 27560:2023',
+  };
+  if (i.source) subject['dpv:hasDataSource'] = i.source;
+  if (i.expires) subject['dpv:hasExpiryTime'] = i.expires;
+  const vc: Record<string, unknown> = {
+    '@context': ['https://www.w3.org/ns/credentials/v2', { dpv: 'https://w3id.org/dpv#', 'dpv-pd': 'https://w3id.org/dpv/pd#', iso27560: 'https://w3id.org/shulian/iso27560#' }],
+    id: i.id,
+    type: ['VerifiableCredential', 'ConsentCredential'],
+    issuer: i.subject,
+    validFrom: i.given,
+  };
+  if (i.expires) vc.validUntil = i.expires;
+  vc.credentialSubject = subject;
+  return vc;
+}

@@ -12,7 +12,6 @@ import { dataauthKey } from './keys.ts';
 import { agreementFor, decideUse, grantUid, offerDecision } from './decide.ts';
 
 export * from './types.ts';
-export * from './decide.ts';
 export { dataauthKey, dataauthStateKey } from './keys.ts';
 
 interface DatasetSummary { id: string; owner: string; version: number; status: 'active' | 'withdrawn'; sensitivity: 'public' | 'conditional' | 'closed' }

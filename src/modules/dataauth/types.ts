@@ -124,3 +124,37 @@ export const revokeArgs = z.strictObject({ grant: z.number().int().min(1), reaso
 export function grantListId(owner: string): string {
   return `dataauth.${owner.slice('did:shulian:'.length)}`;
 }
+
+// The decisions clients compute the same way as the chain (the API, the console).
+export { agreementFor, offerDecision, decideUse, requestConstraints, grantUid, ODRL_JSONLD_CONTEXT, type UseFacts, type UseAsk, type UseVerdict } from './decide.ts';
+
+/**
+ * The grant as a VC 2.0 (unsigned): issued by the dataset's owner to the grantee, carrying the
+ * ODRL Agreement, with a BitstringStatusListEntry in the owner's revocation list on the data
+ * chain (served at `statusListUrl`). The owner signs it (Data Integrity, assertionMethod).
+ */
+export function grantCredential(g: GrantRecord, o: { chain: string; statusListUrl: string }): Record<string, unknown> {
+  const notAfter = g.policy.permission?.flatMap((p) => p.constraint ?? []).find((c) => 'leftOperand' in c && c.leftOperand === 'dateTime' && c.operator === 'lt');
+  const vc: Record<string, unknown> = {
+    '@context': ['https://www.w3.org/ns/credentials/v2', { odrl: 'http://www.w3.org/ns/odrl/2/', shulian: 'https://w3id.org/shulian/ns#' }],
+    id: `urn:shulian:${o.chain}:grant:${g.id}`,
+    type: ['VerifiableCredential', 'DataAccessGrant'],
+    issuer: g.owner,
+    validFrom: new Date(g.granted.time).toISOString(),
+  };
+  if (notAfter && 'rightOperand' in notAfter && typeof notAfter.rightOperand === 'string') vc.validUntil = notAfter.rightOperand;
+  vc.credentialSubject = {
+    id: g.grantee,
+    type: 'shulian:DataAccessGrant',
+    'shulian:grant': { chain: o.chain, id: g.id, request: g.request, dataset: g.dataset, height: g.granted.height, tx: g.granted.tx },
+    'odrl:hasPolicy': g.policy,
+  };
+  vc.credentialStatus = {
+    id: `${o.statusListUrl}#${g.status.index}`,
+    type: 'BitstringStatusListEntry',
+    statusPurpose: 'revocation',
+    statusListIndex: String(g.status.index),
+    statusListCredential: o.statusListUrl,
+  };
+  return vc;
+}
