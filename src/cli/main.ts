@@ -19,6 +19,7 @@ const GROUPS: Record<string, () => Promise<Command[]>> = {
   xchain: async () => [(await import('./commands/xchain.ts')).xchainCommand()],
   gateway: async () => [(await import('./commands/xchain.ts')).gatewayCommand()],
   xtx: async () => [(await import('./commands/xtx.ts')).xtxCommand()],
+  data: async () => [(await import('./commands/data.ts')).dataCommand()],
 };
 /** `chain` subcommands defined here; any other (`chain propose`, `chain --help`) loads gov.ts. */
 const OWN_CHAIN_COMMANDS = new Set(['list', 'status']);
