@@ -10,11 +10,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { didFromPublicKey, generateKeyPair, writeKeystore } from '../src/crypto/index.ts';
-import { ShulianClient, listConsents, pairwiseKey, sm3Hex, useGrant } from '../src/sdk/index.ts';
+import { ShulianClient, dcatJsonLd, listConsents, pairwiseKey, sm3Hex, useGrant } from '../src/sdk/index.ts';
 import { verifyCredential, shulianKeyResolver, httpStatusListSource } from '../src/did/index.ts';
 import { startNodeProcess } from './helpers/node-process.ts';
 import { cli, json, jsonError, PW } from './helpers/cli.ts';
 import { tempDir } from './helpers/tmp.ts';
+import { jsonLdQuads, parseTurtle, validateDcatAp } from './helpers/shacl.ts';
 
 export const dataset = {
   id: 'traffic-flow',
@@ -51,6 +52,14 @@ test('the data chain end to end through the CLI on a running node', async (t) =>
   const found = json<{ total: number; datasets: Array<{ id: string }> }>(await run('data', 'catalog', 'search', '交通流量', '--theme', 'TRAN'));
   assert.deepEqual(found.datasets.map((d) => d.id), ['traffic-flow']);
   assert.equal(json<{ total: number }>(await run('data', 'catalog', 'search', 'weather')).total, 0);
+  // The node's DCAT-AP 3 export, Turtle through the CLI and JSON-LD through the SDK, conforms to the shapes.
+  const ttl = await cli(['data', 'catalog', 'export', '--format', 'turtle', '--api', node.url], { SHULIAN_HOME: home });
+  assert.equal(ttl.code, 0, ttl.stderr);
+  for (const quads of [parseTurtle(ttl.stdout), await jsonLdQuads(await dcatJsonLd(c))]) {
+    const report = await validateDcatAp(quads);
+    assert.equal(report.conforms, true, JSON.stringify(report.results));
+    assert.ok(quads.some((q) => q.object.value === 'http://www.w3.org/ns/dcat#Dataset'), 'the export holds the dataset');
+  }
 
   // A data operator asks for 3 reads; the agency approves; three uses pass, the fourth is refused.
   const req = json<{ request: number; status: string }>(await run('data', 'request', '--dataset', 'traffic-flow', '--purpose', 'dpv:AcademicResearch', '--actions', 'read', '--count', '3', ...keyed(operator.file)));

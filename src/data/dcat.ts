@@ -15,6 +15,7 @@ export const PREFIXES = {
   skos: 'http://www.w3.org/2004/02/skos/core#',
   xsd: 'http://www.w3.org/2001/XMLSchema#',
   rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',
+  rdfs: 'http://www.w3.org/2000/01/rdf-schema#',
   shulian: 'https://w3id.org/shulian/ns#',
 } as const;
 const THEME = 'http://publications.europa.eu/resource/authority/data-theme/';
@@ -65,11 +66,19 @@ function concept(out: Triple[], seen: Set<string>, s: string, type: string, labe
   if (type === P('skos', 'Concept')) out.push({ s, p: P('skos', 'prefLabel'), o: lit(label, 'en') });
 }
 
+/** A web resource (an access or endpoint URL): DCAT-AP 3 ranges these over rdfs:Resource, typed so. */
+function resource(out: Triple[], seen: Set<string>, s: string, p: string, url: string): void {
+  out.push({ s, p, o: iri(url) });
+  if (seen.has(url)) return;
+  seen.add(url);
+  out.push({ s: url, p: RDF_TYPE, o: iri(P('rdfs', 'Resource')) });
+}
+
 function distribution(out: Triple[], seen: Set<string>, ds: string, d: Distribution): void {
   const s = partIri(ds, 'distribution', d.id);
   out.push({ s, p: RDF_TYPE, o: iri(P('dcat', 'Distribution')) });
-  out.push({ s, p: P('dcat', 'accessURL'), o: iri(d.accessUrl) });
-  if (d.downloadUrl) out.push({ s, p: P('dcat', 'downloadURL'), o: iri(d.downloadUrl) });
+  resource(out, seen, s, P('dcat', 'accessURL'), d.accessUrl);
+  if (d.downloadUrl) resource(out, seen, s, P('dcat', 'downloadURL'), d.downloadUrl);
   texts(out, s, P('dct', 'title'), d.title);
   const mt = IANA + d.mediaType;
   out.push({ s, p: P('dcat', 'mediaType'), o: iri(mt) });
@@ -78,12 +87,12 @@ function distribution(out: Triple[], seen: Set<string>, ds: string, d: Distribut
   if (d.service) out.push({ s, p: P('dcat', 'accessService'), o: iri(partIri(ds, 'service', d.service)) });
 }
 
-function service(out: Triple[], ds: string, x: AccessService): void {
+function service(out: Triple[], seen: Set<string>, ds: string, x: AccessService): void {
   const s = partIri(ds, 'service', x.id);
   out.push({ s, p: RDF_TYPE, o: iri(P('dcat', 'DataService')) });
   texts(out, s, P('dct', 'title'), x.title);
-  out.push({ s, p: P('dcat', 'endpointURL'), o: iri(x.endpointUrl) });
-  if (x.endpointDescription) out.push({ s, p: P('dcat', 'endpointDescription'), o: iri(x.endpointDescription) });
+  resource(out, seen, s, P('dcat', 'endpointURL'), x.endpointUrl);
+  if (x.endpointDescription) resource(out, seen, s, P('dcat', 'endpointDescription'), x.endpointDescription);
   out.push({ s, p: P('dcat', 'servesDataset'), o: iri(ds) });
   out.push({ s, p: P('shulian', 'serviceKind'), o: lit(x.kind) });
 }
@@ -126,7 +135,7 @@ export function catalogTriples(info: CatalogInfo, datasets: DatasetRecord[], nam
       out.push({ s, p: P('dcat', 'distribution'), o: iri(partIri(s, 'distribution', x.id)) });
       distribution(out, seen, s, x);
     }
-    for (const x of d.services) service(out, s, x);
+    for (const x of d.services) service(out, seen, s, x);
   }
   return out;
 }
