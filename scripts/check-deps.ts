@@ -100,6 +100,10 @@ export function buildGraph(root: string, files: string[]): { graph: Map<string, 
       if (to.endsWith('.js') && !existsSync(join(root, to)) && existsSync(join(root, to.replace(/\.js$/, '.ts')))) {
         to = to.replace(/\.js$/, '.ts');
       }
+      // dist/ is src/ compiled (tsconfig.build.json): bin/ importing dist/x.js depends on src/x.ts,
+      // whether or not this checkout has been built (a git worktree has no dist/).
+      const built = /^dist\/(.*)\.js$/.exec(to);
+      if (built && !existsSync(join(root, to)) && existsSync(join(root, `src/${built[1]}.ts`))) to = `src/${built[1]}.ts`;
       if (ref.kind === 'url' && (!CODE.test(to) || !to.startsWith('src/'))) continue;
       if (!CODE.test(to)) continue; // JSON and other assets
       if (!existsSync(join(root, to))) {

@@ -14,6 +14,7 @@ import { instructionIdOf } from '../src/modules/settlement/index.ts';
 import { readAccount, readEntry, readInstructionByKey, readTotals } from '../src/settlement/index.ts';
 import { didOf, openSettleKit, type Kit } from './helpers/settlement.ts';
 import { tempDir } from './helpers/tmp.ts';
+import { bounded } from './helpers/fuzz-budget.ts';
 
 const keys = Array.from({ length: 5 }, () => generateKeyPair('sm2'));
 const bank = keys[0]!;
@@ -133,11 +134,11 @@ async function setup(k: Kit): Promise<Array<{ time: number; txs: Tx[] }>> {
 }
 
 test('property: any operations keep the books balanced, pay each instruction once, and replay to the same state root', async () => {
-  let runs = 0;
+  // Up to 25 runs in 60 s (FUZZ_RUNS / FUZZ_TIME_MS for a longer run: docs/testing.md).
+  const b = bounded(25, 60_000);
   let settled = 0;
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.array(opArb, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 }), async (blocks) => {
-      runs++;
+    fc.asyncProperty(fc.array(fc.array(opArb, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 }), b.guard(async (blocks) => {
       const tmp = tempDir();
       const validator: KeyPair = keys[0]!; // any fixed key: the replay chain needs the same genesis
       const k = await openSettleKit(tmp.dir + '/a', { validator });
@@ -163,19 +164,21 @@ test('property: any operations keep the books balanced, pay each instruction onc
         await k.close();
         tmp.cleanup();
       }
-    }),
-    { numRuns: 25 },
+    })),
+    // The first run (always executed, however loaded the machine) pays one instruction for sure.
+    { ...b.params, examples: [[[[{ op: 'instruct', forge: 1, payer: 0, key: 0, total: 1000, shares: [1, 2], cat: 'service', wait: false }]]]] },
   );
-  assert.equal(runs >= 25, true);
+  assert.ok(b.runs >= 1);
   assert.ok(settled > 0, 'some generated instructions settled');
 });
 
 test('property: duplicated and reordered instructions pay exactly once, with the same outcome in any order', async () => {
+  const b = bounded(15, 40_000);
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.record({ key: fc.integer({ min: 0, max: 9 }), payee: fc.integer({ min: 1, max: 2 }), total: fc.integer({ min: 1, max: 900 }) }), { minLength: 1, maxLength: 12 }),
       fc.integer({ min: 0, max: 1_000 }),
-      async (list, seed) => {
+      b.guard(async (list: Array<{ key: number; payee: number; total: number }>, seed: number) => {
         // The same key always means the same instruction (a duplicate is a resend of it).
         const byKey = new Map<number, { payee: number; total: number }>();
         for (const x of list) if (!byKey.has(x.key)) byKey.set(x.key, { payee: x.payee, total: x.total });
@@ -208,8 +211,8 @@ test('property: duplicated and reordered instructions pay exactly once, with the
         } finally {
           tmp.cleanup();
         }
-      },
+      }),
     ),
-    { numRuns: 15 },
+    b.params,
   );
 });

@@ -384,7 +384,7 @@ test('begin refuses bad transactions and changes nothing', async (t) => {
 
 test('packet handlers take any payload from any port without faulting: a clear refusal or a vote, never a crash', async () => {
   const fc = (await import('fast-check')).default;
-  const { MapContext } = await import('../src/runtime/index.ts');
+  const { MapContext, runExport } = await import('../src/runtime/index.ts');
   const { ShulianError } = await import('../src/codec/index.ts');
   const { xlockModule, xtxModule } = await import('../src/modules/index.ts');
   class FromXchain extends MapContext {
@@ -410,11 +410,11 @@ test('packet handlers take any payload from any port without faulting: a clear r
     // A coordinator record for t1, so ack/timeout handlers reach their real logic.
     store.set('tx/t1', JSON.stringify({ id: 't1', coordinator: 'gamma', initiator: aliceDid, digest: '00', deadline: 5, recoverAfter: 9, decisionTimeoutMs: 1000, status: 'preparing', created: { height: 1, time: 1, tx: '' }, participants: [{ chain: 'alpha', ops: [], prepareSeq: 1, vote: 'pending', decisionSeqs: [], inFlight: false }] }));
     const calls: Array<() => unknown> = [
-      () => xlockModule.exports!.onRecvPacket!.run(new FromXchain(new Map(), 'gw', 1, 1_700_000_000_000, 'alpha'), p as unknown as JsonValue),
-      () => xlockModule.exports!.onAcknowledgementPacket!.run(new FromXchain(new Map(), 'gw', 1, 1_700_000_000_000, 'alpha'), { packet: p, ack: a } as unknown as JsonValue),
-      () => xtxModule.exports!.onRecvPacket!.run(new FromXchain(new Map(store), 'gw', 1, 1_700_000_000_000, 'gamma'), p as unknown as JsonValue),
-      () => xtxModule.exports!.onAcknowledgementPacket!.run(new FromXchain(new Map(store), 'gw', 1, 1_700_000_000_000, 'gamma'), { packet: { ...p, payload: { ...(typeof p.payload === 'object' && p.payload && !Array.isArray(p.payload) ? p.payload : {}), id: 't1' } }, ack: a } as unknown as JsonValue),
-      () => xtxModule.exports!.onTimeoutPacket!.run(new FromXchain(new Map(store), 'gw', 1, 1_700_000_000_000, 'gamma'), { packet: { ...p, payload: { type: 'prepare', id: 't1' } } } as unknown as JsonValue),
+      () => runExport(xlockModule, 'onRecvPacket', new FromXchain(new Map(), 'gw', 1, 1_700_000_000_000, 'alpha'), p as unknown as JsonValue),
+      () => runExport(xlockModule, 'onAcknowledgementPacket', new FromXchain(new Map(), 'gw', 1, 1_700_000_000_000, 'alpha'), { packet: p, ack: a } as unknown as JsonValue),
+      () => runExport(xtxModule, 'onRecvPacket', new FromXchain(new Map(store), 'gw', 1, 1_700_000_000_000, 'gamma'), p as unknown as JsonValue),
+      () => runExport(xtxModule, 'onAcknowledgementPacket', new FromXchain(new Map(store), 'gw', 1, 1_700_000_000_000, 'gamma'), { packet: { ...p, payload: { ...(typeof p.payload === 'object' && p.payload && !Array.isArray(p.payload) ? p.payload : {}), id: 't1' } }, ack: a } as unknown as JsonValue),
+      () => runExport(xtxModule, 'onTimeoutPacket', new FromXchain(new Map(store), 'gw', 1, 1_700_000_000_000, 'gamma'), { packet: { ...p, payload: { type: 'prepare', id: 't1' } } } as unknown as JsonValue),
     ];
     for (const call of calls) {
       try {

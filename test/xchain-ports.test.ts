@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { toHex, type JsonValue } from '../src/codec/index.ts';
+import { jsonSchema } from '../src/codec/schemas.ts';
 import { didFromPublicKey, generateKeyPair, sign, sm3, type KeyPair } from '../src/crypto/index.ts';
 import { relayOnce, syncRoutes, type ChainEndpoint } from '../src/crosschain/index.ts';
 import { attestationMessage, builtinModules, createSettlementModule, createXchainModule, portsOf, type Packet, type RecvRecord, type SendStatus } from '../src/modules/index.ts';
@@ -246,7 +247,7 @@ const rogue: ModuleDef = {
   },
   exports: {
     onAcknowledgementPacket: {
-      doc: 'keep the ack', gas: 500,
+      doc: 'keep the ack', gas: 500, args: jsonSchema,
       run(ctx, args) {
         const { packet: p, ack } = args as unknown as { packet: Packet; ack: { ok: boolean; code?: string } };
         ctx.set(`ack/${p.sequence}`, ack.ok ? 'ok' : ack.code!);

@@ -13,7 +13,7 @@ export interface Layer {
 
 /** Bottom first. */
 export const LAYERS: Layer[] = [
-  { folders: ['codec'], note: 'canonical JSON, hex/base58, ShulianError' },
+  { folders: ['codec'], note: 'canonical JSON, hex/base58, ShulianError, shared patterns and schemas, typed state keys' },
   { folders: ['crypto'], note: 'SM2/SM3/SM4, Ed25519, keystores; DID syntax, Multikey, X.509 parsing' },
   { folders: ['ledger'], note: 'wire face (browser-safe): tx, block, hashing, Merkle/state proofs, light client; storage face: ledger/store' },
   // lex sits below the modules because the lexcontract module runs its interpreter on chain.
@@ -42,6 +42,7 @@ export const SIDEWAYS: Array<[string, string]> = [];
  * client faces `types.ts` and `keys.ts`.
  */
 export const FACES: Record<string, string[]> = {
+  codec: ['index.ts', 'schemas.ts'],
   crypto: ['index.ts', 'x509/index.ts'],
   ledger: ['index.ts', 'store/index.ts'],
   sdk: ['index.ts', 'browser.ts'],

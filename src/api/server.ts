@@ -2,7 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import { ShulianError } from '../codec/index.ts';
+import { ShulianError, HEX64_RE as HASH_RE } from '../codec/index.ts';
 import { DID_RE } from '../ledger/index.ts';
 import { MAX_BATCH, type ChainView, type NodeView } from '../chain/index.ts';
 import { errorBody, statusFor } from './errors.ts';
@@ -61,7 +61,6 @@ export interface ApiOptions {
   eth?: EthOptions;
 }
 
-const HASH_RE = /^[0-9a-f]{64}$/;
 /** Longest path parameter the router takes: a DID URL on /1.0/identifiers/:did may be long (query, fragment), up to 2,048 characters as common HTTP stacks allow. */
 const MAX_PARAM_LENGTH = 2048;
 

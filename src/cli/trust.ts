@@ -3,11 +3,9 @@
  * else the one pinned on first use (kept in $SHULIAN_HOME/known-genesis.json, see
  * src/sdk/pins.ts), else — the first time — the node's, with a warning on stderr.
  */
-import { ShulianError } from '../codec/index.ts';
+import { ShulianError, HEX64_RE as HASH_RE } from '../codec/index.ts';
 import { ShulianClient, firstUseWarning, fileGenesisPinStore } from '../sdk/index.ts';
 import { apiUrl, type CommonOptions } from './output.ts';
-
-const HASH_RE = /^[0-9a-f]{64}$/;
 
 /** Checks a --genesis-hash value. */
 export function genesisHashArg(h: string | undefined): string | undefined {

@@ -2,7 +2,7 @@ import type { JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from '../sdk/index.ts';
 import type { ChainEndpoint, ProofBundle } from './relay.ts';
-import type { Packet, SendStatus } from '../modules/index.ts';
+import type { Packet, SendStatus } from '../modules/xchain/types.ts';
 
 const enc = encodeURIComponent;
 

@@ -1,6 +1,6 @@
 import { ShulianError, type JsonValue } from '../codec/index.ts';
 import type { ChainView } from '../chain/index.ts';
-import type { Packet, SendStatus } from '../modules/index.ts';
+import type { Packet, SendStatus } from '../modules/xchain/types.ts';
 import type { ProofBundle } from './relay.ts';
 
 /** What a chain sent to `dst`, from sequence `from` on: packets with their status. */

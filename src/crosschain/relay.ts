@@ -1,6 +1,6 @@
 import type { JsonValue } from '../codec/index.ts';
 import type { BlockHeader, SmtProof } from '../ledger/index.ts';
-import type { HeaderProof, Packet, RouteRecord, SendStatus } from '../modules/index.ts';
+import type { HeaderProof, Packet, RouteRecord, SendStatus } from '../modules/xchain/types.ts';
 
 /** A final header with state proofs of some keys at its height (GET …/xchain/proof). */
 export interface ProofBundle {

@@ -66,7 +66,7 @@ const FINAL: ReadonlyArray<XtxRecord['status']> = ['committed', 'aborted'];
 
 /** A transaction as the coordinator and (where readable) each participant chain hold it. */
 export async function txStatus(read: StateRead, coordinator: string, id: string): Promise<TxView | null> {
-  const r = await read(coordinator, xtxStateKey(id)) as unknown as XtxRecord | null | undefined;
+  const r = await read(coordinator, xtxStateKey.tx(id)) as unknown as XtxRecord | null | undefined;
   if (!r) return null;
   const participants: ParticipantView[] = [];
   for (const p of r.participants) {
@@ -158,7 +158,7 @@ export async function driveTx(endpoints: Record<string, ChainEndpoint>, coordina
     }
     view = (await txStatus(read, coordinator, id))!;
     if (isDone(view)) return { view, rounds: round, done: true, reports };
-    const rec = await co.state(xtxStateKey(id)) as unknown as XtxRecord;
+    const rec = await co.state(xtxStateKey.tx(id)) as unknown as XtxRecord;
     if ((opts.resend ?? true) && rec.decision && rec.participants.some((p) => !p.outcome && !p.inFlight && (rec.decision!.outcome === 'commit' || p.vote === 'yes' || p.vote === 'pending'))) {
       await co.call('xtx', 'resend', { id });
     }

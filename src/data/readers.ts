@@ -10,7 +10,8 @@ import { catalogStateKey } from '../modules/catalog/keys.ts';
 import type { DatasetRecord } from '../modules/catalog/types.ts';
 import { dataauthStateKey } from '../modules/dataauth/keys.ts';
 import { decideUse, type GrantRecord, type OfferRecord, type RequestRecord, type UsageRecord, type UseAsk, type UseVerdict } from '../modules/dataauth/types.ts';
-import { chunkStateKey, CHUNK_BITS } from '../modules/vcstatus/index.ts';
+import { vcstatusStateKey } from '../modules/vcstatus/keys.ts';
+import { CHUNK_BITS } from '../modules/vcstatus/types.ts';
 import { fromHex } from '../codec/index.ts';
 
 /** A chain's state at its latest height (ChainView). */
@@ -31,7 +32,7 @@ export const readPortability = (src: DataSource, id: string): PortabilityRecord 
 
 /** Whether a status entry is set, read from the vcstatus chunk that holds it. */
 export function statusBit(src: DataSource, listId: string, index: number, height?: number): boolean {
-  const hex = get<string>(src, chunkStateKey(listId, Math.floor(index / CHUNK_BITS)), height);
+  const hex = get<string>(src, vcstatusStateKey.chunk(listId, Math.floor(index / CHUNK_BITS)), height);
   if (typeof hex !== 'string') return false;
   const bit = index % CHUNK_BITS;
   return (fromHex(hex)[bit >> 3]! & (0x80 >> (bit & 7))) !== 0;

@@ -4,7 +4,8 @@
  */
 import { ShulianError } from '../codec/index.ts';
 import type { StateLookup } from '../ledger/index.ts';
-import { authorizeKey, docStateKey, readDidDocState, type KeyAuthorization } from '../modules/did/types.ts';
+import { authorizeKey, readDidDocState, type KeyAuthorization } from '../modules/did/types.ts';
+import { docStateKey } from '../modules/did/keys.ts';
 import type { DidStateSource } from './source.ts';
 import { parseShulianDid } from '../crypto/index.ts';
 

@@ -30,9 +30,10 @@ export {
 export { authorizeSender, authorizeSenderSync, type SenderAuthorization, type SyncDidStateSource } from './authorize.ts';
 export { getResolver, toDidResolverResult } from './plugin.ts';
 export {
-  authorizeKey, docStateKey, readDidDocState, DID_RELATIONSHIPS, type DidDocState, type DidKeyState,
+  authorizeKey, readDidDocState, DID_RELATIONSHIPS, type DidDocState, type DidKeyState,
   type DidServiceState, type DidRelationship, type KeyAuthorization,
 } from '../modules/did/types.ts';
+export { docStateKey } from '../modules/did/keys.ts';
 // Verifiable credentials (src/did/vc, written separately).
 export * from './vc/index.ts';
 export {

@@ -9,7 +9,8 @@ import type { Suite } from '../crypto/index.ts';
 import {
   verifyHeaderWith, verifyStateLookup, type HeaderTrust, type ProofCheck, type StateLookup, type ValidatorInfo,
 } from '../ledger/index.ts';
-import { docStateKey, readDidDocState, type DidDocState } from '../modules/did/types.ts';
+import { readDidDocState, type DidDocState } from '../modules/did/types.ts';
+import { docStateKey } from '../modules/did/keys.ts';
 import {
   buildDidDocument, buildDocumentMetadata, documentJson,
   type DidDocument, type DidDocumentMetadata,

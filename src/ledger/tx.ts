@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import { ShulianError, canonicalize, fromHex, toHex, type JsonValue } from '../codec/index.ts';
+import { ShulianError, canonicalize, fromHex, toHex, CHAIN_ID_RE, DID_RE, NAME_RE, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, hashFor, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 import { canonicalBody, txHashOf } from './hashing.ts';
 import type { Tx, TxBody } from './types.ts';
 
-export const DID_RE = /^did:shulian:[1-9A-HJ-NP-Za-km-z]{20,40}$/;
-export const NAME_RE = /^[a-z][a-zA-Z0-9_]{0,31}$/;
-export const CHAIN_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
+export { CHAIN_ID_RE, DID_RE, NAME_RE };
 const HEX_RE = /^(?:[0-9a-f]{2})+$/;
 
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>

@@ -10,7 +10,7 @@
  * feeds it text messages and gets back what to send, a failure reason, or the verified peer.
  */
 import { randomBytes } from 'node:crypto';
-import { canonicalize, fromHex, isHex, toHex } from '../codec/index.ts';
+import { canonicalize, fromHex, isHex, toHex, DID_RE } from '../codec/index.ts';
 import { didFromPublicKey, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 import { CHAIN_RE } from './frame.ts';
 import { deriveRecordKeys, generateEphemeral, SecureSession, sharedSecret, type EphemeralKey } from './session.ts';
@@ -22,7 +22,7 @@ export const CHALLENGE_BYTES = 32;
 export const MAX_HANDSHAKE_BYTES = 16 * 1024;
 /** Most chains one node may offer in its handshake. */
 export const MAX_CHAINS = 256;
-export const DID_RE = /^did:shulian:[1-9A-HJ-NP-Za-km-z]{20,40}$/;
+export { DID_RE };
 
 export interface HelloMessage {
   t: 'hello';

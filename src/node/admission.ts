@@ -6,7 +6,7 @@
 import type { AdmissionRule, ReferenceChain, SenderAuthority } from '../chain/index.ts';
 import { authorizeSenderSync } from '../did/index.ts';
 import { govStateKey } from '../modules/governance/keys.ts';
-import type { AdmissionPolicy } from '../modules/governance/index.ts';
+import type { AdmissionPolicy } from '../modules/governance/types.ts';
 
 /**
  * A tx's key against the sender's DID document on the identity chain (a rotated-in key signs, a

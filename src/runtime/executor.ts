@@ -1,5 +1,6 @@
 import { ShulianError, canonicalize, type JsonValue } from '../codec/index.ts';
 import type { Receipt, Tx, TxEvent } from '../ledger/index.ts';
+import { invokeExport, parseArgs } from './calls.ts';
 import { GAS } from './gas.ts';
 import { ModuleError, type ModuleContext, type ModuleDef } from './module.ts';
 
@@ -107,6 +108,17 @@ export class Executor {
       return v ?? below(full);
     };
     const ctxRead = (key: string): string | undefined => lookup(prefix + key);
+    const get = (key: string): JsonValue | undefined => {
+      const v = ctxRead(key);
+      charge(GAS.read + GAS.readByte * (v?.length ?? 0), `reading ${key}`);
+      return v === undefined ? undefined : (JSON.parse(v) as JsonValue);
+    };
+    // Typed records are JSON by their key's type; canonicalize still refuses anything that is not.
+    const set = (key: string, value: unknown): void => {
+      const s = canonicalize(value);
+      charge(GAS.write + GAS.writeByte * (s.length + key.length), `writing ${key}`);
+      overlay.set(prefix + key, s);
+    };
     return {
       chain: env.chain,
       height: env.height,
@@ -114,20 +126,14 @@ export class Executor {
       sender: tx.from,
       txHash: hash,
       caller,
-      get(key) {
-        const v = ctxRead(key);
-        charge(GAS.read + GAS.readByte * (v?.length ?? 0), `reading ${key}`);
-        return v === undefined ? undefined : (JSON.parse(v) as JsonValue);
-      },
+      get,
       has(key) {
         charge(GAS.read, `reading ${key}`);
         return ctxRead(key) !== undefined;
       },
-      set(key, value) {
-        const s = canonicalize(value);
-        charge(GAS.write + GAS.writeByte * (s.length + key.length), `writing ${key}`);
-        overlay.set(prefix + key, s);
-      },
+      set,
+      read: <T>(key: string) => get(key) as T | undefined,
+      write: set,
       delete(key) {
         charge(GAS.delete, `deleting ${key}`);
         overlay.set(prefix + key, null);
@@ -146,10 +152,10 @@ export class Executor {
         const childOverlay = new Map<string, string | null>();
         const childEvents: TxEvent[] = [];
         const child = this.context({ ...run, depth: run.depth + 1 }, callee, childOverlay, lookup, childEvents, mod.name);
-        const result = exp.run(child, args);
+        const result = invokeExport(exp, `${target}.${name}`, child, args);
         for (const [k, v] of childOverlay) overlay.set(k, v);
         events.push(...childEvents);
-        return result === undefined ? undefined : result;
+        return result;
       },
     };
   }
@@ -188,15 +194,11 @@ export class Executor {
       if (!mod) throw new ModuleError('MODULE_NOT_FOUND', `chain ${env.chain} runs no module "${tx.module}"`);
       const m = Object.hasOwn(mod.methods, tx.method) ? mod.methods[tx.method] : undefined;
       if (!m) throw new ModuleError('METHOD_NOT_FOUND', `module ${mod.name} has no method "${tx.method}"`);
-      const parsed = m.args.safeParse(tx.args);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new ModuleError('BAD_ARGS', `${mod.name}.${tx.method} args${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
-      }
+      const args = parseArgs(m.args, tx.args, `${mod.name}.${tx.method}`);
       charge(m.gas, `running ${mod.name}.${tx.method}`);
       const ctx = this.context({ env, tx, hash, charge, depth: 0 }, mod, overlay, read, events);
-      if (m.runAsync) return m.runAsync(ctx, parsed.data).then(finish, fail);
-      return finish(m.run(ctx, parsed.data));
+      if (m.runAsync) return m.runAsync(ctx, args).then(finish, fail);
+      return finish(m.run(ctx, args));
     } catch (err) {
       return fail(err);
     }

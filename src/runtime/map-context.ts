@@ -1,4 +1,4 @@
-import { canonicalize, type JsonValue } from '../codec/index.ts';
+import { canonicalize, type JsonValue, type StateKey } from '../codec/index.ts';
 import { ModuleError, type ModuleContext } from './module.ts';
 
 /**
@@ -25,6 +25,13 @@ export class MapContext implements ModuleContext {
     return this.store.has(key);
   }
   set(key: string, value: JsonValue): void {
+    this.writes++;
+    this.store.set(key, canonicalize(value));
+  }
+  read<T>(key: StateKey<T>): T | undefined {
+    return this.get(key) as T | undefined;
+  }
+  write<T>(key: StateKey<T>, value: NoInfer<T>): void {
     this.writes++;
     this.store.set(key, canonicalize(value));
   }

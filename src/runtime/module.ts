@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { ShulianError, type JsonValue, type StateKey } from '../codec/index.ts';
 import type { ModuleErrorCode } from './errors.ts';
 
 /**
@@ -17,6 +17,13 @@ export interface ModuleContext {
   get(key: string): JsonValue | undefined;
   has(key: string): boolean;
   set(key: string, value: JsonValue): void;
+  /**
+   * The record stored under a typed key (see codec/state-key.ts), as the key's type: not parsed again, since
+   * only this module writes its namespace, through the same keys. Gas as `get`.
+   */
+  read<T>(key: StateKey<T>): T | undefined;
+  /** Stores a record under its typed key; the compiler checks it is the key's type. Gas as `set`. */
+  write<T>(key: StateKey<T>, value: NoInfer<T>): void;
   delete(key: string): void;
   emit(type: string, data: JsonValue): void;
   /** Charge extra gas for work proportional to input; throws OUT_OF_GAS past the limit. */
@@ -47,14 +54,24 @@ export interface MethodDef<A> {
 }
 
 /**
- * An entry point other modules on the same chain may call (never a transaction). The export
- * decides for itself which callers it serves (`ctx.caller`). Cross-chain delivery uses these:
- * `xchain` calls a port's `onRecvPacket`, `onAcknowledgementPacket` and `onTimeoutPacket`.
+ * An entry point other modules on the same chain may call (never a transaction). Cross-chain
+ * delivery uses these: `xchain` calls a port's `onRecvPacket`, `onAcknowledgementPacket` and
+ * `onTimeoutPacket`. Like a method's, its args are parsed by the runtime before `run` (after the
+ * `callers` check), so `run` sees typed args; build one with `exported`.
  */
-export interface ExportDef {
+export interface ExportDef<A = unknown> {
   doc: string;
+  /** Base gas of a call, charged before anything else. */
   gas: number;
-  run(ctx: ModuleContext, args: JsonValue): JsonValue | void;
+  /**
+   * The modules that may call it; any other caller is refused with FORBIDDEN before its args are
+   * parsed. Absent: any module may (the export may still look at `ctx.caller`).
+   */
+  callers?: readonly string[];
+  args: z.ZodType<A>;
+  /** Code of the error for args that fail `args`: BAD_ARGS unless the export keeps its own (e.g. XTRANSFER_BAD_PACKET). */
+  argsError?: ModuleErrorCode;
+  run(ctx: ModuleContext, args: A): JsonValue | void;
 }
 
 /**
@@ -82,6 +99,11 @@ export interface ModuleDef {
 /** Keeps each method's argument type while storing it in the method table. */
 export function method<A>(def: MethodDef<A>): MethodDef<unknown> {
   return def as MethodDef<unknown>;
+}
+
+/** Keeps each export's argument type while storing it in the export table. */
+export function exported<A>(def: ExportDef<A>): ExportDef {
+  return def as ExportDef;
 }
 
 /**

@@ -31,4 +31,4 @@ export * from './governance.ts';
 export * from './console.ts';
 export * from './contracts.ts';
 export * from './external.ts';
-export { docStateKey } from '../modules/did/types.ts';
+export { docStateKey } from '../modules/did/keys.ts';

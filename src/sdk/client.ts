@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { foreign, ShulianError } from '../codec/index.ts';
+import { foreign, ShulianError, HEX64_RE as HASH_RE } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import {
   hashJson, signTx, verifyStateLookup, verifyTxInclusion, type ProofCheck, LightClientError, headerVerifier,
@@ -16,7 +16,6 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 /** At most this many validatorsAt rounds to reach one height (each proves up to 64 changes). */
 const MAX_LIGHT_ROUNDS = 1_000;
 const DEFAULT_EXPIRES_IN = 100;
-const HASH_RE = /^[0-9a-f]{64}$/;
 
 /** The genesis hash: the chain's hash function over the canonical genesis document. */
 export function genesisHashOf(genesis: Genesis): string {

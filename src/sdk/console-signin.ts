@@ -16,7 +16,7 @@
  * preimages always differ, so equal digests would be a collision of H. A sign-in signature
  * therefore never verifies as a transaction signature, nor the reverse (test/console-signin.test.ts).
  */
-import { ShulianError, toHex } from '../codec/index.ts';
+import { ShulianError, toHex, DID_RE, HEX64_RE as MAC_RE } from '../codec/index.ts';
 import { hashFor, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 
 /** First line of every sign-in message: the domain tag. */
@@ -26,9 +26,7 @@ export const SIGNIN_MAX_TTL_MS = 10 * 60 * 1000;
 /** Allowed difference between the client's and the node's clocks when checking a challenge. */
 export const SIGNIN_CLOCK_SKEW_MS = 2 * 60 * 1000;
 
-const DID_RE = /^did:shulian:[1-9A-HJ-NP-Za-km-z]{20,40}$/;
 const NONCE_RE = /^[0-9a-f]{32}$/;
-const MAC_RE = /^[0-9a-f]{64}$/;
 /** An origin as URL.origin writes it: lowercase scheme and host, a port only when not the default. */
 const ORIGIN_RE = /^https?:\/\/(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::[1-9][0-9]{0,4})?$/;
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { foreign, ShulianError, toHex, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, toHex, HEX64_RE as HASH_RE, type JsonValue } from '../codec/index.ts';
 import { sm3, type KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { CommittedTx, SendOptions, VerifiedState, VerifiedTx, WaitOptions } from './types.ts';
@@ -27,7 +27,6 @@ export interface NotaryProof {
 }
 
 export const DEFAULT_NOTARY_CHAIN = 'notary';
-const HASH_RE = /^[0-9a-f]{64}$/;
 
 export function notaryKey(hash: string): string {
   return `notary/rec/${hash}`;

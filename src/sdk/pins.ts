@@ -6,10 +6,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ShulianError } from '../codec/index.ts';
+import { ShulianError, HEX64_RE as HASH_RE } from '../codec/index.ts';
 import type { GenesisPinStore } from './types.ts';
 
-const HASH_RE = /^[0-9a-f]{64}$/;
 /** A pin file larger than this is not ours: refuse it rather than parse it. */
 const MAX_FILE_BYTES = 1 << 20;
 

@@ -1,10 +1,11 @@
 /** Test kit: a real settlement chain (LMDB) driven block by block, with a stand-in `xchain` module. */
 import { ShulianError, type JsonValue } from '../../src/codec/index.ts';
+import { jsonSchema } from '../../src/codec/schemas.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../src/crypto/index.ts';
 import { signTx, type Block, type Receipt, type Tx } from '../../src/ledger/index.ts';
 import { modulesFor, portsOf } from '../../src/modules/index.ts';
 import { recvRefusal, type PortLookup } from '../../src/modules/xchain/index.ts';
-import { method, type ModuleDef } from '../../src/runtime/index.ts';
+import { exported, method, type ModuleDef } from '../../src/runtime/index.ts';
 import { z } from 'zod';
 import { join } from 'node:path';
 import { AdmissionPool, Chain } from '../../src/chain/index.ts';
@@ -38,7 +39,7 @@ export const standInXchainFor = (ports: PortLookup): ModuleDef => ({
     }),
   },
   exports: {
-    send: { doc: 'records an outbound packet', gas: 100, run(ctx, args) { const n = Number(ctx.get('seq') ?? 0) + 1; ctx.set('seq', n); ctx.set(`out/${n}`, args); return { sequence: n, packetId: String(n) }; } },
+    send: exported({ doc: 'records an outbound packet', gas: 100, args: jsonSchema, run(ctx, args) { const n = Number(ctx.get('seq') ?? 0) + 1; ctx.set('seq', n); ctx.set(`out/${n}`, args); return { sequence: n, packetId: String(n) }; } }),
   },
 });
 

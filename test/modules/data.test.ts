@@ -7,7 +7,7 @@ import { catalogStateKey, type DatasetRecord, type DatasetInput } from '../../sr
 import { dataauthStateKey, grantListId, type GrantRecord, type RequestRecord } from '../../src/modules/dataauth/index.ts';
 import { consentStateKey, type ConsentRecord } from '../../src/modules/consent/index.ts';
 import { vcstatusModule } from '../../src/modules/vcstatus/index.ts';
-import { MapContext } from '../../src/runtime/index.ts';
+import { MapContext, runExport } from '../../src/runtime/index.ts';
 import { openTestChain, type TestChain } from '../helpers/chain.ts';
 import { changedKeys, stateSnapshot } from '../helpers/state.ts';
 import { tempDir } from '../helpers/tmp.ts';
@@ -203,8 +203,11 @@ test('consent: withdraw all, portability request and receipt, only by the right 
 test('exports refuse callers they do not serve, and transactions cannot reach them', async () => {
   const ctx = new MapContext(new Map(), did(agency));
   Object.defineProperty(ctx, 'caller', { value: 'xcall' });
-  assert.throws(() => vcstatusModule.exports!.setStatus!.run(ctx, { listId: 'x', index: 1, value: true }), /called by module dataauth or module consent only, not by module xcall/);
-  assert.throws(() => vcstatusModule.exports!.ensureList!.run(new MapContext(new Map(), did(agency)), { listId: 'x' }), /never by a transaction/);
+  assert.throws(() => runExport(vcstatusModule, 'setStatus', ctx, { listId: 'x', index: 1, value: true }), /called by module dataauth or module consent only, not by module xcall/);
+  assert.throws(() => runExport(vcstatusModule, 'ensureList', new MapContext(new Map(), did(agency)), { listId: 'x' }), /never by a transaction/);
+  const asDataauth = new MapContext(new Map(), did(agency));
+  Object.defineProperty(asDataauth, 'caller', { value: 'dataauth' });
+  assert.throws(() => runExport(vcstatusModule, 'setStatus', asDataauth, { listId: 'x', index: -1, value: true }), (e: Error & { code?: string }) => e.code === 'BAD_ARGS' && /vcstatus\.setStatus args\.index/.test(e.message));
   assert.equal(ctx.writes, 0);
   await refused(agency, 'vcstatus', 'ensureList', { listId: 'x' }, 'METHOD_NOT_FOUND');
   await refused(agency, 'catalog', 'dataset', { id: 'traffic-flow' }, 'METHOD_NOT_FOUND');

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { canonicalize, type JsonValue } from '../../src/codec/index.ts';
+import { jsonSchema } from '../../src/codec/schemas.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../src/crypto/index.ts';
 import { signTx, type Receipt } from '../../src/ledger/index.ts';
 import { compileSource } from '../../src/lex/index.ts';
-import { method, ModuleError, type ModuleDef } from '../../src/runtime/index.ts';
+import { method, ModuleError, runExport, type ModuleDef } from '../../src/runtime/index.ts';
 import { openTestChain, type TestChain } from '../helpers/chain.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { changedKeys, stateSnapshot } from '../helpers/state.ts';
@@ -65,7 +66,7 @@ const fakeXchain: ModuleDef = {
   },
   exports: {
     send: {
-      doc: 'record a packet', gas: 1_000,
+      doc: 'record a packet', gas: 1_000, args: jsonSchema,
       run(ctx, raw) {
         const args = raw as { dstChain: string; dstPort: string; payload: JsonValue; timeoutTime?: number };
         if (ctx.get('down') === true) throw new ModuleError('XCHAIN_NOT_REGISTERED', 'the route to settle is not known yet');
@@ -508,7 +509,7 @@ test('lexcontract.onRecvPacket: arbitrary packets never crash it; refused ones c
   const run = (store: Map<string, string>, packet: unknown): { ok: boolean; result?: JsonValue; code?: string } => {
     const ctx = Object.assign(new MapContext(store, 'did:shulian:gateway', 5, 1_700_000_000_000, 'sign', 'f'.repeat(64)), { caller: 'xchain' });
     try {
-      return { ok: true, result: lexcontractModule.exports!.onRecvPacket!.run(ctx, packet as JsonValue) ?? null };
+      return { ok: true, result: runExport(lexcontractModule, 'onRecvPacket', ctx, packet) ?? null };
     } catch (e) {
       assert.ok(e instanceof ModuleError, `only ModuleErrors: ${String(e)}`);
       return { ok: false, code: e.code };

@@ -30,7 +30,8 @@ import { didFromPublicKey, sm3, type Suite } from '../../crypto/index.ts';
 import { authorizeSenderSync } from '../../did/index.ts';
 import { readMembers, readMeta, readRegulators } from '../../governance/index.ts';
 import { DID_RE } from '../../ledger/index.ts';
-import { docStateKey, readDidDocState } from '../../modules/did/types.ts';
+import { readDidDocState } from '../../modules/did/types.ts';
+import { docStateKey } from '../../modules/did/keys.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import { signInShapeError, verifySignIn, type SignInChallenge } from '../../sdk/index.ts';
 import {

@@ -25,7 +25,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ShulianError, canonicalBytes, toHex, type ErrorCode, type ForeignCode, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, canonicalBytes, toHex, HEX64_RE as HASH_RE, type ErrorCode, type ForeignCode, type JsonValue } from '../../codec/index.ts';
 import { sm3 } from '../../crypto/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
@@ -60,7 +60,6 @@ interface FingerprintAnswer {
 
 const DEFAULT_LIBRARY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'contracts');
 const NAME_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
-const HASH_RE = /^[0-9a-f]{64}$/;
 /** Largest template the editor routes take (the chain takes 60,000 characters). */
 export const EDITOR_BODY_LIMIT = 1024 * 1024;
 /** Most entries of one list returned by an instance read. */

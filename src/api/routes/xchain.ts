@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
-import type { Packet, RecvRecord, RouteRecord, SendStatus } from '../../modules/index.ts';
+import type { Packet, RecvRecord, RouteRecord, SendStatus } from '../../modules/xchain/types.ts';
 import { readOutbox, readProofBundle } from '../../crosschain/index.ts';
 import { errorSchema } from '../schemas.ts';
 import type { MessageView } from '../../sdk/index.ts';

@@ -1,6 +1,6 @@
 import { ShulianError } from '../../codec/index.ts';
 import type { Tx } from '../../ledger/index.ts';
-import type { ModuleDef } from '../../runtime/index.ts';
+import { parseArgs, type ModuleDef } from '../../runtime/index.ts';
 
 /**
  * The call a tx makes, checked the way execution would (src/runtime/executor.ts) before the tx
@@ -21,10 +21,6 @@ export class CallCheck {
     if (!mod) throw new ShulianError('MODULE_NOT_FOUND', `chain ${this.chain} runs no module "${tx.module}"; it runs ${[...this.modules.keys()].join(', ')}`);
     const m = Object.hasOwn(mod.methods, tx.method) ? mod.methods[tx.method] : undefined;
     if (!m) throw new ShulianError('METHOD_NOT_FOUND', `module ${mod.name} has no method "${tx.method}"; it has ${Object.keys(mod.methods).join(', ')}`);
-    const parsed = m.args.safeParse(tx.args);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new ShulianError('BAD_ARGS', `${mod.name}.${tx.method} args${issue.path.length ? '.' + issue.path.join('.') : ''}: ${issue.message}`);
-    }
+    parseArgs(m.args, tx.args, `${mod.name}.${tx.method}`);
   }
 }

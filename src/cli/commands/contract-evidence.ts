@@ -19,6 +19,7 @@
  */
 import { z } from 'zod';
 import { ShulianError, canonicalize, type JsonValue } from '../../codec/index.ts';
+import { digestSchema as hex64 } from '../../codec/schemas.ts';
 import { compileSource, execute, instantiate, type Contract, type ContractState } from '../../lex/index.ts';
 import {
   verifyTxInclusion, LightClientError, checkHeader, headerVerifier, lightStateFromGenesis, trustedThrough,
@@ -92,7 +93,6 @@ export interface EvidenceReport {
 
 // ---- the shape, strictly: a field the checks below do not bind is a field the package may not have ----
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
 const hex = z.string().regex(/^(?:[0-9a-f]{2})+$/, 'lowercase hex');
 const uint = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const json: z.ZodType<JsonValue> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(json), z.record(z.string(), json)]));

@@ -1,11 +1,10 @@
-import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, HEX64_RE as HASH_RE, type JsonValue } from '../../codec/index.ts';
 import { ShulianClient } from '../../sdk/index.ts';
 import type { CommittedTx, TxStatus } from '../../sdk/index.ts';
 import { loadKey } from '../keyfile.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { genesisHashArg, verifyingClient } from '../trust.ts';
 
-const HASH_RE = /^[0-9a-f]{64}$/;
 
 export function parseArgsJson(s: string): JsonValue {
   try {

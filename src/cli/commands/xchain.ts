@@ -204,7 +204,7 @@ export async function startEvmGateways(o: EvmGatewaysOptions): Promise<{ gateway
     const ep = new EvmEndpoint({ id: spec.id, url: spec.url, address: spec.address, privateKey: o.evmKey, ...(spec.fromBlock !== undefined ? { fromBlock: spec.fromBlock } : {}) });
     endpoints.push(ep);
     for (const native of o.natives) {
-      const route = await o.xroute.state(`xroute/routes/${native.id}`) as unknown as import('../../modules/index.ts').RouteRecord | null;
+      const route = await o.xroute.state(`xroute/routes/${native.id}`) as unknown as import('../../modules/xchain/types.ts').RouteRecord | null;
       if (!route) throw new ShulianError('ROUTE_NOT_FOUND', `${native.id} is not registered on the routing chain ${o.xroute.id}; register it before relaying to ${spec.id}`);
       const tag = `${native.id}↔${spec.id}`;
       gateways.push(new EvmGateway({

@@ -1,7 +1,7 @@
 import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../../crypto/index.ts';
 import type { Block, TxEvent, TxInclusion } from '../../ledger/index.ts';
-import { didOfEvmAddress, evmAddressOfDid, evmChainIdOf } from '../../modules/index.ts';
+import { didOfEvmAddress, evmAddressOfDid, evmChainIdOf } from '../../modules/evm/index.ts';
 import type { ShulianClient, StreamMessage } from '../../sdk/index.ts';
 import type {
   ChainAdapter, ChainEvent, ChainHeader, ChainSummary, EngineCapabilities, EngineQuery, EngineTx, EventFilter,

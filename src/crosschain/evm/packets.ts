@@ -1,6 +1,6 @@
 import { AbiCoder, getBytes, keccak256, toUtf8Bytes, Wallet } from 'ethers';
 import type { JsonValue } from '../../codec/index.ts';
-import type { Ack, Packet } from '../../modules/index.ts';
+import type { Ack, Packet } from '../../modules/xchain/types.ts';
 
 /**
  * The EVM side's view of packets and what its gateways sign (contracts/solidity/XEndpoint.sol).

@@ -7,7 +7,7 @@
  *    key is in the fragment) — accepted only when SM3(key) derives to X (DESIGN §4);
  *  - staticKeyResolver and combineResolvers to add others (the chain-backed DID resolver).
  */
-import { ShulianError } from '../../codec/index.ts';
+import { ShulianError, DID_RE as SHULIAN_DID_RE } from '../../codec/index.ts';
 import { didFromPublicKey, sign as cryptoSign, type KeyPair, type Suite } from '../../crypto/index.ts';
 import { decodeMultikey, encodeMultikey } from './multikey.ts';
 import type { KeyResolver, ResolvedKey, Signer } from './types.ts';
@@ -15,7 +15,7 @@ import type { KeyResolver, ResolvedKey, Signer } from './types.ts';
 /** Relationships the initial key of a self-certifying DID holds: all of them. */
 export const ALL_RELATIONSHIPS: readonly string[] = ['assertionMethod', 'authentication', 'capabilityInvocation', 'capabilityDelegation'];
 
-export const SHULIAN_DID_RE = /^did:shulian:[1-9A-HJ-NP-Za-km-z]{20,40}$/;
+export { SHULIAN_DID_RE };
 
 export interface KeyPairSignerOptions {
   /** `shulian` (default): did:shulian of the key. `key`: did:key (Ed25519 only). */

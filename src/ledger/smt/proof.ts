@@ -13,8 +13,8 @@
 import type { HashFn } from '../merkle.ts';
 import { HASH_BYTES, NODE_BYTES, TAG_INTERNAL, TAG_LEAF, bitAt } from './node.ts';
 import type { SmtProof } from './tree.ts';
+import { HEX64_RE as HEX32 } from '../../codec/index.ts';
 
-const HEX32 = /^[0-9a-f]{64}$/;
 const ZERO_HEX = '0'.repeat(64);
 
 function is32(b: unknown): b is Uint8Array {

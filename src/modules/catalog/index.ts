@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
-import { exportedShim, method, ModuleError, readShim, writeShim, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { CATALOG, DATASET_ID_RE, datasetInputSchema, type DatasetInput, type DatasetRecord } from './types.ts';
 import { catalogKey } from './keys.ts';
 
@@ -12,7 +12,7 @@ const BYTE_GAS = 2;
 const idArg = z.strictObject({ id: z.string().regex(DATASET_ID_RE, 'a dataset id') });
 
 function current(ctx: ModuleContext, id: string): DatasetRecord {
-  const rec = readShim<DatasetRecord>(ctx, catalogKey.dataset(id));
+  const rec = ctx.read(catalogKey.dataset(id));
   if (!rec) throw new ModuleError('CATALOG_NOT_FOUND', `no dataset "${id}" in the catalog of chain ${ctx.chain}`);
   return rec;
 }
@@ -24,8 +24,8 @@ function owned(ctx: ModuleContext, id: string): DatasetRecord {
 }
 
 function store(ctx: ModuleContext, rec: DatasetRecord): void {
-  writeShim(ctx, catalogKey.dataset(rec.id), rec);
-  writeShim(ctx, catalogKey.version(rec.id, rec.version), rec);
+  ctx.write(catalogKey.dataset(rec.id), rec);
+  ctx.write(catalogKey.version(rec.id, rec.version), rec);
 }
 
 function record(ctx: ModuleContext, d: DatasetInput, over: Pick<DatasetRecord, 'owner' | 'version' | 'status' | 'issued'>): DatasetRecord {
@@ -48,13 +48,13 @@ export const catalogModule: ModuleDef = {
       args: datasetInputSchema,
       gas: 5_000,
       run(ctx, d) {
-        const prior = readShim<DatasetRecord>(ctx, catalogKey.dataset(d.id));
+        const prior = ctx.read(catalogKey.dataset(d.id));
         if (prior) throw new ModuleError('CATALOG_EXISTS', `dataset "${d.id}" was published by ${prior.owner} at height ${prior.height}; ${prior.owner === ctx.sender ? 'revise it with catalog.revise' : 'pick another id'}`);
         const rec = record(ctx, d, { owner: ctx.sender, version: 1, status: 'active', issued: ctx.time });
         store(ctx, rec);
-        const n = (readShim<number>(ctx, catalogKey.count()) ?? 0) + 1;
-        writeShim(ctx, catalogKey.count(), n);
-        writeShim(ctx, catalogKey.seq(n), d.id);
+        const n = (ctx.read(catalogKey.count()) ?? 0) + 1;
+        ctx.write(catalogKey.count(), n);
+        ctx.write(catalogKey.seq(n), d.id);
         ctx.emit('DatasetPublished', { id: d.id, owner: ctx.sender, version: 1, sensitivity: d.sensitivity });
         return { id: d.id, version: 1, seq: n };
       },
@@ -96,7 +96,7 @@ export const catalogModule: ModuleDef = {
     }),
   },
   exports: {
-    dataset: exportedShim('catalog.dataset', {
+    dataset: exported({
       doc: 'The current record of a dataset ({id}), for the modules that authorise its use; CATALOG_NOT_FOUND when there is none.',
       gas: 500,
       args: idArg,

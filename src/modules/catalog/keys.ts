@@ -1,22 +1,17 @@
-/** State keys of the catalog module (relative to `catalog/`), each with the record it holds. */
+/** State keys of the catalog module, each with the record it holds (docs/modules.md). */
+import { fullKeys, stateKey } from '../../codec/index.ts';
 import { CATALOG, type DatasetRecord } from './types.ts';
 
 export const catalogKey = {
   /** The current version of a dataset. */
-  dataset: (id: string) => `ds/${id}`,
-  /** Every version of a dataset, kept: `dsv/<id>/<version>`. */
-  version: (id: string, version: number) => `dsv/${id}/${version}`,
-  /** How many datasets were ever published (number). */
-  count: () => 'count',
-  /** The n-th published dataset's id (string), n from 1: what an index is built from. */
-  seq: (n: number) => `seq/${n}`,
+  dataset: (id: string) => stateKey<DatasetRecord>(`ds/${id}`),
+  /** Every version of a dataset, kept. */
+  version: (id: string, version: number) => stateKey<DatasetRecord>(`dsv/${id}/${version}`),
+  /** How many datasets were ever published. */
+  count: () => stateKey<number>('count'),
+  /** The n-th published dataset's id, n from 1: what an index is built from. */
+  seq: (n: number) => stateKey<string>(`seq/${n}`),
 };
-export type CatalogKeyRecords = { dataset: DatasetRecord; version: DatasetRecord; count: number; seq: string };
 
-/** Full chain-state keys, for readers. */
-export const catalogStateKey = {
-  dataset: (id: string) => `${CATALOG}/${catalogKey.dataset(id)}`,
-  version: (id: string, version: number) => `${CATALOG}/${catalogKey.version(id, version)}`,
-  count: () => `${CATALOG}/${catalogKey.count()}`,
-  seq: (n: number) => `${CATALOG}/${catalogKey.seq(n)}`,
-};
+/** Full chain-state keys (`catalog/…`), for readers. */
+export const catalogStateKey = fullKeys(CATALOG, catalogKey);

@@ -1,20 +1,14 @@
-/** State keys of the consent module (relative to `consent/`), each with the record it holds. */
-import { CONSENT } from './types.ts';
+/** State keys of the consent module, each with the record it holds (docs/modules.md). */
+import { fullKeys, stateKey } from '../../codec/index.ts';
+import { CONSENT, type ConsentRecord, type PortabilityRecord } from './types.ts';
 
 export const consentKey = {
-  /** ConsentRecord. */
-  consent: (digest: string) => `c/${digest}`,
-  /** How many consents a subject DID gave (number). */
-  count: (subject: string) => `n/${subject}`,
-  /** The subject's n-th consent's digest (string), n from 1. */
-  bySubject: (subject: string, n: number) => `s/${subject}/${n}`,
-  /** PortabilityRecord. */
-  portability: (id: string) => `p/${id}`,
+  consent: (digest: string) => stateKey<ConsentRecord>(`c/${digest}`),
+  /** How many consents a subject DID gave. */
+  count: (subject: string) => stateKey<number>(`n/${subject}`),
+  /** The subject's n-th consent's digest, n from 1. */
+  bySubject: (subject: string, n: number) => stateKey<string>(`s/${subject}/${n}`),
+  portability: (id: string) => stateKey<PortabilityRecord>(`p/${id}`),
 };
 
-export const consentStateKey = {
-  consent: (digest: string) => `${CONSENT}/${consentKey.consent(digest)}`,
-  count: (subject: string) => `${CONSENT}/${consentKey.count(subject)}`,
-  bySubject: (subject: string, n: number) => `${CONSENT}/${consentKey.bySubject(subject, n)}`,
-  portability: (id: string) => `${CONSENT}/${consentKey.portability(id)}`,
-};
+export const consentStateKey = fullKeys(CONSENT, consentKey);

@@ -6,14 +6,12 @@
  * never personal data. Withdrawal takes effect from the next block.
  */
 import { z } from 'zod';
+import { didSchema, digestSchema } from '../../codec/schemas.ts';
 import { purposeIsA, purposeName } from '../../odrl/index.ts';
 
 export const CONSENT = 'consent';
 export const CONSENT_LIMITS = { perSubject: 256, portability: 256 } as const;
 
-const DID = /^did:shulian:[1-9A-HJ-NP-Za-km-z]{20,40}$/;
-const didSchema = z.string().regex(DID, 'a did:shulian DID');
-const digestSchema = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
 
 export type ConsentState = 'given' | 'withdrawn';
 

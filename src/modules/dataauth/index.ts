@@ -1,9 +1,9 @@
-import type { JsonValue } from '../../codec/index.ts';
+import { asJson, type JsonValue, type StateKey } from '../../codec/index.ts';
 import { actionName, parsePolicy, purposeName, type Policy } from '../../odrl/index.ts';
-import { method, ModuleError, readShim, writeShim, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { datasetIri } from '../catalog/types.ts';
 import type { ConsentCheck } from '../consent/types.ts';
-import { MIN_LIST_SIZE } from '../vcstatus/index.ts';
+import { MIN_LIST_SIZE } from '../vcstatus/types.ts';
 import {
   DATAAUTH, decideArgs, grantListId, offerArgs, requestArgs, revokeArgs, useArgs,
   type GrantRecord, type OfferRecord, type RequestRecord, type UsageRecord,
@@ -21,26 +21,26 @@ const dataset = (ctx: ModuleContext, id: string): DatasetSummary => ctx.call('ca
 const POLICY_GAS = 4;
 
 function request(ctx: ModuleContext, id: number): RequestRecord {
-  const r = readShim<RequestRecord>(ctx, dataauthKey.request(id));
+  const r = ctx.read(dataauthKey.request(id));
   if (!r) throw new ModuleError('DATAAUTH_REQUEST_NOT_FOUND', `no data request ${id} on chain ${ctx.chain}`);
   return r;
 }
 function grantOf(ctx: ModuleContext, id: number): GrantRecord {
-  const g = readShim<GrantRecord>(ctx, dataauthKey.grant(id));
+  const g = ctx.read(dataauthKey.grant(id));
   if (!g) throw new ModuleError('DATAAUTH_GRANT_NOT_FOUND', `no grant ${id} on chain ${ctx.chain}`);
   return g;
 }
-function append(ctx: ModuleContext, count: string, item: (n: number) => string, value: number): void {
-  const n = (readShim<number>(ctx, count) ?? 0) + 1;
-  writeShim(ctx, count, n);
-  writeShim(ctx, item(n), value);
+function append(ctx: ModuleContext, count: StateKey<number>, item: (n: number) => StateKey<number>, value: number): void {
+  const n = (ctx.read(count) ?? 0) + 1;
+  ctx.write(count, n);
+  ctx.write(item(n), value);
 }
 
 /** Creates the grant: its Agreement, its entry in the owner's revocation list (created on first use). */
 function grant(ctx: ModuleContext, r: RequestRecord, by: 'owner' | 'offer', make: (uid: string, target: string) => Policy): GrantRecord {
-  const id = (readShim<number>(ctx, dataauthKey.grants()) ?? 0) + 1;
+  const id = (ctx.read(dataauthKey.grants()) ?? 0) + 1;
   const listId = grantListId(r.owner);
-  const index = readShim<number>(ctx, dataauthKey.nextIndex(r.owner)) ?? 0;
+  const index = ctx.read(dataauthKey.nextIndex(r.owner)) ?? 0;
   if (index >= MIN_LIST_SIZE) throw new ModuleError('DATAAUTH_LIST_FULL', `${r.owner}'s grant revocation list ${listId} is full (${MIN_LIST_SIZE} grants)`);
   // The owner's list: created here when the owner approves, or when they set their offer (an
   // offer's grant is sent by the requester, who must not become the list's issuer).
@@ -50,10 +50,10 @@ function grant(ctx: ModuleContext, r: RequestRecord, by: 'owner' | 'offer', make
   ctx.charge(POLICY_GAS * JSON.stringify(policy).length, 'storing the grant policy');
   const g: GrantRecord = { id, request: r.id, dataset: r.dataset, target, owner: r.owner, grantee: r.requester, policy, purpose: r.purpose, status: { listId, index }, granted: { ...stamp(ctx), by } };
   if (r.consents) g.consents = r.consents;
-  writeShim(ctx, dataauthKey.grant(id), g);
-  writeShim(ctx, dataauthKey.grants(), id);
-  writeShim(ctx, dataauthKey.nextIndex(r.owner), index + 1);
-  writeShim(ctx, dataauthKey.request(r.id), { ...r, status: 'granted', decided: { ...stamp(ctx), by }, grant: id } satisfies RequestRecord);
+  ctx.write(dataauthKey.grant(id), g);
+  ctx.write(dataauthKey.grants(), id);
+  ctx.write(dataauthKey.nextIndex(r.owner), index + 1);
+  ctx.write(dataauthKey.request(r.id), { ...r, status: 'granted', decided: { ...stamp(ctx), by }, grant: id } satisfies RequestRecord);
   ctx.emit('Granted', { request: r.id, grant: id, dataset: r.dataset, owner: r.owner, grantee: r.requester, by });
   return g;
 }
@@ -90,7 +90,7 @@ export const dataauthModule: ModuleDef = {
         }
         ctx.charge(POLICY_GAS * JSON.stringify(policy).length, 'storing the offer');
         ctx.call('vcstatus', 'ensureList', { listId: grantListId(ctx.sender) });
-        writeShim(ctx, dataauthKey.offer(a.dataset), { dataset: a.dataset, owner: ctx.sender, policy: { ...policy, target }, height: ctx.height } satisfies OfferRecord);
+        ctx.write(dataauthKey.offer(a.dataset), { dataset: a.dataset, owner: ctx.sender, policy: { ...policy, target }, height: ctx.height } satisfies OfferRecord);
         ctx.emit('OfferSet', { dataset: a.dataset, uid: policy.uid });
         return { dataset: a.dataset, uid: policy.uid };
       },
@@ -112,22 +112,22 @@ export const dataauthModule: ModuleDef = {
         for (const c of checkConsents(ctx, a.consents ?? [], controller, `dpv:${p}`)) {
           if (!c.check.active) throw new ModuleError(c.check.code, c.check.message);
         }
-        const id = (readShim<number>(ctx, dataauthKey.requests()) ?? 0) + 1;
+        const id = (ctx.read(dataauthKey.requests()) ?? 0) + 1;
         const r: RequestRecord = { id, dataset: a.dataset, datasetVersion: d.version, owner: d.owner, requester: ctx.sender, purpose: `dpv:${p}`, actions: a.actions.map((x) => actionName(x)!), status: 'pending', requested: stamp(ctx) };
         if (a.count !== undefined) r.count = a.count;
         if (a.notAfter !== undefined) r.notAfter = a.notAfter;
         if (a.recipient !== undefined) r.recipient = a.recipient;
         if (a.consents?.length) r.consents = a.consents;
-        writeShim(ctx, dataauthKey.request(id), r);
-        writeShim(ctx, dataauthKey.requests(), id);
+        ctx.write(dataauthKey.request(id), r);
+        ctx.write(dataauthKey.requests(), id);
         append(ctx, dataauthKey.requesterCount(ctx.sender), (n) => dataauthKey.byRequester(ctx.sender, n), id);
         append(ctx, dataauthKey.ownerCount(d.owner), (n) => dataauthKey.byOwner(d.owner, n), id);
         ctx.emit('Requested', { request: id, dataset: a.dataset, owner: d.owner, requester: ctx.sender });
-        const offer = readShim<OfferRecord>(ctx, dataauthKey.offer(a.dataset));
+        const offer = ctx.read(dataauthKey.offer(a.dataset));
         if (!offer) return { request: id, status: 'pending' };
         const verdict = offerDecision(offer.policy, r, datasetIri(ctx.chain, a.dataset), ctx.time);
         if (!verdict.ok) {
-          writeShim(ctx, dataauthKey.request(id), { ...r, status: 'refused', decided: { ...stamp(ctx), by: 'offer', reason: verdict.message } } satisfies RequestRecord);
+          ctx.write(dataauthKey.request(id), { ...r, status: 'refused', decided: { ...stamp(ctx), by: 'offer', reason: verdict.message } } satisfies RequestRecord);
           ctx.emit('Refused', { request: id, by: 'offer' });
           return { request: id, status: 'refused', reason: verdict.message };
         }
@@ -166,7 +166,7 @@ export const dataauthModule: ModuleDef = {
         if (r.status !== 'pending') throw new ModuleError('DATAAUTH_DECIDED', `request ${r.id} was already ${r.status}`);
         const decided: NonNullable<RequestRecord['decided']> = { ...stamp(ctx), by: 'owner' };
         if (a.reason !== undefined) decided.reason = a.reason;
-        writeShim(ctx, dataauthKey.request(r.id), { ...r, status: 'refused', decided } satisfies RequestRecord);
+        ctx.write(dataauthKey.request(r.id), { ...r, status: 'refused', decided } satisfies RequestRecord);
         ctx.emit('Refused', { request: r.id, by: 'owner' });
         return { request: r.id, status: 'refused' };
       },
@@ -190,7 +190,7 @@ export const dataauthModule: ModuleDef = {
       gas: 3_000,
       run(ctx, a) {
         const g = grantOf(ctx, a.grant);
-        const uses = readShim<number>(ctx, dataauthKey.uses(g.id)) ?? 0;
+        const uses = ctx.read(dataauthKey.uses(g.id)) ?? 0;
         const revoked = ctx.call('vcstatus', 'status', { listId: g.status.listId, index: g.status.index }) === true;
         const datasetActive = dataset(ctx, g.dataset).status === 'active';
         const purpose = a.purpose ?? g.purpose;
@@ -200,10 +200,10 @@ export const dataauthModule: ModuleDef = {
         if (!v.ok) throw new ModuleError(v.code as never, v.message);
         const rec: UsageRecord = { grant: g.id, n: v.count, user: ctx.sender, action: actionName(a.action)!, requestHash: a.requestHash, purpose: v.purpose, recipient: v.recipient, height: ctx.height, time: ctx.time, tx: ctx.txHash };
         if (a.consent) rec.consent = a.consent;
-        writeShim(ctx, dataauthKey.use(g.id, v.count), rec);
-        writeShim(ctx, dataauthKey.uses(g.id), v.count);
+        ctx.write(dataauthKey.use(g.id, v.count), rec);
+        ctx.write(dataauthKey.uses(g.id), v.count);
         ctx.emit('Used', { grant: g.id, n: v.count, user: ctx.sender, action: rec.action });
-        return { grant: g.id, n: v.count, duties: v.duties as unknown as JsonValue };
+        return { grant: g.id, n: v.count, duties: asJson(v.duties) };
       },
     }),
   },

@@ -5,13 +5,12 @@
  * schemas of what parties send.
  */
 import { z } from 'zod';
+import { didSchema, digestSchema } from '../../codec/schemas.ts';
 import type { Policy } from '../../odrl/index.ts';
 
 export const DATAAUTH = 'dataauth';
 export const DATAAUTH_LIMITS = { actions: 8, consents: 16, reason: 512, requestsPerDataset: 1_000_000 } as const;
 
-const didSchema = z.string().regex(/^did:shulian:[1-9A-HJ-NP-Za-km-z]{20,40}$/, 'a did:shulian DID');
-const digestSchema = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
 const datasetId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a dataset id');
 const dateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$/, 'an xsd:dateTime with a time zone, e.g. 2027-01-01T00:00:00Z');
 

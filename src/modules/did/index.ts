@@ -11,12 +11,14 @@ import { z } from 'zod';
 import { canonicalize, type JsonValue } from '../../codec/index.ts';
 import { didFromPublicKey, decodeMultikey, MultikeyError, type DecodedMultikey, parseShulianDid } from '../../crypto/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { didKey, MODULE_NAME } from './keys.ts';
 import {
-  DID_RELATIONSHIPS, MODULE_NAME, docKey,
+  DID_RELATIONSHIPS, shulianDidArg,
   type DidDocState, type DidKeyState, type DidRelationship, type DidServiceState, type ServiceEndpoint,
 } from './types.ts';
 
 export * from './types.ts';
+export * from './keys.ts';
 export * from './x509.ts';
 import { createBindCertificateMethod } from './x509.ts';
 
@@ -37,13 +39,7 @@ const KEY_CHECK_GAS = 3_000;
 
 // ---- argument schemas -------------------------------------------------------------------------
 
-const didArg = z.string().max(64).superRefine((s, ctx) => {
-  try {
-    parseShulianDid(s);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-  }
-});
+const didArg = shulianDidArg;
 
 const FRAGMENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const fragment = (what: string) => z.string().regex(FRAGMENT_RE, `${what}: 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit (the part after "#")`);
@@ -109,7 +105,7 @@ function checkRelationshipsFit(key: DecodedMultikey, rels: readonly DidRelations
 }
 
 function checkService(svc: DidServiceState): void {
-  const bytes = Buffer.byteLength(canonicalize(svc as unknown as JsonValue));
+  const bytes = Buffer.byteLength(canonicalize(svc));
   if (bytes > DID_LIMITS.serviceBytes) {
     throw new ModuleError('DID_SERVICE_TOO_LARGE', `service ${svc.id} is ${bytes} bytes as canonical JSON; at most ${DID_LIMITS.serviceBytes} are allowed`);
   }
@@ -118,7 +114,7 @@ function checkService(svc: DidServiceState): void {
 /** The DID's state for an update by the sender; throws unless the sender may update it. */
 function loadForUpdate(ctx: ModuleContext, did: string): DidDocState {
   const { id } = parseShulianDid(did);
-  const st = ctx.get(docKey(id)) as unknown as DidDocState | undefined;
+  const st = ctx.read(didKey.doc(id));
   if (!st) {
     throw new ModuleError('DID_NOT_FOUND', `${did} has no DID document on chain ${ctx.chain}; the holder of its key creates one first with did.create`);
   }
@@ -135,7 +131,7 @@ function loadForUpdate(ctx: ModuleContext, did: string): DidDocState {
 function save(ctx: ModuleContext, st: DidDocState, event: string, data: Record<string, JsonValue>): JsonValue {
   st.version += 1;
   st.updated = stampOf(ctx);
-  ctx.set(docKey(parseShulianDid(st.did).id), st as unknown as JsonValue);
+  ctx.write(didKey.doc(parseShulianDid(st.did).id), st);
   ctx.emit(event, { did: st.did, version: st.version, ...data });
   return { did: st.did, version: st.version };
 }
@@ -212,8 +208,8 @@ export const didModule: ModuleDef = {
           throw new ModuleError('DID_NOT_SELF_CERTIFYING', `the key's self-certifying DID is ${self}, but the sender is ${ctx.sender}; did.create must be sent by the DID of the key it registers, signed with that key`);
         }
         const { id } = parseShulianDid(ctx.sender);
-        if (ctx.has(docKey(id))) {
-          const prior = ctx.get(docKey(id)) as unknown as DidDocState;
+        if (ctx.has(didKey.doc(id))) {
+          const prior = ctx.read(didKey.doc(id))!;
           throw new ModuleError('DID_EXISTS', `${ctx.sender} already has a DID document (created at height ${prior.created.height}); change it with addKey, rotate, addService and the other update methods`);
         }
         const rels = sortedRels(args.relationships ?? DEFAULT_RELATIONSHIPS);
@@ -240,7 +236,7 @@ export const didModule: ModuleDef = {
           keys: [{ id: 'key-1', suite: key.suite, publicKeyMultibase: key.publicKeyMultibase, publicKey: key.publicKeyHex, relationships: rels, addedAt: ctx.height }],
           services, controllers, created: stamp, updated: stamp, version: 1, nextKey: 2, deactivated: false,
         };
-        ctx.set(docKey(id), st as unknown as JsonValue);
+        ctx.write(didKey.doc(id), st);
         ctx.emit('Created', { did: ctx.sender, key: 'key-1' });
         return { did: ctx.sender, version: 1 };
       },

@@ -14,55 +14,23 @@
  * fingerprint and summary, not its bytes.
  */
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, type MethodDef, type ModuleContext } from '../../runtime/index.ts';
 import { parseShulianDid } from '../../crypto/index.ts';
 import {
   loadTrustRoots, MAX_CERT_BYTES, MAX_CHAIN_LENGTH, verifyCertificateChain, type CertificateInput, type TrustRoots,
 } from '../../crypto/x509/index.ts';
-import { docKey, MODULE_NAME, type DidDocState } from './types.ts';
+import { didKey } from './keys.ts';
+import { shulianDidArg, type BoundCertificate, type DidDocState } from './types.ts';
+
+export { certsKey, certsStateKey } from './keys.ts';
+export type { BoundCertificate, CertificateBindingsState } from './types.ts';
 
 /** At most this many certificates bound to one DID. */
 export const MAX_BOUND_CERTIFICATES = 10;
 /** Gas per certificate in the chain (parsing plus one signature check). */
 export const CERT_CHECK_GAS = 40_000;
 
-/** One bound certificate, as stored. Times are ms since the Unix epoch. */
-export interface BoundCertificate {
-  /** SM3 of the leaf certificate's DER, lowercase hex. */
-  fingerprint: string;
-  subject: string;
-  issuer: string;
-  notBefore: number;
-  notAfter: number;
-  /** Height of the block that bound it. */
-  boundAt: number;
-  /** The DID key (fragment) the leaf certifies. */
-  keyId: string;
-  /** SM3 fingerprint of the configured root the chain ends at. */
-  root: string;
-  tx: string;
-}
-
-/** Stored at `did/certs/<id>`. */
-export interface CertificateBindingsState {
-  did: string;
-  certificates: BoundCertificate[];
-}
-
-/** State key of a DID's certificate bindings inside the module namespace: `certs/<id>`. */
-export const certsKey = (id: string): string => `certs/${id}`;
-/** Full state key (as `getState` takes it) of a DID's certificate bindings. */
-export const certsStateKey = (didOrId: string): string =>
-  `${MODULE_NAME}/${certsKey(didOrId.startsWith('did:') ? parseShulianDid(didOrId).id : didOrId)}`;
-
-const didArg = z.string().max(64).superRefine((s, ctx) => {
-  try {
-    parseShulianDid(s);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-  }
-});
+const didArg = shulianDidArg;
 const base64Der = z.string().min(16).max(Math.ceil(MAX_CERT_BYTES / 3) * 4).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64 of a DER certificate');
 
 export const bindCertificateArgs = z.strictObject({
@@ -74,7 +42,7 @@ export const bindCertificateArgs = z.strictObject({
 export type BindCertificateArgs = z.infer<typeof bindCertificateArgs>;
 
 function loadForUpdate(ctx: ModuleContext, did: string): DidDocState {
-  const st = ctx.get(docKey(parseShulianDid(did).id)) as unknown as DidDocState | undefined;
+  const st = ctx.read(didKey.doc(parseShulianDid(did).id));
   if (!st) throw new ModuleError('DID_NOT_FOUND', `${did} has no DID document on chain ${ctx.chain}; create one with did.create before binding a certificate`);
   if (st.deactivated) throw new ModuleError('DID_DEACTIVATED', `${did} was deactivated at height ${st.updated.height}; a deactivated DID cannot bind certificates`);
   if (ctx.sender !== did && !st.controllers.includes(ctx.sender)) {
@@ -106,8 +74,8 @@ export function createBindCertificateMethod(roots: TrustRoots | readonly Certifi
         const keys = st.keys.filter((k) => k.revokedAt === undefined).map((k) => `${k.id} (${k.suite})`).join(', ');
         throw new ModuleError('X509_LEAF_KEY_NOT_DID', `the leaf certificate "${v.subject}" certifies a ${v.leafKeySuite.toUpperCase()} key that is not a current key of ${did} (its keys: ${keys || 'none'}); have the CA certify one of the DID's SM2 keys, or add the certified key with did.addKey first`);
       }
-      const sk = certsKey(parseShulianDid(did).id);
-      const prior = (ctx.get(sk) as unknown as CertificateBindingsState | undefined) ?? { did, certificates: [] };
+      const sk = didKey.certs(parseShulianDid(did).id);
+      const prior = ctx.read(sk) ?? { did, certificates: [] };
       const fingerprint = v.leaf.fingerprint;
       if (prior.certificates.some((c) => c.fingerprint === fingerprint)) {
         throw new ModuleError('X509_ALREADY_BOUND', `certificate ${fingerprint} is already bound to ${did}`);
@@ -119,7 +87,7 @@ export function createBindCertificateMethod(roots: TrustRoots | readonly Certifi
         fingerprint, subject: v.subject, issuer: v.issuer, notBefore: v.leaf.notBefore.getTime(), notAfter: v.leaf.notAfter.getTime(),
         boundAt: ctx.height, keyId: key.id, root: v.root.fingerprint, tx: ctx.txHash,
       };
-      ctx.set(sk, { did, certificates: [...prior.certificates, entry] } as unknown as JsonValue);
+      ctx.write(sk, { did, certificates: [...prior.certificates, entry] });
       ctx.emit('CertificateBound', { did, fingerprint, keyId: key.id, subject: v.subject });
       return { did, fingerprint, keyId: key.id };
     },

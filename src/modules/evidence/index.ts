@@ -1,23 +1,17 @@
 import { z } from 'zod';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { suiteVerifier, verifyEvidence, type Evidence } from '../../ledger/index.ts';
-import type { Genesis } from '../../ledger/index.ts';
+import { ShulianError } from '../../codec/index.ts';
+import { suiteVerifier, verifyEvidence, type Genesis } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
+import { EVIDENCE, evidenceKeys as k } from './keys.ts';
+import type { EvidenceRecord, SubmittedEvidence } from './types.ts';
 
-/** A recorded equivocation: the evidence, who reported it and when. */
-export interface EvidenceRecord {
-  evidence: Evidence;
-  reportedBy: string;
-  height: number;
-  time: number;
-  tx: string;
-}
+export * from './types.ts';
+export * from './keys.ts';
 
-/** State key of an equivocation, inside the module's namespace: one record per offence. */
-export const evidenceKey = (e: Pick<Evidence, 'validator' | 'height' | 'round' | 'type'> & { voteType?: string }): string =>
-  `rec/${e.validator}/${e.height}/${e.round}/${e.type}${e.voteType ? `/${e.voteType}` : ''}`;
-
-const evidenceArgs = z.strictObject({ evidence: z.record(z.string(), z.unknown()) });
+/** Evidence as submitted: an object, checked by verifyEvidence (which refuses any other shape). */
+const evidenceArgs = z.strictObject({
+  evidence: z.custom<SubmittedEvidence>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'evidence: an object'),
+});
 
 /**
  * `evidence`: equivocation of this chain's own validators, recorded on the chain itself.
@@ -28,7 +22,7 @@ const evidenceArgs = z.strictObject({ evidence: z.record(z.string(), z.unknown()
 export function createEvidenceModule(genesis: Pick<Genesis, 'chain' | 'suite' | 'validators'>): ModuleDef {
   const verifyFn = suiteVerifier(genesis.suite);
   return {
-    name: 'evidence',
+    name: EVIDENCE,
     description: 'Records proven equivocation (two conflicting signed votes or proposals) by validators of this chain.',
     methods: {
       submit: method({
@@ -36,7 +30,7 @@ export function createEvidenceModule(genesis: Pick<Genesis, 'chain' | 'suite' | 
         args: evidenceArgs,
         gas: 20_000,
         run(ctx, args) {
-          const ev = args.evidence as unknown as Evidence;
+          const ev = args.evidence;
           ctx.charge(JSON.stringify(args.evidence).length * 4, 'checking the evidence');
           let ok = false;
           try {
@@ -47,10 +41,10 @@ export function createEvidenceModule(genesis: Pick<Genesis, 'chain' | 'suite' | 
           if (!ok) {
             throw new ModuleError('EVIDENCE_INVALID', 'the evidence does not hold: it needs two different messages of the same kind, height and round, each validly signed by one validator of this chain');
           }
-          const key = evidenceKey(ev as Evidence & { voteType?: string });
+          const key = k.record(ev);
           if (ctx.has(key)) throw new ModuleError('EVIDENCE_EXISTS', `this equivocation by ${ev.validator} at height ${ev.height} round ${ev.round} is already recorded`);
           const record: EvidenceRecord = { evidence: ev, reportedBy: ctx.sender, height: ctx.height, time: ctx.time, tx: ctx.txHash };
-          ctx.set(key, record as unknown as JsonValue);
+          ctx.write(key, record);
           ctx.emit('Equivocation', { validator: ev.validator, height: ev.height, round: ev.round, type: ev.type });
           return { recorded: key };
         },

@@ -20,22 +20,16 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { canonicalize, type JsonValue } from '../../codec/index.ts';
 import { ModuleError } from '../../runtime/index.ts';
 import { evmChainIdOf } from './address.ts';
+import { acctKey, codeKey, genKey, storageKey } from './keys.ts';
+import type { AccountRecord, EvmEnv, EvmMessage, EvmOutcome } from './types.ts';
 
 /** Where EVM state comes from: module-relative keys, values as stored. */
 export interface EvmBacking {
   get(key: string): JsonValue | undefined;
 }
 
-export const acctKey = (addr: string): string => `acct/${addr}`;
-export const codeKey = (addr: string): string => `code/${addr}`;
-export const genKey = (addr: string): string => `gen/${addr}`;
-export const storageKey = (addr: string, gen: number, slot: string): string => `st/${addr}/${gen}/${slot}`;
-
-export interface AccountRecord {
-  nonce: string;
-  balance: string;
-  codeHash?: string;
-}
+export { acctKey, codeKey, genKey, storageKey } from './keys.ts';
+export type { AccountRecord, EvmEnv, EvmLog, EvmMessage, EvmOutcome } from './types.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const addrOf = (a: Address): string => hex(a.bytes);
@@ -222,48 +216,6 @@ export class ShulianStateManager implements StateManagerInterface {
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/** The block a call sees: Shulian's height and block time; nothing random, no coinbase. */
-export interface EvmEnv {
-  chain: string;
-  height: number;
-  /** Block time, ms since the Unix epoch (the EVM sees whole seconds). */
-  time: number;
-  /** GASLIMIT of the block, and the most gas one call may use. */
-  blockGasLimit: number;
-}
-
-export interface EvmMessage {
-  /** 0x address of the caller. */
-  from: string;
-  /** 0x address of the called contract; absent to deploy `data` as init code. */
-  to?: string;
-  data: Uint8Array;
-  value: bigint;
-  gasLimit: bigint;
-}
-
-export interface EvmLog {
-  address: string;
-  topics: string[];
-  data: string;
-}
-
-export interface EvmOutcome {
-  ok: boolean;
-  /** EVM gas used (refund applied, capped at a fifth as in EIP-3529). */
-  gasUsed: bigint;
-  /** EVM gas used before the refund: the least gas limit the call could possibly run with. */
-  gasSpent: bigint;
-  returnData: string;
-  logs: EvmLog[];
-  createdAddress?: string;
-  /** 'revert', 'out of gas', 'invalid opcode', ... when not ok. */
-  error?: string;
-  /** Decoded revert reason: Error(string), Panic(uint256) or the raw data. */
-  reason?: string;
-  changes: Map<string, Val>;
 }
 
 const commons = new Map<number, Common>();

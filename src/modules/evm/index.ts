@@ -11,16 +11,18 @@
  * or runs out of gas fails the transaction and changes nothing. Logs become `Log` events.
  */
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
+import { asJson, type JsonValue } from '../../codec/index.ts';
 import type { ChainParams } from '../../ledger/index.ts';
 import { asyncMethod, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { evmAddressOfDid } from './address.ts';
-import { runEvm, type EvmBacking, type EvmEnv, type EvmOutcome } from './engine.ts';
+import { runEvm, type EvmBacking } from './engine.ts';
+import { EVM_MODULE } from './keys.ts';
+import type { EvmEnv, EvmOutcome } from './types.ts';
 
+export * from './types.ts';
+export * from './keys.ts';
 export { evmAddressOfDid, didOfEvmAddress, evmChainIdOf } from './address.ts';
-export { acctKey, codeKey, genKey, storageKey, revertReason, EVM_HARDFORK, type AccountRecord, type EvmLog, type EvmOutcome, type EvmBacking } from './engine.ts';
-
-export const EVM_MODULE = 'evm';
+export { revertReason, EVM_HARDFORK, type EvmBacking } from './engine.ts';
 
 const HEX_RE = /^(0x)?([0-9a-fA-F]{2})*$/;
 const hexBytes = (what: string) => z.string().regex(HEX_RE, `${what}: hex bytes, with or without 0x`);
@@ -58,7 +60,7 @@ async function execute(ctx: ModuleContext, opts: EvmModuleOptions, args: { to?: 
     if (v === null) ctx.delete(k);
     else ctx.set(k, v);
   }
-  for (const log of out.logs) ctx.emit('Log', log as unknown as JsonValue);
+  for (const log of out.logs) ctx.emit('Log', asJson(log));
   return out;
 }
 
@@ -108,4 +110,3 @@ export async function evmView(
   });
 }
 
-export type { EvmEnv } from './engine.ts';

@@ -5,8 +5,8 @@
  * docs/governance.md.
  */
 import { z } from 'zod';
-import { canonicalize, ShulianError, type JsonValue } from '../../codec/index.ts';
-import { DID_RE, CHAIN_ID_RE, hashJson, type Genesis, type ValidatorInfo } from '../../ledger/index.ts';
+import { canonicalize, ShulianError, asJson, CHAIN_ID_RE, DID_RE } from '../../codec/index.ts';
+import { hashJson, type Genesis, type ValidatorInfo } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE, govKey } from './keys.ts';
 import { applyPolicyPatch, DEFAULT_POLICY, percent } from './policy.ts';
@@ -25,7 +25,7 @@ export * from './types.ts';
 export { GOVERNANCE_MODULE, govKey, govStateKey } from './keys.ts';
 export { DEFAULT_POLICY, SET_POLICY_FLOOR_BPS, applyPolicyPatch, checkPolicy, percent } from './policy.ts';
 export { decide, passes, quorumMet, thresholdMet, type Decision, type Rules } from './tally.ts';
-export { MIN_TBFT_VALIDATORS, checkValidatorSet, sameValidators } from './validate.ts';
+export { MIN_TBFT_VALIDATORS, checkValidatorSet, sameValidators, validatorSchema } from './validate.ts';
 
 /**
  * How a node builds the module for its governance chain. It decides what executes, so it must be
@@ -72,39 +72,20 @@ const voteArgs = z.strictObject({ id: proposalId, choice: z.enum(VOTE_CHOICES, '
 const closeArgs = z.strictObject({ id: proposalId });
 const activateArgs = z.strictObject({ chain: chainId });
 
-// ---- typed state access -------------------------------------------------------------------
-
-function get<T>(ctx: ModuleContext, key: string): T | undefined {
-  return ctx.get(key) as unknown as T | undefined;
-}
-
-function put<T>(ctx: ModuleContext, key: string, value: T): void {
-  ctx.set(key, value as unknown as JsonValue);
-}
-
-function emit(ctx: ModuleContext, type: string, data: object): void {
-  ctx.emit(type, json(data));
-}
-
-/** Typed records are JSON by construction (no undefined fields, integers only). */
-function json(data: object): JsonValue {
-  return data as unknown as JsonValue;
-}
-
 function insertSorted(list: string[], item: string): string[] {
   return [...list, item].sort();
 }
 
 function requireInit(ctx: ModuleContext): Policy {
-  const policy = get<Policy>(ctx, govKey.policy());
-  if (!get<GovernanceMeta>(ctx, govKey.meta()) || !policy) {
+  const policy = ctx.read(govKey.policy());
+  if (!ctx.read(govKey.meta()) || !policy) {
     throw new ModuleError('GOV_NOT_INITIALIZED', 'governance is not initialised yet: a founder (a genesis validator of this chain) must call governance.init first');
   }
   return policy;
 }
 
 function requireMember(ctx: ModuleContext, what: string): Member {
-  const m = get<Member>(ctx, govKey.member(ctx.sender));
+  const m = ctx.read(govKey.member(ctx.sender));
   if (!m) {
     throw new ModuleError('GOV_NOT_MEMBER', `${ctx.sender} is not a member of the alliance; only members may ${what} (to join, ask a member to propose admit-member for you)`);
   }
@@ -112,7 +93,7 @@ function requireMember(ctx: ModuleContext, what: string): Member {
 }
 
 function chainRecord(ctx: ModuleContext, id: string): ChainRecord {
-  const rec = get<ChainRecord>(ctx, govKey.chain(id));
+  const rec = ctx.read(govKey.chain(id));
   if (!rec) throw new ModuleError('GOV_CHAIN_NOT_FOUND', `no chain "${id}" in the alliance registry; list the chains with \`shulian gov chains\``);
   return rec;
 }
@@ -157,12 +138,6 @@ export function subjectOf(p: ProposalPayload): string {
   }
 }
 
-interface OpenEntry {
-  id: number;
-  proposer: string;
-  endHeight: number;
-}
-
 function statusEntry(ctx: ModuleContext, status: ChainStatus, proposal: number): ChainRecord['history'][number] {
   return { status, height: ctx.height, time: ctx.time, proposal };
 }
@@ -186,7 +161,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
     if (id === ctx.chain) {
       throw new ModuleError('GOV_CHAIN_EXISTS', `chain id "${id}" is the governance chain's own; choose another id`);
     }
-    const rec = get<ChainRecord>(ctx, govKey.chain(id));
+    const rec = ctx.read(govKey.chain(id));
     if (rec) throw new ModuleError('GOV_CHAIN_EXISTS', `chain id "${id}" is taken: it was approved at height ${rec.approvedAt} (status ${rec.status}); choose another id`);
   }
 
@@ -196,7 +171,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
     switch (kind) {
       case 'admit-member': {
         const f = parseFields(kind, fields);
-        if (get<Member>(ctx, govKey.member(f.member.did))) {
+        if (ctx.read(govKey.member(f.member.did))) {
           throw new ModuleError('GOV_MEMBER_EXISTS', `${f.member.did} is already a member of the alliance`);
         }
         const member = { did: f.member.did, name: f.member.name, roles: [...f.member.roles], ...(f.member.nameZh !== undefined ? { nameZh: f.member.nameZh } : {}) };
@@ -204,7 +179,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
       }
       case 'remove-member': {
         const f = parseFields(kind, fields);
-        const m = get<Member>(ctx, govKey.member(f.did));
+        const m = ctx.read(govKey.member(f.did));
         if (!m) throw new ModuleError('GOV_MEMBER_NOT_FOUND', `${f.did} is not a member of the alliance; nothing to remove`);
         checkNotLastOperator(ctx, m);
         return { kind, did: f.did };
@@ -214,7 +189,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         checkChainIdFree(ctx, f.genesis.chain);
         const genesis = completeGenesis(f.genesis, envOf(policy), ctx.time);
         const owner = f.owner ?? ctx.sender;
-        if (!get<Member>(ctx, govKey.member(owner))) {
+        if (!ctx.read(govKey.member(owner))) {
           throw new ModuleError('GOV_OWNER_NOT_MEMBER', `the chain owner ${owner} is not a member of the alliance; a chain is owned by a member organisation`);
         }
         const admission: AdmissionPolicy = f.admission ?? { type: 'members' };
@@ -265,8 +240,8 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
 
   function checkNotLastOperator(ctx: ModuleContext, m: Member): void {
     if (!m.roles.includes('operator')) return;
-    const members = get<string[]>(ctx, govKey.members()) ?? [];
-    const operators = members.filter((d) => d !== m.did && get<Member>(ctx, govKey.member(d))?.roles.includes('operator'));
+    const members = ctx.read(govKey.members()) ?? [];
+    const operators = members.filter((d) => d !== m.did && ctx.read(govKey.member(d))?.roles.includes('operator'));
     if (operators.length === 0) {
       throw new ModuleError('GOV_LAST_OPERATOR', `${m.did} is the alliance's only operator; admit another operator before removing it`);
     }
@@ -314,25 +289,25 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
    */
   function plan(ctx: ModuleContext, p: Proposal): () => void {
     const pl = p.payload;
-    const policy = get<Policy>(ctx, govKey.policy())!;
+    const policy = ctx.read(govKey.policy())!;
     switch (pl.kind) {
       case 'admit-member': {
-        if (get<Member>(ctx, govKey.member(pl.member.did))) throw new ModuleError('GOV_MEMBER_EXISTS', `${pl.member.did} is already a member`);
+        if (ctx.read(govKey.member(pl.member.did))) throw new ModuleError('GOV_MEMBER_EXISTS', `${pl.member.did} is already a member`);
         return () => {
           const m: Member = { ...pl.member, admittedAt: ctx.height, admittedTime: ctx.time, proposal: p.id };
-          put(ctx, govKey.member(m.did), m);
-          put(ctx, govKey.members(), insertSorted(get<string[]>(ctx, govKey.members()) ?? [], m.did));
-          emit(ctx, 'MemberAdmitted', { did: m.did, name: m.name, roles: m.roles, proposal: p.id });
+          ctx.write(govKey.member(m.did), m);
+          ctx.write(govKey.members(), insertSorted(ctx.read(govKey.members()) ?? [], m.did));
+          ctx.emit('MemberAdmitted', { did: m.did, name: m.name, roles: m.roles, proposal: p.id });
         };
       }
       case 'remove-member': {
-        const m = get<Member>(ctx, govKey.member(pl.did));
+        const m = ctx.read(govKey.member(pl.did));
         if (!m) throw new ModuleError('GOV_MEMBER_NOT_FOUND', `${pl.did} is no longer a member`);
         checkNotLastOperator(ctx, m);
         return () => {
           ctx.delete(govKey.member(pl.did));
-          put(ctx, govKey.members(), (get<string[]>(ctx, govKey.members()) ?? []).filter((d) => d !== pl.did));
-          emit(ctx, 'MemberRemoved', { did: pl.did, proposal: p.id });
+          ctx.write(govKey.members(), (ctx.read(govKey.members()) ?? []).filter((d) => d !== pl.did));
+          ctx.emit('MemberRemoved', { did: pl.did, proposal: p.id });
         };
       }
       case 'create-chain': {
@@ -344,9 +319,9 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
             history: [statusEntry(ctx, 'approved', p.id)],
             validators: [{ validators: pl.genesis.validators, effectiveHeight: 0, approvedHeight: ctx.height, proposal: p.id }],
           };
-          put(ctx, govKey.chain(rec.id), rec);
-          put(ctx, govKey.chains(), insertSorted(get<string[]>(ctx, govKey.chains()) ?? [], rec.id));
-          emit(ctx, 'ChainApproved', { chain: rec.id, genesis: rec.genesis, genesisHash: rec.genesisHash, admission: rec.admission, owner: rec.owner, proposal: p.id });
+          ctx.write(govKey.chain(rec.id), rec);
+          ctx.write(govKey.chains(), insertSorted(ctx.read(govKey.chains()) ?? [], rec.id));
+          ctx.emit('ChainApproved', asJson({ chain: rec.id, genesis: rec.genesis, genesisHash: rec.genesisHash, admission: rec.admission, owner: rec.owner, proposal: p.id }));
         };
       }
       case 'suspend-chain':
@@ -359,11 +334,11 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
             : pl.kind === 'retire-chain' ? 'retired'
             : rec.activatedAt !== undefined ? 'active' : 'approved';
           const next: ChainRecord = { ...rec, status, history: [...rec.history, statusEntry(ctx, status, p.id)] };
-          put(ctx, govKey.chain(rec.id), next);
+          ctx.write(govKey.chain(rec.id), next);
           if (pl.kind === 'resume-chain') {
-            emit(ctx, 'ChainResumed', { chain: rec.id, genesis: rec.genesis, genesisHash: rec.genesisHash, validators: activeValidators(rec), proposal: p.id });
+            ctx.emit('ChainResumed', asJson({ chain: rec.id, genesis: rec.genesis, genesisHash: rec.genesisHash, validators: activeValidators(rec), proposal: p.id }));
           } else {
-            emit(ctx, pl.kind === 'suspend-chain' ? 'ChainSuspended' : 'ChainRetired', { chain: rec.id, validators: everyValidator(rec), proposal: p.id });
+            ctx.emit(pl.kind === 'suspend-chain' ? 'ChainSuspended' : 'ChainRetired', asJson({ chain: rec.id, validators: everyValidator(rec), proposal: p.id }));
           }
         };
       }
@@ -376,38 +351,38 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
             ...rec,
             validators: [...rec.validators, { validators: pl.validators, effectiveHeight: pl.effectiveHeight, approvedHeight: ctx.height, proposal: p.id }],
           };
-          put(ctx, govKey.chain(rec.id), next);
-          emit(ctx, 'ValidatorSetChanged', { chain: rec.id, validators: pl.validators, previous, height: pl.effectiveHeight, proposal: p.id });
+          ctx.write(govKey.chain(rec.id), next);
+          ctx.emit('ValidatorSetChanged', asJson({ chain: rec.id, validators: pl.validators, previous, height: pl.effectiveHeight, proposal: p.id }));
         };
       }
       case 'set-policy':
         return () => {
-          put(ctx, govKey.policy(), pl.policy);
-          emit(ctx, 'PolicyChanged', { policy: pl.policy, proposal: p.id });
+          ctx.write(govKey.policy(), pl.policy);
+          ctx.emit('PolicyChanged', asJson({ policy: pl.policy, proposal: p.id }));
         };
       case 'register-regulator': {
         for (const c of pl.regulator.chains) if (c !== '*') chainRecord(ctx, c);
         return () => {
-          const existed = get<Regulator>(ctx, govKey.regulator(pl.regulator.did)) !== undefined;
+          const existed = ctx.read(govKey.regulator(pl.regulator.did)) !== undefined;
           const r: Regulator = { ...pl.regulator, registeredAt: ctx.height, proposal: p.id };
-          put(ctx, govKey.regulator(r.did), r);
-          if (!existed) put(ctx, govKey.regulators(), insertSorted(get<string[]>(ctx, govKey.regulators()) ?? [], r.did));
-          emit(ctx, 'RegulatorRegistered', { did: r.did, name: r.name, chains: r.chains, proposal: p.id });
+          ctx.write(govKey.regulator(r.did), r);
+          if (!existed) ctx.write(govKey.regulators(), insertSorted(ctx.read(govKey.regulators()) ?? [], r.did));
+          ctx.emit('RegulatorRegistered', { did: r.did, name: r.name, chains: r.chains, proposal: p.id });
         };
       }
       case 'register-gateway': {
         for (const c of pl.gateway.chains) chainRecord(ctx, c);
         return () => {
-          const existed = get<Gateway>(ctx, govKey.gateway(pl.gateway.did)) !== undefined;
+          const existed = ctx.read(govKey.gateway(pl.gateway.did)) !== undefined;
           const g: Gateway = { ...pl.gateway, registeredAt: ctx.height, proposal: p.id };
-          put(ctx, govKey.gateway(g.did), g);
-          if (!existed) put(ctx, govKey.gateways(), insertSorted(get<string[]>(ctx, govKey.gateways()) ?? [], g.did));
-          emit(ctx, 'GatewayRegistered', { did: g.did, name: g.name, chains: g.chains, proposal: p.id });
+          ctx.write(govKey.gateway(g.did), g);
+          if (!existed) ctx.write(govKey.gateways(), insertSorted(ctx.read(govKey.gateways()) ?? [], g.did));
+          ctx.emit('GatewayRegistered', { did: g.did, name: g.name, chains: g.chains, proposal: p.id });
         };
       }
       case 'register-route':
         // Applied on the routing chain by its validators, who follow this event (xroute.approve).
-        return () => emit(ctx, 'RouteApproved', { chain: pl.route.chain, route: pl.route as unknown as JsonValue, proposal: p.id });
+        return () => ctx.emit('RouteApproved', { chain: pl.route.chain, route: asJson(pl.route), proposal: p.id });
     }
   }
 
@@ -446,15 +421,15 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
     p.reason = reason;
     p.closedAt = ctx.height;
     p.closedTime = ctx.time;
-    put(ctx, govKey.open(), (get<OpenEntry[]>(ctx, govKey.open()) ?? []).filter((e) => e.id !== p.id));
+    ctx.write(govKey.open(), (ctx.read(govKey.open()) ?? []).filter((e) => e.id !== p.id));
     ctx.delete(govKey.lock(subjectOf(p.payload)));
     if (p.status === 'approved') {
-      emit(ctx, 'ProposalApproved', { id: p.id, kind: p.kind, tally: p.tally });
+      ctx.emit('ProposalApproved', asJson({ id: p.id, kind: p.kind, tally: p.tally }));
       apply!();
     } else if (p.status === 'failed') {
-      emit(ctx, 'ProposalFailed', { id: p.id, kind: p.kind, detail: p.detail });
+      ctx.emit('ProposalFailed', { id: p.id, kind: p.kind, detail: p.detail });
     } else {
-      emit(ctx, 'ProposalRejected', { id: p.id, kind: p.kind, reason, tally: p.tally });
+      ctx.emit('ProposalRejected', asJson({ id: p.id, kind: p.kind, reason, tally: p.tally }));
     }
   }
 
@@ -468,7 +443,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         gas: 10_000,
         run(ctx, args) {
           if (ctx.has(govKey.meta())) {
-            const meta = get<GovernanceMeta>(ctx, govKey.meta())!;
+            const meta = ctx.read(govKey.meta())!;
             throw new ModuleError('GOV_ALREADY_INITIALIZED', `governance was initialised at height ${meta.initializedAt} by ${meta.operator}; init works only once`);
           }
           if (!founders.has(ctx.sender)) {
@@ -478,7 +453,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
           }
           const roles: Role[] = args.roles ? [...new Set(args.roles)] : ['operator'];
           if (!roles.includes('operator')) throw new ModuleError('GOV_PAYLOAD_INVALID', 'init: roles must include "operator": the founder is the alliance operator');
-          ctx.charge(GOV_GAS_PER_BYTE * canonicalize(args as unknown as JsonValue).length, 'checking the bootstrap');
+          ctx.charge(GOV_GAS_PER_BYTE * canonicalize(args).length, 'checking the bootstrap');
           const initialPolicy = applyPolicyPatch(DEFAULT_POLICY, args.policy ?? {});
           const seeds = (args.chains ?? []).map((s, i) => {
             const genesis = checkSeedGenesis(s.genesis, i, alliance !== undefined ? { alliance } : {});
@@ -496,16 +471,16 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
             ids.add(s.genesis.chain);
           }
           const meta: GovernanceMeta = { version: 1, operator: ctx.sender, initializedAt: ctx.height, initializedTime: ctx.time };
-          put(ctx, govKey.meta(), meta);
-          put(ctx, govKey.policy(), initialPolicy);
+          ctx.write(govKey.meta(), meta);
+          ctx.write(govKey.policy(), initialPolicy);
           const founder: Member = {
             did: ctx.sender, name: args.name, roles, admittedAt: ctx.height, admittedTime: ctx.time, proposal: 0,
             ...(args.nameZh !== undefined ? { nameZh: args.nameZh } : {}),
           };
-          put(ctx, govKey.member(founder.did), founder);
-          put(ctx, govKey.members(), [founder.did]);
-          put(ctx, govKey.proposalCount(), 0);
-          put(ctx, govKey.open(), []);
+          ctx.write(govKey.member(founder.did), founder);
+          ctx.write(govKey.members(), [founder.did]);
+          ctx.write(govKey.proposalCount(), 0);
+          ctx.write(govKey.open(), []);
           for (const s of seeds) {
             const rec: ChainRecord = {
               id: s.genesis.chain, genesis: s.genesis, genesisHash: hashJson(s.genesis.suite, s.genesis), owner: ctx.sender,
@@ -513,10 +488,10 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
               history: [statusEntry(ctx, 'active', 0)],
               validators: [{ validators: s.genesis.validators, effectiveHeight: 0, approvedHeight: ctx.height, proposal: 0 }],
             };
-            put(ctx, govKey.chain(rec.id), rec);
+            ctx.write(govKey.chain(rec.id), rec);
           }
-          put(ctx, govKey.chains(), [...ids].sort());
-          emit(ctx, 'Initialized', { operator: ctx.sender, name: args.name, chains: [...ids].sort() });
+          ctx.write(govKey.chains(), [...ids].sort());
+          ctx.emit('Initialized', { operator: ctx.sender, name: args.name, chains: [...ids].sort() });
           return { operator: ctx.sender, chains: [...ids].sort() };
         },
       }),
@@ -534,35 +509,35 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
           if (!member.roles.some((r) => rules.proposers.includes(r))) {
             throw new ModuleError('GOV_ROLE_FORBIDDEN', `the alliance policy lets only ${rules.proposers.join(' or ')} propose ${kind}; ${ctx.sender} holds ${member.roles.join(', ')}`);
           }
-          ctx.charge(GOV_GAS_PER_BYTE * canonicalize(args as unknown as JsonValue).length, 'checking the proposal');
+          ctx.charge(GOV_GAS_PER_BYTE * canonicalize(args).length, 'checking the proposal');
           const payload = buildPayload(ctx, policy, kind, fields);
           const subject = subjectOf(payload);
-          const holder = get<number>(ctx, govKey.lock(subject));
+          const holder = ctx.read(govKey.lock(subject));
           if (holder !== undefined) {
             throw new ModuleError('GOV_SUBJECT_BUSY', `proposal #${holder} about ${subject} is still open; wait until it closes (or close it with governance.close once its voting period has ended)`);
           }
-          const members = get<string[]>(ctx, govKey.members()) ?? [];
-          const electorate = members.filter((d) => get<Member>(ctx, govKey.member(d))!.roles.some((r) => rules.voters.includes(r)));
+          const members = ctx.read(govKey.members()) ?? [];
+          const electorate = members.filter((d) => ctx.read(govKey.member(d))!.roles.some((r) => rules.voters.includes(r)));
           if (electorate.length === 0) {
             throw new ModuleError('GOV_NO_ELECTORATE', `no member holds a role that may vote on ${kind} (${rules.voters.join(', ')}); admit such members first`);
           }
-          const open = get<OpenEntry[]>(ctx, govKey.open()) ?? [];
+          const open = ctx.read(govKey.open()) ?? [];
           const mine = open.filter((e) => e.proposer === ctx.sender).length;
           if (mine >= policy.maxOpenProposals) {
             throw new ModuleError('GOV_TOO_MANY_OPEN', `${ctx.sender} already has ${mine} open proposals, the most the policy allows; wait for some to close`);
           }
-          const id = (get<number>(ctx, govKey.proposalCount()) ?? 0) + 1;
+          const id = (ctx.read(govKey.proposalCount()) ?? 0) + 1;
           const p: Proposal = {
             id, kind, proposer: ctx.sender, payload, status: 'voting', createdAt: ctx.height, createdTime: ctx.time,
             endHeight: ctx.height + rules.votingPeriod, tx: ctx.txHash, electorate, rules: { ...rules }, tally: { yes: 0, no: 0, abstain: 0 },
             ...(title !== undefined ? { title } : {}),
             ...(description !== undefined ? { description } : {}),
           };
-          put(ctx, govKey.proposal(id), p);
-          put(ctx, govKey.proposalCount(), id);
-          put(ctx, govKey.open(), [...open, { id, proposer: ctx.sender, endHeight: p.endHeight }]);
-          put(ctx, govKey.lock(subject), id);
-          emit(ctx, 'ProposalCreated', { id, kind, proposer: ctx.sender, endHeight: p.endHeight, electorate: electorate.length });
+          ctx.write(govKey.proposal(id), p);
+          ctx.write(govKey.proposalCount(), id);
+          ctx.write(govKey.open(), [...open, { id, proposer: ctx.sender, endHeight: p.endHeight }]);
+          ctx.write(govKey.lock(subject), id);
+          ctx.emit('ProposalCreated', { id, kind, proposer: ctx.sender, endHeight: p.endHeight, electorate: electorate.length });
           return { id, endHeight: p.endHeight, electorate: electorate.length };
         },
       }),
@@ -574,7 +549,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         run(ctx, args) {
           requireInit(ctx);
           requireMember(ctx, 'vote');
-          const p = get<Proposal>(ctx, govKey.proposal(args.id));
+          const p = ctx.read(govKey.proposal(args.id));
           if (!p) throw new ModuleError('GOV_PROPOSAL_NOT_FOUND', `no proposal #${args.id}; list proposals with \`shulian gov list\``);
           if (p.status !== 'voting') throw new ModuleError('GOV_PROPOSAL_CLOSED', `proposal #${p.id} is closed (${p.status} at height ${p.closedAt}); votes are no longer taken`);
           if (ctx.height > p.endHeight) {
@@ -583,17 +558,17 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
           if (!p.electorate.includes(ctx.sender)) {
             throw new ModuleError('GOV_NOT_ELIGIBLE', `${ctx.sender} may not vote on proposal #${p.id}: its electorate is the members holding ${p.rules.voters.join(' or ')} when it was made, at height ${p.createdAt}`);
           }
-          const prior = get<VoteRecord>(ctx, govKey.vote(p.id, ctx.sender));
+          const prior = ctx.read(govKey.vote(p.id, ctx.sender));
           if (prior) {
             throw new ModuleError('GOV_ALREADY_VOTED', `${ctx.sender} already voted ${prior.choice} on proposal #${p.id} at height ${prior.height}; votes are final`);
           }
           const v: VoteRecord = { proposal: p.id, voter: ctx.sender, choice: args.choice, height: ctx.height, time: ctx.time, tx: ctx.txHash };
-          put(ctx, govKey.vote(p.id, ctx.sender), v);
+          ctx.write(govKey.vote(p.id, ctx.sender), v);
           p.tally = { ...p.tally, [args.choice]: p.tally[args.choice] + 1 };
-          emit(ctx, 'Voted', { id: p.id, voter: ctx.sender, choice: args.choice, tally: p.tally });
+          ctx.emit('Voted', asJson({ id: p.id, voter: ctx.sender, choice: args.choice, tally: p.tally }));
           settle(ctx, p, false);
-          put(ctx, govKey.proposal(p.id), p);
-          return json({ id: p.id, choice: args.choice, status: p.status, tally: p.tally });
+          ctx.write(govKey.proposal(p.id), p);
+          return asJson({ id: p.id, choice: args.choice, status: p.status, tally: p.tally });
         },
       }),
 
@@ -603,15 +578,15 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         gas: 3_000,
         run(ctx, args) {
           requireInit(ctx);
-          const p = get<Proposal>(ctx, govKey.proposal(args.id));
+          const p = ctx.read(govKey.proposal(args.id));
           if (!p) throw new ModuleError('GOV_PROPOSAL_NOT_FOUND', `no proposal #${args.id}; list proposals with \`shulian gov list\``);
           if (p.status !== 'voting') throw new ModuleError('GOV_PROPOSAL_CLOSED', `proposal #${p.id} is already closed (${p.status} at height ${p.closedAt})`);
           if (ctx.height <= p.endHeight) {
             throw new ModuleError('GOV_VOTING_OPEN', `voting on proposal #${p.id} runs until height ${p.endHeight} (now ${ctx.height}); it can be closed after that`);
           }
           settle(ctx, p, true);
-          put(ctx, govKey.proposal(p.id), p);
-          return json({ id: p.id, status: p.status, ...(p.reason !== undefined ? { reason: p.reason } : {}), tally: p.tally });
+          ctx.write(govKey.proposal(p.id), p);
+          return asJson({ id: p.id, status: p.status, ...(p.reason !== undefined ? { reason: p.reason } : {}), tally: p.tally });
         },
       }),
 
@@ -630,8 +605,8 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
             throw new ModuleError('GOV_CHAIN_STATUS', `chain "${rec.id}" is ${rec.status}${rec.status === 'active' ? ` since height ${rec.activatedAt}` : ''}; only an approved chain can be activated`);
           }
           const entry = { ...statusEntry(ctx, 'active', 0), by: ctx.sender };
-          put(ctx, govKey.chain(rec.id), { ...rec, status: 'active', activatedAt: ctx.height, history: [...rec.history, entry] } satisfies ChainRecord);
-          emit(ctx, 'ChainActivated', { chain: rec.id, by: ctx.sender });
+          ctx.write(govKey.chain(rec.id), { ...rec, status: 'active', activatedAt: ctx.height, history: [...rec.history, entry] } satisfies ChainRecord);
+          ctx.emit('ChainActivated', { chain: rec.id, by: ctx.sender });
           return { chain: rec.id, status: 'active' };
         },
       }),

@@ -1,50 +1,35 @@
+import { fullKeys, stateKey } from '../../codec/index.ts';
+import type { ChainRecord, Gateway, GovernanceMeta, Member, OpenEntry, Policy, Proposal, Regulator, VoteRecord } from './types.ts';
+
 /**
- * State layout of the governance module. `govKey` gives keys inside the module's namespace (what
- * the module itself reads and writes); `govStateKey` gives full chain state keys
- * (`governance/…`), what readers pass to a chain's getState.
+ * State layout of the governance module, each key with the record it holds. `govKey` gives keys
+ * inside the module's namespace (what the module itself reads and writes); `govStateKey` gives
+ * full chain state keys (`governance/…`), what readers pass to a chain's getState.
  */
 export const GOVERNANCE_MODULE = 'governance';
 
 export const govKey = {
-  meta: (): string => 'meta',
-  policy: (): string => 'policy',
+  meta: () => stateKey<GovernanceMeta>('meta'),
+  policy: () => stateKey<Policy>('policy'),
   /** Sorted array of member DIDs. */
-  members: (): string => 'members',
-  member: (did: string): string => `member/${did}`,
+  members: () => stateKey<string[]>('members'),
+  member: (did: string) => stateKey<Member>(`member/${did}`),
   /** Highest proposal id so far (ids start at 1). */
-  proposalCount: (): string => 'proposal-count',
-  proposal: (id: number): string => `proposal/${id}`,
-  /** Ids of proposals still voting, ascending. */
-  open: (): string => 'open',
-  vote: (id: number, did: string): string => `vote/${id}/${did}`,
+  proposalCount: () => stateKey<number>('proposal-count'),
+  proposal: (id: number) => stateKey<Proposal>(`proposal/${id}`),
+  /** Proposals still voting, ascending by id. */
+  open: () => stateKey<OpenEntry[]>('open'),
+  vote: (id: number, did: string) => stateKey<VoteRecord>(`vote/${id}/${did}`),
   /** The open proposal holding a subject (a chain, a member, the policy…); see subjectOf. */
-  lock: (subject: string): string => `lock/${subject}`,
+  lock: (subject: string) => stateKey<number>(`lock/${subject}`),
   /** Sorted array of registered chain ids. */
-  chains: (): string => 'chains',
-  chain: (id: string): string => `chain/${id}`,
-  regulators: (): string => 'regulators',
-  regulator: (did: string): string => `regulator/${did}`,
-  gateways: (): string => 'gateways',
-  gateway: (did: string): string => `gateway/${did}`,
-} as const;
-
-const full = (k: string): string => `${GOVERNANCE_MODULE}/${k}`;
+  chains: () => stateKey<string[]>('chains'),
+  chain: (id: string) => stateKey<ChainRecord>(`chain/${id}`),
+  regulators: () => stateKey<string[]>('regulators'),
+  regulator: (did: string) => stateKey<Regulator>(`regulator/${did}`),
+  gateways: () => stateKey<string[]>('gateways'),
+  gateway: (did: string) => stateKey<Gateway>(`gateway/${did}`),
+};
 
 /** Full state keys: `governance/<key>`. */
-export const govStateKey = {
-  meta: (): string => full(govKey.meta()),
-  policy: (): string => full(govKey.policy()),
-  members: (): string => full(govKey.members()),
-  member: (did: string): string => full(govKey.member(did)),
-  proposalCount: (): string => full(govKey.proposalCount()),
-  proposal: (id: number): string => full(govKey.proposal(id)),
-  open: (): string => full(govKey.open()),
-  vote: (id: number, did: string): string => full(govKey.vote(id, did)),
-  lock: (subject: string): string => full(govKey.lock(subject)),
-  chains: (): string => full(govKey.chains()),
-  chain: (id: string): string => full(govKey.chain(id)),
-  regulators: (): string => full(govKey.regulators()),
-  regulator: (did: string): string => full(govKey.regulator(did)),
-  gateways: (): string => full(govKey.gateways()),
-  gateway: (did: string): string => full(govKey.gateway(did)),
-} as const satisfies { [K in keyof typeof govKey]: (typeof govKey)[K] };
+export const govStateKey = fullKeys(GOVERNANCE_MODULE, govKey);

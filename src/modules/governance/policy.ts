@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { NAME_RE, type ChainParams } from '../../ledger/index.ts';
+import { NAME_RE } from '../../codec/index.ts';
+import type { ChainParams } from '../../ledger/index.ts';
 import { ModuleError } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE } from './keys.ts';
 import { BPS, PROPOSAL_KINDS, ROLES, type KindPolicy, type Policy, type PolicyPatch, type ProposalKind, type Role } from './types.ts';
@@ -75,7 +76,7 @@ export const kindPolicySchema = z.strictObject({
 
 const kindsShape = Object.fromEntries(PROPOSAL_KINDS.map((k) => [k, kindPolicySchema])) as Record<ProposalKind, typeof kindPolicySchema>;
 const kindPatchSchema = kindPolicySchema.partial().optional();
-const kindsPatchShape = Object.fromEntries(PROPOSAL_KINDS.map((k) => [k, kindPatchSchema])) as unknown as Record<ProposalKind, typeof kindPatchSchema>;
+const kindsPatchShape = Object.fromEntries(PROPOSAL_KINDS.map((k) => [k, kindPatchSchema])) as Record<ProposalKind, typeof kindPatchSchema>;
 
 export const policySchema: z.ZodType<Policy> = z.strictObject({
   kinds: z.strictObject(kindsShape),

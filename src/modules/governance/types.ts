@@ -309,3 +309,10 @@ export interface ValidatorSetChangedEvent {
   height: number;
   proposal: number;
 }
+
+/** A proposal still voting, as the `open` list keeps it (for expiry and each proposer's limit). */
+export interface OpenEntry {
+  id: number;
+  proposer: string;
+  endHeight: number;
+}

@@ -7,7 +7,8 @@ import { routeSchema } from '../xchain/types.ts';
 import { z } from 'zod';
 import { fromHex } from '../../codec/index.ts';
 import { didFromPublicKey, type Suite } from '../../crypto/index.ts';
-import { CHAIN_ID_RE, DID_RE, NAME_RE, type ChainParams, type Genesis, type ValidatorInfo } from '../../ledger/index.ts';
+import { CHAIN_ID_RE, didSchema, HEX_RE, NAME_RE } from '../../codec/schemas.ts';
+import type { ChainParams, Genesis, ValidatorInfo } from '../../ledger/index.ts';
 import { ModuleError } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE } from './keys.ts';
 import { chainParamsShape, pathOf } from './policy.ts';
@@ -21,7 +22,7 @@ export const MAX_VALIDATORS = 100;
 export const MAX_MODULES = 32;
 export const MAX_ALLOWLIST = 1_000;
 
-const did = z.string().regex(DID_RE, 'must be a did:shulian DID');
+const did = didSchema;
 const chainId = z.string().regex(CHAIN_ID_RE, 'must be a chain id: lowercase letters, digits and dashes, starting with a letter, at most 32');
 const name = z.string().min(1, 'must not be empty').max(128, 'at most 128 characters').refine((s) => s.trim() === s && s !== '', 'must not start or end with spaces');
 const nameZh = z.string().max(128, 'at most 128 characters');
@@ -29,7 +30,7 @@ const safeInt = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int(`
 
 export const validatorSchema = z.strictObject({
   did,
-  publicKey: z.string().regex(/^(?:[0-9a-f]{2})+$/, 'must be lowercase hex'),
+  publicKey: z.string().regex(HEX_RE, 'must be lowercase hex'),
   power: safeInt(1, 1_000_000),
 });
 

@@ -1,23 +1,19 @@
 import { z } from 'zod';
-import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
-import { sm3 } from '../../crypto/index.ts';
-import { method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { requireXchainCaller } from '../xchain/index.ts';
+import { asJson, type JsonValue } from '../../codec/index.ts';
+import { didSchema as did, digestSchema as hash, jsonObjectSchema as jsonObject, jsonSchema as jsonValue } from '../../codec/schemas.ts';
+import { execute, instantiate, LexError, type Contract, type ContractState, type ObligationView, type Settlement } from '../../lex/index.ts';
+import { exported, method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
+import { LEXCONTRACT, lexKey as k } from './keys.ts';
+import { compiled, compileOrThrow, instanceFingerprint, type SigningTerms } from './terms.ts';
 import {
-  compileSource, execute, fingerprint, instantiate, render, LexCompileError, LexError,
-  type Contract, type ContractState, type ObligationView, type Settlement,
-} from '../../lex/index.ts';
-import type {
-  Countersigner, HistoryAction, HistoryEntry, InstanceStatus, LexInstance, LexLogEntry, SettlementRecord, SettlementStatus,
+  DEPLOY_GAS_PER_BYTE, EVENT_GAS_LIMIT, SETTLE_BATCH, SETTLEMENT_CHAIN, SETTLEMENT_PORT, SETTLEMENT_TIMEOUT_MS,
+  type HistoryAction, type HistoryEntry, type InstanceStatus, type LexInstance, type LexLogEntry, type SettlementRecord, type SettlementStatus,
 } from './types.ts';
-import {
-  TEMPLATE_COUNT_KEY, historyKey, instanceKey, logKey, memberCountKey, memberKey, settlementIndexKey, settlementKey, stateKey,
-  templateKey, templateListKey,
-} from './keys.ts';
 
-// The module's face for clients: its records and state keys.
 export * from './types.ts';
 export * from './keys.ts';
+export { compiledTemplate, instanceFingerprint, renderedTexts, signingTermsOf, type SigningTerms } from './terms.ts';
 
 /**
  * lexcontract — executable legal contracts (lex templates) on the signing chain.
@@ -49,26 +45,6 @@ export * from './keys.ts';
  * acknowledged as waiting: it stays sent (`waiting`) until the settlement chain's
  * `settlement-status` packet arrives at `onRecvPacket` and marks it paid or failed.
  */
-
-/** Gas per byte of template source compiled on deploy (on top of the write of the source). */
-export const DEPLOY_GAS_PER_BYTE = 20;
-/** Gas cap handed to the lex engine for one event. */
-export const EVENT_GAS_LIMIT = 1_000_000;
-/** Destination of settlement instructions. */
-export const SETTLEMENT_CHAIN = 'settle';
-export const SETTLEMENT_PORT = 'settlement';
-/** A settlement packet not received within this much destination block time times out. */
-export const SETTLEMENT_TIMEOUT_MS = 86_400_000;
-/** At most this many pending instructions are (re)sent by one `settle` call. */
-export const SETTLE_BATCH = 50;
-
-const HEX64 = /^[0-9a-f]{64}$/;
-const hash = z.string().regex(HEX64, '64 lowercase hex digits');
-const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
-);
-const jsonObject = z.record(z.string(), jsonValue);
-const did = z.string().min(1).max(256);
 
 const deployArgs = z.strictObject({ source: z.string().min(1).max(60_000) });
 const draftArgs = z.strictObject({
@@ -117,37 +93,16 @@ const statusPacketSchema = z.object({
     status: z.enum(['settled', 'failed', 'cancelled', 'waiting']),
     payer: z.string().optional(),
     currency: z.string().optional(),
-    failure: z.object({ code: z.string().max(64), message: z.string().max(2_000) }).passthrough().optional(),
-  }).passthrough(),
+    failure: z.object({ code: z.string().max(64), message: z.string().max(2_000) }).catchall(jsonValue).optional(),
+  }).catchall(jsonValue),
 }).passthrough();
-
-/** Compiled templates by source hash. Compilation is pure, so this cache is deterministic. */
-const compiled = new Map<string, Contract>();
-
-function compileOrThrow(source: string): Contract {
-  try {
-    return compileSource(source).contract;
-  } catch (e) {
-    if (e instanceof LexCompileError) throw new ModuleError('LEX_COMPILE', e.message);
-    throw e;
-  }
-}
-
-/** A compiled template from its source, cached by source hash (shared with the API's reads). */
-export function compiledTemplate(source: string): Contract {
-  const cached = compiled.get(toHex(sm3(Buffer.from(source, 'utf8'))));
-  if (cached) return cached;
-  const c = compileOrThrow(source);
-  compiled.set(c.sourceHash, c);
-  return c;
-}
 
 /**
  * The compiled template. The stored source is always read (so gas does not depend on whether
  * this node's cache is warm); compilation is skipped when the cache has it.
  */
 function loadContract(ctx: ModuleContext, template: string): { contract: Contract; source: string } {
-  const source = ctx.get(templateKey(template));
+  const source = ctx.read(k.template(template));
   if (typeof source !== 'string') throw new ModuleError('LEX_TEMPLATE_NOT_FOUND', `no template ${template} is deployed`);
   let contract = compiled.get(template);
   if (!contract) {
@@ -158,9 +113,8 @@ function loadContract(ctx: ModuleContext, template: string): { contract: Contrac
 }
 
 function loadInstance(ctx: ModuleContext, id: string): LexInstance {
-  const inst = ctx.get(instanceKey(id));
-  if (inst === undefined) throw new ModuleError('LEX_INSTANCE_NOT_FOUND', `no contract instance ${id}`);
-  const i = inst as unknown as LexInstance;
+  const i = ctx.read(k.instance(id));
+  if (i === undefined) throw new ModuleError('LEX_INSTANCE_NOT_FOUND', `no contract instance ${id}`);
   // Instances drafted before histories and settlement records were kept start counting at 0.
   return { ...i, history: i.history ?? 0, settlements: i.settlements ?? 0 };
 }
@@ -175,37 +129,6 @@ function lexCall<T>(f: () => T): T {
   }
 }
 
-/** The texts each party reads before signing, as fingerprinted. */
-export function renderedTexts(contract: Contract, params: Record<string, JsonValue>): Record<string, string> {
-  return {
-    en: render(contract, params, { format: 'markdown', lang: 'en' }),
-    'zh-CN': render(contract, params, { format: 'markdown', lang: 'zh-CN' }),
-  };
-}
-
-/** The signing terms beyond the template and parameters: the countersigner and what a dispute leaves open. */
-export interface SigningTerms {
-  countersigner?: Countersigner;
-  disputeAllows?: string[];
-}
-
-/** The signing terms of a stored instance. */
-export function signingTermsOf(inst: Pick<LexInstance, 'countersigner' | 'disputeAllows'>): SigningTerms {
-  return {
-    ...(inst.countersigner ? { countersigner: inst.countersigner } : {}),
-    ...(inst.disputeAllows ? { disputeAllows: inst.disputeAllows } : {}),
-  };
-}
-
-/**
- * What the parties sign for a template and parameters (party DIDs included), and the signing
- * terms when there are any (without them the fingerprint is the plain lex fingerprint).
- */
-export function instanceFingerprint(contract: Contract, params: Record<string, JsonValue>, terms: SigningTerms = {}): string {
-  const texts = renderedTexts(contract, params);
-  if (terms.countersigner || terms.disputeAllows) texts.signing = canonicalize(terms as unknown as JsonValue);
-  return fingerprint(contract, params, texts);
-}
 
 const at = (ctx: ModuleContext) => ({ height: ctx.height, time: ctx.time });
 
@@ -215,14 +138,14 @@ function record(ctx: ModuleContext, inst: LexInstance, action: HistoryAction, fr
     n: inst.history, action, from, to: inst.status, by: ctx.sender, ...(role !== undefined ? { role } : {}),
     height: ctx.height, time: ctx.time, tx: ctx.txHash, ...(detail ? { detail } : {}),
   };
-  ctx.set(historyKey(inst.id, inst.history), entry as unknown as JsonValue);
+  ctx.write(k.history(inst.id, inst.history), entry);
   inst.history += 1;
 }
 
 function indexMember(ctx: ModuleContext, who: string, id: string): void {
-  const n = (ctx.get(memberCountKey(who)) as number | undefined) ?? 0;
-  ctx.set(memberKey(who, n), id);
-  ctx.set(memberCountKey(who), n + 1);
+  const n = ctx.read(k.memberCount(who)) ?? 0;
+  ctx.write(k.member(who, n), id);
+  ctx.write(k.memberCount(who), n + 1);
 }
 
 function roleOf(inst: LexInstance, sender: string): string | undefined {
@@ -267,12 +190,12 @@ function settlementPayload(id: string, s: Settlement): JsonValue {
  */
 function trySend(ctx: ModuleContext, id: string, rec: SettlementRecord): void {
   try {
-    const r = ctx.call('xchain', 'send', {
+    const r = sendPacket(ctx, {
       dstChain: SETTLEMENT_CHAIN, dstPort: SETTLEMENT_PORT, payload: settlementPayload(id, rec.instruction),
       timeoutTime: ctx.time + SETTLEMENT_TIMEOUT_MS,
-    }) as { sequence?: unknown; packetId?: unknown } | undefined;
+    });
     rec.status = 'sent';
-    rec.packet = { sequence: Number(r?.sequence ?? 0), packetId: String(r?.packetId ?? '') };
+    rec.packet = { sequence: r.sequence, packetId: r.packetId };
     delete rec.note;
   } catch (e) {
     if (!(e instanceof ModuleError)) throw e;
@@ -289,9 +212,9 @@ function settlementByPacket(ctx: ModuleContext, packet: z.infer<typeof packetSch
   }
   const id = packet.payload.contract;
   const inst = loadInstance(ctx, id);
-  const n = ctx.get(settlementIndexKey(packet.payload.instruction.idempotencyKey));
+  const n = ctx.read(k.settlementIndex(packet.payload.instruction.idempotencyKey));
   if (typeof n !== 'number') throw new ModuleError('LEX_SETTLEMENT_NOT_FOUND', `contract ${id} has no settlement instruction ${packet.payload.instruction.idempotencyKey}`);
-  const rec = ctx.get(settlementKey(id, n)) as unknown as SettlementRecord;
+  const rec = ctx.read(k.settlement(id, n))!;
   if (rec.status !== 'sent' && !(allowEnded && rec.statusPacket)) {
     throw new ModuleError('LEX_SETTLEMENT_NOT_SENT', `settlement instruction ${rec.instruction.idempotencyKey} is ${rec.status}, not awaiting a result`);
   }
@@ -301,10 +224,6 @@ function settlementByPacket(ctx: ModuleContext, packet: z.infer<typeof packetSch
   return { inst, rec };
 }
 
-function forbidUnlessXchain(ctx: ModuleContext, what: string): void {
-  if (ctx.caller !== 'xchain') throw new ModuleError('FORBIDDEN', `${what} is called by the xchain module only${ctx.caller ? `, not ${ctx.caller}` : ''}`);
-}
-
 /** Marks a sent instruction paid or failed, logs it and lets the contract's history show it. */
 function settleResult(ctx: ModuleContext, inst: LexInstance, rec: SettlementRecord, outcome: { paid: true; result?: JsonValue } | { paid: false; note: string }, detail: { [k: string]: JsonValue } = {}): JsonValue {
   rec.status = outcome.paid ? 'paid' : 'failed';
@@ -312,12 +231,12 @@ function settleResult(ctx: ModuleContext, inst: LexInstance, rec: SettlementReco
     if (outcome.result !== undefined) rec.result = outcome.result;
   } else rec.note = outcome.note;
   rec.updated = { ...at(ctx), tx: ctx.txHash };
-  ctx.set(settlementKey(inst.id, rec.n), rec as unknown as JsonValue);
+  ctx.write(k.settlement(inst.id, rec.n), rec);
   const action = outcome.paid ? 'paymentConfirmed' : 'paymentFailed';
   record(ctx, inst, action, inst.status, 'relayer', {
     idempotencyKey: rec.instruction.idempotencyKey, n: rec.n, ...(outcome.paid ? {} : { reason: outcome.note }), ...detail,
   });
-  ctx.set(instanceKey(inst.id), inst as unknown as JsonValue);
+  ctx.write(k.instance(inst.id), inst);
   ctx.emit(outcome.paid ? 'PaymentConfirmed' : 'PaymentFailed', { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, ...(outcome.paid ? {} : { reason: outcome.note }) });
   return { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, status: rec.status };
 }
@@ -328,22 +247,16 @@ function settleResult(ctx: ModuleContext, inst: LexInstance, rec: SettlementReco
  * Only from chain `settle`, port `settlement`. A duplicate or a status for an instruction that
  * has already ended changes nothing and is acknowledged as such; anything else is refused.
  */
-function receiveStatus(ctx: ModuleContext, raw: unknown): JsonValue {
-  requireXchainCaller(ctx, 'lexcontract.onRecvPacket (settlement-status packets)');
-  const p = statusPacketSchema.safeParse(raw);
-  if (!p.success) {
-    const i = p.error.issues[0]!;
-    throw new ModuleError('BAD_PACKET', `lexcontract.onRecvPacket takes only settlement-status packets from chain ${SETTLEMENT_CHAIN}, port ${SETTLEMENT_PORT}: ${i.path.join('.') || 'packet'}: ${i.message}`);
-  }
-  const { srcChain, srcPort, sequence, payload } = p.data;
+function receiveStatus(ctx: ModuleContext, packet: z.infer<typeof statusPacketSchema>): JsonValue {
+  const { srcChain, srcPort, sequence, payload } = packet;
   if (srcChain !== SETTLEMENT_CHAIN || srcPort !== SETTLEMENT_PORT) {
     throw new ModuleError('FORBIDDEN', `lexcontract accepts settlement-status packets only from chain ${SETTLEMENT_CHAIN}, port ${SETTLEMENT_PORT}; packet ${sequence} is from ${srcChain}/${srcPort}`);
   }
   const id = payload.contract;
   const key = payload.idempotencyKey;
   const inst = loadInstance(ctx, id);
-  const n = ctx.get(settlementIndexKey(key));
-  const rec = typeof n === 'number' ? ctx.get(settlementKey(id, n)) as unknown as SettlementRecord | undefined : undefined;
+  const n = ctx.read(k.settlementIndex(key));
+  const rec = typeof n === 'number' ? ctx.read(k.settlement(id, n)) : undefined;
   if (!rec || rec.instruction.idempotencyKey !== key) {
     throw new ModuleError('LEX_SETTLEMENT_NOT_FOUND', `contract ${id} has no settlement instruction ${key}`);
   }
@@ -375,7 +288,7 @@ function receiveStatus(ctx: ModuleContext, raw: unknown): JsonValue {
   const via = { via: 'settlement-status', packet: `${srcChain}/${sequence}` };
   if (payload.status === 'settled') {
     delete rec.note;
-    return { ...(settleResult(ctx, inst, rec, { paid: true, result: payload as unknown as JsonValue }, via) as Record<string, JsonValue>), duplicate: false };
+    return { ...(settleResult(ctx, inst, rec, { paid: true, result: asJson(payload) }, via) as Record<string, JsonValue>), duplicate: false };
   }
   const f = payload.failure;
   const note = f ? `${f.code}: ${f.message}` : payload.status === 'cancelled' ? 'CANCELLED: cancelled by the payer' : 'FAILED: the settlement chain did not pay it';
@@ -383,25 +296,25 @@ function receiveStatus(ctx: ModuleContext, raw: unknown): JsonValue {
 }
 
 const exportsDef: Record<string, ExportDef> = {
-  onRecvPacket: {
+  onRecvPacket: exported({
     doc: `xchain only: a settlement-status packet from chain ${SETTLEMENT_CHAIN}, port ${SETTLEMENT_PORT}, ending an instruction that waited for the payer's funds (paid or failed); idempotent.`,
     gas: 2_000,
-    run(ctx, raw) {
-      return receiveStatus(ctx, raw);
-    },
-  },
-  onAcknowledgementPacket: {
+    callers: FROM_XCHAIN,
+    args: statusPacketSchema,
+    argsError: 'BAD_PACKET',
+    run: receiveStatus,
+  }),
+  onAcknowledgementPacket: exported({
     doc: 'xchain only: the settlement chain acknowledged a settlement instruction; marks it paid (ok) or failed (error ack).',
     gas: 2_000,
-    run(ctx, raw) {
-      forbidUnlessXchain(ctx, 'onAcknowledgementPacket');
-      const p = ackArgs.safeParse(raw);
-      if (!p.success) throw new ModuleError('BAD_ARGS', `onAcknowledgementPacket: ${p.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}`);
-      const ack = p.data.ack;
+    callers: FROM_XCHAIN,
+    args: ackArgs,
+    run(ctx, p) {
+      const ack = p.ack;
       const result = ack.ok ? ack.result as { status?: unknown; id?: unknown } | null | undefined : undefined;
       const waiting = ack.ok && !!result && typeof result === 'object' && result.status === 'waiting';
       // A waiting instruction's final status may overtake the acknowledgement that said it waits.
-      const { inst, rec } = settlementByPacket(ctx, p.data.packet, waiting);
+      const { inst, rec } = settlementByPacket(ctx, p.packet, waiting);
       if (rec.status !== 'sent') return { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, status: rec.status, duplicate: true };
       if (waiting) {
         // Accepted but not paid yet (the payer lacks funds and the contract lets it wait): still
@@ -410,28 +323,27 @@ const exportsDef: Record<string, ExportDef> = {
         if (typeof result.id === 'string') rec.settlementId = result.id;
         rec.note = 'accepted by the settlement chain; waiting for the payer\'s funds';
         rec.updated = { ...at(ctx), tx: ctx.txHash };
-        ctx.set(settlementKey(inst.id, rec.n), rec as unknown as JsonValue);
+        ctx.write(k.settlement(inst.id, rec.n), rec);
         ctx.emit('PaymentWaiting', { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey });
         return { id: inst.id, idempotencyKey: rec.instruction.idempotencyKey, status: rec.status, waiting: true };
       }
       return settleResult(ctx, inst, rec, ack.ok ? { paid: true, ...(ack.result !== undefined ? { result: ack.result } : {}) } : { paid: false, note: `${ack.code}: ${ack.message}` });
     },
-  },
-  onTimeoutPacket: {
+  }),
+  onTimeoutPacket: exported({
     doc: 'xchain only: a settlement instruction timed out before the settlement chain received it; marks it failed.',
     gas: 2_000,
-    run(ctx, raw) {
-      forbidUnlessXchain(ctx, 'onTimeoutPacket');
-      const p = timeoutArgs.safeParse(raw);
-      if (!p.success) throw new ModuleError('BAD_ARGS', `onTimeoutPacket: ${p.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}`);
-      const { inst, rec } = settlementByPacket(ctx, p.data.packet);
+    callers: FROM_XCHAIN,
+    args: timeoutArgs,
+    run(ctx, p) {
+      const { inst, rec } = settlementByPacket(ctx, p.packet);
       return settleResult(ctx, inst, rec, { paid: false, note: 'TIMEOUT: the settlement chain did not receive the instruction in time' });
     },
-  },
+  }),
 };
 
 export const lexcontractModule: ModuleDef = {
-  name: 'lexcontract',
+  name: LEXCONTRACT,
   // Instructions go to the settlement port; its settlement-status packets come back from it.
   port: { counterparts: [SETTLEMENT_PORT] },
   description: 'Executable legal contracts in lex: deploy templates, draft instances, sign their fingerprint, execute signed events, disputes, settlement instructions.',
@@ -445,12 +357,12 @@ export const lexcontractModule: ModuleDef = {
         const contract = compileOrThrow(args.source);
         const h = contract.sourceHash;
         if (!compiled.has(h)) compiled.set(h, contract);
-        const fresh = !ctx.has(templateKey(h));
+        const fresh = !ctx.has(k.template(h));
         if (fresh) {
-          ctx.set(templateKey(h), args.source);
-          const n = (ctx.get(TEMPLATE_COUNT_KEY) as number | undefined) ?? 0;
-          ctx.set(templateListKey(n), h);
-          ctx.set(TEMPLATE_COUNT_KEY, n + 1);
+          ctx.write(k.template(h), args.source);
+          const n = ctx.read(k.templateCount()) ?? 0;
+          ctx.write(k.templateList(n), h);
+          ctx.write(k.templateCount(), n + 1);
           ctx.emit('Deployed', { template: h, id: contract.id, version: contract.version });
         }
         return { template: h, id: contract.id, version: contract.version, fresh };
@@ -501,7 +413,7 @@ export const lexcontractModule: ModuleDef = {
           ...terms, createdAt: at(ctx), history: 0, settlements: 0,
         };
         record(ctx, inst, 'drafted', null, roleOf(inst, ctx.sender), { fingerprint: fp });
-        ctx.set(instanceKey(id), inst as unknown as JsonValue);
+        ctx.write(k.instance(id), inst);
         for (const d of new Set([...dids, ...(args.countersigner ? [args.countersigner.did] : [])])) indexMember(ctx, d, id);
         ctx.emit('Drafted', { id, template: args.template, fingerprint: fp, parties: { ...args.parties }, ...(args.countersigner ? { countersigner: args.countersigner.did } : {}) });
         return { id, fingerprint: fp };
@@ -529,7 +441,7 @@ export const lexcontractModule: ModuleDef = {
         ctx.emit('Signed', { id: args.id, party: role, did: ctx.sender });
         const complete = Object.keys(inst.parties).every((n) => Object.hasOwn(inst.signatures, n));
         if (complete && !inst.countersigner) activate(ctx, inst);
-        ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
+        ctx.write(k.instance(args.id), inst);
         return { id: args.id, party: role, status: inst.status };
       },
     }),
@@ -550,7 +462,7 @@ export const lexcontractModule: ModuleDef = {
         record(ctx, inst, 'countersigned', inst.status, 'countersigner', { fingerprint: args.fingerprint, role: inst.countersigner.role });
         ctx.emit('Countersigned', { id: args.id, did: ctx.sender, role: inst.countersigner.role });
         activate(ctx, inst);
-        ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
+        ctx.write(k.instance(args.id), inst);
         return { id: args.id, status: inst.status };
       },
     }),
@@ -567,15 +479,15 @@ export const lexcontractModule: ModuleDef = {
           }
         } else if (inst.status !== 'active') throw new ModuleError('LEX_NOT_ACTIVE', `contract ${args.id} is ${inst.status}`);
         const { contract } = loadContract(ctx, inst.template);
-        const state = ctx.get(stateKey(args.id)) as unknown as ContractState;
+        const state = ctx.read(k.state(args.id))!;
         const input = args.input ?? {};
         const r = execute(contract, state, { event: args.event, input }, { time: ctx.time, gasLimit: EVENT_GAS_LIMIT, sender: ctx.sender });
         ctx.charge(r.gasUsed, `executing ${args.event}`);
         if (!r.ok) throw new ModuleError(r.rejection.code, r.rejection.message.en);
         const seq = state.seq;
-        ctx.set(stateKey(args.id), r.state as unknown as JsonValue);
+        ctx.write(k.state(args.id), r.state);
         const entry: LexLogEntry = { event: args.event, input, sender: ctx.sender, height: ctx.height, time: ctx.time, tx: ctx.txHash };
-        ctx.set(logKey(args.id, seq), entry as unknown as JsonValue);
+        ctx.write(k.log(args.id, seq), entry);
         for (const ev of r.events) ctx.emit(ev.type, { id: args.id, ...ev.data });
         const from = inst.status;
         const keys: string[] = [];
@@ -583,24 +495,24 @@ export const lexcontractModule: ModuleDef = {
           const rec: SettlementRecord = { n: inst.settlements, seq, instruction: s, status: 'pending', updated: { ...at(ctx), tx: ctx.txHash } };
           inst.settlements += 1;
           trySend(ctx, args.id, rec);
-          ctx.set(settlementKey(args.id, rec.n), rec as unknown as JsonValue);
-          ctx.set(settlementIndexKey(s.idempotencyKey), rec.n);
+          ctx.write(k.settlement(args.id, rec.n), rec);
+          ctx.write(k.settlementIndex(s.idempotencyKey), rec.n);
           keys.push(s.idempotencyKey);
-          ctx.emit('Settlement', { id: args.id, status: rec.status, ...(s as unknown as Record<string, JsonValue>) });
+          ctx.emit('Settlement', { id: args.id, status: rec.status, ...(asJson(s) as Record<string, JsonValue>) });
         }
         record(ctx, inst, 'event', from, roleOf(inst, ctx.sender), { event: args.event, seq, ...(keys.length ? { settlements: keys } : {}) });
         if (r.state.status === 'terminated') {
           inst.status = 'terminated';
           inst.endedAt = at(ctx);
-          record(ctx, inst, 'terminated', from, roleOf(inst, ctx.sender), { by: 'contract', reason: (r.state.terminated?.reason ?? null) as unknown as JsonValue });
+          record(ctx, inst, 'terminated', from, roleOf(inst, ctx.sender), { by: 'contract', reason: asJson(r.state.terminated?.reason ?? null) });
         } else if (from === 'active' && isComplete(r.state, r.obligations)) {
           inst.status = 'completed';
           inst.endedAt = at(ctx);
           record(ctx, inst, 'completed', from, roleOf(inst, ctx.sender), { by: 'contract' });
           ctx.emit('ContractCompleted', { id: args.id });
         }
-        ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
-        return { id: args.id, seq, status: inst.status, response: r.response, settlements: r.settlements as unknown as JsonValue };
+        ctx.write(k.instance(args.id), inst);
+        return { id: args.id, seq, status: inst.status, response: r.response, settlements: asJson(r.settlements) };
       },
     }),
 
@@ -616,7 +528,7 @@ export const lexcontractModule: ModuleDef = {
         inst.status = 'disputed';
         inst.dispute = { party: role, did: ctx.sender, reason: args.reason, height: ctx.height, time: ctx.time, tx: ctx.txHash };
         record(ctx, inst, 'disputed', 'active', role, { reason: args.reason });
-        ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
+        ctx.write(k.instance(args.id), inst);
         ctx.emit('Disputed', { id: args.id, party: role, reason: args.reason });
         return { id: args.id, status: inst.status };
       },
@@ -645,7 +557,7 @@ export const lexcontractModule: ModuleDef = {
         record(ctx, inst, 'resolved', 'disputed', role, {
           outcome: args.outcome, ...(args.note !== undefined ? { note: args.note } : {}), dispute: { party: dispute.party, reason: dispute.reason, tx: dispute.tx },
         });
-        ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
+        ctx.write(k.instance(args.id), inst);
         ctx.emit('DisputeResolved', { id: args.id, outcome: args.outcome, status: inst.status });
         return { id: args.id, status: inst.status };
       },
@@ -660,16 +572,16 @@ export const lexcontractModule: ModuleDef = {
         let sent = 0;
         let pending = 0;
         for (let n = 0; n < inst.settlements && sent + pending < SETTLE_BATCH; n++) {
-          const rec = ctx.get(settlementKey(args.id, n)) as unknown as SettlementRecord;
+          const rec = ctx.read(k.settlement(args.id, n))!;
           if (rec.status !== 'pending') continue;
           trySend(ctx, args.id, rec);
-          ctx.set(settlementKey(args.id, n), rec as unknown as JsonValue);
+          ctx.write(k.settlement(args.id, n), rec);
           if ((rec.status as SettlementStatus) === 'sent') {
             sent++;
             record(ctx, inst, 'settlementSent', inst.status, roleOf(inst, ctx.sender), { idempotencyKey: rec.instruction.idempotencyKey, n });
           } else pending++;
         }
-        if (sent) ctx.set(instanceKey(args.id), inst as unknown as JsonValue);
+        if (sent) ctx.write(k.instance(args.id), inst);
         return { id: args.id, sent, pending };
       },
     }),
@@ -684,7 +596,7 @@ function activate(ctx: ModuleContext, inst: LexInstance): void {
   const from = inst.status;
   inst.status = 'active';
   inst.activatedAt = at(ctx);
-  ctx.set(stateKey(inst.id), state as unknown as JsonValue);
+  ctx.write(k.state(inst.id), state);
   record(ctx, inst, 'activated', from, inst.countersigner?.did === ctx.sender ? 'countersigner' : roleOf(inst, ctx.sender));
   ctx.emit('Activated', { id: inst.id });
 }

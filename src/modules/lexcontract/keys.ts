@@ -1,17 +1,50 @@
-/** State keys of the lexcontract module, relative to its namespace; lexStateKey gives the full key. */
-export const templateKey = (hash: string): string => `tpl/${hash}`;
-export const instanceKey = (id: string): string => `inst/${id}`;
-export const stateKey = (id: string): string => `state/${id}`;
-export const logKey = (id: string, seq: number): string => `log/${id}/${seq}`;
-export const historyKey = (id: string, n: number): string => `hist/${id}/${n}`;
-export const settlementKey = (id: string, n: number): string => `stl/${id}/${n}`;
-/** idempotencyKey → n of the settlement record. */
-export const settlementIndexKey = (idempotencyKey: string): string => `stlk/${idempotencyKey}`;
-/** Deployed templates in order: `tpls/count`, `tpls/<i>` → source hash. */
-export const TEMPLATE_COUNT_KEY = 'tpls/count';
-export const templateListKey = (i: number): string => `tpls/${i}`;
-/** Instances a DID takes part in (as party or countersigner): `by/<did>/count`, `by/<did>/<i>` → id. */
-export const memberCountKey = (did: string): string => `by/${did}/count`;
-export const memberKey = (did: string, i: number): string => `by/${did}/${i}`;
-/** Full state keys (for chain.getState). */
-export const lexStateKey = (key: string): string => `lexcontract/${key}`;
+import { fullKeys, stateKey, type StateKey } from '../../codec/index.ts';
+import type { ContractState, HistoryEntry, LexInstance, LexLogEntry, SettlementRecord } from './types.ts';
+
+/** State layout of the lexcontract module: keys inside its namespace, each with its record. */
+export const LEXCONTRACT = 'lexcontract';
+
+export const lexKey = {
+  /** A deployed template's source, by source hash. */
+  template: (hash: string) => stateKey<string>(`tpl/${hash}`),
+  instance: (id: string) => stateKey<LexInstance>(`inst/${id}`),
+  /** The lex state of an active instance. */
+  state: (id: string) => stateKey<ContractState>(`state/${id}`),
+  /** The replay log: lex events in order. */
+  log: (id: string, seq: number) => stateKey<LexLogEntry>(`log/${id}/${seq}`),
+  history: (id: string, n: number) => stateKey<HistoryEntry>(`hist/${id}/${n}`),
+  settlement: (id: string, n: number) => stateKey<SettlementRecord>(`stl/${id}/${n}`),
+  /** idempotencyKey → n of the settlement record. */
+  settlementIndex: (idempotencyKey: string) => stateKey<number>(`stlk/${idempotencyKey}`),
+  /** Deployed templates in order: `tpls/count`, `tpls/<i>` → source hash. */
+  templateCount: () => stateKey<number>('tpls/count'),
+  templateList: (i: number) => stateKey<string>(`tpls/${i}`),
+  /** Instances a DID takes part in (as party or countersigner): `by/<did>/count`, `by/<did>/<i>` → id. */
+  memberCount: (did: string) => stateKey<number>(`by/${did}/count`),
+  member: (did: string, i: number) => stateKey<string>(`by/${did}/${i}`),
+};
+
+/** Full chain-state keys (`lexcontract/…`), for chain.getState and proofs. */
+export const lexFullKey = fullKeys(LEXCONTRACT, lexKey);
+
+/** The full state key of a module key (for chain.getState); typed keys stay typed. */
+export function lexStateKey<T>(key: StateKey<T>): StateKey<T>;
+export function lexStateKey(key: string): string;
+export function lexStateKey(key: string): string {
+  return `${LEXCONTRACT}/${key}`;
+}
+
+/** Earlier names, kept for importers. */
+export const templateKey = lexKey.template;
+export const instanceKey = lexKey.instance;
+export const logKey = lexKey.log;
+export const historyKey = lexKey.history;
+export const settlementKey = lexKey.settlement;
+export const settlementIndexKey = lexKey.settlementIndex;
+export const TEMPLATE_COUNT_KEY = lexKey.templateCount();
+export const templateListKey = lexKey.templateList;
+export const memberCountKey = lexKey.memberCount;
+export const memberKey = lexKey.member;
+/** `stateKey(id)`: the lex state of an instance (its earlier name; this file's `stateKey` is the runtime's). */
+const contractStateKey = lexKey.state;
+export { contractStateKey as stateKey };

@@ -1,6 +1,11 @@
-/** Records the lexcontract module keeps in state: instances, signatures, history, settlement instructions. */
 import type { JsonValue } from '../../codec/index.ts';
-import type { Settlement } from '../../lex/index.ts';
+import type { ContractState, Settlement } from '../../lex/index.ts';
+
+/**
+ * Types of the lexcontract module (executable legal contracts): what it keeps in state and the
+ * constants its clients share. Plain data, so the SDK, the API and the CLI import this file
+ * without the execution code. State layout: keys.ts; what parties sign: terms.ts.
+ */
 
 export type InstanceStatus = 'draft' | 'signing' | 'active' | 'completed' | 'terminated' | 'disputed';
 
@@ -104,3 +109,18 @@ export interface SettlementRecord {
   statusPacket?: { srcChain: string; sequence: number };
   updated: { height: number; time: number; tx: string };
 }
+
+/** Gas per byte of template source compiled on deploy (on top of the write of the source). */
+export const DEPLOY_GAS_PER_BYTE = 20;
+/** Gas cap handed to the lex engine for one event. */
+export const EVENT_GAS_LIMIT = 1_000_000;
+/** Destination of settlement instructions. */
+export const SETTLEMENT_CHAIN = 'settle';
+export const SETTLEMENT_PORT = 'settlement';
+/** A settlement packet not received within this much destination block time times out. */
+export const SETTLEMENT_TIMEOUT_MS = 86_400_000;
+/** At most this many pending instructions are (re)sent by one `settle` call. */
+export const SETTLE_BATCH = 50;
+
+/** A lex contract's own state (its variables and obligations), as the lex engine keeps it. */
+export type { ContractState };

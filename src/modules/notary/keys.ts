@@ -1,3 +1,15 @@
-/** State key of a record, inside the notary namespace. Full key: `notary/rec/<hash>`. */
-export const recordKey = (hash: string): string => `rec/${hash}`;
-export const recordStateKey = (hash: string): string => `notary/${recordKey(hash)}`;
+import { fullKeys, stateKey } from '../../codec/index.ts';
+import type { NotaryRecord } from './types.ts';
+
+/** State layout of the notary module. */
+export const NOTARY = 'notary';
+
+export const notaryKey = {
+  /** A record by its document digest. */
+  record: (hash: string) => stateKey<NotaryRecord>(`rec/${hash}`),
+};
+
+export const notaryStateKey = fullKeys(NOTARY, notaryKey);
+/** Earlier names, kept for importers: `rec/<hash>` and its full key `notary/rec/<hash>`. */
+export const recordKey = notaryKey.record;
+export const recordStateKey = notaryStateKey.record;

@@ -1,21 +1,28 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
 import type { Genesis } from '../../ledger/index.ts';
-import { method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef, type ModuleErrorCode } from '../../runtime/index.ts';
+import { didSchema as did, digestSchema } from '../../codec/schemas.ts';
+import { exported, method, ModuleError, type ExportDef, type ModuleContext, type ModuleDef, type ModuleErrorCode } from '../../runtime/index.ts';
+import { asJson, type StateKey } from '../../codec/index.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
+import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
 import {
   PERIOD_RE, chainEntryHash, instructionIdOf, periodEnd, periodOf, sm3Hex, splitByShares, splitByTiers,
   statementHash, taxIn, ZERO_HASH,
 } from './calc.ts';
 import { sk } from './keys.ts';
+import {
+  categorySchema as category, currencySchema as currency, instructionSchema as instructionArgs, memoSchema as memo, nameSchema as name,
+  positiveAmountSchema as positive, refSchema as ref, serviceSchema, shareSchema as share, timeSchema as time, type Instruction,
+} from './args.ts';
 import type { SettlementModuleErrorCode } from './errors.ts';
 import type {
-  AccountRecord, ClearingRecord, EntryKind, HoldRecord, InstructionLine, InstructionOrigin, InstructionRecord,
-  IssuerRecord, JournalEntry, JournalLine, Mandate, PeriodSummary, StatementRecord, TaxPolicy, Totals,
+  AccountRecord, ClearingRecord, EntryKind, HoldRecord, InstructionLine, InstructionOrigin, InstructionRecord, IssuerRecord,
+  JournalEntry, JournalLine, Mandate, PeriodSummary, StatementRecord, StatusReport, TaxPolicy, Totals,
 } from './types.ts';
 
 export * from './types.ts';
 export * from './calc.ts';
-export { sk as settlementKeys, fullKey as settlementStateKey, MODULE as SETTLEMENT_MODULE } from './keys.ts';
+export { sk as settlementKeys, fullKey as settlementStateKey, settlementFullKey, MODULE as SETTLEMENT_MODULE } from './keys.ts';
 
 /**
  * settlement — accounts per DID and currency, a double-entry journal, funding rails (issuers),
@@ -27,12 +34,6 @@ export { sk as settlementKeys, fullKey as settlementStateKey, MODULE as SETTLEME
  * any DID pays from its own account; a lex contract on another chain pays from a payer's account
  * only within a mandate the payer granted it.
  */
-
-import {
-  amount, category, currency, did, instructionArgs, memo, name, positive, ref, serviceSchema, share, time,
-  type Instruction,
-} from './args.ts';
-export type { InstructionInput } from './args.ts';
 
 const packetArgs = z.object({
   srcChain: name, srcPort: name, dstChain: name, dstPort: name,
@@ -74,7 +75,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
   // ---- journal ---------------------------------------------------------------------------
 
   function account(ctx: ModuleContext, cur: string, acct: string): AccountRecord {
-    return (ctx.get(sk.account(cur, acct)) as unknown as AccountRecord | undefined) ?? { account: acct, currency: cur, balance: '0', entries: 0 };
+    return ctx.read(sk.account(cur, acct)) ?? { account: acct, currency: cur, balance: '0', entries: 0 };
   }
 
   function balanceOf(ctx: ModuleContext, cur: string, acct: string): bigint {
@@ -94,8 +95,8 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
       delta.set(l.account, (delta.get(l.account) ?? 0n) + (l.side === 'credit' ? a : -a));
     }
     if (debits !== credits) fail('SETTLEMENT_FAULT', `unbalanced entry: debits ${debits} ≠ credits ${credits}`);
-    const n = Number(ctx.get(sk.seq()) ?? 0) + 1;
-    ctx.set(sk.seq(), n);
+    const n = (ctx.read(sk.seq()) ?? 0) + 1;
+    ctx.write(sk.seq(), n);
     const period = periodOf(ctx.time);
     for (const [acct, d] of delta) {
       const rec = account(ctx, cur, acct);
@@ -106,16 +107,16 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
       }
       if (after > 0n && isIssue(acct)) fail('SETTLEMENT_FAULT', `issuance account ${acct} would hold more than it issued`);
       const k = rec.entries;
-      ctx.set(sk.accountEntry(cur, acct, k), n);
+      ctx.write(sk.accountEntry(cur, acct, k), n);
       // The current period's summary rides in the account record (one key per account per
       // entry); when a new period starts, the finished one is archived under ps/<period>/….
       let ps = rec.period;
       if (!ps || ps.period !== period) {
-        if (ps) ctx.set(sk.period(ps.period, cur, acct), ps as unknown as JsonValue);
+        if (ps) ctx.write(sk.period(ps.period, cur, acct), ps);
         ps = { period, currency: cur, account: acct, opening: before.toString(), closing: before.toString(), debits: '0', credits: '0', first: k, last: k, entriesHash: ZERO_HASH };
-        const count = Number(ctx.get(sk.participants(period, cur)) ?? 0);
-        ctx.set(sk.participant(period, cur, count), acct);
-        ctx.set(sk.participants(period, cur), count + 1);
+        const count = ctx.read(sk.participants(period, cur)) ?? 0;
+        ctx.write(sk.participant(period, cur, count), acct);
+        ctx.write(sk.participants(period, cur), count + 1);
       } else {
         ps = { ...ps };
       }
@@ -124,14 +125,14 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
       else ps.credits = (BigInt(ps.credits) + d).toString();
       ps.last = k;
       ps.entriesHash = chainEntryHash(ps.entriesHash, n, d);
-      ctx.set(sk.account(cur, acct), { account: acct, currency: cur, balance: after.toString(), entries: k + 1, period: ps } as unknown as JsonValue);
+      ctx.write(sk.account(cur, acct), { account: acct, currency: cur, balance: after.toString(), entries: k + 1, period: ps });
       if (d > 0n && scope && acct.startsWith('did:')) scope.credited.add(acct);
     }
     const tkey = sk.totals(cur);
-    const t = ctx.get(tkey) as unknown as Totals | undefined;
+    const t = ctx.read(tkey);
     if (!t) {
-      const curs = (ctx.get(sk.currencies()) as string[] | undefined) ?? [];
-      ctx.set(sk.currencies(), [...curs, cur].sort());
+      const curs = ctx.read(sk.currencies()) ?? [];
+      ctx.write(sk.currencies(), [...curs, cur].sort());
     }
     const tot: Totals = {
       currency: cur,
@@ -140,17 +141,17 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
       entries: (t?.entries ?? 0) + 1,
     };
     if (tot.debits !== tot.credits) fail('SETTLEMENT_FAULT', `books of ${cur} would not balance`);
-    ctx.set(tkey, tot as unknown as JsonValue);
+    ctx.write(tkey, tot);
     const entry: JournalEntry = { n, kind, currency: cur, lines, ...hereOf(ctx) };
     if (extra.ref !== undefined) entry.ref = extra.ref;
     if (extra.memo !== undefined) entry.memo = extra.memo;
-    ctx.set(sk.entry(n), entry as unknown as JsonValue);
+    ctx.write(sk.entry(n), entry);
     return n;
   }
 
   /** An account's summary of a period: archived, or still in its account record. */
   function periodSummary(ctx: ModuleContext, period: string, cur: string, acct: string): PeriodSummary {
-    const archived = ctx.get(sk.period(period, cur, acct)) as unknown as PeriodSummary | undefined;
+    const archived = ctx.read(sk.period(period, cur, acct));
     if (archived) return archived;
     const live = account(ctx, cur, acct).period;
     if (live?.period !== period) fail('SETTLEMENT_FAULT', `no ${period} summary for ${acct}`);
@@ -164,7 +165,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
   // ---- authority -------------------------------------------------------------------------
 
   function issuerFor(ctx: ModuleContext, issuer: string, cur: string, mustBeActive = true): IssuerRecord {
-    const rec = ctx.get(sk.issuer(issuer)) as unknown as IssuerRecord | undefined;
+    const rec = ctx.read(sk.issuer(issuer));
     if (!rec || (mustBeActive && !rec.active)) fail('NOT_ISSUER', `${issuer} is not a registered issuer on chain ${ctx.chain}; a validator registers issuers with settlement.registerIssuer`);
     if (!rec.currencies.includes(cur)) fail('NOT_ISSUER', `issuer ${issuer} is not registered for ${cur} (it issues ${rec.currencies.join(', ')})`);
     return rec;
@@ -210,7 +211,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         s.shares.forEach((sh, i) => push(sh, amounts[i]!));
       }
     }
-    const policy = ctx.get(sk.tax()) as unknown as TaxPolicy | undefined;
+    const policy = ctx.read(sk.tax());
     const lines: InstructionLine[] = [];
     let taxed = false;
     for (const p of parts) {
@@ -239,13 +240,13 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
     return instructionIdOf(origin.kind === 'xchain' ? { chain: origin.chain, port: origin.port, contract: origin.contract } : undefined, payer, key);
   }
 
-  function mandateKeyOf(rec: InstructionRecord): string | undefined {
+  function mandateKeyOf(rec: InstructionRecord): StateKey<Mandate> | undefined {
     return rec.origin.kind === 'xchain' ? sk.mandate(rec.payer, rec.currency, rec.origin.chain, rec.origin.port, rec.origin.contract) : undefined;
   }
 
   /** Checks a mandate covers `total` now; returns the mandate or the reason it does not. */
-  function mandateCheck(ctx: ModuleContext, key: string, total: bigint): { ok: true; m: Mandate } | { ok: false; code: SettlementModuleErrorCode; message: string } {
-    const m = ctx.get(key) as unknown as Mandate | undefined;
+  function mandateCheck(ctx: ModuleContext, key: StateKey<Mandate>, total: bigint): { ok: true; m: Mandate } | { ok: false; code: SettlementModuleErrorCode; message: string } {
+    const m = ctx.read(key);
     if (!m || m.revoked) return { ok: false, code: 'NO_MANDATE', message: `the payer has granted no ${m?.revoked ? 'unrevoked ' : ''}mandate to this contract (settlement.grantMandate)` };
     if (m.expires !== undefined && ctx.time >= m.expires) return { ok: false, code: 'MANDATE_EXPIRED', message: `the mandate expired at ${new Date(m.expires).toISOString()}` };
     if (BigInt(m.used) + total > BigInt(m.cap)) return { ok: false, code: 'MANDATE_EXCEEDED', message: `the mandate's cap ${m.cap} would be exceeded (${m.used} used, ${total} asked)` };
@@ -273,17 +274,16 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
       if (l.tax !== '0') lines.push(credit(rec.taxAuthority!, BigInt(l.tax), l.to));
     }
     const entry = post(ctx, scope, 'instruction', rec.currency, lines, { ref: rec.id, ...(rec.memo ? { memo: rec.memo } : {}) });
-    if (mkey && mandate) ctx.set(mkey, { ...mandate, used: (BigInt(mandate.used) + total).toString() } as unknown as JsonValue);
+    if (mkey && mandate) ctx.write(mkey, { ...mandate, used: (BigInt(mandate.used) + total).toString() });
     rec.status = 'settled';
     rec.settled = { ...hereOf(ctx), entry };
     return 'settled';
   }
 
-  function statusOf(rec: InstructionRecord, duplicate: boolean): JsonValue {
-    const out: Record<string, JsonValue> = {
+  function statusOf(rec: InstructionRecord, duplicate: boolean): StatusReport {
+    const out: StatusReport = {
       kind: 'settlement-status', id: rec.id, n: rec.n, idempotencyKey: rec.idempotencyKey, status: rec.status,
-      payer: rec.payer, currency: rec.currency, total: rec.total,
-      lines: rec.lines as unknown as JsonValue, duplicate,
+      payer: rec.payer, currency: rec.currency, total: rec.total, lines: rec.lines, duplicate,
     };
     if (rec.settled) out.settled = rec.settled;
     if (rec.failure) out.failure = rec.failure;
@@ -294,7 +294,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
   function notifyOrigin(ctx: ModuleContext, rec: InstructionRecord): void {
     if (rec.origin.kind !== 'xchain') return;
     try {
-      ctx.call('xchain', 'send', { dstChain: rec.origin.chain, dstPort: rec.origin.port, payload: { ...(statusOf(rec, false) as Record<string, JsonValue>), contract: rec.origin.contract } });
+      sendPacket(ctx, { dstChain: rec.origin.chain, dstPort: rec.origin.port, payload: asJson({ ...statusOf(rec, false), contract: rec.origin.contract }) });
     } catch {
       // No xchain module on this chain (or it refused): the status stays queryable here.
     }
@@ -302,9 +302,9 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
 
   function enqueue(ctx: ModuleContext, rec: InstructionRecord): void {
     const qk = sk.queue(rec.currency, rec.payer);
-    const q = (ctx.get(qk) as { head: number; tail: number } | undefined) ?? { head: 0, tail: 0 };
-    ctx.set(sk.queueItem(rec.currency, rec.payer, q.tail), rec.id);
-    ctx.set(qk, { head: q.head, tail: q.tail + 1 });
+    const q = ctx.read(qk) ?? { head: 0, tail: 0 };
+    ctx.write(sk.queueItem(rec.currency, rec.payer, q.tail), rec.id);
+    ctx.write(qk, { head: q.head, tail: q.tail + 1 });
   }
 
   /**
@@ -313,13 +313,13 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
    */
   function drain(ctx: ModuleContext, scope: TxScope, payer: string, cur: string, budget: number): { settled: string[]; failed: string[]; budget: number } {
     const qk = sk.queue(cur, payer);
-    const q = ctx.get(qk) as { head: number; tail: number } | undefined;
+    const q = ctx.read(qk);
     const out = { settled: [] as string[], failed: [] as string[], budget };
     if (!q || q.head >= q.tail) return out;
     let head = q.head;
     while (head < q.tail && out.budget > 0) {
-      const id = ctx.get(sk.queueItem(cur, payer, head)) as string;
-      const rec = ctx.get(sk.instruction(id)) as unknown as InstructionRecord;
+      const id = ctx.read(sk.queueItem(cur, payer, head))!;
+      const rec = ctx.read(sk.instruction(id))!;
       if (rec.status !== 'waiting') {
         ctx.delete(sk.queueItem(cur, payer, head));
         head++;
@@ -335,14 +335,14 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         r = trySettle(ctx, scope, rec);
       }
       if (r === 'short') break;
-      ctx.set(sk.instruction(id), rec as unknown as JsonValue);
+      ctx.write(sk.instruction(id), rec);
       ctx.delete(sk.queueItem(cur, payer, head));
       head++;
       (r === 'settled' ? out.settled : out.failed).push(id);
       ctx.emit(r === 'settled' ? 'InstructionSettled' : 'InstructionFailed', { id, payer, currency: cur, total: rec.total, waited: true });
       notifyOrigin(ctx, rec);
     }
-    ctx.set(qk, { head, tail: q.tail });
+    ctx.write(qk, { head, tail: q.tail });
     return out;
   }
 
@@ -361,15 +361,15 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
     return settled;
   }
 
-  function instruct(ctx: ModuleContext, scope: TxScope, insIn: Instruction, origin: InstructionOrigin, mandateKey?: string): JsonValue {
+  function instruct(ctx: ModuleContext, scope: TxScope, insIn: Instruction, origin: InstructionOrigin, mandateKey?: StateKey<Mandate>): StatusReport {
     let ins = insIn;
     const id = instructionId(origin, ins.payer, ins.idempotencyKey);
-    const prior = ctx.get(sk.instruction(id)) as unknown as InstructionRecord | undefined;
+    const prior = ctx.read(sk.instruction(id));
     if (prior) return statusOf(prior, true);
     if (mandateKey) {
       // The payer's mandate may say how the contract's payments count: as a service (invoiced)
       // of a tax category; the instruction's own fields win.
-      const m = ctx.get(mandateKey) as unknown as Mandate | undefined;
+      const m = ctx.read(mandateKey);
       if (m?.taxCategory !== undefined && ins.taxCategory === undefined) ins = { ...ins, taxCategory: m.taxCategory };
       if (m?.service !== undefined && ins.service === undefined) ins = { ...ins, service: m.service };
     }
@@ -379,8 +379,8 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
       if (!c.ok) fail(c.code, c.message);
       if (ins.currency !== c.m.currency) fail('NO_MANDATE', `the mandate is for ${c.m.currency}`);
     }
-    const n = Number(ctx.get(sk.instructionSeq()) ?? 0) + 1;
-    ctx.set(sk.instructionSeq(), n);
+    const n = (ctx.read(sk.instructionSeq()) ?? 0) + 1;
+    ctx.write(sk.instructionSeq(), n);
     const rec: InstructionRecord = {
       id, n, idempotencyKey: ins.idempotencyKey, payer: ins.payer, currency: ins.currency, total: plan.total.toString(),
       lines: plan.lines, onInsufficientFunds: ins.onInsufficientFunds, origin, status: 'waiting', created: hereOf(ctx),
@@ -390,7 +390,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
     if (ins.memo !== undefined) rec.memo = ins.memo;
     if (ins.waitUntil !== undefined) rec.waitUntil = ins.waitUntil;
     // Strict order: while earlier instructions of this payer wait, a new one waits behind them.
-    const q = ctx.get(sk.queue(ins.currency, ins.payer)) as { head: number; tail: number } | undefined;
+    const q = ctx.read(sk.queue(ins.currency, ins.payer));
     const queued = q !== undefined && q.head < q.tail;
     const r = queued ? 'short' : trySettle(ctx, scope, rec);
     if (r === 'short') {
@@ -405,10 +405,10 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         enqueue(ctx, rec);
       }
     }
-    ctx.set(sk.instruction(id), rec as unknown as JsonValue);
-    const pk = Number(ctx.get(sk.payerInstructions(ins.payer)) ?? 0);
-    ctx.set(sk.payerInstruction(ins.payer, pk), id);
-    ctx.set(sk.payerInstructions(ins.payer), pk + 1);
+    ctx.write(sk.instruction(id), rec);
+    const pk = ctx.read(sk.payerInstructions(ins.payer)) ?? 0;
+    ctx.write(sk.payerInstruction(ins.payer, pk), id);
+    ctx.write(sk.payerInstructions(ins.payer), pk + 1);
     const evt = rec.status === 'settled' ? 'InstructionSettled' : rec.status === 'waiting' ? 'InstructionWaiting' : 'InstructionFailed';
     ctx.emit(evt, { id, payer: ins.payer, currency: ins.currency, total: rec.total, idempotencyKey: ins.idempotencyKey });
     return statusOf(rec, false);
@@ -416,51 +416,45 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
 
   // ---- exports ---------------------------------------------------------------------------
 
-  const fromXchain = (ctx: ModuleContext, what: string): void => {
-    if (ctx.caller !== 'xchain') fail('FORBIDDEN', `settlement.${what} serves only the xchain module, not ${ctx.caller ?? 'a transaction'}`);
-  };
-
   const exports: Record<string, ExportDef> = {
-    onRecvPacket: {
+    onRecvPacket: exported({
       doc: 'Receives a settlement instruction from a contract on another chain; pays within the mandate its payer granted that contract. The ack is the instruction\'s status.',
       gas: 5_000,
-      run(ctx, args) {
-        fromXchain(ctx, 'onRecvPacket');
-        const p = packetArgs.safeParse(args);
-        if (!p.success) fail('BAD_PACKET', `packet: ${p.error.issues[0]!.path.join('.')} ${p.error.issues[0]!.message}`);
-        const pl = instructionPayload.safeParse(p.data.payload);
+      callers: FROM_XCHAIN,
+      args: packetArgs,
+      argsError: 'BAD_PACKET',
+      run(ctx, packet) {
+        const pl = instructionPayload.safeParse(packet.payload);
         if (!pl.success) {
           const i = pl.error.issues[0]!;
           fail('BAD_INSTRUCTION', `payload${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}; expected { kind: 'settlement-instruction', contract, instruction }`);
         }
         const ins = pl.data.instruction;
-        const origin: InstructionOrigin = { kind: 'xchain', chain: p.data.srcChain, port: p.data.srcPort, contract: pl.data.contract, sequence: p.data.sequence, sender: p.data.sender };
+        const origin: InstructionOrigin = { kind: 'xchain', chain: packet.srcChain, port: packet.srcPort, contract: pl.data.contract, sequence: packet.sequence, sender: packet.sender };
         const scope: TxScope = { credited: new Set() };
-        const r = instruct(ctx, scope, ins, origin, sk.mandate(ins.payer, ins.currency, p.data.srcChain, p.data.srcPort, pl.data.contract)) as { status: string; failure?: { code: ModuleErrorCode; message: string } };
+        const r = instruct(ctx, scope, ins, origin, sk.mandate(ins.payer, ins.currency, packet.srcChain, packet.srcPort, pl.data.contract));
         // A contract's instruction that cannot be paid (and may not wait) is an error ack: nothing
         // is recorded, so the contract may send it again later under the same key.
         if (r.status === 'failed' && r.failure) fail(r.failure.code, r.failure.message);
         // A relayed packet's tx also pays for its proofs: drain less here (retry drains the rest).
         drainCredited(ctx, scope, ins.currency, MAX_DRAIN_XCHAIN);
-        return r as unknown as JsonValue;
+        return asJson(r);
       },
-    },
-    onAcknowledgementPacket: {
+    }),
+    onAcknowledgementPacket: exported({
       doc: 'Acknowledgement of a status packet this module sent; nothing to undo.',
       gas: 500,
-      run(ctx) {
-        fromXchain(ctx, 'onAcknowledgementPacket');
-        return { ok: true };
-      },
-    },
-    onTimeoutPacket: {
+      callers: FROM_XCHAIN,
+      args: ackCallbackArgs,
+      run: () => ({ ok: true }),
+    }),
+    onTimeoutPacket: exported({
       doc: 'Timeout of a status packet this module sent; the status stays queryable here.',
       gas: 500,
-      run(ctx) {
-        fromXchain(ctx, 'onTimeoutPacket');
-        return { ok: true };
-      },
-    },
+      callers: FROM_XCHAIN,
+      args: timeoutCallbackArgs,
+      run: () => ({ ok: true }),
+    }),
   };
 
   // ---- methods ---------------------------------------------------------------------------
@@ -479,11 +473,11 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         run(ctx, a) {
           requireValidator(ctx, 'register issuers');
           const rec: IssuerRecord = { did: a.issuer, name: a.name, currencies: [...new Set(a.currencies)].sort(), rail: a.rail, sandbox: a.sandbox, active: true, registeredBy: ctx.sender, height: ctx.height };
-          ctx.set(sk.issuer(a.issuer), rec as unknown as JsonValue);
-          const list = (ctx.get(sk.issuers()) as string[] | undefined) ?? [];
-          if (!list.includes(a.issuer)) ctx.set(sk.issuers(), [...list, a.issuer]);
+          ctx.write(sk.issuer(a.issuer), rec);
+          const list = ctx.read(sk.issuers()) ?? [];
+          if (!list.includes(a.issuer)) ctx.write(sk.issuers(), [...list, a.issuer]);
           ctx.emit('IssuerRegistered', { issuer: a.issuer, currencies: rec.currencies, sandbox: a.sandbox });
-          return rec as unknown as JsonValue;
+          return asJson(rec);
         },
       }),
       revokeIssuer: method({
@@ -492,9 +486,9 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         gas: 1_000,
         run(ctx, a) {
           requireValidator(ctx, 'revoke issuers');
-          const rec = ctx.get(sk.issuer(a.issuer)) as unknown as IssuerRecord | undefined;
+          const rec = ctx.read(sk.issuer(a.issuer));
           if (!rec) fail('NOT_FOUND', `${a.issuer} is not a registered issuer`);
-          ctx.set(sk.issuer(a.issuer), { ...rec, active: false } as unknown as JsonValue);
+          ctx.write(sk.issuer(a.issuer), { ...rec, active: false });
           ctx.emit('IssuerRevoked', { issuer: a.issuer });
         },
       }),
@@ -503,15 +497,15 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         args: z.strictObject({ authority: did, rates: z.record(category, z.number().int().min(0).max(10_000)) }),
         gas: 2_000,
         run(ctx, a) {
-          const cur = ctx.get(sk.tax()) as unknown as TaxPolicy | undefined;
+          const cur = ctx.read(sk.tax());
           if (!validators.has(ctx.sender) && cur?.authority !== ctx.sender) {
             fail('FORBIDDEN', `only a validator of chain ${ctx.chain} or the current tax authority may set the tax policy`);
           }
           if (Object.keys(a.rates).length > 64) fail('BAD_ARGS', 'at most 64 tax categories');
           const pol: TaxPolicy = { authority: a.authority, rates: a.rates, setBy: ctx.sender, height: ctx.height, time: ctx.time };
-          ctx.set(sk.tax(), pol as unknown as JsonValue);
+          ctx.write(sk.tax(), pol);
           ctx.emit('TaxPolicySet', { authority: a.authority, rates: a.rates });
-          return pol as unknown as JsonValue;
+          return asJson(pol);
         },
       }),
       mint: method({
@@ -521,12 +515,12 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         run(ctx, a) {
           const iss = issuerFor(ctx, ctx.sender, a.currency);
           const dk = sk.deposit(ctx.sender, a.ref);
-          const prior = ctx.get(dk);
-          if (prior !== undefined) return { ...(prior as Record<string, JsonValue>), duplicate: true };
+          const prior = ctx.read(dk);
+          if (prior !== undefined) return { ...prior, duplicate: true };
           const scope: TxScope = { credited: new Set() };
           const entry = post(ctx, scope, 'mint', a.currency, [debit(`issue:${ctx.sender}`, a.amount), credit(a.to, a.amount)], { ref: a.ref, ...(a.memo ? { memo: a.memo } : {}) });
           const out = { entry, to: a.to, currency: a.currency, amount: a.amount.toString(), ref: a.ref, sandbox: iss.sandbox };
-          ctx.set(dk, out);
+          ctx.write(dk, out);
           ctx.emit('Minted', out);
           const settled = drainCredited(ctx, scope, a.currency);
           return { ...out, duplicate: false, settledWaiting: settled };
@@ -567,7 +561,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
           const scope: TxScope = { credited: new Set() };
           const r = instruct(ctx, scope, a, { kind: 'direct', sender: ctx.sender });
           drainCredited(ctx, scope, a.currency);
-          return r;
+          return asJson(r);
         },
       }),
       retry: method({
@@ -581,19 +575,19 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
       }),
       cancel: method({
         doc: 'The payer withdraws one of its own waiting instructions.',
-        args: z.strictObject({ id: z.string().regex(/^[0-9a-f]{64}$/) }),
+        args: z.strictObject({ id: digestSchema }),
         gas: 1_000,
         run(ctx, a) {
-          const rec = ctx.get(sk.instruction(a.id)) as unknown as InstructionRecord | undefined;
+          const rec = ctx.read(sk.instruction(a.id));
           if (!rec) fail('NOT_FOUND', `no instruction ${a.id}`);
           if (rec.payer !== ctx.sender) fail('FORBIDDEN', 'only the payer may cancel an instruction');
           if (rec.status !== 'waiting') fail('NOT_WAITING', `instruction ${a.id} is ${rec.status}, not waiting`);
           rec.status = 'cancelled';
           rec.failure = { code: 'CANCELLED', message: 'cancelled by the payer', height: ctx.height };
-          ctx.set(sk.instruction(a.id), rec as unknown as JsonValue);
+          ctx.write(sk.instruction(a.id), rec);
           ctx.emit('InstructionCancelled', { id: a.id });
           notifyOrigin(ctx, rec);
-          return statusOf(rec, false);
+          return asJson(statusOf(rec, false));
         },
       }),
       grantMandate: method({
@@ -609,14 +603,14 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
             fail('MANDATE_BAD_PORT', `settlement takes instructions only from port ${SETTLEMENT_COUNTERPARTS.join(', ')} (lex contracts) on other chains; a mandate for port ${a.grantee.port} could never be used`);
           }
           const key = sk.mandate(ctx.sender, a.currency, a.grantee.chain, a.grantee.port, a.grantee.contract);
-          const prior = ctx.get(key) as unknown as Mandate | undefined;
+          const prior = ctx.read(key);
           const m: Mandate = { payer: ctx.sender, grantee: a.grantee, currency: a.currency, cap: a.cap.toString(), used: prior?.used ?? '0', revoked: false, height: ctx.height, time: ctx.time };
           if (a.expires !== undefined) m.expires = a.expires;
           if (a.taxCategory !== undefined) m.taxCategory = a.taxCategory;
           if (a.service !== undefined) m.service = a.service;
-          ctx.set(key, m as unknown as JsonValue);
+          ctx.write(key, m);
           ctx.emit('MandateGranted', { payer: ctx.sender, ...a.grantee, currency: a.currency, cap: m.cap });
-          return m as unknown as JsonValue;
+          return asJson(m);
         },
       }),
       revokeMandate: method({
@@ -625,9 +619,9 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         gas: 1_000,
         run(ctx, a) {
           const key = sk.mandate(ctx.sender, a.currency, a.grantee.chain, a.grantee.port, a.grantee.contract);
-          const m = ctx.get(key) as unknown as Mandate | undefined;
+          const m = ctx.read(key);
           if (!m) fail('NOT_FOUND', 'no such mandate');
-          ctx.set(key, { ...m, revoked: true } as unknown as JsonValue);
+          ctx.write(key, { ...m, revoked: true });
           ctx.emit('MandateRevoked', { payer: ctx.sender, ...a.grantee, currency: a.currency });
         },
       }),
@@ -641,8 +635,8 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
           const entry = post(ctx, undefined, 'hold', a.currency, [debit(ctx.sender, a.amount), credit(`escrow:${ctx.sender}`, a.amount)], { ref: a.id });
           const h: HoldRecord = { id: a.id, owner: ctx.sender, payee: a.payee, currency: a.currency, amount: a.amount.toString(), status: 'held', height: ctx.height };
           if (a.expires !== undefined) h.expires = a.expires;
-          ctx.set(key, h as unknown as JsonValue);
-          return { entry, hold: h as unknown as JsonValue };
+          ctx.write(key, h);
+          return { entry, hold: asJson(h) };
         },
       }),
       capture: method({
@@ -651,11 +645,11 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         gas: 2_000,
         run(ctx, a) {
           const key = sk.hold(ctx.sender, a.id);
-          const h = ctx.get(key) as unknown as HoldRecord | undefined;
+          const h = ctx.read(key);
           if (!h || h.status !== 'held') fail('NOT_FOUND', `you have no open hold "${a.id}"`);
           const scope: TxScope = { credited: new Set() };
           const entry = post(ctx, scope, 'capture', h.currency, [debit(`escrow:${h.owner}`, BigInt(h.amount)), credit(h.payee, BigInt(h.amount))], { ref: a.id });
-          ctx.set(key, { ...h, status: 'captured' } as unknown as JsonValue);
+          ctx.write(key, { ...h, status: 'captured' });
           drainCredited(ctx, scope, h.currency);
           return { entry };
         },
@@ -666,7 +660,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         gas: 2_000,
         run(ctx, a) {
           const key = sk.hold(a.owner, a.id);
-          const h = ctx.get(key) as unknown as HoldRecord | undefined;
+          const h = ctx.read(key);
           if (!h || h.status !== 'held') fail('NOT_FOUND', `${a.owner} has no open hold "${a.id}"`);
           const expired = h.expires !== undefined && ctx.time >= h.expires;
           if (ctx.sender !== h.payee && !(ctx.sender === h.owner && expired)) {
@@ -674,7 +668,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
           }
           const scope: TxScope = { credited: new Set() };
           const entry = post(ctx, scope, 'release', h.currency, [debit(`escrow:${h.owner}`, BigInt(h.amount)), credit(h.owner, BigInt(h.amount))], { ref: a.id });
-          ctx.set(key, { ...h, status: 'released' } as unknown as JsonValue);
+          ctx.write(key, { ...h, status: 'released' });
           drainCredited(ctx, scope, h.currency);
           return { entry };
         },
@@ -694,10 +688,10 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
           // participants and their figures are final.
           if (ctx.time < end) fail('PERIOD_OPEN', `period ${a.period} ends at ${new Date(end).toISOString()}; clear it after that (block time now ${new Date(ctx.time).toISOString()})`);
           const ck = sk.clearing(a.period, a.currency);
-          const prior = ctx.get(ck) as unknown as ClearingRecord | undefined;
-          if (prior?.complete) return { ...prior, positions: [] } as unknown as JsonValue;
+          const prior = ctx.read(ck);
+          if (prior?.complete) return asJson({ ...prior, positions: [] });
           const rec: ClearingRecord = prior ?? {
-            chain: ctx.chain, period: a.period, currency: a.currency, participants: Number(ctx.get(sk.participants(a.period, a.currency)) ?? 0),
+            chain: ctx.chain, period: a.period, currency: a.currency, participants: ctx.read(sk.participants(a.period, a.currency)) ?? 0,
             processed: 0, sumNet: '0', turnover: '0', root: ZERO_HASH, complete: false, height: ctx.height, time: ctx.time, tx: ctx.txHash,
           };
           const here = hereOf(ctx);
@@ -707,7 +701,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
           let root = rec.root;
           const stop = Math.min(rec.participants, rec.processed + a.max);
           for (let i = rec.processed; i < stop; i++) {
-            const acct = ctx.get(sk.participant(a.period, a.currency, i)) as string;
+            const acct = ctx.read(sk.participant(a.period, a.currency, i))!;
             const ps = periodSummary(ctx, a.period, a.currency, acct);
             const net = BigInt(ps.credits) - BigInt(ps.debits);
             sum += net;
@@ -715,7 +709,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
             const summary = { chain: ctx.chain, ...ps, net: net.toString() };
             const hash = statementHash(summary);
             const st: StatementRecord = { ...summary, hash, clearedAt: here };
-            ctx.set(sk.statement(a.period, a.currency, acct), st as unknown as JsonValue);
+            ctx.write(sk.statement(a.period, a.currency, acct), st);
             root = sm3Hex(root + hash);
             positions.push({ account: acct, net: net.toString(), statement: hash });
           }
@@ -729,8 +723,8 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
             Object.assign(rec, here);
             ctx.emit('Cleared', { period: a.period, currency: a.currency, participants: rec.participants, root });
           }
-          ctx.set(ck, rec as unknown as JsonValue);
-          return { ...rec, positions } as unknown as JsonValue;
+          ctx.write(ck, rec);
+          return asJson({ ...rec, positions });
         },
       }),
     },

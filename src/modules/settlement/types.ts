@@ -1,4 +1,8 @@
-/** Records the settlement module keeps in state (JSON; every amount a string of minor units). */
+/**
+ * Records the settlement module keeps in state (JSON; every amount a string of minor units), and
+ * what its clients build with: the instruction schema (args.ts) and the pure arithmetic (calc.ts).
+ */
+import type { SettlementModuleErrorCode } from './errors.ts';
 
 export type Side = 'debit' | 'credit';
 
@@ -127,7 +131,7 @@ export interface InstructionRecord {
   waitUntil?: number;
   created: { height: number; time: number; tx: string };
   settled?: { height: number; time: number; tx: string; entry: number };
-  failure?: { code: string; message: string; height: number };
+  failure?: { code: SettlementModuleErrorCode; message: string; height: number };
 }
 
 export interface HoldRecord {
@@ -187,7 +191,42 @@ export interface ClearingRecord {
   tx: string;
 }
 
+/** A payer's queue of waiting instructions in one currency: positions head ≤ i < tail are waiting. */
+export interface QueueRecord {
+  head: number;
+  tail: number;
+}
+
+/** A deposit an issuer credited (`mint`), kept under its ref so a repeat changes nothing. */
+export interface DepositRecord {
+  entry: number;
+  to: string;
+  currency: string;
+  amount: string;
+  ref: string;
+  sandbox: boolean;
+}
+
+/**
+ * An instruction's status as its sender sees it: the result of `instruct`, the acknowledgement
+ * of a contract's instruction, and (with the contract's id) the payload of a settlement-status packet.
+ */
+export interface StatusReport {
+  kind: 'settlement-status';
+  id: string;
+  n: number;
+  idempotencyKey: string;
+  status: InstructionStatus;
+  payer: string;
+  currency: string;
+  total: string;
+  lines: InstructionLine[];
+  duplicate: boolean;
+  settled?: InstructionRecord['settled'];
+  failure?: InstructionRecord['failure'];
+}
+
 // Clients (the SDK, settlement readers, rails) build instructions and predict their ids, splits
 // and tax with the module's own pure arithmetic and argument schema.
 export * from './calc.ts';
-export type { InstructionInput } from './args.ts';
+export { instructionSchema, type InstructionInput, type Instruction } from './args.ts';

@@ -1,40 +1,21 @@
 import { z } from 'zod';
 import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
 import { sm3 } from '../../crypto/index.ts';
-import type { Genesis, ValidatorInfo } from '../../ledger/index.ts';
+import type { Genesis } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { checkValidatorSet } from '../governance/index.ts';
+import { checkValidatorSet, validatorSchema } from '../governance/index.ts';
+import { VALIDATORS, validatorsKey as k } from './keys.ts';
+import { MIN_DELAY, validatorsFor, type ValidatorEpoch } from './types.ts';
 
-/** One scheduled validator set: it validates heights from `height` on. */
-export interface ValidatorEpoch {
-  height: number;
-  validators: ValidatorInfo[];
-}
+export * from './types.ts';
+export * from './keys.ts';
 
-/** Full state keys, for readers outside the module. */
-export const SCHEDULE_KEY = 'validators/schedule';
-
-/** How far ahead a change must take effect: the set for height h is fixed once h−1 is committed. */
-export const MIN_DELAY = 2;
-
-const validator = z.strictObject({
-  did: z.string().min(1).max(64),
-  publicKey: z.string().regex(/^(?:[0-9a-f]{2})+$/, 'lowercase hex'),
-  power: z.number().int().min(1).max(1_000_000),
-});
 const approveArgs = z.strictObject({
   height: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-  validators: z.array(validator).min(1).max(100),
+  validators: z.array(validatorSchema).min(1).max(100),
   /** The governance proposal that decided it, for the record. */
   proposal: z.number().int().min(1).optional(),
 });
-
-/** The set that validates `height`, from a schedule (the genesis set first). */
-export function validatorsFor(schedule: readonly ValidatorEpoch[], height: number): ValidatorInfo[] {
-  let current = schedule[0]!.validators;
-  for (const e of schedule) if (e.height <= height) current = e.validators;
-  return current;
-}
 
 /**
  * `validators`: changes of a chain's validator set, decided by governance and applied by the
@@ -45,9 +26,9 @@ export function validatorsFor(schedule: readonly ValidatorEpoch[], height: numbe
  */
 export function createValidatorsModule(genesis: Pick<Genesis, 'suite' | 'consensus' | 'validators'>): ModuleDef {
   const initial: ValidatorEpoch[] = [{ height: 0, validators: genesis.validators }];
-  const schedule = (ctx: ModuleContext): ValidatorEpoch[] => (ctx.get('schedule') as unknown as ValidatorEpoch[] | undefined) ?? initial;
+  const schedule = (ctx: ModuleContext): ValidatorEpoch[] => ctx.read(k.schedule()) ?? initial;
   return {
-    name: 'validators',
+    name: VALIDATORS,
     description: 'Schedules validator-set changes once validators with more than 2/3 of the voting power approve them.',
     methods: {
       approve: method({
@@ -70,19 +51,19 @@ export function createValidatorsModule(genesis: Pick<Genesis, 'suite' | 'consens
             throw new ModuleError('VALIDATORS_INVALID', (err as Error).message);
           }
           const id = toHex(sm3(Buffer.from(canonicalize({ height: args.height, validators: args.validators }))));
-          const key = `approvals/${id}`;
-          const rec = (ctx.get(key) as unknown as { voters: string[] } | undefined) ?? { voters: [] };
+          const key = k.approvals(id);
+          const rec = ctx.read(key) ?? { voters: [] };
           if (rec.voters.includes(ctx.sender)) throw new ModuleError('VALIDATORS_ALREADY_APPROVED', `${ctx.sender} already approved this change`);
           rec.voters.push(ctx.sender);
           const total = current.reduce((n, v) => n + v.power, 0);
           const power = current.filter((v) => rec.voters.includes(v.did)).reduce((n, v) => n + v.power, 0);
           if (power * 3 > total * 2) {
-            ctx.set('schedule', [...sched, { height: args.height, validators: args.validators }] as unknown as JsonValue);
+            ctx.write(k.schedule(), [...sched, { height: args.height, validators: args.validators }]);
             ctx.delete(key);
-            ctx.emit('ValidatorSetScheduled', { height: args.height, validators: args.validators as unknown as JsonValue, ...(args.proposal ? { proposal: args.proposal } : {}) });
+            ctx.emit('ValidatorSetScheduled', { height: args.height, validators: args.validators, ...(args.proposal ? { proposal: args.proposal } : {}) });
             return { scheduled: true, height: args.height };
           }
-          ctx.set(key, rec as unknown as JsonValue);
+          ctx.write(key, rec);
           return { scheduled: false, power, total };
         },
       }),

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import type { JsonValue } from '../../codec/index.ts';
-import type { StatusListRecord } from './types.ts';
+import { fromHex, stateValue, type JsonValue } from '../../codec/index.ts';
+import { chunkStateKey, listStateKey } from './keys.ts';
+import { CHUNK_BITS, CHUNK_BYTES, chunkLength, LIST_ID_RE, type StatusListRecord } from './types.ts';
 
 /** `encodedList`: multibase base64url ('u', no padding) of the GZIP'd bitstring (Bitstring Status List §2.2). */
 export function encodeBitstring(bitstring: Uint8Array): string {
@@ -49,4 +50,22 @@ export function buildStatusListCredential(i: StatusListCredentialInput): { [key:
   if (i.validUntil !== undefined) vc.validUntil = i.validUntil;
   vc.credentialSubject = subject;
   return vc;
+}
+
+/**
+ * A list and its full bitstring, read through `get` (full state keys, e.g. ChainView.getState's
+ * value). Undefined when there is no such list.
+ */
+export function readStatusList(get: (stateKey: string) => JsonValue | null | undefined, listIdValue: string): { record: StatusListRecord; bitstring: Uint8Array } | undefined {
+  if (!LIST_ID_RE.test(listIdValue)) return undefined;
+  const key = listStateKey(listIdValue);
+  const record = stateValue(key, get(key));
+  if (!record) return undefined;
+  const bitstring = new Uint8Array(record.size / 8);
+  const chunks = Math.ceil(record.size / CHUNK_BITS);
+  for (let c = 0; c < chunks; c++) {
+    const hex = get(chunkStateKey(listIdValue, c));
+    if (typeof hex === 'string') bitstring.set(fromHex(hex).subarray(0, chunkLength(record.size, c)), c * CHUNK_BYTES);
+  }
+  return { record, bitstring };
 }

@@ -1,8 +1,13 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
-import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { chainIdSchema, jsonSchema, type Ack, type Packet } from '../xchain/types.ts';
-import { requireXchainCaller } from '../xchain/index.ts';
+import { asJson, type JsonValue } from '../../codec/index.ts';
+import { chainIdSchema, jsonSchema } from '../../codec/schemas.ts';
+import { exported, method, type ModuleDef } from '../../runtime/index.ts';
+import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
+import { XCALL, xcallKey as k } from './keys.ts';
+
+export * from './types.ts';
+export { XCALL, xcallKey, xcallStateKey } from './keys.ts';
 
 /**
  * xcall — a call to a module on another chain with its result returned. The destination runs
@@ -10,14 +15,11 @@ import { requireXchainCaller } from '../xchain/index.ts';
  * answers); the answer travels back in the acknowledgement and is kept here under
  * result/<dst>/<sequence> for the caller to read.
  */
-export const XCALL = 'xcall';
-
 const callArgs = z.strictObject({
   dstChain: chainIdSchema, module: chainIdSchema, query: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,31}$/), args: jsonSchema,
   timeoutTime: z.number().int().min(1).optional(),
 });
 const recvArgs = z.object({ payload: z.strictObject({ module: chainIdSchema, query: z.string().max(32), args: jsonSchema }) }).loose();
-const resultKey = (dst: string, seq: number): string => `result/${dst}/${seq}`;
 
 export const xcallModule: ModuleDef = {
   name: XCALL,
@@ -30,45 +32,43 @@ export const xcallModule: ModuleDef = {
       args: callArgs,
       gas: 3_000,
       run(ctx, a): JsonValue {
-        const args: { [k: string]: JsonValue } = { dstChain: a.dstChain, dstPort: XCALL, payload: { module: a.module, query: a.query, args: a.args } };
-        if (a.timeoutTime !== undefined) args.timeoutTime = a.timeoutTime;
-        const sent = ctx.call('xchain', 'send', args) as { sequence: number };
-        ctx.set(resultKey(a.dstChain, sent.sequence), { status: 'pending', caller: ctx.sender });
-        return sent as unknown as JsonValue;
+        const sent = sendPacket(ctx, { dstChain: a.dstChain, dstPort: XCALL, payload: { module: a.module, query: a.query, args: a.args }, timeoutTime: a.timeoutTime });
+        ctx.write(k.result(a.dstChain, sent.sequence), { status: 'pending', caller: ctx.sender });
+        return asJson(sent);
       },
     }),
   },
   exports: {
-    onRecvPacket: {
+    onRecvPacket: exported({
       doc: 'Run the target module\'s xquery export and return its answer.',
       gas: 1_000,
-      run(ctx, args): JsonValue {
-        requireXchainCaller(ctx);
-        const parsed = recvArgs.safeParse(args);
-        if (!parsed.success) throw new ModuleError('XCALL_BAD_PACKET', `call payload: ${parsed.error.issues[0]!.message}`);
-        const { module, query, args: qargs } = parsed.data.payload;
-        return ctx.call(module, 'xquery', { query, args: qargs }) ?? null;
+      callers: FROM_XCHAIN,
+      args: recvArgs,
+      argsError: 'XCALL_BAD_PACKET',
+      run(ctx, { payload: { module, query, args } }): JsonValue {
+        return ctx.call(module, 'xquery', { query, args }) ?? null;
       },
-    },
-    onAcknowledgementPacket: {
+    }),
+    onAcknowledgementPacket: exported({
       doc: 'Keep the answer (or the error) for the caller.',
       gas: 1_000,
-      run(ctx, args) {
-        requireXchainCaller(ctx);
-        const { packet, ack } = args as unknown as { packet: Packet; ack: Ack };
-        const prior = (ctx.get(resultKey(packet.dstChain, packet.sequence)) ?? {}) as { [k: string]: JsonValue };
-        ctx.set(resultKey(packet.dstChain, packet.sequence), ack.ok ? { ...prior, status: 'answered', result: ack.result } : { ...prior, status: 'failed', error: `${ack.code}: ${ack.message}` });
+      callers: FROM_XCHAIN,
+      args: ackCallbackArgs,
+      run(ctx, { packet, ack }) {
+        const key = k.result(packet.dstChain, packet.sequence);
+        const prior = ctx.read(key);
+        ctx.write(key, ack.ok ? { ...prior, status: 'answered', result: ack.result } : { ...prior, status: 'failed', error: `${ack.code}: ${ack.message}` });
       },
-    },
-    onTimeoutPacket: {
+    }),
+    onTimeoutPacket: exported({
       doc: 'Record that the call timed out.',
       gas: 1_000,
-      run(ctx, args) {
-        requireXchainCaller(ctx);
-        const { packet } = args as unknown as { packet: Packet };
-        const prior = (ctx.get(resultKey(packet.dstChain, packet.sequence)) ?? {}) as { [k: string]: JsonValue };
-        ctx.set(resultKey(packet.dstChain, packet.sequence), { ...prior, status: 'timed-out' });
+      callers: FROM_XCHAIN,
+      args: timeoutCallbackArgs,
+      run(ctx, { packet }) {
+        const key = k.result(packet.dstChain, packet.sequence);
+        ctx.write(key, { ...ctx.read(key), status: 'timed-out' });
       },
-    },
+    }),
   },
 };

@@ -1,16 +1,20 @@
 import { z } from 'zod';
-import { canonicalize, fromHex, isHex, ShulianError, toHex, type JsonValue } from '../../codec/index.ts';
-import { hashFor, verify } from '../../crypto/index.ts';
+import { canonicalize, fromHex, isHex, ShulianError, toHex, asJson, stateValue, type JsonValue } from '../../codec/index.ts';
+import { accountSchema, chainIdSchema, hexSchema, jsonSchema } from '../../codec/schemas.ts';
+import { verify } from '../../crypto/index.ts';
 import type { CrossChainGenesis, Genesis } from '../../ledger/index.ts';
-import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { ROUTE_STATE_KEY, XCHAIN, xchainKey as k, outStateKey, recvStateKey } from './keys.ts';
 import { SIG_GAS, verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
 import { recvRefusal, sendRefusal, type PortLookup } from './port.ts';
 import {
-  chainIdSchema, headerProofSchema, jsonSchema, keyProofSchema, packetSchema,
-  type Ack, type ClientState, type HeaderProof, type Packet, type RouteRecord,
+  attestationMessage, attestedAckMessage, attestedTimeoutMessage, headerProofSchema, isAck, keyProofSchema, packetSchema,
+  type Ack, type AttestedAck, type AttestRecord, type ClientState, type HeaderProof, type Packet,
+  type RouteRecord, type SendStatus, type Sent, type XchainLogEntry,
 } from './types.ts';
 
 export * from './types.ts';
+export { XCHAIN, xchainKey, xchainStateKey, outStateKey, recvStateKey, ROUTE_REGISTRY, ROUTE_STATE_KEY } from './keys.ts';
 export { verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
 
 /**
@@ -38,51 +42,12 @@ export { verifyHeaderProof, verifyKeyProof } from './lightclient.ts';
  * runs. The transaction method `send` sends from port xchain, bound to port xchain only.
  */
 
-export const XCHAIN = 'xchain';
-/** Module key (not prefixed) of the routing chain's registry entry for `chain`. */
-export const ROUTE_STATE_KEY = (chain: string): string => `xroute/routes/${chain}`;
-/** Full state keys a gateway proves. */
-export const outStateKey = (dst: string, seq: number): string => `xchain/out/${dst}/${seq}`;
-export const recvStateKey = (src: string, seq: number): string => `xchain/recv/${src}/${seq}`;
 /** Port xchain (plain messages from a DID) is bound to port xchain on the other side only. */
 export const XCHAIN_PORT = { counterparts: [XCHAIN] } as const;
 /** Packets a relay tx may carry; keeps a batch inside one tx's gas. */
 export const MAX_BATCH = 200;
 /** Default timeout when the sender gives none: ten minutes of destination block time. */
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
-
-export interface SendStatus {
-  status: 'sent' | 'acknowledged' | 'timed-out';
-  sent: { height: number; time: number; tx: string };
-  ack?: Ack;
-  done?: { height: number; time: number; tx: string; gateway: string; remoteHeight: number };
-  /** The port's callback failed; the packet is settled anyway so it cannot be acked twice. */
-  callbackError?: string;
-}
-
-export interface RecvRecord {
-  packet: Packet;
-  ack: Ack;
-  height: number;
-  time: number;
-  tx: string;
-  gateway: string;
-  remoteHeight: number;
-}
-
-type Obj = { [k: string]: JsonValue };
-const asJson = (v: unknown): JsonValue => v as JsonValue;
-const k = {
-  route: (c: string) => `route/${c}`,
-  client: (c: string) => `client/${c}`,
-  seq: (dst: string) => `seq/${dst}`,
-  out: (dst: string, seq: number) => `out/${dst}/${seq}`,
-  st: (dst: string, seq: number) => `st/${dst}/${seq}`,
-  recv: (src: string, seq: number) => `recv/${src}/${seq}`,
-  att: (msgHex: string) => `att/${msgHex}`,
-  logCount: 'log/count',
-  log: (n: number) => `log/${n}`,
-};
 
 const sendArgs = z.strictObject({
   dstChain: chainIdSchema,
@@ -101,7 +66,7 @@ const recvArgs = z.strictObject({
 });
 const attestedArgs = z.strictObject({
   packets: z.array(packetSchema).min(1).max(MAX_BATCH),
-  attestations: z.array(z.strictObject({ gateway: z.string().min(1).max(128), sig: z.string().regex(/^(?:[0-9a-f]{2})+$/) })).min(1).max(64),
+  attestations: z.array(z.strictObject({ gateway: accountSchema, sig: hexSchema })).min(1).max(64),
 });
 const ackArgs = z.strictObject({
   proof: headerProofSchema,
@@ -112,69 +77,32 @@ const timeoutArgs = z.strictObject({
   items: z.array(z.strictObject({ sequence: z.number().int().min(1), proof: keyProofSchema })).min(1).max(MAX_BATCH),
 });
 
-const attestationsSchema = z.array(z.strictObject({ gateway: z.string().min(1).max(128), sig: z.string().regex(/^(?:[0-9a-f]{2})+$/) })).min(1).max(64);
+const attestationsSchema = z.array(z.strictObject({ gateway: accountSchema, sig: hexSchema })).min(1).max(64);
 const attestedAckItem = z.strictObject({ sequence: z.number().int().min(1), ack: jsonSchema });
 const ackAttestedArgs = z.strictObject({ chain: chainIdSchema, acks: z.array(attestedAckItem).min(1).max(MAX_BATCH), attestations: attestationsSchema });
 const timeoutAttestedArgs = z.strictObject({ chain: chainIdSchema, sequences: z.array(z.number().int().min(1)).min(1).max(MAX_BATCH), attestations: attestationsSchema });
-const sigHex = z.string().regex(/^(?:[0-9a-f]{2})+$/);
+const sigHex = hexSchema;
 const attestArgs = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('recv'), packets: z.array(packetSchema).min(1).max(MAX_BATCH), sig: sigHex }),
   z.strictObject({ op: z.literal('ack'), chain: chainIdSchema, acks: z.array(attestedAckItem).min(1).max(MAX_BATCH), sig: sigHex }),
   z.strictObject({ op: z.literal('timeout'), chain: chainIdSchema, sequences: z.array(z.number().int().min(1)).min(1).max(MAX_BATCH), sig: sigHex }),
 ]);
 
-/** An acknowledgement of an attested engine, as its gateways sign it. */
-export interface AttestedAck {
-  sequence: number;
-  ack: Ack;
-}
-
-/** What a pending `attest` holds (state key `xchain/att/<message hex>`). */
-export interface AttestRecord {
-  op: 'recv' | 'ack' | 'timeout';
-  /** The attested chain. */
-  chain: string;
-  signers: Array<{ gateway: string; sig: string }>;
-  needed: number;
-  done?: { height: number; time: number; tx: string };
-}
-
-/**
- * What gateways of an attested chain sign for acknowledgements of packets this chain
- * (`srcChain`) sent to it (`dstChain`): each sequence with its acknowledgement.
- */
-export function attestedAckMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, acks: AttestedAck[]): Uint8Array {
-  return hashFor(suite)(new TextEncoder().encode(canonicalize(asJson({ type: 'shulian-xchain-attested-ack', srcChain, dstChain, acks }))));
-}
-
-/**
- * What gateways of an attested chain sign for timeouts: `dstChain` passed the timeout of these
- * packets from `srcChain` without receiving them, and (its endpoint refusing late packets) never will.
- */
-export function attestedTimeoutMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, sequences: number[]): Uint8Array {
-  return hashFor(suite)(new TextEncoder().encode(canonicalize(asJson({ type: 'shulian-xchain-attested-timeout', srcChain, dstChain, sequences }))));
-}
-
-/** What gateways sign for an attested chain: the packets, bound to source and destination. */
-export function attestationMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, packets: Packet[]): Uint8Array {
-  return hashFor(suite)(new TextEncoder().encode(canonicalize(asJson({ type: 'shulian-xchain-attestation', srcChain, dstChain, packets }))));
-}
-
-function logEntry(ctx: ModuleContext, entry: Obj): void {
-  const n = ((ctx.get(k.logCount) as number | undefined) ?? 0) + 1;
-  ctx.set(k.log(n), entry);
-  ctx.set(k.logCount, n);
+function logEntry(ctx: ModuleContext, entry: XchainLogEntry): void {
+  const n = (ctx.read(k.logCount()) ?? 0) + 1;
+  ctx.write(k.log(n), entry);
+  ctx.write(k.logCount(), n);
 }
 
 function route(ctx: ModuleContext, chain: string, what: string): RouteRecord {
-  const r = ctx.get(k.route(chain)) as unknown as RouteRecord | undefined;
+  const r = ctx.read(k.route(chain));
   if (!r) throw new ModuleError('XCHAIN_NOT_REGISTERED', `chain ${chain} is not registered on the routing chain as synced here (gateways bring registrations from the routing chain; see shulian xchain channels --chain ${ctx.chain}); ${what}`);
   if (r.status !== 'active') throw new ModuleError('XCHAIN_SUSPENDED', `chain ${chain} is suspended on the routing chain; ${what}`);
   return r;
 }
 
 function client(ctx: ModuleContext, chain: string): ClientState {
-  const c = ctx.get(k.client(chain)) as unknown as ClientState | undefined;
+  const c = ctx.read(k.client(chain));
   if (!c) throw new ModuleError('XCHAIN_NO_CLIENT', `this chain has no light client of ${chain}; sync its route first`);
   return c;
 }
@@ -194,7 +122,7 @@ function relayedFrom(ctx: ModuleContext, proof: HeaderProof, what: string): Rout
 function verifiedHeader(ctx: ModuleContext, proof: HeaderProof): void {
   const c = client(ctx, proof.header.chain);
   const next = verifyHeaderProof(c, proof, ctx.charge);
-  if (next !== c) ctx.set(k.client(c.chain), asJson(next));
+  if (next !== c) ctx.write(k.client(c.chain), next);
 }
 
 function requireGateway(ctx: ModuleContext, r: RouteRecord): void {
@@ -213,14 +141,14 @@ function timedOut(p: Packet, height: number, time: number): boolean {
   return (p.timeoutHeight !== undefined && height >= p.timeoutHeight) || (p.timeoutTime !== undefined && time >= p.timeoutTime);
 }
 
-function send(ctx: ModuleContext, ports: PortLookup, srcPort: string, a: z.infer<typeof sendArgs>): JsonValue {
+function send(ctx: ModuleContext, ports: PortLookup, srcPort: string, a: z.infer<typeof sendArgs>): Sent {
   if (a.dstChain === ctx.chain) throw new ModuleError('XCHAIN_SELF', 'a packet must go to another chain');
   // A port sends only to the ports it is bound to: a tx (port xchain) never as a module's counterpart.
   const refused = sendRefusal(ports, srcPort, a.dstPort, ctx.chain);
   if (refused) throw refused;
   route(ctx, ctx.chain, 'this chain may not send until it is registered');
   route(ctx, a.dstChain, 'packets cannot be sent to it');
-  const seq = ((ctx.get(k.seq(a.dstChain)) as number | undefined) ?? 0) + 1;
+  const seq = (ctx.read(k.seq(a.dstChain)) ?? 0) + 1;
   const packet: Packet = {
     srcChain: ctx.chain, srcPort, dstChain: a.dstChain, dstPort: a.dstPort, sequence: seq, sender: ctx.sender, payload: a.payload,
   };
@@ -230,10 +158,9 @@ function send(ctx: ModuleContext, ports: PortLookup, srcPort: string, a: z.infer
   if (packet.timeoutTime !== undefined && packet.timeoutTime <= ctx.time) {
     throw new ModuleError('XCHAIN_BAD_TIMEOUT', `timeoutTime ${packet.timeoutTime} is not after this block's time ${ctx.time}`);
   }
-  ctx.set(k.seq(a.dstChain), seq);
-  ctx.set(k.out(a.dstChain, seq), asJson(packet));
-  const status: SendStatus = { status: 'sent', sent: { height: ctx.height, time: ctx.time, tx: ctx.txHash } };
-  ctx.set(k.st(a.dstChain, seq), asJson(status));
+  ctx.write(k.seq(a.dstChain), seq);
+  ctx.write(k.out(a.dstChain, seq), packet);
+  ctx.write(k.st(a.dstChain, seq), { status: 'sent', sent: { height: ctx.height, time: ctx.time, tx: ctx.txHash } });
   logEntry(ctx, { dir: 'out', chain: a.dstChain, sequence: seq });
   ctx.emit('PacketSent', { dstChain: a.dstChain, dstPort: a.dstPort, srcPort, sequence: seq, sender: ctx.sender });
   return { sequence: seq, packetId: `${ctx.chain}/${a.dstChain}/${seq}` };
@@ -265,8 +192,7 @@ function deliver(ctx: ModuleContext, ports: PortLookup, p: Packet, remoteHeight:
         : { ok: false, code: err.code, message: err.message };
     }
   }
-  const rec: RecvRecord = { packet: p, ack, height: ctx.height, time: ctx.time, tx: ctx.txHash, gateway: ctx.sender, remoteHeight };
-  ctx.set(k.recv(p.srcChain, p.sequence), asJson(rec));
+  ctx.write(k.recv(p.srcChain, p.sequence), { packet: p, ack, height: ctx.height, time: ctx.time, tx: ctx.txHash, gateway: ctx.sender, remoteHeight });
   logEntry(ctx, { dir: 'in', chain: p.srcChain, sequence: p.sequence });
   ctx.emit('PacketReceived', { srcChain: p.srcChain, sequence: p.sequence, dstPort: p.dstPort, ok: ack.ok, gateway: ctx.sender });
   return 'received';
@@ -274,8 +200,8 @@ function deliver(ctx: ModuleContext, ports: PortLookup, p: Packet, remoteHeight:
 
 /** Settles a sent packet once: acknowledged or timed out, then tells its port. */
 function settle(ctx: ModuleContext, dst: string, seq: number, outcome: { ack: Ack } | { timeout: true }, remoteHeight: number): 'settled' | 'duplicate' {
-  const st = ctx.get(k.st(dst, seq)) as unknown as SendStatus | undefined;
-  const packet = ctx.get(k.out(dst, seq)) as unknown as Packet | undefined;
+  const st = ctx.read(k.st(dst, seq));
+  const packet = ctx.read(k.out(dst, seq));
   if (!st || !packet) throw new ModuleError('XCHAIN_UNKNOWN_PACKET', `this chain sent no packet ${seq} to ${dst}`);
   if (st.status !== 'sent') return 'duplicate';
   const next: SendStatus = {
@@ -293,21 +219,20 @@ function settle(ctx: ModuleContext, dst: string, seq: number, outcome: { ack: Ac
       next.callbackError = `${err.code}: ${err.message}`;
     }
   }
-  ctx.set(k.st(dst, seq), asJson(next));
+  ctx.write(k.st(dst, seq), next);
   ctx.emit('ack' in outcome ? 'PacketAcknowledged' : 'PacketTimedOut', { dstChain: dst, sequence: seq, ok: 'ack' in outcome ? outcome.ack.ok : false });
   return 'settled';
 }
 
-function isAck(v: JsonValue | undefined): v is JsonValue & Ack {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
-  return v.ok === true ? 'result' in v : v.ok === false && typeof v.code === 'string' && typeof v.message === 'string';
-}
-
-/** The route of an attested chain, for its attested packets, acknowledgements and timeouts. */
-function attestedRoute(ctx: ModuleContext, chain: string, what: string): RouteRecord & { attestThreshold: number } {
+/**
+ * The start of every attested relay: the chain is registered here as an attested engine and the
+ * sender relays for it. Returns its route, with the quorum it needs.
+ */
+function attestedFrom(ctx: ModuleContext, chain: string, what: string): RouteRecord & { attestThreshold: number } {
   const r = route(ctx, chain, what);
   if (r.consensus !== 'attested' || !r.attestThreshold) throw new ModuleError('XCHAIN_NOT_ATTESTED', `chain ${chain} is verified by light client; relay its proofs instead`);
-  return r as RouteRecord & { attestThreshold: number };
+  requireGateway(ctx, r);
+  return { ...r, attestThreshold: r.attestThreshold };
 }
 
 /** Verifies one registered gateway's signature over `msg`; returns the gateway's DID. */
@@ -344,7 +269,7 @@ function checkPath(ctx: ModuleContext, packets: Packet[]): string {
 function settleAttestedAcks(ctx: ModuleContext, dst: string, acks: Array<{ sequence: number; ack: JsonValue }>): JsonValue {
   return acks.map(({ sequence, ack }) => {
     if (!isAck(ack)) throw new ModuleError('XCHAIN_BAD_ACK', `the acknowledgement of packet ${sequence} from ${dst} is not {ok:true,result} or {ok:false,code,message}`);
-    return { sequence, result: settle(ctx, dst, sequence, { ack: ack as unknown as Ack }, 0) };
+    return { sequence, result: settle(ctx, dst, sequence, { ack }, 0) };
   });
 }
 
@@ -384,28 +309,29 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         run(ctx, a): JsonValue {
           needConfig();
           if (a.proof.header.chain !== routeChain) throw new ModuleError('XCHAIN_BAD_HEADER', `routes come from the routing chain ${routeChain}, not ${a.proof.header.chain}`);
-          if (!ctx.has(k.client(routeChain!))) ctx.set(k.client(routeChain!), asJson(routeClient()));
+          if (!ctx.has(k.client(routeChain!))) ctx.write(k.client(routeChain!), routeClient());
           verifiedHeader(ctx, a.proof as HeaderProof);
           const out: JsonValue[] = [];
           for (const r of a.routes) {
             verifyKeyProof(client(ctx, routeChain!), a.proof.header.stateRoot, ROUTE_STATE_KEY(r.chain), r.value, r.proof, ctx.charge);
-            const prior = ctx.get(k.route(r.chain)) as unknown as (RouteRecord & { version: number }) | undefined;
+            const prior = ctx.read(k.route(r.chain));
             if (r.value === null) {
               if (prior) {
                 ctx.delete(k.route(r.chain));
-                ctx.set('routes', ((ctx.get('routes') as string[] | undefined) ?? []).filter((c) => c !== r.chain));
+                ctx.write(k.routes(), (ctx.read(k.routes()) ?? []).filter((c) => c !== r.chain));
                 out.push({ chain: r.chain, change: 'removed' });
               }
               continue;
             }
-            const rec = r.value as unknown as RouteRecord & { version: number };
+            // Proven to be what the routing chain's xroute module keeps under that key.
+            const rec = stateValue(ROUTE_STATE_KEY(r.chain), r.value)!;
             if (rec.chain !== r.chain || typeof rec.version !== 'number') throw new ModuleError('XCHAIN_BAD_ROUTE', `the routing chain's record under ${r.chain} is malformed`);
             // Never go back to an older registration (a suspended chain cannot be revived by replaying its old record).
             if (prior && prior.version >= rec.version) continue;
-            ctx.set(k.route(r.chain), asJson(rec));
-            const known = (ctx.get('routes') as string[] | undefined) ?? [];
-            if (!known.includes(r.chain)) ctx.set('routes', [...known, r.chain].sort());
-            if (!ctx.has(k.client(r.chain)) && rec.consensus !== 'attested' && r.chain !== routeChain) ctx.set(k.client(r.chain), asJson(clientFor(rec)));
+            ctx.write(k.route(r.chain), rec);
+            const known = ctx.read(k.routes()) ?? [];
+            if (!known.includes(r.chain)) ctx.write(k.routes(), [...known, r.chain].sort());
+            if (!ctx.has(k.client(r.chain)) && rec.consensus !== 'attested' && r.chain !== routeChain) ctx.write(k.client(r.chain), clientFor(rec));
             out.push({ chain: r.chain, change: prior ? 'updated' : 'added', version: rec.version });
             ctx.emit('RouteSynced', { chain: r.chain, version: rec.version, status: rec.status });
           }
@@ -416,7 +342,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         doc: 'Send a plain message from the signing DID (port xchain) to port xchain of another registered chain; module ports are reached only through their modules.',
         args: sendArgs,
         gas: 3_000,
-        run: (ctx, a) => send(ctx, ports, XCHAIN, a),
+        run: (ctx, a) => asJson(send(ctx, ports, XCHAIN, a)),
       }),
       recv: method({
         doc: 'Relay packets from a source chain: its final header and a state proof of each packet (registered gateways only).',
@@ -471,8 +397,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         args: ackAttestedArgs,
         gas: 5_000,
         run(ctx, a): JsonValue {
-          const r = attestedRoute(ctx, a.chain, 'its acknowledgements cannot be taken');
-          requireGateway(ctx, r);
+          const r = attestedFrom(ctx, a.chain, 'its acknowledgements cannot be taken');
           requireQuorum(ctx, r, attestedAckMessage(r.suite, ctx.chain, a.chain, a.acks as AttestedAck[]), a.attestations);
           return settleAttestedAcks(ctx, a.chain, a.acks);
         },
@@ -482,8 +407,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         args: timeoutAttestedArgs,
         gas: 5_000,
         run(ctx, a): JsonValue {
-          const r = attestedRoute(ctx, a.chain, 'its timeouts cannot be taken');
-          requireGateway(ctx, r);
+          const r = attestedFrom(ctx, a.chain, 'its timeouts cannot be taken');
           requireQuorum(ctx, r, attestedTimeoutMessage(r.suite, ctx.chain, a.chain, a.sequences), a.attestations);
           return settleAttestedTimeouts(ctx, a.chain, a.sequences);
         },
@@ -494,13 +418,12 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         gas: 5_000,
         run(ctx, a): JsonValue {
           const chain = a.op === 'recv' ? checkPath(ctx, a.packets as Packet[]) : a.chain;
-          const r = attestedRoute(ctx, chain, a.op === 'recv' ? 'its packets cannot be received' : `its ${a.op === 'ack' ? 'acknowledgements' : 'timeouts'} cannot be taken`);
-          requireGateway(ctx, r);
+          const r = attestedFrom(ctx, chain, a.op === 'recv' ? 'its packets cannot be received' : `its ${a.op === 'ack' ? 'acknowledgements' : 'timeouts'} cannot be taken`);
           const msg = a.op === 'recv' ? attestationMessage(r.suite, chain, ctx.chain, a.packets as Packet[])
             : a.op === 'ack' ? attestedAckMessage(r.suite, ctx.chain, chain, a.acks as AttestedAck[])
               : attestedTimeoutMessage(r.suite, ctx.chain, chain, a.sequences);
           const key = k.att(toHex(msg));
-          const rec = (ctx.get(key) as unknown as AttestRecord | undefined) ?? { op: a.op, chain, signers: [], needed: r.attestThreshold };
+          const rec: AttestRecord = ctx.read(key) ?? { op: a.op, chain, signers: [], needed: r.attestThreshold };
           if (rec.done) return { state: 'done', attestations: rec.signers.length, needed: rec.needed };
           if (rec.signers.some((x) => x.gateway === ctx.sender)) return { state: 'already-attested', attestations: rec.signers.length, needed: r.attestThreshold };
           if (a.op !== 'recv') {
@@ -515,11 +438,11 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
           const next: AttestRecord = { ...rec, signers, needed: r.attestThreshold };
           ctx.emit('Attested', { op: a.op, chain, gateway: ctx.sender, attestations: signers.length, needed: r.attestThreshold });
           if (signers.length < r.attestThreshold) {
-            ctx.set(key, asJson(next));
+            ctx.write(key, next);
             return { state: 'pending', attestations: signers.length, needed: r.attestThreshold };
           }
           next.done = { height: ctx.height, time: ctx.time, tx: ctx.txHash };
-          ctx.set(key, asJson(next));
+          ctx.write(key, next);
           const results = a.op === 'recv' ? (a.packets as Packet[]).map((p) => ({ sequence: p.sequence, result: deliver(ctx, ports, p, 0) }))
             : a.op === 'ack' ? settleAttestedAcks(ctx, chain, a.acks) : settleAttestedTimeouts(ctx, chain, a.sequences);
           return { state: 'done', attestations: signers.length, needed: r.attestThreshold, results };
@@ -534,10 +457,11 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
           const r = relayedFrom(ctx, a.proof as HeaderProof, 'its acknowledgements cannot be taken');
           return a.acks.map(({ sequence, value, proof }) => {
             verifyKeyProof({ suite: r.suite, chain: dst }, a.proof.header.stateRoot, recvStateKey(ctx.chain, sequence), value, proof, ctx.charge);
-            const rec = value as unknown as RecvRecord;
-            if (!rec || typeof rec !== 'object' || !isAck(rec.ack as unknown as JsonValue)) throw new ModuleError('XCHAIN_BAD_ACK', `the receipt of packet ${sequence} on ${dst} carries no acknowledgement`);
-            const sent = ctx.get(k.out(dst, sequence)) as JsonValue | undefined;
-            if (canonicalize(asJson(rec.packet)) !== canonicalize(sent ?? null)) throw new ModuleError('XCHAIN_BAD_ACK', `the receipt on ${dst} is for another packet than the one sent as ${sequence}`);
+            // Proven to be under the destination's recv/ key, yet checked: the destination may run another engine.
+            const rec = stateValue(recvStateKey(ctx.chain, sequence), value);
+            if (!rec || typeof rec !== 'object' || !isAck(rec.ack)) throw new ModuleError('XCHAIN_BAD_ACK', `the receipt of packet ${sequence} on ${dst} carries no acknowledgement`);
+            const sent = ctx.get(k.out(dst, sequence));
+            if (canonicalize(rec.packet) !== canonicalize(sent ?? null)) throw new ModuleError('XCHAIN_BAD_ACK', `the receipt on ${dst} is for another packet than the one sent as ${sequence}`);
             return { sequence, result: settle(ctx, dst, sequence, { ack: rec.ack }, a.proof.header.height) };
           });
         },
@@ -551,7 +475,7 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
           const r = relayedFrom(ctx, a.proof as HeaderProof, 'its timeouts cannot be proven');
           const { height, time, stateRoot } = a.proof.header;
           return a.items.map(({ sequence, proof }) => {
-            const p = ctx.get(k.out(dst, sequence)) as unknown as Packet | undefined;
+            const p = ctx.read(k.out(dst, sequence));
             if (!p) throw new ModuleError('XCHAIN_UNKNOWN_PACKET', `this chain sent no packet ${sequence} to ${dst}`);
             // The destination receives only in blocks before the timeout, so absence at a header at or past it is final.
             if (!timedOut(p, height, time)) {
@@ -564,19 +488,17 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
       }),
     },
     exports: {
-      send: {
+      send: exported({
         doc: 'Send a packet from the calling module (its port) to a port of another registered chain.',
         gas: 3_000,
-        run(ctx, args): JsonValue {
+        args: sendArgs,
+        run(ctx, a): JsonValue {
           if (!ctx.caller) throw new ModuleError('FORBIDDEN', 'xchain.send is for modules');
-          const parsed = sendArgs.safeParse(args);
-          if (!parsed.success) throw new ModuleError('BAD_ARGS', `xchain.send: ${parsed.error.issues[0]!.message}`);
-          return send(ctx, ports, ctx.caller, parsed.data);
+          return asJson(send(ctx, ports, ctx.caller, a));
         },
-      },
+      }),
     },
   };
 }
 
-export type { Obj as XchainObj };
-export { requireXchainCaller, portsOf, recvRefusal, sendRefusal, type PortLookup } from './port.ts';
+export { FROM_XCHAIN, sendPacket, portsOf, recvRefusal, sendRefusal, type PortLookup } from './port.ts';

@@ -1,15 +1,28 @@
-import { ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import type { PortDef } from '../../runtime/index.ts';
+import { asJson } from '../../codec/index.ts';
+import { ModuleError, type ModuleContext, type ModuleDef, type PortDef } from '../../runtime/index.ts';
 import type { XchainModuleErrorCode } from './errors.ts';
+import { XCHAIN } from './keys.ts';
+import type { SendArgs, Sent } from './types.ts';
 
 /**
- * A port's packet callbacks (onRecvPacket, onAcknowledgementPacket, onTimeoutPacket) are
- * exports any module could call; only the xchain module, after verifying the proof, may.
+ * Who may call a port's packet callbacks (onRecvPacket, onAcknowledgementPacket,
+ * onTimeoutPacket): only the xchain module, after verifying the proof (ExportDef.callers).
  */
-export function requireXchainCaller(ctx: ModuleContext, what = 'packet callbacks'): void {
-  if (ctx.caller !== 'xchain') {
-    throw new ModuleError('FORBIDDEN', `${what} are delivered by the xchain module only${ctx.caller ? `, not ${ctx.caller}` : ', never by a transaction'}`);
+export const FROM_XCHAIN: readonly string[] = [XCHAIN];
+
+/**
+ * Sends a packet from the calling module's port (`ctx.call('xchain', 'send', …)`): options left
+ * undefined are left out. Returns the packet's sequence and id.
+ */
+export function sendPacket(ctx: ModuleContext, a: SendArgs): Sent {
+  const args: SendArgs = { dstChain: a.dstChain, dstPort: a.dstPort, payload: a.payload };
+  if (a.timeoutHeight !== undefined) args.timeoutHeight = a.timeoutHeight;
+  if (a.timeoutTime !== undefined) args.timeoutTime = a.timeoutTime;
+  const sent = ctx.call(XCHAIN, 'send', asJson(args));
+  if (!sent || typeof sent !== 'object' || Array.isArray(sent) || typeof sent.sequence !== 'number' || typeof sent.packetId !== 'string') {
+    throw new ModuleError('MODULE_FAULT', `xchain.send answered ${JSON.stringify(sent)}, not a sequence and packet id`);
   }
+  return { sequence: sent.sequence, packetId: sent.packetId };
 }
 
 /** The port declaration of a module on this chain, or undefined for a module that is no port. */

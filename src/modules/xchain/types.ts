@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
+import { canonicalize, CHAIN_ID_RE, type JsonValue } from '../../codec/index.ts';
+import { accountSchema, chainIdSchema, digestSchema, hexSchema, jsonSchema } from '../../codec/schemas.ts';
+import { hashFor, type Suite } from '../../crypto/index.ts';
 import type { BlockHeader, ValidatorInfo, SmtProof } from '../../ledger/index.ts';
-import type { Suite } from '../../crypto/index.ts';
 
 /**
  * A cross-chain packet (after IBC ICS-4): written by the source chain's `xchain` module under
@@ -84,15 +85,14 @@ export interface HeaderProof {
   schedule?: { value: JsonValue | null; proof: SmtProof };
 }
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
-const hexAny = z.string().regex(/^(?:[0-9a-f]{2})+$/, 'lowercase hex');
-const id = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a chain id or module name: lowercase letters, digits and dashes');
-
 const smtProof = z.strictObject({
-  siblings: z.array(hex64).max(256),
-  leaf: z.strictObject({ key: hex64, value: hex64 }).optional(),
+  siblings: z.array(digestSchema).max(256),
+  leaf: z.strictObject({ key: digestSchema, value: digestSchema }).optional(),
 });
-const json: z.ZodType<JsonValue> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
+const id = chainIdSchema;
+const hexAny = hexSchema;
+const hex64 = digestSchema;
+const json = jsonSchema;
 
 export const headerSchema = z.strictObject({
   chain: id, height: z.number().int().min(0), prev: z.string().max(128), time: z.number().int().min(0), txCount: z.number().int().min(0),
@@ -108,26 +108,25 @@ export const headerProofSchema = z.strictObject({
 export const packetSchema = z.strictObject({
   srcChain: id, srcPort: id, dstChain: id, dstPort: id,
   sequence: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
-  sender: z.string().min(1).max(128),
+  sender: accountSchema,
   payload: json,
   timeoutHeight: z.number().int().min(1).optional(),
   timeoutTime: z.number().int().min(1).optional(),
 });
 export const keyProofSchema = smtProof;
-export const chainIdSchema = id;
-export const jsonSchema = json;
+export { chainIdSchema, jsonSchema };
 
-const validatorSchema = z.strictObject({ did: z.string().min(1).max(128), publicKey: hexAny, power: z.number().int().min(1).max(1_000_000) });
+const validatorSchema = z.strictObject({ did: accountSchema, publicKey: hexAny, power: z.number().int().min(1).max(1_000_000) });
 export const routeSchema = z.strictObject({
   chain: id,
-  engine: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/),
+  engine: z.string().regex(CHAIN_ID_RE, 'an engine name such as shulian or evm'),
   suite: z.enum(['sm2', 'ed25519']),
   consensus: z.enum(['solo', 'tbft', 'attested']),
   validators: z.array(validatorSchema).max(100),
   tracksValidators: z.boolean(),
-  gateways: z.array(z.strictObject({ did: z.string().min(1).max(128), publicKey: hexAny })).max(64),
+  gateways: z.array(z.strictObject({ did: accountSchema, publicKey: hexAny })).max(64),
   attestThreshold: z.number().int().min(1).max(64).optional(),
-  inbound: z.array(z.strictObject({ srcChain: z.union([id, z.literal('*')]), dstPort: z.union([id, z.literal('*')]), senders: z.array(z.string().min(1).max(128)).min(1).max(256) })).max(64),
+  inbound: z.array(z.strictObject({ srcChain: z.union([id, z.literal('*')]), dstPort: z.union([id, z.literal('*')]), senders: z.array(accountSchema).min(1).max(256) })).max(64),
   status: z.enum(['active', 'suspended']),
 }).superRefine((r, ctx) => {
   if (r.consensus === 'attested') {
@@ -137,4 +136,115 @@ export const routeSchema = z.strictObject({
   } else if (r.validators.length === 0) {
     ctx.addIssue({ code: 'custom', message: `a ${r.consensus} chain needs its genesis validators as the light-client trust root` });
   }
-}) as unknown as z.ZodType<RouteRecord>;
+});
+
+/** A registration as this chain keeps it after syncing it from the routing chain (xroute's record: route and version). */
+export type SyncedRoute = RouteRecord & { version: number };
+
+/** Where a sent packet stands (state key `xchain/st/<dst>/<sequence>`). */
+export interface SendStatus {
+  status: 'sent' | 'acknowledged' | 'timed-out';
+  sent: { height: number; time: number; tx: string };
+  ack?: Ack;
+  done?: { height: number; time: number; tx: string; gateway: string; remoteHeight: number };
+  /** The port's callback failed; the packet is settled anyway so it cannot be acked twice. */
+  callbackError?: string;
+}
+
+/** The receipt of a packet executed here (state key `xchain/recv/<src>/<sequence>`): what the source proves its acknowledgement with. */
+export interface RecvRecord {
+  packet: Packet;
+  ack: Ack;
+  height: number;
+  time: number;
+  tx: string;
+  gateway: string;
+  remoteHeight: number;
+}
+
+/** One line of xchain's log of packets in and out (`xchain/log/<n>`). */
+export interface XchainLogEntry {
+  dir: 'in' | 'out';
+  chain: string;
+  sequence: number;
+}
+
+/** An acknowledgement of an attested engine, as its gateways sign it. */
+export interface AttestedAck {
+  sequence: number;
+  ack: Ack;
+}
+
+/** What a pending `attest` holds (state key `xchain/att/<message hex>`). */
+export interface AttestRecord {
+  op: 'recv' | 'ack' | 'timeout';
+  /** The attested chain. */
+  chain: string;
+  signers: Array<{ gateway: string; sig: string }>;
+  needed: number;
+  done?: { height: number; time: number; tx: string };
+}
+
+/** `{ok: true, result}` or `{ok: false, code, message}`. */
+export function isAck(v: unknown): v is Ack {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const a = v as { ok?: unknown; code?: unknown; message?: unknown };
+  return a.ok === true ? 'result' in v : a.ok === false && typeof a.code === 'string' && typeof a.message === 'string';
+}
+
+/**
+ * A packet as xchain hands it to a port's callbacks: one this chain stored under out/ when it
+ * sent it (acknowledgement, timeout), or one a proof or a gateway quorum carried (receive), which
+ * passed `packetSchema` then. So only its shape is checked here; each port parses its payload.
+ */
+export const deliveredPacketSchema: z.ZodType<Packet> = z.object({
+  srcChain: z.string(), srcPort: z.string(), dstChain: z.string(), dstPort: z.string(),
+  sequence: z.number().int(), sender: z.string(),
+  payload: z.custom<JsonValue>(() => true),
+  timeoutHeight: z.number().int().optional(),
+  timeoutTime: z.number().int().optional(),
+});
+export const ackSchema = z.custom<Ack>(isAck, 'an acknowledgement: {ok: true, result} or {ok: false, code, message}');
+
+/** The args of `onAcknowledgementPacket`: the packet this chain sent and the destination's acknowledgement. */
+export const ackCallbackArgs = z.object({ packet: deliveredPacketSchema, ack: ackSchema });
+/** The args of `onTimeoutPacket`: the packet this chain sent, proven never received. */
+export const timeoutCallbackArgs = z.object({ packet: deliveredPacketSchema });
+export type AckCallbackArgs = z.infer<typeof ackCallbackArgs>;
+export type TimeoutCallbackArgs = z.infer<typeof timeoutCallbackArgs>;
+
+/** What a port's module passes `xchain.send` (ctx.call), and what it gets back. */
+export interface SendArgs {
+  dstChain: string;
+  dstPort: string;
+  payload: JsonValue;
+  timeoutHeight?: number;
+  timeoutTime?: number;
+}
+export interface Sent {
+  sequence: number;
+  packetId: string;
+}
+
+// ---- what gateways of an attested engine sign ---------------------------------------------
+
+/**
+ * What gateways of an attested chain sign for acknowledgements of packets this chain
+ * (`srcChain`) sent to it (`dstChain`): each sequence with its acknowledgement.
+ */
+export function attestedAckMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, acks: AttestedAck[]): Uint8Array {
+  return hashFor(suite)(new TextEncoder().encode(canonicalize({ type: 'shulian-xchain-attested-ack', srcChain, dstChain, acks })));
+}
+
+/**
+ * What gateways of an attested chain sign for timeouts: `dstChain` passed the timeout of these
+ * packets from `srcChain` without receiving them, and (its endpoint refusing late packets) never will.
+ */
+export function attestedTimeoutMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, sequences: number[]): Uint8Array {
+  return hashFor(suite)(new TextEncoder().encode(canonicalize({ type: 'shulian-xchain-attested-timeout', srcChain, dstChain, sequences })));
+}
+
+/** What gateways sign for an attested chain: the packets, bound to source and destination. */
+export function attestationMessage(suite: 'sm2' | 'ed25519', srcChain: string, dstChain: string, packets: Packet[]): Uint8Array {
+  return hashFor(suite)(new TextEncoder().encode(canonicalize({ type: 'shulian-xchain-attestation', srcChain, dstChain, packets })));
+}

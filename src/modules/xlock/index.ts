@@ -1,12 +1,22 @@
 import { z } from 'zod';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { chainIdSchema, type Ack, type Packet } from '../xchain/types.ts';
-import { requireXchainCaller } from '../xchain/index.ts';
+import { ShulianError, asJson, type JsonValue } from '../../codec/index.ts';
+import { accountSchema, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
+import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
+import { XDOC } from '../xdoc/keys.ts';
+import { DOC_LOCK_EXPORTS } from '../xdoc/types.ts';
+import { XTRANSFER } from '../xtransfer/keys.ts';
+import { HOLD_EXPORTS } from '../xtransfer/types.ts';
 import {
   decisionPayloadSchema, inquirePayloadSchema, ownerOf, preparePayloadSchema, txDigest, txIdSchema,
   type Vote, type XtxOp,
 } from '../xtx/types.ts';
+import { XLOCK, xlockKey as k } from './keys.ts';
+import { XTX_PORT, type LockTxRecord } from './types.ts';
+
+export * from './types.ts';
+export { XLOCK, xlockKey, xlockStateKey, lockTxKey, lockTxStateKey, consentKey } from './keys.ts';
 
 /**
  * xlock — the participant side of atomic cross-chain transactions (two-phase commit, after
@@ -25,58 +35,43 @@ import {
  *   xlock/tx/<coordinator>/<id>               LockTxRecord: ops, vote, state, decision
  *   xlock/consent/<coordinator>/<id>/<owner>  { digest, height }
  */
-export const XLOCK = 'xlock';
-export const XTX_PORT = 'xtx';
 
-export interface LockTxRecord {
-  coordinator: string;
-  id: string;
-  /** 'prepared': locks held, waiting for the decision; 'refused': voted no, nothing locked. */
-  state: 'prepared' | 'refused' | 'committed' | 'rolled-back';
-  initiator?: string;
-  digest?: string;
-  ops: XtxOp[];
-  /** Lock ids, one per op: xtransfer/hold/<lock> or xdoc/lock/<lock>. */
-  locks: string[];
-  vote?: Vote;
-  recoverAfter?: number;
-  prepared?: { height: number; time: number; sequence: number };
-  decision?: { outcome: 'commit' | 'abort'; via: 'packet' | 'inquiry'; height: number; time: number; sequence: number };
-  /** Sequences of inquire packets sent to the coordinator. */
-  inquiries?: number[];
-}
-
-export const lockTxKey = (coordinator: string, id: string): string => `tx/${coordinator}/${id}`;
-export const lockTxStateKey = (coordinator: string, id: string): string => `xlock/tx/${coordinator}/${id}`;
-export const consentKey = (coordinator: string, id: string, owner: string): string => `consent/${coordinator}/${id}/${owner}`;
+/** A lock's id: `<coordinator>/<transaction id>/<op index>`. */
 const lockId = (coordinator: string, id: string, i: number): string => `${coordinator}/${id}/${i}`;
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits (the transaction digest)');
 const packetArgs = z.object({
-  srcChain: chainIdSchema, srcPort: chainIdSchema, sequence: z.number().int().min(1), sender: z.string().min(1).max(128),
+  srcChain: chainIdSchema, srcPort: chainIdSchema, sequence: z.number().int().min(1), sender: accountSchema,
   payload: z.object({ type: z.string() }).loose(),
 }).loose();
 
 const isObject = (v: unknown): v is { [k: string]: JsonValue } => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const load = (ctx: ModuleContext, coordinator: string, id: string): LockTxRecord | undefined =>
-  ctx.get(lockTxKey(coordinator, id)) as unknown as LockTxRecord | undefined;
-const save = (ctx: ModuleContext, r: LockTxRecord): void => ctx.set(lockTxKey(r.coordinator, r.id), r as unknown as JsonValue);
+const load = (ctx: ModuleContext, coordinator: string, id: string): LockTxRecord | undefined => ctx.read(k.tx(coordinator, id));
+const save = (ctx: ModuleContext, r: LockTxRecord): void => ctx.write(k.tx(r.coordinator, r.id), r);
 
 function logTx(ctx: ModuleContext, r: LockTxRecord): void {
-  const n = ((ctx.get('log/count') as number | undefined) ?? 0) + 1;
-  ctx.set(`log/${n}`, `${r.coordinator}/${r.id}`);
-  ctx.set('log/count', n);
+  const n = (ctx.read(k.logCount()) ?? 0) + 1;
+  ctx.write(k.log(n), `${r.coordinator}/${r.id}`);
+  ctx.write(k.logCount(), n);
 }
 
-/** Places one op's lock; throws (ModuleError) if it cannot. */
-function lockOp(ctx: ModuleContext, op: XtxOp, lock: string): void {
-  if (op.kind === 'transfer') ctx.call('xtransfer', 'holdLock', { hold: lock, from: op.from, to: op.to, denom: op.denom, amount: op.amount });
-  else ctx.call('xdoc', 'lockDoc', { lock, id: op.id, from: op.from, to: op.to });
+/** The resource each kind of op locks: its module and its lock exports (runtime/locks.ts). */
+const LOCKABLE = {
+  transfer: { module: XTRANSFER, ...HOLD_EXPORTS },
+  endorse: { module: XDOC, ...DOC_LOCK_EXPORTS },
+} as const;
+
+/** Places the lock an op needs; throws (ModuleError) if the resource cannot be taken. */
+function placeLock(ctx: ModuleContext, op: XtxOp, id: string): void {
+  const { kind, ...fields } = op;
+  const r = LOCKABLE[kind];
+  ctx.call(r.module, r.place, { [r.idField]: id, ...fields });
 }
-function settleOp(ctx: ModuleContext, op: XtxOp, lock: string, outcome: 'commit' | 'abort'): void {
-  if (op.kind === 'transfer') ctx.call('xtransfer', outcome === 'commit' ? 'holdCommit' : 'holdRelease', { hold: lock });
-  else ctx.call('xdoc', outcome === 'commit' ? 'commitLock' : 'releaseLock', { lock });
+
+/** Commits or releases an op's lock. */
+function settleLock(ctx: ModuleContext, op: XtxOp, id: string, outcome: 'commit' | 'abort'): void {
+  const r = LOCKABLE[op.kind];
+  ctx.call(r.module, outcome === 'commit' ? r.commit : r.release, { [r.idField]: id });
 }
 
 const errInfo = (err: unknown): { code: string; message: string } => {
@@ -101,7 +96,7 @@ function prepare(ctx: ModuleContext, packet: z.infer<typeof packetArgs>): Vote {
   }
   const mine = p.participants.filter((x) => x.chain === ctx.chain);
   if (mine.length !== 1) throw new ModuleError('XLOCK_NOT_PARTICIPANT', `transaction ${p.coordinator}/${p.id} names ${ctx.chain} ${mine.length} times among its participants; expected once`);
-  const ops = mine[0]!.ops as XtxOp[];
+  const ops = mine[0]!.ops;
   const digest = txDigest(p);
   const rec: LockTxRecord = {
     coordinator: p.coordinator, id: p.id, state: 'refused', initiator: p.initiator, digest, ops, locks: [],
@@ -118,7 +113,7 @@ function prepare(ctx: ModuleContext, packet: z.infer<typeof packetArgs>): Vote {
   for (const op of ops) {
     const owner = ownerOf(op);
     if (owner === p.initiator) continue;
-    const c = ctx.get(consentKey(p.coordinator, p.id, owner)) as { digest: string } | undefined;
+    const c = ctx.read(k.consent(p.coordinator, p.id, owner));
     if (!c) return refuse('XLOCK_NO_CONSENT', `${owner} owns an op of ${p.coordinator}/${p.id} on ${ctx.chain} but neither began it nor consented to it here`);
     if (c.digest !== digest) return refuse('XLOCK_NO_CONSENT', `${owner} consented to digest ${c.digest} for ${p.coordinator}/${p.id}, not to this transaction (${digest})`);
   }
@@ -128,11 +123,11 @@ function prepare(ctx: ModuleContext, packet: z.infer<typeof packetArgs>): Vote {
   for (let i = 0; i < ops.length; i++) {
     const lock = lockId(p.coordinator, p.id, i);
     try {
-      lockOp(ctx, ops[i]!, lock);
+      placeLock(ctx, ops[i]!, lock);
       locks.push(lock);
     } catch (err) {
       const e = errInfo(err);
-      for (let j = 0; j < locks.length; j++) settleOp(ctx, ops[j]!, locks[j]!, 'abort');
+      for (let j = 0; j < locks.length; j++) settleLock(ctx, ops[j]!, locks[j]!, 'abort');
       return refuse(e.code, `op ${i} (${ops[i]!.kind}) on ${ctx.chain}: ${e.message}`);
     }
   }
@@ -169,14 +164,14 @@ function decide(ctx: ModuleContext, coordinator: string, id: string, outcome: 'c
     if (!r.decision) save(ctx, { ...r, decision });
     return r.state;
   }
-  for (let i = 0; i < r.ops.length; i++) settleOp(ctx, r.ops[i]!, r.locks[i]!, outcome);
+  for (let i = 0; i < r.ops.length; i++) settleLock(ctx, r.ops[i]!, r.locks[i]!, outcome);
   const state = outcome === 'commit' ? 'committed' : 'rolled-back';
   save(ctx, { ...r, state, decision });
   ctx.emit(outcome === 'commit' ? 'Committed' : 'RolledBack', { coordinator, id, locks: r.locks.length, via });
   return state;
 }
 
-const consentArgs = z.strictObject({ coordinator: chainIdSchema, id: txIdSchema, digest: hex64 });
+const consentArgs = z.strictObject({ coordinator: chainIdSchema, id: txIdSchema, digest: digestSchema });
 const refArgs = z.strictObject({ coordinator: chainIdSchema, id: txIdSchema });
 
 export const xlockModule: ModuleDef = {
@@ -192,7 +187,7 @@ export const xlockModule: ModuleDef = {
       run(ctx, a) {
         const r = load(ctx, a.coordinator, a.id);
         if (r) throw new ModuleError('XLOCK_ALREADY_PREPARED', `transaction ${a.coordinator}/${a.id} already reached ${ctx.chain} (${r.state}); consent comes before its prepare`);
-        ctx.set(consentKey(a.coordinator, a.id, ctx.sender), { digest: a.digest, height: ctx.height });
+        ctx.write(k.consent(a.coordinator, a.id, ctx.sender), { digest: a.digest, height: ctx.height });
         ctx.emit('Consented', { coordinator: a.coordinator, id: a.id, owner: ctx.sender, digest: a.digest });
       },
     }),
@@ -202,8 +197,8 @@ export const xlockModule: ModuleDef = {
       gas: 1_000,
       run(ctx, a) {
         if (load(ctx, a.coordinator, a.id)) throw new ModuleError('XLOCK_ALREADY_PREPARED', `transaction ${a.coordinator}/${a.id} already reached ${ctx.chain}; its locks follow the coordinator's decision now`);
-        if (!ctx.has(consentKey(a.coordinator, a.id, ctx.sender))) throw new ModuleError('XLOCK_NO_CONSENT', `${ctx.sender} gave no consent to ${a.coordinator}/${a.id}`);
-        ctx.delete(consentKey(a.coordinator, a.id, ctx.sender));
+        if (!ctx.has(k.consent(a.coordinator, a.id, ctx.sender))) throw new ModuleError('XLOCK_NO_CONSENT', `${ctx.sender} gave no consent to ${a.coordinator}/${a.id}`);
+        ctx.delete(k.consent(a.coordinator, a.id, ctx.sender));
         ctx.emit('ConsentRevoked', { coordinator: a.coordinator, id: a.id, owner: ctx.sender });
       },
     }),
@@ -218,38 +213,35 @@ export const xlockModule: ModuleDef = {
         if (ctx.time < r.recoverAfter!) {
           throw new ModuleError('XLOCK_TOO_EARLY', `transaction ${a.coordinator}/${a.id} may be recovered from ${r.recoverAfter} (block time), not at ${ctx.time}; until then its locks wait for the coordinator's decision`);
         }
-        const args: { [k: string]: JsonValue } = { dstChain: a.coordinator, dstPort: XTX_PORT, payload: { type: 'inquire', id: a.id } };
-        if (a.timeoutTime !== undefined) args.timeoutTime = a.timeoutTime;
-        const sent = ctx.call('xchain', 'send', args) as { sequence: number };
+        const sent = sendPacket(ctx, { dstChain: a.coordinator, dstPort: XTX_PORT, payload: { type: 'inquire', id: a.id }, timeoutTime: a.timeoutTime });
         save(ctx, { ...r, inquiries: [...(r.inquiries ?? []), sent.sequence] });
-        return sent as unknown as JsonValue;
+        return asJson(sent);
       },
     }),
   },
   exports: {
-    onRecvPacket: {
+    onRecvPacket: exported({
       doc: 'A prepare (vote), commit or rollback from a coordinator chain\'s xtx port.',
       gas: 3_000,
-      run(ctx, args): JsonValue {
-        requireXchainCaller(ctx);
-        const parsed = packetArgs.safeParse(args);
-        if (!parsed.success) throw new ModuleError('XLOCK_BAD_PACKET', `packet: ${parsed.error.issues[0]!.message}`);
-        const packet = parsed.data;
+      callers: FROM_XCHAIN,
+      args: packetArgs,
+      argsError: 'XLOCK_BAD_PACKET',
+      run(ctx, packet): JsonValue {
         // Only a coordinator module can prepare or decide: a packet a DID sent from the xchain port (or any other) is refused.
         if (packet.srcPort !== XTX_PORT) throw new ModuleError('XLOCK_NOT_COORDINATOR', `xlock takes transactions only from an xtx port; this packet comes from ${packet.srcChain}/${packet.srcPort}`);
-        if (packet.payload.type === 'prepare') return prepare(ctx, packet) as unknown as JsonValue;
+        if (packet.payload.type === 'prepare') return asJson(prepare(ctx, packet));
         const d = decisionPayloadSchema.safeParse(packet.payload);
         if (!d.success) throw new ModuleError('XLOCK_BAD_PACKET', `decision payload: ${d.error.issues[0]!.message}`);
         const state = decide(ctx, packet.srcChain, d.data.id, d.data.type === 'commit' ? 'commit' : 'abort', 'packet', packet.sequence);
         return { id: d.data.id, state };
       },
-    },
-    onAcknowledgementPacket: {
+    }),
+    onAcknowledgementPacket: exported({
       doc: 'The coordinator\'s answer to an inquiry: apply its decision.',
       gas: 3_000,
-      run(ctx, args): JsonValue | void {
-        requireXchainCaller(ctx);
-        const { packet, ack } = args as unknown as { packet: Packet; ack: Ack };
+      callers: FROM_XCHAIN,
+      args: ackCallbackArgs,
+      run(ctx, { packet, ack }): JsonValue | void {
         // Only inquiries are sent from here; anything else is not ours to act on.
         const q = inquirePayloadSchema.safeParse(packet.payload);
         if (!q.success || !ack || ack.ok !== true || !isObject(ack.result)) return;
@@ -261,13 +253,13 @@ export const xlockModule: ModuleDef = {
           return { state: decide(ctx, packet.dstChain, p.id, answer.outcome, 'inquiry', packet.sequence) };
         }
       },
-    },
-    onTimeoutPacket: {
+    }),
+    onTimeoutPacket: exported({
       doc: 'An inquiry nobody relayed in time: nothing changes; inquire again.',
       gas: 500,
-      run(ctx) {
-        requireXchainCaller(ctx);
-      },
-    },
+      callers: FROM_XCHAIN,
+      args: timeoutCallbackArgs,
+      run() {},
+    }),
   },
 };

@@ -3,18 +3,12 @@ import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
 import { sm3 } from '../../crypto/index.ts';
 import type { Genesis } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
-import { routeSchema, type RouteRecord } from '../xchain/types.ts';
+import { routeSchema } from '../xchain/types.ts';
+import { XROUTE, xrouteKey as k } from './keys.ts';
+import type { StoredRoute } from './types.ts';
 
-/** A registration as the routing chain stores it: the route, its version and the decision behind it. */
-export interface StoredRoute extends RouteRecord {
-  version: number;
-  proposal: number;
-  height: number;
-}
-
-export const XROUTE = 'xroute';
-/** Full state key of a chain's registration; what every chain's xchain module proves. */
-export const routeStateKey = (chain: string): string => `xroute/routes/${chain}`;
+export * from './types.ts';
+export { XROUTE, xrouteKey, xrouteStateKey, routeStateKey } from './keys.ts';
 
 const approveArgs = z.strictObject({
   route: routeSchema,
@@ -44,18 +38,17 @@ export function createXrouteModule(genesis: Pick<Genesis, 'validators' | 'crossC
         gas: 10_000,
         run(ctx): JsonValue {
           if (!validators.some((v) => v.did === ctx.sender)) throw new ModuleError('XROUTE_NOT_VALIDATOR', `${ctx.sender} is not a validator of the routing chain`);
-          if (ctx.has('chains')) throw new ModuleError('XROUTE_INITIALISED', 'the registry was initialised already');
+          if (ctx.has(k.chains())) throw new ModuleError('XROUTE_INITIALISED', 'the registry was initialised already');
           const chains: string[] = [];
           for (const raw of initial) {
             const parsed = routeSchema.safeParse(raw);
             if (!parsed.success) throw new ModuleError('XROUTE_BAD_GENESIS', `a genesis route is invalid: ${parsed.error.issues[0]!.message}`);
-            const route = parsed.data as RouteRecord;
-            const stored: StoredRoute = { ...route, version: 1, proposal: 0, height: ctx.height };
-            ctx.set(`routes/${route.chain}`, stored as unknown as JsonValue);
+            const route = parsed.data;
+            ctx.write(k.route(route.chain), { ...route, version: 1, proposal: 0, height: ctx.height });
             chains.push(route.chain);
             ctx.emit('RouteRegistered', { chain: route.chain, version: 1, status: route.status, proposal: 0 });
           }
-          ctx.set('chains', chains.sort());
+          ctx.write(k.chains(), chains.sort());
           return { registered: chains.length };
         },
       }),
@@ -67,24 +60,24 @@ export function createXrouteModule(genesis: Pick<Genesis, 'validators' | 'crossC
           if (!validators.some((v) => v.did === ctx.sender)) {
             throw new ModuleError('XROUTE_NOT_VALIDATOR', `${ctx.sender} is not a validator of the routing chain; registrations come from governance through them`);
           }
-          const route = a.route as RouteRecord;
-          const prior = ctx.get(`routes/${route.chain}`) as unknown as StoredRoute | undefined;
+          const route = a.route;
+          const prior = ctx.read(k.route(route.chain));
           if (prior && prior.proposal >= a.proposal) throw new ModuleError('XROUTE_STALE', `chain ${route.chain}'s registration already reflects proposal ${prior.proposal}`);
-          const id = toHex(sm3(Buffer.from(canonicalize({ route: route as unknown as JsonValue, proposal: a.proposal }))));
-          const key = `approvals/${id}`;
-          const rec = (ctx.get(key) as unknown as { voters: string[] } | undefined) ?? { voters: [] };
+          const id = toHex(sm3(Buffer.from(canonicalize({ route, proposal: a.proposal }))));
+          const key = k.approvals(id);
+          const rec = ctx.read(key) ?? { voters: [] };
           if (rec.voters.includes(ctx.sender)) throw new ModuleError('XROUTE_ALREADY_APPROVED', `${ctx.sender} already approved this registration`);
           rec.voters.push(ctx.sender);
           const power = validators.filter((v) => rec.voters.includes(v.did)).reduce((n, v) => n + v.power, 0);
           if (power * 3 <= total * 2) {
-            ctx.set(key, rec as unknown as JsonValue);
+            ctx.write(key, rec);
             return { applied: false, power, total };
           }
           const stored: StoredRoute = { ...route, version: (prior?.version ?? 0) + 1, proposal: a.proposal, height: ctx.height };
-          ctx.set(`routes/${route.chain}`, stored as unknown as JsonValue);
+          ctx.write(k.route(route.chain), stored);
           ctx.delete(key);
-          const list = (ctx.get('chains') as string[] | undefined) ?? [];
-          if (!list.includes(route.chain)) ctx.set('chains', [...list, route.chain].sort());
+          const list = ctx.read(k.chains()) ?? [];
+          if (!list.includes(route.chain)) ctx.write(k.chains(), [...list, route.chain].sort());
           ctx.emit('RouteRegistered', { chain: route.chain, version: stored.version, status: route.status, proposal: a.proposal });
           return { applied: true, version: stored.version };
         },

@@ -1,8 +1,14 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
-import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import { chainIdSchema, type Ack, type Packet } from '../xchain/types.ts';
-import { requireXchainCaller } from '../xchain/index.ts';
+import { asJson, type JsonValue, type StateKey } from '../../codec/index.ts';
+import { accountSchema as did, amountSchema as amount, chainIdSchema } from '../../codec/schemas.ts';
+import { exported, lockExports, lockIdSchema, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
+import { XTRANSFER, xferKey as k } from './keys.ts';
+import { HOLD_EXPORTS, denomSchema as denom, nativeDenomSchema, transferPayloadSchema, type HoldBody, type TransferPayload } from './types.ts';
+
+export * from './types.ts';
+export { XTRANSFER, xferKey, xferStateKey, balanceKey, holdKey } from './keys.ts';
 
 /**
  * xtransfer — fungible tokens across chains (after ICS-20). Amounts are integers in minor
@@ -14,79 +20,35 @@ import { requireXchainCaller } from '../xchain/index.ts';
  * refunds the sender: re-mint what was burnt, release what was escrowed. So supply on all
  * chains together never grows: a voucher exists only against an escrow at its origin.
  */
-export const XTRANSFER = 'xtransfer';
 
-const amount = z.string().regex(/^[1-9][0-9]{0,37}$/, 'a positive integer amount in minor units, as a decimal string');
-const denom = z.string().regex(/^(?:[a-z][a-z0-9-]{0,31}\/)*[A-Z][A-Z0-9-]{1,15}$/, 'a token name such as CNY-T, or a voucher path such as trade/CNY-T');
-const did = z.string().min(1).max(128);
-
-export const balanceKey = (who: string, d: string): string => `bal/${who}/${d}`;
-const escrowKey = (chain: string, d: string): string => `escrow/${chain}/${d}`;
-const supplyKey = (d: string): string => `supply/${d}`;
-
-const get = (ctx: ModuleContext, key: string): bigint => BigInt((ctx.get(key) as string | undefined) ?? '0');
-const put = (ctx: ModuleContext, key: string, v: bigint): void => {
+const get = (ctx: ModuleContext, key: StateKey<string>): bigint => BigInt(ctx.read(key) ?? '0');
+const put = (ctx: ModuleContext, key: StateKey<string>, v: bigint): void => {
   if (v === 0n) ctx.delete(key);
-  else ctx.set(key, v.toString());
+  else ctx.write(key, v.toString());
 };
-function debit(ctx: ModuleContext, key: string, n: bigint, what: string): void {
+function debit(ctx: ModuleContext, key: StateKey<string>, n: bigint, what: string): void {
   const have = get(ctx, key);
   if (have < n) throw new ModuleError('XTRANSFER_INSUFFICIENT', `${what} holds ${have}, less than ${n}`);
   put(ctx, key, have - n);
 }
-const credit = (ctx: ModuleContext, key: string, n: bigint): void => put(ctx, key, get(ctx, key) + n);
+const credit = (ctx: ModuleContext, key: StateKey<string>, n: bigint): void => put(ctx, key, get(ctx, key) + n);
 
-interface TransferPayload {
-  denom: string;
-  amount: string;
-  sender: string;
-  receiver: string;
-}
-const payloadSchema = z.strictObject({ denom, amount, sender: did, receiver: did });
-const onRecvArgs = z.object({ srcChain: chainIdSchema, dstChain: chainIdSchema, payload: payloadSchema }).loose();
+const onRecvArgs = z.object({ srcChain: chainIdSchema, dstChain: chainIdSchema, payload: transferPayloadSchema }).loose();
 const returning = (d: string, chain: string): boolean => d.startsWith(chain + '/');
 
 /** Puts the sender's tokens back after an error acknowledgement or a timeout. */
 function refund(ctx: ModuleContext, packet: Packet): void {
-  const p = packet.payload as unknown as TransferPayload;
+  // The payload this chain sent (send below), as stored by xchain.
+  const p = packet.payload as TransferPayload & JsonValue;
   const n = BigInt(p.amount);
   if (returning(p.denom, packet.dstChain)) {
-    credit(ctx, balanceKey(p.sender, p.denom), n);
-    credit(ctx, supplyKey(p.denom), n);
+    credit(ctx, k.balance(p.sender, p.denom), n);
+    credit(ctx, k.supply(p.denom), n);
   } else {
-    debit(ctx, escrowKey(packet.dstChain, p.denom), n, `escrow for ${packet.dstChain}`);
-    credit(ctx, balanceKey(p.sender, p.denom), n);
+    debit(ctx, k.escrow(packet.dstChain, p.denom), n, `escrow for ${packet.dstChain}`);
+    credit(ctx, k.balance(p.sender, p.denom), n);
   }
   ctx.emit('TransferRefunded', { dstChain: packet.dstChain, sequence: packet.sequence, denom: p.denom, amount: p.amount, to: p.sender });
-}
-
-/**
- * A hold for an atomic cross-chain transaction (see the `xlock` module): `amount` of `denom`
- * debited from `from` at prepare, credited to `to` at commit or back to `from` at rollback.
- * Held tokens belong to no balance meanwhile; the supply does not change.
- */
-export interface HoldRecord {
-  from: string;
-  to: string;
-  denom: string;
-  amount: string;
-  state: 'held' | 'committed' | 'released';
-  height: number;
-}
-export const holdKey = (hold: string): string => `hold/${hold}`;
-const holdId = z.string().regex(/^[A-Za-z0-9._:/-]{1,200}$/, 'a hold id');
-const holdLockArgs = z.strictObject({ hold: holdId, from: did, to: did, denom, amount });
-const holdArgs = z.strictObject({ hold: holdId });
-
-function xlockOnly(ctx: ModuleContext): void {
-  if (ctx.caller !== 'xlock') throw new ModuleError('FORBIDDEN', 'only the xlock module places, commits or releases holds');
-}
-function loadHold(ctx: ModuleContext, args: JsonValue): [string, HoldRecord] {
-  const a = holdArgs.safeParse(args);
-  if (!a.success) throw new ModuleError('BAD_ARGS', `hold: ${a.error.issues[0]!.message}`);
-  const h = ctx.get(holdKey(a.data.hold)) as unknown as HoldRecord | undefined;
-  if (!h) throw new ModuleError('XTRANSFER_NO_HOLD', `no hold ${a.data.hold} on ${ctx.chain}`);
-  return [a.data.hold, h];
 }
 
 export const xtransferModule: ModuleDef = {
@@ -97,11 +59,11 @@ export const xtransferModule: ModuleDef = {
   methods: {
     issue: method({
       doc: 'Create a token on this chain; the signer becomes its issuer, the only one who may mint it.',
-      args: z.strictObject({ denom: z.string().regex(/^[A-Z][A-Z0-9-]{1,15}$/, 'a token name such as CNY-T: capitals, digits and dashes') }),
+      args: z.strictObject({ denom: nativeDenomSchema }),
       gas: 2_000,
       run(ctx, a) {
-        if (ctx.has(`issuer/${a.denom}`)) throw new ModuleError('XTRANSFER_EXISTS', `token ${a.denom} already exists on ${ctx.chain}`);
-        ctx.set(`issuer/${a.denom}`, ctx.sender);
+        if (ctx.has(k.issuer(a.denom))) throw new ModuleError('XTRANSFER_EXISTS', `token ${a.denom} already exists on ${ctx.chain}`);
+        ctx.write(k.issuer(a.denom), ctx.sender);
         ctx.emit('TokenIssued', { denom: a.denom, issuer: ctx.sender });
       },
     }),
@@ -110,9 +72,9 @@ export const xtransferModule: ModuleDef = {
       args: z.strictObject({ denom, to: did, amount }),
       gas: 2_000,
       run(ctx, a) {
-        if (ctx.get(`issuer/${a.denom}`) !== ctx.sender) throw new ModuleError('XTRANSFER_NOT_ISSUER', `${ctx.sender} is not the issuer of ${a.denom} on ${ctx.chain}`);
-        credit(ctx, balanceKey(a.to, a.denom), BigInt(a.amount));
-        credit(ctx, supplyKey(a.denom), BigInt(a.amount));
+        if (ctx.read(k.issuer(a.denom)) !== ctx.sender) throw new ModuleError('XTRANSFER_NOT_ISSUER', `${ctx.sender} is not the issuer of ${a.denom} on ${ctx.chain}`);
+        credit(ctx, k.balance(a.to, a.denom), BigInt(a.amount));
+        credit(ctx, k.supply(a.denom), BigInt(a.amount));
         ctx.emit('Minted', { denom: a.denom, to: a.to, amount: a.amount });
       },
     }),
@@ -121,8 +83,8 @@ export const xtransferModule: ModuleDef = {
       args: z.strictObject({ denom, to: did, amount }),
       gas: 2_000,
       run(ctx, a) {
-        debit(ctx, balanceKey(ctx.sender, a.denom), BigInt(a.amount), `${ctx.sender}'s ${a.denom} balance`);
-        credit(ctx, balanceKey(a.to, a.denom), BigInt(a.amount));
+        debit(ctx, k.balance(ctx.sender, a.denom), BigInt(a.amount), `${ctx.sender}'s ${a.denom} balance`);
+        credit(ctx, k.balance(a.to, a.denom), BigInt(a.amount));
         ctx.emit('Transferred', { denom: a.denom, from: ctx.sender, to: a.to, amount: a.amount });
       },
     }),
@@ -132,100 +94,76 @@ export const xtransferModule: ModuleDef = {
       gas: 3_000,
       run(ctx, a): JsonValue {
         const n = BigInt(a.amount);
-        debit(ctx, balanceKey(ctx.sender, a.denom), n, `${ctx.sender}'s ${a.denom} balance`);
-        if (returning(a.denom, a.dstChain)) debit(ctx, supplyKey(a.denom), n, `supply of ${a.denom}`);
-        else credit(ctx, escrowKey(a.dstChain, a.denom), n);
+        debit(ctx, k.balance(ctx.sender, a.denom), n, `${ctx.sender}'s ${a.denom} balance`);
+        if (returning(a.denom, a.dstChain)) debit(ctx, k.supply(a.denom), n, `supply of ${a.denom}`);
+        else credit(ctx, k.escrow(a.dstChain, a.denom), n);
         const payload: TransferPayload = { denom: a.denom, amount: a.amount, sender: ctx.sender, receiver: a.receiver };
-        const args: { [k: string]: JsonValue } = { dstChain: a.dstChain, dstPort: XTRANSFER, payload: payload as unknown as JsonValue };
-        if (a.timeoutTime !== undefined) args.timeoutTime = a.timeoutTime;
-        if (a.timeoutHeight !== undefined) args.timeoutHeight = a.timeoutHeight;
-        return ctx.call('xchain', 'send', args) ?? null;
+        return asJson(sendPacket(ctx, { dstChain: a.dstChain, dstPort: XTRANSFER, payload: asJson(payload), timeoutTime: a.timeoutTime, timeoutHeight: a.timeoutHeight }));
       },
     }),
   },
   exports: {
-    onRecvPacket: {
+    onRecvPacket: exported({
       doc: 'Credit a transfer from another chain: release escrow for a token coming home, else mint its voucher.',
       gas: 2_000,
-      run(ctx, args): JsonValue {
-        requireXchainCaller(ctx);
-        const parsed = onRecvArgs.safeParse(args);
-        if (!parsed.success) throw new ModuleError('XTRANSFER_BAD_PACKET', `transfer payload: ${parsed.error.issues[0]!.message}`);
-        const { srcChain, payload: p } = parsed.data;
+      callers: FROM_XCHAIN,
+      args: onRecvArgs,
+      argsError: 'XTRANSFER_BAD_PACKET',
+      run(ctx, { srcChain, payload: p }): JsonValue {
         const n = BigInt(p.amount);
         let credited: string;
         if (returning(p.denom, ctx.chain)) {
           credited = p.denom.slice(ctx.chain.length + 1);
-          debit(ctx, escrowKey(srcChain, credited), n, `escrow for ${srcChain}`);
+          debit(ctx, k.escrow(srcChain, credited), n, `escrow for ${srcChain}`);
         } else {
           credited = `${srcChain}/${p.denom}`;
-          credit(ctx, supplyKey(credited), n);
+          credit(ctx, k.supply(credited), n);
         }
-        credit(ctx, balanceKey(p.receiver, credited), n);
+        credit(ctx, k.balance(p.receiver, credited), n);
         ctx.emit('TransferReceived', { srcChain, denom: credited, amount: p.amount, to: p.receiver });
         return { denom: credited, amount: p.amount };
       },
-    },
-    onAcknowledgementPacket: {
+    }),
+    onAcknowledgementPacket: exported({
       doc: 'Refund on an error acknowledgement; nothing to do on success.',
       gas: 2_000,
-      run(ctx, args) {
-        requireXchainCaller(ctx);
-        const { packet, ack } = args as unknown as { packet: Packet; ack: Ack };
+      callers: FROM_XCHAIN,
+      args: ackCallbackArgs,
+      run(ctx, { packet, ack }) {
         if (!ack.ok) refund(ctx, packet);
       },
-    },
-    onTimeoutPacket: {
+    }),
+    onTimeoutPacket: exported({
       doc: 'Refund a transfer that timed out.',
       gas: 2_000,
-      run(ctx, args) {
-        requireXchainCaller(ctx);
-        refund(ctx, (args as unknown as { packet: Packet }).packet);
+      callers: FROM_XCHAIN,
+      args: timeoutCallbackArgs,
+      run(ctx, { packet }) {
+        refund(ctx, packet);
       },
-    },
-    holdLock: {
-      doc: 'Debit an amount into a hold for an atomic transaction (xlock only).',
-      gas: 2_000,
-      run(ctx, args): JsonValue {
-        xlockOnly(ctx);
-        const p = holdLockArgs.safeParse(args);
-        if (!p.success) throw new ModuleError('BAD_ARGS', `holdLock: ${p.error.issues[0]!.message}`);
-        const a = p.data;
-        if (ctx.has(holdKey(a.hold))) throw new ModuleError('XTRANSFER_HOLD_EXISTS', `hold ${a.hold} already exists on ${ctx.chain}`);
-        debit(ctx, balanceKey(a.from, a.denom), BigInt(a.amount), `${a.from}'s ${a.denom} balance`);
-        const h: HoldRecord = { from: a.from, to: a.to, denom: a.denom, amount: a.amount, state: 'held', height: ctx.height };
-        ctx.set(holdKey(a.hold), h as unknown as JsonValue);
-        ctx.emit('Held', { hold: a.hold, denom: a.denom, from: a.from, to: a.to, amount: a.amount });
-        return { hold: a.hold };
+    }),
+    // Holds for atomic transactions (xlock): holdLock, holdCommit, holdRelease.
+    ...lockExports({
+      names: HOLD_EXPORTS,
+      caller: 'xlock',
+      noun: 'hold',
+      placed: 'held',
+      codes: { exists: 'XTRANSFER_HOLD_EXISTS', missing: 'XTRANSFER_NO_HOLD', settled: 'XTRANSFER_HOLD_SETTLED' },
+      key: k.hold,
+      args: z.strictObject({ hold: lockIdSchema, from: did, to: did, denom, amount }),
+      take(ctx, hold, a): HoldBody {
+        debit(ctx, k.balance(a.from, a.denom), BigInt(a.amount), `${a.from}'s ${a.denom} balance`);
+        ctx.emit('Held', { hold, denom: a.denom, from: a.from, to: a.to, amount: a.amount });
+        return { from: a.from, to: a.to, denom: a.denom, amount: a.amount };
       },
-    },
-    holdCommit: {
-      doc: 'Credit a hold to its receiver (xlock only); committing twice changes nothing.',
-      gas: 2_000,
-      run(ctx, args): JsonValue {
-        xlockOnly(ctx);
-        const [id, h] = loadHold(ctx, args);
-        if (h.state === 'committed') return { hold: id, state: h.state };
-        if (h.state !== 'held') throw new ModuleError('XTRANSFER_HOLD_SETTLED', `hold ${id} was already released; it cannot be committed`);
-        credit(ctx, balanceKey(h.to, h.denom), BigInt(h.amount));
-        ctx.set(holdKey(id), { ...h, state: 'committed', height: ctx.height } as unknown as JsonValue);
-        ctx.emit('Transferred', { denom: h.denom, from: h.from, to: h.to, amount: h.amount, hold: id });
-        return { hold: id, state: 'committed' };
+      give(ctx, hold, h) {
+        credit(ctx, k.balance(h.to, h.denom), BigInt(h.amount));
+        ctx.emit('Transferred', { denom: h.denom, from: h.from, to: h.to, amount: h.amount, hold });
       },
-    },
-    holdRelease: {
-      doc: 'Return a hold to its payer (xlock only); releasing twice changes nothing.',
-      gas: 2_000,
-      run(ctx, args): JsonValue {
-        xlockOnly(ctx);
-        const [id, h] = loadHold(ctx, args);
-        if (h.state === 'released') return { hold: id, state: h.state };
-        if (h.state !== 'held') throw new ModuleError('XTRANSFER_HOLD_SETTLED', `hold ${id} was already committed; it cannot be released`);
-        credit(ctx, balanceKey(h.from, h.denom), BigInt(h.amount));
-        ctx.set(holdKey(id), { ...h, state: 'released', height: ctx.height } as unknown as JsonValue);
-        ctx.emit('HoldReleased', { hold: id, denom: h.denom, to: h.from, amount: h.amount });
-        return { hold: id, state: 'released' };
+      restore(ctx, hold, h) {
+        credit(ctx, k.balance(h.from, h.denom), BigInt(h.amount));
+        ctx.emit('HoldReleased', { hold, denom: h.denom, to: h.from, amount: h.amount });
       },
-    },
+    }),
   },
 };

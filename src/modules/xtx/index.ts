@@ -1,14 +1,16 @@
 import { z } from 'zod';
-import type { JsonValue } from '../../codec/index.ts';
-import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
-import type { Ack, Packet } from '../xchain/types.ts';
-import { requireXchainCaller } from '../xchain/index.ts';
+import { asJson, type JsonValue } from '../../codec/index.ts';
+import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
+import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';
+import { XTX, xtxKey as k } from './keys.ts';
 import {
-  inquirePayloadSchema, MAX_PARTICIPANTS, participantSchema, txDigest, txIdSchema,
-  type PreparePayload, type Vote, type XtxBody, type XtxOp,
+  inquirePayloadSchema, MAX_PARTICIPANTS, participantSchema, txDigest, txIdSchema, voteSchema,
+  type PreparePayload, type XtxBody, type XtxParticipantState, type XtxRecord,
 } from './types.ts';
 
 export * from './types.ts';
+export { XTX, xtxKey, xtxStateKey } from './keys.ts';
 
 /**
  * xtx — the coordinator of atomic cross-chain transactions (two-phase commit over xchain
@@ -24,7 +26,6 @@ export * from './types.ts';
  * Whoever relays (any gateway, or the `tpc` helper) is the rest of the transaction manager;
  * all of its state is here and on the participants, so a crashed relayer loses nothing.
  */
-export const XTX = 'xtx';
 export const XLOCK_PORT = 'xlock';
 
 /** Longest time from begin to the prepare deadline. */
@@ -34,38 +35,6 @@ export const DEFAULT_RECOVER_AFTER_MS = 3600_000;
 /** Default timeout of one decision packet (resent on timeout). */
 export const DEFAULT_DECISION_TIMEOUT_MS = 3600_000;
 
-export interface XtxParticipantState {
-  chain: string;
-  ops: XtxOp[];
-  prepareSeq: number;
-  vote: 'pending' | 'yes' | 'no' | 'timeout';
-  reason?: string;
-  /** Decision packets sent to it, oldest first; the last is in flight while `inFlight`. */
-  decisionSeqs: number[];
-  inFlight: boolean;
-  /** What the participant confirmed (or, for a proven prepare timeout, what is certain). */
-  outcome?: 'committed' | 'rolled-back' | 'refused';
-  error?: string;
-}
-
-export interface XtxRecord {
-  id: string;
-  coordinator: string;
-  initiator: string;
-  digest: string;
-  deadline: number;
-  recoverAfter: number;
-  decisionTimeoutMs: number;
-  status: 'preparing' | 'committing' | 'aborting' | 'committed' | 'aborted';
-  created: { height: number; time: number; tx: string };
-  decision?: { outcome: 'commit' | 'abort'; reason: string; height: number; time: number; tx: string };
-  completed?: { height: number; time: number };
-  participants: XtxParticipantState[];
-}
-
-export const xtxKey = (id: string): string => `tx/${id}`;
-export const xtxStateKey = (id: string): string => `xtx/tx/${id}`;
-
 const beginArgs = z.strictObject({
   id: txIdSchema,
   participants: z.array(participantSchema).min(1).max(MAX_PARTICIPANTS),
@@ -74,7 +43,8 @@ const beginArgs = z.strictObject({
   decisionTimeoutMs: z.number().int().min(1_000).max(30 * 24 * 3600_000).optional(),
 });
 
-const packetArgs = z.object({ srcChain: z.string(), srcPort: z.string(), sequence: z.number().int(), payload: z.unknown() }).loose();
+/** An inquiry from a participant's xlock port (the only packet xtx receives). */
+const inquiryArgs = z.object({ srcChain: z.string(), srcPort: z.string(), sequence: z.number().int(), payload: inquirePayloadSchema }).loose();
 const ourPayload = z.object({ type: z.enum(['prepare', 'commit', 'rollback']), id: txIdSchema }).loose();
 /** The type and id of a packet this module sent (prepare, commit, rollback), or undefined. */
 function ourPacket(packet: Packet | undefined): { type: 'prepare' | 'commit' | 'rollback'; id: string } | undefined {
@@ -82,13 +52,13 @@ function ourPacket(packet: Packet | undefined): { type: 'prepare' | 'commit' | '
   return p.success ? p.data : undefined;
 }
 
-const load = (ctx: ModuleContext, id: string): XtxRecord | undefined => ctx.get(xtxKey(id)) as unknown as XtxRecord | undefined;
+const load = (ctx: ModuleContext, id: string): XtxRecord | undefined => ctx.read(k.tx(id));
 function must(ctx: ModuleContext, id: string): XtxRecord {
   const r = load(ctx, id);
   if (!r) throw new ModuleError('XTX_NOT_FOUND', `no transaction ${id} on ${ctx.chain}`);
   return r;
 }
-const save = (ctx: ModuleContext, r: XtxRecord): void => ctx.set(xtxKey(r.id), r as unknown as JsonValue);
+const save = (ctx: ModuleContext, r: XtxRecord): void => ctx.write(k.tx(r.id), r);
 
 /** Participants that must hear the decision: for abort only those that may hold locks. */
 const needsDecision = (r: XtxRecord, p: XtxParticipantState): boolean =>
@@ -96,7 +66,7 @@ const needsDecision = (r: XtxRecord, p: XtxParticipantState): boolean =>
 
 function sendDecision(ctx: ModuleContext, r: XtxRecord, p: XtxParticipantState): void {
   const type = r.decision!.outcome === 'commit' ? 'commit' : 'rollback';
-  const sent = ctx.call('xchain', 'send', { dstChain: p.chain, dstPort: XLOCK_PORT, payload: { type, id: r.id }, timeoutTime: ctx.time + r.decisionTimeoutMs }) as { sequence: number };
+  const sent = sendPacket(ctx, { dstChain: p.chain, dstPort: XLOCK_PORT, payload: { type, id: r.id }, timeoutTime: ctx.time + r.decisionTimeoutMs });
   p.decisionSeqs = [...p.decisionSeqs, sent.sequence];
   p.inFlight = true;
   ctx.emit('DecisionSent', { id: r.id, chain: p.chain, type, sequence: sent.sequence });
@@ -177,35 +147,33 @@ export const xtxModule: ModuleDef = {
     }),
   },
   exports: {
-    onRecvPacket: {
+    onRecvPacket: exported({
       doc: 'A participant\'s inquiry for the decision (after its recoverAfter); past the deadline with no decision, the answer is abort.',
       gas: 3_000,
-      run(ctx, args): JsonValue {
-        requireXchainCaller(ctx);
-        const parsed = packetArgs.safeParse(args);
-        if (!parsed.success) throw new ModuleError('XTX_BAD_PACKET', `packet: ${parsed.error.issues[0]!.message}`);
-        const packet = parsed.data;
+      callers: FROM_XCHAIN,
+      args: inquiryArgs,
+      argsError: 'XTX_BAD_PACKET',
+      run(ctx, packet): JsonValue {
         if (packet.srcPort !== XLOCK_PORT) throw new ModuleError('XTX_BAD_PACKET', `xtx takes inquiries only from xlock ports, not ${packet.srcChain}/${packet.srcPort}`);
-        const q = inquirePayloadSchema.safeParse(packet.payload);
-        if (!q.success) throw new ModuleError('XTX_BAD_PACKET', `inquiry payload: ${q.error.issues[0]!.message}`);
-        const r = must(ctx, q.data.id);
+        const r = must(ctx, packet.payload.id);
         participantOf(r, packet.srcChain);
         if (!r.decision && ctx.time >= r.deadline) decide(ctx, r, 'abort', `no decision by the deadline when ${packet.srcChain} inquired`);
         return { id: r.id, outcome: r.decision?.outcome ?? 'pending' };
       },
-    },
-    onAcknowledgementPacket: {
+    }),
+    onAcknowledgementPacket: exported({
       doc: 'A vote (prepare) or a participant\'s confirmation of the decision.',
       gas: 3_000,
-      run(ctx, args) {
-        requireXchainCaller(ctx);
-        const { packet, ack } = args as unknown as { packet: Packet; ack: Ack };
+      callers: FROM_XCHAIN,
+      args: ackCallbackArgs,
+      run(ctx, { packet, ack }) {
         const body = ourPacket(packet);
         const r = body && load(ctx, body.id);
         if (!body || !r || !ack) return;
         const p = participantOf(r, packet.dstChain);
         if (body.type === 'prepare') {
-          const v = ack.ok ? (ack.result as unknown as Vote | null) : null;
+          // The vote xlock answered the prepare with (prepare in xlock/index.ts); anything else counts as no.
+          const v = ack.ok ? voteSchema.safeParse(ack.result).data : undefined;
           if (v && v.vote === 'yes') p.vote = 'yes';
           else {
             p.vote = 'no';
@@ -228,13 +196,13 @@ export const xtxModule: ModuleDef = {
         maybeComplete(ctx, r);
         save(ctx, r);
       },
-    },
-    onTimeoutPacket: {
+    }),
+    onTimeoutPacket: exported({
       doc: 'A prepare not received by the deadline votes no; a decision packet that timed out is sent again (same decision).',
       gas: 3_000,
-      run(ctx, args) {
-        requireXchainCaller(ctx);
-        const { packet } = args as unknown as { packet: Packet };
+      callers: FROM_XCHAIN,
+      args: timeoutCallbackArgs,
+      run(ctx, { packet }) {
         const body = ourPacket(packet);
         const r = body && load(ctx, body.id);
         if (!body || !r) return;
@@ -256,7 +224,7 @@ export const xtxModule: ModuleDef = {
         if (needsDecision(r, p)) sendDecision(ctx, r, p);
         save(ctx, r);
       },
-    },
+    }),
   },
 };
 
@@ -266,7 +234,7 @@ function methodBegin() {
     args: beginArgs,
     gas: 5_000,
     run(ctx, a): JsonValue {
-      if (ctx.has(xtxKey(a.id))) throw new ModuleError('XTX_EXISTS', `transaction ${a.id} already exists on ${ctx.chain}; choose another id`);
+      if (ctx.has(k.tx(a.id))) throw new ModuleError('XTX_EXISTS', `transaction ${a.id} already exists on ${ctx.chain}; choose another id`);
       const chains = a.participants.map((p) => p.chain);
       if (new Set(chains).size !== chains.length) throw new ModuleError('XTX_BAD_TX', 'each participant chain may appear once; put all of its ops in one entry');
       if (chains.includes(ctx.chain)) {
@@ -286,13 +254,12 @@ function methodBegin() {
       };
       const payload: PreparePayload = { type: 'prepare', initiator: ctx.sender, ...body };
       for (const p of r.participants) {
-        const sent = ctx.call('xchain', 'send', { dstChain: p.chain, dstPort: XLOCK_PORT, payload: payload as unknown as JsonValue, timeoutTime: a.deadline }) as { sequence: number };
-        p.prepareSeq = sent.sequence;
+        p.prepareSeq = sendPacket(ctx, { dstChain: p.chain, dstPort: XLOCK_PORT, payload: asJson(payload), timeoutTime: a.deadline }).sequence;
       }
       save(ctx, r);
-      const n = ((ctx.get('log/count') as number | undefined) ?? 0) + 1;
-      ctx.set(`log/${n}`, a.id);
-      ctx.set('log/count', n);
+      const n = (ctx.read(k.logCount()) ?? 0) + 1;
+      ctx.write(k.log(n), a.id);
+      ctx.write(k.logCount(), n);
       ctx.emit('TransactionBegun', { id: a.id, initiator: ctx.sender, participants: chains, digest: r.digest, deadline: a.deadline });
       return { id: a.id, digest: r.digest, prepares: r.participants.map((p) => ({ chain: p.chain, sequence: p.prepareSeq })) };
     },

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
+import { canonicalize, toHex } from '../../codec/index.ts';
+import { accountSchema, amountSchema, chainIdSchema } from '../../codec/schemas.ts';
 import { sm3 } from '../../crypto/index.ts';
-import { chainIdSchema } from '../xchain/types.ts';
+import { denomSchema } from '../xtransfer/types.ts';
+import { docIdSchema } from '../xdoc/types.ts';
 
 /**
  * What the coordinator (`xtx`) and the participants (`xlock`) agree on: a transaction's body
@@ -9,15 +11,12 @@ import { chainIdSchema } from '../xchain/types.ts';
  * op owners sign a `consent` to on their own chains.
  */
 
-const did = z.string().min(1).max(128);
-const amount = z.string().regex(/^[1-9][0-9]{0,37}$/, 'a positive integer amount in minor units, as a decimal string');
-const denom = z.string().regex(/^(?:[a-z][a-z0-9-]{0,31}\/)*[A-Z][A-Z0-9-]{1,15}$/, 'a token name such as CNY-T, or a voucher path such as trade/CNY-T');
-const docId = z.string().regex(/^[a-z][a-z0-9-]{0,31}:[A-Za-z0-9._-]{1,64}$/, '<origin chain>:<id>');
+const did = accountSchema;
 
 /** Move `amount` of `denom` from `from` to `to` on the participant chain (xtransfer hold). */
-export const transferOpSchema = z.strictObject({ kind: z.literal('transfer'), denom, amount, from: did, to: did });
+export const transferOpSchema = z.strictObject({ kind: z.literal('transfer'), denom: denomSchema, amount: amountSchema, from: did, to: did });
 /** Endorse document `id` held by `from` to `to` on the participant chain (xdoc lock). */
-export const endorseOpSchema = z.strictObject({ kind: z.literal('endorse'), id: docId, from: did, to: did });
+export const endorseOpSchema = z.strictObject({ kind: z.literal('endorse'), id: docIdSchema, from: did, to: did });
 export const opSchema = z.discriminatedUnion('kind', [transferOpSchema, endorseOpSchema]);
 export type XtxOp = z.infer<typeof opSchema>;
 
@@ -41,7 +40,7 @@ export interface XtxBody {
 /** SM3 of the canonical JSON of the body: what op owners consent to. Lowercase hex. */
 export function txDigest(body: XtxBody): string {
   const b = { coordinator: body.coordinator, id: body.id, participants: body.participants, deadline: body.deadline, recoverAfter: body.recoverAfter };
-  return toHex(sm3(new TextEncoder().encode(canonicalize(b as unknown as JsonValue))));
+  return toHex(sm3(new TextEncoder().encode(canonicalize(b))));
 }
 
 /** Whose property an op moves: the one who must consent (or sign `begin` themselves). */
@@ -54,6 +53,10 @@ export type InquirePayload = { type: 'inquire'; id: string };
 
 /** A participant's answer to a prepare (the acknowledgement's result). */
 export type Vote = { vote: 'yes' } | { vote: 'no'; code: string; message: string };
+export const voteSchema: z.ZodType<Vote> = z.union([
+  z.object({ vote: z.literal('yes') }),
+  z.object({ vote: z.literal('no'), code: z.string(), message: z.string() }),
+]);
 
 export const preparePayloadSchema = z.strictObject({
   type: z.literal('prepare'), initiator: did, coordinator: chainIdSchema, id: txIdSchema,
@@ -62,3 +65,34 @@ export const preparePayloadSchema = z.strictObject({
 });
 export const decisionPayloadSchema = z.strictObject({ type: z.enum(['commit', 'rollback']), id: txIdSchema });
 export const inquirePayloadSchema = z.strictObject({ type: z.literal('inquire'), id: txIdSchema });
+
+/** A participant as the coordinator tracks it. */
+export interface XtxParticipantState {
+  chain: string;
+  ops: XtxOp[];
+  prepareSeq: number;
+  vote: 'pending' | 'yes' | 'no' | 'timeout';
+  reason?: string;
+  /** Decision packets sent to it, oldest first; the last is in flight while `inFlight`. */
+  decisionSeqs: number[];
+  inFlight: boolean;
+  /** What the participant confirmed (or, for a proven prepare timeout, what is certain). */
+  outcome?: 'committed' | 'rolled-back' | 'refused';
+  error?: string;
+}
+
+/** A transaction on its coordinator chain (state key `xtx/tx/<id>`). */
+export interface XtxRecord {
+  id: string;
+  coordinator: string;
+  initiator: string;
+  digest: string;
+  deadline: number;
+  recoverAfter: number;
+  decisionTimeoutMs: number;
+  status: 'preparing' | 'committing' | 'aborting' | 'committed' | 'aborted';
+  created: { height: number; time: number; tx: string };
+  decision?: { outcome: 'commit' | 'abort'; reason: string; height: number; time: number; tx: string };
+  completed?: { height: number; time: number };
+  participants: XtxParticipantState[];
+}
