@@ -88,6 +88,9 @@ export class CatalogIndex {
   private readonly seqOf = new Map<string, number>();
   private readonly termsOf: string[][] = [];
   private height = -1;
+  /** Doc numbers newest first (by modified, then publication order); rebuilt after a change. */
+  private order: number[] | undefined;
+  private rank: Int32Array = new Int32Array(0);
 
   constructor(private readonly src: CatalogSource) {}
 
@@ -107,6 +110,7 @@ export class CatalogIndex {
       for (const t of this.termsOf[n]!) this.postings.get(t)?.delete(n);
     }
     this.docs[n] = rec;
+    this.order = undefined;
     const ts = docTerms(rec);
     this.termsOf[n] = ts;
     for (const t of ts) {
@@ -137,6 +141,17 @@ export class CatalogIndex {
     return h;
   }
 
+  private newestFirst(): number[] {
+    if (!this.order) {
+      const order = this.docs.map((_, i) => i).sort((a, b) => this.docs[b]!.modified - this.docs[a]!.modified || b - a);
+      const rank = new Int32Array(order.length);
+      order.forEach((n, i) => (rank[n] = i));
+      this.order = order;
+      this.rank = rank;
+    }
+    return this.order;
+  }
+
   search(query: CatalogQuery): CatalogPage {
     const height = this.refresh();
     const limit = Math.min(Math.max(query.limit ?? 20, 1), 100);
@@ -147,14 +162,16 @@ export class CatalogIndex {
     if (query.owner) want.push(`\u0000owner:${query.owner}`);
     if (!query.withdrawn) want.push('\u0000status:active');
     const sets = want.map((t) => this.postings.get(t) ?? new Set<number>()).sort((a, b) => a.size - b.size);
+    const order = this.newestFirst();
     let hits: number[];
-    if (sets.length === 0) hits = this.docs.map((_, i) => i);
+    if (sets.length === 0) hits = order;
     else {
       const [first, ...rest] = sets;
       hits = [...first!].filter((n) => rest.every((s) => s.has(n)));
+      // Newest first (most recently modified; ties by publication order), by precomputed rank.
+      const rank = this.rank;
+      hits.sort((a, b) => rank[a]! - rank[b]!);
     }
-    // Newest first (most recently modified; ties by publication order).
-    hits.sort((a, b) => this.docs[b]!.modified - this.docs[a]!.modified || b - a);
     const offset = query.cursor ? Number.parseInt(query.cursor, 36) : 0;
     const start = Number.isSafeInteger(offset) && offset >= 0 ? offset : 0;
     const page = hits.slice(start, start + limit).map((n) => this.docs[n]!);

@@ -33,7 +33,7 @@ export const ROUTING_CHAIN = 'xroute';
 
 export const EMBEDDED_CHAINS: ChainPreset[] = [
   { chain: 'gov', name: 'Governance chain', nameZh: '治理链', kind: 'governance', modules: ['governance', 'notary'], planned: [] },
-  { chain: 'identity', name: 'Identity chain', nameZh: '身份链', kind: 'public-service', modules: ['did', 'vcstatus', 'notary'], planned: [] },
+  { chain: 'identity', name: 'Identity chain', nameZh: '身份链', kind: 'public-service', modules: ['did', 'vcstatus', 'credadmit', 'notary'], planned: [] },
   { chain: 'sign', name: 'Signing chain', nameZh: '签约链', kind: 'public-service', modules: ['lexcontract', 'notary', ...XAPPS], planned: [] },
   { chain: 'settle', name: 'Settlement chain', nameZh: '结算链', kind: 'public-service', modules: ['settlement', 'notary', ...XAPPS], planned: [] },
   { chain: 'xroute', name: 'Cross-chain routing chain', nameZh: '跨链路由链', kind: 'public-service', modules: ['xroute', 'notary'], planned: [] },

@@ -6,7 +6,7 @@
 import { fromHex } from '../../codec/index.ts';
 import { didFromPublicKey } from '../../crypto/index.ts';
 import type { Tx } from '../../ledger/index.ts';
-import { reach, stateAt, type AdmissionRule, type ReferenceChain, type Refs, type SenderAuthority, type Verdict } from '../refs.ts';
+import { reach, stateAt, type AdmissionRule, type ReferenceChain, type Refs, type SenderAuthority, type StateAt, type Verdict } from '../refs.ts';
 
 export class Gate {
   /** Ids of the chains whose state is consulted (the keys a block's refs may name). */
@@ -22,6 +22,7 @@ export class Gate {
     const sources = new Map<string, ReferenceChain>();
     if (authority?.source) sources.set(authority.source.id, authority.source);
     if (rule) sources.set(rule.source.id, rule.source);
+    if (rule?.identity) sources.set(rule.identity.id, rule.identity);
     this.sources = [...sources.values()];
     this.consulted = new Set(sources.keys());
   }
@@ -79,7 +80,12 @@ export class Gate {
     if (height === undefined || height > rule.source.height()) {
       return { ok: false, code: 'TX_NOT_ADMITTED', message: `the admission policy cannot be judged: governance chain ${rule.source.id} is ${height === undefined ? 'not named' : `not at height ${height} yet`} here` };
     }
-    const v = rule.judge(stateAt(rule.source, height), did);
+    let identity: StateAt | undefined;
+    if (rule.identity) {
+      const h = refs[rule.identity.id];
+      if (h !== undefined && h <= rule.identity.height()) identity = stateAt(rule.identity, h);
+    }
+    const v = rule.judge(stateAt(rule.source, height), did, identity);
     return v.ok ? v : { ok: false, code: 'TX_NOT_ADMITTED', message: v.message };
   }
 }
