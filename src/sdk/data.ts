@@ -201,3 +201,16 @@ export async function checkConsentRecord(c: ShulianClient, vc: Record<string, un
   if (rec.controller !== controller) throw new ShulianError('CONSENT_BAD_CREDENTIAL', `the consent lets ${rec.controller} use the data, not ${controller}`);
   return rec;
 }
+
+// ---- admission by credential ----
+
+/**
+ * Presents a verifiable presentation once, on the identity chain, for admission to `chain`
+ * (whose governance policy admits holders of a credential type from an issuer). The presentation
+ * must be the sender's, bound to the chain by its proof's `domain`, with credentials that carry a
+ * status entry; the chain then admits the holder while its proofs and status hold.
+ */
+export const presentForAdmission = (c: ShulianClient, holder: KeyPair, chain: string, presentation: Record<string, unknown>, o: { identityChain?: string } & SendOptions & WaitOptions = {}) =>
+  sendData<{ chain: string; holder: string }>(c, holder, 'credadmit', 'present', { chain, presentation }, { ...o, chain: o.identityChain ?? 'identity' });
+export const withdrawPresentation = (c: ShulianClient, holder: KeyPair, chain: string, o: { identityChain?: string } & SendOptions & WaitOptions = {}) =>
+  sendData<{ chain: string }>(c, holder, 'credadmit', 'withdraw', { chain }, { ...o, chain: o.identityChain ?? 'identity' });
