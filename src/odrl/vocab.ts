@@ -33,21 +33,27 @@ export const ACTION_PARENT: Readonly<Record<string, string | null>> = {
 
 export const ODRL_NS = 'http://www.w3.org/ns/odrl/2/';
 
-/** The action a term names: `read`, `odrl:read` or the full IRI; undefined when unknown. */
-export function actionName(term: string): string | undefined {
-  const local = term.startsWith(ODRL_NS) ? term.slice(ODRL_NS.length) : term.startsWith('odrl:') ? term.slice(5) : term;
-  return Object.hasOwn(ACTION_PARENT, local) ? local : undefined;
+/** The name a term has in `table`, written bare, as `prefix:name` or as the full IRI; undefined when unknown. */
+function termName(table: Readonly<Record<string, string | null>>, ns: string, prefix: string, term: string): string | undefined {
+  const local = term.startsWith(ns) ? term.slice(ns.length) : term.startsWith(`${prefix}:`) ? term.slice(prefix.length + 1) : term;
+  return Object.hasOwn(table, local) ? local : undefined;
 }
 
-/** Whether `granted` covers `requested` (the same action or one it includes, transitively). */
-export function actionCovers(granted: string, requested: string): boolean {
-  let a: string | null | undefined = requested;
+/** Whether `of` is `term` or one of its ancestors in `table` (a parent map), transitively. */
+function within(table: Readonly<Record<string, string | null>>, term: string, of: string): boolean {
+  let a: string | null | undefined = term;
   for (let i = 0; a && i < 8; i++) {
-    if (a === granted) return true;
-    a = ACTION_PARENT[a];
+    if (a === of) return true;
+    a = table[a];
   }
   return false;
 }
+
+/** The action a term names: `read`, `odrl:read` or the full IRI; undefined when unknown. */
+export const actionName = (term: string): string | undefined => termName(ACTION_PARENT, ODRL_NS, 'odrl', term);
+
+/** Whether `granted` covers `requested` (the same action or one it includes, transitively). */
+export const actionCovers = (granted: string, requested: string): boolean => within(ACTION_PARENT, requested, granted);
 
 /** ODRL 2.2 operators (Common Vocabulary §4.3) — all of them, each implemented. */
 export const OPERATORS = ['eq', 'neq', 'lt', 'lteq', 'gt', 'gteq', 'isA', 'hasPart', 'isPartOf', 'isAllOf', 'isAnyOf', 'isNoneOf'] as const;
@@ -97,17 +103,7 @@ export const DPV_PURPOSES: Readonly<Record<string, string | null>> = {
 };
 
 /** The DPV purpose a term names (`dpv:AcademicResearch`, the IRI, or the bare name); undefined when unknown. */
-export function purposeName(term: string): string | undefined {
-  const local = term.startsWith(DPV_NS) ? term.slice(DPV_NS.length) : term.startsWith('dpv:') ? term.slice(4) : term;
-  return Object.hasOwn(DPV_PURPOSES, local) ? local : undefined;
-}
+export const purposeName = (term: string): string | undefined => termName(DPV_PURPOSES, DPV_NS, 'dpv', term);
 
 /** Whether purpose `p` is `of` or narrower than it (DPV `skos:broader`, transitively). */
-export function purposeIsA(p: string, of: string): boolean {
-  let a: string | null | undefined = p;
-  for (let i = 0; a && i < 8; i++) {
-    if (a === of) return true;
-    a = DPV_PURPOSES[a];
-  }
-  return false;
-}
+export const purposeIsA = (p: string, of: string): boolean => within(DPV_PURPOSES, p, of);

@@ -6,10 +6,11 @@
  */
 import { canonicalBytes, foreign, ShulianError, toHex, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, publicKeyFromPrivate, sm3, type KeyPair } from '../crypto/index.ts';
-import type { DatasetInput, DatasetRecord, Frequency, Sensitivity, Theme } from '../modules/catalog/types.ts';
-import type { GrantRecord, RequestRecord, UsageRecord, UseVerdict } from '../modules/dataauth/types.ts';
+import type { DatasetInput, DatasetRecord } from '../modules/catalog/types.ts';
+import type { GrantRecord, RequestArgs, RequestRecord, UsageRecord, UseVerdict } from '../modules/dataauth/types.ts';
 import { consentCredential, type ConsentInput, type ConsentRecord, type PortabilityRecord } from '../modules/consent/types.ts';
 import type { Policy } from '../odrl/index.ts';
+import type { CatalogPage as CatalogPageOf, CatalogQuery } from '../data/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { CommittedTx, SendOptions, WaitOptions } from './types.ts';
 
@@ -45,18 +46,8 @@ export const reviseDataset = (c: ShulianClient, key: KeyPair, d: DatasetInput, v
 export const withdrawDataset = (c: ShulianClient, key: KeyPair, id: string, o: DataSendOptions = {}) =>
   sendData<{ id: string; version: number }>(c, key, 'catalog', 'withdraw', { id }, o);
 
-export interface CatalogSearch {
-  q?: string;
-  theme?: Theme;
-  sensitivity?: Sensitivity;
-  frequency?: Frequency;
-  owner?: string;
-  withdrawn?: boolean;
-  limit?: number;
-  cursor?: string;
-  chain?: string;
-}
-export interface CatalogPage { chain: string; total: number; datasets: DatasetRecord[]; next?: string; height: number }
+export type CatalogSearch = CatalogQuery & { chain?: string };
+export type CatalogPage = CatalogPageOf & { chain: string };
 
 export const searchCatalog = (c: ShulianClient, s: CatalogSearch = {}): Promise<CatalogPage> => c.getJson(`/data/catalog${q({ ...s })}`);
 export const getDataset = (c: ShulianClient, id: string, o: { chain?: string; version?: number } = {}): Promise<{ chain: string; dataset: DatasetRecord; offer: Policy | null }> =>
@@ -67,15 +58,8 @@ export const dcatJsonLd = (c: ShulianClient, o: { chain?: string; dataset?: stri
 
 // ---- authorisation ----
 
-export interface DataRequest {
-  dataset: string;
-  purpose: string;
-  actions: string[];
-  count?: number;
-  notAfter?: string;
-  recipient?: string;
-  consents?: string[];
-}
+/** What a data request names (dataauth.request's args). */
+export type DataRequest = RequestArgs;
 export type RequestOutcome = { request: number; status: 'pending' } | { request: number; status: 'granted'; grant: number } | { request: number; status: 'refused'; reason: string };
 
 export const requestData = (c: ShulianClient, key: KeyPair, r: DataRequest, o: DataSendOptions = {}) =>
