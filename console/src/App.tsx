@@ -16,6 +16,7 @@ const Contracts = lazy(() => import('./pages/Contracts.tsx').then((m) => ({ defa
 const WorkOrders = lazy(() => import('./pages/WorkOrders.tsx').then((m) => ({ default: m.WorkOrders })));
 const Monitoring = lazy(() => import('./pages/Monitoring.tsx').then((m) => ({ default: m.Monitoring })));
 const Admin = lazy(() => import('./pages/Admin.tsx').then((m) => ({ default: m.Admin })));
+const Data = lazy(() => import('./pages/Data.tsx').then((m) => ({ default: m.Data })));
 
 export const BASE = '/console/';
 
@@ -33,6 +34,7 @@ const PAGES: PageDef[] = [
   { path: 'explorer', zh: '区块浏览器', en: 'Explorer', render: () => <Explorer /> },
   { path: 'identity', zh: '数字身份', en: 'Identity', render: () => <Identity /> },
   { path: 'contracts', zh: '法律合约', en: 'Contracts', render: () => <Contracts /> },
+  { path: 'data', zh: '数据授权', en: 'Data', render: () => <Data /> },
   { path: 'workorders', zh: '工单', en: 'Work orders', render: () => <WorkOrders /> },
   { path: 'monitoring', zh: '监控', en: 'Monitoring', render: () => <Monitoring /> },
   { path: 'admin', zh: '系统管理', en: 'Admin', render: () => <Admin /> },

@@ -21,7 +21,7 @@ import { didFromPublicKey, generateKeyPair } from '../../src/crypto/index.ts';
 
 const TITLES: Record<(typeof PAGES)[number], [string, string]> = {
   overview: ['总览', 'Overview'], alliance: ['链联盟', 'Alliance'], chains: ['链管理', 'Chains'], explorer: ['区块浏览器', 'Explorer'],
-  identity: ['数字身份', 'Identity'], contracts: ['法律合约', 'Contracts'], workorders: ['工单', 'Work orders'], monitoring: ['监控', 'Monitoring'],
+  identity: ['数字身份', 'Identity'], contracts: ['法律合约', 'Contracts'], data: ['数据授权', 'Data'], workorders: ['工单', 'Work orders'], monitoring: ['监控', 'Monitoring'],
   admin: ['系统管理', 'Admin'],
 };
 
