@@ -206,10 +206,12 @@ function MyConsents() {
 export function Data() {
   const { tr } = useSession();
   return (
-    <Tabs items={[
-      { key: 'catalog', label: tr('数据目录', 'Catalog'), children: <Catalog /> },
-      { key: 'grants', label: tr('申请与授权', 'Requests and grants'), children: <RequestsAndGrants /> },
-      { key: 'consents', label: tr('我的授权同意', 'My consents'), children: <MyConsents /> },
-    ]} />
+    <Card data-testid="page-data">
+      <Tabs items={[
+        { key: 'catalog', label: tr('数据目录', 'Catalog'), children: <Catalog /> },
+        { key: 'grants', label: tr('申请与授权', 'Requests and grants'), children: <RequestsAndGrants /> },
+        { key: 'consents', label: tr('我的授权同意', 'My consents'), children: <MyConsents /> },
+      ]} />
+    </Card>
   );
 }
