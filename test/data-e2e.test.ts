@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { didFromPublicKey, generateKeyPair, writeKeystore } from '../src/crypto/index.ts';
-import { ShulianClient, dcatJsonLd, listConsents, pairwiseKey, sm3Hex, useGrant } from '../src/sdk/index.ts';
-import { verifyCredential, shulianKeyResolver, httpStatusListSource } from '../src/did/index.ts';
+import { ShulianClient, checkConsentRecord, dcatJsonLd, listConsents, pairwiseKey, sm3Hex, useGrant } from '../src/sdk/index.ts';
+import { issueCredential, keyPairSigner, verifyCredential, shulianKeyResolver, httpStatusListSource } from '../src/did/index.ts';
 import { startNodeProcess } from './helpers/node-process.ts';
 import { cli, json, jsonError, PW } from './helpers/cli.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -89,6 +89,15 @@ test('the data chain end to end through the CLI on a running node', async (t) =>
   // A citizen consents (pairwise DID for the operator); a grant relying on it is used, then the consent is withdrawn.
   const given = json<{ digest: string; subject: string }>(await run('data', 'consent', 'give', '--controller', operator.did, '--purpose', 'dpv:AcademicResearch', '--data', 'dpv-pd:HealthRecord', '--source', agency.did, ...keyed(citizen.file)));
   assert.equal(given.subject, didFromPublicKey(pairwiseKey(citizen.k, operator.did).publicKey));
+  // The operator checks the credential it was handed: signed by its subject, recorded for it on chain.
+  const consentVc = (given as unknown as { credential: Record<string, unknown> }).credential;
+  assert.equal((await checkConsentRecord(c, consentVc, operator.did)).subject, given.subject);
+  // The same claims signed by someone else (another DID issues a consent in the citizen's pairwise name): refused.
+  const other = generateKeyPair('sm2');
+  const { proof: _p, ...unsigned } = consentVc;
+  const byOther = await issueCredential({ ...unsigned, issuer: didFromPublicKey(other.publicKey) }, keyPairSigner(other, { fragment: 'multikey' }));
+  await assert.rejects(checkConsentRecord(c, byOther as unknown as Record<string, unknown>, operator.did), { code: 'CONSENT_SIGNER_NOT_SUBJECT' });
+  await assert.rejects(checkConsentRecord(c, consentVc, agency.did), { code: 'CONSENT_BAD_CREDENTIAL' });
   assert.notEqual(given.subject, citizen.did, 'the consent is given under a pairwise DID, not the citizen\'s own');
   const req2 = json<{ request: number }>(await run('data', 'request', '--dataset', 'traffic-flow', '--purpose', 'dpv:AcademicResearch', '--actions', 'read', '--consents', given.digest, ...keyed(operator.file)));
   const g2 = json<{ grant: number }>(await run('data', 'approve', String(req2.request), ...keyed(agency.file)));

@@ -15,6 +15,10 @@ import { client, errText, useLoad, useSession } from '../session.tsx';
 const DATA = 'data';
 const THEMES = ['AGRI', 'ECON', 'EDUC', 'ENER', 'ENVI', 'GOVE', 'HEAL', 'INTR', 'JUST', 'REGI', 'SOCI', 'TECH', 'TRAN'];
 const PURPOSES = Object.keys(DPV_PURPOSES).map((p) => `dpv:${p}`);
+const FREQUENCY: Record<string, [string, string]> = {
+  CONT: ['持续更新', 'continuous'], HOURLY: ['每小时', 'hourly'], DAILY: ['每日', 'daily'], WEEKLY: ['每周', 'weekly'], MONTHLY: ['每月', 'monthly'],
+  QUARTERLY: ['每季度', 'quarterly'], ANNUAL: ['每年', 'annual'], IRREG: ['不定期', 'irregular'], NEVER: ['不再更新', 'never'], UNKNOWN: ['未知', 'unknown'],
+};
 
 function Sensitivity({ level }: { level: DatasetRecord['sensitivity'] }) {
   const { tr } = useSession();
@@ -91,7 +95,7 @@ function Catalog() {
               { key: 'owner', label: tr('发布机构', 'Publisher'), children: <Typography.Text code>{detail.data.dataset.owner}</Typography.Text> },
               { key: 'desc', label: tr('描述', 'Description'), children: lang === 'zh' ? detail.data.dataset.description.zh ?? detail.data.dataset.description.en : detail.data.dataset.description.en ?? detail.data.dataset.description.zh },
               { key: 'sens', label: tr('开放等级', 'Sensitivity'), children: <Sensitivity level={detail.data.dataset.sensitivity} /> },
-              { key: 'freq', label: tr('更新频率', 'Frequency'), children: detail.data.dataset.frequency },
+              { key: 'freq', label: tr('更新频率', 'Frequency'), children: tr(...(FREQUENCY[detail.data.dataset.frequency] ?? [detail.data.dataset.frequency, detail.data.dataset.frequency])) },
               { key: 'dist', label: tr('分发', 'Distributions'), children: detail.data.dataset.distributions.map((x) => <div key={x.id}>{x.mediaType} — {x.accessUrl}</div>) },
               { key: 'svc', label: tr('访问服务', 'Access services'), children: detail.data.dataset.services.map((x) => <div key={x.id}>{x.kind}: {x.endpointUrl}</div>) },
             ]} />
