@@ -84,9 +84,10 @@ describe('shulian org / gov / chain propose through the binary, against shulian 
     }
   });
 
-  test('org list shows the founding operator; gov init a second time is refused', async () => {
+  test('org list shows the founding operator with its member seat; gov init a second time is refused', async () => {
     const list = json<{ members: Array<{ did: string; roles: string[]; proposal: number }> }>(await run(['org', 'list', '--verify', '--json']));
-    assert.deepEqual(list.members.map((m) => [m.did, m.roles, m.proposal]), [[op.did, ['operator'], 0]]);
+    // The embedded alliance's operator is also a member organisation, so it can propose and approve business chains (#15).
+    assert.deepEqual(list.members.map((m) => [m.did, m.roles, m.proposal]), [[op.did, ['operator', 'member'], 0]]);
     const again = await run(['gov', 'init', '--name', 'Another operator', ...asOp(), '--json']);
     assert.equal(jsonError(again).code, 'GOV_ALREADY_INITIALIZED');
   });
@@ -109,10 +110,10 @@ describe('shulian org / gov / chain propose through the binary, against shulian 
     const human = await run(['org', 'list', '--verify']);
     assert.equal(human.code, 0, human.stderr);
     for (const org of orgs) assert.match(human.stdout, new RegExp(`^${org.did}\\s+${org.name}\\s+member\\s+#\\d+, height \\d+`, 'm'));
-    assert.match(human.stdout, new RegExp(`^${op.did}\\s+.*\\s+operator\\s+founder`, 'm'));
+    assert.match(human.stdout, new RegExp(`^${op.did}\\s+.*\\s+operator,\\s?member\\s+founder`, 'm'));
   });
 
-  test('chain propose: a member proposes a business chain; refusals change no tally; two of three approve it', async () => {
+  test('chain propose: a member proposes a business chain; refusals change no tally; three of four (the operator holds a member seat) approve it', async () => {
     const [a, b] = orgs;
     const genesis = join(tmp.dir, 'trade.json');
     // The business chain names this node as its one validator, so the node starts it by itself.
@@ -139,15 +140,16 @@ describe('shulian org / gov / chain propose through the binary, against shulian 
     const mid = await proposal(id);
     assert.deepEqual([mid.status, mid.tally], ['voting', { yes: 1, no: 0, abstain: 0 }], 'the refusals changed no tally');
 
-    const done = await vote(id, b!);
-    assert.deepEqual([done.status, done.tally], ['approved', { yes: 2, no: 0, abstain: 0 }]);
+    assert.equal((await vote(id, b!)).status, 'voting', 'two of four cannot settle it yet');
+    const done = await vote(id, op, 'SHULIAN_NODE_PASSWORD');
+    assert.deepEqual([done.status, done.tally], ['approved', { yes: 3, no: 0, abstain: 0 }]);
 
     const shown = json<{ proposal: ProposalView; votes: Array<{ voter: string; choice: string }> }>(await run(['gov', 'show', String(id), '--verify', '--json']));
     assert.equal(shown.proposal.status, 'approved');
     assert.equal(shown.proposal.title, 'Trade chain');
-    assert.deepEqual(shown.votes.map((v) => [v.voter, v.choice]).sort(), [[a!.did, 'yes'], [b!.did, 'yes']].sort());
+    assert.deepEqual(shown.votes.map((v) => [v.voter, v.choice]).sort(), [[a!.did, 'yes'], [b!.did, 'yes'], [op.did, 'yes']].sort());
     const human = await run(['gov', 'show', String(id)]);
-    assert.match(human.stdout, /^status\s+approved at height \d+ — 2 yes, 0 no, 0 abstain of 3: approved/m);
+    assert.match(human.stdout, /^status\s+approved at height \d+ — 3 yes, 0 no, 0 abstain of 4: approved/m);
     const missing = await run(['gov', 'show', '9999', '--json']);
     assert.equal(jsonError(missing).code, 'GOV_PROPOSAL_NOT_FOUND');
   });
@@ -178,7 +180,8 @@ describe('shulian org / gov / chain propose through the binary, against shulian 
     const p = json<Proposed>(await run(['gov', 'propose', '--kind', 'suspend-chain', '--args', '{"chain":"trade"}', ...signing(a!), '--json']));
     assert.equal(p.kind, 'suspend-chain');
     assert.equal((await vote(p.id, a!)).status, 'voting');
-    assert.equal((await vote(p.id, b!)).status, 'approved');
+    assert.equal((await vote(p.id, b!)).status, 'voting');
+    assert.equal((await vote(p.id, op, 'SHULIAN_NODE_PASSWORD')).status, 'approved');
     await waitFor(async () => !((await (await fetch(`${api}/v1/chains`)).json()) as { chains: Array<{ id: string }> }).chains.some((c) => c.id === 'trade'), 'the suspended chain to stop', 60_000);
     const registry = json<{ chains: Array<{ id: string; status: string }> }>(await run(['gov', 'chains', '--json']));
     assert.equal(registry.chains.find((c) => c.id === 'trade')?.status, 'suspended');

@@ -34,7 +34,9 @@ test('a credential admission policy admits the holder of a presented credential 
   assert.equal((await govVote(c, operator, admit.id, 'yes')).status, 'approved');
   const genesis = { chain: 'biz', name: 'Data operators\' chain', nameZh: '数据运营链', suite: 'sm2', consensus: { type: 'solo' }, modules: ['notary'], validators: [{ did: did(operator), publicKey: toHex(operator.publicKey), power: 1 }] };
   const { id } = await govPropose(c, org, { kind: 'create-chain', title: 'Data operators', genesis, admission: { type: 'credential', credentialType: 'DataOperator', issuer: did(issuer) } } as never);
-  assert.equal((await govVote(c, org, id, 'yes')).status, 'approved');
+  let status = '';
+  for (const voter of [org, operator]) if ((status = (await govVote(c, voter, id, 'yes')).status) === 'approved') break;
+  assert.equal(status, 'approved');
   await waitFor(async () => (await c.chains()).some((x) => x.id === 'biz'), 'chain biz to start', 60_000);
 
   // The issuer's revocation list on the identity chain, and a credential for the holder.

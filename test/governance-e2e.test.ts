@@ -17,6 +17,10 @@ test('以链治链 on a real node: three member organisations approve a business
     // The node initialised the governance chain as its founding operator on first start.
     await waitFor(async () => (await client.state('gov', 'governance/meta')).value !== null, 'governance.init', 30_000);
     const operator = readKeystore(join(data, 'node', 'key.json'), readFileSync(join(data, 'node', 'key.pass'), 'utf8').trim());
+    // The embedded alliance's founder holds a member seat beside the operator role, so it is the
+    // electorate of create-chain on a fresh node (#15: the console's wizard failed with GOV_NO_ELECTORATE).
+    const founder = (await govMembers(client, { verified: true }))[0]!;
+    assert.deepEqual([founder.did, founder.roles, founder.nameZh], [didFromPublicKey(operator.publicKey), ['operator', 'member'], '数链本地联盟运营方']);
     const orgs = ['Port Authority', 'Shipping Bank', 'Customs Broker'].map((name) => ({ name, key: generateKeyPair('sm2') }));
     const did = (k: KeyPair): string => didFromPublicKey(k.publicKey);
 
@@ -30,16 +34,18 @@ test('以链治链 on a real node: three member organisations approve a business
       }
       voters.push(org.key);
     }
-    assert.deepEqual((await govMembers(client, { verified: true })).map((m) => m.name).sort(), ['Customs Broker', 'Port Authority', 'Shipping Bank', 'shulian-local operator'].sort());
+    assert.deepEqual((await govMembers(client, { verified: true })).map((m) => m.name).sort(), ['Customs Broker', 'Port Authority', 'Shipping Bank', 'Shulian local alliance operator'].sort());
 
-    // A business chain naming this node as its validator: proposed by one member, approved by two of three.
+    // A business chain naming this node as its validator: proposed by one member, approved by three of
+    // four (the embedded alliance's operator holds a member seat too).
     const genesis = {
       chain: 'trade', name: 'Trade chain', nameZh: '航贸链', suite: 'sm2', consensus: { type: 'solo' }, modules: ['notary'],
       validators: [{ did: did(operator), publicKey: toHex(operator.publicKey), power: 1 }],
     };
     const { id } = await govPropose(client, orgs[0]!.key, { kind: 'create-chain', title: 'Trade chain', genesis, admission: { type: 'members' } } as never);
     assert.equal((await govVote(client, orgs[0]!.key, id, 'yes')).status, 'voting');
-    assert.equal((await govVote(client, orgs[1]!.key, id, 'yes')).status, 'approved');
+    assert.equal((await govVote(client, orgs[1]!.key, id, 'yes')).status, 'voting');
+    assert.equal((await govVote(client, operator, id, 'yes')).status, 'approved');
 
     // The node starts the chain by itself, reports it active, and it takes transactions.
     await waitFor(async () => (await client.chains()).some((c) => c.id === 'trade'), 'the trade chain to start', 30_000);
@@ -53,7 +59,7 @@ test('以链治链 on a real node: three member organisations approve a business
     const members = (await (await fetch(`${node.url}/v1/gov/members`)).json()) as { members: Array<{ name: string }> };
     assert.equal(members.members.length, 4);
     const proposal = (await (await fetch(`${node.url}/v1/gov/proposals/${id}`)).json()) as { status: string; votes: unknown[] };
-    assert.deepEqual([proposal.status, proposal.votes.length], ['approved', 2]);
+    assert.deepEqual([proposal.status, proposal.votes.length], ['approved', 3]);
     const registry = (await (await fetch(`${node.url}/v1/gov/chains/trade`)).json()) as { status: string; admission: { type: string } };
     assert.deepEqual([registry.status, registry.admission.type], ['active', 'members']);
     assert.equal((await fetch(`${node.url}/v1/gov/proposals/999`)).status, 404);

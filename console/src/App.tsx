@@ -1,8 +1,9 @@
 import { Suspense, lazy, useEffect, useState, type ReactNode } from 'react';
-import { App as AntApp, Button, ConfigProvider, Dropdown, Layout, Menu, Segmented, Space, Spin, Tag, Typography, theme } from 'antd';
+import { App as AntApp, Button, ConfigProvider, Dropdown, Form, Input, Layout, Menu, Modal, Radio, Result, Segmented, Space, Spin, Tag, Typography, theme } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
-import { SessionProvider, shortDid, useSession } from './session.tsx';
+import type { Suite } from '../../src/sdk/browser.ts';
+import { SessionProvider, errNode, keyFromHex, shortDid, useSession, say } from './session.tsx';
 import { roleName } from './components.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 
@@ -25,7 +26,12 @@ interface PageDef {
   zh: string;
   en: string;
   render: () => ReactNode;
+  /** Console roles that can use the page; none: every signed-in DID. */
+  roles?: string[];
 }
+
+/** Roles that may read the audit log; the other admin tabs need the operator (src/api/routes/admin.ts). */
+export const ADMIN_ROLES = ['operator', 'auditor', 'regulator'];
 
 const PAGES: PageDef[] = [
   { path: '', zh: '总览', en: 'Overview', render: () => <Overview /> },
@@ -37,7 +43,7 @@ const PAGES: PageDef[] = [
   { path: 'data', zh: '数据授权', en: 'Data', render: () => <Data /> },
   { path: 'workorders', zh: '工单', en: 'Work orders', render: () => <WorkOrders /> },
   { path: 'monitoring', zh: '监控', en: 'Monitoring', render: () => <Monitoring /> },
-  { path: 'admin', zh: '系统管理', en: 'Admin', render: () => <Admin /> },
+  { path: 'admin', zh: '系统管理', en: 'Admin', render: () => <Admin />, roles: ADMIN_ROLES },
 ];
 
 function currentPath(): string {
@@ -51,16 +57,20 @@ export function navigate(path: string): void {
   dispatchEvent(new PopStateEvent('popstate'));
 }
 
-function Shell() {
-  const { lang, setLang, tr, auth, signOut, key } = useSession();
+function usePath(): string {
   const [path, setPath] = useState(currentPath);
   useEffect(() => {
     const on = () => setPath(currentPath());
     addEventListener('popstate', on);
     return () => removeEventListener('popstate', on);
   }, []);
-  const page = PAGES.find((p) => p.path === path) ?? PAGES[0]!;
-  const langSwitch = (
+  return path;
+}
+
+function LangSwitch() {
+  const { lang, setLang } = useSession();
+  // Each language is named in itself: the switch is the one place the other language appears.
+  return (
     <Segmented<string>
       data-testid="lang-switch"
       size="small"
@@ -69,19 +79,95 @@ function Shell() {
       options={[{ label: '中文', value: 'zh' }, { label: 'EN', value: 'en' }]}
     />
   );
-  if (!auth) {
-    return (
-      <Layout style={{ minHeight: '100vh' }}>
-        <Layout.Header style={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', background: '#001529' }}>
-          <Typography.Text style={{ color: '#fff', fontSize: 18 }}>{tr('数链 · 城市区块链控制台', 'Shulian · City Blockchain Console')}</Typography.Text>
-          {langSwitch}
-        </Layout.Header>
-        <Layout.Content style={{ padding: 24 }}>
-          <SignIn />
-        </Layout.Content>
-      </Layout>
-    );
-  }
+}
+
+/** After a reload the session goes on, read-only, until the key is unlocked again. */
+function UnlockKey() {
+  const { tr, unlockWith, unlock, unlockKey } = useSession();
+  const { message } = AntApp.useApp();
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [password, setPassword] = useState('');
+  const [hex, setHex] = useState('');
+  const [suite, setSuite] = useState<Suite>('sm2');
+  if (!unlockWith) return null;
+  const go = async () => {
+    setBusy(true);
+    try {
+      if (unlockWith === 'keystore') await unlock(password);
+      else unlockKey(keyFromHex(hex, suite));
+      setOpen(false);
+      setPassword('');
+      setHex('');
+      message.success(say('签名密钥已解锁', 'Signing key unlocked'));
+    } catch (err) {
+      message.error(errNode(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <Tag color="orange">{tr('只读：签名密钥未解锁', 'Read-only: signing key locked')}</Tag>
+      <Button size="small" type="primary" onClick={() => setOpen(true)} data-testid="unlock">{tr('解锁', 'Unlock')}</Button>
+      <Modal open={open} title={tr('解锁签名密钥', 'Unlock the signing key')} onOk={go} confirmLoading={busy} onCancel={() => setOpen(false)}
+        okText={tr('解锁', 'Unlock')} cancelText={tr('取消', 'Cancel')} okButtonProps={{ 'data-testid': 'unlock-ok' } as never}>
+        <Form layout="vertical" onFinish={go}>
+          {unlockWith === 'keystore' ? (
+            <Form.Item label={tr('密钥文件密码（密钥文件仍以加密形式保存在本标签页中）', 'Keystore password (the keystore stays encrypted in this tab)')}>
+              <Input.Password data-testid="unlock-password" value={password} onChange={(e) => setPassword(e.target.value)} onPressEnter={go} autoComplete="current-password" />
+            </Form.Item>
+          ) : (
+            <>
+              <Form.Item label={tr('签名算法', 'Signature suite')}>
+                <Radio.Group value={suite} onChange={(e) => setSuite(e.target.value as Suite)} options={[{ label: 'SM2', value: 'sm2' }, { label: 'Ed25519', value: 'ed25519' }]} />
+              </Form.Item>
+              <Form.Item label={tr('再次粘贴私钥（十六进制；粘贴的私钥不会被保存）', 'Paste the private key again (hex; pasted keys are never stored)')}>
+                <Input.Password data-testid="unlock-hex" value={hex} onChange={(e) => setHex(e.target.value)} autoComplete="off" />
+              </Form.Item>
+            </>
+          )}
+        </Form>
+      </Modal>
+    </>
+  );
+}
+
+function PublicShell({ path }: { path: string }) {
+  const { tr } = useSession();
+  const header = (
+    <Layout.Header style={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', background: '#001529', padding: '0 24px' }}>
+      <Typography.Text style={{ color: '#fff', fontSize: 18 }}>{tr('数链 · 城市区块链控制台', 'Shulian · City Blockchain Console')}</Typography.Text>
+      <Space>
+        {path === 'explorer'
+          ? <Button onClick={() => navigate('')} data-testid="goto-signin">{tr('登录', 'Sign in')}</Button>
+          : <Button onClick={() => navigate('explorer')} data-testid="goto-explorer">{tr('公开区块浏览器', 'Public explorer')}</Button>}
+        <LangSwitch />
+      </Space>
+    </Layout.Header>
+  );
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      {header}
+      <Layout.Content style={{ padding: 24 }}>
+        {path === 'explorer' ? (
+          <>
+            <Typography.Title level={4} data-testid="page-title">{tr('公开区块浏览器（只读，无需登录）', 'Public explorer (read-only, no sign-in)')}</Typography.Title>
+            <Suspense fallback={<Spin />}><Explorer publicView /></Suspense>
+          </>
+        ) : <SignIn />}
+      </Layout.Content>
+    </Layout>
+  );
+}
+
+function Shell() {
+  const { lang, tr, auth, signOut } = useSession();
+  const path = usePath();
+  if (!auth) return <PublicShell path={path} />;
+  const mine = PAGES.filter((p) => !p.roles || p.roles.some((r) => auth.roles.includes(r)));
+  const page = PAGES.find((p) => p.path === path) ?? PAGES[0]!;
+  const allowed = mine.includes(page);
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Sider width={200} breakpoint="lg" collapsedWidth={0}>
@@ -91,27 +177,30 @@ function Shell() {
           mode="inline"
           selectedKeys={[page.path]}
           onClick={(e) => navigate(e.key)}
-          items={PAGES.map((p) => ({ key: p.path, label: <span data-testid={`nav-${p.path || 'overview'}`}>{lang === 'zh' ? p.zh : p.en}</span> }))}
+          items={mine.map((p) => ({ key: p.path, label: <span data-testid={`nav-${p.path || 'overview'}`}>{lang === 'zh' ? p.zh : p.en}</span> }))}
         />
       </Layout.Sider>
       <Layout>
         <Layout.Header style={{ background: '#fff', display: 'flex', alignItems: 'center', justifyContent: 'space-between', padding: '0 24px' }}>
           <Typography.Title level={4} style={{ margin: 0 }} data-testid="page-title">{lang === 'zh' ? page.zh : page.en}</Typography.Title>
           <Space>
-            {langSwitch}
-            {!key && <Tag color="orange">{tr('只读：未载入签名密钥', 'Read-only: no signing key loaded')}</Tag>}
+            <LangSwitch />
+            <UnlockKey />
             {auth.roles.map((r) => <Tag key={r} color="blue">{roleName(r, tr)}</Tag>)}
             <Dropdown menu={{ items: [{ key: 'out', label: <span data-testid="sign-out">{tr('退出登录', 'Sign out')}</span> }], onClick: () => signOut() }}>
               <Button data-testid="whoami" title={auth.did}>{shortDid(auth.did)}</Button>
             </Dropdown>
           </Space>
         </Layout.Header>
-        <Layout.Content style={{ margin: 16 }}><Suspense fallback={<Spin />}>{page.render()}</Suspense></Layout.Content>
+        <Layout.Content style={{ margin: 16 }}>
+          {allowed
+            ? <Suspense fallback={<Spin />}>{page.render()}</Suspense>
+            : <Result status="403" data-testid="no-access" title={tr('没有权限', 'No access')} subTitle={tr('此页面需要运营方、审计方或监管方角色。', 'This page needs the operator, auditor or regulator role.')} />}
+        </Layout.Content>
       </Layout>
     </Layout>
   );
 }
-
 
 function Themed() {
   const { lang } = useSession();

@@ -14,6 +14,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
+import { DID_RE, HEX64_RE } from '../codec/index.ts';
 import { STATUS } from './errors.ts';
 import { CLIENT_FOLDERS, type CodeList } from './error-catalogue.ts';
 
@@ -163,7 +164,7 @@ function components(lists: readonly CodeList[]): Json {
     additionalProperties: false,
     properties: {
       chain: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$', description: 'the chain it is for (signed, so it cannot be replayed on another)' },
-      from: { type: 'string', pattern: '^did:shulian:[1-9A-HJ-NP-Za-km-z]{20,40}$', description: 'sender DID: the DID of pubkey, or a DID whose document lists pubkey' },
+      from: { type: 'string', pattern: DID_RE.source, description: 'sender DID: the DID of pubkey, or a DID whose document lists pubkey' },
       pubkey: { type: 'string', pattern: '^([0-9a-f]{2})+$', description: 'hex public key: 65 bytes (SM2, uncompressed) or 32 bytes (Ed25519)' },
       nonce: { type: 'integer', minimum: 0, description: 'the sender\'s next nonce on this chain' },
       module: { type: 'string', pattern: '^[a-z][a-zA-Z0-9_]{0,31}$', examples: ['notary'] },
@@ -196,7 +197,7 @@ function components(lists: readonly CodeList[]): Json {
         'x-codes': Object.fromEntries(codes.map((c) => [c.code, { status: c.status, meaning: c.meaning, folder: c.folder }])),
       },
       Tx: tx,
-      TxAccepted: { type: 'object', properties: { hash: { type: 'string', pattern: '^[0-9a-f]{64}$' } }, required: ['hash'], examples: [{ hash: EXAMPLE_TX_HASH }] },
+      TxAccepted: { type: 'object', properties: { hash: { type: 'string', pattern: HEX64_RE.source } }, required: ['hash'], examples: [{ hash: EXAMPLE_TX_HASH }] },
       TxBatchResults: {
         type: 'object',
         properties: {

@@ -83,13 +83,13 @@ function compileAnswer(source: string, params: Record<string, JsonValue> | undef
   if (!contract) return { ok: false, diagnostics };
   let texts;
   let fingerprint: string | undefined;
-  let paramsError: { code: ErrorCode | ForeignCode; message: string } | undefined;
+  let paramsError: { code: ErrorCode | ForeignCode; message: string; zh: string } | undefined;
   try {
     texts = textsOf(contract, params);
     if (params) fingerprint = instanceFingerprint(contract, params);
   } catch (e) {
     if (!(e instanceof LexError)) throw e;
-    paramsError = { code: e.code, message: e.message };
+    paramsError = { code: e.code, message: e.message, zh: e.zh };
     texts = textsOf(contract, undefined);
   }
   return { ok: true, template: contract.sourceHash, diagnostics, summary: summarize(contract), texts, ...(fingerprint ? { fingerprint } : {}), ...(paramsError ? { paramsError } : {}) };

@@ -2,8 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import { ShulianError, HEX64_RE as HASH_RE } from '../codec/index.ts';
-import { DID_RE } from '../ledger/index.ts';
+import { ShulianError, HEX64_RE as HASH_RE, DID_RE } from '../codec/index.ts';
 import { MAX_BATCH, type ChainView, type NodeView } from '../chain/index.ts';
 import { errorBody, statusFor } from './errors.ts';
 import { anyObject, chainParam, errorSchema, txSchema } from './schemas.ts';

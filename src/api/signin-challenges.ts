@@ -9,7 +9,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { ShulianError, toHex } from '../codec/index.ts';
+import { ShulianError, toHex, HEX64_RE } from '../codec/index.ts';
 import { signInMessage, type SignInChallenge, type SignInFields } from '../sdk/index.ts';
 
 export const SIGNIN_SECRET_FILE = 'console-signin.key';
@@ -31,7 +31,7 @@ export function loadSignInSecret(path: string): Buffer {
     throw new ShulianError('CONSOLE_SECRET_EXPOSED', `the sign-in secret ${path} is readable by others (mode ${mode.toString(8)}); delete it so the node makes a new one (sessions stay valid), then restart`);
   }
   const hex = readFileSync(path, 'utf8').trim();
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new ShulianError('CONSOLE_SECRET_INVALID', `${path} does not hold 64 hex digits; delete it so the node makes a new one`);
+  if (!HEX64_RE.test(hex)) throw new ShulianError('CONSOLE_SECRET_INVALID', `${path} does not hold 64 hex digits; delete it so the node makes a new one`);
   return Buffer.from(hex, 'hex');
 }
 

@@ -16,5 +16,7 @@ export const NAME_RE = /^[a-z][a-zA-Z0-9_]{0,31}$/;
 export const HEX64_RE = /^[0-9a-f]{64}$/;
 /** Bytes as lowercase hex, at least one byte. */
 export const HEX_RE = /^(?:[0-9a-f]{2})+$/;
+/** A public key as transactions carry it, lowercase hex: SM2 65 bytes 04‖X‖Y, or Ed25519 32 bytes. */
+export const PUBKEY_HEX_RE = /^(?:[0-9a-f]{64}|04[0-9a-f]{128})$/;
 /** A positive amount of a token in integer minor units, as a decimal string (no sign, no leading zero, at most 38 digits). */
 export const AMOUNT_RE = /^[1-9][0-9]{0,37}$/;

@@ -1,6 +1,7 @@
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { ShulianError, stateValue, type JsonValue } from '../codec/index.ts';
 import type { ChainView } from '../chain/index.ts';
 import type { Packet, SendStatus } from '../modules/xchain/types.ts';
+import { xchainStateKey as xk } from '../modules/xchain/keys.ts';
 import type { ProofBundle } from './relay.ts';
 
 /** What a chain sent to `dst`, from sequence `from` on: packets with their status. */
@@ -9,8 +10,8 @@ export function readOutbox(chain: Pick<ChainView, 'getState'>, dst: string, from
   const last = (state(`xchain/seq/${dst}`) as number | null) ?? 0;
   const packets: Array<{ packet: Packet; status: SendStatus }> = [];
   for (let s = from; s <= last && packets.length < limit; s++) {
-    const packet = state(`xchain/out/${dst}/${s}`) as unknown as Packet | null;
-    const status = state(`xchain/st/${dst}/${s}`) as unknown as SendStatus | null;
+    const packet = stateValue(xk.out(dst, s), state(xk.out(dst, s)));
+    const status = stateValue(xk.st(dst, s), state(xk.st(dst, s)));
     if (packet && status) packets.push({ packet, status });
   }
   return { lastSequence: last, packets };

@@ -1,6 +1,7 @@
-import type { JsonValue } from '../codec/index.ts';
+import { asJson, stateValue, type JsonValue, type StateKey } from '../codec/index.ts';
 import type { BlockHeader, SmtProof } from '../ledger/index.ts';
-import type { HeaderProof, Packet, RouteRecord, SendStatus } from '../modules/xchain/types.ts';
+import type { HeaderProof, Packet, SendStatus } from '../modules/xchain/types.ts';
+import { xchainStateKey } from '../modules/xchain/keys.ts';
 
 /** A final header with state proofs of some keys at its height (GET …/xchain/proof). */
 export interface ProofBundle {
@@ -22,6 +23,11 @@ export interface ChainEndpoint {
   state(key: string): Promise<JsonValue | null>;
   /** Signs and submits a call as the gateway; resolves when committed, with its receipt status. */
   call(module: string, method: string, args: JsonValue): Promise<{ status: 'ok' | 'failed'; code?: string; message?: string; result?: JsonValue }>;
+}
+
+/** A record of an endpoint's chain state under its typed full key; undefined when absent. */
+export async function readState<T>(ep: Pick<ChainEndpoint, 'state'>, key: StateKey<T>): Promise<T | undefined> {
+  return stateValue(key, await ep.state(key));
 }
 
 export const SCHEDULE_KEY = 'validators/schedule';
@@ -95,8 +101,8 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
     cursor.from = out.packets.length ? next : cursor.from;
     return report;
   }
-  const dstRoute = await src.state(`xchain/route/${dst.id}`) as unknown as RouteRecord | null;
-  const srcRoute = await dst.state(`xchain/route/${src.id}`) as unknown as RouteRecord | null;
+  const dstRoute = await readState(src, xchainStateKey.route(dst.id));
+  const srcRoute = await readState(dst, xchainStateKey.route(src.id));
   if (!dstRoute || !srcRoute) {
     report.errors.push(`routes not synced (${src.id} knows ${dst.id}: ${!!dstRoute}; ${dst.id} knows ${src.id}: ${!!srcRoute}); run syncRoutes first`);
     return report;
@@ -110,11 +116,11 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
   const toDeliver: Packet[] = [];
   for (const { packet } of pending) {
     const p = byKey.get(`xchain/recv/${src.id}/${packet.sequence}`)!;
-    if (p.value !== null) acks.push({ sequence: packet.sequence, value: p.value, proof: p.proof as unknown as JsonValue });
-    else if (timedOutAt(packet, there.header)) timeouts.push({ sequence: packet.sequence, proof: p.proof as unknown as JsonValue });
+    if (p.value !== null) acks.push({ sequence: packet.sequence, value: p.value, proof: asJson(p.proof) });
+    else if (timedOutAt(packet, there.header)) timeouts.push({ sequence: packet.sequence, proof: asJson(p.proof) });
     else toDeliver.push(packet);
   }
-  const hpDst = headerProofOf(there, dstRoute.tracksValidators) as unknown as JsonValue;
+  const hpDst = asJson(headerProofOf(there, dstRoute.tracksValidators));
   // Chunks go out together (the endpoint orders their nonces) and commit in as few blocks as they fit.
   await Promise.all(chunksByBytes(acks).map(async (chunk) => {
     const r = await src.call('xchain', 'acknowledge', { proof: hpDst, acks: chunk });
@@ -131,9 +137,9 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
     const outKeys = toDeliver.map((p) => `xchain/out/${dst.id}/${p.sequence}`);
     const here = await src.proof(srcHeight, srcRoute.tracksValidators ? [...outKeys, SCHEDULE_KEY] : outKeys);
     const proofOf = new Map(here.proofs.map((p) => [p.key, p]));
-    const packets = toDeliver.map((packet) => ({ packet: packet as unknown as JsonValue, proof: proofOf.get(`xchain/out/${dst.id}/${packet.sequence}`)!.proof as unknown as JsonValue }));
+    const packets = toDeliver.map((packet) => ({ packet: asJson(packet), proof: asJson(proofOf.get(`xchain/out/${dst.id}/${packet.sequence}`)!.proof) }));
     await Promise.all(chunksByBytes(packets).map(async (chunk) => {
-      const r = await dst.call('xchain', 'recv', { proof: headerProofOf(here, srcRoute.tracksValidators) as unknown as JsonValue, packets: chunk });
+      const r = await dst.call('xchain', 'recv', { proof: asJson(headerProofOf(here, srcRoute.tracksValidators)), packets: chunk });
       if (r.status === 'ok') report.received += (r.result as Array<{ result: string }>).filter((x) => x.result === 'received').length;
       else report.errors.push(`recv on ${dst.id}: ${r.code}: ${r.message}`);
     }));
@@ -160,9 +166,9 @@ export async function syncRoutes(xroute: ChainEndpoint, target: ChainEndpoint, t
   const b = await xroute.proof(h, tracksValidators ? [...keys, SCHEDULE_KEY] : keys);
   const routes = stale.map((c) => {
     const p = b.proofs.find((x) => x.key === `xroute/routes/${c}`)!;
-    return { chain: c, value: p.value, proof: p.proof as unknown as JsonValue };
+    return { chain: c, value: p.value, proof: asJson(p.proof) };
   });
-  const r = await target.call('xchain', 'syncRoutes', { proof: headerProofOf(b, tracksValidators) as unknown as JsonValue, routes });
+  const r = await target.call('xchain', 'syncRoutes', { proof: asJson(headerProofOf(b, tracksValidators)), routes });
   if (r.status !== 'ok') throw new Error(`syncRoutes on ${target.id}: ${r.code}: ${r.message}`);
   return stale;
 }

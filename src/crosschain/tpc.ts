@@ -5,12 +5,12 @@
  * It keeps no state of its own: everything it needs is on the chains, so it (or any gateway)
  * can crash and be restarted at any point.
  */
-import type { JsonValue } from '../codec/index.ts';
+import { stateValue, type JsonValue, type StateKey } from '../codec/index.ts';
 import {
   lockTxStateKey, txDigest, xtxStateKey,
   type LockTxRecord, type XtxBody, type XtxParticipant, type XtxRecord,
 } from '../modules/index.ts';
-import { relayOnce, type ChainEndpoint, type RelayCursor, type RelayReport } from './relay.ts';
+import { readState, relayOnce, type ChainEndpoint, type RelayCursor, type RelayReport } from './relay.ts';
 
 export { txDigest };
 export type { XtxBody, XtxRecord, LockTxRecord };
@@ -64,13 +64,19 @@ export interface TxView {
 
 const FINAL: ReadonlyArray<XtxRecord['status']> = ['committed', 'aborted'];
 
+/** A record under a typed full key: undefined when the chain cannot be read from here, null when absent. */
+async function readRecord<T>(read: StateRead, chain: string, key: StateKey<T>): Promise<T | null | undefined> {
+  const v = await read(chain, key);
+  return v === undefined ? undefined : (stateValue(key, v) ?? null);
+}
+
 /** A transaction as the coordinator and (where readable) each participant chain hold it. */
 export async function txStatus(read: StateRead, coordinator: string, id: string): Promise<TxView | null> {
-  const r = await read(coordinator, xtxStateKey.tx(id)) as unknown as XtxRecord | null | undefined;
+  const r = await readRecord(read, coordinator, xtxStateKey.tx(id));
   if (!r) return null;
   const participants: ParticipantView[] = [];
   for (const p of r.participants) {
-    const rec = await read(p.chain, lockTxStateKey(coordinator, id)) as unknown as LockTxRecord | null | undefined;
+    const rec = await readRecord(read, p.chain, lockTxStateKey(coordinator, id));
     let local: ParticipantView['local'];
     if (rec === undefined) local = undefined;
     else if (rec === null) local = null;
@@ -158,7 +164,7 @@ export async function driveTx(endpoints: Record<string, ChainEndpoint>, coordina
     }
     view = (await txStatus(read, coordinator, id))!;
     if (isDone(view)) return { view, rounds: round, done: true, reports };
-    const rec = await co.state(xtxStateKey.tx(id)) as unknown as XtxRecord;
+    const rec = (await readState(co, xtxStateKey.tx(id)))!;
     if ((opts.resend ?? true) && rec.decision && rec.participants.some((p) => !p.outcome && !p.inFlight && (rec.decision!.outcome === 'commit' || p.vote === 'yes' || p.vote === 'pending'))) {
       await co.call('xtx', 'resend', { id });
     }

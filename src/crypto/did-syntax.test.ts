@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ShulianError, toBase58 } from '../codec/index.ts';
+import { ShulianError, toBase58, DID_RE } from '../codec/index.ts';
 import { didFromPublicKey, generateKeyPair } from './index.ts';
-import { DID_RE } from '../ledger/index.ts';
 import { formatDid, isShulianDid, parseDid, parseShulianDid, shulianDidFromIdBytes, SHULIAN_ID_BYTES } from './did-syntax.ts';
 
 const CODES = new Set(['INVALID_DID', 'INVALID_DID_URL', 'METHOD_NOT_SUPPORTED']);

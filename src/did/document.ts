@@ -3,7 +3,7 @@
  * stored state. The same function serves the resolver and the proof checker, so a checked
  * proof of the state is a proof of the document.
  */
-import type { JsonValue } from '../codec/index.ts';
+import { asJson, type JsonValue } from '../codec/index.ts';
 import { DID_RELATIONSHIPS, type DidDocState, type DidRelationship, type ServiceEndpoint } from '../modules/did/types.ts';
 
 export const DID_CONTEXT = 'https://www.w3.org/ns/did/v1';
@@ -87,4 +87,4 @@ export function buildDocumentMetadata(st: DidDocState): DidDocumentMetadata {
 }
 
 /** A document as plain JSON (for hashing or comparing canonically). */
-export const documentJson = (d: DidDocument | DidDocumentMetadata): JsonValue => d as unknown as JsonValue;
+export const documentJson = (d: DidDocument | DidDocumentMetadata): JsonValue => asJson(d);

@@ -3,7 +3,7 @@
  * named to validate, stop one that was suspended or retired, switch validator sets at a height.
  * The node listens and acts; nothing here starts anything itself.
  */
-import type { JsonValue } from '../codec/index.ts';
+import { asJson, type JsonValue } from '../codec/index.ts';
 import type { Block, Genesis, ValidatorInfo } from '../ledger/index.ts';
 import { GOVERNANCE_MODULE } from '../modules/governance/keys.ts';
 import { type ChainRecord } from '../modules/governance/types.ts';
@@ -93,7 +93,7 @@ export function lifecycleEventsOf(block: Block, did: string): LifecycleEvent[] {
         case 'ChainResumed': {
           const genesis = obj(d.genesis) as unknown as Genesis | undefined;
           if (!genesis || typeof d.genesisHash !== 'string') break;
-          const vs = e.type === 'ChainApproved' ? validatorsOf(genesis.validators as unknown as JsonValue) : validatorsOf(d.validators);
+          const vs = e.type === 'ChainApproved' ? validatorsOf(asJson(genesis.validators)) : validatorsOf(d.validators);
           if (!named(vs, did)) break;
           out.push({ type: 'start', chain, genesis, genesisHash: d.genesisHash, reason: e.type === 'ChainApproved' ? 'approved' : 'resumed', proposal, govHeight });
           break;

@@ -8,7 +8,7 @@ export * from './types.ts';
 export type { ChainInfo, BlockSummary, ConsensusStatus } from './wire.ts';
 export { hashJson, txHashOf, headerHashOf, receiptHashOf, stateKeyHash, stateValueHash, canonicalBody } from './hashing.ts';
 export {
-  decodeTx, prepareTx, signTx, verifyTxSignature, txSigningMessage, checkPubkeySuite, DID_RE, NAME_RE, CHAIN_ID_RE,
+  decodeTx, prepareTx, signTx, verifyTxSignature, txSigningMessage, checkPubkeySuite,
   type TxDraft,
 } from './tx.ts';
 export {

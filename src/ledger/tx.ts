@@ -1,15 +1,9 @@
 import { z } from 'zod';
-import { ShulianError, canonicalize, fromHex, toHex, CHAIN_ID_RE, DID_RE, NAME_RE, type JsonValue } from '../codec/index.ts';
+import { ShulianError, canonicalize, fromHex, toHex, CHAIN_ID_RE, DID_RE, HEX_RE, NAME_RE, type JsonValue } from '../codec/index.ts';
+import { jsonSchema } from '../codec/schemas.ts';
 import { didFromPublicKey, hashFor, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 import { canonicalBody, txHashOf } from './hashing.ts';
 import type { Tx, TxBody } from './types.ts';
-
-export { CHAIN_ID_RE, DID_RE, NAME_RE };
-const HEX_RE = /^(?:[0-9a-f]{2})+$/;
-
-const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number().finite(), z.string(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
-);
 
 const txSchema = z.strictObject({
   chain: z.string().regex(CHAIN_ID_RE, 'a chain id: lowercase letters, digits and dashes, starting with a letter'),
@@ -18,7 +12,7 @@ const txSchema = z.strictObject({
   nonce: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   module: z.string().regex(NAME_RE, 'a module name such as "notary"'),
   method: z.string().regex(NAME_RE, 'a method name such as "put"'),
-  args: jsonValue,
+  args: jsonSchema,
   expires: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   sig: z.string().regex(/^[0-9a-f]{128}$/, '64 bytes of lowercase hex'),
 });

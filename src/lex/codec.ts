@@ -21,8 +21,14 @@ export interface RecordVal {
 export const DID_RE = /^did:[a-z0-9]+:[A-Za-z0-9._%-]+(?::[A-Za-z0-9._%-]+)*$/;
 export const MAX_TEXT = 4096;
 
-function bad(what: string, en: string, zh: string): LexError {
-  return new LexError('BAD_VALUE', `${what}: ${en}`, `${what}：${zh}`);
+/** How a message names the value it is about: one name, or a name in each language. */
+export type What = string | { en: string; zh: string };
+
+const whatIn = (w: What, lang: 'en' | 'zh'): string => (typeof w === 'string' ? w : w[lang]);
+const within = (w: What, suffix: string): What => (typeof w === 'string' ? `${w}${suffix}` : { en: `${w.en}${suffix}`, zh: `${w.zh}${suffix}` });
+
+function bad(what: What, en: string, zh: string): LexError {
+  return new LexError('BAD_VALUE', `${whatIn(what, 'en')}: ${en}`, `${whatIn(what, 'zh')}：${zh}`);
 }
 
 function isPlainObject(v: unknown): v is Record<string, JsonValue> {
@@ -54,7 +60,7 @@ function moneyExample(cur: string): { text: string; json: string; unitEn: string
 }
 
 /** JSON → value of type t. `what` names the term in messages. */
-export function decode(j: unknown, t: Type, c: Contract, what: string): Val {
+export function decode(j: unknown, t: Type, c: Contract, what: What): Val {
   switch (t.k) {
     case 'Int': {
       if (typeof j === 'number' && Number.isSafeInteger(j)) return int(j);
@@ -148,14 +154,14 @@ export function decode(j: unknown, t: Type, c: Contract, what: string): Val {
       }
       for (const f of rd.fields) {
         if (!(f.name in j)) throw bad(what, `the field "${f.name}" is missing.`, `缺少字段"${f.name}"。`);
-        out[f.name] = decode(j[f.name], f.t!, c, `${what}.${f.name}`);
+        out[f.name] = decode(j[f.name], f.t!, c, within(what, `.${f.name}`));
       }
       return out;
     }
     case 'List': {
       if (!Array.isArray(j)) throw bad(what, 'expected a list.', '应为列表。');
       if (j.length > t.max) throw bad(what, `the list has ${j.length} items; at most ${t.max} are allowed.`, `列表有${j.length}项，上限为${t.max}项。`);
-      return j.map((x, i) => decode(x, t.elem, c, `${what}[${i}]`));
+      return j.map((x, i) => decode(x, t.elem, c, within(what, `[${i}]`)));
     }
     case 'Error':
       throw bad(what, 'this value has no valid type.', '该值类型无效。');

@@ -55,6 +55,32 @@ export interface CompileResult {
 // ---------------------------------------------------------------------------------------------
 // Types in words
 
+/** "the preamble" / "clause penalty" (the `where` of prose findings) in Chinese. */
+function whereZh(where: string): string {
+  if (where === 'the preamble') return '序言';
+  const m = /^clause (.+)$/.exec(where);
+  return m ? `条款“${m[1]}”` : where;
+}
+
+/** typeWords in Chinese, for the zh-CN console's field hints. */
+export function typeWordsZh(t: Type): string {
+  switch (t.k) {
+    case 'Int': return '整数';
+    case 'Decimal': return t.pct ? '百分比（如 10.5%）' : '数字';
+    case 'Money': return `金额${t.cur ? `（${t.cur}）` : ''}${t.frac ? '，尚未舍入到最小货币单位' : ''}`;
+    case 'Date': return '日期与时间（如 2026-03-01 或 2026-03-01T18:00:00+08:00）';
+    case 'Duration': return '时长（如 15 days 或 36 hours）';
+    case 'Period': return '若干个日历月或年';
+    case 'Bool': return '是或否';
+    case 'Text': return '文字';
+    case 'DID': return '当事方（DID）';
+    case 'Enum': return `“${t.name}”的选项之一`;
+    case 'Record': return `“${t.name}”记录`;
+    case 'List': return `最多 ${t.max} 项的列表，每项为${typeWordsZh(t.elem)}`;
+    case 'Error': return '无效的值';
+  }
+}
+
 export function typeWords(t: Type): string {
   switch (t.k) {
     case 'Int': return 'a whole number';
@@ -209,24 +235,25 @@ class Compiler {
     this.diags = [...ast.diagnostics];
   }
 
-  report(severity: Severity, code: string, message: string, pos: Pos): void {
-    this.diags.push({ severity, code, message, line: pos.line, column: pos.column, file: this.ast.file });
+  report(severity: Severity, code: string, message: string, pos: Pos, zh?: string): void {
+    this.diags.push({ severity, code, message, ...(zh !== undefined ? { zh } : {}), line: pos.line, column: pos.column, file: this.ast.file });
   }
-  error(code: string, message: string, pos: Pos): void {
-    this.report('error', code, message, pos);
+  error(code: string, message: string, pos: Pos, zh?: string): void {
+    this.report('error', code, message, pos, zh);
   }
-  warn(code: string, message: string, pos: Pos): void {
-    this.report('warning', code, message, pos);
+  warn(code: string, message: string, pos: Pos, zh?: string): void {
+    this.report('warning', code, message, pos, zh);
   }
 
   declare(name: string, what: string, pos: Pos): boolean {
     if (RESERVED.has(name)) {
-      this.error('LEX_RESERVED', `"${name}" is a word with a fixed meaning in rules and cannot name ${what}; choose another name.`, pos);
+      this.error('LEX_RESERVED', `"${name}" is a word with a fixed meaning in rules and cannot name ${what}; choose another name.`, pos, `“${name}”在规则中有固定含义，不能用作名称，请换一个名称。`);
       return false;
     }
     const prior = this.names.get(name);
     if (prior) {
-      this.error('LEX_DUPLICATE', `The name "${name}" is already used for ${prior.what} (line ${prior.pos.line}); each party, term, state, definition and event needs its own name.`, pos);
+      this.error('LEX_DUPLICATE', `The name "${name}" is already used for ${prior.what} (line ${prior.pos.line}); each party, term, state, definition and event needs its own name.`, pos,
+        `名称“${name}”已在第 ${prior.pos.line} 行使用；每个当事方、条款参数、状态、定义和事件都需要自己的名称。`);
       return false;
     }
     this.names.set(name, { what, pos });
@@ -414,11 +441,11 @@ class Compiler {
         if (t.k === 'Error') return T_ERR;
         if (t.k === 'Decimal') return T_INT;
         if (t.k === 'Int') {
-          this.warn('LEX_ROUNDING_NO_EFFECT', 'This value is already a whole number, so rounding it changes nothing; remove "rounded" or round the calculation it comes from.', e.pos);
+          this.warn('LEX_ROUNDING_NO_EFFECT', 'This value is already a whole number, so rounding it changes nothing; remove "rounded" or round the calculation it comes from.', e.pos, '该值已是整数，舍入不起作用；请去掉舍入，或对其来源的计算进行舍入。');
           return T_INT;
         }
         if (t.k === 'Money') {
-          if (!t.frac) this.warn('LEX_ROUNDING_NO_EFFECT', 'This amount is already a whole number of the smallest currency unit, so rounding it changes nothing.', e.pos);
+          if (!t.frac) this.warn('LEX_ROUNDING_NO_EFFECT', 'This amount is already a whole number of the smallest currency unit, so rounding it changes nothing.', e.pos, '该金额已是最小货币单位的整数倍，舍入不起作用。');
           return { k: 'Money', cur: t.cur, frac: false } as Type;
         }
         return this.mismatch(e, `Only numbers and amounts of money can be rounded; this is ${typeWords(t)}. To round a length of time, first count it in a unit, e.g. "(a - b) in days rounded up".`);
@@ -550,7 +577,8 @@ class Compiler {
     const pool: string[] = [...this.names.keys(), ...this.inputs.keys()];
     for (const b of scope.blocks) pool.push(...b.keys());
     const what = scope.ctx === 'handler' ? ', information carried by the event or a name given with "let"' : scope.ctx === 'define' ? ' or information carried by an event' : '';
-    this.error('LEX_UNDEFINED_NAME', `"${e.name}" is not defined in this contract: it is not a party, term, state, definition${what}.${this.suggest(e.name, pool)}`, e.pos);
+    this.error('LEX_UNDEFINED_NAME', `"${e.name}" is not defined in this contract: it is not a party, term, state, definition${what}.${this.suggest(e.name, pool)}`, e.pos,
+      `本合同没有定义“${e.name}”：它不是当事方、条款参数、状态或定义。`);
     return T_ERR;
   }
 
@@ -788,7 +816,7 @@ class Compiler {
           if (br.cond) {
             this.cond(br.cond, scope, 'The condition');
             if (br.cond.k === 'bool' && !br.cond.value) {
-              this.warn('LEX_UNREACHABLE', 'This condition is always false, so the rules under it never apply.', br.cond.pos);
+              this.warn('LEX_UNREACHABLE', 'This condition is always false, so the rules under it never apply.', br.cond.pos, '该条件永远不成立，其下的规则永远不会适用。');
             }
           }
           this.block(br.body, scope);
@@ -846,7 +874,7 @@ class Compiler {
     if (!ast.version) this.error('LEX_HEADER', 'The template has no version: add a line such as "version 1.0.0".', { line: 1, column: 1 });
     if (!ast.title) this.error('LEX_HEADER', 'The template has no title: add a line such as title "Sale of Goods" | "货物买卖".', { line: 1, column: 1 });
     this.offset = ast.timezone?.offset ?? 0;
-    if (!ast.timezone) this.warn('LEX_TIMEZONE', 'The template does not say in which time zone its dates are read, so UTC is used. Add e.g. "timezone +08:00" for China Standard Time.', { line: 1, column: 1 });
+    if (!ast.timezone) this.warn('LEX_TIMEZONE', 'The template does not say in which time zone its dates are read, so UTC is used. Add e.g. "timezone +08:00" for China Standard Time.', { line: 1, column: 1 }, '模板未说明日期按哪个时区解读，因此使用协调世界时；北京时间请加上“timezone +08:00”。');
     if (ast.currency) {
       if (!CURRENCIES.has(ast.currency.code)) this.error('LEX_CURRENCY', `"${ast.currency.code}" is not an ISO 4217 currency code this platform knows.`, ast.currency.pos);
       else this.currency = ast.currency.code;
@@ -1073,7 +1101,7 @@ class Compiler {
       d.t = this.expr(d.e, scope);
       for (const x of d.exceptions) {
         this.cond(x.when, scope, `The condition of the exception ${x.name}`);
-        if (x.when.k === 'bool' && !x.when.value) this.warn('LEX_UNREACHABLE', `The exception ${x.name} never applies: its condition is always false.`, x.when.pos);
+        if (x.when.k === 'bool' && !x.when.value) this.warn('LEX_UNREACHABLE', `The exception ${x.name} never applies: its condition is always false.`, x.when.pos, `例外“${x.name}”永远不会适用：其条件永远不成立。`);
         const vt = this.expr(x.value, scope);
         if (!sameKind(d.t, vt)) this.error('LEX_TYPE', `The exception ${x.name} makes ${d.name} ${typeWords(vt)}, but ${d.name} is ${typeWords(d.t)}.`, x.value.pos);
         else d.t = join(d.t, vt);
@@ -1148,22 +1176,27 @@ class Compiler {
         this.used.add(`define:${inner}`);
         continue;
       }
-      this.error('LEX_UNDEFINED_NAME', `The wording of ${where} refers to {${inner}}, which is not a party, term, state or definition of this contract.${this.suggest(inner, this.names.keys())}`, p);
+      this.error('LEX_UNDEFINED_NAME', `The wording of ${where} refers to {${inner}}, which is not a party, term, state or definition of this contract.${this.suggest(inner, this.names.keys())}`, p,
+        `${whereZh(where)}的文字引用了“{${inner}}”，它不是本合同的当事方、条款参数、状态或定义。`);
     }
     const outside = text.replace(/\{[^{}]*\}/g, '');
     if (/\d/.test(outside)) {
-      this.warn('LEX_PROSE_NUMBER', `The wording of ${where} writes a number directly. If it is a term of the contract, declare it as a param and write its name in braces (e.g. {penaltyRate}), so that the words and the rule always use the same value.`, p);
+      this.warn('LEX_PROSE_NUMBER', `The wording of ${where} writes a number directly. If it is a term of the contract, declare it as a param and write its name in braces (e.g. {penaltyRate}), so that the words and the rule always use the same value.`, p,
+        `${whereZh(where)}的文字直接写了数字。若它是合同条款，请声明为参数并在文字中用花括号写出其名称（如“{penaltyRate}”），使文字与规则始终使用同一个值。`);
     }
     // Rounding talk only: "不足一日的按一日计算" is, "不足扣减的" (insufficient to cover) is not.
     if (/\b(round|rounded|rounding|fraction)|取整|四舍五入|五舍六入|舍入|进位|舍去|不足[一半]个?(?:日|天|月|年|周|小时|时|分钟|分|秒|元|角)/.test(outside)) {
-      this.warn('LEX_PROSE_ROUNDING', `The wording of ${where} talks about rounding. The rules state their rounding in the rendered text automatically; make sure these words say the same, or leave rounding to the rules.`, p);
+      this.warn('LEX_PROSE_ROUNDING', `The wording of ${where} talks about rounding. The rules state their rounding in the rendered text automatically; make sure these words say the same, or leave rounding to the rules.`, p,
+        `${whereZh(where)}的文字提到了舍入。规则会在生成的文本中自动写明舍入方式，请确保这段文字与之一致，或把舍入交给规则。`);
     }
   }
 
   private checkProse(): void {
     const check = (p: Prose, where: string): void => {
-      if (p.en.length === 0) this.error('LEX_TRANSLATION_MISSING', `This paragraph of ${where} has Chinese wording but no English ("en:") wording; both renderings come from this source, so both are needed.`, p.pos);
-      if (p.zh.length === 0) this.error('LEX_TRANSLATION_MISSING', `This paragraph of ${where} has English wording but no Chinese ("zh:") wording; both renderings come from this source, so both are needed.`, p.pos);
+      if (p.en.length === 0) this.error('LEX_TRANSLATION_MISSING', `This paragraph of ${where} has Chinese wording but no English ("en:") wording; both renderings come from this source, so both are needed.`, p.pos,
+        `${whereZh(where)}的这一段只有中文（“zh:”）没有英文（“en:”）；两种文本都由此生成，缺一不可。`);
+      if (p.zh.length === 0) this.error('LEX_TRANSLATION_MISSING', `This paragraph of ${where} has English wording but no Chinese ("zh:") wording; both renderings come from this source, so both are needed.`, p.pos,
+        `${whereZh(where)}的这一段只有英文（“en:”）没有中文（“zh:”）；两种文本都由此生成，缺一不可。`);
       this.placeholders(p.en.join(' '), p.enPos, where);
       this.placeholders(p.zh.join(''), p.zhPos, where);
     };
@@ -1181,17 +1214,18 @@ class Compiler {
       const defs = cl.items.filter((it) => it.k === 'define');
       const anyUsed = defs.some((it) => it.k === 'define' && this.used.has(`define:${it.d.name}`));
       if (!active && defs.length > 0 && !anyUsed) {
-        this.warn('LEX_UNREACHABLE_CLAUSE', `Clause ${cl.name} is never reached: no event, permission or obligation uses its rules, so they never apply. Refer to its definitions from a rule, or remove them.`, cl.pos);
+        this.warn('LEX_UNREACHABLE_CLAUSE', `Clause ${cl.name} is never reached: no event, permission or obligation uses its rules, so they never apply. Refer to its definitions from a rule, or remove them.`, cl.pos,
+          `条款“${cl.name}”永远不会被触发：没有事件、权利或义务使用它的规则，因此这些规则永远不会适用。请在某条规则中引用它的定义，或删除它们。`);
         continue;
       }
       for (const it of defs) {
         if (it.k === 'define' && !this.used.has(`define:${it.d.name}`)) {
-          this.warn('LEX_UNUSED', `The definition ${it.d.name} is never used by any rule or wording.`, it.d.pos);
+          this.warn('LEX_UNUSED', `The definition ${it.d.name} is never used by any rule or wording.`, it.d.pos, `定义“${it.d.name}”没有被任何规则或文字使用。`);
         }
       }
     }
     for (const td of this.tiers.values()) {
-      if (!this.used.has(`tiers:${td.name}`)) this.warn('LEX_UNUSED', `The table of tiers ${td.name} is never used.`, td.pos);
+      if (!this.used.has(`tiers:${td.name}`)) this.warn('LEX_UNUSED', `The table of tiers ${td.name} is never used.`, td.pos, `阶梯表“${td.name}”从未被使用。`);
     }
   }
 }

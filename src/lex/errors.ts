@@ -57,6 +57,8 @@ export interface Diagnostic {
   /** Stable machine code, e.g. LEX_UNDEFINED_NAME. */
   code: string;
   message: string;
+  /** The message in Chinese, for the zh-CN console (the findings a composer most often meets carry one). */
+  zh?: string;
   line: number;
   column: number;
   file?: string;

@@ -847,7 +847,7 @@ export function checkParams(c: Contract, params: unknown): Record<string, JsonVa
       continue;
     }
     try {
-      out[p.name] = encode(decode(v, { k: 'DID' }, c, `${p.label.en} (${p.name})`), { k: 'DID' }, c, p.name);
+      out[p.name] = encode(decode(v, { k: 'DID' }, c, { en: `${p.label.en} (${p.name})`, zh: `${p.label.zh}（${p.name}）` }), { k: 'DID' }, c, p.name);
     } catch (e) {
       if (e instanceof LexError) problems.push([e.message, e.zh]);
       else throw e;
@@ -860,7 +860,7 @@ export function checkParams(c: Contract, params: unknown): Record<string, JsonVa
       continue;
     }
     try {
-      out[p.name] = encode(decode(v, p.t!, c, `${p.label.en} (${p.name})`), p.t!, c, p.name);
+      out[p.name] = encode(decode(v, p.t!, c, { en: `${p.label.en} (${p.name})`, zh: `${p.label.zh}（${p.name}）` }), p.t!, c, p.name);
     } catch (e) {
       if (e instanceof LexError) problems.push([e.message, e.zh]);
       else throw e;
@@ -971,7 +971,7 @@ export function execute(c: Contract, state: ContractState, request: LexRequest, 
           throw lexErr('BAD_INPUT', `"${handler!.label.en}" must state ${f.label.en} (${f.name}).`, `"${handler!.label.zh}"须载明${f.label.zh}（${f.name}）。`, f.pos);
         }
         try {
-          locals[i] = decode(input[f.name], f.t!, c, `${f.label.en} (${f.name})`);
+          locals[i] = decode(input[f.name], f.t!, c, { en: `${f.label.en} (${f.name})`, zh: `${f.label.zh}（${f.name}）` });
         } catch (e) {
           if (e instanceof LexError) throw lexErr('BAD_INPUT', e.message, e.zh, f.pos);
           throw e;

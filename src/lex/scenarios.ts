@@ -15,7 +15,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { canonicalize, type JsonValue } from '../codec/index.ts';
+import { canonicalize, asJson, type JsonValue } from '../codec/index.ts';
 import { decode } from './codec.ts';
 import { compile, type Contract } from './compiler.ts';
 import { LexError, type Diagnostic } from './errors.ts';
@@ -31,7 +31,9 @@ export interface StepFailure {
 
 export interface ScenarioFileReport {
   file: string;
+  /** The scenario's "scenario" sentence (else its file name); nameZh its "scenarioZh", when given. */
   name: string;
+  nameZh?: string;
   passed: boolean;
   steps: number;
   rejections: number;
@@ -118,6 +120,7 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
   }
   if (!isObj(doc) || !Array.isArray(doc.steps)) return failAt(0, 'a scenario is an object with "scenario", optional "given" and a list of "steps"');
   if (typeof doc.scenario === 'string') report.name = doc.scenario;
+  if (typeof doc.scenarioZh === 'string') report.nameZh = doc.scenarioZh;
   const given = isObj(doc.given) ? doc.given : {};
   const params: Record<string, JsonValue> = { ...sample, ...(isObj(given.params) ? given.params : {}) };
   let state: ContractState;
@@ -182,7 +185,7 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
     }
     if (then.state !== undefined) checks.push(['state', then.state, r.state.vars]);
     if (then.status !== undefined) checks.push(['status', then.status, r.state.status]);
-    if (then.settlements !== undefined) checks.push(['settlements', then.settlements, r.settlements as unknown as JsonValue]);
+    if (then.settlements !== undefined) checks.push(['settlements', then.settlements, asJson(r.settlements)]);
     if (then.obligations !== undefined) {
       const actual: Record<string, JsonValue> = {};
       for (const o of r.obligations) actual[o.id] = o.status;

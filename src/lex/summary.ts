@@ -4,7 +4,7 @@
  * events and permissions with who may send them, obligations, clauses).
  */
 import type { TypeExpr } from './ast.ts';
-import { typeWords, type Contract } from './compiler.ts';
+import { typeWords, typeWordsZh, type Contract } from './compiler.ts';
 import type { Bilingual } from './errors.ts';
 
 export interface TemplateSummary {
@@ -15,7 +15,8 @@ export interface TemplateSummary {
   timezone: string;
   currency?: string;
   parties: Array<{ name: string; label: Bilingual }>;
-  params: Array<{ name: string; type: string; typeWords: string; label: Bilingual }>;
+  /** typeWords: what a value looks like, in English; typeWordsZh the same in Chinese. */
+  params: Array<{ name: string; type: string; typeWords: string; typeWordsZh: string; label: Bilingual }>;
   state: Array<{ name: string; type: string; label: Bilingual }>;
   events: Array<{ name: string; kind: 'event' | 'permission'; label: Bilingual; from: string[] | 'anyone'; inputs: Array<{ name: string; type: string; label: Bilingual }>; clause: string }>;
   obligations: Array<{ name: string; label: Bilingual; clause: string; repeated: boolean; conditional: boolean; onBreach: boolean }>;
@@ -44,7 +45,7 @@ export function summarize(c: Contract): TemplateSummary {
     timezone: offset(c.timezone),
     ...(c.currency ? { currency: c.currency } : {}),
     parties: c.parties.map((p) => ({ name: p.name, label: bi(p.label) })),
-    params: c.params.map((p) => ({ name: p.name, type: typeText(p.type), typeWords: p.t ? typeWords(p.t) : typeText(p.type), label: bi(p.label) })),
+    params: c.params.map((p) => ({ name: p.name, type: typeText(p.type), typeWords: p.t ? typeWords(p.t) : typeText(p.type), typeWordsZh: p.t ? typeWordsZh(p.t) : typeText(p.type), label: bi(p.label) })),
     state: c.states.map((s) => ({ name: s.name, type: typeText(s.type), label: bi(s.label) })),
     events: [...c.handlers.values()].map((h) => ({
       name: h.name, kind: h.kind === 'on' ? 'event' as const : 'permission' as const, label: bi(h.label),

@@ -21,7 +21,7 @@ import { dataauthModule } from './dataauth/index.ts';
 import { consentModule } from './consent/index.ts';
 import { credadmitModule } from './credadmit/index.ts';
 
-export { notaryModule, recordKey, recordStateKey, type NotaryRecord } from './notary/index.ts';
+export { notaryModule, recordStateKey, type NotaryRecord } from './notary/index.ts';
 export { didModule } from './did/index.ts';
 export { catalogModule } from './catalog/index.ts';
 export { dataauthModule } from './dataauth/index.ts';
@@ -38,7 +38,7 @@ export { createXrouteModule, XROUTE, routeStateKey, type StoredRoute } from './x
 export { xtransferModule, XTRANSFER } from './xtransfer/index.ts';
 export { xdocModule, XDOC, type DocRecord } from './xdoc/index.ts';
 export { xcallModule, XCALL } from './xcall/index.ts';
-export { xlockModule, XLOCK, lockTxKey, lockTxStateKey, consentKey, type LockTxRecord } from './xlock/index.ts';
+export { xlockModule, XLOCK, lockTxStateKey, type LockTxRecord } from './xlock/index.ts';
 export { xtxModule, XTX, xtxKey, xtxStateKey, txDigest, ownerOf, type XtxRecord, type XtxParticipantState, type XtxBody, type XtxOp, type XtxParticipant, type Vote } from './xtx/index.ts';
 export { createValidatorsModule, validatorsFor, SCHEDULE_KEY, MIN_DELAY, type ValidatorEpoch } from './validators/index.ts';
 export { createEvmModule, evmModuleFor, evmView, evmAddressOfDid, didOfEvmAddress, evmChainIdOf, EVM_MODULE } from './evm/index.ts';

@@ -22,7 +22,6 @@ export const CHALLENGE_BYTES = 32;
 export const MAX_HANDSHAKE_BYTES = 16 * 1024;
 /** Most chains one node may offer in its handshake. */
 export const MAX_CHAINS = 256;
-export { DID_RE };
 
 export interface HelloMessage {
   t: 'hello';

@@ -3,7 +3,7 @@
  * answers from a SyncSource; BlockSyncer catches a SyncTarget up from several peers, verifying
  * every block (with its commit) through the target, strictly in height order.
  */
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { ShulianError, asJson, type JsonValue } from '../codec/index.ts';
 import type { Block } from '../ledger/index.ts';
 import type { PeerStatus, SyncBlock, SyncSource, SyncTarget } from './types.ts';
 
@@ -52,7 +52,7 @@ export function serveSync(net: SyncTransport, chain: string, source: SyncSource,
           throw new ShulianError('BLOCK_TOO_LARGE', `block ${from} does not fit one sync answer`);
         }
         size += n;
-        out.push(it as unknown as JsonValue);
+        out.push(asJson(it));
       }
       return { blocks: out };
     }

@@ -1,6 +1,7 @@
-import type { JsonValue } from '../codec/index.ts';
+import { asJson } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
 import type { ChainParams, Genesis, ValidatorInfo } from '../ledger/index.ts';
+import type { Role } from '../modules/governance/types.ts';
 
 /** Defaults for a chain's parameters; a genesis document may override any of them. */
 export const DEFAULT_PARAMS: ChainParams = {
@@ -31,6 +32,16 @@ interface ChainPreset {
 const XAPPS = ['xchain', 'xtransfer', 'xdoc', 'xcall', 'xlock', 'xtx'];
 export const ROUTING_CHAIN = 'xroute';
 
+/**
+ * The embedded alliance's founding operator: one organisation that runs the node and, with a
+ * `member` seat, also makes up the electorate of the kinds the default policy leaves to member
+ * organisations (create-chain and the other business-chain kinds), so a fresh `shulian up` can
+ * propose and approve a business chain on its own. Members it admits later vote beside it.
+ */
+export const EMBEDDED_FOUNDER: { name: string; nameZh: string; roles: Role[] } = {
+  name: 'Shulian local alliance operator', nameZh: '数链本地联盟运营方', roles: ['operator', 'member'],
+};
+
 export const EMBEDDED_CHAINS: ChainPreset[] = [
   { chain: 'gov', name: 'Governance chain', nameZh: '治理链', kind: 'governance', modules: ['governance', 'notary'], planned: [] },
   { chain: 'identity', name: 'Identity chain', nameZh: '身份链', kind: 'public-service', modules: ['did', 'vcstatus', 'credadmit', 'notary'], planned: [] },
@@ -56,7 +67,7 @@ function withCrossChain(geneses: Genesis[], gateways: Array<{ did: string; publi
     tracksValidators: g.modules.includes('validators'), gateways, inbound: [{ srcChain: '*', dstPort: '*', senders: ['*'] }], status: 'active',
   }));
   return geneses.map((g) => {
-    if (g.chain === ROUTING_CHAIN) return { ...g, crossChain: { ...crossChain, routes: routes as unknown as JsonValue[] } };
+    if (g.chain === ROUTING_CHAIN) return { ...g, crossChain: { ...crossChain, routes: routes.map((r) => asJson(r)) } };
     if (g.modules.includes('xchain')) return { ...g, crossChain };
     return g;
   });

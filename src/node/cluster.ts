@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { toHex } from '../codec/index.ts';
 import { didFromPublicKey, generateKeyPair, writeKeystore, type Suite } from '../crypto/index.ts';
 import type { Genesis } from '../ledger/index.ts';
-import { embeddedGeneses } from './alliance.ts';
+import { EMBEDDED_FOUNDER, embeddedGeneses } from './alliance.ts';
 import type { NodeConfig } from './config.ts';
 import type { AllianceFile } from './node.ts';
 
@@ -42,6 +42,7 @@ export function prepareCluster(dataDir: string, n: number, apiPort: number, p2pP
   const alliance: AllianceFile = {
     alliance: 'shulian-local',
     createdAt,
+    founder: EMBEDDED_FOUNDER,
     // BFT chains also record their validators' equivocation (module `evidence`) and apply
     // governance's validator-set changes (module `validators`).
     chains: embeddedGeneses({ alliance: 'shulian-local', validators, time: createdAt, suite }).map((g) => ({ ...g, consensus: { type: 'tbft' }, modules: [...g.modules, 'evidence', 'validators'] })),

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
+import { ShulianError, toHex, asJson, type JsonValue } from '../codec/index.ts';
 import { PeerNetwork, type NetworkStats } from '../net/index.ts';
 import { ChainLifecycleWatcher, assignedChains } from '../governance/index.ts';
 import { didFromPublicKey, type KeyPair, type Suite } from '../crypto/index.ts';
@@ -12,11 +12,12 @@ import { SoloConsensus, TbftDriver, type ConsensusEngine, type TbftDriverOptions
 import type { Genesis, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 import { knownModuleNames, modulesFor } from '../modules/index.ts';
 import { govKey } from '../modules/governance/keys.ts';
+import type { Role } from '../modules/governance/types.ts';
 import { didSenderAuthority, governanceAdmissionRule } from './admission.ts';
 import { signTx } from '../ledger/index.ts';
 import { evidenceReporter, tbftTransport } from './tbft-wiring.ts';
 import { DEFAULT_PARAMS } from './alliance.ts';
-import { embeddedGeneses } from './alliance.ts';
+import { EMBEDDED_FOUNDER, embeddedGeneses } from './alliance.ts';
 import { loadOrCreateNodeKey } from './keys.ts';
 import { lockDataDir } from './lock.ts';
 
@@ -26,6 +27,19 @@ export interface AllianceFile {
   alliance: string;
   createdAt: number;
   chains: Genesis[];
+  /**
+   * The founding operator, as governance.init records it (docs/governance.md#bootstrap). Absent:
+   * "<alliance> operator" holding only the `operator` role. The embedded alliance gives it a
+   * `member` seat too, so its one organisation can propose and approve business chains alone.
+   */
+  founder?: FounderFile;
+}
+
+/** The founding operator's name and on-chain roles (the `init` arguments it sends). */
+export interface FounderFile {
+  name?: string;
+  nameZh?: string;
+  roles?: Role[];
 }
 
 export interface NodeOpenOptions {
@@ -181,7 +195,7 @@ export class ShulianNode implements NodeView {
   private gossipTxs(chain: Chain): void {
     const net = this.net;
     if (!net) return;
-    chain.onAccepted((txs) => net.broadcast(chain.id, 'tx', txs as unknown as JsonValue));
+    chain.onAccepted((txs) => net.broadcast(chain.id, 'tx', asJson(txs)));
     net.on(chain.id, 'tx', async (body) => {
       if (!Array.isArray(body) || body.length === 0 || body.length > MAX_BATCH) return false;
       const results = await chain.submit(body);
@@ -257,7 +271,7 @@ export class ShulianNode implements NodeView {
     if (!chain || !chain.genesis.modules.includes('validators')) return;
     if (!chain.validatorsAt(chain.height() + 1).some((v) => v.did === this.did)) return;
     const { tx } = signTx(this.key, {
-      chain: id, module: 'validators', method: 'approve', args: { height, validators: validators as unknown as JsonValue, proposal },
+      chain: id, module: 'validators', method: 'approve', args: { height, validators: asJson(validators), proposal },
       nonce: chain.nonces(this.did).pendingNonce, expires: chain.height() + 100,
     });
     const answer = await chain.submitBody(JSON.stringify(tx));
@@ -330,11 +344,13 @@ export class ShulianNode implements NodeView {
     if (mine.pendingNonce > mine.nonce) return; // an init is already on its way
     const { tx } = signTx(this.key, {
       chain: gov.chain, module: 'governance', method: 'init', nonce: mine.pendingNonce, expires: chain.height() + 1000,
-      args: {
-        name: `${alliance.alliance} operator`,
+      args: asJson({
+        name: alliance.founder?.name ?? `${alliance.alliance} operator`,
+        ...(alliance.founder?.nameZh ? { nameZh: alliance.founder.nameZh } : {}),
+        ...(alliance.founder?.roles ? { roles: alliance.founder.roles } : {}),
         policy: { modules: knownModuleNames().filter((n) => n !== 'governance'), chainParams: { ...DEFAULT_PARAMS } },
-        chains: alliance.chains.map((g) => ({ genesis: g as unknown as Record<string, JsonValue> })),
-      } as unknown as JsonValue,
+        chains: alliance.chains.map((g) => ({ genesis: asJson(g) })),
+      }),
     });
     const answer = await chain.submitBody(JSON.stringify(tx));
     const r = answer.kind === 'invalid' ? answer : answer.results[0]!;
@@ -428,7 +444,10 @@ function loadOrCreateAlliance(dataDir: string, key: KeyPair, log: (line: string)
   }
   const createdAt = Date.now();
   const validators = [{ did: didFromPublicKey(key.publicKey), publicKey: toHex(key.publicKey), power: 1 }];
-  const alliance: AllianceFile = { alliance: 'shulian-local', createdAt, chains: embeddedGeneses({ alliance: 'shulian-local', validators, time: createdAt, suite: key.suite, gateways: [...validators.map((v) => ({ did: v.did, publicKey: v.publicKey })), ...extraGateways] }) };
+  const alliance: AllianceFile = {
+    alliance: 'shulian-local', createdAt, founder: EMBEDDED_FOUNDER,
+    chains: embeddedGeneses({ alliance: 'shulian-local', validators, time: createdAt, suite: key.suite, gateways: [...validators.map((v) => ({ did: v.did, publicKey: v.publicKey })), ...extraGateways] }),
+  };
   writeFileSync(path, JSON.stringify(alliance, null, 2) + '\n', { flag: 'wx' });
   log(`created the embedded alliance in ${dataDir}: ${alliance.chains.map((c) => c.chain).join(', ')}`);
   return alliance;

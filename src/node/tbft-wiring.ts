@@ -2,7 +2,7 @@
  * What the tbft driver of a chain (src/consensus/tbft/driver.ts) gets from this node: the peer
  * network for that chain, and where evidence of equivocation goes.
  */
-import type { JsonValue } from '../codec/index.ts';
+import { asJson } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import type { Chain } from '../chain/index.ts';
 import type { BlockCatchUp, Evidence, TbftTransport } from '../consensus/index.ts';
@@ -32,7 +32,7 @@ export function tbftTransport(net: PeerNetwork, chain: Chain): TbftTransport {
     },
     peers: () => net.peers(id),
     send: (peer, message) => {
-      net.send(peer, id, 'consensus', message as unknown as JsonValue);
+      net.send(peer, id, 'consensus', asJson(message));
     },
     onMessage: (handler) => net.on(id, 'consensus', (body, from) => {
       handler(body, from);
@@ -55,7 +55,7 @@ export function evidenceReporter(chain: Chain, key: KeyPair, log: (line: string)
     if (!chain.genesis.modules.includes('evidence')) return;
     const did = didFromPublicKey(key.publicKey);
     const { tx } = signTx(key, {
-      chain: chain.id, module: 'evidence', method: 'submit', args: { evidence: evidence as unknown as JsonValue },
+      chain: chain.id, module: 'evidence', method: 'submit', args: { evidence: asJson(evidence) },
       nonce: chain.nonces(did).pendingNonce, expires: chain.height() + 100,
     });
     const answer = await chain.submitBody(JSON.stringify(tx));

@@ -16,10 +16,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { foreign, ShulianError, fromHex, toHex } from '../codec/index.ts';
+import { foreign, ShulianError, fromHex, toHex, DID_RE } from '../codec/index.ts';
 import { didFromPublicKey, sign, verify, type KeyPair } from '../crypto/index.ts';
 import { AMOUNT_RE, CURRENCY_RE } from '../modules/settlement/types.ts';
-import { DID_RE } from '../ledger/index.ts';
 import type { RailAdapter, RailDeposit, RailEvent, RailPayout } from './types.ts';
 
 export const SANDBOX_LABEL = 'SANDBOX';

@@ -14,7 +14,7 @@
  * A party that must not trust the node recomputes the fingerprint itself from proven state (the
  * CLI's `shulian contract sign` does, with src/lex) before calling signContract.
  */
-import { foreign, ShulianError, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, asJson, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { SendOptions, WaitOptions } from './types.ts';
@@ -52,7 +52,7 @@ export interface ContractTemplate {
 
 export type CompileResponse =
   | { ok: false; diagnostics: Diagnostic[] }
-  | { ok: true; template: string; diagnostics: Diagnostic[]; summary: TemplateSummary; texts: Texts; fingerprint?: string; paramsError?: { code: string; message: string } };
+  | { ok: true; template: string; diagnostics: Diagnostic[]; summary: TemplateSummary; texts: Texts; fingerprint?: string; paramsError?: { code: string; message: string; zh?: string } };
 
 export interface ContractListing {
   party: string;
@@ -227,7 +227,7 @@ export interface DraftArgs {
 }
 
 export function draftContract(client: ShulianClient, key: KeyPair, args: DraftArgs, o: ContractTxOptions = {}) {
-  return contractCall<{ id: string; fingerprint: string }>(client, key, 'draft', args as unknown as JsonValue, o);
+  return contractCall<{ id: string; fingerprint: string }>(client, key, 'draft', asJson(args), o);
 }
 
 export function signContract(client: ShulianClient, key: KeyPair, id: string, fingerprint: string, o: ContractTxOptions = {}) {

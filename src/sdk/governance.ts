@@ -3,7 +3,7 @@
  * read its members, proposals, policy and chain registry — optionally with every state read's
  * proof checked locally.
  */
-import { foreign, ShulianError, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, asJson } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import {
   listProposals, readChain, readChainRegistry, readGateways, readMember, readMembers, readPolicy, readProposal,
@@ -40,11 +40,11 @@ export type GovSendOptions = { chain?: string } & SendOptions & WaitOptions;
 // ---- calls (unsigned) ----------------------------------------------------------------------
 
 export function govInitCall(args: InitArgs): Call {
-  return { module: MODULE, method: 'init', args: args as unknown as JsonValue };
+  return { module: MODULE, method: 'init', args: asJson(args) };
 }
 
 export function govProposeCall(input: ProposalInput): Call {
-  return { module: MODULE, method: 'propose', args: input as unknown as JsonValue };
+  return { module: MODULE, method: 'propose', args: asJson(input) };
 }
 
 export function govVoteCall(id: number, choice: VoteChoice): Call {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { foreign, ShulianError, toHex, HEX64_RE as HASH_RE, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, stateValue, toHex, HEX64_RE as HASH_RE, type JsonValue } from '../codec/index.ts';
 import { sm3, type KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from './client.ts';
 import type { CommittedTx, SendOptions, VerifiedState, VerifiedTx, WaitOptions } from './types.ts';
@@ -9,6 +9,7 @@ import type { CommittedTx, SendOptions, VerifiedState, VerifiedTx, WaitOptions }
 /** What the notary module keeps for a file, at state key `notary/rec/<hash>` (type only). */
 export type { NotaryRecord } from '../modules/notary/types.ts';
 import type { NotaryRecord } from '../modules/notary/types.ts';
+import { recordStateKey } from '../modules/notary/keys.ts';
 
 export interface NotaryPutArgs {
   hash: string;
@@ -28,9 +29,8 @@ export interface NotaryProof {
 
 export const DEFAULT_NOTARY_CHAIN = 'notary';
 
-export function notaryKey(hash: string): string {
-  return `notary/rec/${hash}`;
-}
+/** The full state key of a notary record (`notary/rec/<hash>`), typed with the record. */
+export const notaryKey = recordStateKey;
 
 let nodeSm3: boolean | undefined;
 
@@ -114,8 +114,9 @@ export async function notaryVerify(client: ShulianClient, hash: string, opts: { 
   const bad = (reason: string): never => {
     throw new ShulianError('PROOF_INVALID', `notary record ${hash}: ${reason}`);
   };
-  const rec = state.value as unknown as NotaryRecord;
-  if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) bad('the record is not an object');
+  // What the node proved is checked field by field below: a record the module wrote agrees.
+  const rec = stateValue(notaryKey(hash), state.value);
+  if (rec === undefined || typeof rec !== 'object' || Array.isArray(rec)) return bad('the record is not an object');
   if (rec.hash !== hash) bad(`the record is for ${String(rec.hash)}`);
   if (typeof rec.tx !== 'string' || !HASH_RE.test(rec.tx)) bad('the record names no recording transaction');
   const tx = await client.verifiedTx(rec.tx);

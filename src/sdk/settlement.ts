@@ -3,7 +3,7 @@
  * mandates and clearing; read balances, journal, instruction status and statements — optionally
  * with every state read's proof checked locally — and build e-invoices locally from chain data.
  */
-import { foreign, ShulianError, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, asJson, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import type { InstructionInput, InstructionRecord, JournalEntry } from '../modules/settlement/types.ts';
 import {
@@ -86,7 +86,7 @@ export interface InstructionStatusReport {
 }
 
 export async function settleInstruct(client: ShulianClient, key: KeyPair, ins: InstructionInput, opts: SettleSendOptions = {}): Promise<InstructionStatusReport> {
-  const inc = await sendSettle(client, key, settleCall('instruct', ins as unknown as JsonValue), opts);
+  const inc = await sendSettle(client, key, settleCall('instruct', asJson(ins)), opts);
   return inc.receipt.result as unknown as InstructionStatusReport;
 }
 
@@ -104,7 +104,7 @@ export async function settleWithdraw(client: ShulianClient, key: KeyPair, args: 
 }
 
 export async function settleGrantMandate(client: ShulianClient, key: KeyPair, args: { grantee: { chain: string; port: string; contract: string }; currency: string; cap: string; expires?: number }, opts: SettleSendOptions = {}): Promise<CommittedTx> {
-  return sendSettle(client, key, settleCall('grantMandate', args as unknown as JsonValue), opts);
+  return sendSettle(client, key, settleCall('grantMandate', asJson(args)), opts);
 }
 
 export async function settleRegisterIssuer(client: ShulianClient, validatorKey: KeyPair, args: { issuer: string; name: string; currencies: string[]; rail: string; sandbox: boolean }, opts: SettleSendOptions = {}): Promise<CommittedTx> {

@@ -1,4 +1,4 @@
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { ShulianError, asJson, type JsonValue } from '../codec/index.ts';
 import { statementHash, type JournalEntry, type StatementRecord } from '../modules/settlement/types.ts';
 import { readPeriod, readStatementEntries, readStatementRecord, type StateSource } from './readers.ts';
 
@@ -33,5 +33,5 @@ export async function readStatement(src: StateSource, chain: string, period: str
 }
 
 export function statementJson(s: Statement): JsonValue {
-  return s as unknown as JsonValue;
+  return asJson(s);
 }

@@ -2,7 +2,8 @@
  * External chains in the console (issue #9 item 4), on a real node process following a real
  * ganache node started in this process, driven by a real Chromium: the Chains page lists the
  * external chain with its engine tag ("以太坊虚拟机" / "EVM") and a height above 0, and the
- * Explorer shows its latest blocks. Screenshots go to test-artifacts/console/external-*.png.
+ * Explorer shows its latest blocks, each in its language only. Screenshots go to
+ * test-artifacts/console/external-*.png.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { generateKeyPair } from '../../src/crypto/index.ts';
 import { startNodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
 import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex } from '../helpers/browser.ts';
+import { LeakLog } from '../helpers/i18n-scan.ts';
 
 test('an external EVM chain appears on the Chains page with its engine tag and height, and in the Explorer', async () => {
   assert.ok(readFileSync(join(CONSOLE_DIST, 'index.html'), 'utf8').includes('/console/assets/'), 'console/dist is built (npm run build)');
@@ -41,6 +43,7 @@ test('an external EVM chain appears on the Chains page with its engine tag and h
       const r = await (await fetch(`${node.url}/v1/external-chains/eth-dev`)).json() as { reachable: boolean; height: number };
       return r.reachable && r.height >= 2;
     }, 'the node reaching ganache', 30_000);
+    const leaks = new LeakLog();
     const { page, errors } = await browser.open(`${node.url}/console/`);
     await signInWithHex(page, toHex(generateKeyPair('sm2').privateKey));
     for (const lang of ['zh', 'en'] as const) {
@@ -52,6 +55,7 @@ test('an external EVM chain appears on the Chains page with its engine tag and h
       const height = Number(await page.getByTestId('external-height-eth-dev').textContent());
       assert.ok(height > 0, `height ${height}`);
       await page.getByTestId('external-chains-table').getByText(lang === 'zh' ? '以太坊开发链' : 'Ethereum dev chain').waitFor();
+      await leaks.check(page, lang, 'external chains');
       await screenshot(page, `external-chains-${lang}`);
 
       await goTo(page, 'explorer');
@@ -70,9 +74,11 @@ test('an external EVM chain appears on the Chains page with its engine tag and h
         const pane = document.querySelector('[data-testid="external-explorer"]');
         return bar && active && pane && Math.abs(bar.getBoundingClientRect().left - active.getBoundingClientRect().left) < 2 && getComputedStyle(pane.closest('.ant-tabs-tabpane') ?? pane).opacity === '1';
       }, undefined, { timeout: 5_000 }).catch(() => undefined);
+      await leaks.check(page, lang, 'external explorer');
       await screenshot(page, `external-explorer-${lang}`);
     }
     assert.deepEqual(errors, [], 'no console errors');
+    leaks.assertNone();
   } catch (err) {
     process.stderr.write(node.output().slice(-3000));
     throw err;

@@ -57,9 +57,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** Switches the console's language with its header switch. */
+/**
+ * Switches the console's language with its header switch, also while a dialog covers the header
+ * (the click is dispatched to the switch itself), so an open dialog can be read in both languages.
+ */
 export async function setLang(page: Page, lang: 'zh' | 'en'): Promise<void> {
-  await page.getByTestId('lang-switch').getByText(lang === 'zh' ? '中文' : 'EN', { exact: true }).click();
+  await page.getByTestId('lang-switch').first().getByText(lang === 'zh' ? '中文' : 'EN', { exact: true }).dispatchEvent('click');
   await page.waitForFunction((l) => document.documentElement.lang === l, lang === 'zh' ? 'zh-CN' : 'en');
 }
 

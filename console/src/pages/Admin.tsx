@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, Modal, Popconfirm, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import { CONSOLE_ROLE_NAMES, type ConsoleRole } from '../../../src/sdk/browser.ts';
-import { ErrorBox, Hash, NoData, fmtTime } from '../components.tsx';
-import { roleName } from '../components.tsx';
-import { consoleClient, errText, shortDid, useLoad, useSession } from '../session.tsx';
+import { ErrorBox, Hash, Ident, NoData, UserText, fmtTime, roleName } from '../components.tsx';
+import { consoleClient, errNode, errText, shortDid, useLoad, useSession, say } from '../session.tsx';
 
 function Users() {
   const { tr, lang } = useSession();
@@ -14,11 +13,11 @@ function Users() {
     if (!edit) return;
     try {
       await consoleClient.setRoles(edit.did.trim(), edit.roles);
-      message.success(tr('已更新角色', 'Roles updated'));
+      message.success(say('已更新角色', 'Roles updated'));
       setEdit(null);
       users.reload();
     } catch (err) {
-      message.error(errText(err));
+      message.error(errNode(err));
     }
   };
   return (
@@ -63,7 +62,7 @@ function ApiKeys() {
       setName('');
       keys.reload();
     } catch (err) {
-      message.error(errText(err));
+      message.error(errNode(err));
     }
   };
   return (
@@ -78,14 +77,14 @@ function ApiKeys() {
       <Table size="small" rowKey="id" loading={keys.loading} dataSource={keys.data ?? []} locale={{ emptyText: <NoData /> }}
         columns={[
           { title: 'ID', dataIndex: 'id' },
-          { title: tr('名称', 'Name'), dataIndex: 'name' },
+          { title: tr('名称', 'Name'), dataIndex: 'name', render: (n: string) => <UserText>{n}</UserText> },
           { title: tr('角色', 'Roles'), dataIndex: 'roles', render: (rs: string[]) => rs.map((r) => <Tag key={r}>{roleName(r, tr)}</Tag>) },
           { title: tr('创建时间', 'Created'), dataIndex: 'createdAt', render: (t: number) => fmtTime(t, lang) },
           { title: tr('过期时间', 'Expires'), dataIndex: 'expiresAt', render: (t: number) => fmtTime(t, lang) },
           { title: tr('状态', 'Status'), render: (_, k) => (k.revokedAt ? <Tag color="red">{tr('已吊销', 'revoked')}</Tag> : <Tag color="green">{tr('有效', 'active')}</Tag>) },
           { title: '', render: (_, k) => !k.revokedAt && (
             <Popconfirm title={tr('吊销此密钥？', 'Revoke this key?')} okText={tr('吊销', 'Revoke')} cancelText={tr('取消', 'Cancel')}
-              onConfirm={() => consoleClient.revokeApiKey(k.id).then(keys.reload, (e: unknown) => message.error(errText(e)))}>
+              onConfirm={() => consoleClient.revokeApiKey(k.id).then(keys.reload, (e: unknown) => message.error(errNode(e)))}>
               <Button size="small" danger>{tr('吊销', 'Revoke')}</Button>
             </Popconfirm>
           ) },
@@ -97,47 +96,49 @@ function ApiKeys() {
 function Audit() {
   const { tr, lang } = useSession();
   const log = useLoad(() => consoleClient.audit({ limit: 200 }), []);
-  const [check, setCheck] = useState<string | null>(null);
-  const [ok, setOk] = useState<boolean | null>(null);
+  // The outcome itself, worded when shown (it follows a change of language).
+  const [check, setCheck] = useState<{ ok: true; entries: number } | { ok: false; brokenAt?: number; reason?: string } | { ok: false; err: unknown } | null>(null);
   const verify = async () => {
     try {
       const v = await consoleClient.verifyAudit();
-      setOk(v.ok);
-      setCheck(v.ok ? tr(`哈希链完整：${v.entries} 条记录`, `Hash chain intact: ${v.entries} entries`) : tr(`第 ${v.brokenAt} 条记录被篡改：${v.reason}`, `Entry ${v.brokenAt} was tampered with: ${v.reason}`));
+      setCheck(v.ok ? { ok: true, entries: v.entries } : { ok: false, brokenAt: v.brokenAt, reason: v.reason });
     } catch (err) {
-      setOk(false);
-      setCheck(errText(err));
+      setCheck({ ok: false, err });
     }
   };
+  const checkText = !check ? null : check.ok ? tr(`哈希链完整：${check.entries} 条记录`, `Hash chain intact: ${check.entries} entries`)
+    : 'err' in check ? errText(check.err) : tr(`第 ${check.brokenAt} 条记录被篡改`, `Entry ${check.brokenAt} was tampered with: ${check.reason}`);
   return (
     <>
       <ErrorBox error={log.error} />
       <Space style={{ marginBottom: 12 }}>
         <Button onClick={verify}>{tr('校验审计日志哈希链', 'Verify the audit hash chain')}</Button>
-        {check && <Tag color={ok ? 'green' : 'red'}>{check}</Tag>}
+        {check && <Tag color={check.ok ? 'green' : 'red'} data-testid="audit-check">{checkText}</Tag>}
       </Space>
       <Table size="small" rowKey="seq" loading={log.loading} dataSource={log.data?.entries ?? []} data-testid="audit" locale={{ emptyText: <NoData /> }}
         columns={[
           { title: '#', dataIndex: 'seq', width: 60 },
           { title: tr('时间', 'Time'), dataIndex: 'time', render: (t: number) => fmtTime(t, lang) },
           { title: tr('操作人', 'Actor'), dataIndex: 'actor', render: (d: string) => <span title={d}>{shortDid(d)}</span> },
-          { title: tr('操作', 'Action'), dataIndex: 'action', render: (a: string) => <Tag>{a}</Tag> },
-          { title: tr('对象', 'Target'), dataIndex: 'target', render: (t?: string) => t ?? '—' },
+          { title: tr('操作', 'Action'), dataIndex: 'action', render: (a: string) => <Ident tag>{a}</Ident> },
+          { title: tr('对象', 'Target'), dataIndex: 'target', render: (t?: string) => (t ? <Ident>{t}</Ident> : '—') },
           { title: tr('哈希', 'Hash'), dataIndex: 'hash', render: (h: string) => <Hash value={h} /> },
         ]} />
     </>
   );
 }
 
+/** Users and API keys are the operator's; the audit log is read by operators, auditors and regulators (src/api/routes/admin.ts). */
 export function Admin() {
   const { tr, auth } = useSession();
-  const allowed = auth?.roles.includes('operator') || auth?.roles.includes('auditor');
+  const operator = auth?.roles.includes('operator') ?? false;
   return (
     <Card data-testid="page-admin">
-      {!allowed && <Alert type="info" showIcon style={{ marginBottom: 12 }} title={tr('系统管理需要运营方或审计角色；以下内容可能无法加载。', 'Administration needs the operator or auditor role; what follows may not load.')} />}
       <Tabs items={[
-        { key: 'users', label: tr('用户与角色', 'Users and roles'), children: <Users /> },
-        { key: 'keys', label: tr('API 密钥', 'API keys'), children: <ApiKeys /> },
+        ...(operator ? [
+          { key: 'users', label: tr('用户与角色', 'Users and roles'), children: <Users /> },
+          { key: 'keys', label: tr('API 密钥', 'API keys'), children: <ApiKeys /> },
+        ] : []),
         { key: 'audit', label: tr('审计日志', 'Audit log'), children: <Audit /> },
       ]} />
     </Card>

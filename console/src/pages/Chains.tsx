@@ -6,12 +6,14 @@ import {
   didFromPublicKey, fromHex, govChains, govPolicy, govPropose,
   type AdmissionPolicy, type ChainInfo, type ChainRecord, type ProposalInput, type ValidatorInfo,
 } from '../../../src/sdk/browser.ts';
-import { ErrorBox, Json, NoData, StatusTag, chainName, fmtTime, kindName } from '../components.tsx';
+import { ErrorBox, Ident, Json, ModuleTag, NoData, StatusTag, UserText, chainName, consensusName, fmtTime, kindName, moduleInfo } from '../components.tsx';
+import { ElectorateNotice, useElectorate } from '../gov.tsx';
 import { ProposalBoard } from './Alliance.tsx';
 import { ExternalChainsTable } from './External.tsx';
-import { client, errText, shortDid, useLoad, useSession } from '../session.tsx';
+import { client, errNode, shortDid, useLoad, useSession, say } from '../session.tsx';
 
 const CHAIN_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
+const CHAIN_KINDS = ['create-chain', 'suspend-chain', 'resume-chain', 'retire-chain', 'change-validators'];
 
 function ChainDetail({ id, onClose }: { id: string; onClose: () => void }) {
   const { tr, lang } = useSession();
@@ -25,7 +27,7 @@ function ChainDetail({ id, onClose }: { id: string; onClose: () => void }) {
   }, [id]);
   const g = d.data?.chain?.genesis ?? d.data?.reg?.genesis;
   return (
-    <Modal open width={900} title={`${tr('链详情', 'Chain')} · ${id}`} onCancel={onClose} footer={null}>
+    <Modal open width={900} title={<span>{tr('链详情', 'Chain')} · <Ident>{id}</Ident></span>} onCancel={onClose} footer={null}>
       <ErrorBox error={d.error} />
       {g && (
         <Descriptions size="small" bordered column={2} data-testid="chain-detail" items={[
@@ -33,16 +35,16 @@ function ChainDetail({ id, onClose }: { id: string; onClose: () => void }) {
           { key: 'k', label: tr('类型', 'Kind'), children: kindName(g.kind, tr) },
           { key: 'h', label: tr('高度', 'Height'), children: d.data?.chain?.height ?? tr('本节点未运行', 'not running on this node') },
           { key: 's', label: tr('密码套件', 'Crypto suite'), children: g.suite === 'sm2' ? 'SM2 / SM3' : 'Ed25519 / SHA-256' },
-          { key: 'c', label: tr('共识', 'Consensus'), children: g.consensus.type },
+          { key: 'c', label: tr('共识', 'Consensus'), children: consensusName(g.consensus.type, tr) },
           { key: 'st', label: tr('登记状态', 'Registry status'), children: d.data?.reg ? <StatusTag status={d.data.reg.status} /> : '—' },
-          { key: 'm', label: tr('模块', 'Modules'), span: 2, children: g.modules.map((m) => <Tag key={m}>{m}</Tag>) },
+          { key: 'm', label: tr('模块', 'Modules'), span: 2, children: g.modules.map((m) => <ModuleTag key={m} m={m} />) },
           { key: 'gh', label: tr('创世哈希', 'Genesis hash'), span: 2, children: <Typography.Text code style={{ fontSize: 12 }}>{d.data?.chain?.genesisHash ?? d.data?.reg?.genesisHash}</Typography.Text> },
           { key: 'a', label: tr('准入策略', 'Admission policy'), span: 2, children: d.data?.reg ? admissionText(d.data.reg.admission, tr) : '—' },
         ]} />
       )}
       {d.data?.consensus && (
         <>
-          <Typography.Title level={5} style={{ marginTop: 16 }}>{tr('验证节点', 'Validators')} · {tr('轮次', 'round')} {d.data.consensus.round} · {d.data.consensus.step}</Typography.Title>
+          <Typography.Title level={5} style={{ marginTop: 16 }}>{tr('验证节点', 'Validators')} · {tr('轮次', 'round')} {d.data.consensus.round} · <Ident>{d.data.consensus.step}</Ident></Typography.Title>
           <Table size="small" pagination={false} rowKey="did" dataSource={d.data.consensus.validators}
             columns={[
               { title: 'DID', dataIndex: 'did', render: (x: string) => <span title={x}>{shortDid(x)}</span> },
@@ -86,7 +88,7 @@ export function admissionText(a: AdmissionPolicy, tr: (zh: string, en: string) =
     case 'open': return tr('开放：任何 DID 可交易', 'open: any DID may transact');
     case 'members': return tr('仅成员组织', 'member organisations only');
     case 'allowlist': return tr(`白名单（${a.dids.length} 个 DID）`, `allowlist (${a.dids.length} DIDs)`);
-    case 'credential': return tr(`持有 ${a.issuer} 签发的 ${a.credentialType} 凭证`, `holders of a ${a.credentialType} credential from ${a.issuer}`);
+    case 'credential': return tr(`持有 ${a.issuer} 签发的“${a.credentialType}”凭证`, `holders of a ${a.credentialType} credential from ${a.issuer}`);
   }
 }
 
@@ -110,6 +112,8 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
   const { tr, key } = useSession();
   const { message } = App.useApp();
   const policy = useLoad(() => govPolicy(client), []);
+  // Who votes on create-chain, read from the governance chain before step 1 (#15: the wizard used to end in GOV_NO_ELECTORATE).
+  const electorate = useElectorate('create-chain');
   const [step, setStep] = useState(0);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<number | null>(null);
@@ -123,9 +127,10 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
   const admission: AdmissionPolicy = s.admission === 'allowlist'
     ? { type: 'allowlist', dids: s.allowlist.split(/[\s,]+/).filter(Boolean) }
     : s.admission === 'credential' ? { type: 'credential', credentialType: s.credentialType, issuer: s.issuer } : { type: s.admission };
+  // No default title: without one the console names a proposal by its kind and chain, in the reader's language.
   const input: ProposalInput = {
     kind: 'create-chain',
-    title: s.title || `Business chain ${s.chain}`,
+    ...(s.title ? { title: s.title } : {}),
     ...(s.description ? { description: s.description } : {}),
     genesis: {
       chain: s.chain, name: s.name || s.chain, ...(s.nameZh ? { nameZh: s.nameZh } : {}), kind: 'business', suite: s.suite,
@@ -137,31 +142,31 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
   const problems: string[] = [];
   if (step >= 0 && !CHAIN_ID_RE.test(s.chain)) problems.push(tr('链 ID：小写字母开头，仅含小写字母、数字和连字符，最多 32 位', 'Chain id: a lowercase letter, then lowercase letters, digits or hyphens, at most 32'));
   if (step >= 1 && s.validators.length === 0) problems.push(tr('至少选择一个验证节点', 'Choose at least one validator node'));
-  if (step >= 2 && s.consensus === 'solo' && s.validators.length !== 1) problems.push(tr('solo 共识只能有一个验证节点', 'solo consensus takes exactly one validator'));
-  if (step >= 2 && s.consensus === 'tbft' && s.validators.length < 4) problems.push(tr('TBFT 至少需要 4 个验证节点（3f+1）', 'TBFT needs at least 4 validators (3f+1)'));
+  if (step >= 2 && s.consensus === 'solo' && s.validators.length !== 1) problems.push(tr('单节点共识只能有一个验证节点', 'solo consensus takes exactly one validator'));
+  if (step >= 2 && s.consensus === 'tbft' && s.validators.length < 4) problems.push(tr('TBFT 至少需要 4 个验证节点', 'TBFT needs at least 4 validators (3f+1)'));
   if (step >= 2 && s.validators.some((v) => (v.publicKey.length === 130) !== (s.suite === 'sm2'))) problems.push(tr('验证节点密钥与密码套件不一致', 'Validator keys do not match the crypto suite'));
   if (step >= 3 && s.modules.length === 0) problems.push(tr('至少选择一个模块', 'Choose at least one module'));
 
   const addKey = () => {
-    try {
-      const hex = pk.trim().toLowerCase();
-      const did = didFromPublicKey(fromHex(hex));
-      if (!s.validators.some((v) => v.did === did)) set({ validators: [...s.validators, { did, publicKey: hex, power: 1 }] });
-      setPk('');
-    } catch (err) {
-      message.error(errText(err));
+    const hex = pk.trim().toLowerCase();
+    if (!/^([0-9a-f]{64}|04[0-9a-f]{128})$/.test(hex)) {
+      message.error(say('节点公钥应为十六进制：SM2 为 130 位（以 04 开头），Ed25519 为 64 位', 'A node public key is hex: 130 digits starting 04 for SM2, 64 for Ed25519'));
+      return;
     }
+    const did = didFromPublicKey(fromHex(hex));
+    if (!s.validators.some((v) => v.did === did)) set({ validators: [...s.validators, { did, publicKey: hex, power: 1 }] });
+    setPk('');
   };
 
   const submit = async () => {
-    if (!key) return message.error(tr('请重新登录以载入签名密钥', 'Sign in again to load your signing key'));
+    if (!key) return message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
     setBusy(true);
     try {
       const r = await govPropose(client, key, input, { timeoutMs: 60_000 });
       setDone(r.id);
       onDone();
     } catch (err) {
-      message.error(errText(err));
+      message.error(errNode(err));
     } finally {
       setBusy(false);
     }
@@ -185,13 +190,16 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
   ];
   return (
     <div data-testid="chain-wizard">
+      <div style={{ marginBottom: 16 }}><ElectorateNotice kind="create-chain" e={electorate.data} /></div>
       <Steps current={step} items={steps} size="small" style={{ marginBottom: 24 }} />
       {step === 0 && (
         <Form layout="vertical" style={{ maxWidth: 560 }}>
-          <Form.Item label={tr('链 ID', 'Chain id')} required><Input data-testid="wiz-chain" value={s.chain} onChange={(e) => set({ chain: e.target.value })} placeholder="trade" /></Form.Item>
-          <Form.Item label={tr('英文名称', 'Name')}><Input data-testid="wiz-name" value={s.name} onChange={(e) => set({ name: e.target.value })} placeholder="Trade chain" /></Form.Item>
-          <Form.Item label={tr('中文名称', 'Chinese name')}><Input value={s.nameZh} onChange={(e) => set({ nameZh: e.target.value })} placeholder="航贸链" /></Form.Item>
-          <Form.Item label={tr('提案标题', 'Proposal title')}><Input value={s.title} onChange={(e) => set({ title: e.target.value })} /></Form.Item>
+          <Form.Item label={tr('链 ID', 'Chain id')} required extra={tr('小写字母开头，仅含小写字母、数字和连字符，最多 32 位', 'a lowercase letter, then lowercase letters, digits or hyphens; at most 32')}>
+            <Input data-testid="wiz-chain" value={s.chain} onChange={(e) => set({ chain: e.target.value })} />
+          </Form.Item>
+          <Form.Item label={tr('英文名称', 'Name in English')}><Input data-testid="wiz-name" value={s.name} onChange={(e) => set({ name: e.target.value })} /></Form.Item>
+          <Form.Item label={tr('中文名称', 'Name in Chinese')}><Input data-testid="wiz-name-zh" value={s.nameZh} onChange={(e) => set({ nameZh: e.target.value })} /></Form.Item>
+          <Form.Item label={tr('提案标题（可选；不填时按提案类型和链 ID 显示）', 'Proposal title (optional; without one the proposal is shown by its kind and chain id)')}><Input value={s.title} onChange={(e) => set({ title: e.target.value })} /></Form.Item>
           <Form.Item label={tr('说明', 'Description')}><Input.TextArea rows={3} value={s.description} onChange={(e) => set({ description: e.target.value })} /></Form.Item>
         </Form>
       )}
@@ -222,7 +230,7 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
         <Form layout="vertical">
           <Form.Item label={tr('共识算法', 'Consensus')}>
             <Radio.Group value={s.consensus} onChange={(e) => set({ consensus: e.target.value as 'solo' | 'tbft' })}
-              options={[{ value: 'solo', label: tr('solo（单验证节点）', 'solo (one validator)') }, { value: 'tbft', label: tr('TBFT（拜占庭容错，≥4 个节点）', 'TBFT (Byzantine fault tolerant, ≥ 4 nodes)') }]} />
+              options={[{ value: 'solo', label: tr('单节点（一个验证节点）', 'solo (one validator)') }, { value: 'tbft', label: tr('拜占庭容错（TBFT，至少 4 个节点）', 'TBFT (Byzantine fault tolerant, ≥ 4 nodes)') }]} />
           </Form.Item>
           <Form.Item label={tr('密码套件', 'Crypto suite')}>
             <Radio.Group value={s.suite} onChange={(e) => set({ suite: e.target.value as 'sm2' | 'ed25519' })}
@@ -233,8 +241,11 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
       {step === 3 && (
         <Form layout="vertical">
           <Form.Item label={tr('业务链运行的模块（联盟策略允许的）', 'Modules the chain runs (as the alliance policy allows)')}>
-            <Checkbox.Group data-testid="wiz-modules" value={s.modules} onChange={(m) => set({ modules: m as string[] })}
-              options={(policy.data?.modules ?? ['notary']).map((m) => ({ value: m, label: m }))} />
+            <Checkbox.Group data-testid="wiz-modules" value={s.modules} onChange={(m) => set({ modules: m as string[] })} style={{ display: 'flex', flexDirection: 'column', gap: 6 }}
+              options={(policy.data?.modules ?? ['notary']).map((m) => {
+                const info = moduleInfo(m, tr);
+                return { value: m, label: <span data-testid={`wiz-module-${m}`}><b>{info.name}</b> <Ident>{m}</Ident> — <Typography.Text type="secondary">{info.description}</Typography.Text></span> };
+              })} />
           </Form.Item>
         </Form>
       )}
@@ -262,13 +273,13 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
         <Space orientation="vertical" style={{ width: '100%' }}>
           <Alert type="info" showIcon title={tr('以下提案将由您的密钥签名并提交到治理链；成员投票通过后生效。', 'This proposal is signed with your key and sent to the governance chain; it takes effect when the members approve it.')} />
           <Descriptions size="small" bordered column={2} data-testid="wiz-summary" items={[
-            { key: 'c', label: tr('链 ID', 'Chain id'), children: s.chain },
-            { key: 'n', label: tr('名称', 'Name'), children: [s.name || s.chain, s.nameZh].filter(Boolean).join(' / ') },
+            { key: 'c', label: tr('链 ID', 'Chain id'), children: <Ident>{s.chain}</Ident> },
+            { key: 'n', label: tr('名称', 'Name'), children: <UserText>{[s.name || s.chain, s.nameZh].filter(Boolean).join(' / ')}</UserText> },
             { key: 'k', label: tr('类型', 'Kind'), children: kindName('business', tr) },
-            { key: 'cs', label: tr('共识', 'Consensus'), children: s.consensus === 'solo' ? 'solo' : 'TBFT' },
+            { key: 'cs', label: tr('共识', 'Consensus'), children: consensusName(s.consensus, tr) },
             { key: 's', label: tr('密码套件', 'Crypto suite'), children: s.suite === 'sm2' ? 'SM2 / SM3' : 'Ed25519 / SHA-256' },
             { key: 'v', label: tr('验证节点', 'Validators'), children: s.validators.map((v) => shortDid(v.did)).join(', ') },
-            { key: 'm', label: tr('模块', 'Modules'), span: 2, children: s.modules.map((m) => <Tag key={m}>{m}</Tag>) },
+            { key: 'm', label: tr('模块', 'Modules'), span: 2, children: s.modules.map((m) => <ModuleTag key={m} m={m} />) },
             { key: 'a', label: tr('准入策略', 'Admission policy'), span: 2, children: admissionText(admission, tr) },
           ]} />
           <Typography.Text type="secondary">{tr('提交到链上的内容：', 'What goes on chain:')}</Typography.Text>
@@ -294,15 +305,16 @@ function ValidatorChange({ registry, known, onDone }: { registry: ChainRecord[];
   const [busy, setBusy] = useState(false);
   const rec = registry.find((r) => r.id === chain);
   const submit = async () => {
-    if (!key || !rec) return message.error(tr('请选择链并载入签名密钥', 'Choose a chain and load your signing key'));
+    if (!rec) return message.error(say('请选择链', 'Choose a chain'));
+    if (!key) return message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
     setBusy(true);
     try {
       const validators = known.filter((k) => dids.includes(k.did));
       const r = await govPropose(client, key, { kind: 'change-validators', chain: rec.id, validators, effectiveHeight: effective }, { timeoutMs: 60_000 });
-      message.success(tr(`已提交提案 #${r.id}`, `Proposal #${r.id} submitted`));
+      message.success(say(`已提交提案 #${r.id}`, `Proposal #${r.id} submitted`));
       onDone();
     } catch (err) {
-      message.error(errText(err));
+      message.error(errNode(err));
     } finally {
       setBusy(false);
     }
@@ -311,7 +323,7 @@ function ValidatorChange({ registry, known, onDone }: { registry: ChainRecord[];
     <Form layout="vertical" style={{ maxWidth: 640 }}>
       <Form.Item label={tr('链', 'Chain')}>
         <Select value={chain} onChange={(c: string) => { setChain(c); setDids(registry.find((r) => r.id === c)?.validators.at(-1)?.validators.map((v) => v.did) ?? []); }}
-          options={registry.filter((r) => r.status === 'active' || r.status === 'approved').map((r) => ({ value: r.id, label: r.id }))} />
+          options={registry.filter((r) => r.status === 'active' || r.status === 'approved').map((r) => ({ value: r.id, label: <Ident>{r.id}</Ident> }))} />
       </Form.Item>
       <Form.Item label={tr('新的验证节点集合', 'New validator set')}>
         <Checkbox.Group value={dids} onChange={(v) => setDids(v as string[])} options={known.map((k) => ({ value: k.did, label: shortDid(k.did) }))} />
@@ -325,13 +337,16 @@ function ValidatorChange({ registry, known, onDone }: { registry: ChainRecord[];
 }
 
 export function Chains() {
-  const { tr, lang } = useSession();
+  const { tr, lang, govTick } = useSession();
   const [detail, setDetail] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
+  // Reloads by itself when the governance chain changes (a chain approved, started, suspended).
   const data = useLoad(async () => {
     const [chains, registry] = await Promise.all([client.chains(), govChains(client).catch(() => [] as ChainRecord[])]);
     return { chains, registry };
-  }, [tick]);
+  }, [tick, govTick]);
+  const createRules = useElectorate('create-chain');
+  const mayPropose = createRules.data?.canPropose ?? false;
   const known = useMemo(() => {
     const m = new Map<string, ValidatorInfo>();
     for (const c of data.data?.chains ?? []) for (const v of c.validators) m.set(v.did, { did: v.did, publicKey: v.publicKey, power: 1 });
@@ -356,13 +371,13 @@ export function Chains() {
               locale={{ emptyText: <NoData /> }}
               onRow={(r) => ({ onClick: () => setDetail(r.id), style: { cursor: 'pointer' } })}
               columns={[
-                { title: 'ID', dataIndex: 'id', render: (id: string) => <b data-testid={`chain-row-${id}`}>{id}</b> },
-                { title: tr('名称', 'Name'), render: (_, r) => chainName(r.info ?? r.reg?.genesis ?? { id: r.id }, lang) },
+                { title: 'ID', dataIndex: 'id', render: (id: string) => <b data-testid={`chain-row-${id}`}><Ident>{id}</Ident></b> },
+                { title: tr('名称', 'Name'), render: (_, r) => <UserText>{chainName(r.info ?? r.reg?.genesis ?? { id: r.id }, lang)}</UserText> },
                 { title: tr('类型', 'Kind'), render: (_, r) => <Tag>{kindName(r.info?.kind ?? r.reg?.genesis.kind, tr)}</Tag> },
                 { title: tr('高度', 'Height'), render: (_, r) => r.info?.height ?? '—' },
                 { title: tr('验证节点', 'Validators'), render: (_, r) => r.info?.validators.length ?? r.reg?.validators.at(-1)?.validators.length ?? '—' },
-                { title: tr('共识', 'Consensus'), render: (_, r) => r.info?.consensus ?? r.reg?.genesis.consensus.type },
-                { title: tr('模块', 'Modules'), render: (_, r) => (r.info?.modules ?? r.reg?.genesis.modules ?? []).map((m) => <Tag key={m}>{m}</Tag>) },
+                { title: tr('共识', 'Consensus'), render: (_, r) => consensusName(r.info?.consensus ?? r.reg?.genesis.consensus.type, tr) },
+                { title: tr('模块', 'Modules'), render: (_, r) => (r.info?.modules ?? r.reg?.genesis.modules ?? []).map((m) => <ModuleTag key={m} m={m} />) },
                 { title: tr('登记状态', 'Registry'), render: (_, r) => (r.reg ? <StatusTag status={r.reg.status} /> : '—') },
               ]}
             />
@@ -370,9 +385,12 @@ export function Chains() {
             </>
           ),
         },
-        { key: 'wizard', label: tr('提议业务链', 'Propose a business chain'), children: <ProposeChainWizard known={known} onDone={() => setTick((t) => t + 1)} /> },
-        { key: 'validators', label: tr('验证节点变更', 'Validator changes'), children: <ValidatorChange registry={data.data?.registry ?? []} known={known} onDone={() => setTick((t) => t + 1)} /> },
-        { key: 'votes', label: tr('链相关提案', 'Chain proposals'), children: <ProposalBoard key={tick} /> },
+        // Proposing tabs only for DIDs the policy lets propose (read from the governance chain).
+        ...(mayPropose ? [
+          { key: 'wizard', label: tr('提议业务链', 'Propose a business chain'), children: <ProposeChainWizard known={known} onDone={() => setTick((t) => t + 1)} /> },
+          { key: 'validators', label: tr('验证节点变更', 'Validator changes'), children: <ValidatorChange registry={data.data?.registry ?? []} known={known} onDone={() => setTick((t) => t + 1)} /> },
+        ] : []),
+        { key: 'votes', label: tr('链相关提案', 'Chain proposals'), children: <ProposalBoard kinds={CHAIN_KINDS} /> },
       ]} />
       {detail && <ChainDetail id={detail} onClose={() => setDetail(null)} />}
     </Card>

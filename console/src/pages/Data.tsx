@@ -2,9 +2,9 @@ import { useState } from 'react';
 import { App, Button, Card, Descriptions, Drawer, Form, Input, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import {
   DPV_PURPOSES, didFromPublicKey, evaluate, pairwiseKey, parsePolicy,
-  type CatalogPage, type ConsentRecord, type DatasetRecord, type GrantView, type Policy, type RequestRecord,
+  type CatalogPage, type ConsentRecord, type DatasetRecord, type GrantView, type OdrlPolicy as Policy, type RequestRecord,
 } from '../../../src/sdk/browser.ts';
-import { ErrorBox, Json, fmtTime } from '../components.tsx';
+import { ErrorBox, Ident, Json, fmtTime } from '../components.tsx';
 import { client, errText, useLoad, useSession } from '../session.tsx';
 
 /**
@@ -40,8 +40,8 @@ function OfferCheck({ offer, dataset }: { offer: Policy; dataset: DatasetRecord 
   };
   return (
     <Form layout="inline" onFinish={check} initialValues={{ action: 'read', purpose: 'dpv:AcademicResearch' }} data-testid="offer-check">
-      <Form.Item name="action" label={tr('行为', 'Action')}><Select style={{ width: 120 }} options={['read', 'use', 'aggregate', 'derive', 'distribute'].map((a) => ({ value: a, label: a }))} /></Form.Item>
-      <Form.Item name="purpose" label={tr('目的', 'Purpose')}><Select style={{ width: 240 }} showSearch options={PURPOSES.map((p) => ({ value: p, label: p }))} /></Form.Item>
+      <Form.Item name="action" label={tr('行为', 'Action')}><Select style={{ width: 120 }} options={['read', 'use', 'aggregate', 'derive', 'distribute'].map((a) => ({ value: a, label: <Ident>{a}</Ident> }))} /></Form.Item>
+      <Form.Item name="purpose" label={tr('目的', 'Purpose')}><Select style={{ width: 240 }} options={PURPOSES.map((p) => ({ value: p, label: <Ident>{p}</Ident> }))} /></Form.Item>
       <Button htmlType="submit">{tr('按要约检查', 'Check against the offer')}</Button>
       {result && <Typography.Text data-testid="offer-check-result">{result}</Typography.Text>}
     </Form>
@@ -70,15 +70,15 @@ function Catalog() {
     <>
       <Space style={{ marginBottom: 12 }}>
         <Input.Search placeholder={tr('搜索数据目录（中文或英文）', 'Search the catalog (Chinese or English)')} allowClear onSearch={(v) => { setCursor(undefined); setQ(v); }} style={{ width: 320 }} data-testid="catalog-search" />
-        <Select allowClear placeholder={tr('主题', 'Theme')} style={{ width: 120 }} value={theme} onChange={(v) => { setCursor(undefined); setTheme(v); }} options={THEMES.map((t) => ({ value: t, label: t }))} />
+        <Select allowClear placeholder={tr('主题', 'Theme')} style={{ width: 120 }} value={theme} onChange={(v) => { setCursor(undefined); setTheme(v); }} options={THEMES.map((t) => ({ value: t, label: <Ident>{t}</Ident> }))} />
       </Space>
       {page.error ? <ErrorBox error={page.error} /> : (
         <Table size="small" rowKey="id" loading={page.loading} dataSource={page.data?.datasets ?? []} pagination={false} data-testid="catalog-table"
           onRow={(d) => ({ onClick: () => setOpen(d.id) })}
           columns={[
-            { title: 'ID', dataIndex: 'id' },
+            { title: 'ID', render: (_, d) => <Ident>{d.id}</Ident> },
             { title: tr('名称', 'Title'), render: (_, d) => title(d) },
-            { title: tr('主题', 'Themes'), render: (_, d) => d.themes.join(', ') },
+            { title: tr('主题', 'Themes'), render: (_, d) => <Ident>{d.themes.join(', ')}</Ident> },
             { title: tr('开放等级', 'Sensitivity'), render: (_, d) => <Sensitivity level={d.sensitivity} /> },
             { title: tr('版本', 'Version'), dataIndex: 'version' },
             { title: tr('更新时间', 'Modified'), render: (_, d) => fmtTime(d.modified, lang) },
@@ -96,8 +96,8 @@ function Catalog() {
               { key: 'desc', label: tr('描述', 'Description'), children: lang === 'zh' ? detail.data.dataset.description.zh ?? detail.data.dataset.description.en : detail.data.dataset.description.en ?? detail.data.dataset.description.zh },
               { key: 'sens', label: tr('开放等级', 'Sensitivity'), children: <Sensitivity level={detail.data.dataset.sensitivity} /> },
               { key: 'freq', label: tr('更新频率', 'Frequency'), children: tr(...(FREQUENCY[detail.data.dataset.frequency] ?? [detail.data.dataset.frequency, detail.data.dataset.frequency])) },
-              { key: 'dist', label: tr('分发', 'Distributions'), children: detail.data.dataset.distributions.map((x) => <div key={x.id}>{x.mediaType} — {x.accessUrl}</div>) },
-              { key: 'svc', label: tr('访问服务', 'Access services'), children: detail.data.dataset.services.map((x) => <div key={x.id}>{x.kind}: {x.endpointUrl}</div>) },
+              { key: 'dist', label: tr('分发', 'Distributions'), children: detail.data.dataset.distributions.map((x) => <div key={x.id}><Ident>{x.mediaType}</Ident> — <Ident>{x.accessUrl}</Ident></div>) },
+              { key: 'svc', label: tr('访问服务', 'Access services'), children: detail.data.dataset.services.map((x) => <div key={x.id}>{tr({ api: '接口', file: '文件', 'privacy-computing': '隐私计算' }[x.kind], { api: 'API', file: 'File', 'privacy-computing': 'Privacy computing' }[x.kind])}: <Ident>{x.endpointUrl}</Ident></div>) },
             ]} />
             <Card size="small" title={tr('常设授权要约（ODRL）', 'Standing offer (ODRL)')}>
               {detail.data.offer ? <><Json value={detail.data.offer} /><OfferCheck offer={detail.data.offer} dataset={detail.data.dataset} /></> : <Typography.Text type="secondary">{tr('无：由发布机构逐一审批', 'None: the publisher decides each request')}</Typography.Text>}
@@ -105,8 +105,8 @@ function Catalog() {
             {detail.data.dataset.sensitivity !== 'closed' && (
               <Card size="small" title={tr('申请使用', 'Request it')}>
                 <Form layout="inline" onFinish={request} initialValues={{ purpose: 'dpv:AcademicResearch', actions: ['read'] }}>
-                  <Form.Item name="purpose"><Select style={{ width: 220 }} showSearch options={PURPOSES.map((p) => ({ value: p, label: p }))} /></Form.Item>
-                  <Form.Item name="actions"><Select mode="multiple" style={{ width: 200 }} options={['read', 'aggregate', 'derive'].map((a) => ({ value: a, label: a }))} /></Form.Item>
+                  <Form.Item name="purpose"><Select style={{ width: 220 }} options={PURPOSES.map((p) => ({ value: p, label: <Ident>{p}</Ident> }))} /></Form.Item>
+                  <Form.Item name="actions"><Select mode="multiple" style={{ width: 200 }} options={['read', 'aggregate', 'derive'].map((a) => ({ value: a, label: <Ident>{a}</Ident> }))} /></Form.Item>
                   <Form.Item name="count"><Input placeholder={tr('次数上限', 'Use limit')} style={{ width: 100 }} /></Form.Item>
                   <Button type="primary" htmlType="submit" data-testid="request-send">{tr('签名并申请', 'Sign and request')}</Button>
                 </Form>
@@ -138,7 +138,7 @@ function RequestsAndGrants() {
   };
   const grantColumns = (owner: boolean) => [
     { title: '#', dataIndex: 'id' },
-    { title: tr('数据集', 'Dataset'), dataIndex: 'dataset' },
+    { title: tr('数据集', 'Dataset'), render: (_: unknown, g: GrantView) => <Ident>{g.dataset}</Ident> },
     { title: owner ? tr('被授权方', 'Grantee') : tr('授权方', 'Owner'), render: (_: unknown, g: GrantView) => <Typography.Text code>{owner ? g.grantee : g.owner}</Typography.Text> },
     { title: tr('已使用', 'Uses'), dataIndex: 'uses' },
     { title: tr('状态', 'Status'), render: (_: unknown, g: GrantView) => (g.revoked ? <Tag color="red">{tr('已撤销', 'Revoked')}</Tag> : <Tag color="green">{tr('有效', 'In force')}</Tag>) },
@@ -151,10 +151,10 @@ function RequestsAndGrants() {
         <Table size="small" rowKey="id" loading={requests.loading} dataSource={requests.data?.requests ?? []} pagination={false} data-testid="requests-table"
           columns={[
             { title: '#', dataIndex: 'id' },
-            { title: tr('数据集', 'Dataset'), dataIndex: 'dataset' },
+            { title: tr('数据集', 'Dataset'), render: (_, r) => <Ident>{r.dataset}</Ident> },
             { title: tr('申请方', 'Requester'), render: (_, r) => <Typography.Text code>{r.requester}</Typography.Text> },
-            { title: tr('目的', 'Purpose'), dataIndex: 'purpose' },
-            { title: tr('行为', 'Actions'), render: (_, r) => r.actions.join(', ') },
+            { title: tr('目的', 'Purpose'), render: (_, r) => <Ident>{r.purpose}</Ident> },
+            { title: tr('行为', 'Actions'), render: (_, r) => <Ident>{r.actions.join(', ')}</Ident> },
             { title: tr('次数', 'Count'), render: (_, r) => r.count ?? '—' },
             { title: tr('状态', 'Status'), render: (_, r) => <Tag>{{ pending: tr('待审批', 'Pending'), granted: tr('已授权', 'Granted'), refused: tr('已拒绝', 'Refused') }[r.status]}</Tag> },
             { title: '', render: (_, r) => r.status === 'pending' && <Space><Button size="small" type="primary" onClick={() => act('approve', { request: r.id })}>{tr('批准', 'Approve')}</Button><Button size="small" onClick={() => act('refuse', { request: r.id, reason: tr('不予批准', 'Not approved') })}>{tr('拒绝', 'Refuse')}</Button></Space> },
@@ -196,9 +196,9 @@ function MyConsents() {
           columns={[
             { title: tr('摘要', 'Digest'), render: (_, c) => <Typography.Text code>{c.digest.slice(0, 16)}…</Typography.Text> },
             { title: tr('使用机构', 'Controller'), render: (_, c) => <Typography.Text code>{c.controller}</Typography.Text> },
-            { title: tr('目的', 'Purpose'), dataIndex: 'purpose' },
+            { title: tr('目的', 'Purpose'), render: (_, c) => <Ident>{c.purpose}</Ident> },
             { title: tr('状态', 'State'), render: (_, c) => (c.state === 'given' ? <Tag color="green">{tr('有效', 'Given')}</Tag> : <Tag>{tr(`已撤回（自区块 ${c.withdrawnFrom}）`, `Withdrawn (from block ${c.withdrawnFrom})`)}</Tag>) },
-            { title: tr('记录', 'History'), render: (_, c) => c.history.map((h) => `${h.state} ${fmtTime(h.time, lang)}`).join(' → ') },
+            { title: tr('记录', 'History'), render: (_, c) => c.history.map((h) => `${h.state === 'given' ? tr('给予', 'given') : tr('撤回', 'withdrawn')} ${fmtTime(h.time, lang)}`).join(' → ') },
             { title: '', render: (_, c) => c.state === 'given' && <Button size="small" danger onClick={() => withdraw('withdraw', c.digest)}>{tr('撤回', 'Withdraw')}</Button> },
           ]} />
       )}

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Select, Space, Table, Tag, Tooltip, Typography, Button } from 'antd';
-import { ErrorBox, Hash, NoData, StatusTag, fmtTime } from '../components.tsx';
+import { ErrorBox, Hash, Ident, NoData, StatusTag, UserText, fmtTime } from '../components.tsx';
 import { client, useLoad, useSession } from '../session.tsx';
 import type { ExternalChain } from '../../../src/sdk/browser.ts';
 
@@ -25,7 +25,7 @@ export const loadExternalChains = (): Promise<ExternalChain[]> =>
 /** The engine an external chain runs on, as a tag: "EVM" / "以太坊虚拟机". */
 export function EngineTag({ engine, id }: { engine: string; id: string }) {
   const { tr } = useSession();
-  const label = engine === 'evm' ? tr('以太坊虚拟机', 'EVM') : engine;
+  const label = engine === 'evm' ? tr('以太坊虚拟机', 'EVM') : <Ident>{engine}</Ident>;
   return <Tag color="purple" data-testid={`engine-tag-${id}`}>{label}</Tag>;
 }
 
@@ -39,8 +39,8 @@ export function ExternalChainsTable({ tick }: { tick: number }) {
       <Typography.Title level={5} style={{ marginTop: 16 }}>{tr('外部链（其他引擎）', 'External chains (other engines)')}</Typography.Title>
       <Table size="small" rowKey="id" loading={list.loading} dataSource={list.data ?? []} pagination={false} data-testid="external-chains-table"
         columns={[
-          { title: 'ID', dataIndex: 'id', render: (id: string) => <b data-testid={`external-row-${id}`}>{id}</b> },
-          { title: tr('名称', 'Name'), render: (_, c) => (lang === 'zh' && c.nameZh ? c.nameZh : c.name) },
+          { title: 'ID', dataIndex: 'id', render: (id: string) => <b data-testid={`external-row-${id}`}><Ident>{id}</Ident></b> },
+          { title: tr('名称', 'Name'), render: (_, c) => <UserText>{lang === 'zh' && c.nameZh ? c.nameZh : c.name}</UserText> },
           { title: tr('引擎', 'Engine'), render: (_, c) => <EngineTag engine={c.engine} id={c.id} /> },
           { title: tr('高度', 'Height'), render: (_, c) => <span data-testid={`external-height-${c.id}`}>{c.height >= 0 ? c.height : '—'}</span> },
           { title: tr('链 ID', 'Chain ID'), render: (_, c) => c.chainId ?? '—' },
@@ -68,14 +68,14 @@ export function ExternalExplorer() {
     () => (c?.endpoint ? client.getJson<{ messages: ExternalMessage[] }>(`/external-chains/${encodeURIComponent(c.id)}/messages?limit=50`).then((r) => r.messages) : Promise.resolve([])),
     [c?.id, c?.endpoint, tick],
   );
-  if (!list.loading && !chains.length) return <NoData text={tr('本节点未配置外部链（见 external-chains.json）', 'This node follows no external chains (see external-chains.json)')} />;
+  if (!list.loading && !chains.length) return <NoData text={<span>{tr('本节点未配置外部链（见 ', 'This node follows no external chains (see ')}<Typography.Text code>external-chains.json</Typography.Text>{tr('）', ')')}</span>} />;
   return (
     <Space orientation="vertical" style={{ width: '100%' }} data-testid="external-explorer">
       <Space>
-        <Select style={{ width: 220 }} value={id || undefined} onChange={setId} options={chains.map((x) => ({ value: x.id, label: x.id }))} data-testid="external-chain-select" />
+        <Select style={{ width: 220 }} value={id || undefined} onChange={setId} options={chains.map((x) => ({ value: x.id, label: <Ident>{x.id}</Ident> }))} data-testid="external-chain-select" />
         {c && <EngineTag engine={c.engine} id={c.id} />}
         {c && <span>{tr('高度', 'Height')} {c.height >= 0 ? c.height : '—'}</span>}
-        {c && !c.reachable && <Tag color="red">{tr('不可达', 'unreachable')}{c.error ? `: ${c.error}` : ''}</Tag>}
+        {c && !c.reachable && <Tag color="red" title={c.error}>{tr('不可达', 'unreachable')}</Tag>}
         <Button onClick={() => setTick((t) => t + 1)}>{tr('刷新', 'Refresh')}</Button>
       </Space>
       <ErrorBox error={list.error} />
@@ -89,12 +89,12 @@ export function ExternalExplorer() {
         ]} />
       {c?.endpoint && (
         <>
-          <Typography.Title level={5}>{tr('跨链消息（XEndpoint）', 'Cross-chain messages (XEndpoint)')}</Typography.Title>
+          <Typography.Title level={5}>{tr('跨链合约的消息', 'Cross-chain messages (XEndpoint)')}</Typography.Title>
           <Table size="small" rowKey="id" loading={msgs.loading} dataSource={msgs.data ?? []} pagination={false} data-testid="external-messages"
             locale={{ emptyText: <NoData /> }}
             columns={[
-              { title: 'ID', dataIndex: 'id' },
-              { title: tr('代币', 'Token'), render: (_, m) => (m.packet.payload?.denom ? `${m.packet.payload.amount} ${m.packet.payload.denom}` : '—') },
+              { title: 'ID', dataIndex: 'id', render: (x: string) => <Ident>{x}</Ident> },
+              { title: tr('代币', 'Token'), render: (_, m) => (m.packet.payload?.denom ? <span>{m.packet.payload.amount} <Ident>{m.packet.payload.denom}</Ident></span> : '—') },
               { title: tr('接收方', 'Receiver'), render: (_, m) => m.packet.payload?.receiver ?? '—' },
               { title: tr('状态', 'Status'), dataIndex: 'status', render: (s: string) => <StatusTag status={s} /> },
               { title: tr('时间', 'Time'), render: (_, m) => fmtTime(m.path[0]?.time, lang) },

@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, Col, Form, Input, InputNumber, Radio, Row, Space, Tabs, Typography } from 'antd';
 import { encryptKeystore } from '../../shims/keystore.ts';
-import { didFromPublicKey, encodeMultikey, generateKeyPair, type KeyPair } from '../../../src/sdk/browser.ts';
+import { ShulianError, didFromPublicKey, encodeMultikey, foreign, generateKeyPair, type KeyPair } from '../../../src/sdk/browser.ts';
 import { Json } from '../components.tsx';
 import { DidView } from './Explorer.tsx';
-import { client, errText, request, useSession } from '../session.tsx';
+import { LocalError, client, errDetail, errNode, errText, request, useSession, say } from '../session.tsx';
 
 const IDENTITY_CHAIN = 'identity';
 
@@ -21,23 +21,23 @@ function DidCreate() {
   const registerMine = async () => {
     setBusy(true);
     try {
-      if (!key) throw new Error(tr('请重新登录以载入签名密钥', 'Sign in again to load your signing key'));
+      if (!key) throw new LocalError('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)');
       await sendTx(IDENTITY_CHAIN, createCall(key));
       setCreated(auth!.did);
-      message.success(tr('DID 文档已写入身份链', 'DID document recorded on the identity chain'));
+      message.success(say('DID 文档已写入身份链', 'DID document recorded on the identity chain'));
     } catch (err) {
       if ((err as { code?: string }).code === 'DID_EXISTS') {
         setCreated(auth!.did);
-        message.info(tr('该 DID 已有文档，显示如下', 'This DID already has a document; here it is'));
+        message.info(say('该 DID 已有文档，显示如下', 'This DID already has a document; here it is'));
       } else {
-        message.error(errText(err));
+        message.error(errNode(err));
       }
     } finally {
       setBusy(false);
     }
   };
   const createNew = async () => {
-    if (password.length < 8) return message.error(tr('请设置至少 8 位的密码保护新密钥', 'Set a password of at least 8 characters to protect the new key'));
+    if (password.length < 8) return message.error(say('请设置至少 8 位的密码保护新密钥', 'Set a password of at least 8 characters to protect the new key'));
     setBusy(true);
     try {
       const kp = generateKeyPair('sm2');
@@ -45,16 +45,16 @@ function DidCreate() {
       // The new DID signs its own did.create (self-certifying).
       const hash = await client.send(IDENTITY_CHAIN, kp, createCall(kp));
       const inc = await client.waitForTx(hash, { timeoutMs: 60_000 });
-      if (inc.receipt.status !== 'ok') throw new Error(inc.receipt.message ?? inc.receipt.code ?? 'failed');
+      if (inc.receipt.status !== 'ok') throw new ShulianError(foreign(inc.receipt.code) ?? 'TX_FAILED', inc.receipt.message ?? 'did.create failed');
       const blob = new Blob([JSON.stringify(encryptKeystore(kp, password), null, 2) + '\n'], { type: 'application/json' });
       const a = document.createElement('a');
       a.href = URL.createObjectURL(blob);
       a.download = `${did.slice(12)}.json`;
       a.click();
       setCreated(did);
-      message.success(tr('已创建 DID，并下载了加密的密钥文件', 'DID created; its encrypted keystore was downloaded'));
+      message.success(say('已创建 DID，并下载了加密的密钥文件', 'DID created; its encrypted keystore was downloaded'));
     } catch (err) {
-      message.error(errText(err));
+      message.error(errNode(err));
     } finally {
       setBusy(false);
     }
@@ -63,14 +63,14 @@ function DidCreate() {
     <Row gutter={16}>
       <Col span={12}>
         <Card size="small" title={tr('登记我的 DID 文档', 'Record my DID document')}>
-          <Typography.Paragraph type="secondary">{tr('将当前登录密钥作为 key-1 写入身份链，之后可轮换密钥、添加服务和控制者。', 'Records the signed-in key as key-1 on the identity chain; keys can then be rotated and services and controllers added.')}</Typography.Paragraph>
+          <Typography.Paragraph type="secondary">{tr('将当前登录密钥作为 ', 'Records the signed-in key as ')}<Typography.Text code>key-1</Typography.Text>{tr(' 写入身份链，之后可轮换密钥、添加服务和控制者。', ' on the identity chain; keys can then be rotated and services and controllers added.')}</Typography.Paragraph>
           <Typography.Paragraph><Typography.Text code>{auth?.did}</Typography.Text></Typography.Paragraph>
           <Button type="primary" loading={busy} onClick={registerMine} data-testid="did-register">{tr('签名并登记', 'Sign and record')}</Button>
         </Card>
       </Col>
       <Col span={12}>
         <Card size="small" title={tr('创建新的 DID', 'Create a new DID')}>
-          <Typography.Paragraph type="secondary">{tr('在浏览器中生成 SM2 密钥，登记 DID 文档，并下载加密的密钥文件（与 CLI 格式相同）。', 'Generates an SM2 key in this browser, records its DID document and downloads the encrypted keystore (the CLI\'s format).')}</Typography.Paragraph>
+          <Typography.Paragraph type="secondary">{tr('在浏览器中生成 SM2 密钥，登记 DID 文档，并下载加密的密钥文件（与命令行工具的格式相同）。', 'Generates an SM2 key in this browser, records its DID document and downloads the encrypted keystore (the CLI\'s format).')}</Typography.Paragraph>
           <Space.Compact style={{ width: '100%' }}>
             <Input.Password value={password} onChange={(e) => setPassword(e.target.value)} placeholder={tr('密钥文件密码', 'Keystore password')} autoComplete="new-password" />
             <Button loading={busy} onClick={createNew}>{tr('创建', 'Create')}</Button>
@@ -87,10 +87,10 @@ function Credentials() {
   const { message } = App.useApp();
   const [subject, setSubject] = useState('');
   const [type, setType] = useState('MembershipCredential');
-  const [claims, setClaims] = useState('{\n  "name": "Port Authority"\n}');
+  const [claims, setClaims] = useState(() => JSON.stringify({ name: tr('港务集团', 'Port Authority') }, null, 2));
   const [issued, setIssued] = useState<unknown>(null);
   const [toVerify, setToVerify] = useState('');
-  const [verdict, setVerdict] = useState<{ ok: boolean; text: string } | null>(null);
+  const [verdict, setVerdict] = useState<{ ok: true } | { ok: false; err: unknown } | null>(null);
   const [listId, setListId] = useState('');
   const [index, setIndex] = useState(0);
   const [purpose, setPurpose] = useState<'revocation' | 'suspension'>('revocation');
@@ -106,7 +106,7 @@ function Credentials() {
       setIssued(r.verifiableCredential);
       setToVerify(JSON.stringify(r.verifiableCredential, null, 2));
     } catch (err) {
-      message.error(errText(err));
+      message.error(errNode(err));
     } finally {
       setBusy(false);
     }
@@ -115,9 +115,9 @@ function Credentials() {
     setBusy(true);
     try {
       await request('POST', '/credentials/verify', { verifiableCredential: JSON.parse(toVerify) as unknown });
-      setVerdict({ ok: true, text: tr('凭证有效：签名、签发方 DID 与状态均通过校验', 'Valid: signature, issuer DID and status all check out') });
+      setVerdict({ ok: true });
     } catch (err) {
-      setVerdict({ ok: false, text: errText(err) });
+      setVerdict({ ok: false, err });
     } finally {
       setBusy(false);
     }
@@ -129,7 +129,7 @@ function Credentials() {
       else await sendTx(IDENTITY_CHAIN, { module: 'vcstatus', method: 'setStatus', args: { listId, index, value: true } });
       message.success(create ? tr('状态列表已创建', 'Status list created') : tr(purpose === 'revocation' ? '凭证已吊销' : '凭证已暂停', purpose === 'revocation' ? 'Credential revoked' : 'Credential suspended'));
     } catch (err) {
-      message.error(errText(err));
+      message.error(errNode(err));
     } finally {
       setBusy(false);
     }
@@ -164,7 +164,8 @@ function Credentials() {
         <Card size="small" title={tr('验证凭证', 'Verify a credential')}>
           <Input.TextArea rows={14} value={toVerify} onChange={(e) => setToVerify(e.target.value)} placeholder={tr('粘贴可验证凭证 JSON', 'Paste a verifiable credential (JSON)')} />
           <Button style={{ marginTop: 12 }} loading={busy} disabled={!toVerify} onClick={verify}>{tr('验证', 'Verify')}</Button>
-          {verdict && <Alert style={{ marginTop: 12 }} type={verdict.ok ? 'success' : 'error'} title={verdict.text} />}
+          {verdict && <Alert style={{ marginTop: 12 }} type={verdict.ok ? 'success' : 'error'} data-testid="vc-verdict"
+            title={verdict.ok ? tr('凭证有效：签名、签发方 DID 与状态均通过校验', 'Valid: signature, issuer DID and status all check out') : <span title={errDetail(verdict.err)}>{errText(verdict.err)}</span>} />}
         </Card>
       </Col>
     </Row>

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, Radio, Space, Tabs, Typography, Upload } from 'antd';
 import { decryptKeystoreAsync, encryptKeystore } from '../../shims/keystore.ts';
-import { didFromPublicKey, fromHex, generateKeyPair, publicKeyFromPrivate, type KeyPair, type Suite } from '../../../src/sdk/browser.ts';
-import { errText, useSession } from '../session.tsx';
+import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../../../src/sdk/browser.ts';
+import { LocalError, errDetail, errText, keyFromHex, useSession, say } from '../session.tsx';
+import { UserText } from '../components.tsx';
 
 function download(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
@@ -18,50 +19,52 @@ export function SignIn() {
   const { message } = App.useApp();
   const [file, setFile] = useState<{ name: string; json: unknown } | null>(null);
   const [password, setPassword] = useState('');
+  const [password2, setPassword2] = useState('');
   const [hexKey, setHexKey] = useState('');
   const [suite, setSuite] = useState<Suite>('sm2');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // The error itself, worded when shown: it follows a change of language.
+  const [error, setError] = useState<unknown>(null);
   const [step, setStep] = useState<string | null>(null);
 
-  const go = async (getKey: () => Promise<KeyPair>) => {
+  const go = async (getKey: () => Promise<KeyPair>, keystore?: unknown) => {
     setBusy(true);
     setError(null);
     try {
       setStep(tr('正在解密密钥…', 'Decrypting the key…'));
       const kp = await getKey();
       setStep(tr('正在签名服务器挑战…', 'Signing the server challenge…'));
-      const a = await signIn(kp);
-      message.success(tr(`已登录：${a.did}`, `Signed in as ${a.did}`));
+      const a = await signIn(kp, keystore);
+      message.success(say(`已登录：${a.did}`, `Signed in as ${a.did}`));
     } catch (err) {
-      setError(errText(err));
+      setError(err);
     } finally {
       setBusy(false);
       setStep(null);
     }
   };
 
+  // The keystore is kept, still encrypted, for this tab: after a reload its password unlocks the key again.
   const fromFile = () => go(async () => {
-    if (!file) throw new Error(tr('请先选择密钥文件', 'Choose a keystore file first'));
+    if (!file) throw new LocalError('请先选择密钥文件', 'Choose a keystore file first');
     return decryptKeystoreAsync(file.json, password);
-  });
+  }, file?.json);
 
-  const fromHexKey = () => go(async () => {
-    const clean = hexKey.trim().toLowerCase().replace(/^0x/, '');
-    if (!/^[0-9a-f]{64}$/.test(clean)) throw new Error(tr('私钥应为 64 位十六进制', 'A private key is 64 hex digits'));
-    const privateKey = fromHex(clean);
-    return { suite, privateKey, publicKey: publicKeyFromPrivate(suite, privateKey) };
-  });
+  const fromHexKey = () => go(async () => keyFromHex(hexKey, suite));
 
   const newKey = () => {
     if (password.length < 8) {
-      setError(tr('新密钥需要至少 8 位的密码来加密保存', 'A new key needs a password of at least 8 characters to encrypt it'));
+      setError(new LocalError('新密钥需要至少 8 位的密码来加密保存', 'A new key needs a password of at least 8 characters to encrypt it'));
+      return;
+    }
+    if (password !== password2) {
+      setError(new LocalError('两次输入的密码不一致', 'The two passwords do not match'));
       return;
     }
     const kp = generateKeyPair(suite);
     const ks = encryptKeystore(kp, password);
     download(`${didFromPublicKey(kp.publicKey).slice(12)}.json`, JSON.stringify(ks, null, 2) + '\n');
-    void go(async () => kp);
+    void go(async () => kp, ks);
   };
 
   return (
@@ -73,6 +76,14 @@ export function SignIn() {
           'The server issues a one-time challenge; this page checks its node, DID, origin and expiry, builds the sign-in message itself and signs it with your key in this browser (SM2 or Ed25519). The private key never leaves this page and is not stored.',
         )}
       </Typography.Paragraph>
+      <Alert type="info" showIcon style={{ marginBottom: 16 }} data-testid="operator-key-hint" title={tr('运营方的密钥在哪里', 'Where the operator\'s key is')}
+        description={<span>
+          {tr('内置链联盟（', 'The embedded alliance (')}<Typography.Text code>shulian up</Typography.Text>
+          {tr('）把运营方的密钥文件写在数据目录下的 ', ') writes the operator\'s keystore to ')}<Typography.Text code>node/key.json</Typography.Text>
+          {tr('（默认 ', ' in its data directory (by default ')}<Typography.Text code>./.shulian/node/key.json</Typography.Text>
+          {tr('），密码在同一目录的 ', '), and its password to ')}<Typography.Text code>node/key.pass</Typography.Text>
+          {tr(' 中。选择该文件并填入密码即可以运营方身份登录。', ' beside it. Choose that file and enter the password to sign in as the operator.')}
+        </span>} />
       <Tabs
         items={[
           {
@@ -80,7 +91,7 @@ export function SignIn() {
             label: tr('密钥文件', 'Keystore file'),
             children: (
               <Form layout="vertical" onFinish={fromFile}>
-                <Form.Item label={tr('密钥文件（shulian keys new --out 生成）', 'Keystore file (from shulian keys new --out)')}>
+                <Form.Item label={<span>{tr('密钥文件（由 ', 'Keystore file (from ')}<Typography.Text code>shulian keys new --out</Typography.Text>{tr(' 生成）', ')')}</span>}>
                   <Upload
                     accept=".json,application/json"
                     maxCount={1}
@@ -92,9 +103,9 @@ export function SignIn() {
                           setFile({ name: f.name, json });
                           setError(null);
                         } catch {
-                          setError(tr('该文件不是 JSON 密钥文件', 'That file is not a JSON keystore'));
+                          setError(new LocalError('该文件不是 JSON 密钥文件', 'That file is not a JSON keystore'));
                         }
-                      }, () => setError(tr('无法读取该文件', 'Cannot read that file')));
+                      }, () => setError(new LocalError('无法读取该文件', 'Cannot read that file')));
                       return false;
                     }}
                   >
@@ -102,7 +113,7 @@ export function SignIn() {
                   </Upload>
                   {file && (
                     <Typography.Text style={{ marginLeft: 12 }} data-testid="keystore-did">
-                      {file.name} · {String((file.json as { did?: string }).did ?? '')}
+                      <UserText>{file.name}</UserText> · {String((file.json as { did?: string }).did ?? '')}
                     </Typography.Text>
                   )}
                 </Form.Item>
@@ -138,17 +149,20 @@ export function SignIn() {
                 <Form.Item label={tr('签名算法', 'Signature suite')}>
                   <Radio.Group value={suite} onChange={(e) => setSuite(e.target.value as Suite)} options={[{ label: 'SM2', value: 'sm2' }, { label: 'Ed25519', value: 'ed25519' }]} />
                 </Form.Item>
-                <Form.Item label={tr('用于加密密钥文件的密码', 'Password to encrypt the keystore file')}>
-                  <Input.Password value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" />
+                <Form.Item label={tr('用于加密密钥文件的密码（至少 8 位）', 'Password to encrypt the keystore file (at least 8 characters)')}>
+                  <Input.Password data-testid="new-password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" />
                 </Form.Item>
-                <Button type="primary" htmlType="submit" loading={busy}>{tr('生成、下载并登录', 'Generate, download and sign in')}</Button>
+                <Form.Item label={tr('再次输入密码', 'The password again')}>
+                  <Input.Password data-testid="new-password2" value={password2} onChange={(e) => setPassword2(e.target.value)} autoComplete="new-password" />
+                </Form.Item>
+                <Button type="primary" htmlType="submit" loading={busy} data-testid="signin-new">{tr('生成、下载并登录', 'Generate, download and sign in')}</Button>
               </Form>
             ),
           },
         ]}
       />
       {step && <Alert style={{ marginTop: 16 }} type="info" title={step} />}
-      {error && <Alert style={{ marginTop: 16 }} type="error" title={error} data-testid="signin-error" />}
+      {error !== null && <Alert style={{ marginTop: 16 }} type="error" title={<span title={errDetail(error)}>{errText(error)}</span>} data-testid="signin-error" />}
     </Card>
   );
 }

@@ -25,7 +25,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ShulianError, canonicalBytes, toHex, HEX64_RE as HASH_RE, type ErrorCode, type ForeignCode, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, canonicalBytes, toHex, HEX64_RE as HASH_RE, asJson, type ErrorCode, type ForeignCode, type JsonValue } from '../../codec/index.ts';
 import { sm3 } from '../../crypto/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
@@ -187,7 +187,7 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
     compileOrThrow(t.source);
     // Diagnostics, summary and the four texts are computed on a render worker.
     const a = (await renderer().run({ kind: 'compile', source: t.source, ...(t.sample ? { params: t.sample } : {}) })).json as {
-      template: string; diagnostics: JsonValue; summary: JsonValue; texts: JsonValue; fingerprint?: string; paramsError?: { code: ErrorCode | ForeignCode; message: string };
+      template: string; diagnostics: JsonValue; summary: JsonValue; texts: JsonValue; fingerprint?: string; paramsError?: { code: ErrorCode | ForeignCode; message: string; zh: string };
     };
     if (a.paramsError) throw new ShulianError(a.paramsError.code, `the template's sample does not fit it: ${a.paramsError.message}`);
     return {
@@ -277,7 +277,7 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
       const role = Object.keys(inst.parties).find((p) => inst.parties[p] === req.query.party) ?? (inst.countersigner?.did === req.query.party ? 'countersigner' : 'unknown');
       out.push({
         id: inst.id, template: inst.template, status: inst.status, role, parties: inst.parties,
-        signed: Object.keys(inst.signatures), createdAt: inst.createdAt, ...(inst.countersigner ? { countersigner: inst.countersigner as unknown as JsonValue } : {}),
+        signed: Object.keys(inst.signatures), createdAt: inst.createdAt, ...(inst.countersigner ? { countersigner: asJson(inst.countersigner) } : {}),
       });
     }
     return { party: req.query.party, total: n, instances: out };
@@ -325,7 +325,7 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
     const c = signChain(req.query.chain);
     const inst = instanceOf(c, req.params.id);
     const terms = signingTermsOf(inst);
-    const key = toHex(sm3(canonicalBytes({ template: inst.template, params: inst.params, terms: terms as unknown as JsonValue })));
+    const key = toHex(sm3(canonicalBytes({ template: inst.template, params: inst.params, terms: asJson(terms) })));
     let answer = fingerprints.get(key);
     if (!answer) {
       const source = read<string>(c, templateKey(inst.template));
@@ -341,7 +341,7 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
     const { recomputed, texts } = await answer;
     return {
       id: inst.id, template: inst.template, fingerprint: inst.fingerprint, recomputed, matches: recomputed === inst.fingerprint,
-      params: inst.params, terms: terms as unknown as JsonValue, texts,
+      params: inst.params, terms: asJson(terms), texts,
     };
   });
 

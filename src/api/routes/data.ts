@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ShulianError } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
-import { DID_RE } from '../../ledger/index.ts';
+import { DID_RE } from '../../codec/index.ts';
 import {
   CatalogIndex, catalogTriples, decide, listConsents, listGrants, listRequests, readConsent, readDataset, readGrant, readOffer,
   readPortability, readRequest, readUses, toJsonLd, toTurtle, type CatalogQuery,

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ShulianError } from '../../codec/index.ts';
+import { ShulianError, HEX64_RE, DID_RE } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
-import { DID_RE } from '../../ledger/index.ts';
 import {
   buildInvoices, invoiceXml, readBalances, readClearing, readEntry, readInstruction, readInstructionByKey, readInstructionsOf,
   readIssuers, readJournal, readStatement, readTaxPolicy, readTotals, type StateSource,
@@ -81,7 +80,7 @@ export function registerSettlementRoutes(app: FastifyInstance, node: NodeView, o
     schema: { tags, summary: 'The tax policy: authority and rates (basis points) per category', querystring: { type: 'object', properties: chainQ }, response: err },
   }, async (req) => (await readTaxPolicy(src(chainOf(req.query.chain)))) ?? { policy: null });
 
-  const idParam = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } as const;
+  const idParam = { type: 'object', properties: { id: { type: 'string', pattern: HEX64_RE.source } } } as const;
   app.get<{ Params: { id: string }; Querystring: { chain?: string } }>('/v1/settlement/instructions/:id', {
     schema: { tags, summary: 'Status of a settlement instruction', params: idParam, querystring: { type: 'object', properties: chainQ }, response: err },
   }, async (req) => {

@@ -4,7 +4,7 @@
  * the chain's validator changes (src/ledger/light/client.ts; docs/api.md "Verified reads").
  */
 import type { FastifyInstance } from 'fastify';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, asJson, stateValue } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
   MAX_VALIDATOR_HEADERS, SCHEDULE_LEAD, SCHEDULE_STATE_KEY, validatorsFor, type HeaderProof, type ValidatorEpoch,
@@ -31,7 +31,7 @@ export function readValidatorsAt(c: ChainView, height: number, from: number): Va
   // The set of height h is fixed once h − 1 is committed.
   if (height > head + 1) throw new ShulianError('HEIGHT_NOT_FOUND', `chain ${c.id} is at height ${head}; the validator set of height ${height} is not fixed yet`);
   const at = height - 1;
-  const stored = at >= 1 ? (c.getState(SCHEDULE_STATE_KEY, { height: at }).value as unknown as ValidatorEpoch[] | null) : null;
+  const stored = at >= 1 ? stateValue(SCHEDULE_STATE_KEY, c.getState(SCHEDULE_STATE_KEY, { height: at }).value) : undefined;
   const schedule = stored ?? [genesisEpoch];
   const validators = validatorsFor(schedule, height);
   const wanted = new Set<number>();
@@ -65,6 +65,6 @@ export function registerValidatorRoutes(app: FastifyInstance, node: NodeView): v
     const c = node.chain(req.params.chain);
     if (!c) throw new ShulianError('CHAIN_NOT_FOUND', `this node hosts no chain "${req.params.chain}"; GET /v1/chains lists them`);
     const height = req.query.height ?? c.height() + 1;
-    return readValidatorsAt(c, height, req.query.from ?? 0) as unknown as JsonValue;
+    return asJson(readValidatorsAt(c, height, req.query.from ?? 0));
   });
 }

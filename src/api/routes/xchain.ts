@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, stateValue, type JsonValue, type StateKey } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
-import type { Packet, RecvRecord, RouteRecord, SendStatus } from '../../modules/xchain/types.ts';
+import { xchainStateKey as xk } from '../../modules/xchain/keys.ts';
 import { readOutbox, readProofBundle } from '../../crosschain/index.ts';
 import { errorSchema } from '../schemas.ts';
 import type { MessageView } from '../../sdk/index.ts';
@@ -25,6 +25,8 @@ export function registerXchainRoutes(app: FastifyInstance, node: NodeView): void
     return c;
   };
   const state = (c: ChainView, key: string): JsonValue | null => c.getState(key).value;
+  /** A record of a module's state under its typed full key. */
+  const read = <T>(c: ChainView, key: StateKey<T>): T | undefined => stateValue(key, c.getState(key).value);
   const intQ = (v: unknown, name: string, min: number, max: number, dflt: number): number => {
     if (v === undefined) return dflt;
     const n = Number(v);
@@ -59,7 +61,7 @@ export function registerXchainRoutes(app: FastifyInstance, node: NodeView): void
   }, async (req) => {
     const c = chainOf(req.params.chain);
     const seq = intQ(req.params.seq, 'seq', 1, Number.MAX_SAFE_INTEGER, 1);
-    const rec = state(c, `xchain/recv/${req.params.src}/${seq}`) as unknown as RecvRecord | null;
+    const rec = read(c, xk.recv(req.params.src, seq));
     if (!rec) throw new ShulianError('NOT_FOUND', `chain ${c.id} has not received packet ${seq} from ${req.params.src}`);
     return rec;
   });
@@ -99,7 +101,7 @@ export function registerXchainRoutes(app: FastifyInstance, node: NodeView): void
   function channelsOf(c: ChainView): JsonValue[] {
     const out: JsonValue[] = [];
     for (const id of (state(c, 'xchain/routes') as string[] | null) ?? []) {
-      const route = state(c, `xchain/route/${id}`) as unknown as RouteRecord | null;
+      const route = read(c, xk.route(id));
       if (!route) continue;
       const client = state(c, `xchain/client/${id}`);
       out.push({ chain: id, engine: route.engine, status: route.status, gateways: route.gateways.map((g) => g.did), sent: (state(c, `xchain/seq/${id}`) as number | null) ?? 0, client });
@@ -108,12 +110,12 @@ export function registerXchainRoutes(app: FastifyInstance, node: NodeView): void
   }
 
   function outView(c: ChainView, dst: string, seq: number): MessageView | undefined {
-    const packet = state(c, `xchain/out/${dst}/${seq}`) as unknown as Packet | null;
-    const st = state(c, `xchain/st/${dst}/${seq}`) as unknown as SendStatus | null;
+    const packet = read(c, xk.out(dst, seq));
+    const st = read(c, xk.st(dst, seq));
     if (!packet || !st) return undefined;
     const path: MessageView['path'] = [{ step: 'sent', chain: c.id, ...st.sent, by: packet.sender }];
     const remote = node.chain(dst);
-    const rec = remote ? state(remote, `xchain/recv/${c.id}/${seq}`) as unknown as RecvRecord | null : null;
+    const rec = remote ? read(remote, xk.recv(c.id, seq)) : undefined;
     if (rec) path.push({ step: 'received', chain: dst, height: rec.height, time: rec.time, tx: rec.tx, by: rec.gateway, ok: rec.ack.ok });
     if (st.done) path.push({ step: st.status === 'timed-out' ? 'timed-out' : 'acknowledged', chain: c.id, height: st.done.height, time: st.done.time, tx: st.done.tx, by: st.done.gateway, ...(st.ack ? { ok: st.ack.ok } : {}) });
     return { id: `${c.id}/${dst}/${seq}`, packet, status: st.status, path };
@@ -122,7 +124,7 @@ export function registerXchainRoutes(app: FastifyInstance, node: NodeView): void
   function inView(c: ChainView, src: string, seq: number): MessageView | undefined {
     // Shown from its source when this node hosts both ends.
     if (node.chain(src)) return undefined;
-    const rec = state(c, `xchain/recv/${src}/${seq}`) as unknown as RecvRecord | null;
+    const rec = read(c, xk.recv(src, seq));
     if (!rec) return undefined;
     return { id: `${src}/${c.id}/${seq}`, packet: rec.packet, status: 'received', path: [{ step: 'received', chain: c.id, height: rec.height, time: rec.time, tx: rec.tx, by: rec.gateway, ok: rec.ack.ok }] };
   }

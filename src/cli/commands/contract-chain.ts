@@ -6,12 +6,12 @@
  * saw the chain.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
-import { compileSource, type ContractState } from '../../lex/index.ts';
+import { ShulianError, stateValue, type JsonValue, type StateKey } from '../../codec/index.ts';
+import { compileSource } from '../../lex/index.ts';
 import { genesisHash } from '../../ledger/index.ts';
 import {
   historyKey, instanceFingerprint, lexStateKey, instanceKey, renderedTexts, signingTermsOf, stateKey, templateKey, logKey,
-  type HistoryEntry, type LexInstance, type LexLogEntry,
+  type LexInstance, type LexLogEntry,
 } from '../../modules/lexcontract/index.ts';
 import { ShulianClient, contractCall, getContract } from '../../sdk/index.ts';
 import { loadKey } from '../keyfile.ts';
@@ -42,10 +42,11 @@ async function call(o: ContractChainOptions, method: string, args: JsonValue): P
   return { hash: r.tx, result: r.result, height: r.height };
 }
 
-async function read<T>(o: ContractChainOptions, key: string): Promise<T> {
-  const v = await client(o).verifiedState(o.chain, lexStateKey(key));
-  if (v.value === null) throw new ShulianError('NOT_FOUND', `nothing at ${key} on chain ${o.chain}`);
-  return v.value as unknown as T;
+async function read<T>(o: ContractChainOptions, key: StateKey<T>): Promise<T> {
+  const full = lexStateKey(key);
+  const v = stateValue(full, (await client(o).verifiedState(o.chain, full)).value);
+  if (v === undefined) throw new ShulianError('NOT_FOUND', `nothing at ${key} on chain ${o.chain}`);
+  return v;
 }
 
 export async function contractDeploy(file: string, o: ContractChainOptions): Promise<void> {
@@ -103,9 +104,10 @@ export async function contractEvent(id: string, event: string, o: ContractChainO
 async function logOf(o: ContractChainOptions, id: string): Promise<LexLogEntry[]> {
   const out: LexLogEntry[] = [];
   for (let seq = 0; ; seq++) {
-    const v = await client(o).state(o.chain, lexStateKey(logKey(id, seq)));
-    if (v.value === null) return out;
-    out.push(v.value as unknown as LexLogEntry);
+    const key = lexStateKey(logKey(id, seq));
+    const v = stateValue(key, (await client(o).state(o.chain, key)).value);
+    if (v === undefined) return out;
+    out.push(v);
   }
 }
 
@@ -162,13 +164,13 @@ async function proofsAt(c: ShulianClient, chain: string, height: number | undefi
 export async function buildEvidence(c: ShulianClient, chain: string, id: string): Promise<{ pkg: EvidencePackage; report: EvidenceReport }> {
   const genesis = await c.genesis(chain);
   const head = await proofsAt(c, chain, undefined, [lexStateKey(instanceKey(id)), lexStateKey(stateKey(id))]);
-  const inst = head.proofs[0]!.value as unknown as LexInstance | null;
-  if (inst === null) throw new ShulianError('NOT_FOUND', `no contract ${id} on chain ${chain}`);
-  const lexState = head.proofs[1]!.value as unknown as ContractState | null;
+  const inst = stateValue(lexStateKey(instanceKey(id)), head.proofs[0]!.value);
+  if (inst === undefined) throw new ShulianError('NOT_FOUND', `no contract ${id} on chain ${chain}`);
+  const lexState = stateValue(lexStateKey(stateKey(id)), head.proofs[1]!.value) ?? null;
   const state = await proofsAt(c, chain, head.height, expectedStateKeys(id, inst, lexState));
-  const value = (key: string): JsonValue | null | undefined => state.proofs.find((p) => p.key === key)?.value;
-  const history = Array.from({ length: inst.history ?? 0 }, (_, n) => value(lexStateKey(historyKey(id, n))) as unknown as HistoryEntry);
-  const log = Array.from({ length: lexState?.seq ?? 0 }, (_, i) => value(lexStateKey(logKey(id, i))) as unknown as LexLogEntry);
+  const value = <T>(key: StateKey<T>): T => stateValue(key, state.proofs.find((p) => p.key === key)?.value)!;
+  const history = Array.from({ length: inst.history ?? 0 }, (_, n) => value(lexStateKey(historyKey(id, n))));
+  const log = Array.from({ length: lexState?.seq ?? 0 }, (_, i) => value(lexStateKey(logKey(id, i))));
   const validators: EvidencePackage['validators'] = [];
   for (let from = 0, more = true; more;) {
     const v = await c.validatorsAt(chain, state.height, from);

@@ -18,17 +18,18 @@
  * The file is RFC 8785 canonical JSON, so every byte of it is significant.
  */
 import { z } from 'zod';
-import { ShulianError, canonicalize, type JsonValue } from '../../codec/index.ts';
-import { digestSchema as hex64 } from '../../codec/schemas.ts';
+import { ShulianError, canonicalize, asJson, stateValue, HEX_RE, type JsonValue, type StateKey } from '../../codec/index.ts';
+import { digestSchema as hex64, jsonSchema as json } from '../../codec/schemas.ts';
 import { compileSource, execute, instantiate, type Contract, type ContractState } from '../../lex/index.ts';
 import {
   verifyTxInclusion, LightClientError, checkHeader, headerVerifier, lightStateFromGenesis, trustedThrough,
   verifyHeaderProof, verifyKeyProof, type HeaderProof, type LightState,
 } from '../../ledger/index.ts';
-import type { BlockHeader, Genesis, Receipt, Tx, MerkleProof, SmtProof } from '../../ledger/index.ts';
+import type { BlockHeader, Genesis, Receipt, Tx, MerkleProof } from '../../ledger/index.ts';
+import type { ProofBundle } from '../../crosschain/index.ts';
 import {
   EVENT_GAS_LIMIT, historyKey, instanceFingerprint, instanceKey, lexStateKey, logKey, renderedTexts, settlementKey, signingTermsOf, stateKey,
-  templateKey, type HistoryEntry, type LexInstance, type LexLogEntry, type SettlementRecord,
+  templateKey, type HistoryEntry, type LexInstance, type LexLogEntry,
 } from '../../modules/lexcontract/index.ts';
 
 export const EVIDENCE_FORMAT = 'shulian-lex-evidence/2';
@@ -50,14 +51,8 @@ export interface EvidenceTx {
   proof: { tx: MerkleProof; receipt: MerkleProof };
 }
 
-export interface EvidenceState {
-  height: number;
-  header: BlockHeader;
-  hash: string;
-  sig: string;
-  commit?: JsonValue;
-  proofs: Array<{ key: string; value: JsonValue | null; proof: SmtProof }>;
-}
+/** A final header with state proofs at its height: the gateways' proof bundle, its chain aside. */
+export type EvidenceState = Omit<ProofBundle, 'chain'>;
 
 export interface EvidencePackage {
   format: typeof EVIDENCE_FORMAT;
@@ -93,9 +88,8 @@ export interface EvidenceReport {
 
 // ---- the shape, strictly: a field the checks below do not bind is a field the package may not have ----
 
-const hex = z.string().regex(/^(?:[0-9a-f]{2})+$/, 'lowercase hex');
+const hex = z.string().regex(HEX_RE, 'lowercase hex');
 const uint = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const json: z.ZodType<JsonValue> = z.lazy(() => z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(json), z.record(z.string(), json)]));
 const header = z.strictObject({
   chain: z.string(), height: uint, prev: z.string(), time: uint, txCount: uint, txRoot: hex64, receiptRoot: hex64, stateRoot: hex64, proposer: z.string(),
 });
@@ -139,7 +133,7 @@ const packageSchema = z.strictObject({
 
 /** The package as written: canonical JSON, every byte significant. */
 export function serializeEvidence(pkg: EvidencePackage): string {
-  return canonicalize(pkg as unknown as JsonValue);
+  return canonicalize(asJson(pkg));
 }
 
 /** Parses a package file's text; ShulianError BAD_EVIDENCE with the first item that is not as it must be. */
@@ -299,12 +293,14 @@ export function checkEvidence(pkg: EvidencePackage, genesisHash: string): Eviden
     proven.set(p.key, p.value);
   }
   const id = pkg.contract;
-  const inst = proven.get(lexStateKey(instanceKey(id))) as unknown as LexInstance | null | undefined;
+  /** A proven value under its typed full key (undefined when absent or not proven). */
+  const provenValue = <T>(key: StateKey<T>): T | undefined => stateValue(key, proven.get(key));
+  const inst = provenValue(lexStateKey(instanceKey(id)));
   if (!inst || typeof inst !== 'object' || inst.id !== id) {
     problem('instance', `the package holds no proven instance of contract ${id}`);
     return report();
   }
-  const lexState = (proven.get(lexStateKey(stateKey(id))) ?? null) as unknown as ContractState | null;
+  const lexState = provenValue(lexStateKey(stateKey(id))) ?? null;
   const want = expectedStateKeys(id, inst, lexState);
   const got = st.proofs.map((p) => p.key);
   if (!same(got, want)) {
@@ -316,9 +312,9 @@ export function checkEvidence(pkg: EvidencePackage, genesisHash: string): Eviden
   const seq = lexState?.seq ?? 0;
   if (proven.get(lexStateKey(logKey(id, seq))) !== null) problem(`event ${seq}`, 'the contract has more events than its state counts');
   if (failures.length) return report();
-  const log = Array.from({ length: seq }, (_, i) => proven.get(lexStateKey(logKey(id, i))) as unknown as LexLogEntry | null);
-  const history = Array.from({ length: inst.history ?? 0 }, (_, n) => proven.get(lexStateKey(historyKey(id, n))) as unknown as HistoryEntry | null);
-  const settlements = Array.from({ length: inst.settlements ?? 0 }, (_, n) => proven.get(lexStateKey(settlementKey(id, n))) as unknown as SettlementRecord | null);
+  const log = Array.from({ length: seq }, (_, i) => provenValue(lexStateKey(logKey(id, i))) ?? null);
+  const history = Array.from({ length: inst.history ?? 0 }, (_, n) => provenValue(lexStateKey(historyKey(id, n))));
+  const settlements = Array.from({ length: inst.settlements ?? 0 }, (_, n) => provenValue(lexStateKey(settlementKey(id, n))));
   events = log.length;
   log.forEach((e, i) => { if (!e) problem(`event ${i}`, 'its log entry is absent from the proven state'); });
   history.forEach((e, n) => { if (!e || e.n !== n) problem(`history ${n}`, 'not the entry it claims'); });

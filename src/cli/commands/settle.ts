@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, HEX64_RE, type JsonValue } from '../../codec/index.ts';
 import {
   ShulianClient, DEFAULT_SETTLE_CHAIN, formatMinor, parseDecimal, settleBalances, settleClear, settleInstruct,
   settleInstruction, settleInstructionByKey, settleInvoices, settleIssuers, settleJournal, settleStatement,
@@ -117,7 +117,7 @@ async function statusCmd(idOrKey: string, o: ReadOpts & { payer?: string }): Pro
   const c = client(o);
   const r = o.payer
     ? await settleInstructionByKey(c, o.payer, idOrKey, undefined, { chain: o.chain, verified: o.verify === true })
-    : /^[0-9a-f]{64}$/.test(idOrKey) ? await settleInstruction(c, idOrKey, { chain: o.chain, verified: o.verify === true }) : (() => { throw usage('give an instruction id (64 hex digits), or an idempotency key with --payer <did>'); })();
+    : HEX64_RE.test(idOrKey) ? await settleInstruction(c, idOrKey, { chain: o.chain, verified: o.verify === true }) : (() => { throw usage('give an instruction id (64 hex digits), or an idempotency key with --payer <did>'); })();
   if (!r) throw new ShulianError('NOT_FOUND', `no settlement instruction ${idOrKey}${o.payer ? ` of ${o.payer}` : ''} on chain ${o.chain}`);
   emit(o, r, () => [...statusLines(r), ...(r.settled ? [`settled    height ${r.settled.height}, journal entry #${r.settled.entry}`] : [])]);
 }

@@ -196,6 +196,8 @@ export interface EvmGatewaysOptions {
  */
 export async function startEvmGateways(o: EvmGatewaysOptions): Promise<{ gateways: Array<import('../../crosschain/evm/index.ts').EvmGateway>; account: string; stop(): Promise<void> }> {
   const { EvmEndpoint, EvmGateway, nativeClientOf } = await import('../../crosschain/evm/index.ts');
+  const { readState } = await import('../../crosschain/index.ts');
+  const { routeStateKey } = await import('../../modules/xroute/keys.ts');
   const gateways: Array<InstanceType<typeof EvmGateway>> = [];
   const endpoints: Array<InstanceType<typeof EvmEndpoint>> = [];
   const log = o.log ?? (() => {});
@@ -204,7 +206,7 @@ export async function startEvmGateways(o: EvmGatewaysOptions): Promise<{ gateway
     const ep = new EvmEndpoint({ id: spec.id, url: spec.url, address: spec.address, privateKey: o.evmKey, ...(spec.fromBlock !== undefined ? { fromBlock: spec.fromBlock } : {}) });
     endpoints.push(ep);
     for (const native of o.natives) {
-      const route = await o.xroute.state(`xroute/routes/${native.id}`) as unknown as import('../../modules/xchain/types.ts').RouteRecord | null;
+      const route = await readState(o.xroute, routeStateKey(native.id));
       if (!route) throw new ShulianError('ROUTE_NOT_FOUND', `${native.id} is not registered on the routing chain ${o.xroute.id}; register it before relaying to ${spec.id}`);
       const tag = `${native.id}↔${spec.id}`;
       gateways.push(new EvmGateway({

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, asJson, HEX64_RE, type JsonValue } from '../../codec/index.ts';
 import { participantSchema, txDigest, type XtxBody, type XtxParticipant } from '../../modules/xtx/types.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';
 import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
@@ -84,14 +84,14 @@ async function xdigest(o: BodyOpts & { coordinator: string }): Promise<void> {
 }
 
 async function xconsent(o: CommonOptions & { chain: string; coordinator: string; id: string; digest: string; key: string; passwordEnv?: string }): Promise<void> {
-  if (!/^[0-9a-f]{64}$/.test(o.digest)) throw usage('--digest is the 64 hex digits printed by shulian xtx digest');
+  if (!HEX64_RE.test(o.digest)) throw usage('--digest is the 64 hex digits printed by shulian xtx digest');
   const { hash } = await submit(o, 'xlock', 'consent', { coordinator: o.coordinator, id: o.id, digest: o.digest });
   emit(o, { tx: hash }, () => `consented to ${o.coordinator}/${o.id} on ${o.chain} (tx ${hash})`);
 }
 
 async function xbegin(o: BodyOpts & { chain: string; key: string; passwordEnv?: string; decisionTimeoutMs?: string; wait?: boolean }): Promise<void> {
   const body = bodyOf(o.chain, o);
-  const args: { [k: string]: JsonValue } = { id: body.id, participants: body.participants as unknown as JsonValue, deadline: body.deadline, recoverAfter: body.recoverAfter };
+  const args: { [k: string]: JsonValue } = { id: body.id, participants: asJson(body.participants), deadline: body.deadline, recoverAfter: body.recoverAfter };
   const dt = ms(o.decisionTimeoutMs, '--decision-timeout-ms');
   if (dt !== undefined) args.decisionTimeoutMs = dt;
   const { hash, result } = await submit(o, 'xtx', 'begin', args);

@@ -3,7 +3,7 @@
  * ConsensusHost, the peer network's TbftTransport (wired by src/node) and a FileWal — and
  * catches the chain up from peers when it falls behind. docs/consensus.md#wiring-it-to-a-chain.
  */
-import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, asJson, type JsonValue } from '../../codec/index.ts';
 import type { KeyPair } from '../../crypto/index.ts';
 import type { Block } from '../../ledger/index.ts';
 import type { Candidate, ConsensusEngine, ConsensusHost } from '../types.ts';
@@ -294,7 +294,7 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
             c = this.candidates.get(a.value.hash);
             if (!c) throw new ShulianError('DECIDED_INVALID', `height ${a.height}: >2/3 of validators committed block ${a.value.hash}, which this node finds ${result}`);
           }
-          const committed = await chain.commitCandidate(c, a.commit as unknown as JsonValue);
+          const committed = await chain.commitCandidate(c, asJson(a.commit));
           this.candidates.clear();
           // A validator-set change was scheduled: who may connect for this chain changed.
           if (committed.receipts.some((r) => r.events.some((e) => e.type === 'ValidatorSetScheduled'))) net.refreshPeers();

@@ -1,4 +1,4 @@
-import { foreign, ShulianError, type JsonValue } from '../../codec/index.ts';
+import { foreign, ShulianError, asJson, type JsonValue } from '../../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../../crypto/index.ts';
 import type { Block, TxEvent, TxInclusion } from '../../ledger/index.ts';
 import { didOfEvmAddress, evmAddressOfDid, evmChainIdOf } from '../../modules/evm/index.ts';
@@ -163,7 +163,7 @@ export class NativeAdapter implements ChainAdapter {
   async prove(p: ProofRequest): Promise<VerifiedProof> {
     if (p.kind === 'tx') {
       const v = await this.#client.verifiedTx(p.hash);
-      return { kind: 'tx', height: v.height, value: { tx: v.tx, receipt: v.receipt } as unknown as JsonValue, proofVerified: true };
+      return { kind: 'tx', height: v.height, value: asJson({ tx: v.tx, receipt: v.receipt }), proofVerified: true };
     }
     const v = await this.#client.verifiedState(this.id, p.key, p.height === undefined ? {} : { height: p.height });
     return { kind: 'state', height: v.height, value: v.value, proofVerified: true };

@@ -1,11 +1,12 @@
-import { toHex, canonicalize, type JsonValue } from '../../codec/index.ts';
+import { toHex, canonicalize, asJson, stateValue, type JsonValue } from '../../codec/index.ts';
 import { didFromPublicKey, sign, type KeyPair } from '../../crypto/index.ts';
 import type { BlockHeader } from '../../ledger/index.ts';
 import {
   attestationMessage, attestedAckMessage, attestedTimeoutMessage, verifyHeaderProof, verifyKeyProof,
-  type AttestRecord, type ClientState, type Packet, type RecvRecord, type RouteRecord,
+  type ClientState, type Packet, type RecvRecord, type RouteRecord,
 } from '../../modules/index.ts';
-import { headerProofOf, SCHEDULE_KEY, type ChainEndpoint, type ProofBundle } from '../relay.ts';
+import { xchainStateKey } from '../../modules/xchain/keys.ts';
+import { headerProofOf, readState, SCHEDULE_KEY, type ChainEndpoint, type ProofBundle } from '../relay.ts';
 import type { EvmEndpoint } from './endpoint.ts';
 import {
   ackOfReceipt, evmAckDigest, evmPacketCommitment, evmRecvDigest, evmTimeoutDigest, fromEvmPacket, signDigest, toEvmPacket,
@@ -143,7 +144,7 @@ export class EvmGateway {
   async relayOnce(): Promise<EvmRelayReport> {
     const report: EvmRelayReport = { attestedOnEvm: 0, attestedOnNative: 0, refused: 0, errors: [] };
     const { native, evm } = this.opts;
-    const route = await native.state(`xchain/route/${evm.id}`) as unknown as RouteRecord | null;
+    const route = await readState(native, xchainStateKey.route(evm.id));
     if (!route || route.consensus !== 'attested') {
       report.errors.push(`${native.id} has no attested route of ${evm.id} synced; sync routes first`);
       return report;
@@ -203,7 +204,7 @@ export class EvmGateway {
           // The endpoint refuses packets at or past their timeout, so absence at this block is final.
           report.attestedOnNative += await this.#attestNative(route, { op: 'timeout', chain: evm.id, sequences: [p.sequence] }, report);
         } else {
-          if (!this.#keyProven(b, keyOf(p), p as unknown as JsonValue)) {
+          if (!this.#keyProven(b, keyOf(p), asJson(p))) {
             report.refused++;
             report.errors.push(`packet ${native.id}→${evm.id} #${p.sequence} is not proven under ${native.id}@${b.height}: not signed`);
             continue;
@@ -248,7 +249,7 @@ export class EvmGateway {
     }
     this.#toNative.from = next;
     if (!pending.length) return;
-    const keyOf = (seq: number): string => `xchain/recv/${evm.id}/${seq}`;
+    const keyOf = (seq: number) => xchainStateKey.recv(evm.id, seq);
     const b = await this.#proven(pending.map((x) => keyOf(x.seq)));
     const header: BlockHeader = b.header;
     for (const { seq, ep, commitment } of pending) {
@@ -260,9 +261,9 @@ export class EvmGateway {
           report.errors.push(`receipt of ${evm.id}→${native.id} #${seq} is not proven under ${native.id}@${b.height}: not signed`);
           continue;
         }
-        if (value !== null) {
-          const rec = value as unknown as RecvRecord;
-          if (canonicalize(rec.packet as unknown as JsonValue) !== canonicalize(packet as unknown as JsonValue)) {
+        const rec = stateValue(keyOf(seq), value);
+        if (rec !== undefined) {
+          if (canonicalize(asJson(rec.packet)) !== canonicalize(asJson(packet))) {
             report.errors.push(`the receipt on ${native.id} for ${evm.id} #${seq} is for another packet: not signed`);
             continue;
           }
@@ -297,10 +298,10 @@ export class EvmGateway {
     const msg = a.op === 'recv' ? attestationMessage(route.suite, evm.id, native.id, a.packets)
       : a.op === 'ack' ? attestedAckMessage(route.suite, native.id, evm.id, a.acks)
         : attestedTimeoutMessage(route.suite, native.id, evm.id, a.sequences);
-    const rec = await native.state(`xchain/att/${toHex(msg)}`) as unknown as AttestRecord | null;
+    const rec = await readState(native, xchainStateKey.att(toHex(msg)));
     if (rec && (rec.done || rec.signers.some((s) => s.gateway === this.did))) return 0;
     const sig = toHex(sign(route.suite, nativeKey.privateKey, msg));
-    const r = await native.call('xchain', 'attest', { ...a, sig } as unknown as JsonValue);
+    const r = await native.call('xchain', 'attest', asJson({ ...a, sig }));
     if (r.status === 'ok') return 1;
     report.errors.push(`attest ${a.op} on ${native.id}: ${r.code}: ${r.message}`);
     return 0;

@@ -15,8 +15,6 @@ import type { KeyResolver, ResolvedKey, Signer } from './types.ts';
 /** Relationships the initial key of a self-certifying DID holds: all of them. */
 export const ALL_RELATIONSHIPS: readonly string[] = ['assertionMethod', 'authentication', 'capabilityInvocation', 'capabilityDelegation'];
 
-export { SHULIAN_DID_RE };
-
 export interface KeyPairSignerOptions {
   /** `shulian` (default): did:shulian of the key. `key`: did:key (Ed25519 only). */
   didMethod?: 'shulian' | 'key';

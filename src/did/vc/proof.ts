@@ -7,7 +7,7 @@
  * H(transformed document); proofValue = multibase base58btc of the 64-byte signature of hashData.
  */
 import { createHash, hash as nodeHash } from 'node:crypto';
-import { ShulianError, canonicalize, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, canonicalize, asJson, type JsonValue } from '../../codec/index.ts';
 import { verify as cryptoVerify, type Suite } from '../../crypto/index.ts';
 import { formatDateTime, parseDateTime } from './datetime.ts';
 import { fromMultibase58, toMultibase58 } from './multikey.ts';
@@ -116,8 +116,8 @@ export async function createProof(document: JsonObject, signer: Signer, options:
 export async function addProof<T extends JsonObject>(document: T, signer: Signer, options: ProofOptions = {}): Promise<T & { proof: DataIntegrityProof | DataIntegrityProof[] }> {
   const proof = await createProof(document, signer, options);
   const existing = document.proof;
-  const proofs: JsonValue = existing === undefined ? (proof as unknown as JsonValue)
-    : [...(Array.isArray(existing) ? existing : [existing]), proof as unknown as JsonValue];
+  const proofs: JsonValue = existing === undefined ? (asJson(proof))
+    : [...(Array.isArray(existing) ? existing : [existing]), asJson(proof)];
   return { ...document, proof: proofs } as T & { proof: DataIntegrityProof | DataIntegrityProof[] };
 }
 

@@ -5,7 +5,7 @@
  * (`credentialSubject.listController`) is the issuer of the credential they check
  * (docs/credentials.md, "Status lists").
  */
-import type { JsonValue } from '../../codec/index.ts';
+import { asJson } from '../../codec/index.ts';
 import type { ChainView } from '../../chain/index.ts';
 import { buildStatusListCredential, readStatusList } from '../../modules/vcstatus/index.ts';
 import { formatDateTime } from './datetime.ts';
@@ -82,7 +82,7 @@ export function createStatusListService(opts: StatusListServiceOptions): StatusL
             const id = decodeURIComponent(url.slice(prefix.length));
             const vc = await service.credential(baseUrl, id);
             if (!vc) throw new Error(`no status list ${id} on this node`);
-            return vc as unknown as JsonValue;
+            return asJson(vc);
           }
           if (fallback) return fallback.fetch(url);
           throw new Error(`${url} is not a status list of this node, and fetching remote lists is off`);

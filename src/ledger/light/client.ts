@@ -117,9 +117,8 @@ export function verifyHeaderProof(state: LightState, hp: HeaderProof, opts: Head
     const value = hp.schedule!.value;
     verifyKeyProof(state, header.stateRoot, SCHEDULE_STATE_KEY, value, hp.schedule!.proof, opts.meter);
     // No schedule in state: the genesis set still validates.
-    const proven: JsonValue = value === null ? [state.schedule[0]! as unknown as JsonValue] : value;
-    if (!isSchedule(proven)) bad('LIGHT_MALFORMED_SCHEDULE', 'its validator schedule is malformed');
-    const schedule = proven as unknown as ValidatorEpoch[];
+    const proven = value === null ? [state.schedule[0]!] : value;
+    const schedule = isSchedule(proven) ? proven : bad('LIGHT_MALFORMED_SCHEDULE', 'its validator schedule is malformed');
     if (!sameSet(validatorsFor(schedule, header.height), validators)) {
       bad('LIGHT_SCHEDULE_MISMATCH', 'the chain\'s own schedule names another validator set for this height; the client is behind, relay the headers of the change first');
     }

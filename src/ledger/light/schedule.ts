@@ -3,7 +3,7 @@
  * `validators/schedule`): the genesis set first, then each approved change with the height it
  * takes effect at. The light client follows it through proven headers.
  */
-import { canonicalize, type JsonValue } from '../../codec/index.ts';
+import { canonicalize, asJson, stateKey } from '../../codec/index.ts';
 import type { ValidatorInfo } from '../types.ts';
 
 /** One scheduled validator set: it validates heights from `height` on. */
@@ -13,7 +13,7 @@ export interface ValidatorEpoch {
 }
 
 /** Where the `validators` module keeps the schedule (full state key). */
-export const SCHEDULE_STATE_KEY = 'validators/schedule';
+export const SCHEDULE_STATE_KEY = stateKey<ValidatorEpoch[]>('validators/schedule');
 
 /**
  * How far ahead a change takes effect at the least (the `validators` module's MIN_DELAY): a change
@@ -30,7 +30,7 @@ export function validatorsFor(schedule: readonly ValidatorEpoch[], height: numbe
 }
 
 export function sameSet(a: readonly ValidatorInfo[], b: readonly ValidatorInfo[]): boolean {
-  return canonicalize(a as unknown as JsonValue) === canonicalize(b as unknown as JsonValue);
+  return canonicalize(asJson(a)) === canonicalize(asJson(b));
 }
 
 const isValidator = (v: unknown): boolean => {
@@ -40,7 +40,7 @@ const isValidator = (v: unknown): boolean => {
 };
 
 /** A proven schedule value: a list of epochs, each a height and a list of validators. */
-export function isSchedule(v: JsonValue | null): v is JsonValue[] {
+export function isSchedule(v: unknown): v is ValidatorEpoch[] {
   return Array.isArray(v) && v.length > 0 && v.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e)
     && typeof e.height === 'number' && Number.isSafeInteger(e.height) && e.height >= 0
     && Array.isArray(e.validators) && e.validators.length > 0 && e.validators.every(isValidator));

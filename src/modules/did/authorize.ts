@@ -2,6 +2,7 @@
  * The pure rule of which public key may sign for a DID, given what the `did` module stores for it
  * (used by the off-chain `authorizeSender` and, once wired, by admission and execution).
  */
+import { PUBKEY_HEX_RE } from '../../codec/index.ts';
 import { didFromPublicKey } from '../../crypto/index.ts';
 import type { DidDocState, DidRelationship } from './types.ts';
 
@@ -12,7 +13,6 @@ export type KeyAuthorization =
   | { ok: true; via: 'self-certifying' | 'document'; keyId?: string }
   | { ok: false; code: 'DID_KEY_NOT_AUTHORIZED' | 'DID_KEY_REVOKED' | 'DID_DEACTIVATED' | 'DID_KEY_INVALID'; message: string };
 
-const HEX_KEY_RE = /^(?:[0-9a-f]{64}|04[0-9a-f]{128})$/;
 
 /**
  * Whether `pubkeyHex` may sign for `did` given the DID's stored state (`undefined` when it has no
@@ -22,7 +22,7 @@ const HEX_KEY_RE = /^(?:[0-9a-f]{64}|04[0-9a-f]{128})$/;
  */
 export function authorizeKey(state: DidDocState | undefined, did: string, pubkeyHex: string): KeyAuthorization {
   const pk = typeof pubkeyHex === 'string' ? pubkeyHex.toLowerCase() : '';
-  if (!HEX_KEY_RE.test(pk)) {
+  if (!PUBKEY_HEX_RE.test(pk)) {
     return { ok: false, code: 'DID_KEY_INVALID', message: 'the public key must be hex: 65 bytes 04‖X‖Y (SM2) or 32 bytes (Ed25519)' };
   }
   if (!state) {

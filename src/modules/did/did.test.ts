@@ -9,7 +9,7 @@ import { ShulianError, canonicalize, type JsonValue } from '../../codec/index.ts
 import { didFromPublicKey, generateKeyPair, type KeyPair, encodeMultikey, parseShulianDid } from '../../crypto/index.ts';
 import { MapContext, ModuleError } from '../../runtime/index.ts';
 import { buildDidDocument } from '../../did/document.ts';
-import { didModule, docKey, authorizeKey, type DidDocState } from './index.ts';
+import { didModule, didKey, authorizeKey, type DidDocState } from './index.ts';
 
 
 /** Calls a method the way the executor does: args checked by the schema, then run. */
@@ -33,7 +33,7 @@ function call(store: Map<string, string>, sender: string, method: string, args: 
 
 const mk = (k: KeyPair): string => encodeMultikey(k.suite, k.publicKey);
 const stateOf = (store: Map<string, string>, did: string): DidDocState | undefined => {
-  const v = store.get(`${docKey(parseShulianDid(did).id)}`);
+  const v = store.get(`${didKey.doc(parseShulianDid(did).id)}`);
   return v === undefined ? undefined : (JSON.parse(v) as DidDocState);
 };
 

@@ -23,6 +23,5 @@ export function certsStateKey(didOrId: string): StateKey<CertificateBindingsStat
   return stateKey<CertificateBindingsState>(`${MODULE_NAME}/${didKey.certs(idOf(didOrId))}`);
 }
 
-/** Earlier names, kept for importers. */
-export const docKey = didKey.doc;
+/** A DID's certificate bindings inside the namespace (x509.ts re-exports it for its readers). */
 export const certsKey = didKey.certs;

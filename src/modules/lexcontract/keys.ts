@@ -34,13 +34,12 @@ export function lexStateKey(key: string): string {
   return `${LEXCONTRACT}/${key}`;
 }
 
-/** Earlier names, kept for importers. */
+/** The keys by the names the API, the CLI and the tests read them with. */
 export const templateKey = lexKey.template;
 export const instanceKey = lexKey.instance;
 export const logKey = lexKey.log;
 export const historyKey = lexKey.history;
 export const settlementKey = lexKey.settlement;
-export const settlementIndexKey = lexKey.settlementIndex;
 export const TEMPLATE_COUNT_KEY = lexKey.templateCount();
 export const templateListKey = lexKey.templateList;
 export const memberCountKey = lexKey.memberCount;

@@ -6,7 +6,7 @@ import { NOTARY, notaryKey as k } from './keys.ts';
 import type { NotaryRecord } from './types.ts';
 
 export * from './types.ts';
-export { NOTARY, notaryKey, notaryStateKey, recordKey, recordStateKey } from './keys.ts';
+export { NOTARY, notaryKey, notaryStateKey, recordStateKey } from './keys.ts';
 
 const putArgs = z.strictObject({
   hash: z.string().regex(HEX64_RE, 'the SM3 (or SHA-256) digest of the document: 64 lowercase hex digits'),

@@ -10,6 +10,5 @@ export const notaryKey = {
 };
 
 export const notaryStateKey = fullKeys(NOTARY, notaryKey);
-/** Earlier names, kept for importers: `rec/<hash>` and its full key `notary/rec/<hash>`. */
-export const recordKey = notaryKey.record;
+/** The full state key of a record, `notary/rec/<hash>` (readers, proofs). */
 export const recordStateKey = notaryStateKey.record;

@@ -11,8 +11,6 @@ export const vcstatusKey = {
 };
 
 export const vcstatusStateKey = fullKeys(VCSTATUS, vcstatusKey);
-/** Earlier names, kept for importers. */
-export const listKey = vcstatusKey.list;
-export const chunkKey = vcstatusKey.chunk;
+/** Full state keys of a list and of a chunk of its bits (readers, proofs). */
 export const listStateKey = vcstatusStateKey.list;
 export const chunkStateKey = vcstatusStateKey.chunk;

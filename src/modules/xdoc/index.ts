@@ -8,7 +8,7 @@ import { XDOC, xdocKey as k } from './keys.ts';
 import { DOC_LOCK_EXPORTS, docIdSchema, docSchema, localDocIdSchema, type DocLockBody, type DocPayload, type DocRecord } from './types.ts';
 
 export * from './types.ts';
-export { XDOC, xdocKey, xdocStateKey, docLockKey } from './keys.ts';
+export { XDOC, xdocKey, xdocStateKey } from './keys.ts';
 
 /**
  * xdoc — unique documents of title (e.g. an electronic bill of lading, 电子提单) held by one DID

@@ -11,5 +11,3 @@ export const xdocKey = {
 };
 
 export const xdocStateKey = fullKeys(XDOC, xdocKey);
-/** Earlier name, kept for importers. */
-export const docLockKey = xdocKey.lock;

@@ -16,7 +16,7 @@ import { XLOCK, xlockKey as k } from './keys.ts';
 import { XTX_PORT, type LockTxRecord } from './types.ts';
 
 export * from './types.ts';
-export { XLOCK, xlockKey, xlockStateKey, lockTxKey, lockTxStateKey, consentKey } from './keys.ts';
+export { XLOCK, xlockKey, xlockStateKey, lockTxStateKey } from './keys.ts';
 
 /**
  * xlock — the participant side of atomic cross-chain transactions (two-phase commit, after

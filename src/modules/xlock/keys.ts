@@ -15,7 +15,5 @@ export const xlockKey = {
 };
 
 export const xlockStateKey = fullKeys(XLOCK, xlockKey);
-/** Earlier names, kept for importers. */
-export const lockTxKey = xlockKey.tx;
+/** Full state key of a participant's record of a transaction (what the 2PC monitor reads). */
 export const lockTxStateKey = xlockStateKey.tx;
-export const consentKey = xlockKey.consent;

@@ -8,7 +8,7 @@ import { XTRANSFER, xferKey as k } from './keys.ts';
 import { HOLD_EXPORTS, denomSchema as denom, nativeDenomSchema, transferPayloadSchema, type HoldBody, type TransferPayload } from './types.ts';
 
 export * from './types.ts';
-export { XTRANSFER, xferKey, xferStateKey, balanceKey, holdKey } from './keys.ts';
+export { XTRANSFER, xferKey, xferStateKey } from './keys.ts';
 
 /**
  * xtransfer — fungible tokens across chains (after ICS-20). Amounts are integers in minor

@@ -16,6 +16,3 @@ export const xferKey = {
 };
 
 export const xferStateKey = fullKeys(XTRANSFER, xferKey);
-/** Earlier names, kept for importers. */
-export const balanceKey = xferKey.balance;
-export const holdKey = xferKey.hold;
