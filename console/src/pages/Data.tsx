@@ -99,7 +99,7 @@ function Catalog() {
               { key: 'dist', label: tr('分发', 'Distributions'), children: detail.data.dataset.distributions.map((x) => <div key={x.id}><Ident>{x.mediaType}</Ident> — <Ident>{x.accessUrl}</Ident></div>) },
               { key: 'svc', label: tr('访问服务', 'Access services'), children: detail.data.dataset.services.map((x) => <div key={x.id}>{tr({ api: '接口', file: '文件', 'privacy-computing': '隐私计算' }[x.kind], { api: 'API', file: 'File', 'privacy-computing': 'Privacy computing' }[x.kind])}: <Ident>{x.endpointUrl}</Ident></div>) },
             ]} />
-            <Card size="small" title={tr('常设授权要约（ODRL）', 'Standing offer (ODRL)')}>
+            <Card size="small" title={tr('常设授权要约', 'Standing offer (ODRL)')}>
               {detail.data.offer ? <><Json value={detail.data.offer} /><OfferCheck offer={detail.data.offer} dataset={detail.data.dataset} /></> : <Typography.Text type="secondary">{tr('无：由发布机构逐一审批', 'None: the publisher decides each request')}</Typography.Text>}
             </Card>
             {detail.data.dataset.sensitivity !== 'closed' && (
