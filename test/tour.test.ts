@@ -187,8 +187,10 @@ test('the README tour runs as written: a fresh `shulian up`, and cross-chain on 
   assert.ok(ran >= 30, `the tour ran ${ran} commands`);
   // Keys went to $SHULIAN_HOME/keys, not into the folder the commands ran in.
   assert.deepEqual(readdirSync(join(home, 'keys')).sort(), ['alice.json', 'bob.json', 'carol.json', 'gw.json']);
-  const strays = readdirSync(work).filter((f) => f.endsWith('.json') && f !== 'case.json');
+  // What the tour writes there on purpose: the evidence package and the signed credential.
+  const strays = readdirSync(work).filter((f) => f.endsWith('.json') && f !== 'case.json' && f !== 'vc.json');
   assert.deepEqual(strays, [], 'no keystore in the working folder');
+  assert.match(readFileSync(join(work, 'vc.json'), 'utf8'), /"DataIntegrityProof"/, 'vc issue wrote the signed credential where the tour said');
   assert.ok(existsSync(join(work, 'case.json')), 'the evidence package was written where the tour said');
 
   assert.ok(clusterStopped, 'the four-validator alliance was stopped after the cross-chain part');
