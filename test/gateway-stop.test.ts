@@ -8,22 +8,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { didFromPublicKey, generateKeyPair } from '../src/crypto/index.ts';
-import { Gateway, localEndpoint, syncRoutes } from '../src/crosschain/index.ts';
-import { openXchainWorld } from './helpers/xchain.ts';
-import { tempDir, waitFor } from './helpers/tmp.ts';
+import { Gateway, localEndpoint } from '../src/crosschain/index.ts';
+import { openRelayWorld } from './helpers/xchain.ts';
+import { waitFor } from './helpers/tmp.ts';
 
 test('a gateway stops while its recv waits for a block that never comes; the wait ends with GATEWAY_STOPPED', async (t) => {
-  const tmp = tempDir('gw-stop-');
-  const w = await openXchainWorld(tmp.dir);
-  t.after(async () => {
-    await w.close();
-    tmp.cleanup();
-  });
-  assert.equal((await w.register(w.routeOf(w.a), 1)).status, 'ok');
-  assert.equal((await w.register(w.routeOf(w.b), 2)).status, 'ok');
-  const ex = w.xroute.endpoint(w.gateway);
-  await syncRoutes(ex, w.a.endpoint(w.gateway));
-  await syncRoutes(ex, w.b.endpoint(w.gateway));
+  const w = await openRelayWorld(t);
   const alice = generateKeyPair('sm2');
   const aliceDid = didFromPublicKey(alice.publicKey);
   assert.equal((await w.a.call(alice, 'xtransfer', 'issue', { denom: 'CNY-T' })).status, 'ok');

@@ -16,7 +16,8 @@
  * links), so what the tour writes (contract.pdf, case.json) lands there, and keys land in
  * $SHULIAN_HOME/keys: the test checks that no keystore is written where the commands run.
  * The cross-chain block runs against the four-validator alliance (as the README allows), which is
- * started from its README line and stopped with a Ctrl-C to its process group, as a terminal
+ * started from its README line when the test starts (its tbft start-up overlaps the first
+ * commands) and stopped once its part is done with a Ctrl-C to its process group, as a terminal
  * sends it; the test waits for it to exit and checks every node stopped cleanly.
  */
 import { test } from 'node:test';
@@ -25,6 +26,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliPath, freePort, repoRoot, startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
+import { cli } from './helpers/cli.ts';
 import { readmeTour, shellWords } from './helpers/readme-tour.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
@@ -54,6 +56,8 @@ const EXPECT: Array<{ cmd: RegExp; stdout?: RegExp[]; exit?: number; stderr?: Re
   { cmd: /^contract replay\b/, stdout: [/^verified and replayed/m] },
   { cmd: /^xchain transfer\b/, stdout: [/acknowledged \(ok\)/] },
   { cmd: /^xchain status\b/, stdout: [/received\s+notary@\d+ by did:shulian:\S+ ok/, /acknowledged\s+sign@\d+/] },
+  { cmd: /^vc verify vc\.json --local$/, stdout: [/^verified\s+yes/m] },
+  { cmd: /^vc verify vc\.json$/, exit: 1, stdout: [/^verified\s+NO$/m, /^problem\s+REVOKED:/m] },
   { cmd: /^gateway\b/, exit: 1, stderr: /is not a registered gateway of sign, notary/ },
   { cmd: /^settle faucet\b/, stdout: [/^SANDBOX faucet: 1000\.00 CNY/m] },
   { cmd: /^settle balance\b/, stdout: [/^CNY\s+available 1000\.00/m, /^SANDBOX\s/m] },
@@ -62,27 +66,6 @@ const EXPECT: Array<{ cmd: RegExp; stdout?: RegExp[]; exit?: number; stderr?: Re
   { cmd: /^settle invoice .*--xml/, stdout: [/^<Invoice /m, /<cac:TaxTotal>/] },
   { cmd: /^settle statement today CNY bob\b/, stdout: [/^credits\s+[1-9][\d.]*$/m] },
 ];
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`shulian ${args.join(' ')} did not finish in 180 s\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, 180_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 interface Cluster { proc: ChildProcess; url: string; output: () => string; exited: Promise<number | null> }
 
@@ -137,9 +120,13 @@ test('the README tour runs as written: a fresh `shulian up`, and cross-chain on 
   assert.match(node.output(), /^ {2}SANDBOX {2}test money only/m);
 
   let ran = 0;
-  for (const block of blocks) {
-    // The cross-chain part runs on the four validators (the README: "these work on either alliance").
-    const crossChain = block.lines.some((l) => /^npx shulian (xchain|gateway)\b/.test(l));
+  // The cross-chain part runs on the four validators (the README: "these work on either alliance").
+  const isCrossChain = (b: { lines: string[] }): boolean => b.lines.some((l) => /^npx shulian (xchain|gateway)\b/.test(l));
+  const lastOnCluster = blocks.map(isCrossChain).lastIndexOf(true);
+  assert.ok(lastOnCluster >= 0, 'the tour has a cross-chain part');
+  let clusterStopped = false;
+  for (const [bi, block] of blocks.entries()) {
+    const crossChain = isCrossChain(block);
     const api = crossChain ? cluster.url : node.url;
     for (const line of block.lines) {
       for (const words of shellWords(fill(line))) {
@@ -164,9 +151,7 @@ test('the README tour runs as written: a fresh `shulian up`, and cross-chain on 
         }
         const signs = args.includes('--key') || (args[0] === 'keys' && args[1] === 'new');
         const began = Date.now();
-        const r = await runCli(signs ? [...args, '--password-env', PW_ENV] : args, work, {
-          ...process.env, SHULIAN_DEBUG: undefined, SHULIAN_HOME: home, SHULIAN_API: api, [PW_ENV]: 'tour password',
-        });
+        const r = await cli(signs ? [...args, '--password-env', PW_ENV] : args, { SHULIAN_HOME: home, SHULIAN_API: api, [PW_ENV]: 'tour password' }, 180_000, work);
         t.diagnostic(`${((Date.now() - began) / 1000).toFixed(1)} s  shulian ${text.slice(0, 90)}`);
         const expect = EXPECT.find((e) => e.cmd.test(text));
         const shown = `\`shulian ${text}\` (README: ${line})\nexit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
@@ -185,25 +170,30 @@ test('the README tour runs as written: a fresh `shulian up`, and cross-chain on 
         }
       }
     }
+    if (bi === lastOnCluster) {
+      // Done with the four validators: Ctrl-C at the terminal, SIGINT to the whole foreground
+      // process group. It exits, every node stopped cleanly, and relaying never failed the light client.
+      process.kill(-cluster.proc.pid!, 'SIGINT');
+      const code = await waitFor(() => (cluster.proc.exitCode ?? (cluster.proc.signalCode ? -1 : undefined)), 'the four-validator alliance to exit after Ctrl-C', 120_000);
+      const out = cluster.output();
+      assert.equal(code, 0, out.slice(-4000));
+      assert.equal(out.match(/^\[node \d\] node stopped$/gm)?.length, 4, out.slice(-4000));
+      assert.doesNotMatch(out, /without a clean shutdown/);
+      assert.doesNotMatch(out, /XCHAIN_BAD_HEADER|not the chain's only validator/);
+      assert.match(out, /^all nodes stopped$/m);
+      clusterStopped = true;
+    }
   }
   assert.ok(ran >= 30, `the tour ran ${ran} commands`);
   // Keys went to $SHULIAN_HOME/keys, not into the folder the commands ran in.
   assert.deepEqual(readdirSync(join(home, 'keys')).sort(), ['alice.json', 'bob.json', 'carol.json', 'gw.json']);
-  const strays = readdirSync(work).filter((f) => f.endsWith('.json') && f !== 'case.json');
+  // What the tour writes there on purpose: the evidence package and the signed credential.
+  const strays = readdirSync(work).filter((f) => f.endsWith('.json') && f !== 'case.json' && f !== 'vc.json');
   assert.deepEqual(strays, [], 'no keystore in the working folder');
+  assert.match(readFileSync(join(work, 'vc.json'), 'utf8'), /"DataIntegrityProof"/, 'vc issue wrote the signed credential where the tour said');
   assert.ok(existsSync(join(work, 'case.json')), 'the evidence package was written where the tour said');
 
-  // Ctrl-C at the terminal: SIGINT to the whole foreground process group. It exits, every node
-  // stopped cleanly, and cross-chain relaying never failed the light client.
-  process.kill(-cluster.proc.pid!, 'SIGINT');
-  const code = await waitFor(() => (cluster.proc.exitCode ?? (cluster.proc.signalCode ? -1 : undefined)), 'the four-validator alliance to exit after Ctrl-C', 120_000);
-  const out = cluster.output();
-  assert.equal(code, 0, out.slice(-4000));
-  assert.equal(out.match(/^\[node \d\] node stopped$/gm)?.length, 4, out.slice(-4000));
-  assert.doesNotMatch(out, /without a clean shutdown/);
-  assert.doesNotMatch(out, /XCHAIN_BAD_HEADER|not the chain's only validator/);
-  assert.match(out, /^all nodes stopped$/m);
-
+  assert.ok(clusterStopped, 'the four-validator alliance was stopped after the cross-chain part');
   const soloExit = await node.stop('SIGINT');
   assert.equal(soloExit, 0, node.output().slice(-2000));
   assert.match(node.output(), /^node stopped$/m);

@@ -15,9 +15,8 @@ import { didFromPublicKey, generateKeyPair, sign, sm3, type KeyPair } from '../s
 import { relayOnce, syncRoutes, type ChainEndpoint } from '../src/crosschain/index.ts';
 import { attestationMessage, builtinModules, createSettlementModule, createXchainModule, portsOf, type Packet, type RecvRecord, type SendStatus } from '../src/modules/index.ts';
 import { method, type ModuleDef } from '../src/runtime/index.ts';
-import { openXchainWorld, type HandChain, type XchainWorld } from './helpers/xchain.ts';
+import { openRelayWorld, type HandChain, type XchainWorld } from './helpers/xchain.ts';
 import { changedKeys, stateSnapshot } from './helpers/state.ts';
-import { tempDir } from './helpers/tmp.ts';
 
 const alice = generateKeyPair('sm2');
 const aliceDid = didFromPublicKey(alice.publicKey);
@@ -52,21 +51,8 @@ const PAYLOADS: Record<string, JsonValue> = {
 
 type World = XchainWorld & { ea: ChainEndpoint; eb: ChainEndpoint; ex: ChainEndpoint };
 
-async function world(t: { after(fn: () => Promise<void>): void }, extraModules: Record<string, ModuleDef[]> = {}): Promise<World> {
-  const tmp = tempDir('xports-');
-  const w = await openXchainWorld(tmp.dir, 'sm2', { modules: ['lexcontract', 'settlement'], extraModules });
-  t.after(async () => {
-    await w.close();
-    tmp.cleanup();
-  });
-  assert.equal((await w.register(w.routeOf(w.a), 1)).status, 'ok');
-  assert.equal((await w.register(w.routeOf(w.b), 2)).status, 'ok');
-  const ea = w.a.endpoint(w.gateway);
-  const eb = w.b.endpoint(w.gateway);
-  const ex = w.xroute.endpoint(w.gateway);
-  await syncRoutes(ex, ea);
-  await syncRoutes(ex, eb);
-  return { ...w, ea, eb, ex };
+function world(t: { after(fn: () => Promise<void>): void }, extraModules: Record<string, ModuleDef[]> = {}): Promise<World> {
+  return openRelayWorld(t, { modules: ['lexcontract', 'settlement'], extraModules });
 }
 
 async function ok(c: HandChain, key: KeyPair, module: string, m: string, args: JsonValue): Promise<JsonValue | undefined> {

@@ -10,31 +10,15 @@ import { toHex, type JsonValue } from '../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, sign, sm3 } from '../src/crypto/index.ts';
 import { headerProofOf, relayOnce, syncRoutes, type ChainEndpoint } from '../src/crosschain/index.ts';
 import { attestationMessage, type Packet, type SendStatus } from '../src/modules/index.ts';
-import { openXchainWorld, type HandChain, type XchainWorld } from './helpers/xchain.ts';
+import { openRelayWorld, type HandChain, type XchainWorld } from './helpers/xchain.ts';
 import { changedKeys, stateSnapshot } from './helpers/state.ts';
-import { tempDir } from './helpers/tmp.ts';
 
 const alice = generateKeyPair('sm2');
 const aliceDid = didFromPublicKey(alice.publicKey);
 const bob = generateKeyPair('sm2');
 const bobDid = didFromPublicKey(bob.publicKey);
 
-async function world(t: { after(fn: () => Promise<void>): void }): Promise<XchainWorld & { ea: ChainEndpoint; eb: ChainEndpoint; ex: ChainEndpoint }> {
-  const tmp = tempDir('xchain-');
-  const w = await openXchainWorld(tmp.dir);
-  t.after(async () => {
-    await w.close();
-    tmp.cleanup();
-  });
-  assert.equal((await w.register(w.routeOf(w.a), 1)).status, 'ok');
-  assert.equal((await w.register(w.routeOf(w.b), 2)).status, 'ok');
-  const ea = w.a.endpoint(w.gateway);
-  const eb = w.b.endpoint(w.gateway);
-  const ex = w.xroute.endpoint(w.gateway);
-  assert.deepEqual((await syncRoutes(ex, ea)).sort(), ['alpha', 'beta']);
-  assert.deepEqual((await syncRoutes(ex, eb)).sort(), ['alpha', 'beta']);
-  return { ...w, ea, eb, ex };
-}
+const world = openRelayWorld;
 
 async function ok(c: HandChain, key: typeof alice, module: string, method: string, args: JsonValue): Promise<JsonValue | undefined> {
   const r = await c.call(key, module, method, args);

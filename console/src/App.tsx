@@ -18,6 +18,7 @@ const WorkOrders = lazy(() => import('./pages/WorkOrders.tsx').then((m) => ({ de
 const Monitoring = lazy(() => import('./pages/Monitoring.tsx').then((m) => ({ default: m.Monitoring })));
 const Supervision = lazy(() => import('./pages/Supervision.tsx').then((m) => ({ default: m.Supervision })));
 const Admin = lazy(() => import('./pages/Admin.tsx').then((m) => ({ default: m.Admin })));
+const Data = lazy(() => import('./pages/Data.tsx').then((m) => ({ default: m.Data })));
 
 export const BASE = '/console/';
 
@@ -40,6 +41,7 @@ const PAGES: PageDef[] = [
   { path: 'explorer', zh: '区块浏览器', en: 'Explorer', render: () => <Explorer /> },
   { path: 'identity', zh: '数字身份', en: 'Identity', render: () => <Identity /> },
   { path: 'contracts', zh: '法律合约', en: 'Contracts', render: () => <Contracts /> },
+  { path: 'data', zh: '数据授权', en: 'Data', render: () => <Data /> },
   { path: 'workorders', zh: '工单', en: 'Work orders', render: () => <WorkOrders /> },
   { path: 'supervision', zh: '监管', en: 'Supervision', render: () => <Supervision /> },
   { path: 'monitoring', zh: '监控', en: 'Monitoring', render: () => <Monitoring /> },

@@ -141,6 +141,10 @@ const MODULES: Record<string, [string, string, string, string]> = {
   validators: ['验证节点变更', '按治理决定变更验证节点集合', 'validator changes', 'applies governance\'s validator-set changes'],
   evm: ['以太坊虚拟机', '运行以太坊虚拟机合约', 'EVM', 'runs EVM contracts'],
   governance: ['治理', '成员、提案、投票与链联盟策略', 'governance', 'members, proposals, votes and the alliance policy'],
+  catalog: ['数据目录', '机构发布的数据集、分发与访问服务，带开放等级与版本', 'data catalog', 'datasets published by organisations, with distributions, access services, sensitivity and versions'],
+  dataauth: ['数据授权', '数据申请、审批或常设要约决定、授权及每次使用的记录', 'data authorisation', 'data requests, decisions by the owner or a standing offer, grants and a record of every use'],
+  consent: ['个人授权同意', '个人授权凭证的摘要与状态、撤回与数据可携带请求', 'consent', 'digests and states of citizens\' consent credentials, withdrawal and portability requests'],
+  credadmit: ['凭证准入', '为加入业务链出示一次的可验证表述', 'credential admission', 'verifiable presentations given once to be admitted to a business chain'],
 };
 
 /** A module's name and what it does, in the current language. */

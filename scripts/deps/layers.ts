@@ -17,7 +17,7 @@ export const LAYERS: Layer[] = [
   { folders: ['crypto'], note: 'SM2/SM3/SM4, Ed25519, keystores; DID syntax, Multikey, X.509 parsing' },
   { folders: ['ledger'], note: 'wire face (browser-safe): tx, block, hashing, Merkle/state proofs, light client; storage face: ledger/store' },
   // lex sits below the modules because the lexcontract module runs its interpreter on chain.
-  { folders: ['lex'], note: 'the legal contract language: parser, compiler, renderer, interpreter (pure)' },
+  { folders: ['lex', 'odrl'], note: 'pure libraries the modules run: the legal contract language; the ODRL 2.2 policy evaluator (browser-safe)' },
   // rules sits below the modules because the supervision module checks rules when they are published.
   { folders: ['rules'], note: 'the supervision rule language: rule documents, bounded CEL expressions (pure)' },
   { folders: ['runtime'], note: 'deterministic execution: module context, gas, the Executor' },
@@ -25,7 +25,7 @@ export const LAYERS: Layer[] = [
   { folders: ['consensus'], note: 'solo and tbft' },
   { folders: ['chain'], note: 'a chain: admission, mempool, block execution, proofs' },
   { folders: ['net'], note: 'node-to-node links, gossip, sync' },
-  { folders: ['did', 'governance', 'settlement'], note: 'off-chain libraries: DID method and VCs; readers of the governance and settlement modules' },
+  { folders: ['did', 'governance', 'settlement', 'data'], note: 'off-chain libraries: DID method and VCs; readers of the governance, settlement and data-chain modules (catalog search, DCAT export)' },
   { folders: ['sdk'], note: 'typed client; owns the wire types; browser-safe core plus Node extras; imports nothing of the server' },
   // Services speak to chains through the SDK or in-process readers; the API serves some of what
   // they read (cross-chain proofs), so they sit below it.

@@ -25,7 +25,7 @@ const AUTH_ROUTES = new Set(['/v1/auth/challenge', '/v1/auth/login']);
 /** POSTs that change nothing: they compute an answer from what is sent. */
 const READ_POSTS = [
   /^\/v1\/chains\/:chain\/eth$/, /^\/v1\/contracts\/compile$/, /^\/v1\/contracts\/render\/pdf$/, /^\/v1\/contracts\/templates\/:name\/test$/,
-  /\/credentials\/verify$/, /\/presentations\/verify$/,
+  /\/credentials\/verify$/, /\/presentations\/verify$/, /^\/v1\/data\/grants\/:id\/decide$/,
 ];
 
 /** The class of a route, by its method and URL pattern. */

@@ -32,6 +32,7 @@ import { registerMetricsRoutes, type MetricsOptions } from './routes/metrics.ts'
 import { registerSupervisionRoutes } from './routes/supervision.ts';
 import { ChainReadPolicy } from './read-policy.ts';
 import type { SupervisionService } from '../supervision/index.ts';
+import { registerDataRoutes } from './routes/data.ts';
 
 export interface ApiOptions {
   /** Largest request body, bytes. */
@@ -269,6 +270,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerXtxRoutes(app, node);
   registerValidatorRoutes(app, node);
   await registerVcRoutes(app, node, { ...opts.vc, site });
+  registerDataRoutes(app, node, { site, ...(opts.vc?.statusSigner ? { statusSigner: opts.vc.statusSigner } : {}), ...(opts.vc?.now ? { now: opts.vc.now } : {}) });
   registerEthRoutes(app, node, opts.eth);
   registerExternalRoutes(app, opts.external ?? NO_EXTERNAL_CHAINS);
   registerConsole(app);

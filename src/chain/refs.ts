@@ -37,10 +37,15 @@ export interface SenderAuthority {
   judge(state: StateAt, did: string, pubkeyHex: string): Verdict;
 }
 
-/** A business chain's admission policy, held by the governance chain (`source`). */
+/**
+ * A business chain's admission policy, held by the governance chain (`source`). A credential
+ * policy also reads the identity chain (`identity`: presentations, DID documents, status lists),
+ * at the identity height the block names.
+ */
 export interface AdmissionRule {
   readonly source: ReferenceChain;
-  judge(state: StateAt, did: string): Verdict;
+  readonly identity?: ReferenceChain;
+  judge(state: StateAt, did: string, identity?: StateAt): Verdict;
 }
 
 /**

@@ -17,9 +17,17 @@ import { xcallModule } from './xcall/index.ts';
 import { xlockModule } from './xlock/index.ts';
 import { xtxModule } from './xtx/index.ts';
 import { supervisionModule } from './supervision/index.ts';
+import { catalogModule } from './catalog/index.ts';
+import { dataauthModule } from './dataauth/index.ts';
+import { consentModule } from './consent/index.ts';
+import { credadmitModule } from './credadmit/index.ts';
 
 export { notaryModule, recordStateKey, type NotaryRecord } from './notary/index.ts';
 export { didModule } from './did/index.ts';
+export { catalogModule } from './catalog/index.ts';
+export { dataauthModule } from './dataauth/index.ts';
+export { consentModule } from './consent/index.ts';
+export { credadmitModule } from './credadmit/index.ts';
 export { vcstatusModule } from './vcstatus/index.ts';
 export { lexcontractModule } from './lexcontract/index.ts';
 export { supervisionModule } from './supervision/index.ts';
@@ -38,7 +46,7 @@ export { createValidatorsModule, validatorsFor, SCHEDULE_KEY, MIN_DELAY, type Va
 export { createEvmModule, evmModuleFor, evmView, evmAddressOfDid, didOfEvmAddress, evmChainIdOf, EVM_MODULE } from './evm/index.ts';
 
 /** Every module this build of Shulian can run; a chain's genesis picks from these. */
-export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule, supervisionModule, lexcontractModule, xtransferModule, xdocModule, xcallModule, xlockModule, xtxModule];
+export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule, supervisionModule, lexcontractModule, xtransferModule, xdocModule, xcallModule, xlockModule, xtxModule, catalogModule, dataauthModule, consentModule, credadmitModule];
 
 /** Modules built from a chain's genesis; their names are known even before a genesis picks them. */
 const CONFIGURED = ['evidence', 'validators', 'settlement', 'evm', 'xchain', 'xroute'];

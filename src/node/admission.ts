@@ -11,6 +11,7 @@ import type { ApprovalRecord } from '../modules/supervision/types.ts';
 import { authorizeSenderSync } from '../did/index.ts';
 import { govStateKey } from '../modules/governance/keys.ts';
 import type { AdmissionPolicy } from '../modules/governance/types.ts';
+import { credentialRefusal } from './credential-admission.ts';
 
 /**
  * A tx's key against the sender's DID document on the identity chain (a rotated-in key signs, a
@@ -28,13 +29,15 @@ export function didSenderAuthority(identity?: ReferenceChain): SenderAuthority {
 /**
  * A business chain's admission policy, read from the governance registry (`gov`) at the height a
  * block names, so a policy change by proposal applies from the first block naming a later
- * height: open, alliance members only, or an allowlist. Credential policies need the sender to
- * present the credential, which this release cannot take yet: they admit no one and say so.
+ * height: open, alliance members only, an allowlist, or holders of a credential — who presented
+ * it once on the identity chain (`identity`), judged at the identity height the block names
+ * (src/node/credential-admission.ts).
  */
-export function governanceAdmissionRule(chainId: string, gov: ReferenceChain): AdmissionRule {
+export function governanceAdmissionRule(chainId: string, gov: ReferenceChain, identity?: ReferenceChain): AdmissionRule {
   return {
     source: gov,
-    judge: (state, did) => {
+    ...(identity ? { identity } : {}),
+    judge: (state, did, identityState) => {
       const rec = state.getState(govStateKey.chain(chainId)).value as { admission?: AdmissionPolicy } | null;
       const policy: AdmissionPolicy = rec?.admission ?? { type: 'open' };
       const refuse = (message: string) => ({ ok: false as const, code: 'TX_NOT_ADMITTED' as const, message: `${message} (governance chain ${state.chain} at height ${state.height})` });
@@ -46,8 +49,11 @@ export function governanceAdmissionRule(chainId: string, gov: ReferenceChain): A
             ? { ok: true } : refuse(`${did} is not a member organisation of the alliance; chain ${chainId} admits members only`);
         case 'allowlist':
           return policy.dids.includes(did) ? { ok: true } : refuse(`${did} is not on chain ${chainId}'s allowlist; a governance proposal can change it`);
-        case 'credential':
-          return refuse(`chain ${chainId} admits holders of a ${policy.credentialType} credential from ${policy.issuer}; presenting credentials at admission is not supported yet`);
+        case 'credential': {
+          if (!identityState) return refuse(`chain ${chainId} admits holders of a ${policy.credentialType} credential from ${policy.issuer}, judged on the identity chain, which this block names at no height this node holds`);
+          const why = credentialRefusal(identityState, chainId, did, policy);
+          return why === undefined ? { ok: true } : refuse(`${why} (identity chain ${identityState.chain} at height ${identityState.height})`);
+        }
       }
     },
   };

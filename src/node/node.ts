@@ -193,7 +193,7 @@ export class ShulianNode implements NodeView {
 
   /** A business chain's admission policy, from the governance registry at the height its block names. */
   private admissionRuleOf(chainId: string, govId: string): AdmissionRule {
-    return governanceAdmissionRule(chainId, this.referenceTo(govId));
+    return governanceAdmissionRule(chainId, this.referenceTo(govId), this.identityId ? this.referenceTo(this.identityId) : undefined);
   }
 
   /** Txs a client gave this node travel to the other validators; gossiped ones the network forwards. */

@@ -24,4 +24,4 @@ declare module '../codec/errors.ts' {
  * (each modules/<m>/errors.ts), the common ones, and those of the libraries modules run whose codes
  * pass through unchanged into receipts (lex contracts, X.509 certificate paths, supervision rules).
  */
-export type ModuleErrorCode = CodesOf<'runtime' | `modules/${string}` | 'common' | 'lex' | 'did/x509' | 'rules'>;
+export type ModuleErrorCode = CodesOf<'runtime' | `modules/${string}` | 'common' | 'lex' | 'did/x509' | 'rules' | 'odrl'>;

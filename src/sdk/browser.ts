@@ -33,3 +33,10 @@ export * from './contracts.ts';
 export * from './external.ts';
 export * from './supervision.ts';
 export { docStateKey } from '../modules/did/keys.ts';
+// The data chain (docs/data.md): the console's catalog, requests and grants, and "My consents";
+// the same ODRL evaluator the chain runs.
+export { pairwiseKey, consentDigest, type CatalogPage, type GrantView } from './data.ts';
+export { evaluate, parsePolicy, DPV_PURPOSES, type Policy as OdrlPolicy, type Decision as OdrlDecision } from '../odrl/index.ts';
+export type { DatasetRecord } from '../modules/catalog/types.ts';
+export type { RequestRecord, UsageRecord } from '../modules/dataauth/types.ts';
+export type { ConsentRecord } from '../modules/consent/types.ts';

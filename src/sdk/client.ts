@@ -110,6 +110,11 @@ export class ShulianClient {
     return this.#request<T>('GET', path);
   }
 
+  /** A POST of JSON to any `/v1` route that reads (decisions, verifications), for the SDK's feature modules. */
+  postJson<T>(path: string, body: unknown): Promise<T> {
+    return this.#request<T>('POST', path, body);
+  }
+
   async #request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const url = `${this.baseUrl}/v1${path}`;
     const signal = AbortSignal.timeout(this.timeoutMs);

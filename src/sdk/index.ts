@@ -27,3 +27,11 @@ export * from './contracts.ts';
 export * from './settlement.ts';
 export * from './external.ts';
 export * from './supervision.ts';
+export {
+  publishDataset, reviseDataset, withdrawDataset, searchCatalog, getDataset, dcatJsonLd, requestData, approveRequest, refuseRequest, setOffer, revokeGrant,
+  useGrant, listRequests as listDataRequests, getRequest as getDataRequest, listGrants, getGrant, decideUse, pairwiseKey, consentDigest, giveConsent,
+  withdrawConsent, withdrawAllConsents, listConsents, getConsent, requestPortability, fulfilPortability, checkConsentRecord, DEFAULT_DATA_CHAIN,
+  presentForAdmission, withdrawPresentation,
+  type DataSendOptions, type CatalogSearch, type CatalogPage, type DataRequest, type RequestOutcome, type DataUse, type GrantView, type GiveConsentInput,
+  type DatasetInput, type DatasetRecord, type GrantRecord, type RequestRecord, type UsageRecord, type ConsentRecord, type PortabilityRecord, type ConsentInput, type UseVerdict,
+} from './data.ts';

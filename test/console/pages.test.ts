@@ -14,18 +14,18 @@ import Fastify from 'fastify';
 import { join, resolve, sep } from 'node:path';
 import fc from 'fast-check';
 import { consoleFileFor, CONSOLE_DIST, registerConsole } from '../../src/api/console.ts';
-import { ShulianClient } from '../../src/sdk/index.ts';
+import { ShulianClient, pairwiseKey, publishDataset, setOffer } from '../../src/sdk/index.ts';
 import { startNodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
 import { PAGES, goTo, launchBrowser, screenshot, setLang, settle, signInWithHex, signInWithKeystore } from '../helpers/browser.ts';
 import { LeakLog } from '../helpers/i18n-scan.ts';
 import type { Page } from 'playwright-core';
 import { toHex } from '../../src/codec/index.ts';
-import { didFromPublicKey, generateKeyPair, sm3, writeKeystore } from '../../src/crypto/index.ts';
+import { didFromPublicKey, generateKeyPair, readKeystore, sm3, writeKeystore } from '../../src/crypto/index.ts';
 
 const TITLES: Record<(typeof PAGES)[number], [string, string]> = {
   overview: ['总览', 'Overview'], alliance: ['链联盟', 'Alliance'], chains: ['链管理', 'Chains'], explorer: ['区块浏览器', 'Explorer'],
-  identity: ['数字身份', 'Identity'], contracts: ['法律合约', 'Contracts'], workorders: ['工单', 'Work orders'], supervision: ['监管', 'Supervision'], monitoring: ['监控', 'Monitoring'],
+  identity: ['数字身份', 'Identity'], contracts: ['法律合约', 'Contracts'], data: ['数据授权', 'Data'], workorders: ['工单', 'Work orders'], supervision: ['监管', 'Supervision'], monitoring: ['监控', 'Monitoring'],
   admin: ['系统管理', 'Admin'],
 };
 
@@ -198,6 +198,30 @@ test('the console on a real node: served at /console, public explorer, sign-in, 
       await both(page, leaks, p, p);
       await everyTab(page, p, leaks);
     }
+
+    // Data (数据授权): a dataset the operator published is found by a Chinese word; its standing
+    // offer is checked in the browser by the chain's own ODRL evaluator; a citizen's pairwise DID
+    // for an organisation is derived in the browser exactly as the SDK derives it.
+    const operatorKey = readKeystore(join(data, 'node', 'key.json'), password);
+    await publishDataset(client, operatorKey, {
+      id: 'bus-stops', title: { zh: '公交站点', en: 'Bus stops' }, description: { zh: '全市公交站点位置', en: 'Locations of the city\'s bus stops' }, keywords: [],
+      themes: ['TRAN'], frequency: 'MONTHLY', sensitivity: 'public', distributions: [{ id: 'csv', mediaType: 'text/csv', accessUrl: 'https://data.example.gov.cn/bus' }], services: [],
+    });
+    await setOffer(client, operatorKey, 'bus-stops', { '@type': 'Offer', uid: 'urn:offer:bus', assigner: nodeDid, permission: [{ action: 'use', constraint: [{ leftOperand: 'purpose', operator: 'isA', rightOperand: 'dpv:ResearchAndDevelopment' }] }] });
+    await goTo(page, 'data');
+    await page.getByTestId('catalog-search').locator('input').fill('公交');
+    await page.getByTestId('catalog-search').locator('input').press('Enter');
+    await page.getByTestId('catalog-table').getByText('bus-stops', { exact: true }).click();
+    await page.getByTestId('offer-check').getByRole('button').click();
+    await page.getByTestId('offer-check-result').getByText(/允许（permission\[0\]）/).waitFor();
+    await screenshot(page, 'flow-data-offer');
+    await page.keyboard.press('Escape');
+    await page.getByRole('tab', { name: '我的授权同意' }).click();
+    const org = didFromPublicKey(generateKeyPair('sm2').publicKey);
+    await page.getByTestId('consent-org').locator('input').fill(org);
+    await page.getByTestId('consent-org').locator('input').press('Enter');
+    assert.equal(await page.getByTestId('pairwise-did').textContent(), didFromPublicKey(pairwiseKey(operatorKey, org).publicKey));
+    await screenshot(page, 'flow-data-consents');
 
     // The chain wizard: who votes, before step 1; every step; modules with what they do.
     await goTo(page, 'chains');

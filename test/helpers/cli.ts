@@ -27,15 +27,15 @@ export interface CliRun {
 }
 
 /**
- * Runs `shulian ARGS` and resolves with its exit code and output (never rejects on a non-zero
- * exit; rejects if it does not finish within `timeoutMs`). SHULIAN_API and SHULIAN_DEBUG are
+ * Runs `shulian ARGS` (in `cwd`, the checkout by default) and resolves with its exit code and
+ * output (never rejects on a non-zero exit; rejects if it does not finish within `timeoutMs`). SHULIAN_API and SHULIAN_DEBUG are
  * cleared and SHULIAN_HOME is this process's own unless `env` sets them, so the caller's
  * environment does not leak in.
  */
-export function cli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Promise<CliRun> {
+export function cli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000, cwd = repoRoot): Promise<CliRun> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
-      cwd: repoRoot,
+      cwd,
       env: { ...process.env, SHULIAN_DEBUG: undefined, SHULIAN_API: undefined, SHULIAN_HOME: home, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

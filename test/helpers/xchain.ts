@@ -5,7 +5,9 @@ import { AdmissionPool, Chain } from '../../src/chain/index.ts';
 import { signTx, type Genesis, type Receipt, type ValidatorInfo } from '../../src/ledger/index.ts';
 import { modulesFor, type RouteRecord } from '../../src/modules/index.ts';
 import type { ModuleDef } from '../../src/runtime/index.ts';
-import { readOutbox, readProofBundle, type ChainEndpoint, type ProofBundle } from '../../src/crosschain/index.ts';
+import assert from 'node:assert/strict';
+import { readOutbox, readProofBundle, syncRoutes, type ChainEndpoint, type ProofBundle } from '../../src/crosschain/index.ts';
+import { tempDir } from './tmp.ts';
 import { testGenesis } from './chain.ts';
 
 /** A chain driven by hand: every call is one tx in one block at a clock the test moves. */
@@ -123,4 +125,25 @@ export async function openXchainWorld(dir: string, suite: Suite = 'sm2', opts: X
     },
   };
   return world;
+}
+
+/**
+ * A world (in a temporary folder, closed after the test) with alpha and beta registered on the
+ * routing chain and the routes synced to both, and the gateway's endpoints of the three chains.
+ */
+export async function openRelayWorld(t: { after(fn: () => Promise<void>): void }, opts: XchainWorldOptions = {}): Promise<XchainWorld & { ea: ChainEndpoint; eb: ChainEndpoint; ex: ChainEndpoint }> {
+  const tmp = tempDir('xchain-');
+  const w = await openXchainWorld(tmp.dir, 'sm2', opts);
+  t.after(async () => {
+    await w.close();
+    tmp.cleanup();
+  });
+  assert.equal((await w.register(w.routeOf(w.a), 1)).status, 'ok');
+  assert.equal((await w.register(w.routeOf(w.b), 2)).status, 'ok');
+  const ea = w.a.endpoint(w.gateway);
+  const eb = w.b.endpoint(w.gateway);
+  const ex = w.xroute.endpoint(w.gateway);
+  assert.deepEqual((await syncRoutes(ex, ea)).sort(), ['alpha', 'beta']);
+  assert.deepEqual((await syncRoutes(ex, eb)).sort(), ['alpha', 'beta']);
+  return { ...w, ea, eb, ex };
 }

@@ -25,6 +25,7 @@ export class Gate {
     if (authority?.source) sources.set(authority.source.id, authority.source);
     if (rule) sources.set(rule.source.id, rule.source);
     if (alliance?.source) sources.set(alliance.source.id, alliance.source);
+    if (rule?.identity) sources.set(rule.identity.id, rule.identity);
     this.sources = [...sources.values()];
     this.consulted = new Set(sources.keys());
   }
@@ -110,7 +111,12 @@ export class Gate {
     if (height === undefined || height > rule.source.height()) {
       return { ok: false, code: 'TX_NOT_ADMITTED', message: `the admission policy cannot be judged: governance chain ${rule.source.id} is ${height === undefined ? 'not named' : `not at height ${height} yet`} here` };
     }
-    const v = rule.judge(stateAt(rule.source, height), did);
+    let identity: StateAt | undefined;
+    if (rule.identity) {
+      const h = refs[rule.identity.id];
+      if (h !== undefined && h <= rule.identity.height()) identity = stateAt(rule.identity, h);
+    }
+    const v = rule.judge(stateAt(rule.source, height), did, identity);
     return v.ok ? v : { ok: false, code: 'TX_NOT_ADMITTED', message: v.message };
   }
 }

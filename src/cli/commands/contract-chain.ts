@@ -88,7 +88,7 @@ export async function contractDraft(o: ContractChainOptions & { template: string
   if (o.disputeAllows) args.disputeAllows = o.disputeAllows.split(',').map((x) => x.trim()).filter(Boolean);
   const r = await call(o, 'draft', args);
   const res = r.result as { id: string; fingerprint: string };
-  emit(o, { tx: r.hash, ...res }, () => [`contract   ${res.id}`, `fingerprint ${res.fingerprint}`, 'each party now signs it: shulian contract sign <id> --key FILE']);
+  emit(o, { tx: r.hash, ...res }, () => [`contract   ${res.id}`, `fingerprint ${res.fingerprint}`, `each party now signs it: shulian contract sign ${res.id} --key KEY`]);
 }
 
 export async function contractSign(id: string, o: ContractChainOptions): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * `shulian settle balance|journal|pay|instruct|status|statement|invoice|clear|deposit`: the
+ * `shulian settle balance|journal|faucet|pay|instruct|status|statement|invoice|clear|deposit`: the
  * settlement chain from the command line. main.ts mounts it with
  * `program.addCommand(settleCommand())`. Money is shown in decimal units of its currency and
  * entered the same way ("125.00"); sandbox money is labelled SANDBOX.

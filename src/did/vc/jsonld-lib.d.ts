@@ -1,6 +1,6 @@
 /**
  * The part of the `jsonld` package (digitalbazaar/jsonld.js, JSON-LD 1.1 processing and RDF
- * Dataset Canonicalization through rdf-canonize) that src/did/vc/jsonld.ts uses. The package
+ * Dataset Canonicalization through rdf-canonize) that src/did/vc/jsonld.ts and the SHACL tests use. The package
  * ships no type declarations.
  */
 declare module 'jsonld' {
@@ -29,6 +29,8 @@ declare module 'jsonld' {
   const jsonld: {
     expand(input: unknown, options?: Options): Promise<unknown[]>;
     canonize(input: unknown, options?: Options): Promise<string>;
+    /** JSON-LD to RDF (N-Quads with format 'application/n-quads'): the DCAT export's SHACL test. */
+    toRDF(input: unknown, options?: Options): Promise<unknown>;
   };
   export default jsonld;
 }

@@ -63,11 +63,24 @@ function digestText(alg: 'sha256' | 'sm3', text: string): Buffer {
  */
 export async function hashData(cryptosuite: Cryptosuite, unsecuredDocument: JsonObject, proofConfig: JsonObject): Promise<Uint8Array> {
   const def = SUITES[cryptosuite];
-  const canonical = def.transform === 'jcs' ? async (d: JsonObject) => canonicalize(d) : rdfCanonical;
-  const [config, doc] = await Promise.all([canonical(proofConfig), canonical(unsecuredDocument)]);
+  if (def.transform === 'jcs') return hashDataJcs(cryptosuite as JcsCryptosuite, unsecuredDocument, proofConfig);
+  const [config, doc] = await Promise.all([rdfCanonical(proofConfig), rdfCanonical(unsecuredDocument)]);
   const out = new Uint8Array(64);
   out.set(digestText(def.hash, config), 0);
   out.set(digestText(def.hash, doc), 32);
+  return out;
+}
+
+/** The cryptosuites whose canonical form is JCS (RFC 8785): hashed synchronously, with no JSON-LD processing. */
+export type JcsCryptosuite = 'eddsa-jcs-2022' | 'sm2-jcs-2024';
+export const isJcsCryptosuite = (c: unknown): c is JcsCryptosuite => c === 'eddsa-jcs-2022' || c === 'sm2-jcs-2024';
+
+/** hashData for a JCS cryptosuite, synchronously (what a chain's block checks may call: no I/O, no promise). */
+export function hashDataJcs(cryptosuite: JcsCryptosuite, unsecuredDocument: JsonObject, proofConfig: JsonObject): Uint8Array {
+  const def = SUITES[cryptosuite];
+  const out = new Uint8Array(64);
+  out.set(digestText(def.hash, canonicalize(proofConfig)), 0);
+  out.set(digestText(def.hash, canonicalize(unsecuredDocument)), 32);
   return out;
 }
 

@@ -25,6 +25,8 @@ export interface StatusListServiceOptions {
   ttlMs?: number;
   /** Clock (default Date.now); tests pass their own. */
   now?: () => number;
+  /** Path the lists are served under (default STATUS_LIST_PATH); the data chain's grant lists use `/v1/data/status-lists/`. */
+  path?: string;
 }
 
 export interface StatusListService {
@@ -47,7 +49,7 @@ export function createStatusListService(opts: StatusListServiceOptions): StatusL
 
   const service: StatusListService = {
     issuer: opts.signer.controller,
-    urlFor: (baseUrl, listId) => `${base(baseUrl)}${STATUS_LIST_PATH}${encodeURIComponent(listId)}`,
+    urlFor: (baseUrl, listId) => `${base(baseUrl)}${opts.path ?? STATUS_LIST_PATH}${encodeURIComponent(listId)}`,
     async credential(baseUrl, listId) {
       const chain = chainOf();
       if (!chain) return null;
@@ -73,7 +75,7 @@ export function createStatusListService(opts: StatusListServiceOptions): StatusL
       return structuredClone(vc);
     },
     source(baseUrl, fallback) {
-      const prefix = `${base(baseUrl)}${STATUS_LIST_PATH}`;
+      const prefix = `${base(baseUrl)}${opts.path ?? STATUS_LIST_PATH}`;
       return {
         async fetch(url) {
           if (url.startsWith(prefix)) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { canonicalize, fromHex, isHex, ShulianError, toHex, asJson, stateValue, type JsonValue } from '../../codec/index.ts';
-import { accountSchema, chainIdSchema, hexSchema, jsonSchema } from '../../codec/schemas.ts';
+import { accountSchema, chainIdSchema, hexSchema, jsonObjectSchema, jsonSchema } from '../../codec/schemas.ts';
+import { channelCredentialProblem } from './credential.ts';
 import { verify } from '../../crypto/index.ts';
 import type { CrossChainGenesis, Genesis } from '../../ledger/index.ts';
 import { exported, frozenError, method, ModuleError, type Frozen, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
@@ -55,6 +56,8 @@ const sendArgs = z.strictObject({
   payload: jsonSchema,
   timeoutHeight: z.number().int().min(1).optional(),
   timeoutTime: z.number().int().min(1).optional(),
+  /** The sender's credential, for a destination whose channel policy names a credential type (at most 8 KiB). */
+  credential: jsonObjectSchema.refine((c) => canonicalize(c).length <= 8192, 'a credential of at most 8 KiB').optional(),
 });
 const syncArgs = z.strictObject({
   proof: headerProofSchema,
@@ -131,10 +134,21 @@ function requireGateway(ctx: ModuleContext, r: RouteRecord): void {
   }
 }
 
-function allowedBy(r: RouteRecord, p: Packet): boolean {
-  return r.inbound.some((rule) => (rule.srcChain === '*' || rule.srcChain === p.srcChain)
-    && (rule.dstPort === '*' || rule.dstPort === p.dstPort)
-    && (rule.senders.includes('*') || rule.senders.includes(p.sender)));
+/**
+ * Whether the channel policy lets the packet in; undefined when it does, else why not. A rule that
+ * names a credential also needs the sender's credential in the packet (credential.ts).
+ */
+function refusedBy(ctx: ModuleContext, r: RouteRecord, p: Packet): string | undefined {
+  let why: string | undefined;
+  for (const rule of r.inbound) {
+    if (!((rule.srcChain === '*' || rule.srcChain === p.srcChain) && (rule.dstPort === '*' || rule.dstPort === p.dstPort)
+      && (rule.senders.includes('*') || rule.senders.includes(p.sender)))) continue;
+    if (!rule.credential) return undefined;
+    ctx.charge(SIG_GAS, 'verifying the sender\'s credential');
+    why = channelCredentialProblem(rule.credential, p.sender, p.credential, ctx.time);
+    if (!why) return undefined;
+  }
+  return why ?? `the channel policy of ${ctx.chain} does not let ${p.sender} on ${p.srcChain} send to port ${p.dstPort}`;
 }
 
 function timedOut(p: Packet, height: number, time: number): boolean {
@@ -153,6 +167,7 @@ function send(ctx: ModuleContext, ports: PortLookup, srcPort: string, a: z.infer
     srcChain: ctx.chain, srcPort, dstChain: a.dstChain, dstPort: a.dstPort, sequence: seq, sender: ctx.sender, payload: a.payload,
   };
   if (a.timeoutHeight !== undefined) packet.timeoutHeight = a.timeoutHeight;
+  if (a.credential !== undefined) packet.credential = a.credential;
   packet.timeoutTime = a.timeoutTime ?? (a.timeoutHeight === undefined ? ctx.time + DEFAULT_TIMEOUT_MS : undefined);
   if (packet.timeoutTime === undefined) delete packet.timeoutTime;
   if (packet.timeoutTime !== undefined && packet.timeoutTime <= ctx.time) {
@@ -173,13 +188,14 @@ function deliver(ctx: ModuleContext, ports: PortLookup, p: Packet, remoteHeight:
   if (timedOut(p, ctx.height, ctx.time)) return 'expired';
   const self = route(ctx, ctx.chain, 'this chain may not receive until it is registered');
   let ack: Ack;
+  let forbidden: string | undefined;
   // The port binding first, once for every path (proven or attested), before any handler runs.
   const mismatch = recvRefusal(ports, p, ctx.chain);
   let frozen: Frozen | undefined;
   if (mismatch) {
     ack = { ok: false, ...mismatch };
-  } else if (!allowedBy(self, p)) {
-    ack = { ok: false, code: 'XCHAIN_FORBIDDEN', message: `the channel policy of ${ctx.chain} does not let ${p.sender} on ${p.srcChain} send to port ${p.dstPort}` };
+  } else if ((forbidden = refusedBy(ctx, self, p)) !== undefined) {
+    ack = { ok: false, code: 'XCHAIN_FORBIDDEN', message: forbidden };
   } else if ((frozen = ctx.frozen({ type: 'did', did: p.sender }))) {
     // A frozen party acts through no packet either, even one it sent before the freeze (docs/supervision.md#freezes).
     const err = frozenError({ type: 'did', did: p.sender }, frozen);

@@ -22,6 +22,8 @@ export interface Packet {
   timeoutHeight?: number;
   /** ... or at this destination block time, ms (received only in blocks before it). */
   timeoutTime?: number;
+  /** The sender's verifiable credential, for channels whose policy names a credential type. */
+  credential?: { [key: string]: JsonValue };
 }
 
 export type Ack = { ok: true; result: JsonValue } | { ok: false; code: string; message: string };
@@ -34,6 +36,18 @@ export interface InboundRule {
   dstPort: string;
   /** Sender DIDs allowed, or ["*"] for any. */
   senders: string[];
+  /**
+   * Also required, when present: the packet carries the sender's credential of this type, issued
+   * by one of these issuers (their keys registered here by governance, like gateways'), valid at
+   * the destination's block time (src/modules/xchain/credential.ts).
+   */
+  credential?: ChannelCredential;
+}
+
+/** A channel policy by credential: a type and the issuers trusted for it. */
+export interface ChannelCredential {
+  type: string;
+  issuers: Array<{ did: string; publicKey: string }>;
 }
 
 export interface GatewayKey {
@@ -112,6 +126,7 @@ export const packetSchema = z.strictObject({
   payload: json,
   timeoutHeight: z.number().int().min(1).optional(),
   timeoutTime: z.number().int().min(1).optional(),
+  credential: z.record(z.string(), json).optional(),
 });
 export const keyProofSchema = smtProof;
 export { chainIdSchema, jsonSchema };
@@ -126,7 +141,13 @@ export const routeSchema = z.strictObject({
   tracksValidators: z.boolean(),
   gateways: z.array(z.strictObject({ did: accountSchema, publicKey: hexAny })).max(64),
   attestThreshold: z.number().int().min(1).max(64).optional(),
-  inbound: z.array(z.strictObject({ srcChain: z.union([id, z.literal('*')]), dstPort: z.union([id, z.literal('*')]), senders: z.array(accountSchema).min(1).max(256) })).max(64),
+  inbound: z.array(z.strictObject({
+    srcChain: z.union([id, z.literal('*')]), dstPort: z.union([id, z.literal('*')]), senders: z.array(accountSchema).min(1).max(256),
+    credential: z.strictObject({
+      type: z.string().regex(/^[A-Z][A-Za-z0-9]{0,63}$/, 'a credential type such as "DataOperator"'),
+      issuers: z.array(z.strictObject({ did: accountSchema, publicKey: hexAny })).min(1).max(16),
+    }).optional(),
+  })).max(64),
   status: z.enum(['active', 'suspended']),
 }).superRefine((r, ctx) => {
   if (r.consensus === 'attested') {
