@@ -43,7 +43,9 @@ test('a members-only chain and alerts are shown by scope; outsiders and out-of-s
       kind: 'create-chain', reads: 'members',
       genesis: { chain: 'trade', name: 'Trade chain', suite: 'sm2', consensus: { type: 'solo' }, validators: [validator], modules: ['notary'] },
     });
+    // The embedded alliance's founder holds a member seat too: both member organisations vote.
     await govVote(c, org, cc.id, 'yes');
+    assert.equal((await govVote(c, op, cc.id, 'yes')).status, 'approved');
     for (const [k, chains] of [[wide, ['*']], [narrow, ['notary']]] as const) {
       const p = await govPropose(c, op, { kind: 'register-regulator', regulator: { did: did(k), name: 'R', chains: [...chains] } });
       await govVote(c, op, p.id, 'yes');

@@ -21,6 +21,7 @@ const KINDS: Record<string, [string, string]> = {
   'change-validators': ['变更验证节点', 'change validators'], 'set-policy': ['修改联盟策略', 'change policy'],
   'register-regulator': ['登记监管方', 'register regulator'], 'register-gateway': ['登记跨链网关', 'register gateway'],
   'register-route': ['登记跨链路由', 'register cross-chain route'],
+  'freeze': ['冻结', 'freeze'], 'unfreeze': ['解除冻结', 'unfreeze'],
 };
 
 export function kindLabel(kind: string, tr: Tr): string {
@@ -45,6 +46,7 @@ export function ProposalSubject({ p }: { p: ProposalView }) {
     case 'register-regulator': subject = <UserText>{lang === 'zh' ? pl.regulator.nameZh || pl.regulator.name : pl.regulator.name}</UserText>; break;
     case 'register-gateway': subject = <UserText>{pl.gateway.name}</UserText>; break;
     case 'register-route': subject = <Ident>{pl.route.chain}</Ident>; break;
+    case 'freeze': case 'unfreeze': subject = pl.target.type === 'did' ? <span title={pl.target.did}>{shortDid(pl.target.did)}</span> : <Ident>{pl.target.type === 'account' ? `${pl.target.chain}/${pl.target.currency}` : pl.target.type === 'contract' ? `${pl.target.chain}/${pl.target.id}` : `${pl.target.chain}/${pl.target.denom}`}</Ident>; break;
     default: break;
   }
   return <span>{kindLabel(p.kind, tr)}{subject ? <> {subject}</> : null}</span>;

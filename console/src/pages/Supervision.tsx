@@ -12,7 +12,7 @@ import {
 } from '../../../src/sdk/browser.ts';
 import { Chart } from '../charts.tsx';
 import { ErrorBox, Hash, Json, NoData, fmtTime } from '../components.tsx';
-import { client, consoleClient, errText, request, shortDid, useLoad, useSession } from '../session.tsx';
+import { consoleClient, errText, request, shortDid, useLoad, useSession } from '../session.tsx';
 
 type Tr = (zh: string, en: string) => string;
 
@@ -245,7 +245,6 @@ function MyScope() {
         <NoData text={tr('当前登录的 DID 不是已登记的监管方', 'The signed-in DID is not a registered regulator')} />
       )}
       <Typography.Text type="secondary">{tr('监管方的范围由治理提案登记（register-regulator）。', 'A regulator\'s scope is registered by governance (register-regulator).')}</Typography.Text>
-      <Typography.Text type="secondary">{client.baseUrl}</Typography.Text>
     </Space>
   );
 }
