@@ -61,10 +61,10 @@ const EXPECT: Array<{ cmd: RegExp; stdout?: RegExp[]; exit?: number; stderr?: Re
   { cmd: /^gateway\b/, exit: 1, stderr: /is not a registered gateway of sign, notary/ },
   { cmd: /^settle faucet\b/, stdout: [/^SANDBOX faucet: 1000\.00 CNY/m] },
   { cmd: /^settle balance\b/, stdout: [/^CNY\s+available 1000\.00/m, /^SANDBOX\s/m] },
-  { cmd: /^settle instruct\b/, stdout: [/^status\s+settled$/m, /\+ tax [\d.]+ CNY at 6 % \(service\)/] },
-  { cmd: /^settle status\b/, stdout: [/^status\s+settled$/m] },
-  { cmd: /^settle invoice .*--xml/, stdout: [/^<Invoice /m, /<cac:TaxTotal>/] },
-  { cmd: /^settle statement today CNY bob\b/, stdout: [/^credits\s+[1-9][\d.]*$/m] },
+  { cmd: /^settle instruct\b/, stdout: [/^status\s+settled$/m, /\+ tax [\d.]+ CNY at 6 % \(service\)/, /^SANDBOX\s/m] },
+  { cmd: /^settle status\b/, stdout: [/^status\s+settled$/m, /^SANDBOX\s/m] },
+  { cmd: /^settle invoice .*--xml/, stdout: [/^<Invoice /m, /<cac:TaxTotal>/], stderr: /^SANDBOX\s.*test money/m },
+  { cmd: /^settle statement today CNY bob\b/, stdout: [/^credits\s+[1-9][\d.]*$/m, /^SANDBOX\s/m] },
 ];
 
 interface Cluster { proc: ChildProcess; url: string; output: () => string; exited: Promise<number | null> }

@@ -58,7 +58,7 @@ export class Gateway {
     for (const src of chains) for (const dst of chains) if (src !== dst) this.#loops.push(this.#pairLoop(src, dst));
   }
 
-  /** Stops relaying: no new rounds, and waits for commits of its own txs end at once (GATEWAY_STOPPED). */
+  /** Stops relaying: no new rounds, and any wait for one of its own txs to commit ends at once (GATEWAY_STOPPED). */
   async stop(): Promise<void> {
     this.#abort.abort();
     await Promise.allSettled(this.#loops);

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveKeyPair, generateKeyPair, publicKeyFromPrivate, sign, verify } from './index.ts';
@@ -14,6 +15,8 @@ test('deriveKeyPair: the same secret and label give the same working key; anothe
     assert.notDeepEqual(deriveKeyPair(suite, secret, 'shulian/sandbox/rail').privateKey, a.privateKey);
     assert.notDeepEqual(deriveKeyPair(suite, generateKeyPair(suite).privateKey, 'shulian/sandbox/issuer').privateKey, a.privateKey);
     assert.notDeepEqual(a.privateKey, secret, 'not the secret itself');
+    // HMAC-SM3 of the label (counter 0: an SM2 key out of range has odds of 2^-32), as Node's OpenSSL computes it.
+    assert.deepEqual(Buffer.from(a.privateKey), createHmac('sm3', secret).update('shulian/sandbox/issuer\u00000').digest());
   }
   assert.throws(() => deriveKeyPair('sm2', new Uint8Array(16), 'x'), /at least 32 bytes/);
 });

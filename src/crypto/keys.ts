@@ -1,6 +1,6 @@
 /** Key generation, signing and verification for both suites, and DIDs (DESIGN §4). */
-import { createHmac, randomBytes } from 'node:crypto';
-import { ShulianError, toBase58 } from '../codec/index.ts';
+import { randomBytes } from 'node:crypto';
+import { ShulianError, toBase58, toHex } from '../codec/index.ts';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify } from './ed25519.ts';
 import { sm3 } from './hash.ts';
 import { sm2js, SM2_RECOMMENDED_CURVE } from './sm2js.ts';
@@ -64,6 +64,18 @@ export function generateKeyPair(suite: Suite): KeyPair {
 }
 
 /**
+ * HMAC-SM3 (RFC 2104 over GB/T 32905: 64-byte blocks), on the module's own SM3 so it runs in the
+ * browser build too (whose `node:crypto` stand-in has no createHmac).
+ */
+function hmacSm3(key: Uint8Array, data: Uint8Array): Uint8Array {
+  const k = new Uint8Array(64);
+  k.set(key.length > 64 ? sm3(key) : key);
+  const pad = (b: number): Uint8Array => k.map((x) => x ^ b);
+  const inner = sm3(Uint8Array.from([...pad(0x36), ...data]));
+  return sm3(Uint8Array.from([...pad(0x5c), ...inner]));
+}
+
+/**
  * A key pair derived from a secret and a label: private key = HMAC-SM3(secret, label ‖ counter),
  * the counter rising until it is a valid key (SM2: in [1, n−2]). The same secret and label give
  * the same key; without the secret it cannot be found. For keys a service keeps no file of
@@ -74,8 +86,8 @@ export function deriveKeyPair(suite: Suite, secret: Uint8Array, label: string): 
   checkBytes(secret, 'secret');
   if (secret.length < 32) throw new ShulianError('BAD_KEY', 'a derivation secret must be at least 32 bytes');
   for (let i = 0; ; i++) {
-    const d = new Uint8Array(createHmac('sm3', secret).update(`${label}\0${i}`, 'utf8').digest());
-    const n = BigInt('0x' + Buffer.from(d).toString('hex'));
+    const d = hmacSm3(secret, new TextEncoder().encode(`${label}\0${i}`));
+    const n = BigInt('0x' + toHex(d));
     if (suite === 'sm2' && (n < 1n || n > SM2_RECOMMENDED_CURVE.n - 2n)) continue;
     return { suite, privateKey: d, publicKey: publicKeyFromPrivate(suite, d) };
   }

@@ -71,9 +71,10 @@ export async function bootstrapSandbox(chain: ChainView, nodeKey: KeyPair, keys:
   if (!has(sk.tax())) calls.push({ method: 'taxPolicy', args: { authority: didFromPublicKey(keys.taxAuthority.publicKey), rates: SANDBOX_DEFAULTS.taxRates } });
   if (!has(sk.faucet())) calls.push({ method: 'faucetPolicy', args: { issuer, currencies: SANDBOX_DEFAULTS.currencies, perDid: SANDBOX_DEFAULTS.faucetPerDid } });
   if (calls.length === 0) return;
-  const n = chain.nonces(me);
-  if (n.pendingNonce > n.nonce) return; // sent by an earlier start, still on its way
-  const txs = calls.map((c, i) => signTx(nodeKey, { chain: chain.id, module: 'settlement', method: c.method, args: c.args, nonce: n.nonce + i, expires: chain.height() + 1000 }));
+  // After any of the node's txs still pending (a restored mempool): sent again, a setup call
+  // writes the same record, so one that an earlier start left on its way does no harm.
+  const first = chain.nonces(me).pendingNonce;
+  const txs = calls.map((c, i) => signTx(nodeKey, { chain: chain.id, module: 'settlement', method: c.method, args: c.args, nonce: first + i, expires: chain.height() + 1000 }));
   const want = new Set(txs.map((t) => t.hash));
   const receipts: Receipt[] = [];
   const committed = new Promise<void>((resolve) => {

@@ -75,17 +75,19 @@ async function journalCmd(o: ReadOpts & { account?: string; currency?: string; l
   if (o.account) q.account = o.account;
   if (o.currency) q.currency = o.currency;
   const j = await settleJournal(client(o), q, { chain: o.chain, verified: o.verify === true });
-  emit(o, { chain: o.chain, ...j }, () => j.entries.length === 0 ? 'no journal entries' : j.entries.flatMap((e) => [
+  const sbj = o.json ? [] : await sandboxLine(o, [...new Set(j.entries.map((e) => e.currency))]);
+  emit(o, { chain: o.chain, ...j }, () => j.entries.length === 0 ? 'no journal entries' : [...j.entries.flatMap((e) => [
     `#${e.n}  ${e.kind}  ${e.currency}  height ${e.height}  ${new Date(e.time).toISOString()}${e.ref ? `  ref ${e.ref}` : ''}`,
     ...e.lines.map((l) => `    ${l.side === 'debit' ? 'Dr' : 'Cr'}  ${l.account}  ${formatMinor(l.amount, e.currency)}${l.for ? `  (tax for ${l.for})` : ''}`),
-  ]));
+  ]), ...sbj]);
 }
 
 async function payCmd(o: SignOpts & { to: string; amount: string; currency: string; memo?: string }): Promise<void> {
   const key = await loadKey(o.key, o.passwordEnv);
   const to = didOf(o.to, '--to');
   const r = await settleTransfer(client(o), key, { to, currency: o.currency, amount: decimal(o.amount, o.currency), ...(o.memo ? { memo: o.memo } : {}) }, { chain: o.chain, timeoutMs: o.timeout });
-  emit(o, r, () => [`paid       ${o.amount} ${o.currency} to ${to}`, `entry      #${r.entry}`, ...(r.settledWaiting.length ? [`also paid  ${r.settledWaiting.length} waiting instruction(s)`] : [])]);
+  const sb = o.json ? [] : await sandboxLine(o, [o.currency]);
+  emit(o, r, () => [`paid       ${o.amount} ${o.currency} to ${to}`, `entry      #${r.entry}`, ...(r.settledWaiting.length ? [`also paid  ${r.settledWaiting.length} waiting instruction(s)`] : []), ...sb]);
 }
 
 function readJsonArg(v: string, what: string): JsonValue {
@@ -132,7 +134,8 @@ async function instructCmd(o: SignOpts & { instruction: string }): Promise<void>
   const payer = didFromPublicKey(key.publicKey);
   const body = { ...ins, payer: (ins as { payer?: string }).payer ?? payer } as InstructionInput;
   const r = await settleInstruct(client(o), key, body, { chain: o.chain, timeoutMs: o.timeout });
-  emit(o, r, () => statusLines(r));
+  const sb = o.json ? [] : await sandboxLine(o, [r.currency]);
+  emit(o, r, () => [...statusLines(r), ...sb]);
 }
 
 async function statusCmd(idOrKey: string, o: ReadOpts & { payer?: string }): Promise<void> {
@@ -141,7 +144,8 @@ async function statusCmd(idOrKey: string, o: ReadOpts & { payer?: string }): Pro
     ? await settleInstructionByKey(c, o.payer, idOrKey, undefined, { chain: o.chain, verified: o.verify === true })
     : HEX64_RE.test(idOrKey) ? await settleInstruction(c, idOrKey, { chain: o.chain, verified: o.verify === true }) : (() => { throw usage('give an instruction id (64 hex digits), or an idempotency key with --payer <did>'); })();
   if (!r) throw new ShulianError('NOT_FOUND', `no settlement instruction ${idOrKey}${o.payer ? ` of ${o.payer}` : ''} on chain ${o.chain}`);
-  emit(o, r, () => [...statusLines(r), ...(r.settled ? [`settled    height ${r.settled.height}, journal entry #${r.settled.entry}`] : [])]);
+  const sb = o.json ? [] : await sandboxLine(o, [r.currency]);
+  emit(o, r, () => [...statusLines(r), ...(r.settled ? [`settled    height ${r.settled.height}, journal entry #${r.settled.entry}`] : []), ...sb]);
 }
 
 /** A statement's day: YYYY-MM-DD, or `today` / `yesterday` (UTC, as the chain's periods are). */
@@ -156,6 +160,7 @@ async function statementCmd(day: string, currency: string, who: string, o: ReadO
   const account = who.startsWith('issue:') || who.startsWith('escrow:') ? who : didOf(who, 'the account');
   const s = await settleStatement(client(o), period, currency, account, { chain: o.chain });
   const r = s.record;
+  const sb = o.json ? [] : await sandboxLine(o, [currency]);
   emit(o, s, () => [
     `statement  ${account}  ${currency}  ${period}${s.cleared ? `  (cleared; hash ${r.hash}, state proof verified)` : '  (period not cleared yet: running figures)'}`,
     `opening    ${formatMinor(r.opening, currency)}`,
@@ -163,24 +168,28 @@ async function statementCmd(day: string, currency: string, who: string, o: ReadO
     `debits     ${formatMinor(r.debits, currency)}`,
     `credits    ${formatMinor(r.credits, currency)}`,
     `closing    ${formatMinor(r.closing, currency)}`,
+    ...sb,
   ]);
 }
 
 async function invoiceCmd(id: string, o: ReadOpts & { xml?: boolean; line: number; out?: string; country?: string }): Promise<void> {
   const invs = await settleInvoices(client(o), id, { chain: o.chain, verified: o.verify === true, ...(o.country ? { defaultCountry: o.country } : {}) });
+  // An invoice of test money says so; beside the XML (on stderr), so the document stays as built.
+  const sb = o.json ? [] : await sandboxLine(o, [...new Set(invs.map((i) => i.currency))]);
   if (o.xml) {
     const inv = invs[o.line - 1];
     if (!inv) throw usage(`instruction ${id} has ${invs.length} invoice(s); --line ${o.line} does not exist`);
     if (o.out) writeFileSync(o.out, inv.xml);
     else process.stdout.write(inv.xml);
+    if (sb.length) process.stderr.write(sb.join('\n') + '\n');
     return;
   }
   const json = invs.map(({ xml: _x, ...rest }) => rest);
   if (o.out) writeFileSync(o.out, JSON.stringify(json, null, 2) + '\n');
-  emit(o, json, () => json.flatMap((i) => [
+  emit(o, json, () => [...json.flatMap((i) => [
     `invoice    ${i.id}  ${i.issueDate}  supplier ${i.supplier.did} → customer ${i.customer.did}`,
     `           net ${money(i.totals.taxExclusive, i.currency)}  tax ${money(i.totals.tax, i.currency)}  total ${money(i.totals.payable, i.currency)}`,
-  ]));
+  ]), ...sb]);
 }
 
 async function clearCmd(day: string, currency: string, o: SignOpts): Promise<void> {
