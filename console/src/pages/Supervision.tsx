@@ -62,7 +62,8 @@ function AlertDetail({ id, onClose, onChanged }: { id: string; onClose: () => vo
     setBusy(true);
     try {
       const inc = await sendTx('gov', govProposeCall({ kind: 'freeze', target: { type: 'did', did: alert.key }, reason: note.trim() || alert.title, evidence: evidenceOf(alert) }));
-      message.success(tr(`已提交冻结提案 #${(inc.receipt.result as { id: number }).id}`, `Freeze proposal #${(inc.receipt.result as { id: number }).id} submitted`));
+      const pid = (inc.receipt.result as { id: number }).id;
+      message.success(tr(`已提交冻结提案 #${pid}`, `Freeze proposal #${pid} submitted`));
     } catch (err) {
       message.error(errText(err));
     } finally {
@@ -244,7 +245,7 @@ function MyScope() {
       ) : (
         <NoData text={tr('当前登录的 DID 不是已登记的监管方', 'The signed-in DID is not a registered regulator')} />
       )}
-      <Typography.Text type="secondary">{tr('监管方的范围由治理提案登记（register-regulator）。', 'A regulator\'s scope is registered by governance (register-regulator).')}</Typography.Text>
+      <Typography.Text type="secondary">{tr('监管方的范围由治理提案（登记监管方）登记。', 'A regulator\'s scope is registered by a governance proposal (register regulator).')}</Typography.Text>
     </Space>
   );
 }
