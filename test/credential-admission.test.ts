@@ -46,7 +46,7 @@ test('a credential admission policy admits the holder of a presented credential 
   };
   assert.equal((await send(issuer, 'identity', 'vcstatus', 'createList', { listId: 'operators', purpose: 'revocation' })).status, 'ok');
   const credential = (subject: string, over: Record<string, unknown> = {}) => ({
-    '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential', 'DataOperator'], issuer: did(issuer), validFrom: '2020-01-01T00:00:00Z',
+    '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/undefined-terms/v2'], type: ['VerifiableCredential', 'DataOperator'], issuer: did(issuer), validFrom: '2020-01-01T00:00:00Z',
     credentialSubject: { id: subject, licence: 'SH-DATA-0001' },
     credentialStatus: { id: `${node.url}/v1/status-lists/operators#5`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '5', statusListCredential: `${node.url}/v1/status-lists/operators` },
     ...over,

@@ -148,7 +148,11 @@ export function consentCredential(i: ConsentInput): Record<string, unknown> {
   if (i.source) subject['dpv:hasDataSource'] = i.source;
   if (i.expires) subject['dpv:hasExpiryTime'] = i.expires;
   const vc: Record<string, unknown> = {
-    '@context': ['https://www.w3.org/ns/credentials/v2', { dpv: 'https://w3id.org/dpv#', 'dpv-pd': 'https://w3id.org/dpv/pd#', iso27560: 'https://w3id.org/shulian/iso27560#' }],
+    '@context': [
+      'https://www.w3.org/ns/credentials/v2',
+      { dpv: 'https://w3id.org/dpv#', 'dpv-pd': 'https://w3id.org/dpv/pd#', iso27560: 'https://w3id.org/shulian/iso27560#' },
+      'https://www.w3.org/ns/credentials/undefined-terms/v2',
+    ],
     id: i.id,
     type: ['VerifiableCredential', 'ConsentCredential'],
     issuer: i.subject,

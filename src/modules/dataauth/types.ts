@@ -135,7 +135,17 @@ export { agreementFor, offerDecision, decideUse, requestConstraints, grantUid, O
 export function grantCredential(g: GrantRecord, o: { chain: string; statusListUrl: string }): Record<string, unknown> {
   const notAfter = g.policy.permission?.flatMap((p) => p.constraint ?? []).find((c) => 'leftOperand' in c && c.leftOperand === 'dateTime' && c.operator === 'lt');
   const vc: Record<string, unknown> = {
-    '@context': ['https://www.w3.org/ns/credentials/v2', { odrl: 'http://www.w3.org/ns/odrl/2/', shulian: 'https://w3id.org/shulian/ns#' }],
+    // The Agreement and the grant's chain record travel as JSON literals (JSON-LD 1.1 §4.2.2
+    // `@json`): kept byte for byte, so the ODRL context the Agreement names is never fetched;
+    // undefined-terms last, as VC Data Model 2.0 §5.2 asks for the credential's own type.
+    '@context': [
+      'https://www.w3.org/ns/credentials/v2',
+      {
+        odrl: 'http://www.w3.org/ns/odrl/2/', shulian: 'https://w3id.org/shulian/ns#',
+        'odrl:hasPolicy': { '@id': 'odrl:hasPolicy', '@type': '@json' }, 'shulian:grant': { '@id': 'shulian:grant', '@type': '@json' },
+      },
+      'https://www.w3.org/ns/credentials/undefined-terms/v2',
+    ],
     id: `urn:shulian:${o.chain}:grant:${g.id}`,
     type: ['VerifiableCredential', 'DataAccessGrant'],
     issuer: g.owner,
