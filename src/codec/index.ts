@@ -3,4 +3,4 @@ export { canonicalize, canonicalBytes, type JsonValue } from './canonical.ts';
 export { toHex, fromHex, isHex, concatBytes, bytesEqual } from './hex.ts';
 export { toBase58, fromBase58 } from './base58.ts';
 export { DID_RE, CHAIN_ID, CHAIN_ID_RE, NAME_RE, HEX64_RE, HEX_RE, PUBKEY_HEX_RE, AMOUNT_RE } from './patterns.ts';
-export { stateKey, fullKeys, asJson, stateValue, type StateKey, type JsonLike, type JsonChecked, type KeyBuilders } from './state-key.ts';
+export { stateKey, fullKeys, asJson, resultAs, stateValue, type StateKey, type JsonLike, type JsonChecked, type KeyBuilders } from './state-key.ts';

@@ -65,6 +65,14 @@ export function asJson<T>(value: T & JsonLike<T>): JsonValue {
 }
 
 /**
+ * A call's result (a receipt's, or another module's export through ctx.call) as the type that
+ * method declares it returns: the module wrote it, through asJson, from a value of that type.
+ */
+export function resultAs<T>(value: JsonValue | undefined): T {
+  return value as T;
+}
+
+/**
  * A value a reader got from chain state under a typed full key (see fullKeys): what the module
  * wrote there, as the type the key declares. For off-chain readers of a node they trust (their
  * own, or one whose answer they verify with a proof).

@@ -7,7 +7,7 @@
  * Bitstring status entry, in a list the issuer owns on the identity chain, is clear. All of it is
  * read from state frozen at a named height, synchronously, so every node reaches the same verdict.
  */
-import { fromHex, toHex, type JsonValue } from '../codec/index.ts';
+import { fromHex, stateValue, toHex, type JsonValue } from '../codec/index.ts';
 import type { StateAt } from '../chain/index.ts';
 import { decodeMultikey, verify } from '../crypto/index.ts';
 import { authorizeSenderSync, fromMultibase58, hashDataJcs, isJcsCryptosuite } from '../did/index.ts';
@@ -62,7 +62,7 @@ function statusProblem(identity: StateAt, vc: Obj, issuer: string): string | und
   if (!isObj(entry) || entry.type !== 'BitstringStatusListEntry' || typeof entry.statusListCredential !== 'string') return 'it has no BitstringStatusListEntry';
   const listId = decodeURIComponent(entry.statusListCredential.split('/').pop() ?? '');
   const index = Number(entry.statusListIndex);
-  const list = identity.getState(vcstatusStateKey.list(listId)).value as unknown as StatusListRecord | null;
+  const list = stateValue(vcstatusStateKey.list(listId), identity.getState(vcstatusStateKey.list(listId)).value);
   if (!list) return `its status list ${listId} is not on identity chain ${identity.chain}`;
   if (list.issuer !== issuer) return `its status list ${listId} belongs to ${list.issuer}, not to its issuer`;
   if (!Number.isSafeInteger(index) || index < 0 || index >= list.size) return `its status index ${String(entry.statusListIndex)} is outside list ${listId}`;
@@ -74,7 +74,7 @@ function statusProblem(identity: StateAt, vc: Obj, issuer: string): string | und
 
 /** Why `did` is not admitted to `chain` under a credential policy, at `identity`; undefined when admitted. */
 export function credentialRefusal(identity: StateAt, chain: string, did: string, policy: { credentialType: string; issuer: string }): string | undefined {
-  const rec = identity.getState(credadmitStateKey.presentation(chain, did)).value as unknown as { presentation: Obj } | null;
+  const rec = stateValue(credadmitStateKey.presentation(chain, did), identity.getState(credadmitStateKey.presentation(chain, did)).value);
   const what = `a ${policy.credentialType} credential from ${policy.issuer}`;
   if (!rec) return `${did} has presented no credential for chain ${chain}; it admits holders of ${what}: present one once with credadmit.present on the identity chain`;
   const vp = rec.presentation;

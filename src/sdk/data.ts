@@ -4,7 +4,7 @@
  * a signed transaction; the functions wait for its block and throw the module's error code
  * (ODRL_CONSTRAINT, CONSENT_WITHDRAWN, …) when the chain refused it.
  */
-import { canonicalBytes, foreign, ShulianError, toHex, type JsonValue } from '../codec/index.ts';
+import { canonicalBytes, foreign, resultAs, ShulianError, toHex, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, publicKeyFromPrivate, sm3, type KeyPair } from '../crypto/index.ts';
 import type { DatasetInput, DatasetRecord } from '../modules/catalog/types.ts';
 import type { GrantRecord, RequestArgs, RequestRecord, UsageRecord, UseVerdict } from '../modules/dataauth/types.ts';
@@ -20,7 +20,7 @@ export const DEFAULT_DATA_CHAIN = 'data';
 export type DataSendOptions = { chain?: string } & SendOptions & WaitOptions;
 
 /** Sends a call to the data chain and waits for its block; throws the module's error if it failed. */
-async function sendData<T>(client: ShulianClient, key: KeyPair, module: string, method: string, args: Record<string, unknown>, opts: DataSendOptions): Promise<{ tx: CommittedTx; result: T }> {
+async function sendData<T>(client: ShulianClient, key: KeyPair, module: string, method: string, args: object, opts: DataSendOptions): Promise<{ tx: CommittedTx; result: T }> {
   const chain = opts.chain ?? DEFAULT_DATA_CHAIN;
   const hash = await client.send(chain, key, { module, method, args: args as JsonValue }, opts);
   const inc = await client.waitForTx(hash, opts);
@@ -28,7 +28,7 @@ async function sendData<T>(client: ShulianClient, key: KeyPair, module: string, 
     const code = foreign(inc.receipt.code) ?? 'TX_FAILED';
     throw new ShulianError(code, `${module}.${method} was refused at height ${inc.height} of chain ${chain}: ${inc.receipt.message ?? code}`, { tx: hash, height: inc.height });
   }
-  return { tx: inc, result: inc.receipt.result as unknown as T };
+  return { tx: inc, result: resultAs<T>(inc.receipt.result) };
 }
 const q = (o: Record<string, string | number | boolean | undefined>): string => {
   const p = new URLSearchParams();
@@ -40,7 +40,7 @@ const q = (o: Record<string, string | number | boolean | undefined>): string => 
 // ---- catalog ----
 
 export const publishDataset = (c: ShulianClient, key: KeyPair, d: DatasetInput, o: DataSendOptions = {}) =>
-  sendData<{ id: string; version: number; seq: number }>(c, key, 'catalog', 'publish', d as unknown as Record<string, unknown>, o);
+  sendData<{ id: string; version: number; seq: number }>(c, key, 'catalog', 'publish', d, o);
 export const reviseDataset = (c: ShulianClient, key: KeyPair, d: DatasetInput, version: number, o: DataSendOptions = {}) =>
   sendData<{ id: string; version: number }>(c, key, 'catalog', 'revise', { dataset: d, version }, o);
 export const withdrawDataset = (c: ShulianClient, key: KeyPair, id: string, o: DataSendOptions = {}) =>
@@ -63,7 +63,7 @@ export type DataRequest = RequestArgs;
 export type RequestOutcome = { request: number; status: 'pending' } | { request: number; status: 'granted'; grant: number } | { request: number; status: 'refused'; reason: string };
 
 export const requestData = (c: ShulianClient, key: KeyPair, r: DataRequest, o: DataSendOptions = {}) =>
-  sendData<RequestOutcome>(c, key, 'dataauth', 'request', r as unknown as Record<string, unknown>, o);
+  sendData<RequestOutcome>(c, key, 'dataauth', 'request', r, o);
 export const approveRequest = (c: ShulianClient, key: KeyPair, request: number, o: DataSendOptions & { policy?: Policy } = {}) =>
   sendData<{ request: number; grant: number; statusIndex: number }>(c, key, 'dataauth', 'approve', o.policy ? { request, policy: o.policy } : { request }, o);
 export const refuseRequest = (c: ShulianClient, key: KeyPair, request: number, reason: string, o: DataSendOptions = {}) =>
@@ -83,7 +83,7 @@ export interface DataUse {
   consent?: string;
 }
 export const useGrant = (c: ShulianClient, key: KeyPair, u: DataUse, o: DataSendOptions = {}) =>
-  sendData<{ grant: number; n: number; duties: unknown[] }>(c, key, 'dataauth', 'use', u as unknown as Record<string, unknown>, o);
+  sendData<{ grant: number; n: number; duties: unknown[] }>(c, key, 'dataauth', 'use', u, o);
 
 export type GrantView = GrantRecord & { uses: number; revoked: boolean };
 export const listRequests = (c: ShulianClient, who: { requester?: string; owner?: string }, o: { chain?: string; limit?: number } = {}): Promise<{ requests: RequestRecord[] }> =>

@@ -3,7 +3,7 @@
  * mandates and clearing; read balances, journal, instruction status and statements — optionally
  * with every state read's proof checked locally — and build e-invoices locally from chain data.
  */
-import { foreign, ShulianError, asJson, type JsonValue } from '../codec/index.ts';
+import { foreign, ShulianError, asJson, resultAs, type JsonValue } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import type { InstructionInput, InstructionRecord, JournalEntry } from '../modules/settlement/types.ts';
 import {
@@ -87,16 +87,16 @@ export interface InstructionStatusReport {
 
 export async function settleInstruct(client: ShulianClient, key: KeyPair, ins: InstructionInput, opts: SettleSendOptions = {}): Promise<InstructionStatusReport> {
   const inc = await sendSettle(client, key, settleCall('instruct', asJson(ins)), opts);
-  return inc.receipt.result as unknown as InstructionStatusReport;
+  return resultAs<InstructionStatusReport>(inc.receipt.result);
 }
 
 export async function settleTransfer(client: ShulianClient, key: KeyPair, args: { to: string; currency: string; amount: string; memo?: string }, opts: SettleSendOptions = {}): Promise<{ entry: number; settledWaiting: string[] }> {
-  return (await sendSettle(client, key, settleCall('transfer', args), opts)).receipt.result as unknown as { entry: number; settledWaiting: string[] };
+  return resultAs<{ entry: number; settledWaiting: string[] }>((await sendSettle(client, key, settleCall('transfer', args), opts)).receipt.result);
 }
 
 /** An issuer credits a deposit (idempotent on ref). */
 export async function settleMint(client: ShulianClient, issuerKey: KeyPair, args: { to: string; currency: string; amount: string; ref: string; memo?: string }, opts: SettleSendOptions = {}): Promise<{ entry: number; duplicate: boolean; sandbox: boolean }> {
-  return (await sendSettle(client, issuerKey, settleCall('mint', args), opts)).receipt.result as unknown as { entry: number; duplicate: boolean; sandbox: boolean };
+  return resultAs<{ entry: number; duplicate: boolean; sandbox: boolean }>((await sendSettle(client, issuerKey, settleCall('mint', args), opts)).receipt.result);
 }
 
 export async function settleWithdraw(client: ShulianClient, key: KeyPair, args: { issuer: string; currency: string; amount: string; ref: string }, opts: SettleSendOptions = {}): Promise<CommittedTx> {
@@ -131,7 +131,7 @@ export interface FaucetPayment {
 
 /** SANDBOX: test money from the faucet of a development alliance, to the key's own DID. */
 export async function settleFaucet(client: ShulianClient, key: KeyPair, args: { currency: string; amount: string }, opts: SettleSendOptions = {}): Promise<FaucetPayment> {
-  return (await sendSettle(client, key, settleCall('faucet', args), opts)).receipt.result as unknown as FaucetPayment;
+  return resultAs<FaucetPayment>((await sendSettle(client, key, settleCall('faucet', args), opts)).receipt.result);
 }
 
 export async function settleTaxPolicy(client: ShulianClient, key: KeyPair, args: { authority: string; rates: Record<string, number> }, opts: SettleSendOptions = {}): Promise<CommittedTx> {
@@ -143,7 +143,7 @@ export async function settleClear(client: ShulianClient, key: KeyPair, args: { p
 }
 
 export async function settleRetry(client: ShulianClient, key: KeyPair, args: { payer: string; currency: string }, opts: SettleSendOptions = {}): Promise<{ settled: string[]; failed: string[] }> {
-  return (await sendSettle(client, key, settleCall('retry', args), opts)).receipt.result as unknown as { settled: string[]; failed: string[] };
+  return resultAs<{ settled: string[]; failed: string[] }>((await sendSettle(client, key, settleCall('retry', args), opts)).receipt.result);
 }
 
 // ---- reads ---------------------------------------------------------------------------------

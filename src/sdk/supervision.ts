@@ -3,7 +3,7 @@
  * the `supervision` module (rules, lists, approvals) and the reads of the supervision API
  * (docs/supervision.md).
  */
-import type { JsonValue } from '../codec/index.ts';
+import { asJson, type JsonValue } from '../codec/index.ts';
 import type { TxInclusion } from '../ledger/index.ts';
 import type { FreezeEvidence, FreezeTarget } from '../modules/governance/types.ts';
 import type { RuleSpec, Severity } from '../rules/index.ts';
@@ -97,7 +97,7 @@ export const SUPERVISION_MODULE = 'supervision';
 
 /** Publish a rule (or a new version of one's own). */
 export function supPublishCall(rule: RuleSpec): Call {
-  return { module: SUPERVISION_MODULE, method: 'publish', args: { rule: rule as unknown as JsonValue } };
+  return { module: SUPERVISION_MODULE, method: 'publish', args: { rule: asJson(rule) } };
 }
 
 export function supRetireCall(id: string): Call {
@@ -109,12 +109,12 @@ export function supSetListCall(name: string, items: string[]): Call {
 }
 
 export function supApproveCall(a: { kind: 'lex-template' | 'evm-code'; hash: string; name: string; note?: string }): Call {
-  return { module: SUPERVISION_MODULE, method: 'approve', args: a as unknown as JsonValue };
+  return { module: SUPERVISION_MODULE, method: 'approve', args: asJson(a) };
 }
 
 /** An emergency freeze request (governance.emergencyFreeze) by a registered regulator. */
 export function emergencyFreezeCall(a: { target: FreezeTarget; reason: string; evidence?: FreezeEvidence }): Call {
-  return { module: 'governance', method: 'emergencyFreeze', args: a as unknown as JsonValue };
+  return { module: 'governance', method: 'emergencyFreeze', args: asJson(a) };
 }
 
 /** Whether a regulator approved a lex template (its source hash) or EVM init code, and has not withdrawn it. */

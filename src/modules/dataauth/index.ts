@@ -1,4 +1,4 @@
-import { asJson, type JsonValue, type StateKey } from '../../codec/index.ts';
+import { asJson, resultAs, type JsonValue, type StateKey } from '../../codec/index.ts';
 import { actionName, parsePolicy, purposeName, type Policy } from '../../odrl/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { datasetIri } from '../catalog/types.ts';
@@ -17,7 +17,7 @@ export { dataauthKey, dataauthStateKey } from './keys.ts';
 interface DatasetSummary { id: string; owner: string; version: number; status: 'active' | 'withdrawn'; sensitivity: 'public' | 'conditional' | 'closed' }
 
 const stamp = (ctx: ModuleContext) => ({ height: ctx.height, time: ctx.time, tx: ctx.txHash });
-const dataset = (ctx: ModuleContext, id: string): DatasetSummary => ctx.call('catalog', 'dataset', { id }) as unknown as DatasetSummary;
+const dataset = (ctx: ModuleContext, id: string): DatasetSummary => resultAs<DatasetSummary>(ctx.call('catalog', 'dataset', { id }));
 const POLICY_GAS = 4;
 
 function request(ctx: ModuleContext, id: number): RequestRecord {
@@ -59,7 +59,7 @@ function grant(ctx: ModuleContext, r: RequestRecord, by: 'owner' | 'offer', make
 }
 
 function checkConsents(ctx: ModuleContext, digests: string[], controller: string, purpose: string): Array<{ digest: string; check: ConsentCheck }> {
-  return digests.map((digest) => ({ digest, check: ctx.call('consent', 'activeAt', { digest, height: ctx.height, controller, purpose }) as unknown as ConsentCheck }));
+  return digests.map((digest) => ({ digest, check: resultAs<ConsentCheck>(ctx.call('consent', 'activeAt', { digest, height: ctx.height, controller, purpose })) }));
 }
 
 /**
