@@ -24,7 +24,7 @@ test('a channel admits only holders of a credential type from trusted issuers', 
   const [issuer, alice, mallory] = [generateKeyPair('sm2'), generateKeyPair('sm2'), generateKeyPair('sm2')];
   const did = (k: KeyPair) => didFromPublicKey(k.publicKey);
   const credential = async (subject: string, signer = issuer, over: Record<string, unknown> = {}) => (await issueCredential({
-    '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential', 'DataOperator'], issuer: did(signer), validFrom: '2020-01-01T00:00:00Z',
+    '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/undefined-terms/v2'], type: ['VerifiableCredential', 'DataOperator'], issuer: did(signer), validFrom: '2020-01-01T00:00:00Z',
     credentialSubject: { id: subject }, ...over,
   }, keyPairSigner(signer, { fragment: 'multikey' }))) as unknown as Record<string, JsonValue>;
   assert.equal((await w.register(w.routeOf(w.a), 1)).status, 'ok');
