@@ -93,7 +93,7 @@ test('rule → alert with proofs → freeze by vote → refused on every chain, 
     assert.equal((await regConsole.alerts({ rule: BURST.id })).alerts.length, 1);
     const alert = await regConsole.alert(listed[0]!.id);
     // The standalone service raised the same alert, with the same id.
-    const line = await waitFor(() => printed.split('\n').find((l) => l.includes(alert.id)), 'the standalone service\'s alert line', 60_000);
+    const line = await waitFor(() => printed.split('\n').find((l) => l.includes(alert.id)), 'the standalone service\'s alert line', 180_000);
     assert.equal((JSON.parse(line) as { alert: { rule: string } }).alert.rule, BURST.id);
     stopStandalone();
     assert.equal(alert.severity, 'high');

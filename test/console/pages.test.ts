@@ -171,7 +171,7 @@ test('the console on a real node: served at /console, public explorer, sign-in, 
     await both(page, leaks, 'public explorer');
     await page.getByTestId('explorer-search').fill(notaryHash);
     await page.getByTestId('explorer-search-go').click();
-    await page.getByTestId('notary-proof').waitFor({ timeout: 30_000 });
+    await page.getByTestId('notary-proof').waitFor({ timeout: 90_000 });
     assert.equal(await page.getByTestId('notary-put').count(), 0, 'nothing to sign in the public explorer');
     await both(page, leaks, 'public explorer, a notary record', 'public-explorer');
     await page.getByTestId('notary-hash').fill('ab'.repeat(32));
@@ -288,7 +288,7 @@ test('the console on a real node: served at /console, public explorer, sign-in, 
     await page.getByTestId('block-txs').locator('tbody tr').first().click();
     await page.getByTestId('tx-view').waitFor();
     await page.getByTestId('verify-tx').click();
-    await page.getByTestId('proof-ok').waitFor({ timeout: 30_000 });
+    await page.getByTestId('proof-ok').waitFor({ timeout: 90_000 });
     await both(page, leaks, 'transaction');
     await page.keyboard.press('Escape');
     await page.keyboard.press('Escape');
@@ -307,7 +307,7 @@ test('the console on a real node: served at /console, public explorer, sign-in, 
     await page.getByTestId('did-register').click();
     await page.getByTestId('did-view').waitFor({ timeout: 60_000 });
     await page.getByTestId('did-proof').click();
-    await page.getByTestId('did-proof-ok').waitFor({ timeout: 30_000 });
+    await page.getByTestId('did-proof-ok').waitFor({ timeout: 90_000 });
     await both(page, leaks, 'a DID document with its proof');
     await screenshot(page, 'flow-identity-did');
     // Credentials: the node issues as the operator with no configuration (named #key-1 by the
