@@ -7,37 +7,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { didFromPublicKey, generateKeyPair, writeKeystore, type KeyPair } from '../src/crypto/index.ts';
 import { ShulianClient } from '../src/sdk/index.ts';
-import { cliPath, repoRoot, startNodeProcess } from './helpers/node-process.ts';
+import { cli as runCli } from './helpers/cli.ts';
+import { startNodeProcess } from './helpers/node-process.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
 const PASSWORD = 'xports-test-password';
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function cli(args: string[], timeoutMs = 120_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
-      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_DEBUG: undefined, KEY_PW: PASSWORD },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`shulian ${args.join(' ')} did not finish in ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-    }, timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The CLI as a user runs it (helpers/cli.ts), with the keystore password in KEY_PW. */
+const cli = (args: string[], timeoutMs = 120_000) => runCli(args, { KEY_PW: PASSWORD }, timeoutMs);
 
 test('shulian xchain send --port xtransfer cannot mint vouchers or drain the escrow on a running node', async (t) => {
   const tmp = tempDir('xports-cli-');
