@@ -62,7 +62,9 @@ test('rule → alert with proofs → freeze by vote → refused on every chain, 
       cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_HOME: join(tmp.dir, 'home') },
     });
     let printed = '';
+    let logged = '';
     standalone.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
+    standalone.stderr!.on('data', (d: Buffer) => (logged = (logged + d.toString()).slice(-4000)));
     stopStandalone = () => void standalone.kill('SIGTERM');
     const xroute = httpEndpoint(c, 'xroute', gw);
     const settleEp = httpEndpoint(c, 'settle', gw);
@@ -93,7 +95,8 @@ test('rule → alert with proofs → freeze by vote → refused on every chain, 
     assert.equal((await regConsole.alerts({ rule: BURST.id })).alerts.length, 1);
     const alert = await regConsole.alert(listed[0]!.id);
     // The standalone service raised the same alert, with the same id.
-    const line = await waitFor(() => printed.split('\n').find((l) => l.includes(alert.id)), 'the standalone service\'s alert line', 180_000);
+    const line = await waitFor(() => printed.split('\n').find((l) => l.includes(alert.id)), 'the standalone service\'s alert line', 180_000)
+      .catch((err: Error) => assert.fail(`${err.message}\nits stdout:\n${printed.slice(-2000)}\nits stderr:\n${logged}`));
     assert.equal((JSON.parse(line) as { alert: { rule: string } }).alert.rule, BURST.id);
     stopStandalone();
     assert.equal(alert.severity, 'high');

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { didFromPublicKey, generateKeyPair, readKeystore, type KeyPair } from '../src/crypto/index.ts';
 import { startNode, type RunningNode } from '../src/node/index.ts';
 import { ShulianClient, govPropose, govVote, supPublishCall, type RuleSpec } from '../src/sdk/index.ts';
+import { SupervisionService, SupervisionStore, nodeFeed, type Feed } from '../src/supervision/index.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
 const RULE: RuleSpec = {
@@ -126,6 +127,54 @@ test('missed blocks are processed after a restart; each alert is raised and deli
   } finally {
     await node.close();
     await new Promise<void>((r) => hook.server.close(() => r()));
+    tmp.cleanup();
+  }
+});
+
+test('rules that cannot be read yet hold the blocks back: once read, the blocks are evaluated and alert', { timeout: 300_000 }, async () => {
+  const tmp = tempDir();
+  const dataDir = join(tmp.dir, 'node');
+  const node = await startNode({ dataDir, port: 0, log: () => {}, supervision: false });
+  let service: SupervisionService | undefined;
+  try {
+    const c = new ShulianClient({ baseUrl: node.url });
+    const op = readKeystore(join(dataDir, 'node', 'key.json'), readFileSync(join(dataDir, 'node', 'key.pass'), 'utf8').trim());
+    const [reg, u1] = [generateKeyPair('sm2'), generateKeyPair('sm2')];
+    await waitFor(async () => ((await (await fetch(`${node.url}/v1/gov`)).json()) as { operator?: string }).operator, 'governance init', 60_000);
+    const p = await govPropose(c, op, { kind: 'register-regulator', regulator: { did: didFromPublicKey(reg.publicKey), name: 'R', chains: ['*'] } });
+    await govVote(c, op, p.id, 'yes');
+    assert.equal((await c.waitForTx(await c.send('gov', reg, supPublishCall(RULE)))).receipt.status, 'ok');
+    for (let i = 1; i <= 3; i++) {
+      assert.equal((await c.waitForTx(await c.send('notary', u1, { module: 'notary', method: 'put', args: { hash: (100 + i).toString(16).padStart(64, '0') } }))).receipt.status, 'ok');
+    }
+    // A feed over the node whose state reads fail until `healthy` (a node that is busy or restarting).
+    let healthy = false;
+    let refused = 0;
+    const real = nodeFeed(node.node);
+    const flaky: Feed = {
+      chains: () => real.chains(),
+      chain: (id) => ({ ...real.chain(id), onBlock: undefined }),
+      state: async (chain, key, height) => {
+        if (!healthy) {
+          refused++;
+          throw new Error('503 the node is busy');
+        }
+        return real.state(chain, key, height);
+      },
+    };
+    const logged: string[] = [];
+    service = new SupervisionService({ feed: flaky, store: SupervisionStore.open(join(tmp.dir, 'sup.lmdb')), pollMs: 50, log: (l) => logged.push(l) });
+    await service.start();
+    await waitFor(() => refused >= 3, 'a few failed attempts to read the rules');
+    assert.equal(service.status().chains.notary?.height ?? 0, 0, 'no block may be processed without the rules');
+    assert.ok(logged.some((l) => l.includes('could not load the rules (retrying)')), logged.join('\n'));
+    healthy = true;
+    await waitFor(() => service!.store.listAlerts({ limit: 10 }).alerts.length === 1, 'the alert once the rules are read', 60_000);
+    assert.equal(service.store.listAlerts({ limit: 10 }).alerts[0]!.key, didFromPublicKey(u1.publicKey));
+  } finally {
+    await service?.close();
+    service?.store.close();
+    await node.close();
     tmp.cleanup();
   }
 });

@@ -67,6 +67,8 @@ export class SupervisionService {
   private readonly webhooks: WebhookSender;
   private loaded: LoadedRules | undefined;
   private loading: Promise<void> | undefined;
+  /** The last attempt to read the rules failed: blocks wait until a retry succeeds. */
+  private rulesStale = true;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
   private started = false;
@@ -96,6 +98,7 @@ export class SupervisionService {
     await this.discover();
     this.webhooks.start();
     const poll = setInterval(() => {
+      if (this.rulesStale) void this.reloadRules();
       for (const f of this.followers.values()) if (!f.unsubscribe) this.kick(f);
     }, this.opts.pollMs ?? 1_000);
     const discover = setInterval(() => void this.discover().catch((err: unknown) => this.log(`looking for chains: ${(err as Error).message}`)), this.opts.discoverMs ?? 5_000);
@@ -156,10 +159,12 @@ export class SupervisionService {
         if (h < 0) return;
         const loaded = await loadRules(this.opts.feed, this.govChain, h);
         this.loaded = loaded;
+        this.rulesStale = false;
         this.engine.setRules(loaded.rules, loaded.ctx);
         for (const s of loaded.skipped) this.log(`rule ${s.id} not applied: ${s.reason}`);
       } catch (err) {
-        this.log(`could not load the rules: ${(err as Error).message}`);
+        this.rulesStale = true;
+        this.log(`could not load the rules (retrying): ${(err as Error).message}`);
       } finally {
         this.loading = undefined;
       }
@@ -233,6 +238,9 @@ export class SupervisionService {
 
   /** Processes a chain's blocks from its cursor to its head, in order. */
   private async follow(f: Follower): Promise<void> {
+    // A block processed without the rules in force would never be looked at again: wait for them.
+    if (this.rulesStale) await this.reloadRules();
+    if (this.rulesStale) return;
     f.head = await f.chain.height();
     while (f.height < f.head && !this.closed) {
       const b = await f.chain.block(f.height + 1);
