@@ -20,7 +20,10 @@ if (!existsSync(join(root, 'node_modules', 'vite'))) fail('vite is not installed
 const started = Date.now();
 try {
   const { build } = await import('vite');
-  await build({ configFile: join(consoleDir, 'vite.config.ts'), root: consoleDir, logLevel: 'warn' });
+  // The config is loaded with Vite's module runner, not bundled into node_modules/.vite-temp: a
+  // write under node_modules makes npm's hidden lockfile look stale, and every `npx` then reads
+  // the whole tree again (seconds per command).
+  await build({ configFile: join(consoleDir, 'vite.config.ts'), configLoader: 'runner', root: consoleDir, logLevel: 'warn' });
 } catch (err) {
   fail(err instanceof Error ? err.message : String(err));
 }

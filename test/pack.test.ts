@@ -155,8 +155,9 @@ describe('npm pack: the packed SDK and CLI in a fresh project', () => {
     assert.match(out.stdout, /proof verified: true$/m);
   });
 
-  test('the installed CLI runs from its compiled code', async () => {
-    const out = await sh(process.execPath, [join(app, 'node_modules', 'shulian', 'bin', 'shulian.mjs'), 'chain', 'list', '--api', node.url, '--json'], app, 120_000);
+  test('the installed CLI runs from its compiled code, as `npx shulian` in the project that installed it', async () => {
+    assert.ok(existsSync(join(app, 'node_modules', '.bin', 'shulian')), 'npm linked the shulian command');
+    const out = await sh('npx', ['--no-install', 'shulian', 'chain', 'list', '--api', node.url, '--json'], app, 120_000);
     const listed = JSON.parse(out.stdout) as { chains: Array<{ id: string }> };
     assert.ok(listed.chains.some((c) => c.id === 'notary'), out.stdout);
     assert.equal(out.stderr, '');

@@ -47,7 +47,7 @@ export const FACES: Record<string, string[]> = {
   codec: ['index.ts', 'schemas.ts'],
   crypto: ['index.ts', 'x509/index.ts'],
   ledger: ['index.ts', 'store/index.ts'],
-  sdk: ['index.ts', 'browser.ts'],
+  sdk: ['index.ts', 'browser.ts', 'http.ts'],
   crosschain: ['index.ts', 'evm/index.ts', 'adapters/index.ts'],
 };
 export const MODULE_FACES: string[] = ['index.ts', 'types.ts', 'keys.ts'];

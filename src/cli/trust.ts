@@ -3,6 +3,7 @@
  * else the one pinned on first use (kept in $SHULIAN_HOME/known-genesis.json, see
  * src/sdk/pins.ts), else — the first time — the node's, with a warning on stderr.
  */
+import { nodeFetch } from './node-fetch.ts';
 import { ShulianError, HEX64_RE as HASH_RE } from '../codec/index.ts';
 import { ShulianClient, firstUseWarning, fileGenesisPinStore } from '../sdk/index.ts';
 import { apiUrl, type CommonOptions } from './output.ts';
@@ -18,6 +19,7 @@ export function genesisHashArg(h: string | undefined): string | undefined {
 export function verifyingClient(o: CommonOptions, pins: Record<string, string> = {}): ShulianClient {
   return new ShulianClient({
     baseUrl: apiUrl(o),
+    fetch: nodeFetch,
     genesisHashes: pins,
     pinStore: fileGenesisPinStore(),
     onFirstUse: (e) => process.stderr.write(firstUseWarning(e) + '\n'),

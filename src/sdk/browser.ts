@@ -8,6 +8,7 @@
  * Left out on purpose: readKeystore/writeKeystore and sm3File (they read and write local files).
  */
 export { ShulianClient, genesisHashOf, firstUseWarning } from './client.ts';
+export { ShulianHttp } from './http.ts';
 export type * from './types.ts';
 export {
   notaryKey, notaryPut, notaryVerify, sm3Hex, DEFAULT_NOTARY_CHAIN,

@@ -1,4 +1,4 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { foreign, ShulianError, HEX64_RE as HASH_RE } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import {
@@ -7,12 +7,11 @@ import {
 } from '../ledger/index.ts';
 import type { Block, Genesis, Tx, ConsensusStatus } from '../ledger/index.ts';
 import type {
-  AccountInfo, AccountTx, BatchResult, BlockSummary, BlocksQuery, Call, ChainDetail, ChainInfo, ClientOptions,
-  CommittedTx, FetchLike, FirstUse, GenesisPinStore, Health, SendOptions, StateAnswer, StateQuery, StreamMessage, SubmitResult,
-  SubscribeHandlers, SubscribeOptions, Subscription, StreamControl, TxStatus, VerifiedState, VerifiedTx, WaitOptions,
+  Call, ClientOptions, FirstUse, GenesisPinStore, SendOptions, StreamMessage,
+  SubscribeHandlers, SubscribeOptions, Subscription, StreamControl, VerifiedState, VerifiedTx,
 } from './types.ts';
+import { ShulianHttp, checkInt, enc, query } from './http.ts';
 
-const DEFAULT_TIMEOUT_MS = 15_000;
 /** At most this many validatorsAt rounds to reach one height (each proves up to 64 changes). */
 const MAX_LIGHT_ROUNDS = 1_000;
 const DEFAULT_EXPIRES_IN = 100;
@@ -20,20 +19,6 @@ const DEFAULT_EXPIRES_IN = 100;
 /** The genesis hash: the chain's hash function over the canonical genesis document. */
 export function genesisHashOf(genesis: Genesis): string {
   return hashJson(genesis.suite, genesis);
-}
-
-function errnoOf(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e !== null && typeof e === 'object'; i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -50,13 +35,7 @@ function sleep(ms: number): Promise<void> {
  * client's code in `details.check`) when a proof does not verify, GENESIS_MISMATCH when a node
  * serves another genesis than the pinned one.
  */
-export class ShulianClient {
-  /** API root without the trailing `/v1`, e.g. `http://127.0.0.1:7070`. */
-  readonly baseUrl: string;
-  readonly timeoutMs: number;
-  /** Sent as a bearer token with every request (ClientOptions.token). */
-  readonly #token: string | undefined;
-  readonly #fetch: FetchLike;
+export class ShulianClient extends ShulianHttp {
   readonly #pins = new Map<string, string>();
   readonly #genesis = new Map<string, Promise<Genesis>>();
   /** Per chain: the light client, advanced one step at a time (see #lightAt). */
@@ -68,22 +47,7 @@ export class ShulianClient {
   readonly #senders = new Map<string, { queue: Promise<unknown>; next: number }>();
 
   constructor(opts: ClientOptions) {
-    if (!opts || typeof opts.baseUrl !== 'string' || opts.baseUrl === '') {
-      throw new ShulianError('BAD_OPTIONS', 'ShulianClient needs a baseUrl such as http://127.0.0.1:7070');
-    }
-    let url: URL;
-    try {
-      url = new URL(opts.baseUrl);
-    } catch {
-      throw new ShulianError('BAD_OPTIONS', `"${opts.baseUrl}" is not a URL; use one such as http://127.0.0.1:7070`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new ShulianError('BAD_OPTIONS', `the node URL must be http(s), got ${url.protocol}`);
-    }
-    this.baseUrl = url.href.replace(/\/+$/, '').replace(/\/v1$/, '');
-    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#token = opts.token;
-    this.#fetch = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
+    super(opts);
     this.#pinStore = opts.pinStore;
     this.#onFirstUse = opts.onFirstUse ?? ((e) => console.warn(firstUseWarning(e)));
     this.#requirePin = opts.requirePinnedGenesis === true;
@@ -101,128 +65,6 @@ export class ShulianClient {
     this.#pins.set(chain, genesisHash);
     this.#genesis.delete(chain);
     this.#light.delete(chain);
-  }
-
-  // ---- HTTP plumbing ----
-
-  /** A GET of any `/v1` route (path without the `/v1` prefix), for the SDK's feature modules. */
-  getJson<T>(path: string): Promise<T> {
-    return this.#request<T>('GET', path);
-  }
-
-  /** A POST of JSON to any `/v1` route that reads (decisions, verifications), for the SDK's feature modules. */
-  postJson<T>(path: string, body: unknown): Promise<T> {
-    return this.#request<T>('POST', path, body);
-  }
-
-  async #request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const url = `${this.baseUrl}/v1${path}`;
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    let res: Awaited<ReturnType<FetchLike>>;
-    try {
-      res = await this.#fetch(url, {
-        method,
-        headers: {
-          accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal,
-      });
-    } catch (err) {
-      throw this.#networkError(err, url);
-    }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (err) {
-      throw this.#networkError(err, url);
-    }
-    let json: unknown;
-    try {
-      json = text === '' ? null : JSON.parse(text);
-    } catch {
-      if (res.ok) throw new ShulianError('BAD_RESPONSE', `the node at ${this.baseUrl} answered ${method} ${path} with something that is not JSON`);
-    }
-    if (!res.ok) {
-      const e = (json as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-      if (e && typeof e.code === 'string' && typeof e.message === 'string') {
-        throw new ShulianError(foreign(e.code), e.message, { status: res.status });
-      }
-      throw new ShulianError(foreign(`HTTP_${res.status}`), `the node at ${this.baseUrl} answered ${method} ${path} with HTTP ${res.status}`, { status: res.status });
-    }
-    return json as T;
-  }
-
-  #networkError(err: unknown, url: string): ShulianError {
-    if (err instanceof ShulianError) return err;
-    const name = (err as { name?: unknown } | null)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      return new ShulianError('NODE_TIMEOUT', `the node at ${this.baseUrl} did not answer ${url} within ${this.timeoutMs} ms; check that it is running and not overloaded`);
-    }
-    const code = errnoOf(err);
-    return new ShulianError(
-      'NODE_UNREACHABLE',
-      `cannot reach the Shulian node at ${this.baseUrl}${code ? ` (${code})` : ''}; start it with \`shulian up\` or point the client at a running node`,
-      code ? { cause: code } : undefined,
-    );
-  }
-
-  // ---- reads ----
-
-  health(): Promise<Health> {
-    return this.#request('GET', '/health');
-  }
-
-  async chains(): Promise<ChainInfo[]> {
-    const r = await this.#request<{ chains: ChainInfo[] }>('GET', '/chains');
-    return r.chains;
-  }
-
-  /** Consensus state: height, round, step, proposer, validators and who is up. */
-  consensus(id: string): Promise<ConsensusStatus> {
-    return this.#request('GET', `/chains/${enc(id)}/consensus`);
-  }
-
-  chain(id: string): Promise<ChainDetail> {
-    return this.#request('GET', `/chains/${enc(id)}`);
-  }
-
-  block(chain: string, height: number | 'latest'): Promise<Block> {
-    return this.#request('GET', `/chains/${enc(chain)}/blocks/${height === 'latest' ? 'latest' : String(checkInt(height, 'height'))}`);
-  }
-
-  async blocks(chain: string, q: BlocksQuery = {}): Promise<BlockSummary[]> {
-    const r = await this.#request<{ blocks: BlockSummary[] }>('GET', `/chains/${enc(chain)}/blocks${query({ before: q.before, limit: q.limit })}`);
-    return r.blocks;
-  }
-
-  tx(hash: string): Promise<TxStatus> {
-    return this.#request('GET', `/txs/${enc(hash)}`);
-  }
-
-  state(chain: string, key: string, q: StateQuery = {}): Promise<StateAnswer> {
-    return this.#request('GET', `/chains/${enc(chain)}/state${query({ key, proof: q.proof ? 'true' : undefined, height: q.height })}`);
-  }
-
-  account(chain: string, did: string): Promise<AccountInfo> {
-    return this.#request('GET', `/chains/${enc(chain)}/accounts/${enc(did)}`);
-  }
-
-  async accountTxs(chain: string, did: string, q: { limit?: number } = {}): Promise<AccountTx[]> {
-    const r = await this.#request<{ txs: AccountTx[] }>('GET', `/chains/${enc(chain)}/accounts/${enc(did)}/txs${query({ limit: q.limit })}`);
-    return r.txs;
-  }
-
-  // ---- writes ----
-
-  submit(chain: string, tx: Tx): Promise<SubmitResult> {
-    return this.#request('POST', `/chains/${enc(chain)}/txs`, tx);
-  }
-
-  async submitBatch(chain: string, txs: Tx[]): Promise<BatchResult[]> {
-    const r = await this.#request<{ results: BatchResult[] }>('POST', `/chains/${enc(chain)}/txs`, { txs });
-    return r.results;
   }
 
   /**
@@ -257,31 +99,6 @@ export class ShulianClient {
     const p = sender.queue.then(run, run);
     sender.queue = p.catch(() => undefined);
     return p;
-  }
-
-  /** Polls until the tx is committed and returns its inclusion; ShulianError TX_TIMEOUT otherwise. */
-  async waitForTx(hash: string, opts: WaitOptions = {}): Promise<CommittedTx> {
-    const timeoutMs = opts.timeoutMs ?? 30_000;
-    const deadline = Date.now() + timeoutMs;
-    let interval = opts.intervalMs ?? 100;
-    let last = 'unknown to the node';
-    for (;;) {
-      try {
-        const r = await this.tx(hash);
-        if (r.status === 'committed') return r;
-        last = 'still pending';
-      } catch (err) {
-        // Not found yet (e.g. another node, or a race with submission): keep polling until the deadline.
-        if (!(err instanceof ShulianError) || !isNotFound(err)) throw err;
-        last = 'unknown to the node';
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new ShulianError('TX_TIMEOUT', `transaction ${hash} was not committed within ${timeoutMs} ms (${last}); check it later with \`shulian tx get ${hash}\``);
-      }
-      await sleep(Math.min(interval, left));
-      interval = Math.min(1000, Math.ceil(interval * 1.5));
-    }
   }
 
   // ---- verified reads ----
@@ -340,7 +157,7 @@ export class ShulianClient {
    * that has proven the chain's validator schedule up to `from` (the node's answer, unverified).
    */
   validatorsAt(chain: string, height: number, from = 0): Promise<ValidatorsAt> {
-    return this.#request('GET', `/chains/${enc(chain)}/validators${query({ height: checkInt(height, 'height'), from: checkInt(from, 'from') })}`);
+    return this.request('GET', `/chains/${enc(chain)}/validators${query({ height: checkInt(height, 'height'), from: checkInt(from, 'from') })}`);
   }
 
   /**
@@ -432,7 +249,7 @@ export class ShulianClient {
    */
   subscribe(opts: SubscribeOptions, onMessage: (msg: StreamMessage) => void, handlers: SubscribeHandlers = {}): Subscription {
     const url = `${this.baseUrl.replace(/^http/, 'ws')}/v1/stream${query({ chains: opts.chains.join(',') || undefined })}`;
-    const ws = new WebSocket(url);
+    let ws: WebSocket | undefined;
     let settled = false;
     let userClosed = false;
     let resolveReady!: () => void;
@@ -448,59 +265,55 @@ export class ShulianClient {
       if (err) rejectReady(err);
       else resolveReady();
     };
-    ws.on('error', (err) => {
-      const e = settled ? err : this.#networkError(err, url);
-      settle(e);
-      if (!userClosed) handlers.onError?.(e);
-    });
-    ws.on('close', (code, reason) => {
-      settle(new ShulianError('STREAM_CLOSED', `the stream at ${url} closed (${code}${reason.length ? ` ${reason.toString()}` : ''}) before the subscription was confirmed`));
-      handlers.onClose?.(code, reason.toString());
-    });
-    ws.on('message', (data) => {
-      let msg: StreamMessage | StreamControl;
-      try {
-        msg = JSON.parse(data.toString()) as StreamMessage | StreamControl;
-      } catch {
-        handlers.onError?.(new ShulianError('BAD_RESPONSE', 'the stream sent a message that is not JSON'));
+    // ws is loaded on the first subscription only: most SDK users (and every CLI read) never open one.
+    import('ws').then(({ default: WebSocketImpl }) => {
+      if (userClosed) {
+        settle(new ShulianError('STREAM_CLOSED', `the subscription to ${url} was closed before it connected`));
         return;
       }
-      if (msg.type === 'subscribed') {
-        settle();
-      } else if (msg.type === 'error') {
-        const e = new ShulianError(foreign(msg.error?.code) ?? 'STREAM_ERROR', msg.error?.message ?? 'the stream reported an error');
+      const socket = new WebSocketImpl(url);
+      ws = socket;
+      socket.on('error', (err) => {
+        const e = settled ? err : this.networkError(err, url);
         settle(e);
-        handlers.onError?.(e);
-      } else {
-        settle();
-        onMessage(msg);
-      }
-    });
+        if (!userClosed) handlers.onError?.(e);
+      });
+      socket.on('close', (code, reason) => {
+        settle(new ShulianError('STREAM_CLOSED', `the stream at ${url} closed (${code}${reason.length ? ` ${reason.toString()}` : ''}) before the subscription was confirmed`));
+        handlers.onClose?.(code, reason.toString());
+      });
+      socket.on('message', (data) => {
+        let msg: StreamMessage | StreamControl;
+        try {
+          msg = JSON.parse(data.toString()) as StreamMessage | StreamControl;
+        } catch {
+          handlers.onError?.(new ShulianError('BAD_RESPONSE', 'the stream sent a message that is not JSON'));
+          return;
+        }
+        if (msg.type === 'subscribed') {
+          settle();
+        } else if (msg.type === 'error') {
+          const e = new ShulianError(foreign(msg.error?.code) ?? 'STREAM_ERROR', msg.error?.message ?? 'the stream reported an error');
+          settle(e);
+          handlers.onError?.(e);
+        } else {
+          settle();
+          onMessage(msg);
+        }
+      });
+    }, (err: unknown) => settle(err instanceof Error ? err : new Error(String(err))));
     return {
       ready,
       close: () => {
         userClosed = true;
-        if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) ws.close();
+        if (ws && (ws.readyState === ws.CONNECTING || ws.readyState === ws.OPEN)) ws.close();
       },
     };
   }
 }
 
-function enc(s: string): string {
-  return encodeURIComponent(s);
-}
 
-function checkInt(n: number, what: string): number {
-  if (!Number.isSafeInteger(n) || n < 0) throw new ShulianError('BAD_ARGUMENT', `${what} must be a non-negative integer, got ${n}`);
-  return n;
-}
 
-function query(params: Record<string, string | number | undefined>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
-  const s = q.toString();
-  return s ? `?${s}` : '';
-}
 
 /** The warning for a genesis trusted on first use. */
 export function firstUseWarning(e: FirstUse): string {
@@ -517,6 +330,3 @@ function safeCheck(f: () => ProofCheck): ProofCheck {
   }
 }
 
-function isNotFound(err: ShulianError): boolean {
-  return err.details?.status === 404;
-}

@@ -2,7 +2,7 @@
  * External chains (engines other than Shulian) a node follows read-only through its
  * ChainAdapter: what GET /v1/external-chains answers. Browser-safe.
  */
-import type { ShulianClient } from './client.ts';
+import type { ShulianHttp } from './http.ts';
 import type { Packet } from '../modules/xchain/types.ts';
 
 /** The engines an external chain may run on (external-chains.json `engine`). */
@@ -67,7 +67,7 @@ export interface ExternalMessageView extends MessageView {
 }
 
 /** The node's external chains; none from a node that predates them (404). */
-export async function externalChains(client: ShulianClient): Promise<ExternalChain[]> {
+export async function externalChains(client: ShulianHttp): Promise<ExternalChain[]> {
   try {
     return (await client.getJson<{ chains: ExternalChain[] }>('/external-chains')).chains;
   } catch (err) {

@@ -3,6 +3,7 @@
  * verification of transaction and state proofs. Imports no server code.
  */
 export { ShulianClient, genesisHashOf, firstUseWarning } from './client.ts';
+export { ShulianHttp } from './http.ts';
 export { fileGenesisPinStore, defaultPinFile } from './pins.ts';
 export type * from './types.ts';
 export {

@@ -1,11 +1,13 @@
 import { ShulianError } from '../../codec/index.ts';
-import { ShulianClient, externalChains, type ExternalChain } from '../../sdk/index.ts';
+// The SDK's light face: a read needs neither signing, proofs nor the stream (a fast start).
+import { ShulianHttp, externalChains, type ExternalChain } from '../../sdk/http.ts';
+import { nodeFetch } from '../node-fetch.ts';
 import { apiUrl, emit, type CommonOptions } from '../output.ts';
 
 const ago = (t: number | undefined): string => (t ? `${((Date.now() - t) / 1000).toFixed(1)} s ago` : 'never');
 
 export async function chainList(o: CommonOptions): Promise<void> {
-  const client = new ShulianClient({ baseUrl: apiUrl(o) });
+  const client = new ShulianHttp({ baseUrl: apiUrl(o), fetch: nodeFetch });
   const [chains, external] = await Promise.all([client.chains(), externalChains(client)]);
   emit(o, { chains, external }, () => {
     const rows = [['ID', 'NAME', 'KIND', 'SUITE', 'CONSENSUS', 'HEIGHT', 'VALIDATORS', 'MEMPOOL']];
@@ -28,7 +30,7 @@ export function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - cells(c)))).join('  '));
 }
 
-async function externalStatus(client: ShulianClient, id: string, o: CommonOptions): Promise<boolean> {
+async function externalStatus(client: ShulianHttp, id: string, o: CommonOptions): Promise<boolean> {
   let c: ExternalChain;
   try {
     c = await client.getJson<ExternalChain>(`/external-chains/${encodeURIComponent(id)}`);
@@ -52,7 +54,7 @@ async function externalStatus(client: ShulianClient, id: string, o: CommonOption
 }
 
 export async function chainStatus(id: string, o: CommonOptions): Promise<void> {
-  const client = new ShulianClient({ baseUrl: apiUrl(o) });
+  const client = new ShulianHttp({ baseUrl: apiUrl(o), fetch: nodeFetch });
   if (!(await client.chains()).some((c) => c.id === id)) {
     if (await externalStatus(client, id, o)) return;
     throw new ShulianError('CHAIN_NOT_FOUND', `the node hosts no chain "${id}" and follows no external chain of that id; shulian chain list shows them`);

@@ -3,6 +3,7 @@
  * (docs/did-method.md). `didCommand()` builds the subcommand; main.ts adds it with
  * `program.addCommand(didCommand())`.
  */
+import { nodeFetch } from '../node-fetch.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { foreign, ShulianError, fromHex, toHex, type JsonValue } from '../../codec/index.ts';
 import { didFromPublicKey, sign, type KeyPair } from '../../crypto/index.ts';
@@ -128,7 +129,7 @@ export interface DidCreateOptions extends DidSignOptions {
 export async function didCreateCmd(o: DidCreateOptions): Promise<void> {
   const services = (o.service ?? []).map(serviceArg);
   const controllers = (o.controller ?? []).map((c) => didArg(c, '--controller'));
-  const client = new ShulianClient({ baseUrl: apiUrl(o) });
+  const client = new ShulianClient({ baseUrl: apiUrl(o), fetch: nodeFetch });
   const key = await loadKey(o.key, o.passwordEnv);
   const did = didFromPublicKey(key.publicKey);
   const args: Record<string, JsonValue> = { publicKeyMultibase: encodeMultikey(key.suite, key.publicKey) };
@@ -278,7 +279,7 @@ export function updateCall(did: string, o: DidUpdateOptions): { method: string; 
 }
 
 async function change(did: string, o: DidSignOptions, method: string, args: Record<string, JsonValue>): Promise<void> {
-  const client = new ShulianClient({ baseUrl: apiUrl(o) });
+  const client = new ShulianClient({ baseUrl: apiUrl(o), fetch: nodeFetch });
   const key = await loadKey(o.key, o.passwordEnv);
   const from = await signerFor(o, client, key, did);
   const hash = await sendAs(client, o.chain, key, from, 'did', method, args);

@@ -1,3 +1,4 @@
+import { nodeFetch } from '../node-fetch.ts';
 import { basename, resolve } from 'node:path';
 import { ShulianError } from '../../codec/index.ts';
 import { ShulianClient, notaryPut, notaryVerify, sm3File } from '../../sdk/index.ts';
@@ -16,7 +17,7 @@ export interface NotaryPutOptions extends CommonOptions {
 
 export async function notaryPutCmd(file: string, o: NotaryPutOptions): Promise<void> {
   const { hash, size } = await sm3File(file);
-  const client = new ShulianClient({ baseUrl: apiUrl(o) });
+  const client = new ShulianClient({ baseUrl: apiUrl(o), fetch: nodeFetch });
   const key = await loadKey(o.key, o.passwordEnv);
   let inc;
   try {

@@ -1,3 +1,4 @@
+import { nodeFetch } from '../node-fetch.ts';
 import { foreign, ShulianError, HEX64_RE as HASH_RE, type JsonValue } from '../../codec/index.ts';
 import { ShulianClient } from '../../sdk/index.ts';
 import type { CommittedTx, TxStatus } from '../../sdk/index.ts';
@@ -43,7 +44,7 @@ export function receiptLines(inc: CommittedTx): string[] {
 
 export async function txSend(o: TxSendOptions): Promise<void> {
   const args = parseArgsJson(o.args);
-  const client = new ShulianClient({ baseUrl: apiUrl(o) });
+  const client = new ShulianClient({ baseUrl: apiUrl(o), fetch: nodeFetch });
   const key = await loadKey(o.key, o.passwordEnv);
   const hash = await client.send(o.chain, key, { module: o.module, method: o.method, args }, { expiresIn: o.expiresIn });
   if (!o.wait) {
@@ -67,12 +68,12 @@ export async function txGet(hash: string, o: TxGetOptions): Promise<void> {
   const pin = genesisHashArg(o.genesisHash);
   let r: TxStatus & { proofVerified?: true };
   if (o.verify) {
-    const plain = new ShulianClient({ baseUrl: apiUrl(o) });
+    const plain = new ShulianClient({ baseUrl: apiUrl(o), fetch: nodeFetch });
     const t = await plain.tx(hash);
     if (t.status !== 'committed') throw new ShulianError('TX_PENDING', `transaction ${hash} is still pending on chain ${t.chain}; nothing to verify until it is in a block`);
     r = await verifyingClient(o, pin ? { [t.chain]: pin } : {}).verifiedTx(hash);
   } else {
-    r = await new ShulianClient({ baseUrl: apiUrl(o) }).tx(hash);
+    r = await new ShulianClient({ baseUrl: apiUrl(o), fetch: nodeFetch }).tx(hash);
   }
   emit(o, r, () => {
     if (r.status === 'pending') return [`tx         ${hash}`, `status     pending in the mempool of chain ${r.chain}`];
