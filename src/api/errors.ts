@@ -93,6 +93,7 @@ export const STATUS = {
   // other folders: 400 unless listed
   EXTERNAL_UNREACHABLE: 503, VC_ISSUER_UNRESOLVABLE: 503,
   SUPERVISION_NOT_RUNNING: 503, SUPERVISION_STORE_UNAVAILABLE: 500,
+  INDEXER_PG_UNAVAILABLE: 503, INDEXER_SCHEMA_NEWER: 500, INDEXER_CHAIN_BROKEN: 500, EXPLORER_NOT_CONFIGURED: 503, EXPLORER_BAD_QUERY: 400,
 } as const satisfies { readonly [K in ServerErrorCode]?: HttpStatus };
 
 /** The codes of StatusFolders that STATUS does not list; must stay empty (checked below). */

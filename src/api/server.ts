@@ -32,6 +32,8 @@ import { registerMetricsRoutes, type MetricsOptions } from './routes/metrics.ts'
 import { registerSupervisionRoutes } from './routes/supervision.ts';
 import { ChainReadPolicy } from './read-policy.ts';
 import type { SupervisionService } from '../supervision/index.ts';
+import type { ExplorerQueries } from '../indexer/index.ts';
+import { registerExplorerRoutes } from './routes/explorer.ts';
 import { registerDataRoutes } from './routes/data.ts';
 
 export interface ApiOptions {
@@ -63,6 +65,8 @@ export interface ApiOptions {
   eth?: EthOptions;
   /** The supervision service whose alerts and statistics /v1/supervision/* serves (embedded in the node). */
   supervision?: SupervisionService;
+  /** The PostgreSQL index /v1/explorer/* reads (docs/explorer.md); without it those routes answer 503. */
+  explorer?: ExplorerQueries;
 }
 
 /** Longest path parameter the router takes: a DID URL on /1.0/identifiers/:did may be long (query, fragment), up to 2,048 characters as common HTTP stacks allow. */
@@ -276,6 +280,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerConsole(app);
   registerMetricsRoutes(app, node, { ...(opts.console?.dataDir ? { dataDir: opts.console.dataDir } : {}), ...opts.metrics });
   registerSupervisionRoutes(app, opts.supervision, auth);
+  registerExplorerRoutes(app, opts.explorer, reads);
   if (consoleStore && auth) {
     if (!opts.console?.store) app.addHook('onClose', async () => consoleStore.close());
     await app.register(async (scope) => {

@@ -21,6 +21,7 @@ const GROUPS: Record<string, () => Promise<Command[]>> = {
   gateway: async () => [(await import('./commands/xchain.ts')).gatewayCommand()],
   xtx: async () => [(await import('./commands/xtx.ts')).xtxCommand()],
   supervise: async () => [(await import('./commands/supervise.ts')).superviseCommand()],
+  indexer: async () => [(await import('./commands/indexer.ts')).indexerCommand()],
   data: async () => [(await import('./commands/data.ts')).dataCommand()],
 };
 /** `chain` subcommands defined here; any other (`chain propose`, `chain --help`) loads gov.ts. */
@@ -80,8 +81,10 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option('--no-sandbox', 'no SANDBOX: no test-money issuer, faucet, tax policy or sandbox rail on the settlement chain (one node only)')
     .option('--issuer-key <file>', 'keystore of the key POST /credentials/issue signs with, as that key\'s DID (default: the node key, the operator\'s DID)')
     .option('--issuer-password-env <var>', 'read the --issuer-key password from this environment variable (default: ask at the terminal)')
+    .option('--pg <url>', 'a PostgreSQL database for the explorer: the node indexes its chains there and serves /v1/explorer/* from it (docs/explorer.md)')
+    .option('--pg-env <var>', 'read the --pg URL from this environment variable (keeps a password out of the process list)')
     .addOption(jsonOption())
-    .action(action(async (o: { dataDir: string; port: number; host: string; publicUrl?: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[]; sandbox?: boolean; issuerKey?: string; issuerPasswordEnv?: string }) => {
+    .action(action(async (o: { dataDir: string; port: number; host: string; publicUrl?: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[]; sandbox?: boolean; issuerKey?: string; issuerPasswordEnv?: string; pg?: string; pgEnv?: string }) => {
       const { up } = await import('./commands/up.ts');
       await up(o);
     }));

@@ -9,6 +9,8 @@ import { Gateway, localEndpoint } from '../crosschain/index.ts';
 import { ExternalChains, loadExternalChains, type ExternalChainConfig, type ExternalChainsOptions } from './external.ts';
 import { bootstrapSandbox, sandboxKeys, startSandbox, type RunningSandbox, type SandboxInfo } from './sandbox.ts';
 import { SupervisionService, SupervisionStore, nodeFeed, type SupervisionOptions, type Webhook } from '../supervision/index.ts';
+import { ExplorerQueries, Indexer, PgIndex, redact } from '../indexer/index.ts';
+import { ShulianHttp } from '../sdk/index.ts';
 
 /** The node's own gateway over the chains it hosts, for the chains whose genesis registers it as one. */
 function startEmbeddedGateway(node: ShulianNode, log: (line: string) => void): Gateway | undefined {
@@ -78,6 +80,11 @@ export interface StartOptions {
    * governance chain; its store is `<dataDir>/supervision.lmdb`. `false` turns it off.
    */
   supervision?: false | { webhooks?: Webhook[]; webhookRetry?: SupervisionOptions['webhookRetry'] };
+  /**
+   * A PostgreSQL database for the explorer (docs/explorer.md): the node indexes its chains there
+   * and serves /v1/explorer/* from it.
+   */
+  pg?: string;
 }
 
 export interface RunningNode {
@@ -112,6 +119,18 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     await supervision?.store.close();
   };
   const gov = node.chains().find((c) => c.genesis.modules.includes('governance'));
+  let pgIndex: PgIndex | undefined;
+  if (opts.pg) {
+    try {
+      pgIndex = await PgIndex.open(opts.pg);
+    } catch (err) {
+      await node.close();
+      throw err;
+    }
+  }
+  const stopIndex = async (): Promise<void> => {
+    await pgIndex?.close().catch(() => undefined);
+  };
   if (opts.supervision !== false && gov) {
     try {
       supervision = new SupervisionService({
@@ -122,6 +141,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       await supervision.start();
     } catch (err) {
       await stopSupervision();
+      await stopIndex();
       await node.close();
       throw err;
     }
@@ -133,6 +153,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       await bootstrapSandbox(settle, node.key, sandboxKeys(node.key), log);
     } catch (err) {
       await stopSupervision();
+      await stopIndex();
       await node.close();
       throw err;
     }
@@ -144,6 +165,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     external = new ExternalChains(configs, { log, ...opts.externalOptions });
   } catch (err) {
     await stopSupervision();
+      await stopIndex();
     await node.close();
     throw err;
   }
@@ -152,11 +174,15 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     // credentials as the operator (its own DID) unless told otherwise, and keeps the console's
     // sessions, work orders and audit log in <dataDir>/console.lmdb.
     const vc = { statusSigner: node.key, issuers: [node.key], ...opts.api?.vc };
-    api = await buildApi(node, { ...opts.api, vc, console: { dataDir: opts.dataDir, ...opts.api?.console }, external, ...(supervision ? { supervision } : {}) });
+    api = await buildApi(node, {
+      ...opts.api, vc, console: { dataDir: opts.dataDir, ...opts.api?.console }, external, ...(supervision ? { supervision } : {}),
+      ...(pgIndex ? { explorer: new ExplorerQueries(pgIndex.pool) } : {}),
+    });
     log(`credentials: issuing as ${vc.issuers.map((i) => ('controller' in i ? i.controller : didFromPublicKey(i.publicKey))).join(', ')} (POST /credentials/issue)`);
     await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
   } catch (err) {
     await stopSupervision();
+      await stopIndex();
     await node.close();
     throw err;
   }
@@ -172,11 +198,19 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     } catch (err) {
       await api.close();
       await stopSupervision();
+      await stopIndex();
       await node.close();
       throw err;
     }
   }
   const gateway = opts.gateway === false ? undefined : startEmbeddedGateway(node, log);
+  // The node indexes its own chains into the explorer's database, over its own API like any indexer.
+  const local = ['0.0.0.0', '::'].includes(opts.host ?? '') ? `http://127.0.0.1:${port}` : url;
+  const indexer = pgIndex ? new Indexer({ index: pgIndex, sources: [new ShulianHttp({ baseUrl: local })], log }) : undefined;
+  if (indexer) {
+    await indexer.start();
+    log(`explorer: indexing into ${redact(opts.pg!)}`);
+  }
   external.start();
   if (external.ids.length) log(`following external chains: ${external.ids.join(', ')}`);
   let closing: Promise<void> | undefined;
@@ -192,10 +226,12 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     // In order: what sends txs or calls the API first, then the API, then the chains.
     close: () => (closing ??= (async () => {
       await gateway?.stop();
+      await indexer?.close();
       await sandbox?.close();
       await external.close();
       await api.close();
       await stopSupervision();
+      await stopIndex();
       await node.close();
     })()),
   };

@@ -21,6 +21,9 @@ export interface UpOptions {
   /** --issuer-key: keystore of the credential issuer key (default: the node key). */
   issuerKey?: string;
   issuerPasswordEnv?: string;
+  /** --pg / --pg-env: the explorer's PostgreSQL database. */
+  pg?: string;
+  pgEnv?: string;
 }
 
 /** The credential issuer key of --issuer-key (or a node config's vc.issuerKey), opened now so a wrong password stops the start. */
@@ -34,6 +37,7 @@ export async function issuerKeyOf(file: string | undefined, passwordEnv: string 
 export async function up(o: UpOptions): Promise<void> {
   if ((o.validators ?? 1) > 1) {
     if (o.issuerKey !== undefined) throw new ShulianError('USAGE', '--issuer-key applies to one node; for --validators N, set vc.issuerKey in the config of the node that should issue');
+    if (o.pg !== undefined || o.pgEnv !== undefined) throw new ShulianError('USAGE', '--pg applies to one node; for --validators N, run shulian indexer --pg … --api <a node> beside the alliance');
     const { upCluster } = await import('./cluster.ts');
     return upCluster({ ...o, validators: o.validators! });
   }
@@ -43,9 +47,11 @@ export async function up(o: UpOptions): Promise<void> {
     return { did: m[1]!, publicKey: m[2]! };
   });
   const issuer = await issuerKeyOf(o.issuerKey, o.issuerPasswordEnv);
+  const pg = o.pg ?? (o.pgEnv ? process.env[o.pgEnv] : undefined);
+  if (o.pgEnv && !pg) throw new ShulianError('USAGE', `the environment variable ${o.pgEnv} is empty: put the PostgreSQL URL in it`);
   return runNode({
     dataDir: o.dataDir, port: o.port, host: o.host, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.json ? { json: true } : {}),
-    gateway: o.gateway !== false, gateways, sandbox: o.sandbox !== false, ...(issuer ? { issuer } : {}),
+    gateway: o.gateway !== false, gateways, sandbox: o.sandbox !== false, ...(issuer ? { issuer } : {}), ...(pg ? { pg } : {}),
   });
 }
 
@@ -67,6 +73,8 @@ export interface RunNodeOptions {
   mempool?: { maxExpiryBlocks?: number | undefined; maxSenderBytes?: number | undefined; maxSenderGapped?: number | undefined };
   /** The credential issuer key (default: the node key, the operator's DID). */
   issuer?: KeyPair;
+  /** The explorer's PostgreSQL database (docs/explorer.md). */
+  pg?: string;
 }
 
 /** Starts one node process's node and keeps it running until SIGINT / SIGTERM. */
@@ -93,7 +101,7 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
       } : {}),
       ...(o.allianceFile ? { allianceFile: o.allianceFile } : {}), ...(o.p2p ? { p2p: o.p2p } : {}),
       ...(o.gateway === false ? { gateway: false } : {}), ...(o.gateways?.length ? { gateways: o.gateways } : {}),
-      ...(o.sandbox ? { sandbox: true } : {}),
+      ...(o.sandbox ? { sandbox: true } : {}), ...(o.pg ? { pg: o.pg } : {}),
       ...(o.mempool ? { mempool: Object.fromEntries(Object.entries(o.mempool).filter(([, v]) => v !== undefined)) } : {}),
     });
   } catch (err) {
