@@ -92,7 +92,7 @@ describe('gossip and multiplexing', () => {
     for (let i = 0; i < N; i++) c.net.broadcast('c1', 'consensus', { from: 'c', i });
     // Re-broadcasting known content sends nothing.
     assert.equal(a.net.broadcast('c1', 'tx', { from: 'a', i: 0 }), 0);
-    await waitFor(() => cc.seen.size === N && cb.seen.size === N, 'a → c via b');
+    await waitFor(() => cc.seen.size === N && cb.seen.size === N, 'a → c via b', 60_000);
     await waitFor(() => quiet([a, b, c]), 'quiet');
     for (const [, n] of [...cb.seen, ...cc.seen]) assert.equal(n, 1, 'exactly once');
     assert.equal(ca.seen.size, 0, "a never hears its own messages (and does not subscribe to consensus)");
