@@ -66,7 +66,7 @@ class Driver {
   async refused(code: string, key: KeyPair, module: string, m: string, args: JsonValue, match?: RegExp): Promise<void> {
     const r = await this.one(key, module, m, args);
     assert.equal(r.status, 'failed', `${module}.${m} should be refused with ${code}`);
-    assert.equal(r.code, code, r.message);
+    assert.equal(r.code, code, r.message ?? '');
     if (match) assert.match(r.message ?? '', match);
   }
   get<T>(key: string): T | null {

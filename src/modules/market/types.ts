@@ -314,3 +314,19 @@ export const usageRoot = (rs: ReceiptLine[]): string => toHex(merkleRoot(rs.map(
 
 /** The receipt id of a signed request: SM3 over the caller, its nonce and the product. */
 export const receiptId = (caller: string, nonce: string, product: string): string => toHex(sm3(canonicalBytes({ caller, nonce, product })));
+
+/**
+ * What a caller signs for one call through a metering gateway (docs/market.md#calling): the
+ * method, the path as sent (query included), the subscription, a nonce used once, the caller's
+ * time (ms) and the SM3 of the body. Canonical JSON; the signature goes in x-shulian-signature.
+ */
+export function requestMessage(r: { method: string; path: string; subscription: string; nonce: string; time: number; body: Uint8Array }): Uint8Array {
+  return canonicalBytes({ method: r.method.toUpperCase(), path: r.path, subscription: r.subscription, nonce: r.nonce, time: r.time, body: toHex(sm3(r.body)) });
+}
+
+/** Headers of a signed call (lowercase, as node:http gives them). */
+export const MARKET_HEADERS = {
+  did: 'x-shulian-did', key: 'x-shulian-key', nonce: 'x-shulian-nonce', time: 'x-shulian-time', subscription: 'x-shulian-subscription',
+  signature: 'x-shulian-signature', receipt: 'x-shulian-receipt', units: 'x-shulian-units',
+} as const;
+export const NONCE_RE = /^[A-Za-z0-9._:-]{8,64}$/;

@@ -1,0 +1,144 @@
+/**
+ * The gateway's receipt journal: every answered call's usage receipt is on disk (written and
+ * fsynced) before the caller sees the answer, so a gateway killed at any moment loses no receipt
+ * of a call that was answered (issue #23). Receipts are written in groups (group commit: one
+ * write and one fsync for all the receipts that arrived meanwhile); each group line carries the
+ * Merkle root of its receipts and the gateway's signature over it, so every receipt is signed by
+ * the gateway (with its inclusion path). `committed.json` counts the receipts committed on
+ * chain, from the front; a crash between a chain commit and that count re-sends a batch, and
+ * the chain counts a receipt id once.
+ *
+ *   receipts.jsonl   {"root", "sig", "events": [CloudEvent…]} one group per line
+ *   committed.json   {"receipts": N}
+ *   rejected.jsonl   receipts the chain refused, with its reason
+ */
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, appendFileSync, writeSync, fstatSync } from 'node:fs';
+import { join } from 'node:path';
+import { ShulianError, toHex } from '../codec/index.ts';
+import { sign, sm3, type KeyPair } from '../crypto/index.ts';
+import { merkleRoot } from '../ledger/index.ts';
+import { canonicalBytes } from '../codec/index.ts';
+import type { ReceiptLine } from '../modules/market/types.ts';
+
+/** A usage receipt as a CloudEvents 1.0 event (JSON format), signed by the gateway through its group. */
+export interface UsageEvent {
+  specversion: '1.0';
+  id: string;
+  /** The gateway's DID. */
+  source: string;
+  type: 'org.shulian.market.usage';
+  /** The subscription. */
+  subject: string;
+  time: string;
+  datacontenttype: 'application/json';
+  data: { product: string; caller: string; period: number; units: number; result: string; timeMs: number; status: number };
+}
+
+export const lineOf = (e: UsageEvent): ReceiptLine => ({ id: e.id, subscription: e.subject, period: e.data.period, units: e.data.units, time: e.data.timeMs, result: e.data.result });
+
+/** Receipts waiting for their fsync, at most: past it, calls are refused (GATEWAY_BUSY) rather than queued without bound. */
+const MAX_QUEUE = 20_000;
+
+export class ReceiptJournal {
+  readonly #dir: string;
+  readonly #key: KeyPair;
+  #fd: number;
+  #queue: Array<{ e: UsageEvent; done: () => void; fail: (err: Error) => void }> = [];
+  #scheduled = false;
+  /** Receipts journaled but not yet committed on chain, in order. */
+  #pending: UsageEvent[] = [];
+  #committed = 0;
+  #journaled = 0;
+  #rejected = 0;
+
+  private constructor(dir: string, key: KeyPair) {
+    this.#dir = dir;
+    this.#key = key;
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'receipts.jsonl');
+    this.#fd = openSync(file, 'a+');
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    // A last line without its newline was being written when the process died: its fsync never
+    // returned, so no caller was answered for it. Cut it off.
+    const end = text.lastIndexOf('\n') + 1;
+    if (end < Buffer.byteLength(text)) {
+      ftruncateSync(this.#fd, Buffer.byteLength(text.slice(0, end)));
+      fsyncSync(this.#fd);
+    }
+    const all: UsageEvent[] = [];
+    for (const l of text.slice(0, end).split('\n')) if (l) all.push(...(JSON.parse(l) as { events: UsageEvent[] }).events);
+    const c = join(dir, 'committed.json');
+    this.#committed = existsSync(c) ? (JSON.parse(readFileSync(c, 'utf8')) as { receipts: number }).receipts : 0;
+    this.#journaled = all.length;
+    this.#pending = all.slice(this.#committed);
+    const r = join(dir, 'rejected.jsonl');
+    this.#rejected = existsSync(r) ? readFileSync(r, 'utf8').split('\n').filter(Boolean).length : 0;
+  }
+
+  static open(dir: string, key: KeyPair): ReceiptJournal {
+    return new ReceiptJournal(dir, key);
+  }
+
+  /** Resolves once the receipt is on disk (fsynced); only then may the call be answered. */
+  append(e: UsageEvent): Promise<void> {
+    if (this.#queue.length >= MAX_QUEUE) return Promise.reject(new ShulianError('GATEWAY_BUSY', `${MAX_QUEUE} receipts are waiting to be written; retry`));
+    return new Promise((done, fail) => {
+      this.#queue.push({ e, done, fail });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const group = this.#queue;
+    this.#queue = [];
+    if (!group.length) return;
+    try {
+      const events = group.map((g) => g.e);
+      const root = toHex(merkleRoot(events.map((e) => canonicalBytes({ ...e, data: { ...e.data } })), sm3));
+      const sig = toHex(sign(this.#key.suite, this.#key.privateKey, canonicalBytes({ type: 'org.shulian.market.receipts', root })));
+      writeSync(this.#fd, `${JSON.stringify({ root, sig, events })}\n`);
+      fsyncSync(this.#fd);
+      this.#pending.push(...events);
+      this.#journaled += events.length;
+      for (const g of group) g.done();
+    } catch (err) {
+      for (const g of group) g.fail(err as Error);
+    }
+  }
+
+  /** Receipts not yet committed on chain, oldest first. */
+  pending(): readonly UsageEvent[] {
+    return this.#pending;
+  }
+
+  /** The first `n` pending receipts are committed on chain (or refused by it and set aside). */
+  committed(n: number): void {
+    this.#pending.splice(0, n);
+    this.#committed += n;
+    const tmp = join(this.#dir, 'committed.json.tmp');
+    const fd = openSync(tmp, 'w');
+    writeSync(fd, JSON.stringify({ receipts: this.#committed }));
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, join(this.#dir, 'committed.json'));
+  }
+
+  /** Sets aside receipts the chain refused (a period already settled, a subscription gone), with why. */
+  reject(events: readonly UsageEvent[], code: string, message: string): void {
+    for (const e of events) appendFileSync(join(this.#dir, 'rejected.jsonl'), `${JSON.stringify({ code, message, event: e })}\n`);
+    this.#rejected += events.length;
+  }
+
+  stats(): { journaled: number; committed: number; pending: number; rejected: number; bytes: number } {
+    return { journaled: this.#journaled, committed: this.#committed, pending: this.#pending.length, rejected: this.#rejected, bytes: fstatSync(this.#fd).size };
+  }
+
+  close(): void {
+    this.#flush();
+    closeSync(this.#fd);
+  }
+}
