@@ -345,7 +345,6 @@ export class MeteringGateway {
     const upstream = this.#o.products[productId];
     if (!m || !upstream) refuse('GATEWAY_UNKNOWN_PRODUCT', `this gateway serves ${Object.keys(this.#o.products).map((p) => `/p/${p}/…`).join(', ') || 'no product'}; not ${url.slice(0, 100)}`);
     const subscription = this.#header(req, H.subscription) ?? '';
-    if (!/^[0-9a-f]{64}$/.test(subscription)) refuse('GATEWAY_NO_SUBSCRIPTION', `${H.subscription} names the subscription (its contract id, 64 hex digits)`);
     const auth = this.#header(req, 'authorization');
     let caller: string;
     let nonce: string;
@@ -354,6 +353,7 @@ export class MeteringGateway {
       nonce = this.#header(req, H.nonce) ?? '';
       if (!NONCE_RE.test(nonce)) refuse('GATEWAY_AUTH_MISSING', `a call with a token carries ${H.nonce}: 8-64 letters, digits, ".", "_", ":" or "-", used once`);
     } else ({ caller, nonce } = this.#verifySigned(req, body, subscription));
+    if (!/^[0-9a-f]{64}$/.test(subscription)) refuse('GATEWAY_NO_SUBSCRIPTION', `${H.subscription} names the subscription (its contract id, 64 hex digits)`);
     const id = receiptId(caller, nonce, productId);
     this.#fresh(id);
 
