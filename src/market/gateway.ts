@@ -223,7 +223,7 @@ export class MeteringGateway {
     if (this.#server) await new Promise<void>((ok) => { this.#server!.close(() => ok()); this.#server!.closeAllConnections(); });
     await this.#committing;
     this.#closed = true;
-    this.#journal.close();
+    await this.#journal.close();
     this.#agent.destroy();
   }
 

@@ -12,7 +12,7 @@
  *   committed.json   {"receipts": N}
  *   rejected.jsonl   receipts the chain refused, with its reason
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, appendFileSync, writeSync, fstatSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShulianError, toHex } from '../codec/index.ts';
 import { sign, sm3, type KeyPair } from '../crypto/index.ts';
@@ -45,6 +45,9 @@ export class ReceiptJournal {
   #fd: number;
   #queue: Array<{ e: UsageEvent; done: () => void; fail: (err: Error) => void }> = [];
   #scheduled = false;
+  #syncing = false;
+  #closed = false;
+  #bytes = 0;
   /** Receipts journaled but not yet committed on chain, in order. */
   #pending: UsageEvent[] = [];
   #committed = 0;
@@ -81,33 +84,51 @@ export class ReceiptJournal {
 
   /** Resolves once the receipt is on disk (fsynced); only then may the call be answered. */
   append(e: UsageEvent): Promise<void> {
+    if (this.#closed) return Promise.reject(new ShulianError('GATEWAY_BUSY', 'the gateway is stopping'));
     if (this.#queue.length >= MAX_QUEUE) return Promise.reject(new ShulianError('GATEWAY_BUSY', `${MAX_QUEUE} receipts are waiting to be written; retry`));
     return new Promise((done, fail) => {
       this.#queue.push({ e, done, fail });
-      if (!this.#scheduled) {
+      if (!this.#syncing && !this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#flush());
       }
     });
   }
 
+  /**
+   * Group commit: writes every queued receipt as one signed line and fsyncs it off the event
+   * loop; receipts arriving meanwhile wait for the next group, written when this sync returns.
+   */
   #flush(): void {
     this.#scheduled = false;
+    if (this.#syncing) return;
     const group = this.#queue;
     this.#queue = [];
     if (!group.length) return;
+    const events = group.map((g) => g.e);
+    const failAll = (err: Error): void => { for (const g of group) g.fail(err); };
     try {
-      const events = group.map((g) => g.e);
-      const root = toHex(merkleRoot(events.map((e) => canonicalBytes({ ...e, data: { ...e.data } })), sm3));
-      const sig = toHex(sign(this.#key.suite, this.#key.privateKey, canonicalBytes({ type: 'org.shulian.market.receipts', root })));
-      writeSync(this.#fd, `${JSON.stringify({ root, sig, events })}\n`);
-      fsyncSync(this.#fd);
-      this.#pending.push(...events);
-      this.#journaled += events.length;
-      for (const g of group) g.done();
+      writeSync(this.#fd, this.#line(events));
     } catch (err) {
-      for (const g of group) g.fail(err as Error);
+      return failAll(err as Error);
     }
+    this.#syncing = true;
+    fdatasync(this.#fd, (err) => {
+      this.#syncing = false;
+      if (err) failAll(err);
+      else {
+        this.#pending.push(...events);
+        this.#journaled += events.length;
+        for (const g of group) g.done();
+      }
+      if (this.#queue.length) this.#flush();
+    });
+  }
+
+  #line(events: UsageEvent[]): string {
+    const root = toHex(merkleRoot(events.map((e) => canonicalBytes({ ...e, data: { ...e.data } })), sm3));
+    const sig = toHex(sign(this.#key.suite, this.#key.privateKey, canonicalBytes({ type: 'org.shulian.market.receipts', root })));
+    return `${JSON.stringify({ root, sig, events })}\n`;
   }
 
   /** Receipts not yet committed on chain, oldest first. */
@@ -134,11 +155,24 @@ export class ReceiptJournal {
   }
 
   stats(): { journaled: number; committed: number; pending: number; rejected: number; bytes: number } {
-    return { journaled: this.#journaled, committed: this.#committed, pending: this.#pending.length, rejected: this.#rejected, bytes: fstatSync(this.#fd).size };
+    const bytes = this.#closed ? this.#bytes : fstatSync(this.#fd).size;
+    return { journaled: this.#journaled, committed: this.#committed, pending: this.#pending.length, rejected: this.#rejected, bytes };
   }
 
-  close(): void {
-    this.#flush();
+  /** Waits for the group being synced, writes and syncs what is queued, and closes the file. */
+  async close(): Promise<void> {
+    while (this.#syncing || this.#scheduled) await new Promise((r) => setImmediate(r));
+    const rest = this.#queue;
+    this.#queue = [];
+    this.#closed = true;
+    if (rest.length) {
+      writeSync(this.#fd, this.#line(rest.map((g) => g.e)));
+      fsyncSync(this.#fd);
+      this.#pending.push(...rest.map((g) => g.e));
+      this.#journaled += rest.length;
+      for (const g of rest) g.done();
+    }
+    this.#bytes = fstatSync(this.#fd).size;
     closeSync(this.#fd);
   }
 }
