@@ -188,10 +188,10 @@ export class MeteringGateway {
         this.#journal.committed(n);
         this.#lastCommitError = undefined;
       } catch (err) {
-        const code = err instanceof ShulianError ? err.code : 'NETWORK';
+        const code = err instanceof ShulianError ? err.code : '';
         if (!code.startsWith('MARKET_')) {
           // The chain could not be reached or did not decide: keep them, try again next round.
-          this.#lastCommitError = `${code}: ${(err as Error).message}`;
+          this.#lastCommitError = `${code || 'unreachable'}: ${(err as Error).message}`;
           return;
         }
         // The chain refused the batch: find the receipts it refuses, one by one, and set them aside.
@@ -199,9 +199,9 @@ export class MeteringGateway {
           try {
             await this.#send(product, [e]);
           } catch (one) {
-            const c = one instanceof ShulianError ? one.code : 'NETWORK';
+            const c = one instanceof ShulianError ? one.code : '';
             if (!c.startsWith('MARKET_')) {
-              this.#lastCommitError = `${c}: ${(one as Error).message}`;
+              this.#lastCommitError = `${c || 'unreachable'}: ${(one as Error).message}`;
               return; // nothing advanced past this receipt; the rest is re-sent later (counted once)
             }
             this.#journal.reject([e], c, (one as Error).message);
