@@ -131,7 +131,7 @@ test('commitUsage: any batch is counted or refused whole; ids count once, within
         used.set(x.period, u + x.units);
         n++;
       }
-      const res = (r as { result: { counted: number; overQuota: number } }).result;
+      const res = (r as unknown as { result: { counted: number; overQuota: number } }).result;
       assert.equal(res.counted, n);
       assert.equal(res.overQuota, over);
     }
