@@ -26,6 +26,7 @@ import {
   settlePeriod, settleRegisterIssuer, settleTotals, signSubscription, signedCallHeaders, subscribe, subscriptionUsage,
 } from '../src/sdk/index.ts';
 import { cliPath, repoRoot, startNodeProcess } from './helpers/node-process.ts';
+import { cli, json } from './helpers/cli.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
 const PERIOD_S = 90;
@@ -206,7 +207,19 @@ test('done when: a product with three contributors, two buyers on two plans, met
     const usage2 = await subscriptionUsage(c, subs.buyer2);
     const units1 = usage1.periods[0]!.usage.units;
     assert.equal(usage2.periods[0]!.usage.units, 5);
-    assert.equal(units1 + 5, answered.size, 'the chain counted exactly the answered calls (no receipt twice)');
+    // The chain counts exactly the receipts the gateway journaled, each once: the answered calls,
+    // and those whose answer the SIGKILL cut off after their receipt was on disk (the provider
+    // did answer them; at least once, never twice).
+    const journaled = new Map<string, string>();
+    for (const l of readFileSync(join(gwDir, 'receipts.jsonl'), 'utf8').split('\n').filter(Boolean)) {
+      for (const e of (JSON.parse(l) as { events: Array<{ id: string; subject: string }> }).events) {
+        assert.equal(journaled.has(e.id), false, `receipt ${e.id} journaled twice`);
+        journaled.set(e.id, e.subject);
+      }
+    }
+    for (const id of answered) assert.ok(journaled.has(id), `answered call ${id} has its receipt in the journal`);
+    assert.equal(units1, [...journaled.values()].filter((s) => s === subs.buyer1).length, 'buyer 1: every journaled receipt counted once');
+    assert.equal(5, [...journaled.values()].filter((s) => s === subs.buyer2).length);
 
     // A revoked grant stops the product's calls.
     await revokeGrant(c, k.dataSource, granted.grant);
@@ -270,6 +283,14 @@ test('done when: a product with three contributors, two buyers on two plans, met
     assert.equal(rev.gross, charge1 + charge2);
     assert.equal(rev.byRecipient[did('dataSource')]!.withheld, tax1 + tax2);
     assert.equal(rev.byRecipient[did('provider')]!.received, s1[0]! + s2[0]!);
+    // The same figures through the CLI.
+    const listed = json<{ products: Array<{ id: string }> }>(await cli(['market', 'list', '--category', 'computation', '--api', node.url, '--json']));
+    assert.deepEqual(listed.products.map((p) => p.id), ['credit-score']);
+    const cliRev = json<{ gross: number; byRecipient: Record<string, { received: number; withheld: number; paid: number; open: number }> }>(await cli(['market', 'revenue', '--provider', did('provider'), '--api', node.url, '--json']));
+    assert.equal(cliRev.gross, charge1 + charge2);
+    assert.deepEqual(cliRev.byRecipient[did('tax')], { received: tax1 + tax2, withheld: 0, paid: 2, open: 0 });
+    const cliUse = json<{ periods: Array<{ usage: { units: number } }> }>(await cli(['market', 'usage', subs.buyer1, '--api', node.url, '--json']));
+    assert.equal(cliUse.periods[0]!.usage.units, units1);
   } finally {
     for (const g of gws) await g.stop().catch(() => undefined);
     up.server.close();
