@@ -150,7 +150,9 @@ export default async function run(): Promise<BenchResult> {
         }
       }
     });
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Kill it once calls are flowing (at least 300 answered, or 60 s).
+    const until = Date.now() + 60_000;
+    while (answered.size < 300 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     await gwB.kill('SIGKILL');
     stop = true;
     await Promise.all(loops);

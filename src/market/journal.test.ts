@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { canonicalBytes, fromHex, toHex } from '../codec/index.ts';
 import { didFromPublicKey, generateKeyPair, sm3, verify } from '../crypto/index.ts';
 import { merkleRoot } from '../ledger/index.ts';
-import { ReceiptJournal, type UsageEvent } from './journal.ts';
+import { headMessage, nextHead, ReceiptJournal, type UsageEvent } from './journal.ts';
 
 const key = generateKeyPair('sm2');
 const event = (n: number): UsageEvent => ({
@@ -20,19 +20,38 @@ function withDir(f: (dir: string) => Promise<void>): Promise<void> {
   return f(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
-test('a receipt is in the file once append resolves; groups are signed by the gateway over their Merkle root', () => withDir(async (dir) => {
+type Line = { head: string; root?: string; sig?: string; events?: UsageEvent[] };
+const linesOf = (dir: string): Line[] => readFileSync(join(dir, 'receipts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+
+/** Checks the hash chain and every signature; returns whether the last head is signed. */
+function checkChain(lines: Line[]): boolean {
+  let head = '00'.repeat(32);
+  for (const l of lines) {
+    if (l.events) {
+      assert.equal(l.root, toHex(merkleRoot(l.events.map((e) => canonicalBytes({ ...e, data: { ...e.data } })), sm3)));
+      head = nextHead(head, l.root!);
+    }
+    assert.equal(l.head, head, 'each line carries the chained head');
+    if (l.sig) assert.ok(verify('sm2', key.publicKey, headMessage(l.head), fromHex(l.sig)), 'the gateway signed the head');
+  }
+  return lines[lines.length - 1]!.sig !== undefined;
+}
+
+test('a receipt is in the file once append resolves; groups chain by hash and the gateway signs the head', () => withDir(async (dir) => {
   const j = ReceiptJournal.open(dir, key);
   await Promise.all([1, 2, 3].map((n) => j.append(event(n))));
   await j.append(event(4));
-  const lines = readFileSync(join(dir, 'receipts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { root: string; sig: string; events: UsageEvent[] });
-  assert.deepEqual(lines.flatMap((l) => l.events.map((e) => e.id)), [1, 2, 3, 4].map((n) => event(n).id));
+  const lines = linesOf(dir);
+  assert.deepEqual(lines.flatMap((l) => (l.events ?? []).map((e) => e.id)), [1, 2, 3, 4].map((n) => event(n).id));
   assert.ok(lines.length >= 2, 'the fourth waited for the first group\'s sync');
-  for (const l of lines) {
-    assert.equal(l.root, toHex(merkleRoot(l.events.map((e) => canonicalBytes({ ...e, data: { ...e.data } })), sm3)));
-    assert.ok(verify('sm2', key.publicKey, canonicalBytes({ type: 'org.shulian.market.receipts', root: l.root }), fromHex(l.sig)));
-  }
+  assert.ok(lines[0]!.sig, 'the first group is signed');
+  checkChain(lines);
   assert.deepEqual(j.stats().pending, 4);
   await j.close();
+  assert.equal(checkChain(linesOf(dir)), true, 'closing signs the last head');
+  const tampered = linesOf(dir);
+  tampered[0]!.events![0]!.data.units = 9;
+  assert.throws(() => checkChain(tampered), 'a changed receipt breaks its root');
 }));
 
 test('after a crash: a torn last line (never acknowledged) is cut off; what was committed on chain is not sent again', () => withDir(async (dir) => {
@@ -40,14 +59,16 @@ test('after a crash: a torn last line (never acknowledged) is cut off; what was 
   for (const n of [1, 2, 3]) await j.append(event(n));
   j.committed(2);
   await j.close();
-  appendFileSync(join(dir, 'receipts.jsonl'), '{"root":"ab","sig":"cd","events":[{"id":'); // the process died mid-write
+  appendFileSync(join(dir, 'receipts.jsonl'), '{"head":"ab","root":"cd","events":[{"id":'); // the process died mid-write
   const again = ReceiptJournal.open(dir, key);
+  assert.equal(checkChain(linesOf(dir)), true, 'the cut file chains and ends signed');
   assert.deepEqual(again.pending().map((e) => e.id), [event(3).id]);
   assert.deepEqual({ ...again.stats(), bytes: 0 }, { journaled: 3, committed: 2, pending: 1, rejected: 0, bytes: 0 });
   await again.append(event(4));
   await again.close();
   const third = ReceiptJournal.open(dir, key);
   assert.deepEqual(third.pending().map((e) => e.id), [event(3).id, event(4).id], 'the file reads back whole after the cut');
+  assert.equal(checkChain(linesOf(dir)), true);
   await third.close();
 }));
 

@@ -3,12 +3,14 @@
  * fsynced) before the caller sees the answer, so a gateway killed at any moment loses no receipt
  * of a call that was answered (issue #23). Receipts are written in groups (group commit: one
  * write and one fsync for all the receipts that arrived meanwhile); each group line carries the
- * Merkle root of its receipts and the gateway's signature over it, so every receipt is signed by
- * the gateway (with its inclusion path). `committed.json` counts the receipts committed on
+ * Merkle root of its receipts and `head`, SM3 of the previous head and that root (a hash chain).
+ * The gateway signs the head at most every SIGN_EVERY_MS, on close and, after a crash, on open —
+ * an SM2 signature per group would cost more than the group — so every receipt is signed by the
+ * gateway through the first signed head at or after it (with its inclusion path). `committed.json` counts the receipts committed on
  * chain, from the front; a crash between a chain commit and that count re-sends a batch, and
  * the chain counts a receipt id once.
  *
- *   receipts.jsonl   {"root", "sig", "events": [CloudEvent…]} one group per line
+ *   receipts.jsonl   {"head", "root", "events": [CloudEvent…], "sig"?} one group per line; {"head", "sig"} a signature alone
  *   committed.json   {"receipts": N}
  *   rejected.jsonl   receipts the chain refused, with its reason
  */
@@ -36,6 +38,15 @@ export interface UsageEvent {
 
 export const lineOf = (e: UsageEvent): ReceiptLine => ({ id: e.id, subscription: e.subject, period: e.data.period, units: e.data.units, time: e.data.timeMs, result: e.data.result });
 
+/** How often the journal's head is signed at most (and always on close and after a crash). */
+const SIGN_EVERY_MS = 200;
+const ZERO_HEAD = '00'.repeat(32);
+
+/** The head after a group: SM3 of the previous head and the group's Merkle root. */
+export const nextHead = (prev: string, root: string): string => toHex(sm3(canonicalBytes({ prev, root })));
+/** What the gateway signs: the journal's head. */
+export const headMessage = (head: string): Uint8Array => canonicalBytes({ type: 'org.shulian.market.receipts', head });
+
 /** Receipts waiting for their fsync, at most: past it, calls are refused (GATEWAY_BUSY) rather than queued without bound. */
 const MAX_QUEUE = 20_000;
 
@@ -48,6 +59,9 @@ export class ReceiptJournal {
   #syncing = false;
   #closed = false;
   #bytes = 0;
+  #head = ZERO_HEAD;
+  #signedAt = 0;
+  #unsigned = false;
   /** Receipts journaled but not yet committed on chain, in order. */
   #pending: UsageEvent[] = [];
   #committed = 0;
@@ -69,7 +83,19 @@ export class ReceiptJournal {
       fsyncSync(this.#fd);
     }
     const all: UsageEvent[] = [];
-    for (const l of text.slice(0, end).split('\n')) if (l) all.push(...(JSON.parse(l) as { events: UsageEvent[] }).events);
+    let signed = true;
+    for (const l of text.slice(0, end).split('\n')) {
+      if (!l) continue;
+      const line = JSON.parse(l) as { head: string; events?: UsageEvent[]; sig?: string };
+      all.push(...(line.events ?? []));
+      this.#head = line.head;
+      signed = line.sig !== undefined;
+    }
+    // The process died before it signed its last groups: sign them now.
+    if (!signed) {
+      writeSync(this.#fd, this.#signature());
+      fsyncSync(this.#fd);
+    }
     const c = join(dir, 'committed.json');
     this.#committed = existsSync(c) ? (JSON.parse(readFileSync(c, 'utf8')) as { receipts: number }).receipts : 0;
     this.#journaled = all.length;
@@ -125,10 +151,24 @@ export class ReceiptJournal {
     });
   }
 
-  #line(events: UsageEvent[]): string {
+  #line(events: UsageEvent[], signNow = false): string {
     const root = toHex(merkleRoot(events.map((e) => canonicalBytes({ ...e, data: { ...e.data } })), sm3));
-    const sig = toHex(sign(this.#key.suite, this.#key.privateKey, canonicalBytes({ type: 'org.shulian.market.receipts', root })));
-    return `${JSON.stringify({ root, sig, events })}\n`;
+    this.#head = nextHead(this.#head, root);
+    const now = Date.now();
+    const sig = signNow || now - this.#signedAt >= SIGN_EVERY_MS ? this.#sign(now) : undefined;
+    if (!sig) this.#unsigned = true;
+    return `${JSON.stringify({ head: this.#head, root, events, ...(sig ? { sig } : {}) })}\n`;
+  }
+
+  #sign(now = Date.now()): string {
+    this.#signedAt = now;
+    this.#unsigned = false;
+    return toHex(sign(this.#key.suite, this.#key.privateKey, headMessage(this.#head)));
+  }
+
+  /** A line with the signature of the current head alone. */
+  #signature(): string {
+    return `${JSON.stringify({ head: this.#head, sig: this.#sign() })}\n`;
   }
 
   /** Receipts not yet committed on chain, oldest first. */
@@ -165,8 +205,8 @@ export class ReceiptJournal {
     const rest = this.#queue;
     this.#queue = [];
     this.#closed = true;
-    if (rest.length) {
-      writeSync(this.#fd, this.#line(rest.map((g) => g.e)));
+    if (rest.length || this.#unsigned) {
+      writeSync(this.#fd, rest.length ? this.#line(rest.map((g) => g.e), true) : this.#signature());
       fsyncSync(this.#fd);
       this.#pending.push(...rest.map((g) => g.e));
       this.#journaled += rest.length;
