@@ -212,7 +212,7 @@ test('done when: a product with three contributors, two buyers on two plans, met
     // did answer them; at least once, never twice).
     const journaled = new Map<string, string>();
     for (const l of readFileSync(join(gwDir, 'receipts.jsonl'), 'utf8').split('\n').filter(Boolean)) {
-      for (const e of (JSON.parse(l) as { events: Array<{ id: string; subject: string }> }).events) {
+      for (const e of (JSON.parse(l) as { events?: Array<{ id: string; subject: string }> }).events ?? []) {
         assert.equal(journaled.has(e.id), false, `receipt ${e.id} journaled twice`);
         journaled.set(e.id, e.subject);
       }
