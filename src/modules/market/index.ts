@@ -116,7 +116,7 @@ export const marketModule: ModuleDef = {
     }),
 
     delist: method({
-      doc: 'Delist a product {id}: its provider only; existing subscriptions run on to their contract\'s end, new ones and usage of new calls are refused.',
+      doc: 'Delist a product {id}: its provider only; new subscriptions and new usage are refused (gateways stop serving it); periods already metered can still be settled.',
       args: delistArgs,
       gas: 2_000,
       run(ctx, { id }) {
