@@ -23,6 +23,7 @@ const GROUPS: Record<string, () => Promise<Command[]>> = {
   supervise: async () => [(await import('./commands/supervise.ts')).superviseCommand()],
   indexer: async () => [(await import('./commands/indexer.ts')).indexerCommand()],
   data: async () => [(await import('./commands/data.ts')).dataCommand()],
+  market: async () => [(await import('./commands/market.ts')).marketCommand()],
 };
 /** `chain` subcommands defined here; any other (`chain propose`, `chain --help`) loads gov.ts. */
 const OWN_CHAIN_COMMANDS = new Set(['list', 'status']);

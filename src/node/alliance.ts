@@ -45,7 +45,7 @@ export const EMBEDDED_FOUNDER: { name: string; nameZh: string; roles: Role[] } =
 export const EMBEDDED_CHAINS: ChainPreset[] = [
   { chain: 'gov', name: 'Governance chain', nameZh: '治理链', kind: 'governance', modules: ['governance', 'supervision', 'notary'], planned: [] },
   { chain: 'identity', name: 'Identity chain', nameZh: '身份链', kind: 'public-service', modules: ['did', 'vcstatus', 'credadmit', 'notary'], planned: [] },
-  { chain: 'sign', name: 'Signing chain', nameZh: '签约链', kind: 'public-service', modules: ['lexcontract', 'notary', ...XAPPS], planned: [] },
+  { chain: 'sign', name: 'Signing chain', nameZh: '签约链', kind: 'public-service', modules: ['lexcontract', 'market', 'notary', ...XAPPS], planned: [] },
   { chain: 'settle', name: 'Settlement chain', nameZh: '结算链', kind: 'public-service', modules: ['settlement', 'notary', ...XAPPS], planned: [] },
   { chain: 'xroute', name: 'Cross-chain routing chain', nameZh: '跨链路由链', kind: 'public-service', modules: ['xroute', 'notary'], planned: [] },
   { chain: 'data', name: 'Public data authorisation chain', nameZh: '公共数据授权链', kind: 'public-service', modules: ['catalog', 'dataauth', 'consent', 'vcstatus', 'notary', ...XAPPS], planned: [] },

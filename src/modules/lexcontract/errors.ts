@@ -9,6 +9,7 @@ export const LEXCONTRACT_MODULE_ERRORS = {
   LEX_DISPUTED: 'the contract is frozen by a dispute',
   LEX_FINGERPRINT_MISMATCH: 'the contract\'s fingerprint is not the one its template, parameters and signing terms give',
   LEX_INSTANCE_NOT_FOUND: 'no contract instance with that id',
+  LEX_METERED_EVENT: 'a Metered… event reports metered usage and only the market module sends it',
   LEX_NOT_ACTIVE: 'the contract is not active',
   LEX_NOT_ARBITER: 'only the named notary or court may resolve the dispute',
   LEX_NOT_COUNTERSIGNER: 'only the named notary or court may countersign',

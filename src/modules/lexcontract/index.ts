@@ -46,6 +46,12 @@ export { compiledTemplate, instanceFingerprint, renderedTexts, signingTermsOf, t
  * `settlement-status` packet arrives at `onRecvPacket` and marks it paid or failed.
  */
 
+/**
+ * Events whose name starts with this report metered usage (the market module, src/modules/market):
+ * only the market sends them, through the \`meteredEvent\` export; the \`event\` method refuses them.
+ */
+export const METERED_PREFIX = 'Metered';
+
 const deployArgs = z.strictObject({ source: z.string().min(1).max(60_000) });
 const draftArgs = z.strictObject({
   template: hash,
@@ -296,6 +302,29 @@ function receiveStatus(ctx: ModuleContext, packet: z.infer<typeof statusPacketSc
 }
 
 const exportsDef: Record<string, ExportDef> = {
+  instanceView: exported({
+    doc: 'market only: an instance {id} as stored (template, params, parties, status), or null; read-only.',
+    gas: 500,
+    callers: ['market'],
+    args: z.strictObject({ id: hash }),
+    run(ctx, args): JsonValue {
+      const i = ctx.read(k.instance(args.id));
+      return i ? { id: i.id, template: i.template, params: i.params, parties: i.parties, status: i.status } : null;
+    },
+  }),
+  meteredEvent: exported({
+    doc: `market only: a \`${METERED_PREFIX}…\` event {id, event, input} reporting the usage the market's gateways committed on chain, executed as the contract's party \`provider\` (who names the usage in the contract's words).`,
+    gas: 5_000,
+    callers: ['market'],
+    args: eventArgs,
+    run(ctx, args) {
+      if (!args.event.startsWith(METERED_PREFIX)) throw new ModuleError('LEX_METERED_EVENT', `the market sends only ${METERED_PREFIX}… events, not ${args.event}`);
+      const inst = loadInstance(ctx, args.id);
+      const provider = inst.parties.provider;
+      if (provider === undefined) throw new ModuleError('LEX_METERED_EVENT', `contract ${args.id} has no party "provider" for the market to report usage for`);
+      return runEvent(ctx, args, provider);
+    },
+  }),
   onRecvPacket: exported({
     doc: `xchain only: a settlement-status packet from chain ${SETTLEMENT_CHAIN}, port ${SETTLEMENT_PORT}, ending an instruction that waited for the payer's funds (paid or failed); idempotent.`,
     gas: 2_000,
@@ -479,48 +508,10 @@ export const lexcontractModule: ModuleDef = {
       args: eventArgs,
       gas: 5_000,
       run(ctx, args) {
-        const inst = loadInstance(ctx, args.id);
-        refuseFrozen(ctx, { type: 'contract', id: args.id });
-        if (inst.status === 'disputed') {
-          if (!inst.disputeAllows?.includes(args.event)) {
-            throw new ModuleError('LEX_DISPUTED', `contract ${args.id} is frozen by a dispute raised by ${inst.dispute?.party ?? 'a party'}; it accepts only ${inst.disputeAllows?.length ? inst.disputeAllows.join(', ') : 'no events'} until ${inst.countersigner ? `the ${inst.countersigner.role} (${inst.countersigner.did}) resolves it` : 'the dispute is withdrawn'}`);
-          }
-        } else if (inst.status !== 'active') throw new ModuleError('LEX_NOT_ACTIVE', `contract ${args.id} is ${inst.status}`);
-        const { contract } = loadContract(ctx, inst.template);
-        const state = ctx.read(k.state(args.id))!;
-        const input = args.input ?? {};
-        const r = execute(contract, state, { event: args.event, input }, { time: ctx.time, gasLimit: EVENT_GAS_LIMIT, sender: ctx.sender });
-        ctx.charge(r.gasUsed, `executing ${args.event}`);
-        if (!r.ok) throw new ModuleError(r.rejection.code, r.rejection.message.en);
-        const seq = state.seq;
-        ctx.write(k.state(args.id), r.state);
-        const entry: LexLogEntry = { event: args.event, input, sender: ctx.sender, height: ctx.height, time: ctx.time, tx: ctx.txHash };
-        ctx.write(k.log(args.id, seq), entry);
-        for (const ev of r.events) ctx.emit(ev.type, { id: args.id, ...ev.data });
-        const from = inst.status;
-        const keys: string[] = [];
-        for (const s of r.settlements) {
-          const rec: SettlementRecord = { n: inst.settlements, seq, instruction: s, status: 'pending', updated: { ...at(ctx), tx: ctx.txHash } };
-          inst.settlements += 1;
-          trySend(ctx, args.id, rec);
-          ctx.write(k.settlement(args.id, rec.n), rec);
-          ctx.write(k.settlementIndex(s.idempotencyKey), rec.n);
-          keys.push(s.idempotencyKey);
-          ctx.emit('Settlement', { id: args.id, status: rec.status, ...(asJson(s) as Record<string, JsonValue>) });
+        if (args.event.startsWith(METERED_PREFIX)) {
+          throw new ModuleError('LEX_METERED_EVENT', `${args.event} reports metered usage: only the market module sends it, from the usage its gateways committed on chain (market.settle); a party cannot send it`);
         }
-        record(ctx, inst, 'event', from, roleOf(inst, ctx.sender), { event: args.event, seq, ...(keys.length ? { settlements: keys } : {}) });
-        if (r.state.status === 'terminated') {
-          inst.status = 'terminated';
-          inst.endedAt = at(ctx);
-          record(ctx, inst, 'terminated', from, roleOf(inst, ctx.sender), { by: 'contract', reason: asJson(r.state.terminated?.reason ?? null) });
-        } else if (from === 'active' && isComplete(r.state, r.obligations)) {
-          inst.status = 'completed';
-          inst.endedAt = at(ctx);
-          record(ctx, inst, 'completed', from, roleOf(inst, ctx.sender), { by: 'contract' });
-          ctx.emit('ContractCompleted', { id: args.id });
-        }
-        ctx.write(k.instance(args.id), inst);
-        return { id: args.id, seq, status: inst.status, response: r.response, settlements: asJson(r.settlements) };
+        return runEvent(ctx, args, ctx.sender);
       },
     }),
 
@@ -599,6 +590,52 @@ export const lexcontractModule: ModuleDef = {
   },
   exports: exportsDef,
 };
+
+/** Executes a lex event as `sender` (the tx sender, or for a metered event the party the market reports for). */
+function runEvent(ctx: ModuleContext, args: z.infer<typeof eventArgs>, sender: string): JsonValue {
+  const inst = loadInstance(ctx, args.id);
+  refuseFrozen(ctx, { type: 'contract', id: args.id });
+  if (inst.status === 'disputed') {
+    if (!inst.disputeAllows?.includes(args.event)) {
+      throw new ModuleError('LEX_DISPUTED', `contract ${args.id} is frozen by a dispute raised by ${inst.dispute?.party ?? 'a party'}; it accepts only ${inst.disputeAllows?.length ? inst.disputeAllows.join(', ') : 'no events'} until ${inst.countersigner ? `the ${inst.countersigner.role} (${inst.countersigner.did}) resolves it` : 'the dispute is withdrawn'}`);
+    }
+  } else if (inst.status !== 'active') throw new ModuleError('LEX_NOT_ACTIVE', `contract ${args.id} is ${inst.status}`);
+  const { contract } = loadContract(ctx, inst.template);
+  const state = ctx.read(k.state(args.id))!;
+  const input = args.input ?? {};
+  const r = execute(contract, state, { event: args.event, input }, { time: ctx.time, gasLimit: EVENT_GAS_LIMIT, sender });
+  ctx.charge(r.gasUsed, `executing ${args.event}`);
+  if (!r.ok) throw new ModuleError(r.rejection.code, r.rejection.message.en);
+  const seq = state.seq;
+  ctx.write(k.state(args.id), r.state);
+  const entry: LexLogEntry = { event: args.event, input, sender, height: ctx.height, time: ctx.time, tx: ctx.txHash };
+  ctx.write(k.log(args.id, seq), entry);
+  for (const ev of r.events) ctx.emit(ev.type, { id: args.id, ...ev.data });
+  const from = inst.status;
+  const keys: string[] = [];
+  for (const s of r.settlements) {
+    const rec: SettlementRecord = { n: inst.settlements, seq, instruction: s, status: 'pending', updated: { ...at(ctx), tx: ctx.txHash } };
+    inst.settlements += 1;
+    trySend(ctx, args.id, rec);
+    ctx.write(k.settlement(args.id, rec.n), rec);
+    ctx.write(k.settlementIndex(s.idempotencyKey), rec.n);
+    keys.push(s.idempotencyKey);
+    ctx.emit('Settlement', { id: args.id, status: rec.status, ...(asJson(s) as Record<string, JsonValue>) });
+  }
+  record(ctx, inst, 'event', from, roleOf(inst, sender), { event: args.event, seq, ...(keys.length ? { settlements: keys } : {}) });
+  if (r.state.status === 'terminated') {
+    inst.status = 'terminated';
+    inst.endedAt = at(ctx);
+    record(ctx, inst, 'terminated', from, roleOf(inst, sender), { by: 'contract', reason: asJson(r.state.terminated?.reason ?? null) });
+  } else if (from === 'active' && isComplete(r.state, r.obligations)) {
+    inst.status = 'completed';
+    inst.endedAt = at(ctx);
+    record(ctx, inst, 'completed', from, roleOf(inst, sender), { by: 'contract' });
+    ctx.emit('ContractCompleted', { id: args.id });
+  }
+  ctx.write(k.instance(args.id), inst);
+  return { id: args.id, seq, status: inst.status, response: r.response, settlements: asJson(r.settlements) };
+}
 
 /** All parties (and the countersigner, if any) have signed: the lex state is created. */
 function activate(ctx: ModuleContext, inst: LexInstance): void {

@@ -1,0 +1,185 @@
+/**
+ * The metering gateway (`shulian market gateway`, its own process) in front of a trivial upstream
+ * (its own process), against the same upstream called directly, in the same run, with wrk
+ * (Debian's `wrk`; `apt-get install wrk`):
+ *
+ *   value       calls/s through the gateway (token auth, subscription, rate limit, proxy, an fsynced receipt per call)
+ *   ratio       value ÷ calls/s to the upstream directly (target ≥ 0.5)
+ *   addedP50Ms, addedP99Ms   latency the gateway adds, one call at a time (closed loop; the rate it reaches is printed too; target p99 < 2 ms at ≥ 1,000 calls/s)
+ *   lostReceipts, doubleCounted   from a run where the gateway is killed with SIGKILL under load and restarted:
+ *               answered calls whose receipt never reached the chain, and units the chain counted beyond the receipts journaled (targets 0)
+ *
+ * The node (`bench/lib/serve.ts`) runs the embedded alliance; the gateway commits its receipts to
+ * it while the load runs, as in production.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toHex } from '../src/codec/index.ts';
+import { didFromPublicKey, generateKeyPair, sm3, writeKeystore, type KeyPair } from '../src/crypto/index.ts';
+import { marketStateKey } from '../src/modules/market/keys.ts';
+import type { Plan, ProductInput } from '../src/modules/market/types.ts';
+import {
+  ShulianClient, callProductWithToken, draftSubscription, gatewayToken, publishProduct, signSubscription, subscribe, subscriptionUsage,
+} from '../src/sdk/index.ts';
+import { startBenchNode } from './lib/load.ts';
+import type { BenchResult } from './result.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SECONDS = Number(process.env.MARKET_BENCH_SECONDS ?? 8);
+
+interface Proc { url: string; proc: ChildProcess; kill(signal?: NodeJS.Signals): Promise<void> }
+
+async function child(args: string[], env: Record<string, string>, ready: RegExp): Promise<Proc> {
+  const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const exit = new Promise<void>((r) => proc.once('exit', () => r()));
+  let out = '';
+  const url = await new Promise<string>((ok, fail) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) ok(m[1]!);
+    });
+    proc.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));
+  });
+  return { url, proc, kill: async (signal = 'SIGTERM') => { if (proc.exitCode === null) proc.kill(signal); await exit; } };
+}
+
+const UPSTREAM = `require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'text/plain' }); s.end('ok'); }).listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
+
+interface WrkResult { rps: number; p50: number; p99: number; non2xx: number; requests: number }
+
+function ms(text: string): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
+  if (!m) return NaN;
+  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[m[2]!]!;
+}
+
+function wrk(url: string, o: { threads: number; conns: number; seconds: number; script?: string }): WrkResult {
+  const args = [`-t${o.threads}`, `-c${o.conns}`, `-d${o.seconds}s`, '--latency', ...(o.script ? ['-s', o.script] : []), url];
+  const r = spawnSync('wrk', args, { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`wrk failed (${r.error?.message ?? r.stderr}); install it: apt-get install wrk`);
+  const out = r.stdout;
+  const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? NaN);
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/), requests: num(/(\d+) requests in/), non2xx: num(/Non-2xx or 3xx responses: (\d+)/) || 0,
+    p50: ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''), p99: ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+  };
+}
+
+/** A wrk script sending token calls, each with its own nonce (`run` keeps runs apart). */
+function script(dir: string, run: string, token: string, sub: string): string {
+  const file = join(dir, `${run}.lua`);
+  writeFileSync(file, `
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) n = 0 end
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/p/bench/ping", { ["authorization"] = "Bearer ${token}", ["x-shulian-subscription"] = "${sub}", ["x-shulian-nonce"] = "${run}-" .. tid .. "-" .. n })
+end
+`);
+  return file;
+}
+
+export default async function run(): Promise<BenchResult> {
+  const node = await startBenchNode('sm2');
+  const dir = mkdtempSync(join(tmpdir(), 'shulian-bench-market-'));
+  const procs: Proc[] = [];
+  try {
+    const c = new ShulianClient({ baseUrl: node.url });
+    const names = ['provider', 'dataSource', 'algorithm', 'compute', 'tax', 'buyer1', 'buyer2', 'gateway'] as const;
+    const k = Object.fromEntries(names.map((n) => [n, generateKeyPair('sm2')])) as Record<(typeof names)[number], KeyPair>;
+    const did = (n: (typeof names)[number]): string => didFromPublicKey(k[n].publicKey);
+    const dep = await c.waitForTx(await c.send('sign', k.provider, { module: 'lexcontract', method: 'deploy', args: { source: readFileSync(join(root, 'contracts/api-subscription/contract.lex'), 'utf8') } }));
+    const plan: Plan = {
+      id: 'metered', kind: 'per-call', unit: 'call', currency: 'CNY', template: (dep.receipt.result as { template: string }).template, baseFee: 0, includedUnits: 0, unitPrice: 1,
+      tierUnits: 0, tierPrice: 1, quota: 0, rateLimit: 100_000, periodSeconds: 3_600, periods: 1, graceSeconds: 0, withholdingBp: 0, taxAuthority: did('tax'),
+      shares: { provider: 10_000, dataSource: 0, algorithm: 0, compute: 0 },
+    };
+    const product: ProductInput = {
+      id: 'bench', title: 'Bench', category: 'computation', openapi: toHex(sm3(new Uint8Array(1))), datasets: [], grants: [],
+      contributors: { dataSource: did('dataSource'), algorithm: did('algorithm'), compute: did('compute') }, plans: [plan], components: [], gateways: [did('gateway')],
+    };
+    await publishProduct(c, k.provider, product);
+    const start = Date.now();
+    const subs: string[] = [];
+    for (const b of ['buyer1', 'buyer2'] as const) {
+      const d = await draftSubscription(c, k[b], 'bench', 'metered', { start });
+      await Promise.all((['provider', b, 'dataSource', 'algorithm', 'compute', 'tax'] as const).map((n) => signSubscription(c, k[n], d.id, d.fingerprint)));
+      subs.push((await subscribe(c, k[b], { product: 'bench', plan: 'metered', contract: d.id })).result.id);
+    }
+
+    const up = await child(['-e', UPSTREAM], {}, /LISTEN (\S+)/);
+    procs.push(up);
+    const keyFile = join(dir, 'gw.json');
+    writeKeystore(keyFile, k.gateway, 'bench');
+    const cfg = join(dir, 'cfg.json');
+    writeFileSync(cfg, JSON.stringify({ products: { bench: { upstream: up.url } } }));
+    const gateway = (data: string) => child([join(root, 'bin/shulian.mjs'), 'market', 'gateway', '--config', cfg, '--data-dir', join(dir, data), '--key', keyFile, '--password-env', 'GW_PASS', '--api', node.url], { GW_PASS: 'bench' }, /"url":"([^"]+)"/);
+
+    // 1. Throughput and latency, through the gateway and directly.
+    const gwA = await gateway('a');
+    procs.push(gwA);
+    const { token } = await gatewayToken(gwA.url, k.buyer1);
+    wrk(`${gwA.url}/`, { threads: 1, conns: 4, seconds: 1, script: script(dir, 'warm', token, subs[0]!) });
+    const viaGw = wrk(`${gwA.url}/`, { threads: 2, conns: 32, seconds: SECONDS, script: script(dir, 'tput', token, subs[0]!) });
+    const direct = wrk(`${up.url}/ping`, { threads: 2, conns: 32, seconds: SECONDS });
+    const latGw = wrk(`${gwA.url}/`, { threads: 1, conns: 1, seconds: Math.ceil(SECONDS / 2), script: script(dir, 'lat', token, subs[0]!) });
+    const latDirect = wrk(`${up.url}/ping`, { threads: 1, conns: 1, seconds: Math.ceil(SECONDS / 2) });
+    await gwA.kill();
+
+    // 2. SIGKILL under load, restart, drain: every answered call's receipt on chain, none twice.
+    const dirB = 'b';
+    let gwB = await gateway(dirB);
+    procs.push(gwB);
+    const tokB = (await gatewayToken(gwB.url, k.buyer2)).token;
+    const answered = new Set<string>();
+    let stop = false;
+    const loops = Array.from({ length: 32 }, async () => {
+      while (!stop) {
+        try {
+          const r = await callProductWithToken(gwB.url, tokB, { product: 'bench', subscription: subs[1]!, path: '/ping' });
+          await r.arrayBuffer();
+          const id = r.headers.get('x-shulian-receipt');
+          if (r.status === 200 && id) answered.add(id);
+        } catch {
+          return; // the gateway is gone
+        }
+      }
+    });
+    // Kill it once calls are flowing (at least 300 answered, or 60 s).
+    const until = Date.now() + 60_000;
+    while (answered.size < 300 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await gwB.kill('SIGKILL');
+    stop = true;
+    await Promise.all(loops);
+    gwB = await gateway(dirB);
+    procs.push(gwB);
+    const status = async () => (await (await fetch(`${gwB.url}/_gateway/status`)).json()) as { pending: number; journaled: number };
+    const deadline = Date.now() + 300_000;
+    while ((await status()).pending > 0) {
+      if (Date.now() > deadline) throw new Error('the restarted gateway did not commit its journal in 300 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    let lost = 0;
+    for (const id of answered) if ((await c.state('sign', marketStateKey.receipt(id))).value === null) lost++;
+    const journaled = (await status()).journaled;
+    const units = (await subscriptionUsage(c, subs[1]!)).periods[0]!.usage.units;
+    await gwB.kill();
+
+    const addedP99Ms = Math.max(0, latGw.p99 - latDirect.p99);
+    return {
+      bench: 'market', value: Math.round(viaGw.rps), unit: 'calls/s', limit: Math.round(direct.rps), limitWhat: 'calls/s to the same upstream directly (wrk, 2 threads, 32 connections)',
+      ratio: Number((viaGw.rps / direct.rps).toFixed(3)), addedP50Ms: Number(Math.max(0, latGw.p50 - latDirect.p50).toFixed(3)), addedP99Ms: Number(addedP99Ms.toFixed(3)),
+      latencyRate: Math.round(latGw.rps), gatewayP99Ms: latGw.p99, directP99Ms: latDirect.p99, non2xx: viaGw.non2xx + latGw.non2xx,
+      killRun: { answered: answered.size, journaled, chainUnits: units }, lostReceipts: lost, doubleCounted: Math.max(0, units - journaled),
+    };
+  } finally {
+    for (const p of procs) await p.kill('SIGKILL');
+    await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
