@@ -4,7 +4,7 @@
  * every node the whole time, and the history checker over every node's chain after each phase.
  *
  * Phases (each FAULT_S seconds, default 30): no fault (the baseline), congested links (a slow
- * rate with a two-packet queue per link: real queueing delay and loss), partitions 2–2, 1–3,
+ * rate with a three-packet queue per link: real queueing delay and loss), partitions 2–2, 1–3,
  * a bridge node that sees both halves, a flapping 2–2 (5 s cut, 5 s healed), a validator paused
  * with SIGSTOP; then kill -9 of the current proposer, again and again, for KILL_S seconds
  * (default 60; at most one validator down at a time, restarted at once).
@@ -76,7 +76,7 @@ export default async function run(): Promise<BenchResult> {
     const none = await phase('none', () => {}, () => {});
     phases.push(none);
     let dropped = 0;
-    const congested = await phase('congested', () => lab.shapeAll({ rateKbit: 256, queuePackets: 2 }), () => {
+    const congested = await phase('congested', () => lab.shapeAll({ rateKbit: 512, queuePackets: 3 }), () => {
       dropped = lab.shapingStats().dropped;
       lab.unshapeAll();
     });

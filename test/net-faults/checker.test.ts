@@ -102,6 +102,12 @@ test('planted: a tx refused with a code is committed, and a chain with a hole in
   const refused = clean();
   refused.finals[0]!.blocks[2]!.txs.push({ hash: h(5), from: B, nonce: 1, status: 'ok' });
   assert.deepEqual(kinds(refused), ['REJECTED_COMMITTED']);
+  // Indeterminate first (a timeout: the node did take it), refused as stale by the next: no violation.
+  const retried = clean();
+  retried.ops.push({ hash: h(6), from: B, nonce: 1, node: 0, submittedAt: 96, answer: { kind: 'error', message: 'timeout' } });
+  retried.ops.push({ hash: h(6), from: B, nonce: 1, node: 1, submittedAt: 99, answer: { kind: 'rejected', code: 'TX_NONCE_STALE' } });
+  for (const f of retried.finals) f.blocks[2]!.txs.push({ hash: h(6), from: B, nonce: 1, status: 'ok' });
+  assert.deepEqual(kinds(retried), []);
   const gap = clean();
   gap.finals[1]!.blocks.splice(1, 1);
   assert.ok(kinds(gap).includes('GAP'));

@@ -58,10 +58,10 @@ after(async () => {
   tmp.cleanup();
 });
 
-test('congested links (a slow rate and a two-packet queue between every pair): packets are dropped, commits go on, the history checks', opts, async () => {
-  lab!.shapeAll({ rateKbit: 256, queuePackets: 2 });
+test('congested links (a slow rate and a three-packet queue between every pair): packets are dropped, commits go on, the history checks', opts, async () => {
+  lab!.shapeAll({ rateKbit: 512, queuePackets: 3 });
   try {
-    await commitsGrow(8, 'over congested links');
+    await commitsGrow(6, 'over congested links');
     const { dropped, sent } = lab!.shapingStats();
     assert.ok(sent > 0, 'node-to-node traffic went through the shaped queues');
     assert.ok(dropped > 0, `the congested queues dropped packets (sent ${sent}, dropped ${dropped})`);
@@ -107,4 +107,15 @@ test('a validator paused (SIGSTOP): the other three commit; resumed, it catches 
   }, 'the resumed validator to catch up', 90_000);
   const report = await check([0, 1, 2, 3]);
   assert.ok(report.counts.ackedCommitted > 0);
+
+  // The checker is not blind on this real history: a block swapped on one node is a fork, and an
+  // acknowledged write taken out of one node's chain is a lost write.
+  const forked = await work!.history([0, 1, 2, 3]);
+  forked.finals[2]!.blocks[0]!.hash = 'planted';
+  assert.ok(checkHistory(forked).violations.some((v) => v.kind === 'FORK'));
+  const lost = await work!.history([0, 1, 2, 3]);
+  const acked = lost.ops.find((o) => o.committed)!;
+  const b = lost.finals[1]!.blocks[acked.committed!.height - 1]!;
+  b.txs = b.txs.filter((t) => t.hash !== acked.hash);
+  assert.ok(checkHistory(lost).violations.some((v) => v.kind === 'LOST_WRITE'));
 });

@@ -10,7 +10,7 @@
  * - PHANTOM: a tx from a client key that no client ever submitted; DUPLICATE: one tx at two heights;
  * - NONCE_BACKWARDS: a node reported a sender's nonce lower than it reported before;
  *   NONCE_ORDER: a chain commits a sender's nonces out of order or with a gap;
- * - REJECTED_COMMITTED: a tx refused with an error code that was committed anyway;
+ * - REJECTED_COMMITTED: a tx refused with an error code at every submission that was committed anyway;
  * - GAP: an honest node's final chain misses a height below its top.
  *
  * Accepted txs that no honest chain holds are counted as `unknown` — an acceptance is not a
@@ -142,10 +142,10 @@ export function checkHistory(h: History): CheckReport {
     else if (inChain) counts.committedLate++;
     else if (ops.some((o) => o.answer.kind !== 'rejected')) counts.unknown++;
     else counts.rejected++;
-    for (const o of ops) {
-      if (o.answer.kind === 'rejected' && inChain && !ops.some((x) => x.answer.kind === 'accepted')) {
-        v('REJECTED_COMMITTED', `tx ${hash} refused by node ${o.node} (${o.answer.code}) and never accepted is committed`);
-      }
+    // Refused at every submission, yet committed. (A refusal after an indeterminate answer — a
+    // timeout, then TX_NONCE_STALE from the next node because the first did commit it — is not.)
+    if (inChain && ops.every((o) => o.answer.kind === 'rejected')) {
+      v('REJECTED_COMMITTED', `tx ${hash} refused at every submission (${ops.map((o) => `node ${o.node}: ${(o.answer as { code: string }).code}`).join(', ')}) is committed`);
     }
   }
   latencies.sort((a, b) => a - b);
