@@ -4,7 +4,7 @@ import type { NodeConfig } from '../../../src/node/index.ts';
 import { prepareCluster } from '../../../src/node/index.ts';
 import { cliPath, repoRoot } from '../node-process.ts';
 import { waitFor } from '../tmp.ts';
-import type { NetLab } from './lab.ts';
+import { onCleanup, type NetLab } from './lab.ts';
 
 /** Ports inside every namespace: each host has its own port space, so they are the same on all. */
 export const API_PORT = 7080;
@@ -121,8 +121,8 @@ export async function getJson<T>(url: string, timeoutMs = 3000): Promise<T | und
   }
 }
 
-/** Node processes still running when this test process exits are killed (a paused one too: SIGKILL works on stopped processes). */
+/** Node processes still running when this test process exits or is stopped are killed (a paused one too: SIGKILL works on stopped processes). */
 const live = new Set<ChildProcess>();
-process.once('exit', () => {
+onCleanup(() => {
   for (const p of live) p.kill('SIGKILL');
 });

@@ -221,10 +221,19 @@ export class NetLab {
   }
 }
 
+const cleanups: Array<() => void> = [];
+
+/** Runs `fn` when this process exits or is stopped by a signal, before the labs are removed (e.g. to kill the nodes in them). */
+export function onCleanup(fn: () => void): void {
+  cleanups.push(fn);
+  hookExit();
+}
+
 function hookExit(): void {
   if (exitHooked) return;
   exitHooked = true;
   const all = (): void => {
+    for (const fn of cleanups.splice(0)) fn();
     for (const l of [...labs]) l.destroy();
   };
   process.once('exit', all);
