@@ -100,6 +100,32 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
       await nodeRun(o);
     }));
 
+  program
+    .command('backup')
+    .description('copy a node\'s data directory into a new folder, consistently, while the node runs (docs/operations.md#backup-and-restore)')
+    .requiredOption('--data-dir <dir>', 'the node\'s data directory')
+    .requiredOption('--out <dir>', 'a new (or empty) folder for the backup')
+    .addOption(jsonOption())
+    .action(action(async (o: { dataDir: string; out: string; json?: boolean }) => {
+      const { backupDataDir } = await import('../node/index.ts');
+      const m = await backupDataDir(o.dataDir, o.out);
+      if (o.json) process.stdout.write(JSON.stringify({ out: o.out, chains: m.chains, files: m.files.length }) + '\n');
+      else process.stdout.write(`backed up ${o.dataDir} to ${o.out}: ${Object.entries(m.chains).map(([c, h]) => `${c}@${h.height}`).join(', ')} (${m.files.length} files)\n`);
+    }));
+
+  program
+    .command('restore')
+    .description('restore a backup made by `shulian backup` into a new data directory, after checking it')
+    .requiredOption('--from <dir>', 'the backup folder')
+    .requiredOption('--data-dir <dir>', 'a new (or empty) data directory to restore into')
+    .addOption(jsonOption())
+    .action(action(async (o: { from: string; dataDir: string; json?: boolean }) => {
+      const { restoreDataDir } = await import('../node/index.ts');
+      const m = await restoreDataDir(o.from, o.dataDir);
+      if (o.json) process.stdout.write(JSON.stringify({ dataDir: o.dataDir, chains: m.chains }) + '\n');
+      else process.stdout.write(`restored ${o.from} into ${o.dataDir}: ${Object.entries(m.chains).map(([c, h]) => `${c}@${h.height}`).join(', ')}\n`);
+    }));
+
   const keys = program.command('keys').description('create and inspect keystores (encrypted key files)');
   keys
     .command('new')

@@ -18,6 +18,8 @@ export const LEDGER_ERRORS = {
   MEMPOOL_FULL: 'the mempool is full and this transaction does not displace another',
   MEMPOOL_SENDER_QUOTA: 'the sender already has as many pending transactions as one sender may',
   STORE_HEIGHT: 'a block was stored out of order (it does not follow the head)',
+  STORE_FORMAT_NEWER: 'the chain store was written by a newer release, in a format this release cannot read',
+  STORE_FORMAT_INVALID: 'the chain store\'s format version is not a version at all (a damaged store)',
   SMT_BAD_HASH: 'the state tree was given a hash of the wrong length',
   SMT_BAD_ROOT: 'a state root is not a hash of the right length',
   SMT_BAD_KEY: 'a state tree key is not a hash of the right length',

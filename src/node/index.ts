@@ -33,6 +33,7 @@ export { ShulianNode, VERSION, type AllianceFile, type NodeOpenOptions } from '.
 export { loadNodeConfig, nodeConfigSchema, type NodeConfig } from './config.ts';
 export { TbftDriver } from '../consensus/index.ts';
 export { prepareCluster, type ClusterLayout } from './cluster.ts';
+export { backupDataDir, restoreDataDir, type BackupManifest } from './backup.ts';
 export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
 export { NODE_PASSWORD_ENV } from './keys.ts';
 export { SANDBOX_DEFAULTS, sandboxKeys, type SandboxInfo } from './sandbox.ts';

@@ -47,6 +47,20 @@ export interface BlockWrite {
   commit?: JsonValue;
 }
 
+/**
+ * The layout version of a chain store, kept in meta 'format' (docs/operations.md#upgrades).
+ *   0  stores written before versions existed (releases up to 0.1.0): no stamp;
+ *   1  the same databases and encodings as 0, stamped.
+ * A change to any database's keys or encodings adds a version and its migration below.
+ */
+export const STORE_FORMAT = 1;
+
+/** MIGRATIONS[v] turns a format-v store into format v + 1, inside one write transaction. */
+const MIGRATIONS: Record<number, (root: RootDatabase) => void> = {
+  // 0 → 1: the layout is unchanged; only the stamp is new.
+  0: () => {},
+};
+
 /** Records written per event turn while a block commits, so reads keep being served. */
 const SLICE = 500;
 
@@ -105,6 +119,49 @@ export class ChainStore {
     this.meta = this.root.openDB({ name: 'meta' });
     this.pool = this.root.openDB({ name: 'pool' });
     this.headCache = this.meta.get('head') as ChainHead | undefined;
+    try {
+      this.upgrade(dir);
+    } catch (err) {
+      void this.root.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Checks the store's format version (meta 'format') and brings an older store up to
+   * STORE_FORMAT, one migration at a time, each in one LMDB transaction with its version stamp
+   * (a crash mid-way leaves the older version, and the migration runs again). A new store is
+   * stamped at once; a store from a newer release is refused and left as it is.
+   */
+  private upgrade(dir: string): void {
+    const stamped = this.meta.get('format');
+    if (stamped === undefined && this.headCache === undefined && this.meta.get('genesis') === undefined) {
+      this.meta.putSync('format', STORE_FORMAT);
+      return;
+    }
+    // A store with data but no stamp was written before formats existed: format 0.
+    const raw = stamped ?? 0;
+    if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0) {
+      throw new ShulianError('STORE_FORMAT_INVALID', `chain store ${dir} has format version ${JSON.stringify(raw)}, which no release writes; the store is damaged: restore the data directory from a copy taken while the node was stopped (docs/operations.md#upgrades)`);
+    }
+    let format = raw;
+    if (format > STORE_FORMAT) {
+      throw new ShulianError('STORE_FORMAT_NEWER', `chain store ${dir} has format ${format}, written by a newer Shulian release; this release reads formats 0 to ${STORE_FORMAT}. Run the release that wrote it (or newer), or restore a backup made with this release (docs/operations.md#upgrades); nothing was changed`);
+    }
+    while (format < STORE_FORMAT) {
+      const migrate = MIGRATIONS[format]!;
+      const next = format + 1;
+      this.root.transactionSync(() => {
+        migrate(this.root);
+        this.meta.putSync('format', next);
+      });
+      format = next;
+    }
+  }
+
+  /** The store's format version (STORE_FORMAT once opened). */
+  format(): number {
+    return this.meta.get('format') as number;
   }
 
   genesis(): Genesis | undefined {

@@ -2,5 +2,5 @@
  * The ledger's storage face (Node only): the LMDB chain store (blocks, receipts, state, indexes)
  * and the authenticated state tree with its node stores. The wire face is ../index.ts.
  */
-export { ChainStore, type ChainHead, type TxLocation, type BlockMeta } from './chain-store.ts';
+export { ChainStore, STORE_FORMAT, type ChainHead, type TxLocation, type BlockMeta } from './chain-store.ts';
 export { SparseMerkleTree, MemoryNodeStore, EMPTY_ROOT, encodeNode, decodeNode, type SmtUpdate, type SmtProof, type SmtOptions, type NodeStore, type SmtNode } from '../smt/index.ts';

@@ -1,0 +1,143 @@
+/**
+ * The long version of test/net-faults (issue #21): four tbft validator processes, one per
+ * network namespace, faults made in the kernel between them, closed-loop clients writing through
+ * every node the whole time, and the history checker over every node's chain after each phase.
+ *
+ * Phases (each FAULT_S seconds, default 30): no fault (the baseline), congested links (a slow
+ * rate with a three-packet queue per link: real queueing delay and loss), partitions 2–2, 1–3,
+ * a bridge node that sees both halves, a flapping 2–2 (5 s cut, 5 s healed), a validator paused
+ * with SIGSTOP; then kill -9 of the current proposer, again and again, for KILL_S seconds
+ * (default 60; at most one validator down at a time, restarted at once).
+ *
+ * value: acknowledged commits/s over congested links; limit: the same clients' commits/s with
+ * no fault, measured in this run (the issue's target: 70% of the no-fault throughput).
+ * violations (must be 0), p50/p99 latencies per phase, and after each healed partition the
+ * rounds it took to commit again (target: within 3) are printed beside it.
+ */
+import { randomInt } from 'node:crypto';
+import { checkHistory } from '../test/helpers/netns/checker.ts';
+import { getJson, NetCluster } from '../test/helpers/netns/cluster.ts';
+import { NetLab, netnsUnavailable } from '../test/helpers/netns/lab.ts';
+import { Workload } from '../test/helpers/netns/workload.ts';
+import { tempDir, waitFor } from '../test/helpers/tmp.ts';
+import { percentile } from './lib/load.ts';
+import type { BenchResult } from './result.ts';
+
+const FAULT_S = Number(process.env.NETFAULTS_FAULT_S ?? 30);
+const KILL_S = Number(process.env.NETFAULTS_KILL_S ?? 60);
+
+interface PhaseResult { phase: string; commits: number; perSec: number; p50Ms: number; p99Ms: number; roundsToResume?: number; resumeMs?: number; dropped?: number }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export default async function run(): Promise<BenchResult> {
+  const why = netnsUnavailable();
+  if (why) throw new Error(`netfaults needs network namespaces: ${why}`);
+  const tmp = tempDir('shulian-netfaults-bench-');
+  const lab = new NetLab(4);
+  const cluster = new NetCluster(lab, tmp.dir);
+  const phases: PhaseResult[] = [];
+  let violations: string[] = [];
+  const work = () => new Workload(cluster.nodes.map((n) => n.api), 8);
+  const consensus = (i: number) => getJson<{ height: number; round: number; proposer: string }>(`${cluster.nodes[i]!.api}/v1/chains/notary/consensus`, 2000);
+  const heights = async () => Promise.all(cluster.nodes.map(async (_, i) => (await consensus(i))?.height ?? -1));
+
+  /** Runs clients through `fault` for FAULT_S seconds, heals, then checks the history of that phase. */
+  const phase = async (name: string, fault: () => Promise<void> | void, heal: () => void): Promise<PhaseResult> => {
+    const w = work();
+    w.start();
+    const t0 = Date.now();
+    await fault();
+    const faultEnd = t0 + FAULT_S * 1000;
+    while (Date.now() < faultEnd) await sleep(200);
+    const committedDuring = w.committedCount();
+    // Rounds to resume: the round in progress at the heal, against the round of the first commit after it.
+    const before = Math.max(...(await heights()));
+    const healRound = (await consensus(0))?.round ?? 0;
+    const healedAt = Date.now();
+    heal();
+    await waitFor(async () => Math.min(...(await heights())) > before, `${name}: every node past height ${before} after healing`, 180_000);
+    const resumeMs = Date.now() - healedAt;
+    const block = await getJson<{ commit?: { round: number } }>(`${cluster.nodes[0]!.api}/v1/chains/notary/blocks/${before + 1}`);
+    await w.stop();
+    const report = checkHistory(await w.history([0, 1, 2, 3]));
+    violations = violations.concat(report.violations.map((v) => `${name}: ${v.kind}: ${v.detail}`));
+    const lat = report.latencies;
+    return {
+      phase: name, commits: committedDuring, perSec: Number((committedDuring / FAULT_S).toFixed(2)),
+      p50Ms: Math.round(percentile(lat, 50)), p99Ms: Math.round(percentile(lat, 99)),
+      resumeMs, roundsToResume: block?.commit ? Math.max(0, block.commit.round - healRound) : undefined,
+    };
+  };
+
+  try {
+    cluster.startAll();
+    await cluster.waitReady('notary', 1, 300_000);
+    const none = await phase('none', () => {}, () => {});
+    phases.push(none);
+    let dropped = 0;
+    const congested = await phase('congested', () => lab.shapeAll({ rateKbit: 512, queuePackets: 3 }), () => {
+      dropped = lab.shapingStats().dropped;
+      lab.unshapeAll();
+    });
+    phases.push({ ...congested, dropped });
+    phases.push(await phase('partition-2-2', () => lab.partition([[0, 1], [2, 3]]), () => lab.healAll()));
+    phases.push(await phase('partition-1-3', () => lab.partition([[0], [1, 2, 3]]), () => lab.healAll()));
+    // Node 1 in no group: it sees 0 and {2, 3}, which do not see each other.
+    phases.push(await phase('partition-bridge', () => lab.partition([[0], [2, 3]]), () => lab.healAll()));
+    let flapping = true;
+    let flap: Promise<void> = Promise.resolve();
+    phases.push(await phase('partition-flapping', () => {
+      flap = (async () => {
+        while (flapping) {
+          lab.partition([[0, 1], [2, 3]]);
+          await sleep(5000);
+          lab.healAll();
+          await sleep(5000);
+        }
+      })();
+    }, () => void (flapping = false)));
+    await flap;
+    lab.healAll();
+    phases.push(await phase('paused', () => cluster.pause(randomInt(4)), () => {
+      for (const n of cluster.nodes) if (n.paused) cluster.resume(n.index);
+    }));
+
+    // kill -9 of the proposer, round after round: only while the other three are up.
+    const kw = work();
+    kw.start();
+    let kills = 0;
+    const killEnd = Date.now() + KILL_S * 1000;
+    while (Date.now() < killEnd) {
+      const s = await consensus(kills % 4);
+      const p = cluster.nodes.findIndex((n) => n.did === s?.proposer);
+      if (p >= 0 && cluster.nodes.every((n) => n.proc)) {
+        await cluster.kill9(p);
+        kills++;
+        cluster.start(p);
+      }
+      await sleep(1000);
+    }
+    await cluster.waitReady('notary', 1, 300_000);
+    await kw.stop();
+    const kr = checkHistory(await kw.history([0, 1, 2, 3]));
+    violations = violations.concat(kr.violations.map((v) => `kill-proposer: ${v.kind}: ${v.detail}`));
+    phases.push({ phase: 'kill-proposer', commits: kw.committedCount(), perSec: Number((kw.committedCount() / KILL_S).toFixed(2)), p50Ms: Math.round(percentile(kr.latencies, 50)), p99Ms: Math.round(percentile(kr.latencies, 99)) });
+
+    const value = congested.perSec;
+    const limit = none.perSec;
+    return {
+      bench: 'netfaults', value, unit: 'acknowledged commits/s (congested links)', limit,
+      limitWhat: 'the same closed-loop clients on the same four namespaced validators with no fault, measured in this run',
+      ratio: limit > 0 ? Number((value / limit).toFixed(3)) : 0, target: 0.7,
+      violations: violations.length, kills, faultSeconds: FAULT_S, phases,
+      ...(violations.length ? { failures: violations.slice(0, 10) } : {}),
+    };
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${cluster.outputs()}`);
+  } finally {
+    await cluster.stopAll();
+    lab.destroy();
+    tmp.cleanup();
+  }
+}
