@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cli, json, jsonError, oneLineError, PW, type CliRun } from './helpers/cli.ts';
+import { cli, fixtureKey, json, jsonError, oneLineError, PW, type CliRun } from './helpers/cli.ts';
 import { startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
@@ -70,10 +70,10 @@ describe('shulian org / gov / chain propose through the binary, against shulian 
     const show = json<KeyInfo>(await cli(['keys', 'show', ...asOp(), '--json'], env));
     Object.assign(op, { did: show.did, publicKey: show.publicKey });
     for (const name of ['Port Authority', 'Shipping Bank', 'Customs Broker']) {
-      const k = json<KeyInfo>(await cli(['keys', 'new', '--out', join(tmp.dir, `${name.split(' ')[0]!.toLowerCase()}.json`), '--password-env', 'PW', '--json'], env));
+      const k = fixtureKey(join(tmp.dir, `${name.split(' ')[0]!.toLowerCase()}.json`));
       orgs.push({ ...k, name });
     }
-    outsider = json<KeyInfo>(await cli(['keys', 'new', '--out', join(tmp.dir, 'outsider.json'), '--password-env', 'PW', '--json'], env));
+    outsider = fixtureKey(join(tmp.dir, 'outsider.json'));
   });
 
   after(async () => {

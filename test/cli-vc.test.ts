@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cli, json, jsonError, PW, type CliRun } from './helpers/cli.ts';
+import { cli, fixtureKey, json, jsonError, PW, type CliRun } from './helpers/cli.ts';
 import { startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -51,7 +51,7 @@ describe('shulian vc … through the binary, against shulian up', () => {
     node = await startNodeProcess(data);
     api = node.url;
     env = { PW, NODE_PW: readFileSync(join(data, 'node', 'key.pass'), 'utf8').trim() };
-    issuer = json<{ did: string; file: string }>(await cli(['keys', 'new', '--out', file('issuer.json'), '--suite', 'sm2', '--password-env', 'PW', '--json'], env));
+    issuer = fixtureKey(file('issuer.json'));
   });
 
   after(async () => {
@@ -132,7 +132,7 @@ describe('shulian vc … through the binary, against shulian up', () => {
     assert.equal((JSON.parse(offline.stdout) as Verdict).verified, true);
 
     // Another issuer, not in the export: the verdict says which DID is missing and how to export it.
-    const other = json<{ did: string; file: string }>(await cli(['keys', 'new', '--out', file('other.json'), '--suite', 'sm2', '--password-env', 'PW', '--json'], env));
+    const other = fixtureKey(file('other.json'));
     json(await run(['did', 'create', ...key(other.file), '--json']));
     json(await run(['vc', 'issue', cred, ...key(other.file), '--out', file('other-signed.json'), '--json']));
     const missing = await cli(['vc', 'verify', file('other-signed.json'), '--local', '--did-documents', file('docs.json'), '--api', nowhere, '--json'], env);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cli, json, jsonError, oneLineError, PW, type CliRun } from './helpers/cli.ts';
+import { cli, fixtureKey, json, jsonError, oneLineError, PW, type CliRun } from './helpers/cli.ts';
 import { startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
@@ -51,8 +51,8 @@ describe('shulian xchain … through the binary, against shulian up', () => {
   before(async () => {
     node = await startNodeProcess(join(tmp.dir, 'node'));
     api = node.url;
-    alice = json<KeyInfo>(await cli(['keys', 'new', '--out', join(tmp.dir, 'alice.json'), '--password-env', 'PW', '--json'], env));
-    bob = json<KeyInfo>(await cli(['keys', 'new', '--out', join(tmp.dir, 'bob.json'), '--password-env', 'PW', '--json'], env));
+    alice = fixtureKey(join(tmp.dir, 'alice.json'));
+    bob = fixtureKey(join(tmp.dir, 'bob.json'));
     // The node's gateway brings the routing chain's registrations to each chain after start.
     const synced = async (chain: string, other: string): Promise<boolean> =>
       ((await (await fetch(`${api}/v1/chains/${chain}/xchain/channels`)).json()) as { channels: Array<{ chain: string }> }).channels.some((c) => c.chain === other);

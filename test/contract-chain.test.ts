@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fixtureKey } from './helpers/cli.ts';
 import { cliPath, repoRoot, startNodeProcess } from './helpers/node-process.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -24,7 +25,7 @@ test('a lex contract drafted, signed by both parties and driven by an event on c
     const keys: Record<string, { did: string; file: string }> = {};
     for (const p of ['seller', 'buyer', 'stranger']) {
       const file = join(tmp.dir, `${p}.json`);
-      keys[p] = { did: ok<{ did: string }>('keys', 'new', '--out', file, '--password-env', 'PW').did, file };
+      keys[p] = { did: fixtureKey(file, env.PW).did, file };
     }
     const signer = (p: string) => ['--key', keys[p]!.file, '--password-env', 'PW', ...api];
     const { template } = ok<{ template: string }>('contract', 'deploy', join(repoRoot, 'contracts/late-delivery/contract.lex'), ...signer('seller'));

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShulianClient } from '../src/sdk/client.ts';
 import { contractPdf, getContract, getContractFingerprint, listContracts } from '../src/sdk/contracts.ts';
+import { fixtureKey } from './helpers/cli.ts';
 import { cliPath, repoRoot, startNodeProcess } from './helpers/node-process.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -34,7 +35,7 @@ test('contracts drafted, signed by two parties (and a notary), driven through pe
     const keys: Record<string, { did: string; file: string }> = {};
     for (const p of ['seller', 'buyer', 'notary']) {
       const file = join(tmp.dir, `${p}.json`);
-      keys[p] = { did: ok<{ did: string }>('keys', 'new', '--out', file, '--password-env', 'PW').did, file };
+      keys[p] = { did: fixtureKey(file, env.PW).did, file };
     }
     const as = (p: string) => ['--key', keys[p]!.file, '--password-env', 'PW', ...api];
     const { template } = ok<{ template: string }>('contract', 'deploy', join(repoRoot, 'contracts/late-delivery/contract.lex'), ...as('seller'));

@@ -6,7 +6,12 @@ export interface GatewayOptions {
   chains: ChainEndpoint[];
   /** The routing chain, whose registrations the gateway brings to each chain. */
   xroute?: ChainEndpoint;
-  /** Idle wait between rounds when there was nothing to relay, ms. */
+  /**
+   * Idle wait between rounds when there was nothing to relay, ms, for a pair of chains whose
+   * endpoints do not announce blocks (onBlock). A pair that does waits for the next block of
+   * either chain instead (at most BLOCK_WAIT_MS): packets, receipts and acknowledgements change
+   * only when one commits.
+   */
   idleMs?: number;
   /** How often registrations are checked, ms. */
   routeSyncMs?: number;
@@ -33,6 +38,47 @@ const pause = (ms: number, signal: AbortSignal): Promise<void> => new Promise((r
   }, ms);
   signal.addEventListener('abort', onAbort, { once: true });
 });
+
+/** Longest idle wait for a block before a pair looks again anyway. */
+export const BLOCK_WAIT_MS = 2_000;
+
+/** Counts the blocks two chains commit, so an idle pair loop can sleep until the next one. */
+class BlockClock {
+  #ticks = 0;
+  readonly #wake = new Set<() => void>();
+  readonly #offs: Array<() => void>;
+
+  constructor(eps: Array<Required<Pick<ChainEndpoint, 'onBlock'>>>) {
+    this.#offs = eps.map((ep) => ep.onBlock(() => {
+      this.#ticks++;
+      for (const w of [...this.#wake]) w();
+    }));
+  }
+
+  get ticks(): number {
+    return this.#ticks;
+  }
+
+  /** Resolves at once if a block came after `since` ticks, else at the next block, after `ms`, or on abort. */
+  wait(since: number, ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#ticks !== since || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        this.#wake.delete(done);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.#wake.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  close(): void {
+    for (const off of this.#offs) off();
+  }
+}
 
 /**
  * A gateway (跨链网关): one organisation's relayer. It holds no authority — every packet it
@@ -94,23 +140,35 @@ export class Gateway {
   async #pairLoop(src: ChainEndpoint, dst: ChainEndpoint): Promise<void> {
     const signal = this.#abort.signal;
     const cursor: RelayCursor = { from: 1 };
-    while (!signal.aborted) {
-      let r: RelayReport | undefined;
-      try {
-        r = await relayOnce(src, dst, cursor, { signal });
-        this.stats.rounds++;
-        this.stats.received += r.received;
-        this.stats.acknowledged += r.acknowledged;
-        this.stats.timedOut += r.timedOut;
-        for (const e of r.errors) this.#error(e);
-        if (r.received || r.acknowledged || r.timedOut) this.#log(`${src.id}→${dst.id}: received ${r.received}, acknowledged ${r.acknowledged}, timed out ${r.timedOut}`);
-      } catch (err) {
-        if (signal.aborted) return;
-        this.#error(`${src.id}→${dst.id}: ${(err as Error).message}`);
-      }
-      const busy = r && (r.received || r.acknowledged || r.timedOut);
-      if (!busy) await pause(r?.errors.length ? 500 : (this.opts.idleMs ?? 50), signal);
+    const clock = src.onBlock && dst.onBlock ? new BlockClock([{ onBlock: src.onBlock }, { onBlock: dst.onBlock }]) : undefined;
+    try {
+      while (!signal.aborted) await this.#pairRound(src, dst, cursor, clock);
+    } finally {
+      clock?.close();
     }
+  }
+
+  async #pairRound(src: ChainEndpoint, dst: ChainEndpoint, cursor: RelayCursor, clock: BlockClock | undefined): Promise<void> {
+    const signal = this.#abort.signal;
+    // Blocks that land during the round wake the next one at once.
+    const since = clock?.ticks ?? 0;
+    let r: RelayReport | undefined;
+    try {
+      r = await relayOnce(src, dst, cursor, { signal });
+      this.stats.rounds++;
+      this.stats.received += r.received;
+      this.stats.acknowledged += r.acknowledged;
+      this.stats.timedOut += r.timedOut;
+      for (const e of r.errors) this.#error(e);
+      if (r.received || r.acknowledged || r.timedOut) this.#log(`${src.id}→${dst.id}: received ${r.received}, acknowledged ${r.acknowledged}, timed out ${r.timedOut}`);
+    } catch (err) {
+      if (signal.aborted) return;
+      this.#error(`${src.id}→${dst.id}: ${(err as Error).message}`);
+    }
+    if (r && (r.received || r.acknowledged || r.timedOut)) return;
+    if (r?.errors.length) await pause(500, signal);
+    else if (clock) await clock.wait(since, BLOCK_WAIT_MS, signal);
+    else await pause(this.opts.idleMs ?? 50, signal);
   }
 
   #error(msg: string): void {

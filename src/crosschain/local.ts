@@ -62,6 +62,7 @@ export function localEndpoint(chain: ChainView, key: KeyPair, opts: { waitMs?: n
     proof: async (height: number, keys: string[]): Promise<ProofBundle> => readProofBundle(chain, height, keys),
     outbox: async (dst: string, from: number, limit: number) => readOutbox(chain, dst, from, limit),
     state: async (k: string) => state(k),
+    onBlock: (listener: () => void) => chain.onBlock(() => listener()),
     call(module: string, method: string, args: JsonValue, signal?: AbortSignal) {
       // Submissions one at a time per endpoint, so nonces never collide; commits are awaited in parallel.
       const submitted = queue.then(() => submit(module, method, args, signal));

@@ -28,6 +28,11 @@ export interface ChainEndpoint {
    * stopping with it).
    */
   call(module: string, method: string, args: JsonValue, signal?: AbortSignal): Promise<{ status: 'ok' | 'failed'; code?: string; message?: string; result?: JsonValue }>;
+  /**
+   * Calls `listener` after each block the chain commits; returns the unsubscribe. Optional: a
+   * gateway whose two chains both announce blocks sleeps between them instead of polling.
+   */
+  onBlock?(listener: () => void): () => void;
 }
 
 /** A record of an endpoint's chain state under its typed full key; undefined when absent. */

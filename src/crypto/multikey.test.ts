@@ -83,3 +83,20 @@ test('decodeMultikey never throws untyped errors', () => {
     }
   }), { numRuns: 2000 });
 });
+
+test('a decoded key is the caller\'s own copy: writing into it changes no later decode (decodes are cached)', () => {
+  for (const suite of ['sm2', 'ed25519'] as const) {
+    const kp = generateKeyPair(suite);
+    const mb = encodeMultikey(suite, kp.publicKey);
+    const first = decodeMultikey(mb);
+    first.publicKey.fill(0);
+    first.publicKeyHex = 'changed';
+    const again = decodeMultikey(mb);
+    assert.deepEqual(again.publicKey, kp.publicKey);
+    assert.equal(again.publicKeyHex, toHex(kp.publicKey));
+    assert.notEqual(again.publicKey, decodeMultikey(mb).publicKey, 'each decode returns new bytes');
+  }
+  // A key refused once is refused again (only valid keys are remembered).
+  const small = 'z' + toBase58(Uint8Array.from([0xed, 0x01, 1, ...new Uint8Array(31)]));
+  for (let i = 0; i < 2; i++) rejects(() => decodeMultikey(small), 'INVALID_PUBLIC_KEY');
+});

@@ -142,6 +142,11 @@ export function checkRawPublicKey(publicKey: Uint8Array, suite?: Suite): Suite {
 /** publicKeyMultibase of a raw public key (SM2 uncompressed 65 bytes, or Ed25519 32 bytes). */
 export function encodeMultikey(suite: Suite, publicKey: Uint8Array): string {
   checkRawPublicKey(publicKey, suite);
+  return multibaseOf(suite, publicKey);
+}
+
+/** encodeMultikey of a key already checked. */
+function multibaseOf(suite: Suite, publicKey: Uint8Array): string {
   const body = suite === 'sm2' ? compressSm2(publicKey) : publicKey;
   const prefix = suite === 'sm2' ? SM2_PREFIX : ED25519_PREFIX;
   const bytes = new Uint8Array(prefix.length + body.length);
@@ -170,6 +175,25 @@ function readVarint(bytes: Uint8Array): { value: number; length: number } | unde
  * SM2, INVALID_PUBLIC_KEY_LENGTH for a key of the wrong size.
  */
 export function decodeMultikey(multibase: unknown): DecodedMultikey {
+  const hit = typeof multibase === 'string' ? decodedKeys.get(multibase) : undefined;
+  const d = hit ?? decodeUncached(multibase);
+  if (!hit) {
+    if (decodedKeys.size >= DECODED_KEYS) decodedKeys.delete(decodedKeys.keys().next().value!);
+    decodedKeys.set(multibase as string, d);
+  }
+  // A copy: callers may hold on to (or write into) the key bytes.
+  return { ...d, publicKey: new Uint8Array(d.publicKey) };
+}
+
+/**
+ * Keys already decoded and checked, by multibase: verifiers meet the same few keys again and
+ * again, and the curve check is a field exponentiation (most of an Ed25519 verification).
+ * Only valid keys are kept (an invalid one throws before it is stored), at most DECODED_KEYS.
+ */
+const decodedKeys = new Map<string, DecodedMultikey>();
+const DECODED_KEYS = 1024;
+
+function decodeUncached(multibase: unknown): DecodedMultikey {
   if (typeof multibase !== 'string' || multibase.length === 0) throw new MultikeyError('INVALID_PUBLIC_KEY', 'publicKeyMultibase must be a non-empty string');
   if (multibase.length > MAX_MULTIBASE_LENGTH) throw new MultikeyError('INVALID_PUBLIC_KEY', `publicKeyMultibase is longer than ${MAX_MULTIBASE_LENGTH} characters`);
   if (multibase[0] !== 'z') {
@@ -204,5 +228,5 @@ export function decodeMultikey(multibase: unknown): DecodedMultikey {
   } else {
     throw new MultikeyError('INVALID_PUBLIC_KEY_TYPE', `multicodec 0x${v.value.toString(16)} is not a key type did:shulian supports; use Ed25519 (0xed) or SM2 (0x1206)`);
   }
-  return { suite, publicKey, publicKeyHex: toHex(publicKey), publicKeyMultibase: encodeMultikey(suite, publicKey) };
+  return { suite, publicKey, publicKeyHex: toHex(publicKey), publicKeyMultibase: multibaseOf(suite, publicKey) };
 }

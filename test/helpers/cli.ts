@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { toHex } from '../../src/codec/index.ts';
+import { didFromPublicKey, generateKeyPair, writeKeystore, type Suite } from '../../src/crypto/index.ts';
 import { cliPath, repoRoot } from './node-process.ts';
 
 /**
@@ -72,4 +74,19 @@ export function oneLineError(r: CliRun, exitCode = 1): string {
   assert.equal(r.code, exitCode, `expected exit ${exitCode}, got ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace without SHULIAN_DEBUG');
   return r.stderr;
+}
+
+/** scrypt cost of fixture keystores: 2^10 instead of the CLI's 2^17 (about 0.8 s of CPU per use). */
+const FIXTURE_SCRYPT_N = 1 << 10;
+
+/**
+ * A keystore for a test whose subject is not key creation (`keys new` has its own tests in
+ * test/cli.test.ts): what `keys new --out FILE --json` prints, written in process with a low scrypt
+ * cost. The CLI reads the cost from the file, so every later `--key FILE` run decrypts it through
+ * the same code as any keystore, about 0.8 s of CPU sooner.
+ */
+export function fixtureKey(file: string, password = PW, suite: Suite = 'sm2'): { did: string; suite: Suite; publicKey: string; file: string } {
+  const kp = generateKeyPair(suite);
+  writeKeystore(file, kp, password, { scryptN: FIXTURE_SCRYPT_N });
+  return { did: didFromPublicKey(kp.publicKey), suite, publicKey: toHex(kp.publicKey), file: resolve(file) };
 }

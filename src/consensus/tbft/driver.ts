@@ -14,6 +14,12 @@ import type { Commit, Evidence, TbftAction, TbftMessage, TbftStatus, TimeoutConf
 
 /** Consensus messages kept while syncing; the core ignores those for heights it passed. */
 const MAX_HELD = 10_000;
+/**
+ * WAL records kept before the log is rewritten without the decided heights. Compacting after every
+ * block cost three fsyncs and a rename per block and chain; records of decided heights are
+ * ignored on restart (TbftCore.start), so keeping some for a while changes nothing but the size.
+ */
+const WAL_COMPACT_RECORDS = 256;
 
 /**
  * The peer network as the driver of one chain uses it. node/ wires it over src/net: messages on
@@ -298,7 +304,7 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
           this.candidates.clear();
           // A validator-set change was scheduled: who may connect for this chain changed.
           if (committed.receipts.some((r) => r.events.some((e) => e.type === 'ValidatorSetScheduled'))) net.refreshPeers();
-          this.wal.compact(a.height + 1);
+          if (this.wal.entries().length >= WAL_COMPACT_RECORDS) this.wal.compact(a.height + 1);
           this.lastCommitTime = Date.now();
           break;
         }

@@ -8,6 +8,8 @@ declare module 'jsonld' {
     contextUrl: string | null;
     documentUrl: string;
     document: unknown;
+    /** 'static': the document never changes, so jsonld keeps its processed form across calls. */
+    tag?: 'static';
   }
   export type DocumentLoader = (url: string) => Promise<RemoteDocument>;
   export interface JsonLdEvent {

@@ -42,7 +42,9 @@ function bundleLoader(): DocumentLoader {
     if (++loads > MAX_CONTEXT_LOADS) throw new Error(`the document needs more than ${MAX_CONTEXT_LOADS} context documents`);
     const document = bundledContext(url);
     if (!document) throw new ContextNotBundled(url);
-    return { contextUrl: null, documentUrl: url, document };
+    // Bundled contexts never change: tagged static, jsonld keeps them resolved and processed in
+    // its shared cache, so later documents neither load nor re-process them.
+    return { contextUrl: null, documentUrl: url, document, tag: 'static' };
   };
 }
 
