@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPair } from '../../src/crypto/index.ts';
 import { collectibleStateKey } from '../../src/modules/collectible/keys.ts';
 import { mayMove, type AlbumRecord, type ClassRecord, type TokenRecord } from '../../src/modules/collectible/types.ts';
-import { DAY, did, tokenChain, type TokenChain } from './kit.ts';
+import { DAY, did, tokenChain, type TokenChain } from '../helpers/tokens.ts';
 
 let k: TokenChain;
 const issuer = generateKeyPair('ed25519');

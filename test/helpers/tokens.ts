@@ -6,9 +6,9 @@ import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../src/crypt
 import { signTx, type Block, type Receipt } from '../../src/ledger/index.ts';
 import { builtinModules, createCarbonModule } from '../../src/modules/index.ts';
 import { method, type ModuleDef } from '../../src/runtime/index.ts';
-import { openTestChain, type TestChain } from '../helpers/chain.ts';
-import { changedKeys, stateSnapshot } from '../helpers/state.ts';
-import { tempDir } from '../helpers/tmp.ts';
+import { openTestChain, type TestChain } from './chain.ts';
+import { changedKeys, stateSnapshot } from './state.ts';
+import { tempDir } from './tmp.ts';
 
 export const did = (k: KeyPair): string => didFromPublicKey(k.publicKey);
 export const DAY = 86_400_000;
@@ -27,11 +27,11 @@ export interface TokenChain {
   governor: KeyPair;
   time: number;
   /** Sends the calls in order in one block at `time` (advanced by a second unless given); their receipts. */
-  block(calls: Array<[KeyPair, string, string, JsonValue]>, at?: number): Promise<Receipt[]>;
-  call(key: KeyPair, module: string, method: string, args: JsonValue, at?: number): Promise<Receipt>;
-  ok(key: KeyPair, module: string, method: string, args: JsonValue, at?: number): Promise<JsonValue>;
+  block(calls: Array<[KeyPair, string, string, object]>, at?: number): Promise<Receipt[]>;
+  call(key: KeyPair, module: string, method: string, args: object, at?: number): Promise<Receipt>;
+  ok(key: KeyPair, module: string, method: string, args: object, at?: number): Promise<JsonValue>;
   /** The call fails with `code` (and `message`) and changes nothing but the sender's nonce. */
-  refused(key: KeyPair, module: string, method: string, args: JsonValue, code: string, message?: RegExp, at?: number): Promise<Receipt>;
+  refused(key: KeyPair, module: string, method: string, args: object, code: string, message?: RegExp, at?: number): Promise<Receipt>;
   state<T>(key: string): T | undefined;
   close(): Promise<void>;
 }
@@ -48,7 +48,7 @@ export async function tokenChain(chain = 'tokens', governor = generateKeyPair('e
         const from = did(key);
         const nonce = nonces.get(from) ?? 0;
         nonces.set(from, nonce + 1);
-        return signTx(key, { chain, module, method: m, args, nonce, expires: 1_000_000 }).tx;
+        return signTx(key, { chain, module, method: m, args: args as JsonValue, nonce, expires: 1_000_000 }).tx;
       });
       for (const r of await t.chain.submit(txs)) assert.equal(r.accepted, true, JSON.stringify(r));
       k.time = at ?? k.time + 1000;
@@ -72,7 +72,7 @@ export async function tokenChain(chain = 'tokens', governor = generateKeyPair('e
       return r;
     },
     state<T>(key: string) {
-      return t.chain.getState(key).value as unknown as T | undefined;
+      return (t.chain.getState(key).value ?? undefined) as unknown as T | undefined;
     },
     async close() {
       await t.close();
