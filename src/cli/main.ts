@@ -22,6 +22,9 @@ const GROUPS: Record<string, () => Promise<Command[]>> = {
   xtx: async () => [(await import('./commands/xtx.ts')).xtxCommand()],
   supervise: async () => [(await import('./commands/supervise.ts')).superviseCommand()],
   data: async () => [(await import('./commands/data.ts')).dataCommand()],
+  collectible: async () => [(await import('./commands/tokens.ts')).collectibleCommand()],
+  coupon: async () => [(await import('./commands/tokens.ts')).couponCommand()],
+  carbon: async () => [(await import('./commands/tokens.ts')).carbonCommand()],
 };
 /** `chain` subcommands defined here; any other (`chain propose`, `chain --help`) loads gov.ts. */
 const OWN_CHAIN_COMMANDS = new Set(['list', 'status']);
