@@ -64,7 +64,8 @@ export default async function run(): Promise<BenchResult> {
     const perCampaign = Math.ceil(COUPONS / SENDERS);
     await driveLoad(url, CHAIN, presign(CHAIN, malls.map((m, j) => [m, 'coupon', 'createCampaign', { id: `bench-${j}`, name: 'bench', budget: String(perCampaign * 1000), rule: { kind: 'threshold', min: '5000', off: '1000' }, group: 'bench', validFrom: now - 60_000, validUntil: now + 86_400_000, merchants: merchants.map(did) }])));
     phase('campaigns created');
-    await driveLoad(url, CHAIN, presign(CHAIN, holders.map((h, i) => [malls[i % SENDERS]!, 'coupon', 'issue', { campaign: campaignOf(i), to: did(h) }])));
+    // Each mall's nonce 0 created its campaign.
+    await driveLoad(url, CHAIN, presign(CHAIN, holders.map((h, i) => [malls[i % SENDERS]!, 'coupon', 'issue', { campaign: campaignOf(i), to: did(h) }]), new Map(malls.map((m) => [did(m), 1]))));
     phase('coupons issued');
     const merchantOf = (i: number) => merchants[i % SENDERS]!;
     await driveLoad(url, CHAIN, presign(CHAIN, holders.map((h, i) => [h, 'coupon', 'authorize', { coupon: couponOf(i), merchant: did(merchantOf(i)) }])));
