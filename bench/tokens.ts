@@ -24,6 +24,8 @@ const NOTARY_TXS = 6_000;
 const COUPONS = 4_000;
 const TRIPS = 6_000;
 const SENDERS = 50;
+/** Recorders of one methodology: at most CARBON_LIMITS.recorders. */
+const PLATFORMS = 32;
 const did = (k: KeyPair) => didFromPublicKey(k.publicKey);
 const phase = (what: string): void => {
   if (process.env.BENCH_DEBUG) console.error(`tokens bench: ${what}`);
@@ -77,10 +79,10 @@ export default async function run(): Promise<BenchResult> {
     }
     phase('coupons redeemed');
     // Carbon: a methodology, SENDERS platforms, one trip per citizen.
-    const platforms = Array.from({ length: SENDERS }, () => generateKeyPair(SUITE));
+    const platforms = Array.from({ length: PLATFORMS }, () => generateKeyPair(SUITE));
     await proposeMethodology(c, operator, { id: 'bench-travel', version: 1, name: 'bench', recorders: platforms.map(did), cap: '1000000000000', params: { kind: 'travel', baselineGPerKm: 135, modes: { metro: { gPerKm: 37, maxM: 80_000 } } } }, opts);
     const citizens = Array.from({ length: TRIPS }, () => did(generateKeyPair(SUITE)));
-    const carbon = await driveLoad(url, CHAIN, presign(CHAIN, citizens.map((ci, i) => [platforms[i % SENDERS]!, 'carbon', 'issue', { methodology: 'bench-travel', version: 1, activity: { kind: 'travel', ref: `t${i}`, citizen: ci, mode: 'metro', distanceM: 5_000 + i, start: now, end: now + 1_800_000 } }])));
+    const carbon = await driveLoad(url, CHAIN, presign(CHAIN, citizens.map((ci, i) => [platforms[i % PLATFORMS]!, 'carbon', 'issue', { methodology: 'bench-travel', version: 1, activity: { kind: 'travel', ref: `t${i}`, citizen: ci, mode: 'metro', distanceM: 5_000 + i, start: now, end: now + 1_800_000 } }])));
     const stats = await carbonStats(c, CHAIN, 'bench-travel', 1);
     if (stats?.records !== TRIPS) throw new Error(`carbon: ${JSON.stringify(stats)}`);
 
