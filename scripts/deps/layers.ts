@@ -29,7 +29,7 @@ export const LAYERS: Layer[] = [
   { folders: ['sdk'], note: 'typed client; owns the wire types; browser-safe core plus Node extras; imports nothing of the server' },
   // Services speak to chains through the SDK or in-process readers; the API serves some of what
   // they read (cross-chain proofs), so they sit below it.
-  { folders: ['crosschain', 'rails', 'supervision', 'indexer', 'market'], note: 'services: gateways and engine adapters, settlement rails (client daemons over the SDK), the supervision rule engine, the PostgreSQL explorer index, the market\'s metering gateway' },
+  { folders: ['crosschain', 'rails', 'supervision', 'indexer', 'market', 'scenarios'], note: 'services: gateways and engine adapters, settlement rails (client daemons over the SDK), the supervision rule engine, the PostgreSQL explorer index, the market\'s metering gateway, scenario runners (over the SDK)' },
   { folders: ['api'], note: 'HTTP + WebSocket server; its request/response types are the SDK\'s' },
   { folders: ['node'], note: 'assembles a node: chains, network, API, embedded services' },
   { folders: ['cli'], note: 'the shulian command' },

@@ -24,6 +24,10 @@ const GROUPS: Record<string, () => Promise<Command[]>> = {
   indexer: async () => [(await import('./commands/indexer.ts')).indexerCommand()],
   data: async () => [(await import('./commands/data.ts')).dataCommand()],
   market: async () => [(await import('./commands/market.ts')).marketCommand()],
+  collectible: async () => [(await import('./commands/tokens.ts')).collectibleCommand()],
+  coupon: async () => [(await import('./commands/tokens.ts')).couponCommand()],
+  carbon: async () => [(await import('./commands/tokens.ts')).carbonCommand()],
+  scenario: async () => [(await import('./commands/scenario.ts')).scenarioCommand()],
 };
 /** `chain` subcommands defined here; any other (`chain propose`, `chain --help`) loads gov.ts. */
 const OWN_CHAIN_COMMANDS = new Set(['list', 'status']);

@@ -22,6 +22,9 @@ import { dataauthModule } from './dataauth/index.ts';
 import { consentModule } from './consent/index.ts';
 import { credadmitModule } from './credadmit/index.ts';
 import { marketModule } from './market/index.ts';
+import { collectibleModule } from './collectible/index.ts';
+import { couponModule } from './coupon/index.ts';
+import { createCarbonModule } from './carbon/index.ts';
 
 export { notaryModule, recordStateKey, type NotaryRecord } from './notary/index.ts';
 export { didModule } from './did/index.ts';
@@ -30,6 +33,9 @@ export { dataauthModule } from './dataauth/index.ts';
 export { consentModule } from './consent/index.ts';
 export { credadmitModule } from './credadmit/index.ts';
 export { marketModule } from './market/index.ts';
+export { collectibleModule } from './collectible/index.ts';
+export { couponModule } from './coupon/index.ts';
+export { createCarbonModule } from './carbon/index.ts';
 export { vcstatusModule } from './vcstatus/index.ts';
 export { lexcontractModule } from './lexcontract/index.ts';
 export { supervisionModule } from './supervision/index.ts';
@@ -48,10 +54,10 @@ export { createValidatorsModule, validatorsFor, SCHEDULE_KEY, MIN_DELAY, type Va
 export { createEvmModule, evmModuleFor, evmView, evmAddressOfDid, didOfEvmAddress, evmChainIdOf, EVM_MODULE } from './evm/index.ts';
 
 /** Every module this build of Shulian can run; a chain's genesis picks from these. */
-export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule, supervisionModule, lexcontractModule, xtransferModule, xdocModule, xcallModule, xlockModule, xtxModule, catalogModule, dataauthModule, consentModule, credadmitModule, marketModule];
+export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule, supervisionModule, lexcontractModule, xtransferModule, xdocModule, xcallModule, xlockModule, xtxModule, catalogModule, dataauthModule, consentModule, credadmitModule, marketModule, collectibleModule, couponModule];
 
 /** Modules built from a chain's genesis; their names are known even before a genesis picks them. */
-const CONFIGURED = ['evidence', 'validators', 'settlement', 'evm', 'xchain', 'xroute'];
+const CONFIGURED = ['evidence', 'validators', 'settlement', 'evm', 'xchain', 'xroute', 'carbon'];
 export const knownModuleNames = (): string[] => [...builtinModules.map((m) => m.name), ...CONFIGURED];
 
 /**
@@ -67,6 +73,7 @@ export function modulesFor(genesis: Genesis): ModuleDef[] {
   // Business chains may pick `evm` (Solidity contracts); no public service chain runs it.
   if (genesis.modules.includes('evm')) mods.push(evmModuleFor(genesis.params));
   if (genesis.modules.includes('settlement')) mods.push(createSettlementModule(genesis));
+  if (genesis.modules.includes('carbon')) mods.push(createCarbonModule(genesis));
   if (genesis.modules.includes('xchain')) mods.push(createXchainModule(genesis, portsOf(mods)));
   if (genesis.modules.includes('xroute')) mods.push(createXrouteModule(genesis));
   return mods;

@@ -37,3 +37,4 @@ export {
   type DatasetInput, type DatasetRecord, type GrantRecord, type RequestRecord, type UsageRecord, type ConsentRecord, type PortabilityRecord, type ConsentInput, type UseVerdict,
 } from './data.ts';
 export * from './market.ts';
+export * from './tokens.ts';

@@ -141,7 +141,7 @@ describe('fuzz: every module method, as transactions on real chains', () => {
       ...embeddedGeneses({ alliance: 'fuzz', validators: [vinfo], time: T0 }),
       {
         chain: 'biz', alliance: 'fuzz', name: 'Business chain', nameZh: '业务链', kind: 'business', suite: 'sm2', consensus: { type: 'solo' },
-        validators: [vinfo], modules: ['notary', 'evm', 'evidence', 'validators'], params: { ...DEFAULT_PARAMS }, time: T0,
+        validators: [vinfo], modules: ['notary', 'evm', 'evidence', 'validators', 'collectible', 'coupon', 'carbon'], params: { ...DEFAULT_PARAMS }, time: T0,
       },
     ];
     for (const genesis of geneses) {

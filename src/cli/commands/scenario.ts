@@ -1,0 +1,24 @@
+/**
+ * shulian scenario run <lowcarbon> --key operator.json [--password-env VAR] [--api URL] [--json]
+ * Runs a scenario of issue #19 against a running alliance (shulian up): it creates what it needs
+ * through governance with the operator's key and prints every step with links to txs and proofs.
+ */
+import { Command } from 'commander';
+import { apiUrl, emit, type CommonOptions } from '../output.ts';
+import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../options.ts';
+
+export function scenarioCommand(): Command {
+  const cmd = new Command('scenario').description('the city-life scenarios (scenarios/*/README.md) against a running alliance');
+  cmd.command('run').description('run a scenario: lowcarbon (低碳生活)').argument('<name>', 'lowcarbon')
+    .addOption(keyOption('the alliance operator\'s key (it proposes and votes in governance)')).addOption(passwordEnvOption()).addOption(apiOption()).addOption(jsonOption())
+    .action(run(async (name: string, o: CommonOptions & { key: string; passwordEnv?: string }) => {
+      const { ShulianClient } = await import('../../sdk/index.ts');
+      const { runScenario, formatReport } = await import('../../scenarios/index.ts');
+      const operator = await (await import('../keyfile.ts')).loadKey(o.key, o.passwordEnv);
+      const api = apiUrl(o).replace(/\/+$/, '');
+      const onStep = o.json ? undefined : (s: { n: number; title: string }) => process.stderr.write(`  step ${s.n}: ${s.title}\n`);
+      const report = await runScenario(name, new ShulianClient({ baseUrl: api }), operator, { api, ...(onStep ? { onStep } : {}) });
+      emit(o, report, () => formatReport(report));
+    }));
+  return cmd;
+}

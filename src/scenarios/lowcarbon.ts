@@ -1,0 +1,127 @@
+/**
+ * Scenario 低碳生活 (white paper §4.3; scenarios/lowcarbon/README.md), over the SDK only: a
+ * green-travel chain where the travel platform records citizens' trips (metro, shared bike,
+ * walking) and carbon points are issued by a methodology the chain's governors registered; the
+ * citizens exchange points for a mall's coupons and redeem them at the mall's shop; the mall pays
+ * its customer-acquisition cost on the settlement chain, split between the community
+ * public-welfare fund and the travel platform; the fund grants to a social worker.
+ */
+import { ShulianError } from '../codec/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair } from '../crypto/index.ts';
+import { carbonStateKey } from '../modules/carbon/keys.ts';
+import { couponStateKey } from '../modules/coupon/keys.ts';
+import { settlementFullKey as settlementStateKey } from '../modules/settlement/keys.ts';
+import {
+  authorizeCoupon, carbonBalance, carbonStats, carbonTotals, createCampaign, exchangeCarbon, getCampaign, issueCarbon, proposeMethodology, redeemCoupons,
+  settleBalances, settleFaucet, settleInstruct, settleTransfer, type Activity, type MethodologyInput, type ShulianClient,
+} from '../sdk/index.ts';
+import { ensureBusinessChain } from './chain.ts';
+import { Reporter, type ScenarioReport, type ScenarioStep } from './report.ts';
+
+export const LOWCARBON_CHAIN = 'green-travel';
+const DAY = 86_400_000;
+/** Customer-acquisition cost the mall pays per redeemed coupon (fen) and its split (bp): fund 60 %, platform 40 %. */
+export const LOWCARBON_TERMS = { acquisitionFen: 500, fundBp: 6000, platformBp: 4000, pointsPrice: '1000', couponOffFen: '2000', grantFen: '300' } as const;
+
+export interface ScenarioOptions {
+  api: string;
+  /** Tags ids so the scenario can run again on the same alliance. */
+  tag?: string;
+  onStep?: (s: ScenarioStep) => void;
+}
+
+const did = (k: KeyPair) => didFromPublicKey(k.publicKey);
+
+export async function runLowCarbon(c: ShulianClient, operator: KeyPair, o: ScenarioOptions): Promise<ScenarioReport> {
+  const r = new Reporter(o.api, o.onStep);
+  const chain = LOWCARBON_CHAIN;
+  const tag = o.tag ?? Date.now().toString(36);
+  const opts = { chain, timeoutMs: 60_000 };
+  const suite = operator.suite;
+  const [platform, mall, shop, fund, worker, wang, li] = Array.from({ length: 7 }, () => generateKeyPair(suite));
+  const names = new Map([[platform, 'travel platform 出行平台'], [mall, 'mall 商场'], [shop, 'mall shop 门店'], [fund, 'community fund 社区公益基金'], [worker, 'social worker 社工'], [wang, 'citizen Wang'], [li, 'citizen Li']]);
+  r.step({ title: 'participants', detail: [...names].map(([k, n]) => `${n}: ${did(k)}`).join('; ') });
+
+  await ensureBusinessChain(c, operator, { chain, name: 'Green travel chain', nameZh: '绿色出行链', modules: ['notary', 'carbon', 'coupon', 'collectible'] }, r);
+
+  // 1. The governors register the methodology (Beijing DB11/T 3043-2024 style travel factors, g CO2e/km).
+  const m: MethodologyInput = {
+    id: `bj-green-travel-${tag}`, version: 1, name: '低碳出行 (after DB11/T 3043-2024)', recorders: [did(platform)], cap: '100000000',
+    params: { kind: 'travel', baselineGPerKm: 135, modes: { metro: { gPerKm: 37, maxM: 80_000 }, bike: { gPerKm: 0, maxM: 20_000 }, walk: { gPerKm: 0, maxM: 10_000 } } },
+  };
+  const reg = await proposeMethodology(c, operator, m, opts);
+  if (reg.result.status !== 'registered') throw new ShulianError('SCENARIO_FAILED', `methodology proposal #${reg.result.proposal} is ${reg.result.status}: the chain has governors other than the operator`);
+  r.step({ title: `methodology ${m.id} v1 registered by the chain's governors`, chain, tx: reg.tx.hash, height: reg.tx.height, detail: `baseline 135 g/km; metro 37, bike 0, walk 0; proposal #${reg.result.proposal}`, state: carbonStateKey.methodology(m.id, 1) });
+
+  // 2. The platform records trips; each earns points once.
+  const t0 = Date.now() - 2 * DAY;
+  const trips: Array<[KeyPair, Activity]> = [
+    [wang, { kind: 'travel', ref: `${tag}-W1`, citizen: did(wang), mode: 'metro', distanceM: 18_000, start: t0, end: t0 + 2_400_000 }],
+    [wang, { kind: 'travel', ref: `${tag}-W2`, citizen: did(wang), mode: 'bike', distanceM: 4_000, start: t0 + 3_600_000, end: t0 + 4_800_000 }],
+    [wang, { kind: 'travel', ref: `${tag}-W3`, citizen: did(wang), mode: 'walk', distanceM: 2_500, start: t0 + DAY, end: t0 + DAY + 1_800_000 }],
+    [li, { kind: 'travel', ref: `${tag}-L1`, citizen: did(li), mode: 'metro', distanceM: 22_000, start: t0, end: t0 + 3_000_000 }],
+    [li, { kind: 'travel', ref: `${tag}-L2`, citizen: did(li), mode: 'bike', distanceM: 6_000, start: t0 + DAY, end: t0 + DAY + 1_500_000 }],
+  ];
+  for (const [who, a] of trips) {
+    const x = await issueCarbon(c, platform, { methodology: m.id, version: 1, activity: a }, opts);
+    r.step({ title: `trip ${a.ref}: ${names.get(who)} by ${(a as { mode: string }).mode}, ${(a as { distanceM: number }).distanceM / 1000} km`, chain, tx: x.tx.hash, height: x.tx.height, detail: `${x.result.points} points (g CO2e reduced), activity ${x.result.digest}`, state: carbonStateKey.activity(x.result.digest) });
+  }
+  // The same trip again, under a new reference, and a trip sent by someone other than the platform.
+  await r.refusal('the same trip submitted again (new reference)', chain, 'CARBON_DOUBLE_CLAIM', () => issueCarbon(c, platform, { methodology: m.id, version: 1, activity: { ...trips[0]![1], ref: `${tag}-W1-again` } }, opts));
+  await r.refusal('a trip submitted by the citizen, not the platform', chain, 'CARBON_NOT_RECORDER', () => issueCarbon(c, wang, { methodology: m.id, version: 1, activity: { kind: 'travel', ref: `${tag}-self`, citizen: did(wang), mode: 'walk', distanceM: 1_000, start: t0 + 2 * DAY - 600_000, end: t0 + 2 * DAY - 1 } }, opts));
+
+  // 3. The mall offers coupons for points; the citizens exchange and redeem them at the shop.
+  const campaignId = `green-mall-${tag}`;
+  const now = Date.now();
+  const camp = await createCampaign(c, mall, { id: campaignId, name: '绿色出行积分兑换 立减20元', budget: String(Number(LOWCARBON_TERMS.couponOffFen) * 10), rule: { kind: 'fixed', off: LOWCARBON_TERMS.couponOffFen }, group: 'green', validFrom: now - DAY, validUntil: now + 30 * DAY, merchants: [did(shop)], perHolder: 2, pointsPrice: LOWCARBON_TERMS.pointsPrice }, opts);
+  r.step({ title: 'the mall opens a coupon campaign for carbon points', chain, tx: camp.tx.hash, height: camp.tx.height, detail: `20 元 off, ${LOWCARBON_TERMS.pointsPrice} points each, budget 200 元, redeemable at the mall's shop`, state: couponStateKey.campaign(campaignId) });
+  const redeemed: string[] = [];
+  for (const [who, amount] of [[wang, '8800'], [li, '12600']] as const) {
+    const x = await exchangeCarbon(c, who, campaignId, opts);
+    r.step({ title: `${names.get(who)} exchanges points for a coupon`, chain, tx: x.tx.hash, height: x.tx.height, detail: `paid ${x.result.points} points to the mall for coupon ${x.result.coupon}`, state: couponStateKey.coupon(x.result.coupon) });
+    await authorizeCoupon(c, who, x.result.coupon, did(shop), opts);
+    const red = await redeemCoupons(c, shop, { coupons: [x.result.coupon], holder: did(who), amount }, opts);
+    redeemed.push(x.result.coupon);
+    r.step({ title: `the shop redeems ${x.result.coupon} with ${names.get(who)}'s authorisation`, chain, tx: red.tx.hash, height: red.tx.height, detail: `purchase ${amount} fen, ${red.result.discount} off, ${red.result.due} paid`, state: couponStateKey.coupon(x.result.coupon) });
+  }
+  await r.refusal('the same coupon redeemed again', chain, 'COUPON_USED', () => redeemCoupons(c, shop, { coupons: [redeemed[0]!], holder: did(wang), amount: '8800' }, opts));
+
+  // 4. The mall pays its customer-acquisition cost, split between the fund and the platform; the fund grants to a social worker.
+  const due = BigInt(LOWCARBON_TERMS.acquisitionFen) * BigInt(redeemed.length);
+  const faucet = await settleFaucet(c, mall, { currency: 'CNY', amount: due.toString() });
+  r.step({ title: 'the mall funds its settlement account (sandbox faucet)', chain: 'settle', detail: `${faucet.amount} fen ${faucet.currency} from ${faucet.issuer}, journal entry ${faucet.entry}`, state: settlementStateKey.entry(faucet.entry) });
+  const ins = await settleInstruct(c, mall, {
+    idempotencyKey: `lowcarbon-${tag}`, payer: did(mall), currency: 'CNY', total: due.toString(),
+    split: { by: 'bp', shares: [{ to: did(fund), share: LOWCARBON_TERMS.fundBp }, { to: did(platform), share: LOWCARBON_TERMS.platformBp }] },
+    memo: `customer acquisition: ${redeemed.length} coupons of ${campaignId}`,
+  });
+  r.step({ title: 'the mall pays the customer-acquisition cost, split 60/40 between the community fund and the platform', chain: 'settle', detail: `instruction ${ins.id}: ${ins.status}; ${ins.lines.map((l) => `${l.net} to ${l.to}`).join(', ')}`, state: settlementStateKey.instruction(ins.id) });
+  const grant = await settleTransfer(c, fund, { to: did(worker), currency: 'CNY', amount: LOWCARBON_TERMS.grantFen, memo: 'grant to a community social worker' });
+  r.step({ title: 'the community fund grants to a social worker', chain: 'settle', detail: `${LOWCARBON_TERMS.grantFen} fen, journal entry ${grant.entry}`, state: settlementStateKey.entry(grant.entry) });
+
+  // Outcome.
+  const bal = async (k: KeyPair) => ((await settleBalances(c, did(k))).balances.find((b) => b.currency === 'CNY')?.available ?? '0');
+  const stats = await carbonStats(c, chain, m.id, 1);
+  const totals = await carbonTotals(c, chain);
+  const campaign = await getCampaign(c, chain, campaignId);
+  const report: ScenarioReport = {
+    scenario: 'lowcarbon', api: o.api, steps: r.steps,
+    outcome: {
+      methodology: `${m.id} v1`,
+      tripsCredited: stats?.records ?? 0,
+      pointsIssued: stats?.issued ?? '0',
+      pointsWang: await carbonBalance(c, chain, did(wang)),
+      pointsLi: await carbonBalance(c, chain, did(li)),
+      pointsMall: await carbonBalance(c, chain, did(mall)),
+      chainSupply: totals.supply,
+      couponsRedeemed: campaign?.redeemed ?? 0,
+      campaignSpent: campaign?.spent ?? '0',
+      campaignBudget: campaign?.budget ?? '0',
+      acquisitionPaid: due.toString(),
+      fundCNY: await bal(fund),
+      platformCNY: await bal(platform),
+      socialWorkerCNY: await bal(worker),
+    },
+  };
+  return report;
+}
