@@ -21,6 +21,7 @@ import { catalogModule } from './catalog/index.ts';
 import { dataauthModule } from './dataauth/index.ts';
 import { consentModule } from './consent/index.ts';
 import { credadmitModule } from './credadmit/index.ts';
+import { privacyModule } from './privacy/index.ts';
 
 export { notaryModule, recordStateKey, type NotaryRecord } from './notary/index.ts';
 export { didModule } from './did/index.ts';
@@ -28,6 +29,7 @@ export { catalogModule } from './catalog/index.ts';
 export { dataauthModule } from './dataauth/index.ts';
 export { consentModule } from './consent/index.ts';
 export { credadmitModule } from './credadmit/index.ts';
+export { privacyModule } from './privacy/index.ts';
 export { vcstatusModule } from './vcstatus/index.ts';
 export { lexcontractModule } from './lexcontract/index.ts';
 export { supervisionModule } from './supervision/index.ts';
@@ -46,7 +48,7 @@ export { createValidatorsModule, validatorsFor, SCHEDULE_KEY, MIN_DELAY, type Va
 export { createEvmModule, evmModuleFor, evmView, evmAddressOfDid, didOfEvmAddress, evmChainIdOf, EVM_MODULE } from './evm/index.ts';
 
 /** Every module this build of Shulian can run; a chain's genesis picks from these. */
-export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule, supervisionModule, lexcontractModule, xtransferModule, xdocModule, xcallModule, xlockModule, xtxModule, catalogModule, dataauthModule, consentModule, credadmitModule];
+export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule, supervisionModule, lexcontractModule, xtransferModule, xdocModule, xcallModule, xlockModule, xtxModule, catalogModule, dataauthModule, consentModule, credadmitModule, privacyModule];
 
 /** Modules built from a chain's genesis; their names are known even before a genesis picks them. */
 const CONFIGURED = ['evidence', 'validators', 'settlement', 'evm', 'xchain', 'xroute'];
