@@ -9,7 +9,7 @@ import { HEX_RE } from '../../codec/index.ts';
 import { digestSchema } from '../../codec/schemas.ts';
 import { sm3 } from '../../crypto/index.ts';
 import { merkleRoot } from '../../ledger/index.ts';
-import { currencySchema } from '../settlement/args.ts';
+import { currencySchema } from '../settlement/types.ts';
 
 export const PRIVACY = 'privacy';
 /** The contract name a requester's settlement mandate names (`grantee: {chain, port: privacy, contract: privacy}`). */
