@@ -162,6 +162,18 @@ export const privacyModule: ModuleDef = {
         return asJson({ run: r.id, status: r.status, fee: r.fee ?? null });
       },
     }),
+    settle: method({
+      doc: 'Send again the fee instruction of a done run that could not be sent yet (xchain not ready); anyone may ask.',
+      args: failArgs.pick({ run: true }),
+      gas: 3_000,
+      run(ctx, a) {
+        const r = runOf(ctx, a.run);
+        if (r.status !== 'done' || r.fee?.status !== 'pending') throw new ModuleError('PRIVACY_RUN_ENDED', `run ${r.id} has no fee waiting to be sent (status ${r.status}, fee ${r.fee?.status ?? 'none'})`);
+        payFee(ctx, r);
+        ctx.write(privacyKey.run(r.id), r);
+        return asJson({ run: r.id, fee: r.fee });
+      },
+    }),
     fail: method({
       doc: 'The requester or an owner records that an admitted run failed (a refused step, a party that stopped): no result, no fee; the grant use stays counted.',
       args: failArgs,
