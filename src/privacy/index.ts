@@ -6,3 +6,4 @@ export { PartyA, PartyB, PROTOCOLS, MAX_RECORDS, runDst, shuffle, type Protocol,
 export { readDataset, commitment } from './dataset.ts';
 export { MAX_BATCH, MAX_CIPHER_BATCH, signHeaders, checkSignature, encodeElements, decodeElements } from './wire.ts';
 export { PartyServer, runAsRequester, post, type PartyOptions, type RequesterResult } from './party.ts';
+export { encodeCiphertexts, decodeCiphertexts } from './wire.ts';

@@ -50,9 +50,12 @@ export function privacyCommand(): Command {
       const server = new PartyServer({ key: await loadKey(o.key, o.passwordEnv), client: await client(o), datasets, chain: o.chain, idleMs: Number(o.idleMs), log: (l) => process.stderr.write(`[privacy] ${l}\n`) });
       const port = await server.listen(Number(o.port), o.host);
       emit(o, { did: server.did, port, datasets: Object.keys(datasets) }, () => `privacy party ${server.did} listening on http://${o.host}:${port} for ${Object.keys(datasets).join(', ')}`);
-      const stop = () => void server.close().then(() => process.exit(0));
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      // Runs until SIGINT / SIGTERM (the CLI exits once a command's action returns).
+      await new Promise<void>((done) => {
+        const stop = () => void server.close().then(done);
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
     }));
 
   p.command('request').description('ask the data chain for a run and carry it out as its requester (waits for the result)')
