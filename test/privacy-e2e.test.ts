@@ -188,7 +188,7 @@ test('PSI-sum over consenting alumni between three processes on a running allian
   await assert.rejects(post(alumni.k, hospitalUrl, '/psi/v1/own', { run: runId, from: 0, to: 1 }), (e: Error & { code?: string }) => e.code === 'PRIVACY_REPLAY');
 
   // A receiver that stops mid-run: the sender fails the run after its idle time.
-  const bad2 = await sendData<{ run: number }>(c, institute.k, 'privacy', 'request', { protocol: 'psi', receiver: { dataset: 'alumni-roster', grant: g2[1] }, sender: { dataset: 'hospital-visits', grant: g2[0] }, purpose: 'dpv:AcademicResearch' }, {}).catch((e: Error) => { throw e; });
+  const bad2 = await sendData<{ run: number }>(c, institute.k, 'privacy', 'request', { protocol: 'psi-cardinality', receiver: { dataset: 'alumni-roster', grant: g2[1] }, sender: { dataset: 'hospital-visits', grant: g2[0] }, purpose: 'dpv:AcademicResearch' }, {});
   await post(alumni.k, hospitalUrl, '/psi/v1/open', { run: bad2.result.run, count: 3 });
   const stopped = await waitFor(async () => { const r = (await getPrivacyRun(c, bad2.result.run))!; return r.status === 'failed' ? r : undefined; }, 'the stopped run to fail', 120_000);
   assert.match(stopped.failed!.reason, /sent nothing for 20000 ms/);

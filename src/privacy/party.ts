@@ -224,7 +224,8 @@ export class PartyServer {
         }
       }
       const ownBatch = r.protocol === 'psi-sum' ? Math.min(batch, MAX_CIPHER_BATCH) : batch;
-      for (let i = 0; i < opened.count; i += ownBatch) {
+      // At least one page, even of nothing: the sender reports once its last page is taken.
+      for (let i = 0; i === 0 || i < opened.count; i += ownBatch) {
         const got = await post<{ elements: string; ciphertexts?: string }>(k, url, `${API}/own`, { run: r.id, from: i, to: Math.min(i + ownBatch, opened.count) });
         const es = decodeElements(got.elements, A.group, 'own');
         if (es.length !== Math.min(ownBatch, opened.count - i)) throw new ShulianError('PRIVACY_WRONG_COUNT', `the sender sent ${es.length} of its records ${i}…; it announced ${opened.count}`);
