@@ -10,7 +10,8 @@ import { expand_message_xmd, hash_to_field } from '@noble/curves/abstract/hash-t
 import { sha512 } from '@noble/hashes/sha2.js';
 import { ShulianError } from '../../src/codec/index.ts';
 import {
-  decrypt, expandXmd48, generatePaillier, groupOf, hashToU, packColumns, PaillierEncryptor, PartyA, PartyB, shuffle, unpackColumns,
+  decodeCiphertexts, decodeElements, decrypt, encodeCiphertexts, encodeElements, expandXmd48, generatePaillier, groupOf, hashToU, packColumns,
+  PaillierEncryptor, PartyA, PartyB, runDst, shuffle, unpackColumns,
   type GroupName, type Protocol, type Row, type RunParams,
 } from '../../src/privacy/index.ts';
 import { bounded } from '../helpers/fuzz-budget.ts';
@@ -186,4 +187,29 @@ test('Paillier: decryption inverts encryption, products add, columns pack withou
   ), b.params);
   // Two encryptions of one value differ (semantic security needs the randomiser).
   assert.notEqual(enc.encrypt(5n), enc.encrypt(5n));
+});
+
+test('no identifier and no unmasked hash crosses the wire: every message of a psi-sum run, as encoded, is searched for them', () => {
+  const p: RunParams = { run: 'data:9', protocol: 'psi-sum', group: 'x25519', columns: 1 };
+  const a = ids([1, 2, 3, 4, 5, 6]);
+  const rows: Row[] = ids([4, 5, 6, 7, 8]).map((id, i) => ({ id, values: [BigInt(i + 1)] }));
+  const A = new PartyA(p, a, key);
+  const B = new PartyB(p, rows, key);
+  const wire: string[] = [];
+  const send = (s: string) => { wire.push(s); return s; };
+  B.expect(A.size);
+  B.answer(decodeElements(send(encodeElements(A.masked(0, A.size))), A.group, 'm'));
+  A.acceptDoubled(decodeElements(send(encodeElements(B.shuffledAnswers())), A.group, 'a'), 0);
+  const o = B.own(0, B.size);
+  A.acceptPeer(decodeElements(send(encodeElements(o.elements)), A.group, 'o'), decodeCiphertexts(send(encodeCiphertexts(o.ciphertexts!)), 'c'));
+  send(A.encryptedSum().toString(16));
+  const bytes = Buffer.concat(wire.map((w) => Buffer.from(w, 'base64'))).toString('hex') + wire.join('');
+  const g = groupOf('x25519');
+  for (const id of [...a, ...rows.map((r) => r.id)]) {
+    assert.ok(!wire.some((w) => w.includes(id)), `${id} in a message`);
+    assert.ok(!bytes.includes(Buffer.from(g.hash(id, runDst(p))).toString('hex')), `H(${id}) in a message`);
+    assert.ok(!bytes.includes(Buffer.from(id).toString('hex')), `${id}'s bytes in a message`);
+  }
+  assert.equal(A.cardinality(), 3);
+  assert.deepEqual(unpackColumns(decrypt(key, A.encryptedSum()), 1), [6n]);
 });
