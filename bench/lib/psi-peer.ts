@@ -16,7 +16,7 @@ for (let i = Number(offset); i < Number(offset) + Number(n); i++) {
   rows.push(Number(columns) ? { id: benchDid(i), values: Array.from({ length: Number(columns) }, (_, c) => BigInt((i * (c + 3)) % 100_000)) } : { id: benchDid(i) });
 }
 function benchDid(i: number): string {
-  return `did:shulian:bench${i.toString(36).padStart(20, 'x')}`;
+  return `did:shulian:bench${i}`;
 }
 const paillier = nHex ? { n: BigInt('0x' + nHex), h: BigInt('0x' + hHex!) } : undefined;
 const b = new PartyB({ run: 'bench:1', protocol: protocol as Protocol, group: 'x25519', columns: Number(columns) }, rows, paillier);

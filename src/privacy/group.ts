@@ -62,13 +62,15 @@ export function expandXmd48(msg: Uint8Array, dst: string): Uint8Array {
 /** RFC 9380 §5.2 hash_to_field(msg, 1) over GF(2^255−19), L = 48, as a 32-byte little-endian u. */
 export function hashToU(msg: Uint8Array, dst: string): Uint8Array {
   const u = BigInt('0x' + Buffer.from(expandXmd48(msg, dst)).toString('hex')) % P25519;
-  return leBytes(u);
+  return Buffer.from(u.toString(16).padStart(64, '0'), 'hex').reverse();
 }
 
-function leBytes(x: bigint): Uint8Array {
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) { out[i] = Number(x & 0xffn); x >>= 8n; }
-  return out;
+/** Whether a 32-byte little-endian u is ≥ p = 2^255 − 19 (top bit set, or 2^255 − 19 … 2^255 − 1). */
+function atLeastP(e: Uint8Array): boolean {
+  if (e[31]! > 0x7f) return true;
+  if (e[31]! < 0x7f) return false;
+  for (let i = 30; i >= 1; i--) if (e[i] !== 0xff) return false;
+  return e[0]! >= 0xed;
 }
 function leValue(b: Uint8Array): bigint {
   let x = 0n;
@@ -97,7 +99,7 @@ const x25519Group: Group = {
   check(e, where) {
     if (!(e instanceof Uint8Array) || e.length !== ELEMENT_BYTES) throw bad(where, `expected 32 bytes, got ${e?.length}`);
     // Canonical: the top bit clear and u < p, so each element has exactly one encoding.
-    if (leValue(e) >= P25519) throw bad(where, 'a non-canonical u-coordinate (≥ 2^255 − 19)');
+    if (atLeastP(e)) throw bad(where, 'a non-canonical u-coordinate (≥ 2^255 − 19)');
     if (e.every((b) => b === 0) || (e[0] === 1 && e.subarray(1).every((b) => b === 0))) throw bad(where, 'a low-order point (u = 0 or 1)');
   },
 };
