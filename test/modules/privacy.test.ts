@@ -7,25 +7,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPair, didFromPublicKey, type KeyPair } from '../../src/crypto/index.ts';
-import { signTx, type Block, type Receipt } from '../../src/ledger/index.ts';
+import { signTx, type Receipt } from '../../src/ledger/index.ts';
 import { builtinModules } from '../../src/modules/index.ts';
 import { dataauthModule, dataauthStateKey } from '../../src/modules/dataauth/index.ts';
 import { consentRoot, privacyModule, privacyStateKey, type RunRecord } from '../../src/modules/privacy/index.ts';
 import { MapContext, runExport } from '../../src/runtime/index.ts';
 import { openTestChain, type TestChain } from '../helpers/chain.ts';
 import { changedKeys, stateSnapshot } from '../helpers/state.ts';
+import { moduleCalls } from '../helpers/module-calls.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let t: TestChain;
 let tmp: { dir: string; cleanup: () => void };
-let time = 1_800_000_000_000;
 const hospital = generateKeyPair('ed25519');
 const alumni = generateKeyPair('ed25519');
 const institute = generateKeyPair('ed25519');
 const stranger = generateKeyPair('ed25519');
 const subjects = [0, 1, 2].map(() => generateKeyPair('ed25519'));
 const did = (k: KeyPair) => didFromPublicKey(k.publicKey);
-const nonces = new Map<string, number>();
 const hash = (n: number) => n.toString(16).padStart(64, '0');
 const consentDigests = [hash(0xc1), hash(0xc2), hash(0xc3)];
 const paillier = { n: 'c' + '1'.repeat(510) + '3', h: '05' };
@@ -39,28 +38,10 @@ after(async () => {
   tmp.cleanup();
 });
 
-type Call = [KeyPair, string, string, Record<string, unknown>];
-async function block(...calls: Call[]): Promise<Receipt[]> {
-  const txs = calls.map(([key, module, method, args]) => {
-    const from = did(key);
-    const nonce = nonces.get(from) ?? 0;
-    nonces.set(from, nonce + 1);
-    return signTx(key, { chain: 'data', module, method, args: args as never, nonce, expires: 100_000 }).tx;
-  });
-  for (const r of await t.chain.submit(txs)) assert.equal(r.accepted, true, JSON.stringify(r));
-  return ((await t.chain.produceBlock((time += 1000))) as Block).receipts;
-}
-const call = async (key: KeyPair, module: string, method: string, args: Record<string, unknown>) => (await block([key, module, method, args]))[0]!;
-const state = <T>(key: string) => t.chain.getState(key).value as unknown as T;
+const m = moduleCalls(() => t, 'data');
+const { call, state } = m;
 const ok = (r: Receipt) => { assert.equal(r.status, 'ok', `${r.code}: ${r.message}`); return r.result as Record<string, unknown>; };
-async function refused(key: KeyPair, module: string, method: string, args: Record<string, unknown>, code: string, message?: RegExp): Promise<void> {
-  const before = stateSnapshot(t.chain);
-  const r = await call(key, module, method, args);
-  assert.equal(r.status, 'failed');
-  assert.equal(r.code, code, String(r.message));
-  if (message) assert.match(String(r.message), message);
-  assert.deepEqual(changedKeys(before, stateSnapshot(t.chain)), [], 'a refused call writes nothing');
-}
+const refused = async (...a: Parameters<typeof m.refused>): Promise<void> => { await m.refused(...a); };
 
 const dataset = (id: string, title: string) => ({
   id, title: { en: title }, description: { en: title }, keywords: ['health'], themes: ['HEAL'], frequency: 'MONTHLY', sensitivity: 'conditional',
@@ -156,7 +137,7 @@ test('a revoked grant refuses the run', async () => {
 });
 
 test('wrong module, wrong caller, wrong chain: useFor serves the privacy module only; exports are no transactions; a tx for another chain is not admitted', async () => {
-  const ctx = new MapContext(new Map(), did(institute), 1, time, 'data');
+  const ctx = new MapContext(new Map(), did(institute), 1, 1_800_000_000_000, 'data');
   Object.defineProperty(ctx, 'caller', { value: 'notary' });
   assert.throws(() => runExport(dataauthModule, 'useFor', ctx, { grant: 1, user: did(institute), action: 'aggregate', requestHash: hash(1) }), /dataauth\.useFor is called by module privacy only, not by module notary/);
   assert.throws(() => runExport(dataauthModule, 'useFor', new MapContext(new Map(), did(institute)), {}), /never by a transaction/);
@@ -165,7 +146,7 @@ test('wrong module, wrong caller, wrong chain: useFor serves the privacy module 
   const r = await call(institute, 'dataauth', 'useFor', { grant: 1, user: did(institute), action: 'aggregate', requestHash: hash(1) });
   assert.equal(r.status, 'failed');
   assert.equal(state<number>(dataauthStateKey.uses(1)), 3);
-  const tx = signTx(institute, { chain: 'gov', module: 'privacy', method: 'request', args: sumAsk() as never, nonce: nonces.get(did(institute))!, expires: 100_000 }).tx;
+  const tx = signTx(institute, { chain: 'gov', module: 'privacy', method: 'request', args: sumAsk() as never, nonce: m.nonce(institute), expires: 100_000 }).tx;
   const [adm] = await t.chain.submit([tx]);
   assert.equal(adm!.accepted, false, 'a transaction signed for chain gov is not admitted on data');
   assert.deepEqual(changedKeys(before, stateSnapshot(t.chain)).filter((k) => k.startsWith('privacy/') || k.startsWith('dataauth/')), [], 'neither reached a module');
