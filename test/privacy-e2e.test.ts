@@ -149,6 +149,10 @@ test('PSI-sum over consenting alumni between three processes on a running allian
   assert.equal(st.consentRoot, run1.consentRoot);
   const runs = json<RunRecord[]>(await cli(['privacy', 'runs', '--requester', institute.did, '--api', node.url, '--json'], env));
   assert.deepEqual(runs.map((r) => [r.id, r.status]), [[r2.run, 'done'], [r1.run, 'done']]);
+  const api = (await (await fetch(`${node.url}/v1/data/privacy/runs?requester=${institute.did}`)).json()) as { runs: RunRecord[] };
+  assert.deepEqual(api.runs.map((r) => r.id), [r2.run, r1.run]);
+  assert.equal(((await (await fetch(`${node.url}/v1/data/privacy/runs/${r1.run}`)).json()) as RunRecord).result?.digest, r1.resultDigest);
+  assert.equal((await fetch(`${node.url}/v1/data/privacy/runs/999`)).status, 404);
 
   // ---- the parties' sockets ----
   const hospitalUrl = `http://127.0.0.1:${hp.port}`;
