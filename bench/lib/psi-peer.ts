@@ -45,6 +45,7 @@ const server = createServer((req, res) => {
     }
   });
 });
+server.keepAliveTimeout = 120_000;
 server.listen(0, '127.0.0.1', () => {
   const a = server.address();
   process.stdout.write(`${typeof a === 'object' && a ? a.port : 0}\n`);

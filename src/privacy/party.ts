@@ -130,6 +130,8 @@ export class PartyServer {
 
   async listen(port = 0, host = '127.0.0.1'): Promise<number> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    // A receiver computes between steps; an idle connection kept longer than its pauses is not closed under it.
+    this.server.keepAliveTimeout = 120_000;
     await new Promise<void>((ok) => this.server!.listen(port, host, ok));
     const a = this.server.address();
     return typeof a === 'object' && a ? a.port : port;
