@@ -28,7 +28,7 @@ const malloryDid = didFromPublicKey(mallory.publicKey);
 /** The bindings of this build, as docs/crosschain.md states them: port → the ports it is bound to. */
 const BINDINGS: Record<string, string[]> = {
   xchain: ['xchain'], xtransfer: ['xtransfer'], xdoc: ['xdoc'], xcall: ['xcall'],
-  xlock: ['xtx'], xtx: ['xlock'], lexcontract: ['settlement'], settlement: ['lexcontract'],
+  xlock: ['xtx'], xtx: ['xlock'], lexcontract: ['settlement'], settlement: ['lexcontract', 'privacy'], privacy: ['settlement'],
 };
 const PORTS = Object.keys(BINDINGS);
 /** Source ports a packet may claim: every port, a module that is no port, and a name no module has. */
@@ -46,6 +46,7 @@ const PAYLOADS: Record<string, JsonValue> = {
   xtx: { type: 'inquire', id: 't9' },
   lexcontract: { kind: 'settlement-status', contract: CONTRACT, id: CONTRACT, idempotencyKey: 'k1', status: 'settled' },
   settlement: { kind: 'settlement-instruction', contract: 'c1', instruction: { idempotencyKey: 'x1', payer: aliceDid, currency: 'CNY', payments: [{ to: malloryDid, amount: 10 }] } },
+  privacy: { kind: 'settlement-status', contract: 'privacy', id: CONTRACT, idempotencyKey: 'k1', status: 'settled' },
   notary: { put: HASH },
 };
 
@@ -157,7 +158,7 @@ test('every port refuses a packet from every other port, before its handler runs
       if (rec.ack.ok) continue;
       if (BINDINGS[dst]) {
         assert.equal(rec.ack.code, 'XCHAIN_PORT_MISMATCH', `${p.srcPort} → ${dst}: ${rec.ack.message}`);
-        assert.match(rec.ack.message, new RegExp(`port ${dst} on beta takes packets only from port ${BINDINGS[dst]![0]}.*port ${p.srcPort} on ext`));
+        assert.match(rec.ack.message, new RegExp(`port ${dst} on beta takes packets only from ports? ${BINDINGS[dst]!.join(', ')}.*port ${p.srcPort} on ext`));
       } else {
         assert.equal(rec.ack.code, 'XCHAIN_NO_HANDLER', `${p.srcPort} → ${dst}`);
       }

@@ -145,6 +145,7 @@ const MODULES: Record<string, [string, string, string, string]> = {
   dataauth: ['数据授权', '数据申请、审批或常设要约决定、授权及每次使用的记录', 'data authorisation', 'data requests, decisions by the owner or a standing offer, grants and a record of every use'],
   consent: ['个人授权同意', '个人授权凭证的摘要与状态、撤回与数据可携带请求', 'consent', 'digests and states of citizens\' consent credentials, withdrawal and portability requests'],
   credadmit: ['凭证准入', '为加入业务链出示一次的可验证表述', 'credential admission', 'verifiable presentations given once to be admitted to a business chain'],
+  privacy: ['隐私计算', '隐私求交、求交计数与求交求和的申请、授权与同意核验及审计记录', 'privacy computing', 'PSI, PSI-cardinality and PSI-sum runs: requests checked against grants and consents, with an audit record'],
 };
 
 /** A module's name and what it does, in the current language. */

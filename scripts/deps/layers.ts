@@ -29,7 +29,7 @@ export const LAYERS: Layer[] = [
   { folders: ['sdk'], note: 'typed client; owns the wire types; browser-safe core plus Node extras; imports nothing of the server' },
   // Services speak to chains through the SDK or in-process readers; the API serves some of what
   // they read (cross-chain proofs), so they sit below it.
-  { folders: ['crosschain', 'rails', 'supervision', 'indexer', 'market', 'scenarios'], note: 'services: gateways and engine adapters, settlement rails (client daemons over the SDK), the supervision rule engine, the PostgreSQL explorer index, the market\'s metering gateway, scenario runners (over the SDK)' },
+  { folders: ['crosschain', 'rails', 'supervision', 'indexer', 'market', 'scenarios', 'privacy'], note: 'services: gateways and engine adapters, settlement rails (client daemons over the SDK), the supervision rule engine, the PostgreSQL explorer index, the market\'s metering gateway, scenario runners (over the SDK), privacy-computing parties' },
   { folders: ['api'], note: 'HTTP + WebSocket server; its request/response types are the SDK\'s' },
   { folders: ['node'], note: 'assembles a node: chains, network, API, embedded services' },
   { folders: ['cli'], note: 'the shulian command' },
@@ -55,7 +55,7 @@ export const MODULE_FACES: string[] = ['index.ts', 'types.ts', 'keys.ts'];
 export const MODULE_CLIENT_FACES: string[] = ['types.ts', 'keys.ts'];
 
 /** Folders a client (src/sdk, console/) must never reach, directly or through anything it imports. */
-export const SERVER_FOLDERS: string[] = ['runtime', 'consensus', 'chain', 'net', 'node', 'api', 'cli', 'crosschain', 'rails', 'supervision', 'indexer', 'market'];
+export const SERVER_FOLDERS: string[] = ['runtime', 'consensus', 'chain', 'net', 'node', 'api', 'cli', 'crosschain', 'rails', 'supervision', 'indexer', 'market', 'privacy'];
 
 /** console/shims are browser builds of crypto files: they may import these folders' files. */
 export const SHIMS_MAY_IMPORT: string[] = ['codec', 'crypto'];

@@ -28,6 +28,7 @@ const GROUPS: Record<string, () => Promise<Command[]>> = {
   coupon: async () => [(await import('./commands/tokens.ts')).couponCommand()],
   carbon: async () => [(await import('./commands/tokens.ts')).carbonCommand()],
   scenario: async () => [(await import('./commands/scenario.ts')).scenarioCommand()],
+  privacy: async () => [(await import('./commands/privacy.ts')).privacyCommand()],
 };
 /** `chain` subcommands defined here; any other (`chain propose`, `chain --help`) loads gov.ts. */
 const OWN_CHAIN_COMMANDS = new Set(['list', 'status']);

@@ -8,5 +8,6 @@ export { CatalogIndex, terms, MAX_QUERY_TERMS, type CatalogQuery, type CatalogPa
 export { catalogTriples, toTurtle, toJsonLd, PREFIXES, type CatalogInfo, type Triple, type Term } from './dcat.ts';
 export {
   readDataset, readRequest, readOffer, readConsent, readPortability, readGrant, readUses, listRequests, listGrants, listConsents, statusBit, decide,
+  readRun, listRuns,
   type DataSource, type GrantView,
 } from './readers.ts';

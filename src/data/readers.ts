@@ -13,6 +13,8 @@ import { decideUse, type GrantRecord, type OfferRecord, type RequestRecord, type
 import { vcstatusStateKey } from '../modules/vcstatus/keys.ts';
 import { CHUNK_BITS } from '../modules/vcstatus/types.ts';
 import { fromHex } from '../codec/index.ts';
+import { privacyStateKey } from '../modules/privacy/keys.ts';
+import type { RunRecord } from '../modules/privacy/types.ts';
 
 /** A chain's state at its latest height (ChainView). */
 export interface DataSource {
@@ -94,4 +96,15 @@ export function decide(src: DataSource, grantId: number, ask: UseAsk & { consent
   const digests = [...(g.consents ?? []), ...(ask.consent ? [ask.consent] : [])];
   const consents = digests.map((digest) => ({ digest, check: consentActiveAt(readConsent(src, digest), { digest, height, controller: ask.recipient ?? g.grantee, purpose }, time) }));
   return { ...decideUse({ grant: g, uses: g.uses, revoked: g.revoked, datasetActive: ds?.status === 'active', consents, time }, ask), height };
+}
+
+/** A privacy-computing run (docs/privacy.md). */
+export const readRun = (src: DataSource, id: number): RunRecord | undefined => get<RunRecord>(src, privacyStateKey.run(id));
+
+/** The runs a requester asked for, newest first. */
+export function listRuns(src: DataSource, requester: string, opts: { limit?: number } = {}): RunRecord[] {
+  const n = get<number>(src, privacyStateKey.requesterCount(requester)) ?? 0;
+  const out: RunRecord[] = [];
+  for (let i = n; i >= 1 && out.length < (opts.limit ?? 50); i--) out.push(readRun(src, get<number>(src, privacyStateKey.byRequester(requester, i))!)!);
+  return out;
 }

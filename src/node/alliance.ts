@@ -48,7 +48,7 @@ export const EMBEDDED_CHAINS: ChainPreset[] = [
   { chain: 'sign', name: 'Signing chain', nameZh: '签约链', kind: 'public-service', modules: ['lexcontract', 'market', 'notary', ...XAPPS], planned: [] },
   { chain: 'settle', name: 'Settlement chain', nameZh: '结算链', kind: 'public-service', modules: ['settlement', 'notary', ...XAPPS], planned: [] },
   { chain: 'xroute', name: 'Cross-chain routing chain', nameZh: '跨链路由链', kind: 'public-service', modules: ['xroute', 'notary'], planned: [] },
-  { chain: 'data', name: 'Public data authorisation chain', nameZh: '公共数据授权链', kind: 'public-service', modules: ['catalog', 'dataauth', 'consent', 'vcstatus', 'notary', ...XAPPS], planned: [] },
+  { chain: 'data', name: 'Public data authorisation chain', nameZh: '公共数据授权链', kind: 'public-service', modules: ['catalog', 'dataauth', 'consent', 'privacy', 'vcstatus', 'notary', ...XAPPS], planned: [] },
   { chain: 'notary', name: 'Notarisation chain', nameZh: '存证链', kind: 'public-service', modules: ['notary', ...XAPPS], planned: [] },
 ];
 

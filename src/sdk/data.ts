@@ -20,7 +20,7 @@ export const DEFAULT_DATA_CHAIN = 'data';
 export type DataSendOptions = { chain?: string } & SendOptions & WaitOptions;
 
 /** Sends a call to the data chain and waits for its block; throws the module's error if it failed. */
-async function sendData<T>(client: ShulianClient, key: KeyPair, module: string, method: string, args: object, opts: DataSendOptions): Promise<{ tx: CommittedTx; result: T }> {
+export async function sendData<T>(client: ShulianClient, key: KeyPair, module: string, method: string, args: object, opts: DataSendOptions): Promise<{ tx: CommittedTx; result: T }> {
   const chain = opts.chain ?? DEFAULT_DATA_CHAIN;
   const hash = await client.send(chain, key, { module, method, args: args as JsonValue }, opts);
   const inc = await client.waitForTx(hash, opts);

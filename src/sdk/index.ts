@@ -38,3 +38,4 @@ export {
 } from './data.ts';
 export * from './market.ts';
 export * from './tokens.ts';
+export * from './privacy.ts';

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPair, didFromPublicKey, type KeyPair } from '../../src/crypto/index.ts';
-import { signTx, type Block, type Receipt } from '../../src/ledger/index.ts';
+import type { Receipt } from '../../src/ledger/index.ts';
 import { builtinModules } from '../../src/modules/index.ts';
 import { catalogStateKey, type DatasetRecord, type DatasetInput } from '../../src/modules/catalog/index.ts';
 import { dataauthStateKey, grantListId, type GrantRecord, type RequestRecord } from '../../src/modules/dataauth/index.ts';
@@ -10,17 +10,16 @@ import { vcstatusModule } from '../../src/modules/vcstatus/index.ts';
 import { MapContext, runExport } from '../../src/runtime/index.ts';
 import { openTestChain, type TestChain } from '../helpers/chain.ts';
 import { changedKeys, stateSnapshot } from '../helpers/state.ts';
+import { moduleCalls } from '../helpers/module-calls.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 let t: TestChain;
 let tmp: { dir: string; cleanup: () => void };
-let time = 1_800_000_000_000;
 const agency = generateKeyPair('ed25519');
 const operator = generateKeyPair('ed25519');
 const stranger = generateKeyPair('ed25519');
 const citizen = generateKeyPair('ed25519');
 const did = (k: KeyPair) => didFromPublicKey(k.publicKey);
-const nonces = new Map<string, number>();
 const hash = (n: number) => n.toString(16).padStart(64, '0');
 
 before(async () => {
@@ -32,31 +31,8 @@ after(async () => {
   tmp.cleanup();
 });
 
-type Call = [KeyPair, string, string, Record<string, unknown>];
-/** Sends the calls in order in one block; its receipts. */
-async function block(...calls: Call[]): Promise<Receipt[]> {
-  const txs = calls.map(([key, module, method, args]) => {
-    const from = did(key);
-    const nonce = nonces.get(from) ?? 0;
-    nonces.set(from, nonce + 1);
-    return signTx(key, { chain: 'data', module, method, args: args as never, nonce, expires: 100_000 }).tx;
-  });
-  for (const r of await t.chain.submit(txs)) assert.equal(r.accepted, true, JSON.stringify(r));
-  return ((await t.chain.produceBlock((time += 1000))) as Block).receipts;
-}
-const call = async (key: KeyPair, module: string, method: string, args: Record<string, unknown>) => (await block([key, module, method, args]))[0]!;
-const state = <T>(key: string) => t.chain.getState(key).value as unknown as T;
+const { block, call, refused, state } = moduleCalls(() => t, 'data');
 const ok = (r: Receipt) => assert.equal(r.status, 'ok', `${r.code}: ${r.message}`);
-/** The call fails with `code` and changes no state but the sender's nonce. */
-async function refused(key: KeyPair, module: string, method: string, args: Record<string, unknown>, code: string, message?: RegExp): Promise<Receipt> {
-  const before = stateSnapshot(t.chain);
-  const r = await call(key, module, method, args);
-  assert.equal(r.status, 'failed');
-  assert.equal(r.code, code, String(r.message));
-  if (message) assert.match(String(r.message), message);
-  assert.deepEqual(changedKeys(before, stateSnapshot(t.chain)), [], 'a refused call writes nothing');
-  return r;
-}
 
 export const traffic: DatasetInput = {
   id: 'traffic-flow', title: { zh: '道路交通流量', en: 'Road traffic flow' }, description: { zh: '全市主要道路每小时车流量', en: 'Hourly vehicle counts on main roads' },

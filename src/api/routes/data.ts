@@ -12,7 +12,7 @@ import type { ChainView, NodeView } from '../../chain/index.ts';
 import { DID_RE } from '../../codec/index.ts';
 import {
   CatalogIndex, catalogTriples, decide, listConsents, listGrants, listRequests, readConsent, readDataset, readGrant, readOffer,
-  readPortability, readRequest, readUses, toJsonLd, toTurtle, type CatalogQuery,
+  listRuns, readPortability, readRequest, readRun, readUses, toJsonLd, toTurtle, type CatalogQuery,
 } from '../../data/index.ts';
 import { FREQUENCIES, SENSITIVITIES, THEMES } from '../../modules/catalog/types.ts';
 import { createStatusListService, keyPairSigner, type Signer } from '../../did/index.ts';
@@ -176,6 +176,13 @@ export function registerDataRoutes(app: FastifyInstance, node: Pick<NodeView, 'c
   app.get<{ Params: { id: string }; Querystring: { chain?: string } }>('/v1/data/portability/:id', {
     schema: { tags, summary: 'A portability request (PIPL Art. 45) and its fulfilment receipt', params: idParam(HEX64), querystring: { type: 'object', properties: chainQ }, response: err },
   }, async (req) => readPortability(chainOf(req.query.chain), req.params.id) ?? notFound(`no portability request ${req.params.id}`));
+
+  app.get<{ Querystring: { chain?: string; requester: string; limit?: number } }>('/v1/data/privacy/runs', {
+    schema: { tags, summary: 'Privacy-computing runs a requester asked for, newest first: parties, grant uses, consent root, reports, result digest, fee (docs/privacy.md)', querystring: { type: 'object', required: ['requester'], properties: { ...chainQ, requester: { type: 'string', pattern: DID_RE.source }, limit: { type: 'integer', minimum: 1, maximum: 100 } } }, response: err },
+  }, async (req) => ({ runs: listRuns(chainOf(req.query.chain), req.query.requester, { limit: req.query.limit ?? 50 }) }));
+  app.get<{ Params: { id: string }; Querystring: { chain?: string } }>('/v1/data/privacy/runs/:id', {
+    schema: { tags, summary: 'One privacy-computing run and its audit record', params: idParam(NUM), querystring: { type: 'object', properties: chainQ }, response: err },
+  }, async (req) => readRun(chainOf(req.query.chain), Number(req.params.id)) ?? notFound(`no privacy-computing run ${req.params.id}`));
 
   const signer = opts.statusSigner === undefined ? undefined : 'publicKey' in opts.statusSigner ? keyPairSigner(opts.statusSigner, { fragment: 'multikey' }) : opts.statusSigner;
   const service = signer ? createStatusListService({ chain: () => node.chain(opts.chain ?? 'data'), signer, path: DATA_STATUS_LIST_PATH, ...(opts.now ? { now: opts.now } : {}) }) : undefined;

@@ -1,11 +1,11 @@
 import { asJson, resultAs, type JsonValue, type StateKey } from '../../codec/index.ts';
 import { actionName, parsePolicy, purposeName, type Policy } from '../../odrl/index.ts';
-import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { datasetIri } from '../catalog/types.ts';
 import type { ConsentCheck } from '../consent/types.ts';
 import { MIN_LIST_SIZE } from '../vcstatus/types.ts';
 import {
-  DATAAUTH, decideArgs, grantListId, offerArgs, requestArgs, revokeArgs, useArgs,
+  DATAAUTH, decideArgs, grantListId, offerArgs, requestArgs, revokeArgs, useArgs, useForArgs, type UseArgs,
   type GrantRecord, type OfferRecord, type RequestRecord, type UsageRecord,
 } from './types.ts';
 import { dataauthKey } from './keys.ts';
@@ -56,6 +56,25 @@ function grant(ctx: ModuleContext, r: RequestRecord, by: 'owner' | 'offer', make
   ctx.write(dataauthKey.request(r.id), { ...r, status: 'granted', decided: { ...stamp(ctx), by }, grant: id } satisfies RequestRecord);
   ctx.emit('Granted', { request: r.id, grant: id, dataset: r.dataset, owner: r.owner, grantee: r.requester, by });
   return g;
+}
+
+/** dataauth.use, for the grantee `user`: the checks, the usage record and the counter. */
+function recordUse(ctx: ModuleContext, user: string, a: UseArgs): JsonValue {
+  const g = grantOf(ctx, a.grant);
+  const uses = ctx.read(dataauthKey.uses(g.id)) ?? 0;
+  const revoked = ctx.call('vcstatus', 'status', { listId: g.status.listId, index: g.status.index }) === true;
+  const datasetActive = dataset(ctx, g.dataset).status === 'active';
+  const purpose = a.purpose ?? g.purpose;
+  const digests = [...(g.consents ?? []), ...(a.consent ? [a.consent] : [])];
+  const consents = checkConsents(ctx, digests, a.recipient ?? g.grantee, purpose);
+  const v = decideUse({ grant: g, uses, revoked, datasetActive, consents, time: ctx.time }, { user, action: a.action, purpose, ...(a.recipient ? { recipient: a.recipient } : {}) });
+  if (!v.ok) throw new ModuleError(v.code as never, v.message);
+  const rec: UsageRecord = { grant: g.id, n: v.count, user, action: actionName(a.action)!, requestHash: a.requestHash, purpose: v.purpose, recipient: v.recipient, height: ctx.height, time: ctx.time, tx: ctx.txHash };
+  if (a.consent) rec.consent = a.consent;
+  ctx.write(dataauthKey.use(g.id, v.count), rec);
+  ctx.write(dataauthKey.uses(g.id), v.count);
+  ctx.emit('Used', { grant: g.id, n: v.count, user, action: rec.action });
+  return { grant: g.id, n: v.count, duties: asJson(v.duties) };
 }
 
 function checkConsents(ctx: ModuleContext, digests: string[], controller: string, purpose: string): Array<{ digest: string; check: ConsentCheck }> {
@@ -188,22 +207,18 @@ export const dataauthModule: ModuleDef = {
       doc: 'The grantee records a use (action, digest of what was asked); refused — and nothing written — when revoked, when a consent no longer holds, or when the ODRL policy says no.',
       args: useArgs,
       gas: 3_000,
-      run(ctx, a) {
+      run: (ctx, a) => recordUse(ctx, ctx.sender, a),
+    }),
+  },
+  exports: {
+    useFor: exported({
+      doc: 'The privacy module records a use of a grant on behalf of the run\'s requester (its grantee): the same checks and usage counter as dataauth.use (docs/privacy.md).',
+      gas: 3_000,
+      callers: ['privacy'],
+      args: useForArgs,
+      run(ctx, { user, ...a }) {
         const g = grantOf(ctx, a.grant);
-        const uses = ctx.read(dataauthKey.uses(g.id)) ?? 0;
-        const revoked = ctx.call('vcstatus', 'status', { listId: g.status.listId, index: g.status.index }) === true;
-        const datasetActive = dataset(ctx, g.dataset).status === 'active';
-        const purpose = a.purpose ?? g.purpose;
-        const digests = [...(g.consents ?? []), ...(a.consent ? [a.consent] : [])];
-        const consents = checkConsents(ctx, digests, a.recipient ?? g.grantee, purpose);
-        const v = decideUse({ grant: g, uses, revoked, datasetActive, consents, time: ctx.time }, { user: ctx.sender, action: a.action, purpose, ...(a.recipient ? { recipient: a.recipient } : {}) });
-        if (!v.ok) throw new ModuleError(v.code as never, v.message);
-        const rec: UsageRecord = { grant: g.id, n: v.count, user: ctx.sender, action: actionName(a.action)!, requestHash: a.requestHash, purpose: v.purpose, recipient: v.recipient, height: ctx.height, time: ctx.time, tx: ctx.txHash };
-        if (a.consent) rec.consent = a.consent;
-        ctx.write(dataauthKey.use(g.id, v.count), rec);
-        ctx.write(dataauthKey.uses(g.id), v.count);
-        ctx.emit('Used', { grant: g.id, n: v.count, user: ctx.sender, action: rec.action });
-        return { grant: g.id, n: v.count, duties: asJson(v.duties) };
+        return { ...(recordUse(ctx, user, a) as Record<string, JsonValue>), dataset: g.dataset, owner: g.owner };
       },
     }),
   },

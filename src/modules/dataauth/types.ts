@@ -117,6 +117,8 @@ export const useArgs = z.strictObject({
   consent: digestSchema.optional(),
 });
 export type UseArgs = z.infer<typeof useArgs>;
+/** dataauth.useFor (export, privacy module only): a use by `user`, the grantee it acts for. */
+export const useForArgs = useArgs.extend({ user: didSchema });
 export const revokeArgs = z.strictObject({ grant: z.number().int().min(1), reason: z.string().min(1).max(DATAAUTH_LIMITS.reason).optional() });
 
 /** The owner's revocation list of grants on the data chain. */

@@ -52,7 +52,7 @@ const MAX_DRAIN_XCHAIN = 2;
 const MAX_CLEAR_STEP = 500;
 
 /** The ports settlement is bound to (ModuleDef.port): lex contracts send instructions, get statuses back. */
-const SETTLEMENT_COUNTERPARTS: readonly string[] = ['lexcontract'];
+const SETTLEMENT_COUNTERPARTS: readonly string[] = ['lexcontract', 'privacy'];
 
 const isIssue = (account: string): boolean => account.startsWith('issue:');
 
@@ -654,7 +654,7 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         run(ctx, a) {
           // Instructions arrive only from the ports settlement is bound to: a mandate for any other could never be used.
           if (!SETTLEMENT_COUNTERPARTS.includes(a.grantee.port)) {
-            fail('MANDATE_BAD_PORT', `settlement takes instructions only from port ${SETTLEMENT_COUNTERPARTS.join(', ')} (lex contracts) on other chains; a mandate for port ${a.grantee.port} could never be used`);
+            fail('MANDATE_BAD_PORT', `settlement takes instructions only from port ${SETTLEMENT_COUNTERPARTS.join(', ')} (lex contracts, privacy-computing fees) on other chains; a mandate for port ${a.grantee.port} could never be used`);
           }
           const key = sk.mandate(ctx.sender, a.currency, a.grantee.chain, a.grantee.port, a.grantee.contract);
           const prior = ctx.read(key);

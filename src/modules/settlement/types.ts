@@ -244,4 +244,4 @@ export interface StatusReport {
 // Clients (the SDK, settlement readers, rails) build instructions and predict their ids, splits
 // and tax with the module's own pure arithmetic and argument schema.
 export * from './calc.ts';
-export { instructionSchema, type InstructionInput, type Instruction } from './args.ts';
+export { instructionSchema, currencySchema, type InstructionInput, type Instruction } from './args.ts';
