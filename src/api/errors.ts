@@ -93,6 +93,7 @@ export const STATUS = {
   // other folders: 400 unless listed
   EXTERNAL_UNREACHABLE: 503, VC_ISSUER_UNRESOLVABLE: 503,
   SUPERVISION_NOT_RUNNING: 503, SUPERVISION_STORE_UNAVAILABLE: 500,
+  SIM_FORK_NOT_FOUND: 404, SIM_FORK_LIMIT: 429, SIM_FORK_FULL: 413, SIM_TOO_MANY_TXS: 413, SIM_TIMEOUT: 503,
 } as const satisfies { readonly [K in ServerErrorCode]?: HttpStatus };
 
 /** The codes of StatusFolders that STATUS does not list; must stay empty (checked below). */

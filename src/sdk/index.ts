@@ -36,3 +36,4 @@ export {
   type DataSendOptions, type CatalogSearch, type CatalogPage, type DataRequest, type RequestOutcome, type DataUse, type GrantView, type GiveConsentInput,
   type DatasetInput, type DatasetRecord, type GrantRecord, type RequestRecord, type UsageRecord, type ConsentRecord, type PortabilityRecord, type ConsentInput, type UseVerdict,
 } from './data.ts';
+export * from './simulation.ts';
