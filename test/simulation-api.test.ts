@@ -14,6 +14,7 @@ import { startNode } from '../src/node/index.ts';
 import { ShulianClient, createFork, dropFork, getFork, simulate, simulateOnFork } from '../src/sdk/index.ts';
 import { bounded } from './helpers/fuzz-budget.ts';
 import { tempDir } from './helpers/tmp.ts';
+import { cli, json } from './helpers/cli.ts';
 
 test('fork, simulate, read and drop a fork through the SDK; limits answer typed errors; fuzzed bodies change nothing', { timeout: 300_000 }, async () => {
   const tmp = tempDir();
@@ -40,6 +41,19 @@ test('fork, simulate, read and drop a fork through the SDK; limits answer typed 
     assert.equal((await c.state('notary', `notary/${'0'.repeat(63)}1`)).value, null);
     await dropFork(c, fork.id);
     await assert.rejects(getFork(c, fork.id), { code: 'SIM_FORK_NOT_FOUND' });
+
+    // The CLI: the verdict is the exit code (0 none, 3 warn), the reasons in the language asked; replay checks parity.
+    const args = ['simulate', '--chain', 'notary', '--from', from, '--module', 'notary', '--method', 'put', '--args', JSON.stringify(put(9).args), '--api', node.url];
+    const clean = await cli(args);
+    assert.equal(clean.code, 0, clean.stderr);
+    assert.match(clean.stdout, /verdict {2}NONE/);
+    const bad = await cli([...args.slice(0, -6), '--method', 'nope', '--args', '{}', '--api', node.url, '--lang', 'zh']);
+    assert.equal(bad.code, 3, bad.stderr);
+    assert.match(bad.stdout, /将执行失败/);
+    const gov = (await c.chain('gov')).height;
+    const replay = await cli(['simulate', 'replay', 'gov', '0', String(gov), '--api', node.url, '--json']);
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.deepEqual(json<{ divergences: unknown[] }>(replay).divergences, []);
 
     const post = async (path: string, body: unknown): Promise<{ status: number; body: { error?: { code: string; message: string } } & Record<string, unknown> }> => {
       const res = await fetch(`${node.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

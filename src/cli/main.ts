@@ -22,6 +22,7 @@ const GROUPS: Record<string, () => Promise<Command[]>> = {
   xtx: async () => [(await import('./commands/xtx.ts')).xtxCommand()],
   supervise: async () => [(await import('./commands/supervise.ts')).superviseCommand()],
   data: async () => [(await import('./commands/data.ts')).dataCommand()],
+  simulate: async () => [(await import('./commands/simulate.ts')).simulateCommand()],
 };
 /** `chain` subcommands defined here; any other (`chain propose`, `chain --help`) loads gov.ts. */
 const OWN_CHAIN_COMMANDS = new Set(['list', 'status']);
