@@ -85,9 +85,9 @@ function human(r: SimulationResult, lang: 'en' | 'zh'): string[] {
 }
 
 async function simulateCmd(o: SimOpts): Promise<void> {
-  const { simulate } = await import('../../sdk/simulation.ts');
   const client = new ShulianHttp({ baseUrl: apiUrl(o), fetch: nodeFetch });
-  const r = await simulate(client, requestOf(o));
+  // POST /v1/simulate, as the SDK's simulate() sends it (the light face has no simulation module).
+  const r = await client.postJson<SimulationResult>('/simulate', requestOf(o));
   emit(o, r, () => human(r, o.lang ?? 'en'));
   process.exitCode = VERDICT_EXIT[r.risk.verdict];
 }
