@@ -110,6 +110,10 @@ test('forks, simulations with effects and verdicts, parity with real execution; 
     const transfer = bundle.receipts.find((r) => r.chain === 'settle')!;
     assert.equal(transfer.code, 'FROZEN', 'the freeze voted in the simulation applies to the settlement chain\'s tx');
     assert.equal(bundle.risk.verdict, 'block');
+    // The freeze proposal alone, as passed: not held against itself (its target is frozen only after its block).
+    const alone = await sandbox.simulateOnce({ passProposals: true, txs: [{ chain: 'gov', from: did(op), module: 'governance', method: 'propose', args: { kind: 'freeze', target: { type: 'did', did: did(other) }, reason: 'what if' } }] });
+    assert.equal(alone.risk.verdict, 'none', JSON.stringify(alone.risk.reasons));
+    assert.ok(alone.risk.reasons.some((r) => r.kind === 'GOVERNANCE_CHANGE' && r.en.includes('Frozen')));
     // A policy change as passed: warn.
     const policy = await sandbox.simulateOnce({
       passProposals: true,

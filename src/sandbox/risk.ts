@@ -5,7 +5,7 @@
  * the verdict: block if any reason blocks, else warn if any warns, else none.
  */
 import { DID_RE, type JsonValue } from '../codec/index.ts';
-import { freezeKey, type AllianceView } from '../runtime/index.ts';
+import type { Frozen } from '../runtime/index.ts';
 import type { AlertDraft } from '../supervision/index.ts';
 import type { BalanceChange, RiskReason, SimPacket, SimReceipt, Verdict } from '../sdk/index.ts';
 
@@ -14,8 +14,8 @@ const MAX_ARG_DIDS = 64;
 
 /** What a chain's judge says about the parties of a simulation. */
 export interface PartyJudge {
-  /** Freezes as the simulated blocks read them. */
-  alliance: AllianceView;
+  /** The freeze on a DID as the tx's block read it (a freeze the same simulation votes applies to later blocks only). */
+  frozen(did: string): Frozen | undefined;
   /** The admission policy and sender freezes: undefined when admitted, else why not. */
   refuse(did: string): { code: string; message: string } | undefined;
 }
@@ -105,7 +105,7 @@ export function riskOf(input: RiskInput): { verdict: Verdict; reasons: RiskReaso
   function touched(chain: string, did: string, tx: string | undefined): void {
     const key = `${chain}|${did}`;
     if (frozenSeen.has(key)) return;
-    const f = input.judges.get(chain)?.alliance.frozen(freezeKey.did(did));
+    const f = input.judges.get(chain)?.frozen(did);
     if (!f) return;
     frozenSeen.add(key);
     reasons.push({

@@ -21,7 +21,7 @@ import type {
 } from '../sdk/index.ts';
 import { ChainFork, entryOf, type ForkBlock, type ForkEntry } from './fork.ts';
 import { effectsOf } from './effects.ts';
-import { riskOf, type PartyJudge } from './risk.ts';
+import { didsIn, riskOf, type PartyJudge } from './risk.ts';
 
 export interface SandboxLimits {
   /** Forks (each of up to maxChains chains) the node keeps at once. */
@@ -221,12 +221,24 @@ export class SimulationSandbox {
       const h = height ?? f.height + 1;
       if (h <= f.height) throw new ShulianError('SIM_BAD_REQUEST', `overrides.height ${h} is not above the fork of ${f.chain} (at ${f.height})`);
       const time = Math.max(o.time ?? this.now(), f.time + 1);
+      // Parties as the block reads them: memoised before it runs, so a freeze this very block votes
+      // (a freeze proposal taken as passed) is not held against the proposal that makes it.
+      const memo = new Map<string, ReturnType<AllianceView['frozen']>>();
+      const frozen = (did: string) => {
+        if (!memo.has(did)) memo.set(did, alliance.frozen(freezeKey.did(did)));
+        return memo.get(did);
+      };
+      for (const e of entries) {
+        frozen(e.tx.from);
+        for (const d of didsIn(e.tx.args)) frozen(d);
+      }
       const block = await f.execute(entries, { height: h, time, refs, alliance, keep: true, ...(refsEqual(refs, f.refs) ? {} : { named: refs }) });
       blocks.push({ chain: f.chain, block, synthetic, args });
-      judges.set(f.chain, {
-        alliance,
+      const previous = judges.get(f.chain);
+      judges.set(f.chain, previous ?? {
+        frozen,
         refuse: (did) => {
-          const fr = alliance.frozen(freezeKey.did(did));
+          const fr = frozen(did);
           if (fr) return { code: 'TX_FROZEN', message: frozenError({ type: 'did', did }, fr).message };
           const v = f.base.judgeParty(did, refs);
           return v.ok ? undefined : { code: v.code, message: v.message };

@@ -88,8 +88,8 @@ export function Simulation() {
   if (!auth) return <NoData text={tr('请先登录', 'Sign in first')} />;
   const v = result ? VERDICT[result.risk.verdict]! : undefined;
   return (
-    <Space orientation="vertical" style={{ width: '100%' }} data-testid="simulation-page">
-      <Typography.Title level={4}>{tr('模拟沙箱:先模拟,再签名', 'Simulation: simulate first, then sign')}</Typography.Title>
+    <Space orientation="vertical" style={{ width: '100%' }} data-testid="page-simulation">
+      <Typography.Paragraph>{tr('先模拟,再签名:在各链当前状态的分叉上运行交易,查看影响与风险结论,真实链不受影响。', 'Simulate first, then sign: the call runs on forks of the chains as they are now; see its effects and risk verdict; the real chains are not touched.')}</Typography.Paragraph>
       <Card size="small">
         <Space orientation="vertical" style={{ width: '100%' }}>
           <Select data-testid="sim-preset" value={preset} onChange={choose} style={{ width: 240 }}
