@@ -200,6 +200,20 @@ test('limits: forks at once, their lifetime, txs per simulation, time; a stopped
     assert.throws(() => sandbox.info(a.id), { code: 'SIM_FORK_NOT_FOUND' });
     assert.equal(sandbox.size, 0);
 
+    // A fork's memory is bounded: a simulation that would take it past its bytes fails and keeps nothing.
+    const probe = new SimulationSandbox(node.node);
+    const p1 = probe.fork([{ chain: 'notary' }]);
+    await probe.simulate(p1.id, { txs: [rec(11)], keep: true });
+    const one = probe.info(p1.id).chains[0]!.bytes;
+    assert.ok(one > 0);
+    const small = new SimulationSandbox(node.node, { limits: { maxForkBytes: Math.floor(one * 1.5) } });
+    const s1 = small.fork([{ chain: 'notary' }]);
+    await small.simulate(s1.id, { txs: [rec(11)], keep: true });
+    const s0 = small.info(s1.id).chains[0]!;
+    await assert.rejects(small.simulate(s1.id, { txs: [rec(12), rec(13)], keep: true }), { code: 'SIM_FORK_FULL' });
+    await assert.rejects(small.simulate(s1.id, { txs: [rec(12), rec(13)] }), { code: 'SIM_FORK_FULL' }, 'a simulation that is not kept is bounded too');
+    assert.deepEqual(small.info(s1.id).chains[0], s0);
+
     // A simulation past its time limit stops with SIM_TIMEOUT and keeps nothing on the fork.
     const slow = new SimulationSandbox(node.node, { limits: { timeMs: 0 } });
     const f = slow.fork([{ chain: 'notary' }]);
