@@ -187,6 +187,13 @@ test('limits: forks at once, their lifetime, txs per simulation, time; a stopped
     await assert.rejects(sandbox.simulate(a.id, { txs: [rec(1), rec(2), rec(3), rec(4)] }), { code: 'SIM_TOO_MANY_TXS' });
     await assert.rejects(sandbox.simulate(a.id, { txs: [{ ...rec(1), chain: 'settle' }] }), { code: 'SIM_CHAIN_NOT_FORKED' });
     await assert.rejects(sandbox.simulate(a.id, { txs: [{ ...rec(1), nonce: 5 }] }), { code: 'SIM_BAD_REQUEST' });
+    // One-shot simulations take no place among the kept forks; they are bounded by how many run at once.
+    assert.equal((await sandbox.simulateOnce({ txs: [rec(1)] })).receipts[0]!.status, 'ok');
+    const single = new SimulationSandbox(node.node, { limits: { maxRunning: 1 } });
+    const both = await Promise.allSettled([single.simulateOnce({ txs: [rec(1)] }), single.simulateOnce({ txs: [rec(2)] })]);
+    assert.equal(both[0].status, 'fulfilled');
+    assert.equal(both[1].status === 'rejected' && (both[1].reason as { code?: string }).code, 'BUSY');
+    assert.equal((await single.simulateOnce({ txs: [rec(2)] })).receipts.length, 1, 'a place frees when a run ends');
     const done = await sandbox.simulate(a.id, { txs: [rec(1), rec(2)], keep: true });
     assert.equal(done.receipts.length, 2);
     assert.ok(done.receipts.every((r) => r.status === 'ok'), JSON.stringify(done.receipts));

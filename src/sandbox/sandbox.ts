@@ -38,10 +38,12 @@ export interface SandboxLimits {
   timeMs: number;
   /** Blocks one replay (parity check) may run. */
   maxReplayBlocks: number;
+  /** One-shot simulations (simulateOnce) and replays running at once; they hold no place among the forks. */
+  maxRunning: number;
 }
 
 export const SANDBOX_LIMITS: SandboxLimits = {
-  maxForks: 32, maxChains: 8, ttlMs: 15 * 60_000, maxForkBytes: 64 * 1024 * 1024, maxTxs: 32, timeMs: 10_000, maxReplayBlocks: 1000,
+  maxForks: 32, maxChains: 8, ttlMs: 15 * 60_000, maxForkBytes: 64 * 1024 * 1024, maxTxs: 32, timeMs: 10_000, maxReplayBlocks: 1000, maxRunning: 4,
 };
 
 interface ForkGroup {
@@ -66,6 +68,7 @@ export class SimulationSandbox {
   readonly limits: SandboxLimits;
   private readonly groups = new Map<string, ForkGroup>();
   private readonly now: () => number;
+  private running = 0;
 
   constructor(private readonly node: NodeView, opts: { limits?: Partial<SandboxLimits>; now?: () => number } = {}) {
     this.limits = { ...SANDBOX_LIMITS, ...opts.limits };
@@ -85,6 +88,15 @@ export class SimulationSandbox {
   /** Forks chains at heights (absent: their heads). Nothing is copied. */
   fork(targets: ForkTarget[]): ForkInfo {
     this.sweep();
+    const g = this.makeGroup(targets);
+    if (this.groups.size >= this.limits.maxForks) {
+      throw new ShulianError('SIM_FORK_LIMIT', `this node keeps at most ${this.limits.maxForks} simulation forks at once; drop one (POST /v1/simulation/forks/<id>/drop) or wait for one to expire (${Math.ceil(this.limits.ttlMs / 1000)} s after its last use)`);
+    }
+    this.groups.set(g.id, g);
+    return this.infoOf(g);
+  }
+
+  private makeGroup(targets: ForkTarget[]): ForkGroup {
     if (targets.length === 0) throw new ShulianError('SIM_BAD_REQUEST', 'name at least one chain to fork');
     if (targets.length > this.limits.maxChains) throw new ShulianError('SIM_BAD_REQUEST', `a fork holds at most ${this.limits.maxChains} chains; ${targets.length} were named`);
     const forks = new Map<string, ChainFork>();
@@ -97,13 +109,21 @@ export class SimulationSandbox {
       forks.set(t.chain, new ChainFork(base, this.limits.maxForkBytes));
       forkedAt.set(t.chain, base.height);
     }
-    if (this.groups.size >= this.limits.maxForks) {
-      throw new ShulianError('SIM_FORK_LIMIT', `this node keeps at most ${this.limits.maxForks} simulation forks at once; drop one (POST /v1/simulation/forks/<id>/drop) or wait for one to expire (${Math.ceil(this.limits.ttlMs / 1000)} s after its last use)`);
-    }
     const now = this.now();
-    const g: ForkGroup = { id: randomBytes(16).toString('hex'), forks, forkedAt, createdAt: now, expiresAt: now + this.limits.ttlMs, queue: Promise.resolve() };
-    this.groups.set(g.id, g);
-    return this.infoOf(g);
+    return { id: randomBytes(16).toString('hex'), forks, forkedAt, createdAt: now, expiresAt: now + this.limits.ttlMs, queue: Promise.resolve() };
+  }
+
+  /** Runs a one-shot job within maxRunning; BUSY past it. */
+  private async bounded<T>(what: string, job: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limits.maxRunning) {
+      throw new ShulianError('BUSY', `this node runs at most ${this.limits.maxRunning} ${what} at once; retry in a moment`, { retryAfterS: 1 });
+    }
+    this.running++;
+    try {
+      return await job();
+    } finally {
+      this.running--;
+    }
   }
 
   info(id: string): ForkInfo {
@@ -144,17 +164,16 @@ export class SimulationSandbox {
     const at = new Map((req.at ?? []).map((t) => [t.chain, t]));
     for (const c of named) if (!at.has(c)) at.set(c, { chain: c });
     if (req.txs.length > this.limits.maxTxs) throw tooMany(req.txs.length, this.limits.maxTxs);
-    const info = this.fork([...at.values()]);
-    try {
-      return await this.simulate(info.id, { ...req, keep: false });
-    } finally {
-      this.groups.delete(info.id);
-    }
+    // Its fork is its own: it takes no place among the kept forks (one-shot runs are bounded by maxRunning).
+    return this.bounded('one-shot simulations', () => this.simulateOn(this.makeGroup([...at.values()]), { ...req, keep: false }));
   }
 
   /** Simulates a request on a fork; only with `keep` do its blocks stay on the fork. */
   async simulate(id: string, req: SimRequest): Promise<SimulationResult> {
-    const g = this.group(id);
+    return this.simulateOn(this.group(id), req);
+  }
+
+  private async simulateOn(g: ForkGroup, req: SimRequest): Promise<SimulationResult> {
     if (req.txs.length === 0) throw new ShulianError('SIM_BAD_REQUEST', 'a simulation needs at least one tx');
     if (req.txs.length > this.limits.maxTxs) throw tooMany(req.txs.length, this.limits.maxTxs);
     let timedOut = false;
@@ -343,7 +362,11 @@ export class SimulationSandbox {
    * Parity (issue #24 item 3): forks `chain` at `from` and replays its committed blocks up to
    * `to` on the fork, through the same execution; every state, receipt and tx root is compared.
    */
-  async replay(chain: string, from: number, to: number): Promise<{ blocks: number; txs: number; divergences: Divergence[]; ms: number }> {
+  replay(chain: string, from: number, to: number): Promise<{ blocks: number; txs: number; divergences: Divergence[]; ms: number }> {
+    return this.bounded('replays and one-shot simulations', () => this.replayNow(chain, from, to));
+  }
+
+  private async replayNow(chain: string, from: number, to: number): Promise<{ blocks: number; txs: number; divergences: Divergence[]; ms: number }> {
     const view = this.node.chain(chain);
     if (!view) throw new ShulianError('CHAIN_NOT_FOUND', `this node hosts no chain "${chain}"`);
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to <= from || to > view.height()) {
