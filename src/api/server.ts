@@ -30,6 +30,8 @@ import { registerWorkOrderRoutes } from './routes/workorders.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerMetricsRoutes, type MetricsOptions } from './routes/metrics.ts';
 import { registerSupervisionRoutes } from './routes/supervision.ts';
+import { registerSimulationRoutes } from './routes/simulation.ts';
+import { SimulationSandbox, type SandboxLimits } from '../sandbox/index.ts';
 import { ChainReadPolicy } from './read-policy.ts';
 import type { SupervisionService } from '../supervision/index.ts';
 import type { ExplorerQueries } from '../indexer/index.ts';
@@ -67,6 +69,8 @@ export interface ApiOptions {
   supervision?: SupervisionService;
   /** The PostgreSQL index /v1/explorer/* reads (docs/explorer.md); without it those routes answer 503. */
   explorer?: ExplorerQueries;
+  /** The simulation sandbox of /v1/simulation/* and /v1/simulate: its limits, or one to serve (default: one over this node). */
+  simulation?: Partial<SandboxLimits> | SimulationSandbox;
 }
 
 /** Longest path parameter the router takes: a DID URL on /1.0/identifiers/:did may be long (query, fragment), up to 2,048 characters as common HTTP stacks allow. */
@@ -281,6 +285,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerMetricsRoutes(app, node, { ...(opts.console?.dataDir ? { dataDir: opts.console.dataDir } : {}), ...opts.metrics });
   registerSupervisionRoutes(app, opts.supervision, auth);
   registerExplorerRoutes(app, opts.explorer, reads);
+  registerSimulationRoutes(app, opts.simulation instanceof SimulationSandbox ? opts.simulation : new SimulationSandbox(node, { limits: opts.simulation ?? {} }), reads);
   if (consoleStore && auth) {
     if (!opts.console?.store) app.addHook('onClose', async () => consoleStore.close());
     await app.register(async (scope) => {

@@ -9,6 +9,7 @@ import { Gate } from './admission/gate.ts';
 import { BlockExecution, type BlockCandidate } from './blocks.ts';
 import { yieldToEventLoop } from './execute.ts';
 import { stateLookup, txInclusion, type ProofSource } from './proofs.ts';
+import { forkBase, type ForkBase } from './fork.ts';
 import { REFS_KEY, parseRefs, type AdmissionRule, type AllianceRule, type Refs, type SenderAuthority, type Verdict } from './refs.ts';
 import { ChainStore, SparseMerkleTree } from '../ledger/store/index.ts';
 import {
@@ -382,6 +383,14 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
   /** Commits a proposed or validated block with its commit certificate; resolves once durable. */
   commitCandidate(c: BlockCandidate, commit?: JsonValue): Promise<Block> {
     return this.execution.commit(c, commit);
+  }
+
+  /**
+   * A read-only base for a simulation fork at a committed height (src/sandbox): reads that
+   * height's state through the tree; never writes to the store.
+   */
+  forkAt(height: number): ForkBase {
+    return forkBase({ id: this.id, suite: this.suite, genesis: this.genesis, store: this.store, tree: this.tree, hash: this.hash, executor: this.executor, gate: this.gate }, height);
   }
 
   /** The commit certificate stored with a block, when its consensus produces one. */

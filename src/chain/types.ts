@@ -1,5 +1,6 @@
 import type { ErrorCode, JsonValue } from '../codec/index.ts';
 import type { Suite } from '../crypto/index.ts';
+import type { ForkBase } from './fork.ts';
 import type { Block, BlockSummary, ChainInfo, ConsensusStatus, Genesis, StateLookup, TxInclusion } from '../ledger/index.ts';
 
 // What a chain answers about itself is wire format, shared with the SDK: src/ledger/wire.ts.
@@ -37,6 +38,8 @@ export interface ChainView {
   getCommit(height: number): JsonValue | undefined;
   /** Called after each committed block; returns an unsubscribe function. */
   onBlock(listener: (block: Block) => void): () => void;
+  /** A read-only base for a simulation fork at a committed height (src/sandbox); HEIGHT_NOT_FOUND above the head. */
+  forkAt(height: number): ForkBase;
 }
 
 /** The node as the API sees it: the chains it hosts and who it is. */

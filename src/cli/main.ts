@@ -29,6 +29,7 @@ const GROUPS: Record<string, () => Promise<Command[]>> = {
   carbon: async () => [(await import('./commands/tokens.ts')).carbonCommand()],
   scenario: async () => [(await import('./commands/scenario.ts')).scenarioCommand()],
   privacy: async () => [(await import('./commands/privacy.ts')).privacyCommand()],
+  simulate: async () => [(await import('./commands/simulate.ts')).simulateCommand()],
 };
 /** `chain` subcommands defined here; any other (`chain propose`, `chain --help`) loads gov.ts. */
 const OWN_CHAIN_COMMANDS = new Set(['list', 'status']);

@@ -39,3 +39,4 @@ export {
 export * from './market.ts';
 export * from './tokens.ts';
 export * from './privacy.ts';
+export * from './simulation.ts';

@@ -89,6 +89,27 @@ export class Gate {
     return stateAt(source, height);
   }
 
+  /**
+   * The sender checks that do not need a key (a simulation has no signature): the chain's
+   * admission policy and the alliance's freezes, at `refs` (src/sandbox risk reports).
+   */
+  judgeParty(did: string, refs: Refs): Verdict {
+    let v: Verdict = { ok: true };
+    if (this.rule) v = this.judgeAdmission(did, refs, this.rule);
+    if (v.ok && this.alliance) v = this.judgeFrozen(did, refs, this.alliance);
+    return v;
+  }
+
+  /** Freezes and approvals as a given governance state says (a fork of the governance chain). */
+  allianceOver(state: StateAt): AllianceView {
+    return this.alliance ? this.alliance.view(state) : NO_ALLIANCE;
+  }
+
+  /** Whether this chain reads freezes from another chain (`source`), and which; undefined: itself or none. */
+  get allianceSource(): string | undefined {
+    return this.alliance?.source?.id;
+  }
+
   private judgeFrozen(did: string, refs: Refs, rule: AllianceRule): Verdict {
     const state = this.allianceState(refs, rule);
     if (typeof state === 'string') return { ok: false, code: 'TX_NOT_ADMITTED', message: `whether ${did} is frozen cannot be judged: ${state}` };
