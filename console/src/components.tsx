@@ -140,11 +140,16 @@ const MODULES: Record<string, [string, string, string, string]> = {
   evidence: ['违规证据', '记录验证节点的双重签名证据', 'evidence', 'records validators\' double-signing evidence'],
   validators: ['验证节点变更', '按治理决定变更验证节点集合', 'validator changes', 'applies governance\'s validator-set changes'],
   evm: ['以太坊虚拟机', '运行以太坊虚拟机合约', 'EVM', 'runs EVM contracts'],
+  supervision: ['监管规则', '监管机构发布的合规规则、名单与模板审批（规则按版本生效）', 'supervision rules', 'compliance rules, lists and template approvals published by regulators (versioned)'],
   governance: ['治理', '成员、提案、投票与链联盟策略', 'governance', 'members, proposals, votes and the alliance policy'],
   catalog: ['数据目录', '机构发布的数据集、分发与访问服务，带开放等级与版本', 'data catalog', 'datasets published by organisations, with distributions, access services, sensitivity and versions'],
   dataauth: ['数据授权', '数据申请、审批或常设要约决定、授权及每次使用的记录', 'data authorisation', 'data requests, decisions by the owner or a standing offer, grants and a record of every use'],
   consent: ['个人授权同意', '个人授权凭证的摘要与状态、撤回与数据可携带请求', 'consent', 'digests and states of citizens\' consent credentials, withdrawal and portability requests'],
   credadmit: ['凭证准入', '为加入业务链出示一次的可验证表述', 'credential admission', 'verifiable presentations given once to be admitted to a business chain'],
+  market: ['生态服务市场', '服务商签名发布的接口产品、套餐与订阅合约，按计量用量结算并分账', 'service market', 'API products signed by providers, plans and subscription contracts, settled and split by metered usage'],
+  collectible: ['数字藏品', '定量发行的藏品类别与链上转赠规则（持有期、实名、次数、冷却期），以及集邮册', 'digital collectibles', 'classes with a fixed supply and transfer rules on chain (holding period, real name, gift limits, cooldown), and albums'],
+  coupon: ['优惠券', '有预算的优惠券活动：满减、折扣与立减，叠加、有效期与商户，领取、核销、过期与退回', 'coupons', 'coupon campaigns with a budget: threshold, percentage and fixed discounts, stacking, windows and merchants; issue, redeem, expire, refund'],
+  carbon: ['碳普惠', '经表决登记的方法学、按减排活动签发碳积分（同一减排不重复计）、转让、注销与兑换', 'carbon points', 'methodologies registered by vote, points issued for reductions (never the same one twice), transfer, retirement and exchange'],
   privacy: ['隐私计算', '隐私求交、求交计数与求交求和的申请、授权与同意核验及审计记录', 'privacy computing', 'PSI, PSI-cardinality and PSI-sum runs: requests checked against grants and consents, with an audit record'],
 };
 

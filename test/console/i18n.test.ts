@@ -137,3 +137,12 @@ test('durations and sizes in human units', () => {
   assert.deepEqual([fmtDuration(3 * 86_400_000 + 5_000, 'en'), fmtDuration(3_600_000, 'zh')], ['3 d', '1 小时']);
   assert.deepEqual([fmtBytes(512), fmtBytes(1536), fmtBytes(5 * 1024 ** 3), fmtBytes(null)], ['512 B', '1.5 KB', '5.0 GB', '—']);
 });
+
+test('every module a chain can run has its name and description in both languages in the console', async () => {
+  const { knownModuleNames } = await import('../../src/modules/index.ts');
+  const source = readFileSync(join(repoRoot, 'console/src/components.tsx'), 'utf8');
+  const table = source.slice(source.indexOf('const MODULES'), source.indexOf('};', source.indexOf('const MODULES')));
+  const described = new Set([...table.matchAll(/^\s+([a-z][a-zA-Z0-9]*): \['/gm)].map((m) => m[1]!));
+  const missing = knownModuleNames().filter((m) => !described.has(m));
+  assert.deepEqual(missing, [], `add these modules to MODULES in console/src/components.tsx (Chinese and English name and description): ${missing.join(', ')}`);
+});
