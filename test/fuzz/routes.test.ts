@@ -36,6 +36,8 @@ const ALLOWED_5XX: Record<string, string> = {
   ISSUER_NOT_CONFIGURED: 'POST /credentials/issue on a node with no issuer key (503, docs/credentials.md)',
   MEMPOOL_FULL: 'a chain whose mempool is full asks the client to retry (503)',
   METHOD_NOT_SUPPORTED: 'the DID Resolution HTTP binding answers 501 for a DID method the node does not resolve (e.g. did:key)',
+  EXPLORER_NOT_CONFIGURED: '/v1/explorer/* on a node started without --pg (503, docs/explorer.md; test/indexer.test.ts fuzzes them with PostgreSQL)',
+  SIM_TIMEOUT: 'a simulation that ran past its time limit, which a loaded machine can reach (503, docs/simulation.md)',
 };
 
 /** Milliseconds of fuzzing spread over the routes (FUZZ_TIME_MS / FUZZ_RUNS raise it, see budget.ts). */
