@@ -22,7 +22,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CONTRACTS = join(ROOT, 'contracts');
 const TEMPLATES = [
   'late-delivery', 'service-level-credits', 'pay-per-use', 'instalment-sale', 'royalties', 'volume-discount', 'perishable-goods',
-  'payment-on-signature', 'acceptance-of-delivery', 'rental-deposit', 'data-revenue-share', 'carbon-coupons', 'metered-sessions',
+  'payment-on-signature', 'acceptance-of-delivery', 'rental-deposit', 'data-revenue-share', 'carbon-coupons', 'metered-sessions', 'api-subscription',
 ];
 
 interface Loaded {
