@@ -75,9 +75,16 @@ test('congested links (a slow rate and a three-packet queue between every pair):
   process.stderr.write(`congested: ${JSON.stringify(r.counts)}, p50 ${r.latencies[Math.floor(r.latencies.length / 2)]} ms since the start\n`);
 });
 
-test('a 2–2 partition: no side commits, the history checks; healed, commits resume', opts, async () => {
+test('a 2–2 partition: no side commits, the history checks; healed, commits resume', opts, async (t) => {
   const before = Math.max(...(await heights()));
   lab!.partition([[0, 1], [2, 3]]);
+  // Healed whatever happens, so a failure here does not leave the next test partitioned.
+  let healed = false;
+  const heal = (): void => {
+    if (!healed) lab!.healAll();
+    healed = true;
+  };
+  t.after(heal);
   // Decisions whose votes were on the wire before the cut may still land (and a height read over
   // HTTP can trail a commit): let those settle for a few seconds, then neither half may commit
   // anything more over several round timeouts of the nodes' defaults.
@@ -94,7 +101,7 @@ test('a 2–2 partition: no side commits, the history checks; healed, commits re
   const max = await watch(15_000);
   assert.ok(settled <= before + 2, `a 2–2 partition kept committing: height ${before} before the cut, ${settled} a few seconds into it`);
   assert.ok(max === settled, `a 2–2 partition committed blocks: height ${settled} a few seconds into the cut (${before} before it), ${max} later`);
-  lab!.healAll();
+  heal();
   await commitsGrow(4, 'after the partition healed', 120_000);
   await waitFor(async () => Math.min(...(await heights())) > max, 'every node past the partition height', 60_000);
   await check([0, 1, 2, 3]);
