@@ -108,6 +108,11 @@ class ChainView {
 }
 
 const paramsOf = (r: RunRecord, chain: string): RunParams => ({ run: `${chain}:${r.id}`, protocol: r.protocol, group: r.group, columns: r.columns.length });
+/** A bigint as whole bytes of lowercase hex (the chain takes hex of whole bytes; a random h has an odd number of digits half the time). */
+const evenHex = (v: bigint): string => {
+  const s = v.toString(16);
+  return s.length % 2 ? `0${s}` : s;
+};
 const paillierOf = (r: RunRecord): PaillierPublic | undefined => (r.paillier ? { n: BigInt('0x' + r.paillier.n), h: BigInt('0x' + r.paillier.h) } : undefined);
 
 interface SenderRun { run: RunRecord; b: PartyB; rows: Row[]; started: number; answers?: Uint8Array[]; ownSent: number; ended: boolean; timer?: NodeJS.Timeout; receiver: string }
@@ -376,7 +381,7 @@ export async function runAsRequester(
   const chain = o.chain ?? 'data';
   const pk = req.protocol === 'psi-sum' ? (o.paillier ?? generatePaillier()) : undefined;
   const started = Date.now();
-  const admitted = await requestPrivacyRun(client, key, { ...req, ...(pk ? { paillier: { n: pk.n.toString(16), h: pk.h.toString(16) } } : {}) }, { chain });
+  const admitted = await requestPrivacyRun(client, key, { ...req, ...(pk ? { paillier: { n: evenHex(pk.n), h: evenHex(pk.h) } } : {}) }, { chain });
   const runId = admitted.result.run;
   o.log?.(`run ${runId} admitted (consent root ${admitted.result.consentRoot})`);
   const r = await new ChainView(client, chain).run(runId);
