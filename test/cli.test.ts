@@ -80,6 +80,18 @@ describe('cli without a node', () => {
       assert.match(human.stdout, new RegExp(out.did));
     });
 
+    test('keys new uses OWASP\'s scrypt cost (N = 2^17), and the light 2^12 only under SHULIAN_LIGHT_KDF=1', async () => {
+      const full = join(tmp, 'full-kdf.json');
+      const light = join(tmp, 'light-kdf.json');
+      assert.equal((await cli(['keys', 'new', '--out', full, '--password-env', 'PW'], { PW, SHULIAN_LIGHT_KDF: undefined })).code, 0);
+      assert.equal((await cli(['keys', 'new', '--out', light, '--password-env', 'PW'], { PW, SHULIAN_LIGHT_KDF: '1' })).code, 0);
+      const n = (f: string): number => (JSON.parse(readFileSync(f, 'utf8')) as { crypto: { n: number } }).crypto.n;
+      assert.equal(n(full), 1 << 17);
+      assert.equal(n(light), 1 << 12);
+      const shown = await cli(['keys', 'show', '--key', light, '--password-env', 'PW', '--json'], { PW, SHULIAN_LIGHT_KDF: undefined });
+      assert.equal(shown.code, 0, 'a light keystore opens without the variable: its file records its cost');
+    });
+
     test('keys show prints the same DID and public key', async () => {
       const a = json<{ did: string; publicKey: string }>(await cli(['keys', 'show', '--key', key, '--password-env', 'PW', '--json'], { PW }));
       assert.doesNotMatch(JSON.stringify(a), /private/i);

@@ -13,7 +13,8 @@ import {
 import type { KeyPair } from '../../src/crypto/types.ts';
 import { hmacSm3 } from './sm3.ts';
 
-export type { KeystoreFile } from '../../src/crypto/keystore-format.ts';
+export type { KeystoreFile, KeystoreOptions } from '../../src/crypto/keystore-format.ts';
+export { LIGHT_SCRYPT_N } from '../../src/crypto/keystore-format.ts';
 
 const nfkc = (password: string): string => password.normalize('NFKC');
 

@@ -16,8 +16,8 @@ export const sm2js: Sm2Impl = sm2jsImpl;
 export const sm2native: Sm2Impl | null = sm2nativeImpl;
 export { sm4Encrypt, sm4Decrypt } from './sm4.ts';
 export { VerifyPool } from './pool.ts';
-export type { KeystoreFile } from './keystore.ts';
-export { encryptKeystore, decryptKeystore, writeKeystore, readKeystore } from './keystore.ts';
+export type { KeystoreFile, KeystoreOptions } from './keystore.ts';
+export { encryptKeystore, decryptKeystore, writeKeystore, readKeystore, LIGHT_SCRYPT_N } from './keystore.ts';
 export {
   parseDid, formatDid, parseShulianDid, parseShulianId, shulianDidOf, isShulianDid, shulianDidFromIdBytes,
   DidSyntaxError, SHULIAN_METHOD, SHULIAN_ID_BYTES, MAX_DID_URL_LENGTH,

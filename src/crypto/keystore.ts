@@ -13,7 +13,7 @@ import {
 import type { KeyPair } from './types.ts';
 
 export {
-  MAX_SCRYPT_N, MAX_SCRYPT_R, MAX_SCRYPT_P, MAX_SCRYPT_MEMORY, DEFAULT_SCRYPT_N,
+  MAX_SCRYPT_N, MAX_SCRYPT_R, MAX_SCRYPT_P, MAX_SCRYPT_MEMORY, DEFAULT_SCRYPT_N, LIGHT_SCRYPT_N,
   type KeystoreCrypto, type KeystoreFile, type KeystoreOptions,
 } from './keystore-format.ts';
 

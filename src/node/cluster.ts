@@ -5,6 +5,7 @@ import { toHex } from '../codec/index.ts';
 import { didFromPublicKey, generateKeyPair, writeKeystore, type Suite } from '../crypto/index.ts';
 import type { Genesis } from '../ledger/index.ts';
 import { EMBEDDED_FOUNDER, embeddedGeneses } from './alliance.ts';
+import { newKeystoreOptions } from './keys.ts';
 import type { NodeConfig } from './config.ts';
 import type { AllianceFile } from './node.ts';
 
@@ -33,7 +34,7 @@ export function prepareCluster(dataDir: string, n: number, apiPort: number, p2pP
     const key = generateKeyPair(suite);
     const password = randomBytes(24).toString('base64url');
     writeFileSync(join(dir, 'node', 'key.pass'), password + '\n', { mode: 0o600, flag: 'wx' });
-    writeKeystore(join(dir, 'node', 'key.json'), key, password);
+    writeKeystore(join(dir, 'node', 'key.json'), key, password, newKeystoreOptions());
     const did = didFromPublicKey(key.publicKey);
     if (i < validatorCount) validators.push({ did, publicKey: toHex(key.publicKey), power: 1 });
     nodes.push({ index: i + 1, did, dir, configPath: join(dir, 'config.json'), apiPort: apiPort + i, p2pPort: p2pPort + i });

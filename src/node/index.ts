@@ -35,7 +35,7 @@ export { TbftDriver } from '../consensus/index.ts';
 export { prepareCluster, type ClusterLayout } from './cluster.ts';
 export { backupDataDir, restoreDataDir, type BackupManifest } from './backup.ts';
 export { EMBEDDED_CHAINS, DEFAULT_PARAMS, embeddedGeneses } from './alliance.ts';
-export { NODE_PASSWORD_ENV } from './keys.ts';
+export { LIGHT_KDF_ENV, NODE_PASSWORD_ENV, newKeystoreOptions } from './keys.ts';
 export { SANDBOX_DEFAULTS, sandboxKeys, type SandboxInfo } from './sandbox.ts';
 export { didSenderAuthority, governanceAdmissionRule, governanceAllianceRule } from './admission.ts';
 export {

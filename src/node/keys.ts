@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateKeyPair, readKeystore, writeKeystore, type KeyPair, type Suite } from '../crypto/index.ts';
+import { generateKeyPair, LIGHT_SCRYPT_N, readKeystore, writeKeystore, type KeyPair, type KeystoreOptions, type Suite } from '../crypto/index.ts';
 
 export const NODE_PASSWORD_ENV = 'SHULIAN_NODE_PASSWORD';
+export const LIGHT_KDF_ENV = 'SHULIAN_LIGHT_KDF';
+
+/**
+ * scrypt cost of the keystores this process writes (node keys, `keys new`, `cluster init`):
+ * OWASP's N = 2^17 unless SHULIAN_LIGHT_KDF=1 asks for the light cost of throwaway alliances
+ * (the test suite, demos). Reading a keystore always uses the cost its file records.
+ */
+export function newKeystoreOptions(env: NodeJS.ProcessEnv = process.env): KeystoreOptions {
+  return env[LIGHT_KDF_ENV] === '1' ? { scryptN: LIGHT_SCRYPT_N } : {};
+}
 
 /**
  * The node's own key (its DID signs blocks), kept in an encrypted keystore. The password comes
@@ -28,6 +38,6 @@ export function loadOrCreateNodeKey(dataDir: string, suite: Suite, log: (line: s
   }
   if (existsSync(keyPath)) return readKeystore(keyPath, password);
   const key = generateKeyPair(suite);
-  writeKeystore(keyPath, key, password);
+  writeKeystore(keyPath, key, password, newKeystoreOptions());
   return key;
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ShulianError, toHex } from '../../codec/index.ts';
 import { didFromPublicKey, generateKeyPair, writeKeystore, type KeyPair, type Suite } from '../../crypto/index.ts';
+import { newKeystoreOptions } from '../../node/index.ts';
 import { KEY_NAME_RE, keysDir, keystorePath, listKeys, loadKey, namedKeyPath } from '../keyfile.ts';
 import { emit, usage } from '../output.ts';
 import { getPassword } from '../password.ts';
@@ -25,7 +26,7 @@ export async function keysNew(name: string | undefined, o: { out?: string; suite
   const password = await getPassword({ passwordEnv: o.passwordEnv }, `Password for the new keystore ${out}`, true);
   const kp = generateKeyPair(o.suite);
   if (o.out === undefined) mkdirSync(dirname(out), { recursive: true, mode: 0o700 });
-  writeKeystore(out, kp, password);
+  writeKeystore(out, kp, password, newKeystoreOptions());
   const d = describe(kp, out);
   emit(o, { ...d, ...(name ? { name } : {}) }, () => [
     `Created ${d.file}`,
