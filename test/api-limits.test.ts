@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { generateKeyPair } from '../src/crypto/index.ts';
 import { RenderPool } from '../src/api/render-pool.ts';
@@ -208,6 +209,63 @@ test('contract PDFs render on worker threads: while renders are held in their wo
     Atomics.notify(hold, 0);
     await node.close();
     await pool.close();
+    tmp.cleanup();
+  }
+});
+
+/** A raw HTTP/1.1 connection: write bytes, wait for what the server has sent to match. */
+function rawConnection(url: string): Promise<{ write(s: string): Promise<void>; until(re: RegExp, ms?: number): Promise<string>; closed(): boolean; end(): void }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const sock = connect(Number(u.port), u.hostname, () => {
+      let seen = '';
+      let isClosed = false;
+      sock.on('data', (d: Buffer) => (seen += d.toString('latin1')));
+      sock.on('close', () => (isClosed = true));
+      sock.on('error', () => (isClosed = true));
+      resolve({
+        write: (s) => new Promise((ok) => (isClosed ? ok() : sock.write(s, () => ok()))),
+        until: async (re, ms = 30_000) => {
+          await waitFor(() => re.test(seen) || isClosed, `the server's answer to match ${re}`, ms);
+          assert.match(seen, re, `the connection closed before ${re}; it sent: ${seen.slice(0, 300)}`);
+          const out = seen;
+          seen = '';
+          return out;
+        },
+        closed: () => isClosed,
+        end: () => sock.destroy(),
+      });
+    });
+    sock.on('error', reject);
+  });
+}
+
+test('a body over the limit gets its 413 and the connection stays usable while the client is still sending it; a huge one closes it', async () => {
+  const tmp = tempDir();
+  const node = await startNode({ dataDir: tmp.dir, port: 0, log: () => {}, api: { bodyLimit: 1024 } });
+  try {
+    // Declared 500 KB, sent in two parts around the server's answer: the client is mid-write when refused.
+    const size = 500_000;
+    const c = await rawConnection(node.url);
+    await c.write(`POST /v1/chains/notary/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n` + '['.repeat(1000));
+    const refused = await c.until(/\r\n\r\n\{.*\}$/s);
+    assert.match(refused, /^HTTP\/1\.1 413 /);
+    assert.match(refused, /"code":"BODY_TOO_LARGE"/);
+    assert.doesNotMatch(refused, /^connection: close/im, 'the connection is kept for a body the node can read and drop');
+    await c.write('['.repeat(size - 1000));
+    await c.write('GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(await c.until(/\r\n\r\n\{.*\}$/s), /^HTTP\/1\.1 200 /, 'the next request on the same connection is answered');
+    c.end();
+
+    // Declared 64 MB: the node will not read that much for nothing; it answers and closes.
+    const big = await rawConnection(node.url);
+    await big.write(`POST /v1/chains/notary/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${64 << 20}\r\n\r\n[`);
+    const answer = await big.until(/\r\n\r\n\{.*\}$/s);
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /^connection: close/im);
+    await waitFor(() => big.closed(), 'the node to close the connection', 30_000);
+  } finally {
+    await node.close();
     tmp.cleanup();
   }
 });

@@ -109,7 +109,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
-  app.setErrorHandler((err, _req, reply) => {
+  app.setErrorHandler((err, req, reply) => {
     if (err instanceof ShulianError) {
       const retry = err.details?.retryAfterS;
       if (typeof retry === 'number') reply.header('retry-after', String(retry));
@@ -117,7 +117,10 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     }
     const e = err as Error & { code?: string; statusCode?: number; validation?: unknown };
     if (e.validation) return reply.status(400).send(errorBody('BAD_REQUEST', e.message));
-    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send(errorBody('BODY_TOO_LARGE', `request body is larger than ${app.initialConfig.bodyLimit} bytes; send fewer transactions per request`));
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      keepConnectionAfterTooLarge(req, reply);
+      return reply.status(413).send(errorBody('BODY_TOO_LARGE', `request body is larger than ${app.initialConfig.bodyLimit} bytes; send fewer transactions per request`));
+    }
     if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.status(415).send(errorBody('UNSUPPORTED_MEDIA_TYPE', 'send JSON with Content-Type: application/json'));
     if (e.statusCode && e.statusCode < 500) return reply.status(e.statusCode).send(errorBody('BAD_REQUEST', e.message));
     app.log.error(err);
@@ -292,6 +295,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
       // These routes take small bodies; say which limit a too-large one broke (others go to the handler above).
       scope.setErrorHandler((e, req, reply) => {
         if ((e as { code?: string }).code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw e;
+        keepConnectionAfterTooLarge(req, reply);
         return reply.status(413).send(errorBody('BODY_TOO_LARGE', `request body is larger than ${req.routeOptions.bodyLimit} bytes, the most ${req.method} ${req.routeOptions.url} takes`));
       });
       registerAuthRoutes(scope, auth);
@@ -300,4 +304,18 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
     });
   }
   return app;
+}
+
+/**
+ * The most of a refused body the server still reads so the client gets its 413 and keeps the
+ * connection. Fastify closes the connection on a body it will not parse; a client still writing
+ * a body it declared (say 500 KB to a 1 KB route) then meets a reset, not the 413, whenever the
+ * close overtakes its write. Up to this size Node reads the rest and drops it (keep-alive stays);
+ * past it the connection is closed, so nobody makes the node read more than this for nothing.
+ */
+const REFUSED_BODY_DRAIN_BYTES = 1 << 20;
+
+function keepConnectionAfterTooLarge(req: FastifyRequest, reply: FastifyReply): void {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isSafeInteger(declared) && declared <= REFUSED_BODY_DRAIN_BYTES) reply.removeHeader('connection');
 }
