@@ -135,7 +135,7 @@ async function setup(k: Kit): Promise<Array<{ time: number; txs: Tx[] }>> {
 
 test('property: any operations keep the books balanced, pay each instruction once, and replay to the same state root', async () => {
   // Up to 25 runs in 60 s (FUZZ_RUNS / FUZZ_TIME_MS for a longer run: docs/testing.md).
-  const b = bounded(25, 60_000);
+  const b = bounded(25, 30_000);
   let settled = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(fc.array(opArb, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 5 }), b.guard(async (blocks) => {
@@ -173,7 +173,7 @@ test('property: any operations keep the books balanced, pay each instruction onc
 });
 
 test('property: duplicated and reordered instructions pay exactly once, with the same outcome in any order', async () => {
-  const b = bounded(15, 40_000);
+  const b = bounded(15, 20_000);
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.record({ key: fc.integer({ min: 0, max: 9 }), payee: fc.integer({ min: 1, max: 2 }), total: fc.integer({ min: 1, max: 900 }) }), { minLength: 1, maxLength: 12 }),

@@ -1,7 +1,8 @@
 /**
  * AdmissionPool: parses, decodes, hashes and signature-checks incoming txs on worker threads,
  * so the main thread (API, execution, commits) only sees txs that are well formed and signed.
- * Each request goes whole to the least-loaded worker. If a worker dies, its requests are
+ * Each request goes whole to the least-loaded worker; workers start as concurrent requests need
+ * them, up to `threads`. If a worker dies, its requests are
  * answered on the calling thread with the same code, so a caller never loses an answer.
  */
 import { availableParallelism } from 'node:os';
@@ -33,6 +34,11 @@ export class AdmissionPool {
     this.threads = Math.max(1, opts.threads ?? availableParallelism());
   }
 
+  /** Worker threads started and alive. */
+  get started(): number {
+    return this.slots.filter((s) => !s.dead).length;
+  }
+
   /** Admits a raw request body (one tx, or {"txs": [...]}). */
   admitBody(params: AdmitParams, body: string): Promise<AdmitAnswer> {
     return this.run({ id: 0, params, body }, () => admitBody(params, body));
@@ -58,9 +64,15 @@ export class AdmissionPool {
   private run(job: AdmitJob, fallback: () => AdmitAnswer): Promise<AdmitAnswer> {
     if (this.closed) return Promise.reject(new ShulianError('POOL_CLOSED', 'the node is shutting down'));
     this.slots = this.slots.filter((s) => !s.dead);
-    while (this.slots.length < this.threads) this.slots.push(this.spawn());
-    let slot = this.slots[0]!;
-    for (const s of this.slots) if (s.jobs.size < slot.jobs.size) slot = s;
+    let slot = this.slots[0];
+    for (const s of this.slots) if (s.jobs.size < slot!.jobs.size) slot = s;
+    // A further thread only when every one there is busy: each costs ~0.6 s of CPU to start (its
+    // module graph), which a node taking a tx now and then never earns back; under load all start
+    // within the first burst.
+    if (!slot || (slot.jobs.size > 0 && this.slots.length < this.threads)) {
+      slot = this.spawn();
+      this.slots.push(slot);
+    }
     const id = this.nextId++;
     return new Promise((resolve) => {
       slot.jobs.set(id, { resolve, fallback });
