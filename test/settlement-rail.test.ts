@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { toHex } from '../src/codec/index.ts';
@@ -163,6 +163,35 @@ test('sandbox rail: signed webhooks mint once, withdrawals pay out, a split with
     const issued = (await settleBalances(client, D(issuer))).balances[0]!.issued;
     assert.equal(ledger.omnibus.CNY, issued);
     assert.equal(issued, '90000');
+
+    // A watcher with a cursor file reads each block once across restarts; a cursor past the head reads again from 1.
+    const cursorFile = join(tmp.dir, 'withdrawal-cursor.json');
+    class CountingClient extends ShulianClient {
+      blocksRead = 0;
+      override block(chain: string, height: number | 'latest'): ReturnType<ShulianClient['block']> {
+        this.blocksRead++;
+        return super.block(chain, height);
+      }
+    }
+    const first = new CountingClient({ baseUrl: node.url });
+    const w1 = await startDepositWatcher({ client: first, issuerKey: issuer, rail: adapter, port: 0, pollMs: 0, cursorFile });
+    assert.equal(await w1.syncWithdrawals(), 0, 'the withdrawal was paid already: nothing twice');
+    await w1.close();
+    const head = (await client.chain('settle')).height;
+    assert.ok(first.blocksRead >= head - 1, `the first start reads the chain (${first.blocksRead} blocks of ${head})`);
+    assert.ok(JSON.parse(readFileSync(cursorFile, 'utf8')).next > head - 1);
+    const second = new CountingClient({ baseUrl: node.url });
+    const w2 = await startDepositWatcher({ client: second, issuerKey: issuer, rail: adapter, port: 0, pollMs: 0, cursorFile });
+    await w2.syncWithdrawals();
+    await w2.close();
+    const readAgain = second.blocksRead;
+    assert.ok(readAgain <= (await client.chain('settle')).height - head + 1, `a restart reads only the new blocks (read ${readAgain})`);
+    writeFileSync(cursorFile, JSON.stringify({ next: 10_000_000 }));
+    const third = new CountingClient({ baseUrl: node.url });
+    const w3 = await startDepositWatcher({ client: third, issuerKey: issuer, rail: adapter, port: 0, pollMs: 0, cursorFile });
+    assert.equal(await w3.syncWithdrawals(), 0);
+    await w3.close();
+    assert.ok(third.blocksRead >= head - 1, 'a cursor past the head reads the chain from block 1 again');
   } finally {
     for (const s of stops.reverse()) await s();
     await node.stop();

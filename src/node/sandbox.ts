@@ -119,6 +119,7 @@ export async function startSandbox(o: { chain: ChainView; nodeKey: KeyPair; apiU
     watcher = await startDepositWatcher({
       client: new ShulianClient({ baseUrl: o.apiUrl }), chain: o.chain.id, issuerKey: keys.issuer,
       rail: new SandboxRailAdapter(rail.url, toHex(keys.rail.publicKey)), port: 0, host: '127.0.0.1', pollMs: 1_000,
+      cursorFile: join(dir, 'withdrawal-cursor.json'),
       log: (line) => o.log(`sandbox: ${line}`),
     });
   } catch (err) {

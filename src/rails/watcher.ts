@@ -4,6 +4,7 @@
  * (idempotent on the rail's deposit id, so a redelivered webhook never mints twice). It also
  * follows the chain for `Withdrawal` events naming the issuer and asks the rail to pay them out.
  */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { ShulianError, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
@@ -19,6 +20,12 @@ export interface DepositWatcherOptions {
   host?: string;
   /** How often to look for withdrawals, ms (default 500); 0 = never. */
   pollMs?: number;
+  /**
+   * Where the watcher keeps the next height to read for withdrawals, so a restart goes on from
+   * there instead of reading the chain from block 1. Without it every start reads from block 1
+   * (still paying nothing twice: payouts are idempotent on the withdrawal's tx).
+   */
+  cursorFile?: string;
   log?: (line: string) => void;
 }
 
@@ -78,12 +85,19 @@ export async function startDepositWatcher(o: DepositWatcherOptions): Promise<Dep
   const addr = server.address();
   const url = `http://${o.host ?? '127.0.0.1'}:${typeof addr === 'object' && addr ? addr.port : o.port}`;
 
-  let next = 1;
+  let next = readCursor(o.cursorFile);
+  let saved = next;
   let syncing: Promise<number> | undefined;
   const sync = async (): Promise<number> => {
     const head = (await o.client.chain(chain)).height;
+    if (next > head + 1) {
+      // A cursor past the chain's head (a data directory restored from an older backup): read it all again.
+      log(`${label}withdrawal cursor ${next} is past ${chain}'s head ${head}; reading from block 1 (payouts are idempotent)`);
+      next = 1;
+    }
     let paid = 0;
     for (; next <= head; next++) {
+      const before = paid;
       const b = (await o.client.block(chain, next)) as unknown as { receipts: Array<{ tx: string; status: string; events: Array<{ module: string; type: string; data: JsonValue }> }> };
       for (const r of b.receipts) {
         if (r.status !== 'ok') continue;
@@ -95,7 +109,10 @@ export async function startDepositWatcher(o: DepositWatcherOptions): Promise<Dep
           log(`${label}paid out ${d.amount} ${d.currency} to ${d.from} (withdrawal ${r.tx})`);
         }
       }
+      // Paid up to here: a crash before the write only makes the next start read these again.
+      if (paid > before) saved = writeCursor(o.cursorFile, next + 1);
     }
+    if (next !== saved) saved = writeCursor(o.cursorFile, next);
     return paid;
   };
   const syncWithdrawals = (): Promise<number> => (syncing ??= sync().finally(() => { syncing = undefined; }));
@@ -118,4 +135,31 @@ export async function startDepositWatcher(o: DepositWatcherOptions): Promise<Dep
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** The next height to read: from the cursor file, or 1 without one (or before it is first written). */
+function readCursor(file: string | undefined): number {
+  if (!file) return 1;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 1;
+    throw e;
+  }
+  const next = (JSON.parse(text) as { next?: unknown }).next;
+  if (!Number.isSafeInteger(next) || (next as number) < 1) {
+    throw new ShulianError('BAD_ARGUMENT', `${file} does not hold a withdrawal cursor ({"next": height ≥ 1}); delete it to read the chain from block 1 again (payouts are idempotent)`);
+  }
+  return next as number;
+}
+
+/** Writes the cursor atomically (temporary file, then rename); returns what it wrote. */
+function writeCursor(file: string | undefined, next: number): number {
+  if (file) {
+    const tmp = `${file}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ next }) + '\n', { mode: 0o600 });
+    renameSync(tmp, file);
+  }
+  return next;
 }
