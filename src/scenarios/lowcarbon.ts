@@ -28,6 +28,12 @@ export interface ScenarioOptions {
   /** Tags ids so the scenario can run again on the same alliance. */
   tag?: string;
   onStep?: (s: ScenarioStep) => void;
+  /**
+   * Starts a gateway relaying between the given chains (and bringing them their routes); the
+   * runner stops it when the scenario ends. The scenarios need one for the chains they register
+   * for cross-chain calls: `shulian scenario run` runs the project's gateway with the operator's key.
+   */
+  relay?: (chains: string[]) => Promise<{ stop(): Promise<void> }>;
 }
 
 const did = (k: KeyPair) => didFromPublicKey(k.publicKey);
@@ -42,7 +48,7 @@ export async function runLowCarbon(c: ShulianClient, operator: KeyPair, o: Scena
   const names = new Map([[platform, 'travel platform 出行平台'], [mall, 'mall 商场'], [shop, 'mall shop 门店'], [fund, 'community fund 社区公益基金'], [worker, 'social worker 社工'], [wang, 'citizen Wang'], [li, 'citizen Li']]);
   r.step({ title: 'participants', detail: [...names].map(([k, n]) => `${n}: ${did(k)}`).join('; ') });
 
-  await ensureBusinessChain(c, operator, { chain, name: 'Green travel chain', nameZh: '绿色出行链', modules: ['notary', 'carbon', 'coupon', 'collectible'] }, r);
+  await ensureBusinessChain(c, operator, { chain, name: 'Green travel chain', nameZh: '绿色出行链', modules: ['notary', 'carbon', 'coupon', 'collectible'], operatorRole: 'carbon governor' }, r);
 
   // 1. The governors register the methodology (Beijing DB11/T 3043-2024 style travel factors, g CO2e/km).
   const m: MethodologyInput = {

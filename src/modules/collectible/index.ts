@@ -1,8 +1,8 @@
 import type { JsonValue } from '../../codec/index.ts';
-import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { collectibleKey as k } from './keys.ts';
 import {
-  COLLECTIBLE, attestArgs, claimAlbumArgs, createAlbumArgs, createClassArgs, giftArgs, mayMove, mintArgs, revokeAttestArgs,
+  COLLECTIBLE, attestArgs, xqueryArgs, claimAlbumArgs, createAlbumArgs, createClassArgs, giftArgs, mayMove, mintArgs, revokeAttestArgs,
   type ClassRecord, type TokenRecord,
 } from './types.ts';
 
@@ -131,6 +131,19 @@ export const collectibleModule: ModuleDef = {
         ctx.write(k.claimed(al.id, ctx.sender), t.serial);
         ctx.write(k.album(al.id), { ...al, claimed: al.claimed + 1 });
         return { album: al.id, class: al.reward, serial: t.serial };
+      },
+    }),
+  },
+  exports: {
+    xquery: exported({
+      doc: 'Answer a cross-chain call (xcall): {query: "class", args: {id}} gives the class\'s issuer, supply and tokens minted (or null); {query: "held", args: {owner, class}} how many tokens of a class a DID holds.',
+      gas: 500,
+      args: xqueryArgs,
+      argsError: 'COLLECTIBLE_BAD_QUERY',
+      run(ctx, q): JsonValue {
+        if (q.query === 'held') return ctx.read(k.held(q.args.owner, q.args.class)) ?? 0;
+        const c = ctx.read(k.class(q.args.id));
+        return c ? { id: c.id, issuer: c.issuer, name: c.name, supply: c.supply, minted: c.minted, metadata: c.metadata } : null;
       },
     }),
   },
