@@ -208,6 +208,8 @@ export async function runRural(c: ShulianClient, operator: KeyPair, o: ScenarioO
       outcome: {
         batch: batch.id,
         credentialsVerified: 2,
+        distributor: did(k('distributor')),
+        zhang: did(k('zhang')),
         deliveryClass: cls.delivery,
         deliveriesMinted: dcls?.minted ?? 0,
         zhangDeliveries: (await readToken(c, nft, collectibleStateKey.held(did(k('zhang')), cls.delivery))) ?? 0,
