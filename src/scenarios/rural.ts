@@ -92,7 +92,7 @@ export async function runRural(c: ShulianClient, operator: KeyPair, o: ScenarioO
     const forged = { ...green, credentialSubject: { ...(green.credentialSubject as Record<string, JsonValue>), grade: 'AAA' } };
     const fv = await verifyCredential(forged, { resolver });
     if (fv.verified) throw new ShulianError('SCENARIO_FAILED', 'a credential altered after signing verified');
-    r.step({ title: 'an altered green-food credential is refused', refused: fv.errors[0]?.code ?? 'VC_INVALID', detail: `grade changed AA → AAA after signing: ${fv.errors.map((e) => e.message).join('; ')}` });
+    r.step({ title: 'an altered green-food credential is refused', refused: fv.errors.map((e) => e.code).join(', '), detail: `grade changed AA → AAA after signing: ${fv.errors.map((e) => e.message).join('; ')}` });
     const batch = { kind: 'produce-batch', id: `wuchang-2026-${tag}`, product: product.name, region: product.region, harvested: '2026-10-08', kg: 3_000, cooperative: did(k('coop')), credentials: [digestOf(geo as unknown as JsonValue), digestOf(green as unknown as JsonValue)] };
     const batchTx = await notaryPut(c, k('coop'), { hash: digestOf(batch), name: `produce batch ${batch.id}` }, at(trace));
     r.step({ title: `the cooperative records produce batch ${batch.id} with both credentials`, chain: trace, tx: batchTx.hash, height: batchTx.height, detail: `${batch.kg} kg harvested ${batch.harvested}; the batch document (SM3 ${digestOf(batch)}) names the credentials by digest`, state: recordStateKey(digestOf(batch)) });
