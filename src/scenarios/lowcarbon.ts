@@ -20,7 +20,8 @@ import { lexFullKey } from '../modules/lexcontract/keys.ts';
 import { ensureBusinessChain } from './chain.ts';
 import { Reporter, type ScenarioReport, type ScenarioStep } from './report.ts';
 
-export const LOWCARBON_CHAIN = 'green-travel';
+export { LOWCARBON_CHAIN } from '../sdk/index.ts';
+import { LOWCARBON_CHAIN } from '../sdk/index.ts';
 const DAY = 86_400_000;
 /** Customer-acquisition cost the mall pays per redeemed coupon (fen) and its split (bp): fund 60 %, platform 40 %. */
 export const LOWCARBON_TERMS = { acquisitionFen: 500, fundBp: 6000, platformBp: 4000, pointsPrice: '1000', couponOffFen: '2000', grantFen: '300' } as const;

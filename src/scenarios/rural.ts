@@ -19,19 +19,19 @@ import { recordStateKey } from '../modules/notary/keys.ts';
 import { settlementFullKey as settlementStateKey } from '../modules/settlement/keys.ts';
 import {
   attestRealName, authorizeCoupon, claimAlbum, collectibleMayMove, createAlbum, createCampaign, createCollectibleClass, getAlbum, getCampaign, getCollectibleClass,
-  giftCollectible, issueCoupon, mintCollectible, notaryPut, readToken, redeemCoupons, settleBalances, settleFaucet, settleTransfer, sm3Hex, xcallAsk,
+  giftCollectible, issueCoupon, RURAL_CHAINS, RURAL_CLASS_PREFIX, RURAL_SUBSIDY_MEMO, mintCollectible, notaryPut, readToken, redeemCoupons, settleBalances, settleFaucet, settleTransfer, sm3Hex, xcallAsk,
   type ShulianClient,
 } from '../sdk/index.ts';
 import { ensureBusinessChain } from './chain.ts';
 import type { ScenarioOptions } from './lowcarbon.ts';
 import { Reporter, type ScenarioReport } from './report.ts';
 
-export const RURAL_CHAINS = { trace: 'farm-trace', nft: 'heritage-nft', county: 'rural-county' } as const;
 /**
  * The numbers of the story (money in fen). A subscription is prepaid on the settlement chain; the
  * exclusive collectible comes at 20 deliveries or ¥2,000 spent, whichever first; the county pays
  * the distributor per verified delivery and per consumer who reached the exclusive tier.
  */
+export { RURAL_CHAINS };
 export const RURAL_TERMS = {
   exclusiveDeliveries: 20, exclusiveSpendFen: 200_000,
   couponMinFen: '150000', couponOffFen: '40000', couponBudgetFen: '160000',
@@ -98,7 +98,7 @@ export async function runRural(c: ShulianClient, operator: KeyPair, o: ScenarioO
     r.step({ title: `the cooperative records produce batch ${batch.id} with both credentials`, chain: trace, tx: batchTx.hash, height: batchTx.height, detail: `${batch.kg} kg harvested ${batch.harvested}; the batch document (SM3 ${digestOf(batch)}) names the credentials by digest`, state: recordStateKey(digestOf(batch)) });
 
     // 2. Collectible classes and the homestay campaign.
-    const cls = { delivery: `feiyi-delivery-${tag}`, exclusive: `feiyi-exclusive-${tag}`, crafts: ['bamboo', 'indigo', 'papercut'].map((x) => `craft-${x}-${tag}`), reward: `guardian-${tag}` };
+    const cls = { delivery: `${RURAL_CLASS_PREFIX.delivery}${tag}`, exclusive: `${RURAL_CLASS_PREFIX.exclusive}${tag}`, crafts: ['bamboo', 'indigo', 'papercut'].map((x) => `craft-${x}-${tag}`), reward: `guardian-${tag}` };
     const att = await attestRealName(c, k('platform'), did(k('zhao')), digestOf({ realName: 'Zhao', id: tag }), at(nft));
     r.step({ title: 'the collectibles platform attests Zhao\'s real name', chain: nft, tx: att.tx.hash, height: att.tx.height, detail: 'the credential it checked stays off chain; only its digest is kept', state: collectibleStateKey.realName(did(k('platform')), did(k('zhao'))) });
     const dc = await createCollectibleClass(c, k('distributor'), { id: cls.delivery, name: '非遗·五常稻作 delivery collectible', supply: 10_000, metadata: mediaDigest('rice-farming heritage'), rules: { transferable: true, holdDays: 180, realNameVerifier: did(k('platform')), maxGifts: 1, cooldownDays: 30 } }, at(nft));
@@ -197,7 +197,7 @@ export async function runRural(c: ShulianClient, operator: KeyPair, o: ScenarioO
     const dec = await notaryPut(c, k('countyBureau'), { hash: digestOf(decision), name: `subsidy decision ${tag}` }, at(county));
     r.step({ title: `the county records its subsidy decision: ¥${subsidy / 100}`, chain: county, tx: dec.hash, height: dec.height, detail: `${verifiedDeliveries} verified deliveries × ¥${RURAL_TERMS.subsidyPerDeliveryFen / 100} + ${verifiedExclusive} exclusive tiers × ¥${RURAL_TERMS.subsidyPerExclusiveFen / 100}`, state: recordStateKey(digestOf(decision)) });
     await settleFaucet(c, k('countyBureau'), { currency: 'CNY', amount: String(subsidy) });
-    const paid = await settleTransfer(c, k('countyBureau'), { to: did(k('distributor')), currency: 'CNY', amount: String(subsidy), memo: `rural revitalisation subsidy, decision ${digestOf(decision)}` });
+    const paid = await settleTransfer(c, k('countyBureau'), { to: did(k('distributor')), currency: 'CNY', amount: String(subsidy), memo: `${RURAL_SUBSIDY_MEMO}, decision ${digestOf(decision)}` });
     r.step({ title: `the county pays the subsidy to the distributor`, chain: 'settle', detail: `¥${subsidy / 100}, journal entry ${paid.entry}`, state: settlementStateKey.entry(paid.entry) });
 
     // Outcome.

@@ -39,5 +39,6 @@ export {
 export * from './market.ts';
 export * from './tokens.ts';
 export * from './xcall.ts';
+export * from './scenarios.ts';
 export * from './privacy.ts';
 export * from './simulation.ts';
