@@ -104,7 +104,7 @@ function RuralCard() {
           <Tag key={k} color={d.chains[k as keyof typeof d.chains] ? 'success' : 'default'}>{label}{d.chains[k as keyof typeof d.chains] ? '' : tr('（未创建）', ' (not created)')}</Tag>
         ))}
       </Space>
-      {!run ? <NoData text={tr('尚未运行：shulian scenario run rural', 'Not run yet: shulian scenario run rural')} /> : (
+      {!run ? <NoData text={<>{tr('尚未运行：', 'Not run yet: ')}<code>shulian scenario run rural</code></>} /> : (
         <>
           <Row gutter={16}>
             <Col span={6}><Statistic title={tr('已交付并获非遗藏品', 'Deliveries with a heritage collectible')} value={run.delivery.minted} /></Col>
@@ -144,7 +144,7 @@ function LowCarbonCard() {
   const paid = (d?.contracts ?? []).flatMap((c) => c.settlements.map((s) => ({ contract: c.instance.id, ...s })));
   return (
     <Card data-testid="scenario-lowcarbon" loading={v.loading} title={tr('低碳生活：多主体间资产互通', 'Low-carbon life: assets across parties')}>
-      {!d?.running ? <NoData text={tr('尚未运行：shulian scenario run lowcarbon', 'Not run yet: shulian scenario run lowcarbon')} /> : (
+      {!d?.running ? <NoData text={<>{tr('尚未运行：', 'Not run yet: ')}<code>shulian scenario run lowcarbon</code></>} /> : (
         <>
           <Row gutter={16}>
             <Col span={6}><Statistic title={tr('已登记方法学', 'Methodologies registered')} value={d.methodologies.filter((m) => m.proposal.status === 'registered').length} /></Col>
