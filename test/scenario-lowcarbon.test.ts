@@ -3,7 +3,7 @@
  * lowcarbon` creates the green-travel chain through governance, registers the methodology, issues
  * points for trips (refusing a double claim and a trip sent by a citizen), exchanges points for
  * the mall's coupons and redeems them, pays the acquisition cost split between the fund and the
- * platform, and grants to a social worker. The report shows every step with links; the outcome is
+ * platform by the carbon-coupons lex contract, and grants to a social worker. The report shows every step with links; the outcome is
  * checked here against the chain through the CLI's token commands, and a second run on the same
  * alliance reuses the chain.
  */
@@ -51,7 +51,13 @@ test('scenario lowcarbon: trips → carbon points → coupons → acquisition co
   assert.equal(o.platformCNY, String((paid * LOWCARBON_TERMS.platformBp) / 10_000));
   assert.equal(o.socialWorkerCNY, LOWCARBON_TERMS.grantFen);
   // The intended refusals are steps of the report, with their codes.
-  assert.deepEqual(report.steps.filter((s) => s.refused).map((s) => s.refused), ['CARBON_DOUBLE_CLAIM', 'CARBON_NOT_RECORDER', 'COUPON_USED']);
+  assert.deepEqual(report.steps.filter((s) => s.refused).map((s) => s.refused), ['CARBON_DOUBLE_CLAIM', 'CARBON_NOT_RECORDER', 'COUPON_USED', 'REQUIREMENT_NOT_MET']);
+  // The split is the carbon-coupons lex contract's: two CouponUsed events, two split instructions paid on settle.
+  assert.equal(o.contractPayments, 2);
+  type Minor = { currency: string; minor: number };
+  const contract = json<{ settlements: Array<{ status: string; instruction: { kind: string; amount: Minor; shares: Array<{ to: string; amount: Minor }> } }> }>(await cli(['contract', 'status', String(o.contract), '--api', node.url, '--json']));
+  assert.deepEqual(contract.settlements.map((x) => [x.status, x.instruction.kind, x.instruction.amount.minor]), [['paid', 'split', 500], ['paid', 'split', 500]]);
+  assert.deepEqual(contract.settlements[0]!.instruction.shares.map((x) => x.amount.minor), [300, 200]);
   // Every step on a chain links to its tx or a state proof, and the links answer.
   for (const s of report.steps.filter((x) => x.chain && !x.refused)) assert.ok(s.links.length > 0, `step ${s.n} has no link`);
   const proofLink = report.steps.find((s) => s.links.some((l) => l.includes('/state?')))!.links.find((l) => l.includes('/state?'))!;

@@ -110,6 +110,27 @@ test('a cross-chain call returns its result: a notary record on another chain', 
   assert.equal(r.result.name, 'contract.pdf');
 });
 
+test('a cross-chain call reads a collectible class and a holding; a malformed question is answered with COLLECTIBLE_BAD_QUERY', async (t) => {
+  const w = await world(t, { modules: ['collectible'] });
+  const metadata = toHex(sm3(new TextEncoder().encode('heritage media')));
+  await ok(w.b, bob, 'collectible', 'createClass', { id: 'feiyi', name: '非遗', supply: 10, metadata, rules: { transferable: false } });
+  await ok(w.b, bob, 'collectible', 'mint', { class: 'feiyi', to: aliceDid });
+  await ok(w.b, bob, 'collectible', 'mint', { class: 'feiyi', to: aliceDid });
+  const ask = async (query: string, args: JsonValue) => ((await ok(w.a, alice, 'xcall', 'call', { dstChain: 'beta', module: 'collectible', query, args })) as { sequence: number }).sequence;
+  const seqs = [await ask('class', { id: 'feiyi' }), await ask('held', { owner: aliceDid, class: 'feiyi' }), await ask('class', { id: 'nope' }), await ask('tokens', { id: 'feiyi' })];
+  const c = { from: 1 };
+  await relayOnce(w.ea, w.eb, c);
+  await relayOnce(w.ea, w.eb, c);
+  const r = seqs.map((s) => w.a.state(`xcall/result/beta/${s}`) as { status: string; result?: JsonValue; error?: string });
+  assert.deepEqual(r[0], { status: 'answered', caller: aliceDid, result: { id: 'feiyi', issuer: bobDid, name: '非遗', supply: 10, minted: 2, metadata } });
+  assert.equal(r[1]!.result, 2);
+  assert.deepEqual([r[2]!.status, r[2]!.result], ['answered', null]);
+  assert.equal(r[3]!.status, 'failed');
+  assert.match(r[3]!.error!, /^COLLECTIBLE_BAD_QUERY/);
+  // Answering writes nothing on the collectibles chain.
+  assert.equal((w.b.state('collectible/class/feiyi') as { minted: number }).minted, 2);
+});
+
 test('forged header, foreign signer, zero root and forged proof are all refused; nothing changes', async (t) => {
   const w = await world(t);
   await fund(w);

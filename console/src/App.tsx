@@ -20,6 +20,7 @@ const Supervision = lazy(() => import('./pages/Supervision.tsx').then((m) => ({ 
 const Admin = lazy(() => import('./pages/Admin.tsx').then((m) => ({ default: m.Admin })));
 const Data = lazy(() => import('./pages/Data.tsx').then((m) => ({ default: m.Data })));
 const Simulation = lazy(() => import('./pages/Simulation.tsx').then((m) => ({ default: m.Simulation })));
+const Scenarios = lazy(() => import('./pages/Scenarios.tsx').then((m) => ({ default: m.Scenarios })));
 
 export const BASE = '/console/';
 
@@ -48,6 +49,7 @@ const PAGES: PageDef[] = [
   { path: 'monitoring', zh: '监控', en: 'Monitoring', render: () => <Monitoring /> },
   { path: 'admin', zh: '系统管理', en: 'Admin', render: () => <Admin />, roles: ADMIN_ROLES },
   { path: 'simulation', zh: '模拟沙箱', en: 'Simulation', render: () => <Simulation /> },
+  { path: 'scenarios', zh: '场景', en: 'Scenarios', render: () => <Scenarios /> },
 ];
 
 function currentPath(): string {

@@ -6,7 +6,8 @@
  */
 import { ShulianError, toHex } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
-import { govPolicy, govPropose, govVote, type ShulianClient } from '../sdk/index.ts';
+import { govPolicy, govPropose, govVote, type Genesis, type ShulianClient } from '../sdk/index.ts';
+import { routeStateKey } from '../modules/xroute/keys.ts';
 import type { Reporter } from './report.ts';
 
 export interface ChainSpec {
@@ -14,6 +15,14 @@ export interface ChainSpec {
   name: string;
   nameZh: string;
   modules: string[];
+  /**
+   * The chain takes part in cross-chain messages: its genesis follows the alliance's routing chain
+   * (as the embedded chains do) and a register-route proposal registers it there, with the
+   * operator's DID as its gateway (ScenarioOptions.relay runs that gateway).
+   */
+  crossChain?: boolean;
+  /** What the report says the operator is on this chain (validator, and for carbon its governor). */
+  operatorRole?: string;
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -43,13 +52,43 @@ export async function ensureBusinessChain(c: ShulianClient, operator: KeyPair, s
   }
   if ((await c.chains()).some((x) => x.id === spec.chain)) {
     r.step({ title: `business chain ${spec.chain} (${spec.nameZh}) is running`, chain: 'gov', detail: `created by an earlier run; its registry entry is governance/chain/${spec.chain}`, state: `governance/chain/${spec.chain}` });
-    return;
+  } else {
+    const crossChain = spec.crossChain ? await routingChainOf(c) : undefined;
+    const genesis = {
+      chain: spec.chain, name: spec.name, nameZh: spec.nameZh, suite: operator.suite, consensus: { type: 'solo' }, modules: spec.modules,
+      validators: [{ did: didFromPublicKey(operator.publicKey), publicKey: toHex(operator.publicKey), power: 1 }],
+      ...(crossChain ? { crossChain } : {}),
+    };
+    const d = await decide(c, operator, { kind: 'create-chain', title: spec.name, genesis, admission: { type: 'open' } } as never);
+    await until(`chain ${spec.chain} to start`, 120_000, async () => ((await c.chains()).some((x) => x.id === spec.chain) ? true : undefined));
+    r.step({ title: `governance creates business chain ${spec.chain} (${spec.nameZh})`, chain: 'gov', tx: d.tx, height: d.height, detail: `create-chain proposal #${d.id} approved; modules ${spec.modules.join(', ')}; validator${spec.operatorRole ? ` and ${spec.operatorRole}` : ''}: the operator${crossChain ? `; follows the routing chain ${crossChain.routeChain}` : ''}`, state: `governance/chain/${spec.chain}` });
   }
-  const genesis = {
-    chain: spec.chain, name: spec.name, nameZh: spec.nameZh, suite: operator.suite, consensus: { type: 'solo' }, modules: spec.modules,
-    validators: [{ did: didFromPublicKey(operator.publicKey), publicKey: toHex(operator.publicKey), power: 1 }],
+  if (spec.crossChain) await ensureRoute(c, operator, spec.chain, r);
+}
+
+/** The routing chain every embedded cross-chain chain follows, as the notarisation chain's genesis names it. */
+async function routingChainOf(c: ShulianClient): Promise<NonNullable<Genesis['crossChain']>> {
+  const cc = (await c.genesis('notary')).crossChain;
+  if (!cc) throw new ShulianError('SCENARIO_FAILED', 'the alliance\'s notarisation chain follows no routing chain, so a new chain cannot join cross-chain messaging');
+  const { routes: _routes, ...follow } = cc as NonNullable<Genesis['crossChain']> & { routes?: unknown };
+  return follow;
+}
+
+/**
+ * Registers a business chain on the routing chain by a register-route proposal (docs/crosschain.md):
+ * verified by light client from its genesis validators, relayed by the operator's gateway, open to
+ * any sender. The routing chain's validator applies it once the proposal is approved.
+ */
+async function ensureRoute(c: ShulianClient, operator: KeyPair, chain: string, r: Reporter): Promise<void> {
+  const routing = (await routingChainOf(c)).routeChain;
+  if ((await c.state(routing, routeStateKey(chain))).value !== null) return;
+  const g = await c.genesis(chain);
+  const route = {
+    chain, engine: 'shulian', suite: g.suite, consensus: g.consensus.type, validators: g.validators, tracksValidators: g.modules.includes('validators'),
+    gateways: [{ did: didFromPublicKey(operator.publicKey), publicKey: toHex(operator.publicKey) }],
+    inbound: [{ srcChain: '*', dstPort: '*', senders: ['*'] }], status: 'active',
   };
-  const d = await decide(c, operator, { kind: 'create-chain', title: spec.name, genesis, admission: { type: 'open' } } as never);
-  await until(`chain ${spec.chain} to start`, 120_000, async () => ((await c.chains()).some((x) => x.id === spec.chain) ? true : undefined));
-  r.step({ title: `governance creates business chain ${spec.chain} (${spec.nameZh})`, chain: 'gov', tx: d.tx, height: d.height, detail: `create-chain proposal #${d.id} approved; modules ${spec.modules.join(', ')}; validator and carbon governor: the operator`, state: `governance/chain/${spec.chain}` });
+  const d = await decide(c, operator, { kind: 'register-route', title: `Register ${chain} for cross-chain messages`, route } as never);
+  await until(`the routing chain to register ${chain}`, 60_000, async () => ((await c.state(routing, routeStateKey(chain))).value !== null ? true : undefined));
+  r.step({ title: `governance registers ${chain} on the routing chain`, chain: 'gov', tx: d.tx, height: d.height, detail: `register-route proposal #${d.id} approved and applied by ${routing}'s validators; gateway: the operator; inbound open to any sender`, links: [r.stateLink(routing, routeStateKey(chain))] });
 }

@@ -13,12 +13,15 @@ import { couponStateKey } from '../modules/coupon/keys.ts';
 import { settlementFullKey as settlementStateKey } from '../modules/settlement/keys.ts';
 import {
   authorizeCoupon, carbonBalance, carbonStats, carbonTotals, createCampaign, exchangeCarbon, getCampaign, issueCarbon, proposeMethodology, redeemCoupons,
-  settleBalances, settleFaucet, settleInstruct, settleTransfer, type Activity, type MethodologyInput, type ShulianClient,
+  settleBalances, settleFaucet, settleGrantMandate, settleTransfer, deployContractTemplate, draftContract, getContract, getContractTemplate, settleContract,
+  signContract, submitContractEvent, type Activity, type MethodologyInput, type ShulianClient,
 } from '../sdk/index.ts';
+import { lexFullKey } from '../modules/lexcontract/keys.ts';
 import { ensureBusinessChain } from './chain.ts';
 import { Reporter, type ScenarioReport, type ScenarioStep } from './report.ts';
 
-export const LOWCARBON_CHAIN = 'green-travel';
+export { LOWCARBON_CHAIN } from '../sdk/index.ts';
+import { LOWCARBON_CHAIN } from '../sdk/index.ts';
 const DAY = 86_400_000;
 /** Customer-acquisition cost the mall pays per redeemed coupon (fen) and its split (bp): fund 60 %, platform 40 %. */
 export const LOWCARBON_TERMS = { acquisitionFen: 500, fundBp: 6000, platformBp: 4000, pointsPrice: '1000', couponOffFen: '2000', grantFen: '300' } as const;
@@ -28,6 +31,12 @@ export interface ScenarioOptions {
   /** Tags ids so the scenario can run again on the same alliance. */
   tag?: string;
   onStep?: (s: ScenarioStep) => void;
+  /**
+   * Starts a gateway relaying between the given chains (and bringing them their routes); the
+   * runner stops it when the scenario ends. The scenarios need one for the chains they register
+   * for cross-chain calls: `shulian scenario run` runs the project's gateway with the operator's key.
+   */
+  relay?: (chains: string[]) => Promise<{ stop(): Promise<void> }>;
 }
 
 const did = (k: KeyPair) => didFromPublicKey(k.publicKey);
@@ -42,7 +51,7 @@ export async function runLowCarbon(c: ShulianClient, operator: KeyPair, o: Scena
   const names = new Map([[platform, 'travel platform 出行平台'], [mall, 'mall 商场'], [shop, 'mall shop 门店'], [fund, 'community fund 社区公益基金'], [worker, 'social worker 社工'], [wang, 'citizen Wang'], [li, 'citizen Li']]);
   r.step({ title: 'participants', detail: [...names].map(([k, n]) => `${n}: ${did(k)}`).join('; ') });
 
-  await ensureBusinessChain(c, operator, { chain, name: 'Green travel chain', nameZh: '绿色出行链', modules: ['notary', 'carbon', 'coupon', 'collectible'] }, r);
+  await ensureBusinessChain(c, operator, { chain, name: 'Green travel chain', nameZh: '绿色出行链', modules: ['notary', 'carbon', 'coupon', 'collectible'], operatorRole: 'carbon governor' }, r);
 
   // 1. The governors register the methodology (Beijing DB11/T 3043-2024 style travel factors, g CO2e/km).
   const m: MethodologyInput = {
@@ -76,7 +85,8 @@ export async function runLowCarbon(c: ShulianClient, operator: KeyPair, o: Scena
   const camp = await createCampaign(c, mall, { id: campaignId, name: '绿色出行积分兑换 立减20元', budget: String(Number(LOWCARBON_TERMS.couponOffFen) * 10), rule: { kind: 'fixed', off: LOWCARBON_TERMS.couponOffFen }, group: 'green', validFrom: now - DAY, validUntil: now + 30 * DAY, merchants: [did(shop)], perHolder: 2, pointsPrice: LOWCARBON_TERMS.pointsPrice }, opts);
   r.step({ title: 'the mall opens a coupon campaign for carbon points', chain, tx: camp.tx.hash, height: camp.tx.height, detail: `20 元 off, ${LOWCARBON_TERMS.pointsPrice} points each, budget 200 元, redeemable at the mall's shop`, state: couponStateKey.campaign(campaignId) });
   const redeemed: string[] = [];
-  for (const [who, amount] of [[wang, '8800'], [li, '12600']] as const) {
+  const amounts = ['8800', '12600'];
+  for (const [who, amount] of [[wang, amounts[0]!], [li, amounts[1]!]] as const) {
     const x = await exchangeCarbon(c, who, campaignId, opts);
     r.step({ title: `${names.get(who)} exchanges points for a coupon`, chain, tx: x.tx.hash, height: x.tx.height, detail: `paid ${x.result.points} points to the mall for coupon ${x.result.coupon}`, state: couponStateKey.coupon(x.result.coupon) });
     await authorizeCoupon(c, who, x.result.coupon, did(shop), opts);
@@ -86,16 +96,24 @@ export async function runLowCarbon(c: ShulianClient, operator: KeyPair, o: Scena
   }
   await r.refusal('the same coupon redeemed again', chain, 'COUPON_USED', () => redeemCoupons(c, shop, { coupons: [redeemed[0]!], holder: did(wang), amount: '8800' }, opts));
 
-  // 4. The mall pays its customer-acquisition cost, split between the fund and the platform; the fund grants to a social worker.
-  const due = BigInt(LOWCARBON_TERMS.acquisitionFen) * BigInt(redeemed.length);
-  const faucet = await settleFaucet(c, mall, { currency: 'CNY', amount: due.toString() });
+  // 4. The mall pays its customer-acquisition cost under the carbon-coupons lex contract (the
+  // template library's contracts/carbon-coupons), signed by the mall, the platform and the fund:
+  // the platform reports each exchange, the mall each coupon used, and the contract's split
+  // crosses to the settlement chain within the mall's mandate; the fund grants to a social worker.
+  const contract = await acquisitionContract(c, { mall, platform, fund }, tag, now, r);
+  const faucet = await settleFaucet(c, mall, { currency: 'CNY', amount: String(LOWCARBON_TERMS.acquisitionFen * redeemed.length) });
   r.step({ title: 'the mall funds its settlement account (sandbox faucet)', chain: 'settle', detail: `${faucet.amount} fen ${faucet.currency} from ${faucet.issuer}, journal entry ${faucet.entry}`, state: settlementStateKey.entry(faucet.entry) });
-  const ins = await settleInstruct(c, mall, {
-    idempotencyKey: `lowcarbon-${tag}`, payer: did(mall), currency: 'CNY', total: due.toString(),
-    split: { by: 'bp', shares: [{ to: did(fund), share: LOWCARBON_TERMS.fundBp }, { to: did(platform), share: LOWCARBON_TERMS.platformBp }] },
-    memo: `customer acquisition: ${redeemed.length} coupons of ${campaignId}`,
-  });
-  r.step({ title: 'the mall pays the customer-acquisition cost, split 60/40 between the community fund and the platform', chain: 'settle', detail: `instruction ${ins.id}: ${ins.status}; ${ins.lines.map((l) => `${l.net} to ${l.to}`).join(', ')}`, state: settlementStateKey.instruction(ins.id) });
+  for (const [i, coupon] of redeemed.entries()) {
+    const who = i === 0 ? wang : li;
+    const red = await submitContractEvent(c, platform, contract, 'Redemption', { citizen: did(who), points: Number(LOWCARBON_TERMS.pointsPrice), couponId: coupon });
+    r.step({ title: `the platform reports ${names.get(who)}'s exchange to the contract`, chain: 'sign', tx: red.tx, height: red.height, detail: `coupon ${coupon} for ${LOWCARBON_TERMS.pointsPrice} points; ${String(red.result.response.remaining)} coupons left under the contract`, state: lexFullKey.instance(contract) });
+    const used = await submitContractEvent(c, mall, contract, 'CouponUsed', { couponId: coupon, purchase: `CNY ${(Number(amounts[i]) / 100).toFixed(2)}` });
+    r.step({ title: `the mall reports coupon ${coupon} used: the contract splits the acquisition fee`, chain: 'sign', tx: used.tx, height: used.height, detail: `${used.result.settlements.length} settlement instruction: ¥${LOWCARBON_TERMS.acquisitionFen / 100} from the mall, ${LOWCARBON_TERMS.fundBp / 100} % to the community fund, ${LOWCARBON_TERMS.platformBp / 100} % to the platform`, state: lexFullKey.instance(contract) });
+  }
+  await r.refusal('the mall reports the same coupon used twice', 'sign', 'REQUIREMENT_NOT_MET', () => submitContractEvent(c, mall, contract, 'CouponUsed', { couponId: redeemed[0]!, purchase: 'CNY 88.00' }));
+  const paid = await contractPaid(c, mall, contract, redeemed.length);
+  r.step({ title: 'the settlement chain pays the contract\'s splits; the contract records them paid', chain: 'sign', detail: paid.map((x) => `instruction ${x.n}: ${x.status}`).join('; '), state: lexFullKey.instance(contract) });
+  const due = BigInt(LOWCARBON_TERMS.acquisitionFen) * BigInt(redeemed.length);
   const grant = await settleTransfer(c, fund, { to: did(worker), currency: 'CNY', amount: LOWCARBON_TERMS.grantFen, memo: 'grant to a community social worker' });
   r.step({ title: 'the community fund grants to a social worker', chain: 'settle', detail: `${LOWCARBON_TERMS.grantFen} fen, journal entry ${grant.entry}`, state: settlementStateKey.entry(grant.entry) });
 
@@ -118,10 +136,60 @@ export async function runLowCarbon(c: ShulianClient, operator: KeyPair, o: Scena
       campaignSpent: campaign?.spent ?? '0',
       campaignBudget: campaign?.budget ?? '0',
       acquisitionPaid: due.toString(),
+      contract,
+      contractPayments: paid.filter((x) => x.status === 'paid').length,
       fundCNY: await bal(fund),
       platformCNY: await bal(platform),
       socialWorkerCNY: await bal(worker),
     },
   };
   return report;
+}
+
+/**
+ * The carbon-coupons contract between the mall, the travel platform and the community fund, from
+ * the template library, deployed (idempotent), drafted by the mall and signed by all three; the
+ * mall grants it a mandate for the acquisition fees of the campaign's coupons.
+ */
+async function acquisitionContract(c: ShulianClient, p: { mall: KeyPair; platform: KeyPair; fund: KeyPair }, tag: string, now: number, r: Reporter): Promise<string> {
+  const t = await getContractTemplate(c, 'carbon-coupons');
+  const dep = await deployContractTemplate(c, p.mall, t.source);
+  const maxCoupons = 10;
+  const params = {
+    pointsPerCoupon: Number(LOWCARBON_TERMS.pointsPrice), couponValue: `CNY ${(Number(LOWCARBON_TERMS.couponOffFen) / 100).toFixed(2)}`, minimumSpend: `CNY ${(Number(LOWCARBON_TERMS.couponOffFen) / 100).toFixed(2)}`,
+    acquisitionFee: `CNY ${(LOWCARBON_TERMS.acquisitionFen / 100).toFixed(2)}`, fundShare: `${LOWCARBON_TERMS.fundBp / 100}%`, travelShare: `${LOWCARBON_TERMS.platformBp / 100}%`,
+    maxCoupons, campaignEnd: new Date(now + 30 * DAY).toISOString().slice(0, 10),
+  };
+  const d = await draftContract(c, p.mall, { template: dep.result.template, params, parties: { mall: did(p.mall), travel: did(p.platform), fund: did(p.fund) } });
+  const id = d.result.id;
+  for (const k of [p.mall, p.platform, p.fund]) await signContract(c, k, id, d.result.fingerprint);
+  r.step({ title: 'the mall, the platform and the fund sign the carbon-coupons contract (lex)', chain: 'sign', tx: d.tx, height: d.height, detail: `contract ${id} from template ${dep.result.template.slice(0, 12)}…: fee ¥${LOWCARBON_TERMS.acquisitionFen / 100} a coupon used, ${LOWCARBON_TERMS.fundBp / 100} % fund / ${LOWCARBON_TERMS.platformBp / 100} % platform; tag ${tag}`, state: lexFullKey.instance(id) });
+  const cap = String(LOWCARBON_TERMS.acquisitionFen * maxCoupons);
+  await settleGrantMandate(c, p.mall, { grantee: { chain: 'sign', port: 'lexcontract', contract: id }, currency: 'CNY', cap });
+  r.step({ title: 'the mall grants the contract a mandate on its settlement account', chain: 'settle', detail: `up to ${cap} fen CNY, for contract ${id} on sign`, state: settlementStateKey.mandate(did(p.mall), 'CNY', 'sign', 'lexcontract', id) });
+  return id;
+}
+
+/**
+ * Waits until the contract's `n` settlements are paid or failed (the acknowledgements come back
+ * through the node's gateway); until the routes are synced the signing chain may keep them
+ * pending, so `lexcontract.settle` (anyone may send it) sends them again now and then.
+ */
+async function contractPaid(c: ShulianClient, key: KeyPair, id: string, n: number): Promise<Array<{ n: number; status: string }>> {
+  const deadline = Date.now() + 120_000;
+  let resent = Date.now();
+  for (;;) {
+    const v = await getContract(c, id);
+    if (v.settlements.length >= n && v.settlements.every((s) => s.status === 'paid' || s.status === 'failed')) {
+      const bad = v.settlements.filter((s) => s.status !== 'paid');
+      if (bad.length) throw new ShulianError('SCENARIO_FAILED', `the contract's settlements ${bad.map((s) => `${s.n} (${s.note ?? s.status})`).join(', ')} failed on the settlement chain`);
+      return v.settlements.map((s) => ({ n: s.n, status: s.status }));
+    }
+    if (Date.now() > deadline) throw new ShulianError('SCENARIO_FAILED', `the contract's settlements were not acknowledged within 120 s: ${v.settlements.map((s) => `${s.n} ${s.status}${s.note ? ` (${s.note})` : ''}`).join(', ')}`);
+    if (v.settlements.some((s) => s.status === 'pending') && Date.now() - resent > 2_000) {
+      resent = Date.now();
+      await settleContract(c, key, id);
+    }
+    await new Promise((res) => setTimeout(res, 300));
+  }
 }

@@ -42,3 +42,11 @@ export type { DatasetRecord } from '../modules/catalog/types.ts';
 export type { RequestRecord, UsageRecord } from '../modules/dataauth/types.ts';
 export type { ConsentRecord } from '../modules/consent/types.ts';
 export * from './simulation.ts';
+// Tokens for city life (docs/tokens.md) and the scenarios built on them: reads for the console.
+export {
+  collectibleClasses, collectibleAlbums, couponCampaigns, carbonMethodologies, carbonRetirementList, carbonTotals, carbonBalance, listCollectibles, listCoupons,
+  collectibleMayMove, getCollectibleClass, getAlbum, getCampaign, TOKEN_LIST_LIMIT,
+  type ClassRecord, type TokenRecord, type AlbumRecord, type CampaignRecord, type CouponRecord, type MayMove, type ProposalRecord, type CarbonStats, type RetirementRecord, type DiscountRule,
+} from './tokens.ts';
+export { xcallResult } from './xcall.ts';
+export * from './scenarios.ts';

@@ -19,6 +19,8 @@ export const SDK_ERRORS = {
   AUDIT_EMPTY: 'the console audit log is empty; nothing to anchor',
   SIGNIN_CHALLENGE_REFUSED: 'a sign-in challenge is not the shape the SDK signs',
   NO_KEY: 'no signing key is loaded (the console keeps keys only in its tab)',
+  XCALL_FAILED: 'a cross-chain call was answered with an error, or timed out, on the other chain',
+  XCALL_UNANSWERED: 'a cross-chain call got no answer in time (no gateway relaying between the chains?)',
 } as const satisfies ErrorList;
 
 export type SdkErrorCode = keyof typeof SDK_ERRORS;

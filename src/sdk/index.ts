@@ -38,5 +38,7 @@ export {
 } from './data.ts';
 export * from './market.ts';
 export * from './tokens.ts';
+export * from './xcall.ts';
+export * from './scenarios.ts';
 export * from './privacy.ts';
 export * from './simulation.ts';

@@ -148,3 +148,47 @@ export async function carbonTotals(c: ShulianHttp, chain: string): Promise<{ sup
   const [supply, retired, retirements] = await Promise.all([readToken(c, chain, carbonStateKey.supply()), readToken(c, chain, carbonStateKey.retired()), readToken(c, chain, carbonStateKey.retirements())]);
   return { supply: supply ?? '0', retired: retired ?? '0', retirements: retirements ?? 0 };
 }
+
+// ---- listings (the console's token views) ----
+
+/** At most this many of the newest items are read by a listing. */
+export const TOKEN_LIST_LIMIT = 200;
+
+async function listedIds(c: ShulianHttp, chain: string, count: StateKey<number>, at: (n: number) => StateKey<string>): Promise<string[]> {
+  const n = (await readToken(c, chain, count)) ?? 0;
+  const from = Math.max(1, n - TOKEN_LIST_LIMIT + 1);
+  const ids = await Promise.all(Array.from({ length: n - from + 1 }, (_, i) => readToken(c, chain, at(from + i))));
+  return ids.filter((x): x is string => x !== undefined);
+}
+
+/** The collectible classes of a chain, creation order (the newest TOKEN_LIST_LIMIT). */
+export async function collectibleClasses(c: ShulianHttp, chain: string): Promise<ClassRecord[]> {
+  const ids = await listedIds(c, chain, collectibleStateKey.classes(), collectibleStateKey.classAt);
+  return (await Promise.all(ids.map((id) => getCollectibleClass(c, chain, id)))).filter((x): x is ClassRecord => x !== undefined);
+}
+/** The albums of a chain, creation order. */
+export async function collectibleAlbums(c: ShulianHttp, chain: string): Promise<AlbumRecord[]> {
+  const ids = await listedIds(c, chain, collectibleStateKey.albums(), collectibleStateKey.albumAt);
+  return (await Promise.all(ids.map((id) => getAlbum(c, chain, id)))).filter((x): x is AlbumRecord => x !== undefined);
+}
+/** The coupon campaigns of a chain, creation order. */
+export async function couponCampaigns(c: ShulianHttp, chain: string): Promise<CampaignRecord[]> {
+  const ids = await listedIds(c, chain, couponStateKey.campaigns(), couponStateKey.campaignAt);
+  return (await Promise.all(ids.map((id) => getCampaign(c, chain, id)))).filter((x): x is CampaignRecord => x !== undefined);
+}
+/** Every methodology proposal of a chain (open or registered), with the points issued under each registered version. */
+export async function carbonMethodologies(c: ShulianHttp, chain: string): Promise<Array<{ proposal: ProposalRecord; stats?: CarbonStats }>> {
+  const n = (await readToken(c, chain, carbonStateKey.proposals())) ?? 0;
+  const from = Math.max(1, n - TOKEN_LIST_LIMIT + 1);
+  const ps = (await Promise.all(Array.from({ length: n - from + 1 }, (_, i) => readToken(c, chain, carbonStateKey.proposal(from + i))))).filter((x): x is ProposalRecord => x !== undefined);
+  return Promise.all(ps.map(async (p) => {
+    const stats = p.status === 'registered' ? await carbonStats(c, chain, p.methodology.id, p.methodology.version) : undefined;
+    return stats ? { proposal: p, stats } : { proposal: p };
+  }));
+}
+/** The newest retirements of a chain (irrevocable), newest first. */
+export async function carbonRetirementList(c: ShulianHttp, chain: string, limit = 50): Promise<RetirementRecord[]> {
+  const n = (await readToken(c, chain, carbonStateKey.retirements())) ?? 0;
+  const rs = await Promise.all(Array.from({ length: Math.min(n, limit) }, (_, i) => readToken(c, chain, carbonStateKey.retirement(n - i))));
+  return rs.filter((x): x is RetirementRecord => x !== undefined);
+}

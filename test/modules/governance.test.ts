@@ -165,6 +165,9 @@ test('malformed genesis: every field is checked, with its own code, and nothing 
     [draft([n[0]!], { params: { maxTxBytes: 1_000_000, mempoolMaxBytes: 2_000 } }), 'GOV_GENESIS_INVALID', /mempoolMaxBytes/],
     [draft([n[0]!], { time: 1.5 }), 'GOV_GENESIS_INVALID', /genesis\.time/],
     [draft([n[0]!], { extra: true }), 'GOV_GENESIS_INVALID', /extra/],
+    // A business chain names the routing chain it follows, never routes of its own.
+    [draft([n[0]!], { crossChain: { routeChain: 'xroute', routeSuite: 'ed25519', routeConsensus: 'solo', routeValidators: [{ ...validatorOf(n[0]!) }], routes: [] } }), 'GOV_GENESIS_INVALID', /genesis\.crossChain.*routes/],
+    [draft([n[0]!], { crossChain: { routeChain: 'xroute', routeSuite: 'ed25519', routeConsensus: 'solo', routeValidators: [] } }), 'GOV_GENESIS_INVALID', /genesis\.crossChain\.routeValidators/],
     [draft([n[0]!]), 'GOV_ADMISSION_INVALID', /admission/, { admission: { type: 'allowlist', dids: [] } }],
     [draft([n[0]!]), 'GOV_ADMISSION_INVALID', /admission/, { admission: { type: 'credential', credentialType: 'AllianceMember', issuer: 'bob' } }],
     [draft([n[0]!]), 'GOV_ADMISSION_INVALID', /type must be one of/, { admission: { type: 'anyone' } }],
@@ -181,6 +184,12 @@ test('malformed genesis: every field is checked, with its own code, and nothing 
   assert.equal(g.snapshot(), before);
   // The same proposal, well formed, is accepted.
   ok(await g.call(op.did, 'propose', { kind: 'create-chain', genesis: draft(n) }));
+  // A chain that joins cross-chain messaging carries the routing chain it follows into its genesis.
+  const follow = { routeChain: 'xroute', routeSuite: 'ed25519', routeConsensus: 'solo', routeValidators: [{ ...validatorOf(op) }] };
+  const p = ok(await g.call(op.did, 'propose', { kind: 'create-chain', genesis: draft([n[0]!], { chain: 'joined', crossChain: follow }) }));
+  const prop = g.get<Proposal>(`proposal/${(p.result as { id: number }).id}`)!;
+  assert.ok(prop.payload.kind === 'create-chain');
+  if (prop.payload.kind === 'create-chain') assert.deepEqual(prop.payload.genesis.crossChain, follow);
 });
 
 test('votes: only members of the electorate, once; proposals only from roles the policy allows', async () => {

@@ -1,5 +1,5 @@
 /**
- * shulian scenario run <lowcarbon> --key operator.json [--password-env VAR] [--api URL] [--json]
+ * shulian scenario run <rural|lowcarbon> --key operator.json [--password-env VAR] [--api URL] [--json]
  * Runs a scenario of issue #19 against a running alliance (shulian up): it creates what it needs
  * through governance with the operator's key and prints every step with links to txs and proofs.
  */
@@ -9,7 +9,7 @@ import { apiOption, jsonOption, keyOption, passwordEnvOption, run } from '../opt
 
 export function scenarioCommand(): Command {
   const cmd = new Command('scenario').description('the city-life scenarios (scenarios/*/README.md) against a running alliance');
-  cmd.command('run').description('run a scenario: lowcarbon (低碳生活)').argument('<name>', 'lowcarbon')
+  cmd.command('run').description('run a scenario: rural (乡村振兴) or lowcarbon (低碳生活)').argument('<name>', 'rural or lowcarbon')
     .addOption(keyOption('the alliance operator\'s key (it proposes and votes in governance)')).addOption(passwordEnvOption()).addOption(apiOption()).addOption(jsonOption())
     .action(run(async (name: string, o: CommonOptions & { key: string; passwordEnv?: string }) => {
       const { ShulianClient } = await import('../../sdk/index.ts');
@@ -17,7 +17,16 @@ export function scenarioCommand(): Command {
       const operator = await (await import('../keyfile.ts')).loadKey(o.key, o.passwordEnv);
       const api = apiUrl(o).replace(/\/+$/, '');
       const onStep = o.json ? undefined : (s: { n: number; title: string }) => process.stderr.write(`  step ${s.n}: ${s.title}\n`);
-      const report = await runScenario(name, new ShulianClient({ baseUrl: api }), operator, { api, ...(onStep ? { onStep } : {}) });
+      // The chains a scenario registers for cross-chain calls are relayed by the project's gateway
+      // under the operator's DID (the gateway their routes name), over the node's API.
+      const relay = async (chains: string[]) => {
+        const { Gateway, httpEndpoint } = await import('../../crosschain/index.ts');
+        const gc = new ShulianClient({ baseUrl: api });
+        const gw = new Gateway({ chains: chains.map((id) => httpEndpoint(gc, id, operator)), xroute: httpEndpoint(gc, 'xroute', operator) });
+        gw.start();
+        return { stop: () => gw.stop() };
+      };
+      const report = await runScenario(name, new ShulianClient({ baseUrl: api }), operator, { api, relay, ...(onStep ? { onStep } : {}) });
       emit(o, report, () => formatReport(report));
     }));
   return cmd;

@@ -3,6 +3,7 @@ import type { ErrorList, Registered } from '../../codec/index.ts';
 
 export const COLLECTIBLE_MODULE_ERRORS = {
   COLLECTIBLE_EXISTS: 'a class or album with that id exists',
+  COLLECTIBLE_BAD_QUERY: 'the collectible query is not {query: "class", args: {id}} or {query: "held", args: {owner, class}}',
   COLLECTIBLE_NOT_FOUND: 'no class, token or album with that id',
   COLLECTIBLE_NOT_ISSUER: 'only the issuer of the class may do that',
   COLLECTIBLE_SOLD_OUT: 'the class has minted its whole supply',

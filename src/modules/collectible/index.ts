@@ -1,8 +1,8 @@
-import type { JsonValue } from '../../codec/index.ts';
-import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import type { JsonValue, StateKey } from '../../codec/index.ts';
+import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { collectibleKey as k } from './keys.ts';
 import {
-  COLLECTIBLE, attestArgs, claimAlbumArgs, createAlbumArgs, createClassArgs, giftArgs, mayMove, mintArgs, revokeAttestArgs,
+  COLLECTIBLE, attestArgs, xqueryArgs, claimAlbumArgs, createAlbumArgs, createClassArgs, giftArgs, mayMove, mintArgs, revokeAttestArgs,
   type ClassRecord, type TokenRecord,
 } from './types.ts';
 
@@ -19,6 +19,13 @@ function hold(ctx: ModuleContext, owner: string, cls: string, by: number): void 
   const n = (ctx.read(k.held(owner, cls)) ?? 0) + by;
   if (n === 0) ctx.delete(k.held(owner, cls));
   else ctx.write(k.held(owner, cls), n);
+}
+
+/** Appends an id to a listing (a count and the id at each position). */
+function list(ctx: ModuleContext, count: StateKey<number>, at: (n: number) => StateKey<string>, id: string): void {
+  const n = (ctx.read(count) ?? 0) + 1;
+  ctx.write(count, n);
+  ctx.write(at(n), id);
 }
 
 /** Mints the next serial of a class to `to`; refuses past the supply. */
@@ -49,6 +56,7 @@ export const collectibleModule: ModuleDef = {
         if (ctx.has(k.class(a.id))) throw new ModuleError('COLLECTIBLE_EXISTS', `class "${a.id}" already exists on chain ${ctx.chain}; pick another id`);
         const rules = { transferable: a.rules.transferable, holdDays: a.rules.holdDays, cooldownDays: a.rules.cooldownDays, ...(a.rules.realNameVerifier ? { realNameVerifier: a.rules.realNameVerifier } : {}), ...(a.rules.maxGifts ? { maxGifts: a.rules.maxGifts } : {}) };
         ctx.write(k.class(a.id), { id: a.id, issuer: ctx.sender, name: a.name, supply: a.supply, minted: 0, metadata: a.metadata, rules, height: ctx.height, time: ctx.time });
+        list(ctx, k.classes(), k.classAt, a.id);
         ctx.emit('CollectibleClassCreated', { id: a.id, issuer: ctx.sender, supply: a.supply });
         return { id: a.id };
       },
@@ -112,6 +120,7 @@ export const collectibleModule: ModuleDef = {
         const reward = classOf(ctx, a.reward);
         if (reward.issuer !== ctx.sender) throw new ModuleError('COLLECTIBLE_NOT_ISSUER', `the reward class ${reward.id} is issued by ${reward.issuer}; an album's creator rewards with a class of their own`);
         ctx.write(k.album(a.id), { id: a.id, issuer: ctx.sender, name: a.name, classes: a.classes, reward: a.reward, claimed: 0 });
+        list(ctx, k.albums(), k.albumAt, a.id);
         ctx.emit('AlbumCreated', { id: a.id, issuer: ctx.sender, classes: a.classes, reward: a.reward });
         return { id: a.id };
       },
@@ -131,6 +140,19 @@ export const collectibleModule: ModuleDef = {
         ctx.write(k.claimed(al.id, ctx.sender), t.serial);
         ctx.write(k.album(al.id), { ...al, claimed: al.claimed + 1 });
         return { album: al.id, class: al.reward, serial: t.serial };
+      },
+    }),
+  },
+  exports: {
+    xquery: exported({
+      doc: 'Answer a cross-chain call (xcall): {query: "class", args: {id}} gives the class\'s issuer, supply and tokens minted (or null); {query: "held", args: {owner, class}} how many tokens of a class a DID holds.',
+      gas: 500,
+      args: xqueryArgs,
+      argsError: 'COLLECTIBLE_BAD_QUERY',
+      run(ctx, q): JsonValue {
+        if (q.query === 'held') return ctx.read(k.held(q.args.owner, q.args.class)) ?? 0;
+        const c = ctx.read(k.class(q.args.id));
+        return c ? { id: c.id, issuer: c.issuer, name: c.name, supply: c.supply, minted: c.minted, metadata: c.metadata } : null;
       },
     }),
   },

@@ -13,6 +13,11 @@ export const collectibleKey = {
   album: (id: string) => stateKey<AlbumRecord>(`album/${id}`),
   /** The serial of the reward a holder got for an album: claimed once. */
   claimed: (album: string, owner: string) => stateKey<number>(`claimed/${album}/${owner}`),
+  /** How many classes and albums the chain has, and the id of the n-th (1-based, creation order): for listings. */
+  classes: () => stateKey<number>('classes'),
+  classAt: (n: number) => stateKey<string>(`classes/${n}`),
+  albums: () => stateKey<number>('albums'),
+  albumAt: (n: number) => stateKey<string>(`albums/${n}`),
 };
 
 /** Full chain-state keys (`collectible/…`), for readers. */

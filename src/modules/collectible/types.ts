@@ -94,6 +94,20 @@ export const createAlbumArgs = z.strictObject({
   reward: tokenIdSchema,
 }).refine((a) => !a.classes.includes(a.reward), { path: ['reward'], message: 'the reward class cannot be one of the album\'s classes' });
 export const claimAlbumArgs = z.strictObject({ album: tokenIdSchema });
+/** What another chain may ask through xcall (read-only): a class's issuer and count, or one DID's holding of a class. */
+export const xqueryArgs = z.discriminatedUnion('query', [
+  z.strictObject({ query: z.literal('class'), args: z.strictObject({ id: tokenIdSchema }) }),
+  z.strictObject({ query: z.literal('held'), args: z.strictObject({ owner: didSchema, class: tokenIdSchema }) }),
+]);
+/** The answer to {query: "class"}. */
+export interface ClassAnswer {
+  id: string;
+  issuer: string;
+  name: string;
+  supply: number;
+  minted: number;
+  metadata: string;
+}
 
 /** Why a token may not move now; `ok` when it may. The same code the chain refuses a gift with. */
 export type MayMove =

@@ -61,6 +61,9 @@ export const couponModule: ModuleDef = {
           ...(a.perHolder !== undefined ? { perHolder: a.perHolder } : {}), ...(a.pointsPrice !== undefined ? { pointsPrice: a.pointsPrice } : {}),
         };
         ctx.write(k.campaign(a.id), rec);
+        const n = (ctx.read(k.campaigns()) ?? 0) + 1;
+        ctx.write(k.campaigns(), n);
+        ctx.write(k.campaignAt(n), a.id);
         ctx.emit('CampaignCreated', { id: a.id, issuer: ctx.sender, budget: a.budget });
         return { id: a.id };
       },

@@ -7,6 +7,9 @@ export const couponKey = {
   coupon: (id: string) => stateKey<CouponRecord>(`coupon/${id}`),
   /** How many coupons of a campaign a DID received (perHolder). */
   received: (campaign: string, holder: string) => stateKey<number>(`received/${campaign}/${holder}`),
+  /** How many campaigns the chain has, and the id of the n-th (1-based, creation order): for listings. */
+  campaigns: () => stateKey<number>('campaigns'),
+  campaignAt: (n: number) => stateKey<string>(`campaigns/${n}`),
 };
 
 /** Full chain-state keys (`coupon/…`), for readers. */

@@ -38,6 +38,15 @@ const paramsShape = chainParamsShape;
 
 const modulesSchema = z.array(z.string().regex(NAME_RE, 'must be a module name such as "notary"')).min(1, 'name at least one module').max(MAX_MODULES);
 
+/** The routing chain a chain follows (trust root of xchain.syncRoutes); a routing chain's own genesis adds its first routes. */
+const crossChainSchema = z.strictObject({
+  routeChain: chainId,
+  routeSuite: z.enum(['sm2', 'ed25519']),
+  routeConsensus: z.enum(['solo', 'tbft']),
+  routeValidators: z.array(validatorSchema).min(1).max(MAX_VALIDATORS),
+  routeTracksValidators: z.boolean().optional(),
+});
+
 export const genesisDraftSchema = z.strictObject({
   chain: chainId,
   name,
@@ -50,6 +59,11 @@ export const genesisDraftSchema = z.strictObject({
   modules: modulesSchema,
   params: z.strictObject(paramsShape).partial().optional(),
   time: safeInt(0).optional(),
+  /**
+   * A business chain that takes part in cross-chain messages names the routing chain it follows
+   * (it still sends and receives only once a register-route proposal registers it there).
+   */
+  crossChain: crossChainSchema.optional(),
 });
 
 /** A complete genesis (chains registered at bootstrap). */
@@ -66,14 +80,7 @@ export const genesisSchema = z.strictObject({
   params: z.strictObject(paramsShape),
   time: safeInt(0),
   // Chains in cross-chain messaging follow the routing chain (see modules/xchain); its own genesis lists the first routes.
-  crossChain: z.strictObject({
-    routeChain: chainId,
-    routeSuite: z.enum(['sm2', 'ed25519']),
-    routeConsensus: z.enum(['solo', 'tbft']),
-    routeValidators: z.array(validatorSchema).min(1).max(MAX_VALIDATORS),
-    routeTracksValidators: z.boolean().optional(),
-    routes: z.array(z.json()).max(64).optional(),
-  }).optional(),
+  crossChain: crossChainSchema.extend({ routes: z.array(z.json()).max(64).optional() }).optional(),
 });
 
 export const admissionSchema: z.ZodType<AdmissionPolicy> = z.discriminatedUnion('type', [
@@ -208,6 +215,7 @@ export function completeGenesis(draft: GenesisDraftParsed, env: GenesisEnv, time
     chain: draft.chain, alliance, name: draft.name, nameZh: draft.nameZh ?? '', kind: 'business',
     suite: draft.suite, consensus: { type: draft.consensus.type }, validators: draft.validators.map(copyValidator),
     modules: [...draft.modules], params, time: draft.time ?? time,
+    ...(draft.crossChain ? { crossChain: { ...draft.crossChain, routeValidators: draft.crossChain.routeValidators.map(copyValidator) } } : {}),
   };
 }
 

@@ -1,0 +1,105 @@
+/**
+ * What the console's Scenarios page shows (scenarios/<name>/README.md), read from the chains — never
+ * from a file a run left behind: the chains a scenario made, its collectibles, campaigns and
+ * methodologies (the modules' listings), the county's cross-chain answers and the subsidy it paid
+ * (乡村振兴), and the carbon-coupons contracts that split the mall's acquisition cost (低碳生活).
+ * Browser-safe: reads only.
+ */
+import type { JsonValue } from '../codec/index.ts';
+import type { JournalEntry } from '../modules/settlement/types.ts';
+import type { CarbonStats, ClassRecord, CampaignRecord, ProposalRecord } from './tokens.ts';
+import { carbonMethodologies, carbonTotals, collectibleClasses, couponCampaigns } from './tokens.ts';
+import { xcallResult } from './xcall.ts';
+import { getContract, listContracts, type ContractView } from './contracts.ts';
+import type { ShulianClient } from './client.ts';
+
+/** The business chains each scenario creates by governance. */
+export const RURAL_CHAINS = { trace: 'farm-trace', nft: 'heritage-nft', county: 'rural-county' } as const;
+export const LOWCARBON_CHAIN = 'green-travel';
+/** Class ids the rural scenario gives its delivery and exclusive collectibles (`<prefix><run tag>`). */
+export const RURAL_CLASS_PREFIX = { delivery: 'feiyi-delivery-', exclusive: 'feiyi-exclusive-' } as const;
+/** The memo the county's subsidy payments carry on the settlement chain. */
+export const RURAL_SUBSIDY_MEMO = 'rural revitalisation subsidy';
+
+export interface CrossChainAnswer {
+  sequence: number;
+  module: string;
+  query: string;
+  args: JsonValue;
+  status: string;
+  result?: JsonValue;
+  error?: string;
+}
+
+export interface RuralRun {
+  tag: string;
+  delivery: ClassRecord;
+  exclusive?: ClassRecord;
+  campaign?: CampaignRecord;
+  /** The subsidy payments to the delivery class's issuer (the distributor), newest first. */
+  subsidies: JournalEntry[];
+}
+
+export interface RuralView {
+  chains: Record<keyof typeof RURAL_CHAINS, boolean>;
+  runs: RuralRun[];
+  /** The questions the county chain asked the collectibles chain, and the proven answers it keeps. */
+  answers: CrossChainAnswer[];
+}
+
+export interface LowCarbonView {
+  running: boolean;
+  methodologies: Array<{ proposal: ProposalRecord; stats?: CarbonStats }>;
+  totals: { supply: string; retired: string; retirements: number };
+  campaigns: CampaignRecord[];
+  /** The carbon-coupons contracts each campaign's issuer (the mall) is party to, with their settlements. */
+  contracts: ContractView[];
+}
+
+async function chainIds(c: ShulianClient): Promise<Set<string>> {
+  return new Set((await c.chains()).map((x) => x.id));
+}
+
+/** The answers kept on `chain` for its xcall packets to `dst` (the newest 50). */
+export async function crossChainAnswers(c: ShulianClient, chain: string, dst: string): Promise<CrossChainAnswer[]> {
+  const out = await c.getJson<{ lastSequence: number; packets: Array<{ packet: { sequence: number; srcPort: string; payload: JsonValue } }> }>(
+    `/chains/${encodeURIComponent(chain)}/xchain/outbox?dst=${encodeURIComponent(dst)}&from=1&limit=50`);
+  const calls = out.packets.filter((p) => p.packet.srcPort === 'xcall');
+  return Promise.all(calls.map(async ({ packet }) => {
+    const q = packet.payload as { module?: string; query?: string; args?: JsonValue };
+    const r = await xcallResult(c, chain, dst, packet.sequence);
+    return {
+      sequence: packet.sequence, module: q.module ?? '', query: q.query ?? '', args: q.args ?? null, status: r?.status ?? 'unknown',
+      ...(r?.result !== undefined ? { result: r.result } : {}), ...(r?.error !== undefined ? { error: r.error } : {}),
+    };
+  }));
+}
+
+export async function ruralView(c: ShulianClient): Promise<RuralView> {
+  const ids = await chainIds(c);
+  const chains = { trace: ids.has(RURAL_CHAINS.trace), nft: ids.has(RURAL_CHAINS.nft), county: ids.has(RURAL_CHAINS.county) };
+  if (!chains.nft) return { chains, runs: [], answers: [] };
+  const [classes, campaigns] = await Promise.all([collectibleClasses(c, RURAL_CHAINS.nft), couponCampaigns(c, RURAL_CHAINS.nft)]);
+  const runs = await Promise.all(classes.filter((x) => x.id.startsWith(RURAL_CLASS_PREFIX.delivery)).map(async (delivery): Promise<RuralRun> => {
+    const tag = delivery.id.slice(RURAL_CLASS_PREFIX.delivery.length);
+    const exclusive = classes.find((x) => x.id === `${RURAL_CLASS_PREFIX.exclusive}${tag}`);
+    const campaign = campaigns.find((x) => x.id === `homestay-${tag}`);
+    const journal = await c.getJson<{ entries: JournalEntry[] }>(`/settlement/journal?account=${encodeURIComponent(delivery.issuer)}&currency=CNY&limit=100`).catch(() => ({ entries: [] }));
+    const subsidies = journal.entries.filter((e) => e.memo?.startsWith(RURAL_SUBSIDY_MEMO));
+    return { tag, delivery, subsidies, ...(exclusive ? { exclusive } : {}), ...(campaign ? { campaign } : {}) };
+  }));
+  const answers = chains.county ? await crossChainAnswers(c, RURAL_CHAINS.county, RURAL_CHAINS.nft) : [];
+  return { chains, runs, answers };
+}
+
+export async function lowCarbonView(c: ShulianClient): Promise<LowCarbonView> {
+  const running = (await chainIds(c)).has(LOWCARBON_CHAIN);
+  if (!running) return { running, methodologies: [], totals: { supply: '0', retired: '0', retirements: 0 }, campaigns: [], contracts: [] };
+  const [methodologies, totals, campaigns] = await Promise.all([carbonMethodologies(c, LOWCARBON_CHAIN), carbonTotals(c, LOWCARBON_CHAIN), couponCampaigns(c, LOWCARBON_CHAIN)]);
+  const malls = [...new Set(campaigns.map((x) => x.issuer))];
+  const listed = (await Promise.all(malls.map((m) => listContracts(c, m).catch(() => ({ instances: [] }))))).flatMap((l) => l.instances);
+  const views = await Promise.all(listed.map((i) => getContract(c, i.id)));
+  // The carbon-coupons template's parties: the mall, the travel platform and the community fund.
+  const contracts = views.filter((v) => ['mall', 'travel', 'fund'].every((p) => p in v.instance.parties));
+  return { running, methodologies, totals, campaigns, contracts };
+}
