@@ -6,7 +6,7 @@ import {
   DEFAULT_GOV_CHAIN, didFromPublicKey, fromHex, govChains, govPolicy, govPropose, govProposeCall,
   type AdmissionPolicy, type SimulationResult, type ChainInfo, type ChainRecord, type ProposalInput, type ValidatorInfo,
 } from '../../../src/sdk/browser.ts';
-import { ErrorBox, Ident, Json, ModuleTag, NoData, StatusTag, UserText, chainName, consensusName, fmtTime, kindName, moduleInfo } from '../components.tsx';
+import { ErrorBox, Ident, Json, ModuleTag, NoData, SandboxTag, StatusTag, UserText, chainName, consensusName, fmtTime, kindName, moduleInfo } from '../components.tsx';
 import { ElectorateNotice, useElectorate } from '../gov.tsx';
 import { ProposalBoard } from './Alliance.tsx';
 import { ExternalChainsTable } from './External.tsx';
@@ -15,11 +15,6 @@ import { SimulateFirst, confirmVerdict } from '../simfirst.tsx';
 
 const CHAIN_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
 const CHAIN_KINDS = ['create-chain', 'suspend-chain', 'resume-chain', 'retire-chain', 'change-validators', 'promote-chain'];
-
-/** The SANDBOX label of a sandbox business chain (docs/governance.md#sandbox-chains). */
-export function SandboxTag({ tr }: { tr: (zh: string, en: string) => string }) {
-  return <Tag color="volcano" data-testid="sandbox-tag" title={tr('沙箱链：仅沙箱资金，与生产链之间无跨链通道，经治理投票转正式后解除', 'Sandbox chain: sandbox money only, no cross-chain path to production chains, until promoted by a governance vote')}>{tr('沙箱', 'SANDBOX')}</Tag>;
-}
 
 /** Whether a chain is a sandbox chain now: the registry's word, else the API's. */
 const isSandbox = (info?: ChainInfo | null, reg?: ChainRecord | null): boolean => (reg ? reg.sandbox === true : info?.sandbox === true);
