@@ -172,3 +172,8 @@ export function consensusName(t: string | undefined, tr: Tr): string {
   if (t === 'tbft') return tr('拜占庭容错（TBFT）', 'TBFT');
   return t ?? '—';
 }
+
+/** The SANDBOX label of a sandbox business chain (docs/governance.md#sandbox-chains). */
+export function SandboxTag({ tr }: { tr: (zh: string, en: string) => string }) {
+  return <Tag color="volcano" data-testid="sandbox-tag" title={tr('沙箱链：仅沙箱资金，与生产链之间无跨链通道，经治理投票转正式后解除', 'Sandbox chain: sandbox money only, no cross-chain path to production chains, until promoted by a governance vote')}>{tr('沙箱', 'SANDBOX')}</Tag>;
+}

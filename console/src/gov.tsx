@@ -22,6 +22,7 @@ const KINDS: Record<string, [string, string]> = {
   'register-regulator': ['登记监管方', 'register regulator'], 'register-gateway': ['登记跨链网关', 'register gateway'],
   'register-route': ['登记跨链路由', 'register cross-chain route'],
   'freeze': ['冻结', 'freeze'], 'unfreeze': ['解除冻结', 'unfreeze'],
+  'promote-chain': ['沙箱链转正式', 'promote sandbox chain'],
 };
 
 export function kindLabel(kind: string, tr: Tr): string {
@@ -42,7 +43,7 @@ export function ProposalSubject({ p }: { p: ProposalView }) {
     case 'admit-member': subject = <UserText>{lang === 'zh' ? pl.member.nameZh || pl.member.name : pl.member.name}</UserText>; break;
     case 'remove-member': subject = <span title={pl.did}>{shortDid(pl.did)}</span>; break;
     case 'create-chain': subject = <><Ident>{pl.genesis.chain}</Ident>{pl.genesis.name ? <> · <UserText>{chainName(pl.genesis, lang)}</UserText></> : null}</>; break;
-    case 'suspend-chain': case 'resume-chain': case 'retire-chain': case 'change-validators': subject = <Ident>{pl.chain}</Ident>; break;
+    case 'suspend-chain': case 'resume-chain': case 'retire-chain': case 'promote-chain': case 'change-validators': subject = <Ident>{pl.chain}</Ident>; break;
     case 'register-regulator': subject = <UserText>{lang === 'zh' ? pl.regulator.nameZh || pl.regulator.name : pl.regulator.name}</UserText>; break;
     case 'register-gateway': subject = <UserText>{pl.gateway.name}</UserText>; break;
     case 'register-route': subject = <Ident>{pl.route.chain}</Ident>; break;

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { sandboxLabel } from './sandbox-label.ts';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
@@ -152,14 +153,14 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   }));
 
   app.get('/v1/chains', { schema: { tags: ['chains'], summary: 'Chains hosted by this node (a chain whose reads are not public is listed with its id and height only)' } }, async () => ({
-    chains: node.chains().map((c) => (reads.isPublic(c.id) ? c.info() : { id: c.id, height: c.height(), reads: 'members' })),
+    chains: node.chains().map((c) => (reads.isPublic(c.id) ? { ...c.info(), ...sandboxLabel(node, c) } : { id: c.id, height: c.height(), reads: 'members' })),
   }));
 
   app.get<{ Params: { chain: string } }>('/v1/chains/:chain', {
     schema: { tags: ['chains'], summary: 'A chain, with its genesis document', params: chainParam, response: { 404: errorSchema } },
   }, async (req) => {
     const c = chainOf(req.params.chain);
-    return { ...c.info(), genesis: c.genesis };
+    return { ...c.info(), ...sandboxLabel(node, c), genesis: c.genesis };
   });
 
   app.get<{ Params: { chain: string } }>('/v1/chains/:chain/consensus', {

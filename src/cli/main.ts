@@ -257,7 +257,9 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   const versionOnly = first === undefined && argv.slice(2).some((a) => a === '-V' || a === '--version');
   const all = (first === undefined && !versionOnly) || (first !== undefined && !own.has(first) && !grouped);
   if (all || (first === 'chain' && !OWN_CHAIN_COMMANDS.has(second ?? ''))) {
-    chain.addCommand((await import('./commands/gov.ts')).chainProposeCommand());
+    const govCmds = await import('./commands/gov.ts');
+    chain.addCommand(govCmds.chainProposeCommand());
+    chain.addCommand(govCmds.chainPromoteCommand());
   }
   // Insertion order is the help's order: the groups keep the place they always had.
   const named = all ? Object.keys(GROUPS) : grouped ? [first!] : [];

@@ -111,6 +111,13 @@ export interface Genesis {
    * genesis validators — the one trust root from which every other chain's light client is set up.
    */
   crossChain?: CrossChainGenesis;
+  /**
+   * A business chain born in sandbox mode (issue #24, docs/governance.md#sandbox-chains): only
+   * sandbox issuers' money and no cross-chain path to production chains until a `promote-chain`
+   * vote. Part of the genesis (and its hash) because it is how the chain was born; the promotion
+   * is recorded in the registry and in the chain's route, not here.
+   */
+  sandbox?: true;
 }
 
 export interface CrossChainGenesis {

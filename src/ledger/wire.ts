@@ -22,6 +22,11 @@ export interface ChainInfo {
   lastBlockTime: number;
   genesisHash: string;
   mempool: { txs: number; bytes: number };
+  /**
+   * A sandbox business chain (docs/governance.md#sandbox-chains): sandbox money only, no
+   * cross-chain path to production chains. Set by the API from the governance registry.
+   */
+  sandbox?: boolean;
 }
 
 /** A block in a list: its height, hash, time, size and proposer. */

@@ -62,7 +62,7 @@ export function riskOf(input: RiskInput): { verdict: Verdict; reasons: RiskReaso
         reasons.push({ level: 'warn', kind: 'VALIDATORS_CHANGE', chain: r.chain, tx: r.tx, en: `the validator set changes (${e.module}.${e.type})`, zh: `验证节点集合将发生变更(${e.module}.${e.type})` });
       } else if (e.type === 'PolicyChanged') {
         reasons.push({ level: 'warn', kind: 'POLICY_CHANGE', chain: r.chain, tx: r.tx, en: 'the alliance policy changes (who may propose, vote thresholds)', zh: '联盟治理策略将发生变更(提案权限、表决门槛)' });
-      } else if (e.module === 'governance' && ['Frozen', 'Unfrozen', 'MemberAdmitted', 'MemberRemoved', 'ChainApproved', 'ChainResumed', 'RegulatorRegistered', 'GatewayRegistered', 'RouteApproved', 'ProposalApproved'].includes(e.type)) {
+      } else if (e.module === 'governance' && ['Frozen', 'Unfrozen', 'MemberAdmitted', 'MemberRemoved', 'ChainApproved', 'ChainResumed', 'ChainPromoted', 'RegulatorRegistered', 'GatewayRegistered', 'RouteApproved', 'ProposalApproved'].includes(e.type)) {
         reasons.push({ level: 'info', kind: 'GOVERNANCE_CHANGE', chain: r.chain, tx: r.tx, en: `governance: ${e.type}`, zh: `治理变更:${e.type}` });
       }
     }

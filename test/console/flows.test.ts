@@ -134,6 +134,11 @@ test('contracts: the late-delivery penalty composed into payment on signature, c
   await page.getByTestId('legal-text').getByText(/60,000\.00/).first().waitFor({ timeout: 60_000 });
   assert.equal(compiles, settled + 1, 'one compile for one change');
 
+  // Simulate first (#24): the deployment cannot be signed before its simulation is shown.
+  assert.equal(await page.getByTestId('start-draft').isDisabled(), true, 'signing waits for the simulation');
+  await page.getByTestId('simfirst-run').click();
+  await page.getByTestId('simfirst-verdict').waitFor({ timeout: 60_000 });
+  assert.match((await page.getByTestId('simfirst-receipts').textContent()) ?? '', /lexcontract\.deploy/);
   await page.getByTestId('start-draft').click();
   await page.getByTestId('draft-result').waitFor({ timeout: 90_000 });
   await page.getByTestId('sign-draft').click();
@@ -207,6 +212,11 @@ test('a fresh alliance: the operator admits a member and proposes a business cha
   await a.page.getByTestId('wiz-next').click();
   await a.page.getByTestId('wiz-validators').getByTitle(operatorDid).click();
   for (let i = 0; i < 4; i++) await a.page.getByTestId('wiz-next').click();
+  // Simulate first (#24): the proposal, taken as passed, before it can be signed.
+  assert.equal(await a.page.getByTestId('wiz-submit').isDisabled(), true, 'signing waits for the simulation');
+  await a.page.getByTestId('simfirst-run').click();
+  await a.page.getByTestId('simfirst-verdict').waitFor({ timeout: 60_000 });
+  assert.match((await a.page.getByTestId('simfirst-reasons').textContent()) ?? '', /ChainApproved/);
   await screenshot(a.page, 'flow-chain-wizard-review');
   await a.page.getByTestId('wiz-submit').click();
   const done = a.page.getByTestId('wizard-done');

@@ -1,8 +1,11 @@
 /**
  * The issue's console "done when" (#24): a member signed in to the console simulates a governance
  * proposal (taken as passed) and a settlement instruction, and sees the verdict, reasons and
- * effects, in both languages; nothing reaches the chains until "Sign and send". A real node process,
- * a real Chromium. Screenshots: test-artifacts/console/simulation-*.png.
+ * effects, in both languages; nothing reaches the chains until "Sign and send". A simulated
+ * transfer to a DID frozen by vote comes back "block", naming the freeze's proposal. A sandbox
+ * business chain is proposed in the chain wizard (simulated first: signing waits for it), runs,
+ * is labelled SANDBOX in the chain list and page, and is promoted by vote from its chain page.
+ * A real node process, a real Chromium. Screenshots: test-artifacts/console/simulation-*.png.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +14,7 @@ import { join } from 'node:path';
 import { CONSOLE_DIST } from '../../src/api/console.ts';
 import { toHex } from '../../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, readKeystore } from '../../src/crypto/index.ts';
-import { ShulianClient } from '../../src/sdk/index.ts';
+import { ShulianClient, govPropose, govProposals, govVote } from '../../src/sdk/index.ts';
 import { settleFaucet } from '../../src/sdk/settlement.ts';
 import { startNodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
@@ -62,6 +65,69 @@ test('console: simulate a governance proposal and a settlement instruction, see 
     // Sign and send after simulating: the instruction is committed.
     await page.getByTestId('sim-send').click();
     await waitFor(async () => ((await c.state('settle', `settlement/acct/CNY/${payee}`)).value as { balance?: string } | null)?.balance === '700' || undefined, 'the instruction on chain', 60_000);
+
+    // A transfer to a DID frozen by vote: "block", naming the freeze's proposal, in both languages.
+    const frozen = didFromPublicKey(generateKeyPair('sm2').publicKey);
+    const freeze = await govPropose(c, op, { kind: 'freeze', target: { type: 'did', did: frozen }, reason: 'fraud report' });
+    assert.equal((await govVote(c, op, freeze.id, 'yes')).status, 'approved');
+    for (const lang of ['zh', 'en'] as const) {
+      await setLang(page, lang);
+      await pick(lang === 'zh' ? '结算转账' : 'Settlement transfer');
+      await run({ to: frozen, currency: 'CNY', amount: '100' }, lang === 'zh' ? '阻止' : 'block');
+      const reasons = (await page.getByTestId('sim-reasons').textContent()) ?? '';
+      assert.ok(reasons.includes(`#${freeze.id}`), `the freeze's proposal is named: ${reasons}`);
+      assert.match((await page.getByTestId('sim-result').textContent()) ?? '', /FROZEN/);
+      await screenshot(page, `simulation-frozen-${lang}`);
+    }
+
+    // A sandbox business chain, proposed in the wizard: simulate first, then sign.
+    await setLang(page, 'en');
+    const opDid = didFromPublicKey(op.publicKey);
+    await goTo(page, 'chains');
+    await page.getByRole('tab', { name: 'Propose a business chain' }).click();
+    await page.getByTestId('wiz-chain').fill('trial');
+    await page.getByTestId('wiz-name').fill('Trial chain');
+    await page.getByTestId('wiz-sandbox').check();
+    await page.getByTestId('wiz-next').click();
+    await page.getByTestId('wiz-validators').getByTitle(opDid).click();
+    for (let i = 0; i < 4; i++) await page.getByTestId('wiz-next').click();
+    assert.equal(await page.getByTestId('wiz-submit').isDisabled(), true, 'signing waits for the simulation');
+    await page.getByTestId('wiz-summary').getByTestId('sandbox-tag').waitFor();
+    await page.getByTestId('simfirst-run').click();
+    await page.getByTestId('simfirst-verdict').waitFor({ timeout: 60_000 });
+    assert.match((await page.getByTestId('simfirst-reasons').textContent()) ?? '', /ChainApproved/);
+    await screenshot(page, 'simulation-wizard-simulated');
+    await page.getByTestId('wiz-submit').click();
+    await page.getByTestId('wizard-done').waitFor({ timeout: 60_000 });
+    const created = await waitFor(async () => (await govProposals(c, { limit: 10 })).find((p) => p.kind === 'create-chain'), 'the create-chain proposal', 60_000);
+    assert.equal(created.payload.kind === 'create-chain' && created.payload.genesis.sandbox, true);
+    assert.equal((await govVote(c, op, created.id, 'yes')).status, 'approved');
+    // It runs: the node starts it and it takes a tx.
+    await waitFor(async () => (await c.chains()).some((x) => x.id === 'trial'), 'trial started', 60_000);
+    const put = await c.waitForTx(await c.send('trial', op, { module: 'notary', method: 'put', args: { hash: 'ab'.repeat(32) } }));
+    assert.equal(put.receipt.status, 'ok', String(put.receipt.message));
+
+    // Labelled in the chain list and on its page; promoted by vote from there.
+    await page.getByRole('tab', { name: 'Chains', exact: true }).click();
+    const row = page.getByTestId('chains-table').locator('tr', { hasText: 'trial' });
+    await row.getByTestId('sandbox-tag').waitFor({ timeout: 60_000 });
+    await row.click();
+    await page.getByTestId('chain-mode').getByText(/Sandbox: sandbox money only/).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'simulation-sandbox-chain');
+    await page.getByTestId('chain-promote').click();
+    await page.getByTestId('promote-proposed').waitFor({ timeout: 60_000 });
+    const promote = await waitFor(async () => (await govProposals(c, { limit: 10 })).find((p) => p.kind === 'promote-chain'), 'the promote-chain proposal', 60_000);
+    await page.keyboard.press('Escape');
+    await page.getByRole('tab', { name: 'Chain proposals' }).click();
+    await page.getByTestId(`vote-yes-${promote.id}`).click();
+    await waitFor(async () => (await c.chains()).find((x) => x.id === 'trial')?.sandbox === false || undefined, 'trial promoted', 60_000);
+    await page.getByRole('tab', { name: 'Chains', exact: true }).click();
+    await waitFor(async () => (await row.getByTestId('sandbox-tag').count()) === 0 || undefined, 'the SANDBOX tag gone', 60_000);
+    await row.click();
+    await page.getByTestId('chain-mode').getByText(new RegExp(`Production \\(promoted from sandbox by proposal #${promote.id}\\)`)).waitFor({ timeout: 30_000 });
+    await setLang(page, 'zh');
+    await page.getByTestId('chain-mode').getByText(`生产（由提案 #${promote.id} 从沙箱转正式）`).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'simulation-promoted');
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

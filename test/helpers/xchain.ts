@@ -49,6 +49,8 @@ export interface XchainWorldOptions {
   modules?: string[];
   /** Test-only modules by chain id, run beside the built-in ones (their ports are seen by xchain). */
   extraModules?: Record<string, ModuleDef[]>;
+  /** Genesis fields by chain id (e.g. `{ alpha: { sandbox: true } }`). */
+  genesis?: Record<string, Partial<Genesis>>;
 }
 
 export async function openXchainWorld(dir: string, suite: Suite = 'sm2', opts: XchainWorldOptions = {}): Promise<XchainWorld> {
@@ -58,7 +60,7 @@ export async function openXchainWorld(dir: string, suite: Suite = 'sm2', opts: X
   const open = async (id: string, overrides: (v: ValidatorInfo) => Partial<Genesis>): Promise<HandChain> => {
     const validator = generateKeyPair(suite);
     const vinfo = { did: didFromPublicKey(validator.publicKey), publicKey: toHex(validator.publicKey), power: 1 };
-    const genesis = testGenesis(suite, validator, { chain: id, ...overrides(vinfo) });
+    const genesis = testGenesis(suite, validator, { chain: id, ...overrides(vinfo), ...(opts.genesis?.[id] ?? {}) });
     const extraMods = opts.extraModules?.[id] ?? [];
     if (extraMods.length) genesis.modules = [...genesis.modules, ...extraMods.map((m) => m.name)];
     // xchain reads port declarations from this very list, so modules pushed onto it are ports too.

@@ -3,17 +3,43 @@ import {
   Alert, App, Button, Card, Checkbox, Descriptions, Form, Input, InputNumber, Modal, Radio, Result, Select, Space, Steps, Table, Tabs, Tag, Typography,
 } from 'antd';
 import {
-  didFromPublicKey, fromHex, govChains, govPolicy, govPropose,
-  type AdmissionPolicy, type ChainInfo, type ChainRecord, type ProposalInput, type ValidatorInfo,
+  DEFAULT_GOV_CHAIN, didFromPublicKey, fromHex, govChains, govPolicy, govPropose, govProposeCall,
+  type AdmissionPolicy, type SimulationResult, type ChainInfo, type ChainRecord, type ProposalInput, type ValidatorInfo,
 } from '../../../src/sdk/browser.ts';
-import { ErrorBox, Ident, Json, ModuleTag, NoData, StatusTag, UserText, chainName, consensusName, fmtTime, kindName, moduleInfo } from '../components.tsx';
+import { ErrorBox, Ident, Json, ModuleTag, NoData, SandboxTag, StatusTag, UserText, chainName, consensusName, fmtTime, kindName, moduleInfo } from '../components.tsx';
 import { ElectorateNotice, useElectorate } from '../gov.tsx';
 import { ProposalBoard } from './Alliance.tsx';
 import { ExternalChainsTable } from './External.tsx';
 import { client, errNode, shortDid, useLoad, useSession, say } from '../session.tsx';
+import { SimulateFirst, confirmVerdict } from '../simfirst.tsx';
 
 const CHAIN_ID_RE = /^[a-z][a-z0-9-]{0,31}$/;
-const CHAIN_KINDS = ['create-chain', 'suspend-chain', 'resume-chain', 'retire-chain', 'change-validators'];
+const CHAIN_KINDS = ['create-chain', 'suspend-chain', 'resume-chain', 'retire-chain', 'change-validators', 'promote-chain'];
+
+/** Whether a chain is a sandbox chain now: the registry's word, else the API's. */
+const isSandbox = (info?: ChainInfo | null, reg?: ChainRecord | null): boolean => (reg ? reg.sandbox === true : info?.sandbox === true);
+
+/** Proposes promoting a sandbox chain (a promote-chain proposal); members then vote under "Chain proposals". */
+function PromoteButton({ id }: { id: string }) {
+  const { tr, sendTx } = useSession();
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<number | null>(null);
+  const rules = useElectorate('promote-chain');
+  if (done !== null) return <Tag color="processing" data-testid="promote-proposed">{tr(`已提交转正式提案 #${done}，待成员投票`, `Promotion proposal #${done} submitted; members vote on it`)}</Tag>;
+  const go = async () => {
+    setBusy(true);
+    try {
+      const inc = await sendTx('gov', govProposeCall({ kind: 'promote-chain', chain: id }));
+      setDone(typeof inc.receipt.result === 'number' ? inc.receipt.result : Number((inc.receipt.result as { id?: number } | null)?.id ?? 0));
+    } catch (err) {
+      message.error(errNode(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return <Button size="small" loading={busy} disabled={!(rules.data?.canPropose ?? false)} onClick={() => void go()} data-testid="chain-promote">{tr('提议转为正式链', 'Propose promotion to production')}</Button>;
+}
 
 function ChainDetail({ id, onClose }: { id: string; onClose: () => void }) {
   const { tr, lang } = useSession();
@@ -32,7 +58,10 @@ function ChainDetail({ id, onClose }: { id: string; onClose: () => void }) {
       {g && (
         <Descriptions size="small" bordered column={2} data-testid="chain-detail" items={[
           { key: 'n', label: tr('名称', 'Name'), children: chainName(g, lang) },
-          { key: 'k', label: tr('类型', 'Kind'), children: kindName(g.kind, tr) },
+          { key: 'k', label: tr('类型', 'Kind'), children: <>{kindName(g.kind, tr)} {isSandbox(d.data?.chain, d.data?.reg) && <SandboxTag tr={tr} />}</> },
+          { key: 'mode', label: tr('模式', 'Mode'), span: 2, children: isSandbox(d.data?.chain, d.data?.reg)
+            ? <Space wrap><span data-testid="chain-mode">{tr('沙箱：仅沙箱资金，与生产链之间无跨链通道', 'Sandbox: sandbox money only, no cross-chain path to production chains')}</span><PromoteButton id={id} /></Space>
+            : <span data-testid="chain-mode">{d.data?.reg?.promoted ? tr(`生产（由提案 #${d.data.reg.promoted.proposal} 从沙箱转正式）`, `Production (promoted from sandbox by proposal #${d.data.reg.promoted.proposal})`) : tr('生产', 'Production')}</span> },
           { key: 'h', label: tr('高度', 'Height'), children: d.data?.chain?.height ?? tr('本节点未运行', 'not running on this node') },
           { key: 's', label: tr('密码套件', 'Crypto suite'), children: g.suite === 'sm2' ? 'SM2 / SM3' : 'Ed25519 / SHA-256' },
           { key: 'c', label: tr('共识', 'Consensus'), children: consensusName(g.consensus.type, tr) },
@@ -94,6 +123,7 @@ export function admissionText(a: AdmissionPolicy, tr: (zh: string, en: string) =
 
 interface WizardState {
   chain: string;
+  sandbox: boolean;
   name: string;
   nameZh: string;
   title: string;
@@ -110,7 +140,9 @@ interface WizardState {
 
 function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone: () => void }) {
   const { tr, key } = useSession();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
+  // The simulation of exactly the proposal to be signed (null until simulated, cleared on any change).
+  const [sim, setSim] = useState<SimulationResult | null>(null);
   const policy = useLoad(() => govPolicy(client), []);
   // Who votes on create-chain, read from the governance chain before step 1 (#15: the wizard used to end in GOV_NO_ELECTORATE).
   const electorate = useElectorate('create-chain');
@@ -119,7 +151,7 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
   const [done, setDone] = useState<number | null>(null);
   const [pk, setPk] = useState('');
   const [s, setS] = useState<WizardState>({
-    chain: '', name: '', nameZh: '', title: '', description: '', validators: [], consensus: 'solo', suite: 'sm2', modules: ['notary'],
+    chain: '', sandbox: false, name: '', nameZh: '', title: '', description: '', validators: [], consensus: 'solo', suite: 'sm2', modules: ['notary'],
     admission: 'members', allowlist: '', credentialType: '', issuer: '',
   });
   const set = (p: Partial<WizardState>) => setS((x) => ({ ...x, ...p }));
@@ -134,7 +166,7 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
     ...(s.description ? { description: s.description } : {}),
     genesis: {
       chain: s.chain, name: s.name || s.chain, ...(s.nameZh ? { nameZh: s.nameZh } : {}), kind: 'business', suite: s.suite,
-      consensus: { type: s.consensus }, validators: s.validators, modules: s.modules,
+      consensus: { type: s.consensus }, validators: s.validators, modules: s.modules, ...(s.sandbox ? { sandbox: true } : {}),
     },
     admission,
   };
@@ -196,6 +228,9 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
         <Form layout="vertical" style={{ maxWidth: 560 }}>
           <Form.Item label={tr('链 ID', 'Chain id')} required extra={tr('小写字母开头，仅含小写字母、数字和连字符，最多 32 位', 'a lowercase letter, then lowercase letters, digits or hyphens; at most 32')}>
             <Input data-testid="wiz-chain" value={s.chain} onChange={(e) => set({ chain: e.target.value })} />
+          </Form.Item>
+          <Form.Item extra={tr('沙箱链仅使用沙箱资金，与生产链之间无跨链通道，直到治理投票将其转为正式链。', 'A sandbox chain uses only sandbox money and has no cross-chain path to production chains until a governance vote promotes it.')}>
+            <Checkbox data-testid="wiz-sandbox" checked={s.sandbox} onChange={(e) => set({ sandbox: e.target.checked })}>{tr('先以沙箱模式运行', 'Run it in sandbox mode first')}</Checkbox>
           </Form.Item>
           <Form.Item label={tr('英文名称', 'Name in English')}><Input data-testid="wiz-name" value={s.name} onChange={(e) => set({ name: e.target.value })} /></Form.Item>
           <Form.Item label={tr('中文名称', 'Name in Chinese')}><Input data-testid="wiz-name-zh" value={s.nameZh} onChange={(e) => set({ nameZh: e.target.value })} /></Form.Item>
@@ -275,7 +310,7 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
           <Descriptions size="small" bordered column={2} data-testid="wiz-summary" items={[
             { key: 'c', label: tr('链 ID', 'Chain id'), children: <Ident>{s.chain}</Ident> },
             { key: 'n', label: tr('名称', 'Name'), children: <UserText>{[s.name || s.chain, s.nameZh].filter(Boolean).join(' / ')}</UserText> },
-            { key: 'k', label: tr('类型', 'Kind'), children: kindName('business', tr) },
+            { key: 'k', label: tr('类型', 'Kind'), children: <>{kindName('business', tr)} {s.sandbox && <SandboxTag tr={tr} />}</> },
             { key: 'cs', label: tr('共识', 'Consensus'), children: consensusName(s.consensus, tr) },
             { key: 's', label: tr('密码套件', 'Crypto suite'), children: s.suite === 'sm2' ? 'SM2 / SM3' : 'Ed25519 / SHA-256' },
             { key: 'v', label: tr('验证节点', 'Validators'), children: s.validators.map((v) => shortDid(v.did)).join(', ') },
@@ -284,13 +319,14 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
           ]} />
           <Typography.Text type="secondary">{tr('提交到链上的内容：', 'What goes on chain:')}</Typography.Text>
           <Json value={input} max={260} />
+          <SimulateFirst calls={[{ chain: DEFAULT_GOV_CHAIN, ...govProposeCall(input) }]} passProposals onResult={setSim} />
         </Space>
       )}
       {problems.length > 0 && <Alert style={{ marginTop: 12 }} type="warning" title={problems.join('；')} />}
       <Space style={{ marginTop: 16 }}>
         {step > 0 && <Button onClick={() => setStep(step - 1)}>{tr('上一步', 'Back')}</Button>}
         {step < 5 && <Button type="primary" disabled={problems.length > 0} onClick={() => setStep(step + 1)} data-testid="wiz-next">{tr('下一步', 'Next')}</Button>}
-        {step === 5 && <Button type="primary" loading={busy} disabled={problems.length > 0} onClick={submit} data-testid="wiz-submit">{tr('签名并提交提案', 'Sign and submit the proposal')}</Button>}
+        {step === 5 && <Button type="primary" loading={busy} disabled={problems.length > 0 || !sim} onClick={() => sim && confirmVerdict(sim, modal, tr, async () => { await submit(); })} data-testid="wiz-submit">{tr('签名并提交提案', 'Sign and submit the proposal')}</Button>}
       </Space>
     </div>
   );
@@ -373,7 +409,7 @@ export function Chains() {
               columns={[
                 { title: 'ID', dataIndex: 'id', render: (id: string) => <b data-testid={`chain-row-${id}`}><Ident>{id}</Ident></b> },
                 { title: tr('名称', 'Name'), render: (_, r) => <UserText>{chainName(r.info ?? r.reg?.genesis ?? { id: r.id }, lang)}</UserText> },
-                { title: tr('类型', 'Kind'), render: (_, r) => <Tag>{kindName(r.info?.kind ?? r.reg?.genesis.kind, tr)}</Tag> },
+                { title: tr('类型', 'Kind'), render: (_, r) => <><Tag>{kindName(r.info?.kind ?? r.reg?.genesis.kind, tr)}</Tag>{isSandbox(r.info, r.reg) && <SandboxTag tr={tr} />}</> },
                 { title: tr('高度', 'Height'), render: (_, r) => r.info?.height ?? '—' },
                 { title: tr('验证节点', 'Validators'), render: (_, r) => r.info?.validators.length ?? r.reg?.validators.at(-1)?.validators.length ?? '—' },
                 { title: tr('共识', 'Consensus'), render: (_, r) => consensusName(r.info?.consensus ?? r.reg?.genesis.consensus.type, tr) },

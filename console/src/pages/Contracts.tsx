@@ -3,7 +3,7 @@ import {
   Alert, App, Button, Card, Col, Collapse, Descriptions, Empty, Form, Input, Modal, Result, Row, Segmented, Select, Space, Spin, Switch, Table, Tabs, Tag, Timeline, Typography,
 } from 'antd';
 import {
-  canonicalize, compileContract, deployContractTemplate, draftContract, getContract, getContractFingerprint, getContractTemplate, listContractTemplates,
+  DEFAULT_SIGN_CHAIN, type SimulationResult, canonicalize, compileContract, deployContractTemplate, draftContract, getContract, getContractFingerprint, getContractTemplate, listContractTemplates,
   listContracts, signContract, submitContractEvent, supApproval, supApproveCall, testContractTemplate,
   type CompileResponse, type ContractTemplate, type ContractView, type Diagnostic, type JsonValue, type ScenarioReport, type TemplateSummary,
 } from '../../../src/sdk/browser.ts';
@@ -14,6 +14,7 @@ import {
   type ClauseEntry, type PartyMap,
 } from '../lexcompose.ts';
 import { LocalError, client, errNode, errText, shortDid, useLoad, useSession, say } from '../session.tsx';
+import { SimulateFirst, confirmVerdict } from '../simfirst.tsx';
 
 /** Contract audit (docs/supervision.md#contract-audit): whether a regulator approved a template; a regulator may approve it here. */
 function Audit({ hash, name }: { hash: string | undefined; name: string }) {
@@ -208,7 +209,9 @@ const COMPILE_DEBOUNCE_MS = 400;
 
 function Editor({ lib, base, setBase }: { lib: Library; base: string; setBase: (b: string) => void }) {
   const { tr, lang, auth, key } = useSession();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
+  // The simulation of exactly the deployment to be signed (null until simulated, cleared on any change).
+  const [sim, setSim] = useState<SimulationResult | null>(null);
   const baseTpl = lib.templates[base];
   const [picks, setPicks] = useState<ClauseEntry[]>(() => lib.clauses.filter((c) => c.template === base));
   const [partyMap, setPartyMap] = useState<PartyMap>({});
@@ -429,8 +432,9 @@ function Editor({ lib, base, setBase }: { lib: Library; base: string; setBase: (
         <Card size="small" style={{ marginTop: 12 }} title={tr('4. 测试并起草', '4. Test and draft')}>
           <Space wrap>
             <Button loading={busy === 'test'} onClick={runTests} data-testid="run-scenarios">{tr('运行基础模板的情景测试', 'Run the base template\'s scenario tests')}</Button>
-            <Button type="primary" disabled={!ok} loading={busy === 'draft'} onClick={startDraft} data-testid="start-draft">{tr('签名起草，发起签署', 'Sign the draft and start signing')}</Button>
+            <Button type="primary" disabled={!ok || !sim} loading={busy === 'draft'} onClick={() => sim && confirmVerdict(sim, modal, tr, async () => { await startDraft(); })} data-testid="start-draft">{tr('签名起草，发起签署', 'Sign the draft and start signing')}</Button>
           </Space>
+          {ok && <div style={{ marginTop: 12 }}><SimulateFirst calls={[{ chain: DEFAULT_SIGN_CHAIN, module: 'lexcontract', method: 'deploy', args: { source } }]} onResult={setSim} /></div>}
           {report && <div style={{ marginTop: 12 }}><Scenarios report={report} /></div>}
           {draft && (
             <Result status="success" style={{ padding: 12 }} data-testid="draft-result"

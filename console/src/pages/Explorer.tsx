@@ -4,7 +4,7 @@ import {
   DEFAULT_NOTARY_CHAIN, docStateKey, notaryKey, notaryVerify, sm3Hex, verifyStateLookup, verifyTxInclusion,
   type Block, type BlockSummary, type NotaryProof, type TxStatus,
 } from '../../../src/sdk/browser.ts';
-import { ErrorBox, Hash, Ident, Json, NoData, StatusTag, UserText, fmtBytes, fmtTime } from '../components.tsx';
+import { ErrorBox, Hash, Ident, Json, NoData, SandboxTag, StatusTag, UserText, fmtBytes, fmtTime } from '../components.tsx';
 import { errorZh } from '../i18n/errors.ts';
 import { LocalError, client, errNode, errText, shortDid, useLoad, useSession, say } from '../session.tsx';
 import { ContractInstance } from './Contracts.tsx';
@@ -117,7 +117,7 @@ function BlockView({ chain, height, onTx }: { chain: string; height: number; onT
   );
 }
 
-function Blocks({ chains, chain, setChain, onBlock }: { chains: string[]; chain: string; setChain: (c: string) => void; onBlock: (h: number) => void }) {
+function Blocks({ chains, sandbox, chain, setChain, onBlock }: { chains: string[]; sandbox: ReadonlySet<string>; chain: string; setChain: (c: string) => void; onBlock: (h: number) => void }) {
   const { tr, lang } = useSession();
   const [before, setBefore] = useState<number | undefined>();
   const list = useLoad<BlockSummary[]>(() => (chain ? client.blocks(chain, { limit: 20, ...(before ? { before } : {}) }) : Promise.resolve([])), [chain, before]);
@@ -125,6 +125,7 @@ function Blocks({ chains, chain, setChain, onBlock }: { chains: string[]; chain:
     <>
       <Space style={{ marginBottom: 12 }}>
         <Select style={{ width: 200 }} value={chain} onChange={(c: string) => { setChain(c); setBefore(undefined); }} options={chains.map((c) => ({ value: c, label: <Ident>{c}</Ident> }))} data-testid="explorer-chain" />
+        {sandbox.has(chain) && <SandboxTag tr={tr} />}
         <Button onClick={() => { setBefore(undefined); list.reload(); }}>{tr('最新', 'Latest')}</Button>
         {list.data && list.data.length > 0 && <Button onClick={() => setBefore(list.data!.at(-1)!.height)}>{tr('更早', 'Older')}</Button>}
       </Space>
@@ -354,7 +355,7 @@ export function Explorer({ publicView }: { publicView?: boolean } = {}) {
       </Space.Compact>
       <ErrorBox error={chains.error} />
       <Tabs activeKey={tab} onChange={setTab} items={[
-        { key: 'blocks', label: tr('区块', 'Blocks'), children: <Blocks chains={ids} chain={chain} setChain={setChain} onBlock={(h) => setBlock({ chain, height: h })} /> },
+        { key: 'blocks', label: tr('区块', 'Blocks'), children: <Blocks chains={ids} sandbox={new Set((chains.data ?? []).filter((c) => c.sandbox === true).map((c) => c.id))} chain={chain} setChain={setChain} onBlock={(h) => setBlock({ chain, height: h })} /> },
         { key: 'did', label: tr('DID 解析', 'DIDs'), children: (
           <Space orientation="vertical" style={{ width: '100%' }}>
             <Input.Search placeholder="did:shulian:…" enterButton={tr('解析', 'Resolve')} onSearch={(v) => setDid(v.trim())} defaultValue={did} key={did} data-testid="did-search" />

@@ -12,7 +12,7 @@ export async function chainList(o: CommonOptions): Promise<void> {
   emit(o, { chains, external }, () => {
     const rows = [['ID', 'NAME', 'KIND', 'SUITE', 'CONSENSUS', 'HEIGHT', 'VALIDATORS', 'MEMPOOL']];
     for (const c of chains) {
-      rows.push([c.id, `${c.name}${c.nameZh ? ` (${c.nameZh})` : ''}`, c.kind, c.suite, c.consensus, String(c.height), String(c.validators.length), String(c.mempool?.txs ?? 0)]);
+      rows.push([c.id, `${c.name}${c.nameZh ? ` (${c.nameZh})` : ''}`, c.sandbox ? `${c.kind} [SANDBOX]` : c.kind, c.suite, c.consensus, String(c.height), String(c.validators.length), String(c.mempool?.txs ?? 0)]);
     }
     // External chains after the native ones, marked with their engine in the KIND column.
     for (const c of external) {
@@ -55,16 +55,18 @@ async function externalStatus(client: ShulianHttp, id: string, o: CommonOptions)
 
 export async function chainStatus(id: string, o: CommonOptions): Promise<void> {
   const client = new ShulianHttp({ baseUrl: apiUrl(o), fetch: nodeFetch });
-  if (!(await client.chains()).some((c) => c.id === id)) {
+  const info = (await client.chains()).find((c) => c.id === id);
+  if (!info) {
     if (await externalStatus(client, id, o)) return;
     throw new ShulianError('CHAIN_NOT_FOUND', `the node hosts no chain "${id}" and follows no external chain of that id; shulian chain list shows them`);
   }
   const s = await client.consensus(id);
-  emit(o, s, () => {
+  emit(o, { ...s, sandbox: info.sandbox === true }, () => {
     const up = s.validators.filter((v) => v.up).length;
     const ago = s.lastCommitTime ? `${((Date.now() - s.lastCommitTime) / 1000).toFixed(1)} s ago` : 'never';
     const lines = [
       `chain      ${s.chain} (${s.type})`,
+      ...(info.sandbox ? ['mode       SANDBOX: sandbox money only, no cross-chain path to production chains until promoted by vote'] : []),
       `height     ${s.height}${s.type === 'tbft' ? `   next: round ${s.round}, step ${s.step}, proposer ${s.proposer}` : ''}`,
       `last commit ${ago}${s.syncing ? '   (catching up from peers)' : ''}`,
       `validators ${up} of ${s.validators.length} up`,

@@ -93,7 +93,8 @@ function subjectOf(p: ProposalView): string {
   switch (pl.kind) {
     case 'admit-member': return `${pl.member.name} ${pl.member.did} as ${pl.member.roles.join(',')}`;
     case 'remove-member': return pl.did;
-    case 'create-chain': return `${pl.genesis.chain} "${pl.genesis.name}" (${pl.genesis.consensus.type}, ${pl.genesis.validators.length} validators)`;
+    case 'create-chain': return `${pl.genesis.chain} "${pl.genesis.name}" (${pl.genesis.consensus.type}, ${pl.genesis.validators.length} validators)${pl.genesis.sandbox ? ' [SANDBOX]' : ''}`;
+    case 'promote-chain': return `${pl.chain}: leaves sandbox mode (real money, cross-chain paths to production chains)`;
     case 'suspend-chain':
     case 'resume-chain':
     case 'retire-chain': return pl.chain;
@@ -213,10 +214,13 @@ export interface ChainProposeOptions extends ProposeCliOptions {
   genesis: string;
   admission?: string;
   owner?: string;
+  /** Start the chain in sandbox mode (docs/governance.md#sandbox-chains). */
+  sandbox?: boolean;
 }
 
 export async function chainProposeCmd(o: ChainProposeOptions): Promise<void> {
-  const genesis = jsonArg(o.genesis.startsWith('@') ? o.genesis : `@${o.genesis}`, '--genesis') as unknown as GenesisDraft;
+  const draft = jsonArg(o.genesis.startsWith('@') ? o.genesis : `@${o.genesis}`, '--genesis') as unknown as GenesisDraft;
+  const genesis: GenesisDraft = o.sandbox === true ? { ...draft, sandbox: true } : draft;
   const input: ProposalInput = {
     kind: 'create-chain', genesis,
     ...(o.admission !== undefined ? { admission: jsonArg(o.admission, '--admission') as unknown as AdmissionPolicy } : {}),
@@ -227,7 +231,7 @@ export async function chainProposeCmd(o: ChainProposeOptions): Promise<void> {
   const p = await govProposal(client(o), r.id, { chain: o.chain });
   const hash = p?.payload.kind === 'create-chain' ? p.payload.genesisHash : undefined;
   proposed(o, 'create-chain', r, [
-    `chain      ${genesis.chain}`,
+    `chain      ${genesis.chain}${genesis.sandbox === true ? ' — SANDBOX: sandbox money only, no cross-chain path to production chains until promoted' : ''}`,
     ...(hash ? [`genesis    ${hash} (the hash the named nodes will start)`] : []),
   ]);
 }
@@ -296,14 +300,14 @@ export async function govShowCmd(id: number, o: GovReadCliOptions): Promise<void
 
 function chainRow(c: ChainRecord): string[] {
   const last = c.validators[c.validators.length - 1]!;
-  return [c.id, `${c.genesis.name}${c.genesis.nameZh ? ` (${c.genesis.nameZh})` : ''}`, c.status, c.owner, `${last.validators.length}${last.effectiveHeight > 0 ? ` from ${last.effectiveHeight}` : ''}`, c.admission.type, c.genesisHash.slice(0, 16) + '…'];
+  return [c.id, `${c.genesis.name}${c.genesis.nameZh ? ` (${c.genesis.nameZh})` : ''}`, c.status, c.sandbox ? 'SANDBOX' : 'production', c.owner, `${last.validators.length}${last.effectiveHeight > 0 ? ` from ${last.effectiveHeight}` : ''}`, c.admission.type, c.genesisHash.slice(0, 16) + '…'];
 }
 
 export async function govChainsCmd(o: GovReadCliOptions): Promise<void> {
   const chains = await govChains(client(o), { chain: o.chain, verified: o.verify === true });
   emit(o, { chain: o.chain, chains }, () => {
     if (chains.length === 0) return `no chains in the registry of ${o.chain} yet; propose one with \`shulian chain propose\``;
-    return table([['ID', 'NAME', 'STATUS', 'OWNER', 'VALIDATORS', 'ADMISSION', 'GENESIS'], ...chains.map(chainRow)]);
+    return table([['ID', 'NAME', 'STATUS', 'MODE', 'OWNER', 'VALIDATORS', 'ADMISSION', 'GENESIS'], ...chains.map(chainRow)]);
   });
 }
 
@@ -401,5 +405,19 @@ export function chainProposeCommand(): Command {
     .requiredOption('--genesis <file>', 'genesis draft (JSON): chain, name, suite, consensus, validators, modules, params?')
     .option('--admission <json>', 'admission policy as JSON or @file, e.g. \'{"type":"members"}\' (default: members)')
     .option('--owner <did>', 'owning member organisation (default: the signer)')
+    .option('--sandbox', 'start the chain in sandbox mode: sandbox money only, no cross-chain path to production chains until a promote-chain vote')
     .action(run<[], ChainProposeOptions>(chainProposeCmd));
+}
+
+export async function chainPromoteCmd(chain: string, o: ProposeCliOptions): Promise<void> {
+  const key = await loadKey(o.key, o.passwordEnv);
+  const r = await govPropose(client(o), key, titled({ kind: 'promote-chain', chain }, o), sendOpts(o));
+  proposed(o, 'promote-chain', r, [`chain      ${chain} leaves sandbox mode once approved (its sandbox money stays sandbox money)`]);
+}
+
+/** `shulian chain promote <id>`: propose taking a sandbox chain out of sandbox mode. */
+export function chainPromoteCommand(): Command {
+  return titledOpts(signing(new Command('promote').description('propose promoting a sandbox business chain to production (a promote-chain proposal)')))
+    .argument('<chain>', 'the sandbox chain id')
+    .action(run<[string], ProposeCliOptions>(chainPromoteCmd));
 }

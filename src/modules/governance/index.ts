@@ -16,7 +16,7 @@ import {
   PROPOSAL_KINDS, ROLES, VOTE_CHOICES,
   type AdmissionPolicy, type ChainRecord, type ChainStatus, type CloseReason, type Gateway, type GovernanceMeta,
   type Member, type Policy, type Proposal, type ProposalKind, type ProposalPayload, type Regulator,
-  type Role, type VoteRecord,
+  type Role, type RouteSpec, type VoteRecord,
 } from './types.ts';
 import {
   checkSeedGenesis, checkValidatorSet, completeGenesis, emergencyFreezeArgs, parseFields, sameValidators, admissionSchema, type GenesisEnv,
@@ -131,6 +131,7 @@ export function subjectOf(p: ProposalPayload): string {
     case 'suspend-chain':
     case 'resume-chain':
     case 'retire-chain':
+    case 'promote-chain':
     case 'change-validators': return `chain:${p.chain}`;
     case 'set-policy': return 'policy';
     case 'register-regulator': return `regulator:${p.regulator.did}`;
@@ -247,9 +248,47 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
       case 'register-route': {
         // The route may name a chain outside this registry (an external engine); its contents were checked by the schema.
         const f = parseFields(kind, fields);
-        return { kind, route: f.route };
+        return { kind, route: sandboxRoute(ctx, f.route) };
+      }
+      case 'promote-chain': {
+        const f = parseFields(kind, fields);
+        checkPromotable(chainRecord(ctx, f.chain));
+        return { kind, chain: f.chain };
       }
     }
+  }
+
+  /**
+   * The route as governance approves it: labelled `sandbox` exactly when its chain is a sandbox
+   * chain, and with no inbound rule naming a chain on the other side of the sandbox line
+   * (docs/governance.md#sandbox-chains). Rules with srcChain "*" pass; xchain refuses such packets.
+   */
+  function sandboxRoute(ctx: ModuleContext, route: RouteSpec): RouteSpec {
+    const isSandbox = (id: string): boolean | undefined => {
+      const rec = ctx.read(govKey.chain(id));
+      return rec ? rec.sandbox === true : undefined;
+    };
+    const mine = isSandbox(route.chain) ?? false;
+    if (route.sandbox === true && !mine) {
+      throw new ModuleError('GOV_SANDBOX_ROUTE', `route.sandbox: chain "${route.chain}" is not a sandbox chain in the registry; leave sandbox out (governance sets it)`);
+    }
+    for (const [i, rule] of route.inbound.entries()) {
+      if (rule.srcChain === '*') continue;
+      const theirs = isSandbox(rule.srcChain) ?? false;
+      if (theirs !== mine) {
+        const [sb, prod] = mine ? [route.chain, rule.srcChain] : [rule.srcChain, route.chain];
+        throw new ModuleError('GOV_SANDBOX_ROUTE', `route.inbound[${i}].srcChain: "${sb}" is a sandbox chain and "${prod}" a production chain; no cross-chain path joins them until "${sb}" is promoted (promote-chain)`);
+      }
+    }
+    const { sandbox: _drop, ...rest } = route;
+    return mine ? { ...rest, sandbox: true } : rest;
+  }
+
+  function checkPromotable(rec: ChainRecord): void {
+    if (rec.sandbox !== true) {
+      throw new ModuleError('GOV_NOT_SANDBOX', `chain "${rec.id}" is not a sandbox chain${rec.promoted ? ` (it was promoted by proposal ${rec.promoted.proposal})` : ''}; only a sandbox chain can be promoted`);
+    }
+    if (rec.status === 'retired') throw new ModuleError('GOV_CHAIN_STATUS', `chain "${rec.id}" is retired; a retired chain cannot be promoted`);
   }
 
   function checkNotLastOperator(ctx: ModuleContext, m: Member): void {
@@ -329,14 +368,14 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         return () => {
           const rec: ChainRecord = {
             id: pl.genesis.chain, genesis: pl.genesis, genesisHash: pl.genesisHash, owner: pl.owner, admission: pl.admission,
-            ...(pl.reads !== undefined ? { reads: pl.reads } : {}),
+            ...(pl.reads !== undefined ? { reads: pl.reads } : {}), ...(pl.genesis.sandbox === true ? { sandbox: true as const } : {}),
             status: 'approved', proposal: p.id, approvedAt: ctx.height, approvedTime: ctx.time,
             history: [statusEntry(ctx, 'approved', p.id)],
             validators: [{ validators: pl.genesis.validators, effectiveHeight: 0, approvedHeight: ctx.height, proposal: p.id }],
           };
           ctx.write(govKey.chain(rec.id), rec);
           ctx.write(govKey.chains(), insertSorted(ctx.read(govKey.chains()) ?? [], rec.id));
-          ctx.emit('ChainApproved', asJson({ chain: rec.id, genesis: rec.genesis, genesisHash: rec.genesisHash, admission: rec.admission, owner: rec.owner, proposal: p.id }));
+          ctx.emit('ChainApproved', asJson({ chain: rec.id, genesis: rec.genesis, genesisHash: rec.genesisHash, admission: rec.admission, owner: rec.owner, proposal: p.id, ...(rec.sandbox ? { sandbox: true } : {}) }));
         };
       }
       case 'suspend-chain':
@@ -395,9 +434,31 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
           ctx.emit('GatewayRegistered', { did: g.did, name: g.name, chains: g.chains, proposal: p.id });
         };
       }
-      case 'register-route':
+      case 'register-route': {
+        // Labelled again at execution: the chain may have been promoted while this was voted.
+        const route = sandboxRoute(ctx, pl.route);
         // Applied on the routing chain by its validators, who follow this event (xroute.approve).
-        return () => ctx.emit('RouteApproved', { chain: pl.route.chain, route: asJson(pl.route), proposal: p.id });
+        return () => {
+          ctx.write(govKey.route(route.chain), route);
+          ctx.emit('RouteApproved', { chain: route.chain, route: asJson(route), proposal: p.id });
+        };
+      }
+      case 'promote-chain': {
+        const rec = chainRecord(ctx, pl.chain);
+        checkPromotable(rec);
+        return () => {
+          const { sandbox: _s, ...rest } = rec;
+          ctx.write(govKey.chain(rec.id), { ...rest, promoted: { proposal: p.id, height: ctx.height, time: ctx.time } });
+          ctx.emit('ChainPromoted', { chain: rec.id, proposal: p.id });
+          // The chain's route loses its label on the routing chain, which lifts the packet block.
+          const prior = ctx.read(govKey.route(rec.id));
+          if (prior) {
+            const { sandbox: _r, ...route } = prior;
+            ctx.write(govKey.route(rec.id), route);
+            ctx.emit('RouteApproved', { chain: rec.id, route: asJson(route), proposal: p.id });
+          }
+        };
+      }
       case 'freeze':
       case 'unfreeze':
         return planFreeze(ctx, p);

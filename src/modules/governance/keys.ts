@@ -1,5 +1,5 @@
 import { fullKeys, stateKey } from '../../codec/index.ts';
-import type { ChainRecord, EmergencyRequest, FreezeRecord, Gateway, GovernanceMeta, Member, OpenEntry, Policy, Proposal, Regulator, VoteRecord } from './types.ts';
+import type { RouteSpec, ChainRecord, EmergencyRequest, FreezeRecord, Gateway, GovernanceMeta, Member, OpenEntry, Policy, Proposal, Regulator, VoteRecord } from './types.ts';
 
 /**
  * State layout of the governance module, each key with the record it holds. `govKey` gives keys
@@ -35,6 +35,8 @@ export const govKey = {
   freezes: () => stateKey<string[]>('freezes'),
   /** Regulators asking for an emergency freeze. */
   emergency: (key: string) => stateKey<EmergencyRequest>(`emergency/${key}`),
+  /** The last route approved for a chain (a promotion re-issues it without the sandbox label). */
+  route: (chain: string) => stateKey<RouteSpec>(`route/${chain}`),
   /** The proposal that cited an alert as evidence (an alert backs one freeze at a time). */
   evidence: (alert: string) => stateKey<number>(`evidence/${alert}`),
 };

@@ -34,6 +34,8 @@ export const DEFAULT_POLICY: Policy = {
     // Regulators propose freezes from their alerts; the operator and members decide (docs/supervision.md#freezes).
     'freeze': kind(['operator', 'regulator'], OPS_MEMBERS, 5_000, 5_000),
     'unfreeze': kind(['operator', 'member', 'regulator'], OPS_MEMBERS, 5_000, 5_000),
+    // A sandbox chain goes live with real money and cross-chain paths: voted like create-chain.
+    'promote-chain': kind(OPS_MEMBERS, ['member'], 5_000, 5_000),
   },
   validatorChangeDelay: 10,
   maxOpenProposals: 10,

@@ -14,7 +14,7 @@ export const PROPOSAL_KINDS = [
   'admit-member', 'remove-member',
   'create-chain', 'suspend-chain', 'resume-chain', 'retire-chain', 'change-validators',
   'set-policy', 'register-regulator', 'register-gateway', 'register-route',
-  'freeze', 'unfreeze',
+  'freeze', 'unfreeze', 'promote-chain',
 ] as const;
 export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
 
@@ -143,6 +143,13 @@ export interface ChainRecord {
   approvedAt: number;
   approvedTime: number;
   activatedAt?: number;
+  /**
+   * A sandbox chain (docs/governance.md#sandbox-chains): labelled everywhere, sandbox money only,
+   * no cross-chain path to production chains. Removed by an approved `promote-chain` proposal.
+   */
+  sandbox?: true;
+  /** The promote-chain proposal that made a sandbox chain a production chain, and when. */
+  promoted?: { proposal: number; height: number; time: number };
   history: ChainStatusEntry[];
   /** Validator sets, oldest first; the last is the latest approved. */
   validators: ValidatorSetEntry[];
@@ -243,6 +250,8 @@ export interface GenesisDraft {
   /** Must equal the governance chain's alliance when given. */
   alliance?: string;
   kind?: 'business';
+  /** Start the chain in sandbox mode (docs/governance.md#sandbox-chains). */
+  sandbox?: boolean;
   suite: Genesis['suite'];
   consensus: Genesis['consensus'];
   validators: ValidatorInfo[];
@@ -258,7 +267,7 @@ export type ProposalInput = { title?: string; description?: string } & (
   | { kind: 'admit-member'; member: MemberSpec }
   | { kind: 'remove-member'; did: string }
   | { kind: 'create-chain'; genesis: GenesisDraft; admission?: AdmissionPolicy; owner?: string; reads?: ChainReads }
-  | { kind: 'suspend-chain' | 'resume-chain' | 'retire-chain'; chain: string }
+  | { kind: 'suspend-chain' | 'resume-chain' | 'retire-chain' | 'promote-chain'; chain: string }
   | { kind: 'change-validators'; chain: string; validators: ValidatorInfo[]; effectiveHeight: number }
   | { kind: 'set-policy'; policy: PolicyPatch }
   | { kind: 'register-regulator'; regulator: RegulatorSpec }
@@ -272,7 +281,7 @@ export type ProposalPayload =
   | { kind: 'admit-member'; member: MemberSpec }
   | { kind: 'remove-member'; did: string }
   | { kind: 'create-chain'; genesis: Genesis; genesisHash: string; admission: AdmissionPolicy; owner: string; reads?: ChainReads }
-  | { kind: 'suspend-chain' | 'resume-chain' | 'retire-chain'; chain: string }
+  | { kind: 'suspend-chain' | 'resume-chain' | 'retire-chain' | 'promote-chain'; chain: string }
   | { kind: 'change-validators'; chain: string; validators: ValidatorInfo[]; effectiveHeight: number }
   /** The whole policy as it will be after the change. */
   | { kind: 'set-policy'; policy: Policy }

@@ -53,6 +53,7 @@ export const genesisDraftSchema = z.strictObject({
   nameZh: nameZh.optional(),
   alliance: z.string().min(1).max(64).optional(),
   kind: z.literal('business', 'a proposed chain is a business chain: omit kind or set it to "business"').optional(),
+  sandbox: z.boolean('sandbox must be true or false').optional(),
   suite: z.enum(['sm2', 'ed25519'], 'must be "sm2" or "ed25519"'),
   consensus: z.strictObject({ type: z.enum(['solo', 'tbft'], 'must be "solo" or "tbft"') }),
   validators: z.array(validatorSchema).max(MAX_VALIDATORS, `at most ${MAX_VALIDATORS} validators`),
@@ -79,6 +80,7 @@ export const genesisSchema = z.strictObject({
   modules: modulesSchema,
   params: z.strictObject(paramsShape),
   time: safeInt(0),
+  sandbox: z.literal(true).optional(),
   // Chains in cross-chain messaging follow the routing chain (see modules/xchain); its own genesis lists the first routes.
   crossChain: crossChainSchema.extend({ routes: z.array(z.json()).max(64).optional() }).optional(),
 });
@@ -150,6 +152,7 @@ export const payloadSchemas = {
   'suspend-chain': z.strictObject({ chain: chainId }),
   'resume-chain': z.strictObject({ chain: chainId }),
   'retire-chain': z.strictObject({ chain: chainId }),
+  'promote-chain': z.strictObject({ chain: chainId }),
   'change-validators': z.strictObject({
     chain: chainId,
     validators: z.array(validatorSchema).max(MAX_VALIDATORS, `at most ${MAX_VALIDATORS} validators`),
@@ -214,7 +217,7 @@ export function completeGenesis(draft: GenesisDraftParsed, env: GenesisEnv, time
   return {
     chain: draft.chain, alliance, name: draft.name, nameZh: draft.nameZh ?? '', kind: 'business',
     suite: draft.suite, consensus: { type: draft.consensus.type }, validators: draft.validators.map(copyValidator),
-    modules: [...draft.modules], params, time: draft.time ?? time,
+    modules: [...draft.modules], params, time: draft.time ?? time, ...(draft.sandbox === true ? { sandbox: true as const } : {}),
     ...(draft.crossChain ? { crossChain: { ...draft.crossChain, routeValidators: draft.crossChain.routeValidators.map(copyValidator) } } : {}),
   };
 }

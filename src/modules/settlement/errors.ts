@@ -6,6 +6,7 @@ export const SETTLEMENT_MODULE_ERRORS = {
   FAUCET_CLOSED: 'the chain runs no SANDBOX faucet for this currency (only development alliances do)',
   FAUCET_LIMIT: 'the DID has received as much faucet money in this currency as the faucet gives one DID',
   FAUCET_NOT_SANDBOX: 'a faucet may only give a sandbox issuer\'s money',
+  SETTLEMENT_SANDBOX_CHAIN: 'a sandbox chain takes only sandbox issuers\' money (SANDBOX rail); promote it by a governance vote first',
   HOLD_EXISTS: 'the sender already has a hold with that id',
   INSUFFICIENT_FUNDS: 'the account holds less than the payment needs',
   ISSUER_EXCEEDED: 'the issuer has less outstanding than it would take back',

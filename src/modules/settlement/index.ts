@@ -69,8 +69,25 @@ function hereOf(ctx: ModuleContext) {
   return { height: ctx.height, time: ctx.time, tx: ctx.txHash };
 }
 
-export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validators'>): ModuleDef {
+export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validators' | 'sandbox'>): ModuleDef {
   const validators = new Set(genesis.validators.map((v) => v.did));
+
+  /**
+   * A chain born in sandbox mode takes only sandbox issuers' money until it is promoted; the
+   * promotion reaches it as its own route without the sandbox label (docs/governance.md#sandbox-chains).
+   * Until that route is synced here the chain counts as a sandbox: the safe side.
+   */
+  function inSandbox(ctx: ModuleContext): boolean {
+    if (genesis.sandbox !== true) return false;
+    try {
+      const l = ctx.call('xchain', 'label', {});
+      const o = l && typeof l === 'object' && !Array.isArray(l) ? l : {};
+      return !(o.registered === true && o.sandbox === false);
+    } catch (err) {
+      if (err instanceof ModuleError && err.code === 'EXPORT_NOT_FOUND') return true;
+      throw err;
+    }
+  }
 
   // ---- journal ---------------------------------------------------------------------------
 
@@ -484,6 +501,9 @@ export function createSettlementModule(genesis: Pick<Genesis, 'chain' | 'validat
         gas: 2_000,
         run(ctx, a) {
           requireValidator(ctx, 'register issuers');
+          if (!a.sandbox && inSandbox(ctx)) {
+            fail('SETTLEMENT_SANDBOX_CHAIN', `chain ${ctx.chain} is a sandbox chain: it takes only sandbox issuers' money (register ${a.issuer} with sandbox: true, or promote the chain by a governance vote first)`);
+          }
           const rec: IssuerRecord = { did: a.issuer, name: a.name, currencies: [...new Set(a.currencies)].sort(), rail: a.rail, sandbox: a.sandbox, active: true, registeredBy: ctx.sender, height: ctx.height };
           ctx.write(sk.issuer(a.issuer), rec);
           const list = ctx.read(sk.issuers()) ?? [];

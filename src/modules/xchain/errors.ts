@@ -20,6 +20,7 @@ export const XCHAIN_MODULE_ERRORS = {
   XCHAIN_NO_CLIENT: 'this chain has no light client of that chain yet',
   XCHAIN_PORT_MISMATCH: 'the source port is not bound to that destination port',
   XCHAIN_QUORUM: 'too few gateways attested',
+  XCHAIN_SANDBOX_PATH: 'a packet would pass between a sandbox chain and a production chain (refused when sent; an error ack when received)',
   XCHAIN_SELF: 'a packet must go to another chain',
   XCHAIN_SUSPENDED: 'the chain is suspended on the routing chain',
   XCHAIN_UNKNOWN_PACKET: 'this chain sent no such packet',

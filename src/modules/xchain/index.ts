@@ -151,6 +151,19 @@ function refusedBy(ctx: ModuleContext, r: RouteRecord, p: Packet): string | unde
   return why ?? `the channel policy of ${ctx.chain} does not let ${p.sender} on ${p.srcChain} send to port ${p.dstPort}`;
 }
 
+/**
+ * Why no packet may pass between two chains' routes, or undefined: a sandbox chain and a
+ * production chain are kept apart until governance promotes the sandbox chain
+ * (docs/governance.md#sandbox-chains). An unknown source counts as production.
+ */
+function sandboxApart(src: RouteRecord | undefined, dst: RouteRecord): string | undefined {
+  const a = src?.sandbox === true;
+  const b = dst.sandbox === true;
+  if (a === b) return undefined;
+  const [sb, prod] = a ? [src!.chain, dst.chain] : [dst.chain, src?.chain ?? 'the source'];
+  return `${sb} is a sandbox chain and ${prod} a production chain: no cross-chain path joins them until ${sb} is promoted by a governance vote (promote-chain)`;
+}
+
 function timedOut(p: Packet, height: number, time: number): boolean {
   return (p.timeoutHeight !== undefined && height >= p.timeoutHeight) || (p.timeoutTime !== undefined && time >= p.timeoutTime);
 }
@@ -160,8 +173,10 @@ function send(ctx: ModuleContext, ports: PortLookup, srcPort: string, a: z.infer
   // A port sends only to the ports it is bound to: a tx (port xchain) never as a module's counterpart.
   const refused = sendRefusal(ports, srcPort, a.dstPort, ctx.chain);
   if (refused) throw refused;
-  route(ctx, ctx.chain, 'this chain may not send until it is registered');
-  route(ctx, a.dstChain, 'packets cannot be sent to it');
+  const self = route(ctx, ctx.chain, 'this chain may not send until it is registered');
+  const dst = route(ctx, a.dstChain, 'packets cannot be sent to it');
+  const apart = sandboxApart(self, dst);
+  if (apart) throw new ModuleError('XCHAIN_SANDBOX_PATH', `${apart}; this packet cannot be sent`);
   const seq = (ctx.read(k.seq(a.dstChain)) ?? 0) + 1;
   const packet: Packet = {
     srcChain: ctx.chain, srcPort, dstChain: a.dstChain, dstPort: a.dstPort, sequence: seq, sender: ctx.sender, payload: a.payload,
@@ -194,6 +209,8 @@ function deliver(ctx: ModuleContext, ports: PortLookup, p: Packet, remoteHeight:
   let frozen: Frozen | undefined;
   if (mismatch) {
     ack = { ok: false, ...mismatch };
+  } else if ((forbidden = sandboxApart(ctx.read(k.route(p.srcChain)), self)) !== undefined) {
+    ack = { ok: false, code: 'XCHAIN_SANDBOX_PATH', message: `${forbidden}; the packet is refused` };
   } else if ((forbidden = refusedBy(ctx, self, p)) !== undefined) {
     ack = { ok: false, code: 'XCHAIN_FORBIDDEN', message: forbidden };
   } else if ((frozen = ctx.frozen({ type: 'did', did: p.sender }))) {
@@ -516,6 +533,15 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
         run(ctx, a): JsonValue {
           if (!ctx.caller) throw new ModuleError('FORBIDDEN', 'xchain.send is for modules');
           return asJson(send(ctx, ports, ctx.caller, a));
+        },
+      }),
+      label: exported({
+        doc: 'Whether this chain\'s own route is synced here, and whether it is labelled sandbox (docs/governance.md#sandbox-chains).',
+        gas: 200,
+        args: z.strictObject({}),
+        run(ctx): JsonValue {
+          const self = ctx.read(k.route(ctx.chain));
+          return { registered: self !== undefined, sandbox: self?.sandbox === true };
         },
       }),
     },

@@ -76,6 +76,11 @@ export interface RouteRecord {
   attestThreshold?: number;
   inbound: InboundRule[];
   status: 'active' | 'suspended';
+  /**
+   * A sandbox chain's route (docs/governance.md#sandbox-chains): set by governance, never by the
+   * proposer; packets never pass between a sandbox route and a production one.
+   */
+  sandbox?: true;
 }
 
 /** A destination's view of a counterparty chain: its validator schedule, followed through changes. */
@@ -149,6 +154,7 @@ export const routeSchema = z.strictObject({
     }).optional(),
   })).max(64),
   status: z.enum(['active', 'suspended']),
+  sandbox: z.literal(true).optional(),
 }).superRefine((r, ctx) => {
   if (r.consensus === 'attested') {
     if (!r.attestThreshold) ctx.addIssue({ code: 'custom', message: 'an attested chain needs attestThreshold (k of its n gateways)' });
