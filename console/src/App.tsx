@@ -19,6 +19,7 @@ const Monitoring = lazy(() => import('./pages/Monitoring.tsx').then((m) => ({ de
 const Supervision = lazy(() => import('./pages/Supervision.tsx').then((m) => ({ default: m.Supervision })));
 const Admin = lazy(() => import('./pages/Admin.tsx').then((m) => ({ default: m.Admin })));
 const Data = lazy(() => import('./pages/Data.tsx').then((m) => ({ default: m.Data })));
+const Permissions = lazy(() => import('./pages/Permissions.tsx').then((m) => ({ default: m.Permissions })));
 const Simulation = lazy(() => import('./pages/Simulation.tsx').then((m) => ({ default: m.Simulation })));
 
 export const BASE = '/console/';
@@ -39,6 +40,7 @@ const PAGES: PageDef[] = [
   { path: '', zh: '总览', en: 'Overview', render: () => <Overview /> },
   { path: 'alliance', zh: '链联盟', en: 'Alliance', render: () => <Alliance /> },
   { path: 'chains', zh: '链管理', en: 'Chains', render: () => <Chains /> },
+  { path: 'permissions', zh: '访问控制', en: 'Permissions', render: () => <Permissions /> },
   { path: 'explorer', zh: '区块浏览器', en: 'Explorer', render: () => <Explorer /> },
   { path: 'identity', zh: '数字身份', en: 'Identity', render: () => <Identity /> },
   { path: 'contracts', zh: '法律合约', en: 'Contracts', render: () => <Contracts /> },
