@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- NAME [NAME…]` runs benchmarks and prints one JSON line each:
- * {"bench","value","unit","limit","limitWhat","ratio", …}. With no name it runs them all.
+ * {"bench","value","unit","limit","limitWhat","ratio", …}. With no name it runs them all. Options
+ * (`--txs N` for `indexer`) are read by the benchmarks themselves.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,8 @@ import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const all = readdirSync(here).filter((f) => f.endsWith('.ts') && !['run.ts', 'result.ts'].includes(f)).map((f) => f.slice(0, -3)).sort();
-const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Options are `--name value` (the value is not a benchmark name) or `--name=value`; benches read their own.
+const names = process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && !(all[i - 1]?.startsWith('--') && !all[i - 1]!.includes('=')));
 const unknown = names.filter((n) => !all.includes(n));
 if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(', ')}; available: ${all.join(', ')}`);

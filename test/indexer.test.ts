@@ -15,9 +15,9 @@ import fc from 'fast-check';
 import pg from 'pg';
 import { didFromPublicKey, generateKeyPair, type KeyPair } from '../src/crypto/index.ts';
 import { readSample } from '../src/lex/index.ts';
-import { ShulianClient, deployContractTemplate, draftContract } from '../src/sdk/index.ts';
+import { ShulianClient, ShulianHttp, deployContractTemplate, draftContract } from '../src/sdk/index.ts';
 import { settleFaucet, settleTransfer } from '../src/sdk/settlement.ts';
-import { PgIndex } from '../src/indexer/index.ts';
+import { Indexer, PgIndex } from '../src/indexer/index.ts';
 import { cliPath, repoRoot, startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
 import { createDatabase, startPostgres, type PgServer } from './helpers/postgres.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
@@ -220,6 +220,50 @@ test('malformed explorer queries are refused with what was wrong; nothing is wri
     })), b.params);
     assert.equal(await count(), before);
   } finally {
+    await index.close();
+  }
+});
+
+test('the indexer keeps its cursor in memory: PostgreSQL is asked once per chain, and again only after another writer moved it', { timeout: 300_000 }, async () => {
+  const db = await createDatabase(server, 'cursor');
+  const index = await PgIndex.open(db);
+  const reads = new Map<string, number>();
+  // The real store; only its cursor reads are counted.
+  const counted = Object.create(index) as PgIndex;
+  counted.cursor = (chain: string) => {
+    reads.set(chain, (reads.get(chain) ?? 0) + 1);
+    return index.cursor(chain);
+  };
+  // Timers too slow to fire here: each round of following is one caughtUp() kick, so the count is exact.
+  const slow = { pollMs: 600_000, discoverMs: 600_000 };
+  const indexer = new Indexer({ index: counted, sources: [new ShulianHttp({ baseUrl: node.url })], ...slow });
+  const put = async (n: number) => c.waitForTx(await c.send('notary', alice, { module: 'notary', method: 'put', args: { hash: (900_000 + n).toString(16).padStart(64, '0') } }));
+  try {
+    await indexer.start();
+    await indexer.caughtUp(120_000);
+    const chains = Object.keys(indexer.status().chains);
+    assert.ok(chains.includes('notary'));
+    // New blocks on the notary chain, each indexed by a later round: none reads the cursor again.
+    for (let n = 0; n < 3; n++) {
+      await put(n);
+      await indexer.caughtUp(60_000);
+    }
+    for (const chain of chains) assert.equal(reads.get(chain), 1, `cursor reads of ${chain}`);
+    // Another indexer writes the next notary block first: this one finds it indexed, reads the cursor again, and goes on.
+    await put(100);
+    const other = new Indexer({ index, sources: [new ShulianHttp({ baseUrl: node.url })], ...slow });
+    await other.start();
+    await other.caughtUp(60_000);
+    await other.close();
+    await put(101);
+    await indexer.caughtUp(60_000);
+    assert.equal(reads.get('notary'), 2, 'read again after finding a block indexed by another writer');
+    const count = async (sql: string) => Number((await index.pool.query<{ n: string }>(sql, ['notary'])).rows[0]!.n);
+    const head = (await c.chain('notary')).height;
+    assert.equal(await count('SELECT count(*) AS n FROM blocks WHERE chain = $1'), head + 1, 'every notary block indexed once');
+    assert.equal(await count('SELECT count(DISTINCT height) AS n FROM blocks WHERE chain = $1'), head + 1);
+  } finally {
+    await indexer.close();
     await index.close();
   }
 });

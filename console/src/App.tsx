@@ -19,6 +19,8 @@ const Monitoring = lazy(() => import('./pages/Monitoring.tsx').then((m) => ({ de
 const Supervision = lazy(() => import('./pages/Supervision.tsx').then((m) => ({ default: m.Supervision })));
 const Admin = lazy(() => import('./pages/Admin.tsx').then((m) => ({ default: m.Admin })));
 const Data = lazy(() => import('./pages/Data.tsx').then((m) => ({ default: m.Data })));
+const Alerts = lazy(() => import('./pages/Alerts.tsx').then((m) => ({ default: m.Alerts })));
+const Permissions = lazy(() => import('./pages/Permissions.tsx').then((m) => ({ default: m.Permissions })));
 const Simulation = lazy(() => import('./pages/Simulation.tsx').then((m) => ({ default: m.Simulation })));
 const Scenarios = lazy(() => import('./pages/Scenarios.tsx').then((m) => ({ default: m.Scenarios })));
 
@@ -40,6 +42,7 @@ const PAGES: PageDef[] = [
   { path: '', zh: '总览', en: 'Overview', render: () => <Overview /> },
   { path: 'alliance', zh: '链联盟', en: 'Alliance', render: () => <Alliance /> },
   { path: 'chains', zh: '链管理', en: 'Chains', render: () => <Chains /> },
+  { path: 'permissions', zh: '访问控制', en: 'Permissions', render: () => <Permissions /> },
   { path: 'explorer', zh: '区块浏览器', en: 'Explorer', render: () => <Explorer /> },
   { path: 'identity', zh: '数字身份', en: 'Identity', render: () => <Identity /> },
   { path: 'contracts', zh: '法律合约', en: 'Contracts', render: () => <Contracts /> },
@@ -47,6 +50,7 @@ const PAGES: PageDef[] = [
   { path: 'workorders', zh: '工单', en: 'Work orders', render: () => <WorkOrders /> },
   { path: 'supervision', zh: '监管', en: 'Supervision', render: () => <Supervision /> },
   { path: 'monitoring', zh: '监控', en: 'Monitoring', render: () => <Monitoring /> },
+  { path: 'alerts', zh: '告警中心', en: 'Alerts', render: () => <Alerts />, roles: ['operator'] },
   { path: 'admin', zh: '系统管理', en: 'Admin', render: () => <Admin />, roles: ADMIN_ROLES },
   { path: 'simulation', zh: '模拟沙箱', en: 'Simulation', render: () => <Simulation /> },
   { path: 'scenarios', zh: '场景', en: 'Scenarios', render: () => <Scenarios /> },

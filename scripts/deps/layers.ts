@@ -29,7 +29,7 @@ export const LAYERS: Layer[] = [
   { folders: ['sdk'], note: 'typed client; owns the wire types; browser-safe core plus Node extras; imports nothing of the server' },
   // Services speak to chains through the SDK or in-process readers; the API serves some of what
   // they read (cross-chain proofs), so they sit below it.
-  { folders: ['crosschain', 'rails', 'supervision', 'indexer', 'market', 'scenarios', 'privacy'], note: 'services: gateways and engine adapters, settlement rails (client daemons over the SDK), the supervision rule engine, the PostgreSQL explorer index, the market\'s metering gateway, scenario runners (over the SDK), privacy-computing parties' },
+  { folders: ['crosschain', 'rails', 'supervision', 'indexer', 'market', 'scenarios', 'privacy', 'alarms'], note: 'services: gateways and engine adapters, settlement rails (client daemons over the SDK), the supervision rule engine, the PostgreSQL explorer index, ops alarms (webhooks, SMTP), the market\'s metering gateway, scenario runners (over the SDK), privacy-computing parties' },
   // The simulation sandbox applies the supervision rules to its risk reports, so it sits above them.
   { folders: ['sandbox'], note: 'the simulation sandbox: copy-on-write forks of chain state, simulation, risk reports (not the SANDBOX settlement rail)' },
   { folders: ['api'], note: 'HTTP + WebSocket server; its request/response types are the SDK\'s' },
@@ -57,7 +57,7 @@ export const MODULE_FACES: string[] = ['index.ts', 'types.ts', 'keys.ts'];
 export const MODULE_CLIENT_FACES: string[] = ['types.ts', 'keys.ts'];
 
 /** Folders a client (src/sdk, console/) must never reach, directly or through anything it imports. */
-export const SERVER_FOLDERS: string[] = ['runtime', 'consensus', 'chain', 'net', 'node', 'api', 'cli', 'crosschain', 'rails', 'supervision', 'indexer', 'market', 'privacy', 'sandbox'];
+export const SERVER_FOLDERS: string[] = ['runtime', 'consensus', 'chain', 'net', 'node', 'api', 'cli', 'crosschain', 'rails', 'supervision', 'indexer', 'market', 'privacy', 'sandbox', 'alarms'];
 
 /** console/shims are browser builds of crypto files: they may import these folders' files. */
 export const SHIMS_MAY_IMPORT: string[] = ['codec', 'crypto'];

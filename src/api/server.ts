@@ -31,6 +31,8 @@ import { registerWorkOrderRoutes } from './routes/workorders.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerMetricsRoutes, type MetricsOptions } from './routes/metrics.ts';
 import { registerSupervisionRoutes } from './routes/supervision.ts';
+import { registerAlarmRoutes } from './routes/alarms.ts';
+import { AlarmService } from '../alarms/index.ts';
 import { registerSimulationRoutes } from './routes/simulation.ts';
 import { SimulationSandbox, type SandboxLimits } from '../sandbox/index.ts';
 import { ChainReadPolicy } from './read-policy.ts';
@@ -286,7 +288,14 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   registerEthRoutes(app, node, opts.eth);
   registerExternalRoutes(app, opts.external ?? NO_EXTERNAL_CHAINS);
   registerConsole(app);
-  registerMetricsRoutes(app, node, { ...(opts.console?.dataDir ? { dataDir: opts.console.dataDir } : {}), ...opts.metrics });
+  const collector = registerMetricsRoutes(app, node, { ...(opts.console?.dataDir ? { dataDir: opts.console.dataDir } : {}), ...opts.metrics });
+  // Ops alarms on the collector's figures, kept in <dataDir>/alarms.lmdb (docs/alarms.md).
+  const alarms = opts.console?.dataDir ? new AlarmService({ path: join(opts.console.dataDir, 'alarms.lmdb'), node: node.did }) : undefined;
+  if (alarms) {
+    alarms.attach(() => collector.stats());
+    app.addHook('onClose', async () => alarms.close());
+  }
+  registerAlarmRoutes(app, alarms, auth);
   registerSupervisionRoutes(app, opts.supervision, auth);
   registerExplorerRoutes(app, opts.explorer, reads);
   registerSimulationRoutes(app, opts.simulation instanceof SimulationSandbox ? opts.simulation : new SimulationSandbox(node, { limits: opts.simulation ?? {} }), reads);

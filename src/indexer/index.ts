@@ -8,4 +8,4 @@ export { SCHEMA_VERSION, ensureSchema } from './schema.ts';
 export { rowsOf, searchTerms, type BlockRows, type TxRow } from './rows.ts';
 export { PgIndex, redact, type Cursor, type WriteOutcome } from './store.ts';
 export { Indexer, type IndexerOptions, type IndexerStatus } from './indexer.ts';
-export { ExplorerQueries, type TxFilter, type TxPage, type DailyStat, type SearchHit } from './queries.ts';
+export { ExplorerQueries, type TxFilter, type TxSelection, type TxPage, type DailyStat, type SearchHit } from './queries.ts';

@@ -37,6 +37,11 @@ interface Follow {
   indexed: number;
   head: number;
   busy: boolean;
+  /**
+   * `indexed` is to be read again from PostgreSQL before the next block: after a failed write,
+   * or when another indexer had written the block first. Otherwise it is kept in memory.
+   */
+  reread: boolean;
   error?: string;
 }
 
@@ -102,7 +107,7 @@ export class Indexer {
       for (const c of chains) {
         if (this.follows.has(c.id)) continue;
         const cur = await this.opts.index.cursor(c.id);
-        this.follows.set(c.id, { chain: c.id, suite: c.suite, indexed: cur?.height ?? -1, head: c.height, busy: false });
+        this.follows.set(c.id, { chain: c.id, suite: c.suite, indexed: cur?.height ?? -1, head: c.height, busy: false, reread: false });
       }
     }
   }
@@ -112,6 +117,7 @@ export class Indexer {
     f.busy = true;
     void this.follow(f)
       .then(() => void delete f.error, (err: unknown) => {
+        f.reread = true;
         const msg = (err as Error).message;
         if (f.error !== msg) this.log(`chain ${f.chain}: ${msg}`);
         f.error = msg;
@@ -145,9 +151,13 @@ export class Indexer {
   }
 
   private async follow(f: Follow): Promise<void> {
-    // The cursor in the database is the truth (another indexer may have moved it).
-    const cur = await this.opts.index.cursor(f.chain);
-    f.indexed = cur?.height ?? -1;
+    // The cursor in the database is the truth; it is read when the chain is found and again only
+    // when a write failed or found the block indexed already (another indexer moved it).
+    if (f.reread) {
+      const cur = await this.opts.index.cursor(f.chain);
+      f.indexed = cur?.height ?? -1;
+      f.reread = false;
+    }
     f.head = await this.head(f.chain);
     const window = Math.max(1, this.opts.prefetch ?? 8);
     const ahead = new Map<number, Promise<{ block: Block; source: string }>>();
@@ -170,7 +180,10 @@ export class Indexer {
         throw new Error(`${source}: block ${f.chain}/${next}'s hash is not the hash of its header; not indexed`);
       }
       const rows = rowsOf(block);
-      await this.opts.index.write(rows, source);
+      if ((await this.opts.index.write(rows, source)) === 'already-indexed') {
+        f.reread = true;
+        return;
+      }
       f.indexed = next;
       this.counts.blocks++;
       this.counts.txs += rows.txs.length;

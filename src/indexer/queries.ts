@@ -26,6 +26,9 @@ export interface TxFilter {
   limit?: number;
 }
 
+/** What a filter selects, without paging: the CSV export takes this and a row cap. */
+export type TxSelection = Omit<TxFilter, 'before' | 'limit'>;
+
 export interface ExplorerTx {
   chain: string; height: number; index: number; hash: string; from: string; module: string; method: string;
   status: string; code: string | null; time: number; nonce: number; gasUsed: number;
@@ -64,7 +67,7 @@ export class ExplorerQueries {
   constructor(private readonly pool: pg.Pool) {}
 
   /** The WHERE clause and parameters of a filter (without paging). */
-  private where(f: TxFilter): { sql: string; params: JsonValue[] } {
+  private where(f: TxSelection): { sql: string; params: JsonValue[] } {
     const params: JsonValue[] = [f.chain];
     const conds = ['chain = $1'];
     const add = (col: string, op: string, v: JsonValue): void => {
@@ -111,7 +114,7 @@ export class ExplorerQueries {
   }
 
   /** The filter's txs as CSV (RFC 4180), newest first, at most `max` rows. */
-  async csv(f: TxFilter, max = MAX_CSV_ROWS): Promise<string> {
+  async csv(f: TxSelection, max = MAX_CSV_ROWS): Promise<string> {
     if (!Number.isInteger(max) || max < 1 || max > MAX_CSV_ROWS) throw bad(`at most ${MAX_CSV_ROWS} rows per export`);
     const w = this.where(f);
     w.params.push(max);

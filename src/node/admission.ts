@@ -5,7 +5,8 @@
  */
 import type { AdmissionRule, AllianceRule, ReferenceChain, SenderAuthority, StateAt } from '../chain/index.ts';
 import type { AllianceView, Frozen } from '../runtime/index.ts';
-import type { FreezeRecord, Policy } from '../modules/governance/types.ts';
+import type { AccessRule, FreezeRecord, Member, Policy } from '../modules/governance/types.ts';
+import { accessRefusal } from '../modules/governance/index.ts';
 import { supStateKey } from '../modules/supervision/keys.ts';
 import type { ApprovalRecord } from '../modules/supervision/types.ts';
 import { authorizeSenderSync } from '../did/index.ts';
@@ -97,6 +98,10 @@ function allianceViewAt(state: StateAt, chainId: string): AllianceView {
   const frozen = new Map<string, Frozen | null>();
   const approved = new Map<string, boolean>();
   let audit: boolean | undefined;
+  let policy: Policy | null | undefined;
+  const policyNow = (): Policy | null => (policy === undefined ? (policy = state.getState(govStateKey.policy()).value as Policy | null) : policy);
+  let rules: AccessRule[] | null | undefined;
+  const refusals = new Map<string, string | null>();
   return {
     govHeight: state.height,
     frozen(key) {
@@ -111,11 +116,20 @@ function allianceViewAt(state: StateAt, chainId: string): AllianceView {
       return f ?? undefined;
     },
     get templateAudit() {
-      if (audit === undefined) {
-        const policy = state.getState(govStateKey.policy()).value as Policy | null;
-        audit = (policy?.templateAudit ?? []).some((c) => c === '*' || c === chainId);
-      }
+      if (audit === undefined) audit = (policyNow()?.templateAudit ?? []).some((c) => c === '*' || c === chainId);
       return audit;
+    },
+    accessRefusal(module, method, did) {
+      if (rules === undefined) rules = policyNow()?.access?.[chainId] ?? null;
+      if (rules === null) return undefined;
+      const key = `${module}.${method}\n${did}`;
+      let why = refusals.get(key);
+      if (why === undefined) {
+        const roles = () => (state.getState(govStateKey.member(did)).value as Member | null)?.roles ?? null;
+        why = accessRefusal(rules, module, method, did, roles) ?? null;
+        if (refusals.size < 100_000) refusals.set(key, why);
+      }
+      return why === null ? undefined : `${why} (governance chain ${state.chain} at height ${state.height})`;
     },
     templateApproved(hash) {
       let ok = approved.get(hash);

@@ -60,11 +60,16 @@ export interface AllianceView {
   readonly templateAudit: boolean;
   /** Whether a regulator approved the lex template with this source hash (and did not withdraw it). */
   templateApproved(hash: string): boolean;
+  /**
+   * Why `did` may not call `module`.`method` on this chain by the alliance's access rules
+   * (docs/permissions.md), or undefined if it may.
+   */
+  accessRefusal(module: string, method: string, did: string): string | undefined;
 }
 
 /** No governance chain named: nothing frozen, no audit. */
 export const NO_ALLIANCE: AllianceView = {
-  govHeight: -1, frozen: () => undefined, templateAudit: false, templateApproved: () => false,
+  govHeight: -1, frozen: () => undefined, templateAudit: false, templateApproved: () => false, accessRefusal: () => undefined,
 };
 
 /** Words for a subject in an error. */

@@ -10,6 +10,7 @@ export const RUNTIME_ERRORS = {
   ASYNC_METHOD: 'an asynchronous method was run synchronously (a module bug)',
   MODULE_FAULT: 'the module failed with an unexpected error; every node fails the transaction the same way',
   FROZEN: 'a party of the transaction (sender, account, contract or token) is frozen by governance; the message names the proposal',
+  ACCESS_DENIED: 'the chain\'s access rules (alliance policy, docs/permissions.md) do not let the sender call this module method, as they stood at the governance height the block names',
   TEMPLATE_NOT_APPROVED: 'this chain accepts only lex templates a regulator approved, and no regulator approved this one',
 } as const satisfies ErrorList;
 

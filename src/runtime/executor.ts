@@ -217,6 +217,10 @@ export class Executor {
       if (!mod) throw new ModuleError('MODULE_NOT_FOUND', `chain ${env.chain} runs no module "${tx.module}"`);
       const m = Object.hasOwn(mod.methods, tx.method) ? mod.methods[tx.method] : undefined;
       if (!m) throw new ModuleError('METHOD_NOT_FOUND', `module ${mod.name} has no method "${tx.method}"`);
+      // Access rules as they stand at the block's governance height, not at admission: a rule
+      // changed while the tx waited applies to it (docs/permissions.md).
+      const denied = env.alliance?.accessRefusal(tx.module, tx.method, tx.from);
+      if (denied !== undefined) throw new ModuleError('ACCESS_DENIED', denied);
       const args = parseArgs(m.args, tx.args, `${mod.name}.${tx.method}`);
       charge(m.gas, `running ${mod.name}.${tx.method}`);
       const ctx = this.context({ env, tx, hash, charge, depth: 0 }, mod, overlay, read, events);

@@ -33,6 +33,7 @@ export * from './console.ts';
 export * from './contracts.ts';
 export * from './external.ts';
 export * from './supervision.ts';
+export type * from './alarms.ts';
 export { docStateKey } from '../modules/did/keys.ts';
 // The data chain (docs/data.md): the console's catalog, requests and grants, and "My consents";
 // the same ODRL evaluator the chain runs.

@@ -14,6 +14,7 @@ import type { ShulianClient } from './client.ts';
 import type { FetchLike } from './types.ts';
 import { checkSignInChallenge, originOf, signSignIn, type SignInChallenge } from './console-signin.ts';
 import type { Alert, AlertQuery, AlertSummary, AlertWithProofs, SupervisionStats } from './supervision.ts';
+import type { AlarmEvent, AlarmSettings } from './alarms.ts';
 
 export * from './console-signin.ts';
 
@@ -224,7 +225,7 @@ export class ConsoleClient {
     this.#now = opts.now ?? Date.now;
   }
 
-  async #call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, raw = false): Promise<T> {
+  async #call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, raw = false): Promise<T> {
     const url = this.baseUrl + path;
     const headers: Record<string, string> = { accept: raw ? 'text/plain' : 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -438,5 +439,25 @@ export class ConsoleClient {
     for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, String(v));
     const qs = p.toString();
     return this.#call('GET', `/v1/supervision/stats${qs ? `?${qs}` : ''}`);
+  }
+
+  // ---- ops alarms (operators; docs/alarms.md) ----
+
+  /** Thresholds and delivery settings; secrets are never returned (`secretSet`, `passwordSet`). */
+  alarmSettings(): Promise<AlarmSettings> {
+    return this.#call('GET', '/v1/alarms/settings');
+  }
+
+  /** Replaces the alarm settings; a webhook secret or SMTP password left out keeps the stored one. */
+  setAlarmSettings(s: AlarmSettings): Promise<AlarmSettings> {
+    return this.#call('PUT', '/v1/alarms/settings', s);
+  }
+
+  /** Alarms fired and resolved, newest first, with their deliveries. */
+  alarmHistory(q: { limit?: number; before?: number } = {}): Promise<{ alarms: AlarmEvent[] }> {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined) p.set(k, String(v));
+    const qs = p.toString();
+    return this.#call('GET', `/v1/alarms/history${qs ? `?${qs}` : ''}`);
   }
 }

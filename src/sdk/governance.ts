@@ -17,7 +17,7 @@ import type { ShulianClient } from './client.ts';
 import type { Call, CommittedTx, SendOptions, WaitOptions } from './types.ts';
 
 export type {
-  AdmissionPolicy, ChainRecord, ChainStatus, EmergencyPolicy, FreezeEvidence, FreezeRecord, FreezeTarget, Gateway, GenesisDraft, InitArgs, KindPolicy, Member, Policy, PolicyPatch,
+  AccessRule, AdmissionPolicy, ChainRecord, ChainStatus, EmergencyPolicy, FreezeEvidence, FreezeRecord, FreezeTarget, Gateway, GenesisDraft, InitArgs, KindPolicy, Member, Policy, PolicyPatch,
   Proposal, ProposalInput, ProposalKind, ProposalPayload, ProposalStatus, Regulator, Role, Tally, VoteChoice,
   VoteRecord,
 } from '../modules/governance/types.ts';

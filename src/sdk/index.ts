@@ -28,6 +28,7 @@ export * from './contracts.ts';
 export * from './settlement.ts';
 export * from './external.ts';
 export * from './supervision.ts';
+export type * from './alarms.ts';
 export {
   publishDataset, reviseDataset, withdrawDataset, searchCatalog, getDataset, dcatJsonLd, requestData, approveRequest, refuseRequest, setOffer, revokeGrant,
   useGrant, listRequests as listDataRequests, getRequest as getDataRequest, listGrants, getGrant, decideUse, pairwiseKey, consentDigest, giveConsent,

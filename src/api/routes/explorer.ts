@@ -75,8 +75,9 @@ export function registerExplorerRoutes(app: FastifyInstance, explorer: ExplorerQ
   app.get<{ Params: { chain: string } }>('/v1/explorer/chains/:chain/txs.csv', opts('The same txs as CSV (RFC 4180), at most 100,000 rows'),
     async (req, reply: FastifyReply) => {
       const chain = await chainOf(req);
-      const f = filterOf(chain, req.query);
-      const body = await q().csv({ ...f, limit: undefined } as TxFilter, f.limit);
+      // The export is one list, not a page: `limit` caps its rows and `before` does not apply.
+      const { limit, before: _before, ...selection } = filterOf(chain, req.query);
+      const body = await q().csv(selection, limit);
       return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${chain}-txs.csv"`).send(body);
     });
 

@@ -100,6 +100,16 @@ export class Gate {
     return v;
   }
 
+  /**
+   * The chain's access rules for `tx`'s call at `refs` (docs/permissions.md), checked when a tx is
+   * submitted. Not when a block is made or validated: execution judges the call again at the
+   * block's refs and fails it with ACCESS_DENIED, so a rule changed while the tx waited applies.
+   */
+  judgeAccess(tx: Tx, refs: Refs): Verdict {
+    const why = this.allianceView(refs).accessRefusal(tx.module, tx.method, tx.from);
+    return why === undefined ? { ok: true } : { ok: false, code: 'TX_ACCESS_DENIED', message: why };
+  }
+
   /** Freezes and approvals as a given governance state says (a fork of the governance chain). */
   allianceOver(state: StateAt): AllianceView {
     return this.alliance ? this.alliance.view(state) : NO_ALLIANCE;

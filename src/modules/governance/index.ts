@@ -15,7 +15,7 @@ import { describeTarget, emergencyFreeze, freezeClosedUnapproved, freezePayload,
 import {
   PROPOSAL_KINDS, ROLES, VOTE_CHOICES,
   type AdmissionPolicy, type ChainRecord, type ChainStatus, type CloseReason, type Gateway, type GovernanceMeta,
-  type Member, type Policy, type Proposal, type ProposalKind, type ProposalPayload, type Regulator,
+  type Member, type Policy, type PolicyPatch, type Proposal, type ProposalKind, type ProposalPayload, type Regulator,
   type Role, type RouteSpec, type VoteRecord,
 } from './types.ts';
 import {
@@ -24,6 +24,7 @@ import {
 
 export * from './types.ts';
 export { GOVERNANCE_MODULE, govKey, govStateKey } from './keys.ts';
+export { MAX_ACCESS_DIDS, MAX_ACCESS_RULES, accessRefusal, accessRulesSchema, grantees, ruleFor } from './access.ts';
 export { DEFAULT_POLICY, SET_POLICY_FLOOR_BPS, applyPolicyPatch, checkPolicy, percent } from './policy.ts';
 export { decide, passes, quorumMet, thresholdMet, type Decision, type Rules } from './tally.ts';
 export { MIN_TBFT_VALIDATORS, checkValidatorSet, sameValidators, validatorSchema } from './validate.ts';
@@ -97,6 +98,24 @@ function chainRecord(ctx: ModuleContext, id: string): ChainRecord {
   const rec = ctx.read(govKey.chain(id));
   if (!rec) throw new ModuleError('GOV_CHAIN_NOT_FOUND', `no chain "${id}" in the alliance registry; list the chains with \`shulian gov chains\``);
   return rec;
+}
+
+/**
+ * Access rules name business chains of the registry, and modules those chains run
+ * (docs/permissions.md): a rule for a module the chain does not run would never apply.
+ */
+function checkAccessChains(ctx: ModuleContext, access: PolicyPatch['access']): void {
+  for (const [id, rules] of Object.entries(access ?? {})) {
+    const rec = chainRecord(ctx, id);
+    if (rec.genesis.kind !== 'business') {
+      throw new ModuleError('GOV_POLICY_INVALID', `policy.access.${id}: chain ${id} is a ${rec.genesis.kind ?? 'system'} chain; access rules are for business chains`);
+    }
+    rules.forEach((r, i) => {
+      if (r.module !== '*' && !rec.genesis.modules.includes(r.module)) {
+        throw new ModuleError('GOV_POLICY_INVALID', `policy.access.${id}[${i}].module: chain ${id} runs no module "${r.module}" (it runs ${rec.genesis.modules.join(', ')})`);
+      }
+    });
+  }
 }
 
 /** The latest approved validator set, and the one before it (which validates until the change takes effect). */
@@ -215,6 +234,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
       case 'set-policy': {
         const f = parseFields(kind, fields);
         const next = applyPolicyPatch(policy, f.policy);
+        checkAccessChains(ctx, (f.policy as PolicyPatch).access);
         if (canonicalize(next) === canonicalize(policy)) {
           throw new ModuleError('GOV_POLICY_UNCHANGED', 'the proposed policy is the same as the current one; change at least one field');
         }

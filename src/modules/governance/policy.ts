@@ -3,6 +3,7 @@ import { NAME_RE } from '../../codec/index.ts';
 import type { ChainParams } from '../../ledger/index.ts';
 import { ModuleError } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE } from './keys.ts';
+import { accessSchema } from './access.ts';
 import { BPS, PROPOSAL_KINDS, ROLES, type EmergencyPolicy, type KindPolicy, type Policy, type PolicyPatch, type ProposalKind, type Role } from './types.ts';
 
 const kind = (proposers: Role[], voters: Role[], quorumBps: number, thresholdBps: number): KindPolicy => ({
@@ -100,6 +101,7 @@ const emergencyShape = {
 
 export const policySchema: z.ZodType<Policy> = z.strictObject({
   templateAudit: templateAuditSchema.optional(),
+  access: accessSchema.optional(),
   emergency: z.strictObject(emergencyShape).optional(),
   kinds: z.strictObject(kindsShape),
   validatorChangeDelay: z.number().int().min(0).max(10_000_000),
@@ -110,6 +112,7 @@ export const policySchema: z.ZodType<Policy> = z.strictObject({
 
 export const policyPatchSchema: z.ZodType<PolicyPatch> = z.strictObject({
   templateAudit: templateAuditSchema.optional(),
+  access: accessSchema.optional(),
   emergency: z.strictObject(emergencyShape).partial().optional(),
   kinds: z.strictObject(kindsPatchShape).optional(),
   validatorChangeDelay: z.number().int().min(0).max(10_000_000).optional(),
@@ -143,6 +146,15 @@ export function applyPolicyPatch(base: Policy, patch: unknown): Policy {
     if (kp) next.kinds[k] = { ...next.kinds[k], ...definedOnly(kp) };
   }
   if (p.data.templateAudit !== undefined) next.templateAudit = [...p.data.templateAudit];
+  if (p.data.access !== undefined) {
+    const access = { ...next.access };
+    for (const [chain, rules] of Object.entries(p.data.access)) {
+      if (rules.length === 0) delete access[chain];
+      else access[chain] = structuredClone(rules);
+    }
+    if (Object.keys(access).length === 0) delete next.access;
+    else next.access = access;
+  }
   if (p.data.emergency !== undefined) next.emergency = { ...emergencyOf(next), ...definedOnly(p.data.emergency) };
   if (p.data.validatorChangeDelay !== undefined) next.validatorChangeDelay = p.data.validatorChangeDelay;
   if (p.data.maxOpenProposals !== undefined) next.maxOpenProposals = p.data.maxOpenProposals;

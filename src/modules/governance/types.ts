@@ -56,6 +56,25 @@ export interface Policy {
   templateAudit?: string[];
   /** Emergency freezes by regulators (docs/supervision.md#emergency-freezes). Absent: EMERGENCY_DEFAULTS. */
   emergency?: EmergencyPolicy;
+  /**
+   * Who may call what on business chains, by chain id (docs/permissions.md). A chain absent:
+   * every admitted sender calls every method.
+   */
+  access?: Record<string, AccessRule[]>;
+}
+
+/**
+ * One access rule of a business chain (docs/permissions.md): a call of `module`.`method` ("*" for
+ * any) is allowed to a sender listed in `dids`, to any member organisation (`members`), or to a
+ * member holding one of `roles`. The most specific rule matching a call decides; a rule naming no
+ * one closes the call to everyone; a call no rule matches is open.
+ */
+export interface AccessRule {
+  module: string;
+  method: string;
+  dids?: string[];
+  members?: boolean;
+  roles?: Role[];
 }
 
 /** How registered regulators freeze without a vote, for a bounded time. */
@@ -69,6 +88,8 @@ export interface EmergencyPolicy {
 /** A change to the policy: any subset of fields; kinds and chainParams are merged field by field, modules replaced. */
 export interface PolicyPatch {
   templateAudit?: string[];
+  /** Replaces the rules of each chain named; an empty list removes the chain's rules. */
+  access?: Record<string, AccessRule[]>;
   emergency?: Partial<EmergencyPolicy>;
   kinds?: Partial<Record<ProposalKind, Partial<KindPolicy>>>;
   validatorChangeDelay?: number;
