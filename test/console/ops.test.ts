@@ -261,3 +261,23 @@ test('keys: a member rotates its key in the browser; the chain has the new key a
   assert.deepEqual(errors, []);
   await page.close();
 }));
+
+test('routes: /v1/node/info answers any origin with the node\'s own figures; /v1/evm/compile refuses an oversized source with 413 and answers a broken one with its diagnostics', () => run(async () => {
+  const info = await fetch(`${node.url}/v1/node/info`, { headers: { origin: 'http://elsewhere.example' } });
+  assert.equal(info.status, 200);
+  assert.equal(info.headers.get('access-control-allow-origin'), '*');
+  const body = (await info.json()) as { node: { did: string; version: string; uptimeMs: number }; chains: Array<{ id: string; height: number; syncing: boolean }> };
+  assert.equal(body.node.did, didFromPublicKey(operator.publicKey));
+  assert.ok(body.node.uptimeMs > 0 && body.node.version.length > 0);
+  assert.ok(body.chains.some((c) => c.id === 'gov' && c.height > 0 && c.syncing === false));
+
+  const post = (source: string) => fetch(`${node.url}/v1/evm/compile`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ source }) });
+  const big = await post(`// ${'x'.repeat(70 * 1024)}\n`);
+  assert.equal(big.status, 413);
+  assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'BODY_TOO_LARGE');
+  const bad = await post('pragma solidity ^0.8.20;\ncontract A { function f() public { return 1 } }\n');
+  assert.equal(bad.status, 200);
+  const r = (await bad.json()) as { ok: boolean; diagnostics: Array<{ severity: string; line?: number }> };
+  assert.equal(r.ok, false);
+  assert.equal(r.diagnostics.find((d) => d.severity === 'error')?.line, 2);
+}));
