@@ -172,3 +172,13 @@ export function consensusName(t: string | undefined, tr: Tr): string {
   if (t === 'tbft') return tr('拜占庭容错（TBFT）', 'TBFT');
   return t ?? '—';
 }
+
+/** Saves text as a file through the browser's download (keystores, exports); nothing goes to the node. */
+export function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

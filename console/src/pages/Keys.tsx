@@ -14,26 +14,22 @@ import {
   certsStateKey, docStateKey, encodeMultikey, generateKeyPair, toHex,
   type BoundCertificate, type DidDocState, type DidKeyState, type DidServiceState,
 } from '../../../src/sdk/browser.ts';
-import { ErrorBox, Mono, NoData } from '../components.tsx';
+import { ErrorBox, Mono, NoData, download } from '../components.tsx';
 import { LocalError, client, errNode, useLoad, useSession, say } from '../session.tsx';
 import { NODE_API_SERVICE } from './Nodes.tsx';
 
 const IDENTITY = 'identity';
-
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+// Literal syntax and standard names, the same in both languages.
+const PEM_HEAD = '-----BEGIN CERTIFICATE-----';
+const PEM_TAIL = '-----END CERTIFICATE-----';
+const HTTP = 'http(s)://';
+const X509 = 'X.509';
 
 /** PEM blocks (one or several CERTIFICATE blocks, leaf first) → base64 DER, as did.bindCertificate takes them. */
 export function pemChain(pem: string): string[] {
   const blocks = [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => m[1]!.replace(/\s+/g, ''));
-  if (blocks.length === 0) throw new LocalError('未找到 PEM 证书（-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----）', 'No PEM certificate found (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)');
-  for (const b of blocks) if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b)) throw new LocalError('证书内容不是有效的 base64', 'A certificate\'s body is not valid base64');
+  if (blocks.length === 0) throw new LocalError(`未找到 PEM 证书（${PEM_HEAD} … ${PEM_TAIL}）`, `No PEM certificate found (${PEM_HEAD} … ${PEM_TAIL})`);
+  for (const b of blocks) if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b)) throw new LocalError('证书内容无法解码（不是有效的 PEM）', 'A certificate\'s body cannot be decoded (not valid PEM)');
   return blocks;
 }
 
@@ -98,7 +94,7 @@ export function KeysAndCertificates() {
     try {
       guard();
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(svc.id)) throw new LocalError('服务 ID 只能含字母、数字、点、下划线和连字符（最多 64 位）', 'A service id has letters, digits, dots, underscores and hyphens (at most 64)');
-      if (!/^https?:\/\/\S+$/.test(svc.endpoint)) throw new LocalError('服务地址应为 http(s):// 开头的 URL', 'The endpoint must be an http(s):// URL');
+      if (!/^https?:\/\/\S+$/.test(svc.endpoint)) throw new LocalError(`服务地址应为以 ${HTTP} 开头的 URL`, `The endpoint must be an ${HTTP} URL`);
       await sendTx(IDENTITY, { module: 'did', method: 'addService', args: { did, id: svc.id, type: svc.type, serviceEndpoint: svc.endpoint } });
       const after = await readDoc(did);
       if (!after.doc?.services.some((s) => s.id === svc.id)) throw new LocalError('身份链上未见新服务', 'The new service is not on the identity chain');
@@ -202,7 +198,7 @@ export function KeysAndCertificates() {
           </Card>
         </Col>
         <Col span={8}>
-          <Card size="small" title={tr('X.509 证书', 'X.509 certificates')}>
+          <Card size="small" title={tr(`${X509} 证书`, `${X509} certificates`)}>
             <Table<BoundCertificate> size="small" pagination={false} rowKey="fingerprint" dataSource={st.data?.certs ?? []} locale={{ emptyText: <NoData text={tr('尚未绑定证书', 'No certificate bound')} /> }} data-testid="certs-table"
               columns={[
                 { title: tr('主体', 'Subject'), dataIndex: 'subject' },

@@ -20,6 +20,7 @@ import { client, errNode, shortDid, useLoad, useSession } from '../session.tsx';
 type Tr = (zh: string, en: string) => string;
 const DID_RE = /^did:shulian:[1-9A-HJ-NP-Za-km-z]{20,44}$/;
 const CHAIN_RE = /^[a-z][a-z0-9-]{0,31}$/;
+const CHAIN_FIELD = 'chain';
 
 /** The kinds this wizard makes, in the order an operator meets them, with what each does. */
 const WIZARD_KINDS: Array<{ kind: ProposalKind; zh: string; en: string }> = [
@@ -169,7 +170,7 @@ export function buildProposal(kind: ProposalKind, d: Draft, reg: Registry, known
       } catch {
         p.push(tr('路由记录应为 JSON 对象', 'The route record must be a JSON object'));
       }
-      if (route !== undefined && (typeof route !== 'object' || route === null || !CHAIN_RE.test(String((route as { chain?: unknown }).chain ?? '')))) p.push(tr('路由记录须含合法的 chain 字段', 'The route record needs a valid chain field'));
+      if (route !== undefined && (typeof route !== 'object' || route === null || !CHAIN_RE.test(String((route as { chain?: unknown }).chain ?? '')))) p.push(tr(`路由记录须含合法的链 ID（${CHAIN_FIELD} 字段）`, `The route record needs a valid ${CHAIN_FIELD} field`));
       return { input: p.length ? null : ({ kind, route, ...head } as ProposalInput), problems: p };
     }
     default:
@@ -259,7 +260,7 @@ function DetailsForm({ kind, d, set, reg, known }: { kind: ProposalKind; d: Draf
       return (
         <>
           <Form.Item label={tr('对象', 'Target')}>
-            <Radio.Group value={d.targetType} onChange={(e) => set({ targetType: e.target.value as Draft['targetType'] })} options={[{ value: 'did', label: 'DID' }, { value: 'contract', label: tr('lex 合约实例', 'lex contract instance') }]} />
+            <Radio.Group value={d.targetType} onChange={(e) => set({ targetType: e.target.value as Draft['targetType'] })} options={[{ value: 'did', label: 'DID' }, { value: 'contract', label: tr('可执行法律合约实例', 'lex contract instance') }]} />
           </Form.Item>
           {d.targetType === 'did'
             ? <Form.Item label="DID" required><Input data-testid="gw-did" value={d.did} onChange={(e) => set({ did: e.target.value })} placeholder="did:shulian:…" /></Form.Item>

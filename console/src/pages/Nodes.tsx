@@ -17,6 +17,7 @@ export const NODE_API_SERVICE = 'ShulianNodeApi';
 const MAX_NODES = 32;
 const TIMEOUT_MS = 5_000;
 const STORE = 'shulian.console.nodes';
+const HTTP = 'http(s)://';
 
 interface Row { url: string; source: 'self' | 'did' | 'added'; did?: string; info?: NodeInfo; error?: string; ms?: number }
 
@@ -93,7 +94,7 @@ export function AllianceNodes() {
         <Input style={{ width: 320 }} status={bad ? 'error' : undefined} placeholder="http://10.0.0.2:7070" value={url} onChange={(e) => setUrl(e.target.value)} data-testid="node-url" onPressEnter={add} />
         <Button onClick={add} data-testid="node-add">{tr('添加节点地址', 'Add a node address')}</Button>
         <Button onClick={nodes.reload} data-testid="nodes-reload">{tr('刷新', 'Refresh')}</Button>
-        {bad && <Typography.Text type="danger">{tr('地址应为 http(s)://主机:端口，不带路径', 'An address is http(s)://host:port, without a path')}</Typography.Text>}
+        {bad && <Typography.Text type="danger">{tr(`地址应为 ${HTTP}主机:端口，不带路径`, `An address is ${HTTP}host:port, without a path`)}</Typography.Text>}
       </Space>
       <Table<Row> size="small" rowKey="url" loading={nodes.loading} dataSource={nodes.data ?? []} pagination={false} data-testid="nodes-table"
         columns={[

@@ -34,6 +34,9 @@ contract Greeter {
 /** The node refuses more (api/solc.ts); said here before sending. */
 const MAX_SOURCE_BYTES = 64 * 1024;
 const STORE = 'shulian.console.evm.deployed';
+// Names that are the same in both languages: the module, the compiler and its target.
+const EVM_MODULE = 'evm';
+const SOLC = 'solc (EVM shanghai)';
 
 interface Deployed { chain: string; address: string; name: string; abi: SolcContract['abi']; tx: string }
 
@@ -57,11 +60,11 @@ export function parseArg(p: ParamType, raw: string): unknown {
     }
   }
   if (t === 'bool') {
-    if (raw !== 'true' && raw !== 'false') throw new LocalError(`参数 ${p.name || p.type}：应为 true 或 false`, `argument ${p.name || p.type}: true or false`);
+    if (raw !== 'true' && raw !== 'false') throw new LocalError(`参数 ${p.name || p.type}：应为 ${'true'} 或 ${'false'}`, `argument ${p.name || p.type}: true or false`);
     return raw === 'true';
   }
   if (/^u?int/.test(t) && !/^-?\d+$/.test(raw.trim())) throw new LocalError(`参数 ${p.name || p.type}：应为整数`, `argument ${p.name || p.type}: a whole number`);
-  if (t === 'address' && !/^0x[0-9a-fA-F]{40}$/.test(raw.trim())) throw new LocalError(`参数 ${p.name || p.type}：应为 0x 开头的 40 位十六进制地址`, `argument ${p.name || p.type}: an address, 0x and 40 hex digits`);
+  if (t === 'address' && !/^0x[0-9a-fA-F]{40}$/.test(raw.trim())) throw new LocalError(`参数 ${p.name || p.type}：应为 ${'0x'} 开头的 40 位十六进制地址`, `argument ${p.name || p.type}: an address, 0x and 40 hex digits`);
   return t === 'address' ? raw.trim().toLowerCase() : raw;
 }
 
@@ -182,8 +185,8 @@ export function SolidityIde() {
   };
 
   if (chains.data && chains.data.length === 0) {
-    return <Alert type="info" showIcon data-testid="sol-no-chain" title={tr('本节点没有运行 evm 模块的业务链', 'No business chain on this node runs the evm module')}
-      description={tr('Solidity 合约只能部署在运行 evm 模块的业务链上：在“链管理”中提议创建业务链时勾选 evm 模块（联盟策略须允许该模块）。', 'Solidity contracts deploy only to business chains running the evm module: tick it when proposing a chain under Chains (the alliance policy must allow the module).')} />;
+    return <Alert type="info" showIcon data-testid="sol-no-chain" title={tr(`本节点没有运行 ${EVM_MODULE} 模块的业务链`, `No business chain on this node runs the ${EVM_MODULE} module`)}
+      description={tr(`Solidity 合约只能部署在运行 ${EVM_MODULE} 模块的业务链上：在“链管理”中提议创建业务链时勾选该模块（联盟策略须允许该模块）。`, `Solidity contracts deploy only to business chains running the ${EVM_MODULE} module: tick it when proposing a chain under Chains (the alliance policy must allow the module).`)} />;
   }
   const errors = compiled?.diagnostics.filter((d) => d.severity === 'error') ?? [];
   return (
@@ -200,7 +203,7 @@ export function SolidityIde() {
             style={{ fontFamily: 'ui-monospace, monospace', fontSize: 12 }} />
           <Space style={{ marginTop: 8 }}>
             <Button type="primary" loading={busy === 'compile'} disabled={size === 0 || size > MAX_SOURCE_BYTES} onClick={compile} data-testid="sol-compile">{tr('编译', 'Compile')}</Button>
-            <Typography.Text type={size > MAX_SOURCE_BYTES ? 'danger' : 'secondary'}>{tr(`${size} / ${MAX_SOURCE_BYTES} 字节；由节点上的 solc 编译（EVM shanghai），限时 30 秒`, `${size} / ${MAX_SOURCE_BYTES} bytes; compiled by solc on the node (EVM shanghai), within 30 s`)}</Typography.Text>
+            <Typography.Text type={size > MAX_SOURCE_BYTES ? 'danger' : 'secondary'}>{tr(`${size} / ${MAX_SOURCE_BYTES} 字节；由节点上的编译器 ${SOLC} 编译，限时 30 秒`, `${size} / ${MAX_SOURCE_BYTES} bytes; compiled by ${SOLC} on the node, within 30 s`)}</Typography.Text>
           </Space>
         </Col>
         <Col span={11}>
@@ -244,7 +247,7 @@ export function SolidityIde() {
           ]} />
       )}
       <Typography.Paragraph type="secondary" style={{ marginTop: 12 }}>
-        {tr('版本、升级与冻结：evm 模块的合约部署后代码不可变，没有升级入口（需部署新合约并迁移）；治理冻结目前针对 DID、结算账户、lex 合约实例与代币，尚不覆盖 EVM 合约地址（冻结调用方 DID 可阻止其交易）。',
+        {tr(`版本、升级与冻结：${EVM_MODULE} 模块的合约部署后代码不可变，没有升级入口（需部署新合约并迁移）；治理冻结目前针对 DID、结算账户、可执行法律合约实例与代币，尚不覆盖 EVM 合约地址（冻结调用方 DID 可阻止其交易）。`,
           'Versions, upgrade and freeze: code deployed with the evm module is immutable and has no upgrade path (deploy a new contract and migrate); governance freezes cover DIDs, settlement accounts, lex contract instances and tokens, not yet EVM contract addresses (freezing a caller\'s DID stops its txs).')}
       </Typography.Paragraph>
     </div>
