@@ -14,11 +14,12 @@ import {
   certsStateKey, docStateKey, encodeMultikey, generateKeyPair, toHex,
   type BoundCertificate, type DidDocState, type DidKeyState, type DidServiceState,
 } from '../../../src/sdk/browser.ts';
-import { ErrorBox, Mono, NoData, download } from '../components.tsx';
+import { ErrorBox, Ident, Mono, NoData, UserText, download } from '../components.tsx';
 import { LocalError, client, errNode, useLoad, useSession, say } from '../session.tsx';
 import { NODE_API_SERVICE } from './Nodes.tsx';
 
 const IDENTITY = 'identity';
+const REVOKED_ZH: Record<string, string> = { rotate: '轮换', remove: '移除', deactivate: '停用' };
 // Literal syntax and standard names, the same in both languages.
 const PEM_HEAD = '-----BEGIN CERTIFICATE-----';
 const PEM_TAIL = '-----END CERTIFICATE-----';
@@ -78,7 +79,7 @@ export function KeysAndCertificates() {
       download(`${did.slice(12)}-${added.id}.json`, JSON.stringify(ks, null, 2) + '\n');
       // The session's key was revoked on chain: sign in again, as the same DID, with the new key.
       await signIn(kp, ks, did);
-      setVerified(tr(`已在身份链高度 ${inc.height} 核验：${added.id} 为有效密钥，${old?.id ?? ''} 已吊销；新密钥文件已下载，会话已改用新密钥。`,
+      setVerified(tr(`已在身份链高度 ${inc.height} 核验：“${added.id}”为有效密钥，“${old?.id ?? ''}”已吊销；新密钥文件已下载，会话已改用新密钥。`,
         `Checked on the identity chain at height ${inc.height}: ${added.id} is an active key, ${old?.id ?? ''} is revoked; the new keystore was downloaded and the session now uses the new key.`));
       setPassword('');
       setTick((t) => t + 1);
@@ -156,11 +157,11 @@ export function KeysAndCertificates() {
       <Typography.Title level={5} style={{ marginTop: 16 }}>{tr('验证方法（密钥）', 'Verification methods (keys)')}</Typography.Title>
       <Table<DidKeyState> size="small" pagination={false} rowKey="id" dataSource={doc?.keys ?? []} loading={st.loading} data-testid="keys-table"
         columns={[
-          { title: 'ID', dataIndex: 'id', render: (id: string, k) => <span data-testid={`key-${id}`}>{id}{k.publicKey === mine ? <Tag color="blue" style={{ marginLeft: 6 }}>{tr('本会话', 'this session')}</Tag> : null}</span> },
-          { title: tr('算法', 'Suite'), dataIndex: 'suite', render: (s: string) => s.toUpperCase() },
-          { title: tr('用途', 'Relationships'), dataIndex: 'relationships', render: (r: string[]) => r.map((x) => <Tag key={x}>{x}</Tag>) },
+          { title: 'ID', dataIndex: 'id', render: (id: string, k) => <span data-testid={`key-${id}`}><Ident>{id}</Ident>{k.publicKey === mine ? <Tag color="blue" style={{ marginLeft: 6 }}>{tr('本会话', 'this session')}</Tag> : null}</span> },
+          { title: tr('算法', 'Suite'), dataIndex: 'suite', render: (s: string) => (s === 'sm2' ? 'SM2' : 'Ed25519') },
+          { title: tr('用途', 'Relationships'), dataIndex: 'relationships', render: (r: string[]) => r.map((x) => <Ident key={x} tag>{x}</Ident>) },
           { title: tr('加入高度', 'Added at'), dataIndex: 'addedAt' },
-          { title: tr('状态', 'State'), render: (_, k) => (k.revokedAt === undefined ? <Tag color="green">{tr('有效', 'active')}</Tag> : <Tag color="red">{tr(`已吊销（${k.revokedBy}，高度 ${k.revokedAt}）`, `revoked (${k.revokedBy}, height ${k.revokedAt})`)}</Tag>) },
+          { title: tr('状态', 'State'), render: (_, k) => (k.revokedAt === undefined ? <Tag color="green">{tr('有效', 'active')}</Tag> : <Tag color="red">{tr(`已吊销（${REVOKED_ZH[k.revokedBy ?? 'remove']}，高度 ${k.revokedAt}）`, `revoked (${k.revokedBy}, height ${k.revokedAt})`)}</Tag>) },
         ]} />
       <Row gutter={16} style={{ marginTop: 16 }}>
         <Col span={8}>
@@ -168,7 +169,7 @@ export function KeysAndCertificates() {
             <Typography.Paragraph type="secondary">{tr('在本浏览器生成新的 SM2 密钥，用当前密钥签名轮换交易；旧密钥自该高度起不能再签名。新密钥以加密文件下载，私钥不离开本页。', 'A new SM2 key is generated in this browser and the rotation is signed with the current key; the old key signs nothing from that height. The new key downloads as an encrypted file; the private key never leaves this page.')}</Typography.Paragraph>
             <Form layout="vertical">
               <Form.Item label={tr('被替换的密钥', 'Key to replace')}>
-                <Select value={rotateFrom ?? active.find((k) => k.publicKey === mine)?.id} onChange={setRotateFrom} data-testid="rotate-from" options={active.map((k) => ({ value: k.id, label: k.id }))} />
+                <Select value={rotateFrom ?? active.find((k) => k.publicKey === mine)?.id} onChange={setRotateFrom} data-testid="rotate-from" options={active.map((k) => ({ value: k.id, label: <Ident>{k.id}</Ident> }))} />
               </Form.Item>
               <Form.Item label={tr('新密钥文件的密码', 'Password for the new keystore')}>
                 <Input.Password value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" data-testid="rotate-password" />
@@ -182,17 +183,17 @@ export function KeysAndCertificates() {
           <Card size="small" title={tr('服务', 'Services')}>
             <Table<DidServiceState> size="small" pagination={false} rowKey="id" dataSource={doc?.services ?? []} locale={{ emptyText: <NoData text={tr('暂无服务', 'No services')} /> }} data-testid="services-table"
               columns={[
-                { title: 'ID', dataIndex: 'id' },
-                { title: tr('类型', 'Type'), dataIndex: 'type', render: (t: string | string[]) => (Array.isArray(t) ? t.join(', ') : t) },
+                { title: 'ID', dataIndex: 'id', render: (id: string) => <Ident>{id}</Ident> },
+                { title: tr('类型', 'Type'), dataIndex: 'type', render: (t: string | string[]) => <Ident>{Array.isArray(t) ? t.join(', ') : t}</Ident> },
                 { title: tr('地址', 'Endpoint'), dataIndex: 'serviceEndpoint', render: (e: unknown) => <Typography.Text code style={{ fontSize: 11 }}>{typeof e === 'string' ? e : JSON.stringify(e)}</Typography.Text> },
                 { title: '', render: (_, s) => <Button size="small" loading={busy === `rm:${s.id}`} onClick={() => removeService(s.id)}>{tr('移除', 'Remove')}</Button> },
               ]} />
             <Form layout="vertical" style={{ marginTop: 8 }}>
               <Space.Compact style={{ width: '100%' }}>
-                <Input value={svc.id} onChange={(e) => setSvc({ ...svc, id: e.target.value })} placeholder="id" data-testid="svc-id" style={{ width: '30%' }} />
+                <Input value={svc.id} onChange={(e) => setSvc({ ...svc, id: e.target.value })} placeholder={tr('服务 ID', 'service id')} data-testid="svc-id" style={{ width: '30%' }} />
                 <Input value={svc.type} onChange={(e) => setSvc({ ...svc, type: e.target.value })} placeholder={tr('类型', 'type')} data-testid="svc-type" />
               </Space.Compact>
-              <Input style={{ marginTop: 8 }} value={svc.endpoint} onChange={(e) => setSvc({ ...svc, endpoint: e.target.value })} placeholder="https://node.example:7070" data-testid="svc-endpoint" />
+              <Input style={{ marginTop: 8 }} value={svc.endpoint} onChange={(e) => setSvc({ ...svc, endpoint: e.target.value })} placeholder={tr('服务地址（URL）', 'https://node.example:7070')} data-testid="svc-endpoint" />
               <Button style={{ marginTop: 8 }} loading={busy === 'service'} onClick={addService} data-testid="svc-add">{tr('签名添加服务', 'Sign and add the service')}</Button>
             </Form>
           </Card>
@@ -201,10 +202,10 @@ export function KeysAndCertificates() {
           <Card size="small" title={tr(`${X509} 证书`, `${X509} certificates`)}>
             <Table<BoundCertificate> size="small" pagination={false} rowKey="fingerprint" dataSource={st.data?.certs ?? []} locale={{ emptyText: <NoData text={tr('尚未绑定证书', 'No certificate bound')} /> }} data-testid="certs-table"
               columns={[
-                { title: tr('主体', 'Subject'), dataIndex: 'subject' },
-                { title: tr('签发者', 'Issuer'), dataIndex: 'issuer' },
+                { title: tr('主体', 'Subject'), dataIndex: 'subject', render: (x: string) => <UserText>{x}</UserText> },
+                { title: tr('签发者', 'Issuer'), dataIndex: 'issuer', render: (x: string) => <UserText>{x}</UserText> },
                 { title: tr('有效期至', 'Valid until'), dataIndex: 'notAfter', render: (t: number) => new Date(t).toLocaleDateString(lang === 'zh' ? 'zh-CN' : 'en') },
-                { title: tr('对应密钥', 'Key'), dataIndex: 'keyId' },
+                { title: tr('对应密钥', 'Key'), dataIndex: 'keyId', render: (x: string) => <Ident>{x}</Ident> },
               ]} />
             <Input.TextArea style={{ marginTop: 8, fontFamily: 'ui-monospace, monospace', fontSize: 11 }} rows={5} value={pem} onChange={(e) => setPem(e.target.value)} data-testid="cert-pem"
               placeholder={tr('粘贴 PEM 证书链（先叶证书，再中间证书）；证书公钥须为本 DID 的有效密钥，根证书须为身份链信任的根。', 'Paste the PEM chain (leaf first, then intermediates); the leaf\'s public key must be an active key of this DID, and the root one the identity chain trusts.')} />

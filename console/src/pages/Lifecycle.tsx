@@ -186,7 +186,7 @@ function DetailsForm({ kind, d, set, reg, known }: { kind: ProposalKind; d: Draf
       <Select data-testid="gw-chain" value={d.chain || undefined} showSearch onChange={(c: string) => set({ chain: c, validators: reg.chains.find((r) => r.id === c)?.validators.at(-1)?.validators.map((v) => v.did) ?? [] })} options={chainOptions(filter)} />
     </Form.Item>
   );
-  const memberLabel = (m: Member) => `${lang === 'zh' ? m.nameZh || m.name : m.name} · ${shortDid(m.did)}`;
+  const memberLabel = (m: Member) => <span><UserText>{lang === 'zh' ? m.nameZh || m.name : m.name}</UserText> · {shortDid(m.did)}</span>;
   switch (kind) {
     case 'suspend-chain': return chainPick((c) => c.status === 'approved' || c.status === 'active');
     case 'resume-chain': return chainPick((c) => c.status === 'suspended');
@@ -215,7 +215,7 @@ function DetailsForm({ kind, d, set, reg, known }: { kind: ProposalKind; d: Draf
       return (
         <>
           <Form.Item label={tr('业务链可用模块（勾选后替换当前列表）', 'Modules business chains may run (replaces the current list)')}>
-            <Select mode="tags" data-testid="gw-policy-modules" value={d.policyModules} onChange={(v: string[]) => set({ policyModules: v })} />
+            <Select mode="tags" data-testid="gw-policy-modules" value={d.policyModules.length ? d.policyModules : reg.policy?.modules ?? []} onChange={(v: string[]) => set({ policyModules: v })} tagRender={(p) => <Ident tag>{p.label}</Ident>} options={(reg.policy?.modules ?? []).map((m) => ({ value: m, label: m }))} />
           </Form.Item>
           <Space wrap>
             <Form.Item label={tr('每个提案方最多进行中的提案', 'Most open proposals per proposer')}><InputNumber min={1} value={d.maxOpenProposals} onChange={(v) => set({ maxOpenProposals: v === null ? null : Number(v) })} /></Form.Item>

@@ -87,11 +87,11 @@ export function AllianceNodes() {
     <div data-testid="alliance-nodes">
       <ErrorBox error={nodes.error} />
       <Typography.Paragraph type="secondary">
-        {tr(`控制台向已知的每个节点询问其自身状况（最多 ${MAX_NODES} 个，每个限时 ${TIMEOUT_MS / 1000} 秒）。节点来自：本节点、验证节点与成员组织 DID 文档中类型为 ${NODE_API_SERVICE} 的服务、以及在此添加的地址。`,
+        {tr(`控制台向已知的每个节点询问其自身状况（最多 ${MAX_NODES} 个，每个限时 ${TIMEOUT_MS / 1000} 秒）。节点来自：本节点、验证节点与成员组织 DID 文档中类型为“${NODE_API_SERVICE}”的服务、以及在此添加的地址。`,
           `The console asks every node it knows about itself (at most ${MAX_NODES}, ${TIMEOUT_MS / 1000} s each). Nodes come from: this node, services of type ${NODE_API_SERVICE} in the DID documents of validators and member organisations, and addresses added here.`)}
       </Typography.Paragraph>
       <Space style={{ marginBottom: 12 }} wrap>
-        <Input style={{ width: 320 }} status={bad ? 'error' : undefined} placeholder="http://10.0.0.2:7070" value={url} onChange={(e) => setUrl(e.target.value)} data-testid="node-url" onPressEnter={add} />
+        <Input style={{ width: 320 }} status={bad ? 'error' : undefined} placeholder={tr('节点 API 地址（主机:端口）', 'http://host:port')} value={url} onChange={(e) => setUrl(e.target.value)} data-testid="node-url" onPressEnter={add} />
         <Button onClick={add} data-testid="node-add">{tr('添加节点地址', 'Add a node address')}</Button>
         <Button onClick={nodes.reload} data-testid="nodes-reload">{tr('刷新', 'Refresh')}</Button>
         {bad && <Typography.Text type="danger">{tr(`地址应为 ${HTTP}主机:端口，不带路径`, `An address is ${HTTP}host:port, without a path`)}</Typography.Text>}
@@ -100,7 +100,7 @@ export function AllianceNodes() {
         columns={[
           { title: tr('节点', 'Node'), render: (_, r) => <Space orientation="vertical" size={0}><Typography.Text code>{r.url}</Typography.Text>{r.info ? <span title={r.info.node.did}>{shortDid(r.info.node.did)}</span> : null}</Space> },
           { title: tr('来源', 'Known from'), render: (_, r) => <Tag>{r.source === 'self' ? tr('本节点', 'this node') : r.source === 'did' ? tr('DID 文档', 'DID document') : tr('手动添加', 'added')}</Tag> },
-          { title: tr('状态', 'State'), render: (_, r) => (r.info ? <Tag color="green" data-testid="node-up">{tr('在线', 'up')}</Tag> : <Tag color="red" title={r.error} data-testid="node-down">{tr('无法访问', 'unreachable')}: {r.error}</Tag>) },
+          { title: tr('状态', 'State'), render: (_, r) => (r.info ? <Tag color="green" data-testid="node-up">{tr('在线', 'up')}</Tag> : <span><Tag color="red" title={r.error} data-testid="node-down">{tr('无法访问', 'unreachable')}</Tag><Typography.Text code>{r.error}</Typography.Text></span>) },
           { title: tr('版本', 'Version'), render: (_, r) => r.info?.node.version ?? '—' },
           { title: tr('运行时长', 'Uptime'), render: (_, r) => (r.info ? fmtDuration(r.info.node.uptimeMs, lang) : '—') },
           { title: tr('对等节点', 'Peers'), render: (_, r) => r.info?.peers ?? '—' },

@@ -8,10 +8,10 @@
  * Contracts deployed from this tab are remembered in localStorage per chain (address and ABI).
  */
 import { useMemo, useState } from 'react';
-import { Alert, App, Button, Card, Col, Empty, Form, Input, Row, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Col, Empty, Form, Input, Row, Select, Space, Table, Tag, Typography, Upload } from 'antd';
 import { Interface, type Fragment, type FunctionFragment, type ParamType } from 'ethers';
 import { compileSolidity, ethCall, type SolcContract, type SolcResult } from '../../../src/sdk/browser.ts';
-import { ErrorBox, Ident, Mono } from '../components.tsx';
+import { ErrorBox, Ident, Mono, UserText } from '../components.tsx';
 import { LocalError, client, errNode, useLoad, useSession, say } from '../session.tsx';
 
 const SAMPLE = `// SPDX-License-Identifier: Apache-2.0
@@ -36,7 +36,8 @@ const MAX_SOURCE_BYTES = 64 * 1024;
 const STORE = 'shulian.console.evm.deployed';
 // Names that are the same in both languages: the module, the compiler and its target.
 const EVM_MODULE = 'evm';
-const SOLC = 'solc (EVM shanghai)';
+const SOLC = 'solc';
+const EVM_VERSION = 'shanghai';
 
 interface Deployed { chain: string; address: string; name: string; abi: SolcContract['abi']; tx: string }
 
@@ -56,15 +57,15 @@ export function parseArg(p: ParamType, raw: string): unknown {
     try {
       return JSON.parse(raw) as unknown;
     } catch {
-      throw new LocalError(`参数 ${p.name || p.type}：应为 JSON，例如 [1,2]`, `argument ${p.name || p.type}: JSON is expected, e.g. [1,2]`);
+      throw new LocalError(`参数“${p.name || p.type}”：应为 JSON，例如 [1,2]`, `argument ${p.name || p.type}: JSON is expected, e.g. [1,2]`);
     }
   }
   if (t === 'bool') {
-    if (raw !== 'true' && raw !== 'false') throw new LocalError(`参数 ${p.name || p.type}：应为 ${'true'} 或 ${'false'}`, `argument ${p.name || p.type}: true or false`);
+    if (raw !== 'true' && raw !== 'false') throw new LocalError(`参数“${p.name || p.type}”：应为“${'true'}”或“${'false'}”`, `argument ${p.name || p.type}: true or false`);
     return raw === 'true';
   }
-  if (/^u?int/.test(t) && !/^-?\d+$/.test(raw.trim())) throw new LocalError(`参数 ${p.name || p.type}：应为整数`, `argument ${p.name || p.type}: a whole number`);
-  if (t === 'address' && !/^0x[0-9a-fA-F]{40}$/.test(raw.trim())) throw new LocalError(`参数 ${p.name || p.type}：应为 ${'0x'} 开头的 40 位十六进制地址`, `argument ${p.name || p.type}: an address, 0x and 40 hex digits`);
+  if (/^u?int/.test(t) && !/^-?\d+$/.test(raw.trim())) throw new LocalError(`参数“${p.name || p.type}”：应为整数`, `argument ${p.name || p.type}: a whole number`);
+  if (t === 'address' && !/^0x[0-9a-fA-F]{40}$/.test(raw.trim())) throw new LocalError(`参数“${p.name || p.type}”：应为以“${'0x'}”开头的 40 位十六进制地址`, `argument ${p.name || p.type}: an address, 0x and 40 hex digits`);
   return t === 'address' ? raw.trim().toLowerCase() : raw;
 }
 
@@ -74,12 +75,12 @@ function show(v: unknown): string {
 
 function ArgInputs({ inputs, values, set, prefix }: { inputs: readonly ParamType[]; values: Record<string, string>; set: (k: string, v: string) => void; prefix: string }) {
   return (
-    <>
+    <span data-ident="">
       {inputs.map((p, i) => (
         <Input key={i} size="small" style={{ width: 220 }} placeholder={`${p.name || `arg${i}`} (${p.type})`} data-testid={`${prefix}-arg-${i}`}
           value={values[`${prefix}:${i}`] ?? ''} onChange={(e) => set(`${prefix}:${i}`, e.target.value)} />
       ))}
-    </>
+    </span>
   );
 }
 
@@ -105,7 +106,7 @@ function AbiForm({ d }: { d: Deployed }) {
         const inc = await sendTx(d.chain, { module: 'evm', method: 'call', args: { to: d.address, data } });
         const r = inc.receipt.result as { returnData?: string; gasUsed?: number } | undefined;
         const decoded = r?.returnData && f.outputs.length > 0 ? show([...iface.decodeFunctionResult(f, r.returnData)]) : '';
-        setOut((o) => ({ ...o, [f.format()]: { ok: true, text: `${tr('已上链', 'committed')} · ${tr('区块', 'block')} ${inc.height} · gas ${r?.gasUsed ?? '?'}${decoded ? ` · ${decoded}` : ''}` } }));
+        setOut((o) => ({ ...o, [f.format()]: { ok: true, text: `${tr('已上链', 'committed')} · ${tr('区块', 'block')} ${inc.height} · ${tr('燃料', 'gas')} ${r?.gasUsed ?? '?'}${decoded ? ` · ${decoded}` : ''}` } }));
         message.success(say('交易已上链', 'The transaction is committed'));
       }
     } catch (err) {
@@ -185,8 +186,8 @@ export function SolidityIde() {
   };
 
   if (chains.data && chains.data.length === 0) {
-    return <Alert type="info" showIcon data-testid="sol-no-chain" title={tr(`本节点没有运行 ${EVM_MODULE} 模块的业务链`, `No business chain on this node runs the ${EVM_MODULE} module`)}
-      description={tr(`Solidity 合约只能部署在运行 ${EVM_MODULE} 模块的业务链上：在“链管理”中提议创建业务链时勾选该模块（联盟策略须允许该模块）。`, `Solidity contracts deploy only to business chains running the ${EVM_MODULE} module: tick it when proposing a chain under Chains (the alliance policy must allow the module).`)} />;
+    return <Alert type="info" showIcon data-testid="sol-no-chain" title={tr(`本节点没有运行“${EVM_MODULE}”模块的业务链`, `No business chain on this node runs the ${EVM_MODULE} module`)}
+      description={tr(`Solidity 合约只能部署在运行“${EVM_MODULE}”模块的业务链上：在“链管理”中提议创建业务链时勾选该模块（联盟策略须允许该模块）。`, `Solidity contracts deploy only to business chains running the ${EVM_MODULE} module: tick it when proposing a chain under Chains (the alliance policy must allow the module).`)} />;
   }
   const errors = compiled?.diagnostics.filter((d) => d.severity === 'error') ?? [];
   return (
@@ -196,33 +197,35 @@ export function SolidityIde() {
         <Col span={13}>
           <Space style={{ marginBottom: 8 }} wrap>
             <span>{tr('目标链', 'Chain')}</span>
-            <Select style={{ width: 180 }} value={target} onChange={setChain} data-testid="sol-chain" options={(chains.data ?? []).map((c) => ({ value: c.id, label: c.id }))} />
-            <input type="file" accept=".sol,text/plain" data-testid="sol-upload" onChange={(e) => upload(e.target.files?.[0])} />
+            <Select style={{ width: 180 }} value={target} onChange={setChain} data-testid="sol-chain" options={(chains.data ?? []).map((c) => ({ value: c.id, label: <Ident>{c.id}</Ident> }))} />
+            <Upload showUploadList={false} maxCount={1} accept=".sol,text/plain" beforeUpload={(f) => { upload(f); return false; }}>
+              <Button data-testid="sol-upload">{tr('上传 Solidity 源文件', 'Upload a Solidity file')}</Button>
+            </Upload>
           </Space>
           <Input.TextArea data-testid="sol-source" value={source} onChange={(e) => { setSource(e.target.value); setCompiled(null); }} autoSize={{ minRows: 16, maxRows: 32 }} spellCheck={false}
             style={{ fontFamily: 'ui-monospace, monospace', fontSize: 12 }} />
           <Space style={{ marginTop: 8 }}>
             <Button type="primary" loading={busy === 'compile'} disabled={size === 0 || size > MAX_SOURCE_BYTES} onClick={compile} data-testid="sol-compile">{tr('编译', 'Compile')}</Button>
-            <Typography.Text type={size > MAX_SOURCE_BYTES ? 'danger' : 'secondary'}>{tr(`${size} / ${MAX_SOURCE_BYTES} 字节；由节点上的编译器 ${SOLC} 编译，限时 30 秒`, `${size} / ${MAX_SOURCE_BYTES} bytes; compiled by ${SOLC} on the node, within 30 s`)}</Typography.Text>
+            <Typography.Text type={size > MAX_SOURCE_BYTES ? 'danger' : 'secondary'}>{tr(`${size} / ${MAX_SOURCE_BYTES} 字节；由节点上的编译器“${SOLC}”编译（目标 EVM 版本“${EVM_VERSION}”），限时 30 秒`, `${size} / ${MAX_SOURCE_BYTES} bytes; compiled by ${SOLC} on the node (target EVM ${EVM_VERSION}), within 30 s`)}</Typography.Text>
           </Space>
         </Col>
         <Col span={11}>
           {compiled && (
-            <Card size="small" title={<span>{tr('编译结果', 'Compiler output')} · <Typography.Text type="secondary">{compiled.compiler}</Typography.Text></span>}>
+            <Card size="small" title={<span>{tr('编译结果', 'Compiler output')} · <Typography.Text code>{compiled.compiler}</Typography.Text></span>}>
               {compiled.diagnostics.length === 0
                 ? <Alert type="success" showIcon data-testid="sol-ok" title={tr('编译通过，无警告', 'Compiled, no warnings')} />
                 : (
                   <Space orientation="vertical" style={{ width: '100%' }} data-testid="sol-diagnostics">
                     {compiled.diagnostics.map((d, i) => (
                       <Alert key={i} type={d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'info'} showIcon
-                        title={<span>{d.line !== undefined ? <Tag data-testid="sol-diag-place">{tr(`第 ${d.line} 行第 ${d.column} 列`, `line ${d.line}, column ${d.column}`)}</Tag> : null}{d.message}</span>} />
+                        title={<span>{d.line !== undefined ? <Tag data-testid="sol-diag-place">{tr(`第 ${d.line} 行第 ${d.column} 列`, `line ${d.line}, column ${d.column}`)}</Tag> : null}<Typography.Text code>{d.message}</Typography.Text></span>} />
                     ))}
                   </Space>
                 )}
               {errors.length === 0 && compiled.contracts.length > 0 && (
                 <Form layout="vertical" style={{ marginTop: 12 }}>
                   <Form.Item label={tr('合约', 'Contract')}>
-                    <Select value={contract?.name} onChange={setPicked} data-testid="sol-contract" options={compiled.contracts.map((c) => ({ value: c.name, label: c.name, disabled: c.bytecode.length <= 2 }))} />
+                    <Select value={contract?.name} onChange={setPicked} data-testid="sol-contract" options={compiled.contracts.map((c) => ({ value: c.name, label: <Ident>{c.name}</Ident>, disabled: c.bytecode.length <= 2 }))} />
                   </Form.Item>
                   {ctorInputs.length > 0 && (
                     <Form.Item label={tr('构造参数', 'Constructor arguments')}>
@@ -241,13 +244,13 @@ export function SolidityIde() {
         <Table size="small" pagination={false} rowKey="address" dataSource={deployed} data-testid="sol-deployed"
           expandable={{ expandedRowKeys: open ? [open] : [], onExpand: (o, d) => setOpen(o ? d.address : null), expandedRowRender: (d) => <AbiForm d={d} /> }}
           columns={[
-            { title: tr('合约', 'Contract'), dataIndex: 'name' },
+            { title: tr('合约', 'Contract'), dataIndex: 'name', render: (n: string) => <Ident>{n}</Ident> },
             { title: tr('链', 'Chain'), dataIndex: 'chain', render: (c: string) => <Ident>{c}</Ident> },
             { title: tr('地址', 'Address'), dataIndex: 'address', render: (a: string) => <Mono copy>{a}</Mono> },
           ]} />
       )}
       <Typography.Paragraph type="secondary" style={{ marginTop: 12 }}>
-        {tr(`版本、升级与冻结：${EVM_MODULE} 模块的合约部署后代码不可变，没有升级入口（需部署新合约并迁移）；治理冻结目前针对 DID、结算账户、可执行法律合约实例与代币，尚不覆盖 EVM 合约地址（冻结调用方 DID 可阻止其交易）。`,
+        {tr(`版本、升级与冻结：“${EVM_MODULE}”模块的合约部署后代码不可变，没有升级入口（需部署新合约并迁移）；治理冻结目前针对 DID、结算账户、可执行法律合约实例与代币，尚不覆盖 EVM 合约地址（冻结调用方 DID 可阻止其交易）。`,
           'Versions, upgrade and freeze: code deployed with the evm module is immutable and has no upgrade path (deploy a new contract and migrate); governance freezes cover DIDs, settlement accounts, lex contract instances and tokens, not yet EVM contract addresses (freezing a caller\'s DID stops its txs).')}
       </Typography.Paragraph>
     </div>
