@@ -177,3 +177,13 @@ export function consensusName(t: string | undefined, tr: Tr): string {
 export function SandboxTag({ tr }: { tr: (zh: string, en: string) => string }) {
   return <Tag color="volcano" data-testid="sandbox-tag" title={tr('沙箱链：仅沙箱资金，与生产链之间无跨链通道，经治理投票转正式后解除', 'Sandbox chain: sandbox money only, no cross-chain path to production chains, until promoted by a governance vote')}>{tr('沙箱', 'SANDBOX')}</Tag>;
 }
+
+/** Saves text as a file through the browser's download (keystores, exports); nothing goes to the node. */
+export function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

@@ -11,7 +11,7 @@ import {
   type Call, type CommittedTx, type KeyPair,
 } from '../../src/sdk/browser.ts';
 import { decryptKeystoreAsync } from '../shims/keystore.ts';
-import { didFromPublicKey, fromHex, publicKeyFromPrivate, type Suite } from '../../src/sdk/browser.ts';
+import { didFromPublicKey, fromHex, publicKeyFromPrivate, toHex, type Suite } from '../../src/sdk/browser.ts';
 import { errorZh } from './i18n/errors.ts';
 
 export type Lang = 'zh' | 'en';
@@ -45,8 +45,11 @@ interface SessionValue {
   key: KeyPair | null;
   /** After a reload: how the key can be loaded again (its keystore stays encrypted in this tab). */
   unlockWith: Unlock | null;
-  /** Signs in; a keystore given is kept encrypted for this tab, to unlock the key after a reload. */
-  signIn(key: KeyPair, keystore?: unknown): Promise<Auth>;
+  /**
+   * Signs in; a keystore given is kept encrypted for this tab, to unlock the key after a reload.
+   * `did`: the DID to sign in as when the key is one rotated into its document (default the key's own DID).
+   */
+  signIn(key: KeyPair, keystore?: unknown, did?: string): Promise<Auth>;
   /** Loads the session's key again: the stored keystore with its password, or a pasted key. */
   unlock(password: string): Promise<void>;
   unlockKey(kp: KeyPair): void;
@@ -64,6 +67,8 @@ const AUTH_KEY = 'shulian.console.auth';
 const KEYSTORE_KEY = 'shulian.console.keystore';
 const UNLOCK_KEY = 'shulian.console.unlock';
 const LANG_KEY = 'shulian.console.lang';
+/** The session key's public key (hex): after a rotation it is not the key the DID was made from. */
+const PUBKEY_KEY = 'shulian.console.pubkey';
 
 function loadAuth(): Auth | null {
   try {
@@ -161,10 +166,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
   const tr = useCallback((zh: string, en: string) => (lang === 'zh' ? zh : en), [lang]);
 
-  const signIn = useCallback(async (kp: KeyPair, keystore?: unknown): Promise<Auth> => {
+  const signIn = useCallback(async (kp: KeyPair, keystore?: unknown, did?: string): Promise<Auth> => {
     // The SDK checks the challenge (this node, this DID, this page's origin, not expired) and signs
     // the sign-in message it builds from those fields, here in the browser; any other shape is refused.
-    const r = await consoleClient.login(kp);
+    const r = await consoleClient.login(kp, did ?? didFromPublicKey(kp.publicKey));
+    sessionStorage.setItem(PUBKEY_KEY, toHex(kp.publicKey));
     const a: Auth = { token: r.token, did: r.did, roles: r.roles, expiresAt: r.expiresAt };
     sessionStorage.setItem(AUTH_KEY, JSON.stringify(a));
     if (keystore !== undefined) {
@@ -182,7 +188,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const unlockKey = useCallback((kp: KeyPair) => {
     const a = authRef.current;
     if (!a) throw new LocalError('会话已结束，请重新登录', 'The session has ended; sign in again');
-    if (didFromPublicKey(kp.publicKey) !== a.did) {
+    // A key rotated into the DID's document is not the key the DID was made from: the one the session signed in with is accepted.
+    if (didFromPublicKey(kp.publicKey) !== a.did && sessionStorage.getItem(PUBKEY_KEY) !== toHex(kp.publicKey)) {
       throw new LocalError(`该密钥不属于已登录的 DID（${a.did}）`, `This key is not the signed-in DID's (${a.did})`);
     }
     setKey(kp);
@@ -198,7 +205,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const a = authRef.current;
     if (a) void consoleClient.logout().catch(() => undefined);
     consoleClient.token = undefined;
-    for (const k of [AUTH_KEY, KEYSTORE_KEY, UNLOCK_KEY]) sessionStorage.removeItem(k);
+    for (const k of [AUTH_KEY, KEYSTORE_KEY, UNLOCK_KEY, PUBKEY_KEY]) sessionStorage.removeItem(k);
     setAuth(null);
     setKey((k) => {
       k?.privateKey.fill(0);
@@ -214,7 +221,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const sendTx = useCallback(async (chain: string, call: Call): Promise<CommittedTx> => {
     const k = keyRef.current;
     if (!k) throw new ShulianError('NO_KEY', 'unlock your key (or sign in again) to sign transactions: keys are kept only in this tab');
-    const hash = await client.send(chain, k, call);
+    // As the signed-in DID: after a key rotation the key's own DID is not the sender.
+    const did = authRef.current?.did;
+    const hash = await client.send(chain, k, call, did && did !== didFromPublicKey(k.publicKey) ? { from: did } : {});
     const inc = await client.waitForTx(hash, { timeoutMs: 60_000 });
     if (inc.receipt.status !== 'ok') {
       throw new ShulianError(foreign(inc.receipt.code) ?? 'TX_FAILED', inc.receipt.message ?? `transaction ${hash} failed`);

@@ -36,6 +36,7 @@ export const API_ERRORS = {
   RPC_NOT_SUPPORTED: 'JSON-RPC -32004: the chain does not run the evm module',
   RPC_LIMIT_EXCEEDED: 'JSON-RPC -32005: a limit was reached (batch size, log range, calls in flight)',
   RPC_EXECUTION_REVERTED: 'JSON-RPC 3: the call reverted',
+  SOLC_TIMEOUT: 'a Solidity compile ran longer than the node allows and was stopped',
 } as const satisfies ErrorList;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
@@ -77,6 +78,7 @@ export const STATUS = {
   RPC_PARSE_ERROR: 400, RPC_INVALID_REQUEST: 400, RPC_METHOD_NOT_FOUND: 400, RPC_INVALID_PARAMS: 400, RPC_INTERNAL: 400,
   RPC_SERVER: 400, RPC_RESOURCE_NOT_FOUND: 400, RPC_TX_REJECTED: 400, RPC_NOT_SUPPORTED: 400, RPC_LIMIT_EXCEEDED: 400,
   RPC_EXECUTION_REVERTED: 400,
+  SOLC_TIMEOUT: 503,
   // chain
   CHAIN_NOT_FOUND: 404, BLOCK_NOT_FOUND: 404, HEIGHT_NOT_FOUND: 404, TX_NOT_FOUND: 404,
   TX_NOT_ADMITTED: 403, TX_FROZEN: 403, TX_ACCESS_DENIED: 403,

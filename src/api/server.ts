@@ -17,6 +17,8 @@ import { registerDidRoutes } from './routes/did.ts';
 import { registerGovernanceRoutes } from './routes/governance.ts';
 import { registerSettlementRoutes } from './routes/settlement.ts';
 import { registerContractRoutes } from './routes/contracts.ts';
+import { registerSolidityRoutes } from './routes/solidity.ts';
+import type { SolcOptions } from './solc.ts';
 import { registerXchainRoutes } from './routes/xchain.ts';
 import { registerXtxRoutes } from './routes/xtx.ts';
 import { registerValidatorRoutes } from './routes/validators.ts';
@@ -53,6 +55,8 @@ export interface ApiOptions {
   vc?: VcRoutesOptions;
   /** Console sign-in, work orders, admin and audit log (issue #8): served when `dataDir` or `store` is given. */
   console?: ConsoleOptions;
+  /** POST /v1/evm/compile: Solidity source size, compile time and queue bounds (api/solc.ts). */
+  solc?: SolcOptions;
   /** /metrics and /v1/node/stats: sampling, and the data dir whose disk use is reported. */
   metrics?: MetricsOptions;
   /** Chains on other engines the node follows (GET /v1/external-chains); none when absent. */
@@ -286,6 +290,7 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   await registerVcRoutes(app, node, { ...opts.vc, site });
   registerDataRoutes(app, node, { site, ...(opts.vc?.statusSigner ? { statusSigner: opts.vc.statusSigner } : {}), ...(opts.vc?.now ? { now: opts.vc.now } : {}) });
   registerEthRoutes(app, node, opts.eth);
+  registerSolidityRoutes(app, opts.solc);
   registerExternalRoutes(app, opts.external ?? NO_EXTERNAL_CHAINS);
   registerConsole(app);
   const collector = registerMetricsRoutes(app, node, { ...(opts.console?.dataDir ? { dataDir: opts.console.dataDir } : {}), ...opts.metrics });

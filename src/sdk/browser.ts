@@ -34,7 +34,8 @@ export * from './contracts.ts';
 export * from './external.ts';
 export * from './supervision.ts';
 export type * from './alarms.ts';
-export { docStateKey } from '../modules/did/keys.ts';
+export { docStateKey, certsStateKey } from '../modules/did/keys.ts';
+export type { BoundCertificate, DidDocState, DidKeyState, DidServiceState } from '../modules/did/types.ts';
 // The data chain (docs/data.md): the console's catalog, requests and grants, and "My consents";
 // the same ODRL evaluator the chain runs.
 export { pairwiseKey, consentDigest, type CatalogPage, type GrantView } from './data.ts';
@@ -51,3 +52,4 @@ export {
 } from './tokens.ts';
 export { xcallResult } from './xcall.ts';
 export * from './scenarios.ts';
+export * from './solidity.ts';

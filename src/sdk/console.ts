@@ -172,6 +172,20 @@ export interface NodeStats {
   history: { intervalMs: number; samples: StatsSample[] };
 }
 
+/** GET /v1/node/info: a node about itself, in the compact form any console may read cross-origin (issue #25). */
+export interface NodeInfo {
+  node: NodeStats['node'];
+  time: number;
+  disk: NodeStats['disk'];
+  peers: number;
+  chains: Array<{
+    id: string; height: number; lastBlockTime: number; validators: number; validatorsUp: number;
+    /** The consensus engine is catching up with its peers (block sync), not yet voting. */
+    syncing: boolean;
+    consensus: string | null;
+  }>;
+}
+
 export interface ConsoleClientOptions {
   /** Node API root, e.g. http://127.0.0.1:7070 (a trailing /v1 is dropped). */
   baseUrl: string;
@@ -398,6 +412,11 @@ export class ConsoleClient {
 
   stats(): Promise<NodeStats> {
     return this.#call('GET', '/v1/node/stats');
+  }
+
+  /** This node about itself (GET /v1/node/info), the form every node serves cross-origin. */
+  info(): Promise<NodeInfo> {
+    return this.#call('GET', '/v1/node/info');
   }
 
   /** The Prometheus text exposition of GET /metrics. */

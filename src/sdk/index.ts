@@ -24,6 +24,7 @@ export type {
 } from '../ledger/index.ts';
 export * from './governance.ts';
 export * from './console.ts';
+export * from './solidity.ts';
 export * from './contracts.ts';
 export * from './settlement.ts';
 export * from './external.ts';

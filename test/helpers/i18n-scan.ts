@@ -16,6 +16,8 @@ import type { Page } from 'playwright-core';
 export const LATIN_IN_ZH = [
   'Shulian', 'SM2', 'SM3', 'SM4', 'Ed25519', 'SHA-256', 'DID', 'TBFT', 'API', 'JSON', 'ID', 'CPU', 'W3C', 'Prometheus',
   'UTC', 'B', 'KB', 'MB', 'GB', 'TB', 'CNY', 'USD',
+  // Names of technologies Chinese consoles keep in Latin (WeBASE, ChainMaker): the contract language, its machine, the certificate encoding.
+  'Solidity', 'EVM', 'PEM', 'URL',
 ];
 
 export interface Leak {

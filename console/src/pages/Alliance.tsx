@@ -6,6 +6,7 @@ import {
 } from '../../../src/sdk/browser.ts';
 import { ErrorBox, Hash, Ident, Json, ModuleTag, NoData, StatusTag, UserText, fmtTime, roleList, roleName, statusText } from '../components.tsx';
 import { ElectorateNotice, ProposalSubject, blockPace, kindLabel, periodText, useElectorate } from '../gov.tsx';
+import { GovernanceWizard } from './Lifecycle.tsx';
 import { client, errNode, shortDid, useLoad, useSession, say } from '../session.tsx';
 
 export { kindLabel };
@@ -184,6 +185,7 @@ export function Alliance() {
             ),
           },
           { key: 'proposals', label: tr('提案与投票', 'Proposals and votes'), children: <ProposalBoard /> },
+          { key: 'govern', label: <span data-testid="tab-govern">{tr('治理操作', 'Governance actions')}</span>, children: <GovernanceWizard /> },
           {
             key: 'policy', label: tr('联盟策略', 'Policies'),
             children: (

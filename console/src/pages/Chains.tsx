@@ -9,6 +9,7 @@ import {
 import { ErrorBox, Ident, Json, ModuleTag, NoData, SandboxTag, StatusTag, UserText, chainName, consensusName, fmtTime, kindName, moduleInfo } from '../components.tsx';
 import { ElectorateNotice, useElectorate } from '../gov.tsx';
 import { ProposalBoard } from './Alliance.tsx';
+import { GovernanceWizard } from './Lifecycle.tsx';
 import { ExternalChainsTable } from './External.tsx';
 import { client, errNode, shortDid, useLoad, useSession, say } from '../session.tsx';
 import { SimulateFirst, confirmVerdict } from '../simfirst.tsx';
@@ -426,6 +427,7 @@ export function Chains() {
           { key: 'wizard', label: tr('提议业务链', 'Propose a business chain'), children: <ProposeChainWizard known={known} onDone={() => setTick((t) => t + 1)} /> },
           { key: 'validators', label: tr('验证节点变更', 'Validator changes'), children: <ValidatorChange registry={data.data?.registry ?? []} known={known} onDone={() => setTick((t) => t + 1)} /> },
         ] : []),
+        { key: 'lifecycle', label: <span data-testid="tab-lifecycle">{tr('链生命周期', 'Chain lifecycle')}</span>, children: <GovernanceWizard kinds={['suspend-chain', 'resume-chain', 'retire-chain', 'change-validators']} /> },
         { key: 'votes', label: tr('链相关提案', 'Chain proposals'), children: <ProposalBoard kinds={CHAIN_KINDS} /> },
       ]} />
       {detail && <ChainDetail id={detail} onClose={() => setDetail(null)} />}

@@ -7,6 +7,7 @@ import {
   listContracts, signContract, submitContractEvent, supApproval, supApproveCall, testContractTemplate,
   type CompileResponse, type ContractTemplate, type ContractView, type Diagnostic, type JsonValue, type ScenarioReport, type TemplateSummary,
 } from '../../../src/sdk/browser.ts';
+import { SolidityIde } from './Solidity.tsx';
 import { ErrorBox, Hash, Ident, Json, NoData, fmtTime } from '../components.tsx';
 import { LEX_DIAG_ZH } from '../i18n/errors.ts';
 import {
@@ -644,6 +645,7 @@ export function Contracts() {
           { key: 'repo', label: tr('模板库', 'Template repository'), children: <Repository lib={lib.data} onOpen={(n) => { setBase(n); setTab('editor'); }} /> },
           { key: 'editor', label: <span data-testid="tab-editor">{tr('低代码编辑器', 'Low-code editor')}</span>, children: lib.data.names.includes(base) ? <Editor lib={lib.data} base={base} setBase={setBase} /> : <NoData /> },
           { key: 'instances', label: <span data-testid="tab-instances">{tr('我的合同', 'My contracts')}</span>, children: <Instances /> },
+          { key: 'solidity', label: <span data-testid="tab-solidity">{tr('Solidity 合约', 'Solidity contracts')}</span>, children: <SolidityIde /> },
         ]} />
       )}
     </Card>

@@ -4,6 +4,7 @@ import { encryptKeystore } from '../../shims/keystore.ts';
 import { ShulianError, didFromPublicKey, encodeMultikey, foreign, generateKeyPair, type KeyPair } from '../../../src/sdk/browser.ts';
 import { Json } from '../components.tsx';
 import { DidView } from './Explorer.tsx';
+import { KeysAndCertificates } from './Keys.tsx';
 import { LocalError, client, errDetail, errNode, errText, request, useSession, say } from '../session.tsx';
 
 const IDENTITY_CHAIN = 'identity';
@@ -187,6 +188,7 @@ export function Identity() {
             {did ? <DidView did={did} key={did} /> : <Alert type="info" title={tr('输入 DID 解析其文档（W3C DID 解析）', 'Enter a DID to resolve its document (W3C DID Resolution)')} />}
           </Space>
         ) },
+        { key: 'keys', label: <span data-testid="tab-keys">{tr('密钥与证书', 'Keys and certificates')}</span>, children: <KeysAndCertificates /> },
         { key: 'vc', label: tr('可验证凭证', 'Credentials'), children: <Credentials /> },
       ]} />
     </Card>

@@ -4,6 +4,7 @@ import type { NodeStats } from '../../../src/sdk/browser.ts';
 import { AXIS_LABEL, CHART_LAYOUT, Chart } from '../charts.tsx';
 import { ErrorBox, Ident, NoData, consensusName, fmtBytes, fmtDuration, fmtTime } from '../components.tsx';
 import { consoleClient, useSession } from '../session.tsx';
+import { AllianceNodes } from './Nodes.tsx';
 
 const MB = 1024 * 1024;
 
@@ -93,6 +94,7 @@ export function Monitoring() {
           {stats && <> · {tr('节点', 'node')} {stats.node.did} · {tr('版本', 'version')} {stats.node.version} · {tr('已运行', 'up for')} <span data-testid="uptime">{fmtDuration(stats.node.uptimeMs, lang)}</span></>}
         </Typography.Paragraph>
       </Card>
+      <Card style={{ marginTop: 16 }} title={tr('联盟各节点', 'Nodes of the alliance')}><AllianceNodes /></Card>
     </div>
   );
 }

@@ -3,16 +3,7 @@ import { Alert, App, Button, Card, Form, Input, Radio, Space, Tabs, Typography, 
 import { decryptKeystoreAsync, encryptKeystore } from '../../shims/keystore.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../../../src/sdk/browser.ts';
 import { LocalError, errDetail, errText, keyFromHex, useSession, say } from '../session.tsx';
-import { UserText } from '../components.tsx';
-
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+import { UserText, download } from '../components.tsx';
 
 export function SignIn() {
   const { tr, signIn } = useSession();

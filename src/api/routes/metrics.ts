@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { ChainView, NodeView } from '../../chain/index.ts';
-import type { ChainStats, NodeStats, StatsSample } from '../../sdk/index.ts';
+import type { ChainStats, NodeInfo, NodeStats, StatsSample } from '../../sdk/index.ts';
 
 /** The wire shapes live with the SDK, which the console reads them through. */
 export type { ChainStats, NodeStats, StatsSample };
@@ -269,5 +269,22 @@ export function registerMetricsRoutes(app: FastifyInstance, node: NodeView, opts
   app.get('/v1/node/stats', {
     schema: { tags: ['node'], summary: 'Node figures for the console: process, disk, peers, per chain, with recent samples for charts' },
   }, async () => collector.stats());
+
+  // The compact, cross-origin form (issue #25): the console of any node of the alliance asks
+  // every node it knows for this, so it is readable from another origin (a public read, no
+  // credentials, the same figures as /v1/node/stats without the process internals and history).
+  app.get('/v1/node/info', {
+    schema: { tags: ['node'], summary: 'This node about itself (version, uptime, chains hosted with height and sync state, peers, disk), readable cross-origin' },
+  }, async (_req, reply) => {
+    const s = collector.stats();
+    reply.header('access-control-allow-origin', '*');
+    return {
+      node: s.node, time: s.time, disk: s.disk, peers: s.peers,
+      chains: s.chains.map((c) => ({
+        id: c.id, height: c.height, lastBlockTime: c.lastBlockTime, validators: c.validators, validatorsUp: c.validatorsUp,
+        syncing: c.consensus?.syncing ?? false, consensus: c.consensus?.type ?? null,
+      })),
+    } satisfies NodeInfo;
+  });
   return collector;
 }
