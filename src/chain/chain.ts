@@ -11,10 +11,10 @@ import { yieldToEventLoop } from './execute.ts';
 import { stateLookup, txInclusion, type ProofSource } from './proofs.ts';
 import { forkBase, type ForkBase } from './fork.ts';
 import { REFS_KEY, parseRefs, type AdmissionRule, type AllianceRule, type Refs, type SenderAuthority, type Verdict } from './refs.ts';
-import { ChainStore, SparseMerkleTree } from '../ledger/store/index.ts';
+import { ChainStore, SparseMerkleTree, exportSnapshot, type Snapshot } from '../ledger/store/index.ts';
 import {
   EMPTY_ROOT, hashJson, headerHashOf, merkleRoot,
-  type Block, type BlockHeader, type Genesis, type Tx, type ValidatorInfo, type StateLookup, type TxInclusion,
+  type Block, type BlockHeader, type Genesis, type HeaderProof, type Tx, type ValidatorInfo, type StateLookup, type TxInclusion,
 } from '../ledger/index.ts';
 import { Mempool, type MempoolEntry } from './mempool.ts';
 import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
@@ -391,6 +391,33 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
    */
   forkAt(height: number): ForkBase {
     return forkBase({ id: this.id, suite: this.suite, genesis: this.genesis, store: this.store, tree: this.tree, hash: this.hash, executor: this.executor, gate: this.gate }, height);
+  }
+
+  /**
+   * A snapshot of the latest state for state sync (src/ledger/store/snapshot.ts), checked against
+   * the head's state root, with the head's header proof (commit; proven schedule on chains that
+   * track validators).
+   */
+  exportSnapshot(maxChunkBytes?: number): Promise<Snapshot> {
+    return exportSnapshot(this.suite, this.store, (head) => this.headerProof(head.height), maxChunkBytes);
+  }
+
+  /** Height of the snapshot this chain's store started from (0: it holds every block). */
+  baseHeight(): number {
+    return this.store.base();
+  }
+
+  /** A committed header with its signature, commit and (chains that track validators) proven schedule. */
+  headerProof(height: number): HeaderProof {
+    const meta = this.store.getMeta(height);
+    if (!meta) throw new ShulianError('HEIGHT_NOT_FOUND', `chain ${this.id} has no block ${height}`);
+    const hp: HeaderProof = { header: meta.header, hash: meta.hash, sig: meta.sig };
+    if (meta.commit !== undefined) hp.commit = meta.commit;
+    if (this.genesis.modules.includes('validators')) {
+      const s = this.getState(VALIDATOR_SCHEDULE_KEY, { height, proof: true });
+      hp.schedule = { value: s.value, proof: s.proof! };
+    }
+    return hp;
   }
 
   /** The commit certificate stored with a block, when its consensus produces one. */

@@ -105,6 +105,8 @@ export class ChainStore {
   private readonly pendingNodes = new Map<string, Uint8Array>();
   private headCache: ChainHead | undefined;
   private ahead = false;
+  /** Height of the snapshot this store was started from (0: it holds every block since genesis). */
+  private baseHeight = 0;
 
   constructor(dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -119,6 +121,7 @@ export class ChainStore {
     this.meta = this.root.openDB({ name: 'meta' });
     this.pool = this.root.openDB({ name: 'pool' });
     this.headCache = this.meta.get('head') as ChainHead | undefined;
+    this.baseHeight = (this.meta.get('base') as number | undefined) ?? 0;
     try {
       this.upgrade(dir);
     } catch (err) {
@@ -192,7 +195,16 @@ export class ChainStore {
     return this.visible(height) ? this.headers.get(height) : undefined;
   }
 
+  /**
+   * Height of the snapshot the store was started from by state sync (docs/operations.md#state-sync):
+   * blocks at and below it are not held (their header at the base is), nor state below it.
+   */
+  base(): number {
+    return this.baseHeight;
+  }
+
   getBlock(height: number): Block | undefined {
+    if (this.baseHeight > 0 && height <= this.baseHeight) return undefined;
     const meta = this.getMeta(height);
     if (!meta) return undefined;
     const txs: Tx[] = [];
@@ -322,6 +334,56 @@ export class ChainStore {
     await this.root.flushed;
     this.headCache = newHead;
     this.ahead = false;
+  }
+
+  /**
+   * The latest state, every key with its canonical JSON, read in one event turn at a moment the
+   * state table matches head() (never while a block's state is committed but not durable), so
+   * the entries are exactly the state under head().stateRoot. Sorted by key.
+   */
+  async stateAtHead(): Promise<{ head: ChainHead; entries: Array<[string, string]> }> {
+    for (;;) {
+      if (!this.ahead && this.headCache) {
+        const head = this.headCache;
+        const entries: Array<[string, string]> = [];
+        for (const { key, value } of this.state.getRange()) entries.push([key, value]);
+        return { head, entries };
+      }
+      await this.root.flushed;
+      await turn();
+    }
+  }
+
+  /**
+   * Starts an empty store from a verified snapshot (src/ledger/store/snapshot.ts): the state, its
+   * tree nodes and values, the header record of the snapshot height, and the head and base there,
+   * the last three in one transaction after everything else. Refuses a store that holds blocks.
+   */
+  async importSnapshot(genesis: Genesis, meta: BlockMeta, entries: ReadonlyArray<readonly [string, string]>, nodes: ReadonlyMap<string, Uint8Array>, values: ReadonlyMap<string, string>): Promise<void> {
+    if (this.headCache) {
+      throw new ShulianError('SNAPSHOT_STORE_NOT_EMPTY', `the store already holds chain ${this.genesis()?.chain ?? genesis.chain} up to height ${this.headCache.height}; state sync starts only an empty data directory`);
+    }
+    let last: Promise<unknown> = this.meta.put('genesis', genesis);
+    let i = 0;
+    for (const [k, v] of entries) {
+      if (++i % (SLICE * 4) === 0) await turn();
+      last = this.state.put(k, v);
+    }
+    for (const [h, n] of nodes) {
+      if (++i % (SLICE * 4) === 0) await turn();
+      last = this.nodes.put(Buffer.from(h, 'latin1'), Buffer.from(n));
+    }
+    for (const [h, v] of values) last = this.values.put(Buffer.from(h, 'hex'), v);
+    last = this.headers.put(meta.header.height, meta);
+    await last;
+    const head: ChainHead = { height: meta.header.height, hash: meta.hash, stateRoot: meta.header.stateRoot, time: meta.header.time };
+    await this.root.transaction(() => {
+      this.meta.put('base', head.height);
+      this.meta.put('head', head);
+    });
+    await this.root.flushed;
+    this.baseHeight = head.height;
+    this.headCache = head;
   }
 
   async close(): Promise<void> {
