@@ -18,6 +18,7 @@ export const LEDGER_ERRORS = {
   MEMPOOL_FULL: 'the mempool is full and this transaction does not displace another',
   MEMPOOL_SENDER_QUOTA: 'the sender already has as many pending transactions as one sender may',
   STORE_HEIGHT: 'a block was stored out of order (it does not follow the head)',
+  STORE_DISK_FULL: 'the disk holding the chain store is (nearly) full: the write was refused and nothing was written; free space and the node carries on',
   STORE_FORMAT_NEWER: 'the chain store was written by a newer release, in a format this release cannot read',
   STORE_FORMAT_INVALID: 'the chain store\'s format version is not a version at all (a damaged store)',
   SNAPSHOT_MALFORMED: 'a state snapshot (manifest, header or chunk) is not the shape it must be, or its keys are out of order',

@@ -52,6 +52,8 @@ export const nodeConfigSchema = z.strictObject({
   }).optional(),
   /** Blocks past the snapshot served to peers before a new one is taken (default 1000). */
   snapshotInterval: z.number().int().min(1).max(100_000_000).optional(),
+  /** Free disk space each chain store keeps in reserve before it refuses writes (default 64 MiB; 0 = no reserve). */
+  minFreeBytes: z.number().int().min(0).max(2 ** 50).optional(),
   /** This node's mempool policy (docs/operations.md#limits); omitted fields keep their defaults. */
   mempool: z.strictObject({
     maxExpiryBlocks: z.number().int().min(1).max(100_000_000).optional(),

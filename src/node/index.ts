@@ -59,6 +59,7 @@ export interface StartOptions {
   /** State sync of chains that hold no blocks yet (docs/operations.md#state-sync). */
   stateSync?: NodeOpenOptions['stateSync'];
   snapshotInterval?: number;
+  minFreeBytes?: number;
   /**
    * Run a gateway in this process for the chains it hosts, when the routing chain's registry
    * names this node as a gateway (the embedded alliance does). Default true.
@@ -115,6 +116,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     ...(opts.p2p ? { p2p: opts.p2p } : {}), ...(opts.tbftTimeouts ? { tbftTimeouts: opts.tbftTimeouts } : {}),
     ...(opts.gateways ? { gateways: opts.gateways } : {}), ...(opts.mempool ? { mempool: opts.mempool } : {}),
     ...(opts.stateSync ? { stateSync: opts.stateSync } : {}), ...(opts.snapshotInterval ? { snapshotInterval: opts.snapshotInterval } : {}),
+    ...(opts.minFreeBytes !== undefined ? { minFreeBytes: opts.minFreeBytes } : {}),
   });
   let api;
   let external: ExternalChains;

@@ -65,6 +65,8 @@ export interface NodeOpenOptions {
   stateSync?: StateSyncConfig;
   /** A snapshot served to peers is retaken once the head is this many blocks past it (default 1000). */
   snapshotInterval?: number;
+  /** Free disk space each chain store keeps in reserve (default 64 MiB; docs/operations.md#a-full-disk). */
+  minFreeBytes?: number;
 }
 
 export interface StateSyncConfig {
@@ -231,6 +233,7 @@ export class ShulianNode implements NodeView {
     return {
       genesis, dir: join(this.opts.dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: this.admission,
       checkCalls: true, restoreMempool: false, ...(this.opts.mempool ? { mempool: this.opts.mempool } : {}),
+      ...(this.opts.minFreeBytes !== undefined ? { minFreeBytes: this.opts.minFreeBytes } : {}),
       ...(senderAuthority ? { senderAuthority } : {}), ...(allianceRule ? { allianceRule } : {}),
     };
   }

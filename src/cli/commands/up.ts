@@ -76,6 +76,7 @@ export interface RunNodeOptions {
   /** State sync from a node config (docs/operations.md#state-sync). */
   stateSync?: { minHeight?: number | undefined; timeoutMs?: number | undefined };
   snapshotInterval?: number;
+  minFreeBytes?: number;
   /** The explorer's PostgreSQL database (docs/explorer.md). */
   pg?: string;
 }
@@ -108,6 +109,7 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
       ...(o.mempool ? { mempool: Object.fromEntries(Object.entries(o.mempool).filter(([, v]) => v !== undefined)) } : {}),
       ...(o.stateSync ? { stateSync: Object.fromEntries(Object.entries(o.stateSync).filter(([, v]) => v !== undefined)) } : {}),
       ...(o.snapshotInterval ? { snapshotInterval: o.snapshotInterval } : {}),
+      ...(o.minFreeBytes !== undefined ? { minFreeBytes: o.minFreeBytes } : {}),
     });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
