@@ -9,8 +9,10 @@ import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const all = readdirSync(here).filter((f) => f.endsWith('.ts') && !['run.ts', 'result.ts'].includes(f)).map((f) => f.slice(0, -3)).sort();
-// Options are `--name value` (the value is not a benchmark name) or `--name=value`; benches read their own.
-const names = process.argv.slice(2).filter((a, i, all) => !a.startsWith('-') && !(all[i - 1]?.startsWith('--') && !all[i - 1]!.includes('=')));
+// Options (`--minutes 3`, `--blocks=1000`) are the benchmarks' own (bench/lib/args.ts); a
+// `--name value` pair's value is not a benchmark name.
+const args = process.argv.slice(2);
+const names = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && /^--[^=]+$/.test(args[i - 1]!)));
 const unknown = names.filter((n) => !all.includes(n));
 if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(', ')}; available: ${all.join(', ')}`);

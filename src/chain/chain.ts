@@ -11,10 +11,10 @@ import { yieldToEventLoop } from './execute.ts';
 import { stateLookup, txInclusion, type ProofSource } from './proofs.ts';
 import { forkBase, type ForkBase } from './fork.ts';
 import { REFS_KEY, parseRefs, type AdmissionRule, type AllianceRule, type Refs, type SenderAuthority, type Verdict } from './refs.ts';
-import { ChainStore, SparseMerkleTree } from '../ledger/store/index.ts';
+import { ChainStore, SparseMerkleTree, exportSnapshot, type Snapshot } from '../ledger/store/index.ts';
 import {
   EMPTY_ROOT, hashJson, headerHashOf, merkleRoot,
-  type Block, type BlockHeader, type Genesis, type Tx, type ValidatorInfo, type StateLookup, type TxInclusion,
+  type Block, type BlockHeader, type Genesis, type HeaderProof, type Tx, type ValidatorInfo, type StateLookup, type TxInclusion,
 } from '../ledger/index.ts';
 import { Mempool, type MempoolEntry } from './mempool.ts';
 import { Executor, NONCE_PREFIX, type ModuleDef } from '../runtime/index.ts';
@@ -63,6 +63,8 @@ export interface ChainOptions {
   restoreMempool?: boolean;
   /** How long validating a block waits for this node to reach the heights of other chains it names (default 5 s). */
   refWaitMs?: number;
+  /** Free disk space the store keeps in reserve: below it, submissions and blocks are refused (STORE_DISK_FULL). */
+  minFreeBytes?: number;
 }
 
 /**
@@ -125,7 +127,7 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
 
   /** Opens a chain's store, writing the genesis block on first start and checking it after. */
   static async open(opts: ChainOptions): Promise<Chain> {
-    const store = new ChainStore(opts.dir);
+    const store = new ChainStore(opts.dir, opts.minFreeBytes === undefined ? {} : { minFreeBytes: opts.minFreeBytes });
     const chain = new Chain(opts, store);
     const stored = store.genesis();
     if (stored) {
@@ -155,14 +157,21 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
     let restored = 0;
     for (let i = 0; i < records.length; i += MAX_BATCH) {
       const chunk = records.slice(i, i + MAX_BATCH);
-      const results = await this.submit(chunk.map((r) => r.rec.tx));
+      let results: SubmitResult[];
+      try {
+        results = await this.submit(chunk.map((r) => r.rec.tx));
+      } catch (err) {
+        // A full disk: the rest stay persisted, for the next start.
+        if (err instanceof ShulianError && err.code === 'STORE_DISK_FULL') break;
+        throw err;
+      }
       results.forEach((r, j) => {
         if (r.accepted) restored++;
         else refused.push(chunk[j]!.hash);
       });
     }
     this.store.removePending(refused);
-    await this.store.flushed();
+    await this.store.pendingFlushed([]);
     return { restored, dropped: refused.length };
   }
 
@@ -290,12 +299,14 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
    * one bad tx does not affect the others.
    */
   async submit(raw: unknown[]): Promise<SubmitResult[]> {
+    await this.store.ensureWritable();
     const answer = await this.admission.admitTxs(this.admitParams(), raw);
     return answer.kind === 'invalid' ? raw.map(() => ({ accepted: false, code: answer.code, message: answer.message })) : this.accept(answer.outcomes, false);
   }
 
   /** Admits a raw POST body (one tx, or {"txs": [...]}) without parsing it on this thread. */
   async submitBody(body: string): Promise<SubmitAnswer> {
+    await this.store.ensureWritable();
     const answer = await this.admission.admitBody(this.admitParams(), body);
     if (answer.kind === 'invalid') return answer;
     return { kind: answer.kind, results: await this.accept(answer.outcomes, true) };
@@ -322,6 +333,7 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
     const accepted: Tx[] = [];
     const results: SubmitResult[] = [];
     const dropped: string[] = [];
+    const writes: Array<Promise<unknown>> = [];
     let refs = this.gate.latest(this.headRefs());
     let verdicts = new Map<string, Verdict>();
     let sliceStart = performance.now();
@@ -344,7 +356,7 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
         if (!a.ok) throw new ShulianError(a.code, a.message);
         const entry: MempoolEntry = { tx: o.tx, hash: o.hash, bytes: o.bytes, selfCertified: o.selfCertified };
         dropped.push(...this.mempool.add(entry, { committedNonce: this.committedNonce(o.tx.from), nextHeight: this.height() + 1 }));
-        this.store.putPending(o.hash, { seq: this.seq++, tx: o.tx });
+        writes.push(this.store.putPending(o.hash, { seq: this.seq++, tx: o.tx }));
         accepted.push(o.tx);
         results.push({ accepted: true, hash: o.hash });
       } catch (err) {
@@ -353,8 +365,14 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
     }
     if (dropped.length > 0) this.store.removePending(dropped);
     if (accepted.length > 0) {
+      try {
+        await this.store.pendingFlushed(writes);
+      } catch (err) {
+        // Not durable, so not accepted: they leave the mempool and the whole answer is the error.
+        for (const r of results) if (r.accepted) this.mempool.remove(r.hash);
+        throw err;
+      }
       this.txListener?.();
-      await this.store.flushed();
     }
     if (local && accepted.length > 0) this.acceptedListener?.(accepted);
     return results;
@@ -393,6 +411,33 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
    */
   forkAt(height: number): ForkBase {
     return forkBase({ id: this.id, suite: this.suite, genesis: this.genesis, store: this.store, tree: this.tree, hash: this.hash, executor: this.executor, gate: this.gate }, height);
+  }
+
+  /**
+   * A snapshot of the latest state for state sync (src/ledger/store/snapshot.ts), checked against
+   * the head's state root, with the head's header proof (commit; proven schedule on chains that
+   * track validators).
+   */
+  exportSnapshot(maxChunkBytes?: number): Promise<Snapshot> {
+    return exportSnapshot(this.suite, this.store, (head) => this.headerProof(head.height), maxChunkBytes);
+  }
+
+  /** Height of the snapshot this chain's store started from (0: it holds every block). */
+  baseHeight(): number {
+    return this.store.base();
+  }
+
+  /** A committed header with its signature, commit and (chains that track validators) proven schedule. */
+  headerProof(height: number): HeaderProof {
+    const meta = this.store.getMeta(height);
+    if (!meta) throw new ShulianError('HEIGHT_NOT_FOUND', `chain ${this.id} has no block ${height}`);
+    const hp: HeaderProof = { header: meta.header, hash: meta.hash, sig: meta.sig };
+    if (meta.commit !== undefined) hp.commit = meta.commit;
+    if (this.genesis.modules.includes('validators')) {
+      const s = this.getState(VALIDATOR_SCHEDULE_KEY, { height, proof: true });
+      hp.schedule = { value: s.value, proof: s.proof! };
+    }
+    return hp;
   }
 
   /** The commit certificate stored with a block, when its consensus produces one. */

@@ -21,6 +21,8 @@ export const NET_ERRORS = {
   RESPONSE_TOO_LARGE: 'the answer is larger than a frame may be',
   HANDLER_ERROR: 'the peer\'s handler failed with an unexpected error',
   REMOTE_ERROR: 'the peer answered with an error that named no code',
+  SNAPSHOT_NONE: 'no peer offered a snapshot of the chain that verifies (at or above the height asked for)',
+  SNAPSHOT_GONE: 'the peer no longer holds the snapshot height asked for; ask for its manifest again',
   SYNC_RUNNING: 'a sync of that chain is already running',
 } as const satisfies ErrorList;
 

@@ -6,6 +6,7 @@
 export { PeerNetwork, CLOSE } from './peer-network.ts';
 export { BlockSyncer, serveSync, requestStatus, requestBlocks, SYNC_TOPIC, MAX_BLOCKS_PER_REQUEST } from './sync.ts';
 export type { BlockSyncerOptions, SyncResult, SyncTransport } from './sync.ts';
+export { serveSnapshots, requestOffer, requestChunk, SNAPSHOT_TOPIC, type SnapshotSource } from './snapshots.ts';
 export type {
   MessageHandler, RequestHandler, TopicPriority, NetLogger, NetLogLevel, PeerAddress, PeerNetworkOptions, PeerEvent,
   DropCounters, PeerCounters, PeerStats, DialerStats, NetworkStats, SyncBlock, SyncTarget, SyncSource, PeerStatus,

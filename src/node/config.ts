@@ -42,6 +42,18 @@ export const nodeConfigSchema = z.strictObject({
     issuerKey: z.string().min(1),
     passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
   }).optional(),
+  /**
+   * Start the tbft chains that hold no blocks yet from a peer's verified snapshot
+   * (docs/operations.md#state-sync); `{}` turns it on with the defaults.
+   */
+  stateSync: z.strictObject({
+    minHeight: z.number().int().min(1).optional(),
+    timeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
+  }).optional(),
+  /** Blocks past the snapshot served to peers before a new one is taken (default 1000). */
+  snapshotInterval: z.number().int().min(1).max(100_000_000).optional(),
+  /** Free disk space each chain store keeps in reserve before it refuses writes (default 64 MiB; 0 = no reserve). */
+  minFreeBytes: z.number().int().min(0).max(2 ** 50).optional(),
   /** This node's mempool policy (docs/operations.md#limits); omitted fields keep their defaults. */
   mempool: z.strictObject({
     maxExpiryBlocks: z.number().int().min(1).max(100_000_000).optional(),

@@ -56,6 +56,10 @@ export interface StartOptions {
   tbftTimeouts?: NodeOpenOptions['tbftTimeouts'];
   /** This node's mempool policy (docs/operations.md#limits). */
   mempool?: NodeOpenOptions['mempool'];
+  /** State sync of chains that hold no blocks yet (docs/operations.md#state-sync). */
+  stateSync?: NodeOpenOptions['stateSync'];
+  snapshotInterval?: number;
+  minFreeBytes?: number;
   /**
    * Run a gateway in this process for the chains it hosts, when the routing chain's registry
    * names this node as a gateway (the embedded alliance does). Default true.
@@ -111,6 +115,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     dataDir: opts.dataDir, log, ...(opts.suite ? { suite: opts.suite } : {}), ...(opts.allianceFile ? { allianceFile: opts.allianceFile } : {}),
     ...(opts.p2p ? { p2p: opts.p2p } : {}), ...(opts.tbftTimeouts ? { tbftTimeouts: opts.tbftTimeouts } : {}),
     ...(opts.gateways ? { gateways: opts.gateways } : {}), ...(opts.mempool ? { mempool: opts.mempool } : {}),
+    ...(opts.stateSync ? { stateSync: opts.stateSync } : {}), ...(opts.snapshotInterval ? { snapshotInterval: opts.snapshotInterval } : {}),
+    ...(opts.minFreeBytes !== undefined ? { minFreeBytes: opts.minFreeBytes } : {}),
   });
   let api;
   let external: ExternalChains;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShulianError, toHex, asJson, type JsonValue } from '../codec/index.ts';
 import { PeerNetwork, type NetworkStats } from '../net/index.ts';
@@ -16,6 +16,7 @@ import type { Role } from '../modules/governance/types.ts';
 import { didSenderAuthority, governanceAdmissionRule, governanceAllianceRule } from './admission.ts';
 import { signTx } from '../ledger/index.ts';
 import { evidenceReporter, tbftTransport } from './tbft-wiring.ts';
+import { serveChainSnapshots, stateSyncChain } from './statesync.ts';
 import { DEFAULT_PARAMS } from './alliance.ts';
 import { EMBEDDED_FOUNDER, embeddedGeneses } from './alliance.ts';
 import { loadOrCreateNodeKey } from './keys.ts';
@@ -57,6 +58,22 @@ export interface NodeOpenOptions {
   tbftTimeouts?: TbftDriverOptions['timeouts'];
   /** This node's mempool policy (docs/operations.md#limits); defaults DEFAULT_MEMPOOL_POLICY. */
   mempool?: Partial<MempoolPolicy>;
+  /**
+   * Start the tbft chains that hold no blocks yet from a peer's snapshot instead of replaying
+   * every block (docs/operations.md#state-sync). Absent: block sync from genesis.
+   */
+  stateSync?: StateSyncConfig;
+  /** A snapshot served to peers is retaken once the head is this many blocks past it (default 1000). */
+  snapshotInterval?: number;
+  /** Free disk space each chain store keeps in reserve (default 64 MiB; docs/operations.md#a-full-disk). */
+  minFreeBytes?: number;
+}
+
+export interface StateSyncConfig {
+  /** Refuse snapshots below this height (default 1). */
+  minHeight?: number;
+  /** How long to wait for peers and a snapshot that verifies, per chain (default 60 s). */
+  timeoutMs?: number;
 }
 
 /** A node process's chains: opened from the data dir, driven by their consensus engines. */
@@ -69,6 +86,8 @@ export class ShulianNode implements NodeView {
   private readonly drivers = new Map<string, TbftDriver>();
   private readonly enginesByChain = new Map<string, ConsensusEngine[]>();
   private net: PeerNetwork | undefined;
+  /** Governed chains whose snapshots this node serves (a chain stopped and restarted keeps its handler). */
+  private readonly snapshotServed = new Set<string>();
   private watcher: ChainLifecycleWatcher | undefined;
   private opts!: NodeOpenOptions;
   private closing = false;
@@ -131,6 +150,10 @@ export class ShulianNode implements NodeView {
         });
         await self.net.start();
         const net = self.net;
+        for (const g of bft) serveChainSnapshots(net, g.chain, () => self.hosted.get(g.chain), o.snapshotInterval ?? 1000);
+        if (o.stateSync) {
+          for (const g of bft) await self.stateSync(g, o.stateSync);
+        }
         for (const chain of self.hosted.values()) self.gossipTxs(chain);
       }
       for (const genesis of alliance.chains) self.engines.push(...self.engineFor(self.hosted.get(genesis.chain)!));
@@ -146,6 +169,57 @@ export class ShulianNode implements NodeView {
     }
   }
 
+  /**
+   * State sync of one chain that holds no blocks yet (docs/operations.md#state-sync): the
+   * snapshot is fetched and verified into a side directory, then swapped in for the empty store
+   * and the chain reopened at its height; block sync takes it on from there when consensus
+   * starts. When no peer offers a snapshot at all (a chain with no blocks anywhere yet), the
+   * chain stays at genesis and syncs blocks; offers that all fail their checks stop the node.
+   */
+  private async stateSync(genesis: Genesis, cfg: StateSyncConfig): Promise<void> {
+    const id = genesis.chain;
+    const old = this.hosted.get(id);
+    const net = this.net;
+    if (!old || !net || old.height() > 0) return;
+    const dir = join(this.opts.dataDir, 'chains', id);
+    // Beside chains/, not in it; and no dot in the name: lmdb takes a path with an extension for a file.
+    const side = join(this.opts.dataDir, 'statesync', id);
+    const deadline = Date.now() + (cfg.timeoutMs ?? 60_000);
+    const log = this.opts.log;
+    let last: ShulianError | undefined;
+    while (Date.now() < deadline) {
+      rmSync(side, { recursive: true, force: true });
+      if (net.peers(id).length > 0) {
+        try {
+          const r = await stateSyncChain({ net, genesis, dir: side, ...(cfg.minHeight ? { minHeight: cfg.minHeight } : {}), log });
+          await old.close();
+          rmSync(dir, { recursive: true, force: true });
+          renameSync(side, dir);
+          rmSync(join(this.opts.dataDir, 'statesync'), { recursive: true, force: true });
+          const chain = await Chain.open({ ...this.chainOptions(genesis), validatorKey: this.key });
+          this.hosted.set(id, chain);
+          log(`chain ${id}: started by state sync at height ${r.height} (${r.entries} state entries in ${r.chunks} chunks)${r.refused.length ? `; refused ${r.refused.length} peers` : ''}`);
+          return;
+        } catch (err) {
+          rmSync(side, { recursive: true, force: true });
+          if (!(err instanceof ShulianError) || err.code !== 'SNAPSHOT_NONE') throw err;
+          last = err;
+          // The peers answered that they hold no blocks of this chain: nothing to sync yet.
+          if (err.details?.offers === 0 && (err.details.refused as unknown[]).length === 0) {
+            log(`chain ${id}: no peer holds blocks of it yet; no state sync`);
+            return;
+          }
+        }
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const refused = last?.details?.refused;
+    // Offers came and none verified: starting from genesis would hide an attack or a misconfiguration.
+    if (last && Array.isArray(refused) && refused.length > 0) throw last;
+    if (net.peers(id).length === 0) throw new ShulianError('SNAPSHOT_NONE', `state sync of ${id}: no peer connected within ${cfg.timeoutMs ?? 60_000} ms; check p2p.peers`);
+    log(`chain ${id}: no peer offers a snapshot; syncing blocks from genesis`);
+  }
+
   /** The chain that runs the `did` module, when the alliance has one. */
   private identityId: string | undefined;
   /** The chain that runs the `governance` module, when the alliance has one. */
@@ -159,6 +233,7 @@ export class ShulianNode implements NodeView {
     return {
       genesis, dir: join(this.opts.dataDir, 'chains', genesis.chain), modules: modulesFor(genesis), admission: this.admission,
       checkCalls: true, restoreMempool: false, ...(this.opts.mempool ? { mempool: this.opts.mempool } : {}),
+      ...(this.opts.minFreeBytes !== undefined ? { minFreeBytes: this.opts.minFreeBytes } : {}),
       ...(senderAuthority ? { senderAuthority } : {}), ...(allianceRule ? { allianceRule } : {}),
     };
   }
@@ -315,6 +390,10 @@ export class ShulianNode implements NodeView {
     if (restored.restored + restored.dropped > 0) this.opts.log(`chain ${chain.id}: ${restored.restored} pending transactions restored, ${restored.dropped} no longer acceptable`);
     if (genesis.consensus.type === 'tbft' && this.net) {
       this.net.addChain(genesis.chain);
+      if (!this.snapshotServed.has(genesis.chain)) {
+        this.snapshotServed.add(genesis.chain);
+        serveChainSnapshots(this.net, genesis.chain, () => this.hosted.get(genesis.chain), this.opts.snapshotInterval ?? 1000);
+      }
       this.net.refreshPeers();
       this.gossipTxs(chain);
     }

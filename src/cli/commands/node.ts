@@ -12,5 +12,7 @@ export async function nodeRun(o: { config: string; json?: boolean }): Promise<vo
     ...(c.api.publicUrl !== undefined ? { publicUrl: c.api.publicUrl } : {}), ...(c.api.rateLimits ? { rateLimits: c.api.rateLimits } : {}),
     p2p: { host: c.p2p.host, port: c.p2p.port, peers: c.p2p.peers }, ...(o.json ? { json: true } : {}),
     ...(c.mempool ? { mempool: c.mempool } : {}), ...(issuer ? { issuer } : {}),
+    ...(c.stateSync ? { stateSync: c.stateSync } : {}), ...(c.snapshotInterval ? { snapshotInterval: c.snapshotInterval } : {}),
+    ...(c.minFreeBytes !== undefined ? { minFreeBytes: c.minFreeBytes } : {}),
   });
 }

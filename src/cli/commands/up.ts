@@ -73,6 +73,10 @@ export interface RunNodeOptions {
   mempool?: { maxExpiryBlocks?: number | undefined; maxSenderBytes?: number | undefined; maxSenderGapped?: number | undefined };
   /** The credential issuer key (default: the node key, the operator's DID). */
   issuer?: KeyPair;
+  /** State sync from a node config (docs/operations.md#state-sync). */
+  stateSync?: { minHeight?: number | undefined; timeoutMs?: number | undefined };
+  snapshotInterval?: number;
+  minFreeBytes?: number;
   /** The explorer's PostgreSQL database (docs/explorer.md). */
   pg?: string;
 }
@@ -103,6 +107,9 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
       ...(o.gateway === false ? { gateway: false } : {}), ...(o.gateways?.length ? { gateways: o.gateways } : {}),
       ...(o.sandbox ? { sandbox: true } : {}), ...(o.pg ? { pg: o.pg } : {}),
       ...(o.mempool ? { mempool: Object.fromEntries(Object.entries(o.mempool).filter(([, v]) => v !== undefined)) } : {}),
+      ...(o.stateSync ? { stateSync: Object.fromEntries(Object.entries(o.stateSync).filter(([, v]) => v !== undefined)) } : {}),
+      ...(o.snapshotInterval ? { snapshotInterval: o.snapshotInterval } : {}),
+      ...(o.minFreeBytes !== undefined ? { minFreeBytes: o.minFreeBytes } : {}),
     });
   } catch (err) {
     const code = (err as { code?: unknown }).code;

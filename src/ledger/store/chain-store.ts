@@ -1,5 +1,5 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
 import type { NodeStore } from '../smt/index.ts';
 import type { Block, BlockHeader, Genesis, Receipt, Tx } from '../types.ts';
@@ -66,6 +66,33 @@ const SLICE = 500;
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Free bytes a chain store keeps on its disk by default before it refuses writes (docs/operations.md#a-full-disk). */
+export const DEFAULT_MIN_FREE_BYTES = 64 * 1024 * 1024;
+
+const MiB = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+/** LMDB's write failures when the disk is full: ENOSPC (28) itself, or the batch commit it failed. */
+function isNoSpace(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === 28 || e?.code === 'ENOSPC' || (typeof e?.message === 'string' && /No space left|Commit failed/.test(e.message));
+}
+
+/** A write promise whose failure is reported where it is awaited (or by the batch it belongs to), never as an unhandled rejection. */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(settleCommitError);
+  return p;
+}
+
+/**
+ * lmdb's failed batch rejects each write with "Commit failed" and hangs the cause on
+ * `commitError`, a promise of its own rejected with the system error: nobody else awaits it, so
+ * unhandled it would end the process (Node's default for unhandled rejections).
+ */
+function settleCommitError(err: unknown): void {
+  const ce = (err as { commitError?: unknown } | null)?.commitError;
+  if (ce instanceof Promise) ce.catch(() => {});
+}
+
 /**
  * One LMDB environment per chain. Named databases:
  *   headers  height -> BlockMeta
@@ -91,23 +118,47 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
  * block's values while the head still names its parent.
  */
 export class ChainStore {
-  readonly root: RootDatabase;
-  private readonly headers: Database<BlockMeta, number>;
-  private readonly btxs: Database<{ tx: Tx; receipt: Receipt }, [number, number]>;
-  private readonly txs: Database<[number, number], string>;
-  private readonly byDid: Database<string, [string, number, number]>;
-  private readonly state: Database<string, string>;
-  private readonly values: Database<string, Buffer>;
-  private readonly nodes: Database<Buffer, Buffer>;
-  private readonly meta: Database<unknown, string>;
-  private readonly pool: Database<PendingRecord, string>;
+  root!: RootDatabase;
+  private headers!: Database<BlockMeta, number>;
+  private btxs!: Database<{ tx: Tx; receipt: Receipt }, [number, number]>;
+  private txs!: Database<[number, number], string>;
+  private byDid!: Database<string, [string, number, number]>;
+  private state!: Database<string, string>;
+  private values!: Database<string, Buffer>;
+  private nodes!: Database<Buffer, Buffer>;
+  private meta!: Database<unknown, string>;
+  private pool!: Database<PendingRecord, string>;
+  /** A write met a full disk: no more writes until the store is reopened (ensureWritable). */
+  private failed = false;
   /** Tree nodes written by blocks not yet committed: read-through overlay for the tree. */
   private readonly pendingNodes = new Map<string, Uint8Array>();
   private headCache: ChainHead | undefined;
   private ahead = false;
+  private guarded = false;
+  /** Height of the snapshot this store was started from (0: it holds every block since genesis). */
+  private baseHeight = 0;
 
-  constructor(dir: string) {
+  private readonly dir: string;
+  private readonly minFreeBytes: number;
+
+  /** `minFreeBytes`: free space below which writes are refused (STORE_DISK_FULL); 0 turns the check off. */
+  constructor(dir: string, opts: { minFreeBytes?: number } = {}) {
+    this.dir = dir;
+    this.minFreeBytes = opts.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES;
     mkdirSync(dir, { recursive: true });
+    this.openEnv();
+    this.headCache = this.meta.get('head') as ChainHead | undefined;
+    this.baseHeight = (this.meta.get('base') as number | undefined) ?? 0;
+    try {
+      this.upgrade(dir);
+    } catch (err) {
+      void this.root.close();
+      throw err;
+    }
+  }
+
+  private openEnv(): void {
+    const dir = this.dir;
     this.root = open({ path: dir, maxDbs: 16, mapSize: 64 * 1024 ** 3 });
     this.headers = this.root.openDB({ name: 'headers', keyEncoding: 'uint32' });
     this.btxs = this.root.openDB({ name: 'btxs' });
@@ -118,13 +169,19 @@ export class ChainStore {
     this.nodes = this.root.openDB({ name: 'nodes', keyEncoding: 'binary', encoding: 'binary' });
     this.meta = this.root.openDB({ name: 'meta' });
     this.pool = this.root.openDB({ name: 'pool' });
-    this.headCache = this.meta.get('head') as ChainHead | undefined;
-    try {
-      this.upgrade(dir);
-    } catch (err) {
-      void this.root.close();
-      throw err;
+  }
+
+  /**
+   * STORE_DISK_FULL unless there is room to write. After a write met a full disk (no reserve, or
+   * a block larger than it), lmdb's writer may hold promises of the failed batch that never
+   * settle (a later write waited forever in tests), so the store takes no more writes until the
+   * node is restarted; what is on disk is whole (LMDB commits whole transactions).
+   */
+  async ensureWritable(): Promise<void> {
+    if (this.failed) {
+      throw new ShulianError('STORE_DISK_FULL', `a write to chain store ${this.dir} failed on a full disk; the store is intact at height ${this.headCache?.height ?? 'none'} and takes no more writes until the node is restarted: free space, then restart it (docs/operations.md#a-full-disk)`);
     }
+    this.checkSpace();
   }
 
   /**
@@ -192,7 +249,16 @@ export class ChainStore {
     return this.visible(height) ? this.headers.get(height) : undefined;
   }
 
+  /**
+   * Height of the snapshot the store was started from by state sync (docs/operations.md#state-sync):
+   * blocks at and below it are not held (their header at the base is), nor state below it.
+   */
+  base(): number {
+    return this.baseHeight;
+  }
+
   getBlock(height: number): Block | undefined {
+    if (this.baseHeight > 0 && height <= this.baseHeight) return undefined;
     const meta = this.getMeta(height);
     if (!meta) return undefined;
     const txs: Tx[] = [];
@@ -239,13 +305,70 @@ export class ChainStore {
 
   // ---- the persisted mempool ----------------------------------------------------------------
 
-  /** Records an accepted tx; durable once `flushed()` resolves. */
-  putPending(hash: string, rec: PendingRecord): void {
-    void this.pool.put(hash, rec);
+  /** Records an accepted tx; durable once `pendingFlushed(...)` resolves. */
+  putPending(hash: string, rec: PendingRecord): Promise<unknown> {
+    const p = quiet(this.pool.put(hash, rec));
+    this.guardBatch();
+    return p;
   }
 
   removePending(hashes: Iterable<string>): void {
-    for (const h of hashes) void this.pool.remove(h);
+    for (const h of hashes) quiet(this.pool.remove(h));
+    this.guardBatch();
+  }
+
+  /**
+   * lmdb (3.x, event-turn batching) starts each batch with a commit promise of its own that it
+   * never hands out; when the batch fails (a full disk) that promise's rejection would be
+   * unhandled and end the process. After writing, once lmdb has started the batch (its task
+   * was queued before this one), a handler is attached to it through `committed`.
+   */
+  private guardBatch(): void {
+    if (this.guarded) return;
+    this.guarded = true;
+    setImmediate(() => {
+      this.guarded = false;
+      (this.root.committed as PromiseLike<unknown>).then(undefined, settleCommitError);
+    });
+  }
+
+  /**
+   * Refuses (STORE_DISK_FULL) when the store's disk has less than the reserve free: a write that
+   * fails half-way would leave nothing corrupt (LMDB commits whole transactions) but would fail
+   * late, after the work; with the reserve it fails first, having written nothing.
+   */
+  checkSpace(min = this.minFreeBytes): void {
+    if (min <= 0) return;
+    let free: number;
+    try {
+      const s = statfsSync(this.dir);
+      free = s.bavail * s.bsize;
+    } catch {
+      return; // no figure, no refusal: the write itself will say
+    }
+    if (free < min) {
+      throw new ShulianError('STORE_DISK_FULL', `the disk holding chain store ${this.dir} has ${MiB(free)} free, less than the ${MiB(min)} kept in reserve; nothing was written. Free space on it (or move the data directory to a larger disk): the node carries on by itself once there is room (docs/operations.md#a-full-disk)`);
+    }
+  }
+
+  private diskFull(err: unknown, what: string): ShulianError {
+    this.failed = true;
+    return new ShulianError('STORE_DISK_FULL', `the disk holding chain store ${this.dir} is full: ${what} was not written (${(err as Error).message}); the store keeps its last committed block. Free space and the node carries on by itself (docs/operations.md#a-full-disk)`);
+  }
+
+  /**
+   * Resolves once `writes` (putPending's) are committed and durable; STORE_DISK_FULL if the disk
+   * refused them. (LMDB's `flushed` alone would wait for the next flush that succeeds: a request
+   * would hang until space came back.)
+   */
+  async pendingFlushed(writes: Array<Promise<unknown>>): Promise<void> {
+    try {
+      await Promise.all(writes);
+      await this.root.flushed;
+    } catch (err) {
+      settleCommitError(err);
+      throw isNoSpace(err) ? this.diskFull(err, 'the accepted transactions') : err;
+    }
   }
 
   /** The persisted mempool in arrival order. */
@@ -278,40 +401,61 @@ export class ChainStore {
     if (height !== expected) {
       throw new ShulianError('STORE_HEIGHT', `block ${height} cannot follow height ${this.headCache?.height ?? 'none'}`);
     }
+    await this.ensureWritable();
+    try {
+      await this.writeBlock(w);
+    } catch (err) {
+      settleCommitError(err);
+      throw isNoSpace(err) ? this.diskFull(err, `block ${height}`) : err;
+    }
+  }
+
+  private async writeBlock(w: BlockWrite): Promise<void> {
+    const { block } = w;
+    const { height } = block.header;
     const txHashes = w.block.receipts.map((r) => r.tx);
     const nodes = [...this.pendingNodes];
     let last: Promise<unknown> = Promise.resolve();
     // 1. Height- and content-keyed records, a slice per event turn.
     for (let i = 0; i < block.txs.length; i++) {
-      if (i > 0 && i % SLICE === 0) await turn();
+      if (i > 0 && i % SLICE === 0) {
+        this.guardBatch();
+        await turn();
+      }
       const tx = block.txs[i]!;
-      this.btxs.put([height, i], { tx, receipt: block.receipts[i]! });
-      this.txs.put(txHashes[i]!, [height, i]);
-      last = this.byDid.put([tx.from, height, i], txHashes[i]!);
+      quiet(this.btxs.put([height, i], { tx, receipt: block.receipts[i]! }));
+      quiet(this.txs.put(txHashes[i]!, [height, i]));
+      last = quiet(this.byDid.put([tx.from, height, i], txHashes[i]!));
     }
     for (let i = 0; i < nodes.length; i++) {
-      if (i % (SLICE * 4) === 0) await turn();
-      last = this.nodes.put(Buffer.from(nodes[i]![0], 'latin1'), Buffer.from(nodes[i]![1]));
+      if (i % (SLICE * 4) === 0) {
+        this.guardBatch();
+        await turn();
+      }
+      last = quiet(this.nodes.put(Buffer.from(nodes[i]![0], 'latin1'), Buffer.from(nodes[i]![1])));
     }
-    for (const [h, v] of w.values) last = this.values.put(Buffer.from(h, 'hex'), v);
+    for (const [h, v] of w.values) last = quiet(this.values.put(Buffer.from(h, 'hex'), v));
     const meta: BlockMeta = { header: block.header, hash: block.hash, sig: block.sig, txHashes, receiptHashes: w.receiptHashes };
     if (w.commit !== undefined) meta.commit = w.commit;
     if (block.refs) meta.refs = block.refs;
-    last = this.headers.put(height, meta);
+    last = quiet(this.headers.put(height, meta));
+    this.guardBatch();
     await last;
     // 2. What makes the block visible, atomically.
     const newHead: ChainHead = { height, hash: block.hash, stateRoot: block.header.stateRoot, time: block.header.time };
     this.ahead = true;
     try {
-      await this.root.transaction(() => {
+      const txn = this.root.transaction(() => {
         for (const [k, v] of w.state) {
-          if (v === null) this.state.remove(k);
-          else this.state.put(k, v);
+          if (v === null) quiet(this.state.remove(k));
+          else quiet(this.state.put(k, v));
         }
-        this.meta.put('head', newHead);
+        quiet(this.meta.put('head', newHead));
         // The block's txs leave the persisted mempool with the block, atomically.
-        for (const h of txHashes) this.pool.remove(h);
+        for (const h of txHashes) quiet(this.pool.remove(h));
       });
+      this.guardBatch();
+      await txn;
     } catch (err) {
       this.ahead = false;
       throw err;
@@ -324,7 +468,60 @@ export class ChainStore {
     this.ahead = false;
   }
 
+  /**
+   * The latest state, every key with its canonical JSON, read in one event turn at a moment the
+   * state table matches head() (never while a block's state is committed but not durable), so
+   * the entries are exactly the state under head().stateRoot. Sorted by key.
+   */
+  async stateAtHead(): Promise<{ head: ChainHead; entries: Array<[string, string]> }> {
+    for (;;) {
+      if (!this.ahead && this.headCache) {
+        const head = this.headCache;
+        const entries: Array<[string, string]> = [];
+        for (const { key, value } of this.state.getRange()) entries.push([key, value]);
+        return { head, entries };
+      }
+      await this.root.flushed;
+      await turn();
+    }
+  }
+
+  /**
+   * Starts an empty store from a verified snapshot (src/ledger/store/snapshot.ts): the state, its
+   * tree nodes and values, the header record of the snapshot height, and the head and base there,
+   * the last three in one transaction after everything else. Refuses a store that holds blocks.
+   */
+  async importSnapshot(genesis: Genesis, meta: BlockMeta, entries: ReadonlyArray<readonly [string, string]>, nodes: ReadonlyMap<string, Uint8Array>, values: ReadonlyMap<string, string>): Promise<void> {
+    if (this.headCache) {
+      throw new ShulianError('SNAPSHOT_STORE_NOT_EMPTY', `the store already holds chain ${this.genesis()?.chain ?? genesis.chain} up to height ${this.headCache.height}; state sync starts only an empty data directory`);
+    }
+    let last: Promise<unknown> = this.meta.put('genesis', genesis);
+    let i = 0;
+    for (const [k, v] of entries) {
+      if (++i % (SLICE * 4) === 0) await turn();
+      last = this.state.put(k, v);
+    }
+    for (const [h, n] of nodes) {
+      if (++i % (SLICE * 4) === 0) await turn();
+      last = this.nodes.put(Buffer.from(h, 'latin1'), Buffer.from(n));
+    }
+    for (const [h, v] of values) last = this.values.put(Buffer.from(h, 'hex'), v);
+    last = this.headers.put(meta.header.height, meta);
+    await last;
+    const head: ChainHead = { height: meta.header.height, hash: meta.hash, stateRoot: meta.header.stateRoot, time: meta.header.time };
+    await this.root.transaction(() => {
+      this.meta.put('base', head.height);
+      this.meta.put('head', head);
+    });
+    await this.root.flushed;
+    this.baseHeight = head.height;
+    this.headCache = head;
+  }
+
   async close(): Promise<void> {
-    await this.root.close();
+    // After a write failed on a full disk, lmdb's close waits for that batch forever: let it go
+    // (the files are whole; the process exiting releases them).
+    if (this.failed) void this.root.close().catch(() => {});
+    else await this.root.close();
   }
 }
