@@ -33,10 +33,17 @@ export interface UsageEvent {
   subject: string;
   time: string;
   datacontenttype: 'application/json';
-  data: { product: string; caller: string; period: number; units: number; result: string; timeMs: number; status: number };
+  data: {
+    product: string; caller: string; period: number; units: number; result: string; timeMs: number; status: number;
+    /** A component's receipt: the composite call's receipt id, and how deep the component sits (1: a direct component). */
+    parent?: string; level?: number;
+  };
 }
 
-export const lineOf = (e: UsageEvent): ReceiptLine => ({ id: e.id, subscription: e.subject, period: e.data.period, units: e.data.units, time: e.data.timeMs, result: e.data.result });
+export const lineOf = (e: UsageEvent): ReceiptLine => ({
+  id: e.id, subscription: e.subject, period: e.data.period, units: e.data.units, time: e.data.timeMs, result: e.data.result,
+  ...(e.data.parent !== undefined ? { parent: e.data.parent } : {}),
+});
 
 /** How often the journal's head is signed at most (and always on close and after a crash). */
 const SIGN_EVERY_MS = 200;
