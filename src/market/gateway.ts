@@ -21,6 +21,7 @@ import type { ShulianClient } from '../sdk/index.ts';
 import { commitUsageBatch, getGrant } from '../sdk/index.ts';
 import { GATEWAY_STATUS, type MarketGatewayErrorCode } from './errors.ts';
 import { lineOf, ReceiptJournal, type UsageEvent } from './journal.ts';
+import { TtlCache } from './cache.ts';
 import { usageRoot } from '../modules/market/types.ts';
 
 export interface UpstreamConfig {
@@ -71,21 +72,6 @@ class Refusal extends ShulianError {
 const refuse = (code: MarketGatewayErrorCode, message: string): never => {
   throw new Refusal(code, message);
 };
-
-/** A bounded map with time-to-live: the oldest entries go first when it is full. */
-class TtlCache<V> {
-  readonly #m = new Map<string, { v: V; at: number }>();
-  constructor(private readonly ttl: number, private readonly max = 10_000) {}
-  async get(k: string, load: () => Promise<V>): Promise<V> {
-    const hit = this.#m.get(k);
-    const now = Date.now();
-    if (hit && now - hit.at < this.ttl) return hit.v;
-    const v = await load();
-    if (this.#m.size >= this.max) this.#m.delete(this.#m.keys().next().value!);
-    this.#m.set(k, { v, at: now });
-    return v;
-  }
-}
 
 /** Token buckets per subscription: `rate` calls per second, bursts up to `rate`. */
 class RateLimiter {
@@ -195,7 +181,7 @@ export class MeteringGateway {
       }
       const order = [...groups.keys()].sort((x, y) => parseInt(x, 10) - parseInt(y, 10));
       for (const g of order) if (!(await this.#commitGroup(groups.get(g)!))) return;
-      this.#journal.committed(window.length);
+      await this.#journal.committed(window.length);
       this.#lastCommitError = undefined;
     }
   }
