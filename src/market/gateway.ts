@@ -14,13 +14,14 @@ import { ShulianError, fromHex, toHex } from '../codec/index.ts';
 import { didFromPublicKey, sm3, verify, type KeyPair } from '../crypto/index.ts';
 import { marketStateKey } from '../modules/market/keys.ts';
 import {
-  MARKET_HEADERS as H, MARKET_LIMITS, NONCE_RE, PRODUCT_ID_RE, periodAt, receiptId, requestMessage, type PeriodUsage, type Plan, type ProductRecord,
+  MARKET_HEADERS as H, MARKET_LIMITS, NONCE_RE, PRODUCT_ID_RE, componentReceiptId, periodAt, receiptId, requestMessage, type PeriodUsage, type Plan, type ProductRecord,
   type SubscriptionRecord,
 } from '../modules/market/types.ts';
 import type { ShulianClient } from '../sdk/index.ts';
 import { commitUsageBatch, getGrant } from '../sdk/index.ts';
 import { GATEWAY_STATUS, type MarketGatewayErrorCode } from './errors.ts';
 import { lineOf, ReceiptJournal, type UsageEvent } from './journal.ts';
+import { TtlCache } from './cache.ts';
 import { usageRoot } from '../modules/market/types.ts';
 
 export interface UpstreamConfig {
@@ -72,21 +73,6 @@ const refuse = (code: MarketGatewayErrorCode, message: string): never => {
   throw new Refusal(code, message);
 };
 
-/** A bounded map with time-to-live: the oldest entries go first when it is full. */
-class TtlCache<V> {
-  readonly #m = new Map<string, { v: V; at: number }>();
-  constructor(private readonly ttl: number, private readonly max = 10_000) {}
-  async get(k: string, load: () => Promise<V>): Promise<V> {
-    const hit = this.#m.get(k);
-    const now = Date.now();
-    if (hit && now - hit.at < this.ttl) return hit.v;
-    const v = await load();
-    if (this.#m.size >= this.max) this.#m.delete(this.#m.keys().next().value!);
-    this.#m.set(k, { v, at: now });
-    return v;
-  }
-}
-
 /** Token buckets per subscription: `rate` calls per second, bursts up to `rate`. */
 class RateLimiter {
   readonly #b = new Map<string, { tokens: number; at: number }>();
@@ -102,6 +88,8 @@ class RateLimiter {
     return true;
   }
 }
+
+interface ComponentCall { product: string; subscription: string; period: number; level: number; parent: number }
 
 const PATH_RE = /^\/p\/([^/?]+)([/?].*)?$/;
 
@@ -176,41 +164,57 @@ export class MeteringGateway {
     return this.#committing;
   }
 
+  /**
+   * Sends the journal's pending receipts in windows of up to a batch: each window's receipts are
+   * grouped by level (a composite's call before its components', which the chain needs counted
+   * first) and product, one commitUsage per group. The window counts as committed once every
+   * group is; a crash or an unreachable chain re-sends the whole window, and the chain counts an
+   * id once.
+   */
   async #commitAll(): Promise<void> {
     while (!this.#closed && this.#journal.pending().length) {
-      const pending = this.#journal.pending();
-      const product = pending[0]!.data.product;
-      let n = 0;
-      while (n < pending.length && n < MARKET_LIMITS.batch && pending[n]!.data.product === product) n++;
-      const batch = pending.slice(0, n);
-      try {
-        await this.#send(product, batch);
-        this.#journal.committed(n);
-        this.#lastCommitError = undefined;
-      } catch (err) {
-        const code = err instanceof ShulianError ? err.code : '';
-        if (!code.startsWith('MARKET_')) {
-          // The chain could not be reached or did not decide: keep them, try again next round.
-          this.#lastCommitError = `${code || 'unreachable'}: ${(err as Error).message}`;
-          return;
-        }
-        // The chain refused the batch: find the receipts it refuses, one by one, and set them aside.
-        for (const e of batch) {
-          try {
-            await this.#send(product, [e]);
-          } catch (one) {
-            const c = one instanceof ShulianError ? one.code : '';
-            if (!c.startsWith('MARKET_')) {
-              this.#lastCommitError = `${c || 'unreachable'}: ${(one as Error).message}`;
-              return; // nothing advanced past this receipt; the rest is re-sent later (counted once)
-            }
-            this.#journal.reject([e], c, (one as Error).message);
-            this.#o.log?.(`market gateway: the chain refused receipt ${e.id}: ${c}`);
-          }
-          this.#journal.committed(1);
-        }
+      const window = this.#journal.pending().slice(0, MARKET_LIMITS.batch);
+      const groups = new Map<string, UsageEvent[]>();
+      for (const e of window) {
+        const g = `${e.data.level ?? 0}/${e.data.product}`;
+        groups.set(g, [...(groups.get(g) ?? []), e]);
+      }
+      const order = [...groups.keys()].sort((x, y) => parseInt(x, 10) - parseInt(y, 10));
+      for (const g of order) if (!(await this.#commitGroup(groups.get(g)!))) return;
+      await this.#journal.committed(window.length);
+      this.#lastCommitError = undefined;
+    }
+  }
+
+  /** Commits one product's receipts; false when the chain could not be reached (nothing to count yet). */
+  async #commitGroup(batch: UsageEvent[]): Promise<boolean> {
+    const product = batch[0]!.data.product;
+    try {
+      await this.#send(product, batch);
+      return true;
+    } catch (err) {
+      const code = err instanceof ShulianError ? err.code : '';
+      if (!code.startsWith('MARKET_')) {
+        // The chain could not be reached or did not decide: keep them, try again next round.
+        this.#lastCommitError = `${code || 'unreachable'}: ${(err as Error).message}`;
+        return false;
       }
     }
+    // The chain refused the batch: find the receipts it refuses, one by one, and set them aside.
+    for (const e of batch) {
+      try {
+        await this.#send(product, [e]);
+      } catch (one) {
+        const c = one instanceof ShulianError ? one.code : '';
+        if (!c.startsWith('MARKET_')) {
+          this.#lastCommitError = `${c || 'unreachable'}: ${(one as Error).message}`;
+          return false; // the window is re-sent later (what was counted is counted once)
+        }
+        this.#journal.reject([e], c, (one as Error).message);
+        this.#o.log?.(`market gateway: the chain refused receipt ${e.id}: ${c}`);
+      }
+    }
+    return true;
   }
 
   async #send(product: string, events: readonly UsageEvent[]): Promise<void> {
@@ -378,13 +382,13 @@ export class MeteringGateway {
     }
     if (!this.#rates.take(`${subscription}`, plan.rateLimit)) refuse('GATEWAY_RATE_LIMITED', `subscription ${subscription} may make ${plan.rateLimit} calls per second (plan ${plan.id})`);
     const key = `${subscription}/${period}`;
-    if (sub!.quota > 0) {
-      const chain = await this.#usage.get(key, async () => (await this.#read<PeriodUsage>(marketStateKey.usage(subscription, period))) ?? { calls: 0, units: 0 });
-      const used = Math.max(this.#local.get(key) ?? 0, chain.units);
-      if (used + 1 > sub!.quota) refuse('GATEWAY_QUOTA_EXCEEDED', `subscription ${subscription} has used ${used} of its ${sub!.quota} units in period ${period}`);
-    }
-    // Reserve a unit while the call runs, so concurrent calls cannot pass the quota together.
-    this.#local.set(key, (this.#local.get(key) ?? 0) + 1);
+    await this.#checkQuota(sub!, period, `subscription ${subscription}`);
+    // A composite pays each component by its own contract, recursively: the provider's own
+    // subscription to each must be in force with quota left, or the call is refused uncharged.
+    const parts = await this.#components(product!, time, 1);
+    // Reserve a unit while the call runs, so concurrent calls cannot pass a quota together.
+    const reserved = [key, ...parts.map((c) => `${c.subscription}/${c.period}`)];
+    for (const r of reserved) this.#local.set(r, (this.#local.get(r) ?? 0) + 1);
     let units = 0;
     try {
       const up = await this.#proxy(req, upstream!, m![2] ?? '/', body, caller, subscription);
@@ -396,11 +400,22 @@ export class MeteringGateway {
         }
       }
       if (units > 0) {
-        const e: UsageEvent = {
-          specversion: '1.0', id, source: this.did, type: 'org.shulian.market.usage', subject: subscription, time: new Date(time).toISOString(),
-          datacontenttype: 'application/json', data: { product: productId, caller, period, units, result: toHex(sm3(up.body)), timeMs: time, status: up.status },
-        };
-        await this.#journal.append(e); // durable before the answer leaves
+        const result = toHex(sm3(up.body));
+        const event = (rid: string, subject: string, data: Partial<UsageEvent['data']> & Pick<UsageEvent['data'], 'product' | 'period' | 'units'>): UsageEvent => ({
+          specversion: '1.0', id: rid, source: this.did, type: 'org.shulian.market.usage', subject, time: new Date(time).toISOString(),
+          datacontenttype: 'application/json', data: { caller, result, timeMs: time, status: up.status, ...data },
+        });
+        const events = [event(id, subscription, { product: productId, period, units })];
+        const ids = new Map<number, string>([[-1, id]]);
+        parts.forEach((c, i) => {
+          const parent = ids.get(c.parent)!;
+          const rid = componentReceiptId(parent, c.subscription);
+          ids.set(i, rid);
+          // A component is called once per call to its composite: one unit (docs/market.md#composites).
+          events.push(event(rid, c.subscription, { product: c.product, period: c.period, units: 1, parent, level: c.level }));
+        });
+        // Durable before the answer leaves; appended in one tick, so one group (one line, one fsync).
+        await Promise.all(events.map((e) => this.#journal.append(e)));
       }
       const headers: Record<string, string> = { 'content-length': String(up.body.length) };
       const ct = up.headers['content-type'];
@@ -409,8 +424,39 @@ export class MeteringGateway {
       res.writeHead(up.status, headers);
       res.end(up.body);
     } finally {
-      this.#local.set(key, (this.#local.get(key) ?? 1) - 1 + units);
+      reserved.forEach((r, i) => this.#local.set(r, (this.#local.get(r) ?? 1) - 1 + (units > 0 ? (i === 0 ? units : 1) : 0)));
     }
+  }
+
+  /** Refuses a call that would pass the subscription's quota for the period (units committed on chain or answered here). */
+  async #checkQuota(sub: SubscriptionRecord, period: number, what: string): Promise<void> {
+    if (sub.quota === 0) return;
+    const key = `${sub.id}/${period}`;
+    const chain = await this.#usage.get(key, async () => (await this.#read<PeriodUsage>(marketStateKey.usage(sub.id, period))) ?? { calls: 0, units: 0 });
+    const used = Math.max(this.#local.get(key) ?? 0, chain.units);
+    if (used + 1 > sub.quota) refuse('GATEWAY_QUOTA_EXCEEDED', `${what} has used ${used} of its ${sub.quota} units in period ${period}`);
+  }
+
+  /**
+   * The components a call to `product` pays, depth first (each after the one that calls it):
+   * the component product, the provider's own subscription to it, its period now, how deep it
+   * sits and the index of its parent in the list (-1: the call itself). Refuses the call when a
+   * component's subscription is not in force or out of quota, or the nesting is too deep.
+   */
+  async #components(product: ProductRecord, time: number, level: number, parent = -1, out: ComponentCall[] = []): Promise<ComponentCall[]> {
+    if (product.components.length && level > MARKET_LIMITS.compositeDepth) refuse('GATEWAY_NO_SUBSCRIPTION', `product ${product.id} nests composites more than ${MARKET_LIMITS.compositeDepth} deep`);
+    for (const c of product.components) {
+      const what = `component ${c.product} of ${product.id} (subscription ${c.subscription})`;
+      const sub = await this.#subs.get(c.subscription, () => this.#read<SubscriptionRecord>(marketStateKey.subscription(c.subscription)));
+      const period = sub && sub.product === c.product && sub.buyer === product.provider ? periodAt(sub, time) : 0;
+      if (period === 0) refuse('GATEWAY_NO_SUBSCRIPTION', `${what} is not a subscription of ${product.provider} in force now: the composite cannot pay it`);
+      await this.#checkQuota(sub!, period, what);
+      const comp = await this.#products.get(c.product, () => this.#read<ProductRecord>(marketStateKey.product(c.product)));
+      if (!comp || comp.status !== 'listed') refuse('GATEWAY_UNKNOWN_PRODUCT', `${what} is not listed on the market`);
+      out.push({ product: c.product, subscription: c.subscription, period, level, parent });
+      await this.#components(comp!, time, level + 1, out.length - 1, out);
+    }
+    return out;
   }
 
   async #read<T>(key: string): Promise<T | null> {

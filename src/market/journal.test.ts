@@ -57,7 +57,7 @@ test('a receipt is in the file once append resolves; groups chain by hash and th
 test('after a crash: a torn last line (never acknowledged) is cut off; what was committed on chain is not sent again', () => withDir(async (dir) => {
   const j = ReceiptJournal.open(dir, key);
   for (const n of [1, 2, 3]) await j.append(event(n));
-  j.committed(2);
+  await j.committed(2);
   await j.close();
   appendFileSync(join(dir, 'receipts.jsonl'), '{"head":"ab","root":"cd","events":[{"id":'); // the process died mid-write
   const again = ReceiptJournal.open(dir, key);

@@ -14,7 +14,8 @@
  *   committed.json   {"receipts": N}
  *   rejected.jsonl   receipts the chain refused, with its reason
  */
-import { appendFileSync, closeSync, existsSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ShulianError, toHex } from '../codec/index.ts';
 import { sign, sm3, type KeyPair } from '../crypto/index.ts';
@@ -33,10 +34,17 @@ export interface UsageEvent {
   subject: string;
   time: string;
   datacontenttype: 'application/json';
-  data: { product: string; caller: string; period: number; units: number; result: string; timeMs: number; status: number };
+  data: {
+    product: string; caller: string; period: number; units: number; result: string; timeMs: number; status: number;
+    /** A component's receipt: the composite call's receipt id, and how deep the component sits (1: a direct component). */
+    parent?: string; level?: number;
+  };
 }
 
-export const lineOf = (e: UsageEvent): ReceiptLine => ({ id: e.id, subscription: e.subject, period: e.data.period, units: e.data.units, time: e.data.timeMs, result: e.data.result });
+export const lineOf = (e: UsageEvent): ReceiptLine => ({
+  id: e.id, subscription: e.subject, period: e.data.period, units: e.data.units, time: e.data.timeMs, result: e.data.result,
+  ...(e.data.parent !== undefined ? { parent: e.data.parent } : {}),
+});
 
 /** How often the journal's head is signed at most (and always on close and after a crash). */
 const SIGN_EVERY_MS = 200;
@@ -176,16 +184,23 @@ export class ReceiptJournal {
     return this.#pending;
   }
 
-  /** The first `n` pending receipts are committed on chain (or refused by it and set aside). */
-  committed(n: number): void {
+  /**
+   * The first `n` pending receipts are committed on chain (or refused by it and set aside).
+   * The count is written off the event loop (a synchronous fsync here stalled every call in
+   * flight): a crash before it is on disk only re-sends receipts the chain counts once.
+   */
+  async committed(n: number): Promise<void> {
     this.#pending.splice(0, n);
     this.#committed += n;
     const tmp = join(this.#dir, 'committed.json.tmp');
-    const fd = openSync(tmp, 'w');
-    writeSync(fd, JSON.stringify({ receipts: this.#committed }));
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, join(this.#dir, 'committed.json'));
+    const f = await open(tmp, 'w');
+    try {
+      await f.writeFile(JSON.stringify({ receipts: this.#committed }));
+      await f.datasync();
+    } finally {
+      await f.close();
+    }
+    await rename(tmp, join(this.#dir, 'committed.json'));
   }
 
   /** Sets aside receipts the chain refused (a period already settled, a subscription gone), with why. */

@@ -14,7 +14,7 @@ import { didFromPublicKey, generateKeyPair, sm3, type KeyPair } from '../../src/
 import { signTx, type Receipt } from '../../src/ledger/index.ts';
 import { lexcontractModule, lexStateKey, settlementKey, type SettlementRecord } from '../../src/modules/lexcontract/index.ts';
 import {
-  marketModule, marketStateKey, subscriptionParams, subscriptionParties, usageRoot, type BatchRecord, type PeriodUsage, type Plan,
+  componentReceiptId, marketModule, marketStateKey, subscriptionParams, subscriptionParties, usageRoot, type BatchRecord, type PeriodUsage, type Plan,
   type ProductInput, type ReceiptLine, type SubscriptionRecord,
 } from '../../src/modules/market/index.ts';
 import { method, type ModuleDef } from '../../src/runtime/index.ts';
@@ -110,11 +110,11 @@ async function withMarket(f: (d: Driver) => Promise<void>): Promise<void> {
 }
 
 /** Drafts the plan's contract for `buyer`, has every party sign it, and subscribes. */
-async function subscribe(d: Driver, k: Record<Name, KeyPair>, did: (n: Name) => string, p: ProductInput, planId: string, buyer: 'buyer' | 'buyer2', start: number): Promise<string> {
+async function subscribe(d: Driver, k: Record<Name, KeyPair>, did: (n: Name) => string, p: ProductInput, planId: string, buyer: 'buyer' | 'buyer2', start: number, provider: Name = 'provider'): Promise<string> {
   const plan = p.plans.find((x) => x.id === planId)!;
-  const parties = subscriptionParties({ provider: did('provider'), contributors: p.contributors }, plan, did(buyer));
+  const parties = subscriptionParties({ provider: did(provider), contributors: p.contributors }, plan, did(buyer));
   const drafted = await d.ok(k[buyer], 'lexcontract', 'draft', { template: plan.template, params: subscriptionParams(plan, start), parties });
-  const signers: Record<string, Name> = { provider: 'provider', buyer, dataSource: 'dataSource', algorithm: 'algorithm', compute: 'compute', taxAuthority: 'tax' };
+  const signers: Record<string, Name> = { provider, buyer, dataSource: 'dataSource', algorithm: 'algorithm', compute: 'compute', taxAuthority: 'tax' };
   await d.block(Object.values(signers).map((n) => [k[n], 'lexcontract', 'sign', { id: drafted.id!, fingerprint: drafted.fingerprint! }] as [KeyPair, string, string, JsonValue]));
   await d.ok(k[buyer], 'market', 'subscribe', { product: p.id, plan: planId, contract: drafted.id! });
   return drafted.id as string;
@@ -246,5 +246,55 @@ test('attacks: wrong role, wrong gateway, wrong product, wrong module, forged ro
     assert.deepEqual(await d.ok(k.provider, 'market', 'publish', { product: p as unknown as JsonValue }), { id: p.id, version: 2 });
     assert.equal(d.get<SubscriptionRecord>(marketStateKey.subscription(sub1))!.version, 1);
     assert.equal(canonicalize(d.get<JsonValue>(marketStateKey.version(p.id, 1))!).includes('"status":"delisted"'), true);
+  });
+});
+
+test('a composite pays its component by the component\'s own contract: receipts tied to a counted composite call, committed by its gateway, once', { timeout: 120_000 }, async () => {
+  await withMarket(async (d) => {
+    const { k, did } = setupKeys();
+    const { template } = await d.ok(k.provider, 'lexcontract', 'deploy', { source: SOURCE });
+    // The component, metered for its own callers by gateway2; buyer2 subscribes to it and sells a composite over it.
+    const leaf = product('credit-score', template as string, did, { gateways: [did('gateway2')] });
+    await d.ok(k.provider, 'market', 'publish', { product: leaf as unknown as JsonValue });
+    const start = d.clock + 1_000;
+    const subB = await subscribe(d, k, did, leaf, 'metered', 'buyer2', start);
+    const combo = product('risk-suite', template as string, did, { category: 'composite', components: [{ product: leaf.id, subscription: subB }] });
+    await d.ok(k.buyer2, 'market', 'publish', { product: combo as unknown as JsonValue });
+    const subA = await subscribe(d, k, did, combo, 'metered', 'buyer', start, 'buyer2');
+
+    const t = start + 5_000;
+    const call = line(subA, 1, t);
+    const part = (parent: string, over: Partial<ReceiptLine> = {}): ReceiptLine => ({ ...line(subB, 0, t), id: componentReceiptId(parent, subB), parent, ...over });
+    // Before the composite call is counted, its component's receipt is refused: a call not charged pays no component.
+    await d.refused('MARKET_BAD_RECEIPT', k.gateway, 'market', 'commitUsage', batch(leaf.id, [part(call.id)]), /not counted on chain/);
+    await d.ok(k.gateway, 'market', 'commitUsage', batch(combo.id, [call]), t + 1_000);
+    // Wrong gateway: the component's own gateway did not meter this composite call.
+    await d.refused('MARKET_NOT_GATEWAY', k.gateway2, 'market', 'commitUsage', batch(leaf.id, [part(call.id)]), /only it commits/);
+    // The composite's gateway may not slip in a direct receipt of a product it does not meter.
+    await d.refused('MARKET_NOT_GATEWAY', k.gateway, 'market', 'commitUsage', batch(leaf.id, [part(call.id), line(subB, 5, t)]));
+    // An id not derived from the parent (so a second charge for one call) is refused.
+    await d.refused('MARKET_BAD_RECEIPT', k.gateway, 'market', 'commitUsage', batch(leaf.id, [part(call.id, { id: line(subB, 6, t).id })]), /componentReceiptId/);
+    // A "component" of a call whose product does not list it: a direct call to the leaf, claimed as its own parent.
+    const direct = line(subB, 7, t);
+    await d.ok(k.gateway2, 'market', 'commitUsage', batch(leaf.id, [direct]));
+    await d.refused('MARKET_BAD_RECEIPT', k.gateway2, 'market', 'commitUsage', batch(leaf.id, [part(direct.id)]), /does not list credit-score/);
+    assert.deepEqual(d.get<PeriodUsage>(marketStateKey.usage(subB, 1)), { calls: 1, units: 1 }, 'no refused component receipt counted');
+
+    // The composite's gateway commits the component's receipt: counted once, however often it is sent.
+    const r1 = await d.ok(k.gateway, 'market', 'commitUsage', batch(leaf.id, [part(call.id), part(call.id)])) as unknown as BatchRecord;
+    assert.deepEqual([r1.count, r1.counted, r1.units], [2, 1, 1]);
+    const r2 = await d.ok(k.gateway, 'market', 'commitUsage', batch(leaf.id, [part(call.id)])) as unknown as BatchRecord;
+    assert.equal(r2.counted, 0);
+    assert.deepEqual(d.get<PeriodUsage>(marketStateKey.usage(subA, 1)), { calls: 1, units: 1 });
+    assert.deepEqual(d.get<PeriodUsage>(marketStateKey.usage(subB, 1)), { calls: 2, units: 2 });
+
+    // Each settles under its own contract: the buyer pays buyer2 for the composite, buyer2 pays the provider for the component.
+    const closes = start + 60_000 + 10_000;
+    assert.equal((await d.ok(k.stranger, 'market', 'settle', { subscription: subA, period: 1 }, closes)).units, 1);
+    assert.equal((await d.ok(k.stranger, 'market', 'settle', { subscription: subB, period: 1 })).units, 2);
+    const stl = (id: string): SettlementRecord => d.get<SettlementRecord>(lexStateKey(settlementKey(id, 0)))!;
+    const [a, b] = [stl(subA).instruction, stl(subB).instruction];
+    assert.deepEqual([a.kind, a.from, Number(a.amount.minor)], ['split', did('buyer'), 50]);
+    assert.deepEqual([b.kind, b.from, Number(b.amount.minor)], ['split', did('buyer2'), 100]);
   });
 });

@@ -2,7 +2,7 @@ import { asJson, canonicalize, type JsonValue } from '../../codec/index.ts';
 import { method, ModuleError, refuseFrozen, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { marketKey as k } from './keys.ts';
 import {
-  commitUsageArgs, delistArgs, MARKET, MARKET_LIMITS, periodAt, periodEnd, planProblems, publishArgs, settleArgs, subscribeArgs,
+  commitUsageArgs, componentReceiptId, delistArgs, MARKET, MARKET_LIMITS, periodAt, periodEnd, planProblems, publishArgs, settleArgs, subscribeArgs,
   subscriptionParams, subscriptionParties, usageRoot, type BatchRecord, type ProductInput, type ProductRecord, type SettledPeriod,
   type Stamp, type SubscriptionRecord,
 } from './types.ts';
@@ -71,6 +71,26 @@ function depth(ctx: ModuleContext, p: ProductRecord, d: number): number {
     if (comp) max = Math.max(max, depth(ctx, comp, d + 1));
   }
   return max;
+}
+
+/**
+ * A component's receipt (issue #23: "a call to a composite pays each component by its own
+ * contract, recursively"): its id is derived from the composite call's receipt, that receipt is
+ * counted on chain, was committed by this same gateway, and its product lists this product with
+ * this subscription (the composite provider's own) as a component. A refused or over-quota
+ * composite call pays no component.
+ */
+function checkComponentReceipt(ctx: ModuleContext, product: string, parent: string, subscription: string, id: string, i: number): void {
+  const bad = (why: string): never => { throw new ModuleError('MARKET_BAD_RECEIPT', `receipts[${i}]: ${why}`); };
+  if (id !== componentReceiptId(parent, subscription)) bad(`a component's receipt id is componentReceiptId(parent, subscription) = ${componentReceiptId(parent, subscription)}, not ${id}`);
+  const n = ctx.read(k.receipt(parent));
+  if (n === undefined) bad(`its composite call ${parent} is not counted on chain (commit the composite's receipt first; a call not charged pays no component)`);
+  const via = ctx.read(k.batch(n!))!;
+  if (via.gateway !== ctx.sender) throw new ModuleError('MARKET_NOT_GATEWAY', `receipts[${i}]: composite call ${parent} was metered by gateway ${via.gateway}; only it commits the components' receipts, not ${ctx.sender}`);
+  const composite = ctx.read(k.product(via.product));
+  if (!composite?.components.some((c) => c.product === product && c.subscription === subscription)) {
+    bad(`product ${via.product} (of composite call ${parent}) does not list ${product} with subscription ${subscription} as a component`);
+  }
 }
 
 function index(ctx: ModuleContext, count: ReturnType<typeof k.byBuyerCount>, at: (n: number) => ReturnType<typeof k.byBuyer>, id: string): void {
@@ -172,7 +192,11 @@ export const marketModule: ModuleDef = {
       gas: 2_000,
       run(ctx, args) {
         const p = productOf(ctx, args.product);
-        if (!p.gateways.includes(ctx.sender)) throw new ModuleError('MARKET_NOT_GATEWAY', `${ctx.sender} is not a metering gateway of product ${p.id} (its gateways: ${p.gateways.join(', ')})`);
+        // A component's receipt is committed by the gateway that metered the composite call
+        // (checked below); every other receipt by a gateway of the product itself.
+        if (!p.gateways.includes(ctx.sender) && args.receipts.some((r) => r.parent === undefined)) {
+          throw new ModuleError('MARKET_NOT_GATEWAY', `${ctx.sender} is not a metering gateway of product ${p.id} (its gateways: ${p.gateways.join(', ')})`);
+        }
         if (p.status !== 'listed') throw new ModuleError('MARKET_DELISTED', `product ${p.id} is delisted; it takes no usage`);
         const root = usageRoot(args.receipts);
         ctx.charge(20 * args.receipts.length, 'hashing the receipts');
@@ -185,6 +209,7 @@ export const marketModule: ModuleDef = {
           if (periodAt(sub, r.time) !== r.period) throw new ModuleError('MARKET_BAD_RECEIPT', `receipts[${i}]: time ${r.time} is not in period ${r.period} of subscription ${sub.id}`);
           if (r.time > ctx.time) throw new ModuleError('MARKET_BAD_RECEIPT', `receipts[${i}]: time ${r.time} is after this block's time ${ctx.time}`);
           if (r.period <= sub.settled) throw new ModuleError('MARKET_PERIOD_SETTLED', `receipts[${i}]: period ${r.period} of subscription ${sub.id} is already settled`);
+          if (r.parent !== undefined) checkComponentReceipt(ctx, p.id, r.parent, r.subscription, r.id, i);
         }
         const n = (ctx.read(k.batchCount()) ?? 0) + 1;
         const seen = new Set<string>();

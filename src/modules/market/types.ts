@@ -170,6 +170,11 @@ export interface ReceiptLine {
   units: number;
   time: number;
   result: string;
+  /**
+   * A component's receipt: the receipt id of the call to the composite that paid this component
+   * (its `id` is then componentReceiptId(parent, subscription)); absent for a direct call.
+   */
+  parent?: string;
 }
 
 // ---- schemas ----
@@ -221,6 +226,7 @@ export const receiptLineSchema = z.strictObject({
   units: z.number().int().min(1).max(MARKET_LIMITS.unitsPerReceipt),
   time: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   result: digestSchema,
+  parent: digestSchema.optional(),
 });
 
 export const publishArgs = z.strictObject({ product: productInputSchema });
@@ -314,6 +320,13 @@ export const usageRoot = (rs: ReceiptLine[]): string => toHex(merkleRoot(rs.map(
 
 /** The receipt id of a signed request: SM3 over the caller, its nonce and the product. */
 export const receiptId = (caller: string, nonce: string, product: string): string => toHex(sm3(canonicalBytes({ caller, nonce, product })));
+
+/**
+ * The receipt id of a component's share of a call to a composite: SM3 over the composite call's
+ * receipt id and the provider's subscription to the component — one per call and component, so
+ * a component is never paid twice for one call, whichever gateway commits it.
+ */
+export const componentReceiptId = (parent: string, subscription: string): string => toHex(sm3(canonicalBytes({ parent, subscription })));
 
 /**
  * What a caller signs for one call through a metering gateway (docs/market.md#calling): the
