@@ -14,10 +14,16 @@
  *   Appendix B / RFC 9496 §4.3.4), through @noble/curves (pure JS, slower).
  *
  * Elements travel as 32-byte canonical encodings; `check` refuses anything else.
+ *
+ * Batches (`hashMany`, `applyMany`) of x25519 go through the native addon when it is built
+ * (src/privacy/native.ts: OpenSSL's X25519 on libuv's pool, split over the cores); the JS path
+ * below gives the same bytes for the same scalar and is the fallback.
  */
 import { createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
 import { ShulianError } from '../codec/index.ts';
+import { psiNative } from './native.ts';
 
 export type GroupName = 'x25519' | 'ristretto255';
 export const GROUPS: readonly GroupName[] = ['x25519', 'ristretto255'];
@@ -28,6 +34,10 @@ export interface Mask {
   readonly group: GroupName;
   /** Masks one element (an encoding a peer sent is checked first). */
   apply(element: Uint8Array): Uint8Array;
+  /** Checks and masks a batch; a refused element throws PRIVACY_BAD_POINT naming `where[i]`. */
+  applyMany(elements: readonly Uint8Array[], where: string, offset?: number): Promise<Uint8Array[]>;
+  /** H(id)^k for a batch of identifiers under the run's tag. */
+  hashMany(ids: readonly string[], dst: string): Promise<Uint8Array[]>;
 }
 
 export interface Group {
@@ -82,17 +92,37 @@ const x25519Group: Group = {
   name: 'x25519',
   hash: (id, dst) => hashToU(Buffer.from(id, 'utf8'), dst),
   newMask(): Mask {
-    const key: KeyObject = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, randomBytes(32)]), format: 'der', type: 'pkcs8' });
+    const scalar = randomBytes(32);
+    const key: KeyObject = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, scalar]), format: 'der', type: 'pkcs8' });
+    const apply = (e: Uint8Array): Uint8Array => {
+      const publicKey = createPublicKey({ key: Buffer.concat([SPKI_X25519, e]), format: 'der', type: 'spki' });
+      try {
+        return diffieHellman({ privateKey: key, publicKey });
+      } catch {
+        // OpenSSL refuses an all-zero shared secret: the input was of low order.
+        throw bad('element', 'a low-order point (X25519 gives the all-zero value)');
+      }
+    };
     return {
       group: 'x25519',
-      apply(e) {
-        const publicKey = createPublicKey({ key: Buffer.concat([SPKI_X25519, e]), format: 'der', type: 'spki' });
-        try {
-          return diffieHellman({ privateKey: key, publicKey });
-        } catch {
-          // OpenSSL refuses an all-zero shared secret: the input was of low order.
-          throw bad('element', 'a low-order point (X25519 gives the all-zero value)');
+      apply,
+      async applyMany(es, where, offset = 0) {
+        const at = (i: number): string => `${where}[${offset + i}]`;
+        if (!psiNative) {
+          return es.map((e, i) => {
+            x25519Group.check(e, at(i));
+            try { return apply(e); } catch { throw bad(at(i), 'a low-order point (X25519 gives the all-zero value)'); }
+          });
         }
+        es.forEach((e, i) => { if (!(e instanceof Uint8Array) || e.length !== ELEMENT_BYTES) throw bad(at(i), `expected 32 bytes, got ${e?.length}`); });
+        return nativeBatch(scalar, es.length, (from, to) => Buffer.concat(es.slice(from, to)), 0, '', (i) => {
+          x25519Group.check(es[i]!, at(i));
+          return bad(at(i), 'a low-order point (X25519 gives the all-zero value)');
+        });
+      },
+      async hashMany(ids, dst) {
+        if (!psiNative) return ids.map((id) => apply(hashToU(Buffer.from(id, 'utf8'), dst)));
+        return nativeBatch(scalar, ids.length, (from, to) => packIds(ids, from, to), 1, dst, (i) => bad(`identifier ${i}`, 'hashes to a low-order point'));
       },
     };
   },
@@ -103,6 +133,38 @@ const x25519Group: Group = {
     if (e.every((b) => b === 0) || (e[0] === 1 && e.subarray(1).every((b) => b === 0))) throw bad(where, 'a low-order point (u = 0 or 1)');
   },
 };
+
+/** Identifiers as the addon reads them: a 2-byte big-endian length, then the UTF-8 bytes. */
+function packIds(ids: readonly string[], from: number, to: number): Uint8Array {
+  const parts: Buffer[] = [];
+  for (let i = from; i < to; i++) {
+    const b = Buffer.from(ids[i]!, 'utf8');
+    if (b.length > 0xffff) throw new ShulianError('PRIVACY_BAD_DATASET', `identifier ${i} is ${b.length} bytes; an identifier is at most 65535`);
+    parts.push(Buffer.from([b.length >> 8, b.length & 0xff]), b);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Elements per native call below which a batch is not split over the cores. */
+const SPLIT_MIN = 512;
+
+/** One batch through the addon, in `cores` concurrent slices on libuv's pool. */
+async function nativeBatch(scalar: Uint8Array, n: number, input: (from: number, to: number) => Uint8Array, mode: 0 | 1, dst: string, refused: (i: number) => Error): Promise<Uint8Array[]> {
+  const slices = Math.max(1, Math.min(availableParallelism(), Math.floor(n / SPLIT_MIN)));
+  const per = Math.ceil(n / slices);
+  const d = Buffer.from(dst, 'utf8');
+  const parts = await Promise.all(Array.from({ length: slices }, (_, k) => {
+    const from = k * per;
+    const to = Math.min(n, from + per);
+    return psiNative!.psiX25519(scalar, input(from, to), mode, d).then((r) => ({ from, ...r }));
+  }));
+  const out: Uint8Array[] = [];
+  for (const p of parts) {
+    if (p.bad >= 0) throw refused(p.from + p.bad);
+    for (let i = 0; i < p.out.length; i += ELEMENT_BYTES) out.push(p.out.subarray(i, i + ELEMENT_BYTES));
+  }
+  return out;
+}
 
 // ---- ristretto255 ---------------------------------------------------------------------------
 
@@ -115,12 +177,15 @@ const ristrettoGroup: Group = {
   newMask(): Mask {
     let k = 0n;
     while (k === 0n) k = leValue(randomBytes(64)) % L;
+    const apply = (e: Uint8Array): Uint8Array => {
+      ristrettoGroup.check(e, 'element');
+      return RP.fromBytes(e).multiply(k).toBytes();
+    };
     return {
       group: 'ristretto255',
-      apply(e) {
-        ristrettoGroup.check(e, 'element');
-        return RP.fromBytes(e).multiply(k).toBytes();
-      },
+      apply,
+      applyMany: async (es, where, offset = 0) => es.map((e, i) => { ristrettoGroup.check(e, `${where}[${offset + i}]`); return apply(e); }),
+      hashMany: async (ids, dst) => ids.map((id) => apply(ristrettoGroup.hash(id, dst))),
     };
   },
   check(e, where) {
