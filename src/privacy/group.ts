@@ -12,6 +12,14 @@
  *   small-subgroup parts are killed; the all-zero output of a low-order input is refused.
  * - `ristretto255`: the prime-order group of RFC 9496 with hash_to_ristretto255 (RFC 9380
  *   Appendix B / RFC 9496 §4.3.4), through @noble/curves (pure JS, slower).
+ * - `sm2`: the SM2 curve (GB/T 32918.5, prime order, cofactor 1) for deployments that require
+ *   国产 algorithms throughout. An identifier maps to a point by RFC 9380's hash_to_curve with the
+ *   simplified SWU map (§6.6.2; SM2's a and b are non-zero), expand_message_xmd with SM3 (a
+ *   256-bit Merkle–Damgård hash like SHA-256, so L = 48 and k = 128 as for P-256), Z = −9 (the
+ *   first candidate meeting RFC 9380 Appendix H.2's criteria for SM2, as Z = −10 is for P-256).
+ *   An element is the point's 32-byte big-endian x-coordinate: k·(−P) = −(k·P) has the same x,
+ *   so masking x-only commutes as X25519's u-only does. Scalar multiplication is OpenSSL's SM2
+ *   ECDH (its shared secret is x(k·P)) when Node's OpenSSL has the curve, else @noble/curves.
  *
  * Elements travel as 32-byte canonical encodings; `check` refuses anything else.
  *
@@ -19,14 +27,17 @@
  * (src/privacy/native.ts: OpenSSL's X25519 on libuv's pool, split over the cores); the JS path
  * below gives the same bytes for the same scalar and is the fallback.
  */
-import { createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
+import { createECDH, createHash, getCurves, createPrivateKey, createPublicKey, diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
+import { createHasher, mapToCurveSimpleSWU } from '@noble/curves/abstract/hash-to-curve.js';
+import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
 import { ShulianError } from '../codec/index.ts';
+import { sm3 } from '../crypto/index.ts';
 import { psiNative } from './native.ts';
 
-export type GroupName = 'x25519' | 'ristretto255';
-export const GROUPS: readonly GroupName[] = ['x25519', 'ristretto255'];
+export type GroupName = 'x25519' | 'ristretto255' | 'sm2';
+export const GROUPS: readonly GroupName[] = ['x25519', 'ristretto255', 'sm2'];
 export const ELEMENT_BYTES = 32;
 
 /** A party's secret mask for one run; never leaves the process. */
@@ -200,6 +211,64 @@ const ristrettoGroup: Group = {
   },
 };
 
+// ---- sm2 ------------------------------------------------------------------------------------
+
+/** GB/T 32918.5-2017 (the SM2 recommended curve). */
+export const SM2_CURVE: Readonly<Record<'p' | 'n' | 'h' | 'a' | 'b' | 'Gx' | 'Gy', bigint>> = {
+  p: 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn,
+  n: 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n,
+  h: 1n,
+  a: 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn,
+  b: 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n,
+  Gx: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n,
+  Gy: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
+};
+/** RFC 9380 simplified SWU's Z for SM2 (Appendix H.2; test/privacy/sm2-group.test.ts re-derives it). */
+export const SM2_SSWU_Z = -9n;
+const SM2Point = weierstrass(SM2_CURVE);
+const sm3Hash = Object.assign((m: Uint8Array): Uint8Array => sm3(m), {
+  outputLen: 32,
+  blockLen: 64,
+  canXOF: false,
+  create: (): never => { throw new Error('expand_message_xmd hashes whole messages only'); },
+});
+const sm2Sswu = mapToCurveSimpleSWU(SM2Point.Fp, { A: SM2_CURVE.a, B: SM2_CURVE.b, Z: SM2Point.Fp.create(SM2_SSWU_Z) });
+const sm2Hasher = createHasher(SM2Point, (u: bigint[]) => sm2Sswu(u[0]!), {
+  DST: 'SHULIAN-PSI-V01-sm2', p: SM2_CURVE.p, m: 1, k: 128, expand: 'xmd', hash: sm3Hash,
+});
+const SM2_ECDH = getCurves().includes('SM2');
+const compressed = (x: Uint8Array): Uint8Array => { const b = new Uint8Array(33); b[0] = 2; b.set(x, 1); return b; };
+
+const sm2Group: Group = {
+  name: 'sm2',
+  hash: (id, dst) => sm2Hasher.hashToCurve(Buffer.from(id, 'utf8'), { DST: dst }).toBytes(true).subarray(1),
+  newMask(): Mask {
+    let k = 0n;
+    while (k === 0n) k = BigInt('0x' + randomBytes(48).toString('hex')) % SM2_CURVE.n;
+    const ecdh = SM2_ECDH ? createECDH('SM2') : undefined;
+    ecdh?.setPrivateKey(Buffer.from(k.toString(16).padStart(64, '0'), 'hex'));
+    const apply = (e: Uint8Array): Uint8Array => {
+      sm2Group.check(e, 'element');
+      if (ecdh) return ecdh.computeSecret(compressed(e)); // x(k·P), OpenSSL
+      return SM2Point.fromBytes(compressed(e)).multiply(k).toBytes(true).subarray(1);
+    };
+    return {
+      group: 'sm2',
+      apply,
+      applyMany: async (es, where, offset = 0) => es.map((e, i) => { sm2Group.check(e, `${where}[${offset + i}]`); return apply(e); }),
+      hashMany: async (ids, dst) => ids.map((id) => apply(sm2Group.hash(id, dst))),
+    };
+  },
+  check(e, where) {
+    if (!(e instanceof Uint8Array) || e.length !== ELEMENT_BYTES) throw bad(where, `expected 32 bytes, got ${e?.length}`);
+    try {
+      SM2Point.fromBytes(compressed(e)).assertValidity(); // x < p and x³ + ax + b a square
+    } catch {
+      throw bad(where, 'not the x-coordinate of a point on the SM2 curve (x ≥ p, or x³ + ax + b is not a square)');
+    }
+  },
+};
+
 export function groupOf(name: GroupName): Group {
-  return name === 'ristretto255' ? ristrettoGroup : x25519Group;
+  return name === 'ristretto255' ? ristrettoGroup : name === 'sm2' ? sm2Group : x25519Group;
 }
