@@ -196,4 +196,12 @@ test('PSI-sum over consenting alumni between three processes on a running allian
   await post(alumni.k, hospitalUrl, '/psi/v1/open', { run: bad2.result.run, count: 3 });
   const stopped = await waitFor(async () => { const r = (await getPrivacyRun(c, bad2.result.run))!; return r.status === 'failed' ? r : undefined; }, 'the stopped run to fail', 120_000);
   assert.match(stopped.failed!.reason, /sent nothing for 20000 ms/);
+
+  // The same PSI-sum over the SM2 curve (全国产: SM2 group, SM3 hash-to-curve), chosen per request and recorded on chain.
+  const r3 = json<{ run: number; count: number; sums: Record<string, string> }>(await cli(['privacy', 'request', '--protocol', 'psi-sum', '--group', 'sm2',
+    '--receiver', `alumni-roster:${g2[1]}`, '--sender', `hospital-visits:${g2[0]}`, '--columns', 'visits,cost', '--purpose', 'dpv:AcademicResearch',
+    '--consents', active.join(','), '--json', ...keyed(institute.file)], env, 600_000));
+  assert.deepEqual({ count: r3.count, sums: r3.sums }, expected([s[0]!, s[1]!, s[3]!]));
+  const run3 = (await getPrivacyRun(c, r3.run))!;
+  assert.deepEqual([run3.group, run3.status, run3.parties.map((p) => p.report?.records)], ['sm2', 'done', [3, 2]]);
 });

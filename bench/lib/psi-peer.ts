@@ -25,7 +25,7 @@ let answers: Uint8Array[] | undefined;
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
+  req.on('end', async () => {
     try {
       const text = Buffer.concat(chunks).toString('utf8');
       const path = new URL(req.url!, 'http://x').pathname;
@@ -33,9 +33,9 @@ const server = createServer((req, res) => {
       const m = JSON.parse(text) as { count: number; elements: string; from: number; to: number };
       let out: unknown;
       if (path.endsWith('/open')) { b.expect(m.count); out = { count: b.size }; }
-      else if (path.endsWith('/mask')) { const r = b.answer(decodeElements(m.elements, b.group, 'mask')); out = protocol === 'psi' ? { elements: encodeElements(r) } : {}; }
+      else if (path.endsWith('/mask')) { const r = await b.answer(decodeElements(m.elements, b.group, 'mask')); out = protocol === 'psi' ? { elements: encodeElements(r) } : {}; }
       else if (path.endsWith('/answers')) { answers ??= b.shuffledAnswers(); out = { elements: encodeElements(answers.slice(m.from, m.to)) }; }
-      else { const o = b.own(m.from, m.to); out = o.ciphertexts ? { elements: encodeElements(o.elements), ciphertexts: encodeCiphertexts(o.ciphertexts) } : { elements: encodeElements(o.elements) }; }
+      else { const o = await b.own(m.from, m.to); out = o.ciphertexts ? { elements: encodeElements(o.elements), ciphertexts: encodeCiphertexts(o.ciphertexts) } : { elements: encodeElements(o.elements) }; }
       const s = JSON.stringify(out);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(s);

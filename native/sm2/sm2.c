@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+void psi_register(napi_env env, napi_value exports);
+
 #define DEFAULT_ID "1234567812345678"
 #define DEFAULT_ID_LEN 16
 #define CACHE_SLOTS 1024 /* power of two */
@@ -419,5 +421,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"publicKey", NULL, js_public_key, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  psi_register(env, exports); /* psi.c: batch X25519 for ECDH-PSI */
   return exports;
 }

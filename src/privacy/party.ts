@@ -63,6 +63,55 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** POSTs a signed message; the peer's refusal comes back as a ShulianError with its code. */
+/**
+ * Pages [0, total) in `size`-sized steps, `window` of them in flight: each page's `start` (its
+ * computation and message) overlaps the peer's work on the one before; `finish` runs in page
+ * order. This keeps both parties' cores busy (docs/privacy.md#performance).
+ */
+export async function inOrder<T>(total: number, size: number, window: number, start: (from: number, to: number) => Promise<T>, finish: (got: T, from: number, to: number) => Promise<void> | void): Promise<void> {
+  const pages: Array<{ from: number; to: number; p: Promise<T> }> = [];
+  const settle = async (): Promise<void> => {
+    const { from, to, p } = pages.shift()!;
+    await finish(await p, from, to);
+  };
+  try {
+    for (let i = 0; i === 0 || i < total; i += size) {
+      const to = Math.min(i + size, total);
+      const p = start(i, to);
+      p.catch(() => {}); // awaited in settle; a page that fails while an earlier one settles is not unhandled
+      pages.push({ from: i, to, p });
+      if (pages.length >= window) await settle();
+    }
+    while (pages.length) await settle();
+  } catch (e) {
+    await Promise.allSettled(pages.map((x) => x.p)); // nothing of this run left running
+    throw e;
+  }
+}
+
+/** Pages in flight at once: two keep both processes' cores busy; a third covers the message latency. */
+export const WINDOW = 3;
+
+/** The receiver's side of a run, over `send` (the signed POST of one step to the sender). */
+export async function driveReceiver(A: PartyA, peerCount: number, batch: number, send: <T>(step: 'mask' | 'answers' | 'own', body: { from: number; to?: number; elements?: string }) => Promise<T>): Promise<void> {
+  const psi = A.params.protocol === 'psi';
+  if (A.size > 0) {
+    await inOrder(A.size, batch, WINDOW, async (from, to) => send<{ elements?: string }>('mask', { from, elements: encodeElements(await A.masked(from, to)) }), (got, from) => {
+      if (psi) A.acceptDoubled(decodeElements(got.elements ?? '', A.group, 'answer'), from);
+    });
+    if (!psi) {
+      await inOrder(A.size, batch, WINDOW, (from, to) => send<{ elements: string }>('answers', { from, to }), (got, from) => A.acceptDoubled(decodeElements(got.elements, A.group, 'answers'), from));
+    }
+  }
+  const ownBatch = A.params.protocol === 'psi-sum' ? Math.min(batch, MAX_CIPHER_BATCH) : batch;
+  // At least one page, even of nothing: the sender reports once its last page is taken.
+  await inOrder(peerCount, ownBatch, WINDOW, (from, to) => send<{ elements: string; ciphertexts?: string }>('own', { from, to }), async (got, from, to) => {
+    const es = decodeElements(got.elements, A.group, 'own');
+    if (es.length !== to - from) throw new ShulianError('PRIVACY_WRONG_COUNT', `the sender sent ${es.length} of its records ${from}…${to}; it announced ${peerCount}`);
+    await A.acceptPeer(es, got.ciphertexts !== undefined ? decodeCiphertexts(got.ciphertexts, 'own') : undefined);
+  });
+}
+
 export async function post<T>(key: KeyPair, base: string, path: string, body: JsonValue, timeoutMs = 120_000): Promise<T> {
   const url = new URL(path, base.endsWith('/') ? base : base + '/');
   const text = JSON.stringify(body);
@@ -115,7 +164,7 @@ const evenHex = (v: bigint): string => {
 };
 const paillierOf = (r: RunRecord): PaillierPublic | undefined => (r.paillier ? { n: BigInt('0x' + r.paillier.n), h: BigInt('0x' + r.paillier.h) } : undefined);
 
-interface SenderRun { run: RunRecord; b: PartyB; rows: Row[]; started: number; answers?: Uint8Array[]; ownSent: number; ended: boolean; timer?: NodeJS.Timeout; receiver: string }
+interface SenderRun { run: RunRecord; b: PartyB; rows: Row[]; started: number; answers?: Uint8Array[]; ended: boolean; timer?: NodeJS.Timeout; receiver: string }
 
 export class PartyServer {
   readonly did: string;
@@ -220,24 +269,7 @@ export class PartyServer {
       const batch = Math.min(this.opts.batch ?? 4096, MAX_BATCH);
       const k = this.opts.key;
       const opened = await post<{ count: number }>(k, url, `${API}/open`, { run: r.id, count: A.size });
-      for (let i = 0; i < A.size; i += batch) {
-        const got = await post<{ elements?: string }>(k, url, `${API}/mask`, { run: r.id, from: i, elements: encodeElements(A.masked(i, i + batch)) });
-        if (r.protocol === 'psi') A.acceptDoubled(decodeElements(got.elements ?? '', A.group, 'answer'), i);
-      }
-      if (r.protocol !== 'psi') {
-        for (let i = 0; i < A.size; i += batch) {
-          const got = await post<{ elements: string }>(k, url, `${API}/answers`, { run: r.id, from: i, to: Math.min(i + batch, A.size) });
-          A.acceptDoubled(decodeElements(got.elements, A.group, 'answers'), i);
-        }
-      }
-      const ownBatch = r.protocol === 'psi-sum' ? Math.min(batch, MAX_CIPHER_BATCH) : batch;
-      // At least one page, even of nothing: the sender reports once its last page is taken.
-      for (let i = 0; i === 0 || i < opened.count; i += ownBatch) {
-        const got = await post<{ elements: string; ciphertexts?: string }>(k, url, `${API}/own`, { run: r.id, from: i, to: Math.min(i + ownBatch, opened.count) });
-        const es = decodeElements(got.elements, A.group, 'own');
-        if (es.length !== Math.min(ownBatch, opened.count - i)) throw new ShulianError('PRIVACY_WRONG_COUNT', `the sender sent ${es.length} of its records ${i}…; it announced ${opened.count}`);
-        A.acceptPeer(es, got.ciphertexts !== undefined ? decodeCiphertexts(got.ciphertexts, 'own') : undefined);
-      }
+      await driveReceiver(A, opened.count, batch, (path, body) => post(k, url, `${API}/${path}`, { run: r.id, ...body }));
       const result: JsonValue = r.protocol === 'psi' ? { run: r.id, count: A.cardinality(), intersection: A.intersection() }
         : r.protocol === 'psi-cardinality' ? { run: r.id, count: A.cardinality() }
         : { run: r.id, count: A.cardinality(), sum: A.encryptedSum().toString(16) };
@@ -285,7 +317,7 @@ export class PartyServer {
     const rows = await this.rows(r, me.dataset, r.columns);
     const b = new PartyB(paramsOf(r, this.chain.chain), rows, paillierOf(r));
     b.expect(m.count);
-    const s: SenderRun = { run: r, b, rows, started: Date.now(), ownSent: 0, ended: false, receiver };
+    const s: SenderRun = { run: r, b, rows, started: Date.now(), ended: false, receiver };
     this.sending.set(r.id, s);
     this.touch(s);
     return { run: r.id, count: b.size };
@@ -294,7 +326,7 @@ export class PartyServer {
   private async onMask(from: string, m: { run: number; from: number; elements: string }): Promise<JsonValue> {
     const s = this.sender(from, m.run);
     try {
-      const out = s.b.answer(decodeElements(m.elements, s.b.group, 'mask'));
+      const out = await s.b.answer(decodeElements(m.elements, s.b.group, 'mask'));
       return s.run.protocol === 'psi' ? { elements: encodeElements(out) } : {};
     } catch (e) {
       return this.senderFails(s, e);
@@ -316,10 +348,9 @@ export class PartyServer {
     const s = this.sender(from, m.run);
     try {
       const max = s.run.protocol === 'psi-sum' ? MAX_CIPHER_BATCH : MAX_BATCH;
-      if (m.from !== s.ownSent || m.to < m.from || m.to - m.from > max || m.to > s.b.size) throw new ShulianError('PRIVACY_WRONG_COUNT', `own ${m.from}…${m.to}: the next page starts at ${s.ownSent}, ends by ${s.b.size}, at most ${max} a page`);
-      const o = s.b.own(m.from, m.to);
-      s.ownSent = m.to;
-      if (s.ownSent === s.b.size) {
+      if (m.to < m.from || m.to - m.from > max) throw new ShulianError('PRIVACY_WRONG_COUNT', `own ${m.from}…${m.to}: at most ${max} records a page`);
+      const o = await s.b.own(m.from, m.to);
+      if (s.b.ownFinished && !s.ended) {
         s.ended = true;
         clearTimeout(s.timer);
         void this.senderReport(s);

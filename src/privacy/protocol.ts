@@ -42,7 +42,7 @@ export interface Row {
   values?: bigint[];
 }
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 /** Fisher–Yates with the CSPRNG. */
 export function shuffle<T>(xs: T[]): T[] {
@@ -95,9 +95,8 @@ export class PartyA {
   get size(): number { return this.ids.length; }
 
   /** H(x)^a for records [from, to), in A's order. */
-  masked(from: number, to: number): Uint8Array[] {
-    const dst = runDst(this.params);
-    return this.ids.slice(from, to).map((id) => this.mask.apply(this.group.hash(id, dst)));
+  masked(from: number, to: number): Promise<Uint8Array[]> {
+    return this.mask.hashMany(this.ids.slice(from, to), runDst(this.params));
   }
 
   /** B's answer H(x)^ab: for psi, the batch that started at `from`; otherwise any order. */
@@ -116,23 +115,28 @@ export class PartyA {
   }
 
   /** B's own H(y)^b (with Enc_R(values) for psi-sum): A masks and matches. */
-  acceptPeer(batch: Uint8Array[], ciphertexts?: bigint[]): void {
+  async acceptPeer(batch: Uint8Array[], ciphertexts?: bigint[]): Promise<void> {
     if (this.received !== this.ids.length) throw new ShulianError('PRIVACY_BAD_MESSAGE', `B sent its own elements before answering all of A's (${this.received} of ${this.ids.length})`);
     if (this.params.protocol === 'psi-sum' && ciphertexts?.length !== batch.length) {
       throw new ShulianError('PRIVACY_WRONG_COUNT', `psi-sum: ${batch.length} elements but ${ciphertexts?.length ?? 0} ciphertexts`);
     }
-    batch.forEach((e, i) => {
-      this.group.check(e, `peer[${i}]`);
-      const k = hex(this.mask.apply(e));
+    const masked = await this.mask.applyMany(batch, 'peer');
+    let product = 1n;
+    masked.forEach((m, i) => {
+      const k = hex(m);
       if (!this.doubledSet.has(k)) return;
       this.matchCount++;
       if (this.params.protocol === 'psi') this.matches.push(k);
       if (this.enc) {
         const c = ciphertexts![i]!;
-        this.enc.checkCiphertext(c, `ciphertexts[${i}]`);
-        this.sum = this.enc.add(this.sum!, c);
+        this.enc.checkRange(c, `ciphertexts[${i}]`);
+        product = this.enc.add(product, c);
       }
     });
+    if (this.enc && product !== 1n) {
+      this.enc.checkUnit(product, 'a ciphertext of this page'); // one gcd a page, not one a match
+      this.sum = this.enc.add(this.sum!, product);
+    }
   }
 
   /** psi: the identifiers in the intersection (A's order). */
@@ -155,6 +159,9 @@ export class PartyB {
   private readonly rows: Row[];
   private answered: Uint8Array[] = [];
   private seen = 0;
+  private inFlight = 0;
+  private served: Uint8Array;
+  private ownDone = 0;
   private expected = -1;
   private enc: PaillierEncryptor | undefined;
 
@@ -171,6 +178,7 @@ export class PartyB {
       });
     }
     this.rows = shuffle([...rows]);
+    this.served = new Uint8Array(this.rows.length);
   }
 
   get size(): number { return this.rows.length; }
@@ -182,16 +190,20 @@ export class PartyB {
   }
 
   /** H(x)^ab for a batch of A's H(x)^a: returned at once for psi, kept for a shuffle otherwise. */
-  answer(batch: Uint8Array[]): Uint8Array[] {
+  async answer(batch: Uint8Array[]): Promise<Uint8Array[]> {
     if (this.expected < 0) throw new ShulianError('PRIVACY_BAD_MESSAGE', 'A sent elements before announcing its count');
     if (this.seen + batch.length > this.expected) {
       throw new ShulianError('PRIVACY_WRONG_COUNT', `A announced ${this.expected} records and has sent ${this.seen + batch.length}`);
     }
-    const out = batch.map((e, i) => {
-      this.group.check(e, `A[${this.seen + i}]`);
-      return this.mask.apply(e);
-    });
-    this.seen += batch.length;
+    const first = this.seen;
+    this.seen += batch.length; // counted before the await, so batches in flight together cannot pass the count
+    this.inFlight++;
+    let out: Uint8Array[];
+    try {
+      out = await this.mask.applyMany(batch, 'A', first);
+    } finally {
+      this.inFlight--;
+    }
     if (this.params.protocol === 'psi') return out; // in A's order; nothing kept
     for (const e of out) this.answered.push(e);
     return [];
@@ -201,17 +213,32 @@ export class PartyB {
   shuffledAnswers(): Uint8Array[] {
     if (this.params.protocol === 'psi') throw new ShulianError('PRIVACY_BAD_MESSAGE', 'psi answers each batch in order; there is nothing to shuffle');
     if (this.seen !== this.expected) throw new ShulianError('PRIVACY_WRONG_COUNT', `A announced ${this.expected} records and sent ${this.seen}`);
+    if (this.inFlight) throw new ShulianError('PRIVACY_BAD_MESSAGE', `${this.inFlight} of A's batches are still being masked; ask for the answers after every mask step has been answered`);
     const out = shuffle(this.answered);
     this.answered = [];
     return out;
   }
 
-  /** B's own records [from, to) of its shuffled order: H(y)^b, and Enc_R(packed values) for psi-sum. */
-  own(from: number, to: number): { elements: Uint8Array[]; ciphertexts?: bigint[] } {
+  /**
+   * B's own records [from, to) of its shuffled order: H(y)^b, and Enc_R(packed values) for
+   * psi-sum. Pages may come in any order (A keeps several in flight) but each record goes once.
+   */
+  async own(from: number, to: number): Promise<{ elements: Uint8Array[]; ciphertexts?: bigint[] }> {
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from || to > this.rows.length) {
+      throw new ShulianError('PRIVACY_WRONG_COUNT', `own ${from}…${to}: B has records 0…${this.rows.length}`);
+    }
+    for (let i = from; i < to; i++) if (this.served[i]) throw new ShulianError('PRIVACY_REPLAY', `B's record ${i} of this run was already sent; each page of B's set is sent once`);
+    this.served.fill(1, from, to);
     const rows = this.rows.slice(from, to);
-    const dst = runDst(this.params);
-    const elements = rows.map((r) => this.mask.apply(this.group.hash(r.id, dst)));
-    if (!this.enc) return { elements };
-    return { elements, ciphertexts: rows.map((r) => this.enc!.encrypt(packColumns(r.values!))) };
+    const [elements, ciphertexts] = await Promise.all([
+      this.mask.hashMany(rows.map((r) => r.id), runDst(this.params)),
+      this.enc?.encryptMany(rows.map((r) => packColumns(r.values!))),
+    ]);
+    const out = ciphertexts ? { elements, ciphertexts } : { elements };
+    this.ownDone += to - from;
+    return out;
   }
+
+  /** Every record of B has been computed and handed out. */
+  get ownFinished(): boolean { return this.ownDone === this.rows.length; }
 }

@@ -43,6 +43,7 @@ export { evaluate, parsePolicy, DPV_PURPOSES, type Policy as OdrlPolicy, type De
 export type { DatasetRecord } from '../modules/catalog/types.ts';
 export type { RequestRecord, UsageRecord } from '../modules/dataauth/types.ts';
 export type { ConsentRecord } from '../modules/consent/types.ts';
+export type { RunRecord as PrivacyRunRecord, RunParty as PrivacyRunParty } from '../modules/privacy/types.ts';
 export * from './simulation.ts';
 // Tokens for city life (docs/tokens.md) and the scenarios built on them: reads for the console.
 export {

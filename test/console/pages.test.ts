@@ -14,7 +14,8 @@ import Fastify from 'fastify';
 import { join, resolve, sep } from 'node:path';
 import fc from 'fast-check';
 import { consoleFileFor, CONSOLE_DIST, registerConsole } from '../../src/api/console.ts';
-import { ShulianClient, pairwiseKey, publishDataset, setOffer } from '../../src/sdk/index.ts';
+import { ShulianClient, approveRequest, pairwiseKey, publishDataset, requestData, setOffer } from '../../src/sdk/index.ts';
+import { sendData } from '../../src/sdk/data.ts';
 import { startNodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
 import { PAGES, goTo, launchBrowser, screenshot, setLang, settle, signInWithHex, signInWithKeystore } from '../helpers/browser.ts';
@@ -25,7 +26,7 @@ import { didFromPublicKey, generateKeyPair, readKeystore, sm3, writeKeystore } f
 
 const TITLES: Record<(typeof PAGES)[number], [string, string]> = {
   overview: ['总览', 'Overview'], alliance: ['链联盟', 'Alliance'], chains: ['链管理', 'Chains'], explorer: ['区块浏览器', 'Explorer'],
-  identity: ['数字身份', 'Identity'], contracts: ['法律合约', 'Contracts'], data: ['数据授权', 'Data'], workorders: ['工单', 'Work orders'], supervision: ['监管', 'Supervision'], monitoring: ['监控', 'Monitoring'],
+  identity: ['数字身份', 'Identity'], contracts: ['法律合约', 'Contracts'], data: ['数据授权', 'Data'], privacy: ['隐私计算', 'Privacy computing'], workorders: ['工单', 'Work orders'], supervision: ['监管', 'Supervision'], monitoring: ['监控', 'Monitoring'],
   admin: ['系统管理', 'Admin'],
 };
 
@@ -222,6 +223,33 @@ test('the console on a real node: served at /console, public explorer, sign-in, 
     await page.getByTestId('consent-org').locator('input').press('Enter');
     assert.equal(await page.getByTestId('pairwise-did').textContent(), didFromPublicKey(pairwiseKey(operatorKey, org).publicKey));
     await screenshot(page, 'flow-data-consents');
+
+    // Privacy computing (隐私计算): a run the chain admitted against an institute's grants for two of
+    // the operator's datasets, then failed by the operator: listed with its checks and audit trail.
+    const institute = generateKeyPair('sm2');
+    const grants: number[] = [];
+    for (const id of ['clinic-visits', 'alumni-roster']) {
+      await publishDataset(client, operatorKey, {
+        id, title: { zh: id, en: id }, description: { zh: '按 DID 索引', en: 'Keyed by DID' }, keywords: [], themes: ['HEAL'], frequency: 'MONTHLY', sensitivity: 'conditional',
+        distributions: [{ id: 'psi', mediaType: 'text/csv', accessUrl: 'http://127.0.0.1:9' }], services: [],
+      });
+      const r = await requestData(client, institute, { dataset: id, purpose: 'dpv:AcademicResearch', actions: ['aggregate'], count: 3 });
+      grants.push((await approveRequest(client, operatorKey, r.result.request)).result.grant);
+    }
+    const run = (await sendData<{ run: number; consentRoot: string }>(client, institute, 'privacy', 'request', { protocol: 'psi-cardinality', group: 'sm2', receiver: { dataset: 'alumni-roster', grant: grants[1] }, sender: { dataset: 'clinic-visits', grant: grants[0] }, purpose: 'dpv:AcademicResearch' }, {})).result;
+    await sendData(client, operatorKey, 'privacy', 'fail', { run: run.run, reason: 'PRIVACY_BAD_POINT: mask[0]: a low-order point' }, {});
+    await goTo(page, 'privacy');
+    await page.getByTestId('privacy-requester').locator('input').fill(didFromPublicKey(institute.publicKey));
+    await page.getByTestId('privacy-requester').locator('input').press('Enter');
+    await page.getByRole('tab', { name: /失败的运行（1）/ }).click();
+    await page.getByTestId('privacy-failed').getByText('PRIVACY_BAD_POINT: mask[0]: a low-order point').click();
+    const detail = page.getByTestId('run-detail');
+    assert.equal(await detail.getByTestId('run-consent-root').textContent(), run.consentRoot);
+    await detail.getByTestId('run-checks').getByText('第 1 次使用').first().waitFor();
+    await detail.getByText('SM2 曲线 + SM3（全国产）').waitFor();
+    await detail.getByText(/失败: PRIVACY_BAD_POINT/).waitFor();
+    await screenshot(page, 'flow-privacy-run');
+    await page.keyboard.press('Escape');
 
     // The chain wizard: who votes, before step 1; every step; modules with what they do.
     await goTo(page, 'chains');

@@ -103,4 +103,4 @@ export async function settle(page: Page, timeout = 30_000): Promise<void> {
   await page.waitForFunction(() => document.querySelectorAll('.ant-spin-spinning, .ant-btn-loading').length === 0, undefined, { timeout });
 }
 
-export const PAGES = ['overview', 'alliance', 'chains', 'explorer', 'identity', 'contracts', 'data', 'workorders', 'supervision', 'monitoring', 'admin'] as const;
+export const PAGES = ['overview', 'alliance', 'chains', 'explorer', 'identity', 'contracts', 'data', 'privacy', 'workorders', 'supervision', 'monitoring', 'admin'] as const;

@@ -2,7 +2,7 @@
  * Privacy computing (docs/privacy.md):
  *   shulian privacy serve --key org.json --dataset <catalog id>=<file.csv|jsonl> [--dataset …] [--port 7400] [--host 127.0.0.1]
  *   shulian privacy request --protocol psi|psi-cardinality|psi-sum --receiver <dataset>:<grant> --sender <dataset>:<grant>
- *       --purpose dpv:AcademicResearch [--columns a,b] [--consents d1,d2|@file] [--fee CNY:100] [--group x25519|ristretto255] --key me.json
+ *       --purpose dpv:AcademicResearch [--columns a,b] [--consents d1,d2|@file] [--fee CNY:100] [--group x25519|ristretto255|sm2] --key me.json
  *   shulian privacy status <run>              shulian privacy runs --requester <did>
  * `serve` is one organisation's party process; `request` is the requester's: it asks the chain,
  * starts the receiver, waits for the result (decrypting the sums for psi-sum) and records its digest.
@@ -65,14 +65,14 @@ export function privacyCommand(): Command {
     .requiredOption('--purpose <dpv>', 'DPV purpose, e.g. dpv:AcademicResearch')
     .option('--columns <a,b>', 'psi-sum: the sender\'s value columns to sum')
     .option('--consents <digests>', 'consent digests (comma-separated, or @file): only their subjects take part')
-    .option('--group <g>', 'x25519 (default) or ristretto255')
+    .option('--group <g>', 'x25519 (default), ristretto255 or sm2 (SM2 curve with SM3, for 全国产 deployments)')
     .option('--fee <CUR:amount>', 'fee in minor units paid to the owners through a settlement instruction, e.g. CNY:1000')
     .option('--port <n>', 'port for the result', '0').option('--host <host>', 'address for the result', '127.0.0.1')
     .option('--timeout-ms <n>', 'give up waiting for the result after this long', '600000')
     .addOption(keyOption()).addOption(passwordEnvOption()).addOption(chainOption()).addOption(apiOption()).addOption(jsonOption())
     .action(run(async (o: Keyed & { protocol: string; receiver: string; sender: string; purpose: string; columns?: string; consents?: string; group?: string; fee?: string; port: string; host: string; timeoutMs: string }) => {
       if (!['psi', 'psi-cardinality', 'psi-sum'].includes(o.protocol)) throw usage('--protocol is psi, psi-cardinality or psi-sum');
-      if (o.group && !['x25519', 'ristretto255'].includes(o.group)) throw usage('--group is x25519 or ristretto255');
+      if (o.group && !['x25519', 'ristretto255', 'sm2'].includes(o.group)) throw usage('--group is x25519, ristretto255 or sm2');
       let fee: { currency: string; amount: string } | undefined;
       if (o.fee) {
         const m = /^([A-Z]{3}):([1-9]\d{0,17})$/.exec(o.fee);

@@ -17,7 +17,7 @@ export const PRIVACY_CONTRACT = 'privacy';
 export const PRIVACY_LIMITS = { consents: 1024, columns: 16, reason: 500 } as const;
 
 export type PrivacyProtocol = 'psi' | 'psi-cardinality' | 'psi-sum';
-export type PrivacyGroup = 'x25519' | 'ristretto255';
+export type PrivacyGroup = 'x25519' | 'ristretto255' | 'sm2';
 export type PartyRole = 'receiver' | 'sender';
 
 /** The ODRL action a protocol's use of a dataset is: psi reveals members (read); the others only aggregates. */
@@ -30,7 +30,7 @@ const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a column n
 
 export const requestArgs = z.strictObject({
   protocol: z.enum(['psi', 'psi-cardinality', 'psi-sum']),
-  group: z.enum(['x25519', 'ristretto255']).default('x25519'),
+  group: z.enum(['x25519', 'ristretto255', 'sm2']).default('x25519'),
   /** Learns the intersection (psi) or its size. */
   receiver: partyArg,
   /** Answers the receiver; for psi-sum brings the value columns. */
