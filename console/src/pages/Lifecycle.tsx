@@ -32,7 +32,7 @@ const WIZARD_KINDS: Array<{ kind: ProposalKind; zh: string; en: string }> = [
   { kind: 'set-policy', zh: '修改联盟策略：业务链可用模块、提案规则（谁提案、谁投票、法定人数、门槛、投票期）等。', en: 'Change the alliance policy: modules business chains may run, proposal rules (who proposes, who votes, quorum, threshold, period) and more.' },
   { kind: 'register-regulator', zh: '登记监管方及其观察范围（链、模块、成员组织）。', en: 'Register a regulator and what it observes (chains, modules, organisations).' },
   { kind: 'register-gateway', zh: '登记跨链网关运营方及其可中继的链。', en: 'Register a cross-chain gateway operator and the chains it may relay for.' },
-  { kind: 'freeze', zh: '冻结一个 DID（在所有链上拒绝其交易）或一份 lex 合约实例。', en: 'Freeze a DID (its txs refused on every chain) or a lex contract instance.' },
+  { kind: 'freeze', zh: '冻结一个 DID（在所有链上拒绝其交易）或一份可执行法律合约实例。', en: 'Freeze a DID (its txs refused on every chain) or a lex contract instance.' },
   { kind: 'unfreeze', zh: '解除一项冻结。', en: 'Lift a freeze.' },
   { kind: 'register-route', zh: '在路由链上登记一条链的跨链路由（以 JSON 填写路由记录）。', en: 'Register a chain\'s cross-chain route on the routing chain (the route record as JSON).' },
 ];
