@@ -19,6 +19,7 @@ const Monitoring = lazy(() => import('./pages/Monitoring.tsx').then((m) => ({ de
 const Supervision = lazy(() => import('./pages/Supervision.tsx').then((m) => ({ default: m.Supervision })));
 const Admin = lazy(() => import('./pages/Admin.tsx').then((m) => ({ default: m.Admin })));
 const Data = lazy(() => import('./pages/Data.tsx').then((m) => ({ default: m.Data })));
+const Market = lazy(() => import('./pages/Market.tsx').then((m) => ({ default: m.Market })));
 const Simulation = lazy(() => import('./pages/Simulation.tsx').then((m) => ({ default: m.Simulation })));
 
 export const BASE = '/console/';
@@ -43,6 +44,7 @@ const PAGES: PageDef[] = [
   { path: 'identity', zh: '数字身份', en: 'Identity', render: () => <Identity /> },
   { path: 'contracts', zh: '法律合约', en: 'Contracts', render: () => <Contracts /> },
   { path: 'data', zh: '数据授权', en: 'Data', render: () => <Data /> },
+  { path: 'market', zh: '服务市场', en: 'Service market', render: () => <Market /> },
   { path: 'workorders', zh: '工单', en: 'Work orders', render: () => <WorkOrders /> },
   { path: 'supervision', zh: '监管', en: 'Supervision', render: () => <Supervision /> },
   { path: 'monitoring', zh: '监控', en: 'Monitoring', render: () => <Monitoring /> },

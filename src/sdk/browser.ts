@@ -42,3 +42,4 @@ export type { DatasetRecord } from '../modules/catalog/types.ts';
 export type { RequestRecord, UsageRecord } from '../modules/dataauth/types.ts';
 export type { ConsentRecord } from '../modules/consent/types.ts';
 export * from './simulation.ts';
+export { bpText, getProduct, listProducts, listSubscriptions, providerRevenue, subscriptionUsage, type PeriodReport, type Plan, type ProductQuery, type ProductRecord, type RevenueReport, type SubscriptionRecord } from './market.ts';
