@@ -22,6 +22,7 @@ const Data = lazy(() => import('./pages/Data.tsx').then((m) => ({ default: m.Dat
 const Alerts = lazy(() => import('./pages/Alerts.tsx').then((m) => ({ default: m.Alerts })));
 const Permissions = lazy(() => import('./pages/Permissions.tsx').then((m) => ({ default: m.Permissions })));
 const Privacy = lazy(() => import('./pages/Privacy.tsx').then((m) => ({ default: m.Privacy })));
+const Market = lazy(() => import('./pages/Market.tsx').then((m) => ({ default: m.Market })));
 const Simulation = lazy(() => import('./pages/Simulation.tsx').then((m) => ({ default: m.Simulation })));
 const Scenarios = lazy(() => import('./pages/Scenarios.tsx').then((m) => ({ default: m.Scenarios })));
 
@@ -49,6 +50,7 @@ const PAGES: PageDef[] = [
   { path: 'contracts', zh: '法律合约', en: 'Contracts', render: () => <Contracts /> },
   { path: 'data', zh: '数据授权', en: 'Data', render: () => <Data /> },
   { path: 'privacy', zh: '隐私计算', en: 'Privacy computing', render: () => <Privacy /> },
+  { path: 'market', zh: '服务市场', en: 'Service market', render: () => <Market /> },
   { path: 'workorders', zh: '工单', en: 'Work orders', render: () => <WorkOrders /> },
   { path: 'supervision', zh: '监管', en: 'Supervision', render: () => <Supervision /> },
   { path: 'monitoring', zh: '监控', en: 'Monitoring', render: () => <Monitoring /> },

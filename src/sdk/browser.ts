@@ -54,3 +54,4 @@ export {
 export { xcallResult } from './xcall.ts';
 export * from './scenarios.ts';
 export * from './solidity.ts';
+export { bpText, getProduct, listProducts, listSubscriptions, providerRevenue, subscriptionUsage, type PeriodReport, type Plan, type ProductQuery, type ProductRecord, type RevenueReport, type SubscriptionRecord } from './market.ts';

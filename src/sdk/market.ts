@@ -10,7 +10,7 @@ import { marketStateKey } from '../modules/market/keys.ts';
 import { lexFullKey } from '../modules/lexcontract/keys.ts';
 import type { LexInstance, SettlementRecord } from '../modules/lexcontract/types.ts';
 import {
-  MARKET_HEADERS, requestMessage, subscriptionParams, subscriptionParties, type BatchRecord, type PeriodUsage, type Plan, type ProductInput,
+  MARKET_HEADERS, bpText, requestMessage, subscriptionParams, subscriptionParties, type BatchRecord, type PeriodUsage, type Plan, type ProductInput,
   type ProductRecord, type ReceiptLine, type SettledPeriod, type SubscriptionRecord,
 } from '../modules/market/types.ts';
 import type { ShulianClient } from './client.ts';
@@ -18,7 +18,7 @@ import type { ShulianHttp } from './http.ts';
 import type { CommittedTx, SendOptions, WaitOptions } from './types.ts';
 
 export type { BatchRecord, PeriodUsage, Plan, ProductInput, ProductRecord, ReceiptLine, SettledPeriod, SubscriptionRecord };
-export { subscriptionParams, subscriptionParties };
+export { bpText, subscriptionParams, subscriptionParties };
 export const DEFAULT_MARKET_CHAIN = 'sign';
 
 export type MarketSendOptions = { chain?: string } & SendOptions & WaitOptions;
