@@ -3,7 +3,7 @@ import { exported, method, ModuleError, type ModuleContext, type ModuleDef } fro
 import { collectibleKey as k } from './keys.ts';
 import {
   COLLECTIBLE, attestArgs, xqueryArgs, claimAlbumArgs, createAlbumArgs, createClassArgs, giftArgs, mayMove, mintArgs, revokeAttestArgs,
-  type ClassRecord, type TokenRecord,
+  type ClassAnswer, type ClassRecord, type TokenRecord,
 } from './types.ts';
 
 export * from './types.ts';
@@ -152,7 +152,8 @@ export const collectibleModule: ModuleDef = {
       run(ctx, q): JsonValue {
         if (q.query === 'held') return ctx.read(k.held(q.args.owner, q.args.class)) ?? 0;
         const c = ctx.read(k.class(q.args.id));
-        return c ? { id: c.id, issuer: c.issuer, name: c.name, supply: c.supply, minted: c.minted, metadata: c.metadata } : null;
+        const answer: ClassAnswer | null = c ? { id: c.id, issuer: c.issuer, name: c.name, supply: c.supply, minted: c.minted, metadata: c.metadata } : null;
+        return answer;
       },
     }),
   },

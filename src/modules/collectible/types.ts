@@ -99,15 +99,8 @@ export const xqueryArgs = z.discriminatedUnion('query', [
   z.strictObject({ query: z.literal('class'), args: z.strictObject({ id: tokenIdSchema }) }),
   z.strictObject({ query: z.literal('held'), args: z.strictObject({ owner: didSchema, class: tokenIdSchema }) }),
 ]);
-/** The answer to {query: "class"}. */
-export interface ClassAnswer {
-  id: string;
-  issuer: string;
-  name: string;
-  supply: number;
-  minted: number;
-  metadata: string;
-}
+/** The answer to {query: "class"}: the class without its rules and times. */
+export type ClassAnswer = Pick<ClassRecord, 'id' | 'issuer' | 'name' | 'supply' | 'minted' | 'metadata'>;
 
 /** Why a token may not move now; `ok` when it may. The same code the chain refuses a gift with. */
 export type MayMove =
