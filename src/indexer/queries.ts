@@ -80,6 +80,17 @@ export class ExplorerQueries {
     if (f.status !== undefined) add('status', '=', f.status);
     if (f.since !== undefined) add('time', '>=', f.since);
     if (f.until !== undefined) add('time', '<', f.until);
+    // Block time never decreases with height, so time bounds are also height bounds, found in
+    // the blocks table: the list then reads a range of the primary key instead of walking it
+    // back from the head and filtering on time (which the planner may choose for a LIMIT).
+    if (f.since !== undefined) {
+      params.push(f.since);
+      conds.push(`height >= COALESCE((SELECT height FROM blocks WHERE chain = $1 AND time >= $${params.length} ORDER BY time, height LIMIT 1), 9223372036854775807)`);
+    }
+    if (f.until !== undefined) {
+      params.push(f.until);
+      conds.push(`height <= COALESCE((SELECT height FROM blocks WHERE chain = $1 AND time < $${params.length} ORDER BY time DESC, height DESC LIMIT 1), -1)`);
+    }
     return { sql: conds.join(' AND '), params };
   }
 

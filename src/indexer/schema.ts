@@ -11,7 +11,7 @@ import type { PoolClient } from 'pg';
 import { ShulianError } from '../codec/index.ts';
 
 /** Bumped with each change of the tables; older databases are migrated by MIGRATIONS. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const V1 = `
 CREATE TABLE IF NOT EXISTS shulian_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -48,8 +48,13 @@ CREATE TABLE IF NOT EXISTS search_docs (
 CREATE INDEX IF NOT EXISTS search_docs_terms ON search_docs USING gin (terms);
 `;
 
+/** Version 2: blocks by time, so a tx list's time bounds become height bounds (queries.ts). */
+const V2 = `
+CREATE INDEX IF NOT EXISTS blocks_by_time ON blocks (chain, time, height);
+`;
+
 /** SQL to bring a database at version N-1 to version N (index 0 creates version 1). */
-const MIGRATIONS: string[] = [V1];
+const MIGRATIONS: string[] = [V1, V2];
 
 /** Creates or migrates the tables; refuses a database written by a newer version. */
 export async function ensureSchema(c: PoolClient): Promise<void> {

@@ -115,7 +115,7 @@ function Settings() {
           {num('forS', '持续多久才告警（秒）', 'Hold before firing (s)', 86_400)}
           {num('checkS', '检查间隔（秒）', 'Check every (s)', 3_600)}
         </Space>
-        <Typography.Title level={5}>{tr('签名 Webhook', 'Signed webhook')}</Typography.Title>
+        <Typography.Title level={5}>{tr('签名回调通知', 'Signed webhook')}</Typography.Title>
         <Space wrap>
           <Form.Item name="hookId" label="ID"><Input style={{ width: 100 }} /></Form.Item>
           <Form.Item name="hookUrl" label="URL"><Input style={{ width: 320 }} data-testid="alarm-hook-url" placeholder="https://…" /></Form.Item>
@@ -123,13 +123,13 @@ function Settings() {
             <Input.Password style={{ width: 240 }} data-testid="alarm-hook-secret" placeholder={hook?.secretSet ? tr('已设置；留空则保持不变', 'set; leave empty to keep it') : ''} />
           </Form.Item>
         </Space>
-        <Typography.Paragraph type="secondary">{tr('接收方用密钥对“时间戳.请求体”计算 HMAC-SHA256，与 x-shulian-signature 头比对（见 docs/alarms.md）。', 'The receiver computes HMAC-SHA256 of "<timestamp>.<body>" with the secret and compares it with the x-shulian-signature header (docs/alarms.md).')}</Typography.Paragraph>
-        <Typography.Title level={5}>{tr('邮件（SMTP）', 'E-mail (SMTP)')}</Typography.Title>
+        <Typography.Paragraph type="secondary">{tr('接收方用签名密钥对“时间戳.请求体”计算消息认证码，与签名请求头比对（详见告警文档）。', 'The receiver computes HMAC-SHA256 of "<timestamp>.<body>" with the secret and compares it with the x-shulian-signature header (docs/alarms.md).')}</Typography.Paragraph>
+        <Typography.Title level={5}>{tr('邮件', 'E-mail (SMTP)')}</Typography.Title>
         <Space wrap>
           <Form.Item name="smtpHost" label={tr('服务器', 'Host')}><Input style={{ width: 200 }} data-testid="alarm-smtp-host" /></Form.Item>
           <Form.Item name="smtpPort" label={tr('端口', 'Port')}><InputNumber min={1} max={65_535} /></Form.Item>
           <Form.Item name="smtpSecurity" label={tr('加密', 'Security')}>
-            <Select style={{ width: 180 }} options={[{ value: 'tls', label: tr('TLS（465 端口）', 'TLS (port 465)') }, { value: 'plain', label: tr('不加密（本机中继）', 'plain (local relay)') }]} />
+            <Select style={{ width: 180 }} options={[{ value: 'tls', label: tr('加密传输（465 端口）', 'TLS (port 465)') }, { value: 'plain', label: tr('不加密（本机中继）', 'plain (local relay)') }]} />
           </Form.Item>
           <Form.Item name="smtpUser" label={tr('用户名', 'User')}><Input style={{ width: 160 }} /></Form.Item>
           <Form.Item name="smtpPassword" label={tr('密码', 'Password')}>
