@@ -61,7 +61,7 @@ test('sandbox chains: labelled, kept apart at registration, promoted by vote; a 
     [{ kind: 'promote-chain', chain: 'trade' }, 'GOV_NOT_SANDBOX', /chain "trade" is not a sandbox chain/],
   ] as const) {
     const r = await g.call(a.did, 'propose', args as unknown as JsonValue);
-    assert.equal(r.code, code, r.message);
+    assert.equal(r.code, code, r.message ?? "");
     assert.match(r.message!, field);
   }
   // A chain the registry does not hold (an external engine) counts as production.
