@@ -455,8 +455,10 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         };
       }
       case 'register-route': {
-        // Labelled again at execution: the chain may have been promoted while this was voted.
-        const route = sandboxRoute(ctx, pl.route);
+        // Labelled again at execution: the chain may have been promoted while this was voted
+        // (the label the payload got at proposal time is governance's own, so it is set afresh).
+        const { sandbox: _label, ...proposed } = pl.route;
+        const route = sandboxRoute(ctx, proposed);
         // Applied on the routing chain by its validators, who follow this event (xroute.approve).
         return () => {
           ctx.write(govKey.route(route.chain), route);
