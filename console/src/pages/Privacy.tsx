@@ -47,7 +47,7 @@ function RunDetail({ run }: { run: Run }) {
           { title: tr('运行计数', 'Run counter'), render: (_, p) => tr(`第 ${p.use} 次使用`, `use ${p.use}`) },
         ]} />
         <Typography.Paragraph style={{ marginTop: 8 }}>
-          {tr('同意集合根（SM3 Merkle）', 'Consent root (SM3 Merkle)')}: <Typography.Text code data-testid="run-consent-root">{run.consentRoot}</Typography.Text>
+          {tr('同意集合根（SM3 默克尔树）', 'Consent root (SM3 Merkle tree)')}: <Typography.Text code data-testid="run-consent-root">{run.consentRoot}</Typography.Text>
           {' · '}{tr(`${run.consents.length} 份同意，请求高度均有效`, `${run.consents.length} consents, each valid at the request's height`)}
         </Typography.Paragraph>
       </Card>
