@@ -7,8 +7,9 @@
  * X25519 scalar multiplications alone, with the same primitive the run uses (the addon's batch
  * X25519 when built, measured here on all cores at once); `ratio` = limit ÷ value. `sumSeconds`:
  * PSI-sum with 4 value columns over PSI_SUM_N × PSI_SUM_N (default 10⁵). `psijsRatio`: our
- * per-element speed ÷ @openmined/psi.js's at 10⁵ — null when psi.js is not installed (it is not a
- * dependency; see docs/privacy.md).
+ * per-element speed ÷ @openmined/psi.js's (OpenMined's ECDH-PSI on P-256, WebAssembly, one
+ * thread: what it offers) on PSIJS_N × PSIJS_N (default 10⁵) with the same 50 % overlap, both in
+ * this run; an element is one identifier of either party, so speed = 2·N ÷ seconds.
  */
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -53,8 +54,35 @@ async function runOnce(protocol: Protocol, n: number, columns: number): Promise<
   }
 }
 
-function psijsInstalled(): boolean {
-  try { createRequire(import.meta.url).resolve('@openmined/psi.js'); return true; } catch { return false; }
+const PSIJS_N = Number(process.env.PSIJS_N ?? 100_000);
+
+interface PsiJs {
+  server: { createWithNewKey(reveal: boolean): { createSetupMessage(fpr: number, n: number, inputs: string[], ds: unknown): unknown; processRequest(req: unknown): unknown; delete(): void } };
+  client: { createWithNewKey(reveal: boolean): { createRequest(inputs: string[]): unknown; getIntersectionSize(setup: unknown, resp: unknown): number; delete(): void } };
+  dataStructure: { Raw: unknown };
+}
+
+/** Seconds @openmined/psi.js takes for PSI-cardinality over n × n with n/2 in common (setup, request, response, count). */
+async function psijsSeconds(n: number): Promise<number> {
+  const load = createRequire(import.meta.url)('@openmined/psi.js') as () => Promise<PsiJs>;
+  const psi = await load();
+  const server = psi.server.createWithNewKey(false);
+  const client = psi.client.createWithNewKey(false);
+  try {
+    const theirs = Array.from({ length: n }, (_, i) => benchDid(i));
+    const ours = Array.from({ length: n }, (_, i) => (i < n / 2 ? benchDid(i) : `did:shulian:other${i}`));
+    const t = performance.now();
+    // Raw: the exact set, as ours (GCS/Bloom filters trade false positives for size).
+    const setup = server.createSetupMessage(1e-9, n, theirs, psi.dataStructure.Raw);
+    const response = server.processRequest(client.createRequest(ours));
+    const size = client.getIntersectionSize(setup, response);
+    const seconds = (performance.now() - t) / 1000;
+    if (size !== n / 2) throw new Error(`psi.js found ${size}, expected ${n / 2}`);
+    return seconds;
+  } finally {
+    server.delete();
+    client.delete();
+  }
 }
 
 export default async function bench(): Promise<BenchResult> {
@@ -64,14 +92,15 @@ export default async function bench(): Promise<BenchResult> {
   if (card.count !== N / 2) throw new Error(`psi-cardinality found ${card.count}, expected ${N / 2}`);
   const sum = await runOnce('psi-sum', SUM_N, 4);
   if (sum.count !== SUM_N / 2) throw new Error(`psi-sum found ${sum.count}, expected ${SUM_N / 2}`);
+  const psijs = await psijsSeconds(PSIJS_N);
   const limit = (4 * N) / allCores;
   return {
     bench: 'psi', value: Number(card.seconds.toFixed(2)), unit: 's', n: N,
     limit: Number(limit.toFixed(2)),
     limitWhat: `4·N X25519 scalar multiplications at ${Math.round(allCores)}/s on ${cores} cores together (${psiNative ? 'the addon\'s batch X25519, OpenSSL' : 'Node\'s KeyObject X25519: the addon is not built'})`,
     ratio: Number((limit / card.seconds).toFixed(3)),
-    psijsRatio: psijsInstalled() ? 'psi.js is installed but not wired into this bench' : null,
-    psijsNote: psijsInstalled() ? undefined : '@openmined/psi.js is not installed (not a dependency of this project)',
+    psijsRatio: Number(((2 * N) / card.seconds / ((2 * PSIJS_N) / psijs)).toFixed(2)),
+    psijsSeconds: Number(psijs.toFixed(2)), psijsN: PSIJS_N,
     sumSeconds: Number(sum.seconds.toFixed(2)), sumN: SUM_N, sumColumns: 4,
   };
 }
