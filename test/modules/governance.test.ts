@@ -413,3 +413,27 @@ test('every kind has a default policy that passes its own checks', () => {
   for (const k of PROPOSAL_KINDS) assert.ok(DEFAULT_POLICY.kinds[k], k);
   assert.deepEqual(applyPolicyPatch(DEFAULT_POLICY, {}), DEFAULT_POLICY);
 });
+
+test('one chain keeps the alliance\'s carbon points: a second carbon chain is refused at proposal and at execution, until the first retires', async () => {
+  const { g, a, b, c } = await setup({ modules: ['notary', 'carbon', 'coupon'] });
+  const carbonChain = (id: string) => ({ kind: 'create-chain', genesis: draft([newOrg()], { chain: id, modules: ['notary', 'carbon', 'coupon'] }) });
+  // Two proposals open at once, before any carbon chain exists: both admitted.
+  const p1 = ok(await g.call(a.did, 'propose', carbonChain('green-1')));
+  const p2 = ok(await g.call(b.did, 'propose', carbonChain('green-2')));
+  const vote = async (p: Receipt) => g.block([a, b, c].map((v) => ({ from: v.did, method: 'vote', args: { id: (p.result as { id: number }).id, choice: 'yes' } })));
+  const first = await vote(p1);
+  assert.ok(first.some((r) => r.events.some((e) => e.type === 'ChainApproved')));
+  // The second reaches approval after the first executed: it fails, naming the registry chain.
+  const second = (await vote(p2)).find((r) => r.events.some((e) => e.type === 'ProposalFailed'));
+  assert.ok(second, 'the second carbon chain fails at execution');
+  assert.match(JSON.stringify(second.events), /GOV_CARBON_REGISTRY_EXISTS/);
+  assert.equal(g.get<ChainRecord>('chain/green-2'), undefined);
+  // A new proposal is refused at once; a chain without carbon is not.
+  const refused = await g.call(c.did, 'propose', carbonChain('green-3'));
+  assert.equal(refused.code, 'GOV_CARBON_REGISTRY_EXISTS');
+  assert.match(refused.message ?? '', /chain "green-1" already keeps the alliance's carbon points/);
+  ok(await g.call(c.did, 'propose', { kind: 'create-chain', genesis: draft([newOrg()], { chain: 'plain' }) }));
+  // Once the first is retired, another may keep them.
+  await pass(g, a, [a, b, c], { kind: 'retire-chain', chain: 'green-1' });
+  ok(await g.call(c.did, 'propose', carbonChain('green-4')));
+});

@@ -8,6 +8,7 @@ export const GOVERNANCE_MODULE_ERRORS = {
   GOV_ALREADY_FROZEN: 'the party is already frozen (by vote or by an emergency freeze)',
   GOV_ALREADY_VOTED: 'the member already voted on the proposal (or the regulator already asked for this emergency freeze); votes are final',
   GOV_CHAIN_EXISTS: 'the chain id is taken (or listed twice)',
+  GOV_CARBON_REGISTRY_EXISTS: 'another chain of the alliance already keeps carbon points',
   GOV_CHAIN_NOT_FOUND: 'no chain with that id in the alliance registry',
   GOV_CHAIN_STATUS: 'the chain\'s status does not allow this (e.g. it is retired)',
   GOV_CONFIG_INVALID: 'the governance module was built with an invalid configuration',

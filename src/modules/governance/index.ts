@@ -101,6 +101,22 @@ function chainRecord(ctx: ModuleContext, id: string): ChainRecord {
 }
 
 /**
+ * The alliance keeps carbon points on one chain at most (docs/tokens.md#one-carbon-registry): the
+ * `carbon` module credits each activity digest once on its chain, so one registry chain makes it
+ * once across the alliance — as a city's 碳普惠 platform is one registry. A second chain running
+ * `carbon` would need a cross-chain claim registry (a 2PC per issuance) first. Retired chains no
+ * longer count; sandbox chains do (their points would be claimed twice as well).
+ */
+function checkCarbonRegistryFree(ctx: ModuleContext, genesis: { chain: string; modules: readonly string[] }): void {
+  if (!genesis.modules.includes('carbon')) return;
+  for (const id of ctx.read(govKey.chains()) ?? []) {
+    const rec = ctx.read(govKey.chain(id));
+    if (!rec || rec.id === genesis.chain || rec.status === 'retired' || !rec.genesis.modules.includes('carbon')) continue;
+    throw new ModuleError('GOV_CARBON_REGISTRY_EXISTS', `chain "${id}" already keeps the alliance's carbon points (status ${rec.status}); each reduction is credited once across the alliance because one chain keeps them — run the carbon methodologies there, or retire "${id}" first`);
+  }
+}
+
+/**
  * Access rules name business chains of the registry, and modules those chains run
  * (docs/permissions.md): a rule for a module the chain does not run would never apply.
  */
@@ -211,6 +227,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
         const f = parseFields(kind, fields);
         checkChainIdFree(ctx, f.genesis.chain);
         const genesis = completeGenesis(f.genesis, envOf(policy), ctx.time);
+        checkCarbonRegistryFree(ctx, genesis);
         const owner = f.owner ?? ctx.sender;
         if (!ctx.read(govKey.member(owner))) {
           throw new ModuleError('GOV_OWNER_NOT_MEMBER', `the chain owner ${owner} is not a member of the alliance; a chain is owned by a member organisation`);
@@ -385,6 +402,7 @@ export function createGovernanceModule(config: GovernanceConfig): ModuleDef {
       }
       case 'create-chain': {
         checkChainIdFree(ctx, pl.genesis.chain);
+        checkCarbonRegistryFree(ctx, pl.genesis);
         return () => {
           const rec: ChainRecord = {
             id: pl.genesis.chain, genesis: pl.genesis, genesisHash: pl.genesisHash, owner: pl.owner, admission: pl.admission,
