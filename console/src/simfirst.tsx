@@ -44,7 +44,7 @@ export function SimResult({ result, testid = 'sim' }: { result: SimulationResult
         <Table size="small" rowKey="tx" pagination={false} dataSource={result.receipts} data-testid={`${testid}-receipts`}
           columns={[
             { title: tr('链', 'Chain'), dataIndex: 'chain' },
-            { title: tr('调用', 'Call'), render: (_: unknown, r) => `${r.module}.${r.method}${r.synthetic ? tr('(模拟投票)', ' (simulated vote)') : ''}` },
+            { title: tr('调用', 'Call'), render: (_: unknown, r) => `${r.module}.${r.method}${!r.synthetic ? '' : r.method === 'vote' ? tr('(模拟投票)', ' (simulated vote)') : tr('(模拟中继)', ' (simulated relay)')}` },
             { title: tr('发送方', 'Sender'), render: (_: unknown, r) => shortDid(r.from) },
             { title: tr('结果', 'Result'), render: (_: unknown, r) => (r.status === 'ok' ? <Tag color="success">{tr('成功', 'ok')}</Tag> : <Tag color="error">{r.code}</Tag>) },
           ]} />
@@ -57,7 +57,15 @@ export function SimResult({ result, testid = 'sim' }: { result: SimulationResult
               { title: tr('变动后', 'After'), dataIndex: 'after' },
             ]} />
         )}
-        <Json value={{ stateDiff: result.stateDiff, packets: result.packets }} max={2000} />
+        {result.delivered.length > 0 && (
+          <Table size="small" rowKey={(d) => `${d.srcChain}/${d.dstChain}/${d.sequence}`} pagination={false} dataSource={result.delivered} data-testid={`${testid}-delivered`}
+            columns={[
+              { title: tr('跨链数据包', 'Packet'), render: (_: unknown, d) => `${d.srcChain}→${d.dstChain} #${d.sequence} (${d.srcPort}→${d.dstPort})` },
+              { title: tr('对方链结果', 'Far side'), render: (_: unknown, d) => (d.status === 'received' && (d.ack as { ok?: boolean } | undefined)?.ok ? <Tag color="success">{tr('已确认', 'acknowledged')}</Tag>
+                : <Tag color="error">{d.status === 'expired' ? tr('超时退回', 'timed out') : ((d.ack as { code?: string } | undefined)?.code ?? tr('失败', 'failed'))}</Tag>) },
+            ]} />
+        )}
+        <Json value={{ stateDiff: result.stateDiff, packets: result.packets, delivered: result.delivered }} max={2000} />
       </Space>
     </Card>
   );

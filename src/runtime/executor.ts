@@ -56,6 +56,14 @@ export class Executor {
     for (const m of modules) this.modules.set(m.name, m);
   }
 
+  /**
+   * An executor over the same modules, some replaced by `map` (a simulation fork's xchain with
+   * its proof-less delivery, src/sandbox/relay.ts); this one is unchanged.
+   */
+  withModules(map: (modules: readonly ModuleDef[]) => ModuleDef[]): Executor {
+    return new Executor(map([...this.modules.values()]), this.enabled);
+  }
+
   nonceKey(did: string): string {
     return NONCE_PREFIX + did;
   }

@@ -11,7 +11,7 @@ import { ShulianError } from '../codec/index.ts';
 import { canonicalBody, txHashOf, type Block, type StateLookup, type Tx } from '../ledger/index.ts';
 import { SparseMerkleTree, type NodeStore } from '../ledger/store/index.ts';
 import { runBlock, type BlockRun, type ForkBase, type Refs, type StateAt } from '../chain/index.ts';
-import type { AllianceView } from '../runtime/index.ts';
+import type { AllianceView, Executor } from '../runtime/index.ts';
 
 /** Bytes a tree node and a map entry cost besides their content (a rough, conservative figure). */
 const ENTRY_OVERHEAD = 96;
@@ -123,9 +123,10 @@ export class ChainFork {
 
   /**
    * Runs one block of `entries` on the fork. With `keep` the fork moves to it; without, the
-   * fork is left as it was (its scratch tree nodes are dropped).
+   * fork is left as it was (its scratch tree nodes are dropped). `executor`: the simulation's
+   * relay executor for relay blocks (relay.ts); else the chain's own.
    */
-  async execute(entries: ForkEntry[], o: { height: number; time: number; refs: Refs; named?: Refs; alliance?: AllianceView; keep: boolean }): Promise<ForkBlock> {
+  async execute(entries: ForkEntry[], o: { height: number; time: number; refs: Refs; named?: Refs; alliance?: AllianceView; keep: boolean; executor?: Executor }): Promise<ForkBlock> {
     const scratch = new Map<string, Uint8Array>();
     const store: NodeStore = {
       get: (h) => {
@@ -145,7 +146,7 @@ export class ChainFork {
       },
     };
     const run = await runBlock(
-      { chain: this.chain, suite: this.base.suite, maxTxGas: this.base.maxTxGas, executor: this.base.executor, tree, hash: this.base.hash },
+      { chain: this.chain, suite: this.base.suite, maxTxGas: this.base.maxTxGas, executor: o.executor ?? this.base.executor, tree, hash: this.base.hash },
       parent, o.height, o.time, entries.map((e) => ({ ...e })), o.named, o.alliance,
     );
     const block: ForkBlock = {
@@ -157,6 +158,9 @@ export class ChainFork {
       for (const [k, v] of run.writes) add += k.length + (v?.length ?? 0) + ENTRY_OVERHEAD;
       for (const [, n] of scratch) add += n.length + ENTRY_OVERHEAD;
       this.account(add);
+      // What a written key held before the block, for keys the block wrote without reading them
+      // first (a new packet, a new record): after this the fork answers with the new value.
+      for (const k of run.writes.keys()) if (!before.has(k)) before.set(k, this.get(k));
       for (const [k, v] of run.writes) this.writes.set(k, v);
       for (const [k, n] of scratch) this.nodes.set(k, n);
       this.height = o.height;

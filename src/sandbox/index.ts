@@ -9,3 +9,4 @@ export { SimulationSandbox, SANDBOX_LIMITS, type SandboxLimits, type Divergence 
 export { ChainFork, entryOf, type ForkEntry, type ForkBlock } from './fork.ts';
 export { effectsOf, MAX_DIFF_KEYS, type Effects } from './effects.ts';
 export { riskOf, didsIn, type PartyJudge, type RiskInput } from './risk.ts';
+export { relayExecutor, relayPackets, packetsSent, SIM_RELAY, MAX_RELAY_ROUNDS, MAX_RELAYED, type RelayHost } from './relay.ts';

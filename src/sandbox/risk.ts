@@ -7,7 +7,7 @@
 import { DID_RE, type JsonValue } from '../codec/index.ts';
 import type { Frozen } from '../runtime/index.ts';
 import type { AlertDraft } from '../supervision/index.ts';
-import type { BalanceChange, RiskReason, SimPacket, SimReceipt, Verdict } from '../sdk/index.ts';
+import type { BalanceChange, RiskReason, SimDelivery, SimPacket, SimReceipt, Verdict } from '../sdk/index.ts';
 
 /** DIDs looked for in one tx's args. */
 const MAX_ARG_DIDS = 64;
@@ -26,6 +26,8 @@ export interface RiskInput {
   args: ReadonlyMap<string, JsonValue>;
   balances: BalanceChange[];
   packets: SimPacket[];
+  /** Packets delivered between chains of the fork (relay.ts). */
+  delivered?: SimDelivery[];
   judges: ReadonlyMap<string, PartyJudge>;
   alerts: Array<{ chain: string; tx: string; alert: AlertDraft }>;
   overridden: boolean;
@@ -86,6 +88,22 @@ export function riskOf(input: RiskInput): { verdict: Verdict; reasons: RiskReaso
   for (const b of input.balances) touched(b.chain, b.did, undefined);
   for (const p of input.packets) {
     reasons.push({ level: 'info', kind: 'PACKET', chain: p.chain, en: `a cross-chain packet to ${p.dstChain} (sequence ${p.sequence}) would be sent`, zh: `将向 ${p.dstChain} 发送跨链数据包(序号 ${p.sequence})` });
+  }
+  for (const d of input.delivered ?? []) {
+    const ack = d.ack as { ok?: boolean; code?: string; message?: string } | undefined;
+    const what = `packet ${d.srcChain}→${d.dstChain} #${d.sequence} (port ${d.srcPort}→${d.dstPort})`;
+    if (ack?.ok === false) {
+      reasons.push({
+        level: ack.code === 'FROZEN' ? 'block' : 'warn', kind: 'PACKET_FAILS', chain: d.dstChain,
+        en: `${what} would be refused on ${d.dstChain} with ${ack.code}: ${ack.message ?? ''}`,
+        zh: `发往 ${d.dstChain} 的跨链数据包(序号 ${d.sequence})将在对方链上执行失败(错误码 ${ack.code})`,
+      });
+    } else if (d.status === 'expired') {
+      reasons.push({ level: 'warn', kind: 'PACKET_FAILS', chain: d.dstChain, en: `${what} would arrive after its timeout and be refunded`, zh: `发往 ${d.dstChain} 的跨链数据包(序号 ${d.sequence})将超时并退回` });
+    }
+    if (d.error !== undefined) {
+      reasons.push({ level: 'warn', kind: 'PACKET_FAILS', chain: d.status === 'failed' ? d.dstChain : d.srcChain, en: `${what}: ${d.error}`, zh: `跨链数据包 ${d.srcChain}→${d.dstChain}(序号 ${d.sequence})处理失败:${d.error}` });
+    }
   }
   for (const { chain, tx, alert } of input.alerts) {
     const sev = alert.severity;

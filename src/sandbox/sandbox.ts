@@ -14,7 +14,7 @@ import type { Proposal } from '../modules/governance/types.ts';
 import { settlementFullKey } from '../modules/settlement/keys.ts';
 import type { AccountRecord } from '../modules/settlement/types.ts';
 import { observationsOf } from '../rules/index.ts';
-import { NONCE_PREFIX, frozenError, freezeKey, type AllianceView } from '../runtime/index.ts';
+import { NONCE_PREFIX, frozenError, freezeKey, type AllianceView, type Executor } from '../runtime/index.ts';
 import { RuleEngine, loadRules, type AlertDraft, type Feed } from '../supervision/index.ts';
 import type {
   ForkInfo, ForkTarget, SimReceipt, SimRequest, SimTx, SimulateOnceRequest, SimulationResult,
@@ -22,6 +22,7 @@ import type {
 import { ChainFork, entryOf, type ForkBlock, type ForkEntry } from './fork.ts';
 import { effectsOf } from './effects.ts';
 import { didsIn, riskOf, type PartyJudge } from './risk.ts';
+import { SIM_RELAY, packetsSent, relayExecutor, relayPackets } from './relay.ts';
 
 export interface SandboxLimits {
   /** Forks (each of up to maxChains chains) the node keeps at once. */
@@ -234,7 +235,7 @@ export class SimulationSandbox {
       const sf = source === undefined ? undefined : children.get(source);
       return sf ? f.base.allianceOver(sf.stateAt()) : f.base.allianceView(refs);
     };
-    const runOn = async (f: ChainFork, entries: ForkEntry[], synthetic: Set<string>, args: Map<string, JsonValue>, height?: number) => {
+    const runOn = async (f: ChainFork, entries: ForkEntry[], synthetic: Set<string>, args: Map<string, JsonValue>, height?: number, executor?: Executor) => {
       const refs = f.nextRefs();
       const alliance = allianceFor(f, refs);
       const h = height ?? f.height + 1;
@@ -251,7 +252,7 @@ export class SimulationSandbox {
         frozen(e.tx.from);
         for (const d of didsIn(e.tx.args)) frozen(d);
       }
-      const block = await f.execute(entries, { height: h, time, refs, alliance, keep: true, ...(refsEqual(refs, f.refs) ? {} : { named: refs }) });
+      const block = await f.execute(entries, { height: h, time, refs, alliance, keep: true, ...(refsEqual(refs, f.refs) ? {} : { named: refs }), ...(executor ? { executor } : {}) });
       blocks.push({ chain: f.chain, block, synthetic, args });
       const previous = judges.get(f.chain);
       judges.set(f.chain, previous ?? {
@@ -298,6 +299,23 @@ export class SimulationSandbox {
     }
     if (timedOut()) throw new ShulianError('SIM_TIMEOUT', 'the simulation ran past its time limit');
 
+    // Packets to chains of this fork are delivered and acknowledged there (relay.ts), in rounds.
+    const delivered = await relayPackets({
+      holds: (c) => children.get(c)?.base.genesis.modules.includes('xchain') === true,
+      timedOut,
+      run: async (chain, m, a) => {
+        const f = children.get(chain)!;
+        const e = this.entry(f, { chain, from: SIM_RELAY, module: 'xchain', method: m, args: a }, new Map(), 'a relay tx', f.height + 1);
+        const block = await runOn(f, [e], new Set([e.hash]), new Map(), undefined, relayExecutor(f.base.executor));
+        const r = block.run.receipts[0]!;
+        return {
+          height: block.height, status: r.status, writes: block.run.writes, before: block.before,
+          ...(r.status === 'failed' ? { error: `${r.code}: ${r.message}` } : {}),
+        };
+      },
+    }, blocks.flatMap(({ block }) => packetsSent(block.run.writes, block.before)));
+    if (timedOut()) throw new ShulianError('SIM_TIMEOUT', 'the simulation ran past its time limit');
+
     const receipts: SimReceipt[] = [];
     const events: SimulationResult['events'] = [];
     const alerts: Array<{ chain: string; tx: string; alert: AlertDraft }> = [];
@@ -326,13 +344,13 @@ export class SimulationSandbox {
     }
     const effects = effectsOf(blocks.map(({ chain, block }) => ({ chain, writes: block.run.writes, before: block.before })));
     const risk = riskOf({
-      receipts, args: allArgs, balances: effects.balances, packets: effects.packets, judges, alerts,
+      receipts, args: allArgs, balances: effects.balances, packets: effects.packets, delivered, judges, alerts,
       overridden: o.time !== undefined || o.height !== undefined || (o.balances?.length ?? 0) > 0,
     });
     const keep = req.keep === true && !timedOut();
     if (keep) for (const c of children.values()) c.mergeIntoParent();
     return {
-      fork: g.id, receipts, events, gasUsed, ...effects,
+      fork: g.id, receipts, events, gasUsed, ...effects, delivered,
       blocks: blocks.map(({ chain, block }) => ({ chain, height: block.height, time: block.time, stateRoot: block.run.stateRoot })),
       risk: { ...risk, rules: { applied: loaded?.rules.length ?? 0, govHeight: loaded?.ctx.govHeight ?? -1 } },
       kept: keep, ms: Math.round(performance.now() - started),

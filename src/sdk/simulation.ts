@@ -60,7 +60,7 @@ export type Verdict = 'none' | 'warn' | 'block';
 export interface RiskReason {
   level: 'info' | 'warn' | 'block';
   /** What kind of risk (not an error code). */
-  kind: 'TX_FAILS' | 'FROZEN' | 'FROZEN_PARTY' | 'NOT_ADMITTED' | 'RULE' | 'VALIDATORS_CHANGE' | 'POLICY_CHANGE' | 'GOVERNANCE_CHANGE' | 'PACKET' | 'OVERRIDE';
+  kind: 'TX_FAILS' | 'FROZEN' | 'FROZEN_PARTY' | 'NOT_ADMITTED' | 'RULE' | 'VALIDATORS_CHANGE' | 'POLICY_CHANGE' | 'GOVERNANCE_CHANGE' | 'PACKET' | 'PACKET_FAILS' | 'OVERRIDE';
   en: string;
   zh: string;
   chain: string;
@@ -112,6 +112,29 @@ export interface SimPacket {
   packet: JsonValue;
 }
 
+/**
+ * A packet delivered between two chains of the same fork (docs/simulation.md#packets-between-forked-chains):
+ * received on the far side through its port's handler, then acknowledged (or timed out) back on the source.
+ */
+export interface SimDelivery {
+  srcChain: string;
+  dstChain: string;
+  sequence: number;
+  srcPort: string;
+  dstPort: string;
+  /** The relay round (1 = packets the txs sent; 2 = packets sent by round 1's handlers; …). */
+  round: number;
+  /** received: the far side ran it (see ack); expired: past its timeout there, refunded as a timeout; failed: the delivery itself failed (error). */
+  status: 'received' | 'expired' | 'failed';
+  /** The far side's acknowledgement (ok with its result, or the error code and message). */
+  ack?: JsonValue;
+  /** Why the delivery or the settling failed (the relay tx's code and message, or the sending port's callback error). */
+  error?: string;
+  /** The simulated blocks that received and settled it. */
+  receivedAt?: number;
+  settledAt?: number;
+}
+
 export interface SimulationResult {
   fork: string;
   receipts: SimReceipt[];
@@ -120,8 +143,10 @@ export interface SimulationResult {
   /** Per chain, per module: the keys changed (at most MAX_DIFF_KEYS each; `truncated` counts the rest). */
   stateDiff: Record<string, Record<string, { changes: StateChange[]; truncated: number }>>;
   balances: BalanceChange[];
-  /** Cross-chain packets the txs would send (not delivered in the simulation). */
+  /** Cross-chain packets the txs would send (to chains in the fork or not). */
   packets: SimPacket[];
+  /** Packets delivered to chains in the same fork, with their acknowledgements. */
+  delivered: SimDelivery[];
   /** Per chain: the simulated blocks' heights and state roots. */
   blocks: Array<{ chain: string; height: number; time: number; stateRoot: string }>;
   risk: RiskReport;

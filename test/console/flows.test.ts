@@ -187,6 +187,10 @@ test('a fresh alliance: the operator admits a member and proposes a business cha
   await a.page.getByTestId('member-did').fill(did(member));
   await a.page.getByTestId('member-name').fill('Port Authority');
   await a.page.getByTestId('member-name-zh').fill('港务集团');
+  // Simulate first: the admission taken as passed; signing is possible only after it.
+  assert.equal(await a.page.locator('.ant-modal-footer .ant-btn-primary').isDisabled(), true);
+  await a.page.locator('.ant-modal').getByTestId('simfirst-run').click();
+  await a.page.locator('.ant-modal').getByTestId('simfirst-result').waitFor({ timeout: 60_000 });
   await a.page.locator('.ant-modal-footer .ant-btn-primary').click();
   await a.page.getByRole('tab', { name: '提案与投票' }).click();
   const admit = await waitFor(async () => (await govProposals(client, { limit: 10 })).find((p) => p.kind === 'admit-member')?.id, 'the admission proposal', 60_000);

@@ -97,6 +97,21 @@ test('lifecycle: the operator suspends the business chain with the wizard and vo
   await page.getByTestId(`gw-chain-opt-${BIZ}`).click();
   await wizard.getByTestId('gw-next').click();
   await wizard.getByTestId('gw-summary').getByText(BIZ).waitFor();
+  // Simulate first (issue #24 item 5): no signing until the simulation of exactly this proposal is shown.
+  assert.equal(await wizard.getByTestId('gw-submit').isDisabled(), true, 'sign is disabled before simulating');
+  await wizard.getByTestId('simfirst-run').click();
+  await wizard.getByTestId('simfirst-result').waitFor({ timeout: 60_000 });
+  assert.match((await wizard.getByTestId('simfirst-receipts').textContent()) ?? '', /governance\.propose[\s\S]*governance\.vote/, 'the proposal and the votes that pass it');
+  assert.match((await wizard.getByTestId('simfirst-reasons').textContent()) ?? '', /ChainSuspended|治理变更/);
+  assert.equal(await wizard.getByTestId('gw-submit').isDisabled(), false);
+  // Going back and forth clears it: what is signed is what was simulated.
+  await wizard.getByRole('button', { name: '上一步' }).click();
+  await wizard.getByTestId('gw-next').click();
+  await wizard.getByTestId('gw-summary').getByText(BIZ).waitFor();
+  assert.equal(await wizard.getByTestId('simfirst-result').count(), 0);
+  assert.equal(await wizard.getByTestId('gw-submit').isDisabled(), true, 'sign is disabled again');
+  await wizard.getByTestId('simfirst-run').click();
+  await wizard.getByTestId('simfirst-result').waitFor({ timeout: 60_000 });
   await screenshot(page, 'ops-suspend-review');
   await wizard.getByTestId('gw-submit').click();
   const done = page.getByTestId('gw-done');
@@ -123,6 +138,8 @@ test('lifecycle: the operator suspends the business chain with the wizard and vo
   await wizard.getByTestId('gw-chain').click();
   await page.getByTestId(`gw-chain-opt-${BIZ}`).click();
   await wizard.getByTestId('gw-next').click();
+  await wizard.getByTestId('simfirst-run').click();
+  await wizard.getByTestId('simfirst-result').waitFor({ timeout: 60_000 });
   await wizard.getByTestId('gw-submit').click();
   await done.waitFor({ timeout: 60_000 });
   const rid = Number(/#(\d+)/.exec((await done.textContent()) ?? '')?.[1]);

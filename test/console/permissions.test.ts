@@ -55,6 +55,10 @@ test('console: grant a member the right to call one method of a business chain, 
     await page.getByTestId('perm-changed').waitFor();
     assert.match((await page.getByTestId('perm-rules').textContent()) ?? '', /notary.*put/);
     await screenshot(page, 'permissions-draft-en');
+    // Simulate first: the set-policy proposal taken as passed, then signed.
+    assert.equal(await page.getByTestId('perm-propose').isDisabled(), true);
+    await page.getByTestId('simfirst-run').click();
+    await page.getByTestId('simfirst-result').waitFor({ timeout: 60_000 });
     await page.getByTestId('perm-propose').click();
     const proposal = await waitFor(async () => (await govProposals(c, { limit: 10 })).find((p) => p.kind === 'set-policy'), 'the set-policy proposal', 60_000);
     assert.deepEqual(proposal.payload.kind === 'set-policy' && proposal.payload.policy.access, { biz: [{ module: 'notary', method: 'put', dids: [did(org)] }] });

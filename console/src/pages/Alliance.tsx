@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { App, Button, Card, Descriptions, Form, Input, Modal, Popconfirm, Select, Space, Table, Tabs, Tag, Typography } from 'antd';
 import {
-  govGateways, govMembers, govPolicy, govPropose, govProposals, govRegulators, govVote, govVotes,
-  type ProposalView, type Role, type VoteChoice,
+  DEFAULT_GOV_CHAIN, govGateways, govMembers, govPolicy, govPropose, govProposeCall, govProposals, govRegulators, govVote, govVotes,
+  type ProposalInput, type ProposalView, type Role, type SimulationResult, type VoteChoice,
 } from '../../../src/sdk/browser.ts';
 import { ErrorBox, Hash, Ident, Json, ModuleTag, NoData, StatusTag, UserText, fmtTime, roleList, roleName, statusText } from '../components.tsx';
 import { ElectorateNotice, ProposalSubject, blockPace, kindLabel, periodText, useElectorate } from '../gov.tsx';
 import { GovernanceWizard } from './Lifecycle.tsx';
+import { SimulateFirst, confirmVerdict } from '../simfirst.tsx';
 import { client, errNode, shortDid, useLoad, useSession, say } from '../session.tsx';
 
 export { kindLabel };
@@ -109,23 +110,31 @@ export function ProposalBoard({ kinds }: { kinds?: string[] }) {
   );
 }
 
+interface MemberForm { did: string; name: string; nameZh?: string; roles: Role[]; title?: string }
+
+const memberProposal = (v: Partial<MemberForm>): ProposalInput => ({
+  kind: 'admit-member', ...(v.title ? { title: v.title } : {}),
+  member: { did: (v.did ?? '').trim(), name: v.name ?? '', ...(v.nameZh ? { nameZh: v.nameZh } : {}), roles: v.roles ?? [] },
+});
+
 function AdmitMember({ onDone }: { onDone: () => void }) {
   const { tr, key } = useSession();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const electorate = useElectorate('admit-member');
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [form] = Form.useForm<{ did: string; name: string; nameZh?: string; roles: Role[]; title?: string }>();
+  const [sim, setSim] = useState<SimulationResult | null>(null);
+  const [form] = Form.useForm<MemberForm>();
+  // The proposal as the form stands: simulated first, then signed (docs/simulation.md#in-the-console).
+  const watched = Form.useWatch([], form) as Partial<MemberForm> | undefined;
   if (!electorate.data?.canPropose) return null;
+  const input = memberProposal({ roles: ['member'], ...watched });
   const submit = async () => {
     const v = await form.validateFields();
     if (!key) return message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
     setBusy(true);
     try {
-      const r = await govPropose(client, key, {
-        kind: 'admit-member', ...(v.title ? { title: v.title } : {}),
-        member: { did: v.did.trim(), name: v.name, ...(v.nameZh ? { nameZh: v.nameZh } : {}), roles: v.roles },
-      }, { timeoutMs: 60_000 });
+      const r = await govPropose(client, key, memberProposal(v), { timeoutMs: 60_000 });
       message.success(say(`已提交提案 #${r.id}`, `Proposal #${r.id} submitted`));
       setOpen(false);
       form.resetFields();
@@ -139,7 +148,7 @@ function AdmitMember({ onDone }: { onDone: () => void }) {
   return (
     <>
       <Button type="primary" onClick={() => setOpen(true)} data-testid="admit-member">{tr('提议接纳成员', 'Propose a member')}</Button>
-      <Modal open={open} width={720} title={tr('提议接纳成员组织', 'Propose admitting a member organisation')} onCancel={() => setOpen(false)} onOk={submit} confirmLoading={busy} okText={tr('签名并提交', 'Sign and submit')} cancelText={tr('取消', 'Cancel')}>
+      <Modal open={open} forceRender width={720} title={tr('提议接纳成员组织', 'Propose admitting a member organisation')} onCancel={() => setOpen(false)} onOk={() => sim && confirmVerdict(sim, modal, tr, async () => { await submit(); })} okButtonProps={{ disabled: !sim }} confirmLoading={busy} okText={tr('签名并提交', 'Sign and submit')} cancelText={tr('取消', 'Cancel')}>
         <div style={{ marginBottom: 12 }}><ElectorateNotice kind="admit-member" e={electorate.data} /></div>
         <Form form={form} layout="vertical" initialValues={{ roles: ['member'] }}>
           <Form.Item name="did" label="DID" rules={[{ required: true, pattern: /^did:shulian:[1-9A-HJ-NP-Za-km-z]+$/, message: tr('请输入以 did:shulian: 开头的 DID', 'Enter a did:shulian: DID') }]}><Input data-testid="member-did" /></Form.Item>
@@ -150,6 +159,7 @@ function AdmitMember({ onDone }: { onDone: () => void }) {
           </Form.Item>
           <Form.Item name="title" label={tr('提案标题（可选）', 'Proposal title (optional)')}><Input /></Form.Item>
         </Form>
+        <SimulateFirst calls={[{ chain: DEFAULT_GOV_CHAIN, ...govProposeCall(input) }]} passProposals onResult={setSim} />
       </Modal>
     </>
   );

@@ -335,19 +335,20 @@ function ProposeChainWizard({ known, onDone }: { known: ValidatorInfo[]; onDone:
 
 function ValidatorChange({ registry, known, onDone }: { registry: ChainRecord[]; known: ValidatorInfo[]; onDone: () => void }) {
   const { tr, key } = useSession();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const [chain, setChain] = useState<string>();
   const [dids, setDids] = useState<string[]>([]);
   const [effective, setEffective] = useState<number>(0);
   const [busy, setBusy] = useState(false);
+  const [sim, setSim] = useState<SimulationResult | null>(null);
   const rec = registry.find((r) => r.id === chain);
+  const input: ProposalInput | null = rec ? { kind: 'change-validators', chain: rec.id, validators: known.filter((k) => dids.includes(k.did)), effectiveHeight: effective } : null;
   const submit = async () => {
     if (!rec) return message.error(say('请选择链', 'Choose a chain'));
     if (!key) return message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
     setBusy(true);
     try {
-      const validators = known.filter((k) => dids.includes(k.did));
-      const r = await govPropose(client, key, { kind: 'change-validators', chain: rec.id, validators, effectiveHeight: effective }, { timeoutMs: 60_000 });
+      const r = await govPropose(client, key, input!, { timeoutMs: 60_000 });
       message.success(say(`已提交提案 #${r.id}`, `Proposal #${r.id} submitted`));
       onDone();
     } catch (err) {
@@ -368,7 +369,8 @@ function ValidatorChange({ registry, known, onDone }: { registry: ChainRecord[];
       <Form.Item label={tr('在该链上的生效高度', 'Effective height on that chain')}>
         <InputNumber min={0} value={effective} onChange={(v) => setEffective(Number(v ?? 0))} />
       </Form.Item>
-      <Button type="primary" loading={busy} onClick={submit} disabled={!rec || dids.length === 0}>{tr('签名并提交变更提案', 'Sign and submit the change')}</Button>
+      {input && <div style={{ marginBottom: 12 }}><SimulateFirst calls={[{ chain: DEFAULT_GOV_CHAIN, ...govProposeCall(input) }]} passProposals onResult={setSim} /></div>}
+      <Button type="primary" loading={busy} onClick={() => sim && confirmVerdict(sim, modal, tr, async () => { await submit(); })} disabled={!rec || dids.length === 0 || !sim}>{tr('签名并提交变更提案', 'Sign and submit the change')}</Button>
     </Form>
   );
 }

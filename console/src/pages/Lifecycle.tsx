@@ -9,12 +9,13 @@
 import { useMemo, useState } from 'react';
 import { Alert, App, Button, Checkbox, Descriptions, Form, Input, InputNumber, Radio, Result, Select, Space, Steps, Typography } from 'antd';
 import {
-  govChains, govGateways, govMembers, govPolicy, govPropose, govRegulators,
-  type ChainRecord, type Gateway, type Member, type Policy, type ProposalInput, type ProposalKind, type Regulator, type ValidatorInfo,
+  DEFAULT_GOV_CHAIN, govChains, govGateways, govMembers, govPolicy, govPropose, govProposeCall, govRegulators,
+  type SimulationResult, type ChainRecord, type Gateway, type Member, type Policy, type ProposalInput, type ProposalKind, type Regulator, type ValidatorInfo,
 } from '../../../src/sdk/browser.ts';
 import { Ident, Json, ModuleTag, StatusTag, UserText, roleList } from '../components.tsx';
 import { ElectorateNotice, kindLabel, useElectorate } from '../gov.tsx';
 import { ProposalBoard } from './Alliance.tsx';
+import { SimulateFirst, confirmVerdict } from '../simfirst.tsx';
 import { client, errNode, shortDid, useLoad, useSession } from '../session.tsx';
 
 type Tr = (zh: string, en: string) => string;
@@ -277,10 +278,13 @@ function DetailsForm({ kind, d, set, reg, known }: { kind: ProposalKind; d: Draf
 /** The wizard; `kinds` limits the kinds offered (the Chains page offers the chain lifecycle ones), `chain` preselects a chain. */
 export function GovernanceWizard({ kinds, chain }: { kinds?: ProposalKind[]; chain?: string }) {
   const { tr, key, govTick } = useSession();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const offered = WIZARD_KINDS.filter((k) => !kinds || kinds.includes(k.kind));
   const [kind, setKind] = useState<ProposalKind>(offered[0]!.kind);
-  const [step, setStep] = useState(0);
+  const [step, setStepRaw] = useState(0);
+  // The simulation of exactly what the review step signs (simulate first, docs/simulation.md#in-the-console).
+  const [sim, setSim] = useState<SimulationResult | null>(null);
+  const setStep = (n: number) => { setSim(null); setStepRaw(n); };
   const [d, setD] = useState<Draft>({ ...EMPTY, chain: chain ?? '' });
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<number | null>(null);
@@ -351,6 +355,7 @@ export function GovernanceWizard({ kinds, chain }: { kinds?: ProposalKind[]; cha
           ]} />
           <Typography.Text type="secondary">{tr('提交到链上的内容：', 'What goes on chain:')}</Typography.Text>
           <Json value={built.input} max={260} />
+          <SimulateFirst calls={[{ chain: DEFAULT_GOV_CHAIN, ...govProposeCall(built.input) }]} passProposals onResult={setSim} />
         </Space>
       )}
       {step === 1 && built.problems.length > 0 && <Alert style={{ marginTop: 12 }} type="warning" showIcon data-testid="gw-problems" title={built.problems.join(tr('；', '; '))} />}
@@ -358,7 +363,7 @@ export function GovernanceWizard({ kinds, chain }: { kinds?: ProposalKind[]; cha
         {step > 0 && <Button onClick={() => setStep(step - 1)}>{tr('上一步', 'Back')}</Button>}
         {step === 0 && <Button type="primary" disabled={electorate.data === null || (electorate.data !== undefined && (!electorate.data.canPropose || electorate.data.voters.length === 0))} onClick={() => setStep(1)} data-testid="gw-next">{tr('下一步', 'Next')}</Button>}
         {step === 1 && <Button type="primary" disabled={!built.input} onClick={() => setStep(2)} data-testid="gw-next">{tr('下一步', 'Next')}</Button>}
-        {step === 2 && <Button type="primary" loading={busy} onClick={submit} data-testid="gw-submit">{tr('签名并提交提案', 'Sign and submit the proposal')}</Button>}
+        {step === 2 && <Button type="primary" loading={busy} disabled={!sim} onClick={() => sim && confirmVerdict(sim, modal, tr, async () => { await submit(); })} data-testid="gw-submit">{tr('签名并提交提案', 'Sign and submit the proposal')}</Button>}
       </Space>
     </div>
   );

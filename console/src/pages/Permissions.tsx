@@ -5,10 +5,11 @@
  */
 import { useEffect, useState } from 'react';
 import { Alert, App, Button, Card, Checkbox, Form, Input, Select, Space, Table, Tag, Typography } from 'antd';
-import { govChains, govPolicy, govPropose, type AccessRule, type Role } from '../../../src/sdk/browser.ts';
+import { DEFAULT_GOV_CHAIN, govChains, govPolicy, govPropose, govProposeCall, type AccessRule, type ProposalInput, type Role, type SimulationResult } from '../../../src/sdk/browser.ts';
 import { ErrorBox, Ident, NoData, roleName } from '../components.tsx';
 import { ElectorateNotice, useElectorate } from '../gov.tsx';
 import { ProposalBoard } from './Alliance.tsx';
+import { SimulateFirst, confirmVerdict } from '../simfirst.tsx';
 import { client, errNode, say, shortDid, useLoad, useSession } from '../session.tsx';
 
 const ROLES: Role[] = ['operator', 'member', 'regulator', 'gateway-operator', 'service-provider'];
@@ -33,7 +34,7 @@ function Who({ r }: { r: AccessRule }) {
 
 export function Permissions() {
   const { tr, key, govTick } = useSession();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const data = useLoad(async () => {
     const [policy, chains] = await Promise.all([govPolicy(client), govChains(client)]);
     return { policy, chains: chains.filter((c) => c.genesis.kind === 'business' && c.status !== 'retired') };
@@ -42,6 +43,7 @@ export function Permissions() {
   const [chain, setChain] = useState<string | undefined>();
   const [draft, setDraft] = useState<AccessRule[]>([]);
   const [busy, setBusy] = useState(false);
+  const [sim, setSim] = useState<SimulationResult | null>(null);
   const [form] = Form.useForm<RuleForm>();
 
   const chains = data.data?.chains ?? [];
@@ -52,6 +54,7 @@ export function Permissions() {
   }, [chains.length]);
   useEffect(() => setDraft(current), [chain, data.data]);
   const changed = JSON.stringify(draft) !== JSON.stringify(current);
+  useEffect(() => { if (!changed) setSim(null); }, [changed]);
 
   const add = async () => {
     const v = await form.validateFields();
@@ -64,6 +67,8 @@ export function Permissions() {
     form.resetFields();
   };
 
+  // What the propose button signs, simulated first (docs/simulation.md#in-the-console).
+  const proposal: ProposalInput | null = chain ? { kind: 'set-policy', title: tr(`修改 ${chain} 的访问规则`, `Access rules of ${chain}`), policy: { access: { [chain]: draft } } } : null;
   const propose = async () => {
     if (!key) {
       message.error(say('请先解锁签名密钥（页面顶部的“解锁”）', 'Unlock your signing key first (Unlock, at the top)'));
@@ -72,9 +77,7 @@ export function Permissions() {
     if (!chain) return;
     setBusy(true);
     try {
-      const r = await govPropose(client, key, {
-        kind: 'set-policy', title: tr(`修改 ${chain} 的访问规则`, `Access rules of ${chain}`), policy: { access: { [chain]: draft } },
-      }, { timeoutMs: 60_000 });
+      const r = await govPropose(client, key, proposal!, { timeoutMs: 60_000 });
       message.success(say(`已提交提案 #${r.id}，待成员投票通过后生效`, `Proposal #${r.id} submitted; the rules apply once members approve it`));
     } catch (err) {
       message.error(errNode(err));
@@ -126,8 +129,9 @@ export function Permissions() {
       )}
       {changed && <Alert style={{ marginTop: 12 }} type="warning" showIcon data-testid="perm-changed" title={tr('草稿与链上规则不同，提交提案并通过后才会生效', 'The draft differs from the rules on chain; it applies only once a proposal passes')} />}
       <div style={{ marginTop: 12 }}><ElectorateNotice kind="set-policy" e={electorate.data} /></div>
+      {changed && proposal && <div style={{ marginTop: 12 }}><SimulateFirst calls={[{ chain: DEFAULT_GOV_CHAIN, ...govProposeCall(proposal) }]} passProposals onResult={setSim} /></div>}
       <Space style={{ marginTop: 12 }}>
-        <Button type="primary" disabled={!changed || !chain} loading={busy} onClick={propose} data-testid="perm-propose">{tr('签名并提交“修改联盟策略”提案', 'Sign and submit a set-policy proposal')}</Button>
+        <Button type="primary" disabled={!changed || !chain || !sim} loading={busy} onClick={() => sim && confirmVerdict(sim, modal, tr, propose)} data-testid="perm-propose">{tr('签名并提交“修改联盟策略”提案', 'Sign and submit a set-policy proposal')}</Button>
         <Button disabled={!changed} onClick={() => setDraft(current)}>{tr('放弃修改', 'Discard changes')}</Button>
       </Space>
       <Typography.Title level={5} style={{ marginTop: 24 }}>{tr('策略提案', 'Policy proposals')}</Typography.Title>

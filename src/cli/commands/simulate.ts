@@ -72,12 +72,17 @@ function human(r: SimulationResult, lang: 'en' | 'zh'): string[] {
   const lines = [`verdict  ${r.risk.verdict.toUpperCase()}   (${r.receipts.length} txs, gas ${r.gasUsed}, ${r.ms} ms; rules applied ${r.risk.rules.applied})`];
   for (const x of r.risk.reasons) lines.push(`  ${x.level.padEnd(5)} ${x.kind.padEnd(17)} ${lang === 'zh' ? x.zh : x.en}`);
   lines.push('receipts');
-  for (const t of r.receipts) lines.push(`  ${t.chain}@${t.height} ${t.module}.${t.method} from ${t.from}: ${t.status}${t.code ? ` ${t.code}: ${t.message ?? ''}` : ''}${t.synthetic ? ' (simulated vote)' : ''}`);
+  for (const t of r.receipts) lines.push(`  ${t.chain}@${t.height} ${t.module}.${t.method} from ${t.from}: ${t.status}${t.code ? ` ${t.code}: ${t.message ?? ''}` : ''}${!t.synthetic ? '' : t.method === 'vote' ? ' (simulated vote)' : ' (simulated relay)'}`);
   if (r.balances.length) {
     lines.push('balances');
     for (const b of r.balances) lines.push(`  ${b.chain} ${b.did} ${b.currency}: ${b.before} -> ${b.after} (${b.delta.startsWith('-') ? '' : '+'}${b.delta})`);
   }
   for (const p of r.packets) lines.push(`packet   ${p.chain} -> ${p.dstChain} #${p.sequence}`);
+  for (const d of r.delivered ?? []) {
+    const ack = d.ack as { ok?: boolean; code?: string } | undefined;
+    const far = d.status === 'received' ? (ack?.ok ? 'acknowledged' : `refused ${ack?.code ?? ''}`) : d.status === 'expired' ? 'timed out, refunded' : 'not delivered';
+    lines.push(`relayed  ${d.srcChain} -> ${d.dstChain} #${d.sequence} (${d.srcPort} -> ${d.dstPort}, round ${d.round}): ${far}${d.error ? `; ${d.error}` : ''}`);
+  }
   for (const [chain, mods] of Object.entries(r.stateDiff)) {
     for (const [mod, d] of Object.entries(mods)) lines.push(`state    ${chain}/${mod}: ${d.changes.length + d.truncated} keys changed`);
   }

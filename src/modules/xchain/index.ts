@@ -548,4 +548,12 @@ export function createXchainModule(genesis: Pick<Genesis, 'chain' | 'crossChain'
   };
 }
 
+/**
+ * The receiving and settling halves of a packet, after its proof: for the simulation sandbox
+ * only (src/sandbox/relay.ts), which delivers packets between forked chains where no proof of a
+ * simulated block exists. No method of this module calls them without a verified proof or a
+ * gateway quorum, so no transaction reaches them; only a fork's own executor does.
+ */
+export { deliver as deliverVerifiedPacket, settle as settleSentPacket };
+
 export { FROM_XCHAIN, sendPacket, portsOf, recvRefusal, sendRefusal, type PortLookup } from './port.ts';
