@@ -210,6 +210,21 @@ test('solidity: a compile error is shown at its line and column; the contract co
   const iface = new Interface(['function greeting() view returns (string)', 'function changes() view returns (uint256)']);
   const ret = await ethCall(client, BIZ, { to: address, data: iface.encodeFunctionData('greeting', []) });
   assert.equal(iface.decodeFunctionResult('greeting', ret)[0], '你好, world');
+
+  // Frozen by governance (docs/engines.md#freezing-an-evm-contract): the tab shows the badge and
+  // the form says why; a read through the form is refused; unfrozen, the badge goes back.
+  await ide.getByTestId(`sol-active-${address}`).waitFor();
+  const freeze = await passBySdk({ kind: 'freeze', target: { type: 'evm-contract', chain: BIZ, address }, reason: '问候语被滥用' });
+  await ide.getByTestId('sol-freezes-reload').click();
+  await ide.getByTestId(`sol-frozen-${address}`).getByText(`已冻结 · 第 ${freeze} 号提案`).waitFor({ timeout: 30_000 });
+  await ide.getByTestId('abi-frozen').getByText(/问候语被滥用/).waitFor();
+  await form.getByTestId('abi-call-greeting').click();
+  await form.getByTestId('abi-out-greeting').getByText(new RegExp(`frozen by governance proposal #${freeze}`)).waitFor({ timeout: 30_000 });
+  await passBySdk({ kind: 'unfreeze', target: { type: 'evm-contract', chain: BIZ, address }, reason: '已处理' });
+  await ide.getByTestId('sol-freezes-reload').click();
+  await ide.getByTestId(`sol-active-${address}`).waitFor({ timeout: 30_000 });
+  await form.getByTestId('abi-call-greeting').click();
+  await form.getByTestId('abi-out-greeting').getByText('["你好, world"]').waitFor({ timeout: 30_000 });
   assert.deepEqual(errors, []);
   await page.close();
 }));
