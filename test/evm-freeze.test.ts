@@ -11,10 +11,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Interface } from 'ethers';
-import { toHex } from '../src/codec/index.ts';
-import { didFromPublicKey, generateKeyPair, readKeystore, type KeyPair } from '../src/crypto/index.ts';
+import { generateKeyPair, readKeystore, type KeyPair } from '../src/crypto/index.ts';
 import type { Receipt } from '../src/ledger/index.ts';
-import { ShulianClient, ethCall, govPropose, govProposal, govVote, type ProposalInput } from '../src/sdk/index.ts';
+import { ShulianClient, ethCall, govPropose, type ProposalInput } from '../src/sdk/index.ts';
+import { createEvmChain, passAsOperator } from './helpers/evm-chain.ts';
 import { startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
 import { solidityArtefact } from './helpers/solidity.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
@@ -30,12 +30,7 @@ let client: ShulianClient;
 let operator: KeyPair;
 const user = generateKeyPair('sm2');
 
-async function pass(input: ProposalInput): Promise<number> {
-  const { id } = await govPropose(client, operator, input, { timeoutMs: 60_000 });
-  await govVote(client, operator, id, 'yes', { timeoutMs: 60_000 });
-  await waitFor(async () => (await govProposal(client, id))?.status === 'approved', `proposal ${id} approved`, 60_000);
-  return id;
-}
+const pass = (input: ProposalInput): Promise<number> => passAsOperator(client, operator, input);
 
 async function tx(method: 'deploy' | 'call', args: Record<string, string>): Promise<Receipt> {
   const hash = await client.send(BIZ, user, { module: 'evm', method, args });
@@ -51,13 +46,7 @@ before(async () => {
   client = new ShulianClient({ baseUrl: node.url });
   await waitFor(async () => (await client.state('gov', 'governance/meta')).value !== null, 'governance.init', 60_000);
   operator = readKeystore(join(data, 'node', 'key.json'), readFileSync(join(data, 'node', 'key.pass'), 'utf8').trim());
-  await pass({ kind: 'set-policy', policy: { modules: ['notary', 'evm'] } });
-  await pass({
-    kind: 'create-chain',
-    genesis: { chain: BIZ, name: 'EVM business chain', suite: 'sm2', consensus: { type: 'solo' }, validators: [{ did: didFromPublicKey(operator.publicKey), publicKey: toHex(operator.publicKey), power: 1 }], modules: ['evm'] },
-    admission: { type: 'open' },
-  });
-  await waitFor(async () => (await client.chains()).some((c) => c.id === BIZ), 'the biz chain to start', 90_000);
+  await createEvmChain(client, operator, BIZ);
 });
 
 after(async () => {

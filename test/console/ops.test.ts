@@ -18,9 +18,10 @@ import { toHex } from '../../src/codec/index.ts';
 import { decryptKeystore, didFromPublicKey, generateKeyPair, readKeystore, type KeyPair } from '../../src/crypto/index.ts';
 import { docStateKey } from '../../src/modules/did/keys.ts';
 import type { DidDocState } from '../../src/modules/did/types.ts';
-import { ShulianClient, ethCall, govChain, govPropose, govProposal, govVote } from '../../src/sdk/index.ts';
+import { ShulianClient, ethCall, govChain, govProposal } from '../../src/sdk/index.ts';
 import { freePort, startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
+import { createEvmChain, passAsOperator } from '../helpers/evm-chain.ts';
 import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex, signInWithKeystore, type ConsoleBrowser } from '../helpers/browser.ts';
 
 const BIZ = 'biz';
@@ -33,12 +34,7 @@ let password: string;
 let operator: KeyPair;
 
 /** Proposes with the SDK and approves with the operator's vote (its seat is the whole electorate). */
-async function passBySdk(input: Parameters<typeof govPropose>[2]): Promise<number> {
-  const { id } = await govPropose(client, operator, input, { timeoutMs: 60_000 });
-  await govVote(client, operator, id, 'yes', { timeoutMs: 60_000 });
-  await waitFor(async () => (await govProposal(client, id))?.status === 'approved', `proposal ${id} approved`, 60_000);
-  return id;
-}
+const passBySdk = (input: Parameters<typeof passAsOperator>[2]): Promise<number> => passAsOperator(client, operator, input);
 
 before(async () => {
   assert.ok(existsSync(join(CONSOLE_DIST, 'index.html')), 'console/dist is built (npm run build)');
@@ -50,13 +46,7 @@ before(async () => {
   password = readFileSync(join(data, 'node', 'key.pass'), 'utf8').trim();
   operator = readKeystore(join(data, 'node', 'key.json'), password);
   // An EVM-enabled business chain: the policy allows the module, then the chain is created (set up through the SDK; the console flows are below).
-  await passBySdk({ kind: 'set-policy', policy: { modules: ['notary', 'evm'] } });
-  await passBySdk({
-    kind: 'create-chain',
-    genesis: { chain: BIZ, name: 'EVM business chain', suite: 'sm2', consensus: { type: 'solo' }, validators: [{ did: didFromPublicKey(operator.publicKey), publicKey: toHex(operator.publicKey), power: 1 }], modules: ['evm'] },
-    admission: { type: 'open' },
-  });
-  await waitFor(async () => (await client.chains()).some((c) => c.id === BIZ), 'the biz chain to start', 90_000);
+  await createEvmChain(client, operator, BIZ);
   browser = await launchBrowser();
 });
 
