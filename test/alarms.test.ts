@@ -145,8 +145,25 @@ test('only operators read or change alarm settings; bad settings are refused wit
     [{ thresholds: {}, webhooks: [{ id: 'x', url: hookUrl, secret: 'short' }] }, /at least 16 characters/],
     [{ thresholds: {}, webhooks: [], smtp: { host: 'h', port: 25, security: 'plain', from: 'nobody', to: ['a@b'] } }, /smtp\.from: must be an e-mail address/],
     [{ thresholds: { heightStalledS: 1 }, webhooks: [], extra: 1 }, /alarm settings/],
+    [{ thresholds: { gatewayBacklog: 0 }, webhooks: [] }, /thresholds\.gatewayBacklog: must be at least 1/],
   ] as const) {
     await assert.rejects(cc.setAlarmSettings(bad as never), (e: Error & { code?: string }) => e.code === 'ALARM_SETTINGS_INVALID' && re.test(e.message), JSON.stringify(bad));
   }
   assert.deepEqual(await cc.alarmSettings(), before);
+});
+
+test('the node\'s own gateway reports its backlog per route in /v1/node/stats and /metrics: 0 while idle', { timeout: 120_000 }, async () => {
+  const s = await new ConsoleClient({ baseUrl: node.url }).stats();
+  assert.ok(s.gateway, 'the embedded alliance runs a gateway in the node');
+  const hosted = s.chains.map((c) => c.id);
+  assert.ok(s.gateway.routes.length >= 2, 'at least one pair of chains, both ways');
+  for (const r of s.gateway.routes) {
+    assert.ok(hosted.includes(r.from) && hosted.includes(r.to) && r.from !== r.to, `${r.from}→${r.to} is a route between hosted chains`);
+    assert.ok(s.gateway.routes.some((o) => o.from === r.to && o.to === r.from), `${r.to}→${r.from} is relayed too`);
+    assert.equal(r.backlog, 0, `nothing waits from ${r.from} to ${r.to}`);
+  }
+  assert.equal(s.gateway.backlog, 0);
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  assert.match(text, /^# TYPE shulian_gateway_backlog gauge$/m);
+  for (const r of s.gateway.routes) assert.match(text, new RegExp(`^shulian_gateway_backlog\\{from="${r.from}",to="${r.to}"\\} 0$`, 'm'));
 });

@@ -47,7 +47,7 @@ export function ProposalSubject({ p }: { p: ProposalView }) {
     case 'register-regulator': subject = <UserText>{lang === 'zh' ? pl.regulator.nameZh || pl.regulator.name : pl.regulator.name}</UserText>; break;
     case 'register-gateway': subject = <UserText>{pl.gateway.name}</UserText>; break;
     case 'register-route': subject = <Ident>{pl.route.chain}</Ident>; break;
-    case 'freeze': case 'unfreeze': subject = pl.target.type === 'did' ? <span title={pl.target.did}>{shortDid(pl.target.did)}</span> : <Ident>{pl.target.type === 'account' ? `${pl.target.chain}/${pl.target.currency}` : pl.target.type === 'contract' ? `${pl.target.chain}/${pl.target.id}` : `${pl.target.chain}/${pl.target.denom}`}</Ident>; break;
+    case 'freeze': case 'unfreeze': subject = pl.target.type === 'did' ? <span title={pl.target.did}>{shortDid(pl.target.did)}</span> : <Ident>{pl.target.type === 'account' ? `${pl.target.chain}/${pl.target.currency}` : pl.target.type === 'contract' ? `${pl.target.chain}/${pl.target.id}` : pl.target.type === 'evm-contract' ? `${pl.target.chain}/${pl.target.address}` : `${pl.target.chain}/${pl.target.denom}`}</Ident>; break;
     default: break;
   }
   return <span>{kindLabel(p.kind, tr)}{subject ? <> {subject}</> : null}</span>;

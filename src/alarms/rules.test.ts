@@ -10,7 +10,7 @@ const chain = (o: Partial<ChainStats> = {}): ChainStats => ({
 const stats = (time: number, chains: ChainStats[], o: Partial<NodeStats> = {}): NodeStats => ({
   node: { did: 'did:shulian:x', version: '0', startedAt: 0, uptimeMs: 0 }, time,
   process: { cpuSeconds: 0, cpuPercent: 0, rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, eventLoopLagMs: 1, eventLoopLagP99Ms: 2 },
-  disk: { usedBytes: 10, freeBytes: 30, totalBytes: 100 }, peers: 0, tps: 0, chains, history: { intervalMs: 5_000, samples: [] }, ...o,
+  disk: { usedBytes: 10, freeBytes: 30, totalBytes: 100 }, peers: 0, tps: 0, chains, gateway: null, history: { intervalMs: 5_000, samples: [] }, ...o,
 });
 
 test('each threshold fires on its own figure, and only past it', () => {
@@ -21,6 +21,19 @@ test('each threshold fires on its own figure, and only past it', () => {
   assert.deepEqual(b.map((x) => x.id).sort(), ['disk-full', 'event-loop-lag', 'mempool-full/notary', 'validators-down/notary']);
   assert.equal(b.find((x) => x.kind === 'disk-full')!.value, 70);
   assert.deepEqual(breaches(stats(0, [chain({ validatorsUp: 0 })]), {}, c.stalledMs), [], 'thresholds absent: nothing');
+});
+
+test('a gateway backlog fires per route at the threshold, and not without a gateway', () => {
+  const c = new Conditions();
+  const gw = (a: number, b: number): NodeStats['gateway'] => ({ backlog: a + b, routes: [{ from: 'notary', to: 'settle', backlog: a }, { from: 'settle', to: 'notary', backlog: b }] });
+  const t = { gatewayBacklog: 100 };
+  assert.deepEqual(breaches(stats(0, [], { gateway: gw(99, 0) }), t, c.stalledMs), [], 'below the threshold');
+  assert.deepEqual(breaches(stats(0, [], { gateway: gw(60, 60) }), t, c.stalledMs), [], 'per route, not the sum');
+  const b = breaches(stats(0, [], { gateway: gw(100, 3) }), t, c.stalledMs);
+  assert.deepEqual(b.map((x) => [x.id, x.kind, x.chain, x.value, x.threshold]), [['gateway-backlog/notary/settle', 'gateway-backlog', 'notary', 100, 100]]);
+  assert.match(b[0]!.message, /100 packets from notary to settle/);
+  assert.deepEqual(breaches(stats(0, [], { gateway: null }), t, c.stalledMs), [], 'no gateway: nothing');
+  assert.deepEqual(breaches(stats(0, [], { gateway: gw(500, 500) }), {}, c.stalledMs), [], 'threshold off: nothing');
 });
 
 test('a stalled height counts only while txs wait, from when the height last moved', () => {

@@ -52,6 +52,13 @@ export function breaches(s: NodeStats, t: AlarmThresholds, stalledMs: (chain: st
     out.push({ id: 'event-loop-lag', kind: 'event-loop-lag', value: Math.round(s.process.eventLoopLagP99Ms), threshold: t.eventLoopLagMs,
       message: `the node's event-loop delay p99 is ${Math.round(s.process.eventLoopLagP99Ms)} ms (threshold ${t.eventLoopLagMs} ms)` });
   }
+  if (on(t.gatewayBacklog)) {
+    for (const r of s.gateway?.routes ?? []) {
+      if (r.backlog < t.gatewayBacklog) continue;
+      out.push({ id: `gateway-backlog/${r.from}/${r.to}`, kind: 'gateway-backlog', chain: r.from, value: r.backlog, threshold: t.gatewayBacklog,
+        message: `the node's gateway has ${r.backlog} packets from ${r.from} to ${r.to} not yet delivered and acknowledged (threshold ${t.gatewayBacklog})` });
+    }
+  }
   return out;
 }
 

@@ -16,6 +16,7 @@ export const settingsSchema = z.strictObject({
     mempoolTxs: thr(1, 10_000_000),
     diskPercent: thr(1, 100),
     eventLoopLagMs: thr(1, 600_000),
+    gatewayBacklog: thr(1, 10_000_000),
     forS: z.number().int().min(0).max(86_400).optional(),
     checkS: z.number().int().min(1).max(3_600).optional(),
   }),

@@ -4,8 +4,9 @@
  * reads the chain's state at one fixed height through the pool's synchronous bridge to the main
  * thread, so it answers exactly what the main thread would have.
  */
-import type { JsonValue } from '../codec/index.ts';
+import { ShulianError, type JsonValue } from '../codec/index.ts';
 import { evmView, type EvmEnv, type EvmOutcome } from '../modules/evm/index.ts';
+import type { Frozen } from '../runtime/index.ts';
 
 export interface EvmCallMessage {
   from?: string;
@@ -21,6 +22,8 @@ export interface EvmTask {
   env: EvmEnv;
   msg: EvmCallMessage;
   gasCap: number;
+  /** The chain's frozen EVM contracts by 0x address: a run that loads one's code answers `frozen`. */
+  frozen?: Record<string, Frozen>;
 }
 
 /** The outcome, without the state changes (a call writes nothing); `gas` is the estimate. */
@@ -48,7 +51,18 @@ export async function runEvmTask(task: EvmTask, read: (key: string) => JsonValue
     return v;
   };
   const cap = task.gasCap;
-  const run = (gas: number) => evmView(cached, task.env, { ...task.msg, gas: Math.min(gas, cap) });
+  const run = (gas: number) => evmView(cached, task.env, { ...task.msg, gas: Math.min(gas, cap) }, task.frozen);
+  try {
+    return await answer(task, run);
+  } catch (err) {
+    // A frozen contract reached (directly or by an internal call): refused as a tx would be.
+    if (err instanceof ShulianError && err.code === 'FROZEN') return { ok: false, returnData: '0x', gasSpent: '0', error: 'frozen', reason: err.message };
+    throw err;
+  }
+}
+
+async function answer(task: EvmTask, run: (gas: number) => Promise<EvmOutcome>): Promise<EvmTaskResult> {
+  const cap = task.gasCap;
   if (task.kind === 'evm-call') return slim(await run(task.msg.gas ?? cap));
   // The least EVM gas limit with which the call succeeds at that state (what a deploy/call tx's
   // `gas` should be): the dry run's gas before refunds, raised by binary search when the 63/64

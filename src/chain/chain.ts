@@ -352,7 +352,7 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
         this.callCheck?.check(o.tx);
         const v = this.gate.judge(o.tx, o.selfCertified, refs, verdicts);
         if (!v.ok) throw new ShulianError(v.code, v.message);
-        const a = this.gate.judgeAccess(o.tx, refs);
+        const a = this.gate.judgeAccess(o.tx, refs, this.executor.namedParties(o.tx));
         if (!a.ok) throw new ShulianError(a.code, a.message);
         const entry: MempoolEntry = { tx: o.tx, hash: o.hash, bytes: o.bytes, selfCertified: o.selfCertified };
         dropped.push(...this.mempool.add(entry, { committedNonce: this.committedNonce(o.tx.from), nextHeight: this.height() + 1 }));

@@ -11,7 +11,7 @@ export const CHAIN_ERRORS = {
   TX_BAD_SENDER: 'the signing key may not sign for the sender\'s DID (or its DID document cannot be judged here)',
   TX_NOT_ADMITTED: 'the chain\'s admission policy refuses the sender',
   TX_ACCESS_DENIED: 'the chain\'s access rules (alliance policy, docs/permissions.md) do not let the sender call this module method',
-  TX_FROZEN: 'the sender is frozen by governance (or an emergency freeze by regulators) on every chain of the alliance; the message names the proposal',
+  TX_FROZEN: 'the sender is frozen by governance (or an emergency freeze by regulators) on every chain of the alliance, or the EVM contract the call names is frozen on this chain; the message names the proposal',
   TX_REJECTED: 'the transaction was refused for a reason its checker did not name',
   BLOCK_INVALID: 'a block does not follow the chain\'s rules (height, parent, nonces, results)',
   GENESIS_MISMATCH: 'stored data or a registry names another genesis than the chain\'s',

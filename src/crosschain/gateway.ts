@@ -27,6 +27,13 @@ export interface GatewayStats {
   rounds: number;
 }
 
+/** One route's backlog (docs/alarms.md): packets from `from` to `to` not yet settled, as of the gateway's last round on it. */
+export interface RouteBacklog {
+  from: string;
+  to: string;
+  backlog: number;
+}
+
 const pause = (ms: number, signal: AbortSignal): Promise<void> => new Promise((resolve) => {
   const onAbort = (): void => {
     clearTimeout(t);
@@ -90,6 +97,7 @@ export class Gateway {
   readonly stats: GatewayStats = { received: 0, acknowledged: 0, timedOut: 0, errors: 0, rounds: 0 };
   #abort = new AbortController();
   #loops: Promise<void>[] = [];
+  readonly #backlog = new Map<string, RouteBacklog>();
   readonly #log: (line: string) => void;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -108,6 +116,17 @@ export class Gateway {
   async stop(): Promise<void> {
     this.#abort.abort();
     await Promise.allSettled(this.#loops);
+  }
+
+  /** Per route (ordered pair), the packets waiting as of its last round; a route not yet looked at counts 0. */
+  backlog(): RouteBacklog[] {
+    const out: RouteBacklog[] = [];
+    for (const src of this.opts.chains) {
+      for (const dst of this.opts.chains) {
+        if (src !== dst) out.push(this.#backlog.get(`${src.id}\n${dst.id}`) ?? { from: src.id, to: dst.id, backlog: 0 });
+      }
+    }
+    return out;
   }
 
   /** Registrations first: a chain cannot verify packets from a chain it has not synced. */
@@ -155,6 +174,7 @@ export class Gateway {
     let r: RelayReport | undefined;
     try {
       r = await relayOnce(src, dst, cursor, { signal });
+      this.#backlog.set(`${src.id}\n${dst.id}`, { from: src.id, to: dst.id, backlog: r.backlog });
       this.stats.rounds++;
       this.stats.received += r.received;
       this.stats.acknowledged += r.acknowledged;

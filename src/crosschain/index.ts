@@ -3,7 +3,7 @@ export { relayOnce, syncRoutes, headerProofOf, readState, SCHEDULE_KEY, type Cha
 export { httpEndpoint } from './endpoint.ts';
 export { localEndpoint } from './local.ts';
 export { readOutbox, readProofBundle } from './readers.ts';
-export { BLOCK_WAIT_MS, Gateway, type GatewayOptions, type GatewayStats } from './gateway.ts';
+export { BLOCK_WAIT_MS, Gateway, type GatewayOptions, type GatewayStats, type RouteBacklog } from './gateway.ts';
 export { txBody, txDigest, txStatus, listTxs, driveTx, isDone, type StateRead, type TxView, type ParticipantView, type LockView, type DriveOptions, type DriveResult } from './tpc.ts';
 // EVM chains (XEndpoint and its k-of-n gateways) are in ./evm/index.ts, like ./adapters: kept out of
 // this face so that ethers is loaded only where an EVM chain is used.

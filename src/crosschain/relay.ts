@@ -83,6 +83,11 @@ export interface RelayReport {
   acknowledged: number;
   timedOut: number;
   errors: string[];
+  /**
+   * Packets committed on the source for this destination and not yet settled there (not
+   * acknowledged nor timed out) when the round looked: the gateway's backlog on this route.
+   */
+  backlog: number;
 }
 
 export interface RelayCursor {
@@ -98,10 +103,12 @@ export interface RelayCursor {
  */
 export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: RelayCursor, opts: { batch?: number; signal?: AbortSignal } = {}): Promise<RelayReport> {
   const { signal } = opts;
-  const report: RelayReport = { received: 0, acknowledged: 0, timedOut: 0, errors: [] };
   const batch = opts.batch ?? BATCH;
   const out = await src.outbox(dst.id, cursor.from, batch);
   const pending = out.packets.filter((p) => p.status.status === 'sent');
+  // Past the batch read, every packet counts as unsettled (the next rounds read them).
+  const lastRead = out.packets.at(-1)?.packet.sequence ?? cursor.from - 1;
+  const report: RelayReport = { received: 0, acknowledged: 0, timedOut: 0, errors: [], backlog: pending.length + Math.max(0, out.lastSequence - lastRead) };
   // Settled packets at the front need no more work: move past them.
   let next = cursor.from;
   for (const p of out.packets) {

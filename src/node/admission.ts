@@ -6,7 +6,7 @@
 import type { AdmissionRule, AllianceRule, ReferenceChain, SenderAuthority, StateAt } from '../chain/index.ts';
 import type { AllianceView, Frozen } from '../runtime/index.ts';
 import type { AccessRule, FreezeRecord, Member, Policy } from '../modules/governance/types.ts';
-import { accessRefusal } from '../modules/governance/index.ts';
+import { accessRefusal, frozenAt } from '../modules/governance/index.ts';
 import { supStateKey } from '../modules/supervision/keys.ts';
 import type { ApprovalRecord } from '../modules/supervision/types.ts';
 import { authorizeSenderSync } from '../did/index.ts';
@@ -107,10 +107,7 @@ function allianceViewAt(state: StateAt, chainId: string): AllianceView {
     frozen(key) {
       let f = frozen.get(key);
       if (f === undefined) {
-        const rec = state.getState(govStateKey.freeze(key)).value as FreezeRecord | null;
-        f = rec && !(rec.until !== undefined && state.height > rec.until)
-          ? { key, proposal: rec.proposal, how: rec.how, reason: rec.reason, since: rec.since, ...(rec.until !== undefined ? { until: rec.until } : {}) }
-          : null;
+        f = frozenAt(key, state.getState(govStateKey.freeze(key)).value as FreezeRecord | null, state.height) ?? null;
         if (frozen.size < 100_000) frozen.set(key, f);
       }
       return f ?? undefined;

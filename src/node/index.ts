@@ -120,6 +120,8 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   });
   let api;
   let external: ExternalChains;
+  // Started once the API listens; its backlog is read by the API's figures (GET /v1/node/stats).
+  let gateway: Gateway | undefined;
   let supervision: SupervisionService | undefined;
   const stopSupervision = async (): Promise<void> => {
     await supervision?.close();
@@ -182,7 +184,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     // sessions, work orders and audit log in <dataDir>/console.lmdb.
     const vc = { statusSigner: node.key, issuers: [node.key], ...opts.api?.vc };
     api = await buildApi(node, {
-      ...opts.api, vc, console: { dataDir: opts.dataDir, ...opts.api?.console }, external, ...(supervision ? { supervision } : {}),
+      ...opts.api, vc, metrics: { ...opts.api?.metrics, gateway: () => gateway?.backlog() }, console: { dataDir: opts.dataDir, ...opts.api?.console }, external, ...(supervision ? { supervision } : {}),
       ...(pgIndex ? { explorer: new ExplorerQueries(pgIndex.pool) } : {}),
     });
     log(`credentials: issuing as ${vc.issuers.map((i) => ('controller' in i ? i.controller : didFromPublicKey(i.publicKey))).join(', ')} (POST /credentials/issue)`);
@@ -210,7 +212,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
       throw err;
     }
   }
-  const gateway = opts.gateway === false ? undefined : startEmbeddedGateway(node, log);
+  gateway = opts.gateway === false ? undefined : startEmbeddedGateway(node, log);
   // The node indexes its own chains into the explorer's database, over its own API like any indexer.
   const local = ['0.0.0.0', '::'].includes(opts.host ?? '') ? `http://127.0.0.1:${port}` : url;
   const indexer = pgIndex ? new Indexer({ index: pgIndex, sources: [new ShulianHttp({ baseUrl: local })], log }) : undefined;

@@ -14,7 +14,9 @@ export type FreezeSubject =
   /** A lex contract instance. */
   | { type: 'contract'; id: string }
   /** A token: a settlement currency or an xtransfer denomination. */
-  | { type: 'token'; denom: string };
+  | { type: 'token'; denom: string }
+  /** An EVM contract of the `evm` module: its address, 0x and 40 lowercase hex digits. */
+  | { type: 'evm-contract'; address: string };
 
 /** A freeze in force, as the governance chain records it. */
 export interface Frozen {
@@ -38,6 +40,7 @@ export const freezeKey = {
   account: (chain: string, did: string, currency: string) => `account/${chain}/${did}/${currency}`,
   contract: (chain: string, id: string) => `contract/${chain}/${id}`,
   token: (chain: string, denom: string) => `token/${chain}/${denom}`,
+  evmContract: (chain: string, address: string) => `evm-contract/${chain}/${address.toLowerCase()}`,
 };
 
 /** The freeze keys that would hold `subject` on `chain` (a frozen DID also freezes its accounts). */
@@ -47,6 +50,7 @@ export function freezeKeysOf(chain: string, s: FreezeSubject): string[] {
     case 'account': return [freezeKey.did(s.did), freezeKey.account(chain, s.did, s.currency)];
     case 'contract': return [freezeKey.contract(chain, s.id)];
     case 'token': return [freezeKey.token(chain, s.denom), freezeKey.token('*', s.denom)];
+    case 'evm-contract': return [freezeKey.evmContract(chain, s.address)];
   }
 }
 
@@ -79,6 +83,7 @@ function describe(s: FreezeSubject): string {
     case 'account': return `the ${s.currency} account of ${s.did}`;
     case 'contract': return `contract ${s.id}`;
     case 'token': return `token ${s.denom}`;
+    case 'evm-contract': return `EVM contract ${s.address.toLowerCase()}`;
   }
 }
 

@@ -2,7 +2,7 @@ import { ShulianError, canonicalize, type JsonValue } from '../codec/index.ts';
 import type { Receipt, Tx, TxEvent } from '../ledger/index.ts';
 import { invokeExport, parseArgs } from './calls.ts';
 import { GAS } from './gas.ts';
-import { NO_ALLIANCE, freezeKeysOf, frozenError, type AllianceView, type Frozen } from './alliance.ts';
+import { NO_ALLIANCE, freezeKeysOf, frozenError, type AllianceView, type FreezeSubject, type Frozen } from './alliance.ts';
 import { ModuleError, type ModuleContext, type ModuleDef } from './module.ts';
 
 /** Read access to committed state, as canonical JSON. */
@@ -66,6 +66,15 @@ export class Executor {
 
   nonceKey(did: string): string {
     return NONCE_PREFIX + did;
+  }
+
+  /** The parties a call names that freezes refuse at submission (MethodDef.freezesAtAdmission); none when its args do not parse. */
+  namedParties(tx: Pick<Tx, 'module' | 'method' | 'args'>): FreezeSubject[] {
+    const mod = this.enabled.has(tx.module) ? this.modules.get(tx.module) : undefined;
+    const m = mod && Object.hasOwn(mod.methods, tx.method) ? mod.methods[tx.method] : undefined;
+    if (!m?.freezesAtAdmission) return [];
+    const parsed = m.args.safeParse(tx.args);
+    return parsed.success ? m.freezesAtAdmission(parsed.data) : [];
   }
 
   /**

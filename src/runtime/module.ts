@@ -62,6 +62,12 @@ export interface MethodDef<A> {
    * result is as deterministic as a synchronous method's. Build such methods with `asyncMethod`.
    */
   runAsync?(ctx: ModuleContext, args: A): Promise<JsonValue | void>;
+  /**
+   * Parties the call names that a freeze refuses already when the tx is submitted (TX_FROZEN),
+   * besides its sender: the `evm` module's call names its contract. Execution checks them again
+   * at the block's governance height (FROZEN), so a freeze voted while the tx waited applies.
+   */
+  freezesAtAdmission?(args: A): FreezeSubject[];
 }
 
 /**

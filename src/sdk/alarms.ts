@@ -16,6 +16,8 @@ export interface AlarmThresholds {
   diskPercent?: number | null;
   /** The event loop's p99 delay is above this, ms. */
   eventLoopLagMs?: number | null;
+  /** The node's own gateway has at least this many packets waiting on one route (from a chain to another). */
+  gatewayBacklog?: number | null;
   /** A condition must hold this long before the alarm fires (s, default 0). */
   forS?: number;
   /** How often the figures are checked (s, 1..3600, default 5). */
@@ -49,7 +51,7 @@ export interface AlarmSettings {
   smtp?: AlarmSmtpSettings | null;
 }
 
-export type AlarmKind = 'height-stalled' | 'validators-down' | 'mempool-full' | 'disk-full' | 'event-loop-lag';
+export type AlarmKind = 'height-stalled' | 'validators-down' | 'mempool-full' | 'disk-full' | 'event-loop-lag' | 'gateway-backlog';
 
 /** One entry of the history: an alarm fired or resolved. */
 export interface AlarmEvent {

@@ -169,6 +169,12 @@ export interface NodeStats {
   peers: number;
   tps: number;
   chains: ChainStats[];
+  /**
+   * The node's own cross-chain gateway (docs/alarms.md): per route, the packets committed on the
+   * source and not yet settled on it (delivered and acknowledged, or timed out), as of the
+   * gateway's last round on the route; `backlog` is their sum. Null when the node runs none.
+   */
+  gateway: { backlog: number; routes: Array<{ from: string; to: string; backlog: number }> } | null;
   history: { intervalMs: number; samples: StatsSample[] };
 }
 

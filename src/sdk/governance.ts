@@ -10,7 +10,7 @@ import {
   readRegulators, readVotes, type ListProposalsOptions, type ProposalView, type StateSource,
 } from '../governance/index.ts';
 import type {
-  ChainRecord, CloseReason, Gateway, InitArgs, Member, Policy, ProposalInput, ProposalStatus, Regulator, Tally,
+  ChainRecord, CloseReason, FreezeRecord, Gateway, InitArgs, Member, Policy, ProposalInput, ProposalStatus, Regulator, Tally,
   VoteChoice, VoteRecord,
 } from '../modules/governance/types.ts';
 import type { ShulianClient } from './client.ts';
@@ -193,4 +193,22 @@ export function govRegulators(client: ShulianClient, opts: GovReadOptions = {}):
 
 export function govGateways(client: ShulianClient, opts: GovReadOptions = {}): Promise<Gateway[]> {
   return readGateways(src(client, opts), at(opts));
+}
+
+/**
+ * The EVM contracts of `evmChain` frozen by governance, by lowercase 0x address (at most 1000;
+ * docs/engines.md#freezing-an-evm-contract): the console's Solidity tab marks them.
+ */
+export async function govEvmFreezes(client: ShulianClient, evmChain: string, opts: GovReadOptions = {}): Promise<Record<string, FreezeRecord>> {
+  const s = src(client, opts);
+  const list = await s.getState(`${MODULE}/freezes`, at(opts));
+  const prefix = `evm-contract/${evmChain}/`;
+  const keys = ((list.value as string[] | null) ?? []).filter((k) => k.startsWith(prefix)).slice(0, 1000);
+  const out: Record<string, FreezeRecord> = {};
+  await Promise.all(keys.map(async (k) => {
+    const r = (await s.getState(`${MODULE}/freeze/${k}`, { height: list.height })).value as FreezeRecord | null;
+    // An emergency freeze lapses after its `until` unless a vote confirmed it.
+    if (r && (r.until === undefined || list.height <= r.until)) out[k.slice(prefix.length)] = r;
+  }));
+  return out;
 }

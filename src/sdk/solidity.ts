@@ -43,6 +43,8 @@ export async function ethCall(client: ShulianClient, chain: string, msg: { to: s
   const r = await client.postJson<{ result?: string; error?: { code: number; message: string; data?: string } }>(
     `/chains/${enc(chain)}/eth`, { jsonrpc: '2.0', id: 1, method: 'eth_call', params: [msg, 'latest'] },
   );
+  // A contract the call reaches is frozen by governance (docs/engines.md#freezing-an-evm-contract).
+  if (r.error?.data === 'FROZEN') throw new ShulianError('FROZEN', `eth_call on ${chain}: ${r.error.message.replace(/^FROZEN: /, '')}`);
   if (r.error) throw new ShulianError(foreign(r.error.code === 3 ? 'RPC_EXECUTION_REVERTED' : 'RPC_SERVER'), `eth_call on ${chain}: ${r.error.message}${r.error.data ? ` (${r.error.data})` : ''}`);
   return r.result ?? '0x';
 }

@@ -18,9 +18,10 @@ import { toHex } from '../../src/codec/index.ts';
 import { decryptKeystore, didFromPublicKey, generateKeyPair, readKeystore, type KeyPair } from '../../src/crypto/index.ts';
 import { docStateKey } from '../../src/modules/did/keys.ts';
 import type { DidDocState } from '../../src/modules/did/types.ts';
-import { ShulianClient, ethCall, govChain, govPropose, govProposal, govVote } from '../../src/sdk/index.ts';
+import { ShulianClient, ethCall, govChain, govProposal } from '../../src/sdk/index.ts';
 import { freePort, startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
+import { createEvmChain, passAsOperator } from '../helpers/evm-chain.ts';
 import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex, signInWithKeystore, type ConsoleBrowser } from '../helpers/browser.ts';
 
 const BIZ = 'biz';
@@ -33,12 +34,7 @@ let password: string;
 let operator: KeyPair;
 
 /** Proposes with the SDK and approves with the operator's vote (its seat is the whole electorate). */
-async function passBySdk(input: Parameters<typeof govPropose>[2]): Promise<number> {
-  const { id } = await govPropose(client, operator, input, { timeoutMs: 60_000 });
-  await govVote(client, operator, id, 'yes', { timeoutMs: 60_000 });
-  await waitFor(async () => (await govProposal(client, id))?.status === 'approved', `proposal ${id} approved`, 60_000);
-  return id;
-}
+const passBySdk = (input: Parameters<typeof passAsOperator>[2]): Promise<number> => passAsOperator(client, operator, input);
 
 before(async () => {
   assert.ok(existsSync(join(CONSOLE_DIST, 'index.html')), 'console/dist is built (npm run build)');
@@ -50,13 +46,7 @@ before(async () => {
   password = readFileSync(join(data, 'node', 'key.pass'), 'utf8').trim();
   operator = readKeystore(join(data, 'node', 'key.json'), password);
   // An EVM-enabled business chain: the policy allows the module, then the chain is created (set up through the SDK; the console flows are below).
-  await passBySdk({ kind: 'set-policy', policy: { modules: ['notary', 'evm'] } });
-  await passBySdk({
-    kind: 'create-chain',
-    genesis: { chain: BIZ, name: 'EVM business chain', suite: 'sm2', consensus: { type: 'solo' }, validators: [{ did: didFromPublicKey(operator.publicKey), publicKey: toHex(operator.publicKey), power: 1 }], modules: ['evm'] },
-    admission: { type: 'open' },
-  });
-  await waitFor(async () => (await client.chains()).some((c) => c.id === BIZ), 'the biz chain to start', 90_000);
+  await createEvmChain(client, operator, BIZ);
   browser = await launchBrowser();
 });
 
@@ -227,6 +217,21 @@ test('solidity: a compile error is shown at its line and column; the contract co
   const iface = new Interface(['function greeting() view returns (string)', 'function changes() view returns (uint256)']);
   const ret = await ethCall(client, BIZ, { to: address, data: iface.encodeFunctionData('greeting', []) });
   assert.equal(iface.decodeFunctionResult('greeting', ret)[0], '你好, world');
+
+  // Frozen by governance (docs/engines.md#freezing-an-evm-contract): the tab shows the badge and
+  // the form says why; a read through the form is refused; unfrozen, the badge goes back.
+  await ide.getByTestId(`sol-active-${address}`).waitFor();
+  const freeze = await passBySdk({ kind: 'freeze', target: { type: 'evm-contract', chain: BIZ, address }, reason: '问候语被滥用' });
+  await ide.getByTestId('sol-freezes-reload').click();
+  await ide.getByTestId(`sol-frozen-${address}`).getByText(`已冻结 · 第 ${freeze} 号提案`).waitFor({ timeout: 30_000 });
+  await ide.getByTestId('abi-frozen').getByText(/问候语被滥用/).waitFor();
+  await form.getByTestId('abi-call-greeting').click();
+  await form.getByTestId('abi-out-greeting').getByText(new RegExp(`frozen by governance proposal #${freeze}`)).waitFor({ timeout: 30_000 });
+  await passBySdk({ kind: 'unfreeze', target: { type: 'evm-contract', chain: BIZ, address }, reason: '已处理' });
+  await ide.getByTestId('sol-freezes-reload').click();
+  await ide.getByTestId(`sol-active-${address}`).waitFor({ timeout: 30_000 });
+  await form.getByTestId('abi-call-greeting').click();
+  await form.getByTestId('abi-out-greeting').getByText('["你好, world"]').waitFor({ timeout: 30_000 });
   assert.deepEqual(errors, []);
   await page.close();
 }));

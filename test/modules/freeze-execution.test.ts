@@ -16,6 +16,9 @@ import type { StateAt } from '../../src/chain/index.ts';
 import { createSettlementModule } from '../../src/modules/settlement/index.ts';
 import { lexcontractModule } from '../../src/modules/lexcontract/index.ts';
 import { xtransferModule } from '../../src/modules/xtransfer/index.ts';
+import { createEvmModule } from '../../src/modules/evm/index.ts';
+import { Interface } from 'ethers';
+import { solidityArtefact } from '../helpers/solidity.ts';
 import { DEFAULT_POLICY, govStateKey, type FreezeRecord } from '../../src/modules/governance/index.ts';
 import { supStateKey } from '../../src/modules/supervision/index.ts';
 import { governanceAllianceRule } from '../../src/node/index.ts';
@@ -38,7 +41,7 @@ const freeze = (key: string, over: Partial<FreezeRecord> = {}): FreezeRecord => 
 
 class Chain {
   readonly state = new Map<string, string>();
-  private readonly exec = new Executor([createSettlementModule({ chain: 'sign', validators: [{ did: validator, publicKey: '', power: 1 }] }), lexcontractModule, xtransferModule], new Set(['settlement', 'lexcontract', 'xtransfer']));
+  private readonly exec = new Executor([createSettlementModule({ chain: 'sign', validators: [{ did: validator, publicKey: '', power: 1 }] }), lexcontractModule, xtransferModule, createEvmModule({ maxTxGas: 2_000_000 })], new Set(['settlement', 'lexcontract', 'xtransfer', 'evm']));
   private height = 0;
   async run(from: string, module: string, method: string, args: JsonValue, alliance?: AllianceView): Promise<Receipt> {
     this.height++;
@@ -119,4 +122,37 @@ test('lex: drafts need an approved template where the policy audits them; frozen
   const fp = (JSON.parse(c.state.get(`lexcontract/inst/${id}`)!) as { fingerprint: string }).fingerprint;
   refused(await c.run(alice, 'lexcontract', 'sign', { id, fingerprint: fp }, govAt(10, [freeze(`contract/sign/${id}`, { target: { type: 'contract', chain: 'sign', id } })])));
   ok(await c.run(alice, 'lexcontract', 'sign', { id, fingerprint: fp }));
+});
+
+test('evm: a frozen contract is refused on its own chain only, called directly or through another contract; nothing is written', async () => {
+  const c = new Chain();
+  const counter = solidityArtefact('Counter');
+  const forwarder = solidityArtefact('Forwarder');
+  const ci = new Interface(counter.abi as never);
+  const fi = new Interface(forwarder.abi as never);
+  const deploy = async (code: string): Promise<string> => (ok(await c.run(alice, 'evm', 'deploy', { code })).result as { address: string }).address;
+  const target = await deploy(counter.bytecode + ci.encodeDeploy([1]).slice(2));
+  const fwd = await deploy(forwarder.bytecode);
+  const inc = ci.encodeFunctionData('increment', [1]);
+  const via = fi.encodeFunctionData('forward', [target, inc]);
+  const on = (chain: string) => govAt(10, [freeze(`evm-contract/${chain}/${target}`, { target: { type: 'evm-contract', chain, address: target } })]);
+  const before = c.snapshot();
+  refused(await c.run(alice, 'evm', 'call', { to: target, data: inc }, on('sign')));
+  refused(await c.run(alice, 'evm', 'call', { to: target.toUpperCase().replace('0X', '0x'), data: inc }, on('sign')));
+  refused(await c.run(bob, 'evm', 'call', { to: fwd, data: via }, on('sign')));
+  assert.equal(c.snapshot(), before, 'nothing written');
+  // The same address frozen on another chain: not this chain's contract.
+  ok(await c.run(alice, 'evm', 'call', { to: target, data: inc }, on('biz')));
+  ok(await c.run(bob, 'evm', 'call', { to: fwd, data: via }, on('biz')));
+  // Unfrozen (no record): it runs again.
+  ok(await c.run(alice, 'evm', 'call', { to: target, data: inc }, govAt(11, [])));
+});
+
+test('evm: a call names its contract for the admission check; a deploy or malformed args name nothing', () => {
+  const exec = new Executor([createEvmModule({ maxTxGas: 2_000_000 })], new Set(['evm']));
+  const addr = '0x' + 'ab'.repeat(20);
+  assert.deepEqual(exec.namedParties({ module: 'evm', method: 'call', args: { to: addr.toUpperCase().replace('0X', '0x'), data: '0x' } }), [{ type: 'evm-contract', address: addr }]);
+  assert.deepEqual(exec.namedParties({ module: 'evm', method: 'deploy', args: { code: '0x00' } }), []);
+  assert.deepEqual(exec.namedParties({ module: 'evm', method: 'call', args: { to: '0x12', data: '0x' } }), []);
+  assert.deepEqual(new Executor([createEvmModule({ maxTxGas: 2_000_000 })], new Set()).namedParties({ module: 'evm', method: 'call', args: { to: addr, data: '0x' } }), [], 'a module the chain does not run');
 });

@@ -16,6 +16,7 @@ type Tr = (zh: string, en: string) => string;
 const KIND: Record<string, [string, string]> = {
   'height-stalled': ['出块停滞', 'height stalled'], 'validators-down': ['验证节点离线', 'validators down'], 'mempool-full': ['交易池积压', 'mempool full'],
   'disk-full': ['磁盘将满', 'disk full'], 'event-loop-lag': ['事件循环延迟', 'event-loop lag'],
+  'gateway-backlog': ['跨链网关积压', 'gateway backlog'],
 };
 const kindText = (k: string, tr: Tr) => (KIND[k] ? tr(KIND[k][0], KIND[k][1]) : k);
 
@@ -50,7 +51,7 @@ function History() {
 }
 
 interface FormValues {
-  heightStalledS?: number | null; validatorsDown?: number | null; mempoolTxs?: number | null; diskPercent?: number | null; eventLoopLagMs?: number | null;
+  heightStalledS?: number | null; validatorsDown?: number | null; mempoolTxs?: number | null; diskPercent?: number | null; eventLoopLagMs?: number | null; gatewayBacklog?: number | null;
   forS?: number | null; checkS?: number | null;
   hookId?: string; hookUrl?: string; hookSecret?: string;
   smtpHost?: string; smtpPort?: number | null; smtpSecurity?: 'tls' | 'plain'; smtpUser?: string; smtpPassword?: string; smtpFrom?: string; smtpTo?: string;
@@ -77,7 +78,7 @@ function Settings() {
   const save = async () => {
     const v = await form.validateFields();
     const thresholds: AlarmSettings['thresholds'] = {
-      heightStalledS: n(v.heightStalledS), validatorsDown: n(v.validatorsDown), mempoolTxs: n(v.mempoolTxs), diskPercent: n(v.diskPercent), eventLoopLagMs: n(v.eventLoopLagMs),
+      heightStalledS: n(v.heightStalledS), validatorsDown: n(v.validatorsDown), mempoolTxs: n(v.mempoolTxs), diskPercent: n(v.diskPercent), eventLoopLagMs: n(v.eventLoopLagMs), gatewayBacklog: n(v.gatewayBacklog),
       ...(typeof v.forS === 'number' ? { forS: v.forS } : {}), ...(typeof v.checkS === 'number' ? { checkS: v.checkS } : {}),
     };
     const webhooks: AlarmSettings['webhooks'] = v.hookUrl ? [{ id: v.hookId || 'ops', url: v.hookUrl, ...(v.hookSecret ? { secret: v.hookSecret } : {}) }] : [];
@@ -112,6 +113,7 @@ function Settings() {
           {num('mempoolTxs', '交易池交易数', 'Mempool txs', 10_000_000)}
           {num('diskPercent', '磁盘使用率（%）', 'Disk used (%)', 100)}
           {num('eventLoopLagMs', '事件循环延迟 p99（毫秒）', 'Event-loop lag p99 (ms)', 600_000)}
+          {num('gatewayBacklog', '跨链网关积压（单条路由待确认的数据包数）', 'Gateway backlog (packets waiting on one route)', 10_000_000)}
           {num('forS', '持续多久才告警（秒）', 'Hold before firing (s)', 86_400)}
           {num('checkS', '检查间隔（秒）', 'Check every (s)', 3_600)}
         </Space>

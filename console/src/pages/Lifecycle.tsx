@@ -33,7 +33,7 @@ const WIZARD_KINDS: Array<{ kind: ProposalKind; zh: string; en: string }> = [
   { kind: 'set-policy', zh: '修改联盟策略：业务链可用模块、提案规则（谁提案、谁投票、法定人数、门槛、投票期）等。', en: 'Change the alliance policy: modules business chains may run, proposal rules (who proposes, who votes, quorum, threshold, period) and more.' },
   { kind: 'register-regulator', zh: '登记监管方及其观察范围（链、模块、成员组织）。', en: 'Register a regulator and what it observes (chains, modules, organisations).' },
   { kind: 'register-gateway', zh: '登记跨链网关运营方及其可中继的链。', en: 'Register a cross-chain gateway operator and the chains it may relay for.' },
-  { kind: 'freeze', zh: '冻结一个 DID（在所有链上拒绝其交易）或一份可执行法律合约实例。', en: 'Freeze a DID (its txs refused on every chain) or a lex contract instance.' },
+  { kind: 'freeze', zh: '冻结一个 DID（在所有链上拒绝其交易）、一份可执行法律合约实例或一个智能合约地址。', en: 'Freeze a DID (its txs refused on every chain), a lex contract instance or an EVM contract address.' },
   { kind: 'unfreeze', zh: '解除一项冻结。', en: 'Lift a freeze.' },
   { kind: 'register-route', zh: '在路由链上登记一条链的跨链路由（以 JSON 填写路由记录）。', en: 'Register a chain\'s cross-chain route on the routing chain (the route record as JSON).' },
 ];
@@ -64,7 +64,7 @@ interface Draft {
   voters: string[];
   proposers: string[];
   // freeze
-  targetType: 'did' | 'contract';
+  targetType: 'did' | 'contract' | 'evm-contract';
   contractId: string;
   reason: string;
   route: string;
@@ -159,9 +159,12 @@ export function buildProposal(kind: ProposalKind, d: Draft, reg: Registry, known
     }
     case 'freeze': case 'unfreeze': {
       if (d.targetType === 'did') needDid('冻结对象', 'The target');
+      else if (d.targetType === 'evm-contract') { needChain(); if (!/^0x[0-9a-fA-F]{40}$/.test(d.contractId.trim())) p.push(tr(`请填写合约地址：以“${'0x'}”开头的 40 位十六进制数`, 'Give the contract address: 0x and 40 hex digits')); }
       else { needChain(); if (!d.contractId.trim()) p.push(tr('请填写合约实例 ID', 'Give the contract instance id')); }
       if (!d.reason.trim()) p.push(tr('请写明理由（上链，投票方可见）', 'Give the reason (it goes on chain, voters see it)'));
-      const target = d.targetType === 'did' ? { type: 'did' as const, did: d.did.trim() } : { type: 'contract' as const, chain: d.chain, id: d.contractId.trim() };
+      const target = d.targetType === 'did' ? { type: 'did' as const, did: d.did.trim() }
+        : d.targetType === 'evm-contract' ? { type: 'evm-contract' as const, chain: d.chain, address: d.contractId.trim().toLowerCase() }
+        : { type: 'contract' as const, chain: d.chain, id: d.contractId.trim() };
       return { input: p.length ? null : { kind, target, reason: d.reason.trim(), ...head }, problems: p };
     }
     case 'register-route': {
@@ -261,11 +264,11 @@ function DetailsForm({ kind, d, set, reg, known }: { kind: ProposalKind; d: Draf
       return (
         <>
           <Form.Item label={tr('对象', 'Target')}>
-            <Radio.Group value={d.targetType} onChange={(e) => set({ targetType: e.target.value as Draft['targetType'] })} options={[{ value: 'did', label: 'DID' }, { value: 'contract', label: tr('可执行法律合约实例', 'lex contract instance') }]} />
+            <Radio.Group value={d.targetType} onChange={(e) => set({ targetType: e.target.value as Draft['targetType'] })} options={[{ value: 'did', label: 'DID' }, { value: 'contract', label: tr('可执行法律合约实例', 'lex contract instance') }, { value: 'evm-contract', label: tr('智能合约地址', 'EVM contract address') }]} data-testid="gw-target-type" />
           </Form.Item>
           {d.targetType === 'did'
             ? <Form.Item label="DID" required><Input data-testid="gw-did" value={d.did} onChange={(e) => set({ did: e.target.value })} placeholder="did:shulian:…" /></Form.Item>
-            : <>{chainPick()}<Form.Item label={tr('合约实例 ID', 'Contract instance id')} required><Input value={d.contractId} onChange={(e) => set({ contractId: e.target.value })} /></Form.Item></>}
+            : <>{chainPick()}<Form.Item label={d.targetType === 'evm-contract' ? tr('合约地址', 'Contract address') : tr('合约实例 ID', 'Contract instance id')} required><Input data-testid="gw-contract" value={d.contractId} onChange={(e) => set({ contractId: e.target.value })} placeholder={d.targetType === 'evm-contract' ? '0x…' : ''} /></Form.Item></>}
           <Form.Item label={tr('理由', 'Reason')} required><Input.TextArea data-testid="gw-reason" rows={2} value={d.reason} onChange={(e) => set({ reason: e.target.value })} /></Form.Item>
         </>
       );

@@ -10,7 +10,7 @@
 import { useMemo, useState } from 'react';
 import { Alert, App, Button, Card, Col, Empty, Form, Input, Row, Select, Space, Table, Tag, Typography, Upload } from 'antd';
 import { Interface, type Fragment, type FunctionFragment, type ParamType } from 'ethers';
-import { compileSolidity, ethCall, type SolcContract, type SolcResult } from '../../../src/sdk/browser.ts';
+import { compileSolidity, ethCall, govEvmFreezes, type FreezeRecord, type SolcContract, type SolcResult } from '../../../src/sdk/browser.ts';
 import { ErrorBox, Ident, Mono, UserText } from '../components.tsx';
 import { LocalError, client, errNode, useLoad, useSession, say } from '../session.tsx';
 
@@ -85,7 +85,18 @@ function ArgInputs({ inputs, values, set, prefix }: { inputs: readonly ParamType
 }
 
 /** The generated form: one row per function of the ABI, read functions answered at once, writes signed. */
-function AbiForm({ d }: { d: Deployed }) {
+/** A contract frozen by governance: the freeze's proposal and reason (docs/engines.md#freezing-an-evm-contract). */
+function FrozenBadge({ d, f }: { d: Deployed; f: FreezeRecord | undefined }) {
+  const { tr } = useSession();
+  if (!f) return <Tag color="green" data-testid={`sol-active-${d.address}`}>{tr('正常', 'active')}</Tag>;
+  return (
+    <Tag color="red" title={f.reason} data-testid={`sol-frozen-${d.address}`}>
+      {f.how === 'emergency' ? tr(`紧急冻结 · 第 ${f.proposal} 号提案`, `emergency freeze · proposal #${f.proposal}`) : tr(`已冻结 · 第 ${f.proposal} 号提案`, `frozen · proposal #${f.proposal}`)}
+    </Tag>
+  );
+}
+
+function AbiForm({ d, frozen }: { d: Deployed; frozen?: FreezeRecord | undefined }) {
   const { tr, sendTx } = useSession();
   const { message } = App.useApp();
   const iface = useMemo(() => new Interface(d.abi as never), [d.abi]);
@@ -116,6 +127,12 @@ function AbiForm({ d }: { d: Deployed }) {
     }
   };
   return (
+    <>
+    {frozen ? (
+      <Alert type="error" showIcon style={{ marginBottom: 8 }} data-testid="abi-frozen"
+        title={tr(`该合约已被治理冻结（第 ${frozen.proposal} 号提案：${frozen.reason}）：对它的调用（含经其他合约的调用与只读查询）都会被拒绝，解冻提案通过后恢复。`,
+          `This contract is frozen by governance (proposal #${frozen.proposal}: ${frozen.reason}): calls to it — through other contracts and reads too — are refused until an unfreeze proposal passes.`)} />
+    ) : null}
     <Table size="small" pagination={false} rowKey={(f) => f.format()} dataSource={fns} data-testid="abi-form"
       columns={[
         { title: tr('函数', 'Function'), render: (_, f: FunctionFragment) => <span><Ident>{f.name}</Ident> {f.constant ? <Tag color="blue">{tr('只读', 'read')}</Tag> : <Tag color="orange">{tr('写入（签名交易）', 'write (signed tx)')}</Tag>}</span> },
@@ -123,6 +140,7 @@ function AbiForm({ d }: { d: Deployed }) {
         { title: '', render: (_, f: FunctionFragment) => <Button size="small" loading={busy === f.format()} onClick={() => run(f)} data-testid={`abi-call-${f.name}`}>{f.constant ? tr('查询', 'Read') : tr('签名调用', 'Sign and call')}</Button> },
         { title: tr('结果', 'Result'), render: (_, f: FunctionFragment) => { const o = out[f.format()]; return o ? <Typography.Text type={o.ok ? undefined : 'danger'} data-testid={`abi-out-${f.name}`}>{o.text}</Typography.Text> : null; } },
       ]} />
+    </>
   );
 }
 
@@ -139,6 +157,10 @@ export function SolidityIde() {
   const [busy, setBusy] = useState<'compile' | 'deploy' | null>(null);
   const [deployed, setDeployed] = useState<Deployed[]>(loadDeployed);
   const [open, setOpen] = useState<string | null>(null);
+  // Governance freezes of the contracts listed, per chain (the governance chain's latest state).
+  const listed = [...new Set(deployed.map((d) => d.chain))].sort();
+  const freezes = useLoad(async () => Object.fromEntries(await Promise.all(listed.map(async (c) => [c, await govEvmFreezes(client, c)] as const))), [listed.join(',')]);
+  const frozenOf = (d: Deployed): FreezeRecord | undefined => freezes.data?.[d.chain]?.[d.address.toLowerCase()];
   const size = new TextEncoder().encode(source).length;
   const target = chain ?? chains.data?.[0]?.id;
   const contract = compiled?.contracts.find((c) => c.name === picked) ?? compiled?.contracts.find((c) => c.bytecode.length > 2);
@@ -242,16 +264,17 @@ export function SolidityIde() {
       <Typography.Title level={5} style={{ marginTop: 16 }}>{tr('已部署的合约（本浏览器部署的）', 'Deployed contracts (from this browser)')}</Typography.Title>
       {deployed.length === 0 ? <Empty description={tr('尚未部署', 'None yet')} /> : (
         <Table size="small" pagination={false} rowKey="address" dataSource={deployed} data-testid="sol-deployed"
-          expandable={{ expandedRowKeys: open ? [open] : [], onExpand: (o, d) => setOpen(o ? d.address : null), expandedRowRender: (d) => <AbiForm d={d} /> }}
+          expandable={{ expandedRowKeys: open ? [open] : [], onExpand: (o, d) => setOpen(o ? d.address : null), expandedRowRender: (d) => <AbiForm d={d} frozen={frozenOf(d)} /> }}
           columns={[
             { title: tr('合约', 'Contract'), dataIndex: 'name', render: (n: string) => <Ident>{n}</Ident> },
             { title: tr('链', 'Chain'), dataIndex: 'chain', render: (c: string) => <Ident>{c}</Ident> },
             { title: tr('地址', 'Address'), dataIndex: 'address', render: (a: string) => <Mono copy>{a}</Mono> },
+            { title: <Space>{tr('治理状态', 'Governance')}<Button size="small" type="link" onClick={freezes.reload} data-testid="sol-freezes-reload">{tr('刷新', 'Refresh')}</Button></Space>, render: (_, d: Deployed) => <FrozenBadge d={d} f={frozenOf(d)} /> },
           ]} />
       )}
       <Typography.Paragraph type="secondary" style={{ marginTop: 12 }}>
-        {tr(`版本、升级与冻结：“${EVM_MODULE}”模块的合约部署后代码不可变，没有升级入口（需部署新合约并迁移）；治理冻结目前针对 DID、结算账户、可执行法律合约实例与代币，尚不覆盖 EVM 合约地址（冻结调用方 DID 可阻止其交易）。`,
-          'Versions, upgrade and freeze: code deployed with the evm module is immutable and has no upgrade path (deploy a new contract and migrate); governance freezes cover DIDs, settlement accounts, lex contract instances and tokens, not yet EVM contract addresses (freezing a caller\'s DID stops its txs).')}
+        {tr(`版本、升级与冻结：“${EVM_MODULE}”模块的合约部署后代码不可变，没有升级入口（需部署新合约并迁移）。治理可以冻结一个合约地址（冻结提案，目标类型为合约地址）：冻结后对它的直接调用在提交时即被拒绝，经其他合约的调用与只读查询在执行时被拒绝，解冻提案通过后恢复。`,
+          'Versions, upgrade and freeze: code deployed with the evm module is immutable and has no upgrade path (deploy a new contract and migrate). Governance can freeze a contract address (a freeze proposal with target type evm-contract): a direct call to it is then refused at submission, calls through other contracts and eth_call reads in execution, until an unfreeze proposal passes.')}
       </Typography.Paragraph>
     </div>
   );

@@ -24,6 +24,7 @@ import {
   type AccountRecord, type EvmLog,
 } from '../../modules/evm/index.ts';
 import type { EvmCallMessage, EvmTask, EvmTaskResult } from '../evm-task.ts';
+import { frozenEvmContracts } from '../../modules/governance/index.ts';
 import { RenderPool, type RenderPoolOptions } from '../render-pool.ts';
 
 export interface EthOptions {
@@ -163,7 +164,7 @@ class EvmRunner {
 /** Ethereum view of one chain: blocks, txs, receipts, state and calls. */
 class EthChain {
   readonly chainId: number;
-  constructor(readonly chain: ChainView, readonly clientVersion: string, readonly runner: EvmRunner) {
+  constructor(readonly chain: ChainView, readonly clientVersion: string, readonly runner: EvmRunner, readonly gov: () => ChainView | undefined = () => undefined) {
     this.chainId = evmChainIdOf(chain.id);
   }
 
@@ -350,7 +351,10 @@ class EthChain {
       msg.gas = g > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(g);
     }
     const env = { chain: this.chain.id, height, time: b.header.time, blockGasLimit: this.chain.genesis.params.maxTxGas };
-    return this.runner.run({ kind, env, msg, gasCap: this.gasCap }, (k) => this.state(k, height), ip);
+    // Freezes as the governance chain's latest state says: a dry run refuses what a tx sent now would meet.
+    const gov = this.gov();
+    const frozen = gov ? frozenEvmContracts((k) => gov.getState(k).value, gov.height(), this.chain.id) : {};
+    return this.runner.run({ kind, env, msg, gasCap: this.gasCap, ...(Object.keys(frozen).length ? { frozen } : {}) }, (k) => this.state(k, height), ip);
   }
 
   account(address: string, height: number): AccountRecord | undefined {
@@ -376,6 +380,7 @@ function paramHash(v: unknown, what: string): string {
 }
 
 function failure(out: EvmTaskResult, e: EthChain): RpcError {
+  if (out.error === 'frozen') return new RpcError(RPC.SERVER, `FROZEN: ${out.reason ?? 'a contract the call reaches is frozen by governance'}`, 'FROZEN');
   if (out.error === 'revert') return new RpcError(RPC.EXECUTION_REVERTED, `execution reverted${out.reason && !out.reason.startsWith('0x') ? `: ${out.reason}` : ''}`, out.returnData);
   const capped = out.error === 'out of gas' && e.gasCap < e.chain.genesis.params.maxTxGas;
   return new RpcError(RPC.SERVER, `the EVM stopped: ${out.error}${capped ? ` (this node gives one eth_call at most ${e.gasCap} gas)` : ''}`);
@@ -508,7 +513,7 @@ export function registerEthRoutes(app: FastifyInstance, node: NodeView, opts: Et
       const chain = node.chain(req.params.chain);
       if (!chain) throw new ShulianError('CHAIN_NOT_FOUND', `this node hosts no chain "${req.params.chain}"; GET /v1/chains lists them`);
       let e = views.get(chain.id);
-      if (!e || e.chain !== chain) views.set(chain.id, (e = new EthChain(chain, `Shulian/v${node.version}/node${process.versions.node}`, runner)));
+      if (!e || e.chain !== chain) views.set(chain.id, (e = new EthChain(chain, `Shulian/v${node.version}/node${process.versions.node}`, runner, () => node.chains().find((c) => c.genesis.modules.includes('governance')))));
       let body: unknown;
       try {
         body = JSON.parse(typeof req.body === 'string' ? req.body : '');

@@ -7,7 +7,8 @@
  * Process figures: CPU seconds, resident memory, heap, event-loop lag. Node: disk used by the data
  * dir and free on its file system, connected peers. Per chain: height, txs and blocks committed
  * since the process started (Prometheus counters), mempool, consensus height / round / step,
- * validators up, the mean interval of recent blocks.
+ * validators up, the mean interval of recent blocks. The node's own gateway: packets waiting per
+ * route (docs/alarms.md, gatewayBacklog).
  */
 import { readdirSync, lstatSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ export interface MetricsOptions {
   sampleIntervalMs?: number;
   /** Samples kept (default 120: ten minutes at 5 s). */
   historySize?: number;
+  /** The node's own gateway's backlog per route (src/crosschain/gateway.ts); absent or undefined: no gateway. */
+  gateway?: () => Array<{ from: string; to: string; backlog: number }> | undefined;
 }
 
 
@@ -179,6 +182,7 @@ export class NodeStatsCollector {
         lastBlockTime: info.lastBlockTime, blockIntervalMs: interval === null ? null : round(interval, 1), tps: round(counter?.tps ?? 0, 2),
       });
     }
+    const routes = this.opts.gateway?.();
     return {
       node: { did: this.node.did, version: this.node.version, startedAt: this.node.startedAt, uptimeMs: now - this.node.startedAt },
       time: now,
@@ -191,6 +195,7 @@ export class NodeStatsCollector {
       peers: net ? net.peers.length : 0,
       tps: last?.tps ?? 0,
       chains: out,
+      gateway: routes ? { backlog: routes.reduce((n, r) => n + r.backlog, 0), routes: routes.map((r) => ({ ...r })) } : null,
       history: { intervalMs: this.intervalMs, samples: [...this.history] },
     };
   }
@@ -255,6 +260,12 @@ export function metricFamilies(s: NodeStats): Parameters<typeof exposition>[0] {
     { name: 'shulian_chain_block_interval_seconds', help: 'Mean interval between the last 20 blocks, seconds.', type: 'gauge', samples: per((c) => (c.blockIntervalMs === null ? null : c.blockIntervalMs / 1000)) },
     { name: 'shulian_chain_last_block_timestamp_seconds', help: 'Time of the last committed block since unix epoch, seconds.', type: 'gauge', samples: per((c) => c.lastBlockTime / 1000) },
   );
+  if (s.gateway) {
+    fams.push({
+      name: 'shulian_gateway_backlog', help: 'Cross-chain packets from one chain to another committed and not yet settled (acknowledged or timed out), as the node\'s gateway last saw them.', type: 'gauge',
+      samples: s.gateway.routes.map((r) => ({ labels: { from: r.from, to: r.to }, value: r.backlog })),
+    });
+  }
   return fams;
 }
 

@@ -6,7 +6,7 @@
 import { fromHex } from '../../codec/index.ts';
 import { didFromPublicKey } from '../../crypto/index.ts';
 import type { Tx } from '../../ledger/index.ts';
-import { NO_ALLIANCE, type AllianceView } from '../../runtime/index.ts';
+import { NO_ALLIANCE, freezeKeysOf, frozenError, type AllianceView, type FreezeSubject } from '../../runtime/index.ts';
 import { reach, stateAt, type AdmissionRule, type AllianceRule, type ReferenceChain, type Refs, type SenderAuthority, type StateAt, type Verdict } from '../refs.ts';
 
 export class Gate {
@@ -105,9 +105,18 @@ export class Gate {
    * submitted. Not when a block is made or validated: execution judges the call again at the
    * block's refs and fails it with ACCESS_DENIED, so a rule changed while the tx waited applies.
    */
-  judgeAccess(tx: Tx, refs: Refs): Verdict {
-    const why = this.allianceView(refs).accessRefusal(tx.module, tx.method, tx.from);
-    return why === undefined ? { ok: true } : { ok: false, code: 'TX_ACCESS_DENIED', message: why };
+  judgeAccess(tx: Tx, refs: Refs, named: FreezeSubject[] = []): Verdict {
+    const view = this.allianceView(refs);
+    const why = view.accessRefusal(tx.module, tx.method, tx.from);
+    if (why !== undefined) return { ok: false, code: 'TX_ACCESS_DENIED', message: why };
+    // Parties the call names (an EVM contract): refused now rather than failed by its block.
+    for (const s of named) {
+      for (const k of freezeKeysOf(this.self.id, s)) {
+        const f = view.frozen(k);
+        if (f) return { ok: false, code: 'TX_FROZEN', message: `${frozenError(s, f).message} (governance height ${view.govHeight})` };
+      }
+    }
+    return { ok: true };
   }
 
   /** Freezes and approvals as a given governance state says (a fork of the governance chain). */

@@ -114,6 +114,7 @@ function freezeTargetText(t: FreezeTarget): string {
     case 'account': return `${t.currency} account of ${t.did} on ${t.chain}`;
     case 'contract': return `contract ${t.id} on ${t.chain}`;
     case 'token': return `token ${t.denom} on ${t.chain === '*' ? 'every chain' : t.chain}`;
+    case 'evm-contract': return `EVM contract ${t.address} on ${t.chain}`;
   }
 }
 

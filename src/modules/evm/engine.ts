@@ -18,7 +18,7 @@ import { createCustomCommon, Hardfork, Mainnet, type AccountFields, type Common,
 import { Account, Address, KECCAK256_NULL, bytesToHex, createAddressFromString, hexToBytes } from '@ethereumjs/util';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { canonicalize, type JsonValue } from '../../codec/index.ts';
-import { ModuleError } from '../../runtime/index.ts';
+import { ModuleError, frozenError, type Frozen } from '../../runtime/index.ts';
 import { evmChainIdOf } from './address.ts';
 import { acctKey, codeKey, genKey, storageKey } from './keys.ts';
 import type { AccountRecord, EvmEnv, EvmMessage, EvmOutcome } from './types.ts';
@@ -26,6 +26,12 @@ import type { AccountRecord, EvmEnv, EvmMessage, EvmOutcome } from './types.ts';
 /** Where EVM state comes from: module-relative keys, values as stored. */
 export interface EvmBacking {
   get(key: string): JsonValue | undefined;
+  /**
+   * The governance freeze of the contract at a 0x address, if any: loading its code (a call to
+   * it, direct or from another contract, or EXTCODESIZE/EXTCODECOPY of it) then fails the whole
+   * run with FROZEN (docs/engines.md#freezing-an-evm-contract).
+   */
+  frozen?(address: string): Frozen | undefined;
 }
 
 export { acctKey, codeKey, genKey, storageKey } from './keys.ts';
@@ -147,7 +153,28 @@ export class ShulianStateManager implements StateManagerInterface {
     await this.modifyAccountFields(address, { codeHash: keccak_256(value) });
   }
 
+  /** Addresses whose freeze was looked up in this run (each is looked up once). */
+  private readonly checked = new Set<string>();
+
+  private refuseFrozen(a: string): void {
+    if (!this.backing.frozen || this.checked.has(a)) return;
+    let f: Frozen | undefined;
+    try {
+      f = this.backing.frozen(`0x${a}`);
+    } catch (err) {
+      this.failure ??= err;
+      throw err;
+    }
+    if (f) {
+      const err = frozenError({ type: 'evm-contract', address: `0x${a}` }, f);
+      this.failure ??= err;
+      throw err;
+    }
+    this.checked.add(a);
+  }
+
   async getCode(address: Address): Promise<Uint8Array> {
+    this.refuseFrozen(addrOf(address));
     const c = this.read(codeKey(addrOf(address)));
     return typeof c === 'string' ? hexToBytes(`0x${c}`) : new Uint8Array(0);
   }

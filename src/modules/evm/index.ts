@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import { asJson, type JsonValue } from '../../codec/index.ts';
 import type { ChainParams } from '../../ledger/index.ts';
-import { asyncMethod, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
+import { asyncMethod, ModuleError, type Frozen, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { evmAddressOfDid } from './address.ts';
 import { runEvm, type EvmBacking } from './engine.ts';
 import { EVM_MODULE } from './keys.ts';
@@ -45,7 +45,7 @@ const BASE_GAS = 1_000;
 async function execute(ctx: ModuleContext, opts: EvmModuleOptions, args: { to?: string; data: string; value?: string | undefined; gas?: number | undefined }): Promise<EvmOutcome> {
   const limit = Math.min(args.gas ?? opts.maxTxGas, opts.maxTxGas);
   const env: EvmEnv = { chain: ctx.chain, height: ctx.height, time: ctx.time, blockGasLimit: opts.maxTxGas };
-  const backing: EvmBacking = { get: (k) => ctx.get(k) };
+  const backing: EvmBacking = { get: (k) => ctx.get(k), frozen: (address) => ctx.frozen({ type: 'evm-contract', address }) };
   const out = await runEvm(backing, env, {
     from: evmAddressOfDid(ctx.sender), ...(args.to ? { to: args.to.toLowerCase() } : {}),
     data: bytesOf(args.data), value: BigInt(args.value ?? '0'), gasLimit: BigInt(limit),
@@ -84,6 +84,8 @@ export function createEvmModule(opts: EvmModuleOptions): ModuleDef {
         doc: 'Call a contract with ABI-encoded data, hex. Returns the return data, hex.',
         args: callArgs,
         gas: BASE_GAS,
+        // A frozen contract's callers hear it at submission (TX_FROZEN); execution refuses it too (FROZEN).
+        freezesAtAdmission: (a) => [{ type: 'evm-contract', address: a.to.toLowerCase() }],
         async runAsync(ctx, args) {
           const out = await execute(ctx, opts, { to: args.to, data: args.data, value: args.value, gas: args.gas });
           return { returnData: out.returnData, gasUsed: Number(out.gasUsed) };
@@ -97,14 +99,18 @@ export function evmModuleFor(params: Pick<ChainParams, 'maxTxGas'>): ModuleDef {
   return createEvmModule({ maxTxGas: params.maxTxGas });
 }
 
-/** A read-only call against committed state (eth_call, eth_estimateGas): nothing is written. */
+/**
+ * A read-only call against committed state (eth_call, eth_estimateGas): nothing is written.
+ * `frozen`: the chain's frozen EVM contracts by 0x address, refused as a transaction would be.
+ */
 export async function evmView(
   read: (key: string) => JsonValue | undefined,
   env: EvmEnv,
   msg: { from?: string; to?: string; data: string; value?: bigint; gas?: number },
+  frozen: Readonly<Record<string, Frozen>> = {},
 ): Promise<EvmOutcome> {
   const limit = Math.min(msg.gas ?? env.blockGasLimit, env.blockGasLimit);
-  return runEvm({ get: read }, env, {
+  return runEvm({ get: read, frozen: (a) => (Object.hasOwn(frozen, a) ? frozen[a] : undefined) }, env, {
     from: (msg.from ?? '0x' + '00'.repeat(20)).toLowerCase(), ...(msg.to ? { to: msg.to.toLowerCase() } : {}),
     data: bytesOf(msg.data), value: msg.value ?? 0n, gasLimit: BigInt(limit),
   });

@@ -5,8 +5,8 @@
  * the governance height its blocks name, so a freeze applies on all of them from their next block.
  */
 import { asJson, type JsonValue } from '../../codec/index.ts';
-import { ModuleError, freezeKey, type ModuleContext } from '../../runtime/index.ts';
-import { govKey } from './keys.ts';
+import { ModuleError, freezeKey, type Frozen, type ModuleContext } from '../../runtime/index.ts';
+import { govKey, govStateKey } from './keys.ts';
 import { emergencyOf } from './policy.ts';
 import type {
   ChainRecord, EmergencyRequest, FreezeEvidence, FreezeRecord, FreezeTarget, Member, Policy, Proposal, ProposalPayload, Regulator,
@@ -20,6 +20,7 @@ export function targetKey(t: FreezeTarget): string {
     case 'account': return freezeKey.account(t.chain, t.did, t.currency);
     case 'contract': return freezeKey.contract(t.chain, t.id);
     case 'token': return freezeKey.token(t.chain, t.denom);
+    case 'evm-contract': return freezeKey.evmContract(t.chain, t.address);
   }
 }
 
@@ -29,6 +30,7 @@ export function describeTarget(t: FreezeTarget): string {
     case 'account': return `the ${t.currency} account of ${t.did} on ${t.chain}`;
     case 'contract': return `contract ${t.id} on ${t.chain}`;
     case 'token': return `token ${t.denom} on ${t.chain === '*' ? 'every chain' : t.chain}`;
+    case 'evm-contract': return `EVM contract ${t.address} on ${t.chain}`;
   }
 }
 
@@ -36,6 +38,32 @@ export function describeTarget(t: FreezeTarget): string {
 export function inForce(rec: FreezeRecord | undefined, height: number): FreezeRecord | undefined {
   if (!rec) return undefined;
   return rec.until !== undefined && height > rec.until ? undefined : rec;
+}
+
+/** A stored record as the runtime's Frozen, when in force at governance `height`. */
+export function frozenAt(key: string, rec: FreezeRecord | null | undefined, height: number): Frozen | undefined {
+  const r = inForce(rec ?? undefined, height);
+  return r ? { key, proposal: r.proposal, how: r.how, reason: r.reason, since: r.since, ...(r.until !== undefined ? { until: r.until } : {}) } : undefined;
+}
+
+/** At most this many EVM freezes of one chain are read for a dry run (each is a governance vote). */
+const MAX_EVM_FREEZES = 10_000;
+
+/**
+ * The EVM contracts of `chain` frozen in a governance state at `height`, by 0x address: what
+ * eth_call refuses as a transaction would (docs/engines.md#freezing-an-evm-contract).
+ */
+export function frozenEvmContracts(read: (key: string) => JsonValue | null, height: number, chain: string): Record<string, Frozen> {
+  const prefix = freezeKey.evmContract(chain, '');
+  const out: Record<string, Frozen> = {};
+  let n = 0;
+  for (const k of (read(govStateKey.freezes()) as string[] | null) ?? []) {
+    if (!k.startsWith(prefix)) continue;
+    if (++n > MAX_EVM_FREEZES) break;
+    const f = frozenAt(k, read(govStateKey.freeze(k)) as FreezeRecord | null, height);
+    if (f) out[k.slice(prefix.length)] = f;
+  }
+  return out;
 }
 
 /** Whether a regulator's scope covers a target: alliance-wide parties need an alliance-wide regulator. */
@@ -55,8 +83,14 @@ export function registeredRegulator(ctx: ModuleContext, did: string): Regulator 
 
 function checkTargetExists(ctx: ModuleContext, t: FreezeTarget): void {
   if (t.type === 'did' || (t.type === 'token' && t.chain === '*')) return;
-  if (!ctx.read(govKey.chain(t.chain))) {
+  const chain = ctx.read(govKey.chain(t.chain));
+  if (!chain) {
     throw new ModuleError('GOV_CHAIN_NOT_FOUND', `no chain "${t.chain}" in the alliance registry; a freeze names a chain of the alliance`);
+  }
+  // The registry knows the chain's modules, not its EVM state: whether code lives at the address
+  // is for the proposal's voters to check (docs/engines.md#freezing-an-evm-contract).
+  if (t.type === 'evm-contract' && !chain.genesis.modules.includes('evm')) {
+    throw new ModuleError('GOV_PAYLOAD_INVALID', `chain ${t.chain} runs no evm module, so it has no EVM contract ${t.address} to freeze; name a chain whose genesis lists "evm"`);
   }
 }
 

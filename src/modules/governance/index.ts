@@ -24,6 +24,7 @@ import {
 
 export * from './types.ts';
 export { GOVERNANCE_MODULE, govKey, govStateKey } from './keys.ts';
+export { frozenAt, frozenEvmContracts } from './freeze.ts';
 export { MAX_ACCESS_DIDS, MAX_ACCESS_RULES, accessRefusal, accessRulesSchema, grantees, ruleFor } from './access.ts';
 export { DEFAULT_POLICY, SET_POLICY_FLOOR_BPS, applyPolicyPatch, checkPolicy, percent } from './policy.ts';
 export { decide, passes, quorumMet, thresholdMet, type Decision, type Rules } from './tally.ts';

@@ -217,13 +217,16 @@ export interface Gateway extends GatewaySpec {
 /**
  * What a freeze names (docs/supervision.md#freezes): a DID (refused on every chain), an account on
  * a settlement chain (a DID's balance in one currency), a lex contract instance on a chain, or a
- * token (a settlement currency or xtransfer denomination) on a chain or on every chain ("*").
+ * token (a settlement currency or xtransfer denomination) on a chain or on every chain ("*"), or an
+ * EVM contract address on a chain running the `evm` module (docs/engines.md#freezing-an-evm-contract).
  */
 export type FreezeTarget =
   | { type: 'did'; did: string }
   | { type: 'account'; chain: string; did: string; currency: string }
   | { type: 'contract'; chain: string; id: string }
-  | { type: 'token'; chain: string; denom: string };
+  | { type: 'token'; chain: string; denom: string }
+  /** An EVM contract of a chain running the `evm` module: `address` is 0x and 40 lowercase hex digits. */
+  | { type: 'evm-contract'; chain: string; address: string };
 
 /** Why a freeze was asked for: an alert of the supervision service and the txs it points at. */
 export interface FreezeEvidence {

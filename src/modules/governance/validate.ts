@@ -130,7 +130,11 @@ export const freezeTargetSchema: z.ZodType<FreezeTarget> = z.discriminatedUnion(
   z.strictObject({ type: z.literal('account'), chain: chainId, did, currency: freezeName('currency') }),
   z.strictObject({ type: z.literal('contract'), chain: chainId, id: freezeName('id') }),
   z.strictObject({ type: z.literal('token'), chain: z.union([chainId, z.literal('*')]), denom: freezeName('denom') }),
-], { error: 'target.type must be one of "did", "account", "contract", "token"' });
+  z.strictObject({
+    type: z.literal('evm-contract'), chain: chainId,
+    address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'address must be an EVM address: 0x and 40 hex digits').transform((a) => a.toLowerCase()),
+  }),
+], { error: 'target.type must be one of "did", "account", "contract", "token", "evm-contract"' });
 
 export const freezeEvidenceSchema: z.ZodType<FreezeEvidence> = z.strictObject({
   alert: hex64,
