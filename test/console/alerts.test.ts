@@ -13,10 +13,10 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { CONSOLE_DIST } from '../../src/api/console.ts';
 import { toHex } from '../../src/codec/index.ts';
-import { generateKeyPair, readKeystore } from '../../src/crypto/index.ts';
+import { generateKeyPair } from '../../src/crypto/index.ts';
 import { signTx } from '../../src/ledger/index.ts';
 import { ConsoleClient, ShulianClient } from '../../src/sdk/index.ts';
-import { startNodeProcess } from '../helpers/node-process.ts';
+import { nodeKey, startNodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
 import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex } from '../helpers/browser.ts';
 
@@ -40,8 +40,7 @@ test('console: set an alarm in the alerts centre; it fires and its signed webhoo
   const node = await startNodeProcess(join(tmp.dir, 'node'));
   const browser = await launchBrowser();
   try {
-    const nodeDir = join(tmp.dir, 'node', 'node');
-    const op = readKeystore(join(nodeDir, 'key.json'), readFileSync(join(nodeDir, 'key.pass'), 'utf8').trim());
+    const op = nodeKey(join(tmp.dir, 'node'));
     const { page, errors } = await browser.open(`${node.url}/console/`);
     await signInWithHex(page, toHex(op.privateKey));
     await goTo(page, 'alerts');

@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSOLE_DIST } from '../../src/api/console.ts';
 import { toHex } from '../../src/codec/index.ts';
-import { didFromPublicKey, generateKeyPair, readKeystore, type KeyPair } from '../../src/crypto/index.ts';
+import { didFromPublicKey, generateKeyPair, type KeyPair } from '../../src/crypto/index.ts';
 import { ShulianClient, govPolicy, govProposals, govPropose, govVote } from '../../src/sdk/index.ts';
-import { startNodeProcess } from '../helpers/node-process.ts';
+import { nodeKey, startNodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
 import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex } from '../helpers/browser.ts';
 
@@ -23,8 +23,7 @@ test('console: grant a member the right to call one method of a business chain, 
   const node = await startNodeProcess(join(tmp.dir, 'node'));
   const browser = await launchBrowser();
   try {
-    const nodeDir = join(tmp.dir, 'node', 'node');
-    const op = readKeystore(join(nodeDir, 'key.json'), readFileSync(join(nodeDir, 'key.pass'), 'utf8').trim());
+    const op = nodeKey(join(tmp.dir, 'node'));
     const c = new ShulianClient({ baseUrl: node.url });
     await waitFor(async () => (await c.state('gov', 'governance/meta')).value !== null, 'governance init', 60_000);
     const did = (k: KeyPair) => didFromPublicKey(k.publicKey);

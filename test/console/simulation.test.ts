@@ -13,10 +13,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSOLE_DIST } from '../../src/api/console.ts';
 import { toHex } from '../../src/codec/index.ts';
-import { didFromPublicKey, generateKeyPair, readKeystore } from '../../src/crypto/index.ts';
+import { didFromPublicKey, generateKeyPair } from '../../src/crypto/index.ts';
 import { ShulianClient, govPropose, govProposals, govVote } from '../../src/sdk/index.ts';
 import { settleFaucet } from '../../src/sdk/settlement.ts';
-import { startNodeProcess } from '../helpers/node-process.ts';
+import { nodeKey, startNodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
 import { goTo, launchBrowser, screenshot, setLang, signInWithHex } from '../helpers/browser.ts';
 
@@ -26,8 +26,7 @@ test('console: simulate a governance proposal and a settlement instruction, see 
   const node = await startNodeProcess(join(tmp.dir, 'node'));
   const browser = await launchBrowser();
   try {
-    const nodeDir = join(tmp.dir, 'node', 'node');
-    const op = readKeystore(join(nodeDir, 'key.json'), readFileSync(join(nodeDir, 'key.pass'), 'utf8').trim());
+    const op = nodeKey(join(tmp.dir, 'node'));
     const c = new ShulianClient({ baseUrl: node.url });
     await waitFor(async () => ((await (await fetch(`${node.url}/v1/gov`)).json()) as { operator?: string }).operator, 'governance init', 60_000);
     await settleFaucet(c, op, { currency: 'CNY', amount: '100000' });

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readKeystore, type KeyPair } from '../../src/crypto/index.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliPath = join(repoRoot, 'bin', 'shulian.mjs');
@@ -112,4 +114,13 @@ export async function startNodeProcess(dataDir: string, port?: number, extraArgs
       await exit;
     },
   };
+}
+
+/**
+ * The key of the node whose data dir is `dataDir` (the embedded founder, so the alliance's
+ * operator), opened with the password `shulian up` generated into node/key.pass.
+ */
+export function nodeKey(dataDir: string): KeyPair {
+  const dir = join(dataDir, 'node');
+  return readKeystore(join(dir, 'key.json'), readFileSync(join(dir, 'key.pass'), 'utf8').trim());
 }
