@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { toHex } from '../../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, readKeystore, sm3, type KeyPair } from '../../src/crypto/index.ts';
 import { ShulianClient, getContract, govProposal, govProposals, listContracts } from '../../src/sdk/index.ts';
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
+import { showingNodeLog, startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
 import { goTo, launchBrowser, screenshot, settle, signInWithHex, signInWithKeystore, signOut, type ConsoleBrowser } from '../helpers/browser.ts';
 
@@ -43,14 +43,7 @@ after(async () => {
   tmp?.cleanup();
 });
 
-async function run(f: () => Promise<void>): Promise<void> {
-  try {
-    await f();
-  } catch (err) {
-    process.stderr.write(node.output().slice(-3000));
-    throw err;
-  }
-}
+const run = (f: () => Promise<void>): Promise<void> => showingNodeLog(node, f);
 
 test('notary: a record signed in the browser, then found by hash in the explorer with both proofs checked in the browser', () => run(async () => {
   const user = generateKeyPair('sm2');

@@ -19,7 +19,7 @@ import { decryptKeystore, didFromPublicKey, generateKeyPair, readKeystore, type 
 import { docStateKey } from '../../src/modules/did/keys.ts';
 import type { DidDocState } from '../../src/modules/did/types.ts';
 import { ShulianClient, ethCall, govChain, govProposal } from '../../src/sdk/index.ts';
-import { freePort, startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
+import { freePort, showingNodeLog, startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
 import { createEvmChain, passAsOperator } from '../helpers/evm-chain.ts';
 import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex, signInWithKeystore, type ConsoleBrowser } from '../helpers/browser.ts';
@@ -56,14 +56,7 @@ after(async () => {
   tmp?.cleanup();
 });
 
-async function run(f: () => Promise<void>): Promise<void> {
-  try {
-    await f();
-  } catch (err) {
-    process.stderr.write(node.output().slice(-3000));
-    throw err;
-  }
-}
+const run = (f: () => Promise<void>): Promise<void> => showingNodeLog(node, f);
 
 async function operatorPage() {
   const o = await browser.open(`${node.url}/console/`);

@@ -124,3 +124,13 @@ export function nodeKey(dataDir: string): KeyPair {
   const dir = join(dataDir, 'node');
   return readKeystore(join(dir, 'key.json'), readFileSync(join(dir, 'key.pass'), 'utf8').trim());
 }
+
+/** Runs `f`; if it throws, prints the end of the node's log first (the browser tests' failures are the node's more often than the page's). */
+export async function showingNodeLog(node: { output(): string }, f: () => Promise<void>): Promise<void> {
+  try {
+    await f();
+  } catch (err) {
+    process.stderr.write(node.output().slice(-3000));
+    throw err;
+  }
+}
