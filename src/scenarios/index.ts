@@ -7,15 +7,19 @@ import type { KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from '../sdk/index.ts';
 import { runLowCarbon, type ScenarioOptions } from './lowcarbon.ts';
 import { runRural } from './rural.ts';
+import { runTrade, type PartnerEvm } from './trade.ts';
 import type { ScenarioReport } from './report.ts';
 
 export { formatReport, type ScenarioReport, type ScenarioStep } from './report.ts';
 export { LOWCARBON_CHAIN, LOWCARBON_TERMS, type ScenarioOptions } from './lowcarbon.ts';
 export { RURAL_CHAINS, RURAL_TERMS } from './rural.ts';
+export { TRADE_CHAINS, TRADE_TERMS, tradeRules, type PartnerEvm, type TradeOptions } from './trade.ts';
+export { checkUblInvoice, renderUblInvoice, ublTotals, type UblInvoiceInput } from './ubl.ts';
 
-export const SCENARIOS = ['rural', 'lowcarbon'] as const;
+export const SCENARIOS = ['rural', 'lowcarbon', 'trade'] as const;
 
-export function runScenario(name: string, c: ShulianClient, operator: KeyPair, o: ScenarioOptions): Promise<ScenarioReport> {
+export function runScenario(name: string, c: ShulianClient, operator: KeyPair, o: ScenarioOptions & { partner?: PartnerEvm }): Promise<ScenarioReport> {
+  if (name === 'trade') return runTrade(c, operator, o);
   if (name === 'lowcarbon') return runLowCarbon(c, operator, o);
   if (name === 'rural') return runRural(c, operator, o);
   throw new ShulianError('SCENARIO_UNKNOWN', `no scenario "${name}": the scenarios are ${SCENARIOS.join(', ')}`);

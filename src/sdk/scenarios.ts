@@ -16,6 +16,8 @@ import type { ShulianClient } from './client.ts';
 /** The business chains each scenario creates by governance. */
 export const RURAL_CHAINS = { trace: 'farm-trace', nft: 'heritage-nft', county: 'rural-county' } as const;
 export const LOWCARBON_CHAIN = 'green-travel';
+/** The business chains of the trade scenario (航贸数链): the platform, the carrier's eBL chain, the bank's trade-finance chain. */
+export const TRADE_CHAINS = { trade: 'tradechain', carrier: 'carrier-ebl', bank: 'bank-trade' } as const;
 /** Class ids the rural scenario gives its delivery and exclusive collectibles (`<prefix><run tag>`). */
 export const RURAL_CLASS_PREFIX = { delivery: 'feiyi-delivery-', exclusive: 'feiyi-exclusive-' } as const;
 /** The memo the county's subsidy payments carry on the settlement chain. */
