@@ -6,17 +6,24 @@
  * who was paid what on which chain, what was refused and why (a handover not signed by the holder,
  * an altered inspection credential, a bill of lading presented twice, a payment released without
  * the document, a surrendered bill presented again, an altered invoice total, a payment to a
- * company not on the invoice), the supervision alerts, and the invoice anchored on chain.
+ * company not on the invoice), the supervision alerts, and the invoice anchored on chain. Then the
+ * console's Scenarios page: the trade card with the two 2PC transactions and the eBL's history, in
+ * zh-CN and en with no other language showing.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ganache from 'ganache';
+import { CONSOLE_DIST } from '../src/api/console.ts';
+import { toHex } from '../src/codec/index.ts';
+import { generateKeyPair } from '../src/crypto/index.ts';
 import { EvmEndpoint } from '../src/crosschain/evm/index.ts';
 import { TRADE_CHAINS, TRADE_TERMS, ublTotals, type ScenarioReport } from '../src/scenarios/index.ts';
 import { ConsoleClient, ShulianClient } from '../src/sdk/index.ts';
 import { cli, json } from './helpers/cli.ts';
+import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex } from './helpers/browser.ts';
+import { LeakLog } from './helpers/i18n-scan.ts';
 import { startNodeProcess, nodeKey, type NodeProcess } from './helpers/node-process.ts';
 import { solidityArtefact } from './helpers/solidity.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -157,5 +164,41 @@ describe('scenario trade (航贸数链) on a real node and a partner EVM network
 
     // Every step on a chain links to its tx or a state proof.
     for (const s of report.steps.filter((x) => x.chain && !x.refused && x.chain !== PARTNER)) assert.ok(s.links.length > 0, `step ${s.n} has no link`);
+  });
+
+  test('the Scenarios page shows the trade card from the chains, in zh-CN and en', async (t) => {
+    assert.ok(readFileSync(join(CONSOLE_DIST, 'index.html'), 'utf8').includes('/console/assets/'), 'console/dist is built (node scripts/build-console.mjs)');
+    assert.ok(report, 'the scenario ran');
+    const o = report.outcome;
+    const browser = await launchBrowser();
+    t.after(() => browser.close());
+    const leaks = new LeakLog();
+    const { page, errors } = await browser.open(`${node.url}/console/`);
+    await page.getByTestId('signin').waitFor();
+    await signInWithHex(page, toHex(generateKeyPair('sm2').privateKey));
+    await goTo(page, 'scenarios');
+    const card = page.getByTestId('scenario-trade');
+    const rows = card.getByTestId('trade-dvp').locator('tbody tr.ant-table-row');
+    await rows.first().waitFor({ timeout: 60_000 });
+    assert.equal(await rows.count(), 2);
+    const [coordinator, aborted] = String(o.abortedTx).split('/') as [string, string];
+    const committed = String(o.committedTx).split('/')[1]!;
+    assert.equal(coordinator, TRADE_CHAINS.trade);
+    assert.equal(await card.getByTestId(`dvp-${committed}`).getAttribute('data-atomicity'), 'all-committed');
+    assert.equal(await card.getByTestId(`dvp-${aborted}`).getAttribute('data-atomicity'), 'all-rolled-back');
+    assert.match(await rows.filter({ hasText: committed }).textContent() ?? '', /已提交.*各链均已提交/);
+    assert.match(await rows.filter({ hasText: aborted }).textContent() ?? '', /已中止.*各链均已回滚.*XDOC_AWAY/);
+    const history = card.getByTestId(`bill-history-${o.billOfLading}`);
+    assert.equal(await history.getAttribute('data-events'), o.eblHistory);
+    assert.match(await history.textContent() ?? '', /^签发 carrier-ebl → 发出 carrier-ebl → 接收 bank-trade/);
+    for (const lang of ['zh', 'en'] as const) {
+      await setLang(page, lang);
+      await settle(page);
+      await leaks.check(page, lang, 'scenarios (trade)');
+      await screenshot(page, `scenario-trade-${lang}`);
+    }
+    assert.match(await rows.filter({ hasText: committed }).textContent() ?? '', /committed.*committed on every chain/);
+    leaks.assertNone();
+    assert.deepEqual(errors, []);
   });
 });

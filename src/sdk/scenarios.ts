@@ -7,6 +7,8 @@
  */
 import type { JsonValue } from '../codec/index.ts';
 import type { JournalEntry } from '../modules/settlement/types.ts';
+import type { DocRecord } from '../modules/xdoc/types.ts';
+import type { XtxOp, XtxRecord } from '../modules/xtx/types.ts';
 import type { CarbonStats, ClassRecord, CampaignRecord, ProposalRecord } from './tokens.ts';
 import { carbonMethodologies, carbonTotals, collectibleClasses, couponCampaigns } from './tokens.ts';
 import { xcallResult } from './xcall.ts';
@@ -104,4 +106,48 @@ export async function lowCarbonView(c: ShulianClient): Promise<LowCarbonView> {
   // The carbon-coupons template's parties: the mall, the travel platform and the community fund.
   const contracts = views.filter((v) => ['mall', 'travel', 'fund'].every((p) => p in v.instance.parties));
   return { running, methodologies, totals, campaigns, contracts };
+}
+
+/** Class ids the trade scenario gives its gemstones (`gem-<run tag>`). */
+export const TRADE_GEM_PREFIX = 'gem-';
+
+/** One release-against-payment (2PC) transaction on the trade chain, as the API's /v1/xtx lists it. */
+export interface TradeDvp {
+  id: string;
+  status: XtxRecord['status'];
+  atomicity: 'all-committed' | 'all-rolled-back' | 'in-progress' | 'violation';
+  decision?: { outcome: 'commit' | 'abort'; reason: string };
+  participants: Array<{ chain: string; vote: string; ops: XtxOp[] }>;
+}
+
+export interface TradeView {
+  chains: Record<keyof typeof TRADE_CHAINS, boolean>;
+  /** The gemstone classes (one per run), newest last. */
+  gems: ClassRecord[];
+  /** Release-against-payment transactions coordinated on the trade chain, newest first. */
+  dvp: TradeDvp[];
+  /** The bills of lading those transactions endorse, as the carrier's chain holds them now. */
+  bills: DocRecord[];
+}
+
+/** The trade scenario (航贸数链) as the chains hold it: gemstones, release-against-payment 2PCs, bills of lading. */
+export async function tradeView(c: ShulianClient): Promise<TradeView> {
+  const ids = await chainIds(c);
+  const chains = { trade: ids.has(TRADE_CHAINS.trade), carrier: ids.has(TRADE_CHAINS.carrier), bank: ids.has(TRADE_CHAINS.bank) };
+  if (!chains.trade) return { chains, gems: [], dvp: [], bills: [] };
+  const [classes, listed] = await Promise.all([
+    collectibleClasses(c, TRADE_CHAINS.trade),
+    c.getJson<{ transactions: Array<Omit<TradeDvp, 'participants'> & { participants: Array<{ chain: string; vote: string }> }> }>(`/xtx?chain=${encodeURIComponent(TRADE_CHAINS.trade)}&limit=50`).catch(() => ({ transactions: [] })),
+  ]);
+  // The list shows each participant's state; the ops are in the coordinator's record.
+  const withOps = await Promise.all(listed.transactions.map(async (t): Promise<TradeDvp> => {
+    const rec = (await c.state(TRADE_CHAINS.trade, `xtx/tx/${t.id}`)).value as XtxRecord | null;
+    return { id: t.id, status: t.status, atomicity: t.atomicity, ...(t.decision ? { decision: { outcome: t.decision.outcome, reason: t.decision.reason } } : {}), participants: t.participants.map((p) => ({ chain: p.chain, vote: p.vote, ops: rec?.participants.find((x) => x.chain === p.chain)?.ops ?? [] })) };
+  }));
+  const dvp = withOps.filter((t) => t.participants.some((p) => p.ops.some((op) => op.kind === 'endorse')));
+  const billIds = [...new Set(dvp.flatMap((t) => t.participants.flatMap((p) => p.ops.flatMap((op) => (op.kind === 'endorse' ? [op.id] : [])))))];
+  const bills = chains.carrier
+    ? (await Promise.all(billIds.map(async (id) => (await c.state(TRADE_CHAINS.carrier, `xdoc/doc/${id}`)).value as DocRecord | null))).filter((d): d is DocRecord => d !== null)
+    : [];
+  return { chains, gems: classes.filter((x) => x.id.startsWith(TRADE_GEM_PREFIX)), dvp, bills };
 }

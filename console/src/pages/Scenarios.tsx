@@ -4,12 +4,14 @@
  * paid, the low-carbon contract's revenue split — and the token modules' own views on any chain
  * that runs them: collectibles (classes, holders, albums, may a token move now and why not),
  * coupons (campaigns, budget used and left, redemptions), carbon points (methodologies, points
- * issued per version, retirements). Everything is read from the chain, nothing from a file.
+ * issued per version, retirements). The trade scenario (scenarios/trade, 航贸数链): its gemstones,
+ * the bills of lading and the release-against-payment transactions (2PC) with their outcome.
+ * Everything is read from the chain, nothing from a file.
  */
 import { useState } from 'react';
 import { Card, Col, Descriptions, Row, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
 import {
-  carbonMethodologies, carbonRetirementList, carbonTotals, collectibleAlbums, collectibleClasses, collectibleMayMove, couponCampaigns, listCollectibles, listCoupons, lowCarbonView, ruralView,
+  carbonMethodologies, carbonRetirementList, carbonTotals, collectibleAlbums, collectibleClasses, collectibleMayMove, couponCampaigns, listCollectibles, listCoupons, lowCarbonView, ruralView, tradeView,
   type CampaignRecord, type ClassRecord, type DiscountRule, type MayMove, type TokenRecord,
 } from '../../../src/sdk/browser.ts';
 import { ErrorBox, Hash, Ident, NoData, UserText, fmtTime } from '../components.tsx';
@@ -167,6 +169,60 @@ function LowCarbonCard() {
   );
 }
 
+function TradeCard() {
+  const { tr } = useSession();
+  const v = useLoad(() => tradeView(client), []);
+  if (v.error) return <ErrorBox error={v.error} />;
+  const d = v.data;
+  const gems = d?.gems.at(-1);
+  const status = (s: string) => (s === 'committed' ? tr('已提交', 'committed') : s === 'aborted' ? tr('已中止', 'aborted') : tr('进行中', 'in progress'));
+  const atomicity = (a: string) => (a === 'all-committed' ? tr('各链均已提交', 'committed on every chain') : a === 'all-rolled-back' ? tr('各链均已回滚，未转移任何资产', 'rolled back everywhere, nothing moved') : a === 'violation' ? tr('不一致', 'violation') : tr('进行中', 'in progress'));
+  const EVENTS: Record<string, [string, string]> = { issued: ['签发', 'issued'], sent: ['发出', 'sent'], received: ['接收', 'received'], endorsed: ['背书', 'endorsed'], 'returned-on-error': ['出错退回', 'returned on error'], 'returned-on-timeout': ['超时退回', 'returned on timeout'] };
+  const event = (e: string) => { const t = EVENTS[e]; return t ? tr(t[0], t[1]) : e; };
+  const VOTES: Record<string, [string, string]> = { yes: ['同意', 'yes'], no: ['反对', 'no'], pending: ['待定', 'pending'], timeout: ['超时', 'timed out'] };
+  const vote = (x: string) => { const t = VOTES[x]; return t ? tr(t[0], t[1]) : x; };
+  const opText = (op: { kind: string; id?: string; denom?: string; amount?: string; to: string }) => (op.kind === 'endorse'
+    ? <span>{tr('提单背书给 ', 'eBL endorsed to ')}<Did did={op.to} /></span>
+    : <span>{tr('付款 ', 'pay ')}{op.amount} <Ident>{op.denom ?? ''}</Ident>{tr(' 给 ', ' to ')}<Did did={op.to} /></span>);
+  return (
+    <Card data-testid="scenario-trade" loading={v.loading} title={tr('航贸数链：跨境溯源、电子提单与付款交单', 'TradeChain: cross-border traceability, eBL and release against payment')}>
+      <Space wrap style={{ marginBottom: 12 }}>
+        {d && Object.entries({ trade: tr('航贸数链', 'Trade platform chain'), carrier: tr('船公司提单链', 'Carrier eBL chain'), bank: tr('银行贸易金融链', 'Bank trade-finance chain') }).map(([k, label]) => (
+          <Tag key={k} color={d.chains[k as keyof typeof d.chains] ? 'success' : 'default'}>{label}{d.chains[k as keyof typeof d.chains] ? '' : tr('（未创建）', ' (not created)')}</Tag>
+        ))}
+      </Space>
+      {!d || d.dvp.length === 0 ? <NoData text={<>{tr('尚未运行：', 'Not run yet: ')}<code>shulian scenario run trade</code></>} /> : (
+        <>
+          <Row gutter={16}>
+            <Col span={6}><Statistic title={tr('溯源宝石（最近一批）', 'Traced gemstones (latest lot)')} value={gems?.minted ?? 0} /></Col>
+            <Col span={6}><Statistic title={tr('电子提单', 'Bills of lading')} value={d.bills.length} /></Col>
+            <Col span={6}><Statistic title={tr('付款交单已提交', 'Releases committed')} value={d.dvp.filter((t) => t.status === 'committed').length} /></Col>
+            <Col span={6}><Statistic title={tr('已中止（无单付款）', 'Aborted (no document)')} value={d.dvp.filter((t) => t.status === 'aborted').length} /></Col>
+          </Row>
+          <Typography.Title level={5} style={{ marginTop: 16 }}>{tr('付款交单（跨链两阶段提交）', 'Release against payment (cross-chain two-phase commit)')}</Typography.Title>
+          <Table data-testid="trade-dvp" size="small" rowKey="id" pagination={{ pageSize: 10 }} dataSource={d.dvp}
+            columns={[
+              { title: tr('事务', 'Transaction'), render: (_, t) => <Ident>{t.id}</Ident> },
+              { title: tr('各链操作', 'Operations per chain'), render: (_, t) => t.participants.map((p) => <div key={p.chain}><Ident>{p.chain}</Ident>{tr('（投票：', ' (vote: ')}{vote(p.vote)}{tr('）：', '): ')}{p.ops.map((op, i) => <span key={i}>{opText(op)} </span>)}</div>) },
+              { title: tr('结果', 'Outcome'), render: (_, t) => <Tag color={t.status === 'committed' ? 'success' : t.status === 'aborted' ? 'warning' : 'processing'}>{status(t.status)}</Tag> },
+              { title: tr('原子性', 'Atomicity'), render: (_, t) => <span data-testid={`dvp-${t.id}`} data-atomicity={t.atomicity}>{atomicity(t.atomicity)}</span> },
+              { title: tr('原因', 'Reason'), render: (_, t) => (t.decision ? <UserText>{t.decision.reason}</UserText> : '—') },
+            ]} />
+          <Typography.Title level={5} style={{ marginTop: 16 }}>{tr('电子提单（船公司提单链上的现状）', 'Bills of lading (as the carrier\'s chain holds them)')}</Typography.Title>
+          <Table data-testid="trade-bills" size="small" rowKey="id" pagination={false} dataSource={d.bills}
+            columns={[
+              { title: tr('提单', 'Bill of lading'), render: (_, b) => <Ident>{b.id}</Ident> },
+              { title: tr('签发人', 'Issuer'), render: (_, b) => <Did did={b.issuer} /> },
+              { title: tr('持有人', 'Holder'), render: (_, b) => <Did did={b.holder} /> },
+              { title: tr('所在', 'Where'), render: (_, b) => (b.state === 'here' ? tr('在本链', 'on this chain') : tr(`在 ${b.at ?? ''}`, `on ${b.at ?? ''}`)) },
+              { title: tr('流转记录', 'History'), render: (_, b) => <span data-testid={`bill-history-${b.id}`} data-events={b.history.map((h) => `${h.event}@${h.chain}`).join(' ')}>{b.history.map((h, i) => <span key={i}>{i > 0 ? ' → ' : ''}{event(h.event)} <Ident>{h.chain}</Ident></span>)}</span> },
+            ]} />
+        </>
+      )}
+    </Card>
+  );
+}
+
 // ---- the modules' own views ----
 
 function ClassTokens({ chain, cls }: { chain: string; cls: ClassRecord }) {
@@ -313,7 +369,7 @@ export function Scenarios() {
     <div data-testid="page-scenarios">
       <Card>
         <Tabs items={[
-          { key: 'scenarios', label: tr('场景', 'Scenarios'), children: <Space direction="vertical" style={{ width: '100%' }} size="large"><RuralCard /><LowCarbonCard /></Space> },
+          { key: 'scenarios', label: tr('场景', 'Scenarios'), children: <Space direction="vertical" style={{ width: '100%' }} size="large"><RuralCard /><LowCarbonCard /><TradeCard /></Space> },
           { key: 'collectibles', label: tr('数字藏品', 'Collectibles'), children: <CollectiblesTab /> },
           { key: 'coupons', label: tr('优惠券', 'Coupons'), children: <CouponsTab /> },
           { key: 'carbon', label: tr('碳积分', 'Carbon points'), children: <CarbonTab /> },
