@@ -9,7 +9,7 @@
  * one-line service invoices are src/settlement/invoice.ts; this one is a goods invoice.)
  */
 import { ShulianError } from '../codec/index.ts';
-import { formatMinor, parseDecimal, percentOf, PEPPOL_CUSTOMIZATION_ID, PEPPOL_PROFILE_ID } from '../settlement/index.ts';
+import { formatMinor, parseDecimal, percentOf, PEPPOL_CUSTOMIZATION_ID, PEPPOL_PROFILE_ID, ublInvoiceHead, xmlEscape as esc } from '../settlement/index.ts';
 
 export interface UblParty {
   /** Peppol endpoint: an EAS scheme code (e.g. 0088 GLN, 0195 Singapore UEN) and the id. */
@@ -71,7 +71,6 @@ export interface UblTotals {
 
 export const UBL_LIMITS = { lines: 100, text: 200 } as const;
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 const bad = (what: string): ShulianError => new ShulianError('SCENARIO_FAILED', `the invoice is not valid: ${what}`);
 
 /** Tax of a category: taxable × rate, rounded half up to the currency's minor unit (BR-CO-17). */
@@ -136,12 +135,7 @@ export function renderUblInvoice(inv: UblInvoiceInput): string {
   ];
   // Element order follows the UBL 2.1 Invoice schema.
   const xml = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">',
-    `<cbc:CustomizationID>${PEPPOL_CUSTOMIZATION_ID}</cbc:CustomizationID>`,
-    `<cbc:ProfileID>${PEPPOL_PROFILE_ID}</cbc:ProfileID>`,
-    `<cbc:ID>${esc(inv.id)}</cbc:ID>`,
-    `<cbc:IssueDate>${inv.issueDate}</cbc:IssueDate>`,
+    ...ublInvoiceHead(inv.id, inv.issueDate),
     ...(inv.dueDate ? [`<cbc:DueDate>${inv.dueDate}</cbc:DueDate>`] : []),
     '<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>',
     ...(inv.note ? [`<cbc:Note>${esc(inv.note)}</cbc:Note>`] : []),

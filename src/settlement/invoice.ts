@@ -95,7 +95,21 @@ export function buildInvoices(rec: InstructionRecord, entry: JournalEntry, o: In
   });
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+/** Text and attribute values escaped for XML. */
+export const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const esc = xmlEscape;
+
+/** The opening lines of a UBL 2.1 Invoice for Peppol BIS Billing 3.0, up to its IssueDate (schema order). */
+export function ublInvoiceHead(id: string, issueDate: string): string[] {
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">',
+    `<cbc:CustomizationID>${PEPPOL_CUSTOMIZATION_ID}</cbc:CustomizationID>`,
+    `<cbc:ProfileID>${PEPPOL_PROFILE_ID}</cbc:ProfileID>`,
+    `<cbc:ID>${esc(id)}</cbc:ID>`,
+    `<cbc:IssueDate>${esc(issueDate)}</cbc:IssueDate>`,
+  ];
+}
 
 /** Percent with up to two decimals from basis points: 600 → "6", 650 → "6.5", 1 → "0.01". */
 export function percentOf(bp: number): string {
@@ -127,12 +141,7 @@ export function invoiceXml(inv: InvoiceJson): string {
     `</cac:${tag}>`,
   ];
   const lines = [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">',
-    `<cbc:CustomizationID>${PEPPOL_CUSTOMIZATION_ID}</cbc:CustomizationID>`,
-    `<cbc:ProfileID>${PEPPOL_PROFILE_ID}</cbc:ProfileID>`,
-    `<cbc:ID>${esc(inv.id)}</cbc:ID>`,
-    `<cbc:IssueDate>${inv.issueDate}</cbc:IssueDate>`,
+    ...ublInvoiceHead(inv.id, inv.issueDate),
     `<cbc:InvoiceTypeCode>${inv.typeCode}</cbc:InvoiceTypeCode>`,
     ...(inv.note ? [`<cbc:Note>${esc(inv.note)}</cbc:Note>`] : []),
     `<cbc:DocumentCurrencyCode>${esc(c)}</cbc:DocumentCurrencyCode>`,

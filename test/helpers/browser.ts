@@ -6,6 +6,8 @@
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { toHex } from '../../src/codec/index.ts';
+import { generateKeyPair } from '../../src/crypto/index.ts';
 import { repoRoot } from './node-process.ts';
 import { tempDir } from './tmp.ts';
 
@@ -73,6 +75,15 @@ export async function signInWithHex(page: Page, hex: string, suite: 'sm2' | 'ed2
   await page.getByTestId('hex-key').fill(hex);
   await page.getByTestId('signin-hex').click();
   await page.getByTestId('whoami').waitFor({ timeout: 60_000 });
+}
+
+/** A new tab at the node's console, signed in with a fresh SM2 key (a newcomer), on page `nav`. */
+export async function openSignedIn(browser: ConsoleBrowser, nodeUrl: string, nav: string): Promise<{ page: Page; errors: string[] }> {
+  const opened = await browser.open(`${nodeUrl}/console/`);
+  await opened.page.getByTestId('signin').waitFor();
+  await signInWithHex(opened.page, toHex(generateKeyPair('sm2').privateKey));
+  await goTo(opened.page, nav);
+  return opened;
 }
 
 /** Signs in with a keystore file (the CLI's format) and its password. */

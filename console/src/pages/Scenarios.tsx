@@ -87,7 +87,17 @@ function ChainPicker({ module, value, onChange }: { module: string; value: strin
   );
 }
 
-// ---- the two scenarios ----
+/** A scenario's business chains, each marked running or not created yet. */
+function ChainTags<K extends string>({ chains, labels }: { chains: Record<K, boolean>; labels: Record<K, string> }) {
+  const { tr } = useSession();
+  return (
+    <Space wrap style={{ marginBottom: 12 }}>
+      {(Object.keys(labels) as K[]).map((k) => <Tag key={k} color={chains[k] ? 'success' : 'default'}>{labels[k]}{chains[k] ? '' : tr('（未创建）', ' (not created)')}</Tag>)}
+    </Space>
+  );
+}
+
+// ---- the scenarios ----
 
 function RuralCard() {
   const { tr, lang } = useSession();
@@ -101,11 +111,7 @@ function RuralCard() {
   const paidAmount = paid?.lines.find((l) => l.account === run?.delivery.issuer)?.amount;
   return (
     <Card data-testid="scenario-rural" loading={v.loading} title={tr('乡村振兴：政府补贴精准发放', 'Rural revitalisation: precise subsidies')}>
-      <Space wrap style={{ marginBottom: 12 }}>
-        {d && Object.entries({ trace: tr('农产品溯源链', 'Traceability chain'), nft: tr('数字藏品链', 'Collectibles chain'), county: tr('乡村振兴链', 'County revitalisation chain') }).map(([k, label]) => (
-          <Tag key={k} color={d.chains[k as keyof typeof d.chains] ? 'success' : 'default'}>{label}{d.chains[k as keyof typeof d.chains] ? '' : tr('（未创建）', ' (not created)')}</Tag>
-        ))}
-      </Space>
+      {d && <ChainTags chains={d.chains} labels={{ trace: tr('农产品溯源链', 'Traceability chain'), nft: tr('数字藏品链', 'Collectibles chain'), county: tr('乡村振兴链', 'County revitalisation chain') }} />}
       {!run ? <NoData text={<>{tr('尚未运行：', 'Not run yet: ')}<code>shulian scenario run rural</code></>} /> : (
         <>
           <Row gutter={16}>
@@ -186,11 +192,7 @@ function TradeCard() {
     : <span>{tr('付款 ', 'pay ')}{op.amount} <Ident>{op.denom ?? ''}</Ident>{tr(' 给 ', ' to ')}<Did did={op.to} /></span>);
   return (
     <Card data-testid="scenario-trade" loading={v.loading} title={tr('航贸数链：跨境溯源、电子提单与付款交单', 'TradeChain: cross-border traceability, eBL and release against payment')}>
-      <Space wrap style={{ marginBottom: 12 }}>
-        {d && Object.entries({ trade: tr('航贸数链', 'Trade platform chain'), carrier: tr('船公司提单链', 'Carrier eBL chain'), bank: tr('银行贸易金融链', 'Bank trade-finance chain') }).map(([k, label]) => (
-          <Tag key={k} color={d.chains[k as keyof typeof d.chains] ? 'success' : 'default'}>{label}{d.chains[k as keyof typeof d.chains] ? '' : tr('（未创建）', ' (not created)')}</Tag>
-        ))}
-      </Space>
+      {d && <ChainTags chains={d.chains} labels={{ trade: tr('航贸数链', 'Trade platform chain'), carrier: tr('船公司提单链', 'Carrier eBL chain'), bank: tr('银行贸易金融链', 'Bank trade-finance chain') }} />}
       {!d || d.dvp.length === 0 ? <NoData text={<>{tr('尚未运行：', 'Not run yet: ')}<code>shulian scenario run trade</code></>} /> : (
         <>
           <Row gutter={16}>
