@@ -53,8 +53,8 @@ export type TradeOptions = ScenarioOptions & { partner?: PartnerEvm };
 /** The deal (money in US cents): two gem lots zero-rated for export, the inspection service at 6 % VAT. */
 export const TRADE_TERMS = {
   currency: 'USD',
-  /** The payment token on the bank chain when no partner network pays (issued by the bank). */
-  localDenom: 'USD',
+  /** The payment token on the bank chain when no partner network pays: issued by the bank, `USD-<run tag>`. */
+  localDenomPrefix: 'USD-',
   gems: [
     { key: 'sapphire', name: 'Blue sapphire, Ratnapura, 3.02 ct, unheated', species: 'Corundum (sapphire)', carat: '3.02', priceMinor: 1_850_000n, hs: '710391' },
     { key: 'ruby', name: 'Ruby, Mogok, 2.15 ct, unheated', species: 'Corundum (ruby)', carat: '2.15', priceMinor: 980_000n, hs: '710391' },
@@ -201,7 +201,7 @@ export async function runTrade(c: ShulianClient, operator: KeyPair, o: TradeOpti
     }
 
     // 4. The buyer's money: from the partner EVM network through the attested gateway, or the bank's own token.
-    let denom: string = TRADE_TERMS.localDenom;
+    let denom = `${TRADE_TERMS.localDenomPrefix}${tag.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(-11) || 'RUN'}`;
     if (partner) {
       const f = await partner.fund(TRADE_TERMS.currency, totals.payable * 2n);
       r.step({ title: `the partner bank on ${partner.id} (EVM) holds ${formatUsd(totals.payable * 2n)}`, chain: partner.id, detail: `XEndpoint ${partner.address}, account ${partner.account}${f.hash ? `, tx ${f.hash} at block ${f.height}` : ''}` });
