@@ -237,10 +237,11 @@ export async function runTrade(c: ShulianClient, operator: KeyPair, o: TradeOpti
         { chain: bank, ops: [{ kind: 'transfer', denom, amount, from: did(k('buyer')), to: did(k('seller')) }] },
       ];
       const now = Date.now();
-      const body: XtxBody = { coordinator: trade, id, participants, deadline: now + 120_000, recoverAfter: now + 3_720_000 };
+      // Prepares must arrive within 5 minutes (a loaded machine); participants may inquire an hour after.
+      const body: XtxBody = { coordinator: trade, id, participants, deadline: now + 300_000, recoverAfter: now + 3_900_000 };
       const consent = await sendToken(c, k('bankDesk'), 'xlock', 'consent', { coordinator: trade, id, digest: txDigest(body) }, at(carrier));
       const begun = await sendToken<{ digest: string }>(c, k('buyer'), 'xtx', 'begin', { id, participants, deadline: body.deadline, recoverAfter: body.recoverAfter }, at(trade));
-      const view = await until(`atomic transaction ${trade}/${id} to finish`, 180_000, async () => {
+      const view = await until(`atomic transaction ${trade}/${id} to finish`, 360_000, async () => {
         const v = await c.getJson<{ status: string; atomicity: string; decision?: { outcome: string; reason: string }; participants: Array<{ chain: string; vote: string }> }>(`/xtx/${trade}/${encodeURIComponent(id)}`);
         return (v.status === 'committed' || v.status === 'aborted') && (v.atomicity === 'all-committed' || v.atomicity === 'all-rolled-back') ? v : undefined;
       });
