@@ -10,43 +10,26 @@
  * rules (提单+监管, 离岸贸易 three-flow match); a partner EVM network, reached through attested
  * gateways, funds the buyer (when the runner is given one).
  */
-import { canonicalBytes, ShulianError, toHex, type JsonValue } from '../codec/index.ts';
+import { canonicalBytes, ShulianError, type JsonValue } from '../codec/index.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair } from '../crypto/index.ts';
 import { issueCredential, keyPairSigner, shulianKeyResolver, verifyCredential, type VerifiableCredential } from '../did/index.ts';
 import { collectibleStateKey } from '../modules/collectible/keys.ts';
 import { recordStateKey } from '../modules/notary/keys.ts';
-import { routeStateKey } from '../modules/xroute/keys.ts';
 import { txDigest, type XtxBody, type XtxParticipant } from '../modules/xtx/types.ts';
 import {
-  ConsoleClient, createCollectibleClass, giftCollectible, govPropose, govVote, mintCollectible, notaryPut, readToken, sendToken, sm3Hex, supPublishCall,
-  TRADE_CHAINS, type AlertSummary, type RuleSpec, type ShulianClient, type TokenSendOptions,
+  ConsoleClient, createCollectibleClass, giftCollectible, mintCollectible, notaryPut, readToken, sendToken, sm3Hex, supPublishCall,
+  TRADE_CHAINS, type AlertSummary, type ShulianClient, type TokenSendOptions,
 } from '../sdk/index.ts';
 import { decide, ensureBusinessChain, until } from './chain.ts';
+import { ensureEvmRoute, type PartnerEvm } from './partner.ts';
+import { tradeRules } from './trade-rules.ts';
 import type { ScenarioOptions } from './lowcarbon.ts';
 import { Reporter, type ScenarioReport } from './report.ts';
 import { checkUblInvoice, renderUblInvoice, ublTotals, type UblInvoiceInput } from './ubl.ts';
 
 export { TRADE_CHAINS };
-
-/**
- * A partner network on an EVM engine (an XEndpoint contract), given by the runner: the scenario
- * registers it on the routing chain as an attested engine with the operator as its one gateway,
- * starts that gateway, and has the partner bank's account pay the buyer across it.
- */
-export interface PartnerEvm {
-  /** Its chain id in the alliance (the route's name, XEndpoint's chainName). */
-  id: string;
-  /** XEndpoint's address and the account the runner signs with (its gateway; in this demo also the partner bank). */
-  address: string;
-  account: string;
-  /** Starts the attested gateway (operator DID + the account) between these native chains and the EVM chain. */
-  startGateway(natives: string[]): Promise<{ stop(): Promise<void> }>;
-  /** Issues `denom` on XEndpoint unless the account already did, and mints `amount` to the account. */
-  fund(denom: string, amount: bigint): Promise<{ hash?: string; height?: number }>;
-  /** XEndpoint.send to a DID on a native chain. */
-  send(dst: string, denom: string, amount: bigint, receiver: string, timeoutMs: number): Promise<{ status: string; hash?: string; height?: number; error?: string; sequence?: number }>;
-  balanceOf(denom: string, account: string): Promise<bigint>;
-}
+export { tradeRules } from './trade-rules.ts';
+export type { PartnerEvm } from './partner.ts';
 
 export type TradeOptions = ScenarioOptions & { partner?: PartnerEvm };
 
@@ -329,39 +312,3 @@ export async function runTrade(c: ShulianClient, operator: KeyPair, o: TradeOpti
 }
 
 const formatUsd = (minor: bigint): string => `US$${(minor / 100n).toLocaleString('en-US')}.${(minor % 100n).toString().padStart(2, '0')}`;
-
-/** The regulator's two rules (ids tagged per run): eBL moves across chains; the offshore-trade three-flow match. */
-export function tradeRules(tag: string): { eblMove: RuleSpec; offshore: RuleSpec } {
-  const { carrier, bank } = TRADE_CHAINS;
-  const p = 'tx.args.payload';
-  return {
-    eblMove: {
-      id: `ebl-move-${tag}`, title: 'An electronic bill of lading moved between chains', titleZh: '电子提单跨链流转', severity: 'info',
-      scope: { chains: [carrier, bank], modules: ['xdoc'] }, kind: 'match', when: 'tx.method == "send" && ok',
-    },
-    offshore: {
-      id: `offshore-trade-${tag}`, title: 'Offshore trade: invoice, bill of lading and payment do not match', titleZh: '离岸贸易：发票、提单与付款不一致', severity: 'high',
-      scope: { chains: [bank], modules: ['xchain'] }, kind: 'match',
-      when: `tx.method == "send" && ok && has(${p}.kind) && ${p}.kind == "offshore-trade" && !(${p}.invoice.amount == ${p}.payment.amount && ${p}.invoice.currency == ${p}.payment.currency && ${p}.invoice.seller == ${p}.payment.to && ${p}.invoice.buyer == ${p}.payment.from && ${p}.ebl.shipper == ${p}.invoice.seller && ${p}.ebl.goods == ${p}.invoice.goods)`,
-    },
-  };
-}
-
-/** Registers the partner EVM chain on the routing chain (once): attested, k = 1, the operator its gateway. */
-async function ensureEvmRoute(c: ShulianClient, operator: KeyPair, partner: PartnerEvm, r: Reporter): Promise<void> {
-  const xroute = (await c.genesis(TRADE_CHAINS.trade)).crossChain?.routeChain ?? 'xroute';
-  if ((await c.state(xroute, routeStateKey(partner.id))).value !== null) {
-    r.step({ title: `partner network ${partner.id} (EVM) is registered`, chain: xroute, detail: 'registered by an earlier run: attested engine, the operator its gateway', state: routeStateKey(partner.id) });
-    return;
-  }
-  const route = {
-    chain: partner.id, engine: 'ethereum', suite: operator.suite, consensus: 'attested', validators: [], tracksValidators: false,
-    gateways: [{ did: didFromPublicKey(operator.publicKey), publicKey: toHex(operator.publicKey) }], attestThreshold: 1,
-    inbound: [{ srcChain: '*', dstPort: 'xtransfer', senders: ['*'] }], status: 'active',
-  };
-  const p = await govPropose(c, operator, { kind: 'register-route', title: `Register partner network ${partner.id} (EVM)`, route } as never);
-  const v = await govVote(c, operator, p.id, 'yes');
-  if (v.status !== 'approved') throw new ShulianError('SCENARIO_FAILED', `register-route #${p.id} for ${partner.id} is ${v.status}`);
-  await until(`the routing chain to register ${partner.id}`, 60_000, async () => ((await c.state(xroute, routeStateKey(partner.id))).value !== null ? true : undefined));
-  r.step({ title: `governance registers partner network ${partner.id} (EVM, XEndpoint ${partner.address}) as an attested engine`, chain: 'gov', tx: v.tx.hash, height: v.tx.height, detail: `register-route proposal #${p.id}: k = 1 of 1 gateway (the operator's DID, EVM account ${partner.account}); inbound tokens only`, links: [r.stateLink(xroute, routeStateKey(partner.id))] });
-}
