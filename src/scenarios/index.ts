@@ -6,17 +6,22 @@ import { ShulianError } from '../codec/index.ts';
 import type { KeyPair } from '../crypto/index.ts';
 import type { ShulianClient } from '../sdk/index.ts';
 import { runLowCarbon, type ScenarioOptions } from './lowcarbon.ts';
+import { runMedical } from './medical.ts';
 import { runRural } from './rural.ts';
 import type { ScenarioReport } from './report.ts';
 
 export { formatReport, type ScenarioReport, type ScenarioStep } from './report.ts';
 export { LOWCARBON_CHAIN, LOWCARBON_TERMS, type ScenarioOptions } from './lowcarbon.ts';
 export { RURAL_CHAINS, RURAL_TERMS } from './rural.ts';
+export { MEDICAL_TERMS, MEDICAL_COLUMNS, consortiumPayout, expectedAggregate, planCharge, splitFen } from './medical-terms.ts';
+export { MEDICAL_CONTRACT_SOURCE } from './medical-contract.ts';
+export type { ScenarioServices, PrivacyAsk, PrivacyOutcome, RunningService } from './services.ts';
 
-export const SCENARIOS = ['rural', 'lowcarbon'] as const;
+export const SCENARIOS = ['rural', 'lowcarbon', 'medical'] as const;
 
 export function runScenario(name: string, c: ShulianClient, operator: KeyPair, o: ScenarioOptions): Promise<ScenarioReport> {
   if (name === 'lowcarbon') return runLowCarbon(c, operator, o);
   if (name === 'rural') return runRural(c, operator, o);
+  if (name === 'medical') return runMedical(c, operator, o);
   throw new ShulianError('SCENARIO_UNKNOWN', `no scenario "${name}": the scenarios are ${SCENARIOS.join(', ')}`);
 }

@@ -20,6 +20,8 @@ export const LOWCARBON_CHAIN = 'green-travel';
 export const RURAL_CLASS_PREFIX = { delivery: 'feiyi-delivery-', exclusive: 'feiyi-exclusive-' } as const;
 /** The memo the county's subsidy payments carry on the settlement chain. */
 export const RURAL_SUBSIDY_MEMO = 'rural revitalisation subsidy';
+/** Product ids the medical scenario (医研结合) gives its statistics API on the market (`<prefix><run tag>`). */
+export const MEDICAL_PRODUCT_PREFIX = 'medical-stats-';
 
 export interface CrossChainAnswer {
   sequence: number;
