@@ -22,7 +22,7 @@ import { CONSOLE_DIST } from '../src/api/console.ts';
 import { toHex } from '../src/codec/index.ts';
 import { generateKeyPair } from '../src/crypto/index.ts';
 import { consortiumPayout, expectedAggregate, MEDICAL_TERMS as T, planCharge, type ScenarioReport } from '../src/scenarios/index.ts';
-import type { ConsentRecord, RequestRecord, RunRecord } from '../src/sdk/index.ts';
+import { settleBalances, ShulianClient, subscriptionUsage, type ConsentRecord, type PeriodReport, type RequestRecord, type RunRecord } from '../src/sdk/index.ts';
 import { cli, json } from './helpers/cli.ts';
 import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex } from './helpers/browser.ts';
 import { LeakLog } from './helpers/i18n-scan.ts';
@@ -95,7 +95,10 @@ describe('scenario medical (医研结合) on one real node', () => {
     assert.equal(Number(o.recordsRound2), Number(o.recordsRound1) - 2);
 
     const runs = String(o.runs).split(',').map(Number);
-    const records = await Promise.all(runs.map((id) => cliJson<RunRecord>(['privacy', 'status', String(id)])));
+    const records = await Promise.all(runs.map((id) => get<RunRecord>(`/v1/data/privacy/runs/${id}`)));
+    // The CLI reads the same record from the chain, with its state proof checked.
+    const st = await cliJson<RunRecord>(['privacy', 'status', String(runs[2])]);
+    assert.deepEqual([st.consentRoot, st.result?.digest, st.parties], [records[2]!.consentRoot, records[2]!.result?.digest, records[2]!.parties]);
     assert.deepEqual(records.map((r) => [r.status, r.protocol, r.requester, r.consents.length]), [
       ['done', 'psi-sum', o.association, 6], ['done', 'psi-sum', o.association, 6], ['done', 'psi-sum', o.association, 5], ['done', 'psi-sum', o.association, 5],
     ]);
@@ -114,8 +117,10 @@ describe('scenario medical (医研结合) on one real node', () => {
   test('who was paid what: plans, the subscriptions\' contracts, the consortium split with tax and invoices, to the fen', async () => {
     const o = report.outcome;
     let revenue = 0;
-    for (const b of T.buyers) {
-      const use = await cliJson<{ periods: Array<{ usage: { units: number }; settled: { units: number } | null }> }>(['market', 'usage', String(o[`sub_${b.who}`])]);
+    const c = new ShulianClient({ baseUrl: node.url });
+    for (const [i, b] of T.buyers.entries()) {
+      const sub = String(o[`sub_${b.who}`]);
+      const use = i === 0 ? await cliJson<{ periods: PeriodReport[] }>(['market', 'usage', sub]) : await subscriptionUsage(c, sub);
       assert.equal(use.periods[0]!.usage.units, b.calls, `${b.who}: every answered call counted once`);
       assert.equal(use.periods[0]!.settled?.units, b.calls);
       const charge = planCharge(b.plan, b.calls);
@@ -139,7 +144,9 @@ describe('scenario medical (医研结合) on one real node', () => {
       [o.hospitalA, want.hospitalA], [o.hospitalB, want.hospitalB], [o.algorithm, want.algorithm], [o.compute, want.compute],
     ]);
     assert.deepEqual([agreement.settlements[1]!.instruction.from, agreement.settlements[2]!.instruction.from], [o.hospitalA, o.hospitalB]);
-    const balance = async (d: unknown) => Number((await cliJson<{ balances: Array<{ currency: string; available: string }> }>(['settle', 'balance', String(d)])).balances.find((b) => b.currency === 'CNY')?.available ?? '0');
+    const balance = async (d: unknown) => Number((await settleBalances(c, String(d), { verified: true })).balances.find((b) => b.currency === 'CNY')?.available ?? '0');
+    const viaCli = await cliJson<{ balances: Array<{ currency: string; available: string }> }>(['settle', 'balance', String(o.hospitalA)]);
+    assert.equal(Number(viaCli.balances.find((b) => b.currency === 'CNY')?.available), want.hospitalA - want.taxA);
     assert.deepEqual(
       await Promise.all([o.association, o.hospitalA, o.hospitalB, o.algorithm, o.compute, o.taxBureau].map(balance)),
       [want.fee, want.hospitalA - want.taxA, want.hospitalB - want.taxB, want.algorithm, want.compute, want.taxA + want.taxB],

@@ -200,7 +200,7 @@ export async function runMedical(c: ShulianClient, _operator: KeyPair, o: Scenar
     const agreementGrantee = { chain: 'sign', port: 'lexcontract', contract: agreement };
     await settleGrantMandate(c, k.association, { grantee: agreementGrantee, currency: 'CNY', cap: '10000000', service: { description: 'Medical research statistics API: consortium revenue share' } } as Parameters<typeof settleGrantMandate>[2]);
     for (const h of [k.hospitalA, k.hospitalB]) await settleGrantMandate(c, h, { grantee: agreementGrantee, currency: 'CNY', cap: '1000000' });
-    r.step({ title: 'mandates: the association lets the agreement pay its partners (invoiced); the hospitals let it withhold their tax', chain: 'settle', detail: `grantee sign/lexcontract/${agreement}` });
+    r.step({ title: 'mandates: the association lets the agreement pay its partners (invoiced); the hospitals let it withhold their tax', chain: 'settle', detail: `grantee sign/lexcontract/${agreement}`, state: settlementStateKey.mandate(did(k.association), 'CNY', 'sign', 'lexcontract', agreement), links: [k.hospitalA, k.hospitalB].map((h) => r.stateLink('settle', settlementStateKey.mandate(did(h), 'CNY', 'sign', 'lexcontract', agreement))) });
 
     // 9. The result as an API product, behind the association's metering gateway.
     const product = `${MEDICAL_PRODUCT_PREFIX}${tag}`;
