@@ -19,12 +19,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSOLE_DIST } from '../src/api/console.ts';
-import { toHex } from '../src/codec/index.ts';
-import { generateKeyPair } from '../src/crypto/index.ts';
 import { consortiumPayout, expectedAggregate, MEDICAL_TERMS as T, planCharge, type ScenarioReport } from '../src/scenarios/index.ts';
 import { settleBalances, ShulianClient, subscriptionUsage, type ConsentRecord, type PeriodReport, type RequestRecord, type RunRecord } from '../src/sdk/index.ts';
 import { cli, json } from './helpers/cli.ts';
-import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex } from './helpers/browser.ts';
+import { launchBrowser, openSignedIn, screenshot, setLang, settle } from './helpers/browser.ts';
 import { LeakLog } from './helpers/i18n-scan.ts';
 import { startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -77,6 +75,17 @@ describe('scenario medical (医研结合) on one real node', () => {
     assert.equal(withdrawn.state, 'withdrawn');
     const [, , r3, r4] = String(o.runs).split(',').map(Number);
     for (const run of [r3!, r4!]) assert.ok(!(await get<RunRecord>(`/v1/data/privacy/runs/${run}`)).consents.includes(withdrawn.digest));
+  });
+
+  test('the alumni\'s DIDs are on the identity chain, with a state proof', async () => {
+    const step = report.steps.find((s) => /alumni sign in/.test(s.title))!;
+    assert.equal(step.chain, 'identity');
+    const alumni = step.detail.match(/did:shulian:\w+/g) ?? [];
+    assert.equal(alumni.length, T.alumni);
+    const doc = await (await fetch(step.links.find((l) => l.includes('/state?'))!)).json() as { value: { id?: string } | null; proof?: unknown };
+    assert.ok(doc.value && doc.proof, 'the first alumnus\' DID document, proven');
+    const resolved = await cliJson<{ didDocument: { id: string } }>(['did', 'resolve', alumni[6]!]);
+    assert.equal(resolved.didDocument.id, alumni[6]);
   });
 
   test('the privacy runs: admitted with the consents, the sums of the consenting alumni\'s records, the withdrawn alumnus left out', async () => {
@@ -167,10 +176,7 @@ describe('scenario medical (医研结合) on one real node', () => {
     const browser = await launchBrowser();
     t.after(() => browser.close());
     const leaks = new LeakLog();
-    const { page, errors } = await browser.open(`${node.url}/console/`);
-    await page.getByTestId('signin').waitFor();
-    await signInWithHex(page, toHex(generateKeyPair('sm2').privateKey));
-    await goTo(page, 'scenarios');
+    const { page, errors } = await openSignedIn(browser, node.url, 'scenarios');
     const o = report.outcome;
     const card = page.getByTestId('medical-card');
     await card.waitFor({ timeout: 60_000 });

@@ -30,11 +30,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { CONSOLE_DIST } from '../src/api/console.ts';
-import { toHex } from '../src/codec/index.ts';
-import { generateKeyPair } from '../src/crypto/index.ts';
 import { LOWCARBON_CHAIN, LOWCARBON_TERMS, RURAL_CHAINS, RURAL_TERMS, type ScenarioReport } from '../src/scenarios/index.ts';
 import { cli, json } from './helpers/cli.ts';
-import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex } from './helpers/browser.ts';
+import { launchBrowser, openSignedIn, screenshot, setLang, settle } from './helpers/browser.ts';
 import { LeakLog } from './helpers/i18n-scan.ts';
 import { startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -208,10 +206,7 @@ describe('city-life scenarios on one real node, and the console\'s Scenarios pag
     const browser = await launchBrowser();
     t.after(() => browser.close());
     const leaks = new LeakLog();
-    const { page, errors } = await browser.open(`${node.url}/console/`);
-    await page.getByTestId('signin').waitFor();
-    await signInWithHex(page, toHex(generateKeyPair('sm2').privateKey));
-    await goTo(page, 'scenarios');
+    const { page, errors } = await openSignedIn(browser, node.url, 'scenarios');
     assert.equal(await page.getByTestId('page-title').textContent(), '场景');
 
     // The scenarios tab: the county's answers and the subsidy it paid; the contract's split, paid.

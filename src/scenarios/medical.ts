@@ -53,12 +53,17 @@ const NAMES: Record<Org, string> = {
   clinic: 'a community hospital 医院诊断', government: 'the health commission 政府采购', pharma: 'a pharmaceutical company 药企研发', student: 'a student without a subscription',
 };
 
-export async function runMedical(c: ShulianClient, _operator: KeyPair, o: ScenarioOptions): Promise<ScenarioReport> {
+/**
+ * Runs the story on the alliance `c` serves. Everything it needs is on the embedded chains (identity,
+ * notary, data, sign, settle), so no governance vote is asked for; the operator's key only fixes
+ * the signature suite of the organisations' fresh keys.
+ */
+export async function runMedical(c: ShulianClient, operator: KeyPair, o: ScenarioOptions): Promise<ScenarioReport> {
   if (!o.services) throw new ShulianError('SCENARIO_FAILED', 'the medical scenario runs privacy parties and a metering gateway: run it with `shulian scenario run medical`, which provides them');
   const svc = o.services;
   const r = new Reporter(o.api, o.onStep);
   const tag = o.tag ?? Date.now().toString(36);
-  const suite = _operator.suite;
+  const suite = operator.suite;
   const k = Object.fromEntries(ORGS.map((n) => [n, generateKeyPair(suite)])) as Record<Org, KeyPair>;
   const alumni = Array.from({ length: T.alumni }, () => generateKeyPair(suite));
   // Each alumnus' DID for the association (pairwise: unlinkable to their other relationships); the hospitals index the study's records under it.
@@ -241,7 +246,11 @@ export async function runMedical(c: ShulianClient, _operator: KeyPair, o: Scenar
     const call = async (who: Org, subscription: string): Promise<JsonValue> => {
       const res = await callProduct(gw.url, k[who], { product, subscription, path: '/stats' });
       const body = await res.json() as JsonValue & { error?: { code: string; message: string } };
-      if (res.status !== 200) throw new ShulianError(foreign(body.error?.code ?? 'GATEWAY_FAILED'), body.error?.message ?? `HTTP ${res.status}`);
+      if (res.status !== 200) {
+        // The gateway's own refusal code (docs/market.md#calling), as the report's refusal steps expect.
+        if (body.error?.code) throw new ShulianError(foreign(body.error.code), body.error.message);
+        throw new ShulianError('SCENARIO_FAILED', `the gateway answered HTTP ${res.status} with no error code`);
+      }
       return body;
     };
     let answered: JsonValue = null;
