@@ -59,7 +59,8 @@ describe('scenario medical (医研结合) on one real node', () => {
   });
 
   test('the refusals, each with the chain\'s or the gateway\'s own code', async () => {
-    assert.deepEqual(report.steps.filter((s) => s.refused).map((s) => s.refused), ['PRIVACY_BAD_REQUEST', 'CONSENT_WITHDRAWN', 'GATEWAY_NO_SUBSCRIPTION']);
+    assert.deepEqual(report.steps.filter((s) => s.refused).map((s) => s.refused), ['PRIVACY_BAD_REQUEST', 'CONSENT_WITHDRAWN', 'ODRL_CONSTRAINT', 'GATEWAY_NO_SUBSCRIPTION']);
+    assert.match(report.steps.find((s) => s.refused === 'ODRL_CONSTRAINT')!.detail, new RegExp(`count lteq ${T.hospitalGrantCount}`));
     assert.match(report.steps.find((s) => s.refused === 'PRIVACY_BAD_REQUEST')!.detail, /grant \d+ is for dataset alumni-cohort-/);
     assert.match(report.steps.find((s) => s.refused === 'CONSENT_WITHDRAWN')!.detail, /args\.consents\[\d\]/);
     // Below the threshold the hospitals refused the association's requests, on chain, with the count.

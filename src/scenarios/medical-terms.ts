@@ -28,6 +28,8 @@ export const MEDICAL_TERMS = {
   purpose: 'dpv:AcademicResearch',
   /** Each hospital's grant to the association: one use per round (two rounds). */
   hospitalGrantCount: 2,
+  /** The compute provider's grant of the cohort: more uses than the two rounds need, so the hospitals' grants are what bound the runs. */
+  cohortGrantCount: 6,
   /** Records without `alumnus` are other patients: never in the cohort. */
   hospitals: {
     a: [

@@ -118,8 +118,8 @@ export async function runMedical(c: ShulianClient, operator: KeyPair, o: Scenari
       const p = await publishDataset(c, owner[x], ds);
       r.step({ title: `${x === 'cohort' ? NAMES.compute : NAMES[x === 'a' ? 'hospitalA' : 'hospitalB']} lists ${ids[x]} in the catalog, served by its privacy party`, chain: 'data', tx: p.tx.hash, height: p.tx.height, detail: `sensitivity conditional (有条件开放); the records never leave ${parties[x].url}: only masked identifiers and encrypted sums do`, state: catalogStateKey.dataset(ids[x]) });
     }
-    const cohortGrant = await grantOf(ids.cohort, k.compute, 2 * T.hospitalGrantCount);
-    r.step({ title: 'the compute provider grants the association aggregate use of the cohort', chain: 'data', detail: `grant ${cohortGrant} (ODRL: aggregate, purpose ${T.purpose}, at most ${2 * T.hospitalGrantCount} uses)`, state: dataauthStateKey.grant(cohortGrant) });
+    const cohortGrant = await grantOf(ids.cohort, k.compute, T.cohortGrantCount);
+    r.step({ title: 'the compute provider grants the association aggregate use of the cohort', chain: 'data', detail: `grant ${cohortGrant} (ODRL: aggregate, purpose ${T.purpose}, at most ${T.cohortGrantCount} uses: a run with each hospital per round, and room for more hospitals)`, state: dataauthStateKey.grant(cohortGrant) });
 
     // 4. Consents: four alumni first — below the consortium's threshold.
     const consents = new Map<number, string>();
@@ -180,6 +180,10 @@ export async function runMedical(c: ShulianClient, operator: KeyPair, o: Scenari
     const cohort2 = cohort1.filter((i) => i !== T.withdraws);
     if (await activeConsents(cohort2.map((i) => consents.get(i)!)) < T.minConsents) throw new ShulianError('SCENARIO_FAILED', 'the second round is below the threshold');
     const round2 = await round(2, cohort2);
+    // Each hospital's grant allows two runs (the owner's bound on differencing, docs/privacy.md): a third is refused.
+    await r.refusal(`a third run with ${NAMES.hospitalA}'s records, past its grant's ${T.hospitalGrantCount} uses`, 'data', 'ODRL_CONSTRAINT', () => svc.privacyRun(k.association, {
+      protocol: 'psi-sum', receiver: { dataset: ids.cohort, grant: cohortGrant }, sender: { dataset: ids.a, grant: grants.a }, columns: [...MEDICAL_COLUMNS], purpose: T.purpose, consents: cohort2.map((i) => consents.get(i)!),
+    }));
     const pooled = (rd: Record<'a' | 'b', PrivacyOutcome>) => {
       const s = (col: string) => Number(rd.a.sums?.[col] ?? 0) + Number(rd.b.sums?.[col] ?? 0);
       const count = rd.a.count + rd.b.count;
