@@ -25,12 +25,14 @@ export interface ChainSpec {
   operatorRole?: string;
 }
 
+/** Polls `probe` until it gives a value; a probe that throws counts as not yet (its last error is in the timeout's message). */
 export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let last = '';
   for (;;) {
-    const v = await probe().catch(() => undefined);
+    const v = await probe().catch((e: unknown) => { last = e instanceof Error ? e.message : String(e); return undefined; });
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new ShulianError('SCENARIO_FAILED', `${what} did not happen within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) throw new ShulianError('SCENARIO_FAILED', `${what} did not happen within ${timeoutMs / 1000} s${last ? ` (last: ${last})` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -19,6 +19,7 @@ import {
 import { lexFullKey } from '../modules/lexcontract/keys.ts';
 import { ensureBusinessChain } from './chain.ts';
 import { Reporter, type ScenarioReport, type ScenarioStep } from './report.ts';
+import type { ScenarioServices } from './services.ts';
 
 export { LOWCARBON_CHAIN } from '../sdk/index.ts';
 import { LOWCARBON_CHAIN } from '../sdk/index.ts';
@@ -37,6 +38,8 @@ export interface ScenarioOptions {
    * for cross-chain calls: `shulian scenario run` runs the project's gateway with the operator's key.
    */
   relay?: (chains: string[]) => Promise<{ stop(): Promise<void> }>;
+  /** Privacy parties, the requester's side and a metering gateway (the medical scenario): `shulian scenario run` gives the real ones. */
+  services?: ScenarioServices;
 }
 
 const did = (k: KeyPair) => didFromPublicKey(k.publicKey);
@@ -175,7 +178,7 @@ async function acquisitionContract(c: ShulianClient, p: { mall: KeyPair; platfor
  * through the node's gateway); until the routes are synced the signing chain may keep them
  * pending, so `lexcontract.settle` (anyone may send it) sends them again now and then.
  */
-async function contractPaid(c: ShulianClient, key: KeyPair, id: string, n: number): Promise<Array<{ n: number; status: string }>> {
+export async function contractPaid(c: ShulianClient, key: KeyPair, id: string, n: number): Promise<Array<{ n: number; status: string }>> {
   const deadline = Date.now() + 120_000;
   let resent = Date.now();
   for (;;) {

@@ -2,7 +2,8 @@
  * What the console's Scenarios page shows (scenarios/<name>/README.md), read from the chains — never
  * from a file a run left behind: the chains a scenario made, its collectibles, campaigns and
  * methodologies (the modules' listings), the county's cross-chain answers and the subsidy it paid
- * (乡村振兴), and the carbon-coupons contracts that split the mall's acquisition cost (低碳生活).
+ * (乡村振兴), the carbon-coupons contracts that split the mall's acquisition cost (低碳生活), and the
+ * medical statistics product with its privacy runs, subscriptions and consortium split (医研结合).
  * Browser-safe: reads only.
  */
 import type { JsonValue } from '../codec/index.ts';
@@ -13,6 +14,8 @@ import type { CarbonStats, ClassRecord, CampaignRecord, ProposalRecord } from '.
 import { carbonMethodologies, carbonTotals, collectibleClasses, couponCampaigns } from './tokens.ts';
 import { xcallResult } from './xcall.ts';
 import { getContract, listContracts, type ContractView } from './contracts.ts';
+import { listProducts, listSubscriptions, subscriptionUsage, type ProductRecord, type SubscriptionRecord } from './market.ts';
+import type { RunRecord } from '../modules/privacy/types.ts';
 import type { ShulianClient } from './client.ts';
 
 /** The business chains each scenario creates by governance. */
@@ -24,6 +27,8 @@ export const TRADE_CHAINS = { trade: 'tradechain', carrier: 'carrier-ebl', bank:
 export const RURAL_CLASS_PREFIX = { delivery: 'feiyi-delivery-', exclusive: 'feiyi-exclusive-' } as const;
 /** The memo the county's subsidy payments carry on the settlement chain. */
 export const RURAL_SUBSIDY_MEMO = 'rural revitalisation subsidy';
+/** Product ids the medical scenario (医研结合) gives its statistics API on the market (`<prefix><run tag>`). */
+export const MEDICAL_PRODUCT_PREFIX = 'medical-stats-';
 
 export interface CrossChainAnswer {
   sequence: number;
@@ -150,4 +155,35 @@ export async function tradeView(c: ShulianClient): Promise<TradeView> {
     ? (await Promise.all(billIds.map(async (id) => (await c.state(TRADE_CHAINS.carrier, `xdoc/doc/${id}`)).value as DocRecord | null))).filter((d): d is DocRecord => d !== null)
     : [];
   return { chains, gems: classes.filter((x) => x.id.startsWith(TRADE_GEM_PREFIX)), dvp, bills };
+}
+
+export interface MedicalRun {
+  tag: string;
+  /** The statistics API the association published (its provider is the association). */
+  product: ProductRecord;
+  /** The privacy computations the association asked for, newest first: consents named, records each side reported. */
+  runs: RunRecord[];
+  subscriptions: Array<{ subscription: SubscriptionRecord; units: number; settled: boolean }>;
+  /** The consortium agreements the association is party to (association, two hospitals, algorithm, compute), with their settlements. */
+  agreements: ContractView[];
+}
+
+/** The medical scenario's runs (newest first, at most `limit`), each from its product on the market. */
+export async function medicalView(c: ShulianClient, o: { limit?: number } = {}): Promise<{ runs: MedicalRun[] }> {
+  const products = (await listProducts(c, { category: 'computation', includeDelisted: true, limit: 1_000 })).filter((p) => p.id.startsWith(MEDICAL_PRODUCT_PREFIX)).slice(0, o.limit ?? 3);
+  const runs = await Promise.all(products.map(async (product): Promise<MedicalRun> => {
+    const [privacy, subs, listed] = await Promise.all([
+      c.getJson<{ runs: RunRecord[] }>(`/data/privacy/runs?requester=${encodeURIComponent(product.provider)}`).catch(() => ({ runs: [] })),
+      listSubscriptions(c, { product: product.id }),
+      listContracts(c, product.provider).catch(() => ({ instances: [] })),
+    ]);
+    const subscriptions = await Promise.all(subs.map(async (subscription) => {
+      const p = (await subscriptionUsage(c, subscription.id)).periods[0];
+      return { subscription, units: p?.settled?.units ?? p?.usage.units ?? 0, settled: !!p?.settled };
+    }));
+    const views = await Promise.all(listed.instances.map((i) => getContract(c, i.id)));
+    const agreements = views.filter((v) => v.instance.parties.association === product.provider && ['hospitalA', 'hospitalB', 'algorithm', 'compute'].every((p) => p in v.instance.parties));
+    return { tag: product.id.slice(MEDICAL_PRODUCT_PREFIX.length), product, runs: privacy.runs, subscriptions, agreements };
+  }));
+  return { runs };
 }

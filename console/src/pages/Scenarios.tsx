@@ -1,7 +1,8 @@
 /**
- * Scenarios (场景): the city-life scenarios of issue #19 (scenarios/rural, scenarios/lowcarbon)
- * as the chains hold them — the rural subsidy the county computed from cross-chain answers and
- * paid, the low-carbon contract's revenue split — and the token modules' own views on any chain
+ * Scenarios (场景): the scenarios of issues #19 and #26 (scenarios/rural, scenarios/lowcarbon,
+ * scenarios/medical) as the chains hold them — the rural subsidy the county computed from
+ * cross-chain answers and paid, the low-carbon contract's revenue split, the medical statistics
+ * API with its privacy runs, subscriptions and the consortium's split — and the token modules' own views on any chain
  * that runs them: collectibles (classes, holders, albums, may a token move now and why not),
  * coupons (campaigns, budget used and left, redemptions), carbon points (methodologies, points
  * issued per version, retirements). The trade scenario (scenarios/trade, 航贸数链): its gemstones,
@@ -11,7 +12,7 @@
 import { useState } from 'react';
 import { Card, Col, Descriptions, Row, Select, Space, Statistic, Table, Tabs, Tag, Typography } from 'antd';
 import {
-  carbonMethodologies, carbonRetirementList, carbonTotals, collectibleAlbums, collectibleClasses, collectibleMayMove, couponCampaigns, listCollectibles, listCoupons, lowCarbonView, ruralView, tradeView,
+  carbonMethodologies, carbonRetirementList, carbonTotals, collectibleAlbums, collectibleClasses, collectibleMayMove, couponCampaigns, listCollectibles, listCoupons, lowCarbonView, medicalView, ruralView, tradeView,
   type CampaignRecord, type ClassRecord, type DiscountRule, type MayMove, type TokenRecord,
 } from '../../../src/sdk/browser.ts';
 import { ErrorBox, Hash, Ident, NoData, UserText, fmtTime } from '../components.tsx';
@@ -225,6 +226,59 @@ function TradeCard() {
   );
 }
 
+function MedicalCard() {
+  const { tr } = useSession();
+  const v = useLoad(() => medicalView(client, { limit: 1 }), []);
+  if (v.error) return <ErrorBox error={v.error} />;
+  const run = v.data?.runs[0];
+  const agreement = run?.agreements.at(-1);
+  const status = (s: string) => <Tag color={s === 'paid' ? 'success' : s === 'failed' ? 'error' : 'processing'}>{s === 'paid' ? tr('已支付', 'paid') : s === 'failed' ? tr('失败', 'failed') : tr('处理中', 'in progress')}</Tag>;
+  const runStatus: Record<string, [string, string, string]> = { done: ['已完成', 'done', 'success'], failed: ['失败', 'failed', 'error'], admitted: ['进行中', 'running', 'processing'] };
+  return (
+    <Card data-testid="medical-card" loading={v.loading} title={tr('医研结合：多主体间数据共享', 'Medical research: data shared among many parties')}>
+      {!run ? <NoData text={<>{tr('尚未运行：', 'Not run yet: ')}<code>shulian scenario run medical</code></>} /> : (
+        <>
+          <Row gutter={16}>
+            <Col span={6}><Statistic title={tr('最近一次计算的授权校友', 'Consenting alumni, latest computation')} value={run.runs[0]?.consents.length ?? 0} /></Col>
+            <Col span={6}><Statistic title={tr('隐私计算（PSI-sum）', 'Privacy computations (PSI-sum)')} value={run.runs.length} /></Col>
+            <Col span={6}><Statistic title={tr('API 订阅', 'API subscriptions')} value={run.subscriptions.length} /></Col>
+            <Col span={6}><Statistic title={tr('已计量调用', 'Metered calls')} value={run.subscriptions.reduce((n, s) => n + s.units, 0)} /></Col>
+          </Row>
+          <Typography.Title level={5} style={{ marginTop: 16 }}>{tr('隐私计算：校友队列与各医院（可用不可见）', 'Privacy computations: the alumni cohort with each hospital (usable but not visible)')}</Typography.Title>
+          <Table data-testid="medical-runs" size="small" rowKey="id" pagination={false} dataSource={run.runs}
+            columns={[
+              { title: tr('计算', 'Run'), render: (_, r) => `#${r.id}` },
+              { title: tr('状态', 'Status'), render: (_, r) => { const x = runStatus[r.status] ?? [r.status, r.status, 'default']; return <Tag color={x[2]}>{tr(x[0], x[1])}</Tag>; } },
+              { title: tr('医院数据集', 'Hospital dataset'), render: (_, r) => <Ident>{r.parties.find((p) => p.role === 'sender')?.dataset ?? ''}</Ident> },
+              { title: tr('授权数', 'Consents'), render: (_, r) => r.consents.length },
+              { title: tr('匹配的医院记录', 'Hospital records taking part'), render: (_, r) => r.parties.find((p) => p.role === 'sender')?.report?.records ?? '—' },
+              { title: tr('授权默克尔根', 'Consent root'), render: (_, r) => <Hash value={r.consentRoot} /> },
+            ]} />
+          <Typography.Title level={5} style={{ marginTop: 16 }}>{tr('统计 API 的订阅（不同定价方案）', 'Subscriptions to the statistics API (different plans)')}</Typography.Title>
+          <Table data-testid="medical-subscriptions" size="small" rowKey={(s) => s.subscription.id} pagination={false} dataSource={run.subscriptions}
+            columns={[
+              { title: tr('订阅方', 'Subscriber'), render: (_, s) => <Did did={s.subscription.buyer} /> },
+              { title: tr('方案', 'Plan'), render: (_, s) => <Ident>{s.subscription.plan}</Ident> },
+              { title: tr('调用次数', 'Calls'), render: (_, s) => s.units },
+              { title: tr('结算', 'Settled'), render: (_, s) => <Tag color={s.settled ? 'success' : 'default'}>{s.settled ? tr('已结算', 'settled') : tr('未结算', 'open')}</Tag> },
+            ]} />
+          <Typography.Title level={5} style={{ marginTop: 16 }}>{tr('联合体分成协议（事先签署的法律合约）', 'The consortium\'s revenue-sharing agreement (a lex contract signed beforehand)')}</Typography.Title>
+          {!agreement ? <NoData text={tr('没有分成协议', 'No agreement')} /> : (
+            <Table data-testid="medical-split" size="small" rowKey="n" pagination={false} dataSource={agreement.settlements}
+              columns={[
+                { title: tr('类型', 'Kind'), render: (_, s) => (s.instruction.kind === 'split' ? tr('分账', 'split') : s.instruction.kind === 'withhold' ? tr('代扣税款', 'tax withheld') : tr('付款', 'payment')) },
+                { title: tr('付款方', 'Payer'), render: (_, s) => <Did did={s.instruction.from} /> },
+                { title: tr('金额', 'Amount'), render: (_, s) => yuan(s.instruction.amount.minor) },
+                { title: tr('收款方', 'Recipients'), render: (_, s) => (s.instruction.kind === 'split' ? s.instruction.shares.map((x, i) => <div key={i}>{yuan(x.amount.minor)} ({x.share}) → <Did did={x.to} /></div>) : <Did did={s.instruction.to} />) },
+                { title: tr('状态', 'Status'), render: (_, s) => status(s.status) },
+              ]} />
+          )}
+        </>
+      )}
+    </Card>
+  );
+}
+
 // ---- the modules' own views ----
 
 function ClassTokens({ chain, cls }: { chain: string; cls: ClassRecord }) {
@@ -371,7 +425,7 @@ export function Scenarios() {
     <div data-testid="page-scenarios">
       <Card>
         <Tabs items={[
-          { key: 'scenarios', label: tr('场景', 'Scenarios'), children: <Space direction="vertical" style={{ width: '100%' }} size="large"><RuralCard /><LowCarbonCard /><TradeCard /></Space> },
+          { key: 'scenarios', label: tr('场景', 'Scenarios'), children: <Space direction="vertical" style={{ width: '100%' }} size="large"><RuralCard /><LowCarbonCard /><MedicalCard /><TradeCard /></Space> },
           { key: 'collectibles', label: tr('数字藏品', 'Collectibles'), children: <CollectiblesTab /> },
           { key: 'coupons', label: tr('优惠券', 'Coupons'), children: <CouponsTab /> },
           { key: 'carbon', label: tr('碳积分', 'Carbon points'), children: <CarbonTab /> },

@@ -1,9 +1,11 @@
 /**
- * shulian scenario run <rural|lowcarbon|trade> --key operator.json [--password-env VAR] [--api URL] [--json]
+ * shulian scenario run <rural|lowcarbon|medical|trade> --key operator.json [--password-env VAR] [--api URL] [--json]
  *   [--partner-evm <id>=<rpc url>,<XEndpoint address> --partner-evm-key-env VAR | --partner-evm-key FILE]   (trade)
  * Runs a scenario (scenarios/<name>/README.md) against a running alliance (shulian up): it creates
  * what it needs through governance with the operator's key and prints every step with links to
- * txs and proofs.
+ * txs and proofs. The services a scenario runs beside the chains (the cross-chain relay, privacy
+ * parties, a metering gateway: src/cli/scenario-runtime.ts) run in this process and stop when the
+ * scenario ends.
  */
 import { Command, Option } from 'commander';
 import { ShulianError } from '../../codec/index.ts';
@@ -19,8 +21,8 @@ interface ScenarioFlags extends CommonOptions {
 }
 
 export function scenarioCommand(): Command {
-  const cmd = new Command('scenario').description('the city-life and trade scenarios (scenarios/*/README.md) against a running alliance');
-  cmd.command('run').description('run a scenario: rural (乡村振兴), lowcarbon (低碳生活) or trade (航贸数链)').argument('<name>', 'rural, lowcarbon or trade')
+  const cmd = new Command('scenario').description('the city-life, medical-research and trade scenarios (scenarios/*/README.md) against a running alliance');
+  cmd.command('run').description('run a scenario: rural (乡村振兴), lowcarbon (低碳生活), medical (医研结合) or trade (航贸数链)').argument('<name>', 'rural, lowcarbon, medical or trade')
     .addOption(keyOption('the alliance operator\'s key (it proposes and votes in governance)')).addOption(passwordEnvOption()).addOption(apiOption()).addOption(jsonOption())
     .addOption(new Option('--partner-evm <spec>', 'trade: a partner EVM network, <chain id>=<rpc url>,<XEndpoint address> (XEndpoint deployed with the --partner-evm-key account as its one gateway)'))
     .addOption(new Option('--partner-evm-key <file>', 'trade: the partner account\'s secp256k1 key (file of 64 hex digits)'))
@@ -46,16 +48,10 @@ export function scenarioCommand(): Command {
       const operator = await (await import('../keyfile.ts')).loadKey(o.key, o.passwordEnv);
       const api = apiUrl(o).replace(/\/+$/, '');
       const onStep = o.json ? undefined : (s: { n: number; title: string }) => process.stderr.write(`  step ${s.n}: ${s.title}\n`);
-      // The chains a scenario registers for cross-chain calls are relayed by the project's gateway
-      // under the operator's DID (the gateway their routes name), over the node's API. One client
-      // for the native relay and the EVM gateway, so the operator's nonces are handed out in order.
-      const gc = new ShulianClient({ baseUrl: api });
-      const { Gateway, httpEndpoint } = await import('../../crosschain/index.ts');
-      const relay = async (chains: string[]) => {
-        const gw = new Gateway({ chains: chains.map((id) => httpEndpoint(gc, id, operator)), xroute: httpEndpoint(gc, 'xroute', operator) });
-        gw.start();
-        return { stop: () => gw.stop() };
-      };
+      // The relay, privacy parties and metering gateway a scenario needs, over one API client.
+      const { scenarioRuntime } = await import('../scenario-runtime.ts');
+      const { client: gc, relay, services } = scenarioRuntime(api, operator);
+      const { httpEndpoint } = await import('../../crosschain/index.ts');
       let close = async (): Promise<void> => {};
       let partner: import('../../scenarios/index.ts').PartnerEvm | undefined;
       if (spec && evmKey) {
@@ -87,7 +83,7 @@ export function scenarioCommand(): Command {
         };
       }
       try {
-        const report = await runScenario(name, new ShulianClient({ baseUrl: api }), operator, { api, relay, ...(onStep ? { onStep } : {}), ...(partner ? { partner } : {}) });
+        const report = await runScenario(name, new ShulianClient({ baseUrl: api }), operator, { api, relay, services, ...(onStep ? { onStep } : {}), ...(partner ? { partner } : {}) });
         emit(o, report, () => formatReport(report));
       } finally {
         await close();
