@@ -12,7 +12,7 @@ import { ShulianClient } from '../sdk/index.ts';
 
 export interface ScenarioRuntime {
   client: ShulianClient;
-  relay: (chains: string[]) => Promise<{ stop: () => Promise<void> | void }>;
+  relay: (chains: string[]) => Promise<{ stop: () => Promise<void> }>;
   services: ScenarioServices;
 }
 
@@ -22,7 +22,7 @@ export function scenarioRuntime(api: string, operator: KeyPair): ScenarioRuntime
     const { Gateway, httpEndpoint } = await import('../crosschain/index.ts');
     const gw = new Gateway({ chains: chains.map((id) => httpEndpoint(client, id, operator)), xroute: httpEndpoint(client, 'xroute', operator) });
     gw.start();
-    return { stop: () => gw.stop() };
+    return { stop: async () => { await gw.stop(); } };
   };
   const services: ScenarioServices = {
     privacyParty: async (key, datasets) => {

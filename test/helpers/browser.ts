@@ -115,12 +115,3 @@ export async function settle(page: Page, timeout = 30_000): Promise<void> {
 }
 
 export const PAGES = ['overview', 'alliance', 'chains', 'explorer', 'identity', 'contracts', 'data', 'privacy', 'workorders', 'supervision', 'monitoring', 'admin'] as const;
-
-/** A new tab on a node's console, signed in with a fresh SM2 key and on page `nav`; its errors are collected as `open`'s. */
-export async function openSignedIn(browser: ConsoleBrowser, nodeUrl: string, nav: string): Promise<{ page: Page; errors: string[] }> {
-  const opened = await browser.open(`${nodeUrl}/console/`);
-  await opened.page.getByTestId('signin').waitFor();
-  await signInWithHex(opened.page, toHex(generateKeyPair('sm2').privateKey));
-  await goTo(opened.page, nav);
-  return opened;
-}
