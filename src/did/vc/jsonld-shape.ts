@@ -19,7 +19,7 @@
  * Whether a value is a literal or an IRI is decided by keys, contexts and types, which the shape
  * keeps (a type that is an abstracted IRI is no term, so it brings no context).
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { canonicalize, type JsonValue } from '../../codec/index.ts';
 import { BUNDLED_CONTEXTS, bundledContext } from './contexts.ts';
 import { iriProblem } from './iri.ts';
@@ -71,44 +71,59 @@ export function jsonLdShape(doc: JsonObject, salt: string): Shape {
   const inline = new Set<string>();
   /** Strings replaced, with their scheme: checked against inline terms once all are known. */
   const replaced: Array<[string, string]> = [];
-  const walk = (v: JsonValue, depth: number): JsonValue => {
-    if (depth > MAX_DEPTH) throw new Error(`the document is nested more than ${MAX_DEPTH} levels`);
+  /** The canonical JSON (RFC 8785, as canonicalize writes it) of the shape, written in one walk. */
+  const write = (v: unknown, depth: number): string => {
     if (typeof v === 'string') {
-      if (v.startsWith(TOKEN)) return TOKEN + v;
+      if (v.startsWith(TOKEN)) return JSON.stringify(TOKEN + v);
       const colon = v.indexOf(':');
-      if (colon <= 0 || bundle.has(v)) return v;
+      if (colon <= 0 || bundle.has(v)) return JSON.stringify(v);
       const scheme = v.slice(0, colon);
-      if (bundle.has(scheme) || iriProblem(v) !== undefined) return v;
+      if (bundle.has(scheme) || iriProblem(v) !== undefined) return JSON.stringify(v);
       replaced.push([v, scheme]);
-      return TOKEN + scheme;
+      return JSON.stringify(TOKEN + scheme);
     }
-    if (v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
-    const out: JsonObject = {};
-    for (const [k, x] of Object.entries(v)) {
+    if (v === null || typeof v !== 'object') return canonicalize(v);
+    if (depth > MAX_DEPTH) throw new Error(`the document is nested more than ${MAX_DEPTH} levels`);
+    if (Array.isArray(v)) {
+      let out = '[';
+      for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + write(v[i], depth + 1);
+      return out + ']';
+    }
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) return canonicalize(v); // throws, as canonicalisation does
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o).sort();
+    let out = '{';
+    let first = true;
+    for (const k of keys) {
+      const x = o[k];
+      if (x === undefined) continue;
+      let text: string;
       if (k === '@context') {
         collectKeys(x, inline);
-        out[k] = x;
+        text = canonicalize(x);
       } else {
-        out[k] = walk(x, depth + 1);
+        text = write(x, depth + 1);
       }
+      out += (first ? '' : ',') + JSON.stringify(k) + ':' + text;
+      first = false;
     }
-    return out;
+    return out + '}';
   };
-  const shape = walk(doc, 0);
+  let text = write(doc, 0);
   // A term of an inline context could give a replaced string a meaning of its own: keep the document.
   const exact = inline.size > 0 && replaced.some(([v, scheme]) => inline.has(v) || inline.has(scheme));
-  const text = canonicalize(exact ? walkEscapesOnly(doc) : shape);
-  const key = createHash('sha256').update(salt).update('\0').update(text).digest('base64');
+  if (exact) text = canonicalize(escapesOnly(doc));
+  const key = typeof hash === 'function' ? hash('sha256', `${salt}\0${text}`, 'base64') : createHash('sha256').update(`${salt}\0${text}`).digest('base64');
   return { key, abstracted: exact ? 0 : replaced.length };
 }
 
 /** The document with only the NUL escaping (no tokens): its shape is itself. */
-function walkEscapesOnly(v: JsonValue): JsonValue {
+function escapesOnly(v: JsonValue): JsonValue {
   if (typeof v === 'string') return v.startsWith(TOKEN) ? TOKEN + v : v;
   if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(walkEscapesOnly);
+  if (Array.isArray(v)) return v.map(escapesOnly);
   const out: JsonObject = {};
-  for (const [k, x] of Object.entries(v)) out[k] = k === '@context' ? x : walkEscapesOnly(x);
+  for (const [k, x] of Object.entries(v)) out[k] = k === '@context' ? x : escapesOnly(x);
   return out;
 }
