@@ -20,44 +20,10 @@ import { createEvmModule, evmAddressOfDid, evmChainIdOf } from '../src/modules/i
 import { EVM_HARDFORK } from '../src/modules/evm/index.ts';
 import { MapContext } from '../src/runtime/index.ts';
 import { didFromPublicKey, generateKeyPair } from '../src/crypto/index.ts';
+import { sample, sideBySide } from './lib/sample.ts';
 import type { BenchResult } from './result.ts';
 
 const ARTEFACT = fileURLToPath(new URL('../build/solidity/Counter.json', import.meta.url));
-
-interface Sample { n: number; ms: number; cpuMs: number }
-
-/** Runs `body` sequentially for about `ms`: calls, wall time and this process's CPU time. */
-async function sample(ms: number, body: () => Promise<unknown>): Promise<Sample> {
-  let n = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < ms) {
-    for (let i = 0; i < 20; i++) await body();
-    n += 20;
-    t = performance.now();
-  }
-  const cpu = process.cpuUsage(cpu0);
-  return { n, ms: t - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
-}
-
-const add = (a: Sample, b: Sample): Sample => ({ n: a.n + b.n, ms: a.ms + b.ms, cpuMs: a.cpuMs + b.cpuMs });
-
-/** Alternating rounds (which goes first alternates too), so both see the same machine load. */
-async function sideBySide(rounds: number, ms: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[Sample, Sample]> {
-  let sa: Sample = { n: 0, ms: 0, cpuMs: 0 };
-  let sb: Sample = { n: 0, ms: 0, cpuMs: 0 };
-  for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) {
-      sa = add(sa, await sample(ms, a));
-      sb = add(sb, await sample(ms, b));
-    } else {
-      sb = add(sb, await sample(ms, b));
-      sa = add(sa, await sample(ms, a));
-    }
-  }
-  return [sa, sb];
-}
 
 export default async function run(): Promise<BenchResult> {
   if (!existsSync(ARTEFACT)) execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/build-solidity.mjs', import.meta.url))]);

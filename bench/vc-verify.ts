@@ -18,6 +18,7 @@ import {
   bundledContext, combineResolvers, didKeyResolver, issueCredential, keyPairSigner, shulianKeyResolver, verifyCredential,
   type JsonObject, type KeyResolver, type VerifiableCredential,
 } from '../src/did/vc/index.ts';
+import { sideBySide, sample, type Sample } from './lib/sample.ts';
 import type { BenchResult } from './result.ts';
 
 /** Short alternating rounds, so both libraries see the same machine load. */
@@ -74,26 +75,12 @@ function unsigned(issuer: string, n = 0, name = 'Alumni Credential'): JsonObject
   };
 }
 
-interface Sample { n: number; ms: number; cpuMs: number }
-
-/** Runs `verifyOnce` sequentially (each awaited) for about `ms`; counts, wall time and this process's CPU time. */
-async function rate(ms: number, verifyOnce: () => Promise<boolean>): Promise<Sample> {
-  let n = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < ms) {
-    for (let i = 0; i < 8; i++) {
-      if (!(await verifyOnce())) throw new Error('bench: a valid credential failed to verify');
-    }
-    n += 8;
-    t = performance.now();
-  }
-  const cpu = process.cpuUsage(cpu0);
-  return { n, ms: t - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
-}
-
-const add = (a: Sample, b: Sample): Sample => ({ n: a.n + b.n, ms: a.ms + b.ms, cpuMs: a.cpuMs + b.cpuMs });
+/** One verification that must succeed. */
+const checked = (verifyOnce: () => Promise<boolean>) => async (): Promise<void> => {
+  if (!(await verifyOnce())) throw new Error('bench: a valid credential failed to verify');
+};
+/** Runs `verifyOnce` sequentially for about `ms`, 8 at a time. */
+const rate = (ms: number, verifyOnce: () => Promise<boolean>): Promise<Sample> => sample(ms, checked(verifyOnce), 8);
 
 export default async function run(): Promise<BenchResult> {
   const key = generateKeyPair('ed25519');
@@ -138,18 +125,8 @@ export default async function run(): Promise<BenchResult> {
 
   await rate(500, ours);
   await rate(500, theirs);
-  let o: Sample = { n: 0, ms: 0, cpuMs: 0 };
-  let p: Sample = { n: 0, ms: 0, cpuMs: 0 };
-  for (let r = 0; r < ROUNDS; r++) {
-    // Alternate which goes first, so neither always inherits the other's garbage.
-    if (r % 2 === 0) {
-      o = add(o, await rate(ROUND_MS, ours));
-      p = add(p, await rate(ROUND_MS, theirs));
-    } else {
-      p = add(p, await rate(ROUND_MS, theirs));
-      o = add(o, await rate(ROUND_MS, ours));
-    }
-  }
+  // Alternating rounds: both libraries see the same machine load.
+  const [o, p] = await sideBySide(ROUNDS, ROUND_MS, checked(ours), checked(theirs), 8);
   const s = await rate(2000, oursSm2);
   const rd = await rate(2000, oursRdfc);
   const ds = await rate(2000, oursDistinct);
