@@ -5,16 +5,20 @@
  * process, in alternating rounds. Both do the full job: structure and validity checks, did:key
  * resolution, JCS, SHA-256 and Ed25519; Shulian also reads each credential as JSON-LD (protected
  * terms, type IRIs, undefined terms — docs/credentials.md §1), which the peer's JCS path does
- * not. The pool holds more credentials than Shulian's JSON-LD cache, so no verification is
- * answered from it. Neither fetches anything: the peer's documentLoader answers from the
- * contexts bundled in src/did/vc and builds did:key documents locally.
- * Also reports Shulian's rates for sm2-jcs-2024 (SM2 + SM3) and eddsa-rdfc-2022 (RDFC-1.0).
+ * not. The pool holds more credentials than Shulian's JSON-LD cache (512), differing in their
+ * `id` as an issuer's credentials do: they share one JSON-LD shape, so Shulian expands the first
+ * and reuses its check for the rest (src/did/vc/jsonld-shape.ts; identifiers do not change what
+ * the check finds). `distinctShapesPerSec` is the rate when every credential has a shape of its
+ * own (a different `name`), so each is expanded. Neither fetches anything: the peer's
+ * documentLoader answers from the contexts bundled in src/did/vc and builds did:key documents
+ * locally. Also reports Shulian's rates for sm2-jcs-2024 (SM2 + SM3) and eddsa-rdfc-2022 (RDFC-1.0).
  */
 import { generateKeyPair } from '../src/crypto/index.ts';
 import {
   bundledContext, combineResolvers, didKeyResolver, issueCredential, keyPairSigner, shulianKeyResolver, verifyCredential,
   type JsonObject, type KeyResolver, type VerifiableCredential,
 } from '../src/did/vc/index.ts';
+import { sideBySide, sample, type Sample } from './lib/sample.ts';
 import type { BenchResult } from './result.ts';
 
 /** Short alternating rounds, so both libraries see the same machine load. */
@@ -58,12 +62,12 @@ async function documentLoader(url: string): Promise<LoadedDocument> {
 /** Credentials in the pool: more than the JSON-LD cache (512) holds. */
 const POOL = 1024;
 
-function unsigned(issuer: string, n = 0): JsonObject {
+function unsigned(issuer: string, n = 0, name = 'Alumni Credential'): JsonObject {
   return {
     '@context': ['https://www.w3.org/ns/credentials/v2', 'https://www.w3.org/ns/credentials/examples/v2'],
     id: `urn:uuid:58172aac-d8ba-11ed-83dd-${n.toString(16).padStart(12, '0')}`,
     type: ['VerifiableCredential', 'AlumniCredential'],
-    name: 'Alumni Credential',
+    name,
     description: 'A minimum viable example of an Alumni Credential.',
     issuer,
     validFrom: '2023-01-01T00:00:00Z',
@@ -71,26 +75,12 @@ function unsigned(issuer: string, n = 0): JsonObject {
   };
 }
 
-interface Sample { n: number; ms: number; cpuMs: number }
-
-/** Runs `verifyOnce` sequentially (each awaited) for about `ms`; counts, wall time and this process's CPU time. */
-async function rate(ms: number, verifyOnce: () => Promise<boolean>): Promise<Sample> {
-  let n = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < ms) {
-    for (let i = 0; i < 8; i++) {
-      if (!(await verifyOnce())) throw new Error('bench: a valid credential failed to verify');
-    }
-    n += 8;
-    t = performance.now();
-  }
-  const cpu = process.cpuUsage(cpu0);
-  return { n, ms: t - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
-}
-
-const add = (a: Sample, b: Sample): Sample => ({ n: a.n + b.n, ms: a.ms + b.ms, cpuMs: a.cpuMs + b.cpuMs });
+/** One verification that must succeed. */
+const checked = (verifyOnce: () => Promise<boolean>) => async (): Promise<void> => {
+  if (!(await verifyOnce())) throw new Error('bench: a valid credential failed to verify');
+};
+/** Runs `verifyOnce` sequentially for about `ms`, 8 at a time. */
+const rate = (ms: number, verifyOnce: () => Promise<boolean>): Promise<Sample> => sample(ms, checked(verifyOnce), 8);
 
 export default async function run(): Promise<BenchResult> {
   const key = generateKeyPair('ed25519');
@@ -127,22 +117,19 @@ export default async function run(): Promise<BenchResult> {
   // RDF canonicalisation is not cached: a small pool measures it all the same.
   const oursRdfc = async (): Promise<boolean> => (await verifyCredential(rdfcPool[rdfcNext++ % rdfcPool.length]!, { resolver })).verified;
 
+  // Every credential a shape of its own: the JSON-LD expansion is paid each time (pool > cache).
+  const distinct: VerifiableCredential[] = [];
+  for (let i = 0; i < POOL; i++) distinct.push(await issueCredential(unsigned(signer.controller, i, `Alumni Credential ${i}`), signer));
+  let distinctNext = 0;
+  const oursDistinct = async (): Promise<boolean> => (await verifyCredential(distinct[distinctNext++ % POOL]!, { resolver })).verified;
+
   await rate(500, ours);
   await rate(500, theirs);
-  let o: Sample = { n: 0, ms: 0, cpuMs: 0 };
-  let p: Sample = { n: 0, ms: 0, cpuMs: 0 };
-  for (let r = 0; r < ROUNDS; r++) {
-    // Alternate which goes first, so neither always inherits the other's garbage.
-    if (r % 2 === 0) {
-      o = add(o, await rate(ROUND_MS, ours));
-      p = add(p, await rate(ROUND_MS, theirs));
-    } else {
-      p = add(p, await rate(ROUND_MS, theirs));
-      o = add(o, await rate(ROUND_MS, ours));
-    }
-  }
+  // Alternating rounds: both libraries see the same machine load.
+  const [o, p] = await sideBySide(ROUNDS, ROUND_MS, checked(ours), checked(theirs), 8);
   const s = await rate(2000, oursSm2);
   const rd = await rate(2000, oursRdfc);
+  const ds = await rate(2000, oursDistinct);
   const value = (o.n * 1000) / o.ms;
   const limit = (p.n * 1000) / p.ms;
   return {
@@ -162,5 +149,6 @@ export default async function run(): Promise<BenchResult> {
     seconds: Number(((o.ms + p.ms) / 1000).toFixed(1)),
     sm2Jcs2024PerSec: Math.round((s.n * 1000) / s.ms),
     eddsaRdfc2022PerSec: Math.round((rd.n * 1000) / rd.ms),
+    distinctShapesPerSec: Math.round((ds.n * 1000) / ds.ms),
   };
 }

@@ -12,7 +12,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  * Values JSON cannot carry (undefined, functions, NaN, Infinity, BigInt, symbols) are rejected.
  */
 export function canonicalize(value: unknown): string {
-  return write(value, '$', 0);
+  return write(value, [], 0);
 }
 
 /**
@@ -22,20 +22,31 @@ export function canonicalize(value: unknown): string {
  */
 export const MAX_CANONICAL_DEPTH = 1000;
 
-function write(value: unknown, path: string, depth: number): string {
+/**
+ * The JSON path of the value being written (`$`, `[i]`, `.key`), built only for an error
+ * message: `at` holds the keys and indexes from the root (pushed and popped as the walk goes).
+ */
+function pathOf(at: ReadonlyArray<string | number>): string {
+  let path = '$';
+  for (const x of at) path += typeof x === 'number' ? `[${x}]` : `.${x}`;
+  return path;
+}
+
+function write(value: unknown, at: Array<string | number>, depth: number): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) {
-        throw new ShulianError('CANONICAL_JSON_NUMBER', `${path}: ${value} is not a finite number and cannot be canonicalised (RFC 8785 §3.2.2.3)`);
+        throw new ShulianError('CANONICAL_JSON_NUMBER', `${pathOf(at)}: ${value} is not a finite number and cannot be canonicalised (RFC 8785 §3.2.2.3)`);
       }
       return Object.is(value, -0) ? '0' : String(value);
     case 'string':
       return JSON.stringify(value);
     case 'object': {
       if (depth >= MAX_CANONICAL_DEPTH) {
+        const path = pathOf(at);
         const where = path.length > 60 ? `${path.slice(0, 60)}…` : path;
         throw new ShulianError('CANONICAL_JSON_DEPTH', `${where}: nested deeper than ${MAX_CANONICAL_DEPTH} levels, more than canonical JSON in Shulian takes; flatten the value`);
       }
@@ -43,16 +54,18 @@ function write(value: unknown, path: string, depth: number): string {
         let out = '[';
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += ',';
-          out += write(value[i], `${path}[${i}]`, depth + 1);
+          at.push(i);
+          out += write(value[i], at, depth + 1);
+          at.pop();
         }
         return out + ']';
       }
       if (value instanceof Uint8Array) {
-        throw new ShulianError('CANONICAL_JSON_TYPE', `${path}: binary data must be hex-encoded before canonicalisation`);
+        throw new ShulianError('CANONICAL_JSON_TYPE', `${pathOf(at)}: binary data must be hex-encoded before canonicalisation`);
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
-        throw new ShulianError('CANONICAL_JSON_TYPE', `${path}: only plain objects can be canonicalised`);
+        throw new ShulianError('CANONICAL_JSON_TYPE', `${pathOf(at)}: only plain objects can be canonicalised`);
       }
       const obj = value as Record<string, unknown>;
       const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
@@ -60,12 +73,14 @@ function write(value: unknown, path: string, depth: number): string {
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i]!;
         if (i > 0) out += ',';
-        out += JSON.stringify(k) + ':' + write(obj[k], `${path}.${k}`, depth + 1);
+        at.push(k);
+        out += JSON.stringify(k) + ':' + write(obj[k], at, depth + 1);
+        at.pop();
       }
       return out + '}';
     }
     default:
-      throw new ShulianError('CANONICAL_JSON_TYPE', `${path}: a ${typeof value} cannot be part of canonical JSON`);
+      throw new ShulianError('CANONICAL_JSON_TYPE', `${pathOf(at)}: a ${typeof value} cannot be part of canonical JSON`);
   }
 }
 

@@ -24,6 +24,6 @@ export {
   type ParsedDid, type ShulianDid,
 } from './did-syntax.ts';
 export {
-  encodeMultikey, decodeMultikey, checkRawPublicKey, compressSm2, decompressSm2, MultikeyError,
+  encodeMultikey, decodeMultikey, multikeyDecodes, checkRawPublicKey, compressSm2, decompressSm2, MultikeyError,
   MULTICODEC_ED25519_PUB, MULTICODEC_SM2_PUB, type DecodedMultikey,
 } from './multikey.ts';

@@ -178,6 +178,7 @@ export function decodeMultikey(multibase: unknown): DecodedMultikey {
   const hit = typeof multibase === 'string' ? decodedKeys.get(multibase) : undefined;
   const d = hit ?? decodeUncached(multibase);
   if (!hit) {
+    decodes++;
     if (decodedKeys.size >= DECODED_KEYS) decodedKeys.delete(decodedKeys.keys().next().value!);
     decodedKeys.set(multibase as string, d);
   }
@@ -192,6 +193,10 @@ export function decodeMultikey(multibase: unknown): DecodedMultikey {
  */
 const decodedKeys = new Map<string, DecodedMultikey>();
 const DECODED_KEYS = 1024;
+
+let decodes = 0;
+/** Multikeys decoded and checked so far (cache misses): test/vc-cost.test.ts keeps it at one per key. */
+export const multikeyDecodes = (): number => decodes;
 
 function decodeUncached(multibase: unknown): DecodedMultikey {
   if (typeof multibase !== 'string' || multibase.length === 0) throw new MultikeyError('INVALID_PUBLIC_KEY', 'publicKeyMultibase must be a non-empty string');

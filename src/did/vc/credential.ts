@@ -12,7 +12,7 @@ import { languageValueProblems } from './language.ts';
 import { problem, type VcProblem } from './problems.ts';
 import { addProof, verifyProofs, type ProofOptions } from './proof.ts';
 import { relatedResourceProblems } from './related.ts';
-import { credentialSchema, statusEntrySchema, zodProblems } from './schema.ts';
+import { credentialSchema, plainlyValidCredential, statusEntrySchema, zodProblems } from './schema.ts';
 import { checkStatus, type StatusListSource } from './status.ts';
 import type { Credential, CredentialVerification, JsonObject, KeyResolver, Signer, VerifiableCredential } from './types.ts';
 
@@ -37,8 +37,10 @@ export function validateCredential(input: unknown, contexts: ContextPolicy = {})
   const out: VcProblem[] = [];
   const notJson = nonJsonPath(input);
   if (notJson !== undefined) return [problem('MALFORMED_CREDENTIAL', 'not plain JSON (only objects, arrays, strings, finite numbers, booleans and null, nested at most 64 deep)', notJson)];
-  const parsed = credentialSchema.safeParse(input);
-  if (!parsed.success) out.push(...zodProblems(parsed.error, 'MALFORMED_CREDENTIAL'));
+  if (!plainlyValidCredential(input)) {
+    const parsed = credentialSchema.safeParse(input);
+    if (!parsed.success) out.push(...zodProblems(parsed.error, 'MALFORMED_CREDENTIAL'));
+  }
   out.push(...checkContexts(input['@context'], contexts, 'credential'));
   out.push(...languageValueProblems(input.name, 'name', 'MALFORMED_CREDENTIAL'));
   out.push(...languageValueProblems(input.description, 'description', 'MALFORMED_CREDENTIAL'));

@@ -24,7 +24,7 @@ export {
   createProof, addProof, verifyProofs, hashData, hashDataJcs, isJcsCryptosuite, cryptosuiteFor, keySuiteOf, isCryptosuite, SUPPORTED_CRYPTOSUITES,
   type ProofOptions, type VerifyProofOptions,
 } from './proof.ts';
-export { checkJsonLd, rdfCanonical, CanonicalizationError, MAX_CONTEXT_LOADS, type JsonLdCheck } from './jsonld.ts';
+export { checkJsonLd, jsonLdCounts, rdfCanonical, CanonicalizationError, MAX_CONTEXT_LOADS, type JsonLdCheck } from './jsonld.ts';
 export { iriProblem, isAbsoluteIri, MAX_IRI_LENGTH } from './iri.ts';
 export { isLanguageTag, languageValueProblems } from './language.ts';
 export { relatedResourceProblems, digestSriProblem, digestMultibaseProblem, MAX_RELATED_RESOURCES } from './related.ts';

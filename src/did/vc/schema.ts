@@ -50,6 +50,41 @@ export const presentationSchema = z.looseObject({
   verifiableCredential: oneOrMany(plainObject).optional(),
 });
 
+/**
+ * True when `input` certainly passes credentialSchema: the common credential, none of the
+ * optional structured members (status, schema, evidence, terms of use, refresh, render) present,
+ * checked by hand with the schema's own rules. False means "ask zod" — never "invalid". Zod's
+ * object walk is most of a structure check, and verifiers run it for every credential
+ * (issue #20); test/fuzz/vc-schema-fast.test.ts holds this to zod's answer.
+ */
+export function plainlyValidCredential(input: Record<string, unknown>): boolean {
+  for (const k of ['credentialStatus', 'credentialSchema', 'evidence', 'termsOfUse', 'refreshService', 'renderMethod']) {
+    if (input[k] !== undefined) return false;
+  }
+  if (!Array.isArray(input['@context'])) return false;
+  if (input.id !== undefined && !isUrl(input.id)) return false;
+  const type = input.type;
+  if (!(Array.isArray(type) ? type.length > 0 && type.every((t) => typeof t === 'string' && t.length > 0) && type.includes('VerifiableCredential') : type === 'VerifiableCredential')) return false;
+  const issuer = input.issuer;
+  if (!isUrl(issuer) && !(isRecord(issuer) && isUrl(issuer.id))) return false;
+  const subject = input.credentialSubject;
+  const subjects = Array.isArray(subject) ? subject : [subject];
+  if (subjects.length === 0) return false;
+  for (const x of subjects) {
+    if (!isRecord(x) || Object.keys(x).length === 0 || (x.id !== undefined && !isUrl(x.id))) return false;
+  }
+  for (const k of ['validFrom', 'validUntil']) {
+    const v = input[k];
+    if (v !== undefined && parseDateTime(v, true) === undefined) return false;
+  }
+  const proof = input.proof;
+  if (proof !== undefined && !(Array.isArray(proof) ? proof.length > 0 && proof.every(isRecord) : isRecord(proof))) return false;
+  return true;
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+const isUrl = (x: unknown): boolean => typeof x === 'string' && x.length <= 2048 && URL_RE.test(x);
+
 /** A BitstringStatusListEntry (credentialStatus item). */
 export const statusEntrySchema = z.looseObject({
   id: url.optional(),

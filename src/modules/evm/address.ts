@@ -11,6 +11,19 @@ import { ModuleError } from '../../runtime/index.ts';
  * exactly one DID, `did:shulian:` + base58btc(address bytes).
  */
 export function evmAddressOfDid(did: string): string {
+  const hit = addresses.get(did);
+  if (hit !== undefined) return hit;
+  const a = addressOf(did);
+  if (addresses.size >= MAX_ADDRESSES) addresses.delete(addresses.keys().next().value!);
+  addresses.set(did, a);
+  return a;
+}
+
+/** Addresses of recent senders (a pure function of the DID, asked on every EVM call). */
+const addresses = new Map<string, string>();
+const MAX_ADDRESSES = 1024;
+
+function addressOf(did: string): string {
   const prefix = 'did:shulian:';
   if (!did.startsWith(prefix)) throw new ModuleError('EVM_BAD_DID', `${did} is not a did:shulian DID`);
   const bytes = fromBase58(did.slice(prefix.length), 'the DID id');

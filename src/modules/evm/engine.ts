@@ -13,7 +13,7 @@
  * checkpoints for the EVM's nested calls, and hands back the changed keys at the end; a
  * transaction writes them only when the EVM call succeeded.
  */
-import { createEVM, type EVMResult } from '@ethereumjs/evm';
+import { createEVM, type EVM, type EVMResult } from '@ethereumjs/evm';
 import { createCustomCommon, Hardfork, Mainnet, type AccountFields, type Common, type StateManagerInterface } from '@ethereumjs/common';
 import { Account, Address, KECCAK256_NULL, bytesToHex, createAddressFromString, hexToBytes } from '@ethereumjs/util';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -37,8 +37,19 @@ export interface EvmBacking {
 export { acctKey, codeKey, genKey, storageKey } from './keys.ts';
 export type { AccountRecord, EvmEnv, EvmLog, EvmMessage, EvmOutcome } from './types.ts';
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+// A view, not a copy: slots, addresses and words are hexed on every access.
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const addrOf = (a: Address): string => hex(a.bytes);
+
+const HEX_RE = /^(?:[0-9a-f]{2})*$/;
+/**
+ * Bytes of a stored hex value (as `hex` wrote it) by Node's decoder, into a plain Uint8Array
+ * (code is kilobytes and read on every call); anything else goes to @ethereumjs's decoder, which
+ * throws as before.
+ */
+function bytesOfHex(h: string): Uint8Array {
+  return HEX_RE.test(h) ? new Uint8Array(Buffer.from(h, 'hex')) : hexToBytes(`0x${h}`);
+}
 
 /** Strips leading zero bytes: storage words are kept minimal, and zero means absent. */
 function trimWord(v: Uint8Array): Uint8Array {
@@ -66,7 +77,7 @@ export class ShulianStateManager implements StateManagerInterface {
       const a = addrOf(address);
       const g = this.originalOf(genKey(a));
       const v = this.originalOf(storageKey(a, typeof g === 'number' ? g : 0, hex(key).padStart(64, '0')));
-      return typeof v === 'string' ? hexToBytes(`0x${v}`) : new Uint8Array(0);
+      return typeof v === 'string' ? bytesOfHex(v) : new Uint8Array(0);
     },
     clear: (): void => {},
   };
@@ -102,6 +113,7 @@ export class ShulianStateManager implements StateManagerInterface {
     const out = new Map<string, Val>();
     for (const [k, v] of this.cache) {
       const o = this.original.get(k) ?? null;
+      if (v === o) continue; // the same string, number or record object: unchanged
       if ((v === null) !== (o === null) || (v !== null && canonicalize(v) !== canonicalize(o))) out.set(k, v);
     }
     return out;
@@ -115,7 +127,7 @@ export class ShulianStateManager implements StateManagerInterface {
   async getAccount(address: Address): Promise<Account | undefined> {
     const r = this.read(acctKey(addrOf(address))) as AccountRecord | null;
     if (!r) return undefined;
-    return new Account(BigInt(r.nonce), BigInt(r.balance), undefined, r.codeHash ? hexToBytes(`0x${r.codeHash}`) : KECCAK256_NULL);
+    return new Account(BigInt(r.nonce), BigInt(r.balance), undefined, r.codeHash ? bytesOfHex(r.codeHash) : KECCAK256_NULL);
   }
 
   async putAccount(address: Address, account?: Account): Promise<void> {
@@ -176,7 +188,7 @@ export class ShulianStateManager implements StateManagerInterface {
   async getCode(address: Address): Promise<Uint8Array> {
     this.refuseFrozen(addrOf(address));
     const c = this.read(codeKey(addrOf(address)));
-    return typeof c === 'string' ? hexToBytes(`0x${c}`) : new Uint8Array(0);
+    return typeof c === 'string' ? bytesOfHex(c) : new Uint8Array(0);
   }
 
   async getCodeSize(address: Address): Promise<number> {
@@ -186,7 +198,7 @@ export class ShulianStateManager implements StateManagerInterface {
   async getStorage(address: Address, key: Uint8Array): Promise<Uint8Array> {
     const a = addrOf(address);
     const v = this.read(storageKey(a, this.gen(a), hex(key).padStart(64, '0')));
-    return typeof v === 'string' ? hexToBytes(`0x${v}`) : new Uint8Array(0);
+    return typeof v === 'string' ? bytesOfHex(v) : new Uint8Array(0);
   }
 
   async putStorage(address: Address, key: Uint8Array, value: Uint8Array): Promise<void> {
@@ -260,11 +272,58 @@ function commonFor(chain: string): Common {
   return c;
 }
 
+/**
+ * EVMs at rest, by chain, for reuse (issue #20: building one — params, opcode tables,
+ * precompiles — cost more than the call it ran). A run takes one for itself, so runs that
+ * interleave (a block's transaction and an eth_call) never share one, and gives it back when it
+ * ends normally; one the engine threw out of is dropped. Nothing of a run is left for the next:
+ * takeEvm gives the EVM the run's state manager, a clean journal (warm addresses and slots,
+ * EIP-2929) and new transient storage (EIP-1153); the rest of an EVM is fixed by its chain's
+ * Common (hardfork, chain id), and `runCall` sets the block and transaction context each time.
+ */
+const idleEvms = new Map<string, EVM[]>();
+/** EVMs kept at rest per chain: as many as runs that overlap, more are built as needed. */
+const MAX_IDLE_EVMS = 4;
+let evmsBuilt = 0;
+/** EVMs built so far (not reused): test/evm-reuse.test.ts keeps it at one per chain for sequential runs. */
+export const evmInstancesBuilt = (): number => evmsBuilt;
+
+
+async function takeEvm(chain: string, sm: ShulianStateManager): Promise<EVM> {
+  const evm = idleEvms.get(chain)?.pop();
+  if (!evm) {
+    evmsBuilt++;
+    return createEVM({ common: commonFor(chain).copy(), stateManager: sm });
+  }
+  // The journal starts clean (what its constructor does, without building its debug logger
+  // again); it never reports access lists or preimages here (startReporting* is not called).
+  const journal = evm.journal as unknown as { cleanJournal(): void; stateManager: StateManagerInterface; accessList?: unknown; preimages?: unknown };
+  journal.cleanJournal();
+  journal.stateManager = sm;
+  delete journal.accessList;
+  delete journal.preimages;
+  const Transient = evm.transientStorage.constructor as new () => EVM['transientStorage'];
+  evm.stateManager = sm;
+  (evm as { transientStorage: EVM['transientStorage'] }).transientStorage = new Transient();
+  return evm;
+}
+
+function giveBack(chain: string, evm: EVM): void {
+  let list = idleEvms.get(chain);
+  if (!list) idleEvms.set(chain, (list = []));
+  if (list.length < MAX_IDLE_EVMS) list.push(evm);
+}
+
 /** Runs one message (a deploy when `to` is absent) and returns the outcome with the changed keys. */
 export async function runEvm(backing: EvmBacking, env: EvmEnv, msg: EvmMessage): Promise<EvmOutcome> {
   const sm = new ShulianStateManager(backing);
-  const common = commonFor(env.chain).copy();
-  const evm = await createEVM({ common, stateManager: sm });
+  const evm = await takeEvm(env.chain, sm);
+  const out = await runOn(evm, sm, env, msg);
+  giveBack(env.chain, evm);
+  return out;
+}
+
+async function runOn(evm: EVM, sm: ShulianStateManager, env: EvmEnv, msg: EvmMessage): Promise<EvmOutcome> {
   const caller = createAddressFromString(msg.from);
   const to = msg.to === undefined ? undefined : createAddressFromString(msg.to);
   // As a transaction would (EIP-2929): the sender, the target and the precompiles start warm.

@@ -1,0 +1,129 @@
+/**
+ * The JSON-LD shape of a document: what the JSON-LD checks (jsonld.ts) can depend on, so that
+ * credentials differing only in identifiers share one check (issue #20: an issuer's credentials
+ * differ in `id`, subject DIDs, URLs; expanding each again costs more than its signature).
+ *
+ * The shape is the document with every string value that is an absolute IRI — valid by
+ * RFC 3987 (iri.ts), its scheme not a term of any context it could use, itself not a term —
+ * replaced by a token naming its scheme. Everything else stays as it is: keys, numbers,
+ * booleans, other strings, and every `@context` value. Why two documents of one shape have the
+ * same clean check (jsonld 9, lib/context.js _expandIri and lib/expand.js _expandValue):
+ *  - where a string is a literal, expansion copies it into `@value`, whatever it says, and the
+ *    checks never look inside `@value`;
+ *  - where it is an IRI (`@id`, `@type`, a term typed `@id` or `@vocab`): it is no term (so no
+ *    vocabulary mapping and no type-scoped context), it has a scheme that is no term (so no
+ *    compact-IRI expansion) and is absolute, so expansion returns it unchanged, with no event,
+ *    and it is a valid IRI, so the IRI walk reports nothing;
+ *  - where a value must be something else (`@language`, `@direction`), no absolute IRI is valid,
+ *    so the check is not clean, and only clean results are shared (cache in jsonld.ts).
+ * Whether a value is a literal or an IRI is decided by keys, contexts and types, which the shape
+ * keeps (a type that is an abstracted IRI is no term, so it brings no context).
+ */
+import { createHash, hash } from 'node:crypto';
+import { canonicalize, type JsonValue } from '../../codec/index.ts';
+import { BUNDLED_CONTEXTS, bundledContext } from './contexts.ts';
+import { iriProblem } from './iri.ts';
+import type { JsonObject } from './types.ts';
+
+/** Deeper documents are not shaped (validation already bounds plain JSON at 64 levels). */
+const MAX_DEPTH = 128;
+
+/** Every key of a JSON value, at any depth (a context's terms, and more: a superset is safe). */
+function collectKeys(v: unknown, into: Set<string>, depth = 0): void {
+  if (depth > MAX_DEPTH || v === null || typeof v !== 'object') return;
+  if (Array.isArray(v)) {
+    for (const x of v) collectKeys(x, into, depth + 1);
+    return;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    into.add(k);
+    collectKeys(x, into, depth + 1);
+  }
+}
+
+let bundledTerms: Set<string> | undefined;
+/** Every key of every bundled context (terms of scoped contexts included). */
+function termsOfBundle(): Set<string> {
+  if (!bundledTerms) {
+    const s = new Set<string>();
+    for (const url of BUNDLED_CONTEXTS) collectKeys(bundledContext(url), s);
+    bundledTerms = s;
+  }
+  return bundledTerms;
+}
+
+/** A token no string of the document can become: verbatim strings starting with NUL get a second one. */
+const TOKEN = '\u0000';
+
+export interface Shape {
+  /** SHA-256 (base64) of `salt`, NUL and the canonical JSON of the shape. */
+  key: string;
+  /** How many strings were replaced by tokens (0: the shape is the document itself). */
+  abstracted: number;
+}
+
+/**
+ * The shape key of `doc` (see above), hashed with `salt` (the context policy). Throws when the
+ * document cannot be canonicalised (RFC 8785).
+ */
+export function jsonLdShape(doc: JsonObject, salt: string): Shape {
+  const bundle = termsOfBundle();
+  const inline = new Set<string>();
+  /** Strings replaced, with their scheme: checked against inline terms once all are known. */
+  const replaced: Array<[string, string]> = [];
+  /** The canonical JSON (RFC 8785, as canonicalize writes it) of the shape, written in one walk. */
+  const write = (v: unknown, depth: number): string => {
+    if (typeof v === 'string') {
+      if (v.startsWith(TOKEN)) return JSON.stringify(TOKEN + v);
+      const colon = v.indexOf(':');
+      if (colon <= 0 || bundle.has(v)) return JSON.stringify(v);
+      const scheme = v.slice(0, colon);
+      if (bundle.has(scheme) || iriProblem(v) !== undefined) return JSON.stringify(v);
+      replaced.push([v, scheme]);
+      return JSON.stringify(TOKEN + scheme);
+    }
+    if (v === null || typeof v !== 'object') return canonicalize(v);
+    if (depth > MAX_DEPTH) throw new Error(`the document is nested more than ${MAX_DEPTH} levels`);
+    if (Array.isArray(v)) {
+      let out = '[';
+      for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + write(v[i], depth + 1);
+      return out + ']';
+    }
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) return canonicalize(v); // throws, as canonicalisation does
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o).sort();
+    let out = '{';
+    let first = true;
+    for (const k of keys) {
+      const x = o[k];
+      if (x === undefined) continue;
+      let text: string;
+      if (k === '@context') {
+        collectKeys(x, inline);
+        text = canonicalize(x);
+      } else {
+        text = write(x, depth + 1);
+      }
+      out += (first ? '' : ',') + JSON.stringify(k) + ':' + text;
+      first = false;
+    }
+    return out + '}';
+  };
+  let text = write(doc, 0);
+  // A term of an inline context could give a replaced string a meaning of its own: keep the document.
+  const exact = inline.size > 0 && replaced.some(([v, scheme]) => inline.has(v) || inline.has(scheme));
+  if (exact) text = canonicalize(escapesOnly(doc));
+  const key = typeof hash === 'function' ? hash('sha256', `${salt}\0${text}`, 'base64') : createHash('sha256').update(`${salt}\0${text}`).digest('base64');
+  return { key, abstracted: exact ? 0 : replaced.length };
+}
+
+/** The document with only the NUL escaping (no tokens): its shape is itself. */
+function escapesOnly(v: JsonValue): JsonValue {
+  if (typeof v === 'string') return v.startsWith(TOKEN) ? TOKEN + v : v;
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(escapesOnly);
+  const out: JsonObject = {};
+  for (const [k, x] of Object.entries(v)) out[k] = k === '@context' ? x : escapesOnly(x);
+  return out;
+}
