@@ -12,25 +12,27 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /**
  * Longest first, from the times scripts/test-times.mjs shows (and the last CI runs'): each starts
- * real nodes (several of them, or a node and Chromium) and runs for minutes on 2 busy cores.
+ * real nodes (several of them, or a node and Chromium) and runs for minutes on 2 busy cores. The
+ * console's files (a node and a Chromium each) alternate with the others, so that two browsers
+ * seldom run at once.
  */
 export const LONG = [
   'test/console/pages.test.ts',
-  'test/console/ops.test.ts',
-  'test/console/flows.test.ts',
   'test/statesync/statesync.test.ts',
+  'test/console/ops.test.ts',
   'test/net-faults/faults.test.ts',
+  'test/console/flows.test.ts',
   'test/validator-change.test.ts',
   'test/tour.test.ts',
   'test/console/simulation.test.ts',
-  'test/console/market.test.ts',
-  'test/console/alerts.test.ts',
-  'test/console/permissions.test.ts',
-  'test/console/external.test.ts',
   'test/cli-did.test.ts',
+  'test/console/market.test.ts',
   'test/cli-governance.test.ts',
+  'test/console/alerts.test.ts',
   'test/cli-sandbox-chain.test.ts',
+  'test/console/permissions.test.ts',
   'test/settlement-property.test.ts',
+  'test/console/external.test.ts',
   'test/backup.test.ts',
 ];
 
