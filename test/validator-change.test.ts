@@ -16,7 +16,7 @@ import { prepareCluster } from '../src/node/index.ts';
 import {
   ShulianClient, ShulianError, deployContractTemplate, draftContract, govPropose, govVote, notaryPut, notaryVerify, sm3File, signContract, submitContractEvent,
 } from '../src/sdk/index.ts';
-import { cliPath, freePort, repoRoot, waitHealthy } from './helpers/node-process.ts';
+import { cliPath, freePort, repoRoot, track, waitHealthy } from './helpers/node-process.ts';
 import { forgeFailedTx, forgeState, lyingNode } from './helpers/lying-node.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 import { goTo, launchBrowser, signInWithHex } from './helpers/browser.ts';
@@ -40,6 +40,8 @@ const checkOf = (e: unknown): string | undefined => (e instanceof ShulianError ?
 interface Proc { proc: ChildProcess; exited: Promise<unknown>; out: () => string; done: () => boolean }
 function start(configPath: string): Proc {
   const proc = spawn(process.execPath, [cliPath, 'node', '--config', configPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Killed with this process if the runner stops the file (its finally would not run).
+  track(proc);
   let out = '';
   let done = false;
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
