@@ -17,7 +17,7 @@ import { createEVM } from '@ethereumjs/evm';
 import { createCustomCommon, Mainnet } from '@ethereumjs/common';
 import { createAddressFromString } from '@ethereumjs/util';
 import { createEvmModule, evmAddressOfDid, evmChainIdOf } from '../src/modules/index.ts';
-import { EVM_HARDFORK } from '../src/modules/evm/index.ts';
+import { EVM_HARDFORK } from '../src/modules/evm/engine.ts';
 import { MapContext } from '../src/runtime/index.ts';
 import { didFromPublicKey, generateKeyPair } from '../src/crypto/index.ts';
 import { sample, sideBySide } from './lib/sample.ts';

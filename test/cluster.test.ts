@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { generateKeyPair, type KeyPair } from '../src/crypto/index.ts';
 import { signTx } from '../src/ledger/index.ts';
 import { prepareCluster } from '../src/node/index.ts';
-import { cliPath, freePort, repoRoot } from './helpers/node-process.ts';
+import { cliPath, freePort, repoRoot, track } from './helpers/node-process.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
 interface Proc { proc: ChildProcess; exited: Promise<number | null>; out: () => string }
 
 function startNode(configPath: string): Proc {
   const proc = spawn(process.execPath, [cliPath, 'node', '--config', configPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(proc); // killed with this process if the runner stops the file
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, didFromPublicKey } from '../src/crypto/index.ts';
 import { loadNodeConfig, prepareCluster } from '../src/node/index.ts';
-import { cliPath, freePort, repoRoot } from './helpers/node-process.ts';
+import { cliPath, freePort, repoRoot, track } from './helpers/node-process.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 
 const base = { dataDir: '.', alliance: 'alliance.json', api: { host: '127.0.0.1', port: 7070 }, p2p: { port: 8070 } };
@@ -50,6 +50,7 @@ test('a node started with --config takes sign-ins at its public URL and keeps it
   config.api.rateLimits = { auth: 3 };
   writeFileSync(n.configPath, JSON.stringify(config));
   const proc = spawn(process.execPath, [cliPath, 'node', '--config', n.configPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(proc); // killed with this process if the runner stops the file
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));

@@ -16,7 +16,7 @@ import { prepareCluster } from '../src/node/index.ts';
 import {
   ShulianClient, ShulianError, deployContractTemplate, draftContract, govPropose, govVote, notaryPut, notaryVerify, sm3File, signContract, submitContractEvent,
 } from '../src/sdk/index.ts';
-import { cliPath, freePort, repoRoot } from './helpers/node-process.ts';
+import { cliPath, freePort, repoRoot, track, waitHealthy } from './helpers/node-process.ts';
 import { forgeFailedTx, forgeState, lyingNode } from './helpers/lying-node.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
 import { goTo, launchBrowser, signInWithHex } from './helpers/browser.ts';
@@ -37,14 +37,25 @@ function cliRun(args: string[], env: Record<string, string>): Promise<Run> {
 
 const checkOf = (e: unknown): string | undefined => (e instanceof ShulianError ? (e.details?.check as string | undefined) : undefined);
 
-interface Proc { proc: ChildProcess; exited: Promise<unknown>; out: () => string }
+interface Proc { proc: ChildProcess; exited: Promise<unknown>; out: () => string; done: () => boolean }
 function start(configPath: string): Proc {
   const proc = spawn(process.execPath, [cliPath, 'node', '--config', configPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Killed with this process if the runner stops the file (its finally would not run).
+  track(proc);
   let out = '';
+  let done = false;
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { proc, exited: new Promise((r) => proc.on('exit', r)), out: () => out };
+  return { proc, exited: new Promise((r) => proc.on('exit', (code) => { done = true; r(code); })), out: () => out, done: () => done };
 }
+
+/**
+ * How long the cluster may take to start and send governance.init: five node processes starting
+ * at once on two cores shared with the rest of the suite can take minutes (a fixed 120 s once ran
+ * out under load). The waits below end as soon as their condition holds, or at once when a node
+ * exits, so a generous deadline costs nothing when all is well.
+ */
+const STARTUP_MS = 360_000;
 
 const json = async <T>(url: string): Promise<T | undefined> => {
   try {
@@ -55,7 +66,7 @@ const json = async <T>(url: string): Promise<T | undefined> => {
   }
 };
 
-test('governance replaces a validator: the chain switches sets at the decided height and runs on the new set; verified reads follow it, and one validator alone cannot forge them', async () => {
+test('governance replaces a validator: the chain switches sets at the decided height and runs on the new set; verified reads follow it, and one validator alone cannot forge them', { timeout: 900_000 }, async () => {
   const tmp = tempDir();
   const base = await freePort();
   const layout = prepareCluster(tmp.dir, 5, base, base + 1000, 'sm2', { validators: 4 });
@@ -64,7 +75,13 @@ test('governance replaces a validator: the chain switches sets at the decided he
   const keyOf = (i: number): KeyPair => readKeystore(join(layout.nodes[i]!.dir, 'node', 'key.json'), readFileSync(join(layout.nodes[i]!.dir, 'node', 'key.pass'), 'utf8').trim());
   try {
     const client = new ShulianClient({ baseUrl: apis[1]! });
-    await waitFor(async () => (await client.state('gov', 'governance/meta').catch(() => ({ value: null }))).value !== null, 'governance.init on the cluster', 120_000);
+    const started = Date.now();
+    for (const [i, p] of procs.entries()) await waitHealthy(apis[i]!, p!.proc, p!.out, Math.max(STARTUP_MS - (Date.now() - started), 1));
+    await waitFor(async () => {
+      const gone = procs.findIndex((p) => p?.done());
+      if (gone >= 0) throw new Error(`node ${gone + 1} exited before governance.init was committed`);
+      return (await client.state('gov', 'governance/meta').catch(() => ({ value: null }))).value !== null;
+    }, 'governance.init on the cluster', Math.max(STARTUP_MS - (Date.now() - started), 1));
     const operatorIndex = [0, 1, 2, 3].sort((a, b) => (layout.nodes[a]!.did < layout.nodes[b]!.did ? -1 : 1))[0]!;
     const operator = keyOf(operatorIndex);
     const orgs = [generateKeyPair('sm2'), generateKeyPair('sm2'), generateKeyPair('sm2')];

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Interface, type LogDescription } from 'ethers';
+import type { Interface, LogDescription } from 'ethers';
 import { z } from 'zod';
 import { ShulianError } from '../codec/index.ts';
-import { EthereumAdapter, type ChainAdapter, type ChainEvent, type ChainHeader } from '../crosschain/adapters/index.ts';
-import { XENDPOINT_ABI, fromEvmPacket, type EvmPacket } from '../crosschain/evm/index.ts';
+import type { ChainAdapter, ChainEvent, ChainHeader, EthereumAdapter } from '../crosschain/adapters/index.ts';
+import type { EvmPacket, fromEvmPacket } from '../crosschain/evm/index.ts';
 import type { ExternalChainsView } from '../api/index.ts';
 import type { ExternalChain as ExternalChainInfo, ExternalMessageView } from '../sdk/index.ts';
 
@@ -89,7 +89,24 @@ interface Entry {
   order: string[];
 }
 
-const XENDPOINT = new Interface(XENDPOINT_ABI);
+/** What following an EVM chain takes: ethers and the EVM adapter and packets. */
+interface EvmLib {
+  EthereumAdapter: typeof EthereumAdapter;
+  fromEvmPacket: typeof fromEvmPacket;
+  /** The XEndpoint contract's ABI, for its events. */
+  xendpoint: Interface;
+}
+let evmLib: Promise<EvmLib> | undefined;
+/**
+ * Loaded when a node first follows an external chain, not at every node start: ethers and the
+ * adapters take about half a second of CPU to load, and most nodes follow none.
+ */
+function loadEvmLib(): Promise<EvmLib> {
+  return (evmLib ??= (async () => {
+    const [{ Interface: Abi }, adapters, evm] = await Promise.all([import('ethers'), import('../crosschain/adapters/index.ts'), import('../crosschain/evm/index.ts')]);
+    return { EthereumAdapter: adapters.EthereumAdapter, fromEvmPacket: evm.fromEvmPacket, xendpoint: new Abi(evm.XENDPOINT_ABI) };
+  })());
+}
 
 /**
  * The external chains a node follows, each through its ChainAdapter (docs/engines.md): a
@@ -211,6 +228,7 @@ export class ExternalChains implements ExternalChainsView {
   async #adapterOf(e: Entry): Promise<ChainAdapter> {
     if (e.adapter) return e.adapter;
     const { config } = e;
+    const { EthereumAdapter } = await loadEvmLib();
     const chainId = config.chainId ?? await EthereumAdapter.chainIdOf(config.rpc, this.#timeoutMs);
     e.info.chainId = chainId;
     e.adapter = new EthereumAdapter({ id: config.id, url: config.rpc, name: e.info.name, chainId, confirmations: config.confirmations ?? 0, pollMs: this.#refreshMs, requestTimeoutMs: this.#timeoutMs });
@@ -277,9 +295,10 @@ export class ExternalChains implements ExternalChainsView {
   }
 
   async #onEvent(e: Entry, adapter: ChainAdapter, ev: ChainEvent): Promise<void> {
+    const { xendpoint, fromEvmPacket } = await loadEvmLib();
     let log: LogDescription | null;
     try {
-      log = XENDPOINT.parseLog({ topics: ev.topics ?? [], data: String(ev.data) });
+      log = xendpoint.parseLog({ topics: ev.topics ?? [], data: String(ev.data) });
     } catch {
       return;
     }

@@ -9,7 +9,7 @@ import { Gateway, localEndpoint } from '../crosschain/index.ts';
 import { ExternalChains, loadExternalChains, type ExternalChainConfig, type ExternalChainsOptions } from './external.ts';
 import { bootstrapSandbox, sandboxKeys, startSandbox, type RunningSandbox, type SandboxInfo } from './sandbox.ts';
 import { SupervisionService, SupervisionStore, nodeFeed, type SupervisionOptions, type Webhook } from '../supervision/index.ts';
-import { ExplorerQueries, Indexer, PgIndex, redact } from '../indexer/index.ts';
+import type { Indexer, PgIndex } from '../indexer/index.ts';
 import { ShulianHttp } from '../sdk/index.ts';
 
 /** The node's own gateway over the chains it hosts, for the chains whose genesis registers it as one. */
@@ -129,9 +129,11 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   };
   const gov = node.chains().find((c) => c.genesis.modules.includes('governance'));
   let pgIndex: PgIndex | undefined;
-  if (opts.pg) {
+  // The explorer's indexer (and the pg driver) is loaded only by a node given a database.
+  const explorer = opts.pg ? await import('../indexer/index.ts') : undefined;
+  if (opts.pg && explorer) {
     try {
-      pgIndex = await PgIndex.open(opts.pg);
+      pgIndex = await explorer.PgIndex.open(opts.pg);
     } catch (err) {
       await node.close();
       throw err;
@@ -185,7 +187,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     const vc = { statusSigner: node.key, issuers: [node.key], ...opts.api?.vc };
     api = await buildApi(node, {
       ...opts.api, vc, metrics: { ...opts.api?.metrics, gateway: () => gateway?.backlog() }, console: { dataDir: opts.dataDir, ...opts.api?.console }, external, ...(supervision ? { supervision } : {}),
-      ...(pgIndex ? { explorer: new ExplorerQueries(pgIndex.pool) } : {}),
+      ...(pgIndex && explorer ? { explorer: new explorer.ExplorerQueries(pgIndex.pool) } : {}),
     });
     log(`credentials: issuing as ${vc.issuers.map((i) => ('controller' in i ? i.controller : didFromPublicKey(i.publicKey))).join(', ')} (POST /credentials/issue)`);
     await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
@@ -215,10 +217,10 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
   gateway = opts.gateway === false ? undefined : startEmbeddedGateway(node, log);
   // The node indexes its own chains into the explorer's database, over its own API like any indexer.
   const local = ['0.0.0.0', '::'].includes(opts.host ?? '') ? `http://127.0.0.1:${port}` : url;
-  const indexer = pgIndex ? new Indexer({ index: pgIndex, sources: [new ShulianHttp({ baseUrl: local })], log }) : undefined;
+  const indexer: Indexer | undefined = pgIndex && explorer ? new explorer.Indexer({ index: pgIndex, sources: [new ShulianHttp({ baseUrl: local })], log }) : undefined;
   if (indexer) {
     await indexer.start();
-    log(`explorer: indexing into ${redact(opts.pg!)}`);
+    log(`explorer: indexing into ${explorer!.redact(opts.pg!)}`);
   }
   external.start();
   if (external.ids.length) log(`following external chains: ${external.ids.join(', ')}`);

@@ -49,10 +49,11 @@ export async function waitHealthy(url: string, child: ChildProcess, output: () =
 /**
  * Nodes started here and still running: killed when this test process exits or is stopped (a
  * test file that times out is killed before its after() hooks run; its nodes must not outlive it).
+ * Tests that spawn nodes themselves (`shulian node --config`) pass them to `track` too.
  */
 const live = new Set<ChildProcess>();
 let hooked = false;
-function track(child: ChildProcess): void {
+export function track(child: ChildProcess): void {
   live.add(child);
   child.once('exit', () => live.delete(child));
   if (hooked) return;

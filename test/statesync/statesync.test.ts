@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { generateKeyPair } from '../../src/crypto/index.ts';
 import { signTx } from '../../src/ledger/index.ts';
 import { prepareCluster, type NodeConfig } from '../../src/node/index.ts';
-import { cliPath, freePort, repoRoot } from '../helpers/node-process.ts';
+import { cliPath, freePort, repoRoot, track } from '../helpers/node-process.ts';
 import { tempDir, waitFor } from '../helpers/tmp.ts';
 
 interface Proc { proc: ChildProcess; exited: Promise<unknown>; out: () => string }
@@ -25,6 +25,7 @@ process.once('exit', () => {
 
 function startNode(configPath: string): Proc {
   const proc = spawn(process.execPath, [cliPath, 'node', '--config', configPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_DEBUG: undefined } });
+  track(proc); // killed with this process if the runner stops the file
   live.add(proc);
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-40_000)));

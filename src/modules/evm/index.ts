@@ -15,14 +15,22 @@ import { asJson, type JsonValue } from '../../codec/index.ts';
 import type { ChainParams } from '../../ledger/index.ts';
 import { asyncMethod, ModuleError, type Frozen, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { evmAddressOfDid } from './address.ts';
-import { runEvm, type EvmBacking } from './engine.ts';
+import type { EvmBacking } from './engine.ts';
 import { EVM_MODULE } from './keys.ts';
 import type { EvmEnv, EvmOutcome } from './types.ts';
 
 export * from './types.ts';
 export * from './keys.ts';
 export { evmAddressOfDid, didOfEvmAddress, evmChainIdOf } from './address.ts';
-export { revertReason, EVM_HARDFORK, type EvmBacking } from './engine.ts';
+export type { EvmBacking } from './engine.ts';
+
+let engine: Promise<typeof import('./engine.ts')> | undefined;
+/**
+ * The EVM itself (@ethereumjs, about half a second of CPU to load) is loaded by the first deploy,
+ * call or eth_call, not by every process that lists the modules; its hardfork (EVM_HARDFORK) and
+ * revertReason are in ./engine.ts.
+ */
+const runEvm = async (...args: Parameters<typeof import('./engine.ts').runEvm>): Promise<EvmOutcome> => (await (engine ??= import('./engine.ts'))).runEvm(...args);
 
 const HEX_RE = /^(0x)?([0-9a-fA-F]{2})*$/;
 const hexBytes = (what: string) => z.string().regex(HEX_RE, `${what}: hex bytes, with or without 0x`);
