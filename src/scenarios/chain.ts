@@ -25,7 +25,7 @@ export interface ChainSpec {
   operatorRole?: string;
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe().catch(() => undefined);
@@ -36,7 +36,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 }
 
 /** Proposes and votes (yes) as the operator; fails unless the proposal is approved. */
-async function decide(c: ShulianClient, operator: KeyPair, input: Parameters<typeof govPropose>[2]): Promise<{ id: number; tx: string; height: number }> {
+export async function decide(c: ShulianClient, operator: KeyPair, input: Parameters<typeof govPropose>[2]): Promise<{ id: number; tx: string; height: number }> {
   const p = await govPropose(c, operator, input);
   const v = await govVote(c, operator, p.id, 'yes');
   if (v.status !== 'approved') throw new ShulianError('SCENARIO_FAILED', `governance proposal #${p.id} (${input.kind}) is ${v.status} after the operator's vote; the scenario needs an alliance whose operator decides alone (shulian up)`);

@@ -43,4 +43,5 @@ export * from './tokens.ts';
 export * from './xcall.ts';
 export * from './scenarios.ts';
 export * from './privacy.ts';
+export * from './material.ts';
 export * from './simulation.ts';
