@@ -13,11 +13,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShulianError } from '../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, readKeystore, type KeyPair } from '../src/crypto/index.ts';
-import { ConsoleClient, LOWCARBON_CHAIN, RURAL_CHAINS, ShulianClient, getMaterial, govMembers, govRegulators, materialUses, signTx } from '../src/sdk/index.ts';
-import { GOV_AGENCIES, GOV_SYSTEM, type ScenarioReport } from '../src/scenarios/index.ts';
+import { ConsoleClient, GOV_AGENCIES, GOV_SYSTEM, LOWCARBON_CHAIN, RURAL_CHAINS, ShulianClient, getMaterial, govMembers, govRegulators, materialUses, signTx } from '../src/sdk/index.ts';
+import type { ScenarioReport } from '../src/scenarios/index.ts';
 import { cli, fixtureKey, json, jsonError, PW } from './helpers/cli.ts';
 import { nodeKey, showingNodeLog, startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
 import { tempDir, waitFor } from './helpers/tmp.ts';
+import { goTo, launchBrowser, screenshot, setLang, settle, signInWithHex } from './helpers/browser.ts';
+import { LeakLog } from './helpers/i18n-scan.ts';
+import { toHex } from '../src/codec/index.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let node: NodeProcess;
@@ -138,6 +141,44 @@ test('a material through the CLI: issued, refused without a grant, granted, reus
     assert.ok(refusedReads.every((a) => a.chain === 'gov-material'));
     const list = json<Array<{ id: string }>>(await cli(['material', 'list', ...api()]));
     assert.ok(list.some((m) => m.id === id));
+  });
+});
+
+test('the console\'s 政务系统 page: the five chains running with heights, the agencies, the material with its versions and grants, the reuse log, in zh-CN and en', { timeout: 300_000 }, async () => {
+  await showingNodeLog(node, async () => {
+    const browser = await launchBrowser();
+    try {
+      const leaks = new LeakLog();
+      const { page, errors } = await browser.open(`${node.url}/console/`);
+      await signInWithHex(page, toHex(nodeKey(data).privateKey));
+      await goTo(page, 'gov');
+      await settle(page);
+      const rows = (id: string) => page.getByTestId(id).locator('tbody tr.ant-table-row');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="gov-chains"] tbody tr.ant-table-row').length === 5);
+      for (const g of GOV_SYSTEM) {
+        const h = Number(await page.getByTestId(`gov-chain-height-${g.chain}`).textContent());
+        assert.ok(h >= 0 && (g.chain !== 'gov' || h > 0), `${g.chain} shows its height`);
+      }
+      assert.equal(await rows('gov-agencies').count(), GOV_AGENCIES.length);
+      assert.equal(await page.getByTestId('gov-regulator').count(), 1, 'one agency is the regulator');
+      await page.getByTestId('gov-materials').getByText('lic-zhang-1').waitFor();
+      assert.equal(await rows('gov-uses').count(), 1, 'the one granted read');
+      await page.getByTestId('gov-materials').locator('.ant-table-row-expand-icon').first().click();
+      await page.getByTestId('material-detail-lic-zhang-1').getByTestId('material-versions').locator('tbody tr.ant-table-row').nth(1).waitFor();
+      await page.getByTestId('material-grants').locator('tbody tr.ant-table-row').first().waitFor();
+      for (const lang of ['zh', 'en'] as const) {
+        await setLang(page, lang);
+        await page.getByTestId('gov-chains').getByText(lang === 'zh' ? '材料链' : 'Government material chain').waitFor();
+        await page.getByTestId('gov-agencies').getByText(lang === 'zh' ? '卫健委' : 'Municipal Health Commission').waitFor();
+        await page.getByTestId('material-grants').getByText(lang === 'zh' ? '已撤销' : 'revoked', { exact: true }).waitFor();
+        await leaks.check(page, lang, 'government system');
+        await screenshot(page, `gov-${lang}`);
+      }
+      leaks.assertNone();
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
   });
 });
 

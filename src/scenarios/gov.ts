@@ -13,45 +13,11 @@ import { ShulianError } from '../codec/index.ts';
 import { didFromPublicKey, generateKeyPair, readKeystore, writeKeystore, type KeyPair, type KeystoreOptions } from '../crypto/index.ts';
 import { supStateKey } from '../modules/supervision/keys.ts';
 import type { RuleSpec } from '../rules/index.ts';
-import { govMember, govRegulators, sendToken, type ShulianClient } from '../sdk/index.ts';
+import { GOV_AGENCIES, GOV_CHAINS, GOV_SYSTEM, govMember, govRegulators, sendToken, type AgencySlug, type GovChainRole, type ShulianClient } from '../sdk/index.ts';
 import { decide, ensureBusinessChain, type ChainSpec } from './chain.ts';
 import { Reporter, type ScenarioReport, type ScenarioStep } from './report.ts';
 
-/** The five chains of §5.1: four business chains made by governance, and the governance chain's supervision. */
-export const GOV_CHAINS = {
-  catalog: 'gov-catalog', identity: 'gov-identity', material: 'gov-material', sign: 'gov-sign', supervision: 'gov',
-} as const;
-
-export interface GovChainInfo {
-  role: keyof typeof GOV_CHAINS;
-  chain: string;
-  nameZh: string;
-  name: string;
-  modules: string[];
-}
-
-const SPECS: Array<ChainSpec & { role: Exclude<keyof typeof GOV_CHAINS, 'supervision'> }> = [
-  { role: 'catalog', chain: GOV_CHAINS.catalog, name: 'Government catalog chain', nameZh: '目录链', modules: ['catalog', 'notary'] },
-  { role: 'identity', chain: GOV_CHAINS.identity, name: 'Government identity chain', nameZh: '身份链', modules: ['did', 'vcstatus', 'credadmit', 'notary'] },
-  { role: 'material', chain: GOV_CHAINS.material, name: 'Government material chain', nameZh: '材料链', modules: ['material', 'notary'] },
-  { role: 'sign', chain: GOV_CHAINS.sign, name: 'Government signing chain', nameZh: '签署链', modules: ['lexcontract', 'notary'] },
-];
-
-/** What the government system is made of, for the console and docs: the chains and their modules. */
-export const GOV_SYSTEM: GovChainInfo[] = [
-  ...SPECS.map(({ role, chain, name, nameZh, modules }) => ({ role, chain, name, nameZh, modules })),
-  { role: 'supervision', chain: GOV_CHAINS.supervision, name: 'Supervision (on the governance chain)', nameZh: '监管链', modules: ['supervision'] },
-];
-
-/** The agencies, admitted as member organisations (role service-provider: they act, the operator governs). */
-export const GOV_AGENCIES = [
-  { slug: 'bigdata', name: 'Municipal Big Data Center', nameZh: '市大数据中心' },
-  { slug: 'market', name: 'Municipal Administration for Market Regulation', nameZh: '市场监管局', regulator: true },
-  { slug: 'hrss', name: 'Municipal Human Resources and Social Security Bureau', nameZh: '人社局' },
-  { slug: 'health', name: 'Municipal Health Commission', nameZh: '卫健委' },
-  { slug: 'police', name: 'Municipal Public Security Bureau', nameZh: '公安局' },
-] as const;
-export type AgencySlug = (typeof GOV_AGENCIES)[number]['slug'];
+const SPECS: Array<ChainSpec & { role: GovChainRole }> = GOV_SYSTEM.filter((g) => g.role !== 'supervision').map(({ role, chain, name, nameZh, modules }) => ({ role, chain, name, nameZh, modules }));
 
 /** The rule the market regulator publishes: a material read the chain refused (no grant, expired, revoked). */
 export const GOV_REFUSED_READ_RULE: RuleSpec = {
@@ -108,7 +74,7 @@ export async function ensureGovSystem(c: ShulianClient, operator: KeyPair, o: Go
     r.step({ title: `governance admits ${a.nameZh} (${a.name}) as a member organisation`, chain: 'gov', tx: p.tx, height: p.height, detail: `admit-member proposal #${p.id} approved; DID ${d}; key ${join(o.keyDir, `${a.slug}.json`)}` });
   }
   if (admitted === 0) r.step({ title: 'the agencies are members', chain: 'gov', detail: GOV_AGENCIES.map((a) => `${a.nameZh} ${did(keys[a.slug])}`).join('; ') });
-  const market = GOV_AGENCIES.find((a) => 'regulator' in a)!;
+  const market = GOV_AGENCIES.find((a) => a.regulator)!;
   const regDid = did(keys[market.slug]);
   if (!(await govRegulators(c)).some((x) => x.did === regDid)) {
     const p = await decide(c, operator, {

@@ -20,5 +20,5 @@ export function runScenario(name: string, c: ShulianClient, operator: KeyPair, o
   if (name === 'rural') return runRural(c, operator, o);
   throw new ShulianError('SCENARIO_UNKNOWN', `no scenario "${name}": the scenarios are ${SCENARIOS.join(', ')}`);
 }
-export { GOV_AGENCIES, GOV_CHAINS, GOV_REFUSED_READ_RULE, GOV_SYSTEM, agencyKeys, ensureGovSystem, type AgencySlug, type GovChainInfo, type GovPresetOptions } from './gov.ts';
+export { GOV_REFUSED_READ_RULE, agencyKeys, ensureGovSystem, type GovPresetOptions } from './gov.ts';
 export { DEMO_RULE, runDemo, type DemoOptions, type DemoResult } from './demo.ts';
