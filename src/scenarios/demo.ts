@@ -6,11 +6,11 @@
  * alert. Each finished scenario leaves its report in `<dir>/<name>.json`; a later start skips it,
  * so a second start does not fail on, or duplicate, what exists.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShulianError } from '../codec/index.ts';
-import { didFromPublicKey, generateKeyPair, readKeystore, writeKeystore, type KeyPair, type KeystoreOptions } from '../crypto/index.ts';
+import { didFromPublicKey, type KeyPair, type KeystoreOptions } from '../crypto/index.ts';
+import { keysIn } from './keys.ts';
 import { supStateKey } from '../modules/supervision/keys.ts';
 import type { RuleSpec } from '../rules/index.ts';
 import { govRegulators, sendToken, type ShulianClient } from '../sdk/index.ts';
@@ -42,21 +42,9 @@ export interface DemoResult {
   failed: Array<{ scenario: string; error: string }>;
 }
 
-/** The demo regulator's key (`<dir>/regulator.json`, password in `<dir>/regulator.pass`). */
-function regulatorKey(dir: string, keystore: KeystoreOptions, suite: KeyPair['suite']): KeyPair {
-  const file = join(dir, 'regulator.json');
-  const pass = join(dir, 'regulator.pass');
-  if (existsSync(file) && existsSync(pass)) return readKeystore(file, readFileSync(pass, 'utf8').trim());
-  const k = generateKeyPair(suite);
-  const pw = randomBytes(24).toString('base64url');
-  writeFileSync(pass, pw + '\n', { mode: 0o600 });
-  writeKeystore(file, k, pw, keystore);
-  return k;
-}
-
 /** The demo's regulator and rule, registered through governance once. */
 async function ensureDemoRule(c: ShulianClient, operator: KeyPair, o: DemoOptions): Promise<void> {
-  const reg = regulatorKey(o.dir, o.keystore ?? {}, operator.suite);
+  const reg = keysIn(join(o.dir, 'keys'), ['regulator'], o.keystore, operator.suite).regulator;
   const regDid = didFromPublicKey(reg.publicKey);
   if (!(await govRegulators(c)).some((x) => x.did === regDid)) {
     const p = await decide(c, operator, { kind: 'register-regulator', title: 'Register the demo city regulator', regulator: { did: regDid, name: 'Demo city financial regulator', nameZh: '演示·市金融监管局', chains: ['settle'] } } as never);

@@ -6,11 +6,10 @@
  * organisations, each with its DID and key kept in the data dir. Every step first looks whether it
  * is done, so a second start changes nothing.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { ShulianError } from '../codec/index.ts';
-import { didFromPublicKey, generateKeyPair, readKeystore, writeKeystore, type KeyPair, type KeystoreOptions } from '../crypto/index.ts';
+import { didFromPublicKey, type KeyPair, type KeystoreOptions } from '../crypto/index.ts';
+import { keysIn } from './keys.ts';
 import { supStateKey } from '../modules/supervision/keys.ts';
 import type { RuleSpec } from '../rules/index.ts';
 import { GOV_AGENCIES, GOV_CHAINS, GOV_SYSTEM, govMember, govRegulators, sendToken, type AgencySlug, type GovChainRole, type ShulianClient } from '../sdk/index.ts';
@@ -27,27 +26,9 @@ export const GOV_REFUSED_READ_RULE: RuleSpec = {
   kind: 'match', when: 'tx.method == "use" && !ok',
 } as RuleSpec;
 
-/**
- * The agencies' keys, in `<dir>/<slug>.json` (keystores) with one password in `<dir>/password`
- * (mode 0600, generated on first start, as the node key's key.pass).
- */
+/** The agencies' keys, `<dir>/<slug>.json` with the password in `<dir>/password` (keys.ts). */
 export function agencyKeys(dir: string, keystore: KeystoreOptions = {}, suite: KeyPair['suite'] = 'sm2'): Record<AgencySlug, KeyPair> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const passPath = join(dir, 'password');
-  if (!existsSync(passPath)) writeFileSync(passPath, randomBytes(24).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
-  const password = readFileSync(passPath, 'utf8').trim();
-  const out = {} as Record<AgencySlug, KeyPair>;
-  for (const a of GOV_AGENCIES) {
-    const file = join(dir, `${a.slug}.json`);
-    if (existsSync(file)) {
-      out[a.slug] = readKeystore(file, password);
-    } else {
-      const k = generateKeyPair(suite);
-      writeKeystore(file, k, password, keystore);
-      out[a.slug] = k;
-    }
-  }
-  return out;
+  return keysIn(dir, GOV_AGENCIES.map((a) => a.slug), keystore, suite);
 }
 
 export interface GovPresetOptions {

@@ -65,7 +65,7 @@ export function Gov() {
   const uses = useLoad(async () => (sys.data?.chains.find((c) => c.role === 'material')?.running ? materialUses(client) : []), [sys.data]);
   const name = (a: { name: string; nameZh: string }) => (lang === 'zh' ? a.nameZh : a.name);
   return (
-    <Space direction="vertical" size="large" style={{ width: '100%' }} data-testid="gov-page">
+    <Space direction="vertical" size="large" style={{ width: '100%' }} data-testid="page-gov">
       <ErrorBox error={sys.error ?? materials.error ?? uses.error} />
       {sys.data && !sys.data.ready && (
         <NoData text={<>{tr('政务系统尚未完整建立：', 'The government system is not fully set up: ')}<code>shulian up --preset gov</code></>} />
