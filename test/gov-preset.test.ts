@@ -171,6 +171,8 @@ test('the console\'s 政务系统 page: the five chains running with heights, th
         await page.getByTestId('gov-chains').getByText(lang === 'zh' ? '材料链' : 'Government material chain').waitFor();
         await page.getByTestId('gov-agencies').getByText(lang === 'zh' ? '卫健委' : 'Municipal Health Commission').waitFor();
         await page.getByTestId('material-grants').getByText(lang === 'zh' ? '已撤销' : 'revoked', { exact: true }).waitFor();
+        await page.getByTestId('material-versions').getByText(lang === 'zh' ? '已被新版本取代' : 'superseded', { exact: true }).waitFor();
+        await page.getByTestId('gov-uses').getByText(lang === 'zh' ? '卫健委' : 'Municipal Health Commission').waitFor();
         await leaks.check(page, lang, 'government system');
         await screenshot(page, `gov-${lang}`);
       }

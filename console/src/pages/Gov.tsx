@@ -29,7 +29,13 @@ function statusTag(c: GovChainView, tr: Tr) {
   return <Tag color={w[2]}>{tr(w[0], w[1])}</Tag>;
 }
 
-function MaterialDetail({ id }: { id: string }) {
+/** An agency's name where the DID is one of the government system's agencies, else the DID. */
+function Agency({ did, names }: { did: string; names: Map<string, string> }) {
+  const n = names.get(did);
+  return n ? <span title={did}>{n}</span> : <Did did={did} />;
+}
+
+function MaterialDetail({ id, names }: { id: string; names: Map<string, string> }) {
   const { tr, lang } = useSession();
   const v = useLoad(() => getMaterial(client, id), [id]);
   if (v.error) return <ErrorBox error={v.error} />;
@@ -41,14 +47,15 @@ function MaterialDetail({ id }: { id: string }) {
         columns={[
           { title: tr('版本', 'Version'), dataIndex: 'version' },
           { title: tr('摘要（SM3）', 'Digest (SM3)'), render: (_, x) => <Hash value={x.digest} /> },
-          { title: tr('状态', 'Status'), render: (_, x) => x.status === 'valid' ? <Tag color="success">{tr('有效', 'valid')}</Tag> : <Tag color="error">{tr('已吊销', 'revoked')}</Tag> },
+          { title: tr('状态', 'Status'), render: (_, x) => x.status === 'revoked' ? <Tag color="error">{tr('已吊销', 'revoked')}</Tag>
+            : x.version < v.data!.material.version ? <Tag>{tr('已被新版本取代', 'superseded')}</Tag> : <Tag color="success">{tr('有效', 'valid')}</Tag> },
           { title: tr('高度', 'Height'), dataIndex: 'height' },
           { title: tr('时间', 'Time'), render: (_, x) => fmtTime(x.time, lang) },
         ]} />
       <Typography.Text strong>{tr('授权', 'Grants')}</Typography.Text>
       <Table size="small" rowKey="grantee" pagination={false} dataSource={v.data.grants} data-testid="material-grants" locale={{ emptyText: tr('持有人尚未授权任何机构', 'The holder granted no agency') }}
         columns={[
-          { title: tr('被授权机构', 'Agency'), render: (_, g) => <Did did={g.grantee} /> },
+          { title: tr('被授权机构', 'Agency'), render: (_, g) => <Agency did={g.grantee} names={names} /> },
           { title: tr('用途', 'Purpose'), render: (_, g) => <UserText>{g.purpose}</UserText> },
           { title: tr('到期', 'Expires'), render: (_, g) => fmtTime(g.expires, lang) },
           { title: tr('状态', 'Status'), render: (_, g) => g.status === 'active' ? <Tag color="success">{tr('有效', 'active')}</Tag> : <Tag color="error">{tr('已撤销', 'revoked')}</Tag> },
@@ -64,6 +71,7 @@ export function Gov() {
   const materials = useLoad(async () => (sys.data?.chains.find((c) => c.role === 'material')?.running ? listMaterials(client) : []), [sys.data]);
   const uses = useLoad(async () => (sys.data?.chains.find((c) => c.role === 'material')?.running ? materialUses(client) : []), [sys.data]);
   const name = (a: { name: string; nameZh: string }) => (lang === 'zh' ? a.nameZh : a.name);
+  const names = new Map((sys.data?.agencies ?? []).flatMap((a) => (a.member ? [[a.member.did, name(a)] as const] : [])));
   return (
     <Space direction="vertical" size="large" style={{ width: '100%' }} data-testid="page-gov">
       <ErrorBox error={sys.error ?? materials.error ?? uses.error} />
@@ -97,7 +105,7 @@ export function Gov() {
       <Card title={tr('材料链：行政材料', 'Material chain: administrative materials')} loading={materials.loading}>
         {(materials.data ?? []).length === 0 ? <NoData text={tr('尚无材料', 'No materials yet')} /> : (
           <Table<MaterialRecord> data-testid="gov-materials" size="small" rowKey="id" pagination={false} dataSource={materials.data ?? []}
-            expandable={{ expandedRowRender: (m) => <MaterialDetail id={m.id} /> }}
+            expandable={{ expandedRowRender: (m) => <MaterialDetail id={m.id} names={names} /> }}
             columns={[
               { title: tr('材料', 'Material'), render: (_, m) => <Ident>{m.id}</Ident> },
               { title: tr('名称', 'Title'), render: (_, m) => <UserText>{m.title}</UserText> },
@@ -105,7 +113,7 @@ export function Gov() {
               { title: tr('版本', 'Version'), dataIndex: 'version' },
               { title: tr('状态', 'Status'), render: (_, m) => m.status === 'valid' ? <Tag color="success">{tr('有效', 'valid')}</Tag> : <Tag color="error">{tr('已吊销', 'revoked')}</Tag> },
               { title: tr('持有人', 'Holder'), render: (_, m) => <Did did={m.holder} /> },
-              { title: tr('签发机构', 'Issuer'), render: (_, m) => <Did did={m.issuer} /> },
+              { title: tr('签发机构', 'Issuer'), render: (_, m) => <Agency did={m.issuer} names={names} /> },
             ]} />
         )}
       </Card>
@@ -115,7 +123,7 @@ export function Gov() {
             columns={[
               { title: tr('序号', 'No.'), dataIndex: 'n' },
               { title: tr('材料', 'Material'), render: (_, u) => <Space><Ident>{u.material}</Ident><span>{tr(`第 ${u.version} 版`, `v${u.version}`)}</span></Space> },
-              { title: tr('机构', 'Agency'), render: (_, u) => <Did did={u.agency} /> },
+              { title: tr('机构', 'Agency'), render: (_, u) => <Agency did={u.agency} names={names} /> },
               { title: tr('用途', 'Purpose'), render: (_, u) => <UserText>{u.purpose}</UserText> },
               { title: tr('交易', 'Transaction'), render: (_, u) => <Hash value={u.tx} /> },
               { title: tr('时间', 'Time'), render: (_, u) => fmtTime(u.time, lang) },
