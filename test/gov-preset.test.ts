@@ -13,7 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShulianError } from '../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, readKeystore, type KeyPair } from '../src/crypto/index.ts';
-import { ConsoleClient, GOV_AGENCIES, GOV_SYSTEM, LOWCARBON_CHAIN, RURAL_CHAINS, ShulianClient, getMaterial, govMembers, govRegulators, materialUses, signTx } from '../src/sdk/index.ts';
+import { ConsoleClient, getContract, GOV_AGENCIES, GOV_SYSTEM, LOWCARBON_CHAIN, RURAL_CHAINS, ShulianClient, getMaterial, govMembers, govRegulators, materialUses, signTx } from '../src/sdk/index.ts';
 import type { ScenarioReport } from '../src/scenarios/index.ts';
 import { cli, fixtureKey, json, jsonError, PW } from './helpers/cli.ts';
 import { nodeKey, showingNodeLog, startNodeProcess, type NodeProcess } from './helpers/node-process.ts';
@@ -74,6 +74,12 @@ test('the government system: five chains with their modules, the agencies as mem
     }
     const regs = await govRegulators(c);
     assert.ok(regs.some((r) => r.did === agency.market!.did && r.chains.includes('gov-material')), '市场监管局 regulates the material chain');
+    // The signing chain holds the agencies' data sharing agreement, signed by both parties and in force.
+    const { id } = JSON.parse(readFileSync(join(data, 'gov', 'agreement.json'), 'utf8')) as { id: string };
+    const contract = await getContract(c, id, { chain: 'gov-sign' });
+    assert.equal(contract.status, 'active');
+    assert.deepEqual(contract.instance.parties, { provider: agency.bigdata!.did, requester: agency.health!.did });
+    assert.deepEqual(Object.keys(contract.signatures).sort(), ['provider', 'requester']);
   });
 });
 

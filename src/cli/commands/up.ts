@@ -209,7 +209,7 @@ async function populate(node: { url: string; node: { key: KeyPair } }, dataDir: 
     if (o.preset === 'gov') {
       const t0 = Date.now();
       log('preset gov: setting up the government application system (目录链, 身份链, 材料链, 签署链, 监管链)…');
-      const r = await scenarios.ensureGovSystem(c, operator, { api: node.url, keyDir: join(dataDir, 'gov', 'keys'), keystore, onStep: (s) => log(`preset gov: ${s.title}`) });
+      const r = await scenarios.ensureGovSystem(c, operator, { api: node.url, dir: join(dataDir, 'gov'), keystore, onStep: (s) => log(`preset gov: ${s.title}`) });
       log(`preset gov: ready in ${Math.round((Date.now() - t0) / 1000)} s — chains ${String(r.outcome.chains)}; agencies' keys in ${join(dataDir, 'gov', 'keys')}`);
     }
     if (o.demo && !populating.stopped) {
