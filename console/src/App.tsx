@@ -25,6 +25,7 @@ const Privacy = lazy(() => import('./pages/Privacy.tsx').then((m) => ({ default:
 const Market = lazy(() => import('./pages/Market.tsx').then((m) => ({ default: m.Market })));
 const Simulation = lazy(() => import('./pages/Simulation.tsx').then((m) => ({ default: m.Simulation })));
 const Scenarios = lazy(() => import('./pages/Scenarios.tsx').then((m) => ({ default: m.Scenarios })));
+const Gov = lazy(() => import('./pages/Gov.tsx').then((m) => ({ default: m.Gov })));
 
 export const BASE = '/console/';
 
@@ -58,6 +59,7 @@ const PAGES: PageDef[] = [
   { path: 'admin', zh: '系统管理', en: 'Admin', render: () => <Admin />, roles: ADMIN_ROLES },
   { path: 'simulation', zh: '模拟沙箱', en: 'Simulation', render: () => <Simulation /> },
   { path: 'scenarios', zh: '场景', en: 'Scenarios', render: () => <Scenarios /> },
+  { path: 'gov', zh: '政务系统', en: 'Government system', render: () => <Gov /> },
 ];
 
 function currentPath(): string {

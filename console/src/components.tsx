@@ -150,6 +150,7 @@ const MODULES: Record<string, [string, string, string, string]> = {
   collectible: ['数字藏品', '定量发行的藏品类别与链上转赠规则（持有期、实名、次数、冷却期），以及集邮册', 'digital collectibles', 'classes with a fixed supply and transfer rules on chain (holding period, real name, gift limits, cooldown), and albums'],
   coupon: ['优惠券', '有预算的优惠券活动：满减、折扣与立减，叠加、有效期与商户，领取、核销、过期与退回', 'coupons', 'coupon campaigns with a budget: threshold, percentage and fixed discounts, stacking, windows and merchants; issue, redeem, expire, refund'],
   carbon: ['碳普惠', '经表决登记的方法学、按减排活动签发碳积分（同一减排不重复计）、转让、注销与兑换', 'carbon points', 'methodologies registered by vote, points issued for reductions (never the same one twice), transfer, retirement and exchange'],
+  material: ['材料链', '行政材料按摘要登记：版本、持有人授权与机构复用记录', 'material chain', 'administrative materials by digest: versions, holder grants and a log of agencies\' reuse'],
   privacy: ['隐私计算', '隐私求交、求交计数与求交求和的申请、授权与同意核验及审计记录', 'privacy computing', 'PSI, PSI-cardinality and PSI-sum runs: requests checked against grants and consents, with an audit record'],
 };
 

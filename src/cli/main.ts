@@ -30,6 +30,7 @@ const GROUPS: Record<string, () => Promise<Command[]>> = {
   scenario: async () => [(await import('./commands/scenario.ts')).scenarioCommand()],
   privacy: async () => [(await import('./commands/privacy.ts')).privacyCommand()],
   simulate: async () => [(await import('./commands/simulate.ts')).simulateCommand()],
+  material: async () => [(await import('./commands/material.ts')).materialCommand()],
 };
 /** `chain` subcommands defined here; any other (`chain propose`, `chain --help`) loads gov.ts. */
 const OWN_CHAIN_COMMANDS = new Set(['list', 'status']);
@@ -90,8 +91,10 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option('--issuer-password-env <var>', 'read the --issuer-key password from this environment variable (default: ask at the terminal)')
     .option('--pg <url>', 'a PostgreSQL database for the explorer: the node indexes its chains there and serves /v1/explorer/* from it (docs/explorer.md)')
     .option('--pg-env <var>', 'read the --pg URL from this environment variable (keeps a password out of the process list)')
+    .option('--preset <name>', 'gov: on first start, set up the government application system — its chains and agencies (docs/gov.md)')
+    .option('--demo [scenarios]', 'once the node is up, run the scenarios (all, or a comma-separated list such as rural,lowcarbon) against it in the background so the console shows a living alliance (docs/gov.md#demo)')
     .addOption(jsonOption())
-    .action(action(async (o: { dataDir: string; port: number; host: string; publicUrl?: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[]; sandbox?: boolean; issuerKey?: string; issuerPasswordEnv?: string; pg?: string; pgEnv?: string }) => {
+    .action(action(async (o: { dataDir: string; port: number; host: string; publicUrl?: string; json?: boolean; validators: number; gateway?: boolean; extraGateway?: string[]; sandbox?: boolean; issuerKey?: string; issuerPasswordEnv?: string; pg?: string; pgEnv?: string; preset?: string; demo?: boolean | string }) => {
       const { up } = await import('./commands/up.ts');
       await up(o);
     }));

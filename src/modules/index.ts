@@ -26,6 +26,7 @@ import { collectibleModule } from './collectible/index.ts';
 import { couponModule } from './coupon/index.ts';
 import { createCarbonModule } from './carbon/index.ts';
 import { privacyModule } from './privacy/index.ts';
+import { materialModule } from './material/index.ts';
 
 export { notaryModule, recordStateKey, type NotaryRecord } from './notary/index.ts';
 export { didModule } from './did/index.ts';
@@ -38,6 +39,7 @@ export { collectibleModule } from './collectible/index.ts';
 export { couponModule } from './coupon/index.ts';
 export { createCarbonModule } from './carbon/index.ts';
 export { privacyModule } from './privacy/index.ts';
+export { materialModule } from './material/index.ts';
 export { vcstatusModule } from './vcstatus/index.ts';
 export { lexcontractModule } from './lexcontract/index.ts';
 export { supervisionModule } from './supervision/index.ts';
@@ -56,7 +58,7 @@ export { createValidatorsModule, validatorsFor, SCHEDULE_KEY, MIN_DELAY, type Va
 export { createEvmModule, evmModuleFor, evmView, evmAddressOfDid, didOfEvmAddress, evmChainIdOf, EVM_MODULE } from './evm/index.ts';
 
 /** Every module this build of Shulian can run; a chain's genesis picks from these. */
-export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule, supervisionModule, lexcontractModule, xtransferModule, xdocModule, xcallModule, xlockModule, xtxModule, catalogModule, dataauthModule, consentModule, credadmitModule, marketModule, collectibleModule, couponModule, privacyModule];
+export const builtinModules: ModuleDef[] = [notaryModule, didModule, vcstatusModule, governanceModule, supervisionModule, lexcontractModule, xtransferModule, xdocModule, xcallModule, xlockModule, xtxModule, catalogModule, dataauthModule, consentModule, credadmitModule, marketModule, collectibleModule, couponModule, privacyModule, materialModule];
 
 /** Modules built from a chain's genesis; their names are known even before a genesis picks them. */
 const CONFIGURED = ['evidence', 'validators', 'settlement', 'evm', 'xchain', 'xroute', 'carbon'];

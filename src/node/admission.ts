@@ -102,6 +102,7 @@ function allianceViewAt(state: StateAt, chainId: string): AllianceView {
   const policyNow = (): Policy | null => (policy === undefined ? (policy = state.getState(govStateKey.policy()).value as Policy | null) : policy);
   let rules: AccessRule[] | null | undefined;
   const refusals = new Map<string, string | null>();
+  const members = new Map<string, readonly string[] | null>();
   return {
     govHeight: state.height,
     frozen(key) {
@@ -127,6 +128,14 @@ function allianceViewAt(state: StateAt, chainId: string): AllianceView {
         if (refusals.size < 100_000) refusals.set(key, why);
       }
       return why === null ? undefined : `${why} (governance chain ${state.chain} at height ${state.height})`;
+    },
+    memberRoles(did) {
+      let roles = members.get(did);
+      if (roles === undefined) {
+        roles = (state.getState(govStateKey.member(did)).value as Member | null)?.roles ?? null;
+        if (members.size < 100_000) members.set(did, roles);
+      }
+      return roles ?? undefined;
     },
     templateApproved(hash) {
       let ok = approved.get(hash);

@@ -69,11 +69,17 @@ export interface AllianceView {
    * (docs/permissions.md), or undefined if it may.
    */
   accessRefusal(module: string, method: string, did: string): string | undefined;
+  /**
+   * The roles of `did` in the governance chain's member registry, or undefined if it is no
+   * member organisation (the `material` module lets only members issue, docs/gov.md).
+   */
+  memberRoles(did: string): readonly string[] | undefined;
 }
 
 /** No governance chain named: nothing frozen, no audit. */
 export const NO_ALLIANCE: AllianceView = {
   govHeight: -1, frozen: () => undefined, templateAudit: false, templateApproved: () => false, accessRefusal: () => undefined,
+  memberRoles: () => undefined,
 };
 
 /** Words for a subject in an error. */

@@ -178,6 +178,10 @@ export class Executor {
         charge(GAS.read, `reading the approval of template ${h}`);
         return alliance.templateApproved(h) ? 'approved' : 'unapproved';
       },
+      memberRoles: (did) => {
+        charge(GAS.read, `reading the member record of ${did}`);
+        return (env.alliance ?? NO_ALLIANCE).memberRoles(did);
+      },
       call: (target, name, args) => {
         const callee = this.enabled.has(target) ? this.modules.get(target) : undefined;
         const exp = callee?.exports && Object.hasOwn(callee.exports, name) ? callee.exports[name] : undefined;

@@ -56,6 +56,9 @@ export class MapContext implements ModuleContext {
     if (!this.alliance?.templateAudit) return 'not-required';
     return this.alliance.templateApproved(hash) ? 'approved' : 'unapproved';
   }
+  memberRoles(did: string): readonly string[] | undefined {
+    return this.alliance?.memberRoles(did);
+  }
   charge(): void {}
   call(module: string, name: string): JsonValue | undefined {
     throw new ModuleError('EXPORT_NOT_FOUND', `a MapContext has no module export ${module}.${name}`);

@@ -47,6 +47,12 @@ export interface ModuleContext {
    * approved templates; then whether a regulator approved the template with this source hash.
    */
   templateApproval(hash: string): 'approved' | 'unapproved' | 'not-required';
+  /**
+   * The roles of a member organisation of the alliance, read like freezes from the governance
+   * chain at the height the block names (alliance.ts); undefined for a DID that is no member, and
+   * on a chain that follows no governance chain.
+   */
+  memberRoles(did: string): readonly string[] | undefined;
 }
 
 export interface MethodDef<A> {

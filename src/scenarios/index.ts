@@ -29,3 +29,5 @@ export function runScenario(name: string, c: ShulianClient, operator: KeyPair, o
   if (name === 'medical') return runMedical(c, operator, o);
   throw new ShulianError('SCENARIO_UNKNOWN', `no scenario "${name}": the scenarios are ${SCENARIOS.join(', ')}`);
 }
+export { GOV_REFUSED_READ_RULE, agencyKeys, ensureGovSystem, type GovPresetOptions } from './gov.ts';
+export { DEMO_RULE, runDemo, type DemoOptions, type DemoResult } from './demo.ts';

@@ -52,6 +52,9 @@ export {
   type ClassRecord, type TokenRecord, type AlbumRecord, type CampaignRecord, type CouponRecord, type MayMove, type ProposalRecord, type CarbonStats, type RetirementRecord, type DiscountRule,
 } from './tokens.ts';
 export { xcallResult } from './xcall.ts';
+// The government application system (docs/gov.md): its chains and agencies, the material chain's reads.
+export * from './gov-system.ts';
+export { DEFAULT_MATERIAL_CHAIN, MATERIAL_KINDS, getMaterial, listMaterials, materialUses, type GrantRecord, type MaterialKind, type MaterialRecord, type MaterialView, type UseRecord } from './material.ts';
 export * from './scenarios.ts';
 export * from './solidity.ts';
 export { bpText, getProduct, listProducts, listSubscriptions, providerRevenue, subscriptionUsage, type PeriodReport, type Plan, type ProductQuery, type ProductRecord, type RevenueReport, type SubscriptionRecord } from './market.ts';

@@ -43,4 +43,6 @@ export * from './tokens.ts';
 export * from './xcall.ts';
 export * from './scenarios.ts';
 export * from './privacy.ts';
+export * from './material.ts';
+export * from './gov-system.ts';
 export * from './simulation.ts';

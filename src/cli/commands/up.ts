@@ -24,7 +24,13 @@ export interface UpOptions {
   /** --pg / --pg-env: the explorer's PostgreSQL database. */
   pg?: string;
   pgEnv?: string;
+  /** --preset gov: the government application system (docs/gov.md). */
+  preset?: string;
+  /** --demo [a,b]: run the scenarios (all, or those listed) in the background once the node is up (docs/gov.md#demo). */
+  demo?: boolean | string;
 }
+
+export const PRESETS = ['gov'] as const;
 
 /** The credential issuer key of --issuer-key (or a node config's vc.issuerKey), opened now so a wrong password stops the start. */
 export async function issuerKeyOf(file: string | undefined, passwordEnv: string | undefined): Promise<KeyPair | undefined> {
@@ -35,7 +41,9 @@ export async function issuerKeyOf(file: string | undefined, passwordEnv: string 
 
 /** Starts the embedded alliance node and keeps it running until SIGINT / SIGTERM. */
 export async function up(o: UpOptions): Promise<void> {
+  if (o.preset !== undefined && !(PRESETS as readonly string[]).includes(o.preset)) throw new ShulianError('USAGE', `--preset is one of ${PRESETS.join(', ')}, not "${o.preset}"`);
   if ((o.validators ?? 1) > 1) {
+    if (o.preset !== undefined || o.demo) throw new ShulianError('USAGE', '--preset and --demo apply to one node (shulian up without --validators); against a cluster, run `shulian scenario run` instead');
     if (o.issuerKey !== undefined) throw new ShulianError('USAGE', '--issuer-key applies to one node; for --validators N, set vc.issuerKey in the config of the node that should issue');
     if (o.pg !== undefined || o.pgEnv !== undefined) throw new ShulianError('USAGE', '--pg applies to one node; for --validators N, run shulian indexer --pg … --api <a node> beside the alliance');
     const { upCluster } = await import('./cluster.ts');
@@ -52,6 +60,7 @@ export async function up(o: UpOptions): Promise<void> {
   return runNode({
     dataDir: o.dataDir, port: o.port, host: o.host, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}), ...(o.json ? { json: true } : {}),
     gateway: o.gateway !== false, gateways, sandbox: o.sandbox !== false, ...(issuer ? { issuer } : {}), ...(pg ? { pg } : {}),
+    ...(o.preset === 'gov' ? { preset: 'gov' as const } : {}), ...(o.demo ? { demo: await demoScenarios(o.demo) } : {}),
   });
 }
 
@@ -79,6 +88,19 @@ export interface RunNodeOptions {
   minFreeBytes?: number;
   /** The explorer's PostgreSQL database (docs/explorer.md). */
   pg?: string;
+  preset?: 'gov';
+  /** The scenarios --demo runs, in order. */
+  demo?: readonly string[];
+}
+
+/** --demo's scenarios: all of them, or the comma-separated names given, each checked before the node starts. */
+async function demoScenarios(demo: true | string): Promise<readonly string[]> {
+  const { SCENARIOS } = await import('../../scenarios/index.ts');
+  if (demo === true) return SCENARIOS;
+  const names = demo.split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+  if (!names.length || unknown.length) throw new ShulianError('USAGE', `--demo takes no value or a comma-separated list of scenarios among ${SCENARIOS.join(', ')}; not "${demo}"`);
+  return names;
 }
 
 /** Starts one node process's node and keeps it running until SIGINT / SIGTERM. */
@@ -144,6 +166,8 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
     ].join('\n'));
   }
 
+  if (o.preset || o.demo) void populate(node, dataDir, o, log);
+
   await new Promise<void>((done) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
@@ -153,6 +177,7 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
       }
       stopping = true;
       if (!o.json) process.stderr.write(`${signal}: stopping the node…\n`);
+      populating.stopped = true;
       node.close().then(
         () => {
           if (!o.json) process.stderr.write('node stopped\n');
@@ -174,4 +199,40 @@ export async function runNode(o: RunNodeOptions): Promise<void> {
       process.once('disconnect', () => { if (!stopping) stop('SIGTERM'); });
     }
   });
+}
+
+/** Set when the node stops, so the background work stops at its next step instead of failing on a closed node. */
+const populating = { stopped: false };
+
+/**
+ * --preset gov and --demo, in the background of the node process once the API answers: the
+ * government system first (docs/gov.md), then the scenarios, each logged. A failure is logged and
+ * leaves the node running.
+ */
+async function populate(node: { url: string; node: { key: KeyPair } }, dataDir: string, o: RunNodeOptions, log: (line: string) => void): Promise<void> {
+  const { ShulianClient } = await import('../../sdk/index.ts');
+  const { newKeystoreOptions } = await import('../../node/index.ts');
+  const scenarios = await import('../../scenarios/index.ts');
+  const c = new ShulianClient({ baseUrl: node.url });
+  const operator = node.node.key;
+  const keystore = newKeystoreOptions();
+  try {
+    if (o.preset === 'gov') {
+      const t0 = Date.now();
+      log('preset gov: setting up the government application system (目录链, 身份链, 材料链, 签署链, 监管链)…');
+      const r = await scenarios.ensureGovSystem(c, operator, { api: node.url, dir: join(dataDir, 'gov'), keystore, onStep: (s) => log(`preset gov: ${s.title}`) });
+      log(`preset gov: ready in ${Math.round((Date.now() - t0) / 1000)} s — chains ${String(r.outcome.chains)}; agencies' keys in ${join(dataDir, 'gov', 'keys')}`);
+    }
+    if (o.demo && !populating.stopped) {
+      const { scenarioRuntime } = await import('../scenario-runtime.ts');
+      const { relay, services } = scenarioRuntime(node.url, operator);
+      log(`demo: running the scenarios ${o.demo.join(', ')} in the background; the console fills as they go`);
+      await scenarios.runDemo(c, operator, {
+        api: node.url, dir: join(dataDir, 'demo'), scenarios: o.demo, keystore, log,
+        run: (name, so) => scenarios.runScenario(name, c, operator, so), relay, services,
+      });
+    }
+  } catch (err) {
+    if (!populating.stopped) log(`error: ${o.preset === 'gov' ? 'preset gov' : 'demo'} stopped: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
