@@ -18,12 +18,16 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
  */
 export const LONG = [
   'test/console/pages.test.ts',
+  'test/scenario-medical.test.ts',
   'test/statesync/statesync.test.ts',
+  'test/scenario-trade.test.ts',
   'test/console/ops.test.ts',
   'test/net-faults/faults.test.ts',
   'test/console/flows.test.ts',
   'test/validator-change.test.ts',
   'test/tour.test.ts',
+  'test/gov-preset.test.ts',
+  'test/scenarios.test.ts',
   'test/console/simulation.test.ts',
   'test/cli-did.test.ts',
   'test/console/market.test.ts',
