@@ -282,6 +282,16 @@ describe('cli against a node started with shulian up', () => {
     assert.match(node.output(), new RegExp(join(tmp, 'node').replace(/[.:/\\]/g, '\\$&')));
   });
 
+  test('a second up on the same API port stops with PORT_IN_USE, not a crash', async () => {
+    const port = new URL(api).port;
+    const r = await cli(['up', '--data-dir', join(tmp, 'second'), '--port', port, '--json']);
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    const err = (JSON.parse(r.stderr.trim().split('\n').at(-1)!) as { error: { code: string; message: string } }).error;
+    assert.equal(err.code, 'PORT_IN_USE');
+    assert.match(err.message, new RegExp(`API ${port}`));
+    assert.doesNotMatch(r.stderr, /closed database|Unhandled|\n\s+at /);
+  });
+
   test('chain list shows the seven chains', async () => {
     const out = json<{ chains: Array<{ id: string; height: number }> }>(await cli(['chain', 'list', '--api', api, '--json']));
     assert.deepEqual(out.chains.map((c) => c.id).sort(), ['data', 'gov', 'identity', 'notary', 'settle', 'sign', 'xroute']);

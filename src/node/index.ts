@@ -176,7 +176,7 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     external = new ExternalChains(configs, { log, ...opts.externalOptions });
   } catch (err) {
     await stopSupervision();
-      await stopIndex();
+    await stopIndex();
     await node.close();
     throw err;
   }
@@ -192,8 +192,12 @@ export async function startNode(opts: StartOptions): Promise<RunningNode> {
     log(`credentials: issuing as ${vc.issuers.map((i) => ('controller' in i ? i.controller : didFromPublicKey(i.publicKey))).join(', ')} (POST /credentials/issue)`);
     await api.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
   } catch (err) {
+    // The API's onClose hooks stop what it started (the alarm service's timers read the node's
+    // stores: left running, they would throw once the node is closed and end the process before
+    // the caller could say why the start failed, e.g. PORT_IN_USE).
+    await api?.close().catch(() => undefined);
     await stopSupervision();
-      await stopIndex();
+    await stopIndex();
     await node.close();
     throw err;
   }
