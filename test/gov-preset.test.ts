@@ -227,7 +227,7 @@ test('a second start with --preset gov --demo recreates nothing', { timeout: 300
 test('--demo with a scenario that does not exist is refused before the node starts, naming the scenarios', async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const r = jsonError(await cli(['up', '--data-dir', join(dir, 'd'), '--port', '0', '--demo', 'rural,nosuch', '--json']));
+    const r = jsonError(await cli(['up', '--data-dir', join(dir, 'd'), '--port', '0', '--demo', 'rural,nosuch', '--json']), 2);
     assert.equal(r.code, 'USAGE');
     assert.match(r.message, /rural, lowcarbon, medical, trade/);
     assert.ok(!existsSync(join(dir, 'd')), 'no data directory was made');
