@@ -240,7 +240,7 @@ function MedicalCard() {
         <>
           <Row gutter={16}>
             <Col span={6}><Statistic title={tr('最近一次计算的授权校友', 'Consenting alumni, latest computation')} value={run.runs[0]?.consents.length ?? 0} /></Col>
-            <Col span={6}><Statistic title={tr('隐私计算（PSI-sum）', 'Privacy computations (PSI-sum)')} value={run.runs.length} /></Col>
+            <Col span={6}><Statistic title={tr('隐私计算（隐私求交求和）', 'Privacy computations (PSI-sum)')} value={run.runs.length} /></Col>
             <Col span={6}><Statistic title={tr('API 订阅', 'API subscriptions')} value={run.subscriptions.length} /></Col>
             <Col span={6}><Statistic title={tr('已计量调用', 'Metered calls')} value={run.subscriptions.reduce((n, s) => n + s.units, 0)} /></Col>
           </Row>
