@@ -42,12 +42,13 @@ export class NetCluster {
     });
   }
 
-  start(i: number): void {
+  /** Starts node i in its namespace; `env` adds to (or, undefined, removes from) the environment, e.g. SHULIAN_CLOCK_SKEW_MS. */
+  start(i: number, env: Record<string, string | undefined> = {}): void {
     const n = this.nodes[i]!;
     if (n.proc) throw new Error(`node ${i} is already running`);
     // `ip netns exec` execs the command: the child's pid is the node's, so signals reach it.
     const proc = spawn(this.lab.exec(i)[0]!, [...this.lab.exec(i).slice(1), process.execPath, cliPath, 'node', '--config', n.configPath], {
-      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_DEBUG: undefined },
+      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_DEBUG: undefined, ...env },
     });
     n.proc = proc;
     n.paused = false;
@@ -86,6 +87,39 @@ export class NetCluster {
     await n.exited;
   }
 
+  /** Stops node i gracefully (SIGTERM; SIGKILL after 20 s). */
+  async stop(i: number): Promise<void> {
+    const n = this.nodes[i]!;
+    if (!n.proc) return;
+    n.proc.kill('SIGTERM');
+    const t = setTimeout(() => n.proc?.kill('SIGKILL'), 20_000);
+    await n.exited;
+    clearTimeout(t);
+  }
+
+  /** The consensus state of `chain` as node i reports it. */
+  consensus(i: number, chain = 'notary'): Promise<ConsensusView | undefined> {
+    return getJson<ConsensusView>(`${this.nodes[i]!.api}/v1/chains/${chain}/consensus`, 2000);
+  }
+
+  /**
+   * kill -9 of the validator that proposes in the current round of `chain` (as a running node
+   * reports it), then restarted from its data directory. Only while every node is up, so at most
+   * one is down at a time: undefined when one is not, or no running node answered.
+   */
+  async killProposer(chain = 'notary'): Promise<{ index: number; height: number; round: number } | undefined> {
+    if (!this.nodes.every((n) => n.proc && !n.paused)) return undefined;
+    for (const n of this.nodes) {
+      const s = await this.consensus(n.index, chain);
+      const p = s ? this.nodes.findIndex((m) => m.did === s.proposer) : -1;
+      if (!s || p < 0) continue;
+      await this.kill9(p);
+      this.start(p);
+      return { index: p, height: s.height + 1, round: s.round };
+    }
+    return undefined;
+  }
+
   /** Stops every node (SIGCONT first for a paused one), SIGKILL after 20 s. */
   async stopAll(): Promise<void> {
     await Promise.all(this.nodes.map(async (n) => {
@@ -111,6 +145,9 @@ export class NetCluster {
     return this.nodes.map((n) => `--- node ${n.index} (${n.api}) ---\n${n.out.slice(-3000)}`).join('\n');
   }
 }
+
+/** GET /v1/chains/:chain/consensus: `height` is the last committed; `round` and `proposer` are of the height after it. */
+export interface ConsensusView { height: number; round: number; step: string; proposer: string; validators: Array<{ did: string; up: boolean }> }
 
 export async function getJson<T>(url: string, timeoutMs = 3000): Promise<T | undefined> {
   try {
