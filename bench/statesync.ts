@@ -3,7 +3,7 @@
  * 10⁵ blocks by state sync at least 10× faster than by replaying blocks).
  *
  * The chain: a tbft notary chain of three ed25519 validators (`shulian node` layout, an alliance
- * file naming only that chain), N blocks of one notary record each. Building 10⁵ blocks through
+ * file naming only that chain, at most one tx a block), N blocks of one notary record each. Building 10⁵ blocks through
  * consensus takes hours, so the source is built here in process, through the real block path
  * (admission, execution, LMDB commit) into validator 1's data directory, each block with a commit
  * signed by all three validators — the blocks and commits a consensus run would have stored. On
@@ -30,7 +30,7 @@ import { AdmissionPool, Chain } from '../src/chain/index.ts';
 import { keySigner, signVote, verifyCommit, suiteVerifier } from '../src/consensus/tbft/messages.ts';
 import { signTx, type Genesis } from '../src/ledger/index.ts';
 import { modulesFor } from '../src/modules/index.ts';
-import { EMBEDDED_FOUNDER } from '../src/node/alliance.ts';
+import { DEFAULT_PARAMS, EMBEDDED_FOUNDER } from '../src/node/alliance.ts';
 import { prepareCluster, type NodeConfig } from '../src/node/index.ts';
 import { testGenesis } from '../test/helpers/chain.ts';
 import { cliPath, freePort, nodeKey, repoRoot } from '../test/helpers/node-process.ts';
@@ -47,14 +47,34 @@ async function buildChain(genesis: Genesis, dir: string, keys: KeyPair[], blocks
   const signers = keys.map((k) => keySigner('ed25519', k.privateKey));
   const user = (await import('../src/crypto/index.ts')).generateKeyPair('ed25519');
   const t0 = performance.now();
+  // One tx per block (the genesis says maxBlockTxs 1); txs are admitted in batches ahead of the
+  // blocks, while blocks are made, as a node admits clients' txs during consensus.
+  const BATCH = 100;
+  let submitted = 0;
+  let admitted = 0;
+  const submitNext = async (): Promise<void> => {
+    const from = submitted;
+    const n = Math.min(BATCH, blocks - from);
+    submitted += n;
+    const txs = Array.from({ length: n }, (_, k) => signTx(user, { chain: genesis.chain, module: 'notary', method: 'put', args: { hash: toHex(randomBytes(32)) }, nonce: from + k, expires: blocks + 10 }).tx);
+    const rs = await chain.submit(txs);
+    const bad = rs.findIndex((r) => !r.accepted);
+    if (bad >= 0) throw new Error(`tx ${from + bad}: refused: ${JSON.stringify(rs[bad])}`);
+    admitted = from + n;
+  };
+  let ahead: Promise<void> = Promise.resolve();
+  const launch = (): void => {
+    ahead = submitNext();
+    ahead.catch(() => {}); // awaited below; this only keeps it from counting as unhandled meanwhile
+  };
   try {
+    launch();
     let time = genesis.time;
     for (let h = 1; h <= blocks; h++) {
-      const { tx } = signTx(user, { chain: genesis.chain, module: 'notary', method: 'put', args: { hash: toHex(randomBytes(32)) }, nonce: h - 1, expires: blocks + 10 });
-      const [r] = await chain.submit([tx]);
-      if (!r?.accepted) throw new Error(`block ${h}: tx refused: ${JSON.stringify(r)}`);
+      if (admitted === submitted && submitted < blocks && submitted - h < BATCH / 2) launch();
+      if (h > admitted) await ahead; // the batch holding this block's tx
       const c = await chain.proposeBlock((time += 1000));
-      if (!c) throw new Error(`block ${h}: nothing proposed`);
+      if (!c || c.block.txs.length !== 1) throw new Error(`block ${h}: ${c ? c.block.txs.length : 'no'} txs proposed`);
       const commit = {
         chain: genesis.chain, height: h, round: 0, blockHash: c.block.hash,
         signatures: signers.map((s) => ({ validator: s.did, sig: signVote(s, genesis.chain, 'precommit', h, 0, c.block.hash).sig })),
@@ -68,6 +88,7 @@ async function buildChain(genesis: Genesis, dir: string, keys: KeyPair[], blocks
     }
     return { ms: performance.now() - t0, stateRoot: chain.info().stateRoot };
   } finally {
+    await ahead.catch(() => {});
     await chain.close();
     await pool.close();
   }
@@ -113,7 +134,7 @@ export default async function run(): Promise<BenchResult> {
   // An alliance of one tbft chain: the three validators, the notary module only.
   const createdAt = Date.now();
   const genesis = testGenesis('ed25519', keys[0]!, {
-    alliance: 'shulian-local', consensus: { type: 'tbft' }, time: createdAt,
+    alliance: 'shulian-local', consensus: { type: 'tbft' }, time: createdAt, params: { ...DEFAULT_PARAMS, maxBlockTxs: 1 },
     validators: keys.map((k) => ({ did: didFromPublicKey(k.publicKey), publicKey: toHex(k.publicKey), power: 1 })),
   });
   writeFileSync(layout.alliancePath, JSON.stringify({ alliance: 'shulian-local', createdAt, founder: EMBEDDED_FOUNDER, chains: [genesis] }, null, 2) + '\n');
