@@ -19,6 +19,8 @@ export interface NetNode {
   exited?: Promise<void>;
   out: string;
   paused: boolean;
+  /** Added to the node's environment at every start. */
+  env: Record<string, string>;
 }
 
 /**
@@ -38,17 +40,21 @@ export class NetCluster {
       config.api = { ...config.api, host: ip, port: API_PORT };
       config.p2p = { host: ip, port: P2P_PORT, peers: lab.hosts.filter((_, j) => j !== i).map((h) => `ws://${h.ip}:${P2P_PORT}`) };
       writeFileSync(n.configPath, JSON.stringify(config, null, 2) + '\n');
-      return { index: i, did: n.did, api: `http://${ip}:${API_PORT}`, configPath: n.configPath, out: '', paused: false };
+      return { index: i, did: n.did, api: `http://${ip}:${API_PORT}`, configPath: n.configPath, out: '', paused: false, env: {} };
     });
   }
 
-  /** Starts node i in its namespace; `env` adds to (or, undefined, removes from) the environment, e.g. SHULIAN_CLOCK_SKEW_MS. */
-  start(i: number, env: Record<string, string | undefined> = {}): void {
+  /**
+   * Starts node i in its namespace. `env` adds to its environment (e.g. SHULIAN_CLOCK_SKEW_MS)
+   * and is kept: a restart without one (after kill9) has the same.
+   */
+  start(i: number, env?: Record<string, string>): void {
     const n = this.nodes[i]!;
     if (n.proc) throw new Error(`node ${i} is already running`);
+    if (env) n.env = env;
     // `ip netns exec` execs the command: the child's pid is the node's, so signals reach it.
     const proc = spawn(this.lab.exec(i)[0]!, [...this.lab.exec(i).slice(1), process.execPath, cliPath, 'node', '--config', n.configPath], {
-      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_DEBUG: undefined, ...env },
+      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_DEBUG: undefined, ...n.env },
     });
     n.proc = proc;
     n.paused = false;
@@ -85,16 +91,6 @@ export class NetCluster {
     if (!n.proc) return;
     n.proc.kill('SIGKILL');
     await n.exited;
-  }
-
-  /** Stops node i gracefully (SIGTERM; SIGKILL after 20 s). */
-  async stop(i: number): Promise<void> {
-    const n = this.nodes[i]!;
-    if (!n.proc) return;
-    n.proc.kill('SIGTERM');
-    const t = setTimeout(() => n.proc?.kill('SIGKILL'), 20_000);
-    await n.exited;
-    clearTimeout(t);
   }
 
   /** The consensus state of `chain` as node i reports it. */
