@@ -6,9 +6,9 @@
  * latency of the writes acknowledged in the window.
  *
  * Workload: 8 clients, each a closed loop of notary puts through its own validator, retrying
- * through the next one (test/helpers/netns/workload.ts), plus a reader of the notary records.
- * Not yet in it (left for the next step, said in the report): settlement transfers, cross-chain
- * packets and lex events, which need accounts, routes and contracts set up first.
+ * through the next one (test/helpers/netns/workload.ts); beside them one closed loop each of
+ * settlement transfers, cross-chain token packets (sign → notary, relayed by the nodes' own
+ * gateways) and lex contract events (bench/lib/mixed.ts), set up before the clock starts.
  *
  * Pass (a steady state): over the second half of the run, RSS of every node grows less than
  * 25 % from its median in the third quarter to its median in the last, LMDB bytes per committed
@@ -16,17 +16,20 @@
  * median window's. Otherwise `verdict` is "growth" with the figures that grew.
  * value: committed tx/s over the second half; limit: the same clients' tx/s over the first half
  * (measured in this run); ratio = value ÷ limit (a steady state stays near 1). A run whose last
- * quarter commits nothing after the first half did is also "growth" (it stalled).
+ * quarter commits nothing after the first half did is also "growth" (it stalled), for the notary
+ * clients and for each of the other kinds; so is a cross-chain packet committed on `sign` that
+ * has not arrived on `notary` two minutes after the load stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareCluster } from '../src/node/index.ts';
-import { cliPath, freePort, repoRoot } from '../test/helpers/node-process.ts';
+import { cliPath, freePort, nodeKey, repoRoot } from '../test/helpers/node-process.ts';
 import { getJson } from '../test/helpers/netns/cluster.ts';
 import { Workload } from '../test/helpers/netns/workload.ts';
 import { tempDir, waitFor } from '../test/helpers/tmp.ts';
 import { numberOption } from './lib/args.ts';
+import { MixedLoad } from './lib/mixed.ts';
 import { percentile } from './lib/load.ts';
 import type { BenchResult } from './result.ts';
 
@@ -41,6 +44,8 @@ interface Sample {
   committed: number;
   p50Ms: number | null;
   p99Ms: number | null;
+  /** Settlement, cross-chain and lex txs committed in the window, with their p50 latency. */
+  mixed: Record<string, { ok: number; p50Ms: number | null }>;
 }
 
 function rssBytes(pid: number | undefined): number {
@@ -79,6 +84,7 @@ export default async function run(): Promise<BenchResult> {
   const logs = procs.map(() => '');
   procs.forEach((p, i) => p.stderr!.on('data', (d: Buffer) => (logs[i] = (logs[i] + d.toString()).slice(-4000))));
   const work = new Workload(apis, 8, { retryMs: 20_000 });
+  const mixed = new MixedLoad(apis);
   const samples: Sample[] = [];
   try {
     await waitFor(async () => {
@@ -87,7 +93,11 @@ export default async function run(): Promise<BenchResult> {
     }, 'four validators committing', 300_000).catch((err: Error) => {
       throw new Error(`${err.message}\n${logs.join('\n---\n')}`);
     });
+    await mixed.setup(nodeKey(layout.nodes[0]!.dir)).catch((err: Error) => {
+      throw new Error(`setting up the mixed workload: ${err.message}\n${logs.join('\n---\n')}`);
+    });
     work.start();
+    mixed.start();
     const t0 = Date.now();
     let lastCommitted = 0;
     while (Date.now() - t0 < minutes * 60_000) {
@@ -105,12 +115,14 @@ export default async function run(): Promise<BenchResult> {
         committed: committed - lastCommitted,
         p50Ms: lat.length ? percentile(lat, 50) : null,
         p99Ms: lat.length ? percentile(lat, 99) : null,
+        mixed: mixed.window(since),
       };
       lastCommitted = committed;
       samples.push(s);
       process.stderr.write(`soak ${JSON.stringify(s)}\n`);
     }
     await work.stop();
+    await mixed.stop();
     const seconds = (Date.now() - t0) / 1000;
     const total = work.committedCount();
     // The verdict over the second half.
@@ -141,6 +153,21 @@ export default async function run(): Promise<BenchResult> {
     const firstRate = rateOf(samples.slice(0, Math.floor(n / 2)));
     const rate = rateOf(samples.slice(Math.floor(n / 2)));
     if (firstRate > 0 && q4.length && rateOf(q4) === 0) growth.push('no commits in the last quarter');
+    for (const kind of mixed.stats.keys()) {
+      const first = samples.slice(0, Math.floor(n / 2)).reduce((x, s) => x + (s.mixed[kind]?.ok ?? 0), 0);
+      if (first > 0 && q4.length && q4.every((s) => (s.mixed[kind]?.ok ?? 0) === 0)) growth.push(`no ${kind} commits in the last quarter`);
+    }
+    // Every packet committed on sign arrives on notary (the gateways keep up, nothing is lost).
+    const sentUnits = mixed.stats.get('cross-chain')!.ok;
+    const delivered = await waitFor(async () => {
+      const d = await mixed.deliveredUnits();
+      return d >= sentUnits ? d : false;
+    }, 'the cross-chain packets to arrive', 120_000).catch(async () => mixed.deliveredUnits());
+    if (delivered < sentUnits) growth.push(`cross-chain: ${sentUnits} packets sent, ${delivered} arrived two minutes after the load stopped`);
+    const kinds = Object.fromEntries([...mixed.stats].map(([k, v]) => {
+      const lat = v.done.map((d) => d.ms).sort((a, b) => a - b);
+      return [k, { committed: v.ok, failed: v.failed, perSec: Number((v.ok / seconds).toFixed(2)), p50Ms: lat.length ? percentile(lat, 50) : null, p99Ms: lat.length ? percentile(lat, 99) : null, ...(v.lastError ? { lastError: v.lastError.slice(0, 200) } : {}) }];
+    }));
     const allLat = work.ops.filter((o) => o.committed).map((o) => o.committed!.at - o.submittedAt).sort((a, b) => a - b);
     return {
       bench: 'soak', value: Number(rate.toFixed(2)), unit: 'tx/s', limit: Number(firstRate.toFixed(2)), limitWhat: 'the same clients\' tx/s over the first half of the run',
@@ -149,10 +176,12 @@ export default async function run(): Promise<BenchResult> {
       rssMiB: { first: samples[0]?.rssMiB, last: samples[n - 1]?.rssMiB },
       lmdbMiB: { first: samples[0]?.lmdbMiB, last: samples[n - 1]?.lmdbMiB },
       lagP99Ms: { first: samples[0]?.lagP99Ms, last: samples[n - 1]?.lagP99Ms },
-      workload: 'notary puts by 8 closed-loop clients through all four validators',
+      workload: 'notary puts by 8 closed-loop clients through all four validators; one closed loop each of settlement transfers, cross-chain packets (sign → notary) and lex events (pay-per-use SetLimit)',
+      kinds, crossChainDelivered: delivered,
     };
   } finally {
     await work.stop().catch(() => {});
+    await mixed.stop().catch(() => {});
     for (const p of procs) p.kill('SIGTERM');
     await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r)))));
     tmp.cleanup();

@@ -8,6 +8,7 @@ import {
   AdmissionPool, Chain, MAX_BATCH,
   type AdmissionRule, type ChainView, type ConsensusStatus, type MempoolPolicy, type NodeView, type ReferenceChain, type SenderAuthority,
 } from '../chain/index.ts';
+import { CLOCK_SKEW_ENV, nodeClock, type NodeClock } from './clock.ts';
 import { SoloConsensus, TbftDriver, type ConsensusEngine, type TbftDriverOptions } from '../consensus/index.ts';
 import type { Genesis, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 import { knownModuleNames, modulesFor } from '../modules/index.ts';
@@ -90,6 +91,8 @@ export class ShulianNode implements NodeView {
   private readonly snapshotServed = new Set<string>();
   private watcher: ChainLifecycleWatcher | undefined;
   private opts!: NodeOpenOptions;
+  /** Wall time for proposing and judging block times (a test may skew it: clock.ts). */
+  private clock!: NodeClock;
   private closing = false;
 
   private constructor(readonly key: KeyPair, private readonly admission: AdmissionPool, private readonly unlock: () => void) {
@@ -110,6 +113,8 @@ export class ShulianNode implements NodeView {
       node = new ShulianNode(key, new AdmissionPool(), unlock);
       const self = node;
       self.opts = o;
+      self.clock = nodeClock();
+      if (self.clock.skewMs !== 0) log(`clock: block times proposed and judged with this host's clock ${self.clock.skewMs > 0 ? '+' : ''}${self.clock.skewMs} ms (${CLOCK_SKEW_ENV}, for fault tests)`);
       self.identityId = alliance.chains.find((g) => g.modules.includes('did'))?.chain;
       self.govId = alliance.chains.find((g) => g.modules.includes('governance'))?.chain;
       const followedByAll = new Set(alliance.chains.filter((g) => g.modules.includes('did') || g.modules.includes('governance')).map((g) => g.chain));
@@ -288,11 +293,11 @@ export class ShulianNode implements NodeView {
     const { genesis } = chain;
     const isValidator = genesis.validators.some((v) => v.did === this.did) || genesis.consensus.type === 'tbft';
     if (genesis.consensus.type === 'solo') {
-      return isValidator ? [new SoloConsensus(chain, { onError: (err) => this.opts.log(`chain ${genesis.chain}: block production failed: ${(err as Error).message}`) })] : [];
+      return isValidator ? [new SoloConsensus(chain, { clock: this.clock.now, onError: (err) => this.opts.log(`chain ${genesis.chain}: block production failed: ${(err as Error).message}`) })] : [];
     }
     if (!this.net) throw new ShulianError('P2P_REQUIRED', `chain ${genesis.chain} runs tbft: this node needs a p2p address (shulian node --config)`);
     const driver = new TbftDriver({
-      chain, net: tbftTransport(this.net, chain), walPath: join(this.opts.dataDir, 'chains', genesis.chain, 'consensus.wal'), log: this.opts.log,
+      chain, net: tbftTransport(this.net, chain), clock: this.clock.now, walPath: join(this.opts.dataDir, 'chains', genesis.chain, 'consensus.wal'), log: this.opts.log,
       ...(isValidator ? { key: this.key, reportEvidence: evidenceReporter(chain, this.key, this.opts.log) } : {}),
       ...(this.opts.tbftTimeouts ? { timeouts: this.opts.tbftTimeouts } : {}),
     });

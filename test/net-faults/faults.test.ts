@@ -1,79 +1,34 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkHistory } from '../helpers/netns/checker.ts';
-import { getJson, NetCluster } from '../helpers/netns/cluster.ts';
-import { NetLab, netnsUnavailable } from '../helpers/netns/lab.ts';
-import { Workload } from '../helpers/netns/workload.ts';
-import { tempDir, waitFor } from '../helpers/tmp.ts';
+import { netSuite } from '../helpers/netns/suite.ts';
+import { waitFor } from '../helpers/tmp.ts';
 
 // Four validator processes, each in its own network namespace, joined by veths and a bridge;
 // faults made in the kernel between them (issue #21). Clients keep writing through every node
 // the whole time and a history checker judges what they were told against every node's chain.
-// The long versions: `npm run bench -- netfaults`.
+// The long versions: `npm run bench -- netfaults`. Clock skew and proposer kills are in
+// nodes.test.ts, a cross-chain 2PC across a partition in xtx-partition.test.ts (files of their
+// own keep each under the runner's per-file timeout).
 
-const unavailable = netnsUnavailable();
-if (unavailable) process.stderr.write(`net-faults: skipped: ${unavailable}\n`);
-const opts = { skip: unavailable ? `network namespaces unavailable: ${unavailable}` : false } as const;
-
-let lab: NetLab | undefined;
-let cluster: NetCluster | undefined;
-let work: Workload | undefined;
-const tmp = tempDir('shulian-netfaults-');
-
-const heights = async (): Promise<number[]> =>
-  Promise.all(cluster!.nodes.map(async (n) => (await getJson<{ height: number }>(`${n.api}/v1/chains/notary`, 2000))?.height ?? -1));
-
-/** Waits until the acknowledged commits grow by `n` (the clients' writes go through). */
-async function commitsGrow(n: number, what: string, timeoutMs = 90_000): Promise<void> {
-  const from = work!.committedCount();
-  await waitFor(() => work!.committedCount() >= from + n, `${n} more acknowledged commits ${what}`, timeoutMs);
-}
-
-/** Checks the history so far against the chains of `honest` and fails with every violation. */
-async function check(honest: number[]): Promise<ReturnType<typeof checkHistory>> {
-  const report = checkHistory(await work!.history(honest));
-  assert.deepEqual(report.violations, [], `history violations:\n${report.violations.map((v) => `${v.kind}: ${v.detail}`).join('\n')}`);
-  return report;
-}
-
-before(async () => {
-  if (unavailable) return;
-  lab = new NetLab(4);
-  cluster = new NetCluster(lab, tmp.dir);
-  cluster.startAll();
-  try {
-    await cluster.waitReady('notary', 1);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n${cluster.outputs()}`);
-  }
-  work = new Workload(cluster.nodes.map((n) => n.api), 4);
-  work.start();
-  await commitsGrow(4, 'with a healthy network');
-});
-
-after(async () => {
-  await work?.stop();
-  await cluster?.stopAll();
-  lab?.destroy();
-  tmp.cleanup();
-});
+const { opts, lab, cluster, work, heights, commitsGrow, check, partition } = netSuite();
 
 test('congested links (a slow rate and a three-packet queue between every pair): packets are dropped, commits go on, the history checks', opts, async () => {
-  lab!.shapeAll({ rateKbit: 512, queuePackets: 3 });
+  lab().shapeAll({ rateKbit: 512, queuePackets: 3 });
   try {
     await commitsGrow(4, 'over congested links');
     // A quiet cluster may not overflow the queues within four commits: go on until it has, then
     // commits must still go on over the congested links.
-    await waitFor(() => lab!.shapingStats().dropped > 0, 'the congested queues to drop packets', 90_000).catch(() => undefined);
+    await waitFor(() => lab().shapingStats().dropped > 0, 'the congested queues to drop packets', 90_000).catch(() => undefined);
     await commitsGrow(2, 'over congested links after drops');
-    const { dropped, sent } = lab!.shapingStats();
+    const { dropped, sent } = lab().shapingStats();
     process.stderr.write(`congested: ${sent} packets through the shaped queues, ${dropped} dropped\n`);
     assert.ok(sent > 0, 'node-to-node traffic went through the shaped queues');
     assert.ok(dropped > 0, `the congested queues dropped packets (sent ${sent}, dropped ${dropped})`);
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n${cluster!.outputs()}`);
+    throw new Error(`${(err as Error).message}\n${cluster().outputs()}`);
   } finally {
-    lab!.unshapeAll();
+    lab().unshapeAll();
   }
   const r = await check([0, 1, 2, 3]);
   process.stderr.write(`congested: ${JSON.stringify(r.counts)}, p50 ${r.latencies[Math.floor(r.latencies.length / 2)]} ms since the start\n`);
@@ -81,14 +36,8 @@ test('congested links (a slow rate and a three-packet queue between every pair):
 
 test('a 2–2 partition: no side commits, the history checks; healed, commits resume', opts, async (t) => {
   const before = Math.max(...(await heights()));
-  lab!.partition([[0, 1], [2, 3]]);
   // Healed whatever happens, so a failure here does not leave the next test partitioned.
-  let healed = false;
-  const heal = (): void => {
-    if (!healed) lab!.healAll();
-    healed = true;
-  };
-  t.after(heal);
+  const heal = partition(t, [[0, 1], [2, 3]]);
   // Decisions whose votes were on the wire before the cut may still land (and a height read over
   // HTTP can trail a commit): let those settle for a few seconds, then neither half may commit
   // anything more over several round timeouts of the nodes' defaults.
@@ -112,13 +61,13 @@ test('a 2–2 partition: no side commits, the history checks; healed, commits re
 });
 
 test('a validator paused (SIGSTOP): the other three commit; resumed, it catches up; the history checks', opts, async () => {
-  cluster!.pause(3);
+  cluster().pause(3);
   try {
     const start = Math.max(...(await heights()).slice(0, 3));
     await waitFor(async () => Math.min(...(await heights()).slice(0, 3)) >= start + 3, 'three heights with validator 4 paused', 90_000);
     await commitsGrow(2, 'with validator 4 paused');
   } finally {
-    cluster!.resume(3);
+    cluster().resume(3);
   }
   await waitFor(async () => {
     const hs = await heights();
@@ -129,10 +78,10 @@ test('a validator paused (SIGSTOP): the other three commit; resumed, it catches 
 
   // The checker is not blind on this real history: a block swapped on one node is a fork, and an
   // acknowledged write taken out of one node's chain is a lost write.
-  const forked = await work!.history([0, 1, 2, 3]);
+  const forked = await work().history([0, 1, 2, 3]);
   forked.finals[2]!.blocks[0]!.hash = 'planted';
   assert.ok(checkHistory(forked).violations.some((v) => v.kind === 'FORK'));
-  const lost = await work!.history([0, 1, 2, 3]);
+  const lost = await work().history([0, 1, 2, 3]);
   const acked = lost.ops.find((o) => o.committed)!;
   const b = lost.finals[1]!.blocks[acked.committed!.height - 1]!;
   b.txs = b.txs.filter((t) => t.hash !== acked.hash);

@@ -19,6 +19,8 @@ export interface NetNode {
   exited?: Promise<void>;
   out: string;
   paused: boolean;
+  /** Added to the node's environment at every start. */
+  env: Record<string, string>;
 }
 
 /**
@@ -38,16 +40,21 @@ export class NetCluster {
       config.api = { ...config.api, host: ip, port: API_PORT };
       config.p2p = { host: ip, port: P2P_PORT, peers: lab.hosts.filter((_, j) => j !== i).map((h) => `ws://${h.ip}:${P2P_PORT}`) };
       writeFileSync(n.configPath, JSON.stringify(config, null, 2) + '\n');
-      return { index: i, did: n.did, api: `http://${ip}:${API_PORT}`, configPath: n.configPath, out: '', paused: false };
+      return { index: i, did: n.did, api: `http://${ip}:${API_PORT}`, configPath: n.configPath, out: '', paused: false, env: {} };
     });
   }
 
-  start(i: number): void {
+  /**
+   * Starts node i in its namespace. `env` adds to its environment (e.g. SHULIAN_CLOCK_SKEW_MS)
+   * and is kept: a restart without one (after kill9) has the same.
+   */
+  start(i: number, env?: Record<string, string>): void {
     const n = this.nodes[i]!;
     if (n.proc) throw new Error(`node ${i} is already running`);
+    if (env) n.env = env;
     // `ip netns exec` execs the command: the child's pid is the node's, so signals reach it.
     const proc = spawn(this.lab.exec(i)[0]!, [...this.lab.exec(i).slice(1), process.execPath, cliPath, 'node', '--config', n.configPath], {
-      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_DEBUG: undefined },
+      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_DEBUG: undefined, ...n.env },
     });
     n.proc = proc;
     n.paused = false;
@@ -86,6 +93,29 @@ export class NetCluster {
     await n.exited;
   }
 
+  /** The consensus state of `chain` as node i reports it. */
+  consensus(i: number, chain = 'notary'): Promise<ConsensusView | undefined> {
+    return getJson<ConsensusView>(`${this.nodes[i]!.api}/v1/chains/${chain}/consensus`, 2000);
+  }
+
+  /**
+   * kill -9 of the validator that proposes in the current round of `chain` (as a running node
+   * reports it), then restarted from its data directory. Only while every node is up, so at most
+   * one is down at a time: undefined when one is not, or no running node answered.
+   */
+  async killProposer(chain = 'notary'): Promise<{ index: number; height: number; round: number } | undefined> {
+    if (!this.nodes.every((n) => n.proc && !n.paused)) return undefined;
+    for (const n of this.nodes) {
+      const s = await this.consensus(n.index, chain);
+      const p = s ? this.nodes.findIndex((m) => m.did === s.proposer) : -1;
+      if (!s || p < 0) continue;
+      await this.kill9(p);
+      this.start(p);
+      return { index: p, height: s.height + 1, round: s.round };
+    }
+    return undefined;
+  }
+
   /** Stops every node (SIGCONT first for a paused one), SIGKILL after 20 s. */
   async stopAll(): Promise<void> {
     await Promise.all(this.nodes.map(async (n) => {
@@ -111,6 +141,9 @@ export class NetCluster {
     return this.nodes.map((n) => `--- node ${n.index} (${n.api}) ---\n${n.out.slice(-3000)}`).join('\n');
   }
 }
+
+/** GET /v1/chains/:chain/consensus: `height` is the last committed; `round` and `proposer` are of the height after it. */
+export interface ConsensusView { height: number; round: number; step: string; proposer: string; validators: Array<{ did: string; up: boolean }> }
 
 export async function getJson<T>(url: string, timeoutMs = 3000): Promise<T | undefined> {
   try {
