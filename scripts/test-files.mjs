@@ -19,10 +19,12 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 export const LONG = [
   'test/console/pages.test.ts',
   'test/scenario-medical.test.ts',
+  'test/net-faults/nodes.test.ts',
   'test/statesync/statesync.test.ts',
   'test/scenario-trade.test.ts',
   'test/console/ops.test.ts',
   'test/net-faults/faults.test.ts',
+  'test/net-faults/xtx-partition.test.ts',
   'test/console/flows.test.ts',
   'test/validator-change.test.ts',
   'test/tour.test.ts',
