@@ -68,7 +68,12 @@ async function serve(o: ServeOpts): Promise<void> {
   await service.start();
   log(`supervision: following ${apiUrl(o)} (governance chain ${o.gov}), ${service.status().rules} rules in force; Ctrl-C to stop`);
   await new Promise<void>((done) => {
+    // The service's timers are unref'd (a node embedding it must be able to exit): this process
+    // lives for the service, so it holds the event loop open itself until it is told to stop.
+    // Without it the process ended once a pass left no request in flight.
+    const alive = setInterval(() => undefined, 60_000);
     const stop = (): void => {
+      clearInterval(alive);
       void service.close().then(() => store.close()).then(() => {
         const s = service.status();
         process.stderr.write(`supervision stopped: ${s.txs} txs evaluated, ${s.alerts} alerts raised\n`);
