@@ -178,7 +178,16 @@ export class SimulationSandbox {
     if (req.txs.length === 0) throw new ShulianError('SIM_BAD_REQUEST', 'a simulation needs at least one tx');
     if (req.txs.length > this.limits.maxTxs) throw tooMany(req.txs.length, this.limits.maxTxs);
     let timedOut = false;
-    const work = g.queue.then(() => (timedOut ? undefined : this.run(g, req, () => timedOut)));
+    // The timer below fires only when the event loop turns; a simulation whose steps never yield
+    // to it would outrun it. So each step also reads the clock against the deadline (set when the
+    // simulation starts, after those queued before it).
+    let deadline = Infinity;
+    const past = (): boolean => timedOut || performance.now() >= deadline;
+    const work = g.queue.then(() => {
+      if (timedOut) return undefined;
+      deadline = performance.now() + this.limits.timeMs;
+      return this.run(g, req, past);
+    });
     g.queue = work.catch(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<never>((_, reject) => {
