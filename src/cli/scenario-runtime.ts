@@ -2,22 +2,20 @@
  * What a scenario runs beside the chains, in the process that runs it (`shulian scenario run`,
  * `shulian up --demo`): the cross-chain relay under the operator's DID (the gateway the scenario's
  * routes name), the organisations' privacy parties and the metering gateway (docs/privacy.md,
- * docs/market.md) — the project's own servers, each with its key. One API client for all, so the
- * operator's nonces are handed out in order.
+ * docs/market.md) — the project's own servers, each with its key. They use the client the
+ * scenario itself runs on, so one client hands out the operator's nonces in order.
  */
 import { mkdirSync } from 'node:fs';
 import type { KeyPair } from '../crypto/index.ts';
 import type { ScenarioServices } from '../scenarios/index.ts';
-import { ShulianClient } from '../sdk/index.ts';
+import type { ShulianClient } from '../sdk/index.ts';
 
 export interface ScenarioRuntime {
-  client: ShulianClient;
   relay: (chains: string[]) => Promise<{ stop: () => Promise<void> }>;
   services: ScenarioServices;
 }
 
-export function scenarioRuntime(api: string, operator: KeyPair): ScenarioRuntime {
-  const client = new ShulianClient({ baseUrl: api });
+export function scenarioRuntime(client: ShulianClient, operator: KeyPair): ScenarioRuntime {
   const relay = async (chains: string[]) => {
     const { Gateway, httpEndpoint } = await import('../crosschain/index.ts');
     const gw = new Gateway({ chains: chains.map((id) => httpEndpoint(client, id, operator)), xroute: httpEndpoint(client, 'xroute', operator) });
@@ -40,5 +38,5 @@ export function scenarioRuntime(api: string, operator: KeyPair): ScenarioRuntime
       return { url, pending: () => gw.status().pending, stop: () => gw.close() };
     },
   };
-  return { client, relay, services };
+  return { relay, services };
 }

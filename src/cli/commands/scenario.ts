@@ -50,7 +50,8 @@ export function scenarioCommand(): Command {
       const onStep = o.json ? undefined : (s: { n: number; title: string }) => process.stderr.write(`  step ${s.n}: ${s.title}\n`);
       // The relay, privacy parties and metering gateway a scenario needs, over one API client.
       const { scenarioRuntime } = await import('../scenario-runtime.ts');
-      const { client: gc, relay, services } = scenarioRuntime(api, operator);
+      const gc = new ShulianClient({ baseUrl: api });
+      const { relay, services } = scenarioRuntime(gc, operator);
       const { httpEndpoint } = await import('../../crosschain/index.ts');
       let close = async (): Promise<void> => {};
       let partner: import('../../scenarios/index.ts').PartnerEvm | undefined;
@@ -83,7 +84,7 @@ export function scenarioCommand(): Command {
         };
       }
       try {
-        const report = await runScenario(name, new ShulianClient({ baseUrl: api }), operator, { api, relay, services, ...(onStep ? { onStep } : {}), ...(partner ? { partner } : {}) });
+        const report = await runScenario(name, gc, operator, { api, relay, services, ...(onStep ? { onStep } : {}), ...(partner ? { partner } : {}) });
         emit(o, report, () => formatReport(report));
       } finally {
         await close();

@@ -225,7 +225,7 @@ async function populate(node: { url: string; node: { key: KeyPair } }, dataDir: 
     }
     if (o.demo && !populating.stopped) {
       const { scenarioRuntime } = await import('../scenario-runtime.ts');
-      const { relay, services } = scenarioRuntime(node.url, operator);
+      const { relay, services } = scenarioRuntime(c, operator);
       log(`demo: running the scenarios ${o.demo.join(', ')} in the background; the console fills as they go`);
       await scenarios.runDemo(c, operator, {
         api: node.url, dir: join(dataDir, 'demo'), scenarios: o.demo, keystore, log,
