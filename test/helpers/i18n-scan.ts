@@ -38,6 +38,12 @@ const SCAN = String.raw`(({ lang, allowed }) => {
     for (let e = el; e; e = e.parentElement) {
       const cs = getComputedStyle(e);
       if (cs.visibility === 'hidden' || cs.display === 'none' || Number(cs.opacity) === 0) return false;
+      // Clipped away by a box of no size, as rc-select's accessibility mirror of the options'
+      // values (role=listbox, 0×0, overflow hidden): on the page but never seen.
+      if (cs.overflow !== 'visible') {
+        const r = e.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) return false;
+      }
     }
     return true;
   };
