@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { ShulianError, toHex, type JsonValue } from '../codec/index.ts';
+import { ShulianError, stateValue, toHex, type JsonValue } from '../codec/index.ts';
 import { hashFor, type KeyPair, type Suite } from '../crypto/index.ts';
 import type { ConsensusHost } from '../consensus/index.ts';
 import type { AdmissionPool } from './admission/pool.ts';
@@ -13,7 +13,7 @@ import { forkBase, type ForkBase } from './fork.ts';
 import { REFS_KEY, parseRefs, type AdmissionRule, type AllianceRule, type Refs, type SenderAuthority, type Verdict } from './refs.ts';
 import { ChainStore, SparseMerkleTree, exportSnapshot, type Snapshot } from '../ledger/store/index.ts';
 import {
-  EMPTY_ROOT, hashJson, headerHashOf, merkleRoot,
+  EMPTY_ROOT, SCHEDULE_STATE_KEY, changeHeights, hashJson, headerHashOf, merkleRoot,
   type Block, type BlockHeader, type Genesis, type HeaderProof, type Tx, type ValidatorInfo, type StateLookup, type TxInclusion,
 } from '../ledger/index.ts';
 import { Mempool, type MempoolEntry } from './mempool.ts';
@@ -419,7 +419,20 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
    * track validators).
    */
   exportSnapshot(maxChunkBytes?: number): Promise<Snapshot> {
-    return exportSnapshot(this.suite, this.store, (head) => this.headerProof(head.height), maxChunkBytes);
+    return exportSnapshot(this.suite, this.store, (head) => ({ header: this.headerProof(head.height), changes: this.changeHeaders(head.height) }), maxChunkBytes);
+  }
+
+  /**
+   * The headers that carry a light client rooted at the genesis across every validator change up
+   * to `height` (the header just before each change; `changeHeights`). Those at or below a
+   * state-synced store's base come from the snapshot it started from.
+   */
+  changeHeaders(height: number): HeaderProof[] {
+    if (!this.genesis.modules.includes('validators') || height < 1) return [];
+    const schedule = stateValue(SCHEDULE_STATE_KEY, this.getState(VALIDATOR_SCHEDULE_KEY, { height }).value) ?? [];
+    const base = this.store.base();
+    const kept = base > 0 ? this.store.baseChanges() : [];
+    return changeHeights(schedule, 0, height).map((h) => (h <= base ? kept.find((c) => c.header.height === h) : undefined) ?? this.headerProof(h));
   }
 
   /** Height of the snapshot this chain's store started from (0: it holds every block). */

@@ -1,7 +1,8 @@
 /**
  * State sync on a node (docs/operations.md#state-sync): serving snapshots of the chains it hosts
  * on the `snapshot` topic, and starting an empty chain from a peer's snapshot — the offer checked
- * by the light client rooted at the chain's genesis, each chunk against the manifest, the
+ * by the light client rooted at the chain's genesis (through the validator-change headers the
+ * offer carries, when the set changed since genesis), each chunk against the manifest, the
  * entries against the signed state root (src/ledger/store/snapshot.ts) — after which block sync
  * applies only the blocks above it.
  */
@@ -37,7 +38,7 @@ export class SnapshotServer implements SnapshotSource {
       if (this.held[this.held.length - 1]?.manifest.height !== snap.manifest.height) this.held.push(snap);
       while (this.held.length > KEEP) this.held.shift();
     }
-    return asJson({ manifest: snap!.manifest, header: snap!.header });
+    return asJson({ manifest: snap!.manifest, header: snap!.header, ...(snap!.changes ? { changes: snap!.changes } : {}) });
   }
 
   chunk(height: number, index: number): JsonValue {

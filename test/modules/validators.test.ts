@@ -6,6 +6,9 @@ import { signTx, type ValidatorInfo } from '../../src/ledger/index.ts';
 import { openTestChain, testGenesis } from '../helpers/chain.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { modulesFor } from '../../src/modules/index.ts';
+import { Chain } from '../../src/chain/index.ts';
+import { importSnapshot } from '../../src/ledger/store/index.ts';
+import { join } from 'node:path';
 
 const info = (k: KeyPair, power = 1): ValidatorInfo => ({ did: didFromPublicKey(k.publicKey), publicKey: toHex(k.publicKey), power });
 
@@ -45,6 +48,24 @@ test('a validator-set change is scheduled once >2/3 of the current power approve
     assert.deepEqual(t.chain.validatorsAt(H - 1), current);
     assert.deepEqual(t.chain.validatorsAt(H + 1), next);
     assert.deepEqual(t.chain.info().validators, next);
+
+    // A snapshot of the chain carries the header just before the change (state sync's light client
+    // follows it from the genesis set, test/statesync/change-headers.test.ts); a store started from
+    // the snapshot keeps those headers, and serves them on in its own snapshots, though it holds no block below its base.
+    const snap = await t.chain.exportSnapshot();
+    assert.deepEqual(snap.changes?.map((h) => h.header.height), [H - 1]);
+    assert.equal(snap.changes![0]!.hash, t.chain.getBlock(H - 1)!.hash);
+    assert.deepEqual(t.chain.changeHeaders(H - 1), [], 'no change takes effect by height H - 1');
+    const syncedDir = join(tmp.dir, 'synced');
+    await importSnapshot(syncedDir, t.genesis, snap, snap.chunks);
+    const synced = await Chain.open({ genesis: t.genesis, dir: syncedDir, modules: modulesFor(t.genesis), admission: t.pool });
+    try {
+      assert.equal(synced.getBlock(H - 1), undefined);
+      assert.deepEqual(synced.changeHeaders(synced.height()), snap.changes);
+      assert.deepEqual((await synced.exportSnapshot()).changes, snap.changes);
+    } finally {
+      await synced.close();
+    }
   } finally {
     await t.close();
     tmp.cleanup();

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { ShulianError, asJson, stateValue } from '../../codec/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
-  MAX_VALIDATOR_HEADERS, SCHEDULE_LEAD, SCHEDULE_STATE_KEY, validatorsFor, type HeaderProof, type ValidatorEpoch,
+  MAX_VALIDATOR_HEADERS, SCHEDULE_STATE_KEY, changeHeights, validatorsFor, type HeaderProof, type ValidatorEpoch,
   type ValidatorsAt,
 } from '../../ledger/index.ts';
 import { chainParam, errorSchema } from '../schemas.ts';
@@ -34,9 +34,8 @@ export function readValidatorsAt(c: ChainView, height: number, from: number): Va
   const stored = at >= 1 ? stateValue(SCHEDULE_STATE_KEY, c.getState(SCHEDULE_STATE_KEY, { height: at }).value) : undefined;
   const schedule = stored ?? [genesisEpoch];
   const validators = validatorsFor(schedule, height);
-  const wanted = new Set<number>();
-  // The header just before each change the client cannot know of yet (it knows every set up to from + SCHEDULE_LEAD).
-  for (const e of schedule) if (e.height > from + SCHEDULE_LEAD && e.height <= height && e.height - 1 >= 1) wanted.add(e.height - 1);
+  // The header just before each change the client cannot know of yet, then the one before `height`.
+  const wanted = new Set(changeHeights(schedule, from, height));
   if (at >= 1 && at > from) wanted.add(at);
   const heights = [...wanted].sort((a, b) => a - b);
   const more = heights.length > MAX_VALIDATOR_HEADERS;

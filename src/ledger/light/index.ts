@@ -7,7 +7,7 @@ export { LightClientError, LIGHT_OK, lightFail, type LightCheck, type LightError
 export {
   TBFT_DOMAIN, signBytes, precommitBody, suiteVerifier, verifyCommit, type Commit, type CommitSig, type CommitCheck, type VerifyFn,
 } from './commit.ts';
-export { SCHEDULE_LEAD, SCHEDULE_STATE_KEY, validatorsFor, sameSet, isSchedule, type ValidatorEpoch } from './schedule.ts';
+export { SCHEDULE_LEAD, SCHEDULE_STATE_KEY, validatorsFor, changeHeights, sameSet, isSchedule, type ValidatorEpoch } from './schedule.ts';
 export { verifySignedHeader, type SignedHeader, type ChainTrust, type LightMeter, type HeaderCheckOptions } from './header.ts';
 export {
   genesisHash, lightStateFromGenesis, trustedThrough, verifyHeaderProof, verifyKeyProof, checkHeader, headerVerifier, chainTrustOf,

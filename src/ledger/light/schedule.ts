@@ -29,6 +29,18 @@ export function validatorsFor(schedule: readonly ValidatorEpoch[], height: numbe
   return current;
 }
 
+/**
+ * The heights of the headers that carry a light client which has proven the schedule up to `from`
+ * across every change taking effect up to `height`: the header just before each change it cannot
+ * know of yet (it knows every set up to from + SCHEDULE_LEAD), that header being signed by the set
+ * before the change and proving the new one in its state. Sorted, each at least 1.
+ */
+export function changeHeights(schedule: readonly ValidatorEpoch[], from: number, height: number): number[] {
+  const out = new Set<number>();
+  for (const e of schedule) if (e.height > from + SCHEDULE_LEAD && e.height <= height && e.height - 1 >= 1) out.add(e.height - 1);
+  return [...out].sort((a, b) => a - b);
+}
+
 export function sameSet(a: readonly ValidatorInfo[], b: readonly ValidatorInfo[]): boolean {
   return canonicalize(asJson(a)) === canonicalize(asJson(b));
 }

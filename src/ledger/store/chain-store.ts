@@ -1,6 +1,7 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { mkdirSync, statfsSync } from 'node:fs';
 import { ShulianError, type JsonValue } from '../../codec/index.ts';
+import type { HeaderProof } from '../light/index.ts';
 import type { NodeStore } from '../smt/index.ts';
 import type { Block, BlockHeader, Genesis, Receipt, Tx } from '../types.ts';
 
@@ -257,6 +258,11 @@ export class ChainStore {
     return this.baseHeight;
   }
 
+  /** The validator-change headers the snapshot this store started from came with (none for a full store). */
+  baseChanges(): HeaderProof[] {
+    return (this.meta.get('changes') as HeaderProof[] | undefined) ?? [];
+  }
+
   getBlock(height: number): Block | undefined {
     if (this.baseHeight > 0 && height <= this.baseHeight) return undefined;
     const meta = this.getMeta(height);
@@ -491,11 +497,16 @@ export class ChainStore {
    * tree nodes and values, the header record of the snapshot height, and the head and base there,
    * the last three in one transaction after everything else. Refuses a store that holds blocks.
    */
-  async importSnapshot(genesis: Genesis, meta: BlockMeta, entries: ReadonlyArray<readonly [string, string]>, nodes: ReadonlyMap<string, Uint8Array>, values: ReadonlyMap<string, string>): Promise<void> {
+  async importSnapshot(
+    genesis: Genesis, meta: BlockMeta, entries: ReadonlyArray<readonly [string, string]>, nodes: ReadonlyMap<string, Uint8Array>, values: ReadonlyMap<string, string>,
+    changes: readonly HeaderProof[] = [],
+  ): Promise<void> {
     if (this.headCache) {
       throw new ShulianError('SNAPSHOT_STORE_NOT_EMPTY', `the store already holds chain ${this.genesis()?.chain ?? genesis.chain} up to height ${this.headCache.height}; state sync starts only an empty data directory`);
     }
     let last: Promise<unknown> = this.meta.put('genesis', genesis);
+    // The verified validator-change headers below the base: this node serves them on in its own offers.
+    if (changes.length) last = this.meta.put('changes', changes);
     let i = 0;
     for (const [k, v] of entries) {
       if (++i % (SLICE * 4) === 0) await turn();

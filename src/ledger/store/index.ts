@@ -8,3 +8,4 @@ export {
   exportSnapshot, verifyOffer, verifyChunk, importSnapshot, buildState, chunkEntries, chunkHash, SNAPSHOT_FORMAT, SNAPSHOT_CHUNK_BYTES, MAX_SNAPSHOT_CHUNKS,
   type Snapshot, type SnapshotOffer, type SnapshotManifest, type SnapshotChunk,
 } from './snapshot.ts';
+export { verifySnapshotHeaders, MAX_SNAPSHOT_CHANGE_HEADERS, MAX_SNAPSHOT_CHANGE_BYTES } from './snapshot-headers.ts';

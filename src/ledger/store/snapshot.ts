@@ -9,7 +9,9 @@
  * it, in the order a receiver checks them:
  *   1. the header of H is final under the validator set the receiver's light client holds for
  *      H (verifyHeaderProof: solo signature or > 2/3 precommits, and the proven schedule on
- *      chains that track validators) — so H's state root is the chain's;
+ *      chains that track validators) — so H's state root is the chain's. On a chain whose set
+ *      changed since genesis the offer carries the header before each change, and the client
+ *      follows them one set to the next first (snapshot-headers.ts);
  *   2. each chunk hashes to its manifest entry (a tampered chunk is caught as it arrives);
  *   3. the entries rebuild exactly H's state root (the manifest itself is not signed: this is
  *      what makes a manifest that lists the wrong chunks fail).
@@ -18,11 +20,12 @@
 import { ShulianError, canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
 import { hashFor, type Suite } from '../../crypto/index.ts';
 import { hashJson, stateKeyHash } from '../hashing.ts';
-import { verifyHeaderProof, type HeaderProof, type LightState } from '../light/index.ts';
+import type { HeaderProof, LightState } from '../light/index.ts';
 import type { Genesis } from '../types.ts';
 import type { LedgerErrorCode } from '../errors.ts';
 import { SparseMerkleTree, type NodeStore } from '../smt/index.ts';
 import { ChainStore, type BlockMeta, type ChainHead } from './chain-store.ts';
+import { verifySnapshotHeaders } from './snapshot-headers.ts';
 
 export const SNAPSHOT_FORMAT = 1;
 /** Bytes of entries (keys + JSON) in one chunk; a chunk travels as one request's answer. */
@@ -48,6 +51,12 @@ export interface SnapshotManifest {
 export interface SnapshotOffer {
   manifest: SnapshotManifest;
   header: HeaderProof;
+  /**
+   * On chains that track validators: the header just before each validator change up to the
+   * snapshot height, in height order, that carry the receiver's light client from the genesis set
+   * to the set that signed `header` (snapshot-headers.ts). Absent or empty when there was none.
+   */
+  changes?: HeaderProof[];
 }
 
 /** A snapshot as the exporting node holds it. */
@@ -111,9 +120,11 @@ export function buildState(suite: Suite, entries: ReadonlyArray<readonly [string
 }
 
 /** The snapshot of a store's latest state; checks its own entries against the head's root. */
-export async function exportSnapshot(suite: Suite, store: ChainStore, header: (head: ChainHead) => HeaderProof, maxChunkBytes = SNAPSHOT_CHUNK_BYTES): Promise<Snapshot> {
+export async function exportSnapshot(
+  suite: Suite, store: ChainStore, header: (head: ChainHead) => { header: HeaderProof; changes: HeaderProof[] }, maxChunkBytes = SNAPSHOT_CHUNK_BYTES,
+): Promise<Snapshot> {
   const { head, entries } = await store.stateAtHead();
-  const hp = header(head);
+  const { header: hp, changes } = header(head);
   const built = buildState(suite, entries);
   if (built.root !== head.stateRoot) {
     throw new ShulianError('SNAPSHOT_STATE_ROOT', `the state read at height ${head.height} rebuilds root ${built.root}, not the head's ${head.stateRoot}; try again`);
@@ -123,7 +134,7 @@ export async function exportSnapshot(suite: Suite, store: ChainStore, header: (h
     format: SNAPSHOT_FORMAT, chain: hp.header.chain, height: head.height, blockHash: head.hash, stateRoot: head.stateRoot,
     entries: entries.length, chunks: chunks.map((c) => chunkHash(suite, c)),
   };
-  return { manifest, header: hp, chunks };
+  return { manifest, header: hp, ...(changes.length ? { changes } : {}), chunks };
 }
 
 const isHash = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x);
@@ -147,12 +158,7 @@ export function verifyOffer(light: LightState, offer: SnapshotOffer, minHeight =
     fail('SNAPSHOT_WRONG_HEIGHT', `the manifest names block ${m.height} (${m.blockHash}, root ${m.stateRoot}) but its header is block ${String(h.height)} (${String(offer.header.hash)}, root ${String(h.stateRoot)})`);
   }
   if (m.height < minHeight) fail('SNAPSHOT_WRONG_HEIGHT', `the snapshot is at height ${m.height}, below the ${minHeight} asked for`);
-  try {
-    return verifyHeaderProof(light, offer.header, { reader: true });
-  } catch (err) {
-    const code = err instanceof ShulianError ? err.code : 'LIGHT_MALFORMED';
-    throw new ShulianError('SNAPSHOT_BAD_HEADER', `the header of the snapshot at ${light.chain}@${m.height} is not final for this light client (${code}: ${(err as Error).message})`);
-  }
+  return verifySnapshotHeaders(light, offer.changes, offer.header);
 }
 
 /** Step 2: a chunk must hash to its manifest entry and be well formed. */
@@ -203,7 +209,7 @@ export async function importSnapshot(dir: string, genesis: Genesis, offer: Snaps
   if (h.commit !== undefined) meta.commit = h.commit as JsonValue;
   const store = new ChainStore(dir);
   try {
-    await store.importSnapshot(genesis, meta, entries, built.nodes, built.values);
+    await store.importSnapshot(genesis, meta, entries, built.nodes, built.values, offer.changes ?? []);
   } finally {
     await store.close();
   }
