@@ -49,6 +49,8 @@ export const nodeConfigSchema = z.strictObject({
   stateSync: z.strictObject({
     minHeight: z.number().int().min(1).optional(),
     timeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
+    /** Only these chains (default: every tbft chain); the others sync blocks as usual. */
+    chains: z.array(z.string().min(1).max(64)).min(1).max(256).optional(),
   }).optional(),
   /** Blocks past the snapshot served to peers before a new one is taken (default 1000). */
   snapshotInterval: z.number().int().min(1).max(100_000_000).optional(),

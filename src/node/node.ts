@@ -17,7 +17,7 @@ import type { Role } from '../modules/governance/types.ts';
 import { didSenderAuthority, governanceAdmissionRule, governanceAllianceRule } from './admission.ts';
 import { signTx } from '../ledger/index.ts';
 import { evidenceReporter, tbftTransport } from './tbft-wiring.ts';
-import { serveChainSnapshots, stateSyncChain } from './statesync.ts';
+import { serveChainSnapshots, stateSyncChain, stateSyncChains } from './statesync.ts';
 import { DEFAULT_PARAMS } from './alliance.ts';
 import { EMBEDDED_FOUNDER, embeddedGeneses } from './alliance.ts';
 import { loadOrCreateNodeKey } from './keys.ts';
@@ -75,6 +75,12 @@ export interface StateSyncConfig {
   minHeight?: number;
   /** How long to wait for peers and a snapshot that verifies, per chain (default 60 s). */
   timeoutMs?: number;
+  /**
+   * Only these chains (default: every tbft chain); the others sync blocks as usual. A node may
+   * only connect for the chains it validates (and the identity and governance chains), so one that
+   * joins a few chains' validator sets names those.
+   */
+  chains?: string[];
 }
 
 /** A node process's chains: opened from the data dir, driven by their consensus engines. */
@@ -157,7 +163,7 @@ export class ShulianNode implements NodeView {
         const net = self.net;
         for (const g of bft) serveChainSnapshots(net, g.chain, () => self.hosted.get(g.chain), o.snapshotInterval ?? 1000);
         if (o.stateSync) {
-          for (const g of bft) await self.stateSync(g, o.stateSync);
+          for (const g of stateSyncChains(o.stateSync.chains, bft)) await self.stateSync(g, o.stateSync);
         }
         for (const chain of self.hosted.values()) self.gossipTxs(chain);
       }

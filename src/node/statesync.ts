@@ -54,6 +54,18 @@ export function serveChainSnapshots(net: SyncTransport, chainId: string, chain: 
   return serveSnapshots(net, chainId, new SnapshotServer(chain, interval));
 }
 
+/**
+ * The chains a node state-syncs: those `only` names (config `stateSync.chains`), else every tbft
+ * chain. A name that is no tbft chain of the alliance is CONFIG_INVALID.
+ */
+export function stateSyncChains(only: readonly string[] | undefined, bft: readonly Genesis[]): Genesis[] {
+  const unknown = only?.filter((c) => !bft.some((g) => g.chain === c)) ?? [];
+  if (unknown.length) {
+    throw new ShulianError('CONFIG_INVALID', `stateSync.chains names ${unknown.join(', ')}, which ${unknown.length > 1 ? 'are not tbft chains' : 'is not a tbft chain'} of the alliance (${bft.map((g) => g.chain).join(', ')}); fix the node config`);
+  }
+  return bft.filter((g) => !only || only.includes(g.chain));
+}
+
 export interface StateSyncOptions {
   net: SyncTransport;
   genesis: Genesis;

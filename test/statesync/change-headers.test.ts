@@ -18,6 +18,7 @@ import {
   headerHashOf, lightStateFromGenesis, precommitBody, signBytes, stateKeyHash, stateValueHash, trustedThrough,
   type BlockHeader, type Genesis, type HeaderProof, type ValidatorEpoch, type ValidatorInfo,
 } from '../../src/ledger/index.ts';
+import { stateSyncChains } from '../../src/node/statesync.ts';
 
 const SUITE = 'ed25519' as const;
 const H = hashFor(SUITE);
@@ -148,5 +149,12 @@ describe('snapshot offers across validator changes', () => {
     assert.throws(() => verifyOffer(light(), offerOf(h25, [h9, h19, h25])), refused('SNAPSHOT_MALFORMED'));
     assert.throws(() => verifyOffer(light(), offerOf(h25, { 0: h9 })), refused('SNAPSHOT_MALFORMED'));
     assert.throws(() => verifyOffer(light(), offerOf(h25, [h9, 'header 19'])), refused('SNAPSHOT_MALFORMED'));
+  });
+
+  it('a node state-syncs the chains its config names (those it validates), and refuses a name that is no tbft chain', () => {
+    const bft = ['gov', 'notary', 'sign'].map((chain) => ({ ...genesis, chain }));
+    assert.deepEqual(stateSyncChains(undefined, bft).map((g) => g.chain), ['gov', 'notary', 'sign']);
+    assert.deepEqual(stateSyncChains(['sign', 'notary'], bft).map((g) => g.chain), ['notary', 'sign']);
+    assert.throws(() => stateSyncChains(['notary', 'notray'], bft), (err: Error & { code?: string }) => err.code === 'CONFIG_INVALID' && /notray, which is not a tbft chain of the alliance \(gov, notary, sign\)/.test(err.message));
   });
 });
