@@ -2,7 +2,8 @@
  * A validator-set change on a BFT cluster of real node processes, and what clients verify across
  * it (issue #27 item 2): verified reads through the SDK and the CLI follow the change from the
  * pinned genesis; a header signed by one validator of four, or by the removed validator, fails
- * every verified read.
+ * every verified read. Then a sixth node joins by state sync: its light client follows the
+ * change from the genesis set through the header the snapshot offer carries (issue #21 item 4).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { toHex, type JsonValue } from '../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, readKeystore, writeKeystore, type KeyPair } from '../src/crypto/index.ts';
 import { verifyProposerSignature, type BlockHeader } from '../src/ledger/index.ts';
-import { prepareCluster } from '../src/node/index.ts';
+import { prepareCluster, type NodeConfig } from '../src/node/index.ts';
 import {
   ShulianClient, ShulianError, deployContractTemplate, draftContract, govPropose, govVote, notaryPut, notaryVerify, sm3File, signContract, submitContractEvent,
 } from '../src/sdk/index.ts';
@@ -69,9 +70,10 @@ const json = async <T>(url: string): Promise<T | undefined> => {
 test('governance replaces a validator: the chain switches sets at the decided height and runs on the new set; verified reads follow it, and one validator alone cannot forge them', { timeout: 900_000 }, async () => {
   const tmp = tempDir();
   const base = await freePort();
-  const layout = prepareCluster(tmp.dir, 5, base, base + 1000, 'sm2', { validators: 4 });
+  // Node 6 starts only at the end, by state sync across the change.
+  const layout = prepareCluster(tmp.dir, 6, base, base + 1000, 'sm2', { validators: 4 });
   const apis = layout.nodes.map((n) => `http://127.0.0.1:${n.apiPort}`);
-  const procs: Array<Proc | undefined> = layout.nodes.map((n) => start(n.configPath));
+  const procs: Array<Proc | undefined> = layout.nodes.slice(0, 5).map((n) => start(n.configPath));
   const keyOf = (i: number): KeyPair => readKeystore(join(layout.nodes[i]!.dir, 'node', 'key.json'), readFileSync(join(layout.nodes[i]!.dir, 'node', 'key.pass'), 'utf8').trim());
   try {
     const client = new ShulianClient({ baseUrl: apis[1]! });
@@ -124,8 +126,9 @@ test('governance replaces a validator: the chain switches sets at the decided he
     await signContract(client, buyer, id, fingerprint, wait);
     await submitContractEvent(client, seller, id, 'ForceMajeure', { description: 'Typhoon closed Yangshan port' }, wait);
 
-    // Node 5 replaces node 1 on the notary and signing chains, some blocks ahead.
-    const next = [1, 2, 3, 4].map((i) => ({ did: layout.nodes[i]!.did, publicKey: toHex(keyOf(i).publicKey), power: 1 }));
+    // Nodes 5 and 6 replace nodes 1 and 4 on the notary and signing chains, some blocks ahead; node 6
+    // is not running yet (3 of the 4 are), it joins at the end by state sync.
+    const next = [1, 2, 4, 5].map((i) => ({ did: layout.nodes[i]!.did, publicKey: toHex(keyOf(i).publicKey), power: 1 }));
     const H = (await client.chain('notary')).height + 25;
     const HS = (await client.chain('sign')).height + 25;
     await pass(orgs[0]!, { kind: 'change-validators', chain: 'notary', validators: next, effectiveHeight: H }, [...orgs, operator]);
@@ -144,7 +147,7 @@ test('governance replaces a validator: the chain switches sets at the decided he
     const status = await json<{ validators: Array<{ did: string }> }>(`${apis[1]}/v1/chains/notary/consensus`);
     assert.deepEqual(status!.validators.map((v) => v.did), next.map((v) => v.did));
 
-    // Without nodes 1 and 4 the old set would have no quorum; the new one (2, 3, 5 of 2–5) does.
+    // Without nodes 1 and 4 the old set would have no quorum; the new one (2, 3, 5 of 2, 3, 5, 6) does.
     for (const i of [0, 3]) {
       procs[i]!.proc.kill('SIGKILL');
       await procs[i]!.exited;
@@ -265,6 +268,30 @@ test('governance replaces a validator: the chain switches sets at the decided he
     } finally {
       await liar.close();
     }
+
+    // ---- A node joins after the change by state sync: the offer carries the header before the
+    // change, its light client follows it from the genesis set (before, it refused with
+    // SNAPSHOT_BAD_HEADER and had to replay every block) ----
+    const config6 = JSON.parse(readFileSync(layout.nodes[5]!.configPath, 'utf8')) as NodeConfig;
+    // It validates only those two chains of the alliance, so it may only connect for them (and follow identity and governance).
+    config6.stateSync = { timeoutMs: 120_000, chains: ['notary', 'sign'] };
+    writeFileSync(layout.nodes[5]!.configPath, JSON.stringify(config6, null, 2) + '\n');
+    const joiner = start(layout.nodes[5]!.configPath);
+    procs[5] = joiner;
+    const synced = (chain: string): RegExpExecArray | null => new RegExp(`chain ${chain}: started by state sync at height (\\d+)`).exec(joiner.out());
+    await waitFor(() => (synced('notary') && synced('sign')) || joiner.done(), 'node 6 to state-sync notary and sign', 240_000);
+    assert.ok(!joiner.done(), `node 6 exited:\n${joiner.out().slice(-4000)}`);
+    assert.ok(Number(synced('notary')![1]) > H && Number(synced('sign')![1]) > HS, `snapshots above the changes: ${synced('notary')![1]} > ${H}, ${synced('sign')![1]} > ${HS}`);
+    const head = (await json<{ height: number }>(`${apis[1]}/v1/chains/notary`))!.height + 2;
+    await waitFor(async () => ((await json<{ height: number }>(`${apis[5]}/v1/chains/notary`))?.height ?? 0) >= head, `node 6 at notary height ${head}`, 180_000);
+    const [theirs, ours] = await Promise.all([1, 5].map((i) => json<{ hash: string; header: { stateRoot: string } }>(`${apis[i]}/v1/chains/notary/blocks/${head}`)));
+    assert.equal(ours?.hash, theirs?.hash, `block ${head} agrees`);
+    assert.equal(ours?.header.stateRoot, theirs?.header.stateRoot, `state root at ${head} agrees`);
+    // Without the blocks below its snapshot; the records of both sides of the change came with it.
+    assert.equal(await json(`${apis[5]}/v1/chains/notary/blocks/${H - 1}`), undefined);
+    const joined = new ShulianClient({ baseUrl: apis[5]! });
+    assert.equal((await joined.state('notary', `notary/rec/${hBefore}`)).value !== null, true);
+    assert.equal((await joined.state('notary', `notary/rec/${hAfter}`)).value !== null, true);
   } catch (err) {
     for (const [i, p] of procs.entries()) if (p) process.stderr.write(`--- node ${i + 1} ---\n${p.out().slice(-2500)}\n`);
     throw err;
