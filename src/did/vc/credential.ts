@@ -144,7 +144,8 @@ async function run(input: unknown, opts: VerifyCredentialOptions, out: Credentia
   }
   out.checks.push('structure', 'contexts');
   // The shape walk also writes the canonical form the proof check hashes (JCS suites).
-  const { check: ld, canonical } = await checkJsonLdCanonical(input, opts.contexts ?? {}, 'MALFORMED_CREDENTIAL');
+  const checked = checkJsonLdCanonical(input, opts.contexts ?? {}, 'MALFORMED_CREDENTIAL');
+  const { check: ld, canonical } = checked instanceof Promise ? await checked : checked;
   out.errors.push(...ld.errors);
   out.warnings.push(...ld.warnings);
   if (ld.errors.length === 0) out.checks.push('jsonld');

@@ -85,7 +85,7 @@ interface Walk {
 }
 
 /** Writes `v` into both texts (canonical JSON, as canonicalize writes it; strings abstracted in the shape). */
-function walk(w: Walk, v: unknown, depth: number): void {
+function walk(w: Walk, v: unknown, depth: number, skip?: string): void {
   if (typeof v === 'string') {
     const json = JSON.stringify(v);
     w.doc += json;
@@ -137,7 +137,7 @@ function walk(w: Walk, v: unknown, depth: number): void {
   let first = true;
   for (const k of keys) {
     const x = o[k];
-    if (x === undefined) continue;
+    if (x === undefined || k === skip) continue;
     const head = (first ? '' : ',') + JSON.stringify(k) + ':';
     w.shape += head;
     w.doc += head;
@@ -157,15 +157,20 @@ function walk(w: Walk, v: unknown, depth: number): void {
 
 /**
  * The shape key of `doc` (see above), hashed with `salt` (the context policy), and the document's
- * own canonical JSON. Throws when the document cannot be canonicalised (RFC 8785).
+ * own canonical JSON; `without` names a top-level member left out of both (the `proof`). Throws
+ * when the document cannot be canonicalised (RFC 8785).
  */
-export function jsonLdShape(doc: JsonObject, salt: string): Shape {
+export function jsonLdShape(doc: JsonObject, salt: string, without?: string): Shape {
   const w: Walk = { bundle: termsOfBundle(), inline: new Set(), replaced: [], shape: '', doc: '' };
-  walk(w, doc, 0);
+  walk(w, doc, 0, without);
   let text = w.shape;
   // A term of an inline context could give a replaced string a meaning of its own: keep the document.
   const exact = w.inline.size > 0 && w.replaced.some(([v, scheme]) => w.inline.has(v) || w.inline.has(scheme));
-  if (exact) text = canonicalize(escapesOnly(doc));
+  if (exact) {
+    const kept: JsonObject = {};
+    for (const k of Object.keys(doc)) if (k !== without) kept[k] = doc[k]!;
+    text = canonicalize(escapesOnly(kept));
+  }
   const full = `${salt}\0${text}`;
   const key = full.length <= SHAPE_TEXT_MAX ? full
     : typeof hash === 'function' ? hash('sha256', full, 'base64') : createHash('sha256').update(full).digest('base64');

@@ -201,20 +201,30 @@ export async function checkJsonLd(secured: JsonObject, policy: ContextPolicy, co
  * checkJsonLd, also giving the canonical JSON (RFC 8785) of the document without its `proof`
  * when it has one — written in the same walk as the shape, for the JCS proof check to hash.
  */
-export async function checkJsonLdCanonical(secured: JsonObject, policy: ContextPolicy, code: VcErrorCode): Promise<{ check: JsonLdCheck; canonical?: string }> {
-  const { proof: _proof, ...doc } = secured;
+export function checkJsonLdCanonical(secured: JsonObject, policy: ContextPolicy, code: VcErrorCode): CanonicalCheck | Promise<CanonicalCheck> {
   let shape: Shape;
   try {
-    shape = jsonLdShape(doc, policyKey(policy));
+    shape = jsonLdShape(secured, policyKey(policy), 'proof');
   } catch {
     return { check: { errors: [problem(code, 'the document cannot be canonicalised (RFC 8785)')], warnings: [] } };
   }
   const hit = cache.get(shape.key);
   if (hit) {
+    // Answered synchronously: a verification of a known shape does not wait a turn here.
     cache.delete(shape.key);
     cache.set(shape.key, hit);
     return { check: { errors: [...hit.errors], warnings: [...hit.warnings] }, canonical: shape.canonical };
   }
+  return expandAndCheck(secured, shape, policy, code);
+}
+
+export interface CanonicalCheck {
+  check: JsonLdCheck;
+  canonical?: string;
+}
+
+async function expandAndCheck(secured: JsonObject, shape: Shape, policy: ContextPolicy, code: VcErrorCode): Promise<CanonicalCheck> {
+  const { proof: _proof, ...doc } = secured;
   counts.expansions++;
   const result = await runCheck(doc, policy, code);
   if (shape.abstracted === 0 || (result.errors.length === 0 && result.warnings.length === 0)) {

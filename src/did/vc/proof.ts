@@ -77,15 +77,15 @@ export const isJcsCryptosuite = (c: unknown): c is JcsCryptosuite => c === 'edds
 
 /** hashData for a JCS cryptosuite, synchronously (what a chain's block checks may call: no I/O, no promise). */
 export function hashDataJcs(cryptosuite: JcsCryptosuite, unsecuredDocument: JsonObject, proofConfig: JsonObject): Uint8Array {
-  return jcsHashData(cryptosuite, unsecuredDocument, proofConfig);
+  return jcsHashData(cryptosuite, proofConfig, () => canonicalize(unsecuredDocument));
 }
 
-/** hashDataJcs, given the document's canonical JSON when the caller has already written it. */
-function jcsHashData(cryptosuite: JcsCryptosuite, unsecuredDocument: JsonObject, proofConfig: JsonObject, canonicalDocument?: string): Uint8Array {
+/** hashDataJcs, with the document's canonical JSON from `documentText` (the caller may have it written already). */
+function jcsHashData(cryptosuite: JcsCryptosuite, proofConfig: JsonObject, documentText: () => string): Uint8Array {
   const def = SUITES[cryptosuite];
   const out = new Uint8Array(64);
   out.set(configHash(def.hash, proofConfig), 0);
-  out.set(digestText(def.hash, canonicalDocument ?? canonicalize(unsecuredDocument)), 32);
+  out.set(digestText(def.hash, documentText()), 32);
   return out;
 }
 
@@ -260,7 +260,9 @@ export async function verifyProofs(securedDocument: JsonObject, opts: VerifyProo
 export async function verifyProofsCanonical(securedDocument: JsonObject, opts: VerifyProofOptions, canonicalUnsecured?: string): Promise<ProofResult[]> {
   const proofs = asArray(securedDocument.proof);
   if (proofs.length === 0) return [];
-  const unsecured = withoutProof(securedDocument);
+  // The document without its proofs, made only when a proof needs it as an object.
+  let copy: JsonObject | undefined;
+  const unsecured = (): JsonObject => (copy ??= withoutProof(securedDocument));
   const out: ProofResult[] = [];
   for (let i = 0; i < proofs.length; i++) {
     out.push(await verifyOne(securedDocument, unsecured, proofs[i]!, opts, proofs.length > 1 ? `proof[${i}]` : 'proof', canonicalUnsecured));
@@ -268,7 +270,7 @@ export async function verifyProofsCanonical(securedDocument: JsonObject, opts: V
   return out;
 }
 
-async function verifyOne(secured: JsonObject, unsecuredIn: JsonObject, proofIn: JsonValue, opts: VerifyProofOptions, path: string, canonicalIn?: string): Promise<ProofResult> {
+async function verifyOne(secured: JsonObject, unsecuredIn: () => JsonObject, proofIn: JsonValue, opts: VerifyProofOptions, path: string, canonicalIn?: string): Promise<ProofResult> {
   const errors: VcProblem[] = [];
   const result: ProofResult = { verified: false, errors };
   const malformed = (msg: string, sub?: string): ProofResult => {
@@ -338,8 +340,9 @@ async function verifyOne(secured: JsonObject, unsecuredIn: JsonObject, proofIn: 
   // must be a prefix of the document's, and is what the signature covers.
   const proofOptions: JsonObject = {};
   for (const k of Object.keys(proof)) if (k !== 'proofValue') proofOptions[k] = proof[k]!;
-  let unsecured = unsecuredIn;
-  /** The canonical JSON of `unsecured`, when the caller's text is it. */
+  /** The @context the signature covers, when the proof names one (Verify Proof step 4). */
+  let proofContext: JsonValue | undefined;
+  /** The canonical JSON of the document the signature covers, when the caller's text is it. */
   let canonical = canonicalIn;
   if (proofOptions['@context'] !== undefined) {
     const pc = asArray(proofOptions['@context']);
@@ -348,14 +351,17 @@ async function verifyOne(secured: JsonObject, unsecuredIn: JsonObject, proofIn: 
       errors.push(problem('PROOF_VERIFICATION_FAILED', 'the proof\'s @context is not a prefix of the document\'s @context', `${path}.@context`));
       return result;
     }
-    unsecured = { ...unsecuredIn, '@context': proofOptions['@context']! };
+    proofContext = proofOptions['@context'];
     // A prefix as long as the document's @context has the same canonical form (sameJson above), a
     // shorter one does not; nor has a lone context written as an array, or one in an array alone.
     if (pc.length !== dc.length || Array.isArray(proofOptions['@context']) !== Array.isArray(secured['@context'])) canonical = undefined;
   }
+  // The document the signature covers: without its proofs, with the proof's @context if it has one.
+  const unsecured = (): JsonObject => (proofContext === undefined ? unsecuredIn() : { ...unsecuredIn(), '@context': proofContext });
   // RDFC Proof Configuration (§3.2.5): the options with the (unsecured) document's @context.
-  const config = SUITES[cryptosuite].transform === 'rdfc' && unsecured['@context'] !== undefined
-    ? { ...proofOptions, '@context': unsecured['@context'] } : proofOptions;
+  const documentContext = proofContext ?? secured['@context'];
+  const config = SUITES[cryptosuite].transform === 'rdfc' && documentContext !== undefined
+    ? { ...proofOptions, '@context': documentContext } : proofOptions;
 
   let key;
   let why: string | undefined;
@@ -381,7 +387,9 @@ async function verifyOne(secured: JsonObject, unsecuredIn: JsonObject, proofIn: 
   }
   let data: Uint8Array;
   try {
-    data = isJcsCryptosuite(cryptosuite) ? jcsHashData(cryptosuite, unsecured, config, canonical) : await hashData(cryptosuite, unsecured, config);
+    data = isJcsCryptosuite(cryptosuite)
+      ? jcsHashData(cryptosuite, config, () => canonical ?? canonicalize(unsecured()))
+      : await hashData(cryptosuite, unsecured(), config);
   } catch (err) {
     if (err instanceof CanonicalizationError) {
       errors.push(problem('PROOF_TRANSFORMATION_FAILED', `the document cannot be canonicalised for ${cryptosuite} (RDFC-1.0): ${err.message}`, path));
