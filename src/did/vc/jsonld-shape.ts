@@ -161,17 +161,18 @@ function walk(w: Walk, v: unknown, depth: number, skip?: string): void {
  * when the document cannot be canonicalised (RFC 8785).
  */
 export function jsonLdShape(doc: JsonObject, salt: string, without?: string): Shape {
-  const w: Walk = { bundle: termsOfBundle(), inline: new Set(), replaced: [], shape: '', doc: '' };
+  // The key's text starts with the salt: written first, so the whole is never copied to prefix it.
+  const head = `${salt}\0`;
+  const w: Walk = { bundle: termsOfBundle(), inline: new Set(), replaced: [], shape: head, doc: '' };
   walk(w, doc, 0, without);
-  let text = w.shape;
+  let full = w.shape;
   // A term of an inline context could give a replaced string a meaning of its own: keep the document.
   const exact = w.inline.size > 0 && w.replaced.some(([v, scheme]) => w.inline.has(v) || w.inline.has(scheme));
   if (exact) {
     const kept: JsonObject = {};
     for (const k of Object.keys(doc)) if (k !== without) kept[k] = doc[k]!;
-    text = canonicalize(escapesOnly(kept));
+    full = head + canonicalize(escapesOnly(kept));
   }
-  const full = `${salt}\0${text}`;
   const key = full.length <= SHAPE_TEXT_MAX ? full
     : typeof hash === 'function' ? hash('sha256', full, 'base64') : createHash('sha256').update(full).digest('base64');
   return { key, abstracted: exact ? 0 : w.replaced.length, canonical: w.doc };

@@ -91,13 +91,13 @@ function jcsHashData(cryptosuite: JcsCryptosuite, proofConfig: JsonObject, docum
 
 // Proof configurations repeat where documents do not: an issuer's credentials share type,
 // cryptosuite, verificationMethod, proofPurpose, @context, and `created` when issued in the same
-// second or with a set time. H(JCS(configuration)) is kept, keyed by the hash and the
+// second or with a set time. H(JCS(configuration)) is kept, per hash, keyed by the
 // configuration's JSON text — exact, as only flat configurations (strings and arrays of strings,
 // a plain object) are cached, whose JSON text determines the value and so its canonical form.
-// Bounded: at most CONFIG_CACHE_MAX entries of at most CONFIG_KEY_MAX characters, oldest evicted.
+// Bounded: at most CONFIG_CACHE_MAX entries per hash of at most CONFIG_KEY_MAX characters, oldest evicted.
 const CONFIG_CACHE_MAX = 256;
 const CONFIG_KEY_MAX = 4096;
-const configHashes = new Map<string, Buffer>();
+const configHashes = { sha256: new Map<string, Buffer>(), sm3: new Map<string, Buffer>() };
 
 /**
  * Work done so far: proof configurations canonicalised and hashed (cache misses; JCS suites).
@@ -120,17 +120,17 @@ function flatConfigKey(config: JsonObject): string | undefined {
 }
 
 function configHash(alg: 'sha256' | 'sm3', config: JsonObject): Buffer {
-  const flat = flatConfigKey(config);
-  const key = flat === undefined ? undefined : `${alg}\0${flat}`;
+  const key = flatConfigKey(config);
+  const cache = configHashes[alg];
   if (key !== undefined) {
-    const hit = configHashes.get(key);
+    const hit = cache.get(key);
     if (hit) return hit;
   }
   counts.proofConfigHashes++;
   const h = digestText(alg, canonicalize(config));
   if (key !== undefined) {
-    if (configHashes.size >= CONFIG_CACHE_MAX) configHashes.delete(configHashes.keys().next().value!);
-    configHashes.set(key, h);
+    if (cache.size >= CONFIG_CACHE_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(key, h);
   }
   return h;
 }
