@@ -27,7 +27,9 @@ const PAYERS = 300;
 const INSTRUCTIONS = Number(process.env.SETTLE_BENCH_COUNT ?? 4_000);
 
 async function startNode(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/serve.ts'), dir, '0', 'sm2'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  // SETTLE_BENCH_CPU_PROF=DIR writes the node's CPU profile there (node --cpu-prof), for finding where an instruction's time goes.
+  const prof = process.env.SETTLE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SETTLE_BENCH_CPU_PROF}`] : [];
+  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', join(root, 'bench/lib/serve.ts'), dir, '0', 'sm2'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPair, multikeyDecodes } from '../src/crypto/index.ts';
 import {
-  addProof, didKeyResolver, issueCredential, jsonLdCounts, keyPairSigner, verifyCredential,
+  addProof, didKeyResolver, issueCredential, jsonLdCounts, keyPairSigner, proofCounts, verifyCredential,
   type JsonObject, type KeyResolver, type VerifiableCredential,
 } from '../src/did/vc/index.ts';
 import { jsonLdShape } from '../src/did/vc/jsonld-shape.ts';
@@ -43,8 +43,9 @@ function counted(inner: KeyResolver): { resolver: KeyResolver; calls: () => numb
 const delta = <T extends object>(after: T, before: T): Record<string, number> =>
   Object.fromEntries(Object.entries(after).map(([k, v]) => [k, (v as number) - (before as Record<string, number>)[k]!]));
 
-test('an issuer\'s credentials: one JSON-LD expansion for all of them, no context loads, one key decode, one resolver call per proof', async () => {
+test('an issuer\'s credentials: one JSON-LD expansion for all of them, no context loads, one key decode, one proof-configuration hash, one resolver call per proof', async () => {
   const signer = keyPairSigner(generateKeyPair('ed25519'), { didMethod: 'key' });
+  const proofBefore = proofCounts();
   // Warm up on a credential of another shape (its `name` differs), so the bundled contexts are loaded.
   await issueCredential(alumni(signer.controller, 0, { name: 'warm-up' }), signer, { created: CREATED });
   const before = jsonLdCounts();
@@ -62,11 +63,18 @@ test('an issuer\'s credentials: one JSON-LD expansion for all of them, no contex
   assert.deepEqual(delta(jsonLdCounts(), before), { expansions: 1, contextLoads: 0, rdfCanonicalisations: 0 });
   assert.equal(multikeyDecodes() - decodes0, 1, 'the issuer\'s key is decoded and curve-checked once');
   assert.equal(calls(), N, 'one resolver call per proof');
+  // Their proofs differ only in proofValue: the canonical proof configuration is hashed once, at the warm-up issuance.
+  assert.deepEqual(delta(proofCounts(), proofBefore), { proofConfigHashes: 1 });
   // Every signature is still checked: a credential changed after signing fails, shape shared or not.
   const forged = { ...vcs[0]!, id: 'urn:uuid:58172aac-d8ba-11ed-83dd-ffffffffffff' };
   const f = await verifyCredential(forged, { resolver, now: NOW });
   assert.equal(f.verified, false);
   assert.deepEqual(f.errors.map((e) => e.code), ['PROOF_VERIFICATION_FAILED']);
+  // A proof whose configuration was changed is hashed afresh, and fails.
+  const proof0 = vcs[0]!.proof as JsonObject;
+  const moved = await verifyCredential({ ...vcs[0]!, proof: { ...proof0, created: '2025-01-02T00:00:00Z' } }, { resolver, now: NOW });
+  assert.deepEqual(moved.errors.map((e) => e.code), ['PROOF_VERIFICATION_FAILED']);
+  assert.deepEqual(delta(proofCounts(), proofBefore), { proofConfigHashes: 2 });
   // Expiry is read per credential too.
   const late = await verifyCredential(vcs[1]!, { resolver, now: Date.parse('2031-01-01T00:00:00Z') });
   assert.deepEqual(late.errors.map((e) => e.code), ['EXPIRED']);

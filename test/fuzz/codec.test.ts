@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { base58 as scureBase58 } from '@scure/base';
 import { MAX_CANONICAL_DEPTH } from '../../src/codec/canonical.ts';
 import { canonicalize, fromBase58, fromHex, isHex, ShulianError, toBase58, toHex, type JsonValue } from '../../src/codec/index.ts';
 import { bounded } from '../helpers/fuzz-budget.ts';
@@ -104,4 +105,26 @@ test('fromBase58: any string decodes or fails with BAD_BASE58; what decodes re-e
     }
     assert.equal(toBase58(bytes), s);
   })), b.params);
+});
+
+test('fromBase58 decodes as @scure/base does (its own limb arithmetic is on the verification path): the same bytes, leading zeros kept, the same strings refused', () => {
+  const alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  const b = bounded(3000, 4000);
+  fc.assert(fc.property(fc.oneof(
+    fc.tuple(fc.nat({ max: 4 }), fc.uint8Array({ maxLength: 80 })).map(([z, bytes]) => scureBase58.encode(Uint8Array.of(...new Array<number>(z).fill(0), ...bytes))),
+    fc.string({ unit: fc.constantFrom(...(alphabet + '0OIl ')), maxLength: 120 }),
+  ), b.guard((s) => {
+    let want: string;
+    try {
+      want = toHex(scureBase58.decode(s));
+    } catch {
+      assert.throws(() => fromBase58(s), typed(/^BAD_BASE58$/));
+      return;
+    }
+    assert.equal(toHex(fromBase58(s)), want);
+  })), b.params);
+  // Edges: empty, only zero bytes, one past a limb, the largest 64-byte value.
+  for (const bytes of [new Uint8Array(0), new Uint8Array(3), Uint8Array.of(1, 0, 0, 0), Uint8Array.of(0, 0xff, 0xff, 0xff), new Uint8Array(64).fill(0xff)]) {
+    assert.equal(toHex(fromBase58(scureBase58.encode(bytes))), toHex(bytes));
+  }
 });

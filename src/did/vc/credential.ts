@@ -7,10 +7,10 @@ import { ShulianError } from '../../codec/index.ts';
 import { nonJsonPath } from './json.ts';
 import { checkContexts, type ContextPolicy } from './contexts.ts';
 import { parseDateTime } from './datetime.ts';
-import { checkJsonLd } from './jsonld.ts';
+import { checkJsonLd, checkJsonLdCanonical } from './jsonld.ts';
 import { languageValueProblems } from './language.ts';
 import { problem, type VcProblem } from './problems.ts';
-import { addProof, verifyProofs, type ProofOptions } from './proof.ts';
+import { addProof, verifyProofsCanonical, type ProofOptions } from './proof.ts';
 import { relatedResourceProblems } from './related.ts';
 import { credentialSchema, plainlyValidCredential, statusEntrySchema, zodProblems } from './schema.ts';
 import { checkStatus, type StatusListSource } from './status.ts';
@@ -143,7 +143,9 @@ async function run(input: unknown, opts: VerifyCredentialOptions, out: Credentia
     return;
   }
   out.checks.push('structure', 'contexts');
-  const ld = await checkJsonLd(input, opts.contexts ?? {}, 'MALFORMED_CREDENTIAL');
+  // The shape walk also writes the canonical form the proof check hashes (JCS suites).
+  const checked = checkJsonLdCanonical(input, opts.contexts ?? {}, 'MALFORMED_CREDENTIAL');
+  const { check: ld, canonical } = checked instanceof Promise ? await checked : checked;
   out.errors.push(...ld.errors);
   out.warnings.push(...ld.warnings);
   if (ld.errors.length === 0) out.checks.push('jsonld');
@@ -160,7 +162,7 @@ async function run(input: unknown, opts: VerifyCredentialOptions, out: Credentia
     ...(opts.challenge !== undefined ? { challenge: opts.challenge } : {}),
     ...(opts.domain !== undefined ? { domain: opts.domain } : {}),
   };
-  out.proofs = await verifyProofs(input, proofOpts);
+  out.proofs = await verifyProofsCanonical(input, proofOpts, canonical);
   for (const p of out.proofs) out.errors.push(...p.errors);
   if (out.proofs.length > 0 && out.proofs.every((p) => p.verified)) {
     out.checks.push('proof');

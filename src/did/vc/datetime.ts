@@ -11,17 +11,20 @@ function daysIn(year: number, month: number): number {
   return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
-// Verification reads the same few timestamps several times; remember recent answers.
-const cache = new Map<string, number | undefined>();
+// Verification reads the same few timestamps several times; remember recent answers (one map
+// per reading, keyed by the text itself: no key to build).
+const zoned = new Map<string, number | undefined>();
+const unzoned = new Map<string, number | undefined>();
 
 /** Milliseconds since the epoch, or undefined when `value` is not a valid dateTime (dateTimeStamp when `requireZone`). */
 export function parseDateTime(value: unknown, requireZone = true): number | undefined {
   if (typeof value !== 'string' || value.length > 64) return undefined;
-  const key = (requireZone ? 'z' : 'o') + value;
-  if (cache.has(key)) return cache.get(key);
+  const cache = requireZone ? zoned : unzoned;
+  const hit = cache.get(value);
+  if (hit !== undefined || cache.has(value)) return hit;
   const ms = parse(value, requireZone);
-  if (cache.size >= 4096) cache.clear();
-  cache.set(key, ms);
+  if (cache.size >= 2048) cache.clear();
+  cache.set(value, ms);
   return ms;
 }
 

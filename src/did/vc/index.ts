@@ -21,7 +21,7 @@ export {
   type KeyPairSignerOptions, type ShulianKeyResolverOptions,
 } from './keys.ts';
 export {
-  createProof, addProof, verifyProofs, hashData, hashDataJcs, isJcsCryptosuite, cryptosuiteFor, keySuiteOf, isCryptosuite, SUPPORTED_CRYPTOSUITES,
+  createProof, addProof, verifyProofs, hashData, hashDataJcs, proofCounts, isJcsCryptosuite, cryptosuiteFor, keySuiteOf, isCryptosuite, SUPPORTED_CRYPTOSUITES,
   type ProofOptions, type VerifyProofOptions,
 } from './proof.ts';
 export { checkJsonLd, jsonLdCounts, rdfCanonical, CanonicalizationError, MAX_CONTEXT_LOADS, type JsonLdCheck } from './jsonld.ts';

@@ -14,14 +14,15 @@ const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+.-]*$/;
  * Whether the code point may appear outside percent-encoding in an IRI: iunreserved, sub-delims,
  * gen-delims except "[", "]" (checked by position), and RFC 3987's ucschar / iprivate ranges.
  */
+// ASCII: a-z A-Z 0-9 and - . _ ~  ! $ & ' ( ) * + , ; =  : @ / ? #, as a table (read per character).
+const ASCII_ALLOWED = new Uint8Array(0x80);
+for (let c = 0; c < 0x80; c++) {
+  const ch = String.fromCharCode(c);
+  ASCII_ALLOWED[c] = /[a-zA-Z0-9]/.test(ch) || "-._~!$&'()*+,;=:@/?#".includes(ch) ? 1 : 0;
+}
+
 function allowed(cp: number): boolean {
-  if (cp < 0x80) {
-    if (cp >= 0x61 && cp <= 0x7a) return true; // a-z
-    if (cp >= 0x41 && cp <= 0x5a) return true; // A-Z
-    if (cp >= 0x30 && cp <= 0x39) return true; // 0-9
-    // - . _ ~  ! $ & ' ( ) * + , ; =  : @ / ? #
-    return "-._~!$&'()*+,;=:@/?#".includes(String.fromCharCode(cp));
-  }
+  if (cp < 0x80) return ASCII_ALLOWED[cp] === 1;
   return (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xf900 && cp <= 0xfdcf) || (cp >= 0xfdf0 && cp <= 0xffef)
     || (cp >= 0xe000 && cp <= 0xf8ff) // iprivate (allowed in iquery; accepted throughout, as JSON-LD does not care)
     || (cp >= 0x10000 && cp <= 0x10fffd && (cp & 0xfffe) !== 0xfffe); // ucschar planes 1-16, without the non-characters

@@ -52,70 +52,130 @@ function termsOfBundle(): Set<string> {
   return bundledTerms;
 }
 
+/** Shapes up to this length are their own key (a short text is cheaper to compare than to hash). */
+const SHAPE_TEXT_MAX = 1024;
+
 /** A token no string of the document can become: verbatim strings starting with NUL get a second one. */
 const TOKEN = '\u0000';
 
 export interface Shape {
-  /** SHA-256 (base64) of `salt`, NUL and the canonical JSON of the shape. */
+  /**
+   * `salt`, NUL and the canonical JSON of the shape — or, past SHAPE_TEXT_MAX characters, the
+   * SHA-256 (base64, so no NUL: the two kinds never meet) of that text, bounding what a cache keeps.
+   */
   key: string;
   /** How many strings were replaced by tokens (0: the shape is the document itself). */
   abstracted: number;
+  /**
+   * The canonical JSON (RFC 8785) of the document itself, written in the same walk: what a JCS
+   * proof hashes when the document is verified (proof.ts), so it is not walked twice.
+   */
+  canonical: string;
+}
+
+/** One walk's output: the shape's canonical JSON and the document's, side by side. */
+interface Walk {
+  bundle: Set<string>;
+  /** Keys of inline contexts. */
+  inline: Set<string>;
+  /** Strings replaced, with their scheme: checked against inline terms once all are known. */
+  replaced: Array<[string, string]>;
+  shape: string;
+  doc: string;
+}
+
+/** Writes `v` into both texts (canonical JSON, as canonicalize writes it; strings abstracted in the shape). */
+function walk(w: Walk, v: unknown, depth: number, skip?: string): void {
+  if (typeof v === 'string') {
+    const json = JSON.stringify(v);
+    w.doc += json;
+    if (v.startsWith(TOKEN)) {
+      w.shape += JSON.stringify(TOKEN + v);
+      return;
+    }
+    const colon = v.indexOf(':');
+    if (colon <= 0 || w.bundle.has(v)) {
+      w.shape += json;
+      return;
+    }
+    const scheme = v.slice(0, colon);
+    if (w.bundle.has(scheme) || iriProblem(v) !== undefined) {
+      w.shape += json;
+      return;
+    }
+    w.replaced.push([v, scheme]);
+    w.shape += JSON.stringify(TOKEN + scheme);
+    return;
+  }
+  if (v === null || typeof v !== 'object') {
+    const text = canonicalize(v);
+    w.shape += text;
+    w.doc += text;
+    return;
+  }
+  if (depth > MAX_DEPTH) throw new Error(`the document is nested more than ${MAX_DEPTH} levels`);
+  if (Array.isArray(v)) {
+    w.shape += '[';
+    w.doc += '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) {
+        w.shape += ',';
+        w.doc += ',';
+      }
+      walk(w, v[i], depth + 1);
+    }
+    w.shape += ']';
+    w.doc += ']';
+    return;
+  }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) canonicalize(v); // throws, as canonicalisation does
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  w.shape += '{';
+  w.doc += '{';
+  let first = true;
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined || k === skip) continue;
+    const head = (first ? '' : ',') + JSON.stringify(k) + ':';
+    w.shape += head;
+    w.doc += head;
+    first = false;
+    if (k === '@context') {
+      collectKeys(x, w.inline);
+      const text = canonicalize(x);
+      w.shape += text;
+      w.doc += text;
+    } else {
+      walk(w, x, depth + 1);
+    }
+  }
+  w.shape += '}';
+  w.doc += '}';
 }
 
 /**
- * The shape key of `doc` (see above), hashed with `salt` (the context policy). Throws when the
- * document cannot be canonicalised (RFC 8785).
+ * The shape key of `doc` (see above), hashed with `salt` (the context policy), and the document's
+ * own canonical JSON; `without` names a top-level member left out of both (the `proof`). Throws
+ * when the document cannot be canonicalised (RFC 8785).
  */
-export function jsonLdShape(doc: JsonObject, salt: string): Shape {
-  const bundle = termsOfBundle();
-  const inline = new Set<string>();
-  /** Strings replaced, with their scheme: checked against inline terms once all are known. */
-  const replaced: Array<[string, string]> = [];
-  /** The canonical JSON (RFC 8785, as canonicalize writes it) of the shape, written in one walk. */
-  const write = (v: unknown, depth: number): string => {
-    if (typeof v === 'string') {
-      if (v.startsWith(TOKEN)) return JSON.stringify(TOKEN + v);
-      const colon = v.indexOf(':');
-      if (colon <= 0 || bundle.has(v)) return JSON.stringify(v);
-      const scheme = v.slice(0, colon);
-      if (bundle.has(scheme) || iriProblem(v) !== undefined) return JSON.stringify(v);
-      replaced.push([v, scheme]);
-      return JSON.stringify(TOKEN + scheme);
-    }
-    if (v === null || typeof v !== 'object') return canonicalize(v);
-    if (depth > MAX_DEPTH) throw new Error(`the document is nested more than ${MAX_DEPTH} levels`);
-    if (Array.isArray(v)) {
-      let out = '[';
-      for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + write(v[i], depth + 1);
-      return out + ']';
-    }
-    const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto !== Object.prototype && proto !== null) return canonicalize(v); // throws, as canonicalisation does
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o).sort();
-    let out = '{';
-    let first = true;
-    for (const k of keys) {
-      const x = o[k];
-      if (x === undefined) continue;
-      let text: string;
-      if (k === '@context') {
-        collectKeys(x, inline);
-        text = canonicalize(x);
-      } else {
-        text = write(x, depth + 1);
-      }
-      out += (first ? '' : ',') + JSON.stringify(k) + ':' + text;
-      first = false;
-    }
-    return out + '}';
-  };
-  let text = write(doc, 0);
+export function jsonLdShape(doc: JsonObject, salt: string, without?: string): Shape {
+  // The key's text starts with the salt: written first, so the whole is never copied to prefix it.
+  const head = `${salt}\0`;
+  const w: Walk = { bundle: termsOfBundle(), inline: new Set(), replaced: [], shape: head, doc: '' };
+  walk(w, doc, 0, without);
+  let full = w.shape;
   // A term of an inline context could give a replaced string a meaning of its own: keep the document.
-  const exact = inline.size > 0 && replaced.some(([v, scheme]) => inline.has(v) || inline.has(scheme));
-  if (exact) text = canonicalize(escapesOnly(doc));
-  const key = typeof hash === 'function' ? hash('sha256', `${salt}\0${text}`, 'base64') : createHash('sha256').update(`${salt}\0${text}`).digest('base64');
-  return { key, abstracted: exact ? 0 : replaced.length };
+  const exact = w.inline.size > 0 && w.replaced.some(([v, scheme]) => w.inline.has(v) || w.inline.has(scheme));
+  if (exact) {
+    const kept: JsonObject = {};
+    for (const k of Object.keys(doc)) if (k !== without) kept[k] = doc[k]!;
+    full = head + canonicalize(escapesOnly(kept));
+  }
+  const key = full.length <= SHAPE_TEXT_MAX ? full
+    : typeof hash === 'function' ? hash('sha256', full, 'base64') : createHash('sha256').update(full).digest('base64');
+  return { key, abstracted: exact ? 0 : w.replaced.length, canonical: w.doc };
 }
 
 /** The document with only the NUL escaping (no tokens): its shape is itself. */

@@ -161,8 +161,8 @@ export interface JsonLdCheck {
 }
 
 /**
- * Results by shape (jsonld-shape.ts: the SHA-256 of the document's canonical JSON with its
- * absolute IRIs abstracted): a document whose shape is itself maps to its result, whatever it
+ * Results by shape (jsonld-shape.ts: the document's canonical JSON with its absolute IRIs
+ * abstracted, or its SHA-256 when long): a document whose shape is itself maps to its result, whatever it
  * is; a shape that abstracts strings maps only to a clean result (no error, no warning), which
  * every document of that shape shares. Most recently used last; at most CACHE_SIZE.
  */
@@ -193,26 +193,45 @@ function policyKey(policy: ContextPolicy): string {
  * suites a nested copy of the document's contexts) would cost several times the document itself.
  */
 export async function checkJsonLd(secured: JsonObject, policy: ContextPolicy, code: VcErrorCode): Promise<JsonLdCheck> {
-  const { proof: _proof, ...doc } = secured;
+  const { check } = await checkJsonLdCanonical(secured, policy, code);
+  return check;
+}
+
+/**
+ * checkJsonLd, also giving the canonical JSON (RFC 8785) of the document without its `proof`
+ * when it has one — written in the same walk as the shape, for the JCS proof check to hash.
+ */
+export function checkJsonLdCanonical(secured: JsonObject, policy: ContextPolicy, code: VcErrorCode): CanonicalCheck | Promise<CanonicalCheck> {
   let shape: Shape;
   try {
-    shape = jsonLdShape(doc, policyKey(policy));
+    shape = jsonLdShape(secured, policyKey(policy), 'proof');
   } catch {
-    return { errors: [problem(code, 'the document cannot be canonicalised (RFC 8785)')], warnings: [] };
+    return { check: { errors: [problem(code, 'the document cannot be canonicalised (RFC 8785)')], warnings: [] } };
   }
   const hit = cache.get(shape.key);
   if (hit) {
+    // Answered synchronously: a verification of a known shape does not wait a turn here.
     cache.delete(shape.key);
     cache.set(shape.key, hit);
-    return { errors: [...hit.errors], warnings: [...hit.warnings] };
+    return { check: { errors: [...hit.errors], warnings: [...hit.warnings] }, canonical: shape.canonical };
   }
+  return expandAndCheck(secured, shape, policy, code);
+}
+
+export interface CanonicalCheck {
+  check: JsonLdCheck;
+  canonical?: string;
+}
+
+async function expandAndCheck(secured: JsonObject, shape: Shape, policy: ContextPolicy, code: VcErrorCode): Promise<CanonicalCheck> {
+  const { proof: _proof, ...doc } = secured;
   counts.expansions++;
   const result = await runCheck(doc, policy, code);
   if (shape.abstracted === 0 || (result.errors.length === 0 && result.warnings.length === 0)) {
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
     cache.set(shape.key, result);
   }
-  return { errors: [...result.errors], warnings: [...result.warnings] };
+  return { check: { errors: [...result.errors], warnings: [...result.warnings] }, canonical: shape.canonical };
 }
 
 async function runCheck(doc: JsonObject, policy: ContextPolicy, code: VcErrorCode): Promise<JsonLdCheck> {

@@ -77,11 +77,62 @@ export const isJcsCryptosuite = (c: unknown): c is JcsCryptosuite => c === 'edds
 
 /** hashData for a JCS cryptosuite, synchronously (what a chain's block checks may call: no I/O, no promise). */
 export function hashDataJcs(cryptosuite: JcsCryptosuite, unsecuredDocument: JsonObject, proofConfig: JsonObject): Uint8Array {
+  return jcsHashData(cryptosuite, proofConfig, () => canonicalize(unsecuredDocument));
+}
+
+/** hashDataJcs, with the document's canonical JSON from `documentText` (the caller may have it written already). */
+function jcsHashData(cryptosuite: JcsCryptosuite, proofConfig: JsonObject, documentText: () => string): Uint8Array {
   const def = SUITES[cryptosuite];
   const out = new Uint8Array(64);
-  out.set(digestText(def.hash, canonicalize(proofConfig)), 0);
-  out.set(digestText(def.hash, canonicalize(unsecuredDocument)), 32);
+  out.set(configHash(def.hash, proofConfig), 0);
+  out.set(digestText(def.hash, documentText()), 32);
   return out;
+}
+
+// Proof configurations repeat where documents do not: an issuer's credentials share type,
+// cryptosuite, verificationMethod, proofPurpose, @context, and `created` when issued in the same
+// second or with a set time. H(JCS(configuration)) is kept, per hash, keyed by the
+// configuration's JSON text — exact, as only flat configurations (strings and arrays of strings,
+// a plain object) are cached, whose JSON text determines the value and so its canonical form.
+// Bounded: at most CONFIG_CACHE_MAX entries per hash of at most CONFIG_KEY_MAX characters, oldest evicted.
+const CONFIG_CACHE_MAX = 256;
+const CONFIG_KEY_MAX = 4096;
+const configHashes = { sha256: new Map<string, Buffer>(), sm3: new Map<string, Buffer>() };
+
+/**
+ * Work done so far: proof configurations canonicalised and hashed (cache misses; JCS suites).
+ * test/vc-cost.test.ts keeps it at one per distinct configuration.
+ */
+const counts = { proofConfigHashes: 0 };
+export const proofCounts = (): Readonly<typeof counts> => ({ ...counts });
+
+/** The JSON text of a flat configuration (see above), or undefined when it is not one. */
+function flatConfigKey(config: JsonObject): string | undefined {
+  if (Object.getPrototypeOf(config) !== Object.prototype) return undefined;
+  for (const k of Object.keys(config)) {
+    const v = config[k];
+    if (typeof v === 'string') continue;
+    if (!Array.isArray(v)) return undefined;
+    for (const x of v) if (typeof x !== 'string') return undefined;
+  }
+  const text = JSON.stringify(config);
+  return text.length <= CONFIG_KEY_MAX ? text : undefined;
+}
+
+function configHash(alg: 'sha256' | 'sm3', config: JsonObject): Buffer {
+  const key = flatConfigKey(config);
+  const cache = configHashes[alg];
+  if (key !== undefined) {
+    const hit = cache.get(key);
+    if (hit) return hit;
+  }
+  counts.proofConfigHashes++;
+  const h = digestText(alg, canonicalize(config));
+  if (key !== undefined) {
+    if (cache.size >= CONFIG_CACHE_MAX) cache.delete(cache.keys().next().value!);
+    cache.set(key, h);
+  }
+  return h;
 }
 
 export interface ProofOptions {
@@ -198,17 +249,28 @@ function isObject(x: unknown): x is JsonObject {
  * Verify Proof). Never throws; each result lists what failed.
  */
 export async function verifyProofs(securedDocument: JsonObject, opts: VerifyProofOptions): Promise<ProofResult[]> {
+  return verifyProofsCanonical(securedDocument, opts);
+}
+
+/**
+ * verifyProofs, given the canonical JSON (RFC 8785) of the document without its `proof` when the
+ * caller has already written it (credential.ts: in the JSON-LD shape walk), so the JCS suites do
+ * not write it again. The caller vouches that it is canonicalize(document without proof).
+ */
+export async function verifyProofsCanonical(securedDocument: JsonObject, opts: VerifyProofOptions, canonicalUnsecured?: string): Promise<ProofResult[]> {
   const proofs = asArray(securedDocument.proof);
   if (proofs.length === 0) return [];
-  const unsecured = withoutProof(securedDocument);
+  // The document without its proofs, made only when a proof needs it as an object.
+  let copy: JsonObject | undefined;
+  const unsecured = (): JsonObject => (copy ??= withoutProof(securedDocument));
   const out: ProofResult[] = [];
   for (let i = 0; i < proofs.length; i++) {
-    out.push(await verifyOne(securedDocument, unsecured, proofs[i]!, opts, proofs.length > 1 ? `proof[${i}]` : 'proof'));
+    out.push(await verifyOne(securedDocument, unsecured, proofs[i]!, opts, proofs.length > 1 ? `proof[${i}]` : 'proof', canonicalUnsecured));
   }
   return out;
 }
 
-async function verifyOne(secured: JsonObject, unsecuredIn: JsonObject, proofIn: JsonValue, opts: VerifyProofOptions, path: string): Promise<ProofResult> {
+async function verifyOne(secured: JsonObject, unsecuredIn: () => JsonObject, proofIn: JsonValue, opts: VerifyProofOptions, path: string, canonicalIn?: string): Promise<ProofResult> {
   const errors: VcProblem[] = [];
   const result: ProofResult = { verified: false, errors };
   const malformed = (msg: string, sub?: string): ProofResult => {
@@ -278,7 +340,10 @@ async function verifyOne(secured: JsonObject, unsecuredIn: JsonObject, proofIn: 
   // must be a prefix of the document's, and is what the signature covers.
   const proofOptions: JsonObject = {};
   for (const k of Object.keys(proof)) if (k !== 'proofValue') proofOptions[k] = proof[k]!;
-  let unsecured = unsecuredIn;
+  /** The @context the signature covers, when the proof names one (Verify Proof step 4). */
+  let proofContext: JsonValue | undefined;
+  /** The canonical JSON of the document the signature covers, when the caller's text is it. */
+  let canonical = canonicalIn;
   if (proofOptions['@context'] !== undefined) {
     const pc = asArray(proofOptions['@context']);
     const dc = asArray(secured['@context']);
@@ -286,11 +351,17 @@ async function verifyOne(secured: JsonObject, unsecuredIn: JsonObject, proofIn: 
       errors.push(problem('PROOF_VERIFICATION_FAILED', 'the proof\'s @context is not a prefix of the document\'s @context', `${path}.@context`));
       return result;
     }
-    unsecured = { ...unsecuredIn, '@context': proofOptions['@context']! };
+    proofContext = proofOptions['@context'];
+    // A prefix as long as the document's @context has the same canonical form (sameJson above), a
+    // shorter one does not; nor has a lone context written as an array, or one in an array alone.
+    if (pc.length !== dc.length || Array.isArray(proofOptions['@context']) !== Array.isArray(secured['@context'])) canonical = undefined;
   }
+  // The document the signature covers: without its proofs, with the proof's @context if it has one.
+  const unsecured = (): JsonObject => (proofContext === undefined ? unsecuredIn() : { ...unsecuredIn(), '@context': proofContext });
   // RDFC Proof Configuration (§3.2.5): the options with the (unsecured) document's @context.
-  const config = SUITES[cryptosuite].transform === 'rdfc' && unsecured['@context'] !== undefined
-    ? { ...proofOptions, '@context': unsecured['@context'] } : proofOptions;
+  const documentContext = proofContext ?? secured['@context'];
+  const config = SUITES[cryptosuite].transform === 'rdfc' && documentContext !== undefined
+    ? { ...proofOptions, '@context': documentContext } : proofOptions;
 
   let key;
   let why: string | undefined;
@@ -316,7 +387,9 @@ async function verifyOne(secured: JsonObject, unsecuredIn: JsonObject, proofIn: 
   }
   let data: Uint8Array;
   try {
-    data = await hashData(cryptosuite, unsecured, config);
+    data = isJcsCryptosuite(cryptosuite)
+      ? jcsHashData(cryptosuite, config, () => canonical ?? canonicalize(unsecured()))
+      : await hashData(cryptosuite, unsecured(), config);
   } catch (err) {
     if (err instanceof CanonicalizationError) {
       errors.push(problem('PROOF_TRANSFORMATION_FAILED', `the document cannot be canonicalised for ${cryptosuite} (RDFC-1.0): ${err.message}`, path));
