@@ -99,7 +99,7 @@ export class Netem {
     });
   }
 
-  /** Waits until every command so far is answered; throws the first error any answered with. */
+  /** Waits until every command so far is answered; throws the first error any answered with (once). */
   async sync(): Promise<void> {
     const last = this.waiting.at(-1);
     if (last) await new Promise<void>((r) => {
@@ -109,7 +109,9 @@ export class Netem {
         r();
       };
     });
-    if (this.failure) throw new Error(this.failure);
+    const failure = this.failure;
+    if (failure && !this.exited) this.failure = undefined;
+    if (failure) throw new Error(failure);
   }
 
   async stats(): Promise<NetemStats> {
