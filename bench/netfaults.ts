@@ -32,7 +32,11 @@ import type { BenchResult } from './result.ts';
 const FAULT_S = Number(process.env.NETFAULTS_FAULT_S ?? 30);
 const KILL_S = Number(process.env.NETFAULTS_KILL_S ?? 60);
 
-interface PhaseResult { phase: string; commits: number; perSec: number; p50Ms: number; p99Ms: number; roundsToResume?: number; resumeMs?: number; packets?: Partial<NetemStats> }
+interface PhaseResult {
+  phase: string; commits: number; perSec: number; p50Ms: number; p99Ms: number; roundsToResume?: number; resumeMs?: number; packets?: Partial<NetemStats>;
+  /** Blocks node 0 committed during the fault, how many were decided in a round after the first (a timeout fired), and their mean tx count. */
+  blocks?: number; laterRounds?: number; txsPerBlock?: number;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -51,6 +55,7 @@ export default async function run(): Promise<BenchResult> {
   /** Runs clients through `fault` for FAULT_S seconds, heals, then checks the history of that phase. */
   const phase = async (name: string, fault: () => Promise<void> | void, heal: () => void): Promise<PhaseResult> => {
     const w = work();
+    const fromHeight = (await consensus(0))?.height ?? 0;
     w.start();
     const t0 = Date.now();
     await fault();
@@ -66,6 +71,15 @@ export default async function run(): Promise<BenchResult> {
     const resumeMs = Date.now() - healedAt;
     const block = await getJson<{ commit?: { round: number } }>(`${cluster.nodes[0]!.api}/v1/chains/notary/blocks/${before + 1}`);
     await w.stop();
+    // Where the time went: blocks decided in a later round had a timeout fire (a proposal or votes too late).
+    let [blocks, laterRounds, txs] = [0, 0, 0];
+    for (let h = fromHeight + 1; h <= before; h++) {
+      const b = await getJson<{ txs: unknown[]; commit?: { round: number } }>(`${cluster.nodes[0]!.api}/v1/chains/notary/blocks/${h}`);
+      if (!b) continue;
+      blocks++;
+      txs += b.txs.length;
+      if ((b.commit?.round ?? 0) > 0) laterRounds++;
+    }
     const report = checkHistory(await w.history([0, 1, 2, 3]));
     violations = violations.concat(report.violations.map((v) => `${name}: ${v.kind}: ${v.detail}`));
     const lat = report.latencies;
@@ -73,6 +87,7 @@ export default async function run(): Promise<BenchResult> {
       phase: name, commits: committedDuring, perSec: Number((committedDuring / FAULT_S).toFixed(2)),
       p50Ms: Math.round(percentile(lat, 50)), p99Ms: Math.round(percentile(lat, 99)),
       resumeMs, roundsToResume: block?.commit ? Math.max(0, block.commit.round - healRound) : undefined,
+      blocks, laterRounds, txsPerBlock: blocks ? Number((txs / blocks).toFixed(2)) : 0,
     };
   };
 
