@@ -26,8 +26,9 @@ export interface NetNode {
 /**
  * A tbft alliance of validator processes, one per namespace of `lab` (the layout of `shulian up
  * --validators N`, with every address rewritten to the namespace's own): each node binds its
- * API and p2p port to its namespace address and dials the others at theirs, so all node-to-node
- * traffic crosses the lab's veths and bridge, where the faults are made.
+ * API to its bridge address (where the clients reach it) and its p2p port to its TUN address,
+ * and dials the others at theirs, so all node-to-node traffic crosses the lab's network
+ * emulator (and the TUNs' qdiscs), where the faults are made.
  */
 export class NetCluster {
   readonly nodes: NetNode[];
@@ -38,7 +39,8 @@ export class NetCluster {
       const ip = lab.hosts[i]!.ip;
       const config = JSON.parse(readFileSync(n.configPath, 'utf8')) as NodeConfig;
       config.api = { ...config.api, host: ip, port: API_PORT };
-      config.p2p = { host: ip, port: P2P_PORT, peers: lab.hosts.filter((_, j) => j !== i).map((h) => `ws://${h.ip}:${P2P_PORT}`) };
+      // Validators reach each other on the TUN addresses, through the network emulator; the clients use the API on the bridge.
+      config.p2p = { host: lab.hosts[i]!.p2pIp, port: P2P_PORT, peers: lab.hosts.filter((_, j) => j !== i).map((h) => `ws://${h.p2pIp}:${P2P_PORT}`) };
       writeFileSync(n.configPath, JSON.stringify(config, null, 2) + '\n');
       return { index: i, did: n.did, api: `http://${ip}:${API_PORT}`, configPath: n.configPath, out: '', paused: false, env: {} };
     });

@@ -1,30 +1,36 @@
 import { spawnSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { impairmentArgs, Netem, type Impairment, type NetemStats } from './netem.ts';
+
+export type { Impairment, NetemStats } from './netem.ts';
 
 /**
- * A small network of Linux network namespaces for fault tests (issue #21): one namespace per
- * host, each with one veth whose other end is enslaved to a bridge in the root namespace. Host i
- * has address 10.<a>.<b>.(i+1)/24; the bridge has .254, which is how the test process (the
- * clients) reaches every host. Faults are made in the kernel, per directed link:
+ * A small network of Linux network namespaces for fault tests (issue #21). Each host has two
+ * interfaces:
  *
- * - cut(i, j): host i's neighbour entry for j is pinned to a MAC no one has, so every frame i
- *   sends to j is flooded by the bridge and dropped by every NIC: a silent loss, as on a pulled
- *   cable (no RST, no ICMP). heal(i, j) restores j's real MAC.
- * - shape(i, j, …): an HTB class limits i → j to a rate with a short packet FIFO, so a burst
- *   queues (delay) and overflows (loss) — real congestion in the kernel's qdisc. This kernel has
- *   no sch_netem and no tc actions, so fixed delay/jitter/duplication/reordering cannot be made
- *   here; see docs/testing.md "Network faults".
+ * - eth0, a veth whose other end is enslaved to a bridge in the root namespace: host i has
+ *   10.<a>.<b>.(i+1)/24, the bridge .254 — how the test process (the clients) reaches every host.
+ * - sltun, a TUN device with 172.31.<b>.(i+1)/24 (`p2pIp`), read and written by the userspace
+ *   network emulator (netem.ts / netem.c), which forwards each packet to the destination host's
+ *   TUN through the directed link i → j. The validators talk to each other on these addresses, so
+ *   their traffic crosses the emulator, where delay, jitter, loss, duplication and reordering are
+ *   made (this kernel has no sch_netem; see docs/testing.md "Network faults").
  *
- * Needs root and `ip`/`tc`. Names carry this process's pid, so a lab left behind by a crashed
- * run is removed by the next one (see sweepStale), and exit handlers remove this one.
+ * Faults, per directed link:
+ * - cut(i, j): the emulator drops everything i sends to j on the TUN path, and i's neighbour entry
+ *   for j on the bridge is pinned to a MAC no one has (frames flooded and dropped by every NIC):
+ *   silent loss on both paths, as on a pulled cable (no RST, no ICMP). heal(i, j) restores both.
+ * - impair(i, j, …): delay, jitter, loss, duplication, reordering — and congestion: a rate with a
+ *   short queue, like a bottleneck router's (a burst queues, then overflows and is dropped).
+ *
+ * Needs root, `ip`/`tc`, /dev/net/tun and `cc` (the emulator is compiled on first use). Names
+ * carry this process's pid, so a lab left behind by a crashed run is removed by the next one (see
+ * sweepStale), and exit handlers remove this one; the emulator exits when its stdin closes, so it
+ * goes with this process whatever happens.
  */
-export interface ShapeOptions {
-  /** Link rate in kbit/s. */
-  rateKbit: number;
-  /** FIFO length in packets: what does not fit is dropped. */
-  queuePackets: number;
-}
-
 const DEAD_MAC = '02:00:5e:00:de:ad';
+/** The TUN device in every host's namespace. */
+export const TUN = 'sltun';
 const labs = new Set<NetLab>();
 let exitHooked = false;
 
@@ -46,6 +52,9 @@ export function netnsUnavailable(): string | undefined {
   const v = spawnSync('ip', ['link', 'add', `${probe}a`, 'type', 'veth', 'peer', 'name', `${probe}b`], { encoding: 'utf8' });
   if (v.status !== 0) return `this kernel cannot make veth pairs: ${v.stderr.trim()}`;
   spawnSync('ip', ['link', 'del', `${probe}a`]);
+  const t = spawnSync('ip', ['tuntap', 'add', 'dev', `${probe}t`, 'mode', 'tun'], { encoding: 'utf8' });
+  if (t.status !== 0) return `this kernel cannot make TUN devices (the network emulator needs /dev/net/tun): ${t.stderr.trim()}`;
+  spawnSync('ip', ['link', 'del', `${probe}t`]);
   return undefined;
 }
 
@@ -70,15 +79,19 @@ export function sweepStale(): void {
 }
 
 export class NetLab {
-  readonly hosts: Array<{ ns: string; ip: string; mac: string }> = [];
+  /** `ip` on the bridge (the clients' path), `p2pIp` on the TUN (the emulated path between hosts). */
+  readonly hosts: Array<{ ns: string; ip: string; p2pIp: string; mac: string }> = [];
   readonly bridgeIp: string;
+  /** The emulator's PRNG seed (NETEM_SEED, else random): printed by a failing test, so its choices can be repeated. */
+  readonly seed: number;
+  private netem: Netem | undefined;
   private readonly bridge: string;
-  private readonly shaped = new Set<string>();
   private readonly cuts = new Set<string>();
   private destroyed = false;
 
   /** Creates `n` hosts. The subnet is derived from the pid so that parallel labs do not collide. */
-  constructor(n: number) {
+  constructor(n: number, o: { seed?: number } = {}) {
+    this.seed = o.seed ?? (process.env.NETEM_SEED ? Number(process.env.NETEM_SEED) : randomInt(2 ** 31));
     sweepStale();
     const tag = `shl${process.pid}`;
     if (tag.length + 4 > 15) throw new Error(`pid ${process.pid} too long for interface names`);
@@ -97,6 +110,7 @@ export class NetLab {
         const ns = `${tag}n${i}`;
         const outer = `${tag}v${i}`;
         const ip = `${net}.${i + 1}`;
+        const p2pIp = `172.31.${b}.${i + 1}`;
         sh(['ip', 'netns', 'add', ns]);
         sh(['ip', 'link', 'add', outer, 'type', 'veth', 'peer', 'name', `${tag}i${i}`]);
         sh(['ip', 'link', 'set', `${tag}i${i}`, 'netns', ns]);
@@ -105,9 +119,14 @@ export class NetLab {
         sh(['ip', '-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
         sh(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
         sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
+        // A persistent TUN, configured here; the emulator attaches to it (until then it has no carrier).
+        sh(['ip', '-n', ns, 'tuntap', 'add', 'dev', TUN, 'mode', 'tun']);
+        sh(['ip', '-n', ns, 'addr', 'add', `${p2pIp}/24`, 'dev', TUN]);
+        sh(['ip', '-n', ns, 'link', 'set', TUN, 'up']);
         const mac = /link\/ether ([0-9a-f:]{17})/.exec(sh(['ip', '-n', ns, 'link', 'show', 'eth0']))![1]!;
-        this.hosts.push({ ns, ip, mac });
+        this.hosts.push({ ns, ip, p2pIp, mac });
       }
+      this.netem = new Netem(this.hosts.map((h) => ({ ns: h.ns, tun: TUN, ip: h.p2pIp })), this.seed);
       // Every host knows every other's MAC up front: cut/heal then only swap neighbour entries.
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) this.setNeigh(i, j, this.hosts[j]!.mac);
     } catch (err) {
@@ -125,15 +144,50 @@ export class NetLab {
     sh(['ip', '-n', this.hosts[i]!.ns, 'neigh', 'replace', this.hosts[j]!.ip, 'lladdr', mac, 'nud', 'permanent', 'dev', 'eth0']);
   }
 
-  /** Drops everything host i sends to host j (one direction). */
+  private get emulator(): Netem {
+    if (!this.netem) throw new Error('this lab has been destroyed');
+    return this.netem;
+  }
+
+  /** Drops everything host i sends to host j (one direction), on both paths. */
   cut(i: number, j: number): void {
     this.setNeigh(i, j, DEAD_MAC);
+    void this.emulator.send(`cut ${i} ${j}`);
     this.cuts.add(`${i}>${j}`);
   }
 
   heal(i: number, j: number): void {
     this.setNeigh(i, j, this.hosts[j]!.mac);
+    void this.emulator.send(`heal ${i} ${j}`);
     this.cuts.delete(`${i}>${j}`);
+  }
+
+  /**
+   * Sets the emulated link i → j to exactly `o` (what is not given is off); its cut state is
+   * kept. Takes effect in order with cuts and heals; `sync()` waits until it has.
+   */
+  impair(i: number, j: number, o: Impairment): void {
+    void this.emulator.send(`link ${i} ${j} ${impairmentArgs(o)}`.trimEnd());
+  }
+
+  /** Sets every link between hosts, both ways, to `o`. */
+  impairAll(o: Impairment): void {
+    void this.emulator.send(`link * * ${impairmentArgs(o)}`.trimEnd());
+  }
+
+  /** Takes every impairment off (cuts stay). */
+  clearImpairments(): void {
+    this.impairAll({});
+  }
+
+  /** Waits until the emulator has applied every change so far; throws if it refused one. */
+  sync(): Promise<void> {
+    return this.emulator.sync();
+  }
+
+  /** The emulator's packet counters since it started. */
+  emulatorStats(): Promise<NetemStats> {
+    return this.emulator.stats();
   }
 
   /** Whether host i's frames to host j are dropped. */
@@ -159,62 +213,12 @@ export class NetLab {
     }
   }
 
-  /** Limits host i's traffic to host j to a rate with a short FIFO (delay when it queues, loss when it overflows). */
-  shape(i: number, j: number, o: ShapeOptions): void {
-    const ns = this.hosts[i]!.ns;
-    const tc = (...a: string[]): string => sh(['ip', 'netns', 'exec', ns, 'tc', ...a]);
-    if (![...this.shaped].some((k) => k.startsWith(`${i}>`))) {
-      // Root HTB; unclassified traffic (to the clients on the bridge) goes to 1:1, unshaped.
-      tc('qdisc', 'add', 'dev', 'eth0', 'root', 'handle', '1:', 'htb', 'default', '1', 'r2q', '1000');
-      tc('class', 'add', 'dev', 'eth0', 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '10gbit');
-    }
-    const cls = `1:${10 + j}`;
-    const verb = this.shaped.has(`${i}>${j}`) ? 'change' : 'add';
-    tc('class', verb, 'dev', 'eth0', 'parent', '1:', 'classid', cls, 'htb', 'rate', `${o.rateKbit}kbit`, 'ceil', `${o.rateKbit}kbit`, 'burst', '3k', 'cburst', '3k');
-    if (verb === 'add') {
-      tc('qdisc', 'add', 'dev', 'eth0', 'parent', cls, 'handle', `${10 + j}:`, 'pfifo', 'limit', String(o.queuePackets));
-      tc('filter', 'add', 'dev', 'eth0', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dst', `${this.hosts[j]!.ip}/32`, 'flowid', cls);
-    } else {
-      tc('qdisc', 'change', 'dev', 'eth0', 'parent', cls, 'handle', `${10 + j}:`, 'pfifo', 'limit', String(o.queuePackets));
-    }
-    this.shaped.add(`${i}>${j}`);
-  }
-
-  /** Shapes every link between hosts, both ways. */
-  shapeAll(o: ShapeOptions): void {
-    for (let i = 0; i < this.hosts.length; i++) for (let j = 0; j < this.hosts.length; j++) if (i !== j) this.shape(i, j, o);
-  }
-
-  /** Removes all shaping. */
-  unshapeAll(): void {
-    for (let i = 0; i < this.hosts.length; i++) {
-      if ([...this.shaped].some((k) => k.startsWith(`${i}>`))) sh(['ip', 'netns', 'exec', this.hosts[i]!.ns, 'tc', 'qdisc', 'del', 'dev', 'eth0', 'root'], true);
-    }
-    this.shaped.clear();
-  }
-
-  /** Packets the shaping queues dropped and sent, summed over every host (from `tc -s`). */
-  shapingStats(): { dropped: number; sent: number } {
-    let dropped = 0;
-    let sent = 0;
-    for (const h of this.hosts) {
-      const out = sh(['ip', 'netns', 'exec', h.ns, 'tc', '-s', 'qdisc', 'show', 'dev', 'eth0'], true);
-      for (const block of out.split(/\n(?=qdisc )/)) {
-        if (!block.startsWith('qdisc pfifo')) continue;
-        const m = /Sent \d+ bytes (\d+) pkt \(dropped (\d+)/.exec(block);
-        if (m) {
-          sent += Number(m[1]);
-          dropped += Number(m[2]);
-        }
-      }
-    }
-    return { dropped, sent };
-  }
-
-  /** Deletes the namespaces (their veths go with them) and the bridge. Safe to call twice. */
+  /** Stops the emulator, deletes the namespaces (their veths and TUNs go with them) and the bridge. Safe to call twice. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.netem?.stop();
+    this.netem = undefined;
     for (const h of this.hosts) sh(['ip', 'netns', 'del', h.ns], true);
     sh(['ip', 'link', 'del', this.bridge], true);
     labs.delete(this);

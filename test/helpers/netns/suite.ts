@@ -63,6 +63,7 @@ export function netSuite(o: { env?: (i: number) => Record<string, string> } = {}
   before(async () => {
     if (unavailable) return;
     lab = new NetLab(4);
+    await lab.sync();
     cluster = new NetCluster(lab, tmp.dir);
     for (let i = 0; i < cluster.nodes.length; i++) cluster.start(i, o.env?.(i) ?? {});
     try {
