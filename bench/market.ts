@@ -11,6 +11,7 @@
  *               robust to a shared machine, unlike the rates
  *   bareProxyRate            calls/s through a bare Node proxy (node:http server + keep-alive http.request, no checks,
  *               no receipt) to the same upstream, same wrk settings: what Node's HTTP stack alone allows a proxy
+ *               (bareProxyCpuUsPerCall: its CPU per call, beside gatewayCpuUsPerCall)
  *   lostReceipts, doubleCounted   from a run where the gateway is killed with SIGKILL under load and restarted:
  *               answered calls whose receipt never reached the chain, and units the chain counted beyond the receipts journaled (targets 0)
  *
@@ -169,7 +170,9 @@ export default async function run(): Promise<BenchResult> {
     await gwA.kill();
     const bare = await child(['-e', BARE_PROXY], { UP: up.url }, /LISTEN (\S+)/);
     procs.push(bare);
+    const cpu4 = cpuMs(bare.proc.pid!);
     const viaBare = wrk(`${bare.url}/`, { threads: 2, conns: 32, seconds: SECONDS });
+    const cpu5 = cpuMs(bare.proc.pid!);
     await bare.kill();
 
     // 2. SIGKILL under load, restart, drain: every answered call's receipt on chain, none twice.
@@ -217,7 +220,7 @@ export default async function run(): Promise<BenchResult> {
       ratio: Number((viaGw.rps / direct.rps).toFixed(3)), addedP50Ms: Number(Math.max(0, latGw.p50 - latDirect.p50).toFixed(3)), addedP99Ms: Number(addedP99Ms.toFixed(3)),
       latencyRate: latGw.rate, gatewayP50Ms: latGw.p50, gatewayP99Ms: latGw.p99, directP50Ms: latDirect.p50, directP99Ms: latDirect.p99, non2xx: viaGw.non2xx + latGw.non2xx + latGw.errors,
       gatewayCpuUsPerCall: Math.round(((cpu1 - cpu0) * 1000) / viaGw.requests), gatewayCpuUsPerCallAt1k: Math.round(((cpu3 - cpu2) * 1000) / latGw.sent),
-      bareProxyRate: Math.round(viaBare.rps), bareProxyRatio: Number((viaBare.rps / direct.rps).toFixed(3)),
+      bareProxyRate: Math.round(viaBare.rps), bareProxyCpuUsPerCall: Math.round(((cpu5 - cpu4) * 1000) / viaBare.requests), bareProxyRatio: Number((viaBare.rps / direct.rps).toFixed(3)),
       killRun: { answered: answered.size, journaled, chainUnits: units }, lostReceipts: lost, doubleCounted: Math.max(0, units - journaled),
     };
   } finally {
