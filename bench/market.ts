@@ -5,7 +5,13 @@
  *
  *   value       calls/s through the gateway (token auth, subscription, rate limit, proxy, an fsynced receipt per call)
  *   ratio       value ÷ calls/s to the upstream directly (target ≥ 0.5)
- *   addedP50Ms, addedP99Ms   latency the gateway adds, one call at a time (closed loop; the rate it reaches is printed too; target p99 < 2 ms at ≥ 1,000 calls/s)
+ *   addedP50Ms, addedP99Ms   latency the gateway adds at a fixed 1,000 calls/s (open loop, bench/lib/paced.ts; latencyRate is the
+ *               rate reached): gateway p50/p99 − direct p50/p99 at the same rate (target p99 < 2 ms)
+ *   gatewayCpuUsPerCall      CPU µs the gateway process spends per call at the max rate (…At1k: in the latency phase);
+ *               robust to a shared machine, unlike the rates
+ *   bareProxyRate            calls/s through a bare Node proxy (node:http server + keep-alive http.request, no checks,
+ *               no receipt) to the same upstream, same wrk settings: what Node's HTTP stack alone allows a proxy
+ *               (bareProxyCpuUsPerCall: its CPU per call, beside gatewayCpuUsPerCall)
  *   lostReceipts, doubleCounted   from a run where the gateway is killed with SIGKILL under load and restarted:
  *               answered calls whose receipt never reached the chain, and units the chain counted beyond the receipts journaled (targets 0)
  *
@@ -46,6 +52,30 @@ async function child(args: string[], env: Record<string, string>, ready: RegExp)
   });
   return { url, proc, kill: async (signal = 'SIGTERM') => { if (proc.exitCode === null) proc.kill(signal); await exit; } };
 }
+
+/** CPU ms the process has used (user + system, all threads), from /proc (Linux). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (CLK_TCK 100)
+}
+
+interface PacedResult { sent: number; ok: number; non2xx: number; errors: number; rate: number; p50: number; p90: number; p99: number; max: number }
+
+/** The open-loop client at a fixed rate, in its own process (bench/lib/paced.ts). */
+function paced(args: { url: string; rate: number; seconds: number; headers?: Record<string, string>; nonce?: string }): PacedResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench/lib/paced.ts'), JSON.stringify(args)], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the paced client failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as PacedResult;
+}
+
+const LATENCY_RATE = 1_000;
+
+/** A proxy with no checks and no receipt: what Node's HTTP stack alone costs a proxy (reference row). */
+const BARE_PROXY = `const http = require('node:http'); const agent = new http.Agent({ keepAlive: true, maxSockets: 256 }); const up = new URL(process.env.UP);
+http.createServer((q, s) => { const chunks = []; q.on('data', (c) => chunks.push(c)); q.on('end', () => { const body = Buffer.concat(chunks);
+  const r = http.request({ host: up.hostname, port: up.port, path: '/ping', method: q.method, agent, headers: { 'content-length': body.length } }, (a) => { const out = []; a.on('data', (c) => out.push(c)); a.on('end', () => { const b = Buffer.concat(out); s.writeHead(a.statusCode, { 'content-type': a.headers['content-type'], 'content-length': b.length }); s.end(b); }); });
+  r.on('error', () => { s.writeHead(502); s.end(); }); r.end(body); }); }).listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
 
 const UPSTREAM = `require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'text/plain' }); s.end('ok'); }).listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
 
@@ -118,18 +148,32 @@ export default async function run(): Promise<BenchResult> {
     writeKeystore(keyFile, k.gateway, 'bench');
     const cfg = join(dir, 'cfg.json');
     writeFileSync(cfg, JSON.stringify({ products: { bench: { upstream: up.url } } }));
-    const gateway = (data: string) => child([join(root, 'bin/shulian.mjs'), 'market', 'gateway', '--config', cfg, '--data-dir', join(dir, data), '--key', keyFile, '--password-env', 'GW_PASS', '--api', node.url], { GW_PASS: 'bench' }, /"url":"([^"]+)"/);
+    // MARKET_BENCH_GATEWAY_ARGS: node options for the gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const gwArgs = process.env.MARKET_BENCH_GATEWAY_ARGS ? process.env.MARKET_BENCH_GATEWAY_ARGS.split(' ') : [];
+    const gateway = (data: string) => child([...gwArgs, join(root, 'bin/shulian.mjs'), 'market', 'gateway', '--config', cfg, '--data-dir', join(dir, data), '--key', keyFile, '--password-env', 'GW_PASS', '--api', node.url], { GW_PASS: 'bench' }, /"url":"([^"]+)"/);
 
     // 1. Throughput and latency, through the gateway and directly.
     const gwA = await gateway('a');
     procs.push(gwA);
     const { token } = await gatewayToken(gwA.url, k.buyer1);
     wrk(`${gwA.url}/`, { threads: 1, conns: 4, seconds: 1, script: script(dir, 'warm', token, subs[0]!) });
+    const cpu0 = cpuMs(gwA.proc.pid!);
     const viaGw = wrk(`${gwA.url}/`, { threads: 2, conns: 32, seconds: SECONDS, script: script(dir, 'tput', token, subs[0]!) });
+    const cpu1 = cpuMs(gwA.proc.pid!);
     const direct = wrk(`${up.url}/ping`, { threads: 2, conns: 32, seconds: SECONDS });
-    const latGw = wrk(`${gwA.url}/`, { threads: 1, conns: 1, seconds: Math.ceil(SECONDS / 2), script: script(dir, 'lat', token, subs[0]!) });
-    const latDirect = wrk(`${up.url}/ping`, { threads: 1, conns: 1, seconds: Math.ceil(SECONDS / 2) });
+    // Latency at the target's condition: a fixed 1,000 calls/s, open loop, gateway and direct alike.
+    const gwHeaders = { authorization: `Bearer ${token}`, 'x-shulian-subscription': subs[0]! };
+    const cpu2 = cpuMs(gwA.proc.pid!);
+    const latGw = paced({ url: `${gwA.url}/p/bench/ping`, rate: LATENCY_RATE, seconds: SECONDS, headers: gwHeaders, nonce: 'latency-phase' });
+    const cpu3 = cpuMs(gwA.proc.pid!);
+    const latDirect = paced({ url: `${up.url}/ping`, rate: LATENCY_RATE, seconds: SECONDS });
     await gwA.kill();
+    const bare = await child(['-e', BARE_PROXY], { UP: up.url }, /LISTEN (\S+)/);
+    procs.push(bare);
+    const cpu4 = cpuMs(bare.proc.pid!);
+    const viaBare = wrk(`${bare.url}/`, { threads: 2, conns: 32, seconds: SECONDS });
+    const cpu5 = cpuMs(bare.proc.pid!);
+    await bare.kill();
 
     // 2. SIGKILL under load, restart, drain: every answered call's receipt on chain, none twice.
     const dirB = 'b';
@@ -174,7 +218,9 @@ export default async function run(): Promise<BenchResult> {
     return {
       bench: 'market', value: Math.round(viaGw.rps), unit: 'calls/s', limit: Math.round(direct.rps), limitWhat: 'calls/s to the same upstream directly (wrk, 2 threads, 32 connections)',
       ratio: Number((viaGw.rps / direct.rps).toFixed(3)), addedP50Ms: Number(Math.max(0, latGw.p50 - latDirect.p50).toFixed(3)), addedP99Ms: Number(addedP99Ms.toFixed(3)),
-      latencyRate: Math.round(latGw.rps), gatewayP99Ms: latGw.p99, directP99Ms: latDirect.p99, non2xx: viaGw.non2xx + latGw.non2xx,
+      latencyRate: latGw.rate, gatewayP50Ms: latGw.p50, gatewayP99Ms: latGw.p99, directP50Ms: latDirect.p50, directP99Ms: latDirect.p99, non2xx: viaGw.non2xx + latGw.non2xx + latGw.errors,
+      gatewayCpuUsPerCall: Math.round(((cpu1 - cpu0) * 1000) / viaGw.requests), gatewayCpuUsPerCallAt1k: Math.round(((cpu3 - cpu2) * 1000) / latGw.sent),
+      bareProxyRate: Math.round(viaBare.rps), bareProxyCpuUsPerCall: Math.round(((cpu5 - cpu4) * 1000) / viaBare.requests), bareProxyRatio: Number((viaBare.rps / direct.rps).toFixed(3)),
       killRun: { answered: answered.size, journaled, chainUnits: units }, lostReceipts: lost, doubleCounted: Math.max(0, units - journaled),
     };
   } finally {

@@ -51,13 +51,23 @@ async function startGateway(args: string[], env: Record<string, string>): Promis
   };
 }
 
-/** The trivial upstream: /score answers JSON, /slow answers after 3 s (the gateway waits 500 ms), /fail answers 500. */
+const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+
+/** The trivial upstream: /score answers JSON, /slow answers after 3 s (the gateway waits 500 ms), /fail answers 500, /echo its path, the body and the 256 byte values. */
 function upstream(): Promise<{ url: string; server: Server; hits: () => number }> {
   let hits = 0;
   const server = createServer((req, res) => {
     hits++;
     if (req.url?.startsWith('/slow')) return void setTimeout(() => { res.writeHead(200); res.end('late'); }, 3_000);
     if (req.url?.startsWith('/fail')) { res.writeHead(500); return void res.end('boom'); }
+    if (req.url?.startsWith('/echo')) {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      return void req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.end(Buffer.concat([Buffer.from(`${req.url}\n`), ...chunks, ALL_BYTES]));
+      });
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ score: 720, caller: req.headers['x-shulian-caller'] }));
   });
@@ -176,6 +186,17 @@ test('done when: a product with three contributors, two buyers on two plans, met
     assert.equal(up.hits(), hitsBefore, 'nothing refused reached the provider');
     await ok(await call(k.buyer1, subs.buyer1, '/score', { nonce: 'nonce-once-1' }));
     await refusedWith(await call(k.buyer1, subs.buyer1, '/score', { nonce: 'nonce-once-1' }), 409, 'GATEWAY_REPLAY');
+    // Bytes pass the proxy unchanged both ways (a body of every byte value, written in one socket
+    // write), on a plain path and on one the gateway resolves with the URL parser.
+    for (const path of ['/echo?q=1', '/echo/x.json?q=a.b']) {
+      const body = Buffer.concat([ALL_BYTES, Buffer.from('数链')]);
+      const r = await callProduct(gw.url, k.buyer1, { product: product.id, subscription: subs.buyer1, path, method: 'POST', body });
+      assert.equal(r.status, 200, path);
+      const id = r.headers.get('x-shulian-receipt')!;
+      assert.ok(id && !answered.has(id));
+      answered.add(id);
+      assert.deepEqual(Buffer.from(await r.arrayBuffer()), Buffer.concat([Buffer.from(`${path}\n`), body, ALL_BYTES]), path);
+    }
     await refusedWith(await call(k.buyer1, subs.buyer1, '/slow'), 504, 'GATEWAY_UPSTREAM_TIMEOUT');
     await refusedWith(await call(k.buyer1, subs.buyer1, '/fail'), 502, 'GATEWAY_UPSTREAM_FAILED');
     const big = await fetch(`${gw.url}/p/credit-score/score`, { method: 'POST', body: new Uint8Array(2 << 20), headers: { 'x-shulian-subscription': subs.buyer1 } });

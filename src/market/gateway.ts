@@ -8,7 +8,6 @@
  * A committer sends the journal's receipts to the chain in batches (market.commitUsage: counts
  * and a Merkle root); the chain counts each receipt id once, whichever gateway sends it.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ShulianError, fromHex, toHex } from '../codec/index.ts';
 import { didFromPublicKey, sm3, verify, type KeyPair } from '../crypto/index.ts';
@@ -22,6 +21,7 @@ import { commitUsageBatch, getGrant } from '../sdk/index.ts';
 import { GATEWAY_STATUS, type MarketGatewayErrorCode } from './errors.ts';
 import { lineOf, ReceiptJournal, type UsageEvent } from './journal.ts';
 import { TtlCache } from './cache.ts';
+import { TokenIssuer } from './tokens.ts';
 import { usageRoot } from '../modules/market/types.ts';
 
 export interface UpstreamConfig {
@@ -93,11 +93,37 @@ interface ComponentCall { product: string; subscription: string; period: number;
 
 const PATH_RE = /^\/p\/([^/?]+)([/?].*)?$/;
 
+/** A product's upstream, parsed once: where a call's path is appended. */
+interface UpstreamTarget { base: URL; host: string; port: number; path: string; timeoutMs: number }
+
+const upstreamTarget = (u: UpstreamConfig): UpstreamTarget => {
+  const base = new URL(u.upstream.endsWith('/') ? u.upstream : `${u.upstream}/`);
+  return { base, host: base.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(base.port || 80), path: base.pathname, timeoutMs: u.timeoutMs ?? 10_000 };
+};
+
+/**
+ * A rest of path that, appended to the upstream's path, means exactly what URL resolution
+ * against it would (no dot segment, percent escape, scheme, authority or character URL would
+ * rewrite): such a call skips the URL parser; any other takes it (issue #23, per-call work).
+ */
+const PLAIN_REST = /^(?!\/)[A-Za-z0-9\-_~/?=&+]*$/;
+
+/**
+ * Bodies up to this size are written as one latin1 string (byte for byte the same bytes), which
+ * Node's HTTP writer joins with the head: one socket write per message instead of a writev.
+ */
+const ONE_WRITE_BYTES = 64 << 10;
+const endWith = (out: { end(chunk?: string | Buffer, encoding?: BufferEncoding): unknown }, body: Buffer): void => {
+  if (body.length === 0) out.end();
+  else if (body.length <= ONE_WRITE_BYTES) out.end(body.toString('latin1'), 'latin1');
+  else out.end(body);
+};
+
 export class MeteringGateway {
   readonly did: string;
   readonly #o: Required<Omit<GatewayOptions, 'log' | 'host' | 'port'>> & Pick<GatewayOptions, 'log' | 'host' | 'port'>;
   readonly #journal: ReceiptJournal;
-  readonly #secret = randomBytes(32);
+  readonly #tokens: TokenIssuer;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 256 });
   readonly #nonces = new Map<string, number>();
   readonly #subs: TtlCache<SubscriptionRecord | null>;
@@ -105,6 +131,8 @@ export class MeteringGateway {
   readonly #usage: TtlCache<PeriodUsage>;
   readonly #grants: TtlCache<boolean>;
   readonly #rates = new RateLimiter();
+  /** Each product's upstream, parsed once. */
+  readonly #targets = new Map<string, UpstreamTarget>();
   /** Units answered by this gateway per subscription and period (journal included). */
   readonly #local = new Map<string, number>();
   #server?: Server;
@@ -122,6 +150,8 @@ export class MeteringGateway {
     this.did = didFromPublicKey(o.key.publicKey);
     for (const id of Object.keys(o.products)) if (!PRODUCT_ID_RE.test(id)) throw new ShulianError('BAD_ARGUMENT', `"${id}" is not a product id`);
     this.#journal = ReceiptJournal.open(o.dataDir, o.key);
+    this.#tokens = new TokenIssuer(this.#o.tokenTtlMs);
+    for (const [id, u] of Object.entries(o.products)) this.#targets.set(id, upstreamTarget(u));
     const ttl = this.#o.cacheMs;
     this.#subs = new TtlCache(ttl);
     this.#products = new TtlCache(ttl);
@@ -314,21 +344,16 @@ export class MeteringGateway {
 
   #token(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const { caller } = this.#verifySigned(req, body, '-');
-    const expires = Date.now() + this.#o.tokenTtlMs;
-    const claims = Buffer.from(JSON.stringify({ did: caller, exp: expires })).toString('base64url');
-    const mac = createHmac('sha256', this.#secret).update(claims).digest('base64url');
-    this.#json(res, 200, { token: `${claims}.${mac}`, expires, did: caller });
+    const { token, expires } = this.#tokens.issue(caller);
+    this.#json(res, 200, { token, expires, did: caller });
   }
 
   #verifyToken(token: string): string {
-    const [claims, mac] = token.split('.');
-    if (!claims || !mac || claims.length > 512) refuse('GATEWAY_TOKEN_EXPIRED', 'the token is malformed; get one from POST /_auth/token');
-    const want = createHmac('sha256', this.#secret).update(claims!).digest();
-    const got = Buffer.from(mac!, 'base64url');
-    if (got.length !== want.length || !timingSafeEqual(got, want)) refuse('GATEWAY_TOKEN_EXPIRED', 'the token was not issued by this gateway (or before it restarted); get one from POST /_auth/token');
-    const c = JSON.parse(Buffer.from(claims!, 'base64url').toString('utf8')) as { did: string; exp: number };
-    if (Date.now() > c.exp) refuse('GATEWAY_TOKEN_EXPIRED', `the token expired at ${new Date(c.exp).toISOString()}; get a new one from POST /_auth/token`);
-    return c.did;
+    try {
+      return this.#tokens.verify(token);
+    } catch (err) {
+      throw new Refusal('GATEWAY_TOKEN_EXPIRED', (err as Error).message);
+    }
   }
 
   /** Remembers a receipt id (the caller's nonce for a product) until it cannot be replayed. */
@@ -391,7 +416,7 @@ export class MeteringGateway {
     for (const r of reserved) this.#local.set(r, (this.#local.get(r) ?? 0) + 1);
     let units = 0;
     try {
-      const up = await this.#proxy(req, upstream!, m![2] ?? '/', body, caller, subscription);
+      const up = await this.#proxy(req, this.#targets.get(productId)!, m![2] ?? '/', body, caller, subscription);
       if (up.status >= 200 && up.status < 300) {
         units = 1;
         if (plan.unit === 'result') {
@@ -422,7 +447,7 @@ export class MeteringGateway {
       if (typeof ct === 'string') headers['content-type'] = ct;
       if (units > 0) headers[H.receipt] = id;
       res.writeHead(up.status, headers);
-      res.end(up.body);
+      endWith(res, up.body);
     } finally {
       reserved.forEach((r, i) => this.#local.set(r, (this.#local.get(r) ?? 1) - 1 + (units > 0 ? (i === 0 ? units : 1) : 0)));
     }
@@ -463,14 +488,14 @@ export class MeteringGateway {
     return (await this.#o.client.state(this.#o.chain, key)).value as T | null;
   }
 
-  #proxy(req: IncomingMessage, up: UpstreamConfig, rest: string, body: Buffer, caller: string, subscription: string): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
-    const target = new URL(rest.startsWith('/') ? rest.slice(1) : rest, up.upstream.endsWith('/') ? up.upstream : `${up.upstream}/`);
-    const timeout = up.timeoutMs ?? 10_000;
+  #proxy(req: IncomingMessage, up: UpstreamTarget, rest: string, body: Buffer, caller: string, subscription: string): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+    const relative = rest.startsWith('/') ? rest.slice(1) : rest;
+    const timeout = up.timeoutMs;
     return new Promise((ok, fail) => {
       const headers: Record<string, string> = { 'x-shulian-caller': caller, 'x-shulian-subscription': subscription, 'content-length': String(body.length) };
       const ct = req.headers['content-type'];
       if (typeof ct === 'string') headers['content-type'] = ct;
-      const r = httpRequest(target, { method: req.method, headers, agent: this.#agent }, (res) => {
+      const onAnswer = (res: IncomingMessage): void => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
@@ -487,7 +512,11 @@ export class MeteringGateway {
           ok({ status, headers: res.headers, body: Buffer.concat(chunks) });
         });
         res.on('error', (e) => fail(new Refusal('GATEWAY_UPSTREAM_FAILED', `the provider's service failed: ${e.message}; not charged`)));
-      });
+      };
+      const options = { method: req.method, headers, agent: this.#agent };
+      const r = up.base.protocol === 'http:' && PLAIN_REST.test(relative)
+        ? httpRequest({ ...options, host: up.host, port: up.port, path: up.path + relative }, onAnswer)
+        : httpRequest(new URL(relative, up.base), options, onAnswer);
       const timer = setTimeout(() => {
         r.destroy();
         fail(new Refusal('GATEWAY_UPSTREAM_TIMEOUT', `the provider's service did not answer within ${timeout} ms; not charged`));
@@ -496,7 +525,7 @@ export class MeteringGateway {
         clearTimeout(timer);
         fail(new Refusal('GATEWAY_UPSTREAM_FAILED', `the provider's service cannot be reached: ${e.message}; not charged`));
       });
-      r.end(body);
+      endWith(r, body);
     });
   }
 }
