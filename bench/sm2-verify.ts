@@ -22,11 +22,13 @@ function makeItems(suite: 'sm2' | 'ed25519', count: number): VerifyItem[] {
   return items;
 }
 
-let cached: VerifyItem[] | undefined;
-function sm2Items(): VerifyItem[] {
-  cached ??= makeItems('sm2', SIGNERS);
-  return cached;
+const cached = new Map<'sm2' | 'ed25519', VerifyItem[]>();
+function itemsOf(suite: 'sm2' | 'ed25519'): VerifyItem[] {
+  let items = cached.get(suite);
+  if (!items) cached.set(suite, (items = makeItems(suite, SIGNERS)));
+  return items;
 }
+const sm2Items = (): VerifyItem[] => itemsOf('sm2');
 
 /** Calls per second of check(item) over the items, for about `ms` milliseconds on this thread. */
 function rate(items: VerifyItem[], ms: number, check: (it: VerifyItem) => boolean): number {
@@ -43,9 +45,9 @@ function rate(items: VerifyItem[], ms: number, check: (it: VerifyItem) => boolea
   return (n * 1000) / (t - t0);
 }
 
-/** SM2 verifications/s through a VerifyPool using every core (two batches kept in flight). */
-export async function measureSm2VerifyAllCores(seconds: number): Promise<number> {
-  const items = sm2Items();
+/** Verifications/s of `suite` through a VerifyPool using every core (two batches kept in flight). */
+export async function measureVerifyAllCores(suite: 'sm2' | 'ed25519', seconds: number): Promise<number> {
+  const items = itemsOf(suite);
   const batch: VerifyItem[] = [];
   for (let i = 0; i < BATCH; i++) batch.push(items[i % items.length]!);
   const pool = new VerifyPool({ threads: availableParallelism() });
@@ -68,12 +70,15 @@ export async function measureSm2VerifyAllCores(seconds: number): Promise<number>
   }
 }
 
+/** SM2 verifications/s through a VerifyPool using every core. */
+export const measureSm2VerifyAllCores = (seconds: number): Promise<number> => measureVerifyAllCores('sm2', seconds);
+
 export default async function run(): Promise<BenchResult> {
   const cores = availableParallelism();
   const items = sm2Items();
   const nativeSingleCore = sm2native ? rate(items, 700, (it) => sm2native!.verify(it.publicKey, it.message, it.signature)) : null;
   const jsSingleCore = rate(items, 500, (it) => sm2js.verify(it.publicKey, it.message, it.signature));
-  const edItems = makeItems('ed25519', 256);
+  const edItems = itemsOf('ed25519');
   const ed25519SingleCore = rate(edItems, 500, (it) => verify('ed25519', it.publicKey, it.message, it.signature));
   const value = await measureSm2VerifyAllCores(2);
   const limit = (nativeSingleCore ?? jsSingleCore) * cores;

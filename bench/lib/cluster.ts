@@ -7,7 +7,9 @@ import WebSocket from 'ws';
 import type { Suite } from '../../src/crypto/index.ts';
 import type { Tx } from '../../src/ledger/index.ts';
 import { prepareCluster } from '../../src/node/index.ts';
-import { percentile, presignNotaryTxs } from './load.ts';
+import { percentile, presignNotaryTxs, verifyUsPerTx } from './load.ts';
+import { procCpuMs } from './cpu.ts';
+import { OVERHEAD_GOAL_US } from './solo.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(root, 'bin', 'shulian.mjs');
@@ -89,7 +91,9 @@ async function drive(apis: string[], txs: Tx[], rate: number): Promise<DriveResu
  * them); pre-signed notary txs POSTed in batches round-robin to the four APIs; commits and
  * their latency measured from node 1's event stream.
  */
-export async function runClusterBench(bench: string, suite: Suite, count: number, l: { limit: number; limitWhat: string; target: number }) {
+export async function runClusterBench(bench: string, suite: Suite, count: number, l: { limit: number; limitWhat: string; target: number; p50GoalMs: number; p99GoalMs?: number }) {
+  const floodTxs = presignNotaryTxs(suite, count, 400);
+  const verifyUs = verifyUsPerTx(suite, floodTxs);
   const dir = mkdtempSync(join(tmpdir(), 'shulian-tbft-bench-'));
   const base = 20_000 + Math.floor(Math.random() * 20_000);
   const layout = prepareCluster(dir, 4, base, base + 1000, suite);
@@ -99,14 +103,23 @@ export async function runClusterBench(bench: string, suite: Suite, count: number
     await Promise.all(apis.map((u) => waitHealthy(u, 120_000)));
     // Phase 1: as fast as the cluster takes them — the throughput. Phase 2: a steady 70% of
     // that rate for a few seconds — submit-to-commit latency at a load the cluster sustains.
-    const flood = await drive(apis, presignNotaryTxs(suite, count, 400), Infinity);
+    const cpu0 = procs.map((p) => procCpuMs(p.pid!));
+    const flood = await drive(apis, floodTxs, Infinity);
+    const nodeCpuMs = procs.reduce((sum, p, i) => sum + procCpuMs(p.pid!) - cpu0[i]!, 0);
+    // Every validator admits (verifies) every tx once and executes it: CPU per tx per node is
+    // the four processes' CPU over the flood ÷ 4 ÷ committed txs; the signature check's share
+    // is one single-thread verify.
+    const nodeCpuUsPerTx = (nodeCpuMs * 1000) / procs.length / flood.committed;
     const rate = Math.max(50, Math.round(flood.txPerSec * 0.7));
     const paced = await drive(apis, presignNotaryTxs(suite, Math.round(rate * 6), 400), rate);
     return {
       bench, value: Math.round(flood.txPerSec), unit: 'tx/s', limit: Math.round(l.limit), limitWhat: l.limitWhat,
       ratio: Number((flood.txPerSec / l.limit).toFixed(3)), target: l.target, txs: flood.committed, seconds: Number(flood.seconds.toFixed(2)),
       p50Ms: Math.round(percentile(paced.latencies, 50)), p99Ms: Math.round(percentile(paced.latencies, 99)), latencyAtTxPerSec: rate,
+      p50GoalMs: l.p50GoalMs, ...(l.p99GoalMs === undefined ? {} : { p99GoalMs: l.p99GoalMs }),
       floodP50Ms: Math.round(percentile(flood.latencies, 50)),
+      nodeCpuUsPerTx: Math.round(nodeCpuUsPerTx), verifyUsPerTx: Math.round(verifyUs),
+      overheadUsPerTx: Math.round(nodeCpuUsPerTx - verifyUs), overheadGoalUs: OVERHEAD_GOAL_US,
     };
   } finally {
     for (const p of procs) p.kill('SIGTERM');

@@ -5,8 +5,9 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createHash, randomBytes } from 'node:crypto';
-import { generateKeyPair, type Suite } from '../../src/crypto/index.ts';
-import { signTx, type Tx } from '../../src/ledger/index.ts';
+import { fromHex } from '../../src/codec/index.ts';
+import { generateKeyPair, verify, type Suite } from '../../src/crypto/index.ts';
+import { signTx, txHashOf, txSigningMessage, type Tx } from '../../src/ledger/index.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -149,4 +150,24 @@ export async function driveLoad(url: string, chain: string, txs: Tx[], opts: { b
     committed, seconds, txPerSec: committed / seconds, rejected,
     readP50Ms: percentile(latencies, 50), readP99Ms: percentile(latencies, 99), reads: latencies.length,
   };
+}
+
+/**
+ * CPU µs of one signature check, single thread, on this machine now: the check admission makes
+ * (crypto `verify` over the tx's signing message), timed over the first txs given (their
+ * hashes computed beforehand, outside the timing). What `overheadUsPerTx` subtracts.
+ */
+export function verifyUsPerTx(suite: Suite, txs: Tx[], ms = 1000): number {
+  const items = txs.slice(0, 512).map((tx) => ({ pk: fromHex(tx.pubkey), msg: txSigningMessage(txHashOf(suite, tx)), sig: fromHex(tx.sig) }));
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    for (let i = 0; i < 16; i++, n++) {
+      const it = items[n % items.length]!;
+      if (!verify(suite, it.pk, it.msg, it.sig)) throw new Error('bench: a pre-signed tx failed to verify');
+    }
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return (cpu.user + cpu.system) / n;
 }

@@ -54,3 +54,33 @@ test('prepareTx: one canonicalisation gives the same hash and size as the long w
   assert.equal(p.bytes, Buffer.byteLength(canonicalize(good)));
   assert.throws(() => prepareTx('sm2', { ...good, args: { pad: 'x'.repeat(70_000) } }), { code: 'TX_TOO_LARGE' });
 });
+
+test('decoder: the fast path answers exactly as the schema does, field order included (property, issue #20)', async () => {
+  const { decodeTxBySchema } = await import('./tx.ts');
+  const answer = (f: () => unknown): string => {
+    try {
+      return `ok ${JSON.stringify(f())}`;
+    } catch (err) {
+      return `${(err as ShulianError).code}: ${(err as Error).message}`;
+    }
+  };
+  const same = (input: unknown): void => assert.equal(answer(() => decodeTx(input)), answer(() => decodeTxBySchema(input)));
+  same(structuredClone(good));
+  same({ ...good, args: { list: [1, -0, 2.5, 'x', null, true, { deep: [[]] }], '0': 'numeric key', '': 'empty key' } });
+  same({ ...good, args: [1, , 3] });
+  same({ ...good, args: { n: Infinity } });
+  same({ ...good, args: new Map() });
+  same({ ...good, args: undefined });
+  same({ ...good, nonce: Number.MAX_SAFE_INTEGER + 1 });
+  same(Object.assign(Object.create(null), good));
+  const { args, ...noArgs } = good;
+  same({ ...noArgs, extra: args });
+  // Reordered fields decode to the schema's order.
+  const { sig, ...noSig } = good;
+  same({ sig, ...noSig });
+  const mutated = fc.record({
+    field: fc.constantFrom('chain', 'from', 'pubkey', 'nonce', 'module', 'method', 'args', 'expires', 'sig', 'other'),
+    value: fc.oneof(fc.jsonValue(), fc.anything()),
+  });
+  fc.assert(fc.property(mutated.map(({ field, value }) => ({ ...good, [field]: value })), (input) => same(input)), { numRuns: 3000 });
+});

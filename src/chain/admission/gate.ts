@@ -9,10 +9,22 @@ import type { Tx } from '../../ledger/index.ts';
 import { NO_ALLIANCE, freezeKeysOf, frozenError, type AllianceView, type FreezeSubject } from '../../runtime/index.ts';
 import { reach, stateAt, type AdmissionRule, type AllianceRule, type ReferenceChain, type Refs, type SenderAuthority, type StateAt, type Verdict } from '../refs.ts';
 
+/** Refs generations whose passed senders are remembered, and senders remembered per generation. */
+const PASSED_GENERATIONS = 4;
+const PASSED_PER_GENERATION = 50_000;
+
 export class Gate {
   /** Ids of the chains whose state is consulted (the keys a block's refs may name). */
   readonly consulted: ReadonlySet<string>;
   private readonly sources: ReferenceChain[];
+  /** Whether a verdict also reads this chain's own head (the identity or governance chain judging itself). */
+  private readonly readsSelf: boolean;
+  /**
+   * (sender, key) pairs that passed at given refs, by refs: a verdict is a function of committed
+   * state at the heights it reads, which never changes, so a pass holds for those refs
+   * (issue #20: a sender's txs are judged once per refs, not once per batch and again per block).
+   */
+  private readonly passed = new Map<string, Set<string>>();
 
   constructor(
     /** The chain being judged: the identity chain judges its own senders at its parent state. */
@@ -28,6 +40,7 @@ export class Gate {
     if (rule?.identity) sources.set(rule.identity.id, rule.identity);
     this.sources = [...sources.values()];
     this.consulted = new Set(sources.keys());
+    this.readsSelf = (authority !== undefined && !authority.source) || (alliance !== undefined && !alliance.source);
   }
 
   /** Refs a new block names: each consulted chain's latest height here, never below the parent's. */
@@ -58,12 +71,43 @@ export class Gate {
     const key = `${tx.from}\n${tx.pubkey}`;
     let v = cache.get(key);
     if (!v) {
-      v = this.judgeSender(tx, selfCertified, refs);
-      if (v.ok && this.rule) v = this.judgeAdmission(tx.from, refs, this.rule);
-      if (v.ok && this.alliance) v = this.judgeFrozen(tx.from, refs, this.alliance);
+      const gen = this.generation(refs);
+      const passed = gen === undefined ? undefined : this.passed.get(gen);
+      if (passed?.has(key)) {
+        v = { ok: true };
+      } else {
+        v = this.judgeSender(tx, selfCertified, refs);
+        if (v.ok && this.rule) v = this.judgeAdmission(tx.from, refs, this.rule);
+        if (v.ok && this.alliance) v = this.judgeFrozen(tx.from, refs, this.alliance);
+        if (v.ok && gen !== undefined) this.remember(gen, key);
+      }
       cache.set(key, v);
     }
     return v;
+  }
+
+  /**
+   * The heights a verdict at `refs` reads, as a key; undefined while this node lacks one of them
+   * (a verdict then may read less than it will later, so it is not remembered).
+   */
+  private generation(refs: Refs): string | undefined {
+    let gen = this.readsSelf ? `@${this.self.height()}` : '';
+    for (const s of this.sources) {
+      const h = refs[s.id];
+      if (h === undefined) continue;
+      if (h > s.height()) return undefined;
+      gen += `|${s.id}:${h}`;
+    }
+    return gen;
+  }
+
+  private remember(gen: string, key: string): void {
+    let set = this.passed.get(gen);
+    if (!set) {
+      if (this.passed.size >= PASSED_GENERATIONS) this.passed.delete(this.passed.keys().next().value!);
+      this.passed.set(gen, (set = new Set()));
+    }
+    if (set.size < PASSED_PER_GENERATION) set.add(key);
   }
 
   private judgeSender(tx: Tx, selfCertified: boolean | undefined, refs: Refs): Verdict {
