@@ -15,7 +15,7 @@
  */
 import { createEVM, type EVM, type EVMResult } from '@ethereumjs/evm';
 import { createCustomCommon, Hardfork, Mainnet, type AccountFields, type Common, type StateManagerInterface } from '@ethereumjs/common';
-import { Account, Address, KECCAK256_NULL, bytesToHex, createAddressFromString, hexToBytes } from '@ethereumjs/util';
+import { Account, Address, KECCAK256_NULL, createAddressFromString, hexToBytes } from '@ethereumjs/util';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { canonicalize, type JsonValue } from '../../codec/index.ts';
 import { ModuleError, frozenError, type Frozen } from '../../runtime/index.ts';
@@ -159,7 +159,8 @@ export class ShulianStateManager implements StateManagerInterface {
   }
 
   private read(key: string): Val {
-    if (this.cache.has(key)) return this.cache.get(key)!;
+    const hit = this.cache.get(key); // absent values are kept as null, never undefined
+    if (hit !== undefined) return hit;
     let v: JsonValue | undefined;
     try {
       v = this.backing.get(key);
@@ -463,13 +464,13 @@ async function runOn(evm: EVM, sm: ShulianStateManager, env: EvmEnv, msg: EvmMes
     }
     if (sm.failure) throw sm.failure;
   }
-  const returnData = bytesToHex(ex.returnValue);
+  const returnData = `0x${hex(ex.returnValue)}`;
   const err = ex.exceptionError;
   let gasUsed = ex.executionGasUsed;
   if (!err && ex.gasRefund) gasUsed -= ex.gasRefund < gasUsed / 5n ? ex.gasRefund : gasUsed / 5n;
   const out: EvmOutcome = {
     ok: !err, gasUsed, gasSpent: ex.executionGasUsed, returnData,
-    logs: (ex.logs ?? []).map(([address, topics, data]) => ({ address: bytesToHex(address), topics: topics.map((t) => bytesToHex(t)), data: bytesToHex(data) })),
+    logs: (ex.logs ?? []).map(([address, topics, data]) => ({ address: `0x${hex(address)}`, topics: topics.map((t) => `0x${hex(t)}`), data: `0x${hex(data)}` })),
     changes: err ? new Map() : sm.changes(),
   };
   if (r.createdAddress && !err) out.createdAddress = r.createdAddress.toString();
