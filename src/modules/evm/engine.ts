@@ -81,7 +81,23 @@ const HEX_RE = /^(?:[0-9a-f]{2})*$/;
  * throws as before.
  */
 function bytesOfHex(h: string): Uint8Array {
+  if (h.length <= 64) return wordOfHex(h);
   return HEX_RE.test(h) ? new Uint8Array(Buffer.from(h, 'hex')) : hexToBytes(`0x${h}`);
+}
+
+/** Value of each lowercase hex digit by char code; -1 for anything else. */
+const HEX_VAL = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VAL['0123456789abcdef'.charCodeAt(i)] = i;
+/** A storage word or hash (at most 32 bytes) by table, read on every SLOAD; bad hex as bytesOfHex. */
+function wordOfHex(h: string): Uint8Array {
+  const out = new Uint8Array(h.length >> 1);
+  for (let i = 0; i < out.length; i++) {
+    const hi = HEX_VAL[h.charCodeAt(2 * i)] ?? -1;
+    const lo = HEX_VAL[h.charCodeAt(2 * i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) return hexToBytes(`0x${h}`);
+    out[i] = (hi << 4) | lo;
+  }
+  return (h.length & 1) === 0 ? out : hexToBytes(`0x${h}`);
 }
 
 /**
