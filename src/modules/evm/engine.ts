@@ -125,18 +125,25 @@ function codeOfHex(h: string): Uint8Array {
   return code;
 }
 
-/** Code hashes (32 bytes, read with every account) by their hex, likewise. */
-const hashCache = new Map<string, Uint8Array>();
-const MAX_HASHES = 4096;
-function hashOfHex(h: string): Uint8Array {
-  let b = hashCache.get(h);
-  if (b === undefined) {
-    b = bytesOfHex(h);
-    if (hashCache.size >= MAX_HASHES) hashCache.delete(hashCache.keys().next().value!);
-    hashCache.set(h, b);
-  }
-  return b;
+/**
+ * `make` of a string, remembered for the `max` latest strings asked (the oldest forgotten first):
+ * for pure functions of the string whose result is never changed in place.
+ */
+function memo<V>(max: number, make: (s: string) => V): (s: string) => V {
+  const cache = new Map<string, V>();
+  return (s) => {
+    let v = cache.get(s);
+    if (v === undefined) {
+      v = make(s);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(s, v);
+    }
+    return v;
+  };
 }
+
+/** Code hashes (32 bytes, read with every account) by their hex, likewise. */
+const hashOfHex = memo(4096, bytesOfHex);
 
 /** Strips leading zero bytes: storage words are kept minimal, and zero means absent. */
 function trimWord(v: Uint8Array): Uint8Array {
@@ -437,17 +444,7 @@ const noBlobGasPrice = (): bigint | undefined => 0n;
  * Address objects by their 0x hex, for reuse across runs (the same sender and contract are
  * called again and again; an Address is never changed in place, and addrOf keeps its hex).
  */
-const addresses = new Map<string, Address>();
-const MAX_ADDRESSES = 1024;
-function addressOf(s: string): Address {
-  let a = addresses.get(s);
-  if (a === undefined) {
-    a = createAddressFromString(s);
-    if (addresses.size >= MAX_ADDRESSES) addresses.delete(addresses.keys().next().value!);
-    addresses.set(s, a);
-  }
-  return a;
-}
+const addressOf = memo(1024, createAddressFromString);
 
 async function runOn(evm: EVM, sm: ShulianStateManager, env: EvmEnv, msg: EvmMessage): Promise<EvmOutcome> {
   const caller = addressOf(msg.from);
