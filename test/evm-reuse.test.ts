@@ -6,9 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Interface } from 'ethers';
+import { AbiCoder, Interface, keccak256 } from 'ethers';
 import { didFromPublicKey, generateKeyPair } from '../src/crypto/index.ts';
-import { createEvmModule } from '../src/modules/index.ts';
+import { createEvmModule, evmAddressOfDid } from '../src/modules/index.ts';
 import { evmInstancesBuilt } from '../src/modules/evm/engine.ts';
 import { ModuleError, MapContext } from '../src/runtime/index.ts';
 import { solidityArtefact } from './helpers/solidity.ts';
@@ -72,4 +72,47 @@ test('sequential runs reuse one EVM; each run sees its own block', async () => {
     assert.equal((await incrementOn(store, address, 2, h)).error, undefined);
   }
   assert.equal(evmInstancesBuilt() - built, 0, 'no EVM built for sequential runs once one is at rest');
+});
+
+test('code is cached by its value: another state with other code at the same address runs its own code', async () => {
+  // The same sender's first CREATE gives the same address in two fresh states: Counter in one, Probe in the other.
+  const { store: counterStore, address } = await deployed();
+  const probe = solidityArtefact('Probe');
+  const probeIface = new Interface(probe.abi);
+  const ctx = new MapContext(new Map(), sender, 1, 1_700_000_000_000, CHAIN);
+  const { address: probeAddress } = await mod.methods.deploy!.runAsync!(ctx, { code: probe.bytecode }) as { address: string };
+  assert.equal(probeAddress, address);
+  const probeStore = ctx.store;
+  // Interleaved, so the other contract's code was the last one decoded each time.
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await incrementOn(counterStore, address, 1)).error, undefined);
+    assert.equal((await incrementOn(probeStore, address, 1)).error, 'EVM_REVERT', 'Probe has no increment: its fallback-less dispatch reverts');
+    const c = new MapContext(new Map(probeStore), sender, 2, 1_700_000_002_000, CHAIN);
+    const { returnData } = await mod.methods.call!.runAsync!(c, { to: address, data: probeIface.encodeFunctionData('outer', [7]) }) as { returnData: string };
+    assert.equal(probeIface.decodeFunctionResult('outer', returnData)[0], false);
+  }
+});
+
+test('a call writes exactly the keys it changed, slots hexed as 64 digits (the contract account, read and unchanged, is not written)', async () => {
+  const { store, address } = await deployed();
+  const sets: string[] = [];
+  const ctx = new (class extends MapContext {
+    override set(key: string, value: Parameters<MapContext['set']>[1]): void {
+      sets.push(key);
+      super.set(key, value);
+    }
+  })(new Map(store), sender, 2, 1_700_000_002_000, CHAIN);
+  await mod.methods.call!.runAsync!(ctx, { to: address, data: iface.encodeFunctionData('increment', [3]) });
+  const a = address.slice(2).toLowerCase();
+  const me = evmAddressOfDid(sender);
+  // byCaller is slot 2: byCaller[me] lives at keccak256(pad32(me) ++ pad32(2)).
+  const byCallerSlot = keccak256(AbiCoder.defaultAbiCoder().encode(['address', 'uint256'], [me, 2])).slice(2);
+  assert.deepEqual(sets.sort(), [
+    `acct/${me.slice(2)}`, // the sender's nonce
+    `st/${a}/0/${'00'.repeat(31)}00`, // count
+    `st/${a}/0/${byCallerSlot}`,
+  ].sort());
+  assert.equal(ctx.store.get(`st/${a}/0/${'00'.repeat(32)}`), JSON.stringify('08'), 'count 5 + 3, hex without leading zero bytes');
+  assert.equal(ctx.store.get(`st/${a}/0/${byCallerSlot}`), JSON.stringify('03'));
+  assert.equal(ctx.store.get(`acct/${a}`), store.get(`acct/${a}`));
 });

@@ -15,7 +15,7 @@
  */
 import { createEVM, type EVM, type EVMResult } from '@ethereumjs/evm';
 import { createCustomCommon, Hardfork, Mainnet, type AccountFields, type Common, type StateManagerInterface } from '@ethereumjs/common';
-import { Account, Address, KECCAK256_NULL, bytesToHex, createAddressFromString, hexToBytes } from '@ethereumjs/util';
+import { Account, Address, KECCAK256_NULL, createAddressFromString, hexToBytes } from '@ethereumjs/util';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { canonicalize, type JsonValue } from '../../codec/index.ts';
 import { ModuleError, frozenError, type Frozen } from '../../runtime/index.ts';
@@ -37,9 +37,42 @@ export interface EvmBacking {
 export { acctKey, codeKey, genKey, storageKey } from './keys.ts';
 export type { AccountRecord, EvmEnv, EvmLog, EvmMessage, EvmOutcome } from './types.ts';
 
-// A view, not a copy: slots, addresses and words are hexed on every access.
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-const addrOf = (a: Address): string => hex(a.bytes);
+/** ASCII of the high and low hex digit of each byte value. */
+const HEX_HI = new Uint8Array(256);
+const HEX_LO = new Uint8Array(256);
+for (let i = 0; i < 256; i++) {
+  HEX_HI[i] = '0123456789abcdef'.charCodeAt(i >> 4);
+  HEX_LO[i] = '0123456789abcdef'.charCodeAt(i & 15);
+}
+/** Scratch for hex digits: hex() writes them here and reads one flat string back. */
+const hexOut = Buffer.allocUnsafeSlow(64);
+/**
+ * Lowercase hex of bytes. Slots, addresses and words (at most 32 bytes) are hexed on every
+ * storage access: digits by table into a scratch buffer, one string out (no Buffer object, no
+ * string concatenation); longer data goes through a Buffer view.
+ */
+function hex(b: Uint8Array): string {
+  if (b.length > 32) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  let j = 0;
+  for (let i = 0; i < b.length; i++) {
+    const x = b[i]!;
+    hexOut[j++] = HEX_HI[x]!;
+    hexOut[j++] = HEX_LO[x]!;
+  }
+  return hexOut.toString('latin1', 0, j);
+}
+/**
+ * Hex of an address, kept per Address object: the EVM passes the same objects (caller, target,
+ * code address) to every storage access of a frame. Addresses are never changed in place.
+ */
+const addrHex = new WeakMap<Address, string>();
+function addrOf(a: Address): string {
+  let h = addrHex.get(a);
+  if (h === undefined) addrHex.set(a, (h = hex(a.bytes)));
+  return h;
+}
+/** A slot as 64 hex digits. */
+const slotOf = (key: Uint8Array): string => (key.length === 32 ? hex(key) : hex(key).padStart(64, '0'));
 
 const HEX_RE = /^(?:[0-9a-f]{2})*$/;
 /**
@@ -48,8 +81,69 @@ const HEX_RE = /^(?:[0-9a-f]{2})*$/;
  * throws as before.
  */
 function bytesOfHex(h: string): Uint8Array {
+  if (h.length <= 64) return wordOfHex(h);
   return HEX_RE.test(h) ? new Uint8Array(Buffer.from(h, 'hex')) : hexToBytes(`0x${h}`);
 }
+
+/** Value of each lowercase hex digit by char code; -1 for anything else. */
+const HEX_VAL = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VAL['0123456789abcdef'.charCodeAt(i)] = i;
+/** A storage word or hash (at most 32 bytes) by table, read on every SLOAD; bad hex as bytesOfHex. */
+function wordOfHex(h: string): Uint8Array {
+  const out = new Uint8Array(h.length >> 1);
+  for (let i = 0; i < out.length; i++) {
+    const hi = HEX_VAL[h.charCodeAt(2 * i)] ?? -1;
+    const lo = HEX_VAL[h.charCodeAt(2 * i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) return hexToBytes(`0x${h}`);
+    out[i] = (hi << 4) | lo;
+  }
+  return (h.length & 1) === 0 ? out : hexToBytes(`0x${h}`);
+}
+
+/**
+ * Decoded contract code by its stored hex, across runs (issue #20: decoding it was a good part of
+ * a call's cost). The key is the value itself, so no write can leave an entry stale and a dry run
+ * (eth_call) over other state finds only what its own reads return. The EVM only reads code
+ * (as @ethereumjs's own state manager, it gets the cached array itself). At most CODE_CACHE_BYTES
+ * of code are kept; the oldest entry goes first.
+ */
+const codeCache = new Map<string, Uint8Array>();
+const CODE_CACHE_BYTES = 8 * 1024 * 1024;
+let codeCacheBytes = 0;
+function codeOfHex(h: string): Uint8Array {
+  const hit = codeCache.get(h);
+  if (hit !== undefined) return hit;
+  const code = bytesOfHex(h);
+  if (code.length * 2 > CODE_CACHE_BYTES) return code;
+  while (codeCacheBytes + code.length > CODE_CACHE_BYTES) {
+    const [oldest, bytes] = codeCache.entries().next().value!;
+    codeCache.delete(oldest);
+    codeCacheBytes -= bytes.length;
+  }
+  codeCache.set(h, code);
+  codeCacheBytes += code.length;
+  return code;
+}
+
+/**
+ * `make` of a string, remembered for the `max` latest strings asked (the oldest forgotten first):
+ * for pure functions of the string whose result is never changed in place.
+ */
+function memo<V>(max: number, make: (s: string) => V): (s: string) => V {
+  const cache = new Map<string, V>();
+  return (s) => {
+    let v = cache.get(s);
+    if (v === undefined) {
+      v = make(s);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(s, v);
+    }
+    return v;
+  };
+}
+
+/** Code hashes (32 bytes, read with every account) by their hex, likewise. */
+const hashOfHex = memo(4096, bytesOfHex);
 
 /** Strips leading zero bytes: storage words are kept minimal, and zero means absent. */
 function trimWord(v: Uint8Array): Uint8Array {
@@ -76,7 +170,7 @@ export class ShulianStateManager implements StateManagerInterface {
     get: async (address: Address, key: Uint8Array): Promise<Uint8Array> => {
       const a = addrOf(address);
       const g = this.originalOf(genKey(a));
-      const v = this.originalOf(storageKey(a, typeof g === 'number' ? g : 0, hex(key).padStart(64, '0')));
+      const v = this.originalOf(storageKey(a, typeof g === 'number' ? g : 0, slotOf(key)));
       return typeof v === 'string' ? bytesOfHex(v) : new Uint8Array(0);
     },
     clear: (): void => {},
@@ -88,7 +182,8 @@ export class ShulianStateManager implements StateManagerInterface {
   }
 
   private read(key: string): Val {
-    if (this.cache.has(key)) return this.cache.get(key)!;
+    const hit = this.cache.get(key); // absent values are kept as null, never undefined
+    if (hit !== undefined) return hit;
     let v: JsonValue | undefined;
     try {
       v = this.backing.get(key);
@@ -113,8 +208,7 @@ export class ShulianStateManager implements StateManagerInterface {
     const out = new Map<string, Val>();
     for (const [k, v] of this.cache) {
       const o = this.original.get(k) ?? null;
-      if (v === o) continue; // the same string, number or record object: unchanged
-      if ((v === null) !== (o === null) || (v !== null && canonicalize(v) !== canonicalize(o))) out.set(k, v);
+      if (!sameValue(v, o)) out.set(k, v);
     }
     return out;
   }
@@ -127,7 +221,7 @@ export class ShulianStateManager implements StateManagerInterface {
   async getAccount(address: Address): Promise<Account | undefined> {
     const r = this.read(acctKey(addrOf(address))) as AccountRecord | null;
     if (!r) return undefined;
-    return new Account(BigInt(r.nonce), BigInt(r.balance), undefined, r.codeHash ? bytesOfHex(r.codeHash) : KECCAK256_NULL);
+    return new Account(BigInt(r.nonce), BigInt(r.balance), undefined, r.codeHash ? hashOfHex(r.codeHash) : KECCAK256_NULL);
   }
 
   async putAccount(address: Address, account?: Account): Promise<void> {
@@ -188,7 +282,7 @@ export class ShulianStateManager implements StateManagerInterface {
   async getCode(address: Address): Promise<Uint8Array> {
     this.refuseFrozen(addrOf(address));
     const c = this.read(codeKey(addrOf(address)));
-    return typeof c === 'string' ? bytesOfHex(c) : new Uint8Array(0);
+    return typeof c === 'string' ? codeOfHex(c) : new Uint8Array(0);
   }
 
   async getCodeSize(address: Address): Promise<number> {
@@ -197,7 +291,7 @@ export class ShulianStateManager implements StateManagerInterface {
 
   async getStorage(address: Address, key: Uint8Array): Promise<Uint8Array> {
     const a = addrOf(address);
-    const v = this.read(storageKey(a, this.gen(a), hex(key).padStart(64, '0')));
+    const v = this.read(storageKey(a, this.gen(a), slotOf(key)));
     return typeof v === 'string' ? bytesOfHex(v) : new Uint8Array(0);
   }
 
@@ -205,7 +299,7 @@ export class ShulianStateManager implements StateManagerInterface {
     const a = addrOf(address);
     const w = trimWord(value);
     this.stored.add(a);
-    this.write(storageKey(a, this.gen(a), hex(key).padStart(64, '0')), w.length === 0 ? null : hex(w));
+    this.write(storageKey(a, this.gen(a), slotOf(key)), w.length === 0 ? null : hex(w));
   }
 
   /**
@@ -251,6 +345,26 @@ export class ShulianStateManager implements StateManagerInterface {
   shallowCopy(): StateManagerInterface {
     throw new Error('a Shulian EVM state manager is not copied');
   }
+}
+
+/**
+ * Whether two stored values are the same JSON: strings and numbers by value, account records
+ * field by field (without encoding them), anything else by canonical JSON.
+ */
+function sameValue(v: Val, o: Val): boolean {
+  if (v === o) return true; // the same string, number or record object
+  if (v === null || o === null || typeof v !== 'object' || typeof o !== 'object') return false;
+  if (Array.isArray(v) || Array.isArray(o)) return canonicalize(v) === canonicalize(o);
+  const vk = Object.keys(v);
+  if (vk.length !== Object.keys(o).length) return false;
+  for (const k of vk) {
+    const a = v[k];
+    const b = (o as Record<string, JsonValue>)[k];
+    if (a === b) continue;
+    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || !Object.hasOwn(o, k)) return false;
+    if (canonicalize(a) !== canonicalize(b)) return false;
+  }
+  return true;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -323,19 +437,27 @@ export async function runEvm(backing: EvmBacking, env: EvmEnv, msg: EvmMessage):
   return out;
 }
 
+// No blobs on Shulian: BLOBBASEFEE reads 0, like BASEFEE.
+const noBlobGasPrice = (): bigint | undefined => 0n;
+
+/**
+ * Address objects by their 0x hex, for reuse across runs (the same sender and contract are
+ * called again and again; an Address is never changed in place, and addrOf keeps its hex).
+ */
+const addressOf = memo(1024, createAddressFromString);
+
 async function runOn(evm: EVM, sm: ShulianStateManager, env: EvmEnv, msg: EvmMessage): Promise<EvmOutcome> {
-  const caller = createAddressFromString(msg.from);
-  const to = msg.to === undefined ? undefined : createAddressFromString(msg.to);
+  const caller = addressOf(msg.from);
+  const to = msg.to === undefined ? undefined : addressOf(msg.to);
   // As a transaction would (EIP-2929): the sender, the target and the precompiles start warm.
-  evm.journal.addAlwaysWarmAddress(caller.toString());
-  if (to) evm.journal.addAlwaysWarmAddress(to.toString());
+  evm.journal.addAlwaysWarmAddress(addrOf(caller));
+  if (to) evm.journal.addAlwaysWarmAddress(addrOf(to));
   for (const p of evm.precompiles.keys()) evm.journal.addAlwaysWarmAddress(p);
   const block = {
     header: {
       number: BigInt(env.height), coinbase: new Address(new Uint8Array(20)), timestamp: BigInt(Math.floor(env.time / 1000)),
       difficulty: 0n, prevRandao: new Uint8Array(32), gasLimit: BigInt(env.blockGasLimit), baseFeePerGas: 0n,
-      // No blobs on Shulian: BLOBBASEFEE reads 0, like BASEFEE.
-      getBlobGasPrice: (): bigint | undefined => 0n,
+      getBlobGasPrice: noBlobGasPrice,
     },
   };
   let r: EVMResult;
@@ -355,13 +477,13 @@ async function runOn(evm: EVM, sm: ShulianStateManager, env: EvmEnv, msg: EvmMes
     }
     if (sm.failure) throw sm.failure;
   }
-  const returnData = bytesToHex(ex.returnValue);
+  const returnData = `0x${hex(ex.returnValue)}`;
   const err = ex.exceptionError;
   let gasUsed = ex.executionGasUsed;
   if (!err && ex.gasRefund) gasUsed -= ex.gasRefund < gasUsed / 5n ? ex.gasRefund : gasUsed / 5n;
   const out: EvmOutcome = {
     ok: !err, gasUsed, gasSpent: ex.executionGasUsed, returnData,
-    logs: (ex.logs ?? []).map(([address, topics, data]) => ({ address: bytesToHex(address), topics: topics.map((t) => bytesToHex(t)), data: bytesToHex(data) })),
+    logs: (ex.logs ?? []).map(([address, topics, data]) => ({ address: `0x${hex(address)}`, topics: topics.map((t) => `0x${hex(t)}`), data: `0x${hex(data)}` })),
     changes: err ? new Map() : sm.changes(),
   };
   if (r.createdAddress && !err) out.createdAddress = r.createdAddress.toString();
