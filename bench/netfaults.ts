@@ -14,9 +14,10 @@
  * (default 60; at most one validator down at a time, restarted at once; each kill in its own
  * round, the next once that height is committed without it), then liveness after the kills.
  *
- * value: acknowledged commits/s with 100 ms RTT and 5 % loss; limit: the same clients' commits/s
- * with no fault, measured in this run. The issue's targets, printed beside: ratio ≥ 0.7 and p50
- * commit latency < 1 s (`delayLossP50Ms`). violations (must be 0), p50/p99 latencies per phase,
+ * value: committed tx/s sustained with 100 ms RTT and 5 % loss when 70 % of the no-fault capacity
+ * is offered, paced; limit: that capacity (pre-signed txs pushed as fast as the cluster takes them,
+ * no fault), measured in this run. The issue's target, printed beside: kept up at 70 % with p50
+ * commit latency < 1 s (`delayLossP50Ms`, `targetsMet`); the closed-loop clients' rates too. violations (must be 0), p50/p99 latencies per phase,
  * the emulator's counters per impaired phase, and after each healed partition the rounds it took
  * to commit again (target: within 3).
  */
@@ -26,11 +27,31 @@ import { getJson, NetCluster } from '../test/helpers/netns/cluster.ts';
 import { NetLab, netnsUnavailable, type Impairment, type NetemStats } from '../test/helpers/netns/lab.ts';
 import { Workload } from '../test/helpers/netns/workload.ts';
 import { tempDir, waitFor } from '../test/helpers/tmp.ts';
-import { percentile } from './lib/load.ts';
+import { drive } from './lib/cluster.ts';
+import { percentile, presignNotaryTxs } from './lib/load.ts';
 import type { BenchResult } from './result.ts';
 
 const FAULT_S = Number(process.env.NETFAULTS_FAULT_S ?? 30);
 const KILL_S = Number(process.env.NETFAULTS_KILL_S ?? 60);
+/** Seconds of paced load at 70 % of capacity over 100 ms RTT and 5 % loss. */
+const CAPACITY_S = Number(process.env.NETFAULTS_CAPACITY_S ?? 20);
+/** Pre-signed txs pushed as fast as the cluster takes them to measure its no-fault capacity. */
+const CAPACITY_TXS = Number(process.env.NETFAULTS_CAPACITY_TXS ?? 4000);
+/** The steady-state window of the paced phase starts this long after its first submission. */
+const RAMP_S = 3;
+
+interface CapacityResult {
+  /** Committed tx/s with no fault, pushed as fast as the cluster takes them. */
+  capacityTxPerSec: number;
+  /** 70 % of it, offered paced over 100 ms RTT and 5 % loss. */
+  offeredTxPerSec: number;
+  /** Commits/s seen in the steady window (RAMP_S until the last submission is due). */
+  sustainedTxPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  committed: number;
+  submitted: number;
+}
 
 interface PhaseResult {
   phase: string; commits: number; perSec: number; p50Ms: number; p99Ms: number; roundsToResume?: number; resumeMs?: number; packets?: Partial<NetemStats>;
@@ -111,6 +132,29 @@ export default async function run(): Promise<BenchResult> {
       const packets = Object.fromEntries((['fwd', 'loss', 'dup', 'reorder', 'full'] as const).map((k) => [k, s1[k] - s0[k]]));
       return { ...r, packets };
     };
+    // Capacity, as the issue's target reads ("p50 commit latency under 1 s at 70% of the no-fault
+    // throughput"): closed-loop clients are bound by their own round trips (each waits for its
+    // commit before its next tx), so their rate falls with any added delay whatever the cluster
+    // could take. Here the cluster's no-fault throughput is measured with pre-signed txs pushed
+    // as fast as it takes them, then 70 % of it is offered, paced, over 100 ms RTT and 5 % loss:
+    // the rate it sustains in steady state and the latency of each tx.
+    const apis = cluster.nodes.map((n) => n.api);
+    const flood = await drive(apis, presignNotaryTxs('sm2', CAPACITY_TXS, 400), Infinity);
+    const offered = Math.ceil(flood.txPerSec * 0.7);
+    const pacedTxs = presignNotaryTxs('sm2', offered * CAPACITY_S, 400);
+    lab.impairAll({ delayMs: 50, lossPct: 5 });
+    await lab.sync();
+    // Batches of 20, so the steady window counts commits finely.
+    const paced = await drive(apis, pacedTxs, offered, { timeoutMs: (CAPACITY_S + 120) * 1000, batch: 20 });
+    lab.clearImpairments();
+    await lab.sync();
+    const steady = paced.commitTimes.filter((t) => t >= RAMP_S * 1000 && t < CAPACITY_S * 1000).length;
+    const capacity: CapacityResult = {
+      capacityTxPerSec: Math.round(flood.txPerSec), offeredTxPerSec: offered,
+      sustainedTxPerSec: Math.round(steady / (CAPACITY_S - RAMP_S)),
+      p50Ms: Math.round(percentile(paced.latencies, 50)), p99Ms: Math.round(percentile(paced.latencies, 99)),
+      committed: paced.committed, submitted: pacedTxs.length,
+    };
     const delayLoss = await impaired('delay-loss', { delayMs: 50, lossPct: 5 });
     phases.push(delayLoss);
     phases.push(await impaired('jitter-dup-reorder', { delayMs: 50, jitterMs: 20, dupPct: 2, reorderPct: 10 }));
@@ -164,14 +208,17 @@ export default async function run(): Promise<BenchResult> {
     violations = violations.concat(kr.violations.map((v) => `kill-proposer: ${v.kind}: ${v.detail}`));
     phases.push({ phase: 'kill-proposer', commits: kw.committedCount(), perSec: Number((kw.committedCount() / KILL_S).toFixed(2)), p50Ms: Math.round(percentile(kr.latencies, 50)), p99Ms: Math.round(percentile(kr.latencies, 99)), resumeMs: killResumeMs });
 
-    const value = delayLoss.perSec;
-    const limit = none.perSec;
+    const value = capacity.sustainedTxPerSec;
+    const limit = capacity.capacityTxPerSec;
     const ratio = limit > 0 ? Number((value / limit).toFixed(3)) : 0;
     return {
-      bench: 'netfaults', value, unit: 'acknowledged commits/s (100 ms RTT, 5% loss)', limit,
-      limitWhat: 'the same closed-loop clients on the same four namespaced validators with no fault, measured in this run',
-      ratio, target: 0.7, delayLossP50Ms: delayLoss.p50Ms, delayLossP99Ms: delayLoss.p99Ms, p50TargetMs: 1000,
-      targetsMet: ratio >= 0.7 && delayLoss.p50Ms < 1000, netemSeed: lab.seed,
+      bench: 'netfaults', value, unit: 'committed tx/s sustained with 100 ms RTT and 5% loss, 70% of capacity offered', limit,
+      limitWhat: 'the same four namespaced validators\' committed tx/s with no fault, pre-signed txs pushed as fast as they take them, measured in this run',
+      ratio, target: 0.7, delayLossP50Ms: capacity.p50Ms, delayLossP99Ms: capacity.p99Ms, p50TargetMs: 1000,
+      // Kept up: what was offered (70 %) is what committed in steady state, within 2 %.
+      targetsMet: capacity.sustainedTxPerSec >= 0.98 * capacity.offeredTxPerSec && capacity.p50Ms < 1000, capacity,
+      closedLoop: { noFaultPerSec: none.perSec, delayLossPerSec: delayLoss.perSec, ratio: none.perSec > 0 ? Number((delayLoss.perSec / none.perSec).toFixed(3)) : 0, delayLossP50Ms: delayLoss.p50Ms },
+      netemSeed: lab.seed,
       violations: violations.length, kills, killedRounds: rounds.size, faultSeconds: FAULT_S, phases,
       ...(violations.length ? { failures: violations.slice(0, 10) } : {}),
     };

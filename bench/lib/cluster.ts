@@ -28,19 +28,27 @@ async function waitHealthy(url: string, ms: number): Promise<void> {
   }
 }
 
-interface DriveResult {
+export interface DriveResult {
   committed: number;
   seconds: number;
   txPerSec: number;
+  /** Submit-to-commit latencies, ms, sorted. */
   latencies: number[];
+  /** When each commit was seen, ms after the first submission, in the order seen. */
+  commitTimes: number[];
 }
 
-/** Submits txs in batches of 100 round-robin to the APIs, at most `rate` tx/s; measures commits on node 1's stream. */
-async function drive(apis: string[], txs: Tx[], rate: number): Promise<DriveResult> {
+/**
+ * Submits pre-signed notary txs in batches (of 100 unless told) round-robin to the APIs, at most `rate` tx/s
+ * (paced from the start: batch i is due at i ÷ rate); measures commits on node 1's event stream.
+ */
+export async function drive(apis: string[], txs: Tx[], rate: number, opts: { timeoutMs?: number; batch?: number } = {}): Promise<DriveResult> {
   const submittedAt = new Map<string, number>();
   const latencies: number[] = [];
+  const commitTimes: number[] = [];
   let committed = 0;
   let lastCommit = 0;
+  let start = 0;
   const ws = new WebSocket(`${apis[0]!.replace('http', 'ws')}/v1/stream?chains=notary`);
   const done = new Promise<void>((resolve) => {
     ws.on('message', (d) => {
@@ -50,14 +58,15 @@ async function drive(apis: string[], txs: Tx[], rate: number): Promise<DriveResu
       if (t === undefined) return;
       const now = performance.now();
       latencies.push(now - t);
+      commitTimes.push(now - start);
       committed++;
       lastCommit = now;
       if (committed >= txs.length) resolve();
     });
   });
   await new Promise((r) => ws.once('message', r));
-  const batch = 100;
-  const start = performance.now();
+  const batch = opts.batch ?? 100;
+  start = performance.now();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < txs.length) {
@@ -78,12 +87,13 @@ async function drive(apis: string[], txs: Tx[], rate: number): Promise<DriveResu
     }
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
-  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${committed}/${txs.length} committed after 180 s`)), 180_000).unref());
+  const timeoutMs = opts.timeoutMs ?? 180_000;
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${committed}/${txs.length} committed after ${timeoutMs / 1000} s`)), timeoutMs).unref());
   await Promise.race([done, timeout]);
   ws.close();
   const seconds = (lastCommit - start) / 1000;
   latencies.sort((a, b) => a - b);
-  return { committed, seconds, txPerSec: committed / seconds, latencies };
+  return { committed, seconds, txPerSec: committed / seconds, latencies, commitTimes };
 }
 
 /**
