@@ -8,16 +8,40 @@ import { readKeystore, type KeyPair } from '../../src/crypto/index.ts';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cliPath = join(repoRoot, 'bin', 'shulian.mjs');
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Whether a TCP port can be bound on every address right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
   });
+}
+
+/** The ports a node or cluster started on `freePort()`'s answer P may take: P…P+9 and P+1000…P+1009. */
+const PORT_BLOCK = [...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 1000 + i)];
+
+/**
+ * A port for a node to listen on, with room after it: P…P+9 and P+1000…P+1009 (a cluster's API
+ * and p2p ports from prepareCluster(P, P + 1000), the p2p port `shulian up` derives) were all free
+ * when checked. Drawn from 10000–29999, below the kernel's ephemeral range
+ * (net.ipv4.ip_local_port_range, from 32768 by default): a port the kernel hands out (listen(0),
+ * or the local end of any outgoing connection) can then never be one of them. Before, P came from
+ * listen(0) and P+1000 could be the local port of another process's connection: a node then
+ * failed to start with PORT_IN_USE (seen in CI under load).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 10_000 + Math.floor(Math.random() * 20_000);
+    let free = true;
+    for (const d of PORT_BLOCK) {
+      if (!(await bindable(base + d))) {
+        free = false;
+        break;
+      }
+    }
+    if (free) return base;
+  }
+  throw new Error('no free block of ports in 10000–31008 after 200 tries');
 }
 
 /**
