@@ -75,7 +75,9 @@ describe('fuzz: cross-chain packets and header proofs', () => {
   });
 
   const near = fc.oneof(
-    fc.jsonValue({ maxDepth: 2 }),
+    // Without the key "__proto__", which every tx refuses at decoding (TX_MALFORMED) before
+    // the module could see the altered packet (as in test/fuzz/tx.test.ts).
+    fc.jsonValue({ maxDepth: 2 }).filter((v) => !JSON.stringify(v).includes('"__proto__"')),
     fc.constantFrom<unknown>('', 0, 1, -1, 2, 2 ** 53, 1.5, null, [], {}, 'alpha', 'beta', 'xtransfer', 'xchain', aliceDid, bobDid,
       '0'.repeat(64), 'ab'.repeat(32), 'ab'.repeat(64), '00'.repeat(65), { siblings: [] }, ['ab'.repeat(32)]),
   );
