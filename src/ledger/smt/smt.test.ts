@@ -409,7 +409,7 @@ async function collectGarbage(): Promise<void> {
 
 test('the node cache keeps no buffer the store returned, and its bytes stay within its size (issue #21 item 6)', async () => {
   // As lmdb does, every read returns a fresh buffer. The old cache kept views into each of them:
-  // an object, three views and a native ArrayBuffer per cached node (~650 bytes), so a node's
+  // an object, three views and a native ArrayBuffer per cached node (~315 bytes and more RSS), so a node's
   // chains (cache 200 000 nodes each) grew by hundreds of MB over a soak.
   const inner = new MemoryNodeStore();
   const returned: Array<WeakRef<ArrayBufferLike>> = [];
