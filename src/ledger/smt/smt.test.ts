@@ -393,3 +393,59 @@ test('store is content-addressed and an update hashes each new node exactly once
   assert.equal(hashes, 0);
   assert.equal(hex(same), hex(root));
 });
+
+/** A full garbage collection (v8's gc, exposed for this process). */
+async function collectGarbage(): Promise<void> {
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  // WeakRef targets made or read in a job stay alive until it ends: collect in a later turn.
+  await new Promise((r) => setImmediate(r));
+  gc();
+  await new Promise((r) => setImmediate(r));
+  gc();
+}
+
+test('the node cache keeps no buffer the store returned, and its bytes stay within its size (issue #21 item 6)', async () => {
+  // As lmdb does, every read returns a fresh buffer. The old cache kept views into each of them:
+  // an object, three views and a native ArrayBuffer per cached node (~315 bytes and more RSS), so a node's
+  // chains (cache 200 000 nodes each) grew by hundreds of MB over a soak.
+  const inner = new MemoryNodeStore();
+  const returned: Array<WeakRef<ArrayBufferLike>> = [];
+  const store: NodeStore = {
+    get: (h) => {
+      const b = inner.get(h);
+      if (b === undefined) return undefined;
+      const copy = b.slice();
+      returned.push(new WeakRef(copy.buffer));
+      return copy;
+    },
+    put: (h, n) => inner.put(h, n),
+  };
+  const cacheSize = 4096;
+  const t = new SparseMerkleTree(store, H, { cacheSize });
+  const model = new Map<string, Uint8Array>();
+  let root: Uint8Array = EMPTY_ROOT;
+  let n = 0;
+  // Blocks of new keys and rewrites of old ones, as a chain's state grows: each block loads the
+  // upper nodes the one before wrote, so the cache fills with new versions of them.
+  for (let block = 0; block < 300; block++) {
+    const batch: SmtUpdate[] = [];
+    for (let i = 0; i < 20; i++, n++) batch.push({ key: H(Uint8Array.of(9, n & 255, n >> 8, n >> 16)), value: val(n) });
+    for (let i = 0; i < 5; i++) batch.push({ key: H(Uint8Array.of(9, (n * 7 + i) % n & 255, ((n * 7 + i) % n) >> 8, 0)), value: val(block) });
+    apply(model, batch);
+    root = t.update(root, batch);
+  }
+  assert.equal(hex(root), hex(refRoot(model)), 'the cache changes no root');
+  assert.ok(returned.length > 10_000, `the updates read ${returned.length} nodes from the store`);
+  assert.ok(t.cacheEntries > cacheSize / 4, `the cache is in use (${t.cacheEntries} nodes)`);
+  assert.ok(t.cacheEntries <= cacheSize, `${t.cacheEntries} nodes cached, more than the cache size ${cacheSize}`);
+  // Records of 97 bytes (hash and node) and an index of at most 16 bytes a node, per generation.
+  assert.ok(t.cacheBytes <= cacheSize * (97 + 16) + 2 * 16_384, `cache of ${cacheSize} nodes holds ${t.cacheBytes} bytes`);
+  await collectGarbage();
+  const alive = returned.filter((r) => r.deref() !== undefined).length;
+  assert.equal(alive, 0, `${alive} of the ${returned.length} buffers the store returned are still kept`);
+  // Reads through the cache still answer from it correctly.
+  for (const [k, v] of [...model].slice(0, 200)) assert.equal(hex(t.get(root, unhex(k))!), hex(v));
+});

@@ -18,7 +18,6 @@ const HASH = 32;
 const NODE = 65;
 const REC = HASH + NODE;
 const PER_CHUNK_BITS = 13;
-const PER_CHUNK = 1 << PER_CHUNK_BITS;
 
 /** latin1 maps each byte to one UTF-16 unit: an exact Map key for a byte string. */
 function binKey(h: Uint8Array): string {
@@ -39,12 +38,27 @@ export class MemoryNodeStore implements NodeStore {
   private readonly chunks: Uint8Array[] = [];
   private count = 0;
   /** Slot -> record number + 1 (0 = free); linear probing; kept at most half full. */
-  private table: Int32Array = new Int32Array(1 << 12);
+  private table: Int32Array;
   /** Nodes that are not 65 bytes (not produced by the tree, but the interface allows them). */
   private readonly odd = new Map<string, Uint8Array>();
+  private readonly chunkBits: number;
+  private readonly chunkMask: number;
+
+  /** `capacityHint`: about how many nodes it will hold; a small one gets small record buffers. */
+  constructor(capacityHint?: number) {
+    const bits = capacityHint === undefined ? PER_CHUNK_BITS : Math.ceil(Math.log2(Math.max(2, capacityHint)));
+    this.chunkBits = Math.min(PER_CHUNK_BITS, bits);
+    this.chunkMask = (1 << this.chunkBits) - 1;
+    this.table = new Int32Array(1 << Math.min(12, this.chunkBits + 1));
+  }
 
   get size(): number {
     return this.count + this.odd.size;
+  }
+
+  /** Bytes of its record buffers and index table (the nodes that are not 65 bytes not counted). */
+  get bytes(): number {
+    return this.chunks.length * (this.chunkMask + 1) * REC + this.table.byteLength;
   }
 
   get(hash: Uint8Array): Uint8Array | undefined {
@@ -53,8 +67,8 @@ export class MemoryNodeStore implements NodeStore {
     const v = this.table[s]!;
     if (v === 0) return this.odd.size === 0 ? undefined : this.odd.get(binKey(hash));
     const r = v - 1;
-    const chunk = this.chunks[r >>> PER_CHUNK_BITS]!;
-    return new Uint8Array(chunk.buffer, chunk.byteOffset + (r & (PER_CHUNK - 1)) * REC + HASH, NODE);
+    const chunk = this.chunks[r >>> this.chunkBits]!;
+    return new Uint8Array(chunk.buffer, chunk.byteOffset + (r & this.chunkMask) * REC + HASH, NODE);
   }
 
   put(hash: Uint8Array, node: Uint8Array): void {
@@ -67,9 +81,9 @@ export class MemoryNodeStore implements NodeStore {
     const s = this.probe(hash);
     if (this.table[s] !== 0) return; // content-addressed: same hash, same node
     const r = this.count++;
-    if ((r & (PER_CHUNK - 1)) === 0) this.chunks.push(new Uint8Array(PER_CHUNK * REC));
-    const chunk = this.chunks[r >>> PER_CHUNK_BITS]!;
-    const off = (r & (PER_CHUNK - 1)) * REC;
+    if ((r & this.chunkMask) === 0) this.chunks.push(new Uint8Array((this.chunkMask + 1) * REC));
+    const chunk = this.chunks[r >>> this.chunkBits]!;
+    const off = (r & this.chunkMask) * REC;
     chunk.set(hash, off);
     chunk.set(node, off + HASH);
     this.table[s] = r + 1;
@@ -84,8 +98,8 @@ export class MemoryNodeStore implements NodeStore {
       const v = table[s]!;
       if (v === 0) return s;
       const r = v - 1;
-      const chunk = this.chunks[r >>> PER_CHUNK_BITS]!;
-      const off = (r & (PER_CHUNK - 1)) * REC;
+      const chunk = this.chunks[r >>> this.chunkBits]!;
+      const off = (r & this.chunkMask) * REC;
       let i = 0;
       while (i < HASH && chunk[off + i] === hash[i]) i++;
       if (i === HASH) return s;
@@ -97,8 +111,8 @@ export class MemoryNodeStore implements NodeStore {
     const mask = size - 1;
     const table = new Int32Array(size);
     for (let r = 0; r < this.count; r++) {
-      const chunk = this.chunks[r >>> PER_CHUNK_BITS]!;
-      const off = (r & (PER_CHUNK - 1)) * REC;
+      const chunk = this.chunks[r >>> this.chunkBits]!;
+      const off = (r & this.chunkMask) * REC;
       let s = (chunk[off]! | (chunk[off + 1]! << 8) | (chunk[off + 2]! << 16) | (chunk[off + 3]! << 24)) & mask;
       while (table[s] !== 0) s = (s + 1) & mask;
       table[s] = r + 1;

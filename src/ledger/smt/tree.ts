@@ -19,7 +19,7 @@
 import { ShulianError, toHex } from '../../codec/index.ts';
 import type { HashFn } from '../merkle.ts';
 import { HASH_BYTES, NODE_BYTES, TAG_INTERNAL, TAG_LEAF, bitAt, isZeroHash } from './node.ts';
-import type { NodeStore } from './store.ts';
+import { MemoryNodeStore, type NodeStore } from './store.ts';
 import type { LedgerErrorCode } from '../errors.ts';
 
 export interface SmtUpdate {
@@ -47,10 +47,11 @@ export interface SmtProof {
 
 export interface SmtOptions {
   /**
-   * Decoded internal nodes kept in memory, keyed by hash (default 16384; 0 = off). Only the top
+   * Internal nodes kept in memory, keyed by hash (default 16384; 0 = off). Only the top
    * floor(log2(cacheSize + 1)) levels are cached: those are the nodes every read and every block
    * goes through, while deeper nodes of random keys are rarely met twice. Read-through (filled
    * by loads, not by writes); eviction is a two-generation approximation of LRU (remember()).
+   * Each entry costs about 130 bytes (its hash and bytes copied into a generation's records).
    */
   cacheSize?: number;
 }
@@ -91,11 +92,6 @@ function cmpKeys(a: Uint8Array, b: Uint8Array): number {
     if (d !== 0) return d;
   }
   return 0;
-}
-
-/** 30 bits of the hash: a small-integer Map key. A hit is confirmed against the full hash. */
-function slot(h: Uint8Array): number {
-  return h[0]! | (h[1]! << 8) | (h[2]! << 16) | ((h[3]! & 0x3f) << 24);
 }
 
 /**
@@ -163,8 +159,17 @@ export class SparseMerkleTree {
   private readonly cacheSize: number;
   private readonly genSize: number;
   private readonly cacheDepth: number;
-  private hot = new Map<number, DNode>();
-  private cold = new Map<number, DNode>();
+  /**
+   * The cache's two generations. Each copies a node's hash and bytes into fixed-size records of
+   * a few large buffers (MemoryNodeStore), not one object and one ArrayBuffer per node: at the
+   * default chain cache of 200 000 nodes the per-node objects, views and native backing stores
+   * cost about 315 bytes of heap and external memory a node (1.6 KB of RSS as measured, with
+   * V8's and malloc's overhead), and a node's 7 chains filled them by hundreds of MB (issue #21
+   * item 6: the soak's RSS grew linearly), since every block's new upper nodes are loaded by the
+   * next block and superseded versions stay until their generation is dropped. Now about 130.
+   */
+  private hot: MemoryNodeStore;
+  private cold: MemoryNodeStore;
   private slab = new ArrayBuffer(SLAB_BYTES);
   private slabUsed = 0;
   /** Kind of the subtree whose hash the update recursion just returned. */
@@ -176,6 +181,8 @@ export class SparseMerkleTree {
     this.cacheSize = Math.max(0, Math.floor(opts?.cacheSize ?? 16384));
     this.genSize = Math.max(1, Math.ceil(this.cacheSize / 2));
     this.cacheDepth = Math.floor(Math.log2(this.cacheSize + 1));
+    this.hot = new MemoryNodeStore(this.genSize);
+    this.cold = new MemoryNodeStore(this.genSize);
     const probe = hash(new Uint8Array(NODE_BYTES));
     if (!(probe instanceof Uint8Array) || probe.length !== HASH_BYTES) {
       throw new ShulianError('SMT_BAD_HASH', `the tree needs a ${HASH_BYTES}-byte hash function`);
@@ -192,7 +199,18 @@ export class SparseMerkleTree {
     if (ups.length === 0) return root.slice();
     const r = root.slice(); // ours from here on: the caller may reuse its array
     const out = this.upd(r, isZeroHash(r) ? K_EMPTY : K_UNKNOWN, 0, ups, 0, ups.length);
-    return this.kind === K_EMPTY ? new Uint8Array(HASH_BYTES) : out;
+    // A copy: `out` may be a view into a cached node's records, which the caller must not keep alive.
+    return this.kind === K_EMPTY ? new Uint8Array(HASH_BYTES) : out.slice();
+  }
+
+  /** Nodes in the cache (both generations; a node promoted from the old one counts twice). */
+  get cacheEntries(): number {
+    return this.hot.size + this.cold.size;
+  }
+
+  /** Bytes the cache's buffers hold (records and index tables of both generations). */
+  get cacheBytes(): number {
+    return this.hot.bytes + this.cold.bytes;
   }
 
   /** The value hash stored under `key` in the tree at `root`, or null. */
@@ -363,33 +381,35 @@ export class SparseMerkleTree {
   }
 
   private load(h: Uint8Array, depth: number): DNode {
-    const s = slot(h);
     if (depth < this.cacheDepth) {
-      let c = this.hot.get(s);
-      if (c !== undefined && eq32(c.h, h)) return c;
-      c = this.cold.get(s);
-      if (c !== undefined && eq32(c.h, h)) {
-        this.remember(s, c); // promote: still in use
-        return c;
+      // Views into a generation's records: they are never overwritten (a dropped generation's
+      // buffers live on while a view of them does), so a node read here stays valid.
+      let c = this.hot.get(h);
+      if (c !== undefined) return viewNode(c, h);
+      c = this.cold.get(h);
+      if (c !== undefined) {
+        this.remember(h, c); // promote: still in use
+        return viewNode(c, h);
       }
     }
     const bytes = this.store.get(h);
     if (bytes === undefined) throw new ShulianError('SMT_MISSING_NODE', `tree node ${toHex(h)} is not in the store`);
     const n = viewNode(bytes, h);
-    if (depth < this.cacheDepth && n.t === TAG_INTERNAL) this.remember(s, n);
+    if (depth < this.cacheDepth && n.t === TAG_INTERNAL) this.remember(h, bytes);
     return n;
   }
 
   /**
-   * Two-generation approximation of an LRU: loaded and reused nodes go to `hot`; when it is full
-   * it becomes `cold` and the old `cold` is dropped. A node used within the last one or two
-   * generations stays. Map iteration order is never used, so every step is O(1).
+   * Two-generation approximation of an LRU: loaded and reused nodes are copied into `hot`; when
+   * it is full it becomes `cold` and the old `cold` is dropped. A node used within the last one
+   * or two generations stays. Every step is O(1) (amortised over the index's growth).
    */
-  private remember(s: number, n: DNode): void {
-    this.hot.set(s, n);
+  private remember(h: Uint8Array, bytes: Uint8Array): void {
+    if (this.cacheSize === 0) return;
+    this.hot.put(h, bytes);
     if (this.hot.size >= this.genSize) {
       this.cold = this.hot;
-      this.hot = new Map();
+      this.hot = new MemoryNodeStore(this.genSize);
     }
   }
 }
