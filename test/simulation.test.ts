@@ -50,6 +50,22 @@ test('forks, simulations with effects and verdicts, parity with real execution; 
     const freeze = await govPropose(c, op, { kind: 'freeze', target: { type: 'did', did: did(shop) }, reason: 'fraud report', title: 'Freeze the shop' });
     assert.equal((await govVote(c, op, freeze.id, 'yes')).status, 'approved');
 
+    // The node's gateway syncs the routing chain's routes onto each routed chain (a
+    // xchain.syncRoutes block there) on its own schedule: wait until it has, as syncRoutes itself
+    // judges staleness, or a late sync moves a head after they are taken below.
+    const routed = ((await c.state('xroute', 'xroute/chains')).value as string[] | null) ?? [];
+    assert.ok(routed.length > 0, 'the routing chain lists its chains');
+    await waitFor(async () => {
+      for (const x of routed) {
+        for (const r of routed) {
+          const theirs = (await c.state('xroute', `xroute/routes/${r}`)).value as { version?: number } | null;
+          const mine = (await c.state(x, `xchain/route/${r}`)).value as { version?: number } | null;
+          if (theirs && (!mine || (mine.version ?? 0) < (theirs.version ?? 0))) return false;
+        }
+      }
+      return true;
+    }, 'the routes synced onto every routed chain', 120_000);
+
     const sandbox = new SimulationSandbox(node.node);
     const chainsDir = join(dataDir, 'chains');
     const files = ['settle', 'gov'].map((id) => join(chainsDir, id, 'data.mdb'));

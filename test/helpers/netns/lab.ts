@@ -151,8 +151,10 @@ export class NetLab {
 
   /** Drops everything host i sends to host j (one direction), on both paths. */
   cut(i: number, j: number): void {
-    this.setNeigh(i, j, DEAD_MAC);
+    // The emulator first: it carries the validators' traffic, and each neighbour entry below is a
+    // blocking `ip` call (tens of ms on a loaded machine) that would otherwise hold the cut back.
     void this.emulator.send(`cut ${i} ${j}`);
+    this.setNeigh(i, j, DEAD_MAC);
     this.cuts.add(`${i}>${j}`);
   }
 
@@ -202,7 +204,13 @@ export class NetLab {
   partition(groups: number[][]): void {
     const groupOf = new Map<number, number>();
     groups.forEach((g, k) => g.forEach((h) => groupOf.set(h, k)));
-    for (const [i, gi] of groupOf) for (const [j, gj] of groupOf) if (gi !== gj) this.cut(i, j);
+    const pairs: Array<[number, number]> = [];
+    for (const [i, gi] of groupOf) for (const [j, gj] of groupOf) if (gi !== gj) pairs.push([i, j]);
+    // Every link cut in the emulator at once, before the blocking neighbour entries: otherwise the
+    // last links were cut only after a dozen `ip` calls, and a 2–2 partition still committed
+    // heights in between (seen in CI under load).
+    for (const [i, j] of pairs) void this.emulator.send(`cut ${i} ${j}`);
+    for (const [i, j] of pairs) this.cut(i, j);
   }
 
   /** Restores every link cut by cut/partition. */
