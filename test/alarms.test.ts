@@ -115,10 +115,14 @@ test('a stalled height fires an alarm: a signed webhook and an e-mail are delive
   await waitFor(() => sink.mails.some((m) => /resolved height-stalled notary/.test(m.subject)), 'the resolution e-mail', 60_000);
 
   // The history, with each delivery's outcome.
+  let lastHistory: unknown;
   const history = await waitFor(async () => {
     const h = (await cc.alarmHistory()).alarms.filter((a) => a.id === 'height-stalled/notary');
+    lastHistory = h;
     return h.length === 2 && h.every((a) => a.deliveries.ops?.status === 'delivered' && a.deliveries.smtp?.status === 'delivered') ? h : undefined;
-  }, 'the history with delivered alarms', 60_000);
+  }, 'the history with delivered alarms', 60_000).catch((err: Error) => {
+    throw new Error(`${err.message}; the last history read: ${JSON.stringify(lastHistory)}`);
+  });
   assert.deepEqual(history.map((a) => a.state), ['resolved', 'firing']);
   assert.equal(sink.refused, 0);
 

@@ -88,8 +88,10 @@ export class AlarmStore {
 
   /** A delivery is done (delivered, or given up): off the outbox, its status on the event. */
   async finish(d: Delivery, status: 'delivered' | 'failed', error?: string, key = `${pad(d.seq)}/${d.target}`): Promise<void> {
-    const ev = this.events.get(pad(d.seq));
+    // The event is read inside the write transaction: an event's targets are delivered
+    // concurrently, and a copy read before another delivery's write would undo its status.
     await this.root.transaction(() => {
+      const ev = this.events.get(pad(d.seq));
       void this.outbox.remove(key);
       if (ev) void this.events.put(pad(d.seq), { ...ev, deliveries: { ...ev.deliveries, [d.target]: { status, attempts: d.attempts, ...(error ? { error } : {}) } } });
     });
@@ -97,8 +99,8 @@ export class AlarmStore {
 
   /** A failed attempt to retry at `due`. */
   async retry(d: Delivery, due: number, error: string): Promise<void> {
-    const ev = this.events.get(pad(d.seq));
     await this.root.transaction(() => {
+      const ev = this.events.get(pad(d.seq));
       void this.outbox.put(`${pad(d.seq)}/${d.target}`, { ...d, due });
       if (ev) void this.events.put(pad(d.seq), { ...ev, deliveries: { ...ev.deliveries, [d.target]: { status: 'pending', attempts: d.attempts, error } } });
     });
