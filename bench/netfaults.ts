@@ -189,10 +189,12 @@ export default async function run(): Promise<BenchResult> {
     let kills = 0;
     const rounds = new Set<string>();
     const killEnd = Date.now() + KILL_S * 1000;
+    let lastKilled = 1;
     while (Date.now() < killEnd) {
-      await cluster.waitReady('notary', 1, 180_000);
+      await cluster.waitReady('notary', lastKilled, 180_000);
       const killed = await cluster.killProposer('notary');
       if (!killed) continue;
+      lastKilled = killed.height;
       kills++;
       rounds.add(`${killed.height}/${killed.round}`);
       await waitFor(async () => Math.max(...(await heights())) >= killed.height, `height ${killed.height} without its killed proposer`, 180_000);

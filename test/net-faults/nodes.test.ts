@@ -55,8 +55,9 @@ test('kill -9 of the proposer in each of three rounds, restarted each time: the 
   const kills: Array<{ index: number; height: number; round: number }> = [];
   try {
     for (let k = 0; k < 3; k++) {
-      // Every validator up again first, so at most one is ever down (3 of 4 keep a quorum).
-      await cluster().waitReady('notary', 1, 180_000);
+      // Every validator up again and past the last kill's height first, so at most one is ever
+      // down (3 of 4 keep a quorum) and each kill is in a later round.
+      await cluster().waitReady('notary', kills.at(-1)?.height ?? 1, 180_000);
       const killed = await cluster().killProposer('notary');
       assert.ok(killed, 'a running node named the current proposer');
       kills.push(killed);

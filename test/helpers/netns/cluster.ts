@@ -101,21 +101,24 @@ export class NetCluster {
   }
 
   /**
-   * kill -9 of the validator that proposes in the current round of `chain` (as a running node
-   * reports it), then restarted from its data directory. Only while every node is up, so at most
-   * one is down at a time: undefined when one is not, or no running node answered.
+   * kill -9 of the validator that proposes in the current round of `chain`, then restarted from
+   * its data directory. The current round is the furthest (height, round) any running node
+   * reports: a node restarted a moment ago still reports the height it is catching up on. Only
+   * while every node is up, so at most one is down at a time: undefined when one is not, or no
+   * running node answered.
    */
   async killProposer(chain = 'notary'): Promise<{ index: number; height: number; round: number } | undefined> {
     if (!this.nodes.every((n) => n.proc && !n.paused)) return undefined;
-    for (const n of this.nodes) {
-      const s = await this.consensus(n.index, chain);
-      const p = s ? this.nodes.findIndex((m) => m.did === s.proposer) : -1;
-      if (!s || p < 0) continue;
-      await this.kill9(p);
-      this.start(p);
-      return { index: p, height: s.height + 1, round: s.round };
+    const views = await Promise.all(this.nodes.map((n) => this.consensus(n.index, chain)));
+    let best: ConsensusView | undefined;
+    for (const s of views) {
+      if (s && this.nodes.some((m) => m.did === s.proposer) && (!best || s.height > best.height || (s.height === best.height && s.round > best.round))) best = s;
     }
-    return undefined;
+    if (!best) return undefined;
+    const p = this.nodes.findIndex((m) => m.did === best.proposer);
+    await this.kill9(p);
+    this.start(p);
+    return { index: p, height: best.height + 1, round: best.round };
   }
 
   /** Stops every node (SIGCONT first for a paused one), SIGKILL after 20 s. */
