@@ -7,11 +7,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HDNodeWallet, Mnemonic, Transaction } from 'ethers';
 import { procCpuMs } from './cpu.ts';
+import { freePort } from '../../test/helpers/node-process.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(root, 'node_modules', '@foundry-rs', 'anvil-linux-amd64', 'bin', 'anvil');
@@ -21,17 +21,6 @@ const MNEMONIC = 'test test test test test test test test test test test junk';
 export type AnvilResult =
   | { anvilTxPerSec: number; anvilTxs: number; anvilSeconds: number; anvilCpuUsPerTx: number; anvilVersion: string }
   | { anvilSkipped: string };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `count` legacy transfers from `senders` dev accounts, signed before anything is timed. */
 function presignTransfers(count: number, senders: number): string[] {

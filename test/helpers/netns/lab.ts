@@ -154,6 +154,11 @@ export class NetLab {
     // The emulator first: it carries the validators' traffic, and each neighbour entry below is a
     // blocking `ip` call (tens of ms on a loaded machine) that would otherwise hold the cut back.
     void this.emulator.send(`cut ${i} ${j}`);
+    this.cutNeighbour(i, j);
+  }
+
+  /** The bridge half of a cut: i's neighbour entry for j points nowhere. */
+  private cutNeighbour(i: number, j: number): void {
     this.setNeigh(i, j, DEAD_MAC);
     this.cuts.add(`${i}>${j}`);
   }
@@ -210,7 +215,7 @@ export class NetLab {
     // last links were cut only after a dozen `ip` calls, and a 2–2 partition still committed
     // heights in between (seen in CI under load).
     for (const [i, j] of pairs) void this.emulator.send(`cut ${i} ${j}`);
-    for (const [i, j] of pairs) this.cut(i, j);
+    for (const [i, j] of pairs) this.cutNeighbour(i, j);
   }
 
   /** Restores every link cut by cut/partition. */
