@@ -28,6 +28,14 @@ async function json<T>(url: string): Promise<T | undefined> {
   }
 }
 
+/** The node's shulian_p2p_duplicate_gossip_total from /metrics. */
+async function duplicateGossip(api: string): Promise<number> {
+  const text = await (await fetch(`${api}/metrics`)).text();
+  const m = /^shulian_p2p_duplicate_gossip_total (\d+)$/m.exec(text);
+  assert.ok(m, `no shulian_p2p_duplicate_gossip_total in ${api}/metrics`);
+  return Number(m[1]);
+}
+
 const height = async (api: string): Promise<number> => (await json<{ height: number }>(`${api}/v1/chains/notary`))?.height ?? -1;
 
 interface Consensus { height: number; round: number; step: string; validators: Array<{ power: number; up: boolean }> }
@@ -72,6 +80,21 @@ test('four validator processes under tbft: survive one crash, catch up, halt wit
     await waitFor(async () => (await Promise.all(apis.map(height))).every((h) => h >= 2), 'all four nodes committing', 180_000);
     const status = await json<{ validators: Array<{ up: boolean }> }>(`${apis[0]}/v1/chains/notary/consensus`);
     assert.equal(status!.validators.filter((v) => v.up).length, 4);
+
+    // Txs gossiped by a validator reach every validator once: none forwards them again (each
+    // forward would be a duplicate on a link that already carried the tx; docs/network.md#gossip).
+    const before = await Promise.all(apis.map(duplicateGossip));
+    const sender = generateKeyPair('sm2');
+    const hashes: string[] = [];
+    for (let n = 0; n < 8; n++) {
+      const { tx, hash } = signTx(sender, { chain: 'notary', module: 'notary', method: 'put', args: { hash: (0xd0_0000 + n).toString(16).padStart(64, '0') }, nonce: n, expires: 1_000_000 });
+      const res = await fetch(`${apis[n % 2]}/v1/chains/notary/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
+      assert.equal(res.status, 202, await res.text());
+      hashes.push(hash);
+    }
+    await waitFor(async () => (await Promise.all(apis.map((a) => Promise.all(hashes.map((h) => json<{ status: string }>(`${a}/v1/txs/${h}`)))))).every((rs) => rs.every((r) => r?.status === 'committed')), 'the eight txs committed on every node', 60_000);
+    const after = await Promise.all(apis.map(duplicateGossip));
+    assert.deepEqual(after, before, 'no node received a gossiped tx twice');
 
     // Steady load through node 1 and node 2.
     const key: KeyPair = generateKeyPair('sm2');

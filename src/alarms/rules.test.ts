@@ -10,7 +10,7 @@ const chain = (o: Partial<ChainStats> = {}): ChainStats => ({
 const stats = (time: number, chains: ChainStats[], o: Partial<NodeStats> = {}): NodeStats => ({
   node: { did: 'did:shulian:x', version: '0', startedAt: 0, uptimeMs: 0 }, time,
   process: { cpuSeconds: 0, cpuPercent: 0, rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, eventLoopLagMs: 1, eventLoopLagP99Ms: 2 },
-  disk: { usedBytes: 10, freeBytes: 30, totalBytes: 100 }, peers: 0, tps: 0, chains, gateway: null, history: { intervalMs: 5_000, samples: [] }, ...o,
+  disk: { usedBytes: 10, freeBytes: 30, totalBytes: 100 }, peers: 0, p2p: null, tps: 0, chains, gateway: null, history: { intervalMs: 5_000, samples: [] }, ...o,
 });
 
 test('each threshold fires on its own figure, and only past it', () => {

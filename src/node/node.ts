@@ -287,11 +287,24 @@ export class ShulianNode implements NodeView {
     const net = this.net;
     if (!net) return;
     chain.onAccepted((txs) => net.broadcast(chain.id, 'tx', asJson(txs)));
-    net.on(chain.id, 'tx', async (body) => {
+    net.on(chain.id, 'tx', async (body, from) => {
       if (!Array.isArray(body) || body.length === 0 || body.length > MAX_BATCH) return false;
       const results = await chain.submit(body);
-      return results.some((r) => r.accepted);
+      return results.some((r) => r.accepted) && !(this.isValidator(chain, this.did) && this.isValidator(chain, from));
     });
+  }
+
+  /**
+   * Whether `did` is in `chain`'s validator set for its next height. A validator does not forward
+   * txs another validator gossiped: that validator sent them to every peer it is connected to, and
+   * validators dial each other, so forwarding only sends each tx again over links that already
+   * carried it (with four validators, nine sends of a tx instead of three, which is what bounds
+   * the commit rate on a lossy WAN: docs/network.md#gossip). Txs from any other peer (a full node,
+   * a sentry) are forwarded as before, and a tx a validator holds reaches the chain when it
+   * proposes, whoever else has it.
+   */
+  private isValidator(chain: Chain, did: string): boolean {
+    return chain.validatorsAt(chain.height() + 1).some((v) => v.did === did);
   }
 
   /** The consensus engine that drives `chain` on this node, if any. */

@@ -167,6 +167,12 @@ export interface NodeStats {
   };
   disk: { usedBytes: number | null; freeBytes: number | null; totalBytes: number | null };
   peers: number;
+  /**
+   * The peer network's traffic since the process started, summed over every peer (null without a
+   * p2p endpoint): frames and bytes each way, and gossip frames dropped because this node had
+   * already seen them (each one crossed a link for nothing: docs/network.md#gossip).
+   */
+  p2p: { framesIn: number; framesOut: number; bytesIn: number; bytesOut: number; duplicateGossip: number } | null;
   tps: number;
   chains: ChainStats[];
   /**

@@ -35,7 +35,21 @@ export interface MetricsOptions {
 
 
 interface NetworkLike {
-  network(): { peers: unknown[] } | undefined;
+  network(): { peers: Array<{ framesIn: number; framesOut: number; bytesIn: number; bytesOut: number; dropped: { duplicate: number } }> } | undefined;
+}
+
+/** The peer network's counters summed over its peers. */
+function p2pTotals(net: ReturnType<NetworkLike['network']>): NodeStats['p2p'] {
+  if (!net) return null;
+  const t = { framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, duplicateGossip: 0 };
+  for (const p of net.peers) {
+    t.framesIn += p.framesIn;
+    t.framesOut += p.framesOut;
+    t.bytesIn += p.bytesIn;
+    t.bytesOut += p.bytesOut;
+    t.duplicateGossip += p.dropped.duplicate;
+  }
+  return t;
 }
 
 function hasNetwork(node: NodeView): node is NodeView & NetworkLike {
@@ -193,6 +207,7 @@ export class NodeStatsCollector {
       },
       disk: { usedBytes: disk.used, freeBytes: disk.free, totalBytes: disk.total },
       peers: net ? net.peers.length : 0,
+      p2p: p2pTotals(net),
       tps: last?.tps ?? 0,
       chains: out,
       gateway: routes ? { backlog: routes.reduce((n, r) => n + r.backlog, 0), routes: routes.map((r) => ({ ...r })) } : null,
@@ -246,6 +261,13 @@ export function metricFamilies(s: NodeStats): Parameters<typeof exposition>[0] {
   if (s.disk.freeBytes !== null) fams.push({ name: 'shulian_data_dir_free_bytes', help: 'Free space on the data dir\'s file system, bytes.', type: 'gauge', samples: [{ value: s.disk.freeBytes }] });
   if (s.disk.totalBytes !== null) fams.push({ name: 'shulian_data_dir_fs_size_bytes', help: 'Size of the data dir\'s file system, bytes.', type: 'gauge', samples: [{ value: s.disk.totalBytes }] });
   fams.push({ name: 'shulian_peers', help: 'Connected peer nodes.', type: 'gauge', samples: [{ value: s.peers }] });
+  if (s.p2p) {
+    fams.push(
+      { name: 'shulian_p2p_frames_total', help: 'Frames exchanged with peers since the process started.', type: 'counter', samples: [{ labels: { direction: 'in' }, value: s.p2p.framesIn }, { labels: { direction: 'out' }, value: s.p2p.framesOut }] },
+      { name: 'shulian_p2p_bytes_total', help: 'Bytes exchanged with peers since the process started.', type: 'counter', samples: [{ labels: { direction: 'in' }, value: s.p2p.bytesIn }, { labels: { direction: 'out' }, value: s.p2p.bytesOut }] },
+      { name: 'shulian_p2p_duplicate_gossip_total', help: 'Gossip frames received that this node had already seen.', type: 'counter', samples: [{ value: s.p2p.duplicateGossip }] },
+    );
+  }
   fams.push(
     { name: 'shulian_chain_height', help: 'Height of the last committed block.', type: 'gauge', samples: per((c) => c.height) },
     { name: 'shulian_chain_txs_committed_total', help: 'Transactions committed since the process started.', type: 'counter', samples: per((c) => c.txsCommitted) },
