@@ -223,6 +223,11 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
     return this.mempool.has(hash);
   }
 
+  /** A pending tx by its hash, as admitted (peers rebuild compact proposals from these). */
+  pendingTx(hash: string): Tx | undefined {
+    return this.mempool.get(hash)?.tx;
+  }
+
   getTx(hash: string): TxInclusion | undefined {
     return txInclusion(this.proofs, hash);
   }

@@ -25,7 +25,7 @@ const KIND_BY_CODE: readonly FrameKind[] = ['control', 'gossip', 'direct', 'requ
 
 /** Chain ids as the ledger spells them (`CHAIN_ID_RE` in src/ledger). */
 export const CHAIN_RE = /^[a-z][a-z0-9-]{0,31}$/;
-/** Topics: `tx`, `consensus`, `sync`, or any extension name of this shape. */
+/** Topics: `tx`, `consensus`, `proposal`, `sync`, or any extension name of this shape. */
 export const TOPIC_RE = /^[a-z][a-z0-9._-]{0,31}$/;
 /** Bodies nested deeper than this are refused so no handler meets a stack-busting value. */
 export const MAX_JSON_DEPTH = 64;

@@ -18,7 +18,7 @@ import { Handshake, MAX_CHAINS, MAX_HANDSHAKE_BYTES, normalizeChains } from './h
 import { TAG_BYTES } from './session.ts';
 import type { NetLogger, NetworkStats, PeerAddress, PeerCounters, PeerEvent, PeerNetworkOptions, PeerStats, TopicPriority } from './types.ts';
 
-const BUILTIN_PRIORITY: Record<string, TopicPriority> = { tx: 'low', consensus: 'high', sync: 'high' };
+const BUILTIN_PRIORITY: Record<string, TopicPriority> = { tx: 'low', consensus: 'high', proposal: 'high', sync: 'high' };
 
 function emptyCounters(): PeerCounters {
   return {

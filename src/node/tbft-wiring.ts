@@ -8,14 +8,17 @@ import type { Chain } from '../chain/index.ts';
 import type { BlockCatchUp, Evidence, TbftTransport } from '../consensus/index.ts';
 import { signTx } from '../ledger/index.ts';
 import { BlockSyncer, serveSync, type PeerNetwork, type SyncBlock } from '../net/index.ts';
+import { COMPACT_TOPIC, CompactProposals } from './compact-proposals.ts';
 
 /** The `consensus` and `sync` topics of one chain on the node's peer network. */
 export function tbftTransport(net: PeerNetwork, chain: Chain): TbftTransport {
   const id = chain.id;
+  const compact = new CompactProposals(net, chain);
   return {
     join: () => {
       net.addChain(id);
-      return serveSync(net, id, {
+      const stopServingTxs = compact.serve();
+      const stopServingSync = serveSync(net, id, {
         height: () => chain.height(),
         headHash: () => chain.info().headHash,
         getBlocks: async (from, max) => {
@@ -29,14 +32,31 @@ export function tbftTransport(net: PeerNetwork, chain: Chain): TbftTransport {
           return out;
         },
       });
+      return () => {
+        stopServingTxs();
+        stopServingSync();
+      };
     },
     peers: () => net.peers(id),
     send: (peer, message) => {
-      net.send(peer, id, 'consensus', asJson(message));
+      const c = message.type === 'proposal' ? compact.outgoing(message) : undefined;
+      if (c) net.send(peer, id, c.topic, c.body);
+      else net.send(peer, id, 'consensus', asJson(message));
     },
-    onMessage: (handler) => net.on(id, 'consensus', (body, from) => {
-      handler(body, from);
-    }),
+    onMessage: (handler) => {
+      const offFull = net.on(id, 'consensus', (body, from) => {
+        handler(body, from);
+      });
+      const offCompact = net.on(id, COMPACT_TOPIC, (body, from) => {
+        void compact.rebuild(body, from).then((full) => {
+          if (full) handler(asJson(full), from);
+        });
+      });
+      return () => {
+        offFull();
+        offCompact();
+      };
+    },
     refreshPeers: () => net.refreshPeers(),
     syncer: (target): BlockCatchUp => {
       const syncer = new BlockSyncer(net, { chain: id, target });
