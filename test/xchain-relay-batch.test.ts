@@ -134,3 +134,25 @@ test('a node\'s own endpoint submits calls made together at once: one block take
   await w.a.tick();
   assert.equal((await next).status, 'ok');
 });
+
+test('an acknowledgement the source refuses settles nothing: the cursor stays and a later round acknowledges', async (t) => {
+  const w = await openRelayWorld(t);
+  await sendBlock(w.a, 4, w.clock);
+  const cursor = { from: 1 };
+  assert.equal((await relayOnce(w.ea, w.eb, cursor)).received, 4);
+  // A source endpoint whose acknowledge txs fail (as a forged proof would), the rest passed through.
+  const refusing: ChainEndpoint = {
+    ...w.ea,
+    call: async (module, method, args, signal) => method === 'acknowledge'
+      ? { status: 'failed', code: 'XCHAIN_BAD_PROOF', message: 'refused for the test' }
+      : w.ea.call(module, method, args, signal),
+  };
+  const r = await relayOnce(refusing, w.eb, cursor);
+  assert.deepEqual([r.acknowledged, r.errors.length], [0, 1]);
+  assert.equal(cursor.from, 1, 'nothing settled: the cursor does not move');
+  assert.equal((w.a.state('xchain/st/beta/1') as unknown as SendStatus).status, 'sent');
+  const again = await relayOnce(w.ea, w.eb, cursor);
+  assert.deepEqual([again.acknowledged, again.received], [4, 0]);
+  assert.equal((await relayOnce(w.ea, w.eb, cursor)).backlog, 0);
+  assert.equal(cursor.from, 5, 'settled: the cursor moves past them');
+});
