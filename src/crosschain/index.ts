@@ -1,5 +1,5 @@
 /** Cross-chain off-chain side: gateways (relayers) and what they relay with. */
-export { relayOnce, syncRoutes, headerProofOf, readState, SCHEDULE_KEY, type ChainEndpoint, type ProofBundle, type RelayCursor, type RelayReport } from './relay.ts';
+export { relayOnce, syncRoutes, headerProofOf, proofAt, readState, SCHEDULE_KEY, BATCH, PROOF_KEYS, OUTBOX_PAGE, type ChainEndpoint, type ProofBundle, type RelayCursor, type RelayReport } from './relay.ts';
 export { httpEndpoint } from './endpoint.ts';
 export { localEndpoint } from './local.ts';
 export { readOutbox, readProofBundle } from './readers.ts';

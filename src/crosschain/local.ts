@@ -16,12 +16,8 @@ export function localEndpoint(chain: ChainView, key: KeyPair, opts: { waitMs?: n
   let queue: Promise<unknown> = Promise.resolve();
   let next = 0;
   const state = (k: string): JsonValue | null => chain.getState(k).value;
-  /** Submits in nonce order; resolves with a promise of the receipt, so several txs can be in flight. */
-  const submit = async (module: string, method: string, args: JsonValue, signal: AbortSignal | undefined): Promise<Promise<Receipt>> => {
-    if (signal?.aborted) throw gatewayStopped(chain.id);
-    const acct = chain.nonces(did);
-    const nonce = Math.max(acct.pendingNonce, next);
-    const { tx, hash } = signTx(key, { chain: chain.id, module, method, args, nonce, expires: chain.height() + 100 });
+  /** A tx's receipt once a block commits it; rejects on abort (GATEWAY_STOPPED) or after waitMs (TX_TIMEOUT). */
+  const receiptOf = (hash: string, signal: AbortSignal | undefined): Promise<Receipt> => {
     const receipt = new Promise<Receipt>((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -48,14 +44,52 @@ export function localEndpoint(chain: ChainView, key: KeyPair, opts: { waitMs?: n
     });
     // It may end (stopped) before the caller takes it; the caller still sees the rejection.
     receipt.catch(() => undefined);
-    const [r] = await chain.submit([tx]);
-    if (!r || !r.accepted) {
-      next = 0;
-      throw new ShulianError(r?.accepted === false ? r.code : 'TX_REJECTED', `gateway tx on ${chain.id} refused: ${r && !r.accepted ? r.message : 'no answer'}`);
-    }
-    next = nonce + 1;
     return receipt;
   };
+  interface Pending {
+    module: string;
+    method: string;
+    args: JsonValue;
+    signal: AbortSignal | undefined;
+    resolve: (r: Promise<Receipt>) => void;
+    reject: (err: unknown) => void;
+  }
+  /**
+   * Signs the calls gathered since the last submission with consecutive nonces and submits them
+   * in one go, so they wait in the mempool together and the next block takes them all (one
+   * block per relay round, not one per tx). Each call still gets its own receipt.
+   */
+  const submitAll = async (calls: Pending[]): Promise<void> => {
+    const live: Pending[] = [];
+    for (const c of calls) {
+      if (c.signal?.aborted) c.reject(gatewayStopped(chain.id));
+      else live.push(c);
+    }
+    if (!live.length) return;
+    const acct = chain.nonces(did);
+    let nonce = Math.max(acct.pendingNonce, next);
+    const signed = live.map((c) => signTx(key, { chain: chain.id, module: c.module, method: c.method, args: c.args, nonce: nonce++, expires: chain.height() + 100 }));
+    const receipts = signed.map(({ hash }, i) => receiptOf(hash, live[i]!.signal));
+    let results: Awaited<ReturnType<typeof chain.submit>>;
+    try {
+      results = await chain.submit(signed.map((s) => s.tx));
+    } catch (err) {
+      next = 0;
+      for (const c of live) c.reject(err);
+      return;
+    }
+    next = nonce;
+    live.forEach((c, i) => {
+      const r = results[i];
+      if (r && r.accepted) {
+        c.resolve(receipts[i]!);
+        return;
+      }
+      next = 0;
+      c.reject(new ShulianError(r?.accepted === false ? r.code : 'TX_REJECTED', `gateway tx on ${chain.id} refused: ${r && !r.accepted ? r.message : 'no answer'}`));
+    });
+  };
+  let gathering: Pending[] | undefined;
   return {
     id: chain.id,
     height: async () => chain.height(),
@@ -64,9 +98,21 @@ export function localEndpoint(chain: ChainView, key: KeyPair, opts: { waitMs?: n
     state: async (k: string) => state(k),
     onBlock: (listener: () => void) => chain.onBlock(() => listener()),
     call(module: string, method: string, args: JsonValue, signal?: AbortSignal) {
-      // Submissions one at a time per endpoint, so nonces never collide; commits are awaited in parallel.
-      const submitted = queue.then(() => submit(module, method, args, signal));
-      queue = submitted.catch(() => undefined);
+      // Submissions one batch at a time per endpoint, so nonces never collide; calls made
+      // together (before the previous batch is submitted) go out as one batch; commits are awaited in parallel.
+      const submitted = new Promise<Promise<Receipt>>((resolve, reject) => {
+        const call: Pending = { module, method, args, signal, resolve, reject };
+        if (gathering) {
+          gathering.push(call);
+          return;
+        }
+        const calls = [call];
+        gathering = calls;
+        queue = queue.then(() => {
+          gathering = undefined;
+          return submitAll(calls);
+        }).catch(() => undefined);
+      });
       return submitted.then((receipt) => receipt).then((r) => ({ status: r.status, ...(r.code ? { code: r.code } : {}), ...(r.message ? { message: r.message } : {}), ...(r.result !== undefined ? { result: r.result } : {}) }));
     },
   };

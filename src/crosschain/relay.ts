@@ -41,7 +41,14 @@ export async function readState<T>(ep: Pick<ChainEndpoint, 'state'>, key: StateK
 }
 
 export const SCHEDULE_KEY = 'validators/schedule';
-export const BATCH = 400;
+/**
+ * Packets a relay round reads from the source's outbox: wider than one block's worth, so one
+ * round delivers (and acknowledges) what several source blocks committed, in one block per chain.
+ */
+export const BATCH = 1_000;
+/** Keys per proof request and packets per outbox read: what a node's API serves in one request (src/api/routes/xchain.ts). */
+export const PROOF_KEYS = 256;
+export const OUTBOX_PAGE = 500;
 /** Bytes of packets and proofs per relay tx: well inside a chain's default maxTxBytes (64 KiB). */
 export const MAX_TX_PAYLOAD = 40 * 1024;
 
@@ -75,6 +82,37 @@ export function headerProofOf(b: ProofBundle, withSchedule: boolean): HeaderProo
   return hp;
 }
 
+/** The outbox from `from` on, up to `limit` packets, read in pages an API serves. */
+async function outboxOf(ep: ChainEndpoint, dst: string, from: number, limit: number): ReturnType<ChainEndpoint['outbox']> {
+  const first = await ep.outbox(dst, from, Math.min(limit, OUTBOX_PAGE));
+  const packets = [...first.packets];
+  let lastSequence = first.lastSequence;
+  while (packets.length < limit) {
+    const after = packets.at(-1)?.packet.sequence;
+    if (after === undefined || after >= lastSequence) break;
+    const page = await ep.outbox(dst, after + 1, Math.min(limit - packets.length, OUTBOX_PAGE));
+    if (!page.packets.length) break;
+    packets.push(...page.packets);
+    lastSequence = Math.max(lastSequence, page.lastSequence);
+  }
+  return { lastSequence, packets };
+}
+
+/**
+ * State proofs of `keys` at one height, asked for in requests of at most PROOF_KEYS keys: one
+ * header for all of them, so each chunk of packets a round sends carries the same header proof.
+ */
+export async function proofAt(ep: Pick<ChainEndpoint, 'proof'>, height: number, keys: string[]): Promise<ProofBundle> {
+  if (keys.length <= PROOF_KEYS) return ep.proof(height, keys);
+  const parts: ProofBundle[] = [];
+  for (let i = 0; i < keys.length; i += PROOF_KEYS) parts.push(await ep.proof(height, keys.slice(i, i + PROOF_KEYS)));
+  const first = parts[0]!;
+  for (const p of parts) {
+    if (p.hash !== first.hash) throw new Error(`${first.chain}: proofs of one height ${height} came under two headers (${first.hash}, ${p.hash})`);
+  }
+  return { ...first, proofs: parts.flatMap((p) => p.proofs) };
+}
+
 const timedOutAt = (p: Packet, h: BlockHeader): boolean =>
   (p.timeoutHeight !== undefined && h.height >= p.timeoutHeight) || (p.timeoutTime !== undefined && h.time >= p.timeoutTime);
 
@@ -104,7 +142,7 @@ export interface RelayCursor {
 export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: RelayCursor, opts: { batch?: number; signal?: AbortSignal } = {}): Promise<RelayReport> {
   const { signal } = opts;
   const batch = opts.batch ?? BATCH;
-  const out = await src.outbox(dst.id, cursor.from, batch);
+  const out = await outboxOf(src, dst.id, cursor.from, batch);
   const pending = out.packets.filter((p) => p.status.status === 'sent');
   // Past the batch read, every packet counts as unsettled (the next rounds read them).
   const lastRead = out.packets.at(-1)?.packet.sequence ?? cursor.from - 1;
@@ -127,7 +165,7 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
   }
   const dstHeight = await dst.height();
   const recvKeys = pending.map((p) => `xchain/recv/${src.id}/${p.packet.sequence}`);
-  const there = await dst.proof(dstHeight, dstRoute.tracksValidators ? [...recvKeys, SCHEDULE_KEY] : recvKeys);
+  const there = await proofAt(dst, dstHeight, dstRoute.tracksValidators ? [...recvKeys, SCHEDULE_KEY] : recvKeys);
   const byKey = new Map(there.proofs.map((p) => [p.key, p]));
   const acks: JsonValue[] = [];
   const timeouts: JsonValue[] = [];
@@ -139,29 +177,38 @@ export async function relayOnce(src: ChainEndpoint, dst: ChainEndpoint, cursor: 
     else toDeliver.push(packet);
   }
   const hpDst = asJson(headerProofOf(there, dstRoute.tracksValidators));
-  // Chunks go out together (the endpoint orders their nonces) and commit in as few blocks as they fit.
-  await Promise.all(chunksByBytes(acks).map(async (chunk) => {
-    const r = await src.call('xchain', 'acknowledge', { proof: hpDst, acks: chunk }, signal);
-    if (r.status === 'ok') report.acknowledged += chunk.length;
-    else report.errors.push(`acknowledge on ${src.id}: ${r.code}: ${r.message}`);
-  }));
-  await Promise.all(chunksByBytes(timeouts).map(async (chunk) => {
-    const r = await src.call('xchain', 'timeout', { proof: hpDst, items: chunk }, signal);
-    if (r.status === 'ok') report.timedOut += chunk.length;
-    else report.errors.push(`timeout on ${src.id}: ${r.code}: ${r.message}`);
-  }));
+  // The deliveries' proofs are read before anything is submitted, so the source's txs (acks,
+  // timeouts) and the destination's (recv) are in flight at once. On each chain the chunks are
+  // submitted together (the endpoint orders their nonces) and commit in as few blocks as they fit.
+  let deliveries: { proof: JsonValue; packets: JsonValue[] } | undefined;
   if (toDeliver.length) {
     const srcHeight = await src.height();
     const outKeys = toDeliver.map((p) => `xchain/out/${dst.id}/${p.sequence}`);
-    const here = await src.proof(srcHeight, srcRoute.tracksValidators ? [...outKeys, SCHEDULE_KEY] : outKeys);
+    const here = await proofAt(src, srcHeight, srcRoute.tracksValidators ? [...outKeys, SCHEDULE_KEY] : outKeys);
     const proofOf = new Map(here.proofs.map((p) => [p.key, p]));
-    const packets = toDeliver.map((packet) => ({ packet: asJson(packet), proof: asJson(proofOf.get(`xchain/out/${dst.id}/${packet.sequence}`)!.proof) }));
-    await Promise.all(chunksByBytes(packets).map(async (chunk) => {
-      const r = await dst.call('xchain', 'recv', { proof: asJson(headerProofOf(here, srcRoute.tracksValidators)), packets: chunk }, signal);
-      if (r.status === 'ok') report.received += (r.result as Array<{ result: string }>).filter((x) => x.result === 'received').length;
-      else report.errors.push(`recv on ${dst.id}: ${r.code}: ${r.message}`);
-    }));
+    deliveries = {
+      proof: asJson(headerProofOf(here, srcRoute.tracksValidators)),
+      packets: toDeliver.map((packet) => ({ packet: asJson(packet), proof: asJson(proofOf.get(`xchain/out/${dst.id}/${packet.sequence}`)!.proof) })),
+    };
   }
+  const onSrc = [
+    ...chunksByBytes(acks).map(async (chunk) => {
+      const r = await src.call('xchain', 'acknowledge', { proof: hpDst, acks: chunk }, signal);
+      if (r.status === 'ok') report.acknowledged += chunk.length;
+      else report.errors.push(`acknowledge on ${src.id}: ${r.code}: ${r.message}`);
+    }),
+    ...chunksByBytes(timeouts).map(async (chunk) => {
+      const r = await src.call('xchain', 'timeout', { proof: hpDst, items: chunk }, signal);
+      if (r.status === 'ok') report.timedOut += chunk.length;
+      else report.errors.push(`timeout on ${src.id}: ${r.code}: ${r.message}`);
+    }),
+  ];
+  const onDst = deliveries ? chunksByBytes(deliveries.packets).map(async (chunk) => {
+    const r = await dst.call('xchain', 'recv', { proof: deliveries.proof, packets: chunk }, signal);
+    if (r.status === 'ok') report.received += (r.result as Array<{ result: string }>).filter((x) => x.result === 'received').length;
+    else report.errors.push(`recv on ${dst.id}: ${r.code}: ${r.message}`);
+  }) : [];
+  await Promise.all([...onSrc, ...onDst]);
   cursor.from = next;
   return report;
 }
