@@ -402,12 +402,27 @@ export interface RequesterResult {
 }
 
 /**
+ * Waits until every party of the run has its input report on chain, or `waitMs` has passed
+ * (then `complete` is refused with PRIVACY_NOT_READY, naming who has not reported). The sender
+ * reports on its own once the receiver has read its last page, so the receiver's result can
+ * reach the requester before the sender's report is committed.
+ */
+async function untilReported(client: ShulianClient, chain: string, runId: number, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const r = await getPrivacyRun(client, runId, { chain });
+    if (!r || r.status !== 'admitted' || r.parties.every((p) => p.report) || Date.now() > deadline) return;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+}
+
+/**
  * The requester's process: asks the chain for the run (with a fresh Paillier key for psi-sum),
  * listens for the result, starts the receiver, decrypts, and records the result's digest.
  */
 export async function runAsRequester(
   client: ShulianClient, key: KeyPair, req: Omit<PrivacyRequest, 'paillier'>,
-  o: { chain?: string; host?: string; port?: number; publicUrl?: string; timeoutMs?: number; paillier?: PaillierKey; log?: (l: string) => void } = {},
+  o: { chain?: string; host?: string; port?: number; publicUrl?: string; timeoutMs?: number; reportWaitMs?: number; paillier?: PaillierKey; log?: (l: string) => void } = {},
 ): Promise<RequesterResult> {
   const chain = o.chain ?? 'data';
   const pk = req.protocol === 'psi-sum' ? (o.paillier ?? generatePaillier()) : undefined;
@@ -459,6 +474,7 @@ export async function runAsRequester(
     }
     const digest = hexOf(sm3(canonicalBytes(result as JsonValue)));
     const durationMs = Date.now() - started;
+    await untilReported(client, chain, runId, o.reportWaitMs ?? 60_000);
     await completePrivacyRun(client, key, { run: runId, resultDigest: digest, durationMs }, { chain });
     return { ...result, protocol: r.protocol, resultDigest: digest, durationMs };
   } finally {
