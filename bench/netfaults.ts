@@ -17,7 +17,9 @@
  * value: committed tx/s sustained with 100 ms RTT and 5 % loss when 70 % of the no-fault capacity
  * is offered, paced; limit: that capacity (pre-signed txs pushed as fast as the cluster takes them,
  * no fault), measured in this run. The issue's target, printed beside: kept up at 70 % with p50
- * commit latency < 1 s (`delayLossP50Ms`, `targetsMet`); the closed-loop clients' rates too. violations (must be 0), p50/p99 latencies per phase,
+ * commit latency < 1 s (`delayLossP50Ms`, `targetsMet`); `capacity.blocks`, node 0's blocks in
+ * both capacity runs (count, txs per block, block interval, rounds after the first), shows where
+ * the time went; the closed-loop clients' rates too. violations (must be 0), p50/p99 latencies per phase,
  * the emulator's counters per impaired phase, and after each healed partition the rounds it took
  * to commit again (target: within 3).
  */
@@ -51,7 +53,12 @@ interface CapacityResult {
   p99Ms: number;
   committed: number;
   submitted: number;
+  /** The blocks node 0 committed while the capacity was measured (no fault) and while 70 % of it was offered over 100 ms RTT and 5 % loss. */
+  blocks?: { noFault: BlockFigures; delayLoss: BlockFigures };
 }
+
+/** What a run of blocks looked like: how many, their txs, the time between them (block time), rounds after the first. */
+interface BlockFigures { blocks: number; txsPerBlock: number; maxTxs: number; intervalMs: number; laterRounds: number }
 
 interface PhaseResult {
   phase: string; commits: number; perSec: number; p50Ms: number; p99Ms: number; roundsToResume?: number; resumeMs?: number; packets?: Partial<NetemStats>;
@@ -72,6 +79,22 @@ export default async function run(): Promise<BenchResult> {
   const work = () => new Workload(cluster.nodes.map((n) => n.api), 8);
   const consensus = (i: number) => getJson<{ height: number; round: number; proposer: string }>(`${cluster.nodes[i]!.api}/v1/chains/notary/consensus`, 2000);
   const heights = async () => Promise.all(cluster.nodes.map(async (_, i) => (await consensus(i))?.height ?? -1));
+
+  /** Node 0's blocks in (from, to]: where a phase's time went (fewer, fuller blocks; timeouts). */
+  const blockFigures = async (from: number, to: number): Promise<BlockFigures> => {
+    const times: number[] = [];
+    let [txs, maxTxs, laterRounds] = [0, 0, 0];
+    for (let h = from + 1; h <= to; h++) {
+      const b = await getJson<{ header: { time: number }; txs: unknown[]; commit?: { round: number } }>(`${cluster.nodes[0]!.api}/v1/chains/notary/blocks/${h}`);
+      if (!b) continue;
+      times.push(b.header.time);
+      txs += b.txs.length;
+      maxTxs = Math.max(maxTxs, b.txs.length);
+      if ((b.commit?.round ?? 0) > 0) laterRounds++;
+    }
+    const n = times.length;
+    return { blocks: n, txsPerBlock: n ? Number((txs / n).toFixed(1)) : 0, maxTxs, intervalMs: n > 1 ? Math.round((times[n - 1]! - times[0]!) / (n - 1)) : 0, laterRounds };
+  };
 
   /** Runs clients through `fault` for FAULT_S seconds, heals, then checks the history of that phase. */
   const phase = async (name: string, fault: () => Promise<void> | void, heal: () => void): Promise<PhaseResult> => {
@@ -139,13 +162,17 @@ export default async function run(): Promise<BenchResult> {
     // as fast as it takes them, then 70 % of it is offered, paced, over 100 ms RTT and 5 % loss:
     // the rate it sustains in steady state and the latency of each tx.
     const apis = cluster.nodes.map((n) => n.api);
+    const h0 = (await consensus(0))?.height ?? 0;
     const flood = await drive(apis, presignNotaryTxs('sm2', CAPACITY_TXS, 400), Infinity);
+    const h1 = (await consensus(0))?.height ?? 0;
     const offered = Math.ceil(flood.txPerSec * 0.7);
     const pacedTxs = presignNotaryTxs('sm2', offered * CAPACITY_S, 400);
     lab.impairAll({ delayMs: 50, lossPct: 5 });
     await lab.sync();
     // Batches of 20, so the steady window counts commits finely.
+    const h2 = (await consensus(0))?.height ?? 0;
     const paced = await drive(apis, pacedTxs, offered, { timeoutMs: (CAPACITY_S + 120) * 1000, batch: 20 });
+    const h3 = (await consensus(0))?.height ?? 0;
     lab.clearImpairments();
     await lab.sync();
     const steady = paced.commitTimes.filter((t) => t >= RAMP_S * 1000 && t < CAPACITY_S * 1000).length;
@@ -154,6 +181,7 @@ export default async function run(): Promise<BenchResult> {
       sustainedTxPerSec: Math.round(steady / (CAPACITY_S - RAMP_S)),
       p50Ms: Math.round(percentile(paced.latencies, 50)), p99Ms: Math.round(percentile(paced.latencies, 99)),
       committed: paced.committed, submitted: pacedTxs.length,
+      blocks: { noFault: await blockFigures(h0, h1), delayLoss: await blockFigures(h2, h3) },
     };
     const delayLoss = await impaired('delay-loss', { delayMs: 50, lossPct: 5 });
     phases.push(delayLoss);
