@@ -290,12 +290,12 @@ export class ShulianNode implements NodeView {
     net.on(chain.id, 'tx', async (body, from) => {
       if (!Array.isArray(body) || body.length === 0 || body.length > MAX_BATCH) return false;
       const results = await chain.submit(body);
-      return results.some((r) => r.accepted) && !(this.isValidator(chain, this.did) && this.isValidator(chain, from));
+      return results.some((r) => r.accepted) && !this.bothValidators(chain, this.did, from);
     });
   }
 
   /**
-   * Whether `did` is in `chain`'s validator set for its next height. A validator does not forward
+   * Whether `a` and `b` are both in `chain`'s validator set for its next height. A validator does not forward
    * txs another validator gossiped: that validator sent them to every peer it is connected to, and
    * validators dial each other, so forwarding only sends each tx again over links that already
    * carried it (with four validators, nine sends of a tx instead of three, which is what bounds
@@ -303,8 +303,10 @@ export class ShulianNode implements NodeView {
    * a sentry) are forwarded as before, and a tx a validator holds reaches the chain when it
    * proposes, whoever else has it.
    */
-  private isValidator(chain: Chain, did: string): boolean {
-    return chain.validatorsAt(chain.height() + 1).some((v) => v.did === did);
+  private bothValidators(chain: Chain, a: string, b: string): boolean {
+    // One read of the validator schedule per gossip message (it is state, read from the store).
+    const set = chain.validatorsAt(chain.height() + 1);
+    return set.some((v) => v.did === a) && set.some((v) => v.did === b);
   }
 
   /** The consensus engine that drives `chain` on this node, if any. */
