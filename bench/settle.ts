@@ -20,6 +20,7 @@ import { signTx, type Tx } from '../src/ledger/index.ts';
 import { ShulianClient } from '../src/sdk/client.ts';
 import { settleRegisterIssuer, settleTaxPolicy, settleTotals } from '../src/sdk/settlement.ts';
 import { driveLoad, presignNotaryTxs } from './lib/load.ts';
+import { benchNodeArgs } from './lib/cpu.ts';
 import type { BenchResult } from './result.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,9 +28,10 @@ const PAYERS = 300;
 const INSTRUCTIONS = Number(process.env.SETTLE_BENCH_COUNT ?? 4_000);
 
 async function startNode(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  // SETTLE_BENCH_CPU_PROF=DIR writes the node's CPU profile there (node --cpu-prof), for finding where an instruction's time goes.
+  // SETTLE_BENCH_CPU_PROF=DIR writes the node's CPU profile there (node --cpu-prof), for finding where an instruction's time goes;
+  // BENCH_NODE_ARGS passes any other Node options, as in every bench that starts a node.
   const prof = process.env.SETTLE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SETTLE_BENCH_CPU_PROF}`] : [];
-  const proc = spawn(process.execPath, [...prof, '--import', 'tsx', join(root, 'bench/lib/serve.ts'), dir, '0', 'sm2'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...benchNodeArgs(), ...prof, '--import', 'tsx', join(root, 'bench/lib/serve.ts'), dir, '0', 'sm2'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {

@@ -8,7 +8,7 @@ import type { Suite } from '../../src/crypto/index.ts';
 import type { Tx } from '../../src/ledger/index.ts';
 import { prepareCluster } from '../../src/node/index.ts';
 import { percentile, presignNotaryTxs, verifyUsPerTx } from './load.ts';
-import { procCpuMs } from './cpu.ts';
+import { benchNodeArgs, procCpuMs } from './cpu.ts';
 import { OVERHEAD_GOAL_US } from './solo.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -107,7 +107,7 @@ export async function runClusterBench(bench: string, suite: Suite, count: number
   const dir = mkdtempSync(join(tmpdir(), 'shulian-tbft-bench-'));
   const base = 20_000 + Math.floor(Math.random() * 20_000);
   const layout = prepareCluster(dir, 4, base, base + 1000, suite);
-  const procs: ChildProcess[] = layout.nodes.map((n) => spawn(process.execPath, [CLI, 'node', '--config', n.configPath], { stdio: 'ignore' }));
+  const procs: ChildProcess[] = layout.nodes.map((n) => spawn(process.execPath, [...benchNodeArgs(), CLI, 'node', '--config', n.configPath], { stdio: 'ignore' }));
   const apis = layout.nodes.map((n) => `http://127.0.0.1:${n.apiPort}`);
   try {
     await Promise.all(apis.map((u) => waitHealthy(u, 120_000)));

@@ -17,3 +17,12 @@ export function procCpuMs(pid: number): number {
     return NaN;
   }
 }
+
+/**
+ * Extra Node options for the node processes a benchmark starts, from BENCH_NODE_ARGS (split on
+ * spaces): `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p"` writes each node's CPU profile
+ * (one file per thread), which `node scripts/profile-summary.mjs /tmp/p` summarises.
+ */
+export function benchNodeArgs(): string[] {
+  return (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { benchNodeArgs } from './cpu.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { fromHex } from '../../src/codec/index.ts';
 import { generateKeyPair, verify, type Suite } from '../../src/crypto/index.ts';
@@ -23,7 +24,7 @@ export interface BenchNode {
 /** Starts a node in its own process on a free loopback port, as a user would run it. */
 export async function startBenchNode(suite: Suite): Promise<BenchNode> {
   const dir = mkdtempSync(join(tmpdir(), 'shulian-bench-'));
-  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--import', 'tsx', join(root, 'bench/lib/serve.ts'), dir, '0', suite], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...benchNodeArgs(), '--import', 'tsx', join(root, 'bench/lib/serve.ts'), dir, '0', suite], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {

@@ -3,6 +3,14 @@ import { ShulianError } from './errors.ts';
 /** A JSON value as it may appear in anything Shulian hashes or signs. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+/** A JSON object: any non-null object that is not an array (what a decoded `{...}` is). */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Whether `v` is a JSON object (not null, not an array): the check every decoder of untrusted input starts with. */
+export function isJsonObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /**
  * RFC 8785 (JSON Canonicalization Scheme).
  * §3.2.2.3: numbers are serialised as ECMAScript Number.prototype.toString does;

@@ -4,7 +4,7 @@
  * Readers that need several keys read them all at one height, so the answer is a consistent
  * snapshot even while blocks are being committed.
  */
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { ShulianError, type JsonValue, isJsonObject } from '../codec/index.ts';
 import { govStateKey } from '../modules/governance/keys.ts';
 import {
   PROPOSAL_KINDS, type ChainRecord, type Gateway, type GovernanceMeta, type Member, type Policy, type Proposal,
@@ -41,17 +41,13 @@ async function read(src: StateSource, key: string, height: number | undefined): 
   return await src.getState(key, height === undefined ? {} : { height });
 }
 
-function isObject(v: JsonValue | null): v is { [key: string]: JsonValue } {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 function bad(key: string, what: string): never {
   throw new ShulianError('GOV_STATE_INVALID', `governance state ${key} is not ${what}; is this a governance chain of this version?`);
 }
 
 function asObject<T>(key: string, v: JsonValue | null, what: string): T | null {
   if (v === null) return null;
-  if (!isObject(v)) bad(key, what);
+  if (!isJsonObject(v)) bad(key, what);
   return v as unknown as T;
 }
 

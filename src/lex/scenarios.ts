@@ -15,7 +15,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { canonicalize, asJson, type JsonValue } from '../codec/index.ts';
+import { canonicalize, asJson, type JsonValue, isJsonObject } from '../codec/index.ts';
 import { decode } from './codec.ts';
 import { compile, type Contract } from './compiler.ts';
 import { LexError, type Diagnostic } from './errors.ts';
@@ -59,13 +59,9 @@ export interface ScenarioReport {
 
 const DEFAULT_GAS = 1_000_000;
 
-function isObj(v: unknown): v is Record<string, JsonValue> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Compares an expectation with an actual value; returns a description of the first difference. */
 function mismatch(expected: JsonValue, actual: JsonValue | undefined, path: string, tz: number): string | undefined {
-  if (typeof expected === 'string' && isObj(actual) && typeof actual.currency === 'string' && typeof actual.minor === 'number') {
+  if (typeof expected === 'string' && isJsonObject(actual) && typeof actual.currency === 'string' && typeof actual.minor === 'number') {
     const m = /^([A-Z]{3})\s+(-?\d+(?:\.\d+)?)$/.exec(expected.trim());
     const money = m ? moneyFromDecimal(m[2]!, m[1]!) : undefined;
     if (money && money.cur === actual.currency && money.a.n === BigInt(actual.minor)) return undefined;
@@ -86,8 +82,8 @@ function mismatch(expected: JsonValue, actual: JsonValue | undefined, path: stri
     }
     return undefined;
   }
-  if (isObj(expected)) {
-    if (!isObj(actual)) return `${path}: expected an object, got ${canonicalize(actual ?? null)}`;
+  if (isJsonObject(expected)) {
+    if (!isJsonObject(actual)) return `${path}: expected an object, got ${canonicalize(actual ?? null)}`;
     for (const k of Object.keys(expected)) {
       const d = mismatch(expected[k]!, actual[k], `${path}.${k}`, tz);
       if (d) return d;
@@ -118,11 +114,11 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
   } catch (e) {
     return failAt(0, `cannot read the scenario: ${(e as Error).message}`);
   }
-  if (!isObj(doc) || !Array.isArray(doc.steps)) return failAt(0, 'a scenario is an object with "scenario", optional "given" and a list of "steps"');
+  if (!isJsonObject(doc) || !Array.isArray(doc.steps)) return failAt(0, 'a scenario is an object with "scenario", optional "given" and a list of "steps"');
   if (typeof doc.scenario === 'string') report.name = doc.scenario;
   if (typeof doc.scenarioZh === 'string') report.nameZh = doc.scenarioZh;
-  const given = isObj(doc.given) ? doc.given : {};
-  const params: Record<string, JsonValue> = { ...sample, ...(isObj(given.params) ? given.params : {}) };
+  const given = isJsonObject(doc.given) ? doc.given : {};
+  const params: Record<string, JsonValue> = { ...sample, ...(isJsonObject(given.params) ? given.params : {}) };
   let state: ContractState;
   try {
     state = instantiate(c, params);
@@ -130,7 +126,7 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
     if (e instanceof LexError) return failAt(0, `the parameters do not fit the template: ${e.message}`);
     throw e;
   }
-  if (isObj(given.state)) {
+  if (isJsonObject(given.state)) {
     const vars = { ...state.vars };
     for (const [k, v] of Object.entries(given.state)) {
       const sd = c.states.find((s) => s.name === k);
@@ -150,7 +146,7 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
     const n = i + 1;
     report.steps++;
     const step = steps[i];
-    if (!isObj(step) || !isObj(step.when) || !isObj(step.then)) return failAt(n, 'each step has "when" (the event) and "then" (what must follow)');
+    if (!isJsonObject(step) || !isJsonObject(step.when) || !isJsonObject(step.then)) return failAt(n, 'each step has "when" (the event) and "then" (what must follow)');
     const when = step.when;
     const then = step.then;
     const at = timeOf(when.at, c);
@@ -166,7 +162,7 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
     if (then.rejected !== undefined) {
       report.rejections++;
       const want = typeof then.rejected === 'string' ? { code: then.rejected } : then.rejected;
-      if (!isObj(want) || typeof want.code !== 'string') return failAt(n, 'then.rejected is a rejection code, or {"code": …, "message": "words it contains"}');
+      if (!isJsonObject(want) || typeof want.code !== 'string') return failAt(n, 'then.rejected is a rejection code, or {"code": …, "message": "words it contains"}');
       if (r.ok) return failAt(n, `expected the request to be refused with ${want.code}, but it was accepted (response ${canonicalize(r.response)})`);
       if (r.rejection.code !== want.code) return failAt(n, `expected rejection ${want.code}, got ${r.rejection.code}: ${r.rejection.message.en}`);
       if (typeof want.message === 'string' && !r.rejection.message.en.includes(want.message) && !r.rejection.message['zh-CN'].includes(want.message)) {
@@ -177,7 +173,7 @@ export function runScenarioFile(c: Contract, sample: Record<string, JsonValue>, 
     if (!r.ok) return failAt(n, `expected the request to be accepted, but it was refused: ${r.rejection.code}: ${r.rejection.message.en}`);
     const checks: Array<[string, JsonValue | undefined, JsonValue]> = [];
     if (then.response !== undefined) {
-      if (!isObj(then.response)) return failAt(n, 'then.response is an object');
+      if (!isJsonObject(then.response)) return failAt(n, 'then.response is an object');
       const d = mismatch(then.response, r.response, 'response', c.timezone);
       if (d) return failAt(n, d);
       const extra = Object.keys(r.response).filter((k) => !(k in (then.response as Record<string, JsonValue>)));
@@ -228,7 +224,7 @@ export function readSample(dir: string): Record<string, JsonValue> {
       throw e;
     }
     const v = JSON.parse(text) as unknown;
-    if (!isObj(v)) throw new Error(`${name} is not an object`);
+    if (!isJsonObject(v)) throw new Error(`${name} is not an object`);
     return v;
   };
   return { ...read(EXAMPLE_PARTIES_FILE, false), ...read('sample.json', true) };

@@ -3,7 +3,7 @@
  * answers from a SyncSource; BlockSyncer catches a SyncTarget up from several peers, verifying
  * every block (with its commit) through the target, strictly in height order.
  */
-import { ShulianError, asJson, type JsonValue } from '../codec/index.ts';
+import { ShulianError, asJson, type JsonValue, isJsonObject } from '../codec/index.ts';
 import type { Block } from '../ledger/index.ts';
 import type { PeerStatus, SyncBlock, SyncSource, SyncTarget } from './types.ts';
 
@@ -20,10 +20,6 @@ export interface SyncTransport {
   onRequest(chain: string, topic: string, handler: (body: JsonValue, fromDid: string) => JsonValue | Promise<JsonValue>): () => void;
 }
 
-function isObj(x: unknown): x is Record<string, JsonValue> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
 function isHeight(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
@@ -35,7 +31,7 @@ function isHeight(x: unknown): x is number {
 export function serveSync(net: SyncTransport, chain: string, source: SyncSource, opts: { maxResponseBytes?: number } = {}): () => void {
   const maxBytes = opts.maxResponseBytes ?? (net.maxFrameBytes ?? 4 * 1024 * 1024) - 4096;
   return net.onRequest(chain, SYNC_TOPIC, async (body): Promise<JsonValue> => {
-    if (!isObj(body)) throw new ShulianError('BAD_SYNC_REQUEST', 'a sync request is an object');
+    if (!isJsonObject(body)) throw new ShulianError('BAD_SYNC_REQUEST', 'a sync request is an object');
     if (body.op === 'status') {
       return { height: source.height(), head: source.headHash?.() ?? null };
     }
@@ -63,17 +59,17 @@ export function serveSync(net: SyncTransport, chain: string, source: SyncSource,
 /** Asks one peer for its status on a chain. */
 export async function requestStatus(net: SyncTransport, did: string, chain: string, timeoutMs?: number): Promise<PeerStatus> {
   const r = await net.request(did, chain, SYNC_TOPIC, { op: 'status' }, timeoutMs === undefined ? {} : { timeoutMs });
-  if (!isObj(r) || !isHeight(r.height) || !(r.head === null || typeof r.head === 'string')) throw new ShulianError('BAD_SYNC_RESPONSE', `${did} sent a malformed status`);
+  if (!isJsonObject(r) || !isHeight(r.height) || !(r.head === null || typeof r.head === 'string')) throw new ShulianError('BAD_SYNC_RESPONSE', `${did} sent a malformed status`);
   return { did, height: r.height, head: r.head };
 }
 
 /** Asks one peer for blocks [from, from+max); checks the shape, not the content. */
 export async function requestBlocks(net: SyncTransport, did: string, chain: string, from: number, max: number, timeoutMs?: number): Promise<SyncBlock[]> {
   const r = await net.request(did, chain, SYNC_TOPIC, { op: 'blocks', from, max }, timeoutMs === undefined ? {} : { timeoutMs });
-  if (!isObj(r) || !Array.isArray(r.blocks)) throw new ShulianError('BAD_SYNC_RESPONSE', `${did} sent a malformed blocks answer`);
+  if (!isJsonObject(r) || !Array.isArray(r.blocks)) throw new ShulianError('BAD_SYNC_RESPONSE', `${did} sent a malformed blocks answer`);
   return r.blocks.map((it, i) => {
     const h = from + i;
-    if (!isObj(it) || !isObj(it.block) || !isObj(it.block.header) || !('commit' in it)) {
+    if (!isJsonObject(it) || !isJsonObject(it.block) || !isJsonObject(it.block.header) || !('commit' in it)) {
       throw new ShulianError('BAD_SYNC_RESPONSE', `${did} sent a malformed block for height ${h}`);
     }
     const header = it.block.header;

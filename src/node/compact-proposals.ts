@@ -11,7 +11,7 @@
  * must hash to the hash asked for, so a peer answering with other txs makes the proposal be
  * dropped (as a lost message is), never judged invalid.
  */
-import type { JsonValue } from '../codec/index.ts';
+import { isJsonObject, type JsonValue } from '../codec/index.ts';
 import type { Chain } from '../chain/index.ts';
 import { isProposal, txHashOf, type Block, type Proposal, type Tx } from '../ledger/index.ts';
 import type { PeerNetwork } from '../net/index.ts';
@@ -24,15 +24,11 @@ const SENT_KEPT = 16;
 const FETCH_TIMEOUT_MS = 3_000;
 const HASH_RE = /^[0-9a-f]{64}$/;
 
-function isObj(x: unknown): x is Record<string, JsonValue> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
 type ProposalWithBlock = Proposal & { value: { hash: string; payload: Block } };
 
 function hasTxs(p: Proposal): p is ProposalWithBlock {
   const b = p.value.payload as Partial<Block> | undefined;
-  return isObj(b) && Array.isArray(b.txs) && b.txs.length > 0 && Array.isArray(b.receipts) && b.receipts.length === b.txs.length;
+  return isJsonObject(b) && Array.isArray(b.txs) && b.txs.length > 0 && Array.isArray(b.receipts) && b.receipts.length === b.txs.length;
 }
 
 export class CompactProposals {
@@ -62,13 +58,13 @@ export class CompactProposals {
     if (!isProposal(body) || body.chain !== this.chain.id) return undefined;
     const proposal: Proposal = body;
     const payload: unknown = proposal.value.payload;
-    if (!isObj(payload)) return undefined;
+    if (!isJsonObject(payload)) return undefined;
     const block: Record<string, JsonValue> = payload;
     if ( !Array.isArray(block.txs) || block.txs.length !== 0 || !Array.isArray(block.receipts)) return undefined;
     if (block.receipts.length === 0 || block.receipts.length > this.chain.genesis.params.maxBlockTxs) return undefined;
     const hashes: string[] = [];
     for (const r of block.receipts) {
-      if (!isObj(r) || typeof r.tx !== 'string' || !HASH_RE.test(r.tx)) return undefined;
+      if (!isJsonObject(r) || typeof r.tx !== 'string' || !HASH_RE.test(r.tx)) return undefined;
       hashes.push(r.tx);
     }
     const txs: Array<Tx | undefined> = hashes.map((h) => this.chain.pendingTx(h));
@@ -80,12 +76,12 @@ export class CompactProposals {
       } catch {
         return undefined;
       }
-      const got = isObj(answer) && Array.isArray(answer.txs) ? answer.txs : [];
+      const got = isJsonObject(answer) && Array.isArray(answer.txs) ? answer.txs : [];
       if (got.length !== missing.length) return undefined;
       for (let k = 0; k < missing.length; k++) {
         const tx = got[k] as unknown as Tx;
         const i = missing[k]!;
-        if (!isObj(tx) || safeHash(this.chain, tx) !== hashes[i]) return undefined;
+        if (!isJsonObject(tx) || safeHash(this.chain, tx) !== hashes[i]) return undefined;
         txs[i] = tx;
       }
     }
@@ -95,9 +91,9 @@ export class CompactProposals {
   /** Serves the txs a peer lacks of a proposal this node sent. */
   serve(): () => void {
     return this.net.onRequest(this.chain.id, COMPACT_TOPIC, (body) => {
-      const block = isObj(body) && typeof body.block === 'string' ? this.sent.get(body.block) : undefined;
+      const block = isJsonObject(body) && typeof body.block === 'string' ? this.sent.get(body.block) : undefined;
       if (!block) return { txs: [] };
-      const want = isObj(body) && Array.isArray(body.txs) ? body.txs : [];
+      const want = isJsonObject(body) && Array.isArray(body.txs) ? body.txs : [];
       if (want.length > block.txs.length) return { txs: [] };
       const out: JsonValue[] = [];
       for (const i of want) {

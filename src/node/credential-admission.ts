@@ -7,7 +7,7 @@
  * Bitstring status entry, in a list the issuer owns on the identity chain, is clear. All of it is
  * read from state frozen at a named height, synchronously, so every node reaches the same verdict.
  */
-import { fromHex, stateValue, toHex, type JsonValue } from '../codec/index.ts';
+import { fromHex, stateValue, toHex, type JsonValue, isJsonObject } from '../codec/index.ts';
 import type { StateAt } from '../chain/index.ts';
 import { decodeMultikey, verify } from '../crypto/index.ts';
 import { authorizeSenderSync, fromMultibase58, hashDataJcs, isJcsCryptosuite } from '../did/index.ts';
@@ -16,7 +16,6 @@ import { vcstatusStateKey } from '../modules/vcstatus/keys.ts';
 import { CHUNK_BITS, type StatusListRecord } from '../modules/vcstatus/types.ts';
 
 type Obj = { [key: string]: JsonValue };
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const types = (v: JsonValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
 const SUITE_OF = { 'eddsa-jcs-2022': 'ed25519', 'sm2-jcs-2024': 'sm2' } as const;
 
@@ -27,7 +26,7 @@ const SUITE_OF = { 'eddsa-jcs-2022': 'ed25519', 'sm2-jcs-2024': 'sm2' } as const
  */
 export function proofProblem(identity: StateAt, doc: Obj, controller: string, purpose: string): string | undefined {
   const proof = doc.proof;
-  if (!isObj(proof)) return 'it carries no single Data Integrity proof';
+  if (!isJsonObject(proof)) return 'it carries no single Data Integrity proof';
   if (proof.type !== 'DataIntegrityProof' || !isJcsCryptosuite(proof.cryptosuite)) return `its proof is not a DataIntegrityProof with eddsa-jcs-2022 or sm2-jcs-2024`;
   if (proof.proofPurpose !== purpose) return `its proof's purpose is ${String(proof.proofPurpose)}, not ${purpose}`;
   const vm = typeof proof.verificationMethod === 'string' ? proof.verificationMethod : '';
@@ -59,7 +58,7 @@ export function proofProblem(identity: StateAt, doc: Obj, controller: string, pu
 /** Whether a credential's status entry is set, in a list its issuer owns on the identity chain. */
 function statusProblem(identity: StateAt, vc: Obj, issuer: string): string | undefined {
   const entry = vc.credentialStatus;
-  if (!isObj(entry) || entry.type !== 'BitstringStatusListEntry' || typeof entry.statusListCredential !== 'string') return 'it has no BitstringStatusListEntry';
+  if (!isJsonObject(entry) || entry.type !== 'BitstringStatusListEntry' || typeof entry.statusListCredential !== 'string') return 'it has no BitstringStatusListEntry';
   const listId = decodeURIComponent(entry.statusListCredential.split('/').pop() ?? '');
   const index = Number(entry.statusListIndex);
   const list = stateValue(vcstatusStateKey.list(listId), identity.getState(vcstatusStateKey.list(listId)).value);
@@ -80,8 +79,8 @@ export function credentialRefusal(identity: StateAt, chain: string, did: string,
   const vp = rec.presentation;
   const vpProblem = proofProblem(identity, vp, did, 'authentication');
   if (vpProblem) return `${did}'s presentation for chain ${chain} does not hold: ${vpProblem}`;
-  const vcs = (Array.isArray(vp.verifiableCredential) ? vp.verifiableCredential : [vp.verifiableCredential]).filter(isObj);
-  const candidates = vcs.filter((vc) => types(vc.type).includes(policy.credentialType) && isObj(vc.credentialSubject) && vc.credentialSubject.id === did && (vc.issuer === policy.issuer || (isObj(vc.issuer) && vc.issuer.id === policy.issuer)));
+  const vcs = (Array.isArray(vp.verifiableCredential) ? vp.verifiableCredential : [vp.verifiableCredential]).filter(isJsonObject);
+  const candidates = vcs.filter((vc) => types(vc.type).includes(policy.credentialType) && isJsonObject(vc.credentialSubject) && vc.credentialSubject.id === did && (vc.issuer === policy.issuer || (isJsonObject(vc.issuer) && vc.issuer.id === policy.issuer)));
   if (candidates.length === 0) return `${did}'s presentation holds no ${what}`;
   const reasons: string[] = [];
   for (const vc of candidates) {

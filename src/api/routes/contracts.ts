@@ -25,7 +25,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ShulianError, canonicalBytes, toHex, HEX64_RE as HASH_RE, asJson, type ErrorCode, type ForeignCode, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, canonicalBytes, toHex, HEX64_RE as HASH_RE, asJson, type ErrorCode, type ForeignCode, type JsonValue, isJsonObject } from '../../codec/index.ts';
 import { sm3 } from '../../crypto/index.ts';
 import type { ChainView, NodeView } from '../../chain/index.ts';
 import {
@@ -67,10 +67,6 @@ const MAX_LIST = 1_000;
 
 type Lang = ContractLang;
 const LANGS = ['en', 'zh-CN'] as const;
-
-function isObject(x: unknown): x is Record<string, JsonValue> {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
 
 export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView, 'chain'>, opts: ContractRoutesOptions = {}): void {
   const library = opts.libraryDir ?? DEFAULT_LIBRARY;
@@ -218,11 +214,11 @@ export function registerContractRoutes(app: FastifyInstance, node: Pick<NodeView
   });
 
   const bodyOf = (body: unknown): { source: string; params?: Record<string, JsonValue>; lang: Lang } => {
-    if (!isObject(body)) throw new ShulianError('BAD_REQUEST', 'send a JSON object {"source": "...", "params"?: {...}, "lang"?: "en" | "zh-CN"}');
+    if (!isJsonObject(body)) throw new ShulianError('BAD_REQUEST', 'send a JSON object {"source": "...", "params"?: {...}, "lang"?: "en" | "zh-CN"}');
     const { source, params, lang } = body;
     if (typeof source !== 'string' || source.length === 0) throw new ShulianError('BAD_REQUEST', 'source must be the template text (a non-empty string)');
     if (Buffer.byteLength(source, 'utf8') > MAX_SOURCE_BYTES) throw new ShulianError('BAD_REQUEST', `source is larger than ${MAX_SOURCE_BYTES} bytes`);
-    if (params !== undefined && !isObject(params)) throw new ShulianError('BAD_REQUEST', 'params must be an object of the parties\' DIDs and the terms');
+    if (params !== undefined && !isJsonObject(params)) throw new ShulianError('BAD_REQUEST', 'params must be an object of the parties\' DIDs and the terms');
     if (lang !== undefined && lang !== 'en' && lang !== 'zh-CN') throw new ShulianError('BAD_REQUEST', 'lang must be "en" or "zh-CN"');
     return { source, ...(params ? { params } : {}), lang: (lang as Lang | undefined) ?? 'zh-CN' };
   };

@@ -1,4 +1,4 @@
-import { canonicalize, type JsonValue } from '../../codec/index.ts';
+import { canonicalize, type JsonValue, isJsonObject } from '../../codec/index.ts';
 import { parseDateTimeMs } from '../../odrl/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { CREDADMIT, MAX_CREDENTIALS, MAX_PRESENTATION_BYTES, presentArgs, withdrawArgs } from './types.ts';
@@ -8,7 +8,6 @@ export * from './types.ts';
 export * from './keys.ts';
 
 type Obj = { [key: string]: JsonValue };
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const types = (v: JsonValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
 const bad = (msg: string): never => {
   throw new ModuleError('CREDADMIT_BAD_PRESENTATION', msg);
@@ -25,18 +24,18 @@ function checkPresentation(ctx: ModuleContext, chain: string, vp: Obj): void {
   if (!types(vp.type).includes('VerifiablePresentation')) bad('presentation.type must include "VerifiablePresentation"');
   if (vp.holder !== ctx.sender) bad(`presentation.holder is ${JSON.stringify(vp.holder ?? null)}; it must be the sender ${ctx.sender}, who presents their own credentials`);
   const proof = vp.proof;
-  if (!isObj(proof)) bad('presentation.proof must be one Data Integrity proof by the holder');
+  if (!isJsonObject(proof)) bad('presentation.proof must be one Data Integrity proof by the holder');
   const p = proof as Obj;
   if (p.proofPurpose !== 'authentication') bad('presentation.proof.proofPurpose must be "authentication"');
   if (p.domain !== chain) bad(`presentation.proof.domain must be the chain it is presented for ("${chain}"), so it cannot be replayed for another`);
   const vcs = Array.isArray(vp.verifiableCredential) ? vp.verifiableCredential : vp.verifiableCredential === undefined ? [] : [vp.verifiableCredential];
   if (vcs.length === 0 || vcs.length > MAX_CREDENTIALS) bad(`a presentation carries 1 to ${MAX_CREDENTIALS} credentials`);
   vcs.forEach((vc, i) => {
-    if (!isObj(vc)) return bad(`verifiableCredential[${i}] must be an object`);
+    if (!isJsonObject(vc)) return bad(`verifiableCredential[${i}] must be an object`);
     if (!types(vc.type).includes('VerifiableCredential')) bad(`verifiableCredential[${i}].type must include "VerifiableCredential"`);
     const subject = vc.credentialSubject;
-    if (!isObj(subject) || subject.id !== ctx.sender) bad(`verifiableCredential[${i}].credentialSubject.id must be the holder ${ctx.sender}`);
-    if (!isObj(vc.credentialStatus) || vc.credentialStatus.type !== 'BitstringStatusListEntry') bad(`verifiableCredential[${i}] needs a BitstringStatusListEntry credentialStatus, so that its issuer can revoke it`);
+    if (!isJsonObject(subject) || subject.id !== ctx.sender) bad(`verifiableCredential[${i}].credentialSubject.id must be the holder ${ctx.sender}`);
+    if (!isJsonObject(vc.credentialStatus) || vc.credentialStatus.type !== 'BitstringStatusListEntry') bad(`verifiableCredential[${i}] needs a BitstringStatusListEntry credentialStatus, so that its issuer can revoke it`);
     const from = typeof vc.validFrom === 'string' ? parseDateTimeMs(vc.validFrom) : undefined;
     const until = typeof vc.validUntil === 'string' ? parseDateTimeMs(vc.validUntil) : undefined;
     if (vc.validFrom !== undefined && from === undefined) bad(`verifiableCredential[${i}].validFrom is not an xsd:dateTime`);

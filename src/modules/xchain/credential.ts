@@ -8,13 +8,12 @@
  * Deterministic: no clock but the block time, no lookup beyond the rule. A credential cannot be
  * revoked across chains here: governance removes an issuer, or issuers keep validity short.
  */
-import { canonicalize, fromBase58, fromHex, type JsonValue } from '../../codec/index.ts';
+import { canonicalize, fromBase58, fromHex, type JsonValue, isJsonObject } from '../../codec/index.ts';
 import { hashFor, verify, type Suite } from '../../crypto/index.ts';
 import { parseDateTimeMs } from '../../odrl/index.ts';
 import type { ChannelCredential } from './types.ts';
 
 type Obj = { [key: string]: JsonValue };
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const SUITES: Record<string, Suite> = { 'eddsa-jcs-2022': 'ed25519', 'sm2-jcs-2024': 'sm2' };
 
 /** Why the packet's credential does not satisfy the rule; undefined when it does. */
@@ -22,17 +21,17 @@ export function channelCredentialProblem(rule: ChannelCredential, sender: string
   if (!credential) return `the channel admits holders of a ${rule.type} credential, and the packet carries none`;
   const types = Array.isArray(credential.type) ? credential.type : [credential.type];
   if (!types.includes(rule.type)) return `the packet's credential is not a ${rule.type} credential`;
-  const issuerId = isObj(credential.issuer) ? credential.issuer.id : credential.issuer;
+  const issuerId = isJsonObject(credential.issuer) ? credential.issuer.id : credential.issuer;
   const issuer = rule.issuers.find((i) => i.did === issuerId);
   if (!issuer) return `the credential's issuer ${String(issuerId)} is not one the channel trusts for ${rule.type}`;
-  if (!isObj(credential.credentialSubject) || credential.credentialSubject.id !== sender) return `the credential is about ${String(isObj(credential.credentialSubject) ? credential.credentialSubject.id : undefined)}, not the sender ${sender}`;
+  if (!isJsonObject(credential.credentialSubject) || credential.credentialSubject.id !== sender) return `the credential is about ${String(isJsonObject(credential.credentialSubject) ? credential.credentialSubject.id : undefined)}, not the sender ${sender}`;
   const from = typeof credential.validFrom === 'string' ? parseDateTimeMs(credential.validFrom) : undefined;
   const until = typeof credential.validUntil === 'string' ? parseDateTimeMs(credential.validUntil) : undefined;
   if ((credential.validFrom !== undefined && (from === undefined || time < from)) || (credential.validUntil !== undefined && (until === undefined || time >= until))) {
     return `the credential is not valid at this block's time (${new Date(time).toISOString()})`;
   }
   const proof = credential.proof;
-  if (!isObj(proof) || proof.type !== 'DataIntegrityProof' || typeof proof.cryptosuite !== 'string' || !SUITES[proof.cryptosuite]) return 'the credential carries no single eddsa-jcs-2022 or sm2-jcs-2024 proof';
+  if (!isJsonObject(proof) || proof.type !== 'DataIntegrityProof' || typeof proof.cryptosuite !== 'string' || !SUITES[proof.cryptosuite]) return 'the credential carries no single eddsa-jcs-2022 or sm2-jcs-2024 proof';
   if (proof.proofPurpose !== 'assertionMethod') return 'the credential\'s proof purpose is not assertionMethod';
   if (typeof proof.verificationMethod !== 'string' || proof.verificationMethod.split('#')[0] !== issuer.did) return 'the credential\'s proof is not by its issuer';
   const suite = SUITES[proof.cryptosuite]!;

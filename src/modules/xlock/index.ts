@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ShulianError, asJson, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, asJson, type JsonValue, isJsonObject } from '../../codec/index.ts';
 import { accountSchema, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
 import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
@@ -44,7 +44,6 @@ const packetArgs = z.object({
   payload: z.object({ type: z.string() }).loose(),
 }).loose();
 
-const isObject = (v: unknown): v is { [k: string]: JsonValue } => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const load = (ctx: ModuleContext, coordinator: string, id: string): LockTxRecord | undefined => ctx.read(k.tx(coordinator, id));
 const save = (ctx: ModuleContext, r: LockTxRecord): void => ctx.write(k.tx(r.coordinator, r.id), r);
@@ -244,7 +243,7 @@ export const xlockModule: ModuleDef = {
       run(ctx, { packet, ack }): JsonValue | void {
         // Only inquiries are sent from here; anything else is not ours to act on.
         const q = inquirePayloadSchema.safeParse(packet.payload);
-        if (!q.success || !ack || ack.ok !== true || !isObject(ack.result)) return;
+        if (!q.success || !ack || ack.ok !== true || !isJsonObject(ack.result)) return;
         const answer = ack.result as { outcome?: unknown };
         const r = load(ctx, packet.dstChain, q.data.id);
         if (!r || r.state !== 'prepared') return;
