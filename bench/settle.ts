@@ -29,7 +29,7 @@ const INSTRUCTIONS = Number(process.env.SETTLE_BENCH_COUNT ?? 4_000);
 
 async function startNode(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   // SETTLE_BENCH_CPU_PROF=DIR writes the node's CPU profile there (node --cpu-prof), for finding where an instruction's time goes;
-  // BENCH_NODE_ARGS passes any other Node options, as in every bench that starts a node.
+  // BENCH_NODE_ARGS passes any other Node options, as in solo-* and tbft-4* (soak, statesync and market do not take it).
   const prof = process.env.SETTLE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SETTLE_BENCH_CPU_PROF}`] : [];
   const proc = spawn(process.execPath, [...benchNodeArgs(), ...prof, '--import', 'tsx', join(root, 'bench/lib/serve.ts'), dir, '0', 'sm2'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
