@@ -16,6 +16,9 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+// `… | head` closes the pipe early: stop quietly instead of a stack trace.
+process.stdout.on('error', (e) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+
 const args = process.argv.slice(2);
 let top = 25;
 let by = 'area';

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { sandboxLabel } from './sandbox-label.ts';
 import swagger from '@fastify/swagger';
+import { lazyCompilers } from './lazy-compilers.ts';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { ShulianError, HEX64_RE as HASH_RE, DID_RE } from '../codec/index.ts';
@@ -104,6 +105,8 @@ export async function buildApi(node: NodeView, opts: ApiOptions = {}): Promise<F
   const app = Fastify({
     logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024, routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: routerError as FastifyServerOptions['frameworkErrors'],
+    // Each route's schemas are compiled on its first request, not at start (lazy-compilers.ts).
+    schemaController: { compilersFactory: lazyCompilers() },
   });
   // Every route, as registered: test/openapi.test.ts compares it with the OpenAPI document.
   recordRoutes(app);
