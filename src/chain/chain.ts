@@ -228,6 +228,11 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
     return this.mempool.get(hash)?.tx;
   }
 
+  /** Pending txs by the first `length` hex digits of their hashes; undefined where none or several match (compact proposals). */
+  pendingByShortIds(ids: readonly string[], length: number): Array<{ hash: string; tx: Tx } | undefined> {
+    return this.mempool.byShortIds(ids, length).map((e) => (e ? { hash: e.hash, tx: e.tx } : undefined));
+  }
+
   getTx(hash: string): TxInclusion | undefined {
     return txInclusion(this.proofs, hash);
   }
@@ -339,6 +344,7 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
     const results: SubmitResult[] = [];
     const dropped: string[] = [];
     const writes: Array<Promise<unknown>> = [];
+    const held: MempoolEntry[] = [];
     let refs = this.gate.latest(this.headRefs());
     let verdicts = new Map<string, Verdict>();
     let sliceStart = performance.now();
@@ -359,8 +365,9 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
         if (!v.ok) throw new ShulianError(v.code, v.message);
         const a = this.gate.judgeAccess(o.tx, refs, this.executor.namedParties(o.tx));
         if (!a.ok) throw new ShulianError(a.code, a.message);
-        const entry: MempoolEntry = { tx: o.tx, hash: o.hash, bytes: o.bytes, selfCertified: o.selfCertified };
+        const entry: MempoolEntry = { tx: o.tx, hash: o.hash, bytes: o.bytes, selfCertified: o.selfCertified, held: true };
         dropped.push(...this.mempool.add(entry, { committedNonce: this.committedNonce(o.tx.from), nextHeight: this.height() + 1 }));
+        held.push(entry);
         writes.push(this.store.putPending(o.hash, { seq: this.seq++, tx: o.tx }));
         accepted.push(o.tx);
         results.push({ accepted: true, hash: o.hash });
@@ -372,6 +379,7 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
     if (accepted.length > 0) {
       try {
         await this.store.pendingFlushed(writes);
+        for (const e of held) e.held = false;
       } catch (err) {
         // Not durable, so not accepted: they leave the mempool and the whole answer is the error.
         for (const r of results) if (r.accepted) this.mempool.remove(r.hash);

@@ -138,3 +138,21 @@ test('a tx at a nonce another block already used drops the sender\'s used txs on
   assert.equal(m.pendingNonce('a', 2), 4);
   assert.equal(m.gappedOf('a'), 0);
 });
+
+test('a held entry (admitted, not yet on disk nor gossiped) is not reaped, nor any later nonce of its sender, until released', () => {
+  const m = new Mempool(limits());
+  const a1 = { ...entry('a', 1), held: true };
+  for (const e of [entry('a', 0), a1, entry('a', 2), entry('b', 0)]) m.add(e, { committedNonce: 0, nextHeight: 1 });
+  assert.deepEqual(m.reap(10, 1, () => 0).map((e) => e.hash), ['a:0:100', 'b:0:100']);
+  assert.equal(m.pendingNonce('a', 0), 3, 'held txs still count for the next nonce');
+  a1.held = false;
+  assert.deepEqual(m.reap(10, 1, () => 0).map((e) => e.hash), ['a:0:100', 'a:1:100', 'a:2:100', 'b:0:100']);
+});
+
+test('byShortIds: one pass finds each entry by its hash prefix; none or several matching is undefined', () => {
+  const m = new Mempool(limits());
+  const e = (hash: string, nonce: number): MempoolEntry => ({ ...entry('s', nonce), hash });
+  for (const [i, h] of ['aa11', 'aa12', 'bb11', 'cc99'].entries()) m.add(e(h, i), { committedNonce: 0, nextHeight: 1 });
+  assert.deepEqual(m.byShortIds(['bb1', 'cc9', 'aa1', 'dd0', 'bb1'], 3).map((x) => x?.hash), ['bb11', 'cc99', undefined, undefined, 'bb11']);
+  assert.deepEqual(m.byShortIds([], 3), []);
+});

@@ -7,6 +7,12 @@ export interface MempoolEntry {
   bytes: number;
   /** `from` is the DID of `pubkey` itself (known from admission). */
   selfCertified?: boolean;
+  /**
+   * Admitted but not yet on disk, so not yet gossiped to the other validators either: a block
+   * does not take it yet. Otherwise a proposal could reach a validator before the tx's gossip
+   * and make it fetch the tx from the proposer, a round trip on the critical path.
+   */
+  held?: boolean;
 }
 
 export interface MempoolLimits {
@@ -80,6 +86,25 @@ export class Mempool {
     return this.byHash.values();
   }
 
+  /**
+   * The pending entries whose hashes start with each short id (compact proposals,
+   * src/node/compact-proposals.ts): one pass over the pool. Undefined where no entry or more than
+   * one matches; the caller fetches those.
+   */
+  byShortIds(ids: readonly string[], length: number): Array<MempoolEntry | undefined> {
+    const wanted = new Map<string, MempoolEntry | null>();
+    for (const id of ids) wanted.set(id, null);
+    const ambiguous = new Set<string>();
+    for (const [hash, e] of this.byHash) {
+      const id = hash.slice(0, length);
+      const seen = wanted.get(id);
+      if (seen === undefined) continue;
+      if (seen === null) wanted.set(id, e);
+      else ambiguous.add(id);
+    }
+    return ids.map((id) => (ambiguous.has(id) ? undefined : wanted.get(id) ?? undefined));
+  }
+
   /** Next nonce a sender should use: committed nonce plus the contiguous run already pending. */
   pendingNonce(sender: string, committedNonce: number): number {
     const q = this.bySender.get(sender);
@@ -147,7 +172,7 @@ export class Mempool {
 
   /**
    * Picks up to `max` executable txs: for each sender, the contiguous run starting at its
-   * committed nonce, skipping txs that expire before `height`.
+   * committed nonce, up to a tx that expires before `height` or is still held.
    */
   reap(max: number, height: number, nonceOf: (sender: string) => number): MempoolEntry[] {
     const out: MempoolEntry[] = [];
@@ -155,7 +180,7 @@ export class Mempool {
       if (out.length >= max) break;
       let n = nonceOf(sender);
       for (let e = q.txs.get(n); e && out.length < max; e = q.txs.get(++n)) {
-        if (e.tx.expires < height) break;
+        if (e.tx.expires < height || e.held) break;
         out.push(e);
       }
     }
