@@ -89,6 +89,7 @@ export class BlockExecution {
     const sig = toHex(sign(c.suite, c.validatorKey.privateKey, fromHex(hash)));
     const block: Block = { header, hash, sig, txs: entries.map((e) => e.tx), receipts: run.receipts };
     if (named) block.refs = named;
+    c.store.prewriteNodes();
     return { block, receiptHashes: run.receiptHashes, writes: run.writes, values: run.values };
   }
 
@@ -188,6 +189,7 @@ export class BlockExecution {
     }
     const differs = run.txRoot !== h.txRoot ? 'tx root' : run.receiptRoot !== h.receiptRoot ? 'receipt root' : run.stateRoot !== h.stateRoot ? 'state root' : undefined;
     if (differs) bad(`its ${differs} differs from this node's execution`);
+    c.store.prewriteNodes();
     return { block: { ...block, receipts: run.receipts }, receiptHashes: run.receiptHashes, writes: run.writes, values: run.values };
   }
 

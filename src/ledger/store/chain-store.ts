@@ -133,6 +133,12 @@ export class ChainStore {
   private failed = false;
   /** Tree nodes written by blocks not yet committed: read-through overlay for the tree. */
   private readonly pendingNodes = new Map<string, Uint8Array>();
+  /** Those of pendingNodes already queued to LMDB (prewriteNodes, or a commit). */
+  private readonly queuedNodes = new Set<string>();
+  /** The prewrites so far, one after the other; never rejects. */
+  private prewriting: Promise<void> = Promise.resolve();
+  /** Why a prewrite failed: nodes marked queued may not be written, so every commit reports it. */
+  private prewriteFailure: unknown;
   private headCache: ChainHead | undefined;
   private ahead = false;
   private guarded = false;
@@ -416,6 +422,39 @@ export class ChainStore {
     }
   }
 
+  /**
+   * Queues to LMDB the tree nodes of the blocks executed so far, ahead of their commit, so that
+   * the writes overlap the votes instead of adding to the time from decision to commit (the
+   * consensus-critical path: docs/consensus.md#compact-proposals). Called once a block is proposed
+   * or validated. A node is keyed by its hash, so one of a block that is never committed is only
+   * an unreachable record, as a commit already writes for the other candidates of its height.
+   * Reads keep going through pendingNodes until the block is committed; commitBlock writes what
+   * is left and waits for these (and reports their failure).
+   */
+  prewriteNodes(): void {
+    if (this.failed) return;
+    const run = async (): Promise<void> => {
+      let last: Promise<unknown> = Promise.resolve();
+      let n = 0;
+      for (const [h, node] of [...this.pendingNodes]) {
+        if (this.queuedNodes.has(h) || !this.pendingNodes.has(h)) continue;
+        if (++n % (SLICE * 4) === 0) {
+          this.guardBatch();
+          await turn();
+          if (this.failed) return;
+        }
+        this.queuedNodes.add(h);
+        last = quiet(this.nodes.put(Buffer.from(h, 'latin1'), Buffer.from(node)));
+      }
+      this.guardBatch();
+      await last;
+    };
+    this.prewriting = this.prewriting.then(run).catch((err: unknown) => {
+      settleCommitError(err);
+      this.prewriteFailure ??= err;
+    });
+  }
+
   private async writeBlock(w: BlockWrite): Promise<void> {
     const { block } = w;
     const { height } = block.header;
@@ -438,7 +477,10 @@ export class ChainStore {
         this.guardBatch();
         await turn();
       }
-      last = quiet(this.nodes.put(Buffer.from(nodes[i]![0], 'latin1'), Buffer.from(nodes[i]![1])));
+      const [h, node] = nodes[i]!;
+      if (this.queuedNodes.has(h)) continue;
+      this.queuedNodes.add(h);
+      last = quiet(this.nodes.put(Buffer.from(h, 'latin1'), Buffer.from(node)));
     }
     for (const [h, v] of w.values) last = quiet(this.values.put(Buffer.from(h, 'hex'), v));
     const meta: BlockMeta = { header: block.header, hash: block.hash, sig: block.sig, txHashes, receiptHashes: w.receiptHashes };
@@ -447,6 +489,8 @@ export class ChainStore {
     last = quiet(this.headers.put(height, meta));
     this.guardBatch();
     await last;
+    await this.prewriting;
+    if (this.prewriteFailure !== undefined) throw this.prewriteFailure;
     // 2. What makes the block visible, atomically.
     const newHead: ChainHead = { height, hash: block.hash, stateRoot: block.header.stateRoot, time: block.header.time };
     this.ahead = true;
@@ -466,7 +510,10 @@ export class ChainStore {
       this.ahead = false;
       throw err;
     }
-    for (const [h] of nodes) this.pendingNodes.delete(h);
+    for (const [h] of nodes) {
+      this.pendingNodes.delete(h);
+      this.queuedNodes.delete(h);
+    }
     // 3. Durable before anyone hears of it (API reads, the stream, peers' sync, WAL compaction).
     // Should the flush fail, the head stays where it was and reads stay on the tree.
     await this.root.flushed;
