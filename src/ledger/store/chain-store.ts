@@ -424,9 +424,9 @@ export class ChainStore {
 
   /**
    * Queues to LMDB the tree nodes of the blocks executed so far, ahead of their commit, so that
-   * the writes overlap the votes instead of adding to the time from decision to commit (the
-   * consensus-critical path: docs/consensus.md#compact-proposals). Called once a block is proposed
-   * or validated. A node is keyed by its hash, so one of a block that is never committed is only
+   * the writes overlap the votes instead of adding to the time from decision to commit
+   * (docs/consensus.md#the-critical-path-of-a-height). Called once a block is proposed or
+   * validated. A node is keyed by its hash, so one of a block that is never committed is only
    * an unreachable record, as a commit already writes for the other candidates of its height.
    * Reads keep going through pendingNodes until the block is committed; commitBlock writes what
    * is left and waits for these (and reports their failure).
