@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, type KeyPair } from '../src/crypto/index.ts';
 import { signTx } from '../src/ledger/index.ts';
@@ -10,8 +11,8 @@ import { tempDir, waitFor } from './helpers/tmp.ts';
 
 interface Proc { proc: ChildProcess; exited: Promise<number | null>; out: () => string }
 
-function startNode(configPath: string): Proc {
-  const proc = spawn(process.execPath, [cliPath, 'node', '--config', configPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+function startNode(configPath: string, env: Record<string, string> = {}): Proc {
+  const proc = spawn(process.execPath, [cliPath, 'node', '--config', configPath], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   track(proc); // killed with this process if the runner stops the file
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -74,7 +75,10 @@ test('four validator processes under tbft: survive one crash, catch up, halt wit
   const base = await freePort();
   const layout = prepareCluster(tmp.dir, 4, base, base + 1000);
   const apis = layout.nodes.map((n) => `http://127.0.0.1:${n.apiPort}`);
-  const procs: Array<Proc | undefined> = layout.nodes.map((n) => startNode(n.configPath));
+  // Every node traces its tbft steps (docs/consensus.md#tracing-a-height); read back below.
+  const traceDir = join(tmp.dir, 'trace');
+  mkdirSync(traceDir);
+  const procs: Array<Proc | undefined> = layout.nodes.map((n) => startNode(n.configPath, { SHULIAN_TBFT_TRACE: traceDir }));
   let loadOn = true;
   try {
     await waitFor(async () => (await Promise.all(apis.map(height))).every((h) => h >= 2), 'all four nodes committing', 180_000);
@@ -95,6 +99,22 @@ test('four validator processes under tbft: survive one crash, catch up, halt wit
     await waitFor(async () => (await Promise.all(apis.map((a) => Promise.all(hashes.map((h) => json<{ status: string }>(`${a}/v1/txs/${h}`)))))).every((rs) => rs.every((r) => r?.status === 'committed')), 'the eight txs committed on every node', 60_000);
     const after = await Promise.all(apis.map(duplicateGossip));
     assert.deepEqual(after, before, 'no node received a gossiped tx twice');
+
+    // The four traces line up: heights with txs, each with a proposer that built it, a proposal
+    // that reached the others, their validation, votes and commits.
+    const summary = await waitFor(() => {
+      const r = spawnSync(process.execPath, ['scripts/tbft-trace.mjs', traceDir, '--chain', 'notary', '--json'], { cwd: repoRoot, encoding: 'utf8' });
+      if (r.status !== 0) return undefined;
+      const s = JSON.parse(r.stdout) as { heights: number; buildMs: number | null; proposalArrivesMs: number | null; validateMs: number | null; votesMs: number | null; commitMs: number | null };
+      return s.heights >= 1 && s.proposalArrivesMs !== null && s.validateMs !== null && s.votesMs !== null && s.commitMs !== null ? s : undefined;
+    }, 'the traces of the heights that took the eight txs', 30_000);
+    assert.ok(summary.buildMs! >= 0 && summary.commitMs! >= 0);
+    const table = spawnSync(process.execPath, ['scripts/tbft-trace.mjs', traceDir, '--chain', 'notary', '--last', '20'], { cwd: repoRoot, encoding: 'utf8' });
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, /height \d+ round \d+: pid \d+ built \d+ txs in \d+ ms/);
+    assert.match(table.stdout, /\* pid \d+ .*d=\d+-\d+/, 'the proposer\'s decision and commit');
+    assert.match(table.stdout, /^ {4}pid \d+ +in=\d+ ok=\d+ v=\d+-\d+ pv=\d+ pc=\d+ d=\d+-\d+/m, 'a validator: proposal in, rebuilt, validated, voted, committed');
+    assert.match(table.stdout, /medians over \d+ heights with txs/);
 
     // Steady load through node 1 and node 2.
     const key: KeyPair = generateKeyPair('sm2');

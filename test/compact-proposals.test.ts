@@ -146,9 +146,9 @@ test('compact proposals: a short id two pooled txs share is fetched; a pooled tx
     assert.deepEqual(block.txs, [x]);
     const proposal: Proposal = { type: 'proposal', chain: 'notary', height: 1, round: 0, value: { hash: block.hash, payload: block }, validRound: -1, proposer: na!.did, sig: '00' };
     const expected: Proposal = { ...proposal, value: { hash: block.hash, payload: { ...block, receipts: [] } } };
-    const sender = new CompactProposals(na!.net, a.chain, ID_HEX);
+    const sender = new CompactProposals(na!.net, a.chain, { idHex: ID_HEX });
     const stopServing = sender.serve();
-    const receiver = new CompactProposals(nb!.net, b.chain, ID_HEX);
+    const receiver = new CompactProposals(nb!.net, b.chain, { idHex: ID_HEX });
     const out = sender.outgoing(proposal)!;
     const framesTo = (): number => nb!.net.stats().peers.find((p) => p.did === na!.did)!.framesOut;
 

@@ -11,6 +11,11 @@ export function isJsonObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The same check, typed as a record of values not yet checked (input that may hold more than JSON). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /**
  * RFC 8785 (JSON Canonicalization Scheme).
  * §3.2.2.3: numbers are serialised as ECMAScript Number.prototype.toString does;

@@ -31,7 +31,8 @@ function bad(what: What, en: string, zh: string): LexError {
   return new LexError('BAD_VALUE', `${whatIn(what, 'en')}: ${en}`, `${whatIn(what, 'zh')}：${zh}`);
 }
 
-function isPlainObject(v: unknown): v is Record<string, JsonValue> {
+/** A JSON object as JSON.parse makes it (prototype Object.prototype): what lex reads as a record. */
+export function isPlainObject(v: unknown): v is Record<string, JsonValue> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 

@@ -8,7 +8,7 @@
 import { canonicalize, toHex, type JsonValue } from '../codec/index.ts';
 import { sm3 } from '../crypto/index.ts';
 import type { DefineDecl, Expr, HandlerDecl, IfShort, Label, ObligationDecl, Stmt, TiersDecl, Type } from './ast.ts';
-import { decode, encode, safeNumber, valEquals, type RecordVal, type Val } from './codec.ts';
+import { decode, encode, isPlainObject, safeNumber, valEquals, type RecordVal, type Val } from './codec.ts';
 import { MAX_INSTANCES, type Contract } from './compiler.ts';
 import { LexError, type Bilingual, type LexErrorCode, type Pos } from './errors.ts';
 import {
@@ -820,10 +820,6 @@ function shareText(r: Rat): string {
 export interface InstantiateOptions {
   /** The instance's identifier, e.g. its on-chain address; prefixes every idempotency key. */
   instance?: string;
-}
-
-function isPlainObject(v: unknown): v is Record<string, JsonValue> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /**

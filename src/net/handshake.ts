@@ -10,7 +10,7 @@
  * feeds it text messages and gets back what to send, a failure reason, or the verified peer.
  */
 import { randomBytes } from 'node:crypto';
-import { canonicalize, fromHex, isHex, toHex, DID_RE } from '../codec/index.ts';
+import { canonicalize, fromHex, isHex, toHex, DID_RE, isRecord } from '../codec/index.ts';
 import { didFromPublicKey, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 import { CHAIN_RE } from './frame.ts';
 import { deriveRecordKeys, generateEphemeral, SecureSession, sharedSecret, type EphemeralKey } from './session.ts';
@@ -104,10 +104,6 @@ export function authTranscript(f: {
   peerEph: Uint8Array;
 }): Uint8Array {
   return lp([utf8(PROTOCOL_TAG), utf8(f.alliance), f.peerChallenge, utf8(f.did), utf8(canonicalize([...f.chains])), f.ownEph, f.peerEph]);
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
 /** Parses a handshake message; null for anything that is not exactly a hello or an auth. */

@@ -20,6 +20,7 @@ import { fromHex, isJsonObject, toHex, type JsonValue } from '../codec/index.ts'
 import type { Chain } from '../chain/index.ts';
 import { hashFor } from '../crypto/index.ts';
 import { headerHashOf, isProposal, merkleRoot, txHashOf, type Block, type BlockHeader, type Proposal, type Tx } from '../ledger/index.ts';
+import type { TbftTrace } from '../consensus/index.ts';
 import type { PeerNetwork } from '../net/index.ts';
 
 /** The topic compact proposals and requests for their missing txs travel on. */
@@ -43,8 +44,14 @@ export class CompactProposals {
   /** Blocks of proposals sent, by block hash, oldest first. */
   private readonly sent = new Map<string, Block>();
 
-  /** `idHex`: hex digits per short id, SHORT_ID_HEX on the wire; tests use fewer to make two txs share one. */
-  constructor(private readonly net: PeerNetwork, private readonly chain: Chain, private readonly idHex = SHORT_ID_HEX) {}
+  private readonly idHex: number;
+  private readonly trace: TbftTrace | undefined;
+
+  /** `idHex`: hex digits per short id, SHORT_ID_HEX on the wire; tests use fewer to make two txs share one. `trace`: the chain's tbft trace. */
+  constructor(private readonly net: PeerNetwork, private readonly chain: Chain, opts: { idHex?: number; trace?: TbftTrace } = {}) {
+    this.idHex = opts.idHex ?? SHORT_ID_HEX;
+    this.trace = opts.trace;
+  }
 
   /**
    * The form of `message` to send: a proposal whose block has txs goes compact on COMPACT_TOPIC
@@ -87,11 +94,18 @@ export class CompactProposals {
     if (headerHash !== proposal.value.hash || block.hash !== headerHash) return undefined;
     const shortIds = Array.from({ length: n }, (_, i) => ids.slice(i * this.idHex, (i + 1) * this.idHex));
     const found = this.chain.pendingByShortIds(shortIds, this.idHex);
+    this.trace?.('proposal-in', proposal.height, { round: proposal.round, txs: n, lacking: found.filter((f) => !f).length, from });
     let txs = await this.fillMissing(proposal, from, shortIds, found.map((f) => f && { tx: f.tx, hash: f.hash }));
     // A pooled tx that shares its short id with the block's (and was the only one this node
     // held) makes the tx root differ: ask for every tx once.
-    if (txs && this.txRoot(txs.map((t) => t.hash)) !== header.txRoot) txs = await this.fillMissing(proposal, from, shortIds, shortIds.map(() => undefined));
-    if (!txs || this.txRoot(txs.map((t) => t.hash)) !== header.txRoot) return undefined;
+    let whole = false;
+    if (txs && this.txRoot(txs.map((t) => t.hash)) !== header.txRoot) {
+      whole = true;
+      txs = await this.fillMissing(proposal, from, shortIds, shortIds.map(() => undefined));
+    }
+    const ok = txs !== undefined && this.txRoot(txs.map((t) => t.hash)) === header.txRoot;
+    this.trace?.('proposal-rebuilt', proposal.height, { round: proposal.round, ok, whole });
+    if (!ok || !txs) return undefined;
     return { ...proposal, value: { hash: proposal.value.hash, payload: { ...block, txs: txs.map((t) => t.tx) as unknown as JsonValue[] } } };
   }
 

@@ -9,7 +9,7 @@ import {
   type AdmissionRule, type ChainView, type ConsensusStatus, type MempoolPolicy, type NodeView, type ReferenceChain, type SenderAuthority,
 } from '../chain/index.ts';
 import { CLOCK_SKEW_ENV, nodeClock, type NodeClock } from './clock.ts';
-import { SoloConsensus, TbftDriver, type ConsensusEngine, type TbftDriverOptions } from '../consensus/index.ts';
+import { SoloConsensus, TbftDriver, traceFromEnv, type ConsensusEngine, type TbftDriverOptions } from '../consensus/index.ts';
 import type { Genesis, TxInclusion, ValidatorInfo } from '../ledger/index.ts';
 import { knownModuleNames, modulesFor } from '../modules/index.ts';
 import { govKey } from '../modules/governance/keys.ts';
@@ -91,6 +91,8 @@ export class ShulianNode implements NodeView {
   private readonly hosted = new Map<string, Chain>();
   private readonly engines: ConsensusEngine[] = [];
   private readonly drivers = new Map<string, TbftDriver>();
+  /** Ends the tbft traces this node writes (SHULIAN_TBFT_TRACE). */
+  private readonly traceClosers: Array<() => void> = [];
   private readonly enginesByChain = new Map<string, ConsensusEngine[]>();
   private net: PeerNetwork | undefined;
   /** Governed chains whose snapshots this node serves (a chain stopped and restarted keeps its handler). */
@@ -317,8 +319,12 @@ export class ShulianNode implements NodeView {
       return isValidator ? [new SoloConsensus(chain, { clock: this.clock.now, onError: (err) => this.opts.log(`chain ${genesis.chain}: block production failed: ${(err as Error).message}`) })] : [];
     }
     if (!this.net) throw new ShulianError('P2P_REQUIRED', `chain ${genesis.chain} runs tbft: this node needs a p2p address (shulian node --config)`);
+    // SHULIAN_TBFT_TRACE=DIR: each step of each height into DIR (docs/consensus.md#tracing-a-height).
+    const traced = traceFromEnv(genesis.chain);
+    if (traced) this.traceClosers.push(traced.close);
     const driver = new TbftDriver({
-      chain, net: tbftTransport(this.net, chain), clock: this.clock.now, walPath: join(this.opts.dataDir, 'chains', genesis.chain, 'consensus.wal'), log: this.opts.log,
+      ...(traced ? { trace: traced.trace } : {}),
+      chain, net: tbftTransport(this.net, chain, traced?.trace), clock: this.clock.now, walPath: join(this.opts.dataDir, 'chains', genesis.chain, 'consensus.wal'), log: this.opts.log,
       ...(isValidator ? { key: this.key, reportEvidence: evidenceReporter(chain, this.key, this.opts.log) } : {}),
       ...(this.opts.tbftTimeouts ? { timeouts: this.opts.tbftTimeouts } : {}),
     });
@@ -532,6 +538,7 @@ export class ShulianNode implements NodeView {
     await this.net?.close();
     await Promise.all([...this.hosted.values()].map((c) => c.close()));
     await this.admission.close();
+    for (const close of this.traceClosers.splice(0)) close();
     this.unlock();
   }
 }

@@ -5,15 +5,15 @@
 import { asJson } from '../codec/index.ts';
 import { didFromPublicKey, type KeyPair } from '../crypto/index.ts';
 import type { Chain } from '../chain/index.ts';
-import type { BlockCatchUp, Evidence, TbftTransport } from '../consensus/index.ts';
+import type { BlockCatchUp, Evidence, TbftTrace, TbftTransport } from '../consensus/index.ts';
 import { signTx } from '../ledger/index.ts';
 import { BlockSyncer, serveSync, type PeerNetwork, type SyncBlock } from '../net/index.ts';
 import { COMPACT_TOPIC, CompactProposals } from './compact-proposals.ts';
 
 /** The `consensus` and `sync` topics of one chain on the node's peer network. */
-export function tbftTransport(net: PeerNetwork, chain: Chain): TbftTransport {
+export function tbftTransport(net: PeerNetwork, chain: Chain, trace?: TbftTrace): TbftTransport {
   const id = chain.id;
-  const compact = new CompactProposals(net, chain);
+  const compact = new CompactProposals(net, chain, trace ? { trace } : {});
   return {
     join: () => {
       net.addChain(id);

@@ -3,7 +3,7 @@
  * (https://www.w3.org/TR/odrl-model/) restricted to what can be evaluated deterministically.
  * `parsePolicy` checks a value from anywhere (args, a VC, a form) and names the rule at fault.
  */
-import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { ShulianError, isRecord, type JsonValue } from '../codec/index.ts';
 import { LEFT_OPERANDS, OPERATORS, actionName, purposeName, type LeftOperand, type Operator } from './vocab.ts';
 
 export type PolicyType = 'Set' | 'Offer' | 'Agreement';
@@ -50,7 +50,6 @@ export const ODRL_CONTEXT = 'http://www.w3.org/ns/odrl.jsonld';
 export const POLICY_LIMITS = { rules: 16, constraints: 16, depth: 3, list: 64, string: 256 } as const;
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const invalid = (path: string, msg: string): never => {
   throw new ShulianError('ODRL_INVALID_POLICY', `${path}: ${msg}`);
 };
@@ -65,7 +64,7 @@ function onlyKeys(o: Obj, allowed: readonly string[], path: string): void {
 }
 
 function action(v: unknown, path: string): string {
-  const term = isObj(v) && typeof v['rdf:value'] === 'string' ? v['rdf:value'] : v;
+  const term = isRecord(v) && typeof v['rdf:value'] === 'string' ? v['rdf:value'] : v;
   const name = actionName(str(term, path));
   if (!name) throw new ShulianError('ODRL_UNKNOWN_ACTION', `${path}: action "${String(term)}" is not an ODRL 2.2 action this evaluator knows (e.g. use, read, distribute, derive, aggregate)`);
   return name;
@@ -73,7 +72,7 @@ function action(v: unknown, path: string): string {
 
 function operand(v: unknown, path: string): Operand {
   const one = (x: unknown, p: string): string | number => {
-    if (isObj(x) && '@value' in x) return one(x['@value'], `${p}.@value`);
+    if (isRecord(x) && '@value' in x) return one(x['@value'], `${p}.@value`);
     if (typeof x === 'number') {
       if (!Number.isSafeInteger(x)) invalid(p, 'a number must be a whole number (no floats in policies)');
       return x;
@@ -88,7 +87,7 @@ function operand(v: unknown, path: string): Operand {
 }
 
 function constraint(v: unknown, path: string, depth: number): Constraint {
-  if (!isObj(v)) return invalid(path, 'a constraint is an object');
+  if (!isRecord(v)) return invalid(path, 'a constraint is an object');
   for (const op of ['and', 'or', 'xone'] as const) {
     if (op in v) {
       onlyKeys(v, [op], path);
@@ -152,7 +151,7 @@ function constraints(v: unknown, path: string, depth: number): Constraint[] {
 }
 
 function duty(v: unknown, path: string): Duty {
-  if (!isObj(v)) return invalid(path, 'a duty is an object');
+  if (!isRecord(v)) return invalid(path, 'a duty is an object');
   onlyKeys(v, ['action', 'constraint', 'uid'], path);
   const d: Duty = { action: action(v.action, `${path}.action`) };
   if (v.constraint !== undefined) d.constraint = constraints(v.constraint, `${path}.constraint`, 0);
@@ -160,7 +159,7 @@ function duty(v: unknown, path: string): Duty {
 }
 
 function rule(v: unknown, path: string, kind: 'permission' | 'prohibition'): Rule {
-  if (!isObj(v)) return invalid(path, 'a rule is an object');
+  if (!isRecord(v)) return invalid(path, 'a rule is an object');
   onlyKeys(v, kind === 'permission' ? ['action', 'target', 'assignee', 'assigner', 'constraint', 'duty', 'uid'] : ['action', 'target', 'assignee', 'assigner', 'constraint', 'uid'], path);
   const r: Rule = { action: action(v.action, `${path}.action`) };
   if (v.target !== undefined) r.target = str(v.target, `${path}.target`);
@@ -186,7 +185,7 @@ function rules<T>(v: unknown, path: string, each: (x: unknown, p: string) => T):
  * ODRL_UNKNOWN_LEFT_OPERAND, ODRL_UNKNOWN_ACTION or ODRL_UNKNOWN_PURPOSE naming the path.
  */
 export function parsePolicy(v: unknown): Policy {
-  if (!isObj(v)) return invalid('policy', 'an ODRL policy is a JSON object');
+  if (!isRecord(v)) return invalid('policy', 'an ODRL policy is a JSON object');
   onlyKeys(v, ['@context', '@type', 'type', 'uid', 'profile', 'assigner', 'assignee', 'target', 'conflict', 'permission', 'prohibition', 'obligation'], 'policy');
   const type = v['@type'] ?? v.type;
   if (type !== 'Set' && type !== 'Offer' && type !== 'Agreement') invalid('policy.@type', 'must be "Set", "Offer" or "Agreement"');

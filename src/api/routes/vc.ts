@@ -10,7 +10,7 @@
  * Failures carry both VC-API ProblemDetails and Shulian's `{error: {code, message}}`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ShulianError, type ErrorCode } from '../../codec/index.ts';
+import { ShulianError, isRecord, type ErrorCode } from '../../codec/index.ts';
 import type { KeyPair } from '../../crypto/index.ts';
 import type { NodeView } from '../../chain/index.ts';
 import {
@@ -55,10 +55,6 @@ function isKeyPair(x: KeyPair | Signer): x is KeyPair {
   return (x as KeyPair).privateKey instanceof Uint8Array;
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
-
 function optString(o: Record<string, unknown>, k: string): string | undefined {
   const v = o[k];
   if (v === undefined) return undefined;
@@ -80,7 +76,7 @@ export const VC_BODY_LIMIT = 256 * 1024;
 /** Registers the VC-API and status list routes on `app` (before it listens). Only `node.chain` is used. */
 /** The VC-API `options.challenge` / `options.domain` of a verify request, or what is wrong with them. */
 function challengeAndDomain(options: unknown): { challenge?: string; domain?: string | string[] } | { error: string } {
-  const o = isObject(options) ? options : {};
+  const o = isRecord(options) ? options : {};
   try {
     const challenge = optString(o, 'challenge');
     const domain = optDomain(o);
@@ -92,7 +88,7 @@ function challengeAndDomain(options: unknown): { challenge?: string; domain?: st
 
 /** The issuer options of a request: the cryptosuite (a Shulian extension of the VC-API options), or what is wrong. */
 function issueOptions(options: unknown): { cryptosuite?: Cryptosuite } | { error: string } {
-  const o = isObject(options) ? options : {};
+  const o = isRecord(options) ? options : {};
   if (o.cryptosuite === undefined) return {};
   if (!isCryptosuite(o.cryptosuite)) return { error: `options.cryptosuite must be one of ${SUPPORTED_CRYPTOSUITES.join(', ')}` };
   return { cryptosuite: o.cryptosuite };
@@ -161,8 +157,8 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
       return fail(reply, 503, 'ISSUER_NOT_CONFIGURED', 'this node has no issuer key configured, so it does not issue credentials; configure one (see docs/credentials.md) or issue with `shulian vc issue`');
     }
     const body = req.body;
-    if (!isObject(body) || !isObject(body.credential)) return fail(reply, 400, 'BAD_REQUEST', 'send {"credential": {...}, "options": {...}} with the credential to issue');
-    if (body.options !== undefined && !isObject(body.options)) return fail(reply, 400, 'BAD_REQUEST', 'options must be an object');
+    if (!isRecord(body) || !isRecord(body.credential)) return fail(reply, 400, 'BAD_REQUEST', 'send {"credential": {...}, "options": {...}} with the credential to issue');
+    if (body.options !== undefined && !isRecord(body.options)) return fail(reply, 400, 'BAD_REQUEST', 'options must be an object');
     const chosen = issueOptions(body.options);
     if ('error' in chosen) return fail(reply, 400, 'BAD_REQUEST', chosen.error);
     const credential = { ...body.credential };
@@ -200,7 +196,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
     schema: { tags: VC_TAGS, summary: 'Verify a credential (VC-API): {verifiableCredential, options?} → 200 verified, or 400 with problemDetails' },
   }, async (req, reply) => {
     const body = req.body;
-    if (!isObject(body) || !isObject(body.verifiableCredential)) {
+    if (!isRecord(body) || !isRecord(body.verifiableCredential)) {
       return fail(reply, 400, 'BAD_REQUEST', 'send {"verifiableCredential": {...}, "options": {...}}');
     }
     const bound = challengeAndDomain(body.options);
@@ -214,7 +210,7 @@ export async function registerVcRoutes(app: FastifyInstance, node: Pick<NodeView
     schema: { tags: VC_TAGS, summary: 'Verify a presentation and its credentials (VC-API): {verifiablePresentation, options: {challenge, domain}}' },
   }, async (req, reply) => {
     const body = req.body;
-    if (!isObject(body) || !isObject(body.verifiablePresentation)) {
+    if (!isRecord(body) || !isRecord(body.verifiablePresentation)) {
       return fail(reply, 400, 'BAD_REQUEST', 'send {"verifiablePresentation": {...}, "options": {"challenge": "...", "domain": "..."}}');
     }
     const bound = challengeAndDomain(body.options);

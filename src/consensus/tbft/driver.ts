@@ -10,6 +10,7 @@ import type { Candidate, ConsensusEngine, ConsensusHost } from '../types.ts';
 import { TbftCore } from './core.ts';
 import { keySigner, suiteVerifier, verifyCommit } from './messages.ts';
 import { FileWal } from './wal.ts';
+import type { TbftTrace } from './trace.ts';
 import type { Commit, Evidence, TbftAction, TbftMessage, TbftStatus, TimeoutConfig } from './types.ts';
 
 /** Consensus messages kept while syncing; the core ignores those for heights it passed. */
@@ -71,6 +72,8 @@ export interface TbftDriverOptions<C extends Candidate = Candidate> {
   /** How often to compare heights with peers and sync when far behind. */
   catchUpCheckMs?: number;
   clock?: () => number;
+  /** Records each step of a height (trace.ts; on when SHULIAN_TBFT_TRACE is set). */
+  trace?: TbftTrace;
 }
 
 export interface TbftDriverStatus extends TbftStatus {
@@ -159,7 +162,9 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
           this.held.push({ message: body as unknown as TbftMessage, from });
           if (this.held.length > MAX_HELD) this.held.shift();
         } else {
-          this.enqueue(this.core.receive(body as unknown as TbftMessage, from));
+          const m = body as unknown as TbftMessage;
+          this.o.trace?.('recv', m.height, { type: m.type, round: 'round' in m ? m.round : undefined, from });
+          this.enqueue(this.core.receive(m, from));
         }
       }),
     );
@@ -264,6 +269,7 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
       if (!this.running) return;
       switch (a.type) {
         case 'broadcast':
+          this.o.trace?.('send', a.message.height, { type: a.message.type, round: 'round' in a.message ? a.message.round : undefined });
           // Direct to each validator peer rather than gossip: the core's rebroadcasts repeat a
           // message byte for byte, which gossip's seen-cache would swallow, and validators are
           // connected to each other anyway.
@@ -284,16 +290,20 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
         case 'requestProposal': {
           if (!chain.hasPendingTxs()) await this.waitForTxs(this.o.emptyBlockWaitMs ?? 1000);
           if (!this.running || chain.height() + 1 !== a.height) break;
+          this.o.trace?.('propose-start', a.height, { round: a.round });
           const c = await chain.proposeBlock(clock(), { allowEmpty: true });
+          this.o.trace?.('propose-end', a.height, { txs: c?.block.txs.length });
           if (!c) break;
           this.candidates.set(c.block.hash, c);
           this.enqueue(this.core.proposalValue(a.height, a.round, { hash: c.block.hash, payload: c.block }));
           break;
         }
         case 'validate':
+          this.o.trace?.('validate-start', a.height);
           this.enqueue(this.core.validated(a.height, a.value.hash, await this.validate(a.value.hash, a.value.payload, clock())));
           break;
         case 'decide': {
+          this.o.trace?.('decide-start', a.height, { round: a.round });
           let c = this.candidates.get(a.value.hash);
           if (!c) {
             const result = await this.validate(a.value.hash, a.value.payload, clock());
@@ -306,6 +316,7 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
           if (committed.receipts.some((r) => r.events.some((e) => e.type === 'ValidatorSetScheduled'))) net.refreshPeers();
           if (this.wal.entries().length >= WAL_COMPACT_RECORDS) this.wal.compact(a.height + 1);
           this.lastCommitTime = Date.now();
+          this.o.trace?.('decide-end', a.height, { txs: committed.txs.length });
           break;
         }
         case 'recordEvidence':
@@ -323,6 +334,7 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
     if (!block || typeof block !== 'object' || block.hash !== hash) return 'mismatch';
     try {
       const c = await this.o.chain.validateBlock(block, now, { allowEmpty: true });
+      this.o.trace?.('validate-end', block.header.height, { txs: block.txs.length });
       this.candidates.set(hash, c);
       return 'valid';
     } catch (err) {

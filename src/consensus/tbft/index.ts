@@ -13,6 +13,7 @@ export { MemoryWal, FileWal, walEntryHeight, type WalRecovery } from './wal.ts';
 export {
   TbftDriver, type TbftDriverOptions, type TbftDriverStatus, type TbftTransport, type CatchUpTarget, type BlockCatchUp,
 } from './driver.ts';
+export { traceFromEnv, TRACE_ENV, type TbftTrace, type TraceEvent } from './trace.ts';
 export type {
   ConsensusValue, VoteType, Step, Proposal, Vote, CommitSig, Commit, Decision, TbftMessage, DuplicateVoteEvidence,
   DuplicateProposalEvidence, Evidence, TimeoutKind, ValidationResult, TbftAction, Signer, VerifyFn, WalEntry, Wal,

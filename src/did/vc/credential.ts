@@ -3,7 +3,7 @@
  * verifyCredential never throws: whatever it is given, it returns a verdict listing every
  * problem it found.
  */
-import { ShulianError } from '../../codec/index.ts';
+import { ShulianError, isJsonObject } from '../../codec/index.ts';
 import { nonJsonPath } from './json.ts';
 import { checkContexts, type ContextPolicy } from './contexts.ts';
 import { parseDateTime } from './datetime.ts';
@@ -16,15 +16,11 @@ import { credentialSchema, plainlyValidCredential, statusEntrySchema, zodProblem
 import { checkStatus, type StatusListSource } from './status.ts';
 import type { Credential, CredentialVerification, JsonObject, KeyResolver, Signer, VerifiableCredential } from './types.ts';
 
-function isObject(x: unknown): x is JsonObject {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
-
 /** The issuer's id: `issuer` as a URL, or `issuer.id`. */
 export function issuerOf(credential: { issuer?: unknown }): string | undefined {
   const i = credential.issuer;
   if (typeof i === 'string') return i;
-  if (isObject(i) && typeof i.id === 'string') return i.id;
+  if (isJsonObject(i) && typeof i.id === 'string') return i.id;
   return undefined;
 }
 
@@ -33,7 +29,7 @@ export function issuerOf(credential: { issuer?: unknown }): string | undefined {
  * are async: checkJsonLd; proofs are checked elsewhere). An empty list means the shape is right.
  */
 export function validateCredential(input: unknown, contexts: ContextPolicy = {}): VcProblem[] {
-  if (!isObject(input)) return [problem('MALFORMED_CREDENTIAL', 'a credential must be a JSON object')];
+  if (!isJsonObject(input)) return [problem('MALFORMED_CREDENTIAL', 'a credential must be a JSON object')];
   const out: VcProblem[] = [];
   const notJson = nonJsonPath(input);
   if (notJson !== undefined) return [problem('MALFORMED_CREDENTIAL', 'not plain JSON (only objects, arrays, strings, finite numbers, booleans and null, nested at most 64 deep)', notJson)];
@@ -44,7 +40,7 @@ export function validateCredential(input: unknown, contexts: ContextPolicy = {})
   out.push(...checkContexts(input['@context'], contexts, 'credential'));
   out.push(...languageValueProblems(input.name, 'name', 'MALFORMED_CREDENTIAL'));
   out.push(...languageValueProblems(input.description, 'description', 'MALFORMED_CREDENTIAL'));
-  if (isObject(input.issuer)) {
+  if (isJsonObject(input.issuer)) {
     out.push(...languageValueProblems(input.issuer.name, 'issuer.name', 'MALFORMED_CREDENTIAL'));
     out.push(...languageValueProblems(input.issuer.description, 'issuer.description', 'MALFORMED_CREDENTIAL'));
   }
@@ -52,7 +48,7 @@ export function validateCredential(input: unknown, contexts: ContextPolicy = {})
   const status = input.credentialStatus;
   const entries = status === undefined ? [] : Array.isArray(status) ? status : [status];
   entries.forEach((e, i) => {
-    if (isObject(e) && e.type === 'BitstringStatusListEntry') {
+    if (isJsonObject(e) && e.type === 'BitstringStatusListEntry') {
       const r = statusEntrySchema.safeParse(e);
       const base = Array.isArray(status) ? `credentialStatus[${i}]` : 'credentialStatus';
       if (!r.success) out.push(...zodProblems(r.error, 'MALFORMED_CREDENTIAL').map((p) => ({ ...p, path: p.path ? `${base}.${p.path}` : base })));
@@ -76,7 +72,7 @@ export interface IssueOptions extends Omit<ProofOptions, 'proofPurpose'> {
  */
 export async function issueCredential(credential: unknown, signer: Signer, opts: IssueOptions = {}): Promise<VerifiableCredential> {
   const problems = validateCredential(credential, opts.contexts);
-  if (!isObject(credential)) throw new ShulianError('VC_MALFORMED', 'a credential must be a JSON object');
+  if (!isJsonObject(credential)) throw new ShulianError('VC_MALFORMED', 'a credential must be a JSON object');
   if (credential.proof !== undefined) problems.push(problem('MALFORMED_CREDENTIAL', 'the credential to issue already carries a proof', 'proof'));
   // Read as JSON-LD only once the shape is right (the JSON-LD messages assume it).
   if (problems.length === 0) problems.push(...(await checkJsonLd(credential, opts.contexts ?? {}, 'MALFORMED_CREDENTIAL')).errors);
@@ -138,7 +134,7 @@ export async function settleVerification<T extends { verified: boolean; errors: 
 
 async function run(input: unknown, opts: VerifyCredentialOptions, out: CredentialVerification): Promise<void> {
   const structural = validateCredential(input, opts.contexts);
-  if (structural.length > 0 || !isObject(input)) {
+  if (structural.length > 0 || !isJsonObject(input)) {
     out.errors.push(...structural);
     return;
   }

@@ -5,6 +5,7 @@
  * or arrays of them (one per language).
  */
 import { problem, type VcErrorCode, type VcProblem } from './problems.ts';
+import { isRecord } from '../../codec/index.ts';
 
 // RFC 5646 §2.1 langtag, privateuse, and the grandfathered tags of §2.2.8.
 const LANGTAG = '(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4}|[A-Za-z]{5,8})' // language (with extlang)
@@ -29,10 +30,6 @@ export function isLanguageTag(tag: unknown): tag is string {
 const VALUE_KEYS = new Set(['@value', '@language', '@direction']);
 const MAX_LANGUAGES = 64;
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
-
 /** Problems of a `name` / `description` value at `path` (none for undefined). */
 export function languageValueProblems(value: unknown, path: string, code: VcErrorCode): VcProblem[] {
   if (value === undefined || typeof value === 'string') return [];
@@ -43,7 +40,7 @@ export function languageValueProblems(value: unknown, path: string, code: VcErro
   items.forEach((v, i) => {
     const at = Array.isArray(value) ? `${path}[${i}]` : path;
     if (typeof v === 'string') return;
-    if (!isObject(v)) {
+    if (!isRecord(v)) {
       out.push(problem(code, 'must be a string or a language value object such as {"@value": "…", "@language": "en"}', at));
       return;
     }

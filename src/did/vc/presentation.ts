@@ -2,7 +2,7 @@
  * Verifiable presentations (VC Data Model 2.0 §4.13): a holder wraps credentials and signs for
  * an audience (domain) and a one-time challenge, so a presentation cannot be replayed elsewhere.
  */
-import { ShulianError } from '../../codec/index.ts';
+import { ShulianError, isJsonObject } from '../../codec/index.ts';
 import { nonJsonPath } from './json.ts';
 import { CREDENTIALS_V2, checkContexts, type ContextPolicy } from './contexts.ts';
 import { settleVerification, verifyCredential, type VerifyCredentialOptions } from './credential.ts';
@@ -12,10 +12,6 @@ import { problem, type VcProblem } from './problems.ts';
 import { addProof, verifyProofs, type ProofOptions } from './proof.ts';
 import { presentationSchema, zodProblems } from './schema.ts';
 import type { JsonObject, PresentationVerification, Signer, VerifiablePresentation } from './types.ts';
-
-function isObject(x: unknown): x is JsonObject {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
 
 export interface PresentationInput {
   verifiableCredential?: JsonObject | JsonObject[];
@@ -38,7 +34,7 @@ export interface PresentOptions extends Omit<ProofOptions, 'proofPurpose'> {
 function holderOf(vp: JsonObject): string | undefined {
   const h = vp.holder;
   if (typeof h === 'string') return h;
-  if (isObject(h) && typeof h.id === 'string') return h.id;
+  if (isJsonObject(h) && typeof h.id === 'string') return h.id;
   return undefined;
 }
 
@@ -66,7 +62,7 @@ export async function createPresentation(input: PresentationInput, signer: Signe
 
 /** Structural problems of a presentation (embedded credentials are checked when verified). */
 export function validatePresentation(input: unknown, contexts: ContextPolicy = {}): VcProblem[] {
-  if (!isObject(input)) return [problem('MALFORMED_PRESENTATION', 'a presentation must be a JSON object')];
+  if (!isJsonObject(input)) return [problem('MALFORMED_PRESENTATION', 'a presentation must be a JSON object')];
   const notJson = nonJsonPath(input);
   if (notJson !== undefined) return [problem('MALFORMED_PRESENTATION', 'not plain JSON (only objects, arrays, strings, finite numbers, booleans and null, nested at most 64 deep)', notJson)];
   const out: VcProblem[] = [];
@@ -107,7 +103,7 @@ export async function verifyPresentation(input: unknown, opts: VerifyPresentatio
 
 async function run(input: unknown, opts: VerifyPresentationOptions, out: PresentationVerification): Promise<void> {
   const structural = validatePresentation(input, opts.contexts);
-  if (structural.length > 0 || !isObject(input)) {
+  if (structural.length > 0 || !isJsonObject(input)) {
     out.errors.push(...structural);
     return;
   }
@@ -143,7 +139,7 @@ async function run(input: unknown, opts: VerifyPresentationOptions, out: Present
   for (let i = 0; i < vcs.length; i++) {
     const path = Array.isArray(raw) ? `verifiableCredential[${i}]` : 'verifiableCredential';
     const vc = vcs[i];
-    if (isObject(vc) && vc.type === 'EnvelopedVerifiableCredential') {
+    if (isJsonObject(vc) && vc.type === 'EnvelopedVerifiableCredential') {
       out.errors.push(problem('UNSUPPORTED_CREDENTIAL', 'enveloped credentials (JOSE/COSE) are not supported; embed the credential with its Data Integrity proof', path));
       continue;
     }

@@ -10,7 +10,7 @@
  * step 2); the RDFC suite does not (§3.2.1).
  */
 import { createHash, hash as nodeHash } from 'node:crypto';
-import { ShulianError, canonicalize, asJson, type JsonValue } from '../../codec/index.ts';
+import { ShulianError, canonicalize, asJson, isJsonObject, type JsonValue } from '../../codec/index.ts';
 import { verify as cryptoVerify, type Suite } from '../../crypto/index.ts';
 import { formatDateTime, parseDateTime } from './datetime.ts';
 import { CanonicalizationError, rdfCanonical } from './jsonld.ts';
@@ -240,10 +240,6 @@ function sameJson(a: JsonValue, b: JsonValue): boolean {
   }
 }
 
-function isObject(x: unknown): x is JsonObject {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
-
 /**
  * Verifies every proof of a secured document (VC Data Integrity §4.4 with the cryptosuite's
  * Verify Proof). Never throws; each result lists what failed.
@@ -277,7 +273,7 @@ async function verifyOne(secured: JsonObject, unsecuredIn: () => JsonObject, pro
     errors.push(problem('MALFORMED_PROOF', msg, sub ? `${path}.${sub}` : path));
     return result;
   };
-  if (!isObject(proofIn)) return malformed('a proof must be an object');
+  if (!isJsonObject(proofIn)) return malformed('a proof must be an object');
   const proof = proofIn;
   if (proof.type !== 'DataIntegrityProof') {
     errors.push(problem('UNSUPPORTED_CRYPTOSUITE', `proof type ${JSON.stringify(proof.type ?? null)} is not supported; only DataIntegrityProof with ${SUPPORTED_CRYPTOSUITES.join(' or ')}`, `${path}.type`));

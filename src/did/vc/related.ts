@@ -5,7 +5,7 @@
  * Multihash, VC Data Integrity 1.0 §2.6) — and optionally a `mediaType`. Only the form is checked
  * here: a verifier that fetches the resource compares its digest itself.
  */
-import { fromBase58 } from '../../codec/index.ts';
+import { fromBase58, isRecord } from '../../codec/index.ts';
 import { iriProblem } from './iri.ts';
 import { problem, type VcErrorCode, type VcProblem } from './problems.ts';
 
@@ -29,10 +29,6 @@ const MAX_DIGESTS = 8;
 const MAX_DIGEST_CHARS = 512;
 
 const MEDIA_TYPE_RE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}(?:\s*;\s*[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[^"\\]*"))*$/;
-
-function isObject(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
 
 /** Bytes of standard or URL-safe base64 (padding optional), or undefined when it is not base64. */
 function base64Bytes(s: string): Uint8Array | undefined {
@@ -121,7 +117,7 @@ export function relatedResourceProblems(value: unknown, code: VcErrorCode = 'MAL
   const ids = new Map<string, number>();
   list.forEach((r, i) => {
     const at = base(i);
-    if (!isObject(r)) {
+    if (!isRecord(r)) {
       out.push(problem(code, 'must be an object with an id and a digestSRI or digestMultibase', at));
       return;
     }

@@ -4,6 +4,7 @@
  * a credential may carry any claims.
  */
 import { z } from 'zod';
+import { isRecord } from '../../codec/index.ts';
 import { parseDateTime } from './datetime.ts';
 import { problem, type VcErrorCode, type VcProblem } from './problems.ts';
 
@@ -82,7 +83,6 @@ export function plainlyValidCredential(input: Record<string, unknown>): boolean 
   return true;
 }
 
-const isRecord = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
 const isUrl = (x: unknown): boolean => typeof x === 'string' && x.length <= 2048 && URL_RE.test(x);
 
 /** A BitstringStatusListEntry (credentialStatus item). */

@@ -5,6 +5,7 @@
  * who issued it, decodes the GZIP'd bitstring and reads the entry (§3.2 Validate Algorithm).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { isJsonObject } from '../../codec/index.ts';
 import { problem, type VcProblem } from './problems.ts';
 import { statusEntrySchema, zodProblems } from './schema.ts';
 import type { CredentialVerification, JsonObject, StatusResult } from './types.ts';
@@ -99,14 +100,10 @@ export interface StatusCheckOptions {
   minEntries?: number;
 }
 
-function isObject(x: unknown): x is JsonObject {
-  return x !== null && typeof x === 'object' && !Array.isArray(x);
-}
-
 function issuerIdOf(vc: JsonObject): string | undefined {
   const i = vc.issuer;
   if (typeof i === 'string') return i;
-  if (isObject(i) && typeof i.id === 'string') return i.id;
+  if (isJsonObject(i) && typeof i.id === 'string') return i.id;
   return undefined;
 }
 
@@ -129,7 +126,7 @@ export async function checkStatus(
   for (let i = 0; i < entries.length; i++) {
     const path = Array.isArray(raw) ? `credentialStatus[${i}]` : 'credentialStatus';
     const e = entries[i];
-    if (isObject(e) && e.type !== 'BitstringStatusListEntry') {
+    if (isJsonObject(e) && e.type !== 'BitstringStatusListEntry') {
       errors.push(problem('STATUS_UNCHECKED', `status type ${JSON.stringify(e.type ?? null)} is not supported (only BitstringStatusListEntry), so the credential's status is unknown`, `${path}.type`));
       continue;
     }
@@ -198,14 +195,14 @@ async function loadList(
     return problem('STATUS_RETRIEVAL_ERROR', `could not get the status list credential ${url}: ${(err as Error).message}`);
   }
   const fail = (msg: string): VcProblem => problem('STATUS_VERIFICATION_ERROR', `status list credential ${url}: ${msg}`);
-  if (!isObject(doc)) return fail('it is not a JSON object');
+  if (!isJsonObject(doc)) return fail('it is not a JSON object');
   const v = await verifyList(doc);
   if (!v.verified) return fail(`it does not verify (${v.errors.map((e) => `${e.code}: ${e.message}`).join('; ')})`);
   const types = Array.isArray(doc.type) ? doc.type : [doc.type];
   if (!types.includes('BitstringStatusListCredential')) return fail('its type does not include BitstringStatusListCredential');
   if (doc.id !== undefined && doc.id !== url) return fail(`its id is ${JSON.stringify(doc.id)}, not the URL it was fetched from`);
   const subject = doc.credentialSubject;
-  if (!isObject(subject) || subject.type !== 'BitstringStatusList') return fail('its credentialSubject is not a single BitstringStatusList');
+  if (!isJsonObject(subject) || subject.type !== 'BitstringStatusList') return fail('its credentialSubject is not a single BitstringStatusList');
   const listIssuer = issuerIdOf(doc);
   if (listIssuer !== issuer) {
     const trusted = listIssuer !== undefined && (opts.trustedStatusIssuers ?? []).includes(listIssuer);

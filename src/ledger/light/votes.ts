@@ -6,6 +6,7 @@
  * without loading consensus code.
  */
 import type { ValidatorInfo } from '../types.ts';
+import { isRecord } from '../../codec/index.ts';
 import { sigOk, signBytes, type VerifyFn } from './commit.ts';
 
 /**
@@ -117,22 +118,18 @@ function isRound(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 && x < 2 ** 31;
 }
 
-function isObj(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
 export function isConsensusValue(x: unknown): x is ConsensusValue {
-  return isObj(x) && typeof x.hash === 'string' && x.hash.length > 0 && x.hash.length <= 256;
+  return isRecord(x) && typeof x.hash === 'string' && x.hash.length > 0 && x.hash.length <= 256;
 }
 
 export function isVote(x: unknown): x is Vote {
-  return isObj(x) && (x.type === 'prevote' || x.type === 'precommit') && typeof x.chain === 'string' && isHeight(x.height) && isRound(x.round)
+  return isRecord(x) && (x.type === 'prevote' || x.type === 'precommit') && typeof x.chain === 'string' && isHeight(x.height) && isRound(x.round)
     && (x.value === null || (typeof x.value === 'string' && x.value.length > 0 && x.value.length <= 256))
     && typeof x.validator === 'string' && typeof x.sig === 'string';
 }
 
 export function isProposal(x: unknown): x is Proposal {
-  return isObj(x) && x.type === 'proposal' && typeof x.chain === 'string' && isHeight(x.height) && isRound(x.round) && isConsensusValue(x.value)
+  return isRecord(x) && x.type === 'proposal' && typeof x.chain === 'string' && isHeight(x.height) && isRound(x.round) && isConsensusValue(x.value)
     && typeof x.validRound === 'number' && Number.isSafeInteger(x.validRound) && x.validRound >= -1
     && typeof x.proposer === 'string' && typeof x.sig === 'string';
 }

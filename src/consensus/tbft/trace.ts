@@ -1,0 +1,45 @@
+/**
+ * A trace of what each height waits for on one node (docs/consensus.md#tracing-a-height): when a
+ * block was built, a proposal arrived and was rebuilt, a block validated, each vote sent and
+ * received, a decision taken and committed. For finding where the time of a height goes on a
+ * test rig, as issue #21's trace did; `node scripts/tbft-trace.mjs DIR` lines up the nodes' files.
+ *
+ * Off unless the node's environment sets SHULIAN_TBFT_TRACE to a directory; then each chain a
+ * node process runs appends JSON lines `{"t": ms, "ev": …, "h": height, …}` to
+ * DIR/<chain>-<pid>.jsonl. `t` is wall-clock milliseconds with a fraction, comparable between
+ * the processes of one machine. Lines go through a buffered stream: the consensus path never
+ * waits for the disk. Nothing secret is written (heights, rounds, sizes, peers' DIDs).
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+
+export type TraceEvent =
+  | 'propose-start' | 'propose-end'
+  | 'proposal-in' | 'proposal-rebuilt'
+  | 'validate-start' | 'validate-end'
+  | 'send' | 'recv'
+  | 'decide-start' | 'decide-end';
+
+/** Records one step at a height; `extra` adds fields (tx count, vote type, round, peer). */
+export type TbftTrace = (ev: TraceEvent, height: number, extra?: Record<string, string | number | boolean | undefined>) => void;
+
+/** The environment variable that turns tracing on: a directory to write into. */
+export const TRACE_ENV = 'SHULIAN_TBFT_TRACE';
+
+/** A trace for `chain` when SHULIAN_TBFT_TRACE is set, else undefined (and nothing is opened). */
+export function traceFromEnv(chain: string, env: NodeJS.ProcessEnv = process.env): { trace: TbftTrace; close: () => void } | undefined {
+  const dir = env[TRACE_ENV];
+  if (!dir) return undefined;
+  const out: WriteStream = createWriteStream(join(dir, `${chain}-${process.pid}.jsonl`), { flags: 'a' });
+  // A trace that cannot be written is not the node's problem: it stops tracing.
+  let broken = false;
+  out.on('error', () => {
+    broken = true;
+  });
+  const trace: TbftTrace = (ev, h, extra) => {
+    if (broken) return;
+    const t = Math.round((performance.timeOrigin + performance.now()) * 10) / 10;
+    out.write(JSON.stringify({ t, ev, h, ...extra }) + '\n');
+  };
+  return { trace, close: () => out.end() };
+}
