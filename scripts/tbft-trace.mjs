@@ -7,7 +7,8 @@
 //  - the last N heights (default 8), each node's steps in ms after the proposer began to build:
 //    in = the proposal arrived, ok = rebuilt, v = validated (start-end), pv/pc = its prevote
 //    and precommit sent, d = decided (start-end: the commit);
-//  - over every height whose block had txs, the median of each stage and of the block interval.
+//  - over every height whose block had txs (with --last, of the last N), the median of each stage
+//    and of the block interval.
 // --json prints the summary as one JSON line instead.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -111,8 +112,8 @@ if (!args.includes('--json')) {
   }
 }
 
-// Medians over the heights whose block had txs.
-const full = rows.filter((r) => r.txs > 0);
+// Medians over the heights whose block had txs (with --last, those of the last N heights).
+const full = (args.includes('--last') ? rows.slice(-last) : rows).filter((r) => r.txs > 0);
 const arrive = [];
 const validate = [];
 const votes = [];
