@@ -20,7 +20,7 @@ import { fromHex, isJsonObject, toHex, type JsonValue } from '../codec/index.ts'
 import type { Chain } from '../chain/index.ts';
 import { hashFor } from '../crypto/index.ts';
 import { headerHashOf, isProposal, merkleRoot, txHashOf, type Block, type BlockHeader, type Proposal, type Tx } from '../ledger/index.ts';
-import { suiteVerifier, verifyProposalSig, type TbftTrace } from '../consensus/index.ts';
+import type { TbftTrace } from '../consensus/index.ts';
 import type { PeerNetwork } from '../net/index.ts';
 
 /** The topic compact proposals and requests for their missing txs travel on. */
@@ -29,8 +29,6 @@ export const COMPACT_TOPIC = 'proposal';
 export const SHORT_ID_HEX = 16;
 /** Proposals this node sent whose txs it serves to peers that lack some: the last few heights' rounds. */
 const SENT_KEPT = 16;
-/** Compact proposals relayed or delivered, remembered so that each is relayed and delivered once. */
-const SEEN_KEPT = 256;
 /** How long a receiver waits for the txs it lacks before it drops the proposal. */
 const FETCH_TIMEOUT_MS = 3_000;
 const HEX_RE = /^[0-9a-f]*$/;
@@ -48,9 +46,6 @@ export class CompactProposals {
 
   private readonly idHex: number;
   private readonly trace: TbftTrace | undefined;
-  /** Keys (height/round/proposer/value) of proposals relayed, and of those rebuilt or being rebuilt. */
-  private readonly relayed = new Set<string>();
-  private readonly delivered = new Set<string>();
 
   /** `idHex`: hex digits per short id, SHORT_ID_HEX on the wire; tests use fewer to make two txs share one. `trace`: the chain's tbft trace. */
   constructor(private readonly net: PeerNetwork, private readonly chain: Chain, opts: { idHex?: number; trace?: TbftTrace } = {}) {
@@ -72,37 +67,6 @@ export class CompactProposals {
     // proposer's block, whose receipts were never checked (validation makes its own).
     const ids = block.txs.map((tx) => txHashOf(this.chain.suite, tx).slice(0, this.idHex)).join('');
     return { topic: COMPACT_TOPIC, body: { ...message, value: { hash: message.value.hash, payload: { ...block, txs: [], receipts: [], ids } } } as unknown as JsonValue };
-  }
-
-  /**
-   * A compact proposal from a peer: relayed at once to this chain's other peers (not back to the
-   * sender nor to the proposer), then rebuilt and handed to `deliver`, each proposal once. Over a
-   * lossy WAN a lost packet holds up everything behind it on its TCP link until it is sent again
-   * (200 ms or more); a copy through another validator comes by another link, and the first copy
-   * wins. Only a proposal signed by a validator of the chain at a height at most two past this
-   * node's head is relayed, so a peer cannot make this node send what no validator signed.
-   */
-  incoming(body: JsonValue, from: string, deliver: (proposal: Proposal) => void): void {
-    if (!isProposal(body) || body.chain !== this.chain.id) return;
-    const p: Proposal = body;
-    const key = `${p.height}/${p.round}/${p.proposer}/${p.value.hash}`;
-    if (!this.relayed.has(key) && this.relayable(p)) {
-      remember(this.relayed, key);
-      for (const peer of this.net.peers(this.chain.id)) if (peer !== from && peer !== p.proposer) this.net.send(peer, this.chain.id, COMPACT_TOPIC, body);
-    }
-    if (this.delivered.has(key)) return;
-    remember(this.delivered, key);
-    void this.rebuild(body, from).then((full) => {
-      if (full) deliver(full);
-      else this.delivered.delete(key); // another copy may do better
-    });
-  }
-
-  private relayable(p: Proposal): boolean {
-    const head = this.chain.height();
-    if (p.height <= head || p.height > head + 2) return false;
-    const v = this.chain.validatorsAt(p.height).find((x) => x.did === p.proposer);
-    return v !== undefined && verifyProposalSig(p, v.publicKey, suiteVerifier(this.chain.suite));
   }
 
   /**
@@ -149,21 +113,14 @@ export class CompactProposals {
   private async fillMissing(proposal: Proposal, from: string, shortIds: string[], have: Array<{ tx: Tx; hash: string } | undefined>): Promise<Array<{ tx: Tx; hash: string }> | undefined> {
     const missing = have.flatMap((t, i) => (t ? [] : [i]));
     if (missing.length === 0) return have as Array<{ tx: Tx; hash: string }>;
-    // The proposer holds the block; a relaying peer may not have rebuilt it yet.
-    let got: JsonValue[] | undefined;
-    for (const peer of new Set([proposal.proposer, from])) {
-      try {
-        const answer = await this.net.request(peer, this.chain.id, COMPACT_TOPIC, { block: proposal.value.hash, txs: missing }, { timeoutMs: FETCH_TIMEOUT_MS });
-        const txs = isJsonObject(answer) && Array.isArray(answer.txs) ? answer.txs : [];
-        if (txs.length === missing.length) {
-          got = txs;
-          break;
-        }
-      } catch {
-        // not connected to it, or no answer in time: the next one
-      }
+    let answer: JsonValue;
+    try {
+      answer = await this.net.request(from, this.chain.id, COMPACT_TOPIC, { block: proposal.value.hash, txs: missing }, { timeoutMs: FETCH_TIMEOUT_MS });
+    } catch {
+      return undefined;
     }
-    if (!got) return undefined;
+    const got = isJsonObject(answer) && Array.isArray(answer.txs) ? answer.txs : [];
+    if (got.length !== missing.length) return undefined;
     const out = have.slice();
     for (let k = 0; k < missing.length; k++) {
       const tx = got[k] as unknown as Tx;
@@ -195,12 +152,6 @@ export class CompactProposals {
       return { txs: out };
     });
   }
-}
-
-/** Adds `key` to a set that keeps the last SEEN_KEPT. */
-function remember(set: Set<string>, key: string): void {
-  set.add(key);
-  if (set.size > SEEN_KEPT) set.delete(set.values().next().value!);
 }
 
 /** The hash of a tx from a peer, or undefined for a shape that has none. */

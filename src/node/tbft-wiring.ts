@@ -48,7 +48,9 @@ export function tbftTransport(net: PeerNetwork, chain: Chain, trace?: TbftTrace)
         handler(body, from);
       });
       const offCompact = net.on(id, COMPACT_TOPIC, (body, from) => {
-        compact.incoming(body, from, (full) => handler(asJson(full), from));
+        void compact.rebuild(body, from).then((full) => {
+          if (full) handler(asJson(full), from);
+        });
       });
       return () => {
         offFull();
