@@ -7,6 +7,7 @@ export const CONSENSUS_ERRORS = {
   TBFT_EMPTY_SET: 'the validator set has no voting power',
   TBFT_LOOP: 'the tbft rules did not settle (an engine bug)',
   TBFT_STARTED: 'the tbft core was started twice',
+  TBFT_TRACE_DIR_INVALID: 'SHULIAN_TBFT_TRACE names a directory that cannot be made',
   WAL_CORRUPT: 'the write-ahead log cannot be read back',
   WAL_RECORD_TOO_LARGE: 'a write-ahead log record is larger than allowed',
 } as const satisfies ErrorList;

@@ -10,8 +10,9 @@
  * the processes of one machine. Lines go through a buffered stream: the consensus path never
  * waits for the disk. Nothing secret is written (heights, rounds, sizes, peers' DIDs).
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { ShulianError } from '../../codec/index.ts';
 
 export type TraceEvent =
   | 'propose-start' | 'propose-end'
@@ -26,10 +27,18 @@ export type TbftTrace = (ev: TraceEvent, height: number, extra?: Record<string, 
 /** The environment variable that turns tracing on: a directory to write into. */
 export const TRACE_ENV = 'SHULIAN_TBFT_TRACE';
 
-/** A trace for `chain` when SHULIAN_TBFT_TRACE is set, else undefined (and nothing is opened). */
+/**
+ * A trace for `chain` when SHULIAN_TBFT_TRACE is set, else undefined (and nothing is opened).
+ * The directory is made if missing; TBFT_TRACE_DIR_INVALID when it cannot be.
+ */
 export function traceFromEnv(chain: string, env: NodeJS.ProcessEnv = process.env): { trace: TbftTrace; close: () => void } | undefined {
   const dir = env[TRACE_ENV];
   if (!dir) return undefined;
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new ShulianError('TBFT_TRACE_DIR_INVALID', `${TRACE_ENV}="${dir}": cannot make that directory (${(err as Error).message}); name a writable directory, or unset it to trace nothing`);
+  }
   const out: WriteStream = createWriteStream(join(dir, `${chain}-${process.pid}.jsonl`), { flags: 'a' });
   // A trace that cannot be written is not the node's problem: it stops tracing.
   let broken = false;

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ShulianError } from '../../codec/index.ts';
+import { traceFromEnv } from './trace.ts';
+
+test('tbft trace: off when unset; makes its directory and writes one JSON line per step; a directory it cannot make is a clear error', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'shulian-trace-'));
+  try {
+    assert.equal(traceFromEnv('notary', {}), undefined);
+    const dir = join(base, 'new', 'dir');
+    const t = traceFromEnv('notary', { SHULIAN_TBFT_TRACE: dir })!;
+    t.trace('propose-start', 7, { round: 0 });
+    t.trace('decide-end', 7, { txs: 3 });
+    t.close();
+    const file = join(dir, `notary-${process.pid}.jsonl`);
+    const lines = await waitForLines(file, 2);
+    assert.deepEqual(lines.map((l) => [l.ev, l.h, l.round ?? l.txs]), [['propose-start', 7, 0], ['decide-end', 7, 3]]);
+    assert.ok(typeof lines[0]!.t === 'number' && typeof lines[1]!.t === 'number' && lines[1]!.t >= lines[0]!.t);
+    writeFileSync(join(base, 'a-file'), '');
+    assert.throws(() => traceFromEnv('notary', { SHULIAN_TBFT_TRACE: join(base, 'a-file', 'sub') }),
+      (err: unknown) => err instanceof ShulianError && err.code === 'TBFT_TRACE_DIR_INVALID' && err.message.includes('a-file'));
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+async function waitForLines(file: string, n: number): Promise<Array<Record<string, number | string>>> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      // not there yet
+    }
+    const lines = text.split('\n').filter(Boolean);
+    if (lines.length >= n) return lines.map((l) => JSON.parse(l) as Record<string, number | string>);
+    if (Date.now() > deadline) throw new Error(`${file}: ${lines.length} of ${n} lines after 5 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
