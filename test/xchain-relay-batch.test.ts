@@ -115,13 +115,18 @@ test('a node\'s own endpoint submits calls made together at once: one block take
   const w = await openRelayWorld(t);
   const ep = localEndpoint(w.a.chain, w.gateway);
   const base = w.a.chain.nonces(w.gatewayDid).pendingNonce;
-  const submitted = async (n: number): Promise<void> => {
-    for (let i = 0; i < 400 && w.a.chain.nonces(w.gatewayDid).pendingNonce < base + n; i++) await new Promise<void>((r) => setTimeout(r, 5));
+  // A submission's txs are in the mempool at once, and a block takes them once they are on disk
+  // (MempoolEntry.held), which is when the chain's tx listener fires.
+  let onDisk = 0;
+  w.a.chain.onTxs(() => void onDisk++);
+  const submitted = async (n: number, submissions: number): Promise<void> => {
+    for (let i = 0; i < 400 && (w.a.chain.nonces(w.gatewayDid).pendingNonce < base + n || onDisk < submissions); i++) await new Promise<void>((r) => setTimeout(r, 5));
     assert.equal(w.a.chain.nonces(w.gatewayDid).pendingNonce, base + n, `${n} gateway txs wait in the mempool`);
+    assert.equal(onDisk, submissions, `in ${submissions} submission(s), on disk`);
   };
   const calls = [1, 2, 3].map((i) => ep.call('xchain', 'send', { dstChain: 'beta', dstPort: 'xchain', payload: { i } }));
   // Let the submission run, then commit one block: all three are in it.
-  await submitted(3);
+  await submitted(3, 1);
   const before = w.a.chain.height();
   await w.a.tick();
   const results = await Promise.all(calls);
@@ -130,7 +135,7 @@ test('a node\'s own endpoint submits calls made together at once: one block take
   assert.deepEqual(results.map((r) => (r.result as { sequence: number }).sequence), [1, 2, 3], 'in the order called (nonce order)');
   // And the next call, made alone, still goes through with the following nonce.
   const next = ep.call('xchain', 'send', { dstChain: 'beta', dstPort: 'xchain', payload: { i: 4 } });
-  await submitted(4);
+  await submitted(4, 2);
   await w.a.tick();
   assert.equal((await next).status, 'ok');
 });
