@@ -119,8 +119,8 @@ const validate = [];
 const votes = [];
 const commit = [];
 const interval = [];
-for (let i = 0; i < full.length; i++) {
-  const r = full[i];
+const startOf = new Map(rows.map((r) => [r.h, r.start]));
+for (const r of full) {
   const others = r.perNode.filter((n) => !n.proposer);
   const ins = others.map((n) => n.in).filter((x) => x !== undefined).sort((a, b) => a - b);
   if (ins.length) arrive.push(ins[Math.floor(ins.length / 2)] - r.build);
@@ -129,8 +129,8 @@ for (let i = 0; i < full.length; i++) {
   const validated = others.map((n) => n.ve).filter((x) => x !== undefined).sort((a, b) => a - b);
   if (decided.length && validated.length) votes.push(decided[Math.floor(decided.length / 2)] - validated[Math.floor(validated.length / 2)]);
   for (const n of r.perNode) if (n.ds !== undefined && n.de !== undefined) commit.push(n.de - n.ds);
-  const next = rows.find((x) => x.h === r.h + 1);
-  if (next) interval.push(next.start - r.start);
+  const next = startOf.get(r.h + 1);
+  if (next !== undefined) interval.push(next - r.start);
 }
 const summary = {
   heights: full.length,

@@ -223,11 +223,6 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
     return this.mempool.has(hash);
   }
 
-  /** A pending tx by its hash, as admitted (peers rebuild compact proposals from these). */
-  pendingTx(hash: string): Tx | undefined {
-    return this.mempool.get(hash)?.tx;
-  }
-
   /** Pending txs by the first `length` hex digits of their hashes; undefined where none or several match (compact proposals). */
   pendingByShortIds(ids: readonly string[], length: number): Array<{ hash: string; tx: Tx } | undefined> {
     return this.mempool.byShortIds(ids, length).map((e) => (e ? { hash: e.hash, tx: e.tx } : undefined));

@@ -13,7 +13,7 @@ export function isJsonObject(v: unknown): v is JsonObject {
 
 /** The same check, typed as a record of values not yet checked (input that may hold more than JSON). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return isJsonObject(v);
 }
 
 /**

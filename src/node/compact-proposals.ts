@@ -95,17 +95,15 @@ export class CompactProposals {
     const shortIds = Array.from({ length: n }, (_, i) => ids.slice(i * this.idHex, (i + 1) * this.idHex));
     const found = this.chain.pendingByShortIds(shortIds, this.idHex);
     this.trace?.('proposal-in', proposal.height, { round: proposal.round, txs: n, lacking: found.filter((f) => !f).length, from });
-    let txs = await this.fillMissing(proposal, from, shortIds, found.map((f) => f && { tx: f.tx, hash: f.hash }));
+    const rooted = (txs: Array<{ tx: Tx; hash: string }> | undefined) => (txs && this.txRoot(txs.map((t) => t.hash)) === header.txRoot ? txs : undefined);
+    const first = await this.fillMissing(proposal, from, shortIds, found);
+    let txs = rooted(first);
     // A pooled tx that shares its short id with the block's (and was the only one this node
     // held) makes the tx root differ: ask for every tx once.
-    let whole = false;
-    if (txs && this.txRoot(txs.map((t) => t.hash)) !== header.txRoot) {
-      whole = true;
-      txs = await this.fillMissing(proposal, from, shortIds, shortIds.map(() => undefined));
-    }
-    const ok = txs !== undefined && this.txRoot(txs.map((t) => t.hash)) === header.txRoot;
-    this.trace?.('proposal-rebuilt', proposal.height, { round: proposal.round, ok, whole });
-    if (!ok || !txs) return undefined;
+    const whole = first !== undefined && txs === undefined;
+    if (whole) txs = rooted(await this.fillMissing(proposal, from, shortIds, shortIds.map(() => undefined)));
+    this.trace?.('proposal-rebuilt', proposal.height, { round: proposal.round, ok: txs !== undefined, whole });
+    if (!txs) return undefined;
     return { ...proposal, value: { hash: proposal.value.hash, payload: { ...block, txs: txs.map((t) => t.tx) as unknown as JsonValue[] } } };
   }
 

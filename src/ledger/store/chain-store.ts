@@ -437,14 +437,13 @@ export class ChainStore {
       let last: Promise<unknown> = Promise.resolve();
       let n = 0;
       for (const [h, node] of [...this.pendingNodes]) {
-        if (this.queuedNodes.has(h) || !this.pendingNodes.has(h)) continue;
+        if (!this.pendingNodes.has(h)) continue;
         if (++n % (SLICE * 4) === 0) {
           this.guardBatch();
           await turn();
           if (this.failed) return;
         }
-        this.queuedNodes.add(h);
-        last = quiet(this.nodes.put(Buffer.from(h, 'latin1'), Buffer.from(node)));
+        last = this.queueNode(h, node) ?? last;
       }
       this.guardBatch();
       await last;
@@ -453,6 +452,13 @@ export class ChainStore {
       settleCommitError(err);
       this.prewriteFailure ??= err;
     });
+  }
+
+  /** Puts a tree node to LMDB unless a prewrite or a commit already did; the put's promise, or undefined. */
+  private queueNode(h: string, node: Uint8Array): Promise<unknown> | undefined {
+    if (this.queuedNodes.has(h)) return undefined;
+    this.queuedNodes.add(h);
+    return quiet(this.nodes.put(Buffer.from(h, 'latin1'), Buffer.from(node)));
   }
 
   private async writeBlock(w: BlockWrite): Promise<void> {
@@ -477,10 +483,7 @@ export class ChainStore {
         this.guardBatch();
         await turn();
       }
-      const [h, node] = nodes[i]!;
-      if (this.queuedNodes.has(h)) continue;
-      this.queuedNodes.add(h);
-      last = quiet(this.nodes.put(Buffer.from(h, 'latin1'), Buffer.from(node)));
+      last = this.queueNode(nodes[i]![0], nodes[i]![1]) ?? last;
     }
     for (const [h, v] of w.values) last = quiet(this.values.put(Buffer.from(h, 'hex'), v));
     const meta: BlockMeta = { header: block.header, hash: block.hash, sig: block.sig, txHashes, receiptHashes: w.receiptHashes };
