@@ -145,6 +145,14 @@ test('a held entry (admitted, not yet on disk nor gossiped) is not reaped, nor a
   for (const e of [entry('a', 0), a1, entry('a', 2), entry('b', 0)]) m.add(e, { committedNonce: 0, nextHeight: 1 });
   assert.deepEqual(m.reap(10, 1, () => 0).map((e) => e.hash), ['a:0:100', 'b:0:100']);
   assert.equal(m.pendingNonce('a', 0), 3, 'held txs still count for the next nonce');
+  // Only held txs at the head of every run: nothing a block could take yet.
+  const h = new Mempool(limits());
+  const c0 = { ...entry('c', 0), held: true };
+  h.add(c0, { committedNonce: 0, nextHeight: 1 });
+  h.add(entry('c', 1), { committedNonce: 0, nextHeight: 1 });
+  assert.equal(h.hasExecutable(), false, 'a proposer waits for the tx to be on disk rather than propose without it');
+  c0.held = false;
+  assert.equal(h.hasExecutable(), true);
   a1.held = false;
   assert.deepEqual(m.reap(10, 1, () => 0).map((e) => e.hash), ['a:0:100', 'a:1:100', 'a:2:100', 'b:0:100']);
 });

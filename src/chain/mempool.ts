@@ -115,9 +115,9 @@ export class Mempool {
     return n;
   }
 
-  /** Whether any sender has a tx at its next nonce (something a block could include). */
+  /** Whether any sender has a tx at its next nonce that a block could take now (not held, as reap). */
   hasExecutable(): boolean {
-    for (const q of this.bySender.values()) if (q.runEnd > q.base) return true;
+    for (const q of this.bySender.values()) if (q.runEnd > q.base && !q.txs.get(q.base)!.held) return true;
     return false;
   }
 
