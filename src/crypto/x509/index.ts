@@ -15,16 +15,30 @@
  * certificate is byte-for-byte a root, or a root's key signs it. Not checked: revocation
  * (CRL/OCSP), name constraints and policies (a certificate marking those critical is refused).
  */
-import 'reflect-metadata'; // @peculiar/x509 (through tsyringe) needs the Reflect metadata API before it loads
-import {
-  BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, SubjectAlternativeNameExtension, X509Certificate,
-} from '@peculiar/x509';
+import { createRequire } from 'node:module';
+import type * as PeculiarX509 from '@peculiar/x509';
 import { p256 } from '@noble/curves/nist.js';
 import { bytesEqual, toHex } from '../../codec/index.ts';
 import { sm3 } from '../hash.ts';
 import { verify } from '../keys.ts';
 import { children, content, DerError, derToRs, oidToString, raw, readTlv } from './der.ts';
 import { X509Error, type X509ErrorCode } from './errors.ts';
+
+let peculiar: typeof PeculiarX509 | undefined;
+/**
+ * @peculiar/x509, loaded on the first certificate parsed: it (with tsyringe and the asn1 schemas)
+ * took a third of a CLI command's start and was loaded by every node and command through the DID
+ * module, which most never use for a certificate. Its CommonJS build (the one `import` loaded
+ * too: the package has no "exports") is required synchronously, so parsing stays synchronous.
+ */
+function x509(): typeof PeculiarX509 {
+  if (!peculiar) {
+    const require = createRequire(import.meta.url);
+    require('reflect-metadata'); // @peculiar/x509 (through tsyringe) needs the Reflect metadata API before it loads
+    peculiar = require('@peculiar/x509') as typeof PeculiarX509;
+  }
+  return peculiar;
+}
 
 export const OID = {
   ecPublicKey: '1.2.840.10045.2.1',
@@ -60,7 +74,7 @@ export interface ParsedCertificate {
   keySuite: X509KeySuite;
   /** SubjectAltName URIs (where a DID would be). */
   uris: string[];
-  cert: X509Certificate;
+  cert: PeculiarX509.X509Certificate;
   tbs: Uint8Array;
   signatureAlgorithm: string;
   signature: Uint8Array;
@@ -135,9 +149,10 @@ export function parseCertificate(input: CertificateInput): ParsedCertificate {
     if (!algOidT || algOidT.tag !== 0x06) throw new DerError('bad AlgorithmIdentifier');
     const sigBits = content(der, sigT);
     if (sigBits[0] !== 0) throw new DerError('signature BIT STRING with unused bits');
-    const cert = new X509Certificate(new Uint8Array(der));
+    const lib = x509();
+    const cert = new lib.X509Certificate(new Uint8Array(der));
     const { publicKey, keySuite } = ecKey(raw(der, spkiT));
-    const san = cert.getExtension(SubjectAlternativeNameExtension);
+    const san = cert.getExtension(lib.SubjectAlternativeNameExtension);
     const uris = san ? san.names.items.filter((n) => n.type === 'url').map((n) => n.value) : [];
     return {
       der, fingerprint: toHex(sm3(der)), subject: cert.subject, issuer: cert.issuer, notBefore: cert.notBefore, notAfter: cert.notAfter,
@@ -224,6 +239,7 @@ export function verifyCertificateChain(chain: readonly CertificateInput[], roots
       if (ext.critical && !KNOWN_CRITICAL.has(ext.type)) return fail('X509_UNKNOWN_CRITICAL_EXTENSION', `${what} has the critical extension ${ext.type}, which this checker does not process`);
     }
     if (i > 0) {
+      const { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension } = x509();
       const bc = c.cert.getExtension(BasicConstraintsExtension);
       if (!bc || !bc.ca) return fail('X509_NOT_CA', `${what} issues "${path[i - 1]!.subject}" but is not a CA (basicConstraints cA is not TRUE)`);
       const ku = c.cert.getExtension(KeyUsagesExtension);
