@@ -2,7 +2,7 @@
  * Alarm settings (docs/alarms.md): checked on the way in, secrets kept write-only on the way out.
  * A PUT that leaves a secret out keeps the stored one (so the console can save other fields).
  */
-import { z } from 'zod';
+import { z } from '../codec/schemas.ts';
 import { ShulianError } from '../codec/index.ts';
 import type { AlarmSettings } from '../sdk/index.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod.ts';
 import type { JsonValue } from './canonical.ts';
 import { AMOUNT_RE, CHAIN_ID_RE, DID_RE, HEX64_RE, HEX_RE } from './patterns.ts';
 
@@ -7,6 +7,8 @@ import { AMOUNT_RE, CHAIN_ID_RE, DID_RE, HEX64_RE, HEX_RE } from './patterns.ts'
  * bytes, an amount, any JSON. Their patterns are in ./patterns.ts (exported by codec's index.ts,
  * re-exported here for modules that use both); this file is codec's second face because it loads zod.
  */
+/** zod with its JIT off (./zod.ts): every schema in src/ takes `z` from here. */
+export { z };
 export { AMOUNT_RE, CHAIN_ID, CHAIN_ID_RE, DID_RE, HEX64_RE, HEX_RE, NAME_RE, PUBKEY_HEX_RE } from './patterns.ts';
 
 /** A did:shulian DID: anyone who signs a transaction, holds a role or is named as a party. */

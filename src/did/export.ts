@@ -5,7 +5,7 @@
  * DIDs with no node at hand. Nothing in a file is believed until its proof checks out against
  * the genesis it carries, and that genesis against the hash the verifier pinned.
  */
-import { z } from 'zod';
+import { z } from '../codec/schemas.ts';
 import { ShulianError } from '../codec/index.ts';
 import { hashJson, type Genesis } from '../ledger/index.ts';
 import { parseShulianDid } from '../crypto/index.ts';

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { ShulianError, canonicalize, fromHex, toHex, CHAIN_ID_RE, DID_RE, HEX_RE, NAME_RE, type JsonValue } from '../codec/index.ts';
-import { jsonSchema } from '../codec/schemas.ts';
+import { jsonSchema, z } from '../codec/schemas.ts';
 import { didFromPublicKey, hashFor, sign, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 import { canonicalBody, txHashOf } from './hashing.ts';
 import type { Tx, TxBody } from './types.ts';

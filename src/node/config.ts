@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import { z } from '../codec/schemas.ts';
 import { ShulianError } from '../codec/index.ts';
 import { checkPublicUrl } from '../api/index.ts';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Interface, LogDescription } from 'ethers';
-import { z } from 'zod';
+import { z } from '../codec/schemas.ts';
 import { ShulianError } from '../codec/index.ts';
 import type { ChainAdapter, ChainEvent, ChainHeader, EthereumAdapter } from '../crosschain/adapters/index.ts';
 import type { EvmPacket, fromEvmPacket } from '../crosschain/evm/index.ts';

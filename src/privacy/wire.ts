@@ -4,7 +4,7 @@
  * Every body names the run; every batch is bounded. Each request is signed by the sender's DID
  * key over the path and body (`x-psi-*` headers).
  */
-import { z } from 'zod';
+import { z } from '../codec/schemas.ts';
 import { ShulianError } from '../codec/index.ts';
 import { didFromPublicKey, sign, sm3, verify, type KeyPair, type Suite } from '../crypto/index.ts';
 import { ELEMENT_BYTES, type Group } from './group.ts';

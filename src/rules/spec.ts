@@ -3,7 +3,7 @@
  * `supervision` module. A rule is JSON; its conditions, keys and amounts are CEL expressions
  * (expr.ts) over one committed transaction (observation.ts). Plain data and zod schemas only.
  */
-import { z } from 'zod';
+import { z } from '../codec/schemas.ts';
 import { CHAIN_ID_RE } from '../codec/index.ts';
 
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;

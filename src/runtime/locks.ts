@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../codec/schemas.ts';
 import type { JsonValue, StateKey } from '../codec/index.ts';
 import type { ModuleErrorCode } from './errors.ts';
 import { exported, ModuleError, type ExportDef, type ModuleContext } from './module.ts';

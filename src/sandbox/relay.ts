@@ -10,9 +10,8 @@
  * real tx and every simulated tx of a caller, has no such methods (METHOD_NOT_FOUND), and the
  * sender of relay txs is a name no DID can have.
  */
-import { z } from 'zod';
 import { asJson, type JsonValue } from '../codec/index.ts';
-import { chainIdSchema } from '../codec/schemas.ts';
+import { chainIdSchema, z } from '../codec/schemas.ts';
 import type { Executor, ModuleDef } from '../runtime/index.ts';
 import { method } from '../runtime/index.ts';
 import {

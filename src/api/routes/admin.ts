@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { ShulianError, toHex } from '../../codec/index.ts';
 import { CONSOLE_ROLES, type ApiKeyRecord, type PublicApiKey } from '../console-store.ts';
 import { errorSchema } from '../schemas.ts';

@@ -24,7 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { ShulianError, fromHex, toHex, PUBKEY_HEX_RE, DID_RE } from '../../codec/index.ts';
 import { didFromPublicKey, sm3, type Suite } from '../../crypto/index.ts';
 import { authorizeSenderSync } from '../../did/index.ts';

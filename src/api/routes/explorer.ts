@@ -15,7 +15,7 @@
  * blocks and txs from LMDB as before.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { ShulianError } from '../../codec/index.ts';
 import { CHAIN_ID_RE, DID_RE, NAME_RE } from '../../codec/index.ts';
 import type { ExplorerQueries, TxFilter } from '../../indexer/index.ts';

@@ -13,9 +13,8 @@
  * need no signature (an unsigned call from any DID), since nothing of a simulation is written.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { ShulianError } from '../../codec/index.ts';
-import { chainIdSchema, didSchema, hexSchema, jsonSchema } from '../../codec/schemas.ts';
+import { chainIdSchema, didSchema, hexSchema, jsonSchema, z } from '../../codec/schemas.ts';
 import { decodeTx } from '../../ledger/index.ts';
 import type { SimulationSandbox } from '../../sandbox/index.ts';
 import type { SimRequest, SimTx, SimulateOnceRequest } from '../../sdk/index.ts';

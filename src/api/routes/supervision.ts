@@ -16,9 +16,8 @@
  * their evidence. Regulators act through their console session or an API key.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { HEX64_RE as ID_RE, ShulianError } from '../../codec/index.ts';
-import { didSchema } from '../../codec/schemas.ts';
+import { didSchema, z } from '../../codec/schemas.ts';
 import type { Regulator } from '../../modules/governance/types.ts';
 import { ALERT_STATUSES, type Alert, type AlertStatus, type WorkOrderStatus } from '../../sdk/index.ts';
 import { PERIODS, bucketOf, type Period, type SupervisionService } from '../../supervision/index.ts';

@@ -16,7 +16,7 @@
  * cannot grow the store nor take every slot from one address.
  */
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { ShulianError } from '../../codec/index.ts';
 import {
   WORK_ORDER_KINDS, WORK_ORDER_STATUSES, type StoredOrder, type WorkOrder, type WorkOrderStatus,

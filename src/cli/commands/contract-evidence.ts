@@ -17,9 +17,8 @@
  *   every party signed.
  * The file is RFC 8785 canonical JSON, so every byte of it is significant.
  */
-import { z } from 'zod';
 import { ShulianError, canonicalize, asJson, stateValue, HEX_RE, type JsonValue, type StateKey } from '../../codec/index.ts';
-import { digestSchema as hex64, jsonSchema as json } from '../../codec/schemas.ts';
+import { digestSchema as hex64, jsonSchema as json, z } from '../../codec/schemas.ts';
 import { compileSource, execute, instantiate, type Contract, type ContractState } from '../../lex/index.ts';
 import {
   verifyTxInclusion, LightClientError, checkHeader, headerVerifier, lightStateFromGenesis, trustedThrough,

@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { foreign, ShulianError, asJson, HEX64_RE, type JsonValue } from '../../codec/index.ts';
 import { participantSchema, txDigest, type XtxBody, type XtxParticipant } from '../../modules/xtx/types.ts';
 import { apiUrl, emit, usage, type CommonOptions } from '../output.ts';

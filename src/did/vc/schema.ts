@@ -3,7 +3,7 @@
  * Bitstring Status List entry (Bitstring Status List v1.0 §2.1). Unknown properties are kept:
  * a credential may carry any claims.
  */
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { isRecord } from '../../codec/index.ts';
 import { parseDateTime } from './datetime.ts';
 import { problem, type VcErrorCode, type VcProblem } from './problems.ts';

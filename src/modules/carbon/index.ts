@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import type { JsonValue, StateKey } from '../../codec/index.ts';
 import type { Genesis } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';

@@ -13,9 +13,8 @@
  * platform's reference) is issued once; a citizen's trips may not overlap in time; a household's
  * period is claimed once.
  */
-import { z } from 'zod';
 import { canonicalize, toHex } from '../../codec/index.ts';
-import { amountSchema, didSchema, digestSchema } from '../../codec/schemas.ts';
+import { amountSchema, didSchema, digestSchema, z } from '../../codec/schemas.ts';
 import { sm3 } from '../../crypto/index.ts';
 
 export const CARBON = 'carbon';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import type { JsonValue } from '../../codec/index.ts';
 import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { CATALOG, DATASET_ID_RE, datasetInputSchema, type DatasetInput, type DatasetRecord } from './types.ts';

@@ -4,7 +4,7 @@
  * `catalog` module keeps and the schemas of what publishers send. DCAT 3 / DCAT-AP 3 terms are
  * named beside each field; src/data renders them as JSON-LD and Turtle.
  */
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 
 export const CATALOG = 'catalog';
 

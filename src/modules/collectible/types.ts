@@ -6,8 +6,7 @@
  * price and the module has no market. The media stays off chain; a class keeps its digest.
  * Albums (集邮册) are sets of classes whose completion grants a reward token once per holder.
  */
-import { z } from 'zod';
-import { didSchema, digestSchema } from '../../codec/schemas.ts';
+import { didSchema, digestSchema, z } from '../../codec/schemas.ts';
 
 export const COLLECTIBLE = 'collectible';
 export const DAY_MS = 86_400_000;

@@ -5,8 +5,7 @@
  * ISO/IEC TS 27560 fields, see docs/data.md); the chain keeps only its digest and its state —
  * never personal data. Withdrawal takes effect from the next block.
  */
-import { z } from 'zod';
-import { didSchema, digestSchema } from '../../codec/schemas.ts';
+import { didSchema, digestSchema, z } from '../../codec/schemas.ts';
 import { purposeIsA, purposeName } from '../../odrl/index.ts';
 
 export const CONSENT = 'consent';

@@ -8,8 +8,7 @@
  * discount, redeeming turns the reservation into the actual discount, expiry and refund give it
  * back. `reserved + spent ≤ budget` holds after every transaction.
  */
-import { z } from 'zod';
-import { amountSchema, didSchema } from '../../codec/schemas.ts';
+import { amountSchema, didSchema, z } from '../../codec/schemas.ts';
 
 export const COUPON = 'coupon';
 export const COUPON_LIMITS = { merchants: 64, perRedemption: 8, name: 100, perHolder: 1000 } as const;

@@ -5,8 +5,7 @@
  * hold under the DID documents and its credential's status entry is clear, judged at the
  * identity height each block names (src/node/credential-admission.ts).
  */
-import { z } from 'zod';
-import { chainIdSchema, jsonObjectSchema } from '../../codec/schemas.ts';
+import { chainIdSchema, jsonObjectSchema, z } from '../../codec/schemas.ts';
 import type { JsonValue } from '../../codec/index.ts';
 
 export const CREDADMIT = 'credadmit';

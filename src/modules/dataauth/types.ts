@@ -4,8 +4,7 @@
  * entry, and a usage record for every use. The records the `dataauth` module keeps and the
  * schemas of what parties send.
  */
-import { z } from 'zod';
-import { didSchema, digestSchema } from '../../codec/schemas.ts';
+import { didSchema, digestSchema, z } from '../../codec/schemas.ts';
 import type { Policy } from '../../odrl/index.ts';
 
 export const DATAAUTH = 'dataauth';

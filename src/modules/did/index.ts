@@ -7,7 +7,7 @@
  * executor drops a failed tx's writes anyway). Gas: a base per method, then per byte read and
  * written through the context, like every module.
  */
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { canonicalize, type JsonValue } from '../../codec/index.ts';
 import { didFromPublicKey, decodeMultikey, MultikeyError, type DecodedMultikey, parseShulianDid } from '../../crypto/index.ts';
 import { method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';

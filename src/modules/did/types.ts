@@ -3,9 +3,8 @@
  * how a stored document is checked when it comes from elsewhere, and which key may sign for a
  * DID (authorize.ts, re-exported here). State keys: keys.ts. No I/O here.
  */
-import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
-import { jsonSchema } from '../../codec/schemas.ts';
+import { jsonSchema, z } from '../../codec/schemas.ts';
 import { parseShulianDid } from '../../crypto/index.ts';
 
 /** Verification relationships of DID Core 1.0 §5.3. */

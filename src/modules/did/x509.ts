@@ -13,7 +13,7 @@
  * stored shape is strict, so they are not folded into it); a chain is stored by its leaf's SM3
  * fingerprint and summary, not its bytes.
  */
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { method, ModuleError, type MethodDef, type ModuleContext } from '../../runtime/index.ts';
 import { parseShulianDid } from '../../crypto/index.ts';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { ShulianError } from '../../codec/index.ts';
 import { suiteVerifier, verifyEvidence, type Genesis } from '../../ledger/index.ts';
 import { method, ModuleError, type ModuleDef } from '../../runtime/index.ts';

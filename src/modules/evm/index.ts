@@ -10,7 +10,7 @@
  * Shulian gas, on top of the usual fees for the state keys read and written. A call that reverts
  * or runs out of gas fails the transaction and changes nothing. Logs become `Log` events.
  */
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { asJson, type JsonValue } from '../../codec/index.ts';
 import type { ChainParams } from '../../ledger/index.ts';
 import { asyncMethod, ModuleError, type Frozen, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';

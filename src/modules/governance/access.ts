@@ -3,7 +3,7 @@
  * alliance policy's `access` rules, their shape and how one call is judged. Pure: the node's
  * alliance view (src/node/admission.ts) applies it at admission and in execution.
  */
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { CHAIN_ID_RE, DID_RE, NAME_RE } from '../../codec/index.ts';
 import { ROLES, type AccessRule, type Role } from './types.ts';
 

@@ -4,7 +4,7 @@
  * lifecycle and validator sets, and the registries of regulators and gateways. See
  * docs/governance.md.
  */
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { canonicalize, ShulianError, asJson, CHAIN_ID_RE, DID_RE } from '../../codec/index.ts';
 import { hashJson, type Genesis, type ValidatorInfo } from '../../ledger/index.ts';
 import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';

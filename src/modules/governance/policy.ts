@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { NAME_RE } from '../../codec/index.ts';
 import type { ChainParams } from '../../ledger/index.ts';
 import { ModuleError } from '../../runtime/index.ts';

@@ -4,10 +4,9 @@ import { routeSchema } from '../xchain/types.ts';
  * chain's genesis and validator sets must follow. Every failure is a ModuleError whose message
  * names the field and says what it must be.
  */
-import { z } from 'zod';
 import { fromHex } from '../../codec/index.ts';
 import { didFromPublicKey, type Suite } from '../../crypto/index.ts';
-import { CHAIN_ID_RE, didSchema, HEX_RE, NAME_RE } from '../../codec/schemas.ts';
+import { CHAIN_ID_RE, didSchema, HEX_RE, NAME_RE, z } from '../../codec/schemas.ts';
 import type { ChainParams, Genesis, ValidatorInfo } from '../../ledger/index.ts';
 import { ModuleError } from '../../runtime/index.ts';
 import { GOVERNANCE_MODULE } from './keys.ts';

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { asJson, type JsonValue } from '../../codec/index.ts';
-import { didSchema as did, digestSchema as hash, jsonObjectSchema as jsonObject, jsonSchema as jsonValue } from '../../codec/schemas.ts';
+import { didSchema as did, digestSchema as hash, jsonObjectSchema as jsonObject, jsonSchema as jsonValue, z } from '../../codec/schemas.ts';
 import { execute, instantiate, LexError, type Contract, type ContractState, type ObligationView, type Settlement } from '../../lex/index.ts';
 import { exported, method, ModuleError, refuseFrozen, type ExportDef, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';

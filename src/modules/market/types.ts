@@ -5,9 +5,8 @@
  * schemas of what clients send, and the pure helpers the chain, the gateway, the SDK and the CLI
  * compute the same way (a plan's lex parameters, a receipt's Merkle leaf, a period's bounds).
  */
-import { z } from 'zod';
 import { canonicalBytes, toHex, type JsonValue } from '../../codec/index.ts';
-import { didSchema, digestSchema } from '../../codec/schemas.ts';
+import { didSchema, digestSchema, z } from '../../codec/schemas.ts';
 import { sm3 } from '../../crypto/index.ts';
 import { merkleRoot } from '../../ledger/index.ts';
 

@@ -5,8 +5,7 @@
  * agencies, so a citizen submits a material once and agencies reuse it (docs/gov.md). The files
  * stay off chain; the chain keeps their SM3 digests, who may read them, and every read.
  */
-import { z } from 'zod';
-import { didSchema, digestSchema } from '../../codec/schemas.ts';
+import { didSchema, digestSchema, z } from '../../codec/schemas.ts';
 
 export const MATERIAL = 'material';
 

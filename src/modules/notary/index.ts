@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { JsonValue } from '../../codec/index.ts';
-import { digestSchema, HEX64_RE } from '../../codec/schemas.ts';
+import { digestSchema, HEX64_RE, z } from '../../codec/schemas.ts';
 import { exported, method, ModuleError, type ModuleDef } from '../../runtime/index.ts';
 import { NOTARY, notaryKey as k } from './keys.ts';
 import type { NotaryRecord } from './types.ts';

@@ -4,9 +4,8 @@
  * consents (consent) valid at the request's height, and the run's audit record. The chain holds
  * the control flow; the identifiers and values stay with the parties (src/privacy).
  */
-import { z } from 'zod';
 import { HEX_RE } from '../../codec/index.ts';
-import { digestSchema } from '../../codec/schemas.ts';
+import { digestSchema, z } from '../../codec/schemas.ts';
 import { sm3 } from '../../crypto/index.ts';
 import { merkleRoot } from '../../ledger/index.ts';
 import { currencySchema } from '../settlement/types.ts';

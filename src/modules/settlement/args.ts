@@ -2,8 +2,7 @@
  * Argument schemas of the settlement module's methods that clients build too: a settlement
  * instruction (what a lex contract or a payer submits) and the fields it is made of.
  */
-import { z } from 'zod';
-import { didSchema } from '../../codec/schemas.ts';
+import { didSchema, z } from '../../codec/schemas.ts';
 import { AMOUNT_RE, CURRENCY_RE } from './calc.ts';
 
 export const currencySchema = z.string().regex(CURRENCY_RE, 'an ISO 4217 code such as CNY');

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { Genesis } from '../../ledger/index.ts';
-import { didSchema as did, digestSchema } from '../../codec/schemas.ts';
+import { didSchema as did, digestSchema, z } from '../../codec/schemas.ts';
 import { exported, method, ModuleError, refuseFrozen, type ExportDef, type ModuleContext, type ModuleDef, type ModuleErrorCode } from '../../runtime/index.ts';
 import { asJson, type StateKey } from '../../codec/index.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';

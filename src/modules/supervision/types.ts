@@ -4,8 +4,7 @@
  * templates and EVM init codes regulators approved — and what its methods take. Plain data and
  * schemas only, for the SDK, the rule engine and the console (docs/supervision.md).
  */
-import { z } from 'zod';
-import { digestSchema } from '../../codec/schemas.ts';
+import { digestSchema, z } from '../../codec/schemas.ts';
 import { LIST_NAME_RE, MAX_LIST_ITEMS, ruleIdSchema, type RuleSpec } from '../../rules/index.ts';
 
 /** A rule at one version, at `supervision/rule/<id>` (latest) and `supervision/rule/<id>/v/<version>`. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { fromHex, toHex } from '../../codec/index.ts';
 import { asJson, type JsonValue } from '../../codec/index.ts';
 import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { asJson, type JsonValue } from '../../codec/index.ts';
-import { chainIdSchema, jsonSchema } from '../../codec/schemas.ts';
+import { chainIdSchema, jsonSchema, z } from '../../codec/schemas.ts';
 import { exported, method, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';

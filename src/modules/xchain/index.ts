@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { canonicalize, fromHex, isHex, ShulianError, toHex, asJson, stateValue, type JsonValue } from '../../codec/index.ts';
-import { accountSchema, chainIdSchema, hexSchema, jsonObjectSchema, jsonSchema } from '../../codec/schemas.ts';
+import { accountSchema, chainIdSchema, hexSchema, jsonObjectSchema, jsonSchema, z } from '../../codec/schemas.ts';
 import { channelCredentialProblem } from './credential.ts';
 import { verify } from '../../crypto/index.ts';
 import type { CrossChainGenesis, Genesis } from '../../ledger/index.ts';

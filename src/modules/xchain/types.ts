@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { canonicalize, CHAIN_ID_RE, type JsonValue } from '../../codec/index.ts';
-import { accountSchema, chainIdSchema, digestSchema, hexSchema, jsonSchema } from '../../codec/schemas.ts';
+import { accountSchema, chainIdSchema, digestSchema, hexSchema, jsonSchema, z } from '../../codec/schemas.ts';
 import { hashFor, type Suite } from '../../crypto/index.ts';
 import type { BlockHeader, ValidatorInfo, SmtProof } from '../../ledger/index.ts';
 

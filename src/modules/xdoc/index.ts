@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { asJson, type JsonValue } from '../../codec/index.ts';
-import { accountSchema as did, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
+import { accountSchema as did, chainIdSchema, digestSchema, z } from '../../codec/schemas.ts';
 import { exported, lockExports, lockIdSchema, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';

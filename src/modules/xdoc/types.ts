@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { accountSchema, CHAIN_ID, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
+import { accountSchema, CHAIN_ID, chainIdSchema, digestSchema, z } from '../../codec/schemas.ts';
 
 /** A document's id: its origin chain and its id there. */
 export const docIdSchema = z.string().regex(new RegExp(`^${CHAIN_ID}:[A-Za-z0-9._-]{1,64}$`), '<origin chain>:<id>');

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { ShulianError, asJson, type JsonValue, isJsonObject } from '../../codec/index.ts';
-import { accountSchema, chainIdSchema, digestSchema } from '../../codec/schemas.ts';
+import { accountSchema, chainIdSchema, digestSchema, z } from '../../codec/schemas.ts';
 import { exported, method, ModuleError, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs } from '../xchain/types.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';

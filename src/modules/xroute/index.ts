@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../codec/schemas.ts';
 import { canonicalize, toHex, type JsonValue } from '../../codec/index.ts';
 import { sm3 } from '../../crypto/index.ts';
 import type { Genesis } from '../../ledger/index.ts';

@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { asJson, type JsonValue, type StateKey } from '../../codec/index.ts';
-import { accountSchema as did, amountSchema as amount, chainIdSchema } from '../../codec/schemas.ts';
+import { accountSchema as did, amountSchema as amount, chainIdSchema, z } from '../../codec/schemas.ts';
 import { exported, lockExports, lockIdSchema, method, ModuleError, refuseFrozen, type ModuleContext, type ModuleDef } from '../../runtime/index.ts';
 import { ackCallbackArgs, timeoutCallbackArgs, type Packet } from '../xchain/types.ts';
 import { FROM_XCHAIN, sendPacket } from '../xchain/index.ts';

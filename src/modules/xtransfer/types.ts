@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { accountSchema, amountSchema, CHAIN_ID } from '../../codec/schemas.ts';
+import { accountSchema, amountSchema, CHAIN_ID, z } from '../../codec/schemas.ts';
 
 /** A token on its own chain (`CNY-T`), or a voucher of one that came from other chains (`trade/CNY-T`). */
 export const denomSchema = z.string().regex(new RegExp(`^(?:${CHAIN_ID}/)*[A-Z][A-Z0-9-]{1,15}$`), 'a token name such as CNY-T, or a voucher path such as trade/CNY-T');

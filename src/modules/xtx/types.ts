@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import { canonicalize, toHex } from '../../codec/index.ts';
-import { accountSchema, amountSchema, chainIdSchema } from '../../codec/schemas.ts';
+import { accountSchema, amountSchema, chainIdSchema, z } from '../../codec/schemas.ts';
 import { sm3 } from '../../crypto/index.ts';
 import { denomSchema } from '../xtransfer/types.ts';
 import { docIdSchema } from '../xdoc/types.ts';
