@@ -50,6 +50,11 @@ for (const f of files) {
       continue; // a line cut by a kill
     }
     if (typeof e.h !== 'number' || typeof e.t !== 'number') continue;
+    if (e.ev === 'dropped') {
+      // The node wrote faster than its disk took the lines (src/consensus/tbft/trace.ts).
+      console.error(`${f}: ${e.n} lines dropped before ${new Date(e.t).toISOString()}: heights around then may lack steps`);
+      continue;
+    }
     if (!byHeight.has(e.h)) byHeight.set(e.h, []);
     byHeight.get(e.h).push(e);
   }

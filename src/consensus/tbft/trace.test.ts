@@ -27,7 +27,26 @@ test('tbft trace: off when unset; makes its directory and writes one JSON line p
   }
 });
 
-async function waitForLines(file: string, n: number): Promise<Array<Record<string, number | string>>> {
+test('tbft trace: past its memory bound it drops lines, and says how many when it writes again or closes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shulian-trace-'));
+  try {
+    const t = traceFromEnv('notary', { SHULIAN_TBFT_TRACE: dir }, 2_000)!;
+    // All in one turn of the event loop: nothing reaches the disk meanwhile.
+    for (let h = 1; h <= 1_000; h++) t.trace('recv', h, { peer: 'did:shulian:x', round: 0 });
+    t.close();
+    const file = join(dir, `notary-${process.pid}.jsonl`);
+    const lines = await waitForLines(file, 1, (ls) => ls.some((l) => l.ev === 'dropped'));
+    const kept = lines.filter((l) => l.ev === 'recv');
+    const dropped = lines.find((l) => l.ev === 'dropped')!;
+    assert.ok(kept.length > 0 && kept.length < 100, `${kept.length} lines kept of 1,000 with a 2,000-byte bound`);
+    assert.equal(kept.length + Number(dropped.n), 1_000, 'every line is either written or counted as dropped');
+    assert.deepEqual(kept.map((l) => l.h), Array.from({ length: kept.length }, (_, i) => i + 1), 'the first ones are kept, in order');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function waitForLines(file: string, n: number, done: (lines: Array<Record<string, number | string>>) => boolean = () => true): Promise<Array<Record<string, number | string>>> {
   const deadline = Date.now() + 5_000;
   for (;;) {
     let text = '';
@@ -37,7 +56,8 @@ async function waitForLines(file: string, n: number): Promise<Array<Record<strin
       // not there yet
     }
     const lines = text.split('\n').filter(Boolean);
-    if (lines.length >= n) return lines.map((l) => JSON.parse(l) as Record<string, number | string>);
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, number | string>);
+    if (lines.length >= n && done(parsed)) return parsed;
     if (Date.now() > deadline) throw new Error(`${file}: ${lines.length} of ${n} lines after 5 s`);
     await new Promise((r) => setTimeout(r, 20));
   }

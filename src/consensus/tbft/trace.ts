@@ -8,7 +8,10 @@
  * node process runs appends JSON lines `{"t": ms, "ev": …, "h": height, …}` to
  * DIR/<chain>-<pid>.jsonl. `t` is wall-clock milliseconds with a fraction, comparable between
  * the processes of one machine. Lines go through a buffered stream: the consensus path never
- * waits for the disk. Nothing secret is written (heights, rounds, sizes, peers' DIDs).
+ * waits for the disk. On a disk slower than the node, at most `maxBufferedBytes` (8 MiB) wait in
+ * memory; lines past that are dropped, and the next line written (or the close) is preceded by
+ * `{"ev": "dropped", "n": …}`, saying how many. Nothing secret is written (heights, rounds, sizes,
+ * peers' DIDs).
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +22,8 @@ export type TraceEvent =
   | 'proposal-in' | 'proposal-rebuilt'
   | 'validate-start' | 'validate-end'
   | 'send' | 'recv'
-  | 'decide-start' | 'decide-end';
+  | 'decide-start' | 'decide-end'
+  | 'dropped';
 
 /** Records one step at a height; `extra` adds fields (tx count, vote type, round, peer). */
 export type TbftTrace = (ev: TraceEvent, height: number, extra?: Record<string, string | number | boolean | undefined>) => void;
@@ -27,11 +31,14 @@ export type TbftTrace = (ev: TraceEvent, height: number, extra?: Record<string, 
 /** The environment variable that turns tracing on: a directory to write into. */
 export const TRACE_ENV = 'SHULIAN_TBFT_TRACE';
 
+/** How much of the trace may wait in memory for the disk before lines are dropped. */
+export const TRACE_MAX_BUFFERED = 8 << 20;
+
 /**
  * A trace for `chain` when SHULIAN_TBFT_TRACE is set, else undefined (and nothing is opened).
  * The directory is made if missing; TBFT_TRACE_DIR_INVALID when it cannot be.
  */
-export function traceFromEnv(chain: string, env: NodeJS.ProcessEnv = process.env): { trace: TbftTrace; close: () => void } | undefined {
+export function traceFromEnv(chain: string, env: NodeJS.ProcessEnv = process.env, maxBufferedBytes = TRACE_MAX_BUFFERED): { trace: TbftTrace; close: () => void } | undefined {
   const dir = env[TRACE_ENV];
   if (!dir) return undefined;
   try {
@@ -45,10 +52,27 @@ export function traceFromEnv(chain: string, env: NodeJS.ProcessEnv = process.env
   out.on('error', () => {
     broken = true;
   });
+  let dropped = 0;
+  const line = (ev: TraceEvent, h: number, extra?: Record<string, unknown>): void => {
+    out.write(JSON.stringify({ t: Math.round((performance.timeOrigin + performance.now()) * 10) / 10, ev, h, ...extra }) + '\n');
+  };
+  const reportDropped = (): void => {
+    if (dropped === 0) return;
+    line('dropped', 0, { n: dropped });
+    dropped = 0;
+  };
   const trace: TbftTrace = (ev, h, extra) => {
     if (broken) return;
-    const t = Math.round((performance.timeOrigin + performance.now()) * 10) / 10;
-    out.write(JSON.stringify({ t, ev, h, ...extra }) + '\n');
+    if (out.writableLength >= maxBufferedBytes) {
+      dropped++;
+      return;
+    }
+    reportDropped();
+    line(ev, h, extra);
   };
-  return { trace, close: () => out.end() };
+  const close = (): void => {
+    if (!broken) reportDropped();
+    out.end();
+  };
+  return { trace, close };
 }
