@@ -5,9 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listFiles } from '../scripts/check-deps.ts';
+import { importsOf } from '../scripts/deps/scan.ts';
 import { z } from '../src/codec/schemas.ts';
 import { notaryModule } from '../src/modules/notary/index.ts';
 import { parseArgs } from '../src/runtime/index.ts';
@@ -54,16 +56,8 @@ test('a module export\'s args and a fresh object schema parse without generating
 });
 
 test('no source file takes zod from anywhere but the codec face (type-only imports aside)', () => {
-  const offenders: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && relative(ROOT, p) !== join('src', 'codec', 'zod.ts')) {
-        if (/^\s*(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s+['"]zod(?:\/[^'"]*)?['"]/m.test(readFileSync(p, 'utf8'))) offenders.push(relative(ROOT, p));
-      }
-    }
-  };
-  walk(join(ROOT, 'src'));
+  // The dependency check's own file list and import scanner (type-only imports are erased).
+  const offenders = listFiles(ROOT).filter((f) => f.startsWith('src/') && !f.endsWith('.test.ts') && f !== 'src/codec/zod.ts')
+    .filter((f) => importsOf(readFileSync(join(ROOT, f), 'utf8')).some((i) => !i.typeOnly && (i.specifier === 'zod' || i.specifier.startsWith('zod/'))));
   assert.deepEqual(offenders, [], `import { z } from src/codec/schemas.ts (codec's zod face) instead: ${offenders.join(', ')}`);
 });
