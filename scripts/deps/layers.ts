@@ -46,7 +46,7 @@ export const SIDEWAYS: Array<[string, string]> = [];
  * client faces `types.ts` and `keys.ts`.
  */
 export const FACES: Record<string, string[]> = {
-  codec: ['index.ts', 'schemas.ts'],
+  codec: ['index.ts', 'schemas.ts', 'worker.ts'],
   crypto: ['index.ts', 'x509/index.ts'],
   ledger: ['index.ts', 'store/index.ts'],
   sdk: ['index.ts', 'browser.ts', 'http.ts'],

@@ -8,13 +8,14 @@
  * state from this thread while it runs (the worker blocks until the answer is on its port).
  */
 import { availableParallelism } from 'node:os';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { ShulianError, type JsonValue } from '../codec/index.ts';
+import { spawnWorker } from '../codec/worker.ts';
 import type { ReadReply, RenderRequest, RenderTask, RenderWorkerData, WorkerMessage } from './render-worker-impl.ts';
 
 export type { RenderTask } from './render-worker-impl.ts';
 
-const WORKER_URL = new URL('./render-worker.mjs', import.meta.url);
+const WORKER_BODY = new URL('./render-worker-impl.ts', import.meta.url);
 
 export interface RenderPoolOptions {
   /** Tasks run at once, each on its own worker thread (default: cores − 1, at least 1, at most 2). */
@@ -104,7 +105,7 @@ export class RenderPool {
     const channel = new MessageChannel();
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const data: RenderWorkerData = { ...(this.#hold ? { hold: this.#hold } : {}), bridge: { signal, port: channel.port2 } };
-    const worker = new Worker(WORKER_URL, { workerData: data, transferList: [channel.port2] });
+    const worker = spawnWorker(WORKER_BODY, 'startRenderWorker', { workerData: data, transferList: [channel.port2] });
     const slot: Slot = { worker, busy: undefined, port: channel.port1, signal };
     channel.port1.unref();
     worker.unref();

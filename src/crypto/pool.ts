@@ -7,14 +7,15 @@
  * worker is ref'd only while it holds work, so an awaited batch always completes.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ShulianError } from '../codec/index.ts';
+import { spawnWorker } from '../codec/worker.ts';
 import { isWellFormed, packBatch } from './batch.ts';
 import { verify } from './keys.ts';
 import type { VerifyItem } from './types.ts';
 import type { VerifyRequest, VerifyResponse } from './verify-worker-impl.ts';
 
-const WORKER_URL = new URL('./verify-worker.mjs', import.meta.url);
+const WORKER_BODY = new URL('./verify-worker-impl.ts', import.meta.url);
 /** Below this many items, posting to workers costs more than it saves. */
 const INLINE_MAX = 64;
 const MIN_CHUNK = 32;
@@ -113,7 +114,7 @@ export class VerifyPool {
   }
 
   #newSlot(): Slot {
-    const worker = new Worker(WORKER_URL);
+    const worker = spawnWorker(WORKER_BODY, 'startVerifyWorker');
     const slot: Slot = { worker, jobs: new Map(), dead: false };
     worker.unref();
     worker.on('message', (msg: VerifyResponse | { ready: true }) => {

@@ -6,12 +6,13 @@
  * answered on the calling thread with the same code, so a caller never loses an answer.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ShulianError } from '../../codec/index.ts';
+import { spawnWorker } from '../../codec/worker.ts';
 import { admitBody, admitTxs, type AdmitAnswer, type AdmitParams } from './admit.ts';
 import type { AdmitJob, AdmitReply } from './worker-impl.ts';
 
-const WORKER_URL = new URL('./worker.mjs', import.meta.url);
+const WORKER_BODY = new URL('./worker-impl.ts', import.meta.url);
 
 interface Pending {
   resolve(a: AdmitAnswer): void;
@@ -88,7 +89,7 @@ export class AdmissionPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_URL);
+    const worker = spawnWorker(WORKER_BODY, 'startAdmissionWorker');
     const slot: Slot = { worker, jobs: new Map(), dead: false };
     worker.unref();
     worker.on('message', (reply: AdmitReply) => {

@@ -1,7 +1,6 @@
 /** Admission worker body: answers AdmitJob messages with admitBody / admitTxs results. */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
+import { lowerThreadPriority } from '../../codec/worker.ts';
 import { admitBody, admitTxs, type AdmitAnswer, type AdmitParams } from './admit.ts';
 
 export type AdmitJob = { id: number; params: AdmitParams } & ({ body: string } | { txs: unknown[] });
@@ -14,7 +13,7 @@ export interface AdmitReply {
 export function startAdmissionWorker(): void {
   const port = parentPort;
   if (!port) throw new Error('admission worker must run in a worker thread');
-  lowerThreadPriority();
+  lowerThreadPriority(ADMISSION_NICE);
   port.on('message', (job: AdmitJob) => {
     const answer: AdmitAnswer = 'body' in job ? admitBody(job.params, job.body) : { kind: 'batch', outcomes: admitTxs(job.params, job.txs) };
     const reply: AdmitReply = { id: job.id, answer };
@@ -29,17 +28,3 @@ export function startAdmissionWorker(): void {
  * throughput (verification starved); 5 did not, and brought read p99 down about as much.
  */
 const ADMISSION_NICE = 5;
-
-/**
- * Asks the OS for a lower priority for this thread (Linux: a thread's id names it for
- * setpriority). Where that is not possible nothing changes. Only scheduling changes, never
- * what is checked or its answer.
- */
-function lowerThreadPriority(): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, ADMISSION_NICE);
-  } catch {
-    // not Linux, or not permitted: keep the default priority
-  }
-}
