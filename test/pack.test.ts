@@ -88,7 +88,7 @@ describe('npm pack: the packed SDK and CLI in a fresh project', () => {
   test('the tarball ships compiled JS with types, the CLI, workers and data files, and no tests or sources', () => {
     for (const f of [
       'package.json', 'bin/shulian.mjs', 'dist/cli/main.js', 'dist/sdk/index.js', 'dist/sdk/index.d.ts',
-      'dist/codec/worker-entry.mjs', 'dist/crypto/verify-worker-impl.js', 'dist/chain/admission/worker-impl.js', 'dist/api/render-worker-impl.js',
+      'dist/codec/worker-entry.mjs', 'dist/crypto/verify-worker-impl.js', 'dist/chain/admission/worker-impl.js', 'dist/api/render-worker-impl.js', 'dist/market/committer-worker.js',
       'dist/did/vc/contexts/did-v1.jsonld', 'native/sm2/sm2.c', 'native/sm2/binding.gyp', 'scripts/build-native.mjs',
       'contracts/late-delivery/contract.lex',
     ]) assert.ok(files.includes(f), `the tarball has ${f}`);

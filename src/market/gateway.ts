@@ -5,8 +5,9 @@
  * nonce, checks the subscription on the signing chain, the period, the rate limit, the quota and
  * the data grants the product relies on (data chain), proxies the call, and — for an answer the
  * plan charges (2xx) — writes a usage receipt to its journal, fsynced before the answer leaves.
- * A committer sends the journal's receipts to the chain in batches (market.commitUsage: counts
- * and a Merkle root); the chain counts each receipt id once, whichever gateway sends it.
+ * A committer, on a thread of its own, sends the journal's receipts to the chain in batches
+ * (market.commitUsage: counts and a Merkle root); the chain counts each receipt id once, whichever
+ * gateway sends it.
  */
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ShulianError, fromHex, toHex } from '../codec/index.ts';
@@ -17,12 +18,12 @@ import {
   type SubscriptionRecord,
 } from '../modules/market/types.ts';
 import type { ShulianClient } from '../sdk/index.ts';
-import { commitUsageBatch, getGrant } from '../sdk/index.ts';
+import { getGrant } from '../sdk/index.ts';
+import { UsageCommitter } from './committer.ts';
 import { GATEWAY_STATUS, type MarketGatewayErrorCode } from './errors.ts';
 import { lineOf, ReceiptJournal, type UsageEvent } from './journal.ts';
 import { TtlCache } from './cache.ts';
 import { TokenIssuer } from './tokens.ts';
-import { usageRoot } from '../modules/market/types.ts';
 
 export interface UpstreamConfig {
   /** Base URL of the provider's service; the path after /p/<product> is appended. */
@@ -123,6 +124,7 @@ export class MeteringGateway {
   readonly did: string;
   readonly #o: Required<Omit<GatewayOptions, 'log' | 'host' | 'port'>> & Pick<GatewayOptions, 'log' | 'host' | 'port'>;
   readonly #journal: ReceiptJournal;
+  readonly #committer: UsageCommitter;
   readonly #tokens: TokenIssuer;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 256 });
   readonly #nonces = new Map<string, number>();
@@ -151,6 +153,7 @@ export class MeteringGateway {
     for (const id of Object.keys(o.products)) if (!PRODUCT_ID_RE.test(id)) throw new ShulianError('BAD_ARGUMENT', `"${id}" is not a product id`);
     this.#journal = ReceiptJournal.open(o.dataDir, o.key);
     this.#tokens = new TokenIssuer(this.#o.tokenTtlMs);
+    this.#committer = new UsageCommitter({ connection: o.client.connection(), key: o.key, chain: this.#o.chain });
     for (const [id, u] of Object.entries(o.products)) this.#targets.set(id, upstreamTarget(u));
     const ttl = this.#o.cacheMs;
     this.#subs = new TtlCache(ttl);
@@ -207,7 +210,9 @@ export class MeteringGateway {
       const groups = new Map<string, UsageEvent[]>();
       for (const e of window) {
         const g = `${e.data.level ?? 0}/${e.data.product}`;
-        groups.set(g, [...(groups.get(g) ?? []), e]);
+        const group = groups.get(g);
+        if (group) group.push(e);
+        else groups.set(g, [e]);
       }
       const order = [...groups.keys()].sort((x, y) => parseInt(x, 10) - parseInt(y, 10));
       for (const g of order) if (!(await this.#commitGroup(groups.get(g)!))) return;
@@ -248,8 +253,7 @@ export class MeteringGateway {
   }
 
   async #send(product: string, events: readonly UsageEvent[]): Promise<void> {
-    const receipts = events.map(lineOf);
-    await commitUsageBatch(this.#o.client, this.#o.key, { product, receipts, root: usageRoot(receipts) }, { chain: this.#o.chain });
+    await this.#committer.commit(product, events.map(lineOf));
   }
 
   async close(): Promise<void> {
@@ -257,6 +261,7 @@ export class MeteringGateway {
     if (this.#server) await new Promise<void>((ok) => { this.#server!.close(() => ok()); this.#server!.closeAllConnections(); });
     await this.#committing;
     this.#closed = true;
+    await this.#committer.close();
     await this.#journal.close();
     this.#agent.destroy();
   }

@@ -56,6 +56,14 @@ export class ShulianHttp {
     this.#fetch = opts.fetch ?? (globalThis.fetch as unknown as FetchLike);
   }
 
+  /**
+   * What another thread needs to reach the same node as this client: its URL, timeout and token
+   * (a method, not a field, so that printing the client never shows the token).
+   */
+  connection(): Pick<ClientOptions, 'baseUrl' | 'timeoutMs' | 'token'> {
+    return { baseUrl: this.baseUrl, timeoutMs: this.timeoutMs, ...(this.#token ? { token: this.#token } : {}) };
+  }
+
   // ---- HTTP plumbing ----
 
   /** A GET of any `/v1` route (path without the `/v1` prefix), for the SDK's feature modules. */
