@@ -6,12 +6,16 @@
  *   value       calls/s through the gateway (token auth, subscription, rate limit, proxy, an fsynced receipt per call)
  *   ratio       value ÷ calls/s to the upstream directly (target ≥ 0.5)
  *   addedP50Ms, addedP99Ms   latency the gateway adds at a fixed 1,000 calls/s (open loop, bench/lib/paced.ts; latencyRate is the
- *               rate reached): gateway p50/p99 − direct p50/p99 at the same rate (target p99 < 2 ms)
+ *               rate reached): gateway p50/p99 − direct p50/p99 at the same rate (target p99 < 2 ms); each
+ *               starts once the receipts of the phase before are committed (backlogBeforeLatency receipts
+ *               were pending after the max-rate phase; backlogDrainMs, how long their commit took)
  *   gatewayCpuUsPerCall      CPU µs the gateway process spends per call at the max rate (…At1k: in the latency phase);
- *               robust to a shared machine, unlike the rates
+ *               robust to a shared machine, unlike the rates; nodeCpuUsPerCallAt1k: the node's CPU per call in
+ *               the latency phase (committing the receipts, on the same machine)
  *   bareProxyRate            calls/s through a bare Node proxy (node:http server + keep-alive http.request, no checks,
  *               no receipt) to the same upstream, same wrk settings: what Node's HTTP stack alone allows a proxy
- *               (bareProxyCpuUsPerCall: its CPU per call, beside gatewayCpuUsPerCall)
+ *               (bareProxyCpuUsPerCall: its CPU per call, beside gatewayCpuUsPerCall; bareProxyAddedP50Ms and
+ *               bareProxyAddedP99Ms: the latency it adds at 1,000 calls/s, as addedP50Ms/addedP99Ms for the gateway)
  *   lostReceipts, doubleCounted   from a run where the gateway is killed with SIGKILL under load and restarted:
  *               answered calls whose receipt never reached the chain, and units the chain counted beyond the receipts journaled (targets 0)
  *
@@ -80,6 +84,18 @@ http.createServer((q, s) => { const chunks = []; q.on('data', (c) => chunks.push
 const UPSTREAM = `require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'text/plain' }); s.end('ok'); }).listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
 
 interface WrkResult { rps: number; p50: number; p99: number; non2xx: number; requests: number }
+
+/** Waits until the gateway has committed every receipt it journaled; returns how many were pending and how long it took. */
+async function drained(url: string): Promise<{ pending: number; ms: number }> {
+  const status = async () => ((await (await fetch(`${url}/_gateway/status`)).json()) as { pending: number }).pending;
+  const t0 = Date.now();
+  const pending = await status();
+  for (let left = pending; left > 0; left = await status()) {
+    if (Date.now() - t0 > 300_000) throw new Error(`the gateway still had ${left} receipts to commit after 300 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { pending, ms: Date.now() - t0 };
+}
 
 function ms(text: string): number {
   const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
@@ -161,11 +177,18 @@ export default async function run(): Promise<BenchResult> {
     const viaGw = wrk(`${gwA.url}/`, { threads: 2, conns: 32, seconds: SECONDS, script: script(dir, 'tput', token, subs[0]!) });
     const cpu1 = cpuMs(gwA.proc.pid!);
     const direct = wrk(`${up.url}/ping`, { threads: 2, conns: 32, seconds: SECONDS });
-    // Latency at the target's condition: a fixed 1,000 calls/s, open loop, gateway and direct alike.
+    // Latency at the target's condition: a fixed 1,000 calls/s, open loop, gateway and direct
+    // alike, each from a steady state: the receipts of the phase before are committed first (the
+    // max-rate phase leaves tens of thousands, whose commits would otherwise share the machine
+    // with the latency phase's calls).
     const gwHeaders = { authorization: `Bearer ${token}`, 'x-shulian-subscription': subs[0]! };
+    const backlog = await drained(gwA.url);
     const cpu2 = cpuMs(gwA.proc.pid!);
+    const nodeCpu0 = cpuMs(node.proc.pid!);
     const latGw = paced({ url: `${gwA.url}/p/bench/ping`, rate: LATENCY_RATE, seconds: SECONDS, headers: gwHeaders, nonce: 'latency-phase' });
     const cpu3 = cpuMs(gwA.proc.pid!);
+    const nodeCpu1 = cpuMs(node.proc.pid!);
+    await drained(gwA.url);
     const latDirect = paced({ url: `${up.url}/ping`, rate: LATENCY_RATE, seconds: SECONDS });
     await gwA.kill();
     const bare = await child(['-e', BARE_PROXY], { UP: up.url }, /LISTEN (\S+)/);
@@ -173,6 +196,7 @@ export default async function run(): Promise<BenchResult> {
     const cpu4 = cpuMs(bare.proc.pid!);
     const viaBare = wrk(`${bare.url}/`, { threads: 2, conns: 32, seconds: SECONDS });
     const cpu5 = cpuMs(bare.proc.pid!);
+    const latBare = paced({ url: `${bare.url}/ping`, rate: LATENCY_RATE, seconds: SECONDS });
     await bare.kill();
 
     // 2. SIGKILL under load, restart, drain: every answered call's receipt on chain, none twice.
@@ -218,9 +242,11 @@ export default async function run(): Promise<BenchResult> {
     return {
       bench: 'market', value: Math.round(viaGw.rps), unit: 'calls/s', limit: Math.round(direct.rps), limitWhat: 'calls/s to the same upstream directly (wrk, 2 threads, 32 connections)',
       ratio: Number((viaGw.rps / direct.rps).toFixed(3)), addedP50Ms: Number(Math.max(0, latGw.p50 - latDirect.p50).toFixed(3)), addedP99Ms: Number(addedP99Ms.toFixed(3)),
-      latencyRate: latGw.rate, gatewayP50Ms: latGw.p50, gatewayP99Ms: latGw.p99, directP50Ms: latDirect.p50, directP99Ms: latDirect.p99, non2xx: viaGw.non2xx + latGw.non2xx + latGw.errors,
+      latencyRate: latGw.rate, backlogBeforeLatency: backlog.pending, backlogDrainMs: backlog.ms, gatewayP50Ms: latGw.p50, gatewayP99Ms: latGw.p99, directP50Ms: latDirect.p50, directP99Ms: latDirect.p99, non2xx: viaGw.non2xx + latGw.non2xx + latGw.errors,
       gatewayCpuUsPerCall: Math.round(((cpu1 - cpu0) * 1000) / viaGw.requests), gatewayCpuUsPerCallAt1k: Math.round(((cpu3 - cpu2) * 1000) / latGw.sent),
+      nodeCpuUsPerCallAt1k: Math.round(((nodeCpu1 - nodeCpu0) * 1000) / latGw.sent),
       bareProxyRate: Math.round(viaBare.rps), bareProxyCpuUsPerCall: Math.round(((cpu5 - cpu4) * 1000) / viaBare.requests), bareProxyRatio: Number((viaBare.rps / direct.rps).toFixed(3)),
+      bareProxyAddedP50Ms: Number(Math.max(0, latBare.p50 - latDirect.p50).toFixed(3)), bareProxyAddedP99Ms: Number(Math.max(0, latBare.p99 - latDirect.p99).toFixed(3)),
       killRun: { answered: answered.size, journaled, chainUnits: units }, lostReceipts: lost, doubleCounted: Math.max(0, units - journaled),
     };
   } finally {
