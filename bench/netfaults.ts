@@ -35,6 +35,13 @@ import type { BenchResult } from './result.ts';
 
 const FAULT_S = Number(process.env.NETFAULTS_FAULT_S ?? 30);
 const KILL_S = Number(process.env.NETFAULTS_KILL_S ?? 60);
+/**
+ * For comparing two builds' latency under loss at one rate (an A/B): NETFAULTS_OFFERED sets the
+ * paced rate instead of 70 % of the capacity measured, and NETFAULTS_CAPACITY_ONLY=1 stops after
+ * that measurement (no other phase runs; `targetsMet` is then about the paced phase alone).
+ */
+const OFFERED = process.env.NETFAULTS_OFFERED ? Number(process.env.NETFAULTS_OFFERED) : undefined;
+const CAPACITY_ONLY = process.env.NETFAULTS_CAPACITY_ONLY === '1';
 /** Seconds of paced load at 70 % of capacity over 100 ms RTT and 5 % loss. */
 const CAPACITY_S = Number(process.env.NETFAULTS_CAPACITY_S ?? 20);
 /** Pre-signed txs pushed as fast as the cluster takes them to measure its no-fault capacity. */
@@ -161,18 +168,39 @@ export default async function run(): Promise<BenchResult> {
     // could take. Here the cluster's no-fault throughput is measured with pre-signed txs pushed
     // as fast as it takes them, then 70 % of it is offered, paced, over 100 ms RTT and 5 % loss:
     // the rate it sustains in steady state and the latency of each tx.
+    const summary = (capacity: CapacityResult, none: PhaseResult, delayLoss: PhaseResult | undefined, kills: number, killedRounds: number): BenchResult => {
+      const value = capacity.sustainedTxPerSec;
+      const limit = capacity.capacityTxPerSec;
+      const ratio = limit > 0 ? Number((value / limit).toFixed(3)) : 0;
+      return {
+        bench: 'netfaults', value, unit: 'committed tx/s sustained with 100 ms RTT and 5% loss, 70% of capacity offered', limit,
+        limitWhat: 'the same four namespaced validators\' committed tx/s with no fault, pre-signed txs pushed as fast as they take them, measured in this run',
+        ratio, target: 0.7, delayLossP50Ms: capacity.p50Ms, delayLossP99Ms: capacity.p99Ms, p50TargetMs: 1000,
+        // Kept up: what was offered (70 %) is what committed in steady state, within 2 %.
+        targetsMet: capacity.sustainedTxPerSec >= 0.98 * capacity.offeredTxPerSec && capacity.p50Ms < 1000, capacity,
+        ...(delayLoss ? { closedLoop: { noFaultPerSec: none.perSec, delayLossPerSec: delayLoss.perSec, ratio: none.perSec > 0 ? Number((delayLoss.perSec / none.perSec).toFixed(3)) : 0, delayLossP50Ms: delayLoss.p50Ms } } : {}),
+        netemSeed: lab.seed,
+        violations: violations.length, kills, killedRounds, faultSeconds: FAULT_S, phases,
+        ...(OFFERED !== undefined ? { offeredFixed: OFFERED } : {}), ...(CAPACITY_ONLY ? { capacityOnly: true } : {}),
+        ...(violations.length ? { failures: violations.slice(0, 10) } : {}),
+      };
+    };
     const apis = cluster.nodes.map((n) => n.api);
     const h0 = (await consensus(0))?.height ?? 0;
+    if (process.env.BENCH_DEBUG) console.error(`netfaults: flood with no fault from ${Date.now()} (height ${h0})`);
     const flood = await drive(apis, presignNotaryTxs('sm2', CAPACITY_TXS, 400), Infinity);
     const h1 = (await consensus(0))?.height ?? 0;
-    const offered = Math.ceil(flood.txPerSec * 0.7);
+    const offered = OFFERED ?? Math.ceil(flood.txPerSec * 0.7);
     const pacedTxs = presignNotaryTxs('sm2', offered * CAPACITY_S, 400);
     lab.impairAll({ delayMs: 50, lossPct: 5 });
     await lab.sync();
     // Batches of 20, so the steady window counts commits finely.
     const h2 = (await consensus(0))?.height ?? 0;
+    // BENCH_DEBUG: the paced phase's wall-clock bounds, to line up with SHULIAN_TBFT_TRACE files.
+    if (process.env.BENCH_DEBUG) console.error(`netfaults: paced over 100 ms RTT and 5 % loss from ${Date.now()} (height ${h2})`);
     const paced = await drive(apis, pacedTxs, offered, { timeoutMs: (CAPACITY_S + 120) * 1000, batch: 20 });
     const h3 = (await consensus(0))?.height ?? 0;
+    if (process.env.BENCH_DEBUG) console.error(`netfaults: paced until ${Date.now()} (height ${h3})`);
     lab.clearImpairments();
     await lab.sync();
     const steady = paced.commitTimes.filter((t) => t >= RAMP_S * 1000 && t < CAPACITY_S * 1000).length;
@@ -183,6 +211,7 @@ export default async function run(): Promise<BenchResult> {
       committed: paced.committed, submitted: pacedTxs.length,
       blocks: { noFault: await blockFigures(h0, h1), delayLoss: await blockFigures(h2, h3) },
     };
+    if (CAPACITY_ONLY) return summary(capacity, none, undefined, 0, 0);
     const delayLoss = await impaired('delay-loss', { delayMs: 50, lossPct: 5 });
     phases.push(delayLoss);
     phases.push(await impaired('jitter-dup-reorder', { delayMs: 50, jitterMs: 20, dupPct: 2, reorderPct: 10 }));
@@ -238,20 +267,7 @@ export default async function run(): Promise<BenchResult> {
     violations = violations.concat(kr.violations.map((v) => `kill-proposer: ${v.kind}: ${v.detail}`));
     phases.push({ phase: 'kill-proposer', commits: kw.committedCount(), perSec: Number((kw.committedCount() / KILL_S).toFixed(2)), p50Ms: Math.round(percentile(kr.latencies, 50)), p99Ms: Math.round(percentile(kr.latencies, 99)), resumeMs: killResumeMs });
 
-    const value = capacity.sustainedTxPerSec;
-    const limit = capacity.capacityTxPerSec;
-    const ratio = limit > 0 ? Number((value / limit).toFixed(3)) : 0;
-    return {
-      bench: 'netfaults', value, unit: 'committed tx/s sustained with 100 ms RTT and 5% loss, 70% of capacity offered', limit,
-      limitWhat: 'the same four namespaced validators\' committed tx/s with no fault, pre-signed txs pushed as fast as they take them, measured in this run',
-      ratio, target: 0.7, delayLossP50Ms: capacity.p50Ms, delayLossP99Ms: capacity.p99Ms, p50TargetMs: 1000,
-      // Kept up: what was offered (70 %) is what committed in steady state, within 2 %.
-      targetsMet: capacity.sustainedTxPerSec >= 0.98 * capacity.offeredTxPerSec && capacity.p50Ms < 1000, capacity,
-      closedLoop: { noFaultPerSec: none.perSec, delayLossPerSec: delayLoss.perSec, ratio: none.perSec > 0 ? Number((delayLoss.perSec / none.perSec).toFixed(3)) : 0, delayLossP50Ms: delayLoss.p50Ms },
-      netemSeed: lab.seed,
-      violations: violations.length, kills, killedRounds: rounds.size, faultSeconds: FAULT_S, phases,
-      ...(violations.length ? { failures: violations.slice(0, 10) } : {}),
-    };
+    return summary(capacity, none, delayLoss, kills, rounds.size);
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${cluster.outputs()}`);
   } finally {
