@@ -16,7 +16,8 @@ import { CHAIN_RE } from './frame.ts';
 import { deriveRecordKeys, generateEphemeral, SecureSession, sharedSecret, type EphemeralKey } from './session.ts';
 
 export const PROTOCOL_TAG = 'shulian-p2p-v1';
-export const PROTOCOL_VERSION = 1;
+/** 2: each record's plaintext starts with a flag byte, its frame deflated or not (compress.ts). */
+export const PROTOCOL_VERSION = 2;
 export const CHALLENGE_BYTES = 32;
 /** Largest handshake message accepted (text). */
 export const MAX_HANDSHAKE_BYTES = 16 * 1024;

@@ -12,6 +12,7 @@ import { didFromPublicKey } from '../crypto/index.ts';
 import {
   CLOSE, TokenBucket, checkChain, checkTopic, errorMessage, type Conn, type DialTarget, type Settings,
 } from './conn.ts';
+import { packFrame, unpackFrame } from './compress.ts';
 import { Dialer } from './dialer.ts';
 import { CHAIN_RE, decodeFrame, encodeFrame, type DecodedFrame } from './frame.ts';
 import { Handshake, MAX_CHAINS, MAX_HANDSHAKE_BYTES, normalizeChains } from './handshake.ts';
@@ -244,7 +245,7 @@ export class Links {
 
   private sendRecord(c: Conn, frame: Uint8Array): void {
     if (c.ws.readyState !== WebSocket.OPEN || !c.session) return;
-    const rec = c.session.seal(frame);
+    const rec = c.session.seal(packFrame(frame));
     c.ws.send(rec);
     const k = c.counters;
     if (k) {
@@ -269,7 +270,7 @@ export class Links {
   // ================================================================ internals
 
   private maxPayload(): number {
-    return Math.max(this.s.maxFrameBytes + TAG_BYTES, MAX_HANDSHAKE_BYTES);
+    return Math.max(this.s.maxFrameBytes + 1 + TAG_BYTES, MAX_HANDSHAKE_BYTES); // + the record's flag byte (compress.ts)
   }
 
   private allowed(did: string, chain?: string): boolean {
@@ -433,8 +434,9 @@ export class Links {
       return;
     }
     if (c.state === 'authed') {
-      const plain = isBinary ? c.session!.open(buf) : null;
-      const frame = plain ? decodeFrame(plain, this.s.maxFrameBytes) : null;
+      const sealed = isBinary ? c.session!.open(buf) : null;
+      const plain = sealed ? unpackFrame(sealed, this.s.maxFrameBytes) : null;
+      const frame = typeof plain === 'object' && plain ? decodeFrame(plain, this.s.maxFrameBytes) : null;
       if (frame?.kind === 'control' && frame.topic === 'ready') return this.goUp(c);
       return this.protocolViolation(c, 'expected ready');
     }
@@ -442,10 +444,11 @@ export class Links {
     counters.framesIn++;
     counters.bytesIn += buf.length;
     if (!isBinary) return this.malformed(c, counters);
-    const plain = c.session!.open(buf);
-    if (!plain) return this.protocolViolation(c, 'record failed authentication');
-    if (plain.length > this.s.maxFrameBytes) {
-      counters.dropped.oversize++;
+    const sealed = c.session!.open(buf);
+    if (!sealed) return this.protocolViolation(c, 'record failed authentication');
+    const plain = unpackFrame(sealed, this.s.maxFrameBytes);
+    if (typeof plain === 'string') {
+      if (plain === 'oversize') counters.dropped.oversize++;
       return this.malformed(c, counters);
     }
     const frame = decodeFrame(plain, this.s.maxFrameBytes);

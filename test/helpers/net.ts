@@ -3,8 +3,8 @@ import { WebSocket, type RawData } from 'ws';
 import { fromHex, toHex } from '../../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../../src/crypto/index.ts';
 import {
-  buildAuth, decodeFrame, deriveRecordKeys, encodeFrame, generateEphemeral, parseHandshakeMessage, PeerNetwork, SecureSession,
-  sharedSecret, type AuthMessage, type HelloMessage, type NetLogLevel, type PeerNetworkOptions,
+  buildAuth, decodeFrame, deriveRecordKeys, encodeFrame, generateEphemeral, parseHandshakeMessage, PeerNetwork, PROTOCOL_VERSION, SecureSession,
+  sharedSecret, unpackFrame, type AuthMessage, type HelloMessage, type NetLogLevel, type PeerNetworkOptions,
 } from '../../src/net/index.ts';
 import { waitFor } from './tmp.ts';
 
@@ -121,6 +121,9 @@ export interface RawPeerOptions {
   autoPong?: boolean;
 }
 
+/** A record's plaintext carrying `frame` as it is (flag byte 0: not deflated). */
+export const rawRecord = (frame: Uint8Array): Uint8Array => Buffer.concat([Buffer.from([0]), frame]);
+
 /** A protocol-speaking client under the test's full control. */
 export interface RawPeer {
   sock: RawSocket;
@@ -129,8 +132,10 @@ export interface RawPeer {
   nodeAuth: AuthMessage | null;
   /** Set when the node accepted us (its `ready` arrived and ours was sent). */
   session: SecureSession | null;
-  /** Seals and sends one frame (or any plaintext). */
+  /** Seals and sends one frame (or any bytes as a frame), raw: flag byte 0 (src/net/compress.ts). */
   sendPlain(plain: Uint8Array): void;
+  /** Seals and sends a record's whole plaintext as given (flag byte included). */
+  sendRecordPlain(plain: Uint8Array): void;
   /** Next decrypted frame from the node. */
   nextFrame(timeoutMs?: number): Promise<ReturnType<typeof decodeFrame>>;
 }
@@ -146,18 +151,22 @@ export async function rawPeer(url: string, o: RawPeerOptions): Promise<RawPeer> 
   const first = await sock.next();
   if (!first) throw new Error('closed before hello');
   const nodeHello = parseHandshakeMessage(first.data.toString()) as HelloMessage;
-  sock.ws.send(JSON.stringify({ t: 'hello', v: 1, alliance: o.alliance ?? ALLIANCE, challenge: toHex(challenge), eph: toHex(ephPub) }));
+  sock.ws.send(JSON.stringify({ t: 'hello', v: PROTOCOL_VERSION, alliance: o.alliance ?? ALLIANCE, challenge: toHex(challenge), eph: toHex(ephPub) }));
   const second = await sock.next();
   const peer: RawPeer = {
     sock, did, nodeHello, nodeAuth: null, session: null,
     sendPlain(plain) {
+      sock.ws.send(peer.session!.seal(rawRecord(plain)));
+    },
+    sendRecordPlain(plain) {
       sock.ws.send(peer.session!.seal(plain));
     },
     async nextFrame(timeoutMs) {
       const m = await sock.next(timeoutMs);
       if (!m) return null;
-      const plain = peer.session!.open(m.data);
-      return plain ? decodeFrame(plain) : null;
+      const sealed = peer.session!.open(m.data);
+      const plain = sealed ? unpackFrame(sealed, 64 << 20) : null;
+      return typeof plain === 'object' && plain ? decodeFrame(plain) : null;
     },
   };
   if (!second) return peer; // rejected at hello (e.g. alliance)
@@ -174,10 +183,11 @@ export async function rawPeer(url: string, o: RawPeerOptions): Promise<RawPeer> 
   const session = new SecureSession(keys.dialerToListener, keys.listenerToDialer);
   const ready = await sock.next();
   if (!ready) return peer;
-  const plain = session.open(ready.data);
-  const f = plain ? decodeFrame(plain) : null;
+  const sealed = session.open(ready.data);
+  const plain = sealed ? unpackFrame(sealed, 64 << 20) : null;
+  const f = typeof plain === 'object' && plain ? decodeFrame(plain) : null;
   if (f?.kind !== 'control' || f.topic !== 'ready') throw new Error('expected ready');
   peer.session = session;
-  sock.ws.send(session.seal(encodeFrame('control', '', 'ready', '{}')));
+  sock.ws.send(session.seal(rawRecord(encodeFrame('control', '', 'ready', '{}'))));
   return peer;
 }

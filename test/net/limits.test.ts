@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
 import { generateKeyPair } from '../../src/crypto/index.ts';
 import { CLOSE, encodeFrame } from '../../src/net/index.ts';
-import { closeAll, rawPeer, startNode, waitFor, type TestNode } from '../helpers/net.ts';
+import { closeAll, rawPeer, startNode, waitFor, type TestNode, rawRecord } from '../helpers/net.ts';
 
 const KiB = 1024;
 
@@ -28,6 +29,45 @@ describe('limits', () => {
     assert.equal(delivered, 1);
     await waitFor(() => a.net.peers().length === 0, 'link dropped');
     assert.equal(a.net.stats().peers[0]!.dropped.oversize, 1);
+  });
+
+  test('a deflated record is delivered; an unknown flag, a broken stream or a deflate bomb is malformed and changes nothing', async () => {
+    const a = await startNode({ maxMalformed: 5, maxFrameBytes: 64 * KiB });
+    open.push(a);
+    const got: unknown[] = [];
+    a.net.on('c1', 'tx', (body) => void got.push(body));
+    const r = await rawPeer(a.url, { key: generateKeyPair('ed25519'), chains: ['c1'] });
+    await waitFor(() => a.net.peers().length === 1, 'raw peer up');
+    const body = JSON.stringify({ sig: 'ab'.repeat(2000) });
+    r.sendRecordPlain(Buffer.concat([Buffer.from([1]), deflateRawSync(encodeFrame('gossip', 'c1', 'tx', body))]));
+    await waitFor(() => got.length === 1, 'the deflated frame delivered');
+    assert.deepEqual(got[0], JSON.parse(body));
+    r.sendRecordPlain(Buffer.concat([Buffer.from([7]), encodeFrame('gossip', 'c1', 'tx', '"unknown flag"')]));
+    r.sendRecordPlain(Buffer.from([1, 0xde, 0xad, 0xbe, 0xef]));
+    r.sendRecordPlain(Buffer.concat([Buffer.from([1]), deflateRawSync(encodeFrame('gossip', 'c1', 'tx', JSON.stringify('z'.repeat(8 << 20))))]));
+    const p = () => a.net.stats().peers.find((x) => x.did === r.did)!;
+    await waitFor(() => p().malformed === 3, 'three malformed records counted');
+    assert.equal(p().dropped.oversize, 1, 'the bomb stopped at the frame cap');
+    assert.deepEqual(a.net.peers(), [r.did], 'below the threshold the link stays up');
+    r.sendPlain(encodeFrame('gossip', 'c1', 'tx', '"raw"'));
+    await waitFor(() => got.length === 2, 'a raw frame after them');
+    assert.equal(got[1], 'raw');
+  });
+
+  test('over the wire a compressible frame travels deflated: fewer bytes than the frame', async () => {
+    const a = await startNode({});
+    const b = await startNode({ peers: [a.url] });
+    open.push(a, b);
+    await waitFor(() => a.net.peers().length === 1 && b.net.peers().length === 1, 'linked');
+    const got: unknown[] = [];
+    b.net.on('c1', 'tx', (body) => void got.push(body));
+    const before = a.net.stats().peers[0]!.bytesOut;
+    const body = Array.from({ length: 50 }, (_, i) => ({ sig: Buffer.alloc(64, i).toString('hex'), nonce: i }));
+    a.net.broadcast('c1', 'tx', body);
+    await waitFor(() => got.length === 1, 'delivered');
+    assert.deepEqual(got[0], body);
+    const sent = a.net.stats().peers[0]!.bytesOut - before;
+    assert.ok(sent < JSON.stringify(body).length * 0.7, `${sent} bytes on the wire for a ${JSON.stringify(body).length}-byte body`);
   });
 
   test('malformed frames are dropped and counted; repeated garbage disconnects; a forged record disconnects at once', async () => {
@@ -68,7 +108,7 @@ describe('limits', () => {
     // So does a replayed (genuine but old) record.
     const r3 = await rawPeer(a.url, { key: generateKeyPair('ed25519') });
     await waitFor(() => a.net.peers().includes(r3.did), 'third raw peer up');
-    const rec = r3.session!.seal(encodeFrame('gossip', 'c1', 'tx', '"once"'));
+    const rec = r3.session!.seal(rawRecord(encodeFrame('gossip', 'c1', 'tx', '"once"')));
     r3.sock.ws.send(rec);
     r3.sock.ws.send(rec);
     assert.equal((await r3.sock.closed).reason, 'record failed authentication');
@@ -109,7 +149,8 @@ describe('limits', () => {
     open.push(a);
     const r = await rawPeer(a.url, { key: generateKeyPair('ed25519') });
     await waitFor(() => a.net.peers().length === 1, 'up');
-    const big = 'g'.repeat(32 * KiB);
+    // Random (base64): records are deflated when that pays (src/net/compress.ts); this barely does.
+    const big = randomBytes(24 * KiB).toString('base64');
     // Synchronous loop: the receiver cannot read meanwhile, so the kernel buffers fill and
     // then the socket's own buffer grows.
     let i = 0;

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { deflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
+import { COMPRESS_MAX_BYTES, COMPRESS_MIN_BYTES, packFrame, unpackFrame } from './compress.ts';
+
+const MAX = 4 << 20;
+
+test('a frame comes back byte for byte: small and incompressible ones raw, compressible ones deflated and smaller', () => {
+  const small = Buffer.from('{"n":1}');
+  assert.equal(packFrame(small)[0], 0);
+  assert.deepEqual(unpackFrame(Buffer.from(packFrame(small)), MAX), small);
+
+  // Tx gossip is hex-heavy JSON: about half of it survives deflate.
+  const hex = Buffer.from(JSON.stringify(Array.from({ length: 40 }, (_, i) => ({ sig: Buffer.alloc(64, i * 7 + 1).toString('hex'), from: `did:shulian:${i}`, nonce: i }))));
+  const p = packFrame(hex);
+  assert.equal(p[0], 1, 'deflated');
+  assert.ok(p.length < hex.length * 0.6, `${p.length} of ${hex.length} bytes`);
+  assert.deepEqual(unpackFrame(Buffer.from(p), MAX), hex);
+  assert.equal(packFrame(hex), p, 'a frame sent to several peers is deflated once');
+
+  const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24));
+  const r = packFrame(random);
+  assert.ok(r[0] === 0 || r.length <= random.length * 0.9 + 1, 'deflated only when it saves a tenth');
+  assert.deepEqual(unpackFrame(Buffer.from(r), MAX), random);
+
+  const huge = Buffer.alloc(COMPRESS_MAX_BYTES + 1, 0x61);
+  assert.equal(packFrame(huge)[0], 0, 'past COMPRESS_MAX_BYTES a frame goes raw');
+  assert.equal(packFrame(Buffer.alloc(COMPRESS_MIN_BYTES - 1, 0x61))[0], 0, 'below COMPRESS_MIN_BYTES a frame goes raw');
+});
+
+test('an unknown flag or a stream that does not inflate is malformed; a deflate bomb or a raw frame past the cap is oversize', () => {
+  assert.equal(unpackFrame(Buffer.alloc(0), MAX), 'malformed');
+  assert.equal(unpackFrame(Buffer.from([2, 1, 2, 3]), MAX), 'malformed');
+  assert.equal(unpackFrame(Buffer.from([1, 0xff, 0xff, 0xff]), MAX), 'malformed');
+  const bomb = deflateRawSync(Buffer.alloc(64 << 20)); // 64 MiB of zeros in ~64 KiB
+  assert.ok(bomb.length < 100_000);
+  assert.equal(unpackFrame(Buffer.concat([Buffer.from([1]), bomb]), MAX), 'oversize', 'inflation stops at the cap');
+  assert.equal(unpackFrame(Buffer.concat([Buffer.from([0]), Buffer.alloc(MAX + 1)]), MAX), 'oversize');
+  assert.equal((unpackFrame(Buffer.concat([Buffer.from([0]), Buffer.alloc(MAX)]), MAX) as Buffer).length, MAX, 'a frame of exactly the cap passes');
+});
+
+test('fuzz: any plaintext unpacks to null or a frame within the cap, never a throw; any frame round-trips', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 4096 }), (bytes) => {
+    const out = unpackFrame(Buffer.from(bytes), 1024);
+    assert.ok(out === 'malformed' || out === 'oversize' || out.length <= 1024);
+  }), { numRuns: 2000 });
+  fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 8192 }), fc.string({ maxLength: 4000 }).map((s) => new TextEncoder().encode(s.repeat(3)))), (frame) => {
+    assert.deepEqual(new Uint8Array(unpackFrame(Buffer.from(packFrame(frame)), MAX) as Buffer), frame);
+  }), { numRuns: 500 });
+});
