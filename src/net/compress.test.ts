@@ -29,15 +29,39 @@ test('a frame comes back byte for byte: small and incompressible ones raw, compr
   assert.equal(packFrame(Buffer.alloc(COMPRESS_MIN_BYTES - 1, 0x61))[0], 0, 'below COMPRESS_MIN_BYTES a frame goes raw');
 });
 
-test('an unknown flag or a stream that does not inflate is malformed; a deflate bomb or a raw frame past the cap is oversize', () => {
+const deflated = (length: number, stream: Uint8Array): Buffer => {
+  const head = Buffer.alloc(5);
+  head[0] = 1;
+  head.writeUInt32BE(length, 1);
+  return Buffer.concat([head, stream]);
+};
+
+test('an unknown flag, a stream that does not inflate or not to its stated length is malformed; past the cap is oversize, uninflated', () => {
   assert.equal(unpackFrame(Buffer.alloc(0), MAX), 'malformed');
   assert.equal(unpackFrame(Buffer.from([2, 1, 2, 3]), MAX), 'malformed');
-  assert.equal(unpackFrame(Buffer.from([1, 0xff, 0xff, 0xff]), MAX), 'malformed');
-  const bomb = deflateRawSync(Buffer.alloc(64 << 20)); // 64 MiB of zeros in ~64 KiB
+  assert.equal(unpackFrame(Buffer.from([1, 0xff, 0xff, 0xff]), MAX), 'malformed', 'too short for its length');
+  assert.equal(unpackFrame(deflated(10, Buffer.from([0xde, 0xad, 0xbe, 0xef])), MAX), 'malformed', 'not DEFLATE');
+  const frame = Buffer.from('x'.repeat(5000));
+  const z = deflateRawSync(frame);
+  assert.deepEqual(unpackFrame(deflated(5000, z), MAX), frame);
+  assert.equal(unpackFrame(deflated(4999, z), MAX), 'malformed', 'longer than it says: inflation stops at the stated length');
+  assert.equal(unpackFrame(deflated(5001, z), MAX), 'malformed', 'shorter than it says');
+  // A deflate bomb: 64 MiB of zeros in ~64 KiB. Its stated length is past the cap, so it is never inflated.
+  const bomb = deflateRawSync(Buffer.alloc(64 << 20));
   assert.ok(bomb.length < 100_000);
-  assert.equal(unpackFrame(Buffer.concat([Buffer.from([1]), bomb]), MAX), 'oversize', 'inflation stops at the cap');
+  assert.equal(unpackFrame(deflated(64 << 20, bomb), MAX), 'oversize');
+  assert.equal(unpackFrame(deflated(1000, bomb), MAX), 'malformed', 'stating less stops it there');
   assert.equal(unpackFrame(Buffer.concat([Buffer.from([0]), Buffer.alloc(MAX + 1)]), MAX), 'oversize');
   assert.equal((unpackFrame(Buffer.concat([Buffer.from([0]), Buffer.alloc(MAX)]), MAX) as Buffer).length, MAX, 'a frame of exactly the cap passes');
+});
+
+test('a deflated frame the budget does not allow is refused before it is inflated', () => {
+  const asked: number[] = [];
+  const notDeflate = deflated(3000, Buffer.from([0xde, 0xad]));
+  assert.equal(unpackFrame(notDeflate, MAX, (n) => (asked.push(n), false)), 'over-budget', 'refused without inflating (else: malformed)');
+  assert.deepEqual(asked, [3000], 'asked for the stated length');
+  const frame = Buffer.from(JSON.stringify({ sig: 'ab'.repeat(1000) }));
+  assert.deepEqual(unpackFrame(Buffer.from(packFrame(frame)), MAX, (n) => n === frame.length), frame);
 });
 
 test('fuzz: any plaintext unpacks to null or a frame within the cap, never a throw; any frame round-trips', () => {

@@ -6,7 +6,12 @@
  * and consensus messages wait behind less of it. devp2p compresses every message for the same
  * reason (EIP-706, Snappy); zlib is Node's own, so nothing is added to install.
  *
- *   u8 flag (0 raw, 1 deflated) | frame bytes, or their raw DEFLATE stream
+ *   flag 0: u8 0 | frame
+ *   flag 1: u8 1 | u32be frame length | the frame as a raw DEFLATE stream
+ *
+ * The length comes first so that a receiver can refuse a frame its limits (the frame cap, the
+ * peer's byte budget) would refuse before it spends anything inflating it: a few KiB of
+ * DEFLATE can inflate to megabytes.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
@@ -30,10 +35,12 @@ export function packFrame(frame: Uint8Array): Uint8Array {
   let out: Uint8Array | undefined;
   if (frame.length >= COMPRESS_MIN_BYTES && frame.length <= COMPRESS_MAX_BYTES) {
     const z = deflateRawSync(frame, { level: 1 });
-    if (z.length <= frame.length * 0.9) {
-      out = Buffer.allocUnsafe(z.length + 1);
-      out[0] = DEFLATED;
-      out.set(z, 1);
+    if (z.length + 4 <= frame.length * 0.9) {
+      const b = Buffer.allocUnsafe(z.length + 5);
+      b[0] = DEFLATED;
+      b.writeUInt32BE(frame.length, 1);
+      b.set(z, 5);
+      out = b;
     }
   }
   if (!out) {
@@ -45,21 +52,29 @@ export function packFrame(frame: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Why a record's plaintext carries no frame: an unknown flag or a stream that does not inflate, or a frame past the cap. */
-export type UnpackFailure = 'malformed' | 'oversize';
+/**
+ * Why a record's plaintext carries no frame: an unknown flag, a stream that does not inflate to
+ * the length it states; a frame past the cap; a frame the caller's budget does not allow now.
+ */
+export type UnpackFailure = 'malformed' | 'oversize' | 'over-budget';
 
 /**
- * The frame a record's plaintext carries, or why there is none. Inflation stops at
- * `maxFrameBytes`: no deflate bomb gets through.
+ * The frame a record's plaintext carries, or why there is none. A deflated frame is inflated
+ * only when its stated length is within `maxFrameBytes` and `allows(length)` (the peer's budget),
+ * and never past that length.
  */
-export function unpackFrame(plain: Buffer, maxFrameBytes: number): Buffer | UnpackFailure {
+export function unpackFrame(plain: Buffer, maxFrameBytes: number, allows: (length: number) => boolean = () => true): Buffer | UnpackFailure {
   if (plain.length < 1) return 'malformed';
-  const body = plain.subarray(1);
-  if (plain[0] === RAW) return body.length <= maxFrameBytes ? body : 'oversize';
-  if (plain[0] !== DEFLATED) return 'malformed';
+  if (plain[0] === RAW) return plain.length - 1 <= maxFrameBytes ? plain.subarray(1) : 'oversize';
+  if (plain[0] !== DEFLATED || plain.length < 5) return 'malformed';
+  const length = plain.readUInt32BE(1);
+  if (length > maxFrameBytes) return 'oversize';
+  if (!allows(length)) return 'over-budget';
+  let frame: Buffer;
   try {
-    return inflateRawSync(body, { maxOutputLength: maxFrameBytes });
-  } catch (err) {
-    return (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'oversize' : 'malformed';
+    frame = inflateRawSync(plain.subarray(5), { maxOutputLength: Math.max(1, length) });
+  } catch {
+    return 'malformed'; // not DEFLATE, or longer than it says
   }
+  return frame.length === length ? frame : 'malformed';
 }

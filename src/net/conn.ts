@@ -83,15 +83,20 @@ export class TokenBucket {
     this.bytes = s.burstBytes;
   }
   take(n: number): boolean {
+    if (!this.allows(n)) return false;
+    this.frames -= 1;
+    this.bytes -= n;
+    return true;
+  }
+
+  /** Whether a frame of `n` bytes is within the budget now (nothing is taken). */
+  allows(n: number): boolean {
     const now = Date.now();
     const dt = (now - this.last) / 1000;
     this.last = now;
     this.frames = Math.min(this.s.burstFrames, this.frames + dt * this.s.framesPerSec);
     this.bytes = Math.min(this.s.burstBytes, this.bytes + dt * this.s.bytesPerSec);
-    if (this.frames < 1 || this.bytes < n) return false;
-    this.frames -= 1;
-    this.bytes -= n;
-    return true;
+    return this.frames >= 1 && this.bytes >= n;
   }
 }
 

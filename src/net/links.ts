@@ -446,7 +446,12 @@ export class Links {
     if (!isBinary) return this.malformed(c, counters);
     const sealed = c.session!.open(buf);
     if (!sealed) return this.protocolViolation(c, 'record failed authentication');
-    const plain = unpackFrame(sealed, this.s.maxFrameBytes);
+    // A deflated frame the peer's budget cannot take now is dropped before it is inflated.
+    const plain = unpackFrame(sealed, this.s.maxFrameBytes, (n) => c.bucket.allows(n));
+    if (plain === 'over-budget') {
+      counters.dropped.rateLimited++;
+      return;
+    }
     if (typeof plain === 'string') {
       if (plain === 'oversize') counters.dropped.oversize++;
       return this.malformed(c, counters);

@@ -38,20 +38,52 @@ describe('limits', () => {
     a.net.on('c1', 'tx', (body) => void got.push(body));
     const r = await rawPeer(a.url, { key: generateKeyPair('ed25519'), chains: ['c1'] });
     await waitFor(() => a.net.peers().length === 1, 'raw peer up');
+    const deflated = (frame: Uint8Array, length = frame.length): Buffer => {
+      const head = Buffer.alloc(5);
+      head[0] = 1;
+      head.writeUInt32BE(length, 1);
+      return Buffer.concat([head, deflateRawSync(frame)]);
+    };
     const body = JSON.stringify({ sig: 'ab'.repeat(2000) });
-    r.sendRecordPlain(Buffer.concat([Buffer.from([1]), deflateRawSync(encodeFrame('gossip', 'c1', 'tx', body))]));
+    r.sendRecordPlain(deflated(encodeFrame('gossip', 'c1', 'tx', body)));
     await waitFor(() => got.length === 1, 'the deflated frame delivered');
     assert.deepEqual(got[0], JSON.parse(body));
     r.sendRecordPlain(Buffer.concat([Buffer.from([7]), encodeFrame('gossip', 'c1', 'tx', '"unknown flag"')]));
-    r.sendRecordPlain(Buffer.from([1, 0xde, 0xad, 0xbe, 0xef]));
-    r.sendRecordPlain(Buffer.concat([Buffer.from([1]), deflateRawSync(encodeFrame('gossip', 'c1', 'tx', JSON.stringify('z'.repeat(8 << 20))))]));
+    r.sendRecordPlain(Buffer.from([1, 0, 0, 0, 10, 0xde, 0xad, 0xbe, 0xef]));
+    // A bomb: 8 MiB in a few KiB, stating its length (past the 64 KiB cap: never inflated) or
+    // less than it (inflation stops there).
+    const bomb = encodeFrame('gossip', 'c1', 'tx', JSON.stringify('z'.repeat(8 << 20)));
+    r.sendRecordPlain(deflated(bomb));
+    r.sendRecordPlain(deflated(bomb, 1000));
     const p = () => a.net.stats().peers.find((x) => x.did === r.did)!;
-    await waitFor(() => p().malformed === 3, 'three malformed records counted');
-    assert.equal(p().dropped.oversize, 1, 'the bomb stopped at the frame cap');
+    await waitFor(() => p().malformed === 4, 'four malformed records counted');
+    assert.equal(p().dropped.oversize, 1, 'the bomb that states its length stopped at the frame cap');
     assert.deepEqual(a.net.peers(), [r.did], 'below the threshold the link stays up');
     r.sendPlain(encodeFrame('gossip', 'c1', 'tx', '"raw"'));
     await waitFor(() => got.length === 2, 'a raw frame after them');
     assert.equal(got[1], 'raw');
+  });
+
+  test('a deflated record past the peer\'s byte budget is dropped before it is inflated', async () => {
+    // A budget of 64 KiB (the burst is at least one frame) refilled at 1 KB/s.
+    const a = await startNode({ maxFrameBytes: 64 * KiB, rate: { bytesPerSec: 1_000, burstBytes: 0 } });
+    open.push(a);
+    const got: unknown[] = [];
+    a.net.on('c1', 'tx', (body) => void got.push(body));
+    const r = await rawPeer(a.url, { key: generateKeyPair('ed25519'), chains: ['c1'] });
+    await waitFor(() => a.net.peers().length === 1, 'raw peer up');
+    r.sendPlain(encodeFrame('gossip', 'c1', 'tx', JSON.stringify('y'.repeat(50 * KiB))));
+    // States 30 KiB (more than the ~14 KiB left) and is not even DEFLATE: refused as over budget, not malformed.
+    const head = Buffer.alloc(5);
+    head[0] = 1;
+    head.writeUInt32BE(30 * KiB, 1);
+    r.sendRecordPlain(Buffer.concat([head, Buffer.from([0xde, 0xad])]));
+    r.sendPlain(encodeFrame('gossip', 'c1', 'tx', '"small"'));
+    await waitFor(() => got.length === 2, 'the frames within the budget');
+    assert.equal(got[1], 'small');
+    const p = a.net.stats().peers.find((x) => x.did === r.did)!;
+    assert.equal(p.dropped.rateLimited, 1);
+    assert.equal(p.malformed, 0);
   });
 
   test('over the wire a compressible frame travels deflated: fewer bytes than the frame', async () => {
