@@ -1,7 +1,7 @@
 /**
  * Record bodies: each sealed record's plaintext is one flag byte and a frame, the frame deflated
  * (raw DEFLATE, RFC 1951) when that makes it at least a tenth smaller. Protocol version 2
- * (docs/network.md#records). Over a lossy WAN a TCP link carries only so many bytes a second
+ * (docs/network.md#handshake, "Record layer"). Over a lossy WAN a TCP link carries only so many bytes a second
  * (issue #21: 100 ms RTT and 5 % loss); tx gossip is hex-heavy JSON that deflates to about half,
  * and consensus messages wait behind less of it. devp2p compresses every message for the same
  * reason (EIP-706, Snappy); zlib is Node's own, so nothing is added to install.
