@@ -2,31 +2,34 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
-import { COMPRESS_MAX_BYTES, COMPRESS_MIN_BYTES, packFrame, unpackFrame } from './compress.ts';
+import { COMPRESS_MAX_BYTES, COMPRESS_MIN_BYTES, joinPacked, packFrame, unpackFrame } from './compress.ts';
+import { SecureSession } from './session.ts';
 
 const MAX = 4 << 20;
 
 test('a frame comes back byte for byte: small and incompressible ones raw, compressible ones deflated and smaller', () => {
   const small = Buffer.from('{"n":1}');
-  assert.equal(packFrame(small)[0], 0);
-  assert.deepEqual(unpackFrame(Buffer.from(packFrame(small)), MAX), small);
+  assert.equal(packFrame(small).head[0], 0);
+  assert.deepEqual(unpackFrame(joinPacked(packFrame(small)), MAX), small);
 
   // Tx gossip is hex-heavy JSON: about half of it survives deflate.
   const hex = Buffer.from(JSON.stringify(Array.from({ length: 40 }, (_, i) => ({ sig: Buffer.alloc(64, i * 7 + 1).toString('hex'), from: `did:shulian:${i}`, nonce: i }))));
   const p = packFrame(hex);
-  assert.equal(p[0], 1, 'deflated');
-  assert.ok(p.length < hex.length * 0.6, `${p.length} of ${hex.length} bytes`);
-  assert.deepEqual(unpackFrame(Buffer.from(p), MAX), hex);
+  assert.equal(p.head[0], 1, 'deflated');
+  const plain = joinPacked(p);
+  assert.ok(plain.length < hex.length * 0.6, `${plain.length} of ${hex.length} bytes`);
+  assert.deepEqual(unpackFrame(plain, MAX), hex);
   assert.equal(packFrame(hex), p, 'a frame sent to several peers is deflated once');
 
   const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24));
   const r = packFrame(random);
-  assert.ok(r[0] === 0 || r.length <= random.length * 0.9 + 1, 'deflated only when it saves a tenth');
-  assert.deepEqual(unpackFrame(Buffer.from(r), MAX), random);
+  assert.ok(r.head[0] === 0 || joinPacked(r).length <= random.length * 0.9 + 1, 'deflated only when it saves a tenth');
+  assert.deepEqual(unpackFrame(joinPacked(r), MAX), random);
 
   const huge = Buffer.alloc(COMPRESS_MAX_BYTES + 1, 0x61);
-  assert.equal(packFrame(huge)[0], 0, 'past COMPRESS_MAX_BYTES a frame goes raw');
-  assert.equal(packFrame(Buffer.alloc(COMPRESS_MIN_BYTES - 1, 0x61))[0], 0, 'below COMPRESS_MIN_BYTES a frame goes raw');
+  assert.equal(packFrame(huge).head[0], 0, 'past COMPRESS_MAX_BYTES a frame goes raw');
+  assert.equal(packFrame(huge).body, huge, 'a raw frame is not copied');
+  assert.equal(packFrame(Buffer.alloc(COMPRESS_MIN_BYTES - 1, 0x61)).head[0], 0, 'below COMPRESS_MIN_BYTES a frame goes raw');
 });
 
 const deflated = (length: number, stream: Uint8Array): Buffer => {
@@ -61,7 +64,7 @@ test('a deflated frame the budget does not allow is refused before it is inflate
   assert.equal(unpackFrame(notDeflate, MAX, (n) => (asked.push(n), false)), 'over-budget', 'refused without inflating (else: malformed)');
   assert.deepEqual(asked, [3000], 'asked for the stated length');
   const frame = Buffer.from(JSON.stringify({ sig: 'ab'.repeat(1000) }));
-  assert.deepEqual(unpackFrame(Buffer.from(packFrame(frame)), MAX, (n) => n === frame.length), frame);
+  assert.deepEqual(unpackFrame(joinPacked(packFrame(frame)), MAX, (n) => n === frame.length), frame);
 });
 
 test('fuzz: any plaintext unpacks to null or a frame within the cap, never a throw; any frame round-trips', () => {
@@ -70,6 +73,16 @@ test('fuzz: any plaintext unpacks to null or a frame within the cap, never a thr
     assert.ok(out === 'malformed' || out === 'oversize' || out.length <= 1024);
   }), { numRuns: 2000 });
   fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 8192 }), fc.string({ maxLength: 4000 }).map((s) => new TextEncoder().encode(s.repeat(3)))), (frame) => {
-    assert.deepEqual(new Uint8Array(unpackFrame(Buffer.from(packFrame(frame)), MAX) as Buffer), frame);
+    assert.deepEqual(new Uint8Array(unpackFrame(joinPacked(packFrame(frame)), MAX) as Buffer), frame);
   }), { numRuns: 500 });
+});
+
+test('a record sealed from the two parts of a packed frame opens to the parts joined', () => {
+  const key = new Uint8Array(32).fill(7);
+  const frame = Buffer.from('{"topic":"tx"}'.repeat(200));
+  for (const p of [packFrame(frame), packFrame(frame, { raw: true })]) {
+    const rec = new SecureSession(key, key).seal(p.head, p.body);
+    assert.deepEqual(new SecureSession(key, key).open(rec), joinPacked(p));
+    assert.deepEqual(unpackFrame(new SecureSession(key, key).open(rec)!, MAX), frame);
+  }
 });

@@ -20,36 +20,54 @@ const DEFLATED = 1;
 /** Smaller frames go raw: deflate's header and the call would cost more than they save. */
 export const COMPRESS_MIN_BYTES = 1024;
 /**
- * Larger frames (block sync pages) go raw too: deflating 1 MiB takes several milliseconds on the
- * thread that drives consensus, and they travel while a node catches up, not in a height's path.
+ * Larger frames (block sync pages) go raw too: deflating 1 MiB at level 1 took 20 ms on the CI
+ * machine (2026-12-07, tx-like JSON and random bytes alike) on the thread that drives consensus,
+ * and they travel while a node catches up, not in a height's path.
  */
 export const COMPRESS_MAX_BYTES = 1 << 20;
 
-/** A frame broadcast to several peers is deflated once (frames are never written to after they are built). */
-const packed = new WeakMap<Uint8Array, Uint8Array>();
+/**
+ * A record's plaintext in two parts, sealed one after the other (SecureSession.seal) so that a
+ * raw frame of up to the frame cap is never copied to put a flag byte before it.
+ */
+export interface PackedFrame {
+  /** The flag byte, and for a deflated frame its stated length. */
+  head: Uint8Array;
+  /** The frame, or its raw DEFLATE stream. */
+  body: Uint8Array;
+}
 
-/** The plaintext of a record that carries `frame`. */
-export function packFrame(frame: Uint8Array): Uint8Array {
+const RAW_HEAD = Uint8Array.of(RAW);
+
+/** A frame broadcast to several peers is deflated once (frames are never written to after they are built). */
+const packed = new WeakMap<Uint8Array, PackedFrame>();
+
+/**
+ * The plaintext of a record that carries `frame`: deflated when that saves a tenth and the frame
+ * is within [COMPRESS_MIN_BYTES, COMPRESS_MAX_BYTES], else raw; `raw` forces raw (tests that
+ * write records by hand).
+ */
+export function packFrame(frame: Uint8Array, opts: { raw?: boolean } = {}): PackedFrame {
+  if (opts.raw) return { head: RAW_HEAD, body: frame };
   const hit = packed.get(frame);
   if (hit) return hit;
-  let out: Uint8Array | undefined;
+  let out: PackedFrame = { head: RAW_HEAD, body: frame };
   if (frame.length >= COMPRESS_MIN_BYTES && frame.length <= COMPRESS_MAX_BYTES) {
     const z = deflateRawSync(frame, { level: 1 });
     if (z.length + 4 <= frame.length * 0.9) {
-      const b = Buffer.allocUnsafe(z.length + 5);
-      b[0] = DEFLATED;
-      b.writeUInt32BE(frame.length, 1);
-      b.set(z, 5);
-      out = b;
+      const head = Buffer.allocUnsafe(5);
+      head[0] = DEFLATED;
+      head.writeUInt32BE(frame.length, 1);
+      out = { head, body: z };
     }
-  }
-  if (!out) {
-    out = Buffer.allocUnsafe(frame.length + 1);
-    out[0] = RAW;
-    out.set(frame, 1);
   }
   packed.set(frame, out);
   return out;
+}
+
+/** A packed frame's plaintext as one buffer (what `seal` encrypts, for tests and tools). */
+export function joinPacked(p: PackedFrame): Buffer {
+  return Buffer.concat([p.head, p.body]);
 }
 
 /**

@@ -245,7 +245,8 @@ export class Links {
 
   private sendRecord(c: Conn, frame: Uint8Array): void {
     if (c.ws.readyState !== WebSocket.OPEN || !c.session) return;
-    const rec = c.session.seal(packFrame(frame));
+    const { head, body } = packFrame(frame);
+    const rec = c.session.seal(head, body);
     c.ws.send(rec);
     const k = c.counters;
     if (k) {

@@ -74,13 +74,18 @@ export class SecureSession {
     this.recvKey = Buffer.from(recvKey);
   }
 
-  /** Encrypts and authenticates one record: ciphertext ‖ 16-byte tag. */
-  seal(plaintext: Uint8Array): Buffer {
+  /**
+   * Encrypts and authenticates one record whose plaintext is `parts` in order: ciphertext ‖
+   * 16-byte tag. Parts are encrypted as one stream (GCM is a stream cipher), so a caller need not
+   * join them first.
+   */
+  seal(...parts: Uint8Array[]): Buffer {
     if (this.sendSeq >= MAX_SEQ) throw new Error('record sequence exhausted');
     const c = createCipheriv('aes-256-gcm', this.sendKey, nonce(this.sendSeq++));
-    const body = c.update(plaintext);
+    const out = parts.map((p) => c.update(p));
     c.final();
-    return Buffer.concat([body, c.getAuthTag()]);
+    out.push(c.getAuthTag());
+    return Buffer.concat(out);
   }
 
   /** The plaintext, or null when the record is not the next authentic one from the peer. */

@@ -4,7 +4,7 @@ import { fromHex, toHex } from '../../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, type KeyPair, type Suite } from '../../src/crypto/index.ts';
 import {
   buildAuth, decodeFrame, deriveRecordKeys, encodeFrame, generateEphemeral, parseHandshakeMessage, PeerNetwork, PROTOCOL_VERSION, SecureSession,
-  sharedSecret, unpackFrame, type AuthMessage, type HelloMessage, type NetLogLevel, type PeerNetworkOptions,
+  packFrame, sharedSecret, unpackFrame, type AuthMessage, type HelloMessage, type NetLogLevel, type PeerNetworkOptions,
 } from '../../src/net/index.ts';
 import { waitFor } from './tmp.ts';
 
@@ -121,8 +121,11 @@ export interface RawPeerOptions {
   autoPong?: boolean;
 }
 
-/** A record's plaintext carrying `frame` as it is (flag byte 0: not deflated). */
-export const rawRecord = (frame: Uint8Array): Uint8Array => Buffer.concat([Buffer.from([0]), frame]);
+/** A sealed record carrying `frame` as it is, not deflated (src/net/compress.ts packFrame). */
+export function sealRaw(session: SecureSession, frame: Uint8Array): Buffer {
+  const { head, body } = packFrame(frame, { raw: true });
+  return session.seal(head, body);
+}
 
 /** A protocol-speaking client under the test's full control. */
 export interface RawPeer {
@@ -156,7 +159,7 @@ export async function rawPeer(url: string, o: RawPeerOptions): Promise<RawPeer> 
   const peer: RawPeer = {
     sock, did, nodeHello, nodeAuth: null, session: null,
     sendPlain(plain) {
-      sock.ws.send(peer.session!.seal(rawRecord(plain)));
+      sock.ws.send(sealRaw(peer.session!, plain));
     },
     sendRecordPlain(plain) {
       sock.ws.send(peer.session!.seal(plain));
@@ -188,6 +191,6 @@ export async function rawPeer(url: string, o: RawPeerOptions): Promise<RawPeer> 
   const f = typeof plain === 'object' && plain ? decodeFrame(plain) : null;
   if (f?.kind !== 'control' || f.topic !== 'ready') throw new Error('expected ready');
   peer.session = session;
-  sock.ws.send(session.seal(rawRecord(encodeFrame('control', '', 'ready', '{}'))));
+  sock.ws.send(sealRaw(session, encodeFrame('control', '', 'ready', '{}')));
   return peer;
 }

@@ -4,7 +4,7 @@ import { deflateRawSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
 import { generateKeyPair } from '../../src/crypto/index.ts';
 import { CLOSE, encodeFrame } from '../../src/net/index.ts';
-import { closeAll, rawPeer, startNode, waitFor, type TestNode, rawRecord } from '../helpers/net.ts';
+import { closeAll, rawPeer, startNode, waitFor, type TestNode, sealRaw } from '../helpers/net.ts';
 
 const KiB = 1024;
 
@@ -140,7 +140,7 @@ describe('limits', () => {
     // So does a replayed (genuine but old) record.
     const r3 = await rawPeer(a.url, { key: generateKeyPair('ed25519') });
     await waitFor(() => a.net.peers().includes(r3.did), 'third raw peer up');
-    const rec = r3.session!.seal(rawRecord(encodeFrame('gossip', 'c1', 'tx', '"once"')));
+    const rec = sealRaw(r3.session!, encodeFrame('gossip', 'c1', 'tx', '"once"'));
     r3.sock.ws.send(rec);
     r3.sock.ws.send(rec);
     assert.equal((await r3.sock.closed).reason, 'record failed authentication');
