@@ -30,6 +30,7 @@ import { NetLab, netnsUnavailable, type Impairment, type NetemStats } from '../t
 import { Workload } from '../test/helpers/netns/workload.ts';
 import { tempDir, waitFor } from '../test/helpers/tmp.ts';
 import { drive } from './lib/cluster.ts';
+import { benchNodeArgs } from './lib/cpu.ts';
 import { percentile, presignNotaryTxs } from './lib/load.ts';
 import type { BenchResult } from './result.ts';
 
@@ -80,7 +81,7 @@ export default async function run(): Promise<BenchResult> {
   if (why) throw new Error(`netfaults needs network namespaces: ${why}`);
   const tmp = tempDir('shulian-netfaults-bench-');
   const lab = new NetLab(4);
-  const cluster = new NetCluster(lab, tmp.dir);
+  const cluster = new NetCluster(lab, tmp.dir, benchNodeArgs());
   const phases: PhaseResult[] = [];
   let violations: string[] = [];
   const work = () => new Workload(cluster.nodes.map((n) => n.api), 8);

@@ -33,7 +33,8 @@ export interface NetNode {
 export class NetCluster {
   readonly nodes: NetNode[];
 
-  constructor(readonly lab: NetLab, dir: string) {
+  /** `nodeArgs`: Node options for every node process (a bench's BENCH_NODE_ARGS, e.g. --cpu-prof). */
+  constructor(readonly lab: NetLab, dir: string, private readonly nodeArgs: string[] = []) {
     const layout = prepareCluster(dir, lab.hosts.length, API_PORT, P2P_PORT);
     this.nodes = layout.nodes.map((n, i) => {
       const ip = lab.hosts[i]!.ip;
@@ -55,7 +56,7 @@ export class NetCluster {
     if (n.proc) throw new Error(`node ${i} is already running`);
     if (env) n.env = env;
     // `ip netns exec` execs the command: the child's pid is the node's, so signals reach it.
-    const proc = spawn(this.lab.exec(i)[0]!, [...this.lab.exec(i).slice(1), process.execPath, cliPath, 'node', '--config', n.configPath], {
+    const proc = spawn(this.lab.exec(i)[0]!, [...this.lab.exec(i).slice(1), process.execPath, ...this.nodeArgs, cliPath, 'node', '--config', n.configPath], {
       cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHULIAN_DEBUG: undefined, ...n.env },
     });
     n.proc = proc;
