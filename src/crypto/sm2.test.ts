@@ -129,6 +129,31 @@ test('cross-backend: native signs, JS verifies, and the reverse (random keys/mes
   );
 });
 
+test('native signing keeps contexts for the last keys it signed with: each signature is by its own key, past the cache size and out of order', { skip: noNative }, () => {
+  const nat = sm2native!;
+  const keys = Array.from({ length: 20 }, (_, i) => {
+    const d = new Uint8Array(32).fill(i + 1);
+    d[0] = 0x11;
+    return { d, pub: sm2jsFull.publicKey(d) };
+  });
+  const msg = utf8('vote');
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[(i * 7 + round) % keys.length]!; // revisits keys in and out of the 8 kept
+      const sig = nat.sign(k.d, msg);
+      assert.equal(sm2js.verify(k.pub, msg, sig), true, 'signed by its own key');
+      assert.equal(sm2js.verify(keys[(keys.indexOf(k) + 1) % keys.length]!.pub, msg, sig), false, 'not by another kept key');
+      const other = nat.sign(k.d, msg, utf8('ALICE123@YAHOO.COM'));
+      assert.equal(sm2js.verify(k.pub, msg, other, utf8('ALICE123@YAHOO.COM')), true, 'another ID is not served from the default-ID cache');
+      assert.equal(sm2js.verify(k.pub, msg, other), false);
+    }
+  }
+  const n = SM2_RECOMMENDED_CURVE.n;
+  for (const bad of [new Uint8Array(32), unhex((n - 1n).toString(16).padStart(64, '0'))]) {
+    assert.throws(() => nat.sign(bad, msg), (err: Error & { code?: string }) => err.code === 'SM2_BAD_KEY', 'a key outside [1, n-2] is refused, cache or not');
+  }
+});
+
 test('native and JS derive identical public keys', { skip: noNative }, () => {
   const nat = sm2native as unknown as { publicKey(d: Uint8Array): Uint8Array };
   fc.assert(
