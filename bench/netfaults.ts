@@ -30,7 +30,7 @@ import { NetLab, netnsUnavailable, type Impairment, type NetemStats } from '../t
 import { Workload } from '../test/helpers/netns/workload.ts';
 import { tempDir, waitFor } from '../test/helpers/tmp.ts';
 import { drive } from './lib/cluster.ts';
-import { benchNodeArgs } from './lib/cpu.ts';
+import { benchNodeArgs, procCpuMs } from './lib/cpu.ts';
 import { percentile, presignNotaryTxs } from './lib/load.ts';
 import type { BenchResult } from './result.ts';
 
@@ -63,6 +63,12 @@ interface CapacityResult {
   submitted: number;
   /** The blocks node 0 committed while the capacity was measured (no fault) and while 70 % of it was offered over 100 ms RTT and 5 % loss. */
   blocks?: { noFault: BlockFigures; delayLoss: BlockFigures };
+  /**
+   * The four validators' CPU (every thread, from /proc) per committed tx while the capacity was
+   * measured and while 70 % of it was offered, and the cores they kept busy in the latter: what
+   * the work costs, far steadier from run to run than the latency on a shared machine.
+   */
+  nodeCpu?: { usPerTxNoFault: number; usPerTxDelayLoss: number; coresDelayLoss: number };
 }
 
 /** What a run of blocks looked like: how many, their txs, the time between them (block time), rounds after the first. */
@@ -189,7 +195,10 @@ export default async function run(): Promise<BenchResult> {
     const apis = cluster.nodes.map((n) => n.api);
     const h0 = (await consensus(0))?.height ?? 0;
     if (process.env.BENCH_DEBUG) console.error(`netfaults: flood with no fault from ${Date.now()} (height ${h0})`);
+    const nodesCpuMs = (): number => cluster.nodes.reduce((sum, n) => sum + (n.proc?.pid ? procCpuMs(n.proc.pid) : NaN), 0);
+    const cpu0 = nodesCpuMs();
     const flood = await drive(apis, presignNotaryTxs('sm2', CAPACITY_TXS, 400), Infinity);
+    const cpu1 = nodesCpuMs();
     const h1 = (await consensus(0))?.height ?? 0;
     const offered = OFFERED ?? Math.ceil(flood.txPerSec * 0.7);
     const pacedTxs = presignNotaryTxs('sm2', offered * CAPACITY_S, 400);
@@ -199,7 +208,11 @@ export default async function run(): Promise<BenchResult> {
     const h2 = (await consensus(0))?.height ?? 0;
     // BENCH_DEBUG: the paced phase's wall-clock bounds, to line up with SHULIAN_TBFT_TRACE files.
     if (process.env.BENCH_DEBUG) console.error(`netfaults: paced over 100 ms RTT and 5 % loss from ${Date.now()} (height ${h2})`);
+    const cpu2 = nodesCpuMs();
+    const t2 = performance.now();
     const paced = await drive(apis, pacedTxs, offered, { timeoutMs: (CAPACITY_S + 120) * 1000, batch: 20 });
+    const cpu3 = nodesCpuMs();
+    const t3 = performance.now();
     const h3 = (await consensus(0))?.height ?? 0;
     if (process.env.BENCH_DEBUG) console.error(`netfaults: paced until ${Date.now()} (height ${h3})`);
     lab.clearImpairments();
@@ -211,6 +224,10 @@ export default async function run(): Promise<BenchResult> {
       p50Ms: Math.round(percentile(paced.latencies, 50)), p99Ms: Math.round(percentile(paced.latencies, 99)),
       committed: paced.committed, submitted: pacedTxs.length,
       blocks: { noFault: await blockFigures(h0, h1), delayLoss: await blockFigures(h2, h3) },
+      nodeCpu: {
+        usPerTxNoFault: Math.round(((cpu1 - cpu0) * 1000) / flood.committed), usPerTxDelayLoss: Math.round(((cpu3 - cpu2) * 1000) / paced.committed),
+        coresDelayLoss: Number(((cpu3 - cpu2) / (t3 - t2)).toFixed(2)),
+      },
     };
     if (CAPACITY_ONLY) return summary(capacity, none, undefined, 0, 0);
     const delayLoss = await impaired('delay-loss', { delayMs: 50, lossPct: 5 });

@@ -1,7 +1,8 @@
 /**
  * SM2 verification throughput through VerifyPool on all cores, against the machine limit of
  * the native single-core rate × cores. Also reports the native and pure-JS single-core rates
- * (DESIGN §4 expects native ≈ 10× JS) and Ed25519 for comparison. Signatures come from 512
+ * (DESIGN §4 expects native ≈ 10× JS), the native single-core signing rate with one key (as a
+ * validator signs its votes) and Ed25519 for comparison. Signatures come from 512
  * distinct signers, ~200-byte messages, default ID.
  */
 import { availableParallelism } from 'node:os';
@@ -78,6 +79,10 @@ export default async function run(): Promise<BenchResult> {
   const items = sm2Items();
   const nativeSingleCore = sm2native ? rate(items, 700, (it) => sm2native!.verify(it.publicKey, it.message, it.signature)) : null;
   const jsSingleCore = rate(items, 500, (it) => sm2js.verify(it.publicKey, it.message, it.signature));
+  // Signing with one key over and over, as a validator signs its votes.
+  const signer = items[0]!;
+  const signKey = generateKeyPair('sm2').privateKey;
+  const nativeSignSingleCore = sm2native ? rate([signer], 500, (it) => sm2native!.sign(signKey, it.message).length === 64) : null;
   const edItems = itemsOf('ed25519');
   const ed25519SingleCore = rate(edItems, 500, (it) => verify('ed25519', it.publicKey, it.message, it.signature));
   const value = await measureSm2VerifyAllCores(2);
@@ -96,6 +101,9 @@ export default async function run(): Promise<BenchResult> {
     nativeSingleCore: nativeSingleCore === null ? null : Math.round(nativeSingleCore),
     jsSingleCore: Math.round(jsSingleCore),
     nativeOverJs: nativeSingleCore === null ? null : Number((nativeSingleCore / jsSingleCore).toFixed(1)),
+    nativeSignSingleCore: nativeSignSingleCore === null ? null : Math.round(nativeSignSingleCore),
+    // What one signature costs, in verifications (signing a vote is on a validator's critical path).
+    signCostInVerifies: nativeSingleCore === null || nativeSignSingleCore === null ? null : Number((nativeSingleCore / nativeSignSingleCore).toFixed(2)),
     ed25519SingleCore: Math.round(ed25519SingleCore),
     signers: SIGNERS,
     batch: BATCH,
