@@ -8,10 +8,8 @@ export const CONSENSUS_ERRORS = {
   TBFT_LOOP: 'the tbft rules did not settle (an engine bug)',
   TBFT_STARTED: 'the tbft core was started twice',
   TBFT_TRACE_DIR_INVALID: 'SHULIAN_TBFT_TRACE names a directory that cannot be made',
-  WAL_CLOSED: 'a message was signed after its chain\'s write-ahead log was closed',
   WAL_CORRUPT: 'the write-ahead log cannot be read back',
   WAL_RECORD_TOO_LARGE: 'a write-ahead log record is larger than allowed',
-  WAL_WRITE_FAILED: 'the write-ahead log could not be written or synced; the validator signs nothing more',
 } as const satisfies ErrorList;
 
 export type ConsensusErrorCode = keyof typeof CONSENSUS_ERRORS;

@@ -263,7 +263,7 @@ export class SupervisionService {
     // proofs for every alert's evidence would slow the node the service watches.
     for (const d of fresh.values()) alerts.push({ ...d, raisedAt: now, status: 'open', history: [{ at: now, by: 'supervision', status: 'open' }] });
     const stats = blockStats(obs, alerts, this.loaded?.members ?? new Set(), b.header.time);
-    const stored = await this.opts.store.commitBlock(f.chain.id, { height: b.header.height, time: b.header.time }, alerts, stats.deltas, stats.active, this.webhooks.ids);
+    const stored = this.opts.store.commitBlock(f.chain.id, { height: b.header.height, time: b.header.time }, alerts, stats.deltas, stats.active, this.webhooks.ids);
     for (const a of stored) this.events.emit('alert', a);
     if (stored.length > 0) this.webhooks.wake();
     // Rules, lists, approvals and regulators change on the governance chain.

@@ -84,15 +84,12 @@ export class SupervisionStore {
   /**
    * Writes what one block produced, with the chain's cursor, in one transaction: new alerts
    * (an id already kept is skipped: each alert once), statistics, and webhook deliveries. Returns
-   * the alerts that were new, once the transaction is durable. The commit and its sync run off
-   * the node's main thread (an async LMDB transaction): the service follows every chain, idle
-   * ones' empty blocks included, and a sync per block on that thread held up consensus (issue #21,
-   * 4 % of a validator's main-thread time under the netfaults load).
+   * the alerts that were new.
    */
-  async commitBlock(chain: string, cursor: Cursor, alerts: Alert[], stats: Map<string, bigint>, active: string[], hooks: string[]): Promise<Alert[]> {
+  commitBlock(chain: string, cursor: Cursor, alerts: Alert[], stats: Map<string, bigint>, active: string[], hooks: string[]): Alert[] {
     this.check();
     const fresh: Alert[] = [];
-    await this.root.transaction(() => {
+    this.root.transactionSync(() => {
       for (const a of alerts) {
         if (this.alerts.get(a.id) !== undefined) continue;
         const seq = (this.meta.get('seq') ?? 0) + 1;

@@ -333,7 +333,7 @@ test('crash between WAL append and broadcast: the restarted validator re-sends t
   assert.equal(me.log.get(`1/${r}/precommit`), 'null@');
 });
 
-test('FileWal: a restarted validator recovers its votes and lock from disk', async () => {
+test('FileWal: a restarted validator recovers its votes and lock from disk', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tbft-wal-'));
   try {
     const path = join(dir, 'wal');
@@ -350,14 +350,14 @@ test('FileWal: a restarted validator recovers its votes and lock from disk', asy
     core.validated(1, A.hash, 'valid');
     for (const i of [1, 2]) core.receive(signVote(signers[i]!, CHAIN, 'prevote', 1, r, A.hash)); // → lock A, precommit A
     assert.equal(core.status().lockedHash, A.hash);
-    await wal.close();
+    wal.close();
     wal = new FileWal(path);
     assert.deepEqual(wal.recovery, { records: 2, truncatedBytes: 0 });
     core = new TbftCore({ chainId: CHAIN, validatorsAt: () => validators, verify: verifyFn, wal, signer: me, timeouts: FAST });
     const acts = core.start(1);
     assert.deepEqual([core.status().lockedRound, core.status().lockedHash, core.status().step], [r, A.hash, 'precommit']);
     assert.equal(acts.filter((a) => a.type === 'broadcast').length, 2); // the same prevote and precommit again
-    await wal.close();
+    wal.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -538,31 +538,29 @@ test('validator set changes at a future height: proposer and quorum follow valid
   assert.equal(verifyCommit(net.decided[1]!.get(3)!.commit, first, CHAIN, verifyFn).ok, false);
 });
 
-test('FileWal: torn tail is cut and reported; corruption in the middle refuses to open; compact keeps later heights', async () => {
+test('FileWal: torn tail is cut and reported; corruption in the middle refuses to open; compact keeps later heights', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tbft-wal-'));
   try {
     const path = join(dir, 'wal');
     const { signers } = makeSet(1);
-    const wal: Wal & { close(): Promise<void> } = new FileWal(path);
+    const wal: Wal & { close(): void } = new FileWal(path);
     const votes = [1, 2, 3].map((h) => signVote(signers[0]!, CHAIN, 'prevote', h, 0, null));
     for (const v of votes) wal.append({ kind: 'vote', vote: v });
-    await wal.close();
+    wal.close();
     const size = statSync(path).size;
     truncateSync(path, size - 5); // the last append was torn
     const w2 = new FileWal(path);
     assert.equal(w2.recovery.records, 2);
     assert.ok(w2.recovery.truncatedBytes > 0 && /torn/.test(w2.recovery.reason ?? ''));
     w2.append({ kind: 'vote', vote: votes[2]! });
-    await w2.close();
+    w2.close();
     const w3 = new FileWal(path);
     assert.deepEqual(w3.entries().map((e) => (e.kind === 'vote' ? e.vote.height : -1)), [1, 2, 3]);
     assert.equal(w3.recovery.truncatedBytes, 0);
-    await w3.compact(2);
+    w3.compact(2);
     assert.deepEqual(w3.entries().map((e) => (e.kind === 'vote' ? e.vote.height : -1)), [2, 3]);
-    await w3.close();
-    const w4 = new FileWal(path);
-    assert.equal(w4.entries().length, 2);
-    await w4.close();
+    w3.close();
+    assert.equal(new FileWal(path).entries().length, 2);
     // flip a byte inside the first record: not a torn write
     const buf = readFileSync(path);
     buf[12] = buf[12]! ^ 0xff;
@@ -571,7 +569,7 @@ test('FileWal: torn tail is cut and reported; corruption in the middle refuses t
     const repaired = new FileWal(path, { repair: true });
     assert.equal(repaired.entries().length, 0);
     assert.ok(repaired.recovery.truncatedBytes > 0);
-    await repaired.close();
+    repaired.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -126,6 +126,7 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
   private newCore(): TbftCore {
     const o = this.o;
     const { chain } = o;
+    (this.wal as FileWal | undefined)?.close();
     return new TbftCore({
       chainId: chain.id,
       validatorsAt: (h) => chain.validatorsAt(h),
@@ -199,8 +200,6 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
     await this.catchUp();
     if (!this.running) return;
     this.candidates.clear();
-    // The new core reads the WAL back from the file: what the old one appended must be in it.
-    await this.closeWal();
     this.core = this.newCore();
     this.startCore();
   }
@@ -228,29 +227,7 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
     for (const u of this.unsubscribe) u();
     this.txWaiter?.();
     await this.queue;
-    await this.closeWal();
-  }
-
-  private async closeWal(): Promise<void> {
-    try {
-      await this.wal.close();
-    } catch (err) {
-      this.o.log(`chain ${this.o.chain.id}: ${(err as Error).message}`);
-    }
-  }
-
-  /**
-   * Whether what this node signed so far is on disk (FileWal.durable), so that a message it
-   * signed may leave. False after a failed write: the node then sends nothing it signs.
-   */
-  private async walDurable(): Promise<boolean> {
-    try {
-      await this.wal.durable();
-      return true;
-    } catch (err) {
-      this.o.log(`chain ${this.o.chain.id}: not sending: ${(err as Error).message}`);
-      return false;
-    }
+    this.wal.close();
   }
 
   private async catchUp(): Promise<void> {
@@ -292,7 +269,6 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
       if (!this.running) return;
       switch (a.type) {
         case 'broadcast':
-          if (!(await this.walDurable())) break;
           this.o.trace?.('send', a.message.height, { type: a.message.type, round: 'round' in a.message ? a.message.round : undefined });
           // Direct to each validator peer rather than gossip: the core's rebroadcasts repeat a
           // message byte for byte, which gossip's seen-cache would swallow, and validators are
@@ -300,7 +276,6 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
           for (const peer of net.peers()) net.send(peer, a.message);
           break;
         case 'send':
-          if (!(await this.walDurable())) break;
           net.send(a.to, a.message);
           break;
         case 'scheduleTimeout': {
@@ -339,7 +314,7 @@ export class TbftDriver<C extends Candidate = Candidate> implements ConsensusEng
           this.candidates.clear();
           // A validator-set change was scheduled: who may connect for this chain changed.
           if (committed.receipts.some((r) => r.events.some((e) => e.type === 'ValidatorSetScheduled'))) net.refreshPeers();
-          if (this.wal.entries().length >= WAL_COMPACT_RECORDS) await this.wal.compact(a.height + 1);
+          if (this.wal.entries().length >= WAL_COMPACT_RECORDS) this.wal.compact(a.height + 1);
           this.lastCommitTime = Date.now();
           this.o.trace?.('decide-end', a.height, { txs: committed.txs.length });
           break;

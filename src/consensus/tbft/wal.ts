@@ -3,8 +3,7 @@
  * lock a precommit sets) before the message can leave, so a validator that restarts replays what
  * it signed and never signs a different message for the same (height, round, step).
  */
-import { closeSync, existsSync, fdatasync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, write, writeSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { canonicalize, ShulianError } from '../../codec/index.ts';
@@ -74,41 +73,18 @@ function writeAll(fd: number, buf: Buffer): void {
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
-const writeAsync = promisify(write);
-const fdatasyncAsync = promisify(fdatasync);
-
-async function writeAllAsync(fd: number, buf: Buffer): Promise<void> {
-  let off = 0;
-  while (off < buf.length) off += (await writeAsync(fd, buf, off, buf.length - off)).bytesWritten;
-}
-
 /**
- * An append-only file of records `[u32 length][u32 CRC-32][canonical JSON]`. `append` records an
- * entry and queues its bytes; `durable()` resolves once every entry appended before it is written
- * and fdatasync'd. The write and the sync run on libuv's thread pool: a node runs one WAL per
- * chain, and a sync on the thread that drives consensus held up every chain's messages and
- * blocks for its length (issue #21: 8 % of a validator's main-thread time under the netfaults
- * load, in `fsyncSync`). Appends made while a sync is running go in the next one together (group
- * commit). The caller must await `durable()` before a message it signed leaves the node
- * (TbftDriver does, before each send).
- *
- * On open, a torn last record (short header, short body, or a bad checksum on the record that
- * ends the file) is cut off and reported in `recovery`: it was never made durable, so no message
- * signed in it left the node. A bad record followed by more data is corruption, not a torn
- * write: opening throws WAL_CORRUPT unless `repair` is set, because dropping acknowledged votes
- * could let the validator sign twice.
+ * An append-only file of records `[u32 length][u32 CRC-32][canonical JSON]`. `append` writes and
+ * fsyncs before returning. On open, a torn last record (short header, short body, or a bad
+ * checksum on the record that ends the file) is cut off and reported in `recovery`: it was never
+ * acknowledged, so no message signed in it left the node. A bad record followed by more data is
+ * corruption, not a torn write: opening throws WAL_CORRUPT unless `repair` is set, because
+ * dropping acknowledged votes could let the validator sign twice.
  */
 export class FileWal implements Wal {
   readonly recovery: WalRecovery;
   private fd: number;
   private list: WalEntry[] = [];
-  /** Encoded entries appended since the last write began. */
-  private pending: Buffer[] = [];
-  /** The writes, syncs, compactions and the close, one after another. */
-  private tail: Promise<void> = Promise.resolve();
-  private flushQueued = false;
-  private failure: Error | undefined;
-  private closed = false;
 
   constructor(readonly path: string, opts: { repair?: boolean } = {}) {
     const existed = existsSync(path);
@@ -159,27 +135,11 @@ export class FileWal implements Wal {
     this.recovery = { records: this.list.length, truncatedBytes, ...(reason !== undefined && truncatedBytes > 0 ? { reason } : {}) };
   }
 
-  /** Records `entry` and queues it to disk; see `durable`. Throws WAL_CLOSED after `close`. */
   append(entry: WalEntry): void {
-    if (this.closed) throw new ShulianError('WAL_CLOSED', `${this.path}: the WAL is closed`);
     const buf = encode(entry);
+    writeAll(this.fd, buf);
+    fsyncSync(this.fd);
     this.list.push(JSON.parse(buf.subarray(HEADER).toString('utf8')) as WalEntry);
-    this.pending.push(buf);
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      this.then(() => this.flush());
-    }
-  }
-
-  /**
-   * Resolves once every entry appended so far is on disk; rejects with WAL_WRITE_FAILED if a
-   * write or sync failed, then and for ever after (a node whose WAL cannot be written must not
-   * sign: what it signed could not be replayed).
-   */
-  durable(): Promise<void> {
-    return this.tail.then(() => {
-      if (this.failure) throw new ShulianError('WAL_WRITE_FAILED', `${this.path}: ${this.failure.message}`);
-    });
   }
 
   entries(): readonly WalEntry[] {
@@ -187,60 +147,27 @@ export class FileWal implements Wal {
   }
 
   /**
-   * Rewrites the file without entries below `fromHeight`, after the writes queued before it.
-   * Call only after the block at fromHeight − 1 is durably stored: a restart then resumes at
-   * fromHeight or later.
+   * Rewrites the file without entries below `fromHeight`. Call only after the block at
+   * fromHeight − 1 is durably stored: a restart then resumes at fromHeight or later.
    */
-  compact(fromHeight: number): Promise<void> {
-    this.then(() => {
-      if (this.failure || this.fd < 0) return;
-      // Every entry appended so far, pending ones included: the new file holds them all.
-      const keep = this.list.filter((e) => walEntryHeight(e) >= fromHeight);
-      this.pending = [];
-      const tmp = `${this.path}.compact`;
-      const fd = openSync(tmp, 'w');
-      try {
-        for (const e of keep) writeAll(fd, encode(e));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      closeSync(this.fd);
-      renameSync(tmp, this.path);
-      fsyncDir(this.path);
-      this.fd = openSync(this.path, 'a');
-      this.list = keep;
-    });
-    return this.durable();
-  }
-
-  /** Closes the file once what was appended is on disk. Resolves when it is closed. */
-  close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      this.then(async () => {
-        await this.flush();
-        closeSync(this.fd);
-        this.fd = -1;
-      });
+  compact(fromHeight: number): void {
+    const keep = this.list.filter((e) => walEntryHeight(e) >= fromHeight);
+    const tmp = `${this.path}.compact`;
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const e of keep) writeAll(fd, encode(e));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
-    return this.durable();
+    closeSync(this.fd);
+    renameSync(tmp, this.path);
+    fsyncDir(this.path);
+    this.fd = openSync(this.path, 'a');
+    this.list = keep;
   }
 
-  /** Queues `step` after the steps before it; a failed step is remembered, not thrown. */
-  private then(step: () => void | Promise<void>): void {
-    this.tail = this.tail.then(step).catch((err: unknown) => {
-      this.failure ??= err instanceof Error ? err : new Error(String(err));
-    });
-  }
-
-  /** Writes and syncs what is pending (one write and one sync for all of it). */
-  private async flush(): Promise<void> {
-    this.flushQueued = false;
-    if (this.pending.length === 0 || this.failure || this.fd < 0) return;
-    const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
-    this.pending = [];
-    await writeAllAsync(this.fd, buf);
-    await fdatasyncAsync(this.fd);
+  close(): void {
+    closeSync(this.fd);
   }
 }
