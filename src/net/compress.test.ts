@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
-import { COMPRESS_MAX_BYTES, COMPRESS_MIN_BYTES, joinPacked, packFrame, unpackFrame } from './compress.ts';
+import { COMPRESS_MAX_BYTES, COMPRESS_MIN_BYTES, packFrame, unpackFrame, type PackedFrame } from './compress.ts';
 import { SecureSession } from './session.ts';
 
 const MAX = 4 << 20;
+
+/** A packed frame's plaintext as one buffer: what `seal` encrypts. */
+const joinPacked = (p: PackedFrame): Buffer => Buffer.concat([p.head, p.body]);
 
 test('a frame comes back byte for byte: small and incompressible ones raw, compressible ones deflated and smaller', () => {
   const small = Buffer.from('{"n":1}');

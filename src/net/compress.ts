@@ -65,11 +65,6 @@ export function packFrame(frame: Uint8Array, opts: { raw?: boolean } = {}): Pack
   return out;
 }
 
-/** A packed frame's plaintext as one buffer (what `seal` encrypts, for tests and tools). */
-export function joinPacked(p: PackedFrame): Buffer {
-  return Buffer.concat([p.head, p.body]);
-}
-
 /**
  * Why a record's plaintext carries no frame: an unknown flag, a stream that does not inflate to
  * the length it states; a frame past the cap; a frame the caller's budget does not allow now.

@@ -19,4 +19,4 @@ export {
   type HelloMessage, type AuthMessage, type HandshakeMessage, type AuthenticatedPeer, type HandshakeConfig, type HandshakeStep, type HandshakeFailure,
 } from './handshake.ts';
 export { SecureSession, generateEphemeral, sharedSecret, deriveRecordKeys, TAG_BYTES, type EphemeralKey } from './session.ts';
-export { packFrame, joinPacked, unpackFrame, COMPRESS_MIN_BYTES, COMPRESS_MAX_BYTES, type PackedFrame } from './compress.ts';
+export { packFrame, unpackFrame, COMPRESS_MIN_BYTES, COMPRESS_MAX_BYTES, type PackedFrame } from './compress.ts';
