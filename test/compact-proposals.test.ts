@@ -171,3 +171,66 @@ test('compact proposals: a short id two pooled txs share is fetched; a pooled tx
     tmp.cleanup();
   }
 });
+
+// A proposer gossips a client's txs as soon as it has admitted them and may propose them right
+// after: the proposal then arrives while the validator is still checking those txs.
+test('compact proposals: a proposal that arrives while its txs are being admitted is rebuilt once that admission settles, with no request', async () => {
+  const tmp = tempDir();
+  const validator = generateKeyPair('sm2');
+  let a: TestChain | undefined;
+  let b: TestChain | undefined;
+  const nets: TestNode[] = [];
+  try {
+    a = await openTestChain(join(tmp.dir, 'a'), 'sm2', {}, undefined, { validator });
+    b = await openTestChain(join(tmp.dir, 'b'), 'sm2', {}, undefined, { validator });
+    const [na, nb] = await Promise.all([0, 1].map(() => startNode({ chains: ['notary'] })));
+    nets.push(na!, nb!);
+    nb!.net.addPeer(na!.url);
+    await waitFor(() => connected(na!, nb!), 'the peers connected', 10_000);
+    const alice = generateKeyPair('sm2');
+    const txs = Array.from({ length: 40 }, (_, n) => signTx(alice, { chain: 'notary', module: 'notary', method: 'put', args: { hash: (0x100 + n).toString(16).padStart(64, '0') }, nonce: n, expires: 1_000 }).tx);
+    assert.ok((await a.chain.submit(txs)).every((r) => r.accepted));
+    const block = (await a.chain.proposeBlock(a.genesis.time + 1_000))!.block;
+    const proposal: Proposal = { type: 'proposal', chain: 'notary', height: 1, round: 0, value: { hash: block.hash, payload: block }, validRound: -1, proposer: na!.did, sig: '00' };
+    const sender = new CompactProposals(na!.net, a.chain);
+    const stopServing = sender.serve();
+    const out = sender.outgoing(proposal)!;
+    const framesTo = (): number => nb!.net.stats().peers.find((p) => p.did === na!.did)!.framesOut;
+    const before = framesTo();
+
+    // b's admission workers are started (a node's are, long before a proposal comes).
+    const bob = generateKeyPair('sm2');
+    assert.ok((await b.chain.submit([signTx(bob, { chain: 'notary', module: 'notary', method: 'put', args: { hash: 'ab'.repeat(32) }, nonce: 0, expires: 1_000 }).tx]))[0]!.accepted);
+    // The gossip of the txs reached the validator just before the proposal: admission is running.
+    const admitted = b.chain.submit(txs);
+    assert.equal(b.chain.pendingByShortIds([txHashOf('sm2', txs[0]!).slice(0, SHORT_ID_HEX)], SHORT_ID_HEX)[0], undefined, 'not in the mempool yet');
+    const rebuilt = await new CompactProposals(nb!.net, b.chain).rebuild(out.body, na!.did);
+    assert.deepEqual(rebuilt, { ...proposal, value: { hash: block.hash, payload: { ...block, receipts: [] } } });
+    assert.equal(framesTo(), before, 'nothing asked of the proposer');
+    assert.ok((await admitted).every((r) => r.accepted));
+
+    // With no admission running, what is missing is asked for at once (one request).
+    const rest = Array.from({ length: 3 }, (_, n) => signTx(alice, { chain: 'notary', module: 'notary', method: 'put', args: { hash: (0x200 + n).toString(16).padStart(64, '0') }, nonce: 40 + n, expires: 1_000 }).tx);
+    const c = await openTestChain(join(tmp.dir, 'c'), 'sm2', {}, undefined, { validator });
+    try {
+      assert.ok((await c.chain.submit([...txs, ...rest])).every((r) => r.accepted));
+      const block2 = (await c.chain.proposeBlock(c.genesis.time + 1_000))!.block;
+      assert.equal(block2.txs.length, 43);
+      const sender2 = new CompactProposals(na!.net, c.chain);
+      stopServing();
+      const stop2 = sender2.serve();
+      const out2 = sender2.outgoing({ ...proposal, value: { hash: block2.hash, payload: block2 } })!;
+      const rebuilt2 = await new CompactProposals(nb!.net, b.chain).rebuild(out2.body, na!.did);
+      assert.equal((rebuilt2!.value.payload as Block).txs.length, 43);
+      assert.equal(framesTo(), before + 1, 'one request, for the three txs b never saw');
+      stop2();
+    } finally {
+      await c.close();
+    }
+  } finally {
+    await closeAll(...nets);
+    await a?.close();
+    await b?.close();
+    tmp.cleanup();
+  }
+});

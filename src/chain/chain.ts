@@ -91,6 +91,8 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
   /** Arrival order of persisted mempool txs. */
   private seq = 0;
   private txListener: (() => void) | undefined;
+  /** Admissions running now, each settled once its txs are in the mempool (or refused): see admissionsSettled. */
+  private readonly admitting = new Set<Promise<void>>();
   private acceptedListener: ((txs: Tx[]) => void) | undefined;
 
   private constructor(opts: ChainOptions, store: ChainStore) {
@@ -304,17 +306,55 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
    * one bad tx does not affect the others.
    */
   async submit(raw: unknown[]): Promise<SubmitResult[]> {
-    await this.store.ensureWritable();
-    const answer = await this.admission.admitTxs(this.admitParams(), raw);
-    return answer.kind === 'invalid' ? raw.map(() => ({ accepted: false, code: answer.code, message: answer.message })) : this.accept(answer.outcomes, false);
+    const added = this.trackAdmission();
+    try {
+      await this.store.ensureWritable();
+      const answer = await this.admission.admitTxs(this.admitParams(), raw);
+      return answer.kind === 'invalid' ? raw.map(() => ({ accepted: false, code: answer.code, message: answer.message })) : await this.accept(answer.outcomes, false, added);
+    } finally {
+      added();
+    }
   }
 
   /** Admits a raw POST body (one tx, or {"txs": [...]}) without parsing it on this thread. */
   async submitBody(body: string): Promise<SubmitAnswer> {
-    await this.store.ensureWritable();
-    const answer = await this.admission.admitBody(this.admitParams(), body);
-    if (answer.kind === 'invalid') return answer;
-    return { kind: answer.kind, results: await this.accept(answer.outcomes, true) };
+    const added = this.trackAdmission();
+    try {
+      await this.store.ensureWritable();
+      const answer = await this.admission.admitBody(this.admitParams(), body);
+      if (answer.kind === 'invalid') return answer;
+      return { kind: answer.kind, results: await this.accept(answer.outcomes, true, added) };
+    } finally {
+      added();
+    }
+  }
+
+  /** Registers an admission as running; the function returned marks it settled (idempotent). */
+  private trackAdmission(): () => void {
+    let settle!: () => void;
+    const p = new Promise<void>((resolve) => (settle = resolve));
+    this.admitting.add(p);
+    return () => {
+      this.admitting.delete(p);
+      settle();
+    };
+  }
+
+  /**
+   * Resolves once every admission running now has put its txs in the mempool or refused them
+   * (not waiting for their disk write), or after `timeoutMs`. A compact proposal that arrives
+   * right behind the gossip of its txs finds them here instead of fetching them across the
+   * network (src/node/compact-proposals.ts).
+   */
+  async admissionsSettled(timeoutMs: number): Promise<void> {
+    if (this.admitting.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    try {
+      await Promise.race([Promise.all([...this.admitting]), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Called with the txs a client gave this node (not those from peers), once admitted. */
@@ -334,7 +374,7 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
    * it would be had the txs come in separate requests. Accepted txs are persisted and the
    * answer waits until they are on disk: an accepted tx survives a restart (restoreMempool).
    */
-  private async accept(outcomes: AdmitOutcome[], local: boolean): Promise<SubmitResult[]> {
+  private async accept(outcomes: AdmitOutcome[], local: boolean, added: () => void): Promise<SubmitResult[]> {
     const accepted: Tx[] = [];
     const results: SubmitResult[] = [];
     const dropped: string[] = [];
@@ -370,6 +410,7 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
         results.push(rejection(err, o.hash));
       }
     }
+    added();
     if (dropped.length > 0) this.store.removePending(dropped);
     if (accepted.length > 0) {
       try {
