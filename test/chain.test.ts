@@ -230,3 +230,38 @@ test('the mempool is kept across a restart and re-admitted under the policy in f
     tmp.cleanup();
   }
 });
+
+// A client's tx waits until it is on disk (and so gossiped) before a block may take it; one from
+// a peer does not: the peer gossiped it once it was on the peer's disk, so every validator has it.
+test('a block takes a peer\'s tx as soon as it is admitted, a client\'s only once it is on disk', async () => {
+  const tmp = tempDir();
+  const t = await openTestChain(tmp.dir, 'sm2');
+  try {
+    const alice = generateKeyPair('sm2');
+    const bob = generateKeyPair('sm2');
+    // The admission workers are started, as on a running node.
+    assert.equal((await t.chain.submit([put(bob, 0, docHash('warm')).tx]))[0]!.accepted, true);
+    await t.chain.produceBlock(1_700_000_001_000);
+
+    const fromClient = put(alice, 0, docHash('client'));
+    const answer = t.chain.submitBody(JSON.stringify(fromClient.tx));
+    await t.chain.admissionsSettled(10_000);
+    assert.equal(t.chain.isPending(fromClient.hash), true, 'admitted');
+    assert.equal(t.chain.hasPendingTxs(), false, 'not yet on disk: no block takes it');
+    assert.equal(await t.chain.proposeBlock(1_700_000_002_000), null);
+    assert.deepEqual(await answer, { kind: 'single', results: [{ accepted: true, hash: fromClient.hash }] });
+    assert.equal(t.chain.hasPendingTxs(), true, 'on disk: ready');
+    await t.chain.produceBlock(1_700_000_003_000);
+
+    const fromPeer = put(alice, 1, docHash('peer'));
+    const admitted = t.chain.submit([fromPeer.tx]);
+    await t.chain.admissionsSettled(10_000);
+    assert.equal(t.chain.hasPendingTxs(), true, 'ready before it is on disk');
+    const block = (await t.chain.proposeBlock(1_700_000_004_000))!.block;
+    assert.deepEqual(block.txs, [fromPeer.tx]);
+    assert.equal((await admitted)[0]!.accepted, true);
+  } finally {
+    await t.close();
+    tmp.cleanup();
+  }
+});

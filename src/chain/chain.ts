@@ -400,7 +400,9 @@ export class Chain implements ChainView, ConsensusHost<BlockCandidate> {
         if (!v.ok) throw new ShulianError(v.code, v.message);
         const a = this.gate.judgeAccess(o.tx, refs, this.executor.namedParties(o.tx));
         if (!a.ok) throw new ShulianError(a.code, a.message);
-        const entry: MempoolEntry = { tx: o.tx, hash: o.hash, bytes: o.bytes, selfCertified: o.selfCertified, held: true };
+        // A client's tx waits for the disk, and so for its gossip, before a block may take it
+        // (MempoolEntry.held); a peer's was on the peer's disk before the peer gossiped it.
+        const entry: MempoolEntry = { tx: o.tx, hash: o.hash, bytes: o.bytes, selfCertified: o.selfCertified, held: local };
         dropped.push(...this.mempool.add(entry, { committedNonce: this.committedNonce(o.tx.from), nextHeight: this.height() + 1 }));
         held.push(entry);
         writes.push(this.store.putPending(o.hash, { seq: this.seq++, tx: o.tx }));

@@ -8,9 +8,10 @@ export interface MempoolEntry {
   /** `from` is the DID of `pubkey` itself (known from admission). */
   selfCertified?: boolean;
   /**
-   * Admitted but not yet on disk, so not yet gossiped to the other validators either: a block
-   * does not take it yet. Otherwise a proposal could reach a validator before the tx's gossip
-   * and make it fetch the tx from the proposer, a round trip on the critical path.
+   * A client's tx, admitted but not yet on disk, so not yet gossiped to the other validators
+   * either: a block does not take it yet. Otherwise a proposal could reach a validator before the
+   * tx's gossip and make it fetch the tx from the proposer, a round trip on the critical path.
+   * A tx from a peer is never held: the peer gossiped it to every validator once it was on disk.
    */
   held?: boolean;
 }
