@@ -49,6 +49,8 @@ const CAPACITY_S = Number(process.env.NETFAULTS_CAPACITY_S ?? 20);
 const CAPACITY_TXS = Number(process.env.NETFAULTS_CAPACITY_TXS ?? 4000);
 /** The steady-state window of the paced phase starts this long after its first submission. */
 const RAMP_S = 3;
+/** Seconds with the fault on and no load before the paced phase, to measure the nodes' CPU floor. */
+const IDLE_S = 5;
 
 interface CapacityResult {
   /** Committed tx/s with no fault, pushed as fast as the cluster takes them. */
@@ -68,7 +70,14 @@ interface CapacityResult {
    * measured and while 70 % of it was offered, and the cores they kept busy in the latter: what
    * the work costs, far steadier from run to run than the latency on a shared machine.
    */
-  nodeCpu?: { usPerTxNoFault: number; usPerTxDelayLoss: number; coresDelayLoss: number };
+  nodeCpu?: {
+    usPerTxNoFault: number; usPerTxDelayLoss: number; coresDelayLoss: number;
+    /**
+     * The cores the four kept busy over 100 ms RTT and 5 % loss with no load, just before the
+     * paced txs: the empty blocks of their seven chains, the floor under coresDelayLoss.
+     */
+    idleCoresDelayLoss: number;
+  };
 }
 
 /** What a run of blocks looked like: how many, their txs, the time between them (block time), rounds after the first. */
@@ -204,6 +213,10 @@ export default async function run(): Promise<BenchResult> {
     const pacedTxs = presignNotaryTxs('sm2', offered * CAPACITY_S, 400);
     lab.impairAll({ delayMs: 50, lossPct: 5 });
     await lab.sync();
+    const idle0 = nodesCpuMs();
+    const ti0 = performance.now();
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    const idleCoresDelayLoss = Number(((nodesCpuMs() - idle0) / (performance.now() - ti0)).toFixed(2));
     // Batches of 20, so the steady window counts commits finely.
     const h2 = (await consensus(0))?.height ?? 0;
     // BENCH_DEBUG: the paced phase's wall-clock bounds, to line up with SHULIAN_TBFT_TRACE files.
@@ -226,7 +239,7 @@ export default async function run(): Promise<BenchResult> {
       blocks: { noFault: await blockFigures(h0, h1), delayLoss: await blockFigures(h2, h3) },
       nodeCpu: {
         usPerTxNoFault: Math.round(((cpu1 - cpu0) * 1000) / flood.committed), usPerTxDelayLoss: Math.round(((cpu3 - cpu2) * 1000) / paced.committed),
-        coresDelayLoss: Number(((cpu3 - cpu2) / (t3 - t2)).toFixed(2)),
+        coresDelayLoss: Number(((cpu3 - cpu2) / (t3 - t2)).toFixed(2)), idleCoresDelayLoss,
       },
     };
     if (CAPACITY_ONLY) return summary(capacity, none, undefined, 0, 0);

@@ -182,6 +182,58 @@ test('weighted validators: quorum is by power, not by count', () => {
   assert.equal(net2.decided[0]!.has(1), false);
 });
 
+test('a late precommit is answered with the commit alone; asked again, or for anything else, with the block; either decides a validator that needs it', () => {
+  const { signers, validators } = makeSet(4);
+  const net = new Net(validators, signers);
+  // No precommit and no decision reaches 3: it prevotes and precommits the value but cannot decide.
+  net.drop = (_from, to, m) => to === 3 && (m.type === 'precommit' || m.type === 'decision');
+  net.start();
+  net.runUntil(2, [0, 1, 2]);
+  assert.equal(net.decided[3]!.has(1), false);
+  const d1 = net.decided[0]!.get(1)!;
+  const core0 = net.cores[0]!;
+  const answer = (acts: TbftAction[]) => acts.find((a): a is Extract<TbftAction, { type: 'send' }> => a.type === 'send' && a.message.type === 'decision');
+
+  const late = signVote(signers[3]!, CHAIN, 'precommit', 1, d1.commit.round, d1.value.hash);
+  const light = answer(core0.receive(late, 'peer-x'))!;
+  assert.equal(light.to, 'peer-x');
+  assert.deepEqual(light.message, { type: 'decision', chain: CHAIN, height: 1, value: { hash: d1.value.hash }, commit: d1.commit });
+  assert.equal(answer(core0.receive(late, 'peer-x')), undefined, 'once per rebroadcast period');
+  // The next rebroadcast period (at a height not yet decided).
+  if (core0.status().decided) core0.timeout('commit', core0.status().height, 0);
+  const s = core0.status();
+  assert.equal(s.decided, false);
+  core0.timeout('rebroadcast', s.height, s.round);
+  const full = answer(core0.receive(late, 'peer-x'))!;
+  assert.deepEqual(full.message, { type: 'decision', chain: CHAIN, height: 1, value: d1.value, commit: d1.commit }, 'asked again: the block too');
+  const prevote = signVote(signers[3]!, CHAIN, 'prevote', 1, d1.commit.round, d1.value.hash);
+  assert.deepEqual(answer(core0.receive(prevote, 'peer-y'))!.message, full.message, 'a prevote does not show the peer holds the value');
+
+  // Validator 3 precommitted the value: the commit alone decides it.
+  net.exec(3, net.cores[3]!.receive(light.message, validators[0]!.did));
+  assert.equal(net.decided[3]!.get(1)?.value.hash, d1.value.hash);
+  // One that decided from the commit alone (its app held the block: the driver's candidates)
+  // answers for that height in turn with the block from its app's store (decisionAt).
+  const follower = new TbftCore({ chainId: CHAIN, validatorsAt: () => validators, verify: verifyFn, wal: new MemoryWal(), timeouts: FAST, decisionAt: (h) => (h === 1 ? d1 : undefined) });
+  follower.start(1);
+  follower.receive(light.message, validators[0]!.did);
+  assert.ok(follower.validated(1, d1.value.hash, 'valid').some((a) => a.type === 'decide'));
+  follower.timeout('commit', 1, d1.commit.round);
+  const relayed = answer(follower.receive(signVote(signers[2]!, CHAIN, 'prevote', 1, d1.commit.round, d1.value.hash), 'peer-z'))!;
+  assert.deepEqual(relayed.message.type === 'decision' && relayed.message.value, d1.value);
+
+  // A validator that restarted without the block cannot use the commit alone; with the block it decides.
+  const fresh = new TbftCore({ chainId: CHAIN, validatorsAt: () => validators, verify: verifyFn, wal: new MemoryWal(), signer: signers[3], timeouts: FAST });
+  fresh.start(1);
+  const check = fresh.receive(light.message, validators[0]!.did).find((a) => a.type === 'validate') as Extract<TbftAction, { type: 'validate' }>;
+  assert.equal(check.value.payload, undefined);
+  assert.equal(fresh.validated(1, d1.value.hash, 'mismatch').some((a) => a.type === 'decide'), false);
+  const recheck = fresh.receive(full.message, validators[0]!.did).find((a) => a.type === 'validate') as Extract<TbftAction, { type: 'validate' }>;
+  assert.deepEqual(recheck.value, d1.value);
+  const decided = fresh.validated(1, d1.value.hash, appCheck(1, recheck.value)).find((a) => a.type === 'decide');
+  assert.equal(decided?.type === 'decide' && decided.value.hash, d1.value.hash);
+});
+
 test('timeouts grow linearly with the round', () => {
   const { signers, validators } = makeSet(4);
   const core = new TbftCore({ chainId: CHAIN, validatorsAt: () => validators, verify: verifyFn, wal: new MemoryWal(), signer: signers[0], timeouts: FAST });

@@ -137,6 +137,8 @@ export class TbftCore {
   private external: Commit | null = null;
   private evidenceSeen = new Set<string>();
   private replied = new Set<string>();
+  /** (peer, height) answered with a decision without its block (replyDecision); kept across rebroadcast periods. */
+  private readonly answeredLight = new Set<string>();
 
   private buffered: TbftMessage[] = [];
   private readonly decisions = new Map<number, Decision>();
@@ -456,14 +458,29 @@ export class TbftCore {
     const key = `${to}\n${m.height}`;
     if (this.replied.has(key)) return; // at most once per peer and height per rebroadcast period
     if (this.replied.size >= 4096) this.replied.clear();
-    let d = this.decisions.get(m.height);
-    if (!d) {
-      const stored = this.opts.decisionAt?.(m.height);
-      if (!stored) return;
-      d = { type: 'decision', chain: this.chainId, height: m.height, value: stored.value, commit: stored.commit };
-    }
+    let d = this.decisions.get(m.height) ?? this.storedDecision(m.height);
+    if (!d) return;
     this.replied.add(key);
+    // The usual reason to answer is a precommit that came after the quorum, from a peer that is
+    // deciding too. Having precommitted the value, the peer validated it and holds the block, so
+    // the first answer is the commit alone (a block of a few hundred txs is tens of KB on a lossy
+    // link, queued ahead of the next height's votes). Should the peer send again (it restarted
+    // without the block: its validate finds no payload), the answer carries the block.
+    if (m.type === 'precommit' && m.value === d.value.hash && !this.answeredLight.has(key)) {
+      if (this.answeredLight.size >= 4096) this.answeredLight.clear();
+      this.answeredLight.add(key);
+      this.out.push({ type: 'send', to, message: { ...d, value: { hash: d.value.hash } } });
+      return;
+    }
+    // This node may have decided from a commit alone: the block is then in the app's store.
+    if (d.value.payload === undefined) d = this.storedDecision(m.height) ?? d;
     this.out.push({ type: 'send', to, message: d });
+  }
+
+  /** A decided height as the app stored it (decisionAt), when it does. */
+  private storedDecision(height: number): Decision | undefined {
+    const stored = this.opts.decisionAt?.(height);
+    return stored && { type: 'decision', chain: this.chainId, height, value: stored.value, commit: stored.commit };
   }
 
   private noteValue(value: ConsensusValue): void {
