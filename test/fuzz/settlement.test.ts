@@ -81,7 +81,9 @@ describe('fuzz: settlement instructions on a real settlement chain', () => {
     else if (v !== null && typeof v === 'object') for (const key of Object.keys(v)) out.push(...paths(v[key]!, [...at, key]));
     return out;
   };
-  const near = fc.oneof(fc.jsonValue({ maxDepth: 1 }) as fc.Arbitrary<JsonValue>, fc.constantFrom<JsonValue>('0', '-1', '1.5', '00', '1e3', 0, -1, 1.5, 2 ** 53, '9'.repeat(40), '', 'bogus', 'percent', 'later', 'usd', [], {}, null, 10_001, U[0]!));
+  // Without the key "__proto__", which every tx refuses at decoding (TX_MALFORMED) before the
+  // module sees it, as in test/fuzz/tx.test.ts.
+  const near = fc.oneof(fc.jsonValue({ maxDepth: 1 }).filter((v) => !JSON.stringify(v).includes('"__proto__"')) as fc.Arbitrary<JsonValue>, fc.constantFrom<JsonValue>('0', '-1', '1.5', '00', '1e3', 0, -1, 1.5, 2 ** 53, '9'.repeat(40), '', 'bogus', 'percent', 'later', 'usd', [], {}, null, 10_001, U[0]!));
   /** Instructions as they are typed: well-formed, or with one value wrong, one field added or dropped. */
   const instruction: fc.Arbitrary<JsonValue> = fc.oneof(
     { weight: 2, arbitrary: valid },
