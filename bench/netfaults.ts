@@ -43,6 +43,12 @@ const KILL_S = Number(process.env.NETFAULTS_KILL_S ?? 60);
  */
 const OFFERED = process.env.NETFAULTS_OFFERED ? Number(process.env.NETFAULTS_OFFERED) : undefined;
 const CAPACITY_ONLY = process.env.NETFAULTS_CAPACITY_ONLY === '1';
+/**
+ * NETFAULTS_PACED_NO_FAULT=1: the paced phase (and the idle window before it) without the delay and
+ * loss, to tell what the paced load costs the cluster from what the lossy links add to it; the
+ * line then says `pacedNoFault: true`, and `targetsMet` is not the issue's target.
+ */
+const PACED_NO_FAULT = process.env.NETFAULTS_PACED_NO_FAULT === '1';
 /** Seconds of paced load at 70 % of capacity over 100 ms RTT and 5 % loss. */
 const CAPACITY_S = Number(process.env.NETFAULTS_CAPACITY_S ?? 20);
 /** Pre-signed txs pushed as fast as the cluster takes them to measure its no-fault capacity. */
@@ -61,6 +67,10 @@ interface CapacityResult {
   sustainedTxPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** How late the client sent its batches after their due time (p50, p99, max ms): the load tool keeping its schedule. */
+  sendLagP50Ms: number;
+  sendLagP99Ms: number;
+  sendLagMaxMs: number;
   committed: number;
   submitted: number;
   /** The blocks node 0 committed while the capacity was measured (no fault) and while 70 % of it was offered over 100 ms RTT and 5 % loss. */
@@ -197,7 +207,7 @@ export default async function run(): Promise<BenchResult> {
         ...(delayLoss ? { closedLoop: { noFaultPerSec: none.perSec, delayLossPerSec: delayLoss.perSec, ratio: none.perSec > 0 ? Number((delayLoss.perSec / none.perSec).toFixed(3)) : 0, delayLossP50Ms: delayLoss.p50Ms } } : {}),
         netemSeed: lab.seed,
         violations: violations.length, kills, killedRounds, faultSeconds: FAULT_S, phases,
-        ...(OFFERED !== undefined ? { offeredFixed: OFFERED } : {}), ...(CAPACITY_ONLY ? { capacityOnly: true } : {}),
+        ...(OFFERED !== undefined ? { offeredFixed: OFFERED } : {}), ...(CAPACITY_ONLY ? { capacityOnly: true } : {}), ...(PACED_NO_FAULT ? { pacedNoFault: true } : {}),
         ...(violations.length ? { failures: violations.slice(0, 10) } : {}),
       };
     };
@@ -211,7 +221,7 @@ export default async function run(): Promise<BenchResult> {
     const h1 = (await consensus(0))?.height ?? 0;
     const offered = OFFERED ?? Math.ceil(flood.txPerSec * 0.7);
     const pacedTxs = presignNotaryTxs('sm2', offered * CAPACITY_S, 400);
-    lab.impairAll({ delayMs: 50, lossPct: 5 });
+    if (!PACED_NO_FAULT) lab.impairAll({ delayMs: 50, lossPct: 5 });
     await lab.sync();
     const idle0 = nodesCpuMs();
     const ti0 = performance.now();
@@ -235,6 +245,7 @@ export default async function run(): Promise<BenchResult> {
       capacityTxPerSec: Math.round(flood.txPerSec), offeredTxPerSec: offered,
       sustainedTxPerSec: Math.round(steady / (CAPACITY_S - RAMP_S)),
       p50Ms: Math.round(percentile(paced.latencies, 50)), p99Ms: Math.round(percentile(paced.latencies, 99)),
+      sendLagP50Ms: Math.round(percentile(paced.sendLagMs, 50)), sendLagP99Ms: Math.round(percentile(paced.sendLagMs, 99)), sendLagMaxMs: Math.round(paced.sendLagMs.at(-1) ?? 0),
       committed: paced.committed, submitted: pacedTxs.length,
       blocks: { noFault: await blockFigures(h0, h1), delayLoss: await blockFigures(h2, h3) },
       nodeCpu: {

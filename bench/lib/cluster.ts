@@ -36,6 +36,8 @@ export interface DriveResult {
   latencies: number[];
   /** When each commit was seen, ms after the first submission, in the order seen. */
   commitTimes: number[];
+  /** Paced runs: how late each batch was sent after its due time, ms, sorted. */
+  sendLagMs: number[];
 }
 
 /**
@@ -68,6 +70,7 @@ export async function drive(apis: string[], txs: Tx[], rate: number, opts: { tim
   const batch = opts.batch ?? 100;
   start = performance.now();
   let next = 0;
+  const sendLagMs: number[] = [];
   const worker = async (): Promise<void> => {
     while (next < txs.length) {
       const i = next;
@@ -79,6 +82,7 @@ export async function drive(apis: string[], txs: Tx[], rate: number, opts: { tim
       }
       const slice = txs.slice(i, i + batch);
       const t = performance.now();
+      if (Number.isFinite(rate)) sendLagMs.push(t - (start + (i / rate) * 1000));
       for (const tx of slice) submittedAt.set((tx.args as { hash: string }).hash, t);
       const res = await fetch(`${apis[(i / batch) % apis.length]}/v1/chains/notary/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ txs: slice }) });
       const body = (await res.json()) as { results?: Array<{ accepted: boolean; message?: string }> };
@@ -93,7 +97,8 @@ export async function drive(apis: string[], txs: Tx[], rate: number, opts: { tim
   ws.close();
   const seconds = (lastCommit - start) / 1000;
   latencies.sort((a, b) => a - b);
-  return { committed, seconds, txPerSec: committed / seconds, latencies, commitTimes };
+  sendLagMs.sort((a, b) => a - b);
+  return { committed, seconds, txPerSec: committed / seconds, latencies, commitTimes, sendLagMs };
 }
 
 /**

@@ -56,8 +56,18 @@ interface Follower {
   again: boolean;
   height: number;
   head: number;
+  /** The height of the cursor in the store (it may trail `height` by blocks that brought nothing). */
+  stored: number;
   unsubscribe?: () => void;
 }
+
+/**
+ * A block with no txs (a tbft chain's empty blocks, about one a second per idle chain) changes
+ * nothing in the store but the cursor, and writing that cost a synced store transaction per
+ * block. Such a block's cursor is written once this many blocks have passed since the last one
+ * stored: after a restart they are processed again, and bring nothing again.
+ */
+const CURSOR_LAG_BLOCKS = 256;
 
 export class SupervisionService {
   readonly engine = new RuleEngine();
@@ -178,9 +188,10 @@ export class SupervisionService {
     for (const id of await this.opts.feed.chains()) {
       if (this.followers.has(id)) continue;
       const chain = this.opts.feed.chain(id);
-      const f: Follower = { chain, busy: false, again: false, height: 0, head: 0 };
+      const f: Follower = { chain, busy: false, again: false, height: 0, head: 0, stored: 0 };
       const cursor = this.opts.store.cursor(id);
       f.height = cursor?.height ?? 0;
+      f.stored = f.height;
       this.followers.set(id, f);
       await this.replay(f, cursor?.height ?? 0, cursor?.time);
       if (chain.onBlock) f.unsubscribe = chain.onBlock(() => this.kick(f));
@@ -262,7 +273,9 @@ export class SupervisionService {
     // Proofs are made when an alert is read or delivered (withProofs), not here: building Merkle
     // proofs for every alert's evidence would slow the node the service watches.
     for (const d of fresh.values()) alerts.push({ ...d, raisedAt: now, status: 'open', history: [{ at: now, by: 'supervision', status: 'open' }] });
+    if (b.txs.length === 0 && alerts.length === 0 && b.header.height - f.stored < CURSOR_LAG_BLOCKS) return;
     const stats = blockStats(obs, alerts, this.loaded?.members ?? new Set(), b.header.time);
+    f.stored = b.header.height;
     const stored = this.opts.store.commitBlock(f.chain.id, { height: b.header.height, time: b.header.time }, alerts, stats.deltas, stats.active, this.webhooks.ids);
     for (const a of stored) this.events.emit('alert', a);
     if (stored.length > 0) this.webhooks.wake();
