@@ -24,6 +24,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,9 +86,31 @@ const UPSTREAM = `require('node:http').createServer((q, s) => { s.writeHead(200,
 
 interface WrkResult { rps: number; p50: number; p99: number; non2xx: number; requests: number }
 
-/** The gateway's journal counters (`/_gateway/status`). */
-async function gatewayStatus(url: string): Promise<{ pending: number; journaled: number }> {
-  return (await (await fetch(`${url}/_gateway/status`)).json()) as { pending: number; journaled: number };
+/**
+ * The gateway's journal counters (`/_gateway/status`), each read on a connection of its own. The
+ * load tools run under spawnSync, which blocks this process for longer than the gateway keeps an
+ * idle keep-alive connection (5 s): the gateway closes it meanwhile, and a pooled fetch could send
+ * the next read on it before this process has seen the close ("other side closed", two of four
+ * runs with the gateway profiled).
+ */
+function gatewayStatus(url: string): Promise<{ pending: number; journaled: number }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(`${url}/_gateway/status`, { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        try {
+          if (res.statusCode !== 200) throw new Error(`the gateway's status answered ${res.statusCode}: ${text.slice(0, 200)}`);
+          resolve(JSON.parse(text) as { pending: number; journaled: number });
+        } catch (err) {
+          reject(err);
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
 }
 
 /** Waits until the gateway has committed every receipt it journaled; returns how many were pending and how long it took. */
