@@ -75,14 +75,14 @@ export async function drive(apis: string[], txs: Tx[], rate: number, opts: { tim
     while (next < txs.length) {
       const i = next;
       next += batch;
-      if (Number.isFinite(rate)) {
-        const due = start + (i / rate) * 1000;
+      const due = Number.isFinite(rate) ? start + (i / rate) * 1000 : undefined;
+      if (due !== undefined) {
         const wait = due - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
       const slice = txs.slice(i, i + batch);
       const t = performance.now();
-      if (Number.isFinite(rate)) sendLagMs.push(t - (start + (i / rate) * 1000));
+      if (due !== undefined) sendLagMs.push(t - due);
       for (const tx of slice) submittedAt.set((tx.args as { hash: string }).hash, t);
       const res = await fetch(`${apis[(i / batch) % apis.length]}/v1/chains/notary/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ txs: slice }) });
       const body = (await res.json()) as { results?: Array<{ accepted: boolean; message?: string }> };

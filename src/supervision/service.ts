@@ -188,10 +188,8 @@ export class SupervisionService {
     for (const id of await this.opts.feed.chains()) {
       if (this.followers.has(id)) continue;
       const chain = this.opts.feed.chain(id);
-      const f: Follower = { chain, busy: false, again: false, height: 0, head: 0, stored: 0 };
       const cursor = this.opts.store.cursor(id);
-      f.height = cursor?.height ?? 0;
-      f.stored = f.height;
+      const f: Follower = { chain, busy: false, again: false, height: cursor?.height ?? 0, head: 0, stored: cursor?.height ?? 0 };
       this.followers.set(id, f);
       await this.replay(f, cursor?.height ?? 0, cursor?.time);
       if (chain.onBlock) f.unsubscribe = chain.onBlock(() => this.kick(f));
@@ -262,6 +260,8 @@ export class SupervisionService {
   }
 
   private async process(f: Follower, b: Block): Promise<void> {
+    // No txs: no observation, so no alert and no statistic (CURSOR_LAG_BLOCKS).
+    if (b.txs.length === 0 && b.header.height - f.stored < CURSOR_LAG_BLOCKS) return;
     if (this.loading) await this.loading;
     const obs = observationsOf(b);
     const drafts: AlertDraft[] = [];
@@ -273,7 +273,6 @@ export class SupervisionService {
     // Proofs are made when an alert is read or delivered (withProofs), not here: building Merkle
     // proofs for every alert's evidence would slow the node the service watches.
     for (const d of fresh.values()) alerts.push({ ...d, raisedAt: now, status: 'open', history: [{ at: now, by: 'supervision', status: 'open' }] });
-    if (b.txs.length === 0 && alerts.length === 0 && b.header.height - f.stored < CURSOR_LAG_BLOCKS) return;
     const stats = blockStats(obs, alerts, this.loaded?.members ?? new Set(), b.header.time);
     f.stored = b.header.height;
     const stored = this.opts.store.commitBlock(f.chain.id, { height: b.header.height, time: b.header.time }, alerts, stats.deltas, stats.active, this.webhooks.ids);
