@@ -16,6 +16,10 @@
  *               no receipt) to the same upstream, same wrk settings: what Node's HTTP stack alone allows a proxy
  *               (bareProxyCpuUsPerCall: its CPU per call, beside gatewayCpuUsPerCall; bareProxyAddedP50Ms and
  *               bareProxyAddedP99Ms: the latency it adds at 1,000 calls/s, as addedP50Ms/addedP99Ms for the gateway)
+ *   tcpRelayRate             calls/s through a relay that parses nothing (each client connection piped to a connection
+ *               of its own to the upstream, node:net), same wrk settings: what a proxy process costs on this machine
+ *               below Node's HTTP stack (tcpRelayRatio: ÷ the direct rate; tcpRelayCpuUsPerCall: its CPU per call).
+ *               The gap from it to bareProxyRate is Node's HTTP handling on both sides of a proxy
  *   lostReceipts, doubleCounted   from a run where the gateway is killed with SIGKILL under load and restarted:
  *               answered calls whose receipt never reached the chain, and units the chain counted beyond the receipts journaled (targets 0)
  *
@@ -81,6 +85,10 @@ const BARE_PROXY = `const http = require('node:http'); const agent = new http.Ag
 http.createServer((q, s) => { const chunks = []; q.on('data', (c) => chunks.push(c)); q.on('end', () => { const body = Buffer.concat(chunks);
   const r = http.request({ host: up.hostname, port: up.port, path: '/ping', method: q.method, agent, headers: { 'content-length': body.length } }, (a) => { const out = []; a.on('data', (c) => out.push(c)); a.on('end', () => { const b = Buffer.concat(out); s.writeHead(a.statusCode, { 'content-type': a.headers['content-type'], 'content-length': b.length }); s.end(b); }); });
   r.on('error', () => { s.writeHead(502); s.end(); }); r.end(body); }); }).listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
+
+const TCP_RELAY = `const net = require('node:net'); const up = new URL(process.env.UP);
+net.createServer((c) => { const u = net.connect(Number(up.port), up.hostname); c.pipe(u); u.pipe(c); c.on('error', () => u.destroy()); u.on('error', () => c.destroy()); })
+  .listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
 
 const UPSTREAM = `require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'text/plain' }); s.end('ok'); }).listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
 
@@ -225,6 +233,12 @@ export default async function run(): Promise<BenchResult> {
     const cpu5 = cpuMs(bare.proc.pid!);
     const latBare = paced({ url: `${bare.url}/ping`, rate: LATENCY_RATE, seconds: SECONDS });
     await bare.kill();
+    const relay = await child(['-e', TCP_RELAY], { UP: up.url }, /LISTEN (\S+)/);
+    procs.push(relay);
+    const cpu6 = cpuMs(relay.proc.pid!);
+    const viaRelay = wrk(`${relay.url}/ping`, { threads: 2, conns: 32, seconds: SECONDS });
+    const cpu7 = cpuMs(relay.proc.pid!);
+    await relay.kill();
 
     // 2. SIGKILL under load, restart, drain: every answered call's receipt on chain, none twice.
     const dirB = 'b';
@@ -269,6 +283,7 @@ export default async function run(): Promise<BenchResult> {
       nodeCpuUsPerCallAt1k: Math.round(((nodeCpu1 - nodeCpu0) * 1000) / latGw.sent),
       bareProxyRate: Math.round(viaBare.rps), bareProxyCpuUsPerCall: Math.round(((cpu5 - cpu4) * 1000) / viaBare.requests), bareProxyRatio: Number((viaBare.rps / direct.rps).toFixed(3)),
       bareProxyAddedP50Ms: Number(Math.max(0, latBare.p50 - latDirect.p50).toFixed(3)), bareProxyAddedP99Ms: Number(Math.max(0, latBare.p99 - latDirect.p99).toFixed(3)),
+      tcpRelayRate: Math.round(viaRelay.rps), tcpRelayCpuUsPerCall: Math.round(((cpu7 - cpu6) * 1000) / viaRelay.requests), tcpRelayRatio: Number((viaRelay.rps / direct.rps).toFixed(3)),
       killRun: { answered: answered.size, journaled, chainUnits: units }, lostReceipts: lost, doubleCounted: Math.max(0, units - journaled),
     };
   } finally {
