@@ -19,7 +19,8 @@
  *   tcpRelayRate             calls/s through a relay that parses nothing (each client connection piped to a connection
  *               of its own to the upstream, node:net), same wrk settings: what a proxy process costs on this machine
  *               below Node's HTTP stack (tcpRelayRatio: ÷ the direct rate; tcpRelayCpuUsPerCall: its CPU per call).
- *               The gap from it to bareProxyRate is Node's HTTP handling on both sides of a proxy
+ *               The gap from it to bareProxyRate is mostly Node's HTTP handling on both sides of a proxy (the bare
+ *               proxy also buffers each answer)
  *   lostReceipts, doubleCounted   from a run where the gateway is killed with SIGKILL under load and restarted:
  *               answered calls whose receipt never reached the chain, and units the chain counted beyond the receipts journaled (targets 0)
  *
@@ -39,6 +40,7 @@ import type { Plan, ProductInput } from '../src/modules/market/types.ts';
 import {
   ShulianClient, callProductWithToken, draftSubscription, gatewayToken, publishProduct, signSubscription, subscribe, subscriptionUsage,
 } from '../src/sdk/index.ts';
+import { procCpuMs } from './lib/cpu.ts';
 import { startBenchNode } from './lib/load.ts';
 import type { BenchResult } from './result.ts';
 
@@ -63,12 +65,6 @@ async function child(args: string[], env: Record<string, string>, ready: RegExp)
 }
 
 /** CPU ms the process has used (user + system, all threads), from /proc (Linux). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (CLK_TCK 100)
-}
-
 interface PacedResult { sent: number; ok: number; non2xx: number; errors: number; rate: number; p50: number; p90: number; p99: number; max: number }
 
 /** The open-loop client at a fixed rate, in its own process (bench/lib/paced.ts). */
@@ -81,16 +77,19 @@ function paced(args: { url: string; rate: number; seconds: number; headers?: Rec
 const LATENCY_RATE = 1_000;
 
 /** A proxy with no checks and no receipt: what Node's HTTP stack alone costs a proxy (reference row). */
+/** How each helper process below listens: on a free port, which it prints for child() to read. */
+const LISTEN = `listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
+
 const BARE_PROXY = `const http = require('node:http'); const agent = new http.Agent({ keepAlive: true, maxSockets: 256 }); const up = new URL(process.env.UP);
 http.createServer((q, s) => { const chunks = []; q.on('data', (c) => chunks.push(c)); q.on('end', () => { const body = Buffer.concat(chunks);
   const r = http.request({ host: up.hostname, port: up.port, path: '/ping', method: q.method, agent, headers: { 'content-length': body.length } }, (a) => { const out = []; a.on('data', (c) => out.push(c)); a.on('end', () => { const b = Buffer.concat(out); s.writeHead(a.statusCode, { 'content-type': a.headers['content-type'], 'content-length': b.length }); s.end(b); }); });
-  r.on('error', () => { s.writeHead(502); s.end(); }); r.end(body); }); }).listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
+  r.on('error', () => { s.writeHead(502); s.end(); }); r.end(body); }); }).${LISTEN}`;
 
 const TCP_RELAY = `const net = require('node:net'); const up = new URL(process.env.UP);
 net.createServer((c) => { const u = net.connect(Number(up.port), up.hostname); c.pipe(u); u.pipe(c); c.on('error', () => u.destroy()); u.on('error', () => c.destroy()); })
-  .listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
+  .${LISTEN}`;
 
-const UPSTREAM = `require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'text/plain' }); s.end('ok'); }).listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
+const UPSTREAM = `require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'text/plain' }); s.end('ok'); }).${LISTEN}`;
 
 interface WrkResult { rps: number; p50: number; p99: number; non2xx: number; requests: number }
 
@@ -148,6 +147,13 @@ function wrk(url: string, o: { threads: number; conns: number; seconds: number; 
     rps: num(/Requests\/sec:\s+([\d.]+)/), requests: num(/(\d+) requests in/), non2xx: num(/Non-2xx or 3xx responses: (\d+)/) || 0,
     p50: ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''), p99: ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
   };
+}
+
+/** wrk at the max rate (2 threads, 32 connections) through `url`, and the CPU µs per call process `pid` spent meanwhile. */
+function maxRate(url: string, pid: number, script?: string): WrkResult & { cpuUsPerCall: number } {
+  const before = procCpuMs(pid);
+  const r = wrk(url, { threads: 2, conns: 32, seconds: SECONDS, ...(script === undefined ? {} : { script }) });
+  return { ...r, cpuUsPerCall: Math.round(((procCpuMs(pid) - before) * 1000) / r.requests) };
 }
 
 /** A wrk script sending token calls, each with its own nonce (`run` keeps runs apart). */
@@ -208,9 +214,7 @@ export default async function run(): Promise<BenchResult> {
     procs.push(gwA);
     const { token } = await gatewayToken(gwA.url, k.buyer1);
     wrk(`${gwA.url}/`, { threads: 1, conns: 4, seconds: 1, script: script(dir, 'warm', token, subs[0]!) });
-    const cpu0 = cpuMs(gwA.proc.pid!);
-    const viaGw = wrk(`${gwA.url}/`, { threads: 2, conns: 32, seconds: SECONDS, script: script(dir, 'tput', token, subs[0]!) });
-    const cpu1 = cpuMs(gwA.proc.pid!);
+    const viaGw = maxRate(`${gwA.url}/`, gwA.proc.pid!, script(dir, 'tput', token, subs[0]!));
     // Straight to the upstream once the receipts of the gateway's phase are committed. Measured
     // while they commit, the node's work shared the machine and the direct rate (the limit) read
     // low, which lifted every ratio against it: a relay that parses nothing once read 1.004.
@@ -221,26 +225,22 @@ export default async function run(): Promise<BenchResult> {
     // max-rate phase leaves tens of thousands, whose commits would otherwise share the machine
     // with the latency phase's calls).
     const gwHeaders = { authorization: `Bearer ${token}`, 'x-shulian-subscription': subs[0]! };
-    const cpu2 = cpuMs(gwA.proc.pid!);
-    const nodeCpu0 = cpuMs(node.proc.pid!);
+    const gwCpu0 = procCpuMs(gwA.proc.pid!);
+    const nodeCpu0 = procCpuMs(node.proc.pid!);
     const latGw = paced({ url: `${gwA.url}/p/bench/ping`, rate: LATENCY_RATE, seconds: SECONDS, headers: gwHeaders, nonce: 'latency-phase' });
-    const cpu3 = cpuMs(gwA.proc.pid!);
-    const nodeCpu1 = cpuMs(node.proc.pid!);
+    const gwCpu1 = procCpuMs(gwA.proc.pid!);
+    const nodeCpu1 = procCpuMs(node.proc.pid!);
     await drained(gwA.url);
     const latDirect = paced({ url: `${up.url}/ping`, rate: LATENCY_RATE, seconds: SECONDS });
     await gwA.kill();
     const bare = await child(['-e', BARE_PROXY], { UP: up.url }, /LISTEN (\S+)/);
     procs.push(bare);
-    const cpu4 = cpuMs(bare.proc.pid!);
-    const viaBare = wrk(`${bare.url}/`, { threads: 2, conns: 32, seconds: SECONDS });
-    const cpu5 = cpuMs(bare.proc.pid!);
+    const viaBare = maxRate(`${bare.url}/`, bare.proc.pid!);
     const latBare = paced({ url: `${bare.url}/ping`, rate: LATENCY_RATE, seconds: SECONDS });
     await bare.kill();
     const relay = await child(['-e', TCP_RELAY], { UP: up.url }, /LISTEN (\S+)/);
     procs.push(relay);
-    const cpu6 = cpuMs(relay.proc.pid!);
-    const viaRelay = wrk(`${relay.url}/ping`, { threads: 2, conns: 32, seconds: SECONDS });
-    const cpu7 = cpuMs(relay.proc.pid!);
+    const viaRelay = maxRate(`${relay.url}/ping`, relay.proc.pid!);
     await relay.kill();
 
     // 2. SIGKILL under load, restart, drain: every answered call's receipt on chain, none twice.
@@ -282,11 +282,11 @@ export default async function run(): Promise<BenchResult> {
       bench: 'market', value: Math.round(viaGw.rps), unit: 'calls/s', limit: Math.round(direct.rps), limitWhat: 'calls/s to the same upstream directly (wrk, 2 threads, 32 connections)',
       ratio: Number((viaGw.rps / direct.rps).toFixed(3)), addedP50Ms: Number(Math.max(0, latGw.p50 - latDirect.p50).toFixed(3)), addedP99Ms: Number(addedP99Ms.toFixed(3)),
       latencyRate: latGw.rate, backlogBeforeLatency: backlog.pending, backlogDrainMs: backlog.ms, gatewayP50Ms: latGw.p50, gatewayP99Ms: latGw.p99, directP50Ms: latDirect.p50, directP99Ms: latDirect.p99, non2xx: viaGw.non2xx + latGw.non2xx + latGw.errors,
-      gatewayCpuUsPerCall: Math.round(((cpu1 - cpu0) * 1000) / viaGw.requests), gatewayCpuUsPerCallAt1k: Math.round(((cpu3 - cpu2) * 1000) / latGw.sent),
+      gatewayCpuUsPerCall: viaGw.cpuUsPerCall, gatewayCpuUsPerCallAt1k: Math.round(((gwCpu1 - gwCpu0) * 1000) / latGw.sent),
       nodeCpuUsPerCallAt1k: Math.round(((nodeCpu1 - nodeCpu0) * 1000) / latGw.sent),
-      bareProxyRate: Math.round(viaBare.rps), bareProxyCpuUsPerCall: Math.round(((cpu5 - cpu4) * 1000) / viaBare.requests), bareProxyRatio: Number((viaBare.rps / direct.rps).toFixed(3)),
+      bareProxyRate: Math.round(viaBare.rps), bareProxyCpuUsPerCall: viaBare.cpuUsPerCall, bareProxyRatio: Number((viaBare.rps / direct.rps).toFixed(3)),
       bareProxyAddedP50Ms: Number(Math.max(0, latBare.p50 - latDirect.p50).toFixed(3)), bareProxyAddedP99Ms: Number(Math.max(0, latBare.p99 - latDirect.p99).toFixed(3)),
-      tcpRelayRate: Math.round(viaRelay.rps), tcpRelayCpuUsPerCall: Math.round(((cpu7 - cpu6) * 1000) / viaRelay.requests), tcpRelayRatio: Number((viaRelay.rps / direct.rps).toFixed(3)),
+      tcpRelayRate: Math.round(viaRelay.rps), tcpRelayCpuUsPerCall: viaRelay.cpuUsPerCall, tcpRelayRatio: Number((viaRelay.rps / direct.rps).toFixed(3)),
       killRun: { answered: answered.size, journaled, chainUnits: units }, lostReceipts: lost, doubleCounted: Math.max(0, units - journaled),
     };
   } finally {
