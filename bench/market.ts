@@ -21,6 +21,11 @@
  *               below Node's HTTP stack (tcpRelayRatio: ÷ the direct rate; tcpRelayCpuUsPerCall: its CPU per call).
  *               The gap from it to bareProxyRate is mostly Node's HTTP handling on both sides of a proxy (the bare
  *               proxy also buffers each answer)
+ *   phaseCpu                 per max-rate phase (gateway, direct, bareProxy, tcpRelay): CPU µs per call of the process under
+ *               test (proxy), the upstream, wrk and (gateway phase) the node committing the receipts; coresBusy, all of
+ *               it ÷ wall time, beside `cores`. proxyBudgetUsPerCall: what a proxy may spend per call and still pass half
+ *               the direct rate on this machine (cores × 10⁶ ÷ (0.5 × direct rate), less the direct phase's upstream and
+ *               wrk µs per call): an upper bound the gateway's and the bare proxy's CPU per call are read against
  *   lostReceipts, doubleCounted   from a run where the gateway is killed with SIGKILL under load and restarted:
  *               answered calls whose receipt never reached the chain, and units the chain counted beyond the receipts journaled (targets 0)
  *
@@ -29,6 +34,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -40,7 +46,7 @@ import type { Plan, ProductInput } from '../src/modules/market/types.ts';
 import {
   ShulianClient, callProductWithToken, draftSubscription, gatewayToken, publishProduct, signSubscription, subscribe, subscriptionUsage,
 } from '../src/sdk/index.ts';
-import { procCpuMs } from './lib/cpu.ts';
+import { procCpuMs, reapedChildrenCpuMs } from './lib/cpu.ts';
 import { startBenchNode } from './lib/load.ts';
 import type { BenchResult } from './result.ts';
 
@@ -149,11 +155,32 @@ function wrk(url: string, o: { threads: number; conns: number; seconds: number; 
   };
 }
 
-/** wrk at the max rate (2 threads, 32 connections) through `url`, and the CPU µs per call process `pid` spent meanwhile. */
-function maxRate(url: string, pid: number, script?: string): WrkResult & { cpuUsPerCall: number } {
-  const before = procCpuMs(pid);
+/**
+ * Where a max-rate phase's CPU went, per call (µs): the process under test (`proxy`: the gateway,
+ * the bare proxy or the relay; absent for the direct phase), the upstream, wrk, and the node (the
+ * gateway's phase only: it commits the receipts meanwhile); `coresBusy`, all of it ÷ the phase's
+ * wall time. Beside the machine's cores it tells whether a phase's rate is bound by CPU.
+ */
+interface PhaseCpu { proxy?: number; upstream: number; wrk: number; node?: number; coresBusy: number }
+
+/** wrk at the max rate (2 threads, 32 connections) through `url`, and the CPU per call each process spent meanwhile. */
+function maxRate(url: string, pids: { proxy?: number; upstream: number; node?: number }, script?: string): WrkResult & { cpu: PhaseCpu } {
+  const cpu0 = { proxy: pids.proxy ? procCpuMs(pids.proxy) : 0, upstream: procCpuMs(pids.upstream), node: pids.node ? procCpuMs(pids.node) : 0, wrk: reapedChildrenCpuMs() };
+  const t0 = performance.now();
   const r = wrk(url, { threads: 2, conns: 32, seconds: SECONDS, ...(script === undefined ? {} : { script }) });
-  return { ...r, cpuUsPerCall: Math.round(((procCpuMs(pid) - before) * 1000) / r.requests) };
+  const wallMs = performance.now() - t0;
+  const used = {
+    proxy: pids.proxy ? procCpuMs(pids.proxy) - cpu0.proxy : 0, upstream: procCpuMs(pids.upstream) - cpu0.upstream,
+    node: pids.node ? procCpuMs(pids.node) - cpu0.node : 0, wrk: reapedChildrenCpuMs() - cpu0.wrk,
+  };
+  const perCall = (cpuMs: number): number => Math.round((cpuMs * 1000) / r.requests);
+  return {
+    ...r,
+    cpu: {
+      ...(pids.proxy ? { proxy: perCall(used.proxy) } : {}), upstream: perCall(used.upstream), wrk: perCall(used.wrk), ...(pids.node ? { node: perCall(used.node) } : {}),
+      coresBusy: Number(((used.proxy + used.upstream + used.node + used.wrk) / wallMs).toFixed(2)),
+    },
+  };
 }
 
 /** A wrk script sending token calls, each with its own nonce (`run` keeps runs apart). */
@@ -214,12 +241,12 @@ export default async function run(): Promise<BenchResult> {
     procs.push(gwA);
     const { token } = await gatewayToken(gwA.url, k.buyer1);
     wrk(`${gwA.url}/`, { threads: 1, conns: 4, seconds: 1, script: script(dir, 'warm', token, subs[0]!) });
-    const viaGw = maxRate(`${gwA.url}/`, gwA.proc.pid!, script(dir, 'tput', token, subs[0]!));
+    const viaGw = maxRate(`${gwA.url}/`, { proxy: gwA.proc.pid!, upstream: up.proc.pid!, node: node.proc.pid! }, script(dir, 'tput', token, subs[0]!));
     // Straight to the upstream once the receipts of the gateway's phase are committed. Measured
     // while they commit, the node's work shared the machine and the direct rate (the limit) read
     // low, which lifted every ratio against it: a relay that parses nothing once read 1.004.
     const backlog = await drained(gwA.url);
-    const direct = wrk(`${up.url}/ping`, { threads: 2, conns: 32, seconds: SECONDS });
+    const direct = maxRate(`${up.url}/ping`, { upstream: up.proc.pid! });
     // Latency at the target's condition: a fixed 1,000 calls/s, open loop, gateway and direct
     // alike, each from a steady state: the receipts of the phase before are committed first (the
     // max-rate phase leaves tens of thousands, whose commits would otherwise share the machine
@@ -235,12 +262,12 @@ export default async function run(): Promise<BenchResult> {
     await gwA.kill();
     const bare = await child(['-e', BARE_PROXY], { UP: up.url }, /LISTEN (\S+)/);
     procs.push(bare);
-    const viaBare = maxRate(`${bare.url}/`, bare.proc.pid!);
+    const viaBare = maxRate(`${bare.url}/`, { proxy: bare.proc.pid!, upstream: up.proc.pid! });
     const latBare = paced({ url: `${bare.url}/ping`, rate: LATENCY_RATE, seconds: SECONDS });
     await bare.kill();
     const relay = await child(['-e', TCP_RELAY], { UP: up.url }, /LISTEN (\S+)/);
     procs.push(relay);
-    const viaRelay = maxRate(`${relay.url}/ping`, relay.proc.pid!);
+    const viaRelay = maxRate(`${relay.url}/ping`, { proxy: relay.proc.pid!, upstream: up.proc.pid! });
     await relay.kill();
 
     // 2. SIGKILL under load, restart, drain: every answered call's receipt on chain, none twice.
@@ -278,15 +305,21 @@ export default async function run(): Promise<BenchResult> {
     await gwB.kill();
 
     const addedP99Ms = Math.max(0, latGw.p99 - latDirect.p99);
+    // What a proxy may spend per call and still pass half the direct rate on this machine: at
+    // that rate every core's µs per call, less what the upstream and wrk spend per call (as in
+    // the direct phase, where they spend the least). An upper bound: it takes every core busy.
+    const cores = availableParallelism();
+    const proxyBudgetUsPerCall = Math.round((cores * 1e6) / (0.5 * direct.rps) - direct.cpu.upstream - direct.cpu.wrk);
     return {
       bench: 'market', value: Math.round(viaGw.rps), unit: 'calls/s', limit: Math.round(direct.rps), limitWhat: 'calls/s to the same upstream directly (wrk, 2 threads, 32 connections)',
       ratio: Number((viaGw.rps / direct.rps).toFixed(3)), addedP50Ms: Number(Math.max(0, latGw.p50 - latDirect.p50).toFixed(3)), addedP99Ms: Number(addedP99Ms.toFixed(3)),
       latencyRate: latGw.rate, backlogBeforeLatency: backlog.pending, backlogDrainMs: backlog.ms, gatewayP50Ms: latGw.p50, gatewayP99Ms: latGw.p99, directP50Ms: latDirect.p50, directP99Ms: latDirect.p99, non2xx: viaGw.non2xx + latGw.non2xx + latGw.errors,
-      gatewayCpuUsPerCall: viaGw.cpuUsPerCall, gatewayCpuUsPerCallAt1k: Math.round(((gwCpu1 - gwCpu0) * 1000) / latGw.sent),
+      gatewayCpuUsPerCall: viaGw.cpu.proxy, gatewayCpuUsPerCallAt1k: Math.round(((gwCpu1 - gwCpu0) * 1000) / latGw.sent),
       nodeCpuUsPerCallAt1k: Math.round(((nodeCpu1 - nodeCpu0) * 1000) / latGw.sent),
-      bareProxyRate: Math.round(viaBare.rps), bareProxyCpuUsPerCall: viaBare.cpuUsPerCall, bareProxyRatio: Number((viaBare.rps / direct.rps).toFixed(3)),
+      bareProxyRate: Math.round(viaBare.rps), bareProxyCpuUsPerCall: viaBare.cpu.proxy, bareProxyRatio: Number((viaBare.rps / direct.rps).toFixed(3)),
       bareProxyAddedP50Ms: Number(Math.max(0, latBare.p50 - latDirect.p50).toFixed(3)), bareProxyAddedP99Ms: Number(Math.max(0, latBare.p99 - latDirect.p99).toFixed(3)),
-      tcpRelayRate: Math.round(viaRelay.rps), tcpRelayCpuUsPerCall: viaRelay.cpuUsPerCall, tcpRelayRatio: Number((viaRelay.rps / direct.rps).toFixed(3)),
+      tcpRelayRate: Math.round(viaRelay.rps), tcpRelayCpuUsPerCall: viaRelay.cpu.proxy, tcpRelayRatio: Number((viaRelay.rps / direct.rps).toFixed(3)),
+      cores, proxyBudgetUsPerCall, phaseCpu: { gateway: viaGw.cpu, direct: direct.cpu, bareProxy: viaBare.cpu, tcpRelay: viaRelay.cpu },
       killRun: { answered: answered.size, journaled, chainUnits: units }, lostReceipts: lost, doubleCounted: Math.max(0, units - journaled),
     };
   } finally {
