@@ -19,11 +19,11 @@ import { join } from 'node:path';
 import { toHex, type JsonValue } from '../src/codec/index.ts';
 import { didFromPublicKey, generateKeyPair, readKeystore, sm3, writeKeystore, type KeyPair } from '../src/crypto/index.ts';
 import { marketStateKey } from '../src/modules/market/keys.ts';
-import type { Plan, ProductInput } from '../src/modules/market/types.ts';
+import { MARKET_HEADERS, type Plan, type ProductInput } from '../src/modules/market/types.ts';
 import {
   ShulianClient, approveRequest, callProduct, callProductWithToken, draftSubscription, gatewayToken, getContract, getSubscription, providerRevenue,
   publishDataset, publishProduct, requestData, revokeGrant, settleBalances, settleGrantMandate, settleInstructionByKey, settleInvoices, settleMint,
-  settlePeriod, settleRegisterIssuer, settleTotals, signSubscription, signedCallHeaders, subscribe, subscriptionUsage,
+  settlePeriod, settleRegisterIssuer, settleTotals, signSubscription, signedCallHeaders, subscribe, subscriptionUsage, gatewayDid,
 } from '../src/sdk/index.ts';
 import { cliPath, repoRoot, startNodeProcess } from './helpers/node-process.ts';
 import { cli, json } from './helpers/cli.ts';
@@ -95,7 +95,7 @@ test('done when: a product with three contributors, two buyers on two plans, met
     const c = new ShulianClient({ baseUrl: node.url });
     const nodeDir = join(tmp.dir, 'node', 'node');
     const validator = readKeystore(join(nodeDir, 'key.json'), process.env.SHULIAN_NODE_PASSWORD ?? readFileSync(join(nodeDir, 'key.pass'), 'utf8').trim());
-    const names = ['provider', 'dataSource', 'algorithm', 'compute', 'tax', 'buyer1', 'buyer2', 'bank', 'gateway', 'stranger'] as const;
+    const names = ['provider', 'dataSource', 'algorithm', 'compute', 'tax', 'buyer1', 'buyer2', 'bank', 'gateway', 'gateway2', 'stranger'] as const;
     const k = Object.fromEntries(names.map((n) => [n, generateKeyPair('sm2')])) as Record<(typeof names)[number], KeyPair>;
     const did = (n: (typeof names)[number]): string => didFromPublicKey(k[n].publicKey);
 
@@ -149,12 +149,14 @@ test('done when: a product with three contributors, two buyers on two plans, met
     const gwDir = join(tmp.dir, 'gw');
     const keyFile = join(tmp.dir, 'gateway.json');
     writeKeystore(keyFile, k.gateway, 'gw-pass');
+    const keyFile2 = join(tmp.dir, 'gateway2.json');
+    writeKeystore(keyFile2, k.gateway2, 'gw-pass');
     const cfg = join(tmp.dir, 'gw.json');
     writeFileSync(cfg, JSON.stringify({ products: { 'credit-score': { upstream: up.url, timeoutMs: 500 } } }));
     const gwArgs = ['--config', cfg, '--data-dir', gwDir, '--key', keyFile, '--password-env', 'GW_PASS', '--api', node.url];
     let gw = await startGateway(gwArgs, { GW_PASS: 'gw-pass' });
     gws.push(gw);
-    const call = (key: KeyPair, sub: string, path = '/score', over: { nonce?: string } = {}) => callProduct(gw.url, key, { product: product.id, subscription: sub, path, ...over });
+    const call = (key: KeyPair, sub: string, path = '/score', over: { nonce?: string; gateway?: string } = {}) => callProduct(gw.url, key, { product: product.id, subscription: sub, path, ...over });
     const refusedWith = async (res: Response, status: number, code: string): Promise<void> => {
       const body = await res.json() as { error?: { code: string; message: string } };
       assert.equal(res.status, status, JSON.stringify(body));
@@ -175,11 +177,26 @@ test('done when: a product with three contributors, two buyers on two plans, met
 
     // Bad input, each refused and not charged.
     const hitsBefore = up.hits();
-    const h = signedCallHeaders(k.buyer1, { method: 'GET', path: '/p/credit-score/score', subscription: subs.buyer1, body: new Uint8Array(0) });
+    const h = signedCallHeaders(k.buyer1, { gateway: did('gateway'), method: 'GET', path: '/p/credit-score/score', subscription: subs.buyer1, body: new Uint8Array(0) });
     await refusedWith(await fetch(`${gw.url}/p/credit-score/score?x=1`, { headers: h }), 401, 'GATEWAY_BAD_SIGNATURE'); // signed another path
     await refusedWith(await fetch(`${gw.url}/p/credit-score/score`, { headers: { ...h, 'x-shulian-did': did('buyer2') } }), 401, 'GATEWAY_BAD_SIGNATURE');
     await refusedWith(await fetch(`${gw.url}/p/credit-score/score`, { headers: { ...h, 'x-shulian-time': String(Date.now() - 3_600_000) } }), 401, 'GATEWAY_CLOCK_SKEW');
     await refusedWith(await fetch(`${gw.url}/p/credit-score/score`), 401, 'GATEWAY_AUTH_MISSING');
+    const { [MARKET_HEADERS.gateway]: _, ...unbound } = h;
+    await refusedWith(await fetch(`${gw.url}/p/credit-score/score`, { headers: unbound }), 401, 'GATEWAY_AUTH_MISSING'); // signed for no gateway
+    // From the wrong gateway: a second gateway serving the same product (its own process and key)
+    // refuses a call signed for the first, and one whose header is rewritten to name it does not
+    // check; a token request is answered once, by the gateway it is signed for.
+    const gw2 = await startGateway(['--config', cfg, '--data-dir', join(tmp.dir, 'gw2'), '--key', keyFile2, '--password-env', 'GW_PASS', '--api', node.url], { GW_PASS: 'gw-pass' });
+    gws.push(gw2);
+    await refusedWith(await fetch(`${gw2.url}/p/credit-score/score`, { headers: h }), 421, 'GATEWAY_WRONG_GATEWAY');
+    await refusedWith(await fetch(`${gw2.url}/p/credit-score/score`, { headers: { ...h, [MARKET_HEADERS.gateway]: did('gateway2') } }), 401, 'GATEWAY_BAD_SIGNATURE');
+    const tokenReq = signedCallHeaders(k.buyer1, { gateway: did('gateway'), method: 'POST', path: '/_auth/token', subscription: '-', body: new Uint8Array(0) });
+    assert.equal((await fetch(`${gw.url}/_auth/token`, { method: 'POST', headers: tokenReq })).status, 200);
+    await refusedWith(await fetch(`${gw.url}/_auth/token`, { method: 'POST', headers: tokenReq }), 409, 'GATEWAY_REPLAY');
+    await refusedWith(await fetch(`${gw2.url}/_auth/token`, { method: 'POST', headers: tokenReq }), 421, 'GATEWAY_WRONG_GATEWAY');
+    assert.equal((await gatewayDid(gw2.url)), did('gateway2'));
+    await refusedWith(await call(k.buyer1, subs.buyer1, '/score', { gateway: did('gateway2') }), 421, 'GATEWAY_WRONG_GATEWAY'); // the SDK, told the wrong DID
     await refusedWith(await callProductWithToken(gw.url, 'eyJkaWQiOiJ4IiwiZXhwIjo5OTk5OTk5OTk5OTk5fQ.forged', { product: product.id, subscription: subs.buyer1, path: '/score' }), 401, 'GATEWAY_TOKEN_EXPIRED');
     await refusedWith(await call(k.stranger, subs.buyer1), 403, 'GATEWAY_NO_SUBSCRIPTION'); // someone else's subscription
     await refusedWith(await call(k.buyer1, subs.buyer2), 403, 'GATEWAY_NO_SUBSCRIPTION');

@@ -321,14 +321,21 @@ export class MeteringGateway {
     return typeof v === 'string' ? v : undefined;
   }
 
-  /** The caller's DID from a signed request (headers of MARKET_HEADERS) over `subscription`. */
+  /**
+   * The caller's DID from a signed request (headers of MARKET_HEADERS) over `subscription`, made
+   * for this gateway: a call signed for another (x-shulian-gateway) is refused before its
+   * signature is checked, and the signature is checked over this gateway's DID whatever the
+   * header says.
+   */
   #verifySigned(req: IncomingMessage, body: Uint8Array, subscription: string): { caller: string; nonce: string } {
     const did = this.#header(req, H.did);
     const keyHex = this.#header(req, H.key);
     const nonce = this.#header(req, H.nonce);
     const time = this.#header(req, H.time);
     const sig = this.#header(req, H.signature);
-    if (!did || !keyHex || !nonce || !time || !sig) refuse('GATEWAY_AUTH_MISSING', `a call is signed (headers ${H.did}, ${H.key}, ${H.nonce}, ${H.time}, ${H.subscription}, ${H.signature}) or carries "authorization: Bearer <token>" from POST /_auth/token`);
+    const gateway = this.#header(req, H.gateway);
+    if (!did || !keyHex || !nonce || !time || !sig || !gateway) refuse('GATEWAY_AUTH_MISSING', `a call is signed (headers ${H.did}, ${H.key}, ${H.gateway}, ${H.nonce}, ${H.time}, ${H.subscription}, ${H.signature}) or carries "authorization: Bearer <token>" from POST /_auth/token`);
+    if (gateway !== this.did) refuse('GATEWAY_WRONG_GATEWAY', `this call is signed for gateway ${String(gateway).slice(0, 120)}; this is gateway ${this.did} (GET /_gateway/status names it): sign each call for the gateway you send it to`);
     if (!NONCE_RE.test(nonce!)) refuse('GATEWAY_BAD_SIGNATURE', `${H.nonce} is 8-64 letters, digits, ".", "_", ":" or "-"`);
     const t = Number(time);
     if (!Number.isSafeInteger(t) || Math.abs(Date.now() - t) > this.#o.skewMs) refuse('GATEWAY_CLOCK_SKEW', `${H.time} (${time}) is more than ${this.#o.skewMs / 1000} s from the gateway's clock (${Date.now()}); sign with the current time`);
@@ -336,19 +343,21 @@ export class MeteringGateway {
     const pub = fromHex(keyHex!);
     // The DID is self-certifying from its initial key (docs/did-method.md).
     if (didFromPublicKey(pub) !== did) refuse('GATEWAY_BAD_SIGNATURE', `${H.key} is not the key of ${did}`);
-    const msg = requestMessage({ method: req.method ?? 'GET', path: req.url ?? '/', subscription, nonce: nonce!, time: t, body });
+    const msg = requestMessage({ gateway: this.did, method: req.method ?? 'GET', path: req.url ?? '/', subscription, nonce: nonce!, time: t, body });
     let ok = false;
     try {
       ok = /^[0-9a-f]{2,400}$/.test(sig!) && verify(pub.length === 65 ? 'sm2' : 'ed25519', pub, msg, fromHex(sig!));
     } catch {
       ok = false;
     }
-    if (!ok) refuse('GATEWAY_BAD_SIGNATURE', `the signature does not check for ${did} over this method, path, subscription, nonce, time and body`);
+    if (!ok) refuse('GATEWAY_BAD_SIGNATURE', `the signature does not check for ${did} over this gateway, method, path, subscription, nonce, time and body`);
     return { caller: did!, nonce: nonce! };
   }
 
+  /** A token for the caller of a signed POST /_auth/token, whose nonce is used once, as a call's is. */
   #token(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
-    const { caller } = this.#verifySigned(req, body, '-');
+    const { caller, nonce } = this.#verifySigned(req, body, '-');
+    this.#fresh(`token/${caller}/${nonce}`, 'a token request is answered once');
     const { token, expires } = this.#tokens.issue(caller);
     this.#json(res, 200, { token, expires, did: caller });
   }
@@ -361,10 +370,13 @@ export class MeteringGateway {
     }
   }
 
-  /** Remembers a receipt id (the caller's nonce for a product) until it cannot be replayed. */
-  #fresh(id: string): void {
+  /**
+   * Remembers a receipt id (the caller's nonce for a product), or a token request's nonce, until
+   * it cannot be replayed.
+   */
+  #fresh(id: string, once = 'a call is answered, and charged, once'): void {
     const now = Date.now();
-    if (this.#nonces.has(id)) refuse('GATEWAY_REPLAY', 'this nonce was already used for this product: a call is answered, and charged, once');
+    if (this.#nonces.has(id)) refuse('GATEWAY_REPLAY', `this nonce was already used for this ${id.startsWith('token/') ? 'gateway' : 'product'}: ${once}`);
     if (this.#nonces.size >= this.#o.maxNonces) {
       // Forget those old enough that their time cannot pass the skew check again.
       for (const [k, at] of this.#nonces) if (now - at > 2 * Math.max(this.#o.skewMs, this.#o.tokenTtlMs)) this.#nonces.delete(k);

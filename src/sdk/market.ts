@@ -223,36 +223,59 @@ export interface GatewayCall {
   /** A nonce used once; default: random. */
   nonce?: string;
   headers?: Record<string, string>;
+  /** The DID of the gateway called (a signed call is made for it); default: read from its /_gateway/status once. */
+  gateway?: string;
 }
 
 const randomNonce = (): string => toHex(globalThis.crypto.getRandomValues(new Uint8Array(16)));
 
-/** The headers of a call signed by `key` (see requestMessage). */
-export function signedCallHeaders(key: KeyPair, call: { method: string; path: string; subscription: string; body: Uint8Array; nonce?: string; time?: number }): Record<string, string> {
+/** The headers of a call signed by `key` for the gateway whose DID is `gateway` (see requestMessage). */
+export function signedCallHeaders(key: KeyPair, call: { gateway: string; method: string; path: string; subscription: string; body: Uint8Array; nonce?: string; time?: number }): Record<string, string> {
   const nonce = call.nonce ?? randomNonce();
   const time = call.time ?? Date.now();
   const sig = sign(key.suite, key.privateKey, requestMessage({ ...call, nonce, time }));
   return {
-    [MARKET_HEADERS.did]: didFromPublicKey(key.publicKey), [MARKET_HEADERS.key]: toHex(key.publicKey), [MARKET_HEADERS.nonce]: nonce,
-    [MARKET_HEADERS.time]: String(time), [MARKET_HEADERS.subscription]: call.subscription, [MARKET_HEADERS.signature]: toHex(sig),
+    [MARKET_HEADERS.did]: didFromPublicKey(key.publicKey), [MARKET_HEADERS.key]: toHex(key.publicKey), [MARKET_HEADERS.gateway]: call.gateway,
+    [MARKET_HEADERS.nonce]: nonce, [MARKET_HEADERS.time]: String(time), [MARKET_HEADERS.subscription]: call.subscription, [MARKET_HEADERS.signature]: toHex(sig),
   };
+}
+
+/** Gateways' DIDs by URL, as their status gave them (a few; the oldest forgotten first). */
+const gatewayDids = new Map<string, string>();
+const MAX_GATEWAY_DIDS = 64;
+
+/**
+ * The DID of the gateway at `gatewayUrl`, from its GET /_gateway/status (once per URL). A call is
+ * signed for it; check it against the product's `gateways` on chain where the network between
+ * is not trusted.
+ */
+export async function gatewayDid(gatewayUrl: string): Promise<string> {
+  const known = gatewayDids.get(gatewayUrl);
+  if (known) return known;
+  const res = await fetch(`${gatewayUrl}/_gateway/status`);
+  const j = await res.json().catch(() => ({})) as { did?: unknown };
+  if (!res.ok || typeof j.did !== 'string') throw new ShulianError('TX_FAILED', `${gatewayUrl}/_gateway/status answered ${res.status} without the gateway's DID; is it a metering gateway?`);
+  if (gatewayDids.size >= MAX_GATEWAY_DIDS) gatewayDids.delete(gatewayDids.keys().next().value!);
+  gatewayDids.set(gatewayUrl, j.did);
+  return j.did;
 }
 
 const bytesOf = (b: Uint8Array | string | undefined): Uint8Array => (typeof b === 'string' ? new TextEncoder().encode(b) : b ?? new Uint8Array(0));
 
-/** Calls a product through a gateway with a signed request; the response as fetch gives it. */
-export function callProduct(gatewayUrl: string, key: KeyPair, call: GatewayCall): Promise<Response> {
+/** Calls a product through a gateway with a request signed for it; the response as fetch gives it. */
+export async function callProduct(gatewayUrl: string, key: KeyPair, call: GatewayCall): Promise<Response> {
   const method = call.method ?? 'GET';
   const path = `/p/${call.product}${call.path.startsWith('/') ? call.path : `/${call.path}`}`;
   const body = bytesOf(call.body);
-  const headers = { ...call.headers, ...signedCallHeaders(key, { method, path, subscription: call.subscription, body, ...(call.nonce ? { nonce: call.nonce } : {}) }) };
+  const gateway = call.gateway ?? await gatewayDid(gatewayUrl);
+  const headers = { ...call.headers, ...signedCallHeaders(key, { gateway, method, path, subscription: call.subscription, body, ...(call.nonce ? { nonce: call.nonce } : {}) }) };
   return fetch(`${gatewayUrl}${path}`, { method, headers, ...(body.length ? { body: new Uint8Array(body) as Uint8Array<ArrayBuffer> } : {}) });
 }
 
 /** A short-lived token for `key` from a gateway (one signature; then calls carry `authorization: Bearer …`). */
-export async function gatewayToken(gatewayUrl: string, key: KeyPair): Promise<{ token: string; expires: number }> {
+export async function gatewayToken(gatewayUrl: string, key: KeyPair, o: { gateway?: string } = {}): Promise<{ token: string; expires: number }> {
   const path = '/_auth/token';
-  const headers = signedCallHeaders(key, { method: 'POST', path, subscription: '-', body: new Uint8Array(0) });
+  const headers = signedCallHeaders(key, { gateway: o.gateway ?? await gatewayDid(gatewayUrl), method: 'POST', path, subscription: '-', body: new Uint8Array(0) });
   const res = await fetch(`${gatewayUrl}${path}`, { method: 'POST', headers });
   const j = await res.json() as { token?: string; expires?: number; error?: { code: string; message: string } };
   if (!res.ok || !j.token) throw new ShulianError(foreign(j.error?.code) ?? 'TX_FAILED', j.error?.message ?? `the gateway answered ${res.status}`);

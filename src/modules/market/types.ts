@@ -328,17 +328,20 @@ export const receiptId = (caller: string, nonce: string, product: string): strin
 export const componentReceiptId = (parent: string, subscription: string): string => toHex(sm3(canonicalBytes({ parent, subscription })));
 
 /**
- * What a caller signs for one call through a metering gateway (docs/market.md#calling): the
- * method, the path as sent (query included), the subscription, a nonce used once, the caller's
- * time (ms) and the SM3 of the body. Canonical JSON; the signature goes in x-shulian-signature.
+ * What a caller signs for one call through a metering gateway (docs/market.md#calling): the DID
+ * of the gateway it is for, the method, the path as sent (query included), the subscription, a
+ * nonce used once, the caller's time (ms) and the SM3 of the body. Canonical JSON; the signature
+ * goes in x-shulian-signature. The gateway's DID binds a call to the one gateway it was sent to,
+ * as DPoP's `htu` does (RFC 9449 §4.2): several gateways may serve a product, and each remembers
+ * only its own nonces, so a call signed without it could be answered again by another.
  */
-export function requestMessage(r: { method: string; path: string; subscription: string; nonce: string; time: number; body: Uint8Array }): Uint8Array {
-  return canonicalBytes({ method: r.method.toUpperCase(), path: r.path, subscription: r.subscription, nonce: r.nonce, time: r.time, body: toHex(sm3(r.body)) });
+export function requestMessage(r: { gateway: string; method: string; path: string; subscription: string; nonce: string; time: number; body: Uint8Array }): Uint8Array {
+  return canonicalBytes({ gateway: r.gateway, method: r.method.toUpperCase(), path: r.path, subscription: r.subscription, nonce: r.nonce, time: r.time, body: toHex(sm3(r.body)) });
 }
 
 /** Headers of a signed call (lowercase, as node:http gives them). */
 export const MARKET_HEADERS = {
   did: 'x-shulian-did', key: 'x-shulian-key', nonce: 'x-shulian-nonce', time: 'x-shulian-time', subscription: 'x-shulian-subscription',
-  signature: 'x-shulian-signature', receipt: 'x-shulian-receipt', units: 'x-shulian-units',
+  gateway: 'x-shulian-gateway', signature: 'x-shulian-signature', receipt: 'x-shulian-receipt', units: 'x-shulian-units',
 } as const;
 export const NONCE_RE = /^[A-Za-z0-9._:-]{8,64}$/;
