@@ -197,6 +197,15 @@ test('done when: a product with three contributors, two buyers on two plans, met
     await refusedWith(await fetch(`${gw2.url}/_auth/token`, { method: 'POST', headers: tokenReq }), 421, 'GATEWAY_WRONG_GATEWAY');
     assert.equal((await gatewayDid(gw2.url)), did('gateway2'));
     await refusedWith(await call(k.buyer1, subs.buyer1, '/score', { gateway: did('gateway2') }), 421, 'GATEWAY_WRONG_GATEWAY'); // the SDK, told the wrong DID
+    // Another gateway (another key) now answers at the second's URL: the SDK, which read the DID
+    // there before, is refused once (421), reads it again and is let through authentication.
+    await gw2.stop();
+    const gw3 = await startGateway(['--config', cfg, '--data-dir', join(tmp.dir, 'gw3'), '--key', keyFile, '--password-env', 'GW_PASS', '--api', node.url, '--port', new URL(gw2.url).port], { GW_PASS: 'gw-pass' });
+    gws.push(gw3);
+    assert.equal(gw3.url, gw2.url);
+    await refusedWith(await callProduct(gw3.url, k.buyer1, { product: product.id, subscription: subs.buyer2, path: '/score' }), 403, 'GATEWAY_NO_SUBSCRIPTION');
+    assert.equal(await gatewayDid(gw3.url), did('gateway'));
+    await gw3.stop();
     await refusedWith(await callProductWithToken(gw.url, 'eyJkaWQiOiJ4IiwiZXhwIjo5OTk5OTk5OTk5OTk5fQ.forged', { product: product.id, subscription: subs.buyer1, path: '/score' }), 401, 'GATEWAY_TOKEN_EXPIRED');
     await refusedWith(await call(k.stranger, subs.buyer1), 403, 'GATEWAY_NO_SUBSCRIPTION'); // someone else's subscription
     await refusedWith(await call(k.buyer1, subs.buyer2), 403, 'GATEWAY_NO_SUBSCRIPTION');

@@ -249,8 +249,8 @@ const MAX_GATEWAY_DIDS = 64;
  * signed for it; check it against the product's `gateways` on chain where the network between
  * is not trusted.
  */
-export async function gatewayDid(gatewayUrl: string): Promise<string> {
-  const known = gatewayDids.get(gatewayUrl);
+export async function gatewayDid(gatewayUrl: string, o: { fresh?: boolean } = {}): Promise<string> {
+  const known = o.fresh ? undefined : gatewayDids.get(gatewayUrl);
   if (known) return known;
   const res = await fetch(`${gatewayUrl}/_gateway/status`);
   const j = await res.json().catch(() => ({})) as { did?: unknown };
@@ -262,21 +262,36 @@ export async function gatewayDid(gatewayUrl: string): Promise<string> {
 
 const bytesOf = (b: Uint8Array | string | undefined): Uint8Array => (typeof b === 'string' ? new TextEncoder().encode(b) : b ?? new Uint8Array(0));
 
+/**
+ * Sends a request signed for the gateway at `gatewayUrl`. With its DID read from the gateway (no
+ * `gateway` given), a GATEWAY_WRONG_GATEWAY answer (421: another gateway now answers at that URL,
+ * one restarted with another key) reads the DID again and signs once more: a 421 is given before
+ * anything is called or charged.
+ */
+async function sendSigned(gatewayUrl: string, gateway: string | undefined, send: (gateway: string) => Promise<Response>): Promise<Response> {
+  if (gateway !== undefined) return send(gateway);
+  const res = await send(await gatewayDid(gatewayUrl));
+  if (res.status !== 421) return res;
+  await res.body?.cancel();
+  return send(await gatewayDid(gatewayUrl, { fresh: true }));
+}
+
 /** Calls a product through a gateway with a request signed for it; the response as fetch gives it. */
-export async function callProduct(gatewayUrl: string, key: KeyPair, call: GatewayCall): Promise<Response> {
+export function callProduct(gatewayUrl: string, key: KeyPair, call: GatewayCall): Promise<Response> {
   const method = call.method ?? 'GET';
   const path = `/p/${call.product}${call.path.startsWith('/') ? call.path : `/${call.path}`}`;
   const body = bytesOf(call.body);
-  const gateway = call.gateway ?? await gatewayDid(gatewayUrl);
-  const headers = { ...call.headers, ...signedCallHeaders(key, { gateway, method, path, subscription: call.subscription, body, ...(call.nonce ? { nonce: call.nonce } : {}) }) };
-  return fetch(`${gatewayUrl}${path}`, { method, headers, ...(body.length ? { body: new Uint8Array(body) as Uint8Array<ArrayBuffer> } : {}) });
+  return sendSigned(gatewayUrl, call.gateway, (gateway) => {
+    const headers = { ...call.headers, ...signedCallHeaders(key, { gateway, method, path, subscription: call.subscription, body, ...(call.nonce ? { nonce: call.nonce } : {}) }) };
+    return fetch(`${gatewayUrl}${path}`, { method, headers, ...(body.length ? { body: new Uint8Array(body) as Uint8Array<ArrayBuffer> } : {}) });
+  });
 }
 
 /** A short-lived token for `key` from a gateway (one signature; then calls carry `authorization: Bearer …`). */
 export async function gatewayToken(gatewayUrl: string, key: KeyPair, o: { gateway?: string } = {}): Promise<{ token: string; expires: number }> {
   const path = '/_auth/token';
-  const headers = signedCallHeaders(key, { gateway: o.gateway ?? await gatewayDid(gatewayUrl), method: 'POST', path, subscription: '-', body: new Uint8Array(0) });
-  const res = await fetch(`${gatewayUrl}${path}`, { method: 'POST', headers });
+  const res = await sendSigned(gatewayUrl, o.gateway, (gateway) =>
+    fetch(`${gatewayUrl}${path}`, { method: 'POST', headers: signedCallHeaders(key, { gateway, method: 'POST', path, subscription: '-', body: new Uint8Array(0) }) }));
   const j = await res.json() as { token?: string; expires?: number; error?: { code: string; message: string } };
   if (!res.ok || !j.token) throw new ShulianError(foreign(j.error?.code) ?? 'TX_FAILED', j.error?.message ?? `the gateway answered ${res.status}`);
   return { token: j.token, expires: j.expires! };
