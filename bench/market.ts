@@ -34,9 +34,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { get as httpGet } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '../src/codec/index.ts';
@@ -70,7 +69,6 @@ async function child(args: string[], env: Record<string, string>, ready: RegExp)
   return { url, proc, kill: async (signal = 'SIGTERM') => { if (proc.exitCode === null) proc.kill(signal); await exit; } };
 }
 
-/** CPU ms the process has used (user + system, all threads), from /proc (Linux). */
 interface PacedResult { sent: number; ok: number; non2xx: number; errors: number; rate: number; p50: number; p90: number; p99: number; max: number }
 
 /** The open-loop client at a fixed rate, in its own process (bench/lib/paced.ts). */
@@ -82,10 +80,10 @@ function paced(args: { url: string; rate: number; seconds: number; headers?: Rec
 
 const LATENCY_RATE = 1_000;
 
-/** A proxy with no checks and no receipt: what Node's HTTP stack alone costs a proxy (reference row). */
 /** How each helper process below listens: on a free port, which it prints for child() to read. */
 const LISTEN = `listen(0, '127.0.0.1', function () { console.log('LISTEN http://127.0.0.1:' + this.address().port); });`;
 
+/** A proxy with no checks and no receipt: what Node's HTTP stack alone costs a proxy (reference row). */
 const BARE_PROXY = `const http = require('node:http'); const agent = new http.Agent({ keepAlive: true, maxSockets: 256 }); const up = new URL(process.env.UP);
 http.createServer((q, s) => { const chunks = []; q.on('data', (c) => chunks.push(c)); q.on('end', () => { const body = Buffer.concat(chunks);
   const r = http.request({ host: up.hostname, port: up.port, path: '/ping', method: q.method, agent, headers: { 'content-length': body.length } }, (a) => { const out = []; a.on('data', (c) => out.push(c)); a.on('end', () => { const b = Buffer.concat(out); s.writeHead(a.statusCode, { 'content-type': a.headers['content-type'], 'content-length': b.length }); s.end(b); }); });
@@ -165,22 +163,18 @@ interface PhaseCpu { proxy?: number; upstream: number; wrk: number; node?: numbe
 
 /** wrk at the max rate (2 threads, 32 connections) through `url`, and the CPU per call each process spent meanwhile. */
 function maxRate(url: string, pids: { proxy?: number; upstream: number; node?: number }, script?: string): WrkResult & { cpu: PhaseCpu } {
-  const cpu0 = { proxy: pids.proxy ? procCpuMs(pids.proxy) : 0, upstream: procCpuMs(pids.upstream), node: pids.node ? procCpuMs(pids.node) : 0, wrk: reapedChildrenCpuMs() };
+  const names = (['proxy', 'upstream', 'node'] as const).filter((n) => pids[n] !== undefined);
+  const before = names.map((n) => procCpuMs(pids[n]!));
+  const wrk0 = reapedChildrenCpuMs();
   const t0 = performance.now();
   const r = wrk(url, { threads: 2, conns: 32, seconds: SECONDS, ...(script === undefined ? {} : { script }) });
   const wallMs = performance.now() - t0;
-  const used = {
-    proxy: pids.proxy ? procCpuMs(pids.proxy) - cpu0.proxy : 0, upstream: procCpuMs(pids.upstream) - cpu0.upstream,
-    node: pids.node ? procCpuMs(pids.node) - cpu0.node : 0, wrk: reapedChildrenCpuMs() - cpu0.wrk,
-  };
+  const used = names.map((n, i) => procCpuMs(pids[n]!) - before[i]!);
+  const wrkMs = reapedChildrenCpuMs() - wrk0;
   const perCall = (cpuMs: number): number => Math.round((cpuMs * 1000) / r.requests);
-  return {
-    ...r,
-    cpu: {
-      ...(pids.proxy ? { proxy: perCall(used.proxy) } : {}), upstream: perCall(used.upstream), wrk: perCall(used.wrk), ...(pids.node ? { node: perCall(used.node) } : {}),
-      coresBusy: Number(((used.proxy + used.upstream + used.node + used.wrk) / wallMs).toFixed(2)),
-    },
-  };
+  const cpu: PhaseCpu = { upstream: 0, wrk: perCall(wrkMs), coresBusy: Number((used.reduce((a, b) => a + b, wrkMs) / wallMs).toFixed(2)) };
+  names.forEach((n, i) => (cpu[n] = perCall(used[i]!)));
+  return { ...r, cpu };
 }
 
 /** A wrk script sending token calls, each with its own nonce (`run` keeps runs apart). */

@@ -195,7 +195,7 @@ test('done when: a product with three contributors, two buyers on two plans, met
     assert.equal((await fetch(`${gw.url}/_auth/token`, { method: 'POST', headers: tokenReq })).status, 200);
     await refusedWith(await fetch(`${gw.url}/_auth/token`, { method: 'POST', headers: tokenReq }), 409, 'GATEWAY_REPLAY');
     await refusedWith(await fetch(`${gw2.url}/_auth/token`, { method: 'POST', headers: tokenReq }), 421, 'GATEWAY_WRONG_GATEWAY');
-    assert.equal((await gatewayDid(gw2.url)), did('gateway2'));
+    assert.equal(await gatewayDid(gw2.url), did('gateway2'));
     await refusedWith(await call(k.buyer1, subs.buyer1, '/score', { gateway: did('gateway2') }), 421, 'GATEWAY_WRONG_GATEWAY'); // the SDK, told the wrong DID
     // Another gateway (another key) now answers at the second's URL: the SDK, which read the DID
     // there before, is refused once (421), reads it again and is let through authentication.

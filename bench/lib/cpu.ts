@@ -4,33 +4,40 @@ import { readFileSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 /**
- * CPU milliseconds (user + system, every thread) another process has used so far, from
- * /proc/<pid>/stat; NaN where there is no /proc (not Linux). 10 ms resolution.
+ * The fields of a /proc stat file after the command name (which may hold spaces, in
+ * parentheses): index 0 is the state, the 3rd field of proc(5); index i is field i + 3.
  */
-export function procCpuMs(pid: number): number {
+function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Two clock-tick counters of a /proc stat file, summed, in ms; NaN where there is no /proc (not Linux). */
+function ticksMs(path: string, a: number, b: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) in parentheses: utime is the 14th, stime the 15th.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND;
+    const f = statFields(path);
+    return ((Number(f[a]) + Number(f[b])) * 1000) / TICKS_PER_SECOND;
   } catch {
     return NaN;
   }
 }
 
 /**
+ * CPU milliseconds (user + system, every thread) another process has used so far, from
+ * /proc/<pid>/stat (utime and stime, its 14th and 15th fields); NaN where there is no /proc. 10 ms resolution.
+ */
+export function procCpuMs(pid: number): number {
+  return ticksMs(`/proc/${pid}/stat`, 11, 12);
+}
+
+/**
  * CPU milliseconds (user + system) of this process's children that have exited and been waited
- * for (cutime + cstime of /proc/self/stat); NaN where there is no /proc. Read around a spawnSync
- * (which blocks the event loop, so no other child is reaped meanwhile), it is what that child used.
+ * for (cutime and cstime, the 16th and 17th fields of /proc/self/stat); NaN where there is no
+ * /proc. Read around a spawnSync (which blocks the event loop, so no other child is reaped
+ * meanwhile), it is what that child used.
  */
 export function reapedChildrenCpuMs(): number {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[13]) + Number(f[14])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return NaN;
-  }
+  return ticksMs('/proc/self/stat', 13, 14);
 }
 
 /**

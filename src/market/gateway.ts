@@ -335,7 +335,7 @@ export class MeteringGateway {
     const sig = this.#header(req, H.signature);
     const gateway = this.#header(req, H.gateway);
     if (!did || !keyHex || !nonce || !time || !sig || !gateway) refuse('GATEWAY_AUTH_MISSING', `a call is signed (headers ${H.did}, ${H.key}, ${H.gateway}, ${H.nonce}, ${H.time}, ${H.subscription}, ${H.signature}) or carries "authorization: Bearer <token>" from POST /_auth/token`);
-    if (gateway !== this.did) refuse('GATEWAY_WRONG_GATEWAY', `this call is signed for gateway ${String(gateway).slice(0, 120)}; this is gateway ${this.did} (GET /_gateway/status names it): sign each call for the gateway you send it to`);
+    if (gateway !== this.did) refuse('GATEWAY_WRONG_GATEWAY', `this call is signed for gateway ${gateway!.slice(0, 120)}; this is gateway ${this.did} (GET /_gateway/status names it): sign each call for the gateway you send it to`);
     if (!NONCE_RE.test(nonce!)) refuse('GATEWAY_BAD_SIGNATURE', `${H.nonce} is 8-64 letters, digits, ".", "_", ":" or "-"`);
     const t = Number(time);
     if (!Number.isSafeInteger(t) || Math.abs(Date.now() - t) > this.#o.skewMs) refuse('GATEWAY_CLOCK_SKEW', `${H.time} (${time}) is more than ${this.#o.skewMs / 1000} s from the gateway's clock (${Date.now()}); sign with the current time`);
@@ -357,7 +357,7 @@ export class MeteringGateway {
   /** A token for the caller of a signed POST /_auth/token, whose nonce is used once, as a call's is. */
   #token(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const { caller, nonce } = this.#verifySigned(req, body, '-');
-    this.#fresh(`token/${caller}/${nonce}`, 'a token request is answered once');
+    this.#fresh(`token/${caller}/${nonce}`, 'this nonce was already used for this gateway: a token request is answered once');
     const { token, expires } = this.#tokens.issue(caller);
     this.#json(res, 200, { token, expires, did: caller });
   }
@@ -372,11 +372,11 @@ export class MeteringGateway {
 
   /**
    * Remembers a receipt id (the caller's nonce for a product), or a token request's nonce, until
-   * it cannot be replayed.
+   * it cannot be replayed; refuses one seen before with `replayed`.
    */
-  #fresh(id: string, once = 'a call is answered, and charged, once'): void {
+  #fresh(id: string, replayed: string): void {
     const now = Date.now();
-    if (this.#nonces.has(id)) refuse('GATEWAY_REPLAY', `this nonce was already used for this ${id.startsWith('token/') ? 'gateway' : 'product'}: ${once}`);
+    if (this.#nonces.has(id)) refuse('GATEWAY_REPLAY', replayed);
     if (this.#nonces.size >= this.#o.maxNonces) {
       // Forget those old enough that their time cannot pass the skew check again.
       for (const [k, at] of this.#nonces) if (now - at > 2 * Math.max(this.#o.skewMs, this.#o.tokenTtlMs)) this.#nonces.delete(k);
@@ -401,7 +401,7 @@ export class MeteringGateway {
     } else ({ caller, nonce } = this.#verifySigned(req, body, subscription));
     if (!/^[0-9a-f]{64}$/.test(subscription)) refuse('GATEWAY_NO_SUBSCRIPTION', `${H.subscription} names the subscription (its contract id, 64 hex digits)`);
     const id = receiptId(caller, nonce, productId);
-    this.#fresh(id);
+    this.#fresh(id, 'this nonce was already used for this product: a call is answered, and charged, once');
 
     const time = Date.now();
     const sub = await this.#subs.get(subscription, () => this.#read<SubscriptionRecord>(marketStateKey.subscription(subscription)));
