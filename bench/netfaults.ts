@@ -30,7 +30,7 @@ import { NetLab, netnsUnavailable, type Impairment, type NetemStats } from '../t
 import { Workload } from '../test/helpers/netns/workload.ts';
 import { tempDir, waitFor } from '../test/helpers/tmp.ts';
 import { drive } from './lib/cluster.ts';
-import { benchNodeArgs, procCpuMs } from './lib/cpu.ts';
+import { benchNodeArgs, procCpuMs, mainThreadSchedMs } from './lib/cpu.ts';
 import { percentile, presignNotaryTxs } from './lib/load.ts';
 import type { BenchResult } from './result.ts';
 
@@ -49,6 +49,17 @@ const CAPACITY_ONLY = process.env.NETFAULTS_CAPACITY_ONLY === '1';
  * line then says `pacedNoFault: true`, and `targetsMet` is not the issue's target.
  */
 const PACED_NO_FAULT = process.env.NETFAULTS_PACED_NO_FAULT === '1';
+/**
+ * NETFAULTS_SWEEP=0.4,0.55,0.7: after the paced run at 70 %, the same run again at each of these
+ * shares of the capacity measured (no other phase runs), printed as `sweep`: the latency over the
+ * lossy links against the cores the four validators keep busy, to tell a protocol that is slow
+ * from a machine that is full.
+ */
+const SWEEP = (process.env.NETFAULTS_SWEEP ?? '').split(',').filter((x) => x.trim() !== '').map((x) => {
+  const share = Number(x);
+  if (!(share > 0 && share <= 1.5)) throw new Error(`NETFAULTS_SWEEP: "${x}" is not a share of the capacity (a number above 0, at most 1.5, such as 0.5)`);
+  return share;
+});
 /** Seconds of paced load at 70 % of capacity over 100 ms RTT and 5 % loss. */
 const CAPACITY_S = Number(process.env.NETFAULTS_CAPACITY_S ?? 20);
 /** Pre-signed txs pushed as fast as the cluster takes them to measure its no-fault capacity. */
@@ -87,7 +98,29 @@ interface CapacityResult {
      * paced txs: the empty blocks of their seven chains, the floor under coresDelayLoss.
      */
     idleCoresDelayLoss: number;
+    /**
+     * Of the time the validators' main threads (consensus and execution) were ready to run, the
+     * share they spent waiting for a core, in each capacity run (mainThreadSchedMs): what four
+     * validators on this machine's cores lose to each other and to the load tool, which
+     * validators on hosts of their own would not.
+     */
+    coreWaitShareNoFault: number; coreWaitShareDelayLoss: number;
   };
+}
+
+/** One paced run over the lossy links: what was offered and kept up, its latency, node 0's blocks and the four validators' CPU. */
+interface PacedRun {
+  offeredTxPerSec: number; sustainedTxPerSec: number; p50Ms: number; p99Ms: number;
+  sendLagP50Ms: number; sendLagP99Ms: number; sendLagMaxMs: number; committed: number; submitted: number;
+  blocks: BlockFigures; usPerTx: number; cores: number; idleCores: number;
+  /** Of the time the validators' main threads were ready to run, the share they waited for a core (mainThreadSchedMs). */
+  coreWaitShare: number;
+}
+
+/** A point of NETFAULTS_SWEEP: the paced run at `share` of the capacity. */
+interface SweepPoint {
+  share: number; offeredTxPerSec: number; sustainedTxPerSec: number; p50Ms: number; p99Ms: number;
+  usPerTx: number; cores: number; coreWaitShare: number; txsPerBlock: number; intervalMs: number;
 }
 
 /** What a run of blocks looked like: how many, their txs, the time between them (block time), rounds after the first. */
@@ -215,44 +248,79 @@ export default async function run(): Promise<BenchResult> {
     const h0 = (await consensus(0))?.height ?? 0;
     if (process.env.BENCH_DEBUG) console.error(`netfaults: flood with no fault from ${Date.now()} (height ${h0})`);
     const nodesCpuMs = (): number => cluster.nodes.reduce((sum, n) => sum + (n.proc?.pid ? procCpuMs(n.proc.pid) : NaN), 0);
+    /** The four validators' main threads: ms on a core and ms ready but waiting for one, so far. */
+    const nodesSched = (): { runMs: number; waitMs: number } => cluster.nodes.reduce((sum, n) => {
+      const s = n.proc?.pid ? mainThreadSchedMs(n.proc.pid) : { runMs: NaN, waitMs: NaN };
+      return { runMs: sum.runMs + s.runMs, waitMs: sum.waitMs + s.waitMs };
+    }, { runMs: 0, waitMs: 0 });
+    /** Of the time the validators' main threads were ready to run between two readings, the share they waited for a core. */
+    const waitShare = (a: { runMs: number; waitMs: number }, b: { runMs: number; waitMs: number }): number =>
+      Number(((b.waitMs - a.waitMs) / (b.runMs - a.runMs + b.waitMs - a.waitMs)).toFixed(2));
     const cpu0 = nodesCpuMs();
+    const sched0 = nodesSched();
     const flood = await drive(apis, presignNotaryTxs('sm2', CAPACITY_TXS, 400), Infinity);
     const cpu1 = nodesCpuMs();
+    const sched1 = nodesSched();
     const h1 = (await consensus(0))?.height ?? 0;
     const offered = OFFERED ?? Math.ceil(flood.txPerSec * 0.7);
-    const pacedTxs = presignNotaryTxs('sm2', offered * CAPACITY_S, 400);
-    if (!PACED_NO_FAULT) lab.impairAll({ delayMs: 50, lossPct: 5 });
-    await lab.sync();
-    const idle0 = nodesCpuMs();
-    const ti0 = performance.now();
-    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
-    const idleCoresDelayLoss = Number(((nodesCpuMs() - idle0) / (performance.now() - ti0)).toFixed(2));
-    // Batches of 20, so the steady window counts commits finely.
-    const h2 = (await consensus(0))?.height ?? 0;
-    // BENCH_DEBUG: the paced phase's wall-clock bounds, to line up with SHULIAN_TBFT_TRACE files.
-    if (process.env.BENCH_DEBUG) console.error(`netfaults: paced over 100 ms RTT and 5 % loss from ${Date.now()} (height ${h2})`);
-    const cpu2 = nodesCpuMs();
-    const t2 = performance.now();
-    const paced = await drive(apis, pacedTxs, offered, { timeoutMs: (CAPACITY_S + 120) * 1000, batch: 20 });
-    const cpu3 = nodesCpuMs();
-    const t3 = performance.now();
-    const h3 = (await consensus(0))?.height ?? 0;
-    if (process.env.BENCH_DEBUG) console.error(`netfaults: paced until ${Date.now()} (height ${h3})`);
-    lab.clearImpairments();
-    await lab.sync();
-    const steady = paced.commitTimes.filter((t) => t >= RAMP_S * 1000 && t < CAPACITY_S * 1000).length;
+    /**
+     * `rate` tx/s offered paced for CAPACITY_S seconds over 100 ms RTT and 5 % loss (no fault with
+     * PACED_NO_FAULT), after IDLE_S seconds of that fault with no load to read the nodes' CPU floor.
+     */
+    const paced = async (rate: number): Promise<PacedRun> => {
+      const txs = presignNotaryTxs('sm2', rate * CAPACITY_S, 400);
+      if (!PACED_NO_FAULT) lab.impairAll({ delayMs: 50, lossPct: 5 });
+      await lab.sync();
+      const idle0 = nodesCpuMs();
+      const ti0 = performance.now();
+      await sleep(IDLE_S * 1000);
+      const idleCores = Number(((nodesCpuMs() - idle0) / (performance.now() - ti0)).toFixed(2));
+      const h2 = (await consensus(0))?.height ?? 0;
+      // BENCH_DEBUG: the paced phase's wall-clock bounds, to line up with SHULIAN_TBFT_TRACE files.
+      if (process.env.BENCH_DEBUG) console.error(`netfaults: ${rate} tx/s paced over 100 ms RTT and 5 % loss from ${Date.now()} (height ${h2})`);
+      const cpu2 = nodesCpuMs();
+      const sched2 = nodesSched();
+      const t2 = performance.now();
+      // Batches of 20, so the steady window counts commits finely.
+      const run = await drive(apis, txs, rate, { timeoutMs: (CAPACITY_S + 120) * 1000, batch: 20 });
+      const cpu3 = nodesCpuMs();
+      const sched3 = nodesSched();
+      const t3 = performance.now();
+      const h3 = (await consensus(0))?.height ?? 0;
+      if (process.env.BENCH_DEBUG) console.error(`netfaults: paced until ${Date.now()} (height ${h3})`);
+      lab.clearImpairments();
+      await lab.sync();
+      const steady = run.commitTimes.filter((t) => t >= RAMP_S * 1000 && t < CAPACITY_S * 1000).length;
+      return {
+        offeredTxPerSec: rate, sustainedTxPerSec: Math.round(steady / (CAPACITY_S - RAMP_S)),
+        p50Ms: Math.round(percentile(run.latencies, 50)), p99Ms: Math.round(percentile(run.latencies, 99)),
+        sendLagP50Ms: Math.round(percentile(run.sendLagMs, 50)), sendLagP99Ms: Math.round(percentile(run.sendLagMs, 99)), sendLagMaxMs: Math.round(run.sendLagMs.at(-1) ?? 0),
+        committed: run.committed, submitted: txs.length, blocks: await blockFigures(h2, h3),
+        usPerTx: Math.round(((cpu3 - cpu2) * 1000) / run.committed), cores: Number(((cpu3 - cpu2) / (t3 - t2)).toFixed(2)), idleCores,
+        coreWaitShare: waitShare(sched2, sched3),
+      };
+    };
+    const p = await paced(offered);
     const capacity: CapacityResult = {
-      capacityTxPerSec: Math.round(flood.txPerSec), offeredTxPerSec: offered,
-      sustainedTxPerSec: Math.round(steady / (CAPACITY_S - RAMP_S)),
-      p50Ms: Math.round(percentile(paced.latencies, 50)), p99Ms: Math.round(percentile(paced.latencies, 99)),
-      sendLagP50Ms: Math.round(percentile(paced.sendLagMs, 50)), sendLagP99Ms: Math.round(percentile(paced.sendLagMs, 99)), sendLagMaxMs: Math.round(paced.sendLagMs.at(-1) ?? 0),
-      committed: paced.committed, submitted: pacedTxs.length,
-      blocks: { noFault: await blockFigures(h0, h1), delayLoss: await blockFigures(h2, h3) },
+      capacityTxPerSec: Math.round(flood.txPerSec), offeredTxPerSec: offered, sustainedTxPerSec: p.sustainedTxPerSec,
+      p50Ms: p.p50Ms, p99Ms: p.p99Ms, sendLagP50Ms: p.sendLagP50Ms, sendLagP99Ms: p.sendLagP99Ms, sendLagMaxMs: p.sendLagMaxMs,
+      committed: p.committed, submitted: p.submitted,
+      blocks: { noFault: await blockFigures(h0, h1), delayLoss: p.blocks },
       nodeCpu: {
-        usPerTxNoFault: Math.round(((cpu1 - cpu0) * 1000) / flood.committed), usPerTxDelayLoss: Math.round(((cpu3 - cpu2) * 1000) / paced.committed),
-        coresDelayLoss: Number(((cpu3 - cpu2) / (t3 - t2)).toFixed(2)), idleCoresDelayLoss,
+        usPerTxNoFault: Math.round(((cpu1 - cpu0) * 1000) / flood.committed), usPerTxDelayLoss: p.usPerTx,
+        coresDelayLoss: p.cores, idleCoresDelayLoss: p.idleCores,
+        coreWaitShareNoFault: waitShare(sched0, sched1), coreWaitShareDelayLoss: p.coreWaitShare,
       },
     };
+    if (SWEEP.length > 0) {
+      // The same paced run at other shares of the capacity: where the latency bends as the cores fill.
+      const sweep: SweepPoint[] = [];
+      for (const share of SWEEP) {
+        const { offeredTxPerSec, sustainedTxPerSec, p50Ms, p99Ms, usPerTx, cores, coreWaitShare, blocks } = await paced(Math.ceil(flood.txPerSec * share));
+        sweep.push({ share, offeredTxPerSec, sustainedTxPerSec, p50Ms, p99Ms, usPerTx, cores, coreWaitShare, txsPerBlock: blocks.txsPerBlock, intervalMs: blocks.intervalMs });
+      }
+      return { ...summary(capacity, none, undefined, 0, 0), sweep };
+    }
     if (CAPACITY_ONLY) return summary(capacity, none, undefined, 0, 0);
     const delayLoss = await impaired('delay-loss', { delayMs: 50, lossPct: 5 });
     phases.push(delayLoss);

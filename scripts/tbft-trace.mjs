@@ -8,7 +8,9 @@
 //    in = the proposal arrived, ok = rebuilt, v = validated (start-end), pv/pc = its prevote
 //    and precommit sent, d = decided (start-end: the commit);
 //  - over every height whose block had txs (with --last, of the last N), the median of each stage
-//    and of the block interval.
+//    and of the block interval; where the traces carry the main thread's scheduler times (Linux),
+//    how much of building, validating and committing the thread spent on a core and how much
+//    ready to run but waiting for one (validators sharing too few cores).
 // --json prints the summary as one JSON line instead.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,6 +64,8 @@ for (const f of files) {
 }
 
 const first = (evs, ev, pred = () => true) => evs?.find((e) => e.ev === ev && pred(e));
+/** Between a step's start and end lines: ms the main thread ran and ms it waited for a core (undefined without schedstat). */
+const sched = (a, b) => (a && b && typeof a.run === 'number' && typeof b.run === 'number' ? { run: b.run - a.run, wait: b.wait - a.wait } : undefined);
 const median = (xs) => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -79,12 +83,14 @@ for (const h of [...heights].sort((a, b) => a - b)) {
   let proposer;
   let start;
   let built;
+  let buildSched;
   for (const [name, byHeight] of nodes) {
     const ps = first(byHeight.get(h), 'propose-start', (e) => e.round === round);
     if (ps) {
       proposer = name;
       start = ps.t;
       built = first(byHeight.get(h), 'propose-end', (e) => e.t >= ps.t);
+      buildSched = sched(ps, built);
     }
   }
   if (start === undefined || !built) continue;
@@ -92,18 +98,19 @@ for (const h of [...heights].sort((a, b) => a - b)) {
   for (const [name, byHeight] of nodes) {
     const evs = byHeight.get(h) ?? [];
     const at = (e) => (e ? Math.round(e.t - start) : undefined);
+    const [vs, ve, ds, de] = ['validate-start', 'validate-end', 'decide-start', 'decide-end'].map((ev) => first(evs, ev));
     perNode.push({
       name, proposer: name === proposer,
       // A compact proposal (one with txs) is seen as it arrives, before it is rebuilt; others as the driver gets them.
       in: at(first(evs, 'proposal-in', (e) => e.round === round) ?? first(evs, 'recv', (e) => e.type === 'proposal' && e.round === round)),
       ok: at(first(evs, 'proposal-rebuilt', (e) => e.round === round && e.ok)),
-      vs: at(first(evs, 'validate-start')), ve: at(first(evs, 'validate-end')),
+      vs: at(vs), ve: at(ve), validateSched: sched(vs, ve),
       pv: at(first(evs, 'send', (e) => e.type === 'prevote' && e.round === round)),
       pc: at(first(evs, 'send', (e) => e.type === 'precommit' && e.round === round)),
-      ds: at(first(evs, 'decide-start')), de: at(first(evs, 'decide-end')),
+      ds: at(ds), de: at(de), commitSched: sched(ds, de),
     });
   }
-  rows.push({ h, round, proposer, txs: built.txs ?? 0, build: Math.round(built.t - start), start, perNode });
+  rows.push({ h, round, proposer, txs: built.txs ?? 0, build: Math.round(built.t - start), buildSched, start, perNode });
 }
 
 if (!args.includes('--json')) {
@@ -124,12 +131,22 @@ const validate = [];
 const votes = [];
 const commit = [];
 const interval = [];
+/** Per stage: the main thread's ms on a core and waiting for one, where the traces carry them. */
+const cpu = { build: { run: [], wait: [] }, validate: { run: [], wait: [] }, commit: { run: [], wait: [] } };
+const addSched = (stage, s) => {
+  if (!s) return;
+  cpu[stage].run.push(s.run);
+  cpu[stage].wait.push(s.wait);
+};
 const startOf = new Map(rows.map((r) => [r.h, r.start]));
 for (const r of full) {
   const others = r.perNode.filter((n) => !n.proposer);
   const ins = others.map((n) => n.in).filter((x) => x !== undefined).sort((a, b) => a - b);
   if (ins.length) arrive.push(ins[Math.floor(ins.length / 2)] - r.build);
   for (const n of others) if (n.vs !== undefined && n.ve !== undefined) validate.push(n.ve - n.vs);
+  addSched('build', r.buildSched);
+  for (const n of others) addSched('validate', n.validateSched);
+  for (const n of r.perNode) addSched('commit', n.commitSched);
   const decided = r.perNode.map((n) => n.ds).filter((x) => x !== undefined).sort((a, b) => a - b);
   const validated = others.map((n) => n.ve).filter((x) => x !== undefined).sort((a, b) => a - b);
   if (decided.length && validated.length) votes.push(decided[Math.floor(decided.length / 2)] - validated[Math.floor(validated.length / 2)]);
@@ -147,7 +164,17 @@ const summary = {
   commitMs: median(commit),
   intervalMs: median(interval),
 };
+if (cpu.build.run.length + cpu.validate.run.length + cpu.commit.run.length > 0) {
+  // Medians of each stage's main-thread time on a core and ready but waiting for one.
+  summary.onCoreMs = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, median(v.run)]));
+  summary.waitingForCoreMs = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, median(v.wait)]));
+}
 if (args.includes('--json')) console.log(JSON.stringify(summary));
 else {
   console.log(`\nmedians over ${summary.heights} heights with txs (${summary.txsPerBlock} txs a block): build ${summary.buildMs} ms, proposal arrives ${summary.proposalArrivesMs} ms after it is built, validate ${summary.validateMs} ms, validated → decided ${summary.votesMs} ms, commit ${summary.commitMs} ms; a height every ${summary.intervalMs} ms`);
+  if (summary.onCoreMs) {
+    const w = summary.waitingForCoreMs;
+    const c = summary.onCoreMs;
+    console.log(`of which the node's main thread ran / waited for a core (ms): build ${c.build} / ${w.build}, validate ${c.validate} / ${w.validate}, commit ${c.commit} / ${w.commit}`);
+  }
 }

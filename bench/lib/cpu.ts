@@ -41,6 +41,23 @@ export function reapedChildrenCpuMs(): number {
 }
 
 /**
+ * How long a process's main thread (where a node runs consensus and executes blocks) has run on
+ * a core and how long it was ready to run but waited for one, in ms: the first two fields of
+ * /proc/<pid>/task/<pid>/schedstat (ns on the CPU, ns waiting on a run queue; the kernel's
+ * Documentation/scheduler/sched-stats.rst). The wait is what processes sharing too few cores
+ * lose: on a host of its own it would be near 0. NaN for both where there is no schedstat (not
+ * Linux, or a kernel built without CONFIG_SCHEDSTATS).
+ */
+export function mainThreadSchedMs(pid: number): { runMs: number; waitMs: number } {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
+    return { runMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 };
+  } catch {
+    return { runMs: NaN, waitMs: NaN };
+  }
+}
+
+/**
  * Extra Node options for the node processes a benchmark starts, from BENCH_NODE_ARGS (split on
  * spaces): `BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p"` writes each node's CPU profile
  * (one file per thread), which `node scripts/profile-summary.mjs /tmp/p` summarises.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ShulianError } from '../../codec/index.ts';
@@ -24,6 +24,33 @@ test('tbft trace: off when unset; makes its directory and writes one JSON line p
       (err: unknown) => err instanceof ShulianError && err.code === 'TBFT_TRACE_DIR_INVALID' && err.message.includes('a-file'));
   } finally {
     rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('tbft trace: a step that runs on the CPU carries the main thread\'s time on a core and waiting for one, where Linux gives them; a vote does not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shulian-trace-'));
+  try {
+    const t = traceFromEnv('notary', { SHULIAN_TBFT_TRACE: dir })!;
+    t.trace('validate-start', 9);
+    // Some CPU on this thread, measured by the CPU clock (not the wall clock).
+    const until = process.cpuUsage().user + 5_000;
+    let x = 0;
+    while (process.cpuUsage().user < until) x += Math.sqrt(x + 1);
+    t.trace('validate-end', 9, { txs: x > 0 ? 1 : 0 });
+    t.trace('recv', 9, { type: 'prevote' });
+    t.close();
+    const [start, end, vote] = await waitForLines(join(dir, `notary-${process.pid}.jsonl`), 3);
+    assert.equal(vote!.run, undefined);
+    assert.equal(vote!.wait, undefined);
+    if (existsSync(`/proc/${process.pid}/task/${process.pid}/schedstat`)) {
+      for (const l of [start!, end!]) assert.ok(typeof l.run === 'number' && typeof l.wait === 'number', JSON.stringify(l));
+      assert.ok(Number(end!.run) > Number(start!.run), `the CPU spent between the two steps shows in run: ${start!.run} → ${end!.run}`);
+      assert.ok(Number(end!.wait) >= Number(start!.wait));
+    } else {
+      assert.equal(start!.run, undefined); // no schedstat on this kernel: the line says nothing rather than a made-up 0
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

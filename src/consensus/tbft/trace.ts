@@ -12,8 +12,15 @@
  * memory; lines past that are dropped, and the next line written (or the close) is preceded by
  * `{"ev": "dropped", "n": …}`, saying how many. Nothing secret is written (heights, rounds, sizes,
  * peers' DIDs).
+ *
+ * The steps that run on the node's CPU (building, validating, deciding: the `-start` and `-end`
+ * lines) also carry `run` and `wait`: the ms the node's main thread has so far spent on a core
+ * and ready to run but waiting for one (the first two fields of Linux's
+ * /proc/<pid>/task/<pid>/schedstat; absent where the kernel gives none). Between a step's start
+ * and end they split its time into work, waiting for a core (validators sharing too few cores),
+ * and the rest (waiting on the disk or another thread).
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { ShulianError } from '../../codec/index.ts';
 
@@ -27,6 +34,19 @@ export type TraceEvent =
 
 /** Records one step at a height; `extra` adds fields (tx count, vote type, round, peer). */
 export type TbftTrace = (ev: TraceEvent, height: number, extra?: Record<string, string | number | boolean | undefined>) => void;
+
+/** The steps whose lines carry the main thread's scheduler times. */
+const TIMED: ReadonlySet<TraceEvent> = new Set(['propose-start', 'propose-end', 'validate-start', 'validate-end', 'decide-start', 'decide-end']);
+
+/** This process's main thread: ms on a core and ms waiting for one so far, or undefined where Linux's schedstat is missing. */
+function mainThreadSched(): { run: number; wait: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ');
+    return { run: Math.round(Number(run) / 1e5) / 10, wait: Math.round(Number(wait) / 1e5) / 10 };
+  } catch {
+    return undefined;
+  }
+}
 
 /** The environment variable that turns tracing on: a directory to write into. */
 export const TRACE_ENV = 'SHULIAN_TBFT_TRACE';
@@ -68,7 +88,7 @@ export function traceFromEnv(chain: string, env: NodeJS.ProcessEnv = process.env
       return;
     }
     reportDropped();
-    line(ev, h, extra);
+    line(ev, h, TIMED.has(ev) ? { ...extra, ...mainThreadSched() } : extra);
   };
   const close = (): void => {
     if (!broken) reportDropped();
