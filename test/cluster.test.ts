@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, type KeyPair } from '../src/crypto/index.ts';
 import { signTx } from '../src/ledger/index.ts';
@@ -115,6 +115,14 @@ test('four validator processes under tbft: survive one crash, catch up, halt wit
     assert.match(table.stdout, /\* pid \d+ .*d=\d+-\d+/, 'the proposer\'s decision and commit');
     assert.match(table.stdout, /^ {4}pid \d+ +in=\d+ ok=\d+ v=\d+-\d+ pv=\d+ pc=\d+ d=\d+-\d+/m, 'a validator: proposal in, rebuilt, validated, voted, committed');
     assert.match(table.stdout, /medians over \d+ heights with txs/);
+    // On Linux, building, validating and committing split into the main thread's time on a core and waiting for one.
+    if (existsSync(`/proc/${process.pid}/task/${process.pid}/schedstat`)) {
+      const split = summary as unknown as { onCoreMs?: Record<string, number | null>; waitingForCoreMs?: Record<string, number | null> };
+      for (const stage of ['build', 'validate', 'commit']) {
+        assert.ok((split.onCoreMs?.[stage] ?? -1) >= 0 && (split.waitingForCoreMs?.[stage] ?? -1) >= 0, `${stage}: ${JSON.stringify(split)}`);
+      }
+      assert.match(table.stdout, /of which the node's main thread ran \/ waited for a core \(ms\): build [\d.]+ \/ [\d.]+, validate [\d.]+ \/ [\d.]+, commit [\d.]+ \/ [\d.]+/);
+    }
 
     // Steady load through node 1 and node 2.
     const key: KeyPair = generateKeyPair('sm2');
