@@ -30,7 +30,7 @@ import { NetLab, netnsUnavailable, type Impairment, type NetemStats } from '../t
 import { Workload } from '../test/helpers/netns/workload.ts';
 import { tempDir, waitFor } from '../test/helpers/tmp.ts';
 import { drive } from './lib/cluster.ts';
-import { benchNodeArgs, procCpuMs, mainThreadSchedMs } from './lib/cpu.ts';
+import { benchNodeArgs, mainThreadSchedMs, procCpuMs } from './lib/cpu.ts';
 import { percentile, presignNotaryTxs } from './lib/load.ts';
 import type { BenchResult } from './result.ts';
 
@@ -300,16 +300,14 @@ export default async function run(): Promise<BenchResult> {
         coreWaitShare: waitShare(sched2, sched3),
       };
     };
-    const p = await paced(offered);
+    const { blocks, usPerTx, cores, idleCores, coreWaitShare, ...figures } = await paced(offered);
     const capacity: CapacityResult = {
-      capacityTxPerSec: Math.round(flood.txPerSec), offeredTxPerSec: offered, sustainedTxPerSec: p.sustainedTxPerSec,
-      p50Ms: p.p50Ms, p99Ms: p.p99Ms, sendLagP50Ms: p.sendLagP50Ms, sendLagP99Ms: p.sendLagP99Ms, sendLagMaxMs: p.sendLagMaxMs,
-      committed: p.committed, submitted: p.submitted,
-      blocks: { noFault: await blockFigures(h0, h1), delayLoss: p.blocks },
+      capacityTxPerSec: Math.round(flood.txPerSec), ...figures,
+      blocks: { noFault: await blockFigures(h0, h1), delayLoss: blocks },
       nodeCpu: {
-        usPerTxNoFault: Math.round(((cpu1 - cpu0) * 1000) / flood.committed), usPerTxDelayLoss: p.usPerTx,
-        coresDelayLoss: p.cores, idleCoresDelayLoss: p.idleCores,
-        coreWaitShareNoFault: waitShare(sched0, sched1), coreWaitShareDelayLoss: p.coreWaitShare,
+        usPerTxNoFault: Math.round(((cpu1 - cpu0) * 1000) / flood.committed), usPerTxDelayLoss: usPerTx,
+        coresDelayLoss: cores, idleCoresDelayLoss: idleCores,
+        coreWaitShareNoFault: waitShare(sched0, sched1), coreWaitShareDelayLoss: coreWaitShare,
       },
     };
     if (SWEEP.length > 0) {
