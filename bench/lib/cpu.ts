@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { threadSchedMs } from '../../src/codec/worker.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on every Linux this runs on). */
 const TICKS_PER_SECOND = 100;
@@ -41,20 +42,12 @@ export function reapedChildrenCpuMs(): number {
 }
 
 /**
- * How long a process's main thread (where a node runs consensus and executes blocks) has run on
- * a core and how long it was ready to run but waited for one, in ms: the first two fields of
- * /proc/<pid>/task/<pid>/schedstat (ns on the CPU, ns waiting on a run queue; the kernel's
- * Documentation/scheduler/sched-stats.rst). The wait is what processes sharing too few cores
- * lose: on a host of its own it would be near 0. NaN for both where there is no schedstat (not
- * Linux, or a kernel built without CONFIG_SCHEDSTATS).
+ * How long another process's main thread (where a node runs consensus and executes blocks) has
+ * run on a core and waited for one, in ms (threadSchedMs, src/codec/worker.ts); NaN for both
+ * where there is no schedstat, so a sum over nodes reads NaN rather than a made-up 0.
  */
 export function mainThreadSchedMs(pid: number): { runMs: number; waitMs: number } {
-  try {
-    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
-    return { runMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 };
-  } catch {
-    return { runMs: NaN, waitMs: NaN };
-  }
+  return threadSchedMs(pid) ?? { runMs: NaN, waitMs: NaN };
 }
 
 /**

@@ -4,7 +4,7 @@
  * only its body and the function that runs it. Node only (node:worker_threads): not part of
  * codec's browser-safe index.
  */
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
@@ -31,5 +31,22 @@ export function lowerThreadPriority(nice: number): void {
     if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, nice);
   } catch {
     // not Linux, or not permitted: keep the default priority
+  }
+}
+
+/**
+ * How long a process's main thread (this one's unless `pid` names another) has run on a core and
+ * how long it was ready to run but waited for one, in ms so far: the first two fields of Linux's
+ * /proc/<pid>/task/<pid>/schedstat (ns on the CPU, ns waiting on a run queue; the kernel's
+ * Documentation/scheduler/sched-stats.rst). The wait is what threads sharing too few cores lose.
+ * Undefined where there is no schedstat (not Linux, a kernel built without CONFIG_SCHEDSTATS, or
+ * a process that has exited).
+ */
+export function threadSchedMs(pid: number = process.pid): { runMs: number; waitMs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ');
+    return { runMs: Number(run) / 1e6, waitMs: Number(wait) / 1e6 };
+  } catch {
+    return undefined;
   }
 }
